@@ -1,0 +1,3 @@
+module github.com/shoal-db/shoal
+
+go 1.26.8
