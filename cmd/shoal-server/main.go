@@ -1,0 +1,96 @@
+// Command shoal-server runs one Shoal node. It takes redis-server's command
+// line: an optional redis.conf path, then --directive value overrides.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+
+	"github.com/shoal-db/shoal/internal/config"
+	"github.com/shoal-db/shoal/internal/server"
+)
+
+func main() {
+	args := os.Args[1:]
+	if len(args) == 1 && (args[0] == "-v" || args[0] == "--version") {
+		fmt.Printf("Redis server v=%s sha=00000000:0 malloc=libc bits=64 build=shoal\n", server.Version)
+		return
+	}
+	if len(args) == 1 && (args[0] == "-h" || args[0] == "--help") {
+		fmt.Println("Usage: ./shoal-server [/path/to/redis.conf] [options] [-]\n       ./shoal-server - (read config from stdin)\n       ./shoal-server -v or --version\n       ./shoal-server -h or --help\n\nExamples:\n       ./shoal-server (run the server with default conf)\n       ./shoal-server /etc/redis/6379.conf\n       ./shoal-server --port 7777\n       ./shoal-server /etc/myredis.conf --loglevel verbose")
+		return
+	}
+	path := ""
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		path, args = args[0], args[1:]
+	}
+	cfg, err := config.Load(path, args)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Exit(run(cfg))
+}
+
+func run(cfg *config.Config) int {
+	cfg.RLock()
+	logfile, dir, pidfile, port := cfg.Logfile, cfg.Dir, cfg.Pidfile, cfg.Port
+	cfg.RUnlock()
+	var logw io.Writer = os.Stdout
+	if logfile != "" {
+		f, err := os.OpenFile(logfile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "Can't open the log file: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		logw = f
+	}
+	if dir != "" {
+		if err := os.Chdir(dir); err != nil {
+			fmt.Fprintf(os.Stderr, "Can't chdir to '%s': %v\n", dir, err)
+			return 1
+		}
+	}
+	srv := server.New(cfg, logw)
+	srv.Logf('#', "oO0OoO0OoO0Oo Shoal is starting oO0OoO0OoO0Oo")
+	srv.Logf('#', "Shoal (Redis version=%s), bits=64, pid=%d, just started", server.Version, os.Getpid())
+	if err := srv.Listen(); err != nil {
+		srv.Logf('#', "%v", err)
+		return 1
+	}
+	if pidfile != "" {
+		os.WriteFile(pidfile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
+		defer os.Remove(pidfile)
+	}
+	mode := "standalone"
+	if cfg.ClusterEnabled {
+		mode = "cluster"
+	}
+	srv.Logf('*', "Running mode=%s, port=%d.", mode, port)
+	srv.Logf('#', "Server initialized")
+	srv.Logf('*', "Ready to accept connections")
+
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	done := make(chan struct{})
+	go func() { srv.Serve(); close(done) }()
+	select {
+	case sig := <-sigs:
+		if sig == syscall.SIGINT {
+			srv.Logf('#', "Received SIGINT scheduling shutdown...")
+		} else {
+			srv.Logf('#', "Received SIGTERM scheduling shutdown...")
+		}
+	case <-srv.ShutdownRequested:
+	case <-done:
+	}
+	srv.Logf('#', "User requested shutdown...")
+	srv.Close()
+	srv.Logf('#', "Shoal is now ready to exit, bye bye...")
+	return 0
+}

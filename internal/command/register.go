@@ -1,0 +1,8 @@
+package command
+
+// Register attaches every data command's handler to t. Each type family
+// adds its own register function here.
+func Register(t *Table) {
+	registerStrings(t)
+	registerGeneric(t)
+}

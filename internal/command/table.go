@@ -1,0 +1,255 @@
+package command
+
+import (
+	"strings"
+	"sync/atomic"
+
+	"github.com/shoal-db/shoal/internal/keyspace"
+	"github.com/shoal-db/shoal/internal/resp"
+)
+
+// Flag is a command flag, as COMMAND INFO lists them.
+type Flag uint32
+
+// Command flags (Redis 7.0 names).
+const (
+	FlagWrite Flag = 1 << iota
+	FlagReadonly
+	FlagDenyOOM
+	FlagModule
+	FlagAdmin
+	FlagPubsub
+	FlagNoscript
+	FlagBlocking
+	FlagLoading
+	FlagStale
+	FlagSkipMonitor
+	FlagSkipSlowlog
+	FlagAsking
+	FlagFast
+	FlagNoAuth
+	FlagMayReplicate
+	FlagNoMandatoryKeys
+	FlagNoMulti
+	FlagMovableKeys
+	FlagAllowBusy
+)
+
+var flagNames = map[string]Flag{
+	"write": FlagWrite, "readonly": FlagReadonly, "denyoom": FlagDenyOOM, "module": FlagModule,
+	"admin": FlagAdmin, "pubsub": FlagPubsub, "noscript": FlagNoscript, "blocking": FlagBlocking,
+	"loading": FlagLoading, "stale": FlagStale, "skip_monitor": FlagSkipMonitor,
+	"skip_slowlog": FlagSkipSlowlog, "asking": FlagAsking, "fast": FlagFast, "no_auth": FlagNoAuth,
+	"may_replicate": FlagMayReplicate, "no_mandatory_keys": FlagNoMandatoryKeys,
+	"no_multi": FlagNoMulti, "movablekeys": FlagMovableKeys, "allow_busy": FlagAllowBusy,
+}
+
+// KeySpec is one of Redis 7.0's key specifications: where the search for
+// keys begins (an index, or after a keyword) and how keys are found from
+// there (a range, or a count argument).
+type KeySpec struct {
+	Flags        string
+	BeginIndex   int
+	BeginKeyword string
+	KeywordStart int
+	BeginUnknown bool
+	LastKey      int
+	KeyStep      int
+	Limit        int
+	KeyNum       bool
+	KeyNumIdx    int
+	FirstKey     int
+	FindUnknown  bool
+}
+
+// Handler executes one command. It runs with the stripes of the command's
+// keys already locked (or all stripes, for LockAll commands) and must not
+// block or lock stripes itself.
+type Handler func(c *Ctx)
+
+// Spec is one command (or subcommand: Name "config|get").
+type Spec struct {
+	Name              string
+	Arity             int
+	Flags             Flag
+	First, Last, Step int
+	KeySpecs          []KeySpec
+	Subs              map[string]*Spec
+	Parent            *Spec
+
+	// Handler is nil for commands Shoal does not implement yet.
+	Handler Handler
+	// LockAll: the command reads or writes the whole keyspace (FLUSHALL, KEYS…).
+	LockAll bool
+	// GetKeys overrides key-spec extraction where Redis uses a getkeys_proc.
+	GetKeys func(args [][]byte, dst []int) []int
+
+	info2, info3, docs2, docs3 string
+
+	// Calls and Usec feed INFO commandstats.
+	Calls, Usec, RejectedCalls, FailedCalls atomic.Int64
+}
+
+// Has reports whether the command has flag f.
+func (s *Spec) Has(f Flag) bool { return s.Flags&f != 0 }
+
+// FullName is the name as Redis prints it in errors ("config|get").
+func (s *Spec) FullName() string { return s.Name }
+
+// CheckArity reports whether n arguments (name included) suit the command.
+func (s *Spec) CheckArity(n int) bool {
+	if s.Arity >= 0 {
+		return n == s.Arity
+	}
+	return n >= -s.Arity
+}
+
+// Info returns the raw COMMAND INFO element for proto 2 or 3.
+func (s *Spec) Info(proto int) string {
+	if proto >= 3 {
+		return s.info3
+	}
+	return s.info2
+}
+
+// Docs returns the raw COMMAND DOCS value for proto 2 or 3.
+func (s *Spec) Docs(proto int) string {
+	if proto >= 3 {
+		return s.docs3
+	}
+	return s.docs2
+}
+
+// Table is the set of commands, by lower-case name.
+type Table struct {
+	cmds map[string]*Spec
+}
+
+// genSpec is the generated form of a Spec.
+type genSpec struct {
+	name              string
+	arity             int
+	flags             string
+	first, last, step int
+	keySpecs          []KeySpec
+	info2, info3      string
+	docs2, docs3      string
+	subs              []genSpec
+}
+
+func fromGen(g *genSpec, parent *Spec) *Spec {
+	s := &Spec{Name: g.name, Arity: g.arity, First: g.first, Last: g.last, Step: g.step,
+		KeySpecs: g.keySpecs, Parent: parent,
+		info2: g.info2, info3: g.info3, docs2: g.docs2, docs3: g.docs3}
+	for _, f := range strings.Fields(g.flags) {
+		s.Flags |= flagNames[f]
+	}
+	if len(g.subs) > 0 {
+		s.Subs = make(map[string]*Spec, len(g.subs))
+		for i := range g.subs {
+			sub := fromGen(&g.subs[i], s)
+			_, short, _ := strings.Cut(sub.Name, "|")
+			s.Subs[short] = sub
+		}
+	}
+	return s
+}
+
+// NewTable builds the table of every Redis 7.0 command, with no handlers.
+func NewTable() *Table {
+	t := &Table{cmds: make(map[string]*Spec, len(generatedSpecs))}
+	for i := range generatedSpecs {
+		s := fromGen(&generatedSpecs[i], nil)
+		t.cmds[s.Name] = s
+	}
+	return t
+}
+
+// Lookup finds a command by name (any case) without allocating.
+func (t *Table) Lookup(name []byte) *Spec {
+	var buf [32]byte
+	if len(name) > len(buf) {
+		return t.cmds[strings.ToLower(string(name))]
+	}
+	for i, c := range name {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return t.cmds[string(buf[:len(name)])]
+}
+
+// LookupSub resolves a container command's subcommand (args[1]); it returns
+// the container itself when it has no subcommands.
+func (s *Spec) LookupSub(args [][]byte) *Spec {
+	if s.Subs == nil || len(args) < 2 {
+		return s
+	}
+	return s.Subs[strings.ToLower(string(args[1]))]
+}
+
+// Get returns the spec named name ("get", "config|get").
+func (t *Table) Get(name string) *Spec {
+	top, sub, ok := strings.Cut(name, "|")
+	s := t.cmds[top]
+	if s == nil || !ok {
+		return s
+	}
+	return s.Subs[sub]
+}
+
+// Handle attaches a handler to the named command, which must exist.
+func (t *Table) Handle(name string, h Handler) *Spec {
+	s := t.Get(name)
+	if s == nil {
+		panic("command: no such command " + name)
+	}
+	s.Handler = h
+	return s
+}
+
+// Implemented reports whether a command (or any of its subcommands) has a handler.
+func (s *Spec) Implemented() bool {
+	if s.Handler != nil {
+		return true
+	}
+	for _, sub := range s.Subs {
+		if sub.Handler != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// All returns every command that is implemented, in no particular order.
+func (t *Table) All() []*Spec {
+	out := make([]*Spec, 0, len(t.cmds))
+	for _, s := range t.cmds {
+		if s.Implemented() {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Ctx is what a handler works with.
+type Ctx struct {
+	Args [][]byte
+	W    *resp.Writer
+	DB   *keyspace.DB
+	KS   *keyspace.Keyspace
+	Cmd  *Spec
+	// Client is the server's per-connection state, for handlers the server attaches.
+	Client any
+	// Dirty is how many changes the command made (propagation, save points).
+	Dirty int
+	// Err is set when the command replied with an error (commandstats failed_calls).
+	Err bool
+}
+
+// Error replies with an error and records the failure.
+func (c *Ctx) Error(msg string) {
+	c.Err = true
+	c.W.Error(msg)
+}

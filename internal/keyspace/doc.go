@@ -1,0 +1,9 @@
+// Package keyspace holds the databases: per-slot dictionaries grouped into
+// lock stripes (DESIGN decision 1), lazy and active expiry, the per-slot key
+// index, and WATCH bookkeeping. It knows nothing of RESP or connections.
+//
+// Locking contract: every method of DB that takes a key must be called with
+// that key's stripe locked (Keyspace.Lock*). Methods that span the whole
+// database (Flush, ForEach, RandomKey) need LockAll. Lock order: stripes in
+// ascending index, then a DB's watch mutex; nothing is locked while waiting.
+package keyspace

@@ -1,0 +1,74 @@
+package keyspace
+
+import (
+	"github.com/shoal-db/shoal/internal/slot"
+)
+
+func slotOfString(k string) int { return slot.OfString(k) }
+
+// Expirer runs Redis's active expiry: each cycle samples keys with a TTL
+// slot by slot and reclaims the expired ones, until the time budget is spent
+// or a sample finds few expired keys. Time is injected through NowMs and the
+// budget check, so tests drive it deterministically.
+type Expirer struct {
+	ks     *Keyspace
+	cursor []int // next slot to sample, per DB
+}
+
+// NewExpirer returns an active-expiry driver for ks.
+func NewExpirer(ks *Keyspace) *Expirer {
+	return &Expirer{ks: ks, cursor: make([]int, ks.NumDBs())}
+}
+
+// samplePerSlot is how many volatile keys one visit to a slot examines (Redis: 20 per loop).
+const samplePerSlot = 20
+
+// Cycle runs one active-expiry cycle and returns the number of keys reclaimed.
+// keepGoing is polled between slots; the cycle stops when it returns false.
+func (e *Expirer) Cycle(keepGoing func() bool) int {
+	total := 0
+	for i, db := range e.ks.dbs {
+		if db.volatile.Load() == 0 {
+			continue
+		}
+		visited := 0
+		for visited < slot.Count && keepGoing() {
+			s := e.cursor[i]
+			e.cursor[i] = (s + 1) % slot.Count
+			visited++
+			if db.slotKeys[s].Load() == 0 {
+				continue
+			}
+			n := e.sweepSlot(db, s)
+			total += n
+			if db.volatile.Load() == 0 {
+				break
+			}
+		}
+	}
+	return total
+}
+
+func (e *Expirer) sweepSlot(db *DB, s int) int {
+	e.ks.LockSlot(s)
+	defer e.ks.UnlockSlot(s)
+	t := db.slots[s]
+	if t == nil || len(t.expires) == 0 {
+		return 0
+	}
+	now := e.ks.NowMs()
+	n, seen := 0, 0
+	for k, when := range t.expires {
+		if seen == samplePerSlot {
+			break
+		}
+		seen++
+		if when <= now {
+			db.remove(t, s, k)
+			db.touch(k)
+			n++
+		}
+	}
+	e.ks.Stats.ExpiredKeys.Add(int64(n))
+	return n
+}

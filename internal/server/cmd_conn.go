@@ -1,0 +1,205 @@
+package server
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/shoal-db/shoal/internal/command"
+	"github.com/shoal-db/shoal/internal/rediserr"
+)
+
+// handle attaches a server-side handler (one that needs client state).
+func (s *Server) handle(name string, h command.Handler) *command.Spec {
+	return s.table.Handle(name, h)
+}
+
+func (s *Server) registerServerCommands() {
+	s.registerConn()
+	s.registerMulti()
+	s.registerPubSub()
+	s.registerAdmin()
+}
+
+func (s *Server) clusterEnabled() bool {
+	s.cfg.RLock()
+	defer s.cfg.RUnlock()
+	return s.cfg.ClusterEnabled
+}
+
+func (s *Server) registerConn() {
+	s.handle("ping", func(ctx *command.Ctx) {
+		c := ctx.Client.(*client)
+		if len(ctx.Args) > 2 {
+			ctx.Error(rediserr.WrongArity("ping"))
+			return
+		}
+		if c.isPubSub() && ctx.W.Proto == 2 {
+			ctx.W.Array(2)
+			ctx.W.BulkString("pong")
+			if len(ctx.Args) == 2 {
+				ctx.W.Bulk(ctx.Args[1])
+			} else {
+				ctx.W.BulkString("")
+			}
+			return
+		}
+		if len(ctx.Args) == 2 {
+			ctx.W.Bulk(ctx.Args[1])
+			return
+		}
+		ctx.W.Simple("PONG")
+	})
+	s.handle("echo", func(ctx *command.Ctx) { ctx.W.Bulk(ctx.Args[1]) })
+	s.handle("select", func(ctx *command.Ctx) {
+		c := ctx.Client.(*client)
+		n, err := strconv.ParseInt(string(ctx.Args[1]), 10, 64)
+		if err != nil || n < -1<<31 || n > 1<<31-1 {
+			ctx.Error(rediserr.NotInteger)
+			return
+		}
+		if s.clusterEnabled() && n != 0 {
+			ctx.Error(rediserr.SelectCluster)
+			return
+		}
+		if n < 0 || n >= int64(s.ks.NumDBs()) {
+			ctx.Error(rediserr.InvalidDBIndex)
+			return
+		}
+		c.db = s.ks.DB(int(n))
+		ctx.W.OK()
+	})
+	s.handle("quit", func(ctx *command.Ctx) {
+		ctx.W.OK()
+		ctx.Client.(*client).closeAfterReply = true
+	})
+	s.handle("reset", func(ctx *command.Ctx) {
+		c := ctx.Client.(*client)
+		c.discardMulti()
+		s.pubsub.unsubscribeAll(c)
+		c.db = s.ks.DB(0)
+		c.w.Proto = 2
+		c.replyOff, c.replySkip = false, false
+		c.authed = *s.requirepass.Load() == ""
+		c.metaMu.Lock()
+		c.name = ""
+		c.metaMu.Unlock()
+		ctx.W.Simple("RESET")
+	})
+	s.handle("auth", func(ctx *command.Ctx) {
+		c := ctx.Client.(*client)
+		if len(ctx.Args) > 3 {
+			ctx.Error(rediserr.Syntax)
+			return
+		}
+		user, pass := "default", ctx.Args[len(ctx.Args)-1]
+		if len(ctx.Args) == 3 {
+			user = string(ctx.Args[1])
+		}
+		if len(ctx.Args) == 2 && *s.requirepass.Load() == "" {
+			ctx.Error(rediserr.AuthNotSet)
+			return
+		}
+		if !s.checkPass(user, pass) {
+			ctx.Error(rediserr.WrongPass)
+			return
+		}
+		c.authed = true
+		ctx.W.OK()
+	})
+	s.handle("hello", s.hello)
+}
+
+// checkPass checks credentials for the default user (the only user without ACL).
+func (s *Server) checkPass(user string, pass []byte) bool {
+	if user != "default" {
+		return false
+	}
+	want := *s.requirepass.Load()
+	return want == "" || want == string(pass)
+}
+
+func (s *Server) hello(ctx *command.Ctx) {
+	c := ctx.Client.(*client)
+	args := ctx.Args
+	proto := c.w.Proto
+	if len(args) >= 2 {
+		v, err := strconv.ParseInt(string(args[1]), 10, 64)
+		if err != nil {
+			ctx.Error("ERR Protocol version is not an integer or out of range")
+			return
+		}
+		if v < 2 || v > 3 {
+			ctx.Error(rediserr.NoProto)
+			return
+		}
+		proto = int(v)
+	}
+	var setName []byte
+	authOK := c.authed
+	for i := 2; i < len(args); i++ {
+		more := len(args) - i - 1
+		opt := strings.ToLower(string(args[i]))
+		switch {
+		case opt == "auth" && more >= 2:
+			if !s.checkPass(string(args[i+1]), args[i+2]) {
+				ctx.Error(rediserr.WrongPass)
+				return
+			}
+			authOK = true
+			i += 2
+		case opt == "setname" && more >= 1:
+			setName = args[i+1]
+			i++
+		default:
+			ctx.Error("ERR Syntax error in HELLO option '" + string(args[i]) + "'")
+			return
+		}
+	}
+	if !authOK {
+		ctx.Error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+		return
+	}
+	if setName != nil {
+		if msg := validClientName(setName); msg != "" {
+			ctx.Error(msg)
+			return
+		}
+	}
+	c.authed = true
+	if setName != nil {
+		c.metaMu.Lock()
+		c.name = string(setName)
+		c.metaMu.Unlock()
+	}
+	c.w.Proto = proto
+	w := ctx.W
+	w.Map(7)
+	w.BulkString("server")
+	w.BulkString("redis")
+	w.BulkString("version")
+	w.BulkString(Version)
+	w.BulkString("proto")
+	w.Int(int64(proto))
+	w.BulkString("id")
+	w.Int(c.id)
+	w.BulkString("mode")
+	if s.clusterEnabled() {
+		w.BulkString("cluster")
+	} else {
+		w.BulkString("standalone")
+	}
+	w.BulkString("role")
+	w.BulkString("master")
+	w.BulkString("modules")
+	w.Array(0)
+}
+
+// validClientName returns Redis's error for a name with spaces or special characters.
+func validClientName(name []byte) string {
+	for _, b := range name {
+		if b < '!' || b > '~' {
+			return "ERR Client names cannot contain spaces, newlines or special characters."
+		}
+	}
+	return ""
+}

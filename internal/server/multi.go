@@ -1,0 +1,149 @@
+package server
+
+import (
+	"github.com/shoal-db/shoal/internal/command"
+	"github.com/shoal-db/shoal/internal/keyspace"
+	"github.com/shoal-db/shoal/internal/rediserr"
+	"github.com/shoal-db/shoal/internal/slot"
+)
+
+func (s *Server) registerMulti() {
+	s.handle("multi", func(ctx *command.Ctx) {
+		c := ctx.Client.(*client)
+		if c.inMulti {
+			ctx.Error(rediserr.NestedMulti)
+			return
+		}
+		c.inMulti, c.multiErr, c.queued = true, false, c.queued[:0]
+		ctx.W.OK()
+	})
+	s.handle("discard", func(ctx *command.Ctx) {
+		c := ctx.Client.(*client)
+		if !c.inMulti {
+			ctx.Error(rediserr.DiscardNoMulti)
+			return
+		}
+		c.discardMulti()
+		ctx.W.OK()
+	})
+	s.handle("exec", func(ctx *command.Ctx) { ctx.Client.(*client).exec(ctx) })
+	s.handle("watch", func(ctx *command.Ctx) {
+		c := ctx.Client.(*client)
+		if c.inMulti {
+			ctx.Error(rediserr.WatchInMulti)
+			return
+		}
+		for _, k := range ctx.Args[1:] {
+			c.watch(k)
+		}
+		ctx.W.OK()
+	})
+	s.handle("unwatch", func(ctx *command.Ctx) {
+		ctx.Client.(*client).unwatchAll()
+		ctx.W.OK()
+	})
+}
+
+func (c *client) discardMulti() {
+	c.inMulti, c.multiErr = false, false
+	for i := range c.queued {
+		c.queued[i] = queuedCmd{}
+	}
+	c.queued = c.queued[:0]
+	c.unwatchAll()
+}
+
+// watch registers key for the client. Like Redis, a key already expired at
+// WATCH time is reclaimed first, so its later deletion does not abort EXEC.
+func (c *client) watch(key []byte) {
+	for _, w := range c.watched {
+		if w.db == c.db && w.key == string(key) {
+			return
+		}
+	}
+	if c.watcher == nil {
+		c.watcher = &keyspace.Watcher{}
+	}
+	sl := slot.Of(key)
+	c.srv.ks.LockSlot(sl)
+	c.db.Lookup(key)
+	c.db.Watch(key, c.watcher)
+	c.srv.ks.UnlockSlot(sl)
+	c.watched = append(c.watched, watchedKey{c.db, string(key)})
+}
+
+func (c *client) unwatchAll() {
+	for _, w := range c.watched {
+		w.db.Unwatch(w.key, c.watcher)
+	}
+	c.watched = c.watched[:0]
+	if c.watcher != nil {
+		c.watcher.Dirty.Store(false)
+	}
+}
+
+// exec runs the queued commands atomically: the stripes of every key they
+// (and the watched keys) touch are locked together, in order, for the whole batch.
+func (c *client) exec(ctx *command.Ctx) {
+	if !c.inMulti {
+		ctx.Error(rediserr.ExecWithoutMult)
+		return
+	}
+	if c.multiErr {
+		c.discardMulti()
+		ctx.Error(rediserr.ExecAbort)
+		return
+	}
+	ks := c.srv.ks
+	all := false
+	c.slots = c.slots[:0]
+	for _, q := range c.queued {
+		if q.spec.LockAll {
+			all = true
+			break
+		}
+		c.keys = q.spec.KeyPositions(q.args, c.keys[:0])
+		for _, i := range c.keys {
+			c.slots = append(c.slots, slot.Of(q.args[i]))
+		}
+	}
+	for _, w := range c.watched {
+		c.slots = append(c.slots, slot.OfString(w.key))
+	}
+	var locks []int
+	if all {
+		ks.LockAll()
+	} else {
+		locks = ks.LockSlots(c.slots, nil)
+	}
+	// A watched key that expired since WATCH counts as modified.
+	for _, w := range c.watched {
+		w.db.Lookup([]byte(w.key))
+	}
+	queued := c.queued
+	if c.watcher != nil && c.watcher.Dirty.Load() {
+		c.unlockExec(all, locks)
+		c.discardMulti()
+		ctx.W.NullArray()
+		return
+	}
+	c.inMulti = false
+	w := ctx.W
+	w.Array(len(queued))
+	for _, q := range queued {
+		c.call(q.spec, q.args, true)
+	}
+	c.unlockExec(all, locks)
+	c.discardMulti()
+	// restore the EXEC context for the caller's bookkeeping
+	ctx.Cmd = c.srv.table.Get("exec")
+	ctx.Err = false
+}
+
+func (c *client) unlockExec(all bool, locks []int) {
+	if all {
+		c.srv.ks.UnlockAll()
+	} else {
+		c.srv.ks.UnlockStripes(locks)
+	}
+}

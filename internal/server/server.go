@@ -1,0 +1,264 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/shoal-db/shoal/internal/command"
+	"github.com/shoal-db/shoal/internal/config"
+	"github.com/shoal-db/shoal/internal/keyspace"
+)
+
+// Version is the Redis version Shoal is compatible with and reports.
+const Version = "7.0.15"
+
+// Server is one node's client-facing side.
+type Server struct {
+	cfg   *config.Config
+	ks    *keyspace.Keyspace
+	table *command.Table
+	log   *log.Logger
+
+	listeners []net.Listener
+	quit      chan struct{}
+	wg        sync.WaitGroup
+
+	clientsMu sync.Mutex
+	clients   map[int64]*client
+	nextID    atomic.Int64
+
+	pubsub *hub
+
+	startTime time.Time
+	stats     stats
+
+	// hot config values, refreshed on CONFIG SET
+	requirepass atomic.Pointer[string]
+	timeout     atomic.Int64
+	maxBulk     atomic.Int64
+	qbufLimit   atomic.Int64
+	maxclients  atomic.Int64
+
+	// noActiveExpire is DEBUG SET-ACTIVE-EXPIRE 0.
+	noActiveExpire atomic.Bool
+
+	shutdownOnce sync.Once
+	// ShutdownRequested is closed when a client asks the server to stop (SHUTDOWN).
+	ShutdownRequested chan struct{}
+}
+
+type stats struct {
+	connections       atomic.Int64
+	commands          atomic.Int64
+	rejectedConns     atomic.Int64
+	netInput          atomic.Int64
+	netOutput         atomic.Int64
+	pubsubMessages    atomic.Int64
+	totalErrorReplies atomic.Int64
+}
+
+// New makes a server for cfg. Call Serve to start accepting.
+func New(cfg *config.Config, logw io.Writer) *Server {
+	cfg.RLock()
+	dbs := cfg.Databases
+	cfg.RUnlock()
+	s := &Server{
+		cfg:               cfg,
+		ks:                keyspace.New(dbs),
+		table:             command.NewTable(),
+		log:               log.New(logw, "", 0),
+		quit:              make(chan struct{}),
+		clients:           make(map[int64]*client),
+		pubsub:            newHub(),
+		startTime:         time.Now(),
+		ShutdownRequested: make(chan struct{}),
+	}
+	s.refreshConfig("")
+	cfg.OnSet(s.refreshConfig)
+	command.Register(s.table)
+	s.registerServerCommands()
+	return s
+}
+
+// Keyspace returns the node's data.
+func (s *Server) Keyspace() *keyspace.Keyspace { return s.ks }
+
+// Table returns the command table.
+func (s *Server) Table() *command.Table { return s.table }
+
+func (s *Server) refreshConfig(string) {
+	s.cfg.RLock()
+	defer s.cfg.RUnlock()
+	pass := s.cfg.Requirepass
+	s.requirepass.Store(&pass)
+	s.timeout.Store(int64(s.cfg.Timeout))
+	s.maxBulk.Store(s.cfg.ProtoMaxBulkLen)
+	s.qbufLimit.Store(s.cfg.ClientQueryBufferLimit)
+	s.maxclients.Store(int64(s.cfg.Maxclients))
+}
+
+// Logf writes a log line in Redis's format: "pid:M dd Mon yyyy hh:mm:ss.mmm * msg".
+func (s *Server) Logf(level byte, format string, args ...any) {
+	now := time.Now()
+	s.log.Printf("%d:M %s %c %s", os.Getpid(), now.Format("02 Jan 2006 15:04:05.000"), level, fmt.Sprintf(format, args...))
+}
+
+// Listen binds the configured addresses (bind × port).
+func (s *Server) Listen() error {
+	s.cfg.RLock()
+	port, binds := s.cfg.Port, append([]string(nil), s.cfg.Bind...)
+	s.cfg.RUnlock()
+	if len(binds) == 0 {
+		binds = []string{"*"}
+	}
+	for _, b := range binds {
+		optional := len(b) > 0 && b[0] == '-'
+		if optional {
+			b = b[1:]
+		}
+		host := b
+		network := "tcp"
+		switch b {
+		case "*":
+			host, network = "0.0.0.0", "tcp4"
+		case "::*":
+			host, network = "::", "tcp6"
+		}
+		ln, err := net.Listen(network, net.JoinHostPort(host, strconv.Itoa(port)))
+		if err != nil {
+			if optional {
+				continue
+			}
+			s.closeListeners()
+			return fmt.Errorf("Failed listening on port %d (tcp), aborting.: %w", port, err)
+		}
+		s.listeners = append(s.listeners, ln)
+	}
+	if len(s.listeners) == 0 {
+		return fmt.Errorf("Failed listening on port %d (tcp), aborting.", port)
+	}
+	return nil
+}
+
+// Addr is the first listening address.
+func (s *Server) Addr() net.Addr { return s.listeners[0].Addr() }
+
+// Serve accepts connections until Close. It returns when all listeners stop.
+func (s *Server) Serve() {
+	s.startBackground()
+	var wg sync.WaitGroup
+	for _, ln := range s.listeners {
+		wg.Add(1)
+		go func(ln net.Listener) {
+			defer wg.Done()
+			s.acceptLoop(ln)
+		}(ln)
+	}
+	wg.Wait()
+}
+
+func (s *Server) acceptLoop(ln net.Listener) {
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			select {
+			case <-s.quit:
+				return
+			default:
+			}
+			time.Sleep(5 * time.Millisecond)
+			continue
+		}
+		if tc, ok := conn.(*net.TCPConn); ok {
+			tc.SetNoDelay(true)
+			s.cfg.RLock()
+			ka := s.cfg.TCPKeepalive
+			s.cfg.RUnlock()
+			if ka > 0 {
+				tc.SetKeepAlive(true)
+				tc.SetKeepAlivePeriod(time.Duration(ka) * time.Second)
+			}
+		}
+		s.clientsMu.Lock()
+		n := len(s.clients)
+		s.clientsMu.Unlock()
+		if int64(n) >= s.maxclients.Load() {
+			conn.Write([]byte("-ERR max number of clients reached\r\n"))
+			conn.Close()
+			s.stats.rejectedConns.Add(1)
+			continue
+		}
+		c := s.newClient(conn)
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			c.serve()
+		}()
+	}
+}
+
+func (s *Server) closeListeners() {
+	for _, ln := range s.listeners {
+		ln.Close()
+	}
+}
+
+// Close stops accepting, disconnects every client and waits for them.
+func (s *Server) Close() {
+	s.shutdownOnce.Do(func() {
+		close(s.quit)
+		s.closeListeners()
+		s.clientsMu.Lock()
+		for _, c := range s.clients {
+			c.conn.Close()
+		}
+		s.clientsMu.Unlock()
+		done := make(chan struct{})
+		go func() { s.wg.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+		}
+	})
+}
+
+// startBackground runs the server cron: active expiry at hz.
+func (s *Server) startBackground() {
+	exp := keyspace.NewExpirer(s.ks)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.cfg.RLock()
+		hz := s.cfg.Hz
+		s.cfg.RUnlock()
+		if hz <= 0 {
+			hz = 10
+		}
+		tick := time.NewTicker(time.Second / time.Duration(hz))
+		defer tick.Stop()
+		for {
+			select {
+			case <-s.quit:
+				return
+			case <-tick.C:
+				if s.noActiveExpire.Load() {
+					continue
+				}
+				// Redis's slow cycle spends at most 25% of a tick.
+				deadline := time.Now().Add(time.Second / time.Duration(hz) / 4)
+				exp.Cycle(func() bool { return time.Now().Before(deadline) })
+			}
+		}
+	}()
+}
