@@ -1,5 +1,3 @@
-// Package slot maps keys to Redis Cluster hash slots: CRC16 (XMODEM) of the
-// key, or of its hash tag, modulo 16384.
 package slot
 
 // Count is the number of hash slots.
