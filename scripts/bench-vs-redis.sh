@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: redis-server vs shoal-server, alternately, on this
+# machine. Prints shoal/redis ratios of throughput and of server CPU per
+# request (from /proc/PID/stat), and bytes per key after loading keys with
+# 16-byte values (RSS delta). A benchmark, not a test: numbers are noisy on
+# small machines; CPU per request and bytes per key are the steady ones.
+#
+# Usage: scripts/bench-vs-redis.sh [rounds] [tests]
+#   rounds: default 3; tests: default "set,get"; BENCH_KEYS (default 1000000) keys for the memory check
+set -euo pipefail
+ROUNDS=${1:-3}
+TESTS=${2:-set,get}
+KEYS=${BENCH_KEYS:-1000000}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WORK=$(mktemp -d)
+trap 'for p in $(cat "$WORK"/*.pid 2>/dev/null); do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"' EXIT
+command -v redis-server >/dev/null || { echo "redis-server not installed (apt-get install -y redis-server redis-tools)"; exit 1; }
+(cd "$ROOT" && go build -o "$WORK/shoal-server" ./cmd/shoal-server)
+HZ=$(getconf CLK_TCK)
+
+start() { # name port -> pid
+  local name=$1 port=$2 bin
+  if [ "$name" = redis ]; then bin=redis-server; else bin="$WORK/shoal-server"; fi
+  mkdir -p "$WORK/$name"
+  "$bin" --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$WORK/$name" >"$WORK/$name.log" 2>&1 &
+  echo $! >"$WORK/$name.pid"
+  for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
+}
+stop() { kill "$(cat "$WORK/$1.pid")" 2>/dev/null || true; wait "$(cat "$WORK/$1.pid")" 2>/dev/null || true; rm -f "$WORK/$1.pid"; }
+cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
+rss_kb() { awk '/VmRSS/{print $2}' "/proc/$1/status"; }
+
+declare -A RPS CPU
+run() { # name port test pipeline requests
+  local name=$1 port=$2 t=$3 p=$4 n=$5 pid out t0 t1 rps
+  pid=$(cat "$WORK/$name.pid")
+  t0=$(cpu_ticks "$pid")
+  out=$(redis-benchmark -p "$port" -c 50 -r 100000 -n "$n" -P "$p" -t "$t" -q 2>/dev/null | tr '\r' '\n' | grep 'requests per second' | tail -1)
+  t1=$(cpu_ticks "$pid")
+  rps=$(echo "$out" | awk '{for(i=1;i<=NF;i++) if($i=="requests") print $(i-1)}')
+  RPS[$name,$t,$p]="${RPS[$name,$t,$p]:-} $rps"
+  CPU[$name,$t,$p]="${CPU[$name,$t,$p]:-} $(awk -v a="$t0" -v b="$t1" -v n="$n" -v hz="$HZ" 'BEGIN{printf "%.3f", (b-a)/hz*1e6/n}')"
+}
+
+start redis 16379; start shoal 16380
+for r in $(seq "$ROUNDS"); do
+  for t in ${TESTS//,/ }; do
+    for name in redis shoal; do
+      port=16379; [ $name = shoal ] && port=16380
+      run $name $port "$t" 1 150000
+      run $name $port "$t" 16 1000000
+    done
+  done
+done
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
+printf '%-8s %-4s %12s %12s %7s %10s %10s %7s\n' test P redis_rps shoal_rps ratio redis_us shoal_us ratio
+for t in ${TESTS//,/ }; do
+  for p in 1 16; do
+    rr=$(echo "${RPS[redis,$t,$p]}" | median); sr=$(echo "${RPS[shoal,$t,$p]}" | median)
+    rc=$(echo "${CPU[redis,$t,$p]}" | median); sc=$(echo "${CPU[shoal,$t,$p]}" | median)
+    printf '%-8s %-4s %12s %12s %7.2f %10s %10s %7.2f\n' "$t" "$p" "$rr" "$sr" "$(awk -v a="$sr" -v b="$rr" 'BEGIN{print a/b}')" "$rc" "$sc" "$(awk -v a="$sc" -v b="$rc" 'BEGIN{print (b>0)?a/b:0}')"
+  done
+done
+echo "(rps: median requests/s; us: server CPU microseconds per request; ratio: shoal/redis)"
+
+# Memory: bytes per key after loading KEYS keys with 16-byte values.
+for name in redis shoal; do
+  stop $name
+  port=16379; [ $name = shoal ] && port=16380
+  start $name $port
+  pid=$(cat "$WORK/$name.pid")
+  before=$(rss_kb "$pid")
+  redis-benchmark -p $port -c 50 -P 16 -r 1000000000 -n "$KEYS" -d 16 -t set -q >/dev/null 2>&1
+  sleep 1
+  after=$(rss_kb "$pid")
+  keys=$(redis-cli -p $port dbsize)
+  bpk=$(awk -v a="$after" -v b="$before" -v k="$keys" 'BEGIN{printf "%.1f", (a-b)*1024/k}')
+  eval "BPK_$name=$bpk"
+  echo "$name: $keys keys, RSS delta $(( (after-before)/1024 )) MiB, $bpk bytes/key"
+done
+awk -v s="$BPK_shoal" -v r="$BPK_redis" 'BEGIN{printf "bytes/key ratio shoal/redis: %.2f\n", s/r}'
