@@ -227,6 +227,8 @@ func (db *DB) SetObject(key []byte, o types.Object, keepTTL bool) {
 }
 
 func (db *DB) store(t *slotTable, s int, k, v string, o types.Object, keepTTL bool) {
+	// A key past its TTL is gone: it must not lend its TTL (KEEPTTL) or count as present.
+	db.expireIfNeeded(t, s, k)
 	_, inStrs := t.strs[k]
 	_, inObjs := t.objs[k]
 	if !inStrs && !inObjs {

@@ -1,0 +1,191 @@
+package keyspace
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"testing"
+
+	"github.com/shoal-db/shoal/internal/slot"
+)
+
+// TestAgainstMap drives a DB and a plain Go map with the same random
+// operations and checks they agree, including TTLs under a fake clock.
+func TestAgainstMap(t *testing.T) {
+	for seed := uint64(1); seed <= 5; seed++ {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(seed, 0))
+			now := int64(1000)
+			ks := New(2)
+			ks.NowMs = func() int64 { return now }
+			db := ks.DB(0)
+			type entry struct {
+				val string
+				exp int64
+			}
+			model := map[string]entry{}
+			live := func(k string) (entry, bool) {
+				e, ok := model[k]
+				if ok && e.exp != 0 && e.exp <= now {
+					delete(model, k)
+					return entry{}, false
+				}
+				return e, ok
+			}
+			for i := 0; i < 20000; i++ {
+				k := fmt.Sprintf("k%d", rng.IntN(500))
+				switch rng.IntN(6) {
+				case 0, 1:
+					v := fmt.Sprintf("v%d", rng.IntN(1000))
+					keep := rng.IntN(4) == 0
+					db.SetString([]byte(k), []byte(v), keep)
+					e, ok := live(k)
+					if !keep || !ok {
+						e.exp = 0
+					}
+					e.val = v
+					model[k] = e
+				case 2:
+					got := db.Delete([]byte(k))
+					_, want := live(k)
+					delete(model, k)
+					if got != want {
+						t.Fatalf("step %d: Delete(%s)=%v want %v", i, k, got, want)
+					}
+				case 3:
+					if _, ok := live(k); ok {
+						when := now + int64(rng.IntN(50))
+						db.SetExpire([]byte(k), when)
+						e := model[k]
+						e.exp = when
+						model[k] = e
+					}
+				case 4:
+					now += int64(rng.IntN(10))
+				case 5:
+					v, ok := db.Lookup([]byte(k))
+					e, wok := live(k)
+					if ok != wok || (ok && v.Str != e.val) {
+						t.Fatalf("step %d: Lookup(%s)=%q,%v want %q,%v", i, k, v.Str, ok, e.val, wok)
+					}
+					if ok {
+						want := e.exp
+						if want == 0 {
+							want = -1
+						}
+						if got := db.Expire([]byte(k)); got != want {
+							t.Fatalf("step %d: Expire(%s)=%d want %d", i, k, got, want)
+						}
+					}
+				}
+			}
+			// Every model key is present, and the counters agree after reclaiming.
+			for k := range model {
+				live(k)
+			}
+			var keys []string
+			for s := 0; s < slot.Count; s++ {
+				db.ForEachInSlot(s, func(k string, _ Value) bool { keys = append(keys, k); return true })
+			}
+			var want []string
+			for k := range model {
+				want = append(want, k)
+			}
+			sort.Strings(keys)
+			sort.Strings(want)
+			if fmt.Sprint(keys) != fmt.Sprint(want) {
+				t.Fatalf("keys differ:\n got %v\nwant %v", keys, want)
+			}
+			exp := NewExpirer(ks)
+			for exp.Cycle(func() bool { return true }) > 0 {
+			}
+			for i := 0; i < 10 && int(db.Len()) != len(model); i++ {
+				exp.Cycle(func() bool { return true })
+			}
+			if int(db.Len()) != len(model) {
+				t.Fatalf("Len=%d want %d", db.Len(), len(model))
+			}
+		})
+	}
+}
+
+func TestSlotIndex(t *testing.T) {
+	ks := New(1)
+	db := ks.DB(0)
+	for i := 0; i < 1000; i++ {
+		db.SetString([]byte(fmt.Sprintf("{tag}%d", i)), []byte("x"), false)
+	}
+	s := slot.OfString("tag")
+	if n := db.CountInSlot(s); n != 1000 {
+		t.Fatalf("CountInSlot=%d", n)
+	}
+	if got := len(db.KeysInSlot(s, 10, nil)); got != 10 {
+		t.Fatalf("KeysInSlot limited to %d", got)
+	}
+	if n := db.FlushSlot(s); n != 1000 || db.Len() != 0 || db.CountInSlot(s) != 0 {
+		t.Fatalf("FlushSlot=%d Len=%d", n, db.Len())
+	}
+}
+
+func TestWatchSeesWritesExpiryAndFlush(t *testing.T) {
+	now := int64(0)
+	ks := New(1)
+	ks.NowMs = func() int64 { return now }
+	db := ks.DB(0)
+	w := &Watcher{}
+	db.SetString([]byte("a"), []byte("1"), false)
+	db.Watch([]byte("a"), w)
+	db.SetString([]byte("b"), []byte("1"), false)
+	if w.Dirty.Load() {
+		t.Fatal("write to another key dirtied the watcher")
+	}
+	db.SetString([]byte("a"), []byte("2"), false)
+	if !w.Dirty.Load() {
+		t.Fatal("write to watched key not seen")
+	}
+	w.Dirty.Store(false)
+	db.SetExpire([]byte("a"), 10)
+	w.Dirty.Store(false)
+	now = 20
+	db.Lookup([]byte("a"))
+	if !w.Dirty.Load() {
+		t.Fatal("expiry of watched key not seen")
+	}
+	w.Dirty.Store(false)
+	db.SetString([]byte("a"), []byte("3"), false)
+	w.Dirty.Store(false)
+	db.Flush()
+	if !w.Dirty.Load() {
+		t.Fatal("flush of watched key not seen")
+	}
+	db.Unwatch("a", w)
+	w.Dirty.Store(false)
+	db.SetString([]byte("a"), []byte("4"), false)
+	if w.Dirty.Load() {
+		t.Fatal("unwatched key still dirties")
+	}
+}
+
+func BenchmarkLookup(b *testing.B) {
+	ks := New(1)
+	db := ks.DB(0)
+	key := []byte("key:000000012345")
+	db.SetString(key, []byte("0123456789abcdef"), false)
+	b.ReportAllocs()
+	for b.Loop() {
+		db.Lookup(key)
+	}
+}
+
+func TestLookupAllocs(t *testing.T) {
+	ks := New(1)
+	db := ks.DB(0)
+	key := []byte("key:000000012345")
+	db.SetString(key, []byte("0123456789abcdef"), false)
+	if n := testing.AllocsPerRun(1000, func() { db.Lookup(key) }); n != 0 {
+		t.Fatalf("Lookup allocates %v times", n)
+	}
+	if n := testing.AllocsPerRun(1000, func() { db.SetString(key, []byte("0123456789abcdef"), false) }); n != 1 {
+		t.Fatalf("SetString allocates %v times, want 1", n)
+	}
+}
