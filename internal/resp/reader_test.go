@@ -134,7 +134,12 @@ func sameOutcome(whole, split outcome, inLen, maxInline int) bool {
 	if !isTooBig(split.Err) || inLen <= maxInline || len(split.Cmds) > len(whole.Cmds) {
 		return false
 	}
-	return reflect.DeepEqual(whole.Cmds[:len(split.Cmds)], split.Cmds) || len(split.Cmds) == 0 && len(whole.Cmds) == 0
+	for i, c := range split.Cmds {
+		if !reflect.DeepEqual(whole.Cmds[i], c) {
+			return false
+		}
+	}
+	return true
 }
 
 func cmd(args ...string) []string {
