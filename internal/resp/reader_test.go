@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"os/exec"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // outcome is everything Next reported for one input: the commands parsed,
@@ -531,5 +535,93 @@ func BenchmarkReaderInline(b *testing.B) {
 		if _, n, err := r.Next(line); n != len(line) || err != nil {
 			b.Fatal(n, err)
 		}
+	}
+}
+
+// startRedis starts a throwaway redis-server on a free loopback port in
+// 16200-16299 and stops it, by pid, when the test ends.
+func startRedis(t *testing.T, extra ...string) string {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Skip("redis-server not installed")
+	}
+	for port := 16200; port < 16300; port++ {
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		l.Close()
+		addr := l.Addr().String()
+		args := append([]string{"--port", fmt.Sprint(port), "--bind", "127.0.0.1",
+			"--save", "", "--appendonly", "no", "--dir", t.TempDir()}, extra...)
+		cmd := exec.Command(bin, args...)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			cmd.Process.Kill()
+			cmd.Wait()
+		})
+		deadline := time.Now().Add(5 * time.Second)
+		for time.Now().Before(deadline) {
+			if c, err := net.Dial("tcp", addr); err == nil {
+				c.Close()
+				return addr
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Fatalf("redis-server on %s did not start", addr)
+	}
+	t.Fatal("no free port in 16200-16299")
+	return ""
+}
+
+// redisReply sends in and returns what the server sends until it closes
+// the connection or goes quiet.
+func redisReply(t *testing.T, addr string, in []byte) (out []byte, closed bool) {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write(in); err != nil {
+		t.Fatal(err)
+	}
+	c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	out, err = io.ReadAll(c)
+	return out, err == nil
+}
+
+// TestReaderMatchesRedis sends every error case of the table to a real
+// redis-server 7.0 and checks that it answers with the same error as its
+// last reply and closes the connection.
+func TestReaderMatchesRedis(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts redis-server")
+	}
+	open := startRedis(t)
+	locked := startRedis(t, "--requirepass", "pw")
+	for _, tc := range readerCases {
+		if tc.want.Err == "" || tc.limits.MaxBulkLen != 0 || tc.limits.MaxInline != 0 {
+			continue
+		}
+		t.Run(tc.name, func(t *testing.T) {
+			addr := open
+			if tc.limits.Unauthenticated {
+				addr = locked
+			}
+			out, closed := redisReply(t, addr, []byte(tc.in))
+			if !closed {
+				t.Errorf("connection still open after %q", out)
+			}
+			if want := "-" + tc.want.Err + "\r\n"; !bytes.HasSuffix(out, []byte(want)) {
+				t.Errorf("redis replied %q, want it to end with %q", out, want)
+			}
+			if n := strings.Count(string(out), "Protocol error"); n != 1 {
+				t.Errorf("%d protocol errors in %q", n, out)
+			}
+		})
 	}
 }
