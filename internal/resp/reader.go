@@ -183,6 +183,22 @@ func (r *Reader) findTerm(buf []byte, from int, c byte) int {
 		return -1
 	}
 	from = max(from, r.scan)
+	// Multibulk header lines are a few bytes long: look for both bytes in
+	// one pass before paying for two IndexByte calls. (Inline lines are
+	// longer; IndexByte wins there.)
+	short := from
+	if c == '\r' {
+		short = min(len(buf), from+24)
+	}
+	for i := from; i < short; i++ {
+		switch buf[i] {
+		case c:
+			return i
+		case 0:
+			r.blocked = true
+			return -1
+		}
+	}
 	rest := buf[from:]
 	i := bytes.IndexByte(rest, c)
 	seg := rest
