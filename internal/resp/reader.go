@@ -75,6 +75,10 @@ func ExpectedDollarError(got byte) *ProtocolError {
 	return &ProtocolError{expectedDollarErrPrefix + string([]byte{got}) + "'"}
 }
 
+// maxKeptArgs is the largest argument table a Reader keeps between
+// commands (Redis likewise sizes argv per command).
+const maxKeptArgs = 1024
+
 // span is an argument's position in the caller's buffer, relative to the
 // start of the command. The Reader keeps offsets, never pointers, because the
 // caller may move its buffer between calls.
@@ -171,6 +175,11 @@ func (r *Reader) Next(buf []byte) (args [][]byte, n int, err error) {
 	}
 	if n > 0 || err != nil {
 		r.Reset()
+		if cap(r.offs) > maxKeptArgs {
+			// One huge command should not pin its argument table for
+			// the life of the connection; the caller's args stay valid.
+			r.args, r.offs = nil, nil
+		}
 	}
 	return args, n, err
 }

@@ -342,6 +342,24 @@ func TestReaderShorterBuffer(t *testing.T) {
 	}
 }
 
+func TestReaderDropsHugeArgTable(t *testing.T) {
+	var r Reader
+	in := []byte("*2000\r\n")
+	for range 2000 {
+		in = append(in, "$1\r\nx\r\n"...)
+	}
+	args, n, err := r.Next(in)
+	if err != nil || n != len(in) || len(args) != 2000 {
+		t.Fatal(len(args), n, err)
+	}
+	if cap(r.offs) != 0 || cap(r.args) != 0 {
+		t.Fatalf("kept %d offsets, %d args", cap(r.offs), cap(r.args))
+	}
+	if string(args[1999]) != "x" {
+		t.Fatal("returned args clobbered")
+	}
+}
+
 func TestSplitArgs(t *testing.T) {
 	tests := []struct {
 		in   string
