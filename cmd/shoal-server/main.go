@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"syscall"
 
@@ -54,6 +55,13 @@ func run(cfg *config.Config) int {
 		if err := os.Chdir(dir); err != nil {
 			fmt.Fprintf(os.Stderr, "Can't chdir to '%s': %v\n", dir, err)
 			return 1
+		}
+	}
+	// SHOAL_CPUPROFILE=file writes a CPU profile until shutdown (for benchmarking).
+	if f := os.Getenv("SHOAL_CPUPROFILE"); f != "" {
+		if pf, err := os.Create(f); err == nil {
+			pprof.StartCPUProfile(pf)
+			defer func() { pprof.StopCPUProfile(); pf.Close() }()
 		}
 	}
 	srv := server.New(cfg, logw)

@@ -1,0 +1,13 @@
+// Package netloop is an epoll event-loop transport for Linux, the way Redis
+// itself does I/O: a few loops (one per core) each own a set of
+// non-blocking sockets, read whatever is ready, hand the bytes to the
+// server, and write the replies back, with no goroutine per connection.
+// Go's netpoller costs a park/unpark, a scheduler pass and an extra
+// EAGAIN read per request; on a request/response protocol that is a large
+// share of the CPU a request costs.
+//
+// Threading: a Conn's Handler callbacks run on its loop's goroutine.
+// Write and Close are safe from any goroutine (a per-conn mutex guards the
+// output buffer). Pause/Resume let the server hand a connection to a
+// goroutine for a while (blocking commands) without the loop reading it.
+package netloop

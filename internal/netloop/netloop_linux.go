@@ -1,0 +1,549 @@
+//go:build linux
+
+package netloop
+
+import (
+	"errors"
+	"net"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+	"unsafe"
+)
+
+// Handler receives a connection's events, on its loop's goroutine.
+type Handler interface {
+	// OnOpen is called once, before any data.
+	OnOpen(c *Conn)
+	// OnData is called with every unconsumed input byte. It returns how many
+	// it consumed; the rest is offered again, with more, next time.
+	OnData(c *Conn, in []byte) int
+	// OnClose is called once when the connection is gone.
+	OnClose(c *Conn)
+}
+
+// Supported reports whether this platform has the event-loop transport.
+const Supported = true
+
+// Server is a set of loops serving one or more listeners.
+type Server struct {
+	h       Handler
+	loops   []*loop
+	lns     []int
+	next    atomic.Uint32
+	closed  atomic.Bool
+	wg      sync.WaitGroup
+	readBuf int
+}
+
+// Conn is one client connection.
+type Conn struct {
+	fd     int
+	loop   *loop
+	remote net.Addr
+	local  net.Addr
+
+	// in is the unconsumed input, owned by the loop (or by whoever holds the
+	// connection while it is paused).
+	in []byte
+
+	mu      sync.Mutex
+	out     []byte
+	closed  bool
+	wantOut bool
+
+	paused atomic.Bool
+	// Context is the server's per-connection state.
+	Context any
+	// HUP is closed when the peer hangs up or the connection is closed.
+	HUP      chan struct{}
+	hupOnce  sync.Once
+	closeErr error
+}
+
+type loop struct {
+	srv   *Server
+	epfd  int
+	evfd  int
+	conns map[int]*Conn
+	buf   []byte
+
+	postMu sync.Mutex
+	posts  []func()
+}
+
+// New makes a server with n loops (GOMAXPROCS if n ≤ 0).
+func New(h Handler, n int) (*Server, error) {
+	if n <= 0 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	s := &Server{h: h, readBuf: 64 * 1024}
+	for i := 0; i < n; i++ {
+		l, err := newLoop(s)
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		s.loops = append(s.loops, l)
+	}
+	return s, nil
+}
+
+func newLoop(s *Server) (*loop, error) {
+	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, err
+	}
+	r, _, e := syscall.Syscall(syscall.SYS_EVENTFD2, 0, syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+	if e != 0 {
+		syscall.Close(epfd)
+		return nil, e
+	}
+	evfd := int(r)
+	l := &loop{srv: s, epfd: epfd, evfd: evfd, conns: map[int]*Conn{}, buf: make([]byte, s.readBuf)}
+	if err := syscall.EpollCtl(epfd, syscall.EPOLL_CTL_ADD, evfd, &syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(evfd)}); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// Listen opens a listening socket on host:port (host "" or "0.0.0.0" for
+// all IPv4, "::" for all IPv6) and serves it from the first loop.
+func (s *Server) Listen(host string, port int) (net.Addr, error) {
+	ip := net.ParseIP(host)
+	if host == "" {
+		ip = net.IPv4zero
+	}
+	if ip == nil {
+		addrs, err := net.LookupIP(host)
+		if err != nil || len(addrs) == 0 {
+			return nil, &net.AddrError{Err: "cannot resolve", Addr: host}
+		}
+		ip = addrs[0]
+	}
+	var fd int
+	var err error
+	var sa syscall.Sockaddr
+	if ip4 := ip.To4(); ip4 != nil {
+		fd, err = syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC, 0)
+		a := &syscall.SockaddrInet4{Port: port}
+		copy(a.Addr[:], ip4)
+		sa = a
+	} else {
+		fd, err = syscall.Socket(syscall.AF_INET6, syscall.SOCK_STREAM|syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC, 0)
+		a := &syscall.SockaddrInet6{Port: port}
+		copy(a.Addr[:], ip.To16())
+		sa = a
+		if err == nil {
+			syscall.SetsockoptInt(fd, syscall.IPPROTO_IPV6, syscall.IPV6_V6ONLY, 1)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1)
+	if err := syscall.Bind(fd, sa); err != nil {
+		syscall.Close(fd)
+		return nil, err
+	}
+	if err := syscall.Listen(fd, 511); err != nil {
+		syscall.Close(fd)
+		return nil, err
+	}
+	l := s.loops[0]
+	if err := syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_ADD, fd, &syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(fd)}); err != nil {
+		syscall.Close(fd)
+		return nil, err
+	}
+	s.lns = append(s.lns, fd)
+	bound, _ := syscall.Getsockname(fd)
+	return sockaddrToTCP(bound), nil
+}
+
+// Serve runs the loops until Close.
+func (s *Server) Serve() {
+	for _, l := range s.loops {
+		s.wg.Add(1)
+		go func(l *loop) {
+			defer s.wg.Done()
+			l.run()
+		}(l)
+	}
+	s.wg.Wait()
+}
+
+// Close stops the loops and closes every listener and connection.
+func (s *Server) Close() {
+	if s.closed.Swap(true) {
+		return
+	}
+	for _, fd := range s.lns {
+		syscall.Close(fd)
+	}
+	for _, l := range s.loops {
+		l.wake()
+	}
+}
+
+func (l *loop) wake() {
+	var one = [8]byte{1}
+	syscall.Write(l.evfd, one[:])
+}
+
+// post runs fn on the loop's goroutine.
+func (l *loop) post(fn func()) {
+	l.postMu.Lock()
+	l.posts = append(l.posts, fn)
+	l.postMu.Unlock()
+	l.wake()
+}
+
+func (l *loop) isListener(fd int) bool {
+	for _, x := range l.srv.lns {
+		if x == fd {
+			return true
+		}
+	}
+	return false
+}
+
+func (l *loop) run() {
+	events := make([]syscall.EpollEvent, 256)
+	defer l.shutdown()
+	for !l.srv.closed.Load() {
+		n, err := syscall.EpollWait(l.epfd, events, -1)
+		if err != nil {
+			if errors.Is(err, syscall.EINTR) {
+				continue
+			}
+			return
+		}
+		for i := 0; i < n; i++ {
+			ev := &events[i]
+			fd := int(ev.Fd)
+			switch {
+			case fd == l.evfd:
+				var b [8]byte
+				syscall.Read(l.evfd, b[:])
+				l.runPosts()
+			case l.isListener(fd):
+				l.accept(fd)
+			default:
+				c := l.conns[fd]
+				if c == nil {
+					continue
+				}
+				if ev.Events&syscall.EPOLLOUT != 0 {
+					c.flushPending()
+				}
+				if ev.Events&(syscall.EPOLLIN|syscall.EPOLLHUP|syscall.EPOLLERR|syscall.EPOLLRDHUP) != 0 {
+					l.readable(c)
+				}
+			}
+		}
+	}
+}
+
+func (l *loop) runPosts() {
+	l.postMu.Lock()
+	posts := l.posts
+	l.posts = nil
+	l.postMu.Unlock()
+	for _, fn := range posts {
+		fn()
+	}
+}
+
+func (l *loop) shutdown() {
+	l.runPosts()
+	for _, c := range l.conns {
+		l.closeConn(c)
+	}
+	syscall.Close(l.epfd)
+	syscall.Close(l.evfd)
+}
+
+func (l *loop) accept(lfd int) {
+	for {
+		fd, sa, err := syscall.Accept4(lfd, syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC)
+		if err != nil {
+			return
+		}
+		syscall.SetsockoptInt(fd, syscall.IPPROTO_TCP, syscall.TCP_NODELAY, 1)
+		local, _ := syscall.Getsockname(fd)
+		c := &Conn{fd: fd, remote: sockaddrToTCP(sa), local: sockaddrToTCP(local), HUP: make(chan struct{})}
+		target := l.srv.loops[int(l.srv.next.Add(1))%len(l.srv.loops)]
+		c.loop = target
+		if target == l {
+			l.register(c)
+		} else {
+			target.post(func() { target.register(c) })
+		}
+	}
+}
+
+func (l *loop) register(c *Conn) {
+	l.conns[c.fd] = c
+	l.srv.h.OnOpen(c)
+	ev := &syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | (syscall.EPOLLET & 0), Fd: int32(c.fd)}
+	if err := syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_ADD, c.fd, ev); err != nil {
+		l.closeConn(c)
+		return
+	}
+	// a client may have written before registration
+	l.readable(c)
+}
+
+// readable reads what is available and offers it to the handler.
+func (l *loop) readable(c *Conn) {
+	if c.paused.Load() {
+		// The goroutine holding the conn will see HUP; data waits in the socket.
+		if l.peerClosed(c) {
+			c.hangup()
+		}
+		return
+	}
+	for {
+		n, err := syscall.Read(c.fd, l.buf)
+		if n > 0 {
+			c.in = append(c.in, l.buf[:n]...)
+			l.deliver(c)
+			if c.isClosed() {
+				return
+			}
+			if c.paused.Load() {
+				return
+			}
+			if n < len(l.buf) {
+				return
+			}
+			continue
+		}
+		if err == syscall.EAGAIN || err == syscall.EINTR {
+			return
+		}
+		// n == 0: EOF; or a hard error
+		l.closeConn(c)
+		return
+	}
+}
+
+// peerClosed checks, without consuming data, whether the peer hung up.
+func (l *loop) peerClosed(c *Conn) bool {
+	var b [1]byte
+	n, _, err := syscall.Recvfrom(c.fd, b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+	if n == 0 && err == nil {
+		return true
+	}
+	if err != nil && err != syscall.EAGAIN && err != syscall.EINTR {
+		return true
+	}
+	if n > 0 {
+		// Data is waiting while paused: stop polling it (level-triggered) until Resume.
+		syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_MOD, c.fd, &syscall.EpollEvent{Events: syscall.EPOLLRDHUP | l.outFlag(c), Fd: int32(c.fd)})
+	}
+	return false
+}
+
+func (l *loop) outFlag(c *Conn) uint32 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.wantOut {
+		return syscall.EPOLLOUT
+	}
+	return 0
+}
+
+func (l *loop) deliver(c *Conn) {
+	used := l.srv.h.OnData(c, c.in)
+	if used >= len(c.in) {
+		if cap(c.in) > 1<<20 {
+			c.in = nil
+		} else {
+			c.in = c.in[:0]
+		}
+		return
+	}
+	if used > 0 {
+		c.in = append(c.in[:0], c.in[used:]...)
+	}
+}
+
+func (l *loop) closeConn(c *Conn) {
+	if _, ok := l.conns[c.fd]; !ok {
+		return
+	}
+	delete(l.conns, c.fd)
+	syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_DEL, c.fd, nil)
+	c.mu.Lock()
+	c.closed = true
+	c.out = nil
+	c.mu.Unlock()
+	syscall.Close(c.fd)
+	c.hangup()
+	l.srv.h.OnClose(c)
+}
+
+func (c *Conn) hangup() { c.hupOnce.Do(func() { close(c.HUP) }) }
+
+func (c *Conn) isClosed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closed
+}
+
+// Write sends b, buffering what the socket does not take at once. Safe
+// from any goroutine. It never blocks on the peer.
+func (c *Conn) Write(b []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return 0, net.ErrClosed
+	}
+	if len(c.out) > 0 {
+		c.out = append(c.out, b...)
+		return len(b), nil
+	}
+	n, err := writeAll(c.fd, b)
+	if err != nil && err != syscall.EAGAIN {
+		return n, err
+	}
+	if n < len(b) {
+		c.out = append(c.out, b[n:]...)
+		c.armOut()
+	}
+	return len(b), nil
+}
+
+// Pending is how many output bytes wait for the socket.
+func (c *Conn) Pending() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.out)
+}
+
+func writeAll(fd int, b []byte) (int, error) {
+	done := 0
+	for done < len(b) {
+		n, err := syscall.Write(fd, b[done:])
+		if n > 0 {
+			done += n
+		}
+		if err != nil {
+			if err == syscall.EINTR {
+				continue
+			}
+			return done, err
+		}
+		if n == 0 {
+			return done, syscall.EAGAIN
+		}
+	}
+	return done, nil
+}
+
+// armOut asks the loop for EPOLLOUT; c.mu held.
+func (c *Conn) armOut() {
+	if c.wantOut {
+		return
+	}
+	c.wantOut = true
+	ev := syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLOUT
+	if c.paused.Load() {
+		ev = syscall.EPOLLRDHUP | syscall.EPOLLOUT
+	}
+	syscall.EpollCtl(c.loop.epfd, syscall.EPOLL_CTL_MOD, c.fd, &syscall.EpollEvent{Events: uint32(ev), Fd: int32(c.fd)})
+}
+
+func (c *Conn) flushPending() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || len(c.out) == 0 {
+		return
+	}
+	n, err := writeAll(c.fd, c.out)
+	if err != nil && err != syscall.EAGAIN {
+		c.out = nil
+		return
+	}
+	c.out = c.out[n:]
+	if len(c.out) == 0 {
+		c.out = nil
+		c.wantOut = false
+		ev := uint32(syscall.EPOLLIN | syscall.EPOLLRDHUP)
+		if c.paused.Load() {
+			ev = syscall.EPOLLRDHUP
+		}
+		syscall.EpollCtl(c.loop.epfd, syscall.EPOLL_CTL_MOD, c.fd, &syscall.EpollEvent{Events: ev, Fd: int32(c.fd)})
+	}
+}
+
+// Close closes the connection (after pending output is attempted once). Safe from any goroutine.
+func (c *Conn) Close() error {
+	c.loop.post(func() {
+		c.flushPending()
+		c.loop.closeConn(c)
+	})
+	return nil
+}
+
+// Pause stops the loop from reading and delivering data until Resume; the
+// unconsumed input stays in In for whoever now drives the connection.
+// Call on the loop goroutine (from OnData).
+func (c *Conn) Pause() { c.paused.Store(true) }
+
+// In returns the unconsumed input; valid while paused, for the goroutine
+// driving the connection.
+func (c *Conn) In() *[]byte { return &c.in }
+
+// Resume hands the connection back to its loop, which delivers any input
+// still buffered and continues reading. Safe from any goroutine.
+func (c *Conn) Resume() {
+	c.loop.post(func() {
+		if !c.paused.Swap(false) {
+			return
+		}
+		if _, ok := c.loop.conns[c.fd]; !ok {
+			return
+		}
+		syscall.EpollCtl(c.loop.epfd, syscall.EPOLL_CTL_MOD, c.fd, &syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | c.loop.outFlag(c), Fd: int32(c.fd)})
+		if len(c.in) > 0 {
+			c.loop.deliver(c)
+		}
+		if !c.paused.Load() {
+			c.loop.readable(c)
+		}
+	})
+}
+
+// RemoteAddr is the peer's address.
+func (c *Conn) RemoteAddr() net.Addr { return c.remote }
+
+// LocalAddr is the local address.
+func (c *Conn) LocalAddr() net.Addr { return c.local }
+
+// FD is the socket's file descriptor (CLIENT LIST's fd field).
+func (c *Conn) FD() int { return c.fd }
+
+// Read, SetReadDeadline and the rest make Conn a net.Conn for code paths
+// that only write and close; reading is event-driven, so Read is unsupported.
+func (c *Conn) Read([]byte) (int, error)         { return 0, errors.ErrUnsupported }
+func (c *Conn) SetDeadline(time.Time) error      { return nil }
+func (c *Conn) SetReadDeadline(time.Time) error  { return nil }
+func (c *Conn) SetWriteDeadline(time.Time) error { return nil }
+
+func sockaddrToTCP(sa syscall.Sockaddr) net.Addr {
+	switch a := sa.(type) {
+	case *syscall.SockaddrInet4:
+		return &net.TCPAddr{IP: net.IPv4(a.Addr[0], a.Addr[1], a.Addr[2], a.Addr[3]), Port: a.Port}
+	case *syscall.SockaddrInet6:
+		ip := make(net.IP, 16)
+		copy(ip, a.Addr[:])
+		return &net.TCPAddr{IP: ip, Port: a.Port}
+	}
+	return &net.TCPAddr{}
+}
+
+var _ = unsafe.Pointer(nil)
