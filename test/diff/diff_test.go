@@ -225,6 +225,11 @@ func (r *run) read(s *side, c *testutil.Conn, wait time.Duration) Outcome {
 	case err == nil:
 		return Outcome{Raw: raw, Val: v}
 	case errors.As(err, &ne) && ne.Timeout() && len(raw) == 0:
+		if wait == replyWait {
+			// A command went unanswered: whatever arrives later would be
+			// taken for the next command's reply, so start afresh.
+			s.dead[r.client] = true
+		}
 		return Outcome{Fail: "no reply"}
 	case len(raw) == 0 && isClosed(err):
 		s.dead[r.client] = true
