@@ -31,6 +31,10 @@ const (
 // bothRedis runs redis against redis, to validate the harness and scripts.
 var bothRedis = os.Getenv("SHOAL_DIFF_BOTH_REDIS") != ""
 
+// verbose logs every step with redis's reply (SHOAL_DIFF_VERBOSE=1, with
+// go test -v), for writing scripts.
+var verbose = os.Getenv("SHOAL_DIFF_VERBOSE") != ""
+
 func TestDiff(t *testing.T) {
 	testutil.SkipIfNoRedis(t)
 	if !bothRedis {
@@ -249,6 +253,9 @@ func isClosed(err error) bool {
 func (r *run) step(st Step) {
 	oa := r.do(r.sides[0], st)
 	ob := r.do(r.sides[1], st)
+	if verbose {
+		r.t.Logf("%s:%d RESP%d client %d: %s\n\t-> %s", r.script.Name, st.Line, r.proto, r.client, st.Text, oa)
+	}
 	if st.Ignore || st.NoReply {
 		return
 	}
