@@ -1,0 +1,136 @@
+package testutil
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// Environment variables that point the harness at other binaries.
+const (
+	EnvRedisServer = "SHOAL_REDIS_SERVER" // path to redis-server
+	EnvRedisCLI    = "SHOAL_REDIS_CLI"    // path to redis-cli
+)
+
+var build struct {
+	once sync.Once
+	dir  string
+	skip string // why the binaries cannot be built yet
+	err  error
+}
+
+// BuildBinaries builds ./cmd/shoal-server, and ./cmd/shoal-cli if it exists,
+// once per test process, and returns the directory holding them. The
+// directory lives for the whole process (it is shared by every test), under
+// os.TempDir. The test is skipped while cmd/shoal-server does not exist.
+func BuildBinaries(t testing.TB) string {
+	t.Helper()
+	build.once.Do(doBuild)
+	if build.skip != "" {
+		t.Skip(build.skip)
+	}
+	if build.err != nil {
+		t.Fatal(build.err)
+	}
+	return build.dir
+}
+
+// ShoalServerPath builds the binaries if needed and returns shoal-server's path.
+func ShoalServerPath(t testing.TB) string {
+	return filepath.Join(BuildBinaries(t), "shoal-server")
+}
+
+func doBuild() {
+	root, err := ModuleRoot()
+	if err != nil {
+		build.err = err
+		return
+	}
+	if _, err := os.Stat(filepath.Join(root, "cmd", "shoal-server")); err != nil {
+		build.skip = "cmd/shoal-server does not exist yet in " + root + "; nothing to test against"
+		return
+	}
+	dir, err := os.MkdirTemp("", "shoal-bin-")
+	if err != nil {
+		build.err = err
+		return
+	}
+	build.dir = dir
+	for _, name := range []string{"shoal-server", "shoal-cli"} {
+		pkg := filepath.Join(root, "cmd", name)
+		if _, err := os.Stat(pkg); err != nil {
+			continue
+		}
+		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, name), "./cmd/"+name)
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			build.err = fmt.Errorf("go build ./cmd/%s: %v\n%s", name, err, out)
+			return
+		}
+	}
+}
+
+// ModuleRoot returns the directory of the main module's go.mod.
+func ModuleRoot() (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	gomod := strings.TrimSpace(string(out))
+	if gomod == "" || gomod == os.DevNull {
+		return "", fmt.Errorf("not inside a Go module (go env GOMOD = %q)", gomod)
+	}
+	return filepath.Dir(gomod), nil
+}
+
+// RedisBinary returns the path of redis-server ($SHOAL_REDIS_SERVER, else
+// found in PATH, else /usr/bin/redis-server), or "" if there is none.
+func RedisBinary() string { return findTool(EnvRedisServer, "redis-server") }
+
+// RedisCLI returns the path of redis-cli ($SHOAL_REDIS_CLI, else found in
+// PATH, else /usr/bin/redis-cli), or "" if there is none.
+func RedisCLI() string { return findTool(EnvRedisCLI, "redis-cli") }
+
+func findTool(env, name string) string {
+	if p := os.Getenv(env); p != "" {
+		return p
+	}
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	if p := "/usr/bin/" + name; isExecutable(p) {
+		return p
+	}
+	return ""
+}
+
+func isExecutable(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0
+}
+
+// SkipIfNoRedis skips the test when redis-server or redis-cli is missing.
+// Under CI (env CI set) a missing Redis fails the test instead, so that a
+// broken CI image cannot turn the compatibility tests into silent skips.
+func SkipIfNoRedis(t testing.TB) {
+	t.Helper()
+	var missing []string
+	if RedisBinary() == "" {
+		missing = append(missing, "redis-server")
+	}
+	if RedisCLI() == "" {
+		missing = append(missing, "redis-cli")
+	}
+	if len(missing) == 0 {
+		return
+	}
+	msg := strings.Join(missing, " and ") + " not found (set " + EnvRedisServer + "/" + EnvRedisCLI + " or install redis 7.0.15)"
+	if os.Getenv("CI") != "" {
+		t.Fatal("CI: " + msg)
+	}
+	t.Skip(msg)
+}
