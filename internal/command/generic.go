@@ -1,13 +1,65 @@
 package command
 
-import "github.com/shoal-db/shoal/internal/rediserr"
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+
+	"github.com/shoal-db/shoal/internal/rediserr"
+	"github.com/shoal-db/shoal/internal/types"
+)
 
 const wrongType = rediserr.WrongType
 
-func registerGeneric(t *Table) {
-	t.Handle("del", cmdDel)
+// ServerConfig is what the generic commands need to know of the server's
+// configuration. The server's per-connection state (Ctx.Client) implements
+// it; without it a standalone node with maxmemory 0 and policy noeviction is
+// assumed.
+type ServerConfig interface {
+	// ClusterEnabled: MOVE, SWAPDB and COPY … DB are refused in cluster mode.
+	ClusterEnabled() bool
+	// MaxmemoryPolicy is the maxmemory-policy setting ("allkeys-lfu", …).
+	MaxmemoryPolicy() string
+	// Maxmemory is the maxmemory setting in bytes (0: no limit).
+	Maxmemory() int64
 }
 
+type defaultServerConfig struct{}
+
+func (defaultServerConfig) ClusterEnabled() bool    { return false }
+func (defaultServerConfig) MaxmemoryPolicy() string { return "noeviction" }
+func (defaultServerConfig) Maxmemory() int64        { return 0 }
+
+func serverConfig(c *Ctx) ServerConfig {
+	if sc, ok := c.Client.(ServerConfig); ok {
+		return sc
+	}
+	return defaultServerConfig{}
+}
+
+func registerGeneric(t *Table) {
+	t.Handle("del", cmdDel)
+	t.Handle("unlink", cmdDel)
+	t.Handle("exists", cmdExists)
+	t.Handle("touch", cmdExists)
+	t.Handle("type", cmdType)
+	t.Handle("rename", func(c *Ctx) { rename(c, false) })
+	t.Handle("renamenx", func(c *Ctx) { rename(c, true) })
+	t.Handle("move", cmdMove)
+	t.Handle("copy", cmdCopy)
+	t.Handle("swapdb", cmdSwapDB).LockAll = true
+	t.Handle("randomkey", cmdRandomKey).LockAll = true
+	t.Handle("object|help", cmdObjectHelp)
+	t.Handle("object|encoding", cmdObjectEncoding)
+	t.Handle("object|refcount", cmdObjectRefcount)
+	t.Handle("object|idletime", cmdObjectIdletime)
+	t.Handle("object|freq", cmdObjectFreq)
+	registerExpire(t)
+	registerScan(t)
+}
+
+// cmdDel is DEL and UNLINK (Shoal frees values at once either way; Go's
+// collector does the freeing in the background).
 func cmdDel(c *Ctx) {
 	n := 0
 	for _, k := range c.Args[1:] {
@@ -17,4 +69,363 @@ func cmdDel(c *Ctx) {
 	}
 	c.Dirty += n
 	c.W.Int(int64(n))
+}
+
+// cmdExists is EXISTS and TOUCH: the number of named keys that exist,
+// counting a key named twice twice. (TOUCH would update the access clock;
+// Shoal keeps none yet, see cmdObjectIdletime.)
+func cmdExists(c *Ctx) {
+	n := 0
+	for _, k := range c.Args[1:] {
+		if c.DB.Exists(k) {
+			n++
+		}
+	}
+	c.W.Int(int64(n))
+}
+
+func cmdType(c *Ctx) {
+	v, ok := c.DB.Lookup(c.Args[1])
+	if !ok {
+		c.W.Simple("none")
+		return
+	}
+	c.W.Simple(v.Kind().String())
+}
+
+// rename is RENAME and RENAMENX. The value keeps its TTL; a key renamed onto
+// itself is left alone (after checking that it exists).
+func rename(c *Ctx, nx bool) {
+	src, dst := c.Args[1], c.Args[2]
+	v, ok := c.DB.Lookup(src)
+	if !ok {
+		c.Error(rediserr.NoSuchKey)
+		return
+	}
+	if string(src) == string(dst) {
+		if nx {
+			c.W.Int(0)
+		} else {
+			c.W.OK()
+		}
+		return
+	}
+	when := c.DB.Expire(src)
+	if c.DB.Exists(dst) {
+		if nx {
+			c.W.Int(0)
+			return
+		}
+		c.DB.Delete(dst)
+	}
+	c.DB.Put(dst, v, when)
+	c.DB.Delete(src)
+	c.Dirty++
+	if nx {
+		c.W.Int(1)
+	} else {
+		c.W.OK()
+	}
+}
+
+// parseDBIndex parses a database index as Redis getIntFromObjectOrReply
+// does, replying with its errors; ok is false after an error reply.
+func parseDBIndex(c *Ctx, arg []byte) (int, bool) {
+	n, ok := genParseInt(arg)
+	if !ok {
+		c.Error(rediserr.NotInteger)
+		return 0, false
+	}
+	if n < math.MinInt32 || n > math.MaxInt32 {
+		c.Error(rediserr.IntOutOfRange)
+		return 0, false
+	}
+	return int(n), true
+}
+
+// cmdMove is MOVE key db. The destination key has the source's slot, so the
+// stripe locked for the command covers it in every database.
+func cmdMove(c *Ctx) {
+	if serverConfig(c).ClusterEnabled() {
+		c.Error(rediserr.MoveCluster)
+		return
+	}
+	id, ok := parseDBIndex(c, c.Args[2])
+	if !ok {
+		return
+	}
+	if id < 0 || id >= c.KS.NumDBs() {
+		c.Error(rediserr.InvalidDBIndex)
+		return
+	}
+	if id == c.DB.Index {
+		c.Error(rediserr.SameObject)
+		return
+	}
+	key := c.Args[1]
+	v, ok := c.DB.Lookup(key)
+	if !ok {
+		c.W.Int(0)
+		return
+	}
+	dst := c.KS.DB(id)
+	if dst.Exists(key) {
+		c.W.Int(0)
+		return
+	}
+	dst.Put(key, v, c.DB.Expire(key))
+	c.DB.Delete(key)
+	c.Dirty++
+	c.W.Int(1)
+}
+
+// cmdCopy is COPY source destination [DB destination-db] [REPLACE].
+// Collections are copied deeply through types.Copier.
+func cmdCopy(c *Ctx) {
+	dstDB := c.DB
+	replace := false
+	for j := 3; j < len(c.Args); j++ {
+		switch {
+		case strings.EqualFold(string(c.Args[j]), "replace"):
+			replace = true
+		case strings.EqualFold(string(c.Args[j]), "db") && j+1 < len(c.Args):
+			id, ok := parseDBIndex(c, c.Args[j+1])
+			if !ok {
+				return
+			}
+			if id < 0 || id >= c.KS.NumDBs() {
+				c.Error(rediserr.InvalidDBIndex)
+				return
+			}
+			dstDB = c.KS.DB(id)
+			j++
+		default:
+			c.Error(rediserr.Syntax)
+			return
+		}
+	}
+	if serverConfig(c).ClusterEnabled() && (c.DB.Index != 0 || dstDB.Index != 0) {
+		c.Error(rediserr.CopyCluster)
+		return
+	}
+	src, dst := c.Args[1], c.Args[2]
+	if dstDB == c.DB && string(src) == string(dst) {
+		c.Error(rediserr.SameObject)
+		return
+	}
+	v, ok := c.DB.Lookup(src)
+	if !ok {
+		c.W.Int(0)
+		return
+	}
+	if dstDB.Exists(dst) && !replace {
+		c.W.Int(0)
+		return
+	}
+	if v.Obj != nil {
+		cp, ok := v.Obj.(types.Copier)
+		if !ok {
+			c.Error(rediserr.CopyUnsupported)
+			return
+		}
+		v.Obj = cp.Copy()
+	}
+	dstDB.Put(dst, v, c.DB.Expire(src))
+	c.Dirty++
+	c.W.Int(1)
+}
+
+// cmdSwapDB is SWAPDB index1 index2 (LockAll).
+func cmdSwapDB(c *Ctx) {
+	if serverConfig(c).ClusterEnabled() {
+		c.Error(rediserr.SwapDBCluster)
+		return
+	}
+	// getIntFromObjectOrReply with a custom message: not an integer and
+	// outside int32 are the same error.
+	a, ok := genParseInt(c.Args[1])
+	if !ok || a < math.MinInt32 || a > math.MaxInt32 {
+		c.Error(rediserr.SwapDBFirst)
+		return
+	}
+	b, ok := genParseInt(c.Args[2])
+	if !ok || b < math.MinInt32 || b > math.MaxInt32 {
+		c.Error(rediserr.SwapDBSecond)
+		return
+	}
+	n := int64(c.KS.NumDBs())
+	if a < 0 || a >= n || b < 0 || b >= n {
+		c.Error(rediserr.InvalidDBIndex)
+		return
+	}
+	c.KS.SwapDB(int(a), int(b))
+	c.Dirty++
+	c.W.OK()
+}
+
+// cmdRandomKey replies with a random live key, or null (LockAll).
+func cmdRandomKey(c *Ctx) {
+	k, ok := c.DB.RandomKey(rand.IntN)
+	if !ok {
+		c.W.Null()
+		return
+	}
+	c.W.BulkString(k)
+}
+
+var objectHelp = []string{
+	"OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+	"ENCODING <key>",
+	"    Return the kind of internal representation used in order to store the value",
+	"    associated with a <key>.",
+	"FREQ <key>",
+	"    Return the access frequency index of the <key>. The returned integer is",
+	"    proportional to the logarithm of the recent access frequency of the key.",
+	"IDLETIME <key>",
+	"    Return the idle time of the <key>, that is the approximated number of",
+	"    seconds elapsed since the last access to the key.",
+	"REFCOUNT <key>",
+	"    Return the number of references of the value associated with the specified",
+	"    <key>.",
+	"HELP",
+	"    Prints this help.",
+}
+
+func cmdObjectHelp(c *Ctx) {
+	c.W.Array(len(objectHelp))
+	for _, l := range objectHelp {
+		c.W.Simple(l)
+	}
+}
+
+func cmdObjectEncoding(c *Ctx) {
+	v, ok := c.DB.Lookup(c.Args[2])
+	if !ok {
+		c.W.Null()
+		return
+	}
+	if v.Obj != nil {
+		c.W.BulkString(v.Obj.Encoding())
+		return
+	}
+	c.W.BulkString(types.StringEncoding(v.Str))
+}
+
+// sharedRefcount is what OBJECT REFCOUNT says of Redis's shared integer
+// objects (OBJ_SHARED_REFCOUNT).
+const sharedRefcount = math.MaxInt32
+
+// sharedIntegers is Redis's OBJ_SHARED_INTEGERS: values 0…9999 stored as
+// strings are shared objects unless maxmemory is set with an LRU/LFU policy.
+const sharedIntegers = 10000
+
+// cmdObjectRefcount answers as Redis would: shared integers report
+// 2147483647, everything else 1 (Shoal shares no values).
+func cmdObjectRefcount(c *Ctx) {
+	v, ok := c.DB.Lookup(c.Args[2])
+	if !ok {
+		c.W.Null()
+		return
+	}
+	if v.Obj == nil && isSharedInteger(c, v.Str) {
+		c.W.Int(sharedRefcount)
+		return
+	}
+	c.W.Int(1)
+}
+
+func isSharedInteger(c *Ctx, s string) bool {
+	if types.StringEncoding(s) != "int" {
+		return false
+	}
+	n, ok := genParseInt([]byte(s))
+	if !ok || n < 0 || n >= sharedIntegers {
+		return false
+	}
+	sc := serverConfig(c)
+	if sc.Maxmemory() != 0 {
+		p := sc.MaxmemoryPolicy()
+		if strings.Contains(p, "lru") || strings.Contains(p, "lfu") {
+			return false
+		}
+	}
+	return true
+}
+
+func lfuPolicy(c *Ctx) bool { return strings.Contains(serverConfig(c).MaxmemoryPolicy(), "lfu") }
+
+// cmdObjectIdletime: Shoal keeps no per-key access clock yet, so every key
+// reports 0 seconds idle (a key just used). Under an LFU policy it errors as
+// Redis does.
+func cmdObjectIdletime(c *Ctx) {
+	if _, ok := c.DB.Lookup(c.Args[2]); !ok {
+		c.W.Null()
+		return
+	}
+	if lfuPolicy(c) {
+		c.Error(rediserr.LFUSelected)
+		return
+	}
+	c.W.Int(0)
+}
+
+// lfuInitVal is Redis's LFU_INIT_VAL, the counter of a new key.
+const lfuInitVal = 5
+
+// cmdObjectFreq errors unless an LFU policy is selected; Shoal keeps no
+// access counter yet, so it reports the counter a new key starts with.
+func cmdObjectFreq(c *Ctx) {
+	if _, ok := c.DB.Lookup(c.Args[2]); !ok {
+		c.W.Null()
+		return
+	}
+	if !lfuPolicy(c) {
+		c.Error(rediserr.LFUNotSelected)
+		return
+	}
+	c.W.Int(lfuInitVal)
+}
+
+// genParseInt parses a decimal int64 with Redis string2ll's rules: an
+// optional '-', no '+', no spaces, no leading zeros, no overflow.
+func genParseInt(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 20 {
+		return 0, false
+	}
+	if len(b) == 1 && b[0] == '0' {
+		return 0, true
+	}
+	neg := false
+	i := 0
+	if b[0] == '-' {
+		neg = true
+		i = 1
+		if len(b) == 1 {
+			return 0, false
+		}
+	}
+	if b[i] < '1' || b[i] > '9' {
+		return 0, false
+	}
+	var u uint64
+	for ; i < len(b); i++ {
+		d := b[i]
+		if d < '0' || d > '9' {
+			return 0, false
+		}
+		if u > (math.MaxUint64-uint64(d-'0'))/10 {
+			return 0, false
+		}
+		u = u*10 + uint64(d-'0')
+	}
+	if neg {
+		if u > 1<<63 {
+			return 0, false
+		}
+		return -int64(u), true
+	}
+	if u > math.MaxInt64 {
+		return 0, false
+	}
+	return int64(u), true
 }

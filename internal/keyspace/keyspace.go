@@ -328,9 +328,11 @@ func (db *DB) SetExpire(key []byte, whenMs int64) {
 	}
 	if _, ok := t.expires[k]; !ok {
 		db.volatile.Add(1)
-		// store the key string the value map already holds, not a new copy
-		k = db.ownedKey(t, k)
 	}
+	// Always store an owned key: assigning to an existing string key
+	// replaces the map's key too, and k views the caller's argument buffer.
+	// Prefer the string the value map already holds over a new copy.
+	k = db.ownedKey(t, k)
 	t.expires[k] = whenMs
 	db.touch(k)
 }
