@@ -55,6 +55,7 @@ type Conn struct {
 	wantOut bool
 
 	paused atomic.Bool
+	detach func([]byte) []byte
 	// Context is the server's per-connection state.
 	Context any
 	// HUP is closed when the peer hangs up or the connection is closed.
@@ -364,10 +365,16 @@ func (l *loop) deliver(c *Conn) {
 		} else {
 			c.in = c.in[:0]
 		}
+		if c.detach != nil {
+			l.startDetached(c)
+		}
 		return
 	}
 	if used > 0 {
 		c.in = append(c.in[:0], c.in[used:]...)
+	}
+	if c.detach != nil {
+		l.startDetached(c)
 	}
 }
 
@@ -489,35 +496,6 @@ func (c *Conn) Close() error {
 	return nil
 }
 
-// Pause stops the loop from reading and delivering data until Resume; the
-// unconsumed input stays in In for whoever now drives the connection.
-// Call on the loop goroutine (from OnData).
-func (c *Conn) Pause() { c.paused.Store(true) }
-
-// In returns the unconsumed input; valid while paused, for the goroutine
-// driving the connection.
-func (c *Conn) In() *[]byte { return &c.in }
-
-// Resume hands the connection back to its loop, which delivers any input
-// still buffered and continues reading. Safe from any goroutine.
-func (c *Conn) Resume() {
-	c.loop.post(func() {
-		if !c.paused.Swap(false) {
-			return
-		}
-		if _, ok := c.loop.conns[c.fd]; !ok {
-			return
-		}
-		syscall.EpollCtl(c.loop.epfd, syscall.EPOLL_CTL_MOD, c.fd, &syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | c.loop.outFlag(c), Fd: int32(c.fd)})
-		if len(c.in) > 0 {
-			c.loop.deliver(c)
-		}
-		if !c.paused.Load() {
-			c.loop.readable(c)
-		}
-	})
-}
-
 // RemoteAddr is the peer's address.
 func (c *Conn) RemoteAddr() net.Addr { return c.remote }
 
@@ -547,3 +525,34 @@ func sockaddrToTCP(sa syscall.Sockaddr) net.Addr {
 }
 
 var _ = unsafe.Pointer(nil)
+
+// Detach hands the connection to fn on a new goroutine once the current
+// OnData returns: the loop stops reading it, fn gets the unconsumed input
+// and returns what it left unconsumed, and the loop then takes the
+// connection back. Call from OnData. Used for commands that may block.
+func (c *Conn) Detach(fn func(in []byte) []byte) { c.detach = fn }
+
+func (l *loop) startDetached(c *Conn) {
+	fn := c.detach
+	c.detach = nil
+	c.paused.Store(true)
+	in := c.in
+	c.in = nil
+	go func() {
+		rest := fn(in)
+		l.post(func() {
+			c.in = append(rest, c.in...)
+			c.paused.Store(false)
+			if _, ok := l.conns[c.fd]; !ok {
+				return
+			}
+			syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_MOD, c.fd, &syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | l.outFlag(c), Fd: int32(c.fd)})
+			if len(c.in) > 0 {
+				l.deliver(c)
+			}
+			if !c.paused.Load() {
+				l.readable(c)
+			}
+		})
+	}()
+}

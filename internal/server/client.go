@@ -68,6 +68,12 @@ type client struct {
 
 	closeAfterReply bool
 	closed          atomic.Bool
+
+	// loopMode: the connection is driven by an event loop (netloop), which
+	// must not block; detachPending asks it to hand the connection to a
+	// goroutine for a command that may block.
+	loopMode      bool
+	detachPending bool
 }
 
 type queuedCmd struct {
@@ -128,26 +134,11 @@ func (c *client) serve() {
 			end += n
 			c.srv.stats.netInput.Add(int64(n))
 			c.lastUsed.Store(time.Now().UnixMilli())
-			c.rd.Limits = resp.Limits{MaxBulkLen: c.srv.maxBulk.Load(), MaxInline: 64 * 1024, Unauthenticated: !c.authed}
-			for start < end {
-				args, used, perr := c.rd.Next(c.rbuf[start:end])
-				if perr != nil {
-					c.w.Error(perr.Error())
-					c.flush()
-					c.srv.Logf('#', "Protocol error (%s) from client: id=%d addr=%s", perr.Error(), c.id, c.conn.RemoteAddr())
-					return
-				}
-				if used == 0 {
-					break
-				}
-				start += used
-				if len(args) > 0 {
-					c.execute(args)
-				}
-				if c.closeAfterReply || c.closed.Load() {
-					c.flush()
-					return
-				}
+			used := c.process(c.rbuf[start:end])
+			start += used
+			if c.closing() {
+				c.flush()
+				return
 			}
 			if start == end {
 				start, end = 0, 0
@@ -164,6 +155,42 @@ func (c *client) serve() {
 		}
 	}
 }
+
+// process parses and runs every complete command at the start of buf and
+// returns how many bytes it consumed. In loop mode it stops before a command
+// that may block and sets detachPending, leaving that command unconsumed.
+func (c *client) process(buf []byte) int {
+	c.rd.Limits = resp.Limits{MaxBulkLen: c.srv.maxBulk.Load(), MaxInline: 64 * 1024, Unauthenticated: !c.authed}
+	used := 0
+	for used < len(buf) {
+		args, n, perr := c.rd.Next(buf[used:])
+		if perr != nil {
+			c.w.Error(perr.Error())
+			c.srv.Logf('#', "Protocol error (%s) from client: id=%d addr=%s", perr.Error(), c.id, c.conn.RemoteAddr())
+			c.closeAfterReply = true
+			return len(buf)
+		}
+		if n == 0 {
+			break
+		}
+		if len(args) > 0 {
+			spec := c.srv.table.Lookup(args[0])
+			if c.loopMode && spec != nil && spec.Has(command.FlagBlocking) && !c.inMulti {
+				c.rd.Reset()
+				c.detachPending = true
+				return used
+			}
+			c.execute(spec, args)
+		}
+		used += n
+		if c.closing() {
+			return used
+		}
+	}
+	return used
+}
+
+func (c *client) closing() bool { return c.closeAfterReply || c.closed.Load() }
 
 // flush writes pending replies. It reports false when the connection is gone.
 func (c *client) flush() bool {
@@ -259,19 +286,18 @@ func (c *client) reject(msg string) {
 }
 
 // execute runs one command through Redis's checks (processCommand order).
-func (c *client) execute(args [][]byte) {
+func (c *client) execute(spec *command.Spec, args [][]byte) {
 	s := c.srv
 	s.stats.commands.Add(1)
 	mark := len(c.w.Buf)
 	skip := c.replySkip
 	c.replySkip = false
 	defer func() {
-		if c.replyOff || skip {
+		if (c.replyOff || skip) && len(c.w.Buf) >= mark {
 			c.w.Buf = c.w.Buf[:mark]
 		}
 	}()
 
-	spec := s.table.Lookup(args[0])
 	if spec == nil || !spec.Implemented() {
 		c.reject(rediserr.UnknownCommand(string(args[0]), args[1:]))
 		return

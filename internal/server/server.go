@@ -15,6 +15,7 @@ import (
 	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/config"
 	"github.com/shoal-db/shoal/internal/keyspace"
+	"github.com/shoal-db/shoal/internal/netloop"
 )
 
 // Version is the Redis version Shoal is compatible with and reports.
@@ -28,6 +29,9 @@ type Server struct {
 	log   *log.Logger
 
 	listeners []net.Listener
+	// loops serve connections when the event-loop transport is in use.
+	loops     *netloop.Server
+	loopAddrs []net.Addr
 	quit      chan struct{}
 	wg        sync.WaitGroup
 
@@ -119,6 +123,9 @@ func (s *Server) Listen() error {
 	if len(binds) == 0 {
 		binds = []string{"*"}
 	}
+	if useLoops() {
+		return s.listenLoops(binds, port)
+	}
 	for _, b := range binds {
 		optional := len(b) > 0 && b[0] == '-'
 		if optional {
@@ -149,11 +156,20 @@ func (s *Server) Listen() error {
 }
 
 // Addr is the first listening address.
-func (s *Server) Addr() net.Addr { return s.listeners[0].Addr() }
+func (s *Server) Addr() net.Addr {
+	if s.loops != nil {
+		return s.loopAddrs[0]
+	}
+	return s.listeners[0].Addr()
+}
 
 // Serve accepts connections until Close. It returns when all listeners stop.
 func (s *Server) Serve() {
 	s.startBackground()
+	if s.loops != nil {
+		s.loops.Serve()
+		return
+	}
 	var wg sync.WaitGroup
 	for _, ln := range s.listeners {
 		wg.Add(1)
@@ -219,6 +235,9 @@ func (s *Server) Close() {
 	s.shutdownOnce.Do(func() {
 		close(s.quit)
 		s.closeListeners()
+		if s.loops != nil {
+			s.loops.Close()
+		}
 		s.clientsMu.Lock()
 		for _, c := range s.clients {
 			c.conn.Close()

@@ -1,0 +1,139 @@
+//go:build linux
+
+package server
+
+import (
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/shoal-db/shoal/internal/netloop"
+)
+
+// useLoops reports whether connections are served by epoll event loops
+// rather than a goroutine each. Opt-in with SHOAL_IO=loop until it is measured
+// on a quiet machine to beat the goroutine transport;
+// the goroutine transport is the default.
+func useLoops() bool { return netloop.Supported && os.Getenv("SHOAL_IO") == "loop" }
+
+// loopHandler adapts the server to netloop's callbacks.
+type loopHandler struct{ s *Server }
+
+func (h loopHandler) OnOpen(conn *netloop.Conn) {
+	s := h.s
+	s.clientsMu.Lock()
+	n := len(s.clients)
+	s.clientsMu.Unlock()
+	if int64(n) >= s.maxclients.Load() {
+		conn.Write([]byte("-ERR max number of clients reached\r\n"))
+		conn.Close()
+		s.stats.rejectedConns.Add(1)
+		return
+	}
+	c := s.newClient(conn)
+	c.loopMode = true
+	conn.Context = c
+}
+
+func (h loopHandler) OnData(conn *netloop.Conn, in []byte) int {
+	c, _ := conn.Context.(*client)
+	if c == nil {
+		return len(in)
+	}
+	c.srv.stats.netInput.Add(int64(len(in)))
+	c.lastUsed.Store(time.Now().UnixMilli())
+	used := c.process(in)
+	c.flush()
+	if c.closing() {
+		conn.Close()
+		return len(in)
+	}
+	if c.detachPending {
+		c.detachPending = false
+		conn.Detach(c.runDetached)
+		return used
+	}
+	if int64(len(in)-used) >= c.srv.qbufLimit.Load() {
+		c.srv.Logf('#', "Closing client that reached max query buffer length (qbuf=%d)", len(in)-used)
+		conn.Close()
+		return len(in)
+	}
+	return used
+}
+
+func (h loopHandler) OnClose(conn *netloop.Conn) {
+	if c, ok := conn.Context.(*client); ok {
+		c.cleanup()
+	}
+}
+
+// runDetached drives the client from a goroutine while it runs commands
+// that may block, then hands it back to its loop with what it left unread.
+func (c *client) runDetached(in []byte) []byte {
+	c.loopMode = false
+	used := c.process(in)
+	c.flush()
+	if c.closing() {
+		c.conn.Close()
+	}
+	c.loopMode = true
+	return in[used:]
+}
+
+// hangup is closed when the peer disconnects while the client is blocked.
+func (c *client) hangup() <-chan struct{} {
+	if lc, ok := c.conn.(*netloop.Conn); ok {
+		return lc.HUP
+	}
+	return nil
+}
+
+// serveLoops listens on every bind address with event loops and serves
+// until Close.
+func (s *Server) listenLoops(binds []string, port int) error {
+	ls, err := netloop.New(loopHandler{s}, 0)
+	if err != nil {
+		return err
+	}
+	for _, b := range binds {
+		optional := len(b) > 0 && b[0] == '-'
+		if optional {
+			b = b[1:]
+		}
+		host := b
+		switch b {
+		case "*":
+			host = "0.0.0.0"
+		case "::*":
+			host = "::"
+		}
+		addr, err := ls.Listen(host, port)
+		if err != nil {
+			if optional {
+				continue
+			}
+			ls.Close()
+			return &listenError{port: port, err: err}
+		}
+		s.loopAddrs = append(s.loopAddrs, addr)
+	}
+	if len(s.loopAddrs) == 0 {
+		ls.Close()
+		return &listenError{port: port}
+	}
+	s.loops = ls
+	return nil
+}
+
+type listenError struct {
+	port int
+	err  error
+}
+
+func (e *listenError) Error() string {
+	msg := "Failed listening on port " + strconv.Itoa(e.port) + " (tcp), aborting."
+	if e.err != nil {
+		msg = "Could not create server TCP listening socket *:" + strconv.Itoa(e.port) + ": " + e.err.Error() + "\n" + msg
+	}
+	return msg
+}
