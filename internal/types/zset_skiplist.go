@@ -342,4 +342,3 @@ func (zsl *skiplist) scan(cursor uint64, count int, fn func(member []byte, score
 		}
 	}
 }
-
