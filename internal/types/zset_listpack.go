@@ -12,10 +12,13 @@ import (
 //	  uvarint(len(member)) member score
 //
 // where score is either uvarint(zigzag(i)<<1) for an integral score i with
-// |i| < 2^53 (never -0), or the byte 0x01 followed by the 8 bytes of the
+// |i| < 2^53 , or the byte 0x01 followed by the 8 bytes of the
 // float64 (little endian). The first byte of the integer form always has its
 // low bit clear, so the two cannot be confused. Small integral scores (the
 // common case: counters, timestamps) take 1–8 bytes instead of 8.
+//
+// Like Redis's listpack (which stores scores as d2string text, where -0
+// takes the integer path), the compact form does not keep the sign of zero.
 
 const lpHeader = 2
 
@@ -34,7 +37,7 @@ func lpSetCount(lp []byte, n int) { binary.LittleEndian.PutUint16(lp, uint16(n))
 
 // lpAppendScore appends the encoding of score.
 func lpAppendScore(dst []byte, score float64) []byte {
-	if score == math.Trunc(score) && math.Abs(score) < 1<<53 && !(score == 0 && math.Signbit(score)) {
+	if score == math.Trunc(score) && math.Abs(score) < 1<<53 {
 		i := int64(score)
 		z := uint64(i<<1) ^ uint64(i>>63)
 		return binary.AppendUvarint(dst, z<<1)
