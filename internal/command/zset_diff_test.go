@@ -4,9 +4,9 @@ import (
 	"bufio"
 	"fmt"
 	"net"
-	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -162,6 +162,13 @@ var zDiffScript = []string{
 	"zmpop 1 p", "zmpop 1 p left", "zmpop 1 p min count 0", "zmpop 1 p min count 1 count 1", "zmpop 5 p min",
 	"zadd p 1 a 2 b", "bzpopmin nokey p 0", "bzpopmax p 0.5", "bzpopmin p -1", "bzpopmin p abc",
 	"zadd p 1 a 2 b", "bzmpop 0 1 p max count 5", "bzmpop -1 1 p max", "bzmpop 0 0 p max",
+	// scores at the edges
+	"zadd e 1 a", "zadd e incr inf a", "zadd e incr -inf a", "zadd e gt ch 1 new", "zadd e lt incr 5 a",
+	"zadd e xx incr 1 nope", "zadd e nx incr 1 a", "zscore e a", "zadd f 1 a 2 b", "zadd g 1 a -1 b",
+	"zunion 2 e e withscores", "zunionstore o 2 e f weights 0 1", "zrange o 0 -1 withscores",
+	"zadd h inf a -inf b", "zunion 2 h h weights 1 -1 withscores", "zinter 2 h h weights 0 1 withscores",
+	"zunion 2 f g aggregate min withscores", "zunion 2 f g aggregate max withscores", "zinter 2 f g withscores",
+	"bzpopmin f inf", "bzpopmin f 1e400", "bzpopmin f -0.0001", "bzpopmin f ' 1'", "bzpopmin nokey 0.01",
 	// random members over whole sets are deterministic
 	"zadd r 1 a 2 b 3 c", "zrandmember r 3", "zrandmember r 5 withscores", "zrandmember r 0", "zrandmember nokey 5",
 	"zrandmember nokey", "zrandmember r abc", "zrandmember r -9223372036854775808", "zrandmember r 1 withscores x",
@@ -203,7 +210,9 @@ func zBigScript() []string {
 		"zrangestore d big 0 9", "ENC d", "zrangestore d big 0 200", "ENC d", "zunionstore o 2 big u2", "ENC o",
 		"zinterstore o 2 big big", "ENC o", "zrange o 0 5 withscores",
 		"zadd lv 1 "+strings.Repeat("x", 64), "ENC lv", "zadd lv 1 "+strings.Repeat("y", 65), "ENC lv",
-		"zadd bigl 0 a", "zremrangebyrank big 0 -1", "exists big")
+		"zadd big -0 negz 0.1 pt1 1e20 e20 inf pinf 1e300 e300 1e-5 small -2.5 neg 3.0000000000000004 ulp",
+		"zscore big negz", "zrange big 0 3 withscores", "zincrby big -0 negz", "SCANALL big", "SCANALL bl",
+		"zpopmin big 3", "zunion 2 big big withscores", "zadd bigl 0 a", "zremrangebyrank big 0 -1", "exists big")
 	b.Reset()
 	b.WriteString("zadd bl")
 	for i := 0; i < 200; i++ {
@@ -253,7 +262,10 @@ func TestZSetDifferential(t *testing.T) {
 			for _, line := range script {
 				args := splitCmd(line)
 				var want, got string
-				if args[0] == "ENC" {
+				if args[0] == "SCANALL" {
+					want = zScanAll(t, func(a ...string) string { return rr.do(t, a...) }, args[1])
+					got = zScanAll(t, func(a ...string) string { return e.do(a...) }, args[1])
+				} else if args[0] == "ENC" {
 					want = rr.do(t, "OBJECT", "ENCODING", args[1])
 					got = zTestEncoding(e, args[1], proto)
 				} else if args[0] == "set" || args[0] == "exists" || args[0] == "FLUSHALL" {
@@ -307,4 +319,52 @@ func zTestGeneric(e *testEnv, args []string) string {
 	return ""
 }
 
-var _ = os.Getenv
+// zScanAll runs ZSCAN to completion with small counts and returns the
+// sorted distinct member/score pairs seen.
+func zScanAll(t *testing.T, do func(...string) string, key string) string {
+	seen := map[string]bool{}
+	cursor := "0"
+	for i := 0; i < 100000; i++ {
+		raw := do("zscan", key, cursor, "count", "3")
+		r := bufio.NewReader(strings.NewReader(raw))
+		var parts []string
+		var collect func() error
+		collect = func() error {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return err
+			}
+			switch line[0] {
+			case '*':
+				n, _ := strconv.Atoi(strings.TrimSpace(line[1:]))
+				for k := 0; k < n; k++ {
+					if err := collect(); err != nil {
+						return err
+					}
+				}
+			case '$':
+				v, _ := r.ReadString('\n')
+				parts = append(parts, strings.TrimRight(v, "\r\n"))
+			default:
+				t.Fatalf("zscan %s: %q", key, raw)
+			}
+			return nil
+		}
+		if err := collect(); err != nil {
+			t.Fatal(err)
+		}
+		cursor = parts[0]
+		for k := 1; k+1 < len(parts); k += 2 {
+			seen[parts[k]+"="+parts[k+1]] = true
+		}
+		if cursor == "0" {
+			break
+		}
+	}
+	var all []string
+	for k := range seen {
+		all = append(all, k)
+	}
+	sort.Strings(all)
+	return strings.Join(all, " ")
+}

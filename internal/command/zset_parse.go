@@ -288,25 +288,6 @@ func zParseLexRange(min, max []byte) (types.LexRange, bool) {
 	return r, true
 }
 
-// zAppendHumanDouble formats f as Redis ld2string(LD_STR_HUMAN) does for
-// ZSCAN of a skiplist: "%.17Lf" with trailing zeros (and dot) removed; -0 stays "-0".
-func zAppendHumanDouble(dst []byte, f float64) []byte {
-	switch {
-	case math.IsInf(f, 1):
-		return append(dst, "inf"...)
-	case math.IsInf(f, -1):
-		return append(dst, "-inf"...)
-	}
-	dst = strconv.AppendFloat(dst, f, 'f', 17, 64)
-	for dst[len(dst)-1] == '0' {
-		dst = dst[:len(dst)-1]
-	}
-	if dst[len(dst)-1] == '.' {
-		dst = dst[:len(dst)-1]
-	}
-	return dst
-}
-
 // zEqualFold compares an argument with a lower-case keyword.
 func zEqualFold(arg []byte, kw string) bool {
 	return len(arg) == len(kw) && bytes.EqualFold(arg, unsafe.Slice(unsafe.StringData(kw), len(kw)))

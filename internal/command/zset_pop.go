@@ -169,18 +169,25 @@ func zMPop(c *Ctx, numIdx int, blocking bool) {
 	}
 }
 
-// zParseTimeout is Redis getTimeoutFromObjectOrReply (seconds, may be fractional).
-func zParseTimeout(c *Ctx, b []byte) (float64, bool) {
-	t, ok := zParseDouble(b)
-	if !ok || math.IsInf(t, 0) {
+// zParseTimeout is Redis 7.0 getTimeoutFromObjectOrReply in seconds: a
+// long double, times 1000, rounded up to whole milliseconds. Values too big
+// for a long long (inf, 1e400) wrap negative in C, hence "negative".
+func zParseTimeout(c *Ctx, b []byte) (ms int64, ok bool) {
+	if len(b) == 0 || zIsSpace(b[0]) {
 		c.Error(rediserr.Timeout)
 		return 0, false
 	}
-	if t < 0 {
+	t, full, _ := zStrtod(b)
+	if !full || math.IsNaN(t) {
+		c.Error(rediserr.Timeout)
+		return 0, false
+	}
+	t = math.Ceil(t * 1000)
+	if t < 0 || t >= 1<<63 {
 		c.Error(rediserr.TimeoutNegative)
 		return 0, false
 	}
-	return t, true
+	return int64(t), true
 }
 
 // bzPop is BZPOPMIN/BZPOPMAX key… timeout. Only the immediate path is
@@ -330,7 +337,6 @@ func cmdZScan(c *Ctx) {
 	if count > math.MaxInt32 {
 		count = math.MaxInt32
 	}
-	compact := z.IsCompact()
 	var buf []byte
 	var out []int // member and score lengths, in pairs, of the bytes in buf
 	next := z.Scan(cursor, int(count), func(m []byte, s float64) {
@@ -339,11 +345,7 @@ func cmdZScan(c *Ctx) {
 		}
 		buf = append(buf, m...)
 		mid := len(buf)
-		if compact {
-			buf = resp.AppendDouble(buf, s)
-		} else {
-			buf = zAppendHumanDouble(buf, s)
-		}
+		buf = resp.AppendDouble(buf, s) // %.17g for both encodings in 7.0.15
 		out = append(out, len(m), len(buf)-mid)
 	})
 	c.W.Array(2)
