@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math"
+	"unsafe"
 )
 
 // Thresholds of the compact encoding (redis.conf zset-max-listpack-entries
@@ -20,9 +21,41 @@ var (
 // by themselves. Elements are ordered by score, then by member bytes.
 //
 // Member slices passed to callbacks are views valid only during the call.
+//
+// The header is 16 bytes: p points at either the compact bytes (n used of c)
+// or, when c == zSkiplistMark, the skiplist. Small sets are the common case
+// and this keeps them as small as Redis's (robj + listpack).
 type ZSet struct {
-	lp []byte // compact form, when sl == nil
-	sl *skiplist
+	p    unsafe.Pointer
+	n, c uint32
+}
+
+const zSkiplistMark = ^uint32(0)
+
+// skip returns the skiplist form, or nil for the compact form.
+func (z *ZSet) skip() *skiplist {
+	if z.c == zSkiplistMark {
+		return (*skiplist)(z.p)
+	}
+	return nil
+}
+
+func (z *ZSet) setSkip(sl *skiplist) { z.p, z.n, z.c = unsafe.Pointer(sl), 0, zSkiplistMark }
+
+// bytes returns the compact form (nil when empty).
+func (z *ZSet) bytes() []byte {
+	if z.p == nil || z.c == zSkiplistMark {
+		return nil
+	}
+	return unsafe.Slice((*byte)(z.p), z.c)[:z.n]
+}
+
+func (z *ZSet) setBytes(b []byte) {
+	if cap(b) == 0 {
+		z.p, z.n, z.c = nil, 0, 0
+		return
+	}
+	z.p, z.n, z.c = unsafe.Pointer(unsafe.SliceData(b)), uint32(len(b)), uint32(cap(b))
 }
 
 // ZAdd flags (input).
@@ -46,7 +79,7 @@ const (
 func NewZSet(sizeHint, maxLenHint int) *ZSet {
 	z := &ZSet{}
 	if sizeHint > lpLimit() || maxLenHint > ZSetMaxListpackValue {
-		z.sl = newSkiplist()
+		z.setSkip(newSkiplist())
 	}
 	return z
 }
@@ -63,7 +96,7 @@ func (z *ZSet) Kind() Kind { return KindZSet }
 
 // Encoding is "listpack" or "skiplist".
 func (z *ZSet) Encoding() string {
-	if z.sl != nil {
+	if z.skip() != nil {
 		return "skiplist"
 	}
 	return "listpack"
@@ -71,58 +104,62 @@ func (z *ZSet) Encoding() string {
 
 // Len is the number of elements.
 func (z *ZSet) Len() int {
-	if z.sl != nil {
-		return z.sl.length
+	if sl := z.skip(); sl != nil {
+		return sl.length
 	}
-	return lpCount(z.lp)
+	return lpCount(z.bytes())
 }
 
 // Copy returns an independent copy with the same encoding.
 func (z *ZSet) Copy() Object {
 	c := &ZSet{}
-	if z.sl == nil {
-		if len(z.lp) > 0 {
-			c.lp = append([]byte(nil), z.lp...)
+	sl := z.skip()
+	if sl == nil {
+		if lp := z.bytes(); len(lp) > 0 {
+			c.setBytes(append([]byte(nil), lp...))
 		}
 		return c
 	}
-	c.sl = newSkiplist()
-	for n := z.sl.header.level[0].forward; n != nil; n = n.level[0].forward {
-		c.sl.insert(n.score, n.member)
+	csl := newSkiplist()
+	for n := sl.header.level[0].forward; n != nil; n = n.level[0].forward {
+		csl.insert(n.score, n.member)
 	}
+	c.setSkip(csl)
 	return c
 }
 
 // convert turns the compact form into the skiplist form.
 func (z *ZSet) convert() {
 	sl := newSkiplist()
-	n := lpCount(z.lp)
+	lp := z.bytes()
+	n := lpCount(lp)
 	off := lpHeader
 	for i := 0; i < n; i++ {
-		m, s, nx := lpEntry(z.lp, off)
+		m, s, nx := lpEntry(lp, off)
 		sl.insert(s, string(m))
 		off = nx
 	}
-	z.sl, z.lp = sl, nil
+	z.setSkip(sl)
 }
 
 // ConvertToCompactIfSmall turns a skiplist back into the compact form when
 // it fits the thresholds (Redis zsetConvertToListpackIfNeeded, used for the
 // results of ZUNIONSTORE and friends).
 func (z *ZSet) ConvertToCompactIfSmall() {
-	if z.sl == nil || z.sl.length > lpLimit() {
+	sl := z.skip()
+	if sl == nil || sl.length > lpLimit() {
 		return
 	}
-	for n := z.sl.header.level[0].forward; n != nil; n = n.level[0].forward {
+	for n := sl.header.level[0].forward; n != nil; n = n.level[0].forward {
 		if len(n.member) > ZSetMaxListpackValue {
 			return
 		}
 	}
 	var lp []byte
-	for n := z.sl.header.level[0].forward; n != nil; n = n.level[0].forward {
+	for n := sl.header.level[0].forward; n != nil; n = n.level[0].forward {
 		lp = lpInsertLast(lp, n.memberBytes(), n.score)
 	}
-	z.sl, z.lp = nil, lp
+	z.setBytes(lp)
 }
 
 // lpInsertLast appends an entry known to sort after every other.
@@ -141,13 +178,13 @@ func lpInsertLast(lp []byte, member []byte, score float64) []byte {
 
 // Score returns member's score.
 func (z *ZSet) Score(member []byte) (float64, bool) {
-	if z.sl != nil {
-		if n := z.sl.find(member); n != nil {
+	if sl := z.skip(); sl != nil {
+		if n := sl.find(member); n != nil {
 			return n.score, true
 		}
 		return 0, false
 	}
-	off, s, _ := lpFind(z.lp, member)
+	off, s, _ := lpFind(z.bytes(), member)
 	return s, off >= 0
 }
 
@@ -188,8 +225,8 @@ func (z *ZSet) Add(member []byte, score float64, flags int) (newScore float64, o
 
 // update moves an existing member from score cur to score.
 func (z *ZSet) update(member []byte, cur, score float64) {
-	if z.sl != nil {
-		n := z.sl.find(member)
+	if sl := z.skip(); sl != nil {
+		n := sl.find(member)
 		// Redis zslUpdateScore: in place when the order is unchanged.
 		prevOK := n.backward == nil || zless(n.backward.score, n.backward.member, score, n.member)
 		next := n.level[0].forward
@@ -199,59 +236,59 @@ func (z *ZSet) update(member []byte, cur, score float64) {
 			return
 		}
 		m := n.member
-		z.sl.remove(cur, m)
-		z.sl.insert(score, m)
+		sl.remove(cur, m)
+		sl.insert(score, m)
 		return
 	}
-	off, _, next := lpFind(z.lp, member)
-	z.lp = lpDeleteBytes(z.lp, off, next, 1)
-	z.lp = lpInsert(z.lp, member, score)
+	off, _, next := lpFind(z.bytes(), member)
+	z.setBytes(lpDeleteBytes(z.bytes(), off, next, 1))
+	z.setBytes(lpInsert(z.bytes(), member, score))
 }
 
 // Insert adds a member known to be absent, converting to the skiplist form
 // when the compact form would exceed its thresholds.
 func (z *ZSet) Insert(member []byte, score float64) {
-	if z.sl == nil && (lpCount(z.lp)+1 > lpLimit() || len(member) > ZSetMaxListpackValue) {
+	if z.skip() == nil && (lpCount(z.bytes())+1 > lpLimit() || len(member) > ZSetMaxListpackValue) {
 		z.convert()
 	}
-	if z.sl != nil {
-		z.sl.insert(score, string(member))
+	if sl := z.skip(); sl != nil {
+		sl.insert(score, string(member))
 		return
 	}
-	z.lp = lpInsert(z.lp, member, score)
+	z.setBytes(lpInsert(z.bytes(), member, score))
 }
 
 // Remove deletes member, reporting whether it was present.
 func (z *ZSet) Remove(member []byte) bool {
-	if z.sl != nil {
-		n := z.sl.find(member)
+	if sl := z.skip(); sl != nil {
+		n := sl.find(member)
 		if n == nil {
 			return false
 		}
-		z.sl.remove(n.score, n.member)
+		sl.remove(n.score, n.member)
 		return true
 	}
-	off, _, next := lpFind(z.lp, member)
+	off, _, next := lpFind(z.bytes(), member)
 	if off < 0 {
 		return false
 	}
-	z.lp = lpDeleteBytes(z.lp, off, next, 1)
+	z.setBytes(lpDeleteBytes(z.bytes(), off, next, 1))
 	return true
 }
 
 // Rank returns member's 0-based rank in ascending order and its score.
 func (z *ZSet) Rank(member []byte) (rank int, score float64, ok bool) {
-	if z.sl != nil {
-		n := z.sl.find(member)
+	if sl := z.skip(); sl != nil {
+		n := sl.find(member)
 		if n == nil {
 			return 0, 0, false
 		}
-		return z.sl.rank(n.score, n.member) - 1, n.score, true
+		return sl.rank(n.score, n.member) - 1, n.score, true
 	}
-	n := lpCount(z.lp)
+	n := lpCount(z.bytes())
 	off := lpHeader
 	for i := 0; i < n; i++ {
-		m, s, nx := lpEntry(z.lp, off)
+		m, s, nx := lpEntry(z.bytes(), off)
 		if bytes.Equal(m, member) {
 			return i, s, true
 		}
@@ -334,11 +371,11 @@ func (z *ZSet) ScoreRanks(r *ScoreRange) (lo, hi int) {
 	if r.Empty() {
 		return 0, 0
 	}
-	if z.sl != nil {
-		lo = z.sl.countPrefix(func(n *znode) bool { return r.belowMin(n.score) })
-		hi = z.sl.countPrefix(func(n *znode) bool { return r.notAboveMax(n.score) })
+	if sl := z.skip(); sl != nil {
+		lo = sl.countPrefix(func(n *znode) bool { return r.belowMin(n.score) })
+		hi = sl.countPrefix(func(n *znode) bool { return r.notAboveMax(n.score) })
 	} else {
-		lo, hi = lpPrefixes(z.lp, func(_ []byte, s float64) bool { return r.belowMin(s) },
+		lo, hi = lpPrefixes(z.bytes(), func(_ []byte, s float64) bool { return r.belowMin(s) },
 			func(_ []byte, s float64) bool { return r.notAboveMax(s) })
 	}
 	if hi < lo {
@@ -353,11 +390,11 @@ func (z *ZSet) LexRanks(r *LexRange) (lo, hi int) {
 	if r.Empty() {
 		return 0, 0
 	}
-	if z.sl != nil {
-		lo = z.sl.countPrefix(func(n *znode) bool { return r.belowMin(n.memberBytes()) })
-		hi = z.sl.countPrefix(func(n *znode) bool { return r.notAboveMax(n.memberBytes()) })
+	if sl := z.skip(); sl != nil {
+		lo = sl.countPrefix(func(n *znode) bool { return r.belowMin(n.memberBytes()) })
+		hi = sl.countPrefix(func(n *znode) bool { return r.notAboveMax(n.memberBytes()) })
 	} else {
-		lo, hi = lpPrefixes(z.lp, func(m []byte, _ float64) bool { return r.belowMin(m) },
+		lo, hi = lpPrefixes(z.bytes(), func(m []byte, _ float64) bool { return r.belowMin(m) },
 			func(m []byte, _ float64) bool { return r.notAboveMax(m) })
 	}
 	if hi < lo {
@@ -395,26 +432,26 @@ func (z *ZSet) Range(lo, hi int, rev bool, fn func(member []byte, score float64)
 	if lo >= hi {
 		return
 	}
-	if z.sl != nil {
+	if sl := z.skip(); sl != nil {
 		if rev {
-			for n, k := z.sl.byRank(hi), hi; n != nil && k > lo; n, k = n.backward, k-1 {
+			for n, k := sl.byRank(hi), hi; n != nil && k > lo; n, k = n.backward, k-1 {
 				if !fn(n.memberBytes(), n.score) {
 					return
 				}
 			}
 			return
 		}
-		for n, k := z.sl.byRank(lo+1), lo; n != nil && k < hi; n, k = n.level[0].forward, k+1 {
+		for n, k := sl.byRank(lo+1), lo; n != nil && k < hi; n, k = n.level[0].forward, k+1 {
 			if !fn(n.memberBytes(), n.score) {
 				return
 			}
 		}
 		return
 	}
-	off := lpOffsetOf(z.lp, lo)
+	off := lpOffsetOf(z.bytes(), lo)
 	if !rev {
 		for k := lo; k < hi; k++ {
-			m, s, nx := lpEntry(z.lp, off)
+			m, s, nx := lpEntry(z.bytes(), off)
 			if !fn(m, s) {
 				return
 			}
@@ -426,10 +463,10 @@ func (z *ZSet) Range(lo, hi int, rev bool, fn func(member []byte, score float64)
 	offs := stack[:0]
 	for k := lo; k < hi; k++ {
 		offs = append(offs, off)
-		_, _, off = lpEntry(z.lp, off)
+		_, _, off = lpEntry(z.bytes(), off)
 	}
 	for i := len(offs) - 1; i >= 0; i-- {
-		m, s, _ := lpEntry(z.lp, offs[i])
+		m, s, _ := lpEntry(z.bytes(), offs[i])
 		if !fn(m, s) {
 			return
 		}
@@ -438,11 +475,11 @@ func (z *ZSet) Range(lo, hi int, rev bool, fn func(member []byte, score float64)
 
 // At returns the element of 0-based rank r.
 func (z *ZSet) At(r int) (member []byte, score float64) {
-	if z.sl != nil {
-		n := z.sl.byRank(r + 1)
+	if sl := z.skip(); sl != nil {
+		n := sl.byRank(r + 1)
 		return n.memberBytes(), n.score
 	}
-	m, s, _ := lpEntry(z.lp, lpOffsetOf(z.lp, r))
+	m, s, _ := lpEntry(z.bytes(), lpOffsetOf(z.bytes(), r))
 	return m, s
 }
 
@@ -451,24 +488,24 @@ func (z *ZSet) RemoveRange(lo, hi int) {
 	if lo >= hi {
 		return
 	}
-	if z.sl != nil {
-		z.sl.removeRanks(lo, hi)
+	if sl := z.skip(); sl != nil {
+		sl.removeRanks(lo, hi)
 		return
 	}
-	from := lpOffsetOf(z.lp, lo)
+	from := lpOffsetOf(z.bytes(), lo)
 	to := from
 	for k := lo; k < hi; k++ {
-		_, _, to = lpEntry(z.lp, to)
+		_, _, to = lpEntry(z.bytes(), to)
 	}
-	z.lp = lpDeleteBytes(z.lp, from, to, hi-lo)
+	z.setBytes(lpDeleteBytes(z.bytes(), from, to, hi-lo))
 }
 
 // Scan visits part of the set from cursor, as ZSCAN does, returning the next
 // cursor (0 when the scan is complete). The compact form is visited whole in
 // one call. Every element present during a whole scan is visited at least once.
 func (z *ZSet) Scan(cursor uint64, count int, fn func(member []byte, score float64)) uint64 {
-	if z.sl != nil {
-		return z.sl.scan(cursor, count, fn)
+	if sl := z.skip(); sl != nil {
+		return sl.scan(cursor, count, fn)
 	}
 	z.Range(0, z.Len(), false, func(m []byte, s float64) bool { fn(m, s); return true })
 	return 0
@@ -476,4 +513,4 @@ func (z *ZSet) Scan(cursor uint64, count int, fn func(member []byte, score float
 
 // IsCompact reports whether the set uses the compact form (for tests and
 // the RDB encoder).
-func (z *ZSet) IsCompact() bool { return z.sl == nil }
+func (z *ZSet) IsCompact() bool { return z.skip() == nil }

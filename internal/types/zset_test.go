@@ -46,17 +46,17 @@ func checkSame(t *testing.T, z *ZSet, n *naiveZ, step int) {
 	if i != len(n.e) {
 		t.Fatalf("step %d: range visited %d of %d", step, i, len(n.e))
 	}
-	if z.sl != nil {
+	if sl := z.skip(); sl != nil {
 		// backward links and hash index agree too
 		k := len(n.e) - 1
-		for x := z.sl.tail; x != nil; x = x.backward {
+		for x := sl.tail; x != nil; x = x.backward {
 			if x.member != n.e[k].m {
 				t.Fatalf("step %d: backward rank %d: %q", step, k, x.member)
 			}
 			k--
 		}
 		cnt := 0
-		for _, b := range z.sl.buckets {
+		for _, b := range sl.buckets {
 			for x := b; x != nil; x = x.hnext {
 				cnt++
 			}
