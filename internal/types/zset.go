@@ -235,9 +235,7 @@ func (z *ZSet) update(member []byte, cur, score float64) {
 			n.score = score
 			return
 		}
-		m := n.member
-		sl.remove(cur, m)
-		sl.insert(score, m)
+		sl.reinsert(n, score)
 		return
 	}
 	off, _, next := lpFind(z.bytes(), member)

@@ -115,20 +115,30 @@ func zless(s1 float64, m1 string, s2 float64, m2 string) bool {
 
 // insert adds a node; member must not be present.
 func (zsl *skiplist) insert(score float64, member string) *znode {
+	x := newZnode(zslRandomLevel(), score, member)
+	zsl.link(x)
+	zsl.length++
+	zsl.hashAdd(x)
+	return x
+}
+
+// link puts node x (of level len(x.level)) at its sorted place; it does
+// not count it or index it.
+func (zsl *skiplist) link(x *znode) {
 	var update [zslMaxLevel]*znode
 	var rank [zslMaxLevel]int
-	x := zsl.header
+	p := zsl.header
 	for i := zsl.level - 1; i >= 0; i-- {
 		if i != zsl.level-1 {
 			rank[i] = rank[i+1]
 		}
-		for f := x.level[i].forward; f != nil && zless(f.score, f.member, score, member); f = x.level[i].forward {
-			rank[i] += x.level[i].span
-			x = f
+		for f := p.level[i].forward; f != nil && zless(f.score, f.member, x.score, x.member); f = p.level[i].forward {
+			rank[i] += p.level[i].span
+			p = f
 		}
-		update[i] = x
+		update[i] = p
 	}
-	level := zslRandomLevel()
+	level := len(x.level)
 	if level > zsl.level {
 		for i := zsl.level; i < level; i++ {
 			rank[i] = 0
@@ -137,7 +147,6 @@ func (zsl *skiplist) insert(score float64, member string) *znode {
 		}
 		zsl.level = level
 	}
-	x = newZnode(level, score, member)
 	for i := 0; i < level; i++ {
 		x.level[i].forward = update[i].level[i].forward
 		update[i].level[i].forward = x
@@ -147,6 +156,7 @@ func (zsl *skiplist) insert(score float64, member string) *znode {
 	for i := level; i < zsl.level; i++ {
 		update[i].level[i].span++
 	}
+	x.backward = nil
 	if update[0] != zsl.header {
 		x.backward = update[0]
 	}
@@ -155,9 +165,23 @@ func (zsl *skiplist) insert(score float64, member string) *znode {
 	} else {
 		zsl.tail = x
 	}
-	zsl.length++
-	zsl.hashAdd(x)
-	return x
+}
+
+// reinsert moves node x to a new score, reusing the node (Redis
+// zslUpdateScore): no allocation, and the hash index is untouched.
+func (zsl *skiplist) reinsert(x *znode, score float64) {
+	var update [zslMaxLevel]*znode
+	p := zsl.header
+	for i := zsl.level - 1; i >= 0; i-- {
+		for f := p.level[i].forward; f != nil && zless(f.score, f.member, x.score, x.member); f = p.level[i].forward {
+			p = f
+		}
+		update[i] = p
+	}
+	zsl.unlink(x, &update)
+	zsl.length++ // unlink counted it out; it stays
+	x.score = score
+	zsl.link(x)
 }
 
 func (zsl *skiplist) unlink(x *znode, update *[zslMaxLevel]*znode) {
