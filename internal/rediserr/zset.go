@@ -18,7 +18,6 @@ const (
 	NumkeysPositive   = "ERR numkeys should be greater than 0"
 	CountPositive     = "ERR count should be greater than 0"
 	ValueOutOfRange   = "ERR value is out of range"
-	InvalidCursor     = "ERR invalid cursor"
 	ZRandCountOutside = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
 )
 
