@@ -50,6 +50,9 @@ type Server struct {
 	// noActiveExpire is DEBUG SET-ACTIVE-EXPIRE 0.
 	noActiveExpire atomic.Bool
 
+	// adm holds INFO, MONITOR, SHUTDOWN and CLIENT bookkeeping (cmd_admin.go).
+	adm adminState
+
 	shutdownOnce sync.Once
 	// ShutdownRequested is closed when a client asks the server to stop (SHUTDOWN).
 	ShutdownRequested chan struct{}
