@@ -403,7 +403,7 @@ func (s *Server) clientList(ctx *command.Ctx) {
 		ids = map[int64]bool{}
 		for _, a := range args[3:] {
 			id, err := strconv.ParseInt(string(a), 10, 64)
-			if err != nil || id <= 0 {
+			if err != nil {
 				ctx.Error(rediserr.InvalidClientID)
 				return
 			}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/shoal-db/shoal/internal/command"
@@ -40,7 +41,7 @@ func (s *Server) registerCommandCmd() {
 		specs := s.implementedTop()
 		ctx.W.Array(len(specs))
 		for _, sp := range specs {
-			ctx.W.Raw([]byte(sp.Info(ctx.W.Proto)))
+			ctx.W.Raw([]byte(s.rawInfo(sp, ctx.W.Proto)))
 		}
 	})
 	s.handle("command|count", func(ctx *command.Ctx) { ctx.W.Int(int64(len(s.implementedTop()))) })
@@ -49,7 +50,7 @@ func (s *Server) registerCommandCmd() {
 			specs := s.implementedTop()
 			ctx.W.Array(len(specs))
 			for _, sp := range specs {
-				ctx.W.Raw([]byte(sp.Info(ctx.W.Proto)))
+				ctx.W.Raw([]byte(s.rawInfo(sp, ctx.W.Proto)))
 			}
 			return
 		}
@@ -60,7 +61,7 @@ func (s *Server) registerCommandCmd() {
 				ctx.W.Null() // $-1 in RESP2, as Redis replies
 				continue
 			}
-			ctx.W.Raw([]byte(sp.Info(ctx.W.Proto)))
+			ctx.W.Raw([]byte(s.rawInfo(sp, ctx.W.Proto)))
 		}
 	})
 	s.handle("command|docs", func(ctx *command.Ctx) {
@@ -77,7 +78,7 @@ func (s *Server) registerCommandCmd() {
 		ctx.W.Map(len(specs))
 		for _, sp := range specs {
 			ctx.W.BulkString(sp.Name)
-			ctx.W.Raw([]byte(sp.Docs(ctx.W.Proto)))
+			ctx.W.Raw([]byte(s.rawDocs(sp, ctx.W.Proto)))
 		}
 	})
 	s.handle("command|list", s.commandList)
@@ -97,6 +98,21 @@ func (s *Server) implementedTop() []*command.Spec {
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
+
+// full returns the spec carrying a subcommand's complete generated
+// replies: the table's nested subcommand specs hold only the RESP2 INFO
+// reply, the flat "container|sub" entries hold all four.
+func (s *Server) full(sp *command.Spec) *command.Spec {
+	if sp.Parent != nil {
+		if d := s.table.Lookup([]byte(sp.Name)); d != nil && d.Info(3) != "" {
+			return d
+		}
+	}
+	return sp
+}
+
+func (s *Server) rawInfo(sp *command.Spec, proto int) string { return s.full(sp).Info(proto) }
+func (s *Server) rawDocs(sp *command.Spec, proto int) string { return s.full(sp).Docs(proto) }
 
 // lookupImplemented finds "name" or "container|sub" if Shoal implements it.
 func (s *Server) lookupImplemented(name string) *command.Spec {
@@ -286,7 +302,7 @@ func (s *Server) commandGetKeys(ctx *command.Ctx, withFlags bool) {
 			}
 		}
 	}
-	if len(keys) == 0 {
+	if len(keys) == 0 || keySpecsInvalid(sp, cmdArgs) {
 		if sp.Has(command.FlagNoMandatoryKeys) {
 			ctx.W.Array(0)
 		} else {
@@ -308,6 +324,40 @@ func (s *Server) commandGetKeys(ctx *command.Ctx, withFlags bool) {
 			ctx.W.Simple(f)
 		}
 	}
+}
+
+// keySpecsInvalid reports whether a key-count spec asks for more keys than
+// the command has (or cannot read its count). Redis's getKeysUsingKeySpecs
+// then gives up on the specs and the command reports no keys at all.
+func keySpecsInvalid(sp *command.Spec, args [][]byte) bool {
+	for _, ks := range sp.KeySpecs {
+		if !ks.KeyNum || ks.BeginUnknown {
+			continue
+		}
+		// Locate where the search begins with a one-key range spec.
+		begin := ks
+		begin.KeyNum, begin.LastKey, begin.KeyStep, begin.Limit = false, 0, 1, 0
+		one := command.Spec{KeySpecs: []command.KeySpec{begin}}
+		pos := one.KeyPositions(args, nil)
+		if len(pos) == 0 {
+			if ks.BeginKeyword != "" {
+				continue // keyword absent: no keys from this spec, not an error
+			}
+			return true
+		}
+		ki := pos[0] + ks.KeyNumIdx
+		if ki >= len(args) {
+			return true
+		}
+		n, err := strconv.Atoi(string(args[ki]))
+		if err != nil || n < 0 {
+			return true
+		}
+		if n > 0 && ki+ks.FirstKey+(n-1)*ks.KeyStep >= len(args) {
+			return true
+		}
+	}
+	return false
 }
 
 // hasKeys is Redis's doesCommandHaveKeys: a key spec that is not NOT_KEY, or
