@@ -115,6 +115,10 @@ func (c *client) infoLine(self bool, args [][]byte) string {
 	c.metaMu.Lock()
 	name, cmd := c.name, c.lastCmd
 	c.metaMu.Unlock()
+	if self && len(args) > 0 {
+		// The command running now, as Redis sets lastcmd before calling it.
+		cmd = c.ctx.Cmd.Name
+	}
 	if cmd == "" {
 		cmd = "NULL"
 	}

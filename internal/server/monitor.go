@@ -20,7 +20,9 @@ import (
 func (s *Server) registerMonitor() {
 	s.handle("monitor", func(ctx *command.Ctx) {
 		c := ctx.Client.(*client)
-		if c.inMulti {
+		// Inside EXEC (queued commands still pending) the client expects one
+		// reply per command, so it may not become a monitor.
+		if c.inMulti || len(c.queued) > 0 {
 			ctx.Error(rediserr.MonitorDenyBlocking)
 			return
 		}
