@@ -74,6 +74,9 @@ type client struct {
 	// goroutine for a command that may block.
 	loopMode      bool
 	detachPending bool
+	// adm is what CLIENT LIST/INFO, MONITOR and CLIENT NO-EVICT keep per
+	// connection (cmd_client.go).
+	adm clientAdmin
 }
 
 type queuedCmd struct {
@@ -282,6 +285,7 @@ func (c *client) reject(msg string) {
 		c.multiErr = true
 	}
 	c.srv.stats.totalErrorReplies.Add(1)
+	c.srv.noteErrorReply(msg) // INFO errorstats (info.go)
 	c.w.Error(msg)
 }
 
@@ -311,19 +315,19 @@ func (c *client) execute(spec *command.Spec, args [][]byte) {
 		spec = sub
 	}
 	if !spec.CheckArity(len(args)) {
-		c.reject(rediserr.WrongArity(spec.Name))
+		c.rejectCmd(spec, rediserr.WrongArity(spec.Name))
 		return
 	}
 	if !c.authed && !spec.Has(command.FlagNoAuth) {
-		c.reject(rediserr.NoAuth)
+		c.rejectCmd(spec, rediserr.NoAuth)
 		return
 	}
 	if c.inMulti && spec.Has(command.FlagNoMulti) {
-		c.reject("ERR Command not allowed inside a transaction")
+		c.rejectCmd(spec, "ERR Command not allowed inside a transaction")
 		return
 	}
 	if c.isPubSub() && c.w.Proto == 2 && !allowedInPubSub(spec) {
-		c.reject("ERR Can't execute '" + spec.Name + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
+		c.rejectCmd(spec, "ERR Can't execute '"+spec.Name+"': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
 		return
 	}
 	if c.inMulti && !multiControl(spec) {
@@ -341,6 +345,7 @@ func (c *client) call(spec *command.Spec, args [][]byte, locked bool) {
 	ctx.Args, ctx.Cmd, ctx.DB, ctx.Dirty, ctx.Err = args, spec, c.db, 0, false
 	var start time.Time
 	start = time.Now()
+	mark := len(c.w.Buf) // where this command's reply starts (errorstats, cmd_client.go)
 	if !locked {
 		if spec.LockAll {
 			c.srv.ks.LockAll()
@@ -378,6 +383,8 @@ func (c *client) call(spec *command.Spec, args [][]byte, locked bool) {
 	c.metaMu.Lock()
 	c.lastCmd = spec.Name
 	c.metaMu.Unlock()
+	// MONITOR feed, errorstats and the CLIENT LIST snapshot (cmd_client.go).
+	c.afterCall(spec, args, mark)
 }
 
 func allowedInPubSub(spec *command.Spec) bool {

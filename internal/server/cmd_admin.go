@@ -1,13 +1,73 @@
 package server
 
 import (
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/rediserr"
 )
 
+// adminState is the server-wide bookkeeping of the admin commands: INFO's
+// identity and counters, MONITOR's subscribers, SHUTDOWN, CLIENT PAUSE.
+type adminState struct {
+	runID      string                 // 40 hex, fixed for the life of the process
+	replid     atomic.Pointer[string] // master_replid: 40 random hex at start
+	executable string
+	lastSave   atomic.Int64 // unix seconds: LASTSAVE, rdb_last_save_time
+
+	monitorsMu sync.Mutex
+	monitors   []*client
+	nMonitors  atomic.Int32 // len(monitors), read on every command
+
+	shutdownOnce sync.Once
+
+	errMu    sync.Mutex
+	errStats map[string]int64 // errorstats: error code → count
+
+	metrics metrics // instantaneous_* samples (info.go)
+
+	startMemory uint64 // used_memory at start (used_memory_startup)
+}
+
+func randomHex40() string {
+	var b [20]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// executablePath is what Redis reports as executable: argv[0] made absolute
+// against the working directory at start.
+func executablePath() string {
+	if len(os.Args) == 0 {
+		return ""
+	}
+	p := os.Args[0]
+	if !filepath.IsAbs(p) {
+		if wd, err := os.Getwd(); err == nil {
+			p = filepath.Join(wd, p)
+		}
+	}
+	return p
+}
+
 func (s *Server) registerAdmin() {
+	s.adm.runID = randomHex40()
+	id := randomHex40()
+	s.adm.replid.Store(&id)
+	s.adm.executable = executablePath()
+	s.adm.lastSave.Store(s.startTime.Unix())
+	s.adm.errStats = map[string]int64{}
+	s.adm.startMemory = usedMemory()
+	s.startMetrics()
+
 	flush := func(all bool) command.Handler {
 		return func(ctx *command.Ctx) {
 			if len(ctx.Args) > 2 || (len(ctx.Args) == 2 && !strings.EqualFold(string(ctx.Args[1]), "async") && !strings.EqualFold(string(ctx.Args[1]), "sync")) {
@@ -28,4 +88,187 @@ func (s *Server) registerAdmin() {
 	s.handle("flushdb", flush(false)).LockAll = true
 	s.handle("flushall", flush(true)).LockAll = true
 	s.handle("dbsize", func(ctx *command.Ctx) { ctx.W.Int(ctx.DB.Len()) })
+
+	s.handle("time", func(ctx *command.Ctx) {
+		now := time.Now()
+		ctx.W.Array(2)
+		ctx.W.BulkInt(now.Unix())
+		ctx.W.BulkInt(int64(now.Nanosecond() / 1000))
+	})
+	s.handle("lastsave", func(ctx *command.Ctx) { ctx.W.Int(s.adm.lastSave.Load()) })
+	s.handle("shutdown", s.shutdownCommand)
+
+	s.handle("config|get", s.configGet)
+	s.handle("config|set", s.configSet)
+	s.handle("config|resetstat", func(ctx *command.Ctx) {
+		s.resetStats()
+		ctx.W.OK()
+	})
+	s.handle("config|rewrite", func(ctx *command.Ctx) {
+		if s.cfg.File() == "" {
+			ctx.Error(rediserr.NoConfigFile)
+			return
+		}
+		if err := s.cfg.Rewrite(); err != nil {
+			msg := err.Error()
+			if !strings.HasPrefix(msg, "ERR ") {
+				msg = rediserr.RewriteFailed(msg)
+			}
+			ctx.Error(msg)
+			return
+		}
+		ctx.W.OK()
+	})
+	s.handle("config|help", helpReply("CONFIG", configHelp))
+
+	s.registerInfo()
+	s.registerClient()
+	s.registerCommandCmd()
+	s.registerDebug()
+	s.registerMonitor()
 }
+
+var configHelp = []string{
+	"GET <pattern>",
+	"    Return parameters matching the glob-like <pattern> and their values.",
+	"SET <directive> <value>",
+	"    Set the configuration <directive> to <value>.",
+	"RESETSTAT",
+	"    Reset statistics reported by the INFO command.",
+	"REWRITE",
+	"    Rewrite the configuration file.",
+}
+
+// helpReply builds a HELP subcommand handler the way Redis's addReplyHelp
+// does: a title line, the lines, and a closing HELP entry, as status replies.
+func helpReply(cmd string, lines []string) command.Handler {
+	all := make([]string, 0, len(lines)+3)
+	all = append(all, cmd+" <subcommand> [<arg> [value] [opt] ...]. Subcommands are:")
+	all = append(all, lines...)
+	all = append(all, "HELP", "    Prints this help.")
+	return func(ctx *command.Ctx) {
+		ctx.W.Array(len(all))
+		for _, l := range all {
+			ctx.W.Simple(l)
+		}
+	}
+}
+
+// configGet is CONFIG GET pattern [pattern ...]: a map of name → value
+// (a flat array in RESP2).
+func (s *Server) configGet(ctx *command.Ctx) {
+	pats := make([]string, 0, len(ctx.Args)-2)
+	for _, a := range ctx.Args[2:] {
+		pats = append(pats, string(a))
+	}
+	pairs := s.cfg.Get(pats...)
+	ctx.W.Map(len(pairs))
+	for _, p := range pairs {
+		ctx.W.BulkString(p[0])
+		ctx.W.BulkString(p[1])
+	}
+}
+
+// configSet is CONFIG SET name value [name value ...]. The config package
+// validates and applies the whole set atomically and returns Redis's error
+// text; appliers registered with OnSet (server.refreshConfig) make it live.
+func (s *Server) configSet(ctx *command.Ctx) {
+	if (len(ctx.Args)-2)%2 != 0 {
+		ctx.Error(rediserr.WrongArity("config|set"))
+		return
+	}
+	pairs := make([][2]string, 0, (len(ctx.Args)-2)/2)
+	for i := 2; i+1 < len(ctx.Args); i += 2 {
+		pairs = append(pairs, [2]string{string(ctx.Args[i]), string(ctx.Args[i+1])})
+	}
+	if err := s.cfg.Set(pairs); err != nil {
+		ctx.Error(err.Error())
+		return
+	}
+	ctx.W.OK()
+}
+
+// resetStats is CONFIG RESETSTAT: the counters INFO stats, commandstats and
+// errorstats report go back to zero.
+func (s *Server) resetStats() {
+	st := &s.stats
+	st.connections.Store(0)
+	st.commands.Store(0)
+	st.rejectedConns.Store(0)
+	st.netInput.Store(0)
+	st.netOutput.Store(0)
+	st.pubsubMessages.Store(0)
+	st.totalErrorReplies.Store(0)
+	s.ks.Stats.ExpiredKeys.Store(0)
+	s.ks.Stats.Hits.Store(0)
+	s.ks.Stats.Misses.Store(0)
+	for _, spec := range s.allSpecs() {
+		spec.Calls.Store(0)
+		spec.Usec.Store(0)
+		spec.RejectedCalls.Store(0)
+		spec.FailedCalls.Store(0)
+	}
+	s.adm.errMu.Lock()
+	s.adm.errStats = map[string]int64{}
+	s.adm.errMu.Unlock()
+	s.adm.metrics.reset()
+}
+
+// allSpecs lists every command and subcommand of the table, implemented or not.
+func (s *Server) allSpecs() []*command.Spec {
+	var out []*command.Spec
+	for _, top := range s.table.All() {
+		out = append(out, top)
+		for _, sub := range top.Subs {
+			out = append(out, sub)
+		}
+	}
+	return out
+}
+
+// shutdownCommand is SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. There is
+// no persistence yet, so SAVE has nothing to write; the server stops (the
+// client sees its connection close, without a reply, as with Redis).
+func (s *Server) shutdownCommand(ctx *command.Ctx) {
+	var nosave, save, now, force, abort bool
+	for _, a := range ctx.Args[1:] {
+		switch strings.ToLower(string(a)) {
+		case "nosave":
+			nosave = true
+		case "save":
+			save = true
+		case "now":
+			now = true
+		case "force":
+			force = true
+		case "abort":
+			abort = true
+		default:
+			ctx.Error(rediserr.Syntax)
+			return
+		}
+	}
+	if (abort && len(ctx.Args) > 2) || (nosave && save) {
+		ctx.Error(rediserr.Syntax)
+		return
+	}
+	if abort {
+		// Shutdowns here are immediate, so none is ever in progress.
+		ctx.Error(rediserr.NoShutdown)
+		return
+	}
+	_, _ = now, force
+	c := ctx.Client.(*client)
+	s.RequestShutdown()
+	c.closeAfterReply = true
+}
+
+// RequestShutdown closes ShutdownRequested (once) so the process stops.
+func (s *Server) RequestShutdown() {
+	s.adm.shutdownOnce.Do(func() { close(s.ShutdownRequested) })
+}
+
+// uptime is the server's age.
+func (s *Server) uptime() time.Duration { return time.Since(s.startTime) }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

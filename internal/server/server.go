@@ -54,6 +54,9 @@ type Server struct {
 	// noActiveExpire is DEBUG SET-ACTIVE-EXPIRE 0.
 	noActiveExpire atomic.Bool
 
+	// adm holds INFO, MONITOR, SHUTDOWN and CLIENT bookkeeping (cmd_admin.go).
+	adm adminState
+
 	shutdownOnce sync.Once
 	// ShutdownRequested is closed when a client asks the server to stop (SHUTDOWN).
 	ShutdownRequested chan struct{}
@@ -86,7 +89,8 @@ func New(cfg *config.Config, logw io.Writer) *Server {
 		ShutdownRequested: make(chan struct{}),
 	}
 	s.refreshConfig("")
-	cfg.OnSet(s.refreshConfig)
+	s.applySettings()
+	cfg.OnSet(func(name string) { s.refreshConfig(name); s.applySettings() })
 	command.Register(s.table)
 	s.registerServerCommands()
 	return s

@@ -1,0 +1,47 @@
+package rediserr
+
+import "fmt"
+
+// Errors of the connection and server commands (CLIENT, COMMAND, CONFIG,
+// DEBUG, SHUTDOWN, MONITOR), in Redis 7.0.15's words.
+const (
+	NoSuchClient        = "ERR No such client"
+	InvalidClientID     = "ERR Invalid client ID"
+	ClientIDPositive    = "ERR client-id should be greater than 0"
+	ClientNameChars     = "ERR Client names cannot contain spaces, newlines or special characters."
+	PauseTimeout        = "ERR timeout is not an integer or out of range"
+	PauseNegative       = "ERR timeout is negative"
+	PauseMode           = "ERR CLIENT PAUSE mode must be WRITE or ALL"
+	InvalidCommand      = "ERR Invalid command specified"
+	InvalidCommandArgs  = "ERR Invalid number of arguments specified for command"
+	InvalidKeyArgs      = "ERR Invalid arguments specified for command"
+	NoKeyArguments      = "ERR The command has no key arguments"
+	NoConfigFile        = "ERR The server is running without a config file"
+	NoShutdown          = "ERR No shutdown in progress."
+	MonitorDenyBlocking = "ERR MONITOR isn't allowed for DENY BLOCKING client"
+	NoSuchKeyDebug      = NoSuchKey
+)
+
+// UnknownClientType is CLIENT LIST/KILL TYPE with a type Redis does not know.
+func UnknownClientType(t string) string {
+	return fmt.Sprintf("ERR Unknown client type '%s'", t)
+}
+
+// NoSuchUser is CLIENT KILL USER with an unknown user.
+func NoSuchUser(u string) string { return fmt.Sprintf("ERR No such user '%s'", u) }
+
+// UnrecognizedOption is CLIENT SETINFO with an attribute other than LIB-NAME/LIB-VER (Redis 7.2).
+func UnrecognizedOption(o string) string { return fmt.Sprintf("ERR Unrecognized option '%s'", o) }
+
+// LibComponentChars is CLIENT SETINFO with a value holding spaces or special characters (Redis 7.2).
+func LibComponentChars(attr string) string {
+	return fmt.Sprintf("ERR %s cannot contain spaces, newlines or special characters.", attr)
+}
+
+// DebugUnknown is DEBUG with an unknown subcommand or the wrong number of arguments.
+func DebugUnknown(sub string) string {
+	return fmt.Sprintf("ERR unknown subcommand or wrong number of arguments for '%.128s'. Try DEBUG HELP.", sub)
+}
+
+// RewriteFailed is CONFIG REWRITE failing to write the file.
+func RewriteFailed(reason string) string { return "ERR Rewriting config file: " + reason }

@@ -1,0 +1,228 @@
+package server
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unsafe"
+
+	"github.com/shoal-db/shoal/internal/command"
+	"github.com/shoal-db/shoal/internal/keyspace"
+	"github.com/shoal-db/shoal/internal/rediserr"
+	"github.com/shoal-db/shoal/internal/slot"
+	"github.com/shoal-db/shoal/internal/types"
+)
+
+// DEBUG: the subcommands tests and tools rely on. Shoal behaves as Redis
+// with enable-debug-command yes.
+
+func (s *Server) registerDebug() {
+	s.handle("debug", s.debugCommand)
+}
+
+func (s *Server) debugCommand(ctx *command.Ctx) {
+	args := ctx.Args
+	sub := strings.ToLower(string(args[1]))
+	switch {
+	case sub == "help" && len(args) == 2:
+		helpReply("DEBUG", debugHelp)(ctx)
+	case sub == "sleep" && len(args) == 3:
+		// Redis stops the whole server; Shoal stalls this connection only
+		// (no stripe is held while a handler without keys runs).
+		secs, _ := strconv.ParseFloat(string(args[2]), 64)
+		if secs > 0 {
+			time.Sleep(time.Duration(secs * float64(time.Second)))
+		}
+		ctx.W.OK()
+	case sub == "set-active-expire" && len(args) == 3:
+		n, _ := strconv.Atoi(string(args[2]))
+		s.noActiveExpire.Store(n == 0)
+		ctx.W.OK()
+	case sub == "object" && len(args) == 3:
+		s.debugObject(ctx, args[2])
+	case sub == "change-repl-id" && len(args) == 2:
+		id := randomHex40()
+		s.adm.replid.Store(&id)
+		ctx.W.OK()
+	case sub == "log" && len(args) == 3:
+		s.Logf('#', "DEBUG LOG: %s", args[2])
+		ctx.W.OK()
+	case sub == "error" && len(args) == 3:
+		ctx.Error(string(args[2]))
+	default:
+		ctx.Error(rediserr.DebugUnknown(string(args[1])))
+	}
+}
+
+// debugObject is DEBUG OBJECT key, in Redis's line format. The DEBUG spec
+// has no key positions, so the key's stripe is locked here.
+func (s *Server) debugObject(ctx *command.Ctx, key []byte) {
+	sl := slot.Of(key)
+	s.ks.LockSlot(sl)
+	v, ok := ctx.DB.Lookup(key)
+	var line string
+	if ok {
+		line = debugObjectLine(v)
+	}
+	s.ks.UnlockSlot(sl)
+	if !ok {
+		ctx.Error(rediserr.NoSuchKey)
+		return
+	}
+	ctx.W.Simple(line)
+}
+
+func debugObjectLine(v keyspace.Value) string {
+	lru := lruClock(time.Now())
+	if v.Obj == nil {
+		enc := types.StringEncoding(v.Str)
+		return fmt.Sprintf("Value at:%p refcount:1 encoding:%s serializedlength:%d lru:%d lru_seconds_idle:0",
+			unsafe.StringData(v.Str), enc, stringSerializedLen(v.Str), lru)
+	}
+	o := v.Obj
+	line := fmt.Sprintf("Value at:%p refcount:1 encoding:%s serializedlength:%d lru:%d lru_seconds_idle:0",
+		o, o.Encoding(), o.Len(), lru)
+	if o.Encoding() == "quicklist" {
+		line += fmt.Sprintf(" ql_nodes:1 ql_avg_node:%.2f ql_listpack_max:-2 ql_compressed:0 ql_uncompressed_size:%d",
+			float64(o.Len()), o.Len())
+	}
+	return line
+}
+
+// stringSerializedLen is the RDB length of a string value without LZF
+// compression (rdbSaveRawString): integer encodings for short integers,
+// else a length prefix and the bytes.
+func stringSerializedLen(s string) int {
+	if len(s) <= 11 {
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil && strconv.FormatInt(n, 10) == s {
+			switch {
+			case n >= -1<<7 && n < 1<<7:
+				return 2
+			case n >= -1<<15 && n < 1<<15:
+				return 3
+			case n >= -1<<31 && n < 1<<31:
+				return 5
+			}
+		}
+	}
+	return rdbLenSize(len(s)) + len(s)
+}
+
+func rdbLenSize(n int) int {
+	switch {
+	case n < 1<<6:
+		return 1
+	case n < 1<<14:
+		return 2
+	case n <= 1<<32-1:
+		return 5
+	}
+	return 9
+}
+
+var debugHelp = []string{
+	"AOF-FLUSH-SLEEP <microsec>",
+	"    Server will sleep before flushing the AOF, this is used for testing.",
+	"ASSERT",
+	"    Crash by assertion failed.",
+	"CHANGE-REPL-ID",
+	"    Change the replication IDs of the instance.",
+	"    Dangerous: should be used only for testing the replication subsystem.",
+	"CONFIG-REWRITE-FORCE-ALL",
+	"    Like CONFIG REWRITE but writes all configuration options, including",
+	"    keywords not listed in original configuration file or default values.",
+	"CRASH-AND-RECOVER [<milliseconds>]",
+	"    Hard crash and restart after a <milliseconds> delay (default 0).",
+	"DIGEST",
+	"    Output a hex signature representing the current DB content.",
+	"DIGEST-VALUE <key> [<key> ...]",
+	"    Output a hex signature of the values of all the specified keys.",
+	"ERROR <string>",
+	"    Return a Redis protocol error with <string> as message. Useful for clients",
+	"    unit tests to simulate Redis errors.",
+	"LEAK <string>",
+	"    Create a memory leak of the input string.",
+	"LOG <message>",
+	"    Write <message> to the server log.",
+	"HTSTATS <dbid>",
+	"    Return hash table statistics of the specified Redis database.",
+	"HTSTATS-KEY <key>",
+	"    Like HTSTATS but for the hash table stored at <key>'s value.",
+	"LOADAOF",
+	"    Flush the AOF buffers on disk and reload the AOF in memory.",
+	"REPLICATE <string>",
+	"    Replicates the provided string to replicas, allowing data divergence.",
+	"MALLCTL <key> [<val>]",
+	"    Get or set a malloc tuning integer.",
+	"MALLCTL-STR <key> [<val>]",
+	"    Get or set a malloc tuning string.",
+	"OBJECT <key>",
+	"    Show low level info about `key` and associated value.",
+	"DROP-CLUSTER-PACKET-FILTER <packet-type>",
+	"    Drop all packets that match the filtered type. Set to -1 allow all packets.",
+	"OOM",
+	"    Crash the server simulating an out-of-memory error.",
+	"PANIC",
+	"    Crash the server simulating a panic.",
+	"POPULATE <count> [<prefix>] [<size>]",
+	"    Create <count> string keys named key:<num>. If <prefix> is specified then",
+	"    it is used instead of the 'key' prefix. These are not propagated to",
+	"    replicas. Cluster slots are not respected so keys not belonging to the",
+	"    current node can be created in cluster mode.",
+	"PROTOCOL <type>",
+	"    Reply with a test value of the specified type. <type> can be: string,",
+	"    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+	"    true, false.",
+	"RELOAD [option ...]",
+	"    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+	"    * MERGE: conflicting keys will be loaded from RDB.",
+	"    * NOFLUSH: the existing database will not be removed before load, but",
+	"      conflicting keys will generate an exception and kill the server.",
+	"    * NOSAVE: the database will be loaded from an existing RDB file.",
+	"    Examples:",
+	"    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+	"      the database.",
+	"    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+	"      existing RDB file.",
+	"    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
+	"      file to the database.",
+	"RESTART [<milliseconds>]",
+	"    Graceful restart: save config, db, restart after a <milliseconds> delay (default 0).",
+	"SDSLEN <key>",
+	"    Show low level SDS string info representing `key` and value.",
+	"SEGFAULT",
+	"    Crash the server with sigsegv.",
+	"SET-ACTIVE-EXPIRE <0|1>",
+	"    Setting it to 0 disables expiring keys in background when they are not",
+	"    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+	"    default.",
+	"QUICKLIST-PACKED-THRESHOLD <size>",
+	"    Sets the threshold for elements to be inserted as plain vs packed nodes",
+	"    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
+	"SET-SKIP-CHECKSUM-VALIDATION <0|1>",
+	"    Enables or disables checksum checks for RDB files and RESTORE's payload.",
+	"SLEEP <seconds>",
+	"    Stop the server for <seconds>. Decimals allowed.",
+	"STRINGMATCH-TEST",
+	"    Run a fuzz tester against the stringmatchlen() function.",
+	"STRUCTSIZE",
+	"    Return the size of different Redis core C structures.",
+	"LISTPACK <key>",
+	"    Show low level info about the listpack encoding of <key>.",
+	"QUICKLIST <key> [<0|1>]",
+	"    Show low level info about the quicklist encoding of <key>.",
+	"    The optional argument (0 by default) sets the level of detail",
+	"CLIENT-EVICTION",
+	"    Show low level client eviction pools info (maxmemory-clients).",
+	"PAUSE-CRON <0|1>",
+	"    Stop periodic cron job processing.",
+	"REPLYBUFFER PEAK-RESET-TIME <NEVER||RESET|time>",
+	"    Sets the time (in milliseconds) to wait between client reply buffer peak resets.",
+	"    In case NEVER is provided the last observed peak will never be reset",
+	"    In case RESET is provided the peak reset time will be restored to the default value",
+	"REPLYBUFFER RESIZING <0|1>",
+	"    Enable or disable the reply buffer resize cron job",
+	"CLUSTERLINK KILL <to|from|all> <node-id>",
+	"    Kills the link based on the direction to/from (both) with the provided node.",
+}

@@ -1,0 +1,35 @@
+package server
+
+import (
+	"github.com/shoal-db/shoal/internal/command"
+	"github.com/shoal-db/shoal/internal/types"
+)
+
+// applySettings pushes configuration the command and type packages read as
+// package-level settings (limits and encoding thresholds). Runs at start
+// and after every CONFIG SET.
+func (s *Server) applySettings() {
+	s.cfg.RLock()
+	defer s.cfg.RUnlock()
+	command.ProtoMaxBulkLen.Store(s.cfg.ProtoMaxBulkLen)
+	types.ZSetMaxListpackEntries = int(s.cfg.ZsetMaxListpackEntries)
+	types.ZSetMaxListpackValue = int(s.cfg.ZsetMaxListpackValue)
+}
+
+// The client answers the generic commands' questions about the server
+// (command.ServerConfig).
+var _ command.ServerConfig = (*client)(nil)
+
+func (c *client) ClusterEnabled() bool { return c.srv.clusterEnabled() }
+
+func (c *client) MaxmemoryPolicy() string {
+	c.srv.cfg.RLock()
+	defer c.srv.cfg.RUnlock()
+	return c.srv.cfg.MaxmemoryPolicy
+}
+
+func (c *client) Maxmemory() int64 {
+	c.srv.cfg.RLock()
+	defer c.srv.cfg.RUnlock()
+	return c.srv.cfg.Maxmemory
+}
