@@ -213,8 +213,24 @@ func (l *loop) isListener(fd int) bool {
 func (l *loop) run() {
 	events := make([]syscall.EpollEvent, 256)
 	defer l.shutdown()
+	idle := 0
 	for !l.srv.closed.Load() {
-		n, err := syscall.EpollWait(l.epfd, events, -1)
+		// While busy, poll without blocking: a blocking epoll_wait makes the
+		// runtime hand this loop's P to another thread and take it back,
+		// which costs more than the wait. Block only after a few empty polls.
+		timeout := 0
+		if idle >= 3 {
+			timeout = -1
+		}
+		n, err := syscall.EpollWait(l.epfd, events, timeout)
+		if n <= 0 && err == nil {
+			idle++
+			if timeout == 0 {
+				runtime.Gosched()
+			}
+			continue
+		}
+		idle = 0
 		if err != nil {
 			if errors.Is(err, syscall.EINTR) {
 				continue

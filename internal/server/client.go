@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/shoal-db/shoal/internal/clock"
 	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/keyspace"
 	"github.com/shoal-db/shoal/internal/rediserr"
@@ -43,7 +44,7 @@ type client struct {
 	name     string
 	libName  string
 	libVer   string
-	lastCmd  string
+	lastCmd  atomic.Pointer[string]
 	created  time.Time
 	lastUsed atomic.Int64 // unix ms
 
@@ -69,6 +70,8 @@ type client struct {
 	closeAfterReply bool
 	closed          atomic.Bool
 
+	batch statBatch
+
 	// loopMode: the connection is driven by an event loop (netloop), which
 	// must not block; detachPending asks it to hand the connection to a
 	// goroutine for a command that may block.
@@ -77,6 +80,33 @@ type client struct {
 	// adm is what CLIENT LIST/INFO, MONITOR and CLIENT NO-EVICT keep per
 	// connection (cmd_client.go).
 	adm clientAdmin
+}
+
+// statBatch accumulates a connection's counters between flushes, so the hot
+// path does not bounce shared cache lines between cores on every command.
+type statBatch struct {
+	spec        *command.Spec
+	calls, ns   int64
+	cmds, dirty int64
+}
+
+// flushStats publishes the batched counters. Called by whoever drives the
+// connection: when the command changes, before each reply flush, at close.
+func (c *client) flushStats() {
+	b := &c.batch
+	if b.spec != nil && b.calls > 0 {
+		b.spec.Calls.Add(b.calls)
+		b.spec.Usec.Add(b.ns / 1000)
+	}
+	b.spec, b.calls, b.ns = nil, 0, 0
+	if b.cmds > 0 {
+		c.srv.stats.commands.Add(b.cmds)
+		b.cmds = 0
+	}
+	if b.dirty > 0 {
+		c.srv.ks.Dirty.Add(b.dirty)
+		b.dirty = 0
+	}
 }
 
 type queuedCmd struct {
@@ -197,6 +227,8 @@ func (c *client) closing() bool { return c.closeAfterReply || c.closed.Load() }
 
 // flush writes pending replies. It reports false when the connection is gone.
 func (c *client) flush() bool {
+	c.flushStats()
+	c.updateSnap()
 	if c.w.Len() == 0 {
 		return true
 	}
@@ -269,6 +301,7 @@ func (c *client) kill() {
 func (c *client) isPubSub() bool { return len(c.subs)+len(c.psubs) > 0 }
 
 func (c *client) cleanup() {
+	c.flushStats()
 	c.closed.Store(true)
 	c.conn.Close()
 	c.unwatchAll()
@@ -291,8 +324,7 @@ func (c *client) reject(msg string) {
 
 // execute runs one command through Redis's checks (processCommand order).
 func (c *client) execute(spec *command.Spec, args [][]byte) {
-	s := c.srv
-	s.stats.commands.Add(1)
+	c.batch.cmds++
 	mark := len(c.w.Buf)
 	skip := c.replySkip
 	c.replySkip = false
@@ -343,8 +375,7 @@ func (c *client) execute(spec *command.Spec, args [][]byte) {
 func (c *client) call(spec *command.Spec, args [][]byte, locked bool) {
 	ctx := &c.ctx
 	ctx.Args, ctx.Cmd, ctx.DB, ctx.Dirty, ctx.Err = args, spec, c.db, 0, false
-	var start time.Time
-	start = time.Now()
+	start := clock.Mono()
 	mark := len(c.w.Buf) // where this command's reply starts (errorstats, cmd_client.go)
 	if !locked {
 		if spec.LockAll {
@@ -371,18 +402,19 @@ func (c *client) call(spec *command.Spec, args [][]byte, locked bool) {
 	} else {
 		spec.Handler(ctx)
 	}
-	spec.Calls.Add(1)
-	spec.Usec.Add(time.Since(start).Microseconds())
+	b := &c.batch
+	if b.spec != spec {
+		c.flushStats()
+		b.spec = spec
+		c.lastCmd.Store(&spec.Name)
+	}
+	b.calls++
+	b.ns += clock.Mono() - start
 	if ctx.Err {
 		spec.FailedCalls.Add(1)
 		c.srv.stats.totalErrorReplies.Add(1)
 	}
-	if ctx.Dirty > 0 {
-		c.srv.ks.Dirty.Add(int64(ctx.Dirty))
-	}
-	c.metaMu.Lock()
-	c.lastCmd = spec.Name
-	c.metaMu.Unlock()
+	b.dirty += int64(ctx.Dirty)
 	// MONITOR feed, errorstats and the CLIENT LIST snapshot (cmd_client.go).
 	c.afterCall(spec, args, mark)
 }

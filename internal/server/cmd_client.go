@@ -56,7 +56,6 @@ func (c *client) afterCall(spec *command.Spec, args [][]byte, mark int) {
 	if s.adm.nMonitors.Load() > 0 && !spec.Has(command.FlagAdmin) {
 		s.feedMonitors(c, args)
 	}
-	c.updateSnap()
 }
 
 func (c *client) currentSnap() clientSnap {
@@ -83,7 +82,9 @@ func (c *client) fdOf() int64 {
 		return fd
 	}
 	fd := int64(-1)
-	if sc, ok := c.conn.(syscall.Conn); ok {
+	if lc, ok := c.conn.(interface{ FD() int }); ok {
+		fd = int64(lc.FD())
+	} else if sc, ok := c.conn.(syscall.Conn); ok {
 		if raw, err := sc.SyscallConn(); err == nil {
 			raw.Control(func(f uintptr) { fd = int64(f) })
 		}
@@ -113,7 +114,10 @@ func (c *client) infoLine(self bool, args [][]byte) string {
 		sn = clientSnap{proto: 2, multi: -1, rbs: readBufMin}
 	}
 	c.metaMu.Lock()
-	name, cmd := c.name, c.lastCmd
+	name, cmd := c.name, ""
+	if p := c.lastCmd.Load(); p != nil {
+		cmd = *p
+	}
 	c.metaMu.Unlock()
 	if self && len(args) > 0 {
 		// The command running now, as Redis sets lastcmd before calling it.
