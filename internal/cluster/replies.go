@@ -207,7 +207,7 @@ func (t *Topology) buildShards(proto int) []byte {
 
 // writeShardNode is addNodeDetailsToShardReply (no TLS).
 func (t *Topology) writeShardNode(w *resp.Writer, v *nodeView) {
-	n := 6
+	n := 7
 	if v.port == 0 {
 		n--
 	}

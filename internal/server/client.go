@@ -66,6 +66,9 @@ type client struct {
 	out      []byte
 	flushing bool
 
+	// cl is the cluster-mode state: ASKING, READONLY (routing.go).
+	cl clusterClient
+
 	closeAfterReply bool
 	closed          atomic.Bool
 }
@@ -262,6 +265,7 @@ func (c *client) reject(msg string) {
 func (c *client) execute(args [][]byte) {
 	s := c.srv
 	s.stats.commands.Add(1)
+	c.beforeCommand()
 	mark := len(c.w.Buf)
 	skip := c.replySkip
 	c.replySkip = false
@@ -294,6 +298,9 @@ func (c *client) execute(args [][]byte) {
 	}
 	if c.inMulti && spec.Has(command.FlagNoMulti) {
 		c.reject("ERR Command not allowed inside a transaction")
+		return
+	}
+	if !c.route(spec, args) {
 		return
 	}
 	if c.isPubSub() && c.w.Proto == 2 && !allowedInPubSub(spec) {
