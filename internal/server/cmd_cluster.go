@@ -511,6 +511,13 @@ func (s *Server) registerCluster() {
 	})
 	s.registerMyShardID()
 
+	// Until the INFO family lands, INFO answers its cluster section (which
+	// redis-cli --cluster reads). A real INFO handler, registered before or
+	// after this, takes precedence.
+	if info := s.table.Get("info"); info != nil && info.Handler == nil {
+		s.handle("info", func(ctx *command.Ctx) { ctx.W.Verbatim(s.InfoClusterSection()) })
+	}
+
 	conn := func(name string, fn func(c *client)) {
 		s.handle(name, func(ctx *command.Ctx) {
 			if s.cl.node == nil {
