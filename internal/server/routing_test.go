@@ -2,6 +2,7 @@ package server
 
 import (
 	"io"
+	"os"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -96,5 +97,40 @@ func BenchmarkRouteGet(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		c.route(get, args)
+	}
+}
+
+func TestRouteReadonlyReplica(t *testing.T) {
+	s := New(config.Default(), io.Discard)
+	dir := t.TempDir()
+	me, m := "1111111111111111111111111111111111111111", "2222222222222222222222222222222222222222"
+	conf := me + " 127.0.0.1:7001@17001 myself,slave " + m + " 0 0 1 connected\n" +
+		m + " 127.0.0.1:7000@17000 master - 0 0 1 connected 0-16383\nvars currentEpoch 1 lastVoteEpoch 0\n"
+	path := filepath.Join(dir, "nodes.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	now := int64(1_700_000_000_000)
+	n, err := clusternode.Open(clusternode.Options{Path: path, Config: cluster.DefaultConfig(), Now: func() int64 { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	s.cl.node = n
+	now += 3000
+	n.Do(func(*cluster.Core) error { return nil })
+	c := &client{srv: s}
+	c.w.Proto = 2
+	get, set := s.table.Get("get"), s.table.Get("set")
+	if c.route(get, [][]byte{[]byte("get"), []byte("k")}) || string(c.w.Buf) != "-MOVED 7629 127.0.0.1:7000\r\n" {
+		t.Fatalf("reply %q", c.w.Buf)
+	}
+	c.w.Reset()
+	c.cl.readonly = true
+	if !c.route(get, [][]byte{[]byte("get"), []byte("k")}) {
+		t.Fatalf("READONLY read refused: %q", c.w.Buf)
+	}
+	if c.route(set, [][]byte{[]byte("set"), []byte("k"), []byte("v")}) || string(c.w.Buf) != "-MOVED 7629 127.0.0.1:7000\r\n" {
+		t.Fatalf("reply %q", c.w.Buf)
 	}
 }
