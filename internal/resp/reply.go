@@ -8,7 +8,6 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -89,9 +88,15 @@ type replyReader struct {
 	raw []byte
 }
 
-func replyProtoErr(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrReplyProtocol, fmt.Sprintf(format, args...))
-}
+// replyError is a malformed-frame error; it matches ErrReplyProtocol.
+type replyError struct{ msg string }
+
+func (e *replyError) Error() string { return ErrReplyProtocol.Error() + ": " + e.msg }
+func (e *replyError) Unwrap() error { return ErrReplyProtocol }
+
+// replyProtoErr builds the error without fmt, which would pull os into this
+// leaf package (and into the pure cluster core that imports it).
+func replyProtoErr(msg string) error { return &replyError{msg} }
 
 // line reads up to and including CRLF, appends it to raw and returns it
 // without the CRLF.
@@ -113,7 +118,7 @@ func (rr *replyReader) line() ([]byte, error) {
 	}
 	l := rr.raw[start:]
 	if len(l) < 2 || l[len(l)-2] != '\r' {
-		return nil, replyProtoErr("line not terminated by CRLF: %q", l)
+		return nil, replyProtoErr("line not terminated by CRLF: " + strconv.Quote(string(l)))
 	}
 	return l[:len(l)-2], nil
 }
@@ -121,14 +126,14 @@ func (rr *replyReader) line() ([]byte, error) {
 func replyParseInt(b []byte) (int64, error) {
 	n, err := strconv.ParseInt(string(b), 10, 64)
 	if err != nil {
-		return 0, replyProtoErr("bad integer %q", b)
+		return 0, replyProtoErr("bad integer " + strconv.Quote(string(b)))
 	}
 	return n, nil
 }
 
 func (rr *replyReader) value(depth int) (Value, error) {
 	if depth > MaxReplyDepth {
-		return Value{}, replyProtoErr("nesting deeper than %d", MaxReplyDepth)
+		return Value{}, replyProtoErr("nesting deeper than " + strconv.Itoa(MaxReplyDepth))
 	}
 	l, err := rr.line()
 	if err != nil {
@@ -147,12 +152,12 @@ func (rr *replyReader) value(depth int) (Value, error) {
 		}
 		if k == KindDouble {
 			if _, err := strconv.ParseFloat(replyDoubleText(body), 64); err != nil {
-				return Value{}, replyProtoErr("bad double %q", body)
+				return Value{}, replyProtoErr("bad double " + strconv.Quote(string(body)))
 			}
 		}
 		if k == KindBigNumber {
 			if !replyIsBigNumber(body) {
-				return Value{}, replyProtoErr("bad big number %q", body)
+				return Value{}, replyProtoErr("bad big number " + strconv.Quote(string(body)))
 			}
 		}
 	case KindInt:
@@ -161,7 +166,7 @@ func (rr *replyReader) value(depth int) (Value, error) {
 		}
 	case KindNull:
 		if len(body) != 0 {
-			return Value{}, replyProtoErr("bad null %q", l)
+			return Value{}, replyProtoErr("bad null " + strconv.Quote(string(l)))
 		}
 		v.Null = true
 	case KindBool:
@@ -170,7 +175,7 @@ func (rr *replyReader) value(depth int) (Value, error) {
 			v.Int = 1
 		case "f":
 		default:
-			return Value{}, replyProtoErr("bad boolean %q", l)
+			return Value{}, replyProtoErr("bad boolean " + strconv.Quote(string(l)))
 		}
 	case KindBulk, KindBlobError, KindVerbatim:
 		n, err := replyParseInt(body)
@@ -182,7 +187,7 @@ func (rr *replyReader) value(depth int) (Value, error) {
 			return v, nil
 		}
 		if n < 0 || n > MaxReplyBulkLen {
-			return Value{}, replyProtoErr("bad length %d", n)
+			return Value{}, replyProtoErr("bad length " + strconv.FormatInt(int64(n), 10))
 		}
 		if err := rr.payload(int(n)); err != nil {
 			return Value{}, err
@@ -201,7 +206,7 @@ func (rr *replyReader) value(depth int) (Value, error) {
 			return v, nil
 		}
 		if n < 0 || n > MaxReplyElements {
-			return Value{}, replyProtoErr("bad element count %d", n)
+			return Value{}, replyProtoErr("bad element count " + strconv.FormatInt(int64(n), 10))
 		}
 		if k == KindMap || k == KindAttribute {
 			n *= 2
@@ -224,7 +229,7 @@ func (rr *replyReader) value(depth int) (Value, error) {
 			return next, nil
 		}
 	default:
-		return Value{}, replyProtoErr("unknown type byte %q", l[0])
+		return Value{}, replyProtoErr("unknown type byte " + strconv.QuoteRune(rune(l[0])))
 	}
 	return v, nil
 }
@@ -428,7 +433,7 @@ func (v Value) format(sb *strings.Builder) {
 		}
 		sb.WriteByte('}')
 	default:
-		fmt.Fprintf(sb, "(kind %q)", byte(v.Kind))
+		sb.WriteString("(kind " + strconv.QuoteRune(rune(v.Kind)) + ")")
 	}
 }
 
@@ -455,7 +460,9 @@ func QuoteCLI(b []byte) string {
 			sb.WriteString(`\b`)
 		default:
 			if c < 0x20 || c >= 0x7f {
-				fmt.Fprintf(&sb, `\x%02x`, c)
+				sb.WriteString(`\x`)
+				sb.WriteByte("0123456789abcdef"[c>>4])
+				sb.WriteByte("0123456789abcdef"[c&15])
 			} else {
 				sb.WriteByte(c)
 			}

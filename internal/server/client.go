@@ -67,6 +67,9 @@ type client struct {
 	out      []byte
 	flushing bool
 
+	// cl is the cluster-mode state: ASKING, READONLY (routing.go).
+	cl clusterClient
+
 	closeAfterReply bool
 	closed          atomic.Bool
 
@@ -325,6 +328,7 @@ func (c *client) reject(msg string) {
 // execute runs one command through Redis's checks (processCommand order).
 func (c *client) execute(spec *command.Spec, args [][]byte) {
 	c.batch.cmds++
+	c.beforeCommand()
 	mark := len(c.w.Buf)
 	skip := c.replySkip
 	c.replySkip = false
@@ -356,6 +360,9 @@ func (c *client) execute(spec *command.Spec, args [][]byte) {
 	}
 	if c.inMulti && spec.Has(command.FlagNoMulti) {
 		c.rejectCmd(spec, "ERR Command not allowed inside a transaction")
+		return
+	}
+	if !c.route(spec, args) {
 		return
 	}
 	if c.isPubSub() && c.w.Proto == 2 && !allowedInPubSub(spec) {

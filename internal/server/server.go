@@ -41,6 +41,9 @@ type Server struct {
 
 	pubsub *hub
 
+	// cl is cluster mode (cmd_cluster.go); its node is nil when disabled.
+	cl clusterServer
+
 	startTime time.Time
 	stats     stats
 

@@ -1,0 +1,39 @@
+// Package cluster is the pure cluster core of a node (DESIGN decisions 2, 3):
+// everything one node knows about the cluster — the nodes with their
+// addresses, flags, roles, epochs, link state and ping/pong times; which node
+// owns each of the 16384 slots; the slots this node is migrating or
+// importing; currentEpoch and lastVoteEpoch — and the admin operations of
+// the CLUSTER command that change it.
+//
+// The core does no I/O and reads no clock or random source of its own: time
+// arrives through Tick(now) (milliseconds, Redis's mstime) and randomness
+// (node IDs) from the Rand in Config. A test fails if the package's
+// dependencies include net, os or syscall. It is not safe for concurrent
+// use: one runner (internal/clusternode) owns it, in the style of etcd
+// raft's RawNode:
+//
+//	core.Tick(now)                     // before each batch of work
+//	err := core.AddSlots(...)          // admin operations, later bus events
+//	if rd := core.Ready(); rd.SaveConfig {
+//		persist core.Export() (fsync)  // before replying or sending anything
+//	}
+//	core.Advance()
+//	publish core.Topology()            // an immutable snapshot for routing
+//
+// Every change records what it needs in Ready: SaveConfig for nodes.conf,
+// a role change (REPLICATE), EmptyData (RESET of a replica), log lines.
+//
+// Topology is the immutable view the request path reads with one atomic
+// load: slot → owner address and migrating/importing marks, myself, the
+// cluster state. It also carries the CLUSTER NODES / SLOTS / SHARDS replies,
+// built once per snapshot on first use.
+//
+// Admin operations return *Error whose text is Redis 7.0's reply, byte for
+// byte (the catalog package rediserr imports fmt, hence os, so these texts
+// live here; they are built with strconv).
+//
+// The cluster bus (gossip, failure detection, failover, elections) is a
+// later layer: it will feed decoded messages into the core as events and
+// send what Ready lists. The fields it will drive (link state, ping/pong
+// times, failure reports, repl offsets, message counters) already exist.
+package cluster

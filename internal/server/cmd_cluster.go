@@ -1,0 +1,574 @@
+package server
+
+import (
+	"strconv"
+	"strings"
+	"sync/atomic"
+
+	"github.com/shoal-db/shoal/internal/cluster"
+	"github.com/shoal-db/shoal/internal/clusternode"
+	"github.com/shoal-db/shoal/internal/command"
+	"github.com/shoal-db/shoal/internal/rediserr"
+	"github.com/shoal-db/shoal/internal/slot"
+)
+
+// clusterServer is the server's cluster-mode state.
+type clusterServer struct {
+	node *clusternode.Node
+	// readsWhenDown is cluster-allow-reads-when-down.
+	readsWhenDown atomic.Bool
+	// getKeysTwin and resetTwin are LockAll copies of CLUSTER GETKEYSINSLOT
+	// and RESET, swapped into a transaction at EXEC: EXEC already holds the
+	// stripes of its keys, so these must not lock a stripe themselves.
+	getKeysTwin, resetTwin *command.Spec
+}
+
+// StartCluster opens nodes.conf (locking it; loading it or creating this
+// node) and starts the cluster runner. Call it once, before Listen, when
+// cluster-enabled is yes. Errors carry Redis's startup messages.
+func (s *Server) StartCluster() error {
+	s.cfg.RLock()
+	c := s.cfg
+	ccfg := cluster.DefaultConfig()
+	ccfg.Port = c.Port
+	if c.ClusterAnnouncePort != 0 {
+		ccfg.Port = c.ClusterAnnouncePort
+	}
+	ccfg.BusPort = c.Port + 10000
+	if c.ClusterPort != 0 {
+		ccfg.BusPort = c.ClusterPort
+	}
+	if c.ClusterAnnounceBusPort != 0 {
+		ccfg.BusPort = c.ClusterAnnounceBusPort
+	}
+	ccfg.AnnounceIP, ccfg.Hostname = c.ClusterAnnounceIP, c.ClusterAnnounceHostname
+	if c.ClusterNodeTimeout > 0 {
+		ccfg.NodeTimeout = c.ClusterNodeTimeout
+	}
+	ccfg.RequireFullCoverage = c.ClusterRequireFullCoverage
+	ccfg.AllowReplicaMigration = c.ClusterAllowReplicaMigration
+	switch c.ClusterPreferredEndpointType {
+	case "hostname":
+		ccfg.Endpoint = cluster.EndpointHostname
+	case "unknown-endpoint":
+		ccfg.Endpoint = cluster.EndpointUnknown
+	}
+	path := c.ClusterConfigFile
+	s.cl.readsWhenDown.Store(c.ClusterAllowReadsWhenDown)
+	s.cfg.RUnlock()
+	n, err := clusternode.Open(clusternode.Options{
+		Path:   path,
+		Config: ccfg,
+		Logf:   func(level byte, format string, args ...any) { s.Logf(level, format, args...) },
+		Fatal: func(error) {
+			s.requestShutdown()
+		},
+		OnReady: s.applyClusterReady,
+	})
+	if err != nil {
+		return err
+	}
+	s.cl.node = n
+	n.Start()
+	return nil
+}
+
+// StopCluster stops the runner and releases nodes.conf.
+func (s *Server) StopCluster() {
+	if s.cl.node != nil {
+		s.cl.node.Close()
+	}
+}
+
+func (s *Server) requestShutdown() {
+	select {
+	case <-s.ShutdownRequested:
+	default:
+		close(s.ShutdownRequested)
+	}
+}
+
+// applyClusterReady carries out a role change or data reset from the core.
+// Replication is a later layer; for now the change is logged.
+func (s *Server) applyClusterReady(rd cluster.Ready) { s.applyReady(rd, false) }
+
+func (s *Server) applyReady(rd cluster.Ready, allLocked bool) {
+	if rd.EmptyData {
+		if !allLocked {
+			s.ks.LockAll()
+		}
+		for i := 0; i < s.ks.NumDBs(); i++ {
+			s.ks.DB(i).Flush()
+		}
+		if !allLocked {
+			s.ks.UnlockAll()
+		}
+	}
+	if rc := rd.RoleChange; rc != nil {
+		if rc.MasterID == "" {
+			s.Logf('*', "Cluster: this node is now a master")
+		} else {
+			s.Logf('*', "Cluster: this node is now a replica of %s (%s:%d)", rc.MasterID, rc.IP, rc.Port)
+		}
+	}
+}
+
+// InfoClusterSection is INFO's "# Cluster" section.
+func (s *Server) InfoClusterSection() string {
+	if s.cl.node != nil {
+		return "# Cluster\r\ncluster_enabled:1\r\n"
+	}
+	return "# Cluster\r\ncluster_enabled:0\r\n"
+}
+
+var clusterHelp = []string{
+	"CLUSTER <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+	"ADDSLOTS <slot> [<slot> ...]",
+	"    Assign slots to current node.",
+	"ADDSLOTSRANGE <start slot> <end slot> [<start slot> <end slot> ...]",
+	"    Assign slots which are between <start-slot> and <end-slot> to current node.",
+	"BUMPEPOCH",
+	"    Advance the cluster config epoch.",
+	"COUNT-FAILURE-REPORTS <node-id>",
+	"    Return number of failure reports for <node-id>.",
+	"COUNTKEYSINSLOT <slot>",
+	"    Return the number of keys in <slot>.",
+	"DELSLOTS <slot> [<slot> ...]",
+	"    Delete slots information from current node.",
+	"DELSLOTSRANGE <start slot> <end slot> [<start slot> <end slot> ...]",
+	"    Delete slots information which are between <start-slot> and <end-slot> from current node.",
+	"FAILOVER [FORCE|TAKEOVER]",
+	"    Promote current replica node to being a master.",
+	"FORGET <node-id>",
+	"    Remove a node from the cluster.",
+	"GETKEYSINSLOT <slot> <count>",
+	"    Return key names stored by current node in a slot.",
+	"FLUSHSLOTS",
+	"    Delete current node own slots information.",
+	"INFO",
+	"    Return information about the cluster.",
+	"KEYSLOT <key>",
+	"    Return the hash slot for <key>.",
+	"MEET <ip> <port> [<bus-port>]",
+	"    Connect nodes into a working cluster.",
+	"MYID",
+	"    Return the node id.",
+	"NODES",
+	"    Return cluster configuration seen by node. Output format:",
+	"    <id> <ip:port> <flags> <master> <pings> <pongs> <epoch> <link> <slot> ...",
+	"REPLICATE <node-id>",
+	"    Configure current node as replica to <node-id>.",
+	"RESET [HARD|SOFT]",
+	"    Reset current node (default: soft).",
+	"SET-CONFIG-EPOCH <epoch>",
+	"    Set config epoch of current node.",
+	"SETSLOT <slot> (IMPORTING <node-id>|MIGRATING <node-id>|STABLE|NODE <node-id>)",
+	"    Set slot state.",
+	"REPLICAS <node-id>",
+	"    Return <node-id> replicas.",
+	"SAVECONFIG",
+	"    Force saving cluster configuration on disk.",
+	"SLOTS",
+	"    Return information about slots range mappings. Each range is made of:",
+	"    start, end, master and replicas IP addresses, ports and ids",
+	"SHARDS",
+	"    Return information about slot range mappings and the nodes associated with them.",
+	"LINKS",
+	"    Return information about all network links between this node and its peers.",
+	"    Output format is an array where each array element is a map containing attributes of a link",
+	"HELP",
+	"    Prints this help.",
+}
+
+// clusterHandler wraps a CLUSTER subcommand: refused when cluster mode is off.
+func (s *Server) clusterHandler(h func(ctx *command.Ctx, n *clusternode.Node)) command.Handler {
+	return func(ctx *command.Ctx) {
+		n := s.cl.node
+		if n == nil {
+			ctx.Error(rediserr.ClusterDisabled)
+			return
+		}
+		h(ctx, n)
+	}
+}
+
+// do runs an admin operation and replies OK or its error.
+func (s *Server) do(ctx *command.Ctx, n *clusternode.Node, fn func(c *cluster.Core) error) {
+	rd, err := n.Do(fn)
+	s.applyReady(rd, false)
+	if err == errReplied {
+		return
+	}
+	if err != nil {
+		ctx.Error(err.Error())
+		return
+	}
+	ctx.W.OK()
+}
+
+// getSlot is getSlotOrReply.
+func getSlot(ctx *command.Ctx, arg []byte) (int, bool) {
+	v, err := strconv.ParseInt(string(arg), 10, 64)
+	if err != nil || !validInt(arg) || v < 0 || v >= slot.Count {
+		ctx.Error(rediserr.InvalidSlot)
+		return 0, false
+	}
+	return int(v), true
+}
+
+// getInt is getLongLongFromObjectOrReply.
+func getInt(ctx *command.Ctx, arg []byte) (int64, bool) {
+	v, err := strconv.ParseInt(string(arg), 10, 64)
+	if err != nil || !validInt(arg) {
+		ctx.Error(rediserr.NotInteger)
+		return 0, false
+	}
+	return v, true
+}
+
+// validInt rejects what strconv accepts but Redis's string2ll does not:
+// a '+' sign, leading zeros, "-0".
+func validInt(b []byte) bool {
+	if len(b) == 0 || b[0] == '+' {
+		return false
+	}
+	d := b
+	if d[0] == '-' {
+		d = d[1:]
+	}
+	if len(d) == 0 || (d[0] == '0' && (len(d) > 1 || len(b) != len(d))) {
+		return false
+	}
+	return true
+}
+
+func (s *Server) registerCluster() {
+	h := func(sub string, fn func(ctx *command.Ctx, n *clusternode.Node)) *command.Spec {
+		return s.handle("cluster|"+sub, s.clusterHandler(fn))
+	}
+	h("help", func(ctx *command.Ctx, _ *clusternode.Node) {
+		ctx.W.Array(len(clusterHelp))
+		for _, l := range clusterHelp {
+			ctx.W.Simple(l)
+		}
+	})
+	h("info", func(ctx *command.Ctx, n *clusternode.Node) {
+		var info string
+		n.Do(func(c *cluster.Core) error { info = c.Info(); return nil })
+		ctx.W.Verbatim(info)
+	})
+	h("myid", func(ctx *command.Ctx, n *clusternode.Node) { ctx.W.BulkString(n.Topology().MyID) })
+	h("nodes", func(ctx *command.Ctx, n *clusternode.Node) { ctx.W.Verbatim(n.Topology().NodesText()) })
+	h("slots", func(ctx *command.Ctx, n *clusternode.Node) { ctx.W.Raw(n.Topology().SlotsReply(ctx.W.Proto)) })
+	h("shards", func(ctx *command.Ctx, n *clusternode.Node) { ctx.W.Raw(n.Topology().ShardsReply(ctx.W.Proto)) })
+	h("links", func(ctx *command.Ctx, n *clusternode.Node) { ctx.W.Array(0) })
+	h("keyslot", func(ctx *command.Ctx, _ *clusternode.Node) { ctx.W.Int(int64(slot.Of(ctx.Args[2]))) })
+	h("countkeysinslot", func(ctx *command.Ctx, _ *clusternode.Node) {
+		v, ok := getInt(ctx, ctx.Args[2])
+		if !ok {
+			return
+		}
+		if v < 0 || v >= slot.Count {
+			ctx.Error(rediserr.InvalidSlotOnly)
+			return
+		}
+		ctx.W.Int(int64(s.ks.DB(0).CountInSlot(int(v))))
+	})
+	getKeys := func(locked bool) func(ctx *command.Ctx, _ *clusternode.Node) {
+		return func(ctx *command.Ctx, _ *clusternode.Node) {
+			sl, ok := getInt(ctx, ctx.Args[2])
+			if !ok {
+				return
+			}
+			max, ok := getInt(ctx, ctx.Args[3])
+			if !ok {
+				return
+			}
+			if sl < 0 || sl >= slot.Count || max < 0 {
+				ctx.Error(rediserr.InvalidSlotOrNum)
+				return
+			}
+			db := s.ks.DB(0)
+			if n := int64(db.CountInSlot(int(sl))); max > n {
+				max = n
+			}
+			if !locked {
+				s.ks.LockSlot(int(sl))
+			}
+			keys := db.KeysInSlot(int(sl), int(max), nil)
+			if !locked {
+				s.ks.UnlockSlot(int(sl))
+			}
+			ctx.W.Array(len(keys))
+			for _, k := range keys {
+				ctx.W.BulkString(k)
+			}
+		}
+	}
+	gk := h("getkeysinslot", getKeys(false))
+	s.cl.getKeysTwin = twin(gk, s.clusterHandler(getKeys(true)))
+
+	slotsCmd := func(del, ranges bool) func(ctx *command.Ctx, n *clusternode.Node) {
+		return func(ctx *command.Ctx, n *clusternode.Node) {
+			args := ctx.Args[2:]
+			if ranges && len(args)%2 != 0 {
+				ctx.Error(rediserr.WrongArity(ctx.Cmd.Name))
+				return
+			}
+			if !ranges {
+				for _, a := range args {
+					if _, ok := getSlot(ctx, a); !ok {
+						return
+					}
+				}
+			}
+			s.do(ctx, n, func(c *cluster.Core) error {
+				set := cluster.NewSlotSet(del)
+				step := 1
+				if ranges {
+					step = 2
+				}
+				for i := 0; i < len(args); i += step {
+					a, _ := strconv.Atoi(string(args[i]))
+					b := a
+					if ranges {
+						var ok bool
+						if a, ok = getSlot(ctx, args[i]); !ok {
+							return errReplied
+						}
+						if b, ok = getSlot(ctx, args[i+1]); !ok {
+							return errReplied
+						}
+						if a > b {
+							return replyErr(rediserr.SlotRangeOrder(a, b))
+						}
+					}
+					if err := c.CheckSlots(set, slot.Range{Start: a, End: b}); err != nil {
+						return err
+					}
+				}
+				c.UpdateSlots(set)
+				return nil
+			})
+		}
+	}
+	h("addslots", slotsCmd(false, false))
+	h("delslots", slotsCmd(true, false))
+	h("addslotsrange", slotsCmd(false, true))
+	h("delslotsrange", slotsCmd(true, true))
+	h("flushslots", func(ctx *command.Ctx, n *clusternode.Node) {
+		s.do(ctx, n, func(c *cluster.Core) error { return c.FlushSlots(s.ks.DB(0).Len()) })
+	})
+	h("setslot", func(ctx *command.Ctx, n *clusternode.Node) {
+		args := ctx.Args
+		s.do(ctx, n, func(c *cluster.Core) error {
+			if err := c.CanSetSlot(); err != nil {
+				return err
+			}
+			sl, ok := getSlot(ctx, args[2])
+			if !ok {
+				return errReplied
+			}
+			action := strings.ToLower(string(args[3]))
+			switch {
+			case action == "migrating" && len(args) == 5:
+				return c.SetSlotMigrating(sl, string(args[4]))
+			case action == "importing" && len(args) == 5:
+				return c.SetSlotImporting(sl, string(args[4]))
+			case action == "stable" && len(args) == 4:
+				return c.SetSlotStable(sl)
+			case action == "node" && len(args) == 5:
+				return c.SetSlotNode(sl, string(args[4]), s.ks.DB(0).CountInSlot(sl))
+			}
+			return replyErr(rediserr.SetSlotAction)
+		})
+	})
+	h("set-config-epoch", func(ctx *command.Ctx, n *clusternode.Node) {
+		epoch, ok := getInt(ctx, ctx.Args[2])
+		if !ok {
+			return
+		}
+		s.do(ctx, n, func(c *cluster.Core) error { return c.SetConfigEpoch(epoch) })
+	})
+	h("bumpepoch", func(ctx *command.Ctx, n *clusternode.Node) {
+		var bumped bool
+		var epoch uint64
+		n.Do(func(c *cluster.Core) error { bumped, epoch = c.BumpEpoch(); return nil })
+		if bumped {
+			ctx.W.Simple("BUMPED " + strconv.FormatUint(epoch, 10))
+		} else {
+			ctx.W.Simple("STILL " + strconv.FormatUint(epoch, 10))
+		}
+	})
+	h("saveconfig", func(ctx *command.Ctx, n *clusternode.Node) {
+		if err := n.SaveConfig(); err != nil {
+			ctx.Error(rediserr.SaveConfigFailed(err.Error()))
+			return
+		}
+		ctx.W.OK()
+	})
+	reset := func(locked bool) func(ctx *command.Ctx, n *clusternode.Node) {
+		return func(ctx *command.Ctx, n *clusternode.Node) {
+			hard := false
+			switch {
+			case len(ctx.Args) > 3:
+				ctx.Error(rediserr.SubcommandSyntax(string(ctx.Args[1]), "CLUSTER"))
+				return
+			case len(ctx.Args) == 3 && strings.EqualFold(string(ctx.Args[2]), "hard"):
+				hard = true
+			case len(ctx.Args) == 3 && !strings.EqualFold(string(ctx.Args[2]), "soft"):
+				ctx.Error(rediserr.Syntax)
+				return
+			}
+			rd, err := n.Do(func(c *cluster.Core) error { return c.Reset(hard, s.ks.DB(0).Len()) })
+			s.applyReady(rd, locked)
+			if err != nil {
+				ctx.Error(err.Error())
+				return
+			}
+			ctx.W.OK()
+		}
+	}
+	rs := h("reset", reset(false))
+	s.cl.resetTwin = twin(rs, s.clusterHandler(reset(true)))
+	h("failover", func(ctx *command.Ctx, n *clusternode.Node) {
+		force, takeover := false, false
+		switch {
+		case len(ctx.Args) > 3:
+			ctx.Error(rediserr.SubcommandSyntax(string(ctx.Args[1]), "CLUSTER"))
+			return
+		case len(ctx.Args) == 3 && strings.EqualFold(string(ctx.Args[2]), "force"):
+			force = true
+		case len(ctx.Args) == 3 && strings.EqualFold(string(ctx.Args[2]), "takeover"):
+			force, takeover = true, true
+		case len(ctx.Args) == 3:
+			ctx.Error(rediserr.Syntax)
+			return
+		}
+		s.do(ctx, n, func(c *cluster.Core) error { return c.Failover(force, takeover) })
+	})
+	h("forget", func(ctx *command.Ctx, n *clusternode.Node) {
+		s.do(ctx, n, func(c *cluster.Core) error { return c.Forget(string(ctx.Args[2])) })
+	})
+	h("replicate", func(ctx *command.Ctx, n *clusternode.Node) {
+		s.do(ctx, n, func(c *cluster.Core) error { return c.Replicate(string(ctx.Args[2]), s.ks.DB(0).Len()) })
+	})
+	h("count-failure-reports", func(ctx *command.Ctx, n *clusternode.Node) {
+		var cnt int
+		_, err := n.Do(func(c *cluster.Core) (err error) { cnt, err = c.CountFailureReports(string(ctx.Args[2])); return })
+		if err != nil {
+			ctx.Error(err.Error())
+			return
+		}
+		ctx.W.Int(int64(cnt))
+	})
+	replicas := func(ctx *command.Ctx, n *clusternode.Node) {
+		var lines []string
+		_, err := n.Do(func(c *cluster.Core) error {
+			reps, err := c.Replicas(string(ctx.Args[2]))
+			t := c.Topology()
+			for _, r := range reps {
+				lines = append(lines, t.NodeLine(r.ID))
+			}
+			return err
+		})
+		if err != nil {
+			ctx.Error(err.Error())
+			return
+		}
+		ctx.W.Array(len(lines))
+		for _, l := range lines {
+			ctx.W.BulkString(l)
+		}
+	}
+	h("replicas", replicas)
+	h("slaves", replicas)
+	h("meet", func(ctx *command.Ctx, n *clusternode.Node) {
+		args := ctx.Args
+		if len(args) > 5 {
+			ctx.Error(rediserr.SubcommandSyntax(string(args[1]), "CLUSTER"))
+			return
+		}
+		port, err := strconv.ParseInt(string(args[3]), 10, 64)
+		if err != nil || !validInt(args[3]) {
+			ctx.Error(rediserr.MeetPort(false, string(args[3])))
+			return
+		}
+		cport := port + 10000
+		if len(args) == 5 {
+			if cport, err = strconv.ParseInt(string(args[4]), 10, 64); err != nil || !validInt(args[4]) {
+				ctx.Error(rediserr.MeetPort(true, string(args[4])))
+				return
+			}
+		}
+		s.do(ctx, n, func(c *cluster.Core) error {
+			if err := c.Meet(string(args[2]), port, cport); err != nil {
+				// Redis quotes the port argument as given.
+				return replyErr("ERR Invalid node address specified: " + string(args[2]) + ":" + string(args[3]))
+			}
+			return nil
+		})
+	})
+	s.registerMyShardID()
+
+	conn := func(name string, fn func(c *client)) {
+		s.handle(name, func(ctx *command.Ctx) {
+			if s.cl.node == nil {
+				ctx.Error(rediserr.ClusterDisabled)
+				return
+			}
+			fn(ctx.Client.(*client))
+			ctx.W.OK()
+		})
+	}
+	conn("asking", func(c *client) { c.cl.asking = 2 })
+	conn("readonly", func(c *client) { c.cl.readonly = true })
+	conn("readwrite", func(c *client) { c.cl.readonly = false })
+	// RESET also clears ASKING and READONLY (clearClientConnectionState).
+	rst := s.table.Get("reset")
+	if old := rst.Handler; old != nil {
+		rst.Handler = func(ctx *command.Ctx) {
+			old(ctx)
+			ctx.Client.(*client).cl = clusterClient{}
+		}
+	}
+}
+
+// registerMyShardID adds CLUSTER MYSHARDID (Redis 7.2), which 7.0.15's
+// command table lacks: it answers myself's shard ID.
+func (s *Server) registerMyShardID() {
+	parent := s.table.Get("cluster")
+	if parent == nil || parent.Subs == nil || parent.Subs["myshardid"] != nil {
+		return
+	}
+	myid := parent.Subs["myid"]
+	parent.Subs["myshardid"] = &command.Spec{Name: "cluster|myshardid", Arity: 2, Flags: myid.Flags, Parent: parent,
+		Handler: s.clusterHandler(func(ctx *command.Ctx, n *clusternode.Node) { ctx.W.BulkString(n.Topology().MyShardID) })}
+}
+
+// twin returns a LockAll copy of spec with handler h (see clusterServer).
+func twin(spec *command.Spec, h command.Handler) *command.Spec {
+	return &command.Spec{Name: spec.Name, Arity: spec.Arity, Flags: spec.Flags, Parent: spec.Parent, Handler: h, LockAll: true}
+}
+
+// lockAllTwins swaps queued commands that lock stripes themselves for their
+// LockAll twins, just before EXEC runs them.
+func (c *client) lockAllTwins() {
+	cl := &c.srv.cl
+	for i := range c.queued {
+		switch c.queued[i].spec.Name {
+		case "cluster|getkeysinslot":
+			c.queued[i].spec = cl.getKeysTwin
+		case "cluster|reset":
+			c.queued[i].spec = cl.resetTwin
+		}
+	}
+}
+
+// replyErr is an error whose text is the whole reply.
+type replyErr string
+
+func (e replyErr) Error() string { return string(e) }
+
+// errReplied: the reply is already written (by getSlot).
+var errReplied = replyErr("")
