@@ -5,4 +5,6 @@ package command
 func Register(t *Table) {
 	registerStrings(t)
 	registerGeneric(t)
+	registerHash(t)
+	registerSet(t)
 }
