@@ -24,10 +24,41 @@ const lpMaxCount = 1<<16 - 1
 // Past hash-max-listpack-entries pairs, or a field or value longer than
 // hash-max-listpack-value, the hash becomes a table ("hashtable") and never
 // goes back, as in Redis 7.0.
+//
+// The struct is 16 bytes (one pointer, two lengths) rather than a slice
+// plus a table pointer: a small hash costs this header and its packed bytes,
+// which keeps 100k ten-field hashes under Redis's own used_memory.
 type Hash struct {
-	lp []byte
-	ht *table[string]
+	p unsafe.Pointer // packed bytes, or *table[string] when c == 0
+	n uint32         // packed length
+	c uint32         // packed capacity; 0 when empty or a table
 }
+
+// lp returns the packed bytes (nil for a table or an empty hash).
+func (h *Hash) lp() []byte {
+	if h.c == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(h.p), h.c)[:h.n]
+}
+
+func (h *Hash) setLP(b []byte) {
+	if cap(b) == 0 {
+		h.p, h.n, h.c = nil, 0, 0
+		return
+	}
+	h.p, h.n, h.c = unsafe.Pointer(unsafe.SliceData(b)), uint32(len(b)), uint32(cap(b))
+}
+
+// tab returns the table, or nil in the listpack encoding.
+func (h *Hash) tab() *table[string] {
+	if h.c != 0 {
+		return nil
+	}
+	return (*table[string])(h.p)
+}
+
+func (h *Hash) setTable(t *table[string]) { h.p, h.n, h.c = unsafe.Pointer(t), 0, 0 }
 
 // NewHash returns an empty hash in the listpack encoding.
 func NewHash() *Hash { return &Hash{} }
@@ -37,7 +68,7 @@ func (h *Hash) Kind() Kind { return KindHash }
 
 // Encoding is "listpack" or "hashtable".
 func (h *Hash) Encoding() string {
-	if h.ht != nil {
+	if h.tab() != nil {
 		return "hashtable"
 	}
 	return "listpack"
@@ -45,25 +76,30 @@ func (h *Hash) Encoding() string {
 
 // Len is the number of fields.
 func (h *Hash) Len() int {
-	if h.ht != nil {
-		return h.ht.n
+	if h.tab() != nil {
+		return h.tab().n
 	}
-	if len(h.lp) < 2 {
+	lp := h.lp()
+	if len(lp) < 2 {
 		return 0
 	}
-	return int(binary.LittleEndian.Uint16(h.lp))
+	return int(binary.LittleEndian.Uint16(lp))
 }
 
 // Copy returns an independent copy with the same encoding.
 func (h *Hash) Copy() Object {
-	if h.ht != nil {
-		return &Hash{ht: h.ht.clone()}
+	if h.tab() != nil {
+		c := &Hash{}
+		c.setTable(h.tab().clone())
+		return c
 	}
-	return &Hash{lp: append([]byte(nil), h.lp...)}
+	c := &Hash{}
+	c.setLP(append([]byte(nil), h.lp()...))
+	return c
 }
 
 // IsTable reports whether the hash uses the hashtable encoding.
-func (h *Hash) IsTable() bool { return h.ht != nil }
+func (h *Hash) IsTable() bool { return h.tab() != nil }
 
 // lpNext decodes the entry at off: its bytes and the offset after it.
 func lpNext(lp []byte, off int) ([]byte, int) {
@@ -88,8 +124,7 @@ func uvarintLen(n int) int {
 
 // lpFind returns the offsets of the pair whose field is f: start of the
 // field entry, start of the value entry, end of the pair; start -1 if absent.
-func (h *Hash) lpFind(f []byte) (start, voff, end int) {
-	lp := h.lp
+func lpFind(lp []byte, f []byte) (start, voff, end int) {
 	if len(lp) < 2 {
 		return -1, 0, 0
 	}
@@ -134,28 +169,28 @@ func putEntry(dst []byte, b []byte) int {
 // Get returns the value of field f. The slice aliases the hash: copy it
 // before the hash is modified.
 func (h *Hash) Get(f []byte) ([]byte, bool) {
-	if h.ht != nil {
-		i := h.ht.find(f)
+	if h.tab() != nil {
+		i := h.tab().find(f)
 		if i < 0 {
 			return nil, false
 		}
-		v := h.ht.ents[i].val
+		v := h.tab().ents[i].val
 		return unsafe.Slice(unsafe.StringData(v), len(v)), true
 	}
-	start, voff, _ := h.lpFind(f)
+	start, voff, _ := lpFind(h.lp(), f)
 	if start < 0 {
 		return nil, false
 	}
-	v, _ := lpNext(h.lp, voff)
+	v, _ := lpNext(h.lp(), voff)
 	return v, true
 }
 
 // Exists reports whether field f is present.
 func (h *Hash) Exists(f []byte) bool {
-	if h.ht != nil {
-		return h.ht.find(f) >= 0
+	if h.tab() != nil {
+		return h.tab().find(f) >= 0
 	}
-	start, _, _ := h.lpFind(f)
+	start, _, _ := lpFind(h.lp(), f)
 	return start >= 0
 }
 
@@ -167,10 +202,10 @@ func NeedsTable(b []byte) bool { return int64(len(b)) > HashMaxListpackValue }
 // and afterwards when the hash has more than hash-max-listpack-entries
 // fields (Redis 7.0 hashTypeSet).
 func (h *Hash) Set(f, v []byte) bool {
-	if h.ht == nil && (NeedsTable(f) || NeedsTable(v)) {
+	if h.tab() == nil && (NeedsTable(f) || NeedsTable(v)) {
 		h.Convert()
 	}
-	if h.ht != nil {
+	if h.tab() != nil {
 		return h.tableSet(f, v)
 	}
 	added := h.lpSet(f, v)
@@ -190,76 +225,81 @@ func pairStrings(f, v []byte) (string, string) {
 }
 
 func (h *Hash) tableSet(f, v []byte) bool {
-	if i := h.ht.find(f); i >= 0 {
-		e := &h.ht.ents[i]
+	if i := h.tab().find(f); i >= 0 {
+		e := &h.tab().ents[i]
 		e.key, e.val = pairStrings(f, v)
 		return false
 	}
 	k, val := pairStrings(f, v)
-	h.ht.insert(k, val)
+	h.tab().insert(k, val)
 	return true
 }
 
 func (h *Hash) lpSet(f, v []byte) bool {
-	start, voff, end := h.lpFind(f)
+	lp := h.lp()
+	start, voff, end := lpFind(lp, f)
 	if start >= 0 {
-		old, _ := lpNext(h.lp, voff)
+		old, _ := lpNext(lp, voff)
 		if len(old) == len(v) {
 			copy(old, v)
 			return false
 		}
 		oldLen := end - voff
 		newLen := uvarintLen(len(v)) + len(v)
-		total := len(h.lp) - oldLen + newLen
+		total := len(lp) - oldLen + newLen
 		if newLen > oldLen {
-			h.lp = growLP(h.lp, total)
-			copy(h.lp[voff+newLen:], h.lp[end:len(h.lp)-(newLen-oldLen)])
+			lp = growLP(lp, total)
+			copy(lp[voff+newLen:], lp[end:len(lp)-(newLen-oldLen)])
 		} else {
-			copy(h.lp[voff+newLen:], h.lp[end:])
-			h.lp = h.lp[:total]
+			copy(lp[voff+newLen:], lp[end:])
+			lp = lp[:total]
 		}
-		putEntry(h.lp[voff:], v)
+		putEntry(lp[voff:], v)
+		h.setLP(lp)
 		return false
 	}
-	if len(h.lp) == 0 {
-		h.lp = growLP(nil, 2)
-		h.lp[0], h.lp[1] = 0, 0
+	if len(lp) == 0 {
+		lp = growLP(nil, 2)
+		lp[0], lp[1] = 0, 0
 	}
-	off := len(h.lp)
-	h.lp = growLP(h.lp, off+uvarintLen(len(f))+len(f)+uvarintLen(len(v))+len(v))
-	off += putEntry(h.lp[off:], f)
-	putEntry(h.lp[off:], v)
-	binary.LittleEndian.PutUint16(h.lp, binary.LittleEndian.Uint16(h.lp)+1)
+	off := len(lp)
+	lp = growLP(lp, off+uvarintLen(len(f))+len(f)+uvarintLen(len(v))+len(v))
+	off += putEntry(lp[off:], f)
+	putEntry(lp[off:], v)
+	binary.LittleEndian.PutUint16(lp, binary.LittleEndian.Uint16(lp)+1)
+	h.setLP(lp)
 	return true
 }
 
 // Delete removes field f, reporting whether it was present.
 func (h *Hash) Delete(f []byte) bool {
-	if h.ht != nil {
-		return h.ht.remove(f)
+	if h.tab() != nil {
+		return h.tab().remove(f)
 	}
-	start, _, end := h.lpFind(f)
+	lp := h.lp()
+	start, _, end := lpFind(lp, f)
 	if start < 0 {
 		return false
 	}
-	n := copy(h.lp[start:], h.lp[end:])
-	h.lp = h.lp[:start+n]
-	c := binary.LittleEndian.Uint16(h.lp) - 1
+	n := copy(lp[start:], lp[end:])
+	lp = lp[:start+n]
+	c := binary.LittleEndian.Uint16(lp) - 1
 	if c == 0 {
-		h.lp = nil
+		h.setLP(nil)
 		return true
 	}
-	binary.LittleEndian.PutUint16(h.lp, c)
+	binary.LittleEndian.PutUint16(lp, c)
 	// give memory back when most of the buffer is unused
-	if cap(h.lp) > 64 && len(h.lp) < cap(h.lp)/2 {
-		h.lp = append([]byte(nil), h.lp...)
+	if cap(lp) > 64 && len(lp) < cap(lp)/2 {
+		lp = append([]byte(nil), lp...)
 	}
+	h.setLP(lp)
 	return true
 }
 
 // Convert switches to the hashtable encoding (no-op if already there).
 func (h *Hash) Convert() {
-	if h.ht != nil {
+	if h.tab() != nil {
 		return
 	}
 	t := newTable[string](h.Len())
@@ -268,11 +308,11 @@ func (h *Hash) Convert() {
 		t.insert(k, val)
 		return true
 	})
-	h.ht, h.lp = t, nil
+	h.setTable(t)
 }
 
 func (h *Hash) lpEach(fn func(f, v []byte) bool) bool {
-	lp := h.lp
+	lp := h.lp()
 	if len(lp) < 2 {
 		return true
 	}
@@ -291,11 +331,11 @@ func (h *Hash) lpEach(fn func(f, v []byte) bool) bool {
 // slices alias the hash and must not be kept or modified. Listpack hashes
 // are visited in insertion order, as Redis replies with them.
 func (h *Hash) Each(fn func(f, v []byte) bool) {
-	if h.ht == nil {
+	if h.tab() == nil {
 		h.lpEach(fn)
 		return
 	}
-	h.ht.each(func(e *tentry[string]) bool {
+	h.tab().each(func(e *tentry[string]) bool {
 		return fn(unsafe.Slice(unsafe.StringData(e.key), len(e.key)),
 			unsafe.Slice(unsafe.StringData(e.val), len(e.val)))
 	})
@@ -304,8 +344,8 @@ func (h *Hash) Each(fn func(f, v []byte) bool) {
 // Random returns a uniformly random field and value (aliasing the hash). The
 // hash must not be empty.
 func (h *Hash) Random() (f, v []byte) {
-	if h.ht != nil {
-		e := &h.ht.ents[h.ht.randomIndex()]
+	if h.tab() != nil {
+		e := &h.tab().ents[h.tab().randomIndex()]
 		return unsafe.Slice(unsafe.StringData(e.key), len(e.key)),
 			unsafe.Slice(unsafe.StringData(e.val), len(e.val))
 	}
@@ -325,7 +365,7 @@ func (h *Hash) Random() (f, v []byte) {
 // the bucket at cursor and returns the next cursor. Listpack hashes are
 // scanned whole by the caller (Redis returns them in one reply, cursor 0).
 func (h *Hash) Scan(cursor uint64, fn func(f, v []byte)) uint64 {
-	return h.ht.scanBucket(cursor, func(e *tentry[string]) {
+	return h.tab().scanBucket(cursor, func(e *tentry[string]) {
 		fn(unsafe.Slice(unsafe.StringData(e.key), len(e.key)),
 			unsafe.Slice(unsafe.StringData(e.val), len(e.val)))
 	})
@@ -333,4 +373,4 @@ func (h *Hash) Scan(cursor uint64, fn func(f, v []byte)) uint64 {
 
 // ScanBucketEmpty reports whether the bucket at cursor is empty (Redis
 // bounds a SCAN call by visiting at most 10×COUNT empty buckets).
-func (h *Hash) ScanBucketEmpty(cursor uint64) bool { return h.ht.bucketEmpty(cursor) }
+func (h *Hash) ScanBucketEmpty(cursor uint64) bool { return h.tab().bucketEmpty(cursor) }
