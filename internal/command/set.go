@@ -359,9 +359,9 @@ func (a *hsArena) writeSet(c *Ctx) {
 }
 
 // hsSetsForRead looks up keys; missing keys are nil. ok is false after a
-// WRONGTYPE reply. stopAtMissing mirrors SINTER, which returns at the first
-// missing key before type-checking the rest.
-func hsSetsForRead(c *Ctx, keys [][]byte, stopAtMissing bool) (sets []*types.Set, missing bool, ok bool) {
+// WRONGTYPE reply: every key is type-checked, even after a missing one, as
+// Redis 7.0 does.
+func hsSetsForRead(c *Ctx, keys [][]byte) (sets []*types.Set, missing bool, ok bool) {
 	sets = make([]*types.Set, len(keys))
 	for i, k := range keys {
 		s, ok := hsLookupSet(c, k)
@@ -370,9 +370,6 @@ func hsSetsForRead(c *Ctx, keys [][]byte, stopAtMissing bool) (sets []*types.Set
 		}
 		if s == nil {
 			missing = true
-			if stopAtMissing {
-				return nil, true, true
-			}
 		}
 		sets[i] = s
 	}
@@ -382,7 +379,7 @@ func hsSetsForRead(c *Ctx, keys [][]byte, stopAtMissing bool) (sets []*types.Set
 // hsInter implements SINTER, SINTERSTORE (dst != nil) and SINTERCARD
 // (cardOnly, with limit 0 = none).
 func hsInter(c *Ctx, keys [][]byte, dst []byte, cardOnly bool, limit int64) {
-	sets, missing, ok := hsSetsForRead(c, keys, true)
+	sets, missing, ok := hsSetsForRead(c, keys)
 	if !ok {
 		return
 	}
@@ -458,7 +455,7 @@ const (
 // built as a set starting from an empty intset, as Redis does, so an
 // all-integer result replies in ascending order like Redis's.
 func hsUnionDiff(c *Ctx, keys [][]byte, dst []byte, op int) {
-	sets, _, ok := hsSetsForRead(c, keys, false)
+	sets, _, ok := hsSetsForRead(c, keys)
 	if !ok {
 		return
 	}
