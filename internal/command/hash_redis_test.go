@@ -259,7 +259,7 @@ func (d *diffEnv) encoding(key string) {
 }
 
 // script lines: a mode character, a space, then the command (fields split on
-// spaces; '' is an empty argument).
+// spaces; ” is an empty argument).
 const hsScript = `
 = hset h f1 v1 f2 v2
 = hset h f1 v9
