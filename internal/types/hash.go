@@ -227,7 +227,9 @@ func pairStrings(f, v []byte) (string, string) {
 func (h *Hash) tableSet(f, v []byte) bool {
 	if i := h.tab().find(f); i >= 0 {
 		e := &h.tab().ents[i]
-		e.key, e.val = pairStrings(f, v)
+		if e.val != string(v) {
+			e.key, e.val = pairStrings(f, v)
+		}
 		return false
 	}
 	k, val := pairStrings(f, v)
