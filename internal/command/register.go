@@ -6,4 +6,6 @@ func Register(t *Table) {
 	registerStrings(t)
 	registerGeneric(t)
 	registerZSet(t)
+	registerHash(t)
+	registerSet(t)
 }

@@ -14,6 +14,9 @@ func (s *Server) applySettings() {
 	command.ProtoMaxBulkLen.Store(s.cfg.ProtoMaxBulkLen)
 	types.ZSetMaxListpackEntries = int(s.cfg.ZsetMaxListpackEntries)
 	types.ZSetMaxListpackValue = int(s.cfg.ZsetMaxListpackValue)
+	types.HashMaxListpackEntries = s.cfg.HashMaxListpackEntries
+	types.HashMaxListpackValue = s.cfg.HashMaxListpackValue
+	types.SetMaxIntsetEntries = s.cfg.SetMaxIntsetEntries
 }
 
 // The client answers the generic commands' questions about the server

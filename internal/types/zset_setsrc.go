@@ -12,3 +12,12 @@ type SetMembers interface {
 	// HasMember reports whether member is in the set.
 	HasMember(member []byte) bool
 }
+
+// A plain set is a valid input to the sorted-set algebra commands.
+var _ SetMembers = (*Set)(nil)
+
+// ForEachMember walks the set's members (SetMembers).
+func (s *Set) ForEachMember(fn func(member []byte) bool) { s.Each(fn) }
+
+// HasMember reports membership (SetMembers).
+func (s *Set) HasMember(member []byte) bool { return s.Contains(member) }

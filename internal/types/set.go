@@ -1,0 +1,185 @@
+package types
+
+import (
+	"slices"
+	"strconv"
+	"unsafe"
+)
+
+// Set is a Redis set. A set of integers is a sorted []int64 ("intset") up to
+// set-max-intset-entries members; any other set is a table ("hashtable"),
+// as in Redis 7.0 (listpack sets came with 7.2). A set never converts back
+// from hashtable to intset.
+type Set struct {
+	is []int64
+	ht *table[struct{}]
+}
+
+// NewSet returns an empty set in the intset encoding (as Redis's
+// createIntsetObject, used for SINTERSTORE/SUNIONSTORE destinations).
+func NewSet() *Set { return &Set{} }
+
+// NewSetFor returns an empty set able to hold first: an intset when first is
+// an integer, else a hashtable (Redis 7.0 setTypeCreate).
+func NewSetFor(first []byte) *Set {
+	if _, ok := ParseInt64(first); ok {
+		return &Set{}
+	}
+	return &Set{ht: newTable[struct{}](0)}
+}
+
+// Kind is KindSet.
+func (s *Set) Kind() Kind { return KindSet }
+
+// Encoding is "intset" or "hashtable".
+func (s *Set) Encoding() string {
+	if s.ht != nil {
+		return "hashtable"
+	}
+	return "intset"
+}
+
+// Len is the number of members.
+func (s *Set) Len() int {
+	if s.ht != nil {
+		return s.ht.n
+	}
+	return len(s.is)
+}
+
+// Copy returns an independent copy with the same encoding.
+func (s *Set) Copy() Object {
+	if s.ht != nil {
+		return &Set{ht: s.ht.clone()}
+	}
+	return &Set{is: slices.Clone(s.is)}
+}
+
+// IsIntset reports whether the set uses the intset encoding.
+func (s *Set) IsIntset() bool { return s.ht == nil }
+
+func (s *Set) convert() {
+	t := newTable[struct{}](len(s.is))
+	var buf [20]byte
+	for _, v := range s.is {
+		t.insert(string(strconv.AppendInt(buf[:0], v, 10)), struct{}{})
+	}
+	s.ht, s.is = t, nil
+}
+
+// Add adds m, reporting whether it was new (Redis 7.0 setTypeAdd).
+func (s *Set) Add(m []byte) bool {
+	if s.ht == nil {
+		v, ok := ParseInt64(m)
+		if !ok {
+			s.convert()
+		} else {
+			i, found := slices.BinarySearch(s.is, v)
+			if found {
+				return false
+			}
+			s.is = slices.Insert(s.is, i, v)
+			if int64(len(s.is)) > SetMaxIntsetEntries {
+				s.convert()
+			}
+			return true
+		}
+	}
+	if s.ht.find(m) >= 0 {
+		return false
+	}
+	s.ht.insert(string(m), struct{}{})
+	return true
+}
+
+// Remove deletes m, reporting whether it was present.
+func (s *Set) Remove(m []byte) bool {
+	if s.ht != nil {
+		return s.ht.remove(m)
+	}
+	v, ok := ParseInt64(m)
+	if !ok {
+		return false
+	}
+	i, found := slices.BinarySearch(s.is, v)
+	if !found {
+		return false
+	}
+	s.is = slices.Delete(s.is, i, i+1)
+	if cap(s.is) > 16 && len(s.is) < cap(s.is)/4 {
+		s.is = slices.Clip(slices.Clone(s.is))
+	}
+	return true
+}
+
+// Contains reports whether m is a member.
+func (s *Set) Contains(m []byte) bool {
+	if s.ht != nil {
+		return s.ht.find(m) >= 0
+	}
+	v, ok := ParseInt64(m)
+	if !ok {
+		return false
+	}
+	_, found := slices.BinarySearch(s.is, v)
+	return found
+}
+
+// ContainsString is Contains for a Go string.
+func (s *Set) ContainsString(m string) bool {
+	if s.ht != nil {
+		return s.ht.findString(m) >= 0
+	}
+	return s.Contains(unsafe.Slice(unsafe.StringData(m), len(m)))
+}
+
+// Each calls fn with every member until fn returns false. The slice is only
+// valid during the call. Intsets are visited in ascending order.
+func (s *Set) Each(fn func(m []byte) bool) {
+	if s.ht == nil {
+		var buf [20]byte
+		for _, v := range s.is {
+			if !fn(strconv.AppendInt(buf[:0], v, 10)) {
+				return
+			}
+		}
+		return
+	}
+	s.ht.each(func(e *tentry[struct{}]) bool {
+		return fn(unsafe.Slice(unsafe.StringData(e.key), len(e.key)))
+	})
+}
+
+// Members calls fn with every member until fn returns false; the strings
+// may be kept (ZUNIONSTORE and friends read plain sets through it).
+func (s *Set) Members(fn func(member string) bool) {
+	if s.ht == nil {
+		for _, v := range s.is {
+			if !fn(strconv.FormatInt(v, 10)) {
+				return
+			}
+		}
+		return
+	}
+	s.ht.each(func(e *tentry[struct{}]) bool { return fn(e.key) })
+}
+
+// AppendRandom appends a uniformly random member to dst. The set must not
+// be empty.
+func (s *Set) AppendRandom(dst []byte) []byte {
+	if s.ht == nil {
+		return strconv.AppendInt(dst, s.is[RandIntN(len(s.is))], 10)
+	}
+	return append(dst, s.ht.ents[s.ht.randomIndex()].key...)
+}
+
+// Scan does one SSCAN step over a hashtable set (intsets are scanned whole
+// by the caller): it emits the bucket at cursor and returns the next cursor.
+func (s *Set) Scan(cursor uint64, fn func(m []byte)) uint64 {
+	return s.ht.scanBucket(cursor, func(e *tentry[struct{}]) {
+		fn(unsafe.Slice(unsafe.StringData(e.key), len(e.key)))
+	})
+}
+
+// ScanBucketEmpty reports whether the bucket at cursor is empty.
+func (s *Set) ScanBucketEmpty(cursor uint64) bool { return s.ht.bucketEmpty(cursor) }
