@@ -108,17 +108,6 @@ func readRaw(r *bufio.Reader) (string, error) {
 	return line, nil
 }
 
-func ioReadFull(r *bufio.Reader, buf []byte) (int, error) {
-	n := 0
-	for n < len(buf) {
-		k, err := r.Read(buf[n:])
-		n += k
-		if err != nil {
-			return n, err
-		}
-	}
-	return n, nil
-}
 
 // node is a parsed reply.
 type node struct {
