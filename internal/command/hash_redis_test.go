@@ -108,7 +108,6 @@ func readRaw(r *bufio.Reader) (string, error) {
 	return line, nil
 }
 
-
 // node is a parsed reply.
 type node struct {
 	typ  byte

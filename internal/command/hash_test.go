@@ -41,7 +41,6 @@ func runHSCases(t *testing.T, cases []hsCase) {
 	}
 }
 
-
 func TestHashCommands(t *testing.T) {
 	runHSCases(t, []hsCase{
 		{"hset h f1 v1 f2 v2", ":2\r\n", ""},

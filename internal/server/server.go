@@ -7,7 +7,9 @@ import (
 	"log"
 	"net"
 	"os"
+	"runtime/pprof"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -255,6 +257,10 @@ func (s *Server) Close() {
 		select {
 		case <-done:
 		case <-time.After(5 * time.Second):
+			// Something did not stop: leave the evidence in the log.
+			var b strings.Builder
+			pprof.Lookup("goroutine").WriteTo(&b, 1)
+			s.Logf('#', "Timed out waiting for connections to close; goroutines:\n%s", b.String())
 		}
 	})
 }
