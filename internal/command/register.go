@@ -5,4 +5,5 @@ package command
 func Register(t *Table) {
 	registerStrings(t)
 	registerGeneric(t)
+	registerLists(t)
 }

@@ -68,6 +68,14 @@ type client struct {
 
 	closeAfterReply bool
 	closed          atomic.Bool
+
+	// Blocking commands (blocking.go): the client's place in the wait
+	// queues, its request, whether it is in its wait loop, and bytes read
+	// while it was blocked, not yet given to the read loop.
+	waiter      *waiter
+	blockReq    command.BlockRequest
+	inBlockLoop bool
+	pushback    []byte
 }
 
 type queuedCmd struct {
@@ -123,7 +131,7 @@ func (c *client) serve() {
 				c.rbuf = nb
 			}
 		}
-		n, err := c.conn.Read(c.rbuf[end:])
+		n, err := c.read(c.rbuf[end:]) // conn.Read, after bytes read while blocked (blocking.go)
 		if n > 0 {
 			end += n
 			c.srv.stats.netInput.Add(int64(n))
@@ -313,12 +321,13 @@ func (c *client) execute(args [][]byte) {
 func (c *client) call(spec *command.Spec, args [][]byte, locked bool) {
 	ctx := &c.ctx
 	ctx.Args, ctx.Cmd, ctx.DB, ctx.Dirty, ctx.Err = args, spec, c.db, 0, false
+	c.beforeCall(ctx, locked) // blocking commands: see blocking.go
 	var start time.Time
 	start = time.Now()
 	if !locked {
 		if spec.LockAll {
 			c.srv.ks.LockAll()
-			spec.Handler(ctx)
+			c.runHandler(spec, ctx)
 			c.srv.ks.UnlockAll()
 		} else if c.keys = spec.KeyPositions(args, c.keys[:0]); len(c.keys) > 0 {
 			c.slots = c.slots[:0]
@@ -327,18 +336,18 @@ func (c *client) call(spec *command.Spec, args [][]byte, locked bool) {
 			}
 			if len(c.slots) == 1 {
 				c.srv.ks.LockSlot(c.slots[0])
-				spec.Handler(ctx)
+				c.runHandler(spec, ctx)
 				c.srv.ks.UnlockSlot(c.slots[0])
 			} else {
 				c.locks = c.srv.ks.LockSlots(c.slots, c.locks)
-				spec.Handler(ctx)
+				c.runHandler(spec, ctx)
 				c.srv.ks.UnlockStripes(c.locks)
 			}
 		} else {
-			spec.Handler(ctx)
+			c.runHandler(spec, ctx)
 		}
 	} else {
-		spec.Handler(ctx)
+		c.runHandler(spec, ctx)
 	}
 	spec.Calls.Add(1)
 	spec.Usec.Add(time.Since(start).Microseconds())
@@ -352,6 +361,11 @@ func (c *client) call(spec *command.Spec, args [][]byte, locked bool) {
 	c.metaMu.Lock()
 	c.lastCmd = spec.Name
 	c.metaMu.Unlock()
+	// Blocking commands (blocking.go): wake waiters of the keys this
+	// command filled; park this client if its handler asked to block.
+	if !locked {
+		c.afterCall(spec, args)
+	}
 }
 
 func allowedInPubSub(spec *command.Spec) bool {

@@ -36,6 +36,8 @@ type Server struct {
 	nextID    atomic.Int64
 
 	pubsub *hub
+	// blocking holds the clients blocked on keys (blocking.go).
+	blocking blockRegistry
 
 	startTime time.Time
 	stats     stats
