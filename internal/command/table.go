@@ -304,6 +304,14 @@ func (c *Ctx) SignalReady(key []byte) {
 	c.Ready = append(c.Ready, ReadyKey{DB: c.DB.Index, Key: string(key)})
 }
 
+// SignalReadyDB is SignalReady for a key in another database (MOVE, COPY … DB).
+func (c *Ctx) SignalReadyDB(db int, key []byte) {
+	if c.Waiters == nil || c.Waiters.Load() == 0 {
+		return
+	}
+	c.Ready = append(c.Ready, ReadyKey{DB: db, Key: string(key)})
+}
+
 // Error replies with an error and records the failure.
 func (c *Ctx) Error(msg string) {
 	c.Err = true
