@@ -196,7 +196,9 @@ func TestListAgainstModel(t *testing.T) {
 					c.Set(0, "y")
 				}
 			}
-			checkList(t, step, l, m)
+			if len(m) < 300 || step%7 == 0 {
+				checkList(t, step, l, m)
+			}
 			maxLen = max(maxLen, len(m))
 		}
 	}
