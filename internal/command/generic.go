@@ -120,6 +120,7 @@ func rename(c *Ctx, nx bool) {
 	}
 	c.DB.Put(dst, v, when)
 	c.DB.Delete(src)
+	c.SignalReady(dst) // a blocked BLPOP/BZPOP on dst may now be served
 	c.Dirty++
 	if nx {
 		c.W.Int(1)
@@ -175,6 +176,7 @@ func cmdMove(c *Ctx) {
 	}
 	dst.Put(key, v, c.DB.Expire(key))
 	c.DB.Delete(key)
+	c.SignalReadyDB(id, key)
 	c.Dirty++
 	c.W.Int(1)
 }
@@ -231,6 +233,7 @@ func cmdCopy(c *Ctx) {
 		v.Obj = cp.Copy()
 	}
 	dstDB.Put(dst, v, c.DB.Expire(src))
+	c.SignalReadyDB(dstDB.Index, dst)
 	c.Dirty++
 	c.W.Int(1)
 }

@@ -143,6 +143,7 @@ func zAddGeneric(c *Ctx, flags int) {
 	if z == nil && !xx {
 		z = types.NewZSet(elements, maxLen)
 		c.DB.SetObject(key, z, false)
+		c.SignalReady(key) // BZPOP* waiters (only a new key can have them)
 	}
 	if z != nil {
 		for j := 0; j < elements; j++ {

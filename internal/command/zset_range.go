@@ -211,6 +211,7 @@ func zStoreRange(c *Ctx, dst []byte, z *types.ZSet, lo, hi int, rev bool) {
 		return true
 	})
 	c.DB.SetObject(dst, out, false)
+	c.SignalReady(dst)
 	c.Dirty++
 	c.W.Int(int64(out.Len()))
 }

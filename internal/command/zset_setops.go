@@ -266,6 +266,7 @@ func zSetOpGeneric(c *Ctx, store bool, numIdx int, op zSetOp, cardOnly bool) {
 			z.Insert([]byte(res[i].member), res[i].score)
 		}
 		c.DB.SetObject(dst, z, false)
+		c.SignalReady(dst)
 		c.Dirty++
 		c.W.Int(int64(z.Len()))
 		return
