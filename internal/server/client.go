@@ -302,6 +302,23 @@ func (c *client) asyncWriter() {
 	}
 }
 
+// drainAsync waits (bounded) for queued output, such as the +OK of a QUIT
+// sent while subscribed, to reach the socket before the connection closes.
+func (c *client) drainAsync() {
+	if !c.asyncOut.Load() || c.closed.Load() {
+		return
+	}
+	for i := 0; i < 200; i++ {
+		c.outMu.Lock()
+		busy := c.flushing || len(c.out) > 0
+		c.outMu.Unlock()
+		if !busy {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // kill closes the connection; the read loop then cleans up.
 func (c *client) kill() {
 	c.closed.Store(true)
@@ -312,6 +329,7 @@ func (c *client) isPubSub() bool { return len(c.subs)+len(c.psubs) > 0 }
 
 func (c *client) cleanup() {
 	c.flushStats()
+	c.drainAsync()
 	c.closed.Store(true)
 	c.conn.Close()
 	c.unwatchAll()

@@ -38,6 +38,13 @@ type clientSnap struct {
 // command's rejected_calls.
 func (c *client) rejectCmd(spec *command.Spec, msg string) {
 	spec.RejectedCalls.Add(1)
+	if spec.Name == "exec" && c.inMulti {
+		// Redis's execCommandAbort: the transaction goes, and the reason is
+		// given without its "ERR " (rejectCommandFormat texts carry none).
+		c.discardMulti()
+		c.reject("EXECABORT Transaction discarded because of: " + strings.TrimPrefix(msg, "ERR "))
+		return
+	}
 	c.reject(msg)
 }
 
