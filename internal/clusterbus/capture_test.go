@@ -113,11 +113,13 @@ func pipeFrames(rec *recorder, idx int, reply bool, src, dst net.Conn, stop chan
 	}
 }
 
-func rawType(f []byte) Type      { return Type(be.Uint16(f[offType:])) }
-func rawSender(f []byte) string  { return string(f[offSender : offSender+NameLen]) }
-func rawCount(f []byte) uint16   { return be.Uint16(f[offCount:]) }
-func rawMFlags0(f []byte) byte   { return f[offMFlags] }
-func rawSlaveOf(f []byte) string { return strings.TrimRight(string(f[offSlaveOf:offSlaveOf+NameLen]), "\x00") }
+func rawType(f []byte) Type     { return Type(be.Uint16(f[offType:])) }
+func rawSender(f []byte) string { return string(f[offSender : offSender+NameLen]) }
+func rawCount(f []byte) uint16  { return be.Uint16(f[offCount:]) }
+func rawMFlags0(f []byte) byte  { return f[offMFlags] }
+func rawSlaveOf(f []byte) string {
+	return strings.TrimRight(string(f[offSlaveOf:offSlaveOf+NameLen]), "\x00")
+}
 
 type capNode struct {
 	*redisNode
