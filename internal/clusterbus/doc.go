@@ -49,4 +49,12 @@
 // a stopped master's FAIL and takeover, the UPDATE its stale config earns)
 // produces every message type but MODULE. Each file carries the facts
 // TestGoldenCaptures asserts (sender's CLUSTER MYID, ports, slots, ...).
+//
+// # Links
+//
+// Link owns one TCP connection: a read goroutine that frames, decodes and
+// hands messages to a callback (dropping bad ones, closing on a bad stream)
+// and a write goroutine draining a bounded queue. Listen accepts inbound
+// links, Dial opens outbound ones; reconnecting is the runner's job.
+// TestInteropMeet MEETs a real redis-server and gets its PONG and PING.
 package clusterbus
