@@ -38,7 +38,7 @@ type clientSnap struct {
 // command's rejected_calls.
 func (c *client) rejectCmd(spec *command.Spec, msg string) {
 	spec.RejectedCalls.Add(1)
-	if spec.Name == "exec" && c.inMulti {
+	if spec.Name == "exec" {
 		// Redis's execCommandAbort: the transaction goes, and the reason is
 		// given without its "ERR " (rejectCommandFormat texts carry none).
 		c.discardMulti()
