@@ -400,13 +400,14 @@ func (l *loop) closeConn(c *Conn) {
 	}
 	delete(l.conns, c.fd)
 	syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_DEL, c.fd, nil)
+	c.hangup()
+	// The server frees the connection's state before the peer sees EOF.
+	l.srv.h.OnClose(c)
 	c.mu.Lock()
 	c.closed = true
 	c.out = nil
 	c.mu.Unlock()
 	syscall.Close(c.fd)
-	c.hangup()
-	l.srv.h.OnClose(c)
 }
 
 func (c *Conn) hangup() { c.hupOnce.Do(func() { close(c.HUP) }) }

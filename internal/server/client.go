@@ -327,16 +327,18 @@ func (c *client) kill() {
 
 func (c *client) isPubSub() bool { return len(c.subs)+len(c.psubs) > 0 }
 
+// cleanup frees the client's server state, then closes the socket: as in
+// Redis, by the time the peer sees EOF its subscriptions and watches are gone.
 func (c *client) cleanup() {
 	c.flushStats()
 	c.drainAsync()
-	c.closed.Store(true)
-	c.conn.Close()
 	c.unwatchAll()
 	c.srv.pubsub.unsubscribeAll(c)
 	c.srv.clientsMu.Lock()
 	delete(c.srv.clients, c.id)
 	c.srv.clientsMu.Unlock()
+	c.closed.Store(true)
+	c.conn.Close()
 }
 
 // reject replies with an error to a command that did not run, and spoils

@@ -45,6 +45,7 @@ func (h loopHandler) OnData(conn *netloop.Conn, in []byte) int {
 	used := c.process(in)
 	c.flush()
 	if c.closing() {
+		c.drainAsync()
 		conn.Close()
 		return len(in)
 	}
