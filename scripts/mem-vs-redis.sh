@@ -46,8 +46,8 @@ measure() { # label bin
     "$(awk -v a="$after" -v b="$before" -v k="$keys" 'BEGIN{print (a-b)*1024/k}')" "$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}')" "$cpu"
   if [ "$bin" != redis-server ]; then
     # gctrace: "gc N @t s P%: a+b+c ms clock, ... , X->Y->Z MB, ..."
-    awk '/^gc [0-9]+ @/ {n++; split($5,c,"+"); stw+=c[1]+c[3]; for(i=1;i<=NF;i++) if($i ~ /->.*->/){split($i,h,"->"); live=h[3]} pct=$4}
-         END{printf " gcs=%d stw_ms=%.2f live_after_last_gc=%sMB gc_cpu=%s", n, stw, live, pct}' "$dir/log"
+    awk '/^gc [0-9]+ @/ {n++; split($5,c,"+"); stw+=c[1]+c[3]; mark+=c[2]; for(i=1;i<=NF;i++) if($i ~ /->.*->/){split($i,h,"->"); live=h[3]} pct=$4}
+         END{printf " gcs=%d stw_ms=%.2f mark_ms=%.0f live_after_last_gc=%sMB gc_cpu=%s", n, stw, mark, live, pct}' "$dir/log"
   fi
   echo
   kill "$pid"; wait "$pid" 2>/dev/null || true
