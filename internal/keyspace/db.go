@@ -108,14 +108,18 @@ func (db *DB) Exists(key []byte) bool {
 
 // setString stores a new string record of n value bytes for key, replacing
 // any value, and returns the (zeroed) value bytes for the caller to fill
-// before it releases the stripe lock. The TTL is cleared unless keepTTL.
-func (db *DB) setString(key []byte, n int, keepTTL bool) []byte {
+// before it releases the stripe lock. The TTL becomes whenMs if ≥ 0, else
+// is kept if keepTTL, else cleared.
+func (db *DB) setString(key []byte, n int, keepTTL bool, whenMs int64) []byte {
 	s := slot.Of(key)
 	t := db.tableForWrite(s)
 	k := bytesString(key)
 	h := hashKey(k)
 	i, found := t.slotFor(h, k)
 	exp, vol := db.carriedTTL(t, i, found, keepTTL, k)
+	if whenMs >= 0 {
+		exp, vol = whenMs, true
+	}
 	e, val := newString(k, n, vol, exp)
 	db.place(t, s, i, found, h, e)
 	db.touch(k)
@@ -125,7 +129,14 @@ func (db *DB) setString(key []byte, n int, keepTTL bool) []byte {
 // SetString stores a string value, replacing any value. The TTL is cleared
 // unless keepTTL. Key and value are copied into one allocation.
 func (db *DB) SetString(key, val []byte, keepTTL bool) {
-	copy(db.setString(key, len(val), keepTTL), val)
+	copy(db.setString(key, len(val), keepTTL, -1), val)
+}
+
+// SetStringExpire stores a string value with absolute expiry whenMs,
+// replacing any value: SetString followed by SetExpire, in one allocation
+// (SET … EX/PX/EXAT/PXAT).
+func (db *DB) SetStringExpire(key, val []byte, whenMs int64) {
+	copy(db.setString(key, len(val), false, whenMs), val)
 }
 
 // SetObject stores a collection value, replacing any value. The TTL is
