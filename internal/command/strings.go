@@ -276,11 +276,12 @@ func setGeneric(c *Ctx, flags int, key, val, expire []byte, invalidMsg string, r
 			return
 		}
 	}
-	c.DB.SetString(key, val, flags&optKeepTTL != 0)
-	c.Dirty++
 	if expire != nil {
-		c.DB.SetExpire(key, when)
+		c.DB.SetStringExpire(key, val, when)
+	} else {
+		c.DB.SetString(key, val, flags&optKeepTTL != 0)
 	}
+	c.Dirty++
 	if flags&optGet == 0 {
 		if reply == replyOneZero {
 			c.W.Int(1)
