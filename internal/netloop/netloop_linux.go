@@ -56,6 +56,9 @@ type Conn struct {
 
 	paused atomic.Bool
 	detach func([]byte) []byte
+	// Fresh counts bytes read since the handler last reset it (INFO's
+	// total_net_input_bytes); touched only on the loop goroutine.
+	Fresh int
 	// Context is the server's per-connection state.
 	Context any
 	// HUP is closed when the peer hangs up or the connection is closed.
@@ -325,8 +328,21 @@ func (l *loop) readable(c *Conn) {
 	for {
 		n, err := syscall.Read(c.fd, l.buf)
 		if n > 0 {
-			c.in = append(c.in, l.buf[:n]...)
-			l.deliver(c)
+			c.Fresh += n
+			if len(c.in) == 0 && c.detach == nil {
+				// The common case: whole commands straight from the loop's
+				// buffer; only an incomplete tail is copied.
+				used := l.srv.h.OnData(c, l.buf[:n])
+				if used < n {
+					c.in = append(c.in[:0], l.buf[used:n]...)
+				}
+				if c.detach != nil {
+					l.startDetached(c)
+				}
+			} else {
+				c.in = append(c.in, l.buf[:n]...)
+				l.deliver(c)
+			}
 			if c.isClosed() {
 				return
 			}

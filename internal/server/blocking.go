@@ -261,7 +261,8 @@ func (c *client) blockLoop(spec *command.Spec, args [][]byte) {
 	w := c.waiter
 	req := c.blockReq
 	c.inBlockLoop = true
-	defer func() { c.inBlockLoop = false }()
+	c.blockedNow.Store(true)
+	defer func() { c.inBlockLoop = false; c.blockedNow.Store(false) }()
 
 	var deadline <-chan time.Time
 	if req.Timeout > 0 {

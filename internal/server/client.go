@@ -74,6 +74,9 @@ type client struct {
 	closed          atomic.Bool
 
 	batch statBatch
+	// blockedNow is set while the client waits in a blocking command (the
+	// idle sweep must not close it).
+	blockedNow atomic.Bool
 
 	// loopMode: the connection is driven by an event loop (netloop), which
 	// must not block; detachPending asks it to hand the connection to a
@@ -98,6 +101,7 @@ type statBatch struct {
 	spec        *command.Spec
 	calls, ns   int64
 	cmds, dirty int64
+	netIn, netOut int64
 }
 
 // flushStats publishes the batched counters. Called by whoever drives the
@@ -116,6 +120,14 @@ func (c *client) flushStats() {
 	if b.dirty > 0 {
 		c.srv.ks.Dirty.Add(b.dirty)
 		b.dirty = 0
+	}
+	if b.netIn > 0 {
+		c.srv.stats.netInput.Add(b.netIn)
+		b.netIn = 0
+	}
+	if b.netOut > 0 {
+		c.srv.stats.netOutput.Add(b.netOut)
+		b.netOut = 0
 	}
 }
 
@@ -150,9 +162,6 @@ func (c *client) serve() {
 	c.rbuf = make([]byte, readBufMin)
 	start, end := 0, 0
 	for {
-		if t := c.srv.timeout.Load(); t > 0 && !c.isPubSub() {
-			c.conn.SetReadDeadline(time.Now().Add(time.Duration(t) * time.Second))
-		}
 		if end == len(c.rbuf) {
 			if start > 0 {
 				end = copy(c.rbuf, c.rbuf[start:end])
@@ -175,8 +184,8 @@ func (c *client) serve() {
 		n, err := c.read(c.rbuf[end:]) // conn.Read, after bytes read while blocked (blocking.go)
 		if n > 0 {
 			end += n
-			c.srv.stats.netInput.Add(int64(n))
-			c.lastUsed.Store(time.Now().UnixMilli())
+			c.batch.netIn += int64(n)
+			c.lastUsed.Store(c.srv.nowMs.Load())
 			used := c.process(c.rbuf[start:end])
 			start += used
 			if c.closing() {
@@ -248,7 +257,7 @@ func (c *client) flush() bool {
 		return !c.closed.Load()
 	}
 	n, err := c.conn.Write(c.w.Buf)
-	c.srv.stats.netOutput.Add(int64(n))
+	c.batch.netOut += int64(n)
 	if cap(c.w.Buf) > 1<<20 {
 		c.w.Buf = nil
 	} else {
