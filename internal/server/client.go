@@ -98,9 +98,9 @@ type client struct {
 // statBatch accumulates a connection's counters between flushes, so the hot
 // path does not bounce shared cache lines between cores on every command.
 type statBatch struct {
-	spec        *command.Spec
-	calls, ns   int64
-	cmds, dirty int64
+	spec          *command.Spec
+	calls, ns     int64
+	cmds, dirty   int64
 	netIn, netOut int64
 }
 
