@@ -411,7 +411,8 @@ func (l *loop) deliver(c *Conn) {
 }
 
 func (l *loop) closeConn(c *Conn) {
-	if _, ok := l.conns[c.fd]; !ok {
+	// The fd number may already belong to a newer connection: only close c.
+	if l.conns[c.fd] != c {
 		return
 	}
 	delete(l.conns, c.fd)
@@ -576,7 +577,7 @@ func (l *loop) startDetached(c *Conn) {
 		l.post(func() {
 			c.in = append(rest, c.in...)
 			c.paused.Store(false)
-			if _, ok := l.conns[c.fd]; !ok {
+			if l.conns[c.fd] != c {
 				return
 			}
 			syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_MOD, c.fd, &syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | l.outFlag(c), Fd: int32(c.fd)})
