@@ -47,15 +47,26 @@ func TestGoRedis(t *testing.T) {
 	for _, proto := range []int{3, 2} {
 		t.Run(fmt.Sprintf("resp%d", proto), func(t *testing.T) {
 			t.Parallel()
-			n := startTarget(t)
-			c := newClient(t, n, proto)
-			for _, f := range families {
-				t.Run(f.name, func(t *testing.T) {
-					ctx := ctxT(t, 30*time.Second)
-					val(t, c.FlushAll(ctx))
-					f.run(t, ctx, n, c, proto)
-				})
-			}
+			runFamilies(t, startTarget(t), proto)
+		})
+	}
+}
+
+// TestGoRedisEventLoop is TestGoRedis against the epoll transport.
+func TestGoRedisEventLoop(t *testing.T) {
+	n := startEventLoop(t)
+	for _, proto := range []int{3, 2} {
+		t.Run(fmt.Sprintf("resp%d", proto), func(t *testing.T) { runFamilies(t, n, proto) })
+	}
+}
+
+func runFamilies(t *testing.T, n *testutil.Node, proto int) {
+	c := newClient(t, n, proto)
+	for _, f := range families {
+		t.Run(f.name, func(t *testing.T) {
+			ctx := ctxT(t, 30*time.Second)
+			val(t, c.FlushAll(ctx))
+			f.run(t, ctx, n, c, proto)
 		})
 	}
 }
