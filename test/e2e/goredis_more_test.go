@@ -66,17 +66,9 @@ func testTransactions(t *testing.T, ctx context.Context, n *testutil.Node, c *re
 	testutil.Equal(t, val(t, c.Exists(ctx, "q")), int64(0))
 }
 
-// bugWatch describes the WATCH deadlock found by these tests.
-const bugWatch = "WATCH never replies and wedges the server: call() (internal/server/client.go) " +
-	"holds the key's slot stripe for WATCH (its key spec is first=1), and the handler's client.watch " +
-	"(internal/server/multi.go) calls ks.LockSlot on the same stripe again, a self-deadlock; " +
-	"afterwards every command on that stripe and every LockAll command (FLUSHALL, FLUSHDB) blocks forever. " +
-	"Repro: redis-cli -p P WATCH a  (hangs)"
-
 // testWatch: a write by another client between WATCH and EXEC makes EXEC
 // return nil (go-redis: TxFailedErr).
 func testWatch(t *testing.T, ctx context.Context, _ *testutil.Node, c *redis.Client, _ int) {
-	skipBug(t, bugWatch)
 	val(t, c.Set(ctx, "a", "3", 0))
 	err := c.Watch(ctx, func(tx *redis.Tx) error {
 		val(t, tx.Get(ctx, "a"))
@@ -106,7 +98,6 @@ func testWatch(t *testing.T, ctx context.Context, _ *testutil.Node, c *redis.Cli
 // several goroutines increment one counter with GET + MULTI/SET/EXEC under
 // WATCH, retrying on TxFailedErr. Every increment must land exactly once.
 func testWatchRetry(t *testing.T, ctx context.Context, _ *testutil.Node, c *redis.Client, _ int) {
-	skipBug(t, bugWatch)
 	const workers, perWorker = 8, 40
 	const key = "counter"
 	incr := func() error {

@@ -52,9 +52,9 @@ func TestGoRedis(t *testing.T) {
 	}
 }
 
-// TestGoRedisEventLoop is TestGoRedis against the epoll transport.
-func TestGoRedisEventLoop(t *testing.T) {
-	n := startEventLoop(t)
+// TestGoRedisGoroutineIO is TestGoRedis against the goroutine transport.
+func TestGoRedisGoroutineIO(t *testing.T) {
+	n := startGoroutineIO(t)
 	for _, proto := range []int{3, 2} {
 		t.Run(fmt.Sprintf("resp%d", proto), func(t *testing.T) { runFamilies(t, n, proto) })
 	}

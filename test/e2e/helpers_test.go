@@ -35,15 +35,6 @@ func startTarget(t testing.TB, args ...string) *testutil.Node {
 	return testutil.StartShoal(t, args...)
 }
 
-// skipBug skips a test that exposes a known shoal-server bug, described in
-// msg. Under EnvAgainstRedis the test runs, to show it is right.
-func skipBug(t testing.TB, msg string) {
-	t.Helper()
-	if !againstRedis() {
-		t.Skip("BUG: " + msg)
-	}
-}
-
 // toolTimeout bounds every run of an external client tool.
 const toolTimeout = 60 * time.Second
 

@@ -60,20 +60,19 @@ func TestRobustness(t *testing.T) {
 	robustness(t, startTarget(t))
 }
 
-// TestRobustnessEventLoop is TestRobustness with the epoll transport.
-func TestRobustnessEventLoop(t *testing.T) { robustness(t, startEventLoop(t)) }
+// TestRobustnessGoroutineIO is TestRobustness with the goroutine transport.
+func TestRobustnessGoroutineIO(t *testing.T) { robustness(t, startGoroutineIO(t)) }
 
-// startEventLoop starts shoal-server with its epoll event-loop transport
-// (SHOAL_IO=loop) instead of a goroutine per connection. The test cannot be
-// parallel: the variable reaches the child through this process's
-// environment.
-func startEventLoop(t *testing.T) *testutil.Node {
+// startGoroutineIO starts shoal-server with its portable transport, a
+// goroutine per connection (SHOAL_IO=goroutine), instead of the default
+// epoll event loops. The test cannot be parallel: the variable reaches the
+// child through this process's environment.
+func startGoroutineIO(t *testing.T) *testutil.Node {
 	t.Helper()
 	if againstRedis() {
 		t.Skip("SHOAL_IO is a shoal-server switch")
 	}
-	t.Skip("BUG: " + bugLoopFDReuse)
-	t.Setenv("SHOAL_IO", "loop")
+	t.Setenv("SHOAL_IO", "goroutine")
 	return testutil.StartShoal(t)
 }
 
@@ -142,15 +141,6 @@ func setGetLoop(addr string, stop <-chan struct{}, ops *atomic.Int64) error {
 	}
 }
 
-// bugLoopFDReuse describes the SHOAL_IO=loop bug TestConnectionChurnEventLoop
-// reproduces.
-const bugLoopFDReuse = "with SHOAL_IO=loop a new connection is sometimes closed by the server before its first reply " +
-	"(EOF or reset), when other connections closed just before it: netloop's closeConn runs OnClose -> client.cleanup " +
-	"(internal/server/client.go), which calls conn.Close() again; that posts a second closeConn(c) to the loop, and by " +
-	"the time it runs the fd number may belong to a newly accepted connection. closeConn " +
-	"(internal/netloop/netloop_linux.go) only checks that l.conns[c.fd] exists, not that it is c, so it deletes and " +
-	"closes the new connection. Seen as go-redis 'flushall: EOF' on a fresh client, about 1 run in 2 of TestGoRedisEventLoop"
-
 // TestConnectionChurn closes a few connections and at once opens a new one
 // that must be served, many times over: closing a connection must never
 // affect another one that happens to reuse its file descriptor.
@@ -159,16 +149,9 @@ func TestConnectionChurn(t *testing.T) {
 	connectionChurn(t, startTarget(t))
 }
 
-// TestConnectionChurnEventLoop is TestConnectionChurn with the epoll
+// TestConnectionChurnGoroutineIO is TestConnectionChurn with the goroutine
 // transport.
-func TestConnectionChurnEventLoop(t *testing.T) {
-	if againstRedis() {
-		t.Skip("SHOAL_IO is a shoal-server switch")
-	}
-	skipBug(t, bugLoopFDReuse)
-	t.Setenv("SHOAL_IO", "loop")
-	connectionChurn(t, testutil.StartShoal(t))
-}
+func TestConnectionChurnGoroutineIO(t *testing.T) { connectionChurn(t, startGoroutineIO(t)) }
 
 func connectionChurn(t *testing.T, n *testutil.Node) {
 	const rounds, batch = 300, 5
@@ -199,9 +182,9 @@ func TestManyConnections(t *testing.T) {
 	manyConnections(t, startTarget(t))
 }
 
-// TestManyConnectionsEventLoop is TestManyConnections with the epoll
+// TestManyConnectionsGoroutineIO is TestManyConnections with the goroutine
 // transport.
-func TestManyConnectionsEventLoop(t *testing.T) { manyConnections(t, startEventLoop(t)) }
+func TestManyConnectionsGoroutineIO(t *testing.T) { manyConnections(t, startGoroutineIO(t)) }
 
 func manyConnections(t *testing.T, n *testutil.Node) {
 	const conns = 1000
@@ -270,8 +253,8 @@ func TestLargeValue(t *testing.T) {
 	largeValue(t, startTarget(t))
 }
 
-// TestLargeValueEventLoop is TestLargeValue with the epoll transport.
-func TestLargeValueEventLoop(t *testing.T) { largeValue(t, startEventLoop(t)) }
+// TestLargeValueGoroutineIO is TestLargeValue with the goroutine transport.
+func TestLargeValueGoroutineIO(t *testing.T) { largeValue(t, startGoroutineIO(t)) }
 
 func largeValue(t *testing.T, n *testutil.Node) {
 	const size = 10 << 20
