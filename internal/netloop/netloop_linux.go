@@ -225,7 +225,13 @@ func (l *loop) run() {
 		if idle >= 3 {
 			timeout = -1
 		}
-		n, err := syscall.EpollWait(l.epfd, events, timeout)
+		var n int
+		var err error
+		if timeout == 0 {
+			n, err = rawPoll(l.epfd, events)
+		} else {
+			n, err = syscall.EpollWait(l.epfd, events, timeout)
+		}
 		if n <= 0 && err == nil {
 			idle++
 			if timeout == 0 {
@@ -326,7 +332,7 @@ func (l *loop) readable(c *Conn) {
 		return
 	}
 	for {
-		n, err := syscall.Read(c.fd, l.buf)
+		n, err := rawRead(c.fd, l.buf)
 		if n > 0 {
 			c.Fresh += n
 			if len(c.in) == 0 && c.detach == nil {
@@ -468,7 +474,7 @@ func (c *Conn) Pending() int {
 func writeAll(fd int, b []byte) (int, error) {
 	done := 0
 	for done < len(b) {
-		n, err := syscall.Write(fd, b[done:])
+		n, err := rawWrite(fd, b[done:])
 		if n > 0 {
 			done += n
 		}
