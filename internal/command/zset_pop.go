@@ -8,6 +8,7 @@ import (
 	"github.com/shoal-db/shoal/internal/glob"
 	"github.com/shoal-db/shoal/internal/rediserr"
 	"github.com/shoal-db/shoal/internal/resp"
+	"github.com/shoal-db/shoal/internal/rnum"
 	"github.com/shoal-db/shoal/internal/types"
 )
 
@@ -97,7 +98,7 @@ func zPopMinMax(c *Ctx, max bool) {
 	count := int64(-1)
 	shape := zPopFlat
 	if len(c.Args) == 3 {
-		n, ok := zParseInt(c.Args[2])
+		n, ok := rnum.ParseInt(c.Args[2])
 		if !ok || n < 0 {
 			c.Error(rediserr.MustBePositive)
 			return
@@ -127,7 +128,7 @@ func zMPop(c *Ctx, numIdx int, blocking bool) {
 			return
 		}
 	}
-	numkeys, ok := zParseInt(c.Args[numIdx])
+	numkeys, ok := rnum.ParseInt(c.Args[numIdx])
 	if !ok || numkeys < 1 {
 		c.Error(rediserr.NumkeysPositive)
 		return
@@ -150,7 +151,7 @@ func zMPop(c *Ctx, numIdx int, blocking bool) {
 	for j := int(whereIdx) + 1; j < len(c.Args); j++ {
 		if count == -1 && zEqualFold(c.Args[j], "count") && j+1 < len(c.Args) {
 			j++
-			n, ok := zParseInt(c.Args[j])
+			n, ok := rnum.ParseInt(c.Args[j])
 			if !ok || n < 1 {
 				c.Error(rediserr.CountPositive)
 				return
@@ -204,7 +205,7 @@ func cmdZRandMember(c *Ctx) {
 		c.W.Bulk(m)
 		return
 	}
-	l, ok := zParseInt(c.Args[2])
+	l, ok := rnum.ParseInt(c.Args[2])
 	if !ok {
 		c.Error(rediserr.NotInteger)
 		return
@@ -297,7 +298,7 @@ func cmdZScan(c *Ctx) {
 		left := len(c.Args) - i
 		switch {
 		case zEqualFold(c.Args[i], "count") && left >= 2:
-			n, ok := zParseInt(c.Args[i+1])
+			n, ok := rnum.ParseInt(c.Args[i+1])
 			if !ok {
 				c.Error(rediserr.NotInteger)
 				return

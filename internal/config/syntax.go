@@ -149,51 +149,6 @@ func memToUint(s string) (uint64, bool) {
 	return val * mul, true
 }
 
-// string2ll is Redis's strict integer parser: an optional '-', no '+', no
-// leading zeros, no blanks, no "-0", no overflow.
-func string2ll(s string) (int64, bool) {
-	if len(s) == 0 || len(s) > 20 {
-		return 0, false
-	}
-	if s == "0" {
-		return 0, true
-	}
-	neg := false
-	d := s
-	if d[0] == '-' {
-		neg = true
-		d = d[1:]
-	}
-	if len(d) == 0 || d[0] < '1' || d[0] > '9' {
-		return 0, false
-	}
-	var v uint64
-	for i := 0; i < len(d); i++ {
-		c := d[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		if v > math.MaxUint64/10 {
-			return 0, false
-		}
-		v *= 10
-		if v > math.MaxUint64-uint64(c-'0') {
-			return 0, false
-		}
-		v += uint64(c - '0')
-	}
-	if neg {
-		if v > uint64(math.MaxInt64)+1 {
-			return 0, false
-		}
-		return int64(-v), true
-	}
-	if v > math.MaxInt64 {
-		return 0, false
-	}
-	return int64(v), true
-}
-
 // strtoll mimics strtoll(s, &end, base) followed by the usual "*end == 0"
 // check: leading blanks and a sign are allowed, the empty string is 0, and
 // overflow saturates.

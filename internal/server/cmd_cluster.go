@@ -9,6 +9,7 @@ import (
 	"github.com/shoal-db/shoal/internal/clusternode"
 	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/rediserr"
+	"github.com/shoal-db/shoal/internal/rnum"
 	"github.com/shoal-db/shoal/internal/slot"
 )
 
@@ -208,8 +209,8 @@ func (s *Server) do(ctx *command.Ctx, n *clusternode.Node, fn func(c *cluster.Co
 
 // getSlot is getSlotOrReply.
 func getSlot(ctx *command.Ctx, arg []byte) (int, bool) {
-	v, err := strconv.ParseInt(string(arg), 10, 64)
-	if err != nil || !validInt(arg) || v < 0 || v >= slot.Count {
+	v, ok := rnum.ParseInt(arg)
+	if !ok || v < 0 || v >= slot.Count {
 		ctx.Error(rediserr.InvalidSlot)
 		return 0, false
 	}
@@ -218,28 +219,12 @@ func getSlot(ctx *command.Ctx, arg []byte) (int, bool) {
 
 // getInt is getLongLongFromObjectOrReply.
 func getInt(ctx *command.Ctx, arg []byte) (int64, bool) {
-	v, err := strconv.ParseInt(string(arg), 10, 64)
-	if err != nil || !validInt(arg) {
+	v, ok := rnum.ParseInt(arg)
+	if !ok {
 		ctx.Error(rediserr.NotInteger)
 		return 0, false
 	}
 	return v, true
-}
-
-// validInt rejects what strconv accepts but Redis's string2ll does not:
-// a '+' sign, leading zeros, "-0".
-func validInt(b []byte) bool {
-	if len(b) == 0 || b[0] == '+' {
-		return false
-	}
-	d := b
-	if d[0] == '-' {
-		d = d[1:]
-	}
-	if len(d) == 0 || (d[0] == '0' && (len(d) > 1 || len(b) != len(d))) {
-		return false
-	}
-	return true
 }
 
 func (s *Server) registerCluster() {
@@ -490,13 +475,13 @@ func (s *Server) registerCluster() {
 			return
 		}
 		port, err := strconv.ParseInt(string(args[3]), 10, 64)
-		if err != nil || !validInt(args[3]) {
+		if err != nil || !rnum.IsInt(args[3]) {
 			ctx.Error(rediserr.MeetPort(false, string(args[3])))
 			return
 		}
 		cport := port + 10000
 		if len(args) == 5 {
-			if cport, err = strconv.ParseInt(string(args[4]), 10, 64); err != nil || !validInt(args[4]) {
+			if cport, err = strconv.ParseInt(string(args[4]), 10, 64); err != nil || !rnum.IsInt(args[4]) {
 				ctx.Error(rediserr.MeetPort(true, string(args[4])))
 				return
 			}
