@@ -99,6 +99,13 @@ func (n *Node) inboundID(l *clusterbus.Link) cluster.LinkID {
 	if id, ok := n.bus.inbound[l]; ok {
 		return id
 	}
+	select {
+	case <-l.Done():
+		// Ended (and possibly already reported) before this late
+		// message or accept: not a new connection.
+		return 0
+	default:
+	}
 	if n.bus.closing {
 		go l.Close()
 		return 0
@@ -156,10 +163,10 @@ func (n *Node) watch(l *clusterbus.Link, id cluster.LinkID) {
 				n.flushLocked()
 			}
 		}
-		if bl := n.bus.inbound[l]; bl == id || bl == 0 {
-			delete(n.bus.inbound, l)
-		}
-		go l.Close() // reap the link's goroutines; never with n.mu held
+		// Only inbound links are in the map. Reap the link's goroutines,
+		// never with n.mu held.
+		delete(n.bus.inbound, l)
+		go l.Close()
 	}()
 }
 
