@@ -400,6 +400,12 @@ func (c *Core) logf(level byte, parts ...string) {
 	c.ready.Logs = append(c.ready.Logs, LogLine{level, string(b)})
 }
 
+// Refresh makes the next Topology a new snapshot even though nothing in it
+// changed that routing depends on. Ping and pong times change on every bus
+// message without a new snapshot (one per PONG would be wasteful); a runner
+// calls Refresh before showing them (CLUSTER NODES).
+func (c *Core) Refresh() { c.version++ }
+
 // HasReady reports whether Ready has anything to do.
 func (c *Core) HasReady() bool {
 	r := &c.ready

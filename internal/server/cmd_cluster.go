@@ -39,6 +39,7 @@ func (s *Server) StartCluster() error {
 	if c.ClusterPort != 0 {
 		ccfg.BusPort = c.ClusterPort
 	}
+	busPort, busBind := ccfg.BusPort, append([]string(nil), c.Bind...) // where the bus listens
 	if c.ClusterAnnounceBusPort != 0 {
 		ccfg.BusPort = c.ClusterAnnounceBusPort
 	}
@@ -65,6 +66,16 @@ func (s *Server) StartCluster() error {
 			s.requestShutdown()
 		},
 		OnReady: s.applyClusterReady,
+		// The cluster bus: PUBLISH from other nodes reaches the local
+		// subscribers (SPUBLISH is not served yet, so shard messages are
+		// dropped).
+		BusPort: busPort,
+		BusBind: busBind,
+		OnDeliver: func(d cluster.Delivery) {
+			if !d.Shard {
+				s.pubsub.publish(d.Channel, d.Message)
+			}
+		},
 	})
 	if err != nil {
 		return err
@@ -89,8 +100,8 @@ func (s *Server) requestShutdown() {
 	}
 }
 
-// applyClusterReady carries out a role change or data reset from the core.
-// Replication is a later layer; for now the change is logged.
+// applyClusterReady carries out a role change or a data change from the
+// core. Replication is a later layer; for now a role change is logged.
 func (s *Server) applyClusterReady(rd cluster.Ready) { s.applyReady(rd, false) }
 
 func (s *Server) applyReady(rd cluster.Ready, allLocked bool) {
@@ -103,6 +114,19 @@ func (s *Server) applyReady(rd cluster.Ready, allLocked bool) {
 		}
 		if !allLocked {
 			s.ks.UnlockAll()
+		}
+	}
+	// Slots lost to a master with a newer config: their keys go (Redis's
+	// "dirty slots" in clusterUpdateSlotsConfigWith). Cluster mode has db 0 only.
+	for _, sl := range rd.DelSlotKeys {
+		if !allLocked {
+			s.ks.LockSlot(sl)
+		}
+		if n := s.ks.DB(0).FlushSlot(sl); n > 0 {
+			s.Logf('*', "Deleting keys in dirty slot %d", sl)
+		}
+		if !allLocked {
+			s.ks.UnlockSlot(sl)
 		}
 	}
 	if rc := rd.RoleChange; rc != nil {
@@ -243,7 +267,8 @@ func (s *Server) registerCluster() {
 		ctx.W.Verbatim(info)
 	})
 	h("myid", func(ctx *command.Ctx, n *clusternode.Node) { ctx.W.BulkString(n.Topology().MyID) })
-	h("nodes", func(ctx *command.Ctx, n *clusternode.Node) { ctx.W.Verbatim(n.Topology().NodesText()) })
+	// CLUSTER NODES shows ping/pong times as of now (LiveTopology).
+	h("nodes", func(ctx *command.Ctx, n *clusternode.Node) { ctx.W.Verbatim(n.LiveTopology().NodesText()) })
 	h("slots", func(ctx *command.Ctx, n *clusternode.Node) { ctx.W.Raw(n.Topology().SlotsReply(ctx.W.Proto)) })
 	h("shards", func(ctx *command.Ctx, n *clusternode.Node) { ctx.W.Raw(n.Topology().ShardsReply(ctx.W.Proto)) })
 	h("links", func(ctx *command.Ctx, n *clusternode.Node) { ctx.W.Array(0) })
@@ -509,6 +534,17 @@ func (s *Server) registerCluster() {
 	conn("asking", func(c *client) { c.cl.asking = 2 })
 	conn("readonly", func(c *client) { c.cl.readonly = true })
 	conn("readwrite", func(c *client) { c.cl.readonly = false })
+	// PUBLISH in cluster mode also goes to every other node over the bus
+	// (clusterPropagatePublish); the reply counts local receivers only.
+	if pub := s.table.Get("publish"); pub != nil && pub.Handler != nil {
+		old := pub.Handler
+		pub.Handler = func(ctx *command.Ctx) {
+			old(ctx)
+			if n := s.cl.node; n != nil {
+				n.Publish(ctx.Args[1], ctx.Args[2], false)
+			}
+		}
+	}
 	// RESET also clears ASKING and READONLY (clearClientConnectionState).
 	rst := s.table.Get("reset")
 	if old := rst.Handler; old != nil {
