@@ -58,6 +58,9 @@ type Server struct {
 	qbufLimit   atomic.Int64
 	maxclients  atomic.Int64
 
+	// minLog is the rank (logRank) of the configured loglevel.
+	minLog atomic.Int32
+
 	// nowMs is a coarse clock (unix ms) the cron refreshes, for bookkeeping
 	// that needs no precision (client idle times), off the hot path.
 	nowMs atomic.Int64
@@ -123,12 +126,42 @@ func (s *Server) refreshConfig(string) {
 	s.maxBulk.Store(s.cfg.ProtoMaxBulkLen)
 	s.qbufLimit.Store(s.cfg.ClientQueryBufferLimit)
 	s.maxclients.Store(int64(s.cfg.Maxclients))
+	switch s.cfg.Loglevel {
+	case "debug":
+		s.minLog.Store(0)
+	case "verbose":
+		s.minLog.Store(1)
+	case "warning":
+		s.minLog.Store(3)
+	case "nothing":
+		s.minLog.Store(4)
+	default: // notice
+		s.minLog.Store(2)
+	}
 }
 
 // Logf writes a log line in Redis's format: "pid:M dd Mon yyyy hh:mm:ss.mmm * msg".
+// Lines below the configured loglevel (debug '.', verbose '-', notice '*',
+// warning '#') are dropped, as Redis's serverLog does.
 func (s *Server) Logf(level byte, format string, args ...any) {
+	if logRank(level) < s.minLog.Load() {
+		return
+	}
 	now := time.Now()
 	s.log.Printf("%d:M %s %c %s", os.Getpid(), now.Format("02 Jan 2006 15:04:05.000"), level, fmt.Sprintf(format, args...))
+}
+
+// logRank orders Redis's log level marks.
+func logRank(level byte) int32 {
+	switch level {
+	case '.':
+		return 0
+	case '-':
+		return 1
+	case '*':
+		return 2
+	}
+	return 3
 }
 
 // Listen binds the configured addresses (bind × port).
