@@ -8,4 +8,5 @@ func Register(t *Table) {
 	registerZSet(t)
 	registerHash(t)
 	registerSet(t)
+	registerLists(t)
 }

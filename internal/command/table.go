@@ -3,6 +3,7 @@ package command
 import (
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/shoal-db/shoal/internal/keyspace"
 	"github.com/shoal-db/shoal/internal/resp"
@@ -246,6 +247,69 @@ type Ctx struct {
 	Dirty int
 	// Err is set when the command replied with an error (commandstats failed_calls).
 	Err bool
+
+	// Blocking commands (see internal/server/blocking.go). CanBlock is set
+	// by the dispatcher when the command may park the client (not inside
+	// MULTI/EXEC, not in tests); Block is the request a handler made with
+	// BlockOn; Ready lists keys this command made non-empty (SignalReady)
+	// and is reset by the dispatcher; Waiters, when set, counts the
+	// clients blocked on keys so SignalReady costs one atomic load when
+	// nobody waits.
+	CanBlock bool
+	Block    *BlockRequest
+	Ready    []ReadyKey
+	Waiters  *atomic.Int64
+}
+
+// BlockRequest is what a blocking handler asks for when it finds no data.
+type BlockRequest struct {
+	Keys    [][]byte
+	Timeout time.Duration // 0: wait forever
+	// NullArray: reply *-1 (RESP3 _) on timeout; else a null bulk ($-1 / _).
+	NullArray bool
+}
+
+// ReadyKey is a key a command made non-empty, in a database.
+type ReadyKey struct {
+	DB  int
+	Key string
+}
+
+// BlockOn is called by a blocking command (BLPOP, BZPOPMIN…) that found
+// nothing to serve. It writes nothing: the dispatcher registers the client
+// on keys (still under the stripe locks), waits, and re-runs the command
+// when a key is signalled, until it is served or times out. When the
+// client may not block (inside MULTI/EXEC), BlockOn replies the timeout
+// reply at once, as Redis does.
+func (c *Ctx) BlockOn(keys [][]byte, timeout time.Duration, nullArray bool) {
+	if !c.CanBlock {
+		if nullArray {
+			c.W.NullArray()
+		} else {
+			c.W.Null()
+		}
+		return
+	}
+	c.Block = &BlockRequest{Keys: keys, Timeout: timeout, NullArray: nullArray}
+}
+
+// SignalReady is called by a command that may have made key non-empty (a
+// push, LMOVE's destination, RENAME/COPY/MOVE/RESTORE into a key, SORT
+// STORE, ZADD…), under the key's stripe lock. After the command, the
+// dispatcher gives the first client blocked on the key a turn.
+func (c *Ctx) SignalReady(key []byte) {
+	if c.Waiters == nil || c.Waiters.Load() == 0 {
+		return
+	}
+	c.Ready = append(c.Ready, ReadyKey{DB: c.DB.Index, Key: string(key)})
+}
+
+// SignalReadyDB is SignalReady for a key in another database (MOVE, COPY … DB).
+func (c *Ctx) SignalReadyDB(db int, key []byte) {
+	if c.Waiters == nil || c.Waiters.Load() == 0 {
+		return
+	}
+	c.Ready = append(c.Ready, ReadyKey{DB: db, Key: string(key)})
 }
 
 // Error replies with an error and records the failure.

@@ -14,7 +14,6 @@ const (
 	ZWithscoresByLex  = "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
 	ZWeightNotFloat   = "ERR weight value is not a float"
 	ZLimitNegative    = "ERR LIMIT can't be negative"
-	MustBePositive    = "ERR value is out of range, must be positive"
 	NumkeysPositive   = "ERR numkeys should be greater than 0"
 	CountPositive     = "ERR count should be greater than 0"
 	ValueOutOfRange   = "ERR value is out of range"

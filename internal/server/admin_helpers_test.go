@@ -2,7 +2,6 @@ package server
 
 import (
 	"bufio"
-	"fmt"
 	"io"
 	"net"
 	"strconv"
@@ -11,10 +10,12 @@ import (
 	"time"
 
 	"github.com/shoal-db/shoal/internal/config"
+	"github.com/shoal-db/shoal/internal/resp"
 )
 
 // startServer runs a Server in-process on 127.0.0.1:0 and stops it at cleanup.
-func startServer(t *testing.T) *Server {
+// startServer runs an in-process server on a loopback port until the test ends.
+func startServer(t testing.TB) *Server {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Port = 0
@@ -36,14 +37,14 @@ func startServer(t *testing.T) *Server {
 	return s
 }
 
-// conn is a raw RESP test connection.
+// conn is a raw RESP test connection: replies come back as their raw bytes.
 type conn struct {
-	t  *testing.T
+	t  testing.TB
 	nc net.Conn
 	r  *bufio.Reader
 }
 
-func dial(t *testing.T, s *Server) *conn {
+func dial(t testing.TB, s *Server) *conn {
 	t.Helper()
 	nc, err := net.Dial("tcp", s.Addr().String())
 	if err != nil {
@@ -54,14 +55,21 @@ func dial(t *testing.T, s *Server) *conn {
 }
 
 func encode(args ...string) []byte {
-	var b strings.Builder
-	fmt.Fprintf(&b, "*%d\r\n", len(args))
+	var b []byte
+	b = append(b, '*')
+	b = strconv.AppendInt(b, int64(len(args)), 10)
+	b = append(b, '\r', '\n')
 	for _, a := range args {
-		fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
+		b = append(b, '$')
+		b = strconv.AppendInt(b, int64(len(a)), 10)
+		b = append(b, '\r', '\n')
+		b = append(b, a...)
+		b = append(b, '\r', '\n')
 	}
-	return []byte(b.String())
+	return b
 }
 
+// send writes one command without waiting for its reply.
 func (c *conn) send(args ...string) {
 	c.t.Helper()
 	if _, err := c.nc.Write(encode(args...)); err != nil {
@@ -69,53 +77,29 @@ func (c *conn) send(args ...string) {
 	}
 }
 
-// read returns one whole raw reply.
-func (c *conn) read() string {
+// read returns one whole raw reply, failing after 5 s.
+func (c *conn) read() string { c.t.Helper(); return c.reply(5 * time.Second) }
+
+// reply reads one whole raw reply, failing after wait.
+func (c *conn) reply(wait time.Duration) string {
 	c.t.Helper()
-	c.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
-	s, err := readReply(c.r)
+	c.nc.SetReadDeadline(time.Now().Add(wait))
+	defer c.nc.SetReadDeadline(time.Time{})
+	_, raw, err := resp.ReadReply(c.r)
 	if err != nil {
-		c.t.Fatalf("read: %v (got %q)", err, s)
+		c.t.Fatalf("read: %v", err)
 	}
-	return s
+	return string(raw)
 }
 
-func readReply(r *bufio.Reader) (string, error) {
-	line, err := r.ReadString('\n')
-	if err != nil {
-		return line, err
+// noReply checks that nothing arrives within wait.
+func (c *conn) noReply(wait time.Duration) {
+	c.t.Helper()
+	c.nc.SetReadDeadline(time.Now().Add(wait))
+	defer c.nc.SetReadDeadline(time.Time{})
+	if b, err := c.r.Peek(1); err == nil {
+		c.t.Fatalf("unexpected reply starting %q", b)
 	}
-	if len(line) < 3 {
-		return line, fmt.Errorf("short line")
-	}
-	body := line[1 : len(line)-2]
-	switch line[0] {
-	case '$', '=', '!':
-		n, _ := strconv.Atoi(body)
-		if n < 0 {
-			return line, nil
-		}
-		buf := make([]byte, n+2)
-		if _, err := io.ReadFull(r, buf); err != nil {
-			return line, err
-		}
-		return line + string(buf), nil
-	case '*', '~', '>', '%':
-		n, _ := strconv.Atoi(body)
-		if line[0] == '%' {
-			n *= 2
-		}
-		out := line
-		for i := 0; i < n; i++ {
-			s, err := readReply(r)
-			out += s
-			if err != nil {
-				return out, err
-			}
-		}
-		return out, nil
-	}
-	return line, nil
 }
 
 // do sends a command and returns its reply.

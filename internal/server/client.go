@@ -83,6 +83,13 @@ type client struct {
 	// adm is what CLIENT LIST/INFO, MONITOR and CLIENT NO-EVICT keep per
 	// connection (cmd_client.go).
 	adm clientAdmin
+	// Blocking commands (blocking.go): the client's place in the wait
+	// queues, its request, whether it is in its wait loop, and bytes read
+	// while it was blocked, not yet given to the read loop.
+	waiter      *waiter
+	blockReq    command.BlockRequest
+	inBlockLoop bool
+	pushback    []byte
 }
 
 // statBatch accumulates a connection's counters between flushes, so the hot
@@ -165,7 +172,7 @@ func (c *client) serve() {
 				c.rbuf = nb
 			}
 		}
-		n, err := c.conn.Read(c.rbuf[end:])
+		n, err := c.read(c.rbuf[end:]) // conn.Read, after bytes read while blocked (blocking.go)
 		if n > 0 {
 			end += n
 			c.srv.stats.netInput.Add(int64(n))
@@ -382,12 +389,13 @@ func (c *client) execute(spec *command.Spec, args [][]byte) {
 func (c *client) call(spec *command.Spec, args [][]byte, locked bool) {
 	ctx := &c.ctx
 	ctx.Args, ctx.Cmd, ctx.DB, ctx.Dirty, ctx.Err = args, spec, c.db, 0, false
+	c.beforeCall(ctx, locked) // blocking commands: see blocking.go
 	start := clock.Mono()
 	mark := len(c.w.Buf) // where this command's reply starts (errorstats, cmd_client.go)
 	if !locked {
 		if spec.LockAll {
 			c.srv.ks.LockAll()
-			spec.Handler(ctx)
+			c.runHandler(spec, ctx)
 			c.srv.ks.UnlockAll()
 		} else if c.keys = spec.KeyPositions(args, c.keys[:0]); len(c.keys) > 0 {
 			c.slots = c.slots[:0]
@@ -396,18 +404,18 @@ func (c *client) call(spec *command.Spec, args [][]byte, locked bool) {
 			}
 			if len(c.slots) == 1 {
 				c.srv.ks.LockSlot(c.slots[0])
-				spec.Handler(ctx)
+				c.runHandler(spec, ctx)
 				c.srv.ks.UnlockSlot(c.slots[0])
 			} else {
 				c.locks = c.srv.ks.LockSlots(c.slots, c.locks)
-				spec.Handler(ctx)
+				c.runHandler(spec, ctx)
 				c.srv.ks.UnlockStripes(c.locks)
 			}
 		} else {
-			spec.Handler(ctx)
+			c.runHandler(spec, ctx)
 		}
 	} else {
-		spec.Handler(ctx)
+		c.runHandler(spec, ctx)
 	}
 	b := &c.batch
 	if b.spec != spec {
@@ -424,6 +432,11 @@ func (c *client) call(spec *command.Spec, args [][]byte, locked bool) {
 	b.dirty += int64(ctx.Dirty)
 	// MONITOR feed, errorstats and the CLIENT LIST snapshot (cmd_client.go).
 	c.afterCall(spec, args, mark)
+	// Blocking commands (blocking.go): wake waiters of the keys this
+	// command filled; park this client if its handler asked to block.
+	if !locked {
+		c.afterBlocking(spec, args)
+	}
 }
 
 func allowedInPubSub(spec *command.Spec) bool {

@@ -19,6 +19,7 @@ func (s *Server) registerServerCommands() {
 	s.registerPubSub()
 	s.registerAdmin()
 	s.registerCluster()
+	s.registerBlocking()
 }
 
 func (s *Server) clusterEnabled() bool {

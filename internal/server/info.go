@@ -171,11 +171,9 @@ func (s *Server) infoServer(w infoWriter) {
 	s.cfg.RLock()
 	port, hz := s.cfg.Port, s.cfg.Hz
 	s.cfg.RUnlock()
-	if l := s.listeners; len(l) > 0 {
-		if a, ok := l[0].Addr().(interface{ String() string }); ok {
-			if _, p, err := splitPort(a.String()); err == nil {
-				port = p
-			}
+	if len(s.listeners) > 0 || len(s.loopAddrs) > 0 {
+		if _, p, err := splitPort(s.Addr().String()); err == nil {
+			port = p
 		}
 	}
 	mode := "standalone"

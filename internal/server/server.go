@@ -42,6 +42,8 @@ type Server struct {
 	nextID    atomic.Int64
 
 	pubsub *hub
+	// blocking holds the clients blocked on keys (blocking.go).
+	blocking blockRegistry
 
 	// cl is cluster mode (cmd_cluster.go); its node is nil when disabled.
 	cl clusterServer

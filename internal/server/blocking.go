@@ -1,0 +1,438 @@
+package server
+
+// Blocking commands (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP, BZPOPMIN,
+// BZPOPMAX, BZMPOP, …) on a goroutine-per-connection server.
+//
+// HOW A HANDLER BLOCKS. A blocking handler first tries to serve exactly as
+// its non-blocking twin would. When it finds nothing it calls
+//
+//	c.BlockOn(keys, timeout, nullArray)   // timeout 0 = forever
+//
+// and writes nothing (parse the timeout with command.BlockTimeout, before
+// looking at the keys, as Redis does). Inside MULTI/EXEC (c.CanBlock false)
+// BlockOn itself writes the timeout reply: a null array when nullArray,
+// else a null bulk. That is all a handler does; everything else is here.
+//
+// HOW A COMMAND WAKES WAITERS. A handler that may make a key non-empty
+// (LPUSH, LMOVE's destination, ZADD, RENAME/COPY/MOVE/RESTORE into a key,
+// SORT … STORE, …) calls c.SignalReady(key) under the key's stripe lock. It
+// costs one atomic load when no client is blocked anywhere.
+//
+// WHAT THE DISPATCHER DOES (client.call):
+//   - After the handler, while the stripes are still locked, a client that
+//     asked to block is registered as a waiter on its keys (db-qualified),
+//     so a push cannot slip in between the handler's look and the
+//     registration.
+//   - After the stripes are released, every key signalled by the command
+//     (or by a whole MULTI/EXEC) gives its FIRST waiter (FIFO by block
+//     time) a turn, and the signalling client waits until that turn is
+//     over. Its next command therefore runs after the waiter was served, as
+//     in Redis, where blocked clients are served right after the command.
+//   - A waiter's turn: it re-runs its own command through the normal path
+//     (locking its own keys). Served (or replied an error), it leaves every
+//     queue and signals its keys again so the next waiter gets a turn
+//     (LPUSH k a b c serves three BLPOP clients in arrival order). Finding
+//     nothing (someone else took the data), it waits again, keeping its
+//     place in the queues.
+//   - Timeout: the waiter replies the null (array) and leaves. CLIENT
+//     UNBLOCK id [TIMEOUT|ERROR] ends the wait the same way or with
+//     -UNBLOCKED.
+//   - While blocked, a helper goroutine reads the connection to notice the
+//     peer closing. Bytes it reads (pipelined commands) are handed back to
+//     the read loop (client.read) and run after the blocked command.
+//     A disconnected waiter leaves every queue at once.
+//
+// Lock order: stripes, then blockRegistry.mu. Nobody waits for a turn
+// while holding a stripe.
+
+import (
+	"errors"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/shoal-db/shoal/internal/command"
+	"github.com/shoal-db/shoal/internal/rediserr"
+)
+
+// turnWait bounds how long a signalling client waits for a waiter's turn;
+// a turn takes microseconds, this only guards against a stuck peer.
+const turnWait = 2 * time.Second
+
+type blockKey struct {
+	db  int
+	key string
+}
+
+// Reasons a wait ends other than by data.
+const (
+	unblockNone = iota
+	unblockTimeout
+	unblockError
+)
+
+// waiter is a blocked client.
+type waiter struct {
+	c      *client
+	keys   []blockKey
+	notify chan struct{} // capacity 1: "look at your state"
+
+	// Guarded by blockRegistry.mu.
+	dones   []chan struct{} // signallers waiting for this waiter's turn
+	unblock int             // CLIENT UNBLOCK reason
+}
+
+// blockRegistry maps keys to their FIFO queues of waiters.
+type blockRegistry struct {
+	mu   sync.Mutex
+	keys map[blockKey][]*waiter
+	byID map[int64]*waiter
+	// count is the number of blocked clients (command.Ctx.Waiters).
+	count atomic.Int64
+}
+
+// register adds c to the queues of req's keys. Called with the keys'
+// stripes held; a client already waiting keeps its place.
+func (r *blockRegistry) register(c *client, req *command.BlockRequest) {
+	if c.waiter != nil {
+		return
+	}
+	w := &waiter{c: c, notify: make(chan struct{}, 1)}
+	db := c.db.Index
+	for _, k := range req.Keys {
+		bk := blockKey{db, string(k)}
+		dup := false
+		for _, have := range w.keys {
+			if have == bk {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			w.keys = append(w.keys, bk)
+		}
+	}
+	r.mu.Lock()
+	if r.keys == nil {
+		r.keys = make(map[blockKey][]*waiter)
+		r.byID = make(map[int64]*waiter)
+	}
+	for _, bk := range w.keys {
+		r.keys[bk] = append(r.keys[bk], w)
+	}
+	r.byID[c.id] = w
+	r.mu.Unlock()
+	r.count.Add(1)
+	c.waiter = w
+	c.blockReq = *req
+}
+
+// deregister removes w from every queue and returns the turns still owed.
+func (r *blockRegistry) deregister(w *waiter) []chan struct{} {
+	r.mu.Lock()
+	for _, bk := range w.keys {
+		q := r.keys[bk]
+		for i, x := range q {
+			if x == w {
+				q = append(q[:i], q[i+1:]...)
+				break
+			}
+		}
+		if len(q) == 0 {
+			delete(r.keys, bk)
+		} else {
+			r.keys[bk] = q
+		}
+	}
+	if r.byID[w.c.id] == w {
+		delete(r.byID, w.c.id)
+	}
+	dones := w.dones
+	w.dones = nil
+	r.mu.Unlock()
+	r.count.Add(-1)
+	w.c.waiter = nil
+	return dones
+}
+
+// signal gives the first waiter of each key a turn and waits for the turns
+// to end. Called with no stripe held.
+func (r *blockRegistry) signal(ready []blockKey) {
+	var dones []chan struct{}
+	r.mu.Lock()
+	for _, bk := range ready {
+		q := r.keys[bk]
+		if len(q) == 0 {
+			continue
+		}
+		w := q[0]
+		d := make(chan struct{})
+		w.dones = append(w.dones, d)
+		dones = append(dones, d)
+		select {
+		case w.notify <- struct{}{}:
+		default:
+		}
+	}
+	r.mu.Unlock()
+	if len(dones) == 0 {
+		return
+	}
+	t := time.NewTimer(turnWait)
+	defer t.Stop()
+	for _, d := range dones {
+		select {
+		case <-d:
+		case <-t.C:
+			return
+		}
+	}
+}
+
+// take returns the pending turns and the CLIENT UNBLOCK reason.
+func (r *blockRegistry) take(w *waiter) ([]chan struct{}, int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	d := w.dones
+	w.dones = nil
+	return d, w.unblock
+}
+
+// waiters reports how many clients wait on key in db (tests, INFO).
+func (r *blockRegistry) waiters(db int, key string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.keys[blockKey{db, key}])
+}
+
+// BlockedClients is the number of clients blocked on keys (INFO blocked_clients).
+func (s *Server) BlockedClients() int64 { return s.blocking.count.Load() }
+
+func closeAll(ds []chan struct{}) {
+	for _, d := range ds {
+		close(d)
+	}
+}
+
+// runHandler runs spec's handler with the stripes held and, if it asked to
+// block, registers the client before the stripes are released.
+func (c *client) runHandler(spec *command.Spec, ctx *command.Ctx) {
+	spec.Handler(ctx)
+	if ctx.Block != nil {
+		c.srv.blocking.register(c, ctx.Block)
+	}
+}
+
+// beforeCall prepares the blocking fields of ctx for one command.
+func (c *client) beforeCall(ctx *command.Ctx, locked bool) {
+	ctx.Block = nil
+	ctx.CanBlock = !locked
+	ctx.Waiters = &c.srv.blocking.count
+	if !locked {
+		ctx.Ready = ctx.Ready[:0]
+	}
+}
+
+// afterBlocking runs once a top-level command (not one inside EXEC) is done and
+// its stripes released: it gives waiters of the keys it filled their turn,
+// then parks this client if its command asked to block.
+func (c *client) afterBlocking(spec *command.Spec, args [][]byte) {
+	ctx := &c.ctx
+	if len(ctx.Ready) > 0 {
+		ready := make([]blockKey, len(ctx.Ready))
+		for i, k := range ctx.Ready {
+			ready[i] = blockKey{k.DB, k.Key}
+		}
+		ctx.Ready = ctx.Ready[:0]
+		c.srv.blocking.signal(ready)
+	}
+	if ctx.Block != nil && !c.inBlockLoop && c.waiter != nil {
+		c.blockLoop(spec, args)
+	}
+}
+
+// blockLoop waits until the client's command is served, times out, is
+// unblocked or the peer goes away.
+func (c *client) blockLoop(spec *command.Spec, args [][]byte) {
+	r := &c.srv.blocking
+	w := c.waiter
+	req := c.blockReq
+	c.inBlockLoop = true
+	defer func() { c.inBlockLoop = false }()
+
+	var deadline <-chan time.Time
+	if req.Timeout > 0 {
+		t := time.NewTimer(req.Timeout)
+		defer t.Stop()
+		deadline = t.C
+	}
+	gone, stop := c.watchPeer()
+	defer stop()
+
+	// leave ends the wait without being served; a turn owed to us is passed
+	// on to the next waiter.
+	leave := func(owed []chan struct{}) {
+		owed = append(owed, r.deregister(w)...)
+		if len(owed) > 0 {
+			r.signal(w.keys)
+		}
+		closeAll(owed)
+	}
+	timeoutReply := func() {
+		if req.NullArray {
+			c.w.NullArray()
+		} else {
+			c.w.Null()
+		}
+	}
+	for {
+		select {
+		case <-w.notify:
+			owed, reason := r.take(w)
+			switch reason {
+			case unblockTimeout:
+				timeoutReply()
+				leave(owed)
+				return
+			case unblockError:
+				c.w.Error(rediserr.UnblockedByClient)
+				c.srv.stats.totalErrorReplies.Add(1)
+				leave(owed)
+				return
+			}
+			c.call(spec, args, false)
+			if c.ctx.Block == nil {
+				// Served: leave, and let the next waiter of our keys look.
+				owed = append(owed, r.deregister(w)...)
+				r.signal(w.keys)
+				closeAll(owed)
+				return
+			}
+			closeAll(owed)
+		case <-deadline:
+			timeoutReply()
+			leave(nil)
+			return
+		case <-gone:
+			leave(nil)
+			c.kill()
+			return
+		}
+	}
+}
+
+// watchPeer reads the connection while the client is blocked, to notice
+// the peer closing. Bytes read are kept in c.pushback for the read loop.
+// stop ends the watch and returns once the reader has exited.
+func (c *client) watchPeer() (gone <-chan struct{}, stop func()) {
+	if hup := c.hangup(); hup != nil {
+		// Event-loop transport: the loop watches the socket while this
+		// client is detached and closes hup when the peer goes away;
+		// pipelined bytes stay in the socket until the loop takes it back.
+		return hup, func() {}
+	}
+	ch := make(chan struct{})
+	exited := make(chan struct{})
+	var stopping atomic.Bool
+	// Blocked clients are not subject to the idle timeout.
+	c.conn.SetReadDeadline(time.Time{})
+	limit := c.srv.qbufLimit.Load()
+	go func() {
+		defer close(exited)
+		buf := make([]byte, 4096)
+		for {
+			n, err := c.conn.Read(buf)
+			if n > 0 {
+				c.pushback = append(c.pushback, buf[:n]...)
+				if int64(len(c.pushback)) > limit {
+					close(ch)
+					return
+				}
+			}
+			if err != nil {
+				if !stopping.Load() || !errors.Is(err, os.ErrDeadlineExceeded) {
+					close(ch)
+				}
+				return
+			}
+		}
+	}()
+	return ch, func() {
+		stopping.Store(true)
+		c.conn.SetReadDeadline(time.Now())
+		<-exited
+		c.conn.SetReadDeadline(time.Time{})
+	}
+}
+
+// read is conn.Read for the read loop, handing back first the bytes the
+// blocked-client watcher read.
+func (c *client) read(p []byte) (int, error) {
+	if len(c.pushback) > 0 {
+		n := copy(p, c.pushback)
+		c.pushback = c.pushback[n:]
+		if len(c.pushback) == 0 {
+			c.pushback = nil
+		}
+		return n, nil
+	}
+	return c.conn.Read(p)
+}
+
+// registerBlocking attaches CLIENT UNBLOCK.
+func (s *Server) registerBlocking() {
+	s.handle("client|unblock", func(ctx *command.Ctx) {
+		id, err := strconv.ParseInt(string(ctx.Args[2]), 10, 64)
+		if err != nil || !canonicalInt(ctx.Args[2]) {
+			ctx.Error(rediserr.NotInteger)
+			return
+		}
+		reason := unblockTimeout
+		if len(ctx.Args) == 4 {
+			switch {
+			case strings.EqualFold(string(ctx.Args[3]), "timeout"):
+			case strings.EqualFold(string(ctx.Args[3]), "error"):
+				reason = unblockError
+			default:
+				ctx.Error(rediserr.UnblockReason)
+				return
+			}
+		} else if len(ctx.Args) > 4 {
+			ctx.Error("ERR unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.")
+			return
+		}
+		r := &s.blocking
+		r.mu.Lock()
+		w := r.byID[id]
+		ok := w != nil && w.unblock == unblockNone
+		if ok {
+			w.unblock = reason
+			select {
+			case w.notify <- struct{}{}:
+			default:
+			}
+		}
+		r.mu.Unlock()
+		if ok {
+			ctx.W.Int(1)
+		} else {
+			ctx.W.Int(0)
+		}
+	})
+}
+
+// canonicalInt reports whether b is written as Redis's string2ll accepts
+// (no '+', no leading zeros).
+func canonicalInt(b []byte) bool {
+	if len(b) == 0 || b[0] == '+' {
+		return false
+	}
+	d := b
+	if d[0] == '-' {
+		d = d[1:]
+	}
+	return len(d) > 0 && (d[0] != '0' || len(b) == 1)
+}

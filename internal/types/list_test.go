@@ -1,0 +1,216 @@
+package types
+
+import (
+	"math"
+	"math/rand"
+	"slices"
+	"strconv"
+	"testing"
+)
+
+// naiveList is the model the chunked List is checked against.
+type naiveList []string
+
+func (m naiveList) norm(i int64) (int, bool) {
+	if i < 0 {
+		i += int64(len(m))
+	}
+	if i < 0 || i >= int64(len(m)) {
+		return 0, false
+	}
+	return int(i), true
+}
+
+func (m naiveList) remove(v string, count int64) (naiveList, int) {
+	removed := 0
+	if count >= 0 {
+		out := m[:0:0]
+		for _, e := range m {
+			if e == v && (count == 0 || int64(removed) < count) {
+				removed++
+				continue
+			}
+			out = append(out, e)
+		}
+		return out, removed
+	}
+	limit := -count
+	out := slices.Clone(m)
+	for i := len(out) - 1; i >= 0; i-- {
+		if out[i] == v && (limit < 0 || int64(removed) < limit) {
+			out = slices.Delete(out, i, i+1)
+			removed++
+		}
+	}
+	return out, removed
+}
+
+func checkList(t *testing.T, step int, l *List, m naiveList) {
+	t.Helper()
+	if l.Len() != len(m) {
+		t.Fatalf("step %d: len %d, model %d", step, l.Len(), len(m))
+	}
+	if got := l.Elements(); !slices.Equal(got, m) && !(len(got) == 0 && len(m) == 0) {
+		t.Fatalf("step %d: elements differ\n got %q\nwant %q", step, got, m)
+	}
+	for ci, c := range l.live() {
+		if c.len() <= 0 || c.lo < 0 || c.hi > chunkCap {
+			t.Fatalf("step %d: chunk %d bad bounds lo=%d hi=%d", step, ci, c.lo, c.hi)
+		}
+	}
+}
+
+// TestListAgainstModel drives List and a plain slice with the same random
+// operations, growing lists past many chunks and shrinking them back.
+func TestListAgainstModel(t *testing.T) {
+	maxLen := 0
+	for seed := int64(1); seed <= 6; seed++ {
+		rng := rand.New(rand.NewSource(seed))
+		l := NewList()
+		var m naiveList
+		val := func() string { return strconv.Itoa(rng.Intn(20)) }
+		idx := func() int64 { return int64(rng.Intn(2*len(m)+3) - len(m) - 1) }
+		for step := 0; step < 3000; step++ {
+			// Bias towards growth early and shrinkage late so sizes sweep
+			// from 0 to several chunks and back.
+			grow := step < 1800
+			switch op := rng.Intn(12); {
+			case op < 2 || (grow && op < 4):
+				n := 1 + rng.Intn(30)
+				for i := 0; i < n; i++ {
+					v := val()
+					if op%2 == 0 {
+						l.PushFront(v)
+						m = append(naiveList{v}, m...)
+					} else {
+						l.PushBack(v)
+						m = append(m, v)
+					}
+				}
+			case op < 4:
+				n := 1 + rng.Intn(25)
+				for i := 0; i < n; i++ {
+					var got string
+					var ok bool
+					var want string
+					if op == 2 {
+						got, ok = l.PopFront()
+						if len(m) > 0 {
+							want, m = m[0], m[1:]
+						}
+					} else {
+						got, ok = l.PopBack()
+						if len(m) > 0 {
+							want, m = m[len(m)-1], m[:len(m)-1]
+						}
+					}
+					if ok != (want != "" || got != "") || got != want {
+						t.Fatalf("seed %d step %d: pop got %q,%v want %q", seed, step, got, ok, want)
+					}
+				}
+			case op == 4:
+				i, v := idx(), val()
+				j, ok := m.norm(i)
+				if got := l.Set(i, v); got != ok {
+					t.Fatalf("seed %d step %d: Set(%d) = %v, want %v", seed, step, i, got, ok)
+				}
+				if ok {
+					m[j] = v
+				}
+			case op == 5:
+				i := idx()
+				j, ok := m.norm(i)
+				got, gok := l.Index(i)
+				if gok != ok || (ok && got != m[j]) {
+					t.Fatalf("seed %d step %d: Index(%d) = %q,%v", seed, step, i, got, gok)
+				}
+			case op == 6 || op == 7:
+				if len(m) == 0 {
+					continue
+				}
+				for k := 0; k < 1+rng.Intn(40); k++ {
+					i := rng.Intn(len(m))
+					v := val()
+					after := rng.Intn(2) == 0
+					l.Insert(i, v, after)
+					if after {
+						i++
+					}
+					m = slices.Insert(m, i, v)
+				}
+			case op == 8:
+				v := val()
+				count := int64(rng.Intn(7) - 3)
+				if rng.Intn(50) == 0 {
+					count = math.MinInt64
+				}
+				var want int
+				m, want = m.remove(v, count)
+				if got := l.Remove(v, count); got != want {
+					t.Fatalf("seed %d step %d: Remove(%q,%d) = %d, want %d", seed, step, v, count, got, want)
+				}
+			case op == 9:
+				if grow {
+					continue
+				}
+				n := len(m)
+				start, end := rng.Intn(n+2)-1, rng.Intn(n+2)-1
+				if start < 0 {
+					start = 0
+				}
+				l.Trim(start, end)
+				if start > end || start >= n {
+					m = nil
+				} else {
+					if end >= n {
+						end = n - 1
+					}
+					m = slices.Clone(m[start : end+1])
+				}
+			case op == 10:
+				if len(m) == 0 {
+					continue
+				}
+				start := rng.Intn(len(m))
+				end := start + rng.Intn(len(m)-start)
+				var got []string
+				l.Range(start, end, func(v string) bool { got = append(got, v); return true })
+				if !slices.Equal(got, m[start:end+1]) {
+					t.Fatalf("seed %d step %d: Range(%d,%d) = %q", seed, step, start, end, got)
+				}
+				got = got[:0]
+				l.RangeReverse(start, end, func(v string) bool { got = append(got, v); return true })
+				rev := slices.Clone(m[start : end+1])
+				slices.Reverse(rev)
+				if !slices.Equal(got, rev) {
+					t.Fatalf("seed %d step %d: RangeReverse(%d,%d) = %q", seed, step, start, end, got)
+				}
+			case op == 11:
+				v := val()
+				if got, want := l.Find(v), slices.Index(m, v); got != want {
+					t.Fatalf("seed %d step %d: Find(%q) = %d, want %d", seed, step, v, got, want)
+				}
+				if rng.Intn(20) == 0 {
+					c := l.Copy().(*List)
+					c.PushBack("x")
+					c.Set(0, "y")
+				}
+			}
+			if len(m) < 300 || step%7 == 0 {
+				checkList(t, step, l, m)
+			}
+			maxLen = max(maxLen, len(m))
+		}
+	}
+	if maxLen < 8*chunkCap {
+		t.Fatalf("lists reached only %d elements; the test should cross many chunks", maxLen)
+	}
+}
+
+func TestListEncoding(t *testing.T) {
+	l := NewList()
+	l.PushBack("a")
+	if l.Encoding() != "quicklist" || l.Kind() != KindList {
+		t.Fatalf("encoding %q kind %v", l.Encoding(), l.Kind())
+	}
+}
