@@ -6,7 +6,9 @@
 # small machines; CPU per request and bytes per key are the steady ones.
 #
 # Usage: scripts/bench-vs-redis.sh [rounds] [tests]
-#   rounds: default 3; tests: default "set,get"; BENCH_KEYS (default 1000000) keys for the memory check
+#   rounds: default 3; tests: default "set,get" (any redis-benchmark -t names:
+#   lpush,hset,sadd,zadd,lrange_100 …); BENCH_KEYS (default 1000000) keys for
+#   the memory check, 0 to skip it
 set -euo pipefail
 ROUNDS=${1:-3}
 TESTS=${2:-set,get}
@@ -64,7 +66,8 @@ for t in ${TESTS//,/ }; do
 done
 echo "(rps: median requests/s; us: server CPU microseconds per request; ratio: shoal/redis)"
 
-# Memory: bytes per key after loading KEYS keys with 16-byte values.
+# Memory: bytes per key after loading KEYS keys with 16-byte values (BENCH_KEYS=0 skips).
+[ "$KEYS" -gt 0 ] || exit 0
 for name in redis shoal; do
   stop $name
   port=16379; [ $name = shoal ] && port=16380

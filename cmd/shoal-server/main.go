@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"runtime/pprof"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/shoal-db/shoal/internal/config"
@@ -31,7 +32,11 @@ func main() {
 	}
 	cfg, err := config.Load(path, args)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
+		msg := err.Error()
+		if !strings.HasSuffix(msg, "\n") {
+			msg += "\n"
+		}
+		fmt.Fprint(os.Stderr, msg)
 		os.Exit(1)
 	}
 	os.Exit(run(cfg))

@@ -45,6 +45,11 @@ type Config struct {
 	AllowReplicaMigration bool
 	// Endpoint is cluster-preferred-endpoint-type.
 	Endpoint EndpointType
+	// Bus says the runner carries out the bus actions of Ready (Connect,
+	// Disconnect, Messages, Deliver). When false (a runner without a bus)
+	// Tick runs only the bus-free part of clusterCron: no links are
+	// opened, nothing is pinged and no node is ever marked failing.
+	Bus bool
 	// Rand draws node IDs. Required.
 	Rand Rand
 }
@@ -93,12 +98,25 @@ const (
 	blacklistTTL        = 60000 // CLUSTER_BLACKLIST_TTL
 	failReportValidity  = 2     // CLUSTER_FAIL_REPORT_VALIDITY_MULT
 	minHandshakeTimeout = 1000
+	failUndoTimeMult    = 2   // CLUSTER_FAIL_UNDO_TIME_MULT
+	cronPeriod          = 100 // clusterCron runs 10 times a second
 )
 
-// Ready is what the runner must carry out after a step, in this order:
-// log, persist nodes.conf (fsync) if SaveConfig, apply EmptyData and
-// RoleChange, and only then reply to the client (or, later, send bus
-// messages). Then call Advance.
+// Ready is what the runner must carry out after a step, in this order (the
+// contract of etcd raft's Ready, with nodes.conf as the stable storage):
+//
+//  1. write Logs;
+//  2. if SaveConfig, persist Export() to nodes.conf and fsync it. This must
+//     finish BEFORE any of Messages is sent and before a client sees the
+//     change: a bumped configEpoch, a currentEpoch learnt from a peer or a
+//     vote must never be announced and then lost in a crash;
+//  3. apply EmptyData, DelSlotKeys and RoleChange;
+//  4. close the links in Disconnect (dropping their unsent output), then
+//     start the dials in Connect;
+//  5. send Messages, in order;
+//  6. hand Deliver to the local Pub/Sub subscribers;
+//
+// then call Advance. Slices in Ready belong to the runner after Advance.
 type Ready struct {
 	// SaveConfig: the persisted state changed; write Export() to nodes.conf
 	// atomically (with fsync) before anything observes the change.
@@ -107,8 +125,21 @@ type Ready struct {
 	RoleChange *RoleChange
 	// EmptyData: drop every key (CLUSTER RESET of a replica).
 	EmptyData bool
+	// DelSlotKeys are slots myself lost to a master with a newer config
+	// while it stays a master: drop their keys (Redis's "dirty slots").
+	DelSlotKeys []int
 	// Logs are log lines to write, oldest first.
 	Logs []LogLine
+
+	// Disconnect lists links to close; the core has already forgotten them.
+	Disconnect []LinkID
+	// Connect lists outbound connections to open.
+	Connect []Dial
+	// Messages are bus messages to send, in order.
+	Messages []Outgoing
+	// Deliver are PUBLISH payloads received from the bus for local
+	// subscribers.
+	Deliver []Delivery
 }
 
 // RoleChange says myself became a replica of MasterID (at IP:Port), or a
@@ -179,6 +210,13 @@ type Core struct {
 	// blacklist holds FORGotten node IDs until their expiry (ms).
 	blacklist map[string]int64
 
+	// Bus state (gossip.go, links.go, cron.go).
+	links      map[LinkID]*link
+	lastLink   LinkID
+	iteration  int64 // clusterCron calls
+	nextCron   int64 // time of the next clusterCron
+	pfailNodes int   // stats_pfail_nodes as of the last cron
+
 	sent, received           [MsgTypeCount]int64
 	linksBufferLimitExceeded int64
 	myReplOffset             int64
@@ -207,7 +245,8 @@ func New(cfg Config, now int64) (*Core, error) {
 }
 
 func newCore(cfg Config, now int64) *Core {
-	return &Core{cfg: cfg, now: now, nodes: map[string]*Node{}, blacklist: map[string]int64{}, size: 1, version: 1}
+	return &Core{cfg: cfg, now: now, nodes: map[string]*Node{}, blacklist: map[string]int64{}, size: 1, version: 1,
+		links: map[LinkID]*link{}}
 }
 
 // Config returns the core's configuration.
@@ -284,6 +323,13 @@ func (c *Core) delNode(n *Node) {
 			o.delFailReport(n)
 		}
 	}
+	// freeClusterNode frees both links of the node.
+	if n.link != nil {
+		c.freeLink(n.link, true)
+	}
+	if n.inbound != nil {
+		c.freeLink(n.inbound, true)
+	}
 	for _, r := range n.Replicas {
 		r.Master = nil
 	}
@@ -354,10 +400,17 @@ func (c *Core) logf(level byte, parts ...string) {
 	c.ready.Logs = append(c.ready.Logs, LogLine{level, string(b)})
 }
 
+// Refresh makes the next Topology a new snapshot even though nothing in it
+// changed that routing depends on. Ping and pong times change on every bus
+// message without a new snapshot (one per PONG would be wasteful); a runner
+// calls Refresh before showing them (CLUSTER NODES).
+func (c *Core) Refresh() { c.version++ }
+
 // HasReady reports whether Ready has anything to do.
 func (c *Core) HasReady() bool {
 	r := &c.ready
-	return r.SaveConfig || r.RoleChange != nil || r.EmptyData || len(r.Logs) > 0
+	return r.SaveConfig || r.RoleChange != nil || r.EmptyData || len(r.Logs) > 0 || len(r.DelSlotKeys) > 0 ||
+		len(r.Disconnect) > 0 || len(r.Connect) > 0 || len(r.Messages) > 0 || len(r.Deliver) > 0
 }
 
 // Ready returns what the runner must carry out; see Ready.
@@ -367,11 +420,15 @@ func (c *Core) Ready() Ready { return c.ready }
 func (c *Core) Advance() { c.ready = Ready{} }
 
 // Tick advances the core's time to now (ms) and runs the periodic work of
-// Redis's clusterCron that needs no bus: handshakes that timed out are
-// dropped, expired FORGET entries removed, and the cluster state updated.
+// Redis's clusterCron: handshakes that timed out are dropped, expired FORGET
+// entries removed, and the cluster state updated; with Config.Bus, and at
+// most once per 100 ms of time however often Tick is called, also the bus
+// part (cron.go): reconnect links, ping, mark nodes PFAIL.
 func (c *Core) Tick(now int64) {
-	if now > c.now {
-		c.now = now
+	c.advance(now)
+	if c.cfg.Bus && c.now >= c.nextCron {
+		c.nextCron = c.now + cronPeriod
+		c.cron()
 	}
 	timeout := c.cfg.NodeTimeout
 	if timeout < minHandshakeTimeout {
@@ -395,6 +452,13 @@ func (c *Core) Tick(now int64) {
 		c.changed(true, false)
 	}
 	c.updateState()
+}
+
+// advance moves the core's time forward; time never goes back.
+func (c *Core) advance(now int64) {
+	if now > c.now {
+		c.now = now
+	}
 }
 
 // Now is the core's current time (ms), as of the last Tick.

@@ -32,8 +32,27 @@
 // byte (the catalog package rediserr imports fmt, hence os, so these texts
 // live here; they are built with strconv).
 //
-// The cluster bus (gossip, failure detection, failover, elections) is a
-// later layer: it will feed decoded messages into the core as events and
-// send what Ready lists. The fields it will drive (link state, ping/pong
-// times, failure reports, repl offsets, message counters) already exist.
+// The cluster bus (gossip.go, failure.go, epoch.go, cron.go, links.go,
+// messages.go) is Redis 7.0's clusterCron/clusterProcessPacket as events in,
+// actions out. It is active when Config.Bus is set. The runner:
+//
+//	id := core.Accept(localIP, peerIP)      // an inbound bus connection
+//	core.Step(id, &msg, now)                // a decoded clusterMsg on a link
+//	core.LinkConnected(id, localIP, now)    // a dial from Ready.Connect succeeded
+//	core.LinkClosed(id, now)                // a dial failed, or a link broke
+//	core.Tick(now)                          // at least every 100 ms
+//	core.Publish(channel, msg, shard)       // PUBLISH / SPUBLISH to propagate
+//
+// and after each call carries out Ready in its documented order: logs, then
+// nodes.conf saved and fsynced if SaveConfig — before any message is sent,
+// as raft persists HardState before sending — then data and role changes,
+// Disconnect, Connect, Messages, Deliver; then Advance. Links are named by
+// LinkIDs the core allocates; messages to a link still connecting are queued
+// by the runner, as Redis queues them on the link.
+//
+// Not yet implemented: replica elections (FAILOVER_AUTH_REQUEST/ACK are
+// ignored, so a Shoal master never votes), manual failover (MFSTART),
+// replica migration of orphaned masters, and module messages.
+//
+// internal/cluster/sim runs many cores against each other on a fake clock.
 package cluster

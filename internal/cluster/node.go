@@ -98,6 +98,14 @@ type Node struct {
 	slots       slot.Bitmap
 	numSlots    int
 	failReports []failReport
+
+	// Bus state: the outbound link (Linked mirrors link != nil), the
+	// inbound link last seen carrying the node's messages, the last time
+	// any message from the node arrived (data_received), its TLS port.
+	link     *link
+	inbound  *link
+	dataRecv int64
+	pport    int
 }
 
 type failReport struct {
@@ -122,6 +130,10 @@ func (n *Node) NumSlots() int { return n.numSlots }
 
 // OwnsSlot reports whether the node owns slot s.
 func (n *Node) OwnsSlot(s int) bool { return n.slots.Has(s) }
+
+// Slots returns the node's slot bitmap. It is the core's: read only, and
+// only while the core is not running (the simulator's invariant checks).
+func (n *Node) Slots() *slot.Bitmap { return &n.slots }
 
 // SlotRanges returns the node's slots as merged ascending runs.
 func (n *Node) SlotRanges() []slot.Range { return n.slots.Ranges() }

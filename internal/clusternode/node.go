@@ -1,6 +1,7 @@
 package clusternode
 
 import (
+	"context"
 	crand "crypto/rand"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/shoal-db/shoal/internal/cluster"
+	"github.com/shoal-db/shoal/internal/clusterbus"
 	"github.com/shoal-db/shoal/internal/persist/nodesconf"
 )
 
@@ -25,10 +27,21 @@ type Options struct {
 	Now func() int64
 	// Logf writes a log line (level '.', '-', '*', '#'); nil discards.
 	Logf func(level byte, format string, args ...any)
-	// OnReady carries out what a background tick produced beyond saving
-	// the config (a role change, emptying the data). Called with the Node's
-	// lock held; nil ignores.
+	// OnReady carries out the data and role changes (RoleChange,
+	// EmptyData, DelSlotKeys) of a Ready produced by the bus or the
+	// background tick. It is called on the runner's worker goroutine, in
+	// order, without the Node's lock (see worker.go); nil ignores. The
+	// Ready of Do is returned to Do's caller instead.
 	OnReady func(cluster.Ready)
+	// OnDeliver hands a PUBLISH received from the bus to the local
+	// subscribers, on the worker goroutine; nil drops it.
+	OnDeliver func(cluster.Delivery)
+	// BusPort is the port the cluster bus listens on (cluster-port, or
+	// port+10000); 0 runs the core without a bus (Config.Bus false).
+	BusPort int
+	// BusBind are the addresses the bus listens on, as redis.conf's bind
+	// ("*", "::*", an IP; a leading '-' makes one optional); empty is "*".
+	BusBind []string
 	// Fatal is called when nodes.conf cannot be written after a change
 	// (Redis exits); nil only logs.
 	Fatal func(error)
@@ -43,6 +56,10 @@ type Node struct {
 	opts   Options
 	unlock func()
 	topo   atomic.Pointer[cluster.Topology]
+
+	bus     bus
+	work    *worker
+	started bool
 
 	quit chan struct{}
 	wg   sync.WaitGroup
@@ -73,11 +90,15 @@ func Open(opts Options) (*Node, error) {
 		}
 		opts.Config.Rand = rand.New(rand.NewChaCha8(seed))
 	}
+	opts.Config.Bus = opts.BusPort != 0
 	unlock, err := nodesconf.Lock(opts.Path)
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{opts: opts, unlock: unlock, quit: make(chan struct{})}
+	n := &Node{opts: opts, unlock: unlock, quit: make(chan struct{}), work: newWorker()}
+	n.bus.links = map[cluster.LinkID]*busLink{}
+	n.bus.inbound = map[*clusterbus.Link]cluster.LinkID{}
+	n.bus.ctx, n.bus.cancel = context.WithCancel(context.Background())
 	core, err := n.load()
 	if err != nil {
 		unlock()
@@ -90,6 +111,17 @@ func Open(opts Options) (*Node, error) {
 	if _, err := n.flushReady(); err != nil {
 		unlock()
 		return nil, err
+	}
+	// The bus listens only once nodes.conf is saved: no peer may hear of
+	// a node whose ID is not on disk.
+	if opts.BusPort != 0 {
+		if err := n.listenBus(opts.BusBind, opts.BusPort); err != nil {
+			n.mu.Unlock()
+			n.closeBus()
+			n.mu.Lock()
+			unlock()
+			return nil, fmt.Errorf("Could not bind cluster bus port %d: %w", opts.BusPort, err)
+		}
 	}
 	return n, nil
 }
@@ -114,9 +146,12 @@ func (n *Node) load() (*cluster.Core, error) {
 	return cluster.Load(n.opts.Config, p, now)
 }
 
-// flushReady carries out the core's Ready: logs, then nodes.conf, then
-// publishes the new Topology. It returns the Ready for the caller to carry
-// out the rest (role change, emptying data). Needs n.mu.
+// flushReady carries out the core's Ready in the order Ready documents:
+// logs; nodes.conf, written and fsynced, then the new Topology published;
+// the bus actions (Disconnect, Connect, Messages) — not the messages if the
+// save failed, so nothing unsaved is ever announced; deliveries go to the
+// worker. It returns the Ready for the caller to carry out the data and role
+// changes (step 3; see flushLocked and Do). Needs n.mu.
 func (n *Node) flushReady() (cluster.Ready, error) {
 	var err error
 	rd := n.core.Ready()
@@ -128,7 +163,44 @@ func (n *Node) flushReady() (cluster.Ready, error) {
 	}
 	n.core.Advance()
 	n.topo.Store(n.core.Topology())
+	for _, id := range rd.Disconnect {
+		n.disconnect(id)
+	}
+	if !n.bus.closing {
+		for _, d := range rd.Connect {
+			n.dial(d)
+		}
+	}
+	if err == nil {
+		var last *cluster.Msg
+		var w *clusterbus.Message
+		for _, o := range rd.Messages {
+			if o.Msg != last { // a broadcast shares one Msg: translate once
+				last, w = o.Msg, toWire(o.Msg)
+			}
+			n.send(o.Link, w)
+		}
+	}
+	if len(rd.Deliver) > 0 {
+		n.work.push(job{deliver: rd.Deliver})
+	}
 	return rd, err
+}
+
+// flushLocked is flushReady for the bus and the tick: a failed save is
+// fatal, and data and role changes go to the worker. Needs n.mu.
+func (n *Node) flushLocked() {
+	if !n.core.HasReady() {
+		return
+	}
+	rd, err := n.flushReady()
+	if err != nil {
+		n.fatal(err)
+	}
+	if rd.RoleChange != nil || rd.EmptyData || len(rd.DelSlotKeys) > 0 {
+		n.work.push(job{ready: &cluster.Ready{RoleChange: rd.RoleChange, EmptyData: rd.EmptyData,
+			DelSlotKeys: rd.DelSlotKeys}})
+	}
 }
 
 func (n *Node) save() error {
@@ -140,10 +212,12 @@ func (n *Node) save() error {
 }
 
 // Do runs fn on the core with the time advanced to now, then saves
-// nodes.conf if fn changed it and publishes the new Topology, all before
-// returning, so a reply sent after Do is never ahead of the file. It returns
-// fn's error and the Ready fn produced (the caller carries out RoleChange and
-// EmptyData). A failed save goes to Options.Fatal.
+// nodes.conf if fn changed it, publishes the new Topology and sends the bus
+// messages fn produced, all before returning, so a reply sent after Do is
+// never ahead of the file. It returns fn's error and the Ready fn produced:
+// the caller carries out RoleChange, EmptyData and DelSlotKeys (it may hold
+// every keyspace stripe already, inside EXEC). A failed save goes to
+// Options.Fatal.
 func (n *Node) Do(fn func(c *cluster.Core) error) (cluster.Ready, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -176,8 +250,43 @@ func (n *Node) fatal(err error) {
 // Topology is the latest published snapshot; safe from any goroutine.
 func (n *Node) Topology() *cluster.Topology { return n.topo.Load() }
 
-// Start runs the background tick (clusterCron's bus-free part) until Close.
+// Publish propagates PUBLISH (shard false) or SPUBLISH over the bus
+// (core.Publish); the caller delivers to this node's subscribers itself.
+// channel and message are copied: they may alias a client's read buffer,
+// and the message may wait for a link still connecting.
+func (n *Node) Publish(channel, message []byte, shard bool) {
+	channel, message = clone(channel), clone(message)
+	n.Do(func(c *cluster.Core) error {
+		c.Publish(channel, message, shard)
+		return nil
+	})
+}
+
+// LiveTopology is Topology rebuilt now, so that what it shows beyond
+// routing — ping and pong times, which change without a new snapshot — is
+// current (CLUSTER NODES).
+func (n *Node) LiveTopology() *cluster.Topology {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.core.Tick(n.opts.Now())
+	n.core.Refresh()
+	n.flushLocked()
+	t := n.core.Topology()
+	n.topo.Store(t)
+	return t
+}
+
+// Start runs the background tick (clusterCron, at TickEvery) and the
+// worker until Close.
 func (n *Node) Start() {
+	n.mu.Lock()
+	n.started = true
+	n.mu.Unlock()
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		n.work.run(n.opts.OnReady, n.opts.OnDeliver)
+	}()
 	n.wg.Add(1)
 	go func() {
 		defer n.wg.Done()
@@ -201,19 +310,23 @@ func (n *Node) tick() {
 	if !n.core.HasReady() && n.topo.Load().Version == n.core.Topology().Version {
 		return
 	}
-	rd, err := n.flushReady()
-	if err != nil {
-		n.fatal(err)
-	}
-	if n.opts.OnReady != nil && (rd.RoleChange != nil || rd.EmptyData) {
-		n.opts.OnReady(rd)
-	}
+	n.topo.Store(n.core.Topology())
+	n.flushLocked()
 }
 
-// Close stops the background tick and releases the nodes.conf lock.
+// Close stops the background tick, the bus (listeners, links, dials) and
+// the worker (after it has done what is queued), then releases the
+// nodes.conf lock.
 func (n *Node) Close() {
 	n.once.Do(func() {
 		close(n.quit)
+		n.closeBus()
+		n.mu.Lock()
+		started := n.started
+		n.mu.Unlock()
+		if started {
+			n.work.stop()
+		}
 		n.wg.Wait()
 		n.unlock()
 	})

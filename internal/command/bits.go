@@ -5,6 +5,7 @@ import (
 	"math/bits"
 
 	"github.com/shoal-db/shoal/internal/rediserr"
+	"github.com/shoal-db/shoal/internal/rnum"
 )
 
 // The bitmap commands (Redis bitops.c): SETBIT GETBIT BITCOUNT BITPOS BITOP
@@ -28,7 +29,7 @@ func bitOffset(c *Ctx, arg []byte, hashBits int) (uint64, bool) {
 	if useHash {
 		arg = arg[1:]
 	}
-	off, ok := parseLL(arg)
+	off, ok := rnum.ParseInt(arg)
 	if ok && useHash {
 		off *= int64(hashBits) // wraps as in Redis; caught below if negative
 	}
@@ -55,7 +56,7 @@ func cmdSetbit(c *Ctx) {
 	if !ok {
 		return
 	}
-	on, ok := parseLL(c.Args[3])
+	on, ok := rnum.ParseInt(c.Args[3])
 	if !ok || on&^1 != 0 {
 		c.Error(rediserr.BitValue)
 		return
@@ -421,7 +422,7 @@ func bitfieldType(c *Ctx, arg []byte) (signed bool, nbits uint, ok bool) {
 		return false, 0, false
 	}
 	signed = arg[0] == 'i'
-	n, ok := parseLL(arg[1:])
+	n, ok := rnum.ParseInt(arg[1:])
 	if !ok || n < 1 || (signed && n > 64) || (!signed && n > 63) {
 		c.Error(rediserr.BitfieldType)
 		return false, 0, false

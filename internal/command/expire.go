@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/shoal-db/shoal/internal/rediserr"
+	"github.com/shoal-db/shoal/internal/rnum"
 )
 
 func registerExpire(t *Table) {
@@ -64,7 +65,7 @@ func expireGeneric(c *Ctx, base int64, seconds bool) {
 	if !ok {
 		return
 	}
-	when, ok := genParseInt(c.Args[2])
+	when, ok := rnum.ParseInt(c.Args[2])
 	if !ok {
 		c.Error(rediserr.NotInteger)
 		return

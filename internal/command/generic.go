@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/shoal-db/shoal/internal/rediserr"
+	"github.com/shoal-db/shoal/internal/rnum"
 	"github.com/shoal-db/shoal/internal/types"
 )
 
@@ -120,6 +121,7 @@ func rename(c *Ctx, nx bool) {
 	}
 	c.DB.Put(dst, v, when)
 	c.DB.Delete(src)
+	c.SignalReady(dst) // a blocked BLPOP/BZPOP on dst may now be served
 	c.Dirty++
 	if nx {
 		c.W.Int(1)
@@ -131,7 +133,7 @@ func rename(c *Ctx, nx bool) {
 // parseDBIndex parses a database index as Redis getIntFromObjectOrReply
 // does, replying with its errors; ok is false after an error reply.
 func parseDBIndex(c *Ctx, arg []byte) (int, bool) {
-	n, ok := genParseInt(arg)
+	n, ok := rnum.ParseInt(arg)
 	if !ok {
 		c.Error(rediserr.NotInteger)
 		return 0, false
@@ -175,6 +177,7 @@ func cmdMove(c *Ctx) {
 	}
 	dst.Put(key, v, c.DB.Expire(key))
 	c.DB.Delete(key)
+	c.SignalReadyDB(id, key)
 	c.Dirty++
 	c.W.Int(1)
 }
@@ -231,6 +234,7 @@ func cmdCopy(c *Ctx) {
 		v.Obj = cp.Copy()
 	}
 	dstDB.Put(dst, v, c.DB.Expire(src))
+	c.SignalReadyDB(dstDB.Index, dst)
 	c.Dirty++
 	c.W.Int(1)
 }
@@ -243,12 +247,12 @@ func cmdSwapDB(c *Ctx) {
 	}
 	// getIntFromObjectOrReply with a custom message: not an integer and
 	// outside int32 are the same error.
-	a, ok := genParseInt(c.Args[1])
+	a, ok := rnum.ParseInt(c.Args[1])
 	if !ok || a < math.MinInt32 || a > math.MaxInt32 {
 		c.Error(rediserr.SwapDBFirst)
 		return
 	}
-	b, ok := genParseInt(c.Args[2])
+	b, ok := rnum.ParseInt(c.Args[2])
 	if !ok || b < math.MinInt32 || b > math.MaxInt32 {
 		c.Error(rediserr.SwapDBSecond)
 		return
@@ -338,7 +342,7 @@ func isSharedInteger(c *Ctx, s string) bool {
 	if types.StringEncoding(s) != "int" {
 		return false
 	}
-	n, ok := genParseInt([]byte(s))
+	n, ok := rnum.ParseInt([]byte(s))
 	if !ok || n < 0 || n >= sharedIntegers {
 		return false
 	}
@@ -384,48 +388,4 @@ func cmdObjectFreq(c *Ctx) {
 		return
 	}
 	c.W.Int(lfuInitVal)
-}
-
-// genParseInt parses a decimal int64 with Redis string2ll's rules: an
-// optional '-', no '+', no spaces, no leading zeros, no overflow.
-func genParseInt(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) > 20 {
-		return 0, false
-	}
-	if len(b) == 1 && b[0] == '0' {
-		return 0, true
-	}
-	neg := false
-	i := 0
-	if b[0] == '-' {
-		neg = true
-		i = 1
-		if len(b) == 1 {
-			return 0, false
-		}
-	}
-	if b[i] < '1' || b[i] > '9' {
-		return 0, false
-	}
-	var u uint64
-	for ; i < len(b); i++ {
-		d := b[i]
-		if d < '0' || d > '9' {
-			return 0, false
-		}
-		if u > (math.MaxUint64-uint64(d-'0'))/10 {
-			return 0, false
-		}
-		u = u*10 + uint64(d-'0')
-	}
-	if neg {
-		if u > 1<<63 {
-			return 0, false
-		}
-		return -int64(u), true
-	}
-	if u > math.MaxInt64 {
-		return 0, false
-	}
-	return int64(u), true
 }

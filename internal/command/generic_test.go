@@ -8,6 +8,7 @@ import (
 
 	"github.com/shoal-db/shoal/internal/keyspace"
 	"github.com/shoal-db/shoal/internal/resp"
+	"github.com/shoal-db/shoal/internal/rnum"
 	"github.com/shoal-db/shoal/internal/slot"
 	"github.com/shoal-db/shoal/internal/types"
 )
@@ -787,9 +788,9 @@ func TestGenParseInt(t *testing.T) {
 		{"-0", 0, false}, {"01", 0, false}, {"+1", 0, false}, {" 1", 0, false},
 		{"1 ", 0, false}, {"1.0", 0, false}, {"123456789012345678901", 0, false},
 	} {
-		got, ok := genParseInt([]byte(tc.in))
+		got, ok := rnum.ParseInt([]byte(tc.in))
 		if got != tc.want || ok != tc.ok {
-			t.Errorf("genParseInt(%q) = %d, %v; want %d, %v", tc.in, got, ok, tc.want, tc.ok)
+			t.Errorf("rnum.ParseInt(%q) = %d, %v; want %d, %v", tc.in, got, ok, tc.want, tc.ok)
 		}
 	}
 }

@@ -1,16 +1,12 @@
 package command
 
 import (
-	"bufio"
 	"fmt"
 	"math/rand/v2"
-	"net"
-	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/shoal-db/shoal/internal/types"
 )
@@ -19,94 +15,6 @@ import (
 // and the in-process handlers and compare the replies: byte for byte where
 // Redis's order is deterministic, as multisets where it is a hash order, by
 // shape where it is random. They skip when redis-server is not installed.
-
-const hsRedisPort = 16810 // inside this family's port range 16800-16849
-
-type redisConn struct {
-	c net.Conn
-	r *bufio.Reader
-}
-
-func startRedis(t *testing.T) *redisConn {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("differential test against redis-server")
-	}
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Skip("redis-server not installed")
-	}
-	cmd := exec.Command(bin, "--port", strconv.Itoa(hsRedisPort), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", t.TempDir())
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() })
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", hsRedisPort), time.Second)
-		if err == nil {
-			rc := &redisConn{c: c, r: bufio.NewReader(c)}
-			t.Cleanup(func() { c.Close() })
-			return rc
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("redis-server did not start: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func (rc *redisConn) do(t *testing.T, args ...string) string {
-	t.Helper()
-	var b strings.Builder
-	fmt.Fprintf(&b, "*%d\r\n", len(args))
-	for _, a := range args {
-		fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
-	}
-	_ = rc.c.SetDeadline(time.Now().Add(5 * time.Second))
-	if _, err := rc.c.Write([]byte(b.String())); err != nil {
-		t.Fatal(err)
-	}
-	raw, err := readRaw(rc.r)
-	if err != nil {
-		t.Fatalf("%q: %v", args, err)
-	}
-	return raw
-}
-
-func readRaw(r *bufio.Reader) (string, error) {
-	line, err := r.ReadString('\n')
-	if err != nil {
-		return "", err
-	}
-	n, _ := strconv.Atoi(strings.TrimSpace(line[1:]))
-	switch line[0] {
-	case '$', '=', '!':
-		if n < 0 {
-			return line, nil
-		}
-		buf := make([]byte, n+2)
-		if _, err := ioReadFull(r, buf); err != nil {
-			return "", err
-		}
-		return line + string(buf), nil
-	case '*', '~', '>', '%', '|':
-		if line[0] == '%' || line[0] == '|' {
-			n *= 2
-		}
-		out := line
-		for range max(n, 0) {
-			s, err := readRaw(r)
-			if err != nil {
-				return "", err
-			}
-			out += s
-		}
-		return out, nil
-	}
-	return line, nil
-}
 
 // node is a parsed reply.
 type node struct {
@@ -192,11 +100,11 @@ func shape(n node) string {
 
 type diffEnv struct {
 	t  *testing.T
-	rc *redisConn
+	rc *liveRedis
 	e  *testEnv
 }
 
-func newDiffEnv(t *testing.T, rc *redisConn, proto int) *diffEnv {
+func newDiffEnv(t *testing.T, rc *liveRedis, proto int) *diffEnv {
 	e := newTestEnv(t)
 	e.proto = proto
 	rc.do(t, "HELLO", strconv.Itoa(proto))
@@ -422,7 +330,7 @@ E big
 `
 
 func TestHashSetAgainstRedis(t *testing.T) {
-	rc := startRedis(t)
+	rc := startLiveRedis(t)
 	for _, proto := range []int{2, 3} {
 		d := newDiffEnv(t, rc, proto)
 		for _, line := range strings.Split(hsScript, "\n") {
@@ -450,7 +358,7 @@ func TestHashSetAgainstRedis(t *testing.T) {
 // keys, with lowered thresholds so encodings convert, and compares every
 // reply, the encodings, and full SCAN results.
 func TestHashSetRandomAgainstRedis(t *testing.T) {
-	rc := startRedis(t)
+	rc := startLiveRedis(t)
 	he, hv, ie := types.HashMaxListpackEntries, types.HashMaxListpackValue, types.SetMaxIntsetEntries
 	t.Cleanup(func() {
 		types.HashMaxListpackEntries, types.HashMaxListpackValue, types.SetMaxIntsetEntries = he, hv, ie

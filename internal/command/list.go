@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/shoal-db/shoal/internal/rediserr"
+	"github.com/shoal-db/shoal/internal/rnum"
 	"github.com/shoal-db/shoal/internal/types"
 )
 
@@ -43,46 +44,6 @@ func getList(c *Ctx, key []byte) (l *types.List, wrong bool) {
 	}
 	c.Error(wrongType)
 	return nil, true
-}
-
-// listArgInt parses a Redis long (string2ll: optional '-', no '+', no
-// leading zeros or spaces).
-func listArgInt(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) > 20 {
-		return 0, false
-	}
-	if len(b) == 1 && b[0] == '0' {
-		return 0, true
-	}
-	neg := b[0] == '-'
-	i := 0
-	if neg {
-		i = 1
-	}
-	if i >= len(b) || b[i] < '1' || b[i] > '9' {
-		return 0, false
-	}
-	var n uint64
-	for ; i < len(b); i++ {
-		d := b[i]
-		if d < '0' || d > '9' {
-			return 0, false
-		}
-		if n > (1<<64-1-uint64(d-'0'))/10 {
-			return 0, false
-		}
-		n = n*10 + uint64(d-'0')
-	}
-	if neg {
-		if n > 1<<63 {
-			return 0, false
-		}
-		return -int64(n), true
-	}
-	if n > 1<<63-1 {
-		return 0, false
-	}
-	return int64(n), true
 }
 
 // listSide parses LEFT/RIGHT (getListPositionFromObjectOrReply).
@@ -144,7 +105,7 @@ func listPop(c *Ctx, front bool) {
 	hasCount := len(c.Args) == 3
 	var count int64
 	if hasCount {
-		n, ok := listArgInt(c.Args[2])
+		n, ok := rnum.ParseInt(c.Args[2])
 		if !ok || n < 0 {
 			c.Error(rediserr.MustBePositive)
 			return
@@ -237,8 +198,8 @@ func listRange(start, end int64, n int) (int, int, bool) {
 }
 
 func cmdLrange(c *Ctx) {
-	start, ok1 := listArgInt(c.Args[2])
-	end, ok2 := listArgInt(c.Args[3])
+	start, ok1 := rnum.ParseInt(c.Args[2])
+	end, ok2 := rnum.ParseInt(c.Args[3])
 	if !ok1 || !ok2 {
 		c.Error(rediserr.NotInteger)
 		return
@@ -273,7 +234,7 @@ func cmdLindex(c *Ctx) {
 		c.W.Null()
 		return
 	}
-	i, ok := listArgInt(c.Args[2])
+	i, ok := rnum.ParseInt(c.Args[2])
 	if !ok {
 		c.Error(rediserr.NotInteger)
 		return
@@ -297,7 +258,7 @@ func cmdLset(c *Ctx) {
 		c.Error(wrongType)
 		return
 	}
-	i, ok := listArgInt(c.Args[2])
+	i, ok := rnum.ParseInt(c.Args[2])
 	if !ok {
 		c.Error(rediserr.NotInteger)
 		return
@@ -312,7 +273,7 @@ func cmdLset(c *Ctx) {
 }
 
 func cmdLrem(c *Ctx) {
-	count, ok := listArgInt(c.Args[2])
+	count, ok := rnum.ParseInt(c.Args[2])
 	if !ok {
 		c.Error(rediserr.NotInteger)
 		return
@@ -334,8 +295,8 @@ func cmdLrem(c *Ctx) {
 }
 
 func cmdLtrim(c *Ctx) {
-	start, ok1 := listArgInt(c.Args[2])
-	end, ok2 := listArgInt(c.Args[3])
+	start, ok1 := rnum.ParseInt(c.Args[2])
+	end, ok2 := rnum.ParseInt(c.Args[3])
 	if !ok1 || !ok2 {
 		c.Error(rediserr.NotInteger)
 		return
@@ -399,7 +360,7 @@ func cmdLpos(c *Ctx) {
 		switch {
 		case strings.EqualFold(opt, "rank") && more:
 			j++
-			n, ok := listArgInt(c.Args[j])
+			n, ok := rnum.ParseInt(c.Args[j])
 			if !ok {
 				c.Error(rediserr.NotInteger)
 				return
@@ -411,7 +372,7 @@ func cmdLpos(c *Ctx) {
 			rank = n
 		case strings.EqualFold(opt, "count") && more:
 			j++
-			n, ok := listArgInt(c.Args[j])
+			n, ok := rnum.ParseInt(c.Args[j])
 			if !ok || n < 0 {
 				c.Error(rediserr.LposCountNegative)
 				return
@@ -419,7 +380,7 @@ func cmdLpos(c *Ctx) {
 			count = n
 		case strings.EqualFold(opt, "maxlen") && more:
 			j++
-			n, ok := listArgInt(c.Args[j])
+			n, ok := rnum.ParseInt(c.Args[j])
 			if !ok || n < 0 {
 				c.Error(rediserr.LposMaxlenNegative)
 				return
@@ -547,7 +508,7 @@ func listMove(c *Ctx, fromLeft, toLeft bool) {
 // listMpopArgs parses [B]LMPOP's numkeys, keys, LEFT|RIGHT and COUNT,
 // numkeys being at c.Args[at].
 func listMpopArgs(c *Ctx, at int) (keys [][]byte, left bool, count int64, ok bool) {
-	numkeys, isInt := listArgInt(c.Args[at])
+	numkeys, isInt := rnum.ParseInt(c.Args[at])
 	if !isInt || numkeys < 1 {
 		c.Error(rediserr.NumkeysNotPositive)
 		return
@@ -564,7 +525,7 @@ func listMpopArgs(c *Ctx, at int) (keys [][]byte, left bool, count int64, ok boo
 	for j := int(whereIdx) + 1; j < len(c.Args); j++ {
 		if count == -1 && strings.EqualFold(string(c.Args[j]), "count") && j+1 < len(c.Args) {
 			j++
-			n, isInt := listArgInt(c.Args[j])
+			n, isInt := rnum.ParseInt(c.Args[j])
 			if !isInt || n < 1 {
 				c.Error(rediserr.CountNotPositive)
 				return nil, false, 0, false

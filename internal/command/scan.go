@@ -7,6 +7,7 @@ import (
 	"github.com/shoal-db/shoal/internal/glob"
 	"github.com/shoal-db/shoal/internal/keyspace"
 	"github.com/shoal-db/shoal/internal/rediserr"
+	"github.com/shoal-db/shoal/internal/rnum"
 	"github.com/shoal-db/shoal/internal/slot"
 )
 
@@ -146,7 +147,7 @@ func cmdScan(c *Ctx) {
 		more := j+1 < len(c.Args)
 		switch {
 		case more && strings.EqualFold(opt, "count"):
-			n, ok := genParseInt(c.Args[j+1])
+			n, ok := rnum.ParseInt(c.Args[j+1])
 			if !ok {
 				c.Error(rediserr.NotInteger)
 				return

@@ -1,8 +1,9 @@
 package command
 
 import (
-	"github.com/shoal-db/shoal/internal/resp"
 	"testing"
+
+	"github.com/shoal-db/shoal/internal/resp"
 
 	"github.com/shoal-db/shoal/internal/types"
 )

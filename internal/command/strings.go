@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/shoal-db/shoal/internal/rediserr"
+	"github.com/shoal-db/shoal/internal/rnum"
 )
 
 // ProtoMaxBulkLen is the largest string a command may build (SETRANGE,
@@ -42,57 +43,9 @@ func registerStrings(t *Table) {
 	registerBits(t)
 }
 
-// parseLL parses a whole argument as a signed 64-bit integer with Redis's
-// string2ll rules: optional '-', no '+', no spaces, no leading zeros ("0"
-// alone excepted, "-0" rejected), at most 20 bytes, no overflow.
-func parseLL[T string | []byte](s T) (int64, bool) {
-	n := len(s)
-	if n == 0 || n >= 21 {
-		return 0, false
-	}
-	if n == 1 && s[0] == '0' {
-		return 0, true
-	}
-	i, neg := 0, false
-	if s[0] == '-' {
-		neg, i = true, 1
-		if n == 1 {
-			return 0, false
-		}
-	}
-	if s[i] < '1' || s[i] > '9' {
-		return 0, false
-	}
-	var v uint64
-	for ; i < n; i++ {
-		d := s[i] - '0'
-		if d > 9 {
-			return 0, false
-		}
-		if v > math.MaxUint64/10 {
-			return 0, false
-		}
-		v *= 10
-		if v > math.MaxUint64-uint64(d) {
-			return 0, false
-		}
-		v += uint64(d)
-	}
-	if neg {
-		if v > 1<<63 {
-			return 0, false
-		}
-		return -int64(v), true
-	}
-	if v > math.MaxInt64 {
-		return 0, false
-	}
-	return int64(v), true
-}
-
 // intArg parses an integer argument, replying with msg when it is not one.
 func intArg(c *Ctx, b []byte, msg string) (int64, bool) {
-	v, ok := parseLL(b)
+	v, ok := rnum.ParseInt(b)
 	if !ok {
 		c.Error(msg)
 	}
@@ -276,11 +229,12 @@ func setGeneric(c *Ctx, flags int, key, val, expire []byte, invalidMsg string, r
 			return
 		}
 	}
-	c.DB.SetString(key, val, flags&optKeepTTL != 0)
-	c.Dirty++
 	if expire != nil {
-		c.DB.SetExpire(key, when)
+		c.DB.SetStringExpire(key, val, when)
+	} else {
+		c.DB.SetString(key, val, flags&optKeepTTL != 0)
 	}
+	c.Dirty++
 	if flags&optGet == 0 {
 		if reply == replyOneZero {
 			c.W.Int(1)
@@ -469,7 +423,7 @@ func incrDecr(c *Ctx, incr int64) {
 			return
 		}
 		var ok bool
-		if old, ok = parseLL(v.Str); !ok {
+		if old, ok = rnum.ParseInt(v.Str); !ok {
 			c.Error(rediserr.NotInteger)
 			return
 		}

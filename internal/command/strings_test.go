@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/shoal-db/shoal/internal/resp"
+	"github.com/shoal-db/shoal/internal/rnum"
 	"github.com/shoal-db/shoal/internal/types"
 )
 
@@ -178,12 +179,12 @@ func TestParseLL(t *testing.T) {
 		{"0x10", 0, false}, {"000000000000000000001", 0, false}, {"1\x00", 0, false},
 	}
 	for _, tc := range cases {
-		got, ok := parseLL(tc.in)
+		got, ok := rnum.ParseInt(tc.in)
 		if ok != tc.ok || got != tc.want {
-			t.Errorf("parseLL(%q) = %d, %v; want %d, %v", tc.in, got, ok, tc.want, tc.ok)
+			t.Errorf("rnum.ParseInt(%q) = %d, %v; want %d, %v", tc.in, got, ok, tc.want, tc.ok)
 		}
-		if got2, ok2 := parseLL([]byte(tc.in)); got2 != got || ok2 != ok {
-			t.Errorf("parseLL([]byte %q) differs from string form", tc.in)
+		if got2, ok2 := rnum.ParseInt([]byte(tc.in)); got2 != got || ok2 != ok {
+			t.Errorf("rnum.ParseInt([]byte %q) differs from string form", tc.in)
 		}
 	}
 	// round trip against strconv for random values
@@ -193,8 +194,8 @@ func TestParseLL(t *testing.T) {
 		if r.Intn(2) == 0 {
 			v = -v
 		}
-		if got, ok := parseLL(strconv.FormatInt(v, 10)); !ok || got != v {
-			t.Fatalf("parseLL(%d) = %d, %v", v, got, ok)
+		if got, ok := rnum.ParseInt(strconv.FormatInt(v, 10)); !ok || got != v {
+			t.Fatalf("rnum.ParseInt(%d) = %d, %v", v, got, ok)
 		}
 	}
 }

@@ -142,6 +142,7 @@ func zAddGeneric(c *Ctx, flags int) {
 		// Duplicates in one ZADD therefore still leave a listpack.
 		z = types.NewZSet(1, len(c.Args[i+1]))
 		c.DB.SetObject(key, z, false)
+		c.SignalReady(key) // BZPOP* waiters (only a new key can have them)
 	}
 	if z != nil {
 		for j := 0; j < elements; j++ {

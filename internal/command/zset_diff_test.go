@@ -3,116 +3,13 @@ package command
 import (
 	"bufio"
 	"fmt"
-	"net"
-	"os/exec"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/shoal-db/shoal/internal/types"
 )
-
-// realRedis is a redis-server 7.0 started for a test on a unix socket in
-// t.TempDir (no TCP port), stopped by pid at cleanup.
-type realRedis struct {
-	conn net.Conn
-	r    *bufio.Reader
-}
-
-func startRealRedis(t *testing.T) *realRedis {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Skip("redis-server not installed")
-	}
-	dir := t.TempDir()
-	sock := filepath.Join(dir, "r.sock")
-	cmd := exec.Command(bin, "--port", "0", "--unixsocket", sock, "--save", "", "--appendonly", "no", "--dir", dir)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	deadline := time.Now().Add(5 * time.Second)
-	var conn net.Conn
-	for {
-		conn, err = net.Dial("unix", sock)
-		if err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("redis-server did not start: %v", err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return &realRedis{conn: conn, r: bufio.NewReader(conn)}
-}
-
-func (rr *realRedis) do(t *testing.T, args ...string) string {
-	t.Helper()
-	var b strings.Builder
-	fmt.Fprintf(&b, "*%d\r\n", len(args))
-	for _, a := range args {
-		fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
-	}
-	rr.conn.SetDeadline(time.Now().Add(5 * time.Second))
-	if _, err := rr.conn.Write([]byte(b.String())); err != nil {
-		t.Fatal(err)
-	}
-	var out strings.Builder
-	if err := readRESP(rr.r, &out); err != nil {
-		t.Fatalf("%q: %v", args, err)
-	}
-	return out.String()
-}
-
-// readRESP copies one complete RESP2/RESP3 reply to out.
-func readRESP(r *bufio.Reader, out *strings.Builder) error {
-	line, err := r.ReadString('\n')
-	if err != nil {
-		return err
-	}
-	out.WriteString(line)
-	body := strings.TrimRight(line[1:], "\r\n")
-	switch line[0] {
-	case '$', '=', '!':
-		n, _ := strconv.Atoi(body)
-		if n < 0 {
-			return nil
-		}
-		buf := make([]byte, n+2)
-		if _, err := ioReadFull(r, buf); err != nil {
-			return err
-		}
-		out.Write(buf)
-	case '*', '~', '>', '%', '|':
-		n, _ := strconv.Atoi(body)
-		if line[0] == '%' || line[0] == '|' {
-			n *= 2
-		}
-		for i := 0; i < n; i++ {
-			if err := readRESP(r, out); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-func ioReadFull(r *bufio.Reader, buf []byte) (int, error) {
-	n := 0
-	for n < len(buf) {
-		k, err := r.Read(buf[n:])
-		n += k
-		if err != nil {
-			return n, err
-		}
-	}
-	return n, nil
-}
 
 // zDiffScript is run against both servers; "ENC key" compares OBJECT ENCODING.
 var zDiffScript = []string{
@@ -251,7 +148,7 @@ func TestZSetDifferential(t *testing.T) {
 	if testing.Short() {
 		t.Skip("differential test starts redis-server")
 	}
-	rr := startRealRedis(t)
+	rr := startLiveRedis(t)
 	for _, proto := range []int{2, 3} {
 		t.Run(fmt.Sprint("RESP", proto), func(t *testing.T) {
 			rr.do(t, "HELLO", fmt.Sprint(proto))

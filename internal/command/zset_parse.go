@@ -179,48 +179,6 @@ func zLooksInf(b []byte) bool {
 	return len(b) > 0 && (b[0] == 'i' || b[0] == 'I')
 }
 
-// zParseInt is Redis string2ll: an optional '-', no leading zeros, no
-// spaces, within int64.
-func zParseInt(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) > 20 {
-		return 0, false
-	}
-	if len(b) == 1 && b[0] == '0' {
-		return 0, true
-	}
-	neg := false
-	if b[0] == '-' {
-		neg = true
-		b = b[1:]
-		if len(b) == 0 {
-			return 0, false
-		}
-	}
-	if b[0] < '1' || b[0] > '9' {
-		return 0, false
-	}
-	var v uint64
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		if v > (math.MaxUint64-uint64(c-'0'))/10 {
-			return 0, false
-		}
-		v = v*10 + uint64(c-'0')
-	}
-	if neg {
-		if v > 1<<63 {
-			return 0, false
-		}
-		return -int64(v), true
-	}
-	if v > math.MaxInt64 {
-		return 0, false
-	}
-	return int64(v), true
-}
-
 // zParseScoreRange is Redis zslParseRange: "(x" excludes x; strtod rules.
 func zParseScoreRange(min, max []byte) (types.ScoreRange, bool) {
 	var r types.ScoreRange

@@ -3,10 +3,12 @@ package command
 import (
 	"math"
 	"strconv"
+	"time"
 
 	"github.com/shoal-db/shoal/internal/glob"
 	"github.com/shoal-db/shoal/internal/rediserr"
 	"github.com/shoal-db/shoal/internal/resp"
+	"github.com/shoal-db/shoal/internal/rnum"
 	"github.com/shoal-db/shoal/internal/types"
 )
 
@@ -96,7 +98,7 @@ func zPopMinMax(c *Ctx, max bool) {
 	count := int64(-1)
 	shape := zPopFlat
 	if len(c.Args) == 3 {
-		n, ok := zParseInt(c.Args[2])
+		n, ok := rnum.ParseInt(c.Args[2])
 		if !ok || n < 0 {
 			c.Error(rediserr.MustBePositive)
 			return
@@ -117,14 +119,16 @@ func zPopMinMax(c *Ctx, max bool) {
 }
 
 // zMPop is ZMPOP numkeys key… MIN|MAX [COUNT n] and BZMPOP timeout numkeys
-// …; the blocking form only pops what is there (see bzPop).
+// …; the blocking form waits for one of its keys when all are empty.
 func zMPop(c *Ctx, numIdx int, blocking bool) {
+	var timeout time.Duration
 	if blocking {
-		if _, ok := zParseTimeout(c, c.Args[1]); !ok {
+		var ok bool
+		if timeout, ok = BlockTimeout(c, c.Args[1]); !ok {
 			return
 		}
 	}
-	numkeys, ok := zParseInt(c.Args[numIdx])
+	numkeys, ok := rnum.ParseInt(c.Args[numIdx])
 	if !ok || numkeys < 1 {
 		c.Error(rediserr.NumkeysPositive)
 		return
@@ -147,7 +151,7 @@ func zMPop(c *Ctx, numIdx int, blocking bool) {
 	for j := int(whereIdx) + 1; j < len(c.Args); j++ {
 		if count == -1 && zEqualFold(c.Args[j], "count") && j+1 < len(c.Args) {
 			j++
-			n, ok := zParseInt(c.Args[j])
+			n, ok := rnum.ParseInt(c.Args[j])
 			if !ok || n < 1 {
 				c.Error(rediserr.CountPositive)
 				return
@@ -161,46 +165,28 @@ func zMPop(c *Ctx, numIdx int, blocking bool) {
 	if count == -1 {
 		count = 1
 	}
-	found, failed := zPop(c, c.Args[numIdx+1:whereIdx], max, count, zPopMulti)
+	keys := c.Args[numIdx+1 : whereIdx]
+	found, failed := zPop(c, keys, max, count, zPopMulti)
 	if !found && !failed {
-		// ZMPOP's empty reply; BZMPOP would block here, which is the lists
-		// engineer's blocking machinery: for now it times out at once.
+		if blocking {
+			c.BlockOn(keys, timeout, true)
+			return
+		}
 		c.W.NullArray()
 	}
 }
 
-// zParseTimeout is Redis 7.0 getTimeoutFromObjectOrReply in seconds: a
-// long double, times 1000, rounded up to whole milliseconds. Values too big
-// for a long long (inf, 1e400) wrap negative in C, hence "negative".
-func zParseTimeout(c *Ctx, b []byte) (ms int64, ok bool) {
-	if len(b) == 0 || zIsSpace(b[0]) {
-		c.Error(rediserr.Timeout)
-		return 0, false
-	}
-	t, full, _ := zStrtod(b)
-	if !full || math.IsNaN(t) {
-		c.Error(rediserr.Timeout)
-		return 0, false
-	}
-	t = math.Ceil(t * 1000)
-	if t < 0 || t >= 1<<63 {
-		c.Error(rediserr.TimeoutNegative)
-		return 0, false
-	}
-	return int64(t), true
-}
-
-// bzPop is BZPOPMIN/BZPOPMAX key… timeout. Only the immediate path is
-// implemented: when no key holds data, it replies as a timed-out call
-// (null array), as Redis does for clients that may not block (MULTI).
-// TODO(blocking): wait for the keys once the blocking engine exists.
+// bzPop is BZPOPMIN/BZPOPMAX key… timeout: it pops from the first
+// non-empty key, or waits for one (blocking.go in the server).
 func bzPop(c *Ctx, max bool) {
-	if _, ok := zParseTimeout(c, c.Args[len(c.Args)-1]); !ok {
+	timeout, ok := BlockTimeout(c, c.Args[len(c.Args)-1])
+	if !ok {
 		return
 	}
-	found, failed := zPop(c, c.Args[1:len(c.Args)-1], max, -1, zPopKeyed)
+	keys := c.Args[1 : len(c.Args)-1]
+	found, failed := zPop(c, keys, max, -1, zPopKeyed)
 	if !found && !failed {
-		c.W.NullArray()
+		c.BlockOn(keys, timeout, true)
 	}
 }
 
@@ -219,7 +205,7 @@ func cmdZRandMember(c *Ctx) {
 		c.W.Bulk(m)
 		return
 	}
-	l, ok := zParseInt(c.Args[2])
+	l, ok := rnum.ParseInt(c.Args[2])
 	if !ok {
 		c.Error(rediserr.NotInteger)
 		return
@@ -312,7 +298,7 @@ func cmdZScan(c *Ctx) {
 		left := len(c.Args) - i
 		switch {
 		case zEqualFold(c.Args[i], "count") && left >= 2:
-			n, ok := zParseInt(c.Args[i+1])
+			n, ok := rnum.ParseInt(c.Args[i+1])
 			if !ok {
 				c.Error(rediserr.NotInteger)
 				return

@@ -15,7 +15,7 @@ func TestZSetRandomDifferential(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts redis-server")
 	}
-	rr := startRealRedis(t)
+	rr := startLiveRedis(t)
 	for seed := uint64(1); seed <= 6; seed++ {
 		proto := 2 + int(seed%2)
 		t.Run(fmt.Sprintf("seed%d-RESP%d", seed, proto), func(t *testing.T) {

@@ -2,6 +2,7 @@ package command
 
 import (
 	"github.com/shoal-db/shoal/internal/rediserr"
+	"github.com/shoal-db/shoal/internal/rnum"
 	"github.com/shoal-db/shoal/internal/types"
 )
 
@@ -73,9 +74,9 @@ func zRangeGeneric(c *Ctx, keyIdx int, store bool, by zRangeType, dir zDirection
 			withScores = true
 		case zEqualFold(a, "limit") && left >= 2:
 			var ok1, ok2 bool
-			offset, ok1 = zParseInt(c.Args[j+1])
+			offset, ok1 = rnum.ParseInt(c.Args[j+1])
 			if ok1 {
-				limit, ok2 = zParseInt(c.Args[j+2])
+				limit, ok2 = rnum.ParseInt(c.Args[j+2])
 			}
 			if !ok1 || !ok2 {
 				c.Error(rediserr.NotInteger)
@@ -118,9 +119,9 @@ func zRangeGeneric(c *Ctx, keyIdx int, store bool, by zRangeType, dir zDirection
 	switch by {
 	case zByRank:
 		var ok1, ok2 bool
-		start, ok1 = zParseInt(c.Args[minIdx])
+		start, ok1 = rnum.ParseInt(c.Args[minIdx])
 		if ok1 {
-			end, ok2 = zParseInt(c.Args[maxIdx])
+			end, ok2 = rnum.ParseInt(c.Args[maxIdx])
 		}
 		if !ok1 || !ok2 {
 			c.Error(rediserr.NotInteger)
@@ -211,6 +212,7 @@ func zStoreRange(c *Ctx, dst []byte, z *types.ZSet, lo, hi int, rev bool) {
 		return true
 	})
 	c.DB.SetObject(dst, out, false)
+	c.SignalReady(dst)
 	c.Dirty++
 	c.W.Int(int64(out.Len()))
 }
@@ -259,9 +261,9 @@ func zRemRange(c *Ctx, by zRangeType) {
 	switch by {
 	case zByRank:
 		var ok1, ok2 bool
-		start, ok1 = zParseInt(c.Args[2])
+		start, ok1 = rnum.ParseInt(c.Args[2])
 		if ok1 {
-			end, ok2 = zParseInt(c.Args[3])
+			end, ok2 = rnum.ParseInt(c.Args[3])
 		}
 		if !ok1 || !ok2 {
 			c.Error(rediserr.NotInteger)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/shoal-db/shoal/internal/rediserr"
+	"github.com/shoal-db/shoal/internal/rnum"
 	"github.com/shoal-db/shoal/internal/types"
 )
 
@@ -93,7 +94,7 @@ func zAggregateInto(target *float64, v float64, agg zAggregate) {
 // zSetOpGeneric is Redis zunionInterDiffGenericCommand: Z{UNION,INTER,DIFF}
 // [STORE] and ZINTERCARD.
 func zSetOpGeneric(c *Ctx, store bool, numIdx int, op zSetOp, cardOnly bool) {
-	setnum, ok := zParseInt(c.Args[numIdx])
+	setnum, ok := rnum.ParseInt(c.Args[numIdx])
 	if !ok {
 		c.Error(rediserr.NotInteger)
 		return
@@ -166,7 +167,7 @@ func zSetOpGeneric(c *Ctx, store bool, numIdx int, op zSetOp, cardOnly bool) {
 			withScores = true
 			j++
 		case cardOnly && remaining >= 2 && zEqualFold(a, "limit"):
-			n, ok := zParseInt(c.Args[j+1])
+			n, ok := rnum.ParseInt(c.Args[j+1])
 			if !ok || n < 0 {
 				c.Error(rediserr.ZLimitNegative)
 				return
@@ -266,6 +267,7 @@ func zSetOpGeneric(c *Ctx, store bool, numIdx int, op zSetOp, cardOnly bool) {
 			z.Insert([]byte(res[i].member), res[i].score)
 		}
 		c.DB.SetObject(dst, z, false)
+		c.SignalReady(dst)
 		c.Dirty++
 		c.W.Int(int64(z.Len()))
 		return

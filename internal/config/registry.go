@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/shoal-db/shoal/internal/rnum"
 )
 
 // dtype is a directive's value type, as in Redis's standardConfig.
@@ -219,7 +221,7 @@ func (d *directive) parseNum(s string) (int64, string) {
 		}
 	}
 	if d.nf&nPercent != 0 && len(s) > 1 && s[len(s)-1] == '%' {
-		if v, ok := string2ll(s[:len(s)-1]); ok && v >= 0 {
+		if v, ok := rnum.ParseInt(s[:len(s)-1]); ok && v >= 0 {
 			return -v, ""
 		}
 	}
@@ -229,7 +231,7 @@ func (d *directive) parseNum(s string) (int64, string) {
 		}
 	}
 	if d.nf == 0 {
-		if v, ok := string2ll(s); ok {
+		if v, ok := rnum.ParseInt(s); ok {
 			return v, ""
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/shoal-db/shoal/internal/resp"
 )
 
 // This file holds Go twins of the small Redis string helpers whose exact
@@ -34,94 +36,20 @@ func hexVal(b byte) byte {
 // arguments, "double quotes" know \n \r \t \b \a \xHH and \<char> escapes,
 // 'single quotes' know only \'. A closing quote must be followed by a blank or
 // the end of the line. ok is false for unbalanced quotes. Like the C code it
-// stops at the first NUL byte.
+// stops at the first NUL byte. The protocol's inline parser is the one
+// implementation (resp.SplitArgs).
 func splitArgs(line string) (args []string, ok bool) {
 	if i := strings.IndexByte(line, 0); i >= 0 {
 		line = line[:i]
 	}
-	at := func(i int) byte {
-		if i < len(line) {
-			return line[i]
-		}
-		return 0
+	parts, _, err := resp.SplitArgs([]byte(line), nil, nil)
+	if err != nil {
+		return nil, false
 	}
-	p := 0
-	for {
-		for p < len(line) && isSpace(line[p]) {
-			p++
-		}
-		if p >= len(line) {
-			return args, true
-		}
-		var cur []byte
-		inq, insq, done := false, false, false
-		for !done {
-			c := at(p)
-			switch {
-			case inq:
-				switch {
-				case c == '\\' && at(p+1) == 'x' && isHex(at(p+2)) && isHex(at(p+3)):
-					cur = append(cur, hexVal(at(p+2))*16+hexVal(at(p+3)))
-					p += 3
-				case c == '\\' && at(p+1) != 0:
-					p++
-					e := at(p)
-					switch e {
-					case 'n':
-						e = '\n'
-					case 'r':
-						e = '\r'
-					case 't':
-						e = '\t'
-					case 'b':
-						e = '\b'
-					case 'a':
-						e = '\a'
-					}
-					cur = append(cur, e)
-				case c == '"':
-					if n := at(p + 1); n != 0 && !isSpace(n) {
-						return nil, false
-					}
-					done = true
-				case c == 0:
-					return nil, false
-				default:
-					cur = append(cur, c)
-				}
-			case insq:
-				switch {
-				case c == '\\' && at(p+1) == '\'':
-					p++
-					cur = append(cur, '\'')
-				case c == '\'':
-					if n := at(p + 1); n != 0 && !isSpace(n) {
-						return nil, false
-					}
-					done = true
-				case c == 0:
-					return nil, false
-				default:
-					cur = append(cur, c)
-				}
-			default:
-				switch c {
-				case ' ', '\n', '\r', '\t', 0:
-					done = true
-				case '"':
-					inq = true
-				case '\'':
-					insq = true
-				default:
-					cur = append(cur, c)
-				}
-			}
-			if p < len(line) {
-				p++
-			}
-		}
-		args = append(args, string(cur))
+	for _, p := range parts {
+		args = append(args, string(p))
 	}
+	return args, true
 }
 
 // repr quotes s the way sdscatrepr does, so that splitArgs reads it back.
@@ -219,51 +147,6 @@ func memToUint(s string) (uint64, bool) {
 		return 0, false
 	}
 	return val * mul, true
-}
-
-// string2ll is Redis's strict integer parser: an optional '-', no '+', no
-// leading zeros, no blanks, no "-0", no overflow.
-func string2ll(s string) (int64, bool) {
-	if len(s) == 0 || len(s) > 20 {
-		return 0, false
-	}
-	if s == "0" {
-		return 0, true
-	}
-	neg := false
-	d := s
-	if d[0] == '-' {
-		neg = true
-		d = d[1:]
-	}
-	if len(d) == 0 || d[0] < '1' || d[0] > '9' {
-		return 0, false
-	}
-	var v uint64
-	for i := 0; i < len(d); i++ {
-		c := d[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		if v > math.MaxUint64/10 {
-			return 0, false
-		}
-		v *= 10
-		if v > math.MaxUint64-uint64(c-'0') {
-			return 0, false
-		}
-		v += uint64(c - '0')
-	}
-	if neg {
-		if v > uint64(math.MaxInt64)+1 {
-			return 0, false
-		}
-		return int64(-v), true
-	}
-	if v > math.MaxInt64 {
-		return 0, false
-	}
-	return int64(v), true
 }
 
 // strtoll mimics strtoll(s, &end, base) followed by the usual "*end == 0"

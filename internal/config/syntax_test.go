@@ -4,6 +4,8 @@ import (
 	"math"
 	"reflect"
 	"testing"
+
+	"github.com/shoal-db/shoal/internal/rnum"
 )
 
 func TestSplitArgs(t *testing.T) {
@@ -70,13 +72,13 @@ func TestMemToUint(t *testing.T) {
 func TestString2ll(t *testing.T) {
 	good := map[string]int64{"0": 0, "1": 1, "-1": -1, "9223372036854775807": math.MaxInt64, "-9223372036854775808": math.MinInt64}
 	for in, want := range good {
-		if got, ok := string2ll(in); !ok || got != want {
-			t.Errorf("string2ll(%q) = %d, %v", in, got, ok)
+		if got, ok := rnum.ParseInt(in); !ok || got != want {
+			t.Errorf("rnum.ParseInt(%q) = %d, %v", in, got, ok)
 		}
 	}
 	for _, in := range []string{"", "+5", "05", "-0", " 5", "5 ", "abc", "9223372036854775808", "1e3", "-"} {
-		if _, ok := string2ll(in); ok {
-			t.Errorf("string2ll(%q) accepted", in)
+		if _, ok := rnum.ParseInt(in); ok {
+			t.Errorf("rnum.ParseInt(%q) accepted", in)
 		}
 	}
 }

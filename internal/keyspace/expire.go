@@ -49,25 +49,48 @@ func (e *Expirer) Cycle(keepGoing func() bool) int {
 	return total
 }
 
+// sweepMaxVisit bounds the positions one visit to a slot examines, so a
+// huge slot with few volatile keys costs a bounded step per visit; the
+// table's sweep position carries over to the next visit.
+const sweepMaxVisit = 20 * samplePerSlot
+
 func (e *Expirer) sweepSlot(db *DB, s int) int {
 	e.ks.LockSlot(s)
 	defer e.ks.UnlockSlot(s)
 	t := db.slots[s]
-	if t == nil || len(t.expires) == 0 {
+	if t == nil || t.volatile == 0 {
 		return 0
 	}
 	now := e.ks.NowMs()
+	c := len(t.ctrl)
+	pos := t.sweep
+	if pos >= c {
+		pos = 0
+	}
 	n, seen := 0, 0
-	for k, when := range t.expires {
-		if seen == samplePerSlot {
-			break
+	for visited := 0; visited < c && visited < sweepMaxVisit && seen < samplePerSlot; visited++ {
+		i := pos
+		if pos++; pos == c {
+			pos = 0
+		}
+		if t.ctrl[i]&0x80 != 0 {
+			continue
+		}
+		en := &t.ents[i]
+		if !en.volatile() {
+			continue
 		}
 		seen++
-		if when <= now {
-			db.remove(t, s, k)
+		if en.exp() <= now {
+			k := en.key()
+			db.removeAt(t, s, i)
 			db.touch(k)
 			n++
 		}
+	}
+	t.sweep = pos
+	if n > 0 {
+		t.shrinkIfSparse()
 	}
 	e.ks.Stats.ExpiredKeys.Add(int64(n))
 	return n

@@ -1,30 +1,31 @@
 package keyspace
 
 import (
-	"unsafe"
-
 	"github.com/shoal-db/shoal/internal/slot"
 )
 
 // Put stores v under key with absolute expiry whenMs (-1: no TTL), replacing
 // any value. RENAME, MOVE and COPY use it to land a value with its TTL in one
-// step. A string is copied (key and value in one allocation), so the new key
-// keeps nothing of the old one alive. Needs key's stripe locked.
+// step. A string is copied (key, value and TTL in one allocation), so the new
+// key keeps nothing of the old one alive. Needs key's stripe locked.
 func (db *DB) Put(key []byte, v Value, whenMs int64) {
 	s := slot.Of(key)
 	t := db.tableForWrite(s)
+	k := bytesString(key)
+	h := hashKey(k)
+	i, found := t.slotFor(h, k)
+	db.carriedTTL(t, i, found, false, k) // counts an overwritten expired key
+	vol := whenMs >= 0
+	var e entry
 	if v.Obj == nil {
-		buf := make([]byte, len(key)+len(v.Str))
-		copy(buf, key)
-		copy(buf[len(key):], v.Str)
-		whole := unsafe.String(unsafe.SliceData(buf), len(buf))
-		db.store(t, s, whole[:len(key)], whole[len(key):], nil, false)
+		var val []byte
+		e, val = newString(k, len(v.Str), vol, whenMs)
+		copy(val, v.Str)
 	} else {
-		db.store(t, s, string(key), "", v.Obj, false)
+		e = newObject(k, v.Obj, vol, whenMs)
 	}
-	if whenMs >= 0 {
-		db.SetExpire(key, whenMs)
-	}
+	db.place(t, s, i, found, h, e)
+	db.touch(k)
 }
 
 // SwapDB exchanges the contents of databases a and b, as SWAPDB does: every

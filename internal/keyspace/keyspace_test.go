@@ -189,3 +189,90 @@ func TestLookupAllocs(t *testing.T) {
 		t.Fatalf("SetString allocates %v times, want 1", n)
 	}
 }
+
+// benchKeys are n distinct 16-byte keys shaped like redis-benchmark's
+// "key:%012d", spread over every slot.
+func benchKeys(n int) [][]byte {
+	keys := make([][]byte, n)
+	for i := range keys {
+		keys[i] = []byte(fmt.Sprintf("key:%012d", uint64(i)*2654435761%1_000_000_000))
+	}
+	return keys
+}
+
+const benchN = 1 << 20
+
+// BenchmarkSet inserts fresh keys with 16-byte values, a million per
+// keyspace (growth included), as the memory benchmark's load does.
+func BenchmarkSet(b *testing.B) {
+	keys := benchKeys(benchN)
+	val := []byte("0123456789abcdef")
+	ks := New(1)
+	db := ks.DB(0)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if i == benchN {
+			b.StopTimer()
+			db.Flush()
+			i = 0
+			b.StartTimer()
+		}
+		db.SetString(keys[i], val, false)
+		i++
+	}
+}
+
+// BenchmarkSetExisting overwrites keys of a million-key database.
+func BenchmarkSetExisting(b *testing.B) {
+	keys := benchKeys(benchN)
+	val := []byte("0123456789abcdef")
+	db := New(1).DB(0)
+	for _, k := range keys {
+		db.SetString(k, val, false)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		db.SetString(keys[i&(benchN-1)], val, false)
+		i += 7919
+	}
+}
+
+// BenchmarkGet looks keys up in a million-key database in a scattered order.
+func BenchmarkGet(b *testing.B) {
+	keys := benchKeys(benchN)
+	val := []byte("0123456789abcdef")
+	db := New(1).DB(0)
+	for _, k := range keys {
+		db.SetString(k, val, false)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, ok := db.Lookup(keys[i&(benchN-1)]); !ok {
+			b.Fatal("missing")
+		}
+		i += 7919
+	}
+}
+
+// BenchmarkGetMiss looks up absent keys in a million-key database.
+func BenchmarkGetMiss(b *testing.B) {
+	keys := benchKeys(benchN)
+	val := []byte("0123456789abcdef")
+	db := New(1).DB(0)
+	for _, k := range keys {
+		db.SetString(k, val, false)
+	}
+	miss := benchKeys(benchN)
+	for _, k := range miss {
+		k[0] = 'K'
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		db.Lookup(miss[i&(benchN-1)])
+		i += 7919
+	}
+}

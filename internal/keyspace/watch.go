@@ -86,15 +86,3 @@ func (r *watchRegistry) touchAll(db *DB) {
 		}
 	}
 }
-
-func (db *DB) existsNoExpire(k string) bool {
-	t := db.slots[slotOfString(k)]
-	if t == nil {
-		return false
-	}
-	if _, ok := t.strs[k]; ok {
-		return true
-	}
-	_, ok := t.objs[k]
-	return ok
-}

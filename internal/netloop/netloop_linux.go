@@ -56,6 +56,9 @@ type Conn struct {
 
 	paused atomic.Bool
 	detach func([]byte) []byte
+	// Fresh counts bytes read since the handler last reset it (INFO's
+	// total_net_input_bytes); touched only on the loop goroutine.
+	Fresh int
 	// Context is the server's per-connection state.
 	Context any
 	// HUP is closed when the peer hangs up or the connection is closed.
@@ -222,7 +225,13 @@ func (l *loop) run() {
 		if idle >= 3 {
 			timeout = -1
 		}
-		n, err := syscall.EpollWait(l.epfd, events, timeout)
+		var n int
+		var err error
+		if timeout == 0 {
+			n, err = rawPoll(l.epfd, events)
+		} else {
+			n, err = syscall.EpollWait(l.epfd, events, timeout)
+		}
 		if n <= 0 && err == nil {
 			idle++
 			if timeout == 0 {
@@ -323,10 +332,23 @@ func (l *loop) readable(c *Conn) {
 		return
 	}
 	for {
-		n, err := syscall.Read(c.fd, l.buf)
+		n, err := rawRead(c.fd, l.buf)
 		if n > 0 {
-			c.in = append(c.in, l.buf[:n]...)
-			l.deliver(c)
+			c.Fresh += n
+			if len(c.in) == 0 && c.detach == nil {
+				// The common case: whole commands straight from the loop's
+				// buffer; only an incomplete tail is copied.
+				used := l.srv.h.OnData(c, l.buf[:n])
+				if used < n {
+					c.in = append(c.in[:0], l.buf[used:n]...)
+				}
+				if c.detach != nil {
+					l.startDetached(c)
+				}
+			} else {
+				c.in = append(c.in, l.buf[:n]...)
+				l.deliver(c)
+			}
 			if c.isClosed() {
 				return
 			}
@@ -395,18 +417,20 @@ func (l *loop) deliver(c *Conn) {
 }
 
 func (l *loop) closeConn(c *Conn) {
-	if _, ok := l.conns[c.fd]; !ok {
+	// The fd number may already belong to a newer connection: only close c.
+	if l.conns[c.fd] != c {
 		return
 	}
 	delete(l.conns, c.fd)
 	syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_DEL, c.fd, nil)
+	c.hangup()
+	// The server frees the connection's state before the peer sees EOF.
+	l.srv.h.OnClose(c)
 	c.mu.Lock()
 	c.closed = true
 	c.out = nil
 	c.mu.Unlock()
 	syscall.Close(c.fd)
-	c.hangup()
-	l.srv.h.OnClose(c)
 }
 
 func (c *Conn) hangup() { c.hupOnce.Do(func() { close(c.HUP) }) }
@@ -450,7 +474,7 @@ func (c *Conn) Pending() int {
 func writeAll(fd int, b []byte) (int, error) {
 	done := 0
 	for done < len(b) {
-		n, err := syscall.Write(fd, b[done:])
+		n, err := rawWrite(fd, b[done:])
 		if n > 0 {
 			done += n
 		}
@@ -559,7 +583,7 @@ func (l *loop) startDetached(c *Conn) {
 		l.post(func() {
 			c.in = append(rest, c.in...)
 			c.paused.Store(false)
-			if _, ok := l.conns[c.fd]; !ok {
+			if l.conns[c.fd] != c {
 				return
 			}
 			syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_MOD, c.fd, &syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | l.outFlag(c), Fd: int32(c.fd)})

@@ -41,14 +41,19 @@ const (
 // UnknownCommand is Redis's reply to a command name it does not know.
 // args are the arguments after the name, quoted as Redis quotes them.
 func UnknownCommand(name string, args [][]byte) string {
-	s := fmt.Sprintf("ERR unknown command '%.128s', with args beginning with: ", name)
+	var quoted []byte
 	for _, a := range args {
-		if len(s) >= 128 {
+		if len(quoted) >= 128 {
 			break
 		}
-		s += fmt.Sprintf("'%.*s' ", 128-len(s), a)
+		if room := 128 - len(quoted); len(a) > room {
+			a = a[:room]
+		}
+		quoted = append(quoted, '\'')
+		quoted = append(quoted, a...)
+		quoted = append(quoted, '\'', ' ')
 	}
-	return s
+	return fmt.Sprintf("ERR unknown command '%.128s', with args beginning with: %s", name, quoted)
 }
 
 // WrongArity is the reply to a command called with the wrong number of arguments.

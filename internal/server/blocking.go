@@ -48,7 +48,6 @@ package server
 import (
 	"errors"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -56,6 +55,7 @@ import (
 
 	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/rediserr"
+	"github.com/shoal-db/shoal/internal/rnum"
 )
 
 // turnWait bounds how long a signalling client waits for a waiter's turn;
@@ -261,7 +261,8 @@ func (c *client) blockLoop(spec *command.Spec, args [][]byte) {
 	w := c.waiter
 	req := c.blockReq
 	c.inBlockLoop = true
-	defer func() { c.inBlockLoop = false }()
+	c.blockedNow.Store(true)
+	defer func() { c.inBlockLoop = false; c.blockedNow.Store(false) }()
 
 	var deadline <-chan time.Time
 	if req.Timeout > 0 {
@@ -385,8 +386,8 @@ func (c *client) read(p []byte) (int, error) {
 // registerBlocking attaches CLIENT UNBLOCK.
 func (s *Server) registerBlocking() {
 	s.handle("client|unblock", func(ctx *command.Ctx) {
-		id, err := strconv.ParseInt(string(ctx.Args[2]), 10, 64)
-		if err != nil || !canonicalInt(ctx.Args[2]) {
+		id, ok := rnum.ParseInt(ctx.Args[2])
+		if !ok {
 			ctx.Error(rediserr.NotInteger)
 			return
 		}
@@ -407,7 +408,7 @@ func (s *Server) registerBlocking() {
 		r := &s.blocking
 		r.mu.Lock()
 		w := r.byID[id]
-		ok := w != nil && w.unblock == unblockNone
+		ok = w != nil && w.unblock == unblockNone
 		if ok {
 			w.unblock = reason
 			select {
@@ -422,17 +423,4 @@ func (s *Server) registerBlocking() {
 			ctx.W.Int(0)
 		}
 	})
-}
-
-// canonicalInt reports whether b is written as Redis's string2ll accepts
-// (no '+', no leading zeros).
-func canonicalInt(b []byte) bool {
-	if len(b) == 0 || b[0] == '+' {
-		return false
-	}
-	d := b
-	if d[0] == '-' {
-		d = d[1:]
-	}
-	return len(d) > 0 && (d[0] != '0' || len(b) == 1)
 }

@@ -357,3 +357,33 @@ func TestBlockStress(t *testing.T) {
 		t.Fatalf("%d clients still blocked", n)
 	}
 }
+
+func TestBlockServedByRename(t *testing.T) {
+	s := startServer(t)
+	a, b := dial(t, s), dial(t, s)
+	block(t, s, a, "dst", 1, "BLPOP", "dst", "0")
+	b.do("RPUSH", "src", "x")
+	if got := b.do("RENAME", "src", "dst"); got != "+OK\r\n" {
+		t.Fatalf("RENAME: %q", got)
+	}
+	if got := a.reply(2 * time.Second); got != bulkArr("dst", "x") {
+		t.Fatalf("BLPOP after RENAME: %q", got)
+	}
+}
+
+func TestBZPopServedByZAdd(t *testing.T) {
+	s := startServer(t)
+	a, b, c := dial(t, s), dial(t, s), dial(t, s)
+	block(t, s, a, "z", 1, "BZPOPMIN", "z", "0")
+	block(t, s, b, "z", 2, "BZMPOP", "0", "1", "z", "MAX")
+	c.do("ZADD", "z", "1", "one", "2", "two")
+	if got := a.reply(2 * time.Second); got != bulkArr("z", "one", "1") {
+		t.Fatalf("BZPOPMIN: %q", got)
+	}
+	if got := b.reply(2 * time.Second); got != "*2\r\n$1\r\nz\r\n*1\r\n*2\r\n$3\r\ntwo\r\n$1\r\n2\r\n" {
+		t.Fatalf("BZMPOP: %q", got)
+	}
+	if got := c.do("BZPOPMAX", "z", "0.05"); got != "*-1\r\n" {
+		t.Fatalf("BZPOPMAX timeout: %q", got)
+	}
+}

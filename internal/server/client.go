@@ -74,6 +74,9 @@ type client struct {
 	closed          atomic.Bool
 
 	batch statBatch
+	// blockedNow is set while the client waits in a blocking command (the
+	// idle sweep must not close it).
+	blockedNow atomic.Bool
 
 	// loopMode: the connection is driven by an event loop (netloop), which
 	// must not block; detachPending asks it to hand the connection to a
@@ -95,9 +98,10 @@ type client struct {
 // statBatch accumulates a connection's counters between flushes, so the hot
 // path does not bounce shared cache lines between cores on every command.
 type statBatch struct {
-	spec        *command.Spec
-	calls, ns   int64
-	cmds, dirty int64
+	spec          *command.Spec
+	calls, ns     int64
+	cmds, dirty   int64
+	netIn, netOut int64
 }
 
 // flushStats publishes the batched counters. Called by whoever drives the
@@ -116,6 +120,14 @@ func (c *client) flushStats() {
 	if b.dirty > 0 {
 		c.srv.ks.Dirty.Add(b.dirty)
 		b.dirty = 0
+	}
+	if b.netIn > 0 {
+		c.srv.stats.netInput.Add(b.netIn)
+		b.netIn = 0
+	}
+	if b.netOut > 0 {
+		c.srv.stats.netOutput.Add(b.netOut)
+		b.netOut = 0
 	}
 }
 
@@ -150,9 +162,6 @@ func (c *client) serve() {
 	c.rbuf = make([]byte, readBufMin)
 	start, end := 0, 0
 	for {
-		if t := c.srv.timeout.Load(); t > 0 && !c.isPubSub() {
-			c.conn.SetReadDeadline(time.Now().Add(time.Duration(t) * time.Second))
-		}
 		if end == len(c.rbuf) {
 			if start > 0 {
 				end = copy(c.rbuf, c.rbuf[start:end])
@@ -175,8 +184,8 @@ func (c *client) serve() {
 		n, err := c.read(c.rbuf[end:]) // conn.Read, after bytes read while blocked (blocking.go)
 		if n > 0 {
 			end += n
-			c.srv.stats.netInput.Add(int64(n))
-			c.lastUsed.Store(time.Now().UnixMilli())
+			c.batch.netIn += int64(n)
+			c.lastUsed.Store(c.srv.nowMs.Load())
 			used := c.process(c.rbuf[start:end])
 			start += used
 			if c.closing() {
@@ -248,7 +257,7 @@ func (c *client) flush() bool {
 		return !c.closed.Load()
 	}
 	n, err := c.conn.Write(c.w.Buf)
-	c.srv.stats.netOutput.Add(int64(n))
+	c.batch.netOut += int64(n)
 	if cap(c.w.Buf) > 1<<20 {
 		c.w.Buf = nil
 	} else {
@@ -302,6 +311,23 @@ func (c *client) asyncWriter() {
 	}
 }
 
+// drainAsync waits (bounded) for queued output, such as the +OK of a QUIT
+// sent while subscribed, to reach the socket before the connection closes.
+func (c *client) drainAsync() {
+	if !c.asyncOut.Load() || c.closed.Load() {
+		return
+	}
+	for i := 0; i < 200; i++ {
+		c.outMu.Lock()
+		busy := c.flushing || len(c.out) > 0
+		c.outMu.Unlock()
+		if !busy {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // kill closes the connection; the read loop then cleans up.
 func (c *client) kill() {
 	c.closed.Store(true)
@@ -310,15 +336,18 @@ func (c *client) kill() {
 
 func (c *client) isPubSub() bool { return len(c.subs)+len(c.psubs) > 0 }
 
+// cleanup frees the client's server state, then closes the socket: as in
+// Redis, by the time the peer sees EOF its subscriptions and watches are gone.
 func (c *client) cleanup() {
 	c.flushStats()
-	c.closed.Store(true)
-	c.conn.Close()
+	c.drainAsync()
 	c.unwatchAll()
 	c.srv.pubsub.unsubscribeAll(c)
 	c.srv.clientsMu.Lock()
 	delete(c.srv.clients, c.id)
 	c.srv.clientsMu.Unlock()
+	c.closed.Store(true)
+	c.conn.Close()
 }
 
 // reject replies with an error to a command that did not run, and spoils

@@ -10,6 +10,7 @@ import (
 
 	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/rediserr"
+	"github.com/shoal-db/shoal/internal/rnum"
 )
 
 // clientAdmin is the per-connection state of the admin commands.
@@ -38,6 +39,13 @@ type clientSnap struct {
 // command's rejected_calls.
 func (c *client) rejectCmd(spec *command.Spec, msg string) {
 	spec.RejectedCalls.Add(1)
+	if spec.Name == "exec" {
+		// Redis's execCommandAbort: the transaction goes, and the reason is
+		// given without its "ERR " (rejectCommandFormat texts carry none).
+		c.discardMulti()
+		c.reject("EXECABORT Transaction discarded because of: " + strings.TrimPrefix(msg, "ERR "))
+		return
+	}
 	c.reject(msg)
 }
 
@@ -366,8 +374,8 @@ func (s *Server) registerClient() {
 		ctx.W.OK()
 	})
 	s.handle("client|pause", func(ctx *command.Ctx) {
-		ms, err := strconv.ParseInt(string(ctx.Args[2]), 10, 64)
-		if err != nil {
+		ms, ok := rnum.ParseInt(ctx.Args[2])
+		if !ok {
 			ctx.Error(rediserr.PauseTimeout)
 			return
 		}
@@ -410,8 +418,8 @@ func (s *Server) clientList(ctx *command.Ctx) {
 	case len(args) > 3 && strings.EqualFold(string(args[2]), "id"):
 		ids = map[int64]bool{}
 		for _, a := range args[3:] {
-			id, err := strconv.ParseInt(string(a), 10, 64)
-			if err != nil {
+			id, ok := rnum.ParseInt(a)
+			if !ok {
 				ctx.Error(rediserr.InvalidClientID)
 				return
 			}

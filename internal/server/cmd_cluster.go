@@ -9,6 +9,7 @@ import (
 	"github.com/shoal-db/shoal/internal/clusternode"
 	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/rediserr"
+	"github.com/shoal-db/shoal/internal/rnum"
 	"github.com/shoal-db/shoal/internal/slot"
 )
 
@@ -38,6 +39,7 @@ func (s *Server) StartCluster() error {
 	if c.ClusterPort != 0 {
 		ccfg.BusPort = c.ClusterPort
 	}
+	busPort, busBind := ccfg.BusPort, append([]string(nil), c.Bind...) // where the bus listens
 	if c.ClusterAnnounceBusPort != 0 {
 		ccfg.BusPort = c.ClusterAnnounceBusPort
 	}
@@ -64,6 +66,16 @@ func (s *Server) StartCluster() error {
 			s.requestShutdown()
 		},
 		OnReady: s.applyClusterReady,
+		// The cluster bus: PUBLISH from other nodes reaches the local
+		// subscribers (SPUBLISH is not served yet, so shard messages are
+		// dropped).
+		BusPort: busPort,
+		BusBind: busBind,
+		OnDeliver: func(d cluster.Delivery) {
+			if !d.Shard {
+				s.pubsub.publish(d.Channel, d.Message)
+			}
+		},
 	})
 	if err != nil {
 		return err
@@ -88,8 +100,8 @@ func (s *Server) requestShutdown() {
 	}
 }
 
-// applyClusterReady carries out a role change or data reset from the core.
-// Replication is a later layer; for now the change is logged.
+// applyClusterReady carries out a role change or a data change from the
+// core. Replication is a later layer; for now a role change is logged.
 func (s *Server) applyClusterReady(rd cluster.Ready) { s.applyReady(rd, false) }
 
 func (s *Server) applyReady(rd cluster.Ready, allLocked bool) {
@@ -102,6 +114,19 @@ func (s *Server) applyReady(rd cluster.Ready, allLocked bool) {
 		}
 		if !allLocked {
 			s.ks.UnlockAll()
+		}
+	}
+	// Slots lost to a master with a newer config: their keys go (Redis's
+	// "dirty slots" in clusterUpdateSlotsConfigWith). Cluster mode has db 0 only.
+	for _, sl := range rd.DelSlotKeys {
+		if !allLocked {
+			s.ks.LockSlot(sl)
+		}
+		if n := s.ks.DB(0).FlushSlot(sl); n > 0 {
+			s.Logf('*', "Deleting keys in dirty slot %d", sl)
+		}
+		if !allLocked {
+			s.ks.UnlockSlot(sl)
 		}
 	}
 	if rc := rd.RoleChange; rc != nil {
@@ -208,8 +233,8 @@ func (s *Server) do(ctx *command.Ctx, n *clusternode.Node, fn func(c *cluster.Co
 
 // getSlot is getSlotOrReply.
 func getSlot(ctx *command.Ctx, arg []byte) (int, bool) {
-	v, err := strconv.ParseInt(string(arg), 10, 64)
-	if err != nil || !validInt(arg) || v < 0 || v >= slot.Count {
+	v, ok := rnum.ParseInt(arg)
+	if !ok || v < 0 || v >= slot.Count {
 		ctx.Error(rediserr.InvalidSlot)
 		return 0, false
 	}
@@ -218,28 +243,12 @@ func getSlot(ctx *command.Ctx, arg []byte) (int, bool) {
 
 // getInt is getLongLongFromObjectOrReply.
 func getInt(ctx *command.Ctx, arg []byte) (int64, bool) {
-	v, err := strconv.ParseInt(string(arg), 10, 64)
-	if err != nil || !validInt(arg) {
+	v, ok := rnum.ParseInt(arg)
+	if !ok {
 		ctx.Error(rediserr.NotInteger)
 		return 0, false
 	}
 	return v, true
-}
-
-// validInt rejects what strconv accepts but Redis's string2ll does not:
-// a '+' sign, leading zeros, "-0".
-func validInt(b []byte) bool {
-	if len(b) == 0 || b[0] == '+' {
-		return false
-	}
-	d := b
-	if d[0] == '-' {
-		d = d[1:]
-	}
-	if len(d) == 0 || (d[0] == '0' && (len(d) > 1 || len(b) != len(d))) {
-		return false
-	}
-	return true
 }
 
 func (s *Server) registerCluster() {
@@ -258,7 +267,8 @@ func (s *Server) registerCluster() {
 		ctx.W.Verbatim(info)
 	})
 	h("myid", func(ctx *command.Ctx, n *clusternode.Node) { ctx.W.BulkString(n.Topology().MyID) })
-	h("nodes", func(ctx *command.Ctx, n *clusternode.Node) { ctx.W.Verbatim(n.Topology().NodesText()) })
+	// CLUSTER NODES shows ping/pong times as of now (LiveTopology).
+	h("nodes", func(ctx *command.Ctx, n *clusternode.Node) { ctx.W.Verbatim(n.LiveTopology().NodesText()) })
 	h("slots", func(ctx *command.Ctx, n *clusternode.Node) { ctx.W.Raw(n.Topology().SlotsReply(ctx.W.Proto)) })
 	h("shards", func(ctx *command.Ctx, n *clusternode.Node) { ctx.W.Raw(n.Topology().ShardsReply(ctx.W.Proto)) })
 	h("links", func(ctx *command.Ctx, n *clusternode.Node) { ctx.W.Array(0) })
@@ -490,13 +500,13 @@ func (s *Server) registerCluster() {
 			return
 		}
 		port, err := strconv.ParseInt(string(args[3]), 10, 64)
-		if err != nil || !validInt(args[3]) {
+		if err != nil || !rnum.IsInt(args[3]) {
 			ctx.Error(rediserr.MeetPort(false, string(args[3])))
 			return
 		}
 		cport := port + 10000
 		if len(args) == 5 {
-			if cport, err = strconv.ParseInt(string(args[4]), 10, 64); err != nil || !validInt(args[4]) {
+			if cport, err = strconv.ParseInt(string(args[4]), 10, 64); err != nil || !rnum.IsInt(args[4]) {
 				ctx.Error(rediserr.MeetPort(true, string(args[4])))
 				return
 			}
@@ -524,6 +534,17 @@ func (s *Server) registerCluster() {
 	conn("asking", func(c *client) { c.cl.asking = 2 })
 	conn("readonly", func(c *client) { c.cl.readonly = true })
 	conn("readwrite", func(c *client) { c.cl.readonly = false })
+	// PUBLISH in cluster mode also goes to every other node over the bus
+	// (clusterPropagatePublish); the reply counts local receivers only.
+	if pub := s.table.Get("publish"); pub != nil && pub.Handler != nil {
+		old := pub.Handler
+		pub.Handler = func(ctx *command.Ctx) {
+			old(ctx)
+			if n := s.cl.node; n != nil {
+				n.Publish(ctx.Args[1], ctx.Args[2], false)
+			}
+		}
+	}
 	// RESET also clears ASKING and READONLY (clearClientConnectionState).
 	rst := s.table.Get("reset")
 	if old := rst.Handler; old != nil {

@@ -1,11 +1,11 @@
 package server
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/rediserr"
+	"github.com/shoal-db/shoal/internal/rnum"
 )
 
 // handle attaches a server-side handler (one that needs client state).
@@ -54,8 +54,8 @@ func (s *Server) registerConn() {
 	s.handle("echo", func(ctx *command.Ctx) { ctx.W.Bulk(ctx.Args[1]) })
 	s.handle("select", func(ctx *command.Ctx) {
 		c := ctx.Client.(*client)
-		n, err := strconv.ParseInt(string(ctx.Args[1]), 10, 64)
-		if err != nil || n < -1<<31 || n > 1<<31-1 {
+		n, ok := rnum.ParseInt(ctx.Args[1])
+		if !ok || n < -1<<31 || n > 1<<31-1 {
 			ctx.Error(rediserr.NotInteger)
 			return
 		}
@@ -125,8 +125,8 @@ func (s *Server) hello(ctx *command.Ctx) {
 	args := ctx.Args
 	proto := c.w.Proto
 	if len(args) >= 2 {
-		v, err := strconv.ParseInt(string(args[1]), 10, 64)
-		if err != nil {
+		v, ok := rnum.ParseInt(args[1])
+		if !ok {
 			ctx.Error("ERR Protocol version is not an integer or out of range")
 			return
 		}

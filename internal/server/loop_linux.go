@@ -5,16 +5,15 @@ package server
 import (
 	"os"
 	"strconv"
-	"time"
 
 	"github.com/shoal-db/shoal/internal/netloop"
 )
 
-// useLoops reports whether connections are served by epoll event loops
-// rather than a goroutine each. Opt-in with SHOAL_IO=loop until it is measured
-// on a quiet machine to beat the goroutine transport;
-// the goroutine transport is the default.
-func useLoops() bool { return netloop.Supported && os.Getenv("SHOAL_IO") == "loop" }
+// useLoops reports whether connections are served by epoll event loops (the
+// default on Linux: measured at about 0.7× the goroutine transport's CPU per
+// pipelined request) rather than a goroutine each (SHOAL_IO=goroutine).
+// SHOAL_LOOPS sets the number of loops (default: one per core).
+func useLoops() bool { return netloop.Supported && os.Getenv("SHOAL_IO") != "goroutine" }
 
 // loopHandler adapts the server to netloop's callbacks.
 type loopHandler struct{ s *Server }
@@ -40,11 +39,13 @@ func (h loopHandler) OnData(conn *netloop.Conn, in []byte) int {
 	if c == nil {
 		return len(in)
 	}
-	c.srv.stats.netInput.Add(int64(len(in)))
-	c.lastUsed.Store(time.Now().UnixMilli())
+	c.batch.netIn += int64(conn.Fresh)
+	conn.Fresh = 0
+	c.lastUsed.Store(c.srv.nowMs.Load())
 	used := c.process(in)
 	c.flush()
 	if c.closing() {
+		c.drainAsync()
 		conn.Close()
 		return len(in)
 	}
@@ -91,7 +92,8 @@ func (c *client) hangup() <-chan struct{} {
 // serveLoops listens on every bind address with event loops and serves
 // until Close.
 func (s *Server) listenLoops(binds []string, port int) error {
-	ls, err := netloop.New(loopHandler{s}, 0)
+	n, _ := strconv.Atoi(os.Getenv("SHOAL_LOOPS")) // 0: one per core
+	ls, err := netloop.New(loopHandler{s}, n)
 	if err != nil {
 		return err
 	}

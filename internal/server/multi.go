@@ -55,6 +55,7 @@ func (c *client) discardMulti() {
 
 // watch registers key for the client. Like Redis, a key already expired at
 // WATCH time is reclaimed first, so its later deletion does not abort EXEC.
+// WATCH's keys are in its key specs, so the dispatcher holds their stripes.
 func (c *client) watch(key []byte) {
 	for _, w := range c.watched {
 		if w.db == c.db && w.key == string(key) {
@@ -64,11 +65,8 @@ func (c *client) watch(key []byte) {
 	if c.watcher == nil {
 		c.watcher = &keyspace.Watcher{}
 	}
-	sl := slot.Of(key)
-	c.srv.ks.LockSlot(sl)
 	c.db.Lookup(key)
 	c.db.Watch(key, c.watcher)
-	c.srv.ks.UnlockSlot(sl)
 	c.watched = append(c.watched, watchedKey{c.db, string(key)})
 }
 

@@ -186,6 +186,10 @@ func (s *Server) registerPubSub() {
 		ctx.W.Int(int64(n))
 	})
 	s.handle("pubsub|channels", func(ctx *command.Ctx) {
+		if len(ctx.Args) > 3 {
+			ctx.Error("ERR unknown subcommand or wrong number of arguments for '" + string(ctx.Args[1]) + "'. Try PUBSUB HELP.")
+			return
+		}
 		s.pubsub.mu.RLock()
 		var names []string
 		for name := range s.pubsub.channels {

@@ -58,6 +58,10 @@ type Server struct {
 	qbufLimit   atomic.Int64
 	maxclients  atomic.Int64
 
+	// nowMs is a coarse clock (unix ms) the cron refreshes, for bookkeeping
+	// that needs no precision (client idle times), off the hot path.
+	nowMs atomic.Int64
+
 	// noActiveExpire is DEBUG SET-ACTIVE-EXPIRE 0.
 	noActiveExpire atomic.Bool
 
@@ -95,6 +99,7 @@ func New(cfg *config.Config, logw io.Writer) *Server {
 		startTime:         time.Now(),
 		ShutdownRequested: make(chan struct{}),
 	}
+	s.nowMs.Store(time.Now().UnixMilli())
 	s.refreshConfig("")
 	s.applySettings()
 	cfg.OnSet(func(name string) { s.refreshConfig(name); s.applySettings() })
@@ -267,6 +272,29 @@ func (s *Server) Close() {
 	})
 }
 
+// closeIdleClients closes connections idle longer than the timeout
+// directive (Redis's clientsCronHandleTimeout), for both transports.
+// Pub/sub and blocked clients are exempt.
+func (s *Server) closeIdleClients() {
+	t := s.timeout.Load()
+	if t <= 0 {
+		return
+	}
+	now := s.nowMs.Load()
+	var idle []*client
+	s.clientsMu.Lock()
+	for _, c := range s.clients {
+		if !c.asyncOut.Load() && !c.blockedNow.Load() && now-c.lastUsed.Load() > t*1000 {
+			idle = append(idle, c)
+		}
+	}
+	s.clientsMu.Unlock()
+	for _, c := range idle {
+		s.Logf('-', "Closing idle client")
+		c.kill()
+	}
+}
+
 // startBackground runs the server cron: active expiry at hz.
 func (s *Server) startBackground() {
 	exp := keyspace.NewExpirer(s.ks)
@@ -286,6 +314,8 @@ func (s *Server) startBackground() {
 			case <-s.quit:
 				return
 			case <-tick.C:
+				s.nowMs.Store(time.Now().UnixMilli())
+				s.closeIdleClients()
 				if s.noActiveExpire.Load() {
 					continue
 				}

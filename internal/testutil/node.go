@@ -80,6 +80,32 @@ func startNode(t testing.TB, name, bin string, args []string) *Node {
 	return n
 }
 
+// StartShoalAt is StartShoal on a fixed port, for tests that need known
+// ports (a cluster node's bus port is port+10000, which must fall in the
+// test's own range too). A busy port fails the test; there is no retry.
+func StartShoalAt(t testing.TB, port int, args ...string) *Node {
+	t.Helper()
+	return startNodeAt(t, "shoal", ShoalServerPath(t), port, args)
+}
+
+// StartRedisAt is StartRedis on a fixed port; see StartShoalAt.
+func StartRedisAt(t testing.TB, port int, args ...string) *Node {
+	t.Helper()
+	SkipIfNoRedis(t)
+	return startNodeAt(t, "redis", RedisBinary(), port, args)
+}
+
+func startNodeAt(t testing.TB, name, bin string, port int, args []string) *Node {
+	t.Helper()
+	n := &Node{t: t, name: name, bin: bin, args: args, Dir: t.TempDir()}
+	n.Log = filepath.Join(n.Dir, name+".log")
+	t.Cleanup(n.cleanup)
+	if err := n.start(port); err != nil {
+		t.Fatalf("start %s on port %d: %v\n%s", name, port, err, n.logTail())
+	}
+	return n
+}
+
 // FreePort returns a TCP port that was free on 127.0.0.1 a moment ago. The
 // caller must cope with losing a race for it (startNode retries).
 func FreePort() (int, error) {

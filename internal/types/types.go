@@ -3,6 +3,8 @@
 // collections implement Object.
 package types
 
+import "github.com/shoal-db/shoal/internal/rnum"
+
 // Kind is a value's Redis type, as TYPE names it.
 type Kind uint8
 
@@ -36,48 +38,11 @@ type Object interface {
 // decides it: "int" for integers that fit a long (≤ 20 chars), "embstr" up to
 // 44 bytes, "raw" beyond.
 func StringEncoding(s string) string {
-	if len(s) <= 20 && isLongString(s) {
+	if len(s) <= 20 && rnum.IsInt(s) {
 		return "int"
 	}
 	if len(s) <= 44 {
 		return "embstr"
 	}
 	return "raw"
-}
-
-// isLongString reports whether s is the canonical decimal form of an int64
-// (string2l semantics: no leading zeros or '+', no spaces).
-func isLongString(s string) bool {
-	if len(s) == 0 {
-		return false
-	}
-	i := 0
-	if s[0] == '-' {
-		i = 1
-		if len(s) == 1 {
-			return false
-		}
-	}
-	if s[i] == '0' && len(s) > i+1 {
-		return false
-	}
-	if s == "-0" {
-		return false
-	}
-	var n uint64
-	for ; i < len(s); i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return false
-		}
-		d := uint64(c - '0')
-		if n > (1<<64-1-d)/10 {
-			return false
-		}
-		n = n*10 + d
-	}
-	if s[0] == '-' {
-		return n <= 1<<63
-	}
-	return n <= 1<<63-1
 }

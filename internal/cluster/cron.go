@@ -1,0 +1,79 @@
+package cluster
+
+// cron is the bus part of clusterCron, run every 100 ms of core time when
+// Config.Bus is set: open links to nodes without one, ping a node with an
+// old PONG once a second, ping every node not heard from in node_timeout/2,
+// drop links that look stuck, and mark nodes that did not answer a PING
+// within node_timeout as PFAIL.
+func (c *Core) cron() {
+	c.iteration++
+	now := c.now
+	timeout := c.cfg.NodeTimeout
+
+	c.pfailNodes = 0
+	for _, n := range c.order {
+		if n.Flags&(FlagMyself|FlagNoAddr) != 0 {
+			continue
+		}
+		if n.Flags&FlagPFail != 0 {
+			c.pfailNodes++
+		}
+		// (Handshake timeouts are handled by Tick, bus or no bus.)
+		if n.link == nil && n.IP != "" {
+			c.connect(n)
+		}
+	}
+
+	// Once a second, ping the node with the oldest PONG among 5 random ones.
+	if c.iteration%10 == 0 {
+		var oldest *Node
+		for j := 0; j < 5; j++ {
+			n := c.order[c.randN(len(c.order))]
+			if n.link == nil || n.PingSent != 0 || n.Flags&(FlagMyself|FlagHandshake) != 0 {
+				continue
+			}
+			if oldest == nil || n.PongRecv < oldest.PongRecv {
+				oldest = n
+			}
+		}
+		if oldest != nil {
+			c.logf('.', "Pinging node ", oldest.ID)
+			c.sendPing(oldest.link, MsgPing)
+		}
+	}
+
+	update := false
+	for _, n := range c.order {
+		if n.Flags&(FlagMyself|FlagNoAddr|FlagHandshake) != 0 {
+			continue
+		}
+		pingDelay := now - n.PingSent
+		dataDelay := now - n.dataRecv
+		// Waiting for the PONG for more than half the timeout on a link
+		// older than the timeout, and no other traffic either: the
+		// connection may be the problem; reconnect.
+		if n.link != nil && now-n.link.ctime > timeout && n.PingSent != 0 &&
+			pingDelay > timeout/2 && dataDelay > timeout/2 {
+			c.freeLink(n.link, true)
+		}
+		// No ping pending and the last PONG older than half the timeout:
+		// ping now, so every node is pinged well within the timeout.
+		if n.link != nil && n.PingSent == 0 && now-n.PongRecv > timeout/2 {
+			c.sendPing(n.link, MsgPing)
+			continue
+		}
+		if n.PingSent == 0 {
+			continue
+		}
+		// Any traffic from the node counts as a sign of life.
+		delay := min(pingDelay, dataDelay)
+		if delay > timeout && n.Flags&(FlagPFail|FlagFail) == 0 {
+			c.logf('.', "*** NODE ", n.ID, " possibly failing")
+			n.Flags |= FlagPFail
+			update = true
+		}
+	}
+	if update {
+		c.changed(false, true)
+	}
+}

@@ -1,0 +1,400 @@
+package keyspace
+
+import (
+	"github.com/shoal-db/shoal/internal/slot"
+	"github.com/shoal-db/shoal/internal/types"
+)
+
+func (db *DB) tableForWrite(s int) *slotTable {
+	t := db.slots[s]
+	if t == nil {
+		t = &slotTable{}
+		db.slots[s] = t
+	}
+	return t
+}
+
+// removeAt deletes live position i of slot s's table, without signalling
+// watchers and without shrinking (callers iterating the table shrink after).
+func (db *DB) removeAt(t *slotTable, s, i int) {
+	if t.ents[i].volatile() {
+		db.volatile.Add(-1)
+	}
+	t.eraseAt(i)
+	db.keys.Add(-1)
+	db.slotKeys[s].Add(-1)
+}
+
+// expireAt reclaims position i, whose TTL has passed; k is its key.
+func (db *DB) expireAt(t *slotTable, s, i int, k string) {
+	db.removeAt(t, s, i)
+	t.shrinkIfSparse()
+	db.ks.Stats.ExpiredKeys.Add(1)
+	db.touch(k)
+}
+
+// place stores e at position i of t (found: replacing the live entry there;
+// else: a free position from slotFor) and keeps the counters.
+func (db *DB) place(t *slotTable, s, i int, found bool, h uint64, e entry) {
+	if found {
+		old := &t.ents[i]
+		d := 0
+		if old.volatile() {
+			d--
+		}
+		if e.volatile() {
+			d++
+		}
+		if d != 0 {
+			t.volatile += d
+			db.volatile.Add(int64(d))
+		}
+		*old = e
+		return
+	}
+	t.insertAt(i, h, e)
+	if e.volatile() {
+		db.volatile.Add(1)
+	}
+	db.keys.Add(1)
+	db.slotKeys[s].Add(1)
+}
+
+// carriedTTL is the TTL a write at position i (if found) keeps: the old one
+// if keepTTL and it has not passed. A key past its TTL is gone: it lends no
+// TTL and counts as expired.
+func (db *DB) carriedTTL(t *slotTable, i int, found, keepTTL bool, k string) (int64, bool) {
+	if !found {
+		return 0, false
+	}
+	old := &t.ents[i]
+	if !old.volatile() {
+		return 0, false
+	}
+	when := old.exp()
+	if when <= db.ks.NowMs() {
+		db.ks.Stats.ExpiredKeys.Add(1)
+		db.touch(k)
+		return 0, false
+	}
+	return when, keepTTL
+}
+
+// Lookup returns the live value of key.
+func (db *DB) Lookup(key []byte) (Value, bool) {
+	s := slot.Of(key)
+	t := db.slots[s]
+	if t == nil {
+		return Value{}, false
+	}
+	k := bytesString(key)
+	i := t.find(hashKey(k), k)
+	if i < 0 {
+		return Value{}, false
+	}
+	e := &t.ents[i]
+	if e.volatile() && e.exp() <= db.ks.NowMs() {
+		db.expireAt(t, s, i, k)
+		return Value{}, false
+	}
+	return e.value(), true
+}
+
+// Exists reports whether key holds a live value.
+func (db *DB) Exists(key []byte) bool {
+	_, ok := db.Lookup(key)
+	return ok
+}
+
+// setString stores a new string record of n value bytes for key, replacing
+// any value, and returns the (zeroed) value bytes for the caller to fill
+// before it releases the stripe lock. The TTL becomes whenMs if ≥ 0, else
+// is kept if keepTTL, else cleared.
+func (db *DB) setString(key []byte, n int, keepTTL bool, whenMs int64) []byte {
+	s := slot.Of(key)
+	t := db.tableForWrite(s)
+	k := bytesString(key)
+	h := hashKey(k)
+	i, found := t.slotFor(h, k)
+	exp, vol := db.carriedTTL(t, i, found, keepTTL, k)
+	if whenMs >= 0 {
+		exp, vol = whenMs, true
+	}
+	e, val := newString(k, n, vol, exp)
+	db.place(t, s, i, found, h, e)
+	db.touch(k)
+	return val
+}
+
+// SetString stores a string value, replacing any value. The TTL is cleared
+// unless keepTTL. Key and value are copied into one allocation.
+func (db *DB) SetString(key, val []byte, keepTTL bool) {
+	copy(db.setString(key, len(val), keepTTL, -1), val)
+}
+
+// SetStringExpire stores a string value with absolute expiry whenMs,
+// replacing any value: SetString followed by SetExpire, in one allocation
+// (SET … EX/PX/EXAT/PXAT).
+func (db *DB) SetStringExpire(key, val []byte, whenMs int64) {
+	copy(db.setString(key, len(val), false, whenMs), val)
+}
+
+// SetObject stores a collection value, replacing any value. The TTL is
+// cleared unless keepTTL.
+func (db *DB) SetObject(key []byte, o types.Object, keepTTL bool) {
+	s := slot.Of(key)
+	t := db.tableForWrite(s)
+	k := bytesString(key)
+	h := hashKey(k)
+	i, found := t.slotFor(h, k)
+	exp, vol := db.carriedTTL(t, i, found, keepTTL, k)
+	if found {
+		// Boxes are never handed out: a collection replacing a collection
+		// updates the box in place when it can hold the TTL to keep.
+		if old := &t.ents[i]; old.boxed() && old.boxKind() != boxStr && (!vol || old.boxKind() == boxObjTTL) {
+			old.setObj(o)
+			e := *old
+			e.vlen &^= flagVolatile
+			if vol {
+				e.vlen |= flagVolatile
+				old.setExp(exp)
+			}
+			db.place(t, s, i, true, h, e)
+			db.touch(k)
+			return
+		}
+	}
+	db.place(t, s, i, found, h, newObject(k, o, vol, exp))
+	db.touch(k)
+}
+
+// Delete removes key, reporting whether it held a live value.
+func (db *DB) Delete(key []byte) bool {
+	s := slot.Of(key)
+	t := db.slots[s]
+	if t == nil {
+		return false
+	}
+	k := bytesString(key)
+	i := t.find(hashKey(k), k)
+	if i < 0 {
+		return false
+	}
+	if e := &t.ents[i]; e.volatile() && e.exp() <= db.ks.NowMs() {
+		db.expireAt(t, s, i, k)
+		return false
+	}
+	db.removeAt(t, s, i)
+	t.shrinkIfSparse()
+	db.touch(k)
+	return true
+}
+
+// findEntry is key's live-or-expired entry, or nil.
+func (db *DB) findEntry(key []byte) (*slotTable, *entry) {
+	t := db.slots[slot.Of(key)]
+	if t == nil {
+		return nil, nil
+	}
+	k := bytesString(key)
+	i := t.find(hashKey(k), k)
+	if i < 0 {
+		return t, nil
+	}
+	return t, &t.ents[i]
+}
+
+// Expire returns key's absolute expiry time in ms, or -1 if it has none.
+// The key must exist (call Lookup first).
+func (db *DB) Expire(key []byte) int64 {
+	if _, e := db.findEntry(key); e != nil && e.volatile() {
+		return e.exp()
+	}
+	return -1
+}
+
+// SetExpire sets key's absolute expiry time in ms. The key must exist.
+func (db *DB) SetExpire(key []byte, whenMs int64) {
+	t, e := db.findEntry(key)
+	if e == nil {
+		return
+	}
+	switch {
+	case e.volatile():
+		e.setExp(whenMs)
+	case e.boxed() && e.boxKind() == boxStr:
+		e.setExp(whenMs)
+	case e.boxed():
+		// A collection moves to a box with a TTL field.
+		*e = newObject(e.key(), e.obj(), true, whenMs)
+		e.vlen &^= flagVolatile // set below
+	default:
+		// A new record with a trailer; the old one stays intact for readers.
+		old := e.value().Str
+		ne, val := newString(e.key(), len(old), true, whenMs)
+		copy(val, old)
+		e.p = ne.p
+	}
+	if !e.volatile() {
+		e.vlen |= flagVolatile
+		t.volatile++
+		db.volatile.Add(1)
+	}
+	db.touch(bytesString(key))
+}
+
+// Persist removes key's TTL, reporting whether it had one.
+func (db *DB) Persist(key []byte) bool {
+	t, e := db.findEntry(key)
+	if e == nil || !e.volatile() {
+		return false
+	}
+	// An unboxed record keeps its trailer bytes; with the flag clear they
+	// are ignored, and the next SetExpire builds a new record.
+	e.vlen &^= flagVolatile
+	t.volatile--
+	db.volatile.Add(-1)
+	db.touch(bytesString(key))
+	return true
+}
+
+// Touch signals that key was modified in place (a collection changed), so
+// WATCH sees it.
+func (db *DB) Touch(key []byte) { db.touch(bytesString(key)) }
+
+// Len is the number of keys in the database (expired keys not yet reclaimed included, as in Redis).
+func (db *DB) Len() int64 { return db.keys.Load() }
+
+// Volatile is the number of keys with a TTL.
+func (db *DB) Volatile() int64 { return db.volatile.Load() }
+
+// CountInSlot is the number of keys in slot s; O(1), no lock needed.
+func (db *DB) CountInSlot(s int) int { return int(db.slotKeys[s].Load()) }
+
+// KeysInSlot appends up to max keys of slot s to dst. Needs s's stripe locked.
+func (db *DB) KeysInSlot(s int, max int, dst []string) []string {
+	t := db.slots[s]
+	if t == nil {
+		return dst
+	}
+	for i, c := range t.ctrl {
+		if max <= 0 {
+			break
+		}
+		if c&0x80 == 0 {
+			dst = append(dst, t.ents[i].key())
+			max--
+		}
+	}
+	return dst
+}
+
+// ForEachInSlot calls fn for every live key of slot s until fn returns false.
+// Needs s's stripe locked; fn must not modify slot s. Expired keys are
+// skipped (left for lazy or active expiry).
+func (db *DB) ForEachInSlot(s int, fn func(key string, v Value) bool) bool {
+	t := db.slots[s]
+	if t == nil {
+		return true
+	}
+	now := db.ks.NowMs()
+	for i, c := range t.ctrl {
+		if c&0x80 != 0 {
+			continue
+		}
+		e := &t.ents[i]
+		if e.volatile() && e.exp() <= now {
+			continue
+		}
+		if !fn(e.key(), e.value()) {
+			return false
+		}
+	}
+	return true
+}
+
+// NextNonEmptySlot returns the first slot ≥ from holding keys, or -1.
+func (db *DB) NextNonEmptySlot(from int) int {
+	for s := from; s < slot.Count; s++ {
+		if db.slotKeys[s].Load() > 0 {
+			return s
+		}
+	}
+	return -1
+}
+
+// Flush removes every key, returning how many there were. Needs LockAll.
+func (db *DB) Flush() int64 {
+	db.watch.touchAll(db)
+	n := db.keys.Load()
+	for s := range db.slots {
+		if db.slots[s] != nil {
+			db.slots[s] = nil
+			db.slotKeys[s].Store(0)
+		}
+	}
+	db.keys.Store(0)
+	db.volatile.Store(0)
+	return n
+}
+
+// FlushSlot removes every key of slot s. Needs s's stripe locked.
+func (db *DB) FlushSlot(s int) int {
+	t := db.slots[s]
+	if t == nil {
+		return 0
+	}
+	for i, c := range t.ctrl {
+		if c&0x80 == 0 {
+			db.touch(t.ents[i].key())
+		}
+	}
+	n := t.n
+	db.keys.Add(int64(-n))
+	db.volatile.Add(int64(-t.volatile))
+	db.slotKeys[s].Store(0)
+	db.slots[s] = nil
+	return n
+}
+
+// RandomKey returns a random live key, or false if the database is empty.
+// Needs LockAll. rnd returns a random int in [0, n).
+func (db *DB) RandomKey(rnd func(n int) int) (string, bool) {
+	if db.keys.Load() == 0 {
+		return "", false
+	}
+	now := db.ks.NowMs()
+	for tries := 0; tries < 100; tries++ {
+		s := db.NextNonEmptySlot(rnd(slot.Count))
+		if s < 0 {
+			s = db.NextNonEmptySlot(0)
+		}
+		if s < 0 {
+			return "", false
+		}
+		t := db.slots[s]
+		c := len(t.ctrl)
+		// From a random position, the first live key (wrapping): positions
+		// are in hash order, so this is a random key of the slot.
+		start := rnd(c)
+		for j := 0; j < c; j++ {
+			i := start + j
+			if i >= c {
+				i -= c
+			}
+			if t.ctrl[i]&0x80 != 0 {
+				continue
+			}
+			if e := &t.ents[i]; !e.volatile() || e.exp() > now {
+				return e.key(), true
+			}
+		}
+	}
+	return "", false
+}
+
+// existsNoExpire reports whether k is stored, expired or not.
+func (db *DB) existsNoExpire(k string) bool {
+	t := db.slots[slotOfString(k)]
+	return t != nil && t.find(hashKey(k), k) >= 0
+}

@@ -1,0 +1,446 @@
+package keyspace
+
+import (
+	"encoding/binary"
+	"hash/maphash"
+	"math/bits"
+	"unsafe"
+
+	"github.com/shoal-db/shoal/internal/types"
+)
+
+// slotTable is one slot's share of a database: a compact open-addressing
+// hash table, swiss-style. ctrl holds one byte per position: a 7-bit tag of
+// the key's hash for a live entry, or ctrlEmpty/ctrlDeleted. Positions are
+// probed a group of 8 control bytes at a time (SWAR on a uint64), groups in
+// linear order from the one the hash selects; a probe ends at the first group
+// holding an empty byte. The capacity is any multiple of 8 (the start group
+// is picked by multiply-shift, not a mask), so growth can be finer than
+// doubling.
+//
+// A string entry points at ONE allocation, which holds the key bytes, the
+// value bytes and, for a key with a TTL, 8 bytes of expiry time (absolute
+// ms, little endian): [key][value][ttl]. Its lengths and flags live in the
+// entry, so a 16-byte key with a 16-byte value costs exactly a 32-byte size
+// class plus 17 bytes of table per position. The allocation holds no
+// pointers, so the GC never scans it. Key and value bytes are never written
+// after the entry is placed: a SET builds a new record, so strings handed out
+// by Lookup, ForEachInSlot and KeysInSlot stay valid after the stripe lock is
+// released. Only the private TTL trailer is rewritten in place (EXPIRE on a
+// key that already has one), under the lock, and no handed-out string covers
+// it.
+//
+// A collection, or a string too long for the 31-bit lengths, is boxed: the
+// entry points at an objBox or strBox carrying key, value and TTL.
+type slotTable struct {
+	ctrl     []uint8
+	ents     []entry
+	n        int // live entries
+	dead     int // tombstones (ctrlDeleted)
+	volatile int // live entries with a TTL
+	sweep    int // next position active expiry examines
+}
+
+type entry struct {
+	p unsafe.Pointer // record ([key][value][ttl]), *objBox or *strBox; nil for an empty record
+	// klen is the key length; flagBoxed marks a boxed entry.
+	klen uint32
+	// vlen is the value length (a box kind if boxed); flagVolatile marks a TTL.
+	vlen uint32
+}
+
+// Boxes of a collection. The smallest that fits is used: a key of up to 16
+// or 32 bytes is held inside the box (its length is the entry's klen), so a
+// typical collection key costs one 32- or 48-byte box; a longer key, or a
+// TTL, takes a box with a key string. Boxes are never handed out, so they
+// may be updated in place; their key bytes never change.
+type objBox16 struct {
+	obj types.Object
+	key [16]byte
+}
+
+type objBox32 struct {
+	obj types.Object
+	key [32]byte
+}
+
+type objBoxKey struct {
+	obj types.Object
+	key string
+}
+
+type objBoxTTL struct {
+	obj types.Object
+	key string
+	exp int64
+}
+
+// strBox holds a string too long for the 31-bit lengths of an entry.
+type strBox struct {
+	key, str string
+	exp      int64
+}
+
+const (
+	ctrlEmpty   = 0x80
+	ctrlDeleted = 0xFE
+	groupSize   = 8
+	lsb         = 0x0101010101010101
+	msb         = 0x8080808080808080
+
+	flagBoxed    = 1 << 31 // in klen
+	flagVolatile = 1 << 31 // in vlen
+	lenMask      = 1<<31 - 1
+
+	// The box kind, in the low bits of a boxed entry's vlen.
+	boxObj16  = 1
+	boxObj32  = 2
+	boxObjKey = 3
+	boxObjTTL = 4
+	boxStr    = 5
+
+	minCapacity = groupSize
+)
+
+// inlineMax is the length from which a key or string value is boxed
+// (lengths must fit 31 bits); a variable so tests can exercise boxes.
+var inlineMax = lenMask
+
+var hashSeed = maphash.MakeSeed()
+
+func hashKey(k string) uint64 { return maphash.String(hashSeed, k) }
+
+func tagOf(h uint64) uint8 { return uint8(h >> 57) }
+
+// maxLoad is how many positions (live or tombstone) a table of capacity c
+// may use: 7/8, leaving an empty byte to end every probe.
+func maxLoad(c int) int { return c - c/8 }
+
+// capacityFor is the smallest capacity whose maxLoad holds n.
+func capacityFor(n int) int {
+	c := (n*8/7 + groupSize) &^ (groupSize - 1)
+	for maxLoad(c) < n {
+		c += groupSize
+	}
+	return max(c, minCapacity)
+}
+
+// growTo is the capacity a full table of capacity c grows to: ×1.5, so the
+// average load stays near 0.7 rather than the 0.65 of doubling; a per-slot
+// table is small, so rehashing more often costs little.
+func growTo(c int) int { return (c + c/2 + groupSize - 1) &^ (groupSize - 1) }
+
+func (t *slotTable) group(g int) uint64 { return binary.LittleEndian.Uint64(t.ctrl[g*groupSize:]) }
+
+func (t *slotTable) startGroup(h uint64) int {
+	return int((uint64(uint32(h)) * uint64(len(t.ctrl)/groupSize)) >> 32)
+}
+
+// matchTag has the high bit set in (at least) every byte of w equal to tag;
+// it may also flag a live byte just above a true match, never an empty or
+// deleted one, so a match is confirmed by comparing keys.
+func matchTag(w uint64, tag uint8) uint64 {
+	x := w ^ (lsb * uint64(tag))
+	return (x - lsb) &^ x & msb
+}
+
+func matchEmpty(w uint64) uint64       { return w &^ (w << 6) & msb }
+func matchEmptyOrDead(w uint64) uint64 { return w &^ (w << 7) & msb }
+
+func (e *entry) boxed() bool    { return e.klen&flagBoxed != 0 }
+func (e *entry) volatile() bool { return e.vlen&flagVolatile != 0 }
+
+func (e *entry) key() string {
+	if e.boxed() {
+		return e.boxKey()
+	}
+	return unsafe.String((*byte)(e.p), int(e.klen))
+}
+
+func (e *entry) boxKind() uint32 { return e.vlen & lenMask }
+
+func (e *entry) boxKey() string {
+	n := int(e.klen & lenMask)
+	switch e.boxKind() {
+	case boxObj16:
+		return unsafe.String(&(*objBox16)(e.p).key[0], n)
+	case boxObj32:
+		return unsafe.String(&(*objBox32)(e.p).key[0], n)
+	case boxObjKey:
+		return (*objBoxKey)(e.p).key
+	case boxObjTTL:
+		return (*objBoxTTL)(e.p).key
+	}
+	return (*strBox)(e.p).key
+}
+
+// obj is a boxed entry's collection, or nil for a boxed string.
+func (e *entry) obj() types.Object {
+	switch e.boxKind() {
+	case boxObj16:
+		return (*objBox16)(e.p).obj
+	case boxObj32:
+		return (*objBox32)(e.p).obj
+	case boxObjKey:
+		return (*objBoxKey)(e.p).obj
+	case boxObjTTL:
+		return (*objBoxTTL)(e.p).obj
+	}
+	return nil
+}
+
+// setObj replaces a boxed collection in place.
+func (e *entry) setObj(o types.Object) {
+	switch e.boxKind() {
+	case boxObj16:
+		(*objBox16)(e.p).obj = o
+	case boxObj32:
+		(*objBox32)(e.p).obj = o
+	case boxObjKey:
+		(*objBoxKey)(e.p).obj = o
+	case boxObjTTL:
+		(*objBoxTTL)(e.p).obj = o
+	}
+}
+
+func (e *entry) value() Value {
+	if e.boxed() {
+		if e.boxKind() == boxStr {
+			return Value{Str: (*strBox)(e.p).str}
+		}
+		return Value{Obj: e.obj()}
+	}
+	n := int(e.vlen & lenMask)
+	if n == 0 {
+		return Value{} // p+klen may be the end of the allocation
+	}
+	return Value{Str: unsafe.String((*byte)(unsafe.Add(e.p, e.klen)), n)}
+}
+
+// ttlBytes is the TTL trailer of an unboxed record.
+func (e *entry) ttlBytes() []byte {
+	return unsafe.Slice((*byte)(unsafe.Add(e.p, int(e.klen)+int(e.vlen&lenMask))), 8)
+}
+
+// exp is the absolute expiry in ms of a volatile entry.
+func (e *entry) exp() int64 {
+	if e.boxed() {
+		if e.boxKind() == boxStr {
+			return (*strBox)(e.p).exp
+		}
+		return (*objBoxTTL)(e.p).exp
+	}
+	return int64(binary.LittleEndian.Uint64(e.ttlBytes()))
+}
+
+// setExp sets the TTL of a volatile entry (a trailer or a box with a TTL) in place.
+func (e *entry) setExp(when int64) {
+	if e.boxed() {
+		if e.boxKind() == boxStr {
+			(*strBox)(e.p).exp = when
+		} else {
+			(*objBoxTTL)(e.p).exp = when
+		}
+		return
+	}
+	// The trailer is private to the keyspace: no handed-out string covers it.
+	binary.LittleEndian.PutUint64(e.ttlBytes(), uint64(when))
+}
+
+// newString allocates the record of a string entry for key with an n-byte
+// value (and a TTL trailer holding exp if volatile) and returns the entry
+// and the zeroed value bytes to fill before anyone else sees the entry.
+func newString(key string, n int, volatile bool, exp int64) (entry, []byte) {
+	var vf uint32
+	if volatile {
+		vf = flagVolatile
+	}
+	if len(key) >= inlineMax || n >= inlineMax {
+		val := make([]byte, n)
+		b := &strBox{key: string([]byte(key)), str: unsafe.String(unsafe.SliceData(val), n), exp: exp}
+		return entry{p: unsafe.Pointer(b), klen: flagBoxed, vlen: boxStr | vf}, val
+	}
+	size := len(key) + n
+	if volatile {
+		size += 8
+	}
+	if size == 0 {
+		return entry{}, nil
+	}
+	buf := make([]byte, size)
+	copy(buf, key)
+	e := entry{p: unsafe.Pointer(unsafe.SliceData(buf)), klen: uint32(len(key)), vlen: uint32(n) | vf}
+	if volatile {
+		binary.LittleEndian.PutUint64(buf[len(key)+n:], uint64(exp))
+	}
+	return e, buf[len(key) : len(key)+n]
+}
+
+// newObject boxes collection o under key (copied).
+func newObject(key string, o types.Object, volatile bool, exp int64) entry {
+	if volatile {
+		b := &objBoxTTL{obj: o, key: string([]byte(key)), exp: exp}
+		return entry{p: unsafe.Pointer(b), klen: flagBoxed, vlen: boxObjTTL | flagVolatile}
+	}
+	if len(key) >= inlineMax {
+		b := &objBoxKey{obj: o, key: string([]byte(key))}
+		return entry{p: unsafe.Pointer(b), klen: flagBoxed, vlen: boxObjKey}
+	}
+	kl := uint32(len(key)) | flagBoxed
+	switch {
+	case len(key) <= 16:
+		b := &objBox16{obj: o}
+		copy(b.key[:], key)
+		return entry{p: unsafe.Pointer(b), klen: kl, vlen: boxObj16}
+	case len(key) <= 32:
+		b := &objBox32{obj: o}
+		copy(b.key[:], key)
+		return entry{p: unsafe.Pointer(b), klen: kl, vlen: boxObj32}
+	}
+	b := &objBoxKey{obj: o, key: string([]byte(key))}
+	return entry{p: unsafe.Pointer(b), klen: flagBoxed, vlen: boxObjKey}
+}
+
+// find returns the position of key k (hash h), or -1.
+func (t *slotTable) find(h uint64, k string) int {
+	if t.n == 0 {
+		return -1
+	}
+	ng := len(t.ctrl) / groupSize
+	g := t.startGroup(h)
+	tag := tagOf(h)
+	for {
+		w := t.group(g)
+		for m := matchTag(w, tag); m != 0; m &= m - 1 {
+			i := g*groupSize + bits.TrailingZeros64(m)>>3
+			if e := &t.ents[i]; e.key() == k {
+				return i
+			}
+		}
+		if matchEmpty(w) != 0 {
+			return -1
+		}
+		if g++; g == ng {
+			g = 0
+		}
+	}
+}
+
+// slotFor returns the position of k and true, or, if k is absent, the free
+// position to insert it at and false, growing or cleaning the table first
+// if taking a fresh empty position would pass the load limit.
+func (t *slotTable) slotFor(h uint64, k string) (int, bool) {
+	if len(t.ctrl) == 0 {
+		t.resize(minCapacity)
+	}
+	ng := len(t.ctrl) / groupSize
+	g := t.startGroup(h)
+	tag := tagOf(h)
+	free := -1
+	for {
+		w := t.group(g)
+		for m := matchTag(w, tag); m != 0; m &= m - 1 {
+			i := g*groupSize + bits.TrailingZeros64(m)>>3
+			if e := &t.ents[i]; e.key() == k {
+				return i, true
+			}
+		}
+		if free < 0 {
+			if m := matchEmptyOrDead(w); m != 0 {
+				free = g*groupSize + bits.TrailingZeros64(m)>>3
+			}
+		}
+		if matchEmpty(w) != 0 {
+			break
+		}
+		if g++; g == ng {
+			g = 0
+		}
+	}
+	if t.ctrl[free] == ctrlEmpty && t.n+t.dead >= maxLoad(len(t.ctrl)) {
+		c := len(t.ctrl)
+		if t.n+1 > maxLoad(c)/2 {
+			c = max(growTo(c), capacityFor(t.n+1))
+		} // else: mostly tombstones; rehash in place
+		t.resize(c)
+		free = t.freeSlot(h)
+	}
+	return free, false
+}
+
+// freeSlot is the first empty or deleted position on h's probe sequence.
+func (t *slotTable) freeSlot(h uint64) int {
+	ng := len(t.ctrl) / groupSize
+	g := t.startGroup(h)
+	for {
+		if m := matchEmptyOrDead(t.group(g)); m != 0 {
+			return g*groupSize + bits.TrailingZeros64(m)>>3
+		}
+		if g++; g == ng {
+			g = 0
+		}
+	}
+}
+
+// insertAt fills free position i (from slotFor) with e for hash h.
+func (t *slotTable) insertAt(i int, h uint64, e entry) {
+	if t.ctrl[i] == ctrlDeleted {
+		t.dead--
+	}
+	t.ctrl[i] = tagOf(h)
+	t.ents[i] = e
+	t.n++
+	if e.volatile() {
+		t.volatile++
+	}
+}
+
+// eraseAt empties live position i. A position whose group still holds an
+// empty byte can become empty itself (no probe passes that group); others
+// become tombstones.
+func (t *slotTable) eraseAt(i int) {
+	if t.ents[i].volatile() {
+		t.volatile--
+	}
+	if matchEmpty(t.group(i/groupSize)) != 0 {
+		t.ctrl[i] = ctrlEmpty
+	} else {
+		t.ctrl[i] = ctrlDeleted
+		t.dead++
+	}
+	t.ents[i] = entry{}
+	t.n--
+}
+
+// resize rehashes every live entry into a table of capacity c (a multiple
+// of groupSize), dropping tombstones.
+func (t *slotTable) resize(c int) {
+	oldCtrl, oldEnts := t.ctrl, t.ents
+	t.ctrl = make([]uint8, c)
+	for i := range t.ctrl {
+		t.ctrl[i] = ctrlEmpty
+	}
+	t.ents = make([]entry, c)
+	t.dead = 0
+	t.sweep = 0
+	for i, cb := range oldCtrl {
+		if cb&0x80 != 0 {
+			continue
+		}
+		e := &oldEnts[i]
+		h := hashKey(e.key())
+		j := t.freeSlot(h)
+		t.ctrl[j] = tagOf(h)
+		t.ents[j] = *e
+	}
+}
+
+// shrinkIfSparse gives memory back after mass deletion: a table less than
+// 1/8 full is rebuilt at about half load.
+func (t *slotTable) shrinkIfSparse() {
+	if c := len(t.ctrl); c > minCapacity && t.n < c/8 {
+		if nc := capacityFor(2 * t.n); nc < c {
+			t.resize(nc)
+		}
+	}
+}

@@ -1,0 +1,317 @@
+package keyspace
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/shoal-db/shoal/internal/slot"
+	"github.com/shoal-db/shoal/internal/types"
+)
+
+// checkTable verifies a table's invariants: counts, load limit, every live
+// key findable at its position, and every position on a live key's probe
+// path before it free of empty bytes.
+func checkTable(t *testing.T, tb *slotTable, model map[string]string) {
+	t.Helper()
+	if tb.n != len(model) {
+		t.Fatalf("n=%d want %d", tb.n, len(model))
+	}
+	live, dead := 0, 0
+	for i, c := range tb.ctrl {
+		switch {
+		case c == ctrlDeleted:
+			dead++
+		case c&0x80 == 0:
+			live++
+			e := &tb.ents[i]
+			k := e.key()
+			if v, ok := model[k]; !ok || e.value().Str != v {
+				t.Fatalf("position %d holds %q=%q, model %q,%v", i, k, e.value().Str, v, ok)
+			}
+			if tagOf(hashKey(k)) != c {
+				t.Fatalf("position %d: tag %#x, key's %#x", i, c, tagOf(hashKey(k)))
+			}
+			if j := tb.find(hashKey(k), k); j != i {
+				t.Fatalf("find(%q)=%d, stored at %d", k, j, i)
+			}
+		case c != ctrlEmpty:
+			t.Fatalf("bad control byte %#x", c)
+		}
+	}
+	if live != tb.n || dead != tb.dead {
+		t.Fatalf("live %d dead %d, counted n=%d dead=%d", live, dead, tb.n, tb.dead)
+	}
+	if len(tb.ctrl) > 0 && tb.n+tb.dead > maxLoad(len(tb.ctrl)) {
+		t.Fatalf("load %d+%d over %d of %d", tb.n, tb.dead, maxLoad(len(tb.ctrl)), len(tb.ctrl))
+	}
+}
+
+// TestTableAgainstMap drives one slot table and a map[string]string with
+// random inserts, overwrites, deletes and lookups, in phases that grow the
+// table to thousands of keys and shrink it back, and checks they agree.
+func TestTableAgainstMap(t *testing.T) {
+	for seed := uint64(1); seed <= 8; seed++ {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(seed, 42))
+			tb := &slotTable{}
+			model := map[string]string{}
+			keyspace := 10 + rng.IntN(5000)
+			for step := 0; step < 60000; step++ {
+				if step%10000 == 0 {
+					keyspace = 1 + rng.IntN(8000)
+				}
+				pInsert := 55
+				if (step/5000)%2 == 1 {
+					pInsert = 20 // a shrinking phase
+				}
+				k := fmt.Sprint("k", rng.IntN(keyspace))
+				if rng.IntN(7) == 0 {
+					k = strings.Repeat("x", rng.IntN(40)) + k // varied lengths, incl. long
+				}
+				h := hashKey(k)
+				switch r := rng.IntN(100); {
+				case r < pInsert:
+					v := fmt.Sprint("v", step)
+					if rng.IntN(10) == 0 {
+						v = ""
+					}
+					i, found := tb.slotFor(h, k)
+					_, inModel := model[k]
+					if found != inModel {
+						t.Fatalf("step %d: slotFor(%q) found=%v, model %v", step, k, found, inModel)
+					}
+					e, val := newString(k, len(v), false, 0)
+					copy(val, v)
+					if found {
+						tb.ents[i] = e
+					} else {
+						tb.insertAt(i, h, e)
+					}
+					model[k] = v
+				case r < 85:
+					i := tb.find(h, k)
+					_, inModel := model[k]
+					if (i >= 0) != inModel {
+						t.Fatalf("step %d: delete find(%q)=%d, model %v", step, k, i, inModel)
+					}
+					if i >= 0 {
+						tb.eraseAt(i)
+						tb.shrinkIfSparse()
+						delete(model, k)
+					}
+				default:
+					i := tb.find(h, k)
+					v, inModel := model[k]
+					if (i >= 0) != inModel || (i >= 0 && tb.ents[i].value().Str != v) {
+						t.Fatalf("step %d: find(%q)=%d, model %q,%v", step, k, i, v, inModel)
+					}
+				}
+				if step%997 == 0 {
+					checkTable(t, tb, model)
+				}
+			}
+			checkTable(t, tb, model)
+			for k := range model {
+				i := tb.find(hashKey(k), k)
+				tb.eraseAt(i)
+				tb.shrinkIfSparse()
+				delete(model, k)
+			}
+			checkTable(t, tb, model)
+			if len(tb.ctrl) > minCapacity {
+				t.Fatalf("empty table keeps capacity %d", len(tb.ctrl))
+			}
+		})
+	}
+}
+
+// TestTableTombstonesBounded: churn (insert one, delete one) on a table of
+// constant size must not grow it without bound.
+func TestTableTombstonesBounded(t *testing.T) {
+	tb := &slotTable{}
+	for i := 0; i < 100; i++ {
+		k := fmt.Sprint("base", i)
+		j, _ := tb.slotFor(hashKey(k), k)
+		e, _ := newString(k, 0, false, 0)
+		tb.insertAt(j, hashKey(k), e)
+	}
+	c0 := len(tb.ctrl)
+	for i := 0; i < 100000; i++ {
+		k := fmt.Sprint("churn", i)
+		h := hashKey(k)
+		j, _ := tb.slotFor(h, k)
+		e, _ := newString(k, 0, false, 0)
+		tb.insertAt(j, h, e)
+		tb.eraseAt(tb.find(h, k))
+	}
+	if len(tb.ctrl) > 2*c0 {
+		t.Fatalf("churn grew the table from %d to %d", c0, len(tb.ctrl))
+	}
+}
+
+// TestAgainstMapBoxed reruns the keyspace twin test with every key and
+// value boxed, as strings over 2 GiB are.
+func TestAgainstMapBoxed(t *testing.T) {
+	defer func(n int) { inlineMax = n }(inlineMax)
+	inlineMax = 2
+	TestAgainstMap(t)
+}
+
+type fakeObj struct{ n int }
+
+func (o *fakeObj) Kind() types.Kind { return types.KindHash }
+func (o *fakeObj) Encoding() string { return "hashtable" }
+func (o *fakeObj) Len() int         { return o.n }
+func objOf(v Value) *fakeObj        { o, _ := v.Obj.(*fakeObj); return o }
+func mustLookup(t *testing.T, db *DB, k string) Value {
+	t.Helper()
+	v, ok := db.Lookup([]byte(k))
+	if !ok {
+		t.Fatalf("%s missing", k)
+	}
+	return v
+}
+
+// TestObjectsAndTTL covers each box (short, medium, long keys; with and
+// without a TTL), strings turning into collections and back, KEEPTTL, PERSIST
+// and Put, against the expected TTLs and counters.
+func TestObjectsAndTTL(t *testing.T) {
+	ks, clk := newTestKeyspace()
+	ks.LockAll()
+	defer ks.UnlockAll()
+	db := ks.DB(0)
+	for _, k := range []string{"h", strings.Repeat("m", 16), strings.Repeat("l", 17), strings.Repeat("L", 32), strings.Repeat("X", 33), ""} {
+		o1, o2 := &fakeObj{1}, &fakeObj{2}
+		db.SetObject([]byte(k), o1, false)
+		if objOf(mustLookup(t, db, k)) != o1 || db.Expire([]byte(k)) != -1 {
+			t.Fatalf("%q: object not stored", k)
+		}
+		db.SetExpire([]byte(k), clk.now+100)
+		db.SetObject([]byte(k), o2, true)
+		if objOf(mustLookup(t, db, k)) != o2 || db.Expire([]byte(k)) != clk.now+100 {
+			t.Fatalf("%q: KEEPTTL object: %v", k, db.Expire([]byte(k)))
+		}
+		db.SetObject([]byte(k), o1, false)
+		if db.Expire([]byte(k)) != -1 || db.Volatile() != 0 {
+			t.Fatalf("%q: TTL survived a plain SetObject", k)
+		}
+		db.SetExpire([]byte(k), clk.now+50)
+		if !db.Persist([]byte(k)) || db.Expire([]byte(k)) != -1 || db.Volatile() != 0 {
+			t.Fatalf("%q: Persist", k)
+		}
+		db.SetExpire([]byte(k), clk.now+10)
+		db.SetString([]byte(k), []byte("str"), true)
+		if v := mustLookup(t, db, k); v.Obj != nil || v.Str != "str" || db.Expire([]byte(k)) != clk.now+10 {
+			t.Fatalf("%q: string over object with KEEPTTL", k)
+		}
+		db.SetObject([]byte(k), o2, true)
+		if objOf(mustLookup(t, db, k)) != o2 || db.Expire([]byte(k)) != clk.now+10 {
+			t.Fatalf("%q: object over string with KEEPTTL", k)
+		}
+		db.Put([]byte(k+"copy"), mustLookup(t, db, k), clk.now+20)
+		if objOf(mustLookup(t, db, k+"copy")) != o2 || db.Expire([]byte(k+"copy")) != clk.now+20 {
+			t.Fatalf("%q: Put", k)
+		}
+		seen := 0
+		db.ForEachInSlot(slot.OfString(k), func(key string, v Value) bool {
+			if key == k {
+				seen++
+			}
+			return true
+		})
+		if seen != 1 {
+			t.Fatalf("%q: ForEachInSlot saw it %d times", k, seen)
+		}
+		clk.now += 20
+		if _, ok := db.Lookup([]byte(k)); ok {
+			t.Fatalf("%q: expired object still there", k)
+		}
+		if _, ok := db.Lookup([]byte(k + "copy")); ok {
+			t.Fatalf("%q: expired copy still there", k)
+		}
+		if db.Len() != 0 || db.Volatile() != 0 {
+			t.Fatalf("%q: Len=%d Volatile=%d", k, db.Len(), db.Volatile())
+		}
+	}
+}
+
+// TestValuesOutliveWrites: strings handed out by Lookup, ForEachInSlot and
+// KeysInSlot keep their bytes after the key is overwritten, re-expired,
+// deleted, and the table rehashed.
+func TestValuesOutliveWrites(t *testing.T) {
+	ks, clk := newTestKeyspace()
+	db := ks.DB(0)
+	db.SetString([]byte("{s}k"), []byte("first"), false)
+	db.SetExpire([]byte("{s}k"), clk.now+1000)
+	v := mustLookup(t, db, "{s}k").Str
+	keys := db.KeysInSlot(slot.OfString("s"), 10, nil)
+	db.SetExpire([]byte("{s}k"), clk.now+2000) // rewrites the trailer in place
+	db.SetStringKeepTTL([]byte("{s}k"), []byte("second"))
+	db.Persist([]byte("{s}k"))
+	db.SetExpire([]byte("{s}k"), clk.now+3000) // a new record
+	for i := 0; i < 1000; i++ {
+		db.SetString([]byte(fmt.Sprint("{s}", i)), []byte("x"), false)
+	}
+	db.Delete([]byte("{s}k"))
+	if v != "first" || len(keys) != 1 || keys[0] != "{s}k" {
+		t.Fatalf("handed-out strings changed: %q %q", v, keys)
+	}
+}
+
+// TestRandomKeyInOneSlot: with every key in one slot, RANDOMKEY must still
+// return many different keys (a Go map's iteration order used to do that).
+func TestRandomKeyInOneSlot(t *testing.T) {
+	ks := New(1)
+	db := ks.DB(0)
+	for i := 0; i < 100; i++ {
+		db.SetString([]byte(fmt.Sprint("{one}", i)), []byte("v"), false)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	seen := map[string]bool{}
+	for i := 0; i < 1000; i++ {
+		k, ok := db.RandomKey(rng.IntN)
+		if !ok {
+			t.Fatal("no key")
+		}
+		seen[k] = true
+	}
+	if len(seen) < 50 {
+		t.Fatalf("1000 RandomKey calls saw only %d of 100 keys", len(seen))
+	}
+}
+
+func TestWriteAllocs(t *testing.T) {
+	ks := New(1)
+	db := ks.DB(0)
+	key, val := []byte("key:000000012345"), []byte("0123456789abcdef")
+	db.SetString(key, val, false)
+	db.SetExpire([]byte("key:000000012345"), 1<<60)
+	for name, f := range map[string]func(){
+		"Lookup volatile":       func() { db.Lookup(key) },
+		"Expire":                func() { db.Expire(key) },
+		"SetExpire on volatile": func() { db.SetExpire(key, 1<<60) },
+		"Delete missing":        func() { db.Delete([]byte("nope")) },
+		"SetObject over object": func() { db.SetObject([]byte("obj"), &fakeObj{}, false) },
+		"RandomKey":             func() { db.RandomKey(func(n int) int { return n / 2 }) },
+	} {
+		if name == "SetObject over object" {
+			db.SetObject([]byte("obj"), &fakeObj{}, false)
+			o := &fakeObj{}
+			f = func() { db.SetObject([]byte("obj"), o, false) }
+		}
+		if n := testing.AllocsPerRun(100, f); n != 0 {
+			t.Errorf("%s allocates %v times", name, n)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { db.SetStringKeepTTL(key, val) }); n != 1 {
+		t.Errorf("SetStringKeepTTL allocates %v times, want 1", n)
+	}
+	if n := testing.AllocsPerRun(100, func() { db.SetStringExpire(key, val, 1<<60) }); n != 1 {
+		t.Errorf("SetStringExpire allocates %v times, want 1", n)
+	}
+	if db.Expire(key) != 1<<60 || db.Volatile() != 1 {
+		t.Errorf("SetStringExpire: Expire=%d Volatile=%d", db.Expire(key), db.Volatile())
+	}
+}
