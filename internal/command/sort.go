@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/shoal-db/shoal/internal/rediserr"
+	"github.com/shoal-db/shoal/internal/rnum"
 	"github.com/shoal-db/shoal/internal/types"
 )
 
@@ -76,9 +77,9 @@ func sortGeneric(c *Ctx, readonly bool) {
 			alpha = true
 		case bytes.EqualFold(a, []byte("limit")) && left >= 2:
 			var ok1, ok2 bool
-			limitStart, ok1 = zParseInt(args[j+1])
+			limitStart, ok1 = rnum.ParseInt(args[j+1])
 			if ok1 {
-				limitCnt, ok2 = zParseInt(args[j+2])
+				limitCnt, ok2 = rnum.ParseInt(args[j+2])
 			}
 			if !ok1 || !ok2 {
 				c.Error(rediserr.NotInteger)
