@@ -8,5 +8,6 @@ func Register(t *Table) {
 	registerZSet(t)
 	registerHash(t)
 	registerSet(t)
+	registerSort(t)
 	registerLists(t)
 }

@@ -122,7 +122,6 @@ func zAddGeneric(c *Ctx, flags int) {
 	}
 	var scoreBuf [16]float64
 	scores := scoreBuf[:0]
-	maxLen := 0
 	for j := 0; j < elements; j++ {
 		s, ok := zParseDouble(c.Args[i+2*j])
 		if !ok {
@@ -130,9 +129,6 @@ func zAddGeneric(c *Ctx, flags int) {
 			return
 		}
 		scores = append(scores, s)
-		if l := len(c.Args[i+2*j+1]); l > maxLen {
-			maxLen = l
-		}
 	}
 	z, ok := zLookup(c, key)
 	if !ok {
@@ -141,7 +137,10 @@ func zAddGeneric(c *Ctx, flags int) {
 	added, updated, processed := 0, 0, 0
 	var newScore float64
 	if z == nil && !xx {
-		z = types.NewZSet(elements, maxLen)
+		// Redis 7.0 picks the new key's encoding from the first member
+		// alone (and zset-max-listpack-entries 0); zsetAdd converts later.
+		// Duplicates in one ZADD therefore still leave a listpack.
+		z = types.NewZSet(1, len(c.Args[i+1]))
 		c.DB.SetObject(key, z, false)
 		c.SignalReady(key) // BZPOP* waiters (only a new key can have them)
 	}
