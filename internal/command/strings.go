@@ -515,21 +515,7 @@ func cmdGetrange(c *Ctx) {
 		c.W.BulkString("")
 		return
 	}
-	if start < 0 {
-		start += n
-	}
-	if end < 0 {
-		end += n
-	}
-	if start < 0 {
-		start = 0
-	}
-	if end < 0 {
-		end = 0
-	}
-	if end >= n {
-		end = n - 1
-	}
+	start, end = clampRange(start, end, n)
 	if start > end || n == 0 {
 		c.W.BulkString("")
 		return
