@@ -313,3 +313,9 @@ func AppendDump(dst []byte, v keyspace.Value, s Settings) ([]byte, error) {
 
 // sbytes views s as bytes without copying; the bytes must not be modified.
 func sbytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
+
+// Reset makes the encoder use settings s from now on.
+func (e *Encoder) Reset(s Settings) {
+	e.set = s
+	e.enc.compress = s.Compress
+}

@@ -42,7 +42,8 @@ func (e *ChecksumError) Error() string {
 	return fmt.Sprintf("Wrong RDB checksum expected: (%x) got (%x).", e.Expected, e.Got)
 }
 
-// ReplyText is the error reply RESTORE sends for a ParseDump error.
+// ReplyText is the error reply RESTORE sends for a ParseDump error (the
+// texts of rediserr.DumpVersionOrCRC and rediserr.BadDataFormat).
 func ReplyText(err error) string {
 	if errors.Is(err, ErrVersionOrChecksum) {
 		return "ERR DUMP payload version or checksum are wrong"
