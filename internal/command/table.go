@@ -247,6 +247,9 @@ type Ctx struct {
 	Dirty int
 	// Err is set when the command replied with an error (commandstats failed_calls).
 	Err bool
+	// Settings is the configuration in force when the command started, set
+	// by the dispatcher; read it through Conf and Limits (settings.go).
+	Settings *Settings
 
 	// Blocking commands (see internal/server/blocking.go). CanBlock is set
 	// by the dispatcher when the command may park the client (not inside
