@@ -83,6 +83,7 @@ func (e *Expirer) sweepSlot(db *DB, s int) int {
 		seen++
 		if en.exp() <= now {
 			k := en.key()
+			db.expired(k)
 			db.removeAt(t, s, i)
 			db.touch(k)
 			n++

@@ -18,6 +18,7 @@ import (
 	"github.com/shoal-db/shoal/internal/config"
 	"github.com/shoal-db/shoal/internal/keyspace"
 	"github.com/shoal-db/shoal/internal/netloop"
+	"github.com/shoal-db/shoal/internal/stream"
 )
 
 // Version is the Redis version Shoal is compatible with and reports.
@@ -68,6 +69,11 @@ type Server struct {
 	// noActiveExpire is DEBUG SET-ACTIVE-EXPIRE 0.
 	noActiveExpire atomic.Bool
 
+	// stream is the ordered write stream (effects.go, DESIGN decision 4).
+	stream *stream.Stream
+	// lazyExpire is lazyfree-lazy-expire: expired keys propagate as UNLINK.
+	lazyExpire atomic.Bool
+
 	// adm holds INFO, MONITOR, SHUTDOWN and CLIENT bookkeeping (cmd_admin.go).
 	adm adminState
 
@@ -101,7 +107,9 @@ func New(cfg *config.Config, logw io.Writer) *Server {
 		pubsub:            newHub(),
 		startTime:         time.Now(),
 		ShutdownRequested: make(chan struct{}),
+		stream:            stream.New(0),
 	}
+	s.ks.OnExpire = s.onExpire
 	s.nowMs.Store(time.Now().UnixMilli())
 	s.refreshConfig("")
 	s.applySettings()
@@ -126,6 +134,7 @@ func (s *Server) refreshConfig(string) {
 	s.maxBulk.Store(s.cfg.ProtoMaxBulkLen)
 	s.qbufLimit.Store(s.cfg.ClientQueryBufferLimit)
 	s.maxclients.Store(int64(s.cfg.Maxclients))
+	s.lazyExpire.Store(s.cfg.LazyfreeLazyExpire)
 	switch s.cfg.Loglevel {
 	case "debug":
 		s.minLog.Store(0)
