@@ -169,6 +169,7 @@ func cmdSpop(c *Ctx) {
 		m := s.AppendRandom(buf[:0])
 		s.Remove(m)
 		c.W.Bulk(m)
+		c.Propagate(kwSREM, c.Args[1], m)
 		hsDropIfEmpty(c, c.Args[1], s)
 		c.Dirty++
 		return
@@ -193,6 +194,7 @@ func cmdSpop(c *Ctx) {
 		hsWriteSet(c, s)
 		c.DB.Delete(c.Args[1])
 		c.Dirty++
+		c.Propagate(kwDEL, c.Args[1]) // spopWithCountCommand: always DEL
 		return
 	}
 	remaining := size - count
@@ -203,6 +205,7 @@ func cmdSpop(c *Ctx) {
 			buf = s.AppendRandom(buf[:0])
 			s.Remove(buf)
 			c.W.Bulk(buf)
+			c.Propagate(kwSREM, c.Args[1], buf)
 		}
 	} else {
 		var ns *types.Set
@@ -214,7 +217,11 @@ func cmdSpop(c *Ctx) {
 			ns.Add(buf)
 			s.Remove(buf)
 		}
-		s.Each(func(m []byte) bool { c.W.Bulk(m); return true })
+		s.Each(func(m []byte) bool {
+			c.W.Bulk(m)
+			c.Propagate(kwSREM, c.Args[1], m)
+			return true
+		})
 		c.DB.SetObject(c.Args[1], ns, true)
 	}
 	c.DB.Touch(c.Args[1])

@@ -254,6 +254,8 @@ type Ctx struct {
 	// this command's Propagate calls. Both are managed by the dispatcher.
 	Effects    *stream.Batch
 	Propagated int
+	// Lazy says whether deletions propagate as UNLINK (nil: DEL).
+	Lazy *Lazyfree
 
 	// Blocking commands (see internal/server/blocking.go). CanBlock is set
 	// by the dispatcher when the command may park the client (not inside

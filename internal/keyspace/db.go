@@ -80,7 +80,7 @@ func (db *DB) carriedTTL(t *slotTable, i int, found, keepTTL bool, k string) (in
 		return 0, false
 	}
 	when := old.exp()
-	if when <= db.ks.NowMs() {
+	if when <= db.ks.NowMs() && !db.ks.Loading.Load() {
 		db.expired(k)
 		db.ks.Stats.ExpiredKeys.Add(1)
 		db.touch(k)
@@ -102,7 +102,7 @@ func (db *DB) Lookup(key []byte) (Value, bool) {
 		return Value{}, false
 	}
 	e := &t.ents[i]
-	if e.volatile() && e.exp() <= db.ks.NowMs() {
+	if e.volatile() && e.exp() <= db.ks.NowMs() && !db.ks.Loading.Load() {
 		db.expireAt(t, s, i, k)
 		return Value{}, false
 	}
@@ -189,7 +189,7 @@ func (db *DB) Delete(key []byte) bool {
 	if i < 0 {
 		return false
 	}
-	if e := &t.ents[i]; e.volatile() && e.exp() <= db.ks.NowMs() {
+	if e := &t.ents[i]; e.volatile() && e.exp() <= db.ks.NowMs() && !db.ks.Loading.Load() {
 		db.expireAt(t, s, i, k)
 		return false
 	}

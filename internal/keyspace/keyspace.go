@@ -37,6 +37,11 @@ type Keyspace struct {
 	// key's history. It must not call into the keyspace. Set before serving.
 	OnExpire func(db int, key string)
 
+	// Loading is set while an AOF is replayed: as in Redis, nothing
+	// expires then (a key whose TTL passed is kept, and an absolute expiry
+	// in the past is stored), so the replay ends in the state that was logged.
+	Loading atomic.Bool
+
 	// Dirty counts changes since the last save (INFO rdb_changes_since_last_save).
 	Dirty atomic.Int64
 	// Stats are the keyspace counters INFO stats reports.

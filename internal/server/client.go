@@ -157,6 +157,7 @@ func (s *Server) newClient(conn net.Conn) *client {
 	c.ctx.W = &c.w
 	c.ctx.KS = s.ks
 	c.ctx.Client = c
+	c.ctx.Lazy = &s.lazy
 	c.lastUsed.Store(time.Now().UnixMilli())
 	s.clientsMu.Lock()
 	s.clients[c.id] = c

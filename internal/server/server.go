@@ -71,8 +71,8 @@ type Server struct {
 
 	// stream is the ordered write stream (effects.go, DESIGN decision 4).
 	stream *stream.Stream
-	// lazyExpire is lazyfree-lazy-expire: expired keys propagate as UNLINK.
-	lazyExpire atomic.Bool
+	// lazy holds lazyfree-lazy-expire/-user-del: deletions propagate as UNLINK.
+	lazy command.Lazyfree
 
 	// adm holds INFO, MONITOR, SHUTDOWN and CLIENT bookkeeping (cmd_admin.go).
 	adm adminState
@@ -134,7 +134,8 @@ func (s *Server) refreshConfig(string) {
 	s.maxBulk.Store(s.cfg.ProtoMaxBulkLen)
 	s.qbufLimit.Store(s.cfg.ClientQueryBufferLimit)
 	s.maxclients.Store(int64(s.cfg.Maxclients))
-	s.lazyExpire.Store(s.cfg.LazyfreeLazyExpire)
+	s.lazy.Expire.Store(s.cfg.LazyfreeLazyExpire)
+	s.lazy.UserDel.Store(s.cfg.LazyfreeLazyUserDel)
 	switch s.cfg.Loglevel {
 	case "debug":
 		s.minLog.Store(0)
