@@ -24,6 +24,10 @@ type Settings struct {
 	// (rdbcompression) LZF-compresses their strings.
 	ListMaxListpackSize int
 	RDBCompression      bool
+	// LazyfreeLazyExpire and LazyfreeLazyUserDel make deletions by expiry
+	// and by DEL-like commands propagate as UNLINK instead of DEL.
+	LazyfreeLazyExpire  bool
+	LazyfreeLazyUserDel bool
 }
 
 // DefaultSettings returns Redis 7.0's defaults.

@@ -220,7 +220,9 @@ func closeAll(ds []chan struct{}) {
 // runHandler runs spec's handler with the stripes held and, if it asked to
 // block, registers the client before the stripes are released.
 func (c *client) runHandler(spec *command.Spec, ctx *command.Ctx) {
+	c.beforeEffects(ctx)
 	spec.Handler(ctx)
+	c.afterEffects(ctx) // effects.go: still under the stripe locks
 	if ctx.Block != nil {
 		c.srv.blocking.register(c, ctx.Block)
 	}

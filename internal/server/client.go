@@ -13,6 +13,7 @@ import (
 	"github.com/shoal-db/shoal/internal/rediserr"
 	"github.com/shoal-db/shoal/internal/resp"
 	"github.com/shoal-db/shoal/internal/slot"
+	"github.com/shoal-db/shoal/internal/stream"
 )
 
 const (
@@ -93,6 +94,13 @@ type client struct {
 	blockReq    command.BlockRequest
 	inBlockLoop bool
 	pushback    []byte
+
+	// Write stream (effects.go): the command effects being collected, set
+	// while EXEC runs its queue, and the stream offset after this client's
+	// last entry (appendfsync always syncs up to it before replying).
+	effects   stream.Batch
+	inExec    bool
+	streamOff int64
 }
 
 // statBatch accumulates a connection's counters between flushes, so the hot

@@ -18,6 +18,7 @@ import (
 	"github.com/shoal-db/shoal/internal/config"
 	"github.com/shoal-db/shoal/internal/keyspace"
 	"github.com/shoal-db/shoal/internal/netloop"
+	"github.com/shoal-db/shoal/internal/stream"
 )
 
 // Version is the Redis version Shoal is compatible with and reports.
@@ -63,6 +64,10 @@ type Server struct {
 	// noActiveExpire is DEBUG SET-ACTIVE-EXPIRE 0.
 	noActiveExpire atomic.Bool
 
+	// stream is the ordered write stream (effects.go, DESIGN decision 4).
+	stream *stream.Stream
+	// lazy holds lazyfree-lazy-expire/-user-del: deletions propagate as UNLINK.
+
 	// adm holds INFO, MONITOR, SHUTDOWN and CLIENT bookkeeping (cmd_admin.go).
 	adm adminState
 
@@ -96,7 +101,9 @@ func New(cfg *config.Config, logw io.Writer) *Server {
 		pubsub:            newHub(),
 		startTime:         time.Now(),
 		ShutdownRequested: make(chan struct{}),
+		stream:            stream.New(0),
 	}
+	s.ks.OnExpire = s.onExpire
 	s.nowMs.Store(time.Now().UnixMilli())
 	s.applySettings()
 	cfg.OnSet(func(string) { s.applySettings() })

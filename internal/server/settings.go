@@ -50,6 +50,8 @@ func (s *Server) applySettings() {
 
 			ListMaxListpackSize: s.cfg.ListMaxListpackSize,
 			RDBCompression:      s.cfg.RDBCompression,
+			LazyfreeLazyExpire:  s.cfg.LazyfreeLazyExpire,
+			LazyfreeLazyUserDel: s.cfg.LazyfreeLazyUserDel,
 		},
 		requirepass: s.cfg.Requirepass,
 		timeout:     int64(s.cfg.Timeout),
