@@ -10,21 +10,11 @@ import (
 	"github.com/shoal-db/shoal/internal/rnum"
 )
 
-// DumpConfig is the configuration DUMP and RESTORE read: how lists are cut
-// into quicklist nodes (list-max-listpack-size) and whether strings are
-// LZF-compressed (rdbcompression). The server's client implements it;
-// without it Redis's defaults apply.
-type DumpConfig interface {
-	ListMaxListpackSize() int
-	RDBCompression() bool
-}
-
-// dumpSettings are the rdb settings in force for c.
+// dumpSettings are the rdb settings in force for c: the encoding
+// thresholds, list-max-listpack-size and rdbcompression.
 func dumpSettings(c *Ctx) rdb.Settings {
-	if dc, ok := c.Client.(DumpConfig); ok {
-		return rdb.CurrentSettings(dc.ListMaxListpackSize(), dc.RDBCompression())
-	}
-	return rdb.CurrentSettings(-2, true)
+	conf := c.Conf()
+	return rdb.Settings{Limits: conf.Limits, ListMaxListpackSize: conf.ListMaxListpackSize, Compress: conf.RDBCompression}
 }
 
 // dumpState is the per-call scratch of DUMP, pooled: an encoder (with its
