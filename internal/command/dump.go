@@ -2,6 +2,7 @@ package command
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -132,10 +133,11 @@ func cmdRestore(c *Ctx) {
 	if ttl != 0 && !absTTL {
 		ttl += c.KS.NowMs()
 	}
-	if ttl != 0 && ttl <= c.KS.NowMs() {
-		// Already expired: nothing is created (Redis propagates a DEL
-		// when REPLACE removed a key).
+	if ttl != 0 && c.alreadyExpired(ttl) {
+		// Already expired: nothing is created; a key REPLACE removed is
+		// propagated as DEL (Redis rewrites the command to shared.del).
 		if deleted {
+			c.Propagate(kwDEL, key)
 			c.Dirty++
 		}
 		c.W.OK()
@@ -144,9 +146,20 @@ func cmdRestore(c *Ctx) {
 	when := int64(-1)
 	if ttl != 0 {
 		when = ttl
+		if !absTTL {
+			// Propagated with the TTL made absolute and ABSTTL appended,
+			// as restoreCommand rewrites its arguments.
+			var num [20]byte
+			argv := make([][]byte, 0, len(c.Args)+1)
+			argv = append(argv, c.Args[0], key, strconv.AppendInt(num[:0], ttl, 10))
+			argv = append(argv, c.Args[3:]...)
+			c.Propagate(append(argv, kwABSTTL)...)
+		}
 	}
 	c.DB.Put(key, v, when)
 	c.SignalReady(key)
 	c.Dirty++
 	c.W.OK()
 }
+
+var kwABSTTL = []byte("ABSTTL")
