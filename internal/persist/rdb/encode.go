@@ -6,6 +6,7 @@ import (
 	"unsafe"
 
 	"github.com/shoal-db/shoal/internal/keyspace"
+	"github.com/shoal-db/shoal/internal/rnum"
 	"github.com/shoal-db/shoal/internal/types"
 )
 
@@ -206,25 +207,47 @@ func (e *Encoder) appendList(dst []byte, l *types.List) []byte {
 // lpEntryLen is the bytes s takes as a listpack entry (encoding, data and
 // backlen), as lpAppend would store it.
 func lpEntryLen(s string) int {
-	var b lpBuilder
-	var tmp [32]byte
-	if len(s) <= 20 {
-		b.b = tmp[:0]
-		b.appendStr(sbytes(s))
-		return len(b.b)
+	if len(s) <= 20 && len(s) > 0 {
+		if v, ok := rnum.ParseInt(s); ok {
+			switch {
+			case v >= 0 && v <= 127:
+				return 2
+			case v >= -4096 && v <= 4095:
+				return 3
+			case v >= -32768 && v <= 32767:
+				return 4
+			case v >= -8388608 && v <= 8388607:
+				return 5
+			case v >= -2147483648 && v <= 2147483647:
+				return 6
+			}
+			return 10
+		}
 	}
 	n := len(s)
-	var hdr int
+	hdr := 5
 	switch {
 	case n < 64:
 		hdr = 1
 	case n < 4096:
 		hdr = 2
-	default:
-		hdr = 5
 	}
-	var bl [5]byte
-	return hdr + n + len(appendBacklen(bl[:0], hdr+n))
+	return hdr + n + backlenSize(hdr+n)
+}
+
+// backlenSize is the size of appendBacklen's output for n.
+func backlenSize(n int) int {
+	switch {
+	case n <= 127:
+		return 1
+	case n < 16383:
+		return 2
+	case n < 2097151:
+		return 3
+	case n < 268435455:
+		return 4
+	}
+	return 5
 }
 
 func (e *Encoder) appendSet(dst []byte, s *types.Set) []byte {
