@@ -393,7 +393,7 @@ func (d *decoder) readSet() (keyspace.Value, error) {
 	}
 	var s *types.Set
 	if int64(n) > d.set.SetMaxIntsetEntries {
-		s = types.NewSetTable(min(n, 1<<16))
+		s = types.NewSetTable(min(n, 4096))
 	} else {
 		s = types.NewSet()
 	}
@@ -501,7 +501,7 @@ func (d *decoder) readBlob(t int, blob []byte) (keyspace.Value, error) {
 		}
 		var s *types.Set
 		if int64(cnt) > d.set.SetMaxIntsetEntries {
-			s = types.NewSetTable(cnt)
+			s = types.NewSetTable(min(cnt, 4096))
 		} else {
 			s = types.NewSet()
 		}

@@ -173,20 +173,29 @@ func (e *elems) pushTo(l *types.List) {
 // lpMaxCount is the most entries a packed Shoal hash or zset can count.
 const lpMaxCount = 1<<16 - 1
 
+// collectPairs collects the entries of a listpack or ziplist of pairs and
+// returns the number of pairs (an odd count is bad data, none an empty key).
+func (e *elems) collectPairs(blob []byte, ziplist bool) (int, error) {
+	if err := e.collect(blob, ziplist); err != nil {
+		return 0, err
+	}
+	if e.len()%2 != 0 {
+		return 0, errBadData
+	}
+	if e.len() == 0 {
+		return 0, ErrEmptyKey
+	}
+	return e.len() / 2, nil
+}
+
 // hashFromPairs loads a HASH_LISTPACK or HASH_ZIPLIST value: a listpack
 // hash as Redis keeps it (whatever the values' lengths), a hashtable past
 // hash-max-listpack-entries.
 func (d *decoder) hashFromPairs(blob []byte, ziplist bool) (keyspace.Value, error) {
 	e := &d.el
-	if err := e.collect(blob, ziplist); err != nil {
+	n, err := e.collectPairs(blob, ziplist)
+	if err != nil {
 		return keyspace.Value{}, err
-	}
-	if e.len()%2 != 0 {
-		return keyspace.Value{}, errBadData
-	}
-	n := e.len() / 2
-	if n == 0 {
-		return keyspace.Value{}, ErrEmptyKey
 	}
 	if int64(n) > d.set.HashMaxListpackEntries || n >= lpMaxCount {
 		h := types.NewHash()
@@ -208,15 +217,9 @@ func (d *decoder) hashFromPairs(blob []byte, ziplist bool) (keyspace.Value, erro
 // zset-max-listpack-entries, skiplist beyond (as rdbLoadObject converts).
 func (d *decoder) zsetFromPairs(blob []byte, ziplist bool) (keyspace.Value, error) {
 	e := &d.el
-	if err := e.collect(blob, ziplist); err != nil {
+	n, err := e.collectPairs(blob, ziplist)
+	if err != nil {
 		return keyspace.Value{}, err
-	}
-	if e.len()%2 != 0 {
-		return keyspace.Value{}, errBadData
-	}
-	n := e.len() / 2
-	if n == 0 {
-		return keyspace.Value{}, ErrEmptyKey
 	}
 	if !e.distinct(0, 2) {
 		return keyspace.Value{}, errBadData
