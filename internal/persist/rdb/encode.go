@@ -6,7 +6,6 @@ import (
 	"unsafe"
 
 	"github.com/shoal-db/shoal/internal/keyspace"
-	"github.com/shoal-db/shoal/internal/rnum"
 	"github.com/shoal-db/shoal/internal/types"
 )
 
@@ -48,10 +47,11 @@ var lzfTablePool = sync.Pool{New: func() any { return new(lzfTable) }}
 // write them. An Encoder is not safe for concurrent use; keep one per
 // goroutine (it reuses its LZF table and buffers).
 type Encoder struct {
-	enc encoder
-	set Settings
-	lp  lpBuilder
-	lpb []byte
+	enc   encoder
+	set   Settings
+	lp    lpBuilder
+	lpb   []byte
+	nodes []byte // a list's encoded nodes, before their count
 }
 
 // NewEncoder returns an Encoder for settings s.
@@ -146,47 +146,29 @@ func qlAllowInsert(nodeSz, count, fill, sz int) bool {
 
 // appendList writes a QUICKLIST_2 value: the node count, then each node's
 // container and listpack, cut as quicklistPushTail would cut a list built
-// by pushes at the tail.
+// by pushes at the tail. Nodes are encoded into a side buffer in one pass,
+// then written after their count.
 func (e *Encoder) appendList(dst []byte, l *types.List) []byte {
-	// First pass: count nodes, so the count can precede them without
-	// buffering every node.
 	fill := e.set.ListMaxListpackSize
-	nodes := 0
-	var nodeSz, count int
+	nodes := e.nodes[:0]
+	count := 0
 	open := false
-	l.Range(0, l.Len()-1, func(s string) bool {
-		sz := len(s)
-		switch {
-		case sz >= qlPackedThreshold:
-			nodes++
-			open = false
-		case open && qlAllowInsert(nodeSz, count, fill, sz):
-			nodeSz += lpEntryLen(s)
-			count++
-		default:
-			nodes++
-			open = true
-			nodeSz, count = lpHeaderSize+1+lpEntryLen(s), 1
-		}
-		return true
-	})
-	dst = AppendLen(dst, uint64(nodes))
-	open = false
-	count = 0
 	flush := func() {
 		if open {
-			dst = AppendLen(dst, containerPacked)
-			dst = e.enc.appendString(dst, e.lp.finish())
+			nodes = AppendLen(nodes, containerPacked)
+			nodes = e.enc.appendString(nodes, e.lp.finish())
 			e.lpb = e.lp.b
 			open = false
 		}
 	}
+	n := 0
 	l.Range(0, l.Len()-1, func(s string) bool {
 		sz := len(s)
 		if sz >= qlPackedThreshold {
 			flush()
-			dst = AppendLen(dst, containerPlain)
-			dst = e.enc.appendString(dst, sbytes(s))
+			nodes = AppendLen(nodes, containerPlain)
+			nodes = e.enc.appendString(nodes, sbytes(s))
+			n++
 			return true
 		}
 		if open && qlAllowInsert(len(e.lp.b)+1, count, fill, sz) {
@@ -198,56 +180,17 @@ func (e *Encoder) appendList(dst []byte, l *types.List) []byte {
 		e.lp.reset(e.lpb)
 		e.lp.appendStr(sbytes(s))
 		open, count = true, 1
+		n++
 		return true
 	})
 	flush()
+	dst = AppendLen(dst, uint64(n))
+	dst = append(dst, nodes...)
+	e.nodes = nodes[:0]
+	if cap(e.nodes) > 1<<20 {
+		e.nodes = nil
+	}
 	return dst
-}
-
-// lpEntryLen is the bytes s takes as a listpack entry (encoding, data and
-// backlen), as lpAppend would store it.
-func lpEntryLen(s string) int {
-	if len(s) <= 20 && len(s) > 0 {
-		if v, ok := rnum.ParseInt(s); ok {
-			switch {
-			case v >= 0 && v <= 127:
-				return 2
-			case v >= -4096 && v <= 4095:
-				return 3
-			case v >= -32768 && v <= 32767:
-				return 4
-			case v >= -8388608 && v <= 8388607:
-				return 5
-			case v >= -2147483648 && v <= 2147483647:
-				return 6
-			}
-			return 10
-		}
-	}
-	n := len(s)
-	hdr := 5
-	switch {
-	case n < 64:
-		hdr = 1
-	case n < 4096:
-		hdr = 2
-	}
-	return hdr + n + backlenSize(hdr+n)
-}
-
-// backlenSize is the size of appendBacklen's output for n.
-func backlenSize(n int) int {
-	switch {
-	case n <= 127:
-		return 1
-	case n < 16383:
-		return 2
-	case n < 2097151:
-		return 3
-	case n < 268435455:
-		return 4
-	}
-	return 5
 }
 
 func (e *Encoder) appendSet(dst []byte, s *types.Set) []byte {
