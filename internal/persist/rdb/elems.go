@@ -105,17 +105,22 @@ func (e *elems) distinct(first, step int) bool {
 	for size < 2*n {
 		size <<= 1
 	}
-	slots := make([]int32, size) // entry index + 1
+	type slot struct {
+		hash uint64
+		idx  int32 // entry index + 1; 0 = empty
+	}
+	slots := make([]slot, size)
 	for i := first; i < e.len(); i += step {
 		s := e.get(i)
-		h := int(maphash.Bytes(dupSeed, s)) & (size - 1)
-		for slots[h] != 0 {
-			if bytes.Equal(e.get(int(slots[h]-1)), s) {
+		hv := maphash.Bytes(dupSeed, s)
+		h := int(hv) & (size - 1)
+		for slots[h].idx != 0 {
+			if slots[h].hash == hv && bytes.Equal(e.get(int(slots[h].idx-1)), s) {
 				return false
 			}
 			h = (h + 1) & (size - 1)
 		}
-		slots[h] = int32(i + 1)
+		slots[h] = slot{hv, int32(i + 1)}
 	}
 	return true
 }

@@ -251,3 +251,46 @@ func oddListpack() []byte {
 	b.appendStr([]byte("only"))
 	return b.finish()
 }
+
+func listpackOf(elems ...string) []byte {
+	var b lpBuilder
+	b.reset(nil)
+	for _, e := range elems {
+		b.appendStr([]byte(e))
+	}
+	return b.finish()
+}
+
+// TestListpackPairs: duplicate fields and members are refused at any size;
+// a zset listpack out of order is put in order.
+func TestListpackPairs(t *testing.T) {
+	var pairs []string
+	for i := 0; i < 20; i++ {
+		pairs = append(pairs, "f"+strconv.Itoa(i), strconv.Itoa(20-i))
+	}
+	dup := append(append([]string(nil), pairs...), "f7", "x")
+	for _, typ := range []byte{TypeHashListpack, TypeZSetListpack} {
+		if _, err := ParseDump(payload(typ, rawString(string(listpackOf(pairs...))), 10), DefaultSettings()); err != nil {
+			t.Fatalf("type %d: %v", typ, err)
+		}
+		if _, err := ParseDump(payload(typ, rawString(string(listpackOf(dup[:6]...))+""), 10), DefaultSettings()); err != nil {
+			t.Fatalf("type %d small: %v", typ, err)
+		}
+		dupScore := append(append([]string(nil), pairs...), "f7", "1")
+		if _, err := ParseDump(payload(typ, rawString(string(listpackOf(dupScore...))), 10), DefaultSettings()); err != ErrBadData {
+			t.Fatalf("type %d with a duplicate: %v", typ, err)
+		}
+		small := []string{"a", "1", "b", "2", "a", "3"}
+		if _, err := ParseDump(payload(typ, rawString(string(listpackOf(small...))), 10), DefaultSettings()); err != ErrBadData {
+			t.Fatalf("type %d with a small duplicate: %v", typ, err)
+		}
+	}
+	// pairs' scores descend: loaded in ascending order.
+	v, err := ParseDump(payload(TypeZSetListpack, rawString(string(listpackOf(pairs...))), 10), DefaultSettings())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := render(v); !strings.HasPrefix(got, "zset\nf19\n1\nf18\n2\n") {
+		t.Fatalf("unsorted listpack loaded as %q", got)
+	}
+}
