@@ -71,6 +71,9 @@ type Server struct {
 
 	// stream is the ordered write stream (effects.go, DESIGN decision 4).
 	stream *stream.Stream
+	// aof is the append-only file (aof.go).
+	aof aofState
+
 	// lazy holds lazyfree-lazy-expire/-user-del: deletions propagate as UNLINK.
 	lazy command.Lazyfree
 
@@ -113,7 +116,7 @@ func New(cfg *config.Config, logw io.Writer) *Server {
 	s.nowMs.Store(time.Now().UnixMilli())
 	s.refreshConfig("")
 	s.applySettings()
-	cfg.OnSet(func(name string) { s.refreshConfig(name); s.applySettings() })
+	cfg.OnSet(func(name string) { s.refreshConfig(name); s.applySettings(); s.applyAOFConfig(name) })
 	command.Register(s.table)
 	s.registerServerCommands()
 	return s
@@ -302,6 +305,9 @@ func (s *Server) Close() {
 			c.conn.Close()
 		}
 		s.clientsMu.Unlock()
+		s.aof.mu.Lock()
+		s.stopAOF() // what was acknowledged is written and fsynced
+		s.aof.mu.Unlock()
 		done := make(chan struct{})
 		go func() { s.wg.Wait(); close(done) }()
 		select {
