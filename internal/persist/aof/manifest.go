@@ -252,7 +252,6 @@ func (m *Manifest) Files() []FileInfo {
 	return append(out, m.Incrs...)
 }
 
-
 // InstallBase records a finished rewrite: a new base (seq+1) whose data is
 // everything before the last incremental file; the old base and the other
 // incremental files become history, as backgroundRewriteDoneHandler does.
