@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"math/rand"
 	"os"
 	"path/filepath"
 	"sync"
@@ -68,6 +69,7 @@ type aofPaths struct {
 	loadTruncated, preamble, stamp bool
 	policy                         aof.Policy
 	on                             bool
+	keyLoadDelay                   int
 }
 
 func (s *Server) aofConfig() aofPaths {
@@ -75,7 +77,8 @@ func (s *Server) aofConfig() aofPaths {
 	defer s.cfg.RUnlock()
 	return aofPaths{dir: s.cfg.Appenddirname, filename: s.cfg.Appendfilename,
 		loadTruncated: s.cfg.AOFLoadTruncated, preamble: s.cfg.AOFUseRDBPreamble,
-		stamp: s.cfg.AOFTimestampEnabled, policy: aof.ParsePolicy(s.cfg.Appendfsync), on: s.cfg.Appendonly}
+		stamp: s.cfg.AOFTimestampEnabled, policy: aof.ParsePolicy(s.cfg.Appendfsync), on: s.cfg.Appendonly,
+		keyLoadDelay: s.cfg.KeyLoadDelay}
 }
 
 // readManifest reads dir's manifest; a missing directory or manifest is an
@@ -111,6 +114,10 @@ func (s *Server) LoadDataFromDisk() error {
 	}
 	s.aof.mu.Lock()
 	defer s.aof.mu.Unlock()
+	// Until the AOF is open for appending, clients get -LOADING: a write
+	// acknowledged before that would not be in the files.
+	s.aof.loading.Store(true)
+	defer s.aof.loading.Store(false)
 	man, err := readManifest(p)
 	if err != nil {
 		s.logManifestError(err)
@@ -200,13 +207,25 @@ func (s *Server) loadAOFFiles(p aofPaths, man *aof.Manifest) aof.Result {
 	s.aof.loading.Store(true)
 	s.ks.Loading.Store(true)
 	s.aof.loadStart.Store(time.Now().Unix())
-	defer func() {
-		s.ks.Loading.Store(false)
-		s.aof.loading.Store(false)
-	}()
+	defer s.ks.Loading.Store(false)
 	sess := s.newSession(true)
+	apply := sess.run
+	if d := p.keyLoadDelay; d != 0 {
+		// key-load-delay (debugDelay): a negative value sleeps 1 µs one time in -d.
+		apply = func(args [][]byte) error {
+			us := d
+			if us < 0 {
+				us = 0
+				if rand.Intn(-d) == 0 {
+					us = 1
+				}
+			}
+			time.Sleep(time.Duration(us) * time.Microsecond)
+			return sess.run(args)
+		}
+	}
 	ld := &aof.Loader{Dir: p.dir, LoadTruncated: p.loadTruncated, Logf: s.Logf,
-		Apply: sess.run, OldStyle: p.filename}
+		Apply: apply, OldStyle: p.filename}
 	ret := aof.OK
 	for i, fi := range files {
 		last := i == len(files)-1
