@@ -1,7 +1,9 @@
 package durability
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -97,3 +99,6 @@ func str(v resp.Value) string {
 	}
 	return string(v.Str)
 }
+
+// readFull reads exactly len(b) bytes.
+func readFull(r *bufio.Reader, b []byte) (int, error) { return io.ReadFull(r, b) }
