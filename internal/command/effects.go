@@ -2,16 +2,7 @@ package command
 
 import (
 	"strconv"
-	"sync/atomic"
 )
-
-// Lazyfree holds the lazyfree-lazy-* settings that decide whether a
-// deletion propagates as DEL or UNLINK. The server owns it and updates it
-// on CONFIG SET; Ctx.Lazy points at it (nil: DEL).
-type Lazyfree struct {
-	Expire  atomic.Bool // lazyfree-lazy-expire
-	UserDel atomic.Bool // lazyfree-lazy-user-del
-}
 
 // Command names in the form handlers propagate them (read-only).
 var (
@@ -36,15 +27,8 @@ var (
 // matching lazyfree setting is on (expire: lazyfree-lazy-expire, else
 // lazyfree-lazy-user-del), as Redis's rewrites to shared.del/unlink do.
 func (c *Ctx) propagateDel(key []byte, expire bool) {
-	lazy := false
-	if c.Lazy != nil {
-		if expire {
-			lazy = c.Lazy.Expire.Load()
-		} else {
-			lazy = c.Lazy.UserDel.Load()
-		}
-	}
-	if lazy {
+	conf := c.Conf()
+	if (expire && conf.LazyfreeLazyExpire) || (!expire && conf.LazyfreeLazyUserDel) {
 		c.Propagate(kwUNLINK, key)
 	} else {
 		c.Propagate(kwDEL, key)

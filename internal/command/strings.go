@@ -4,18 +4,10 @@ import (
 	"math"
 	"math/big"
 	"strconv"
-	"sync/atomic"
 
 	"github.com/shoal-db/shoal/internal/rediserr"
 	"github.com/shoal-db/shoal/internal/rnum"
 )
-
-// ProtoMaxBulkLen is the largest string a command may build (SETRANGE,
-// APPEND, SETBIT offsets, LCS scratch), Redis's proto-max-bulk-len. The
-// server keeps it in step with the config.
-var ProtoMaxBulkLen atomic.Int64
-
-func init() { ProtoMaxBulkLen.Store(512 << 20) }
 
 func registerStrings(t *Table) {
 	t.Handle("get", cmdGet)
@@ -393,7 +385,7 @@ func cmdMsetnx(c *Ctx) { msetGeneric(c, true) }
 // checkStringLength reports whether a string of size bytes may be built,
 // replying with Redis's error if not.
 func checkStringLength(c *Ctx, size int64) bool {
-	if size > ProtoMaxBulkLen.Load() || size < 0 {
+	if size > c.Conf().ProtoMaxBulkLen || size < 0 {
 		c.Error(rediserr.StringTooLong)
 		return false
 	}
@@ -761,7 +753,7 @@ func cmdLcs(c *Ctx) {
 		return
 	}
 	alen, blen := len(a), len(b)
-	if uint64(alen+1)*uint64(blen+1)*4 > uint64(ProtoMaxBulkLen.Load()) {
+	if uint64(alen+1)*uint64(blen+1)*4 > uint64(c.Conf().ProtoMaxBulkLen) {
 		c.Error(rediserr.LCSExceedsBulkLen)
 		return
 	}

@@ -248,14 +248,15 @@ type Ctx struct {
 	Dirty int
 	// Err is set when the command replied with an error (commandstats failed_calls).
 	Err bool
+	// Settings is the configuration in force when the command started, set
+	// by the dispatcher; read it through Conf and Limits (settings.go).
+	Settings *Settings
 
 	// Effects collects what the command propagates to the write stream
 	// (see Propagate); nil when nothing reads the stream. Propagated counts
 	// this command's Propagate calls. Both are managed by the dispatcher.
 	Effects    *stream.Batch
 	Propagated int
-	// Lazy says whether deletions propagate as UNLINK (nil: DEL).
-	Lazy *Lazyfree
 
 	// Blocking commands (see internal/server/blocking.go). CanBlock is set
 	// by the dispatcher when the command may park the client (not inside

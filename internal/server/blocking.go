@@ -343,7 +343,7 @@ func (c *client) watchPeer() (gone <-chan struct{}, stop func()) {
 	var stopping atomic.Bool
 	// Blocked clients are not subject to the idle timeout.
 	c.conn.SetReadDeadline(time.Time{})
-	limit := c.srv.qbufLimit.Load()
+	limit := c.srv.conf().qbufLimit
 	go func() {
 		defer close(exited)
 		buf := make([]byte, 4096)

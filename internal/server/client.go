@@ -157,11 +157,10 @@ func (s *Server) newClient(conn net.Conn) *client {
 	c := &client{srv: s, conn: conn, id: s.nextID.Add(1), created: time.Now()}
 	c.w.Proto = 2
 	c.db = s.ks.DB(0)
-	c.authed = *s.requirepass.Load() == ""
+	c.authed = s.conf().requirepass == ""
 	c.ctx.W = &c.w
 	c.ctx.KS = s.ks
 	c.ctx.Client = c
-	c.ctx.Lazy = &s.lazy
 	c.lastUsed.Store(time.Now().UnixMilli())
 	s.clientsMu.Lock()
 	s.clients[c.id] = c
@@ -181,7 +180,7 @@ func (c *client) serve() {
 				start = 0
 			}
 			if end == len(c.rbuf) || c.rd.Need() > len(c.rbuf) {
-				if int64(end) >= c.srv.qbufLimit.Load() {
+				if int64(end) >= c.srv.conf().qbufLimit {
 					c.srv.Logf('#', "Closing client that reached max query buffer length (qbuf=%d)", end)
 					return
 				}
@@ -225,7 +224,7 @@ func (c *client) serve() {
 // returns how many bytes it consumed. In loop mode it stops before a command
 // that may block and sets detachPending, leaving that command unconsumed.
 func (c *client) process(buf []byte) int {
-	c.rd.Limits = resp.Limits{MaxBulkLen: c.srv.maxBulk.Load(), MaxInline: 64 * 1024, Unauthenticated: !c.authed}
+	c.rd.Limits = resp.Limits{MaxBulkLen: c.srv.conf().cmd.ProtoMaxBulkLen, MaxInline: 64 * 1024, Unauthenticated: !c.authed}
 	used := 0
 	for used < len(buf) {
 		args, n, perr := c.rd.Next(buf[used:])
@@ -443,6 +442,9 @@ func (c *client) execute(spec *command.Spec, args [][]byte) {
 func (c *client) call(spec *command.Spec, args [][]byte, locked bool) {
 	ctx := &c.ctx
 	ctx.Args, ctx.Cmd, ctx.DB, ctx.Dirty, ctx.Err = args, spec, c.db, 0, false
+	// The settings in force as the command starts (settings.go): one
+	// pointer load, and the handler never sees a half-applied CONFIG SET.
+	ctx.Settings = &c.srv.settings.Load().cmd
 	c.beforeCall(ctx, locked) // blocking commands: see blocking.go
 	start := clock.Mono()
 	mark := len(c.w.Buf) // where this command's reply starts (errorstats, cmd_client.go)

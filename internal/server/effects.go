@@ -52,7 +52,7 @@ func (s *Server) onExpire(db int, key string) {
 	if !s.stream.Active() {
 		return
 	}
-	if s.lazy.Expire.Load() {
+	if s.conf().cmd.LazyfreeLazyExpire {
 		s.stream.AppendStrings(db, "UNLINK", key)
 	} else {
 		s.stream.AppendStrings(db, "DEL", key)

@@ -24,7 +24,6 @@ func (s *Server) newSession(replay bool) *client {
 	c.ctx.W = &c.w
 	c.ctx.KS = s.ks
 	c.ctx.Client = c
-	c.ctx.Lazy = &s.lazy
 	return c
 }
 
