@@ -3,9 +3,9 @@ package durability
 import (
 	"fmt"
 	"math/rand"
-	"strings"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
