@@ -101,6 +101,10 @@ type client struct {
 	effects   stream.Batch
 	inExec    bool
 	streamOff int64
+
+	// session: no socket (session.go); replay: its commands are not
+	// appended to the write stream (AOF loading).
+	session, replay bool
 }
 
 // statBatch accumulates a connection's counters between flushes, so the hot
@@ -256,6 +260,12 @@ func (c *client) closing() bool { return c.closeAfterReply || c.closed.Load() }
 func (c *client) flush() bool {
 	c.flushStats()
 	c.updateSnap()
+	if c.streamOff > 0 {
+		// appendfsync always: this client's writes are on disk before
+		// their replies leave (aof.go).
+		c.srv.aofSync(c.streamOff)
+		c.streamOff = 0
+	}
 	if c.w.Len() == 0 {
 		return true
 	}
@@ -406,7 +416,13 @@ func (c *client) execute(spec *command.Spec, args [][]byte) {
 		c.rejectCmd(spec, "ERR Command not allowed inside a transaction")
 		return
 	}
-	if !c.route(spec, args) {
+	if !c.session && !c.route(spec, args) {
+		return
+	}
+	// Persistence gates (aof.go): -LOADING while the dataset loads, MISCONF
+	// after an AOF write error.
+	if msg := c.srv.persistGate(c, spec); msg != "" {
+		c.rejectCmd(spec, msg)
 		return
 	}
 	if c.isPubSub() && c.w.Proto == 2 && !allowedInPubSub(spec) {
