@@ -86,7 +86,13 @@ func (c *Cache) acquire(req *Request) (*entry, error) {
 		c.entries[req.Name] = e
 		c.mu.Unlock()
 
-		addr := net.JoinHostPort(req.Host, strconv.Itoa(Atoi(req.Port)))
+		// The port as getaddrinfo takes Redis's atoi: wrapped to 16 bits
+		// (a negative one does not resolve).
+		port := Atoi(req.Port)
+		if port > 0 {
+			port &= 0xffff
+		}
+		addr := net.JoinHostPort(req.Host, strconv.Itoa(port))
 		conn, err := net.DialTimeout("tcp", addr, req.Timeout)
 		if err != nil {
 			c.drop(e)

@@ -3,6 +3,7 @@ package migrate
 import (
 	"bytes"
 	"errors"
+	"net"
 	"os"
 	"strconv"
 	"time"
@@ -75,7 +76,19 @@ func (c *Cache) Transfer(req *Request, restores []byte, n int) Result {
 	for {
 		e, err := c.acquire(req)
 		if err != nil {
-			res.Err = rediserr.MigrateConnect
+			// Redis connects without waiting for the outcome: only a
+			// target that cannot even be addressed fails the connect. A
+			// refused or timed-out connection fails the write instead
+			// (retried once unless it timed out).
+			if !addressable(err) {
+				res.Err = rediserr.MigrateConnect
+				return res
+			}
+			if mayRetry && !isTimeout(err) {
+				mayRetry = false
+				continue
+			}
+			res.Err = rediserr.MigrateIOWrite
 			return res
 		}
 		retry, ioErr := c.exchange(e, req, restores, &res, mayRetry)
@@ -232,4 +245,16 @@ func readLine(e *entry, timeout time.Duration) ([]byte, error) {
 	return keep, nil
 }
 
-func isTimeout(err error) bool { return errors.Is(err, os.ErrDeadlineExceeded) }
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+}
+
+// addressable reports whether a dial error came after the address was
+// resolved (refused, unreachable, timed out), rather than from resolving
+// it (unknown host, invalid port) or the cache being closed.
+func addressable(err error) bool {
+	var dnsErr *net.DNSError
+	var addrErr *net.AddrError
+	return !errors.As(err, &dnsErr) && !errors.As(err, &addrErr) && !errors.Is(err, net.ErrClosed)
+}

@@ -293,7 +293,11 @@ func TestTransferConnectError(t *testing.T) {
 	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 	ln.Close()
 	var c Cache
+	// Refused: Redis does not wait for the connect, its write fails.
 	r, _ := Parse(args("MIGRATE 127.0.0.1 " + port + " k 0 500"))
+	wantResult(t, c.Transfer(&r, batch("k"), 1), rediserr.MigrateIOWrite, false)
+	// A port that does not resolve fails the connect itself.
+	r, _ = Parse(args("MIGRATE 127.0.0.1 -1 k 0 500"))
 	wantResult(t, c.Transfer(&r, batch("k"), 1), rediserr.MigrateConnect, false)
 	if c.Len() != 0 {
 		t.Fatal("a failed dial must not be cached")

@@ -32,11 +32,19 @@ package server
 // for the transfer), on the transaction's goroutine.
 
 import (
+	"sync"
+
 	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/keyspace"
 	"github.com/shoal-db/shoal/internal/migrate"
+	"github.com/shoal-db/shoal/internal/persist/rdb"
+	"github.com/shoal-db/shoal/internal/rediserr"
 	"github.com/shoal-db/shoal/internal/slot"
 )
+
+// migrateEncoders are DUMP payload encoders (each with its LZF table),
+// one per running MIGRATE.
+var migrateEncoders = sync.Pool{New: func() any { return rdb.NewEncoder(rdb.DefaultSettings()) }}
 
 // migrateState is the server's MIGRATE state.
 type migrateState struct {
@@ -137,6 +145,13 @@ func (s *Server) migrateCommand(ctx *command.Ctx) {
 	// The batch: each live key with its remaining TTL (a key that expired
 	// since the lookup is skipped; a TTL under 1 ms is sent as 1).
 	asking := s.cl.node != nil
+	enc := migrateEncoders.Get().(*rdb.Encoder)
+	defer migrateEncoders.Put(enc)
+	if dc, ok := ctx.Client.(command.DumpConfig); ok {
+		enc.Reset(rdb.CurrentSettings(dc.ListMaxListpackSize(), dc.RDBCompression()))
+	} else {
+		enc.Reset(rdb.DefaultSettings())
+	}
 	var batch, payload []byte
 	sent := found[:0]
 	for i, k := range found {
@@ -148,9 +163,10 @@ func (s *Server) migrateCommand(ctx *command.Ctx) {
 			ttl = max(ttl, 1)
 		}
 		var err error
-		if payload, err = dumpValue(payload[:0], vals[i]); err != nil {
+		if payload, err = enc.AppendDump(payload[:0], vals[i]); err != nil {
+			// A type the codec cannot write (none today).
 			unlock()
-			ctx.Error(err.Error())
+			ctx.Error(rediserr.BadDataFormat)
 			return
 		}
 		batch = migrate.AppendRestore(batch, asking, k, ttl, payload, req.Replace)
