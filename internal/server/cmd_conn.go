@@ -21,6 +21,7 @@ func (s *Server) registerServerCommands() {
 	s.registerCluster()
 	s.registerBlocking()
 	s.registerAOF()
+	s.registerMigrate()
 }
 
 func (s *Server) clusterEnabled() bool {
