@@ -26,24 +26,24 @@ const (
 
 // session is the client's state: redis-cli's config and context globals.
 type session struct {
-	cfg        *Config
-	conn       *client.Conn
-	out        *bufio.Writer
-	errOut     io.Writer
-	stdin      io.Reader
-	dbnum      int
-	inMulti    bool
-	preMultiDB int
+	cfg         *Config
+	conn        *client.Conn
+	out         *bufio.Writer
+	errOut      io.Writer
+	stdin       io.Reader
+	dbnum       int
+	inMulti     bool
+	preMultiDB  int
 	interactive bool
-	reissue    bool
-	sendAsking bool
-	lastKind   resp.Kind
-	prompt     string
-	resp3      bool
-	monitor    bool
-	pubsub     bool
-	shutdown   bool
-	connErr    string // why the last connect failed (hiredis errstr)
+	reissue     bool
+	sendAsking  bool
+	lastKind    resp.Kind
+	prompt      string
+	resp3       bool
+	monitor     bool
+	pubsub      bool
+	shutdown    bool
+	connErr     string // why the last connect failed (hiredis errstr)
 }
 
 // exitCode ends Run with a code (used to unwind from deep inside a mode).

@@ -36,15 +36,15 @@ type Config struct {
 	Verbose    bool
 
 	Latency, LatencyHistory, LatencyDist bool
-	Stat, Scan, Pipe, BigKeys, MemKeys  bool
-	HotKeys, Replica                    bool
-	MemKeysSamples                      int
-	Pattern                             *string
-	PipeTimeout                         int
-	IntrinsicLatency                    int
-	IntrinsicLatencyOn                  bool
-	RDBFile                             string
-	Eval                                string
+	Stat, Scan, Pipe, BigKeys, MemKeys   bool
+	HotKeys, Replica                     bool
+	MemKeysSamples                       int
+	Pattern                              *string
+	PipeTimeout                          int
+	IntrinsicLatency                     int
+	IntrinsicLatencyOn                   bool
+	RDBFile                              string
+	Eval                                 string
 
 	// ClusterLocal is shoal-cli's own --cluster-local start|stop|clean.
 	ClusterLocal []string
