@@ -51,8 +51,10 @@ func (m *Manager) fixSlotsCoverage(covered *[Slots]bool) int {
 		m.printf("The following uncovered slots have no keys across the cluster:\n")
 		m.printSlotsList(none)
 		if m.confirm("Fix these slots by covering with a random node?", true) {
-			rnd := rand.New(rand.NewSource(time.Now().UnixNano()))
 			for _, s := range none {
+				// redis-cli reseeds with the time in seconds for every
+				// slot, so one run mostly picks one node.
+				rnd := rand.New(rand.NewSource(time.Now().Unix()))
 				var masters []*node
 				for _, n := range m.nodes {
 					if !n.isSlave() {
