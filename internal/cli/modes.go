@@ -248,7 +248,7 @@ type typeInfo struct {
 
 // bigKeysTypeOrder is the order redis-cli's type dictionary iterates in
 // for the six built-in types (seen with redis-cli 7.0.15).
-var bigKeysTypeOrder = []string{"zset", "stream", "set", "hash", "string", "list"}
+var bigKeysTypeOrder = []string{"list", "hash", "string", "stream", "set", "zset"}
 
 func (s *session) findBigKeys(memkeys bool, samples int) int {
 	types := map[string]*typeInfo{
