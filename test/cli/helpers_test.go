@@ -90,7 +90,7 @@ func addrs(nodes []*testutil.Node) []string {
 var (
 	idRE     = regexp.MustCompile(`[0-9a-f]{40}`)
 	shortRE  = regexp.MustCompile(`\([0-9a-f]{8}\.\.\.\)`)
-	dotsRE   = regexp.MustCompile(`(?m)^\.+$`)
+	dotsRE   = regexp.MustCompile(`Waiting for the cluster to join\n\.*\n`)
 	replRE   = regexp.MustCompile(`replicates <id>`)
 	epochRE  = regexp.MustCompile(`"current_epoch": \d+`)
 	portRE   = regexp.MustCompile(`127\.0\.0\.1:(\d+)`)
@@ -104,7 +104,7 @@ var (
 func normalize(s string, base int) string {
 	s = idRE.ReplaceAllString(s, "<id>")
 	s = shortRE.ReplaceAllString(s, "(<id>...)")
-	s = dotsRE.ReplaceAllString(s, ".")
+	s = dotsRE.ReplaceAllString(s, "Waiting for the cluster to join\n")
 	s = epochRE.ReplaceAllString(s, `"current_epoch": N`)
 	s = timingRE.ReplaceAllString(s, "(T)")
 	s = portRE.ReplaceAllStringFunc(s, func(m string) string {
