@@ -12,6 +12,7 @@ func (s *Server) applySettings() {
 	s.cfg.RLock()
 	defer s.cfg.RUnlock()
 	command.ProtoMaxBulkLen.Store(s.cfg.ProtoMaxBulkLen)
+	command.HLLSparseMaxBytes.Store(s.cfg.HllSparseMaxBytes)
 	types.ZSetMaxListpackEntries = int(s.cfg.ZsetMaxListpackEntries)
 	types.ZSetMaxListpackValue = int(s.cfg.ZsetMaxListpackValue)
 	types.HashMaxListpackEntries = s.cfg.HashMaxListpackEntries
