@@ -11,4 +11,5 @@ func Register(t *Table) {
 	registerSort(t)
 	registerLists(t)
 	registerHLL(t)
+	registerGeo(t)
 }
