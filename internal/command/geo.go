@@ -161,10 +161,15 @@ done:
 		}
 		args = append(args, strconv.AppendUint(nil, geo.Score(x, y), 10), p[2])
 	}
+	// Redis replaces the command vector: ZADD is what runs, and what is
+	// propagated.
 	orig := c.Args
 	c.Args = args
 	zAddGeneric(c, 0)
 	c.Args = orig
+	if c.Dirty > 0 && c.Propagated == 0 {
+		c.Propagate(args...)
+	}
 }
 
 func cmdGeodist(c *Ctx) {
@@ -529,7 +534,8 @@ func geoSearch(c *Ctx, srcIdx int, flags int) {
 	for i := 0; i < returned; i++ {
 		maxLen = max(maxLen, len(pts[i].member))
 	}
-	out := types.NewZSet(returned, maxLen)
+	lim := c.Limits()
+	out := types.NewZSet(returned, maxLen, lim)
 	for i := 0; i < returned; i++ {
 		p := &pts[i]
 		p.dist /= shape.Conversion
@@ -537,7 +543,7 @@ func geoSearch(c *Ctx, srcIdx int, flags int) {
 		if storeDist {
 			score = p.dist
 		}
-		out.Insert([]byte(p.member), score)
+		out.Insert([]byte(p.member), score, lim)
 	}
 	c.DB.SetObject(storeKey, out, false)
 	c.SignalReady(storeKey)

@@ -2,17 +2,14 @@ package command
 
 import (
 	"math/rand/v2"
-	"sync/atomic"
 
 	"github.com/shoal-db/shoal/internal/hll"
 	"github.com/shoal-db/shoal/internal/rediserr"
 )
 
-// HLLSparseMaxBytes is hll-sparse-max-bytes: the largest sparse HLL string
-// before it is promoted to dense. The server keeps it in step with the config.
-var HLLSparseMaxBytes atomic.Int64
-
-func init() { HLLSparseMaxBytes.Store(3000) }
+// hllSparseMax is hll-sparse-max-bytes in force: the largest sparse HLL
+// string before it is promoted to dense.
+func hllSparseMax(c *Ctx) int { return int(min(c.Conf().Limits.HLLSparseMaxBytes, 1<<31)) }
 
 func registerHLL(t *Table) {
 	t.Handle("pfadd", cmdPfadd)
@@ -60,7 +57,7 @@ func cmdPfadd(c *Ctx) {
 		sk = hll.FromBytes(hll.NewSparse())
 		updated++
 	}
-	maxSparse := int(min(HLLSparseMaxBytes.Load(), 1<<31))
+	maxSparse := hllSparseMax(c)
 	for _, ele := range c.Args[2:] {
 		changed, err := sk.Add(ele, maxSparse)
 		if err != nil {
@@ -161,7 +158,7 @@ func cmdPfmerge(c *Ctx) {
 		c.Error(rediserr.HLLCorrupt)
 		return
 	}
-	maxSparse := int(min(HLLSparseMaxBytes.Load(), 1<<31))
+	maxSparse := hllSparseMax(c)
 	for i, v := range max {
 		if v != 0 {
 			sk.Set(i, v, maxSparse) // errors ignored, as Redis does
@@ -233,7 +230,7 @@ func cmdPfdebug(c *Ctx) {
 // sparse sketches fed the same 10 million elements must agree and stay
 // within the expected error.
 func cmdPfselftest(c *Ctx) {
-	if msg := hll.SelfTest(rand.Uint64, int(HLLSparseMaxBytes.Load())); msg != "" {
+	if msg := hll.SelfTest(rand.Uint64, hllSparseMax(c)); msg != "" {
 		c.Error(msg)
 		return
 	}
