@@ -63,6 +63,7 @@ type client struct {
 	// queue so it stays ordered with messages pushed by other clients.
 	subs     map[string]struct{}
 	psubs    map[string]struct{}
+	ssubs    map[string]struct{} // shard channels (shardpubsub.go)
 	asyncOut atomic.Bool
 	outMu    sync.Mutex
 	out      []byte
@@ -361,7 +362,7 @@ func (c *client) kill() {
 	c.conn.Close()
 }
 
-func (c *client) isPubSub() bool { return len(c.subs)+len(c.psubs) > 0 }
+func (c *client) isPubSub() bool { return len(c.subs)+len(c.psubs)+len(c.ssubs) > 0 }
 
 // cleanup frees the client's server state, then closes the socket: as in
 // Redis, by the time the peer sees EOF its subscriptions and watches are gone.

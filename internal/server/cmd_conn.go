@@ -17,6 +17,7 @@ func (s *Server) registerServerCommands() {
 	s.registerConn()
 	s.registerMulti()
 	s.registerPubSub()
+	s.registerShardPubSub()
 	s.registerAdmin()
 	s.registerCluster()
 	s.registerBlocking()
