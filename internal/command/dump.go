@@ -11,9 +11,10 @@ import (
 	"github.com/shoal-db/shoal/internal/rnum"
 )
 
-// dumpSettings are the rdb settings in force for c: the encoding
-// thresholds, list-max-listpack-size and rdbcompression.
-func dumpSettings(c *Ctx) rdb.Settings {
+// RDBSettings are the rdb settings in force for this command (DUMP,
+// RESTORE, MIGRATE): the encoding thresholds, list-max-listpack-size and
+// rdbcompression.
+func (c *Ctx) RDBSettings() rdb.Settings {
 	conf := c.Conf()
 	return rdb.Settings{Limits: conf.Limits, ListMaxListpackSize: conf.ListMaxListpackSize, Compress: conf.RDBCompression}
 }
@@ -43,7 +44,7 @@ func cmdDump(c *Ctx) {
 	}
 	st := dumpPool.Get().(*dumpState)
 	defer dumpPool.Put(st)
-	st.enc.Reset(dumpSettings(c))
+	st.enc.Reset(c.RDBSettings())
 	var err error
 	st.buf, err = st.enc.AppendDump(st.buf[:0], v)
 	if err != nil {
@@ -117,7 +118,7 @@ func cmdRestore(c *Ctx) {
 		c.Error(rediserr.InvalidTTL)
 		return
 	}
-	v, err := rdb.ParseDump(c.Args[3], dumpSettings(c))
+	v, err := rdb.ParseDump(c.Args[3], c.RDBSettings())
 	if err != nil {
 		if errors.Is(err, rdb.ErrVersionOrChecksum) {
 			c.Error(rediserr.DumpVersionOrCRC)
