@@ -25,7 +25,7 @@ start() { # name port
   echo $! >"$WORK/$name.pid"
   for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
 }
-keys_for() { case $1 in list1000) echo 1000 ;; hash100|zset100|string1k) echo 10000 ;; *) echo 40000 ;; esac; }
+keys_for() { case $1 in list1000) echo 4000 ;; hash100|zset100|string1k) echo 20000 ;; *) echo 40000 ;; esac; }
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 
 start redis 21090; start shoal 21091
