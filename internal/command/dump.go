@@ -2,6 +2,7 @@ package command
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -132,11 +133,12 @@ func cmdRestore(c *Ctx) {
 	if ttl != 0 && !absTTL {
 		ttl += c.KS.NowMs()
 	}
-	if ttl != 0 && ttl <= c.KS.NowMs() {
+	if ttl != 0 && c.alreadyExpired(ttl) {
 		// Already expired: nothing is created (Redis propagates a DEL
 		// when REPLACE removed a key).
 		if deleted {
 			c.Dirty++
+			c.Propagate(kwDEL, key)
 		}
 		c.W.OK()
 		return
@@ -148,5 +150,12 @@ func cmdRestore(c *Ctx) {
 	c.DB.Put(key, v, when)
 	c.SignalReady(key)
 	c.Dirty++
+	if ttl != 0 && !absTTL {
+		// Propagated with the TTL made absolute: RESTORE key ms payload … ABSTTL.
+		var num [20]byte
+		argv := append(make([][]byte, 0, len(c.Args)+1), c.Args...)
+		argv[2] = strconv.AppendInt(num[:0], ttl, 10)
+		c.Propagate(append(argv, kwABSTTL)...)
+	}
 	c.W.OK()
 }

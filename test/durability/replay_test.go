@@ -37,18 +37,7 @@ func TestRedisReplaysShoalAOF(t *testing.T) {
 	w := &workload{rnd: rand.New(rand.NewSource(seed)), t: t}
 	w.run(sh, ops/2)
 	// A rewrite in the middle: a new base of the dataset, a new incr file.
-	c := sh.Dial(t)
-	if v := do(t, c, "BGREWRITEAOF"); str(v) != "Background append only file rewriting started" {
-		t.Fatalf("BGREWRITEAOF: %s", str(v))
-	}
-	testutil.CheckFor(t, 30*time.Second, 20*time.Millisecond, func() error {
-		info := str(do(t, c, "INFO", "persistence"))
-		if !strings.Contains(info, "aof_rewrite_in_progress:0") || !strings.Contains(info, "aof_rewrites:1") {
-			return fmt.Errorf("rewrite not done: %s", info)
-		}
-		return nil
-	})
-	c.Close()
+	bgrewriteaof(t, sh)
 	w.run(sh, ops/2)
 	want := digest(t, sh)
 	if want == "0000000000000000000000000000000000000000" {
@@ -82,7 +71,10 @@ func TestShoalLoadsRedisAOF(t *testing.T) {
 			seed := time.Now().UnixNano()
 			t.Logf("seed %d", seed)
 			rd := testutil.StartRedis(t, "--appendonly", "yes", "--aof-use-rdb-preamble", preamble, "--enable-debug-command", "yes")
-			(&workload{rnd: rand.New(rand.NewSource(seed)), t: t}).run(rd, ops)
+			w := &workload{rnd: rand.New(rand.NewSource(seed)), t: t}
+			w.run(rd, ops/2)
+			bgrewriteaof(t, rd) // a base of the dataset: RDB with preamble yes
+			w.run(rd, ops/2)
 			want := digest(t, rd)
 			rd.Stop()
 			sh := testutil.StartShoal(t, "--appendonly", "yes")
@@ -92,4 +84,21 @@ func TestShoalLoadsRedisAOF(t *testing.T) {
 			}
 		})
 	}
+}
+
+// bgrewriteaof runs BGREWRITEAOF and waits (bounded) until it is done.
+func bgrewriteaof(t *testing.T, n *testutil.Node) {
+	t.Helper()
+	c := n.Dial(t)
+	defer c.Close()
+	if v := do(t, c, "BGREWRITEAOF"); str(v) != "Background append only file rewriting started" {
+		t.Fatalf("BGREWRITEAOF: %s", str(v))
+	}
+	testutil.CheckFor(t, 30*time.Second, 20*time.Millisecond, func() error {
+		info := str(do(t, c, "INFO", "persistence"))
+		if !strings.Contains(info, "aof_rewrite_in_progress:0") || !strings.Contains(info, "aof_rewrites:1") {
+			return fmt.Errorf("rewrite not done: %s", info)
+		}
+		return nil
+	})
 }
