@@ -222,12 +222,14 @@ func FuzzLoadFile(f *testing.F) {
 	f.Add([]byte("*3\r\n$3\r\nSET\r\n$-1\r\n$99999999999\r\n"), true)
 	f.Fuzz(func(t *testing.T, data []byte, truncated bool) {
 		cmds, res, _ := loadString(t, string(data), truncated)
-		if res == OK || res == Truncated {
-			for _, c := range cmds {
-				if c == "" {
-					t.Fatal("an empty command was applied")
-				}
-			}
+		if res == Truncated && !truncated {
+			t.Fatal("truncated with aof-load-truncated no")
+		}
+		if res != OK && res != Truncated && res != Failed && res != Empty {
+			t.Fatalf("result %d", res)
+		}
+		if len(cmds) > len(data)/4+1 { // "*1\r\n" at least per command
+			t.Fatalf("%d commands from %d bytes", len(cmds), len(data))
 		}
 	})
 }

@@ -69,8 +69,12 @@ func (l *Loader) LoadFile(name string) Result {
 		return NotExist
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.Size() == 0 {
-		return Empty
+	var size int64 = 1<<63 - 1
+	if st, err := f.Stat(); err == nil {
+		if st.Size() == 0 {
+			return Empty
+		}
+		size = st.Size()
 	}
 	cr := &countingReader{r: f}
 	br := bufio.NewReaderSize(cr, 64<<10)
@@ -150,6 +154,11 @@ func (l *Loader) LoadFile(name string) Result {
 			n := atoi(hdr[1:])
 			if n < 0 {
 				n = 0
+			}
+			if int64(n) > size-pos() {
+				// Longer than what is left of the file: a short read, found
+				// without allocating the announced length.
+				return l.uxeof(path, name, validUpTo)
 			}
 			start := len(buf)
 			buf = grow(buf, n)
