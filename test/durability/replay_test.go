@@ -102,3 +102,41 @@ func bgrewriteaof(t *testing.T, n *testutil.Node) {
 		return nil
 	})
 }
+
+// TestRaceAOF runs the race-enabled server with the AOF on (appendfsync
+// always, group commit from several connections), a workload, a rewrite
+// and CONFIG SET appendfsync under way, and fails on any race report.
+func TestRaceAOF(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a race-enabled binary")
+	}
+	sh := testutil.StartShoalRace(t, "--appendonly", "yes", "--appendfsync", "always")
+	done := make(chan struct{})
+	for g := 0; g < 3; g++ {
+		go func(g int) {
+			defer func() { done <- struct{}{} }()
+			c := sh.Dial(t)
+			defer c.Close()
+			for i := 0; i < 300; i++ {
+				c.Do("INCR", fmt.Sprintf("n%d", g))
+				c.Do("MULTI")
+				c.Do("SET", fmt.Sprintf("k%d", i%7), "v", "EX", "100")
+				c.Do("SPOP", "noset")
+				c.Do("EXEC")
+			}
+		}(g)
+	}
+	w := &workload{rnd: rand.New(rand.NewSource(1)), t: t}
+	w.run(sh, 300)
+	bgrewriteaof(t, sh)
+	c := sh.Dial(t)
+	do(t, c, "CONFIG", "SET", "appendfsync", "everysec")
+	c.Close()
+	w.run(sh, 300)
+	for g := 0; g < 3; g++ {
+		<-done
+	}
+	if r := sh.RaceReports(); r != "" {
+		t.Fatalf("data races:\n%s", r)
+	}
+}
