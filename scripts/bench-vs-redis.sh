@@ -7,7 +7,8 @@
 #
 # Usage: scripts/bench-vs-redis.sh [rounds] [tests]
 #   rounds: default 3; tests: default "set,get" (any redis-benchmark -t names:
-#   lpush,hset,sadd,zadd,lrange_100 …); BENCH_KEYS (default 1000000) keys for
+#   lpush,hset,sadd,zadd,lrange_100 …, and the custom tests below: pfadd (one
+#   dense HLL), pfadd_sparse (100000 small sparse HLLs), pfcount); BENCH_KEYS (default 1000000) keys for
 #   the memory check, 0 to skip it
 # Environment: BENCH_SERVER_ARGS extra arguments for both servers (e.g.
 #   "--appendonly yes --appendfsync everysec"); BENCH_PORT base port (default
@@ -40,12 +41,22 @@ stop() { kill "$(cat "$WORK/$1.pid")" 2>/dev/null || true; wait "$(cat "$WORK/$1
 cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
 rss_kb() { awk '/VmRSS/{print $2}' "/proc/$1/status"; }
 
+# bench_args test: redis-benchmark arguments for a -t test or a custom one.
+bench_args() {
+  case $1 in
+    pfadd) echo "PFADD hll ele:__rand_int__" ;;
+    pfadd_sparse) echo "PFADD hll:__rand_int__ ele:__rand_int__" ;;
+    pfcount) echo "PFCOUNT hll" ;;
+    *) echo "-t $1" ;;
+  esac
+}
+
 declare -A RPS CPU
 run() { # name port test pipeline requests
   local name=$1 port=$2 t=$3 p=$4 n=$5 pid out t0 t1 rps
   pid=$(cat "$WORK/$name.pid")
   t0=$(cpu_ticks "$pid")
-  out=$(redis-benchmark -p "$port" -c 50 -r 100000 -n "$n" -P "$p" -t "$t" -q 2>/dev/null | tr '\r' '\n' | grep 'requests per second' | tail -1)
+  out=$(redis-benchmark -p "$port" -c 50 -r 100000 -n "$n" -P "$p" -q $(bench_args "$t") 2>/dev/null | tr '\r' '\n' | grep 'requests per second' | tail -1)
   t1=$(cpu_ticks "$pid")
   rps=$(echo "$out" | awk '{for(i=1;i<=NF;i++) if($i=="requests") print $(i-1)}')
   RPS[$name,$t,$p]="${RPS[$name,$t,$p]:-} $rps"

@@ -21,7 +21,6 @@ var (
 	kwRPOPLPUSH = []byte("RPOPLPUSH")
 	kwZPOPMIN   = []byte("ZPOPMIN")
 	kwZPOPMAX   = []byte("ZPOPMAX")
-	kwABSTTL    = []byte("ABSTTL")
 )
 
 // propagateDel records the deletion of key as DEL, or UNLINK when the

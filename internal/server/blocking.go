@@ -308,6 +308,17 @@ func (c *client) blockLoop(spec *command.Spec, args [][]byte) {
 				return
 			}
 			c.call(spec, args, false)
+			if ch := c.migrWait; ch != nil {
+				// A key is in flight (cmd_migrate.go): look again once it landed.
+				c.migrWait = nil
+				closeAll(owed)
+				<-ch
+				select {
+				case w.notify <- struct{}{}:
+				default:
+				}
+				continue
+			}
 			if c.ctx.Block == nil {
 				// Served: leave, and let the next waiter of our keys look.
 				owed = append(owed, r.deregister(w)...)

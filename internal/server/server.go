@@ -45,6 +45,8 @@ type Server struct {
 	pubsub *hub
 	// blocking holds the clients blocked on keys (blocking.go).
 	blocking blockRegistry
+	// migr is MIGRATE's connection cache and keys in flight (cmd_migrate.go).
+	migr migrateState
 
 	// cl is cluster mode (cmd_cluster.go); its node is nil when disabled.
 	cl clusterServer
@@ -268,6 +270,7 @@ func (s *Server) Close() {
 		if s.loops != nil {
 			s.loops.Close()
 		}
+		s.migr.cache.Close()
 		s.clientsMu.Lock()
 		for _, c := range s.clients {
 			c.conn.Close()
@@ -333,6 +336,7 @@ func (s *Server) startBackground() {
 			case <-tick.C:
 				s.nowMs.Store(time.Now().UnixMilli())
 				s.closeIdleClients()
+				s.sweepMigrate(s.nowMs.Load())
 				if s.noActiveExpire.Load() {
 					continue
 				}
