@@ -10,21 +10,11 @@ import (
 	"github.com/shoal-db/shoal/internal/rnum"
 )
 
-// DumpConfig is the configuration DUMP and RESTORE read: how lists are cut
-// into quicklist nodes (list-max-listpack-size) and whether strings are
-// LZF-compressed (rdbcompression). The server's client implements it;
-// without it Redis's defaults apply.
-type DumpConfig interface {
-	ListMaxListpackSize() int
-	RDBCompression() bool
-}
-
-// dumpSettings are the rdb settings in force for c.
-func dumpSettings(c *Ctx) rdb.Settings {
-	if dc, ok := c.Client.(DumpConfig); ok {
-		return rdb.CurrentSettings(dc.ListMaxListpackSize(), dc.RDBCompression())
-	}
-	return rdb.CurrentSettings(-2, true)
+// DumpSettings are the rdb settings in force for c (DUMP, RESTORE, MIGRATE): the encoding
+// thresholds, list-max-listpack-size and rdbcompression.
+func DumpSettings(c *Ctx) rdb.Settings {
+	conf := c.Conf()
+	return rdb.Settings{Limits: conf.Limits, ListMaxListpackSize: conf.ListMaxListpackSize, Compress: conf.RDBCompression}
 }
 
 // dumpState is the per-call scratch of DUMP, pooled: an encoder (with its
@@ -52,7 +42,7 @@ func cmdDump(c *Ctx) {
 	}
 	st := dumpPool.Get().(*dumpState)
 	defer dumpPool.Put(st)
-	st.enc.Reset(dumpSettings(c))
+	st.enc.Reset(DumpSettings(c))
 	var err error
 	st.buf, err = st.enc.AppendDump(st.buf[:0], v)
 	if err != nil {
@@ -126,7 +116,7 @@ func cmdRestore(c *Ctx) {
 		c.Error(rediserr.InvalidTTL)
 		return
 	}
-	v, err := rdb.ParseDump(c.Args[3], dumpSettings(c))
+	v, err := rdb.ParseDump(c.Args[3], DumpSettings(c))
 	if err != nil {
 		if errors.Is(err, rdb.ErrVersionOrChecksum) {
 			c.Error(rediserr.DumpVersionOrCRC)

@@ -27,10 +27,18 @@ func (db *DB) removeAt(t *slotTable, s, i int) {
 
 // expireAt reclaims position i, whose TTL has passed; k is its key.
 func (db *DB) expireAt(t *slotTable, s, i int, k string) {
+	db.expired(k)
 	db.removeAt(t, s, i)
 	t.shrinkIfSparse()
 	db.ks.Stats.ExpiredKeys.Add(1)
 	db.touch(k)
+}
+
+// expired reports key k's expiry to the OnExpire hook.
+func (db *DB) expired(k string) {
+	if f := db.ks.OnExpire; f != nil {
+		f(db.Index, k)
+	}
 }
 
 // place stores e at position i of t (found: replacing the live entry there;
@@ -72,7 +80,8 @@ func (db *DB) carriedTTL(t *slotTable, i int, found, keepTTL bool, k string) (in
 		return 0, false
 	}
 	when := old.exp()
-	if when <= db.ks.NowMs() {
+	if when <= db.ks.NowMs() && !db.ks.Loading.Load() {
+		db.expired(k)
 		db.ks.Stats.ExpiredKeys.Add(1)
 		db.touch(k)
 		return 0, false
@@ -93,7 +102,7 @@ func (db *DB) Lookup(key []byte) (Value, bool) {
 		return Value{}, false
 	}
 	e := &t.ents[i]
-	if e.volatile() && e.exp() <= db.ks.NowMs() {
+	if e.volatile() && e.exp() <= db.ks.NowMs() && !db.ks.Loading.Load() {
 		db.expireAt(t, s, i, k)
 		return Value{}, false
 	}
@@ -180,7 +189,7 @@ func (db *DB) Delete(key []byte) bool {
 	if i < 0 {
 		return false
 	}
-	if e := &t.ents[i]; e.volatile() && e.exp() <= db.ks.NowMs() {
+	if e := &t.ents[i]; e.volatile() && e.exp() <= db.ks.NowMs() && !db.ks.Loading.Load() {
 		db.expireAt(t, s, i, k)
 		return false
 	}

@@ -220,7 +220,9 @@ func closeAll(ds []chan struct{}) {
 // runHandler runs spec's handler with the stripes held and, if it asked to
 // block, registers the client before the stripes are released.
 func (c *client) runHandler(spec *command.Spec, ctx *command.Ctx) {
+	c.beforeEffects(ctx)
 	spec.Handler(ctx)
+	c.afterEffects(ctx) // effects.go: still under the stripe locks
 	if ctx.Block != nil {
 		c.srv.blocking.register(c, ctx.Block)
 	}
@@ -351,7 +353,7 @@ func (c *client) watchPeer() (gone <-chan struct{}, stop func()) {
 	var stopping atomic.Bool
 	// Blocked clients are not subject to the idle timeout.
 	c.conn.SetReadDeadline(time.Time{})
-	limit := c.srv.qbufLimit.Load()
+	limit := c.srv.conf().qbufLimit
 	go func() {
 		defer close(exited)
 		buf := make([]byte, 4096)

@@ -13,6 +13,7 @@ import (
 	"github.com/shoal-db/shoal/internal/rediserr"
 	"github.com/shoal-db/shoal/internal/resp"
 	"github.com/shoal-db/shoal/internal/slot"
+	"github.com/shoal-db/shoal/internal/stream"
 )
 
 const (
@@ -96,6 +97,13 @@ type client struct {
 	// migrWait is set when the command found one of its keys in flight
 	// (cmd_migrate.go) and did not run; it is closed when the key lands.
 	migrWait <-chan struct{}
+
+	// Write stream (effects.go): the command effects being collected, set
+	// while EXEC runs its queue, and the stream offset after this client's
+	// last entry (appendfsync always syncs up to it before replying).
+	effects   stream.Batch
+	inExec    bool
+	streamOff int64
 }
 
 // statBatch accumulates a connection's counters between flushes, so the hot
@@ -148,7 +156,7 @@ func (s *Server) newClient(conn net.Conn) *client {
 	c := &client{srv: s, conn: conn, id: s.nextID.Add(1), created: time.Now()}
 	c.w.Proto = 2
 	c.db = s.ks.DB(0)
-	c.authed = *s.requirepass.Load() == ""
+	c.authed = s.conf().requirepass == ""
 	c.ctx.W = &c.w
 	c.ctx.KS = s.ks
 	c.ctx.Client = c
@@ -171,7 +179,7 @@ func (c *client) serve() {
 				start = 0
 			}
 			if end == len(c.rbuf) || c.rd.Need() > len(c.rbuf) {
-				if int64(end) >= c.srv.qbufLimit.Load() {
+				if int64(end) >= c.srv.conf().qbufLimit {
 					c.srv.Logf('#', "Closing client that reached max query buffer length (qbuf=%d)", end)
 					return
 				}
@@ -215,7 +223,7 @@ func (c *client) serve() {
 // returns how many bytes it consumed. In loop mode it stops before a command
 // that may block and sets detachPending, leaving that command unconsumed.
 func (c *client) process(buf []byte) int {
-	c.rd.Limits = resp.Limits{MaxBulkLen: c.srv.maxBulk.Load(), MaxInline: 64 * 1024, Unauthenticated: !c.authed}
+	c.rd.Limits = resp.Limits{MaxBulkLen: c.srv.conf().cmd.ProtoMaxBulkLen, MaxInline: 64 * 1024, Unauthenticated: !c.authed}
 	used := 0
 	for used < len(buf) {
 		args, n, perr := c.rd.Next(buf[used:])
@@ -446,6 +454,9 @@ func (c *client) execute(spec *command.Spec, args [][]byte) {
 func (c *client) call(spec *command.Spec, args [][]byte, locked bool) {
 	ctx := &c.ctx
 	ctx.Args, ctx.Cmd, ctx.DB, ctx.Dirty, ctx.Err = args, spec, c.db, 0, false
+	// The settings in force as the command starts (settings.go): one
+	// pointer load, and the handler never sees a half-applied CONFIG SET.
+	ctx.Settings = &c.srv.settings.Load().cmd
 	c.beforeCall(ctx, locked) // blocking commands: see blocking.go
 	start := clock.Mono()
 	mark := len(c.w.Buf) // where this command's reply starts (errorstats, cmd_client.go)

@@ -147,11 +147,7 @@ func (s *Server) migrateCommand(ctx *command.Ctx) {
 	asking := s.cl.node != nil
 	enc := migrateEncoders.Get().(*rdb.Encoder)
 	defer migrateEncoders.Put(enc)
-	if dc, ok := ctx.Client.(command.DumpConfig); ok {
-		enc.Reset(rdb.CurrentSettings(dc.ListMaxListpackSize(), dc.RDBCompression()))
-	} else {
-		enc.Reset(rdb.DefaultSettings())
-	}
+	enc.Reset(command.DumpSettings(ctx))
 	var batch, payload []byte
 	sent := found[:0]
 	for i, k := range found {
@@ -181,10 +177,20 @@ func (s *Server) migrateCommand(ctx *command.Ctx) {
 
 	lock()
 	if !req.Copy {
+		// Replicas and the AOF see a DEL of the keys moved (Redis rewrites
+		// MIGRATE so), appended while their stripes are still held.
+		del := [][]byte{[]byte("DEL")}
 		for j, k := range sent {
 			if res.Acked[j] {
 				db.Delete(k)
 				ctx.Dirty++
+				del = append(del, k)
+			}
+		}
+		if len(del) > 1 {
+			ctx.Propagate(del...)
+			if c, ok := ctx.Client.(*client); ok {
+				c.afterEffects(ctx)
 			}
 		}
 	}

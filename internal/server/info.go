@@ -244,7 +244,7 @@ func (s *Server) infoClients(w infoWriter) {
 	s.clientsMu.Unlock()
 	w.i("connected_clients", int64(n))
 	w.i("cluster_connections", 0)
-	w.i("maxclients", s.maxclients.Load())
+	w.i("maxclients", s.conf().maxclients)
 	w.i("client_recent_max_input_buffer", 0)
 	w.i("client_recent_max_output_buffer", 0)
 	w.i("blocked_clients", 0)

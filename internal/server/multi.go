@@ -137,14 +137,23 @@ func (c *client) exec(ctx *command.Ctx) {
 	c.inMulti = false
 	w := ctx.W
 	w.Array(len(queued))
+	execArgs, execDB := ctx.Args, ctx.DB
+	c.inExec = true
 	for _, q := range queued {
 		c.call(q.spec, q.args, true)
 	}
+	c.inExec = false
+	// The transaction's effects reach the stream as one MULTI … EXEC unit
+	// (one command alone is not wrapped), before any stripe is released.
+	if c.effects.Len() > 0 {
+		c.commitEffects()
+	}
 	c.unlockExec(all, locks)
 	c.discardMulti()
-	// restore the EXEC context for the caller's bookkeeping
+	// restore the EXEC context for the caller's bookkeeping: the queued
+	// commands counted their own changes.
 	ctx.Cmd = c.srv.table.Get("exec")
-	ctx.Err = false
+	ctx.Args, ctx.DB, ctx.Err, ctx.Dirty, ctx.Propagated = execArgs, execDB, false, 0, 0
 }
 
 func (c *client) unlockExec(all bool, locks []int) {

@@ -457,7 +457,7 @@ func (d *decoder) readSet() (keyspace.Value, error) {
 		if err != nil {
 			return keyspace.Value{}, err
 		}
-		if !s.Add(m) {
+		if !s.Add(m, &d.set.Limits) {
 			return keyspace.Value{}, errBadData // duplicate member
 		}
 	}
@@ -469,7 +469,7 @@ func (d *decoder) readZSet(binary bool) (keyspace.Value, error) {
 	if err != nil {
 		return keyspace.Value{}, err
 	}
-	z := types.NewZSet(math.MaxInt32, 0)
+	z := types.NewZSet(math.MaxInt32, 0, &d.set.Limits)
 	for i := 0; i < n; i++ {
 		m, err := d.readString()
 		if err != nil {
@@ -491,10 +491,10 @@ func (d *decoder) readZSet(binary bool) (keyspace.Value, error) {
 		if _, dup := z.Score(m); dup {
 			return keyspace.Value{}, errBadData
 		}
-		z.Insert(m, score)
+		z.Insert(m, score, &d.set.Limits)
 	}
-	if z.Len() <= d.set.ZSetMaxListpackEntries {
-		z.ConvertToCompactIfSmall()
+	if int64(z.Len()) <= d.set.ZSetMaxListpackEntries {
+		z.ConvertToCompactIfSmall(&d.set.Limits)
 	}
 	return obj(z, nil)
 }
@@ -518,7 +518,7 @@ func (d *decoder) readHash() (keyspace.Value, error) {
 		if err != nil {
 			return keyspace.Value{}, err
 		}
-		if !h.Set(f, v) {
+		if !h.Set(f, v, &d.set.Limits) {
 			return keyspace.Value{}, errBadData // duplicate field
 		}
 	}
@@ -533,7 +533,7 @@ func (d *decoder) readBlob(t int, blob []byte) (keyspace.Value, error) {
 		maxlen := 0
 		err := zipmapEach(blob, func(f, v []byte) error {
 			maxlen = max(maxlen, len(f), len(v))
-			if !h.Set(f, v) {
+			if !h.Set(f, v, &d.set.Limits) {
 				return errBadData
 			}
 			return nil
@@ -558,7 +558,7 @@ func (d *decoder) readBlob(t int, blob []byte) (keyspace.Value, error) {
 			s = types.NewSet()
 		}
 		var buf [20]byte
-		parseIntset(blob, func(v int64) { s.Add(strconv.AppendInt(buf[:0], v, 10)) })
+		parseIntset(blob, func(v int64) { s.Add(strconv.AppendInt(buf[:0], v, 10), &d.set.Limits) })
 		return obj(s, nil)
 	case TypeZSetZiplist, TypeZSetListpack:
 		cnt, err := pairCount(blob, t == TypeZSetZiplist)
@@ -566,10 +566,10 @@ func (d *decoder) readBlob(t int, blob []byte) (keyspace.Value, error) {
 			return keyspace.Value{}, err
 		}
 		var z *types.ZSet
-		if cnt > d.set.ZSetMaxListpackEntries {
-			z = types.NewZSet(math.MaxInt32, 0)
+		if int64(cnt) > d.set.ZSetMaxListpackEntries {
+			z = types.NewZSet(math.MaxInt32, 0, &d.set.Limits)
 		} else {
-			z = types.NewZSet(0, 0)
+			z = types.NewZSet(0, 0, &d.set.Limits)
 		}
 		err = eachPair(blob, t == TypeZSetZiplist, func(m, sc []byte) error {
 			score, err := parseScore(sc)
@@ -579,7 +579,7 @@ func (d *decoder) readBlob(t int, blob []byte) (keyspace.Value, error) {
 			if _, dup := z.Score(m); dup {
 				return errBadData
 			}
-			z.Insert(m, score)
+			z.Insert(m, score, &d.set.Limits)
 			return nil
 		})
 		return obj(z, err)
@@ -593,7 +593,7 @@ func (d *decoder) readBlob(t int, blob []byte) (keyspace.Value, error) {
 			h.Convert()
 		}
 		err = eachPair(blob, t == TypeHashZiplist, func(f, v []byte) error {
-			if !h.Set(f, v) {
+			if !h.Set(f, v, &d.set.Limits) {
 				return errBadData
 			}
 			return nil
