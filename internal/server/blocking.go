@@ -232,6 +232,7 @@ func (c *client) runHandler(spec *command.Spec, ctx *command.Ctx) {
 func (c *client) beforeCall(ctx *command.Ctx, locked bool) {
 	ctx.Block = nil
 	ctx.CanBlock = !locked
+	c.sessionCanBlock(ctx)
 	ctx.Waiters = &c.srv.blocking.count
 	if !locked {
 		ctx.Ready = ctx.Ready[:0]

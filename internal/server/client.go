@@ -63,6 +63,7 @@ type client struct {
 	// queue so it stays ordered with messages pushed by other clients.
 	subs     map[string]struct{}
 	psubs    map[string]struct{}
+	ssubs    map[string]struct{} // shard channels (shardpubsub.go)
 	asyncOut atomic.Bool
 	outMu    sync.Mutex
 	out      []byte
@@ -94,9 +95,6 @@ type client struct {
 	blockReq    command.BlockRequest
 	inBlockLoop bool
 	pushback    []byte
-	// migrWait is set when the command found one of its keys in flight
-	// (cmd_migrate.go) and did not run; it is closed when the key lands.
-	migrWait <-chan struct{}
 
 	// Write stream (effects.go): the command effects being collected, set
 	// while EXEC runs its queue, and the stream offset after this client's
@@ -104,6 +102,13 @@ type client struct {
 	effects   stream.Batch
 	inExec    bool
 	streamOff int64
+
+	// session: no socket (session.go); replay: its commands are not
+	// appended to the write stream (AOF loading).
+	session, replay bool
+	// migrWait is set when the command found one of its keys in flight
+	// (cmd_migrate.go) and did not run; it is closed when the key lands.
+	migrWait <-chan struct{}
 }
 
 // statBatch accumulates a connection's counters between flushes, so the hot
@@ -265,6 +270,12 @@ func (c *client) closing() bool { return c.closeAfterReply || c.closed.Load() }
 func (c *client) flush() bool {
 	c.flushStats()
 	c.updateSnap()
+	if c.streamOff > 0 {
+		// appendfsync always: this client's writes are on disk before
+		// their replies leave (aof.go).
+		c.srv.aofSync(c.streamOff)
+		c.streamOff = 0
+	}
 	if c.w.Len() == 0 {
 		return true
 	}
@@ -351,7 +362,7 @@ func (c *client) kill() {
 	c.conn.Close()
 }
 
-func (c *client) isPubSub() bool { return len(c.subs)+len(c.psubs) > 0 }
+func (c *client) isPubSub() bool { return len(c.subs)+len(c.psubs)+len(c.ssubs) > 0 }
 
 // cleanup frees the client's server state, then closes the socket: as in
 // Redis, by the time the peer sees EOF its subscriptions and watches are gone.
@@ -417,7 +428,13 @@ func (c *client) execute(spec *command.Spec, args [][]byte) {
 		return
 	}
 	for {
-		if !c.route(spec, args) {
+		if !c.session && !c.route(spec, args) {
+			return
+		}
+		// Persistence gates (aof.go): -LOADING while the dataset loads, MISCONF
+		// after an AOF write error.
+		if msg := c.srv.persistGate(c, spec); msg != "" {
+			c.rejectCmd(spec, msg)
 			return
 		}
 		if c.isPubSub() && c.w.Proto == 2 && !allowedInPubSub(spec) {

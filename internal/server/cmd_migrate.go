@@ -147,7 +147,7 @@ func (s *Server) migrateCommand(ctx *command.Ctx) {
 	asking := s.cl.node != nil
 	enc := migrateEncoders.Get().(*rdb.Encoder)
 	defer migrateEncoders.Put(enc)
-	enc.Reset(command.DumpSettings(ctx))
+	enc.Reset(ctx.RDBSettings())
 	var batch, payload []byte
 	sent := found[:0]
 	for i, k := range found {

@@ -68,6 +68,9 @@ type Server struct {
 
 	// stream is the ordered write stream (effects.go, DESIGN decision 4).
 	stream *stream.Stream
+	// aof is the append-only file (aof.go).
+	aof aofState
+
 	// lazy holds lazyfree-lazy-expire/-user-del: deletions propagate as UNLINK.
 
 	// adm holds INFO, MONITOR, SHUTDOWN and CLIENT bookkeeping (cmd_admin.go).
@@ -108,7 +111,7 @@ func New(cfg *config.Config, logw io.Writer) *Server {
 	s.ks.OnExpire = s.onExpire
 	s.nowMs.Store(time.Now().UnixMilli())
 	s.applySettings()
-	cfg.OnSet(func(string) { s.applySettings() })
+	cfg.OnSet(func(name string) { s.applySettings(); s.applyAOFConfig(name) })
 	command.Register(s.table)
 	s.registerServerCommands()
 	return s
@@ -273,6 +276,9 @@ func (s *Server) Close() {
 			c.conn.Close()
 		}
 		s.clientsMu.Unlock()
+		s.aof.mu.Lock()
+		s.stopAOF() // what was acknowledged is written and fsynced
+		s.aof.mu.Unlock()
 		done := make(chan struct{})
 		go func() { s.wg.Wait(); close(done) }()
 		select {
