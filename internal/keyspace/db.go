@@ -6,6 +6,7 @@ import (
 )
 
 func (db *DB) tableForWrite(s int) *slotTable {
+	db.ks.BeforeWrite(s)
 	t := db.slots[s]
 	if t == nil {
 		t = &slotTable{}
@@ -17,6 +18,7 @@ func (db *DB) tableForWrite(s int) *slotTable {
 // removeAt deletes live position i of slot s's table, without signalling
 // watchers and without shrinking (callers iterating the table shrink after).
 func (db *DB) removeAt(t *slotTable, s, i int) {
+	db.ks.BeforeWrite(s)
 	if t.ents[i].volatile() {
 		db.volatile.Add(-1)
 	}
@@ -219,6 +221,7 @@ func (db *DB) SetExpire(key []byte, whenMs int64) {
 	if e == nil {
 		return
 	}
+	db.ks.BeforeWrite(slot.Of(key))
 	switch {
 	case e.volatile():
 		e.setExp(whenMs)
@@ -249,6 +252,7 @@ func (db *DB) Persist(key []byte) bool {
 	if e == nil || !e.volatile() {
 		return false
 	}
+	db.ks.BeforeWrite(slot.Of(key))
 	// An unboxed record keeps its trailer bytes; with the flag clear they
 	// are ignored, and the next SetExpire builds a new record.
 	e.vlen &^= flagVolatile
@@ -325,6 +329,9 @@ func (db *DB) NextNonEmptySlot(from int) int {
 
 // Flush removes every key, returning how many there were. Needs LockAll.
 func (db *DB) Flush() int64 {
+	if b := db.ks.observer.Load(); b != nil {
+		b.o.BeforeFlush(db.Index)
+	}
 	db.watch.touchAll(db)
 	n := db.keys.Load()
 	for s := range db.slots {
@@ -344,6 +351,7 @@ func (db *DB) FlushSlot(s int) int {
 	if t == nil {
 		return 0
 	}
+	db.ks.BeforeWrite(s)
 	for i, c := range t.ctrl {
 		if c&0x80 == 0 {
 			db.touch(t.ents[i].key())

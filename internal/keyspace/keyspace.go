@@ -32,6 +32,9 @@ type Keyspace struct {
 	Dirty atomic.Int64
 	// Stats are the keyspace counters INFO stats reports.
 	Stats Stats
+
+	// observer is told before changes while a snapshot runs (observe.go).
+	observer atomic.Pointer[observerBox]
 }
 
 // Stats are keyspace counters.
