@@ -10,4 +10,5 @@ func Register(t *Table) {
 	registerSet(t)
 	registerSort(t)
 	registerLists(t)
+	registerDump(t)
 }

@@ -36,3 +36,19 @@ func (c *client) Maxmemory() int64 {
 	defer c.srv.cfg.RUnlock()
 	return c.srv.cfg.Maxmemory
 }
+
+// DUMP and RESTORE read the list node size and rdbcompression
+// (command.DumpConfig).
+var _ command.DumpConfig = (*client)(nil)
+
+func (c *client) ListMaxListpackSize() int {
+	c.srv.cfg.RLock()
+	defer c.srv.cfg.RUnlock()
+	return c.srv.cfg.ListMaxListpackSize
+}
+
+func (c *client) RDBCompression() bool {
+	c.srv.cfg.RLock()
+	defer c.srv.cfg.RUnlock()
+	return c.srv.cfg.RDBCompression
+}
