@@ -93,6 +93,8 @@ type client struct {
 	blockReq    command.BlockRequest
 	inBlockLoop bool
 	pushback    []byte
+	// wkeys is scratch for beforeWrite's key positions (load.go).
+	wkeys []int
 }
 
 // statBatch accumulates a connection's counters between flushes, so the hot
@@ -399,6 +401,14 @@ func (c *client) execute(spec *command.Spec, args [][]byte) {
 		return
 	}
 	if !c.route(spec, args) {
+		return
+	}
+	if c.writesDenied(spec) {
+		c.rejectCmd(spec, misconfRDB)
+		return
+	}
+	if c.srv.loading.active.Load() && !spec.Has(command.FlagLoading) {
+		c.rejectCmd(spec, rediserr.Loading)
 		return
 	}
 	if c.isPubSub() && c.w.Proto == 2 && !allowedInPubSub(spec) {

@@ -18,6 +18,7 @@ func (s *Server) registerServerCommands() {
 	s.registerMulti()
 	s.registerPubSub()
 	s.registerAdmin()
+	s.initSave()
 	s.registerCluster()
 	s.registerBlocking()
 }

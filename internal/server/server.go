@@ -71,6 +71,11 @@ type Server struct {
 	// adm holds INFO, MONITOR, SHUTDOWN and CLIENT bookkeeping (cmd_admin.go).
 	adm adminState
 
+	// save is RDB persistence (save.go); loading is set while a dataset
+	// is loaded at startup or by DEBUG RELOAD (load.go).
+	save    saveState
+	loading loadState
+
 	shutdownOnce sync.Once
 	// ShutdownRequested is closed when a client asks the server to stop (SHUTDOWN).
 	ShutdownRequested chan struct{}
@@ -349,6 +354,7 @@ func (s *Server) startBackground() {
 			case <-tick.C:
 				s.nowMs.Store(time.Now().UnixMilli())
 				s.closeIdleClients()
+				s.saveCron()
 				if s.noActiveExpire.Load() {
 					continue
 				}

@@ -26,8 +26,10 @@ package snapshot
 
 import (
 	"errors"
+	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/shoal-db/shoal/internal/keyspace"
 	"github.com/shoal-db/shoal/internal/slot"
@@ -84,32 +86,54 @@ type Snapshot struct {
 	mu      sync.Mutex
 	pending []Chunk // serialized by writers, waiting for the walk
 
+	held      bool // StartHeld: the caller holds every stripe
 	cancelled atomic.Bool
 	stats     struct {
 		keys, forcedSlots, forcedBytes, pendingBytes, peakPending, walked, flushed, swapped atomic.Int64
 	}
 }
 
-// Start takes a snapshot of ks now. atPoint, if not nil, runs at the
-// snapshot point with every stripe held (no write is in progress), to read
-// what must agree with it, such as the write stream's offset. Only one
-// snapshot may run at a time; the caller must Run or Cancel it.
-func Start(ks *keyspace.Keyspace, enc Encoder, atPoint func()) *Snapshot {
+// ErrBusy is Start's error while another snapshot runs.
+var ErrBusy = errors.New("a snapshot is already running")
+
+func newSnapshot(ks *keyspace.Keyspace, enc Encoder) *Snapshot {
 	n := ks.NumDBs()
 	sn := &Snapshot{ks: ks, enc: enc, dbAt: make([]int, n), flushed: make([][]keyspace.SlotData, n), Sizes: make([]DBSize, n)}
 	for d := range sn.dbAt {
 		sn.dbAt[d] = d
 	}
-	ks.LockAll()
 	for d := range sn.Sizes {
 		db := ks.DB(d)
 		sn.Sizes[d] = DBSize{db.Len(), db.Volatile()}
 	}
+	return sn
+}
+
+// Start takes a snapshot of ks now. atPoint, if not nil, runs at the
+// snapshot point with every stripe held (no write is in progress), to read
+// what must agree with it, such as the write stream's offset. Only one
+// snapshot may run at a time (ErrBusy); the caller must Run or Cancel it.
+// The caller must hold no stripe.
+func Start(ks *keyspace.Keyspace, enc Encoder, atPoint func(*Snapshot)) (*Snapshot, error) {
+	ks.LockAll()
+	defer ks.UnlockAll()
+	if ks.Observed() {
+		return nil, ErrBusy
+	}
+	sn := newSnapshot(ks, enc)
 	if atPoint != nil {
-		atPoint()
+		atPoint(sn)
 	}
 	ks.SetObserver(sn)
-	ks.UnlockAll()
+	return sn, nil
+}
+
+// StartHeld is Start for a caller that holds every stripe and keeps them
+// until Run returns (a save at shutdown, or FLUSHALL's): nothing changes
+// meanwhile, so no observer is installed and the walk takes no lock.
+func StartHeld(ks *keyspace.Keyspace, enc Encoder) *Snapshot {
+	sn := newSnapshot(ks, enc)
+	sn.held = true
 	return sn
 }
 
@@ -217,14 +241,18 @@ func (sn *Snapshot) Run(emit func(Chunk) error) error {
 			return err
 		}
 		local = local[:0]
-		sn.ks.LockSlot(s)
+		if !sn.lockSlot(s) {
+			return ErrCancelled
+		}
 		if !sn.done[s] {
 			sn.stats.walked.Add(1)
 			sn.serialize(s, bufs, func(d, keys int, data []byte) {
 				local = append(local, Chunk{DB: d, Keys: keys, Data: data})
 			})
 		}
-		sn.ks.UnlockSlot(s)
+		if !sn.held {
+			sn.ks.UnlockSlot(s)
+		}
 		for _, c := range local {
 			sn.stats.keys.Add(int64(c.Keys))
 			if err := emit(c); err != nil {
@@ -239,6 +267,26 @@ func (sn *Snapshot) Run(emit func(Chunk) error) error {
 		return err
 	}
 	return nil
+}
+
+// lockSlot takes s's stripe for the walk, giving up if the snapshot is
+// cancelled meanwhile: whoever cancels it may hold the stripe and wait for
+// the walk to end (FLUSHALL, SHUTDOWN).
+func (sn *Snapshot) lockSlot(s int) bool {
+	if sn.held {
+		return true
+	}
+	for spins := 0; !sn.ks.TryLockSlot(s); spins++ {
+		if sn.cancelled.Load() {
+			return false
+		}
+		if spins < 16 {
+			runtime.Gosched()
+		} else {
+			time.Sleep(20 * time.Microsecond)
+		}
+	}
+	return true
 }
 
 func (sn *Snapshot) drain(emit func(Chunk) error) error {

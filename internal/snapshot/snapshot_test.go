@@ -176,7 +176,7 @@ func TestConsistentUnderWrites(t *testing.T) {
 		// let the writers build sets and TTLs first
 	}
 	var want []map[string]rec
-	sn := Start(ks, testEnc, func() { want = dumpAll(ks) })
+	sn, _ := Start(ks, testEnc, func(*Snapshot) { want = dumpAll(ks) })
 	before := ops.Load()
 	var chunks []Chunk
 	err := sn.Run(func(c Chunk) error {
@@ -215,7 +215,7 @@ func TestDetectsMissingGuard(t *testing.T) {
 	}
 	ks.UnlockAll()
 	var want []map[string]rec
-	sn := Start(ks, testEnc, func() { want = dumpAll(ks) })
+	sn, _ := Start(ks, testEnc, func(*Snapshot) { want = dumpAll(ks) })
 	// An unguarded in-place change after the point.
 	k := []byte("s5")
 	ks.LockSlot(slot.Of(k))
@@ -229,7 +229,7 @@ func TestDetectsMissingGuard(t *testing.T) {
 		t.Fatal("an unguarded change went unnoticed by the comparison")
 	}
 	// A guarded change is excluded.
-	sn = Start(ks, testEnc, func() { want = dumpAll(ks) })
+	sn, _ = Start(ks, testEnc, func(*Snapshot) { want = dumpAll(ks) })
 	ks.LockSlot(slot.Of(k))
 	ks.BeforeWrite(slot.Of(k))
 	v, _ = db.Lookup(k)
@@ -249,7 +249,7 @@ func TestFlushAndSwapDuringSnapshot(t *testing.T) {
 	ks := keyspace.New(3)
 	populate(ks, 3000)
 	var want []map[string]rec
-	sn := Start(ks, testEnc, func() { want = dumpAll(ks) })
+	sn, _ := Start(ks, testEnc, func(*Snapshot) { want = dumpAll(ks) })
 	var chunks []Chunk
 	emit := func(c Chunk) error {
 		chunks = append(chunks, Chunk{c.DB, c.Keys, append([]byte(nil), c.Data...)})
@@ -279,7 +279,7 @@ func TestFlushAndSwapDuringSnapshot(t *testing.T) {
 func TestCancel(t *testing.T) {
 	ks := keyspace.New(3)
 	populate(ks, 1000)
-	sn := Start(ks, testEnc, nil)
+	sn, _ := Start(ks, testEnc, nil)
 	n := 0
 	err := sn.Run(func(c Chunk) error {
 		if n++; n == 10 {
