@@ -223,7 +223,10 @@ func TestDetectsMissingGuard(t *testing.T) {
 	v.Obj.(*types.Set).Add([]byte("b"))
 	ks.UnlockSlot(slot.Of(k))
 	var chunks []Chunk
-	sn.Run(func(c Chunk) error { chunks = append(chunks, Chunk{c.DB, c.Keys, append([]byte(nil), c.Data...)}); return nil })
+	sn.Run(func(c Chunk) error {
+		chunks = append(chunks, Chunk{c.DB, c.Keys, append([]byte(nil), c.Data...)})
+		return nil
+	})
 	got := parseChunks(t, chunks, 1)
 	if got[0]["s5"] == want[0]["s5"] {
 		t.Fatal("an unguarded change went unnoticed by the comparison")
@@ -236,7 +239,10 @@ func TestDetectsMissingGuard(t *testing.T) {
 	v.Obj.(*types.Set).Add([]byte("c"))
 	ks.UnlockSlot(slot.Of(k))
 	chunks = nil
-	sn.Run(func(c Chunk) error { chunks = append(chunks, Chunk{c.DB, c.Keys, append([]byte(nil), c.Data...)}); return nil })
+	sn.Run(func(c Chunk) error {
+		chunks = append(chunks, Chunk{c.DB, c.Keys, append([]byte(nil), c.Data...)})
+		return nil
+	})
 	compare(t, want, parseChunks(t, chunks, 1))
 	if st := sn.Stats(); st.ForcedSlots != 1 {
 		t.Fatalf("forced slots %d, want 1", st.ForcedSlots)
