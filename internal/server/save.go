@@ -41,6 +41,7 @@ type saveState struct {
 	denyWrites atomic.Bool  // stop-writes-on-bgsave-error in force (MISCONF)
 	lastKeys   atomic.Int64 // keys written by the last save
 	shutdownMu sync.Mutex
+	frozen     atomic.Bool // PrepareShutdown succeeded: every stripe stays held
 }
 
 type bgSave struct {
@@ -394,7 +395,8 @@ const (
 // BGSAVE, write the final snapshot when save points are set (or SAVE),
 // and, once the data is safe, disconnect every client so no write is
 // acknowledged that the file does not hold. An error means the server
-// must keep running (a failed save without FORCE).
+// must keep running (a failed save without FORCE). After success every
+// stripe stays held: the caller must exit.
 func (s *Server) PrepareShutdown(flags int) error {
 	s.save.shutdownMu.Lock()
 	defer s.save.shutdownMu.Unlock()
@@ -420,19 +422,15 @@ func (s *Server) PrepareShutdown(flags int) error {
 			s.Logf('#', "Error trying to save the DB. Exit anyway.")
 		}
 	}
-	// Nothing runs while every stripe is held: stop new connections and
-	// cut the existing ones, so a command waiting for a stripe can no
-	// longer reply.
+	// The data is safe. The stripes stay held until the process exits:
+	// a command waiting for one never runs, so no write is acknowledged
+	// that the file lacks (an event loop may still flush a reply after
+	// its connection is closed). Close knows not to wait for them.
+	s.save.frozen.Store(true)
 	s.closeListeners()
 	if s.loops != nil {
 		s.loops.Close()
 	}
-	s.clientsMu.Lock()
-	for _, c := range s.clients {
-		c.conn.Close()
-	}
-	s.clientsMu.Unlock()
-	s.ks.UnlockAll()
 	return nil
 }
 

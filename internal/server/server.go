@@ -297,6 +297,11 @@ func (s *Server) Close() {
 			c.conn.Close()
 		}
 		s.clientsMu.Unlock()
+		if s.save.frozen.Load() {
+			// PrepareShutdown holds every stripe: connections waiting
+			// for one never finish, and the process is about to exit.
+			return
+		}
 		done := make(chan struct{})
 		go func() { s.wg.Wait(); close(done) }()
 		select {
