@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/shoal-db/shoal/internal/keyspace"
 	"github.com/shoal-db/shoal/internal/slot"
@@ -299,4 +300,55 @@ func TestCancel(t *testing.T) {
 	if ks.Observed() {
 		t.Fatal("observer still installed after Cancel")
 	}
+}
+
+// TestBusyAndHeld: a second snapshot is refused while one runs; a held
+// snapshot walks without locks or an observer.
+func TestBusyAndHeld(t *testing.T) {
+	ks := keyspace.New(3)
+	populate(ks, 500)
+	sn, err := Start(ks, testEnc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Start(ks, testEnc, nil); err != ErrBusy {
+		t.Fatalf("second Start: %v, want ErrBusy", err)
+	}
+	sn.Cancel()
+	ks.LockAll()
+	want := dumpAll(ks)
+	held := StartHeld(ks, testEnc)
+	if ks.Observed() {
+		t.Fatal("a held snapshot installed an observer")
+	}
+	var chunks []Chunk
+	if err := held.Run(func(c Chunk) error {
+		chunks = append(chunks, Chunk{c.DB, c.Keys, append([]byte(nil), c.Data...)})
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ks.UnlockAll()
+	compare(t, want, parseChunks(t, chunks, 3))
+}
+
+// TestCancelWhileStripeHeld: whoever cancels a snapshot may hold the
+// stripe the walk waits for (FLUSHALL, SHUTDOWN); the walk gives up.
+func TestCancelWhileStripeHeld(t *testing.T) {
+	ks := keyspace.New(3)
+	populate(ks, 500)
+	sn, _ := Start(ks, testEnc, nil)
+	ks.LockAll()
+	done := make(chan error)
+	go func() { done <- sn.Run(func(Chunk) error { return nil }) }()
+	sn.Cancel()
+	select {
+	case err := <-done:
+		if err != ErrCancelled {
+			t.Fatalf("Run: %v, want ErrCancelled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the walk still waits for a stripe after Cancel")
+	}
+	ks.UnlockAll()
 }
