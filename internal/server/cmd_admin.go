@@ -80,6 +80,9 @@ func (s *Server) registerAdmin() {
 				}
 				// flushAllDataAndResetRDB: with save points the empty
 				// dataset is saved at once, which resets the dirty count.
+				if c, ok := ctx.Client.(*client); ok {
+					c.flushStats()
+				}
 				if s.flushAllSave() {
 					ctx.Dirty = 0
 					ctx.W.OK()
