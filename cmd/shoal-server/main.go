@@ -99,8 +99,7 @@ func run(cfg *config.Config) int {
 	done := make(chan struct{})
 	load := srv.PrepareLoad() // clients connecting during the load get -LOADING
 	go func() { srv.Serve(); close(done) }()
-	if err := load(); err != nil {
-		srv.Logf('#', "%v", err)
+	if err := load(); err != nil { // logged by the loader, in Redis's words
 		srv.Close()
 		return 1
 	}

@@ -70,12 +70,13 @@ func (d SlotData) Len() int {
 
 // ForEach calls fn for every stored entry, expired or not (Redis's save
 // writes keys whose TTL has passed but which were not yet reclaimed; its
-// loader drops them). expireMs is -1 for a key without a TTL. The caller
-// holds the slot's stripe, or the table is detached; fn must not change it.
-func (d SlotData) ForEach(fn func(key string, v Value, expireMs int64)) {
+// loader drops them), until fn returns false. expireMs is -1 for a key
+// without a TTL. The caller holds the slot's stripe, or the table is
+// detached; fn must not change it.
+func (d SlotData) ForEach(fn func(key string, v Value, expireMs int64) bool) bool {
 	t := d.t
 	if t == nil {
-		return
+		return true
 	}
 	for i, c := range t.ctrl {
 		if c&0x80 != 0 {
@@ -86,6 +87,9 @@ func (d SlotData) ForEach(fn func(key string, v Value, expireMs int64)) {
 		if e.volatile() {
 			exp = e.exp()
 		}
-		fn(e.key(), e.value(), exp)
+		if !fn(e.key(), e.value(), exp) {
+			return false
+		}
 	}
+	return true
 }

@@ -223,7 +223,9 @@ func (c *client) runHandler(spec *command.Spec, ctx *command.Ctx) {
 	if c.srv.ks.Observed() && spec.Has(command.FlagWrite) {
 		c.beforeWrite(spec, ctx.Args) // a snapshot runs (save.go)
 	}
+	c.beforeEffects(ctx)
 	spec.Handler(ctx)
+	c.afterEffects(ctx) // effects.go: still under the stripe locks
 	if ctx.Block != nil {
 		c.srv.blocking.register(c, ctx.Block)
 	}
@@ -233,6 +235,7 @@ func (c *client) runHandler(spec *command.Spec, ctx *command.Ctx) {
 func (c *client) beforeCall(ctx *command.Ctx, locked bool) {
 	ctx.Block = nil
 	ctx.CanBlock = !locked
+	c.sessionCanBlock(ctx)
 	ctx.Waiters = &c.srv.blocking.count
 	if !locked {
 		ctx.Ready = ctx.Ready[:0]
@@ -308,6 +311,17 @@ func (c *client) blockLoop(spec *command.Spec, args [][]byte) {
 				return
 			}
 			c.call(spec, args, false)
+			if ch := c.migrWait; ch != nil {
+				// A key is in flight (cmd_migrate.go): look again once it landed.
+				c.migrWait = nil
+				closeAll(owed)
+				<-ch
+				select {
+				case w.notify <- struct{}{}:
+				default:
+				}
+				continue
+			}
 			if c.ctx.Block == nil {
 				// Served: leave, and let the next waiter of our keys look.
 				owed = append(owed, r.deregister(w)...)
@@ -343,7 +357,7 @@ func (c *client) watchPeer() (gone <-chan struct{}, stop func()) {
 	var stopping atomic.Bool
 	// Blocked clients are not subject to the idle timeout.
 	c.conn.SetReadDeadline(time.Time{})
-	limit := c.srv.qbufLimit.Load()
+	limit := c.srv.conf().qbufLimit
 	go func() {
 		defer close(exited)
 		buf := make([]byte, 4096)

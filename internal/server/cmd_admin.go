@@ -84,7 +84,12 @@ func (s *Server) registerAdmin() {
 					c.flushStats()
 				}
 				if s.flushAllSave() {
-					ctx.Dirty = 0
+					// The save reset the dirty count. This command's own
+					// count, which the caller adds after it returns (and
+					// which makes it propagate), is taken back here, so
+					// the count stays 0 as in Redis.
+					ctx.Dirty++
+					s.ks.Dirty.Add(-int64(ctx.Dirty))
 					ctx.W.OK()
 					return
 				}

@@ -30,7 +30,8 @@ type loadState struct {
 	lastExpired atomic.Int64 // rdb_last_load_keys_expired
 }
 
-func (s *Server) loadingNow() bool { return s.loading.active.Load() }
+// loadingNow: an RDB or AOF load is in progress.
+func (s *Server) loadingNow() bool { return s.loading.active.Load() || s.aof.loading.Load() }
 
 // infoLoading writes INFO persistence's loading_* fields during a load.
 func (s *Server) infoLoading(w infoWriter) {
@@ -74,22 +75,18 @@ func (c *client) beforeWrite(spec *command.Spec, args [][]byte) {
 	}
 }
 
-// AOFLoader, when set, loads the dataset at startup with appendonly yes
-// (internal/persist/aof owns it); Redis then ignores dump.rdb.
-var AOFLoader func(s *Server) error
-
 // PrepareLoad is the first half of loadDataFromDisk, run before Serve: if
 // a dataset will be loaded it marks the server loading (clients that
-// connect meanwhile get -LOADING) and returns the loader to run.
+// connect meanwhile get -LOADING) and returns the loader to run. With
+// appendonly yes the AOF is loaded (aof.go) and dump.rdb is ignored, as
+// Redis does. The loader logs its failures; an error means exit.
 func (s *Server) PrepareLoad() func() error {
 	s.cfg.RLock()
 	aof := s.cfg.Appendonly
 	s.cfg.RUnlock()
 	if aof {
-		if AOFLoader == nil {
-			return func() error { return nil }
-		}
-		return func() error { return AOFLoader(s) }
+		s.aof.loading.Store(true)
+		return s.LoadDataFromDisk
 	}
 	path, _ := s.rdbPath()
 	fi, err := os.Stat(path)
@@ -98,7 +95,8 @@ func (s *Server) PrepareLoad() func() error {
 			return func() error { return nil }
 		}
 		return func() error {
-			return fmt.Errorf("Fatal error loading the DB: %s. Exiting.", strerror(err))
+			s.Logf('#', "Fatal error loading the DB: %s. Exiting.", strerror(err))
+			return err
 		}
 	}
 	s.startLoading(fi.Size())
@@ -106,6 +104,7 @@ func (s *Server) PrepareLoad() func() error {
 		start := time.Now()
 		defer s.loading.active.Store(false)
 		if err := s.loadRDB(path); err != nil {
+			s.Logf('#', "%v", err)
 			return err
 		}
 		s.Logf('*', "DB loaded from disk: %.3f seconds", time.Since(start).Seconds())
@@ -150,6 +149,8 @@ func (s *Server) loadRDB(path string) error {
 	defer f.Close()
 	r := rdb.NewReader(progressReader{f, &s.loading.loadedBytes}, s.rdbSettings())
 	ks := s.ks
+	ks.Loading.Store(true) // nothing expires while loading
+	defer ks.Loading.Store(false)
 	db := ks.DB(0)
 	now := time.Now().UnixMilli()
 	var loaded, expired int64

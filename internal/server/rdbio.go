@@ -24,9 +24,8 @@ const (
 // rdbSettings are the codec settings in force (encoding thresholds, list
 // node size, rdbcompression).
 func (s *Server) rdbSettings() rdb.Settings {
-	s.cfg.RLock()
-	defer s.cfg.RUnlock()
-	return rdb.CurrentSettings(s.cfg.ListMaxListpackSize, s.cfg.RDBCompression)
+	c := &s.conf().cmd
+	return rdb.Settings{Limits: c.Limits, ListMaxListpackSize: c.ListMaxListpackSize, Compress: c.RDBCompression}
 }
 
 // rdbEncoder is the snapshot encoder writing one key as

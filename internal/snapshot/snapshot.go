@@ -158,9 +158,10 @@ func (sn *Snapshot) serialize(s int, bufs [][]byte, out func(d int, keys int, da
 			buf = bufs[d][:0]
 		}
 		keys := 0
-		sd.ForEach(func(key string, v keyspace.Value, exp int64) {
+		sd.ForEach(func(key string, v keyspace.Value, exp int64) bool {
 			buf = sn.enc(buf, key, v, exp)
 			keys++
+			return true
 		})
 		if bufs != nil {
 			bufs[d] = buf

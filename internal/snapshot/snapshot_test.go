@@ -45,10 +45,11 @@ func dumpAll(ks *keyspace.Keyspace) []map[string]rec {
 	for d := range out {
 		out[d] = map[string]rec{}
 		for s := 0; s < slot.Count; s++ {
-			ks.DB(d).Slot(s).ForEach(func(k string, v keyspace.Value, exp int64) {
+			ks.DB(d).Slot(s).ForEach(func(k string, v keyspace.Value, exp int64) bool {
 				line := testEnc(nil, k, v, exp)
 				parts := strings.Split(strings.TrimSuffix(string(line), "\n"), "\x00")
 				out[d][k] = rec{parts[1], exp}
+				return true
 			})
 		}
 	}
@@ -134,7 +135,7 @@ func writer(ks *keyspace.Keyspace, seed int64, nkeys int, stop *atomic.Bool, ops
 			}
 			set := v.Obj.(*types.Set)
 			m := []byte(strconv.Itoa(r.Intn(50)))
-			if !set.Add(m) {
+			if !set.Add(m, types.DefaultLimits()) {
 				set.Remove(m)
 				if set.Len() == 0 {
 					db.Delete(sk)
@@ -211,7 +212,7 @@ func TestDetectsMissingGuard(t *testing.T) {
 	for i := 0; i < 100; i++ {
 		k := []byte(fmt.Sprintf("s%d", i))
 		set := types.NewSet()
-		set.Add([]byte("a"))
+		set.Add([]byte("a"), types.DefaultLimits())
 		db.SetObject(k, set, false)
 	}
 	ks.UnlockAll()
@@ -221,7 +222,7 @@ func TestDetectsMissingGuard(t *testing.T) {
 	k := []byte("s5")
 	ks.LockSlot(slot.Of(k))
 	v, _ := db.Lookup(k)
-	v.Obj.(*types.Set).Add([]byte("b"))
+	v.Obj.(*types.Set).Add([]byte("b"), types.DefaultLimits())
 	ks.UnlockSlot(slot.Of(k))
 	var chunks []Chunk
 	sn.Run(func(c Chunk) error {
@@ -237,7 +238,7 @@ func TestDetectsMissingGuard(t *testing.T) {
 	ks.LockSlot(slot.Of(k))
 	ks.BeforeWrite(slot.Of(k))
 	v, _ = db.Lookup(k)
-	v.Obj.(*types.Set).Add([]byte("c"))
+	v.Obj.(*types.Set).Add([]byte("c"), types.DefaultLimits())
 	ks.UnlockSlot(slot.Of(k))
 	chunks = nil
 	sn.Run(func(c Chunk) error {

@@ -67,8 +67,9 @@ func (s *Set) convert() {
 	s.ht, s.is = t, nil
 }
 
-// Add adds m, reporting whether it was new (Redis 7.0 setTypeAdd).
-func (s *Set) Add(m []byte) bool {
+// Add adds m, reporting whether it was new (Redis 7.0 setTypeAdd); an
+// intset past lim's set-max-intset-entries becomes a hashtable.
+func (s *Set) Add(m []byte, lim *Limits) bool {
 	if s.ht == nil {
 		v, ok := ParseInt64(m)
 		if !ok {
@@ -79,7 +80,7 @@ func (s *Set) Add(m []byte) bool {
 				return false
 			}
 			s.is = slices.Insert(s.is, i, v)
-			if int64(len(s.is)) > SetMaxIntsetEntries {
+			if int64(len(s.is)) > lim.SetMaxIntsetEntries {
 				s.convert()
 			}
 			return true
