@@ -98,12 +98,7 @@ func TestShutdownSaveRules(t *testing.T) {
 	cb := client(t, b)
 	cb.Set(ctx, "x", 1, 0)
 	cb.Shutdown(ctx) // SHUTDOWN
-	testutil.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
-		if b.Running() {
-			return fmt.Errorf("still running")
-		}
-		return nil
-	})
+	waitExit(t, b)
 	if dump(b) {
 		t.Error("SHUTDOWN without save points wrote dump.rdb")
 	}
@@ -112,12 +107,7 @@ func TestShutdownSaveRules(t *testing.T) {
 	cc := client(t, c)
 	cc.Set(ctx, "x", 1, 0)
 	cc.ShutdownSave(ctx)
-	testutil.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
-		if c.Running() {
-			return fmt.Errorf("still running")
-		}
-		return nil
-	})
+	waitExit(t, c)
 	if !dump(c) {
 		t.Error("SHUTDOWN SAVE wrote no dump.rdb")
 	}
@@ -126,13 +116,19 @@ func TestShutdownSaveRules(t *testing.T) {
 	cd := client(t, d)
 	cd.Set(ctx, "x", 1, 0)
 	cd.ShutdownNoSave(ctx)
+	waitExit(t, d)
+	if dump(d) {
+		t.Error("SHUTDOWN NOSAVE wrote dump.rdb")
+	}
+}
+
+// waitExit waits (bounded) for n's process to end.
+func waitExit(t *testing.T, n *testutil.Node) {
+	t.Helper()
 	testutil.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
-		if d.Running() {
+		if n.Running() {
 			return fmt.Errorf("still running")
 		}
 		return nil
 	})
-	if dump(d) {
-		t.Error("SHUTDOWN NOSAVE wrote dump.rdb")
-	}
 }
