@@ -46,6 +46,9 @@ type Keyspace struct {
 	Dirty atomic.Int64
 	// Stats are the keyspace counters INFO stats reports.
 	Stats Stats
+
+	// observer is told before changes while a snapshot runs (observe.go).
+	observer atomic.Pointer[observerBox]
 }
 
 // Stats are keyspace counters.
@@ -76,6 +79,9 @@ func StripeOf(s int) int { return s & (NumStripes - 1) }
 
 // LockSlot locks the stripe of slot s.
 func (ks *Keyspace) LockSlot(s int) { ks.stripes[StripeOf(s)].Lock() }
+
+// TryLockSlot locks the stripe of slot s if it is free, reporting whether it did.
+func (ks *Keyspace) TryLockSlot(s int) bool { return ks.stripes[StripeOf(s)].TryLock() }
 
 // UnlockSlot unlocks the stripe of slot s.
 func (ks *Keyspace) UnlockSlot(s int) { ks.stripes[StripeOf(s)].Unlock() }

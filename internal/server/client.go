@@ -95,6 +95,8 @@ type client struct {
 	blockReq    command.BlockRequest
 	inBlockLoop bool
 	pushback    []byte
+	// wkeys is scratch for beforeWrite's key positions (load.go).
+	wkeys []int
 
 	// Write stream (effects.go): the command effects being collected, set
 	// while EXEC runs its queue, and the stream offset after this client's

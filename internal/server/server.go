@@ -76,6 +76,11 @@ type Server struct {
 	// adm holds INFO, MONITOR, SHUTDOWN and CLIENT bookkeeping (cmd_admin.go).
 	adm adminState
 
+	// save is RDB persistence (save.go); loading is set while a dataset
+	// is loaded at startup or by DEBUG RELOAD (load.go).
+	save    saveState
+	loading loadState
+
 	shutdownOnce sync.Once
 	// ShutdownRequested is closed when a client asks the server to stop (SHUTDOWN).
 	ShutdownRequested chan struct{}
@@ -279,6 +284,11 @@ func (s *Server) Close() {
 		s.aof.mu.Lock()
 		s.stopAOF() // what was acknowledged is written and fsynced
 		s.aof.mu.Unlock()
+		if s.save.frozen.Load() {
+			// PrepareShutdown holds every stripe: connections waiting
+			// for one never finish, and the process is about to exit.
+			return
+		}
 		done := make(chan struct{})
 		go func() { s.wg.Wait(); close(done) }()
 		select {
@@ -336,6 +346,7 @@ func (s *Server) startBackground() {
 			case <-tick.C:
 				s.nowMs.Store(time.Now().UnixMilli())
 				s.closeIdleClients()
+				s.saveCron()
 				s.sweepMigrate(s.nowMs.Load())
 				if s.noActiveExpire.Load() {
 					continue
