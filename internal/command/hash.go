@@ -349,6 +349,7 @@ func cmdHincrbyfloat(c *Ctx) {
 	h.Set(c.Args[2], out, c.Limits())
 	c.DB.Touch(c.Args[1])
 	c.Dirty++
+	c.Propagate(kwHSET, c.Args[1], c.Args[2], out) // the result, as hincrbyfloatCommand
 	c.W.Bulk(out)
 }
 

@@ -170,6 +170,7 @@ func cmdSpop(c *Ctx) {
 		m := s.AppendRandom(buf[:0])
 		s.Remove(m)
 		c.W.Bulk(m)
+		c.Propagate(kwSREM, c.Args[1], m)
 		hsDropIfEmpty(c, c.Args[1], s)
 		c.Dirty++
 		return
@@ -194,6 +195,7 @@ func cmdSpop(c *Ctx) {
 		hsWriteSet(c, s)
 		c.DB.Delete(c.Args[1])
 		c.Dirty++
+		c.Propagate(kwDEL, c.Args[1]) // spopWithCountCommand: always DEL
 		return
 	}
 	remaining := size - count
@@ -204,6 +206,7 @@ func cmdSpop(c *Ctx) {
 			buf = s.AppendRandom(buf[:0])
 			s.Remove(buf)
 			c.W.Bulk(buf)
+			c.Propagate(kwSREM, c.Args[1], buf)
 		}
 	} else {
 		var ns *types.Set
@@ -215,7 +218,11 @@ func cmdSpop(c *Ctx) {
 			ns.Add(buf, c.Limits())
 			s.Remove(buf)
 		}
-		s.Each(func(m []byte) bool { c.W.Bulk(m); return true })
+		s.Each(func(m []byte) bool {
+			c.W.Bulk(m)
+			c.Propagate(kwSREM, c.Args[1], m)
+			return true
+		})
 		c.DB.SetObject(c.Args[1], ns, true)
 	}
 	c.DB.Touch(c.Args[1])

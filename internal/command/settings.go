@@ -19,11 +19,21 @@ type Settings struct {
 	// the server answers from these.
 	Maxmemory       int64
 	MaxmemoryPolicy string
+	// ListMaxListpackSize (list-max-listpack-size) cuts lists into
+	// quicklist nodes in DUMP payloads and RDB files; RDBCompression
+	// (rdbcompression) LZF-compresses their strings.
+	ListMaxListpackSize int
+	RDBCompression      bool
+	// LazyfreeLazyExpire and LazyfreeLazyUserDel make deletions by expiry
+	// and by DEL-like commands propagate as UNLINK instead of DEL.
+	LazyfreeLazyExpire  bool
+	LazyfreeLazyUserDel bool
 }
 
 // DefaultSettings returns Redis 7.0's defaults.
 func DefaultSettings() *Settings {
-	return &Settings{Limits: *types.DefaultLimits(), ProtoMaxBulkLen: 512 << 20, MaxmemoryPolicy: "noeviction"}
+	return &Settings{Limits: *types.DefaultLimits(), ProtoMaxBulkLen: 512 << 20, MaxmemoryPolicy: "noeviction",
+		ListMaxListpackSize: -2, RDBCompression: true}
 }
 
 // defaults is what Conf returns when no dispatcher set Ctx.Settings (unit

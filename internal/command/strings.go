@@ -223,8 +223,14 @@ func setGeneric(c *Ctx, flags int, key, val, expire []byte, invalidMsg string, r
 	}
 	if expire != nil {
 		c.DB.SetStringExpire(key, val, when)
+		// Redis 7.0 propagates any relative or absolute expiry as SET key value PXAT ms.
+		var num [20]byte
+		c.Propagate(kwSET, key, val, kwPXAT, strconv.AppendInt(num[:0], when, 10))
 	} else {
 		c.DB.SetString(key, val, flags&optKeepTTL != 0)
+		if flags&optGet != 0 {
+			propagateSetWithoutGet(c)
+		}
 	}
 	c.Dirty++
 	if flags&optGet == 0 {
@@ -234,6 +240,20 @@ func setGeneric(c *Ctx, flags int, key, val, expire []byte, invalidMsg string, r
 			c.W.OK()
 		}
 	}
+}
+
+// propagateSetWithoutGet records SET's arguments without its GET options,
+// as setGenericCommand's replaceClientCommandVector does.
+func propagateSetWithoutGet(c *Ctx) {
+	var stack [8][]byte
+	argv := stack[:0]
+	for j, a := range c.Args {
+		if j >= 3 && eqFold(a, "get") {
+			continue
+		}
+		argv = append(argv, a)
+	}
+	c.Propagate(argv...)
 }
 
 func cmdSet(c *Ctx) {
@@ -269,6 +289,7 @@ func cmdGetset(c *Ctx) {
 	}
 	c.DB.SetString(c.Args[1], c.Args[2], false)
 	c.Dirty++
+	c.Propagate(kwSET, c.Args[1], c.Args[2]) // GETSET propagates as SET
 }
 
 func cmdGetdel(c *Ctx) {
@@ -277,6 +298,7 @@ func cmdGetdel(c *Ctx) {
 	}
 	if c.DB.Delete(c.Args[1]) {
 		c.Dirty++
+		c.propagateDel(c.Args[1], false)
 	}
 }
 
@@ -304,16 +326,19 @@ func cmdGetex(c *Ctx) {
 	}
 	c.W.BulkString(v.Str)
 	switch {
-	case flags&(optEXAT|optPXAT) != 0 && when <= c.KS.NowMs():
+	case flags&(optEXAT|optPXAT) != 0 && c.alreadyExpired(when):
 		// an absolute time already past deletes the key
 		c.DB.Delete(key)
 		c.Dirty++
+		c.propagateDel(key, true)
 	case expire != nil:
 		c.DB.SetExpire(key, when)
 		c.Dirty++
+		c.propagatePexpireat(key, when)
 	case flags&optPersist != 0:
 		if c.DB.Persist(key) {
 			c.Dirty++
+			c.Propagate(kwPERSIST, key)
 		}
 	}
 }
@@ -480,6 +505,9 @@ func cmdIncrbyfloat(c *Ctx) {
 	out := ldFormatHuman(sum)
 	c.DB.SetStringKeepTTL(key, out)
 	c.Dirty++
+	// The result, not the increment: a replica or an AOF replay gets the
+	// same float whatever its precision.
+	c.Propagate(kwSET, key, out, kwKEEPTTL)
 	c.W.Bulk(out)
 }
 

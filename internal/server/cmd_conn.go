@@ -17,9 +17,12 @@ func (s *Server) registerServerCommands() {
 	s.registerConn()
 	s.registerMulti()
 	s.registerPubSub()
+	s.registerShardPubSub()
 	s.registerAdmin()
 	s.registerCluster()
 	s.registerBlocking()
+	s.registerAOF()
+	s.registerMigrate()
 }
 
 func (s *Server) clusterEnabled() bool {

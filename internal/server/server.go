@@ -18,6 +18,7 @@ import (
 	"github.com/shoal-db/shoal/internal/config"
 	"github.com/shoal-db/shoal/internal/keyspace"
 	"github.com/shoal-db/shoal/internal/netloop"
+	"github.com/shoal-db/shoal/internal/stream"
 )
 
 // Version is the Redis version Shoal is compatible with and reports.
@@ -44,6 +45,8 @@ type Server struct {
 	pubsub *hub
 	// blocking holds the clients blocked on keys (blocking.go).
 	blocking blockRegistry
+	// migr is MIGRATE's connection cache and keys in flight (cmd_migrate.go).
+	migr migrateState
 
 	// cl is cluster mode (cmd_cluster.go); its node is nil when disabled.
 	cl clusterServer
@@ -62,6 +65,13 @@ type Server struct {
 
 	// noActiveExpire is DEBUG SET-ACTIVE-EXPIRE 0.
 	noActiveExpire atomic.Bool
+
+	// stream is the ordered write stream (effects.go, DESIGN decision 4).
+	stream *stream.Stream
+	// aof is the append-only file (aof.go).
+	aof aofState
+
+	// lazy holds lazyfree-lazy-expire/-user-del: deletions propagate as UNLINK.
 
 	// adm holds INFO, MONITOR, SHUTDOWN and CLIENT bookkeeping (cmd_admin.go).
 	adm adminState
@@ -96,10 +106,12 @@ func New(cfg *config.Config, logw io.Writer) *Server {
 		pubsub:            newHub(),
 		startTime:         time.Now(),
 		ShutdownRequested: make(chan struct{}),
+		stream:            stream.New(0),
 	}
+	s.ks.OnExpire = s.onExpire
 	s.nowMs.Store(time.Now().UnixMilli())
 	s.applySettings()
-	cfg.OnSet(func(string) { s.applySettings() })
+	cfg.OnSet(func(name string) { s.applySettings(); s.applyAOFConfig(name) })
 	command.Register(s.table)
 	s.registerServerCommands()
 	return s
@@ -258,11 +270,15 @@ func (s *Server) Close() {
 		if s.loops != nil {
 			s.loops.Close()
 		}
+		s.migr.cache.Close()
 		s.clientsMu.Lock()
 		for _, c := range s.clients {
 			c.conn.Close()
 		}
 		s.clientsMu.Unlock()
+		s.aof.mu.Lock()
+		s.stopAOF() // what was acknowledged is written and fsynced
+		s.aof.mu.Unlock()
 		done := make(chan struct{})
 		go func() { s.wg.Wait(); close(done) }()
 		select {
@@ -320,6 +336,7 @@ func (s *Server) startBackground() {
 			case <-tick.C:
 				s.nowMs.Store(time.Now().UnixMilli())
 				s.closeIdleClients()
+				s.sweepMigrate(s.nowMs.Load())
 				if s.noActiveExpire.Load() {
 					continue
 				}

@@ -47,6 +47,11 @@ func (s *Server) applySettings() {
 			ProtoMaxBulkLen: s.cfg.ProtoMaxBulkLen,
 			Maxmemory:       s.cfg.Maxmemory,
 			MaxmemoryPolicy: s.cfg.MaxmemoryPolicy,
+
+			ListMaxListpackSize: s.cfg.ListMaxListpackSize,
+			RDBCompression:      s.cfg.RDBCompression,
+			LazyfreeLazyExpire:  s.cfg.LazyfreeLazyExpire,
+			LazyfreeLazyUserDel: s.cfg.LazyfreeLazyUserDel,
 		},
 		requirepass: s.cfg.Requirepass,
 		timeout:     int64(s.cfg.Timeout),

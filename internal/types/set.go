@@ -184,3 +184,11 @@ func (s *Set) Scan(cursor uint64, fn func(m []byte)) uint64 {
 
 // ScanBucketEmpty reports whether the bucket at cursor is empty.
 func (s *Set) ScanBucketEmpty(cursor uint64) bool { return s.ht.bucketEmpty(cursor) }
+
+// Ints returns the members of an intset set in ascending order (nil for a
+// hashtable set). The slice aliases the set: read it, do not keep it.
+func (s *Set) Ints() []int64 { return s.is }
+
+// NewSetTable returns an empty set in the hashtable encoding, sized for
+// hint members (RDB loading of a set too large for an intset).
+func NewSetTable(hint int) *Set { return &Set{ht: newTable[struct{}](hint)} }
