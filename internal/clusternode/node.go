@@ -163,7 +163,7 @@ func (n *Node) flushReady() (cluster.Ready, error) {
 		n.opts.Logf(l.Level, "%s", l.Msg)
 	}
 	if rd.SaveConfig {
-		err = n.save()
+		err = n.save(rd.SyncConfig)
 	}
 	n.core.Advance()
 	if t := n.core.Topology(); n.topo.Swap(t) != t && n.opts.OnTopology != nil {
@@ -209,9 +209,13 @@ func (n *Node) flushLocked() {
 	}
 }
 
-func (n *Node) save() error {
+func (n *Node) save(sync bool) error {
 	data := FromPersisted(n.core.Export()).Marshal()
-	if err := nodesconf.WriteAtomic(n.opts.Path, data); err != nil {
+	write := nodesconf.WriteAtomic
+	if !sync {
+		write = nodesconf.WriteInPlace // as Redis writes it without fsync
+	}
+	if err := write(n.opts.Path, data); err != nil {
 		return err
 	}
 	return nil

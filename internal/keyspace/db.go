@@ -3,6 +3,7 @@ package keyspace
 import (
 	"github.com/shoal-db/shoal/internal/slot"
 	"github.com/shoal-db/shoal/internal/types"
+	"strings"
 )
 
 func (db *DB) tableForWrite(s int) *slotTable {
@@ -34,10 +35,12 @@ func (db *DB) expireAt(t *slotTable, s, i int, k string) {
 	db.touch(k)
 }
 
-// expired reports key k's expiry to the OnExpire hook.
+// expired reports key k's expiry to the OnExpire hook. The key is cloned
+// so that k (often a view of the caller's argument) does not escape: the
+// hot paths that take a key stay allocation-free.
 func (db *DB) expired(k string) {
 	if f := db.ks.OnExpire; f != nil {
-		f(db.Index, k)
+		f(db.Index, strings.Clone(k))
 	}
 }
 
@@ -406,4 +409,43 @@ func (db *DB) RandomKey(rnd func(n int) int) (string, bool) {
 func (db *DB) existsNoExpire(k string) bool {
 	t := db.slots[slotOfString(k)]
 	return t != nil && t.find(hashKey(k), k) >= 0
+}
+
+// ForEachStored calls fn for every key stored in slot s, logically expired
+// keys included (as Redis's DEBUG DIGEST walks its dict), with its expiry
+// in ms (-1: none), until fn returns false. Needs s's stripe locked; fn
+// must not modify slot s.
+func (db *DB) ForEachStored(s int, fn func(key string, v Value, exp int64) bool) bool {
+	t := db.slots[s]
+	if t == nil {
+		return true
+	}
+	for i, c := range t.ctrl {
+		if c&0x80 != 0 {
+			continue
+		}
+		e := &t.ents[i]
+		exp := int64(-1)
+		if e.volatile() {
+			exp = e.exp()
+		}
+		if !fn(e.key(), e.value(), exp) {
+			return false
+		}
+	}
+	return true
+}
+
+// PeekStored returns key's value and expiry (-1: none) without expiring it
+// (DEBUG DIGEST-VALUE works on logically expired keys).
+func (db *DB) PeekStored(key []byte) (v Value, exp int64, ok bool) {
+	_, e := db.findEntry(key)
+	if e == nil {
+		return Value{}, -1, false
+	}
+	exp = -1
+	if e.volatile() {
+		exp = e.exp()
+	}
+	return e.value(), exp, true
 }

@@ -232,6 +232,7 @@ func (c *client) runHandler(spec *command.Spec, ctx *command.Ctx) {
 func (c *client) beforeCall(ctx *command.Ctx, locked bool) {
 	ctx.Block = nil
 	ctx.CanBlock = !locked
+	c.sessionCanBlock(ctx)
 	ctx.Waiters = &c.srv.blocking.count
 	if !locked {
 		ctx.Ready = ctx.Ready[:0]
@@ -307,6 +308,17 @@ func (c *client) blockLoop(spec *command.Spec, args [][]byte) {
 				return
 			}
 			c.call(spec, args, false)
+			if ch := c.migrWait; ch != nil {
+				// A key is in flight (cmd_migrate.go): look again once it landed.
+				c.migrWait = nil
+				closeAll(owed)
+				<-ch
+				select {
+				case w.notify <- struct{}{}:
+				default:
+				}
+				continue
+			}
 			if c.ctx.Block == nil {
 				// Served: leave, and let the next waiter of our keys look.
 				owed = append(owed, r.deregister(w)...)

@@ -21,6 +21,8 @@ func (s *Server) registerServerCommands() {
 	s.registerAdmin()
 	s.registerCluster()
 	s.registerBlocking()
+	s.registerAOF()
+	s.registerMigrate()
 }
 
 func (s *Server) clusterEnabled() bool {

@@ -46,6 +46,8 @@ type Server struct {
 	pubsub *hub
 	// blocking holds the clients blocked on keys (blocking.go).
 	blocking blockRegistry
+	// migr is MIGRATE's connection cache and keys in flight (cmd_migrate.go).
+	migr migrateState
 
 	// cl is cluster mode (cmd_cluster.go); its node is nil when disabled.
 	cl clusterServer
@@ -67,6 +69,9 @@ type Server struct {
 
 	// stream is the ordered write stream (effects.go, DESIGN decision 4).
 	stream *stream.Stream
+	// aof is the append-only file (aof.go).
+	aof aofState
+
 	// lazy holds lazyfree-lazy-expire/-user-del: deletions propagate as UNLINK.
 
 	// adm holds INFO, MONITOR, SHUTDOWN and CLIENT bookkeeping (cmd_admin.go).
@@ -109,7 +114,7 @@ func New(cfg *config.Config, logw io.Writer) *Server {
 	s.ks.OnTouch = s.track.touched
 	s.nowMs.Store(time.Now().UnixMilli())
 	s.applySettings()
-	cfg.OnSet(func(string) { s.applySettings() })
+	cfg.OnSet(func(name string) { s.applySettings(); s.applyAOFConfig(name) })
 	command.Register(s.table)
 	s.registerServerCommands()
 	return s
@@ -268,11 +273,15 @@ func (s *Server) Close() {
 		if s.loops != nil {
 			s.loops.Close()
 		}
+		s.migr.cache.Close()
 		s.clientsMu.Lock()
 		for _, c := range s.clients {
 			c.conn.Close()
 		}
 		s.clientsMu.Unlock()
+		s.aof.mu.Lock()
+		s.stopAOF() // what was acknowledged is written and fsynced
+		s.aof.mu.Unlock()
 		done := make(chan struct{})
 		go func() { s.wg.Wait(); close(done) }()
 		select {
@@ -330,6 +339,7 @@ func (s *Server) startBackground() {
 			case <-tick.C:
 				s.nowMs.Store(time.Now().UnixMilli())
 				s.closeIdleClients()
+				s.sweepMigrate(s.nowMs.Load())
 				if s.noActiveExpire.Load() {
 					continue
 				}

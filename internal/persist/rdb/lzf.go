@@ -23,8 +23,25 @@ const (
 // lzfIdx is liblzf's IDX for VERY_FAST.
 func lzfIdx(h uint32) uint32 { return ((h >> (3*8 - lzfHLog)) - h*5) & (lzfHSize - 1) }
 
-// lzfTable is the compressor's hash table: positions+1 (0 = empty).
-type lzfTable [lzfHSize]uint32
+// lzfTable is the compressor's hash table. Slots hold base+position+1 of
+// the call that wrote them; a slot below the current call's base is from
+// an earlier call and counts as empty, so the 256 KB table is cleared only
+// when base wraps, not on every call (liblzf's result with a zeroed table).
+type lzfTable struct {
+	slot [lzfHSize]uint32
+	base uint32
+}
+
+// begin starts a call over n input bytes and returns its base.
+func (h *lzfTable) begin(n int) uint32 {
+	if uint64(h.base)+uint64(n)+2 >= 1<<32 || h.base == 0 {
+		clear(h.slot[:])
+		h.base = 1
+	}
+	b := h.base
+	h.base += uint32(n) + 1
+	return b
+}
 
 // lzfCompress compresses in into out (whose length is the most it may
 // write) and returns the compressed length, or 0 when the result does not
@@ -34,7 +51,7 @@ func lzfCompress(in, out []byte, htab *lzfTable) int {
 	if inLen == 0 || outLen == 0 {
 		return 0
 	}
-	clear(htab[:])
+	base := htab.begin(inLen)
 	ip, op := 0, 0
 	lit := 0
 	op++ // start run
@@ -44,9 +61,12 @@ func lzfCompress(in, out []byte, htab *lzfTable) int {
 	}
 	for ip < inLen-2 {
 		hval = hval<<8 | uint32(in[ip+2])
-		slot := &htab[lzfIdx(hval)]
-		ref := int(*slot) - 1
-		*slot = uint32(ip + 1)
+		slot := &htab.slot[lzfIdx(hval)]
+		ref := -1
+		if *slot >= base {
+			ref = int(*slot - base)
+		}
+		*slot = base + uint32(ip)
 		if ref >= 0 && ref < ip && ip-ref-1 < lzfMaxOff && ref > 0 &&
 			in[ref+2] == in[ip+2] && in[ref] == in[ip] && in[ref+1] == in[ip+1] {
 			off := ip - ref - 1
@@ -110,10 +130,10 @@ func lzfCompress(in, out []byte, htab *lzfTable) int {
 			ip -= 2
 			hval = uint32(in[ip])<<8 | uint32(in[ip+1])
 			hval = hval<<8 | uint32(in[ip+2])
-			htab[lzfIdx(hval)] = uint32(ip + 1)
+			htab.slot[lzfIdx(hval)] = base + uint32(ip)
 			ip++
 			hval = hval<<8 | uint32(in[ip+2])
-			htab[lzfIdx(hval)] = uint32(ip + 1)
+			htab.slot[lzfIdx(hval)] = base + uint32(ip)
 			ip++
 		} else {
 			if op >= outLen {
