@@ -417,11 +417,11 @@ func (s *Server) infoAOFSizes(w infoWriter, enabled bool) {
 		return
 	}
 	a := &s.aof
-	var cur, buffered int64
+	var cur int64
 	if wr := a.w.Load(); wr != nil {
 		cur = wr.Size()
-		buffered = s.stream.Offset() - wr.Written()
 	}
+	buffered := s.aofBuffered()
 	w.i("aof_current_size", a.baseSize.Load()+a.prevSize.Load()+cur)
 	w.i("aof_base_size", a.baseSize.Load())
 	w.i("aof_pending_rewrite", 0)
@@ -501,4 +501,13 @@ func (s *Server) loadRDBBase(r io.Reader) error {
 			return errors.New("the RDB base holds FUNCTION libraries, which Shoal does not load yet")
 		}
 	}
+}
+
+// aofBuffered is how many stream bytes the AOF has not written yet
+// (aof_buffer_length, mem_aof_buffer).
+func (s *Server) aofBuffered() int64 {
+	if wr := s.aof.w.Load(); wr != nil {
+		return s.stream.Offset() - wr.Written()
+	}
+	return 0
 }
