@@ -37,6 +37,14 @@ type Keyspace struct {
 	// key's history. It must not call into the keyspace. Set before serving.
 	OnExpire func(db int, key string)
 
+	// OnTouch, when set, is called for every key a write changes, expires
+	// or deletes (Redis's signalModifiedKey) while Tracking is non-zero,
+	// with the key's stripe locked; it must not call into the keyspace. It
+	// feeds client-side caching invalidations: with Tracking zero (no
+	// client tracks keys) a write pays one atomic load. Set before serving.
+	OnTouch  func(db int, key string)
+	Tracking atomic.Int64
+
 	// Loading is set while an AOF is replayed: as in Redis, nothing
 	// expires then (a key whose TTL passed is kept, and an absolute expiry
 	// in the past is stored), so the replay ends in the state that was logged.

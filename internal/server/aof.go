@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -12,6 +13,8 @@ import (
 	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/persist/aof"
 	"github.com/shoal-db/shoal/internal/persist/nodesconf"
+	"github.com/shoal-db/shoal/internal/persist/rdb"
+	"github.com/shoal-db/shoal/internal/slot"
 )
 
 // The append-only file (Redis 7.0 multi-part, internal/persist/aof): loading
@@ -221,7 +224,7 @@ func (s *Server) loadAOFFiles(p aofPaths, man *aof.Manifest) aof.Result {
 		}
 	}
 	ld := &aof.Loader{Dir: p.dir, LoadTruncated: p.loadTruncated, Logf: s.Logf,
-		Apply: apply, OldStyle: p.filename}
+		Apply: apply, OldStyle: p.filename, RDB: s.loadRDBBase}
 	ret := aof.OK
 	for i, fi := range files {
 		last := i == len(files)-1
@@ -270,6 +273,12 @@ func (s *Server) openAOF(p aofPaths, man *aof.Manifest, startup bool) error {
 		}
 		s.Logf('*', "Creating AOF base file %s on server start", fi.Name)
 	}
+	// History files a crash left behind go (aofDelHistoryFiles).
+	for _, h := range man.History {
+		os.Remove(filepath.Join(p.dir, h.Name))
+		s.Logf('*', "Removing the history file %s in the background", h.Name)
+	}
+	man.History = nil
 	fi, added := man.LastIncr(p.filename)
 	path := filepath.Join(p.dir, fi.Name)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
@@ -452,4 +461,36 @@ func (s *Server) registerAOF() {
 		}
 		ctx.W.Simple("Background append only file rewriting started")
 	})
+}
+
+// loadRDBBase loads an RDB-format base (or old-style preamble) with the RDB
+// reader, keys with a past TTL included (Redis keeps them when loading an
+// AOF preamble; they expire afterwards).
+func (s *Server) loadRDBBase(r io.Reader) error {
+	conf := &s.conf().cmd
+	rr := rdb.NewReader(r, rdb.Settings{Limits: conf.Limits, ListMaxListpackSize: conf.ListMaxListpackSize, Compress: conf.RDBCompression})
+	db := 0
+	for {
+		it, err := rr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		switch it.Kind {
+		case rdb.ItemSelectDB:
+			if it.DB < 0 || it.DB >= s.ks.NumDBs() {
+				return fmt.Errorf("FATAL: Data file was created with a Redis server configured to handle more than %d databases. Exiting", s.ks.NumDBs())
+			}
+			db = it.DB
+		case rdb.ItemKey:
+			sl := slot.Of(it.Key)
+			s.ks.LockSlot(sl)
+			s.ks.DB(db).Put(it.Key, it.Value, it.ExpireMs)
+			s.ks.UnlockSlot(sl)
+		case rdb.ItemFunction:
+			return errors.New("the RDB base holds FUNCTION libraries, which Shoal does not load yet")
+		}
+	}
 }

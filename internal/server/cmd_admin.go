@@ -74,6 +74,7 @@ func (s *Server) registerAdmin() {
 				ctx.Error(rediserr.Syntax)
 				return
 			}
+			s.track.flushed()
 			if all {
 				for i := 0; i < s.ks.NumDBs(); i++ {
 					ctx.Dirty += int(s.ks.DB(i).Flush())
@@ -138,6 +139,7 @@ func (s *Server) registerAdmin() {
 
 	s.registerInfo()
 	s.registerClient()
+	s.registerTracking()
 	s.registerCommandCmd()
 	s.registerDebug()
 	s.registerMonitor()

@@ -248,7 +248,7 @@ func (s *Server) infoClients(w infoWriter) {
 	w.i("client_recent_max_input_buffer", 0)
 	w.i("client_recent_max_output_buffer", 0)
 	w.i("blocked_clients", 0)
-	w.i("tracking_clients", 0)
+	w.i("tracking_clients", s.track.clients.Load())
 	w.i("clients_in_timeout_table", 0)
 }
 
@@ -457,9 +457,10 @@ func (s *Server) infoStats(w infoWriter) {
 	w.i("active_defrag_key_misses", 0)
 	w.i("total_active_defrag_time", 0)
 	w.i("current_active_defrag_time", 0)
-	w.i("tracking_total_keys", 0)
-	w.i("tracking_total_items", 0)
-	w.i("tracking_total_prefixes", 0)
+	keys, items, prefixes := s.track.totals()
+	w.i("tracking_total_keys", keys)
+	w.i("tracking_total_items", items)
+	w.i("tracking_total_prefixes", prefixes)
 	w.i("unexpected_error_replies", 0)
 	w.i("total_error_replies", st.totalErrorReplies.Load())
 	w.i("dump_payload_sanitizations", 0)

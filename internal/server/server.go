@@ -38,6 +38,7 @@ type Server struct {
 	quit      chan struct{}
 	wg        sync.WaitGroup
 
+	track     *tracker // client-side caching (tracking.go)
 	clientsMu sync.Mutex
 	clients   map[int64]*client
 	nextID    atomic.Int64
@@ -114,6 +115,8 @@ func New(cfg *config.Config, logw io.Writer) *Server {
 		stream:            stream.New(0),
 	}
 	s.ks.OnExpire = s.onExpire
+	s.track = newTracker(s)
+	s.ks.OnTouch = s.track.touched
 	s.nowMs.Store(time.Now().UnixMilli())
 	s.applySettings()
 	cfg.OnSet(func(name string) { s.applySettings(); s.applyAOFConfig(name) })
@@ -354,6 +357,9 @@ func (s *Server) startBackground() {
 				// Redis's slow cycle spends at most 25% of a tick.
 				deadline := time.Now().Add(time.Second / time.Duration(hz) / 4)
 				exp.Cycle(func() bool { return time.Now().Before(deadline) })
+				if s.track.clients.Load() > 0 {
+					s.track.flush(nil, nil, nil) // keys the cycle expired (tracking.go)
+				}
 			}
 		}
 	}()
