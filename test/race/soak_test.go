@@ -631,27 +631,27 @@ func soakCluster(t *testing.T, startAt func(testing.TB, int, ...string) *testuti
 		ids[i] = id
 	}
 	s.goWorker("slot-moves", 130, func(r *rand.Rand, ok func()) {
+		defer s.sleep(time.Duration(100+r.IntN(200)) * time.Millisecond)
 		slot := emptySoakSlots[r.IntN(len(emptySoakSlots))]
-		owner := -1
-		for i, c := range direct {
-			if v, err := c.Do(ctx, "CLUSTER", "COUNTKEYSINSLOT", slot).Int(); err == nil && v == 0 {
-				if nodesOwner(c, ctx, slot) == ids[i] {
-					owner = i
-				}
-			}
-		}
+		owner := agreedOwner(ctx, direct, ids, slot)
 		if owner < 0 {
-			s.sleep(100 * time.Millisecond)
-			return
+			return // a node is down or the nodes still disagree
 		}
 		dst := (owner + 1 + r.IntN(2)) % 3
-		direct[dst].Do(ctx, "CLUSTER", "SETSLOT", slot, "IMPORTING", ids[owner])
-		direct[owner].Do(ctx, "CLUSTER", "SETSLOT", slot, "MIGRATING", ids[dst])
-		if direct[owner].Do(ctx, "CLUSTER", "SETSLOT", slot, "NODE", ids[dst]).Err() == nil &&
-			direct[dst].Do(ctx, "CLUSTER", "SETSLOT", slot, "NODE", ids[dst]).Err() == nil {
+		// redis-cli's order: IMPORTING on the target, MIGRATING on the
+		// source, then NODE on the target (its epoch bump makes the move
+		// win everywhere) and on the source.
+		if direct[dst].Do(ctx, "CLUSTER", "SETSLOT", slot, "IMPORTING", ids[owner]).Err() != nil {
+			return
+		}
+		if direct[owner].Do(ctx, "CLUSTER", "SETSLOT", slot, "MIGRATING", ids[dst]).Err() != nil {
+			direct[dst].Do(ctx, "CLUSTER", "SETSLOT", slot, "STABLE")
+			return
+		}
+		if direct[dst].Do(ctx, "CLUSTER", "SETSLOT", slot, "NODE", ids[dst]).Err() == nil &&
+			direct[owner].Do(ctx, "CLUSTER", "SETSLOT", slot, "NODE", ids[dst]).Err() == nil {
 			ok()
 		}
-		s.sleep(time.Duration(100+r.IntN(200)) * time.Millisecond)
 	})
 	// The third node is killed and restarted half way through.
 	s.wg.Add(1)
@@ -680,19 +680,36 @@ func soakCluster(t *testing.T, startAt func(testing.TB, int, ...string) *testuti
 // time with COUNTKEYSINSLOT before a move).
 var emptySoakSlots = []string{"100", "5000", "9000", "16000"}
 
-// nodesOwner returns the id of the node c believes owns slot.
-func nodesOwner(c *redis.Client, ctx context.Context, slot string) string {
+// agreedOwner returns the index of the node every node says owns slot
+// (which must be empty), or -1 when a node does not answer or they differ.
+func agreedOwner(ctx context.Context, direct []*redis.Client, ids []string, slot string) int {
 	want, _ := strconv.Atoi(slot)
-	slots, err := c.ClusterSlots(ctx).Result()
-	if err != nil {
-		return ""
+	owner := ""
+	for _, c := range direct {
+		if n, err := c.Do(ctx, "CLUSTER", "COUNTKEYSINSLOT", slot).Int(); err != nil || n != 0 {
+			return -1
+		}
+		slots, err := c.ClusterSlots(ctx).Result()
+		if err != nil {
+			return -1
+		}
+		id := ""
+		for _, s := range slots {
+			if s.Start <= want && want <= s.End && len(s.Nodes) > 0 {
+				id = s.Nodes[0].ID
+			}
+		}
+		if id == "" || (owner != "" && id != owner) {
+			return -1
+		}
+		owner = id
 	}
-	for _, s := range slots {
-		if s.Start <= want && want <= s.End && len(s.Nodes) > 0 {
-			return s.Nodes[0].ID
+	for i, id := range ids {
+		if id == owner {
+			return i
 		}
 	}
-	return ""
+	return -1
 }
 
 // waitClusterOK waits (bounded) until every node says cluster_state:ok and
@@ -723,7 +740,7 @@ func waitClusterOK(t *testing.T, nodes []*testutil.Node) {
 			if first == "" {
 				first = slots.String()
 			} else if slots.String() != first {
-				return fmt.Errorf("nodes disagree on CLUSTER SLOTS")
+				return fmt.Errorf("nodes disagree on CLUSTER SLOTS:\n%s\n%s", first, slots.String())
 			}
 		}
 		return nil
