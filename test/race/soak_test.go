@@ -33,8 +33,8 @@ import (
 //
 // Traffic mix, standalone, all running at the same time:
 //   - 3 workers sending pipelines of 16 random commands over every type
-//     (strings, bits, lists, hashes, sets, sorted sets, expiry, keyspace
-//     commands, SCAN), in databases 0 and 1;
+//     (strings, bits, lists, hashes, sets, sorted sets, HyperLogLog, geo,
+//     expiry, keyspace commands, SORT, SCAN), in databases 0 and 1;
 //   - blocking pops (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP, BZPOPMIN,
 //     BZPOPMAX, BZMPOP) with short timeouts, woken by a pusher or timed
 //     out; clients that send BLPOP … 0 and hang up a few ms later; clients
@@ -193,7 +193,7 @@ func soakClient(addr string, db int) *redis.Client {
 func typedCommand(r *rand.Rand, key func(string) string) []any {
 	n := strconv.Itoa(r.IntN(100))
 	long := strings.Repeat("x", r.IntN(100))
-	switch r.IntN(40) {
+	switch r.IntN(45) {
 	case 0:
 		return []any{"SET", key("s"), n + long}
 	case 1:
@@ -272,6 +272,16 @@ func typedCommand(r *rand.Rand, key func(string) string) []any {
 		return []any{"SORT", key("l"), "LIMIT", "0", "5", "ALPHA"}
 	case 38:
 		return []any{"GETEX", key("s"), "PX", "100"}
+	case 39:
+		return []any{"PFADD", key("p"), n, long + n, "e" + n}
+	case 40:
+		return []any{"PFCOUNT", key("p")}
+	case 41:
+		return []any{"PFMERGE", key("p2"), key("p"), key("p2")}
+	case 42:
+		return []any{"GEOADD", key("g"), strconv.Itoa(r.IntN(180) - 90), strconv.Itoa(r.IntN(170) - 85), "m" + n}
+	case 43:
+		return []any{"GEOSEARCH", key("g"), "FROMLONLAT", "0", "0", "BYRADIUS", "5000", "km", "ASC", "COUNT", "5"}
 	}
 	return []any{"SCAN", strconv.Itoa(r.IntN(64)), "COUNT", "20"}
 }
