@@ -38,6 +38,9 @@ func (ks *Keyspace) SwapDB(a, b int) {
 	if a == b {
 		return
 	}
+	if o := ks.observer.Load(); o != nil {
+		o.o.BeforeSwap(a, b)
+	}
 	x, y := ks.dbs[a], ks.dbs[b]
 	x.watch.touchAll(x, y)
 	y.watch.touchAll(y, x)

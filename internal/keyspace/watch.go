@@ -32,6 +32,9 @@ type watchEntry struct {
 // touch marks the watchers of k dirty after a change to k (Redis
 // touchWatchedKey).
 func (db *DB) touch(k string) {
+	if db.ks.Tracking.Load() != 0 {
+		db.ks.OnTouch(db.Index, k)
+	}
 	if db.watch.n.Load() == 0 {
 		return
 	}
