@@ -48,6 +48,12 @@ type Options struct {
 	// Parallel is shoal-cli's own --cluster-parallel: how many slots
 	// reshard/rebalance move at once (0 or 1 = one at a time, as redis-cli).
 	Parallel int
+	// PipelineSet says --cluster-pipeline was given (the parallel mode
+	// otherwise uses larger batches).
+	PipelineSet bool
+	// Progress shows one progress line instead of a line per slot in the
+	// parallel mode (set when stdout is a terminal).
+	Progress bool
 
 	User, Password string
 	AuthSet        bool
@@ -111,6 +117,7 @@ type Manager struct {
 	out                *bufio.Writer
 	stdin              *bufio.Reader
 	fixing             bool // the fix subcommand is running
+	movedKeys          int  // keys migrated by moveSlot, for progress
 }
 
 // Run runs subcommand name with its arguments and returns the exit code.
