@@ -42,7 +42,9 @@ func (s *ptySession) expect(from int, want string) int {
 
 type expectErr struct{ want, got string }
 
-func (e *expectErr) Error() string { return "want " + strconv.Quote(e.want) + " in " + strconv.Quote(e.got) }
+func (e *expectErr) Error() string {
+	return "want " + strconv.Quote(e.want) + " in " + strconv.Quote(e.got)
+}
 
 func (s *ptySession) send(line string) int {
 	n := len(s.text())
