@@ -761,8 +761,14 @@ func (m *Manager) configSignature(n *node) (string, bool) {
 	if err != nil || v.IsError() {
 		return "", false
 	}
+	return signature(string(v.Str))
+}
+
+// signature is the slots part of a CLUSTER NODES text in a canonical form
+// ("id:0-5460,...|id2:..." sorted), empty when no node has slots.
+func signature(nodes string) (string, bool) {
 	var cfgs []string
-	for _, line := range strings.Split(string(v.Str), "\n") {
+	for _, line := range strings.Split(nodes, "\n") {
 		parts := strings.SplitN(line, " ", 9)
 		if len(parts) < 9 || parts[8] == "" {
 			continue
