@@ -2,6 +2,7 @@ package command
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -10,9 +11,10 @@ import (
 	"github.com/shoal-db/shoal/internal/rnum"
 )
 
-// dumpSettings are the rdb settings in force for c: the encoding
-// thresholds, list-max-listpack-size and rdbcompression.
-func dumpSettings(c *Ctx) rdb.Settings {
+// RDBSettings are the rdb settings in force for this command (DUMP,
+// RESTORE, MIGRATE): the encoding thresholds, list-max-listpack-size and
+// rdbcompression.
+func (c *Ctx) RDBSettings() rdb.Settings {
 	conf := c.Conf()
 	return rdb.Settings{Limits: conf.Limits, ListMaxListpackSize: conf.ListMaxListpackSize, Compress: conf.RDBCompression}
 }
@@ -42,7 +44,7 @@ func cmdDump(c *Ctx) {
 	}
 	st := dumpPool.Get().(*dumpState)
 	defer dumpPool.Put(st)
-	st.enc.Reset(dumpSettings(c))
+	st.enc.Reset(c.RDBSettings())
 	var err error
 	st.buf, err = st.enc.AppendDump(st.buf[:0], v)
 	if err != nil {
@@ -116,7 +118,7 @@ func cmdRestore(c *Ctx) {
 		c.Error(rediserr.InvalidTTL)
 		return
 	}
-	v, err := rdb.ParseDump(c.Args[3], dumpSettings(c))
+	v, err := rdb.ParseDump(c.Args[3], c.RDBSettings())
 	if err != nil {
 		if errors.Is(err, rdb.ErrVersionOrChecksum) {
 			c.Error(rediserr.DumpVersionOrCRC)
@@ -132,10 +134,11 @@ func cmdRestore(c *Ctx) {
 	if ttl != 0 && !absTTL {
 		ttl += c.KS.NowMs()
 	}
-	if ttl != 0 && ttl <= c.KS.NowMs() {
-		// Already expired: nothing is created (Redis propagates a DEL
-		// when REPLACE removed a key).
+	if ttl != 0 && c.alreadyExpired(ttl) {
+		// Already expired: nothing is created; a key REPLACE removed is
+		// propagated as DEL (Redis rewrites the command to shared.del).
 		if deleted {
+			c.Propagate(kwDEL, key)
 			c.Dirty++
 		}
 		c.W.OK()
@@ -144,9 +147,20 @@ func cmdRestore(c *Ctx) {
 	when := int64(-1)
 	if ttl != 0 {
 		when = ttl
+		if !absTTL {
+			// Propagated with the TTL made absolute and ABSTTL appended,
+			// as restoreCommand rewrites its arguments.
+			var num [20]byte
+			argv := make([][]byte, 0, len(c.Args)+1)
+			argv = append(argv, c.Args[0], key, strconv.AppendInt(num[:0], ttl, 10))
+			argv = append(argv, c.Args[3:]...)
+			c.Propagate(append(argv, kwABSTTL)...)
+		}
 	}
 	c.DB.Put(key, v, when)
 	c.SignalReady(key)
 	c.Dirty++
 	c.W.OK()
 }
+
+var kwABSTTL = []byte("ABSTTL")

@@ -6,6 +6,7 @@ import (
 	"github.com/shoal-db/shoal/internal/keyspace"
 	"github.com/shoal-db/shoal/internal/resp"
 	"github.com/shoal-db/shoal/internal/slot"
+	"github.com/shoal-db/shoal/internal/stream"
 )
 
 // testEnv runs handlers in-process against a fresh keyspace, locking as the
@@ -20,6 +21,8 @@ type testEnv struct {
 	// settings is what handlers see as Ctx.Settings; tests lower its
 	// thresholds as CONFIG SET would.
 	settings *Settings
+	// effects, when set, collects what commands propagate.
+	effects *stream.Batch
 }
 
 func newTestEnv(t testing.TB) *testEnv {
@@ -50,7 +53,7 @@ func (e *testEnv) do(args ...string) string {
 	if !spec.CheckArity(len(bargs)) {
 		return "-ERR wrong number of arguments for '" + spec.Name + "' command\r\n"
 	}
-	ctx := &Ctx{Args: bargs, W: w, DB: e.ks.DB(e.db), KS: e.ks, Cmd: spec, Settings: e.settings}
+	ctx := &Ctx{Args: bargs, W: w, DB: e.ks.DB(e.db), KS: e.ks, Cmd: spec, Settings: e.settings, Effects: e.effects}
 	if spec.LockAll {
 		e.ks.LockAll()
 		defer e.ks.UnlockAll()

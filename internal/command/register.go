@@ -11,4 +11,6 @@ func Register(t *Table) {
 	registerSort(t)
 	registerLists(t)
 	registerDump(t)
+	registerHLL(t)
+	registerGeo(t)
 }

@@ -35,6 +35,11 @@ const (
 	FlagNoMulti
 	FlagMovableKeys
 	FlagAllowBusy
+
+	// FlagOffLoop is Shoal's own, not a Redis flag (COMMAND INFO never
+	// shows it): the command waits on the network (MIGRATE), so the event
+	// loop hands the connection to a goroutine before running it.
+	FlagOffLoop
 )
 
 var flagNames = map[string]Flag{
@@ -83,6 +88,11 @@ type Spec struct {
 	Handler Handler
 	// LockAll: the command reads or writes the whole keyspace (FLUSHALL, KEYS…).
 	LockAll bool
+	// OwnLocks: the dispatcher does not lock the command's keys; the
+	// handler locks and unlocks them itself (MIGRATE, which must not hold
+	// them across its network I/O). Inside EXEC (CanBlock false) the
+	// transaction holds them and the handler must not lock.
+	OwnLocks bool
 	// GetKeys overrides key-spec extraction where Redis uses a getkeys_proc.
 	GetKeys func(args [][]byte, dst []int) []int
 

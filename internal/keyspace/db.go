@@ -3,9 +3,11 @@ package keyspace
 import (
 	"github.com/shoal-db/shoal/internal/slot"
 	"github.com/shoal-db/shoal/internal/types"
+	"strings"
 )
 
 func (db *DB) tableForWrite(s int) *slotTable {
+	db.ks.BeforeWrite(s)
 	t := db.slots[s]
 	if t == nil {
 		t = &slotTable{}
@@ -17,6 +19,7 @@ func (db *DB) tableForWrite(s int) *slotTable {
 // removeAt deletes live position i of slot s's table, without signalling
 // watchers and without shrinking (callers iterating the table shrink after).
 func (db *DB) removeAt(t *slotTable, s, i int) {
+	db.ks.BeforeWrite(s)
 	if t.ents[i].volatile() {
 		db.volatile.Add(-1)
 	}
@@ -34,10 +37,12 @@ func (db *DB) expireAt(t *slotTable, s, i int, k string) {
 	db.touch(k)
 }
 
-// expired reports key k's expiry to the OnExpire hook.
+// expired reports key k's expiry to the OnExpire hook. The key is cloned
+// so that k (often a view of the caller's argument) does not escape: the
+// hot paths that take a key stay allocation-free.
 func (db *DB) expired(k string) {
 	if f := db.ks.OnExpire; f != nil {
-		f(db.Index, k)
+		f(db.Index, strings.Clone(k))
 	}
 }
 
@@ -228,6 +233,7 @@ func (db *DB) SetExpire(key []byte, whenMs int64) {
 	if e == nil {
 		return
 	}
+	db.ks.BeforeWrite(slot.Of(key))
 	switch {
 	case e.volatile():
 		e.setExp(whenMs)
@@ -258,6 +264,7 @@ func (db *DB) Persist(key []byte) bool {
 	if e == nil || !e.volatile() {
 		return false
 	}
+	db.ks.BeforeWrite(slot.Of(key))
 	// An unboxed record keeps its trailer bytes; with the flag clear they
 	// are ignored, and the next SetExpire builds a new record.
 	e.vlen &^= flagVolatile
@@ -334,6 +341,9 @@ func (db *DB) NextNonEmptySlot(from int) int {
 
 // Flush removes every key, returning how many there were. Needs LockAll.
 func (db *DB) Flush() int64 {
+	if b := db.ks.observer.Load(); b != nil {
+		b.o.BeforeFlush(db.Index)
+	}
 	db.watch.touchAll(db)
 	n := db.keys.Load()
 	for s := range db.slots {
@@ -353,6 +363,7 @@ func (db *DB) FlushSlot(s int) int {
 	if t == nil {
 		return 0
 	}
+	db.ks.BeforeWrite(s)
 	for i, c := range t.ctrl {
 		if c&0x80 == 0 {
 			db.touch(t.ents[i].key())
@@ -406,4 +417,26 @@ func (db *DB) RandomKey(rnd func(n int) int) (string, bool) {
 func (db *DB) existsNoExpire(k string) bool {
 	t := db.slots[slotOfString(k)]
 	return t != nil && t.find(hashKey(k), k) >= 0
+}
+
+// ForEachStored calls fn for every key stored in slot s, logically expired
+// keys included (as Redis's DEBUG DIGEST walks its dict), with its expiry
+// in ms (-1: none), until fn returns false. Needs s's stripe locked; fn
+// must not modify slot s.
+func (db *DB) ForEachStored(s int, fn func(key string, v Value, exp int64) bool) bool {
+	return db.Slot(s).ForEach(fn)
+}
+
+// PeekStored returns key's value and expiry (-1: none) without expiring it
+// (DEBUG DIGEST-VALUE works on logically expired keys).
+func (db *DB) PeekStored(key []byte) (v Value, exp int64, ok bool) {
+	_, e := db.findEntry(key)
+	if e == nil {
+		return Value{}, -1, false
+	}
+	exp = -1
+	if e.volatile() {
+		exp = e.exp()
+	}
+	return e.value(), exp, true
 }

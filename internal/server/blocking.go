@@ -220,6 +220,9 @@ func closeAll(ds []chan struct{}) {
 // runHandler runs spec's handler with the stripes held and, if it asked to
 // block, registers the client before the stripes are released.
 func (c *client) runHandler(spec *command.Spec, ctx *command.Ctx) {
+	if c.srv.ks.Observed() && spec.Has(command.FlagWrite) {
+		c.beforeWrite(spec, ctx.Args) // a snapshot runs (save.go)
+	}
 	c.beforeEffects(ctx)
 	spec.Handler(ctx)
 	c.afterEffects(ctx) // effects.go: still under the stripe locks
@@ -232,6 +235,7 @@ func (c *client) runHandler(spec *command.Spec, ctx *command.Ctx) {
 func (c *client) beforeCall(ctx *command.Ctx, locked bool) {
 	ctx.Block = nil
 	ctx.CanBlock = !locked
+	c.sessionCanBlock(ctx)
 	ctx.Waiters = &c.srv.blocking.count
 	if !locked {
 		ctx.Ready = ctx.Ready[:0]
@@ -307,6 +311,17 @@ func (c *client) blockLoop(spec *command.Spec, args [][]byte) {
 				return
 			}
 			c.call(spec, args, false)
+			if ch := c.migrWait; ch != nil {
+				// A key is in flight (cmd_migrate.go): look again once it landed.
+				c.migrWait = nil
+				closeAll(owed)
+				<-ch
+				select {
+				case w.notify <- struct{}{}:
+				default:
+				}
+				continue
+			}
 			if c.ctx.Block == nil {
 				// Served: leave, and let the next waiter of our keys look.
 				owed = append(owed, r.deregister(w)...)

@@ -28,7 +28,12 @@ type clientAdmin struct {
 type clientSnap struct {
 	db, proto   int
 	sub, psub   int
-	multi       int // -1 outside MULTI
+	ssub        int
+	tracking    bool
+	brokenRedir bool
+	bcast       bool
+	redir       int64 // -1 unless tracking
+	multi       int   // -1 outside MULTI
 	dirtyCAS    bool
 	closeAfter  bool
 	rbs, outCap int
@@ -61,14 +66,18 @@ func (c *client) afterCall(spec *command.Spec, args [][]byte, mark int) {
 		}
 		s.noteErrorReply(string(c.w.Buf[mark+1 : end]))
 	}
-	if s.adm.nMonitors.Load() > 0 && !spec.Has(command.FlagAdmin) {
+	if s.adm.nMonitors.Load() > 0 && !spec.Has(command.FlagAdmin) && !c.session {
 		s.feedMonitors(c, args)
 	}
 }
 
 func (c *client) currentSnap() clientSnap {
-	sn := clientSnap{db: c.db.Index, proto: c.w.Proto, sub: len(c.subs), psub: len(c.psubs),
-		multi: -1, closeAfter: c.closeAfterReply, rbs: len(c.rbuf), outCap: cap(c.w.Buf)}
+	sn := clientSnap{db: c.db.Index, proto: c.w.Proto, sub: len(c.subs), psub: len(c.psubs), ssub: len(c.ssubs),
+		multi: -1, closeAfter: c.closeAfterReply, rbs: len(c.rbuf), outCap: cap(c.w.Buf),
+		tracking: c.trk.on, brokenRedir: c.trkBroken.Load(), bcast: c.trk.bcast, redir: -1}
+	if c.trk.on {
+		sn.redir = c.trk.redir
+	}
 	if c.inMulti {
 		sn.multi = len(c.queued)
 		sn.dirtyCAS = c.watcher != nil && c.watcher.Dirty.Load()
@@ -103,7 +112,7 @@ func (c *client) fdOf() int64 {
 
 // clientType is Redis's getClientType for CLIENT LIST/KILL TYPE.
 func (c *client) clientType(sn *clientSnap) string {
-	if sn.sub+sn.psub > 0 {
+	if sn.sub+sn.psub+sn.ssub > 0 {
 		return "pubsub"
 	}
 	return "normal"
@@ -119,7 +128,7 @@ func (c *client) infoLine(self bool, args [][]byte) string {
 	} else if p := c.adm.snap.Load(); p != nil {
 		sn = *p
 	} else {
-		sn = clientSnap{proto: 2, multi: -1, rbs: readBufMin}
+		sn = clientSnap{proto: 2, multi: -1, rbs: readBufMin, redir: -1}
 	}
 	c.metaMu.Lock()
 	name, cmd := c.name, ""
@@ -139,11 +148,20 @@ func (c *client) infoLine(self bool, args [][]byte) string {
 	if c.adm.monitor.Load() {
 		flags = append(flags, 'O')
 	}
-	if sn.sub+sn.psub > 0 {
+	if sn.sub+sn.psub+sn.ssub > 0 {
 		flags = append(flags, 'P')
 	}
 	if sn.multi >= 0 {
 		flags = append(flags, 'x')
+	}
+	if sn.tracking {
+		flags = append(flags, 't')
+	}
+	if sn.brokenRedir {
+		flags = append(flags, 'R')
+	}
+	if sn.bcast {
+		flags = append(flags, 'B')
 	}
 	if sn.dirtyCAS {
 		flags = append(flags, 'd')
@@ -193,7 +211,7 @@ func (c *client) infoLine(self bool, args [][]byte) string {
 	num("db", int64(sn.db))
 	num("sub", int64(sn.sub))
 	num("psub", int64(sn.psub))
-	num("ssub", 0)
+	num("ssub", int64(sn.ssub))
 	num("multi", int64(multi))
 	num("qbuf", 0)
 	num("qbuf-free", int64(sn.rbs))
@@ -208,7 +226,7 @@ func (c *client) infoLine(self bool, args [][]byte) string {
 	field("events", "r")
 	field("cmd", cmd)
 	field("user", "default")
-	num("redir", -1)
+	num("redir", sn.redir)
 	num("resp", int64(sn.proto))
 	return b.String()
 }

@@ -17,9 +17,13 @@ func (s *Server) registerServerCommands() {
 	s.registerConn()
 	s.registerMulti()
 	s.registerPubSub()
+	s.registerShardPubSub()
 	s.registerAdmin()
+	s.initSave()
 	s.registerCluster()
 	s.registerBlocking()
+	s.registerAOF()
+	s.registerMigrate()
 }
 
 func (s *Server) clusterEnabled() bool {

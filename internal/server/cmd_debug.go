@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -48,8 +49,30 @@ func (s *Server) debugCommand(ctx *command.Ctx) {
 	case sub == "log" && len(args) == 3:
 		s.Logf('#', "DEBUG LOG: %s", args[2])
 		ctx.W.OK()
+	case sub == "reload":
+		s.debugReload(ctx)
 	case sub == "error" && len(args) == 3:
 		ctx.Error(string(args[2]))
+	case sub == "digest" && len(args) == 2:
+		s.ks.LockAll()
+		d := s.datasetDigest()
+		s.ks.UnlockAll()
+		ctx.W.Simple(d)
+	case sub == "digest-value" && len(args) >= 2:
+		ctx.W.Array(len(args) - 2)
+		for _, k := range args[2:] {
+			sl := slot.Of(k)
+			s.ks.LockSlot(sl)
+			d := valueDigest(ctx.DB, k)
+			s.ks.UnlockSlot(sl)
+			ctx.W.Simple(d)
+		}
+	case sub == "loadaof" && len(args) == 2:
+		if err := s.debugLoadAOF(); err != nil {
+			s.Logf('#', "%v", err)
+			os.Exit(1) // as Redis does when the reload fails
+		}
+		ctx.W.OK()
 	default:
 		ctx.Error(rediserr.DebugUnknown(string(args[1])))
 	}

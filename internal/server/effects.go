@@ -8,7 +8,7 @@ import (
 // when the stream keeps bytes, nil (Propagate only counts) when it does not.
 func (c *client) beforeEffects(ctx *command.Ctx) {
 	ctx.Propagated = 0
-	if c.srv.stream.Active() {
+	if c.srv.stream.Active() && !c.replay {
 		ctx.Effects = &c.effects
 	} else {
 		ctx.Effects = nil

@@ -93,6 +93,7 @@ func (c *client) exec(ctx *command.Ctx) {
 		return
 	}
 	ks := c.srv.ks
+	queued := c.queued
 	all := false
 	c.slots = c.slots[:0]
 	for _, q := range c.queued {
@@ -114,11 +115,19 @@ func (c *client) exec(ctx *command.Ctx) {
 	} else {
 		locks = ks.LockSlots(c.slots, nil)
 	}
+	// A queued key in flight (cmd_migrate.go): EXEC runs again once it landed.
+	if c.srv.migr.flights.Active() {
+		for _, q := range queued {
+			if c.keysInFlight(q.args, q.spec.KeyPositions(q.args, nil)) {
+				c.unlockExec(all, locks)
+				return
+			}
+		}
+	}
 	// A watched key that expired since WATCH counts as modified.
 	for _, w := range c.watched {
 		w.db.Lookup([]byte(w.key))
 	}
-	queued := c.queued
 	if c.watcher != nil && c.watcher.Dirty.Load() {
 		c.unlockExec(all, locks)
 		c.discardMulti()

@@ -38,6 +38,7 @@ type Server struct {
 	quit      chan struct{}
 	wg        sync.WaitGroup
 
+	track     *tracker // client-side caching (tracking.go)
 	clientsMu sync.Mutex
 	clients   map[int64]*client
 	nextID    atomic.Int64
@@ -45,6 +46,8 @@ type Server struct {
 	pubsub *hub
 	// blocking holds the clients blocked on keys (blocking.go).
 	blocking blockRegistry
+	// migr is MIGRATE's connection cache and keys in flight (cmd_migrate.go).
+	migr migrateState
 
 	// cl is cluster mode (cmd_cluster.go); its node is nil when disabled.
 	cl clusterServer
@@ -66,10 +69,18 @@ type Server struct {
 
 	// stream is the ordered write stream (effects.go, DESIGN decision 4).
 	stream *stream.Stream
+	// aof is the append-only file (aof.go).
+	aof aofState
+
 	// lazy holds lazyfree-lazy-expire/-user-del: deletions propagate as UNLINK.
 
 	// adm holds INFO, MONITOR, SHUTDOWN and CLIENT bookkeeping (cmd_admin.go).
 	adm adminState
+
+	// save is RDB persistence (save.go); loading is set while a dataset
+	// is loaded at startup or by DEBUG RELOAD (load.go).
+	save    saveState
+	loading loadState
 
 	shutdownOnce sync.Once
 	// ShutdownRequested is closed when a client asks the server to stop (SHUTDOWN).
@@ -104,9 +115,11 @@ func New(cfg *config.Config, logw io.Writer) *Server {
 		stream:            stream.New(0),
 	}
 	s.ks.OnExpire = s.onExpire
+	s.track = newTracker(s)
+	s.ks.OnTouch = s.track.touched
 	s.nowMs.Store(time.Now().UnixMilli())
 	s.applySettings()
-	cfg.OnSet(func(string) { s.applySettings() })
+	cfg.OnSet(func(name string) { s.applySettings(); s.applyAOFConfig(name) })
 	command.Register(s.table)
 	s.registerServerCommands()
 	return s
@@ -265,11 +278,20 @@ func (s *Server) Close() {
 		if s.loops != nil {
 			s.loops.Close()
 		}
+		s.migr.cache.Close()
 		s.clientsMu.Lock()
 		for _, c := range s.clients {
 			c.conn.Close()
 		}
 		s.clientsMu.Unlock()
+		s.aof.mu.Lock()
+		s.stopAOF() // what was acknowledged is written and fsynced
+		s.aof.mu.Unlock()
+		if s.save.frozen.Load() {
+			// PrepareShutdown holds every stripe: connections waiting
+			// for one never finish, and the process is about to exit.
+			return
+		}
 		done := make(chan struct{})
 		go func() { s.wg.Wait(); close(done) }()
 		select {
@@ -327,12 +349,17 @@ func (s *Server) startBackground() {
 			case <-tick.C:
 				s.nowMs.Store(time.Now().UnixMilli())
 				s.closeIdleClients()
+				s.saveCron()
+				s.sweepMigrate(s.nowMs.Load())
 				if s.noActiveExpire.Load() {
 					continue
 				}
 				// Redis's slow cycle spends at most 25% of a tick.
 				deadline := time.Now().Add(time.Second / time.Duration(hz) / 4)
 				exp.Cycle(func() bool { return time.Now().Before(deadline) })
+				if s.track.clients.Load() > 0 {
+					s.track.flush(nil, nil, nil) // keys the cycle expired (tracking.go)
+				}
 			}
 		}
 	}()

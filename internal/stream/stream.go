@@ -325,3 +325,16 @@ func (s *Stream) AppendStrings(db int, argv ...string) int64 {
 	}
 	return s.commit(c)
 }
+
+// NewReaderAtEnd attaches a reader at the current end and makes the next
+// entry start with a SELECT, in one step: the reader (a new AOF file, a
+// replica after a full sync) needs no earlier byte to know its database.
+func (s *Stream) NewReaderAtEnd(pin bool) *Reader {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lastDB = -1
+	r := &Reader{s: s, off: s.end, pin: pin, wake: make(chan struct{}, 1)}
+	s.readers = append(s.readers, r)
+	s.updateActive()
+	return r
+}

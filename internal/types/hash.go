@@ -367,3 +367,29 @@ func (h *Hash) Scan(cursor uint64, fn func(f, v []byte)) uint64 {
 // ScanBucketEmpty reports whether the bucket at cursor is empty (Redis
 // bounds a SCAN call by visiting at most 10×COUNT empty buckets).
 func (h *Hash) ScanBucketEmpty(cursor uint64) bool { return h.tab().bucketEmpty(cursor) }
+
+// NewHashPacked returns a hash in the listpack encoding holding the given
+// pairs, in order, built in one allocation. The fields must be distinct
+// and there must be fewer than 65535 pairs; no threshold is checked (RDB
+// loading decides the encoding itself, as Redis's rdbLoadObject does).
+func NewHashPacked(n int, pair func(i int) (f, v []byte)) *Hash {
+	h := &Hash{}
+	if n == 0 {
+		return h
+	}
+	size := 2
+	for i := 0; i < n; i++ {
+		f, v := pair(i)
+		size += uvarintLen(len(f)) + len(f) + uvarintLen(len(v)) + len(v)
+	}
+	lp := make([]byte, size)
+	binary.LittleEndian.PutUint16(lp, uint16(n))
+	off := 2
+	for i := 0; i < n; i++ {
+		f, v := pair(i)
+		off += putEntry(lp[off:], f)
+		off += putEntry(lp[off:], v)
+	}
+	h.setLP(lp)
+	return h
+}

@@ -498,3 +498,30 @@ func (z *ZSet) Scan(cursor uint64, count int, fn func(member []byte, score float
 // IsCompact reports whether the set uses the compact form (for tests and
 // the RDB encoder).
 func (z *ZSet) IsCompact() bool { return z.skip() == nil }
+
+// NewZSetSorted returns a sorted set in the compact encoding holding n
+// elements given in ascending (score, member) order with distinct members
+// and no NaN score, built in one allocation. No threshold is checked (RDB
+// loading decides the encoding itself).
+func NewZSetSorted(n int, elem func(i int) (member []byte, score float64)) *ZSet {
+	z := &ZSet{}
+	if n == 0 {
+		return z
+	}
+	size := lpHeader
+	var tmp [10]byte
+	for i := 0; i < n; i++ {
+		m, s := elem(i)
+		size += len(binary.AppendUvarint(tmp[:0], uint64(len(m)))) + len(m) + lpScoreLen(s)
+	}
+	lp := make([]byte, lpHeader, size)
+	for i := 0; i < n; i++ {
+		m, s := elem(i)
+		lp = binary.AppendUvarint(lp, uint64(len(m)))
+		lp = append(lp, m...)
+		lp = lpAppendScore(lp, s)
+	}
+	lpSetCount(lp, n)
+	z.setBytes(lp)
+	return z
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"sync"
 
 	"github.com/shoal-db/shoal/internal/keyspace"
 	"github.com/shoal-db/shoal/internal/types"
@@ -25,9 +26,26 @@ type decoder struct {
 	n   int64         // stream mode: bytes consumed
 
 	set     Settings
+	el      elems  // entries of the listpack being loaded
 	scratch []byte // stream mode: long strings
 	z       []byte // LZF output
 	ibuf    [20]byte
+}
+
+// decoderPool keeps payload decoders' scratch (entry arena, LZF buffer)
+// between calls; nothing a decoded value holds aliases it.
+var decoderPool = sync.Pool{New: func() any { return new(decoder) }}
+
+// release returns d to the pool, dropping oversized scratch.
+func (d *decoder) release() {
+	d.p = nil
+	if cap(d.el.arena) > 1<<16 || cap(d.el.ends) > 1<<12 {
+		d.el = elems{}
+	}
+	if cap(d.z) > 1<<16 {
+		d.z = nil
+	}
+	decoderPool.Put(d)
 }
 
 // chunk is the largest piece a long string is read in, in stream mode.
@@ -356,89 +374,16 @@ func (d *decoder) readQuicklist(v2 bool) (keyspace.Value, error) {
 		if len(data) == 0 {
 			return keyspace.Value{}, errBadData
 		}
-		switch {
-		case container == containerPlain:
+		if container == containerPlain {
 			l.PushBack(string(data))
-		case v2:
-			err = eachListpack(data, func(s []byte) { l.PushBack(string(s)) })
-		default:
-			err = eachZiplist(data, func(s []byte) { l.PushBack(string(s)) })
+			continue
 		}
-		if err != nil {
+		if err := d.el.collect(data, !v2); err != nil {
 			return keyspace.Value{}, err
 		}
+		d.el.pushTo(l)
 	}
 	return obj(l, nil)
-}
-
-func eachListpack(p []byte, fn func(s []byte)) error {
-	it, _, err := newLPIter(p)
-	if err != nil {
-		return err
-	}
-	for {
-		s, _, _, done, err := it.next()
-		if err != nil {
-			return err
-		}
-		if done {
-			return nil
-		}
-		fn(s)
-	}
-}
-
-func eachZiplist(p []byte, fn func(s []byte)) error {
-	it, err := newZLIter(p)
-	if err != nil {
-		return err
-	}
-	for {
-		s, done, err := it.next()
-		if err != nil {
-			return err
-		}
-		if done {
-			return nil
-		}
-		fn(s)
-	}
-}
-
-// eachPair calls fn for consecutive pairs of a listpack or ziplist,
-// refusing an odd count.
-func eachPair(p []byte, ziplist bool, fn func(a, b []byte) error) error {
-	var first []byte
-	var have bool
-	var ferr error
-	step := func(s []byte) {
-		if ferr != nil {
-			return
-		}
-		if !have {
-			first = append(first[:0], s...)
-			have = true
-			return
-		}
-		have = false
-		ferr = fn(first, s)
-	}
-	var err error
-	if ziplist {
-		err = eachZiplist(p, step)
-	} else {
-		err = eachListpack(p, step)
-	}
-	if err != nil {
-		return err
-	}
-	if ferr != nil {
-		return ferr
-	}
-	if have {
-		return errBadData
-	}
-	return nil
 }
 
 func (d *decoder) readSet() (keyspace.Value, error) {
@@ -448,7 +393,7 @@ func (d *decoder) readSet() (keyspace.Value, error) {
 	}
 	var s *types.Set
 	if int64(n) > d.set.SetMaxIntsetEntries {
-		s = types.NewSetTable(min(n, 1<<16))
+		s = types.NewSetTable(min(n, 4096))
 	} else {
 		s = types.NewSet()
 	}
@@ -543,9 +488,12 @@ func (d *decoder) readBlob(t int, blob []byte) (keyspace.Value, error) {
 		}
 		return obj(h, err)
 	case TypeListZiplist:
+		if err := d.el.collect(blob, true); err != nil {
+			return keyspace.Value{}, err
+		}
 		l := types.NewList()
-		err := eachZiplist(blob, func(s []byte) { l.PushBack(string(s)) })
-		return obj(l, err)
+		d.el.pushTo(l)
+		return obj(l, nil)
 	case TypeSetIntset:
 		cnt, err := parseIntset(blob, func(int64) {})
 		if err != nil {
@@ -553,7 +501,7 @@ func (d *decoder) readBlob(t int, blob []byte) (keyspace.Value, error) {
 		}
 		var s *types.Set
 		if int64(cnt) > d.set.SetMaxIntsetEntries {
-			s = types.NewSetTable(cnt)
+			s = types.NewSetTable(min(cnt, 4096))
 		} else {
 			s = types.NewSet()
 		}
@@ -561,65 +509,11 @@ func (d *decoder) readBlob(t int, blob []byte) (keyspace.Value, error) {
 		parseIntset(blob, func(v int64) { s.Add(strconv.AppendInt(buf[:0], v, 10), &d.set.Limits) })
 		return obj(s, nil)
 	case TypeZSetZiplist, TypeZSetListpack:
-		cnt, err := pairCount(blob, t == TypeZSetZiplist)
-		if err != nil {
-			return keyspace.Value{}, err
-		}
-		var z *types.ZSet
-		if int64(cnt) > d.set.ZSetMaxListpackEntries {
-			z = types.NewZSet(math.MaxInt32, 0, &d.set.Limits)
-		} else {
-			z = types.NewZSet(0, 0, &d.set.Limits)
-		}
-		err = eachPair(blob, t == TypeZSetZiplist, func(m, sc []byte) error {
-			score, err := parseScore(sc)
-			if err != nil {
-				return err
-			}
-			if _, dup := z.Score(m); dup {
-				return errBadData
-			}
-			z.Insert(m, score, &d.set.Limits)
-			return nil
-		})
-		return obj(z, err)
+		return d.zsetFromPairs(blob, t == TypeZSetZiplist)
 	case TypeHashZiplist, TypeHashListpack:
-		cnt, err := pairCount(blob, t == TypeHashZiplist)
-		if err != nil {
-			return keyspace.Value{}, err
-		}
-		h := types.NewHash()
-		if int64(cnt) > d.set.HashMaxListpackEntries {
-			h.Convert()
-		}
-		err = eachPair(blob, t == TypeHashZiplist, func(f, v []byte) error {
-			if !h.Set(f, v, &d.set.Limits) {
-				return errBadData
-			}
-			return nil
-		})
-		return obj(h, err)
+		return d.hashFromPairs(blob, t == TypeHashZiplist)
 	}
 	return keyspace.Value{}, errBadData
-}
-
-// pairCount counts the pairs of a listpack or ziplist, validating it.
-func pairCount(p []byte, ziplist bool) (int, error) {
-	n := 0
-	count := func([]byte) { n++ }
-	var err error
-	if ziplist {
-		err = eachZiplist(p, count)
-	} else {
-		err = eachListpack(p, count)
-	}
-	if err != nil {
-		return 0, err
-	}
-	if n%2 != 0 {
-		return 0, errBadData
-	}
-	return n / 2, nil
 }
 
 // ParseDump checks a DUMP payload's footer (RDB version ≤ 10 and CRC64, as
@@ -637,7 +531,9 @@ func ParseDump(payload []byte, s Settings) (keyspace.Value, error) {
 	if CRC64(0, payload[:len(payload)-8]) != binary.LittleEndian.Uint64(footer[2:]) {
 		return keyspace.Value{}, ErrVersionOrChecksum
 	}
-	d := decoder{p: payload[:len(payload)-10], set: s}
+	d := decoderPool.Get().(*decoder)
+	defer d.release()
+	d.p, d.set = payload[:len(payload)-10], s
 	t, err := d.readByte()
 	if err != nil {
 		return keyspace.Value{}, err

@@ -47,10 +47,11 @@ var lzfTablePool = sync.Pool{New: func() any { return new(lzfTable) }}
 // write them. An Encoder is not safe for concurrent use; keep one per
 // goroutine (it reuses its LZF table and buffers).
 type Encoder struct {
-	enc encoder
-	set Settings
-	lp  lpBuilder
-	lpb []byte
+	enc   encoder
+	set   Settings
+	lp    lpBuilder
+	lpb   []byte
+	nodes []byte // a list's encoded nodes, before their count
 }
 
 // NewEncoder returns an Encoder for settings s.
@@ -145,47 +146,29 @@ func qlAllowInsert(nodeSz, count, fill, sz int) bool {
 
 // appendList writes a QUICKLIST_2 value: the node count, then each node's
 // container and listpack, cut as quicklistPushTail would cut a list built
-// by pushes at the tail.
+// by pushes at the tail. Nodes are encoded into a side buffer in one pass,
+// then written after their count.
 func (e *Encoder) appendList(dst []byte, l *types.List) []byte {
-	// First pass: count nodes, so the count can precede them without
-	// buffering every node.
 	fill := e.set.ListMaxListpackSize
-	nodes := 0
-	var nodeSz, count int
+	nodes := e.nodes[:0]
+	count := 0
 	open := false
-	l.Range(0, l.Len()-1, func(s string) bool {
-		sz := len(s)
-		switch {
-		case sz >= qlPackedThreshold:
-			nodes++
-			open = false
-		case open && qlAllowInsert(nodeSz, count, fill, sz):
-			nodeSz += lpEntryLen(s)
-			count++
-		default:
-			nodes++
-			open = true
-			nodeSz, count = lpHeaderSize+1+lpEntryLen(s), 1
-		}
-		return true
-	})
-	dst = AppendLen(dst, uint64(nodes))
-	open = false
-	count = 0
 	flush := func() {
 		if open {
-			dst = AppendLen(dst, containerPacked)
-			dst = e.enc.appendString(dst, e.lp.finish())
+			nodes = AppendLen(nodes, containerPacked)
+			nodes = e.enc.appendString(nodes, e.lp.finish())
 			e.lpb = e.lp.b
 			open = false
 		}
 	}
+	n := 0
 	l.Range(0, l.Len()-1, func(s string) bool {
 		sz := len(s)
 		if sz >= qlPackedThreshold {
 			flush()
-			dst = AppendLen(dst, containerPlain)
-			dst = e.enc.appendString(dst, sbytes(s))
+			nodes = AppendLen(nodes, containerPlain)
+			nodes = e.enc.appendString(nodes, sbytes(s))
+			n++
 			return true
 		}
 		if open && qlAllowInsert(len(e.lp.b)+1, count, fill, sz) {
@@ -197,34 +180,17 @@ func (e *Encoder) appendList(dst []byte, l *types.List) []byte {
 		e.lp.reset(e.lpb)
 		e.lp.appendStr(sbytes(s))
 		open, count = true, 1
+		n++
 		return true
 	})
 	flush()
+	dst = AppendLen(dst, uint64(n))
+	dst = append(dst, nodes...)
+	e.nodes = nodes[:0]
+	if cap(e.nodes) > 1<<20 {
+		e.nodes = nil
+	}
 	return dst
-}
-
-// lpEntryLen is the bytes s takes as a listpack entry (encoding, data and
-// backlen), as lpAppend would store it.
-func lpEntryLen(s string) int {
-	var b lpBuilder
-	var tmp [32]byte
-	if len(s) <= 20 {
-		b.b = tmp[:0]
-		b.appendStr(sbytes(s))
-		return len(b.b)
-	}
-	n := len(s)
-	var hdr int
-	switch {
-	case n < 64:
-		hdr = 1
-	case n < 4096:
-		hdr = 2
-	default:
-		hdr = 5
-	}
-	var bl [5]byte
-	return hdr + n + len(appendBacklen(bl[:0], hdr+n))
 }
 
 func (e *Encoder) appendSet(dst []byte, s *types.Set) []byte {

@@ -1,5 +1,10 @@
 package rdb
 
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
 // LZF, as liblzf 3.6 compresses it with Redis's settings (src/lzfP.h: HLOG
 // 16, VERY_FAST, no ULTRA_FAST). The compressed format is:
 //
@@ -23,8 +28,25 @@ const (
 // lzfIdx is liblzf's IDX for VERY_FAST.
 func lzfIdx(h uint32) uint32 { return ((h >> (3*8 - lzfHLog)) - h*5) & (lzfHSize - 1) }
 
-// lzfTable is the compressor's hash table: positions+1 (0 = empty).
-type lzfTable [lzfHSize]uint32
+// lzfTable is the compressor's hash table. Slots hold base+position+1 of
+// the call that wrote them; a slot below the current call's base is from
+// an earlier call and counts as empty, so the 256 KB table is cleared only
+// when base wraps, not on every call (liblzf's result with a zeroed table).
+type lzfTable struct {
+	slot [lzfHSize]uint32
+	base uint32
+}
+
+// begin starts a call over n input bytes and returns its base.
+func (h *lzfTable) begin(n int) uint32 {
+	if uint64(h.base)+uint64(n)+2 >= 1<<32 || h.base == 0 {
+		clear(h.slot[:])
+		h.base = 1
+	}
+	b := h.base
+	h.base += uint32(n) + 1
+	return b
+}
 
 // lzfCompress compresses in into out (whose length is the most it may
 // write) and returns the compressed length, or 0 when the result does not
@@ -34,7 +56,7 @@ func lzfCompress(in, out []byte, htab *lzfTable) int {
 	if inLen == 0 || outLen == 0 {
 		return 0
 	}
-	clear(htab[:])
+	base := htab.begin(inLen)
 	ip, op := 0, 0
 	lit := 0
 	op++ // start run
@@ -44,9 +66,12 @@ func lzfCompress(in, out []byte, htab *lzfTable) int {
 	}
 	for ip < inLen-2 {
 		hval = hval<<8 | uint32(in[ip+2])
-		slot := &htab[lzfIdx(hval)]
-		ref := int(*slot) - 1
-		*slot = uint32(ip + 1)
+		slot := &htab.slot[lzfIdx(hval)]
+		ref := -1
+		if *slot >= base {
+			ref = int(*slot - base)
+		}
+		*slot = base + uint32(ip)
 		if ref >= 0 && ref < ip && ip-ref-1 < lzfMaxOff && ref > 0 &&
 			in[ref+2] == in[ip+2] && in[ref] == in[ip] && in[ref+1] == in[ip+1] {
 			off := ip - ref - 1
@@ -68,27 +93,7 @@ func lzfCompress(in, out []byte, htab *lzfTable) int {
 			if lit == 0 {
 				op--
 			}
-			// liblzf first compares 16 bytes unrolled (without checking
-			// maxlen, so a match may run up to two bytes past it), then
-			// byte by byte up to maxlen.
-			matched := false
-			if maxlen > 16 {
-				for k := 0; k < 16; k++ {
-					l++
-					if in[ref+l] != in[ip+l] {
-						matched = true
-						break
-					}
-				}
-			}
-			if !matched {
-				for {
-					l++
-					if !(l < maxlen && in[ref+l] == in[ip+l]) {
-						break
-					}
-				}
-			}
+			l = lzfMatchLen(in, ref, ip, maxlen)
 			l -= 2
 			ip++
 			if l < 7 {
@@ -110,10 +115,10 @@ func lzfCompress(in, out []byte, htab *lzfTable) int {
 			ip -= 2
 			hval = uint32(in[ip])<<8 | uint32(in[ip+1])
 			hval = hval<<8 | uint32(in[ip+2])
-			htab[lzfIdx(hval)] = uint32(ip + 1)
+			htab.slot[lzfIdx(hval)] = base + uint32(ip)
 			ip++
 			hval = hval<<8 | uint32(in[ip+2])
-			htab[lzfIdx(hval)] = uint32(ip + 1)
+			htab.slot[lzfIdx(hval)] = base + uint32(ip)
 			ip++
 		} else {
 			if op >= outLen {
@@ -149,6 +154,35 @@ func lzfCompress(in, out []byte, htab *lzfTable) int {
 		op--
 	}
 	return op
+}
+
+// lzfMatchLen is the match length liblzf's loop arrives at for a match
+// whose first 3 bytes agree: it first compares indexes 3..18 unrolled
+// (without looking at maxlen, so a match may end up to two bytes past it),
+// then byte by byte while below maxlen. The comparison here goes eight
+// bytes at a time; the rules give the same length.
+func lzfMatchLen(in []byte, ref, ip, maxlen int) int {
+	lim := min(len(in)-ip, max(maxlen, 19))
+	m := 3 // first index where the match fails (lim when it does not)
+	for m+8 <= lim {
+		x := binary.LittleEndian.Uint64(in[ref+m:]) ^ binary.LittleEndian.Uint64(in[ip+m:])
+		if x != 0 {
+			m += bits.TrailingZeros64(x) >> 3
+			goto found
+		}
+		m += 8
+	}
+	for m < lim && in[ref+m] == in[ip+m] {
+		m++
+	}
+found:
+	if maxlen > 16 {
+		if m <= 18 {
+			return m
+		}
+		return max(19, min(m, maxlen))
+	}
+	return max(3, min(m, maxlen))
 }
 
 // lzfDecompress expands in into out, which must be exactly the original
