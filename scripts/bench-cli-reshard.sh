@@ -9,7 +9,7 @@
 #   SLOTS=200 KEYS=200000 scripts/bench-cli-reshard.sh
 # Env: BASE (first port, default 21580; ports BASE..BASE+3 and their +10000
 # bus ports must be free), PARALLEL (default 8), SERVER (default
-# redis-server; set to bin/shoal-server once it has MIGRATE).
+# redis-server; SERVER=shoal runs the freshly built shoal-server).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SLOTS=${SLOTS:-1000}
@@ -20,6 +20,7 @@ SERVER=${SERVER:-redis-server}
 WORK=$(mktemp -d)
 BIN=$WORK/bin
 (cd "$ROOT" && go build -o "$BIN/" ./cmd/shoal-cli ./cmd/shoal-server ./tools/loadkeys)
+[ "$SERVER" = shoal ] && SERVER=$BIN/shoal-server
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
