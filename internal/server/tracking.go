@@ -345,6 +345,16 @@ func (t *tracker) disable(c *client) {
 // afterCommand runs the tracking work of one command on its client's
 // goroutine (only while some client tracks keys).
 func (c *client) afterTracking(spec *command.Spec, args [][]byte, locked bool) {
+	if locked {
+		// Inside EXEC the reply array is being built: invalidations wait
+		// for EXEC's end (Redis's tracking_pending_keys); the keys read
+		// are remembered now.
+		t := c.srv.track
+		t.mu.Lock()
+		t.remember(c, spec, args)
+		t.mu.Unlock()
+		return
+	}
 	c.srv.track.flush(c, spec, args)
 	// CLIENT CACHING applies to the next command only (outside MULTI; any
 	// CLIENT subcommand keeps it), as Redis's resetClient.
