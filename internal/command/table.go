@@ -82,6 +82,10 @@ type Spec struct {
 	Handler Handler
 	// LockAll: the command reads or writes the whole keyspace (FLUSHALL, KEYS…).
 	LockAll bool
+	// SelfLock: the handler takes the stripe locks it needs itself (EVAL,
+	// FCALL: a script may reach keys it did not declare). The dispatcher
+	// locks nothing; inside EXEC every stripe is already held (Ctx.Locked).
+	SelfLock bool
 	// GetKeys overrides key-spec extraction where Redis uses a getkeys_proc.
 	GetKeys func(args [][]byte, dst []int) []int
 
@@ -256,6 +260,8 @@ type Ctx struct {
 	// clients blocked on keys so SignalReady costs one atomic load when
 	// nobody waits.
 	CanBlock bool
+	// Locked: the caller (EXEC) already holds every stripe; for SelfLock handlers.
+	Locked bool
 	Block    *BlockRequest
 	Ready    []ReadyKey
 	Waiters  *atomic.Int64

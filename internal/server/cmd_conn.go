@@ -20,6 +20,7 @@ func (s *Server) registerServerCommands() {
 	s.registerAdmin()
 	s.registerCluster()
 	s.registerBlocking()
+	s.registerScripting()
 }
 
 func (s *Server) clusterEnabled() bool {

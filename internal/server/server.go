@@ -18,6 +18,7 @@ import (
 	"github.com/shoal-db/shoal/internal/config"
 	"github.com/shoal-db/shoal/internal/keyspace"
 	"github.com/shoal-db/shoal/internal/netloop"
+	"github.com/shoal-db/shoal/internal/script"
 )
 
 // Version is the Redis version Shoal is compatible with and reports.
@@ -67,6 +68,12 @@ type Server struct {
 
 	// noActiveExpire is DEBUG SET-ACTIVE-EXPIRE 0.
 	noActiveExpire atomic.Bool
+
+	// scripts runs EVAL and FCALL (cmd_script.go); scriptBusy is set while
+	// a script runs past busy-reply-threshold.
+	scripts    *script.Engine
+	scriptBusy atomic.Bool
+	scriptLock scriptLocking
 
 	// adm holds INFO, MONITOR, SHUTDOWN and CLIENT bookkeeping (cmd_admin.go).
 	adm adminState
