@@ -261,10 +261,10 @@ type Ctx struct {
 	// nobody waits.
 	CanBlock bool
 	// Locked: the caller (EXEC) already holds every stripe; for SelfLock handlers.
-	Locked bool
-	Block    *BlockRequest
-	Ready    []ReadyKey
-	Waiters  *atomic.Int64
+	Locked  bool
+	Block   *BlockRequest
+	Ready   []ReadyKey
+	Waiters *atomic.Int64
 }
 
 // BlockRequest is what a blocking handler asks for when it finds no data.

@@ -117,6 +117,7 @@ func newVM(e *Engine) *vm {
 	real.RawSetString("package", lua.LNil)
 	real.RawSetString("pcall", L.NewFunction(v.pcall))
 	real.RawSetString("tostring", L.NewFunction(luaToString))
+	real.RawSetString("error", L.NewFunction(luaErrorFn))
 	real.RawSetString("collectgarbage", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LNumber(0)); return 1 }))
 	real.RawSetString("gcinfo", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LNumber(0)); return 1 }))
 	math := real.RawGetString("math").(*lua.LTable)
@@ -274,6 +275,11 @@ func (v *vm) addLogAndVersion(t *lua.LTable) {
 	}
 	t.RawSetString("REDIS_VERSION_NUM", lua.LNumber(redisVersionNum))
 	t.RawSetString("REDIS_VERSION", lua.LString(redisVersion))
+}
+
+// argError is luaL_argerror's message: "bad argument #n to 'fname' (msg)".
+func argError(L *lua.LState, n int, fname, msg string) {
+	L.RaiseError("bad argument #%d to '%s' (%s)", n, fname, msg)
 }
 
 // raise raises an {err=...} table built from msg (luaPushError + luaError).
@@ -498,13 +504,13 @@ func (v *vm) mathRandom(L *lua.LState) int {
 	case 1:
 		u := L.CheckInt(1)
 		if u < 1 {
-			L.ArgError(1, "interval is empty")
+			argError(L, 1, "random", "interval is empty")
 		}
 		L.Push(lua.LNumber(math.Floor(r*float64(u)) + 1))
 	case 2:
 		l, u := L.CheckInt(1), L.CheckInt(2)
 		if l > u {
-			L.ArgError(2, "interval is empty")
+			argError(L, 2, "random", "interval is empty")
 		}
 		L.Push(lua.LNumber(math.Floor(r*float64(u-l+1)) + float64(l)))
 	default:
@@ -518,6 +524,18 @@ func (v *vm) mathRandomSeed(L *lua.LState) int {
 		L.RaiseError("math.randomseed can only be called inside a script invocation")
 	}
 	v.e.rand.seed(int32(L.CheckInt(1)))
+	return 0
+}
+
+// luaErrorFn is Lua 5.1's error: a string or number message gets the
+// position of the given level (1 by default); error() raises nil.
+func luaErrorFn(L *lua.LState) int {
+	obj := L.Get(1)
+	level := L.OptInt(2, 1)
+	if n, ok := obj.(lua.LNumber); ok {
+		obj = lua.LString(formatNumber14(float64(n)))
+	}
+	L.Error(obj, level)
 	return 0
 }
 
@@ -554,6 +572,9 @@ func formatNumber14(f float64) string {
 		return "-inf"
 	case f != f:
 		return "nan"
+	}
+	if f == 0 && math.Signbit(f) {
+		return "-0"
 	}
 	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
 		return strconv.FormatInt(int64(f), 10)

@@ -75,6 +75,13 @@ func (s *Server) registerScripting() {
 	for _, name := range []string{"eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro"} {
 		s.table.Get(name).SelfLock = true
 	}
+	// CMD_MAY_REPLICATE is hidden from COMMAND INFO, so the generated
+	// table lacks it; read-only scripts refuse these (commands.c 7.0.15).
+	for _, name := range []string{"pfcount", "publish", "spublish"} {
+		if sp := s.table.Get(name); sp != nil {
+			sp.Flags |= command.FlagMayReplicate
+		}
+	}
 	s.handle("eval", func(ctx *command.Ctx) { s.evalCommand(ctx, false, false) })
 	s.handle("evalsha", func(ctx *command.Ctx) { s.evalCommand(ctx, true, false) })
 	s.handle("eval_ro", func(ctx *command.Ctx) { s.evalCommand(ctx, false, true) })
@@ -330,9 +337,6 @@ func (sr *scriptRun) Exec(run *script.Run, spec *command.Spec, args [][]byte, w 
 	out := sr.ctx
 	out.Dirty += in.Dirty
 	out.Ready = append(out.Ready, in.Ready...)
-	if in.DB != nil && c.db != in.DB {
-		c.db = in.DB
-	}
 	// Effects for the write stream go here once it exists: Redis 7.0
 	// propagates the script's write commands wrapped in MULTI/EXEC.
 	return ""
@@ -434,7 +438,6 @@ var scriptHelp = []string{
 	"LOAD <script>",
 	"    Load a script into the scripts cache without executing it.",
 }
-
 
 func (s *Server) registerFunctionCmd() {
 	f := s.scripts.Functions
