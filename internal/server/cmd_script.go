@@ -106,14 +106,7 @@ func (s *Server) scriptWatchdog() {
 			return
 		case <-t.C:
 		}
-		s.cfg.RLock()
-		limit := s.cfg.BusyReplyThreshold
-		s.cfg.RUnlock()
-		if limit <= 0 {
-			s.scriptBusy.Store(false)
-			continue
-		}
-		r := s.scripts.Running(time.Duration(limit) * time.Millisecond)
+		r, limit := s.refreshBusy()
 		if r != nil && !logged[r] {
 			clear(logged)
 			logged[r] = true
@@ -123,8 +116,21 @@ func (s *Server) scriptWatchdog() {
 			}
 			s.Logf('#', "Slow script detected: still in execution after %d milliseconds. You can try killing the script using the %s command. Script name is: %s.", limit, cmd, r.Name)
 		}
-		s.scriptBusy.Store(r != nil)
 	}
+}
+
+// refreshBusy sets the BUSY state from the running scripts and returns the
+// oldest one past the threshold.
+func (s *Server) refreshBusy() (*script.Run, int64) {
+	s.cfg.RLock()
+	limit := s.cfg.BusyReplyThreshold
+	s.cfg.RUnlock()
+	var r *script.Run
+	if limit > 0 {
+		r = s.scripts.Running(time.Duration(limit) * time.Millisecond)
+	}
+	s.scriptBusy.Store(r != nil)
+	return r, limit
 }
 
 // numKeys parses EVAL/FCALL's numkeys; "" when it is fine.
@@ -208,6 +214,9 @@ func (s *Server) runScript(sr *scriptRun, keys [][]byte, exec func(w *resp.Write
 	c := sr.c
 	db := c.db
 	defer func() {
+		if s.scriptBusy.Load() {
+			s.refreshBusy()
+		}
 		c.db = db
 		sr.ctx.DB = db
 		sr.srv, sr.ctx, sr.c = nil, nil, nil
@@ -476,7 +485,7 @@ func (s *Server) registerFunctionCmd() {
 	s.handle("function|flush", func(ctx *command.Ctx) {
 		args := ctx.Args
 		if len(args) > 3 {
-			ctx.Error(rediserr.UnknownSubcommand(string(args[1]), "FUNCTION"))
+			ctx.Error(rediserr.SubcommandSyntax(string(args[1]), "FUNCTION"))
 			return
 		}
 		if len(args) == 3 && !strings.EqualFold(string(args[2]), "sync") && !strings.EqualFold(string(args[2]), "async") {
@@ -528,7 +537,7 @@ func (s *Server) registerFunctionCmd() {
 	s.handle("function|restore", func(ctx *command.Ctx) {
 		args := ctx.Args
 		if len(args) > 4 {
-			ctx.Error(rediserr.UnknownSubcommand(string(args[1]), "FUNCTION"))
+			ctx.Error(rediserr.SubcommandSyntax(string(args[1]), "FUNCTION"))
 			return
 		}
 		policy := "APPEND"
