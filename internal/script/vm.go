@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -96,6 +97,12 @@ func (killedError) Error() string { return "Script killed by user with SCRIPT KI
 var errKilled error = killedError{}
 
 var _ context.Context = (*killCtx)(nil)
+
+func init() {
+	// Redis's Lua has no Lua 5.0 "arg" table in vararg functions; without
+	// this gopher-lua builds one on every call of a script's main chunk.
+	lua.CompatVarArg = false
+}
 
 func newVM(e *Engine) *vm {
 	L := lua.NewState(lua.Options{SkipOpenLibs: true, CallStackSize: 256, RegistrySize: 1024 * 4, RegistryMaxSize: 1024 * 1024})
@@ -450,7 +457,9 @@ func (v *vm) luaArgs(L *lua.LState) ([][]byte, string) {
 	for i := 1; i <= n; i++ {
 		switch x := L.Get(i).(type) {
 		case lua.LString:
-			args = append(args, []byte(x))
+			// A view, not a copy: handlers treat arguments as read-only
+			// and copy what they keep, as they do with the read buffer.
+			args = append(args, unsafe.Slice(unsafe.StringData(string(x)), len(x)))
 		case lua.LNumber:
 			args = append(args, strconv.AppendFloat(nil, float64(x), 'g', 17, 64))
 		default:

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/shoal-db/shoal/internal/clock"
 	"github.com/shoal-db/shoal/internal/cluster"
 	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/glob"
@@ -333,10 +334,10 @@ func (sr *scriptRun) Exec(run *script.Run, spec *command.Spec, args [][]byte, w 
 	in := &sr.inner
 	*in = command.Ctx{Args: args, W: w, DB: c.db, KS: s.ks, Cmd: spec, Client: c,
 		Waiters: &s.blocking.count, Ready: in.Ready[:0], Locked: true}
-	start := time.Now()
+	start := clock.Mono()
 	spec.Handler(in)
 	spec.Calls.Add(1)
-	spec.Usec.Add(time.Since(start).Microseconds())
+	spec.Usec.Add((clock.Mono() - start) / 1000)
 	if in.Err {
 		spec.FailedCalls.Add(1)
 	}
