@@ -1,0 +1,158 @@
+package script
+
+import (
+	"strings"
+	"testing"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/shoal-db/shoal/internal/command"
+	"github.com/shoal-db/shoal/internal/resp"
+)
+
+func TestCRC64(t *testing.T) {
+	// The check value of Redis's crc64 (crc64.c's own test).
+	if got := CRC64(0, []byte("123456789")); got != 0xe9c6d914c4b8d9ca {
+		t.Fatalf("crc64 = %#x", got)
+	}
+}
+
+func TestLrand48(t *testing.T) {
+	// A fresh redis-server answers 40 to EVAL "return math.random(100)" 0.
+	r := newLrand48()
+	if got := int(float64(r.next()%lrand48Max)/float64(lrand48Max)*100) + 1; got != 40 {
+		t.Fatalf("first math.random(100) = %d, want 40", got)
+	}
+}
+
+func TestParseShebang(t *testing.T) {
+	for _, tc := range []struct {
+		body  string
+		flags Flags
+		skip  int
+		err   string
+	}{
+		{"return 1", FlagEvalCompat, 0, ""},
+		{"#!lua\nreturn 1", 0, 5, ""},
+		{"#!lua flags=no-writes,allow-oom\nx", FlagNoWrites | FlagAllowOOM, 31, ""},
+		{"#!lua flags=\nx", 0, 12, ""},
+		{"#!lua", 0, 0, "Invalid script shebang"},
+		{"#!py\nx", 0, 0, "Unexpected engine in script shebang: #!py"},
+		{"#!lua flags=no-writes,,x\nx", 0, 0, "Unexpected flag in script shebang: "},
+		{"#!lua name=x\nx", 0, 0, "Unknown lua shebang option: name=x"},
+	} {
+		f, skip, err := ParseShebang([]byte(tc.body))
+		if f != tc.flags || skip != tc.skip || err != tc.err {
+			t.Errorf("%q: got (%v, %d, %q), want (%v, %d, %q)", tc.body, f, skip, err, tc.flags, tc.skip, tc.err)
+		}
+	}
+}
+
+func TestDumpRoundTrip(t *testing.T) {
+	libs := []*Library{{Name: "a", Code: []byte("#!lua name=a\n" + strings.Repeat("x", 100))}, {Name: "b", Code: []byte("#!lua name=b\n")}}
+	codes, msg := ParseFunctionsDump(DumpFunctions(libs))
+	if msg != "" || len(codes) != 2 || string(codes[0]) != string(libs[0].Code) || string(codes[1]) != string(libs[1].Code) {
+		t.Fatalf("round trip: %q %q", codes, msg)
+	}
+}
+
+func TestLZF(t *testing.T) {
+	// "aaaaaaaaaa": one literal, then a back reference of length 9 at distance 1.
+	in := []byte{0x00, 'a', 0xe0, 0x00, 0x00}
+	out, ok := lzfDecompress(in, 10)
+	if !ok || string(out) != "aaaaaaaaaa" {
+		t.Fatalf("lzf: %q %v", out, ok)
+	}
+	if _, ok := lzfDecompress([]byte{0x20, 0x05}, 10); ok {
+		t.Fatal("a back reference before the start must fail")
+	}
+}
+
+// fakeHost answers every command with its own name as a status reply.
+type fakeHost struct{ calls []string }
+
+func (h *fakeHost) Exec(_ *Run, spec *command.Spec, args [][]byte, w *resp.Writer) string {
+	h.calls = append(h.calls, string(args[0]))
+	w.Simple(spec.Name)
+	return ""
+}
+
+func runEval(t *testing.T, e *Engine, body string, proto int) string {
+	t.Helper()
+	s, msg := e.Load([]byte(body))
+	if msg != "" {
+		return "-" + msg
+	}
+	var w resp.Writer
+	w.Proto = proto
+	run := &Run{Host: &fakeHost{}, Name: s.SHA, Flags: s.Flags}
+	e.RunScript(run, s, nil, nil, &w)
+	return string(w.Buf)
+}
+
+func TestEngineConversions(t *testing.T) {
+	table := command.NewTable()
+	table.Handle("get", func(*command.Ctx) {})
+	e := NewEngine(table)
+	for _, tc := range []struct{ body, want string }{
+		{"return 3.9", ":3\r\n"},
+		{"return {1, 'a', nil, 2}", "*2\r\n:1\r\n$1\r\na\r\n"},
+		{"return false", "$-1\r\n"},
+		{"return redis.call('get', 'k')", "+get\r\n"},
+		{"return redis.call('nosuch')", "-ERR Unknown Redis command called from script script: "},
+		{"return redis.call('set', 'k', 'v')", "-ERR Unknown Redis command called from script script: "},
+		{"x = 1", "-ERR user_script:1: Attempt to modify a readonly table script: "},
+		{"return {double=1.5}", "$3\r\n1.5\r\n"},
+	} {
+		if got := runEval(t, e, tc.body, 2); !strings.HasPrefix(got, tc.want) {
+			t.Errorf("%q: got %q, want prefix %q", tc.body, got, tc.want)
+		}
+	}
+}
+
+// FuzzParseFunctionsDump: FUNCTION RESTORE's payload parser never panics,
+// and what it accepts it re-dumps to an equal list.
+func FuzzParseFunctionsDump(f *testing.F) {
+	f.Add(DumpFunctions([]*Library{{Code: []byte("#!lua name=x\nredis.register_function('f', function() return 1 end)")}}))
+	f.Add([]byte{0xf5, 0xc3, 0x05, 0x06, 0x00, 'a', 0xe0, 0x00, 0x00, 10, 0})
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, p []byte) {
+		codes, msg := ParseFunctionsDump(p)
+		if msg != "" {
+			return
+		}
+		libs := make([]*Library, len(codes))
+		for i, c := range codes {
+			libs[i] = &Library{Code: c}
+		}
+		again, msg := ParseFunctionsDump(DumpFunctions(libs))
+		if msg != "" || len(again) != len(codes) {
+			t.Fatalf("re-dump: %q", msg)
+		}
+	})
+}
+
+// FuzzDecoders: cjson.decode, cmsgpack.unpack, struct.unpack and the RESP
+// to Lua conversion never panic or hang on any input.
+func FuzzDecoders(f *testing.F) {
+	for _, s := range []string{`{"a":[1,2,{"b":null}],"c":"\u00e9"}`, "\x93\x01\xa1a\xc3", "*2\r\n$1\r\na\r\n%1\r\n+k\r\n,1.5\r\n", "[1,2"} {
+		f.Add([]byte(s))
+	}
+	e := NewEngine(command.NewTable())
+	v := newVM(e)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		L := v.L
+		for _, src := range []string{"return cjson.decode(ARGV[1])", "return cmsgpack.unpack(ARGV[1])", "return struct.unpack('>i2 s c2 d', ARGV[1])"} {
+			fn, err := L.LoadString(src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fn.Env = v.evalEnv
+			v.real.RawSetString("ARGV", v.array([][]byte{data}))
+			L.Push(fn)
+			_ = L.PCall(0, lua.MultRet, nil)
+			L.SetTop(0)
+		}
+		respToLua(L, data)
+	})
+}
