@@ -7,8 +7,13 @@
 #
 # Usage: scripts/bench-vs-redis.sh [rounds] [tests]
 #   rounds: default 3; tests: default "set,get" (any redis-benchmark -t names:
-#   lpush,hset,sadd,zadd,lrange_100 …); BENCH_KEYS (default 1000000) keys for
+#   lpush,hset,sadd,zadd,lrange_100 …, and the custom tests below: pfadd (one
+#   dense HLL), pfadd_sparse (100000 small sparse HLLs), pfcount); BENCH_KEYS (default 1000000) keys for
 #   the memory check, 0 to skip it
+# Environment: BENCH_SERVER_ARGS extra arguments for both servers (e.g.
+#   "--appendonly yes --appendfsync everysec"); BENCH_PORT base port (default
+#   16379; redis on it, shoal on the next); BENCH_SHOAL_BIN a prebuilt
+#   shoal-server to use instead of building this tree (before/after runs)
 set -euo pipefail
 ROUNDS=${1:-3}
 TESTS=${2:-set,get}
@@ -17,14 +22,18 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d)
 trap 'for p in $(cat "$WORK"/*.pid 2>/dev/null); do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"' EXIT
 command -v redis-server >/dev/null || { echo "redis-server not installed (apt-get install -y redis-server redis-tools)"; exit 1; }
-(cd "$ROOT" && go build -o "$WORK/shoal-server" ./cmd/shoal-server)
+if [ -n "${BENCH_SHOAL_BIN:-}" ]; then cp "$BENCH_SHOAL_BIN" "$WORK/shoal-server"
+else (cd "$ROOT" && go build -o "$WORK/shoal-server" ./cmd/shoal-server); fi
+EXTRA=${BENCH_SERVER_ARGS:-}
+RPORT=${BENCH_PORT:-16379}; SPORT=$((RPORT + 1))
 HZ=$(getconf CLK_TCK)
 
 start() { # name port -> pid
   local name=$1 port=$2 bin
   if [ "$name" = redis ]; then bin=redis-server; else bin="$WORK/shoal-server"; fi
   mkdir -p "$WORK/$name"
-  "$bin" --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$WORK/$name" >"$WORK/$name.log" 2>&1 &
+  # shellcheck disable=SC2086 # EXTRA is a list of arguments
+  "$bin" --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$WORK/$name" $EXTRA >"$WORK/$name.log" 2>&1 &
   echo $! >"$WORK/$name.pid"
   for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
 }
@@ -32,23 +41,33 @@ stop() { kill "$(cat "$WORK/$1.pid")" 2>/dev/null || true; wait "$(cat "$WORK/$1
 cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
 rss_kb() { awk '/VmRSS/{print $2}' "/proc/$1/status"; }
 
+# bench_args test: redis-benchmark arguments for a -t test or a custom one.
+bench_args() {
+  case $1 in
+    pfadd) echo "PFADD hll ele:__rand_int__" ;;
+    pfadd_sparse) echo "PFADD hll:__rand_int__ ele:__rand_int__" ;;
+    pfcount) echo "PFCOUNT hll" ;;
+    *) echo "-t $1" ;;
+  esac
+}
+
 declare -A RPS CPU
 run() { # name port test pipeline requests
   local name=$1 port=$2 t=$3 p=$4 n=$5 pid out t0 t1 rps
   pid=$(cat "$WORK/$name.pid")
   t0=$(cpu_ticks "$pid")
-  out=$(redis-benchmark -p "$port" -c 50 -r 100000 -n "$n" -P "$p" -t "$t" -q 2>/dev/null | tr '\r' '\n' | grep 'requests per second' | tail -1)
+  out=$(redis-benchmark -p "$port" -c 50 -r 100000 -n "$n" -P "$p" -q $(bench_args "$t") 2>/dev/null | tr '\r' '\n' | grep 'requests per second' | tail -1)
   t1=$(cpu_ticks "$pid")
   rps=$(echo "$out" | awk '{for(i=1;i<=NF;i++) if($i=="requests") print $(i-1)}')
   RPS[$name,$t,$p]="${RPS[$name,$t,$p]:-} $rps"
   CPU[$name,$t,$p]="${CPU[$name,$t,$p]:-} $(awk -v a="$t0" -v b="$t1" -v n="$n" -v hz="$HZ" 'BEGIN{printf "%.3f", (b-a)/hz*1e6/n}')"
 }
 
-start redis 16379; start shoal 16380
+start redis $RPORT; start shoal $SPORT
 for r in $(seq "$ROUNDS"); do
   for t in ${TESTS//,/ }; do
     for name in redis shoal; do
-      port=16379; [ $name = shoal ] && port=16380
+      port=$RPORT; [ $name = shoal ] && port=$SPORT
       run $name $port "$t" 1 150000
       run $name $port "$t" 16 1000000
     done
@@ -70,7 +89,7 @@ echo "(rps: median requests/s; us: server CPU microseconds per request; ratio: s
 [ "$KEYS" -gt 0 ] || exit 0
 for name in redis shoal; do
   stop $name
-  port=16379; [ $name = shoal ] && port=16380
+  port=$RPORT; [ $name = shoal ] && port=$SPORT
   start $name $port
   pid=$(cat "$WORK/$name.pid")
   before=$(rss_kb "$pid")

@@ -93,12 +93,16 @@ func run(cfg *config.Config) int {
 	}
 	srv.Logf('*', "Running mode=%s, port=%d.", mode, port)
 	srv.Logf('#', "Server initialized")
-	srv.Logf('*', "Ready to accept connections")
-
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	done := make(chan struct{})
 	go func() { srv.Serve(); close(done) }()
+	// Clients that connect while the dataset loads get -LOADING.
+	if err := srv.LoadDataFromDisk(); err != nil {
+		srv.Close()
+		return 1
+	}
+	srv.Logf('*', "Ready to accept connections")
 	select {
 	case sig := <-sigs:
 		if sig == syscall.SIGINT {

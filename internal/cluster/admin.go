@@ -113,7 +113,7 @@ func (c *Core) SetSlotMigrating(s int, id string) error {
 		return errTargetNotMaster()
 	}
 	c.migrating[s] = n
-	c.changed(true, true)
+	c.changedNoSync()
 	return nil
 }
 
@@ -133,7 +133,7 @@ func (c *Core) SetSlotImporting(s int, id string) error {
 		return errTargetNotMaster()
 	}
 	c.importing[s] = n
-	c.changed(true, true)
+	c.changedNoSync()
 	return nil
 }
 
@@ -143,7 +143,7 @@ func (c *Core) SetSlotStable(s int) error {
 		return err
 	}
 	c.migrating[s], c.importing[s] = nil, nil
-	c.changed(true, true)
+	c.changedNoSync()
 	return nil
 }
 
@@ -179,7 +179,7 @@ func (c *Core) SetSlotNode(s int, id string, keysInSlot int) error {
 		}
 		c.importing[s] = nil
 	}
-	c.changed(true, true)
+	c.changedNoSync() // a bumped epoch or a role change asked for the fsync
 	return nil
 }
 
@@ -418,4 +418,4 @@ func (c *Core) Failover(force, takeover bool) error {
 }
 
 // SaveConfig is CLUSTER SAVECONFIG: ask for nodes.conf to be written now.
-func (c *Core) SaveConfig() { c.ready.SaveConfig = true }
+func (c *Core) SaveConfig() { c.ready.SaveConfig, c.ready.SyncConfig = true, true }

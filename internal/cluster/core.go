@@ -106,10 +106,11 @@ const (
 // contract of etcd raft's Ready, with nodes.conf as the stable storage):
 //
 //  1. write Logs;
-//  2. if SaveConfig, persist Export() to nodes.conf and fsync it. This must
-//     finish BEFORE any of Messages is sent and before a client sees the
-//     change: a bumped configEpoch, a currentEpoch learnt from a peer or a
-//     vote must never be announced and then lost in a crash;
+//  2. if SaveConfig, persist Export() to nodes.conf, atomically, and fsync
+//     it if SyncConfig. This must finish BEFORE any of Messages is sent and
+//     before a client sees the change: a bumped configEpoch, a currentEpoch
+//     learnt from a peer or a vote must never be announced and then lost in
+//     a crash;
 //  3. apply EmptyData, DelSlotKeys and RoleChange;
 //  4. close the links in Disconnect (dropping their unsent output), then
 //     start the dials in Connect;
@@ -119,8 +120,14 @@ const (
 // then call Advance. Slices in Ready belong to the runner after Advance.
 type Ready struct {
 	// SaveConfig: the persisted state changed; write Export() to nodes.conf
-	// atomically (with fsync) before anything observes the change.
+	// atomically before anything observes the change.
 	SaveConfig bool
+	// SyncConfig: fsync that write too. Every change asks for it except
+	// the slot marks an administrator sets (SETSLOT MIGRATING, IMPORTING,
+	// STABLE, and NODE when it bumps no epoch), which Redis saves without
+	// CLUSTER_TODO_FSYNC_CONFIG: resharding sets them for every slot, and
+	// a crash that loses one is repaired by `redis-cli --cluster fix`.
+	SyncConfig bool
 	// RoleChange is set when myself changed role.
 	RoleChange *RoleChange
 	// EmptyData: drop every key (CLUSTER RESET of a replica).
@@ -241,6 +248,7 @@ func New(cfg Config, now int64) (*Core, error) {
 	c.applyMyselfConfig()
 	c.logf('*', "No cluster configuration found, I'm ", me.ID)
 	c.ready.SaveConfig = true
+	c.ready.SyncConfig = true
 	return c, nil
 }
 
@@ -382,10 +390,19 @@ func (c *Core) changed(save, update bool) {
 	c.version++
 	if save {
 		c.ready.SaveConfig = true
+		c.ready.SyncConfig = true
 	}
 	if update {
 		c.updateState()
 	}
+}
+
+// changedNoSync is changed(true, true) for a change Redis saves without
+// fsync (Ready.SyncConfig).
+func (c *Core) changedNoSync() {
+	c.version++
+	c.ready.SaveConfig = true
+	c.updateState()
 }
 
 func (c *Core) logf(level byte, parts ...string) {

@@ -375,3 +375,29 @@ func TestCountFailureReports(t *testing.T) {
 		t.Fatal(n, err)
 	}
 }
+
+// TestSetSlotSyncConfig: the slot marks an administrator sets are saved
+// without fsync, as Redis saves them; closing an import bumps the epoch,
+// which is fsynced.
+func TestSetSlotSyncConfig(t *testing.T) {
+	c, a, b := loadTwo(t)
+	c.Advance()
+	step := func(what string, err error, sync bool) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		rd := c.Ready()
+		if !rd.SaveConfig || rd.SyncConfig != sync {
+			t.Fatalf("%s: save %v sync %v, want save and sync %v", what, rd.SaveConfig, rd.SyncConfig, sync)
+		}
+		c.Advance()
+	}
+	step("migrating", c.SetSlotMigrating(100, b.ID), false)
+	step("importing", c.SetSlotImporting(9000, b.ID), false)
+	step("stable", c.SetSlotStable(100), false)
+	step("node, no epoch bump", c.SetSlotNode(100, b.ID, 0), false)
+	step("node closing an import", c.SetSlotNode(9000, a.ID, 0), true)
+	c.SaveConfig()
+	step("saveconfig", nil, true)
+}

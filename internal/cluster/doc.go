@@ -44,7 +44,7 @@
 //	core.Publish(channel, msg, shard)       // PUBLISH / SPUBLISH to propagate
 //
 // and after each call carries out Ready in its documented order: logs, then
-// nodes.conf saved and fsynced if SaveConfig — before any message is sent,
+// nodes.conf saved if SaveConfig (fsynced if SyncConfig) — before any message is sent,
 // as raft persists HardState before sending — then data and role changes,
 // Disconnect, Connect, Messages, Deliver; then Advance. Links are named by
 // LinkIDs the core allocates; messages to a link still connecting are queued

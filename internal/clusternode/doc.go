@@ -1,7 +1,7 @@
 // Package clusternode runs a node's cluster core (internal/cluster): it
 // owns nodes.conf (locked for the life of the process, loaded at start,
-// rewritten atomically with fsync after every change and before the change
-// is observed), ticks the core, serializes every operation on it, and
+// rewritten atomically after every change and before the change is
+// observed; fsynced too unless the core says Redis would not (SyncConfig)), ticks the core, serializes every operation on it, and
 // publishes the core's Topology snapshots through an atomic pointer for the
 // request path.
 //

@@ -36,6 +36,10 @@ type Options struct {
 	// OnDeliver hands a PUBLISH received from the bus to the local
 	// subscribers, on the worker goroutine; nil drops it.
 	OnDeliver func(cluster.Delivery)
+	// OnTopology is told, on the worker goroutine and in order, of every
+	// new Topology the core publishes (the server drops shard Pub/Sub
+	// channels of slots its shard no longer serves); nil ignores.
+	OnTopology func(*cluster.Topology)
 	// BusPort is the port the cluster bus listens on (cluster-port, or
 	// port+10000); 0 runs the core without a bus (Config.Bus false).
 	BusPort int
@@ -159,10 +163,12 @@ func (n *Node) flushReady() (cluster.Ready, error) {
 		n.opts.Logf(l.Level, "%s", l.Msg)
 	}
 	if rd.SaveConfig {
-		err = n.save()
+		err = n.save(rd.SyncConfig)
 	}
 	n.core.Advance()
-	n.topo.Store(n.core.Topology())
+	if t := n.core.Topology(); n.topo.Swap(t) != t && n.opts.OnTopology != nil {
+		n.work.push(job{topo: t})
+	}
 	for _, id := range rd.Disconnect {
 		n.disconnect(id)
 	}
@@ -203,9 +209,13 @@ func (n *Node) flushLocked() {
 	}
 }
 
-func (n *Node) save() error {
+func (n *Node) save(sync bool) error {
 	data := FromPersisted(n.core.Export()).Marshal()
-	if err := nodesconf.WriteAtomic(n.opts.Path, data); err != nil {
+	write := nodesconf.WriteAtomic
+	if !sync {
+		write = nodesconf.WriteInPlace // as Redis writes it without fsync
+	}
+	if err := write(n.opts.Path, data); err != nil {
 		return err
 	}
 	return nil
@@ -285,7 +295,7 @@ func (n *Node) Start() {
 	n.wg.Add(1)
 	go func() {
 		defer n.wg.Done()
-		n.work.run(n.opts.OnReady, n.opts.OnDeliver)
+		n.work.run(n.opts.OnReady, n.opts.OnDeliver, n.opts.OnTopology)
 	}()
 	n.wg.Add(1)
 	go func() {

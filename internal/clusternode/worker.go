@@ -28,6 +28,7 @@ type worker struct {
 type job struct {
 	ready   *cluster.Ready // RoleChange, EmptyData, DelSlotKeys
 	deliver []cluster.Delivery
+	topo    *cluster.Topology // a new Topology (Options.OnTopology)
 }
 
 func newWorker() *worker {
@@ -45,7 +46,7 @@ func (w *worker) push(j job) {
 }
 
 // run drains the queue until stop; what is queued at stop is still done.
-func (w *worker) run(onReady func(cluster.Ready), onDeliver func(cluster.Delivery)) {
+func (w *worker) run(onReady func(cluster.Ready), onDeliver func(cluster.Delivery), onTopology func(*cluster.Topology)) {
 	defer close(w.done)
 	for {
 		w.mu.Lock()
@@ -53,6 +54,9 @@ func (w *worker) run(onReady func(cluster.Ready), onDeliver func(cluster.Deliver
 		w.q = nil
 		w.mu.Unlock()
 		for _, j := range q {
+			if j.topo != nil && onTopology != nil {
+				onTopology(j.topo)
+			}
 			if j.ready != nil && onReady != nil {
 				onReady(*j.ready)
 			}

@@ -33,7 +33,7 @@ func bitOffset(c *Ctx, arg []byte, hashBits int) (uint64, bool) {
 	if ok && useHash {
 		off *= int64(hashBits) // wraps as in Redis; caught below if negative
 	}
-	if !ok || off < 0 || off>>3 >= ProtoMaxBulkLen.Load() {
+	if !ok || off < 0 || off>>3 >= c.Conf().ProtoMaxBulkLen {
 		c.Error(rediserr.BitOffset)
 		return 0, false
 	}

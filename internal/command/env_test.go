@@ -6,6 +6,7 @@ import (
 	"github.com/shoal-db/shoal/internal/keyspace"
 	"github.com/shoal-db/shoal/internal/resp"
 	"github.com/shoal-db/shoal/internal/slot"
+	"github.com/shoal-db/shoal/internal/stream"
 )
 
 // testEnv runs handlers in-process against a fresh keyspace, locking as the
@@ -17,10 +18,15 @@ type testEnv struct {
 	db    int
 	proto int
 	now   int64
+	// settings is what handlers see as Ctx.Settings; tests lower its
+	// thresholds as CONFIG SET would.
+	settings *Settings
+	// effects, when set, collects what commands propagate.
+	effects *stream.Batch
 }
 
 func newTestEnv(t testing.TB) *testEnv {
-	e := &testEnv{t: t, table: NewTable(), ks: keyspace.New(16), proto: 2, now: 1_700_000_000_000}
+	e := &testEnv{t: t, table: NewTable(), ks: keyspace.New(16), proto: 2, now: 1_700_000_000_000, settings: DefaultSettings()}
 	e.ks.NowMs = func() int64 { return e.now }
 	Register(e.table)
 	return e
@@ -47,7 +53,7 @@ func (e *testEnv) do(args ...string) string {
 	if !spec.CheckArity(len(bargs)) {
 		return "-ERR wrong number of arguments for '" + spec.Name + "' command\r\n"
 	}
-	ctx := &Ctx{Args: bargs, W: w, DB: e.ks.DB(e.db), KS: e.ks, Cmd: spec}
+	ctx := &Ctx{Args: bargs, W: w, DB: e.ks.DB(e.db), KS: e.ks, Cmd: spec, Settings: e.settings, Effects: e.effects}
 	if spec.LockAll {
 		e.ks.LockAll()
 		defer e.ks.UnlockAll()

@@ -2,6 +2,7 @@ package command
 
 import (
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/shoal-db/shoal/internal/rediserr"
@@ -99,10 +100,19 @@ func expireGeneric(c *Ctx, base int64, seconds bool) {
 			return
 		}
 	}
-	if when <= c.KS.NowMs() {
+	if c.alreadyExpired(when) {
 		c.DB.Delete(key)
+		c.propagateDel(key, true)
 	} else {
 		c.DB.SetExpire(key, when)
+		// Propagated as PEXPIREAT key ms, options (NX, GT…) kept, as
+		// expireGenericCommand's rewriteClientCommandArgument does.
+		if c.Cmd.Name != "pexpireat" {
+			var stack [8][]byte
+			var num [20]byte
+			argv := append(stack[:0], kwPEXPIREAT, key, strconv.AppendInt(num[:0], when, 10))
+			c.Propagate(append(argv, c.Args[3:]...)...)
+		}
 	}
 	c.Dirty++
 	c.W.Int(1)

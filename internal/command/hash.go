@@ -75,9 +75,10 @@ func cmdHset(c *Ctx) {
 		return
 	}
 	// hashTypeTryConversion: a long field or value converts before any set.
+	lim := c.Limits()
 	if !h.IsTable() {
 		for _, a := range c.Args[2:] {
-			if types.NeedsTable(a) {
+			if lim.NeedsTable(a) {
 				h.Convert()
 				break
 			}
@@ -85,7 +86,7 @@ func cmdHset(c *Ctx) {
 	}
 	created := 0
 	for i := 2; i < len(c.Args); i += 2 {
-		if h.Set(c.Args[i], c.Args[i+1]) {
+		if h.Set(c.Args[i], c.Args[i+1], lim) {
 			created++
 		}
 	}
@@ -110,7 +111,7 @@ func cmdHsetnx(c *Ctx) {
 	if h == nil {
 		h, _ = hsHashForWrite(c, c.Args[1])
 	}
-	h.Set(c.Args[2], c.Args[3])
+	h.Set(c.Args[2], c.Args[3], c.Limits())
 	c.DB.Touch(c.Args[1])
 	c.Dirty++
 	c.W.Int(1)
@@ -280,7 +281,7 @@ func cmdHincrby(c *Ctx) {
 		h, _ = hsHashForWrite(c, c.Args[1])
 	}
 	var buf [24]byte
-	h.Set(c.Args[2], appendInt64(buf[:0], cur))
+	h.Set(c.Args[2], appendInt64(buf[:0], cur), c.Limits())
 	c.DB.Touch(c.Args[1])
 	c.Dirty++
 	c.W.Int(cur)
@@ -345,9 +346,10 @@ func cmdHincrbyfloat(c *Ctx) {
 	}
 	var buf [64]byte
 	out := sum.AppendHuman(buf[:0])
-	h.Set(c.Args[2], out)
+	h.Set(c.Args[2], out, c.Limits())
 	c.DB.Touch(c.Args[1])
 	c.Dirty++
+	c.Propagate(kwHSET, c.Args[1], c.Args[2], out) // the result, as hincrbyfloatCommand
 	c.W.Bulk(out)
 }
 

@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/shoal-db/shoal/internal/types"
 )
 
 // The tests in this file run the same commands against redis-server 7.0.15
@@ -359,15 +357,12 @@ func TestHashSetAgainstRedis(t *testing.T) {
 // reply, the encodings, and full SCAN results.
 func TestHashSetRandomAgainstRedis(t *testing.T) {
 	rc := startLiveRedis(t)
-	he, hv, ie := types.HashMaxListpackEntries, types.HashMaxListpackValue, types.SetMaxIntsetEntries
-	t.Cleanup(func() {
-		types.HashMaxListpackEntries, types.HashMaxListpackValue, types.SetMaxIntsetEntries = he, hv, ie
-	})
-	types.HashMaxListpackEntries, types.HashMaxListpackValue, types.SetMaxIntsetEntries = 16, 12, 20
 	rc.do(t, "CONFIG", "SET", "hash-max-listpack-entries", "16", "hash-max-listpack-value", "12", "set-max-intset-entries", "20")
 	for seed := range uint64(6) {
 		proto := 2 + int(seed%2)
 		d := newDiffEnv(t, rc, proto)
+		lim := &d.e.settings.Limits
+		lim.HashMaxListpackEntries, lim.HashMaxListpackValue, lim.SetMaxIntsetEntries = 16, 12, 20
 		r := rand.New(rand.NewPCG(seed, 9))
 		member := func() string {
 			if r.IntN(30) == 0 {

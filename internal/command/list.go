@@ -503,6 +503,13 @@ func listMove(c *Ctx, fromLeft, toLeft bool) {
 	}
 	listRemoved(c, src, sl, 1)
 	c.W.BulkString(v)
+	// A served BLMOVE/BRPOPLPUSH propagates as its non-blocking form.
+	switch c.Cmd.Name {
+	case "blmove":
+		c.Propagate(kwLMOVE, c.Args[1], c.Args[2], c.Args[3], c.Args[4])
+	case "brpoplpush":
+		c.Propagate(kwRPOPLPUSH, c.Args[1], c.Args[2])
+	}
 }
 
 // listMpopArgs parses [B]LMPOP's numkeys, keys, LEFT|RIGHT and COUNT,
@@ -557,6 +564,12 @@ func listMpopFrom(c *Ctx, keys [][]byte, left bool, count int64) bool {
 		c.W.Bulk(k)
 		n := listPopRangeReply(c, l, left, count)
 		listRemoved(c, k, l, n)
+		// [B]LMPOP propagates as [LR]POP key n.
+		if left {
+			c.propagateCount(kwLPOP, k, int64(n))
+		} else {
+			c.propagateCount(kwRPOP, k, int64(n))
+		}
 		return true
 	}
 	return false

@@ -105,6 +105,11 @@ func listBpop(c *Ctx, left bool) {
 		c.W.Bulk(k)
 		c.W.BulkString(v)
 		listRemoved(c, k, l, 1)
+		if left { // propagated as [LR]POP key
+			c.Propagate(kwLPOP, k)
+		} else {
+			c.Propagate(kwRPOP, k)
+		}
 		return
 	}
 	c.BlockOn(keys, timeout, true)

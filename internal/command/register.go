@@ -10,4 +10,7 @@ func Register(t *Table) {
 	registerSet(t)
 	registerSort(t)
 	registerLists(t)
+	registerDump(t)
+	registerHLL(t)
+	registerGeo(t)
 }

@@ -54,8 +54,9 @@ func cmdSadd(c *Ctx) {
 		c.DB.SetObject(c.Args[1], s, false)
 	}
 	added := 0
+	lim := c.Limits()
 	for _, m := range c.Args[2:] {
-		if s.Add(m) {
+		if s.Add(m, lim) {
 			added++
 		}
 	}
@@ -169,6 +170,7 @@ func cmdSpop(c *Ctx) {
 		m := s.AppendRandom(buf[:0])
 		s.Remove(m)
 		c.W.Bulk(m)
+		c.Propagate(kwSREM, c.Args[1], m)
 		hsDropIfEmpty(c, c.Args[1], s)
 		c.Dirty++
 		return
@@ -193,6 +195,7 @@ func cmdSpop(c *Ctx) {
 		hsWriteSet(c, s)
 		c.DB.Delete(c.Args[1])
 		c.Dirty++
+		c.Propagate(kwDEL, c.Args[1]) // spopWithCountCommand: always DEL
 		return
 	}
 	remaining := size - count
@@ -203,6 +206,7 @@ func cmdSpop(c *Ctx) {
 			buf = s.AppendRandom(buf[:0])
 			s.Remove(buf)
 			c.W.Bulk(buf)
+			c.Propagate(kwSREM, c.Args[1], buf)
 		}
 	} else {
 		var ns *types.Set
@@ -211,10 +215,14 @@ func cmdSpop(c *Ctx) {
 			if ns == nil {
 				ns = types.NewSetFor(buf)
 			}
-			ns.Add(buf)
+			ns.Add(buf, c.Limits())
 			s.Remove(buf)
 		}
-		s.Each(func(m []byte) bool { c.W.Bulk(m); return true })
+		s.Each(func(m []byte) bool {
+			c.W.Bulk(m)
+			c.Propagate(kwSREM, c.Args[1], m)
+			return true
+		})
 		c.DB.SetObject(c.Args[1], ns, true)
 	}
 	c.DB.Touch(c.Args[1])
@@ -331,7 +339,7 @@ func cmdSmove(c *Ctx) {
 		c.DB.SetObject(c.Args[2], dst, false)
 	}
 	c.Dirty++
-	if dst.Add(m) {
+	if dst.Add(m, c.Limits()) {
 		c.Dirty++
 	}
 	c.DB.Touch(c.Args[2])
@@ -403,6 +411,7 @@ func hsInter(c *Ctx, keys [][]byte, dst []byte, cardOnly bool, limit int64) {
 	if dst != nil {
 		out = types.NewSet()
 	}
+	lim := c.Limits()
 	var card int64
 	sets[0].Each(func(m []byte) bool {
 		for _, o := range sets[1:] {
@@ -417,7 +426,7 @@ func hsInter(c *Ctx, keys [][]byte, dst []byte, cardOnly bool, limit int64) {
 				return false
 			}
 		case out != nil:
-			out.Add(m)
+			out.Add(m, lim)
 		default:
 			arena.add(m)
 		}
@@ -460,13 +469,14 @@ func hsUnionDiff(c *Ctx, keys [][]byte, dst []byte, op int) {
 		return
 	}
 	out := types.NewSet()
+	lim := c.Limits()
 	switch op {
 	case hsUnion:
 		for _, s := range sets {
 			if s == nil {
 				continue
 			}
-			s.Each(func(m []byte) bool { out.Add(m); return true })
+			s.Each(func(m []byte) bool { out.Add(m, lim); return true })
 		}
 	case hsDiff:
 		if sets[0] != nil {
@@ -476,7 +486,7 @@ func hsUnionDiff(c *Ctx, keys [][]byte, dst []byte, op int) {
 						return true
 					}
 				}
-				out.Add(m)
+				out.Add(m, lim)
 				return true
 			})
 		}

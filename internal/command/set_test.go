@@ -112,10 +112,8 @@ func setEncoding(t *testing.T, e *testEnv, key string) string {
 // commands build their result from an empty intset; SPOP's rebuild uses the
 // first surviving member.
 func TestSetEncodings(t *testing.T) {
-	old := types.SetMaxIntsetEntries
-	t.Cleanup(func() { types.SetMaxIntsetEntries = old })
-	types.SetMaxIntsetEntries = 4
 	e := newTestEnv(t)
+	e.settings.Limits.SetMaxIntsetEntries = 4
 	cases := []struct {
 		cmd  []string
 		key  string

@@ -4,18 +4,10 @@ import (
 	"math"
 	"math/big"
 	"strconv"
-	"sync/atomic"
 
 	"github.com/shoal-db/shoal/internal/rediserr"
 	"github.com/shoal-db/shoal/internal/rnum"
 )
-
-// ProtoMaxBulkLen is the largest string a command may build (SETRANGE,
-// APPEND, SETBIT offsets, LCS scratch), Redis's proto-max-bulk-len. The
-// server keeps it in step with the config.
-var ProtoMaxBulkLen atomic.Int64
-
-func init() { ProtoMaxBulkLen.Store(512 << 20) }
 
 func registerStrings(t *Table) {
 	t.Handle("get", cmdGet)
@@ -231,8 +223,14 @@ func setGeneric(c *Ctx, flags int, key, val, expire []byte, invalidMsg string, r
 	}
 	if expire != nil {
 		c.DB.SetStringExpire(key, val, when)
+		// Redis 7.0 propagates any relative or absolute expiry as SET key value PXAT ms.
+		var num [20]byte
+		c.Propagate(kwSET, key, val, kwPXAT, strconv.AppendInt(num[:0], when, 10))
 	} else {
 		c.DB.SetString(key, val, flags&optKeepTTL != 0)
+		if flags&optGet != 0 {
+			propagateSetWithoutGet(c)
+		}
 	}
 	c.Dirty++
 	if flags&optGet == 0 {
@@ -242,6 +240,20 @@ func setGeneric(c *Ctx, flags int, key, val, expire []byte, invalidMsg string, r
 			c.W.OK()
 		}
 	}
+}
+
+// propagateSetWithoutGet records SET's arguments without its GET options,
+// as setGenericCommand's replaceClientCommandVector does.
+func propagateSetWithoutGet(c *Ctx) {
+	var stack [8][]byte
+	argv := stack[:0]
+	for j, a := range c.Args {
+		if j >= 3 && eqFold(a, "get") {
+			continue
+		}
+		argv = append(argv, a)
+	}
+	c.Propagate(argv...)
 }
 
 func cmdSet(c *Ctx) {
@@ -277,6 +289,7 @@ func cmdGetset(c *Ctx) {
 	}
 	c.DB.SetString(c.Args[1], c.Args[2], false)
 	c.Dirty++
+	c.Propagate(kwSET, c.Args[1], c.Args[2]) // GETSET propagates as SET
 }
 
 func cmdGetdel(c *Ctx) {
@@ -285,6 +298,7 @@ func cmdGetdel(c *Ctx) {
 	}
 	if c.DB.Delete(c.Args[1]) {
 		c.Dirty++
+		c.propagateDel(c.Args[1], false)
 	}
 }
 
@@ -312,16 +326,19 @@ func cmdGetex(c *Ctx) {
 	}
 	c.W.BulkString(v.Str)
 	switch {
-	case flags&(optEXAT|optPXAT) != 0 && when <= c.KS.NowMs():
+	case flags&(optEXAT|optPXAT) != 0 && c.alreadyExpired(when):
 		// an absolute time already past deletes the key
 		c.DB.Delete(key)
 		c.Dirty++
+		c.propagateDel(key, true)
 	case expire != nil:
 		c.DB.SetExpire(key, when)
 		c.Dirty++
+		c.propagatePexpireat(key, when)
 	case flags&optPersist != 0:
 		if c.DB.Persist(key) {
 			c.Dirty++
+			c.Propagate(kwPERSIST, key)
 		}
 	}
 }
@@ -368,7 +385,7 @@ func cmdMsetnx(c *Ctx) { msetGeneric(c, true) }
 // checkStringLength reports whether a string of size bytes may be built,
 // replying with Redis's error if not.
 func checkStringLength(c *Ctx, size int64) bool {
-	if size > ProtoMaxBulkLen.Load() || size < 0 {
+	if size > c.Conf().ProtoMaxBulkLen || size < 0 {
 		c.Error(rediserr.StringTooLong)
 		return false
 	}
@@ -488,6 +505,9 @@ func cmdIncrbyfloat(c *Ctx) {
 	out := ldFormatHuman(sum)
 	c.DB.SetStringKeepTTL(key, out)
 	c.Dirty++
+	// The result, not the increment: a replica or an AOF replay gets the
+	// same float whatever its precision.
+	c.Propagate(kwSET, key, out, kwKEEPTTL)
 	c.W.Bulk(out)
 }
 
@@ -733,7 +753,7 @@ func cmdLcs(c *Ctx) {
 		return
 	}
 	alen, blen := len(a), len(b)
-	if uint64(alen+1)*uint64(blen+1)*4 > uint64(ProtoMaxBulkLen.Load()) {
+	if uint64(alen+1)*uint64(blen+1)*4 > uint64(c.Conf().ProtoMaxBulkLen) {
 		c.Error(rediserr.LCSExceedsBulkLen)
 		return
 	}

@@ -305,8 +305,7 @@ func TestLcsSmall(t *testing.T) {
 	e.proto = 3
 	e.expect("%2\r\n$7\r\nmatches\r\n*2\r\n*3\r\n*2\r\n:4\r\n:7\r\n*2\r\n:5\r\n:8\r\n:4\r\n*3\r\n*2\r\n:2\r\n:3\r\n*2\r\n:0\r\n:1\r\n:2\r\n$3\r\nlen\r\n:6\r\n",
 		"lcs", "a", "b", "idx", "withmatchlen")
-	ProtoMaxBulkLen.Store(100)
-	defer ProtoMaxBulkLen.Store(512 << 20)
+	e.settings.ProtoMaxBulkLen = 100
 	e.expect("-ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len\r\n", "lcs", "a", "b")
 	e.expect("-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n", "setrange", "a", "95", "123456")
 	e.expect("-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n", "append", "a", "01234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890")

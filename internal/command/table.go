@@ -7,6 +7,7 @@ import (
 
 	"github.com/shoal-db/shoal/internal/keyspace"
 	"github.com/shoal-db/shoal/internal/resp"
+	"github.com/shoal-db/shoal/internal/stream"
 )
 
 // Flag is a command flag, as COMMAND INFO lists them.
@@ -34,6 +35,11 @@ const (
 	FlagNoMulti
 	FlagMovableKeys
 	FlagAllowBusy
+
+	// FlagOffLoop is Shoal's own, not a Redis flag (COMMAND INFO never
+	// shows it): the command waits on the network (MIGRATE), so the event
+	// loop hands the connection to a goroutine before running it.
+	FlagOffLoop
 )
 
 var flagNames = map[string]Flag{
@@ -82,10 +88,15 @@ type Spec struct {
 	Handler Handler
 	// LockAll: the command reads or writes the whole keyspace (FLUSHALL, KEYS…).
 	LockAll bool
-	// SelfLock: the handler takes the stripe locks it needs itself (EVAL,
-	// FCALL: a script may reach keys it did not declare). The dispatcher
-	// locks nothing; inside EXEC every stripe is already held (Ctx.Locked).
-	SelfLock bool
+	// OwnLocks: the dispatcher does not lock the command's keys; the
+	// handler locks and unlocks them itself (MIGRATE, which must not hold
+	// them across its network I/O). Inside EXEC (CanBlock false) the
+	// transaction holds them and the handler must not lock.
+	OwnLocks bool
+	// ExecLocksAll: inside MULTI/EXEC the transaction takes every stripe
+	// (EVAL, FCALL: a script may reach keys it did not declare). With
+	// OwnLocks, the handler knows EXEC holds them from Ctx.Locked.
+	ExecLocksAll bool
 	// GetKeys overrides key-spec extraction where Redis uses a getkeys_proc.
 	GetKeys func(args [][]byte, dst []int) []int
 
@@ -251,6 +262,15 @@ type Ctx struct {
 	Dirty int
 	// Err is set when the command replied with an error (commandstats failed_calls).
 	Err bool
+	// Settings is the configuration in force when the command started, set
+	// by the dispatcher; read it through Conf and Limits (settings.go).
+	Settings *Settings
+
+	// Effects collects what the command propagates to the write stream
+	// (see Propagate); nil when nothing reads the stream. Propagated counts
+	// this command's Propagate calls. Both are managed by the dispatcher.
+	Effects    *stream.Batch
+	Propagated int
 
 	// Blocking commands (see internal/server/blocking.go). CanBlock is set
 	// by the dispatcher when the command may park the client (not inside
@@ -260,7 +280,7 @@ type Ctx struct {
 	// clients blocked on keys so SignalReady costs one atomic load when
 	// nobody waits.
 	CanBlock bool
-	// Locked: the caller (EXEC) already holds every stripe; for SelfLock handlers.
+	// Locked: the caller (EXEC) already holds the stripes; for OwnLocks handlers.
 	Locked  bool
 	Block   *BlockRequest
 	Ready   []ReadyKey
@@ -316,6 +336,34 @@ func (c *Ctx) SignalReadyDB(db int, key []byte) {
 		return
 	}
 	c.Ready = append(c.Ready, ReadyKey{DB: db, Key: string(key)})
+}
+
+// Propagate records one command for the write stream, in the form Redis
+// 7.0 propagates it (SET … PXAT for SET … EX, SREM for SPOP, LPOP for a
+// served BLPOP…), run in the command's database. The contract, Redis's
+// alsoPropagate and rewriteClientCommandVector collapsed into one rule:
+//   - a handler that calls Propagate at least once propagates exactly
+//     those commands, in order;
+//   - a handler that never calls it and set Dirty > 0 propagates its own
+//     arguments verbatim;
+//   - Dirty == 0 and no Propagate: nothing.
+//
+// More than one command from one execution unit reaches the stream
+// wrapped in MULTI … EXEC. The arguments are copied; the caller may reuse them.
+func (c *Ctx) Propagate(argv ...[]byte) {
+	c.Propagated++
+	if c.Effects != nil {
+		c.Effects.Add(c.DB.Index, argv...)
+	}
+}
+
+// PropagateDB is Propagate for a command run in another database (MOVE's
+// and COPY … DB's effects are propagated verbatim, so few need it).
+func (c *Ctx) PropagateDB(db int, argv ...[]byte) {
+	c.Propagated++
+	if c.Effects != nil {
+		c.Effects.Add(db, argv...)
+	}
 }
 
 // Error replies with an error and records the failure.

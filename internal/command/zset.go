@@ -140,13 +140,14 @@ func zAddGeneric(c *Ctx, flags int) {
 		// Redis 7.0 picks the new key's encoding from the first member
 		// alone (and zset-max-listpack-entries 0); zsetAdd converts later.
 		// Duplicates in one ZADD therefore still leave a listpack.
-		z = types.NewZSet(1, len(c.Args[i+1]))
+		z = types.NewZSet(1, len(c.Args[i+1]), c.Limits())
 		c.DB.SetObject(key, z, false)
 		c.SignalReady(key) // BZPOP* waiters (only a new key can have them)
 	}
 	if z != nil {
+		lim := c.Limits()
 		for j := 0; j < elements; j++ {
-			s, out, ok := z.Add(c.Args[i+2*j+1], scores[j], flags)
+			s, out, ok := z.Add(c.Args[i+2*j+1], scores[j], flags, lim)
 			if !ok {
 				c.Error(rediserr.ZScoreNaN)
 				c.Dirty += added + updated

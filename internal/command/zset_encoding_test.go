@@ -2,18 +2,14 @@ package command
 
 import (
 	"testing"
-
-	"github.com/shoal-db/shoal/internal/types"
 )
 
 // TestZAddCreateEncoding: Redis 7.0 creates a ZADD key's encoding from the
 // first member only, so duplicates past zset-max-listpack-entries leave a
 // listpack (found by the differential encoding.txt script).
 func TestZAddCreateEncoding(t *testing.T) {
-	old := types.ZSetMaxListpackEntries
-	types.ZSetMaxListpackEntries = 4
-	defer func() { types.ZSetMaxListpackEntries = old }()
 	e := newTestEnv(t)
+	e.settings.Limits.ZSetMaxListpackEntries = 4
 	e.expect(":1\r\n", "zadd", "z", "1", "a", "1", "a", "1", "a", "1", "a", "1", "a")
 	e.expect("$8\r\nlistpack\r\n", "object", "encoding", "z")
 	e.expect(":5\r\n", "zadd", "y", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e")
@@ -23,7 +19,7 @@ func TestZAddCreateEncoding(t *testing.T) {
 	e.expect("$8\r\nskiplist\r\n", "object", "encoding", "l")
 	e.expect(":1\r\n", "zadd", "m", "1", long)
 	e.expect("$8\r\nskiplist\r\n", "object", "encoding", "m")
-	types.ZSetMaxListpackEntries = 0
+	e.settings.Limits.ZSetMaxListpackEntries = 0
 	e.expect(":1\r\n", "zadd", "n", "1", "a")
 	e.expect("$8\r\nskiplist\r\n", "object", "encoding", "n")
 }

@@ -87,6 +87,17 @@ func zPop(c *Ctx, keys [][]byte, max bool, count int64, shape int) (found, faile
 	z.RemoveRange(lo, hi)
 	zModified(c, key, z)
 	c.Dirty += take
+	// BZPOPMIN/MAX propagate as ZPOPMIN/MAX key, [B]ZMPOP as ZPOPMIN/MAX key n.
+	cmd := kwZPOPMIN
+	if max {
+		cmd = kwZPOPMAX
+	}
+	switch shape {
+	case zPopKeyed:
+		c.Propagate(cmd, key)
+	case zPopMulti:
+		c.propagateCount(cmd, key, int64(take))
+	}
 	return true, false
 }
 

@@ -206,9 +206,10 @@ func zStoreRange(c *Ctx, dst []byte, z *types.ZSet, lo, hi int, rev bool) {
 		c.W.Int(0)
 		return
 	}
-	out := types.NewZSet(hi-lo, 0)
+	lim := c.Limits()
+	out := types.NewZSet(hi-lo, 0, lim)
 	z.Range(lo, hi, rev, func(m []byte, s float64) bool {
-		out.Insert(m, s)
+		out.Insert(m, s, lim)
 		return true
 	})
 	c.DB.SetObject(dst, out, false)

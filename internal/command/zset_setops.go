@@ -262,9 +262,10 @@ func zSetOpGeneric(c *Ctx, store bool, numIdx int, op zSetOp, cardOnly bool) {
 			c.W.Int(0)
 			return
 		}
-		z := types.NewZSet(len(res), maxLen)
+		lim := c.Limits()
+		z := types.NewZSet(len(res), maxLen, lim)
 		for i := range res {
-			z.Insert([]byte(res[i].member), res[i].score)
+			z.Insert([]byte(res[i].member), res[i].score, lim)
 		}
 		c.DB.SetObject(dst, z, false)
 		c.SignalReady(dst)

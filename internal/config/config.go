@@ -86,6 +86,7 @@ type Config struct {
 	AOFLoadTruncated         bool   // aof-load-truncated
 	AOFUseRDBPreamble        bool   // aof-use-rdb-preamble
 	AOFTimestampEnabled      bool   // aof-timestamp-enabled
+	KeyLoadDelay             int    // key-load-delay: µs slept per command loaded (testing)
 
 	// Memory and limits.
 	Maxmemory               int64        // maxmemory, bytes, 0 = none; read as uint64 (Redis stores it unsigned)

@@ -511,7 +511,7 @@ var table = []*directive{
 	numD("repl-ping-replica-period", "repl-ping-slave-period", 0, 1, intMax, 10, 0, fInt(func(c *Config) *int { return &c.ReplPingReplicaPeriod })),
 	numD("list-compress-depth", "", 0, 0, intMax, 0, 0, fInt(func(c *Config) *int { return &c.ListCompressDepth })),
 	numD("rdb-key-save-delay", "", hidden, intMin, intMax, 0, 0, numRef{}),
-	numD("key-load-delay", "", hidden, intMin, intMax, 0, 0, numRef{}),
+	numD("key-load-delay", "", hidden, intMin, intMax, 0, 0, fInt(func(c *Config) *int { return &c.KeyLoadDelay })),
 	numD("active-expire-effort", "", 0, 1, 10, 1, 0, fInt(func(c *Config) *int { return &c.ActiveExpireEffort })),
 	numD("hz", "", 0, 0, intMax, 10, 0, fInt(func(c *Config) *int { return &c.Hz })),
 	numD("min-replicas-to-write", "min-slaves-to-write", 0, 0, intMax, 0, 0, fInt(func(c *Config) *int { return &c.MinReplicasToWrite })),

@@ -3,6 +3,7 @@ package keyspace
 import (
 	"github.com/shoal-db/shoal/internal/slot"
 	"github.com/shoal-db/shoal/internal/types"
+	"strings"
 )
 
 func (db *DB) tableForWrite(s int) *slotTable {
@@ -27,10 +28,20 @@ func (db *DB) removeAt(t *slotTable, s, i int) {
 
 // expireAt reclaims position i, whose TTL has passed; k is its key.
 func (db *DB) expireAt(t *slotTable, s, i int, k string) {
+	db.expired(k)
 	db.removeAt(t, s, i)
 	t.shrinkIfSparse()
 	db.ks.Stats.ExpiredKeys.Add(1)
 	db.touch(k)
+}
+
+// expired reports key k's expiry to the OnExpire hook. The key is cloned
+// so that k (often a view of the caller's argument) does not escape: the
+// hot paths that take a key stay allocation-free.
+func (db *DB) expired(k string) {
+	if f := db.ks.OnExpire; f != nil {
+		f(db.Index, strings.Clone(k))
+	}
 }
 
 // place stores e at position i of t (found: replacing the live entry there;
@@ -72,7 +83,8 @@ func (db *DB) carriedTTL(t *slotTable, i int, found, keepTTL bool, k string) (in
 		return 0, false
 	}
 	when := old.exp()
-	if when <= db.ks.NowMs() {
+	if when <= db.ks.NowMs() && !db.ks.Loading.Load() {
+		db.expired(k)
 		db.ks.Stats.ExpiredKeys.Add(1)
 		db.touch(k)
 		return 0, false
@@ -93,7 +105,7 @@ func (db *DB) Lookup(key []byte) (Value, bool) {
 		return Value{}, false
 	}
 	e := &t.ents[i]
-	if e.volatile() && e.exp() <= db.ks.NowMs() {
+	if e.volatile() && e.exp() <= db.ks.NowMs() && !db.ks.Loading.Load() {
 		db.expireAt(t, s, i, k)
 		return Value{}, false
 	}
@@ -180,7 +192,7 @@ func (db *DB) Delete(key []byte) bool {
 	if i < 0 {
 		return false
 	}
-	if e := &t.ents[i]; e.volatile() && e.exp() <= db.ks.NowMs() {
+	if e := &t.ents[i]; e.volatile() && e.exp() <= db.ks.NowMs() && !db.ks.Loading.Load() {
 		db.expireAt(t, s, i, k)
 		return false
 	}
@@ -397,4 +409,43 @@ func (db *DB) RandomKey(rnd func(n int) int) (string, bool) {
 func (db *DB) existsNoExpire(k string) bool {
 	t := db.slots[slotOfString(k)]
 	return t != nil && t.find(hashKey(k), k) >= 0
+}
+
+// ForEachStored calls fn for every key stored in slot s, logically expired
+// keys included (as Redis's DEBUG DIGEST walks its dict), with its expiry
+// in ms (-1: none), until fn returns false. Needs s's stripe locked; fn
+// must not modify slot s.
+func (db *DB) ForEachStored(s int, fn func(key string, v Value, exp int64) bool) bool {
+	t := db.slots[s]
+	if t == nil {
+		return true
+	}
+	for i, c := range t.ctrl {
+		if c&0x80 != 0 {
+			continue
+		}
+		e := &t.ents[i]
+		exp := int64(-1)
+		if e.volatile() {
+			exp = e.exp()
+		}
+		if !fn(e.key(), e.value(), exp) {
+			return false
+		}
+	}
+	return true
+}
+
+// PeekStored returns key's value and expiry (-1: none) without expiring it
+// (DEBUG DIGEST-VALUE works on logically expired keys).
+func (db *DB) PeekStored(key []byte) (v Value, exp int64, ok bool) {
+	_, e := db.findEntry(key)
+	if e == nil {
+		return Value{}, -1, false
+	}
+	exp = -1
+	if e.volatile() {
+		exp = e.exp()
+	}
+	return e.value(), exp, true
 }

@@ -27,6 +27,9 @@ const samplePerSlot = 20
 // keepGoing is polled between slots; the cycle stops when it returns false.
 func (e *Expirer) Cycle(keepGoing func() bool) int {
 	total := 0
+	if e.ks.Loading.Load() {
+		return 0 // nothing expires while an AOF is replayed
+	}
 	for i, db := range e.ks.dbs {
 		if db.volatile.Load() == 0 {
 			continue
@@ -83,6 +86,7 @@ func (e *Expirer) sweepSlot(db *DB, s int) int {
 		seen++
 		if en.exp() <= now {
 			k := en.key()
+			db.expired(k)
 			db.removeAt(t, s, i)
 			db.touch(k)
 			n++

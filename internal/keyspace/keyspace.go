@@ -28,6 +28,20 @@ type Keyspace struct {
 	// NowMs returns the current time in milliseconds; injected for tests.
 	NowMs func() int64
 
+	// OnExpire, when set, is called for every key deleted because its TTL
+	// passed — lazily on access, by active expiry, or when a write replaces
+	// it — with the key's stripe still locked, before the deletion is
+	// visible to any other command. The server appends the deletion to the
+	// write stream there (Redis 7.0 propagates an expired key as DEL, or
+	// UNLINK with lazyfree-lazy-expire), so the stream agrees with the
+	// key's history. It must not call into the keyspace. Set before serving.
+	OnExpire func(db int, key string)
+
+	// Loading is set while an AOF is replayed: as in Redis, nothing
+	// expires then (a key whose TTL passed is kept, and an absolute expiry
+	// in the past is stored), so the replay ends in the state that was logged.
+	Loading atomic.Bool
+
 	// Dirty counts changes since the last save (INFO rdb_changes_since_last_save).
 	Dirty atomic.Int64
 	// Stats are the keyspace counters INFO stats reports.

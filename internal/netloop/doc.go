@@ -8,6 +8,11 @@
 //
 // Threading: a Conn's Handler callbacks run on its loop's goroutine.
 // Write and Close are safe from any goroutine (a per-conn mutex guards the
-// output buffer). Pause/Resume let the server hand a connection to a
-// goroutine for a while (blocking commands) without the loop reading it.
+// output buffer). Detach hands a connection to a goroutine for a while
+// (blocking commands): until that goroutine returns, it alone owns the
+// connection's handler state and the loop neither reads the socket nor
+// calls the Handler for it. A close requested meanwhile (Close, the peer
+// hanging up, shutdown) only closes the Conn's HUP channel, which tells the
+// goroutine to finish; the loop closes the connection, calling OnClose on
+// its own goroutine, when the goroutine hands it back.
 package netloop

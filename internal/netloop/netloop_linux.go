@@ -54,8 +54,14 @@ type Conn struct {
 	closed  bool
 	wantOut bool
 
+	// paused is set while the connection is detached: a goroutine owns it
+	// and the loop touches neither its input nor the handler's state.
 	paused atomic.Bool
 	detach func([]byte) []byte
+	// closeWanted records, on the loop goroutine, a close that arrived
+	// while the connection was detached; the loop carries it out when the
+	// detached goroutine hands the connection back.
+	closeWanted bool
 	// Fresh counts bytes read since the handler last reset it (INFO's
 	// total_net_input_bytes); touched only on the loop goroutine.
 	Fresh int
@@ -76,6 +82,10 @@ type loop struct {
 
 	postMu sync.Mutex
 	posts  []func()
+
+	// detached counts this loop's connections held by a detached
+	// goroutine (touched only on the loop goroutine).
+	detached int
 }
 
 // New makes a server with n loops (GOMAXPROCS if n ≤ 0).
@@ -282,10 +292,26 @@ func (l *loop) runPosts() {
 	}
 }
 
+// detachedShutdownWait bounds how long a stopping loop waits for detached
+// connections to be handed back (each was told to stop through HUP).
+const detachedShutdownWait = 5 * time.Second
+
 func (l *loop) shutdown() {
 	l.runPosts()
 	for _, c := range l.conns {
 		l.closeConn(c)
+	}
+	// Detached connections were only told to stop (closeConn sets
+	// closeWanted and closes HUP); their owners hand them back through
+	// posts, and the hand-back closes them. Wait for that, bounded, so the
+	// handler's OnClose still runs on this goroutine.
+	deadline := time.Now().Add(detachedShutdownWait)
+	events := make([]syscall.EpollEvent, 8)
+	for l.detached > 0 && time.Now().Before(deadline) {
+		syscall.EpollWait(l.epfd, events, 50)
+		var b [8]byte
+		syscall.Read(l.evfd, b[:])
+		l.runPosts()
 	}
 	syscall.Close(l.epfd)
 	syscall.Close(l.evfd)
@@ -325,9 +351,10 @@ func (l *loop) register(c *Conn) {
 // readable reads what is available and offers it to the handler.
 func (l *loop) readable(c *Conn) {
 	if c.paused.Load() {
-		// The goroutine holding the conn will see HUP; data waits in the socket.
+		// The goroutine holding the conn will see HUP; data waits in the
+		// socket. A peer that hung up is closed when the conn comes back.
 		if l.peerClosed(c) {
-			c.hangup()
+			l.closeConn(c)
 		}
 		return
 	}
@@ -416,9 +443,21 @@ func (l *loop) deliver(c *Conn) {
 	}
 }
 
+// closeConn closes c, on the loop goroutine. A detached connection belongs
+// to its goroutine: it is only told (HUP) and stops being polled, and the
+// close is carried out when the goroutine hands it back (startDetached), so
+// OnClose never runs while the handler's state is in other hands.
 func (l *loop) closeConn(c *Conn) {
 	// The fd number may already belong to a newer connection: only close c.
 	if l.conns[c.fd] != c {
+		return
+	}
+	if c.paused.Load() {
+		if !c.closeWanted {
+			c.closeWanted = true
+			syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_DEL, c.fd, nil)
+			c.hangup()
+		}
 		return
 	}
 	delete(l.conns, c.fd)
@@ -527,7 +566,9 @@ func (c *Conn) flushPending() {
 	}
 }
 
-// Close closes the connection (after pending output is attempted once). Safe from any goroutine.
+// Close closes the connection (after pending output is attempted once).
+// Safe from any goroutine. A detached connection is closed once its
+// goroutine hands it back; HUP tells the goroutine to finish.
 func (c *Conn) Close() error {
 	c.loop.post(func() {
 		c.flushPending()
@@ -570,22 +611,37 @@ var _ = unsafe.Pointer(nil)
 // OnData returns: the loop stops reading it, fn gets the unconsumed input
 // and returns what it left unconsumed, and the loop then takes the
 // connection back. Call from OnData. Used for commands that may block.
+//
+// Ownership: from the hand-off until fn returns, fn's goroutine alone owns
+// the connection's handler state; the loop calls no Handler method for it.
+// A close requested meanwhile (Close, peer hang-up, loop shutdown) closes
+// HUP, which fn's goroutine must watch, and is carried out on the loop
+// after fn returns, with OnClose, on the loop goroutine. The post that
+// hands the connection back is the synchronisation point between the two
+// owners.
 func (c *Conn) Detach(fn func(in []byte) []byte) { c.detach = fn }
 
 func (l *loop) startDetached(c *Conn) {
 	fn := c.detach
 	c.detach = nil
 	c.paused.Store(true)
+	l.detached++
 	in := c.in
 	c.in = nil
 	go func() {
 		rest := fn(in)
 		l.post(func() {
-			c.in = append(rest, c.in...)
+			l.detached--
 			c.paused.Store(false)
 			if l.conns[c.fd] != c {
 				return
 			}
+			if c.closeWanted {
+				c.flushPending()
+				l.closeConn(c)
+				return
+			}
+			c.in = append(rest, c.in...)
 			syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_MOD, c.fd, &syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | l.outFlag(c), Fd: int32(c.fd)})
 			if len(c.in) > 0 {
 				l.deliver(c)

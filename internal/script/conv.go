@@ -18,6 +18,11 @@ import (
 // the number of bytes it took. A malformed reply (which our own handlers
 // never write) converts to nil.
 func respToLua(L *lua.LState, b []byte) (lua.LValue, int) {
+	v, n := respToLuaRaw(L, b)
+	return v, min(n, len(b))
+}
+
+func respToLuaRaw(L *lua.LState, b []byte) (lua.LValue, int) {
 	if len(b) < 3 {
 		return lua.LNil, len(b)
 	}

@@ -14,6 +14,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/parse"
 
+	"github.com/shoal-db/shoal/internal/clock"
 	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/resp"
 )
@@ -57,7 +58,7 @@ type Run struct {
 	Data any
 
 	proto   int
-	start   time.Time
+	start   int64 // clock.Mono at the start
 	wrote   atomic.Bool
 	killed  atomic.Bool
 	restart bool
@@ -68,7 +69,7 @@ type Run struct {
 func (r *Run) Wrote() bool { return r.wrote.Load() }
 
 // Elapsed is how long the run has been going.
-func (r *Run) Elapsed() time.Duration { return time.Since(r.start) }
+func (r *Run) Elapsed() time.Duration { return time.Duration(clock.Mono() - r.start) }
 
 // Proto is the RESP version the script selected (redis.setresp).
 func (r *Run) Proto() int { return r.proto }
@@ -86,11 +87,10 @@ type Engine struct {
 
 	poolMu sync.Mutex
 	pool   []*vm
+	// all is every vm made, so Running and Kill can look at what each runs.
+	all []*vm
 
 	rand *lrand48
-
-	runMu   sync.Mutex
-	running map[*Run]struct{}
 
 	// Functions are the FUNCTION libraries.
 	Functions *Functions
@@ -98,8 +98,7 @@ type Engine struct {
 
 // NewEngine makes an engine that runs commands of table.
 func NewEngine(table *command.Table) *Engine {
-	e := &Engine{table: table, scripts: make(map[string]*Script), rand: newLrand48(),
-		running: make(map[*Run]struct{})}
+	e := &Engine{table: table, scripts: make(map[string]*Script), rand: newLrand48()}
 	e.Functions = newFunctions(e)
 	return e
 }
@@ -231,14 +230,29 @@ func (e *Engine) getVM() *vm {
 		return v
 	}
 	e.poolMu.Unlock()
-	return newVM(e)
+	v := newVM(e)
+	e.poolMu.Lock()
+	e.all = append(e.all, v)
+	e.poolMu.Unlock()
+	return v
+}
+
+// runs returns what every vm is running now.
+func (e *Engine) runs() []*Run {
+	e.poolMu.Lock()
+	defer e.poolMu.Unlock()
+	var out []*Run
+	for _, v := range e.all {
+		if r := v.current.Load(); r != nil {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func (e *Engine) putVM(v *vm) {
 	e.poolMu.Lock()
-	if len(e.pool) < 64 {
-		e.pool = append(e.pool, v)
-	}
+	e.pool = append(e.pool, v)
 	e.poolMu.Unlock()
 }
 
@@ -274,15 +288,12 @@ func (v *vm) array(items [][]byte) *lua.LTable {
 // exec calls fn (with KEYS and ARGV tables as arguments for a function)
 // under the error handler and converts what it returns (luaCallFunction).
 func (v *vm) exec(run *Run, fn *lua.LFunction, withArgs bool, keys, args [][]byte, w *resp.Writer) bool {
-	e := v.e
 	run.proto = 2
 	run.ReplFlags = 3
-	run.start = time.Now()
+	run.start = clock.Mono()
 	run.vm = v
 	v.run = run
-	e.runMu.Lock()
-	e.running[run] = struct{}{}
-	e.runMu.Unlock()
+	v.current.Store(run)
 
 	L := v.L
 	L.Push(fn)
@@ -294,9 +305,9 @@ func (v *vm) exec(run *Run, fn *lua.LFunction, withArgs bool, keys, args [][]byt
 	}
 	err := L.PCall(n, 1, v.handler)
 
-	e.runMu.Lock()
-	delete(e.running, run)
-	e.runMu.Unlock()
+	v.killMu.Lock()
+	v.current.Store(nil)
+	v.killMu.Unlock()
 	v.run = nil
 	if run.killed.Load() || run.restart {
 		v.kill = newKillCtx()
@@ -339,11 +350,10 @@ func (v *vm) exec(run *Run, fn *lua.LFunction, withArgs bool, keys, args [][]byt
 
 // Running reports the oldest script running longer than threshold, or nil.
 func (e *Engine) Running(threshold time.Duration) *Run {
-	e.runMu.Lock()
-	defer e.runMu.Unlock()
+	now := clock.Mono()
 	var oldest *Run
-	for r := range e.running {
-		if time.Since(r.start) >= threshold && (oldest == nil || r.start.Before(oldest.start)) {
+	for _, r := range e.runs() {
+		if time.Duration(now-r.start) >= threshold && (oldest == nil || r.start < oldest.start) {
 			oldest = r
 		}
 	}
@@ -353,13 +363,11 @@ func (e *Engine) Running(threshold time.Duration) *Run {
 // Kill stops the running scripts (eval: SCRIPT KILL) or functions
 // (FUNCTION KILL) and returns "" or the error reply text (scriptKill).
 func (e *Engine) Kill(eval bool) string {
-	e.runMu.Lock()
-	defer e.runMu.Unlock()
-	if len(e.running) == 0 {
+	running := e.runs()
+	if len(running) == 0 {
 		return "NOTBUSY No scripts in execution right now."
 	}
-	var targets []*Run
-	for r := range e.running {
+	for _, r := range running {
 		if r.wrote.Load() {
 			return "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command."
 		}
@@ -369,11 +377,15 @@ func (e *Engine) Kill(eval bool) string {
 			}
 			return "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
 		}
-		targets = append(targets, r)
 	}
-	for _, r := range targets {
-		r.killed.Store(true)
-		r.vm.kill.close()
+	for _, r := range running {
+		v := r.vm
+		v.killMu.Lock()
+		if v.current.Load() == r { // not finished meanwhile
+			r.killed.Store(true)
+			v.kill.close()
+		}
+		v.killMu.Unlock()
 	}
 	return ""
 }

@@ -156,3 +156,38 @@ func FuzzDecoders(f *testing.F) {
 		respToLua(L, data)
 	})
 }
+
+// BenchmarkRunScript is EVALSHA's engine part for a 3-command script,
+// with a host that answers like INCR / SET / GET.
+func BenchmarkRunScript(b *testing.B) {
+	table := command.NewTable()
+	for _, n := range []string{"incr", "set", "get"} {
+		table.Handle(n, func(*command.Ctx) {})
+	}
+	e := NewEngine(table)
+	s, _ := e.Load([]byte("local v = redis.call('incr', KEYS[1]); redis.call('set', KEYS[1], v); return redis.call('get', KEYS[1])"))
+	h := benchHost{}
+	keys := [][]byte{[]byte("key:000000012345")}
+	var w resp.Writer
+	w.Proto = 2
+	b.ReportAllocs()
+	for b.Loop() {
+		w.Reset()
+		run := Run{Host: h, Name: s.SHA, Flags: s.Flags}
+		e.RunScript(&run, s, keys, nil, &w)
+	}
+}
+
+type benchHost struct{}
+
+func (benchHost) Exec(_ *Run, spec *command.Spec, _ [][]byte, w *resp.Writer) string {
+	switch spec.Name {
+	case "incr":
+		w.Int(7)
+	case "set":
+		w.OK()
+	default:
+		w.BulkString("7")
+	}
+	return ""
+}

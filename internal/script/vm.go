@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -61,6 +62,10 @@ type vm struct {
 	// loaded (FUNCTION LOAD) while its body runs.
 	run  *Run
 	load *loadCtx
+	// current is run, readable by other goroutines (BUSY, KILL); killMu
+	// makes "still running this run" and closing kill one step.
+	current atomic.Pointer[Run]
+	killMu  sync.Mutex
 
 	kill *killCtx
 	args [][]byte

@@ -220,7 +220,9 @@ func closeAll(ds []chan struct{}) {
 // runHandler runs spec's handler with the stripes held and, if it asked to
 // block, registers the client before the stripes are released.
 func (c *client) runHandler(spec *command.Spec, ctx *command.Ctx) {
+	c.beforeEffects(ctx)
 	spec.Handler(ctx)
+	c.afterEffects(ctx) // effects.go: still under the stripe locks
 	if ctx.Block != nil {
 		c.srv.blocking.register(c, ctx.Block)
 	}
@@ -230,6 +232,7 @@ func (c *client) runHandler(spec *command.Spec, ctx *command.Ctx) {
 func (c *client) beforeCall(ctx *command.Ctx, locked bool) {
 	ctx.Block = nil
 	ctx.CanBlock = !locked
+	c.sessionCanBlock(ctx)
 	ctx.Waiters = &c.srv.blocking.count
 	if !locked {
 		ctx.Ready = ctx.Ready[:0]
@@ -305,6 +308,17 @@ func (c *client) blockLoop(spec *command.Spec, args [][]byte) {
 				return
 			}
 			c.call(spec, args, false)
+			if ch := c.migrWait; ch != nil {
+				// A key is in flight (cmd_migrate.go): look again once it landed.
+				c.migrWait = nil
+				closeAll(owed)
+				<-ch
+				select {
+				case w.notify <- struct{}{}:
+				default:
+				}
+				continue
+			}
 			if c.ctx.Block == nil {
 				// Served: leave, and let the next waiter of our keys look.
 				owed = append(owed, r.deregister(w)...)
@@ -340,7 +354,7 @@ func (c *client) watchPeer() (gone <-chan struct{}, stop func()) {
 	var stopping atomic.Bool
 	// Blocked clients are not subject to the idle timeout.
 	c.conn.SetReadDeadline(time.Time{})
-	limit := c.srv.qbufLimit.Load()
+	limit := c.srv.conf().qbufLimit
 	go func() {
 		defer close(exited)
 		buf := make([]byte, 4096)

@@ -13,6 +13,7 @@ import (
 	"github.com/shoal-db/shoal/internal/rediserr"
 	"github.com/shoal-db/shoal/internal/resp"
 	"github.com/shoal-db/shoal/internal/slot"
+	"github.com/shoal-db/shoal/internal/stream"
 )
 
 const (
@@ -62,6 +63,7 @@ type client struct {
 	// queue so it stays ordered with messages pushed by other clients.
 	subs     map[string]struct{}
 	psubs    map[string]struct{}
+	ssubs    map[string]struct{} // shard channels (shardpubsub.go)
 	asyncOut atomic.Bool
 	outMu    sync.Mutex
 	out      []byte
@@ -93,6 +95,20 @@ type client struct {
 	blockReq    command.BlockRequest
 	inBlockLoop bool
 	pushback    []byte
+
+	// Write stream (effects.go): the command effects being collected, set
+	// while EXEC runs its queue, and the stream offset after this client's
+	// last entry (appendfsync always syncs up to it before replying).
+	effects   stream.Batch
+	inExec    bool
+	streamOff int64
+
+	// session: no socket (session.go); replay: its commands are not
+	// appended to the write stream (AOF loading).
+	session, replay bool
+	// migrWait is set when the command found one of its keys in flight
+	// (cmd_migrate.go) and did not run; it is closed when the key lands.
+	migrWait <-chan struct{}
 }
 
 // statBatch accumulates a connection's counters between flushes, so the hot
@@ -145,7 +161,7 @@ func (s *Server) newClient(conn net.Conn) *client {
 	c := &client{srv: s, conn: conn, id: s.nextID.Add(1), created: time.Now()}
 	c.w.Proto = 2
 	c.db = s.ks.DB(0)
-	c.authed = *s.requirepass.Load() == ""
+	c.authed = s.conf().requirepass == ""
 	c.ctx.W = &c.w
 	c.ctx.KS = s.ks
 	c.ctx.Client = c
@@ -168,7 +184,7 @@ func (c *client) serve() {
 				start = 0
 			}
 			if end == len(c.rbuf) || c.rd.Need() > len(c.rbuf) {
-				if int64(end) >= c.srv.qbufLimit.Load() {
+				if int64(end) >= c.srv.conf().qbufLimit {
 					c.srv.Logf('#', "Closing client that reached max query buffer length (qbuf=%d)", end)
 					return
 				}
@@ -212,7 +228,7 @@ func (c *client) serve() {
 // returns how many bytes it consumed. In loop mode it stops before a command
 // that may block and sets detachPending, leaving that command unconsumed.
 func (c *client) process(buf []byte) int {
-	c.rd.Limits = resp.Limits{MaxBulkLen: c.srv.maxBulk.Load(), MaxInline: 64 * 1024, Unauthenticated: !c.authed}
+	c.rd.Limits = resp.Limits{MaxBulkLen: c.srv.conf().cmd.ProtoMaxBulkLen, MaxInline: 64 * 1024, Unauthenticated: !c.authed}
 	used := 0
 	for used < len(buf) {
 		args, n, perr := c.rd.Next(buf[used:])
@@ -227,12 +243,18 @@ func (c *client) process(buf []byte) int {
 		}
 		if len(args) > 0 {
 			spec := c.srv.table.Lookup(args[0])
-			if c.loopMode && spec != nil && spec.Has(command.FlagBlocking) && !c.inMulti {
+			if c.loopMode && spec != nil && spec.Flags&(command.FlagBlocking|command.FlagOffLoop) != 0 && !c.inMulti {
 				c.rd.Reset()
 				c.detachPending = true
 				return used
 			}
 			c.execute(spec, args)
+			if c.detachPending {
+				// A key of the command is in flight (MIGRATE): it runs
+				// again, off the loop, once the key has landed.
+				c.rd.Reset()
+				return used
+			}
 		}
 		used += n
 		if c.closing() {
@@ -248,6 +270,12 @@ func (c *client) closing() bool { return c.closeAfterReply || c.closed.Load() }
 func (c *client) flush() bool {
 	c.flushStats()
 	c.updateSnap()
+	if c.streamOff > 0 {
+		// appendfsync always: this client's writes are on disk before
+		// their replies leave (aof.go).
+		c.srv.aofSync(c.streamOff)
+		c.streamOff = 0
+	}
 	if c.w.Len() == 0 {
 		return true
 	}
@@ -334,7 +362,7 @@ func (c *client) kill() {
 	c.conn.Close()
 }
 
-func (c *client) isPubSub() bool { return len(c.subs)+len(c.psubs) > 0 }
+func (c *client) isPubSub() bool { return len(c.subs)+len(c.psubs)+len(c.ssubs) > 0 }
 
 // cleanup frees the client's server state, then closes the socket: as in
 // Redis, by the time the peer sees EOF its subscriptions and watches are gone.
@@ -364,6 +392,7 @@ func (c *client) reject(msg string) {
 // execute runs one command through Redis's checks (processCommand order).
 func (c *client) execute(spec *command.Spec, args [][]byte) {
 	c.batch.cmds++
+	asking := c.cl.asking
 	c.beforeCommand()
 	mark := len(c.w.Buf)
 	skip := c.replySkip
@@ -398,23 +427,47 @@ func (c *client) execute(spec *command.Spec, args [][]byte) {
 		c.rejectCmd(spec, "ERR Command not allowed inside a transaction")
 		return
 	}
-	if !c.route(spec, args) {
-		return
+	for {
+		if !c.session && !c.route(spec, args) {
+			return
+		}
+		// Persistence gates (aof.go): -LOADING while the dataset loads, MISCONF
+		// after an AOF write error.
+		if msg := c.srv.persistGate(c, spec); msg != "" {
+			c.rejectCmd(spec, msg)
+			return
+		}
+		if c.isPubSub() && c.w.Proto == 2 && !allowedInPubSub(spec) {
+			c.rejectCmd(spec, "ERR Can't execute '"+spec.Name+"': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
+			return
+		}
+		if c.srv.scriptBusy.Load() && !spec.Has(command.FlagAllowBusy) {
+			c.rejectCmd(spec, c.srv.busyError())
+			return
+		}
+		if c.inMulti && !multiControl(spec) {
+			c.queued = append(c.queued, queuedCmd{spec, cloneArgs(args)})
+			c.w.Simple("QUEUED")
+			return
+		}
+		c.call(spec, args, false)
+		if c.migrWait == nil {
+			return
+		}
+		// A key is in flight (cmd_migrate.go): the command did not run.
+		if c.loopMode {
+			// Undone, to run again from the top on a goroutine.
+			c.migrWait = nil
+			c.batch.cmds--
+			c.cl.asking = asking
+			c.replySkip = skip
+			c.detachPending = true
+			return
+		}
+		// Wait for the key to land, then route again: it may be gone (ASK).
+		<-c.migrWait
+		c.migrWait = nil
 	}
-	if c.isPubSub() && c.w.Proto == 2 && !allowedInPubSub(spec) {
-		c.rejectCmd(spec, "ERR Can't execute '"+spec.Name+"': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
-		return
-	}
-	if c.srv.scriptBusy.Load() && !spec.Has(command.FlagAllowBusy) {
-		c.rejectCmd(spec, c.srv.busyError())
-		return
-	}
-	if c.inMulti && !multiControl(spec) {
-		c.queued = append(c.queued, queuedCmd{spec, cloneArgs(args)})
-		c.w.Simple("QUEUED")
-		return
-	}
-	c.call(spec, args, false)
 }
 
 // call runs a command, locking the stripes it needs unless the caller
@@ -422,27 +475,37 @@ func (c *client) execute(spec *command.Spec, args [][]byte) {
 func (c *client) call(spec *command.Spec, args [][]byte, locked bool) {
 	ctx := &c.ctx
 	ctx.Args, ctx.Cmd, ctx.DB, ctx.Dirty, ctx.Err = args, spec, c.db, 0, false
+	// The settings in force as the command starts (settings.go): one
+	// pointer load, and the handler never sees a half-applied CONFIG SET.
+	ctx.Settings = &c.srv.settings.Load().cmd
 	c.beforeCall(ctx, locked) // blocking commands: see blocking.go
 	start := clock.Mono()
 	mark := len(c.w.Buf) // where this command's reply starts (errorstats, cmd_client.go)
 	ctx.Locked = locked
-	if !locked && !spec.SelfLock {
+	if !locked {
 		if spec.LockAll {
 			c.srv.ks.LockAll()
 			c.runHandler(spec, ctx)
 			c.srv.ks.UnlockAll()
-		} else if c.keys = spec.KeyPositions(args, c.keys[:0]); len(c.keys) > 0 {
+		} else if c.keys = spec.KeyPositions(args, c.keys[:0]); len(c.keys) > 0 && !spec.OwnLocks {
 			c.slots = c.slots[:0]
 			for _, i := range c.keys {
 				c.slots = append(c.slots, slot.Of(args[i]))
 			}
+			// Under the stripes, a key that a MIGRATE is moving makes the
+			// command wait for it (cmd_migrate.go): one atomic load when
+			// nothing is in flight.
 			if len(c.slots) == 1 {
 				c.srv.ks.LockSlot(c.slots[0])
-				c.runHandler(spec, ctx)
+				if !c.srv.migr.flights.Active() || !c.keysInFlight(args, c.keys) {
+					c.runHandler(spec, ctx)
+				}
 				c.srv.ks.UnlockSlot(c.slots[0])
 			} else {
 				c.locks = c.srv.ks.LockSlots(c.slots, c.locks)
-				c.runHandler(spec, ctx)
+				if !c.srv.migr.flights.Active() || !c.keysInFlight(args, c.keys) {
+					c.runHandler(spec, ctx)
+				}
 				c.srv.ks.UnlockStripes(c.locks)
 			}
 		} else {
@@ -450,6 +513,9 @@ func (c *client) call(spec *command.Spec, args [][]byte, locked bool) {
 		}
 	} else {
 		c.runHandler(spec, ctx)
+	}
+	if c.migrWait != nil {
+		return // it runs again once its keys have landed (execute)
 	}
 	b := &c.batch
 	if b.spec != spec {

@@ -28,6 +28,7 @@ type clientAdmin struct {
 type clientSnap struct {
 	db, proto   int
 	sub, psub   int
+	ssub        int
 	multi       int // -1 outside MULTI
 	dirtyCAS    bool
 	closeAfter  bool
@@ -61,13 +62,13 @@ func (c *client) afterCall(spec *command.Spec, args [][]byte, mark int) {
 		}
 		s.noteErrorReply(string(c.w.Buf[mark+1 : end]))
 	}
-	if s.adm.nMonitors.Load() > 0 && !spec.Has(command.FlagAdmin) {
+	if s.adm.nMonitors.Load() > 0 && !spec.Has(command.FlagAdmin) && !c.session {
 		s.feedMonitors(c, args)
 	}
 }
 
 func (c *client) currentSnap() clientSnap {
-	sn := clientSnap{db: c.db.Index, proto: c.w.Proto, sub: len(c.subs), psub: len(c.psubs),
+	sn := clientSnap{db: c.db.Index, proto: c.w.Proto, sub: len(c.subs), psub: len(c.psubs), ssub: len(c.ssubs),
 		multi: -1, closeAfter: c.closeAfterReply, rbs: len(c.rbuf), outCap: cap(c.w.Buf)}
 	if c.inMulti {
 		sn.multi = len(c.queued)
@@ -103,7 +104,7 @@ func (c *client) fdOf() int64 {
 
 // clientType is Redis's getClientType for CLIENT LIST/KILL TYPE.
 func (c *client) clientType(sn *clientSnap) string {
-	if sn.sub+sn.psub > 0 {
+	if sn.sub+sn.psub+sn.ssub > 0 {
 		return "pubsub"
 	}
 	return "normal"
@@ -139,7 +140,7 @@ func (c *client) infoLine(self bool, args [][]byte) string {
 	if c.adm.monitor.Load() {
 		flags = append(flags, 'O')
 	}
-	if sn.sub+sn.psub > 0 {
+	if sn.sub+sn.psub+sn.ssub > 0 {
 		flags = append(flags, 'P')
 	}
 	if sn.multi >= 0 {
@@ -193,7 +194,7 @@ func (c *client) infoLine(self bool, args [][]byte) string {
 	num("db", int64(sn.db))
 	num("sub", int64(sn.sub))
 	num("psub", int64(sn.psub))
-	num("ssub", 0)
+	num("ssub", int64(sn.ssub))
 	num("multi", int64(multi))
 	num("qbuf", 0)
 	num("qbuf-free", int64(sn.rbs))

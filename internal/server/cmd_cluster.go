@@ -66,16 +66,19 @@ func (s *Server) StartCluster() error {
 			s.requestShutdown()
 		},
 		OnReady: s.applyClusterReady,
-		// The cluster bus: PUBLISH from other nodes reaches the local
-		// subscribers (SPUBLISH is not served yet, so shard messages are
-		// dropped).
+		// The cluster bus: PUBLISH and PUBLISHSHARD from other nodes
+		// reach the local subscribers; a slot this shard stops serving
+		// takes its shard channels' subscriptions with it.
 		BusPort: busPort,
 		BusBind: busBind,
 		OnDeliver: func(d cluster.Delivery) {
-			if !d.Shard {
+			if d.Shard {
+				s.pubsub.spublish(d.Channel, d.Message)
+			} else {
 				s.pubsub.publish(d.Channel, d.Message)
 			}
 		},
+		OnTopology: s.pubsub.dropUnservedShardChannels,
 	})
 	if err != nil {
 		return err

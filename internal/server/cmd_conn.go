@@ -17,9 +17,12 @@ func (s *Server) registerServerCommands() {
 	s.registerConn()
 	s.registerMulti()
 	s.registerPubSub()
+	s.registerShardPubSub()
 	s.registerAdmin()
 	s.registerCluster()
 	s.registerBlocking()
+	s.registerAOF()
+	s.registerMigrate()
 	s.registerScripting()
 }
 
@@ -82,7 +85,7 @@ func (s *Server) registerConn() {
 		c.db = s.ks.DB(0)
 		c.w.Proto = 2
 		c.replyOff, c.replySkip = false, false
-		c.authed = *s.requirepass.Load() == ""
+		c.authed = s.conf().requirepass == ""
 		c.metaMu.Lock()
 		c.name = ""
 		c.metaMu.Unlock()
@@ -98,7 +101,7 @@ func (s *Server) registerConn() {
 		if len(ctx.Args) == 3 {
 			user = string(ctx.Args[1])
 		}
-		if len(ctx.Args) == 2 && *s.requirepass.Load() == "" {
+		if len(ctx.Args) == 2 && s.conf().requirepass == "" {
 			ctx.Error(rediserr.AuthNotSet)
 			return
 		}
@@ -117,7 +120,7 @@ func (s *Server) checkPass(user string, pass []byte) bool {
 	if user != "default" {
 		return false
 	}
-	want := *s.requirepass.Load()
+	want := s.conf().requirepass
 	return want == "" || want == string(pass)
 }
 

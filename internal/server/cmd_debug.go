@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -50,6 +51,26 @@ func (s *Server) debugCommand(ctx *command.Ctx) {
 		ctx.W.OK()
 	case sub == "error" && len(args) == 3:
 		ctx.Error(string(args[2]))
+	case sub == "digest" && len(args) == 2:
+		s.ks.LockAll()
+		d := s.datasetDigest()
+		s.ks.UnlockAll()
+		ctx.W.Simple(d)
+	case sub == "digest-value" && len(args) >= 2:
+		ctx.W.Array(len(args) - 2)
+		for _, k := range args[2:] {
+			sl := slot.Of(k)
+			s.ks.LockSlot(sl)
+			d := valueDigest(ctx.DB, k)
+			s.ks.UnlockSlot(sl)
+			ctx.W.Simple(d)
+		}
+	case sub == "loadaof" && len(args) == 2:
+		if err := s.debugLoadAOF(); err != nil {
+			s.Logf('#', "%v", err)
+			os.Exit(1) // as Redis does when the reload fails
+		}
+		ctx.W.OK()
 	default:
 		ctx.Error(rediserr.DebugUnknown(string(args[1])))
 	}

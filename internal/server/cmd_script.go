@@ -16,12 +16,13 @@ import (
 	"github.com/shoal-db/shoal/internal/rnum"
 	"github.com/shoal-db/shoal/internal/script"
 	"github.com/shoal-db/shoal/internal/slot"
+	"github.com/shoal-db/shoal/internal/stream"
 )
 
 // Scripts and locks (see docs/scripting.md).
 //
 // A script runs holding the stripes of the keys it declared (numkeys),
-// taken by its handler (the EVAL/FCALL specs are SelfLock). A command in
+// taken by its handler (the EVAL/FCALL specs are OwnLocks). A command in
 // the script that reaches a key in a stripe not held takes that stripe
 // too: at once if it is above every stripe held (ascending order keeps
 // lock order), with TryLock otherwise. When TryLock fails and the script
@@ -74,7 +75,8 @@ func (s *Server) registerScripting() {
 		s.Logf(".-*#"[level], "%s", msg)
 	}
 	for _, name := range []string{"eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro"} {
-		s.table.Get(name).SelfLock = true
+		sp := s.table.Get(name)
+		sp.OwnLocks, sp.ExecLocksAll = true, true
 	}
 	// CMD_MAY_REPLICATE is hidden from COMMAND INFO, so the generated
 	// table lacks it; read-only scripts refuse these (commands.c 7.0.15).
@@ -231,11 +233,13 @@ func (s *Server) runScript(sr *scriptRun, keys [][]byte, exec func(w *resp.Write
 	if sr.ctx.Locked {
 		sr.all = true
 		exec(sr.ctx.W)
+		sr.commitEffects() // inside EXEC: joins the transaction's batch
 		return
 	}
 	if _, wide := s.scriptLock.wide.Load(sr.run.Name); wide {
 		sr.lockAll()
 		exec(sr.ctx.W)
+		sr.commitEffects()
 		sr.unlock()
 		return
 	}
@@ -250,6 +254,9 @@ func (s *Server) runScript(sr *scriptRun, keys [][]byte, exec func(w *resp.Write
 		sr.max = max(sr.max, st)
 	}
 	restart := exec(sr.ctx.W)
+	if !restart {
+		sr.commitEffects()
+	}
 	sr.unlock()
 	if !restart {
 		return
@@ -260,7 +267,20 @@ func (s *Server) runScript(sr *scriptRun, keys [][]byte, exec func(w *resp.Write
 	sr.run = script.Run{Host: sr, Name: name, Flags: flags, ReadOnly: ro, Data: sr}
 	sr.lockAll()
 	exec(sr.ctx.W)
+	sr.commitEffects()
 	sr.unlock()
+}
+
+// commitEffects appends the script's effects to the stream while its
+// stripes are held, and marks the EVAL/FCALL as propagated so the
+// dispatcher never appends the script call itself. Inside EXEC they stay in
+// the transaction's batch.
+func (sr *scriptRun) commitEffects() {
+	ctx := sr.ctx
+	ctx.Propagated++
+	if ctx.Effects != nil && !sr.c.inExec && ctx.Effects.Len() > 0 {
+		sr.c.commitEffects()
+	}
 }
 
 func (sr *scriptRun) lockAll() {
@@ -332,8 +352,9 @@ func (sr *scriptRun) Exec(run *script.Run, spec *command.Spec, args [][]byte, w 
 		}
 	}
 	in := &sr.inner
-	*in = command.Ctx{Args: args, W: w, DB: c.db, KS: s.ks, Cmd: spec, Client: c,
-		Waiters: &s.blocking.count, Ready: in.Ready[:0], Locked: true}
+	out := sr.ctx
+	*in = command.Ctx{Args: args, W: w, DB: c.db, KS: s.ks, Cmd: spec, Client: c, Settings: out.Settings,
+		Effects: out.Effects, Waiters: &s.blocking.count, Ready: in.Ready[:0], Locked: true}
 	start := clock.Mono()
 	spec.Handler(in)
 	spec.Calls.Add(1)
@@ -344,11 +365,16 @@ func (sr *scriptRun) Exec(run *script.Run, spec *command.Spec, args [][]byte, w 
 	if spec.Has(command.FlagWrite) {
 		sr.dirty = true
 	}
-	out := sr.ctx
 	out.Dirty += in.Dirty
 	out.Ready = append(out.Ready, in.Ready...)
-	// Effects for the write stream go here once it exists: Redis 7.0
-	// propagates the script's write commands wrapped in MULTI/EXEC.
+	// Effects replication (Redis 7.0's only mode): the commands the script
+	// ran reach the stream, not the EVAL; runScript appends them as one
+	// MULTI … EXEC unit (one command alone unwrapped) before it unlocks.
+	// redis.set_repl(REPL_NONE) keeps them out; REPL_AOF and REPL_REPLICA
+	// both feed the one stream.
+	if in.Effects != nil && in.Propagated == 0 && in.Dirty > 0 && run.ReplFlags != 0 {
+		in.Effects.Add(in.DB.Index, args...)
+	}
 	return ""
 }
 
@@ -563,6 +589,15 @@ func (s *Server) registerFunctionCmd() {
 		ctx.W.OK()
 	})
 	s.handle("function|help", func(ctx *command.Ctx) { writeHelp(ctx.W, "FUNCTION", functionHelp) })
+}
+
+// appendFunctionLoads appends one FUNCTION LOAD per library, as an AOF
+// rewrite starts (aof.c rewriteFunctions).
+func (s *Server) appendFunctionLoads(out []byte) []byte {
+	for _, l := range s.scripts.Functions.Libraries() {
+		out = stream.AppendCommand(out, [][]byte{[]byte("FUNCTION"), []byte("LOAD"), l.Code})
+	}
+	return out
 }
 
 func functionList(ctx *command.Ctx, f *script.Functions) {

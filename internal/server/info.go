@@ -244,7 +244,7 @@ func (s *Server) infoClients(w infoWriter) {
 	s.clientsMu.Unlock()
 	w.i("connected_clients", int64(n))
 	w.i("cluster_connections", 0)
-	w.i("maxclients", s.maxclients.Load())
+	w.i("maxclients", s.conf().maxclients)
 	w.i("client_recent_max_input_buffer", 0)
 	w.i("client_recent_max_output_buffer", 0)
 	w.i("blocked_clients", 0)
@@ -397,7 +397,7 @@ func (s *Server) infoPersistence(w infoWriter) {
 	s.cfg.RLock()
 	aof := s.cfg.Appendonly
 	s.cfg.RUnlock()
-	w.i("loading", 0)
+	w.i("loading", b2i(s.aof.loading.Load()))
 	w.i("async_loading", 0)
 	w.i("current_cow_peak", 0)
 	w.i("current_cow_size", 0)
@@ -415,22 +415,10 @@ func (s *Server) infoPersistence(w infoWriter) {
 	w.i("rdb_last_cow_size", 0)
 	w.i("rdb_last_load_keys_expired", 0)
 	w.i("rdb_last_load_keys_loaded", 0)
-	if aof {
-		w.i("aof_enabled", 1)
-	} else {
-		w.i("aof_enabled", 0)
-	}
-	w.i("aof_rewrite_in_progress", 0)
-	w.i("aof_rewrite_scheduled", 0)
-	w.i("aof_last_rewrite_time_sec", -1)
-	w.i("aof_current_rewrite_time_sec", -1)
-	w.s("aof_last_bgrewrite_status", "ok")
-	w.i("aof_rewrites", 0)
-	w.i("aof_rewrites_consecutive_failures", 0)
-	w.s("aof_last_write_status", "ok")
-	w.i("aof_last_cow_size", 0)
+	s.infoAOF(w, aof) // aof.go
 	w.i("module_fork_in_progress", 0)
 	w.i("module_fork_last_cow_size", 0)
+	s.infoAOFSizes(w, aof)
 }
 
 func (s *Server) infoStats(w infoWriter) {
@@ -469,7 +457,7 @@ func (s *Server) infoStats(w infoWriter) {
 	w.i("pubsubshard_channels", 0)
 	w.i("latest_fork_usec", 0)
 	w.i("total_forks", 0)
-	w.i("migrate_cached_sockets", 0)
+	w.i("migrate_cached_sockets", int64(s.migr.cache.Len()))
 	w.i("slave_expires_tracked_keys", 0)
 	w.i("active_defrag_hits", 0)
 	w.i("active_defrag_misses", 0)

@@ -23,7 +23,7 @@ func (h loopHandler) OnOpen(conn *netloop.Conn) {
 	s.clientsMu.Lock()
 	n := len(s.clients)
 	s.clientsMu.Unlock()
-	if int64(n) >= s.maxclients.Load() {
+	if int64(n) >= s.conf().maxclients {
 		conn.Write([]byte("-ERR max number of clients reached\r\n"))
 		conn.Close()
 		s.stats.rejectedConns.Add(1)
@@ -54,7 +54,7 @@ func (h loopHandler) OnData(conn *netloop.Conn, in []byte) int {
 		conn.Detach(c.runDetached)
 		return used
 	}
-	if int64(len(in)-used) >= c.srv.qbufLimit.Load() {
+	if int64(len(in)-used) >= c.srv.conf().qbufLimit {
 		c.srv.Logf('#', "Closing client that reached max query buffer length (qbuf=%d)", len(in)-used)
 		conn.Close()
 		return len(in)

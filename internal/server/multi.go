@@ -93,10 +93,11 @@ func (c *client) exec(ctx *command.Ctx) {
 		return
 	}
 	ks := c.srv.ks
+	queued := c.queued
 	all := false
 	c.slots = c.slots[:0]
 	for _, q := range c.queued {
-		if q.spec.LockAll || q.spec.SelfLock {
+		if q.spec.LockAll || q.spec.ExecLocksAll {
 			all = true
 			break
 		}
@@ -114,11 +115,19 @@ func (c *client) exec(ctx *command.Ctx) {
 	} else {
 		locks = ks.LockSlots(c.slots, nil)
 	}
+	// A queued key in flight (cmd_migrate.go): EXEC runs again once it landed.
+	if c.srv.migr.flights.Active() {
+		for _, q := range queued {
+			if c.keysInFlight(q.args, q.spec.KeyPositions(q.args, nil)) {
+				c.unlockExec(all, locks)
+				return
+			}
+		}
+	}
 	// A watched key that expired since WATCH counts as modified.
 	for _, w := range c.watched {
 		w.db.Lookup([]byte(w.key))
 	}
-	queued := c.queued
 	if c.watcher != nil && c.watcher.Dirty.Load() {
 		c.unlockExec(all, locks)
 		c.discardMulti()
@@ -128,14 +137,23 @@ func (c *client) exec(ctx *command.Ctx) {
 	c.inMulti = false
 	w := ctx.W
 	w.Array(len(queued))
+	execArgs, execDB := ctx.Args, ctx.DB
+	c.inExec = true
 	for _, q := range queued {
 		c.call(q.spec, q.args, true)
 	}
+	c.inExec = false
+	// The transaction's effects reach the stream as one MULTI … EXEC unit
+	// (one command alone is not wrapped), before any stripe is released.
+	if c.effects.Len() > 0 {
+		c.commitEffects()
+	}
 	c.unlockExec(all, locks)
 	c.discardMulti()
-	// restore the EXEC context for the caller's bookkeeping
+	// restore the EXEC context for the caller's bookkeeping: the queued
+	// commands counted their own changes.
 	ctx.Cmd = c.srv.table.Get("exec")
-	ctx.Err = false
+	ctx.Args, ctx.DB, ctx.Err, ctx.Dirty, ctx.Propagated = execArgs, execDB, false, 0, 0
 }
 
 func (c *client) unlockExec(all bool, locks []int) {

@@ -15,10 +15,12 @@ type hub struct {
 	mu       sync.RWMutex
 	channels map[string]map[*client]struct{}
 	patterns map[string]map[*client]struct{}
+	shard    map[string]map[*client]struct{} // shard channels (shardpubsub.go)
 }
 
 func newHub() *hub {
-	return &hub{channels: map[string]map[*client]struct{}{}, patterns: map[string]map[*client]struct{}{}}
+	return &hub{channels: map[string]map[*client]struct{}{}, patterns: map[string]map[*client]struct{}{},
+		shard: map[string]map[*client]struct{}{}}
 }
 
 // publish delivers msg to every subscriber of channel and of a matching
@@ -160,6 +162,9 @@ func (h *hub) unsubscribe(c *client, names [][]byte, pattern bool, reply bool) {
 }
 
 func (h *hub) unsubscribeAll(c *client) {
+	if len(c.ssubs) > 0 {
+		h.sunsubscribe(c, nil, false)
+	}
 	if len(c.subs)+len(c.psubs) == 0 {
 		return
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/shoal-db/shoal/internal/keyspace"
 	"github.com/shoal-db/shoal/internal/netloop"
 	"github.com/shoal-db/shoal/internal/script"
+	"github.com/shoal-db/shoal/internal/stream"
 )
 
 // Version is the Redis version Shoal is compatible with and reports.
@@ -45,6 +46,8 @@ type Server struct {
 	pubsub *hub
 	// blocking holds the clients blocked on keys (blocking.go).
 	blocking blockRegistry
+	// migr is MIGRATE's connection cache and keys in flight (cmd_migrate.go).
+	migr migrateState
 
 	// cl is cluster mode (cmd_cluster.go); its node is nil when disabled.
 	cl clusterServer
@@ -52,15 +55,10 @@ type Server struct {
 	startTime time.Time
 	stats     stats
 
-	// hot config values, refreshed on CONFIG SET
-	requirepass atomic.Pointer[string]
-	timeout     atomic.Int64
-	maxBulk     atomic.Int64
-	qbufLimit   atomic.Int64
-	maxclients  atomic.Int64
-
-	// minLog is the rank (logRank) of the configured loglevel.
-	minLog atomic.Int32
+	// settings is the configuration in force, an immutable value replaced
+	// on CONFIG SET (settings.go); settingsMu orders the replacements.
+	settings   atomic.Pointer[settings]
+	settingsMu sync.Mutex
 
 	// nowMs is a coarse clock (unix ms) the cron refreshes, for bookkeeping
 	// that needs no precision (client idle times), off the hot path.
@@ -69,6 +67,12 @@ type Server struct {
 	// noActiveExpire is DEBUG SET-ACTIVE-EXPIRE 0.
 	noActiveExpire atomic.Bool
 
+	// stream is the ordered write stream (effects.go, DESIGN decision 4).
+	stream *stream.Stream
+	// aof is the append-only file (aof.go).
+	aof aofState
+
+	// lazy holds lazyfree-lazy-expire/-user-del: deletions propagate as UNLINK.
 	// scripts runs EVAL and FCALL (cmd_script.go); scriptBusy is set while
 	// a script runs past busy-reply-threshold.
 	scripts    *script.Engine
@@ -108,11 +112,12 @@ func New(cfg *config.Config, logw io.Writer) *Server {
 		pubsub:            newHub(),
 		startTime:         time.Now(),
 		ShutdownRequested: make(chan struct{}),
+		stream:            stream.New(0),
 	}
+	s.ks.OnExpire = s.onExpire
 	s.nowMs.Store(time.Now().UnixMilli())
-	s.refreshConfig("")
 	s.applySettings()
-	cfg.OnSet(func(name string) { s.refreshConfig(name); s.applySettings() })
+	cfg.OnSet(func(name string) { s.applySettings(); s.applyAOFConfig(name) })
 	command.Register(s.table)
 	s.registerServerCommands()
 	return s
@@ -124,34 +129,11 @@ func (s *Server) Keyspace() *keyspace.Keyspace { return s.ks }
 // Table returns the command table.
 func (s *Server) Table() *command.Table { return s.table }
 
-func (s *Server) refreshConfig(string) {
-	s.cfg.RLock()
-	defer s.cfg.RUnlock()
-	pass := s.cfg.Requirepass
-	s.requirepass.Store(&pass)
-	s.timeout.Store(int64(s.cfg.Timeout))
-	s.maxBulk.Store(s.cfg.ProtoMaxBulkLen)
-	s.qbufLimit.Store(s.cfg.ClientQueryBufferLimit)
-	s.maxclients.Store(int64(s.cfg.Maxclients))
-	switch s.cfg.Loglevel {
-	case "debug":
-		s.minLog.Store(0)
-	case "verbose":
-		s.minLog.Store(1)
-	case "warning":
-		s.minLog.Store(3)
-	case "nothing":
-		s.minLog.Store(4)
-	default: // notice
-		s.minLog.Store(2)
-	}
-}
-
 // Logf writes a log line in Redis's format: "pid:M dd Mon yyyy hh:mm:ss.mmm * msg".
 // Lines below the configured loglevel (debug '.', verbose '-', notice '*',
 // warning '#') are dropped, as Redis's serverLog does.
 func (s *Server) Logf(level byte, format string, args ...any) {
-	if logRank(level) < s.minLog.Load() {
+	if logRank(level) < s.conf().minLog {
 		return
 	}
 	now := time.Now()
@@ -265,7 +247,7 @@ func (s *Server) acceptLoop(ln net.Listener) {
 		s.clientsMu.Lock()
 		n := len(s.clients)
 		s.clientsMu.Unlock()
-		if int64(n) >= s.maxclients.Load() {
+		if int64(n) >= s.conf().maxclients {
 			conn.Write([]byte("-ERR max number of clients reached\r\n"))
 			conn.Close()
 			s.stats.rejectedConns.Add(1)
@@ -294,11 +276,15 @@ func (s *Server) Close() {
 		if s.loops != nil {
 			s.loops.Close()
 		}
+		s.migr.cache.Close()
 		s.clientsMu.Lock()
 		for _, c := range s.clients {
 			c.conn.Close()
 		}
 		s.clientsMu.Unlock()
+		s.aof.mu.Lock()
+		s.stopAOF() // what was acknowledged is written and fsynced
+		s.aof.mu.Unlock()
 		done := make(chan struct{})
 		go func() { s.wg.Wait(); close(done) }()
 		select {
@@ -316,7 +302,7 @@ func (s *Server) Close() {
 // directive (Redis's clientsCronHandleTimeout), for both transports.
 // Pub/sub and blocked clients are exempt.
 func (s *Server) closeIdleClients() {
-	t := s.timeout.Load()
+	t := s.conf().timeout
 	if t <= 0 {
 		return
 	}
@@ -356,6 +342,7 @@ func (s *Server) startBackground() {
 			case <-tick.C:
 				s.nowMs.Store(time.Now().UnixMilli())
 				s.closeIdleClients()
+				s.sweepMigrate(s.nowMs.Load())
 				if s.noActiveExpire.Load() {
 					continue
 				}

@@ -5,18 +5,77 @@ import (
 	"github.com/shoal-db/shoal/internal/types"
 )
 
-// applySettings pushes configuration the command and type packages read as
-// package-level settings (limits and encoding thresholds). Runs at start
-// and after every CONFIG SET.
+// settings is the configuration the server and its commands read while
+// serving: one immutable value, rebuilt from the config and published
+// atomically (Server.settings) at start and after every CONFIG SET, as
+// DESIGN decision 11 asks. Nothing writes a settings value after it is
+// published, so readers need no lock: a command takes the one in force when
+// it starts (client.call sets Ctx.Settings) and keeps it for its whole run.
+type settings struct {
+	// cmd is what command handlers see (Ctx.Settings): encoding
+	// thresholds, proto-max-bulk-len, maxmemory and its policy.
+	cmd command.Settings
+
+	requirepass string
+	timeout     int64 // timeout, seconds (0: never close idle clients)
+	qbufLimit   int64 // client-query-buffer-limit, bytes
+	maxclients  int64
+	minLog      int32 // rank (logRank) of the configured loglevel
+}
+
+// conf returns the settings in force.
+func (s *Server) conf() *settings { return s.settings.Load() }
+
+// applySettings builds a new settings value from the config and publishes
+// it. Runs at start and after every CONFIG SET; settingsMu makes the last
+// value published the one built last, so two concurrent CONFIG SETs cannot
+// leave an older value in force.
 func (s *Server) applySettings() {
+	s.settingsMu.Lock()
+	defer s.settingsMu.Unlock()
 	s.cfg.RLock()
-	defer s.cfg.RUnlock()
-	command.ProtoMaxBulkLen.Store(s.cfg.ProtoMaxBulkLen)
-	types.ZSetMaxListpackEntries = int(s.cfg.ZsetMaxListpackEntries)
-	types.ZSetMaxListpackValue = int(s.cfg.ZsetMaxListpackValue)
-	types.HashMaxListpackEntries = s.cfg.HashMaxListpackEntries
-	types.HashMaxListpackValue = s.cfg.HashMaxListpackValue
-	types.SetMaxIntsetEntries = s.cfg.SetMaxIntsetEntries
+	n := &settings{
+		cmd: command.Settings{
+			Limits: types.Limits{
+				HashMaxListpackEntries: s.cfg.HashMaxListpackEntries,
+				HashMaxListpackValue:   s.cfg.HashMaxListpackValue,
+				SetMaxIntsetEntries:    s.cfg.SetMaxIntsetEntries,
+				ZSetMaxListpackEntries: s.cfg.ZsetMaxListpackEntries,
+				ZSetMaxListpackValue:   s.cfg.ZsetMaxListpackValue,
+				HLLSparseMaxBytes:      s.cfg.HllSparseMaxBytes,
+			},
+			ProtoMaxBulkLen: s.cfg.ProtoMaxBulkLen,
+			Maxmemory:       s.cfg.Maxmemory,
+			MaxmemoryPolicy: s.cfg.MaxmemoryPolicy,
+
+			ListMaxListpackSize: s.cfg.ListMaxListpackSize,
+			RDBCompression:      s.cfg.RDBCompression,
+			LazyfreeLazyExpire:  s.cfg.LazyfreeLazyExpire,
+			LazyfreeLazyUserDel: s.cfg.LazyfreeLazyUserDel,
+		},
+		requirepass: s.cfg.Requirepass,
+		timeout:     int64(s.cfg.Timeout),
+		qbufLimit:   s.cfg.ClientQueryBufferLimit,
+		maxclients:  int64(s.cfg.Maxclients),
+		minLog:      loglevelRank(s.cfg.Loglevel),
+	}
+	s.cfg.RUnlock()
+	s.settings.Store(n)
+}
+
+// loglevelRank is the logRank of the least important line a loglevel keeps.
+func loglevelRank(level string) int32 {
+	switch level {
+	case "debug":
+		return 0
+	case "verbose":
+		return 1
+	case "warning":
+		return 3
+	case "nothing":
+		return 4
+	}
+	return 2 // notice
 }
 
 // The client answers the generic commands' questions about the server
@@ -25,14 +84,8 @@ var _ command.ServerConfig = (*client)(nil)
 
 func (c *client) ClusterEnabled() bool { return c.srv.clusterEnabled() }
 
-func (c *client) MaxmemoryPolicy() string {
-	c.srv.cfg.RLock()
-	defer c.srv.cfg.RUnlock()
-	return c.srv.cfg.MaxmemoryPolicy
-}
+// MaxmemoryPolicy and Maxmemory answer from the settings the running
+// command took when it started.
+func (c *client) MaxmemoryPolicy() string { return c.ctx.Conf().MaxmemoryPolicy }
 
-func (c *client) Maxmemory() int64 {
-	c.srv.cfg.RLock()
-	defer c.srv.cfg.RUnlock()
-	return c.srv.cfg.Maxmemory
-}
+func (c *client) Maxmemory() int64 { return c.ctx.Conf().Maxmemory }

@@ -16,12 +16,15 @@ const (
 	EnvRedisCLI    = "SHOAL_REDIS_CLI"    // path to redis-cli
 )
 
-var build struct {
+// buildState is one set of binaries built once per test process.
+type buildState struct {
 	once sync.Once
 	dir  string
 	skip string // why the binaries cannot be built yet
 	err  error
 }
+
+var build, raceBuild buildState
 
 // BuildBinaries builds ./cmd/shoal-server, and ./cmd/shoal-cli if it exists,
 // once per test process, and returns the directory holding them. The
@@ -29,14 +32,28 @@ var build struct {
 // os.TempDir. The test is skipped while cmd/shoal-server does not exist.
 func BuildBinaries(t testing.TB) string {
 	t.Helper()
-	build.once.Do(doBuild)
-	if build.skip != "" {
-		t.Skip(build.skip)
+	return build.get(t, nil)
+}
+
+// BuildRaceBinaries is BuildBinaries with the race detector compiled in
+// (go build -race), into a directory of its own. A race-enabled server
+// writes every race it detects to stderr as a "WARNING: DATA RACE" report
+// and carries on (GORACE halt_on_error=0, the default); see Node.RaceReports.
+func BuildRaceBinaries(t testing.TB) string {
+	t.Helper()
+	return raceBuild.get(t, []string{"-race"})
+}
+
+func (b *buildState) get(t testing.TB, flags []string) string {
+	t.Helper()
+	b.once.Do(func() { b.build(flags) })
+	if b.skip != "" {
+		t.Skip(b.skip)
 	}
-	if build.err != nil {
-		t.Fatal(build.err)
+	if b.err != nil {
+		t.Fatal(b.err)
 	}
-	return build.dir
+	return b.dir
 }
 
 // ShoalServerPath builds the binaries if needed and returns shoal-server's path.
@@ -44,31 +61,37 @@ func ShoalServerPath(t testing.TB) string {
 	return filepath.Join(BuildBinaries(t), "shoal-server")
 }
 
-func doBuild() {
+// ShoalServerRacePath is ShoalServerPath for the race-enabled build.
+func ShoalServerRacePath(t testing.TB) string {
+	return filepath.Join(BuildRaceBinaries(t), "shoal-server")
+}
+
+func (b *buildState) build(flags []string) {
 	root, err := ModuleRoot()
 	if err != nil {
-		build.err = err
+		b.err = err
 		return
 	}
 	if _, err := os.Stat(filepath.Join(root, "cmd", "shoal-server")); err != nil {
-		build.skip = "cmd/shoal-server does not exist yet in " + root + "; nothing to test against"
+		b.skip = "cmd/shoal-server does not exist yet in " + root + "; nothing to test against"
 		return
 	}
 	dir, err := os.MkdirTemp("", "shoal-bin-")
 	if err != nil {
-		build.err = err
+		b.err = err
 		return
 	}
-	build.dir = dir
+	b.dir = dir
 	for _, name := range []string{"shoal-server", "shoal-cli"} {
 		pkg := filepath.Join(root, "cmd", name)
-		if _, err := os.Stat(pkg); err != nil {
-			continue
+		if _, err := os.Stat(pkg); err != nil || (len(flags) > 0 && name != "shoal-server") {
+			continue // the race build is for the server only
 		}
-		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, name), "./cmd/"+name)
+		args := append(append([]string{"build"}, flags...), "-o", filepath.Join(dir, name), "./cmd/"+name)
+		cmd := exec.Command("go", args...)
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
-			build.err = fmt.Errorf("go build ./cmd/%s: %v\n%s", name, err, out)
+			b.err = fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
 			return
 		}
 	}

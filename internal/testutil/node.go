@@ -59,6 +59,34 @@ func StartShoal(t testing.TB, args ...string) *Node {
 	return startNode(t, "shoal", ShoalServerPath(t), args)
 }
 
+// StartShoalRace is StartShoal for the race-enabled build
+// (BuildRaceBinaries); check Node.RaceReports before the test ends.
+func StartShoalRace(t testing.TB, args ...string) *Node {
+	t.Helper()
+	return startNode(t, "shoal", ShoalServerRacePath(t), args)
+}
+
+// StartShoalRaceAt is StartShoalAt for the race-enabled build.
+func StartShoalRaceAt(t testing.TB, port int, args ...string) *Node {
+	t.Helper()
+	return startNodeAt(t, "shoal", ShoalServerRacePath(t), port, args)
+}
+
+// raceMark starts every report of Go's race detector.
+const raceMark = "WARNING: DATA RACE"
+
+// RaceReports returns the race detector's reports in the node's log (all
+// incarnations), or "" when there are none. Only a race-enabled build
+// (StartShoalRace) writes them.
+func (n *Node) RaceReports() string {
+	b := n.readLog()
+	i := bytes.Index(b, []byte(raceMark))
+	if i < 0 {
+		return ""
+	}
+	return string(b[i:])
+}
+
 func startNode(t testing.TB, name, bin string, args []string) *Node {
 	t.Helper()
 	n := &Node{t: t, name: name, bin: bin, args: args, Dir: t.TempDir()}

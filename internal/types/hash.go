@@ -5,15 +5,6 @@ import (
 	"unsafe"
 )
 
-// Encoding thresholds, as Redis 7.0's hash-max-listpack-entries,
-// hash-max-listpack-value and set-max-intset-entries. The server sets them
-// from config at start-up and on CONFIG SET.
-var (
-	HashMaxListpackEntries int64 = 512
-	HashMaxListpackValue   int64 = 64
-	SetMaxIntsetEntries    int64 = 512
-)
-
 // lpMaxCount is the most pairs the packed encoding can count (its header is
 // a uint16, like Redis's listpack element count).
 const lpMaxCount = 1<<16 - 1
@@ -195,21 +186,21 @@ func (h *Hash) Exists(f []byte) bool {
 }
 
 // NeedsTable reports whether storing b would force the hashtable encoding.
-func NeedsTable(b []byte) bool { return int64(len(b)) > HashMaxListpackValue }
+func (l *Limits) NeedsTable(b []byte) bool { return int64(len(b)) > l.HashMaxListpackValue }
 
 // Set sets field f to v, reporting whether f is new. It converts to the
-// hashtable encoding first when f or v is longer than hash-max-listpack-value
-// and afterwards when the hash has more than hash-max-listpack-entries
-// fields (Redis 7.0 hashTypeSet).
-func (h *Hash) Set(f, v []byte) bool {
-	if h.tab() == nil && (NeedsTable(f) || NeedsTable(v)) {
+// hashtable encoding first when f or v is longer than lim's
+// hash-max-listpack-value and afterwards when the hash has more than
+// hash-max-listpack-entries fields (Redis 7.0 hashTypeSet).
+func (h *Hash) Set(f, v []byte, lim *Limits) bool {
+	if h.tab() == nil && (lim.NeedsTable(f) || lim.NeedsTable(v)) {
 		h.Convert()
 	}
 	if h.tab() != nil {
 		return h.tableSet(f, v)
 	}
 	added := h.lpSet(f, v)
-	if n := h.Len(); int64(n) > HashMaxListpackEntries || n >= lpMaxCount {
+	if n := h.Len(); int64(n) > lim.HashMaxListpackEntries || n >= lpMaxCount {
 		h.Convert()
 	}
 	return added
@@ -376,3 +367,29 @@ func (h *Hash) Scan(cursor uint64, fn func(f, v []byte)) uint64 {
 // ScanBucketEmpty reports whether the bucket at cursor is empty (Redis
 // bounds a SCAN call by visiting at most 10×COUNT empty buckets).
 func (h *Hash) ScanBucketEmpty(cursor uint64) bool { return h.tab().bucketEmpty(cursor) }
+
+// NewHashPacked returns a hash in the listpack encoding holding the given
+// pairs, in order, built in one allocation. The fields must be distinct
+// and there must be fewer than 65535 pairs; no threshold is checked (RDB
+// loading decides the encoding itself, as Redis's rdbLoadObject does).
+func NewHashPacked(n int, pair func(i int) (f, v []byte)) *Hash {
+	h := &Hash{}
+	if n == 0 {
+		return h
+	}
+	size := 2
+	for i := 0; i < n; i++ {
+		f, v := pair(i)
+		size += uvarintLen(len(f)) + len(f) + uvarintLen(len(v)) + len(v)
+	}
+	lp := make([]byte, size)
+	binary.LittleEndian.PutUint16(lp, uint16(n))
+	off := 2
+	for i := 0; i < n; i++ {
+		f, v := pair(i)
+		off += putEntry(lp[off:], f)
+		off += putEntry(lp[off:], v)
+	}
+	h.setLP(lp)
+	return h
+}

@@ -7,13 +7,15 @@ import (
 	"testing"
 )
 
-// withThresholds runs f with the encoding thresholds lowered, restoring them after.
-func withThresholds(t *testing.T, hashEntries, hashValue, intsetEntries int64) {
-	t.Helper()
-	he, hv, ie := HashMaxListpackEntries, HashMaxListpackValue, SetMaxIntsetEntries
-	HashMaxListpackEntries, HashMaxListpackValue, SetMaxIntsetEntries = hashEntries, hashValue, intsetEntries
-	t.Cleanup(func() { HashMaxListpackEntries, HashMaxListpackValue, SetMaxIntsetEntries = he, hv, ie })
+// lowLimits returns the defaults with the hash and intset thresholds lowered.
+func lowLimits(hashEntries, hashValue, intsetEntries int64) *Limits {
+	l := DefaultLimits()
+	l.HashMaxListpackEntries, l.HashMaxListpackValue, l.SetMaxIntsetEntries = hashEntries, hashValue, intsetEntries
+	return l
 }
+
+// def is the default thresholds, for tests that do not care.
+var def = DefaultLimits()
 
 func randField(r *rand.Rand, space int) string {
 	switch r.IntN(80) {
@@ -58,7 +60,7 @@ func checkHash(t *testing.T, h *Hash, model map[string]string, everTable bool) {
 // the entry and value-length thresholds, and checks they agree and that the
 // encoding follows Redis 7.0's rules (once a table, always a table).
 func TestHashTwin(t *testing.T) {
-	withThresholds(t, 16, 24, 8)
+	lim := lowLimits(16, 24, 8)
 	for seed := range uint64(40) {
 		r := rand.New(rand.NewPCG(seed, 1))
 		h := NewHash()
@@ -74,12 +76,12 @@ func TestHashTwin(t *testing.T) {
 					v = fmt.Sprintf("%030d", r.IntN(100))
 				}
 				_, existed := model[f]
-				if added := h.Set([]byte(f), []byte(v)); added == existed {
+				if added := h.Set([]byte(f), []byte(v), lim); added == existed {
 					t.Fatalf("seed %d op %d: Set(%q) added=%v existed=%v", seed, op, f, added, existed)
 				}
 				model[f] = v
-				if int64(len(f)) > HashMaxListpackValue || int64(len(v)) > HashMaxListpackValue ||
-					int64(len(model)) > HashMaxListpackEntries {
+				if int64(len(f)) > lim.HashMaxListpackValue || int64(len(v)) > lim.HashMaxListpackValue ||
+					int64(len(model)) > lim.HashMaxListpackEntries {
 					everTable = true
 				}
 			case 2:
@@ -111,18 +113,18 @@ func TestHashTwin(t *testing.T) {
 }
 
 func TestHashEncodingThresholds(t *testing.T) {
-	withThresholds(t, 2, 5, 512)
+	lim := lowLimits(2, 5, 512)
 	h := NewHash()
-	h.Set([]byte("a"), []byte("1"))
-	h.Set([]byte("b"), []byte("2"))
+	h.Set([]byte("a"), []byte("1"), lim)
+	h.Set([]byte("b"), []byte("2"), lim)
 	if h.Encoding() != "listpack" {
 		t.Fatalf("2 entries: %s", h.Encoding())
 	}
-	h.Set([]byte("a"), []byte("3")) // update does not grow
+	h.Set([]byte("a"), []byte("3"), lim) // update does not grow
 	if h.Encoding() != "listpack" {
 		t.Fatalf("update: %s", h.Encoding())
 	}
-	h.Set([]byte("c"), []byte("3"))
+	h.Set([]byte("c"), []byte("3"), lim)
 	if h.Encoding() != "hashtable" {
 		t.Fatalf("3 entries: %s", h.Encoding())
 	}
@@ -132,18 +134,18 @@ func TestHashEncodingThresholds(t *testing.T) {
 		t.Fatal("hashtable went back to listpack")
 	}
 	h2 := NewHash()
-	h2.Set([]byte("a"), []byte("123456"))
+	h2.Set([]byte("a"), []byte("123456"), lim)
 	if h2.Encoding() != "hashtable" {
 		t.Fatalf("long value: %s", h2.Encoding())
 	}
 	h3 := NewHash()
-	h3.Set([]byte("abcdef"), []byte("1"))
+	h3.Set([]byte("abcdef"), []byte("1"), lim)
 	if h3.Encoding() != "hashtable" {
 		t.Fatalf("long field: %s", h3.Encoding())
 	}
-	HashMaxListpackEntries = 0
+	lim.HashMaxListpackEntries = 0
 	h4 := NewHash()
-	h4.Set([]byte("a"), []byte("1"))
+	h4.Set([]byte("a"), []byte("1"), lim)
 	if h4.Encoding() != "hashtable" {
 		t.Fatalf("max entries 0: %s", h4.Encoding())
 	}
@@ -154,10 +156,10 @@ func TestHashEncodingThresholds(t *testing.T) {
 func TestHashListpackOrder(t *testing.T) {
 	h := NewHash()
 	for _, kv := range [][2]string{{"b", "1"}, {"a", "2"}, {"c", "3"}, {"a", "longer value"}, {"b", ""}} {
-		h.Set([]byte(kv[0]), []byte(kv[1]))
+		h.Set([]byte(kv[0]), []byte(kv[1]), def)
 	}
 	h.Delete([]byte("c"))
-	h.Set([]byte("d"), []byte("4"))
+	h.Set([]byte("d"), []byte("4"), def)
 	var got []string
 	h.Each(func(f, v []byte) bool { got = append(got, string(f)+"="+string(v)); return true })
 	want := fmt.Sprint([]string{"b=", "a=longer value", "d=4"})

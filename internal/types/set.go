@@ -67,8 +67,9 @@ func (s *Set) convert() {
 	s.ht, s.is = t, nil
 }
 
-// Add adds m, reporting whether it was new (Redis 7.0 setTypeAdd).
-func (s *Set) Add(m []byte) bool {
+// Add adds m, reporting whether it was new (Redis 7.0 setTypeAdd); an
+// intset past lim's set-max-intset-entries becomes a hashtable.
+func (s *Set) Add(m []byte, lim *Limits) bool {
 	if s.ht == nil {
 		v, ok := ParseInt64(m)
 		if !ok {
@@ -79,7 +80,7 @@ func (s *Set) Add(m []byte) bool {
 				return false
 			}
 			s.is = slices.Insert(s.is, i, v)
-			if int64(len(s.is)) > SetMaxIntsetEntries {
+			if int64(len(s.is)) > lim.SetMaxIntsetEntries {
 				s.convert()
 			}
 			return true
@@ -183,3 +184,11 @@ func (s *Set) Scan(cursor uint64, fn func(m []byte)) uint64 {
 
 // ScanBucketEmpty reports whether the bucket at cursor is empty.
 func (s *Set) ScanBucketEmpty(cursor uint64) bool { return s.ht.bucketEmpty(cursor) }
+
+// Ints returns the members of an intset set in ascending order (nil for a
+// hashtable set). The slice aliases the set: read it, do not keep it.
+func (s *Set) Ints() []int64 { return s.is }
+
+// NewSetTable returns an empty set in the hashtable encoding, sized for
+// hint members (RDB loading of a set too large for an intset).
+func NewSetTable(hint int) *Set { return &Set{ht: newTable[struct{}](hint)} }

@@ -61,7 +61,7 @@ func checkSet(t *testing.T, s *Set, model map[string]bool) {
 // set-max-intset-entries and mixing in non-integers, and checks the
 // encoding follows Redis 7.0's setTypeAdd.
 func TestSetTwin(t *testing.T) {
-	withThresholds(t, 512, 64, 16)
+	lim := lowLimits(512, 64, 16)
 	for seed := range uint64(60) {
 		r := rand.New(rand.NewPCG(seed, 3))
 		ints := seed%2 == 0
@@ -75,11 +75,11 @@ func TestSetTwin(t *testing.T) {
 			m := randMember(r, space, ints)
 			switch r.IntN(5) {
 			case 0, 1:
-				if s.Add([]byte(m)) == model[m] {
+				if s.Add([]byte(m), lim) == model[m] {
 					t.Fatalf("seed %d op %d: Add(%q) vs model %v", seed, op, m, model[m])
 				}
 				model[m] = true
-				if _, isInt := ParseInt64([]byte(m)); !isInt || int64(len(model)) > SetMaxIntsetEntries {
+				if _, isInt := ParseInt64([]byte(m)); !isInt || int64(len(model)) > lim.SetMaxIntsetEntries {
 					everTable = true
 				}
 			case 2:
@@ -118,7 +118,7 @@ func TestSetRandomUniform(t *testing.T) {
 			s = NewSetFor([]byte("x"))
 		}
 		for i := range 10 {
-			s.Add([]byte(strconv.Itoa(i)))
+			s.Add([]byte(strconv.Itoa(i)), def)
 		}
 		counts := map[string]int{}
 		for range 20000 {

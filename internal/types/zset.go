@@ -7,14 +7,6 @@ import (
 	"unsafe"
 )
 
-// Thresholds of the compact encoding (redis.conf zset-max-listpack-entries
-// and zset-max-listpack-value). The server may set them from its config at
-// start and on CONFIG SET; they are read when a set grows.
-var (
-	ZSetMaxListpackEntries = 128
-	ZSetMaxListpackValue   = 64
-)
-
 // ZSet is a sorted set. Small sets are one compact byte slice (OBJECT
 // ENCODING "listpack"); past the thresholds they become a skiplist with
 // spans plus a member index ("skiplist"), and, as in Redis, never go back
@@ -75,20 +67,13 @@ const (
 )
 
 // NewZSet returns an empty sorted set whose encoding suits sizeHint
-// elements of at most maxLenHint bytes (Redis zsetTypeCreate).
-func NewZSet(sizeHint, maxLenHint int) *ZSet {
+// elements of at most maxLenHint bytes under lim (Redis zsetTypeCreate).
+func NewZSet(sizeHint, maxLenHint int, lim *Limits) *ZSet {
 	z := &ZSet{}
-	if sizeHint > lpLimit() || maxLenHint > ZSetMaxListpackValue {
+	if sizeHint > lim.zsetEntries() || int64(maxLenHint) > lim.ZSetMaxListpackValue {
 		z.setSkip(newSkiplist())
 	}
 	return z
-}
-
-func lpLimit() int {
-	if ZSetMaxListpackEntries > lpMaxEntries {
-		return lpMaxEntries
-	}
-	return ZSetMaxListpackEntries
 }
 
 // Kind is KindZSet.
@@ -145,13 +130,13 @@ func (z *ZSet) convert() {
 // ConvertToCompactIfSmall turns a skiplist back into the compact form when
 // it fits the thresholds (Redis zsetConvertToListpackIfNeeded, used for the
 // results of ZUNIONSTORE and friends).
-func (z *ZSet) ConvertToCompactIfSmall() {
+func (z *ZSet) ConvertToCompactIfSmall(lim *Limits) {
 	sl := z.skip()
-	if sl == nil || sl.length > lpLimit() {
+	if sl == nil || sl.length > lim.zsetEntries() {
 		return
 	}
 	for n := sl.header.level[0].forward; n != nil; n = n.level[0].forward {
-		if len(n.member) > ZSetMaxListpackValue {
+		if int64(len(n.member)) > lim.ZSetMaxListpackValue {
 			return
 		}
 	}
@@ -193,7 +178,8 @@ func (z *ZSet) Score(member []byte) (float64, bool) {
 // resulting score and what happened (ZAdded, ZUpdated or ZNop; none of them
 // when an existing score was left as is). ok is false when an increment
 // makes the score NaN; the set is then unchanged. score must not be NaN.
-func (z *ZSet) Add(member []byte, score float64, flags int) (newScore float64, out int, ok bool) {
+// lim decides when the compact form converts.
+func (z *ZSet) Add(member []byte, score float64, flags int, lim *Limits) (newScore float64, out int, ok bool) {
 	incr, nx, xx := flags&ZAddIncr != 0, flags&ZAddNX != 0, flags&ZAddXX != 0
 	gt, lt := flags&ZAddGT != 0, flags&ZAddLT != 0
 	cur, exists := z.Score(member)
@@ -219,7 +205,7 @@ func (z *ZSet) Add(member []byte, score float64, flags int) (newScore float64, o
 	if xx {
 		return 0, ZNop, true
 	}
-	z.Insert(member, score)
+	z.Insert(member, score, lim)
 	return score, ZAdded, true
 }
 
@@ -244,9 +230,9 @@ func (z *ZSet) update(member []byte, cur, score float64) {
 }
 
 // Insert adds a member known to be absent, converting to the skiplist form
-// when the compact form would exceed its thresholds.
-func (z *ZSet) Insert(member []byte, score float64) {
-	if z.skip() == nil && (lpCount(z.bytes())+1 > lpLimit() || len(member) > ZSetMaxListpackValue) {
+// when the compact form would exceed lim's thresholds.
+func (z *ZSet) Insert(member []byte, score float64, lim *Limits) {
+	if z.skip() == nil && (lpCount(z.bytes())+1 > lim.zsetEntries() || int64(len(member)) > lim.ZSetMaxListpackValue) {
 		z.convert()
 	}
 	if sl := z.skip(); sl != nil {
@@ -512,3 +498,30 @@ func (z *ZSet) Scan(cursor uint64, count int, fn func(member []byte, score float
 // IsCompact reports whether the set uses the compact form (for tests and
 // the RDB encoder).
 func (z *ZSet) IsCompact() bool { return z.skip() == nil }
+
+// NewZSetSorted returns a sorted set in the compact encoding holding n
+// elements given in ascending (score, member) order with distinct members
+// and no NaN score, built in one allocation. No threshold is checked (RDB
+// loading decides the encoding itself).
+func NewZSetSorted(n int, elem func(i int) (member []byte, score float64)) *ZSet {
+	z := &ZSet{}
+	if n == 0 {
+		return z
+	}
+	size := lpHeader
+	var tmp [10]byte
+	for i := 0; i < n; i++ {
+		m, s := elem(i)
+		size += len(binary.AppendUvarint(tmp[:0], uint64(len(m)))) + len(m) + lpScoreLen(s)
+	}
+	lp := make([]byte, lpHeader, size)
+	for i := 0; i < n; i++ {
+		m, s := elem(i)
+		lp = binary.AppendUvarint(lp, uint64(len(m)))
+		lp = append(lp, m...)
+		lp = lpAppendScore(lp, s)
+	}
+	lpSetCount(lp, n)
+	z.setBytes(lp)
+	return z
+}

@@ -22,7 +22,7 @@ import (
 
 const lpHeader = 2
 
-// lpMaxEntries caps the compact form whatever ZSetMaxListpackEntries says,
+// lpMaxEntries caps the compact form whatever zset-max-listpack-entries says,
 // as the count must fit the uint16 header.
 const lpMaxEntries = 1<<16 - 1
 

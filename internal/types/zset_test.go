@@ -75,7 +75,7 @@ func TestZSetModel(t *testing.T) {
 
 func zsetModelRun(t *testing.T, seed uint64) {
 	r := rand.New(rand.NewPCG(seed, 7))
-	z := NewZSet(0, 0)
+	z := NewZSet(0, 0, def)
 	n := &naiveZ{}
 	members := 300
 	if seed%2 == 0 {
@@ -108,7 +108,7 @@ func zsetModelRun(t *testing.T, seed uint64) {
 		case 0, 1, 2, 3: // ZADD with flags
 			m, s := randMember(), randScore()
 			flags := []int{0, ZAddNX, ZAddXX, ZAddGT, ZAddLT, ZAddIncr, ZAddIncr | ZAddGT, ZAddXX | ZAddLT}[r.IntN(8)]
-			got, out, ok := z.Add([]byte(m), s, flags)
+			got, out, ok := z.Add([]byte(m), s, flags, def)
 			i := n.find(m)
 			want, wout, wok := s, 0, true
 			if i >= 0 {
@@ -187,10 +187,10 @@ func zsetModelRun(t *testing.T, seed uint64) {
 			if len(n.e) == 0 {
 				continue
 			}
-			lz := NewZSet(0, 0)
+			lz := NewZSet(0, 0, def)
 			ln := &naiveZ{}
 			for _, p := range n.e {
-				lz.Add([]byte(p.m), 0, 0)
+				lz.Add([]byte(p.m), 0, 0, def)
 				ln.e = append(ln.e, zpair{p.m, 0})
 			}
 			ln.sort()
@@ -251,27 +251,27 @@ func zsetModelRun(t *testing.T, seed uint64) {
 }
 
 func TestZSetEncodingThresholds(t *testing.T) {
-	z := NewZSet(0, 0)
+	z := NewZSet(0, 0, def)
 	for i := 0; i < 128; i++ {
-		z.Add([]byte(fmt.Sprint("m", i)), float64(i), 0)
+		z.Add([]byte(fmt.Sprint("m", i)), float64(i), 0, def)
 	}
 	if z.Encoding() != "listpack" {
 		t.Fatal("128 entries should stay listpack")
 	}
-	z.Add([]byte("x"), 1, 0)
+	z.Add([]byte("x"), 1, 0, def)
 	if z.Encoding() != "skiplist" {
 		t.Fatal("129 entries should be skiplist")
 	}
-	z = NewZSet(1, 0)
-	z.Add(make([]byte, 64), 1, 0)
+	z = NewZSet(1, 0, def)
+	z.Add(make([]byte, 64), 1, 0, def)
 	if z.Encoding() != "listpack" {
 		t.Fatal("64 bytes should stay listpack")
 	}
-	z.Add(make([]byte, 65), 1, 0)
+	z.Add(make([]byte, 65), 1, 0, def)
 	if z.Encoding() != "skiplist" {
 		t.Fatal("65 bytes should be skiplist")
 	}
-	if NewZSet(129, 1).Encoding() != "skiplist" || NewZSet(1, 65).Encoding() != "skiplist" {
+	if NewZSet(129, 1, def).Encoding() != "skiplist" || NewZSet(1, 65, def).Encoding() != "skiplist" {
 		t.Fatal("size hints")
 	}
 }
@@ -280,9 +280,9 @@ func TestZSetEncodingThresholds(t *testing.T) {
 // returned, even as the table grows and shrinks between calls.
 func TestZSetScanGuarantee(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 3))
-	z := NewZSet(1000, 0)
+	z := NewZSet(1000, 0, def)
 	for i := 0; i < 1000; i++ {
-		z.Add([]byte(fmt.Sprint("stable", i)), float64(i), 0)
+		z.Add([]byte(fmt.Sprint("stable", i)), float64(i), 0, def)
 	}
 	seen := map[string]bool{}
 	var cur uint64
@@ -291,7 +291,7 @@ func TestZSetScanGuarantee(t *testing.T) {
 		cur = z.Scan(cur, 10, func(m []byte, _ float64) { seen[string(m)] = true })
 		// churn: grow a lot, then shrink
 		for k := 0; k < 50; k++ {
-			z.Add([]byte(fmt.Sprint("tmp", extra)), r.Float64(), 0)
+			z.Add([]byte(fmt.Sprint("tmp", extra)), r.Float64(), 0, def)
 			extra++
 		}
 		if extra > 3000 {
@@ -318,9 +318,9 @@ func TestZSetMemory(t *testing.T) {
 	runtime.GC()
 	runtime.ReadMemStats(&before)
 	for i := range keep {
-		z := NewZSet(10, 10)
+		z := NewZSet(10, 10, def)
 		for j := 0; j < 10; j++ {
-			z.Add([]byte(fmt.Sprintf("member:%d", j)), float64(j), 0)
+			z.Add([]byte(fmt.Sprintf("member:%d", j)), float64(j), 0, def)
 		}
 		keep[i] = z
 	}
@@ -332,9 +332,9 @@ func TestZSetMemory(t *testing.T) {
 }
 
 func benchZSet(b *testing.B, size int) *ZSet {
-	z := NewZSet(0, 0)
+	z := NewZSet(0, 0, def)
 	for i := 0; i < size; i++ {
-		z.Add([]byte(fmt.Sprint("member:", i)), float64(i%1000), 0)
+		z.Add([]byte(fmt.Sprint("member:", i)), float64(i%1000), 0, def)
 	}
 	return z
 }
@@ -350,7 +350,7 @@ func BenchmarkZAdd(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				z.Add(ms[i&1023], float64(i%2000), 0) // score update, the ZADD steady state
+				z.Add(ms[i&1023], float64(i%2000), 0, def) // score update, the ZADD steady state
 			}
 		})
 	}

@@ -1,8 +1,11 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -227,7 +230,10 @@ func TestFunctionDumpRestoreInterop(t *testing.T) {
 	if v := must(shoal.FCallRO(ctx, "b1", nil).Int())(t); v != 2 {
 		t.Fatalf("b1 on shoal: %d", v)
 	}
-	wantRedisErr(t, shoal.FunctionRestore(ctx, payload).Err(), "ERR Library alpha already exists")
+	// Which library is named depends on the order of a hash table in Redis.
+	if err := shoal.FunctionRestore(ctx, payload).Err(); err == nil || (err.Error() != "ERR Library alpha already exists" && err.Error() != "ERR Library beta already exists") {
+		t.Fatalf("restoring twice: %v", err)
+	}
 	val(t, red.FunctionFlush(ctx))
 	val(t, red.FunctionRestore(ctx, val(t, shoal.FunctionDump(ctx))))
 	if v := must(red.FCall(ctx, "a1", nil, "y").Text())(t); v != "alpha:y" {
@@ -236,4 +242,60 @@ func TestFunctionDumpRestoreInterop(t *testing.T) {
 	bad := []byte(payload)
 	bad[len(bad)-1] ^= 1
 	wantRedisErr(t, shoal.FunctionRestore(ctx, string(bad)).Err(), "ERR DUMP payload version or checksum are wrong")
+}
+
+// TestScriptEffectsAOF: a script's writes reach the AOF as the commands it
+// ran (MULTI/EXEC around more than one, nothing for REPL_NONE), never as
+// the EVAL; functions come back after a restart and after BGREWRITEAOF.
+func TestScriptEffectsAOF(t *testing.T) {
+	n := startTarget(t, "--appendonly", "yes")
+	ctx := ctxT(t, 60*time.Second)
+	c := newClient(t, n, 2)
+	val(t, c.Eval(ctx, "redis.call('set', KEYS[1], 'a'); redis.call('incr', 'cnt'); return 1", []string{"k"}))
+	val(t, c.Eval(ctx, "return redis.call('set', 'one', 1)", nil))
+	val(t, c.Eval(ctx, "return redis.call('get', 'one')", nil))
+	val(t, c.Eval(ctx, "redis.set_repl(redis.REPL_NONE); return redis.call('set', 'hidden', 1)", nil))
+	val(t, c.FunctionLoad(ctx, "#!lua name=lib\nredis.register_function('push', function(k) return redis.call('lpush', k[1], 'x') end)"))
+	val(t, c.FCall(ctx, "push", []string{"lst"}))
+	var incr []byte
+	testutil.CheckFor(t, 10*time.Second, 50*time.Millisecond, func() error {
+		files, _ := filepath.Glob(filepath.Join(n.Dir, "appendonlydir", "*.incr.aof"))
+		if len(files) != 1 {
+			return fmt.Errorf("incr files: %v", files)
+		}
+		incr, _ = os.ReadFile(files[0])
+		if !bytes.Contains(incr, []byte("lpush")) {
+			return fmt.Errorf("AOF so far: %q", incr)
+		}
+		return nil
+	})
+	want := "*1\r\n$5\r\nMULTI\r\n*3\r\n$3\r\nset\r\n$1\r\nk\r\n$1\r\na\r\n*2\r\n$4\r\nincr\r\n$3\r\ncnt\r\n*1\r\n$4\r\nEXEC\r\n*3\r\n$3\r\nset\r\n$3\r\none\r\n$1\r\n1\r\n"
+	if !bytes.Contains(incr, []byte(want)) {
+		t.Fatalf("AOF lacks the script's effects %q:\n%q", want, incr)
+	}
+	for _, no := range []string{"EVAL", "eval", "hidden", "fcall", "FCALL"} {
+		if bytes.Contains(incr, []byte(no)) {
+			t.Fatalf("AOF has %q:\n%q", no, incr)
+		}
+	}
+	n.Restart()
+	c = newClient(t, n, 2)
+	testutil.CheckFor(t, 10*time.Second, 50*time.Millisecond, func() error { return c.Ping(ctx).Err() })
+	if v := must(c.FCall(ctx, "push", []string{"lst"}).Int())(t); v != 2 {
+		t.Fatalf("push after restart: %d", v)
+	}
+	val(t, c.BgRewriteAOF(ctx))
+	testutil.CheckFor(t, 10*time.Second, 50*time.Millisecond, func() error {
+		info := val(t, c.Info(ctx, "persistence"))
+		if !strings.Contains(info, "aof_rewrite_in_progress:0") || !strings.Contains(info, "aof_rewrites:1") && !againstRedis() {
+			return fmt.Errorf("rewrite not done")
+		}
+		return nil
+	})
+	n.Restart()
+	c = newClient(t, n, 2)
+	testutil.CheckFor(t, 10*time.Second, 50*time.Millisecond, func() error { return c.Ping(ctx).Err() })
+	if v := must(c.FCall(ctx, "push", []string{"lst"}).Int())(t); v != 3 {
+		t.Fatalf("push after rewrite and restart: %d", v)
+	}
 }

@@ -269,3 +269,26 @@ func TestWriteAtomic(t *testing.T) {
 		t.Fatal("write into a missing directory succeeded")
 	}
 }
+
+// TestWriteInPlace: longer and shorter contents replace the file exactly,
+// and the file stays the one this process locked.
+func TestWriteInPlace(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "nodes.conf")
+	unlock, err := Lock(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	for _, content := range []string{"a much longer first content\n", "short\n", "", "again, longer\n"} {
+		if err := WriteInPlace(path, []byte(content)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(path)
+		if err != nil || string(got) != content {
+			t.Fatalf("read back %q, %v; want %q", got, err, content)
+		}
+	}
+	if _, err := Lock(path); err == nil {
+		t.Fatal("the lock was lost")
+	}
+}

@@ -58,3 +58,38 @@ func syncDir(dir string) error {
 	defer d.Close()
 	return d.Sync()
 }
+
+// WriteInPlace rewrites path the way Redis 7.0's clusterSaveConfig does
+// when it does not fsync: one write at the start of the existing file,
+// padded with newlines to its old length, then truncated to the new one.
+// A process crash leaves the old file or the new one (a write(2) is not
+// torn by the death of the process); a power loss may not. The runner uses
+// it only for the changes Redis writes without fsync (cluster.Ready
+// SyncConfig false); WriteAtomic costs a rename and two fsyncs, which a
+// reshard would pay several times per slot.
+func WriteInPlace(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		return err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return err
+	}
+	buf := data
+	if old := st.Size(); old > int64(len(data)) {
+		buf = make([]byte, old)
+		copy(buf, data)
+		for i := len(data); i < len(buf); i++ {
+			buf[i] = '\n'
+		}
+	}
+	if _, err = f.WriteAt(buf, 0); err == nil && len(buf) != len(data) {
+		err = f.Truncate(int64(len(data)))
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

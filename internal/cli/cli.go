@@ -1,0 +1,655 @@
+package cli
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shoal-db/shoal/client"
+	"github.com/shoal-db/shoal/internal/clustermgr"
+	"github.com/shoal-db/shoal/internal/resp"
+	"golang.org/x/term"
+)
+
+// Env names redis-cli reads, which shoal-cli honours too.
+const (
+	envAuth       = "REDISCLI_AUTH"
+	envClusterYes = "REDISCLI_CLUSTER_YES"
+	envHistFile   = "REDISCLI_HISTFILE"
+)
+
+// session is the client's state: redis-cli's config and context globals.
+type session struct {
+	cfg         *Config
+	conn        *client.Conn
+	out         *bufio.Writer
+	errOut      io.Writer
+	stdin       io.Reader
+	dbnum       int
+	inMulti     bool
+	preMultiDB  int
+	interactive bool
+	reissue     bool
+	sendAsking  bool
+	lastKind    resp.Kind
+	prompt      string
+	resp3       bool
+	monitor     bool
+	pubsub      bool
+	shutdown    bool
+	connErr     string // why the last connect failed (hiredis errstr)
+}
+
+// exitCode ends Run with a code (used to unwind from deep inside a mode).
+type exitCode int
+
+// Run is shoal-cli's main: argv without the program name; it returns the
+// process exit code.
+func Run(argv []string) (code int) {
+	stdoutTTY := term.IsTerminal(int(os.Stdout.Fd()))
+	cfg, first, err := ParseArgs(argv, stdoutTTY)
+	if err != nil {
+		var ee *exitError
+		if errors.As(err, &ee) {
+			if ee.out != "" {
+				os.Stdout.WriteString(ee.out)
+			}
+			if ee.msg != "" {
+				os.Stderr.WriteString(ee.msg)
+			}
+			return ee.code
+		}
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	args := argv[first:]
+	if a := os.Getenv(envAuth); a != "" && !cfg.AuthSet {
+		cfg.Auth, cfg.AuthSet = a, true
+	}
+	if os.Getenv(envClusterYes) == "1" {
+		cfg.Manager.Yes = true
+	}
+	s := &session{cfg: cfg, out: bufio.NewWriterSize(os.Stdout, 64<<10), errOut: os.Stderr, stdin: os.Stdin}
+	defer s.out.Flush()
+	defer func() {
+		if r := recover(); r != nil {
+			if c, ok := r.(exitCode); ok {
+				code = int(c)
+				return
+			}
+			panic(r)
+		}
+	}()
+	if cfg.AskPass {
+		cfg.Auth, cfg.AuthSet = askPassword("Please input password: "), true
+	}
+	if cfg.Manager.FromAskPass {
+		cfg.Manager.FromPass = askPassword("Please input import source node password: ")
+	}
+	if len(cfg.ClusterLocal) > 0 || cfg.ClusterLocal != nil {
+		return runLocal(cfg.ClusterLocal)
+	}
+	if cfg.MgrName != "" {
+		o := cfg.Manager
+		o.User, o.Password, o.AuthSet = cfg.User, cfg.Auth, cfg.AuthSet
+		o.Verbose = cfg.Verbose
+		o.Color = strings.Contains(os.Getenv("TERM"), "xterm")
+		margs := cfg.MgrArgs
+		if cfg.StdinLast {
+			margs = append(margs, string(readAllStdin()))
+		}
+		clustermgr.FormatRaw = func(v client.Value) string { return FormatRaw(v, "\n") }
+		return clustermgr.Run(cfg.MgrName, margs, o)
+	}
+	s.refreshPrompt()
+	switch {
+	case cfg.Latency:
+		s.mustConnect()
+		s.latencyMode()
+	case cfg.RDBFile != "":
+		s.mustConnect()
+		s.sendReplconf("capa", "eof")
+		s.sendReplconf("rdb-only", "1")
+		s.out.Flush()
+		return clustermgr.GetRDB(s.conn, cfg.RDBFile, os.Stdout, os.Stderr)
+	case cfg.Pipe:
+		s.mustConnect()
+		return s.pipeMode()
+	case cfg.BigKeys, cfg.MemKeys:
+		s.mustConnect()
+		return s.findBigKeys(cfg.MemKeys, cfg.MemKeysSamples)
+	case cfg.Stat:
+		s.mustConnect()
+		if cfg.Interval == 0 {
+			cfg.Interval = 1
+		}
+		return s.statMode()
+	case cfg.Scan:
+		s.mustConnect()
+		return s.scanMode()
+	case cfg.IntrinsicLatencyOn:
+		return s.intrinsicLatency()
+	}
+	if len(args) == 0 && cfg.Eval == "" {
+		s.connect(false, false)
+		return s.repl()
+	}
+	if cfg.Eval != "" {
+		if !s.connect(false, false) {
+			return 1
+		}
+		return s.evalMode(args)
+	}
+	s.connect(false, true)
+	return s.noninteractive(args)
+}
+
+func askPassword(msg string) string {
+	fmt.Fprint(os.Stdout, msg)
+	fd := int(os.Stdin.Fd())
+	if term.IsTerminal(fd) {
+		b, _ := term.ReadPassword(fd)
+		fmt.Fprintln(os.Stdout)
+		return string(b)
+	}
+	line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
+	return strings.TrimRight(line, "\r\n")
+}
+
+func readAllStdin() []byte {
+	b, err := io.ReadAll(os.Stdin)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "Reading from standard input: %v\n", err)
+		panic(exitCode(1))
+	}
+	return b
+}
+
+func (s *session) fail(code int) { s.out.Flush(); panic(exitCode(code)) }
+
+func (s *session) stderr(format string, a ...any) {
+	s.out.Flush()
+	fmt.Fprintf(s.errOut, format, a...)
+}
+
+// refreshPrompt is cliRefreshPrompt.
+func (s *session) refreshPrompt() {
+	var p string
+	if s.cfg.Socket != "" {
+		p = "redis " + s.cfg.Socket
+	} else {
+		p = s.addr()
+	}
+	if s.dbnum != 0 {
+		p += "[" + strconv.Itoa(s.dbnum) + "]"
+	}
+	if s.inMulti {
+		p += "(TX)"
+	}
+	s.prompt = p + "> "
+}
+
+func (s *session) addr() string {
+	if strings.Contains(s.cfg.Host, ":") {
+		return "[" + s.cfg.Host + "]:" + strconv.Itoa(s.cfg.Port)
+	}
+	return s.cfg.Host + ":" + strconv.Itoa(s.cfg.Port)
+}
+
+func (s *session) mustConnect() {
+	if !s.connect(false, false) {
+		s.fail(1)
+	}
+}
+
+// connect is cliConnect.
+func (s *session) connect(force, quiet bool) bool {
+	if s.conn != nil && !force {
+		return true
+	}
+	if s.conn != nil {
+		s.conn.Close()
+		s.conn = nil
+		s.dbnum = 0
+		s.inMulti = false
+		s.refreshPrompt()
+	}
+	useSocket := s.cfg.Socket != "" && !(s.cfg.Cluster && s.reissue)
+	addr := net.JoinHostPort(s.cfg.Host, strconv.Itoa(s.cfg.Port))
+	shown := s.cfg.Host + ":" + strconv.Itoa(s.cfg.Port)
+	if useSocket {
+		addr, shown = s.cfg.Socket, s.cfg.Socket
+	}
+	c, err := client.Dial(addr, 0)
+	if err != nil {
+		s.connErr = clustermgr.ConnErrText(err)
+		if !quiet {
+			s.stderr("Could not connect to Redis at %s: %s\n", shown, s.connErr)
+		}
+		return false
+	}
+	s.conn = c
+	if s.cfg.AuthSet {
+		var v client.Value
+		var err error
+		if s.cfg.User == "" {
+			v, err = c.Do("AUTH", s.cfg.Auth)
+		} else {
+			v, err = c.Do("AUTH", s.cfg.User, s.cfg.Auth)
+		}
+		if err != nil {
+			s.stderr("\nI/O error\n")
+			return false
+		}
+		if v.IsError() {
+			s.stderr("AUTH failed: %s\n", v.Str)
+			return false
+		}
+	}
+	if s.cfg.DB != s.dbnum {
+		v, err := c.Do("SELECT", strconv.Itoa(s.cfg.DB))
+		if err != nil {
+			s.stderr("\nI/O error\n")
+			return false
+		}
+		if v.IsError() {
+			s.stderr("SELECT %d failed: %s\n", s.cfg.DB, v.Str)
+			return false
+		}
+		s.dbnum = s.cfg.DB
+		s.refreshPrompt()
+	}
+	if s.cfg.RESP3 == 1 && !s.cfg.RESP2 {
+		v, err := c.Do("HELLO", "3")
+		if err != nil {
+			s.stderr("\nI/O error\n")
+			return false
+		}
+		if v.IsError() {
+			s.stderr("HELLO 3 failed: %s\n", v.Str)
+			return false
+		}
+		s.resp3 = true
+	}
+	return true
+}
+
+// printContextError is cliPrintContextError.
+func (s *session) printContextError(err error) {
+	if s.conn == nil {
+		return
+	}
+	s.stderr("Error: %s\n", ioErrText(err))
+}
+
+func ioErrText(err error) string {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return "Server closed the connection"
+	}
+	return clustermgr.ConnErrText(err)
+}
+
+// outputRawCommand reports whether redis-cli prints the command's reply
+// verbatim (INFO, CLUSTER NODES...).
+func outputRawCommand(argv []string) bool {
+	c := strings.ToLower(argv[0])
+	sub := ""
+	if len(argv) >= 2 {
+		sub = strings.ToLower(argv[1])
+	}
+	n := len(argv)
+	switch {
+	case c == "info", c == "lolwut":
+		return true
+	case n >= 2 && c == "debug" && (sub == "htstats" || sub == "htstats-key" || sub == "client-eviction"):
+		return true
+	case n >= 2 && c == "memory" && (sub == "malloc-stats" || sub == "doctor"):
+		return true
+	case n == 2 && c == "cluster" && (sub == "nodes" || sub == "info"):
+		return true
+	case n >= 2 && c == "client" && (sub == "list" || sub == "info"):
+		return true
+	case n == 3 && c == "latency" && sub == "graph", n == 2 && c == "latency" && sub == "doctor":
+		return true
+	case n >= 2 && c == "proxy" && sub == "info":
+		return true
+	}
+	return false
+}
+
+// formatReply is cliFormatReply.
+func (s *session) formatReply(v client.Value, verbatim bool) string {
+	switch {
+	case verbatim:
+		return FormatRaw(v, s.cfg.MBDelim)
+	case s.cfg.Output == OutputStandard:
+		return FormatTTY(v, "")
+	case s.cfg.Output == OutputRaw:
+		return FormatRaw(v, s.cfg.MBDelim) + s.cfg.CmdDelim
+	default:
+		return FormatCSV(v) + "\n"
+	}
+}
+
+// readReply is cliReadReply.
+func (s *session) readReply(rawOut bool) error {
+	var v client.Value
+	var err error
+	for {
+		v, err = s.conn.Receive()
+		if err != nil {
+			if s.shutdown {
+				s.conn.Close()
+				s.conn = nil
+				return nil
+			}
+			if s.interactive && (errors.Is(err, io.EOF) || isConnReset(err)) {
+				return err
+			}
+			s.printContextError(err)
+			s.fail(1)
+		}
+		if v.Kind == resp.KindPush && !s.pubsub && !s.monitor {
+			// Out-of-band push: printed when --show-pushes is on.
+			if s.cfg.PushOutput {
+				if s.cfg.Output == OutputStandard && isInvalidate(v) {
+					s.out.WriteString(formatInvalidate(v))
+				} else {
+					s.out.WriteString(s.formatReply(v, false))
+				}
+			}
+			continue
+		}
+		break
+	}
+	s.lastKind = v.Kind
+	if v.Null && v.Kind == resp.KindArray {
+		s.lastKind = resp.KindNull
+	}
+	output := true
+	if s.cfg.Cluster && v.Kind == resp.KindError {
+		if slot, addr, kind, ok := client.ParseRedirect(string(v.Str)); ok {
+			output = false
+			c := strings.LastIndexByte(addr, ':')
+			if c >= 0 {
+				s.cfg.Host = addr[:c]
+				s.cfg.Port = atoi(addr[c+1:])
+			}
+			if s.interactive {
+				fmt.Fprintf(s.out, "-> Redirected to slot [%d] located at %s:%d\n", slot, s.cfg.Host, s.cfg.Port)
+			}
+			s.reissue = true
+			if kind == "ASK" {
+				s.sendAsking = true
+			}
+			s.refreshPrompt()
+		}
+	}
+	if output && !s.interactive && s.cfg.SetErrCode && v.IsError() {
+		s.stderr("%s\n", v.Str)
+		s.fail(1)
+	}
+	if output {
+		s.out.WriteString(s.formatReply(v, rawOut))
+		s.out.Flush()
+	}
+	return nil
+}
+
+func isConnReset(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "connection reset") || strings.Contains(s, "broken pipe")
+}
+
+func isInvalidate(v client.Value) bool {
+	return v.Kind == resp.KindPush && len(v.Elems) == 2 && v.Elems[0].Kind == resp.KindBulk &&
+		strings.HasPrefix(string(v.Elems[0].Str), "invalidate") && v.Elems[1].Kind == resp.KindArray
+}
+
+func formatInvalidate(v client.Value) string {
+	var b strings.Builder
+	b.WriteString("-> invalidate: ")
+	for i, k := range v.Elems[1].Elems {
+		b.WriteString("'" + string(k.Str) + "'")
+		if i < len(v.Elems[1].Elems)-1 {
+			b.WriteString(", ")
+		}
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+// sendCommand is cliSendCommand.
+func (s *session) sendCommand(argv []string, repeat int64) error {
+	if s.conn == nil {
+		return errors.New("not connected")
+	}
+	rawOut := outputRawCommand(argv)
+	cmd := strings.ToLower(argv[0])
+	switch cmd {
+	case "shutdown":
+		s.shutdown = true
+	case "monitor":
+		s.monitor = true
+	case "subscribe", "psubscribe", "ssubscribe":
+		s.pubsub = true
+	}
+	bargs := make([][]byte, len(argv))
+	for i, a := range argv {
+		bargs[i] = []byte(a)
+	}
+	for repeat < 0 || repeat > 0 {
+		repeat--
+		if err := s.conn.SendBytes(bargs); err != nil {
+			return err
+		}
+		if err := s.conn.Flush(); err != nil {
+			return err
+		}
+		if s.monitor {
+			for s.monitor {
+				if err := s.readReply(rawOut); err != nil {
+					s.printContextError(err)
+					s.fail(1)
+				}
+				if s.lastKind == resp.KindError {
+					s.monitor = false
+				}
+			}
+			return nil
+		}
+		if s.pubsub {
+			if s.cfg.Output != OutputRaw {
+				s.out.WriteString("Reading messages... (press Ctrl-C to quit)\n")
+				s.out.Flush()
+			}
+			for s.pubsub {
+				if err := s.readReply(rawOut); err != nil {
+					s.printContextError(err)
+					s.fail(1)
+				}
+				if s.lastKind == resp.KindError {
+					s.pubsub = false
+				}
+			}
+			continue
+		}
+		if err := s.readReply(rawOut); err != nil {
+			return err
+		}
+		if s.conn == nil { // SHUTDOWN closed it
+			return nil
+		}
+		isErr := s.lastKind == resp.KindError
+		switch {
+		case cmd == "select" && len(argv) == 2 && !isErr:
+			s.cfg.DB = atoi(argv[1])
+			s.dbnum = s.cfg.DB
+			s.refreshPrompt()
+		case cmd == "auth" && (len(argv) == 2 || len(argv) == 3):
+			if s.cfg.DB != s.dbnum {
+				if v, err := s.conn.Do("SELECT", strconv.Itoa(s.cfg.DB)); err == nil && !v.IsError() {
+					s.dbnum = s.cfg.DB
+					s.refreshPrompt()
+				}
+			}
+		case cmd == "multi" && len(argv) == 1 && !isErr:
+			s.inMulti = true
+			s.preMultiDB = s.dbnum
+			s.refreshPrompt()
+		case cmd == "exec" && len(argv) == 1 && s.inMulti:
+			s.inMulti = false
+			if isErr || s.lastKind == resp.KindNull {
+				s.cfg.DB, s.dbnum = s.preMultiDB, s.preMultiDB
+			}
+			s.refreshPrompt()
+		case cmd == "discard" && len(argv) == 1 && !isErr:
+			s.inMulti = false
+			s.cfg.DB, s.dbnum = s.preMultiDB, s.preMultiDB
+			s.refreshPrompt()
+		case cmd == "reset" && len(argv) == 1 && !isErr:
+			s.inMulti = false
+			s.cfg.DB, s.dbnum = 0, 0
+			s.resp3 = false
+			s.refreshPrompt()
+		}
+		if s.reissue {
+			break
+		}
+		if s.cfg.Interval > 0 {
+			s.out.Flush()
+			time.Sleep(time.Duration(s.cfg.Interval * float64(time.Second)))
+		}
+		s.out.Flush()
+	}
+	return nil
+}
+
+// issueCommandRepeat is redis-cli's issueCommandRepeat.
+func (s *session) issueCommandRepeat(argv []string, repeat int64) bool {
+	if c := strings.ToLower(argv[0]); c == "help" || c == "?" {
+		s.outputHelp(argv[1:])
+		return true
+	}
+	for {
+		if s.reissue || s.conn == nil {
+			if !s.connect(true, false) {
+				s.reissue = false
+				return false
+			}
+		}
+		s.reissue = false
+		if s.sendAsking {
+			s.sendAsking = false
+			v, err := s.conn.Do("ASKING")
+			if err != nil {
+				s.stderr("\nI/O error\n")
+				return false
+			}
+			if v.IsError() {
+				s.stderr("ASKING failed: %s\n", v.Str)
+				return false
+			}
+		}
+		if err := s.sendCommand(argv, repeat); err != nil {
+			s.printContextError(err)
+			if s.conn != nil {
+				s.conn.Close()
+			}
+			s.conn = nil
+			return false
+		}
+		if s.cfg.Cluster && s.reissue {
+			continue
+		}
+		return true
+	}
+}
+
+func (s *session) noninteractive(args []string) int {
+	argv := append([]string(nil), args...)
+	if s.cfg.QuotedIn {
+		for i, a := range argv {
+			parts, _, err := resp.SplitArgs([]byte(a), nil, nil)
+			if err != nil || len(parts) != 1 {
+				s.out.WriteString("Invalid quoted string\n")
+				return 1
+			}
+			argv[i] = string(parts[0])
+		}
+	}
+	if s.cfg.StdinLast {
+		argv = append(argv, string(readAllStdin()))
+	} else if s.cfg.StdinTag != "" {
+		found := false
+		for i, a := range argv {
+			if a == s.cfg.StdinTag {
+				argv[i] = string(readAllStdin())
+				found = true
+				break
+			}
+		}
+		if !found {
+			s.stderr("Using -X option but stdin tag not match.\n")
+			return 1
+		}
+	}
+	if s.issueCommandRepeat(argv, s.cfg.Repeat) {
+		return 0
+	}
+	return 1
+}
+
+// outputHelp prints HELP (the command docs are not bundled; redis-cli
+// 7.0 builds them from COMMAND DOCS).
+func (s *session) outputHelp(args []string) {
+	if len(args) == 0 {
+		fmt.Fprintf(s.out, "shoal-cli %s\nTo get help about Redis commands type:\n      \"help @<group>\" to get a list of commands in <group>\n      \"help <command>\" for help on <command>\n      \"help <tab>\" to get a list of possible help topics\n      \"quit\" to exit\n\nTo set redis-cli preferences:\n      \":set hints\" enable online hints\n      \":set nohints\" disable online hints\nSet your preferences in ~/.redisclirc\n", Version)
+	}
+	s.out.Flush()
+}
+
+func (s *session) evalMode(args []string) int {
+	script, err := os.ReadFile(s.cfg.Eval)
+	if err != nil {
+		s.stderr("Can't open file '%s': %s\n", s.cfg.Eval, clustermgr.ConnErrText(err))
+		return 1
+	}
+	argv := []string{"EVAL", string(script), ""}
+	keys, comma := 0, false
+	for _, a := range args {
+		if !comma && a == "," {
+			comma = true
+			continue
+		}
+		argv = append(argv, a)
+		if !comma {
+			keys++
+		}
+	}
+	argv[2] = strconv.Itoa(keys)
+	if s.issueCommandRepeat(argv, s.cfg.Repeat) {
+		return 0
+	}
+	return 1
+}
+
+func (s *session) sendReplconf(a1, a2 string) bool {
+	fmt.Fprintf(os.Stderr, "sending REPLCONF %s %s\n", a1, a2)
+	v, err := s.conn.Do("REPLCONF", a1, a2)
+	if err != nil {
+		s.stderr("\nI/O error\n")
+		s.fail(1)
+	}
+	if v.IsError() {
+		s.stderr("REPLCONF %s error: %s\n", a1, v.Str)
+		return false
+	}
+	return true
+}

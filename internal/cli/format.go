@@ -1,0 +1,250 @@
+package cli
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/shoal-db/shoal/client"
+	"github.com/shoal-db/shoal/internal/resp"
+)
+
+// Output modes, as redis-cli's config.output.
+const (
+	OutputStandard = iota // human form, the default on a tty
+	OutputRaw             // the default when stdout is not a tty
+	OutputCSV
+)
+
+// Repr quotes b as redis-cli's sdscatrepr does.
+func Repr(b []byte) string { return resp.QuoteCLI(b) }
+
+// FormatTTY renders v as redis-cli does on a terminal
+// (cliFormatReplyTTY); prefix is the indentation of nested elements.
+func FormatTTY(v client.Value, prefix string) string {
+	var sb outBuf
+	formatTTY(&sb, v, prefix)
+	return string(sb)
+}
+
+// outBuf is a byte buffer that, unlike strings.Builder, can drop its last
+// byte (a map key's newline before " => ").
+type outBuf []byte
+
+func (b *outBuf) WriteString(s string) { *b = append(*b, s...) }
+func (b *outBuf) Write(p []byte)       { *b = append(*b, p...) }
+func (b *outBuf) putByte(c byte)       { *b = append(*b, c) }
+
+func formatTTY(sb *outBuf, v client.Value, prefix string) {
+	switch v.Kind {
+	case resp.KindError, resp.KindBlobError:
+		sb.WriteString("(error) ")
+		sb.Write(v.Str)
+		sb.putByte('\n')
+	case resp.KindSimple:
+		sb.Write(v.Str)
+		sb.putByte('\n')
+	case resp.KindInt:
+		sb.WriteString("(integer) ")
+		sb.WriteString(strconv.FormatInt(v.Int, 10))
+		sb.putByte('\n')
+	case resp.KindDouble:
+		sb.WriteString("(double) ")
+		sb.Write(v.Str)
+		sb.putByte('\n')
+	case resp.KindBigNumber:
+		sb.Write(v.Str)
+		sb.putByte('\n')
+	case resp.KindVerbatim:
+		sb.Write(v.Str[4:])
+		sb.putByte('\n')
+	case resp.KindBulk:
+		if v.Null {
+			sb.WriteString("(nil)\n")
+			return
+		}
+		sb.WriteString(Repr(v.Str))
+		sb.putByte('\n')
+	case resp.KindNull:
+		sb.WriteString("(nil)\n")
+	case resp.KindBool:
+		if v.Int != 0 {
+			sb.WriteString("(true)\n")
+		} else {
+			sb.WriteString("(false)\n")
+		}
+	case resp.KindArray, resp.KindMap, resp.KindSet, resp.KindPush:
+		if v.Null {
+			sb.WriteString("(nil)\n")
+			return
+		}
+		if len(v.Elems) == 0 {
+			switch v.Kind {
+			case resp.KindArray:
+				sb.WriteString("(empty array)\n")
+			case resp.KindMap:
+				sb.WriteString("(empty hash)\n")
+			case resp.KindSet:
+				sb.WriteString("(empty set)\n")
+			default:
+				sb.WriteString("(empty push)\n")
+			}
+			return
+		}
+		n := len(v.Elems)
+		if v.Kind == resp.KindMap {
+			n /= 2
+		}
+		idxlen := len(strconv.Itoa(n))
+		childPrefix := prefix + strings.Repeat(" ", idxlen+2)
+		sep := byte(')')
+		switch v.Kind {
+		case resp.KindSet:
+			sep = '~'
+		case resp.KindMap:
+			sep = '#'
+		}
+		for i := 0; i < len(v.Elems); i++ {
+			human := i + 1
+			if v.Kind == resp.KindMap {
+				human = i/2 + 1
+			}
+			if i != 0 {
+				sb.WriteString(prefix)
+			}
+			num := strconv.Itoa(human)
+			sb.WriteString(strings.Repeat(" ", idxlen-len(num)))
+			sb.WriteString(num)
+			sb.putByte(sep)
+			sb.putByte(' ')
+			formatTTY(sb, v.Elems[i], childPrefix)
+			if v.Kind == resp.KindMap {
+				i++
+				*sb = (*sb)[:len(*sb)-1]
+				sb.WriteString(" => ")
+				if multilineTTY(v.Elems[i]) {
+					sb.putByte('\n')
+					sb.WriteString(childPrefix)
+				}
+				formatTTY(sb, v.Elems[i], childPrefix)
+			}
+		}
+	}
+}
+
+// multilineTTY mirrors cliIsMultilineValueTTY.
+func multilineTTY(v client.Value) bool {
+	switch v.Kind {
+	case resp.KindArray, resp.KindSet, resp.KindPush:
+		if len(v.Elems) == 0 {
+			return false
+		}
+		if len(v.Elems) > 1 {
+			return true
+		}
+		return multilineTTY(v.Elems[0])
+	case resp.KindMap:
+		if len(v.Elems) == 0 {
+			return false
+		}
+		if len(v.Elems) > 2 {
+			return true
+		}
+		return multilineTTY(v.Elems[1])
+	}
+	return false
+}
+
+// FormatRaw renders v as redis-cli's --raw (cliFormatReplyRaw); mbDelim
+// separates the elements of aggregates.
+func FormatRaw(v client.Value, mbDelim string) string {
+	var sb strings.Builder
+	formatRaw(&sb, v, mbDelim)
+	return sb.String()
+}
+
+func formatRaw(sb *strings.Builder, v client.Value, d string) {
+	switch v.Kind {
+	case resp.KindNull:
+	case resp.KindError, resp.KindBlobError:
+		sb.Write(v.Str)
+		sb.WriteByte('\n')
+	case resp.KindSimple, resp.KindBulk, resp.KindDouble, resp.KindBigNumber:
+		if !v.Null {
+			sb.Write(v.Str)
+		}
+	case resp.KindVerbatim:
+		sb.Write(v.Str[4:])
+	case resp.KindBool:
+		if v.Int != 0 {
+			sb.WriteString("(true)")
+		} else {
+			sb.WriteString("(false)")
+		}
+	case resp.KindInt:
+		sb.WriteString(strconv.FormatInt(v.Int, 10))
+	case resp.KindArray, resp.KindSet, resp.KindPush:
+		for i, e := range v.Elems {
+			if i > 0 {
+				sb.WriteString(d)
+			}
+			formatRaw(sb, e, d)
+		}
+	case resp.KindMap:
+		for i := 0; i+1 < len(v.Elems); i += 2 {
+			if i > 0 {
+				sb.WriteString(d)
+			}
+			formatRaw(sb, v.Elems[i], d)
+			sb.WriteByte(' ')
+			formatRaw(sb, v.Elems[i+1], d)
+		}
+	}
+}
+
+// FormatCSV renders v as redis-cli's --csv (cliFormatReplyCSV).
+func FormatCSV(v client.Value) string {
+	var sb strings.Builder
+	formatCSV(&sb, v)
+	return sb.String()
+}
+
+func formatCSV(sb *strings.Builder, v client.Value) {
+	switch v.Kind {
+	case resp.KindError, resp.KindBlobError:
+		sb.WriteString("ERROR,")
+		sb.WriteString(Repr(v.Str))
+	case resp.KindSimple:
+		sb.WriteString(Repr(v.Str))
+	case resp.KindInt:
+		sb.WriteString(strconv.FormatInt(v.Int, 10))
+	case resp.KindDouble, resp.KindBigNumber:
+		sb.Write(v.Str)
+	case resp.KindBulk:
+		if v.Null {
+			sb.WriteString("NULL")
+			return
+		}
+		sb.WriteString(Repr(v.Str))
+	case resp.KindVerbatim:
+		sb.WriteString(Repr(v.Str[4:]))
+	case resp.KindNull:
+		sb.WriteString("NULL")
+	case resp.KindBool:
+		if v.Int != 0 {
+			sb.WriteString("true")
+		} else {
+			sb.WriteString("false")
+		}
+	case resp.KindArray, resp.KindSet, resp.KindPush, resp.KindMap:
+		if v.Null {
+			sb.WriteString("NULL")
+			return
+		}
+		for i, e := range v.Elems {
+			formatCSV(sb, e)
+			if i != len(v.Elems)-1 {
+				sb.WriteByte(',')
+			}
+		}
+	}
+}

@@ -1,0 +1,142 @@
+package hll
+
+import (
+	"encoding/binary"
+	"math/rand/v2"
+	"strconv"
+	"testing"
+)
+
+// registers decodes any valid HLL into one byte per register (the naive twin).
+func registers(t *testing.T, b []byte) [Registers]uint8 {
+	t.Helper()
+	var r [Registers]uint8
+	if err := MergeInto(&r, b); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestHashKnownValues(t *testing.T) {
+	// Values computed by Redis 7.0.15's MurmurHash64A (seed 0xadc83b19), seen
+	// through PFADD: element "a" lands in register 12711 with count 2
+	// (PFDEBUG DECODE of PFADD x a is "Z:12711 v:2,1 Z:3672").
+	i, c := PatLen([]byte("a"))
+	if i != 12711 || c != 2 {
+		t.Fatalf("PatLen(a) = %d,%d", i, c)
+	}
+}
+
+func TestSparseMatchesNaive(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for round := 0; round < 20; round++ {
+		sp := FromBytes(NewSparse())
+		var naive [Registers]uint8
+		n := rng.IntN(3000)
+		for j := 0; j < n; j++ {
+			var ele [8]byte
+			binary.LittleEndian.PutUint64(ele[:], rng.Uint64())
+			i, c := PatLen(ele[:])
+			changed, err := sp.Add(ele[:], 3000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if changed != (c > naive[i]) {
+				t.Fatalf("round %d element %d: changed=%v, naive %d vs %d", round, j, changed, naive[i], c)
+			}
+			naive[i] = max(naive[i], c)
+		}
+		if got := registers(t, sp.B); got != naive {
+			t.Fatalf("round %d: registers differ from naive", round)
+		}
+		if sp.Encoding() == Sparse && len(sp.B) > 3000 {
+			t.Fatalf("sparse of %d bytes", len(sp.B))
+		}
+		sc, err := Count(sp.B)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rc := CountRaw(&naive); rc != sc {
+			t.Fatalf("count %d vs raw %d", sc, rc)
+		}
+		if err := sp.ToDense(); err != nil {
+			t.Fatal(err)
+		}
+		if got := registers(t, sp.B); got != naive {
+			t.Fatalf("round %d: dense registers differ", round)
+		}
+		if dc, _ := Count(sp.B); dc != sc {
+			t.Fatalf("dense count %d vs sparse %d", dc, sc)
+		}
+	}
+}
+
+func TestCopyOnWrite(t *testing.T) {
+	s := string(NewSparse())
+	orig := s[:]
+	sk := FromString(s)
+	if _, err := sk.Add([]byte("x"), 3000); err != nil {
+		t.Fatal(err)
+	}
+	if s != orig || string(sk.B) == s {
+		t.Fatal("the stored string was written or the sketch did not change")
+	}
+	sk2 := FromString(string(sk.B))
+	if changed, _ := sk2.Add([]byte("x"), 3000); changed || sk2.Changed {
+		t.Fatal("re-adding an element changed the sketch")
+	}
+}
+
+func TestSelfTest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("10M elements")
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	if msg := SelfTest(rng.Uint64, 3000); msg != "" {
+		t.Fatal(msg)
+	}
+}
+
+func TestDecode(t *testing.T) {
+	sk := FromBytes(NewSparse())
+	sk.Add([]byte("a"), 3000)
+	if got := string(Decode(sk.B)); got != "Z:12711 v:2,1 Z:3672" {
+		t.Fatalf("Decode = %q", got)
+	}
+}
+
+// FuzzSketch feeds arbitrary sparse bodies: no operation may panic, and a
+// body that counts must merge, convert and count consistently.
+func FuzzSketch(f *testing.F) {
+	f.Add(NewSparse()[HdrSize:], []byte("a"))
+	f.Add([]byte{0x7f, 0xff}, []byte("b"))
+	f.Add([]byte{0x7f, 0xff, 0x7f}, []byte("c"))
+	f.Add([]byte{0x80, 0x84, 0x7f, 0xff, 0x3f}, []byte("d"))
+	f.Add([]byte{0x7f}, []byte(""))
+	f.Fuzz(func(t *testing.T, body, ele []byte) {
+		b := append([]byte("HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80"), body...)
+		if !Valid(string(b)) {
+			t.Fatal("sparse header not valid")
+		}
+		_ = Decode(b)
+		c1, err1 := Count(b)
+		var r [Registers]uint8
+		err2 := MergeInto(&r, b)
+		sk := FromString(string(b))
+		err3 := sk.ToDense()
+		if err1 == nil && err2 == nil && err3 == nil {
+			if c2, _ := Count(sk.B); c2 != c1 || CountRaw(&r) != c1 {
+				t.Fatalf("counts disagree: %d %d %d", c1, c2, CountRaw(&r))
+			}
+		}
+		sk = FromString(string(b))
+		for i := 0; i < 4; i++ {
+			if _, err := sk.Add(append(ele, strconv.Itoa(i)...), 60); err != nil {
+				break
+			}
+		}
+		if sk.Encoding() == Sparse {
+			_, _ = Count(sk.B)
+		}
+	})
+}

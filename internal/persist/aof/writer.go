@@ -1,0 +1,236 @@
+package aof
+
+import (
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/shoal-db/shoal/internal/stream"
+)
+
+// Policy is appendfsync.
+type Policy int32
+
+// appendfsync values.
+const (
+	FsyncEverysec Policy = iota
+	FsyncAlways
+	FsyncNo
+)
+
+// ParsePolicy maps an appendfsync value to a Policy.
+func ParsePolicy(s string) Policy {
+	switch s {
+	case "always":
+		return FsyncAlways
+	case "no":
+		return FsyncNo
+	}
+	return FsyncEverysec
+}
+
+// Writer copies the write stream into the current incremental file. With
+// FsyncAlways the server calls Sync before it sends replies, which writes
+// and fsyncs everything appended so far: concurrent callers share one
+// fsync (group commit). Otherwise a background goroutine writes what the
+// stream has as it arrives and, with FsyncEverysec, fsyncs once a second.
+type Writer struct {
+	f *os.File
+	r *stream.Reader
+
+	policy     atomic.Int32
+	timestamps atomic.Bool
+
+	mu      sync.Mutex // serializes writes to f
+	pending []byte     // bytes read from the stream that a failed write left over
+	lastTS  int64
+
+	written atomic.Int64 // stream offset of the bytes in the file
+	synced  atomic.Int64 // stream offset of the bytes fsynced
+	size    atomic.Int64 // bytes in the file
+	// werr is the last write or fsync error (nil: ok), for MISCONF and INFO.
+	werr atomic.Pointer[error]
+
+	// Logf writes a log line ('#' warning, '*' notice).
+	Logf func(level byte, format string, args ...any)
+	// Fatal is called when Redis would exit: a write or fsync error with
+	// appendfsync always (an acknowledged write could be lost).
+	Fatal func(msg string)
+
+	quit chan struct{}
+	done chan struct{}
+}
+
+// NewWriter returns a writer appending to f (whose size is size) what r
+// reads. Call Start to run its background goroutine.
+func NewWriter(f *os.File, r *stream.Reader, size int64, p Policy) *Writer {
+	w := &Writer{f: f, r: r, quit: make(chan struct{}), done: make(chan struct{}),
+		Logf: func(byte, string, ...any) {}, Fatal: func(string) {}}
+	w.policy.Store(int32(p))
+	w.size.Store(size)
+	w.written.Store(r.Offset())
+	w.synced.Store(r.Offset())
+	return w
+}
+
+// SetPolicy changes appendfsync.
+func (w *Writer) SetPolicy(p Policy) { w.policy.Store(int32(p)) }
+
+// Policy is the appendfsync in force.
+func (w *Writer) Policy() Policy { return Policy(w.policy.Load()) }
+
+// SetTimestamps is aof-timestamp-enabled: a "#TS:unix-seconds" annotation
+// precedes the commands written in a new second.
+func (w *Writer) SetTimestamps(on bool) { w.timestamps.Store(on) }
+
+// Written is the stream offset up to which bytes were handed to the file.
+func (w *Writer) Written() int64 { return w.written.Load() }
+
+// Size is the number of bytes in the file.
+func (w *Writer) Size() int64 { return w.size.Load() }
+
+// Err is the last write or fsync error, nil once a later write succeeded.
+func (w *Writer) Err() error {
+	if p := w.werr.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// Start runs the background writer until Close.
+func (w *Writer) Start() {
+	go w.loop()
+}
+
+func (w *Writer) loop() {
+	defer close(w.done)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-w.quit:
+			return
+		case <-w.r.Wait():
+			if w.Policy() != FsyncAlways {
+				w.mu.Lock()
+				w.writeOut()
+				w.mu.Unlock()
+			}
+		case <-tick.C:
+			if w.Policy() == FsyncEverysec && w.synced.Load() < w.written.Load() {
+				target := w.written.Load()
+				if err := w.f.Sync(); err != nil {
+					w.setErr(err, "Fail to fsync the AOF file: %s")
+				} else {
+					w.synced.Store(target)
+				}
+			}
+		}
+	}
+}
+
+// Sync makes every stream byte before off durable: written and fsynced.
+// The server calls it with appendfsync always before sending the replies
+// of commands whose entries end at off.
+func (w *Writer) Sync(off int64) error {
+	if w.synced.Load() >= off {
+		return nil
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.synced.Load() >= off {
+		return nil
+	}
+	if err := w.writeOut(); err != nil {
+		w.Logf('#', "Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...")
+		w.Fatal(err.Error())
+		return err
+	}
+	target := w.written.Load()
+	if err := w.f.Sync(); err != nil {
+		w.Logf('#', "Can't persist AOF for fsync error when the AOF fsync policy is 'always': %s. Exiting...", ErrText(err))
+		w.Fatal(err.Error())
+		return err
+	}
+	w.synced.Store(target)
+	return nil
+}
+
+// writeOut writes what the stream holds (no fsync). Needs w.mu.
+func (w *Writer) writeOut() error {
+	if len(w.pending) > 0 {
+		if err := w.write(w.pending); err != nil {
+			return err
+		}
+		w.pending = w.pending[:0]
+	}
+	for {
+		b, err := w.r.Next()
+		if err != nil {
+			return err // a pinning reader is never trimmed; closed at shutdown
+		}
+		if b == nil {
+			return nil
+		}
+		if w.timestamps.Load() {
+			if now := time.Now().Unix(); now != w.lastTS {
+				w.lastTS = now
+				ts := strconv.AppendInt([]byte("#TS:"), now, 10)
+				if err := w.write(append(ts, '\r', '\n')); err != nil {
+					w.pending = append(w.pending, b...)
+					w.written.Add(int64(len(b)))
+					return err
+				}
+			}
+		}
+		w.written.Add(int64(len(b)))
+		if err := w.write(b); err != nil {
+			return err // write kept the rest in pending
+		}
+	}
+}
+
+// write writes b fully or records the error.
+func (w *Writer) write(b []byte) error {
+	n, err := w.f.Write(b)
+	w.size.Add(int64(n))
+	if err != nil {
+		// Keep what was not written for the next attempt (b may be
+		// pending itself: append moves the bytes down safely).
+		w.pending = append(w.pending[:0], b[n:]...)
+		w.setErr(err, "Error writing to the AOF file: %s")
+		return err
+	}
+	if w.werr.Load() != nil {
+		w.Logf('#', "AOF write error looks solved, Redis can write again.")
+		w.werr.Store(nil)
+	}
+	return nil
+}
+
+func (w *Writer) setErr(err error, format string) {
+	if w.werr.Load() == nil {
+		w.Logf('#', format, ErrText(err))
+	}
+	w.werr.Store(&err)
+}
+
+// Close stops the background goroutine, writes and fsyncs what is left,
+// and closes the file and the reader.
+func (w *Writer) Close() error {
+	close(w.quit)
+	<-w.done
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	err := w.writeOut()
+	if serr := w.f.Sync(); err == nil {
+		err = serr
+	}
+	w.r.Close()
+	if cerr := w.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

@@ -1,0 +1,58 @@
+package rdb
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"testing"
+)
+
+func TestCRC64Vector(t *testing.T) {
+	if got := CRC64(0, []byte("123456789")); got != 0xe9c6d914c4b8d9ca {
+		t.Fatalf("crc64 = %x", got)
+	}
+	// Incremental use gives the same value.
+	if got := CRC64(CRC64(0, []byte("1234")), []byte("56789")); got != 0xe9c6d914c4b8d9ca {
+		t.Fatalf("incremental crc64 = %x", got)
+	}
+}
+
+func TestLZFRoundTrip(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	var htab lzfTable
+	for i := 0; i < 2000; i++ {
+		n := r.IntN(3000) + 1
+		in := make([]byte, n)
+		alpha := r.IntN(4) + 1
+		for j := range in {
+			in[j] = byte('a' + r.IntN(alpha))
+		}
+		out := make([]byte, n+n/16+64)
+		c := lzfCompress(in, out, &htab)
+		if c == 0 {
+			t.Fatalf("no output for %d bytes", n)
+		}
+		back := make([]byte, n)
+		if !lzfDecompress(out[:c], back) || !bytes.Equal(back, in) {
+			t.Fatalf("round trip failed for %q", in)
+		}
+		// A too-small output buffer fails cleanly.
+		if c > 1 && lzfCompress(in, out[:c-1], &htab) != 0 {
+			t.Fatalf("compress fit in %d < %d bytes", c-1, c)
+		}
+		// Truncated or corrupted input never panics.
+		lzfDecompress(out[:c/2], back)
+		out[r.IntN(c)] ^= 0xff
+		lzfDecompress(out[:c], back)
+	}
+}
+
+func TestLenEncoding(t *testing.T) {
+	for _, n := range []uint64{0, 63, 64, 16383, 16384, 1<<32 - 1, 1 << 32, 1<<64 - 1} {
+		b := AppendLen(nil, n)
+		d := decoder{p: b}
+		got, enc, err := d.readLen()
+		if err != nil || enc || got != n || len(d.p) != 0 {
+			t.Fatalf("len %d: got %d %v %v", n, got, enc, err)
+		}
+	}
+}

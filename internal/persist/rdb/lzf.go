@@ -1,0 +1,216 @@
+package rdb
+
+// LZF, as liblzf 3.6 compresses it with Redis's settings (src/lzfP.h: HLOG
+// 16, VERY_FAST, no ULTRA_FAST). The compressed format is:
+//
+//	000LLLLL <L+1 bytes>          literal run of 1..32 bytes
+//	LLLooooo oooooooo             back reference, length L+2 (3..8), offset o+1
+//	111ooooo LLLLLLLL oooooooo    back reference, length L+9, offset o+1
+//
+// lzfCompress follows liblzf's matching choices step by step so that its
+// output is byte-identical to Redis's for the same input (with one caveat:
+// liblzf leaves its hash table uninitialised, so a stale slot can in rare
+// cases make Redis pick a different, equally valid match).
+
+const (
+	lzfHLog   = 16
+	lzfHSize  = 1 << lzfHLog
+	lzfMaxLit = 1 << 5
+	lzfMaxOff = 1 << 13
+	lzfMaxRef = (1 << 8) + (1 << 3)
+)
+
+// lzfIdx is liblzf's IDX for VERY_FAST.
+func lzfIdx(h uint32) uint32 { return ((h >> (3*8 - lzfHLog)) - h*5) & (lzfHSize - 1) }
+
+// lzfTable is the compressor's hash table. Slots hold base+position+1 of
+// the call that wrote them; a slot below the current call's base is from
+// an earlier call and counts as empty, so the 256 KB table is cleared only
+// when base wraps, not on every call (liblzf's result with a zeroed table).
+type lzfTable struct {
+	slot [lzfHSize]uint32
+	base uint32
+}
+
+// begin starts a call over n input bytes and returns its base.
+func (h *lzfTable) begin(n int) uint32 {
+	if uint64(h.base)+uint64(n)+2 >= 1<<32 || h.base == 0 {
+		clear(h.slot[:])
+		h.base = 1
+	}
+	b := h.base
+	h.base += uint32(n) + 1
+	return b
+}
+
+// lzfCompress compresses in into out (whose length is the most it may
+// write) and returns the compressed length, or 0 when the result does not
+// fit (lzf_compress's contract).
+func lzfCompress(in, out []byte, htab *lzfTable) int {
+	inLen, outLen := len(in), len(out)
+	if inLen == 0 || outLen == 0 {
+		return 0
+	}
+	base := htab.begin(inLen)
+	ip, op := 0, 0
+	lit := 0
+	op++ // start run
+	var hval uint32
+	if inLen >= 2 {
+		hval = uint32(in[0])<<8 | uint32(in[1])
+	}
+	for ip < inLen-2 {
+		hval = hval<<8 | uint32(in[ip+2])
+		slot := &htab.slot[lzfIdx(hval)]
+		ref := -1
+		if *slot >= base {
+			ref = int(*slot - base)
+		}
+		*slot = base + uint32(ip)
+		if ref >= 0 && ref < ip && ip-ref-1 < lzfMaxOff && ref > 0 &&
+			in[ref+2] == in[ip+2] && in[ref] == in[ip] && in[ref+1] == in[ip+1] {
+			off := ip - ref - 1
+			l := 2
+			maxlen := inLen - ip - l
+			if maxlen > lzfMaxRef {
+				maxlen = lzfMaxRef
+			}
+			if op+3+1 >= outLen {
+				nl := 0
+				if lit == 0 {
+					nl = 1
+				}
+				if op-nl+3+1 >= outLen {
+					return 0
+				}
+			}
+			out[op-lit-1] = byte(lit - 1)
+			if lit == 0 {
+				op--
+			}
+			// liblzf first compares 16 bytes unrolled (without checking
+			// maxlen, so a match may run up to two bytes past it), then
+			// byte by byte up to maxlen.
+			matched := false
+			if maxlen > 16 {
+				for k := 0; k < 16; k++ {
+					l++
+					if in[ref+l] != in[ip+l] {
+						matched = true
+						break
+					}
+				}
+			}
+			if !matched {
+				for {
+					l++
+					if !(l < maxlen && in[ref+l] == in[ip+l]) {
+						break
+					}
+				}
+			}
+			l -= 2
+			ip++
+			if l < 7 {
+				out[op] = byte(off>>8) + byte(l<<5)
+				op++
+			} else {
+				out[op] = byte(off>>8) + 7<<5
+				out[op+1] = byte(l - 7)
+				op += 2
+			}
+			out[op] = byte(off)
+			op++
+			lit = 0
+			op++ // start run
+			ip += l + 1
+			if ip >= inLen-2 {
+				break
+			}
+			ip -= 2
+			hval = uint32(in[ip])<<8 | uint32(in[ip+1])
+			hval = hval<<8 | uint32(in[ip+2])
+			htab.slot[lzfIdx(hval)] = base + uint32(ip)
+			ip++
+			hval = hval<<8 | uint32(in[ip+2])
+			htab.slot[lzfIdx(hval)] = base + uint32(ip)
+			ip++
+		} else {
+			if op >= outLen {
+				return 0
+			}
+			lit++
+			out[op] = in[ip]
+			op++
+			ip++
+			if lit == lzfMaxLit {
+				out[op-lit-1] = byte(lit - 1)
+				lit = 0
+				op++
+			}
+		}
+	}
+	if op+3 > outLen {
+		return 0
+	}
+	for ip < inLen {
+		lit++
+		out[op] = in[ip]
+		op++
+		ip++
+		if lit == lzfMaxLit {
+			out[op-lit-1] = byte(lit - 1)
+			lit = 0
+			op++
+		}
+	}
+	out[op-lit-1] = byte(lit - 1)
+	if lit == 0 {
+		op--
+	}
+	return op
+}
+
+// lzfDecompress expands in into out, which must be exactly the original
+// length; it reports false on any malformed or out-of-bounds input.
+func lzfDecompress(in, out []byte) bool {
+	ip, op := 0, 0
+	for ip < len(in) {
+		ctrl := int(in[ip])
+		ip++
+		if ctrl < 1<<5 {
+			n := ctrl + 1
+			if op+n > len(out) || ip+n > len(in) {
+				return false
+			}
+			copy(out[op:], in[ip:ip+n])
+			op += n
+			ip += n
+			continue
+		}
+		n := ctrl >> 5
+		ref := op - (ctrl&0x1f)<<8 - 1
+		if n == 7 {
+			if ip >= len(in) {
+				return false
+			}
+			n += int(in[ip])
+			ip++
+		}
+		if ip >= len(in) {
+			return false
+		}
+		ref -= int(in[ip])
+		ip++
+		n += 2
+		if op+n > len(out) || ref < 0 {
+			return false
+		}
+		// Overlapping copies repeat the pattern, byte by byte.
+		for i := 0; i < n; i++ {
+			out[op+i] = out[ref+i]
+		}
+		op += n
+	}
+	return op == len(out)
+}

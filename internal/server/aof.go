@@ -1,0 +1,459 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/shoal-db/shoal/internal/command"
+	"github.com/shoal-db/shoal/internal/persist/aof"
+	"github.com/shoal-db/shoal/internal/persist/nodesconf"
+)
+
+// The append-only file (Redis 7.0 multi-part, internal/persist/aof): loading
+// at startup, the writer that copies the write stream into the current
+// incremental file, CONFIG SET appendonly, BGREWRITEAOF, and the gates
+// (-LOADING, MISCONF) commands pass.
+
+// aofState is the server's AOF bookkeeping.
+type aofState struct {
+	mu sync.Mutex // enabling, disabling, loading and rewriting take turns
+
+	w       atomic.Pointer[aof.Writer] // nil: appendonly no
+	loading atomic.Bool                // -LOADING for clients
+	man     *aof.Manifest              // guarded by mu
+
+	// baseSize and prevSize are the sizes of the base and of the
+	// incremental files before the one being written (aof_current_size).
+	baseSize, prevSize atomic.Int64
+	rewrites           atomic.Int64
+	lastRewriteOK      atomic.Bool
+	lastRewriteSecs    atomic.Int64
+	rewriting          atomic.Bool
+	rewriteStart       atomic.Int64 // unix seconds
+	loadStart          atomic.Int64 // unix seconds
+}
+
+const loadingErr = "LOADING Redis is loading the dataset in memory"
+
+// persistGate returns the error a command gets from the persistence state,
+// or "": -LOADING while loading (commands flagged loading still run), and
+// Redis's MISCONF after an AOF write error for writes and PING.
+func (s *Server) persistGate(c *client, spec *command.Spec) string {
+	if s.aof.loading.Load() && !c.session && !spec.Has(command.FlagLoading) {
+		return loadingErr
+	}
+	if w := s.aof.w.Load(); w != nil && (spec.Has(command.FlagWrite) || spec.Name == "ping") {
+		if err := w.Err(); err != nil {
+			return "MISCONF Errors writing to the AOF file: " + aof.ErrText(err)
+		}
+	}
+	return ""
+}
+
+// aofSync makes the stream durable up to off with appendfsync always.
+func (s *Server) aofSync(off int64) {
+	if w := s.aof.w.Load(); w != nil && w.Policy() == aof.FsyncAlways {
+		w.Sync(off)
+	}
+}
+
+// aofPaths is the AOF configuration in force.
+type aofPaths struct {
+	dir, filename                  string
+	loadTruncated, preamble, stamp bool
+	policy                         aof.Policy
+	on                             bool
+	keyLoadDelay                   int
+}
+
+func (s *Server) aofConfig() aofPaths {
+	s.cfg.RLock()
+	defer s.cfg.RUnlock()
+	return aofPaths{dir: s.cfg.Appenddirname, filename: s.cfg.Appendfilename,
+		loadTruncated: s.cfg.AOFLoadTruncated, preamble: s.cfg.AOFUseRDBPreamble,
+		stamp: s.cfg.AOFTimestampEnabled, policy: aof.ParsePolicy(s.cfg.Appendfsync), on: s.cfg.Appendonly,
+		keyLoadDelay: s.cfg.KeyLoadDelay}
+}
+
+// readManifest reads dir's manifest; a missing directory or manifest is an
+// empty one.
+func readManifest(p aofPaths) (*aof.Manifest, error) {
+	data, err := os.ReadFile(filepath.Join(p.dir, aof.ManifestName(p.filename)))
+	if errors.Is(err, os.ErrNotExist) {
+		return &aof.Manifest{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("Fatal error: can't open the AOF manifest file %s for reading: %s", aof.ManifestName(p.filename), aof.ErrText(err))
+	}
+	return aof.ParseManifest(data)
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
+}
+
+func dirExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
+}
+
+// LoadDataFromDisk loads the AOF when appendonly is yes (Redis's
+// loadDataFromDisk, AOF part) and opens it for appending. Clients that
+// connect meanwhile get -LOADING. An error means Redis would exit.
+func (s *Server) LoadDataFromDisk() error {
+	p := s.aofConfig()
+	if !p.on {
+		return nil
+	}
+	s.aof.mu.Lock()
+	defer s.aof.mu.Unlock()
+	// Until the AOF is open for appending, clients get -LOADING: a write
+	// acknowledged before that would not be in the files.
+	s.aof.loading.Store(true)
+	defer s.aof.loading.Store(false)
+	man, err := readManifest(p)
+	if err != nil {
+		s.logManifestError(err)
+		return errors.New("AOF manifest")
+	}
+	// A single-file AOF from Redis before 7.0 is moved into the directory
+	// and becomes the base (aofUpgradePrepare).
+	if fileExists(p.filename) {
+		if !dirExists(p.dir) || (man.Base == nil && len(man.Incrs) == 0) ||
+			(man.Base != nil && len(man.Incrs) == 0 && man.Base.Name == p.filename && !fileExists(filepath.Join(p.dir, p.filename))) {
+			if err := s.aofUpgrade(p, man); err != nil {
+				return err
+			}
+		}
+	}
+	start := time.Now()
+	switch res := s.loadAOFFiles(p, man); res {
+	case aof.OK, aof.Truncated:
+		s.Logf('*', "DB loaded from append only file: %.3f seconds", time.Since(start).Seconds())
+	case aof.NotExist, aof.Empty:
+	default:
+		return errors.New("AOF loading failed")
+	}
+	return s.openAOF(p, man, true)
+}
+
+func (s *Server) logManifestError(err error) {
+	var me *aof.ManifestError
+	if errors.As(err, &me) {
+		s.Logf('#', "\n*** FATAL AOF MANIFEST FILE ERROR ***\n")
+		if me.Line != "" {
+			s.Logf('#', "Reading the manifest file, at line %d\n", me.LineNo)
+			s.Logf('#', ">>> '%s'\n", me.Line)
+		}
+		s.Logf('#', "%s\n", me.Msg)
+		return
+	}
+	s.Logf('#', "%v", err)
+}
+
+func (s *Server) aofUpgrade(p aofPaths, man *aof.Manifest) error {
+	if err := os.MkdirAll(p.dir, 0o755); err != nil {
+		s.Logf('#', "Can't open or create append-only dir %s: %s", p.dir, aof.ErrText(err))
+		return err
+	}
+	man.Base = &aof.FileInfo{Name: p.filename, Seq: 1, Type: aof.TypeBase}
+	man.BaseSeq = 1
+	if err := s.persistManifest(p, man); err != nil {
+		return err
+	}
+	if err := os.Rename(p.filename, filepath.Join(p.dir, p.filename)); err != nil {
+		s.Logf('#', "Error trying to move the old AOF file %s into dir %s: %s", p.filename, p.dir, aof.ErrText(err))
+		return err
+	}
+	s.Logf('*', "Successfully migrated an old-style AOF file (%s) into the AOF directory (%s).", p.filename, p.dir)
+	return nil
+}
+
+func (s *Server) persistManifest(p aofPaths, man *aof.Manifest) error {
+	if err := nodesconf.WriteAtomic(filepath.Join(p.dir, aof.ManifestName(p.filename)), man.Bytes()); err != nil {
+		s.Logf('#', "Can't write the AOF manifest file %s: %s", aof.ManifestName(p.filename), aof.ErrText(err))
+		return err
+	}
+	return nil
+}
+
+// loadAOFFiles replays the base and the incremental files in order
+// (loadAppendOnlyFiles). Nothing expires while it runs, and what it runs
+// is not appended to the stream.
+func (s *Server) loadAOFFiles(p aofPaths, man *aof.Manifest) aof.Result {
+	files := man.Files()
+	if len(files) == 0 {
+		return aof.NotExist
+	}
+	var total int64
+	for _, fi := range files {
+		st, err := os.Stat(filepath.Join(p.dir, fi.Name))
+		if err != nil {
+			s.Logf('#', "Unable to obtain the AOF file %s length. stat: %s", fi.Name, aof.ErrText(err))
+			return aof.Failed
+		}
+		total += st.Size()
+	}
+	if total == 0 {
+		return aof.Empty
+	}
+	s.aof.loading.Store(true)
+	s.ks.Loading.Store(true)
+	s.aof.loadStart.Store(time.Now().Unix())
+	defer s.ks.Loading.Store(false)
+	sess := s.newSession(true)
+	apply := sess.run
+	if d := p.keyLoadDelay; d != 0 {
+		// key-load-delay (debugDelay): a negative value sleeps 1 µs one time in -d.
+		apply = func(args [][]byte) error {
+			us := d
+			if us < 0 {
+				us = 0
+				if rand.Intn(-d) == 0 {
+					us = 1
+				}
+			}
+			time.Sleep(time.Duration(us) * time.Microsecond)
+			return sess.run(args)
+		}
+	}
+	ld := &aof.Loader{Dir: p.dir, LoadTruncated: p.loadTruncated, Logf: s.Logf,
+		Apply: apply, OldStyle: p.filename}
+	ret := aof.OK
+	for i, fi := range files {
+		last := i == len(files)-1
+		start := time.Now()
+		ret = ld.LoadFile(fi.Name)
+		kind := "incr"
+		if fi.Type == aof.TypeBase {
+			kind = "base"
+		}
+		if ret == aof.OK || (ret == aof.Truncated && last) {
+			s.Logf('*', "DB loaded from %s file %s: %.3f seconds", kind, fi.Name, time.Since(start).Seconds())
+		}
+		if ret == aof.Empty || ret == aof.NotExist && fi.Type != aof.TypeBase {
+			ret = aof.OK
+		}
+		if ret == aof.Truncated && !last {
+			s.Logf('#', "Fatal error: the truncated file is not the last file")
+			return aof.Failed
+		}
+		if ret == aof.OpenErr || ret == aof.Failed || ret == aof.NotExist {
+			return aof.Failed
+		}
+	}
+	if man.Base != nil {
+		if st, err := os.Stat(filepath.Join(p.dir, man.Base.Name)); err == nil {
+			s.aof.baseSize.Store(st.Size())
+		}
+	}
+	return ret
+}
+
+// openAOF opens the last incremental file for appending (creating the
+// base and the file when there are none, as aofOpenIfNeededOnServerStart)
+// and attaches the writer to the stream. startup picks the log lines.
+func (s *Server) openAOF(p aofPaths, man *aof.Manifest, startup bool) error {
+	if err := os.MkdirAll(p.dir, 0o755); err != nil {
+		s.Logf('#', "Can't open or create append-only dir %s: %s", p.dir, aof.ErrText(err))
+		return err
+	}
+	s.ks.LockAll()
+	defer s.ks.UnlockAll()
+	if man.Base == nil && len(man.Incrs) == 0 {
+		fi := man.NewBase(p.filename, false)
+		if err := s.writeBase(filepath.Join(p.dir, fi.Name)); err != nil {
+			return err
+		}
+		s.Logf('*', "Creating AOF base file %s on server start", fi.Name)
+	}
+	fi, added := man.LastIncr(p.filename)
+	path := filepath.Join(p.dir, fi.Name)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		s.Logf('#', "Can't open the append-only file %s: %s", fi.Name, aof.ErrText(err))
+		return err
+	}
+	if err := s.persistManifest(p, man); err != nil {
+		f.Close()
+		return err
+	}
+	var size int64
+	if st, err := f.Stat(); err == nil {
+		size = st.Size()
+	}
+	var prev int64
+	for _, in := range man.Incrs[:len(man.Incrs)-1] {
+		if st, err := os.Stat(filepath.Join(p.dir, in.Name)); err == nil {
+			prev += st.Size()
+		}
+	}
+	if man.Base != nil {
+		if st, err := os.Stat(filepath.Join(p.dir, man.Base.Name)); err == nil {
+			s.aof.baseSize.Store(st.Size())
+		}
+	}
+	s.aof.prevSize.Store(prev)
+	s.aof.man = man
+	s.startWriter(f, size, p)
+	if startup {
+		if added {
+			s.Logf('*', "Creating AOF incr file %s on server start", fi.Name)
+		} else {
+			s.Logf('*', "Opening AOF incr file %s on server start", fi.Name)
+		}
+	}
+	return nil
+}
+
+// startWriter attaches a writer for f at the stream's end. Needs LockAll
+// (no entry may fall between the data already in the files and the reader).
+func (s *Server) startWriter(f *os.File, size int64, p aofPaths) {
+	r := s.stream.NewReaderAtEnd(true)
+	w := aof.NewWriter(f, r, size, p.policy)
+	w.SetTimestamps(p.stamp)
+	w.Logf = s.Logf
+	w.Fatal = func(string) { os.Exit(1) }
+	w.Start()
+	s.aof.w.Store(w)
+}
+
+// stopAOF detaches and closes the writer (appendonly no, shutdown).
+func (s *Server) stopAOF() {
+	if w := s.aof.w.Swap(nil); w != nil {
+		if err := w.Close(); err != nil {
+			s.Logf('#', "Error closing the AOF file: %s", aof.ErrText(err))
+		}
+	}
+}
+
+// applyAOFConfig follows CONFIG SET of the AOF directives.
+func (s *Server) applyAOFConfig(name string) {
+	p := s.aofConfig()
+	switch name {
+	case "appendfsync":
+		if w := s.aof.w.Load(); w != nil {
+			w.SetPolicy(p.policy)
+		}
+	case "aof-timestamp-enabled":
+		if w := s.aof.w.Load(); w != nil {
+			w.SetTimestamps(p.stamp)
+		}
+	case "appendonly":
+		s.aof.mu.Lock()
+		defer s.aof.mu.Unlock()
+		if p.on && s.aof.w.Load() == nil {
+			// startAppendOnly: a rewrite produces the base of the dataset.
+			if err := s.rewriteAOF(p, true); err != nil {
+				s.Logf('#', "Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. Check the above logs for more info about the error.")
+			}
+		} else if !p.on && s.aof.w.Load() != nil {
+			s.stopAOF()
+		}
+	}
+}
+
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// infoAOF writes INFO persistence's aof_* fields: what happened, nothing more.
+func (s *Server) infoAOF(w infoWriter, enabled bool) {
+	a := &s.aof
+	w.i("aof_enabled", b2i(enabled))
+	w.i("aof_rewrite_in_progress", b2i(a.rewriting.Load()))
+	w.i("aof_rewrite_scheduled", 0)
+	if a.rewrites.Load() > 0 || !a.lastRewriteOK.Load() && a.rewriteStart.Load() > 0 {
+		w.i("aof_last_rewrite_time_sec", a.lastRewriteSecs.Load())
+	} else {
+		w.i("aof_last_rewrite_time_sec", -1)
+	}
+	if a.rewriting.Load() {
+		w.i("aof_current_rewrite_time_sec", time.Now().Unix()-a.rewriteStart.Load())
+	} else {
+		w.i("aof_current_rewrite_time_sec", -1)
+	}
+	if a.rewriteStart.Load() > 0 && !a.rewriting.Load() && !a.lastRewriteOK.Load() {
+		w.s("aof_last_bgrewrite_status", "err")
+	} else {
+		w.s("aof_last_bgrewrite_status", "ok")
+	}
+	w.i("aof_rewrites", a.rewrites.Load())
+	w.i("aof_rewrites_consecutive_failures", 0)
+	status := "ok"
+	if wr := a.w.Load(); wr != nil && wr.Err() != nil {
+		status = "err"
+	}
+	w.s("aof_last_write_status", status)
+	w.i("aof_last_cow_size", 0)
+}
+
+// infoAOFSizes writes the fields Redis adds when the AOF is on.
+func (s *Server) infoAOFSizes(w infoWriter, enabled bool) {
+	if !enabled {
+		return
+	}
+	a := &s.aof
+	var cur, buffered int64
+	if wr := a.w.Load(); wr != nil {
+		cur = wr.Size()
+		buffered = s.stream.Offset() - wr.Written()
+	}
+	w.i("aof_current_size", a.baseSize.Load()+a.prevSize.Load()+cur)
+	w.i("aof_base_size", a.baseSize.Load())
+	w.i("aof_pending_rewrite", 0)
+	w.i("aof_buffer_length", buffered)
+	w.i("aof_pending_bio_fsync", 0)
+	w.i("aof_delayed_fsync", 0)
+}
+
+// debugLoadAOF is DEBUG LOADAOF: flush the AOF, empty the dataset and load
+// it again from the files (other clients get -LOADING meanwhile).
+func (s *Server) debugLoadAOF() error {
+	s.aof.mu.Lock()
+	defer s.aof.mu.Unlock()
+	p := s.aofConfig()
+	s.aof.loading.Store(true)
+	defer s.aof.loading.Store(false)
+	s.ks.LockAll()
+	if w := s.aof.w.Load(); w != nil {
+		w.Sync(s.stream.Offset())
+	}
+	for i := 0; i < s.ks.NumDBs(); i++ {
+		s.ks.DB(i).Flush()
+	}
+	s.ks.UnlockAll()
+	man, err := readManifest(p)
+	if err != nil {
+		s.logManifestError(err)
+		return err
+	}
+	switch res := s.loadAOFFiles(p, man); res {
+	case aof.OK, aof.Truncated, aof.Empty, aof.NotExist:
+	default:
+		return errors.New("AOF loading failed")
+	}
+	s.ks.Dirty.Store(0)
+	s.Logf('#', "Append Only File loaded by DEBUG LOADAOF")
+	return nil
+}
+
+func (s *Server) registerAOF() {
+	s.handle("bgrewriteaof", func(ctx *command.Ctx) {
+		if err := s.bgrewriteaof(); err != nil {
+			ctx.Error(err.Error())
+			return
+		}
+		ctx.W.Simple("Background append only file rewriting started")
+	})
+}

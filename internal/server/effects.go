@@ -1,0 +1,60 @@
+package server
+
+import (
+	"github.com/shoal-db/shoal/internal/command"
+)
+
+// beforeEffects prepares ctx to collect one command's effects: the batch
+// when the stream keeps bytes, nil (Propagate only counts) when it does not.
+func (c *client) beforeEffects(ctx *command.Ctx) {
+	ctx.Propagated = 0
+	if c.srv.stream.Active() && !c.replay {
+		ctx.Effects = &c.effects
+	} else {
+		ctx.Effects = nil
+	}
+}
+
+// afterEffects appends what the command changed to the write stream while
+// its stripes are still locked (DESIGN decision 8), following Propagate's
+// contract. Inside EXEC the commands collect in the client's batch, which
+// exec appends as one MULTI … EXEC unit before it unlocks.
+func (c *client) afterEffects(ctx *command.Ctx) {
+	b := ctx.Effects
+	if b == nil {
+		return
+	}
+	if ctx.Propagated == 0 && ctx.Dirty > 0 {
+		if !c.inExec && b.Len() == 0 {
+			// The common case: one verbatim command, copied once, into the stream.
+			c.streamOff = c.srv.stream.Append(ctx.DB.Index, ctx.Args...)
+			return
+		}
+		b.Add(ctx.DB.Index, ctx.Args...)
+	}
+	if !c.inExec && b.Len() > 0 {
+		c.commitEffects()
+	}
+}
+
+// commitEffects appends the client's batch to the stream and empties it.
+func (c *client) commitEffects() {
+	if off := c.srv.stream.AppendBatch(&c.effects); off > 0 {
+		c.streamOff = off
+	}
+	c.effects.Reset()
+}
+
+// onExpire is the keyspace's expiry hook: the deletion of an expired key
+// reaches the stream as DEL (UNLINK with lazyfree-lazy-expire), as Redis
+// 7.0's deleteExpiredKeyAndPropagate does, under the key's stripe lock.
+func (s *Server) onExpire(db int, key string) {
+	if !s.stream.Active() {
+		return
+	}
+	if s.conf().cmd.LazyfreeLazyExpire {
+		s.stream.AppendStrings(db, "UNLINK", key)
+	} else {
+		s.stream.AppendStrings(db, "DEL", key)
+	}
+}

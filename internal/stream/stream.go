@@ -1,0 +1,340 @@
+package stream
+
+import (
+	"errors"
+	"sync"
+	"sync/atomic"
+)
+
+// chunkSize is the size of the buffers the stream's bytes are kept in. An
+// entry never straddles two chunks; a larger entry gets a chunk of its own.
+const chunkSize = 64 << 10
+
+// ErrTrimmed is returned to a reader whose offset is no longer retained
+// (it fell behind the backlog, or asked for an offset before it).
+var ErrTrimmed = errors.New("stream: offset no longer retained")
+
+// ErrClosed is returned by a reader after Close.
+var ErrClosed = errors.New("stream: reader closed")
+
+type chunk struct {
+	start int64  // stream offset of buf[0]
+	buf   []byte // written bytes; never modified once written
+}
+
+// Stream is the ordered write stream. The zero value is not usable; call New.
+type Stream struct {
+	// active is true while the stream keeps bytes (a reader is attached or
+	// a backlog is configured); when false, appends do nothing.
+	active atomic.Bool
+
+	mu      sync.Mutex
+	chunks  []*chunk
+	start   int64 // offset of the first retained byte
+	end     int64 // offset after the last byte: the replication offset
+	lastDB  int   // database of the last entry; -1: SELECT before the next one
+	backlog int64 // bytes kept for readers that attach later
+	readers []*Reader
+	// sleepers are readers waiting for bytes past end.
+	sleepers []chan struct{}
+}
+
+// New returns an empty stream whose next byte has offset off.
+func New(off int64) *Stream {
+	return &Stream{start: off, end: off, lastDB: -1}
+}
+
+// Active reports whether appends are kept. Writers may skip building an
+// entry when it is false.
+func (s *Stream) Active() bool { return s.active.Load() }
+
+// Offset is the offset after the last byte appended (master_repl_offset).
+func (s *Stream) Offset() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.end
+}
+
+// SetBacklog sets how many bytes behind the end are kept for readers that
+// attach later (repl-backlog-size); 0 keeps only what readers still need.
+func (s *Stream) SetBacklog(n int64) {
+	s.mu.Lock()
+	s.backlog = n
+	s.updateActive()
+	s.trim()
+	s.mu.Unlock()
+}
+
+// ForceSelect makes the next entry start with a SELECT and returns the
+// offset it will start at: a reader starting there (a new AOF file, a
+// replica after a full sync) needs no earlier bytes to know its database.
+func (s *Stream) ForceSelect() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lastDB = -1
+	return s.end
+}
+
+// Append appends one command run in database db, copying argv once, and
+// returns the offset after it (0 when the stream is not active).
+func (s *Stream) Append(db int, argv ...[]byte) int64 {
+	if !s.active.Load() {
+		return 0
+	}
+	n := commandLen(argv)
+	s.mu.Lock()
+	c := s.reserve(db, n)
+	c.buf = AppendCommand(c.buf, argv)
+	return s.commit(c)
+}
+
+// AppendBatch appends the batch's commands as one contiguous unit run
+// starting in database b's first; more than one command is wrapped in
+// MULTI … EXEC. It returns the offset after it (0 when nothing was kept).
+func (s *Stream) AppendBatch(b *Batch) int64 {
+	if b.n == 0 || !s.active.Load() {
+		return 0
+	}
+	multi := b.n > 1
+	n := len(b.buf)
+	if multi {
+		n += len(multiCmd) + len(execCmd)
+	}
+	s.mu.Lock()
+	c := s.reserve(b.firstDB, n)
+	if multi {
+		c.buf = append(c.buf, multiCmd...)
+	}
+	c.buf = append(c.buf, b.buf...)
+	if multi {
+		c.buf = append(c.buf, execCmd...)
+	}
+	s.lastDB = b.lastDB
+	return s.commit(c)
+}
+
+const (
+	multiCmd = "*1\r\n$5\r\nMULTI\r\n"
+	execCmd  = "*1\r\n$4\r\nEXEC\r\n"
+)
+
+// reserve returns the chunk an entry of n bytes (plus a SELECT if db
+// changed) goes into, with s.mu held, and writes the SELECT.
+func (s *Stream) reserve(db, n int) *chunk {
+	sel := db != s.lastDB
+	if sel {
+		n += 32
+	}
+	var c *chunk
+	if k := len(s.chunks); k > 0 {
+		c = s.chunks[k-1]
+		if cap(c.buf)-len(c.buf) < n {
+			c = nil
+		}
+	}
+	if c == nil {
+		size := chunkSize
+		if n > size {
+			size = n
+		}
+		c = &chunk{start: s.end, buf: make([]byte, 0, size)}
+		s.chunks = append(s.chunks, c)
+		s.trim()
+	}
+	if sel {
+		c.buf = AppendSelect(c.buf, db)
+		s.lastDB = db
+	}
+	return c
+}
+
+// commit publishes what was written into c, wakes sleeping readers and
+// unlocks s.mu.
+func (s *Stream) commit(c *chunk) int64 {
+	s.end = c.start + int64(len(c.buf))
+	end := s.end
+	var wake []chan struct{}
+	if len(s.sleepers) > 0 {
+		wake = s.sleepers
+		s.sleepers = nil
+	}
+	s.mu.Unlock()
+	for _, ch := range wake {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+	return end
+}
+
+// trim drops chunks no pinning reader needs that lie wholly before the
+// backlog window. Called with s.mu held.
+func (s *Stream) trim() {
+	keep := s.end - s.backlog
+	for _, r := range s.readers {
+		if r.pin && r.off < keep {
+			keep = r.off
+		}
+	}
+	drop := 0
+	for drop < len(s.chunks)-1 {
+		c := s.chunks[drop]
+		if c.start+int64(len(c.buf)) > keep {
+			break
+		}
+		drop++
+	}
+	if drop > 0 {
+		copy(s.chunks, s.chunks[drop:])
+		for i := len(s.chunks) - drop; i < len(s.chunks); i++ {
+			s.chunks[i] = nil
+		}
+		s.chunks = s.chunks[:len(s.chunks)-drop]
+	}
+	if len(s.chunks) > 0 {
+		s.start = s.chunks[0].start
+	} else {
+		s.start = s.end
+	}
+}
+
+func (s *Stream) updateActive() {
+	s.active.Store(len(s.readers) > 0 || s.backlog > 0)
+}
+
+// Start is the first offset still retained.
+func (s *Stream) Start() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.start
+}
+
+// Reader reads the stream from an offset. A Reader is used by one goroutine.
+type Reader struct {
+	s      *Stream
+	off    int64
+	pin    bool
+	closed bool
+	wake   chan struct{}
+}
+
+// NewReader attaches a reader at offset off, which must be retained
+// (Start ≤ off ≤ Offset). A pinning reader keeps every byte it has not read
+// yet; others get ErrTrimmed once they fall behind the backlog.
+func (s *Stream) NewReader(off int64, pin bool) (*Reader, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if off < s.start || off > s.end {
+		return nil, ErrTrimmed
+	}
+	r := &Reader{s: s, off: off, pin: pin, wake: make(chan struct{}, 1)}
+	s.readers = append(s.readers, r)
+	s.updateActive()
+	return r, nil
+}
+
+// Offset is the offset of the next byte the reader returns.
+func (r *Reader) Offset() int64 { return r.off }
+
+// Next returns the bytes from the reader's offset up to at most the end of
+// one chunk, and advances past them; nil when it is at the end. The bytes
+// are never modified; the caller must not modify them either.
+func (r *Reader) Next() ([]byte, error) {
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r.closed {
+		return nil, ErrClosed
+	}
+	if r.off < s.start {
+		return nil, ErrTrimmed
+	}
+	if r.off >= s.end {
+		return nil, nil
+	}
+	// Chunks are few; the reader is usually in the first ones.
+	for _, c := range s.chunks {
+		if e := c.start + int64(len(c.buf)); r.off < e {
+			b := c.buf[r.off-c.start:]
+			r.off = e
+			return b, nil
+		}
+	}
+	return nil, nil
+}
+
+// Wait returns a channel that receives when bytes past the reader's offset
+// may be available (at once if they already are).
+func (r *Reader) Wait() <-chan struct{} {
+	s := r.s
+	s.mu.Lock()
+	if r.off < s.end || r.closed {
+		s.mu.Unlock()
+		select {
+		case r.wake <- struct{}{}:
+		default:
+		}
+		return r.wake
+	}
+	s.sleepers = append(s.sleepers, r.wake)
+	s.mu.Unlock()
+	return r.wake
+}
+
+// Close detaches the reader; the stream stops keeping bytes for it.
+func (r *Reader) Close() {
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r.closed {
+		return
+	}
+	r.closed = true
+	for i, x := range s.readers {
+		if x == r {
+			s.readers = append(s.readers[:i], s.readers[i+1:]...)
+			break
+		}
+	}
+	s.updateActive()
+	s.trim()
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// AppendStrings is Append for string arguments (the keyspace's expiry hook
+// appends DEL key without converting the key).
+func (s *Stream) AppendStrings(db int, argv ...string) int64 {
+	if !s.active.Load() {
+		return 0
+	}
+	n := headerLen(len(argv))
+	for _, a := range argv {
+		n += headerLen(len(a)) + len(a) + 2
+	}
+	s.mu.Lock()
+	c := s.reserve(db, n)
+	c.buf = appendHeader(c.buf, '*', len(argv))
+	for _, a := range argv {
+		c.buf = appendHeader(c.buf, '$', len(a))
+		c.buf = append(c.buf, a...)
+		c.buf = append(c.buf, '\r', '\n')
+	}
+	return s.commit(c)
+}
+
+// NewReaderAtEnd attaches a reader at the current end and makes the next
+// entry start with a SELECT, in one step: the reader (a new AOF file, a
+// replica after a full sync) needs no earlier byte to know its database.
+func (s *Stream) NewReaderAtEnd(pin bool) *Reader {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lastDB = -1
+	r := &Reader{s: s, off: s.end, pin: pin, wake: make(chan struct{}, 1)}
+	s.readers = append(s.readers, r)
+	s.updateActive()
+	return r
+}

@@ -1,0 +1,276 @@
+package stream
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/shoal-db/shoal/internal/resp"
+)
+
+// readAll drains r and returns what it read.
+func readAll(t *testing.T, r *Reader) []byte {
+	t.Helper()
+	var out []byte
+	for {
+		b, err := r.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b == nil {
+			return out
+		}
+		out = append(out, b...)
+	}
+}
+
+// commands parses RESP into one string per command ("SET k v").
+func commands(t *testing.T, b []byte) []string {
+	t.Helper()
+	var rd resp.Reader
+	var out []string
+	for len(b) > 0 {
+		args, n, err := rd.Next(b)
+		if err != nil || n == 0 {
+			t.Fatalf("bad stream at %q: %v", b, err)
+		}
+		parts := make([]string, len(args))
+		for i, a := range args {
+			parts[i] = string(a)
+		}
+		out = append(out, strings.Join(parts, " "))
+		b = b[n:]
+	}
+	return out
+}
+
+func bs(s ...string) [][]byte {
+	out := make([][]byte, len(s))
+	for i, x := range s {
+		out[i] = []byte(x)
+	}
+	return out
+}
+
+func TestSelectInsertedWhenDBChanges(t *testing.T) {
+	s := New(0)
+	r, err := s.NewReader(0, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Append(0, bs("SET", "a", "1")...)
+	s.Append(0, bs("SET", "b", "2")...)
+	s.Append(3, bs("DEL", "a")...)
+	s.AppendStrings(3, "DEL", "b")
+	end := s.Append(0, bs("INCR", "c")...)
+	got := commands(t, readAll(t, r))
+	want := []string{"SELECT 0", "SET a 1", "SET b 2", "SELECT 3", "DEL a", "DEL b", "SELECT 0", "INCR c"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("got %q\nwant %q", got, want)
+	}
+	if end != s.Offset() || r.Offset() != end {
+		t.Fatalf("offsets: append returned %d, stream %d, reader %d", end, s.Offset(), r.Offset())
+	}
+	// ForceSelect: the next entry restates its database.
+	off := s.ForceSelect()
+	s.Append(0, bs("INCR", "c")...)
+	r2, _ := s.NewReader(off, false)
+	if got := commands(t, readAll(t, r2)); fmt.Sprint(got) != fmt.Sprint([]string{"SELECT 0", "INCR c"}) {
+		t.Fatalf("after ForceSelect: %q", got)
+	}
+}
+
+func TestBatchWrapsMoreThanOneCommand(t *testing.T) {
+	s := New(100)
+	r, _ := s.NewReader(100, true)
+	var b Batch
+	b.Add(1, bs("SET", "a", "1")...)
+	s.AppendBatch(&b) // one command: not wrapped
+	b.Reset()
+	b.Add(1, bs("SREM", "s", "x")...)
+	b.Add(2, bs("SREM", "s", "y")...)
+	b.AddStrings(2, "DEL", "z")
+	s.AppendBatch(&b)
+	b.Reset()
+	s.AppendBatch(&b) // empty: nothing
+	s.Append(2, bs("INCR", "n")...)
+	got := commands(t, readAll(t, r))
+	want := []string{"SELECT 1", "SET a 1", "MULTI", "SREM s x", "SELECT 2", "SREM s y", "DEL z", "EXEC", "INCR n"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("got %q\nwant %q", got, want)
+	}
+	if s.Offset() != 100+int64(len(joinRESP(want))) {
+		t.Fatalf("offset %d: not the count of bytes appended", s.Offset())
+	}
+}
+
+func joinRESP(cmds []string) []byte {
+	var out []byte
+	for _, c := range cmds {
+		out = AppendCommand(out, bs(strings.Fields(c)...))
+	}
+	return out
+}
+
+// TestConcurrentWritersKeepKeyOrder: writers on different "stripes" append
+// while holding their stripe's lock; each key's entries appear in the order
+// they were applied, and every MULTI … EXEC unit is contiguous.
+func TestConcurrentWritersKeepKeyOrder(t *testing.T) {
+	s := New(0)
+	r, _ := s.NewReader(0, true)
+	const stripes, writers, perWriter = 4, 8, 2000
+	var locks [stripes]sync.Mutex
+	var applied [stripes]int // the "keyspace": a counter per stripe
+	var wg sync.WaitGroup
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			var b Batch
+			for i := 0; i < perWriter; i++ {
+				st := (w + i) % stripes
+				locks[st].Lock()
+				applied[st]++
+				v := strconv.Itoa(applied[st])
+				if i%7 == 0 {
+					b.Reset()
+					b.AddStrings(w%3, "SET", "k"+strconv.Itoa(st), v)
+					b.AddStrings(w%3, "SET", "w"+strconv.Itoa(w), v)
+					s.AppendBatch(&b)
+				} else {
+					s.AppendStrings(w%3, "SET", "k"+strconv.Itoa(st), v)
+				}
+				locks[st].Unlock()
+			}
+		}(w)
+	}
+	wg.Wait()
+	got := commands(t, readAll(t, r))
+	last := map[string]int{}
+	inMulti, n := false, 0
+	var unitWriter string
+	for _, c := range got {
+		f := strings.Fields(c)
+		switch f[0] {
+		case "MULTI":
+			if inMulti {
+				t.Fatal("nested MULTI: units interleaved")
+			}
+			inMulti, unitWriter = true, ""
+			continue
+		case "EXEC":
+			inMulti = false
+			continue
+		case "SELECT":
+			continue
+		}
+		if f[1][0] == 'w' {
+			if !inMulti || unitWriter != "" {
+				t.Fatalf("w-key outside its unit: %q", c)
+			}
+			unitWriter = f[1]
+			continue
+		}
+		v, _ := strconv.Atoi(f[2])
+		if v != last[f[1]]+1 {
+			t.Fatalf("key %s: %d after %d: stream order disagrees with apply order", f[1], v, last[f[1]])
+		}
+		last[f[1]] = v
+		n++
+	}
+	if n != writers*perWriter {
+		t.Fatalf("%d entries, want %d", n, writers*perWriter)
+	}
+}
+
+func TestReadersAndBacklog(t *testing.T) {
+	s := New(0)
+	if s.Active() {
+		t.Fatal("a stream with no reader and no backlog is active")
+	}
+	if off := s.Append(0, bs("SET", "a", "1")...); off != 0 || s.Offset() != 0 {
+		t.Fatal("an inactive stream kept bytes")
+	}
+	s.SetBacklog(1 << 10)
+	big := bytes.Repeat([]byte("x"), 1000)
+	for i := 0; i < 300; i++ { // ~300 KB: several chunks
+		s.Append(0, []byte("SET"), []byte("k"), big)
+	}
+	if s.Start() == 0 {
+		t.Fatal("nothing trimmed past the backlog")
+	}
+	if s.Offset()-s.Start() > 2*chunkSize+1<<10+2048 { // the backlog plus at most two chunks
+		t.Fatalf("kept %d bytes for a 1 KB backlog", s.Offset()-s.Start())
+	}
+	if _, err := s.NewReader(0, false); err != ErrTrimmed {
+		t.Fatalf("reader at a trimmed offset: %v", err)
+	}
+	// A non-pinning reader that falls behind gets ErrTrimmed; a pinning one keeps its bytes.
+	soft, _ := s.NewReader(s.Offset(), false)
+	for i := 0; i < 300; i++ {
+		s.Append(0, []byte("SET"), []byte("k"), big)
+	}
+	if _, err := soft.Next(); err != ErrTrimmed {
+		t.Fatalf("soft reader behind: %v", err)
+	}
+	hard, _ := s.NewReader(s.Offset(), true)
+	from := hard.Offset()
+	for i := 0; i < 300; i++ {
+		s.Append(0, []byte("SET"), []byte("k"), big)
+	}
+	b := readAll(t, hard)
+	if int64(len(b)) != s.Offset()-from || len(commands(t, b)) != 300 {
+		t.Fatalf("pinning reader read %d bytes", len(b))
+	}
+	hard.Close()
+	soft.Close()
+	if _, err := hard.Next(); err != ErrClosed {
+		t.Fatalf("closed reader: %v", err)
+	}
+}
+
+func TestWaitWakesOnAppend(t *testing.T) {
+	s := New(0)
+	r, _ := s.NewReader(0, true)
+	ch := r.Wait()
+	select {
+	case <-ch:
+		t.Fatal("woken with nothing to read")
+	default:
+	}
+	s.Append(0, bs("SET", "a", "1")...)
+	<-ch // would hang (test timeout) if Append did not wake the reader
+	if len(readAll(t, r)) == 0 {
+		t.Fatal("nothing to read after the wake-up")
+	}
+}
+
+func TestAppendAllocations(t *testing.T) {
+	s := New(0)
+	argv := bs("SET", "key:000001", "value")
+	if n := testing.AllocsPerRun(1000, func() { s.Append(0, argv...) }); n != 0 {
+		t.Fatalf("inactive append: %v allocs", n)
+	}
+	r, _ := s.NewReader(0, false)
+	defer r.Close()
+	s.SetBacklog(1 << 20)
+	// Steady state: one 64 KB chunk per ~2000 entries.
+	if n := testing.AllocsPerRun(10000, func() { s.Append(0, argv...) }); n > 0.01 {
+		t.Fatalf("active append: %v allocs", n)
+	}
+}
+
+func BenchmarkAppendParallel(b *testing.B) {
+	s := New(0)
+	s.SetBacklog(1 << 20)
+	argv := bs("SET", "key:000001", "value")
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			s.Append(0, argv...)
+		}
+	})
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# DUMP and RESTORE cost: server CPU per key (from /proc/PID/stat) on
+# redis-server and shoal-server, for several value kinds, several rounds
+# alternating which server goes first. Prints the median per server and the
+# shoal/redis ratio. A benchmark, not a test: CPU per key is the steady
+# number on a shared machine; ticks are 10 ms, so use enough keys.
+#
+# Usage: scripts/bench-dump.sh [rounds] [kinds]
+#   rounds: default 3; kinds: default all (string,string1k,list10,list1000,
+#   intset10,set10,hash10,hash100,zset10,zset100)
+set -euo pipefail
+ROUNDS=${1:-3}
+KINDS=${2:-string,string1k,list10,list1000,intset10,set10,hash10,hash100,zset10,zset100}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WORK=$(mktemp -d)
+trap 'for p in $(cat "$WORK"/*.pid 2>/dev/null); do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"' EXIT
+command -v redis-server >/dev/null || { echo "redis-server not installed"; exit 1; }
+(cd "$ROOT" && go build -o "$WORK/shoal-server" ./cmd/shoal-server && go build -o "$WORK/benchdump" ./tools/benchdump)
+
+start() { # name port
+  local name=$1 port=$2 bin
+  if [ "$name" = redis ]; then bin=redis-server; else bin="$WORK/shoal-server"; fi
+  mkdir -p "$WORK/$name"
+  "$bin" --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$WORK/$name" >"$WORK/$name.log" 2>&1 &
+  echo $! >"$WORK/$name.pid"
+  for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
+}
+keys_for() { case $1 in list1000) echo 1000 ;; hash100|zset100|string1k) echo 10000 ;; *) echo 40000 ;; esac; }
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
+
+start redis 21090; start shoal 21091
+declare -A D R
+for r in $(seq "$ROUNDS"); do
+  order="redis shoal"; [ $((r % 2)) -eq 0 ] && order="shoal redis"
+  for k in ${KINDS//,/ }; do
+    for name in $order; do
+      port=21090; [ "$name" = shoal ] && port=21091
+      out=$("$WORK/benchdump" -addr 127.0.0.1:$port -pid "$(cat "$WORK/$name.pid")" -kind "$k" -keys "$(keys_for "$k")")
+      D[$name,$k]="${D[$name,$k]:-} $(echo "$out" | sed 's/.*dump_us=\([0-9.]*\).*/\1/')"
+      R[$name,$k]="${R[$name,$k]:-} $(echo "$out" | sed 's/.*restore_us=\([0-9.]*\).*/\1/')"
+    done
+  done
+done
+printf "%-10s %12s %12s %7s   %12s %12s %7s\n" kind "dump redis" "dump shoal" ratio "rest. redis" "rest. shoal" ratio
+for k in ${KINDS//,/ }; do
+  dr=$(echo "${D[redis,$k]}" | median); ds=$(echo "${D[shoal,$k]}" | median)
+  rr=$(echo "${R[redis,$k]}" | median); rs=$(echo "${R[shoal,$k]}" | median)
+  printf "%-10s %10sus %10sus %7s   %10sus %10sus %7s\n" "$k" "$dr" "$ds" \
+    "$(awk -v a="$ds" -v b="$dr" 'BEGIN{ if (b>0) printf "%.2f", a/b; else print "-" }')" "$rr" "$rs" \
+    "$(awk -v a="$rs" -v b="$rr" 'BEGIN{ if (b>0) printf "%.2f", a/b; else print "-" }')"
+done

@@ -1,0 +1,122 @@
+package durability
+
+import (
+	"math/rand"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/shoal-db/shoal/internal/testutil"
+)
+
+func rounds(short, long int) int {
+	if os.Getenv("SHOAL_LONG") != "" {
+		return long
+	}
+	return short
+}
+
+// writer issues numbered writes (RPUSH log i, i = next, next+1, …) on its
+// own connection until the server goes away, recording each acknowledged
+// number and when it was acknowledged.
+type writer struct {
+	mu    sync.Mutex
+	acked []time.Time // acked[i-first]: when write i was acknowledged
+	first int
+	last  atomic.Int64 // last acknowledged number, -1 if none
+	done  chan struct{}
+}
+
+func startWriter(t *testing.T, n *testutil.Node, first int) *writer {
+	w := &writer{first: first, done: make(chan struct{})}
+	w.last.Store(int64(first) - 1)
+	c := n.Dial(t)
+	go func() {
+		defer close(w.done)
+		defer c.Close()
+		for i := first; ; i++ {
+			v, err := c.Do("RPUSH", "log", strconv.Itoa(i))
+			if err != nil || v.Kind != ':' {
+				return // the node was killed
+			}
+			w.mu.Lock()
+			w.acked = append(w.acked, time.Now())
+			w.mu.Unlock()
+			w.last.Store(int64(i))
+		}
+	}()
+	return w
+}
+
+// checkLog verifies that the log is exactly 0, 1, …, k for some k ≥ mustHave.
+func checkLog(t *testing.T, n *testutil.Node, mustHave int) int {
+	t.Helper()
+	c := n.Dial(t)
+	defer c.Close()
+	v := do(t, c, "LRANGE", "log", "0", "-1")
+	for i, e := range v.Elems {
+		if string(e.Str) != strconv.Itoa(i) {
+			t.Fatalf("log[%d] = %q: not the sequence of writes", i, e.Str)
+		}
+	}
+	if len(v.Elems)-1 < mustHave {
+		t.Fatalf("after the restart the log ends at %d; write %d was acknowledged", len(v.Elems)-1, mustHave)
+	}
+	return len(v.Elems)
+}
+
+// TestKill9AppendfsyncAlways: with appendfsync always, every acknowledged
+// write survives kill -9 at a random moment, round after round.
+func TestKill9AppendfsyncAlways(t *testing.T) {
+	seed := time.Now().UnixNano()
+	t.Logf("seed %d", seed)
+	rnd := rand.New(rand.NewSource(seed))
+	n := testutil.StartShoal(t, "--appendonly", "yes", "--appendfsync", "always")
+	next := 0
+	for r := 0; r < rounds(3, 20); r++ {
+		w := startWriter(t, n, next)
+		time.Sleep(time.Duration(50+rnd.Intn(400)) * time.Millisecond)
+		n.Kill()
+		select {
+		case <-w.done:
+		case <-time.After(10 * time.Second):
+			t.Fatal("writer still running 10 s after kill -9")
+		}
+		acked := int(w.last.Load())
+		if acked < next {
+			t.Fatalf("round %d: no write acknowledged", r)
+		}
+		n.Restart()
+		next = checkLog(t, n, acked)
+		t.Logf("round %d: %d acknowledged, %d recovered", r, acked+1, next)
+	}
+	checkAOF(t, n.Dir+"/appendonlydir/appendonly.aof.manifest")
+}
+
+// TestKill9AppendfsyncEverysec: with everysec, every write acknowledged
+// more than 2 s before kill -9 survives.
+func TestKill9AppendfsyncEverysec(t *testing.T) {
+	n := testutil.StartShoal(t, "--appendonly", "yes", "--appendfsync", "everysec")
+	next := 0
+	for r := 0; r < rounds(2, 20); r++ {
+		w := startWriter(t, n, next)
+		time.Sleep(2500 * time.Millisecond)
+		killAt := time.Now()
+		n.Kill()
+		<-w.done
+		w.mu.Lock()
+		old := w.first - 1
+		for i, at := range w.acked {
+			if at.Before(killAt.Add(-2 * time.Second)) {
+				old = w.first + i
+			}
+		}
+		w.mu.Unlock()
+		n.Restart()
+		next = checkLog(t, n, old)
+		t.Logf("round %d: %d acknowledged, %d older than 2 s, %d recovered", r, w.last.Load()+1, old+1, next)
+	}
+}

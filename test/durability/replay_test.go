@@ -1,0 +1,95 @@
+package durability
+
+import (
+	"fmt"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shoal-db/shoal/internal/testutil"
+)
+
+const ops = 3000
+
+// loadInto replaces node n's appendonlydir with the files of src and
+// restarts it, so it loads them.
+func loadInto(t *testing.T, n *testutil.Node, src string) {
+	t.Helper()
+	n.Stop()
+	dst := filepath.Join(n.Dir, "appendonlydir")
+	if err := os.RemoveAll(dst); err != nil {
+		t.Fatal(err)
+	}
+	copyDir(t, src, dst)
+	n.Restart()
+}
+
+// TestRedisReplaysShoalAOF: a random workload on Shoal; a real redis-server
+// 7.0 started on a copy of Shoal's appendonlydir holds the same dataset
+// (DEBUG DIGEST), and so does Shoal itself after a restart.
+func TestRedisReplaysShoalAOF(t *testing.T) {
+	seed := time.Now().UnixNano()
+	t.Logf("seed %d", seed)
+	sh := testutil.StartShoal(t, "--appendonly", "yes")
+	w := &workload{rnd: rand.New(rand.NewSource(seed)), t: t}
+	w.run(sh, ops/2)
+	// A rewrite in the middle: a new base of the dataset, a new incr file.
+	c := sh.Dial(t)
+	if v := do(t, c, "BGREWRITEAOF"); str(v) != "Background append only file rewriting started" {
+		t.Fatalf("BGREWRITEAOF: %s", str(v))
+	}
+	testutil.CheckFor(t, 30*time.Second, 20*time.Millisecond, func() error {
+		info := str(do(t, c, "INFO", "persistence"))
+		if !strings.Contains(info, "aof_rewrite_in_progress:0") || !strings.Contains(info, "aof_rewrites:1") {
+			return fmt.Errorf("rewrite not done: %s", info)
+		}
+		return nil
+	})
+	c.Close()
+	w.run(sh, ops/2)
+	want := digest(t, sh)
+	if want == "0000000000000000000000000000000000000000" {
+		t.Fatal("empty dataset after the workload")
+	}
+	sh.Stop() // the AOF is flushed and fsynced on shutdown
+	dir := filepath.Join(sh.Dir, "appendonlydir")
+	checkAOF(t, filepath.Join(dir, "appendonly.aof.manifest"))
+	if m := readFile(t, filepath.Join(dir, "appendonly.aof.manifest")); m != "file appendonly.aof.2.base.aof seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n" {
+		t.Fatalf("manifest after one rewrite:\n%s", m)
+	}
+
+	rd := testutil.StartRedis(t, "--appendonly", "yes", "--enable-debug-command", "yes")
+	loadInto(t, rd, dir)
+	if got := digest(t, rd); got != want {
+		t.Fatalf("redis-server loaded Shoal's AOF into digest %s, Shoal had %s", got, want)
+	}
+	sh.Restart()
+	if got := digest(t, sh); got != want {
+		t.Fatalf("Shoal reloaded its AOF into digest %s, had %s", got, want)
+	}
+}
+
+// TestShoalLoadsRedisAOF: the same workload on redis-server (command-format
+// base, and the default RDB-preamble base Redis creates for an empty
+// dataset); Shoal started on a copy of its appendonlydir holds the same
+// dataset.
+func TestShoalLoadsRedisAOF(t *testing.T) {
+	for _, preamble := range []string{"no", "yes"} {
+		t.Run("preamble-"+preamble, func(t *testing.T) {
+			seed := time.Now().UnixNano()
+			t.Logf("seed %d", seed)
+			rd := testutil.StartRedis(t, "--appendonly", "yes", "--aof-use-rdb-preamble", preamble, "--enable-debug-command", "yes")
+			(&workload{rnd: rand.New(rand.NewSource(seed)), t: t}).run(rd, ops)
+			want := digest(t, rd)
+			rd.Stop()
+			sh := testutil.StartShoal(t, "--appendonly", "yes")
+			loadInto(t, sh, filepath.Join(rd.Dir, "appendonlydir"))
+			if got := digest(t, sh); got != want {
+				t.Fatalf("Shoal loaded Redis's AOF into digest %s, Redis had %s", got, want)
+			}
+		})
+	}
+}

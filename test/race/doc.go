@@ -1,0 +1,11 @@
+// Package race holds process tests run against a shoal-server built with
+// the race detector (testutil.StartShoalRace): the reproductions of the
+// races issue #18 found, and a soak test that drives every concurrent part
+// of the server at once. A test fails when the server's log holds a
+// "WARNING: DATA RACE" report, or when the server dies.
+//
+// Nodes bind 127.0.0.1; standalone nodes take free ports, the soak's
+// cluster fixed ports in 21400-21499 (bus ports +10000). Every wait is
+// bounded and every process is stopped by pid. The package has no non-test
+// code.
+package race
