@@ -6,6 +6,8 @@
 # the shoal/redis ratios. A benchmark, not a test: numbers are noisy.
 #
 # Usage: scripts/bench-evalsha.sh [rounds]   (ports 21780/21781)
+#   BENCH_SCRIPT overrides the script (KEYS[1] is a random key), e.g. one that
+#   also writes an undeclared key, to measure Shoal's every-stripe re-runs.
 set -euo pipefail
 ROUNDS=${1:-3}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,7 +15,7 @@ WORK=$(mktemp -d)
 trap 'for p in $(cat "$WORK"/*.pid 2>/dev/null); do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"' EXIT
 (cd "$ROOT" && go build -o "$WORK/shoal-server" ./cmd/shoal-server)
 HZ=$(getconf CLK_TCK)
-SCRIPT="local v = redis.call('incr', KEYS[1]); redis.call('set', KEYS[1], v); return redis.call('get', KEYS[1])"
+SCRIPT=${BENCH_SCRIPT:-"local v = redis.call('incr', KEYS[1]); redis.call('set', KEYS[1], v); return redis.call('get', KEYS[1])"}
 
 start() { # name port
   local name=$1 port=$2 bin

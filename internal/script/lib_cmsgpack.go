@@ -3,6 +3,7 @@ package script
 import (
 	"encoding/binary"
 	"math"
+	"strconv"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -34,10 +35,10 @@ func openCMsgpack(L *lua.LState) *lua.LTable {
 		s := L.CheckString(1)
 		off := L.OptInt(offArg, 0)
 		if off < 0 || lim < 0 {
-			argError(L, offArg, fname, "Invalid request to unpack with offset of "+itoa(int64(off))+" and limit of "+itoa(int64(lim))+".")
+			argError(L, offArg, fname, "Invalid request to unpack with offset of "+strconv.Itoa(off)+" and limit of "+strconv.Itoa(lim)+".")
 		}
 		if off > len(s) {
-			argError(L, offArg, fname, "Start offset "+itoa(int64(off))+" greater than input length "+itoa(int64(len(s)))+".")
+			argError(L, offArg, fname, "Start offset "+strconv.Itoa(off)+" greater than input length "+strconv.Itoa(len(s))+".")
 		}
 		next, vals := mpUnpack(L, s, off, lim)
 		L.Push(lua.LNumber(next))

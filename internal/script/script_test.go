@@ -1,6 +1,7 @@
 package script
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 
@@ -9,13 +10,6 @@ import (
 	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/resp"
 )
-
-func TestCRC64(t *testing.T) {
-	// The check value of Redis's crc64 (crc64.c's own test).
-	if got := CRC64(0, []byte("123456789")); got != 0xe9c6d914c4b8d9ca {
-		t.Fatalf("crc64 = %#x", got)
-	}
-}
 
 func TestLrand48(t *testing.T) {
 	// A fresh redis-server answers 40 to EVAL "return math.random(100)" 0.
@@ -45,26 +39,6 @@ func TestParseShebang(t *testing.T) {
 		if f != tc.flags || skip != tc.skip || err != tc.err {
 			t.Errorf("%q: got (%v, %d, %q), want (%v, %d, %q)", tc.body, f, skip, err, tc.flags, tc.skip, tc.err)
 		}
-	}
-}
-
-func TestDumpRoundTrip(t *testing.T) {
-	libs := []*Library{{Name: "a", Code: []byte("#!lua name=a\n" + strings.Repeat("x", 100))}, {Name: "b", Code: []byte("#!lua name=b\n")}}
-	codes, msg := ParseFunctionsDump(DumpFunctions(libs))
-	if msg != "" || len(codes) != 2 || string(codes[0]) != string(libs[0].Code) || string(codes[1]) != string(libs[1].Code) {
-		t.Fatalf("round trip: %q %q", codes, msg)
-	}
-}
-
-func TestLZF(t *testing.T) {
-	// "aaaaaaaaaa": one literal, then a back reference of length 9 at distance 1.
-	in := []byte{0x00, 'a', 0xe0, 0x00, 0x00}
-	out, ok := lzfDecompress(in, 10)
-	if !ok || string(out) != "aaaaaaaaaa" {
-		t.Fatalf("lzf: %q %v", out, ok)
-	}
-	if _, ok := lzfDecompress([]byte{0x20, 0x05}, 10); ok {
-		t.Fatal("a back reference before the start must fail")
 	}
 }
 
@@ -108,28 +82,6 @@ func TestEngineConversions(t *testing.T) {
 			t.Errorf("%q: got %q, want prefix %q", tc.body, got, tc.want)
 		}
 	}
-}
-
-// FuzzParseFunctionsDump: FUNCTION RESTORE's payload parser never panics,
-// and what it accepts it re-dumps to an equal list.
-func FuzzParseFunctionsDump(f *testing.F) {
-	f.Add(DumpFunctions([]*Library{{Code: []byte("#!lua name=x\nredis.register_function('f', function() return 1 end)")}}))
-	f.Add([]byte{0xf5, 0xc3, 0x05, 0x06, 0x00, 'a', 0xe0, 0x00, 0x00, 10, 0})
-	f.Add([]byte{})
-	f.Fuzz(func(t *testing.T, p []byte) {
-		codes, msg := ParseFunctionsDump(p)
-		if msg != "" {
-			return
-		}
-		libs := make([]*Library, len(codes))
-		for i, c := range codes {
-			libs[i] = &Library{Code: c}
-		}
-		again, msg := ParseFunctionsDump(DumpFunctions(libs))
-		if msg != "" || len(again) != len(codes) {
-			t.Fatalf("re-dump: %q", msg)
-		}
-	})
 }
 
 // FuzzDecoders: cjson.decode, cmsgpack.unpack, struct.unpack and the RESP
@@ -190,4 +142,45 @@ func (benchHost) Exec(_ *Run, spec *command.Spec, _ [][]byte, w *resp.Writer) st
 		w.BulkString("7")
 	}
 	return ""
+}
+
+// TestKillConcurrent: scripts looping on several Lua states at once are all
+// stopped by Kill, Running sees them, and states are reusable afterwards.
+func TestKillConcurrent(t *testing.T) {
+	e := NewEngine(command.NewTable())
+	s, _ := e.Load([]byte("local n = 0; while true do n = n + 1 end"))
+	const n = 4
+	out := make(chan string, n)
+	for i := 0; i < n; i++ {
+		go func() {
+			var w resp.Writer
+			w.Proto = 2
+			run := &Run{Host: &fakeHost{}, Name: s.SHA, Flags: s.Flags}
+			e.RunScript(run, s, nil, nil, &w)
+			out <- string(w.Buf)
+		}()
+	}
+	for len(e.runs()) < n {
+		runtime.Gosched()
+	}
+	if e.Running(0) == nil {
+		t.Fatal("Running found nothing")
+	}
+	if msg := e.Kill(false); !strings.HasPrefix(msg, "BUSY ") {
+		t.Fatalf("FUNCTION KILL of scripts: %q", msg)
+	}
+	if msg := e.Kill(true); msg != "" {
+		t.Fatalf("kill: %q", msg)
+	}
+	for i := 0; i < n; i++ {
+		if got := <-out; !strings.HasPrefix(got, "-ERR Script killed by user with SCRIPT KILL... script: ") {
+			t.Fatalf("killed script replied %q", got)
+		}
+	}
+	if msg := e.Kill(true); !strings.HasPrefix(msg, "NOTBUSY") {
+		t.Fatalf("kill with nothing running: %q", msg)
+	}
+	if got := runEval(t, e, "return 5", 2); got != ":5\r\n" {
+		t.Fatalf("after kill: %q", got)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/glob"
 	"github.com/shoal-db/shoal/internal/keyspace"
+	"github.com/shoal-db/shoal/internal/persist/rdb"
 	"github.com/shoal-db/shoal/internal/rediserr"
 	"github.com/shoal-db/shoal/internal/resp"
 	"github.com/shoal-db/shoal/internal/rnum"
@@ -560,7 +561,13 @@ func (s *Server) registerFunctionCmd() {
 		w.Int(int64(funcs))
 	})
 	s.handle("function|list", func(ctx *command.Ctx) { functionList(ctx, f) })
-	s.handle("function|dump", func(ctx *command.Ctx) { ctx.W.Bulk(script.DumpFunctions(f.Libraries())) })
+	s.handle("function|dump", func(ctx *command.Ctx) {
+		var codes [][]byte
+		for _, l := range f.Libraries() {
+			codes = append(codes, l.Code)
+		}
+		ctx.W.Bulk(rdb.AppendFunctionsDump(nil, codes, ctx.RDBSettings()))
+	})
 	s.handle("function|restore", func(ctx *command.Ctx) {
 		args := ctx.Args
 		if len(args) > 4 {
@@ -575,9 +582,9 @@ func (s *Server) registerFunctionCmd() {
 				return
 			}
 		}
-		codes, msg := script.ParseFunctionsDump(args[2])
-		if msg != "" {
-			ctx.Error("ERR " + msg)
+		codes, err := rdb.ParseFunctionsDump(args[2])
+		if err != nil {
+			ctx.Error("ERR " + strings.TrimPrefix(err.Error(), "rdb: "))
 			return
 		}
 		if msg := f.Restore(codes, policy); msg != "" {
