@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -13,6 +14,8 @@ import (
 	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/persist/aof"
 	"github.com/shoal-db/shoal/internal/persist/nodesconf"
+	"github.com/shoal-db/shoal/internal/persist/rdb"
+	"github.com/shoal-db/shoal/internal/slot"
 )
 
 // The append-only file (Redis 7.0 multi-part, internal/persist/aof): loading
@@ -42,10 +45,14 @@ type aofState struct {
 const loadingErr = "LOADING Redis is loading the dataset in memory"
 
 // persistGate returns the error a command gets from the persistence state,
-// or "": -LOADING while loading (commands flagged loading still run), and
-// Redis's MISCONF after an AOF write error for writes and PING.
+// or "": Redis's MISCONF after a failed RDB save (save.go) or an AOF write
+// error, for writes and PING; -LOADING while loading (commands flagged
+// loading still run).
 func (s *Server) persistGate(c *client, spec *command.Spec) string {
-	if s.aof.loading.Load() && !c.session && !spec.Has(command.FlagLoading) {
+	if c.writesDenied(spec) { // save.go: stop-writes-on-bgsave-error
+		return misconfRDB
+	}
+	if s.loadingNow() && !c.session && !spec.Has(command.FlagLoading) {
 		return loadingErr
 	}
 	if w := s.aof.w.Load(); w != nil && (spec.Has(command.FlagWrite) || spec.Name == "ping") {
@@ -225,7 +232,7 @@ func (s *Server) loadAOFFiles(p aofPaths, man *aof.Manifest) aof.Result {
 		}
 	}
 	ld := &aof.Loader{Dir: p.dir, LoadTruncated: p.loadTruncated, Logf: s.Logf,
-		Apply: apply, OldStyle: p.filename}
+		Apply: apply, OldStyle: p.filename, RDB: s.loadRDBBase}
 	ret := aof.OK
 	for i, fi := range files {
 		last := i == len(files)-1
@@ -274,6 +281,12 @@ func (s *Server) openAOF(p aofPaths, man *aof.Manifest, startup bool) error {
 		}
 		s.Logf('*', "Creating AOF base file %s on server start", fi.Name)
 	}
+	// History files a crash left behind go (aofDelHistoryFiles).
+	for _, h := range man.History {
+		os.Remove(filepath.Join(p.dir, h.Name))
+		s.Logf('*', "Removing the history file %s in the background", h.Name)
+	}
+	man.History = nil
 	fi, added := man.LastIncr(p.filename)
 	path := filepath.Join(p.dir, fi.Name)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
@@ -456,4 +469,36 @@ func (s *Server) registerAOF() {
 		}
 		ctx.W.Simple("Background append only file rewriting started")
 	})
+}
+
+// loadRDBBase loads an RDB-format base (or old-style preamble) with the RDB
+// reader, keys with a past TTL included (Redis keeps them when loading an
+// AOF preamble; they expire afterwards).
+func (s *Server) loadRDBBase(r io.Reader) error {
+	conf := &s.conf().cmd
+	rr := rdb.NewReader(r, rdb.Settings{Limits: conf.Limits, ListMaxListpackSize: conf.ListMaxListpackSize, Compress: conf.RDBCompression})
+	db := 0
+	for {
+		it, err := rr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		switch it.Kind {
+		case rdb.ItemSelectDB:
+			if it.DB < 0 || it.DB >= s.ks.NumDBs() {
+				return fmt.Errorf("FATAL: Data file was created with a Redis server configured to handle more than %d databases. Exiting", s.ks.NumDBs())
+			}
+			db = it.DB
+		case rdb.ItemKey:
+			sl := slot.Of(it.Key)
+			s.ks.LockSlot(sl)
+			s.ks.DB(db).Put(it.Key, it.Value, it.ExpireMs)
+			s.ks.UnlockSlot(sl)
+		case rdb.ItemFunction:
+			return errors.New("the RDB base holds FUNCTION libraries, which Shoal does not load yet")
+		}
+	}
 }

@@ -184,11 +184,14 @@ func (s *Server) rewriteAOF(p aofPaths, enable bool) error {
 	if err := s.persistManifest(p, man); err != nil {
 		return fail(err)
 	}
+	// aofDelHistoryFiles: the history files go, then the manifest that
+	// no longer lists them.
 	for _, h := range man.History {
 		os.Remove(filepath.Join(p.dir, h.Name))
 		s.Logf('*', "Removing the history file %s in the background", h.Name)
 	}
 	man.History = nil
+	s.persistManifest(p, man)
 	s.aof.man = man
 	s.aof.baseSize.Store(int64(len(data)))
 	s.aof.prevSize.Store(0)

@@ -37,18 +37,7 @@ func TestRedisReplaysShoalAOF(t *testing.T) {
 	w := &workload{rnd: rand.New(rand.NewSource(seed)), t: t}
 	w.run(sh, ops/2)
 	// A rewrite in the middle: a new base of the dataset, a new incr file.
-	c := sh.Dial(t)
-	if v := do(t, c, "BGREWRITEAOF"); str(v) != "Background append only file rewriting started" {
-		t.Fatalf("BGREWRITEAOF: %s", str(v))
-	}
-	testutil.CheckFor(t, 30*time.Second, 20*time.Millisecond, func() error {
-		info := str(do(t, c, "INFO", "persistence"))
-		if !strings.Contains(info, "aof_rewrite_in_progress:0") || !strings.Contains(info, "aof_rewrites:1") {
-			return fmt.Errorf("rewrite not done: %s", info)
-		}
-		return nil
-	})
-	c.Close()
+	bgrewriteaof(t, sh)
 	w.run(sh, ops/2)
 	want := digest(t, sh)
 	if want == "0000000000000000000000000000000000000000" {
@@ -82,7 +71,10 @@ func TestShoalLoadsRedisAOF(t *testing.T) {
 			seed := time.Now().UnixNano()
 			t.Logf("seed %d", seed)
 			rd := testutil.StartRedis(t, "--appendonly", "yes", "--aof-use-rdb-preamble", preamble, "--enable-debug-command", "yes")
-			(&workload{rnd: rand.New(rand.NewSource(seed)), t: t}).run(rd, ops)
+			w := &workload{rnd: rand.New(rand.NewSource(seed)), t: t}
+			w.run(rd, ops/2)
+			bgrewriteaof(t, rd) // a base of the dataset: RDB with preamble yes
+			w.run(rd, ops/2)
 			want := digest(t, rd)
 			rd.Stop()
 			sh := testutil.StartShoal(t, "--appendonly", "yes")
@@ -91,5 +83,60 @@ func TestShoalLoadsRedisAOF(t *testing.T) {
 				t.Fatalf("Shoal loaded Redis's AOF into digest %s, Redis had %s", got, want)
 			}
 		})
+	}
+}
+
+// bgrewriteaof runs BGREWRITEAOF and waits (bounded) until it is done.
+func bgrewriteaof(t *testing.T, n *testutil.Node) {
+	t.Helper()
+	c := n.Dial(t)
+	defer c.Close()
+	if v := do(t, c, "BGREWRITEAOF"); str(v) != "Background append only file rewriting started" {
+		t.Fatalf("BGREWRITEAOF: %s", str(v))
+	}
+	testutil.CheckFor(t, 30*time.Second, 20*time.Millisecond, func() error {
+		info := str(do(t, c, "INFO", "persistence"))
+		if !strings.Contains(info, "aof_rewrite_in_progress:0") || !strings.Contains(info, "aof_rewrites:1") {
+			return fmt.Errorf("rewrite not done: %s", info)
+		}
+		return nil
+	})
+}
+
+// TestRaceAOF runs the race-enabled server with the AOF on (appendfsync
+// always, group commit from several connections), a workload, a rewrite
+// and CONFIG SET appendfsync under way, and fails on any race report.
+func TestRaceAOF(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a race-enabled binary")
+	}
+	sh := testutil.StartShoalRace(t, "--appendonly", "yes", "--appendfsync", "always")
+	done := make(chan struct{})
+	for g := 0; g < 3; g++ {
+		go func(g int) {
+			defer func() { done <- struct{}{} }()
+			c := sh.Dial(t)
+			defer c.Close()
+			for i := 0; i < 300; i++ {
+				c.Do("INCR", fmt.Sprintf("n%d", g))
+				c.Do("MULTI")
+				c.Do("SET", fmt.Sprintf("k%d", i%7), "v", "EX", "100")
+				c.Do("SPOP", "noset")
+				c.Do("EXEC")
+			}
+		}(g)
+	}
+	w := &workload{rnd: rand.New(rand.NewSource(1)), t: t}
+	w.run(sh, 300)
+	bgrewriteaof(t, sh)
+	c := sh.Dial(t)
+	do(t, c, "CONFIG", "SET", "appendfsync", "everysec")
+	c.Close()
+	w.run(sh, 300)
+	for g := 0; g < 3; g++ {
+		<-done
+	}
+	if r := sh.RaceReports(); r != "" {
+		t.Fatalf("data races:\n%s", r)
 	}
 }

@@ -126,7 +126,13 @@ func (w *workload) run(n *testutil.Node, ops int) {
 			if _, _, err := c2.Read(); err != nil {
 				t.Fatal(err)
 			}
-		case r < 10 && i > ops/2:
+		case r < 10: // DUMP a key, RESTORE it elsewhere (relative TTL: propagated ABSTTL)
+			v := do(t, c, "DUMP", w.pick("h", 5))
+			if !v.Null && v.Kind != '-' {
+				ttl := []string{"0", "900000"}[w.rnd.Intn(2)]
+				do(t, c, "RESTORE", w.pick("rs", 3), ttl, string(v.Str), "REPLACE")
+			}
+		case r < 11 && i > ops/2:
 			do(t, c, "SELECT", "1")
 			do(t, c, "FLUSHDB")
 			do(t, c, "SELECT", "0")

@@ -4,10 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"os"
-	"strconv"
 )
 
 // Result is how loading one file ended (Redis's AOF_OK, AOF_TRUNCATED …).
@@ -71,8 +69,12 @@ func (l *Loader) LoadFile(name string) Result {
 		return NotExist
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.Size() == 0 {
-		return Empty
+	var size int64 = 1<<63 - 1
+	if st, err := f.Stat(); err == nil {
+		if st.Size() == 0 {
+			return Empty
+		}
+		size = st.Size()
 	}
 	cr := &countingReader{r: f}
 	br := bufio.NewReaderSize(cr, 64<<10)
@@ -87,7 +89,7 @@ func (l *Loader) LoadFile(name string) Result {
 		}
 		load := l.RDB
 		if load == nil {
-			load = skipEmptyRDB
+			load = func(io.Reader) error { return errors.New("no RDB reader given") }
 		}
 		if err := load(br); err != nil {
 			if old {
@@ -152,6 +154,11 @@ func (l *Loader) LoadFile(name string) Result {
 			n := atoi(hdr[1:])
 			if n < 0 {
 				n = 0
+			}
+			if int64(n) > size-pos() {
+				// Longer than what is left of the file: a short read, found
+				// without allocating the announced length.
+				return l.uxeof(path, name, validUpTo)
 			}
 			start := len(buf)
 			buf = grow(buf, n)
@@ -286,121 +293,4 @@ func ErrText(err error) string {
 		s[0] -= 'a' - 'A' // strerror capitalizes
 	}
 	return string(s)
-}
-
-// skipEmptyRDB reads an RDB that holds no keys (the base Redis writes for an
-// empty dataset): header, aux fields, database selectors, EOF, checksum.
-// An RDB with keys needs the RDB reader (internal/persist/rdb).
-func skipEmptyRDB(r io.Reader) error {
-	var hdr [9]byte
-	if _, err := io.ReadFull(r, hdr[:]); err != nil {
-		return err
-	}
-	if string(hdr[:5]) != "REDIS" {
-		return errors.New("wrong signature")
-	}
-	if v, err := strconv.Atoi(string(hdr[5:])); err != nil || v < 1 || v > 10 {
-		return fmt.Errorf("can't handle RDB format version %s", hdr[5:])
-	}
-	var one [1]byte
-	for {
-		if _, err := io.ReadFull(r, one[:]); err != nil {
-			return err
-		}
-		switch one[0] {
-		case 0xFA: // aux field
-			if err := skipString(r); err != nil {
-				return err
-			}
-			if err := skipString(r); err != nil {
-				return err
-			}
-		case 0xFB: // resizedb
-			if _, _, err := readLen(r); err != nil {
-				return err
-			}
-			if _, _, err := readLen(r); err != nil {
-				return err
-			}
-		case 0xFE: // selectdb
-			if _, _, err := readLen(r); err != nil {
-				return err
-			}
-		case 0xFF: // EOF, then the 8-byte checksum
-			var sum [8]byte
-			_, err := io.ReadFull(r, sum[:])
-			return err
-		default:
-			return fmt.Errorf("the RDB base holds keys (type %d); loading them needs the RDB reader", one[0])
-		}
-	}
-}
-
-// readLen reads an RDB length; enc reports the special-encoding form.
-func readLen(r io.Reader) (n uint64, enc bool, err error) {
-	var b [8]byte
-	if _, err = io.ReadFull(r, b[:1]); err != nil {
-		return
-	}
-	switch b[0] >> 6 {
-	case 0:
-		return uint64(b[0] & 0x3F), false, nil
-	case 1:
-		if _, err = io.ReadFull(r, b[1:2]); err != nil {
-			return
-		}
-		return uint64(b[0]&0x3F)<<8 | uint64(b[1]), false, nil
-	case 3:
-		return uint64(b[0] & 0x3F), true, nil
-	}
-	switch b[0] {
-	case 0x80:
-		if _, err = io.ReadFull(r, b[:4]); err != nil {
-			return
-		}
-		return uint64(b[0])<<24 | uint64(b[1])<<16 | uint64(b[2])<<8 | uint64(b[3]), false, nil
-	case 0x81:
-		if _, err = io.ReadFull(r, b[:8]); err != nil {
-			return
-		}
-		for i := 0; i < 8; i++ {
-			n = n<<8 | uint64(b[i])
-		}
-		return n, false, nil
-	}
-	return 0, false, errors.New("unknown length encoding")
-}
-
-// skipString skips an RDB string (raw, integer or LZF-compressed).
-func skipString(r io.Reader) error {
-	n, enc, err := readLen(r)
-	if err != nil {
-		return err
-	}
-	if enc {
-		switch n {
-		case 0:
-			n = 1
-		case 1:
-			n = 2
-		case 2:
-			n = 4
-		case 3: // LZF: compressed length, then the original length
-			c, _, err := readLen(r)
-			if err != nil {
-				return err
-			}
-			if _, _, err := readLen(r); err != nil {
-				return err
-			}
-			n = c
-		default:
-			return errors.New("unknown string encoding")
-		}
-	}
-	if n > 1<<30 {
-		return errors.New("string too long")
-	}
-	_, err = io.CopyN(io.Discard, r, int64(n))
-	return err
 }

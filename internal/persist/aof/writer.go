@@ -10,6 +10,11 @@ import (
 	"github.com/shoal-db/shoal/internal/stream"
 )
 
+// coalesce is how long the background writer lets appends gather before a
+// write with appendfsync everysec or no: at most ~1000 writes a second, and a
+// write acknowledged this long before a crash of the process is in the file.
+const coalesce = time.Millisecond
+
 // Policy is appendfsync.
 type Policy int32
 
@@ -114,6 +119,10 @@ func (w *Writer) loop() {
 			return
 		case <-w.r.Wait():
 			if w.Policy() != FsyncAlways {
+				// Let a burst gather: one write per coalesce interval
+				// under load (Redis writes once per event-loop turn), and
+				// no wake-up per append.
+				time.Sleep(coalesce)
 				w.mu.Lock()
 				w.writeOut()
 				w.mu.Unlock()
