@@ -239,6 +239,10 @@ func (s *Server) runScript(sr *scriptRun, keys [][]byte, exec func(w *resp.Write
 	}
 	if _, wide := s.scriptLock.wide.Load(sr.run.Name); wide {
 		sr.lockAll()
+		if s.migr.flights.Active() && c.keyListInFlight(keys) {
+			sr.unlock() // a MIGRATE moves a declared key: run once it landed (cmd_migrate.go)
+			return
+		}
 		exec(sr.ctx.W)
 		sr.commitEffects()
 		sr.unlock()
@@ -249,6 +253,12 @@ func (s *Server) runScript(sr *scriptRun, keys [][]byte, exec func(w *resp.Write
 		sr.slotBuf = append(sr.slotBuf, slot.Of(k))
 	}
 	sr.list = ks.LockSlots(sr.slotBuf, sr.list)
+	if s.migr.flights.Active() && c.keyListInFlight(keys) {
+		// A MIGRATE moves a declared key: the script does not run; the
+		// dispatcher waits for the key and routes EVAL again (cmd_migrate.go).
+		ks.UnlockStripes(sr.list)
+		return
+	}
 	sr.all, sr.dirty, sr.max = false, false, -1
 	for _, st := range sr.list {
 		sr.held[st] = true
