@@ -154,6 +154,7 @@ func (s *Server) loadRDB(path string) error {
 	db := ks.DB(0)
 	now := time.Now().UnixMilli()
 	var loaded, expired int64
+	var functions [][]byte
 	for {
 		it, err := r.Next()
 		if err == io.EOF {
@@ -180,6 +181,8 @@ func (s *Server) loadRDB(path string) error {
 				s.Logf('*', "RDB memory usage when created %.2f Mb", float64(um)/(1024*1024))
 				s.loading.usedMem.Store(um)
 			}
+		case rdb.ItemFunction:
+			functions = append(functions, it.Function)
 		case rdb.ItemSelectDB:
 			if it.DB < 0 || it.DB >= ks.NumDBs() {
 				s.flushLoaded()
@@ -206,6 +209,10 @@ func (s *Server) loadRDB(path string) error {
 			}
 			loaded++
 		}
+	}
+	if err := s.loadFunctions(functions); err != nil {
+		s.flushLoaded()
+		return err
 	}
 	s.loading.lastLoaded.Store(loaded)
 	s.loading.lastExpired.Store(expired)
