@@ -572,11 +572,7 @@ func (s *Server) registerFunctionCmd() {
 	})
 	s.handle("function|list", func(ctx *command.Ctx) { functionList(ctx, f) })
 	s.handle("function|dump", func(ctx *command.Ctx) {
-		var codes [][]byte
-		for _, l := range f.Libraries() {
-			codes = append(codes, l.Code)
-		}
-		ctx.W.Bulk(rdb.AppendFunctionsDump(nil, codes, ctx.RDBSettings()))
+		ctx.W.Bulk(rdb.AppendFunctionsDump(nil, s.functionCodes(), ctx.RDBSettings()))
 	})
 	s.handle("function|restore", func(ctx *command.Ctx) {
 		args := ctx.Args
@@ -606,6 +602,30 @@ func (s *Server) registerFunctionCmd() {
 		ctx.W.OK()
 	})
 	s.handle("function|help", func(ctx *command.Ctx) { writeHelp(ctx.W, "FUNCTION", functionHelp) })
+}
+
+// functionCodes is every library's code, for the RDB functions section.
+func (s *Server) functionCodes() [][]byte {
+	libs := s.scripts.Functions.Libraries()
+	codes := make([][]byte, len(libs))
+	for i, l := range libs {
+		codes[i] = l.Code
+	}
+	return codes
+}
+
+// loadFunctions installs the libraries of an RDB file being loaded
+// (rdbFunctionLoad), replacing any of the same name.
+func (s *Server) loadFunctions(codes [][]byte) error {
+	if len(codes) == 0 {
+		return nil
+	}
+	if msg := s.scripts.Functions.Restore(codes, "REPLACE"); msg != "" {
+		s.Logf('#', "Failed loading library, %s", msg)
+		return errLoadFatal
+	}
+	s.scriptLock.wide.Clear()
+	return nil
 }
 
 // appendFunctionLoads appends one FUNCTION LOAD per library, as an AOF

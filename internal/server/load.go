@@ -171,6 +171,7 @@ func (s *Server) loadRDB(path string) error {
 	delay := s.cfg.KeyLoadDelay
 	s.cfg.RUnlock()
 	var loaded, expired int64
+	var functions [][]byte
 	for {
 		it, err := r.Next()
 		if err == io.EOF {
@@ -197,6 +198,8 @@ func (s *Server) loadRDB(path string) error {
 				s.Logf('*', "RDB memory usage when created %.2f Mb", float64(um)/(1024*1024))
 				s.loading.usedMem.Store(um)
 			}
+		case rdb.ItemFunction:
+			functions = append(functions, it.Function)
 		case rdb.ItemSelectDB:
 			if it.DB < 0 || it.DB >= ks.NumDBs() {
 				s.flushLoaded()
@@ -226,6 +229,10 @@ func (s *Server) loadRDB(path string) error {
 			}
 			loaded++
 		}
+	}
+	if err := s.loadFunctions(functions); err != nil {
+		s.flushLoaded()
+		return err
 	}
 	s.loading.lastLoaded.Store(loaded)
 	s.loading.lastExpired.Store(expired)
