@@ -366,6 +366,13 @@ func (sr *scriptRun) Exec(run *script.Run, spec *command.Spec, args [][]byte, w 
 	out := sr.ctx
 	*in = command.Ctx{Args: args, W: w, DB: c.db, KS: s.ks, Cmd: spec, Client: c, Settings: out.Settings,
 		Effects: out.Effects, Waiters: &s.blocking.count, Ready: in.Ready[:0], Locked: true}
+	if s.ks.Observed() && spec.Has(command.FlagWrite) {
+		// A snapshot runs (save.go): the slots this command changes are
+		// written out first, as runHandler does for top-level commands.
+		for _, i := range sr.keys {
+			s.ks.BeforeWrite(slot.Of(args[i]))
+		}
+	}
 	start := clock.Mono()
 	spec.Handler(in)
 	spec.Calls.Add(1)
