@@ -510,4 +510,3 @@ func (s *session) intrinsicLatency() int {
 	fmt.Fprintf(s.out, "Worst run took %.0fx longer than the average latency.\n", float64(max.Nanoseconds())/avg)
 	return 0
 }
-

@@ -596,7 +596,6 @@ func GetRDB(c *client.Conn, filename string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-
 func (m *Manager) help(args []string) bool {
 	type def struct{ name, args, options string }
 	defs := []def{
