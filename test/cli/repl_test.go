@@ -61,7 +61,7 @@ func TestREPLInTerminal(t *testing.T) {
 	hist := filepath.Join(t.TempDir(), "history")
 	cmd := exec.Command(shoalCLI(t), "-p", strconv.Itoa(srv.Port))
 	cmd.Env = append(os.Environ(), "TERM=xterm", "REDISCLI_HISTFILE="+hist) // liner edits only on a capable terminal
-	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 160}) // liner edits only with a known width
+	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 160})     // liner edits only with a known width
 	testutil.NoErr(t, err)
 	t.Cleanup(func() { f.Close(); cmd.Process.Kill(); cmd.Wait() })
 	s := &ptySession{t: t, f: f}
