@@ -247,9 +247,9 @@ func (s *Server) infoClients(w infoWriter) {
 	w.i("maxclients", s.conf().maxclients)
 	w.i("client_recent_max_input_buffer", 0)
 	w.i("client_recent_max_output_buffer", 0)
-	w.i("blocked_clients", 0)
+	w.i("blocked_clients", s.blocking.count.Load())
 	w.i("tracking_clients", s.track.clients.Load())
-	w.i("clients_in_timeout_table", 0)
+	w.i("clients_in_timeout_table", s.blocking.timed.Load())
 }
 
 // usedMemory is the Go heap in use: the closest thing to Redis's zmalloc
@@ -386,7 +386,7 @@ func (s *Server) infoMemory(w infoWriter) {
 	w.i("mem_clients_slaves", 0)
 	w.i("mem_clients_normal", 0)
 	w.i("mem_cluster_links", 0)
-	w.i("mem_aof_buffer", 0)
+	w.i("mem_aof_buffer", s.aofBuffered())
 	w.s("mem_allocator", "libc")
 	w.i("active_defrag_running", 0)
 	w.i("lazyfree_pending_objects", 0)
