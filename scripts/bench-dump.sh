@@ -2,7 +2,8 @@
 # DUMP and RESTORE cost: server CPU per key (from /proc/PID/stat) on
 # redis-server and shoal-server, for several value kinds, several rounds
 # alternating which server goes first. Prints the median per server and the
-# shoal/redis ratio. A benchmark, not a test: CPU per key is the steady
+# shoal/redis ratio; "load ratio" is the same ratio for writing the keys with
+# ordinary commands (SET, RPUSH, HSET…), the cost of building each type. A benchmark, not a test: CPU per key is the steady
 # number on a shared machine; ticks are 10 ms, so use enough keys.
 #
 # Usage: scripts/bench-dump.sh [rounds] [kinds]
@@ -25,11 +26,11 @@ start() { # name port
   echo $! >"$WORK/$name.pid"
   for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
 }
-keys_for() { case $1 in list1000) echo 1000 ;; hash100|zset100|string1k) echo 10000 ;; *) echo 40000 ;; esac; }
+keys_for() { case $1 in list1000) echo 4000 ;; hash100|zset100|string1k) echo 20000 ;; *) echo 40000 ;; esac; }
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 
 start redis 21090; start shoal 21091
-declare -A D R
+declare -A D R L
 for r in $(seq "$ROUNDS"); do
   order="redis shoal"; [ $((r % 2)) -eq 0 ] && order="shoal redis"
   for k in ${KINDS//,/ }; do
@@ -38,14 +39,17 @@ for r in $(seq "$ROUNDS"); do
       out=$("$WORK/benchdump" -addr 127.0.0.1:$port -pid "$(cat "$WORK/$name.pid")" -kind "$k" -keys "$(keys_for "$k")")
       D[$name,$k]="${D[$name,$k]:-} $(echo "$out" | sed 's/.*dump_us=\([0-9.]*\).*/\1/')"
       R[$name,$k]="${R[$name,$k]:-} $(echo "$out" | sed 's/.*restore_us=\([0-9.]*\).*/\1/')"
+      L[$name,$k]="${L[$name,$k]:-} $(echo "$out" | sed 's/.*load_us=\([0-9.]*\).*/\1/')"
     done
   done
 done
-printf "%-10s %12s %12s %7s   %12s %12s %7s\n" kind "dump redis" "dump shoal" ratio "rest. redis" "rest. shoal" ratio
+printf "%-10s %12s %12s %7s   %12s %12s %7s   %s\n" kind "dump redis" "dump shoal" ratio "rest. redis" "rest. shoal" ratio "load ratio"
 for k in ${KINDS//,/ }; do
   dr=$(echo "${D[redis,$k]}" | median); ds=$(echo "${D[shoal,$k]}" | median)
   rr=$(echo "${R[redis,$k]}" | median); rs=$(echo "${R[shoal,$k]}" | median)
-  printf "%-10s %10sus %10sus %7s   %10sus %10sus %7s\n" "$k" "$dr" "$ds" \
+  lr=$(echo "${L[redis,$k]}" | median); ls=$(echo "${L[shoal,$k]}" | median)
+  printf "%-10s %10sus %10sus %7s   %10sus %10sus %7s   %s\n" "$k" "$dr" "$ds" \
     "$(awk -v a="$ds" -v b="$dr" 'BEGIN{ if (b>0) printf "%.2f", a/b; else print "-" }')" "$rr" "$rs" \
-    "$(awk -v a="$rs" -v b="$rr" 'BEGIN{ if (b>0) printf "%.2f", a/b; else print "-" }')"
+    "$(awk -v a="$rs" -v b="$rr" 'BEGIN{ if (b>0) printf "%.2f", a/b; else print "-" }')" \
+    "$(awk -v a="$ls" -v b="$lr" 'BEGIN{ if (b>0) printf "%.2f", a/b; else print "-" }')"
 done

@@ -93,27 +93,38 @@ func run(cfg *config.Config) int {
 	}
 	srv.Logf('*', "Running mode=%s, port=%d.", mode, port)
 	srv.Logf('#', "Server initialized")
+
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	done := make(chan struct{})
+	load := srv.PrepareLoad() // clients connecting during the load get -LOADING
 	go func() { srv.Serve(); close(done) }()
-	// Clients that connect while the dataset loads get -LOADING.
-	if err := srv.LoadDataFromDisk(); err != nil {
+	if err := load(); err != nil { // logged by the loader, in Redis's words
 		srv.Close()
 		return 1
 	}
 	srv.Logf('*', "Ready to accept connections")
-	select {
-	case sig := <-sigs:
-		if sig == syscall.SIGINT {
-			srv.Logf('#', "Received SIGINT scheduling shutdown...")
-		} else {
-			srv.Logf('#', "Received SIGTERM scheduling shutdown...")
+wait:
+	for {
+		select {
+		case sig := <-sigs:
+			name := "SIGTERM"
+			if sig == syscall.SIGINT {
+				name = "SIGINT"
+			}
+			srv.Logf('#', "Received %s scheduling shutdown...", name)
+			// prepareForShutdown: the final save, when save points are set.
+			if err := srv.PrepareShutdown(0); err != nil {
+				srv.Logf('#', "SIGTERM received but errors trying to shut down the server, check the logs for more information")
+				continue
+			}
+			break wait
+		case <-srv.ShutdownRequested:
+			break wait // SHUTDOWN did the preparing
+		case <-done:
+			break wait
 		}
-	case <-srv.ShutdownRequested:
-	case <-done:
 	}
-	srv.Logf('#', "User requested shutdown...")
 	srv.Close()
 	srv.Logf('#', "Shoal is now ready to exit, bye bye...")
 	return 0

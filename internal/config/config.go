@@ -147,6 +147,7 @@ type Config struct {
 	StreamNodeMaxBytes     int64 // stream-node-max-bytes
 	StreamNodeMaxEntries   int64 // stream-node-max-entries
 	HllSparseMaxBytes      int64 // hll-sparse-max-bytes
+	TrackingTableMaxKeys   int64 // tracking-table-max-keys (0: no limit)
 
 	// Keyspace.
 	ActiveRehashing       bool   // activerehashing

@@ -170,7 +170,15 @@ func (c *Config) loadString(content string) error {
 			if d.flags&multiArg == 0 && len(argv) != 2 {
 				return fail(i, wrongArgs)
 			}
-			if err := d.set(c, argv[1:]); err != "" {
+			vals := argv[1:]
+			if d.flags&multiArg != 0 && len(vals) == 1 && vals[0] != "" {
+				// Redis splits a multi-argument directive given as one
+				// argument (--save "3600 1"), unless it is empty (--save "").
+				if sp, ok := splitArgs(vals[0]); ok {
+					vals = sp
+				}
+			}
+			if err := d.set(c, vals); err != "" {
 				return fail(i, err)
 			}
 			if d.name == "daemonize" && c.Daemonize {

@@ -552,7 +552,7 @@ var table = []*directive{
 	unumD("stream-node-max-bytes", "", 0, 0, longMax, 4096, nMemory, fI64(func(c *Config) *int64 { return &c.StreamNodeMaxBytes })),
 	unumD("zset-max-listpack-value", "zset-max-ziplist-value", 0, 0, longMax, 64, nMemory, fI64(func(c *Config) *int64 { return &c.ZsetMaxListpackValue })),
 	unumD("hll-sparse-max-bytes", "", 0, 0, longMax, 3000, nMemory, fI64(func(c *Config) *int64 { return &c.HllSparseMaxBytes })),
-	unumD("tracking-table-max-keys", "", 0, 0, longMax, 1000000, 0, numRef{}),
+	unumD("tracking-table-max-keys", "", 0, 0, longMax, 1000000, 0, fI64(func(c *Config) *int64 { return &c.TrackingTableMaxKeys })),
 	unumD("client-query-buffer-limit", "", 0, 1024*1024, longMax, 1024*1024*1024, nMemory, fI64(func(c *Config) *int64 { return &c.ClientQueryBufferLimit })),
 	numD("maxmemory-clients", "", 0, -100, ssizeMax, 0, nMemory|nPercent, numRef{}),
 

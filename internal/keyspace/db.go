@@ -7,6 +7,7 @@ import (
 )
 
 func (db *DB) tableForWrite(s int) *slotTable {
+	db.ks.BeforeWrite(s)
 	t := db.slots[s]
 	if t == nil {
 		t = &slotTable{}
@@ -18,6 +19,7 @@ func (db *DB) tableForWrite(s int) *slotTable {
 // removeAt deletes live position i of slot s's table, without signalling
 // watchers and without shrinking (callers iterating the table shrink after).
 func (db *DB) removeAt(t *slotTable, s, i int) {
+	db.ks.BeforeWrite(s)
 	if t.ents[i].volatile() {
 		db.volatile.Add(-1)
 	}
@@ -231,6 +233,7 @@ func (db *DB) SetExpire(key []byte, whenMs int64) {
 	if e == nil {
 		return
 	}
+	db.ks.BeforeWrite(slot.Of(key))
 	switch {
 	case e.volatile():
 		e.setExp(whenMs)
@@ -261,6 +264,7 @@ func (db *DB) Persist(key []byte) bool {
 	if e == nil || !e.volatile() {
 		return false
 	}
+	db.ks.BeforeWrite(slot.Of(key))
 	// An unboxed record keeps its trailer bytes; with the flag clear they
 	// are ignored, and the next SetExpire builds a new record.
 	e.vlen &^= flagVolatile
@@ -337,6 +341,9 @@ func (db *DB) NextNonEmptySlot(from int) int {
 
 // Flush removes every key, returning how many there were. Needs LockAll.
 func (db *DB) Flush() int64 {
+	if b := db.ks.observer.Load(); b != nil {
+		b.o.BeforeFlush(db.Index)
+	}
 	db.watch.touchAll(db)
 	n := db.keys.Load()
 	for s := range db.slots {
@@ -356,6 +363,7 @@ func (db *DB) FlushSlot(s int) int {
 	if t == nil {
 		return 0
 	}
+	db.ks.BeforeWrite(s)
 	for i, c := range t.ctrl {
 		if c&0x80 == 0 {
 			db.touch(t.ents[i].key())
@@ -416,24 +424,7 @@ func (db *DB) existsNoExpire(k string) bool {
 // in ms (-1: none), until fn returns false. Needs s's stripe locked; fn
 // must not modify slot s.
 func (db *DB) ForEachStored(s int, fn func(key string, v Value, exp int64) bool) bool {
-	t := db.slots[s]
-	if t == nil {
-		return true
-	}
-	for i, c := range t.ctrl {
-		if c&0x80 != 0 {
-			continue
-		}
-		e := &t.ents[i]
-		exp := int64(-1)
-		if e.volatile() {
-			exp = e.exp()
-		}
-		if !fn(e.key(), e.value(), exp) {
-			return false
-		}
-	}
-	return true
+	return db.Slot(s).ForEach(fn)
 }
 
 // PeekStored returns key's value and expiry (-1: none) without expiring it

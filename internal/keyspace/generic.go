@@ -37,6 +37,9 @@ func (ks *Keyspace) SwapDB(a, b int) {
 	if a == b {
 		return
 	}
+	if o := ks.observer.Load(); o != nil {
+		o.o.BeforeSwap(a, b)
+	}
 	x, y := ks.dbs[a], ks.dbs[b]
 	for _, r := range []*watchRegistry{&x.watch, &y.watch} {
 		r.touchAll(x)

@@ -37,6 +37,14 @@ type Keyspace struct {
 	// key's history. It must not call into the keyspace. Set before serving.
 	OnExpire func(db int, key string)
 
+	// OnTouch, when set, is called for every key a write changes, expires
+	// or deletes (Redis's signalModifiedKey) while Tracking is non-zero,
+	// with the key's stripe locked; it must not call into the keyspace. It
+	// feeds client-side caching invalidations: with Tracking zero (no
+	// client tracks keys) a write pays one atomic load. Set before serving.
+	OnTouch  func(db int, key string)
+	Tracking atomic.Int64
+
 	// Loading is set while an AOF is replayed: as in Redis, nothing
 	// expires then (a key whose TTL passed is kept, and an absolute expiry
 	// in the past is stored), so the replay ends in the state that was logged.
@@ -46,6 +54,9 @@ type Keyspace struct {
 	Dirty atomic.Int64
 	// Stats are the keyspace counters INFO stats reports.
 	Stats Stats
+
+	// observer is told before changes while a snapshot runs (observe.go).
+	observer atomic.Pointer[observerBox]
 }
 
 // Stats are keyspace counters.
@@ -76,6 +87,9 @@ func StripeOf(s int) int { return s & (NumStripes - 1) }
 
 // LockSlot locks the stripe of slot s.
 func (ks *Keyspace) LockSlot(s int) { ks.stripes[StripeOf(s)].Lock() }
+
+// TryLockSlot locks the stripe of slot s if it is free, reporting whether it did.
+func (ks *Keyspace) TryLockSlot(s int) bool { return ks.stripes[StripeOf(s)].TryLock() }
 
 // UnlockSlot unlocks the stripe of slot s.
 func (ks *Keyspace) UnlockSlot(s int) { ks.stripes[StripeOf(s)].Unlock() }

@@ -20,6 +20,9 @@ type watchRegistry struct {
 }
 
 func (db *DB) touch(k string) {
+	if db.ks.Tracking.Load() != 0 {
+		db.ks.OnTouch(db.Index, k)
+	}
 	if db.watch.n.Load() == 0 {
 		return
 	}

@@ -45,10 +45,14 @@ type aofState struct {
 const loadingErr = "LOADING Redis is loading the dataset in memory"
 
 // persistGate returns the error a command gets from the persistence state,
-// or "": -LOADING while loading (commands flagged loading still run), and
-// Redis's MISCONF after an AOF write error for writes and PING.
+// or "": Redis's MISCONF after a failed RDB save (save.go) or an AOF write
+// error, for writes and PING; -LOADING while loading (commands flagged
+// loading still run).
 func (s *Server) persistGate(c *client, spec *command.Spec) string {
-	if s.aof.loading.Load() && !c.session && !spec.Has(command.FlagLoading) {
+	if c.writesDenied(spec) { // save.go: stop-writes-on-bgsave-error
+		return misconfRDB
+	}
+	if s.loadingNow() && !c.session && !spec.Has(command.FlagLoading) {
 		return loadingErr
 	}
 	if w := s.aof.w.Load(); w != nil && (spec.Has(command.FlagWrite) || spec.Name == "ping") {

@@ -220,6 +220,9 @@ func closeAll(ds []chan struct{}) {
 // runHandler runs spec's handler with the stripes held and, if it asked to
 // block, registers the client before the stripes are released.
 func (c *client) runHandler(spec *command.Spec, ctx *command.Ctx) {
+	if c.srv.ks.Observed() && spec.Has(command.FlagWrite) {
+		c.beforeWrite(spec, ctx.Args) // a snapshot runs (save.go)
+	}
 	c.beforeEffects(ctx)
 	spec.Handler(ctx)
 	c.afterEffects(ctx) // effects.go: still under the stripe locks

@@ -61,13 +61,16 @@ type client struct {
 
 	// pub/sub: once asyncOut is set, every reply goes through the output
 	// queue so it stays ordered with messages pushed by other clients.
-	subs     map[string]struct{}
-	psubs    map[string]struct{}
-	ssubs    map[string]struct{} // shard channels (shardpubsub.go)
-	asyncOut atomic.Bool
-	outMu    sync.Mutex
-	out      []byte
-	flushing bool
+	subs  map[string]struct{}
+	psubs map[string]struct{}
+	ssubs map[string]struct{} // shard channels (shardpubsub.go)
+	trk   trackState          // CLIENT TRACKING (tracking.go)
+	// trkBroken: the redirect target went away (set by other clients' flushes).
+	trkBroken atomic.Bool
+	asyncOut  atomic.Bool
+	outMu     sync.Mutex
+	out       []byte
+	flushing  bool
 
 	// cl is the cluster-mode state: ASKING, READONLY (routing.go).
 	cl clusterClient
@@ -95,6 +98,8 @@ type client struct {
 	blockReq    command.BlockRequest
 	inBlockLoop bool
 	pushback    []byte
+	// wkeys is scratch for beforeWrite's key positions (load.go).
+	wkeys []int
 
 	// Write stream (effects.go): the command effects being collected, set
 	// while EXEC runs its queue, and the stream offset after this client's
@@ -371,6 +376,7 @@ func (c *client) cleanup() {
 	c.drainAsync()
 	c.unwatchAll()
 	c.srv.pubsub.unsubscribeAll(c)
+	c.srv.track.disable(c)
 	c.srv.clientsMu.Lock()
 	delete(c.srv.clients, c.id)
 	c.srv.clientsMu.Unlock()
@@ -511,6 +517,9 @@ func (c *client) call(spec *command.Spec, args [][]byte, locked bool) {
 	}
 	if c.migrWait != nil {
 		return // it runs again once its keys have landed (execute)
+	}
+	if c.srv.track.clients.Load() > 0 {
+		c.afterTracking(spec, args, locked)
 	}
 	b := &c.batch
 	if b.spec != spec {

@@ -74,9 +74,25 @@ func (s *Server) registerAdmin() {
 				ctx.Error(rediserr.Syntax)
 				return
 			}
+			s.track.flushed()
 			if all {
 				for i := 0; i < s.ks.NumDBs(); i++ {
 					ctx.Dirty += int(s.ks.DB(i).Flush())
+				}
+				// flushAllDataAndResetRDB: with save points the empty
+				// dataset is saved at once, which resets the dirty count.
+				if c, ok := ctx.Client.(*client); ok {
+					c.flushStats()
+				}
+				if s.flushAllSave() {
+					// The save reset the dirty count. This command's own
+					// count, which the caller adds after it returns (and
+					// which makes it propagate), is taken back here, so
+					// the count stays 0 as in Redis.
+					ctx.Dirty++
+					s.ks.Dirty.Add(-int64(ctx.Dirty))
+					ctx.W.OK()
+					return
 				}
 			} else {
 				ctx.Dirty += int(ctx.DB.Flush())
@@ -123,6 +139,7 @@ func (s *Server) registerAdmin() {
 
 	s.registerInfo()
 	s.registerClient()
+	s.registerTracking()
 	s.registerCommandCmd()
 	s.registerDebug()
 	s.registerMonitor()
@@ -226,9 +243,10 @@ func (s *Server) allSpecs() []*command.Spec {
 	return out
 }
 
-// shutdownCommand is SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. There is
-// no persistence yet, so SAVE has nothing to write; the server stops (the
-// client sees its connection close, without a reply, as with Redis).
+// shutdownCommand is SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. The
+// final save happens here (PrepareShutdown); the server then stops (the
+// client sees its connection close, without a reply, as with Redis). A
+// failed save without FORCE keeps the server running and replies an error.
 func (s *Server) shutdownCommand(ctx *command.Ctx) {
 	var nosave, save, now, force, abort bool
 	for _, a := range ctx.Args[1:] {
@@ -257,8 +275,23 @@ func (s *Server) shutdownCommand(ctx *command.Ctx) {
 		ctx.Error(rediserr.NoShutdown)
 		return
 	}
-	_, _ = now, force
+	_ = now // no replicas to wait for
+	flags := 0
+	if save {
+		flags |= ShutdownSave
+	}
+	if nosave {
+		flags |= ShutdownNoSave
+	}
+	if force {
+		flags |= ShutdownForce
+	}
 	c := ctx.Client.(*client)
+	c.flushStats()
+	if err := s.PrepareShutdown(flags); err != nil {
+		ctx.Error("ERR Errors trying to SHUTDOWN. Check logs.")
+		return
+	}
 	s.RequestShutdown()
 	c.closeAfterReply = true
 }

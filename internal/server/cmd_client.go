@@ -29,7 +29,11 @@ type clientSnap struct {
 	db, proto   int
 	sub, psub   int
 	ssub        int
-	multi       int // -1 outside MULTI
+	tracking    bool
+	brokenRedir bool
+	bcast       bool
+	redir       int64 // -1 unless tracking
+	multi       int   // -1 outside MULTI
 	dirtyCAS    bool
 	closeAfter  bool
 	rbs, outCap int
@@ -69,7 +73,11 @@ func (c *client) afterCall(spec *command.Spec, args [][]byte, mark int) {
 
 func (c *client) currentSnap() clientSnap {
 	sn := clientSnap{db: c.db.Index, proto: c.w.Proto, sub: len(c.subs), psub: len(c.psubs), ssub: len(c.ssubs),
-		multi: -1, closeAfter: c.closeAfterReply, rbs: len(c.rbuf), outCap: cap(c.w.Buf)}
+		multi: -1, closeAfter: c.closeAfterReply, rbs: len(c.rbuf), outCap: cap(c.w.Buf),
+		tracking: c.trk.on, brokenRedir: c.trkBroken.Load(), bcast: c.trk.bcast, redir: -1}
+	if c.trk.on {
+		sn.redir = c.trk.redir
+	}
 	if c.inMulti {
 		sn.multi = len(c.queued)
 		sn.dirtyCAS = c.watcher != nil && c.watcher.Dirty.Load()
@@ -120,7 +128,7 @@ func (c *client) infoLine(self bool, args [][]byte) string {
 	} else if p := c.adm.snap.Load(); p != nil {
 		sn = *p
 	} else {
-		sn = clientSnap{proto: 2, multi: -1, rbs: readBufMin}
+		sn = clientSnap{proto: 2, multi: -1, rbs: readBufMin, redir: -1}
 	}
 	c.metaMu.Lock()
 	name, cmd := c.name, ""
@@ -145,6 +153,15 @@ func (c *client) infoLine(self bool, args [][]byte) string {
 	}
 	if sn.multi >= 0 {
 		flags = append(flags, 'x')
+	}
+	if sn.tracking {
+		flags = append(flags, 't')
+	}
+	if sn.brokenRedir {
+		flags = append(flags, 'R')
+	}
+	if sn.bcast {
+		flags = append(flags, 'B')
 	}
 	if sn.dirtyCAS {
 		flags = append(flags, 'd')
@@ -209,7 +226,7 @@ func (c *client) infoLine(self bool, args [][]byte) string {
 	field("events", "r")
 	field("cmd", cmd)
 	field("user", "default")
-	num("redir", -1)
+	num("redir", sn.redir)
 	num("resp", int64(sn.proto))
 	return b.String()
 }

@@ -19,6 +19,7 @@ func (s *Server) registerServerCommands() {
 	s.registerPubSub()
 	s.registerShardPubSub()
 	s.registerAdmin()
+	s.initSave()
 	s.registerCluster()
 	s.registerBlocking()
 	s.registerAOF()

@@ -49,6 +49,8 @@ func (s *Server) debugCommand(ctx *command.Ctx) {
 	case sub == "log" && len(args) == 3:
 		s.Logf('#', "DEBUG LOG: %s", args[2])
 		ctx.W.OK()
+	case sub == "reload":
+		s.debugReload(ctx)
 	case sub == "error" && len(args) == 3:
 		ctx.Error(string(args[2]))
 	case sub == "digest" && len(args) == 2:

@@ -177,10 +177,20 @@ func (s *Server) migrateCommand(ctx *command.Ctx) {
 
 	lock()
 	if !req.Copy {
+		// Replicas and the AOF see a DEL of the keys moved (Redis rewrites
+		// MIGRATE so), appended while their stripes are still held.
+		del := [][]byte{[]byte("DEL")}
 		for j, k := range sent {
 			if res.Acked[j] {
 				db.Delete(k)
 				ctx.Dirty++
+				del = append(del, k)
+			}
+		}
+		if len(del) > 1 {
+			ctx.Propagate(del...)
+			if c, ok := ctx.Client.(*client); ok {
+				c.afterEffects(ctx)
 			}
 		}
 	}

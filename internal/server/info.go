@@ -248,7 +248,7 @@ func (s *Server) infoClients(w infoWriter) {
 	w.i("client_recent_max_input_buffer", 0)
 	w.i("client_recent_max_output_buffer", 0)
 	w.i("blocked_clients", 0)
-	w.i("tracking_clients", 0)
+	w.i("tracking_clients", s.track.clients.Load())
 	w.i("clients_in_timeout_table", 0)
 }
 
@@ -397,28 +397,20 @@ func (s *Server) infoPersistence(w infoWriter) {
 	s.cfg.RLock()
 	aof := s.cfg.Appendonly
 	s.cfg.RUnlock()
-	w.i("loading", b2i(s.aof.loading.Load()))
+	w.i("loading", b2i(s.loadingNow()))
 	w.i("async_loading", 0)
 	w.i("current_cow_peak", 0)
 	w.i("current_cow_size", 0)
 	w.i("current_cow_size_age", 0)
 	w.s("current_fork_perc", "0.00")
-	w.i("current_save_keys_processed", 0)
-	w.i("current_save_keys_total", 0)
-	w.i("rdb_changes_since_last_save", s.ks.Dirty.Load())
-	w.i("rdb_bgsave_in_progress", 0)
-	w.i("rdb_last_save_time", s.adm.lastSave.Load())
-	w.s("rdb_last_bgsave_status", "ok")
-	w.i("rdb_last_bgsave_time_sec", -1)
-	w.i("rdb_current_bgsave_time_sec", -1)
-	w.i("rdb_saves", 0)
-	w.i("rdb_last_cow_size", 0)
-	w.i("rdb_last_load_keys_expired", 0)
-	w.i("rdb_last_load_keys_loaded", 0)
+	s.infoSave(w) // save.go
+	w.i("rdb_last_load_keys_expired", s.loading.lastExpired.Load())
+	w.i("rdb_last_load_keys_loaded", s.loading.lastLoaded.Load())
 	s.infoAOF(w, aof) // aof.go
 	w.i("module_fork_in_progress", 0)
 	w.i("module_fork_last_cow_size", 0)
 	s.infoAOFSizes(w, aof)
+	s.infoLoading(w) // load.go
 }
 
 func (s *Server) infoStats(w infoWriter) {
@@ -465,9 +457,10 @@ func (s *Server) infoStats(w infoWriter) {
 	w.i("active_defrag_key_misses", 0)
 	w.i("total_active_defrag_time", 0)
 	w.i("current_active_defrag_time", 0)
-	w.i("tracking_total_keys", 0)
-	w.i("tracking_total_items", 0)
-	w.i("tracking_total_prefixes", 0)
+	keys, items, prefixes := s.track.totals()
+	w.i("tracking_total_keys", keys)
+	w.i("tracking_total_items", items)
+	w.i("tracking_total_prefixes", prefixes)
 	w.i("unexpected_error_replies", 0)
 	w.i("total_error_replies", st.totalErrorReplies.Load())
 	w.i("dump_payload_sanitizations", 0)

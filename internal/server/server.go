@@ -38,6 +38,7 @@ type Server struct {
 	quit      chan struct{}
 	wg        sync.WaitGroup
 
+	track     *tracker // client-side caching (tracking.go)
 	clientsMu sync.Mutex
 	clients   map[int64]*client
 	nextID    atomic.Int64
@@ -76,6 +77,11 @@ type Server struct {
 	// adm holds INFO, MONITOR, SHUTDOWN and CLIENT bookkeeping (cmd_admin.go).
 	adm adminState
 
+	// save is RDB persistence (save.go); loading is set while a dataset
+	// is loaded at startup or by DEBUG RELOAD (load.go).
+	save    saveState
+	loading loadState
+
 	shutdownOnce sync.Once
 	// ShutdownRequested is closed when a client asks the server to stop (SHUTDOWN).
 	ShutdownRequested chan struct{}
@@ -109,6 +115,8 @@ func New(cfg *config.Config, logw io.Writer) *Server {
 		stream:            stream.New(0),
 	}
 	s.ks.OnExpire = s.onExpire
+	s.track = newTracker(s)
+	s.ks.OnTouch = s.track.touched
 	s.nowMs.Store(time.Now().UnixMilli())
 	s.applySettings()
 	cfg.OnSet(func(name string) { s.applySettings(); s.applyAOFConfig(name) })
@@ -279,6 +287,11 @@ func (s *Server) Close() {
 		s.aof.mu.Lock()
 		s.stopAOF() // what was acknowledged is written and fsynced
 		s.aof.mu.Unlock()
+		if s.save.frozen.Load() {
+			// PrepareShutdown holds every stripe: connections waiting
+			// for one never finish, and the process is about to exit.
+			return
+		}
 		done := make(chan struct{})
 		go func() { s.wg.Wait(); close(done) }()
 		select {
@@ -336,6 +349,7 @@ func (s *Server) startBackground() {
 			case <-tick.C:
 				s.nowMs.Store(time.Now().UnixMilli())
 				s.closeIdleClients()
+				s.saveCron()
 				s.sweepMigrate(s.nowMs.Load())
 				if s.noActiveExpire.Load() {
 					continue
@@ -343,6 +357,9 @@ func (s *Server) startBackground() {
 				// Redis's slow cycle spends at most 25% of a tick.
 				deadline := time.Now().Add(time.Second / time.Duration(hz) / 4)
 				exp.Cycle(func() bool { return time.Now().Before(deadline) })
+				if s.track.clients.Load() > 0 {
+					s.track.flush(nil, nil, nil) // keys the cycle expired (tracking.go)
+				}
 			}
 		}
 	}()

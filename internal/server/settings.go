@@ -21,6 +21,8 @@ type settings struct {
 	qbufLimit   int64 // client-query-buffer-limit, bytes
 	maxclients  int64
 	minLog      int32 // rank (logRank) of the configured loglevel
+
+	trackingMaxKeys int64 // tracking-table-max-keys
 }
 
 // conf returns the settings in force.
@@ -58,6 +60,8 @@ func (s *Server) applySettings() {
 		qbufLimit:   s.cfg.ClientQueryBufferLimit,
 		maxclients:  int64(s.cfg.Maxclients),
 		minLog:      loglevelRank(s.cfg.Loglevel),
+
+		trackingMaxKeys: s.cfg.TrackingTableMaxKeys,
 	}
 	s.cfg.RUnlock()
 	s.settings.Store(n)

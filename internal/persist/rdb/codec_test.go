@@ -56,3 +56,43 @@ func TestLenEncoding(t *testing.T) {
 		}
 	}
 }
+
+// lzfMatchLenRef is liblzf's match loop as written in lzf_c.c.
+func lzfMatchLenRef(in []byte, ref, ip, maxlen int) int {
+	l := 2
+	if maxlen > 16 {
+		for k := 0; k < 16; k++ {
+			l++
+			if in[ref+l] != in[ip+l] {
+				return l
+			}
+		}
+	}
+	for {
+		l++
+		if !(l < maxlen && in[ref+l] == in[ip+l]) {
+			return l
+		}
+	}
+}
+
+func TestLZFMatchLenTwin(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for i := 0; i < 200000; i++ {
+		n := r.IntN(400) + 4
+		in := make([]byte, n)
+		for j := range in {
+			in[j] = byte('a' + r.IntN(2))
+		}
+		ip := r.IntN(n-3) + 1
+		ref := r.IntN(ip)
+		copy(in[ip:ip+3], in[ref:ref+3])
+		if ip >= n-2 {
+			continue
+		}
+		maxlen := min(n-ip-2, lzfMaxRef)
+		if got, want := lzfMatchLen(in, ref, ip, maxlen), lzfMatchLenRef(in, ref, ip, maxlen); got != want {
+			t.Fatalf("n=%d ip=%d ref=%d maxlen=%d: %d, liblzf %d", n, ip, ref, maxlen, got, want)
+		}
+	}
+}

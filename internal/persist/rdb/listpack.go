@@ -78,7 +78,7 @@ func (l *lpBuilder) appendInt(v int64) {
 // appendStr adds s as an integer entry when it is a canonical integer
 // (lpStringToInt64), else as a string entry.
 func (l *lpBuilder) appendStr(s []byte) {
-	if len(s) <= 20 && len(s) > 0 {
+	if len(s) <= 20 && len(s) > 0 && (s[0] == '-' || s[0]-'0' <= 9) {
 		if v, ok := rnum.ParseInt(s); ok {
 			l.appendInt(v)
 			return

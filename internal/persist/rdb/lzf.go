@@ -1,5 +1,10 @@
 package rdb
 
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
 // LZF, as liblzf 3.6 compresses it with Redis's settings (src/lzfP.h: HLOG
 // 16, VERY_FAST, no ULTRA_FAST). The compressed format is:
 //
@@ -88,27 +93,7 @@ func lzfCompress(in, out []byte, htab *lzfTable) int {
 			if lit == 0 {
 				op--
 			}
-			// liblzf first compares 16 bytes unrolled (without checking
-			// maxlen, so a match may run up to two bytes past it), then
-			// byte by byte up to maxlen.
-			matched := false
-			if maxlen > 16 {
-				for k := 0; k < 16; k++ {
-					l++
-					if in[ref+l] != in[ip+l] {
-						matched = true
-						break
-					}
-				}
-			}
-			if !matched {
-				for {
-					l++
-					if !(l < maxlen && in[ref+l] == in[ip+l]) {
-						break
-					}
-				}
-			}
+			l = lzfMatchLen(in, ref, ip, maxlen)
 			l -= 2
 			ip++
 			if l < 7 {
@@ -169,6 +154,35 @@ func lzfCompress(in, out []byte, htab *lzfTable) int {
 		op--
 	}
 	return op
+}
+
+// lzfMatchLen is the match length liblzf's loop arrives at for a match
+// whose first 3 bytes agree: it first compares indexes 3..18 unrolled
+// (without looking at maxlen, so a match may end up to two bytes past it),
+// then byte by byte while below maxlen. The comparison here goes eight
+// bytes at a time; the rules give the same length.
+func lzfMatchLen(in []byte, ref, ip, maxlen int) int {
+	lim := min(len(in)-ip, max(maxlen, 19))
+	m := 3 // first index where the match fails (lim when it does not)
+	for m+8 <= lim {
+		x := binary.LittleEndian.Uint64(in[ref+m:]) ^ binary.LittleEndian.Uint64(in[ip+m:])
+		if x != 0 {
+			m += bits.TrailingZeros64(x) >> 3
+			goto found
+		}
+		m += 8
+	}
+	for m < lim && in[ref+m] == in[ip+m] {
+		m++
+	}
+found:
+	if maxlen > 16 {
+		if m <= 18 {
+			return m
+		}
+		return max(19, min(m, maxlen))
+	}
+	return max(3, min(m, maxlen))
 }
 
 // lzfDecompress expands in into out, which must be exactly the original

@@ -1,0 +1,95 @@
+package keyspace
+
+// A WriteObserver is told about changes before they happen, while a
+// point-in-time snapshot of the keyspace runs (internal/snapshot). Every
+// method is called with the lock it names held, before the data changes,
+// so the observer can still read the slot as it was.
+type WriteObserver interface {
+	// BeforeSlotWrite: slot s of some database is about to change (a key
+	// set, deleted, expired, its TTL changed, or a collection changed in
+	// place). Called with s's stripe locked.
+	BeforeSlotWrite(s int)
+	// BeforeFlush: every key of database db is about to be dropped. Called
+	// under LockAll.
+	BeforeFlush(db int)
+	// BeforeSwap: databases a and b are about to exchange contents. Called
+	// under LockAll.
+	BeforeSwap(a, b int)
+}
+
+type observerBox struct{ o WriteObserver }
+
+// SetObserver installs o (nil: none). Call it under LockAll, so the change
+// falls between commands: a command that holds any stripe sees either no
+// observer or o for its whole run.
+func (ks *Keyspace) SetObserver(o WriteObserver) {
+	if o == nil {
+		ks.observer.Store(nil)
+		return
+	}
+	ks.observer.Store(&observerBox{o})
+}
+
+// ClearObserver removes o if it is the one installed. Unlike SetObserver it
+// needs no lock: an observer is only cleared once it has nothing left to do.
+func (ks *Keyspace) ClearObserver(o WriteObserver) {
+	if b := ks.observer.Load(); b != nil && b.o == o {
+		ks.observer.CompareAndSwap(b, nil)
+	}
+}
+
+// Observed reports whether an observer is installed: the one atomic load
+// a write pays when no snapshot runs.
+func (ks *Keyspace) Observed() bool { return ks.observer.Load() != nil }
+
+// BeforeWrite tells the observer, if any, that slot s is about to change.
+// The caller holds s's stripe. The dispatcher calls it for every slot a
+// write command names before the command runs, which covers collections
+// changed in place; the keyspace's own write paths call it too.
+func (ks *Keyspace) BeforeWrite(s int) {
+	if b := ks.observer.Load(); b != nil {
+		b.o.BeforeSlotWrite(s)
+	}
+}
+
+// SlotData is one slot's table of one database, as a snapshot holds it:
+// after a FLUSHDB the table is no longer the database's, and nothing
+// changes it any more.
+type SlotData struct{ t *slotTable }
+
+// Slot returns slot s's current table. Needs s's stripe locked (or LockAll).
+func (db *DB) Slot(s int) SlotData { return SlotData{db.slots[s]} }
+
+// Len is the number of entries (expired ones not yet reclaimed included).
+func (d SlotData) Len() int {
+	if d.t == nil {
+		return 0
+	}
+	return d.t.n
+}
+
+// ForEach calls fn for every stored entry, expired or not (Redis's save
+// writes keys whose TTL has passed but which were not yet reclaimed; its
+// loader drops them), until fn returns false. expireMs is -1 for a key
+// without a TTL. The caller holds the slot's stripe, or the table is
+// detached; fn must not change it.
+func (d SlotData) ForEach(fn func(key string, v Value, expireMs int64) bool) bool {
+	t := d.t
+	if t == nil {
+		return true
+	}
+	for i, c := range t.ctrl {
+		if c&0x80 != 0 {
+			continue
+		}
+		e := &t.ents[i]
+		exp := int64(-1)
+		if e.volatile() {
+			exp = e.exp()
+		}
+		if !fn(e.key(), e.value(), exp) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,295 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/shoal-db/shoal/internal/command"
+	"github.com/shoal-db/shoal/internal/persist/rdb"
+	"github.com/shoal-db/shoal/internal/slot"
+)
+
+// loadState is a dataset load in progress (startup, DEBUG RELOAD): while
+// active, commands without the "loading" flag get -LOADING, and INFO
+// shows the progress.
+type loadState struct {
+	active      atomic.Bool
+	start       atomic.Int64 // unix s
+	totalBytes  atomic.Int64
+	loadedBytes atomic.Int64
+	usedMem     atomic.Int64 // the file's used-mem aux field
+
+	lastLoaded  atomic.Int64 // rdb_last_load_keys_loaded
+	lastExpired atomic.Int64 // rdb_last_load_keys_expired
+}
+
+// loadingNow: an RDB or AOF load is in progress.
+func (s *Server) loadingNow() bool { return s.loading.active.Load() || s.aof.loading.Load() }
+
+// infoLoading writes INFO persistence's loading_* fields during a load.
+func (s *Server) infoLoading(w infoWriter) {
+	ld := &s.loading
+	if !ld.active.Load() {
+		return
+	}
+	total, loaded, used := ld.totalBytes.Load(), ld.loadedBytes.Load(), ld.usedMem.Load()
+	perc, remaining := 0.0, int64(0)
+	if total > 0 {
+		perc = float64(loaded) / float64(total) * 100
+		remaining = total - loaded
+	} else if used > 0 {
+		perc = float64(loaded) / float64(used) * 100
+		remaining = used - loaded
+		if perc > 99.99 {
+			perc = 99.99
+		}
+	}
+	elapsed := time.Now().Unix() - ld.start.Load()
+	eta := int64(1)
+	if elapsed > 0 {
+		eta = elapsed * remaining / (loaded + 1)
+	}
+	w.i("loading_start_time", ld.start.Load())
+	w.i("loading_total_bytes", total)
+	w.i("loading_rdb_used_mem", used)
+	w.i("loading_loaded_bytes", loaded)
+	w.f("loading_loaded_perc", "%.2f", perc)
+	w.i("loading_eta_seconds", eta)
+}
+
+// beforeWrite tells a running snapshot that a write command is about to
+// change the slots of its keys (collections change in place, behind the
+// keyspace's back). The command holds their stripes.
+func (c *client) beforeWrite(spec *command.Spec, args [][]byte) {
+	ks := c.srv.ks
+	c.wkeys = spec.KeyPositions(args, c.wkeys[:0])
+	for _, i := range c.wkeys {
+		ks.BeforeWrite(slot.Of(args[i]))
+	}
+}
+
+// PrepareLoad is the first half of loadDataFromDisk, run before Serve: if
+// a dataset will be loaded it marks the server loading (clients that
+// connect meanwhile get -LOADING) and returns the loader to run. With
+// appendonly yes the AOF is loaded (aof.go) and dump.rdb is ignored, as
+// Redis does. The loader logs its failures; an error means exit.
+func (s *Server) PrepareLoad() func() error {
+	s.cfg.RLock()
+	aof := s.cfg.Appendonly
+	s.cfg.RUnlock()
+	if aof {
+		s.aof.loading.Store(true)
+		return s.LoadDataFromDisk
+	}
+	path, _ := s.rdbPath()
+	fi, err := os.Stat(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return func() error { return nil }
+		}
+		return func() error {
+			s.Logf('#', "Fatal error loading the DB: %s. Exiting.", strerror(err))
+			return err
+		}
+	}
+	s.startLoading(fi.Size())
+	return func() error {
+		start := time.Now()
+		defer s.loading.active.Store(false)
+		if err := s.loadRDB(path); err != nil {
+			s.Logf('#', "%v", err)
+			return err
+		}
+		s.Logf('*', "DB loaded from disk: %.3f seconds", time.Since(start).Seconds())
+		return nil
+	}
+}
+
+func (s *Server) startLoading(size int64) {
+	ld := &s.loading
+	ld.start.Store(time.Now().Unix())
+	ld.totalBytes.Store(size)
+	ld.loadedBytes.Store(0)
+	ld.usedMem.Store(0)
+	ld.active.Store(true)
+}
+
+// progressReader counts the bytes read for INFO's loading_loaded_bytes.
+type progressReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (p progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.n.Add(int64(n))
+	return n, err
+}
+
+// errLoadFatal is a load failure already logged in Redis's words; the
+// server must not start on it (main exits 1).
+var errLoadFatal = errors.New("Terminating server after rdb file reading failure.")
+
+// loadRDB is rdbLoad: the file's keys go into the (empty) keyspace. A
+// key whose TTL has passed is dropped, as a master does. On any error
+// every key loaded so far is removed again — a half-loaded dataset is
+// never served — and the error is logged as Redis logs it.
+func (s *Server) loadRDB(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("Fatal error loading the DB: %s. Exiting.", strerror(err))
+	}
+	defer f.Close()
+	r := rdb.NewReader(progressReader{f, &s.loading.loadedBytes}, s.rdbSettings())
+	ks := s.ks
+	ks.Loading.Store(true) // nothing expires while loading
+	defer ks.Loading.Store(false)
+	db := ks.DB(0)
+	now := time.Now().UnixMilli()
+	var loaded, expired int64
+	for {
+		it, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			s.flushLoaded()
+			return s.loadFailure(err, r.Offset())
+		}
+		switch it.Kind {
+		case rdb.ItemAux:
+			switch strings.ToLower(it.Aux) {
+			case "redis-ver":
+				s.Logf('*', "Loading RDB produced by version %s", it.AuxValue)
+			case "ctime":
+				ct, _ := strconv.ParseInt(it.AuxValue, 10, 64)
+				age := time.Now().Unix() - ct
+				if age < 0 {
+					age = 0
+				}
+				s.Logf('*', "RDB age %d seconds", age)
+			case "used-mem":
+				um, _ := strconv.ParseInt(it.AuxValue, 10, 64)
+				s.Logf('*', "RDB memory usage when created %.2f Mb", float64(um)/(1024*1024))
+				s.loading.usedMem.Store(um)
+			}
+		case rdb.ItemSelectDB:
+			if it.DB < 0 || it.DB >= ks.NumDBs() {
+				s.flushLoaded()
+				s.Logf('#', "FATAL: Data file was created with a Redis server configured to handle more than %d databases. Exiting\n", ks.NumDBs())
+				return errLoadFatal
+			}
+			db = ks.DB(it.DB)
+		case rdb.ItemKey:
+			if it.ExpireMs != -1 && it.ExpireMs < now {
+				expired++
+				continue
+			}
+			sl := slot.Of(it.Key)
+			ks.LockSlot(sl)
+			dup := db.Exists(it.Key)
+			if !dup {
+				db.Put(it.Key, it.Value, it.ExpireMs)
+			}
+			ks.UnlockSlot(sl)
+			if dup {
+				s.flushLoaded()
+				s.Logf('#', "RDB has duplicated key '%s' in DB %d", it.Key, db.Index)
+				return errLoadFatal
+			}
+			loaded++
+		}
+	}
+	s.loading.lastLoaded.Store(loaded)
+	s.loading.lastExpired.Store(expired)
+	if r.Skipped > 0 {
+		s.Logf('#', "Done loading RDB, keys loaded: %d, keys expired: %d, empty keys skipped: %d.", loaded, expired, r.Skipped)
+	} else {
+		s.Logf('*', "Done loading RDB, keys loaded: %d, keys expired: %d.", loaded, expired)
+	}
+	return nil
+}
+
+// loadFailure logs a failed load as rdbLoad and loadDataFromDisk do.
+func (s *Server) loadFailure(err error, off int64) error {
+	var ce *rdb.ChecksumError
+	var ve *rdb.VersionError
+	internal := func(line int, reason string) error {
+		s.Logf('#', "Internal error in RDB reading offset %d, function at rdb.c:%d -> %s", off, line, reason)
+		return errLoadFatal
+	}
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		s.Logf('#', "Short read or OOM loading DB. Unrecoverable error, aborting now.")
+		return internal(3240, "Unexpected EOF reading RDB file")
+	case errors.As(err, &ce):
+		s.Logf('#', "Wrong RDB checksum expected: (%x) but got (%x). Aborting now.", ce.Expected, ce.Got)
+		return internal(3216, "RDB CRC error")
+	case errors.Is(err, rdb.ErrBadMagic), errors.As(err, &ve):
+		s.Logf('#', "%s", err.Error())
+		return errors.New("Fatal error loading the DB: Invalid argument. Exiting.")
+	case errors.Is(err, rdb.ErrUnsupportedType):
+		return internal(0, "Unknown RDB encoding type (streams and modules are not supported)")
+	}
+	return internal(0, "Bad data format ("+err.Error()+")")
+}
+
+// flushLoaded drops a partly loaded dataset.
+func (s *Server) flushLoaded() {
+	s.ks.LockAll()
+	for i := 0; i < s.ks.NumDBs(); i++ {
+		s.ks.DB(i).Flush()
+	}
+	s.ks.UnlockAll()
+}
+
+// debugReload is DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save, flush,
+// load the file back.
+func (s *Server) debugReload(ctx *command.Ctx) {
+	flush, save, merge := true, true, false
+	for _, a := range ctx.Args[2:] {
+		switch strings.ToLower(string(a)) {
+		case "merge":
+			merge = true
+		case "noflush":
+			flush = false
+		case "nosave":
+			save = false
+		default:
+			ctx.Error("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")
+			return
+		}
+	}
+	_ = merge // duplicates are refused either way (see loadRDB)
+	if save {
+		if err := s.syncSave(); err != nil {
+			ctx.Error("ERR")
+			return
+		}
+	}
+	if flush {
+		s.flushLoaded()
+	}
+	path, _ := s.rdbPath()
+	fi, err := os.Stat(path)
+	if err != nil {
+		ctx.Error("ERR Error trying to load the RDB dump")
+		return
+	}
+	s.startLoading(fi.Size())
+	err = s.loadRDB(path)
+	s.loading.active.Store(false)
+	if err != nil {
+		ctx.Error("ERR Error trying to load the RDB dump")
+		return
+	}
+	s.Logf('#', "DB reloaded by DEBUG RELOAD")
+	ctx.W.OK()
+}

@@ -1,0 +1,127 @@
+package server
+
+import (
+	"encoding/binary"
+	"io"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/shoal-db/shoal/internal/keyspace"
+	"github.com/shoal-db/shoal/internal/persist/rdb"
+	"github.com/shoal-db/shoal/internal/snapshot"
+)
+
+// RDB file opcodes this file frames chunks with (rdb.h).
+const (
+	rdbOpAux          = 0xFA
+	rdbOpResizeDB     = 0xFB
+	rdbOpExpireTimeMs = 0xFC
+	rdbOpSelectDB     = 0xFE
+	rdbOpEOF          = 0xFF
+)
+
+// rdbSettings are the codec settings in force (encoding thresholds, list
+// node size, rdbcompression).
+func (s *Server) rdbSettings() rdb.Settings {
+	c := &s.conf().cmd
+	return rdb.Settings{Limits: c.Limits, ListMaxListpackSize: c.ListMaxListpackSize, Compress: c.RDBCompression}
+}
+
+// rdbEncoder is the snapshot encoder writing one key as
+// rdbSaveKeyValuePair does (no LRU/LFU fields): [EXPIRETIME_MS ms] type
+// key value. An rdb.Encoder is not safe for concurrent use and the
+// snapshot calls this from the walk and from writers at once, so each call
+// borrows one from a pool.
+func (s *Server) rdbEncoder() snapshot.Encoder {
+	set := s.rdbSettings()
+	pool := &sync.Pool{New: func() any { return rdb.NewEncoder(set) }}
+	return func(dst []byte, key string, v keyspace.Value, exp int64) []byte {
+		t := rdb.TypeOf(v)
+		if t < 0 {
+			return dst // no such values are stored (streams)
+		}
+		e := pool.Get().(*rdb.Encoder)
+		if exp >= 0 {
+			dst = append(dst, rdbOpExpireTimeMs)
+			dst = binary.LittleEndian.AppendUint64(dst, uint64(exp))
+		}
+		dst = append(dst, byte(t))
+		dst, _ = e.AppendObject(dst, keyspace.Value{Str: key})
+		dst, _ = e.AppendObject(dst, v)
+		pool.Put(e)
+		return dst
+	}
+}
+
+// crcWriter feeds everything written through it to Redis's crc64.
+type crcWriter struct {
+	w   io.Writer
+	crc uint64
+}
+
+func (c *crcWriter) Write(p []byte) (int, error) {
+	c.crc = rdb.CRC64(c.crc, p)
+	return c.w.Write(p)
+}
+
+// writeRDB writes a whole RDB file of sn to w (rdbSaveRio): header, aux
+// fields, each database's keys, EOF and the checksum. SELECTDB (with
+// RESIZEDB the first time) precedes a database's first chunk, and again
+// whenever chunks of another database came between: slots that writers
+// forced out early arrive out of order, which the format allows.
+func (s *Server) writeRDB(w io.Writer, sn *snapshot.Snapshot) error {
+	cw := &crcWriter{w: w}
+	e := rdb.NewEncoder(s.rdbSettings())
+	defer e.Release()
+	aux := func(b []byte, k, v string) []byte {
+		b = append(b, rdbOpAux)
+		b, _ = e.AppendObject(b, keyspace.Value{Str: k})
+		b, _ = e.AppendObject(b, keyspace.Value{Str: v})
+		return b
+	}
+	b := make([]byte, 0, 256)
+	b = append(b, "REDIS0010"...)
+	b = aux(b, "redis-ver", Version)
+	b = aux(b, "redis-bits", "64")
+	b = aux(b, "ctime", strconv.FormatInt(time.Now().Unix(), 10))
+	b = aux(b, "used-mem", strconv.FormatUint(usedMemory(), 10))
+	b = aux(b, "aof-base", "0")
+	if _, err := cw.Write(b); err != nil {
+		return err
+	}
+	cur := -1
+	resized := make([]bool, len(sn.Sizes))
+	err := sn.Run(func(c snapshot.Chunk) error {
+		if c.DB != cur {
+			b = append(b[:0], rdbOpSelectDB)
+			b = rdb.AppendLen(b, uint64(c.DB))
+			if !resized[c.DB] {
+				resized[c.DB] = true
+				b = append(b, rdbOpResizeDB)
+				b = rdb.AppendLen(b, uint64(sn.Sizes[c.DB].Keys))
+				b = rdb.AppendLen(b, uint64(sn.Sizes[c.DB].Volatile))
+			}
+			if _, err := cw.Write(b); err != nil {
+				return err
+			}
+			cur = c.DB
+		}
+		_, err := cw.Write(c.Data)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if _, err := cw.Write([]byte{rdbOpEOF}); err != nil {
+		return err
+	}
+	sum := cw.crc
+	s.cfg.RLock()
+	if !s.cfg.RDBChecksum {
+		sum = 0
+	}
+	s.cfg.RUnlock()
+	_, err = w.Write(binary.LittleEndian.AppendUint64(b[:0], sum))
+	return err
+}

@@ -1,0 +1,469 @@
+package server
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/shoal-db/shoal/internal/command"
+	"github.com/shoal-db/shoal/internal/config"
+	"github.com/shoal-db/shoal/internal/persist"
+	"github.com/shoal-db/shoal/internal/rediserr"
+	"github.com/shoal-db/shoal/internal/snapshot"
+)
+
+// saveState is RDB persistence: SAVE, BGSAVE, save points, the last
+// save's outcome (INFO persistence, MISCONF). A BGSAVE is a snapshot
+// (internal/snapshot) walked by a goroutine while commands go on.
+type saveState struct {
+	mu        sync.Mutex // guards bg, fg, scheduled; never held while waiting for a stripe
+	bg        *bgSave    // the BGSAVE running, or nil
+	fg        *fgSave    // the SAVE running, or nil
+	scheduled bool       // BGSAVE SCHEDULE (or one asked for inside EXEC)
+
+	// turn: SAVE and BGSAVE take turns (one snapshot observer at a time).
+	// A save by a caller holding every stripe (FLUSHALL, SHUTDOWN) does not
+	// take it: it cancels the others and waits for them instead.
+	turn sync.Mutex
+
+	saves      atomic.Int64 // rdb_saves
+	lastOK     atomic.Bool  // rdb_last_bgsave_status
+	lastTry    atomic.Int64 // unix s of the last BGSAVE attempt
+	lastBgSec  atomic.Int64 // rdb_last_bgsave_time_sec
+	lastCow    atomic.Int64 // rdb_last_cow_size: bytes writers forced out ahead of the walk
+	denyWrites atomic.Bool  // stop-writes-on-bgsave-error in force (MISCONF)
+	lastKeys   atomic.Int64 // keys written by the last save
+	shutdownMu sync.Mutex
+	frozen     atomic.Bool // PrepareShutdown succeeded: every stripe stays held
+}
+
+type bgSave struct {
+	sn     atomic.Pointer[snapshot.Snapshot] // set at the snapshot point
+	start  time.Time
+	before int64 // dirty at the snapshot point
+	done   chan struct{}
+}
+
+type fgSave struct {
+	sn   *snapshot.Snapshot
+	done chan struct{}
+}
+
+const bgsaveRetryDelay = 5 // CONFIG_BGSAVE_RETRY_DELAY, seconds
+
+// errBgsaveInProgress is Redis's reply to SAVE/BGSAVE while one runs.
+const errBgsaveInProgress = "ERR Background save already in progress"
+
+// misconfRDB is shared.bgsaveerr.
+const misconfRDB = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error."
+
+func (s *Server) initSave() {
+	s.save.lastOK.Store(true)
+	s.save.lastBgSec.Store(-1)
+	s.cfg.OnSet(func(string) { s.refreshDenyWrites() })
+	s.handle("save", s.saveCommand)
+	s.handle("bgsave", s.bgsaveCommand)
+}
+
+// refreshDenyWrites recomputes writeCommandsDeniedByDiskError for RDB.
+func (s *Server) refreshDenyWrites() {
+	s.cfg.RLock()
+	deny := s.cfg.StopWritesOnBgsaveError && len(s.cfg.Save) > 0
+	s.cfg.RUnlock()
+	s.save.denyWrites.Store(deny && !s.save.lastOK.Load())
+}
+
+// writesDenied is the MISCONF check of processCommand: writes (and PING)
+// are refused while the last background save failed.
+func (c *client) writesDenied(spec *command.Spec) bool {
+	if !c.srv.save.denyWrites.Load() {
+		return false
+	}
+	if spec.Has(command.FlagWrite) || spec.Name == "ping" {
+		return true
+	}
+	if spec.Name == "exec" {
+		for _, q := range c.queued {
+			if q.spec.Has(command.FlagWrite) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (s *Server) rdbPath() (path string, compress bool) {
+	s.cfg.RLock()
+	defer s.cfg.RUnlock()
+	return filepath.Join(s.cfg.Dir, s.cfg.Dbfilename), s.cfg.RDBCompression
+}
+
+func (s *Server) savePoints() []config.SavePoint {
+	s.cfg.RLock()
+	defer s.cfg.RUnlock()
+	return append([]config.SavePoint(nil), s.cfg.Save...)
+}
+
+// strerror is errno's text as C's strerror spells it.
+func strerror(err error) string {
+	var en syscall.Errno
+	if errors.As(err, &en) {
+		m := en.Error()
+		if m != "" {
+			return strings.ToUpper(m[:1]) + m[1:]
+		}
+	}
+	return err.Error()
+}
+
+// writeSnapshotFile writes sn to the RDB file through tmp (rdbSave): temp
+// file, fsync, rename, directory fsync, with Redis's log lines on failure.
+func (s *Server) writeSnapshotFile(sn *snapshot.Snapshot, tmp string) error {
+	path, _ := s.rdbPath()
+	f, err := persist.CreateAtomic(path, tmp)
+	if err != nil {
+		sn.Cancel()
+		cwd, _ := os.Getwd()
+		s.Logf('#', "Failed opening the temp RDB file %s (in server root dir %s) for saving: %s", tmp, cwd, strerror(err))
+		return err
+	}
+	bw := bufio.NewWriterSize(f, 1<<20)
+	err = s.writeRDB(bw, sn)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err != nil {
+		sn.Cancel()
+		f.Abort()
+		s.Logf('#', "Write error saving DB on disk(%s): %s", "rdbSaveRio", strerror(err))
+		return err
+	}
+	if err := f.Commit(); err != nil {
+		var op *persist.OpError
+		errors.As(err, &op)
+		if op != nil && op.Op == "rename" {
+			cwd, _ := os.Getwd()
+			s.Logf('#', "Error moving temp DB file %s on the final destination %s (in server root dir %s): %s", tmp, filepath.Base(path), cwd, strerror(err))
+		} else {
+			name := "fsync"
+			if op != nil {
+				name = op.Op
+			}
+			s.Logf('#', "Write error saving DB on disk(%s): %s", name, strerror(err))
+		}
+		return err
+	}
+	s.save.lastKeys.Store(sn.Stats().Keys)
+	return nil
+}
+
+// syncSave is rdbSave: a snapshot written before returning. Commands go
+// on meanwhile (Redis blocks them; the snapshot makes that unneeded).
+// The caller holds no stripe.
+func (s *Server) syncSave() error {
+	st := &s.save
+	st.turn.Lock()
+	defer st.turn.Unlock()
+	fg := &fgSave{done: make(chan struct{})}
+	defer close(fg.done)
+	var before int64
+	sn, err := snapshot.Start(s.ks, s.rdbEncoder(), func(sn *snapshot.Snapshot) {
+		before = s.ks.Dirty.Load()
+		fg.sn = sn
+		st.mu.Lock()
+		st.fg = fg
+		st.mu.Unlock()
+	})
+	if err != nil {
+		s.Logf('#', "Can't save: %v", err)
+		return err
+	}
+	defer func() {
+		st.mu.Lock()
+		st.fg = nil
+		st.mu.Unlock()
+	}()
+	return s.finishSyncSave(sn, before)
+}
+
+// syncSaveHeld is rdbSave for a caller holding every stripe (FLUSHALL,
+// SHUTDOWN): other saves are cancelled, and the walk needs no snapshot
+// observer since nothing changes meanwhile.
+func (s *Server) syncSaveHeld() error {
+	s.cancelSaves()
+	return s.finishSyncSave(snapshot.StartHeld(s.ks, s.rdbEncoder()), s.ks.Dirty.Load())
+}
+
+// cancelSaves is killRDBChild, for a caller holding every stripe: a SAVE
+// or BGSAVE that took its snapshot point stops (its walk gives up waiting
+// for a stripe once cancelled) and is waited for; one still waiting for
+// its point will take it after the caller's change.
+func (s *Server) cancelSaves() {
+	st := &s.save
+	st.mu.Lock()
+	bg, fg := st.bg, st.fg
+	st.mu.Unlock()
+	if bg != nil {
+		if sn := bg.sn.Load(); sn != nil {
+			sn.Cancel()
+			<-bg.done
+		}
+	}
+	if fg != nil {
+		fg.sn.Cancel()
+		<-fg.done
+	}
+}
+
+func (s *Server) finishSyncSave(sn *snapshot.Snapshot, before int64) error {
+	if err := s.writeSnapshotFile(sn, fmt.Sprintf("temp-%d.rdb", os.Getpid())); err != nil {
+		return err
+	}
+	s.Logf('*', "DB saved on disk")
+	s.ks.Dirty.Add(-before)
+	s.adm.lastSave.Store(time.Now().Unix())
+	s.save.lastOK.Store(true)
+	s.refreshDenyWrites()
+	return nil
+}
+
+// bgRunning reports whether a BGSAVE is in progress.
+func (s *Server) bgRunning() bool {
+	s.save.mu.Lock()
+	defer s.save.mu.Unlock()
+	return s.save.bg != nil
+}
+
+// startBgsave is rdbSaveBackground: false if one is running already.
+// The caller holds no stripe.
+func (s *Server) startBgsave() bool {
+	st := &s.save
+	st.mu.Lock()
+	if st.bg != nil {
+		st.mu.Unlock()
+		return false
+	}
+	st.saves.Add(1)
+	st.lastTry.Store(time.Now().Unix())
+	bg := &bgSave{start: time.Now(), done: make(chan struct{})}
+	st.bg = bg
+	st.scheduled = false
+	st.mu.Unlock()
+	s.Logf('*', "Background saving started by pid %d", os.Getpid())
+	go func() {
+		st.turn.Lock()
+		defer st.turn.Unlock()
+		sn, err := snapshot.Start(s.ks, s.rdbEncoder(), func(sn *snapshot.Snapshot) {
+			bg.before = s.ks.Dirty.Load()
+			bg.sn.Store(sn)
+		})
+		if err == nil {
+			err = s.writeSnapshotFile(sn, fmt.Sprintf("temp-%d-bg.rdb", os.Getpid()))
+		}
+		s.bgsaveDone(bg, err)
+	}()
+	return true
+}
+
+// bgsaveDone is backgroundSaveDoneHandlerDisk.
+func (s *Server) bgsaveDone(bg *bgSave, err error) {
+	st := &s.save
+	switch {
+	case err == nil:
+		s.Logf('*', "Background saving terminated with success")
+		s.ks.Dirty.Add(-bg.before)
+		s.adm.lastSave.Store(time.Now().Unix())
+		st.lastOK.Store(true)
+	case errors.Is(err, snapshot.ErrCancelled):
+		// Stopped on purpose (FLUSHALL, SHUTDOWN): Redis kills the child
+		// with SIGUSR1, which leaves the status alone.
+		s.Logf('#', "Background saving terminated by signal %d", int(syscall.SIGUSR1))
+	default:
+		s.Logf('#', "Background saving error")
+		st.lastOK.Store(false)
+	}
+	st.lastBgSec.Store(int64(time.Since(bg.start).Seconds()))
+	if sn := bg.sn.Load(); sn != nil {
+		st.lastCow.Store(sn.Stats().ForcedBytes)
+	}
+	s.refreshDenyWrites()
+	st.mu.Lock()
+	st.bg = nil
+	st.mu.Unlock()
+	close(bg.done)
+}
+
+// saveCommand is SAVE.
+func (s *Server) saveCommand(ctx *command.Ctx) {
+	if s.bgRunning() {
+		ctx.Error(errBgsaveInProgress)
+		return
+	}
+	s.save.saves.Add(1)
+	if c, ok := ctx.Client.(*client); ok {
+		c.flushStats()
+	}
+	if err := s.syncSave(); err != nil {
+		ctx.Error("ERR")
+		return
+	}
+	ctx.W.OK()
+}
+
+// bgsaveCommand is BGSAVE [SCHEDULE].
+func (s *Server) bgsaveCommand(ctx *command.Ctx) {
+	if len(ctx.Args) > 1 && (len(ctx.Args) > 2 || !strings.EqualFold(string(ctx.Args[1]), "schedule")) {
+		ctx.Error(rediserr.Syntax)
+		return
+	}
+	if c, ok := ctx.Client.(*client); ok {
+		c.flushStats()
+	}
+	if s.bgRunning() {
+		ctx.Error(errBgsaveInProgress)
+		return
+	}
+	if !ctx.CanBlock {
+		// Inside EXEC the stripes are held, so the snapshot point must
+		// wait: Redis schedules a BGSAVE asked for in_exec too.
+		s.save.mu.Lock()
+		s.save.scheduled = true
+		s.save.mu.Unlock()
+		ctx.W.Simple("Background saving scheduled")
+		return
+	}
+	if !s.startBgsave() {
+		ctx.Error(errBgsaveInProgress)
+		return
+	}
+	ctx.W.Simple("Background saving started")
+}
+
+// saveCron is serverCron's persistence part: start a scheduled BGSAVE, or
+// one a save point asks for.
+func (s *Server) saveCron() {
+	st := &s.save
+	now := time.Now().Unix()
+	st.mu.Lock()
+	busy, scheduled := st.bg != nil, st.scheduled
+	st.mu.Unlock()
+	if busy {
+		return
+	}
+	retryOK := now-st.lastTry.Load() > bgsaveRetryDelay || st.lastOK.Load()
+	if scheduled && retryOK {
+		s.startBgsave()
+		return
+	}
+	dirty := s.ks.Dirty.Load()
+	for _, sp := range s.savePoints() {
+		if dirty >= int64(sp.Changes) && now-s.adm.lastSave.Load() > sp.Seconds && retryOK {
+			s.Logf('*', "%d changes in %d seconds. Saving...", sp.Changes, sp.Seconds)
+			s.startBgsave()
+			return
+		}
+	}
+}
+
+// flushAllSave is FLUSHALL's persistence part (flushAllDataAndResetRDB):
+// kill a BGSAVE, and write the (now empty) dataset when save points are
+// set. Runs under LockAll.
+func (s *Server) flushAllSave() bool {
+	if len(s.savePoints()) == 0 {
+		s.cancelSaves()
+		return false
+	}
+	s.syncSaveHeld()
+	return true
+}
+
+// Shutdown flags, as SHUTDOWN's arguments and the signal handler set them.
+const (
+	ShutdownSave = 1 << iota
+	ShutdownNoSave
+	ShutdownForce
+)
+
+// PrepareShutdown is prepareForShutdown/finishShutdown for RDB: kill a
+// BGSAVE, write the final snapshot when save points are set (or SAVE),
+// and, once the data is safe, disconnect every client so no write is
+// acknowledged that the file does not hold. An error means the server
+// must keep running (a failed save without FORCE). After success every
+// stripe stays held: the caller must exit.
+func (s *Server) PrepareShutdown(flags int) error {
+	s.save.shutdownMu.Lock()
+	defer s.save.shutdownMu.Unlock()
+	if s.loadingNow() {
+		flags = flags&^ShutdownSave | ShutdownNoSave
+	}
+	s.Logf('#', "User requested shutdown...")
+	save := flags&ShutdownSave != 0 || (len(s.savePoints()) > 0 && flags&ShutdownNoSave == 0)
+	s.ks.LockAll()
+	if s.bgRunning() {
+		s.Logf('#', "There is a child saving an .rdb. Killing it!")
+	}
+	s.cancelSaves()
+	if save {
+		s.Logf('*', "Saving the final RDB snapshot before exiting.")
+		if err := s.syncSaveHeld(); err != nil {
+			if flags&ShutdownForce == 0 {
+				s.ks.UnlockAll()
+				s.Logf('#', "Error trying to save the DB, can't exit.")
+				s.Logf('#', "Errors trying to shut down the server. Check the logs for more information.")
+				return err
+			}
+			s.Logf('#', "Error trying to save the DB. Exit anyway.")
+		}
+	}
+	// The data is safe. The stripes stay held until the process exits:
+	// a command waiting for one never runs, so no write is acknowledged
+	// that the file lacks (an event loop may still flush a reply after
+	// its connection is closed). Close knows not to wait for them.
+	s.save.frozen.Store(true)
+	s.closeListeners()
+	if s.loops != nil {
+		s.loops.Close()
+	}
+	return nil
+}
+
+// infoSave writes the RDB fields of INFO persistence.
+func (s *Server) infoSave(w infoWriter) {
+	st := &s.save
+	st.mu.Lock()
+	bg := st.bg
+	st.mu.Unlock()
+	var processed, total int64
+	inProgress, cur := 0, int64(-1)
+	if bg != nil {
+		inProgress = 1
+		cur = int64(time.Since(bg.start).Seconds())
+		if sn := bg.sn.Load(); sn != nil {
+			processed = sn.Stats().Keys
+			for _, sz := range sn.Sizes {
+				total += sz.Keys
+			}
+		}
+	}
+	w.i("current_save_keys_processed", processed)
+	w.i("current_save_keys_total", total)
+	w.i("rdb_changes_since_last_save", s.ks.Dirty.Load())
+	w.i("rdb_bgsave_in_progress", int64(inProgress))
+	w.i("rdb_last_save_time", s.adm.lastSave.Load())
+	if st.lastOK.Load() {
+		w.s("rdb_last_bgsave_status", "ok")
+	} else {
+		w.s("rdb_last_bgsave_status", "err")
+	}
+	w.i("rdb_last_bgsave_time_sec", st.lastBgSec.Load())
+	w.i("rdb_current_bgsave_time_sec", cur)
+	w.i("rdb_saves", st.saves.Load())
+	w.i("rdb_last_cow_size", st.lastCow.Load())
+}

@@ -1,0 +1,582 @@
+package server
+
+import (
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/shoal-db/shoal/internal/command"
+	"github.com/shoal-db/shoal/internal/rediserr"
+	"github.com/shoal-db/shoal/internal/resp"
+	"github.com/shoal-db/shoal/internal/rnum"
+)
+
+// Client-side caching (Redis 7.0's tracking.c). A client that turns CLIENT
+// TRACKING on has the keys of its read-only commands remembered in the
+// tracking table (default mode), or subscribes to key prefixes (BCAST).
+// Writes reach the tracker through the keyspace's OnTouch hook — one atomic
+// load per write while no client tracks anything — which only queues the
+// key; after the command, still on the writer's goroutine, flush turns the
+// queue into invalidation messages: RESP3 pushes (>2 invalidate [keys]),
+// or __redis__:invalidate Pub/Sub messages to a RESP2 client that a
+// tracking client redirects to. The writer's own invalidations follow its
+// reply (Redis's tracking_pending_keys), as the queue is flushed after the
+// handler ran. FLUSHALL/FLUSHDB invalidate everything with a null.
+
+// trackState is a client's tracking mode (the CLIENT_TRACKING_* flags).
+type trackState struct {
+	on, bcast, optin, optout, noloop bool
+	caching                          bool // CLIENT CACHING yes/no given for the next command
+	redir                            int64
+	prefixes                         []string // BCAST prefixes, sorted
+}
+
+// bcastState is the keys changed under one prefix since the last flush and
+// the clients subscribed to it.
+type bcastState struct {
+	keys    map[string]struct{}
+	clients map[*client]struct{}
+}
+
+type tracker struct {
+	srv *Server
+	// clients counts tracking clients (INFO tracking_clients); the
+	// keyspace's Tracking mirrors it so writes skip the tracker when zero.
+	clients atomic.Int64
+
+	mu       sync.Mutex
+	table    map[string]map[int64]struct{} // key → IDs of clients that may cache it
+	items    int64
+	prefixes map[string]*bcastState
+	pending  []string // keys changed since the last flush
+	flushAll bool     // a FLUSHALL/FLUSHDB since the last flush
+}
+
+func newTracker(s *Server) *tracker {
+	return &tracker{srv: s, table: map[string]map[int64]struct{}{}, prefixes: map[string]*bcastState{}}
+}
+
+// touched is the keyspace's OnTouch hook.
+func (t *tracker) touched(_ int, key string) {
+	t.mu.Lock()
+	t.pending = append(t.pending, key)
+	t.mu.Unlock()
+}
+
+// flushed records a FLUSHALL/FLUSHDB (trackingInvalidateKeysOnFlush).
+func (t *tracker) flushed() {
+	if t.clients.Load() == 0 {
+		return
+	}
+	t.mu.Lock()
+	t.flushAll = true
+	t.table = map[string]map[int64]struct{}{}
+	t.items = 0
+	t.mu.Unlock()
+}
+
+func (t *tracker) lookup(id int64) *client {
+	t.srv.clientsMu.Lock()
+	c := t.srv.clients[id]
+	t.srv.clientsMu.Unlock()
+	return c
+}
+
+// send is sendTrackingMessage: payload is the RESP of the invalidated keys
+// (an array, or a null). cur is the client whose command just ran, on whose
+// goroutine this is: its messages go after its reply in its own buffer.
+func (t *tracker) send(c, cur *client, payload []byte) {
+	usingRedir := false
+	if c.trk.redir != 0 {
+		r := t.lookup(c.trk.redir)
+		if r == nil {
+			c.trkBroken.Store(true)
+			if c.w.Proto > 2 {
+				w := resp.Writer{Proto: 3}
+				w.Push(2)
+				w.BulkString("tracking-redir-broken")
+				w.Int(c.trk.redir)
+				t.deliver(c, cur, w.Buf)
+			}
+			return
+		}
+		c, usingRedir = r, true
+	}
+	var b []byte
+	switch {
+	case c.w.Proto > 2:
+		b = append(b, ">2\r\n$10\r\ninvalidate\r\n"...)
+	case usingRedir && t.srv.isSubscribed(c):
+		b = append(b, "*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n"...)
+	default:
+		return // RESP2 without redirection: nowhere to send it
+	}
+	t.deliver(c, cur, append(b, payload...))
+}
+
+func (t *tracker) deliver(c, cur *client, b []byte) {
+	if c == cur {
+		c.w.Buf = append(c.w.Buf, b...)
+		return
+	}
+	if c.asyncOut.Load() {
+		c.enqueue(b)
+	}
+}
+
+// isSubscribed reports whether c is in Pub/Sub mode.
+func (s *Server) isSubscribed(c *client) bool {
+	s.pubsub.mu.RLock()
+	defer s.pubsub.mu.RUnlock()
+	return c.isPubSub()
+}
+
+func keyArray(keys ...string) []byte {
+	b := []byte{'*'}
+	b = strconv.AppendInt(b, int64(len(keys)), 10)
+	b = append(b, '\r', '\n')
+	for _, k := range keys {
+		b = append(b, '$')
+		b = strconv.AppendInt(b, int64(len(k)), 10)
+		b = append(b, '\r', '\n')
+		b = append(b, k...)
+		b = append(b, '\r', '\n')
+	}
+	return b
+}
+
+// invalidateKey is trackingInvalidateKey without the broadcast part: every
+// client that may cache key is told, and the key leaves the table. Needs t.mu.
+func (t *tracker) invalidateKey(cur *client, key string) {
+	ids := t.table[key]
+	if ids == nil {
+		return
+	}
+	delete(t.table, key)
+	t.items -= int64(len(ids))
+	sorted := make([]int64, 0, len(ids))
+	for id := range ids {
+		sorted = append(sorted, id)
+	}
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
+	for _, id := range sorted {
+		c := t.lookup(id)
+		if c == nil || !c.trk.on || c.trk.bcast {
+			continue
+		}
+		if c.trk.noloop && c == cur {
+			continue
+		}
+		t.send(c, cur, keyArray(key))
+	}
+}
+
+// flush sends the invalidations queued since the last flush; cur is the
+// client whose command just ran (nil for none). Then it remembers the keys
+// of cur's read-only command and keeps the table within
+// tracking-table-max-keys.
+func (t *tracker) flush(cur *client, spec *command.Spec, args [][]byte) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	keys, all := t.pending, t.flushAll
+	t.pending, t.flushAll = nil, false
+	for _, k := range keys {
+		if len(t.prefixes) > 0 {
+			for p, bs := range t.prefixes {
+				if len(p) <= len(k) && k[:len(p)] == p {
+					bs.keys[k] = struct{}{}
+				}
+			}
+		}
+		t.invalidateKey(cur, k)
+	}
+	if all {
+		t.srv.clientsMu.Lock()
+		var tracking []*client
+		for _, c := range t.srv.clients {
+			if c.trk.on {
+				tracking = append(tracking, c)
+			}
+		}
+		t.srv.clientsMu.Unlock()
+		sort.Slice(tracking, func(i, j int) bool { return tracking[i].id < tracking[j].id })
+		for _, c := range tracking {
+			null := []byte("$-1\r\n")
+			if c.w.Proto > 2 {
+				null = []byte("_\r\n")
+			}
+			t.send(c, cur, null)
+		}
+	}
+	t.broadcast(cur)
+	if cur != nil && spec != nil {
+		t.remember(cur, spec, args)
+	}
+	t.limit(cur)
+}
+
+// broadcast is trackingBroadcastInvalidationMessages: each prefix's changed
+// keys, sorted, to its clients (without a NOLOOP client's own changes, all
+// attributed to cur). Needs t.mu.
+func (t *tracker) broadcast(cur *client) {
+	for _, bs := range t.prefixes {
+		if len(bs.keys) == 0 {
+			continue
+		}
+		keys := make([]string, 0, len(bs.keys))
+		for k := range bs.keys {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		all := keyArray(keys...)
+		clients := make([]*client, 0, len(bs.clients))
+		for c := range bs.clients {
+			clients = append(clients, c)
+		}
+		sort.Slice(clients, func(i, j int) bool { return clients[i].id < clients[j].id })
+		for _, c := range clients {
+			if c.trk.noloop && c == cur {
+				continue // every key of this flush was changed by cur
+			}
+			t.send(c, cur, all)
+		}
+		bs.keys = map[string]struct{}{}
+	}
+}
+
+// remember is trackingRememberKeys for cur's read-only command. Needs t.mu.
+func (t *tracker) remember(c *client, spec *command.Spec, args [][]byte) {
+	if !c.trk.on || c.trk.bcast || !spec.Has(command.FlagReadonly) || spec.Has(command.FlagPubsub) {
+		return
+	}
+	if (c.trk.optin && !c.trk.caching) || (c.trk.optout && c.trk.caching) {
+		return
+	}
+	for _, i := range spec.KeyPositions(args, nil) {
+		k := string(args[i])
+		ids := t.table[k]
+		if ids == nil {
+			ids = map[int64]struct{}{}
+			t.table[k] = ids
+		}
+		if _, ok := ids[c.id]; !ok {
+			ids[c.id] = struct{}{}
+			t.items++
+		}
+	}
+}
+
+// limit is trackingLimitUsedSlots: over tracking-table-max-keys, keys are
+// dropped (their clients told, as if the keys changed). Needs t.mu.
+func (t *tracker) limit(cur *client) {
+	max := t.srv.conf().trackingMaxKeys
+	if max == 0 || int64(len(t.table)) <= max {
+		return
+	}
+	for k := range t.table {
+		t.invalidateKey(cur, k)
+		if int64(len(t.table)) <= max {
+			return
+		}
+	}
+}
+
+// enable is enableTracking.
+func (t *tracker) enable(c *client, redir int64, bcast, optin, optout, noloop bool, prefixes []string) {
+	if !c.trk.on {
+		if t.clients.Add(1) == 1 {
+			t.srv.ks.Tracking.Store(1)
+		}
+	}
+	c.switchToAsync() // invalidations reach it from other clients' goroutines
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	c.trk.on = true
+	c.trkBroken.Store(false)
+	c.trk.bcast, c.trk.optin, c.trk.optout, c.trk.noloop = false, false, false, false
+	c.trk.redir = redir
+	if bcast {
+		c.trk.bcast = true
+		if len(prefixes) == 0 {
+			prefixes = []string{""}
+		}
+		for _, p := range prefixes {
+			bs := t.prefixes[p]
+			if bs == nil {
+				bs = &bcastState{keys: map[string]struct{}{}, clients: map[*client]struct{}{}}
+				t.prefixes[p] = bs
+			}
+			if _, ok := bs.clients[c]; !ok {
+				bs.clients[c] = struct{}{}
+				i := sort.SearchStrings(c.trk.prefixes, p)
+				if i == len(c.trk.prefixes) || c.trk.prefixes[i] != p {
+					c.trk.prefixes = append(c.trk.prefixes, "")
+					copy(c.trk.prefixes[i+1:], c.trk.prefixes[i:])
+					c.trk.prefixes[i] = p
+				}
+			}
+		}
+	}
+	c.trk.optin, c.trk.optout, c.trk.noloop = optin, optout, noloop
+}
+
+// disable is disableTracking.
+func (t *tracker) disable(c *client) {
+	t.mu.Lock()
+	if c.trk.bcast {
+		for _, p := range c.trk.prefixes {
+			if bs := t.prefixes[p]; bs != nil {
+				delete(bs.clients, c)
+				if len(bs.clients) == 0 {
+					delete(t.prefixes, p)
+				}
+			}
+		}
+		c.trk.prefixes = nil
+	}
+	wasOn := c.trk.on
+	if wasOn {
+		redir, prefixes := c.trk.redir, c.trk.prefixes
+		c.trk = trackState{redir: redir, prefixes: prefixes}
+		c.trkBroken.Store(false)
+	}
+	t.mu.Unlock()
+	if wasOn && t.clients.Add(-1) == 0 {
+		t.srv.ks.Tracking.Store(0)
+	}
+}
+
+// afterCommand runs the tracking work of one command on its client's
+// goroutine (only while some client tracks keys).
+func (c *client) afterTracking(spec *command.Spec, args [][]byte, locked bool) {
+	c.srv.track.flush(c, spec, args)
+	// CLIENT CACHING applies to the next command only (outside MULTI; any
+	// CLIENT subcommand keeps it), as Redis's resetClient.
+	if !locked && !c.inMulti && spec.Name != "client" && (spec.Parent == nil || spec.Parent.Name != "client") {
+		c.trk.caching = false
+	}
+}
+
+func prefixesOverlap(a, b string) bool {
+	n := min(len(a), len(b))
+	return a[:n] == b[:n]
+}
+
+func (s *Server) registerTracking() {
+	s.handle("client|tracking", func(ctx *command.Ctx) {
+		c := ctx.Client.(*client)
+		args := ctx.Args
+		var redir int64
+		var bcast, optin, optout, noloop bool
+		var prefixes []string
+		for j := 3; j < len(args); j++ {
+			more := len(args)-1-j > 0
+			switch a := args[j]; {
+			case eqFoldC(a, "redirect") && more:
+				j++
+				if redir != 0 {
+					ctx.Error("ERR A client can only redirect to a single other client")
+					return
+				}
+				v, ok := rnum.ParseInt(args[j])
+				if !ok {
+					ctx.Error(rediserr.NotInteger)
+					return
+				}
+				redir = v
+				if s.track.lookup(redir) == nil {
+					ctx.Error("ERR The client ID you want redirect to does not exist")
+					return
+				}
+			case eqFoldC(a, "bcast"):
+				bcast = true
+			case eqFoldC(a, "optin"):
+				optin = true
+			case eqFoldC(a, "optout"):
+				optout = true
+			case eqFoldC(a, "noloop"):
+				noloop = true
+			case eqFoldC(a, "prefix") && more:
+				j++
+				prefixes = append(prefixes, string(args[j]))
+			default:
+				ctx.Error(rediserr.Syntax)
+				return
+			}
+		}
+		switch {
+		case eqFoldC(args[2], "on"):
+			if !bcast && len(prefixes) > 0 {
+				ctx.Error("ERR PREFIX option requires BCAST mode to be enabled")
+				return
+			}
+			if c.trk.on && c.trk.bcast != bcast {
+				ctx.Error("ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.")
+				return
+			}
+			if bcast && (optin || optout) {
+				ctx.Error("ERR OPTIN and OPTOUT are not compatible with BCAST")
+				return
+			}
+			if optin && optout {
+				ctx.Error("ERR You can't specify both OPTIN mode and OPTOUT mode")
+				return
+			}
+			if (optin && c.trk.optout) || (optout && c.trk.optin) {
+				ctx.Error("ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.")
+				return
+			}
+			if bcast && !s.checkPrefixes(ctx, c, prefixes) {
+				return
+			}
+			s.track.enable(c, redir, bcast, optin, optout, noloop, prefixes)
+		case eqFoldC(args[2], "off"):
+			s.track.disable(c)
+		default:
+			ctx.Error(rediserr.Syntax)
+			return
+		}
+		ctx.W.OK()
+	})
+	s.handle("client|caching", func(ctx *command.Ctx) {
+		c := ctx.Client.(*client)
+		if !c.trk.on {
+			ctx.Error("ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled")
+			return
+		}
+		switch opt := ctx.Args[2]; {
+		case eqFoldC(opt, "yes"):
+			if !c.trk.optin {
+				ctx.Error("ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.")
+				return
+			}
+		case eqFoldC(opt, "no"):
+			if !c.trk.optout {
+				ctx.Error("ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.")
+				return
+			}
+		default:
+			ctx.Error(rediserr.Syntax)
+			return
+		}
+		c.trk.caching = true
+		ctx.W.OK()
+	})
+	s.handle("client|getredir", func(ctx *command.Ctx) {
+		c := ctx.Client.(*client)
+		if c.trk.on {
+			ctx.W.Int(c.trk.redir)
+		} else {
+			ctx.W.Int(-1)
+		}
+	})
+	s.handle("client|trackinginfo", func(ctx *command.Ctx) {
+		c := ctx.Client.(*client)
+		s.track.mu.Lock()
+		tr := c.trk
+		tr.prefixes = append([]string(nil), c.trk.prefixes...)
+		s.track.mu.Unlock()
+		w := ctx.W
+		w.Map(3)
+		w.BulkString("flags")
+		flags := []string{"off"}
+		if tr.on {
+			flags[0] = "on"
+		}
+		if tr.bcast {
+			flags = append(flags, "bcast")
+		}
+		if tr.optin {
+			flags = append(flags, "optin")
+			if tr.caching {
+				flags = append(flags, "caching-yes")
+			}
+		}
+		if tr.optout {
+			flags = append(flags, "optout")
+			if tr.caching {
+				flags = append(flags, "caching-no")
+			}
+		}
+		if tr.noloop {
+			flags = append(flags, "noloop")
+		}
+		if c.trkBroken.Load() {
+			flags = append(flags, "broken_redirect")
+		}
+		w.Set(len(flags))
+		for _, f := range flags {
+			w.BulkString(f)
+		}
+		w.BulkString("redirect")
+		if tr.on {
+			w.Int(tr.redir)
+		} else {
+			w.Int(-1)
+		}
+		w.BulkString("prefixes")
+		w.Array(len(tr.prefixes))
+		for _, p := range tr.prefixes {
+			w.BulkString(p)
+		}
+	})
+}
+
+// checkPrefixes is checkPrefixCollisionsOrReply, including its quirk: a
+// collision between two new prefixes found past the first one is reported
+// and yet tracking is enabled (and OK sent).
+func (s *Server) checkPrefixes(ctx *command.Ctx, c *client, prefixes []string) bool {
+	for i, p := range prefixes {
+		for _, old := range c.trk.prefixes {
+			if prefixesOverlap(old, p) {
+				ctx.Error("ERR Prefix '" + cStr(p) + "' overlaps with an existing prefix '" + cStr(old) + "'. Prefixes for a single client must not overlap.")
+				return false
+			}
+		}
+		for _, q := range prefixes[i+1:] {
+			if prefixesOverlap(p, q) {
+				ctx.Error("ERR Prefix '" + cStr(p) + "' overlaps with another provided prefix '" + cStr(q) + "'. Prefixes for a single client must not overlap.")
+				return i != 0
+			}
+		}
+	}
+	return true
+}
+
+// cStr is s up to its first NUL, as a C %s prints it.
+func cStr(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] == 0 {
+			return s[:i]
+		}
+	}
+	return s
+}
+
+// eqFoldC is strcasecmp against a lower-case word (C-string semantics).
+func eqFoldC(b []byte, lower string) bool {
+	return eqFoldLower([]byte(cStr(string(b))), lower)
+}
+
+func eqFoldLower(b []byte, lower string) bool {
+	if len(b) != len(lower) {
+		return false
+	}
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// totals are INFO's tracking_total_keys, _items and _prefixes.
+func (t *tracker) totals() (keys, items, prefixes int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return int64(len(t.table)), t.items, int64(len(t.prefixes))
+}

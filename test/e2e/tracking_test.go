@@ -1,0 +1,157 @@
+package e2e
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/shoal-db/shoal/internal/testutil"
+)
+
+// TestTrackingRedirectRESP2: a go-redis client subscribed to
+// __redis__:invalidate receives the invalidations of a RESP2 connection
+// that redirects its tracking to it — a key read then written, and
+// FLUSHALL — on redis-server and shoal-server alike; when the target goes
+// away the tracking connection reports broken_redirect.
+func TestTrackingRedirectRESP2(t *testing.T) {
+	testutil.SkipIfNoRedis(t)
+	testutil.BuildBinaries(t)
+	for _, kind := range []string{"redis", "shoal"} {
+		t.Run(kind, func(t *testing.T) {
+			var n *testutil.Node
+			if kind == "redis" {
+				n = testutil.StartRedis(t)
+			} else {
+				n = testutil.StartShoal(t)
+			}
+			ctx := ctxT(t, 30*time.Second)
+			sub := redis.NewClient(&redis.Options{Addr: n.Addr, Protocol: 2, ClientName: "inval", MaxRetries: -1})
+			t.Cleanup(func() { sub.Close() })
+			ps := sub.Subscribe(ctx, "__redis__:invalidate")
+			if _, err := ps.Receive(ctx); err != nil {
+				t.Fatal(err)
+			}
+			admin := newClient(t, n, 2)
+			var subID int64
+			list, err := admin.ClientList(ctx).Result()
+			testutil.NoErr(t, err)
+			for _, line := range strings.Split(list, "\n") {
+				if strings.Contains(line, " name=inval ") {
+					for _, f := range strings.Fields(line) {
+						if v, ok := strings.CutPrefix(f, "id="); ok {
+							subID = parseInt(t, v)
+						}
+					}
+				}
+			}
+			testutil.True(t, subID > 0, "subscriber not in CLIENT LIST")
+
+			tr := ownConn(t, n, 2)
+			testutil.NoErr(t, tr.Do(ctx, "CLIENT", "TRACKING", "on", "REDIRECT", subID).Err())
+			got, err := tr.Do(ctx, "CLIENT", "GETREDIR").Int64()
+			testutil.NoErr(t, err)
+			testutil.Equal(t, got, subID)
+			tr.Get(ctx, "k1")
+			tr.Get(ctx, "k2")
+			testutil.NoErr(t, admin.Set(ctx, "k1", "v", 0).Err())
+			msg := receive(t, ps)
+			testutil.Equal(t, msg.Channel, "__redis__:invalidate")
+			testutil.DeepEqual(t, msg.PayloadSlice, []string{"k1"})
+			// FLUSHALL invalidates everything with a null payload, which
+			// go-redis refuses to parse (on either server).
+			testutil.NoErr(t, admin.FlushAll(ctx).Err())
+			rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			_, err = ps.ReceiveMessage(rctx)
+			cancel()
+			testutil.True(t, err != nil && strings.Contains(err.Error(), "payload: <nil>"), "FLUSHALL: want a null payload")
+
+			// The target goes: the next invalidation finds the redirect broken.
+			tr.Get(ctx, "k3")
+			ps.Close()
+			sub.Close()
+			testutil.CheckFor(t, 5*time.Second, 20*time.Millisecond, func() error {
+				if l, _ := admin.ClientList(ctx).Result(); strings.Contains(l, "name=inval") {
+					return context.DeadlineExceeded
+				}
+				return nil
+			})
+			testutil.NoErr(t, admin.Set(ctx, "k3", "v", 0).Err())
+			info, err := tr.Do(ctx, "CLIENT", "TRACKINGINFO").Slice()
+			testutil.NoErr(t, err)
+			flags, _ := info[1].([]any)
+			var fs []string
+			for _, f := range flags {
+				fs = append(fs, f.(string))
+			}
+			testutil.DeepEqual(t, fs, []string{"on", "broken_redirect"})
+		})
+	}
+}
+
+func receive(t *testing.T, ps *redis.PubSub) *redis.Message {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	m, err := ps.ReceiveMessage(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func parseInt(t *testing.T, s string) int64 {
+	t.Helper()
+	var v int64
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			t.Fatalf("not a number: %q", s)
+		}
+		v = v*10 + int64(c-'0')
+	}
+	return v
+}
+
+// TestTrackingTableMaxKeys: over tracking-table-max-keys, keys leave the
+// table with an invalidation to the client that cached them (raw RESP3).
+func TestTrackingTableMaxKeys(t *testing.T) {
+	testutil.SkipIfNoRedis(t)
+	testutil.BuildBinaries(t)
+	for _, kind := range []string{"redis", "shoal"} {
+		t.Run(kind, func(t *testing.T) {
+			var n *testutil.Node
+			if kind == "redis" {
+				n = testutil.StartRedis(t)
+			} else {
+				n = testutil.StartShoal(t)
+			}
+			c := n.Dial(t)
+			c.MustDo(t, "HELLO", "3")
+			c.MustDo(t, "CONFIG", "SET", "tracking-table-max-keys", "2")
+			c.MustDo(t, "CLIENT", "TRACKING", "on")
+			c.MustDo(t, "MGET", "a", "b", "c", "d")
+			// The next command brings the table back to two keys: two
+			// invalidation pushes, each for one of the four keys.
+			if err := c.Send("PING"); err != nil {
+				t.Fatal(err)
+			}
+			pushes, pong := 0, false
+			for !pong || pushes < 2 {
+				v, raw, err := c.Read()
+				if err != nil {
+					t.Fatalf("after %d pushes: %v", pushes, err)
+				}
+				if strings.HasPrefix(string(raw), ">2\r\n$10\r\ninvalidate\r\n*1\r\n") {
+					pushes++
+					continue
+				}
+				testutil.Equal(t, string(v.Str), "PONG")
+				pong = true
+			}
+			info := c.MustDo(t, "INFO", "stats")
+			testutil.True(t, strings.Contains(string(info.Str), "tracking_total_keys:2\r\n"), "tracking_total_keys not 2")
+		})
+	}
+}
