@@ -16,6 +16,7 @@ import (
 	"github.com/shoal-db/shoal/internal/persist/nodesconf"
 	"github.com/shoal-db/shoal/internal/persist/rdb"
 	"github.com/shoal-db/shoal/internal/slot"
+	"github.com/shoal-db/shoal/internal/snapshot"
 )
 
 // The append-only file (Redis 7.0 multi-part, internal/persist/aof): loading
@@ -275,8 +276,16 @@ func (s *Server) openAOF(p aofPaths, man *aof.Manifest, startup bool) error {
 	s.ks.LockAll()
 	defer s.ks.UnlockAll()
 	if man.Base == nil && len(man.Incrs) == 0 {
-		fi := man.NewBase(p.filename, false)
-		if err := s.writeBase(filepath.Join(p.dir, fi.Name)); err != nil {
+		// The base of the dataset as it is: an RDB with
+		// aof-use-rdb-preamble yes (every stripe is held, so the walk
+		// needs no observer), else commands.
+		fi := man.NewBase(p.filename, p.preamble)
+		path := filepath.Join(p.dir, fi.Name)
+		if p.preamble {
+			if _, err := s.writeRDBBase(path, snapshot.StartHeld(s.ks, s.rdbEncoder())); err != nil {
+				return err
+			}
+		} else if err := s.writeBase(path); err != nil {
 			return err
 		}
 		s.Logf('*', "Creating AOF base file %s on server start", fi.Name)

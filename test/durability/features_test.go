@@ -19,7 +19,8 @@ import (
 // writes a base of the dataset; later writes go to the incr file; a
 // restart with appendonly yes has everything.
 func TestConfigSetAppendonly(t *testing.T) {
-	sh := testutil.StartShoal(t, "--enable-debug-command", "yes")
+	// A command-format base (the RDB one is covered by the replay test).
+	sh := testutil.StartShoal(t, "--enable-debug-command", "yes", "--aof-use-rdb-preamble", "no")
 	c := sh.Dial(t)
 	do(t, c, "SET", "before", "1", "EX", "5000")
 	do(t, c, "RPUSH", "list", "a", "b", "c")
