@@ -93,6 +93,10 @@ type Spec struct {
 	// them across its network I/O). Inside EXEC (CanBlock false) the
 	// transaction holds them and the handler must not lock.
 	OwnLocks bool
+	// ExecLocksAll: inside MULTI/EXEC the transaction takes every stripe
+	// (EVAL, FCALL: a script may reach keys it did not declare). With
+	// OwnLocks, the handler knows EXEC holds them from Ctx.Locked.
+	ExecLocksAll bool
 	// GetKeys overrides key-spec extraction where Redis uses a getkeys_proc.
 	GetKeys func(args [][]byte, dst []int) []int
 
@@ -276,9 +280,11 @@ type Ctx struct {
 	// clients blocked on keys so SignalReady costs one atomic load when
 	// nobody waits.
 	CanBlock bool
-	Block    *BlockRequest
-	Ready    []ReadyKey
-	Waiters  *atomic.Int64
+	// Locked: the caller (EXEC) already holds the stripes; for OwnLocks handlers.
+	Locked  bool
+	Block   *BlockRequest
+	Ready   []ReadyKey
+	Waiters *atomic.Int64
 }
 
 // BlockRequest is what a blocking handler asks for when it finds no data.

@@ -88,7 +88,7 @@ var zDiffScript = []string{
 	"zunionstore u1 2 u1 u2", "zrange u1 0 -1 withscores",
 	// wrong types
 	"set str x", "zadd str 1 a", "zscore str a", "zrange str 0 -1", "zrangestore d str 0 -1", "zunion 2 u2 str",
-	"zpopmin str", "zmpop 2 nokey str min", "zrandmember str", "zscan str 0", "zrem str a", "zcard str",
+	"zpopmin str", "zpopmin str 0", "zpopmax str 0", "zrandmember str 0", "zmpop 2 nokey str min", "zrandmember str", "zscan str 0", "zrem str a", "zcard str",
 	"zremrangebyrank str 0 1", "zcount str 0 1", "zincrby str 1 a", "zmscore str a", "zrank str a", "bzpopmin str 0",
 }
 

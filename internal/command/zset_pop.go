@@ -115,7 +115,11 @@ func zPopMinMax(c *Ctx, max bool) {
 			return
 		}
 		if n == 0 {
-			c.W.Array(0)
+			// Redis 7.0 looks the key up (and checks its type) before it
+			// looks at the count.
+			if _, ok := zLookup(c, c.Args[1]); ok {
+				c.W.Array(0)
+			}
 			return
 		}
 		count = n

@@ -344,7 +344,7 @@ func (db *DB) Flush() int64 {
 	if b := db.ks.observer.Load(); b != nil {
 		b.o.BeforeFlush(db.Index)
 	}
-	db.watch.touchAll(db)
+	db.watch.touchAll(db, nil)
 	n := db.keys.Load()
 	for s := range db.slots {
 		if db.slots[s] != nil {
@@ -417,6 +417,21 @@ func (db *DB) RandomKey(rnd func(n int) int) (string, bool) {
 func (db *DB) existsNoExpire(k string) bool {
 	t := db.slots[slotOfString(k)]
 	return t != nil && t.find(hashKey(k), k) >= 0
+}
+
+// storedExpired reports whether k is stored but past its TTL (Redis
+// keyIsExpired on a key in the dict).
+func (db *DB) storedExpired(k string) bool {
+	t := db.slots[slotOfString(k)]
+	if t == nil {
+		return false
+	}
+	i := t.find(hashKey(k), k)
+	if i < 0 {
+		return false
+	}
+	e := &t.ents[i]
+	return e.volatile() && e.exp() <= db.ks.NowMs() && !db.ks.Loading.Load()
 }
 
 // ForEachStored calls fn for every key stored in slot s, logically expired

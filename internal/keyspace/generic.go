@@ -30,8 +30,9 @@ func (db *DB) Put(key []byte, v Value, whenMs int64) {
 
 // SwapDB exchanges the contents of databases a and b, as SWAPDB does: every
 // client connected to a now sees b's data and the reverse. Watch registries
-// stay with their database; each watcher of a key that exists in either
-// database before the swap is marked dirty (Redis touchAllWatchedKeysInDb).
+// stay with their database; a watcher of a key stored in either database
+// before the swap is marked dirty, unless the change is only between a
+// missing and a logically expired key (Redis touchAllWatchedKeysInDb).
 // Needs LockAll.
 func (ks *Keyspace) SwapDB(a, b int) {
 	if a == b {
@@ -41,10 +42,8 @@ func (ks *Keyspace) SwapDB(a, b int) {
 		o.o.BeforeSwap(a, b)
 	}
 	x, y := ks.dbs[a], ks.dbs[b]
-	for _, r := range []*watchRegistry{&x.watch, &y.watch} {
-		r.touchAll(x)
-		r.touchAll(y)
-	}
+	x.watch.touchAll(x, y)
+	y.watch.touchAll(y, x)
 	x.slots, y.slots = y.slots, x.slots
 	swapAtomic64(&x.keys, &y.keys)
 	swapAtomic64(&x.volatile, &y.volatile)

@@ -16,9 +16,21 @@ type Watcher struct {
 type watchRegistry struct {
 	n    atomic.Int64
 	mu   sync.Mutex
-	keys map[string][]*Watcher
+	keys map[string][]watchEntry
 }
 
+// watchEntry is one watcher of one key. expired is Redis's
+// watchedKey.expired: the key the client watches is logically expired (a
+// SWAPDB brought an expired key in place of a missing one), so deleting it
+// is no change. WATCH itself reclaims an expired key first, so only SWAPDB
+// sets it.
+type watchEntry struct {
+	w       *Watcher
+	expired bool
+}
+
+// touch marks the watchers of k dirty after a change to k (Redis
+// touchWatchedKey).
 func (db *DB) touch(k string) {
 	if db.ks.Tracking.Load() != 0 {
 		db.ks.OnTouch(db.Index, k)
@@ -28,8 +40,16 @@ func (db *DB) touch(k string) {
 	}
 	r := &db.watch
 	r.mu.Lock()
-	for _, w := range r.keys[k] {
-		w.Dirty.Store(true)
+	ws := r.keys[k]
+	for i := range ws {
+		if ws[i].expired {
+			if !db.existsNoExpire(k) {
+				// The expired key is gone: logically nothing changed.
+				ws[i].expired = false
+			}
+			continue
+		}
+		ws[i].w.Dirty.Store(true)
 	}
 	r.mu.Unlock()
 }
@@ -39,16 +59,16 @@ func (db *DB) Watch(key []byte, w *Watcher) {
 	r := &db.watch
 	r.mu.Lock()
 	if r.keys == nil {
-		r.keys = make(map[string][]*Watcher)
+		r.keys = make(map[string][]watchEntry)
 	}
 	k := string(key)
 	for _, x := range r.keys[k] {
-		if x == w {
+		if x.w == w {
 			r.mu.Unlock()
 			return
 		}
 	}
-	r.keys[k] = append(r.keys[k], w)
+	r.keys[k] = append(r.keys[k], watchEntry{w: w})
 	r.n.Add(1)
 	r.mu.Unlock()
 }
@@ -59,7 +79,7 @@ func (db *DB) Unwatch(key string, w *Watcher) {
 	r.mu.Lock()
 	ws := r.keys[key]
 	for i, x := range ws {
-		if x == w {
+		if x.w == w {
 			ws = append(ws[:i], ws[i+1:]...)
 			r.n.Add(-1)
 			break
@@ -73,19 +93,39 @@ func (db *DB) Unwatch(key string, w *Watcher) {
 	r.mu.Unlock()
 }
 
-// touchAll marks dirty every watcher of a key that exists (FLUSHDB/FLUSHALL,
-// as Redis 7.0 touchAllWatchedKeysInDb). Needs LockAll.
-func (r *watchRegistry) touchAll(db *DB) {
+// touchAll marks dirty the watchers of emptied's keys when emptied is
+// flushed (replacedWith nil: FLUSHDB, FLUSHALL) or swapped with replacedWith
+// (SWAPDB), as Redis 7.0.15's touchAllWatchedKeysInDb: a watcher is touched
+// when its key is stored (even logically expired) in either database,
+// except that an expired key that goes away, or stays expired, is no
+// change, and a missing key replaced by an expired one only becomes a
+// watched expired key. r is emptied's registry. Needs LockAll.
+func (r *watchRegistry) touchAll(emptied, replacedWith *DB) {
 	if r.n.Load() == 0 {
 		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for k, ws := range r.keys {
-		if db.existsNoExpire(k) {
-			for _, w := range ws {
-				w.Dirty.Store(true)
+		inEmptied := emptied.existsNoExpire(k)
+		inReplaced := replacedWith != nil && replacedWith.existsNoExpire(k)
+		if !inEmptied && !inReplaced {
+			continue
+		}
+		for i := range ws {
+			if ws[i].expired {
+				if !inReplaced {
+					ws[i].expired = false // the expired key is gone
+					continue
+				}
+				if replacedWith.storedExpired(k) {
+					continue // still expired
+				}
+			} else if !inEmptied && replacedWith.storedExpired(k) {
+				ws[i].expired = true
+				continue
 			}
+			ws[i].w.Dirty.Store(true)
 		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand"
 	"os"
 	"path/filepath"
 	"sync"
@@ -221,14 +220,7 @@ func (s *Server) loadAOFFiles(p aofPaths, man *aof.Manifest) aof.Result {
 	if d := p.keyLoadDelay; d != 0 {
 		// key-load-delay (debugDelay): a negative value sleeps 1 µs one time in -d.
 		apply = func(args [][]byte) error {
-			us := d
-			if us < 0 {
-				us = 0
-				if rand.Intn(-d) == 0 {
-					us = 1
-				}
-			}
-			time.Sleep(time.Duration(us) * time.Microsecond)
+			debugDelay(d)
 			return sess.run(args)
 		}
 	}

@@ -79,6 +79,7 @@ type waiter struct {
 	c      *client
 	keys   []blockKey
 	notify chan struct{} // capacity 1: "look at your state"
+	timed  bool          // waits with a timeout (clients_in_timeout_table)
 
 	// Guarded by blockRegistry.mu.
 	dones   []chan struct{} // signallers waiting for this waiter's turn
@@ -90,8 +91,11 @@ type blockRegistry struct {
 	mu   sync.Mutex
 	keys map[blockKey][]*waiter
 	byID map[int64]*waiter
-	// count is the number of blocked clients (command.Ctx.Waiters).
+	// count is the number of blocked clients (command.Ctx.Waiters, INFO
+	// blocked_clients); timed counts those with a timeout (INFO
+	// clients_in_timeout_table: Redis keeps only those in its table).
 	count atomic.Int64
+	timed atomic.Int64
 }
 
 // register adds c to the queues of req's keys. Called with the keys'
@@ -126,6 +130,10 @@ func (r *blockRegistry) register(c *client, req *command.BlockRequest) {
 	r.byID[c.id] = w
 	r.mu.Unlock()
 	r.count.Add(1)
+	if req.Timeout > 0 {
+		w.timed = true
+		r.timed.Add(1)
+	}
 	c.waiter = w
 	c.blockReq = *req
 }
@@ -154,6 +162,9 @@ func (r *blockRegistry) deregister(w *waiter) []chan struct{} {
 	w.dones = nil
 	r.mu.Unlock()
 	r.count.Add(-1)
+	if w.timed {
+		r.timed.Add(-1)
+	}
 	w.c.waiter = nil
 	return dones
 }

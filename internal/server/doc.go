@@ -1,8 +1,16 @@
-// Package server is the network edge of a node: the accept loop, one
-// goroutine per connection reading pipelined commands and flushing their
-// replies once per batch, client state (auth, db, MULTI, WATCH, pub/sub,
-// RESP version), the checks Redis makes before running a command, and
-// dispatch to the command table with the command's stripes locked.
+// Package server is the network edge of a node: connections served by
+// epoll event loops (internal/netloop; a goroutine per connection with
+// SHOAL_IO=goroutine) reading pipelined commands and flushing their replies
+// once per batch, client state (auth, db, MULTI, WATCH, pub/sub, RESP
+// version), the checks Redis makes before running a command, and dispatch
+// to the command table with the command's stripes locked.
+//
+// Ownership: one goroutine at a time owns a client — its event loop, or
+// the goroutine a blocking command runs on until it hands the connection
+// back (netloop.Conn.Detach); the client is freed (cleanup) only by its
+// owner. Configuration is an immutable settings value swapped atomically on
+// CONFIG SET (settings.go); each command reads the one in force when it
+// starts. See docs/concurrency.md.
 //
 // Write path (effects.go): after a handler, still under its stripes, the
 // command's effects (command.Ctx.Propagate, or its own arguments when it

@@ -247,9 +247,9 @@ func (s *Server) infoClients(w infoWriter) {
 	w.i("maxclients", s.conf().maxclients)
 	w.i("client_recent_max_input_buffer", 0)
 	w.i("client_recent_max_output_buffer", 0)
-	w.i("blocked_clients", 0)
+	w.i("blocked_clients", s.blocking.count.Load())
 	w.i("tracking_clients", s.track.clients.Load())
-	w.i("clients_in_timeout_table", 0)
+	w.i("clients_in_timeout_table", s.blocking.timed.Load())
 }
 
 // usedMemory is the Go heap in use: the closest thing to Redis's zmalloc

@@ -33,8 +33,8 @@ import (
 //
 // Traffic mix, standalone, all running at the same time:
 //   - 3 workers sending pipelines of 16 random commands over every type
-//     (strings, bits, lists, hashes, sets, sorted sets, expiry, keyspace
-//     commands, SCAN), in databases 0 and 1;
+//     (strings, bits, lists, hashes, sets, sorted sets, HyperLogLog, geo,
+//     expiry, keyspace commands, SORT, SCAN), in databases 0 and 1;
 //   - blocking pops (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP, BZPOPMIN,
 //     BZPOPMAX, BZMPOP) with short timeouts, woken by a pusher or timed
 //     out; clients that send BLPOP … 0 and hang up a few ms later; clients
@@ -193,7 +193,7 @@ func soakClient(addr string, db int) *redis.Client {
 func typedCommand(r *rand.Rand, key func(string) string) []any {
 	n := strconv.Itoa(r.IntN(100))
 	long := strings.Repeat("x", r.IntN(100))
-	switch r.IntN(40) {
+	switch r.IntN(45) {
 	case 0:
 		return []any{"SET", key("s"), n + long}
 	case 1:
@@ -272,6 +272,16 @@ func typedCommand(r *rand.Rand, key func(string) string) []any {
 		return []any{"SORT", key("l"), "LIMIT", "0", "5", "ALPHA"}
 	case 38:
 		return []any{"GETEX", key("s"), "PX", "100"}
+	case 39:
+		return []any{"PFADD", key("p"), n, long + n, "e" + n}
+	case 40:
+		return []any{"PFCOUNT", key("p")}
+	case 41:
+		return []any{"PFMERGE", key("p2"), key("p"), key("p2")}
+	case 42:
+		return []any{"GEOADD", key("g"), strconv.Itoa(r.IntN(180) - 90), strconv.Itoa(r.IntN(170) - 85), "m" + n}
+	case 43:
+		return []any{"GEOSEARCH", key("g"), "FROMLONLAT", "0", "0", "BYRADIUS", "5000", "km", "ASC", "COUNT", "5"}
 	}
 	return []any{"SCAN", strconv.Itoa(r.IntN(64)), "COUNT", "20"}
 }
@@ -631,27 +641,27 @@ func soakCluster(t *testing.T, startAt func(testing.TB, int, ...string) *testuti
 		ids[i] = id
 	}
 	s.goWorker("slot-moves", 130, func(r *rand.Rand, ok func()) {
+		defer s.sleep(time.Duration(100+r.IntN(200)) * time.Millisecond)
 		slot := emptySoakSlots[r.IntN(len(emptySoakSlots))]
-		owner := -1
-		for i, c := range direct {
-			if v, err := c.Do(ctx, "CLUSTER", "COUNTKEYSINSLOT", slot).Int(); err == nil && v == 0 {
-				if nodesOwner(c, ctx, slot) == ids[i] {
-					owner = i
-				}
-			}
-		}
+		owner := agreedOwner(ctx, direct, ids, slot)
 		if owner < 0 {
-			s.sleep(100 * time.Millisecond)
-			return
+			return // a node is down or the nodes still disagree
 		}
 		dst := (owner + 1 + r.IntN(2)) % 3
-		direct[dst].Do(ctx, "CLUSTER", "SETSLOT", slot, "IMPORTING", ids[owner])
-		direct[owner].Do(ctx, "CLUSTER", "SETSLOT", slot, "MIGRATING", ids[dst])
-		if direct[owner].Do(ctx, "CLUSTER", "SETSLOT", slot, "NODE", ids[dst]).Err() == nil &&
-			direct[dst].Do(ctx, "CLUSTER", "SETSLOT", slot, "NODE", ids[dst]).Err() == nil {
+		// redis-cli's order: IMPORTING on the target, MIGRATING on the
+		// source, then NODE on the target (its epoch bump makes the move
+		// win everywhere) and on the source.
+		if direct[dst].Do(ctx, "CLUSTER", "SETSLOT", slot, "IMPORTING", ids[owner]).Err() != nil {
+			return
+		}
+		if direct[owner].Do(ctx, "CLUSTER", "SETSLOT", slot, "MIGRATING", ids[dst]).Err() != nil {
+			direct[dst].Do(ctx, "CLUSTER", "SETSLOT", slot, "STABLE")
+			return
+		}
+		if direct[dst].Do(ctx, "CLUSTER", "SETSLOT", slot, "NODE", ids[dst]).Err() == nil &&
+			direct[owner].Do(ctx, "CLUSTER", "SETSLOT", slot, "NODE", ids[dst]).Err() == nil {
 			ok()
 		}
-		s.sleep(time.Duration(100+r.IntN(200)) * time.Millisecond)
 	})
 	// The third node is killed and restarted half way through.
 	s.wg.Add(1)
@@ -680,19 +690,36 @@ func soakCluster(t *testing.T, startAt func(testing.TB, int, ...string) *testuti
 // time with COUNTKEYSINSLOT before a move).
 var emptySoakSlots = []string{"100", "5000", "9000", "16000"}
 
-// nodesOwner returns the id of the node c believes owns slot.
-func nodesOwner(c *redis.Client, ctx context.Context, slot string) string {
+// agreedOwner returns the index of the node every node says owns slot
+// (which must be empty), or -1 when a node does not answer or they differ.
+func agreedOwner(ctx context.Context, direct []*redis.Client, ids []string, slot string) int {
 	want, _ := strconv.Atoi(slot)
-	slots, err := c.ClusterSlots(ctx).Result()
-	if err != nil {
-		return ""
+	owner := ""
+	for _, c := range direct {
+		if n, err := c.Do(ctx, "CLUSTER", "COUNTKEYSINSLOT", slot).Int(); err != nil || n != 0 {
+			return -1
+		}
+		slots, err := c.ClusterSlots(ctx).Result()
+		if err != nil {
+			return -1
+		}
+		id := ""
+		for _, s := range slots {
+			if s.Start <= want && want <= s.End && len(s.Nodes) > 0 {
+				id = s.Nodes[0].ID
+			}
+		}
+		if id == "" || (owner != "" && id != owner) {
+			return -1
+		}
+		owner = id
 	}
-	for _, s := range slots {
-		if s.Start <= want && want <= s.End && len(s.Nodes) > 0 {
-			return s.Nodes[0].ID
+	for i, id := range ids {
+		if id == owner {
+			return i
 		}
 	}
-	return ""
+	return -1
 }
 
 // waitClusterOK waits (bounded) until every node says cluster_state:ok and
@@ -723,7 +750,7 @@ func waitClusterOK(t *testing.T, nodes []*testutil.Node) {
 			if first == "" {
 				first = slots.String()
 			} else if slots.String() != first {
-				return fmt.Errorf("nodes disagree on CLUSTER SLOTS")
+				return fmt.Errorf("nodes disagree on CLUSTER SLOTS:\n%s\n%s", first, slots.String())
 			}
 		}
 		return nil
