@@ -102,8 +102,9 @@ func (s *Server) serializeDataset() []byte {
 }
 
 // writeRDBBase writes snapshot sn as an RDB-format base file (temp file,
-// fsync, rename) and returns its size.
-func (s *Server) writeRDBBase(path string, sn *snapshot.Snapshot) (int64, error) {
+// fsync, rename), followed by the commands in tail (Redis's loader reads
+// commands after an RDB base), and returns its size.
+func (s *Server) writeRDBBase(path string, sn *snapshot.Snapshot, tail []byte) (int64, error) {
 	f, err := persist.CreateAtomic(path, "temp-rewriteaof-"+filepath.Base(path))
 	if err != nil {
 		sn.Cancel()
@@ -112,6 +113,9 @@ func (s *Server) writeRDBBase(path string, sn *snapshot.Snapshot) (int64, error)
 	}
 	bw := bufio.NewWriterSize(f, 1<<20)
 	err = s.writeRDB(bw, sn)
+	if err == nil {
+		_, err = bw.Write(tail)
+	}
 	if err == nil {
 		err = bw.Flush()
 	}
@@ -202,10 +206,15 @@ func (s *Server) rewriteAOF(p aofPaths, enable bool) error {
 	// (writers go on while it is written). Otherwise, or while another
 	// snapshot runs, the dataset is copied as commands with every stripe held.
 	var sn *snapshot.Snapshot
-	var data []byte
+	var data, funcs []byte
 	if p.preamble {
 		var err error
-		if sn, err = snapshot.Start(s.ks, s.rdbEncoder(), func(*snapshot.Snapshot) { switchIncr() }); err != nil {
+		// The RDB holds no FUNCTION libraries yet: they follow it in the
+		// base as FUNCTION LOAD commands, taken at the same point.
+		if sn, err = snapshot.Start(s.ks, s.rdbEncoder(), func(*snapshot.Snapshot) {
+			funcs = s.appendFunctionLoads(nil)
+			switchIncr()
+		}); err != nil {
 			sn = nil
 		}
 	}
@@ -239,7 +248,7 @@ func (s *Server) rewriteAOF(p aofPaths, enable bool) error {
 	}
 	var baseSize int64
 	if sn != nil {
-		n, err := s.writeRDBBase(filepath.Join(p.dir, base.Name), sn)
+		n, err := s.writeRDBBase(filepath.Join(p.dir, base.Name), sn, funcs)
 		if err != nil {
 			return fail(err)
 		}
