@@ -274,7 +274,7 @@ func (s *Server) openAOF(p aofPaths, man *aof.Manifest, startup bool) error {
 		fi := man.NewBase(p.filename, p.preamble)
 		path := filepath.Join(p.dir, fi.Name)
 		if p.preamble {
-			if _, err := s.writeRDBBase(path, snapshot.StartHeld(s.ks, s.rdbEncoder()), s.appendFunctionLoads(nil)); err != nil {
+			if _, err := s.writeRDBBase(path, snapshot.StartHeld(s.ks, s.rdbEncoder())); err != nil {
 				return err
 			}
 		} else if err := s.writeBase(path); err != nil {
@@ -476,14 +476,14 @@ func (s *Server) registerAOF() {
 // reader, keys with a past TTL included (Redis keeps them when loading an
 // AOF preamble; they expire afterwards).
 func (s *Server) loadRDBBase(r io.Reader) error {
-	var sess *client // for FUNCTION libraries, made when one is met
+	var functions [][]byte // FUNCTION libraries, loaded after the keys (rdbFunctionLoad)
 	conf := &s.conf().cmd
 	rr := rdb.NewReader(r, rdb.Settings{Limits: conf.Limits, ListMaxListpackSize: conf.ListMaxListpackSize, Compress: conf.RDBCompression})
 	db := 0
 	for {
 		it, err := rr.Next()
 		if err == io.EOF {
-			return nil
+			return s.loadFunctions(functions)
 		}
 		if err != nil {
 			return err
@@ -500,14 +500,7 @@ func (s *Server) loadRDBBase(r io.Reader) error {
 			s.ks.DB(db).Put(it.Key, it.Value, it.ExpireMs)
 			s.ks.UnlockSlot(sl)
 		case rdb.ItemFunction:
-			// A library (Redis writes them in RDB bases): loaded as
-			// FUNCTION LOAD REPLACE through a replay session.
-			if sess == nil {
-				sess = s.newSession(true)
-			}
-			if err := sess.run([][]byte{[]byte("FUNCTION"), []byte("LOAD"), []byte("REPLACE"), it.Function}); err != nil {
-				return err
-			}
+			functions = append(functions, it.Function)
 		}
 	}
 }

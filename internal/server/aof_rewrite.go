@@ -101,10 +101,10 @@ func (s *Server) serializeDataset() []byte {
 	return out
 }
 
-// writeRDBBase writes snapshot sn as an RDB-format base file (temp file,
-// fsync, rename), followed by the commands in tail (Redis's loader reads
-// commands after an RDB base), and returns its size.
-func (s *Server) writeRDBBase(path string, sn *snapshot.Snapshot, tail []byte) (int64, error) {
+// writeRDBBase writes snapshot sn (with the FUNCTION libraries, as
+// rdbSaveFunctions) as an RDB-format base file (temp file, fsync, rename)
+// and returns its size.
+func (s *Server) writeRDBBase(path string, sn *snapshot.Snapshot) (int64, error) {
 	f, err := persist.CreateAtomic(path, "temp-rewriteaof-"+filepath.Base(path))
 	if err != nil {
 		sn.Cancel()
@@ -113,9 +113,6 @@ func (s *Server) writeRDBBase(path string, sn *snapshot.Snapshot, tail []byte) (
 	}
 	bw := bufio.NewWriterSize(f, 1<<20)
 	err = s.writeRDB(bw, sn)
-	if err == nil {
-		_, err = bw.Write(tail)
-	}
 	if err == nil {
 		err = bw.Flush()
 	}
@@ -206,15 +203,10 @@ func (s *Server) rewriteAOF(p aofPaths, enable bool) error {
 	// (writers go on while it is written). Otherwise, or while another
 	// snapshot runs, the dataset is copied as commands with every stripe held.
 	var sn *snapshot.Snapshot
-	var data, funcs []byte
+	var data []byte
 	if p.preamble {
 		var err error
-		// The RDB holds no FUNCTION libraries yet: they follow it in the
-		// base as FUNCTION LOAD commands, taken at the same point.
-		if sn, err = snapshot.Start(s.ks, s.rdbEncoder(), func(*snapshot.Snapshot) {
-			funcs = s.appendFunctionLoads(nil)
-			switchIncr()
-		}); err != nil {
+		if sn, err = snapshot.Start(s.ks, s.rdbEncoder(), func(*snapshot.Snapshot) { switchIncr() }); err != nil {
 			sn = nil
 		}
 	}
@@ -248,7 +240,7 @@ func (s *Server) rewriteAOF(p aofPaths, enable bool) error {
 	}
 	var baseSize int64
 	if sn != nil {
-		n, err := s.writeRDBBase(filepath.Join(p.dir, base.Name), sn, funcs)
+		n, err := s.writeRDBBase(filepath.Join(p.dir, base.Name), sn)
 		if err != nil {
 			return fail(err)
 		}

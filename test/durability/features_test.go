@@ -197,8 +197,8 @@ func TestLoadingReply(t *testing.T) {
 }
 
 // TestFunctionsInRDBBase: FUNCTION libraries survive a rewrite with an RDB
-// base both ways: Redis writes them inside its RDB base, Shoal after its
-// RDB as FUNCTION LOAD; each node loads the other's directory.
+// base (its functions section) both ways; each node loads the other's
+// directory.
 func TestFunctionsInRDBBase(t *testing.T) {
 	const lib = "#!lua name=mylib\nredis.register_function('echo1', function(keys, args) return args[1] end)"
 	check := func(t *testing.T, n *testutil.Node) {
