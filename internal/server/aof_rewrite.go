@@ -287,3 +287,35 @@ func (s *Server) bgrewriteaof() error {
 }
 
 var errRewriteRunning = errors.New("ERR Background append only file rewriting already in progress")
+
+// aofRewriteCron is serverCron's automatic rewrite: with the AOF on, no
+// rewrite or BGSAVE running, and the files past auto-aof-rewrite-min-size,
+// a rewrite starts once they have grown auto-aof-rewrite-percentage over
+// the size the last rewrite (or the load) left, as Redis 7.0 decides it.
+func (s *Server) aofRewriteCron() {
+	a := &s.aof
+	wr := a.w.Load()
+	if wr == nil || a.rewriting.Load() {
+		return
+	}
+	s.save.mu.Lock()
+	saving := s.save.bg != nil
+	s.save.mu.Unlock()
+	if saving {
+		return
+	}
+	s.cfg.RLock()
+	perc, minSize := int64(s.cfg.AutoAOFRewritePercentage), s.cfg.AutoAOFRewriteMinSize
+	s.cfg.RUnlock()
+	cur := a.baseSize.Load() + a.prevSize.Load() + wr.Size()
+	if perc == 0 || cur <= minSize {
+		return
+	}
+	base := max(a.baseSize.Load(), 1)
+	if growth := cur*100/base - 100; growth >= perc {
+		s.Logf('*', "Starting automatic rewriting of AOF on %d%% growth", growth)
+		if err := s.bgrewriteaof(); err != nil {
+			s.Logf('#', "Can't rewrite append only file in background: %v", err)
+		}
+	}
+}
