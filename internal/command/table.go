@@ -276,9 +276,14 @@ type Ctx struct {
 	// clients blocked on keys so SignalReady costs one atomic load when
 	// nobody waits.
 	CanBlock bool
-	Block    *BlockRequest
-	Ready    []ReadyKey
-	Waiters  *atomic.Int64
+	// Woken is set by the dispatcher when it re-runs a blocked command
+	// because one of its keys was signalled: as in Redis's
+	// handleClientsBlockedOnKeys, a key that now holds another type is not
+	// served (the client keeps waiting) instead of answering WRONGTYPE.
+	Woken   bool
+	Block   *BlockRequest
+	Ready   []ReadyKey
+	Waiters *atomic.Int64
 }
 
 // BlockRequest is what a blocking handler asks for when it finds no data.

@@ -321,7 +321,9 @@ func (c *client) blockLoop(spec *command.Spec, args [][]byte) {
 				leave(owed)
 				return
 			}
+			c.ctx.Woken = true
 			c.call(spec, args, false)
+			c.ctx.Woken = false
 			if ch := c.migrWait; ch != nil {
 				// A key is in flight (cmd_migrate.go): look again once it landed.
 				c.migrWait = nil
