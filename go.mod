@@ -3,8 +3,10 @@ module github.com/shoal-db/shoal
 go 1.26.8
 
 require (
+	github.com/creack/pty v1.1.24
 	github.com/peterh/liner v1.2.3
 	github.com/redis/go-redis/v9 v9.23.0
+	github.com/yuin/gopher-lua v1.1.2
 	golang.org/x/term v0.46.0
 )
 

@@ -100,6 +100,7 @@ func Run(argv []string) (code int) {
 		o.User, o.Password, o.AuthSet = cfg.User, cfg.Auth, cfg.AuthSet
 		o.Verbose = cfg.Verbose
 		o.Color = strings.Contains(os.Getenv("TERM"), "xterm")
+		o.Progress = stdoutTTY && os.Getenv("FAKETTY") == ""
 		margs := cfg.MgrArgs
 		if cfg.StdinLast {
 			margs = append(margs, string(readAllStdin()))

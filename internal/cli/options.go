@@ -262,7 +262,7 @@ func ParseArgs(argv []string, stdoutTTY bool) (*Config, int, error) {
 		case a == "--cluster-timeout" && !last:
 			c.Manager.Timeout = atoi(next())
 		case a == "--cluster-pipeline" && !last:
-			c.Manager.Pipeline = atoi(next())
+			c.Manager.Pipeline, c.Manager.PipelineSet = atoi(next()), true
 		case a == "--cluster-threshold" && !last:
 			c.Manager.Threshold = atof(next())
 		case a == "--cluster-yes":

@@ -132,11 +132,17 @@ func (c *Core) Topology() *Topology {
 		t.MyMaster = uint16(index[c.myself.Master] + 1)
 	}
 	start := 0
+	// Runs of slots share an owner: look its index up once per run.
+	var lastOwner *Node
+	var lastIdx uint16
 	for s := 0; s <= slot.Count; s++ {
 		if s < slot.Count {
 			r := &t.routes[s]
 			if o := c.owner[s]; o != nil {
-				r.Owner = uint16(index[o] + 1)
+				if o != lastOwner {
+					lastOwner, lastIdx = o, uint16(index[o]+1)
+				}
+				r.Owner = lastIdx
 			}
 			if p := c.migrating[s]; p != nil {
 				r.Mark, r.Peer = MarkMigrating, uint16(index[p]+1)

@@ -48,6 +48,12 @@ type Options struct {
 	// Parallel is shoal-cli's own --cluster-parallel: how many slots
 	// reshard/rebalance move at once (0 or 1 = one at a time, as redis-cli).
 	Parallel int
+	// PipelineSet says --cluster-pipeline was given (the parallel mode
+	// otherwise uses larger batches).
+	PipelineSet bool
+	// Progress shows one progress line instead of a line per slot in the
+	// parallel mode (set when stdout is a terminal).
+	Progress bool
 
 	User, Password string
 	AuthSet        bool
@@ -111,6 +117,7 @@ type Manager struct {
 	out                *bufio.Writer
 	stdin              *bufio.Reader
 	fixing             bool // the fix subcommand is running
+	movedKeys          int  // keys migrated by moveSlot, for progress
 }
 
 // Run runs subcommand name with its arguments and returns the exit code.
@@ -754,8 +761,14 @@ func (m *Manager) configSignature(n *node) (string, bool) {
 	if err != nil || v.IsError() {
 		return "", false
 	}
+	return signature(string(v.Str))
+}
+
+// signature is the slots part of a CLUSTER NODES text in a canonical form
+// ("id:0-5460,...|id2:..." sorted), empty when no node has slots.
+func signature(nodes string) (string, bool) {
 	var cfgs []string
-	for _, line := range strings.Split(string(v.Str), "\n") {
+	for _, line := range strings.Split(nodes, "\n") {
 		parts := strings.SplitN(line, " ", 9)
 		if len(parts) < 9 || parts[8] == "" {
 			continue

@@ -17,24 +17,9 @@ const (
 
 // migrateKeys sends one MIGRATE of keys from source to target.
 func (m *Manager) migrateKeys(source, target *node, keys []client.Value, replace bool, timeout int) (client.Value, error) {
-	args := make([][]byte, 0, len(keys)+12)
-	args = append(args, []byte("MIGRATE"), []byte(target.ip), []byte(strconv.Itoa(target.port)),
-		[]byte(""), []byte("0"), []byte(strconv.Itoa(timeout)))
-	if replace {
-		args = append(args, []byte("REPLACE"))
-	}
-	if m.opts.AuthSet {
-		if m.opts.User != "" {
-			args = append(args, []byte("AUTH2"), []byte(m.opts.User), []byte(m.opts.Password))
-		} else {
-			args = append(args, []byte("AUTH"), []byte(m.opts.Password))
-		}
-	}
-	args = append(args, []byte("KEYS"))
-	for _, k := range keys {
-		args = append(args, k.Str)
-	}
-	return source.conn.DoBytes(args)
+	o := m.opts
+	o.Timeout = timeout
+	return source.conn.DoBytes((&Manager{opts: o}).migrateArgs(target, keys, replace))
 }
 
 // compareKeysValues is clusterManagerCompareKeysValues (DEBUG DIGEST-VALUE
@@ -156,6 +141,7 @@ func (m *Manager) migrateKeysInSlot(source, target *node, slot, timeout, pipelin
 				return false
 			}
 		}
+		m.movedKeys += len(r.Elems)
 		if verbose {
 			m.printf("%s", strings.Repeat(".", len(r.Elems)))
 		}

@@ -75,6 +75,10 @@ func eqFold(b []byte, lower string) bool {
 // optIs reports whether an option argument names opt (strcasecmp semantics).
 func optIs(b []byte, lower string) bool { return eqFold(cstr(b), lower) }
 
+// OptIs is optIs for the server's commands: b, read as a C string, equals
+// the lower-case word ignoring ASCII case (Redis's strcasecmp on an argument).
+func OptIs(b []byte, lower string) bool { return optIs(b, lower) }
+
 // SET / GETEX option flags (Redis's OBJ_* flags).
 const (
 	optNX = 1 << iota

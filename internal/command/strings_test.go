@@ -4,10 +4,12 @@ import (
 	"math"
 	"math/rand"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/shoal-db/shoal/internal/resp"
 	"github.com/shoal-db/shoal/internal/rnum"
+	"github.com/shoal-db/shoal/internal/stream"
 	"github.com/shoal-db/shoal/internal/types"
 )
 
@@ -403,5 +405,30 @@ func BenchmarkIncr(b *testing.B) {
 	for b.Loop() {
 		c.W.Reset()
 		h(c)
+	}
+}
+
+// TestPropagateDoesNotAllocate: a rewritten effect (SET … EX → SET … PXAT)
+// is recorded into the reused batch without allocating.
+func TestPropagateDoesNotAllocate(t *testing.T) {
+	e := newTestEnv(t)
+	c, h := newBenchCtx(t, e, "set", "key:000001", "some value of moderate length", "EX", "100")
+	c.Effects = &stream.Batch{}
+	c.W.Reset()
+	h(c) // the key and the batch's buffer exist from here on
+	n := testing.AllocsPerRun(1000, func() {
+		c.W.Reset()
+		c.Effects.Reset()
+		h(c)
+	})
+	if c.Effects.Len() != 1 || !strings.Contains(string(c.Effects.Bytes()), "PXAT") {
+		t.Fatalf("effects: %q", c.Effects.Bytes())
+	}
+	// SET … EX allocates its new record (as BenchmarkSetEX shows); the
+	// effect adds nothing to that.
+	c2, h2 := newBenchCtx(t, e, "set", "key:000001", "some value of moderate length", "EX", "100")
+	base := testing.AllocsPerRun(1000, func() { c2.W.Reset(); h2(c2) })
+	if n > base {
+		t.Fatalf("SET EX with effects: %v allocs, without: %v", n, base)
 	}
 }

@@ -93,6 +93,10 @@ type Spec struct {
 	// them across its network I/O). Inside EXEC (CanBlock false) the
 	// transaction holds them and the handler must not lock.
 	OwnLocks bool
+	// ExecLocksAll: inside MULTI/EXEC the transaction takes every stripe
+	// (EVAL, FCALL: a script may reach keys it did not declare). With
+	// OwnLocks, the handler knows EXEC holds them from Ctx.Locked.
+	ExecLocksAll bool
 	// GetKeys overrides key-spec extraction where Redis uses a getkeys_proc.
 	GetKeys func(args [][]byte, dst []int) []int
 
@@ -280,7 +284,9 @@ type Ctx struct {
 	// because one of its keys was signalled: as in Redis's
 	// handleClientsBlockedOnKeys, a key that now holds another type is not
 	// served (the client keeps waiting) instead of answering WRONGTYPE.
-	Woken   bool
+	Woken bool
+	// Locked: the caller (EXEC) already holds the stripes; for OwnLocks handlers.
+	Locked  bool
 	Block   *BlockRequest
 	Ready   []ReadyKey
 	Waiters *atomic.Int64

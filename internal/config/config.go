@@ -87,6 +87,7 @@ type Config struct {
 	AOFUseRDBPreamble        bool   // aof-use-rdb-preamble
 	AOFTimestampEnabled      bool   // aof-timestamp-enabled
 	KeyLoadDelay             int    // key-load-delay: µs slept per command loaded (testing)
+	RDBKeySaveDelay          int    // rdb-key-save-delay: µs slept per key saved (testing)
 
 	// Memory and limits.
 	Maxmemory               int64        // maxmemory, bytes, 0 = none; read as uint64 (Redis stores it unsigned)

@@ -510,7 +510,7 @@ var table = []*directive{
 	numD("repl-timeout", "", 0, 1, intMax, 60, 0, fInt(func(c *Config) *int { return &c.ReplTimeout })),
 	numD("repl-ping-replica-period", "repl-ping-slave-period", 0, 1, intMax, 10, 0, fInt(func(c *Config) *int { return &c.ReplPingReplicaPeriod })),
 	numD("list-compress-depth", "", 0, 0, intMax, 0, 0, fInt(func(c *Config) *int { return &c.ListCompressDepth })),
-	numD("rdb-key-save-delay", "", hidden, intMin, intMax, 0, 0, numRef{}),
+	numD("rdb-key-save-delay", "", hidden, intMin, intMax, 0, 0, fInt(func(c *Config) *int { return &c.RDBKeySaveDelay })),
 	numD("key-load-delay", "", hidden, intMin, intMax, 0, 0, fInt(func(c *Config) *int { return &c.KeyLoadDelay })),
 	numD("active-expire-effort", "", 0, 1, 10, 1, 0, fInt(func(c *Config) *int { return &c.ActiveExpireEffort })),
 	numD("hz", "", 0, 0, intMax, 10, 0, fInt(func(c *Config) *int { return &c.Hz })),

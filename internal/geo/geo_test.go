@@ -76,3 +76,9 @@ func TestBoxesCoverShape(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkDistance(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		Distance(13.361389338970184, 38.115556395496299, 15.087267458438873+float64(i&7)*1e-3, 37.50266842333162)
+	}
+}

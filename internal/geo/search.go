@@ -22,15 +22,15 @@ func LatDistance(lat1, lat2 float64) float64 {
 func Distance(lon1, lat1, lon2, lat2 float64) float64 {
 	lon1r := degRad(lon1)
 	lon2r := degRad(lon2)
-	v := math.Sin((lon2r - lon1r) / 2)
+	v := crSin((lon2r - lon1r) / 2)
 	if v == 0.0 {
 		return LatDistance(lat1, lat2)
 	}
 	lat1r := degRad(lat1)
 	lat2r := degRad(lat2)
-	u := math.Sin((lat2r - lat1r) / 2)
-	a := float64(u*u) + float64(float64(float64(math.Cos(lat1r)*math.Cos(lat2r))*v)*v)
-	return 2.0 * EarthRadius * math.Asin(math.Sqrt(a))
+	u := crSin((lat2r - lat1r) / 2)
+	a := float64(u*u) + float64(float64(float64(crCos(lat1r)*crCos(lat2r))*v)*v)
+	return 2.0 * EarthRadius * crAsin(math.Sqrt(a))
 }
 
 // Shape is a search area: a circle of Radius, or a Width × Height box, in
@@ -92,8 +92,8 @@ func (s *Shape) boundingBox() {
 		width = s.Conversion * s.Radius
 	}
 	latDelta := radDeg(height / EarthRadius)
-	longDeltaTop := radDeg(width / EarthRadius / math.Cos(degRad(s.Lat+latDelta)))
-	longDeltaBottom := radDeg(width / EarthRadius / math.Cos(degRad(s.Lat-latDelta)))
+	longDeltaTop := radDeg(width / EarthRadius / crCos(degRad(s.Lat+latDelta)))
+	longDeltaBottom := radDeg(width / EarthRadius / crCos(degRad(s.Lat-latDelta)))
 	if s.Lat < 0 {
 		s.Bounds[0] = s.Long - longDeltaBottom
 		s.Bounds[2] = s.Long + longDeltaBottom

@@ -125,6 +125,16 @@ func (ks *Keyspace) UnlockStripes(stripes []int) {
 	}
 }
 
+// LockStripe locks stripe st (0 ≤ st < NumStripes). Callers that take
+// stripes one by one keep to ascending order, or use TryLockStripe.
+func (ks *Keyspace) LockStripe(st int) { ks.stripes[st].Lock() }
+
+// TryLockStripe locks stripe st if it is free and reports whether it did.
+func (ks *Keyspace) TryLockStripe(st int) bool { return ks.stripes[st].TryLock() }
+
+// UnlockStripe unlocks stripe st.
+func (ks *Keyspace) UnlockStripe(st int) { ks.stripes[st].Unlock() }
+
 // LockAll locks every stripe, for commands over the whole keyspace.
 func (ks *Keyspace) LockAll() {
 	for i := range ks.stripes {

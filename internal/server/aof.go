@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand"
 	"os"
 	"path/filepath"
 	"sync"
@@ -220,14 +219,7 @@ func (s *Server) loadAOFFiles(p aofPaths, man *aof.Manifest) aof.Result {
 	if d := p.keyLoadDelay; d != 0 {
 		// key-load-delay (debugDelay): a negative value sleeps 1 µs one time in -d.
 		apply = func(args [][]byte) error {
-			us := d
-			if us < 0 {
-				us = 0
-				if rand.Intn(-d) == 0 {
-					us = 1
-				}
-			}
-			time.Sleep(time.Duration(us) * time.Microsecond)
+			debugDelay(d)
 			return sess.run(args)
 		}
 	}
@@ -417,11 +409,11 @@ func (s *Server) infoAOFSizes(w infoWriter, enabled bool) {
 		return
 	}
 	a := &s.aof
-	var cur, buffered int64
+	var cur int64
 	if wr := a.w.Load(); wr != nil {
 		cur = wr.Size()
-		buffered = s.stream.Offset() - wr.Written()
 	}
+	buffered := s.aofBuffered()
 	w.i("aof_current_size", a.baseSize.Load()+a.prevSize.Load()+cur)
 	w.i("aof_base_size", a.baseSize.Load())
 	w.i("aof_pending_rewrite", 0)
@@ -501,4 +493,13 @@ func (s *Server) loadRDBBase(r io.Reader) error {
 			return errors.New("the RDB base holds FUNCTION libraries, which Shoal does not load yet")
 		}
 	}
+}
+
+// aofBuffered is how many stream bytes the AOF has not written yet
+// (aof_buffer_length, mem_aof_buffer).
+func (s *Server) aofBuffered() int64 {
+	if wr := s.aof.w.Load(); wr != nil {
+		return s.stream.Offset() - wr.Written()
+	}
+	return 0
 }

@@ -29,6 +29,7 @@ func (s *Server) serializeDataset() []byte {
 	flush := func() {
 		out = stream.AppendCommand(out, argv)
 	}
+	out = s.appendFunctionLoads(out) // rewriteFunctions: libraries first
 	for j := 0; j < s.ks.NumDBs(); j++ {
 		db := s.ks.DB(j)
 		if db.Len() == 0 {

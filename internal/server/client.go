@@ -447,6 +447,10 @@ func (c *client) execute(spec *command.Spec, args [][]byte) {
 			c.rejectCmd(spec, "ERR Can't execute '"+spec.Name+"': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
 			return
 		}
+		if c.srv.scriptBusy.Load() && !spec.Has(command.FlagAllowBusy) {
+			c.rejectCmd(spec, c.srv.busyError())
+			return
+		}
 		if c.inMulti && !multiControl(spec) {
 			c.queued = append(c.queued, queuedCmd{spec, cloneArgs(args)})
 			c.w.Simple("QUEUED")
@@ -483,6 +487,7 @@ func (c *client) call(spec *command.Spec, args [][]byte, locked bool) {
 	c.beforeCall(ctx, locked) // blocking commands: see blocking.go
 	start := clock.Mono()
 	mark := len(c.w.Buf) // where this command's reply starts (errorstats, cmd_client.go)
+	ctx.Locked = locked
 	if !locked {
 		if spec.LockAll {
 			c.srv.ks.LockAll()

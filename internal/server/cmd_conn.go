@@ -24,6 +24,7 @@ func (s *Server) registerServerCommands() {
 	s.registerBlocking()
 	s.registerAOF()
 	s.registerMigrate()
+	s.registerScripting()
 }
 
 func (s *Server) clusterEnabled() bool {

@@ -386,7 +386,7 @@ func (s *Server) infoMemory(w infoWriter) {
 	w.i("mem_clients_slaves", 0)
 	w.i("mem_clients_normal", 0)
 	w.i("mem_cluster_links", 0)
-	w.i("mem_aof_buffer", 0)
+	w.i("mem_aof_buffer", s.aofBuffered())
 	w.s("mem_allocator", "libc")
 	w.i("active_defrag_running", 0)
 	w.i("lazyfree_pending_objects", 0)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math/rand"
 	"os"
 	"strconv"
 	"strings"
@@ -121,6 +122,19 @@ func (s *Server) startLoading(size int64) {
 	ld.active.Store(true)
 }
 
+// debugDelay is Redis's debugDelay for key-load-delay and
+// rdb-key-save-delay: sleep us microseconds; a negative value sleeps 1 µs
+// one time in -us.
+func debugDelay(us int) {
+	if us < 0 {
+		if rand.Intn(-us) != 0 {
+			return
+		}
+		us = 1
+	}
+	time.Sleep(time.Duration(us) * time.Microsecond)
+}
+
 // progressReader counts the bytes read for INFO's loading_loaded_bytes.
 type progressReader struct {
 	r io.Reader
@@ -153,6 +167,9 @@ func (s *Server) loadRDB(path string) error {
 	defer ks.Loading.Store(false)
 	db := ks.DB(0)
 	now := time.Now().UnixMilli()
+	s.cfg.RLock()
+	delay := s.cfg.KeyLoadDelay
+	s.cfg.RUnlock()
 	var loaded, expired int64
 	for {
 		it, err := r.Next()
@@ -188,6 +205,9 @@ func (s *Server) loadRDB(path string) error {
 			}
 			db = ks.DB(it.DB)
 		case rdb.ItemKey:
+			if delay != 0 {
+				debugDelay(delay)
+			}
 			if it.ExpireMs != -1 && it.ExpireMs < now {
 				expired++
 				continue

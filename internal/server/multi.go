@@ -97,7 +97,7 @@ func (c *client) exec(ctx *command.Ctx) {
 	all := false
 	c.slots = c.slots[:0]
 	for _, q := range c.queued {
-		if q.spec.LockAll {
+		if q.spec.LockAll || q.spec.ExecLocksAll {
 			all = true
 			break
 		}

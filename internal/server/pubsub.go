@@ -242,11 +242,11 @@ func (s *Server) registerPubSub() {
 
 // writeHelp writes a HELP reply the way Redis's addReplyHelp does.
 func writeHelp(w *resp.Writer, cmd string, lines []string) {
-	w.Array(len(lines) + 2)
+	w.Array(len(lines) + 3)
 	w.Simple(strings.ToUpper(cmd) + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:")
 	for _, l := range lines {
 		w.Simple(l)
 	}
 	w.Simple("HELP")
-	w.Simple("    Print this help.")
+	w.Simple("    Prints this help.")
 }

@@ -92,7 +92,17 @@ func (s *Server) writeRDB(w io.Writer, sn *snapshot.Snapshot) error {
 	}
 	cur := -1
 	resized := make([]bool, len(sn.Sizes))
+	s.cfg.RLock()
+	delay := s.cfg.RDBKeySaveDelay
+	s.cfg.RUnlock()
 	err := sn.Run(func(c snapshot.Chunk) error {
+		if delay != 0 && !sn.Held() {
+			// rdb-key-save-delay, per key, outside every lock (Redis's
+			// child sleeps; the server goes on).
+			for range c.Keys {
+				debugDelay(delay)
+			}
+		}
 		if c.DB != cur {
 			b = append(b[:0], rdbOpSelectDB)
 			b = rdb.AppendLen(b, uint64(c.DB))

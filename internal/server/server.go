@@ -18,6 +18,7 @@ import (
 	"github.com/shoal-db/shoal/internal/config"
 	"github.com/shoal-db/shoal/internal/keyspace"
 	"github.com/shoal-db/shoal/internal/netloop"
+	"github.com/shoal-db/shoal/internal/script"
 	"github.com/shoal-db/shoal/internal/stream"
 )
 
@@ -73,6 +74,11 @@ type Server struct {
 	aof aofState
 
 	// lazy holds lazyfree-lazy-expire/-user-del: deletions propagate as UNLINK.
+	// scripts runs EVAL and FCALL (cmd_script.go); scriptBusy is set while
+	// a script runs past busy-reply-threshold.
+	scripts    *script.Engine
+	scriptBusy atomic.Bool
+	scriptLock scriptLocking
 
 	// adm holds INFO, MONITOR, SHUTDOWN and CLIENT bookkeeping (cmd_admin.go).
 	adm adminState

@@ -2,7 +2,6 @@ package server
 
 import (
 	"sort"
-	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -132,18 +131,14 @@ func (s *Server) isSubscribed(c *client) bool {
 	return c.isPubSub()
 }
 
+// keyArray is the RESP array of the invalidated keys.
 func keyArray(keys ...string) []byte {
-	b := []byte{'*'}
-	b = strconv.AppendInt(b, int64(len(keys)), 10)
-	b = append(b, '\r', '\n')
+	w := resp.Writer{Proto: 2}
+	w.Array(len(keys))
 	for _, k := range keys {
-		b = append(b, '$')
-		b = strconv.AppendInt(b, int64(len(k)), 10)
-		b = append(b, '\r', '\n')
-		b = append(b, k...)
-		b = append(b, '\r', '\n')
+		w.BulkString(k)
 	}
-	return b
+	return w.Buf
 }
 
 // invalidateKey is trackingInvalidateKey without the broadcast part: every
@@ -350,6 +345,16 @@ func (t *tracker) disable(c *client) {
 // afterCommand runs the tracking work of one command on its client's
 // goroutine (only while some client tracks keys).
 func (c *client) afterTracking(spec *command.Spec, args [][]byte, locked bool) {
+	if locked {
+		// Inside EXEC the reply array is being built: invalidations wait
+		// for EXEC's end (Redis's tracking_pending_keys); the keys read
+		// are remembered now.
+		t := c.srv.track
+		t.mu.Lock()
+		t.remember(c, spec, args)
+		t.mu.Unlock()
+		return
+	}
 	c.srv.track.flush(c, spec, args)
 	// CLIENT CACHING applies to the next command only (outside MULTI; any
 	// CLIENT subcommand keeps it), as Redis's resetClient.
@@ -373,7 +378,7 @@ func (s *Server) registerTracking() {
 		for j := 3; j < len(args); j++ {
 			more := len(args)-1-j > 0
 			switch a := args[j]; {
-			case eqFoldC(a, "redirect") && more:
+			case command.OptIs(a, "redirect") && more:
 				j++
 				if redir != 0 {
 					ctx.Error("ERR A client can only redirect to a single other client")
@@ -389,15 +394,15 @@ func (s *Server) registerTracking() {
 					ctx.Error("ERR The client ID you want redirect to does not exist")
 					return
 				}
-			case eqFoldC(a, "bcast"):
+			case command.OptIs(a, "bcast"):
 				bcast = true
-			case eqFoldC(a, "optin"):
+			case command.OptIs(a, "optin"):
 				optin = true
-			case eqFoldC(a, "optout"):
+			case command.OptIs(a, "optout"):
 				optout = true
-			case eqFoldC(a, "noloop"):
+			case command.OptIs(a, "noloop"):
 				noloop = true
-			case eqFoldC(a, "prefix") && more:
+			case command.OptIs(a, "prefix") && more:
 				j++
 				prefixes = append(prefixes, string(args[j]))
 			default:
@@ -406,7 +411,7 @@ func (s *Server) registerTracking() {
 			}
 		}
 		switch {
-		case eqFoldC(args[2], "on"):
+		case command.OptIs(args[2], "on"):
 			if !bcast && len(prefixes) > 0 {
 				ctx.Error("ERR PREFIX option requires BCAST mode to be enabled")
 				return
@@ -431,7 +436,7 @@ func (s *Server) registerTracking() {
 				return
 			}
 			s.track.enable(c, redir, bcast, optin, optout, noloop, prefixes)
-		case eqFoldC(args[2], "off"):
+		case command.OptIs(args[2], "off"):
 			s.track.disable(c)
 		default:
 			ctx.Error(rediserr.Syntax)
@@ -446,12 +451,12 @@ func (s *Server) registerTracking() {
 			return
 		}
 		switch opt := ctx.Args[2]; {
-		case eqFoldC(opt, "yes"):
+		case command.OptIs(opt, "yes"):
 			if !c.trk.optin {
 				ctx.Error("ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.")
 				return
 			}
-		case eqFoldC(opt, "no"):
+		case command.OptIs(opt, "no"):
 			if !c.trk.optout {
 				ctx.Error("ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.")
 				return
@@ -552,26 +557,6 @@ func cStr(s string) string {
 		}
 	}
 	return s
-}
-
-// eqFoldC is strcasecmp against a lower-case word (C-string semantics).
-func eqFoldC(b []byte, lower string) bool {
-	return eqFoldLower([]byte(cStr(string(b))), lower)
-}
-
-func eqFoldLower(b []byte, lower string) bool {
-	if len(b) != len(lower) {
-		return false
-	}
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != lower[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // totals are INFO's tracking_total_keys, _items and _prefixes.

@@ -261,6 +261,10 @@ func (sn *Snapshot) Run(emit func(Chunk) error) error {
 				return err
 			}
 		}
+		// Let waiting goroutines (event loops woken by epoll) have the P
+		// now rather than at the next preemption, up to 10 ms away: the
+		// walk is background work and must not add to command latency.
+		runtime.Gosched()
 	}
 	// Every slot is done: no writer adds to pending any more.
 	if err := sn.drain(emit); err != nil {
@@ -331,6 +335,10 @@ func (sn *Snapshot) Stats() Stats {
 		SwappedPairs: sn.stats.swapped.Load(),
 	}
 }
+
+// Held reports whether the snapshot is a StartHeld one (its caller holds
+// every stripe while it runs).
+func (sn *Snapshot) Held() bool { return sn.held }
 
 // Progress is the fraction of slots the walk has passed, 0..1.
 func (sn *Snapshot) Progress() float64 {

@@ -263,6 +263,23 @@ func TestAppendAllocations(t *testing.T) {
 	}
 }
 
+func TestBatchAllocations(t *testing.T) {
+	s := New(0)
+	s.SetBacklog(1 << 20)
+	var b Batch
+	key, val, pxat, ms := []byte("k"), []byte("v"), []byte("PXAT"), []byte("1700000000000")
+	set := []byte("SET")
+	n := testing.AllocsPerRun(10000, func() {
+		b.Reset()
+		b.Add(0, set, key, val, pxat, ms)
+		b.Add(1, set, key, val)
+		s.AppendBatch(&b)
+	})
+	if n > 0.02 {
+		t.Fatalf("batch of two: %v allocs", n)
+	}
+}
+
 func BenchmarkAppendParallel(b *testing.B) {
 	s := New(0)
 	s.SetBacklog(1 << 20)

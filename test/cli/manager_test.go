@@ -160,6 +160,26 @@ func managerTwins(t *testing.T, kind string, baseA, baseB int) {
 	step("rebalance", "", true, "--cluster", "rebalance", "{0}", "--cluster-pipeline", "50")
 	settle()
 	step("rebalance balanced", "", false, "--cluster", "rebalance", "{0}")
+	// shoal-cli's parallel mode prints the same lines (in another order)
+	// and leaves the same layout.
+	ra = a.run(t, "", "--cluster", "reshard", "{0}", "--cluster-from", "all", "--cluster-to", "{id6}", "--cluster-slots", "300", "--cluster-yes")
+	rb = b.run(t, "", "--cluster", "reshard", "{0}", "--cluster-from", "all", "--cluster-to", "{id6}", "--cluster-slots", "300", "--cluster-yes", "--cluster-parallel", "4")
+	sameOutput(t, "reshard --cluster-parallel", ra, a.base, rb, b.base)
+	settle()
+	step("check after parallel reshard", "", false, "--cluster", "check", "{0}")
+	ra = a.run(t, "", "--cluster", "rebalance", "{0}", "--cluster-weight", "{id6}=3")
+	rb = b.run(t, "", "--cluster", "rebalance", "{0}", "--cluster-weight", "{id6}=3", "--cluster-parallel", "3")
+	testutil.Equal(t, rb.code, ra.code)
+	testutil.Equal(t, strings.Count(rb.stdout, "#"), strings.Count(ra.stdout, "#"))
+	settle()
+	step("check after parallel rebalance", "", true, "--cluster", "check", "{0}")
+	cl := client.NewCluster([]string{b.nodes[0].Addr}, client.ClusterOptions{})
+	for i := 0; i < 500; i++ {
+		v, err := cl.Do("GET", "key:"+strconv.Itoa(i))
+		testutil.NoErr(t, err)
+		testutil.Equal(t, string(v.Str), strconv.Itoa(i))
+	}
+	cl.Close()
 	step("rebalance weights", "", true, "--cluster", "rebalance", "{0}", "--cluster-weight", "{id0}=2", "{id1}=0.5", "--cluster-simulate")
 	step("rebalance bad weight", "", false, "--cluster", "rebalance", "{0}", "--cluster-weight", "ffff=2")
 	// An open slot (a reshard cut short) and its repair.

@@ -21,12 +21,7 @@ func TestTrackingRedirectRESP2(t *testing.T) {
 	testutil.BuildBinaries(t)
 	for _, kind := range []string{"redis", "shoal"} {
 		t.Run(kind, func(t *testing.T) {
-			var n *testutil.Node
-			if kind == "redis" {
-				n = testutil.StartRedis(t)
-			} else {
-				n = testutil.StartShoal(t)
-			}
+			n := startKind(t, kind)
 			ctx := ctxT(t, 30*time.Second)
 			sub := redis.NewClient(&redis.Options{Addr: n.Addr, Protocol: 2, ClientName: "inval", MaxRetries: -1})
 			t.Cleanup(func() { sub.Close() })
@@ -121,12 +116,7 @@ func TestTrackingTableMaxKeys(t *testing.T) {
 	testutil.BuildBinaries(t)
 	for _, kind := range []string{"redis", "shoal"} {
 		t.Run(kind, func(t *testing.T) {
-			var n *testutil.Node
-			if kind == "redis" {
-				n = testutil.StartRedis(t)
-			} else {
-				n = testutil.StartShoal(t)
-			}
+			n := startKind(t, kind)
 			c := n.Dial(t)
 			c.MustDo(t, "HELLO", "3")
 			c.MustDo(t, "CONFIG", "SET", "tracking-table-max-keys", "2")
@@ -154,4 +144,13 @@ func TestTrackingTableMaxKeys(t *testing.T) {
 			testutil.True(t, strings.Contains(string(info.Str), "tracking_total_keys:2\r\n"), "tracking_total_keys not 2")
 		})
 	}
+}
+
+// startKind starts redis-server ("redis") or shoal-server.
+func startKind(t *testing.T, kind string) *testutil.Node {
+	t.Helper()
+	if kind == "redis" {
+		return testutil.StartRedis(t)
+	}
+	return testutil.StartShoal(t)
 }

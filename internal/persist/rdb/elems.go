@@ -91,7 +91,7 @@ var dupSeed = maphash.MakeSeed()
 // (fields of a hash, members of a sorted set), in O(n).
 func (e *elems) distinct(first, step int) bool {
 	n := (e.len() - first + step - 1) / step
-	if n <= 8 {
+	if n <= 16 { // comparing pairs beats building a table
 		for i := first; i < e.len(); i += step {
 			for j := first; j < i; j += step {
 				if bytes.Equal(e.get(i), e.get(j)) {

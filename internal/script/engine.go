@@ -1,0 +1,443 @@
+package script
+
+import (
+	"bytes"
+	"crypto/sha1"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+	"github.com/yuin/gopher-lua/parse"
+
+	"github.com/shoal-db/shoal/internal/clock"
+	"github.com/shoal-db/shoal/internal/command"
+	"github.com/shoal-db/shoal/internal/resp"
+)
+
+// Host runs the commands a script calls, after the checks Redis makes in
+// scriptCall (done here). Exec writes the command's reply to w (in
+// w.Proto) and returns "", or refuses it and returns the error text in
+// Redis's words ("Script attempted to access a non local key in a cluster
+// node"), writing nothing. It returns ErrRestart to ask the engine to stop
+// the script at once, with no reply, so the host can run it again under
+// wider locks.
+type Host interface {
+	Exec(run *Run, spec *command.Spec, args [][]byte, w *resp.Writer) string
+}
+
+// ErrRestart is the text a Host returns to stop a script for a re-run.
+const ErrRestart = "\x00restart"
+
+// Script is one cached EVAL body.
+type Script struct {
+	SHA   string
+	Body  []byte
+	Flags Flags
+	proto *lua.FunctionProto
+}
+
+// Run is one invocation of a script or function.
+type Run struct {
+	Host Host
+	// Name is what error messages call the script: its SHA, or the
+	// function's name.
+	Name string
+	// Eval: an EVAL script (SCRIPT KILL), else a function (FUNCTION KILL).
+	Eval bool
+	// ReadOnly: EVAL_RO/FCALL_RO or a no-writes script; write commands are refused.
+	ReadOnly bool
+	Flags    Flags
+	// ReplFlags is redis.set_repl's choice (REPL_ALL by default).
+	ReplFlags int
+	// Data is the host's own state for this run.
+	Data any
+
+	proto   int
+	start   int64 // clock.Mono at the start
+	wrote   atomic.Bool
+	killed  atomic.Bool
+	restart bool
+	vm      *vm
+}
+
+// Wrote reports whether the script has run a write command.
+func (r *Run) Wrote() bool { return r.wrote.Load() }
+
+// Elapsed is how long the run has been going.
+func (r *Run) Elapsed() time.Duration { return time.Duration(clock.Mono() - r.start) }
+
+// Proto is the RESP version the script selected (redis.setresp).
+func (r *Run) Proto() int { return r.proto }
+
+// Engine holds the script cache, the function libraries and the pool of
+// Lua states.
+type Engine struct {
+	table *command.Table
+	// Log receives redis.log lines (level 0 debug … 3 warning).
+	Log func(level int, msg string)
+
+	mu      sync.RWMutex
+	scripts map[string]*Script
+	gen     atomic.Uint64
+
+	poolMu sync.Mutex
+	pool   []*vm
+	// all is every vm made, so Running and Kill can look at what each runs.
+	all []*vm
+
+	rand *lrand48
+
+	// Functions are the FUNCTION libraries.
+	Functions *Functions
+}
+
+// NewEngine makes an engine that runs commands of table.
+func NewEngine(table *command.Table) *Engine {
+	e := &Engine{table: table, scripts: make(map[string]*Script), rand: newLrand48()}
+	e.Functions = newFunctions(e)
+	return e
+}
+
+// SHA1Hex is the script's SHA1 in lower-case hex.
+func SHA1Hex(b []byte) string {
+	sum := sha1.Sum(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// Load compiles body into the cache (SCRIPT LOAD, EVAL) and returns it,
+// or the error reply text.
+func (e *Engine) Load(body []byte) (*Script, string) {
+	sha := SHA1Hex(body)
+	e.mu.RLock()
+	s := e.scripts[sha]
+	e.mu.RUnlock()
+	if s != nil {
+		return s, ""
+	}
+	flags, skip, msg := ParseShebang(body)
+	if msg != "" {
+		return nil, "ERR " + msg
+	}
+	proto, err := compile(body[skip:], evalChunk)
+	if err != nil {
+		return nil, "ERR Error compiling script (new function): " + err.Error()
+	}
+	s = &Script{SHA: sha, Body: bytes.Clone(body), Flags: flags, proto: proto}
+	e.mu.Lock()
+	if old := e.scripts[sha]; old != nil {
+		s = old
+	} else {
+		e.scripts[sha] = s
+	}
+	e.mu.Unlock()
+	return s, ""
+}
+
+// Get finds a cached script by SHA (any case); nil if absent.
+func (e *Engine) Get(sha []byte) *Script {
+	if len(sha) != 40 {
+		return nil
+	}
+	var buf [40]byte
+	for i, c := range sha {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	e.mu.RLock()
+	s := e.scripts[string(buf[:])]
+	e.mu.RUnlock()
+	return s
+}
+
+// Exists reports whether a script is cached, by its exact SHA (SCRIPT EXISTS).
+func (e *Engine) Exists(sha []byte) bool {
+	e.mu.RLock()
+	_, ok := e.scripts[string(sha)]
+	e.mu.RUnlock()
+	return ok
+}
+
+// Flush empties the script cache (SCRIPT FLUSH).
+func (e *Engine) Flush() {
+	e.mu.Lock()
+	e.scripts = make(map[string]*Script)
+	e.gen.Add(1)
+	e.mu.Unlock()
+}
+
+// Len is the number of cached scripts (INFO number_of_cached_scripts).
+func (e *Engine) Len() int {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return len(e.scripts)
+}
+
+// compile parses and compiles a chunk; errors read as Lua's
+// ("user_script:1: ... near 'x'").
+func compile(src []byte, chunk string) (*lua.FunctionProto, error) {
+	stmts, err := parse.Parse(bytes.NewReader(src), chunk)
+	if err != nil {
+		var pe *parse.Error
+		if errors.As(err, &pe) {
+			line := pe.Pos.Line
+			if line == parse.EOF {
+				line = bytes.Count(src, []byte("\n")) + 1
+				return nil, fmt.Errorf("%s:%d: %s near '<eof>'", chunk, line, pe.Message)
+			}
+			return nil, fmt.Errorf("%s:%d: %s near '%s'", chunk, line, pe.Message, pe.Token)
+		}
+		return nil, fmt.Errorf("%s: %s", chunk, strings.TrimSpace(err.Error()))
+	}
+	proto, err := lua.Compile(stmts, chunk)
+	if err != nil {
+		var ce *lua.CompileError
+		if errors.As(err, &ce) {
+			return nil, fmt.Errorf("%s:%d: %s", chunk, ce.Line, ce.Message)
+		}
+		return nil, err
+	}
+	return proto, nil
+}
+
+// PrepareError is scriptPrepareForRun's refusal of a script with
+// declared flags (none for an EVAL without shebang), or "".
+func PrepareError(flags Flags, ro, clusterEnabled bool) string {
+	if flags&FlagEvalCompat != 0 {
+		return ""
+	}
+	if flags&FlagNoCluster != 0 && clusterEnabled {
+		return "ERR Can not run script on cluster, 'no-cluster' flag is set."
+	}
+	if flags&FlagNoWrites == 0 && ro {
+		return "ERR Can not execute a script with write flag using *_ro command."
+	}
+	return ""
+}
+
+func (e *Engine) getVM() *vm {
+	e.poolMu.Lock()
+	if n := len(e.pool); n > 0 {
+		v := e.pool[n-1]
+		e.pool = e.pool[:n-1]
+		e.poolMu.Unlock()
+		return v
+	}
+	e.poolMu.Unlock()
+	v := newVM(e)
+	e.poolMu.Lock()
+	e.all = append(e.all, v)
+	e.poolMu.Unlock()
+	return v
+}
+
+// runs returns what every vm is running now.
+func (e *Engine) runs() []*Run {
+	e.poolMu.Lock()
+	defer e.poolMu.Unlock()
+	var out []*Run
+	for _, v := range e.all {
+		if r := v.current.Load(); r != nil {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (e *Engine) putVM(v *vm) {
+	e.poolMu.Lock()
+	e.pool = append(e.pool, v)
+	e.poolMu.Unlock()
+}
+
+// RunScript runs an EVAL script and writes its reply to w. It returns
+// true, having written nothing, when the host asked for a restart.
+func (e *Engine) RunScript(run *Run, s *Script, keys, args [][]byte, w *resp.Writer) bool {
+	v := e.getVM()
+	defer e.putVM(v)
+	if g := e.gen.Load(); g != v.gen {
+		clear(v.scripts)
+		v.gen = g
+	}
+	fn := v.scripts[s.SHA]
+	if fn == nil {
+		fn = v.L.NewFunctionFromProto(s.proto)
+		fn.Env = v.evalEnv
+		v.scripts[s.SHA] = fn
+	}
+	run.Eval = true
+	v.real.RawSetString("KEYS", v.array(keys))
+	v.real.RawSetString("ARGV", v.array(args))
+	return v.exec(run, fn, false, keys, args, w)
+}
+
+func (v *vm) array(items [][]byte) *lua.LTable {
+	t := v.L.CreateTable(len(items), 0)
+	for i, it := range items {
+		t.RawSetInt(i+1, lua.LString(it))
+	}
+	return t
+}
+
+// exec calls fn (with KEYS and ARGV tables as arguments for a function)
+// under the error handler and converts what it returns (luaCallFunction).
+func (v *vm) exec(run *Run, fn *lua.LFunction, withArgs bool, keys, args [][]byte, w *resp.Writer) bool {
+	run.proto = 2
+	run.ReplFlags = 3
+	run.start = clock.Mono()
+	run.vm = v
+	v.run = run
+	v.current.Store(run)
+
+	L := v.L
+	L.Push(fn)
+	n := 0
+	if withArgs {
+		L.Push(v.array(keys))
+		L.Push(v.array(args))
+		n = 2
+	}
+	err := L.PCall(n, 1, v.handler)
+
+	v.killMu.Lock()
+	v.current.Store(nil)
+	v.killMu.Unlock()
+	v.run = nil
+	if run.killed.Load() || run.restart {
+		v.kill = newKillCtx()
+		L.SetContext(v.kill)
+	}
+	if run.restart {
+		L.SetTop(0)
+		return true
+	}
+	if err != nil {
+		var obj lua.LValue = lua.LString(err.Error())
+		if aerr, ok := err.(*lua.ApiError); ok && aerr.Object != nil {
+			obj = aerr.Object
+		}
+		t, ok := obj.(*lua.LTable)
+		if !ok {
+			msg := luaToStringValue(obj)
+			if len(msg) > 100 {
+				msg = msg[:100]
+			}
+			w.Error("ERR Error running script " + run.Name + ", " + msg)
+		} else {
+			msg := "(null)"
+			if s, ok := t.RawGetString("err").(lua.LString); ok {
+				msg = string(s)
+			}
+			src, sok := t.RawGetString("source").(lua.LString)
+			line := t.RawGetString("line")
+			if sok && line != lua.LNil {
+				msg += " script: " + run.Name + ", on " + string(src) + ":" + luaToStringValue(line) + "."
+			}
+			w.Error(msg)
+		}
+	} else {
+		luaToRESP(w, L.Get(-1), run.proto, 0)
+	}
+	L.SetTop(0)
+	return false
+}
+
+// Running reports the oldest script running longer than threshold, or nil.
+func (e *Engine) Running(threshold time.Duration) *Run {
+	now := clock.Mono()
+	var oldest *Run
+	for _, r := range e.runs() {
+		if time.Duration(now-r.start) >= threshold && (oldest == nil || r.start < oldest.start) {
+			oldest = r
+		}
+	}
+	return oldest
+}
+
+// Kill stops the running scripts (eval: SCRIPT KILL) or functions
+// (FUNCTION KILL) and returns "" or the error reply text (scriptKill).
+func (e *Engine) Kill(eval bool) string {
+	running := e.runs()
+	if len(running) == 0 {
+		return "NOTBUSY No scripts in execution right now."
+	}
+	for _, r := range running {
+		if r.wrote.Load() {
+			return "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command."
+		}
+		if r.Eval != eval {
+			if eval {
+				return "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+			}
+			return "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+		}
+	}
+	for _, r := range running {
+		v := r.vm
+		v.killMu.Lock()
+		if v.current.Load() == r { // not finished meanwhile
+			r.killed.Store(true)
+			v.kill.close()
+		}
+		v.killMu.Unlock()
+	}
+	return ""
+}
+
+// abort stops run for a restart (see ErrRestart).
+func (r *Run) abort() {
+	r.restart = true
+	r.vm.kill.close()
+}
+
+// lookup resolves a script's command (lookupCommand): a container
+// command with a subcommand resolves to the subcommand.
+func (e *Engine) lookup(args [][]byte) *command.Spec {
+	spec := e.table.Lookup(args[0])
+	if spec == nil {
+		return nil
+	}
+	if spec.Subs != nil && len(args) >= 2 {
+		spec = spec.LookupSub(args)
+		if spec == nil {
+			return nil
+		}
+	}
+	if !spec.Implemented() {
+		return nil
+	}
+	return spec
+}
+
+// call makes scriptCall's checks and hands the command to the host.
+func (e *Engine) call(run *Run, args [][]byte, w *resp.Writer) string {
+	spec := e.lookup(args)
+	if spec == nil {
+		return "Unknown Redis command called from script"
+	}
+	if !spec.CheckArity(len(args)) {
+		return "Wrong number of args calling Redis command from script"
+	}
+	if spec.Has(command.FlagNoscript) {
+		return "This Redis command is not allowed from script"
+	}
+	if run.ReadOnly && spec.Has(command.FlagWrite|command.FlagMayReplicate) {
+		return "Write commands are not allowed from read-only scripts."
+	}
+	if spec.Has(command.FlagWrite) {
+		run.wrote.Store(true)
+	}
+	msg := run.Host.Exec(run, spec, args, w)
+	if msg == ErrRestart {
+		run.wrote.Store(false)
+		run.abort()
+		return "ERR script restarted"
+	}
+	return msg
+}

@@ -1,0 +1,722 @@
+package server
+
+import (
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/shoal-db/shoal/internal/clock"
+	"github.com/shoal-db/shoal/internal/cluster"
+	"github.com/shoal-db/shoal/internal/command"
+	"github.com/shoal-db/shoal/internal/glob"
+	"github.com/shoal-db/shoal/internal/keyspace"
+	"github.com/shoal-db/shoal/internal/persist/rdb"
+	"github.com/shoal-db/shoal/internal/rediserr"
+	"github.com/shoal-db/shoal/internal/resp"
+	"github.com/shoal-db/shoal/internal/rnum"
+	"github.com/shoal-db/shoal/internal/script"
+	"github.com/shoal-db/shoal/internal/slot"
+	"github.com/shoal-db/shoal/internal/stream"
+)
+
+// Scripts and locks (see docs/scripting.md).
+//
+// A script runs holding the stripes of the keys it declared (numkeys),
+// taken by its handler (the EVAL/FCALL specs are OwnLocks). A command in
+// the script that reaches a key in a stripe not held takes that stripe
+// too: at once if it is above every stripe held (ascending order keeps
+// lock order), with TryLock otherwise. When TryLock fails and the script
+// has not written yet, the script is stopped, its locks released, and it
+// runs again from the start holding every stripe; its SHA (or function
+// name) is remembered so later runs take every stripe at once. A script
+// that already wrote waits for the stripe.
+//
+// Inside MULTI/EXEC a queued EVAL/FCALL makes EXEC take every stripe.
+
+// scriptLocking remembers the scripts that reached undeclared keys.
+type scriptLocking struct {
+	wide sync.Map // name (SHA or function) → true
+}
+
+const busyEval = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+const busyFunc = "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+
+func (s *Server) busyError() string {
+	if r := s.scripts.Running(0); r != nil && !r.Eval {
+		return busyFunc
+	}
+	return busyEval
+}
+
+// scriptRun is one invocation's state, pooled.
+type scriptRun struct {
+	run  script.Run
+	srv  *Server
+	c    *client
+	ctx  *command.Ctx
+	all  bool
+	held [keyspace.NumStripes]bool
+	list []int
+	max  int
+	// dirty: a write command already ran (no restart possible).
+	dirty bool
+	// slot is the slot the script's keys hash to in cluster mode (-1: none yet).
+	slot    int
+	keys    []int
+	inner   command.Ctx
+	slotBuf []int
+}
+
+var scriptRunPool = sync.Pool{New: func() any { return &scriptRun{} }}
+
+func (s *Server) registerScripting() {
+	s.scripts = script.NewEngine(s.table)
+	s.scripts.Log = func(level int, msg string) {
+		s.Logf(".-*#"[level], "%s", msg)
+	}
+	for _, name := range []string{"eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro"} {
+		sp := s.table.Get(name)
+		sp.OwnLocks, sp.ExecLocksAll = true, true
+	}
+	// CMD_MAY_REPLICATE is hidden from COMMAND INFO, so the generated
+	// table lacks it; read-only scripts refuse these (commands.c 7.0.15).
+	for _, name := range []string{"pfcount", "publish", "spublish"} {
+		if sp := s.table.Get(name); sp != nil {
+			sp.Flags |= command.FlagMayReplicate
+		}
+	}
+	s.handle("eval", func(ctx *command.Ctx) { s.evalCommand(ctx, false, false) })
+	s.handle("evalsha", func(ctx *command.Ctx) { s.evalCommand(ctx, true, false) })
+	s.handle("eval_ro", func(ctx *command.Ctx) { s.evalCommand(ctx, false, true) })
+	s.handle("evalsha_ro", func(ctx *command.Ctx) { s.evalCommand(ctx, true, true) })
+	s.handle("fcall", func(ctx *command.Ctx) { s.fcallCommand(ctx, false) })
+	s.handle("fcall_ro", func(ctx *command.Ctx) { s.fcallCommand(ctx, true) })
+	s.registerScriptCmd()
+	s.registerFunctionCmd()
+	go s.scriptWatchdog()
+}
+
+// scriptWatchdog raises and clears the BUSY state: Redis checks the
+// running time from its Lua hook; here a ticker looks at the running
+// scripts, so BUSY starts within 50 ms of the threshold.
+func (s *Server) scriptWatchdog() {
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	logged := map[*script.Run]bool{}
+	for {
+		select {
+		case <-s.quit:
+			return
+		case <-t.C:
+		}
+		r, limit := s.refreshBusy()
+		if r != nil && !logged[r] {
+			clear(logged)
+			logged[r] = true
+			cmd := "SCRIPT KILL"
+			if !r.Eval {
+				cmd = "FUNCTION KILL"
+			}
+			s.Logf('#', "Slow script detected: still in execution after %d milliseconds. You can try killing the script using the %s command. Script name is: %s.", limit, cmd, r.Name)
+		}
+	}
+}
+
+// refreshBusy sets the BUSY state from the running scripts and returns the
+// oldest one past the threshold.
+func (s *Server) refreshBusy() (*script.Run, int64) {
+	s.cfg.RLock()
+	limit := s.cfg.BusyReplyThreshold
+	s.cfg.RUnlock()
+	var r *script.Run
+	if limit > 0 {
+		r = s.scripts.Running(time.Duration(limit) * time.Millisecond)
+	}
+	s.scriptBusy.Store(r != nil)
+	return r, limit
+}
+
+// numKeys parses EVAL/FCALL's numkeys; "" when it is fine.
+func numKeys(args [][]byte, fcall bool) (int, string) {
+	n, ok := rnum.ParseInt(args[2])
+	if !ok {
+		if fcall {
+			return 0, "ERR Bad number of keys provided"
+		}
+		return 0, rediserr.NotInteger
+	}
+	if n > int64(len(args)-3) {
+		return 0, "ERR Number of keys can't be greater than number of args"
+	}
+	if n < 0 {
+		return 0, "ERR Number of keys can't be negative"
+	}
+	return int(n), ""
+}
+
+func (s *Server) evalCommand(ctx *command.Ctx, bySHA, ro bool) {
+	args := ctx.Args
+	nk, msg := numKeys(args, false)
+	if msg != "" {
+		ctx.Error(msg)
+		return
+	}
+	var sc *script.Script
+	if bySHA {
+		if sc = s.scripts.Get(args[1]); sc == nil {
+			ctx.Error("NOSCRIPT No matching script. Please use EVAL.")
+			return
+		}
+	} else if sc, msg = s.scripts.Load(args[1]); msg != "" {
+		ctx.Error(msg)
+		return
+	}
+	if msg := script.PrepareError(sc.Flags, ro, s.clusterEnabled()); msg != "" {
+		ctx.Error(msg)
+		return
+	}
+	keys, argv := args[3:3+nk], args[3+nk:]
+	sr := s.newScriptRun(ctx, sc.SHA, sc.Flags, ro)
+	s.runScript(sr, keys, func(w *resp.Writer) bool { return s.scripts.RunScript(&sr.run, sc, keys, argv, w) })
+}
+
+func (s *Server) fcallCommand(ctx *command.Ctx, ro bool) {
+	args := ctx.Args
+	fn := s.scripts.Functions.Get(args[1])
+	if fn == nil {
+		ctx.Error("ERR Function not found")
+		return
+	}
+	nk, msg := numKeys(args, true)
+	if msg != "" {
+		ctx.Error(msg)
+		return
+	}
+	if msg := script.PrepareError(fn.Flags, ro, s.clusterEnabled()); msg != "" {
+		ctx.Error(msg)
+		return
+	}
+	keys, argv := args[3:3+nk], args[3+nk:]
+	sr := s.newScriptRun(ctx, fn.Name, fn.Flags, ro)
+	s.runScript(sr, keys, func(w *resp.Writer) bool { return s.scripts.RunFunction(&sr.run, fn, keys, argv, w) })
+}
+
+func (s *Server) newScriptRun(ctx *command.Ctx, name string, flags script.Flags, ro bool) *scriptRun {
+	sr := scriptRunPool.Get().(*scriptRun)
+	sr.run = script.Run{Host: sr, Name: name, Flags: flags,
+		ReadOnly: ro || (flags&script.FlagEvalCompat == 0 && flags&script.FlagNoWrites != 0)}
+	sr.run.Data = sr
+	sr.srv, sr.ctx, sr.c = s, ctx, ctx.Client.(*client)
+	return sr
+}
+
+// runScript takes the locks, runs the script, and runs it again holding
+// every stripe if it asked for a restart.
+func (s *Server) runScript(sr *scriptRun, keys [][]byte, exec func(w *resp.Writer) bool) {
+	ks := s.ks
+	c := sr.c
+	db := c.db
+	defer func() {
+		if s.scriptBusy.Load() {
+			s.refreshBusy()
+		}
+		c.db = db
+		sr.ctx.DB = db
+		sr.srv, sr.ctx, sr.c = nil, nil, nil
+		sr.run = script.Run{}
+		scriptRunPool.Put(sr)
+	}()
+	sr.slot = -1
+	if len(keys) > 0 && s.cl.node != nil {
+		sr.slot = slot.Of(keys[0])
+	}
+	if sr.ctx.Locked {
+		sr.all = true
+		exec(sr.ctx.W)
+		sr.commitEffects() // inside EXEC: joins the transaction's batch
+		return
+	}
+	if _, wide := s.scriptLock.wide.Load(sr.run.Name); wide {
+		sr.lockAll()
+		exec(sr.ctx.W)
+		sr.commitEffects()
+		sr.unlock()
+		return
+	}
+	sr.slotBuf = sr.slotBuf[:0]
+	for _, k := range keys {
+		sr.slotBuf = append(sr.slotBuf, slot.Of(k))
+	}
+	sr.list = ks.LockSlots(sr.slotBuf, sr.list)
+	sr.all, sr.dirty, sr.max = false, false, -1
+	for _, st := range sr.list {
+		sr.held[st] = true
+		sr.max = max(sr.max, st)
+	}
+	restart := exec(sr.ctx.W)
+	if !restart {
+		sr.commitEffects()
+	}
+	sr.unlock()
+	if !restart {
+		return
+	}
+	s.scriptLock.wide.Store(sr.run.Name, true)
+	c.db = db
+	name, flags, ro := sr.run.Name, sr.run.Flags, sr.run.ReadOnly
+	sr.run = script.Run{Host: sr, Name: name, Flags: flags, ReadOnly: ro, Data: sr}
+	sr.lockAll()
+	exec(sr.ctx.W)
+	sr.commitEffects()
+	sr.unlock()
+}
+
+// commitEffects appends the script's effects to the stream while its
+// stripes are held, and marks the EVAL/FCALL as propagated so the
+// dispatcher never appends the script call itself. Inside EXEC they stay in
+// the transaction's batch.
+func (sr *scriptRun) commitEffects() {
+	ctx := sr.ctx
+	ctx.Propagated++
+	if ctx.Effects != nil && !sr.c.inExec && ctx.Effects.Len() > 0 {
+		sr.c.commitEffects()
+	}
+}
+
+func (sr *scriptRun) lockAll() {
+	sr.srv.ks.LockAll()
+	sr.all, sr.dirty = true, false
+}
+
+func (sr *scriptRun) unlock() {
+	ks := sr.srv.ks
+	if sr.all {
+		ks.UnlockAll()
+		sr.all = false
+		return
+	}
+	for i := len(sr.list) - 1; i >= 0; i-- {
+		st := sr.list[i]
+		sr.held[st] = false
+		ks.UnlockStripe(st)
+	}
+	sr.list = sr.list[:0]
+}
+
+// acquire makes sure stripe st is held; false asks for a restart.
+func (sr *scriptRun) acquire(st int) bool {
+	if sr.all || sr.held[st] {
+		return true
+	}
+	ks := sr.srv.ks
+	switch {
+	case st > sr.max:
+		ks.LockStripe(st)
+		sr.max = st
+	case ks.TryLockStripe(st):
+	case !sr.dirty:
+		return false
+	default:
+		ks.LockStripe(st)
+	}
+	sr.held[st] = true
+	sr.list = append(sr.list, st)
+	return true
+}
+
+// Exec runs one command for the script (script.Host): the cluster checks
+// of scriptVerifyClusterState, the locks, then the handler with its own
+// reply writer.
+func (sr *scriptRun) Exec(run *script.Run, spec *command.Spec, args [][]byte, w *resp.Writer) string {
+	s := sr.srv
+	c := sr.c
+	sr.keys = spec.KeyPositions(args, sr.keys[:0])
+	if cn := s.cl.node; cn != nil {
+		if msg := sr.clusterCheck(cn.Topology(), spec, args); msg != "" {
+			return msg
+		}
+	}
+	if !sr.all {
+		if spec.LockAll {
+			for st := 0; st < keyspace.NumStripes; st++ {
+				if !sr.acquire(st) {
+					return script.ErrRestart
+				}
+			}
+		} else {
+			for _, i := range sr.keys {
+				if !sr.acquire(keyspace.StripeOf(slot.Of(args[i]))) {
+					return script.ErrRestart
+				}
+			}
+		}
+	}
+	in := &sr.inner
+	out := sr.ctx
+	*in = command.Ctx{Args: args, W: w, DB: c.db, KS: s.ks, Cmd: spec, Client: c, Settings: out.Settings,
+		Effects: out.Effects, Waiters: &s.blocking.count, Ready: in.Ready[:0], Locked: true}
+	start := clock.Mono()
+	spec.Handler(in)
+	spec.Calls.Add(1)
+	spec.Usec.Add((clock.Mono() - start) / 1000)
+	if in.Err {
+		spec.FailedCalls.Add(1)
+	}
+	if spec.Has(command.FlagWrite) {
+		sr.dirty = true
+	}
+	out.Dirty += in.Dirty
+	out.Ready = append(out.Ready, in.Ready...)
+	// Effects replication (Redis 7.0's only mode): the commands the script
+	// ran reach the stream, not the EVAL; runScript appends them as one
+	// MULTI … EXEC unit (one command alone unwrapped) before it unlocks.
+	// redis.set_repl(REPL_NONE) keeps them out; REPL_AOF and REPL_REPLICA
+	// both feed the one stream.
+	if in.Effects != nil && in.Propagated == 0 && in.Dirty > 0 && run.ReplFlags != 0 {
+		in.Effects.Add(in.DB.Index, args...)
+	}
+	return ""
+}
+
+// clusterCheck is scriptVerifyClusterState over getNodeByQuery's outcome.
+func (sr *scriptRun) clusterCheck(t *cluster.Topology, spec *command.Spec, args [][]byte) string {
+	if len(sr.keys) == 0 {
+		return ""
+	}
+	write := spec.Has(command.FlagWrite)
+	first := -1
+	for _, i := range sr.keys {
+		sl := slot.Of(args[i])
+		if first == -1 {
+			first = sl
+		} else if sl != first {
+			return "Script attempted to access a non local key in a cluster node"
+		}
+	}
+	if !t.OK {
+		if !sr.srv.cl.readsWhenDown.Load() {
+			return "Script attempted to execute a command while the cluster is down"
+		}
+		if write {
+			return "Script attempted to execute a write command while the cluster is down and readonly"
+		}
+	}
+	r := t.Route(first)
+	local := r.Owner == t.Me || (r.Mark == cluster.MarkImporting && sr.c.cl.asking > 0) ||
+		(sr.c.cl.readonly && !write && t.MyMaster != 0 && t.MyMaster == r.Owner)
+	if !local {
+		return "Script attempted to access a non local key in a cluster node"
+	}
+	if sr.run.Flags&(script.FlagAllowCrossSlot|script.FlagEvalCompat) == 0 {
+		if sr.slot == -1 {
+			sr.slot = first
+		} else if sr.slot != first {
+			return "Script attempted to access keys that do not hash to the same slot"
+		}
+	}
+	return ""
+}
+
+func (s *Server) registerScriptCmd() {
+	s.handle("script|load", func(ctx *command.Ctx) {
+		sc, msg := s.scripts.Load(ctx.Args[2])
+		if msg != "" {
+			ctx.Error(msg)
+			return
+		}
+		ctx.W.BulkString(sc.SHA)
+	})
+	s.handle("script|exists", func(ctx *command.Ctx) {
+		ctx.W.Array(len(ctx.Args) - 2)
+		for _, sha := range ctx.Args[2:] {
+			if s.scripts.Exists(sha) {
+				ctx.W.Int(1)
+			} else {
+				ctx.W.Int(0)
+			}
+		}
+	})
+	s.handle("script|flush", func(ctx *command.Ctx) {
+		if len(ctx.Args) > 3 || (len(ctx.Args) == 3 && !strings.EqualFold(string(ctx.Args[2]), "sync") && !strings.EqualFold(string(ctx.Args[2]), "async")) {
+			ctx.Error("ERR SCRIPT FLUSH only support SYNC|ASYNC option")
+			return
+		}
+		s.scripts.Flush()
+		s.scriptLock.wide.Clear()
+		ctx.W.OK()
+	})
+	s.handle("script|kill", func(ctx *command.Ctx) { s.killScript(ctx, true) })
+	s.handle("script|help", func(ctx *command.Ctx) { writeHelp(ctx.W, "SCRIPT", scriptHelp) })
+}
+
+func (s *Server) killScript(ctx *command.Ctx, eval bool) {
+	if msg := s.scripts.Kill(eval); msg != "" {
+		ctx.Error(msg)
+		return
+	}
+	s.Logf('#', "Lua script killed by user with SCRIPT KILL.")
+	ctx.W.OK()
+}
+
+var scriptHelp = []string{
+	"DEBUG (YES|SYNC|NO)",
+	"    Set the debug mode for subsequent scripts executed.",
+	"EXISTS <sha1> [<sha1> ...]",
+	"    Return information about the existence of the scripts in the script cache.",
+	"FLUSH [ASYNC|SYNC]",
+	"    Flush the Lua scripts cache. Very dangerous on replicas.",
+	"    When called without the optional mode argument, the behavior is determined by the",
+	"    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+	"    * ASYNC: Asynchronously flush the scripts cache.",
+	"    * SYNC: Synchronously flush the scripts cache.",
+	"KILL",
+	"    Kill the currently executing Lua script.",
+	"LOAD <script>",
+	"    Load a script into the scripts cache without executing it.",
+}
+
+func (s *Server) registerFunctionCmd() {
+	f := s.scripts.Functions
+	s.handle("function|load", func(ctx *command.Ctx) {
+		args := ctx.Args
+		replace := false
+		i := 2
+		for ; i < len(args)-1; i++ {
+			if !strings.EqualFold(string(args[i]), "replace") {
+				ctx.Error("ERR Unknown option given: " + string(args[i]))
+				return
+			}
+			replace = true
+		}
+		if i >= len(args) {
+			ctx.Error("ERR Function code is missing")
+			return
+		}
+		name, msg := f.Load(args[i], replace)
+		if msg != "" {
+			ctx.Error("ERR " + msg)
+			return
+		}
+		s.scriptLock.wide.Clear()
+		ctx.Dirty++
+		ctx.W.BulkString(name)
+	})
+	s.handle("function|delete", func(ctx *command.Ctx) {
+		if !f.Delete(string(ctx.Args[2])) {
+			ctx.Error("ERR Library not found")
+			return
+		}
+		ctx.Dirty++
+		ctx.W.OK()
+	})
+	s.handle("function|flush", func(ctx *command.Ctx) {
+		args := ctx.Args
+		if len(args) > 3 {
+			ctx.Error(rediserr.SubcommandSyntax(string(args[1]), "FUNCTION"))
+			return
+		}
+		if len(args) == 3 && !strings.EqualFold(string(args[2]), "sync") && !strings.EqualFold(string(args[2]), "async") {
+			ctx.Error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option")
+			return
+		}
+		f.Flush()
+		ctx.Dirty++
+		ctx.W.OK()
+	})
+	s.handle("function|kill", func(ctx *command.Ctx) { s.killScript(ctx, false) })
+	s.handle("function|stats", func(ctx *command.Ctx) {
+		r := s.scripts.Running(0)
+		if r != nil && r.Eval {
+			ctx.Error(busyEval)
+			return
+		}
+		w := ctx.W
+		w.Map(2)
+		w.BulkString("running_script")
+		if r == nil {
+			w.Null()
+		} else {
+			sr := r.Data.(*scriptRun)
+			w.Map(3)
+			w.BulkString("name")
+			w.BulkString(r.Name)
+			w.BulkString("command")
+			args := sr.ctx.Args
+			w.Array(len(args))
+			for _, a := range args {
+				w.Bulk(a)
+			}
+			w.BulkString("duration_ms")
+			w.Int(r.Elapsed().Milliseconds())
+		}
+		libs, funcs := f.Counts()
+		w.BulkString("engines")
+		w.Map(1)
+		w.BulkString("LUA")
+		w.Map(2)
+		w.BulkString("libraries_count")
+		w.Int(int64(libs))
+		w.BulkString("functions_count")
+		w.Int(int64(funcs))
+	})
+	s.handle("function|list", func(ctx *command.Ctx) { functionList(ctx, f) })
+	s.handle("function|dump", func(ctx *command.Ctx) {
+		var codes [][]byte
+		for _, l := range f.Libraries() {
+			codes = append(codes, l.Code)
+		}
+		ctx.W.Bulk(rdb.AppendFunctionsDump(nil, codes, ctx.RDBSettings()))
+	})
+	s.handle("function|restore", func(ctx *command.Ctx) {
+		args := ctx.Args
+		if len(args) > 4 {
+			ctx.Error(rediserr.SubcommandSyntax(string(args[1]), "FUNCTION"))
+			return
+		}
+		policy := "APPEND"
+		if len(args) == 4 {
+			policy = strings.ToUpper(string(args[3]))
+			if policy != "FLUSH" && policy != "APPEND" && policy != "REPLACE" {
+				ctx.Error("ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.")
+				return
+			}
+		}
+		codes, err := rdb.ParseFunctionsDump(args[2])
+		if err != nil {
+			ctx.Error("ERR " + strings.TrimPrefix(err.Error(), "rdb: "))
+			return
+		}
+		if msg := f.Restore(codes, policy); msg != "" {
+			ctx.Error("ERR " + msg)
+			return
+		}
+		s.scriptLock.wide.Clear()
+		ctx.Dirty++
+		ctx.W.OK()
+	})
+	s.handle("function|help", func(ctx *command.Ctx) { writeHelp(ctx.W, "FUNCTION", functionHelp) })
+}
+
+// appendFunctionLoads appends one FUNCTION LOAD per library, as an AOF
+// rewrite starts (aof.c rewriteFunctions).
+func (s *Server) appendFunctionLoads(out []byte) []byte {
+	for _, l := range s.scripts.Functions.Libraries() {
+		out = stream.AppendCommand(out, [][]byte{[]byte("FUNCTION"), []byte("LOAD"), l.Code})
+	}
+	return out
+}
+
+func functionList(ctx *command.Ctx, f *script.Functions) {
+	args := ctx.Args
+	withCode := false
+	var pattern []byte
+	havePattern := false
+	for i := 2; i < len(args); i++ {
+		a := string(args[i])
+		if !withCode && strings.EqualFold(a, "withcode") {
+			withCode = true
+			continue
+		}
+		if !havePattern && strings.EqualFold(a, "libraryname") {
+			if i >= len(args)-1 {
+				ctx.Error("ERR library name argument was not given")
+				return
+			}
+			i++
+			pattern, havePattern = args[i], true
+			continue
+		}
+		ctx.Error("ERR Unknown argument " + a)
+		return
+	}
+	var libs []*script.Library
+	for _, l := range f.Libraries() {
+		if havePattern && !glob.Match(pattern, []byte(l.Name), true) {
+			continue
+		}
+		libs = append(libs, l)
+	}
+	w := ctx.W
+	w.Array(len(libs))
+	for _, l := range libs {
+		if withCode {
+			w.Map(4)
+		} else {
+			w.Map(3)
+		}
+		w.BulkString("library_name")
+		w.BulkString(l.Name)
+		w.BulkString("engine")
+		w.BulkString(l.Engine)
+		w.BulkString("functions")
+		names := make([]string, 0, len(l.Funcs))
+		for n := range l.Funcs {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		w.Array(len(names))
+		for _, n := range names {
+			fn := l.Funcs[n]
+			w.Map(3)
+			w.BulkString("name")
+			w.BulkString(fn.Name)
+			w.BulkString("description")
+			if fn.HasDesc {
+				w.BulkString(fn.Desc)
+			} else {
+				w.Null()
+			}
+			w.BulkString("flags")
+			fl := fn.Flags.Names()
+			w.Set(len(fl))
+			for _, name := range fl {
+				w.Simple(name)
+			}
+		}
+		if withCode {
+			w.BulkString("library_code")
+			w.Bulk(l.Code)
+		}
+	}
+}
+
+var functionHelp = []string{
+	"LOAD [REPLACE] <FUNCTION CODE>",
+	"    Create a new library with the given library name and code.",
+	"DELETE <LIBRARY NAME>",
+	"    Delete the given library.",
+	"LIST [LIBRARYNAME PATTERN] [WITHCODE]",
+	"    Return general information on all the libraries:",
+	"    * Library name",
+	"    * The engine used to run the Library",
+	"    * Library description",
+	"    * Functions list",
+	"    * Library code (if WITHCODE is given)",
+	"    It also possible to get only function that matches a pattern using LIBRARYNAME argument.",
+	"STATS",
+	"    Return information about the current function running:",
+	"    * Function name",
+	"    * Command used to run the function",
+	"    * Duration in MS that the function is running",
+	"    If no function is running, return nil",
+	"    In addition, returns a list of available engines.",
+	"KILL",
+	"    Kill the current running function.",
+	"FLUSH [ASYNC|SYNC]",
+	"    Delete all the libraries.",
+	"    When called without the optional mode argument, the behavior is determined by the",
+	"    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+	"    * ASYNC: Asynchronously flush the libraries.",
+	"    * SYNC: Synchronously flush the libraries.",
+	"DUMP",
+	"    Return a serialized payload representing the current libraries, can be restored using FUNCTION RESTORE command",
+	"RESTORE <PAYLOAD> [FLUSH|APPEND|REPLACE]",
+	"    Restore the libraries represented by the given payload, it is possible to give a restore policy to",
+	"    control how to handle existing libraries (default APPEND):",
+	"    * FLUSH: delete all existing libraries.",
+	"    * APPEND: appends the restored libraries to the existing libraries. On collision, abort.",
+	"    * REPLACE: appends the restored libraries to the existing libraries, On collision, replace the old",
+	"      libraries with the new libraries (notice that even on this option there is a chance of failure",
+	"      in case of functions name collision with another library).",
+}
