@@ -200,3 +200,33 @@ func TestBlockedNotServedWrongType(t *testing.T) {
 		return tr
 	})
 }
+
+// TestBlockedWokenBySwapDBAndSortStore: SWAPDB and SORT … STORE wake
+// clients blocked on keys they fill, as Redis's list unit checks.
+func TestBlockedWokenBySwapDBAndSortStore(t *testing.T) {
+	bothTranscripts(t, func(t *testing.T, n *testutil.Node) []string {
+		c := n.Dial(t)
+		var tr []string
+		c.MustDo(t, "SELECT", "1")
+		c.MustDo(t, "RPUSH", "k", "hello")
+		b := n.Dial(t)
+		b.MustDo(t, "SELECT", "9")
+		b.Send("BLPOP", "k", "0")
+		waitClients(t, c, "blocked_clients:1 tracking_clients:0 clients_in_timeout_table:0")
+		c.MustDo(t, "SWAPDB", "1", "9")
+		v, _, err := b.Read()
+		testutil.NoErr(t, err)
+		tr = append(tr, "SWAPDB → "+v.String())
+
+		c.MustDo(t, "SELECT", "0")
+		c.MustDo(t, "RPUSH", "src", "c", "a", "b")
+		b.MustDo(t, "SELECT", "0")
+		b.Send("BLMPOP", "0", "1", "dst", "LEFT", "COUNT", "2")
+		waitClients(t, c, "blocked_clients:1 tracking_clients:0 clients_in_timeout_table:0")
+		tr = append(tr, "SORT STORE → "+c.MustDo(t, "SORT", "src", "ALPHA", "STORE", "dst").String())
+		v, _, err = b.Read()
+		testutil.NoErr(t, err)
+		tr = append(tr, "BLMPOP → "+v.String(), "LRANGE → "+c.MustDo(t, "LRANGE", "dst", "0", "-1").String())
+		return tr
+	})
+}
