@@ -92,6 +92,11 @@ func (s *session) pipeMode() int {
 	eof := atomic.Bool{}
 	done := make(chan error, 1)
 	var outMu sync.Mutex // the reply reader and the stdin copier both print
+	errf := func(format string, a ...any) {
+		outMu.Lock()
+		s.stderr(format, a...) // flushes s.out, which the other goroutine writes
+		outMu.Unlock()
+	}
 	nc := s.conn.NetConn()
 	go func() {
 		for {
@@ -102,7 +107,7 @@ func (s *session) pipeMode() int {
 			}
 			lastRead.Store(time.Now().Unix())
 			if v.IsError() {
-				s.stderr("%s\n", v.Str)
+				errf("%s\n", v.Str)
 				errors.Add(1)
 			} else if eof.Load() && v.Kind == resp.KindBulk && len(v.Str) == 20 && string(v.Str) == string(mark[:]) {
 				outMu.Lock()
@@ -121,7 +126,7 @@ func (s *session) pipeMode() int {
 			n, err := os.Stdin.Read(buf)
 			if n > 0 {
 				if _, werr := nc.Write(buf[:n]); werr != nil {
-					s.stderr("Error writing to the server: %s\n", ioErrText(werr))
+					errf("Error writing to the server: %s\n", ioErrText(werr))
 					done <- werr
 					return
 				}
@@ -138,7 +143,7 @@ func (s *session) pipeMode() int {
 				return
 			}
 			if err != nil {
-				s.stderr("Error reading from stdin: %s\n", err)
+				errf("Error reading from stdin: %s\n", err)
 				done <- err
 				return
 			}
@@ -151,7 +156,7 @@ func (s *session) pipeMode() int {
 		case err := <-done:
 			if err != nil {
 				if eof.Load() || true {
-					s.stderr("Error reading replies from server\n")
+					errf("Error reading replies from server\n")
 				}
 				return 1
 			}
@@ -162,7 +167,7 @@ func (s *session) pipeMode() int {
 			return 0
 		case <-tick.C:
 			if eof.Load() && s.cfg.PipeTimeout > 0 && time.Now().Unix()-lastRead.Load() > int64(s.cfg.PipeTimeout) {
-				s.stderr("No replies for %d seconds: exiting.\n", s.cfg.PipeTimeout)
+				errf("No replies for %d seconds: exiting.\n", s.cfg.PipeTimeout)
 				errors.Add(1)
 				fmt.Fprintf(s.out, "errors: %d, replies: %d\n", errors.Load(), replies.Load())
 				return 1
