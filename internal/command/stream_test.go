@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/shoal-db/shoal/internal/resp"
 	"github.com/shoal-db/shoal/internal/stream"
 )
 
@@ -58,4 +59,25 @@ func TestStreamPropagation(t *testing.T) {
 	if r := e.do("XLEN", "s"); r != ":0\r\n" {
 		t.Fatalf("XLEN: %q", r)
 	}
+}
+
+// FuzzStreamID: parseStreamID never panics, and what it accepts prints
+// back to an ID it parses to the same value.
+func FuzzStreamID(f *testing.F) {
+	for _, s := range []string{"-", "+", "1", "1-2", "1-*", "  5-1", "+5", "1--0", "01-01", "18446744073709551615-18446744073709551615", "18446744073709551616", "", "-1", "1-", "a-b"} {
+		f.Add(s)
+	}
+	e := newTestEnv(f)
+	c := &Ctx{W: &resp.Writer{Proto: 2}, KS: e.ks}
+	f.Fuzz(func(t *testing.T, s string) {
+		var seqGiven bool
+		id, ok := parseStreamID(c, []byte(s), 7, false, &seqGiven)
+		if !ok {
+			return
+		}
+		back, ok := parseStreamID(c, id.Append(nil), 0, true, nil)
+		if !ok || back != id {
+			t.Fatalf("%q -> %v -> %v %v", s, id, back, ok)
+		}
+	})
 }
