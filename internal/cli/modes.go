@@ -6,9 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"sort"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -414,23 +412,6 @@ func (s *session) findBigKeys(memkeys bool, samples int) int {
 	return 0
 }
 
-func infoLong(info, field string) (int64, bool) {
-	p := strings.Index(info, field)
-	if p < 0 {
-		return 0, false
-	}
-	rest := info[p+len(field)+1:]
-	end := strings.IndexByte(rest, '\r')
-	if c := strings.IndexByte(rest, ','); c >= 0 && (end < 0 || c < end) {
-		end = c
-	}
-	if end < 0 {
-		end = len(rest)
-	}
-	n, _ := strconv.ParseInt(cNumPrefix(rest[:end], false), 10, 64)
-	return n, true
-}
-
 func bytesToHuman(n int64) string {
 	sign := ""
 	if n < 0 {
@@ -467,29 +448,29 @@ func (s *session) statMode() int {
 		}
 		var keys int64
 		for j := 0; j < 20; j++ {
-			if k, ok := infoLong(info, "db"+strconv.Itoa(j)+":keys"); ok {
+			if k, ok := client.InfoInt(info, "db"+strconv.Itoa(j)+":keys"); ok {
 				keys += k
 			}
 		}
 		fmt.Fprintf(s.out, "%-11s", strconv.FormatInt(keys, 10))
-		mem, _ := infoLong(info, "used_memory")
+		mem, _ := client.InfoInt(info, "used_memory")
 		fmt.Fprintf(s.out, "%-8s", bytesToHuman(mem))
-		cl, _ := infoLong(info, "connected_clients")
+		cl, _ := client.InfoInt(info, "connected_clients")
 		fmt.Fprintf(s.out, " %-8s", strconv.FormatInt(cl, 10))
-		bl, _ := infoLong(info, "blocked_clients")
+		bl, _ := client.InfoInt(info, "blocked_clients")
 		fmt.Fprintf(s.out, "%-8s", strconv.FormatInt(bl, 10))
-		req, _ := infoLong(info, "total_commands_processed")
+		req, _ := client.InfoInt(info, "total_commands_processed")
 		d := int64(0)
 		if requests != 0 {
 			d = req - requests
 		}
 		fmt.Fprintf(s.out, "%-19s", fmt.Sprintf("%d (+%d)", req, d))
 		requests = req
-		conns, _ := infoLong(info, "total_connections_received")
+		conns, _ := client.InfoInt(info, "total_connections_received")
 		fmt.Fprintf(s.out, " %-12s", strconv.FormatInt(conns, 10))
-		b, _ := infoLong(info, "bgsave_in_progress")
-		a, _ := infoLong(info, "aof_rewrite_in_progress")
-		l, _ := infoLong(info, "loading")
+		b, _ := client.InfoInt(info, "bgsave_in_progress")
+		a, _ := client.InfoInt(info, "aof_rewrite_in_progress")
+		l, _ := client.InfoInt(info, "loading")
 		switch b | a<<1 | l<<2 {
 		case 1:
 			s.out.WriteString("SAVE")
@@ -529,5 +510,3 @@ func (s *session) intrinsicLatency() int {
 	fmt.Fprintf(s.out, "Worst run took %.0fx longer than the average latency.\n", float64(max.Nanoseconds())/avg)
 	return 0
 }
-
-var _ = sort.Strings

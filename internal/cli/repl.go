@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -68,6 +69,7 @@ func (s *session) repl() int {
 				f.Close()
 			}
 		}
+		ed.SetCompleter(s.completer())
 		lr = ed
 	} else {
 		lr = plainReader{bufio.NewReader(s.stdin)}
@@ -226,4 +228,40 @@ func isSensitive(argv []string) bool {
 		}
 	}
 	return false
+}
+
+// completer completes the first word of a line with the server's command
+// names (from COMMAND), upper-cased as redis-cli completes them.
+func (s *session) completer() func(string) []string {
+	var names []string
+	load := func() {
+		if names != nil || s.conn == nil {
+			return
+		}
+		v, err := s.conn.Do("COMMAND")
+		if err != nil {
+			return
+		}
+		names = []string{}
+		for _, c := range v.Elems {
+			if len(c.Elems) > 0 {
+				names = append(names, strings.ToUpper(string(c.Elems[0].Str)))
+			}
+		}
+		sort.Strings(names)
+	}
+	return func(line string) []string {
+		if strings.ContainsAny(line, " \t") {
+			return nil
+		}
+		load()
+		var out []string
+		up := strings.ToUpper(line)
+		for _, n := range names {
+			if strings.HasPrefix(n, up) {
+				out = append(out, n)
+			}
+		}
+		return out
+	}
 }

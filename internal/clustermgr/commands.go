@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/shoal-db/shoal/client"
-	"github.com/shoal-db/shoal/internal/resp"
 	"github.com/shoal-db/shoal/internal/slot"
 )
 
@@ -343,7 +342,7 @@ func (m *Manager) importCmd(args []string) bool {
 		}
 		return false
 	}
-	if ce, _ := infoLong(string(v.Str), "cluster_enabled"); ce != 0 {
+	if ce, _ := client.InfoInt(string(v.Str), "cluster_enabled"); ce != 0 {
 		m.logErr("[ERR] The source node should not be a cluster node.\n")
 		return false
 	}
@@ -596,8 +595,6 @@ func GetRDB(c *client.Conn, filename string, stdout, stderr io.Writer) int {
 	}
 	return 0
 }
-
-var _ = resp.KindInt
 
 func (m *Manager) help(args []string) bool {
 	type def struct{ name, args, options string }

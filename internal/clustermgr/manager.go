@@ -335,32 +335,6 @@ func (m *Manager) nodeByAbbreviatedName(name string) *node {
 	return nil
 }
 
-// infoField is getInfoField: the text after "field:" up to '\r' or ','.
-func infoField(info, field string) (string, bool) {
-	p := strings.Index(info, field)
-	if p < 0 {
-		return "", false
-	}
-	s := info[p+len(field)+1:]
-	end := strings.IndexByte(s, '\r')
-	if c := strings.IndexByte(s, ','); c >= 0 && (end < 0 || c < end) {
-		end = c
-	}
-	if end < 0 {
-		end = len(s)
-	}
-	return s[:end], true
-}
-
-func infoLong(info, field string) (int64, bool) {
-	s, ok := infoField(info, field)
-	if !ok {
-		return 0, false
-	}
-	n, _ := strconv.ParseInt(cNum(s), 10, 64)
-	return n, true
-}
-
 func cNum(s string) string {
 	s = strings.TrimLeft(s, " \t")
 	i := 0
@@ -394,7 +368,7 @@ func (m *Manager) isCluster(n *node, errp *string) bool {
 	if !ok {
 		return false
 	}
-	v, ok := infoLong(info, "cluster_enabled")
+	v, ok := client.InfoInt(info, "cluster_enabled")
 	return ok && v != 0
 }
 
@@ -410,7 +384,7 @@ func (m *Manager) isEmpty(n *node, errp *string) bool {
 	if !m.checkReply(n, v, err, errp) {
 		return false
 	}
-	known, _ := infoLong(string(v.Str), "cluster_known_nodes")
+	known, _ := client.InfoInt(string(v.Str), "cluster_known_nodes")
 	return known == 1
 }
 

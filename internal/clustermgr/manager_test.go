@@ -1,6 +1,7 @@
 package clustermgr
 
 import (
+	"github.com/shoal-db/shoal/client"
 	"strings"
 	"testing"
 )
@@ -101,6 +102,6 @@ func FuzzSignature(f *testing.F) {
 	f.Add("x y z\n\n a  b")
 	f.Fuzz(func(t *testing.T, s string) {
 		signature(s)
-		infoField(s, "cluster_enabled")
+		client.InfoField(s, "cluster_enabled")
 	})
 }

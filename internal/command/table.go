@@ -90,8 +90,8 @@ type Spec struct {
 	LockAll bool
 	// OwnLocks: the dispatcher does not lock the command's keys; the
 	// handler locks and unlocks them itself (MIGRATE, which must not hold
-	// them across its network I/O). Inside EXEC (CanBlock false) the
-	// transaction holds them and the handler must not lock.
+	// them across its network I/O). Inside EXEC (Locked) the transaction
+	// holds them and the handler must not lock.
 	OwnLocks bool
 	// ExecLocksAll: inside MULTI/EXEC the transaction takes every stripe
 	// (EVAL, FCALL: a script may reach keys it did not declare). With

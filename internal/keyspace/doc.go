@@ -6,4 +6,9 @@
 // that key's stripe locked (Keyspace.Lock*). Methods that span the whole
 // database (Flush, ForEach, RandomKey) need LockAll. Lock order: stripes in
 // ascending index, then a DB's watch mutex; nothing is locked while waiting.
+//
+// While a snapshot runs (internal/snapshot), every change to a slot is
+// announced first to the WriteObserver (observe.go), with the slot's stripe
+// held: the keyspace's write paths do it themselves, and the dispatcher
+// does it for write commands, which change collections in place.
 package keyspace

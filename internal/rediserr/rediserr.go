@@ -19,7 +19,6 @@ const (
 	OutOfRange      = "ERR index out of range"
 	InvalidDBIndex  = "ERR DB index is out of range"
 	NoAuth          = "NOAUTH Authentication required."
-	Loading         = "LOADING Redis is loading the dataset in memory"
 	WrongPass       = "WRONGPASS invalid username-password pair or user is disabled."
 	AuthNotSet      = "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
 	OOM             = "OOM command not allowed when used memory > 'maxmemory'."

@@ -74,6 +74,18 @@ func (c *client) keysInFlight(args [][]byte, keys []int) bool {
 	return false
 }
 
+// keyListInFlight is keysInFlight for a list of keys (a script's
+// declared keys).
+func (c *client) keyListInFlight(keys [][]byte) bool {
+	for _, k := range keys {
+		if ch := c.srv.migr.flights.Wait(c.db.Index, k); ch != nil {
+			c.migrWait = ch
+			return true
+		}
+	}
+	return false
+}
+
 // sweepMigrate closes idle MIGRATE connections once a second (serverCron's
 // migrateCloseTimedoutSockets).
 func (s *Server) sweepMigrate(nowMs int64) {
@@ -89,8 +101,8 @@ func (s *Server) migrateCommand(ctx *command.Ctx) {
 		ctx.Error(msg)
 		return
 	}
-	// Inside EXEC (CanBlock false) the transaction holds the stripes.
-	locked := !ctx.CanBlock
+	// Inside EXEC or a script the caller holds the stripes.
+	locked := ctx.Locked
 	keys := req.Keys(ctx.Args)
 	db := ctx.DB
 	ks := s.ks

@@ -239,6 +239,10 @@ func (s *Server) runScript(sr *scriptRun, keys [][]byte, exec func(w *resp.Write
 	}
 	if _, wide := s.scriptLock.wide.Load(sr.run.Name); wide {
 		sr.lockAll()
+		if s.migr.flights.Active() && c.keyListInFlight(keys) {
+			sr.unlock() // a MIGRATE moves a declared key: run once it landed (cmd_migrate.go)
+			return
+		}
 		exec(sr.ctx.W)
 		sr.commitEffects()
 		sr.unlock()
@@ -249,6 +253,12 @@ func (s *Server) runScript(sr *scriptRun, keys [][]byte, exec func(w *resp.Write
 		sr.slotBuf = append(sr.slotBuf, slot.Of(k))
 	}
 	sr.list = ks.LockSlots(sr.slotBuf, sr.list)
+	if s.migr.flights.Active() && c.keyListInFlight(keys) {
+		// A MIGRATE moves a declared key: the script does not run; the
+		// dispatcher waits for the key and routes EVAL again (cmd_migrate.go).
+		ks.UnlockStripes(sr.list)
+		return
+	}
 	sr.all, sr.dirty, sr.max = false, false, -1
 	for _, st := range sr.list {
 		sr.held[st] = true
@@ -356,6 +366,13 @@ func (sr *scriptRun) Exec(run *script.Run, spec *command.Spec, args [][]byte, w 
 	out := sr.ctx
 	*in = command.Ctx{Args: args, W: w, DB: c.db, KS: s.ks, Cmd: spec, Client: c, Settings: out.Settings,
 		Effects: out.Effects, Waiters: &s.blocking.count, Ready: in.Ready[:0], Locked: true}
+	if s.ks.Observed() && spec.Has(command.FlagWrite) {
+		// A snapshot runs (save.go): the slots this command changes are
+		// written out first, as runHandler does for top-level commands.
+		for _, i := range sr.keys {
+			s.ks.BeforeWrite(slot.Of(args[i]))
+		}
+	}
 	start := clock.Mono()
 	spec.Handler(in)
 	spec.Calls.Add(1)
@@ -562,11 +579,7 @@ func (s *Server) registerFunctionCmd() {
 	})
 	s.handle("function|list", func(ctx *command.Ctx) { functionList(ctx, f) })
 	s.handle("function|dump", func(ctx *command.Ctx) {
-		var codes [][]byte
-		for _, l := range f.Libraries() {
-			codes = append(codes, l.Code)
-		}
-		ctx.W.Bulk(rdb.AppendFunctionsDump(nil, codes, ctx.RDBSettings()))
+		ctx.W.Bulk(rdb.AppendFunctionsDump(nil, s.functionCodes(), ctx.RDBSettings()))
 	})
 	s.handle("function|restore", func(ctx *command.Ctx) {
 		args := ctx.Args
@@ -596,6 +609,30 @@ func (s *Server) registerFunctionCmd() {
 		ctx.W.OK()
 	})
 	s.handle("function|help", func(ctx *command.Ctx) { writeHelp(ctx.W, "FUNCTION", functionHelp) })
+}
+
+// functionCodes is every library's code, for the RDB functions section.
+func (s *Server) functionCodes() [][]byte {
+	libs := s.scripts.Functions.Libraries()
+	codes := make([][]byte, len(libs))
+	for i, l := range libs {
+		codes[i] = l.Code
+	}
+	return codes
+}
+
+// loadFunctions installs the libraries of an RDB file being loaded
+// (rdbFunctionLoad), replacing any of the same name.
+func (s *Server) loadFunctions(codes [][]byte) error {
+	if len(codes) == 0 {
+		return nil
+	}
+	if msg := s.scripts.Functions.Restore(codes, "REPLACE"); msg != "" {
+		s.Logf('#', "Failed loading library, %s", msg)
+		return errLoadFatal
+	}
+	s.scriptLock.wide.Clear()
+	return nil
 }
 
 // appendFunctionLoads appends one FUNCTION LOAD per library, as an AOF

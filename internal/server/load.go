@@ -104,7 +104,7 @@ func (s *Server) PrepareLoad() func() error {
 	return func() error {
 		start := time.Now()
 		defer s.loading.active.Store(false)
-		if err := s.loadRDB(path); err != nil {
+		if err := s.loadRDB(path, false); err != nil {
 			s.Logf('#', "%v", err)
 			return err
 		}
@@ -152,10 +152,12 @@ func (p progressReader) Read(b []byte) (int, error) {
 var errLoadFatal = errors.New("Terminating server after rdb file reading failure.")
 
 // loadRDB is rdbLoad: the file's keys go into the (empty) keyspace. A
-// key whose TTL has passed is dropped, as a master does. On any error
+// key whose TTL has passed is dropped, as a master does. A key already
+// present is an error unless allowDup (DEBUG RELOAD MERGE), which replaces
+// it. On any error
 // every key loaded so far is removed again — a half-loaded dataset is
 // never served — and the error is logged as Redis logs it.
-func (s *Server) loadRDB(path string) error {
+func (s *Server) loadRDB(path string, allowDup bool) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("Fatal error loading the DB: %s. Exiting.", strerror(err))
@@ -171,6 +173,7 @@ func (s *Server) loadRDB(path string) error {
 	delay := s.cfg.KeyLoadDelay
 	s.cfg.RUnlock()
 	var loaded, expired int64
+	var functions [][]byte
 	for {
 		it, err := r.Next()
 		if err == io.EOF {
@@ -197,6 +200,8 @@ func (s *Server) loadRDB(path string) error {
 				s.Logf('*', "RDB memory usage when created %.2f Mb", float64(um)/(1024*1024))
 				s.loading.usedMem.Store(um)
 			}
+		case rdb.ItemFunction:
+			functions = append(functions, it.Function)
 		case rdb.ItemSelectDB:
 			if it.DB < 0 || it.DB >= ks.NumDBs() {
 				s.flushLoaded()
@@ -214,7 +219,7 @@ func (s *Server) loadRDB(path string) error {
 			}
 			sl := slot.Of(it.Key)
 			ks.LockSlot(sl)
-			dup := db.Exists(it.Key)
+			dup := !allowDup && db.Exists(it.Key)
 			if !dup {
 				db.Put(it.Key, it.Value, it.ExpireMs)
 			}
@@ -226,6 +231,10 @@ func (s *Server) loadRDB(path string) error {
 			}
 			loaded++
 		}
+	}
+	if err := s.loadFunctions(functions); err != nil {
+		s.flushLoaded()
+		return err
 	}
 	s.loading.lastLoaded.Store(loaded)
 	s.loading.lastExpired.Store(expired)
@@ -287,7 +296,6 @@ func (s *Server) debugReload(ctx *command.Ctx) {
 			return
 		}
 	}
-	_ = merge // duplicates are refused either way (see loadRDB)
 	if save {
 		if err := s.syncSave(); err != nil {
 			ctx.Error("ERR")
@@ -304,7 +312,7 @@ func (s *Server) debugReload(ctx *command.Ctx) {
 		return
 	}
 	s.startLoading(fi.Size())
-	err = s.loadRDB(path)
+	err = s.loadRDB(path, merge)
 	s.loading.active.Store(false)
 	if err != nil {
 		ctx.Error("ERR Error trying to load the RDB dump")

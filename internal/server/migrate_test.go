@@ -111,7 +111,7 @@ func heldTarget(t *testing.T) (port string, release chan struct{}, got chan stri
 func TestMigrateKeyInFlight(t *testing.T) {
 	src := startServer(t)
 	port, release, got := heldTarget(t)
-	mover, writer, other := dial(t, src), dial(t, src), dial(t, src)
+	mover, writer, scripter, other := dial(t, src), dial(t, src), dial(t, src), dial(t, src)
 	mover.expect("+OK\r\n", "SET", "moving", "old")
 	other.expect("+OK\r\n", "SET", "still", "here")
 
@@ -129,6 +129,9 @@ func TestMigrateKeyInFlight(t *testing.T) {
 	// A write to the key in flight waits.
 	writer.send("SET", "moving", "new")
 	writer.noReply(200 * time.Millisecond)
+	// So does a script that declared it.
+	scripter.send("EVAL", "return redis.call('APPEND', KEYS[1], '+lua')", "1", "moving")
+	scripter.noReply(100 * time.Millisecond)
 	close(release)
 	if r := mover.read(); r != "+OK\r\n" {
 		t.Fatalf("MIGRATE: %q", r)
@@ -136,8 +139,14 @@ func TestMigrateKeyInFlight(t *testing.T) {
 	if r := writer.read(); r != "+OK\r\n" {
 		t.Fatalf("SET after the MIGRATE: %q", r)
 	}
-	// The SET ran after the MIGRATE deleted the key: its value is the one kept.
-	other.expect("$3\r\nnew\r\n", "GET", "moving")
+	if r := scripter.read(); r != ":7\r\n" && r != ":4\r\n" {
+		t.Fatalf("EVAL after the MIGRATE: %q", r)
+	}
+	// Both ran after the MIGRATE deleted the key, in either order: what
+	// they wrote is kept.
+	if r := other.do("GET", "moving"); r != "$7\r\nnew+lua\r\n" && r != "$3\r\nnew\r\n" {
+		t.Fatalf("GET after the MIGRATE: %q", r)
+	}
 	if src.migr.flights.Active() {
 		t.Fatal("keys left in flight")
 	}

@@ -39,7 +39,6 @@ type saveState struct {
 	lastBgSec  atomic.Int64 // rdb_last_bgsave_time_sec
 	lastCow    atomic.Int64 // rdb_last_cow_size: bytes writers forced out ahead of the walk
 	denyWrites atomic.Bool  // stop-writes-on-bgsave-error in force (MISCONF)
-	lastKeys   atomic.Int64 // keys written by the last save
 	shutdownMu sync.Mutex
 	frozen     atomic.Bool // PrepareShutdown succeeded: every stripe stays held
 }
@@ -160,7 +159,6 @@ func (s *Server) writeSnapshotFile(sn *snapshot.Snapshot, tmp string) error {
 		}
 		return err
 	}
-	s.save.lastKeys.Store(sn.Stats().Keys)
 	return nil
 }
 

@@ -60,8 +60,8 @@ func TestREPLInTerminal(t *testing.T) {
 	srv := testutil.StartShoal(t)
 	hist := filepath.Join(t.TempDir(), "history")
 	cmd := exec.Command(shoalCLI(t), "-p", strconv.Itoa(srv.Port))
-	cmd.Env = append(os.Environ(), "TERM=dumb", "REDISCLI_HISTFILE="+hist)
-	f, err := pty.Start(cmd)
+	cmd.Env = append(os.Environ(), "TERM=xterm", "REDISCLI_HISTFILE="+hist) // liner edits only on a capable terminal
+	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 160})     // liner edits only with a known width
 	testutil.NoErr(t, err)
 	t.Cleanup(func() { f.Close(); cmd.Process.Kill(); cmd.Wait() })
 	s := &ptySession{t: t, f: f}
@@ -90,7 +90,12 @@ func TestREPLInTerminal(t *testing.T) {
 	s.expect(s.send("discard"), prompt+"[2]> ")
 	s.expect(s.send("auth nopass"), "(error)")
 	s.expect(s.send("nosuchcmd"), "(error) ERR unknown command")
-	s.expect(s.send("get missing"), "(nil)")
+	at = s.expect(s.send("get missing"), "(nil)")
+	s.expect(at, prompt+"[2]> ")
+	n := len(s.text())
+	s.f.WriteString("dbsi\t") // tab completes the command name
+	s.expect(n, "DBSIZE")
+	s.expect(s.send(""), "(integer) 0")
 	s.send("quit")
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()

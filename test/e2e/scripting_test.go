@@ -299,3 +299,33 @@ func TestScriptEffectsAOF(t *testing.T) {
 		t.Fatalf("push after rewrite and restart: %d", v)
 	}
 }
+
+// TestFunctionsRDB: libraries are saved in the RDB functions section and
+// loaded back, and each server loads the other's dump.rdb with them.
+func TestFunctionsRDB(t *testing.T) {
+	testutil.SkipIfNoRedis(t)
+	ctx := ctxT(t, 60*time.Second)
+	sn, rn := testutil.StartShoal(t), testutil.StartRedis(t)
+	sc, rc := newClient(t, sn, 2), newClient(t, rn, 2)
+	val(t, sc.FunctionLoad(ctx, "#!lua name=fromshoal\nredis.register_function('sf', function() return 'shoal made me, long enough to be compressed' end)"))
+	val(t, rc.FunctionLoad(ctx, "#!lua name=fromredis\nredis.register_function('rf', function() return 'redis made me' end)"))
+	val(t, sc.Save(ctx))
+	val(t, rc.Save(ctx))
+	sdump, err := os.ReadFile(filepath.Join(sn.Dir, "dump.rdb"))
+	testutil.NoErr(t, err)
+	rdump, err := os.ReadFile(filepath.Join(rn.Dir, "dump.rdb"))
+	testutil.NoErr(t, err)
+	testutil.NoErr(t, os.WriteFile(filepath.Join(sn.Dir, "dump.rdb"), append(sdump[:0:0], rdump...), 0o644))
+	testutil.NoErr(t, os.WriteFile(filepath.Join(rn.Dir, "dump.rdb"), sdump, 0o644))
+	for _, tc := range []struct {
+		n        *testutil.Node
+		fn, want string
+	}{{sn, "rf", "redis made me"}, {rn, "sf", "shoal made me, long enough to be compressed"}} {
+		tc.n.Restart()
+		c := newClient(t, tc.n, 2)
+		testutil.CheckFor(t, 10*time.Second, 50*time.Millisecond, func() error { return c.Ping(ctx).Err() })
+		if v := must(c.FCall(ctx, tc.fn, nil).Text())(t); v != tc.want {
+			t.Fatalf("%s after loading the other's RDB: %q", tc.fn, v)
+		}
+	}
+}

@@ -20,7 +20,9 @@ import (
 // rounds — a delete. At any instant, then, a writer's positions read
 // r,…,r,r-1,…,r-1 in sweep order: one boundary. A snapshot that is not
 // one point in time shows a second boundary, a value from another round,
-// or a key deleted or present against its round's parity.
+// or a key deleted or present against its round's parity. Odd writers
+// change their hashes and lists through EVAL, so the writes a script runs
+// are held to the snapshot's rule too.
 const (
 	writers   = 4
 	positions = 2000
@@ -49,9 +51,17 @@ func writeRound(c *redis.Client, w, r int) error {
 		case 0:
 			err = c.Set(ctx, k, r, 0).Err()
 		case 1:
-			err = c.HSet(ctx, k, "round", r, "pad", "x").Err()
+			if w%2 == 1 {
+				err = c.Eval(ctx, "return redis.call('HSET', KEYS[1], 'round', ARGV[1], 'pad', 'x')", []string{k}, r).Err()
+			} else {
+				err = c.HSet(ctx, k, "round", r, "pad", "x").Err()
+			}
 		case 2:
-			err = c.RPush(ctx, k, r).Err()
+			if w%2 == 1 {
+				err = c.Eval(ctx, "return redis.call('RPUSH', KEYS[1], ARGV[1])", []string{k}, r).Err()
+			} else {
+				err = c.RPush(ctx, k, r).Err()
+			}
 		case 3:
 			err = c.ZAdd(ctx, k, redis.Z{Score: float64(r), Member: "round"}).Err()
 		case 4:

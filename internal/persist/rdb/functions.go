@@ -21,14 +21,21 @@ var (
 // does with s's compression setting.
 func AppendFunctionsDump(dst []byte, codes [][]byte, s Settings) []byte {
 	start := len(dst)
+	dst = AppendFunctions(dst, codes, s)
+	dst = binary.LittleEndian.AppendUint16(dst, Version)
+	return binary.LittleEndian.AppendUint64(dst, CRC64(0, dst[start:]))
+}
+
+// AppendFunctions appends the functions section of an RDB file
+// (rdbSaveFunctions): one RDB_OPCODE_FUNCTION2 record per library.
+func AppendFunctions(dst []byte, codes [][]byte, s Settings) []byte {
 	e := encoder{compress: s.Compress}
 	defer e.release()
 	for _, c := range codes {
 		dst = append(dst, opFunction2)
 		dst = e.appendString(dst, c)
 	}
-	dst = binary.LittleEndian.AppendUint16(dst, Version)
-	return binary.LittleEndian.AppendUint64(dst, CRC64(0, dst[start:]))
+	return dst
 }
 
 // ParseFunctionsDump checks a FUNCTION RESTORE payload's footer
