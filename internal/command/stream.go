@@ -28,6 +28,9 @@ func registerStream(t *Table) {
 	t.Handle("xtrim", cmdXtrim)
 	t.Handle("xsetid", cmdXsetid)
 	t.Handle("xread", cmdXread)
+	t.Handle("xinfo|stream", cmdXinfoStream)
+	t.Handle("xinfo|groups", cmdXinfoGroups)
+	t.Handle("xinfo|consumers", cmdXinfoConsumers)
 }
 
 // getStream finds key's stream; wrong is true after a WRONGTYPE reply.
@@ -445,14 +448,19 @@ func writeRange(c *Ctx, s *types.Stream, start, end types.StreamID, count int64,
 		return count == 0 || int64(len(out)) < count
 	})
 	c.W.Array(len(out))
-	var idBuf [42]byte
 	for _, e := range out {
-		c.W.Array(2)
-		c.W.Bulk(e.ID.Append(idBuf[:0]))
-		c.W.Array(len(e.FV))
-		for _, x := range e.FV {
-			c.W.BulkString(x)
-		}
+		writeEntry(c, e)
+	}
+}
+
+// writeEntry replies [id, [field, value, …]].
+func writeEntry(c *Ctx, e *types.StreamEntry) {
+	var idBuf [42]byte
+	c.W.Array(2)
+	c.W.Bulk(e.ID.Append(idBuf[:0]))
+	c.W.Array(len(e.FV))
+	for _, x := range e.FV {
+		c.W.BulkString(x)
 	}
 }
 
@@ -707,4 +715,110 @@ func msDuration(ms int64) time.Duration {
 		return time.Duration(math.MaxInt64)
 	}
 	return time.Duration(ms) * time.Millisecond
+}
+
+// xinfoStream finds XINFO's key: "ERR no such key" when missing.
+func xinfoStream(c *Ctx) (*types.Stream, bool) {
+	s, wrong := getStream(c, c.Args[2])
+	if wrong {
+		return nil, false
+	}
+	if s == nil {
+		c.Error(rediserr.NoSuchKey)
+		return nil, false
+	}
+	return s, true
+}
+
+// cmdXinfoStream is XINFO STREAM key [FULL [COUNT n]].
+func cmdXinfoStream(c *Ctx) {
+	full := false
+	count := int64(10)
+	if opts := c.Args[3:]; len(opts) > 0 {
+		if (len(opts) != 1 && len(opts) != 3) || !strings.EqualFold(string(opts[0]), "full") ||
+			(len(opts) == 3 && !strings.EqualFold(string(opts[1]), "count")) {
+			c.Error(rediserr.SubcommandSyntax(string(c.Args[1]), "XINFO"))
+			return
+		}
+		full = true
+		if len(opts) == 3 {
+			n, ok := intArg(c, opts[2], rediserr.NotInteger)
+			if !ok {
+				return
+			}
+			if n < 0 {
+				n = 10
+			}
+			count = n
+		}
+	}
+	s, ok := xinfoStream(c)
+	if !ok {
+		return
+	}
+	var idBuf [42]byte
+	if full {
+		c.W.Map(9)
+	} else {
+		c.W.Map(10)
+	}
+	c.W.BulkString("length")
+	c.W.Int(int64(s.Len()))
+	c.W.BulkString("radix-tree-keys")
+	c.W.Int(int64(s.NodeCount()))
+	c.W.BulkString("radix-tree-nodes")
+	c.W.Int(int64(s.RaxNodes()))
+	c.W.BulkString("last-generated-id")
+	c.W.Bulk(s.LastID.Append(idBuf[:0]))
+	c.W.BulkString("max-deleted-entry-id")
+	c.W.Bulk(s.MaxDeleted.Append(idBuf[:0]))
+	c.W.BulkString("entries-added")
+	c.W.Int(int64(s.EntriesAdded))
+	c.W.BulkString("recorded-first-entry-id")
+	var first types.StreamID
+	if e, ok := s.First(); ok {
+		first = e.ID
+	}
+	c.W.Bulk(first.Append(idBuf[:0]))
+	if full {
+		c.W.BulkString("entries")
+		writeRange(c, s, types.StreamID{}, maxStream, count, false)
+		c.W.BulkString("groups")
+		c.W.Array(0) // consumer groups are not served yet
+		return
+	}
+	c.W.BulkString("groups")
+	c.W.Int(0)
+	for _, rev := range []bool{false, true} {
+		if rev {
+			c.W.BulkString("last-entry")
+		} else {
+			c.W.BulkString("first-entry")
+		}
+		var e *types.StreamEntry
+		if rev {
+			e, _ = s.Last()
+		} else {
+			e, _ = s.First()
+		}
+		if e == nil {
+			c.W.Null()
+			continue
+		}
+		writeEntry(c, e)
+	}
+}
+
+// cmdXinfoGroups is XINFO GROUPS key: no stream has groups yet.
+func cmdXinfoGroups(c *Ctx) {
+	if _, ok := xinfoStream(c); ok {
+		c.W.Array(0)
+	}
+}
+
+// cmdXinfoConsumers is XINFO CONSUMERS key group: no group exists yet.
+func cmdXinfoConsumers(c *Ctx) {
+	if _, ok := xinfoStream(c); ok {
+		c.Error("NOGROUP No such consumer group '" + string(c.Args[3]) + "' for key name '" + string(c.Args[2]) + "'")
+	}
 }

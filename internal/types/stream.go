@@ -408,3 +408,48 @@ func (s *Stream) Trim(strategy int, maxLen int64, minID StreamID, approx bool, l
 	}
 	return deleted
 }
+
+// NodeCount is the number of listpack nodes (XINFO radix-tree-keys).
+func (s *Stream) NodeCount() int { return len(s.nodes) }
+
+// RaxNodes estimates XINFO's radix-tree-nodes: the nodes of a fully
+// compressed radix tree over the 16-byte big-endian master IDs (the root,
+// each key's end, each point where keys branch). Redis's rax keeps the
+// extra nodes its splits create, so its count can be higher for three or
+// more keys (test/diff/testdata/deliberate.txt).
+func (s *Stream) RaxNodes() int {
+	if len(s.nodes) == 0 {
+		return 1
+	}
+	key := func(id StreamID) [16]byte {
+		var k [16]byte
+		for i := 0; i < 8; i++ {
+			k[i] = byte(id.Ms >> (56 - 8*i))
+			k[8+i] = byte(id.Seq >> (56 - 8*i))
+		}
+		return k
+	}
+	type prefix struct {
+		k [16]byte
+		n int
+	}
+	branches := make(map[prefix]struct{})
+	prev := key(s.nodes[0].first())
+	for _, n := range s.nodes[1:] {
+		k := key(n.first())
+		l := 0
+		for l < 16 && prev[l] == k[l] {
+			l++
+		}
+		var p prefix
+		copy(p.k[:l], k[:l])
+		p.n = l
+		branches[p] = struct{}{}
+		prev = k
+	}
+	nodes := 1 + len(s.nodes) + len(branches)
+	if _, rootBranches := branches[prefix{}]; rootBranches {
+		nodes-- // the root is the branch point
+	}
+	return nodes
+}
