@@ -78,6 +78,7 @@ type streamNode struct {
 type Stream struct {
 	nodes        []*streamNode
 	length       int
+	rax          *raxShape
 	LastID       StreamID
 	EntriesAdded uint64
 	MaxDeleted   StreamID
@@ -113,6 +114,11 @@ func (s *Stream) Copy() Object {
 		nn := *n
 		nn.entries = append([]StreamEntry(nil), n.entries...)
 		cp.nodes[i] = &nn
+	}
+	// Redis's streamDup inserts the nodes into a fresh rax, in order.
+	cp.rax = nil
+	for _, n := range cp.nodes {
+		cp.raxInsert(n)
 	}
 	if s.Groups != nil {
 		cp.Groups = make(map[string]*StreamGroup, len(s.Groups))
@@ -215,6 +221,10 @@ func (s *Stream) Append(id StreamID, fv []string, maxEntries, maxBytes int) {
 			n.bytes += lpStrElem(f)
 		}
 		s.nodes = append(s.nodes, n)
+		if s.rax == nil {
+			s.rax = newRaxShape()
+		}
+		s.rax.insert(raxKey(id))
 	}
 	var base StreamID
 	if len(n.entries) > 0 {
@@ -339,6 +349,7 @@ func (s *Stream) Delete(id StreamID) bool {
 	n.live--
 	s.length--
 	if n.live == 0 {
+		s.raxRemove(n)
 		s.nodes = append(s.nodes[:ni], s.nodes[ni+1:]...)
 	}
 	return true
@@ -376,6 +387,7 @@ func (s *Stream) Trim(strategy int, maxLen int64, minID StreamID, approx bool, l
 			remove = n.last().Less(minID)
 		}
 		if remove {
+			s.raxRemove(n)
 			s.nodes[0] = nil
 			s.nodes = s.nodes[1:]
 			s.length -= int(entries)
@@ -412,44 +424,25 @@ func (s *Stream) Trim(strategy int, maxLen int64, minID StreamID, approx bool, l
 // NodeCount is the number of listpack nodes (XINFO radix-tree-keys).
 func (s *Stream) NodeCount() int { return len(s.nodes) }
 
-// RaxNodes estimates XINFO's radix-tree-nodes: the nodes of a fully
-// compressed radix tree over the 16-byte big-endian master IDs (the root,
-// each key's end, each point where keys branch). Redis's rax keeps the
-// extra nodes its splits create, so its count can be higher for three or
-// more keys (test/diff/testdata/deliberate.txt).
+// RaxNodes is XINFO's radix-tree-nodes: the node count of Redis's rax
+// over the listpack nodes, as it would be after the same operations.
 func (s *Stream) RaxNodes() int {
-	if len(s.nodes) == 0 {
+	if s.rax == nil {
 		return 1
 	}
-	key := func(id StreamID) [16]byte {
-		var k [16]byte
-		for i := 0; i < 8; i++ {
-			k[i] = byte(id.Ms >> (56 - 8*i))
-			k[8+i] = byte(id.Seq >> (56 - 8*i))
-		}
-		return k
+	return s.rax.numnodes
+}
+
+// raxInsert and raxRemove keep the rax shape in step with s.nodes.
+func (s *Stream) raxInsert(n *streamNode) {
+	if s.rax == nil {
+		s.rax = newRaxShape()
 	}
-	type prefix struct {
-		k [16]byte
-		n int
+	s.rax.insert(raxKey(n.first()))
+}
+
+func (s *Stream) raxRemove(n *streamNode) {
+	if s.rax != nil {
+		s.rax.remove(raxKey(n.first()))
 	}
-	branches := make(map[prefix]struct{})
-	prev := key(s.nodes[0].first())
-	for _, n := range s.nodes[1:] {
-		k := key(n.first())
-		l := 0
-		for l < 16 && prev[l] == k[l] {
-			l++
-		}
-		var p prefix
-		copy(p.k[:l], k[:l])
-		p.n = l
-		branches[p] = struct{}{}
-		prev = k
-	}
-	nodes := 1 + len(s.nodes) + len(branches)
-	if _, rootBranches := branches[prefix{}]; rootBranches {
-		nodes-- // the root is the branch point
-	}
-	return nodes
 }
