@@ -46,6 +46,34 @@ func getStream(c *Ctx, key []byte) (s *types.Stream, wrong bool) {
 	return nil, true
 }
 
+// streamOrReply finds key's stream for a command that replies missing
+// (a zero, an empty array, an error) when there is none; ok is false once
+// it replied.
+func streamOrReply(c *Ctx, key []byte, missing func()) (s *types.Stream, ok bool) {
+	s, wrong := getStream(c, key)
+	if wrong {
+		return nil, false
+	}
+	if s == nil {
+		missing()
+		return nil, false
+	}
+	return s, true
+}
+
+func replyZero(c *Ctx) func() { return func() { c.W.Int(0) } }
+
+// nonNegArg parses an integer argument that must not be negative (neg is
+// the error then).
+func nonNegArg(c *Ctx, b []byte, neg string) (int64, bool) {
+	n, ok := intArg(c, b, rediserr.NotInteger)
+	if ok && n < 0 {
+		c.Error(neg)
+		return 0, false
+	}
+	return n, ok
+}
+
 // parseULL is Redis's string2ull: a canonical long long that is not
 // negative, else what strtoull accepts (leading spaces, a sign; a minus
 // negates modulo 2^64), with nothing left over and no overflow.
@@ -169,12 +197,8 @@ func parseTrimArgs(c *Ctx, xadd bool) (a trimArgs, ok bool) {
 				i++
 			}
 			if strings.EqualFold(opt, "maxlen") {
-				n, ok := intArg(c, args[i+1], rediserr.NotInteger)
+				n, ok := nonNegArg(c, args[i+1], rediserr.StreamMaxLenNegative)
 				if !ok {
-					return a, false
-				}
-				if n < 0 {
-					c.Error(rediserr.StreamMaxLenNegative)
 					return a, false
 				}
 				a.maxLen = n
@@ -190,12 +214,8 @@ func parseTrimArgs(c *Ctx, xadd bool) (a trimArgs, ok bool) {
 			i++
 			a.argIdx = i
 		case strings.EqualFold(opt, "limit") && more > 0:
-			n, ok := intArg(c, args[i+1], rediserr.NotInteger)
+			n, ok := nonNegArg(c, args[i+1], rediserr.StreamLimitNegative)
 			if !ok {
-				return a, false
-			}
-			if n < 0 {
-				c.Error(rediserr.StreamLimitNegative)
 				return a, false
 			}
 			a.limit = n
@@ -363,12 +383,8 @@ func cmdXadd(c *Ctx) {
 }
 
 func cmdXlen(c *Ctx) {
-	s, wrong := getStream(c, c.Args[1])
-	if wrong {
-		return
-	}
-	if s == nil {
-		c.W.Int(0)
+	s, ok := streamOrReply(c, c.Args[1], replyZero(c))
+	if !ok {
 		return
 	}
 	c.W.Int(int64(s.Len()))
@@ -425,12 +441,8 @@ func xrange(c *Ctx, rev bool) {
 			return
 		}
 	}
-	s, wrong := getStream(c, c.Args[1])
-	if wrong {
-		return
-	}
-	if s == nil {
-		c.W.Array(0)
+	s, ok := streamOrReply(c, c.Args[1], func() { c.W.Array(0) })
+	if !ok {
 		return
 	}
 	if count == 0 {
@@ -465,12 +477,8 @@ func writeEntry(c *Ctx, e *types.StreamEntry) {
 }
 
 func cmdXdel(c *Ctx) {
-	s, wrong := getStream(c, c.Args[1])
-	if wrong {
-		return
-	}
-	if s == nil {
-		c.W.Int(0)
+	s, ok := streamOrReply(c, c.Args[1], replyZero(c))
+	if !ok {
 		return
 	}
 	ids := make([]types.StreamID, len(c.Args)-2)
@@ -502,12 +510,8 @@ func cmdXtrim(c *Ctx) {
 	if !ok {
 		return
 	}
-	s, wrong := getStream(c, c.Args[1])
-	if wrong {
-		return
-	}
-	if s == nil {
-		c.W.Int(0)
+	s, ok := streamOrReply(c, c.Args[1], replyZero(c))
+	if !ok {
 		return
 	}
 	deleted := a.trim(s)
@@ -535,12 +539,8 @@ func cmdXsetid(c *Ctx) {
 		opt := string(c.Args[i])
 		switch {
 		case strings.EqualFold(opt, "entriesadded") && more > 0:
-			n, ok := intArg(c, c.Args[i+1], rediserr.NotInteger)
+			n, ok := nonNegArg(c, c.Args[i+1], rediserr.StreamEntriesAddedNeg)
 			if !ok {
-				return
-			}
-			if n < 0 {
-				c.Error(rediserr.StreamEntriesAddedNeg)
 				return
 			}
 			entriesAdded = n
@@ -557,12 +557,8 @@ func cmdXsetid(c *Ctx) {
 			return
 		}
 	}
-	s, wrong := getStream(c, c.Args[1])
-	if wrong {
-		return
-	}
-	if s == nil {
-		c.Error(rediserr.NoSuchKey)
+	s, ok := streamOrReply(c, c.Args[1], func() { c.Error(rediserr.NoSuchKey) })
+	if !ok {
 		return
 	}
 	if s.Len() > 0 {
@@ -600,11 +596,10 @@ func cmdXread(c *Ctx) {
 		case strings.EqualFold(o, "block") && more > 0:
 			i++
 			n, ok := intArg(c, c.Args[i], rediserr.StreamTimeoutNotInt)
-			if !ok {
-				return
-			}
-			if n < 0 {
+			if ok && n < 0 {
 				c.Error(rediserr.TimeoutNegative)
+			}
+			if !ok || n < 0 {
 				return
 			}
 			timeout = n
@@ -719,15 +714,7 @@ func msDuration(ms int64) time.Duration {
 
 // xinfoStream finds XINFO's key: "ERR no such key" when missing.
 func xinfoStream(c *Ctx) (*types.Stream, bool) {
-	s, wrong := getStream(c, c.Args[2])
-	if wrong {
-		return nil, false
-	}
-	if s == nil {
-		c.Error(rediserr.NoSuchKey)
-		return nil, false
-	}
-	return s, true
+	return streamOrReply(c, c.Args[2], func() { c.Error(rediserr.NoSuchKey) })
 }
 
 // cmdXinfoStream is XINFO STREAM key [FULL [COUNT n]].
