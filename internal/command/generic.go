@@ -263,6 +263,9 @@ func cmdSwapDB(c *Ctx) {
 		return
 	}
 	c.KS.SwapDB(int(a), int(b))
+	// Clients blocked on keys of either database may now find data.
+	c.SignalReadyWholeDB(int(a))
+	c.SignalReadyWholeDB(int(b))
 	c.Dirty++
 	c.W.OK()
 }

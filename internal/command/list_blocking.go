@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/shoal-db/shoal/internal/rediserr"
+	"github.com/shoal-db/shoal/internal/types"
 )
 
 // Blocking list commands. Each one first tries to serve at once; finding
@@ -92,7 +93,7 @@ func listBpop(c *Ctx, left bool) {
 		return
 	}
 	keys := c.Args[1 : len(c.Args)-1]
-	for _, k := range keys {
+	for _, k := range wokenKeys(c, keys, types.KindList) {
 		l, wrong := getList(c, k)
 		if wrong {
 			return
@@ -134,6 +135,10 @@ func cmdBlmove(c *Ctx) {
 // listBmove is BLMOVE/BRPOPLPUSH after argument parsing. On timeout Redis
 // 7.0 replies a null array, but inside MULTI a null bulk.
 func listBmove(c *Ctx, fromLeft, toLeft bool, timeout time.Duration) {
+	if len(wokenKeys(c, c.Args[1:2], types.KindList)) == 0 {
+		c.BlockOn(c.Args[1:2], timeout, true)
+		return
+	}
 	l, wrong := getList(c, c.Args[1])
 	if wrong {
 		return
@@ -159,7 +164,23 @@ func cmdBlmpop(c *Ctx) {
 	if !ok {
 		return
 	}
-	if !listMpopFrom(c, keys, left, count) {
+	if !listMpopFrom(c, wokenKeys(c, keys, types.KindList), left, count) {
 		c.BlockOn(keys, timeout, true)
 	}
+}
+
+// wokenKeys returns keys, or, when the command was woken (Ctx.Woken), the
+// keys that do not hold a type other than kind: those are not served.
+func wokenKeys(c *Ctx, keys [][]byte, kind types.Kind) [][]byte {
+	if !c.Woken {
+		return keys
+	}
+	out := make([][]byte, 0, len(keys))
+	for _, k := range keys {
+		if v, ok := c.DB.Lookup(k); ok && (v.Obj == nil || v.Obj.Kind() != kind) {
+			continue
+		}
+		out = append(out, k)
+	}
+	return out
 }

@@ -273,6 +273,7 @@ func sortGeneric(c *Ctx, readonly bool) {
 		}
 	}
 	c.DB.SetObject(storekey, dst, false)
+	c.SignalReady(storekey) // a BLPOP/BLMPOP on the destination may now be served
 	c.Dirty += outLen
 	c.W.Int(int64(outLen))
 }

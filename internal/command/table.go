@@ -280,6 +280,11 @@ type Ctx struct {
 	// clients blocked on keys so SignalReady costs one atomic load when
 	// nobody waits.
 	CanBlock bool
+	// Woken is set by the dispatcher when it re-runs a blocked command
+	// because one of its keys was signalled: as in Redis's
+	// handleClientsBlockedOnKeys, a key that now holds another type is not
+	// served (the client keeps waiting) instead of answering WRONGTYPE.
+	Woken bool
 	// Locked: the caller (EXEC) already holds the stripes; for OwnLocks handlers.
 	Locked  bool
 	Block   *BlockRequest
@@ -299,6 +304,9 @@ type BlockRequest struct {
 type ReadyKey struct {
 	DB  int
 	Key string
+	// WholeDB: every key clients wait on in DB (SWAPDB, as Redis's
+	// scanDatabaseForReadyKeys); Key is unused.
+	WholeDB bool
 }
 
 // BlockOn is called by a blocking command (BLPOP, BZPOPMIN…) that found
@@ -336,6 +344,15 @@ func (c *Ctx) SignalReadyDB(db int, key []byte) {
 		return
 	}
 	c.Ready = append(c.Ready, ReadyKey{DB: db, Key: string(key)})
+}
+
+// SignalReadyWholeDB is SignalReady for every key clients wait on in db
+// (SWAPDB brings in a whole database of values).
+func (c *Ctx) SignalReadyWholeDB(db int) {
+	if c.Waiters == nil || c.Waiters.Load() == 0 {
+		return
+	}
+	c.Ready = append(c.Ready, ReadyKey{DB: db, WholeDB: true})
 }
 
 // Propagate records one command for the write stream, in the form Redis

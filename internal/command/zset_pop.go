@@ -181,7 +181,11 @@ func zMPop(c *Ctx, numIdx int, blocking bool) {
 		count = 1
 	}
 	keys := c.Args[numIdx+1 : whereIdx]
-	found, failed := zPop(c, keys, max, count, zPopMulti)
+	try := keys
+	if blocking {
+		try = wokenKeys(c, keys, types.KindZSet)
+	}
+	found, failed := zPop(c, try, max, count, zPopMulti)
 	if !found && !failed {
 		if blocking {
 			c.BlockOn(keys, timeout, true)
@@ -199,7 +203,7 @@ func bzPop(c *Ctx, max bool) {
 		return
 	}
 	keys := c.Args[1 : len(c.Args)-1]
-	found, failed := zPop(c, keys, max, -1, zPopKeyed)
+	found, failed := zPop(c, wokenKeys(c, keys, types.KindZSet), max, -1, zPopKeyed)
 	if !found && !failed {
 		c.BlockOn(keys, timeout, true)
 	}

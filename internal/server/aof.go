@@ -15,6 +15,7 @@ import (
 	"github.com/shoal-db/shoal/internal/persist/nodesconf"
 	"github.com/shoal-db/shoal/internal/persist/rdb"
 	"github.com/shoal-db/shoal/internal/slot"
+	"github.com/shoal-db/shoal/internal/snapshot"
 )
 
 // The append-only file (Redis 7.0 multi-part, internal/persist/aof): loading
@@ -267,8 +268,16 @@ func (s *Server) openAOF(p aofPaths, man *aof.Manifest, startup bool) error {
 	s.ks.LockAll()
 	defer s.ks.UnlockAll()
 	if man.Base == nil && len(man.Incrs) == 0 {
-		fi := man.NewBase(p.filename, false)
-		if err := s.writeBase(filepath.Join(p.dir, fi.Name)); err != nil {
+		// The base of the dataset as it is: an RDB with
+		// aof-use-rdb-preamble yes (every stripe is held, so the walk
+		// needs no observer), else commands.
+		fi := man.NewBase(p.filename, p.preamble)
+		path := filepath.Join(p.dir, fi.Name)
+		if p.preamble {
+			if _, err := s.writeRDBBase(path, snapshot.StartHeld(s.ks, s.rdbEncoder())); err != nil {
+				return err
+			}
+		} else if err := s.writeBase(path); err != nil {
 			return err
 		}
 		s.Logf('*', "Creating AOF base file %s on server start", fi.Name)
@@ -467,13 +476,14 @@ func (s *Server) registerAOF() {
 // reader, keys with a past TTL included (Redis keeps them when loading an
 // AOF preamble; they expire afterwards).
 func (s *Server) loadRDBBase(r io.Reader) error {
+	var functions [][]byte // FUNCTION libraries, loaded after the keys (rdbFunctionLoad)
 	conf := &s.conf().cmd
 	rr := rdb.NewReader(r, rdb.Settings{Limits: conf.Limits, ListMaxListpackSize: conf.ListMaxListpackSize, Compress: conf.RDBCompression})
 	db := 0
 	for {
 		it, err := rr.Next()
 		if err == io.EOF {
-			return nil
+			return s.loadFunctions(functions)
 		}
 		if err != nil {
 			return err
@@ -490,7 +500,7 @@ func (s *Server) loadRDBBase(r io.Reader) error {
 			s.ks.DB(db).Put(it.Key, it.Value, it.ExpireMs)
 			s.ks.UnlockSlot(sl)
 		case rdb.ItemFunction:
-			return errors.New("the RDB base holds FUNCTION libraries, which Shoal does not load yet")
+			functions = append(functions, it.Function)
 		}
 	}
 }

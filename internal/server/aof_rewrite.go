@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bufio"
 	"errors"
 	"os"
 	"path/filepath"
@@ -8,9 +9,11 @@ import (
 	"time"
 
 	"github.com/shoal-db/shoal/internal/keyspace"
+	"github.com/shoal-db/shoal/internal/persist"
 	"github.com/shoal-db/shoal/internal/persist/aof"
 	"github.com/shoal-db/shoal/internal/persist/nodesconf"
 	"github.com/shoal-db/shoal/internal/slot"
+	"github.com/shoal-db/shoal/internal/snapshot"
 	"github.com/shoal-db/shoal/internal/stream"
 	"github.com/shoal-db/shoal/internal/types"
 )
@@ -98,6 +101,38 @@ func (s *Server) serializeDataset() []byte {
 	return out
 }
 
+// writeRDBBase writes snapshot sn (with the FUNCTION libraries, as
+// rdbSaveFunctions) as an RDB-format base file (temp file, fsync, rename)
+// and returns its size.
+func (s *Server) writeRDBBase(path string, sn *snapshot.Snapshot) (int64, error) {
+	f, err := persist.CreateAtomic(path, "temp-rewriteaof-"+filepath.Base(path))
+	if err != nil {
+		sn.Cancel()
+		s.Logf('#', "Opening the temp file for AOF rewrite in rewriteAppendOnlyFile(): %s", aof.ErrText(err))
+		return 0, err
+	}
+	bw := bufio.NewWriterSize(f, 1<<20)
+	err = s.writeRDB(bw, sn)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err != nil {
+		sn.Cancel()
+		f.Abort()
+		s.Logf('#', "Write error writing append only file on disk: %s", aof.ErrText(err))
+		return 0, err
+	}
+	var size int64
+	if st, err := f.Stat(); err == nil {
+		size = st.Size()
+	}
+	if err := f.Commit(); err != nil {
+		s.Logf('#', "Error moving temp append only file on the final destination: %s", aof.ErrText(err))
+		return 0, err
+	}
+	return size, nil
+}
+
 // writeBase writes the dataset as a command-format base file. Needs LockAll.
 func (s *Server) writeBase(path string) error {
 	if err := nodesconf.WriteAtomic(path, s.serializeDataset()); err != nil {
@@ -113,10 +148,10 @@ func (s *Server) writeBase(path string) error {
 // with writers running again, it writes the new base, installs it in the
 // manifest and deletes what became history. Needs s.aof.mu.
 //
-// The dataset is copied as commands while every stripe is locked: writes
-// wait for that copy (not for the file I/O). Fork-less snapshots (DESIGN
-// decision 9) will remove the wait; an RDB-preamble base needs the RDB
-// writer and is not produced yet (aof-use-rdb-preamble is ignored).
+// With aof-use-rdb-preamble yes the base is an RDB of a fork-less snapshot
+// (DESIGN decision 9): writers go on while it is written. Otherwise the
+// dataset is copied as commands while every stripe is locked: writes wait
+// for that copy (not for the file I/O).
 //
 // With enable false and no AOF running (BGREWRITEAOF under appendonly no)
 // only the base and the manifest are written, as Redis does.
@@ -144,23 +179,49 @@ func (s *Server) rewriteAOF(p aofPaths, enable bool) error {
 	}
 	man = man.Clone()
 
-	s.ks.LockAll()
-	data := s.serializeDataset()
 	attach := enable || s.aof.w.Load() != nil
 	var old *aof.Writer
-	if attach {
+	var openErr error
+	// switchIncr runs at the rewrite's point in time, every stripe held:
+	// later writes go to a new incremental file.
+	switchIncr := func() {
+		if !attach {
+			return
+		}
 		incr := man.NewIncr(p.filename)
 		f, err := os.OpenFile(filepath.Join(p.dir, incr.Name), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 		if err != nil {
-			s.ks.UnlockAll()
 			s.Logf('#', "Can't open the append-only file %s: %s", incr.Name, aof.ErrText(err))
-			return fail(err)
+			openErr = err
+			return
 		}
 		old = s.aof.w.Swap(nil)
 		s.startWriter(f, 0, p)
 		s.Logf('*', "Creating AOF incr file %s on background rewrite", incr.Name)
 	}
-	s.ks.UnlockAll()
+	// aof-use-rdb-preamble yes: the base is an RDB of a fork-less snapshot
+	// (writers go on while it is written). Otherwise, or while another
+	// snapshot runs, the dataset is copied as commands with every stripe held.
+	var sn *snapshot.Snapshot
+	var data []byte
+	if p.preamble {
+		var err error
+		if sn, err = snapshot.Start(s.ks, s.rdbEncoder(), func(*snapshot.Snapshot) { switchIncr() }); err != nil {
+			sn = nil
+		}
+	}
+	if sn == nil {
+		s.ks.LockAll()
+		data = s.serializeDataset()
+		switchIncr()
+		s.ks.UnlockAll()
+	}
+	if openErr != nil {
+		if sn != nil {
+			sn.Cancel()
+		}
+		return fail(openErr)
+	}
 	if old != nil {
 		old.Close() // the entries before the switch, flushed and fsynced
 		// Until the new base is installed, the manifest lists the old
@@ -169,7 +230,7 @@ func (s *Server) rewriteAOF(p aofPaths, enable bool) error {
 			return fail(err)
 		}
 	}
-	base := man.InstallBase(p.filename, false)
+	base := man.InstallBase(p.filename, sn != nil)
 	if !attach { // no incremental file is being written: all are history
 		for _, in := range man.Incrs {
 			in.Type = aof.TypeHistory
@@ -177,9 +238,19 @@ func (s *Server) rewriteAOF(p aofPaths, enable bool) error {
 		}
 		man.Incrs = nil
 	}
-	if err := nodesconf.WriteAtomic(filepath.Join(p.dir, base.Name), data); err != nil {
-		s.Logf('#', "Write error writing append only file on disk: %s", aof.ErrText(err))
-		return fail(err)
+	var baseSize int64
+	if sn != nil {
+		n, err := s.writeRDBBase(filepath.Join(p.dir, base.Name), sn)
+		if err != nil {
+			return fail(err)
+		}
+		baseSize = n
+	} else {
+		if err := nodesconf.WriteAtomic(filepath.Join(p.dir, base.Name), data); err != nil {
+			s.Logf('#', "Write error writing append only file on disk: %s", aof.ErrText(err))
+			return fail(err)
+		}
+		baseSize = int64(len(data))
 	}
 	if err := s.persistManifest(p, man); err != nil {
 		return fail(err)
@@ -193,7 +264,7 @@ func (s *Server) rewriteAOF(p aofPaths, enable bool) error {
 	man.History = nil
 	s.persistManifest(p, man)
 	s.aof.man = man
-	s.aof.baseSize.Store(int64(len(data)))
+	s.aof.baseSize.Store(baseSize)
 	s.aof.prevSize.Store(0)
 	s.aof.rewrites.Add(1)
 	s.aof.lastRewriteOK.Store(true)
@@ -216,3 +287,35 @@ func (s *Server) bgrewriteaof() error {
 }
 
 var errRewriteRunning = errors.New("ERR Background append only file rewriting already in progress")
+
+// aofRewriteCron is serverCron's automatic rewrite: with the AOF on, no
+// rewrite or BGSAVE running, and the files past auto-aof-rewrite-min-size,
+// a rewrite starts once they have grown auto-aof-rewrite-percentage over
+// the size the last rewrite (or the load) left, as Redis 7.0 decides it.
+func (s *Server) aofRewriteCron() {
+	a := &s.aof
+	wr := a.w.Load()
+	if wr == nil || a.rewriting.Load() {
+		return
+	}
+	s.save.mu.Lock()
+	saving := s.save.bg != nil
+	s.save.mu.Unlock()
+	if saving {
+		return
+	}
+	s.cfg.RLock()
+	perc, minSize := int64(s.cfg.AutoAOFRewritePercentage), s.cfg.AutoAOFRewriteMinSize
+	s.cfg.RUnlock()
+	cur := a.baseSize.Load() + a.prevSize.Load() + wr.Size()
+	if perc == 0 || cur <= minSize {
+		return
+	}
+	base := max(a.baseSize.Load(), 1)
+	if growth := cur*100/base - 100; growth >= perc {
+		s.Logf('*', "Starting automatic rewriting of AOF on %d%% growth", growth)
+		if err := s.bgrewriteaof(); err != nil {
+			s.Logf('#', "Can't rewrite append only file in background: %v", err)
+		}
+	}
+}

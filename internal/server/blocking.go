@@ -212,6 +212,18 @@ func (r *blockRegistry) take(w *waiter) ([]chan struct{}, int) {
 	return d, w.unblock
 }
 
+// appendKeysOf appends every key clients wait on in db.
+func (r *blockRegistry) appendKeysOf(dst []blockKey, db int) []blockKey {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for bk := range r.keys {
+		if bk.db == db {
+			dst = append(dst, bk)
+		}
+	}
+	return dst
+}
+
 // waiters reports how many clients wait on key in db (tests, INFO).
 func (r *blockRegistry) waiters(db int, key string) int {
 	r.mu.Lock()
@@ -259,9 +271,13 @@ func (c *client) beforeCall(ctx *command.Ctx, locked bool) {
 func (c *client) afterBlocking(spec *command.Spec, args [][]byte) {
 	ctx := &c.ctx
 	if len(ctx.Ready) > 0 {
-		ready := make([]blockKey, len(ctx.Ready))
-		for i, k := range ctx.Ready {
-			ready[i] = blockKey{k.DB, k.Key}
+		ready := make([]blockKey, 0, len(ctx.Ready))
+		for _, k := range ctx.Ready {
+			if k.WholeDB {
+				ready = c.srv.blocking.appendKeysOf(ready, k.DB)
+				continue
+			}
+			ready = append(ready, blockKey{k.DB, k.Key})
 		}
 		ctx.Ready = ctx.Ready[:0]
 		c.srv.blocking.signal(ready)
@@ -321,7 +337,9 @@ func (c *client) blockLoop(spec *command.Spec, args [][]byte) {
 				leave(owed)
 				return
 			}
+			c.ctx.Woken = true
 			c.call(spec, args, false)
+			c.ctx.Woken = false
 			if ch := c.migrWait; ch != nil {
 				// A key is in flight (cmd_migrate.go): look again once it landed.
 				c.migrWait = nil

@@ -356,6 +356,7 @@ func (s *Server) startBackground() {
 				s.nowMs.Store(time.Now().UnixMilli())
 				s.closeIdleClients()
 				s.saveCron()
+				s.aofRewriteCron()
 				s.sweepMigrate(s.nowMs.Load())
 				if s.noActiveExpire.Load() {
 					continue

@@ -19,7 +19,8 @@ import (
 // writes a base of the dataset; later writes go to the incr file; a
 // restart with appendonly yes has everything.
 func TestConfigSetAppendonly(t *testing.T) {
-	sh := testutil.StartShoal(t, "--enable-debug-command", "yes")
+	// A command-format base (the RDB one is covered by the replay test).
+	sh := testutil.StartShoal(t, "--enable-debug-command", "yes", "--aof-use-rdb-preamble", "no")
 	c := sh.Dial(t)
 	do(t, c, "SET", "before", "1", "EX", "5000")
 	do(t, c, "RPUSH", "list", "a", "b", "c")
@@ -192,5 +193,48 @@ func TestLoadingReply(t *testing.T) {
 		}
 		rd.ReadString('\n')
 		return nil
+	})
+}
+
+// TestFunctionsInRDBBase: FUNCTION libraries survive a rewrite with an RDB
+// base (its functions section) both ways; each node loads the other's
+// directory.
+func TestFunctionsInRDBBase(t *testing.T) {
+	const lib = "#!lua name=mylib\nredis.register_function('echo1', function(keys, args) return args[1] end)"
+	check := func(t *testing.T, n *testutil.Node) {
+		t.Helper()
+		c := n.Dial(t)
+		defer c.Close()
+		if v := str(do(t, c, "FCALL", "echo1", "0", "hello")); v != "hello" {
+			t.Fatalf("FCALL after loading: %s", v)
+		}
+		if v := str(do(t, c, "GET", "k")); v != "v" {
+			t.Fatalf("GET k after loading: %s", v)
+		}
+	}
+	prepare := func(t *testing.T, n *testutil.Node) {
+		c := n.Dial(t)
+		do(t, c, "FUNCTION", "LOAD", lib)
+		do(t, c, "SET", "k", "v")
+		c.Close()
+		bgrewriteaof(t, n)
+		n.Stop()
+	}
+	t.Run("redis-to-shoal", func(t *testing.T) {
+		rd := testutil.StartRedis(t, "--appendonly", "yes")
+		prepare(t, rd)
+		sh := testutil.StartShoal(t, "--appendonly", "yes")
+		loadInto(t, sh, filepath.Join(rd.Dir, "appendonlydir"))
+		check(t, sh)
+	})
+	t.Run("shoal-to-redis", func(t *testing.T) {
+		sh := testutil.StartShoal(t, "--appendonly", "yes")
+		prepare(t, sh)
+		checkAOF(t, filepath.Join(sh.Dir, "appendonlydir", "appendonly.aof.manifest"))
+		rd := testutil.StartRedis(t, "--appendonly", "yes")
+		loadInto(t, rd, filepath.Join(sh.Dir, "appendonlydir"))
+		check(t, rd)
+		sh.Restart()
+		check(t, sh)
 	})
 }

@@ -46,7 +46,7 @@ func TestRedisReplaysShoalAOF(t *testing.T) {
 	sh.Stop() // the AOF is flushed and fsynced on shutdown
 	dir := filepath.Join(sh.Dir, "appendonlydir")
 	checkAOF(t, filepath.Join(dir, "appendonly.aof.manifest"))
-	if m := readFile(t, filepath.Join(dir, "appendonly.aof.manifest")); m != "file appendonly.aof.2.base.aof seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n" {
+	if m := readFile(t, filepath.Join(dir, "appendonly.aof.manifest")); m != "file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n" {
 		t.Fatalf("manifest after one rewrite:\n%s", m)
 	}
 

@@ -159,3 +159,74 @@ func TestSwapDBWatchExpired(t *testing.T) {
 		return tr
 	})
 }
+
+// TestBlockedNotServedWrongType: a blocked client whose key is filled and
+// then replaced by a value of another type (in one MULTI/EXEC) keeps
+// waiting, and is served by the next push, as Redis's suite checks ("ZADD +
+// DEL + SET should not awake blocked client").
+func TestBlockedNotServedWrongType(t *testing.T) {
+	bothTranscripts(t, func(t *testing.T, n *testutil.Node) []string {
+		c := n.Dial(t)
+		var tr []string
+		for _, cmd := range [][]string{
+			{"BZPOPMIN", "k", "0"}, {"BZMPOP", "0", "1", "k", "MIN"}, {"BLPOP", "k", "0"},
+			{"BRPOPLPUSH", "k", "dst", "0"}, {"BLMPOP", "0", "1", "k", "LEFT"},
+		} {
+			zset := cmd[0][1] == 'Z'
+			c.MustDo(t, "DEL", "k")
+			b := n.Dial(t)
+			b.Send(cmd...)
+			waitClients(t, c, "blocked_clients:1 tracking_clients:0 clients_in_timeout_table:0")
+			c.MustDo(t, "MULTI")
+			if zset {
+				c.MustDo(t, "ZADD", "k", "0", "foo")
+			} else {
+				c.MustDo(t, "LPUSH", "k", "foo")
+			}
+			c.MustDo(t, "DEL", "k")
+			c.MustDo(t, "SET", "k", "foo")
+			c.MustDo(t, "EXEC")
+			c.MustDo(t, "DEL", "k")
+			if zset {
+				c.MustDo(t, "ZADD", "k", "1", "bar")
+			} else {
+				c.MustDo(t, "LPUSH", "k", "bar")
+			}
+			v, _, err := b.Read()
+			testutil.NoErr(t, err)
+			tr = append(tr, strings.Join(cmd, " ")+" → "+v.String())
+			b.Close()
+		}
+		return tr
+	})
+}
+
+// TestBlockedWokenBySwapDBAndSortStore: SWAPDB and SORT … STORE wake
+// clients blocked on keys they fill, as Redis's list unit checks.
+func TestBlockedWokenBySwapDBAndSortStore(t *testing.T) {
+	bothTranscripts(t, func(t *testing.T, n *testutil.Node) []string {
+		c := n.Dial(t)
+		var tr []string
+		c.MustDo(t, "SELECT", "1")
+		c.MustDo(t, "RPUSH", "k", "hello")
+		b := n.Dial(t)
+		b.MustDo(t, "SELECT", "9")
+		b.Send("BLPOP", "k", "0")
+		waitClients(t, c, "blocked_clients:1 tracking_clients:0 clients_in_timeout_table:0")
+		c.MustDo(t, "SWAPDB", "1", "9")
+		v, _, err := b.Read()
+		testutil.NoErr(t, err)
+		tr = append(tr, "SWAPDB → "+v.String())
+
+		c.MustDo(t, "SELECT", "0")
+		c.MustDo(t, "RPUSH", "src", "c", "a", "b")
+		b.MustDo(t, "SELECT", "0")
+		b.Send("BLMPOP", "0", "1", "dst", "LEFT", "COUNT", "2")
+		waitClients(t, c, "blocked_clients:1 tracking_clients:0 clients_in_timeout_table:0")
+		tr = append(tr, "SORT STORE → "+c.MustDo(t, "SORT", "src", "ALPHA", "STORE", "dst").String())
+		v, _, err = b.Read()
+		testutil.NoErr(t, err)
+		tr = append(tr, "BLMPOP → "+v.String(), "LRANGE → "+c.MustDo(t, "LRANGE", "dst", "0", "-1").String())
+		return tr
+	})
+}

@@ -4,8 +4,8 @@
 // of the server at once. A test fails when the server's log holds a
 // "WARNING: DATA RACE" report, or when the server dies.
 //
-// Nodes bind 127.0.0.1; standalone nodes take free ports, the soak's
-// cluster fixed ports in 21400-21499 (bus ports +10000). Every wait is
+// Nodes bind 127.0.0.1 on free ports (cluster nodes set their bus port
+// with cluster-port), so concurrent runs cannot collide. Every wait is
 // bounded and every process is stopped by pid. The package has no non-test
 // code.
 package race

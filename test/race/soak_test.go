@@ -48,8 +48,8 @@ import (
 //     FLUSHALL (sync and ASYNC), FLUSHDB, SWAPDB, INFO, CLIENT LIST,
 //     DBSIZE, and MONITOR sessions that come and go.
 //
-// Cluster mode (ports 21420-21422, bus ports +10000, created by the real
-// redis-cli --cluster create): pipelined typed traffic and blocking pops
+// Cluster mode (free ports, bus ports set with cluster-port, created by the
+// real redis-cli --cluster create): pipelined typed traffic and blocking pops
 // on hash-tagged keys, WATCH/MULTI/EXEC, PUBLISH across the bus with
 // subscribers on every node, CONFIG SET on every node, empty slots moved
 // between nodes with CLUSTER SETSLOT IMPORTING/MIGRATING/NODE (epoch bumps,
@@ -64,12 +64,11 @@ func TestRaceSoak(t *testing.T) {
 		}
 	}
 	start := testutil.StartShoalRace
-	startAt := testutil.StartShoalRaceAt
 	if os.Getenv("SHOAL_SOAK_NORACE") != "" {
-		start, startAt = testutil.StartShoal, testutil.StartShoalAt
+		start = testutil.StartShoal
 	}
 	t.Run("standalone", func(t *testing.T) { soakStandalone(t, start, d) })
-	t.Run("cluster", func(t *testing.T) { soakCluster(t, startAt, d/2) })
+	t.Run("cluster", func(t *testing.T) { soakCluster(t, start, d/2) })
 }
 
 type quietLogger struct{}
@@ -548,20 +547,19 @@ func soakConfig(s *soak, ctx context.Context, c *redis.Client, seed uint64) {
 	})
 }
 
-// soakBase is the first of the cluster's fixed ports (21420-21422, bus
-// ports 31420-31422).
-const soakBase = 21420
-
-func soakCluster(t *testing.T, startAt func(testing.TB, int, ...string) *testutil.Node, d time.Duration) {
+func soakCluster(t *testing.T, start func(testing.TB, ...string) *testutil.Node, d time.Duration) {
 	testutil.SkipIfNoRedis(t)
 	var nodes []*testutil.Node
 	var addrs []string
-	for i := range 3 {
-		port := soakBase + i
+	for range 3 {
+		// Free ports, the bus port too (cluster-port), so that concurrent
+		// runs of this test (two checkouts) cannot collide.
+		bus, err := testutil.FreePort()
+		testutil.NoErr(t, err)
 		conf := filepath.Join(t.TempDir(), "redis.conf")
 		testutil.NoErr(t, os.WriteFile(conf, []byte(fmt.Sprintf(
-			"port %d\ncluster-enabled yes\ncluster-config-file nodes.conf\ncluster-node-timeout 2000\nbind 127.0.0.1\n", port)), 0o644))
-		n := startAt(t, port, conf)
+			"cluster-enabled yes\ncluster-config-file nodes.conf\ncluster-node-timeout 2000\ncluster-port %d\nbind 127.0.0.1\n", bus)), 0o644))
+		n := start(t, conf)
 		nodes = append(nodes, n)
 		addrs = append(addrs, n.Addr)
 	}
