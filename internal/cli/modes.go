@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -90,6 +91,7 @@ func (s *session) pipeMode() int {
 	lastRead.Store(time.Now().Unix())
 	eof := atomic.Bool{}
 	done := make(chan error, 1)
+	var outMu sync.Mutex // the reply reader and the stdin copier both print
 	nc := s.conn.NetConn()
 	go func() {
 		for {
@@ -103,8 +105,10 @@ func (s *session) pipeMode() int {
 				s.stderr("%s\n", v.Str)
 				errors.Add(1)
 			} else if eof.Load() && v.Kind == resp.KindBulk && len(v.Str) == 20 && string(v.Str) == string(mark[:]) {
+				outMu.Lock()
 				s.out.WriteString("Last reply received from server.\n")
 				s.out.Flush()
+				outMu.Unlock()
 				done <- nil
 				return
 			}
@@ -126,8 +130,10 @@ func (s *session) pipeMode() int {
 				echo := append([]byte("\r\n*2\r\n$4\r\nECHO\r\n$20\r\n"), mark[:]...)
 				echo = append(echo, "\r\n"...)
 				eof.Store(true)
+				outMu.Lock()
 				s.out.WriteString("All data transferred. Waiting for the last reply...\n")
 				s.out.Flush()
+				outMu.Unlock()
 				nc.Write(echo)
 				return
 			}

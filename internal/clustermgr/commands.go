@@ -127,6 +127,7 @@ func (m *Manager) addNode(args []string) bool {
 	if master != nil {
 		time.Sleep(time.Second)
 		m.waitForClusterJoin()
+		m.waitKnows(nn, master.name, 10*time.Second)
 		m.logInfo(">>> Configure node as replica of %s:%d.\n", master.ip, master.port)
 		v, err = m.cmd(nn, "CLUSTER", "REPLICATE", master.name)
 		if !m.checkReply(nn, v, err, nil) {
@@ -628,4 +629,19 @@ func (m *Manager) help(args []string) bool {
 	m.printf("  --cluster-yes%sAutomatic yes to cluster commands prompts\n", strings.Repeat(" ", pad-len("--cluster-yes")))
 	m.printf("\n")
 	return false
+}
+
+// waitKnows waits, silently and at most d, until node n has learned of the
+// node named id by gossip. redis-cli sends CLUSTER REPLICATE one second after
+// the MEET and fails with "ERR Unknown node" when gossip is slower than that;
+// waiting for the fact itself prints the same output without the race.
+func (m *Manager) waitKnows(n *node, id string, d time.Duration) {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		v, err := m.cmd(n, "CLUSTER", "NODES")
+		if err == nil && strings.Contains(string(v.Str), id) {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
