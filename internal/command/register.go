@@ -13,4 +13,5 @@ func Register(t *Table) {
 	registerDump(t)
 	registerHLL(t)
 	registerGeo(t)
+	registerStream(t)
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/binary"
+	"fmt"
 	"io"
 	"strconv"
 	"sync"
@@ -36,10 +37,12 @@ func (s *Server) rdbSettings() rdb.Settings {
 func (s *Server) rdbEncoder() snapshot.Encoder {
 	set := s.rdbSettings()
 	pool := &sync.Pool{New: func() any { return rdb.NewEncoder(set) }}
-	return func(dst []byte, key string, v keyspace.Value, exp int64) []byte {
+	return func(dst []byte, key string, v keyspace.Value, exp int64) ([]byte, error) {
 		t := rdb.TypeOf(v)
 		if t < 0 {
-			return dst // no such values are stored (streams)
+			// A stream: the RDB codec cannot write it yet. The save fails
+			// rather than write a file that lacks the key.
+			return dst, fmt.Errorf("key '%s' is a %s, which Shoal cannot write to an RDB file yet: %w", key, v.Kind(), rdb.ErrUnsupportedType)
 		}
 		e := pool.Get().(*rdb.Encoder)
 		if exp >= 0 {
@@ -48,9 +51,9 @@ func (s *Server) rdbEncoder() snapshot.Encoder {
 		}
 		dst = append(dst, byte(t))
 		dst, _ = e.AppendObject(dst, keyspace.Value{Str: key})
-		dst, _ = e.AppendObject(dst, v)
+		dst, err := e.AppendObject(dst, v)
 		pool.Put(e)
-		return dst
+		return dst, err
 	}
 }
 

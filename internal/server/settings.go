@@ -45,6 +45,8 @@ func (s *Server) applySettings() {
 				ZSetMaxListpackEntries: s.cfg.ZsetMaxListpackEntries,
 				ZSetMaxListpackValue:   s.cfg.ZsetMaxListpackValue,
 				HLLSparseMaxBytes:      s.cfg.HllSparseMaxBytes,
+				StreamNodeMaxEntries:   s.cfg.StreamNodeMaxEntries,
+				StreamNodeMaxBytes:     s.cfg.StreamNodeMaxBytes,
 			},
 			ProtoMaxBulkLen: s.cfg.ProtoMaxBulkLen,
 			Maxmemory:       s.cfg.Maxmemory,

@@ -38,8 +38,10 @@ import (
 // Encoder appends one key's record to dst. It is called concurrently (by
 // the walk and by writers on other stripes), with the key's stripe held,
 // so it must be a pure function of its arguments, and must not keep v's
-// collection past its return. expireMs is -1 for a key without a TTL.
-type Encoder func(dst []byte, key string, v keyspace.Value, expireMs int64) []byte
+// collection past its return. expireMs is -1 for a key without a TTL. An
+// error (a value the format cannot hold) fails the whole snapshot: Run
+// returns it, so no file is written that silently lacks a key.
+type Encoder func(dst []byte, key string, v keyspace.Value, expireMs int64) ([]byte, error)
 
 // Chunk is the encoded records of one slot of one database.
 type Chunk struct {
@@ -88,6 +90,7 @@ type Snapshot struct {
 
 	held      bool // StartHeld: the caller holds every stripe
 	cancelled atomic.Bool
+	encErr    atomic.Pointer[error] // the first Encoder error; Run returns it
 	stats     struct {
 		keys, forcedSlots, forcedBytes, pendingBytes, peakPending, walked, flushed, swapped atomic.Int64
 	}
@@ -159,7 +162,12 @@ func (sn *Snapshot) serialize(s int, bufs [][]byte, out func(d int, keys int, da
 		}
 		keys := 0
 		sd.ForEach(func(key string, v keyspace.Value, exp int64) bool {
-			buf = sn.enc(buf, key, v, exp)
+			var err error
+			if buf, err = sn.enc(buf, key, v, exp); err != nil {
+				sn.encErr.CompareAndSwap(nil, &err)
+				sn.cancelled.Store(true)
+				return false
+			}
 			keys++
 			return true
 		})
@@ -235,7 +243,7 @@ func (sn *Snapshot) Run(emit func(Chunk) error) error {
 	var local []Chunk
 	for s := 0; s < slot.Count; s++ {
 		if sn.cancelled.Load() {
-			return ErrCancelled
+			return sn.cancelErr()
 		}
 		if err := sn.drain(emit); err != nil {
 			sn.Cancel()
@@ -343,4 +351,12 @@ func (sn *Snapshot) Held() bool { return sn.held }
 // Progress is the fraction of slots the walk has passed, 0..1.
 func (sn *Snapshot) Progress() float64 {
 	return float64(sn.stats.walked.Load()+sn.stats.forcedSlots.Load()) / slot.Count
+}
+
+// cancelErr is why the snapshot stopped: an Encoder's error, else Cancel.
+func (sn *Snapshot) cancelErr() error {
+	if p := sn.encErr.Load(); p != nil {
+		return *p
+	}
+	return ErrCancelled
 }

@@ -18,7 +18,7 @@ import (
 
 // testEnc encodes a record as a text line "key\x00value\x00exp\n"; a set is
 // its sorted members joined by ",".
-func testEnc(dst []byte, key string, v keyspace.Value, exp int64) []byte {
+func testEnc(dst []byte, key string, v keyspace.Value, exp int64) ([]byte, error) {
 	val := v.Str
 	if s, ok := v.Obj.(*types.Set); ok {
 		var m []string
@@ -31,7 +31,7 @@ func testEnc(dst []byte, key string, v keyspace.Value, exp int64) []byte {
 	dst = append(dst, val...)
 	dst = append(dst, 0)
 	dst = strconv.AppendInt(dst, exp, 10)
-	return append(dst, '\n')
+	return append(dst, '\n'), nil
 }
 
 type rec struct {
@@ -46,7 +46,7 @@ func dumpAll(ks *keyspace.Keyspace) []map[string]rec {
 		out[d] = map[string]rec{}
 		for s := 0; s < slot.Count; s++ {
 			ks.DB(d).Slot(s).ForEach(func(k string, v keyspace.Value, exp int64) bool {
-				line := testEnc(nil, k, v, exp)
+				line, _ := testEnc(nil, k, v, exp)
 				parts := strings.Split(strings.TrimSuffix(string(line), "\n"), "\x00")
 				out[d][k] = rec{parts[1], exp}
 				return true

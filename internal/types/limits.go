@@ -13,6 +13,8 @@ type Limits struct {
 	ZSetMaxListpackEntries int64 // zset-max-listpack-entries
 	ZSetMaxListpackValue   int64 // zset-max-listpack-value, bytes
 	HLLSparseMaxBytes      int64 // hll-sparse-max-bytes
+	StreamNodeMaxEntries   int64 // stream-node-max-entries
+	StreamNodeMaxBytes     int64 // stream-node-max-bytes
 }
 
 // DefaultLimits returns Redis 7.0's defaults, for tests and for code that
@@ -25,6 +27,8 @@ func DefaultLimits() *Limits {
 		ZSetMaxListpackEntries: 128,
 		ZSetMaxListpackValue:   64,
 		HLLSparseMaxBytes:      3000,
+		StreamNodeMaxEntries:   100,
+		StreamNodeMaxBytes:     4096,
 	}
 }
 

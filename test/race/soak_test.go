@@ -192,7 +192,7 @@ func soakClient(addr string, db int) *redis.Client {
 func typedCommand(r *rand.Rand, key func(string) string) []any {
 	n := strconv.Itoa(r.IntN(100))
 	long := strings.Repeat("x", r.IntN(100))
-	switch r.IntN(45) {
+	switch r.IntN(49) {
 	case 0:
 		return []any{"SET", key("s"), n + long}
 	case 1:
@@ -281,6 +281,15 @@ func typedCommand(r *rand.Rand, key func(string) string) []any {
 		return []any{"GEOADD", key("g"), strconv.Itoa(r.IntN(180) - 90), strconv.Itoa(r.IntN(170) - 85), "m" + n}
 	case 43:
 		return []any{"GEOSEARCH", key("g"), "FROMLONLAT", "0", "0", "BYRADIUS", "5000", "km", "ASC", "COUNT", "5"}
+	case 44:
+		return []any{"XADD", key("x"), "MAXLEN", "~", "50", "*", "f" + n, long}
+	case 45:
+		return []any{"XRANGE", key("x"), "-", "+", "COUNT", "10"}
+	case 46:
+		return []any{"XTRIM", key("x"), "MAXLEN", n}
+	case 47:
+		k := key("x")
+		return []any{"XREAD", "COUNT", "5", "STREAMS", k, k, "0", "$"}
 	}
 	return []any{"SCAN", strconv.Itoa(r.IntN(64)), "COUNT", "20"}
 }
