@@ -3,6 +3,7 @@ package server
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -25,8 +26,9 @@ const itemsPerCmd = 64
 // base of rewriteAppendOnlyFileRio: SELECT per database, then per key SET,
 // RPUSH, SADD, ZADD or HMSET and PEXPIREAT; keys past their TTL are left
 // out. Needs LockAll.
-func (s *Server) serializeDataset() []byte {
+func (s *Server) serializeDataset() ([]byte, error) {
 	var out []byte
+	var bad error // a value the command form cannot express yet (a stream)
 	now := s.ks.NowMs()
 	var argv [][]byte
 	flush := func() {
@@ -39,7 +41,7 @@ func (s *Server) serializeDataset() []byte {
 			continue
 		}
 		out = stream.AppendSelect(out, j)
-		for sl := 0; sl < slot.Count; sl++ {
+		for sl := 0; sl < slot.Count && bad == nil; sl++ {
 			if db.CountInSlot(sl) == 0 {
 				continue
 			}
@@ -89,6 +91,9 @@ func (s *Server) serializeDataset() []byte {
 							return true
 						})
 					})
+				default:
+					bad = fmt.Errorf("key '%s' is a %s, which Shoal cannot rewrite into the AOF yet", key, v.Kind())
+					return false
 				}
 				if exp != -1 {
 					argv = append(argv[:0], []byte("PEXPIREAT"), k, strconv.AppendInt(nil, exp, 10))
@@ -98,7 +103,7 @@ func (s *Server) serializeDataset() []byte {
 			})
 		}
 	}
-	return out
+	return out, bad
 }
 
 // writeRDBBase writes snapshot sn (with the FUNCTION libraries, as
@@ -135,7 +140,12 @@ func (s *Server) writeRDBBase(path string, sn *snapshot.Snapshot) (int64, error)
 
 // writeBase writes the dataset as a command-format base file. Needs LockAll.
 func (s *Server) writeBase(path string) error {
-	if err := nodesconf.WriteAtomic(path, s.serializeDataset()); err != nil {
+	data, err := s.serializeDataset()
+	if err != nil {
+		s.Logf('#', "Error rewriting the append only file: %v", err)
+		return err
+	}
+	if err := nodesconf.WriteAtomic(path, data); err != nil {
 		s.Logf('#', "Write error writing append only file on disk: %s", aof.ErrText(err))
 		return err
 	}
@@ -212,9 +222,15 @@ func (s *Server) rewriteAOF(p aofPaths, enable bool) error {
 	}
 	if sn == nil {
 		s.ks.LockAll()
-		data = s.serializeDataset()
-		switchIncr()
+		var err error
+		if data, err = s.serializeDataset(); err == nil {
+			switchIncr()
+		}
 		s.ks.UnlockAll()
+		if err != nil {
+			s.Logf('#', "Error rewriting the append only file: %v", err)
+			return fail(err)
+		}
 	}
 	if openErr != nil {
 		if sn != nil {
