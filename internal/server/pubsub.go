@@ -13,9 +13,9 @@ import (
 // hub is the node's pub/sub registry.
 type hub struct {
 	mu       sync.RWMutex
-	channels map[string]map[*client]struct{}
+	channels channelSubs
 	patterns map[string]map[*client]struct{}
-	shard    map[string]map[*client]struct{} // shard channels (shardpubsub.go)
+	shard    channelSubs // shard channels (shardpubsub.go)
 }
 
 func newHub() *hub {
@@ -191,31 +191,10 @@ func (s *Server) registerPubSub() {
 		ctx.W.Int(int64(n))
 	})
 	s.handle("pubsub|channels", func(ctx *command.Ctx) {
-		if len(ctx.Args) > 3 {
-			ctx.Error("ERR unknown subcommand or wrong number of arguments for '" + string(ctx.Args[1]) + "'. Try PUBSUB HELP.")
-			return
-		}
-		s.pubsub.mu.RLock()
-		var names []string
-		for name := range s.pubsub.channels {
-			if len(ctx.Args) < 3 || glob.Match(ctx.Args[2], []byte(name), false) {
-				names = append(names, name)
-			}
-		}
-		s.pubsub.mu.RUnlock()
-		ctx.W.Array(len(names))
-		for _, n := range names {
-			ctx.W.BulkString(n)
-		}
+		s.pubsub.channelsReply(ctx, func(h *hub) channelSubs { return h.channels })
 	})
 	s.handle("pubsub|numsub", func(ctx *command.Ctx) {
-		s.pubsub.mu.RLock()
-		defer s.pubsub.mu.RUnlock()
-		ctx.W.Array(2 * (len(ctx.Args) - 2))
-		for _, ch := range ctx.Args[2:] {
-			ctx.W.Bulk(ch)
-			ctx.W.Int(int64(len(s.pubsub.channels[string(ch)])))
-		}
+		s.pubsub.numsubReply(ctx, func(h *hub) channelSubs { return h.channels })
 	})
 	s.handle("pubsub|numpat", func(ctx *command.Ctx) {
 		s.pubsub.mu.RLock()
@@ -249,4 +228,41 @@ func writeHelp(w *resp.Writer, cmd string, lines []string) {
 	}
 	w.Simple("HELP")
 	w.Simple("    Prints this help.")
+}
+
+// channelSubs maps a channel to its subscribers.
+type channelSubs = map[string]map[*client]struct{}
+
+// channelsReply is PUBSUB CHANNELS / SHARDCHANNELS [pattern] over the map
+// pick chooses (read under the hub's lock).
+func (h *hub) channelsReply(ctx *command.Ctx, pick func(*hub) channelSubs) {
+	if len(ctx.Args) > 3 {
+		ctx.Error("ERR unknown subcommand or wrong number of arguments for '" + string(ctx.Args[1]) + "'. Try PUBSUB HELP.")
+		return
+	}
+	h.mu.RLock()
+	var names []string
+	for name := range pick(h) {
+		if len(ctx.Args) < 3 || glob.Match(ctx.Args[2], []byte(name), false) {
+			names = append(names, name)
+		}
+	}
+	h.mu.RUnlock()
+	ctx.W.Array(len(names))
+	for _, n := range names {
+		ctx.W.BulkString(n)
+	}
+}
+
+// numsubReply is PUBSUB NUMSUB / SHARDNUMSUB channel… over the map pick
+// chooses.
+func (h *hub) numsubReply(ctx *command.Ctx, pick func(*hub) channelSubs) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	subs := pick(h)
+	ctx.W.Array(2 * (len(ctx.Args) - 2))
+	for _, ch := range ctx.Args[2:] {
+		ctx.W.Bulk(ch)
+		ctx.W.Int(int64(len(subs[string(ch)])))
+	}
 }

@@ -5,7 +5,6 @@ import (
 
 	"github.com/shoal-db/shoal/internal/cluster"
 	"github.com/shoal-db/shoal/internal/command"
-	"github.com/shoal-db/shoal/internal/glob"
 	"github.com/shoal-db/shoal/internal/resp"
 	"github.com/shoal-db/shoal/internal/slot"
 )
@@ -151,30 +150,9 @@ func (s *Server) registerShardPubSub() {
 		ctx.W.Int(int64(n))
 	})
 	s.handle("pubsub|shardchannels", func(ctx *command.Ctx) {
-		if len(ctx.Args) > 3 {
-			ctx.Error("ERR unknown subcommand or wrong number of arguments for '" + string(ctx.Args[1]) + "'. Try PUBSUB HELP.")
-			return
-		}
-		s.pubsub.mu.RLock()
-		var names []string
-		for name := range s.pubsub.shard {
-			if len(ctx.Args) < 3 || glob.Match(ctx.Args[2], []byte(name), false) {
-				names = append(names, name)
-			}
-		}
-		s.pubsub.mu.RUnlock()
-		ctx.W.Array(len(names))
-		for _, n := range names {
-			ctx.W.BulkString(n)
-		}
+		s.pubsub.channelsReply(ctx, func(h *hub) channelSubs { return h.shard })
 	})
 	s.handle("pubsub|shardnumsub", func(ctx *command.Ctx) {
-		s.pubsub.mu.RLock()
-		defer s.pubsub.mu.RUnlock()
-		ctx.W.Array(2 * (len(ctx.Args) - 2))
-		for _, ch := range ctx.Args[2:] {
-			ctx.W.Bulk(ch)
-			ctx.W.Int(int64(len(s.pubsub.shard[string(ch)])))
-		}
+		s.pubsub.numsubReply(ctx, func(h *hub) channelSubs { return h.shard })
 	})
 }
