@@ -114,6 +114,15 @@ type client struct {
 	// migrWait is set when the command found one of its keys in flight
 	// (cmd_migrate.go) and did not run; it is closed when the key lands.
 	migrWait <-chan struct{}
+
+	// Replication (repl_master.go): what the connection said with
+	// REPLCONF, its replica link once it sent PSYNC/SYNC, and the stream
+	// offset after its last write (WAIT waits for it). isMaster marks the
+	// session applying a master's stream on a replica.
+	hs       *replHandshake
+	replLink *replicaLink
+	woff     int64
+	isMaster bool
 }
 
 // statBatch accumulates a connection's counters between flushes, so the hot

@@ -106,17 +106,7 @@ func (s *Server) infoSection(b *bytes.Buffer, sec string) {
 		s.infoStats(w)
 	case "replication":
 		b.WriteString("# Replication\r\n")
-		w.s("role", "master")
-		w.i("connected_slaves", 0)
-		w.s("master_failover_state", "no-failover")
-		w.s("master_replid", *s.adm.replid.Load())
-		w.s("master_replid2", "0000000000000000000000000000000000000000")
-		w.i("master_repl_offset", 0)
-		w.i("second_repl_offset", -1)
-		w.i("repl_backlog_active", 0)
-		w.i("repl_backlog_size", 1048576)
-		w.i("repl_backlog_first_byte_offset", 0)
-		w.i("repl_backlog_histlen", 0)
+		s.infoReplication(w)
 	case "cpu":
 		b.WriteString("# CPU\r\n")
 		self, children := rusage(syscall.RUSAGE_SELF), rusage(syscall.RUSAGE_CHILDREN)

@@ -163,7 +163,12 @@ func (s *Server) loadRDB(path string, allowDup bool) error {
 		return fmt.Errorf("Fatal error loading the DB: %s. Exiting.", strerror(err))
 	}
 	defer f.Close()
-	r := rdb.NewReader(progressReader{f, &s.loading.loadedBytes}, s.rdbSettings())
+	return s.loadRDBFrom(f, allowDup)
+}
+
+// loadRDBFrom is loadRDB reading from src (a file, or a master's socket).
+func (s *Server) loadRDBFrom(src io.Reader, allowDup bool) error {
+	r := rdb.NewReader(progressReader{src, &s.loading.loadedBytes}, s.rdbSettings())
 	ks := s.ks
 	ks.Loading.Store(true) // nothing expires while loading
 	defer ks.Loading.Store(false)
