@@ -18,7 +18,7 @@ import (
 // adminState is the server-wide bookkeeping of the admin commands: INFO's
 // identity and counters, MONITOR's subscribers, SHUTDOWN, CLIENT PAUSE.
 type adminState struct {
-	runID      string                 // 40 hex, fixed for the life of the process
+	runID      string // 40 hex, fixed for the life of the process
 	executable string
 	lastSave   atomic.Int64 // unix seconds: LASTSAVE, rdb_last_save_time
 
