@@ -120,7 +120,7 @@ type client struct {
 	// offset after its last write (WAIT waits for it). isMaster marks the
 	// session applying a master's stream on a replica.
 	hs       *replHandshake
-	replLink *replicaLink
+	replLink atomic.Pointer[replicaLink]
 	woff     int64
 	isMaster bool
 }
@@ -373,6 +373,9 @@ func (c *client) drainAsync() {
 // kill closes the connection; the read loop then cleans up.
 func (c *client) kill() {
 	c.closed.Store(true)
+	if l := c.replLink.Load(); l != nil {
+		l.close() // the link's goroutines own a socket of their own
+	}
 	c.conn.Close()
 }
 

@@ -131,7 +131,7 @@ func (c *client) replHS() *replHandshake {
 // replica link and this handler serves it until the link ends.
 func (s *Server) syncCommand(ctx *command.Ctx) {
 	c := ctx.Client.(*client)
-	if c.session || c.replLink != nil {
+	if c.session || c.replLink.Load() != nil {
 		return // ignored, as Redis ignores SYNC from a replica
 	}
 	s.repl.mu.Lock()
@@ -162,7 +162,7 @@ func (s *Server) syncCommand(ctx *command.Ctx) {
 	}
 	l := &replicaLink{c: c, conn: conn, ip: ip, port: hs.port, firstAck: make(chan struct{}), quit: make(chan struct{})}
 	l.ackTime.Store(time.Now().UnixMilli())
-	c.replLink = l
+	c.replLink.Store(l)
 	s.serveReplica(l, psync, ctx.Args)
 	c.closeAfterReply = true
 }

@@ -554,3 +554,22 @@ func (s *Server) applyBatch(ml *masterLink, sess *client, rd *resp.Reader, buf [
 	s.stream.AppendRaw(sess.db.Index, buf[passed:used])
 	return used, nil
 }
+
+// dropMasterLink closes the connection to the master, as CLIENT KILL TYPE
+// master does; the link reconnects and continues partially. It reports
+// whether a connection was up.
+func (s *Server) dropMasterLink() bool {
+	s.repl.mu.Lock()
+	ml := s.repl.link
+	s.repl.mu.Unlock()
+	if ml == nil {
+		return false
+	}
+	ml.connMu.Lock()
+	defer ml.connMu.Unlock()
+	if ml.conn == nil {
+		return false
+	}
+	ml.conn.Close()
+	return true
+}

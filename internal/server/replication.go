@@ -156,6 +156,7 @@ func (s *Server) refreshReplGate() {
 
 // replicationCron is replicationCron's once-a-second work.
 func (s *Server) replicationCron() {
+	s.clusterReplicationCron()
 	s.masterCron()
 	s.refreshReplGate()
 }
@@ -182,7 +183,7 @@ func (s *Server) replicaofCommand(ctx *command.Ctx) {
 		ctx.W.OK()
 		return
 	}
-	if c := ctx.Client.(*client); c.replLink != nil {
+	if c := ctx.Client.(*client); c.replLink.Load() != nil {
 		ctx.Error("ERR Command is not valid when client is a replica.")
 		return
 	}
