@@ -294,7 +294,6 @@ func (s *Server) syncWithMaster(ml *masterLink) error {
 			return fmt.Errorf("Master replied with wrong +FULLRESYNC syntax.")
 		}
 		s.Logf('*', "Full resync from master: %s:%d", f[1], off)
-		s.repl.syncPartialErr.Load() // (the counters are the master's)
 		if err := s.loadFullSync(ml, br, f[1], off); err != nil {
 			return err
 		}
