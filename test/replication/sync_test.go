@@ -106,4 +106,3 @@ func TestSharedSnapshot(t *testing.T) {
 		t.Fatalf("%d snapshots for two replicas attaching together", n)
 	}
 }
-
