@@ -123,6 +123,10 @@ type client struct {
 	replLink atomic.Pointer[replicaLink]
 	woff     int64
 	isMaster bool
+	// masterRaw: the master's bytes of the command the master session
+	// runs, appended to the stream by the first handler that runs under
+	// the command's locks (blocking.go runHandler), else after it.
+	masterRaw []byte
 }
 
 // statBatch accumulates a connection's counters between flushes, so the hot

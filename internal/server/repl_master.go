@@ -447,7 +447,8 @@ func (s *Server) runSyncJob(job *syncJob, delay time.Duration, psync bool) {
 	s.repl.mu.Unlock()
 
 	var off int64
-	sn, err := snapshot.Start(s.ks, s.rdbEncoder(), func(*snapshot.Snapshot) {
+	sn, err := snapshot.Start(s.ks, s.rdbEncoder(), func(sn *snapshot.Snapshot) {
+		sn.Aux = s.replAux()
 		for _, l := range links {
 			l.reader = s.stream.NewReaderAtEnd(true)
 			off = l.reader.Offset()

@@ -14,8 +14,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/shoal-db/shoal/internal/cluster"
 	"github.com/shoal-db/shoal/internal/replication"
 	"github.com/shoal-db/shoal/internal/resp"
+	"github.com/shoal-db/shoal/internal/stream"
 )
 
 // The replica side: one goroutine per link connects to the master, runs
@@ -420,6 +422,7 @@ func (s *Server) loadFullSync(ml *masterLink, br *bufio.Reader, id string, off i
 		}
 	}
 	s.stream.Reset(off)
+	s.repl.streamDB.Store(int32(max(s.loading.rsi.db, 0)))
 	s.repl.mu.Lock()
 	s.repl.hist = replication.History{ID: id, ID2: replication.NoID, Offset2: -1}
 	s.repl.backlog = false
@@ -469,6 +472,7 @@ func (d *deadlineReader) Read(p []byte) (int, error) {
 func (s *Server) applyStream(ml *masterLink, conn net.Conn, br *bufio.Reader) error {
 	sess := s.newSession(true)
 	sess.isMaster = true
+	sess.db = s.ks.DB(int(s.repl.streamDB.Load()))
 	timeout := s.replTimeout()
 	ackDone := make(chan struct{})
 	defer close(ackDone)
@@ -525,32 +529,43 @@ func (s *Server) applyBatch(ml *masterLink, sess *client, rd *resp.Reader, buf [
 	if ml.stopped.Load() {
 		return len(buf), nil
 	}
-	used, passed := 0, 0
+	used := 0
 	for used < len(buf) {
 		args, k, perr := rd.Next(buf[used:])
 		if perr != nil {
-			s.stream.AppendRaw(sess.db.Index, buf[passed:used])
 			return used, fmt.Errorf("Protocol error from MASTER (%s): dropping the link", perr.Error())
 		}
 		if k == 0 {
 			break
 		}
+		raw := buf[used : used+k]
+		used += k
 		if len(args) >= 2 && strings.EqualFold(string(args[0]), "replconf") && strings.EqualFold(string(args[1]), "getack") {
 			// The ACK counts what precedes the GETACK.
-			s.stream.AppendRaw(sess.db.Index, buf[passed:used])
-			passed = used
 			ml.send("REPLCONF", "ACK", strconv.FormatInt(s.stream.Offset(), 10))
-		} else if len(args) > 0 {
-			s.ks.MasterApplying.Store(true)
-			err := sess.run(args)
-			s.ks.MasterApplying.Store(false)
-			if err != nil {
-				s.Logf('#', "Replica: the master sent a command this node cannot run: %v", err)
-			}
+			s.stream.AppendRaw(stream.SameDB, raw)
+			continue
 		}
-		used += k
+		if len(args) == 0 {
+			s.stream.AppendRaw(stream.SameDB, raw)
+			continue
+		}
+		// The bytes join the stream under the command's locks (runHandler);
+		// a command that takes none (SELECT, PING, MULTI, a queued one, an
+		// error) changes nothing and is appended here.
+		sess.masterRaw = raw
+		s.ks.MasterApplying.Store(true)
+		err := sess.run(args)
+		s.ks.MasterApplying.Store(false)
+		s.repl.streamDB.Store(int32(sess.db.Index))
+		if sess.masterRaw != nil {
+			s.stream.AppendRaw(stream.SameDB, sess.masterRaw)
+			sess.masterRaw = nil
+		}
+		if err != nil {
+			s.Logf('#', "Replica: the master sent a command this node cannot run: %v", err)
+		}
 	}
-	s.stream.AppendRaw(sess.db.Index, buf[passed:used])
 	return used, nil
 }
 
@@ -571,4 +586,33 @@ func (s *Server) dropMasterLink() bool {
 	}
 	ml.conn.Close()
 	return true
+}
+
+// restoreReplInfo takes the replication info of an RDB loaded at start
+// (loadDataFromDisk): a replica resumes its master's history at the
+// recorded offset, so its first PSYNC can continue partially; a master
+// keeps the recorded history as its second ID, so its former replicas can.
+func (s *Server) restoreReplInfo(rsi replInfo) {
+	if !rsi.valid() {
+		return
+	}
+	s.cfg.RLock()
+	replica := s.cfg.ReplicaOfHost != ""
+	s.cfg.RUnlock()
+	if n := s.cl.node; n != nil {
+		n.Do(func(c *cluster.Core) error {
+			replica = !c.Myself().IsMaster()
+			return nil
+		})
+	}
+	s.stream.Reset(rsi.off)
+	s.repl.streamDB.Store(int32(rsi.db))
+	s.repl.mu.Lock()
+	defer s.repl.mu.Unlock()
+	if replica {
+		s.repl.hist.ID = rsi.id
+	} else {
+		s.repl.hist.ID2, s.repl.hist.Offset2 = rsi.id, rsi.off+1
+	}
+	s.ensureBacklog()
 }

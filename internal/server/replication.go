@@ -39,6 +39,11 @@ type replState struct {
 	gate atomic.Uint32
 
 	syncFull, syncPartialOK, syncPartialErr atomic.Int64
+
+	// streamDB is the database the master's stream is in (the master
+	// session's, on a replica): an RDB records it (repl-stream-db) so a
+	// replica of this node starts applying in the right database.
+	streamDB atomic.Int32
 }
 
 const (
@@ -361,6 +366,24 @@ func (s *Server) infoReplication(w infoWriter) {
 		w.i("repl_backlog_first_byte_offset", 0)
 		w.i("repl_backlog_histlen", 0)
 	}
+}
+
+// replAux is rdbPopulateSaveInfo, read at a snapshot point: the
+// replication ID, offset and stream database an RDB records, so that a
+// restarted node (or a replica of a replica) continues from there. A
+// master that never had replicas records none.
+func (s *Server) replAux() [][2]string {
+	s.repl.mu.Lock()
+	replica, backlog, id := s.repl.link != nil, s.repl.backlog, s.repl.hist.ID
+	s.repl.mu.Unlock()
+	if !replica && !backlog {
+		return nil
+	}
+	db := int(s.repl.streamDB.Load())
+	if !replica {
+		db = max(s.stream.DB(), 0)
+	}
+	return [][2]string{{"repl-stream-db", strconv.Itoa(db)}, {"repl-id", id}, {"repl-offset", strconv.FormatInt(s.stream.Offset(), 10)}}
 }
 
 // replicaObufLimit is client-output-buffer-limit replica.

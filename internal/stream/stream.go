@@ -203,6 +203,14 @@ func (s *Stream) updateActive() {
 	s.active.Store(len(s.readers) > 0 || s.backlog > 0)
 }
 
+// DB is the database the stream is in after its last entry (-1: the next
+// entry selects one).
+func (s *Stream) DB() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastDB
+}
+
 // Start is the first offset still retained.
 func (s *Stream) Start() int64 {
 	s.mu.Lock()

@@ -141,3 +141,35 @@ func TestReplicaHidesExpiredKeys(t *testing.T) {
 		})
 	}
 }
+
+// TestReplicaRestartContinues: a replica restarted from the RDB it saved
+// at shutdown (SHUTDOWN SAVE records repl-id and repl-offset) continues
+// partially: sync_partial_ok goes up on the master, sync_full does not;
+// with Redis on either side too.
+func TestReplicaRestartContinues(t *testing.T) {
+	for _, pair := range [][2]string{{"shoal", "shoal"}, {"shoal", "redis"}, {"redis", "shoal"}} {
+		t.Run(pair[0]+"-to-"+pair[1], func(t *testing.T) {
+			m := start(t, pair[0])
+			r := start(t, pair[1], "--replicaof", "127.0.0.1", strconv.Itoa(m.Port))
+			preload(t, m, 2000)
+			linkUp(t, r)
+			caughtUp(t, m, r)
+			c := r.Dial(t)
+			c.Send("SHUTDOWN", "SAVE")
+			c.Read()
+			c.Close()
+			r.Stop()
+			for i := 0; i < 100; i++ {
+				do(t, m, "SET", "while-down:"+strconv.Itoa(i), "v")
+			}
+			r.Restart()
+			linkUp(t, r)
+			caughtUp(t, m, r)
+			st := info(t, m, "stats")
+			if st["sync_full"] != "1" || st["sync_partial_ok"] != "1" {
+				t.Fatalf("after the replica's restart: sync_full %s sync_partial_ok %s", st["sync_full"], st["sync_partial_ok"])
+			}
+			sameData(t, m, r)
+		})
+	}
+}
