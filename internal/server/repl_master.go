@@ -58,6 +58,9 @@ type replicaLink struct {
 	firstAck chan struct{} // closed by the first ACK (diskless: start streaming)
 	acked    atomic.Bool
 	reader   *stream.Reader
+	// sent is the stream offset written to the replica so far (-1 before
+	// its reader attaches): the cron reads it, the feeder writes it.
+	sent     atomic.Int64
 	eof      bool // the payload goes with EOF-marker framing
 	quit     chan struct{}
 	quitOnce atomic.Bool
@@ -162,6 +165,7 @@ func (s *Server) syncCommand(ctx *command.Ctx) {
 	}
 	l := &replicaLink{c: c, conn: conn, ip: ip, port: hs.port, firstAck: make(chan struct{}), quit: make(chan struct{})}
 	l.ackTime.Store(time.Now().UnixMilli())
+	l.sent.Store(-1)
 	c.replLink.Store(l)
 	s.serveReplica(l, psync, ctx.Args)
 	c.closeAfterReply = true
@@ -193,6 +197,7 @@ func (s *Server) serveReplica(l *replicaLink, psync bool, args [][]byte) {
 			if hist.CanContinue(id, off, s.stream.Start(), s.stream.Offset()) {
 				if r, err := s.stream.NewReader(off-1, true); err == nil {
 					l.reader = r
+					l.sent.Store(r.Offset())
 					cont = true
 				}
 			}
@@ -278,6 +283,7 @@ func (s *Server) feedReplica(l *replicaLink) {
 			}
 			return
 		}
+		l.sent.Add(int64(len(b)))
 	}
 }
 
@@ -452,6 +458,7 @@ func (s *Server) runSyncJob(job *syncJob, delay time.Duration, psync bool) {
 		for _, l := range links {
 			l.reader = s.stream.NewReaderAtEnd(true)
 			off = l.reader.Offset()
+			l.sent.Store(off)
 		}
 	})
 	if err != nil {
@@ -606,10 +613,11 @@ func (s *Server) masterCron() {
 	}
 	end := s.stream.Offset()
 	for _, l := range links {
-		if l.reader == nil || l.state.Load() == replClosed {
+		sent := l.sent.Load()
+		if sent < 0 || l.state.Load() == replClosed {
 			continue
 		}
-		behind := uint64(end - l.reader.Offset())
+		behind := uint64(max(end-sent, 0))
 		over := lim.HardBytes > 0 && behind >= lim.HardBytes
 		if lim.SoftBytes > 0 && behind >= lim.SoftBytes {
 			if l.overSoft == 0 {
