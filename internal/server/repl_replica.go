@@ -600,7 +600,7 @@ func (s *Server) restoreReplInfo(rsi replInfo) {
 	replica := s.cfg.ReplicaOfHost != ""
 	s.cfg.RUnlock()
 	if n := s.cl.node; n != nil {
-		n.Do(func(c *cluster.Core) error {
+		n.Query(func(c *cluster.Core) error {
 			replica = !c.Myself().IsMaster()
 			return nil
 		})
