@@ -516,6 +516,9 @@ func (s *Server) applyStream(ml *masterLink, conn net.Conn, br *bufio.Reader) er
 		if perr != nil {
 			return perr
 		}
+		// appendfsync always: the master's writes are on disk here before
+		// this node acknowledges them (Redis's beforeSleep flush).
+		s.aofSync(s.stream.Offset())
 		buf = buf[:copy(buf, buf[used:])]
 		ml.unapplied.Store(int64(len(buf)))
 	}
