@@ -87,17 +87,11 @@ func (ml *masterLink) halt() {
 }
 
 func (ml *masterLink) send(args ...string) error {
-	b := make([]byte, 0, 64)
-	b = append(b, '*')
-	b = strconv.AppendInt(b, int64(len(args)), 10)
-	b = append(b, '\r', '\n')
-	for _, a := range args {
-		b = append(b, '$')
-		b = strconv.AppendInt(b, int64(len(a)), 10)
-		b = append(b, '\r', '\n')
-		b = append(b, a...)
-		b = append(b, '\r', '\n')
+	argv := make([][]byte, len(args))
+	for i, a := range args {
+		argv[i] = []byte(a)
 	}
+	b := stream.AppendCommand(nil, argv)
 	ml.wmu.Lock()
 	defer ml.wmu.Unlock()
 	ml.connMu.Lock()
