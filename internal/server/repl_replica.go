@@ -18,6 +18,7 @@ import (
 	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/replication"
 	"github.com/shoal-db/shoal/internal/resp"
+	"github.com/shoal-db/shoal/internal/slot"
 	"github.com/shoal-db/shoal/internal/stream"
 )
 
@@ -638,4 +639,61 @@ func (s *Server) restoreReplInfo(rsi replInfo) {
 		s.repl.hist.ID2, s.repl.hist.Offset2 = rsi.id, rsi.off+1
 	}
 	s.ensureBacklog()
+}
+
+// localKey is a key of a database.
+type localKey struct {
+	db  int
+	key string
+}
+
+// noteReplicaTTL is the keyspace's OnReplicaTTL hook (writable replicas).
+func (s *Server) noteReplicaTTL(db int, key string) {
+	s.repl.localMu.Lock()
+	if s.repl.local == nil {
+		s.repl.local = map[localKey]struct{}{}
+	}
+	s.repl.local[localKey{db, key}] = struct{}{}
+	s.repl.localMu.Unlock()
+}
+
+// expireReplicaKeys deletes the keys a writable replica's clients gave a
+// TTL once it passed (Redis's expireSlaveKeys); the master never hears of
+// them, so nothing goes to the stream. A key that lost its TTL or is gone
+// is forgotten; on a master the list is dropped.
+func (s *Server) expireReplicaKeys() {
+	s.repl.localMu.Lock()
+	if len(s.repl.local) == 0 {
+		s.repl.localMu.Unlock()
+		return
+	}
+	if !s.ks.ReplicaMode.Load() {
+		s.repl.local = nil
+		s.repl.localMu.Unlock()
+		return
+	}
+	keys := make([]localKey, 0, len(s.repl.local))
+	for k := range s.repl.local {
+		keys = append(keys, k)
+	}
+	s.repl.localMu.Unlock()
+	now := s.ks.NowMs()
+	for _, k := range keys {
+		key := []byte(k.key)
+		sl := slot.Of(key)
+		db := s.ks.DB(k.db)
+		s.ks.LockSlot(sl)
+		_, exp, ok := db.PeekStored(key)
+		done := !ok || exp < 0
+		if ok && exp >= 0 && exp <= now {
+			db.ReclaimStored(key)
+			done = true
+		}
+		s.ks.UnlockSlot(sl)
+		if done {
+			s.repl.localMu.Lock()
+			delete(s.repl.local, k)
+			s.repl.localMu.Unlock()
+		}
+	}
 }

@@ -40,6 +40,11 @@ type replState struct {
 
 	syncFull, syncPartialOK, syncPartialErr atomic.Int64
 
+	// local are the keys a writable replica's own clients gave a TTL: the
+	// replica expires them itself (expireSlaveKeys).
+	localMu sync.Mutex
+	local   map[localKey]struct{}
+
 	// streamDB is the database the master's stream is in (the master
 	// session's, on a replica): an RDB records it (repl-stream-db) so a
 	// replica of this node starts applying in the right database.
@@ -65,6 +70,7 @@ func (s *Server) initReplication() {
 		spec := s.handle(name, s.replicaofCommand)
 		spec.Flags |= command.FlagOffLoop
 	}
+	s.ks.OnReplicaTTL = s.noteReplicaTTL
 	s.handle("role", s.roleCommand)
 	s.handle("wait", s.waitCommand).Flags |= command.FlagOffLoop
 	s.cfg.OnSet(func(name string) {
@@ -182,6 +188,7 @@ func (s *Server) refreshReplGate() {
 func (s *Server) replicationCron() {
 	s.clusterReplicationCron()
 	s.masterCron()
+	s.expireReplicaKeys()
 	s.refreshReplGate()
 }
 
