@@ -103,6 +103,7 @@ func run(cfg *config.Config) int {
 		srv.Close()
 		return 1
 	}
+	srv.StartReplication() // after the load: replicaof, or the cluster's view of myself
 	srv.Logf('*', "Ready to accept connections")
 wait:
 	for {

@@ -578,8 +578,10 @@ func (s *Server) clientKill(ctx *command.Ctx) {
 		}
 		killed++
 	}
-	if typ == "master" && s.dropMasterLink() {
-		killed++ // the link to the master is this node's master client
+	// The link to the master is this node's master client: TYPE master, or
+	// its address (with no other filter that could not match it).
+	if (typ == "master" || (typ == "" && addr != "" && laddr == "" && id == 0)) && s.dropMasterLink(addr) {
+		killed++
 	}
 	if oldForm {
 		if killed == 0 {

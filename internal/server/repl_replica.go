@@ -594,9 +594,9 @@ func (s *Server) masterCommandFailed(spec *command.Spec, reply []byte) {
 }
 
 // dropMasterLink closes the connection to the master, as CLIENT KILL TYPE
-// master does; the link reconnects and continues partially. It reports
-// whether a connection was up.
-func (s *Server) dropMasterLink() bool {
+// master (or its address, when addr is not "") does; the link reconnects
+// and continues partially. It reports whether a connection was closed.
+func (s *Server) dropMasterLink(addr string) bool {
 	s.repl.mu.Lock()
 	ml := s.repl.link
 	s.repl.mu.Unlock()
@@ -605,7 +605,7 @@ func (s *Server) dropMasterLink() bool {
 	}
 	ml.connMu.Lock()
 	defer ml.connMu.Unlock()
-	if ml.conn == nil {
+	if ml.conn == nil || (addr != "" && ml.conn.RemoteAddr().String() != addr) {
 		return false
 	}
 	ml.conn.Close()

@@ -39,6 +39,8 @@ type replState struct {
 	gate atomic.Uint32
 
 	syncFull, syncPartialOK, syncPartialErr atomic.Int64
+	// started: the startup load is over and replication may act.
+	started atomic.Bool
 
 	// local are the keys a writable replica's own clients gave a TTL: the
 	// replica expires them itself (expireSlaveKeys).
@@ -87,9 +89,11 @@ func (s *Server) initReplication() {
 	})
 }
 
-// startReplication starts the replica link the configuration asks for
-// (the replicaof directive), once the server listens.
-func (s *Server) startReplication() {
+// StartReplication starts the replica link the configuration asks for
+// (the replicaof directive), and lets the cluster's role changes act, once
+// the dataset is loaded: a full sync must not race the startup load.
+func (s *Server) StartReplication() {
+	s.repl.started.Store(true)
 	s.cfg.RLock()
 	host, port := s.cfg.ReplicaOfHost, s.cfg.ReplicaOfPort
 	s.cfg.RUnlock()

@@ -220,7 +220,6 @@ func (s *Server) Addr() net.Addr {
 // Serve accepts connections until Close. It returns when all listeners stop.
 func (s *Server) Serve() {
 	s.startBackground()
-	s.startReplication()
 	if s.loops != nil {
 		s.loops.Serve()
 		return
