@@ -9,6 +9,20 @@ func (s *Spec) KeyPositions(args [][]byte, dst []int) []int {
 	if s.GetKeys != nil {
 		return s.GetKeys(args, dst)
 	}
+	dst, _ = s.specKeys(args, dst, nil)
+	return dst
+}
+
+// SpecKeyPositions is KeyPositions from the key specs alone (no GetKeys
+// override), also appending to specs the index in KeySpecs each key came
+// from: ACL checks read that spec's flags (read, write) for the key.
+// Specs flagged not_key (SPUBLISH's channel) are skipped, as Redis's
+// getKeysUsingKeySpecs skips them for ACL checks.
+func (s *Spec) SpecKeyPositions(args [][]byte, dst []int, specs []uint8) ([]int, []uint8) {
+	return s.specKeys(args, dst, specs[:0:cap(specs)])
+}
+
+func (s *Spec) specKeys(args [][]byte, dst []int, specs []uint8) ([]int, []uint8) {
 	argc := len(args)
 	for i := range s.KeySpecs {
 		ks := &s.KeySpecs[i]
@@ -34,7 +48,7 @@ func (s *Spec) KeyPositions(args [][]byte, dst []int) []int {
 		default:
 			first = ks.BeginIndex
 		}
-		if ks.FindUnknown {
+		if ks.FindUnknown || (specs != nil && ks.Flags == "not_key") {
 			continue
 		}
 		var last, step int
@@ -66,9 +80,12 @@ func (s *Spec) KeyPositions(args [][]byte, dst []int) []int {
 		}
 		for j := first; j <= last; j += step {
 			dst = append(dst, j)
+			if specs != nil {
+				specs = append(specs, uint8(i))
+			}
 		}
 	}
-	return dst
+	return dst, specs
 }
 
 func parseSmallInt(b []byte) (int, bool) {
