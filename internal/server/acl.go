@@ -406,6 +406,10 @@ func (s *Server) registerACL() {
 	})
 	s.handle("acl|genpass", func(ctx *command.Ctx) {
 		bits := int64(256)
+		if len(ctx.Args) > 3 {
+			ctx.Error(rediserr.SubcommandSyntax(string(ctx.Args[1]), "ACL"))
+			return
+		}
 		if len(ctx.Args) == 3 {
 			n, ok := rnum.ParseInt(ctx.Args[2])
 			if !ok {
@@ -425,6 +429,10 @@ func (s *Server) registerACL() {
 	})
 	s.handle("acl|log", func(ctx *command.Ctx) {
 		count := int64(10)
+		if len(ctx.Args) > 3 {
+			ctx.Error(rediserr.SubcommandSyntax(string(ctx.Args[1]), "ACL"))
+			return
+		}
 		if len(ctx.Args) == 3 {
 			if strings.EqualFold(string(ctx.Args[2]), "reset") {
 				reg.Log.Reset()
