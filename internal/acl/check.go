@@ -141,10 +141,19 @@ func (sc *Scratch) keyRefs(c *Cmd, args [][]byte) {
 		}
 		return
 	}
-	if sc.specs == nil {
-		sc.specs = make([]uint8, 0, 8)
+	var ok bool
+	sc.keys, sc.specs, ok = spec.SpecKeyPositions(args, sc.keys[:0], sc.specs)
+	if !ok {
+		// An invalid spec: Redis falls back to the command's getkeys
+		// proc; those of the commands Shoal does not override find no
+		// keys in arguments the specs refuse (a bad numkeys), but
+		// sortROGetKeys: the sorted key, read.
+		if spec.Name == "sort_ro" {
+			sc.keys = append(sc.keys[:0], 1)
+			sc.need = append(sc.need, permRead)
+		}
+		return
 	}
-	sc.keys, sc.specs = spec.SpecKeyPositions(args, sc.keys[:0], sc.specs)
 	for _, si := range sc.specs {
 		sc.need = append(sc.need, c.keyNeed[si])
 	}
