@@ -240,6 +240,12 @@ func (c *client) serve() {
 // that may block and sets detachPending, leaving that command unconsumed.
 func (c *client) process(buf []byte) int {
 	c.rd.Limits = resp.Limits{MaxBulkLen: c.srv.conf().cmd.ProtoMaxBulkLen, MaxInline: 64 * 1024, Unauthenticated: !c.authed && c.srv.acl.AuthRequired()}
+	if c.closing() {
+		// Closed after an earlier reply (QUIT, ACL DELUSER of itself,
+		// CLIENT KILL of itself): bytes that arrive before the socket is
+		// gone are not commands any more.
+		return len(buf)
+	}
 	used := 0
 	for used < len(buf) {
 		args, n, perr := c.rd.Next(buf[used:])
