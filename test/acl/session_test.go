@@ -75,9 +75,9 @@ func TestACLLog(t *testing.T) {
 				admin := client(t, n.Addr, func(o *redis.Options) { o.Protocol = proto })
 				testutil.NoErr(t, admin.Do(ctx, "ACL", "SETUSER", "app", "on", ">pw", "~app:*", "&app:*", "+@read", "+@write", "+@connection", "+multi", "+exec", "+eval", "-@dangerous").Err())
 				app := userClient(t, n.Addr, "app", "pw", proto)
-				_ = app.Get(ctx, "other").Err()        // key
-				_ = app.Get(ctx, "other").Err()        // grouped: count 2
-				_ = app.FlushAll(ctx).Err()            // command
+				_ = app.Get(ctx, "other").Err()         // key
+				_ = app.Get(ctx, "other").Err()         // grouped: count 2
+				_ = app.FlushAll(ctx).Err()             // command
 				_ = app.Publish(ctx, "news", "m").Err() // channel
 				_ = app.Do(ctx, "AUTH", "app", "wrong").Err()
 				_ = app.Do(ctx, "AUTH", "nosuch", "pw").Err()
