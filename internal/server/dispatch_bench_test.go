@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"net"
 	"testing"
 )
@@ -19,6 +20,40 @@ func BenchmarkDispatchGetSet(b *testing.B) {
 		buf = append(buf, encode("SET", "key:1", "value")...)
 		buf = append(buf, encode("GET", "key:1")...)
 	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if n := c.process(buf); n != len(buf) {
+			b.Fatalf("consumed %d of %d", n, len(buf))
+		}
+		c.w.Reset()
+	}
+}
+
+// BenchmarkDispatchGetSetACLUser is BenchmarkDispatchGetSet as a user
+// that is not all-powerful (~key:* +@all -@dangerous): every command takes
+// the ACL check (command bitmap, key patterns through the key specs).
+func BenchmarkDispatchGetSetACLUser(b *testing.B) {
+	s := startServer(b)
+	a, p := net.Pipe()
+	defer a.Close()
+	defer p.Close()
+	c := s.newClient(a)
+	u, _, err := s.acl.SetUser("app", []string{"on", "nopass", "~key:*", "+@all", "-@dangerous"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c.user.Store(u)
+	var buf []byte
+	for i := 0; i < 50; i++ {
+		buf = append(buf, encode("SET", "key:1", "value")...)
+		buf = append(buf, encode("GET", "key:1")...)
+	}
+	c.process(buf)
+	if bytes.Contains(c.w.Buf, []byte("NOPERM")) {
+		b.Fatalf("refused: %q", c.w.Buf[:80])
+	}
+	c.w.Reset()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

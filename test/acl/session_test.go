@@ -318,3 +318,32 @@ func TestRedisCLI(t *testing.T) {
 	rn, sn := testutil.StartRedis(t), testutil.StartShoal(t)
 	testutil.DeepEqual(t, run(sn), run(rn))
 }
+
+// TestConfigRewriteUsers: CONFIG REWRITE writes the users in force as
+// `user` lines, which load back at the next start.
+func TestConfigRewriteUsers(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "redis.conf")
+	testutil.NoErr(t, os.WriteFile(path, []byte("user old on nopass +@all\n"), 0o644))
+	n := testutil.StartShoal(t, path)
+	c := client(t, n.Addr)
+	testutil.NoErr(t, c.Do(ctx, "ACL", "SETUSER", "app", "on", ">pw", "~app:*", "+get").Err())
+	testutil.NoErr(t, c.Do(ctx, "ACL", "DELUSER", "old").Err())
+	testutil.NoErr(t, c.Do(ctx, "CONFIG", "REWRITE").Err())
+	before, err := c.Do(ctx, "ACL", "LIST").Result()
+	testutil.NoErr(t, err)
+	data, err := os.ReadFile(path)
+	testutil.NoErr(t, err)
+	if strings.Contains(string(data), "\nuser old") || !strings.Contains(string(data), "\nuser app on #") {
+		t.Fatalf("rewritten config:\n%s", data)
+	}
+	n.Stop()
+	n2 := testutil.StartShoal(t, path)
+	after, err := client(t, n2.Addr).Do(ctx, "ACL", "LIST").Result()
+	testutil.NoErr(t, err)
+	// The `user default` line resets the default user first, as Redis's
+	// ACLLoadConfiguredUsers does, which adds sanitize-payload.
+	want := strings.Replace(fmt.Sprint(before), "user default on nopass", "user default on nopass sanitize-payload", 1)
+	testutil.Equal(t, fmt.Sprint(after), want)
+}
