@@ -181,8 +181,16 @@ func (c *client) aclLog(spec *command.Spec, args [][]byte, r, idx int, context s
 	if r == acl.DeniedKey || r == acl.DeniedChannel {
 		obj = string(args[idx])
 	}
+	// The client info names the refused command (cmd=), as Redis has
+	// set c->cmd to it by then; from a script, the script's caller's.
+	prev := c.ctx.Cmd
+	if context != "lua" {
+		c.ctx.Cmd = spec
+	}
+	info := c.infoLine(true, args)
+	c.ctx.Cmd = prev
 	c.srv.acl.Log.Add(acl.LogEntry{Reason: r, Context: context, Object: obj,
-		Username: c.user.Load().Name, CtimeMs: time.Now().UnixMilli(), ClientInfo: c.infoLine(true, args)})
+		Username: c.user.Load().Name, CtimeMs: time.Now().UnixMilli(), ClientInfo: info})
 }
 
 // authenticate is AUTH's and HELLO AUTH's check (ACLAuthenticateUser):

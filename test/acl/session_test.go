@@ -55,8 +55,8 @@ func logView(t *testing.T, c *redis.Client) []string {
 		info := fmt.Sprint(m["client-info"])
 		var user string
 		for _, f := range strings.Fields(info) {
-			if strings.HasPrefix(f, "user=") {
-				user = f
+			if strings.HasPrefix(f, "user=") || strings.HasPrefix(f, "cmd=") {
+				user += f + " "
 			}
 		}
 		out = append(out, fmt.Sprintf("count=%v reason=%v context=%v object=%v username=%v %s",
