@@ -42,7 +42,7 @@ for r in $(seq "$ROUNDS"); do
     for who in default app; do
       [ "$s" = old ] && [ "$who" = app ] && continue
       auth=""
-      [ "$who" = app ] && auth="--user app --pass pw"
+      [ "$who" = app ] && auth="--user app -a pw"
       for t in set get; do
         t0=$(ticks "$pid")
         # shellcheck disable=SC2086

@@ -198,3 +198,26 @@ func FuzzSetUser(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkCheck: the permission check alone, for the default user (the
+// fast path) and for a user with key patterns (bitmap, key specs, glob).
+func BenchmarkCheck(b *testing.B) {
+	r := newReg()
+	u, _, _ := r.SetUser("app", []string{"on", "nopass", "~key:*", "+@all", "-@dangerous"})
+	set := [][]byte{[]byte("SET"), []byte("key:1"), []byte("value")}
+	spec := testCat.Lookup("set").Spec
+	for _, tc := range []struct {
+		name string
+		p    *Perms
+	}{{"default", r.Default().Perms()}, {"user", u.Perms()}} {
+		b.Run(tc.name, func(b *testing.B) {
+			var sc Scratch
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if res, _ := tc.p.Check(testCat, spec, set, &sc); res != OK {
+					b.Fatal(res)
+				}
+			}
+		})
+	}
+}

@@ -36,7 +36,21 @@ type Cmd struct {
 	keyNeed []uint8
 	// chanFlags says how the command names channels (chanPublish…).
 	chanFlags uint8
+	// keyProc names the commands whose keys Redis finds with their own
+	// getkeys proc for ACL checks (varFlagsSet…).
+	keyProc uint8
 }
+
+// Key procs Check emulates (see Scratch.keyRefs).
+const (
+	procNone uint8 = iota
+	procSet
+	procBitfield
+	procSort
+	procSortRO
+)
+
+var keyProcs = map[string]uint8{"set": procSet, "bitfield": procBitfield, "sort": procSort, "sort_ro": procSortRO}
 
 // Catalog is the command table as the ACL rules use it: every command of
 // Redis 7.0 (implemented or not, as Redis's orig_commands), by ID and name.
@@ -75,6 +89,7 @@ func NewCatalog(t *command.Table) *Catalog {
 	t.Each(func(s *command.Spec) {
 		c := &Cmd{Spec: s, ID: s.ID, Cats: specCategories(s)}
 		c.chanFlags = channelCommands[s.Name]
+		c.keyProc = keyProcs[s.Name]
 		for i := range s.KeySpecs {
 			c.keyNeed = append(c.keyNeed, keyNeed(s.KeySpecs[i].Flags))
 		}

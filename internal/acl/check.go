@@ -137,7 +137,7 @@ func (sc *Scratch) keyRefs(c *Cmd, args [][]byte) {
 		}
 		for i := range sc.keys {
 			n := union
-			if spec.Name == "sort" || spec.Name == "sort_ro" {
+			if c.keyProc == procSort {
 				n = permWrite // the STORE key (sortGetKeys: OW update)
 				if i == 0 {
 					n = permRead
@@ -154,7 +154,7 @@ func (sc *Scratch) keyRefs(c *Cmd, args [][]byte) {
 		// proc; those of the commands Shoal does not override find no
 		// keys in arguments the specs refuse (a bad numkeys), but
 		// sortROGetKeys: the sorted key, read.
-		if spec.Name == "sort_ro" {
+		if c.keyProc == procSortRO {
 			sc.keys = append(sc.keys[:0], 1)
 			sc.need = append(sc.need, permRead)
 		}
@@ -163,8 +163,8 @@ func (sc *Scratch) keyRefs(c *Cmd, args [][]byte) {
 	for _, si := range sc.specs {
 		sc.need = append(sc.need, c.keyNeed[si])
 	}
-	switch spec.Name {
-	case "set":
+	switch c.keyProc {
+	case procSet:
 		// setGetKeys: RW access update with GET, else OW update.
 		n := permWrite
 		for _, a := range args[3:] {
@@ -175,7 +175,7 @@ func (sc *Scratch) keyRefs(c *Cmd, args [][]byte) {
 		for i := range sc.need {
 			sc.need[i] = n
 		}
-	case "bitfield":
+	case procBitfield:
 		// bitfieldGetKeys: read-only when every operation is a GET.
 		n := permRead
 		for i := 2; i < len(args); i++ {

@@ -35,7 +35,7 @@ func (s *Spec) specKeys(args [][]byte, dst []int, specs []uint8) ([]int, []uint8
 	argc := len(args)
 	for i := range s.KeySpecs {
 		ks := &s.KeySpecs[i]
-		if strict && ks.Flags == "not_key" {
+		if strict && ks.NotKey {
 			continue
 		}
 		var first int
@@ -114,7 +114,7 @@ func (s *Spec) specKeys(args [][]byte, dst []int, specs []uint8) ([]int, []uint8
 				specs = append(specs, uint8(i))
 			}
 		}
-		if strict && strings.Contains(ks.Flags, "incomplete") {
+		if strict && ks.Incomplete {
 			return invalid()
 		}
 	}

@@ -68,6 +68,9 @@ type KeySpec struct {
 	KeyNumIdx    int
 	FirstKey     int
 	FindUnknown  bool
+	// NotKey and Incomplete are the not_key and incomplete flags of Flags,
+	// set when the table is built (ACL key checks test them per command).
+	NotKey, Incomplete bool
 }
 
 // Handler executes one command. It runs with the stripes of the command's
@@ -161,10 +164,17 @@ type genSpec struct {
 
 func fromGen(g *genSpec, parent *Spec) *Spec {
 	s := &Spec{Name: g.name, Arity: g.arity, First: g.first, Last: g.last, Step: g.step,
-		KeySpecs: g.keySpecs, Parent: parent,
+		KeySpecs: append([]KeySpec(nil), g.keySpecs...), Parent: parent,
 		info2: g.info2, info3: g.info3, docs2: g.docs2, docs3: g.docs3}
 	for _, f := range strings.Fields(g.flags) {
 		s.Flags |= flagNames[f]
+	}
+	for i := range s.KeySpecs {
+		ks := &s.KeySpecs[i]
+		for _, f := range strings.Fields(ks.Flags) {
+			ks.NotKey = ks.NotKey || f == "not_key"
+			ks.Incomplete = ks.Incomplete || f == "incomplete"
+		}
 	}
 	if len(g.subs) > 0 {
 		s.Subs = make(map[string]*Spec, len(g.subs))
