@@ -550,13 +550,3 @@ func writeACLFile(path, text string) error {
 	}
 	return f.Commit()
 }
-
-// MasterAuth returns masteruser and masterauth, the credentials a replica
-// sends to its master (AUTH masteruser masterauth, or AUTH masterauth when
-// masteruser is empty, as Redis's replication handshake does). They are
-// read at each call, so CONFIG SET takes effect at the next handshake.
-func (s *Server) MasterAuth() (user, pass string) {
-	s.cfg.RLock()
-	defer s.cfg.RUnlock()
-	return s.cfg.Masteruser, s.cfg.Masterauth
-}

@@ -27,6 +27,7 @@ func (s *Server) registerServerCommands() {
 	s.registerMigrate()
 	s.registerScripting()
 	s.registerACL()
+	s.initReplication()
 }
 
 func (s *Server) clusterEnabled() bool {
