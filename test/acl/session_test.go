@@ -24,6 +24,10 @@ func both[T any](t *testing.T, args []string, fn func(t *testing.T, n *testutil.
 	return fn(t, rn), fn(t, sn)
 }
 
+func withPassword(pass string) func(*redis.Options) {
+	return func(o *redis.Options) { o.Password = pass }
+}
+
 func userClient(t *testing.T, addr, user, pass string, proto int) *redis.Client {
 	return client(t, addr, func(o *redis.Options) {
 		o.Username, o.Password, o.Protocol, o.PoolSize = user, pass, proto, 1
