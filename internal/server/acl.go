@@ -127,20 +127,28 @@ func (c *client) aclCheck(p *acl.Perms, spec *command.Spec, args [][]byte) bool 
 	return false
 }
 
+// aclRecheck checks a command run outside the dispatcher (EXEC's queue,
+// a script's call) and logs a refusal under context; it returns acl.OK or
+// the denial.
+func (c *client) aclRecheck(spec *command.Spec, args [][]byte, context string) int {
+	p := c.user.Load().Perms()
+	if p.All {
+		return acl.OK
+	}
+	r, idx := p.Check(c.srv.acl.Cat, spec, args, &c.aclSc)
+	if r != acl.OK {
+		c.aclLog(spec, args, r, idx, context)
+	}
+	return r
+}
+
 // aclExecCheck checks a queued command again at EXEC (the rules may have
 // changed since it was queued); it returns the error to reply, or "".
 func (c *client) aclExecCheck(spec *command.Spec, args [][]byte) string {
-	p := c.user.Load().Perms()
-	if p.All {
-		return ""
-	}
-	r, idx := p.Check(c.srv.acl.Cat, spec, args, &c.aclSc)
-	if r == acl.OK {
-		return ""
-	}
-	c.aclLog(spec, args, r, idx, "multi")
 	reason := "no permission to execute the command or subcommand"
-	switch r {
+	switch c.aclRecheck(spec, args, "multi") {
+	case acl.OK:
+		return ""
 	case acl.DeniedKey:
 		reason = "no permission to touch the specified keys"
 	case acl.DeniedChannel:
@@ -152,17 +160,10 @@ func (c *client) aclExecCheck(spec *command.Spec, args [][]byte) string {
 // aclScriptCheck checks a command a script calls; it returns the error
 // the script sees, or "".
 func (c *client) aclScriptCheck(spec *command.Spec, args [][]byte) string {
-	p := c.user.Load().Perms()
-	if p.All {
-		return ""
-	}
-	r, idx := p.Check(c.srv.acl.Cat, spec, args, &c.aclSc)
-	if r == acl.OK {
-		return ""
-	}
-	c.aclLog(spec, args, r, idx, "lua")
 	msg := "can't run this command or subcommand"
-	switch r {
+	switch c.aclRecheck(spec, args, "lua") {
+	case acl.OK:
+		return ""
 	case acl.DeniedKey:
 		msg = "can't access at least one of the keys mentioned in the command arguments"
 	case acl.DeniedChannel:
