@@ -159,7 +159,6 @@ func (r *Registry) DelUsers(names []string) ([]*User, error) {
 	for _, n := range names {
 		if u := r.users[n]; u != nil {
 			delete(r.users, n)
-			u.Deleted.Store(true)
 			gone = append(gone, u)
 		}
 	}
@@ -297,7 +296,6 @@ func (r *Registry) LoadFile(path, text string) (gone []*User, err error) {
 	}
 	for name, u := range r.users {
 		if name != "default" {
-			u.Deleted.Store(true)
 			gone = append(gone, u)
 		}
 	}

@@ -45,9 +45,6 @@ type Perms struct {
 type User struct {
 	Name  string
 	perms atomic.Pointer[Perms]
-	// Deleted is set when the user is removed (ACL DELUSER, ACL LOAD):
-	// its connections are being closed.
-	Deleted atomic.Bool
 }
 
 // Perms returns the user's permissions in force.

@@ -178,16 +178,27 @@ func (c *client) aclLog(spec *command.Spec, args [][]byte, r, idx int, context s
 	if r == acl.DeniedKey || r == acl.DeniedChannel {
 		obj = string(args[idx])
 	}
-	// The client info names the refused command (cmd=), as Redis has
-	// set c->cmd to it by then; from a script, the script's caller's.
-	prev := c.ctx.Cmd
-	if context != "lua" {
-		c.ctx.Cmd = spec
+	shown := spec
+	if context == "lua" {
+		shown = c.ctx.Cmd
 	}
-	info := c.infoLine(true, args)
-	c.ctx.Cmd = prev
+	info := c.logClientInfo(shown, args)
 	c.srv.acl.Log.Add(acl.LogEntry{Reason: r, Context: context, Object: obj,
 		Username: c.user.Load().Name, CtimeMs: time.Now().UnixMilli(), ClientInfo: info})
+}
+
+// logClientInfo is the client info of an ACL LOG entry: its cmd= is
+// Redis's c->lastcmd — the command refused at the top level, EXEC for a
+// command EXEC runs, the script's caller's command from a script.
+func (c *client) logClientInfo(shown *command.Spec, args [][]byte) string {
+	if c.inExec {
+		shown = c.srv.table.Get("exec")
+	}
+	prev := c.ctx.Cmd
+	c.ctx.Cmd = shown
+	info := c.infoLine(true, args)
+	c.ctx.Cmd = prev
+	return info
 }
 
 // authenticate is AUTH's and HELLO AUTH's check (ACLAuthenticateUser):
@@ -197,11 +208,11 @@ func (c *client) authenticate(user string, pass []byte, args [][]byte) bool {
 	u := c.srv.acl.Authenticate(user, pass)
 	if u == nil {
 		ctx := "toplevel"
-		if c.inMulti {
+		if c.inMulti || c.inExec {
 			ctx = "multi"
 		}
 		c.srv.acl.Log.Add(acl.LogEntry{Reason: acl.DeniedAuth, Context: ctx, Object: string(args[0]),
-			Username: user, CtimeMs: time.Now().UnixMilli(), ClientInfo: c.infoLine(true, args)})
+			Username: user, CtimeMs: time.Now().UnixMilli(), ClientInfo: c.logClientInfo(c.ctx.Cmd, args)})
 		return false
 	}
 	c.user.Store(u)

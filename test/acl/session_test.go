@@ -89,6 +89,9 @@ func TestACLLog(t *testing.T) {
 				pipe.Set(ctx, "app:1", "v", 0)
 				pipe.Get(ctx, "elsewhere")
 				_, _ = pipe.Exec(ctx)
+				pipe = app.TxPipeline()
+				pipe.Do(ctx, "AUTH", "app", "bad") // fails inside EXEC: context multi
+				_, _ = pipe.Exec(ctx)
 				_ = app.Eval(ctx, "return redis.call('get', KEYS[1])", []string{"app:1"}).Err()
 				_ = app.Eval(ctx, "return redis.call('get', 'zzz')", []string{"app:1"}).Err()
 				_ = app.Eval(ctx, "return redis.call('flushdb')", nil).Err()
