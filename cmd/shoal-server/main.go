@@ -72,6 +72,10 @@ func run(cfg *config.Config) int {
 	srv := server.New(cfg, logw)
 	srv.Logf('#', "oO0OoO0OoO0Oo Shoal is starting oO0OoO0OoO0Oo")
 	srv.Logf('#', "Shoal (Redis version=%s), bits=64, pid=%d, just started", server.Version, os.Getpid())
+	if err := srv.LoadACL(); err != nil {
+		srv.Logf('#', "%v", err)
+		return 1
+	}
 	if cfg.ClusterEnabled {
 		if err := srv.StartCluster(); err != nil {
 			srv.Logf('#', "%v", err)

@@ -67,6 +67,10 @@ type Config struct {
 	Masterauth  string // masterauth
 	Masteruser  string // masteruser
 	Aclfile     string // aclfile
+	// AclPubsubDefault is acl-pubsub-default: "resetchannels" or
+	// "allchannels" (the channels a new ACL user starts with).
+	AclPubsubDefault string
+	AcllogMaxLen     int64 // acllog-max-len, entries
 
 	// Snapshotting.
 	Save                    []SavePoint // save; empty = no snapshots

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/shoal-db/shoal/internal/acl"
 	"github.com/shoal-db/shoal/internal/clock"
 	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/keyspace"
@@ -37,8 +38,12 @@ type client struct {
 	slots []int
 	locks []int
 
-	db     *keyspace.DB
+	db *keyspace.DB
+	// authed is Redis's c->authenticated; user is the ACL user the
+	// connection runs as (read by CLIENT LIST/KILL from other goroutines).
 	authed bool
+	user   atomic.Pointer[acl.User]
+	aclSc  acl.Scratch
 
 	// meta is read by CLIENT LIST/INFO from other goroutines.
 	metaMu   sync.Mutex
@@ -179,7 +184,8 @@ func (s *Server) newClient(conn net.Conn) *client {
 	c := &client{srv: s, conn: conn, id: s.nextID.Add(1), created: time.Now()}
 	c.w.Proto = 2
 	c.db = s.ks.DB(0)
-	c.authed = s.conf().requirepass == ""
+	c.user.Store(s.acl.Default())
+	c.authed = !s.acl.AuthRequired()
 	c.ctx.W = &c.w
 	c.ctx.KS = s.ks
 	c.ctx.Client = c
@@ -246,7 +252,13 @@ func (c *client) serve() {
 // returns how many bytes it consumed. In loop mode it stops before a command
 // that may block and sets detachPending, leaving that command unconsumed.
 func (c *client) process(buf []byte) int {
-	c.rd.Limits = resp.Limits{MaxBulkLen: c.srv.conf().cmd.ProtoMaxBulkLen, MaxInline: 64 * 1024, Unauthenticated: !c.authed}
+	c.rd.Limits = resp.Limits{MaxBulkLen: c.srv.conf().cmd.ProtoMaxBulkLen, MaxInline: 64 * 1024, Unauthenticated: !c.authed && c.srv.acl.AuthRequired()}
+	if c.closing() {
+		// Closed after an earlier reply (QUIT, ACL DELUSER of itself,
+		// CLIENT KILL of itself): bytes that arrive before the socket is
+		// gone are not commands any more.
+		return len(buf)
+	}
 	used := 0
 	for used < len(buf) {
 		args, n, perr := c.rd.Next(buf[used:])
@@ -441,12 +453,17 @@ func (c *client) execute(spec *command.Spec, args [][]byte) {
 		c.rejectCmd(spec, rediserr.WrongArity(spec.Name))
 		return
 	}
-	if !c.authed && !spec.Has(command.FlagNoAuth) {
+	if !c.authed && !spec.Has(command.FlagNoAuth) && c.srv.acl.AuthRequired() {
 		c.rejectCmd(spec, rediserr.NoAuth)
 		return
 	}
 	if c.inMulti && spec.Has(command.FlagNoMulti) {
 		c.rejectCmd(spec, "ERR Command not allowed inside a transaction")
+		return
+	}
+	// ACL (acl.go): the default user with every permission passes on
+	// one flag; other users take the full check.
+	if p := c.user.Load().Perms(); !p.All && !c.aclCheck(p, spec, args) {
 		return
 	}
 	for {

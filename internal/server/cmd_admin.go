@@ -122,6 +122,7 @@ func (s *Server) registerAdmin() {
 			ctx.Error(rediserr.NoConfigFile)
 			return
 		}
+		s.syncConfigUsers() // the users in force become `user` lines (acl.go)
 		if err := s.cfg.Rewrite(); err != nil {
 			msg := err.Error()
 			if !strings.HasPrefix(msg, "ERR ") {

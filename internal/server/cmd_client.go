@@ -231,7 +231,7 @@ func (c *client) infoLine(self bool, args [][]byte) string {
 	num("tot-mem", int64(totMem))
 	field("events", "r")
 	field("cmd", cmd)
-	field("user", "default")
+	field("user", c.user.Load().Name)
 	num("redir", sn.redir)
 	num("resp", int64(sn.proto))
 	return b.String()
@@ -517,7 +517,7 @@ func (s *Server) clientKill(ctx *command.Ctx) {
 			case "laddr":
 				laddr = val
 			case "user":
-				if val != "default" {
+				if s.acl.Get(val) == nil {
 					ctx.Error(rediserr.NoSuchUser(val))
 					return
 				}
@@ -566,7 +566,9 @@ func (s *Server) clientKill(ctx *command.Ctx) {
 				continue
 			}
 		}
-		_ = user // every connection is the default user
+		if user != "" && c.user.Load().Name != user {
+			continue
+		}
 		if c == self && skipMe {
 			continue
 		}

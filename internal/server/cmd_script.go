@@ -352,6 +352,11 @@ func (sr *scriptRun) acquire(st int) bool {
 // Exec runs one command for the script (script.Host): the cluster checks
 // of scriptVerifyClusterState, the locks, then the handler with its own
 // reply writer.
+// CheckACL is script.ACLChecker: the script runs with its caller's user.
+func (sr *scriptRun) CheckACL(spec *command.Spec, args [][]byte) string {
+	return sr.c.aclScriptCheck(spec, args)
+}
+
 func (sr *scriptRun) Exec(run *script.Run, spec *command.Spec, args [][]byte, w *resp.Writer) string {
 	s := sr.srv
 	c := sr.c

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/shoal-db/shoal/internal/acl"
 	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/config"
 	"github.com/shoal-db/shoal/internal/keyspace"
@@ -45,6 +46,9 @@ type Server struct {
 	nextID    atomic.Int64
 
 	pubsub *hub
+	// acl is the ACL users registry; aclSuper the identity of sessions (acl.go).
+	acl      *acl.Registry
+	aclSuper *acl.User
 	// blocking holds the clients blocked on keys (blocking.go).
 	blocking blockRegistry
 	// migr is MIGRATE's connection cache and keys in flight (cmd_migrate.go).
@@ -128,6 +132,7 @@ func New(cfg *config.Config, logw io.Writer) *Server {
 	s.track = newTracker(s)
 	s.ks.OnTouch = s.track.touched
 	s.nowMs.Store(time.Now().UnixMilli())
+	s.initACL()
 	s.applySettings()
 	cfg.OnSet(func(name string) { s.applySettings(); s.applyAOFConfig(name) })
 	command.Register(s.table)

@@ -16,11 +16,13 @@ type settings struct {
 	// thresholds, proto-max-bulk-len, maxmemory and its policy.
 	cmd command.Settings
 
-	requirepass string
-	timeout     int64 // timeout, seconds (0: never close idle clients)
-	qbufLimit   int64 // client-query-buffer-limit, bytes
-	maxclients  int64
-	minLog      int32 // rank (logRank) of the configured loglevel
+	requirepass  string
+	aclPubsubAll bool  // acl-pubsub-default allchannels
+	acllogMax    int64 // acllog-max-len
+	timeout      int64 // timeout, seconds (0: never close idle clients)
+	qbufLimit    int64 // client-query-buffer-limit, bytes
+	maxclients   int64
+	minLog       int32 // rank (logRank) of the configured loglevel
 
 	trackingMaxKeys int64 // tracking-table-max-keys
 }
@@ -57,15 +59,18 @@ func (s *Server) applySettings() {
 			LazyfreeLazyExpire:  s.cfg.LazyfreeLazyExpire,
 			LazyfreeLazyUserDel: s.cfg.LazyfreeLazyUserDel,
 		},
-		requirepass: s.cfg.Requirepass,
-		timeout:     int64(s.cfg.Timeout),
-		qbufLimit:   s.cfg.ClientQueryBufferLimit,
-		maxclients:  int64(s.cfg.Maxclients),
-		minLog:      loglevelRank(s.cfg.Loglevel),
+		requirepass:  s.cfg.Requirepass,
+		aclPubsubAll: s.cfg.AclPubsubDefault == "allchannels",
+		acllogMax:    s.cfg.AcllogMaxLen,
+		timeout:      int64(s.cfg.Timeout),
+		qbufLimit:    s.cfg.ClientQueryBufferLimit,
+		maxclients:   int64(s.cfg.Maxclients),
+		minLog:       loglevelRank(s.cfg.Loglevel),
 
 		trackingMaxKeys: s.cfg.TrackingTableMaxKeys,
 	}
 	s.cfg.RUnlock()
+	s.applyACLSettings(s.settings.Load(), n)
 	s.settings.Store(n)
 }
 
