@@ -55,6 +55,7 @@ type Server struct {
 
 	startTime time.Time
 	stats     stats
+	rel       releaser // giving buffer memory back (obuf.go)
 
 	// settings is the configuration in force, an immutable value replaced
 	// on CONFIG SET (settings.go); settingsMu orders the replacements.

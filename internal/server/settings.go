@@ -2,6 +2,7 @@ package server
 
 import (
 	"github.com/shoal-db/shoal/internal/command"
+	"github.com/shoal-db/shoal/internal/config"
 	"github.com/shoal-db/shoal/internal/types"
 )
 
@@ -19,8 +20,10 @@ type settings struct {
 	requirepass string
 	timeout     int64 // timeout, seconds (0: never close idle clients)
 	qbufLimit   int64 // client-query-buffer-limit, bytes
-	maxclients  int64
-	minLog      int32 // rank (logRank) of the configured loglevel
+	// obuf is client-output-buffer-limit by config.ObufNormal/Replica/Pubsub.
+	obuf       [3]config.ObufLimit
+	maxclients int64
+	minLog     int32 // rank (logRank) of the configured loglevel
 
 	trackingMaxKeys int64 // tracking-table-max-keys
 }
@@ -60,6 +63,7 @@ func (s *Server) applySettings() {
 		requirepass: s.cfg.Requirepass,
 		timeout:     int64(s.cfg.Timeout),
 		qbufLimit:   s.cfg.ClientQueryBufferLimit,
+		obuf:        s.cfg.ClientOutputBufferLimit,
 		maxclients:  int64(s.cfg.Maxclients),
 		minLog:      loglevelRank(s.cfg.Loglevel),
 
