@@ -329,4 +329,3 @@ func TestQueryBufferLimit(t *testing.T) {
 		})
 	}
 }
-
