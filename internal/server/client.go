@@ -464,6 +464,12 @@ func (c *client) execute(spec *command.Spec, args [][]byte) {
 		c.rejectCmd(spec, rediserr.WrongArity(spec.Name))
 		return
 	}
+	if spec == c.srv.debugSpec {
+		if msg := c.protectedDenied(spec); msg != "" {
+			c.rejectCmd(spec, msg)
+			return
+		}
+	}
 	if !c.authed && !spec.Has(command.FlagNoAuth) {
 		c.rejectCmd(spec, rediserr.NoAuth)
 		return

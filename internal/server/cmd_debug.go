@@ -15,11 +15,12 @@ import (
 	"github.com/shoal-db/shoal/internal/types"
 )
 
-// DEBUG: the subcommands tests and tools rely on. Shoal behaves as Redis
-// with enable-debug-command yes.
+// DEBUG: the subcommands tests and tools rely on, refused as Redis refuses
+// it unless enable-debug-command allows the client (guard.go).
 
 func (s *Server) registerDebug() {
 	s.handle("debug", s.debugCommand)
+	s.debugSpec = s.table.Lookup([]byte("debug"))
 }
 
 func (s *Server) debugCommand(ctx *command.Ctx) {

@@ -29,6 +29,10 @@ func (h loopHandler) OnOpen(conn *netloop.Conn) {
 		s.stats.rejectedConns.Add(1)
 		return
 	}
+	if s.refuseProtected(conn) {
+		conn.Close()
+		return
+	}
 	c := s.newClient(conn)
 	c.loopMode = true
 	conn.Context = c

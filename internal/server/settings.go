@@ -26,6 +26,10 @@ type settings struct {
 	minLog     int32 // rank (logRank) of the configured loglevel
 
 	trackingMaxKeys int64 // tracking-table-max-keys
+
+	// protectedMode is protected-mode; debugCmd enable-debug-command (guard.go).
+	protectedMode bool
+	debugCmd      string
 }
 
 // conf returns the settings in force.
@@ -60,16 +64,18 @@ func (s *Server) applySettings() {
 			LazyfreeLazyExpire:  s.cfg.LazyfreeLazyExpire,
 			LazyfreeLazyUserDel: s.cfg.LazyfreeLazyUserDel,
 		},
-		requirepass: s.cfg.Requirepass,
-		timeout:     int64(s.cfg.Timeout),
-		qbufLimit:   s.cfg.ClientQueryBufferLimit,
-		obuf:        s.cfg.ClientOutputBufferLimit,
-		maxclients:  int64(s.cfg.Maxclients),
-		minLog:      loglevelRank(s.cfg.Loglevel),
+		requirepass:   s.cfg.Requirepass,
+		timeout:       int64(s.cfg.Timeout),
+		qbufLimit:     s.cfg.ClientQueryBufferLimit,
+		obuf:          s.cfg.ClientOutputBufferLimit,
+		maxclients:    int64(s.cfg.Maxclients),
+		protectedMode: s.cfg.ProtectedMode,
+		minLog:        loglevelRank(s.cfg.Loglevel),
 
 		trackingMaxKeys: s.cfg.TrackingTableMaxKeys,
 	}
 	s.cfg.RUnlock()
+	n.debugCmd, _ = s.cfg.Value("enable-debug-command")
 	s.settings.Store(n)
 }
 
