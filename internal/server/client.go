@@ -528,7 +528,8 @@ func (c *client) call(spec *command.Spec, args [][]byte, locked bool) {
 	ctx.Args, ctx.Cmd, ctx.DB, ctx.Dirty, ctx.Err = args, spec, c.db, 0, false
 	// The settings in force as the command starts (settings.go): one
 	// pointer load, and the handler never sees a half-applied CONFIG SET.
-	ctx.Settings = &c.srv.settings.Load().cmd
+	st := c.srv.settings.Load()
+	ctx.Settings = &st.cmd
 	c.beforeCall(ctx, locked) // blocking commands: see blocking.go
 	start := clock.Mono()
 	mark := len(c.w.Buf) // where this command's reply starts (errorstats, cmd_client.go)
@@ -578,7 +579,14 @@ func (c *client) call(spec *command.Spec, args [][]byte, locked bool) {
 		c.lastCmd.Store(&spec.Name)
 	}
 	b.calls++
-	b.ns += clock.Mono() - start
+	ns := clock.Mono() - start
+	b.ns += ns
+	// The thresholds in force after the command, as Redis reads them (a
+	// CONFIG SET that lowers one is itself logged): SLOWLOG, LATENCY
+	// (slowlog.go).
+	if st = c.srv.settings.Load(); ns >= st.slowMinNs {
+		c.noteSlow(spec, args, ns, st)
+	}
 	if ctx.Err {
 		spec.FailedCalls.Add(1)
 		c.srv.stats.totalErrorReplies.Add(1)

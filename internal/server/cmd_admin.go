@@ -142,6 +142,8 @@ func (s *Server) registerAdmin() {
 	s.registerTracking()
 	s.registerCommandCmd()
 	s.registerDebug()
+	s.registerSlowlog()
+	s.registerLatency()
 	s.registerMonitor()
 }
 

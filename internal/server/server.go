@@ -55,8 +55,10 @@ type Server struct {
 
 	startTime time.Time
 	stats     stats
-	rel       releaser      // giving buffer memory back (obuf.go)
-	debugSpec *command.Spec // DEBUG, refused per enable-debug-command (guard.go)
+	rel       releaser       // giving buffer memory back (obuf.go)
+	debugSpec *command.Spec  // DEBUG, refused per enable-debug-command (guard.go)
+	slowlog   slowlog        // SLOWLOG (slowlog.go)
+	latency   latencyMonitor // LATENCY (latency.go)
 
 	// settings is the configuration in force, an immutable value replaced
 	// on CONFIG SET (settings.go); settingsMu orders the replacements.

@@ -30,6 +30,12 @@ type settings struct {
 	// protectedMode is protected-mode; debugCmd enable-debug-command (guard.go).
 	protectedMode bool
 	debugCmd      string
+
+	// slowNs, latNs: slowlog-log-slower-than and latency-monitor-threshold
+	// in ns (MaxInt64: off), slowMinNs the smaller; slowMaxLen
+	// slowlog-max-len (slowlog.go).
+	slowNs, latNs, slowMinNs int64
+	slowMaxLen               int64
 }
 
 // conf returns the settings in force.
@@ -74,6 +80,8 @@ func (s *Server) applySettings() {
 
 		trackingMaxKeys: s.cfg.TrackingTableMaxKeys,
 	}
+	n.slowNs, n.latNs, n.slowMinNs = slowThresholds(s.cfg.SlowlogLogSlowerThan, s.cfg.LatencyMonitorThreshold)
+	n.slowMaxLen = s.cfg.SlowlogMaxLen
 	s.cfg.RUnlock()
 	n.debugCmd, _ = s.cfg.Value("enable-debug-command")
 	s.settings.Store(n)
