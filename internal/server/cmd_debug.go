@@ -21,6 +21,9 @@ import (
 func (s *Server) registerDebug() {
 	s.handle("debug", s.debugCommand)
 	s.debugSpec = s.table.Lookup([]byte("debug"))
+	// Off the event loop: DEBUG SLEEP (or a long DIGEST) must not stall the
+	// other clients of its loop (issue #13).
+	s.debugSpec.Flags |= command.FlagOffLoop
 }
 
 func (s *Server) debugCommand(ctx *command.Ctx) {
@@ -31,7 +34,8 @@ func (s *Server) debugCommand(ctx *command.Ctx) {
 		helpReply("DEBUG", debugHelp)(ctx)
 	case sub == "sleep" && len(args) == 3:
 		// Redis stops the whole server; Shoal stalls this connection only
-		// (no stripe is held while a handler without keys runs).
+		// (DEBUG runs off the event loop, and no stripe is held while a
+		// handler without keys runs).
 		secs, _ := strconv.ParseFloat(string(args[2]), 64)
 		if secs > 0 {
 			time.Sleep(time.Duration(secs * float64(time.Second)))
