@@ -41,6 +41,12 @@ func (s *Server) debugCommand(ctx *command.Ctx) {
 			time.Sleep(time.Duration(secs * float64(time.Second)))
 		}
 		ctx.W.OK()
+	case sub == "protocol" && len(args) == 3:
+		debugProtocol(ctx, string(args[2]))
+	case sub == "stringmatch-test" && len(args) == 2:
+		debugStringmatchTest(ctx)
+	case sub == "panic":
+		s.debugPanic()
 	case sub == "set-active-expire" && len(args) == 3:
 		n, _ := strconv.Atoi(string(args[2]))
 		s.noActiveExpire.Store(n == 0)

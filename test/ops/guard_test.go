@@ -55,3 +55,31 @@ func TestDebugAndProtectedConfigsGated(t *testing.T) {
 		})
 	}
 }
+
+// DEBUG PROTOCOL replies byte for byte as Redis's, in RESP2 and RESP3.
+func TestDebugProtocolAsRedis(t *testing.T) {
+	srvs := both(t)
+	types := []string{"string", "integer", "double", "bignum", "null", "array", "set", "map",
+		"attrib", "push", "verbatim", "true", "false", "nosuch"}
+	for _, proto := range []string{"2", "3"} {
+		raw := map[string][]string{}
+		for _, s := range srvs {
+			c := s.node.Dial(t)
+			c.MustDo(t, "HELLO", proto)
+			for _, ty := range types {
+				testutil.NoErr(t, c.Send("DEBUG", "PROTOCOL", ty))
+				var got []byte
+				for {
+					v, b, err := c.Read()
+					testutil.NoErr(t, err)
+					got = append(got, b...)
+					if v.Kind != '>' {
+						break
+					}
+				}
+				raw[s.name] = append(raw[s.name], ty+": "+string(got))
+			}
+		}
+		testutil.DeepEqual(t, raw["shoal"], raw["redis"])
+	}
+}

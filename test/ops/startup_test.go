@@ -51,3 +51,19 @@ func TestDebugSleepStallsOnlyItsClient(t *testing.T) {
 	testutil.NoErr(t, err)
 	testutil.Equal(t, string(v.Str), "OK")
 }
+
+// DEBUG PANIC leaves a crash report in the log and the process ends, as
+// Redis's does.
+func TestDebugPanicCrashReport(t *testing.T) {
+	n := testutil.StartShoal(t, "--enable-debug-command", "yes")
+	c := n.Dial(t)
+	c.Send("DEBUG", "PANIC")
+	testutil.CheckFor(t, 10*time.Second, 50*time.Millisecond, func() error {
+		if n.Running() {
+			return fmt.Errorf("still running")
+		}
+		return nil
+	})
+	testutil.True(t, logHas(n, "Guru Meditation: DEBUG PANIC called at Unix time "), "no crash line")
+	testutil.True(t, logHas(n, "------ STACK TRACE ------"), "no stack trace")
+}
