@@ -81,7 +81,6 @@ type client struct {
 	qc            queuedConn
 	obufSoftSince atomic.Int64
 	obufClosed    atomic.Bool
-	obufReplica   bool // the replica class (a replication link)
 
 	// cl is the cluster-mode state: ASKING, READONLY (routing.go).
 	cl clusterClient

@@ -28,12 +28,9 @@ type queuedConn interface {
 }
 
 // obufClass is Redis's getClientType for the limits: pubsub while
-// subscribed to anything, else normal. (A replica link is the replica
-// class; replication's clients set it when they are made.)
+// subscribed to anything, else normal. (A replica's link is served by
+// replication, which applies the replica class: replicaObufLimit.)
 func (c *client) obufClass() int {
-	if c.obufReplica {
-		return config.ObufReplica
-	}
 	if sn := c.adm.snap.Load(); sn != nil && sn.sub+sn.psub+sn.ssub > 0 {
 		return config.ObufPubsub
 	}
@@ -75,7 +72,7 @@ func (c *client) overObufLimit(used int64) bool {
 // Redis's log line. It reports whether the client was closed.
 func (c *client) checkObuf() bool {
 	used := c.queuedOut()
-	if used == 0 || !c.overObufLimit(used) {
+	if used == 0 || c.replLink.Load() != nil || !c.overObufLimit(used) {
 		return false
 	}
 	if c.obufClosed.Swap(true) {
