@@ -46,6 +46,19 @@ func (c *client) queuedOut() int64 {
 	return n + c.asyncLen.Load()
 }
 
+// maxQueuedOut is the most bytes any client owes now: INFO's
+// client_recent_max_output_buffer (Redis's is the peak over the last few
+// seconds; this is the current one).
+func (s *Server) maxQueuedOut() int64 {
+	s.clientsMu.Lock()
+	defer s.clientsMu.Unlock()
+	m := int64(0)
+	for _, c := range s.clients {
+		m = max(m, c.queuedOut())
+	}
+	return m
+}
+
 // overObufLimit reports whether used bytes owed reach the client's hard
 // limit, or have stayed at or over its soft limit for more than its
 // seconds (the soft clock starts the first time it is seen over, and stops

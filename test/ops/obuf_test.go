@@ -259,6 +259,10 @@ func TestUnreadRepliesBoundedAndReturned(t *testing.T) {
 				return nil
 			})
 			totMem, _ := strconv.ParseInt(clientField(t, s.node, "slow", "tot-mem"), 10, 64)
+			info := string(s.node.Dial(t).MustDo(t, "INFO", "clients").Str)
+			if !strings.Contains(info, "client_recent_max_output_buffer:") || strings.Contains(info, "client_recent_max_output_buffer:0\r\n") {
+				t.Errorf("INFO clients does not show the unread replies:\n%s", info)
+			}
 			t.Logf("%s: omem %d MB, tot-mem %d MB", s.name, omem>>20, totMem>>20)
 			// Most replies wait in the node (the socket buffers take a few MB).
 			if omem < gets*1024/2 || totMem < omem {
