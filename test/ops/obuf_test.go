@@ -300,6 +300,14 @@ func TestNormalHardLimit(t *testing.T) {
 			s.node.Dial(t).MustDo(t, "SET", "k", strings.Repeat("v", 1024))
 			c := dialRaw(t, s.node.Addr)
 			writeGets(t, c, "k", 40000) // 40 MB of replies
+			// Read nothing until the server has given up on the client (a
+			// reader would drain the replies while the GETs still run).
+			testutil.CheckFor(t, 30*time.Second, 50*time.Millisecond, func() error {
+				if !logHas(s.node, "for overcoming of output buffer limits.") {
+					return fmt.Errorf("client not closed yet")
+				}
+				return nil
+			})
 			if err := waitClosed(c, 10*time.Second); err != nil {
 				t.Fatalf("%v; CLIENT LIST:\n%s", err, s.node.Dial(t).MustDo(t, "CLIENT", "LIST").Str)
 			}
