@@ -19,7 +19,7 @@ import (
 func main() {
 	args := os.Args[1:]
 	if len(args) == 1 && (args[0] == "-v" || args[0] == "--version") {
-		fmt.Printf("Redis server v=%s sha=00000000:0 malloc=libc bits=64 build=shoal\n", server.Version)
+		fmt.Println(versionLine())
 		return
 	}
 	if len(args) == 1 && (args[0] == "-h" || args[0] == "--help") {
@@ -95,7 +95,14 @@ func run(cfg *config.Config) int {
 	if cfg.ClusterEnabled {
 		mode = "cluster"
 	}
-	srv.Logf('*', "Running mode=%s, port=%d.", mode, port)
+	cfg.RLock()
+	always := cfg.AlwaysShowLogo
+	cfg.RUnlock()
+	if showLogo(always, logfile) {
+		fmt.Fprint(logw, logo(mode, port, os.Getpid()))
+	} else {
+		srv.Logf('*', "Running mode=%s, port=%d.", mode, port)
+	}
 	srv.Logf('#', "Server initialized")
 
 	sigs := make(chan os.Signal, 1)

@@ -43,6 +43,7 @@ type Config struct {
 	Port           int      // port; 0 = no TCP listener
 	Bind           []string // bind; default "*", "-::*"
 	ProtectedMode  bool     // protected-mode
+	AlwaysShowLogo bool     // always-show-logo
 	TCPBacklog     int      // tcp-backlog
 	Timeout        int      // timeout: idle client timeout, 0 = off
 	TCPKeepalive   int      // tcp-keepalive

@@ -395,7 +395,7 @@ var table = []*directive{
 	boolD("rdbchecksum", "", immutable, true, func(c *Config) *bool { return &c.RDBChecksum }),
 	boolD("daemonize", "", immutable, false, func(c *Config) *bool { return &c.Daemonize }),
 	boolD("io-threads-do-reads", "", immutable, false, nil),
-	boolD("always-show-logo", "", immutable, false, nil),
+	boolD("always-show-logo", "", immutable, false, func(c *Config) *bool { return &c.AlwaysShowLogo }),
 	boolD("protected-mode", "", 0, true, func(c *Config) *bool { return &c.ProtectedMode }),
 	boolD("rdbcompression", "", 0, true, func(c *Config) *bool { return &c.RDBCompression }),
 	boolD("rdb-del-sync-files", "", 0, false, nil),

@@ -19,8 +19,10 @@ import (
 
 const (
 	readBufMin = 16 * 1024
-	// asyncLimit is the pub/sub output buffer hard limit (client-output-buffer-limit pubsub 32mb).
-	asyncLimit = 32 << 20
+	// flushAt: replies pile up in c.w.Buf while a batch of pipelined
+	// commands runs; past this size they go to the transport at once, so
+	// the output-buffer limits see them (obuf.go).
+	flushAt = 256 * 1024
 )
 
 // client is one connection's state. Fields without a comment are touched only
@@ -76,6 +78,14 @@ type client struct {
 	outMu     sync.Mutex
 	out       []byte
 	flushing  bool
+	asyncLen  atomic.Int64 // len(out) plus what asyncWriter holds, for the limits
+
+	// Output-buffer limits (obuf.go): qc is the transport's queue (nil if
+	// it blocks instead), obufSoftSince the unix second the soft limit was
+	// first seen reached, obufClosed set once the client is closed for it.
+	qc            queuedConn
+	obufSoftSince atomic.Int64
+	obufClosed    atomic.Bool
 
 	// cl is the cluster-mode state: ASKING, READONLY (routing.go).
 	cl clusterClient
@@ -189,6 +199,7 @@ func (s *Server) newClient(conn net.Conn) *client {
 	c.ctx.W = &c.w
 	c.ctx.KS = s.ks
 	c.ctx.Client = c
+	c.qc, _ = conn.(queuedConn)
 	c.lastUsed.Store(time.Now().UnixMilli())
 	s.clientsMu.Lock()
 	s.clients[c.id] = c
@@ -208,8 +219,7 @@ func (c *client) serve() {
 				start = 0
 			}
 			if end == len(c.rbuf) || c.rd.Need() > len(c.rbuf) {
-				if int64(end) >= c.srv.conf().qbufLimit {
-					c.srv.Logf('#', "Closing client that reached max query buffer length (qbuf=%d)", end)
+				if c.overQueryLimit(c.rbuf[:end]) {
 					return
 				}
 				size := 2 * len(c.rbuf)
@@ -230,6 +240,9 @@ func (c *client) serve() {
 			start += used
 			if c.closing() {
 				c.flush()
+				return
+			}
+			if c.overQueryLimit(c.rbuf[start:end]) {
 				return
 			}
 			if start == end {
@@ -279,6 +292,9 @@ func (c *client) process(buf []byte) int {
 				return used
 			}
 			c.execute(spec, args)
+			if len(c.w.Buf) >= flushAt && !c.flush() {
+				return len(buf)
+			}
 			if c.detachPending {
 				// A key of the command is in flight (MIGRATE): it runs
 				// again, off the loop, once the key has landed.
@@ -309,6 +325,11 @@ func (c *client) flush() bool {
 	if c.w.Len() == 0 {
 		return true
 	}
+	if c.obufClosed.Load() {
+		// Closed for its output-buffer limits: nothing more is sent.
+		c.w.Reset()
+		return false
+	}
 	if c.asyncOut.Load() {
 		c.enqueue(c.w.Buf)
 		c.w.Reset()
@@ -317,9 +338,13 @@ func (c *client) flush() bool {
 	n, err := c.conn.Write(c.w.Buf)
 	c.batch.netOut += int64(n)
 	if cap(c.w.Buf) > 1<<20 {
+		c.srv.released(cap(c.w.Buf))
 		c.w.Buf = nil
 	} else {
 		c.w.Reset()
+	}
+	if c.qc != nil && c.qc.Queued() > 0 && c.checkObuf() {
+		return false
 	}
 	return err == nil
 }
@@ -332,18 +357,25 @@ func (c *client) enqueue(b []byte) {
 		c.outMu.Unlock()
 		return
 	}
-	c.out = append(c.out, b...)
-	if len(c.out) > asyncLimit {
+	if c.qc != nil {
+		// The transport queues without blocking: write in order, under
+		// outMu, with no writer goroutine.
+		n, _ := c.conn.Write(b)
 		c.outMu.Unlock()
-		c.srv.Logf('#', "Client id=%d scheduled to be closed ASAP for overcoming of output buffer limits.", c.id)
-		c.kill()
+		c.srv.stats.netOutput.Add(int64(n))
+		if c.qc.Queued() > 0 {
+			c.checkObuf()
+		}
 		return
 	}
+	c.out = append(c.out, b...)
+	c.asyncLen.Add(int64(len(b)))
 	if !c.flushing {
 		c.flushing = true
 		go c.asyncWriter()
 	}
 	c.outMu.Unlock()
+	c.checkObuf()
 }
 
 func (c *client) asyncWriter() {
@@ -358,11 +390,17 @@ func (c *client) asyncWriter() {
 		buf, c.out = c.out, buf[:0]
 		c.outMu.Unlock()
 		n, err := c.conn.Write(buf)
+		c.asyncLen.Add(-int64(len(buf)))
 		c.srv.stats.netOutput.Add(int64(n))
+		if cap(buf) > 1<<20 {
+			c.srv.released(cap(buf))
+			buf = nil
+		}
 		if err != nil {
 			c.outMu.Lock()
 			c.flushing = false
 			c.out = nil
+			c.asyncLen.Store(0)
 			c.outMu.Unlock()
 			return
 		}
@@ -453,6 +491,12 @@ func (c *client) execute(spec *command.Spec, args [][]byte) {
 		c.rejectCmd(spec, rediserr.WrongArity(spec.Name))
 		return
 	}
+	if spec == c.srv.debugSpec {
+		if msg := c.protectedDenied(spec); msg != "" {
+			c.rejectCmd(spec, msg)
+			return
+		}
+	}
 	if !c.authed && !spec.Has(command.FlagNoAuth) && c.srv.acl.AuthRequired() {
 		c.rejectCmd(spec, rediserr.NoAuth)
 		return
@@ -516,7 +560,8 @@ func (c *client) call(spec *command.Spec, args [][]byte, locked bool) {
 	ctx.Args, ctx.Cmd, ctx.DB, ctx.Dirty, ctx.Err = args, spec, c.db, 0, false
 	// The settings in force as the command starts (settings.go): one
 	// pointer load, and the handler never sees a half-applied CONFIG SET.
-	ctx.Settings = &c.srv.settings.Load().cmd
+	st := c.srv.settings.Load()
+	ctx.Settings = &st.cmd
 	c.beforeCall(ctx, locked) // blocking commands: see blocking.go
 	start := clock.Mono()
 	mark := len(c.w.Buf) // where this command's reply starts (errorstats, cmd_client.go)
@@ -566,7 +611,14 @@ func (c *client) call(spec *command.Spec, args [][]byte, locked bool) {
 		c.lastCmd.Store(&spec.Name)
 	}
 	b.calls++
-	b.ns += clock.Mono() - start
+	ns := clock.Mono() - start
+	b.ns += ns
+	// The thresholds in force after the command, as Redis reads them (a
+	// CONFIG SET that lowers one is itself logged): SLOWLOG, LATENCY
+	// (slowlog.go).
+	if st = c.srv.settings.Load(); ns >= st.slowMinNs {
+		c.noteSlow(spec, args, ns, st)
+	}
 	if ctx.Err {
 		spec.FailedCalls.Add(1)
 		c.srv.stats.totalErrorReplies.Add(1)

@@ -140,6 +140,8 @@ func (s *Server) registerAdmin() {
 	s.registerTracking()
 	s.registerCommandCmd()
 	s.registerDebug()
+	s.registerSlowlog()
+	s.registerLatency()
 	s.registerMonitor()
 }
 
@@ -196,7 +198,11 @@ func (s *Server) configSet(ctx *command.Ctx) {
 	for i := 2; i+1 < len(ctx.Args); i += 2 {
 		pairs = append(pairs, [2]string{string(ctx.Args[i]), string(ctx.Args[i+1])})
 	}
-	if err := s.cfg.Set(pairs); err != nil {
+	set := s.cfg.Set
+	if ctx.Client.(*client).isLocal() {
+		set = s.cfg.SetLocal // enable-protected-configs local (guard.go)
+	}
+	if err := set(pairs); err != nil {
 		ctx.Error(err.Error())
 		return
 	}

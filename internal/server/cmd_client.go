@@ -188,11 +188,13 @@ func (c *client) infoLine(self bool, args [][]byte) string {
 		}
 	}
 	multi := sn.multi
-	omem := 0
-	if c.asyncOut.Load() {
-		c.outMu.Lock()
-		omem = len(c.out)
-		c.outMu.Unlock()
+	// omem and oll: the replies the client has not read (obuf.go).
+	omem, oll := int(c.queuedOut()), 0
+	if c.qc != nil {
+		oll = c.qc.QueuedChunks()
+	}
+	if c.asyncLen.Load() > 0 {
+		oll++
 	}
 	totMem := sn.rbs + sn.outCap + argvMem + omem
 	var b strings.Builder
@@ -226,7 +228,7 @@ func (c *client) infoLine(self bool, args [][]byte) string {
 	num("rbs", int64(sn.rbs))
 	num("rbp", int64(sn.rbs))
 	num("obl", 0)
-	num("oll", 0)
+	num("oll", int64(oll))
 	num("omem", int64(omem))
 	num("tot-mem", int64(totMem))
 	field("events", "r")

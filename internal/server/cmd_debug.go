@@ -17,11 +17,15 @@ import (
 	"github.com/shoal-db/shoal/internal/types"
 )
 
-// DEBUG: the subcommands tests and tools rely on. Shoal behaves as Redis
-// with enable-debug-command yes.
+// DEBUG: the subcommands tests and tools rely on, refused as Redis refuses
+// it unless enable-debug-command allows the client (guard.go).
 
 func (s *Server) registerDebug() {
 	s.handle("debug", s.debugCommand)
+	s.debugSpec = s.table.Lookup([]byte("debug"))
+	// Off the event loop: DEBUG SLEEP (or a long DIGEST) must not stall the
+	// other clients of its loop (issue #13).
+	s.debugSpec.Flags |= command.FlagOffLoop
 }
 
 func (s *Server) debugCommand(ctx *command.Ctx) {
@@ -32,12 +36,19 @@ func (s *Server) debugCommand(ctx *command.Ctx) {
 		helpReply("DEBUG", debugHelp)(ctx)
 	case sub == "sleep" && len(args) == 3:
 		// Redis stops the whole server; Shoal stalls this connection only
-		// (no stripe is held while a handler without keys runs).
+		// (DEBUG runs off the event loop, and no stripe is held while a
+		// handler without keys runs).
 		secs, _ := strconv.ParseFloat(string(args[2]), 64)
 		if secs > 0 {
 			time.Sleep(time.Duration(secs * float64(time.Second)))
 		}
 		ctx.W.OK()
+	case sub == "protocol" && len(args) == 3:
+		debugProtocol(ctx, string(args[2]))
+	case sub == "stringmatch-test" && len(args) == 2:
+		debugStringmatchTest(ctx)
+	case sub == "panic":
+		s.debugPanic()
 	case sub == "set-active-expire" && len(args) == 3:
 		n, _ := strconv.Atoi(string(args[2]))
 		s.noActiveExpire.Store(n == 0)

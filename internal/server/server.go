@@ -63,6 +63,10 @@ type Server struct {
 
 	startTime time.Time
 	stats     stats
+	rel       releaser       // giving buffer memory back (obuf.go)
+	debugSpec *command.Spec  // DEBUG, refused per enable-debug-command (guard.go)
+	slowlog   slowlog        // SLOWLOG (slowlog.go)
+	latency   latencyMonitor // LATENCY (latency.go)
 
 	// settings is the configuration in force, an immutable value replaced
 	// on CONFIG SET (settings.go); settingsMu orders the replacements.
@@ -272,6 +276,10 @@ func (s *Server) acceptLoop(ln net.Listener) {
 			conn.Write([]byte("-ERR max number of clients reached\r\n"))
 			conn.Close()
 			s.stats.rejectedConns.Add(1)
+			continue
+		}
+		if s.refuseProtected(conn) {
+			conn.Close()
 			continue
 		}
 		c := s.newClient(conn)
