@@ -285,6 +285,9 @@ type Ctx struct {
 	// handleClientsBlockedOnKeys, a key that now holds another type is not
 	// served (the client keeps waiting) instead of answering WRONGTYPE.
 	Woken bool
+	// WokenKey is the key whose signal gave a woken command its turn (nil
+	// when not known): XREAD/XREADGROUP serve that stream only, as Redis does.
+	WokenKey []byte
 	// Locked: the caller (EXEC) already holds the stripes; for OwnLocks handlers.
 	Locked  bool
 	Block   *BlockRequest

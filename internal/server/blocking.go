@@ -84,6 +84,8 @@ type waiter struct {
 	// Guarded by blockRegistry.mu.
 	dones   []chan struct{} // signallers waiting for this waiter's turn
 	unblock int             // CLIENT UNBLOCK reason
+	wokenBy string          // first key signalled since the last take
+	woken   bool
 }
 
 // blockRegistry maps keys to their FIFO queues of waiters.
@@ -180,6 +182,9 @@ func (r *blockRegistry) signal(ready []blockKey) {
 			continue
 		}
 		w := q[0]
+		if !w.woken {
+			w.woken, w.wokenBy = true, bk.key
+		}
 		d := make(chan struct{})
 		w.dones = append(w.dones, d)
 		dones = append(dones, d)
@@ -203,13 +208,16 @@ func (r *blockRegistry) signal(ready []blockKey) {
 	}
 }
 
-// take returns the pending turns and the CLIENT UNBLOCK reason.
-func (r *blockRegistry) take(w *waiter) ([]chan struct{}, int) {
+// take returns the pending turns, the CLIENT UNBLOCK reason and the key
+// whose signal woke w ("" when none did).
+func (r *blockRegistry) take(w *waiter) ([]chan struct{}, int, string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	d := w.dones
 	w.dones = nil
-	return d, w.unblock
+	by := w.wokenBy
+	w.woken, w.wokenBy = false, ""
+	return d, w.unblock, by
 }
 
 // appendKeysOf appends every key clients wait on in db.
@@ -325,7 +333,7 @@ func (c *client) blockLoop(spec *command.Spec, args [][]byte) {
 	for {
 		select {
 		case <-w.notify:
-			owed, reason := r.take(w)
+			owed, reason, by := r.take(w)
 			switch reason {
 			case unblockTimeout:
 				timeoutReply()
@@ -338,8 +346,11 @@ func (c *client) blockLoop(spec *command.Spec, args [][]byte) {
 				return
 			}
 			c.ctx.Woken = true
+			if by != "" {
+				c.ctx.WokenKey = []byte(by)
+			}
 			c.call(spec, args, false)
-			c.ctx.Woken = false
+			c.ctx.Woken, c.ctx.WokenKey = false, nil
 			if ch := c.migrWait; ch != nil {
 				// A key is in flight (cmd_migrate.go): look again once it landed.
 				c.migrWait = nil

@@ -78,6 +78,7 @@ func (s *Server) registerAdmin() {
 			if all {
 				for i := 0; i < s.ks.NumDBs(); i++ {
 					ctx.Dirty += int(s.ks.DB(i).Flush())
+					ctx.SignalReadyWholeDB(i) // blocked XREADGROUPs learn their key is gone
 				}
 				// flushAllDataAndResetRDB: with save points the empty
 				// dataset is saved at once, which resets the dirty count.
@@ -96,6 +97,7 @@ func (s *Server) registerAdmin() {
 				}
 			} else {
 				ctx.Dirty += int(ctx.DB.Flush())
+				ctx.SignalReadyWholeDB(ctx.DB.Index)
 			}
 			ctx.Dirty++
 			ctx.W.OK()

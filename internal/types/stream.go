@@ -82,16 +82,7 @@ type Stream struct {
 	LastID       StreamID
 	EntriesAdded uint64
 	MaxDeleted   StreamID
-	// Groups holds the consumer groups (nil when none).
-	Groups map[string]*StreamGroup
-	// GroupOrder lists group names in creation order.
-	GroupOrder []string
-}
-
-// StreamGroup is a consumer group (only what the commands in place need).
-type StreamGroup struct {
-	LastID      StreamID
-	EntriesRead int64
+	groups       *groupMap // consumer groups by name (stream_cg.go); nil when none
 }
 
 // NewStream returns an empty stream.
@@ -120,14 +111,7 @@ func (s *Stream) Copy() Object {
 	for _, n := range cp.nodes {
 		cp.raxInsert(n)
 	}
-	if s.Groups != nil {
-		cp.Groups = make(map[string]*StreamGroup, len(s.Groups))
-		for k, g := range s.Groups {
-			gg := *g
-			cp.Groups[k] = &gg
-		}
-		cp.GroupOrder = append([]string(nil), s.GroupOrder...)
-	}
+	cp.groups = s.copyGroups()
 	return &cp
 }
 
