@@ -324,6 +324,7 @@ func (c *client) blockLoop(spec *command.Spec, args [][]byte) {
 		closeAll(owed)
 	}
 	timeoutReply := func() {
+		spec.Calls.Add(1) // the blocked call counts now (client.call skipped it)
 		if req.NullArray {
 			c.w.NullArray()
 		} else {
@@ -340,6 +341,8 @@ func (c *client) blockLoop(spec *command.Spec, args [][]byte) {
 				leave(owed)
 				return
 			case unblockError:
+				spec.Calls.Add(1)
+				spec.FailedCalls.Add(1)
 				c.w.Error(rediserr.UnblockedByClient)
 				c.srv.stats.totalErrorReplies.Add(1)
 				leave(owed)

@@ -532,8 +532,12 @@ func (c *client) call(spec *command.Spec, args [][]byte, locked bool) {
 		b.spec = spec
 		c.lastCmd.Store(&spec.Name)
 	}
-	b.calls++
-	b.ns += clock.Mono() - start
+	if ctx.Block == nil {
+		// A command that blocks counts once, when it is served, times out
+		// or is unblocked (Redis's updateStatsOnUnblock; blocking.go).
+		b.calls++
+		b.ns += clock.Mono() - start
+	}
 	if ctx.Err {
 		spec.FailedCalls.Add(1)
 		c.srv.stats.totalErrorReplies.Add(1)
