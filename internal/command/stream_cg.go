@@ -150,13 +150,14 @@ func xread(c *Ctx, isGroup bool) {
 	if isGroup {
 		groups = make([]*types.StreamGroup, nstreams)
 	}
-	if c.Woken && c.WokenKey != nil {
-		for j := range keys {
-			if bytes.Equal(keys[j], c.WokenKey) {
-				xreadWoken(c, isGroup, j, keys, c.Args[streamsArg+nstreams+j], count, groupName, consumerName, noack, timeout)
-				return
-			}
+	if c.Woken {
+		j := wokenStream(c, keys, isGroup, groupName)
+		if j < 0 {
+			c.BlockOn(keys, msDuration(timeout), true)
+			return
 		}
+		xreadWoken(c, isGroup, j, keys, c.Args[streamsArg+nstreams+j], count, groupName, consumerName, noack, timeout)
+		return
 	}
 	for j := range keys {
 		arg := c.Args[streamsArg+nstreams+j]
@@ -267,6 +268,27 @@ func xread(c *Ctx, isGroup bool) {
 		return
 	}
 	c.BlockOn(keys, msDuration(timeout), true)
+}
+
+// wokenStream picks the stream a woken XREAD/XREADGROUP serves: the key
+// whose signal woke it, or, when that is not known, the first key that
+// holds a stream (with the group) — a key of another type is passed over,
+// as Redis serves only stream keys that were signalled. -1: keep waiting.
+func wokenStream(c *Ctx, keys [][]byte, isGroup bool, groupName []byte) int {
+	for j, k := range keys {
+		if c.WokenKey != nil {
+			if bytes.Equal(k, c.WokenKey) {
+				return j
+			}
+			continue
+		}
+		if v, ok := c.DB.Lookup(k); ok {
+			if s, ok := v.Obj.(*types.Stream); ok && (!isGroup || s.Group(string(groupName)) != nil) {
+				return j
+			}
+		}
+	}
+	return -1
 }
 
 // xreadWoken serves a blocked XREAD/XREADGROUP re-run because keys[j]

@@ -182,12 +182,16 @@ func (r *blockRegistry) signal(ready []blockKey) {
 			continue
 		}
 		w := q[0]
-		if !w.woken {
-			w.woken, w.wokenBy = true, bk.key
-		}
 		d := make(chan struct{})
 		w.dones = append(w.dones, d)
 		dones = append(dones, d)
+		if w.woken {
+			// Already told: the waiter may hold the token and be waiting
+			// for mu to take its turn; a second token would wake it again
+			// for nothing.
+			continue
+		}
+		w.woken, w.wokenBy = true, bk.key
 		select {
 		case w.notify <- struct{}{}:
 		default:
