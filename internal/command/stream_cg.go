@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/shoal-db/shoal/internal/rediserr"
+	"github.com/shoal-db/shoal/internal/resp"
 	"github.com/shoal-db/shoal/internal/types"
 )
 
@@ -252,14 +253,7 @@ func xread(c *Ctx, isGroup bool) {
 		c.Dirty++
 	}
 	if served > 0 {
-		body := append([]byte(nil), c.W.Buf[hdr:]...)
-		c.W.Buf = c.W.Buf[:start]
-		if c.W.Proto >= 3 {
-			c.W.Map(served)
-		} else {
-			c.W.Array(served)
-		}
-		c.W.Buf = append(c.W.Buf, body...)
+		setDeferredLen(c, start, hdr, served, c.W.Proto >= 3)
 		return
 	}
 	c.W.Buf = c.W.Buf[:start]
@@ -268,6 +262,31 @@ func xread(c *Ctx, isGroup bool) {
 		return
 	}
 	c.BlockOn(keys, msDuration(timeout), true)
+}
+
+// setDeferredLen is Redis's setDeferredArrayLen/setDeferredMapLen: the
+// placeholder header c.W.Buf[start:hdr] (written as an empty array)
+// becomes an array (or, isMap, a map) of n; the body after it is moved
+// only when the header's width changes.
+func setDeferredLen(c *Ctx, start, hdr, n int, isMap bool) {
+	body := len(c.W.Buf) - hdr
+	var tmp [24]byte
+	w := resp.Writer{Buf: tmp[:0], Proto: c.W.Proto}
+	if isMap {
+		w.Map(n)
+	} else {
+		w.Array(n)
+	}
+	h := w.Buf
+	if d := len(h) - (hdr - start); d > 0 {
+		var pad [24]byte
+		c.W.Buf = append(c.W.Buf, pad[:d]...)
+		copy(c.W.Buf[start+len(h):], c.W.Buf[hdr:hdr+body])
+	} else if d < 0 {
+		copy(c.W.Buf[start+len(h):], c.W.Buf[hdr:hdr+body])
+		c.W.Buf = c.W.Buf[:start+len(h)+body]
+	}
+	copy(c.W.Buf[start:], h)
 }
 
 // wokenStream picks the stream a woken XREAD/XREADGROUP serves: the key
@@ -886,10 +905,7 @@ func cmdXclaim(c *Ctx) {
 		propagateGroupID(c, key, grp, g)
 		c.Dirty++
 	}
-	body := append([]byte(nil), c.W.Buf[hdr:]...)
-	c.W.Buf = c.W.Buf[:start]
-	c.W.Array(claimed)
-	c.W.Buf = append(c.W.Buf, body...)
+	setDeferredLen(c, start, hdr, claimed, false)
 }
 
 // parseIDQuiet is a strict ID parse that replies nothing (XCLAIM's IDs end
