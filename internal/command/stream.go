@@ -478,18 +478,28 @@ func writeEntry(c *Ctx, e *types.StreamEntry) {
 	}
 }
 
+// parseIDs parses strict IDs (XDEL, XACK): all of them or, after the
+// first bad one's error, none.
+func parseIDs(c *Ctx, args [][]byte) ([]types.StreamID, bool) {
+	ids := make([]types.StreamID, len(args))
+	for j, b := range args {
+		id, ok := parseStreamID(c, b, 0, true, nil)
+		if !ok {
+			return nil, false
+		}
+		ids[j] = id
+	}
+	return ids, true
+}
+
 func cmdXdel(c *Ctx) {
 	s, ok := streamOrReply(c, c.Args[1], replyZero(c))
 	if !ok {
 		return
 	}
-	ids := make([]types.StreamID, len(c.Args)-2)
-	for j, b := range c.Args[2:] {
-		id, ok := parseStreamID(c, b, 0, true, nil)
-		if !ok {
-			return
-		}
-		ids[j] = id
+	ids, ok := parseIDs(c, c.Args[2:])
+	if !ok {
+		return
 	}
 	deleted := 0
 	for _, id := range ids {

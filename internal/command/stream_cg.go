@@ -618,13 +618,9 @@ func cmdXack(c *Ctx) {
 		c.W.Int(0)
 		return
 	}
-	ids := make([]types.StreamID, len(c.Args)-3)
-	for j, b := range c.Args[3:] {
-		id, ok := parseStreamID(c, b, 0, true, nil)
-		if !ok {
-			return
-		}
-		ids[j] = id
+	ids, ok := parseIDs(c, c.Args[3:])
+	if !ok {
+		return
 	}
 	acked := 0
 	for _, id := range ids {
@@ -1138,24 +1134,7 @@ func writeFullGroups(c *Ctx, s *types.Stream, count int64) {
 		c.W.BulkString("pel-count")
 		c.W.Int(int64(g.PEL.Len()))
 		c.W.BulkString("pending")
-		pn := g.PEL.Len()
-		if count > 0 && int64(pn) > count {
-			pn = int(count)
-		}
-		c.W.Array(pn)
-		i := 0
-		g.PendingRange(nil, types.StreamID{}, func(id types.StreamID, n *types.StreamNACK) bool {
-			if i == pn {
-				return false
-			}
-			i++
-			c.W.Array(4)
-			c.W.Bulk(id.Append(idBuf[:0]))
-			c.W.BulkString(n.Consumer.Name)
-			c.W.Int(n.DeliveryTime)
-			c.W.Int(n.DeliveryCount)
-			return true
-		})
+		writePendingHead(c, g, nil, count)
 		c.W.BulkString("consumers")
 		c.W.Array(g.Consumers.Len())
 		g.EachConsumer(func(cons *types.StreamConsumer) bool {
@@ -1167,25 +1146,43 @@ func writeFullGroups(c *Ctx, s *types.Stream, count int64) {
 			c.W.BulkString("pel-count")
 			c.W.Int(int64(cons.PendingCount()))
 			c.W.BulkString("pending")
-			cn := cons.PendingCount()
-			if count > 0 && int64(cn) > count {
-				cn = int(count)
-			}
-			c.W.Array(cn)
-			k := 0
-			g.PendingRange(cons, types.StreamID{}, func(id types.StreamID, n *types.StreamNACK) bool {
-				if k == cn {
-					return false
-				}
-				k++
-				c.W.Array(3)
-				c.W.Bulk(id.Append(idBuf[:0]))
-				c.W.Int(n.DeliveryTime)
-				c.W.Int(n.DeliveryCount)
-				return true
-			})
+			writePendingHead(c, g, cons, count)
 			return true
 		})
+		return true
+	})
+}
+
+// writePendingHead replies the first count (0: all) pending entries of g,
+// or of cons when set, as XINFO STREAM FULL lists them: [id, consumer,
+// delivery time, deliveries] for a group, without the consumer for a
+// consumer.
+func writePendingHead(c *Ctx, g *types.StreamGroup, cons *types.StreamConsumer, count int64) {
+	n := g.PEL.Len()
+	if cons != nil {
+		n = cons.PendingCount()
+	}
+	if count > 0 && int64(n) > count {
+		n = int(count)
+	}
+	c.W.Array(n)
+	var idBuf [42]byte
+	i := 0
+	g.PendingRange(cons, types.StreamID{}, func(id types.StreamID, nk *types.StreamNACK) bool {
+		if i == n {
+			return false
+		}
+		i++
+		if cons == nil {
+			c.W.Array(4)
+			c.W.Bulk(id.Append(idBuf[:0]))
+			c.W.BulkString(nk.Consumer.Name)
+		} else {
+			c.W.Array(3)
+			c.W.Bulk(id.Append(idBuf[:0]))
+		}
+		c.W.Int(nk.DeliveryTime)
+		c.W.Int(nk.DeliveryCount)
 		return true
 	})
 }
