@@ -93,6 +93,10 @@ func xread(c *Ctx, isGroup bool) {
 		o := string(c.Args[i])
 		switch {
 		case strings.EqualFold(o, "block") && more > 0:
+			if c.InScript {
+				c.Error("ERR " + string(c.Args[0]) + " command is not allowed with BLOCK option from scripts")
+				return
+			}
 			i++
 			n, ok := intArg(c, c.Args[i], rediserr.StreamTimeoutNotInt)
 			if ok && n < 0 {
