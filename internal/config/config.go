@@ -115,6 +115,7 @@ type Config struct {
 	ReplDisklessSyncDelay       int    // repl-diskless-sync-delay
 	ReplDisklessSyncMaxReplicas int    // repl-diskless-sync-max-replicas
 	ReplDisklessLoad            string // repl-diskless-load
+	PropagationErrorBehavior    string // propagation-error-behavior: ignore, panic, panic-on-replicas
 	MinReplicasToWrite          int    // min-replicas-to-write
 	MinReplicasMaxLag           int    // min-replicas-max-lag
 

@@ -477,7 +477,7 @@ var table = []*directive{
 	enumD("enable-debug-command", "", immutable, protectedEnum, "no", nil),
 	enumD("enable-module-command", "", immutable, protectedEnum, "no", nil),
 	enumD("cluster-preferred-endpoint-type", "", 0, enums("ip", "hostname", "unknown-endpoint"), "ip", func(c *Config) *string { return &c.ClusterPreferredEndpointType }),
-	enumD("propagation-error-behavior", "", 0, enums("ignore", "panic", "panic-on-replicas"), "ignore", nil),
+	enumD("propagation-error-behavior", "", 0, enums("ignore", "panic", "panic-on-replicas"), "ignore", func(c *Config) *string { return &c.PropagationErrorBehavior }),
 	enumD("shutdown-on-sigint", "", multiArg, shutdownEnum, "default", nil),
 	enumD("shutdown-on-sigterm", "", multiArg, shutdownEnum, "default", nil),
 

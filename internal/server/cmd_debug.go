@@ -13,6 +13,7 @@ import (
 	"github.com/shoal-db/shoal/internal/rediserr"
 	"github.com/shoal-db/shoal/internal/replication"
 	"github.com/shoal-db/shoal/internal/slot"
+	"github.com/shoal-db/shoal/internal/stream"
 	"github.com/shoal-db/shoal/internal/types"
 )
 
@@ -43,6 +44,11 @@ func (s *Server) debugCommand(ctx *command.Ctx) {
 		ctx.W.OK()
 	case sub == "object" && len(args) == 3:
 		s.debugObject(ctx, args[2])
+	case sub == "replicate" && len(args) >= 3:
+		// The command goes to the replicas only, as it is, with no SELECT
+		// (replicationFeedSlaves with dictid -1); the stream carries it.
+		s.stream.AppendRaw(stream.SameDB, stream.AppendCommand(nil, args[2:]))
+		ctx.W.OK()
 	case sub == "change-repl-id" && len(args) == 2:
 		s.repl.mu.Lock()
 		s.repl.hist.ID = randomHex40()
@@ -86,7 +92,9 @@ func (s *Server) debugCommand(ctx *command.Ctx) {
 func (s *Server) debugObject(ctx *command.Ctx, key []byte) {
 	sl := slot.Of(key)
 	s.ks.LockSlot(sl)
-	v, ok := ctx.DB.Lookup(key)
+	// The key as stored, logically expired or not (Redis finds it in the
+	// dict directly: a replica shows a key its master has not deleted yet).
+	v, _, ok := ctx.DB.PeekStored(key)
 	var line string
 	if ok {
 		line = debugObjectLine(v)

@@ -172,7 +172,7 @@ func (s *Server) evalCommand(ctx *command.Ctx, bySHA, ro bool) {
 		ctx.Error(msg)
 		return
 	}
-	if msg := script.PrepareError(sc.Flags, ro, s.clusterEnabled()); msg != "" {
+	if msg := s.scriptPrepareError(ctx, sc.Flags, ro); msg != "" {
 		ctx.Error(msg)
 		return
 	}
@@ -193,13 +193,27 @@ func (s *Server) fcallCommand(ctx *command.Ctx, ro bool) {
 		ctx.Error(msg)
 		return
 	}
-	if msg := script.PrepareError(fn.Flags, ro, s.clusterEnabled()); msg != "" {
+	if msg := s.scriptPrepareError(ctx, fn.Flags, ro); msg != "" {
 		ctx.Error(msg)
 		return
 	}
 	keys, argv := args[3:3+nk], args[3+nk:]
 	sr := s.newScriptRun(ctx, fn.Name, fn.Flags, ro)
 	s.runScript(sr, keys, func(w *resp.Writer) bool { return s.scripts.RunFunction(&sr.run, fn, keys, argv, w) })
+}
+
+// scriptPrepareError is scriptPrepareForRun's refusals: the script's
+// declared flags, then, for a script that may write, the replication
+// gates (a read-only replica, too few good replicas). An EVAL without
+// flags meets those gates at each write it makes (Exec).
+func (s *Server) scriptPrepareError(ctx *command.Ctx, flags script.Flags, ro bool) string {
+	if msg := script.PrepareError(flags, ro, s.clusterEnabled()); msg != "" {
+		return msg
+	}
+	if flags&(script.FlagEvalCompat|script.FlagNoWrites) == 0 {
+		return s.replWriteGate(ctx.Client.(*client))
+	}
+	return ""
 }
 
 func (s *Server) newScriptRun(ctx *command.Ctx, name string, flags script.Flags, ro bool) *scriptRun {
@@ -360,6 +374,11 @@ func (sr *scriptRun) Exec(run *script.Run, spec *command.Spec, args [][]byte, w 
 					return script.ErrRestart
 				}
 			}
+		}
+	}
+	if spec.Has(command.FlagWrite) {
+		if msg := s.replWriteGate(c); msg != "" {
+			return msg // scriptVerifyWriteCommandAllow
 		}
 	}
 	in := &sr.inner

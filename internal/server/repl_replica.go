@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/shoal-db/shoal/internal/cluster"
+	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/replication"
 	"github.com/shoal-db/shoal/internal/resp"
 	"github.com/shoal-db/shoal/internal/stream"
@@ -87,17 +88,11 @@ func (ml *masterLink) halt() {
 }
 
 func (ml *masterLink) send(args ...string) error {
-	b := make([]byte, 0, 64)
-	b = append(b, '*')
-	b = strconv.AppendInt(b, int64(len(args)), 10)
-	b = append(b, '\r', '\n')
-	for _, a := range args {
-		b = append(b, '$')
-		b = strconv.AppendInt(b, int64(len(a)), 10)
-		b = append(b, '\r', '\n')
-		b = append(b, a...)
-		b = append(b, '\r', '\n')
+	argv := make([][]byte, len(args))
+	for i, a := range args {
+		argv[i] = []byte(a)
 	}
+	b := stream.AppendCommand(nil, argv)
 	ml.wmu.Lock()
 	defer ml.wmu.Unlock()
 	ml.connMu.Lock()
@@ -516,6 +511,9 @@ func (s *Server) applyStream(ml *masterLink, conn net.Conn, br *bufio.Reader) er
 		if perr != nil {
 			return perr
 		}
+		// appendfsync always: the master's writes are on disk here before
+		// this node acknowledges them (Redis's beforeSleep flush).
+		s.aofSync(s.stream.Offset())
 		buf = buf[:copy(buf, buf[used:])]
 		ml.unapplied.Store(int64(len(buf)))
 	}
@@ -555,18 +553,43 @@ func (s *Server) applyBatch(ml *masterLink, sess *client, rd *resp.Reader, buf [
 		// error) changes nothing and is appended here.
 		sess.masterRaw = raw
 		s.ks.MasterApplying.Store(true)
-		err := sess.run(args)
+		spec := s.table.Lookup(args[0])
+		sess.execute(spec, args)
 		s.ks.MasterApplying.Store(false)
 		s.repl.streamDB.Store(int32(sess.db.Index))
 		if sess.masterRaw != nil {
 			s.stream.AppendRaw(stream.SameDB, sess.masterRaw)
 			sess.masterRaw = nil
 		}
-		if err != nil {
-			s.Logf('#', "Replica: the master sent a command this node cannot run: %v", err)
+		if b := sess.w.Buf; len(b) > 0 && b[0] == '-' {
+			s.masterCommandFailed(spec, b)
 		}
+		sess.w.Reset()
+		sess.flushStats()
 	}
 	return used, nil
+}
+
+// masterCommandFailed is afterErrorReply for the master's client: the
+// replica and its master now differ, which Redis logs as CRITICAL (and,
+// with propagation-error-behavior panic, crashes on).
+func (s *Server) masterCommandFailed(spec *command.Spec, reply []byte) {
+	msg := string(reply[1:])
+	if i := strings.Index(msg, "\r\n"); i >= 0 {
+		msg = msg[:i]
+	}
+	name := "<unknown>"
+	if spec != nil {
+		name = spec.Name
+	}
+	s.Logf('#', "== CRITICAL == This replica is sending an error to its master: '%s' after processing the command '%s'", msg, name)
+	s.cfg.RLock()
+	behavior := s.cfg.PropagationErrorBehavior
+	s.cfg.RUnlock()
+	if behavior == "panic" || behavior == "panic-on-replicas" {
+		s.Logf('#', "Guru Meditation: Replica was unable to execute a command from its master, per propagation-error-behavior")
+		os.Exit(1)
+	}
 }
 
 // dropMasterLink closes the connection to the master, as CLIENT KILL TYPE
@@ -600,7 +623,7 @@ func (s *Server) restoreReplInfo(rsi replInfo) {
 	replica := s.cfg.ReplicaOfHost != ""
 	s.cfg.RUnlock()
 	if n := s.cl.node; n != nil {
-		n.Do(func(c *cluster.Core) error {
+		n.Query(func(c *cluster.Core) error {
 			replica = !c.Myself().IsMaster()
 			return nil
 		})

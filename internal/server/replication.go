@@ -68,16 +68,16 @@ func (s *Server) initReplication() {
 	s.handle("role", s.roleCommand)
 	s.handle("wait", s.waitCommand).Flags |= command.FlagOffLoop
 	s.cfg.OnSet(func(name string) {
-		switch name {
-		case "repl-backlog-size":
+		if name == "repl-backlog-size" {
 			s.repl.mu.Lock()
 			if s.repl.backlog {
 				s.stream.SetBacklog(s.backlogSize())
 			}
 			s.repl.mu.Unlock()
-		case "min-replicas-to-write", "min-replicas-max-lag", "replica-read-only", "replica-serve-stale-data":
-			s.refreshReplGate()
 		}
+		// min-replicas-*, replica-read-only, replica-serve-stale-data (under
+		// either name): the gates follow at once.
+		s.refreshReplGate()
 	})
 }
 
@@ -125,13 +125,32 @@ func (s *Server) replGate(c *client, spec *command.Spec) string {
 			}
 		}
 	}
+	if write {
+		if msg := writeGateMsg(g); msg != "" {
+			return msg
+		}
+	}
 	switch {
-	case g&gateNoReplicas != 0 && write:
-		return "NOREPLICAS Not enough good replicas to write."
-	case g&gateReadOnly != 0 && write:
-		return "READONLY You can't write against a read only replica."
 	case g&gateStale != 0 && !spec.Has(command.FlagStale):
 		return "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+	}
+	return ""
+}
+
+// replWriteGate is replGate for a write a script is about to make.
+func (s *Server) replWriteGate(c *client) string {
+	if c.session {
+		return ""
+	}
+	return writeGateMsg(s.repl.gate.Load())
+}
+
+func writeGateMsg(g uint32) string {
+	switch {
+	case g&gateNoReplicas != 0:
+		return "NOREPLICAS Not enough good replicas to write."
+	case g&gateReadOnly != 0:
+		return "READONLY You can't write against a read only replica."
 	}
 	return ""
 }
