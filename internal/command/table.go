@@ -356,11 +356,16 @@ type Ctx struct {
 	// handleClientsBlockedOnKeys, a key that now holds another type is not
 	// served (the client keeps waiting) instead of answering WRONGTYPE.
 	Woken bool
+	// WokenKey is the key whose signal gave a woken command its turn (nil
+	// when not known): XREAD/XREADGROUP serve that stream only, as Redis does.
+	WokenKey []byte
 	// Locked: the caller (EXEC) already holds the stripes; for OwnLocks handlers.
-	Locked  bool
-	Block   *BlockRequest
-	Ready   []ReadyKey
-	Waiters *atomic.Int64
+	Locked bool
+	// InScript: the command runs from EVAL/FCALL (Redis's CLIENT_SCRIPT).
+	InScript bool
+	Block    *BlockRequest
+	Ready    []ReadyKey
+	Waiters  *atomic.Int64
 }
 
 // BlockRequest is what a blocking handler asks for when it finds no data.

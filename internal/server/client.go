@@ -610,14 +610,18 @@ func (c *client) call(spec *command.Spec, args [][]byte, locked bool) {
 		b.spec = spec
 		c.lastCmd.Store(&spec.Name)
 	}
-	b.calls++
-	ns := clock.Mono() - start
-	b.ns += ns
-	// The thresholds in force after the command, as Redis reads them (a
-	// CONFIG SET that lowers one is itself logged): SLOWLOG, LATENCY
-	// (slowlog.go).
-	if st = c.srv.settings.Load(); ns >= st.slowMinNs {
-		c.noteSlow(spec, args, ns, st)
+	if ctx.Block == nil {
+		// A command that blocks counts once, when it is served, times out
+		// or is unblocked (Redis's updateStatsOnUnblock; blocking.go).
+		b.calls++
+		ns := clock.Mono() - start
+		b.ns += ns
+		// The thresholds in force after the command, as Redis reads them (a
+		// CONFIG SET that lowers one is itself logged): SLOWLOG, LATENCY
+		// (slowlog.go).
+		if st = c.srv.settings.Load(); ns >= st.slowMinNs {
+			c.noteSlow(spec, args, ns, st)
+		}
 	}
 	if ctx.Err {
 		spec.FailedCalls.Add(1)

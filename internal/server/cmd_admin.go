@@ -75,6 +75,7 @@ func (s *Server) registerAdmin() {
 			if all {
 				for i := 0; i < s.ks.NumDBs(); i++ {
 					ctx.Dirty += int(s.ks.DB(i).Flush())
+					ctx.SignalReadyWholeDB(i) // blocked XREADGROUPs learn their key is gone
 				}
 				// flushAllDataAndResetRDB: with save points the empty
 				// dataset is saved at once, which resets the dirty count.
@@ -93,6 +94,7 @@ func (s *Server) registerAdmin() {
 				}
 			} else {
 				ctx.Dirty += int(ctx.DB.Flush())
+				ctx.SignalReadyWholeDB(ctx.DB.Index)
 			}
 			ctx.Dirty++
 			ctx.W.OK()

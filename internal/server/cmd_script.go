@@ -389,7 +389,7 @@ func (sr *scriptRun) Exec(run *script.Run, spec *command.Spec, args [][]byte, w 
 	in := &sr.inner
 	out := sr.ctx
 	*in = command.Ctx{Args: args, W: w, DB: c.db, KS: s.ks, Cmd: spec, Client: c, Settings: out.Settings,
-		Effects: out.Effects, Waiters: &s.blocking.count, Ready: in.Ready[:0], Locked: true}
+		Effects: out.Effects, Waiters: &s.blocking.count, Ready: in.Ready[:0], Locked: true, InScript: true}
 	if s.ks.Observed() && spec.Has(command.FlagWrite) {
 		// A snapshot runs (save.go): the slots this command changes are
 		// written out first, as runHandler does for top-level commands.
