@@ -213,6 +213,7 @@ func (s *Server) replicaofCommand(ctx *command.Ctx) {
 	if strings.EqualFold(host, "no") && strings.EqualFold(portArg, "one") {
 		if s.isReplica() {
 			s.promote()
+			s.setReplicaOfConfig("", 0)
 			s.Logf('*', "MASTER MODE enabled (user request from '%s')", s.clientInfoLine(ctx.Client.(*client)))
 		}
 		ctx.W.OK()
@@ -240,8 +241,18 @@ func (s *Server) replicaofCommand(ctx *command.Ctx) {
 		return
 	}
 	s.replicaOf(host, int(port))
+	s.setReplicaOfConfig(host, int(port))
 	s.Logf('*', "REPLICAOF %s:%d enabled (user request from '%s')", host, port, s.clientInfoLine(ctx.Client.(*client)))
 	ctx.W.OK()
+}
+
+// setReplicaOfConfig records the master in the configuration, as
+// server.masterhost is Redis's: CONFIG GET replicaof and CONFIG REWRITE
+// show it.
+func (s *Server) setReplicaOfConfig(host string, port int) {
+	s.cfg.Lock()
+	s.cfg.ReplicaOfHost, s.cfg.ReplicaOfPort = host, port
+	s.cfg.Unlock()
 }
 
 // clientInfoLine is the client's CLIENT INFO line, for the log.
