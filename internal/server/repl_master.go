@@ -307,11 +307,10 @@ func (s *Server) readAcks(l *replicaLink) {
 		l.conn.SetReadDeadline(time.Now().Add(s.replTimeout()))
 		n, err := br.Read(tmp)
 		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() && l.state.Load() != replOnline {
+			if isTimeout(err) && l.state.Load() != replOnline {
 				continue // a replica loading a big payload sends nothing meanwhile
 			}
-			if errors.As(err, &ne) && ne.Timeout() {
+			if isTimeout(err) {
 				s.Logf('#', "Disconnecting timedout replica (streaming sync): %s", l.name())
 			}
 			return

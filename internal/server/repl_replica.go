@@ -219,6 +219,9 @@ func (s *Server) syncWithMaster(ml *masterLink) error {
 		for {
 			conn.SetReadDeadline(time.Now().Add(timeout))
 			line, err := br.ReadString('\n')
+			if isTimeout(err) {
+				return "", errHandshakeTimeout
+			}
 			if err != nil {
 				return "", err
 			}
@@ -230,6 +233,9 @@ func (s *Server) syncWithMaster(ml *masterLink) error {
 		}
 	}
 	reply, err := ask("PING")
+	if err == errHandshakeTimeout {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("Master did not respond to command during SYNC handshake: %v", err)
 	}
@@ -320,6 +326,17 @@ func (s *Server) syncWithMaster(ml *masterLink) error {
 	return s.applyStream(ml, conn, br)
 }
 
+// The replica's timeouts, in Redis's words (replicationCron).
+var (
+	errHandshakeTimeout = errors.New("Timeout connecting to the MASTER...")
+	errTransferTimeout  = errors.New("Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value.")
+)
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
 func connErrText(err error) string {
 	var oe *net.OpError
 	if errors.As(err, &oe) && oe.Err != nil {
@@ -373,6 +390,9 @@ func (s *Server) loadFullSync(ml *masterLink, br *bufio.Reader, id string, off i
 		f.Close()
 		if err != nil {
 			os.Remove(tmp)
+			if isTimeout(err) {
+				return errTransferTimeout
+			}
 			return fmt.Errorf("I/O error trying to sync with MASTER: %v", err)
 		}
 	} else {
@@ -496,8 +516,7 @@ func (s *Server) applyStream(ml *masterLink, conn net.Conn, br *bufio.Reader) er
 		conn.SetReadDeadline(time.Now().Add(timeout))
 		n, err := br.Read(buf[len(buf):cap(buf)])
 		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
+			if isTimeout(err) {
 				return errors.New("MASTER timeout: no data nor PING received...")
 			}
 			if ml.stopped.Load() {
