@@ -73,7 +73,12 @@ const (
 	unblockNone = iota
 	unblockTimeout
 	unblockError
+	unblockRoleChange // the node became a replica (disconnectAllBlockedClients)
 )
+
+// errUnblockedRole is the error a client blocked on keys gets when its
+// master becomes a replica: only the master's stream changes keys now.
+const errUnblockedRole = "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)"
 
 // waiter is a blocked client.
 type waiter struct {
@@ -352,10 +357,14 @@ func (c *client) blockLoop(spec *command.Spec, args [][]byte) {
 				timeoutReply()
 				leave(owed)
 				return
-			case unblockError:
+			case unblockError, unblockRoleChange:
 				spec.Calls.Add(1)
 				spec.FailedCalls.Add(1)
-				c.w.Error(rediserr.UnblockedByClient)
+				if reason == unblockRoleChange {
+					c.w.Error(errUnblockedRole)
+				} else {
+					c.w.Error(rediserr.UnblockedByClient)
+				}
 				c.srv.stats.totalErrorReplies.Add(1)
 				leave(owed)
 				return
@@ -453,6 +462,21 @@ func (c *client) read(p []byte) (int, error) {
 		return n, nil
 	}
 	return c.conn.Read(p)
+}
+
+// unblockAll ends every wait with reason.
+func (r *blockRegistry) unblockAll(reason int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, w := range r.byID {
+		if w.unblock == unblockNone {
+			w.unblock = reason
+			select {
+			case w.notify <- struct{}{}:
+			default:
+			}
+		}
+	}
 }
 
 // registerBlocking attaches CLIENT UNBLOCK.

@@ -524,7 +524,9 @@ func (c *client) execute(spec *command.Spec, args [][]byte) {
 			c.rejectCmd(spec, "ERR Can't execute '"+spec.Name+"': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
 			return
 		}
-		if c.srv.scriptBusy.Load() && !spec.Has(command.FlagAllowBusy) {
+		if c.srv.scriptBusy.Load() && !spec.Has(command.FlagAllowBusy) && !c.isMaster {
+			// (The master's stream is not refused: its commands wait for
+			// the stripes the script holds, as Redis defers them.)
 			c.rejectCmd(spec, c.srv.busyError())
 			return
 		}

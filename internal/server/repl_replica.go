@@ -124,8 +124,9 @@ func (s *Server) replicaOf(host string, port int) {
 	s.repl.mu.Unlock()
 	s.roleChar.Store('S')
 	if wasMaster {
-		// Clients blocked on keys could wait forever: a replica's keys only
-		// change through its master (disconnectAllBlockedClients).
+		// Clients blocked on keys would be served by the master's writes
+		// and diverge from it (disconnectAllBlockedClients).
+		s.blocking.unblockAll(unblockRoleChange)
 		s.Logf('*', "Before turning into a replica, using my own master parameters to synthesize a cached master: I may be able to synchronize with the new master with just a partial transfer.")
 	}
 	s.refreshReplGate()
