@@ -37,8 +37,10 @@ type client struct {
 	slots []int
 	locks []int
 
-	db     *keyspace.DB
-	authed bool
+	db *keyspace.DB
+	// memTick counts commands since this client last measured memory (memory.go).
+	memTick int
+	authed  bool
 
 	// meta is read by CLIENT LIST/INFO from other goroutines.
 	metaMu   sync.Mutex
@@ -380,6 +382,7 @@ func (c *client) cleanup() {
 	c.srv.clientsMu.Lock()
 	delete(c.srv.clients, c.id)
 	c.srv.clientsMu.Unlock()
+	c.srv.mem.clientGone(c)
 	c.closed.Store(true)
 	c.conn.Close()
 }
@@ -435,6 +438,12 @@ func (c *client) execute(spec *command.Spec, args [][]byte) {
 	}
 	for {
 		if !c.session && !c.route(spec, args) {
+			return
+		}
+		// maxmemory (memory.go): evict, or refuse a command that may grow
+		// memory with OOM; one settings load when no limit is set.
+		if mm := c.srv.settings.Load().cmd.Maxmemory; mm > 0 && !c.memoryCheck(spec, mm) {
+			c.rejectCmd(spec, rediserr.OOM)
 			return
 		}
 		// Persistence gates (aof.go): -LOADING while the dataset loads, MISCONF

@@ -2,6 +2,7 @@ package server
 
 import (
 	"github.com/shoal-db/shoal/internal/command"
+	"github.com/shoal-db/shoal/internal/keyspace"
 	"github.com/shoal-db/shoal/internal/types"
 )
 
@@ -23,6 +24,14 @@ type settings struct {
 	minLog      int32 // rank (logRank) of the configured loglevel
 
 	trackingMaxKeys int64 // tracking-table-max-keys
+
+	// maxmemory-policy, -samples, -eviction-tenacity, lfu-log-factor,
+	// lfu-decay-time (memory.go).
+	evictPolicy   keyspace.Policy
+	evictSamples  int
+	evictTenacity int
+	lfuLogFactor  int
+	lfuDecayTime  int
 }
 
 // conf returns the settings in force.
@@ -56,6 +65,8 @@ func (s *Server) applySettings() {
 			RDBCompression:      s.cfg.RDBCompression,
 			LazyfreeLazyExpire:  s.cfg.LazyfreeLazyExpire,
 			LazyfreeLazyUserDel: s.cfg.LazyfreeLazyUserDel,
+
+			LazyfreeLazyEviction: s.cfg.LazyfreeLazyEviction,
 		},
 		requirepass: s.cfg.Requirepass,
 		timeout:     int64(s.cfg.Timeout),
@@ -64,8 +75,15 @@ func (s *Server) applySettings() {
 		minLog:      loglevelRank(s.cfg.Loglevel),
 
 		trackingMaxKeys: s.cfg.TrackingTableMaxKeys,
+
+		evictPolicy:   keyspace.ParsePolicy(s.cfg.MaxmemoryPolicy),
+		evictSamples:  s.cfg.MaxmemorySamples,
+		evictTenacity: s.cfg.MaxmemoryTenacity,
+		lfuLogFactor:  s.cfg.LFULogFactor,
+		lfuDecayTime:  s.cfg.LFUDecayTime,
 	}
 	s.cfg.RUnlock()
+	s.applyMemorySettings(n)
 	s.settings.Store(n)
 }
 
