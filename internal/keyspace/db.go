@@ -53,6 +53,13 @@ func (db *DB) expired(k string) {
 // the LFU counter of an overwritten key and the write's lookup bumps it).
 func (db *DB) place(t *slotTable, s, i int, found bool, h uint64, e entry) {
 	if found {
+		if old := &t.ents[i]; old.p != e.p {
+			db.ks.stripes[StripeOf(s)].added.Add(e.size())
+		}
+	} else {
+		db.ks.stripes[StripeOf(s)].added.Add(e.size())
+	}
+	if found {
 		old := &t.ents[i]
 		e.setClock(db.ks.accessed(old.clock()))
 		if old.p != e.p {

@@ -21,7 +21,8 @@ type stripe struct {
 	// (deleted, overwritten, expired, evicted): the server subtracts them
 	// from the Go heap figure until the collector has run (FreedBytes).
 	freed atomic.Int64
-	_     [64 - 16]byte // keep each lock on its own cache line
+	added atomic.Int64  // the same for values stored (AddedBytes)
+	_     [64 - 24]byte // keep each lock on its own cache line
 }
 
 // Keyspace is the set of databases and their locks.
@@ -82,6 +83,16 @@ func (ks *Keyspace) FreedBytes() int64 {
 	var n int64
 	for i := range ks.stripes {
 		n += ks.stripes[i].freed.Load()
+	}
+	return n
+}
+
+// AddedBytes is the total of bytes of values stored since start (an
+// estimate by size class, as FreedBytes).
+func (ks *Keyspace) AddedBytes() int64 {
+	var n int64
+	for i := range ks.stripes {
+		n += ks.stripes[i].added.Load()
 	}
 	return n
 }

@@ -382,7 +382,6 @@ func (c *client) cleanup() {
 	c.srv.clientsMu.Lock()
 	delete(c.srv.clients, c.id)
 	c.srv.clientsMu.Unlock()
-	c.srv.mem.clientGone(c)
 	c.closed.Store(true)
 	c.conn.Close()
 }

@@ -18,12 +18,15 @@ import (
 
 // Memory accounting and maxmemory (docs/memory.md).
 //
-// used_memory is the Go heap's object bytes (runtime/metrics: live
-// objects and dead ones the collector has not yet freed) less the bytes
-// the keyspace knows it released since the last collection (deleted,
-// overwritten, expired and evicted values: Keyspace.FreedBytes). That
-// makes it track the live dataset, buffers and overhead the way Redis's
-// zmalloc counter does, although Go frees memory only when it collects.
+// used_memory is the live heap the last collection marked (runtime/metrics
+// /gc/heap/live:bytes: dataset, buffers and overhead alike) plus the values
+// the keyspace stored since, less those it released since (deleted,
+// overwritten, expired and evicted: Keyspace.AddedBytes/FreedBytes, size
+// class estimates). Garbage, which Go holds until it collects, is not
+// counted, as Redis's zmalloc counter does not count freed memory; other
+// growth (buffers, collections changed in place) shows from the next
+// collection on, and the Go memory limit derived from maxmemory makes
+// collections come sooner as the heap nears it.
 //
 // A command checks the limit as Redis's processCommand does: it compares
 // the last measure with maxmemory (re-measuring every memRemeasure
@@ -50,25 +53,28 @@ type memState struct {
 	readMu  sync.Mutex
 	samples []rtmetrics.Sample // heap objects, GC cycles; under readMu
 	gcSeen  uint64             // GC cycle count at the last measure; under readMu
+	addedGC int64              // Keyspace.AddedBytes when that cycle was seen; under readMu
 	freedGC int64              // Keyspace.FreedBytes when that cycle was seen; under readMu
 
 	evictMu sync.Mutex // one eviction at a time, as in single-threaded Redis
 	ev      *keyspace.Evictor
 	running atomic.Bool // the background eviction (Redis's evictionTimeProc) is on
 
-	// released counts bytes the server dropped outside the keyspace
-	// (closed clients' buffers), subtracted like Keyspace.FreedBytes.
-	released atomic.Int64
-
 	limitSet   int64 // the Go memory limit last derived from maxmemory
 	lastPurge  time.Time
 	purgedSeen int64 // Keyspace.BigFreed at the last give-back
+
+	// Idle give-back (memoryCron): the command count at the last tick,
+	// when it last changed, and whether this idle spell gave memory back.
+	idleCmds  int64
+	idleSince time.Time
+	idleDone  bool
 }
 
 func (s *Server) initMemory() {
 	m := &s.mem
 	m.samples = []rtmetrics.Sample{
-		{Name: "/memory/classes/heap/objects:bytes"},
+		{Name: "/gc/heap/live:bytes"},
 		{Name: "/gc/cycles/total:gc-cycles"},
 	}
 	m.ev = keyspace.NewEvictor(s.ks, rand.IntN)
@@ -76,19 +82,20 @@ func (s *Server) initMemory() {
 	s.measureMemory()
 }
 
-// measureMemory measures used memory now (see the package comment above).
+// measureMemory measures used memory now: the live heap the last
+// collection found, plus the values the keyspace stored since, less those
+// it released since (see the package comment above).
 func (s *Server) measureMemory() int64 {
 	m := &s.mem
 	m.readMu.Lock()
 	rtmetrics.Read(m.samples)
-	objs := int64(m.samples[0].Value.Uint64())
-	freed := s.ks.FreedBytes() + m.released.Load()
+	live := int64(m.samples[0].Value.Uint64())
+	added, freed := s.ks.AddedBytes(), s.ks.FreedBytes()
 	if gc := m.samples[1].Value.Uint64(); gc != m.gcSeen {
-		// A collection ran: what was released before it is gone from
-		// the heap figure.
-		m.gcSeen, m.freedGC = gc, freed
+		// A collection ran: its live figure holds what was stored before.
+		m.gcSeen, m.addedGC, m.freedGC = gc, added, freed
 	}
-	used := max(objs-(freed-m.freedGC), 0)
+	used := max(live+(added-m.addedGC)-(freed-m.freedGC), 0)
 	m.readMu.Unlock()
 	m.used.Store(used)
 	return used
@@ -98,8 +105,14 @@ func (s *Server) measureMemory() int64 {
 func (s *Server) usedMemory() uint64 { return uint64(s.measureMemory()) }
 
 // notCountedForEvict is memory Redis leaves out of the eviction decision:
-// the AOF buffer (and replicas' output buffers).
-func (s *Server) notCountedForEvict() int64 { return s.aofBuffered() }
+// the AOF buffer (and replicas' output buffers): here the write stream's
+// retained chunks.
+func (s *Server) notCountedForEvict() int64 {
+	if !s.stream.Active() {
+		return 0
+	}
+	return s.stream.Offset() - s.stream.Start()
+}
 
 // memoryCheck is processCommand's maxmemory step for a command about to
 // run with maxmemory mm > 0: it evicts if over the limit and reports
@@ -159,6 +172,10 @@ func (s *Server) performEvictions(background bool) int {
 	if conf.evictPolicy == keyspace.NoEviction {
 		return evictFail
 	}
+	// The heap figure moves by whole spans (a P caches a span per size
+	// class), so eviction aims a little under the limit, and a measure
+	// taken a moment later (INFO) still finds used_memory within it.
+	mm -= min(mm/256, 256<<10)
 	limit := evictionTimeLimit(conf.evictTenacity)
 	start := clock.Mono()
 	for n := 1; ; {
@@ -267,6 +284,20 @@ func (s *Server) memoryCron(now time.Time) {
 		m.purgedSeen, m.lastPurge = big, now
 		go debug.FreeOSMemory()
 	}
+	// Idle for a second with RSS well above used memory (garbage the
+	// collector has not reached, freed pages it has not returned yet):
+	// collect and give the pages back once, as Redis's RSS follows its
+	// frees. Under load the collector's own pacing is left alone.
+	if cmds := s.stats.commands.Load(); cmds != m.idleCmds {
+		m.idleCmds, m.idleSince, m.idleDone = cmds, now, false
+	} else if !m.idleDone && now.Sub(m.idleSince) >= time.Second {
+		m.idleDone = true
+		used, rss := s.measureMemory(), int64(rssBytes())
+		if rss-used > max(8<<20, used/8) && now.Sub(m.lastPurge) >= time.Second {
+			m.lastPurge = now
+			go debug.FreeOSMemory()
+		}
+	}
 	if c := s.conf(); c.cmd.Maxmemory > 0 && c.evictPolicy != keyspace.NoEviction && !m.running.Load() && s.measureMemory() > c.cmd.Maxmemory {
 		s.startBackgroundEviction()
 	}
@@ -275,11 +306,6 @@ func (s *Server) memoryCron(now time.Time) {
 // bigFreeThreshold is how many bytes of large values must have been freed
 // before the cron gives memory back to the OS.
 const bigFreeThreshold = 16 << 20
-
-// clientGone notes the buffers of a closed client as released.
-func (m *memState) clientGone(c *client) {
-	m.released.Add(int64(cap(c.rbuf)+cap(c.w.Buf)) + int64(unsafe.Sizeof(*c)))
-}
 
 // clientsMemory estimates what normal clients hold: each client's state
 // and its minimum read buffer (Redis's mem_clients_normal counts the
