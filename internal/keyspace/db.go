@@ -52,12 +52,10 @@ func (db *DB) expired(k string) {
 // gets a new access clock; a replaced one counts as accessed (Redis keeps
 // the LFU counter of an overwritten key and the write's lookup bumps it).
 func (db *DB) place(t *slotTable, s, i int, found bool, h uint64, e entry) {
-	if found {
-		if old := &t.ents[i]; old.p != e.p {
-			db.ks.stripes[StripeOf(s)].added.Add(e.size())
-		}
-	} else {
-		db.ks.stripes[StripeOf(s)].added.Add(e.size())
+	st := &db.ks.stripes[StripeOf(s)]
+	if !found || t.ents[i].p != e.p {
+		st.added.Add(e.size() + t.grown)
+		t.grown = 0
 	}
 	if found {
 		old := &t.ents[i]
@@ -80,10 +78,6 @@ func (db *DB) place(t *slotTable, s, i int, found bool, h uint64, e entry) {
 		return
 	}
 	e.setClock(db.ks.newClock())
-	if t.garbage != 0 {
-		db.ks.stripes[StripeOf(s)].freed.Add(t.garbage)
-		t.garbage = 0
-	}
 	t.insertAt(i, h, e)
 	if e.volatile() {
 		db.volatile.Add(1)

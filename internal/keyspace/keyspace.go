@@ -107,8 +107,12 @@ const bigValue = 1 << 20
 // released notes that e, an entry of slot s's table t, is being dropped.
 func (ks *Keyspace) released(s int, t *slotTable, e *entry) {
 	n := e.size()
-	ks.stripes[StripeOf(s)].freed.Add(n + t.garbage)
-	t.garbage = 0
+	st := &ks.stripes[StripeOf(s)]
+	st.freed.Add(n)
+	if t.grown != 0 {
+		st.added.Add(t.grown)
+		t.grown = 0
+	}
 	if n >= bigValue {
 		ks.bigFreed.Add(n)
 	}

@@ -41,9 +41,9 @@ type slotTable struct {
 	dead     int // tombstones (ctrlDeleted)
 	volatile int // live entries with a TTL
 	sweep    int // next position active expiry examines
-	// garbage is the bytes of arrays dropped by resizes, not yet added to
-	// the stripe's freed count (DB.place and Keyspace.released do).
-	garbage int64
+	// grown is the net bytes resizes added to the table's arrays, not yet
+	// added to the stripe's count (DB.place and Keyspace.released do).
+	grown int64
 }
 
 type entry struct {
@@ -440,7 +440,7 @@ func (t *slotTable) eraseAt(i int) {
 // of groupSize), dropping tombstones.
 func (t *slotTable) resize(c int) {
 	oldCtrl, oldEnts := t.ctrl, t.ents
-	t.garbage += int64(len(oldCtrl)) * 17
+	t.grown += int64(c-len(oldCtrl)) * 17
 	t.ctrl = make([]uint8, c)
 	for i := range t.ctrl {
 		t.ctrl[i] = ctrlEmpty

@@ -64,8 +64,8 @@ type memState struct {
 	lastPurge  time.Time
 	purgedSeen int64 // Keyspace.BigFreed at the last give-back
 
-	// Idle give-back (memoryCron): the command count at the last tick,
-	// when it last changed, and whether this idle spell gave memory back.
+	// Idle give-back (memoryCron): the command count when the quiet spell
+	// began, when it began, and whether it gave memory back.
 	idleCmds  int64
 	idleSince time.Time
 	idleDone  bool
@@ -79,6 +79,9 @@ func (s *Server) initMemory() {
 	}
 	m.ev = keyspace.NewEvictor(s.ks, rand.IntN)
 	m.ev.OnEvict = s.onEvict
+	// The live figure exists once a collection has run: run one now,
+	// while the heap is small (the startup's figure).
+	runtime.GC()
 	s.measureMemory()
 }
 
@@ -288,7 +291,9 @@ func (s *Server) memoryCron(now time.Time) {
 	// collector has not reached, freed pages it has not returned yet):
 	// collect and give the pages back once, as Redis's RSS follows its
 	// frees. Under load the collector's own pacing is left alone.
-	if cmds := s.stats.commands.Load(); cmds != m.idleCmds {
+	// Quiet: at most quietCommands commands since the spell began (a
+	// monitoring client polling INFO does not keep memory held).
+	if cmds := s.stats.commands.Load(); cmds-m.idleCmds > quietCommands {
 		m.idleCmds, m.idleSince, m.idleDone = cmds, now, false
 	} else if !m.idleDone && now.Sub(m.idleSince) >= time.Second {
 		m.idleDone = true
@@ -302,6 +307,10 @@ func (s *Server) memoryCron(now time.Time) {
 		s.startBackgroundEviction()
 	}
 }
+
+// quietCommands is how many commands a second may run while the node
+// still counts as idle for giving memory back.
+const quietCommands = 100
 
 // bigFreeThreshold is how many bytes of large values must have been freed
 // before the cron gives memory back to the OS.
