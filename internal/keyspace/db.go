@@ -98,10 +98,12 @@ func (db *DB) carriedTTL(t *slotTable, i int, found, keepTTL bool, k string) (in
 		return 0, false
 	}
 	when := old.exp()
-	if when <= db.ks.NowMs() && !db.ks.Loading.Load() {
-		db.expired(k)
-		db.ks.Stats.ExpiredKeys.Add(1)
-		db.touch(k)
+	if db.ks.ttlPassed(when) {
+		if !db.ks.ReplicaMode.Load() {
+			db.expired(k)
+			db.ks.Stats.ExpiredKeys.Add(1)
+			db.touch(k)
+		}
 		return 0, false
 	}
 	return when, keepTTL
@@ -143,8 +145,10 @@ func (db *DB) liveEntry(key []byte) *entry {
 		return nil
 	}
 	e := &t.ents[i]
-	if e.volatile() && e.exp() <= db.ks.NowMs() && !db.ks.Loading.Load() {
-		db.expireAt(t, s, i, k)
+	if e.volatile() && db.ks.ttlPassed(e.exp()) {
+		if !db.ks.ReplicaMode.Load() {
+			db.expireAt(t, s, i, k)
+		}
 		return nil
 	}
 	return e
@@ -230,8 +234,10 @@ func (db *DB) Delete(key []byte) bool {
 	if i < 0 {
 		return false
 	}
-	if e := &t.ents[i]; e.volatile() && e.exp() <= db.ks.NowMs() && !db.ks.Loading.Load() {
-		db.expireAt(t, s, i, k)
+	if e := &t.ents[i]; e.volatile() && db.ks.ttlPassed(e.exp()) {
+		if !db.ks.ReplicaMode.Load() {
+			db.expireAt(t, s, i, k)
+		}
 		return false
 	}
 	db.removeAt(t, s, i)
@@ -351,13 +357,12 @@ func (db *DB) ForEachInSlot(s int, fn func(key string, v Value) bool) bool {
 	if t == nil {
 		return true
 	}
-	now := db.ks.NowMs()
 	for i, c := range t.ctrl {
 		if c&0x80 != 0 {
 			continue
 		}
 		e := &t.ents[i]
-		if e.volatile() && e.exp() <= now {
+		if e.volatile() && db.ks.ttlPassed(e.exp()) {
 			continue
 		}
 		if !fn(e.key(), e.value()) {
@@ -485,7 +490,7 @@ func (db *DB) storedExpired(k string) bool {
 		return false
 	}
 	e := &t.ents[i]
-	return e.volatile() && e.exp() <= db.ks.NowMs() && !db.ks.Loading.Load()
+	return e.volatile() && db.ks.ttlPassed(e.exp())
 }
 
 // ForEachStored calls fn for every key stored in slot s, logically expired

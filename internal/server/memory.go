@@ -162,7 +162,7 @@ func (s *Server) performEvictions(background bool) int {
 	}
 	conf := s.conf()
 	mm := conf.cmd.Maxmemory
-	if mm <= 0 {
+	if mm <= 0 || (conf.replicaIgnoreMM && s.ks.ReplicaMode.Load()) {
 		return evictOK
 	}
 	m := &s.mem

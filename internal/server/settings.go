@@ -32,6 +32,8 @@ type settings struct {
 	evictTenacity int
 	lfuLogFactor  int
 	lfuDecayTime  int
+	// replica-ignore-maxmemory: a replica leaves its dataset to its master.
+	replicaIgnoreMM bool
 }
 
 // conf returns the settings in force.
@@ -81,6 +83,8 @@ func (s *Server) applySettings() {
 		evictTenacity: s.cfg.MaxmemoryTenacity,
 		lfuLogFactor:  s.cfg.LFULogFactor,
 		lfuDecayTime:  s.cfg.LFUDecayTime,
+
+		replicaIgnoreMM: s.cfg.ReplicaIgnoreMaxmemory,
 	}
 	s.cfg.RUnlock()
 	s.applyMemorySettings(n)
