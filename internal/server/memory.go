@@ -247,13 +247,8 @@ func (s *Server) startBackgroundEviction() {
 // eviction reaches the write stream as DEL, or UNLINK with
 // lazyfree-lazy-eviction (Redis's propagateDeletion), as an expiry does.
 func (s *Server) onEvict(db int, key string) {
-	if !s.stream.Active() {
-		return
-	}
-	if s.conf().cmd.LazyfreeLazyEviction {
-		s.stream.AppendStrings(db, "UNLINK", key)
-	} else {
-		s.stream.AppendStrings(db, "DEL", key)
+	if s.stream.Active() {
+		s.appendDeletion(db, key, s.conf().cmd.LazyfreeLazyEviction)
 	}
 }
 
