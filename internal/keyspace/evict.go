@@ -198,15 +198,9 @@ func (ev *Evictor) score(e *entry, p Policy) uint64 {
 // (Redis's pool insertion: candidates ascending from the left, empty
 // places at the right).
 func (ev *Evictor) insert(c candidate, e *entry) {
+	// As in Redis, a key sampled twice may hold two places; the second is
+	// a ghost once the first is evicted (comparing keys here cost more).
 	k := e.key()
-	for j := range ev.pool {
-		if ev.pool[j].key == "" {
-			break
-		}
-		if ev.pool[j].db == c.db && ev.pool[j].key == k {
-			return // already a candidate
-		}
-	}
 	i := 0
 	for i < poolSize && ev.pool[i].key != "" && ev.pool[i].score < c.score {
 		i++

@@ -30,8 +30,7 @@ import (
 //
 // A command checks the limit as Redis's processCommand does: it compares
 // the last measure with maxmemory (re-measuring every memRemeasure
-// commands of a client, and at every command once the last measure was
-// within 1/32 of the limit), and when
+// commands of a client; performEvictions measures afresh), and when
 // over, evicts under the policy until enough is freed, the time limit of
 // maxmemory-eviction-tenacity passes (eviction then goes on in the
 // background), or nothing is left to evict (the command is refused with
@@ -123,7 +122,7 @@ func (s *Server) notCountedForEvict() int64 {
 func (c *client) memoryCheck(spec *command.Spec, mm int64) bool {
 	s := c.srv
 	used := s.mem.used.Load()
-	if c.memTick++; c.memTick >= memRemeasure || used > mm-mm/32 {
+	if c.memTick++; c.memTick >= memRemeasure {
 		c.memTick = 0
 		used = s.measureMemory()
 	}
