@@ -52,17 +52,17 @@ func (db *DB) expired(k string) {
 // gets a new access clock; a replaced one counts as accessed (Redis keeps
 // the LFU counter of an overwritten key and the write's lookup bumps it).
 func (db *DB) place(t *slotTable, s, i int, found bool, h uint64, e entry) {
-	st := &db.ks.stripes[StripeOf(s)]
 	if !found || t.ents[i].p != e.p {
-		st.added.Add(e.size() + t.grown)
+		d := e.size() + t.grown
+		if found {
+			d -= db.ks.freeing(&t.ents[i])
+		}
+		db.ks.stripes[StripeOf(s)].net.Add(d)
 		t.grown = 0
 	}
 	if found {
 		old := &t.ents[i]
 		e.setClock(db.ks.accessed(old.clock()))
-		if old.p != e.p {
-			db.ks.released(s, t, old)
-		}
 		d := 0
 		if old.volatile() {
 			d--
@@ -432,7 +432,7 @@ func (db *DB) releaseAll(s int, t *slotTable) {
 		}
 	}
 	n += int64(len(t.ctrl)) * 17
-	db.ks.stripes[StripeOf(s)].freed.Add(n)
+	db.ks.stripes[StripeOf(s)].net.Add(-n)
 	db.ks.bigFreed.Add(n)
 }
 

@@ -17,12 +17,11 @@ const NumStripes = 256
 
 type stripe struct {
 	sync.Mutex
-	// freed counts the bytes of values released under this stripe
-	// (deleted, overwritten, expired, evicted): the server subtracts them
-	// from the Go heap figure until the collector has run (FreedBytes).
-	freed atomic.Int64
-	added atomic.Int64  // the same for values stored (AddedBytes)
-	_     [64 - 24]byte // keep each lock on its own cache line
+	// net counts the bytes of values stored under this stripe less those
+	// released (deleted, overwritten, expired, evicted): the server adds
+	// its change since the last collection to the live heap (NetBytes).
+	net atomic.Int64
+	_   [64 - 16]byte // keep each lock on its own cache line
 }
 
 // Keyspace is the set of databases and their locks.
@@ -87,22 +86,13 @@ type Stats struct {
 	Misses      atomic.Int64
 }
 
-// FreedBytes is the total of bytes released by the keyspace since start
-// (an estimate by size class), for used_memory.
-func (ks *Keyspace) FreedBytes() int64 {
+// NetBytes is the bytes of values (and table growth) the keyspace stored
+// since start less those it released, estimated by allocator size class,
+// for used_memory.
+func (ks *Keyspace) NetBytes() int64 {
 	var n int64
 	for i := range ks.stripes {
-		n += ks.stripes[i].freed.Load()
-	}
-	return n
-}
-
-// AddedBytes is the total of bytes of values stored since start (an
-// estimate by size class, as FreedBytes).
-func (ks *Keyspace) AddedBytes() int64 {
-	var n int64
-	for i := range ks.stripes {
-		n += ks.stripes[i].added.Load()
+		n += ks.stripes[i].net.Load()
 	}
 	return n
 }
@@ -116,16 +106,17 @@ const bigValue = 1 << 20
 
 // released notes that e, an entry of slot s's table t, is being dropped.
 func (ks *Keyspace) released(s int, t *slotTable, e *entry) {
+	ks.stripes[StripeOf(s)].net.Add(t.grown - ks.freeing(e))
+	t.grown = 0
+}
+
+// freeing is e's size, counted in BigFreed if it is large.
+func (ks *Keyspace) freeing(e *entry) int64 {
 	n := e.size()
-	st := &ks.stripes[StripeOf(s)]
-	st.freed.Add(n)
-	if t.grown != 0 {
-		st.added.Add(t.grown)
-		t.grown = 0
-	}
 	if n >= bigValue {
 		ks.bigFreed.Add(n)
 	}
+	return n
 }
 
 // New makes a keyspace of n databases.

@@ -21,7 +21,7 @@ import (
 // used_memory is the live heap the last collection marked (runtime/metrics
 // /gc/heap/live:bytes: dataset, buffers and overhead alike) plus the values
 // the keyspace stored since, less those it released since (deleted,
-// overwritten, expired and evicted: Keyspace.AddedBytes/FreedBytes, size
+// overwritten, expired and evicted: Keyspace.NetBytes, size
 // class estimates). Garbage, which Go holds until it collects, is not
 // counted, as Redis's zmalloc counter does not count freed memory; other
 // growth (buffers, collections changed in place) shows from the next
@@ -38,7 +38,7 @@ import (
 
 // memRemeasure is how many commands of one client may pass on the last
 // measure before it measures again (one measure costs ~300 ns).
-const memRemeasure = 16
+const memRemeasure = 64
 
 const (
 	evictOK = iota
@@ -52,8 +52,7 @@ type memState struct {
 	readMu  sync.Mutex
 	samples []rtmetrics.Sample // heap objects, GC cycles; under readMu
 	gcSeen  uint64             // GC cycle count at the last measure; under readMu
-	addedGC int64              // Keyspace.AddedBytes when that cycle was seen; under readMu
-	freedGC int64              // Keyspace.FreedBytes when that cycle was seen; under readMu
+	netGC   int64              // Keyspace.NetBytes when that cycle was seen; under readMu
 
 	evictMu sync.Mutex // one eviction at a time, as in single-threaded Redis
 	ev      *keyspace.Evictor
@@ -92,12 +91,12 @@ func (s *Server) measureMemory() int64 {
 	m.readMu.Lock()
 	rtmetrics.Read(m.samples)
 	live := int64(m.samples[0].Value.Uint64())
-	added, freed := s.ks.AddedBytes(), s.ks.FreedBytes()
+	net := s.ks.NetBytes()
 	if gc := m.samples[1].Value.Uint64(); gc != m.gcSeen {
 		// A collection ran: its live figure holds what was stored before.
-		m.gcSeen, m.addedGC, m.freedGC = gc, added, freed
+		m.gcSeen, m.netGC = gc, net
 	}
-	used := max(live+(added-m.addedGC)-(freed-m.freedGC), 0)
+	used := max(live+net-m.netGC, 0)
 	m.readMu.Unlock()
 	m.used.Store(used)
 	return used
