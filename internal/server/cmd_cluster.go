@@ -167,7 +167,7 @@ func (s *Server) clusterReplicationCron() {
 	var ip string
 	var port int
 	master := true
-	n.Do(func(c *cluster.Core) error {
+	n.Query(func(c *cluster.Core) error {
 		c.SetReplOffset(off)
 		me := c.Myself()
 		if !me.IsMaster() && me.Master != nil {
@@ -309,7 +309,7 @@ func (s *Server) registerCluster() {
 	})
 	h("info", func(ctx *command.Ctx, n *clusternode.Node) {
 		var info string
-		n.Do(func(c *cluster.Core) error { info = c.Info(); return nil })
+		n.Query(func(c *cluster.Core) error { info = c.Info(); return nil })
 		ctx.W.Verbatim(info)
 	})
 	h("myid", func(ctx *command.Ctx, n *clusternode.Node) { ctx.W.BulkString(n.Topology().MyID) })
@@ -449,7 +449,7 @@ func (s *Server) registerCluster() {
 	h("bumpepoch", func(ctx *command.Ctx, n *clusternode.Node) {
 		var bumped bool
 		var epoch uint64
-		n.Do(func(c *cluster.Core) error { bumped, epoch = c.BumpEpoch(); return nil })
+		n.Query(func(c *cluster.Core) error { bumped, epoch = c.BumpEpoch(); return nil })
 		if bumped {
 			ctx.W.Simple("BUMPED " + strconv.FormatUint(epoch, 10))
 		} else {
@@ -511,7 +511,7 @@ func (s *Server) registerCluster() {
 	})
 	h("count-failure-reports", func(ctx *command.Ctx, n *clusternode.Node) {
 		var cnt int
-		_, err := n.Do(func(c *cluster.Core) (err error) { cnt, err = c.CountFailureReports(string(ctx.Args[2])); return })
+		err := n.Query(func(c *cluster.Core) (err error) { cnt, err = c.CountFailureReports(string(ctx.Args[2])); return })
 		if err != nil {
 			ctx.Error(err.Error())
 			return
@@ -520,7 +520,7 @@ func (s *Server) registerCluster() {
 	})
 	replicas := func(ctx *command.Ctx, n *clusternode.Node) {
 		var lines []string
-		_, err := n.Do(func(c *cluster.Core) error {
+		err := n.Query(func(c *cluster.Core) error {
 			reps, err := c.Replicas(string(ctx.Args[2]))
 			t := c.Topology()
 			for _, r := range reps {
