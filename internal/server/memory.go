@@ -30,7 +30,8 @@ import (
 //
 // A command checks the limit as Redis's processCommand does: it compares
 // the last measure with maxmemory (re-measuring every memRemeasure
-// commands of a client; performEvictions measures afresh), and when
+// commands of a client, and at every command not flagged fast;
+// performEvictions measures afresh), and when
 // over, evicts under the policy until enough is freed, the time limit of
 // maxmemory-eviction-tenacity passes (eviction then goes on in the
 // background), or nothing is left to evict (the command is refused with
@@ -121,7 +122,9 @@ func (s *Server) notCountedForEvict() int64 {
 func (c *client) memoryCheck(spec *command.Spec, mm int64) bool {
 	s := c.srv
 	used := s.mem.used.Load()
-	if c.memTick++; c.memTick >= memRemeasure {
+	// A command not flagged fast (INFO, a big SORT, …) measures afresh:
+	// its own cost dwarfs a measure, and INFO then reports what the check saw.
+	if c.memTick++; c.memTick >= memRemeasure || !spec.Has(command.FlagFast) {
 		c.memTick = 0
 		used = s.measureMemory()
 	}
