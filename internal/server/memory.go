@@ -30,7 +30,7 @@ import (
 //
 // A command checks the limit as Redis's processCommand does: it compares
 // the last measure with maxmemory (re-measuring every memRemeasure
-// commands of a client, and at every command not flagged fast;
+// commands of a client, and at every server command (INFO, CONFIG …);
 // performEvictions measures afresh), and when
 // over, evicts under the policy until enough is freed, the time limit of
 // maxmemory-eviction-tenacity passes (eviction then goes on in the
@@ -122,9 +122,10 @@ func (s *Server) notCountedForEvict() int64 {
 func (c *client) memoryCheck(spec *command.Spec, mm int64) bool {
 	s := c.srv
 	used := s.mem.used.Load()
-	// A command not flagged fast (INFO, a big SORT, …) measures afresh:
-	// its own cost dwarfs a measure, and INFO then reports what the check saw.
-	if c.memTick++; c.memTick >= memRemeasure || !spec.Has(command.FlagFast) {
+	// A server command (neither a read nor a write of keys, nor fast:
+	// INFO, CONFIG, DBSIZE …) measures afresh: its own cost dwarfs a
+	// measure, and INFO then reports what the check saw.
+	if c.memTick++; c.memTick >= memRemeasure || !spec.Has(command.FlagFast|command.FlagWrite|command.FlagReadonly) {
 		c.memTick = 0
 		used = s.measureMemory()
 	}
