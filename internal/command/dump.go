@@ -62,11 +62,12 @@ func cmdDump(c *Ctx) {
 // [ABSTTL] [IDLETIME seconds] [FREQ frequency], checked in Redis 7.0's
 // order (restoreCommand): options, an existing key, the TTL, the payload's
 // footer, its content. A TTL already in the past deletes the key (when
-// REPLACE found one) and creates nothing. Shoal tracks no LRU/LFU clock,
-// so IDLETIME and FREQ are validated and have nothing to set.
+// REPLACE found one) and creates nothing. IDLETIME sets the key's LRU
+// clock and FREQ its LFU counter, each only under a policy of its kind.
 func cmdRestore(c *Ctx) {
 	replace, absTTL := false, false
 	idleSet, freqSet := false, false
+	var idle, freq int64
 	for j := 4; j < len(c.Args); j++ {
 		more := len(c.Args) - j - 1
 		a := string(c.Args[j])
@@ -85,7 +86,7 @@ func cmdRestore(c *Ctx) {
 				c.Error(rediserr.InvalidIdletime)
 				return
 			}
-			idleSet = true
+			idleSet, idle = true, v
 			j++
 		case strings.EqualFold(a, "freq") && more >= 1 && !idleSet:
 			v, ok := rnum.ParseInt(c.Args[j+1])
@@ -97,7 +98,7 @@ func cmdRestore(c *Ctx) {
 				c.Error(rediserr.InvalidFreq)
 				return
 			}
-			freqSet = true
+			freqSet, freq = true, v
 			j++
 		default:
 			c.Error(rediserr.Syntax)
@@ -158,6 +159,11 @@ func cmdRestore(c *Ctx) {
 		}
 	}
 	c.DB.Put(key, v, when)
+	if lfu := c.KS.LFU(); lfu && freqSet {
+		c.DB.SetAccessClock(key, c.KS.ClockForFreq(int(freq)))
+	} else if !lfu && idleSet {
+		c.DB.SetAccessClock(key, c.KS.ClockForIdle(idle))
+	}
 	c.SignalReady(key)
 	c.Dirty++
 	c.W.OK()

@@ -74,12 +74,19 @@ func cmdDel(c *Ctx) {
 }
 
 // cmdExists is EXISTS and TOUCH: the number of named keys that exist,
-// counting a key named twice twice. (TOUCH would update the access clock;
-// Shoal keeps none yet, see cmdObjectIdletime.)
+// counting a key named twice twice. TOUCH marks them accessed (their LRU
+// clock or LFU counter); EXISTS does not (Redis's LOOKUP_NOTOUCH).
 func cmdExists(c *Ctx) {
+	touch := c.Cmd.Name == "touch"
 	n := 0
 	for _, k := range c.Args[1:] {
-		if c.DB.Exists(k) {
+		var ok bool
+		if touch {
+			_, ok = c.DB.Lookup(k)
+		} else {
+			_, ok = c.DB.Peek(k)
+		}
+		if ok {
 			n++
 		}
 	}
@@ -87,7 +94,7 @@ func cmdExists(c *Ctx) {
 }
 
 func cmdType(c *Ctx) {
-	v, ok := c.DB.Lookup(c.Args[1])
+	v, ok := c.DB.Peek(c.Args[1])
 	if !ok {
 		c.W.Simple("none")
 		return
@@ -307,7 +314,7 @@ func cmdObjectHelp(c *Ctx) {
 }
 
 func cmdObjectEncoding(c *Ctx) {
-	v, ok := c.DB.Lookup(c.Args[2])
+	v, ok := c.DB.Peek(c.Args[2])
 	if !ok {
 		c.W.Null()
 		return
@@ -330,7 +337,7 @@ const sharedIntegers = 10000
 // cmdObjectRefcount answers as Redis would: shared integers report
 // 2147483647, everything else 1 (Shoal shares no values).
 func cmdObjectRefcount(c *Ctx) {
-	v, ok := c.DB.Lookup(c.Args[2])
+	v, ok := c.DB.Peek(c.Args[2])
 	if !ok {
 		c.W.Null()
 		return
@@ -362,11 +369,12 @@ func isSharedInteger(c *Ctx, s string) bool {
 
 func lfuPolicy(c *Ctx) bool { return strings.Contains(serverConfig(c).MaxmemoryPolicy(), "lfu") }
 
-// cmdObjectIdletime: Shoal keeps no per-key access clock yet, so every key
-// reports 0 seconds idle (a key just used). Under an LFU policy it errors as
-// Redis does.
+// cmdObjectIdletime reports the seconds since the key was last accessed
+// (without counting this look as an access); under an LFU policy it errors
+// as Redis does.
 func cmdObjectIdletime(c *Ctx) {
-	if _, ok := c.DB.Lookup(c.Args[2]); !ok {
+	idle, ok := c.DB.IdleSeconds(c.Args[2])
+	if !ok {
 		c.W.Null()
 		return
 	}
@@ -374,16 +382,12 @@ func cmdObjectIdletime(c *Ctx) {
 		c.Error(rediserr.LFUSelected)
 		return
 	}
-	c.W.Int(0)
+	c.W.Int(idle)
 }
 
-// lfuInitVal is Redis's LFU_INIT_VAL, the counter of a new key.
-const lfuInitVal = 5
-
-// cmdObjectFreq errors unless an LFU policy is selected; Shoal keeps no
-// access counter yet, so it reports the counter a new key starts with.
 func cmdObjectFreq(c *Ctx) {
-	if _, ok := c.DB.Lookup(c.Args[2]); !ok {
+	f, ok := c.DB.Frequency(c.Args[2])
+	if !ok {
 		c.W.Null()
 		return
 	}
@@ -391,5 +395,5 @@ func cmdObjectFreq(c *Ctx) {
 		c.Error(rediserr.LFUNotSelected)
 		return
 	}
-	c.W.Int(lfuInitVal)
+	c.W.Int(int64(f))
 }

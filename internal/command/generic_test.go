@@ -752,13 +752,17 @@ func TestObject(t *testing.T) {
 	e.expect("_\r\n", "object", "encoding", "nokey")
 	e.expect("_\r\n", "object", "freq", "nokey")
 
+	// A key made while the keyspace keeps LFU counters starts at LFU_INIT_VAL.
+	e.ks.SetAccessPolicy(true, 10, 1)
+	e.expect("+OK\r\n", "set", "f", "v")
+	e.ks.SetAccessPolicy(false, 10, 1)
 	lfu := testConfig{policy: "allkeys-lfu"}
 	for _, tc := range []struct {
 		cfg  testConfig
 		args []string
 		want string
 	}{
-		{lfu, []string{"object", "freq", "s"}, ":5\r\n"},
+		{lfu, []string{"object", "freq", "f"}, ":5\r\n"},
 		{lfu, []string{"object", "freq", "nokey"}, "_\r\n"},
 		{lfu, []string{"object", "idletime", "s"}, "-ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.\r\n"},
 		{lfu, []string{"object", "refcount", "n"}, ":2147483647\r\n"}, // maxmemory 0: still shared

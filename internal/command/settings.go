@@ -28,6 +28,8 @@ type Settings struct {
 	// and by DEL-like commands propagate as UNLINK instead of DEL.
 	LazyfreeLazyExpire  bool
 	LazyfreeLazyUserDel bool
+	// LazyfreeLazyEviction makes evictions propagate as UNLINK.
+	LazyfreeLazyEviction bool
 }
 
 // DefaultSettings returns Redis 7.0's defaults.

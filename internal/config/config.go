@@ -98,6 +98,10 @@ type Config struct {
 	Maxmemory               int64        // maxmemory, bytes, 0 = none; read as uint64 (Redis stores it unsigned)
 	MaxmemoryPolicy         string       // maxmemory-policy
 	MaxmemorySamples        int          // maxmemory-samples
+	MaxmemoryTenacity       int          // maxmemory-eviction-tenacity, 0..100
+	LFULogFactor            int          // lfu-log-factor
+	LFUDecayTime            int          // lfu-decay-time, minutes
+	ReplicaIgnoreMaxmemory  bool         // replica-ignore-maxmemory
 	ProtoMaxBulkLen         int64        // proto-max-bulk-len, bytes
 	ClientQueryBufferLimit  int64        // client-query-buffer-limit, bytes
 	ClientOutputBufferLimit [3]ObufLimit // client-output-buffer-limit, by ObufNormal/ObufReplica/ObufPubsub

@@ -23,6 +23,7 @@ func (db *DB) removeAt(t *slotTable, s, i int) {
 	if t.ents[i].volatile() {
 		db.volatile.Add(-1)
 	}
+	db.ks.released(s, t, &t.ents[i])
 	t.eraseAt(i)
 	db.keys.Add(-1)
 	db.slotKeys[s].Add(-1)
@@ -47,10 +48,21 @@ func (db *DB) expired(k string) {
 }
 
 // place stores e at position i of t (found: replacing the live entry there;
-// else: a free position from slotFor) and keeps the counters.
+// else: a free position from slotFor) and keeps the counters. A new key
+// gets a new access clock; a replaced one counts as accessed (Redis keeps
+// the LFU counter of an overwritten key and the write's lookup bumps it).
 func (db *DB) place(t *slotTable, s, i int, found bool, h uint64, e entry) {
+	if !found || t.ents[i].p != e.p {
+		d := e.size() + t.grown
+		if found {
+			d -= db.ks.freeing(&t.ents[i])
+		}
+		db.ks.stripes[StripeOf(s)].net.Add(d)
+		t.grown = 0
+	}
 	if found {
 		old := &t.ents[i]
+		e.setClock(db.ks.accessed(old.clock()))
 		d := 0
 		if old.volatile() {
 			d--
@@ -65,6 +77,7 @@ func (db *DB) place(t *slotTable, s, i int, found bool, h uint64, e entry) {
 		*old = e
 		return
 	}
+	e.setClock(db.ks.newClock())
 	t.insertAt(i, h, e)
 	if e.volatile() {
 		db.volatile.Add(1)
@@ -128,26 +141,49 @@ func (db *DB) ReclaimStored(key []byte) bool {
 	return true
 }
 
-// Lookup returns the live value of key.
+// Lookup returns the live value of key and marks it accessed (its LRU
+// clock or LFU counter).
 func (db *DB) Lookup(key []byte) (Value, bool) {
+	e := db.liveEntry(key)
+	if e == nil {
+		return Value{}, false
+	}
+	e.setClock(db.ks.accessed(e.clock()))
+	return e.value(), true
+}
+
+// Peek is Lookup without the access mark (Redis's LOOKUP_NOTOUCH: EXISTS,
+// TYPE, OBJECT).
+func (db *DB) Peek(key []byte) (Value, bool) { return db.peekLive(key) }
+
+// peekLive is Lookup without the access mark.
+func (db *DB) peekLive(key []byte) (Value, bool) {
+	if e := db.liveEntry(key); e != nil {
+		return e.value(), true
+	}
+	return Value{}, false
+}
+
+// liveEntry is key's entry if it is live, expiring it if its TTL passed.
+func (db *DB) liveEntry(key []byte) *entry {
 	s := slot.Of(key)
 	t := db.slots[s]
 	if t == nil {
-		return Value{}, false
+		return nil
 	}
 	k := bytesString(key)
 	i := t.find(hashKey(k), k)
 	if i < 0 {
-		return Value{}, false
+		return nil
 	}
 	e := &t.ents[i]
 	if e.volatile() && db.ks.ttlPassed(e.exp()) {
 		if !db.ks.ReplicaMode.Load() {
 			db.expireAt(t, s, i, k)
 		}
-		return Value{}, false
+		return nil
 	}
-	return e.value(), true
+	return e
 }
 
 // Exists reports whether key holds a live value.
@@ -281,7 +317,9 @@ func (db *DB) SetExpire(key []byte, whenMs int64) {
 		e.setExp(whenMs)
 	case e.boxed():
 		// A collection moves to a box with a TTL field.
+		c := e.clock()
 		*e = newObject(e.key(), e.obj(), true, whenMs)
+		e.setClock(c)
 		e.vlen &^= flagVolatile // set below
 	default:
 		// A new record with a trailer; the old one stays intact for readers.
@@ -386,7 +424,8 @@ func (db *DB) Flush() int64 {
 	db.watch.touchAll(db, nil)
 	n := db.keys.Load()
 	for s := range db.slots {
-		if db.slots[s] != nil {
+		if t := db.slots[s]; t != nil {
+			db.releaseAll(s, t)
 			db.slots[s] = nil
 			db.slotKeys[s].Store(0)
 		}
@@ -409,11 +448,26 @@ func (db *DB) FlushSlot(s int) int {
 		}
 	}
 	n := t.n
+	db.releaseAll(s, t)
 	db.keys.Add(int64(-n))
 	db.volatile.Add(int64(-t.volatile))
 	db.slotKeys[s].Store(0)
 	db.slots[s] = nil
 	return n
+}
+
+// releaseAll notes the release of every entry of slot s's table t, which
+// is being dropped whole; a large total counts as a big release.
+func (db *DB) releaseAll(s int, t *slotTable) {
+	var n int64
+	for i, c := range t.ctrl {
+		if c&0x80 == 0 {
+			n += t.ents[i].size()
+		}
+	}
+	n += int64(len(t.ctrl)) * 17
+	db.ks.stripes[StripeOf(s)].net.Add(-n)
+	db.ks.bigFreed.Add(n)
 }
 
 // RandomKey returns a random live key, or false if the database is empty.

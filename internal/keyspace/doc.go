@@ -1,6 +1,8 @@
 // Package keyspace holds the databases: per-slot dictionaries grouped into
 // lock stripes (DESIGN decision 1), lazy and active expiry, the per-slot key
-// index, and WATCH bookkeeping. It knows nothing of RESP or connections.
+// index, WATCH bookkeeping, each key's LRU/LFU access clock (clock.go) and
+// the maxmemory eviction pool and policies (evict.go). It knows nothing of
+// RESP or connections.
 //
 // Locking contract: every method of DB that takes a key must be called with
 // that key's stripe locked (Keyspace.Lock*). Methods that span the whole

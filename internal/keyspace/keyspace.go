@@ -17,7 +17,11 @@ const NumStripes = 256
 
 type stripe struct {
 	sync.Mutex
-	_ [64 - 8]byte // keep each lock on its own cache line
+	// net counts the bytes of values stored under this stripe less those
+	// released (deleted, overwritten, expired, evicted): the server adds
+	// its change since the last collection to the live heap (NetBytes).
+	net atomic.Int64
+	_   [64 - 16]byte // keep each lock on its own cache line
 }
 
 // Keyspace is the set of databases and their locks.
@@ -72,18 +76,59 @@ type Keyspace struct {
 
 	// observer is told before changes while a snapshot runs (observe.go).
 	observer atomic.Pointer[observerBox]
+
+	// clocks feed the entries' LRU/LFU access clocks (clock.go).
+	clocks accessClocks
+	// bigFreed: BigFreed.
+	bigFreed atomic.Int64
 }
 
 // Stats are keyspace counters.
 type Stats struct {
 	ExpiredKeys atomic.Int64
+	EvictedKeys atomic.Int64
 	Hits        atomic.Int64
 	Misses      atomic.Int64
+}
+
+// NetBytes is the bytes of values (and table growth) the keyspace stored
+// since start less those it released, estimated by allocator size class,
+// for used_memory.
+func (ks *Keyspace) NetBytes() int64 {
+	var n int64
+	for i := range ks.stripes {
+		n += ks.stripes[i].net.Load()
+	}
+	return n
+}
+
+// BigFreed is the total of bytes of large values (bigValue or more)
+// released since start: the server gives memory back to the OS after it grows.
+func (ks *Keyspace) BigFreed() int64 { return ks.bigFreed.Load() }
+
+// bigValue is the size from which a freed value counts in BigFreed.
+const bigValue = 1 << 20
+
+// released notes that e, an entry of slot s's table t, is being dropped.
+func (ks *Keyspace) released(s int, t *slotTable, e *entry) {
+	ks.stripes[StripeOf(s)].net.Add(t.grown - ks.freeing(e))
+	t.grown = 0
+}
+
+// freeing is e's size, counted in BigFreed if it is large.
+func (ks *Keyspace) freeing(e *entry) int64 {
+	n := e.size()
+	if n >= bigValue {
+		ks.bigFreed.Add(n)
+	}
+	return n
 }
 
 // New makes a keyspace of n databases.
 func New(n int) *Keyspace {
 	ks := &Keyspace{NowMs: func() int64 { return time.Now().UnixMilli() }}
+	ks.SetClockNow(time.Now().UnixMilli())
+	ks.SetAccessPolicy(false, 10, 1)
 	ks.dbs = make([]*DB, n)
 	for i := range ks.dbs {
 		ks.dbs[i] = &DB{ks: ks, Index: i}

@@ -30,7 +30,9 @@ import (
 // key that already has one), under the lock, and no handed-out string covers
 // it.
 //
-// A collection, or a string too long for the 31-bit lengths, is boxed: the
+// A collection, a string value of 1 GB or more, or a key of 256 bytes or
+// more (an entry keeps 30 bits of value length and 8 of key length beside
+// a 24-bit access clock) is boxed: the
 // entry points at an objBox or strBox carrying key, value and TTL.
 type slotTable struct {
 	ctrl     []uint8
@@ -39,13 +41,20 @@ type slotTable struct {
 	dead     int // tombstones (ctrlDeleted)
 	volatile int // live entries with a TTL
 	sweep    int // next position active expiry examines
+	// grown is the net bytes resizes added to the table's arrays, not yet
+	// added to the stripe's count (DB.place and Keyspace.released do).
+	grown int64
 }
 
 type entry struct {
 	p unsafe.Pointer // record ([key][value][ttl]), *objBox or *strBox; nil for an empty record
-	// klen is the key length; flagBoxed marks a boxed entry.
-	klen uint32
-	// vlen is the value length (a box kind if boxed); flagVolatile marks a TTL.
+	// kl holds the key length in its top 8 bits (an unboxed record's, or
+	// an objBox16/32's) and the key's 24-bit access clock below (Redis's
+	// robj.lru: LRU seconds, or LFU minutes<<8 | counter; see clock.go).
+	// Updating the clock is a plain store under the stripe lock.
+	kl uint32
+	// vlen is the value length (a box kind if boxed); flagVolatile marks a
+	// TTL, flagBoxed a box.
 	vlen uint32
 }
 
@@ -88,9 +97,14 @@ const (
 	lsb         = 0x0101010101010101
 	msb         = 0x8080808080808080
 
-	flagBoxed    = 1 << 31 // in klen
 	flagVolatile = 1 << 31 // in vlen
-	lenMask      = 1<<31 - 1
+	flagBoxed    = 1 << 30 // in vlen
+	lenMask      = 1<<30 - 1
+	clockMask    = 1<<24 - 1 // in kl
+	keyShift     = 24        // kl>>keyShift is the key length
+	// keyInlineMax is the key length from which a key is boxed: its length
+	// must fit the 8 bits kl leaves beside the clock.
+	keyInlineMax = 256
 
 	// The box kind, in the low bits of a boxed entry's vlen.
 	boxObj16  = 1
@@ -103,7 +117,8 @@ const (
 )
 
 // inlineMax is the length from which a key or string value is boxed
-// (lengths must fit 31 bits); a variable so tests can exercise boxes.
+// (value lengths must fit 30 bits, key lengths 8: keyInlineMax); a
+// variable so tests can exercise boxes.
 var inlineMax = lenMask
 
 var hashSeed = maphash.MakeSeed()
@@ -147,20 +162,29 @@ func matchTag(w uint64, tag uint8) uint64 {
 func matchEmpty(w uint64) uint64       { return w &^ (w << 6) & msb }
 func matchEmptyOrDead(w uint64) uint64 { return w &^ (w << 7) & msb }
 
-func (e *entry) boxed() bool    { return e.klen&flagBoxed != 0 }
-func (e *entry) volatile() bool { return e.vlen&flagVolatile != 0 }
+func (e *entry) boxed() bool { return e.vlen&flagBoxed != 0 }
+
+// klen is the key length of an unboxed record or an objBox16/32.
+func (e *entry) klen() int { return int(e.kl >> keyShift) }
+
+// clock is the entry's 24-bit access clock.
+func (e *entry) clock() uint32 { return e.kl & clockMask }
+
+// setClock stores the access clock c (< 1<<24).
+func (e *entry) setClock(c uint32) { e.kl = e.kl&^clockMask | c }
+func (e *entry) volatile() bool    { return e.vlen&flagVolatile != 0 }
 
 func (e *entry) key() string {
 	if e.boxed() {
 		return e.boxKey()
 	}
-	return unsafe.String((*byte)(e.p), int(e.klen))
+	return unsafe.String((*byte)(e.p), e.klen())
 }
 
 func (e *entry) boxKind() uint32 { return e.vlen & lenMask }
 
 func (e *entry) boxKey() string {
-	n := int(e.klen & lenMask)
+	n := e.klen()
 	switch e.boxKind() {
 	case boxObj16:
 		return unsafe.String(&(*objBox16)(e.p).key[0], n)
@@ -214,12 +238,12 @@ func (e *entry) value() Value {
 	if n == 0 {
 		return Value{} // p+klen may be the end of the allocation
 	}
-	return Value{Str: unsafe.String((*byte)(unsafe.Add(e.p, e.klen)), n)}
+	return Value{Str: unsafe.String((*byte)(unsafe.Add(e.p, e.klen())), n)}
 }
 
 // ttlBytes is the TTL trailer of an unboxed record.
 func (e *entry) ttlBytes() []byte {
-	return unsafe.Slice((*byte)(unsafe.Add(e.p, int(e.klen)+int(e.vlen&lenMask))), 8)
+	return unsafe.Slice((*byte)(unsafe.Add(e.p, e.klen()+int(e.vlen&lenMask))), 8)
 }
 
 // exp is the absolute expiry in ms of a volatile entry.
@@ -255,10 +279,10 @@ func newString(key string, n int, volatile bool, exp int64) (entry, []byte) {
 	if volatile {
 		vf = flagVolatile
 	}
-	if len(key) >= inlineMax || n >= inlineMax {
+	if len(key) >= inlineMax || len(key) >= keyInlineMax || n >= inlineMax {
 		val := make([]byte, n)
 		b := &strBox{key: string([]byte(key)), str: unsafe.String(unsafe.SliceData(val), n), exp: exp}
-		return entry{p: unsafe.Pointer(b), klen: flagBoxed, vlen: boxStr | vf}, val
+		return entry{p: unsafe.Pointer(b), vlen: flagBoxed | boxStr | vf}, val
 	}
 	size := len(key) + n
 	if volatile {
@@ -269,7 +293,7 @@ func newString(key string, n int, volatile bool, exp int64) (entry, []byte) {
 	}
 	buf := make([]byte, size)
 	copy(buf, key)
-	e := entry{p: unsafe.Pointer(unsafe.SliceData(buf)), klen: uint32(len(key)), vlen: uint32(n) | vf}
+	e := entry{p: unsafe.Pointer(unsafe.SliceData(buf)), kl: uint32(len(key)) << keyShift, vlen: uint32(n) | vf}
 	if volatile {
 		binary.LittleEndian.PutUint64(buf[len(key)+n:], uint64(exp))
 	}
@@ -280,25 +304,25 @@ func newString(key string, n int, volatile bool, exp int64) (entry, []byte) {
 func newObject(key string, o types.Object, volatile bool, exp int64) entry {
 	if volatile {
 		b := &objBoxTTL{obj: o, key: string([]byte(key)), exp: exp}
-		return entry{p: unsafe.Pointer(b), klen: flagBoxed, vlen: boxObjTTL | flagVolatile}
+		return entry{p: unsafe.Pointer(b), vlen: flagBoxed | boxObjTTL | flagVolatile}
 	}
 	if len(key) >= inlineMax {
 		b := &objBoxKey{obj: o, key: string([]byte(key))}
-		return entry{p: unsafe.Pointer(b), klen: flagBoxed, vlen: boxObjKey}
+		return entry{p: unsafe.Pointer(b), vlen: flagBoxed | boxObjKey}
 	}
-	kl := uint32(len(key)) | flagBoxed
+	kl := uint32(len(key)) << keyShift
 	switch {
 	case len(key) <= 16:
 		b := &objBox16{obj: o}
 		copy(b.key[:], key)
-		return entry{p: unsafe.Pointer(b), klen: kl, vlen: boxObj16}
+		return entry{p: unsafe.Pointer(b), kl: kl, vlen: flagBoxed | boxObj16}
 	case len(key) <= 32:
 		b := &objBox32{obj: o}
 		copy(b.key[:], key)
-		return entry{p: unsafe.Pointer(b), klen: kl, vlen: boxObj32}
+		return entry{p: unsafe.Pointer(b), kl: kl, vlen: flagBoxed | boxObj32}
 	}
 	b := &objBoxKey{obj: o, key: string([]byte(key))}
-	return entry{p: unsafe.Pointer(b), klen: flagBoxed, vlen: boxObjKey}
+	return entry{p: unsafe.Pointer(b), vlen: flagBoxed | boxObjKey}
 }
 
 // find returns the position of key k (hash h), or -1.
@@ -416,6 +440,7 @@ func (t *slotTable) eraseAt(i int) {
 // of groupSize), dropping tombstones.
 func (t *slotTable) resize(c int) {
 	oldCtrl, oldEnts := t.ctrl, t.ents
+	t.grown += int64(c-len(oldCtrl)) * 17
 	t.ctrl = make([]uint8, c)
 	for i := range t.ctrl {
 		t.ctrl[i] = ctrlEmpty

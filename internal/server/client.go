@@ -46,6 +46,8 @@ type client struct {
 	authed bool
 	user   atomic.Pointer[acl.User]
 	aclSc  acl.Scratch
+	// memTick counts commands since this client last measured memory (memory.go).
+	memTick int
 
 	// meta is read by CLIENT LIST/INFO from other goroutines.
 	metaMu   sync.Mutex
@@ -512,6 +514,12 @@ func (c *client) execute(spec *command.Spec, args [][]byte) {
 	}
 	for {
 		if !c.session && !c.route(spec, args) {
+			return
+		}
+		// maxmemory (memory.go): evict, or refuse a command that may grow
+		// memory with OOM; one settings load when no limit is set.
+		if mm := c.srv.settings.Load().cmd.Maxmemory; mm > 0 && !c.memoryCheck(spec, mm) {
+			c.rejectCmd(spec, rediserr.OOM)
 			return
 		}
 		// Persistence gates (aof.go): -LOADING while the dataset loads, MISCONF

@@ -62,7 +62,7 @@ func (s *Server) registerAdmin() {
 	s.adm.executable = executablePath()
 	s.adm.lastSave.Store(s.startTime.Unix())
 	s.adm.errStats = map[string]int64{}
-	s.adm.startMemory = usedMemory()
+	s.adm.startMemory = s.usedMemory()
 	s.startMetrics()
 
 	flush := func(all bool) command.Handler {

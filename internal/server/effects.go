@@ -51,10 +51,15 @@ func (c *client) commitEffects() {
 // reaches the stream as DEL (UNLINK with lazyfree-lazy-expire), as Redis
 // 7.0's deleteExpiredKeyAndPropagate does, under the key's stripe lock.
 func (s *Server) onExpire(db int, key string) {
-	if !s.stream.Active() {
-		return
+	if s.stream.Active() {
+		s.appendDeletion(db, key, s.conf().cmd.LazyfreeLazyExpire)
 	}
-	if s.conf().cmd.LazyfreeLazyExpire {
+}
+
+// appendDeletion appends the deletion of key as DEL, or UNLINK if lazy
+// (Redis's propagateDeletion), for an expiry or an eviction.
+func (s *Server) appendDeletion(db int, key string, lazy bool) {
+	if lazy {
 		s.stream.AppendStrings(db, "UNLINK", key)
 	} else {
 		s.stream.AppendStrings(db, "DEL", key)

@@ -242,14 +242,6 @@ func (s *Server) infoClients(w infoWriter) {
 	w.i("clients_in_timeout_table", s.blocking.timed.Load())
 }
 
-// usedMemory is the Go heap in use: the closest thing to Redis's zmalloc
-// used_memory.
-func usedMemory() uint64 {
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapAlloc
-}
-
 // rssBytes reads the resident set size from /proc/self/statm.
 func rssBytes() uint64 {
 	b, err := os.ReadFile("/proc/self/statm")
@@ -304,14 +296,15 @@ func bytesToHuman(n uint64) string {
 func (s *Server) infoMemory(w infoWriter) {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
-	used := m.HeapAlloc
+	used := s.usedMemory()
 	peak := s.adm.metrics.notePeak(used)
 	rss := rssBytes()
-	startup := s.adm.startMemory
-	if startup > used {
-		startup = used
-	}
-	overhead := startup
+	startup := min(s.adm.startMemory, used)
+	// Redis's overhead: startup, the keyspace's tables, client and AOF
+	// buffers; the rest is the dataset.
+	clientsNormal := s.clientsMemory()
+	aofBuf := uint64(s.aofBuffered())
+	overhead := min(startup+uint64(s.ks.TableOverhead())+clientsNormal+aofBuf, used)
 	dataset := used - overhead
 	s.cfg.RLock()
 	maxmem, policy := s.cfg.Maxmemory, s.cfg.MaxmemoryPolicy
@@ -370,11 +363,11 @@ func (s *Server) infoMemory(w infoWriter) {
 	w.i("rss_overhead_bytes", int64(rss)-int64(resident))
 	w.s("mem_fragmentation_ratio", ratio(rss, used))
 	w.i("mem_fragmentation_bytes", int64(rss)-int64(used))
-	w.i("mem_not_counted_for_evict", 0)
+	w.i("mem_not_counted_for_evict", s.notCountedForEvict())
 	w.i("mem_replication_backlog", 0)
 	w.i("mem_total_replication_buffers", 0)
 	w.i("mem_clients_slaves", 0)
-	w.i("mem_clients_normal", 0)
+	w.i("mem_clients_normal", int64(clientsNormal))
 	w.i("mem_cluster_links", 0)
 	w.i("mem_aof_buffer", s.aofBuffered())
 	w.s("mem_allocator", "libc")
@@ -428,7 +421,7 @@ func (s *Server) infoStats(w infoWriter) {
 	w.s("expired_stale_perc", "0.00")
 	w.i("expired_time_cap_reached_count", 0)
 	w.i("expire_cycle_cpu_milliseconds", 0)
-	w.i("evicted_keys", 0)
+	w.i("evicted_keys", s.ks.Stats.EvictedKeys.Load())
 	w.i("evicted_clients", 0)
 	w.i("total_eviction_exceeded_time", 0)
 	w.i("current_eviction_exceeded_time", 0)
@@ -579,7 +572,7 @@ func (s *Server) startMetrics() {
 				s.adm.metrics.sample(now, s.stats.commands.Load(), s.stats.netInput.Load(), s.stats.netOutput.Load())
 				// The memory peak is tracked once a second (ReadMemStats stops the world briefly).
 				if n++; n%10 == 0 {
-					s.adm.metrics.notePeak(usedMemory())
+					s.adm.metrics.notePeak(s.usedMemory())
 				}
 			}
 		}

@@ -103,7 +103,7 @@ func (s *Server) writeRDB(w io.Writer, sn *snapshot.Snapshot) error {
 	b = aux(b, "redis-ver", Version)
 	b = aux(b, "redis-bits", "64")
 	b = aux(b, "ctime", strconv.FormatInt(time.Now().Unix(), 10))
-	b = aux(b, "used-mem", strconv.FormatUint(usedMemory(), 10))
+	b = aux(b, "used-mem", strconv.FormatUint(s.usedMemory(), 10))
 	for _, kv := range sn.Aux {
 		b = aux(b, kv[0], kv[1])
 	}

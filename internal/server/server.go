@@ -77,6 +77,9 @@ type Server struct {
 	// that needs no precision (client idle times), off the hot path.
 	nowMs atomic.Int64
 
+	// mem is memory accounting and eviction (memory.go).
+	mem memState
+
 	// noActiveExpire is DEBUG SET-ACTIVE-EXPIRE 0.
 	noActiveExpire atomic.Bool
 
@@ -137,6 +140,7 @@ func New(cfg *config.Config, logw io.Writer) *Server {
 	s.ks.OnTouch = s.track.touched
 	s.nowMs.Store(time.Now().UnixMilli())
 	s.initACL()
+	s.initMemory()
 	s.applySettings()
 	cfg.OnSet(func(name string) { s.applySettings(); s.applyAOFConfig(name) })
 	command.Register(s.table)
@@ -375,7 +379,9 @@ func (s *Server) startBackground() {
 			case <-s.quit:
 				return
 			case <-tick.C:
-				s.nowMs.Store(time.Now().UnixMilli())
+				now := time.Now()
+				s.nowMs.Store(now.UnixMilli())
+				s.memoryCron(now)
 				s.closeIdleClients()
 				s.saveCron()
 				s.aofRewriteCron()

@@ -3,6 +3,7 @@ package server
 import (
 	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/config"
+	"github.com/shoal-db/shoal/internal/keyspace"
 	"github.com/shoal-db/shoal/internal/types"
 )
 
@@ -38,6 +39,15 @@ type settings struct {
 	// slowlog-max-len (slowlog.go).
 	slowNs, latNs, slowMinNs int64
 	slowMaxLen               int64
+	// maxmemory-policy, -samples, -eviction-tenacity, lfu-log-factor,
+	// lfu-decay-time (memory.go).
+	evictPolicy   keyspace.Policy
+	evictSamples  int
+	evictTenacity int
+	lfuLogFactor  int
+	lfuDecayTime  int
+	// replica-ignore-maxmemory: a replica leaves its dataset to its master.
+	replicaIgnoreMM bool
 }
 
 // conf returns the settings in force.
@@ -71,6 +81,8 @@ func (s *Server) applySettings() {
 			RDBCompression:      s.cfg.RDBCompression,
 			LazyfreeLazyExpire:  s.cfg.LazyfreeLazyExpire,
 			LazyfreeLazyUserDel: s.cfg.LazyfreeLazyUserDel,
+
+			LazyfreeLazyEviction: s.cfg.LazyfreeLazyEviction,
 		},
 		requirepass:   s.cfg.Requirepass,
 		aclPubsubAll:  s.cfg.AclPubsubDefault == "allchannels",
@@ -83,11 +95,20 @@ func (s *Server) applySettings() {
 		minLog:        loglevelRank(s.cfg.Loglevel),
 
 		trackingMaxKeys: s.cfg.TrackingTableMaxKeys,
+
+		evictPolicy:   keyspace.ParsePolicy(s.cfg.MaxmemoryPolicy),
+		evictSamples:  s.cfg.MaxmemorySamples,
+		evictTenacity: s.cfg.MaxmemoryTenacity,
+		lfuLogFactor:  s.cfg.LFULogFactor,
+		lfuDecayTime:  s.cfg.LFUDecayTime,
+
+		replicaIgnoreMM: s.cfg.ReplicaIgnoreMaxmemory,
 	}
 	n.slowNs, n.latNs, n.slowMinNs = slowThresholds(s.cfg.SlowlogLogSlowerThan, s.cfg.LatencyMonitorThreshold)
 	n.slowMaxLen = s.cfg.SlowlogMaxLen
 	s.cfg.RUnlock()
 	n.debugCmd, _ = s.cfg.Value("enable-debug-command")
+	s.applyMemorySettings(n)
 	s.applyACLSettings(s.settings.Load(), n)
 	s.settings.Store(n)
 }

@@ -1,0 +1,324 @@
+package server
+
+import (
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"runtime/debug"
+	rtmetrics "runtime/metrics"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"github.com/shoal-db/shoal/internal/clock"
+	"github.com/shoal-db/shoal/internal/command"
+	"github.com/shoal-db/shoal/internal/keyspace"
+)
+
+// Memory accounting and maxmemory (docs/memory.md).
+//
+// used_memory is the live heap the last collection marked (runtime/metrics
+// /gc/heap/live:bytes: dataset, buffers and overhead alike) plus the values
+// the keyspace stored since, less those it released since (deleted,
+// overwritten, expired and evicted: Keyspace.NetBytes, size
+// class estimates). Garbage, which Go holds until it collects, is not
+// counted, as Redis's zmalloc counter does not count freed memory; other
+// growth (buffers, collections changed in place) shows from the next
+// collection on, and the Go memory limit derived from maxmemory makes
+// collections come sooner as the heap nears it.
+//
+// A command checks the limit as Redis's processCommand does: it compares
+// the last measure with maxmemory (re-measuring every memRemeasure
+// commands of a client, and at every server command (INFO, CONFIG …);
+// performEvictions measures afresh), and when
+// over, evicts under the policy until enough is freed, the time limit of
+// maxmemory-eviction-tenacity passes (eviction then goes on in the
+// background), or nothing is left to evict (the command is refused with
+// OOM if it may grow memory).
+
+// memRemeasure is how many commands of one client may pass on the last
+// measure before it measures again (one measure costs ~300 ns).
+const memRemeasure = 64
+
+const (
+	evictOK = iota
+	evictRunning
+	evictFail
+)
+
+type memState struct {
+	used atomic.Int64 // the last measure, bytes
+
+	readMu  sync.Mutex
+	samples []rtmetrics.Sample // heap objects, GC cycles; under readMu
+	gcSeen  uint64             // GC cycle count at the last measure; under readMu
+	netGC   int64              // Keyspace.NetBytes when that cycle was seen; under readMu
+
+	evictMu sync.Mutex // one eviction at a time, as in single-threaded Redis
+	ev      *keyspace.Evictor
+	running atomic.Bool // the background eviction (Redis's evictionTimeProc) is on
+
+	limitSet   int64 // the Go memory limit last derived from maxmemory
+	lastPurge  time.Time
+	purgedSeen int64 // Keyspace.BigFreed at the last give-back
+
+	// Idle give-back (memoryCron): the command count when the quiet spell
+	// began, when it began, and whether it gave memory back.
+	idleCmds  int64
+	idleSince time.Time
+	idleDone  bool
+}
+
+func (s *Server) initMemory() {
+	m := &s.mem
+	m.samples = []rtmetrics.Sample{
+		{Name: "/gc/heap/live:bytes"},
+		{Name: "/gc/cycles/total:gc-cycles"},
+	}
+	m.ev = keyspace.NewEvictor(s.ks, rand.IntN)
+	m.ev.OnEvict = s.onEvict
+	// The live figure exists once a collection has run: run one now,
+	// while the heap is small (the startup's figure).
+	runtime.GC()
+	s.measureMemory()
+}
+
+// measureMemory measures used memory now: the live heap the last
+// collection found, plus the values the keyspace stored since, less those
+// it released since (see the package comment above).
+func (s *Server) measureMemory() int64 {
+	m := &s.mem
+	m.readMu.Lock()
+	rtmetrics.Read(m.samples)
+	live := int64(m.samples[0].Value.Uint64())
+	net := s.ks.NetBytes()
+	if gc := m.samples[1].Value.Uint64(); gc != m.gcSeen {
+		// A collection ran: its live figure holds what was stored before.
+		m.gcSeen, m.netGC = gc, net
+	}
+	used := max(live+net-m.netGC, 0)
+	m.readMu.Unlock()
+	m.used.Store(used)
+	return used
+}
+
+// usedMemory is used_memory, measured now.
+func (s *Server) usedMemory() uint64 { return uint64(s.measureMemory()) }
+
+// notCountedForEvict is memory Redis leaves out of the eviction decision:
+// the AOF buffer (and replicas' output buffers): here the write stream's
+// retained chunks.
+func (s *Server) notCountedForEvict() int64 {
+	if !s.stream.Active() {
+		return 0
+	}
+	return s.stream.Offset() - s.stream.Start()
+}
+
+// memoryCheck is processCommand's maxmemory step for a command about to
+// run with maxmemory mm > 0: it evicts if over the limit and reports
+// whether the command may run (false: reply OOM).
+func (c *client) memoryCheck(spec *command.Spec, mm int64) bool {
+	s := c.srv
+	used := s.mem.used.Load()
+	// A server command (neither a read nor a write of keys, nor fast:
+	// INFO, CONFIG, DBSIZE …) measures afresh: its own cost dwarfs a
+	// measure, and INFO then reports what the check saw.
+	if c.memTick++; c.memTick >= memRemeasure || !spec.Has(command.FlagFast|command.FlagWrite|command.FlagReadonly) {
+		c.memTick = 0
+		used = s.measureMemory()
+	}
+	if used <= mm {
+		return true
+	}
+	out := s.performEvictions(false) == evictFail
+	if s.track.clients.Load() > 0 {
+		s.track.flush(nil, nil, nil) // invalidations of evicted keys go first
+	}
+	if !out {
+		return true
+	}
+	deny := spec.Has(command.FlagDenyOOM)
+	if spec.Name == "exec" {
+		for _, q := range c.queued {
+			deny = deny || q.spec.Has(command.FlagDenyOOM)
+		}
+	}
+	if c.inMulti {
+		switch spec.Name {
+		case "exec", "discard", "quit", "reset":
+		default:
+			deny = true
+		}
+	}
+	return !deny
+}
+
+// performEvictions frees memory under the policy until used memory is
+// within maxmemory (Redis's performEvictions). background is set when the
+// background eviction calls it.
+func (s *Server) performEvictions(background bool) int {
+	if s.loadingNow() {
+		return evictOK
+	}
+	conf := s.conf()
+	mm := conf.cmd.Maxmemory
+	if mm <= 0 || (conf.replicaIgnoreMM && s.ks.ReplicaMode.Load()) {
+		return evictOK
+	}
+	m := &s.mem
+	m.evictMu.Lock()
+	defer m.evictMu.Unlock()
+	used := s.measureMemory() - s.notCountedForEvict()
+	if used <= mm {
+		return evictOK
+	}
+	if conf.evictPolicy == keyspace.NoEviction {
+		return evictFail
+	}
+	// The heap figure moves by whole spans (a P caches a span per size
+	// class), so eviction aims a little under the limit, and a measure
+	// taken a moment later (INFO) still finds used_memory within it.
+	mm -= min(mm/256, 256<<10)
+	limit := evictionTimeLimit(conf.evictTenacity)
+	start := clock.Mono()
+	for n := 1; ; {
+		// Free what the measure says is over; the bytes a key frees are
+		// estimates, so stop only on a measure within the limit.
+		for freed, tofree := int64(0), used-mm; freed < tofree; n++ {
+			f, ok := m.ev.EvictOne(conf.evictPolicy, conf.evictSamples)
+			if !ok {
+				return evictFail
+			}
+			freed += f
+			if n%16 == 0 {
+				if conf.cmd.LazyfreeLazyEviction && s.measureMemory()-s.notCountedForEvict() <= mm {
+					return evictOK
+				}
+				if clock.Mono()-start > limit {
+					if !background {
+						s.startBackgroundEviction()
+					}
+					return evictRunning
+				}
+			}
+		}
+		if used = s.measureMemory() - s.notCountedForEvict(); used <= mm {
+			return evictOK
+		}
+	}
+}
+
+// evictionTimeLimit is how long one eviction run may take, in ns, for
+// maxmemory-eviction-tenacity t (Redis's evictionTimeLimitUs).
+func evictionTimeLimit(t int) int64 {
+	switch {
+	case t <= 10:
+		return int64(50*t) * 1000
+	case t < 100:
+		return int64(500*math.Pow(1.15, float64(t-10))) * 1000
+	}
+	return math.MaxInt64
+}
+
+// startBackgroundEviction goes on evicting until memory is within the
+// limit or nothing is evictable (Redis's evictionTimeProc), yielding
+// between runs so commands are served meanwhile.
+func (s *Server) startBackgroundEviction() {
+	if !s.mem.running.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		defer s.mem.running.Store(false)
+		for i := 0; i < 1<<20; i++ {
+			select {
+			case <-s.quit:
+				return
+			default:
+			}
+			if s.performEvictions(true) != evictRunning {
+				return
+			}
+			runtime.Gosched()
+		}
+	}()
+}
+
+// onEvict is the evictor's hook, called under the key's stripe lock: the
+// eviction reaches the write stream as DEL, or UNLINK with
+// lazyfree-lazy-eviction (Redis's propagateDeletion), as an expiry does.
+func (s *Server) onEvict(db int, key string) {
+	if s.stream.Active() {
+		s.appendDeletion(db, key, s.conf().cmd.LazyfreeLazyEviction)
+	}
+}
+
+// applyMemorySettings carries a new maxmemory and policy into the
+// keyspace's access clocks and the Go memory limit, and evicts at once if
+// the new limit is already passed (CONFIG SET maxmemory does in Redis).
+func (s *Server) applyMemorySettings(n *settings) {
+	s.ks.SetAccessPolicy(n.evictPolicy.LFU(), n.lfuLogFactor, n.lfuDecayTime)
+	m := &s.mem
+	limit := int64(math.MaxInt64)
+	if mm := n.cmd.Maxmemory; mm > 0 {
+		// The collector works harder as the heap nears maxmemory, so
+		// that garbage does not hold RSS far above the limit; the room
+		// above it keeps it from collecting without end when buffers the
+		// limit does not cover (AOF, replicas) are large.
+		limit = mm + mm/4 + 16<<20
+	}
+	if limit != m.limitSet {
+		m.limitSet = limit
+		debug.SetMemoryLimit(limit)
+	}
+}
+
+// memoryCron runs at hz: it refreshes the access clocks' time, and gives
+// memory back to the OS after large values were freed (the Go runtime
+// otherwise keeps it until a later collection and scavenge).
+func (s *Server) memoryCron(now time.Time) {
+	s.ks.SetClockNow(now.UnixMilli())
+	m := &s.mem
+	if big := s.ks.BigFreed(); big-m.purgedSeen >= bigFreeThreshold && now.Sub(m.lastPurge) >= time.Second {
+		m.purgedSeen, m.lastPurge = big, now
+		go debug.FreeOSMemory()
+	}
+	// Idle for a second with RSS well above used memory (garbage the
+	// collector has not reached, freed pages it has not returned yet):
+	// collect and give the pages back once, as Redis's RSS follows its
+	// frees. Under load the collector's own pacing is left alone.
+	// Quiet: at most quietCommands commands since the spell began (a
+	// monitoring client polling INFO does not keep memory held).
+	if cmds := s.stats.commands.Load(); cmds-m.idleCmds > quietCommands {
+		m.idleCmds, m.idleSince, m.idleDone = cmds, now, false
+	} else if !m.idleDone && now.Sub(m.idleSince) >= time.Second {
+		m.idleDone = true
+		used, rss := s.measureMemory(), int64(rssBytes())
+		if rss-used > max(8<<20, used/8) && now.Sub(m.lastPurge) >= time.Second {
+			m.lastPurge = now
+			go debug.FreeOSMemory()
+		}
+	}
+	if c := s.conf(); c.cmd.Maxmemory > 0 && c.evictPolicy != keyspace.NoEviction && !m.running.Load() && s.measureMemory() > c.cmd.Maxmemory {
+		s.startBackgroundEviction()
+	}
+}
+
+// quietCommands is how many commands a second may run while the node
+// still counts as idle for giving memory back.
+const quietCommands = 100
+
+// bigFreeThreshold is how many bytes of large values must have been freed
+// before the cron gives memory back to the OS.
+const bigFreeThreshold = 16 << 20
+
+// clientsMemory estimates what normal clients hold: each client's state
+// and its minimum read buffer (Redis's mem_clients_normal counts the
+// client structs and their query and reply buffers).
+func (s *Server) clientsMemory() uint64 {
+	s.clientsMu.Lock()
+	n := len(s.clients)
+	s.clientsMu.Unlock()
+	return uint64(n) * uint64(unsafe.Sizeof(client{})+readBufMin)
+}
