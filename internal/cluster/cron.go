@@ -8,6 +8,7 @@ package cluster
 func (c *Core) cron() {
 	c.iteration++
 	now := c.now
+	me := c.myself
 	timeout := c.cfg.NodeTimeout
 
 	c.pfailNodes = 0
@@ -62,6 +63,12 @@ func (c *Core) cron() {
 			c.sendPing(n.link, MsgPing)
 			continue
 		}
+		// The replica of a manual failover is pinged continuously, so it
+		// hears the paused master's offset at once.
+		if e := &c.elect; e.mfEnd != 0 && e.mfPaused && me.IsMaster() && e.mfReplica == n && n.link != nil {
+			c.sendPing(n.link, MsgPing)
+			continue
+		}
 		if n.PingSent == 0 {
 			continue
 		}
@@ -76,4 +83,5 @@ func (c *Core) cron() {
 	if update {
 		c.changed(false, true)
 	}
+	c.cronFailover()
 }
