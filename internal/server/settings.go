@@ -67,6 +67,7 @@ func (s *Server) applySettings() {
 	}
 	s.cfg.RUnlock()
 	s.settings.Store(n)
+	s.reconfigureCluster() // cluster options reach the core (cmd_cluster.go)
 }
 
 // loglevelRank is the logRank of the least important line a loglevel keeps.
