@@ -52,9 +52,13 @@ func (c *Core) cron() {
 		dataDelay := now - n.dataRecv
 		// Waiting for the PONG for more than half the timeout on a link
 		// older than the timeout, and no other traffic either: the
-		// connection may be the problem; reconnect.
+		// connection may be the problem; reconnect. Shoal also reconnects
+		// when the PONG is a whole timeout late though the node's own
+		// messages still arrive: they come on its link to us, and since
+		// Shoal nodes ping more often than Redis (pingInterval) they would
+		// otherwise keep a dead outbound link of ours alive for ever.
 		if n.link != nil && now-n.link.ctime > timeout && n.PingSent != 0 &&
-			pingDelay > timeout/2 && dataDelay > timeout/2 {
+			pingDelay > timeout/2 && (dataDelay > timeout/2 || pingDelay > timeout) {
 			c.freeLink(n.link, true)
 		}
 		// No ping pending and the last PONG older than half the timeout:
