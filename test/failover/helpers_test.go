@@ -2,7 +2,6 @@ package failover
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -66,20 +65,7 @@ func cli(d time.Duration, args ...string) (string, error) {
 // do sends one command to addr on a fresh connection; an error reply is
 // an error.
 func do(addr string, args ...string) (string, error) {
-	c, err := testutil.DialTimeout(addr, replyTimeout)
-	if err != nil {
-		return "", err
-	}
-	defer c.Close()
-	c.Timeout = replyTimeout
-	v, err := c.Do(args...)
-	if err != nil {
-		return "", err
-	}
-	if v.IsError() {
-		return "", errors.New(string(v.Str))
-	}
-	return string(v.Str), nil
+	return testutil.Command(addr, replyTimeout, args...)
 }
 
 // role is one line of CLUSTER NODES, reduced to what failover changes.
