@@ -47,6 +47,11 @@ func TestKillMaster(t *testing.T) {
 					return healthy(nodes)
 				})
 				requireWrite(t, heir.Addr, "after-kill")
+				if info, err := do(heir.Addr, "INFO", "cluster"); err != nil {
+					t.Fatal(err)
+				} else if kindOf(nodes, tc.kinds, heir) == "shoal" && !strings.Contains(info, "cluster_failover_promotions:1\r\n") {
+					t.Fatalf("the promoted Shoal node does not count its promotion:\n%s", info)
+				}
 				t.Logf("%s (%s) killed: %s promoted and cluster ok after %v", victim.Addr, tc.kinds[v], heir.Addr,
 					time.Since(start).Round(10*time.Millisecond))
 				victim.Restart()
@@ -124,4 +129,14 @@ func TestClusterFailoverErrors(t *testing.T) {
 	if view, err := roles(replica.Addr); err != nil || view[replica.Addr].isMaster() {
 		t.Fatalf("the nofailover replica was promoted (%v)", err)
 	}
+}
+
+// kindOf is the kind n was started as.
+func kindOf(nodes []*testutil.Node, kinds []string, n *testutil.Node) string {
+	for i, m := range nodes {
+		if m == n {
+			return kinds[i]
+		}
+	}
+	return ""
 }

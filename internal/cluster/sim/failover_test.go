@@ -363,3 +363,34 @@ func TestReplicaMigration(t *testing.T) {
 		}
 	})
 }
+
+// TestFailoverValidity: a replica whose data is older than
+// repl-ping-replica-period + node_timeout × cluster-replica-validity-factor
+// does not stand for election; with the factor 0 it does.
+func TestFailoverValidity(t *testing.T) {
+	seeds(t, 10, func(t *testing.T, seed uint64) {
+		for _, factor := range []int{10, 0} {
+			s := build(t, Config{Nodes: 6, Seed: seed}, true)
+			err := s.Do(3, func(c *cluster.Core) error {
+				cfg := c.Config()
+				cfg.ReplicaValidityFactor = factor
+				if err := c.SetConfig(cfg); err != nil {
+					return err
+				}
+				// The link to the master went down ten minutes ago.
+				c.SetReplLink(s.Now - 600_000)
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Kill(0)
+			if err := s.RunFor(6 * nodeTimeout); err != nil {
+				fatal(t, s, seed, "validity", err)
+			}
+			if got, want := isMaster(s, 3), factor == 0; got != want {
+				fatal(t, s, seed, "validity", fmt.Errorf("factor %d: promoted %v, want %v", factor, got, want))
+			}
+		}
+	})
+}
