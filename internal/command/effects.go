@@ -49,7 +49,8 @@ func (c *Ctx) propagateCount(cmd, key []byte, n int64) {
 
 // alreadyExpired is Redis's checkAlreadyExpired: an absolute time at or
 // before now deletes the key at once — except while the keyspace is
-// loading (an AOF), when the key is stored with its past TTL as Redis does.
+// replaying (an AOF, a master's stream), when the key is stored with its
+// past TTL as Redis does.
 func (c *Ctx) alreadyExpired(whenMs int64) bool {
-	return whenMs <= c.KS.NowMs() && !c.KS.Loading.Load()
+	return whenMs <= c.KS.NowMs() && !c.KS.Replaying()
 }

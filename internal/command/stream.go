@@ -245,8 +245,8 @@ done:
 		c.Error(rediserr.StreamXTrimNoStrategy)
 		return a, false
 	}
-	if c.KS.Loading.Load() {
-		a.limit = 0 // loading an AOF: trim exactly as recorded
+	if c.KS.Replaying() {
+		a.limit = 0 // replaying an AOF or a master's stream: trim exactly as recorded
 	} else if limitGiven {
 		if !a.approx {
 			c.Error(rediserr.StreamLimitNoApprox)

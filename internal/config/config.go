@@ -99,23 +99,24 @@ type Config struct {
 	BusyReplyThreshold      int64        // busy-reply-threshold (lua-time-limit), milliseconds
 
 	// Replication.
-	ReplicaOfHost         string // replicaof host; "" = this node is a master
-	ReplicaOfPort         int    // replicaof port
-	ReplicaServeStaleData bool   // replica-serve-stale-data
-	ReplicaReadOnly       bool   // replica-read-only
-	ReplicaPriority       int    // replica-priority
-	ReplicaAnnounced      bool   // replica-announced
-	ReplicaAnnounceIP     string // replica-announce-ip
-	ReplicaAnnouncePort   int    // replica-announce-port
-	ReplBacklogSize       int64  // repl-backlog-size, bytes
-	ReplBacklogTTL        int64  // repl-backlog-ttl
-	ReplTimeout           int    // repl-timeout
-	ReplPingReplicaPeriod int    // repl-ping-replica-period
-	ReplDisklessSync      bool   // repl-diskless-sync
-	ReplDisklessSyncDelay int    // repl-diskless-sync-delay
-	ReplDisklessLoad      string // repl-diskless-load
-	MinReplicasToWrite    int    // min-replicas-to-write
-	MinReplicasMaxLag     int    // min-replicas-max-lag
+	ReplicaOfHost               string // replicaof host; "" = this node is a master
+	ReplicaOfPort               int    // replicaof port
+	ReplicaServeStaleData       bool   // replica-serve-stale-data
+	ReplicaReadOnly             bool   // replica-read-only
+	ReplicaPriority             int    // replica-priority
+	ReplicaAnnounced            bool   // replica-announced
+	ReplicaAnnounceIP           string // replica-announce-ip
+	ReplicaAnnouncePort         int    // replica-announce-port
+	ReplBacklogSize             int64  // repl-backlog-size, bytes
+	ReplBacklogTTL              int64  // repl-backlog-ttl
+	ReplTimeout                 int    // repl-timeout
+	ReplPingReplicaPeriod       int    // repl-ping-replica-period
+	ReplDisklessSync            bool   // repl-diskless-sync
+	ReplDisklessSyncDelay       int    // repl-diskless-sync-delay
+	ReplDisklessSyncMaxReplicas int    // repl-diskless-sync-max-replicas
+	ReplDisklessLoad            string // repl-diskless-load
+	MinReplicasToWrite          int    // min-replicas-to-write
+	MinReplicasMaxLag           int    // min-replicas-max-lag
 
 	// Cluster: every cluster-* directive of Redis 7.0.
 	ClusterEnabled                  bool   // cluster-enabled

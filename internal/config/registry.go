@@ -518,7 +518,7 @@ var table = []*directive{
 	numD("min-replicas-max-lag", "min-slaves-max-lag", 0, 0, intMax, 10, 0, fInt(func(c *Config) *int { return &c.MinReplicasMaxLag })),
 	numD("watchdog-period", "", hidden, 0, intMax, 0, 0, numRef{}),
 	numD("shutdown-timeout", "", 0, 0, intMax, 10, 0, fInt(func(c *Config) *int { return &c.ShutdownTimeout })),
-	numD("repl-diskless-sync-max-replicas", "", 0, 0, intMax, 0, 0, numRef{}),
+	numD("repl-diskless-sync-max-replicas", "", 0, 0, intMax, 0, 0, fInt(func(c *Config) *int { return &c.ReplDisklessSyncMaxReplicas })),
 
 	// Unsigned int configs.
 	unumD("maxclients", "", 0, 1, uintMax, 10000, 0, fInt(func(c *Config) *int { return &c.Maxclients })),

@@ -85,10 +85,12 @@ func (db *DB) carriedTTL(t *slotTable, i int, found, keepTTL bool, k string) (in
 		return 0, false
 	}
 	when := old.exp()
-	if when <= db.ks.NowMs() && !db.ks.Loading.Load() {
-		db.expired(k)
-		db.ks.Stats.ExpiredKeys.Add(1)
-		db.touch(k)
+	if db.ks.ttlPassed(when) {
+		if !db.ks.ReplicaMode.Load() {
+			db.expired(k)
+			db.ks.Stats.ExpiredKeys.Add(1)
+			db.touch(k)
+		}
 		return 0, false
 	}
 	return when, keepTTL
@@ -107,8 +109,10 @@ func (db *DB) Lookup(key []byte) (Value, bool) {
 		return Value{}, false
 	}
 	e := &t.ents[i]
-	if e.volatile() && e.exp() <= db.ks.NowMs() && !db.ks.Loading.Load() {
-		db.expireAt(t, s, i, k)
+	if e.volatile() && db.ks.ttlPassed(e.exp()) {
+		if !db.ks.ReplicaMode.Load() {
+			db.expireAt(t, s, i, k)
+		}
 		return Value{}, false
 	}
 	return e.value(), true
@@ -194,8 +198,10 @@ func (db *DB) Delete(key []byte) bool {
 	if i < 0 {
 		return false
 	}
-	if e := &t.ents[i]; e.volatile() && e.exp() <= db.ks.NowMs() && !db.ks.Loading.Load() {
-		db.expireAt(t, s, i, k)
+	if e := &t.ents[i]; e.volatile() && db.ks.ttlPassed(e.exp()) {
+		if !db.ks.ReplicaMode.Load() {
+			db.expireAt(t, s, i, k)
+		}
 		return false
 	}
 	db.removeAt(t, s, i)
@@ -313,13 +319,12 @@ func (db *DB) ForEachInSlot(s int, fn func(key string, v Value) bool) bool {
 	if t == nil {
 		return true
 	}
-	now := db.ks.NowMs()
 	for i, c := range t.ctrl {
 		if c&0x80 != 0 {
 			continue
 		}
 		e := &t.ents[i]
-		if e.volatile() && e.exp() <= now {
+		if e.volatile() && db.ks.ttlPassed(e.exp()) {
 			continue
 		}
 		if !fn(e.key(), e.value()) {
@@ -431,7 +436,7 @@ func (db *DB) storedExpired(k string) bool {
 		return false
 	}
 	e := &t.ents[i]
-	return e.volatile() && e.exp() <= db.ks.NowMs() && !db.ks.Loading.Load()
+	return e.volatile() && db.ks.ttlPassed(e.exp())
 }
 
 // ForEachStored calls fn for every key stored in slot s, logically expired

@@ -49,6 +49,16 @@ type Keyspace struct {
 	// expires then (a key whose TTL passed is kept, and an absolute expiry
 	// in the past is stored), so the replay ends in the state that was logged.
 	Loading atomic.Bool
+	// ReplicaMode is set while this node replicates a master: a key whose
+	// TTL passed is hidden from reads but never deleted here (the master's
+	// DEL removes it), active expiry is off, and OnExpire is never called,
+	// so the replica's stream stays byte for byte its master's.
+	ReplicaMode atomic.Bool
+	// MasterApplying is set while a replica runs a command from its
+	// master's stream: that command sees keys as the master did, live
+	// until the master deletes them (Redis's expireIfNeeded for the master
+	// client).
+	MasterApplying atomic.Bool
 
 	// Dirty counts changes since the last save (INFO rdb_changes_since_last_save).
 	Dirty atomic.Int64
@@ -179,3 +189,14 @@ type DB struct {
 
 // bytesString views b as a string without copying, for map lookups only.
 func bytesString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// Replaying reports whether commands now replay a recorded history (an
+// AOF being loaded, or a master's stream on a replica): nothing expires,
+// and a command does what the history says it did.
+func (ks *Keyspace) Replaying() bool { return ks.Loading.Load() || ks.MasterApplying.Load() }
+
+// ttlPassed reports whether a TTL at whenMs has passed for the access in
+// progress. The clock is read first: a live key costs no atomic load.
+func (ks *Keyspace) ttlPassed(whenMs int64) bool {
+	return whenMs <= ks.NowMs() && !ks.Replaying()
+}

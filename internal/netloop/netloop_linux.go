@@ -5,6 +5,7 @@ package netloop
 import (
 	"errors"
 	"net"
+	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -651,4 +652,30 @@ func (l *loop) startDetached(c *Conn) {
 			}
 		})
 	}()
+}
+
+// TakeOver gives a detached connection's goroutine a net.Conn of its own
+// on a duplicate of the socket, for a link that lives as long as the
+// connection (a replica's link to its master, served with blocking I/O):
+// the loop stops reading the socket. Call only from the detached
+// function (which was handed the unconsumed input); the original socket
+// is closed when that function returns and the connection is closed.
+func (c *Conn) TakeOver() (net.Conn, error) {
+	if !c.paused.Load() {
+		return nil, errors.New("netloop: TakeOver on a connection that is not detached")
+	}
+	fd, err := syscall.Dup(c.fd)
+	if err != nil {
+		return nil, err
+	}
+	f := os.NewFile(uintptr(fd), "taken-over")
+	nc, err := net.FileConn(f)
+	f.Close()
+	if err != nil {
+		return nil, err
+	}
+	// Level-triggered input events for a socket nobody on the loop reads
+	// would keep the loop polling it; watch nothing but the hang-up.
+	syscall.EpollCtl(c.loop.epfd, syscall.EPOLL_CTL_MOD, c.fd, &syscall.EpollEvent{Events: syscall.EPOLLRDHUP, Fd: int32(c.fd)})
+	return nc, nil
 }

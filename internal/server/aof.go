@@ -52,6 +52,9 @@ func (s *Server) persistGate(c *client, spec *command.Spec) string {
 	if c.writesDenied(spec) { // save.go: stop-writes-on-bgsave-error
 		return misconfRDB
 	}
+	if msg := s.replGate(c, spec); msg != "" { // replication.go
+		return msg
+	}
 	if s.loadingNow() && !c.session && !spec.Has(command.FlagLoading) {
 		return loadingErr
 	}

@@ -56,6 +56,7 @@ import (
 	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/rediserr"
 	"github.com/shoal-db/shoal/internal/rnum"
+	"github.com/shoal-db/shoal/internal/stream"
 )
 
 // turnWait bounds how long a signalling client waits for a waiter's turn;
@@ -249,6 +250,13 @@ func (c *client) runHandler(spec *command.Spec, ctx *command.Ctx) {
 	c.beforeEffects(ctx)
 	spec.Handler(ctx)
 	c.afterEffects(ctx) // effects.go: still under the stripe locks
+	if c.masterRaw != nil {
+		// A replica applying its master's stream: the master's bytes join
+		// this node's stream under the same locks, so a snapshot point
+		// never separates a change from its bytes (repl_replica.go).
+		c.srv.stream.AppendRaw(stream.SameDB, c.masterRaw)
+		c.masterRaw = nil
+	}
 	if ctx.Block != nil {
 		c.srv.blocking.register(c, ctx.Block)
 	}

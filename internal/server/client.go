@@ -114,6 +114,19 @@ type client struct {
 	// migrWait is set when the command found one of its keys in flight
 	// (cmd_migrate.go) and did not run; it is closed when the key lands.
 	migrWait <-chan struct{}
+
+	// Replication (repl_master.go): what the connection said with
+	// REPLCONF, its replica link once it sent PSYNC/SYNC, and the stream
+	// offset after its last write (WAIT waits for it). isMaster marks the
+	// session applying a master's stream on a replica.
+	hs       *replHandshake
+	replLink atomic.Pointer[replicaLink]
+	woff     int64
+	isMaster bool
+	// masterRaw: the master's bytes of the command the master session
+	// runs, appended to the stream by the first handler that runs under
+	// the command's locks (blocking.go runHandler), else after it.
+	masterRaw []byte
 }
 
 // statBatch accumulates a connection's counters between flushes, so the hot
@@ -364,6 +377,9 @@ func (c *client) drainAsync() {
 // kill closes the connection; the read loop then cleans up.
 func (c *client) kill() {
 	c.closed.Store(true)
+	if l := c.replLink.Load(); l != nil {
+		l.close() // the link's goroutines own a socket of their own
+	}
 	c.conn.Close()
 }
 

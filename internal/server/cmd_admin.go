@@ -18,8 +18,7 @@ import (
 // adminState is the server-wide bookkeeping of the admin commands: INFO's
 // identity and counters, MONITOR's subscribers, SHUTDOWN, CLIENT PAUSE.
 type adminState struct {
-	runID      string                 // 40 hex, fixed for the life of the process
-	replid     atomic.Pointer[string] // master_replid: 40 random hex at start
+	runID      string // 40 hex, fixed for the life of the process
 	executable string
 	lastSave   atomic.Int64 // unix seconds: LASTSAVE, rdb_last_save_time
 
@@ -60,8 +59,6 @@ func executablePath() string {
 
 func (s *Server) registerAdmin() {
 	s.adm.runID = randomHex40()
-	id := randomHex40()
-	s.adm.replid.Store(&id)
 	s.adm.executable = executablePath()
 	s.adm.lastSave.Store(s.startTime.Unix())
 	s.adm.errStats = map[string]int64{}

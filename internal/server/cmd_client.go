@@ -112,6 +112,9 @@ func (c *client) fdOf() int64 {
 
 // clientType is Redis's getClientType for CLIENT LIST/KILL TYPE.
 func (c *client) clientType(sn *clientSnap) string {
+	if c.replLink.Load() != nil {
+		return "slave"
+	}
 	if sn.sub+sn.psub+sn.ssub > 0 {
 		return "pubsub"
 	}
@@ -147,6 +150,9 @@ func (c *client) infoLine(self bool, args [][]byte) string {
 	flags := make([]byte, 0, 4)
 	if c.adm.monitor.Load() {
 		flags = append(flags, 'O')
+	}
+	if c.replLink.Load() != nil {
+		flags = append(flags, 'S')
 	}
 	if sn.sub+sn.psub+sn.ssub > 0 {
 		flags = append(flags, 'P')
@@ -559,7 +565,10 @@ func (s *Server) clientKill(ctx *command.Ctx) {
 				sn = &clientSnap{}
 			}
 			t := c.clientType(sn)
-			if typ == "replica" || typ == "slave" || typ == "master" || t != typ {
+			if typ == "replica" {
+				typ = "slave"
+			}
+			if typ == "master" || t != typ {
 				continue
 			}
 		}
@@ -574,6 +583,9 @@ func (s *Server) clientKill(ctx *command.Ctx) {
 			c.kill()
 		}
 		killed++
+	}
+	if typ == "master" && s.dropMasterLink() {
+		killed++ // the link to the master is this node's master client
 	}
 	if oldForm {
 		if killed == 0 {

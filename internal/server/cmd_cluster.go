@@ -180,11 +180,54 @@ func (s *Server) applyReady(rd cluster.Ready, allLocked bool) {
 		}
 	}
 	if rc := rd.RoleChange; rc != nil {
+		// Replication follows the core's decision (DESIGN decision 12);
+		// clusterReplicationCron repeats it once a second, for what the
+		// core learns later (the master's address) and for nodes.conf at start.
 		if rc.MasterID == "" {
-			s.Logf('*', "Cluster: this node is now a master")
-		} else {
-			s.Logf('*', "Cluster: this node is now a replica of %s (%s:%d)", rc.MasterID, rc.IP, rc.Port)
+			s.promote()
+		} else if rc.IP != "" && rc.Port != 0 {
+			s.followClusterMaster(rc.IP, rc.Port)
 		}
+	}
+}
+
+// followClusterMaster replicates ip:port unless it does already.
+func (s *Server) followClusterMaster(ip string, port int) {
+	s.repl.mu.Lock()
+	ml := s.repl.link
+	s.repl.mu.Unlock()
+	if ml != nil && ml.host == ip && ml.port == port {
+		return
+	}
+	s.replicaOf(ip, port)
+}
+
+// clusterReplicationCron reports this node's replication offset to the
+// cluster core (gossip, CLUSTER SHARDS, election ranks) and makes the
+// replication role agree with the core's view of myself.
+func (s *Server) clusterReplicationCron() {
+	n := s.cl.node
+	if n == nil {
+		return
+	}
+	off := s.stream.Offset()
+	var ip string
+	var port int
+	master := true
+	n.Do(func(c *cluster.Core) error {
+		c.SetReplOffset(off)
+		me := c.Myself()
+		if !me.IsMaster() && me.Master != nil {
+			master = false
+			ip, port = me.Master.IP, me.Master.Port
+		}
+		return nil
+	})
+	switch {
+	case master && s.isReplica():
+		s.promote()
+	case !master && ip != "" && port != 0:
+		s.followClusterMaster(ip, port)
 	}
 }
 

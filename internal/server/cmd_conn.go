@@ -25,6 +25,7 @@ func (s *Server) registerServerCommands() {
 	s.registerAOF()
 	s.registerMigrate()
 	s.registerScripting()
+	s.initReplication()
 }
 
 func (s *Server) clusterEnabled() bool {

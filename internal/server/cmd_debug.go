@@ -11,6 +11,7 @@ import (
 	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/keyspace"
 	"github.com/shoal-db/shoal/internal/rediserr"
+	"github.com/shoal-db/shoal/internal/replication"
 	"github.com/shoal-db/shoal/internal/slot"
 	"github.com/shoal-db/shoal/internal/types"
 )
@@ -43,8 +44,10 @@ func (s *Server) debugCommand(ctx *command.Ctx) {
 	case sub == "object" && len(args) == 3:
 		s.debugObject(ctx, args[2])
 	case sub == "change-repl-id" && len(args) == 2:
-		id := randomHex40()
-		s.adm.replid.Store(&id)
+		s.repl.mu.Lock()
+		s.repl.hist.ID = randomHex40()
+		s.repl.hist.ID2, s.repl.hist.Offset2 = replication.NoID, -1
+		s.repl.mu.Unlock()
 		ctx.W.OK()
 	case sub == "log" && len(args) == 3:
 		s.Logf('#', "DEBUG LOG: %s", args[2])

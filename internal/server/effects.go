@@ -28,6 +28,7 @@ func (c *client) afterEffects(ctx *command.Ctx) {
 		if !c.inExec && b.Len() == 0 {
 			// The common case: one verbatim command, copied once, into the stream.
 			c.streamOff = c.srv.stream.Append(ctx.DB.Index, ctx.Args...)
+			c.woff = c.streamOff
 			return
 		}
 		b.Add(ctx.DB.Index, ctx.Args...)
@@ -41,6 +42,7 @@ func (c *client) afterEffects(ctx *command.Ctx) {
 func (c *client) commitEffects() {
 	if off := c.srv.stream.AppendBatch(&c.effects); off > 0 {
 		c.streamOff = off
+		c.woff = off
 	}
 	c.effects.Reset()
 }

@@ -29,7 +29,21 @@ type loadState struct {
 
 	lastLoaded  atomic.Int64 // rdb_last_load_keys_loaded
 	lastExpired atomic.Int64 // rdb_last_load_keys_expired
+
+	// rsi is the replication info of the last RDB loaded (its repl-id,
+	// repl-offset and repl-stream-db aux fields); set by the loading
+	// goroutine, read after the load.
+	rsi replInfo
 }
+
+// replInfo is an RDB's replication aux fields (Redis's rdbSaveInfo).
+type replInfo struct {
+	id  string
+	off int64
+	db  int
+}
+
+func (r replInfo) valid() bool { return len(r.id) == 40 && r.off >= 0 && r.db >= 0 }
 
 // loadingNow: an RDB or AOF load is in progress.
 func (s *Server) loadingNow() bool { return s.loading.active.Load() || s.aof.loading.Load() }
@@ -109,6 +123,7 @@ func (s *Server) PrepareLoad() func() error {
 			return err
 		}
 		s.Logf('*', "DB loaded from disk: %.3f seconds", time.Since(start).Seconds())
+		s.restoreReplInfo(s.loading.rsi)
 		return nil
 	}
 }
@@ -163,7 +178,12 @@ func (s *Server) loadRDB(path string, allowDup bool) error {
 		return fmt.Errorf("Fatal error loading the DB: %s. Exiting.", strerror(err))
 	}
 	defer f.Close()
-	r := rdb.NewReader(progressReader{f, &s.loading.loadedBytes}, s.rdbSettings())
+	return s.loadRDBFrom(f, allowDup)
+}
+
+// loadRDBFrom is loadRDB reading from src (a file, or a master's socket).
+func (s *Server) loadRDBFrom(src io.Reader, allowDup bool) error {
+	r := rdb.NewReader(progressReader{src, &s.loading.loadedBytes}, s.rdbSettings())
 	ks := s.ks
 	ks.Loading.Store(true) // nothing expires while loading
 	defer ks.Loading.Store(false)
@@ -174,6 +194,7 @@ func (s *Server) loadRDB(path string, allowDup bool) error {
 	s.cfg.RUnlock()
 	var loaded, expired int64
 	var functions [][]byte
+	s.loading.rsi = replInfo{off: -1, db: -1}
 	for {
 		it, err := r.Next()
 		if err == io.EOF {
@@ -195,6 +216,16 @@ func (s *Server) loadRDB(path string, allowDup bool) error {
 					age = 0
 				}
 				s.Logf('*', "RDB age %d seconds", age)
+			case "repl-id":
+				s.loading.rsi.id = it.AuxValue
+			case "repl-offset":
+				if v, err := strconv.ParseInt(it.AuxValue, 10, 64); err == nil {
+					s.loading.rsi.off = v
+				}
+			case "repl-stream-db":
+				if v, err := strconv.Atoi(it.AuxValue); err == nil && v < ks.NumDBs() {
+					s.loading.rsi.db = v
+				}
 			case "used-mem":
 				um, _ := strconv.ParseInt(it.AuxValue, 10, 64)
 				s.Logf('*', "RDB memory usage when created %.2f Mb", float64(um)/(1024*1024))

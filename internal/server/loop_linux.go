@@ -3,6 +3,7 @@
 package server
 
 import (
+	"net"
 	"os"
 	"strconv"
 
@@ -138,4 +139,15 @@ func (e *listenError) Error() string {
 		msg = "Could not create server TCP listening socket *:" + strconv.Itoa(e.port) + ": " + e.err.Error() + "\n" + msg
 	}
 	return msg
+}
+
+// takeOver gives a command that keeps the connection for itself (PSYNC:
+// the connection becomes a replica link) a net.Conn it alone uses. On an
+// event loop that is a duplicate of the socket (the loop stops reading
+// it); the original is closed when the client closes.
+func (c *client) takeOver() (net.Conn, error) {
+	if lc, ok := c.conn.(*netloop.Conn); ok {
+		return lc.TakeOver()
+	}
+	return c.conn, nil
 }

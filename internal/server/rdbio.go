@@ -89,6 +89,9 @@ func (s *Server) writeRDB(w io.Writer, sn *snapshot.Snapshot) error {
 	b = aux(b, "redis-bits", "64")
 	b = aux(b, "ctime", strconv.FormatInt(time.Now().Unix(), 10))
 	b = aux(b, "used-mem", strconv.FormatUint(usedMemory(), 10))
+	for _, kv := range sn.Aux {
+		b = aux(b, kv[0], kv[1])
+	}
 	b = aux(b, "aof-base", "0")
 	b = rdb.AppendFunctions(b, s.functionCodes(), s.rdbSettings()) // rdbSaveFunctions
 	if _, err := cw.Write(b); err != nil {

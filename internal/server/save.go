@@ -174,6 +174,7 @@ func (s *Server) syncSave() error {
 	var before int64
 	sn, err := snapshot.Start(s.ks, s.rdbEncoder(), func(sn *snapshot.Snapshot) {
 		before = s.ks.Dirty.Load()
+		sn.Aux = s.replAux()
 		fg.sn = sn
 		st.mu.Lock()
 		st.fg = fg
@@ -196,7 +197,9 @@ func (s *Server) syncSave() error {
 // observer since nothing changes meanwhile.
 func (s *Server) syncSaveHeld() error {
 	s.cancelSaves()
-	return s.finishSyncSave(snapshot.StartHeld(s.ks, s.rdbEncoder()), s.ks.Dirty.Load())
+	sn := snapshot.StartHeld(s.ks, s.rdbEncoder())
+	sn.Aux = s.replAux()
+	return s.finishSyncSave(sn, s.ks.Dirty.Load())
 }
 
 // cancelSaves is killRDBChild, for a caller holding every stripe: a SAVE
@@ -260,6 +263,7 @@ func (s *Server) startBgsave() bool {
 		defer st.turn.Unlock()
 		sn, err := snapshot.Start(s.ks, s.rdbEncoder(), func(sn *snapshot.Snapshot) {
 			bg.before = s.ks.Dirty.Load()
+			sn.Aux = s.replAux()
 			bg.sn.Store(sn)
 		})
 		if err == nil {

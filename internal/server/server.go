@@ -54,6 +54,10 @@ type Server struct {
 
 	// cl is cluster mode (cmd_cluster.go); its node is nil when disabled.
 	cl clusterServer
+	// repl is replication (replication.go); roleChar is the log's role
+	// mark ('M' master, 'S' replica).
+	repl     replState
+	roleChar atomic.Int32
 
 	startTime time.Time
 	stats     stats
@@ -147,7 +151,11 @@ func (s *Server) Logf(level byte, format string, args ...any) {
 		return
 	}
 	now := time.Now()
-	s.log.Printf("%d:M %s %c %s", os.Getpid(), now.Format("02 Jan 2006 15:04:05.000"), level, fmt.Sprintf(format, args...))
+	role := byte(s.roleChar.Load())
+	if role == 0 {
+		role = 'M'
+	}
+	s.log.Printf("%d:%c %s %c %s", os.Getpid(), role, now.Format("02 Jan 2006 15:04:05.000"), level, fmt.Sprintf(format, args...))
 }
 
 // logRank orders Redis's log level marks.
@@ -214,6 +222,7 @@ func (s *Server) Addr() net.Addr {
 // Serve accepts connections until Close. It returns when all listeners stop.
 func (s *Server) Serve() {
 	s.startBackground()
+	s.startReplication()
 	if s.loops != nil {
 		s.loops.Serve()
 		return
@@ -350,6 +359,7 @@ func (s *Server) startBackground() {
 		}
 		tick := time.NewTicker(time.Second / time.Duration(hz))
 		defer tick.Stop()
+		var lastSecond int64
 		for {
 			select {
 			case <-s.quit:
@@ -359,6 +369,10 @@ func (s *Server) startBackground() {
 				s.closeIdleClients()
 				s.saveCron()
 				s.aofRewriteCron()
+				if now := s.nowMs.Load() / 1000; now != lastSecond {
+					lastSecond = now
+					s.replicationCron()
+				}
 				s.sweepMigrate(s.nowMs.Load())
 				if s.noActiveExpire.Load() {
 					continue

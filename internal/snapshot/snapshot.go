@@ -84,6 +84,9 @@ type Snapshot struct {
 	flushed [][]keyspace.SlotData
 	// Sizes are the databases' sizes at the point.
 	Sizes []DBSize
+	// Aux are extra RDB aux fields the caller recorded at the point (the
+	// replication ID and offset a restart or a replica continues from).
+	Aux [][2]string
 
 	mu      sync.Mutex
 	pending []Chunk // serialized by writers, waiting for the walk

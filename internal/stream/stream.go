@@ -203,6 +203,14 @@ func (s *Stream) updateActive() {
 	s.active.Store(len(s.readers) > 0 || s.backlog > 0)
 }
 
+// DB is the database the stream is in after its last entry (-1: the next
+// entry selects one).
+func (s *Stream) DB() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastDB
+}
+
 // Start is the first offset still retained.
 func (s *Stream) Start() int64 {
 	s.mu.Lock()
@@ -216,7 +224,10 @@ type Reader struct {
 	off    int64
 	pin    bool
 	closed bool
-	wake   chan struct{}
+	// stale: the stream was Reset under the reader, whose offset now
+	// means nothing; it gets ErrTrimmed.
+	stale bool
+	wake  chan struct{}
 }
 
 // NewReader attaches a reader at offset off, which must be retained
@@ -247,7 +258,7 @@ func (r *Reader) Next() ([]byte, error) {
 	if r.closed {
 		return nil, ErrClosed
 	}
-	if r.off < s.start {
+	if r.off < s.start || r.stale {
 		return nil, ErrTrimmed
 	}
 	if r.off >= s.end {
@@ -269,7 +280,7 @@ func (r *Reader) Next() ([]byte, error) {
 func (r *Reader) Wait() <-chan struct{} {
 	s := r.s
 	s.mu.Lock()
-	if r.off < s.end || r.closed {
+	if r.off < s.end || r.closed || r.stale {
 		s.mu.Unlock()
 		select {
 		case r.wake <- struct{}{}:
@@ -337,4 +348,52 @@ func (s *Stream) NewReaderAtEnd(pin bool) *Reader {
 	s.readers = append(s.readers, r)
 	s.updateActive()
 	return r
+}
+
+// AppendRaw appends b, RESP commands already encoded elsewhere (a
+// replica passes its master's stream on byte for byte, so that its
+// offsets are its master's), after which the stream is in database db
+// (SameDB: b selects none, as a PING). It returns the offset after b (0
+// when the stream is not active).
+func (s *Stream) AppendRaw(db int, b []byte) int64 {
+	if len(b) == 0 || !s.active.Load() {
+		return 0
+	}
+	s.mu.Lock()
+	c := s.reserve(s.lastDB, len(b))
+	c.buf = append(c.buf, b...)
+	if db != SameDB {
+		s.lastDB = db
+	}
+	return s.commit(c)
+}
+
+// SameDB is AppendRaw's db for bytes that select no database.
+const SameDB = -2
+
+// Reset discards every byte and makes off the next offset (a replica
+// after a full sync takes its master's offset). Readers attached before
+// get ErrTrimmed: their offsets belong to the history just dropped.
+func (s *Stream) Reset(off int64) {
+	s.mu.Lock()
+	for _, r := range s.readers {
+		r.stale = true
+		select {
+		case r.wake <- struct{}{}:
+		default:
+		}
+	}
+	s.readers = nil
+	s.chunks = nil
+	s.start, s.end, s.lastDB = off, off, -1
+	s.updateActive()
+	wake := s.sleepers
+	s.sleepers = nil
+	s.mu.Unlock()
+	for _, ch := range wake {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
 }

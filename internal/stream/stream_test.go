@@ -291,3 +291,36 @@ func BenchmarkAppendParallel(b *testing.B) {
 		}
 	})
 }
+
+func TestAppendRawAndReset(t *testing.T) {
+	s := New(100)
+	s.SetBacklog(1 << 20)
+	r := s.NewReaderAtEnd(true)
+	raw := []byte("*2\r\n$6\r\nSELECT\r\n$1\r\n3\r\n*1\r\n$4\r\nPING\r\n")
+	if end := s.AppendRaw(3, raw); end != 100+int64(len(raw)) {
+		t.Fatalf("end %d", end)
+	}
+	// The stream is now in db 3: an entry there needs no SELECT.
+	s.Append(3, []byte("DEL"), []byte("k"))
+	got, err := r.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := string(raw) + "*2\r\n$3\r\nDEL\r\n$1\r\nk\r\n"
+	if string(got) != want {
+		t.Fatalf("got %q want %q", got, want)
+	}
+	s.Reset(5000)
+	if s.Offset() != 5000 || s.Start() != 5000 {
+		t.Fatalf("after reset: %d..%d", s.Start(), s.Offset())
+	}
+	if _, err := r.Next(); err != ErrTrimmed {
+		t.Fatalf("old reader after reset: %v", err)
+	}
+	r2 := s.NewReaderAtEnd(true)
+	s.Append(0, []byte("SET"), []byte("a"), []byte("b"))
+	got, _ = r2.Next()
+	if !strings.HasPrefix(string(got), "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n") {
+		t.Fatalf("after reset the first entry must select: %q", got)
+	}
+}

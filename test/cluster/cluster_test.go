@@ -24,8 +24,8 @@ const (
 
 // TestCreateShoal: six shoal nodes from the tutorial redis.conf, joined by
 // `redis-cli --cluster create --cluster-replicas 1`, pass `--cluster
-// check`, serve keys on all three masters through every node, and carry
-// PUBLISH to subscribers on every node.
+// check`, serve keys on all three masters through every node, replicate
+// them to the replicas, and carry PUBLISH to subscribers on every node.
 func TestCreateShoal(t *testing.T) {
 	t.Parallel()
 	nodes := startNodes(t, portsShoal, 5000, repeat("shoal", 6)...)
@@ -36,6 +36,7 @@ func TestCreateShoal(t *testing.T) {
 
 	requireClean(t, "check", mustCLI(t, "--cluster", "check", nodes[0].Addr))
 	requireReadWriteEverywhere(t, nodes)
+	requireReplicasHoldData(t, nodes)
 	requirePublishEverywhere(t, nodes)
 }
 
@@ -55,6 +56,7 @@ func TestCreateMixed(t *testing.T) {
 		requireClean(t, "check via "+n.Addr, mustCLI(t, "--cluster", "check", n.Addr))
 	}
 	requireReadWriteEverywhere(t, nodes)
+	requireReplicasHoldData(t, nodes)
 	requirePublishEverywhere(t, nodes)
 }
 

@@ -297,3 +297,56 @@ func redisBenchmark(t *testing.T) string {
 }
 
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+// requireReplicasHoldData: every replica holds its master's keys. With
+// READONLY, each key written through the cluster reads the same on the
+// replica as on its master, and DBSIZE agrees (the tutorial's replicas
+// are real copies, whichever server plays which role).
+func requireReplicasHoldData(t *testing.T, nodes []*testutil.Node) {
+	t.Helper()
+	view, err := clusterNodes(nodes[0].Addr)
+	testutil.NoErr(t, err)
+	byAddr := map[string]*testutil.Node{}
+	for _, n := range nodes {
+		byAddr[n.Addr] = n
+	}
+	addrOf := func(l nodeLine) string { return strings.SplitN(l.addr, "@", 2)[0] }
+	replicas := 0
+	for _, l := range view {
+		if !l.has("slave") {
+			continue
+		}
+		replicas++
+		r, m := byAddr[addrOf(l)], byAddr[addrOf(view[l.master])]
+		testutil.CheckFor(t, 30*time.Second, 50*time.Millisecond, func() error {
+			rs, err := do(r.Addr, "DBSIZE")
+			if err != nil {
+				return err
+			}
+			ms, err := do(m.Addr, "DBSIZE")
+			if err != nil {
+				return err
+			}
+			if rs != ms || ms == "0" {
+				return fmt.Errorf("replica %s has %s keys, master %s has %s", r.Addr, rs, m.Addr, ms)
+			}
+			return nil
+		})
+		c := r.Dial(t)
+		c.MustDo(t, "READONLY")
+		for _, k := range keys {
+			want, err := do(m.Addr, "GET", k)
+			if err != nil && strings.HasPrefix(err.Error(), "MOVED") {
+				continue // another shard's key
+			}
+			testutil.NoErr(t, err)
+			if got := c.MustDo(t, "GET", k); string(got.Str) != want {
+				t.Fatalf("READONLY GET %s on replica %s: %q, master %s has %q", k, r.Addr, got.Str, m.Addr, want)
+			}
+		}
+		c.Close()
+	}
+	if replicas != len(nodes)/2 {
+		t.Fatalf("%d replicas in the cluster view", replicas)
+	}
+}

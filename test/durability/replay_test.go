@@ -2,7 +2,6 @@ package durability
 
 import (
 	"fmt"
-	"math/rand"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,11 +33,11 @@ func TestRedisReplaysShoalAOF(t *testing.T) {
 	seed := time.Now().UnixNano()
 	t.Logf("seed %d", seed)
 	sh := testutil.StartShoal(t, "--appendonly", "yes")
-	w := &workload{rnd: rand.New(rand.NewSource(seed)), t: t}
-	w.run(sh, ops/2)
+	w := testutil.NewWorkload(t, seed)
+	w.Run(sh, ops/2)
 	// A rewrite in the middle: a new base of the dataset, a new incr file.
 	bgrewriteaof(t, sh)
-	w.run(sh, ops/2)
+	w.Run(sh, ops/2)
 	want := digest(t, sh)
 	if want == "0000000000000000000000000000000000000000" {
 		t.Fatal("empty dataset after the workload")
@@ -71,10 +70,10 @@ func TestShoalLoadsRedisAOF(t *testing.T) {
 			seed := time.Now().UnixNano()
 			t.Logf("seed %d", seed)
 			rd := testutil.StartRedis(t, "--appendonly", "yes", "--aof-use-rdb-preamble", preamble, "--enable-debug-command", "yes")
-			w := &workload{rnd: rand.New(rand.NewSource(seed)), t: t}
-			w.run(rd, ops/2)
+			w := testutil.NewWorkload(t, seed)
+			w.Run(rd, ops/2)
 			bgrewriteaof(t, rd) // a base of the dataset: RDB with preamble yes
-			w.run(rd, ops/2)
+			w.Run(rd, ops/2)
 			want := digest(t, rd)
 			rd.Stop()
 			sh := testutil.StartShoal(t, "--appendonly", "yes")
@@ -126,13 +125,13 @@ func TestRaceAOF(t *testing.T) {
 			}
 		}(g)
 	}
-	w := &workload{rnd: rand.New(rand.NewSource(1)), t: t}
-	w.run(sh, 300)
+	w := testutil.NewWorkload(t, 1)
+	w.Run(sh, 300)
 	bgrewriteaof(t, sh)
 	c := sh.Dial(t)
 	do(t, c, "CONFIG", "SET", "appendfsync", "everysec")
 	c.Close()
-	w.run(sh, 300)
+	w.Run(sh, 300)
 	for g := 0; g < 3; g++ {
 		<-done
 	}

@@ -1,4 +1,4 @@
-package durability
+package testutil
 
 import (
 	"fmt"
@@ -7,27 +7,32 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shoal-db/shoal/internal/testutil"
+	"github.com/shoal-db/shoal/internal/resp"
 )
 
-// workload drives a random mix of writes over every type, in the forms
+// Workload drives a random mix of writes over every type, in the forms
 // whose propagation Redis 7.0 rewrites (relative expiries, SETEX, GETEX,
 // GETDEL, INCRBYFLOAT, HINCRBYFLOAT, SPOP, blocking pops served and timed
 // out, [B]LMPOP/[B]ZMPOP, MULTI/EXEC, SELECT, FLUSHDB, expired keys
 // reclaimed lazily). It runs the same sequence on any node for one seed.
-type workload struct {
+type Workload struct {
 	rnd *rand.Rand
-	t   *testing.T
+	t   testing.TB
 }
 
-func (w *workload) pick(prefix string, n int) string {
+// NewWorkload returns the workload of seed.
+func NewWorkload(t testing.TB, seed int64) *Workload {
+	return &Workload{rnd: rand.New(rand.NewSource(seed)), t: t}
+}
+
+func (w *Workload) pick(prefix string, n int) string {
 	return prefix + strconv.Itoa(w.rnd.Intn(n))
 }
 
-func (w *workload) num(max int) string { return strconv.Itoa(w.rnd.Intn(max)) }
+func (w *Workload) num(max int) string { return strconv.Itoa(w.rnd.Intn(max)) }
 
-// command returns one random write (or a command that may write).
-func (w *workload) command(nowMs int64) []string {
+// Command returns one random write (or a command that may write).
+func (w *Workload) Command(nowMs int64) []string {
 	s, l, h, z, t, n := w.pick("s", 8), w.pick("l", 5), w.pick("h", 5), w.pick("z", 5), w.pick("t", 5), w.pick("n", 4)
 	v := "v" + w.num(1000)
 	future := strconv.FormatInt(nowMs+1_000_000+int64(w.rnd.Intn(1000)), 10)
@@ -72,9 +77,9 @@ func (w *workload) command(nowMs int64) []string {
 	return cmds[w.rnd.Intn(len(cmds))]
 }
 
-// run applies ops random commands to node n and returns the digest after
-// every short-TTL key has been reclaimed.
-func (w *workload) run(n *testutil.Node, ops int) {
+// Run applies ops random commands to node n, then reads every short-TTL
+// key so that each is reclaimed (lazily, propagated as DEL).
+func (w *Workload) Run(n *Node, ops int) {
 	t := w.t
 	c := n.Dial(t)
 	defer c.Close()
@@ -85,23 +90,23 @@ func (w *workload) run(n *testutil.Node, ops int) {
 	for i := 0; i < ops; i++ {
 		switch r := w.rnd.Intn(100); {
 		case r < 3: // MULTI/EXEC of a few writes
-			do(t, c, "MULTI")
+			mustDo(t, c, "MULTI")
 			k := 2 + w.rnd.Intn(4)
 			for j := 0; j < k; j++ {
-				do(t, c, w.command(now())...)
+				mustDo(t, c, w.Command(now())...)
 			}
-			do(t, c, "EXEC")
+			mustDo(t, c, "EXEC")
 		case r < 5: // writes in database 1, then back
-			do(t, c, "SELECT", "1")
-			do(t, c, w.command(now())...)
-			do(t, c, w.command(now())...)
-			do(t, c, "SELECT", "0")
+			mustDo(t, c, "SELECT", "1")
+			mustDo(t, c, w.Command(now())...)
+			mustDo(t, c, w.Command(now())...)
+			mustDo(t, c, "SELECT", "0")
 		case r < 7: // a key that expires at once, reclaimed lazily later
-			do(t, c, "SET", "e"+strconv.Itoa(expiring), "gone", "PX", "1")
+			mustDo(t, c, "SET", "e"+strconv.Itoa(expiring), "gone", "PX", "1")
 			expiring++
 		case r < 9: // a blocking pop served by another client's push
 			key := "bl" + w.num(3)
-			do(t, c, "DEL", key)
+			mustDo(t, c, "DEL", key)
 			var cmd []string
 			switch w.rnd.Intn(3) {
 			case 0:
@@ -115,38 +120,38 @@ func (w *workload) run(n *testutil.Node, ops int) {
 				t.Fatal(err)
 			}
 			// Wait (bounded) until the pop is blocked, then serve it.
-			testutil.CheckFor(t, 5*time.Second, 5*time.Millisecond, func() error {
-				v := do(t, c, "CLIENT", "LIST")
+			CheckFor(t, 5*time.Second, 5*time.Millisecond, func() error {
+				v := mustDo(t, c, "CLIENT", "LIST")
 				if !containsCmd(string(v.Str), "cmd="+lower(cmd[0])) {
 					return fmt.Errorf("not blocked yet")
 				}
 				return nil
 			})
-			do(t, c, "RPUSH", key, "a", "b", "c", "d")
+			mustDo(t, c, "RPUSH", key, "a", "b", "c", "d")
 			if _, _, err := c2.Read(); err != nil {
 				t.Fatal(err)
 			}
 		case r < 10: // DUMP a key, RESTORE it elsewhere (relative TTL: propagated ABSTTL)
-			v := do(t, c, "DUMP", w.pick("h", 5))
+			v := mustDo(t, c, "DUMP", w.pick("h", 5))
 			if !v.Null && v.Kind != '-' {
 				ttl := []string{"0", "900000"}[w.rnd.Intn(2)]
-				do(t, c, "RESTORE", w.pick("rs", 3), ttl, string(v.Str), "REPLACE")
+				mustDo(t, c, "RESTORE", w.pick("rs", 3), ttl, string(v.Str), "REPLACE")
 			}
 		case r < 11 && i > ops/2:
-			do(t, c, "SELECT", "1")
-			do(t, c, "FLUSHDB")
-			do(t, c, "SELECT", "0")
+			mustDo(t, c, "SELECT", "1")
+			mustDo(t, c, "FLUSHDB")
+			mustDo(t, c, "SELECT", "0")
 		default:
-			do(t, c, w.command(now())...)
+			mustDo(t, c, w.Command(now())...)
 		}
 	}
 	time.Sleep(5 * time.Millisecond)
 	for i := 0; i < expiring; i++ { // lazy expiry: propagated as DEL
-		do(t, c, "GET", "e"+strconv.Itoa(i))
+		mustDo(t, c, "GET", "e"+strconv.Itoa(i))
 	}
-	do(t, c, "SELECT", "1")
+	mustDo(t, c, "SELECT", "1")
 	for i := 0; i < expiring; i++ {
-		do(t, c, "GET", "e"+strconv.Itoa(i))
+		mustDo(t, c, "GET", "e"+strconv.Itoa(i))
 	}
 }
 
@@ -167,4 +172,15 @@ func lower(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// mustDo runs one command and fails the test on a transport error (an
+// error reply is a value: the workload provokes some on purpose).
+func mustDo(t testing.TB, c *Conn, args ...string) resp.Value {
+	t.Helper()
+	v, err := c.Do(args...)
+	if err != nil {
+		t.Fatalf("%v: %v", args, err)
+	}
+	return v
 }

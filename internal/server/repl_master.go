@@ -1,0 +1,718 @@
+package server
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/shoal-db/shoal/internal/command"
+	"github.com/shoal-db/shoal/internal/replication"
+	"github.com/shoal-db/shoal/internal/resp"
+	"github.com/shoal-db/shoal/internal/snapshot"
+	"github.com/shoal-db/shoal/internal/stream"
+)
+
+// The master side: a connection that sends PSYNC (or SYNC) becomes a
+// replica link. Its goroutine owns the socket (netloop TakeOver): it sends
+// the full-sync payload or continues from the backlog, then copies the
+// write stream to the replica; a second goroutine reads the replica's
+// REPLCONF ACKs.
+
+// replica link states (slaveN's state= in INFO).
+const (
+	replWaitBgsave int32 = iota
+	replSendBulk
+	replOnline
+	replClosed
+)
+
+var replStateNames = [...]string{"wait_bgsave", "send_bulk", "online", "closed"}
+
+// replHandshake is what a connection said with REPLCONF before PSYNC.
+type replHandshake struct {
+	port      int
+	ip        string
+	capaEOF   bool
+	capaPsync bool
+}
+
+// replicaLink is one attached replica.
+type replicaLink struct {
+	c     *client
+	conn  net.Conn
+	ip    string
+	port  int
+	state atomic.Int32
+	// ackOff/ackTime: the offset the replica last acknowledged and when
+	// (unix ms); ackTime starts at the attach time.
+	ackOff   atomic.Int64
+	ackTime  atomic.Int64
+	firstAck chan struct{} // closed by the first ACK (diskless: start streaming)
+	acked    atomic.Bool
+	reader   *stream.Reader
+	// sent is the stream offset written to the replica so far (-1 before
+	// its reader attaches): the cron reads it, the feeder writes it.
+	sent     atomic.Int64
+	eof      bool // the payload goes with EOF-marker framing
+	quit     chan struct{}
+	quitOnce atomic.Bool
+	// overSoft is when (unix s) the replica's backlog first passed the
+	// soft output-buffer limit, 0 while under it.
+	overSoft int64
+}
+
+func (l *replicaLink) close() {
+	if l.quitOnce.CompareAndSwap(false, true) {
+		close(l.quit)
+		l.conn.Close()
+	}
+}
+
+func (l *replicaLink) name() string { return l.ip + ":" + strconv.Itoa(l.port) }
+
+// replconfCommand is REPLCONF: the options a replica sends before PSYNC,
+// and ACK/GETACK afterwards.
+func (s *Server) replconfCommand(ctx *command.Ctx) {
+	c := ctx.Client.(*client)
+	args := ctx.Args
+	if len(args)%2 == 0 {
+		ctx.Error("ERR syntax error")
+		return
+	}
+	for i := 1; i < len(args); i += 2 {
+		opt, val := strings.ToLower(string(args[i])), string(args[i+1])
+		switch opt {
+		case "listening-port":
+			p, err := strconv.Atoi(val)
+			if err != nil {
+				ctx.Error("ERR value is not an integer or out of range")
+				return
+			}
+			c.replHS().port = p
+		case "ip-address":
+			if len(val) >= 46 { // NET_HOST_STR_LEN
+				ctx.Error("ERR REPLCONF ip-address provided by replica instance is too long: " + strconv.Itoa(len(val)) + " bytes")
+				return
+			}
+			c.replHS().ip = val
+		case "capa":
+			switch strings.ToLower(val) {
+			case "eof":
+				c.replHS().capaEOF = true
+			case "psync2":
+				c.replHS().capaPsync = true
+			}
+		case "ack", "getack", "fack":
+			// From a replica these arrive on its link (readAcks); from anyone
+			// else they are ignored, without a reply, as Redis does.
+			return
+		case "rdb-only", "rdb-filter-only":
+		default:
+			ctx.Error("ERR Unrecognized REPLCONF option: " + string(args[i]))
+			return
+		}
+	}
+	ctx.W.OK()
+}
+
+func (c *client) replHS() *replHandshake {
+	if c.hs == nil {
+		c.hs = &replHandshake{}
+	}
+	return c.hs
+}
+
+// syncCommand is PSYNC replid offset, and SYNC: the connection becomes a
+// replica link and this handler serves it until the link ends.
+func (s *Server) syncCommand(ctx *command.Ctx) {
+	c := ctx.Client.(*client)
+	if c.session || c.replLink.Load() != nil {
+		return // ignored, as Redis ignores SYNC from a replica
+	}
+	s.repl.mu.Lock()
+	ml := s.repl.link
+	s.repl.mu.Unlock()
+	if ml != nil && ml.state.Load() != linkConnected {
+		ctx.Error("NOMASTERLINK Can't SYNC while not connected with my master")
+		return
+	}
+	psync := strings.EqualFold(string(ctx.Args[0]), "psync")
+	if psync && len(ctx.Args) != 3 {
+		ctx.Error("ERR wrong number of arguments for 'psync' command")
+		return
+	}
+	c.flush()
+	conn, err := c.takeOver()
+	if err != nil {
+		s.Logf('#', "Can't serve replica %s: %v", c.conn.RemoteAddr(), err)
+		c.closeAfterReply = true
+		return
+	}
+	hs := c.replHS()
+	ip := hs.ip
+	if ip == "" {
+		if a, ok := c.conn.RemoteAddr().(*net.TCPAddr); ok {
+			ip = a.IP.String()
+		}
+	}
+	l := &replicaLink{c: c, conn: conn, ip: ip, port: hs.port, firstAck: make(chan struct{}), quit: make(chan struct{})}
+	l.ackTime.Store(time.Now().UnixMilli())
+	l.sent.Store(-1)
+	c.replLink.Store(l)
+	s.serveReplica(l, psync, ctx.Args)
+	c.closeAfterReply = true
+}
+
+// serveReplica runs a replica link until it ends.
+func (s *Server) serveReplica(l *replicaLink, psync bool, args [][]byte) {
+	defer l.close()
+	s.repl.mu.Lock()
+	s.repl.replicas = append(s.repl.replicas, l)
+	s.ensureBacklog()
+	s.repl.mu.Unlock()
+	defer s.detachReplica(l)
+	go s.readAcks(l)
+
+	name := l.name()
+	cont := false
+	if psync {
+		id, off := string(args[1]), int64(-1)
+		if v, err := strconv.ParseInt(string(args[2]), 10, 64); err == nil {
+			off = v
+		}
+		s.repl.mu.Lock()
+		hist := s.repl.hist
+		s.repl.mu.Unlock()
+		if id != "?" {
+			// The reader must attach where PSYNC asked, atomically with the
+			// retention check: NewReader fails if the bytes are gone.
+			if hist.CanContinue(id, off, s.stream.Start(), s.stream.Offset()) {
+				if r, err := s.stream.NewReader(off-1, true); err == nil {
+					l.reader = r
+					l.sent.Store(r.Offset())
+					cont = true
+				}
+			}
+			if !cont {
+				s.repl.syncPartialErr.Add(1)
+				if id != hist.ID && id != hist.ID2 {
+					s.Logf('*', "Partial resynchronization not accepted: Replication ID mismatch (Replica asked for '%s', my replication IDs are '%s' and '%s')", id, hist.ID, hist.ID2)
+				} else {
+					s.Logf('*', "Unable to partial resync with replica %s for lack of backlog (Replica request was: %d).", name, off)
+				}
+			}
+		}
+		if cont {
+			reply := "+CONTINUE\r\n"
+			if l.c.hs != nil && l.c.hs.capaPsync {
+				reply = "+CONTINUE " + hist.ID + "\r\n"
+			}
+			if _, err := l.conn.Write([]byte(reply)); err != nil {
+				return
+			}
+			s.repl.syncPartialOK.Add(1)
+			s.Logf('*', "Partial resynchronization request from %s accepted. Sending %d bytes of backlog starting from offset %d.", name, s.stream.Offset()-(off-1), off)
+			l.state.Store(replOnline)
+			l.acked.Store(true)
+		} else {
+			s.Logf('*', "Replica %s asks for synchronization", name)
+			s.Logf('*', "Full resync requested by replica %s", name)
+		}
+	} else {
+		s.Logf('*', "Replica %s asks for synchronization", name)
+	}
+	if !cont {
+		s.repl.syncFull.Add(1)
+		hs := l.c.replHS()
+		s.cfg.RLock()
+		diskless := s.cfg.ReplDisklessSync
+		s.cfg.RUnlock()
+		l.eof = psync && hs.capaEOF && diskless
+		if err := s.fullSync(l, psync); err != nil {
+			if !l.quitOnce.Load() {
+				s.Logf('#', "Full resync of replica %s failed: %v", name, err)
+			}
+			return
+		}
+		if l.eof {
+			// A diskless payload ends with a marker the replica must find at
+			// the end of what it read: the stream waits for its first ACK.
+			select {
+			case <-l.firstAck:
+			case <-l.quit:
+				return
+			}
+		}
+		l.state.Store(replOnline)
+		s.Logf('*', "Synchronization with replica %s succeeded", name)
+	}
+	s.feedReplica(l)
+}
+
+// feedReplica copies the stream to the replica until the link ends.
+func (s *Server) feedReplica(l *replicaLink) {
+	defer l.reader.Close()
+	for {
+		b, err := l.reader.Next()
+		if err != nil {
+			if errors.Is(err, stream.ErrTrimmed) {
+				s.Logf('*', "Connection with replica %s lost (its history was reset).", l.name())
+			}
+			return
+		}
+		if b == nil {
+			select {
+			case <-l.reader.Wait():
+				continue
+			case <-l.quit:
+				return
+			}
+		}
+		l.conn.SetWriteDeadline(time.Now().Add(s.replTimeout()))
+		if _, err := l.conn.Write(b); err != nil {
+			if !l.quitOnce.Load() {
+				s.Logf('*', "Connection with replica %s lost.", l.name())
+			}
+			return
+		}
+		l.sent.Add(int64(len(b)))
+	}
+}
+
+func (s *Server) replTimeout() time.Duration {
+	s.cfg.RLock()
+	defer s.cfg.RUnlock()
+	return time.Duration(max(s.cfg.ReplTimeout, 1)) * time.Second
+}
+
+// readAcks reads what the replica sends on its link: REPLCONF ACK <offset>
+// (and FACK); anything else is ignored. It ends the link when the replica
+// goes, or sends nothing for repl-timeout once online.
+func (s *Server) readAcks(l *replicaLink) {
+	defer l.close()
+	br := bufio.NewReaderSize(l.conn, 4096)
+	var rd resp.Reader
+	rd.Limits = resp.Limits{MaxBulkLen: 1 << 20, MaxInline: 64 << 10}
+	buf := make([]byte, 0, 4096)
+	tmp := make([]byte, 4096)
+	for {
+		l.conn.SetReadDeadline(time.Now().Add(s.replTimeout()))
+		n, err := br.Read(tmp)
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() && l.state.Load() != replOnline {
+				continue // a replica loading a big payload sends nothing meanwhile
+			}
+			if errors.As(err, &ne) && ne.Timeout() {
+				s.Logf('#', "Disconnecting timedout replica (streaming sync): %s", l.name())
+			}
+			return
+		}
+		buf = append(buf, tmp[:n]...)
+		used := 0
+		for {
+			args, k, perr := rd.Next(buf[used:])
+			if perr != nil {
+				s.Logf('#', "Protocol error (%s) from replica %s", perr.Error(), l.name())
+				return
+			}
+			if k == 0 {
+				break
+			}
+			used += k
+			if len(args) >= 3 && strings.EqualFold(string(args[0]), "replconf") && strings.EqualFold(string(args[1]), "ack") {
+				if off, err := strconv.ParseInt(string(args[2]), 10, 64); err == nil {
+					s.noteAck(l, off)
+				}
+			}
+		}
+		buf = buf[:copy(buf, buf[used:])]
+	}
+}
+
+// noteAck records a replica's acknowledged offset and wakes WAIT.
+func (s *Server) noteAck(l *replicaLink, off int64) {
+	if off > l.ackOff.Load() {
+		l.ackOff.Store(off)
+	}
+	l.ackTime.Store(time.Now().UnixMilli())
+	if l.acked.CompareAndSwap(false, true) {
+		close(l.firstAck)
+	}
+	s.repl.mu.Lock()
+	ch := s.repl.acked
+	s.repl.acked = make(chan struct{})
+	s.repl.mu.Unlock()
+	close(ch)
+}
+
+// detachReplica forgets a link that ended.
+func (s *Server) detachReplica(l *replicaLink) {
+	l.state.Store(replClosed)
+	s.repl.mu.Lock()
+	for i, x := range s.repl.replicas {
+		if x == l {
+			s.repl.replicas = append(s.repl.replicas[:i], s.repl.replicas[i+1:]...)
+			break
+		}
+	}
+	if len(s.repl.replicas) == 0 {
+		s.repl.noneTime = time.Now().Unix()
+	}
+	s.repl.mu.Unlock()
+}
+
+// syncJob is one snapshot shared by the replicas that asked for a full
+// sync before it started (repl-diskless-sync-delay gathers them).
+type syncJob struct {
+	links []*replicaLink
+	disk  bool // length-prefixed payload from a file, not EOF-marker framing
+	done  chan struct{}
+	err   error
+	ready chan struct{} // closed to start before the delay is over
+}
+
+// fullSync sends the replica a snapshot and leaves its stream reader at
+// the snapshot's offset.
+func (s *Server) fullSync(l *replicaLink, psync bool) error {
+	s.cfg.RLock()
+	delay := time.Duration(s.cfg.ReplDisklessSyncDelay) * time.Second
+	maxReplicas := s.cfg.ReplDisklessSyncMaxReplicas
+	s.cfg.RUnlock()
+	if !l.eof {
+		delay = 0
+	}
+	s.repl.mu.Lock()
+	job := s.repl.job
+	if job != nil && job.disk == !l.eof {
+		job.links = append(job.links, l)
+		if maxReplicas > 0 && len(job.links) >= maxReplicas {
+			select {
+			case <-job.ready:
+			default:
+				close(job.ready)
+			}
+		}
+	} else {
+		job = &syncJob{links: []*replicaLink{l}, disk: !l.eof, done: make(chan struct{}), ready: make(chan struct{})}
+		s.repl.job = job
+		go s.runSyncJob(job, delay, psync)
+	}
+	s.repl.mu.Unlock()
+	select {
+	case <-job.done:
+	case <-l.quit:
+		return errors.New("link closed")
+	}
+	if job.err != nil {
+		return job.err
+	}
+	if l.reader == nil {
+		return errors.New("link closed during the transfer")
+	}
+	return nil
+}
+
+// runSyncJob waits for the diskless delay (sending newlines as Redis does
+// so the replicas do not time out), takes the snapshot, and writes it to
+// every replica of the job.
+func (s *Server) runSyncJob(job *syncJob, delay time.Duration, psync bool) {
+	defer close(job.done)
+	if delay > 0 {
+		s.Logf('*', "Delay next BGSAVE for diskless SYNC")
+		timer := time.NewTimer(delay)
+		tick := time.NewTicker(time.Second)
+	wait:
+		for {
+			select {
+			case <-timer.C:
+				break wait
+			case <-job.ready:
+				break wait
+			case <-tick.C:
+				s.keepaliveJob(job)
+			}
+		}
+		timer.Stop()
+		tick.Stop()
+	}
+	// The snapshot takes its turn with SAVE/BGSAVE (one observer at a time).
+	s.save.turn.Lock()
+	defer s.save.turn.Unlock()
+	s.repl.mu.Lock()
+	s.repl.job = nil // replicas asking from now on wait for the next one
+	links := append([]*replicaLink(nil), job.links...)
+	s.repl.mu.Unlock()
+
+	var off int64
+	sn, err := snapshot.Start(s.ks, s.rdbEncoder(), func(sn *snapshot.Snapshot) {
+		sn.Aux = s.replAux()
+		for _, l := range links {
+			l.reader = s.stream.NewReaderAtEnd(true)
+			off = l.reader.Offset()
+			l.sent.Store(off)
+		}
+	})
+	if err != nil {
+		job.err = err
+		return
+	}
+	s.repl.mu.Lock()
+	id := s.repl.hist.ID
+	s.repl.mu.Unlock()
+	kind := "socket"
+	if job.disk {
+		kind = "disk"
+	}
+	s.Logf('*', "Starting BGSAVE for SYNC with target: %s", kind)
+	var live []*replicaLink
+	for _, l := range links {
+		l.state.Store(replSendBulk)
+		if psync {
+			if _, err := l.conn.Write([]byte("+FULLRESYNC " + id + " " + strconv.FormatInt(off, 10) + "\r\n")); err != nil {
+				l.close()
+				continue
+			}
+		}
+		live = append(live, l)
+	}
+	if job.disk {
+		job.err = s.sendSnapshotFromFile(sn, live)
+	} else {
+		job.err = s.sendSnapshotDiskless(sn, live)
+	}
+	if job.err == nil {
+		s.Logf('*', "Background RDB transfer terminated with success")
+	}
+}
+
+// keepaliveJob sends a newline to replicas waiting for their payload.
+func (s *Server) keepaliveJob(job *syncJob) {
+	s.repl.mu.Lock()
+	links := append([]*replicaLink(nil), job.links...)
+	s.repl.mu.Unlock()
+	for _, l := range links {
+		l.conn.SetWriteDeadline(time.Now().Add(s.replTimeout()))
+		l.conn.Write([]byte("\n"))
+	}
+}
+
+// fanout writes to every replica of a transfer; a replica whose write
+// fails is dropped, and the transfer goes on for the others.
+type fanout struct {
+	s     *Server
+	links []*replicaLink
+	n     int64
+}
+
+func (f *fanout) Write(p []byte) (int, error) {
+	kept := f.links[:0]
+	for _, l := range f.links {
+		l.conn.SetWriteDeadline(time.Now().Add(f.s.replTimeout()))
+		if _, err := l.conn.Write(p); err != nil {
+			f.s.Logf('#', "Diskless rdb transfer, write error to replica %s: %v", l.name(), err)
+			l.close()
+			continue
+		}
+		kept = append(kept, l)
+	}
+	f.links = kept
+	f.n += int64(len(p))
+	if len(kept) == 0 {
+		return 0, errors.New("no replica left to send the snapshot to")
+	}
+	return len(p), nil
+}
+
+// sendSnapshotDiskless streams the RDB with EOF-marker framing.
+func (s *Server) sendSnapshotDiskless(sn *snapshot.Snapshot, links []*replicaLink) error {
+	mark := replication.NewMark()
+	out := &fanout{s: s, links: links}
+	bw := bufio.NewWriterSize(out, 256<<10)
+	bw.Write(replication.AppendPayloadHeader(nil, replication.PayloadHeader{Len: -1, Mark: mark}))
+	err := s.writeRDB(bw, sn)
+	if err == nil {
+		bw.Write(mark)
+		err = bw.Flush()
+	}
+	if err != nil {
+		sn.Cancel()
+	}
+	return err
+}
+
+// sendSnapshotFromFile writes the RDB to a temporary file and sends it
+// with its length (SYNC, a replica without capa eof, repl-diskless-sync no).
+func (s *Server) sendSnapshotFromFile(sn *snapshot.Snapshot, links []*replicaLink) error {
+	s.cfg.RLock()
+	dir := s.cfg.Dir
+	s.cfg.RUnlock()
+	path := filepath.Join(dir, fmt.Sprintf("temp-repl-%d-%d.rdb", os.Getpid(), time.Now().UnixNano()))
+	f, err := os.Create(path)
+	if err != nil {
+		sn.Cancel()
+		return err
+	}
+	defer os.Remove(path)
+	defer f.Close()
+	bw := bufio.NewWriterSize(f, 1<<20)
+	err = s.writeRDB(bw, sn)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err != nil {
+		sn.Cancel()
+		return err
+	}
+	size, err := f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	out := &fanout{s: s, links: links}
+	if _, err := out.Write(replication.AppendPayloadHeader(nil, replication.PayloadHeader{Len: size})); err != nil {
+		return err
+	}
+	_, err = io.Copy(out, f)
+	return err
+}
+
+// masterCron: the PING every repl-ping-replica-period, replicas over the
+// output-buffer limit dropped, the backlog freed after repl-backlog-ttl
+// without replicas.
+func (s *Server) masterCron() {
+	now := time.Now().Unix()
+	s.cfg.RLock()
+	period, ttl := int64(s.cfg.ReplPingReplicaPeriod), s.cfg.ReplBacklogTTL
+	s.cfg.RUnlock()
+	lim := s.replicaObufLimit()
+	s.repl.mu.Lock()
+	links := append([]*replicaLink(nil), s.repl.replicas...)
+	isMaster := s.repl.link == nil
+	if isMaster && len(links) == 0 && s.repl.backlog && ttl > 0 && now-s.repl.noneTime > ttl {
+		// Redis frees the backlog and changes the replication ID, so no
+		// replica can later continue a history this node no longer holds.
+		s.repl.backlog = false
+		s.stream.SetBacklog(0)
+		s.repl.hist = replication.History{ID: replication.NewID(), ID2: replication.NoID, Offset2: -1}
+		s.Logf('*', "Replication backlog freed after %d seconds without connected replicas.", ttl)
+	}
+	s.repl.mu.Unlock()
+	if isMaster && len(links) > 0 && period > 0 && now%period == 0 {
+		s.stream.AppendRaw(stream.SameDB, []byte("*1\r\n$4\r\nPING\r\n"))
+	}
+	end := s.stream.Offset()
+	for _, l := range links {
+		sent := l.sent.Load()
+		if sent < 0 || l.state.Load() == replClosed {
+			continue
+		}
+		behind := uint64(max(end-sent, 0))
+		over := lim.HardBytes > 0 && behind >= lim.HardBytes
+		if lim.SoftBytes > 0 && behind >= lim.SoftBytes {
+			if l.overSoft == 0 {
+				l.overSoft = now
+			} else if now-l.overSoft >= lim.SoftSeconds {
+				over = true
+			}
+		} else {
+			l.overSoft = 0
+		}
+		if over {
+			s.Logf('#', "Client %s scheduled to be closed ASAP for overcoming of output buffer limits.", l.c.infoLine(false, nil))
+			l.close()
+		}
+	}
+}
+
+// goodReplicas counts replicas online that acknowledged within maxLag
+// seconds (repl_good_slaves_count). Needs repl.mu.
+func (s *Server) goodReplicas(maxLag int64) int {
+	now := time.Now().UnixMilli()
+	n := 0
+	for _, l := range s.repl.replicas {
+		if l.state.Load() == replOnline && (now-l.ackTime.Load())/1000 <= maxLag {
+			n++
+		}
+	}
+	return n
+}
+
+// ackedReplicas counts replicas that acknowledged offset off. Needs repl.mu.
+func (s *Server) ackedReplicas(off int64) int {
+	n := 0
+	for _, l := range s.repl.replicas {
+		if l.state.Load() == replOnline && l.ackOff.Load() >= off {
+			n++
+		}
+	}
+	return n
+}
+
+// waitCommand is WAIT numreplicas timeout.
+func (s *Server) waitCommand(ctx *command.Ctx) {
+	c := ctx.Client.(*client)
+	if s.isReplica() {
+		ctx.Error("ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.")
+		return
+	}
+	want, err := strconv.ParseInt(string(ctx.Args[1]), 10, 64)
+	if err != nil {
+		ctx.Error("ERR value is not an integer or out of range")
+		return
+	}
+	ms, err := strconv.ParseInt(string(ctx.Args[2]), 10, 64)
+	if err != nil {
+		ctx.Error("ERR timeout is not an integer or out of range")
+		return
+	}
+	if ms < 0 {
+		ctx.Error("ERR timeout is negative")
+		return
+	}
+	target := c.woff
+	s.repl.mu.Lock()
+	n := s.ackedReplicas(target)
+	s.repl.mu.Unlock()
+	if int64(n) >= want || c.inMulti || c.session {
+		ctx.W.Int(int64(n))
+		return
+	}
+	// Ask the replicas for their offsets now rather than waiting for the
+	// next periodic ACK (Redis's GETACK, sent through the stream).
+	s.stream.AppendRaw(stream.SameDB, []byte("*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n"))
+	var deadline <-chan time.Time
+	if ms > 0 {
+		t := time.NewTimer(time.Duration(ms) * time.Millisecond)
+		defer t.Stop()
+		deadline = t.C
+	}
+	hup := c.hangup()
+	for {
+		s.repl.mu.Lock()
+		n = s.ackedReplicas(target)
+		ch := s.repl.acked
+		s.repl.mu.Unlock()
+		if int64(n) >= want {
+			break
+		}
+		select {
+		case <-ch:
+			continue
+		case <-deadline:
+		case <-hup:
+		}
+		break
+	}
+	ctx.W.Int(int64(n))
+}

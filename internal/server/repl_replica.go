@@ -1,0 +1,618 @@
+package server
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/shoal-db/shoal/internal/cluster"
+	"github.com/shoal-db/shoal/internal/replication"
+	"github.com/shoal-db/shoal/internal/resp"
+	"github.com/shoal-db/shoal/internal/stream"
+)
+
+// The replica side: one goroutine per link connects to the master, runs
+// the handshake, loads a full sync or continues partially, then applies
+// the master's stream through a session (DESIGN decision 10) and passes
+// the same bytes on to its own stream, so its offsets stay the master's.
+
+// link states (ROLE's state names).
+const (
+	linkConnect int32 = iota
+	linkConnecting
+	linkHandshake
+	linkTransfer
+	linkConnected
+)
+
+var linkStateNames = [...]string{"connect", "connecting", "handshake", "sync", "connected"}
+
+// masterLink is this replica's link to its master.
+type masterLink struct {
+	host string
+	port int
+
+	state     atomic.Int32
+	lastIO    atomic.Int64 // unix ms of the last byte from the master
+	downSince atomic.Int64 // unix s the link went down (0: never up)
+	syncTotal atomic.Int64 // full sync: payload bytes (-1 unknown), read so far
+	syncRead  atomic.Int64
+	// unapplied: bytes read from the master not yet applied
+	// (slave_read_repl_offset − slave_repl_offset).
+	unapplied atomic.Int64
+
+	stopped atomic.Bool
+	stop    chan struct{}
+	done    chan struct{}
+	// applyMu is held while the link changes the dataset: stopping a link
+	// waits for the batch in progress, so a stopped link changes nothing.
+	applyMu sync.Mutex
+	connMu  sync.Mutex
+	conn    net.Conn
+	wmu     sync.Mutex // writes to conn (ACKs from two goroutines)
+}
+
+func (ml *masterLink) stateName() string { return linkStateNames[ml.state.Load()] }
+
+func (ml *masterLink) setConn(c net.Conn) {
+	ml.connMu.Lock()
+	ml.conn = c
+	ml.connMu.Unlock()
+}
+
+// halt stops the link: its goroutine ends, and once halt returns it
+// changes nothing more.
+func (ml *masterLink) halt() {
+	if ml.stopped.Swap(true) {
+		return
+	}
+	close(ml.stop)
+	ml.connMu.Lock()
+	if ml.conn != nil {
+		ml.conn.Close()
+	}
+	ml.connMu.Unlock()
+	ml.applyMu.Lock()
+	//lint:ignore SA2001 waiting for the batch in progress is the point
+	ml.applyMu.Unlock()
+}
+
+func (ml *masterLink) send(args ...string) error {
+	b := make([]byte, 0, 64)
+	b = append(b, '*')
+	b = strconv.AppendInt(b, int64(len(args)), 10)
+	b = append(b, '\r', '\n')
+	for _, a := range args {
+		b = append(b, '$')
+		b = strconv.AppendInt(b, int64(len(a)), 10)
+		b = append(b, '\r', '\n')
+		b = append(b, a...)
+		b = append(b, '\r', '\n')
+	}
+	ml.wmu.Lock()
+	defer ml.wmu.Unlock()
+	ml.connMu.Lock()
+	c := ml.conn
+	ml.connMu.Unlock()
+	if c == nil {
+		return net.ErrClosed
+	}
+	c.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	_, err := c.Write(b)
+	return err
+}
+
+// replicaOf makes this node a replica of host:port (replicationSetMaster).
+func (s *Server) replicaOf(host string, port int) {
+	s.repl.mu.Lock()
+	old := s.repl.link
+	wasMaster := old == nil
+	s.repl.mu.Unlock()
+	if old != nil {
+		old.halt()
+	}
+	ml := &masterLink{host: host, port: port, stop: make(chan struct{}), done: make(chan struct{})}
+	s.ks.ReplicaMode.Store(true)
+	s.repl.mu.Lock()
+	s.repl.link = ml
+	s.ensureBacklog()
+	s.repl.mu.Unlock()
+	s.roleChar.Store('S')
+	if wasMaster {
+		// Clients blocked on keys could wait forever: a replica's keys only
+		// change through its master (disconnectAllBlockedClients).
+		s.Logf('*', "Before turning into a replica, using my own master parameters to synthesize a cached master: I may be able to synchronize with the new master with just a partial transfer.")
+	}
+	s.refreshReplGate()
+	s.Logf('*', "Connecting to MASTER %s:%d", host, port)
+	go s.runMasterLink(ml)
+}
+
+// promote makes this replica a master (replicationUnsetMaster): the link
+// stops, a new replication ID starts with the old one kept as the second
+// (so sibling replicas continue partially), and sub-replicas reconnect to
+// learn it.
+func (s *Server) promote() {
+	s.repl.mu.Lock()
+	ml := s.repl.link
+	s.repl.mu.Unlock()
+	if ml == nil {
+		return
+	}
+	ml.halt()
+	off := s.stream.Offset()
+	s.repl.mu.Lock()
+	s.repl.link = nil
+	s.repl.hist.Shift(off)
+	links := append([]*replicaLink(nil), s.repl.replicas...)
+	s.repl.mu.Unlock()
+	s.stream.ForceSelect()
+	s.ks.ReplicaMode.Store(false)
+	s.roleChar.Store('M')
+	for _, l := range links {
+		l.close()
+	}
+	s.refreshReplGate()
+	s.Logf('*', "Setting secondary replication ID to %s, valid up to offset: %d. New replication ID is %s", s.replHistory().ID2, off+1, s.replHistory().ID)
+}
+
+func (s *Server) replHistory() replication.History {
+	s.repl.mu.Lock()
+	defer s.repl.mu.Unlock()
+	return s.repl.hist
+}
+
+// runMasterLink keeps the link up until it is stopped: each attempt
+// connects, syncs and applies until an error; then it waits a second.
+func (s *Server) runMasterLink(ml *masterLink) {
+	defer close(ml.done)
+	for !ml.stopped.Load() {
+		err := s.syncWithMaster(ml)
+		ml.setConn(nil)
+		if ml.stopped.Load() {
+			return
+		}
+		if ml.state.Load() == linkConnected {
+			ml.downSince.Store(time.Now().Unix())
+		}
+		ml.state.Store(linkConnect)
+		s.refreshReplGate()
+		if err != nil {
+			s.Logf('#', "%v", err)
+		}
+		select {
+		case <-ml.stop:
+			return
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// syncWithMaster is one connection's life: handshake, PSYNC, payload or
+// continuation, then the stream until an error.
+func (s *Server) syncWithMaster(ml *masterLink) error {
+	ml.state.Store(linkConnecting)
+	addr := net.JoinHostPort(ml.host, strconv.Itoa(ml.port))
+	conn, err := net.DialTimeout("tcp", addr, s.replTimeout())
+	if err != nil {
+		return fmt.Errorf("Error condition on socket for SYNC: %s", connErrText(err))
+	}
+	ml.setConn(conn)
+	if ml.stopped.Load() {
+		conn.Close()
+		return nil
+	}
+	defer conn.Close()
+	s.Logf('*', "MASTER <-> REPLICA sync started")
+	ml.state.Store(linkHandshake)
+	br := bufio.NewReaderSize(conn, 64<<10)
+	timeout := s.replTimeout()
+	ask := func(args ...string) (string, error) {
+		if err := ml.send(args...); err != nil {
+			return "", err
+		}
+		for {
+			conn.SetReadDeadline(time.Now().Add(timeout))
+			line, err := br.ReadString('\n')
+			if err != nil {
+				return "", err
+			}
+			line = strings.TrimRight(line, "\r\n")
+			if line != "" { // newlines: the master keeps the link alive
+				ml.lastIO.Store(time.Now().UnixMilli())
+				return line, nil
+			}
+		}
+	}
+	reply, err := ask("PING")
+	if err != nil {
+		return fmt.Errorf("Master did not respond to command during SYNC handshake: %v", err)
+	}
+	if reply[0] == '-' && !strings.HasPrefix(reply, "-NOAUTH") && !strings.HasPrefix(reply, "-NOPERM") && !strings.HasPrefix(reply, "-ERR operation not permitted") {
+		return fmt.Errorf("Error reply to PING from master: '%s'", reply)
+	}
+	s.Logf('*', "Master replied to PING, replication can continue...")
+	s.cfg.RLock()
+	user, pass := s.cfg.Masteruser, s.cfg.Masterauth
+	port := s.cfg.ReplicaAnnouncePort
+	if port == 0 {
+		port = s.cfg.Port
+	}
+	annIP := s.cfg.ReplicaAnnounceIP
+	s.cfg.RUnlock()
+	if pass != "" {
+		args := []string{"AUTH", pass}
+		if user != "" {
+			args = []string{"AUTH", user, pass}
+		}
+		if reply, err = ask(args...); err != nil {
+			return err
+		}
+		if reply[0] == '-' {
+			return fmt.Errorf("Unable to AUTH to MASTER: %s", reply)
+		}
+	}
+	if reply, err = ask("REPLCONF", "listening-port", strconv.Itoa(port)); err != nil {
+		return err
+	} else if reply[0] == '-' {
+		s.Logf('*', "(Non critical) Master does not understand REPLCONF listening-port: %s", reply)
+	}
+	if annIP != "" {
+		if reply, err = ask("REPLCONF", "ip-address", annIP); err != nil {
+			return err
+		} else if reply[0] == '-' {
+			s.Logf('*', "(Non critical) Master does not understand REPLCONF ip-address: %s", reply)
+		}
+	}
+	if reply, err = ask("REPLCONF", "capa", "eof", "capa", "psync2"); err != nil {
+		return err
+	} else if reply[0] == '-' {
+		s.Logf('*', "(Non critical) Master does not understand REPLCONF capa: %s", reply)
+	}
+
+	hist := s.replHistory()
+	myOff := s.stream.Offset()
+	s.Logf('*', "Trying a partial resynchronization (request %s:%d).", hist.ID, myOff+1)
+	if reply, err = ask("PSYNC", hist.ID, strconv.FormatInt(myOff+1, 10)); err != nil {
+		return fmt.Errorf("Unexpected EOF reading PSYNC reply: %v", err)
+	}
+	switch {
+	case strings.HasPrefix(reply, "+FULLRESYNC"):
+		f := strings.Fields(reply)
+		if len(f) != 3 || len(f[1]) != replication.IDLen {
+			return fmt.Errorf("Master replied with wrong +FULLRESYNC syntax.")
+		}
+		off, err := strconv.ParseInt(f[2], 10, 64)
+		if err != nil {
+			return fmt.Errorf("Master replied with wrong +FULLRESYNC syntax.")
+		}
+		s.Logf('*', "Full resync from master: %s:%d", f[1], off)
+		if err := s.loadFullSync(ml, br, f[1], off); err != nil {
+			return err
+		}
+	case strings.HasPrefix(reply, "+CONTINUE"):
+		f := strings.Fields(reply)
+		if len(f) == 2 && f[1] != hist.ID && len(f[1]) == replication.IDLen {
+			s.repl.mu.Lock()
+			s.repl.hist.ID2, s.repl.hist.Offset2, s.repl.hist.ID = s.repl.hist.ID, myOff+1, f[1]
+			links := append([]*replicaLink(nil), s.repl.replicas...)
+			s.repl.mu.Unlock()
+			s.Logf('*', "Master replication ID changed to %s", f[1])
+			for _, l := range links {
+				l.close() // sub-replicas learn the new ID by reconnecting
+			}
+		}
+		s.Logf('*', "Successful partial resynchronization with master.")
+		s.Logf('*', "MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.")
+	case strings.HasPrefix(reply, "-NOMASTERLINK"), strings.HasPrefix(reply, "-LOADING"):
+		return fmt.Errorf("Master is currently unable to PSYNC but should be in the future: %s", reply)
+	default:
+		return fmt.Errorf("Unexpected reply to PSYNC from master: %s", reply)
+	}
+	ml.state.Store(linkConnected)
+	ml.downSince.Store(0)
+	s.refreshReplGate()
+	return s.applyStream(ml, conn, br)
+}
+
+func connErrText(err error) string {
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Err != nil {
+		return strerror(oe.Err)
+	}
+	return err.Error()
+}
+
+// loadFullSync reads the payload and replaces the dataset with it
+// (readSyncBulkPayload): through a temporary file (repl-diskless-load
+// disabled) or straight from the socket.
+func (s *Server) loadFullSync(ml *masterLink, br *bufio.Reader, id string, off int64) error {
+	ml.state.Store(linkTransfer)
+	ml.syncRead.Store(0)
+	conn := ml.conn
+	timeout := s.replTimeout()
+	var h replication.PayloadHeader
+	for {
+		conn.SetReadDeadline(time.Now().Add(timeout))
+		var err error
+		h, err = replication.ReadPayloadHeader(br)
+		if err != nil {
+			return fmt.Errorf("I/O error reading bulk count from MASTER: %v", err)
+		}
+		break
+	}
+	ml.syncTotal.Store(h.Len)
+	body := h.Body(&deadlineReader{r: br, conn: conn, timeout: timeout, ml: ml})
+	s.cfg.RLock()
+	mode := s.cfg.ReplDisklessLoad
+	dir, dbfile := s.cfg.Dir, s.cfg.Dbfilename
+	s.cfg.RUnlock()
+	usemark := h.Len < 0
+	what := fmt.Sprintf("%d bytes", h.Len)
+	if usemark {
+		what = "EOF"
+	}
+
+	var tmp string
+	if mode == "disabled" || mode == "" {
+		s.Logf('*', "MASTER <-> REPLICA sync: receiving %s from master to disk", what)
+		tmp = filepath.Join(dir, fmt.Sprintf("temp-%d.%d.rdb", time.Now().Unix(), os.Getpid()))
+		f, err := os.Create(tmp)
+		if err != nil {
+			return fmt.Errorf("Opening the temp file needed for MASTER <-> REPLICA synchronization: %s", strerror(err))
+		}
+		_, err = io.Copy(f, body)
+		if err == nil {
+			err = f.Sync()
+		}
+		f.Close()
+		if err != nil {
+			os.Remove(tmp)
+			return fmt.Errorf("I/O error trying to sync with MASTER: %v", err)
+		}
+	} else {
+		s.Logf('*', "MASTER <-> REPLICA sync: receiving streamed RDB from master with %s to parser", what)
+	}
+
+	ml.applyMu.Lock()
+	defer ml.applyMu.Unlock()
+	if ml.stopped.Load() {
+		if tmp != "" {
+			os.Remove(tmp)
+		}
+		return nil
+	}
+	// The AOF restarts from the new dataset (restartAOFAfterSYNC).
+	s.aof.mu.Lock()
+	defer s.aof.mu.Unlock()
+	aofOn := s.aof.w.Load() != nil
+	s.stopAOF()
+	s.Logf('*', "MASTER <-> REPLICA sync: Flushing old data")
+	s.flushLoaded()
+	s.Logf('*', "MASTER <-> REPLICA sync: Loading DB in memory")
+	s.startLoading(max(h.Len, 0))
+	var err error
+	if tmp != "" {
+		err = s.loadRDB(tmp, false)
+	} else {
+		err = s.loadRDBFrom(body, false)
+	}
+	s.loading.active.Store(false)
+	if err != nil {
+		if tmp != "" {
+			os.Remove(tmp)
+		}
+		s.flushLoaded()
+		return fmt.Errorf("Failed trying to load the MASTER synchronization DB from %s: %v", map[bool]string{true: "disk", false: "socket"}[tmp != ""], err)
+	}
+	if tmp != "" {
+		// The file is the dataset now: it becomes the node's RDB file.
+		if err := os.Rename(tmp, filepath.Join(dir, dbfile)); err != nil {
+			s.Logf('#', "Failed trying to rename the temp DB into %s in MASTER <-> REPLICA synchronization: %s", dbfile, strerror(err))
+			os.Remove(tmp)
+		}
+	}
+	s.stream.Reset(off)
+	s.repl.streamDB.Store(int32(max(s.loading.rsi.db, 0)))
+	s.repl.mu.Lock()
+	s.repl.hist = replication.History{ID: id, ID2: replication.NoID, Offset2: -1}
+	s.repl.backlog = false
+	s.ensureBacklog()
+	links := append([]*replicaLink(nil), s.repl.replicas...)
+	s.repl.mu.Unlock()
+	for _, l := range links {
+		l.close() // their history is gone
+	}
+	if usemark {
+		// The master starts the stream on this first ACK.
+		ml.send("REPLCONF", "ACK", strconv.FormatInt(off, 10))
+	}
+	s.Logf('*', "MASTER <-> REPLICA sync: Finished with success")
+	if aofOn {
+		s.Logf('*', "Background append only file rewriting started by the replica's sync")
+		if err := s.rewriteAOF(s.aofConfig(), true); err != nil {
+			s.Logf('#', "Failed enabling the AOF after successful master synchronization! Trying it again in one second.")
+		}
+	}
+	return nil
+}
+
+// deadlineReader reads the payload with repl-timeout between reads and
+// keeps the transfer's progress for INFO.
+type deadlineReader struct {
+	r       io.Reader
+	conn    net.Conn
+	timeout time.Duration
+	ml      *masterLink
+}
+
+func (d *deadlineReader) Read(p []byte) (int, error) {
+	d.conn.SetReadDeadline(time.Now().Add(d.timeout))
+	n, err := d.r.Read(p)
+	if n > 0 {
+		d.ml.syncRead.Add(int64(n))
+		d.ml.lastIO.Store(time.Now().UnixMilli())
+	}
+	return n, err
+}
+
+// applyStream applies the master's stream until the link fails: each
+// command runs in a session that sees keys as the master did, and the
+// bytes go on to this node's stream (AOF, sub-replicas, backlog). An
+// ACK goes back every second and on GETACK.
+func (s *Server) applyStream(ml *masterLink, conn net.Conn, br *bufio.Reader) error {
+	sess := s.newSession(true)
+	sess.isMaster = true
+	sess.db = s.ks.DB(int(s.repl.streamDB.Load()))
+	timeout := s.replTimeout()
+	ackDone := make(chan struct{})
+	defer close(ackDone)
+	go func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-ackDone:
+				return
+			case <-t.C:
+				ml.send("REPLCONF", "ACK", strconv.FormatInt(s.stream.Offset(), 10))
+			}
+		}
+	}()
+	var rd resp.Reader
+	rd.Limits = resp.Limits{MaxBulkLen: 1 << 40, MaxInline: 64 << 10}
+	buf := make([]byte, 0, 64<<10)
+	for {
+		if len(buf) == cap(buf) {
+			nb := make([]byte, len(buf), 2*cap(buf)+rd.Need())
+			copy(nb, buf)
+			buf = nb
+		}
+		conn.SetReadDeadline(time.Now().Add(timeout))
+		n, err := br.Read(buf[len(buf):cap(buf)])
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				return errors.New("MASTER timeout: no data nor PING received...")
+			}
+			if ml.stopped.Load() {
+				return nil
+			}
+			return fmt.Errorf("Connection with master lost.")
+		}
+		buf = buf[:len(buf)+n]
+		ml.lastIO.Store(time.Now().UnixMilli())
+		ml.unapplied.Store(int64(len(buf)))
+		used, perr := s.applyBatch(ml, sess, &rd, buf)
+		if perr != nil {
+			return perr
+		}
+		buf = buf[:copy(buf, buf[used:])]
+		ml.unapplied.Store(int64(len(buf)))
+	}
+}
+
+// applyBatch runs the complete commands at the start of buf and passes
+// their bytes on; it returns how many bytes it consumed.
+func (s *Server) applyBatch(ml *masterLink, sess *client, rd *resp.Reader, buf []byte) (int, error) {
+	ml.applyMu.Lock()
+	defer ml.applyMu.Unlock()
+	if ml.stopped.Load() {
+		return len(buf), nil
+	}
+	used := 0
+	for used < len(buf) {
+		args, k, perr := rd.Next(buf[used:])
+		if perr != nil {
+			return used, fmt.Errorf("Protocol error from MASTER (%s): dropping the link", perr.Error())
+		}
+		if k == 0 {
+			break
+		}
+		raw := buf[used : used+k]
+		used += k
+		if len(args) >= 2 && strings.EqualFold(string(args[0]), "replconf") && strings.EqualFold(string(args[1]), "getack") {
+			// The ACK counts what precedes the GETACK.
+			ml.send("REPLCONF", "ACK", strconv.FormatInt(s.stream.Offset(), 10))
+			s.stream.AppendRaw(stream.SameDB, raw)
+			continue
+		}
+		if len(args) == 0 {
+			s.stream.AppendRaw(stream.SameDB, raw)
+			continue
+		}
+		// The bytes join the stream under the command's locks (runHandler);
+		// a command that takes none (SELECT, PING, MULTI, a queued one, an
+		// error) changes nothing and is appended here.
+		sess.masterRaw = raw
+		s.ks.MasterApplying.Store(true)
+		err := sess.run(args)
+		s.ks.MasterApplying.Store(false)
+		s.repl.streamDB.Store(int32(sess.db.Index))
+		if sess.masterRaw != nil {
+			s.stream.AppendRaw(stream.SameDB, sess.masterRaw)
+			sess.masterRaw = nil
+		}
+		if err != nil {
+			s.Logf('#', "Replica: the master sent a command this node cannot run: %v", err)
+		}
+	}
+	return used, nil
+}
+
+// dropMasterLink closes the connection to the master, as CLIENT KILL TYPE
+// master does; the link reconnects and continues partially. It reports
+// whether a connection was up.
+func (s *Server) dropMasterLink() bool {
+	s.repl.mu.Lock()
+	ml := s.repl.link
+	s.repl.mu.Unlock()
+	if ml == nil {
+		return false
+	}
+	ml.connMu.Lock()
+	defer ml.connMu.Unlock()
+	if ml.conn == nil {
+		return false
+	}
+	ml.conn.Close()
+	return true
+}
+
+// restoreReplInfo takes the replication info of an RDB loaded at start
+// (loadDataFromDisk): a replica resumes its master's history at the
+// recorded offset, so its first PSYNC can continue partially; a master
+// keeps the recorded history as its second ID, so its former replicas can.
+func (s *Server) restoreReplInfo(rsi replInfo) {
+	if !rsi.valid() {
+		return
+	}
+	s.cfg.RLock()
+	replica := s.cfg.ReplicaOfHost != ""
+	s.cfg.RUnlock()
+	if n := s.cl.node; n != nil {
+		n.Do(func(c *cluster.Core) error {
+			replica = !c.Myself().IsMaster()
+			return nil
+		})
+	}
+	s.stream.Reset(rsi.off)
+	s.repl.streamDB.Store(int32(rsi.db))
+	s.repl.mu.Lock()
+	defer s.repl.mu.Unlock()
+	if replica {
+		s.repl.hist.ID = rsi.id
+	} else {
+		s.repl.hist.ID2, s.repl.hist.Offset2 = rsi.id, rsi.off+1
+	}
+	s.ensureBacklog()
+}

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Replication against redis-server, same machine, same settings, several
+# rounds alternating which pair goes first:
+#   1. full sync of KEYS keys (mixed types): time from REPLICAOF until the
+#      replica's master_link_status is up, for master→replica pairs
+#      redis→redis, shoal→shoal, redis→shoal and shoal→redis;
+#   2. SET throughput at -P 16 on a master with one replica attached
+#      (redis pair vs shoal pair), and the replica's lag in bytes
+#      (master_repl_offset − slave_repl_offset, sampled every 50 ms).
+# Prints medians and shoal/redis ratios. A benchmark, not a test: run it on
+# a quiet machine.
+#
+# Usage: scripts/bench-repl.sh [rounds] [keys]   (defaults: 3, 1000000)
+set -euo pipefail
+ROUNDS=${1:-3}
+KEYS=${2:-1000000}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WORK=$(mktemp -d)
+trap 'for p in $(cat "$WORK"/*.pid 2>/dev/null); do kill "$p" 2>/dev/null || true; done; sleep 0.5; rm -rf "$WORK"' EXIT
+command -v redis-server >/dev/null || { echo "redis-server not installed"; exit 1; }
+(cd "$ROOT" && go build -o "$WORK/shoal-server" ./cmd/shoal-server)
+
+start() { # kind name port
+  local kind=$1 name=$2 port=$3 bin=redis-server
+  [ "$kind" = shoal ] && bin="$WORK/shoal-server"
+  mkdir -p "$WORK/$name"
+  "$bin" --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$WORK/$name" \
+    --repl-diskless-sync-delay 0 >"$WORK/$name.log" 2>&1 &
+  echo $! >"$WORK/$name.pid"
+  for _ in $(seq 200); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
+}
+stop() { local p; p=$(cat "$WORK/$1.pid"); kill "$p"; while kill -0 "$p" 2>/dev/null; do sleep 0.05; done; rm -f "$WORK/$1.pid"; }
+field() { redis-cli -p "$1" info replication | tr -d '\r' | sed -n "s/^$2://p"; }
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b>0) printf "%.2f", a/b; else print "-" }'; }
+
+# The dataset: 60% strings, 10% each of small hashes, lists, sets, zsets.
+awk -v n="$KEYS" 'BEGIN{ for (i=0;i<n;i++) { m=i%10;
+  if (m<6) printf "SET str:%d value-%d\r\n", i, i;
+  else if (m==6) printf "HSET hash:%d f1 %d f2 x\r\n", i, i;
+  else if (m==7) printf "RPUSH list:%d a %d c\r\n", i, i;
+  else if (m==8) printf "SADD set:%d %d m1 m2\r\n", i, i;
+  else printf "ZADD zset:%d 1 %d 2.5 m\r\n", i, i } }' >"$WORK/data.txt"
+
+declare -A SYNC SETS LAG
+for r in $(seq "$ROUNDS"); do
+  pairs="redis:redis shoal:shoal redis:shoal shoal:redis"
+  [ $((r % 2)) -eq 0 ] && pairs="shoal:redis redis:shoal shoal:shoal redis:redis"
+  for pair in $pairs; do
+    mk=${pair%:*}; rk=${pair#*:}
+    start "$mk" m 21950; start "$rk" r 21951
+    redis-cli -p 21950 --pipe <"$WORK/data.txt" >/dev/null
+    t0=$(date +%s.%N)
+    redis-cli -p 21951 replicaof 127.0.0.1 21950 >/dev/null
+    until [ "$(field 21951 master_link_status)" = up ]; do sleep 0.01; done
+    t1=$(date +%s.%N)
+    SYNC[$pair]="${SYNC[$pair]:-} $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b-a}')"
+    if [ "$mk" = "$rk" ]; then
+      # Throughput with the replica attached, and the replica's lag.
+      ( while :; do
+          mo=$(field 21950 master_repl_offset); ro=$(field 21951 slave_repl_offset)
+          [ -n "$mo" ] && [ -n "$ro" ] && echo $((mo - ro))
+          sleep 0.05
+        done ) >"$WORK/lag.txt" 2>/dev/null &
+      sampler=$!
+      rps=$(redis-benchmark -p 21950 -t set -P 16 -n 2000000 -r 1000000 -q | sed -n 's/.*: \([0-9.]*\) requests.*/\1/p' | tail -1)
+      kill $sampler; wait $sampler 2>/dev/null || true
+      SETS[$mk]="${SETS[$mk]:-} $rps"
+      LAG[$mk]="${LAG[$mk]:-} $(sort -n "$WORK/lag.txt" | tail -1)"
+    fi
+    stop r; stop m; rm -rf "$WORK/m" "$WORK/r"
+  done
+done
+
+echo "full sync of $KEYS keys (seconds, median of $ROUNDS):"
+base=$(echo "${SYNC[redis:redis]}" | median)
+for pair in redis:redis shoal:shoal redis:shoal shoal:redis; do
+  v=$(echo "${SYNC[$pair]}" | median)
+  printf "  %-12s %8s s   ratio to redis→redis %s   (rounds:%s)\n" "${pair/:/→}" "$v" "$(ratio "$v" "$base")" "${SYNC[$pair]}"
+done
+rr=$(echo "${SETS[redis]}" | median); rs=$(echo "${SETS[shoal]}" | median)
+lr=$(echo "${LAG[redis]}" | median); ls=$(echo "${LAG[shoal]}" | median)
+echo "SET -P 16 on a master with one replica: redis $rr rps, shoal $rs rps, ratio $(ratio "$rs" "$rr")"
+echo "max replica lag during it (bytes, median of rounds): redis $lr, shoal $ls, ratio $(ratio "$ls" "$lr")"

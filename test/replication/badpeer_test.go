@@ -1,0 +1,141 @@
+package replication
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shoal-db/shoal/internal/testutil"
+)
+
+// fakeMaster accepts replicas and answers the handshake, then sends what
+// payload says after +FULLRESYNC; it counts the connections it got.
+func fakeMaster(t *testing.T, payload string) (port int, conns chan struct{}) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	testutil.NoErr(t, err)
+	t.Cleanup(func() { ln.Close() })
+	conns = make(chan struct{}, 100)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns <- struct{}{}
+			go func(c net.Conn) {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for {
+					c.SetDeadline(time.Now().Add(10 * time.Second))
+					line, err := br.ReadString('\n')
+					if err != nil {
+						return
+					}
+					if !strings.HasPrefix(line, "*") {
+						continue
+					}
+					n, _ := strconv.Atoi(strings.TrimSpace(line[1:]))
+					var args []string
+					for i := 0; i < n; i++ {
+						br.ReadString('\n')
+						a, _ := br.ReadString('\n')
+						args = append(args, strings.TrimSpace(a))
+					}
+					switch strings.ToUpper(args[0]) {
+					case "PING":
+						c.Write([]byte("+PONG\r\n"))
+					case "PSYNC":
+						c.Write([]byte("+FULLRESYNC " + strings.Repeat("a", 40) + " 0\r\n" + payload))
+						time.Sleep(200 * time.Millisecond)
+						return
+					default:
+						c.Write([]byte("+OK\r\n"))
+					}
+				}
+			}(c)
+		}
+	}()
+	return ln.Addr().(*net.TCPAddr).Port, conns
+}
+
+// TestGarbageFromMaster: a master that sends garbage instead of an RDB,
+// or an RDB that is cut short or corrupt, makes the replica drop the
+// link, log it and retry; it keeps serving. (A payload that parses as a
+// bulk replaces the data once loaded, as in Redis: the old keys were
+// flushed before the load failed.)
+func TestGarbageFromMaster(t *testing.T) {
+	for name, payload := range map[string]string{
+		"not-a-bulk":    "hello world\r\n",
+		"short-rdb":     "$100\r\nREDIS0010",
+		"corrupt-rdb":   "$20\r\nREDIS0010\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff",
+		"negative-len":  "$-7\r\n",
+		"garbage-bytes": "$5\r\n\x00\x01\x02\x03\x04",
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := start(t, "shoal")
+			do(t, r, "SET", "mine", "kept")
+			port, conns := fakeMaster(t, payload)
+			do(t, r, "REPLICAOF", "127.0.0.1", strconv.Itoa(port))
+			for i := 0; i < 2; i++ { // it comes back: a retry
+				select {
+				case <-conns:
+				case <-time.After(15 * time.Second):
+					t.Fatalf("replica did not (re)connect to the master")
+				}
+			}
+			// Between attempts (a load may be under way: LOADING) it serves.
+			testutil.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
+				if v := do(t, r, "PING"); str(v) != "PONG" {
+					return fmt.Errorf("replica not serving: %q", str(v))
+				}
+				return nil
+			})
+			if st := info(t, r, "replication")["master_link_status"]; st != "down" {
+				t.Fatalf("link %s after garbage", st)
+			}
+			do(t, r, "REPLICAOF", "NO", "ONE")
+			if v := do(t, r, "GET", "mine"); str(v) != "kept" && !v.Null {
+				t.Fatalf("GET mine: %q", str(v))
+			}
+			if log, _ := os.ReadFile(r.Log); !strings.Contains(string(log), "MASTER") {
+				t.Fatalf("nothing logged about the master")
+			}
+		})
+	}
+}
+
+// TestGarbageFromReplica: a replica link that sends garbage after PSYNC
+// is dropped; the master goes on serving and replicating to others.
+func TestGarbageFromReplica(t *testing.T) {
+	m, r := start(t, "shoal"), start(t, "shoal")
+	follow(t, r, m)
+	c, err := net.Dial("tcp", m.Addr)
+	testutil.NoErr(t, err)
+	defer c.Close()
+	fmt.Fprintf(c, "*3\r\n$5\r\nPSYNC\r\n$1\r\n?\r\n$2\r\n-1\r\n")
+	br := bufio.NewReader(c)
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	line, err := br.ReadString('\n')
+	testutil.NoErr(t, err)
+	if !strings.HasPrefix(line, "+FULLRESYNC") {
+		t.Fatalf("PSYNC reply %q", line)
+	}
+	c.Write([]byte("*2\r\n$3\r\nfoo\r\n$99999999999999999999\r\n\x00\x01garbage\r\n"))
+	testutil.CheckFor(t, 10*time.Second, 50*time.Millisecond, func() error {
+		if n := info(t, m, "replication")["connected_slaves"]; n != "1" {
+			return fmt.Errorf("connected_slaves %s", n)
+		}
+		return nil
+	})
+	do(t, m, "SET", "after", "1")
+	caughtUp(t, m, r)
+	if v := do(t, r, "GET", "after"); str(v) != "1" {
+		t.Fatalf("replication stopped after a bad replica")
+	}
+}
