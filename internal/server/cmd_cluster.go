@@ -211,11 +211,13 @@ func (s *Server) clusterReplicationCron() {
 		return
 	}
 	off := s.stream.Offset()
+	lastIO := s.replLinkLastIO()
 	var ip string
 	var port int
 	master := true
-	n.Do(func(c *cluster.Core) error {
-		c.SetReplOffset(off)
+	rd, _ := n.Do(func(c *cluster.Core) error {
+		c.ReplOffsetChanged(off)
+		c.SetReplLink(lastIO)
 		me := c.Myself()
 		if !me.IsMaster() && me.Master != nil {
 			master = false
@@ -223,6 +225,7 @@ func (s *Server) clusterReplicationCron() {
 		}
 		return nil
 	})
+	s.applyReady(rd, false) // what the tick brought (an expired manual failover's unpause, …)
 	switch {
 	case master && s.isReplica():
 		s.promote()
@@ -231,19 +234,19 @@ func (s *Server) clusterReplicationCron() {
 	}
 }
 
-// InfoClusterSection is INFO's "# Cluster" section.
-func (s *Server) InfoClusterSection() string {
-	if n := s.cl.node; n != nil {
-		// Beyond Redis: the promotions of this node and the loss window
-		// each one could know (failover.go in the cluster core).
-		var st cluster.FailoverStats
-		n.View(func(c *cluster.Core) { st = c.FailoverStats() })
-		return "# Cluster\r\ncluster_enabled:1\r\n" +
-			"cluster_failover_promotions:" + strconv.FormatInt(st.Promotions, 10) + "\r\n" +
-			"cluster_failover_loss_bytes_last:" + strconv.FormatInt(st.LastLoss, 10) + "\r\n" +
-			"cluster_failover_loss_bytes_total:" + strconv.FormatInt(st.LossTotal, 10) + "\r\n"
+// infoFailover adds to INFO's Cluster section (beyond Redis) the
+// promotions of this node and the loss window each one could know
+// (failover.go in the cluster core).
+func (s *Server) infoFailover(w infoWriter) {
+	n := s.cl.node
+	if n == nil {
+		return
 	}
-	return "# Cluster\r\ncluster_enabled:0\r\n"
+	var st cluster.FailoverStats
+	n.View(func(c *cluster.Core) { st = c.FailoverStats() })
+	w.i("cluster_failover_promotions", st.Promotions)
+	w.i("cluster_failover_loss_bytes_last", st.LastLoss)
+	w.i("cluster_failover_loss_bytes_total", st.LossTotal)
 }
 
 var clusterHelp = []string{

@@ -182,3 +182,22 @@ func (s *Server) failoverPause(until int64) {
 		s.applyReady(rd, false)
 	}
 }
+
+// replLinkLastIO is what the cluster core's cluster-replica-validity-factor
+// check needs (Core.SetReplLink): the last byte from the master while the
+// link is up, else when it went down; 1 (long ago) if it never came up, as
+// Redis counts a replica that never synced; 0 when this is no replica.
+func (s *Server) replLinkLastIO() int64 {
+	s.repl.mu.Lock()
+	ml := s.repl.link
+	s.repl.mu.Unlock()
+	switch {
+	case ml == nil:
+		return 0
+	case ml.state.Load() == linkConnected:
+		return ml.lastIO.Load()
+	case ml.downSince.Load() > 0:
+		return ml.downSince.Load() * 1000
+	}
+	return 1
+}

@@ -16,8 +16,8 @@ var (
 
 // TestKillMaster: kill -9 of a master; its replica is elected (by the
 // masters' votes, Shoal and Redis alike), cluster_state:ok comes back,
-// writes work, and the old master restarted rejoins as a replica of the
-// new one. In the mixed cluster a Shoal master and a Redis master die in
+// writes work, the keys a replica acknowledged (WAIT 1) are there, and the
+// old master restarted rejoins as a replica of the new one and holds them. In the mixed cluster a Shoal master and a Redis master die in
 // turn.
 func TestKillMaster(t *testing.T) {
 	for _, tc := range []struct {
@@ -34,6 +34,7 @@ func TestKillMaster(t *testing.T) {
 			for _, v := range tc.victims {
 				victim := nodes[v]
 				heir := replicaOf(t, nodes, victim)
+				keys := writeOwned(t, victim, 50)
 				start := time.Now()
 				victim.Kill()
 				testutil.CheckFor(t, failoverTimeout, 100*time.Millisecond, func() error {
@@ -54,8 +55,10 @@ func TestKillMaster(t *testing.T) {
 				}
 				t.Logf("%s (%s) killed: %s promoted and cluster ok after %v", victim.Addr, tc.kinds[v], heir.Addr,
 					time.Since(start).Round(10*time.Millisecond))
+				requireKeys(t, heir, keys) // acknowledged by WAIT 1: not lost
 				victim.Restart()
 				requireMasterOf(t, nodes, heir, victim)
+				requireKeys(t, victim, keys) // resynced from the new master
 			}
 		})
 	}

@@ -200,3 +200,53 @@ func requireWrite(t *testing.T, addr, key string) {
 }
 
 func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
+
+// writeOwned sets up to n keys that master serves (a MOVED reply skips
+// the key), each to its own name, then waits until a replica acknowledged
+// them (WAIT 1) and returns them.
+func writeOwned(t *testing.T, master *testutil.Node, n int) []string {
+	t.Helper()
+	c := master.Dial(t)
+	defer c.Close()
+	var keys []string
+	for i := 0; len(keys) < n && i < 100*n; i++ {
+		k := "key:" + strconv.Itoa(i)
+		if v := c.MustDo(t, "SET", k, k); !v.IsError() {
+			keys = append(keys, k)
+		}
+	}
+	testutil.CheckFor(t, failoverTimeout, 100*time.Millisecond, func() error {
+		if v := c.MustDo(t, "WAIT", "1", "1000"); v.Int < 1 {
+			return errorf("WAIT 1: %d replicas acknowledged", v.Int)
+		}
+		return nil
+	})
+	return keys
+}
+
+// requireKeys waits until every key reads back as its own name on n
+// (through READONLY if n is a replica).
+func requireKeys(t *testing.T, n *testutil.Node, keys []string) {
+	t.Helper()
+	testutil.CheckFor(t, failoverTimeout, 100*time.Millisecond, func() error {
+		c, err := testutil.DialTimeout(n.Addr, replyTimeout)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		c.Timeout = replyTimeout
+		if _, err := c.Do("READONLY"); err != nil {
+			return err
+		}
+		for _, k := range keys {
+			v, err := c.Do("GET", k)
+			if err != nil {
+				return err
+			}
+			if string(v.Str) != k {
+				return errorf("%s: GET %s = %q", n.Addr, k, v.Str)
+			}
+		}
+		return nil
+	})
+}
