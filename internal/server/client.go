@@ -468,7 +468,9 @@ func (c *client) execute(spec *command.Spec, args [][]byte) {
 			return
 		}
 		// CLIENT PAUSE / a manual failover (pause.go): the command waits,
-		// off the event loop, until the pause no longer covers it.
+		// off the event loop, until the pause no longer covers it; then it
+		// is checked from the top again, as Redis reprocesses it (after a
+		// manual failover this node may no longer serve its slot).
 		if k := pauseKind(c.srv.pause.kind.Load()); k != pauseOff && c.pausedFor(spec, k) {
 			if c.loopMode {
 				c.batch.cmds--
@@ -478,6 +480,7 @@ func (c *client) execute(spec *command.Spec, args [][]byte) {
 				return
 			}
 			c.waitPause(spec)
+			continue
 		}
 		if c.inMulti && !multiControl(spec) {
 			c.queued = append(c.queued, queuedCmd{spec, cloneArgs(args)})

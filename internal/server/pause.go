@@ -171,9 +171,19 @@ func (s *Server) failoverPause(until int64) {
 		return
 	}
 	s.pauseClients(pauseByFailover, until, pauseWrite)
-	s.ks.LockAll()
-	off := s.stream.Offset()
-	s.ks.UnlockAll()
+	// A write that passed its pause check just before the pause took
+	// effect may not hold its stripe yet when the barrier runs; it is
+	// done within microseconds unless descheduled. So the offset is taken
+	// once it stayed the same across two barriers a few ms apart.
+	off := s.writeBarrier()
+	for i := 0; i < 50; i++ {
+		time.Sleep(5 * time.Millisecond)
+		next := s.writeBarrier()
+		if next == off {
+			break
+		}
+		off = next
+	}
 	if n := s.cl.node; n != nil {
 		rd, _ := n.Do(func(c *cluster.Core) error {
 			c.ManualFailoverPaused(off)
@@ -200,4 +210,20 @@ func (s *Server) replLinkLastIO() int64 {
 		return ml.downSince.Load() * 1000
 	}
 	return 1
+}
+
+// writeBarrier waits for the writes holding stripes and returns the
+// stream offset they left.
+func (s *Server) writeBarrier() int64 {
+	s.ks.LockAll()
+	defer s.ks.UnlockAll()
+	return s.stream.Offset()
+}
+
+// failoverPaused reports whether a manual failover holds writes paused.
+func (s *Server) failoverPaused() bool {
+	ps := &s.pause
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	return ps.per[pauseByFailover].kind != pauseOff
 }

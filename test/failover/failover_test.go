@@ -1,6 +1,7 @@
 package failover
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -87,10 +88,22 @@ func TestClusterFailover(t *testing.T) {
 				if mode != "" {
 					args = append(args, mode)
 				}
+				// A writer on the master all along: in the default mode
+				// every write it saw acknowledged must be on the new master.
+				w := startWriter(t, master, "mf"+strconv.Itoa(i))
+				time.Sleep(200 * time.Millisecond) // some writes before the failover
 				if _, err := do(replica.Addr, args...); err != nil {
 					t.Fatalf("%v on %s: %v", args, replica.Addr, err)
 				}
 				requireMasterOf(t, nodes, replica, master)
+				acked := w.stop()
+				if mode == "" {
+					if len(acked) == 0 {
+						t.Fatal("the writer got no write acknowledged")
+					}
+					requireKeys(t, replica, acked)
+					t.Logf("default failover under writes: all %d acknowledged writes on the new master", len(acked))
+				}
 				requireWrite(t, replica.Addr, "after-"+strings.ToLower(mode))
 				t.Logf("CLUSTER FAILOVER %s: %s now replicates %s", mode, master.Addr, replica.Addr)
 			}

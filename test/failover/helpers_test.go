@@ -250,3 +250,54 @@ func requireKeys(t *testing.T, n *testutil.Node, keys []string) {
 		return nil
 	})
 }
+
+// writer sets keys prefix:0, prefix:1, ... on one node, each to its own
+// name, until stopped or refused, and keeps the ones acknowledged with OK.
+type writer struct {
+	quit  chan struct{}
+	done  chan struct{}
+	acked []string
+}
+
+func startWriter(t *testing.T, n *testutil.Node, prefix string) *writer {
+	t.Helper()
+	c := n.Dial(t)
+	// A hash tag the node serves: every key of the writer is in its slot.
+	tag := ""
+	for j := 0; tag == "" && j < 1000; j++ {
+		if v := c.MustDo(t, "SET", "{"+prefix+strconv.Itoa(j)+"}:probe", "x"); !v.IsError() {
+			tag = prefix + strconv.Itoa(j)
+		}
+	}
+	if tag == "" {
+		t.Fatalf("%s serves none of the tags tried", n.Addr)
+	}
+	prefix = tag
+	w := &writer{quit: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		defer c.Close()
+		c.Timeout = failoverTimeout // a write may wait out the pause
+		for i := 0; ; i++ {
+			select {
+			case <-w.quit:
+				return
+			default:
+			}
+			k := "{" + prefix + "}:" + strconv.Itoa(i)
+			v, err := c.Do("SET", k, k)
+			if err != nil || v.IsError() {
+				return // MOVED once the roles swapped, or the link is gone
+			}
+			w.acked = append(w.acked, k)
+		}
+	}()
+	return w
+}
+
+// stop ends the writer and returns the keys it saw acknowledged.
+func (w *writer) stop() []string {
+	close(w.quit)
+	<-w.done
+	return w.acked
+}
