@@ -156,3 +156,39 @@ func kindOf(nodes []*testutil.Node, kinds []string, n *testutil.Node) string {
 	}
 	return ""
 }
+
+// TestReplicaMigration: master A has two replicas, master B one; when B's
+// replica dies, one of A's replicas migrates to B (cluster-migration-
+// barrier 1, cluster-allow-replica-migration yes).
+func TestReplicaMigration(t *testing.T) {
+	nodes := startCluster(t, 21700, shoalOnly...)
+	a, b := nodes[0], nodes[1]
+	extra := testutil.StartShoalAt(t, 21706, clusterConf(t, 21706))
+	if _, err := do(a.Addr, "CLUSTER", "MEET", "127.0.0.1", "21706"); err != nil {
+		t.Fatal(err)
+	}
+	all := append(nodes, extra)
+	aID, err := do(a.Addr, "CLUSTER", "MYID")
+	testutil.NoErr(t, err)
+	testutil.CheckFor(t, failoverTimeout, 100*time.Millisecond, func() error {
+		_, err := do(extra.Addr, "CLUSTER", "REPLICATE", aID)
+		return err
+	})
+	testutil.CheckFor(t, failoverTimeout, 100*time.Millisecond, func() error { return healthy(all) })
+	bReplica := replicaOf(t, all, b)
+	bReplica.Kill()
+	testutil.CheckFor(t, failoverTimeout, 200*time.Millisecond, func() error {
+		view, err := roles(b.Addr)
+		if err != nil {
+			return err
+		}
+		me := view[b.Addr]
+		for _, n := range all {
+			if n != bReplica && view[n.Addr].master == me.id {
+				t.Logf("%s migrated from %s to %s", n.Addr, a.Addr, b.Addr)
+				return nil
+			}
+		}
+		return errorf("no replica migrated to %s yet", b.Addr)
+	})
+}

@@ -33,10 +33,7 @@ func startCluster(t *testing.T, base int, kinds ...string) []*testutil.Node {
 	args := []string{"--cluster", "create"}
 	for i, kind := range kinds {
 		port := base + i
-		path := filepath.Join(t.TempDir(), "redis.conf")
-		conf := fmt.Sprintf("port %d\nbind 127.0.0.1\ncluster-enabled yes\ncluster-config-file nodes.conf\n"+
-			"cluster-node-timeout %d\ncluster-replica-validity-factor 0\n", port, nodeTimeout)
-		testutil.NoErr(t, os.WriteFile(path, []byte(conf), 0o644))
+		path := clusterConf(t, port)
 		var n *testutil.Node
 		if kind == "redis" {
 			n = testutil.StartRedisAt(t, port, path)
@@ -52,6 +49,17 @@ func startCluster(t *testing.T, base int, kinds ...string) []*testutil.Node {
 	}
 	testutil.CheckFor(t, failoverTimeout, 100*time.Millisecond, func() error { return healthy(nodes) })
 	return nodes
+}
+
+// clusterConf writes the redis.conf of a cluster node on port and returns
+// its path.
+func clusterConf(t *testing.T, port int) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "redis.conf")
+	conf := fmt.Sprintf("port %d\nbind 127.0.0.1\ncluster-enabled yes\ncluster-config-file nodes.conf\n"+
+		"cluster-node-timeout %d\ncluster-replica-validity-factor 0\n", port, nodeTimeout)
+	testutil.NoErr(t, os.WriteFile(path, []byte(conf), 0o644))
+	return path
 }
 
 // cli runs the real redis-cli, bounded by d.
