@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -236,8 +237,15 @@ func (s *Sim) Kill(i int) {
 	n := s.Nodes[i]
 	n.Alive = false
 	s.tracef("kill %d", i)
-	for _, e := range n.ends {
-		s.closeEnd(e)
+	// In link order: closeEnd draws delays from the seeded generator, and
+	// map order would make the run differ from one replay to the next.
+	ids := make([]cluster.LinkID, 0, len(n.ends))
+	for id := range n.ends {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		s.closeEnd(n.ends[id])
 	}
 }
 
