@@ -248,6 +248,19 @@ func (n *Node) View(fn func(c *cluster.Core)) {
 	fn(n.core)
 }
 
+// Query is Do for a caller that only reads the core or changes what needs
+// no data or role action: whatever Ready the core produced meanwhile (the
+// tick inside may fail a node or promote myself) goes to the worker, as
+// for the bus, instead of back to the caller.
+func (n *Node) Query(fn func(c *cluster.Core) error) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.core.Tick(n.opts.Now())
+	err := fn(n.core)
+	n.flushLocked()
+	return err
+}
+
 // SaveConfig writes nodes.conf now (CLUSTER SAVECONFIG), returning the error.
 func (n *Node) SaveConfig() error {
 	n.mu.Lock()

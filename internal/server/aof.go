@@ -16,6 +16,7 @@ import (
 	"github.com/shoal-db/shoal/internal/persist/rdb"
 	"github.com/shoal-db/shoal/internal/slot"
 	"github.com/shoal-db/shoal/internal/snapshot"
+	"github.com/shoal-db/shoal/internal/stream"
 )
 
 // The append-only file (Redis 7.0 multi-part, internal/persist/aof): loading
@@ -335,6 +336,12 @@ func (s *Server) openAOF(p aofPaths, man *aof.Manifest, startup bool) error {
 func (s *Server) startWriter(f *os.File, size int64, p aofPaths) {
 	r := s.stream.NewReaderAtEnd(true)
 	w := aof.NewWriter(f, r, size, p.policy)
+	if s.ks.ReplicaMode.Load() {
+		// A replica's stream is its master's, byte for byte: it selects a
+		// database only when the master's does, so the file says which
+		// one it starts in.
+		w.Prefix(stream.AppendSelect(nil, int(s.repl.streamDB.Load())))
+	}
 	w.SetTimestamps(p.stamp)
 	w.Logf = s.Logf
 	w.Fatal = func(string) { os.Exit(1) }

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
@@ -116,13 +115,7 @@ func (s *Server) writeRDBBase(path string, sn *snapshot.Snapshot) (int64, error)
 		s.Logf('#', "Opening the temp file for AOF rewrite in rewriteAppendOnlyFile(): %s", aof.ErrText(err))
 		return 0, err
 	}
-	bw := bufio.NewWriterSize(f, 1<<20)
-	err = s.writeRDB(bw, sn)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if err != nil {
-		sn.Cancel()
+	if err := s.writeRDBFile(f, sn); err != nil {
 		f.Abort()
 		s.Logf('#', "Write error writing append only file on disk: %s", aof.ErrText(err))
 		return 0, err

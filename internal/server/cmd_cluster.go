@@ -215,7 +215,7 @@ func (s *Server) clusterReplicationCron() {
 	var ip string
 	var port int
 	master := true
-	rd, _ := n.Do(func(c *cluster.Core) error {
+	n.Query(func(c *cluster.Core) error {
 		c.ReplOffsetChanged(off)
 		c.SetReplLink(lastIO)
 		me := c.Myself()
@@ -225,7 +225,6 @@ func (s *Server) clusterReplicationCron() {
 		}
 		return nil
 	})
-	s.applyReady(rd, false) // what the tick brought (an expired manual failover's unpause, …)
 	switch {
 	case master && s.isReplica():
 		s.promote()
@@ -366,7 +365,7 @@ func (s *Server) registerCluster() {
 	})
 	h("info", func(ctx *command.Ctx, n *clusternode.Node) {
 		var info string
-		n.Do(func(c *cluster.Core) error { info = c.Info(); return nil })
+		n.Query(func(c *cluster.Core) error { info = c.Info(); return nil })
 		ctx.W.Verbatim(info)
 	})
 	h("myid", func(ctx *command.Ctx, n *clusternode.Node) { ctx.W.BulkString(n.Topology().MyID) })
@@ -506,7 +505,7 @@ func (s *Server) registerCluster() {
 	h("bumpepoch", func(ctx *command.Ctx, n *clusternode.Node) {
 		var bumped bool
 		var epoch uint64
-		n.Do(func(c *cluster.Core) error { bumped, epoch = c.BumpEpoch(); return nil })
+		n.Query(func(c *cluster.Core) error { bumped, epoch = c.BumpEpoch(); return nil })
 		if bumped {
 			ctx.W.Simple("BUMPED " + strconv.FormatUint(epoch, 10))
 		} else {
@@ -568,7 +567,7 @@ func (s *Server) registerCluster() {
 	})
 	h("count-failure-reports", func(ctx *command.Ctx, n *clusternode.Node) {
 		var cnt int
-		_, err := n.Do(func(c *cluster.Core) (err error) { cnt, err = c.CountFailureReports(string(ctx.Args[2])); return })
+		err := n.Query(func(c *cluster.Core) (err error) { cnt, err = c.CountFailureReports(string(ctx.Args[2])); return })
 		if err != nil {
 			ctx.Error(err.Error())
 			return
@@ -577,7 +576,7 @@ func (s *Server) registerCluster() {
 	})
 	replicas := func(ctx *command.Ctx, n *clusternode.Node) {
 		var lines []string
-		_, err := n.Do(func(c *cluster.Core) error {
+		err := n.Query(func(c *cluster.Core) error {
 			reps, err := c.Replicas(string(ctx.Args[2]))
 			t := c.Topology()
 			for _, r := range reps {

@@ -188,6 +188,13 @@ func (s *Server) registerPubSub() {
 	s.handle("publish", func(ctx *command.Ctx) {
 		n := s.pubsub.publish(ctx.Args[1], ctx.Args[2])
 		s.stats.pubsubMessages.Add(1)
+		// Standalone, a master's PUBLISH reaches its replicas' subscribers
+		// through the stream (Redis's forceCommandPropagation); in cluster
+		// mode the bus carries it, and a replica passes on only its
+		// master's stream.
+		if s.cl.node == nil && !s.ks.ReplicaMode.Load() {
+			ctx.Propagate(ctx.Args...)
+		}
 		ctx.W.Int(int64(n))
 	})
 	s.handle("pubsub|channels", func(ctx *command.Ctx) {

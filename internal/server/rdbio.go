@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bufio"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -66,6 +67,20 @@ type crcWriter struct {
 func (c *crcWriter) Write(p []byte) (int, error) {
 	c.crc = rdb.CRC64(c.crc, p)
 	return c.w.Write(p)
+}
+
+// writeRDBFile is writeRDB through a 1 MB buffer onto a file; on an
+// error the snapshot is cancelled.
+func (s *Server) writeRDBFile(f io.Writer, sn *snapshot.Snapshot) error {
+	bw := bufio.NewWriterSize(f, 1<<20)
+	err := s.writeRDB(bw, sn)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err != nil {
+		sn.Cancel()
+	}
+	return err
 }
 
 // writeRDB writes a whole RDB file of sn to w (rdbSaveRio): header, aux

@@ -563,13 +563,7 @@ func (s *Server) sendSnapshotFromFile(sn *snapshot.Snapshot, links []*replicaLin
 	}
 	defer os.Remove(path)
 	defer f.Close()
-	bw := bufio.NewWriterSize(f, 1<<20)
-	err = s.writeRDB(bw, sn)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if err != nil {
-		sn.Cancel()
+	if err := s.writeRDBFile(f, sn); err != nil {
 		return err
 	}
 	size, err := f.Seek(0, io.SeekCurrent)

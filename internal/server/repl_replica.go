@@ -87,17 +87,11 @@ func (ml *masterLink) halt() {
 }
 
 func (ml *masterLink) send(args ...string) error {
-	b := make([]byte, 0, 64)
-	b = append(b, '*')
-	b = strconv.AppendInt(b, int64(len(args)), 10)
-	b = append(b, '\r', '\n')
-	for _, a := range args {
-		b = append(b, '$')
-		b = strconv.AppendInt(b, int64(len(a)), 10)
-		b = append(b, '\r', '\n')
-		b = append(b, a...)
-		b = append(b, '\r', '\n')
+	argv := make([][]byte, len(args))
+	for i, a := range args {
+		argv[i] = []byte(a)
 	}
+	b := stream.AppendCommand(nil, argv)
 	ml.wmu.Lock()
 	defer ml.wmu.Unlock()
 	ml.connMu.Lock()
@@ -516,6 +510,9 @@ func (s *Server) applyStream(ml *masterLink, conn net.Conn, br *bufio.Reader) er
 		if perr != nil {
 			return perr
 		}
+		// appendfsync always: the master's writes are on disk here before
+		// this node acknowledges them (Redis's beforeSleep flush).
+		s.aofSync(s.stream.Offset())
 		buf = buf[:copy(buf, buf[used:])]
 		ml.unapplied.Store(int64(len(buf)))
 	}
@@ -600,7 +597,7 @@ func (s *Server) restoreReplInfo(rsi replInfo) {
 	replica := s.cfg.ReplicaOfHost != ""
 	s.cfg.RUnlock()
 	if n := s.cl.node; n != nil {
-		n.Do(func(c *cluster.Core) error {
+		n.Query(func(c *cluster.Core) error {
 			replica = !c.Myself().IsMaster()
 			return nil
 		})

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
@@ -133,13 +132,7 @@ func (s *Server) writeSnapshotFile(sn *snapshot.Snapshot, tmp string) error {
 		s.Logf('#', "Failed opening the temp RDB file %s (in server root dir %s) for saving: %s", tmp, cwd, strerror(err))
 		return err
 	}
-	bw := bufio.NewWriterSize(f, 1<<20)
-	err = s.writeRDB(bw, sn)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if err != nil {
-		sn.Cancel()
+	if err := s.writeRDBFile(f, sn); err != nil {
 		f.Abort()
 		s.Logf('#', "Write error saving DB on disk(%s): %s", "rdbSaveRio", strerror(err))
 		return err

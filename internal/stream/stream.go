@@ -153,6 +153,12 @@ func (s *Stream) reserve(db, n int) *chunk {
 func (s *Stream) commit(c *chunk) int64 {
 	s.end = c.start + int64(len(c.buf))
 	end := s.end
+	s.unlockAndWake()
+	return end
+}
+
+// unlockAndWake releases s.mu and wakes the readers sleeping for bytes.
+func (s *Stream) unlockAndWake() {
 	var wake []chan struct{}
 	if len(s.sleepers) > 0 {
 		wake = s.sleepers
@@ -165,7 +171,6 @@ func (s *Stream) commit(c *chunk) int64 {
 		default:
 		}
 	}
-	return end
 }
 
 // trim drops chunks no pinning reader needs that lie wholly before the
@@ -387,13 +392,5 @@ func (s *Stream) Reset(off int64) {
 	s.chunks = nil
 	s.start, s.end, s.lastDB = off, off, -1
 	s.updateActive()
-	wake := s.sleepers
-	s.sleepers = nil
-	s.mu.Unlock()
-	for _, ch := range wake {
-		select {
-		case ch <- struct{}{}:
-		default:
-		}
-	}
+	s.unlockAndWake()
 }

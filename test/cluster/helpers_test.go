@@ -318,17 +318,14 @@ func requireReplicasHoldData(t *testing.T, nodes []*testutil.Node) {
 		}
 		replicas++
 		r, m := byAddr[addrOf(l)], byAddr[addrOf(view[l.master])]
+		// The tutorial's nodes keep Redis's repl-diskless-sync-delay of 5 s.
 		testutil.CheckFor(t, 30*time.Second, 50*time.Millisecond, func() error {
-			rs, err := do(r.Addr, "DBSIZE")
-			if err != nil {
-				return err
-			}
-			ms, err := do(m.Addr, "DBSIZE")
-			if err != nil {
-				return err
-			}
-			if rs != ms || ms == "0" {
-				return fmt.Errorf("replica %s has %s keys, master %s has %s", r.Addr, rs, m.Addr, ms)
+			rc, mc := r.Dial(t), m.Dial(t)
+			defer rc.Close()
+			defer mc.Close()
+			rs, ms := rc.MustDo(t, "DBSIZE").Int, mc.MustDo(t, "DBSIZE").Int
+			if rs != ms || ms == 0 {
+				return fmt.Errorf("replica %s has %d keys, master %s has %d", r.Addr, rs, m.Addr, ms)
 			}
 			return nil
 		})

@@ -139,3 +139,42 @@ func TestGarbageFromReplica(t *testing.T) {
 		t.Fatalf("replication stopped after a bad replica")
 	}
 }
+
+// TestReplicaOverOutputLimit: a replica that stops reading is dropped
+// once its unsent stream passes client-output-buffer-limit replica, with
+// Redis's log line; the master's memory for it stays bounded.
+func TestReplicaOverOutputLimit(t *testing.T) {
+	m := start(t, "shoal", "--client-output-buffer-limit", "replica 1mb 0 0")
+	c, err := net.Dial("tcp", m.Addr)
+	testutil.NoErr(t, err)
+	defer c.Close()
+	fmt.Fprintf(c, "*3\r\n$5\r\nPSYNC\r\n$1\r\n?\r\n$2\r\n-1\r\n")
+	// Read the handshake reply and the (empty) payload, then stop reading.
+	br := bufio.NewReader(c)
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if line, err := br.ReadString('\n'); err != nil || !strings.HasPrefix(line, "+FULLRESYNC") {
+		t.Fatalf("PSYNC reply %q %v", line, err)
+	}
+	testutil.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
+		if n := info(t, m, "replication")["connected_slaves"]; n != "1" {
+			return fmt.Errorf("connected_slaves %s", n)
+		}
+		return nil
+	})
+	w := m.Dial(t)
+	defer w.Close()
+	val := strings.Repeat("x", 10_000)
+	testutil.CheckFor(t, 30*time.Second, 10*time.Millisecond, func() error {
+		for i := 0; i < 200; i++ { // 2 MB more each try
+			w.MustDo(t, "SET", "k"+strconv.Itoa(i), val)
+		}
+		if n := info(t, m, "replication")["connected_slaves"]; n != "0" {
+			return fmt.Errorf("replica not dropped yet (%s connected)", n)
+		}
+		return nil
+	})
+	log, _ := os.ReadFile(m.Log)
+	if !strings.Contains(string(log), "scheduled to be closed ASAP for overcoming of output buffer limits") {
+		t.Fatalf("no output-buffer-limit log line")
+	}
+}

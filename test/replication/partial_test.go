@@ -173,3 +173,23 @@ func TestReplicaRestartContinues(t *testing.T) {
 		})
 	}
 }
+
+// TestPublishReachesReplicas: standalone, a subscriber on a replica gets
+// what is published on the master, with Redis on either side.
+func TestPublishReachesReplicas(t *testing.T) {
+	for _, pair := range [][2]string{{"shoal", "shoal"}, {"shoal", "redis"}, {"redis", "shoal"}} {
+		t.Run(pair[0]+"-to-"+pair[1], func(t *testing.T) {
+			m, r := start(t, pair[0]), start(t, pair[1])
+			follow(t, r, m)
+			sub := r.Dial(t)
+			defer sub.Close()
+			sub.MustDo(t, "SUBSCRIBE", "news")
+			do(t, m, "PUBLISH", "news", "hello")
+			v, _, err := sub.Read()
+			testutil.NoErr(t, err)
+			if len(v.Elems) != 3 || string(v.Elems[2].Str) != "hello" {
+				t.Fatalf("subscriber on the replica got %+v", v)
+			}
+		})
+	}
+}

@@ -1,10 +1,12 @@
 package replication
 
 import (
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shoal-db/shoal/internal/testutil"
 )
@@ -104,5 +106,34 @@ func TestSharedSnapshot(t *testing.T) {
 	log, _ := os.ReadFile(m.Log)
 	if n := strings.Count(string(log), "Starting BGSAVE for SYNC"); n != 1 {
 		t.Fatalf("%d snapshots for two replicas attaching together", n)
+	}
+}
+
+// TestReplicaAOF: with appendonly yes (the tutorial's), a replica's AOF
+// holds its master's data: the full sync restarts the AOF from the loaded
+// dataset, and the stream that follows is appended; a replica killed with
+// SIGKILL and restarted as a master from its AOF has the master's digest.
+func TestReplicaAOF(t *testing.T) {
+	m := start(t, "shoal")
+	r := start(t, "shoal", "--appendonly", "yes")
+	preload(t, m, 3000)
+	follow(t, r, m)
+	testutil.NewWorkload(t, 5).Run(m, 1000)
+	caughtUp(t, m, r)
+	want := digest(t, m)
+	// Let the rewrite started by the sync finish, and the stream reach
+	// the file, before the kill (a kill -9 keeps what was written).
+	testutil.CheckFor(t, 30*time.Second, 50*time.Millisecond, func() error {
+		p := info(t, r, "persistence")
+		if p["aof_rewrite_in_progress"] != "0" || p["aof_buffer_length"] != "0" {
+			return fmt.Errorf("rewrite in progress %s, aof buffer %s", p["aof_rewrite_in_progress"], p["aof_buffer_length"])
+		}
+		return nil
+	})
+	r.Kill()
+	r.Restart()
+	do(t, r, "REPLICAOF", "NO", "ONE")
+	if got := digest(t, r); got != want {
+		t.Fatalf("replica restarted from its AOF: digest %s, master %s", got, want)
 	}
 }

@@ -80,6 +80,11 @@ func NewWriter(f *os.File, r *stream.Reader, size int64, p Policy) *Writer {
 	return w
 }
 
+// Prefix makes b the first bytes written, before what the reader reads
+// (a replica's new file starts with the SELECT its master's stream is
+// in, which the stream itself does not repeat). Call before Start.
+func (w *Writer) Prefix(b []byte) { w.pending = append(w.pending[:0], b...) }
+
 // SetPolicy changes appendfsync.
 func (w *Writer) SetPolicy(p Policy) { w.policy.Store(int32(p)) }
 
