@@ -19,7 +19,7 @@ import (
 func main() {
 	args := os.Args[1:]
 	if len(args) == 1 && (args[0] == "-v" || args[0] == "--version") {
-		fmt.Printf("Redis server v=%s sha=00000000:0 malloc=libc bits=64 build=shoal\n", server.Version)
+		fmt.Println(versionLine())
 		return
 	}
 	if len(args) == 1 && (args[0] == "-h" || args[0] == "--help") {
@@ -72,6 +72,10 @@ func run(cfg *config.Config) int {
 	srv := server.New(cfg, logw)
 	srv.Logf('#', "oO0OoO0OoO0Oo Shoal is starting oO0OoO0OoO0Oo")
 	srv.Logf('#', "Shoal (Redis version=%s), bits=64, pid=%d, just started", server.Version, os.Getpid())
+	if err := srv.LoadACL(); err != nil {
+		srv.Logf('#', "%v", err)
+		return 1
+	}
 	if cfg.ClusterEnabled {
 		if err := srv.StartCluster(); err != nil {
 			srv.Logf('#', "%v", err)
@@ -91,7 +95,14 @@ func run(cfg *config.Config) int {
 	if cfg.ClusterEnabled {
 		mode = "cluster"
 	}
-	srv.Logf('*', "Running mode=%s, port=%d.", mode, port)
+	cfg.RLock()
+	always := cfg.AlwaysShowLogo
+	cfg.RUnlock()
+	if showLogo(always, logfile) {
+		fmt.Fprint(logw, logo(mode, port, os.Getpid()))
+	} else {
+		srv.Logf('*', "Running mode=%s, port=%d.", mode, port)
+	}
 	srv.Logf('#', "Server initialized")
 
 	sigs := make(chan os.Signal, 1)
@@ -103,6 +114,7 @@ func run(cfg *config.Config) int {
 		srv.Close()
 		return 1
 	}
+	srv.StartReplication() // after the load: replicaof, or the cluster's view of myself
 	srv.Logf('*', "Ready to accept connections")
 wait:
 	for {

@@ -66,6 +66,7 @@ func cmdDel(c *Ctx) {
 	for _, k := range c.Args[1:] {
 		if c.DB.Delete(k) {
 			n++
+			c.SignalReady(k) // signalDeletedKeyAsReady: a blocked XREADGROUP is told
 		}
 	}
 	c.Dirty += n

@@ -12,7 +12,8 @@ import (
 )
 
 // The stream commands (Redis 7.0 t_stream.c): XADD, XLEN, XRANGE,
-// XREVRANGE, XDEL, XTRIM, XSETID and XREAD (with BLOCK).
+// XREVRANGE, XDEL, XTRIM, XSETID, XINFO STREAM; XREAD and the consumer
+// group commands are in stream_cg.go.
 
 var (
 	kwEquals  = []byte("=")
@@ -27,10 +28,11 @@ func registerStream(t *Table) {
 	t.Handle("xdel", cmdXdel)
 	t.Handle("xtrim", cmdXtrim)
 	t.Handle("xsetid", cmdXsetid)
-	t.Handle("xread", cmdXread)
+	t.Handle("xread", func(c *Ctx) { xread(c, false) })
 	t.Handle("xinfo|stream", cmdXinfoStream)
 	t.Handle("xinfo|groups", cmdXinfoGroups)
 	t.Handle("xinfo|consumers", cmdXinfoConsumers)
+	registerStreamGroups(t)
 }
 
 // getStream finds key's stream; wrong is true after a WRONGTYPE reply.
@@ -476,18 +478,28 @@ func writeEntry(c *Ctx, e *types.StreamEntry) {
 	}
 }
 
+// parseIDs parses strict IDs (XDEL, XACK): all of them or, after the
+// first bad one's error, none.
+func parseIDs(c *Ctx, args [][]byte) ([]types.StreamID, bool) {
+	ids := make([]types.StreamID, len(args))
+	for j, b := range args {
+		id, ok := parseStreamID(c, b, 0, true, nil)
+		if !ok {
+			return nil, false
+		}
+		ids[j] = id
+	}
+	return ids, true
+}
+
 func cmdXdel(c *Ctx) {
 	s, ok := streamOrReply(c, c.Args[1], replyZero(c))
 	if !ok {
 		return
 	}
-	ids := make([]types.StreamID, len(c.Args)-2)
-	for j, b := range c.Args[2:] {
-		id, ok := parseStreamID(c, b, 0, true, nil)
-		if !ok {
-			return
-		}
-		ids[j] = id
+	ids, ok := parseIDs(c, c.Args[2:])
+	if !ok {
+		return
 	}
 	deleted := 0
 	for _, id := range ids {
@@ -584,126 +596,6 @@ func cmdXsetid(c *Ctx) {
 	c.W.OK()
 }
 
-// cmdXread is XREAD [COUNT n] [BLOCK ms] STREAMS key … id ….
-func cmdXread(c *Ctx) {
-	timeout := int64(-1)
-	var count int64
-	streamsArg, nstreams := 0, 0
-	for i := 1; i < len(c.Args); i++ {
-		more := len(c.Args) - i - 1
-		o := string(c.Args[i])
-		switch {
-		case strings.EqualFold(o, "block") && more > 0:
-			i++
-			n, ok := intArg(c, c.Args[i], rediserr.StreamTimeoutNotInt)
-			if ok && n < 0 {
-				c.Error(rediserr.TimeoutNegative)
-			}
-			if !ok || n < 0 {
-				return
-			}
-			timeout = n
-		case strings.EqualFold(o, "count") && more > 0:
-			i++
-			n, ok := intArg(c, c.Args[i], rediserr.NotInteger)
-			if !ok {
-				return
-			}
-			count = max(n, 0)
-		case strings.EqualFold(o, "streams") && more > 0:
-			streamsArg = i + 1
-			nstreams = len(c.Args) - streamsArg
-			if nstreams%2 != 0 {
-				c.Error(rediserr.StreamUnbalanced)
-				return
-			}
-			nstreams /= 2
-			i = len(c.Args)
-		case strings.EqualFold(o, "group") && more >= 2:
-			c.Error(rediserr.StreamGroupOnlyRG)
-			return
-		case strings.EqualFold(o, "noack"):
-			c.Error(rediserr.StreamNoackOnlyRG)
-			return
-		default:
-			c.Error(rediserr.Syntax)
-			return
-		}
-	}
-	if streamsArg == 0 {
-		c.Error(rediserr.Syntax)
-		return
-	}
-	keys := c.Args[streamsArg : streamsArg+nstreams]
-	ids := make([]types.StreamID, nstreams)
-	streams := make([]*types.Stream, nstreams)
-	for j := range keys {
-		arg := c.Args[streamsArg+nstreams+j]
-		s, wrong := getStream(c, keys[j])
-		if wrong {
-			return
-		}
-		streams[j] = s
-		switch string(arg) {
-		case "$":
-			if s != nil {
-				ids[j] = s.LastID
-			}
-			if timeout != -1 && c.CanBlock {
-				// Blocking re-runs this command: "$" must keep meaning
-				// the last ID as of now.
-				c.Args[streamsArg+nstreams+j] = ids[j].Append(nil)
-			}
-			continue
-		case ">":
-			c.Error(rediserr.StreamGtOnlyRG)
-			return
-		}
-		id, ok := parseStreamID(c, arg, 0, true, nil)
-		if !ok {
-			return
-		}
-		ids[j] = id
-	}
-	served := 0
-	for j, s := range streams {
-		if s == nil || s.Len() == 0 {
-			continue
-		}
-		if last, _ := s.Last(); last.ID.Cmp(ids[j]) > 0 {
-			served++
-		}
-	}
-	if served > 0 {
-		if c.W.Proto >= 3 {
-			c.W.Map(served)
-		} else {
-			c.W.Array(served)
-		}
-		for j, s := range streams {
-			if s == nil || s.Len() == 0 {
-				continue
-			}
-			last, _ := s.Last()
-			if last.ID.Cmp(ids[j]) <= 0 {
-				continue
-			}
-			if !(c.W.Proto >= 3) {
-				c.W.Array(2)
-			}
-			c.W.Bulk(keys[j])
-			start, _ := ids[j].Incr()
-			writeRange(c, s, start, maxStream, count, false)
-		}
-		return
-	}
-	if timeout == -1 {
-		c.W.NullArray()
-		return
-	}
-	c.BlockOn(keys, msDuration(timeout), true)
-}
-
 // msDuration is a BLOCK timeout in milliseconds (0: forever).
 func msDuration(ms int64) time.Duration {
 	if ms > int64(math.MaxInt64/int64(time.Millisecond)) {
@@ -771,11 +663,11 @@ func cmdXinfoStream(c *Ctx) {
 		c.W.BulkString("entries")
 		writeRange(c, s, types.StreamID{}, maxStream, count, false)
 		c.W.BulkString("groups")
-		c.W.Array(0) // consumer groups are not served yet
+		writeFullGroups(c, s, count)
 		return
 	}
 	c.W.BulkString("groups")
-	c.W.Int(0)
+	c.W.Int(int64(s.GroupCount()))
 	for _, rev := range []bool{false, true} {
 		if rev {
 			c.W.BulkString("last-entry")
@@ -793,19 +685,5 @@ func cmdXinfoStream(c *Ctx) {
 			continue
 		}
 		writeEntry(c, e)
-	}
-}
-
-// cmdXinfoGroups is XINFO GROUPS key: no stream has groups yet.
-func cmdXinfoGroups(c *Ctx) {
-	if _, ok := xinfoStream(c); ok {
-		c.W.Array(0)
-	}
-}
-
-// cmdXinfoConsumers is XINFO CONSUMERS key group: no group exists yet.
-func cmdXinfoConsumers(c *Ctx) {
-	if _, ok := xinfoStream(c); ok {
-		c.Error("NOGROUP No such consumer group '" + string(c.Args[3]) + "' for key name '" + string(c.Args[2]) + "'")
 	}
 }

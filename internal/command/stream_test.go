@@ -81,3 +81,32 @@ func FuzzStreamID(f *testing.F) {
 		}
 	})
 }
+
+// TestSetDeferredLen: the placeholder header becomes the right length
+// whatever its width, the body intact.
+func TestSetDeferredLen(t *testing.T) {
+	for _, n := range []int{0, 1, 9, 10, 99, 100, 12345} {
+		for _, proto := range []int{2, 3} {
+			for _, isMap := range []bool{false, true} {
+				c := &Ctx{W: &resp.Writer{Proto: proto}}
+				c.W.Buf = append(c.W.Buf, "prefix"...)
+				start := len(c.W.Buf)
+				c.W.Array(0)
+				hdr := len(c.W.Buf)
+				c.W.Buf = append(c.W.Buf, "BODY-BYTES"...)
+				setDeferredLen(c, start, hdr, n, isMap)
+				want := &resp.Writer{Proto: proto}
+				want.Buf = append(want.Buf, "prefix"...)
+				if isMap {
+					want.Map(n)
+				} else {
+					want.Array(n)
+				}
+				want.Buf = append(want.Buf, "BODY-BYTES"...)
+				if string(c.W.Buf) != string(want.Buf) {
+					t.Fatalf("n=%d proto=%d map=%v: %q, want %q", n, proto, isMap, c.W.Buf, want.Buf)
+				}
+			}
+		}
+	}
+}

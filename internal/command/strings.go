@@ -265,6 +265,7 @@ func cmdSet(c *Ctx) {
 		c.DB.SetString(c.Args[1], c.Args[2], false)
 		c.Dirty++
 		c.W.OK()
+		c.SignalReady(c.Args[1]) // an XREADGROUP blocked on a stream here is told
 		return
 	}
 	flags, expire, ok := parseStringOpts(c.Args, 3, true)

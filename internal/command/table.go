@@ -1,6 +1,7 @@
 package command
 
 import (
+	"sort"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -67,6 +68,9 @@ type KeySpec struct {
 	KeyNumIdx    int
 	FirstKey     int
 	FindUnknown  bool
+	// NotKey and Incomplete are the not_key and incomplete flags of Flags,
+	// set when the table is built (ACL key checks test them per command).
+	NotKey, Incomplete bool
 }
 
 // Handler executes one command. It runs with the stripes of the command's
@@ -83,6 +87,10 @@ type Spec struct {
 	KeySpecs          []KeySpec
 	Subs              map[string]*Spec
 	Parent            *Spec
+	// ID numbers every command and subcommand of the table densely from 0
+	// (containers before their subcommands, by name): the index of its
+	// bit in an ACL user's command bitmap (internal/acl).
+	ID int
 
 	// Handler is nil for commands Shoal does not implement yet.
 	Handler Handler
@@ -138,7 +146,8 @@ func (s *Spec) Docs(proto int) string {
 
 // Table is the set of commands, by lower-case name.
 type Table struct {
-	cmds map[string]*Spec
+	cmds   map[string]*Spec
+	numIDs int
 }
 
 // genSpec is the generated form of a Spec.
@@ -155,10 +164,17 @@ type genSpec struct {
 
 func fromGen(g *genSpec, parent *Spec) *Spec {
 	s := &Spec{Name: g.name, Arity: g.arity, First: g.first, Last: g.last, Step: g.step,
-		KeySpecs: g.keySpecs, Parent: parent,
+		KeySpecs: append([]KeySpec(nil), g.keySpecs...), Parent: parent,
 		info2: g.info2, info3: g.info3, docs2: g.docs2, docs3: g.docs3}
 	for _, f := range strings.Fields(g.flags) {
 		s.Flags |= flagNames[f]
+	}
+	for i := range s.KeySpecs {
+		ks := &s.KeySpecs[i]
+		for _, f := range strings.Fields(ks.Flags) {
+			ks.NotKey = ks.NotKey || f == "not_key"
+			ks.Incomplete = ks.Incomplete || f == "incomplete"
+		}
 	}
 	if len(g.subs) > 0 {
 		s.Subs = make(map[string]*Spec, len(g.subs))
@@ -178,7 +194,62 @@ func NewTable() *Table {
 		s := fromGen(&generatedSpecs[i], nil)
 		t.cmds[s.Name] = s
 	}
+	t.numberSpecs()
 	return t
+}
+
+// numberSpecs gives every command and subcommand its ID, in name order.
+func (t *Table) numberSpecs() {
+	names := t.topNames()
+	id := 0
+	for _, n := range names {
+		s := t.cmds[n]
+		s.ID = id
+		id++
+		for _, sub := range s.SortedSubs() {
+			sub.ID = id
+			id++
+		}
+	}
+	t.numIDs = id
+}
+
+// topNames lists the commands by name, without the generated table's
+// "x|y" copies of subcommands (each is numbered once, under its parent).
+func (t *Table) topNames() []string {
+	names := make([]string, 0, len(t.cmds))
+	for n := range t.cmds {
+		if !strings.Contains(n, "|") {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// NumIDs is the number of IDs numberSpecs gave out.
+func (t *Table) NumIDs() int { return t.numIDs }
+
+// SortedSubs returns a container's subcommands by name.
+func (s *Spec) SortedSubs() []*Spec {
+	out := make([]*Spec, 0, len(s.Subs))
+	for _, sub := range s.Subs {
+		out = append(out, sub)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Each calls fn for every command of the table, implemented or not, with
+// its subcommands after it, in ID order.
+func (t *Table) Each(fn func(*Spec)) {
+	names := t.topNames()
+	for _, n := range names {
+		fn(t.cmds[n])
+		for _, sub := range t.cmds[n].SortedSubs() {
+			fn(sub)
+		}
+	}
 }
 
 // Lookup finds a command by name (any case) without allocating.
@@ -285,11 +356,16 @@ type Ctx struct {
 	// handleClientsBlockedOnKeys, a key that now holds another type is not
 	// served (the client keeps waiting) instead of answering WRONGTYPE.
 	Woken bool
+	// WokenKey is the key whose signal gave a woken command its turn (nil
+	// when not known): XREAD/XREADGROUP serve that stream only, as Redis does.
+	WokenKey []byte
 	// Locked: the caller (EXEC) already holds the stripes; for OwnLocks handlers.
-	Locked  bool
-	Block   *BlockRequest
-	Ready   []ReadyKey
-	Waiters *atomic.Int64
+	Locked bool
+	// InScript: the command runs from EVAL/FCALL (Redis's CLIENT_SCRIPT).
+	InScript bool
+	Block    *BlockRequest
+	Ready    []ReadyKey
+	Waiters  *atomic.Int64
 }
 
 // BlockRequest is what a blocking handler asks for when it finds no data.

@@ -43,6 +43,7 @@ type Config struct {
 	Port           int      // port; 0 = no TCP listener
 	Bind           []string // bind; default "*", "-::*"
 	ProtectedMode  bool     // protected-mode
+	AlwaysShowLogo bool     // always-show-logo
 	TCPBacklog     int      // tcp-backlog
 	Timeout        int      // timeout: idle client timeout, 0 = off
 	TCPKeepalive   int      // tcp-keepalive
@@ -67,6 +68,10 @@ type Config struct {
 	Masterauth  string // masterauth
 	Masteruser  string // masteruser
 	Aclfile     string // aclfile
+	// AclPubsubDefault is acl-pubsub-default: "resetchannels" or
+	// "allchannels" (the channels a new ACL user starts with).
+	AclPubsubDefault string
+	AcllogMaxLen     int64 // acllog-max-len, entries
 
 	// Snapshotting.
 	Save                    []SavePoint // save; empty = no snapshots
@@ -115,6 +120,7 @@ type Config struct {
 	ReplDisklessSyncDelay       int    // repl-diskless-sync-delay
 	ReplDisklessSyncMaxReplicas int    // repl-diskless-sync-max-replicas
 	ReplDisklessLoad            string // repl-diskless-load
+	PropagationErrorBehavior    string // propagation-error-behavior: ignore, panic, panic-on-replicas
 	MinReplicasToWrite          int    // min-replicas-to-write
 	MinReplicasMaxLag           int    // min-replicas-max-lag
 

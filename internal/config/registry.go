@@ -395,7 +395,7 @@ var table = []*directive{
 	boolD("rdbchecksum", "", immutable, true, func(c *Config) *bool { return &c.RDBChecksum }),
 	boolD("daemonize", "", immutable, false, func(c *Config) *bool { return &c.Daemonize }),
 	boolD("io-threads-do-reads", "", immutable, false, nil),
-	boolD("always-show-logo", "", immutable, false, nil),
+	boolD("always-show-logo", "", immutable, false, func(c *Config) *bool { return &c.AlwaysShowLogo }),
 	boolD("protected-mode", "", 0, true, func(c *Config) *bool { return &c.ProtectedMode }),
 	boolD("rdbcompression", "", 0, true, func(c *Config) *bool { return &c.RDBCompression }),
 	boolD("rdb-del-sync-files", "", 0, false, nil),
@@ -471,13 +471,13 @@ var table = []*directive{
 	enumD("maxmemory-policy", "", 0, enums("volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"), "noeviction", func(c *Config) *string { return &c.MaxmemoryPolicy }),
 	enumD("appendfsync", "", 0, enums("everysec", "always", "no"), "everysec", func(c *Config) *string { return &c.Appendfsync }),
 	enumD("oom-score-adj", "", 0, oomScoreEnum, "no", nil),
-	enumD("acl-pubsub-default", "", 0, enums("allchannels", "resetchannels"), "resetchannels", nil),
+	enumD("acl-pubsub-default", "", 0, enums("allchannels", "resetchannels"), "resetchannels", func(c *Config) *string { return &c.AclPubsubDefault }),
 	enumD("sanitize-dump-payload", "", 0, enums("no", "yes", "clients"), "no", nil),
 	enumD("enable-protected-configs", "", immutable, protectedEnum, "no", nil),
 	enumD("enable-debug-command", "", immutable, protectedEnum, "no", nil),
 	enumD("enable-module-command", "", immutable, protectedEnum, "no", nil),
 	enumD("cluster-preferred-endpoint-type", "", 0, enums("ip", "hostname", "unknown-endpoint"), "ip", func(c *Config) *string { return &c.ClusterPreferredEndpointType }),
-	enumD("propagation-error-behavior", "", 0, enums("ignore", "panic", "panic-on-replicas"), "ignore", nil),
+	enumD("propagation-error-behavior", "", 0, enums("ignore", "panic", "panic-on-replicas"), "ignore", func(c *Config) *string { return &c.PropagationErrorBehavior }),
 	enumD("shutdown-on-sigint", "", multiArg, shutdownEnum, "default", nil),
 	enumD("shutdown-on-sigterm", "", multiArg, shutdownEnum, "default", nil),
 
@@ -528,7 +528,7 @@ var table = []*directive{
 	// Unsigned long configs (bounds compare signed in Redis).
 	numD("active-defrag-max-scan-fields", "", 0, 1, longMax, 1000, 0, numRef{}),
 	numD("slowlog-max-len", "", 0, 0, longMax, 128, 0, fI64(func(c *Config) *int64 { return &c.SlowlogMaxLen })),
-	numD("acllog-max-len", "", 0, 0, longMax, 128, 0, numRef{}),
+	numD("acllog-max-len", "", 0, 0, longMax, 128, 0, fI64(func(c *Config) *int64 { return &c.AcllogMaxLen })),
 
 	// Long long configs.
 	numD("busy-reply-threshold", "lua-time-limit", 0, 0, longMax, 5000, 0, fI64(func(c *Config) *int64 { return &c.BusyReplyThreshold })),

@@ -96,6 +96,38 @@ func (db *DB) carriedTTL(t *slotTable, i int, found, keepTTL bool, k string) (in
 	return when, keepTTL
 }
 
+// localTTL reports a TTL given by a client of a writable replica (not by
+// its master) to the OnReplicaTTL hook: such keys the replica expires
+// itself. A master pays one atomic load.
+func (db *DB) localTTL(k string) {
+	if db.ks.ReplicaMode.Load() && !db.ks.Replaying() {
+		if f := db.ks.OnReplicaTTL; f != nil {
+			f(db.Index, strings.Clone(k))
+		}
+	}
+}
+
+// ReclaimStored deletes key as stored, live or past its TTL, without the
+// expiry hook: a writable replica expiring a key its own client set.
+func (db *DB) ReclaimStored(key []byte) bool {
+	s := slot.Of(key)
+	t := db.slots[s]
+	if t == nil {
+		return false
+	}
+	k := bytesString(key)
+	i := t.find(hashKey(k), k)
+	if i < 0 {
+		return false
+	}
+	db.ks.BeforeWrite(s) // a snapshot running keeps the slot as it was
+	db.removeAt(t, s, i)
+	t.shrinkIfSparse()
+	db.ks.Stats.ExpiredKeys.Add(1)
+	db.touch(k)
+	return true
+}
+
 // Lookup returns the live value of key.
 func (db *DB) Lookup(key []byte) (Value, bool) {
 	s := slot.Of(key)
@@ -137,6 +169,7 @@ func (db *DB) setString(key []byte, n int, keepTTL bool, whenMs int64) []byte {
 	exp, vol := db.carriedTTL(t, i, found, keepTTL, k)
 	if whenMs >= 0 {
 		exp, vol = whenMs, true
+		db.localTTL(k)
 	}
 	e, val := newString(k, n, vol, exp)
 	db.place(t, s, i, found, h, e)
@@ -239,6 +272,7 @@ func (db *DB) SetExpire(key []byte, whenMs int64) {
 	if e == nil {
 		return
 	}
+	db.localTTL(bytesString(key))
 	db.ks.BeforeWrite(slot.Of(key))
 	switch {
 	case e.volatile():

@@ -16,6 +16,9 @@ func (db *DB) Put(key []byte, v Value, whenMs int64) {
 	i, found := t.slotFor(h, k)
 	db.carriedTTL(t, i, found, false, k) // counts an overwritten expired key
 	vol := whenMs >= 0
+	if vol {
+		db.localTTL(k)
+	}
 	var e entry
 	if v.Obj == nil {
 		var val []byte

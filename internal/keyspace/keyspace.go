@@ -59,6 +59,11 @@ type Keyspace struct {
 	// until the master deletes them (Redis's expireIfNeeded for the master
 	// client).
 	MasterApplying atomic.Bool
+	// OnReplicaTTL, when set, is told of every TTL a client of a writable
+	// replica gives a key (Redis's slaveKeysWithExpire): the replica
+	// expires those keys itself, its master knowing nothing of them. Called
+	// with the key's stripe locked; must not call into the keyspace.
+	OnReplicaTTL func(db int, key string)
 
 	// Dirty counts changes since the last save (INFO rdb_changes_since_last_save).
 	Dirty atomic.Int64

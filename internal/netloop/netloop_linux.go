@@ -25,12 +25,25 @@ type Handler interface {
 	OnClose(c *Conn)
 }
 
+// Releaser is an optional Handler method, called when a connection lets go
+// of a large buffer: an output queue that held n bytes at its peak drained
+// or was dropped, or a large input buffer was freed. It may run on any
+// goroutine, with no lock held, and must not block. The server uses it to
+// give memory back to the OS soon after (the Go runtime otherwise keeps it).
+type Releaser interface {
+	OnRelease(n int)
+}
+
+// releaseMin is the smallest buffer worth reporting to a Releaser.
+const releaseMin = 1 << 20
+
 // Supported reports whether this platform has the event-loop transport.
 const Supported = true
 
 // Server is a set of loops serving one or more listeners.
 type Server struct {
 	h       Handler
+	rel     Releaser // nil if h is not one
 	loops   []*loop
 	lns     []int
 	next    atomic.Uint32
@@ -51,9 +64,11 @@ type Conn struct {
 	in []byte
 
 	mu      sync.Mutex
-	out     []byte
+	out     outQueue
 	closed  bool
 	wantOut bool
+	// queued mirrors out.n for lock-free reads (Queued).
+	queued atomic.Int64
 
 	// paused is set while the connection is detached: a goroutine owns it
 	// and the loop touches neither its input nor the handler's state.
@@ -95,6 +110,7 @@ func New(h Handler, n int) (*Server, error) {
 		n = runtime.GOMAXPROCS(0)
 	}
 	s := &Server{h: h, readBuf: 64 * 1024}
+	s.rel, _ = h.(Releaser)
 	for i := 0; i < n; i++ {
 		l, err := newLoop(s)
 		if err != nil {
@@ -427,6 +443,7 @@ func (l *loop) deliver(c *Conn) {
 	used := l.srv.h.OnData(c, c.in)
 	if used >= len(c.in) {
 		if cap(c.in) > 1<<20 {
+			l.srv.released(cap(c.in))
 			c.in = nil
 		} else {
 			c.in = c.in[:0]
@@ -468,9 +485,18 @@ func (l *loop) closeConn(c *Conn) {
 	l.srv.h.OnClose(c)
 	c.mu.Lock()
 	c.closed = true
-	c.out = nil
+	peak := c.out.reset()
+	c.queued.Store(0)
 	c.mu.Unlock()
 	syscall.Close(c.fd)
+	l.srv.released(peak)
+}
+
+// released tells the Releaser about a large buffer let go.
+func (s *Server) released(n int) {
+	if n >= releaseMin && s.rel != nil {
+		s.rel.OnRelease(n)
+	}
 }
 
 func (c *Conn) hangup() { c.hupOnce.Do(func() { close(c.HUP) }) }
@@ -489,8 +515,9 @@ func (c *Conn) Write(b []byte) (int, error) {
 	if c.closed {
 		return 0, net.ErrClosed
 	}
-	if len(c.out) > 0 {
-		c.out = append(c.out, b...)
+	if c.out.n > 0 {
+		c.out.push(b)
+		c.queued.Store(int64(c.out.n))
 		return len(b), nil
 	}
 	n, err := writeAll(c.fd, b)
@@ -498,17 +525,22 @@ func (c *Conn) Write(b []byte) (int, error) {
 		return n, err
 	}
 	if n < len(b) {
-		c.out = append(c.out, b[n:]...)
+		c.out.push(b[n:])
+		c.queued.Store(int64(c.out.n))
 		c.armOut()
 	}
 	return len(b), nil
 }
 
-// Pending is how many output bytes wait for the socket.
-func (c *Conn) Pending() int {
+// Queued is how many output bytes wait for the socket: one atomic load,
+// cheap enough to check after every write (output-buffer limits).
+func (c *Conn) Queued() int { return int(c.queued.Load()) }
+
+// QueuedChunks is how many chunks hold the queued output (CLIENT LIST oll).
+func (c *Conn) QueuedChunks() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.out)
+	return c.out.chunks()
 }
 
 func writeAll(fd int, b []byte) (int, error) {
@@ -546,25 +578,43 @@ func (c *Conn) armOut() {
 
 func (c *Conn) flushPending() {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closed || len(c.out) == 0 {
-		return
+	peak := c.flushLocked()
+	c.mu.Unlock()
+	c.loop.srv.released(peak)
+}
+
+// flushLocked sends what the socket takes of the queue; c.mu held. It
+// returns the queue's peak size if the queue was emptied (to release).
+func (c *Conn) flushLocked() int {
+	if c.closed || c.out.n == 0 {
+		return 0
 	}
-	n, err := writeAll(c.fd, c.out)
-	if err != nil && err != syscall.EAGAIN {
-		c.out = nil
-		return
-	}
-	c.out = c.out[n:]
-	if len(c.out) == 0 {
-		c.out = nil
-		c.wantOut = false
-		ev := uint32(syscall.EPOLLIN | syscall.EPOLLRDHUP)
-		if c.paused.Load() {
-			ev = syscall.EPOLLRDHUP
+	for c.out.n > 0 {
+		n, err := rawWritev(c.fd, &c.out)
+		if err == syscall.EINTR {
+			continue
 		}
-		syscall.EpollCtl(c.loop.epfd, syscall.EPOLL_CTL_MOD, c.fd, &syscall.EpollEvent{Events: ev, Fd: int32(c.fd)})
+		if err != nil && err != syscall.EAGAIN {
+			c.queued.Store(0)
+			return c.out.reset()
+		}
+		if n <= 0 {
+			break
+		}
+		c.out.consume(n)
 	}
+	c.queued.Store(int64(c.out.n))
+	if c.out.n > 0 {
+		return 0
+	}
+	peak := c.out.reset()
+	c.wantOut = false
+	ev := uint32(syscall.EPOLLIN | syscall.EPOLLRDHUP)
+	if c.paused.Load() {
+		ev = syscall.EPOLLRDHUP
+	}
+	syscall.EpollCtl(c.loop.epfd, syscall.EPOLL_CTL_MOD, c.fd, &syscall.EpollEvent{Events: ev, Fd: int32(c.fd)})
+	return peak
 }
 
 // Close closes the connection (after pending output is attempted once).

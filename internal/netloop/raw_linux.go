@@ -44,3 +44,34 @@ func rawPoll(epfd int, events []syscall.EpollEvent) (int, error) {
 	}
 	return int(n), nil
 }
+
+// maxIov bounds the chunks one writev sends.
+const maxIov = 64
+
+// rawWritev writes the queue's head chunks with one writev.
+func rawWritev(fd int, q *outQueue) (int, error) {
+	var iov [maxIov]syscall.Iovec
+	k := 0
+	for i, b := range q.bufs {
+		if k == maxIov {
+			break
+		}
+		if i == 0 {
+			b = b[q.off:]
+		}
+		if len(b) == 0 {
+			continue
+		}
+		iov[k].Base = &b[0]
+		iov[k].SetLen(len(b))
+		k++
+	}
+	if k == 0 {
+		return 0, nil
+	}
+	n, _, e := syscall.RawSyscall(syscall.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(k))
+	if e != 0 {
+		return 0, e
+	}
+	return int(n), nil
+}

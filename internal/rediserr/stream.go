@@ -24,4 +24,12 @@ const (
 	StreamSetIDSmall       = "ERR The ID specified in XSETID is smaller than the target stream top item"
 	StreamSetIDEntries     = "ERR The entries_added specified in XSETID is smaller than the target stream length"
 	StreamEntriesAddedNeg  = "ERR entries_added must be positive"
+	StreamMissingGroup     = "ERR Missing GROUP option for XREADGROUP"
+	StreamDollarInRG       = "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set."
+	StreamUnblockedKeyGone = "UNBLOCKED the stream key no longer exists"
+	StreamGroupGoneBlocked = "NOGROUP the consumer group this client was blocked on no longer exists"
+	StreamEntriesReadNeg   = "ERR value for ENTRIESREAD must be positive or -1"
+	StreamXgroupNoKey      = "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically."
+	StreamBusyGroup        = "BUSYGROUP Consumer Group name already exists"
+	StreamXclaimMinIdle    = "ERR Invalid min-idle-time argument for XCLAIM"
 )

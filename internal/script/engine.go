@@ -30,6 +30,12 @@ type Host interface {
 	Exec(run *Run, spec *command.Spec, args [][]byte, w *resp.Writer) string
 }
 
+// ACLChecker is a Host that checks the calling user's ACL permissions
+// for each command a script calls; it returns the error, or "".
+type ACLChecker interface {
+	CheckACL(spec *command.Spec, args [][]byte) string
+}
+
 // ErrRestart is the text a Host returns to stop a script for a re-run.
 const ErrRestart = "\x00restart"
 
@@ -426,6 +432,13 @@ func (e *Engine) call(run *Run, args [][]byte, w *resp.Writer) string {
 	}
 	if spec.Has(command.FlagNoscript) {
 		return "This Redis command is not allowed from script"
+	}
+	// The caller's ACL permissions (scriptVerifyACL), before the write
+	// checks as in Redis.
+	if a, ok := run.Host.(ACLChecker); ok {
+		if msg := a.CheckACL(spec, args); msg != "" {
+			return msg
+		}
 	}
 	if run.ReadOnly && spec.Has(command.FlagWrite|command.FlagMayReplicate) {
 		return "Write commands are not allowed from read-only scripts."

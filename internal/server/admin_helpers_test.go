@@ -17,7 +17,11 @@ import (
 // startServer runs an in-process server on a loopback port until the test ends.
 func startServer(t testing.TB) *Server {
 	t.Helper()
-	cfg := config.Default()
+	// DEBUG allowed, as in Redis's own test suite (guard.go).
+	cfg, err := config.Load("", []string{"--enable-debug-command", "yes"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg.Port = 0
 	cfg.Bind = []string{"127.0.0.1"}
 	s := New(cfg, io.Discard)

@@ -23,11 +23,12 @@ const itemsPerCmd = 64
 
 // serializeDataset writes the dataset as commands, the command-format
 // base of rewriteAppendOnlyFileRio: SELECT per database, then per key SET,
-// RPUSH, SADD, ZADD or HMSET and PEXPIREAT; keys past their TTL are left
+// RPUSH, SADD, ZADD, HMSET or a stream's XADD/XSETID/XGROUP/XCLAIM
+// (aof_rewrite_stream.go) and PEXPIREAT; keys past their TTL are left
 // out. Needs LockAll.
 func (s *Server) serializeDataset() ([]byte, error) {
 	var out []byte
-	var bad error // a value the command form cannot express yet (a stream)
+	var bad error // a value the command form cannot express
 	now := s.ks.NowMs()
 	var argv [][]byte
 	flush := func() {
@@ -90,6 +91,8 @@ func (s *Server) serializeDataset() ([]byte, error) {
 							return true
 						})
 					})
+				case *types.Stream:
+					out = appendStreamRewrite(out, k, o)
 				default:
 					bad = fmt.Errorf("key '%s' is a %s, which Shoal cannot rewrite into the AOF yet", key, v.Kind())
 					return false

@@ -85,6 +85,8 @@ type waiter struct {
 	// Guarded by blockRegistry.mu.
 	dones   []chan struct{} // signallers waiting for this waiter's turn
 	unblock int             // CLIENT UNBLOCK reason
+	wokenBy string          // first key signalled since the last take
+	woken   bool
 }
 
 // blockRegistry maps keys to their FIFO queues of waiters.
@@ -184,6 +186,13 @@ func (r *blockRegistry) signal(ready []blockKey) {
 		d := make(chan struct{})
 		w.dones = append(w.dones, d)
 		dones = append(dones, d)
+		if w.woken {
+			// Already told: the waiter may hold the token and be waiting
+			// for mu to take its turn; a second token would wake it again
+			// for nothing.
+			continue
+		}
+		w.woken, w.wokenBy = true, bk.key
 		select {
 		case w.notify <- struct{}{}:
 		default:
@@ -204,13 +213,16 @@ func (r *blockRegistry) signal(ready []blockKey) {
 	}
 }
 
-// take returns the pending turns and the CLIENT UNBLOCK reason.
-func (r *blockRegistry) take(w *waiter) ([]chan struct{}, int) {
+// take returns the pending turns, the CLIENT UNBLOCK reason and the key
+// whose signal woke w ("" when none did).
+func (r *blockRegistry) take(w *waiter) ([]chan struct{}, int, string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	d := w.dones
 	w.dones = nil
-	return d, w.unblock
+	by := w.wokenBy
+	w.woken, w.wokenBy = false, ""
+	return d, w.unblock, by
 }
 
 // appendKeysOf appends every key clients wait on in db.
@@ -324,6 +336,7 @@ func (c *client) blockLoop(spec *command.Spec, args [][]byte) {
 		closeAll(owed)
 	}
 	timeoutReply := func() {
+		spec.Calls.Add(1) // the blocked call counts now (client.call skipped it)
 		if req.NullArray {
 			c.w.NullArray()
 		} else {
@@ -333,21 +346,26 @@ func (c *client) blockLoop(spec *command.Spec, args [][]byte) {
 	for {
 		select {
 		case <-w.notify:
-			owed, reason := r.take(w)
+			owed, reason, by := r.take(w)
 			switch reason {
 			case unblockTimeout:
 				timeoutReply()
 				leave(owed)
 				return
 			case unblockError:
+				spec.Calls.Add(1)
+				spec.FailedCalls.Add(1)
 				c.w.Error(rediserr.UnblockedByClient)
 				c.srv.stats.totalErrorReplies.Add(1)
 				leave(owed)
 				return
 			}
 			c.ctx.Woken = true
+			if by != "" {
+				c.ctx.WokenKey = []byte(by)
+			}
 			c.call(spec, args, false)
-			c.ctx.Woken = false
+			c.ctx.Woken, c.ctx.WokenKey = false, nil
 			if ch := c.migrWait; ch != nil {
 				// A key is in flight (cmd_migrate.go): look again once it landed.
 				c.migrWait = nil

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/shoal-db/shoal/internal/acl"
 	"github.com/shoal-db/shoal/internal/clock"
 	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/keyspace"
@@ -18,8 +19,10 @@ import (
 
 const (
 	readBufMin = 16 * 1024
-	// asyncLimit is the pub/sub output buffer hard limit (client-output-buffer-limit pubsub 32mb).
-	asyncLimit = 32 << 20
+	// flushAt: replies pile up in c.w.Buf while a batch of pipelined
+	// commands runs; past this size they go to the transport at once, so
+	// the output-buffer limits see them (obuf.go).
+	flushAt = 256 * 1024
 )
 
 // client is one connection's state. Fields without a comment are touched only
@@ -37,8 +40,12 @@ type client struct {
 	slots []int
 	locks []int
 
-	db     *keyspace.DB
+	db *keyspace.DB
+	// authed is Redis's c->authenticated; user is the ACL user the
+	// connection runs as (read by CLIENT LIST/KILL from other goroutines).
 	authed bool
+	user   atomic.Pointer[acl.User]
+	aclSc  acl.Scratch
 
 	// meta is read by CLIENT LIST/INFO from other goroutines.
 	metaMu   sync.Mutex
@@ -71,6 +78,14 @@ type client struct {
 	outMu     sync.Mutex
 	out       []byte
 	flushing  bool
+	asyncLen  atomic.Int64 // len(out) plus what asyncWriter holds, for the limits
+
+	// Output-buffer limits (obuf.go): qc is the transport's queue (nil if
+	// it blocks instead), obufSoftSince the unix second the soft limit was
+	// first seen reached, obufClosed set once the client is closed for it.
+	qc            queuedConn
+	obufSoftSince atomic.Int64
+	obufClosed    atomic.Bool
 
 	// cl is the cluster-mode state: ASKING, READONLY (routing.go).
 	cl clusterClient
@@ -179,10 +194,12 @@ func (s *Server) newClient(conn net.Conn) *client {
 	c := &client{srv: s, conn: conn, id: s.nextID.Add(1), created: time.Now()}
 	c.w.Proto = 2
 	c.db = s.ks.DB(0)
-	c.authed = s.conf().requirepass == ""
+	c.user.Store(s.acl.Default())
+	c.authed = !s.acl.AuthRequired()
 	c.ctx.W = &c.w
 	c.ctx.KS = s.ks
 	c.ctx.Client = c
+	c.qc, _ = conn.(queuedConn)
 	c.lastUsed.Store(time.Now().UnixMilli())
 	s.clientsMu.Lock()
 	s.clients[c.id] = c
@@ -202,8 +219,7 @@ func (c *client) serve() {
 				start = 0
 			}
 			if end == len(c.rbuf) || c.rd.Need() > len(c.rbuf) {
-				if int64(end) >= c.srv.conf().qbufLimit {
-					c.srv.Logf('#', "Closing client that reached max query buffer length (qbuf=%d)", end)
+				if c.overQueryLimit(c.rbuf[:end]) {
 					return
 				}
 				size := 2 * len(c.rbuf)
@@ -226,6 +242,9 @@ func (c *client) serve() {
 				c.flush()
 				return
 			}
+			if c.overQueryLimit(c.rbuf[start:end]) {
+				return
+			}
 			if start == end {
 				start, end = 0, 0
 				if len(c.rbuf) > 4*readBufMin && end == 0 {
@@ -246,7 +265,13 @@ func (c *client) serve() {
 // returns how many bytes it consumed. In loop mode it stops before a command
 // that may block and sets detachPending, leaving that command unconsumed.
 func (c *client) process(buf []byte) int {
-	c.rd.Limits = resp.Limits{MaxBulkLen: c.srv.conf().cmd.ProtoMaxBulkLen, MaxInline: 64 * 1024, Unauthenticated: !c.authed}
+	c.rd.Limits = resp.Limits{MaxBulkLen: c.srv.conf().cmd.ProtoMaxBulkLen, MaxInline: 64 * 1024, Unauthenticated: !c.authed && c.srv.acl.AuthRequired()}
+	if c.closing() {
+		// Closed after an earlier reply (QUIT, ACL DELUSER of itself,
+		// CLIENT KILL of itself): bytes that arrive before the socket is
+		// gone are not commands any more.
+		return len(buf)
+	}
 	used := 0
 	for used < len(buf) {
 		args, n, perr := c.rd.Next(buf[used:])
@@ -267,6 +292,9 @@ func (c *client) process(buf []byte) int {
 				return used
 			}
 			c.execute(spec, args)
+			if len(c.w.Buf) >= flushAt && !c.flush() {
+				return len(buf)
+			}
 			if c.detachPending {
 				// A key of the command is in flight (MIGRATE): it runs
 				// again, off the loop, once the key has landed.
@@ -297,6 +325,11 @@ func (c *client) flush() bool {
 	if c.w.Len() == 0 {
 		return true
 	}
+	if c.obufClosed.Load() {
+		// Closed for its output-buffer limits: nothing more is sent.
+		c.w.Reset()
+		return false
+	}
 	if c.asyncOut.Load() {
 		c.enqueue(c.w.Buf)
 		c.w.Reset()
@@ -305,9 +338,13 @@ func (c *client) flush() bool {
 	n, err := c.conn.Write(c.w.Buf)
 	c.batch.netOut += int64(n)
 	if cap(c.w.Buf) > 1<<20 {
+		c.srv.released(cap(c.w.Buf))
 		c.w.Buf = nil
 	} else {
 		c.w.Reset()
+	}
+	if c.qc != nil && c.qc.Queued() > 0 && c.checkObuf() {
+		return false
 	}
 	return err == nil
 }
@@ -320,18 +357,25 @@ func (c *client) enqueue(b []byte) {
 		c.outMu.Unlock()
 		return
 	}
-	c.out = append(c.out, b...)
-	if len(c.out) > asyncLimit {
+	if c.qc != nil {
+		// The transport queues without blocking: write in order, under
+		// outMu, with no writer goroutine.
+		n, _ := c.conn.Write(b)
 		c.outMu.Unlock()
-		c.srv.Logf('#', "Client id=%d scheduled to be closed ASAP for overcoming of output buffer limits.", c.id)
-		c.kill()
+		c.srv.stats.netOutput.Add(int64(n))
+		if c.qc.Queued() > 0 {
+			c.checkObuf()
+		}
 		return
 	}
+	c.out = append(c.out, b...)
+	c.asyncLen.Add(int64(len(b)))
 	if !c.flushing {
 		c.flushing = true
 		go c.asyncWriter()
 	}
 	c.outMu.Unlock()
+	c.checkObuf()
 }
 
 func (c *client) asyncWriter() {
@@ -346,11 +390,17 @@ func (c *client) asyncWriter() {
 		buf, c.out = c.out, buf[:0]
 		c.outMu.Unlock()
 		n, err := c.conn.Write(buf)
+		c.asyncLen.Add(-int64(len(buf)))
 		c.srv.stats.netOutput.Add(int64(n))
+		if cap(buf) > 1<<20 {
+			c.srv.released(cap(buf))
+			buf = nil
+		}
 		if err != nil {
 			c.outMu.Lock()
 			c.flushing = false
 			c.out = nil
+			c.asyncLen.Store(0)
 			c.outMu.Unlock()
 			return
 		}
@@ -441,12 +491,23 @@ func (c *client) execute(spec *command.Spec, args [][]byte) {
 		c.rejectCmd(spec, rediserr.WrongArity(spec.Name))
 		return
 	}
-	if !c.authed && !spec.Has(command.FlagNoAuth) {
+	if spec == c.srv.debugSpec {
+		if msg := c.protectedDenied(spec); msg != "" {
+			c.rejectCmd(spec, msg)
+			return
+		}
+	}
+	if !c.authed && !spec.Has(command.FlagNoAuth) && c.srv.acl.AuthRequired() {
 		c.rejectCmd(spec, rediserr.NoAuth)
 		return
 	}
 	if c.inMulti && spec.Has(command.FlagNoMulti) {
 		c.rejectCmd(spec, "ERR Command not allowed inside a transaction")
+		return
+	}
+	// ACL (acl.go): the default user with every permission passes on
+	// one flag; other users take the full check.
+	if p := c.user.Load().Perms(); !p.All && !c.aclCheck(p, spec, args) {
 		return
 	}
 	for {
@@ -514,7 +575,8 @@ func (c *client) call(spec *command.Spec, args [][]byte, locked bool) {
 	ctx.Args, ctx.Cmd, ctx.DB, ctx.Dirty, ctx.Err = args, spec, c.db, 0, false
 	// The settings in force as the command starts (settings.go): one
 	// pointer load, and the handler never sees a half-applied CONFIG SET.
-	ctx.Settings = &c.srv.settings.Load().cmd
+	st := c.srv.settings.Load()
+	ctx.Settings = &st.cmd
 	c.beforeCall(ctx, locked) // blocking commands: see blocking.go
 	start := clock.Mono()
 	mark := len(c.w.Buf) // where this command's reply starts (errorstats, cmd_client.go)
@@ -563,8 +625,19 @@ func (c *client) call(spec *command.Spec, args [][]byte, locked bool) {
 		b.spec = spec
 		c.lastCmd.Store(&spec.Name)
 	}
-	b.calls++
-	b.ns += clock.Mono() - start
+	if ctx.Block == nil {
+		// A command that blocks counts once, when it is served, times out
+		// or is unblocked (Redis's updateStatsOnUnblock; blocking.go).
+		b.calls++
+		ns := clock.Mono() - start
+		b.ns += ns
+		// The thresholds in force after the command, as Redis reads them (a
+		// CONFIG SET that lowers one is itself logged): SLOWLOG, LATENCY
+		// (slowlog.go).
+		if st = c.srv.settings.Load(); ns >= st.slowMinNs {
+			c.noteSlow(spec, args, ns, st)
+		}
+	}
 	if ctx.Err {
 		spec.FailedCalls.Add(1)
 		c.srv.stats.totalErrorReplies.Add(1)

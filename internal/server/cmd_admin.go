@@ -75,6 +75,7 @@ func (s *Server) registerAdmin() {
 			if all {
 				for i := 0; i < s.ks.NumDBs(); i++ {
 					ctx.Dirty += int(s.ks.DB(i).Flush())
+					ctx.SignalReadyWholeDB(i) // blocked XREADGROUPs learn their key is gone
 				}
 				// flushAllDataAndResetRDB: with save points the empty
 				// dataset is saved at once, which resets the dirty count.
@@ -93,6 +94,7 @@ func (s *Server) registerAdmin() {
 				}
 			} else {
 				ctx.Dirty += int(ctx.DB.Flush())
+				ctx.SignalReadyWholeDB(ctx.DB.Index)
 			}
 			ctx.Dirty++
 			ctx.W.OK()
@@ -122,6 +124,7 @@ func (s *Server) registerAdmin() {
 			ctx.Error(rediserr.NoConfigFile)
 			return
 		}
+		s.syncConfigUsers() // the users in force become `user` lines (acl.go)
 		if err := s.cfg.Rewrite(); err != nil {
 			msg := err.Error()
 			if !strings.HasPrefix(msg, "ERR ") {
@@ -139,6 +142,8 @@ func (s *Server) registerAdmin() {
 	s.registerTracking()
 	s.registerCommandCmd()
 	s.registerDebug()
+	s.registerSlowlog()
+	s.registerLatency()
 	s.registerMonitor()
 }
 
@@ -195,7 +200,11 @@ func (s *Server) configSet(ctx *command.Ctx) {
 	for i := 2; i+1 < len(ctx.Args); i += 2 {
 		pairs = append(pairs, [2]string{string(ctx.Args[i]), string(ctx.Args[i+1])})
 	}
-	if err := s.cfg.Set(pairs); err != nil {
+	set := s.cfg.Set
+	if ctx.Client.(*client).isLocal() {
+		set = s.cfg.SetLocal // enable-protected-configs local (guard.go)
+	}
+	if err := set(pairs); err != nil {
 		ctx.Error(err.Error())
 		return
 	}

@@ -188,11 +188,13 @@ func (c *client) infoLine(self bool, args [][]byte) string {
 		}
 	}
 	multi := sn.multi
-	omem := 0
-	if c.asyncOut.Load() {
-		c.outMu.Lock()
-		omem = len(c.out)
-		c.outMu.Unlock()
+	// omem and oll: the replies the client has not read (obuf.go).
+	omem, oll := int(c.queuedOut()), 0
+	if c.qc != nil {
+		oll = c.qc.QueuedChunks()
+	}
+	if c.asyncLen.Load() > 0 {
+		oll++
 	}
 	totMem := sn.rbs + sn.outCap + argvMem + omem
 	var b strings.Builder
@@ -226,12 +228,12 @@ func (c *client) infoLine(self bool, args [][]byte) string {
 	num("rbs", int64(sn.rbs))
 	num("rbp", int64(sn.rbs))
 	num("obl", 0)
-	num("oll", 0)
+	num("oll", int64(oll))
 	num("omem", int64(omem))
 	num("tot-mem", int64(totMem))
 	field("events", "r")
 	field("cmd", cmd)
-	field("user", "default")
+	field("user", c.user.Load().Name)
 	num("redir", sn.redir)
 	num("resp", int64(sn.proto))
 	return b.String()
@@ -523,7 +525,7 @@ func (s *Server) clientKill(ctx *command.Ctx) {
 			case "laddr":
 				laddr = val
 			case "user":
-				if val != "default" {
+				if s.acl.Get(val) == nil {
 					ctx.Error(rediserr.NoSuchUser(val))
 					return
 				}
@@ -572,7 +574,9 @@ func (s *Server) clientKill(ctx *command.Ctx) {
 				continue
 			}
 		}
-		_ = user // every connection is the default user
+		if user != "" && c.user.Load().Name != user {
+			continue
+		}
 		if c == self && skipMe {
 			continue
 		}
@@ -584,8 +588,10 @@ func (s *Server) clientKill(ctx *command.Ctx) {
 		}
 		killed++
 	}
-	if typ == "master" && s.dropMasterLink() {
-		killed++ // the link to the master is this node's master client
+	// The link to the master is this node's master client: TYPE master, or
+	// its address (with no other filter that could not match it).
+	if (typ == "master" || (typ == "" && addr != "" && laddr == "" && id == 0)) && s.dropMasterLink(addr) {
+		killed++
 	}
 	if oldForm {
 		if killed == 0 {

@@ -183,9 +183,12 @@ func (s *Server) applyReady(rd cluster.Ready, allLocked bool) {
 		// Replication follows the core's decision (DESIGN decision 12);
 		// clusterReplicationCron repeats it once a second, for what the
 		// core learns later (the master's address) and for nodes.conf at start.
-		if rc.MasterID == "" {
+		switch {
+		case !s.repl.started.Load():
+			// Loading: clusterReplicationCron acts once the load is over.
+		case rc.MasterID == "":
 			s.promote()
-		} else if rc.IP != "" && rc.Port != 0 {
+		case rc.IP != "" && rc.Port != 0:
 			s.followClusterMaster(rc.IP, rc.Port)
 		}
 	}
@@ -226,6 +229,7 @@ func (s *Server) clusterReplicationCron() {
 		return nil
 	})
 	switch {
+	case !s.repl.started.Load():
 	case master && s.isReplica():
 		s.promote()
 	case !master && ip != "" && port != 0:

@@ -3,6 +3,7 @@ package server
 import (
 	"strings"
 
+	"github.com/shoal-db/shoal/internal/acl"
 	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/rediserr"
 	"github.com/shoal-db/shoal/internal/rnum"
@@ -25,6 +26,7 @@ func (s *Server) registerServerCommands() {
 	s.registerAOF()
 	s.registerMigrate()
 	s.registerScripting()
+	s.registerACL()
 	s.initReplication()
 }
 
@@ -87,7 +89,8 @@ func (s *Server) registerConn() {
 		c.db = s.ks.DB(0)
 		c.w.Proto = 2
 		c.replyOff, c.replySkip = false, false
-		c.authed = s.conf().requirepass == ""
+		c.user.Store(s.acl.Default())
+		c.authed = !s.acl.AuthRequired()
 		c.metaMu.Lock()
 		c.name = ""
 		c.metaMu.Unlock()
@@ -103,27 +106,17 @@ func (s *Server) registerConn() {
 		if len(ctx.Args) == 3 {
 			user = string(ctx.Args[1])
 		}
-		if len(ctx.Args) == 2 && s.conf().requirepass == "" {
+		if len(ctx.Args) == 2 && s.acl.Default().Perms().Flags&acl.FlagNoPass != 0 {
 			ctx.Error(rediserr.AuthNotSet)
 			return
 		}
-		if !s.checkPass(user, pass) {
+		if !c.authenticate(user, pass, ctx.Args) {
 			ctx.Error(rediserr.WrongPass)
 			return
 		}
-		c.authed = true
 		ctx.W.OK()
 	})
 	s.handle("hello", s.hello)
-}
-
-// checkPass checks credentials for the default user (the only user without ACL).
-func (s *Server) checkPass(user string, pass []byte) bool {
-	if user != "default" {
-		return false
-	}
-	want := s.conf().requirepass
-	return want == "" || want == string(pass)
 }
 
 func (s *Server) hello(ctx *command.Ctx) {
@@ -149,7 +142,7 @@ func (s *Server) hello(ctx *command.Ctx) {
 		opt := strings.ToLower(string(args[i]))
 		switch {
 		case opt == "auth" && more >= 2:
-			if !s.checkPass(string(args[i+1]), args[i+2]) {
+			if !c.authenticate(string(args[i+1]), args[i+2], args) {
 				ctx.Error(rediserr.WrongPass)
 				return
 			}
@@ -164,7 +157,7 @@ func (s *Server) hello(ctx *command.Ctx) {
 		}
 	}
 	if !authOK {
-		ctx.Error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+		ctx.Error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
 		return
 	}
 	if setName != nil {

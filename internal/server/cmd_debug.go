@@ -13,14 +13,19 @@ import (
 	"github.com/shoal-db/shoal/internal/rediserr"
 	"github.com/shoal-db/shoal/internal/replication"
 	"github.com/shoal-db/shoal/internal/slot"
+	"github.com/shoal-db/shoal/internal/stream"
 	"github.com/shoal-db/shoal/internal/types"
 )
 
-// DEBUG: the subcommands tests and tools rely on. Shoal behaves as Redis
-// with enable-debug-command yes.
+// DEBUG: the subcommands tests and tools rely on, refused as Redis refuses
+// it unless enable-debug-command allows the client (guard.go).
 
 func (s *Server) registerDebug() {
 	s.handle("debug", s.debugCommand)
+	s.debugSpec = s.table.Lookup([]byte("debug"))
+	// Off the event loop: DEBUG SLEEP (or a long DIGEST) must not stall the
+	// other clients of its loop (issue #13).
+	s.debugSpec.Flags |= command.FlagOffLoop
 }
 
 func (s *Server) debugCommand(ctx *command.Ctx) {
@@ -31,18 +36,30 @@ func (s *Server) debugCommand(ctx *command.Ctx) {
 		helpReply("DEBUG", debugHelp)(ctx)
 	case sub == "sleep" && len(args) == 3:
 		// Redis stops the whole server; Shoal stalls this connection only
-		// (no stripe is held while a handler without keys runs).
+		// (DEBUG runs off the event loop, and no stripe is held while a
+		// handler without keys runs).
 		secs, _ := strconv.ParseFloat(string(args[2]), 64)
 		if secs > 0 {
 			time.Sleep(time.Duration(secs * float64(time.Second)))
 		}
 		ctx.W.OK()
+	case sub == "protocol" && len(args) == 3:
+		debugProtocol(ctx, string(args[2]))
+	case sub == "stringmatch-test" && len(args) == 2:
+		debugStringmatchTest(ctx)
+	case sub == "panic":
+		s.debugPanic()
 	case sub == "set-active-expire" && len(args) == 3:
 		n, _ := strconv.Atoi(string(args[2]))
 		s.noActiveExpire.Store(n == 0)
 		ctx.W.OK()
 	case sub == "object" && len(args) == 3:
 		s.debugObject(ctx, args[2])
+	case sub == "replicate" && len(args) >= 3:
+		// The command goes to the replicas only, as it is, with no SELECT
+		// (replicationFeedSlaves with dictid -1); the stream carries it.
+		s.stream.AppendRaw(stream.SameDB, stream.AppendCommand(nil, args[2:]))
+		ctx.W.OK()
 	case sub == "change-repl-id" && len(args) == 2:
 		s.repl.mu.Lock()
 		s.repl.hist.ID = randomHex40()
@@ -86,7 +103,9 @@ func (s *Server) debugCommand(ctx *command.Ctx) {
 func (s *Server) debugObject(ctx *command.Ctx, key []byte) {
 	sl := slot.Of(key)
 	s.ks.LockSlot(sl)
-	v, ok := ctx.DB.Lookup(key)
+	// The key as stored, logically expired or not (Redis finds it in the
+	// dict directly: a replica shows a key its master has not deleted yet).
+	v, _, ok := ctx.DB.PeekStored(key)
 	var line string
 	if ok {
 		line = debugObjectLine(v)

@@ -173,7 +173,7 @@ func (s *Server) evalCommand(ctx *command.Ctx, bySHA, ro bool) {
 		ctx.Error(msg)
 		return
 	}
-	if msg := script.PrepareError(sc.Flags, ro, s.clusterEnabled()); msg != "" {
+	if msg := s.scriptPrepareError(ctx, sc.Flags, ro); msg != "" {
 		ctx.Error(msg)
 		return
 	}
@@ -194,13 +194,27 @@ func (s *Server) fcallCommand(ctx *command.Ctx, ro bool) {
 		ctx.Error(msg)
 		return
 	}
-	if msg := script.PrepareError(fn.Flags, ro, s.clusterEnabled()); msg != "" {
+	if msg := s.scriptPrepareError(ctx, fn.Flags, ro); msg != "" {
 		ctx.Error(msg)
 		return
 	}
 	keys, argv := args[3:3+nk], args[3+nk:]
 	sr := s.newScriptRun(ctx, fn.Name, fn.Flags, ro)
 	s.runScript(sr, keys, func(w *resp.Writer) bool { return s.scripts.RunFunction(&sr.run, fn, keys, argv, w) })
+}
+
+// scriptPrepareError is scriptPrepareForRun's refusals: the script's
+// declared flags, then, for a script that may write, the replication
+// gates (a read-only replica, too few good replicas). An EVAL without
+// flags meets those gates at each write it makes (Exec).
+func (s *Server) scriptPrepareError(ctx *command.Ctx, flags script.Flags, ro bool) string {
+	if msg := script.PrepareError(flags, ro, s.clusterEnabled()); msg != "" {
+		return msg
+	}
+	if flags&(script.FlagEvalCompat|script.FlagNoWrites) == 0 {
+		return s.replWriteGate(ctx.Client.(*client))
+	}
+	return ""
 }
 
 func (s *Server) newScriptRun(ctx *command.Ctx, name string, flags script.Flags, ro bool) *scriptRun {
@@ -339,6 +353,11 @@ func (sr *scriptRun) acquire(st int) bool {
 // Exec runs one command for the script (script.Host): the cluster checks
 // of scriptVerifyClusterState, the locks, then the handler with its own
 // reply writer.
+// CheckACL is script.ACLChecker: the script runs with its caller's user.
+func (sr *scriptRun) CheckACL(spec *command.Spec, args [][]byte) string {
+	return sr.c.aclScriptCheck(spec, args)
+}
+
 func (sr *scriptRun) Exec(run *script.Run, spec *command.Spec, args [][]byte, w *resp.Writer) string {
 	s := sr.srv
 	c := sr.c
@@ -363,10 +382,15 @@ func (sr *scriptRun) Exec(run *script.Run, spec *command.Spec, args [][]byte, w 
 			}
 		}
 	}
+	if spec.Has(command.FlagWrite) {
+		if msg := s.replWriteGate(c); msg != "" {
+			return msg // scriptVerifyWriteCommandAllow
+		}
+	}
 	in := &sr.inner
 	out := sr.ctx
 	*in = command.Ctx{Args: args, W: w, DB: c.db, KS: s.ks, Cmd: spec, Client: c, Settings: out.Settings,
-		Effects: out.Effects, Waiters: &s.blocking.count, Ready: in.Ready[:0], Locked: true}
+		Effects: out.Effects, Waiters: &s.blocking.count, Ready: in.Ready[:0], Locked: true, InScript: true}
 	if s.ks.Observed() && spec.Has(command.FlagWrite) {
 		// A snapshot runs (save.go): the slots this command changes are
 		// written out first, as runHandler does for top-level commands.

@@ -93,6 +93,15 @@ func xorObject(d *digest, v keyspace.Value, exp int64) {
 			d.xor(ed[:])
 			return true
 		})
+	case *types.Stream:
+		// Entries in order: "ms.seq", then each field and value.
+		o.Range(types.StreamID{}, types.StreamID{Ms: math.MaxUint64, Seq: math.MaxUint64}, false, func(e *types.StreamEntry) bool {
+			d.mixString(strconv.FormatUint(e.ID.Ms, 10) + "." + strconv.FormatUint(e.ID.Seq, 10))
+			for _, x := range e.FV {
+				d.mixString(x)
+			}
+			return true
+		})
 	}
 	if exp != -1 {
 		d.xor([]byte("!!expire!!"))

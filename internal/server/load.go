@@ -296,7 +296,7 @@ func (s *Server) loadFailure(err error, off int64) error {
 		s.Logf('#', "%s", err.Error())
 		return errors.New("Fatal error loading the DB: Invalid argument. Exiting.")
 	case errors.Is(err, rdb.ErrUnsupportedType):
-		return internal(0, "Unknown RDB encoding type (streams and modules are not supported)")
+		return internal(0, "Unknown RDB encoding type (modules are not supported)")
 	}
 	return internal(0, "Bad data format ("+err.Error()+")")
 }

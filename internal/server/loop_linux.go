@@ -30,6 +30,10 @@ func (h loopHandler) OnOpen(conn *netloop.Conn) {
 		s.stats.rejectedConns.Add(1)
 		return
 	}
+	if s.refuseProtected(conn) {
+		conn.Close()
+		return
+	}
 	c := s.newClient(conn)
 	c.loopMode = true
 	conn.Context = c
@@ -37,8 +41,8 @@ func (h loopHandler) OnOpen(conn *netloop.Conn) {
 
 func (h loopHandler) OnData(conn *netloop.Conn, in []byte) int {
 	c, _ := conn.Context.(*client)
-	if c == nil {
-		return len(in)
+	if c == nil || c.closed.Load() {
+		return len(in) // closed (CLIENT KILL, a limit): its input is dropped
 	}
 	c.batch.netIn += int64(conn.Fresh)
 	conn.Fresh = 0
@@ -55,13 +59,14 @@ func (h loopHandler) OnData(conn *netloop.Conn, in []byte) int {
 		conn.Detach(c.runDetached)
 		return used
 	}
-	if int64(len(in)-used) >= c.srv.conf().qbufLimit {
-		c.srv.Logf('#', "Closing client that reached max query buffer length (qbuf=%d)", len(in)-used)
-		conn.Close()
+	if c.overQueryLimit(in[used:]) {
 		return len(in)
 	}
 	return used
 }
+
+// OnRelease is netloop's Releaser: a connection let go of a large buffer (obuf.go).
+func (h loopHandler) OnRelease(n int) { h.s.released(n) }
 
 func (h loopHandler) OnClose(conn *netloop.Conn) {
 	if c, ok := conn.Context.(*client); ok {

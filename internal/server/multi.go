@@ -140,6 +140,10 @@ func (c *client) exec(ctx *command.Ctx) {
 	execArgs, execDB := ctx.Args, ctx.DB
 	c.inExec = true
 	for _, q := range queued {
+		if msg := c.aclExecCheck(q.spec, q.args); msg != "" {
+			w.Error(msg)
+			continue
+		}
 		c.call(q.spec, q.args, true)
 	}
 	c.inExec = false

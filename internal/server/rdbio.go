@@ -41,9 +41,9 @@ func (s *Server) rdbEncoder() snapshot.Encoder {
 	return func(dst []byte, key string, v keyspace.Value, exp int64) ([]byte, error) {
 		t := rdb.TypeOf(v)
 		if t < 0 {
-			// A stream: the RDB codec cannot write it yet. The save fails
-			// rather than write a file that lacks the key.
-			return dst, fmt.Errorf("key '%s' is a %s, which Shoal cannot write to an RDB file yet: %w", key, v.Kind(), rdb.ErrUnsupportedType)
+			// A value the RDB codec cannot write: the save fails rather
+			// than write a file that lacks the key.
+			return dst, fmt.Errorf("key '%s' is a %s, which Shoal cannot write to an RDB file: %w", key, v.Kind(), rdb.ErrUnsupportedType)
 		}
 		e := pool.Get().(*rdb.Encoder)
 		if exp >= 0 {

@@ -15,8 +15,10 @@ import (
 	"time"
 
 	"github.com/shoal-db/shoal/internal/cluster"
+	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/replication"
 	"github.com/shoal-db/shoal/internal/resp"
+	"github.com/shoal-db/shoal/internal/slot"
 	"github.com/shoal-db/shoal/internal/stream"
 )
 
@@ -552,24 +554,49 @@ func (s *Server) applyBatch(ml *masterLink, sess *client, rd *resp.Reader, buf [
 		// error) changes nothing and is appended here.
 		sess.masterRaw = raw
 		s.ks.MasterApplying.Store(true)
-		err := sess.run(args)
+		spec := s.table.Lookup(args[0])
+		sess.execute(spec, args)
 		s.ks.MasterApplying.Store(false)
 		s.repl.streamDB.Store(int32(sess.db.Index))
 		if sess.masterRaw != nil {
 			s.stream.AppendRaw(stream.SameDB, sess.masterRaw)
 			sess.masterRaw = nil
 		}
-		if err != nil {
-			s.Logf('#', "Replica: the master sent a command this node cannot run: %v", err)
+		if b := sess.w.Buf; len(b) > 0 && b[0] == '-' {
+			s.masterCommandFailed(spec, b)
 		}
+		sess.w.Reset()
+		sess.flushStats()
 	}
 	return used, nil
 }
 
+// masterCommandFailed is afterErrorReply for the master's client: the
+// replica and its master now differ, which Redis logs as CRITICAL (and,
+// with propagation-error-behavior panic, crashes on).
+func (s *Server) masterCommandFailed(spec *command.Spec, reply []byte) {
+	msg := string(reply[1:])
+	if i := strings.Index(msg, "\r\n"); i >= 0 {
+		msg = msg[:i]
+	}
+	name := "<unknown>"
+	if spec != nil {
+		name = spec.Name
+	}
+	s.Logf('#', "== CRITICAL == This replica is sending an error to its master: '%s' after processing the command '%s'", msg, name)
+	s.cfg.RLock()
+	behavior := s.cfg.PropagationErrorBehavior
+	s.cfg.RUnlock()
+	if behavior == "panic" || behavior == "panic-on-replicas" {
+		s.Logf('#', "Guru Meditation: Replica was unable to execute a command from its master, per propagation-error-behavior")
+		os.Exit(1)
+	}
+}
+
 // dropMasterLink closes the connection to the master, as CLIENT KILL TYPE
-// master does; the link reconnects and continues partially. It reports
-// whether a connection was up.
-func (s *Server) dropMasterLink() bool {
+// master (or its address, when addr is not "") does; the link reconnects
+// and continues partially. It reports whether a connection was closed.
+func (s *Server) dropMasterLink(addr string) bool {
 	s.repl.mu.Lock()
 	ml := s.repl.link
 	s.repl.mu.Unlock()
@@ -578,7 +605,7 @@ func (s *Server) dropMasterLink() bool {
 	}
 	ml.connMu.Lock()
 	defer ml.connMu.Unlock()
-	if ml.conn == nil {
+	if ml.conn == nil || (addr != "" && ml.conn.RemoteAddr().String() != addr) {
 		return false
 	}
 	ml.conn.Close()
@@ -612,4 +639,61 @@ func (s *Server) restoreReplInfo(rsi replInfo) {
 		s.repl.hist.ID2, s.repl.hist.Offset2 = rsi.id, rsi.off+1
 	}
 	s.ensureBacklog()
+}
+
+// localKey is a key of a database.
+type localKey struct {
+	db  int
+	key string
+}
+
+// noteReplicaTTL is the keyspace's OnReplicaTTL hook (writable replicas).
+func (s *Server) noteReplicaTTL(db int, key string) {
+	s.repl.localMu.Lock()
+	if s.repl.local == nil {
+		s.repl.local = map[localKey]struct{}{}
+	}
+	s.repl.local[localKey{db, key}] = struct{}{}
+	s.repl.localMu.Unlock()
+}
+
+// expireReplicaKeys deletes the keys a writable replica's clients gave a
+// TTL once it passed (Redis's expireSlaveKeys); the master never hears of
+// them, so nothing goes to the stream. A key that lost its TTL or is gone
+// is forgotten; on a master the list is dropped.
+func (s *Server) expireReplicaKeys() {
+	s.repl.localMu.Lock()
+	if len(s.repl.local) == 0 {
+		s.repl.localMu.Unlock()
+		return
+	}
+	if !s.ks.ReplicaMode.Load() {
+		s.repl.local = nil
+		s.repl.localMu.Unlock()
+		return
+	}
+	keys := make([]localKey, 0, len(s.repl.local))
+	for k := range s.repl.local {
+		keys = append(keys, k)
+	}
+	s.repl.localMu.Unlock()
+	now := s.ks.NowMs()
+	for _, k := range keys {
+		key := []byte(k.key)
+		sl := slot.Of(key)
+		db := s.ks.DB(k.db)
+		s.ks.LockSlot(sl)
+		_, exp, ok := db.PeekStored(key)
+		done := !ok || exp < 0
+		if ok && exp >= 0 && exp <= now {
+			db.ReclaimStored(key)
+			done = true
+		}
+		s.ks.UnlockSlot(sl)
+		if done {
+			s.repl.localMu.Lock()
+			delete(s.repl.local, k)
+			s.repl.localMu.Unlock()
+		}
+	}
 }

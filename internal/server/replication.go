@@ -39,6 +39,13 @@ type replState struct {
 	gate atomic.Uint32
 
 	syncFull, syncPartialOK, syncPartialErr atomic.Int64
+	// started: the startup load is over and replication may act.
+	started atomic.Bool
+
+	// local are the keys a writable replica's own clients gave a TTL: the
+	// replica expires them itself (expireSlaveKeys).
+	localMu sync.Mutex
+	local   map[localKey]struct{}
 
 	// streamDB is the database the master's stream is in (the master
 	// session's, on a replica): an RDB records it (repl-stream-db) so a
@@ -65,25 +72,28 @@ func (s *Server) initReplication() {
 		spec := s.handle(name, s.replicaofCommand)
 		spec.Flags |= command.FlagOffLoop
 	}
+	s.ks.OnReplicaTTL = s.noteReplicaTTL
 	s.handle("role", s.roleCommand)
 	s.handle("wait", s.waitCommand).Flags |= command.FlagOffLoop
 	s.cfg.OnSet(func(name string) {
-		switch name {
-		case "repl-backlog-size":
+		if name == "repl-backlog-size" {
 			s.repl.mu.Lock()
 			if s.repl.backlog {
 				s.stream.SetBacklog(s.backlogSize())
 			}
 			s.repl.mu.Unlock()
-		case "min-replicas-to-write", "min-replicas-max-lag", "replica-read-only", "replica-serve-stale-data":
-			s.refreshReplGate()
 		}
+		// min-replicas-*, replica-read-only, replica-serve-stale-data (under
+		// either name): the gates follow at once.
+		s.refreshReplGate()
 	})
 }
 
-// startReplication starts the replica link the configuration asks for
-// (the replicaof directive), once the server listens.
-func (s *Server) startReplication() {
+// StartReplication starts the replica link the configuration asks for
+// (the replicaof directive), and lets the cluster's role changes act, once
+// the dataset is loaded: a full sync must not race the startup load.
+func (s *Server) StartReplication() {
+	s.repl.started.Store(true)
 	s.cfg.RLock()
 	host, port := s.cfg.ReplicaOfHost, s.cfg.ReplicaOfPort
 	s.cfg.RUnlock()
@@ -125,13 +135,32 @@ func (s *Server) replGate(c *client, spec *command.Spec) string {
 			}
 		}
 	}
+	if write {
+		if msg := writeGateMsg(g); msg != "" {
+			return msg
+		}
+	}
 	switch {
-	case g&gateNoReplicas != 0 && write:
-		return "NOREPLICAS Not enough good replicas to write."
-	case g&gateReadOnly != 0 && write:
-		return "READONLY You can't write against a read only replica."
 	case g&gateStale != 0 && !spec.Has(command.FlagStale):
 		return "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+	}
+	return ""
+}
+
+// replWriteGate is replGate for a write a script is about to make.
+func (s *Server) replWriteGate(c *client) string {
+	if c.session {
+		return ""
+	}
+	return writeGateMsg(s.repl.gate.Load())
+}
+
+func writeGateMsg(g uint32) string {
+	switch {
+	case g&gateNoReplicas != 0:
+		return "NOREPLICAS Not enough good replicas to write."
+	case g&gateReadOnly != 0:
+		return "READONLY You can't write against a read only replica."
 	}
 	return ""
 }
@@ -163,6 +192,7 @@ func (s *Server) refreshReplGate() {
 func (s *Server) replicationCron() {
 	s.clusterReplicationCron()
 	s.masterCron()
+	s.expireReplicaKeys()
 	s.refreshReplGate()
 }
 
@@ -183,6 +213,7 @@ func (s *Server) replicaofCommand(ctx *command.Ctx) {
 	if strings.EqualFold(host, "no") && strings.EqualFold(portArg, "one") {
 		if s.isReplica() {
 			s.promote()
+			s.setReplicaOfConfig("", 0)
 			s.Logf('*', "MASTER MODE enabled (user request from '%s')", s.clientInfoLine(ctx.Client.(*client)))
 		}
 		ctx.W.OK()
@@ -210,8 +241,18 @@ func (s *Server) replicaofCommand(ctx *command.Ctx) {
 		return
 	}
 	s.replicaOf(host, int(port))
+	s.setReplicaOfConfig(host, int(port))
 	s.Logf('*', "REPLICAOF %s:%d enabled (user request from '%s')", host, port, s.clientInfoLine(ctx.Client.(*client)))
 	ctx.W.OK()
+}
+
+// setReplicaOfConfig records the master in the configuration, as
+// server.masterhost is Redis's: CONFIG GET replicaof and CONFIG REWRITE
+// show it.
+func (s *Server) setReplicaOfConfig(host string, port int) {
+	s.cfg.Lock()
+	s.cfg.ReplicaOfHost, s.cfg.ReplicaOfPort = host, port
+	s.cfg.Unlock()
 }
 
 // clientInfoLine is the client's CLIENT INFO line, for the log.

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/shoal-db/shoal/internal/acl"
 	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/config"
 	"github.com/shoal-db/shoal/internal/keyspace"
@@ -45,6 +46,9 @@ type Server struct {
 	nextID    atomic.Int64
 
 	pubsub *hub
+	// acl is the ACL users registry; aclSuper the identity of sessions (acl.go).
+	acl      *acl.Registry
+	aclSuper *acl.User
 	// blocking holds the clients blocked on keys (blocking.go).
 	blocking blockRegistry
 	// migr is MIGRATE's connection cache and keys in flight (cmd_migrate.go).
@@ -61,6 +65,10 @@ type Server struct {
 
 	startTime time.Time
 	stats     stats
+	rel       releaser       // giving buffer memory back (obuf.go)
+	debugSpec *command.Spec  // DEBUG, refused per enable-debug-command (guard.go)
+	slowlog   slowlog        // SLOWLOG (slowlog.go)
+	latency   latencyMonitor // LATENCY (latency.go)
 
 	// settings is the configuration in force, an immutable value replaced
 	// on CONFIG SET (settings.go); settingsMu orders the replacements.
@@ -130,6 +138,7 @@ func New(cfg *config.Config, logw io.Writer) *Server {
 	s.track = newTracker(s)
 	s.ks.OnTouch = s.track.touched
 	s.nowMs.Store(time.Now().UnixMilli())
+	s.initACL()
 	s.applySettings()
 	cfg.OnSet(func(name string) { s.applySettings(); s.applyAOFConfig(name) })
 	command.Register(s.table)
@@ -222,7 +231,6 @@ func (s *Server) Addr() net.Addr {
 // Serve accepts connections until Close. It returns when all listeners stop.
 func (s *Server) Serve() {
 	s.startBackground()
-	s.startReplication()
 	if s.loops != nil {
 		s.loops.Serve()
 		return
@@ -270,6 +278,10 @@ func (s *Server) acceptLoop(ln net.Listener) {
 			conn.Write([]byte("-ERR max number of clients reached\r\n"))
 			conn.Close()
 			s.stats.rejectedConns.Add(1)
+			continue
+		}
+		if s.refuseProtected(conn) {
+			conn.Close()
 			continue
 		}
 		c := s.newClient(conn)

@@ -21,6 +21,7 @@ func (s *Server) newSession(replay bool) *client {
 	c.w.Proto = 2
 	c.db = s.ks.DB(0)
 	c.authed = true
+	c.user.Store(s.aclSuper)
 	c.ctx.W = &c.w
 	c.ctx.KS = s.ks
 	c.ctx.Client = c

@@ -2,6 +2,7 @@ package server
 
 import (
 	"github.com/shoal-db/shoal/internal/command"
+	"github.com/shoal-db/shoal/internal/config"
 	"github.com/shoal-db/shoal/internal/types"
 )
 
@@ -16,13 +17,27 @@ type settings struct {
 	// thresholds, proto-max-bulk-len, maxmemory and its policy.
 	cmd command.Settings
 
-	requirepass string
-	timeout     int64 // timeout, seconds (0: never close idle clients)
-	qbufLimit   int64 // client-query-buffer-limit, bytes
-	maxclients  int64
-	minLog      int32 // rank (logRank) of the configured loglevel
+	requirepass  string
+	aclPubsubAll bool  // acl-pubsub-default allchannels
+	acllogMax    int64 // acllog-max-len
+	timeout      int64 // timeout, seconds (0: never close idle clients)
+	qbufLimit    int64 // client-query-buffer-limit, bytes
+	// obuf is client-output-buffer-limit by config.ObufNormal/Replica/Pubsub.
+	obuf       [3]config.ObufLimit
+	maxclients int64
+	minLog     int32 // rank (logRank) of the configured loglevel
 
 	trackingMaxKeys int64 // tracking-table-max-keys
+
+	// protectedMode is protected-mode; debugCmd enable-debug-command (guard.go).
+	protectedMode bool
+	debugCmd      string
+
+	// slowNs, latNs: slowlog-log-slower-than and latency-monitor-threshold
+	// in ns (MaxInt64: off), slowMinNs the smaller; slowMaxLen
+	// slowlog-max-len (slowlog.go).
+	slowNs, latNs, slowMinNs int64
+	slowMaxLen               int64
 }
 
 // conf returns the settings in force.
@@ -57,15 +72,23 @@ func (s *Server) applySettings() {
 			LazyfreeLazyExpire:  s.cfg.LazyfreeLazyExpire,
 			LazyfreeLazyUserDel: s.cfg.LazyfreeLazyUserDel,
 		},
-		requirepass: s.cfg.Requirepass,
-		timeout:     int64(s.cfg.Timeout),
-		qbufLimit:   s.cfg.ClientQueryBufferLimit,
-		maxclients:  int64(s.cfg.Maxclients),
-		minLog:      loglevelRank(s.cfg.Loglevel),
+		requirepass:   s.cfg.Requirepass,
+		aclPubsubAll:  s.cfg.AclPubsubDefault == "allchannels",
+		acllogMax:     s.cfg.AcllogMaxLen,
+		timeout:       int64(s.cfg.Timeout),
+		qbufLimit:     s.cfg.ClientQueryBufferLimit,
+		obuf:          s.cfg.ClientOutputBufferLimit,
+		maxclients:    int64(s.cfg.Maxclients),
+		protectedMode: s.cfg.ProtectedMode,
+		minLog:        loglevelRank(s.cfg.Loglevel),
 
 		trackingMaxKeys: s.cfg.TrackingTableMaxKeys,
 	}
+	n.slowNs, n.latNs, n.slowMinNs = slowThresholds(s.cfg.SlowlogLogSlowerThan, s.cfg.LatencyMonitorThreshold)
+	n.slowMaxLen = s.cfg.SlowlogMaxLen
 	s.cfg.RUnlock()
+	n.debugCmd, _ = s.cfg.Value("enable-debug-command")
+	s.applyACLSettings(s.settings.Load(), n)
 	s.settings.Store(n)
 	s.reconfigureCluster() // cluster options reach the core (cmd_cluster.go)
 }

@@ -44,7 +44,7 @@ type Node struct {
 
 // StartRedis starts redis-server on a free loopback port and waits until it
 // answers PING. args are appended to the harness's own
-// "--port N --bind 127.0.0.1 --save "" --appendonly no --dir D"; a first
+// "--port N --bind 127.0.0.1 --save "" --appendonly no --dir D --enable-debug-command yes"; a first
 // arg not starting with "--" is taken as a config file and passed first.
 func StartRedis(t testing.TB, args ...string) *Node {
 	t.Helper()
@@ -155,9 +155,12 @@ func (n *Node) argv(port int) []string {
 		argv = append(argv, extra[0]) // config file comes first
 		extra = extra[1:]
 	}
+	// DEBUG is allowed, as in Redis's own test suite; a test of the
+	// default passes "--enable-debug-command", "no" (the last one wins).
 	argv = append(argv,
 		"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", n.Dir)
+		"--save", "", "--appendonly", "no", "--dir", n.Dir,
+		"--enable-debug-command", "yes")
 	return append(argv, extra...)
 }
 

@@ -82,16 +82,7 @@ type Stream struct {
 	LastID       StreamID
 	EntriesAdded uint64
 	MaxDeleted   StreamID
-	// Groups holds the consumer groups (nil when none).
-	Groups map[string]*StreamGroup
-	// GroupOrder lists group names in creation order.
-	GroupOrder []string
-}
-
-// StreamGroup is a consumer group (only what the commands in place need).
-type StreamGroup struct {
-	LastID      StreamID
-	EntriesRead int64
+	groups       *groupMap // consumer groups by name (stream_cg.go); nil when none
 }
 
 // NewStream returns an empty stream.
@@ -120,14 +111,7 @@ func (s *Stream) Copy() Object {
 	for _, n := range cp.nodes {
 		cp.raxInsert(n)
 	}
-	if s.Groups != nil {
-		cp.Groups = make(map[string]*StreamGroup, len(s.Groups))
-		for k, g := range s.Groups {
-			gg := *g
-			cp.Groups[k] = &gg
-		}
-		cp.GroupOrder = append([]string(nil), s.GroupOrder...)
-	}
+	cp.groups = s.copyGroups()
 	return &cp
 }
 
@@ -210,27 +194,28 @@ func (s *Stream) Append(id StreamID, fv []string, maxEntries, maxBytes int) {
 		}
 	}
 	if n == nil {
-		n = &streamNode{}
-		n.fields = make([]string, 0, len(fv)/2)
-		for i := 0; i < len(fv); i += 2 {
-			n.fields = append(n.fields, fv[i])
-		}
-		// Header, end byte, master entry (count and deleted apart).
-		n.bytes = 6 + 1 + lpIntElem(int64(len(n.fields))) + lpIntElem(0)
-		for _, f := range n.fields {
-			n.bytes += lpStrElem(f)
-		}
+		n = newNode(fv)
 		s.nodes = append(s.nodes, n)
 		if s.rax == nil {
 			s.rax = newRaxShape()
 		}
 		s.rax.insert(raxKey(id))
 	}
-	var base StreamID
+	n.bytes += n.entrySize(id, fv)
+	n.entries = append(n.entries, StreamEntry{ID: id, FV: fv})
+	n.live++
+	s.length++
+	s.LastID = id
+	s.EntriesAdded++
+}
+
+// entrySize is the listpack bytes the entry id/fv adds to node n (the
+// entry's first ID is the master ID; fields equal to the master entry's
+// are not repeated).
+func (n *streamNode) entrySize(id StreamID, fv []string) int {
+	base := id
 	if len(n.entries) > 0 {
 		base = n.entries[0].ID
-	} else {
-		base = id
 	}
 	same := len(fv)/2 == len(n.fields)
 	if same {
@@ -256,13 +241,79 @@ func (s *Stream) Append(id StreamID, fv []string, maxEntries, maxBytes int) {
 	if !same {
 		lpCount = len(fv) + 4
 	}
-	sz += lpIntElem(int64(lpCount))
-	n.bytes += sz
-	n.entries = append(n.entries, StreamEntry{ID: id, FV: fv})
-	n.live++
-	s.length++
-	s.LastID = id
-	s.EntriesAdded++
+	return sz + lpIntElem(int64(lpCount))
+}
+
+// newNode is an empty node whose master entry has fv's fields.
+func newNode(fv []string) *streamNode {
+	n := &streamNode{}
+	n.fields = make([]string, 0, len(fv)/2)
+	for i := 0; i < len(fv); i += 2 {
+		n.fields = append(n.fields, fv[i])
+	}
+	// Header, end byte, master entry (count and deleted apart).
+	n.bytes = 6 + 1 + lpIntElem(int64(len(n.fields))) + lpIntElem(0)
+	for _, f := range n.fields {
+		n.bytes += lpStrElem(f)
+	}
+	return n
+}
+
+// Deleted reports whether the entry is a tombstone (only EachNode shows those).
+func (e *StreamEntry) Deleted() bool { return e.deleted }
+
+// NewStreamEntry is an entry for AppendNode.
+func NewStreamEntry(id StreamID, fv []string, deleted bool) StreamEntry {
+	return StreamEntry{ID: id, FV: fv, deleted: deleted}
+}
+
+// EachNode calls fn for every node in order: the master entry's fields
+// and the node's entries, tombstones included (an RDB writes the listpack
+// nodes as they are). fn must not keep or change them.
+func (s *Stream) EachNode(fn func(fields []string, entries []StreamEntry) bool) {
+	for _, n := range s.nodes {
+		if !fn(n.fields, n.entries) {
+			return
+		}
+	}
+}
+
+// AppendNode adds a whole node as an RDB file holds it: master fields
+// and entries (tombstones included), IDs above every ID already in the
+// stream. It does not touch LastID or EntriesAdded, which the loader sets.
+// It reports false (adding nothing) for a node that breaks the order or
+// holds no live entry.
+func (s *Stream) AppendNode(fields []string, entries []StreamEntry) bool {
+	if len(entries) == 0 {
+		return false
+	}
+	if len(s.nodes) > 0 && !s.nodes[len(s.nodes)-1].last().Less(entries[0].ID) {
+		return false
+	}
+	n := newNode(nil)
+	n.fields = fields
+	n.bytes = 6 + 1 + lpIntElem(int64(len(fields))) + lpIntElem(0)
+	for _, f := range fields {
+		n.bytes += lpStrElem(f)
+	}
+	for i := range entries {
+		e := &entries[i]
+		if i > 0 && !entries[i-1].ID.Less(e.ID) {
+			return false
+		}
+		n.bytes += n.entrySize(e.ID, e.FV)
+		n.entries = append(n.entries, *e)
+		if !e.deleted {
+			n.live++
+		}
+	}
+	if n.live == 0 {
+		return false
+	}
+	s.nodes = append(s.nodes, n)
+	s.length += n.live
+	s.raxInsert(n)
+	return true
 }
 
 // seek returns the first position (node, index) whose entry ID is >= id.

@@ -317,7 +317,9 @@ func (d *decoder) readObject(t int) (keyspace.Value, error) {
 			return keyspace.Value{}, err
 		}
 		return d.readBlob(t, blob)
-	case TypeStreamListpacks, TypeStreamListpacks2, TypeModule, TypeModule2:
+	case TypeStreamListpacks, TypeStreamListpacks2:
+		return d.readStream(t == TypeStreamListpacks2)
+	case TypeModule, TypeModule2:
 		return keyspace.Value{}, ErrUnsupportedType
 	}
 	return keyspace.Value{}, errBadData

@@ -5,12 +5,13 @@
 // rdbSaveObject do: strings raw, integer-encoded or LZF-compressed; lists
 // as QUICKLIST_2 with listpack nodes cut as quicklistPushTail cuts them;
 // sets as INTSET or SET; hashes as HASH_LISTPACK or HASH; sorted sets as
-// ZSET_LISTPACK or ZSET_2. Listpacks, intsets and LZF output are
-// byte-identical to Redis's for the same data. The decoder reads every
-// type Redis 7.0 reads, older ziplist, zipmap, quicklist v1, linked-list
-// and string-score encodings included, and converts encodings after
-// loading as rdbLoadObject does, so OBJECT ENCODING matches Redis. Streams
-// and module values are refused whole (ErrUnsupportedType).
+// ZSET_LISTPACK or ZSET_2; streams as STREAM_LISTPACKS_2 (stream.go).
+// Listpacks, intsets and LZF output are byte-identical to Redis's for the
+// same data. The decoder reads every type Redis 7.0 reads, older
+// ziplist, zipmap, quicklist v1, linked-list, string-score and type-15
+// stream encodings included, and converts encodings after loading as
+// rdbLoadObject does, so OBJECT ENCODING matches Redis. Module values are
+// refused whole (ErrUnsupportedType).
 //
 // Payloads. AppendDump / ParseDump are DUMP's format: value, RDB version
 // (2 bytes LE), CRC64 (8 bytes LE, Redis's Jones polynomial). ReplyText

@@ -64,7 +64,7 @@ func NewEncoder(s Settings) *Encoder {
 func (e *Encoder) Release() { e.enc.release() }
 
 // TypeOf is the RDB type byte Redis 7.0 writes for v (rdbSaveObjectType),
-// or -1 for a value this package cannot encode (streams).
+// or -1 for a value this package cannot encode.
 func TypeOf(v keyspace.Value) int {
 	switch o := v.Obj.(type) {
 	case nil:
@@ -86,6 +86,8 @@ func TypeOf(v keyspace.Value) int {
 			return TypeZSetListpack
 		}
 		return TypeZSet2
+	case *types.Stream:
+		return TypeStreamListpacks2
 	}
 	return -1
 }
@@ -113,6 +115,8 @@ func (e *Encoder) AppendObject(dst []byte, v keyspace.Value) ([]byte, error) {
 		return e.appendHash(dst, o), nil
 	case *types.ZSet:
 		return e.appendZSet(dst, o), nil
+	case *types.Stream:
+		return e.appendStream(dst, o), nil
 	}
 	return dst, ErrUnsupportedType
 }

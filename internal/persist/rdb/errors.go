@@ -17,7 +17,7 @@ var (
 	// ErrEmptyKey: a collection with no elements (Redis refuses it in a
 	// payload and skips it in a file).
 	ErrEmptyKey = errors.New("rdb: empty key")
-	// ErrUnsupportedType: a stream or module value, which Shoal does not
+	// ErrUnsupportedType: a module value, which Shoal does not
 	// store; refused whole, never half-loaded.
 	ErrUnsupportedType = errors.New("rdb: unsupported value type")
 	// ErrBadMagic: a file that does not start with "REDIS".

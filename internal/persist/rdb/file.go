@@ -205,7 +205,7 @@ type Item struct {
 
 // Reader reads an RDB file of version 1 to 10 as a stream of items,
 // verifying the trailing checksum (unless it is zero, as Redis). Empty
-// collections are skipped, as Redis skips them; a stream or module value is
+// collections are skipped, as Redis skips them (an empty stream is kept); a module value is
 // an error (ErrUnsupportedType): the caller must drop what it loaded.
 type Reader struct {
 	d       decoder

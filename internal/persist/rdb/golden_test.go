@@ -79,6 +79,8 @@ func render(v keyspace.Value) string {
 		}
 	case *types.Hash:
 		o.Each(func(f, v []byte) bool { line(string(f)); line(string(v)); return true })
+	case *types.Stream:
+		renderStream(line, o)
 	case *types.ZSet:
 		o.Range(0, o.Len(), false, func(m []byte, s float64) bool {
 			line(string(m))
@@ -87,6 +89,47 @@ func render(v keyspace.Value) string {
 		})
 	}
 	return b.String()
+}
+
+// renderStream prints XRANGE s - + and XINFO GROUPS s as redis-cli --raw does.
+func renderStream(line func(string), s *types.Stream) {
+	// redis-cli --raw prints an empty array as an empty line.
+	if s.Len() == 0 {
+		line("")
+	}
+	if s.GroupCount() == 0 {
+		defer line("")
+	}
+	s.Range(types.StreamID{}, types.StreamID{Ms: math.MaxUint64, Seq: math.MaxUint64}, false, func(e *types.StreamEntry) bool {
+		line(e.ID.String())
+		for _, x := range e.FV {
+			line(x)
+		}
+		return true
+	})
+	s.EachGroup(func(name string, g *types.StreamGroup) bool {
+		line("name")
+		line(name)
+		line("consumers")
+		line(strconv.Itoa(g.Consumers.Len()))
+		line("pending")
+		line(strconv.Itoa(g.PEL.Len()))
+		line("last-delivered-id")
+		line(g.LastID.String())
+		line("entries-read")
+		if g.EntriesRead == types.InvalidEntriesRead {
+			line("")
+		} else {
+			line(strconv.FormatInt(g.EntriesRead, 10))
+		}
+		line("lag")
+		if lag, ok := s.Lag(g); ok {
+			line(strconv.FormatInt(lag, 10))
+		} else {
+			line("")
+		}
+		return true
+	})
 }
 
 func encodingOf(v keyspace.Value) string {

@@ -226,7 +226,7 @@ func TestRefused(t *testing.T) {
 		{"short", []byte{1, 2, 3}, ErrVersionOrChecksum},
 		{"version 11", payload(TypeString, rawString("x"), 11), ErrVersionOrChecksum},
 		{"crc", append(good[:len(good)-1:len(good)-1], good[len(good)-1]^1), ErrVersionOrChecksum},
-		{"stream", payload(TypeStreamListpacks2, AppendLen(nil, 0), 10), ErrUnsupportedType},
+		{"truncated stream", payload(TypeStreamListpacks2, AppendLen(nil, 0), 10), ErrBadData},
 		{"module", payload(TypeModule2, AppendLen(nil, 0), 10), ErrUnsupportedType},
 		{"type 8", payload(8, nil, 10), ErrBadData},
 		{"type 20", payload(20, nil, 10), ErrBadData},

@@ -86,6 +86,39 @@ cli zadd z_skip_inf 1 a inf b -inf c 0.25 d -1.5 e 1e300 f "$(rep q 70)" >/dev/n
 args=(); for i in $(seq 1 120); do args+=("$((i * 1000))" "k$i"); done
 cli zadd z_lp120 "${args[@]}" >/dev/null
 
+# streams (the consumer groups' times are fixed with XCLAIM TIME so a
+# re-capture changes nothing but what Redis changed)
+cli xadd x_small 1-1 a 1 b 2 >/dev/null
+cli xadd x_small 1-2 a 3 b 4 >/dev/null
+cli xadd x_small 2-0 c "$(rep x 70)" >/dev/null
+cli xadd x_small 3-0 a -5 b 5000000000 >/dev/null
+for i in $(seq 1 700); do echo "xadd x_big $i-$((i % 3)) f$((i % 4)) $i g $(rep v $((i % 90)))"; done | cli >/dev/null
+cli xadd x_big 800-0 long "$(rep 'abcdefgh' 600)" >/dev/null
+cli config set stream-node-max-entries 5 >/dev/null
+for i in $(seq 1 23); do cli xadd x_nodes "$i-1" n "$i" >/dev/null; done
+cli xdel x_nodes 1-1 7-1 8-1 9-1 10-1 11-1 22-1 >/dev/null
+cli config set stream-node-max-entries 100 >/dev/null
+for i in $(seq 1 10); do cli xadd x_trim "$i-0" k "$i" >/dev/null; done
+cli xtrim x_trim maxlen 4 >/dev/null
+cli xadd x_emptied 5-5 a b >/dev/null
+cli xdel x_emptied 5-5 >/dev/null
+cli xgroup create x_mk g '$' mkstream >/dev/null
+cli xadd x_setid 1-0 a b >/dev/null
+cli xsetid x_setid 99-7 entriesadded 50 maxdeletedid 10-0 >/dev/null
+for i in $(seq 1 8); do cli xadd x_groups "$i-0" f "$i" >/dev/null; done
+cli xgroup create x_groups g1 0 >/dev/null
+cli xgroup create x_groups g2 '$' >/dev/null
+cli xgroup create x_groups a0 3-0 entriesread 3 >/dev/null
+cli xgroup createconsumer x_groups g2 idle >/dev/null
+cli xreadgroup group g1 alice count 3 streams x_groups '>' >/dev/null
+cli xreadgroup group g1 bob count 2 streams x_groups '>' >/dev/null
+cli xreadgroup group a0 carol noack count 2 streams x_groups '>' >/dev/null
+cli xack x_groups g1 2-0 >/dev/null
+cli xdel x_groups 4-0 >/dev/null
+cli xclaim x_groups g1 alice 0 1-0 3-0 5-0 time 1700000000000 retrycount 4 justid >/dev/null
+cli xclaim x_groups g1 bob 0 4-0 time 1700000000001 justid force >/dev/null
+cli xgroup setid x_groups a0 6-0 entriesread -1 >/dev/null
+
 rm -f dumps/*
 for k in $(cli --raw keys '*' | sort); do
 	cli --raw dump "$k" | head -c -1 | od -An -tx1 -v | tr -d ' \n' > "dumps/$k.hex"
@@ -99,6 +132,7 @@ for k in $(cli --raw keys '*' | sort); do
 		set) cli --raw smembers "$k" | LC_ALL=C sort ;;
 		hash) cli --raw hgetall "$k" ;;
 		zset) cli --raw zrange "$k" 0 -1 withscores ;;
+		stream) cli --raw xrange "$k" - + ; cli --raw xinfo groups "$k" ;;
 		esac
 	} > "dumps/$k.txt"
 done

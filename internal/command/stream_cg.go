@@ -1,0 +1,1192 @@
+package command
+
+import (
+	"bytes"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/shoal-db/shoal/internal/rediserr"
+	"github.com/shoal-db/shoal/internal/resp"
+	"github.com/shoal-db/shoal/internal/types"
+)
+
+// Consumer groups (Redis 7.0 t_stream.c): XGROUP, XREADGROUP, XACK,
+// XPENDING, XCLAIM, XAUTOCLAIM and XINFO GROUPS/CONSUMERS. Their effects
+// are propagated as Redis 7.0 does: every delivery or claim as an
+// idempotent XCLAIM … FORCE JUSTID LASTID, a NOACK read's group position
+// as XGROUP SETID … ENTRIESREAD, a consumer a NOACK read created as
+// XGROUP CREATECONSUMER.
+
+var (
+	kwXCLAIM         = []byte("XCLAIM")
+	kwXGROUP         = []byte("XGROUP")
+	kwSETID          = []byte("SETID")
+	kwCREATECONSUMER = []byte("CREATECONSUMER")
+	kwENTRIESREAD    = []byte("ENTRIESREAD")
+	kwTIME           = []byte("TIME")
+	kwRETRYCOUNT     = []byte("RETRYCOUNT")
+	kwFORCE          = []byte("FORCE")
+	kwJUSTID         = []byte("JUSTID")
+	kwLASTID         = []byte("LASTID")
+	kwZero           = []byte("0")
+)
+
+// xreadBlockedDefaultCount is XREAD_BLOCKED_DEFAULT_COUNT: a woken XREAD
+// without COUNT gets at most this many entries.
+const xreadBlockedDefaultCount = 1000
+
+func registerStreamGroups(t *Table) {
+	t.Handle("xreadgroup", func(c *Ctx) { xread(c, true) })
+	for _, sub := range []string{"create", "setid", "destroy", "createconsumer", "delconsumer"} {
+		t.Handle("xgroup|"+sub, cmdXgroup)
+	}
+	t.Handle("xgroup|help", cmdXgroupHelp)
+	t.Handle("xinfo|help", cmdXinfoHelp)
+	t.Handle("xack", cmdXack)
+	t.Handle("xpending", cmdXpending)
+	t.Handle("xclaim", cmdXclaim)
+	t.Handle("xautoclaim", cmdXautoclaim)
+}
+
+// preventPropagation is Redis's preventCommandPropagation: the command's
+// own arguments never reach the write stream (its effects, if any, were
+// propagated one by one).
+func (c *Ctx) preventPropagation() { c.Propagated++ }
+
+func noGroupErr(key, group []byte) string {
+	return "NOGROUP No such key '" + string(key) + "' or consumer group '" + string(group) + "'"
+}
+
+func noGroupForKeyErr(group, key []byte) string {
+	return "NOGROUP No such consumer group '" + string(group) + "' for key name '" + string(key) + "'"
+}
+
+// propagateXclaim is streamPropagateXCLAIM.
+func propagateXclaim(c *Ctx, key, group []byte, id types.StreamID, n *types.StreamNACK, last types.StreamID) {
+	var idb, tb, cb, lb [42]byte
+	c.Propagate(kwXCLAIM, key, group, []byte(n.Consumer.Name), kwZero, id.Append(idb[:0]),
+		kwTIME, strconv.AppendInt(tb[:0], n.DeliveryTime, 10),
+		kwRETRYCOUNT, strconv.AppendInt(cb[:0], n.DeliveryCount, 10),
+		kwFORCE, kwJUSTID, kwLASTID, last.Append(lb[:0]))
+}
+
+// propagateGroupID is streamPropagateGroupID.
+func propagateGroupID(c *Ctx, key, group []byte, g *types.StreamGroup) {
+	var idb, nb [42]byte
+	c.Propagate(kwXGROUP, kwSETID, key, group, g.LastID.Append(idb[:0]),
+		kwENTRIESREAD, strconv.AppendInt(nb[:0], g.EntriesRead, 10))
+}
+
+// xread is XREAD and XREADGROUP (xreadCommand).
+func xread(c *Ctx, isGroup bool) {
+	timeout := int64(-1)
+	var count int64
+	streamsArg, nstreams := 0, 0
+	var groupName, consumerName []byte
+	noack := false
+	if isGroup {
+		c.preventPropagation()
+	}
+	for i := 1; i < len(c.Args); i++ {
+		more := len(c.Args) - i - 1
+		o := string(c.Args[i])
+		switch {
+		case strings.EqualFold(o, "block") && more > 0:
+			if c.InScript {
+				c.Error("ERR " + string(c.Args[0]) + " command is not allowed with BLOCK option from scripts")
+				return
+			}
+			i++
+			n, ok := intArg(c, c.Args[i], rediserr.StreamTimeoutNotInt)
+			if ok && n < 0 {
+				c.Error(rediserr.TimeoutNegative)
+			}
+			if !ok || n < 0 {
+				return
+			}
+			timeout = n
+		case strings.EqualFold(o, "count") && more > 0:
+			i++
+			n, ok := intArg(c, c.Args[i], rediserr.NotInteger)
+			if !ok {
+				return
+			}
+			count = max(n, 0)
+		case strings.EqualFold(o, "streams") && more > 0:
+			streamsArg = i + 1
+			nstreams = len(c.Args) - streamsArg
+			if nstreams%2 != 0 {
+				c.Error(rediserr.StreamUnbalanced)
+				return
+			}
+			nstreams /= 2
+			i = len(c.Args)
+		case strings.EqualFold(o, "group") && more >= 2:
+			if !isGroup {
+				c.Error(rediserr.StreamGroupOnlyRG)
+				return
+			}
+			groupName, consumerName = c.Args[i+1], c.Args[i+2]
+			i += 2
+		case strings.EqualFold(o, "noack"):
+			if !isGroup {
+				c.Error(rediserr.StreamNoackOnlyRG)
+				return
+			}
+			noack = true
+		default:
+			c.Error(rediserr.Syntax)
+			return
+		}
+	}
+	if streamsArg == 0 {
+		c.Error(rediserr.Syntax)
+		return
+	}
+	if isGroup && groupName == nil {
+		c.Error(rediserr.StreamMissingGroup)
+		return
+	}
+	keys := c.Args[streamsArg : streamsArg+nstreams]
+	ids := make([]types.StreamID, nstreams)
+	streams := make([]*types.Stream, nstreams)
+	var groups []*types.StreamGroup
+	if isGroup {
+		groups = make([]*types.StreamGroup, nstreams)
+	}
+	if c.Woken {
+		j := wokenStream(c, keys, isGroup, groupName)
+		if j < 0 {
+			c.BlockOn(keys, msDuration(timeout), true)
+			return
+		}
+		xreadWoken(c, isGroup, j, keys, c.Args[streamsArg+nstreams+j], count, groupName, consumerName, noack, timeout)
+		return
+	}
+	for j := range keys {
+		arg := c.Args[streamsArg+nstreams+j]
+		s, wrong := getStream(c, keys[j])
+		if wrong {
+			return
+		}
+		streams[j] = s
+		if isGroup {
+			var g *types.StreamGroup
+			if s != nil {
+				g = s.Group(string(groupName))
+			}
+			if g == nil {
+				c.Error("NOGROUP No such key '" + string(keys[j]) + "' or consumer group '" + string(groupName) + "' in XREADGROUP with GROUP option")
+				return
+			}
+			groups[j] = g
+		}
+		switch string(arg) {
+		case "$":
+			if isGroup {
+				c.Error(rediserr.StreamDollarInRG)
+				return
+			}
+			if s != nil {
+				ids[j] = s.LastID
+			}
+			if timeout != -1 && c.CanBlock {
+				// Blocking re-runs this command: "$" must keep meaning
+				// the last ID as of now.
+				c.Args[streamsArg+nstreams+j] = ids[j].Append(nil)
+			}
+			continue
+		case ">":
+			if !isGroup {
+				c.Error(rediserr.StreamGtOnlyRG)
+				return
+			}
+			ids[j] = maxStream
+			continue
+		}
+		id, ok := parseStreamID(c, arg, 0, true, nil)
+		if !ok {
+			return
+		}
+		ids[j] = id
+	}
+	served := 0
+	start := len(c.W.Buf)
+	c.W.Array(0) // placeholder, rewritten below
+	hdr := len(c.W.Buf)
+	for j, s := range streams {
+		if s == nil {
+			continue
+		}
+		gt := ids[j]
+		history := false
+		serve := false
+		if isGroup {
+			if gt != maxStream {
+				serve, history = true, true
+			} else if s.Len() > 0 {
+				if last, _ := s.Last(); last.ID.Cmp(groups[j].LastID) > 0 {
+					serve = true
+					gt = groups[j].LastID
+				}
+			}
+		} else if s.Len() > 0 {
+			last, _ := s.Last()
+			serve = last.ID.Cmp(gt) > 0
+		}
+		if !serve {
+			continue
+		}
+		served++
+		if c.W.Proto < 3 {
+			c.W.Array(2)
+		}
+		c.W.Bulk(keys[j])
+		from, _ := gt.Incr()
+		if !isGroup {
+			writeRange(c, s, from, maxStream, count, false)
+			continue
+		}
+		cons := groupConsumer(c, keys[j], groupName, consumerName, groups[j], noack)
+		if history {
+			writeConsumerHistory(c, s, groups[j], cons, from, count)
+		} else {
+			deliver(c, s, keys[j], groupName, groups[j], cons, from, count, noack)
+		}
+		c.Dirty++
+	}
+	if served > 0 {
+		setDeferredLen(c, start, hdr, served, c.W.Proto >= 3)
+		return
+	}
+	c.W.Buf = c.W.Buf[:start]
+	if timeout == -1 {
+		c.W.NullArray()
+		return
+	}
+	c.BlockOn(keys, msDuration(timeout), true)
+}
+
+// setDeferredLen is Redis's setDeferredArrayLen/setDeferredMapLen: the
+// placeholder header c.W.Buf[start:hdr] (written as an empty array)
+// becomes an array (or, isMap, a map) of n; the body after it is moved
+// only when the header's width changes.
+func setDeferredLen(c *Ctx, start, hdr, n int, isMap bool) {
+	body := len(c.W.Buf) - hdr
+	var tmp [24]byte
+	w := resp.Writer{Buf: tmp[:0], Proto: c.W.Proto}
+	if isMap {
+		w.Map(n)
+	} else {
+		w.Array(n)
+	}
+	h := w.Buf
+	if d := len(h) - (hdr - start); d > 0 {
+		var pad [24]byte
+		c.W.Buf = append(c.W.Buf, pad[:d]...)
+		copy(c.W.Buf[start+len(h):], c.W.Buf[hdr:hdr+body])
+	} else if d < 0 {
+		copy(c.W.Buf[start+len(h):], c.W.Buf[hdr:hdr+body])
+		c.W.Buf = c.W.Buf[:start+len(h)+body]
+	}
+	copy(c.W.Buf[start:], h)
+}
+
+// wokenStream picks the stream a woken XREAD/XREADGROUP serves: the key
+// whose signal woke it, or, when that is not known, the first key that
+// holds a stream (with the group) — a key of another type is passed over,
+// as Redis serves only stream keys that were signalled. -1: keep waiting.
+func wokenStream(c *Ctx, keys [][]byte, isGroup bool, groupName []byte) int {
+	for j, k := range keys {
+		if c.WokenKey != nil {
+			if bytes.Equal(k, c.WokenKey) {
+				return j
+			}
+			continue
+		}
+		if v, ok := c.DB.Lookup(k); ok {
+			if s, ok := v.Obj.(*types.Stream); ok && (!isGroup || s.Group(string(groupName)) != nil) {
+				return j
+			}
+		}
+	}
+	return -1
+}
+
+// xreadWoken serves a blocked XREAD/XREADGROUP re-run because keys[j]
+// was signalled, as serveClientsBlockedOnStreamKey does: the reply carries
+// that stream only, a woken XREAD without COUNT gets at most 1000
+// entries, and an XREADGROUP whose key or group went away gets an error.
+func xreadWoken(c *Ctx, isGroup bool, j int, keys [][]byte, idArg []byte, count int64, groupName, consumerName []byte,
+	noack bool, timeout int64) {
+	key := keys[j]
+	wait := func() { c.BlockOn(keys, msDuration(timeout), true) }
+	var s *types.Stream
+	if v, ok := c.DB.Lookup(key); ok {
+		s, _ = v.Obj.(*types.Stream)
+	}
+	if s == nil {
+		if isGroup {
+			c.Error(rediserr.StreamUnblockedKeyGone)
+		} else {
+			wait()
+		}
+		return
+	}
+	var g *types.StreamGroup
+	var gt types.StreamID
+	if isGroup {
+		if g = s.Group(string(groupName)); g == nil {
+			c.Error(rediserr.StreamGroupGoneBlocked)
+			return
+		}
+		gt = g.LastID
+	} else {
+		var ok bool
+		if gt, ok = parseStreamID(c, idArg, 0, true, nil); !ok {
+			return
+		}
+	}
+	if s.LastID.Cmp(gt) <= 0 {
+		wait()
+		return
+	}
+	if count == 0 {
+		count = xreadBlockedDefaultCount
+	}
+	if c.W.Proto >= 3 {
+		c.W.Map(1)
+	} else {
+		c.W.Array(1)
+		c.W.Array(2)
+	}
+	c.W.Bulk(key)
+	from, _ := gt.Incr()
+	if g == nil {
+		writeRange(c, s, from, maxStream, count, false)
+		return
+	}
+	cons := groupConsumer(c, key, groupName, consumerName, g, noack)
+	deliver(c, s, key, groupName, g, cons, from, count, noack)
+	c.Dirty++
+}
+
+// groupConsumer finds (refreshing its seen time) or creates the consumer
+// a read is for; a NOACK read propagates the creation.
+func groupConsumer(c *Ctx, key, groupName, name []byte, g *types.StreamGroup, noack bool) *types.StreamConsumer {
+	now := c.KS.NowMs()
+	if cons := g.Consumer(string(name)); cons != nil {
+		cons.SeenTime = now
+		return cons
+	}
+	cons := g.CreateConsumer(string(name), now)
+	c.Dirty++
+	if noack {
+		c.Propagate(kwXGROUP, kwCREATECONSUMER, key, groupName, name)
+	}
+	return cons
+}
+
+// deliver replies the entries from `from` on (count 0: all) to cons,
+// advancing the group and recording them pending unless noack
+// (streamReplyWithRange with a group).
+func deliver(c *Ctx, s *types.Stream, key, groupName []byte, g *types.StreamGroup, cons *types.StreamConsumer,
+	from types.StreamID, count int64, noack bool) {
+	var out []*types.StreamEntry
+	s.Range(from, maxStream, false, func(e *types.StreamEntry) bool {
+		out = append(out, e)
+		return count == 0 || int64(len(out)) < count
+	})
+	now := c.KS.NowMs()
+	moved := false
+	c.W.Array(len(out))
+	for _, e := range out {
+		if s.Deliver(g, e.ID) && noack {
+			moved = true
+		}
+		writeEntry(c, e)
+		if !noack {
+			n := g.AddPending(e.ID, cons, now)
+			propagateXclaim(c, key, groupName, e.ID, n, g.LastID)
+		}
+	}
+	if moved {
+		propagateGroupID(c, key, groupName, g)
+	}
+}
+
+// writeConsumerHistory is streamReplyWithRangeFromConsumerPEL: cons's
+// pending entries from `from` on; an entry no longer in the stream is
+// [id, nil].
+func writeConsumerHistory(c *Ctx, s *types.Stream, g *types.StreamGroup, cons *types.StreamConsumer, from types.StreamID, count int64) {
+	type pend struct {
+		id types.StreamID
+		n  *types.StreamNACK
+	}
+	var out []pend
+	g.PendingRange(cons, from, func(id types.StreamID, n *types.StreamNACK) bool {
+		if count > 0 && int64(len(out)) >= count {
+			return false
+		}
+		out = append(out, pend{id, n})
+		return true
+	})
+	now := c.KS.NowMs()
+	var idBuf [42]byte
+	c.W.Array(len(out))
+	for _, p := range out {
+		if e := s.Entry(p.id); e != nil {
+			writeEntry(c, e)
+			p.n.DeliveryTime = now
+			p.n.DeliveryCount++
+			continue
+		}
+		c.W.Array(2)
+		c.W.Bulk(p.id.Append(idBuf[:0]))
+		c.W.NullArray()
+	}
+}
+
+// cmdXgroup is XGROUP CREATE/SETID/DESTROY/CREATECONSUMER/DELCONSUMER.
+func cmdXgroup(c *Ctx) {
+	opt := string(c.Args[1])
+	mkstream := false
+	entriesRead := int64(types.InvalidEntriesRead)
+	create := strings.EqualFold(opt, "create")
+	setid := strings.EqualFold(opt, "setid")
+	for i := 5; i < len(c.Args); {
+		switch {
+		case create && strings.EqualFold(string(c.Args[i]), "mkstream"):
+			mkstream = true
+			i++
+		case (create || setid) && strings.EqualFold(string(c.Args[i]), "entriesread") && i+1 < len(c.Args):
+			n, ok := intArg(c, c.Args[i+1], rediserr.NotInteger)
+			if !ok {
+				return
+			}
+			if n < 0 && n != types.InvalidEntriesRead {
+				c.Error(rediserr.StreamEntriesReadNeg)
+				return
+			}
+			entriesRead = n
+			i += 2
+		default:
+			c.Error(rediserr.SubcommandSyntax(opt, "XGROUP"))
+			return
+		}
+	}
+	key, grp := c.Args[2], c.Args[3]
+	s, wrong := getStream(c, key)
+	if wrong {
+		return
+	}
+	var g *types.StreamGroup
+	if !mkstream {
+		if s == nil {
+			c.Error(rediserr.StreamXgroupNoKey)
+			return
+		}
+		if g = s.Group(string(grp)); g == nil && !create && !strings.EqualFold(opt, "destroy") {
+			c.Error(noGroupForKeyErr(grp, key))
+			return
+		}
+	}
+	switch {
+	case create && len(c.Args) <= 8:
+		var id types.StreamID
+		if string(c.Args[4]) == "$" {
+			if s != nil {
+				id = s.LastID
+			}
+		} else {
+			var ok bool
+			if id, ok = parseStreamID(c, c.Args[4], 0, true, nil); !ok {
+				return
+			}
+		}
+		if s == nil {
+			s = types.NewStream()
+			c.DB.SetObject(key, s, false)
+			c.DB.Touch(key)
+			c.Dirty++ // the stream exists now, whatever follows
+		}
+		if s.CreateGroup(string(grp), id, entriesRead) == nil {
+			c.Error(rediserr.StreamBusyGroup)
+			return
+		}
+		c.Dirty++
+		c.W.OK()
+	case setid && (len(c.Args) == 5 || len(c.Args) == 7):
+		var id types.StreamID
+		if string(c.Args[4]) == "$" {
+			id = s.LastID
+		} else {
+			var ok bool
+			if id, ok = parseStreamID(c, c.Args[4], 0, false, nil); !ok {
+				return
+			}
+		}
+		g.LastID, g.EntriesRead = id, entriesRead
+		c.Dirty++
+		c.W.OK()
+	case strings.EqualFold(opt, "destroy") && len(c.Args) == 4:
+		if g == nil {
+			c.W.Int(0)
+			return
+		}
+		s.DestroyGroup(string(grp))
+		c.Dirty++
+		c.W.Int(1)
+		c.SignalReady(key) // blocked XREADGROUPs get -NOGROUP
+	case strings.EqualFold(opt, "createconsumer") && len(c.Args) == 5:
+		if g.CreateConsumer(string(c.Args[4]), c.KS.NowMs()) == nil {
+			c.W.Int(0)
+			return
+		}
+		c.Dirty++
+		c.W.Int(1)
+	case strings.EqualFold(opt, "delconsumer") && len(c.Args) == 5:
+		cons := g.Consumer(string(c.Args[4]))
+		if cons == nil {
+			c.W.Int(0)
+			return
+		}
+		pending := cons.PendingCount()
+		g.DeleteConsumer(cons)
+		c.Dirty++
+		c.W.Int(int64(pending))
+	default:
+		c.Error(rediserr.SubcommandSyntax(opt, "XGROUP"))
+	}
+}
+
+var xgroupHelp = []string{
+	"XGROUP <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+	"CREATE <key> <groupname> <id|$> [option]",
+	"    Create a new consumer group. Options are:",
+	"    * MKSTREAM",
+	"      Create the empty stream if it does not exist.",
+	"    * ENTRIESREAD entries_read",
+	"      Set the group's entries_read counter (internal use).",
+	"CREATECONSUMER <key> <groupname> <consumer>",
+	"    Create a new consumer in the specified group.",
+	"DELCONSUMER <key> <groupname> <consumer>",
+	"    Remove the specified consumer.",
+	"DESTROY <key> <groupname>",
+	"    Remove the specified group.",
+	"SETID <key> <groupname> <id|$> [ENTRIESREAD entries_read]",
+	"    Set the current group ID and entries_read counter.",
+	"HELP",
+	"    Prints this help.",
+}
+
+var xinfoHelp = []string{
+	"XINFO <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+	"CONSUMERS <key> <groupname>",
+	"    Show consumers of <groupname>.",
+	"GROUPS <key>",
+	"    Show the stream consumer groups.",
+	"STREAM <key> [FULL [COUNT <count>]",
+	"    Show information about the stream.",
+	"HELP",
+	"    Prints this help.",
+}
+
+func writeHelp(c *Ctx, lines []string) {
+	c.W.Array(len(lines))
+	for _, l := range lines {
+		c.W.Simple(l)
+	}
+}
+
+func cmdXgroupHelp(c *Ctx) { writeHelp(c, xgroupHelp) }
+func cmdXinfoHelp(c *Ctx)  { writeHelp(c, xinfoHelp) }
+
+// lookupGroup finds key's stream and group for XACK/XPENDING/XCLAIM/
+// XAUTOCLAIM; wrong is true after a WRONGTYPE reply.
+func lookupGroup(c *Ctx, key, grp []byte) (s *types.Stream, g *types.StreamGroup, wrong bool) {
+	s, wrong = getStream(c, key)
+	if s != nil {
+		g = s.Group(string(grp))
+	}
+	return s, g, wrong
+}
+
+func cmdXack(c *Ctx) {
+	_, g, wrong := lookupGroup(c, c.Args[1], c.Args[2])
+	if wrong {
+		return
+	}
+	if g == nil {
+		c.W.Int(0)
+		return
+	}
+	ids, ok := parseIDs(c, c.Args[3:])
+	if !ok {
+		return
+	}
+	acked := 0
+	for _, id := range ids {
+		if g.Ack(id) {
+			acked++
+		}
+	}
+	c.Dirty += acked
+	c.W.Int(int64(acked))
+}
+
+// cmdXpending is XPENDING key group [[IDLE min] start end count [consumer]].
+func cmdXpending(c *Ctx) {
+	n := len(c.Args)
+	if n != 3 && (n < 6 || n > 9) {
+		c.Error(rediserr.Syntax)
+		return
+	}
+	var start, end types.StreamID
+	var count, minIdle int64
+	var consumerName []byte
+	if n >= 6 {
+		si := 3
+		if strings.EqualFold(string(c.Args[3]), "idle") {
+			v, ok := intArg(c, c.Args[4], rediserr.NotInteger)
+			if !ok {
+				return
+			}
+			minIdle = v
+			if n < 8 {
+				c.Error(rediserr.Syntax)
+				return
+			}
+			si += 2
+		}
+		v, ok := intArg(c, c.Args[si+2], rediserr.NotInteger)
+		if !ok {
+			return
+		}
+		count = max(v, 0)
+		var ex bool
+		if start, ex, ok = parseInterval(c, c.Args[si], 0); !ok {
+			return
+		}
+		if ex {
+			if start, ok = start.Incr(); !ok {
+				c.Error(rediserr.StreamBadStart)
+				return
+			}
+		}
+		if end, ex, ok = parseInterval(c, c.Args[si+1], ^uint64(0)); !ok {
+			return
+		}
+		if ex {
+			if end, ok = end.Decr(); !ok {
+				c.Error(rediserr.StreamBadEnd)
+				return
+			}
+		}
+		if si+3 < n {
+			consumerName = c.Args[si+3]
+		}
+	}
+	_, g, wrong := lookupGroup(c, c.Args[1], c.Args[2])
+	if wrong {
+		return
+	}
+	if g == nil {
+		c.Error(noGroupErr(c.Args[1], c.Args[2]))
+		return
+	}
+	var idBuf [42]byte
+	if n == 3 {
+		c.W.Array(4)
+		c.W.Int(int64(g.PEL.Len()))
+		first, ok := g.FirstPending()
+		if !ok {
+			c.W.Null()
+			c.W.Null()
+			c.W.NullArray()
+			return
+		}
+		last, _ := g.LastPending()
+		c.W.Bulk(first.Append(idBuf[:0]))
+		c.W.Bulk(last.Append(idBuf[:0]))
+		var with []*types.StreamConsumer
+		g.EachConsumer(func(cons *types.StreamConsumer) bool {
+			if cons.PendingCount() > 0 {
+				with = append(with, cons)
+			}
+			return true
+		})
+		c.W.Array(len(with))
+		for _, cons := range with {
+			c.W.Array(2)
+			c.W.BulkString(cons.Name)
+			c.W.Bulk(strconv.AppendInt(idBuf[:0], int64(cons.PendingCount()), 10))
+		}
+		return
+	}
+	var cons *types.StreamConsumer
+	if consumerName != nil {
+		if cons = g.Consumer(string(consumerName)); cons == nil {
+			c.W.Array(0)
+			return
+		}
+	}
+	now := c.KS.NowMs()
+	type row struct {
+		id types.StreamID
+		n  *types.StreamNACK
+	}
+	var rows []row
+	if count > 0 {
+		g.PendingRange(cons, start, func(id types.StreamID, nk *types.StreamNACK) bool {
+			if id.Cmp(end) > 0 {
+				return false
+			}
+			if minIdle != 0 && now-nk.DeliveryTime < minIdle {
+				return true
+			}
+			rows = append(rows, row{id, nk})
+			return int64(len(rows)) < count
+		})
+	}
+	c.W.Array(len(rows))
+	for _, r := range rows {
+		c.W.Array(4)
+		c.W.Bulk(r.id.Append(idBuf[:0]))
+		c.W.BulkString(r.n.Consumer.Name)
+		c.W.Int(max(now-r.n.DeliveryTime, 0))
+		c.W.Int(r.n.DeliveryCount)
+	}
+}
+
+// claimTo gives the pending entry n (of id) to the consumer name,
+// creating the consumer on first use (*cons caches it).
+func claimTo(c *Ctx, g *types.StreamGroup, cons **types.StreamConsumer, name []byte, id types.StreamID, n *types.StreamNACK) {
+	if *cons == nil {
+		*cons = g.Consumer(string(name))
+		if *cons != nil {
+			(*cons).SeenTime = c.KS.NowMs()
+		} else {
+			*cons = g.CreateConsumer(string(name), c.KS.NowMs())
+			c.Dirty++
+		}
+	}
+	g.Claim(id, n, *cons)
+}
+
+// cmdXclaim is XCLAIM key group consumer min-idle id … [IDLE ms] [TIME
+// ms] [RETRYCOUNT n] [FORCE] [JUSTID] [LASTID id].
+func cmdXclaim(c *Ctx) {
+	key, grp := c.Args[1], c.Args[2]
+	s, g, wrong := lookupGroup(c, key, grp)
+	if wrong {
+		return
+	}
+	if g == nil {
+		c.Error(noGroupErr(key, grp))
+		return
+	}
+	minIdle, ok := intArg(c, c.Args[4], rediserr.StreamXclaimMinIdle)
+	if !ok {
+		return
+	}
+	minIdle = max(minIdle, 0)
+	var ids []types.StreamID
+	j := 5
+	for ; j < len(c.Args); j++ {
+		id, ok := parseIDQuiet(c.Args[j])
+		if !ok {
+			break
+		}
+		ids = append(ids, id)
+	}
+	now := c.KS.NowMs()
+	retry := int64(-1)
+	delivery := int64(-1)
+	force, justid := false, false
+	var lastID types.StreamID
+	for ; j < len(c.Args); j++ {
+		more := len(c.Args) - 1 - j
+		opt := string(c.Args[j])
+		switch {
+		case strings.EqualFold(opt, "force"):
+			force = true
+		case strings.EqualFold(opt, "justid"):
+			justid = true
+		case strings.EqualFold(opt, "idle") && more > 0:
+			j++
+			v, ok := intArg(c, c.Args[j], "ERR Invalid IDLE option argument for XCLAIM")
+			if !ok {
+				return
+			}
+			delivery = now - v
+		case strings.EqualFold(opt, "time") && more > 0:
+			j++
+			v, ok := intArg(c, c.Args[j], "ERR Invalid TIME option argument for XCLAIM")
+			if !ok {
+				return
+			}
+			delivery = v
+		case strings.EqualFold(opt, "retrycount") && more > 0:
+			j++
+			v, ok := intArg(c, c.Args[j], "ERR Invalid RETRYCOUNT option argument for XCLAIM")
+			if !ok {
+				return
+			}
+			retry = v
+		case strings.EqualFold(opt, "lastid") && more > 0:
+			j++
+			id, ok := parseStreamID(c, c.Args[j], 0, true, nil)
+			if !ok {
+				return
+			}
+			lastID = id
+		default:
+			c.Error("ERR Unrecognized XCLAIM option '" + string(cstr(c.Args[j])) + "'")
+			return
+		}
+	}
+	c.preventPropagation()
+	propLast := false
+	if lastID.Cmp(g.LastID) > 0 {
+		g.LastID = lastID
+		propLast = true
+	}
+	if delivery == -1 || delivery < 0 || delivery > now {
+		delivery = now
+	}
+	var cons *types.StreamConsumer
+	var idBuf [42]byte
+	claimed := 0
+	start := len(c.W.Buf)
+	c.W.Array(0)
+	hdr := len(c.W.Buf)
+	for _, id := range ids {
+		n := g.Pending(id)
+		e := s.Entry(id)
+		if e == nil {
+			if n != nil {
+				propagateXclaim(c, key, grp, id, n, g.LastID)
+				propLast = false
+				c.Dirty++
+				g.Ack(id)
+			}
+			continue
+		}
+		if force && n == nil {
+			n = &types.StreamNACK{}
+			g.PEL.Set(id, n)
+		}
+		if n == nil {
+			continue
+		}
+		if n.Consumer != nil && minIdle != 0 && now-n.DeliveryTime < minIdle {
+			continue
+		}
+		claimTo(c, g, &cons, c.Args[3], id, n)
+		n.DeliveryTime = delivery
+		if retry >= 0 {
+			n.DeliveryCount = retry
+		} else if !justid {
+			n.DeliveryCount++
+		}
+		if justid {
+			c.W.Bulk(id.Append(idBuf[:0]))
+		} else {
+			writeEntry(c, e)
+		}
+		claimed++
+		propagateXclaim(c, key, grp, id, n, g.LastID)
+		propLast = false
+		c.Dirty++
+	}
+	if propLast {
+		propagateGroupID(c, key, grp, g)
+		c.Dirty++
+	}
+	setDeferredLen(c, start, hdr, claimed, false)
+}
+
+// parseIDQuiet is a strict ID parse that replies nothing (XCLAIM's IDs end
+// where the options begin).
+func parseIDQuiet(b []byte) (types.StreamID, bool) {
+	if len(b) > 127 {
+		return types.StreamID{}, false
+	}
+	s := string(b)
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		s = s[:i]
+	}
+	if s == "-" || s == "+" {
+		return types.StreamID{}, false
+	}
+	msPart, seqPart, dash := strings.Cut(s, "-")
+	ms, ok := parseULL(msPart)
+	if !ok {
+		return types.StreamID{}, false
+	}
+	var seq uint64
+	if dash {
+		if seq, ok = parseULL(seqPart); !ok {
+			return types.StreamID{}, false
+		}
+	}
+	return types.StreamID{Ms: ms, Seq: seq}, true
+}
+
+// cmdXautoclaim is XAUTOCLAIM key group consumer min-idle start [COUNT n] [JUSTID].
+func cmdXautoclaim(c *Ctx) {
+	key, grp := c.Args[1], c.Args[2]
+	minIdle, ok := intArg(c, c.Args[4], "ERR Invalid min-idle-time argument for XAUTOCLAIM")
+	if !ok {
+		return
+	}
+	minIdle = max(minIdle, 0)
+	start, ex, ok := parseInterval(c, c.Args[5], 0)
+	if !ok {
+		return
+	}
+	if ex {
+		if start, ok = start.Incr(); !ok {
+			c.Error(rediserr.StreamBadStart)
+			return
+		}
+	}
+	count := int64(100)
+	justid := false
+	for j := 6; j < len(c.Args); j++ {
+		more := len(c.Args) - 1 - j
+		opt := string(c.Args[j])
+		switch {
+		case strings.EqualFold(opt, "count") && more > 0:
+			v, ok := intArg(c, c.Args[j+1], "ERR COUNT must be > 0")
+			if !ok {
+				return
+			}
+			if v < 1 || v > math.MaxInt64/16 {
+				c.Error("ERR COUNT must be > 0")
+				return
+			}
+			count = v
+			j++
+		case strings.EqualFold(opt, "justid"):
+			justid = true
+		default:
+			c.Error(rediserr.Syntax)
+			return
+		}
+	}
+	s, g, wrong := lookupGroup(c, key, grp)
+	if wrong {
+		return
+	}
+	if g == nil {
+		c.Error(noGroupErr(key, grp))
+		return
+	}
+	c.preventPropagation()
+	attempts := count * 10
+	now := c.KS.NowMs()
+	var cons *types.StreamConsumer
+	var deleted []types.StreamID
+	var claimedBuf []byte
+	claimed := 0
+	saved := c.W.Buf
+	var idBuf [42]byte
+	cursor := start
+	atEnd := false
+	for {
+		if attempts == 0 || count == 0 {
+			break
+		}
+		attempts--
+		id, n, ok := g.NextPending(cursor)
+		if !ok {
+			atEnd = true
+			break
+		}
+		next, more := id.Incr()
+		if e := s.Entry(id); e == nil {
+			propagateXclaim(c, key, grp, id, n, g.LastID)
+			c.Dirty++
+			g.Ack(id)
+			deleted = append(deleted, id)
+			count--
+		} else if minIdle == 0 || now-n.DeliveryTime >= minIdle {
+			claimTo(c, g, &cons, c.Args[3], id, n)
+			n.DeliveryTime = now
+			if !justid {
+				n.DeliveryCount++
+			}
+			c.W.Buf = claimedBuf
+			if justid {
+				c.W.Bulk(id.Append(idBuf[:0]))
+			} else {
+				writeEntry(c, e)
+			}
+			claimedBuf = c.W.Buf
+			claimed++
+			count--
+			propagateXclaim(c, key, grp, id, n, g.LastID)
+			c.Dirty++
+		}
+		if !more {
+			atEnd = true
+			break
+		}
+		cursor = next
+	}
+	c.W.Buf = saved
+	var endID types.StreamID
+	if !atEnd {
+		if id, _, ok := g.NextPending(cursor); ok {
+			endID = id
+		}
+	}
+	c.W.Array(3)
+	c.W.Bulk(endID.Append(idBuf[:0]))
+	c.W.Array(claimed)
+	c.W.Buf = append(c.W.Buf, claimedBuf...)
+	c.W.Array(len(deleted))
+	for _, id := range deleted {
+		c.W.Bulk(id.Append(idBuf[:0]))
+	}
+}
+
+// cmdXinfoGroups is XINFO GROUPS key.
+func cmdXinfoGroups(c *Ctx) {
+	s, ok := xinfoStream(c)
+	if !ok {
+		return
+	}
+	var idBuf [42]byte
+	c.W.Array(s.GroupCount())
+	s.EachGroup(func(name string, g *types.StreamGroup) bool {
+		c.W.Map(6)
+		c.W.BulkString("name")
+		c.W.BulkString(name)
+		c.W.BulkString("consumers")
+		c.W.Int(int64(g.Consumers.Len()))
+		c.W.BulkString("pending")
+		c.W.Int(int64(g.PEL.Len()))
+		c.W.BulkString("last-delivered-id")
+		c.W.Bulk(g.LastID.Append(idBuf[:0]))
+		c.W.BulkString("entries-read")
+		writeEntriesRead(c, g)
+		c.W.BulkString("lag")
+		writeLag(c, s, g)
+		return true
+	})
+}
+
+func writeEntriesRead(c *Ctx, g *types.StreamGroup) {
+	if g.EntriesRead != types.InvalidEntriesRead {
+		c.W.Int(g.EntriesRead)
+	} else {
+		c.W.Null()
+	}
+}
+
+func writeLag(c *Ctx, s *types.Stream, g *types.StreamGroup) {
+	if lag, ok := s.Lag(g); ok {
+		c.W.Int(lag)
+	} else {
+		c.W.Null()
+	}
+}
+
+// cmdXinfoConsumers is XINFO CONSUMERS key group.
+func cmdXinfoConsumers(c *Ctx) {
+	s, ok := xinfoStream(c)
+	if !ok {
+		return
+	}
+	g := s.Group(string(c.Args[3]))
+	if g == nil {
+		c.Error(noGroupForKeyErr(c.Args[3], c.Args[2]))
+		return
+	}
+	now := c.KS.NowMs()
+	c.W.Array(g.Consumers.Len())
+	g.EachConsumer(func(cons *types.StreamConsumer) bool {
+		c.W.Map(3)
+		c.W.BulkString("name")
+		c.W.BulkString(cons.Name)
+		c.W.BulkString("pending")
+		c.W.Int(int64(cons.PendingCount()))
+		c.W.BulkString("idle")
+		c.W.Int(max(now-cons.SeenTime, 0))
+		return true
+	})
+}
+
+// writeFullGroups is the "groups" part of XINFO STREAM key FULL.
+func writeFullGroups(c *Ctx, s *types.Stream, count int64) {
+	var idBuf [42]byte
+	c.W.Array(s.GroupCount())
+	s.EachGroup(func(name string, g *types.StreamGroup) bool {
+		c.W.Map(7)
+		c.W.BulkString("name")
+		c.W.BulkString(name)
+		c.W.BulkString("last-delivered-id")
+		c.W.Bulk(g.LastID.Append(idBuf[:0]))
+		c.W.BulkString("entries-read")
+		writeEntriesRead(c, g)
+		c.W.BulkString("lag")
+		writeLag(c, s, g)
+		c.W.BulkString("pel-count")
+		c.W.Int(int64(g.PEL.Len()))
+		c.W.BulkString("pending")
+		writePendingHead(c, g, nil, count)
+		c.W.BulkString("consumers")
+		c.W.Array(g.Consumers.Len())
+		g.EachConsumer(func(cons *types.StreamConsumer) bool {
+			c.W.Map(4)
+			c.W.BulkString("name")
+			c.W.BulkString(cons.Name)
+			c.W.BulkString("seen-time")
+			c.W.Int(cons.SeenTime)
+			c.W.BulkString("pel-count")
+			c.W.Int(int64(cons.PendingCount()))
+			c.W.BulkString("pending")
+			writePendingHead(c, g, cons, count)
+			return true
+		})
+		return true
+	})
+}
+
+// writePendingHead replies the first count (0: all) pending entries of g,
+// or of cons when set, as XINFO STREAM FULL lists them: [id, consumer,
+// delivery time, deliveries] for a group, without the consumer for a
+// consumer.
+func writePendingHead(c *Ctx, g *types.StreamGroup, cons *types.StreamConsumer, count int64) {
+	n := g.PEL.Len()
+	if cons != nil {
+		n = cons.PendingCount()
+	}
+	if count > 0 && int64(n) > count {
+		n = int(count)
+	}
+	c.W.Array(n)
+	var idBuf [42]byte
+	i := 0
+	g.PendingRange(cons, types.StreamID{}, func(id types.StreamID, nk *types.StreamNACK) bool {
+		if i == n {
+			return false
+		}
+		i++
+		if cons == nil {
+			c.W.Array(4)
+			c.W.Bulk(id.Append(idBuf[:0]))
+			c.W.BulkString(nk.Consumer.Name)
+		} else {
+			c.W.Array(3)
+			c.W.Bulk(id.Append(idBuf[:0]))
+		}
+		c.W.Int(nk.DeliveryTime)
+		c.W.Int(nk.DeliveryCount)
+		return true
+	})
+}

@@ -1,0 +1,66 @@
+package rdb
+
+import (
+	"encoding/hex"
+	"testing"
+
+	"github.com/shoal-db/shoal/internal/types"
+)
+
+// legacyStream is a DUMP of a Redis 5 stream (RDB_TYPE_STREAM_LISTPACKS,
+// RDB version 9), from Redis's own test "Loading from legacy (Redis <=
+// v6.2.x, rdb_ver < 10) persistence": XADD x 1-0..6-0 data a..f, XDEL x
+// 3-0, XGROUP CREATE x g1 0, XGROUP CREATE x g2 0, XREADGROUP GROUP g1 c11
+// COUNT 4 STREAMS x >, XTRIM x MAXLEN = 2.
+const legacyStream = "0f011000000000000000010000000000000000c3404a405716570000002300020104010101846461746105000103010020010381610204200a0001400a0062600a0002400a0063600a4022018164200a4039200a0065600a0005400a0066200a00ff02060002026731050004000000000000000100000000000000003ef783437a01000001000000000000000200000000000000003ef783437a01000001000000000000000400000000000000003ef783437a01000001000000000000000500000000000000003ef783437a0100000101036331313ef783437a01000004000000000000000100000000000000000000000000000002000000000000000000000000000000040000000000000000000000000000000500000000000000000267320000000009003d52ef6867521dfa"
+
+func TestStreamLegacyType15(t *testing.T) {
+	p, err := hex.DecodeString(legacyStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p[0] != TypeStreamListpacks {
+		t.Fatalf("type %d", p[0])
+	}
+	check := func(v interface{ Kind() types.Kind }, what string) {
+		s := v.(*types.Stream)
+		if s.Len() != 2 || s.EntriesAdded != 2 || s.MaxDeleted != (types.StreamID{}) {
+			t.Fatalf("%s: len %d entries-added %d max-deleted %v", what, s.Len(), s.EntriesAdded, s.MaxDeleted)
+		}
+		if e, _ := s.First(); e.ID != (types.StreamID{Ms: 5}) || e.FV[1] != "e" {
+			t.Fatalf("%s: first entry %v", what, e)
+		}
+		g1, g2 := s.Group("g1"), s.Group("g2")
+		if g1 == nil || g2 == nil || s.GroupCount() != 2 {
+			t.Fatalf("%s: groups", what)
+		}
+		if lag, ok := s.Lag(g1); g1.EntriesRead != 1 || !ok || lag != 1 {
+			t.Fatalf("%s: g1 entries-read %d lag %d", what, g1.EntriesRead, lag)
+		}
+		if lag, ok := s.Lag(g2); g2.EntriesRead != 0 || !ok || lag != 2 {
+			t.Fatalf("%s: g2 entries-read %d lag %d", what, g2.EntriesRead, lag)
+		}
+		c := g1.Consumer("c11")
+		if c == nil || c.PendingCount() != 4 || g1.PEL.Len() != 4 || g1.Pending(types.StreamID{Ms: 4}).Consumer != c {
+			t.Fatalf("%s: consumer c11", what)
+		}
+	}
+	v, err := ParseDump(p, DefaultSettings())
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(v.Obj, "type 15")
+	// Written back as RDB_TYPE_STREAM_LISTPACKS_2, it reads the same.
+	out, err := AppendDump(nil, v, DefaultSettings())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out[0] != TypeStreamListpacks2 {
+		t.Fatalf("written as type %d", out[0])
+	}
+	v2, err := ParseDump(out, DefaultSettings())
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(v2.Obj, "type 19")
+}

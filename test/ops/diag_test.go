@@ -1,0 +1,105 @@
+package ops
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/shoal-db/shoal/internal/resp"
+	"github.com/shoal-db/shoal/internal/testutil"
+)
+
+// slowShape is what of a SLOWLOG GET entry is the same on any server:
+// the arguments and the client name; and the peer is checked to be the
+// client's own address.
+func slowShape(t *testing.T, v resp.Value, peers map[string]bool) []string {
+	t.Helper()
+	var out []string
+	for _, e := range v.Elems {
+		testutil.Equal(t, len(e.Elems), 6)
+		var args []string
+		for _, a := range e.Elems[3].Elems {
+			args = append(args, string(a.Str))
+		}
+		if !peers[string(e.Elems[4].Str)] {
+			t.Errorf("entry %v: peer %q is none of the test's clients", args, e.Elems[4].Str)
+		}
+		out = append(out, fmt.Sprintf("%q name=%q", args, e.Elems[5].Str))
+	}
+	return out
+}
+
+// SLOWLOG logs what Redis logs, in Redis's entry format (arguments cut at
+// 32 and 128 bytes, client address and name), obeys
+// slowlog-log-slower-than and slowlog-max-len, and answers LEN/RESET/HELP
+// and its errors as Redis does.
+func TestSlowlogAsRedis(t *testing.T) {
+	srvs := both(t)
+	shapes := map[string][]string{}
+	for _, s := range srvs {
+		c := s.node.Dial(t)
+		peers := map[string]bool{c.C.LocalAddr().String(): true}
+		c.MustDo(t, "CONFIG", "SET", "slowlog-log-slower-than", "0")
+		c.MustDo(t, "SLOWLOG", "RESET")
+		c.MustDo(t, "CLIENT", "SETNAME", "nm")
+		c.MustDo(t, "SET", "a", strings.Repeat("x", 300))
+		long := []string{"RPUSH", "l"}
+		for i := 0; i < 40; i++ {
+			long = append(long, strconv.Itoa(i))
+		}
+		c.MustDo(t, long...)
+		c.MustDo(t, "MULTI")
+		c.MustDo(t, "INCR", "n")
+		c.MustDo(t, "EXEC") // skip_slowlog: only the INCR is logged
+		shapes[s.name] = slowShape(t, c.MustDo(t, "SLOWLOG", "GET", "-1"), peers)
+		v := c.MustDo(t, "SLOWLOG", "LEN")
+		// SLOWLOG RESET, SETNAME, SET, RPUSH, MULTI, INCR and the GET.
+		testutil.Equal(t, v.Int, int64(7))
+		c.MustDo(t, "CONFIG", "SET", "slowlog-max-len", "2")
+		c.MustDo(t, "PING")
+		testutil.Equal(t, c.MustDo(t, "SLOWLOG", "LEN").Int, int64(2))
+		c.MustDo(t, "CONFIG", "SET", "slowlog-log-slower-than", "-1")
+		c.MustDo(t, "SLOWLOG", "RESET")
+		c.MustDo(t, "PING")
+		testutil.Equal(t, c.MustDo(t, "SLOWLOG", "LEN").Int, int64(0))
+		c.MustDo(t, "CONFIG", "SET", "slowlog-log-slower-than", "100000")
+		c.MustDo(t, "PING")
+		testutil.Equal(t, c.MustDo(t, "SLOWLOG", "LEN").Int, int64(0))
+	}
+	testutil.DeepEqual(t, shapes["shoal"], shapes["redis"])
+	if len(shapes["shoal"]) < 5 {
+		t.Fatalf("too few entries: %v", shapes["shoal"])
+	}
+	sameReplies(t, srvs, [][]string{
+		{"SLOWLOG", "GET", "abc"}, {"SLOWLOG", "GET", "-2"}, {"SLOWLOG", "GET", "1", "2"},
+		{"SLOWLOG", "FOO"}, {"SLOWLOG", "HELP"}, {"SLOWLOG", "LEN", "x"},
+	})
+}
+
+// LATENCY samples commands over latency-monitor-threshold into the
+// "command" class and reports them as Redis does.
+func TestLatencyMonitorAsRedis(t *testing.T) {
+	srvs := both(t, "--latency-monitor-threshold", "5")
+	for _, s := range srvs {
+		c := s.node.Dial(t)
+		testutil.Equal(t, len(c.MustDo(t, "LATENCY", "LATEST").Elems), 0)
+		c.MustDo(t, "DEBUG", "SLEEP", "0.05")
+		c.MustDo(t, "PING") // fast, not sampled
+		latest := c.MustDo(t, "LATENCY", "LATEST")
+		testutil.Equal(t, len(latest.Elems), 1)
+		e := latest.Elems[0]
+		testutil.Equal(t, string(e.Elems[0].Str), "command")
+		if e.Elems[2].Int < 50 || e.Elems[3].Int < e.Elems[2].Int {
+			t.Errorf("%s: LATEST %s", s.name, latest.String())
+		}
+		hist := c.MustDo(t, "LATENCY", "HISTORY", "command")
+		testutil.Equal(t, len(hist.Elems), 1)
+		testutil.Equal(t, hist.Elems[0].Elems[0].Int, e.Elems[1].Int)
+		testutil.Equal(t, len(c.MustDo(t, "LATENCY", "HISTORY", "nosuch").Elems), 0)
+		testutil.Equal(t, c.MustDo(t, "LATENCY", "RESET", "nosuch").Int, int64(0))
+		testutil.Equal(t, c.MustDo(t, "LATENCY", "RESET").Int, int64(1))
+		testutil.Equal(t, len(c.MustDo(t, "LATENCY", "LATEST").Elems), 0)
+	}
+	sameReplies(t, srvs, [][]string{{"LATENCY", "HELP"}, {"LATENCY", "FOO"}, {"LATENCY", "HISTORY"}})
+}

@@ -1,0 +1,69 @@
+package ops
+
+import (
+	"fmt"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shoal-db/shoal/internal/testutil"
+)
+
+// --version names Shoal and the Redis version it speaks, in redis-server's
+// field layout.
+func TestVersionNamesShoal(t *testing.T) {
+	out, err := exec.Command(testutil.ShoalServerPath(t), "--version").Output()
+	testutil.NoErr(t, err)
+	line := strings.TrimSpace(string(out))
+	testutil.True(t, strings.HasPrefix(line, "Shoal server v=7.0.15 sha="), line)
+	testutil.True(t, strings.HasSuffix(line, " bits=64 build=shoal"), line)
+}
+
+// With always-show-logo the banner carries the Port and PID lines; without
+// it (and no terminal) Redis's "Running mode" line is logged instead.
+func TestStartupLogo(t *testing.T) {
+	n := testutil.StartShoal(t, "--always-show-logo", "yes")
+	testutil.True(t, logHas(n, fmt.Sprintf("Port: %d\n", n.Port)), "no Port line")
+	testutil.True(t, logHas(n, fmt.Sprintf("PID: %d\n", n.Pid)), "no PID line")
+	testutil.True(t, !logHas(n, "Running mode="), "Running mode line beside the logo")
+	plain := testutil.StartShoal(t)
+	testutil.True(t, logHas(plain, fmt.Sprintf("Running mode=standalone, port=%d.", plain.Port)), "no Running mode line")
+	testutil.True(t, !logHas(plain, "PID: "), "logo without always-show-logo")
+}
+
+// DEBUG SLEEP stalls only its own connection: every other client (on any
+// event loop) is answered meanwhile (issue #13: half of them stalled).
+func TestDebugSleepStallsOnlyItsClient(t *testing.T) {
+	n := testutil.StartShoal(t, "--enable-debug-command", "yes")
+	sleeper := n.Dial(t)
+	testutil.NoErr(t, sleeper.Send("DEBUG", "SLEEP", "6"))
+	// Enough clients to land on every loop; each must be answered well
+	// before the sleep ends.
+	for i := 0; i < 8; i++ {
+		c := n.Dial(t)
+		c.Timeout = 3 * time.Second
+		v, err := c.Do("PING")
+		testutil.NoErr(t, err)
+		testutil.Equal(t, string(v.Str), "PONG")
+	}
+	v, _, err := sleeper.ReadWithin(10 * time.Second)
+	testutil.NoErr(t, err)
+	testutil.Equal(t, string(v.Str), "OK")
+}
+
+// DEBUG PANIC leaves a crash report in the log and the process ends, as
+// Redis's does.
+func TestDebugPanicCrashReport(t *testing.T) {
+	n := testutil.StartShoal(t, "--enable-debug-command", "yes")
+	c := n.Dial(t)
+	c.Send("DEBUG", "PANIC")
+	testutil.CheckFor(t, 10*time.Second, 50*time.Millisecond, func() error {
+		if n.Running() {
+			return fmt.Errorf("still running")
+		}
+		return nil
+	})
+	testutil.True(t, logHas(n, "Guru Meditation: DEBUG PANIC called at Unix time "), "no crash line")
+	testutil.True(t, logHas(n, "------ STACK TRACE ------"), "no stack trace")
+}
