@@ -234,6 +234,7 @@ func (c *Core) setMaster(n *Node) {
 	me.Master = n
 	n.addReplica(me)
 	c.ready.RoleChange = &RoleChange{MasterID: n.ID, IP: n.IP, Port: n.Port}
+	c.resetManualFailover()
 	c.changed(true, true)
 }
 
@@ -388,11 +389,13 @@ func (c *Core) Replicas(id string) ([]*Node, error) {
 	return append([]*Node(nil), n.Replicas...), nil
 }
 
-// Failover is CLUSTER FAILOVER [FORCE|TAKEOVER]. TAKEOVER is carried out
-// at once (bump the epoch without consensus, take the master's slots); a
-// default or FORCE failover needs the cluster bus and is refused for now.
+// Failover is CLUSTER FAILOVER [FORCE|TAKEOVER] (TAKEOVER implies FORCE).
+// The default asks the master to pause its writes and waits for its
+// offset before the election; FORCE runs the election at once; TAKEOVER
+// bumps the epoch without an election and takes the master's slots.
 func (c *Core) Failover(force, takeover bool) error {
 	me := c.myself
+	force = force || takeover
 	switch {
 	case me.IsMaster():
 		return errf(KindRole, "You should send CLUSTER FAILOVER to a replica")
@@ -400,20 +403,16 @@ func (c *Core) Failover(force, takeover bool) error {
 		return errf(KindRole, "I'm a replica but my master is unknown to me")
 	case !force && (me.Master.Failed() || !me.Master.Linked):
 		return errf(KindRole, "Master is down or failed, please use CLUSTER FAILOVER FORCE")
-	case !takeover:
-		return errf(KindRole, "CLUSTER FAILOVER without TAKEOVER needs the cluster bus, which is not available yet")
 	}
+	if !takeover {
+		c.startManualFailover(force)
+		return nil
+	}
+	c.resetManualFailover()
+	c.elect.mfEnd = c.now + c.mfTimeout()
 	c.logf('#', "Taking over the master (user request).")
 	c.bumpEpochWithoutConsensus()
-	old := me.Master
-	c.setAsMaster()
-	for s := 0; s < slot.Count; s++ {
-		if c.owner[s] == old {
-			c.delSlot(s)
-			c.addSlot(me, s)
-		}
-	}
-	c.changed(true, true)
+	c.replaceMaster()
 	return nil
 }
 

@@ -45,6 +45,22 @@ type Config struct {
 	AllowReplicaMigration bool
 	// Endpoint is cluster-preferred-endpoint-type.
 	Endpoint EndpointType
+	// ReplicaValidityFactor is cluster-replica-validity-factor: a replica
+	// whose data is older than ReplPingPeriod + NodeTimeout × factor (ms)
+	// does not stand for election; 0 disables the check.
+	ReplicaValidityFactor int
+	// ReplPingPeriod is repl-ping-replica-period in milliseconds.
+	ReplPingPeriod int64
+	// MigrationBarrier is cluster-migration-barrier: a replica migrates to
+	// an orphaned master only if its master keeps more working replicas.
+	MigrationBarrier int
+	// ReplicaNoFailover is cluster-replica-no-failover: myself never starts
+	// an election (a manual failover still can), and says so with the
+	// nofailover flag.
+	ReplicaNoFailover bool
+	// ManualFailoverTimeout bounds a manual failover (ms); 0 means Redis's
+	// CLUSTER_MF_TIMEOUT, 5000. The master pauses writes for twice that.
+	ManualFailoverTimeout int64
 	// Bus says the runner carries out the bus actions of Ready (Connect,
 	// Disconnect, Messages, Deliver). When false (a runner without a bus)
 	// Tick runs only the bus-free part of clusterCron: no links are
@@ -56,7 +72,8 @@ type Config struct {
 
 // DefaultConfig returns Redis's defaults for port 6379. Rand is left nil.
 func DefaultConfig() Config {
-	return Config{Port: 6379, BusPort: 16379, NodeTimeout: 15000, RequireFullCoverage: true, AllowReplicaMigration: true}
+	return Config{Port: 6379, BusPort: 16379, NodeTimeout: 15000, RequireFullCoverage: true, AllowReplicaMigration: true,
+		ReplicaValidityFactor: 10, ReplPingPeriod: 10000, MigrationBarrier: 1}
 }
 
 // Validate reports the first broken invariant of c.
@@ -111,7 +128,7 @@ const (
 //     before a client sees the change: a bumped configEpoch, a currentEpoch
 //     learnt from a peer or a vote must never be announced and then lost in
 //     a crash;
-//  3. apply EmptyData, DelSlotKeys and RoleChange;
+//  3. apply EmptyData, DelSlotKeys, RoleChange and Pause;
 //  4. close the links in Disconnect (dropping their unsent output), then
 //     start the dials in Connect;
 //  5. send Messages, in order;
@@ -137,6 +154,9 @@ type Ready struct {
 	DelSlotKeys []int
 	// Logs are log lines to write, oldest first.
 	Logs []LogLine
+	// Pause starts (Until > 0) or lifts (Until 0) the pause of client
+	// writes of a manual failover; see PauseChange.
+	Pause *PauseChange
 
 	// Disconnect lists links to close; the core has already forgotten them.
 	Disconnect []LinkID
@@ -228,6 +248,11 @@ type Core struct {
 	linksBufferLimitExceeded int64
 	myReplOffset             int64
 
+	// Elections and manual failover (failover.go).
+	elect      election
+	foStats    FailoverStats
+	replLastIO int64
+
 	ready Ready
 
 	version     uint64 // bumped on every change that a Topology shows
@@ -254,7 +279,7 @@ func New(cfg Config, now int64) (*Core, error) {
 
 func newCore(cfg Config, now int64) *Core {
 	return &Core{cfg: cfg, now: now, nodes: map[string]*Node{}, blacklist: map[string]int64{}, size: 1, version: 1,
-		links: map[LinkID]*link{}}
+		links: map[LinkID]*link{}, elect: election{mfMasterOffset: -1}}
 }
 
 // Config returns the core's configuration.
@@ -278,6 +303,12 @@ func (c *Core) applyMyselfConfig() bool {
 	me := c.myself
 	changed := me.Port != c.cfg.Port || me.CPort != c.cfg.BusPort || me.Hostname != c.cfg.Hostname
 	me.Port, me.CPort, me.Hostname = c.cfg.Port, c.cfg.BusPort, c.cfg.Hostname
+	// clusterUpdateMyselfFlags: cluster-replica-no-failover shows as the
+	// nofailover flag, which peers read when ranking replicas.
+	if nf := c.cfg.ReplicaNoFailover; nf != (me.Flags&FlagNoFailover != 0) {
+		me.Flags ^= FlagNoFailover
+		changed = true
+	}
 	if c.cfg.AnnounceIP != "" && me.IP != c.cfg.AnnounceIP {
 		me.IP = c.cfg.AnnounceIP
 		changed = true
@@ -426,7 +457,7 @@ func (c *Core) Refresh() { c.version++ }
 // HasReady reports whether Ready has anything to do.
 func (c *Core) HasReady() bool {
 	r := &c.ready
-	return r.SaveConfig || r.RoleChange != nil || r.EmptyData || len(r.Logs) > 0 || len(r.DelSlotKeys) > 0 ||
+	return r.SaveConfig || r.RoleChange != nil || r.Pause != nil || r.EmptyData || len(r.Logs) > 0 || len(r.DelSlotKeys) > 0 ||
 		len(r.Disconnect) > 0 || len(r.Connect) > 0 || len(r.Messages) > 0 || len(r.Deliver) > 0
 }
 

@@ -50,9 +50,12 @@
 // LinkIDs the core allocates; messages to a link still connecting are queued
 // by the runner, as Redis queues them on the link.
 //
-// Not yet implemented: replica elections (FAILOVER_AUTH_REQUEST/ACK are
-// ignored, so a Shoal master never votes), manual failover (MFSTART),
-// replica migration of orphaned masters, and module messages.
+// Elections, manual failover and replica migration (failover.go) are Redis
+// 7.0's: FAILOVER_AUTH_REQUEST/ACK, MFSTART and the PAUSED flag on the
+// wire, so Shoal and Redis nodes vote for each other's replicas. The runner
+// feeds myself's replication offset (SetReplOffset, ReplOffsetChanged) and
+// freshness (SetReplLink), and answers Ready.Pause with
+// ManualFailoverPaused. Module messages are not implemented.
 //
 // internal/cluster/sim runs many cores against each other on a fake clock.
 package cluster

@@ -23,6 +23,7 @@ func (c *Core) setNodeAsMaster(n *Node) {
 	}
 	if n.Master != nil {
 		n.Master.removeReplica(n)
+		n.migrateTo = true // it failed over a master that had replicas
 	}
 	n.Flags = n.Flags&^FlagSlave | FlagMaster
 	n.Master = nil

@@ -67,6 +67,15 @@ func (c *Core) markFailingIfNeeded(n *Node) {
 	// replica only helps spread it.
 	c.sendFail(n)
 	c.changed(true, true)
+	c.masterFailed(n)
+}
+
+// masterFailed schedules myself's election at once when n, which just
+// turned FAIL, is myself's master (Redis waits for the next clusterCron).
+func (c *Core) masterFailed(n *Node) {
+	if c.myself.IsSlave() && c.myself.Master == n {
+		c.handleReplicaFailover()
+	}
 }
 
 // sendFail is clusterSendFail.
@@ -114,4 +123,5 @@ func (c *Core) processFail(m *Msg, sender *Node) {
 	n.Flags = n.Flags&^FlagPFail | FlagFail
 	n.FailTime = c.now
 	c.changed(true, true)
+	c.masterFailed(n)
 }

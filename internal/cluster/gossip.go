@@ -56,6 +56,7 @@ func (c *Core) processPacket(lk *link, m *Msg) {
 			c.changed(true, false)
 		}
 		sender.ReplOffset = int64(m.Offset)
+		c.noteMasterPausedOffset(m, sender)
 	}
 
 	switch m.Type {
@@ -71,9 +72,14 @@ func (c *Core) processPacket(lk *link, m *Msg) {
 			Shard: m.Type == MsgPublishShard})
 	case MsgUpdate:
 		c.processUpdate(m, sender)
-	case MsgFailoverAuthRequest, MsgFailoverAuthAck, MsgMFStart:
-		// Elections and manual failover are not implemented yet: a Shoal
-		// master never votes, which Redis tolerates as a lost vote.
+	case MsgFailoverAuthRequest:
+		if sender != nil {
+			c.processAuthRequest(m, sender)
+		}
+	case MsgFailoverAuthAck:
+		c.processAuthAck(m, sender)
+	case MsgMFStart:
+		c.processMFStart(sender)
 	}
 }
 
@@ -168,6 +174,7 @@ func (c *Core) processPingPongMeet(lk *link, m *Msg, sender *Node) {
 		if sender.IsMaster() {
 			c.delNodeSlots(sender)
 			sender.Flags = sender.Flags&^FlagMaster | FlagSlave
+			sender.migrateTo = false
 			c.changed(true, true)
 		}
 		if master != nil && sender.Master != master {
@@ -350,6 +357,12 @@ func (c *Core) header(t MsgType) *Msg {
 		Port: me.Port, PPort: me.pport, CPort: me.CPort, Flags: me.Flags &^ FlagMeet, State: c.state}
 	if me.Master != nil {
 		m.SlaveOf = me.Master.ID
+	}
+	// A master paused for a manual failover says so; Redis sets the flag
+	// from MFSTART on, Shoal once the pause is in force, so the offset
+	// beside it is final.
+	if me.IsMaster() && c.elect.mfEnd != 0 && c.elect.mfPaused {
+		m.MFlags |= MFlagPaused
 	}
 	return m
 }

@@ -106,6 +106,14 @@ type Node struct {
 	inbound  *link
 	dataRecv int64
 	pport    int
+
+	// Failover state (failover.go): when myself last voted for a replica
+	// of this master; migrateTo (Redis's MIGRATE_TO flag) marks a master
+	// that has or had replicas, so a replica may migrate to it once it is
+	// orphaned, and orphanedTime is since when it is.
+	votedTime    int64
+	migrateTo    bool
+	orphanedTime int64
 }
 
 type failReport struct {
@@ -163,12 +171,16 @@ func (n *Node) addReplica(r *Node) {
 		}
 	}
 	n.Replicas = append(n.Replicas, r)
+	n.migrateTo = true
 }
 
 func (n *Node) removeReplica(r *Node) {
 	for i, x := range n.Replicas {
 		if x == r {
 			n.Replicas = append(n.Replicas[:i], n.Replicas[i+1:]...)
+			if len(n.Replicas) == 0 {
+				n.migrateTo = false
+			}
 			return
 		}
 	}

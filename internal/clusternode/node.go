@@ -28,7 +28,7 @@ type Options struct {
 	// Logf writes a log line (level '.', '-', '*', '#'); nil discards.
 	Logf func(level byte, format string, args ...any)
 	// OnReady carries out the data and role changes (RoleChange,
-	// EmptyData, DelSlotKeys) of a Ready produced by the bus or the
+	// EmptyData, DelSlotKeys, Pause) of a Ready produced by the bus or the
 	// background tick. It is called on the runner's worker goroutine, in
 	// order, without the Node's lock (see worker.go); nil ignores. The
 	// Ready of Do is returned to Do's caller instead.
@@ -203,9 +203,9 @@ func (n *Node) flushLocked() {
 	if err != nil {
 		n.fatal(err)
 	}
-	if rd.RoleChange != nil || rd.EmptyData || len(rd.DelSlotKeys) > 0 {
+	if rd.RoleChange != nil || rd.EmptyData || len(rd.DelSlotKeys) > 0 || rd.Pause != nil {
 		n.work.push(job{ready: &cluster.Ready{RoleChange: rd.RoleChange, EmptyData: rd.EmptyData,
-			DelSlotKeys: rd.DelSlotKeys}})
+			DelSlotKeys: rd.DelSlotKeys, Pause: rd.Pause}})
 	}
 }
 
@@ -238,6 +238,14 @@ func (n *Node) Do(fn func(c *cluster.Core) error) (cluster.Ready, error) {
 		n.fatal(serr)
 	}
 	return rd, err
+}
+
+// View runs fn on the core under the Node's lock without advancing its
+// time; fn must only read.
+func (n *Node) View(fn func(c *cluster.Core)) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	fn(n.core)
 }
 
 // Query is Do for a caller that only reads the core or changes what needs

@@ -538,6 +538,21 @@ func (c *client) execute(spec *command.Spec, args [][]byte) {
 			c.rejectCmd(spec, c.srv.busyError())
 			return
 		}
+		// CLIENT PAUSE / a manual failover (pause.go): the command waits,
+		// off the event loop, until the pause no longer covers it; then it
+		// is checked from the top again, as Redis reprocesses it (after a
+		// manual failover this node may no longer serve its slot).
+		if k := pauseKind(c.srv.pause.kind.Load()); k != pauseOff && c.pausedFor(spec, k) {
+			if c.loopMode {
+				c.batch.cmds--
+				c.cl.asking = asking
+				c.replySkip = skip
+				c.detachPending = true
+				return
+			}
+			c.waitPause(spec)
+			continue
+		}
 		if c.inMulti && !multiControl(spec) {
 			c.queued = append(c.queued, queuedCmd{spec, cloneArgs(args)})
 			c.w.Simple("QUEUED")

@@ -419,11 +419,17 @@ func (s *Server) registerClient() {
 			ctx.Error(rediserr.Syntax)
 			return
 		}
-		// Shoal does not hold clients back yet; the pause is accepted and
-		// has no effect.
+		kind := pauseAll
+		if len(ctx.Args) == 4 && strings.EqualFold(string(ctx.Args[3]), "write") {
+			kind = pauseWrite
+		}
+		s.pauseClients(pauseByClient, time.Now().UnixMilli()+ms, kind)
 		ctx.W.OK()
 	})
-	s.handle("client|unpause", func(ctx *command.Ctx) { ctx.W.OK() })
+	s.handle("client|unpause", func(ctx *command.Ctx) {
+		s.unpauseClients(pauseByClient)
+		ctx.W.OK()
+	})
 	s.handle("client|help", helpReply("CLIENT", clientHelp))
 }
 

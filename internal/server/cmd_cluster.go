@@ -8,6 +8,7 @@ import (
 	"github.com/shoal-db/shoal/internal/cluster"
 	"github.com/shoal-db/shoal/internal/clusternode"
 	"github.com/shoal-db/shoal/internal/command"
+	"github.com/shoal-db/shoal/internal/config"
 	"github.com/shoal-db/shoal/internal/rediserr"
 	"github.com/shoal-db/shoal/internal/rnum"
 	"github.com/shoal-db/shoal/internal/slot"
@@ -47,8 +48,7 @@ func (s *Server) StartCluster() error {
 	if c.ClusterNodeTimeout > 0 {
 		ccfg.NodeTimeout = c.ClusterNodeTimeout
 	}
-	ccfg.RequireFullCoverage = c.ClusterRequireFullCoverage
-	ccfg.AllowReplicaMigration = c.ClusterAllowReplicaMigration
+	clusterOptions(&ccfg, c)
 	switch c.ClusterPreferredEndpointType {
 	case "hostname":
 		ccfg.Endpoint = cluster.EndpointHostname
@@ -86,6 +86,44 @@ func (s *Server) StartCluster() error {
 	s.cl.node = n
 	n.Start()
 	return nil
+}
+
+// clusterOptions copies the cluster options CONFIG SET may change into the
+// core's config. The caller holds the config's read lock.
+func clusterOptions(cc *cluster.Config, c *config.Config) {
+	if c.ClusterNodeTimeout > 0 {
+		cc.NodeTimeout = c.ClusterNodeTimeout
+	}
+	cc.RequireFullCoverage = c.ClusterRequireFullCoverage
+	cc.AllowReplicaMigration = c.ClusterAllowReplicaMigration
+	cc.ReplicaValidityFactor = c.ClusterReplicaValidityFactor
+	cc.ReplPingPeriod = int64(c.ReplPingReplicaPeriod) * 1000
+	cc.MigrationBarrier = c.ClusterMigrationBarrier
+	cc.ReplicaNoFailover = c.ClusterReplicaNoFailover
+}
+
+// reconfigureCluster applies CONFIG SET of cluster options to the core.
+func (s *Server) reconfigureCluster() {
+	n := s.cl.node
+	if n == nil {
+		return
+	}
+	var opts cluster.Config
+	s.cfg.RLock()
+	s.cl.readsWhenDown.Store(s.cfg.ClusterAllowReadsWhenDown)
+	clusterOptions(&opts, s.cfg)
+	s.cfg.RUnlock()
+	rd, _ := n.Do(func(core *cluster.Core) error {
+		cc := core.Config()
+		cc.NodeTimeout, cc.RequireFullCoverage, cc.AllowReplicaMigration = opts.NodeTimeout, opts.RequireFullCoverage, opts.AllowReplicaMigration
+		cc.ReplicaValidityFactor, cc.ReplPingPeriod = opts.ReplicaValidityFactor, opts.ReplPingPeriod
+		cc.MigrationBarrier, cc.ReplicaNoFailover = opts.MigrationBarrier, opts.ReplicaNoFailover
+		if cc == core.Config() || cc.NodeTimeout <= 0 {
+			return nil
+		}
+		return core.SetConfig(cc)
+	})
+	s.applyReady(rd, false)
 }
 
 // StopCluster stops the runner and releases nodes.conf.
@@ -132,6 +170,15 @@ func (s *Server) applyReady(rd cluster.Ready, allLocked bool) {
 			s.ks.UnlockSlot(sl)
 		}
 	}
+	// A manual failover of this master pauses writes (pause.go); that
+	// takes every stripe, so inside EXEC (which holds them) it runs after.
+	if p := rd.Pause; p != nil {
+		if allLocked {
+			go s.failoverPause(p.Until)
+		} else {
+			s.failoverPause(p.Until)
+		}
+	}
 	if rc := rd.RoleChange; rc != nil {
 		// Replication follows the core's decision (DESIGN decision 12);
 		// clusterReplicationCron repeats it once a second, for what the
@@ -167,11 +214,13 @@ func (s *Server) clusterReplicationCron() {
 		return
 	}
 	off := s.stream.Offset()
+	lastIO := s.replLinkLastIO()
 	var ip string
 	var port int
 	master := true
 	n.Query(func(c *cluster.Core) error {
-		c.SetReplOffset(off)
+		c.ReplOffsetChanged(off)
+		c.SetReplLink(lastIO)
 		me := c.Myself()
 		if !me.IsMaster() && me.Master != nil {
 			master = false
@@ -188,12 +237,19 @@ func (s *Server) clusterReplicationCron() {
 	}
 }
 
-// InfoClusterSection is INFO's "# Cluster" section.
-func (s *Server) InfoClusterSection() string {
-	if s.cl.node != nil {
-		return "# Cluster\r\ncluster_enabled:1\r\n"
+// infoFailover adds to INFO's Cluster section (beyond Redis) the
+// promotions of this node and the loss window each one could know
+// (failover.go in the cluster core).
+func (s *Server) infoFailover(w infoWriter) {
+	n := s.cl.node
+	if n == nil {
+		return
 	}
-	return "# Cluster\r\ncluster_enabled:0\r\n"
+	var st cluster.FailoverStats
+	n.View(func(c *cluster.Core) { st = c.FailoverStats() })
+	w.i("cluster_failover_promotions", st.Promotions)
+	w.i("cluster_failover_loss_bytes_last", st.LastLoss)
+	w.i("cluster_failover_loss_bytes_total", st.LossTotal)
 }
 
 var clusterHelp = []string{

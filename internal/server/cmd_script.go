@@ -80,8 +80,9 @@ func (s *Server) registerScripting() {
 		sp.OwnLocks, sp.ExecLocksAll = true, true
 	}
 	// CMD_MAY_REPLICATE is hidden from COMMAND INFO, so the generated
-	// table lacks it; read-only scripts refuse these (commands.c 7.0.15).
-	for _, name := range []string{"pfcount", "publish", "spublish"} {
+	// table lacks it; read-only scripts refuse these, and CLIENT PAUSE
+	// WRITE holds them back (commands.c 7.0.15).
+	for _, name := range []string{"pfcount", "publish", "spublish", "eval", "evalsha", "fcall"} {
 		if sp := s.table.Get(name); sp != nil {
 			sp.Flags |= command.FlagMayReplicate
 		}

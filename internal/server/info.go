@@ -141,6 +141,7 @@ func (s *Server) infoSection(b *bytes.Buffer, sec string) {
 		b.WriteString("# Cluster\r\n")
 		if s.clusterEnabled() {
 			w.i("cluster_enabled", 1)
+			s.infoFailover(w)
 		} else {
 			w.i("cluster_enabled", 0)
 		}

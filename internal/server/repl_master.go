@@ -601,7 +601,9 @@ func (s *Server) masterCron() {
 		s.Logf('*', "Replication backlog freed after %d seconds without connected replicas.", ttl)
 	}
 	s.repl.mu.Unlock()
-	if isMaster && len(links) > 0 && period > 0 && now%period == 0 {
+	// Not during a manual failover's pause: the PING would move the offset
+	// the replica is waiting for (as Redis 7.0's replicationCron).
+	if isMaster && len(links) > 0 && period > 0 && now%period == 0 && !s.failoverPaused() {
 		s.stream.AppendRaw(stream.SameDB, []byte("*1\r\n$4\r\nPING\r\n"))
 	}
 	end := s.stream.Offset()

@@ -53,6 +53,8 @@ type Server struct {
 	blocking blockRegistry
 	// migr is MIGRATE's connection cache and keys in flight (cmd_migrate.go).
 	migr migrateState
+	// pause is CLIENT PAUSE and the manual failover pause (pause.go).
+	pause pauseState
 
 	// cl is cluster mode (cmd_cluster.go); its node is nil when disabled.
 	cl clusterServer

@@ -111,6 +111,7 @@ func (s *Server) applySettings() {
 	s.applyMemorySettings(n)
 	s.applyACLSettings(s.settings.Load(), n)
 	s.settings.Store(n)
+	s.reconfigureCluster() // cluster options reach the core (cmd_cluster.go)
 }
 
 // loglevelRank is the logRank of the least important line a loglevel keeps.

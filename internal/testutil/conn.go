@@ -2,6 +2,7 @@ package testutil
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -130,4 +131,24 @@ func Ping(addr string, d time.Duration) error {
 		return fmt.Errorf("PING answered %s", v)
 	}
 	return nil
+}
+
+// Command sends one command to addr on a fresh connection, every step
+// bounded by d, and returns the reply's text; an error reply is returned
+// as an error with its text.
+func Command(addr string, d time.Duration, args ...string) (string, error) {
+	c, err := DialTimeout(addr, d)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	c.Timeout = d
+	v, err := c.Do(args...)
+	if err != nil {
+		return "", err
+	}
+	if v.IsError() {
+		return "", errors.New(string(v.Str))
+	}
+	return string(v.Str), nil
 }

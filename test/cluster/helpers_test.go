@@ -2,7 +2,6 @@ package cluster_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -118,20 +117,7 @@ func requireClean(t *testing.T, what, out string) {
 
 // do sends one command to addr on a fresh connection.
 func do(addr string, args ...string) (string, error) {
-	c, err := testutil.DialTimeout(addr, replyTimeout)
-	if err != nil {
-		return "", err
-	}
-	defer c.Close()
-	c.Timeout = replyTimeout
-	v, err := c.Do(args...)
-	if err != nil {
-		return "", err
-	}
-	if v.IsError() {
-		return "", errors.New(string(v.Str))
-	}
-	return string(v.Str), nil
+	return testutil.Command(addr, replyTimeout, args...)
 }
 
 // nodeLine is one parsed CLUSTER NODES line.

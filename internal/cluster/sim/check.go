@@ -25,8 +25,15 @@ func (s *Sim) checkSend(n *Node, m *cluster.Msg) {
 //     same slot with the same config epoch (claims are what a master
 //     announces about itself);
 //   - in n's view only masters own slots.
+//   - currentEpoch never goes backwards, restarts included.
 func (s *Sim) check(n *Node) {
 	me := n.Core.Myself()
+	cur := n.Core.CurrentEpoch()
+	if cur < n.seenCurrent {
+		s.fail(fmt.Errorf("%w: node %d currentEpoch went back from %d to %d", ErrInvariant, n.Index, n.seenCurrent, cur))
+		return
+	}
+	n.seenCurrent = cur
 	if me.IsMaster() {
 		bm := me.Slots()
 		if !n.claimSet || n.claimEpoch != me.ConfigEpoch || n.claimSlots != *bm {
@@ -151,3 +158,19 @@ func (s *Sim) Flags(i, j int) cluster.Flags {
 
 // ID is node i's ID.
 func (s *Sim) ID(i int) string { return s.Nodes[i].Core.Myself().ID }
+
+// Served reports why some slot is not served by a live master in live node
+// i's view, or nil.
+func (s *Sim) Served(i int) error {
+	alive := map[string]bool{}
+	for _, n := range s.Nodes {
+		alive[n.Core.Myself().ID] = n.Alive
+	}
+	for sl := 0; sl < slot.Count; sl++ {
+		o := s.Nodes[i].Core.Owner(sl)
+		if o == nil || !alive[o.ID] || !o.IsMaster() {
+			return fmt.Errorf("node %d: slot %d not served by a live master", i, sl)
+		}
+	}
+	return nil
+}

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -60,6 +61,18 @@ type Node struct {
 	// Saves counts nodes.conf writes; Delivered collects PUBLISH deliveries.
 	Saves     int
 	Delivered []cluster.Delivery
+	// Offset is the node's replication offset, which the test sets and
+	// the simulation feeds to the core before every tick (a replica's
+	// processed offset; a master's offset).
+	Offset int64
+	// Paused says a manual failover asked the node to pause writes (until
+	// this time, ms); 0 when not paused.
+	Paused int64
+
+	saved  *cluster.Persisted // the last nodes.conf written, for Restart
+	config cluster.Config
+	// epochs seen last, to check that they never go backwards.
+	seenCurrent uint64
 
 	ends map[cluster.LinkID]*end
 	// persisted epochs, to check that Ready saves before it sends.
@@ -125,7 +138,7 @@ func New(cfg Config) (*Sim, error) {
 		if err != nil {
 			return nil, err
 		}
-		n.Core = c
+		n.Core, n.config = c, cc
 		s.Nodes = append(s.Nodes, n)
 		s.byAddr[n.IP+":"+strconv.Itoa(n.CPort)] = n
 		s.flush(n)
@@ -224,9 +237,35 @@ func (s *Sim) Kill(i int) {
 	n := s.Nodes[i]
 	n.Alive = false
 	s.tracef("kill %d", i)
-	for _, e := range n.ends {
-		s.closeEnd(e)
+	// In link order: closeEnd draws delays from the seeded generator, and
+	// map order would make the run differ from one replay to the next.
+	ids := make([]cluster.LinkID, 0, len(n.ends))
+	for id := range n.ends {
+		ids = append(ids, id)
 	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		s.closeEnd(n.ends[id])
+	}
+}
+
+// Restart brings killed node i back from the nodes.conf it last wrote, as
+// a process restart does.
+func (s *Sim) Restart(i int) error {
+	n := s.Nodes[i]
+	if n.Alive {
+		return errors.New("sim: restart of a live node")
+	}
+	c, err := cluster.Load(n.config, n.saved, s.Now)
+	if err != nil {
+		return err
+	}
+	n.Core, n.Alive, n.ends, n.Paused = c, true, map[cluster.LinkID]*end{}, 0
+	n.claimSet = false
+	s.tracef("restart %d", i)
+	s.flush(n)
+	s.schedule(s.Now+int64(s.rng.IntN(100)), &event{kind: evTick, node: n})
+	return nil
 }
 
 // Do runs an admin operation on node i at the current time and carries out
@@ -260,6 +299,7 @@ func (s *Sim) Step() bool {
 		if !n.Alive {
 			return true
 		}
+		n.Core.SetReplOffset(n.Offset)
 		n.Core.Tick(s.Now)
 		s.flush(n)
 		s.schedule(s.Now+100, e)
@@ -319,6 +359,7 @@ func (s *Sim) flush(n *Node) {
 		n.Saves++
 		n.savedCurrent = c.CurrentEpoch()
 		n.savedConfig = c.Myself().ConfigEpoch
+		n.saved = c.Export()
 	}
 	for _, l := range rd.Disconnect {
 		if e := n.ends[l]; e != nil {
@@ -344,6 +385,15 @@ func (s *Sim) flush(n *Node) {
 	n.Delivered = append(n.Delivered, rd.Deliver...)
 	c.Advance()
 	s.check(n)
+	if p := rd.Pause; p != nil {
+		// The runner pauses writes, then reports where they stopped.
+		n.Paused = p.Until
+		s.tracef("node %d pause until %d", n.Index, p.Until)
+		if p.Until > 0 {
+			c.ManualFailoverPaused(n.Offset)
+			s.flush(n)
+		}
+	}
 }
 
 // connected completes (or refuses, or leaves hanging) a dial.
