@@ -12,6 +12,7 @@ import (
 	"github.com/shoal-db/shoal/internal/keyspace"
 	"github.com/shoal-db/shoal/internal/rediserr"
 	"github.com/shoal-db/shoal/internal/replication"
+	"github.com/shoal-db/shoal/internal/rnum"
 	"github.com/shoal-db/shoal/internal/slot"
 	"github.com/shoal-db/shoal/internal/stream"
 	"github.com/shoal-db/shoal/internal/types"
@@ -55,6 +56,8 @@ func (s *Server) debugCommand(ctx *command.Ctx) {
 		ctx.W.OK()
 	case sub == "object" && len(args) == 3:
 		s.debugObject(ctx, args[2])
+	case sub == "populate" && len(args) >= 3 && len(args) <= 5:
+		s.debugPopulate(ctx)
 	case sub == "replicate" && len(args) >= 3:
 		// The command goes to the replicas only, as it is, with no SELECT
 		// (replicationFeedSlaves with dictid -1); the stream carries it.
@@ -270,4 +273,57 @@ var debugHelp = []string{
 	"    Enable or disable the reply buffer resize cron job",
 	"CLUSTERLINK KILL <to|from|all> <node-id>",
 	"    Kills the link based on the direction to/from (both) with the provided node.",
+}
+
+// debugPopulate is DEBUG POPULATE count [prefix] [size]: keys prefix:N
+// (default "key") holding "value:N", zero-padded or cut to size when size
+// is given and not 0; keys that exist are left alone. Like Redis it adds the keys
+// directly: nothing is propagated.
+func (s *Server) debugPopulate(ctx *command.Ctx) {
+	args := ctx.Args
+	count, ok := rnum.ParseInt(args[2])
+	if !ok {
+		ctx.Error(rediserr.NotInteger)
+		return
+	}
+	if count < 0 {
+		ctx.Error("ERR value is out of range, must be positive")
+		return
+	}
+	prefix := "key"
+	if len(args) > 3 {
+		prefix = string(args[3])
+	}
+	size := int64(0) // 0: "value:N" as it is
+	if len(args) > 4 {
+		if size, ok = rnum.ParseInt(args[4]); !ok {
+			ctx.Error(rediserr.NotInteger)
+			return
+		}
+		if size < 0 {
+			ctx.Error("ERR value is out of range, must be positive")
+			return
+		}
+	}
+	db := ctx.DB
+	var key, val []byte
+	for j := int64(0); j < count; j++ {
+		key = strconv.AppendInt(append(append(key[:0], prefix...), ':'), j, 10)
+		val = strconv.AppendInt(append(val[:0], "value:"...), j, 10)
+		if size > 0 {
+			if int64(len(val)) > size {
+				val = val[:size]
+			} else {
+				val = append(val, make([]byte, size-int64(len(val)))...)
+			}
+		}
+		sl := slot.Of(key)
+		s.ks.LockSlot(sl)
+		if _, exists := db.Peek(key); !exists {
+			s.ks.BeforeWrite(sl)
+			db.SetString(key, val, false)
+		}
+		s.ks.UnlockSlot(sl)
+	}
+	ctx.W.OK()
 }

@@ -193,3 +193,23 @@ func TestPublishReachesReplicas(t *testing.T) {
 		})
 	}
 }
+
+// TestDebugPopulate: DEBUG POPULATE makes the same keys and values as on
+// redis-server (digest equal), skips keys that exist, and pads or cuts
+// values to the size asked.
+func TestDebugPopulate(t *testing.T) {
+	for _, args := range [][]string{{"1000"}, {"500", "p"}, {"300", "s", "20"}, {"300", "s", "3"}} {
+		var digests []string
+		for _, kind := range []string{"redis", "shoal"} {
+			n := start(t, kind)
+			do(t, n, "SET", "key:7", "mine")
+			if v := do(t, n, append([]string{"DEBUG", "POPULATE"}, args...)...); str(v) != "OK" {
+				t.Fatalf("%s DEBUG POPULATE %v: %q", kind, args, str(v))
+			}
+			digests = append(digests, digest(t, n))
+		}
+		if digests[0] != digests[1] {
+			t.Fatalf("DEBUG POPULATE %v: digest redis %s shoal %s", args, digests[0], digests[1])
+		}
+	}
+}
