@@ -145,9 +145,21 @@ func (s *Server) syncCommand(ctx *command.Ctx) {
 		return
 	}
 	psync := strings.EqualFold(string(ctx.Args[0]), "psync")
-	if psync && len(ctx.Args) != 3 {
-		ctx.Error("ERR wrong number of arguments for 'psync' command")
-		return
+	if psync && len(ctx.Args) > 3 {
+		// PSYNC replid offset FAILOVER: our master hands over (its FAILOVER
+		// command); the replid must be the one we follow.
+		if len(ctx.Args) != 4 || !strings.EqualFold(string(ctx.Args[3]), "failover") {
+			ctx.Error("ERR syntax error")
+			return
+		}
+		if string(ctx.Args[1]) != s.replHistory().ID {
+			ctx.Error("ERR PSYNC FAILOVER replid must match my replid.")
+			return
+		}
+		s.Logf('*', "Failover request received for replid %s.", ctx.Args[1])
+		s.promote()
+		s.setReplicaOfConfig("", 0)
+		ml = nil
 	}
 	c.flush()
 	conn, err := c.takeOver()

@@ -52,6 +52,9 @@ type masterLink struct {
 	// (slave_read_repl_offset − slave_repl_offset).
 	unapplied atomic.Int64
 
+	// failover: this link's first PSYNC carries FAILOVER (repl_failover.go).
+	failover bool
+
 	stopped atomic.Bool
 	stop    chan struct{}
 	done    chan struct{}
@@ -108,7 +111,12 @@ func (ml *masterLink) send(args ...string) error {
 }
 
 // replicaOf makes this node a replica of host:port (replicationSetMaster).
-func (s *Server) replicaOf(host string, port int) {
+func (s *Server) replicaOf(host string, port int) { s.setMaster(host, port, false) }
+
+// replicaOfFailover is replicaOf for the FAILOVER command's switch.
+func (s *Server) replicaOfFailover(host string, port int) { s.setMaster(host, port, true) }
+
+func (s *Server) setMaster(host string, port int, failover bool) {
 	s.repl.mu.Lock()
 	old := s.repl.link
 	wasMaster := old == nil
@@ -116,7 +124,7 @@ func (s *Server) replicaOf(host string, port int) {
 	if old != nil {
 		old.halt()
 	}
-	ml := &masterLink{host: host, port: port, stop: make(chan struct{}), done: make(chan struct{})}
+	ml := &masterLink{host: host, port: port, failover: failover, stop: make(chan struct{}), done: make(chan struct{})}
 	s.ks.ReplicaMode.Store(true)
 	s.repl.mu.Lock()
 	s.repl.link = ml
@@ -285,8 +293,22 @@ func (s *Server) syncWithMaster(ml *masterLink) error {
 	hist := s.replHistory()
 	myOff := s.stream.Offset()
 	s.Logf('*', "Trying a partial resynchronization (request %s:%d).", hist.ID, myOff+1)
-	if reply, err = ask("PSYNC", hist.ID, strconv.FormatInt(myOff+1, 10)); err != nil {
+	psync := []string{"PSYNC", hist.ID, strconv.FormatInt(myOff+1, 10)}
+	if ml.failover {
+		psync = append(psync, "FAILOVER")
+	}
+	if reply, err = ask(psync...); err != nil {
+		if ml.failover {
+			s.failoverHandshakeDone(false, err.Error())
+		}
 		return fmt.Errorf("Unexpected EOF reading PSYNC reply: %v", err)
+	}
+	if ml.failover {
+		ml.failover = false
+		s.failoverHandshakeDone(reply[0] == '+', reply)
+		if reply[0] != '+' {
+			return nil // the link is gone: this node is a master again
+		}
 	}
 	switch {
 	case strings.HasPrefix(reply, "+FULLRESYNC"):

@@ -73,6 +73,7 @@ func (s *Server) initReplication() {
 		spec.Flags |= command.FlagOffLoop
 	}
 	s.ks.OnReplicaTTL = s.noteReplicaTTL
+	s.registerFailover()
 	s.handle("role", s.roleCommand)
 	s.handle("wait", s.waitCommand).Flags |= command.FlagOffLoop
 	s.cfg.OnSet(func(name string) {
@@ -393,7 +394,7 @@ func (s *Server) infoReplication(w infoWriter) {
 			",offset="+strconv.FormatInt(l.ackOff.Load(), 10)+",lag="+strconv.FormatInt(lag, 10))
 		i++
 	}
-	w.s("master_failover_state", "no-failover")
+	w.s("master_failover_state", s.failoverStateName())
 	w.s("master_replid", hist.ID)
 	w.s("master_replid2", hist.ID2)
 	w.i("master_repl_offset", off)

@@ -61,6 +61,7 @@ type Server struct {
 	// repl is replication (replication.go); roleChar is the log's role
 	// mark ('M' master, 'S' replica).
 	repl     replState
+	fo       failoverState // the standalone FAILOVER command (repl_failover.go)
 	roleChar atomic.Int32
 
 	startTime time.Time
