@@ -437,6 +437,10 @@ func (s *Server) loadFullSync(ml *masterLink, br *bufio.Reader, id string, off i
 	s.stopAOF()
 	s.Logf('*', "MASTER <-> REPLICA sync: Flushing old data")
 	s.flushLoaded()
+	// The master's libraries replace this node's: those in the payload
+	// are loaded with it, the others are gone (Redis clears its functions).
+	s.scripts.Functions.Flush()
+	s.scriptLock.wide.Clear()
 	s.Logf('*', "MASTER <-> REPLICA sync: Loading DB in memory")
 	s.startLoading(max(h.Len, 0))
 	var err error

@@ -2,7 +2,9 @@ package replication
 
 import (
 	"fmt"
+	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -211,5 +213,36 @@ func TestDebugPopulate(t *testing.T) {
 		if digests[0] != digests[1] {
 			t.Fatalf("DEBUG POPULATE %v: digest redis %s shoal %s", args, digests[0], digests[1])
 		}
+	}
+}
+
+// TestFullSyncReplacesFunctions: a full sync leaves the replica exactly
+// the master's function libraries (its own are dropped), so a later
+// FUNCTION LOAD from the master applies cleanly.
+func TestFullSyncReplacesFunctions(t *testing.T) {
+	for _, kind := range []string{"shoal", "redis"} {
+		t.Run("master-"+kind, func(t *testing.T) {
+			m, r := start(t, kind), start(t, "shoal")
+			lib := "#!lua name=test\nredis.register_function('f', function() return 1 end)"
+			do(t, r, "FUNCTION", "LOAD", lib) // the replica's own, before it follows
+			follow(t, r, m)
+			if v := do(t, r, "FUNCTION", "LIST"); len(v.Elems) != 0 {
+				t.Fatalf("replica kept its own libraries after a full sync: %d", len(v.Elems))
+			}
+			if v := do(t, m, "FUNCTION", "LOAD", lib); v.IsError() {
+				t.Fatal(str(v))
+			}
+			caughtUp(t, m, r)
+			if v := do(t, r, "FCALL_RO", "f", "0"); v.IsError() {
+				// f has no no-writes flag: FCALL_RO refuses it in Redis's words on both.
+				if want := "ERR Can not execute a script with write flag using *_ro command."; str(v) != want {
+					t.Fatalf("FCALL_RO on the replica: %q", str(v))
+				}
+			}
+			log, _ := os.ReadFile(r.Log)
+			if strings.Contains(string(log), "CRITICAL") {
+				t.Fatalf("the replica failed a command from its master")
+			}
+		})
 	}
 }
