@@ -55,7 +55,8 @@
 // wire, so Shoal and Redis nodes vote for each other's replicas. The runner
 // feeds myself's replication offset (SetReplOffset, ReplOffsetChanged) and
 // freshness (SetReplLink), and answers Ready.Pause with
-// ManualFailoverPaused. Module messages are not implemented.
+// ManualFailoverPaused. A MODULE message (Redis sends them only for its
+// loaded modules; Shoal has none) is counted in CLUSTER INFO and dropped.
 //
 // internal/cluster/sim runs many cores against each other on a fake clock.
 package cluster

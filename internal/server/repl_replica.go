@@ -376,15 +376,10 @@ func (s *Server) loadFullSync(ml *masterLink, br *bufio.Reader, id string, off i
 	ml.syncRead.Store(0)
 	conn := ml.conn
 	timeout := s.replTimeout()
-	var h replication.PayloadHeader
-	for {
-		conn.SetReadDeadline(time.Now().Add(timeout))
-		var err error
-		h, err = replication.ReadPayloadHeader(br)
-		if err != nil {
-			return fmt.Errorf("I/O error reading bulk count from MASTER: %v", err)
-		}
-		break
+	conn.SetReadDeadline(time.Now().Add(timeout))
+	h, err := replication.ReadPayloadHeader(br)
+	if err != nil {
+		return fmt.Errorf("I/O error reading bulk count from MASTER: %v", err)
 	}
 	ml.syncTotal.Store(h.Len)
 	body := h.Body(&deadlineReader{r: br, conn: conn, timeout: timeout, ml: ml})
@@ -443,7 +438,6 @@ func (s *Server) loadFullSync(ml *masterLink, br *bufio.Reader, id string, off i
 	s.scriptLock.wide.Clear()
 	s.Logf('*', "MASTER <-> REPLICA sync: Loading DB in memory")
 	s.startLoading(max(h.Len, 0))
-	var err error
 	if tmp != "" {
 		err = s.loadRDB(tmp, false)
 	} else {
