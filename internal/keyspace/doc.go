@@ -6,8 +6,10 @@
 //
 // Locking contract: every method of DB that takes a key must be called with
 // that key's stripe locked (Keyspace.Lock*). Methods that span the whole
-// database (Flush, ForEach, RandomKey) need LockAll. Lock order: stripes in
-// ascending index, then a DB's watch mutex; nothing is locked while waiting.
+// database (Flush, ForEach, RandomKey) need LockAll. Lock order: stripes
+// (LockSlots and LockAll take several without ever waiting for one while
+// holding another; only the server's one exclusive script may), then a
+// DB's watch mutex; nothing is locked while waiting.
 //
 // While a snapshot runs (internal/snapshot), every change to a slot is
 // announced first to the WriteObserver (observe.go), with the slot's stripe

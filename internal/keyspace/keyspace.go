@@ -154,8 +154,8 @@ func (ks *Keyspace) TryLockSlot(s int) bool { return ks.stripes[StripeOf(s)].Try
 // UnlockSlot unlocks the stripe of slot s.
 func (ks *Keyspace) UnlockSlot(s int) { ks.stripes[StripeOf(s)].Unlock() }
 
-// LockSlots locks the stripes of the given slots in ascending order, once
-// each, and returns the stripes locked (reusing buf) for UnlockStripes.
+// LockSlots locks the stripes of the given slots, once each (lockList),
+// and returns the stripes locked (reusing buf) for UnlockStripes.
 func (ks *Keyspace) LockSlots(slots []int, buf []int) []int {
 	buf = buf[:0]
 	for _, s := range slots {
@@ -172,10 +172,51 @@ func (ks *Keyspace) LockSlots(slots []int, buf []int) []int {
 		}
 		buf = buf[:j]
 	}
-	for _, st := range buf {
-		ks.stripes[st].Lock()
-	}
+	ks.lockList(buf)
 	return buf
+}
+
+// allStripes lists every stripe, in order, for LockAll.
+var allStripes = func() (a [NumStripes]int) {
+	for i := range a {
+		a[i] = i
+	}
+	return
+}()
+
+// lockList locks the stripes sts (ascending, distinct) and never waits for
+// one while it holds another: it takes the first, TryLocks the rest, and
+// when one is taken it lets go of all, waits for that one alone and starts
+// over from it. Only a script (cmd_script.go) may wait for a stripe while
+// holding others, so no cycle of waits can form: a script that already
+// wrote and then reaches a lower, busy stripe cannot deadlock with a
+// multi-stripe command. Uncontended, this is one Lock and len-1 TryLocks.
+func (ks *Keyspace) lockList(sts []int) {
+	if len(sts) == 0 {
+		return
+	}
+	first := 0 // held before the others: the one waited for last
+	ks.stripes[sts[0]].Lock()
+	for {
+		failed := -1
+		for i, st := range sts {
+			if i != first && !ks.stripes[st].TryLock() {
+				failed = i
+				break
+			}
+		}
+		if failed < 0 {
+			return
+		}
+		for j := 0; j < failed; j++ {
+			if j != first {
+				ks.stripes[sts[j]].Unlock()
+			}
+		}
+		ks.stripes[sts[first]].Unlock()
+		first = failed
+		ks.stripes[sts[first]].Lock()
+	}
 }
 
 // UnlockStripes unlocks stripes returned by LockSlots.
@@ -185,8 +226,9 @@ func (ks *Keyspace) UnlockStripes(stripes []int) {
 	}
 }
 
-// LockStripe locks stripe st (0 ≤ st < NumStripes). Callers that take
-// stripes one by one keep to ascending order, or use TryLockStripe.
+// LockStripe locks stripe st (0 ≤ st < NumStripes). A caller that holds
+// other stripes uses TryLockStripe: waiting while holding is reserved to
+// the one exclusive script (see lockList).
 func (ks *Keyspace) LockStripe(st int) { ks.stripes[st].Lock() }
 
 // TryLockStripe locks stripe st if it is free and reports whether it did.
@@ -195,12 +237,9 @@ func (ks *Keyspace) TryLockStripe(st int) bool { return ks.stripes[st].TryLock()
 // UnlockStripe unlocks stripe st.
 func (ks *Keyspace) UnlockStripe(st int) { ks.stripes[st].Unlock() }
 
-// LockAll locks every stripe, for commands over the whole keyspace.
-func (ks *Keyspace) LockAll() {
-	for i := range ks.stripes {
-		ks.stripes[i].Lock()
-	}
-}
+// LockAll locks every stripe, for commands over the whole keyspace
+// (waiting for one stripe at a time, as LockSlots).
+func (ks *Keyspace) LockAll() { ks.lockList(allStripes[:]) }
 
 // UnlockAll undoes LockAll.
 func (ks *Keyspace) UnlockAll() {

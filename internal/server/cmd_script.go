@@ -24,19 +24,26 @@ import (
 //
 // A script runs holding the stripes of the keys it declared (numkeys),
 // taken by its handler (the EVAL/FCALL specs are OwnLocks). A command in
-// the script that reaches a key in a stripe not held takes that stripe
-// too: at once if it is above every stripe held (ascending order keeps
-// lock order), with TryLock otherwise. When TryLock fails and the script
-// has not written yet, the script is stopped, its locks released, and it
-// runs again from the start holding every stripe; its SHA (or function
-// name) is remembered so later runs take every stripe at once. A script
-// that already wrote waits for the stripe.
+// the script that reaches a key in a stripe not held takes that stripe too.
+// Waiting for a stripe while holding others is what can deadlock, so only
+// one script at a time may do it: the exclusive script, which holds
+// scriptLocking.excl, taken before any stripe. Every script that may
+// write runs exclusive (it could reach an undeclared key after a write,
+// when a re-run is no longer possible). A read-only script runs without
+// it and takes an undeclared stripe with TryLock; when that fails it is
+// stopped, its locks released, and it runs again from the start as the
+// exclusive script; its SHA (or function name) is remembered so later runs
+// are exclusive at once. Every other taker of several stripes (LockSlots,
+// LockAll) never waits while holding one (keyspace.lockList), so no cycle
+// of waits can form.
 //
 // Inside MULTI/EXEC a queued EVAL/FCALL makes EXEC take every stripe.
 
-// scriptLocking remembers the scripts that reached undeclared keys.
+// scriptLocking is the exclusive script's token and the read-only scripts
+// that reached undeclared keys.
 type scriptLocking struct {
-	wide sync.Map // name (SHA or function) → true
+	excl chan struct{} // capacity 1: holding it = a send that went through
+	wide sync.Map      // name (SHA or function) → true
 }
 
 const busyEval = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
@@ -51,16 +58,15 @@ func (s *Server) busyError() string {
 
 // scriptRun is one invocation's state, pooled.
 type scriptRun struct {
-	run  script.Run
-	srv  *Server
-	c    *client
-	ctx  *command.Ctx
-	all  bool
+	run script.Run
+	srv *Server
+	c   *client
+	ctx *command.Ctx
+	all bool
+	// excl: the run holds scriptLocking.excl (may wait for stripes).
+	excl bool
 	held [keyspace.NumStripes]bool
 	list []int
-	max  int
-	// dirty: a write command already ran (no restart possible).
-	dirty bool
 	// slot is the slot the script's keys hash to in cluster mode (-1: none yet).
 	slot    int
 	keys    []int
@@ -72,6 +78,7 @@ var scriptRunPool = sync.Pool{New: func() any { return &scriptRun{} }}
 
 func (s *Server) registerScripting() {
 	s.scripts = script.NewEngine(s.table)
+	s.scriptLock.excl = make(chan struct{}, 1)
 	s.scripts.Log = func(level int, msg string) {
 		s.Logf(".-*#"[level], "%s", msg)
 	}
@@ -226,10 +233,9 @@ func (s *Server) newScriptRun(ctx *command.Ctx, name string, flags script.Flags,
 	return sr
 }
 
-// runScript takes the locks, runs the script, and runs it again holding
-// every stripe if it asked for a restart.
+// runScript takes the locks, runs the script, and runs it again as the
+// exclusive script if it asked for a restart.
 func (s *Server) runScript(sr *scriptRun, keys [][]byte, exec func(w *resp.Writer) bool) {
-	ks := s.ks
 	c := sr.c
 	db := c.db
 	defer func() {
@@ -252,32 +258,13 @@ func (s *Server) runScript(sr *scriptRun, keys [][]byte, exec func(w *resp.Write
 		sr.commitEffects() // inside EXEC: joins the transaction's batch
 		return
 	}
-	if _, wide := s.scriptLock.wide.Load(sr.run.Name); wide {
-		sr.lockAll()
-		if s.migr.flights.Active() && c.keyListInFlight(keys) {
-			sr.unlock() // a MIGRATE moves a declared key: run once it landed (cmd_migrate.go)
-			return
-		}
-		exec(sr.ctx.W)
-		sr.commitEffects()
-		sr.unlock()
+	sr.all = false
+	excl := !sr.run.ReadOnly
+	if !excl {
+		_, excl = s.scriptLock.wide.Load(sr.run.Name)
+	}
+	if !sr.lock(keys, excl) {
 		return
-	}
-	sr.slotBuf = sr.slotBuf[:0]
-	for _, k := range keys {
-		sr.slotBuf = append(sr.slotBuf, slot.Of(k))
-	}
-	sr.list = ks.LockSlots(sr.slotBuf, sr.list)
-	if s.migr.flights.Active() && c.keyListInFlight(keys) {
-		// A MIGRATE moves a declared key: the script does not run; the
-		// dispatcher waits for the key and routes EVAL again (cmd_migrate.go).
-		ks.UnlockStripes(sr.list)
-		return
-	}
-	sr.all, sr.dirty, sr.max = false, false, -1
-	for _, st := range sr.list {
-		sr.held[st] = true
-		sr.max = max(sr.max, st)
 	}
 	restart := exec(sr.ctx.W)
 	if !restart {
@@ -287,14 +274,70 @@ func (s *Server) runScript(sr *scriptRun, keys [][]byte, exec func(w *resp.Write
 	if !restart {
 		return
 	}
+	// A read-only script met a busy undeclared stripe: it runs again as
+	// the exclusive script (it wrote nothing; its redis.log lines repeat).
 	s.scriptLock.wide.Store(sr.run.Name, true)
 	c.db = db
 	name, flags, ro := sr.run.Name, sr.run.Flags, sr.run.ReadOnly
 	sr.run = script.Run{Host: sr, Name: name, Flags: flags, ReadOnly: ro, Data: sr}
-	sr.lockAll()
+	if !sr.lock(keys, true) {
+		return
+	}
 	exec(sr.ctx.W)
 	sr.commitEffects()
 	sr.unlock()
+}
+
+// lock takes the exclusive token if excl, then the declared keys'
+// stripes. False when the script must not run: BUSY while waiting for the
+// token (answered), or a declared key that a MIGRATE is moving (the
+// dispatcher waits for it and routes the command again, cmd_migrate.go).
+func (sr *scriptRun) lock(keys [][]byte, excl bool) bool {
+	s := sr.srv
+	if excl {
+		if !s.scriptExclusive() {
+			sr.ctx.Error(s.busyError())
+			return false
+		}
+		sr.excl = true
+	}
+	sr.slotBuf = sr.slotBuf[:0]
+	for _, k := range keys {
+		sr.slotBuf = append(sr.slotBuf, slot.Of(k))
+	}
+	sr.list = s.ks.LockSlots(sr.slotBuf, sr.list)
+	for _, st := range sr.list {
+		sr.held[st] = true
+	}
+	if s.migr.flights.Active() && sr.c.keyListInFlight(keys) {
+		sr.unlock()
+		return false
+	}
+	return true
+}
+
+// scriptExclusive waits for the exclusive script's token, holding no
+// stripe. A script that passes busy-reply-threshold meanwhile ends the
+// wait (false: the caller answers BUSY, as Redis answers every command
+// once a script is that slow), so an event loop is never stuck behind it.
+func (s *Server) scriptExclusive() bool {
+	select {
+	case s.scriptLock.excl <- struct{}{}:
+		return true
+	default:
+	}
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case s.scriptLock.excl <- struct{}{}:
+			return true
+		case <-t.C:
+			if s.scriptBusy.Load() {
+				return false
+			}
+		}
+	}
 }
 
 // commitEffects appends the script's effects to the stream while its
@@ -309,41 +352,35 @@ func (sr *scriptRun) commitEffects() {
 	}
 }
 
-func (sr *scriptRun) lockAll() {
-	sr.srv.ks.LockAll()
-	sr.all, sr.dirty = true, false
-}
-
+// unlock releases the stripes and the exclusive token.
 func (sr *scriptRun) unlock() {
 	ks := sr.srv.ks
-	if sr.all {
-		ks.UnlockAll()
-		sr.all = false
-		return
-	}
 	for i := len(sr.list) - 1; i >= 0; i-- {
 		st := sr.list[i]
 		sr.held[st] = false
 		ks.UnlockStripe(st)
 	}
 	sr.list = sr.list[:0]
+	if sr.excl {
+		sr.excl = false
+		<-sr.srv.scriptLock.excl
+	}
 }
 
-// acquire makes sure stripe st is held; false asks for a restart.
+// acquire makes sure stripe st is held; false asks for a restart. Only the
+// exclusive script waits for a stripe while holding others; any other
+// script is read-only, so stopping it is always possible.
 func (sr *scriptRun) acquire(st int) bool {
 	if sr.all || sr.held[st] {
 		return true
 	}
 	ks := sr.srv.ks
 	switch {
-	case st > sr.max:
+	case sr.excl:
 		ks.LockStripe(st)
-		sr.max = st
 	case ks.TryLockStripe(st):
-	case !sr.dirty:
-		return false
 	default:
-		ks.LockStripe(st)
+		return false
 	}
 	sr.held[st] = true
 	sr.list = append(sr.list, st)
@@ -404,9 +441,6 @@ func (sr *scriptRun) Exec(run *script.Run, spec *command.Spec, args [][]byte, w 
 	spec.Usec.Add((clock.Mono() - start) / 1000)
 	if in.Err {
 		spec.FailedCalls.Add(1)
-	}
-	if spec.Has(command.FlagWrite) {
-		sr.dirty = true
 	}
 	out.Dirty += in.Dirty
 	out.Ready = append(out.Ready, in.Ready...)
