@@ -523,7 +523,30 @@ func (s *Server) registerScriptCmd() {
 		ctx.W.OK()
 	})
 	s.handle("script|kill", func(ctx *command.Ctx) { s.killScript(ctx, true) })
+	s.handle("script|debug", scriptDebug)
 	s.handle("script|help", func(ctx *command.Ctx) { writeHelp(ctx.W, "SCRIPT", scriptHelp) })
+}
+
+// scriptDebugUnsupported refuses SCRIPT DEBUG YES/SYNC: Shoal has no Lua
+// debugger (LDB), so it never turns debugging on. The text is Shoal's own
+// (Redis always can).
+const scriptDebugUnsupported = "ERR SCRIPT DEBUG YES/SYNC is not supported: Shoal has no Lua debugger (LDB)"
+
+// scriptDebug is SCRIPT DEBUG with Redis's checks (scriptCommand): not in a
+// pipeline, then the mode. NO turns off a debugging mode that is never on.
+func scriptDebug(ctx *command.Ctx) {
+	if len(ctx.W.Buf) > 0 {
+		ctx.Error("ERR SCRIPT DEBUG must be called outside a pipeline")
+		return
+	}
+	switch mode := ctx.Args[2]; {
+	case strings.EqualFold(string(mode), "no"):
+		ctx.W.OK()
+	case strings.EqualFold(string(mode), "yes"), strings.EqualFold(string(mode), "sync"):
+		ctx.Error(scriptDebugUnsupported)
+	default:
+		ctx.Error("ERR Use SCRIPT DEBUG YES/SYNC/NO")
+	}
 }
 
 func (s *Server) killScript(ctx *command.Ctx, eval bool) {
