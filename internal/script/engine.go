@@ -187,8 +187,20 @@ func (e *Engine) Len() int {
 
 // compile parses and compiles a chunk; errors read as Lua's
 // ("user_script:1: ... near 'x'").
+//
+// Lua 5.1's lexical errors (lex51.go) are Lua's: one that comes before
+// gopher-lua's parse error, or in a chunk gopher-lua accepts, is reported
+// in its place.
 func compile(src []byte, chunk string) (*lua.FunctionProto, error) {
+	lexErr := lexCheck(src)
 	stmts, err := parse.Parse(bytes.NewReader(src), chunk)
+	if lexErr != nil {
+		var pe *parse.Error
+		if err == nil || !errors.As(err, &pe) || pe.Pos.Line == parse.EOF || lexErr.tokLine < pe.Pos.Line ||
+			lexErr.tokLine == pe.Pos.Line && lexErr.tokCol <= pe.Pos.Column {
+			return nil, fmt.Errorf("%s:%d: %s", chunk, lexErr.line, lexErr.msg)
+		}
+	}
 	if err != nil {
 		var pe *parse.Error
 		if errors.As(err, &pe) {
