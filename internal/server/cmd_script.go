@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/shoal-db/shoal/internal/clock"
@@ -44,6 +45,10 @@ import (
 type scriptLocking struct {
 	excl chan struct{} // capacity 1: holding it = a send that went through
 	wide sync.Map      // name (SHA or function) → true
+	// busy is closed when the BUSY state starts (refreshBusy) and replaced
+	// by an open one when it ends: it wakes the scripts waiting for excl.
+	busy   atomic.Pointer[chan struct{}]
+	busyMu sync.Mutex // orders the close and the replacement
 }
 
 const busyEval = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
@@ -79,6 +84,8 @@ var scriptRunPool = sync.Pool{New: func() any { return &scriptRun{} }}
 func (s *Server) registerScripting() {
 	s.scripts = script.NewEngine(s.table)
 	s.scriptLock.excl = make(chan struct{}, 1)
+	open := make(chan struct{})
+	s.scriptLock.busy.Store(&open)
 	s.scripts.Log = func(level int, msg string) {
 		s.Logf(".-*#"[level], "%s", msg)
 	}
@@ -141,7 +148,20 @@ func (s *Server) refreshBusy() (*script.Run, int64) {
 	if limit > 0 {
 		r = s.scripts.Running(time.Duration(limit) * time.Millisecond)
 	}
-	s.scriptBusy.Store(r != nil)
+	on := r != nil
+	if s.scriptBusy.Load() != on {
+		s.scriptLock.busyMu.Lock()
+		if s.scriptBusy.Load() != on {
+			if on {
+				close(*s.scriptLock.busy.Load())
+			} else {
+				open := make(chan struct{})
+				s.scriptLock.busy.Store(&open)
+			}
+			s.scriptBusy.Store(on)
+		}
+		s.scriptLock.busyMu.Unlock()
+	}
 	return r, limit
 }
 
@@ -317,7 +337,8 @@ func (sr *scriptRun) lock(keys [][]byte, excl bool) bool {
 }
 
 // scriptExclusive waits for the exclusive script's token, holding no
-// stripe. A script that passes busy-reply-threshold meanwhile ends the
+// stripe. A script that passes busy-reply-threshold meanwhile (or had
+// passed it: the BUSY state started after the dispatcher's check) ends the
 // wait (false: the caller answers BUSY, as Redis answers every command
 // once a script is that slow), so an event loop is never stuck behind it.
 func (s *Server) scriptExclusive() bool {
@@ -326,17 +347,12 @@ func (s *Server) scriptExclusive() bool {
 		return true
 	default:
 	}
-	t := time.NewTicker(20 * time.Millisecond)
-	defer t.Stop()
-	for {
-		select {
-		case s.scriptLock.excl <- struct{}{}:
-			return true
-		case <-t.C:
-			if s.scriptBusy.Load() {
-				return false
-			}
-		}
+	busy := *s.scriptLock.busy.Load()
+	select {
+	case s.scriptLock.excl <- struct{}{}:
+		return true
+	case <-busy:
+		return false
 	}
 }
 
