@@ -187,6 +187,11 @@ func (s *Server) loadRDBFrom(src io.Reader, allowDup bool) error {
 	ks := s.ks
 	ks.Loading.Store(true) // nothing expires while loading
 	defer ks.Loading.Store(false)
+	defer func() {
+		for i := range ks.NumDBs() {
+			ks.DB(i).ExpectKeys(0)
+		}
+	}()
 	db := ks.DB(0)
 	now := time.Now().UnixMilli()
 	s.cfg.RLock()
@@ -239,7 +244,10 @@ func (s *Server) loadRDBFrom(src io.Reader, allowDup bool) error {
 				s.Logf('#', "FATAL: Data file was created with a Redis server configured to handle more than %d databases. Exiting\n", ks.NumDBs())
 				return errLoadFatal
 			}
+			db.ExpectKeys(0)
 			db = ks.DB(it.DB)
+		case rdb.ItemResizeDB:
+			db.ExpectKeys(it.DBSize)
 		case rdb.ItemKey:
 			if delay != 0 {
 				debugDelay(delay)
@@ -250,9 +258,11 @@ func (s *Server) loadRDBFrom(src io.Reader, allowDup bool) error {
 			}
 			sl := slot.Of(it.Key)
 			ks.LockSlot(sl)
-			dup := !allowDup && db.Exists(it.Key)
-			if !dup {
+			dup := false
+			if allowDup {
 				db.Put(it.Key, it.Value, it.ExpireMs)
+			} else {
+				dup = !db.PutNew(it.Key, it.Value, it.ExpireMs)
 			}
 			ks.UnlockSlot(sl)
 			if dup {
