@@ -54,3 +54,21 @@ func FuzzLex51(f *testing.F) {
 		}
 	})
 }
+
+// The wanted texts are redis-server 7.0.15's for the same expressions.
+func TestLua51Wording(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"user_script:1: cannot perform add operation between string and number", "user_script:1: attempt to perform arithmetic on a string value"},
+		{"user_script:1: cannot perform mul operation between number and nil", "user_script:1: attempt to perform arithmetic on a nil value"},
+		{"user_script:1: cannot perform concat operation between table and string", "user_script:1: attempt to concatenate a table value"},
+		{"user_script:1: cannot perform concat operation between number and nil", "user_script:1: attempt to concatenate a nil value"},
+		{"user_script:1: attempt to compare table with table", "user_script:1: attempt to compare two table values"},
+		{"user_script:1: attempt to compare nil with number", "user_script:1: attempt to compare nil with number"},
+		{"user_script:1: attempt to index a non-table object(nil) with key 'x'", "user_script:1: attempt to index a nil value"},
+		{"user_script:1: boom", "user_script:1: boom"},
+	} {
+		if got := lua51Wording(c.in); got != c.want {
+			t.Errorf("%q: got %q, want %q", c.in, got, c.want)
+		}
+	}
+}

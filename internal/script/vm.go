@@ -430,7 +430,11 @@ func (v *vm) errorHandler(L *lua.LState) int {
 	}
 	if !ok {
 		t = L.CreateTable(0, 3)
-		t.RawSetString("err", lua.LString("ERR "+luaToStringValue(e)))
+		msg := luaToStringValue(e)
+		if _, isStr := e.(lua.LString); isStr {
+			msg = lua51Wording(msg)
+		}
+		t.RawSetString("err", lua.LString("ERR "+msg))
 	}
 	for lv := 0; ; lv++ {
 		dbg, ok := L.GetStack(lv)
