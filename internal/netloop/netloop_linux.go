@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"time"
 	"unsafe"
+
+	"github.com/shoal-db/shoal/internal/clock"
 )
 
 // Handler receives a connection's events, on its loop's goroutine.
@@ -102,6 +104,20 @@ type loop struct {
 	// detached counts this loop's connections held by a detached
 	// goroutine (touched only on the loop goroutine).
 	detached int
+
+	// busySince is clock.Mono() when the loop started on its current
+	// events, 0 while it polls: accept hands no new connection to a loop
+	// stuck in one handler (a long script), which could not answer it.
+	busySince atomic.Int64
+}
+
+// stuckAfter is how long a loop may spend on one round of events before
+// accept stops giving it new connections.
+const stuckAfter = int64(100 * time.Millisecond)
+
+func (l *loop) stuck(now int64) bool {
+	b := l.busySince.Load()
+	return b != 0 && now-b > stuckAfter
 }
 
 // New makes a server with n loops (GOMAXPROCS if n ≤ 0).
@@ -273,6 +289,7 @@ func (l *loop) run() {
 			}
 			return
 		}
+		l.busySince.Store(clock.Mono())
 		for i := 0; i < n; i++ {
 			ev := &events[i]
 			fd := int(ev.Fd)
@@ -296,6 +313,7 @@ func (l *loop) run() {
 				}
 			}
 		}
+		l.busySince.Store(0)
 	}
 }
 
@@ -343,7 +361,15 @@ func (l *loop) accept(lfd int) {
 		syscall.SetsockoptInt(fd, syscall.IPPROTO_TCP, syscall.TCP_NODELAY, 1)
 		local, _ := syscall.Getsockname(fd)
 		c := &Conn{fd: fd, remote: sockaddrToTCP(sa), local: sockaddrToTCP(local), HUP: make(chan struct{})}
-		target := l.srv.loops[int(l.srv.next.Add(1))%len(l.srv.loops)]
+		loops := l.srv.loops
+		i := int(l.srv.next.Add(1))
+		target := loops[i%len(loops)]
+		if len(loops) > 1 {
+			now := clock.Mono()
+			for tries := 1; tries < len(loops) && target.stuck(now); tries++ {
+				target = loops[(i+tries)%len(loops)]
+			}
+		}
 		c.loop = target
 		if target == l {
 			l.register(c)

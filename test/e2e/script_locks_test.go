@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/shoal-db/shoal/internal/keyspace"
 	"github.com/shoal-db/shoal/internal/slot"
+	"github.com/shoal-db/shoal/internal/testutil"
 )
 
 // Scripts for TestScriptUndeclaredKeysNoDeadlock. Every pair of keys (hi,
@@ -129,5 +131,53 @@ func TestScriptUndeclaredKeysNoDeadlock(t *testing.T) {
 		if fmt.Sprint(vals[0]) != fmt.Sprint(vals[1]) {
 			t.Errorf("after the run %s=%v %s=%v", p.hi, vals[0], p.lo, vals[1])
 		}
+	}
+}
+
+// TestScriptKillFromNewConnections: while a script loops, connections
+// opened after it started all get BUSY and SCRIPT KILL works from any of
+// them. (The script runs on its connection's event loop; new connections
+// used to be handed to that loop in turn, and those hung unanswered.)
+func TestScriptKillFromNewConnections(t *testing.T) {
+	n := startTarget(t, "--busy-reply-threshold", "100")
+	ctx := ctxT(t, 60*time.Second)
+	runner := newClient(t, n, 2)
+	done := make(chan error, 1)
+	go func() { done <- runner.Eval(ctx, "while true do end", nil).Err() }()
+	testutil.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
+		c := testutil.Dial(t, n.Addr)
+		c.Timeout = 2 * time.Second
+		v, err := c.Do("PING")
+		c.Close()
+		if err != nil || !strings.HasPrefix(v.String(), "(error) BUSY") {
+			return fmt.Errorf("ping: %v %v", v, err)
+		}
+		return nil
+	})
+	const conns = 8
+	for i := 0; i < conns; i++ {
+		c := testutil.Dial(t, n.Addr)
+		c.Timeout = 5 * time.Second
+		v, err := c.Do("PING")
+		if err != nil {
+			t.Fatalf("new connection %d: no reply while the script runs: %v", i, err)
+		}
+		if want := "(error) BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."; v.String() != want {
+			t.Fatalf("new connection %d: %q, want %q", i, v.String(), want)
+		}
+		c.Close()
+	}
+	c := testutil.Dial(t, n.Addr)
+	c.Timeout = 5 * time.Second
+	if v, err := c.Do("SCRIPT", "KILL"); err != nil || v.String() != "OK" {
+		t.Fatalf("SCRIPT KILL from a new connection: %v %v", v, err)
+	}
+	select {
+	case err := <-done:
+		if err == nil || !strings.HasPrefix(err.Error(), "ERR Script killed by user with SCRIPT KILL...") {
+			t.Fatalf("killed script returned %v", err)
+		}
+	case <-ctx.Done():
+		t.Fatal("script not stopped by SCRIPT KILL")
 	}
 }
