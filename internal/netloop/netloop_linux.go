@@ -157,7 +157,7 @@ func newLoop(s *Server) (*loop, error) {
 }
 
 // Listen opens a listening socket on host:port (host "" or "0.0.0.0" for
-// all IPv4, "::" for all IPv6) and serves it from the first loop.
+// all IPv4, "::" for all IPv6) and serves it from every loop.
 func (s *Server) Listen(host string, port int) (net.Addr, error) {
 	ip := net.ParseIP(host)
 	if host == "" {
@@ -199,10 +199,14 @@ func (s *Server) Listen(host string, port int) (net.Addr, error) {
 		syscall.Close(fd)
 		return nil, err
 	}
-	l := s.loops[0]
-	if err := syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_ADD, fd, &syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(fd)}); err != nil {
-		syscall.Close(fd)
-		return nil, err
+	// Every loop watches the listener (level-triggered: whichever loop is
+	// free accepts, the others find nothing), so a loop held up in one
+	// long handler does not stop new connections from being accepted.
+	for _, l := range s.loops {
+		if err := syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_ADD, fd, &syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(fd)}); err != nil {
+			syscall.Close(fd)
+			return nil, err
+		}
 	}
 	s.lns = append(s.lns, fd)
 	bound, _ := syscall.Getsockname(fd)
