@@ -78,6 +78,7 @@ func cmdPfadd(c *Ctx) {
 	}
 	sk.Invalidate()
 	storeHLL(c, key, sk)
+	c.Notify(NotifyString, "pfadd", key)
 	c.Dirty += updated
 	c.W.Int(1)
 }
@@ -166,6 +167,7 @@ func cmdPfmerge(c *Ctx) {
 	}
 	sk.Invalidate()
 	storeHLL(c, key, sk)
+	c.Notify(NotifyString, "pfadd", key)
 	c.Dirty++
 	c.W.OK()
 }

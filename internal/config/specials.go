@@ -240,6 +240,10 @@ const (
 	nkeAll      = nkeGeneric | nkeString | nkeList | nkeSet | nkeHash | nkeZset | nkeExpired | nkeEvicted | nkeStream | nkeModule
 )
 
+// NotifyFlags is notify-keyspace-events as Redis's NOTIFY_* bits (K = 1,
+// E = 2, g = 4, … n = 1<<14); 0 when off. Read under the config's lock.
+func (c *Config) NotifyFlags() int { return c.nke }
+
 var nkeChars = []struct {
 	c    byte
 	flag int

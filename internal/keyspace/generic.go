@@ -28,6 +28,9 @@ func (db *DB) Put(key []byte, v Value, whenMs int64) {
 		e = newObject(k, v.Obj, vol, whenMs)
 	}
 	db.place(t, s, i, found, h, e)
+	if !found {
+		db.added(k)
+	}
 	db.touch(k)
 }
 

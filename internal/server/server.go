@@ -139,6 +139,7 @@ func New(cfg *config.Config, logw io.Writer) *Server {
 		stream:            stream.New(0),
 	}
 	s.ks.OnExpire = s.onExpire
+	s.ks.OnNew = s.onNew
 	s.track = newTracker(s)
 	s.ks.OnTouch = s.track.touched
 	s.nowMs.Store(time.Now().UnixMilli())
