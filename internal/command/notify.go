@@ -1,5 +1,7 @@
 package command
 
+import "strings"
+
 // Keyspace notification classes: Redis 7.0's NOTIFY_* bits, the values
 // notify-keyspace-events sets (internal/config keeps the same bits).
 const (
@@ -72,4 +74,79 @@ func pushEvent(front bool) string {
 		return "lpush"
 	}
 	return "rpush"
+}
+
+// NotifyKeyMisses publishes "keymiss" (class m) for each key the command
+// is about to read that does not exist, as Redis's lookupKeyRead does on a
+// miss: every key of a read-only command, and the keys of a write
+// command's read-only key specs (the sources of SUNIONSTORE, SORT, COPY,
+// BITOP…). OBJECT and MEMORY USAGE look keys up without the event, as in
+// Redis. The dispatcher calls it before the handler, under the command's
+// locks, only while the m class is on. A key past its TTL expires here
+// (its "expired" event first), as Redis's lookup does.
+func NotifyKeyMisses(c *Ctx) {
+	s := c.Cmd
+	if s.Parent != nil && (s.Parent.Name == "object" || s.Name == "memory|usage") {
+		return
+	}
+	readonly := s.Has(FlagReadonly)
+	var pos []int
+	var specs []uint8
+	if p := keymissOverride(c); p != nil {
+		pos, readonly = p, true
+	} else if readonly {
+		pos = s.KeyPositions(c.Args, nil)
+	} else {
+		var ok bool
+		if pos, specs, ok = s.SpecKeyPositions(c.Args, nil, nil); !ok {
+			return
+		}
+	}
+	for i, p := range pos {
+		if !readonly && !hasFlagWord(s.KeySpecs[specs[i]].Flags, "RO") {
+			continue
+		}
+		if _, ok := c.DB.Peek(c.Args[p]); !ok {
+			c.Notify(NotifyKeyMiss, "keymiss", c.Args[p])
+		}
+	}
+}
+
+// keymissOverride lists the keys a write command reads with Redis's
+// lookupKeyRead although its key specs say otherwise: the GET family's
+// key (getGenericCommand), every key of PFMERGE, SORT's source.
+func keymissOverride(c *Ctx) []int {
+	switch c.Cmd.Name {
+	case "getdel", "getex", "getset", "sort":
+		return []int{1}
+	case "set":
+		for _, a := range c.Args[3:] {
+			if optIs(a, "get") {
+				return []int{1}
+			}
+		}
+	case "pfmerge":
+		pos := make([]int, 0, len(c.Args)-1)
+		for i := 1; i < len(c.Args); i++ {
+			pos = append(pos, i)
+		}
+		return pos
+	}
+	return nil
+}
+
+// hasFlagWord reports whether the space-separated flags hold word.
+func hasFlagWord(flags, word string) bool {
+	for len(flags) > 0 {
+		w := flags
+		if i := strings.IndexByte(flags, ' '); i >= 0 {
+			w, flags = flags[:i], flags[i+1:]
+		} else {
+			flags = ""
+		}
+		if w == word {
+			return true
+		}
+	}
+	return false
 }

@@ -248,7 +248,7 @@ var nkeChars = []struct {
 	c    byte
 	flag int
 }{{'g', nkeGeneric}, {'$', nkeString}, {'l', nkeList}, {'s', nkeSet}, {'h', nkeHash}, {'z', nkeZset},
-	{'x', nkeExpired}, {'e', nkeEvicted}, {'t', nkeStream}, {'d', nkeModule}}
+	{'x', nkeExpired}, {'e', nkeEvicted}, {'t', nkeStream}, {'d', nkeModule}, {'n', nkeNew}}
 
 func setNKE(c *Config, args []string) string {
 	if len(args) != 1 {
@@ -281,6 +281,8 @@ func setNKE(c *Config, args []string) string {
 		}
 	}
 	c.nke = flags
+	// As Redis 7.0's keyspaceEventsFlagsToString: n prints among the
+	// classes A stands for (so not after an A), though A does not set it.
 	var b strings.Builder
 	if flags&nkeAll == nkeAll {
 		b.WriteByte('A')
@@ -294,7 +296,7 @@ func setNKE(c *Config, args []string) string {
 	for _, x := range []struct {
 		c    byte
 		flag int
-	}{{'K', nkeKeyspace}, {'E', nkeKeyevent}, {'m', nkeKeyMiss}, {'n', nkeNew}} {
+	}{{'K', nkeKeyspace}, {'E', nkeKeyevent}, {'m', nkeKeyMiss}} {
 		if flags&x.flag != 0 {
 			b.WriteByte(x.c)
 		}

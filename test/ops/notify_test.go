@@ -31,7 +31,7 @@ var notifyScript = [][]string{
 	{"BITOP", "AND", "bo", "b", "bf"}, {"BITOP", "OR", "bo", "nokey1", "nokey2"}, {"BITOP", "OR", "bo", "nokey1"},
 	{"PFADD", "hll", "a", "b"}, {"PFADD", "hll", "a"}, {"PFADD", "hll2", "c"}, {"PFMERGE", "hll3", "hll", "hll2"}, {"PFCOUNT", "hll"},
 	// generic
-	{"DEL", "m1", "m2", "nokey"}, {"UNLINK", "m3"}, {"EXPIRE", "m4", "100"}, {"PEXPIRE", "m4", "100000", "GT"},
+	{"DEL", "m1", "m2", "nokey"}, {"UNLINK", "m3"}, {"EXPIRE", "m4", "100"}, {"PEXPIRE", "m4", "200000", "GT"},
 	{"EXPIRE", "m4", "10", "GT"}, {"EXPIREAT", "m4", "1"}, {"PERSIST", "m5"}, {"EXPIRE", "nokey", "10"},
 	{"SET", "r1", "a"}, {"SET", "r2", "b"}, {"RENAME", "r1", "r2"}, {"RENAMENX", "r2", "r3"}, {"SET", "r4", "x"},
 	{"RENAMENX", "r3", "r4"}, {"RENAME", "r4", "r4"},
@@ -83,13 +83,21 @@ var notifyScript = [][]string{
 	{"XCLAIM", "x", "g1", "c3", "0", "5-1"}, {"XAUTOCLAIM", "x", "g1", "c4", "0", "0"}, {"XACK", "x", "g1", "5-1"},
 	{"XGROUP", "SETID", "x", "g1", "0"}, {"XGROUP", "DELCONSUMER", "x", "g1", "c1"}, {"XGROUP", "DELCONSUMER", "x", "g1", "c9"},
 	{"XGROUP", "DESTROY", "x", "g1"}, {"XGROUP", "DESTROY", "x", "g1"}, {"DEL", "x", "x2"},
+	// reads of missing keys (keymiss)
+	{"GET", "nokey"}, {"MGET", "s", "nokey", "nokey2"}, {"EXISTS", "nokey", "s", "nokey"}, {"TYPE", "nokey"}, {"TTL", "nokey"},
+	{"STRLEN", "nokey"}, {"HGET", "nokey", "f"}, {"LRANGE", "nokey", "0", "-1"}, {"SMEMBERS", "nokey"}, {"ZSCORE", "nokey", "a"},
+	{"XRANGE", "nokey", "-", "+"}, {"OBJECT", "ENCODING", "nokey"}, {"DUMP", "nokey"}, {"SINTER", "sb", "nokey"},
+	{"SUNIONSTORE", "sd", "sb", "nokey"}, {"COPY", "nokey", "c9"}, {"BITCOUNT", "nokey"}, {"PFCOUNT", "nokey"},
+	{"GETDEL", "nokey"}, {"GETEX", "nokey"}, {"GETSET", "gs", "v"}, {"SET", "gs2", "v", "GET"}, {"LCS", "nokey", "s"},
+	{"ZUNIONSTORE", "zd", "2", "nokey", "z2"}, {"SORT", "nokey"}, {"GEOSEARCH", "nokey", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "km"},
+	{"DEL", "sd", "zd", "gs", "gs2"},
 	// transactions and scripts
 	{"MULTI"}, {"SET", "t", "1"}, {"INCR", "t"}, {"LPUSH", "tl", "a"}, {"DEL", "t", "tl"}, {"EXEC"},
 	{"EVAL", "redis.call('set', KEYS[1], 'x') redis.call('expire', KEYS[1], 100) return redis.call('del', KEYS[1])", "1", "ev"},
 	// expiry: lazy (active expiry off), then active
 	{"DEBUG", "SET-ACTIVE-EXPIRE", "0"}, {"SET", "e", "v", "PX", "1"}, {"@sleep", "20"}, {"GET", "e"},
 	{"SET", "e", "v", "PX", "1"}, {"@sleep", "20"}, {"SET", "e", "w"}, {"DEL", "e"},
-	{"HSET", "eh", "f", "v"}, {"PEXPIRE", "eh", "1"}, {"@sleep", "20"}, {"HSET", "eh", "f", "v"}, {"DEL", "eh"},
+	{"HSET", "eh", "f", "v"}, {"PEXPIRE", "eh", "10"}, {"@sleep", "50"}, {"HSET", "eh", "f", "v"}, {"DEL", "eh"},
 	{"DEBUG", "SET-ACTIVE-EXPIRE", "1"}, {"SET", "ea", "v", "PX", "1"}, {"@sleep", "500"},
 }
 
@@ -99,7 +107,8 @@ const notifyEnd = "__keyspace@0__:__end__"
 
 // runNotify sets notify-keyspace-events to flags with CONFIG SET, runs
 // script on node with a pattern subscriber of protocol proto listening,
-// and returns the raw bytes of every notification it got, in order.
+// and returns the raw bytes of every notification it got, in order, each
+// after the command that caused it ("SET k v | <raw>").
 func runNotify(t *testing.T, node *testutil.Node, flags string, proto int, script [][]string) []string {
 	t.Helper()
 	c := node.Dial(t)
@@ -112,26 +121,33 @@ func runNotify(t *testing.T, node *testutil.Node, flags string, proto int, scrip
 	testutil.NoErr(t, sub.Send("PSUBSCRIBE", "__key*__:*"))
 	_, _, err := sub.Read()
 	testutil.NoErr(t, err)
-	runScript(t, c, script)
-	c.MustDo(t, "PUBLISH", notifyEnd, "end")
 	var msgs []string
-	for {
-		v, raw, err := sub.ReadWithin(5 * time.Second)
-		if err != nil {
-			t.Fatalf("%s: %v after %d notifications: %q", node.Addr, err, len(msgs), msgs)
+	// drain reads the notifications up to the next end mark.
+	drain := func(cmd []string) {
+		c.MustDo(t, "PUBLISH", notifyEnd, "end")
+		for {
+			v, raw, err := sub.ReadWithin(5 * time.Second)
+			if err != nil {
+				t.Fatalf("%s: %v after %d notifications: %q", node.Addr, err, len(msgs), msgs)
+			}
+			if len(v.Elems) == 4 && string(v.Elems[2].Str) == notifyEnd {
+				return
+			}
+			msgs = append(msgs, strings.Join(cmd, " ")+" | "+string(raw))
 		}
-		if len(v.Elems) == 4 && string(v.Elems[2].Str) == notifyEnd {
-			break
-		}
-		msgs = append(msgs, string(raw))
 	}
+	runScript(t, c, script, drain)
+	drain([]string{"(end)"})
 	c.MustDo(t, "CONFIG", "SET", "notify-keyspace-events", "")
 	return msgs
 }
 
-func runScript(t *testing.T, c *testutil.Conn, script [][]string) {
+// runScript runs script on c; after each command (but inside MULTI) it
+// calls after, if given.
+func runScript(t *testing.T, c *testutil.Conn, script [][]string, after func(cmd []string)) {
 	t.Helper()
 	var dump string
+	multi := false
 	for _, cmd := range script {
 		switch cmd[0] {
 		case "@sleep":
@@ -146,6 +162,15 @@ func runScript(t *testing.T, c *testutil.Conn, script [][]string) {
 		}
 		if v := c.MustDo(t, cmd...); v.IsError() && !strings.HasPrefix(v.String(), "(error) BUSYGROUP") {
 			t.Fatalf("%q: %s", cmd, v.String())
+		}
+		switch strings.ToUpper(cmd[0]) {
+		case "MULTI":
+			multi = true
+		case "EXEC":
+			multi = false
+		}
+		if after != nil && !multi {
+			after(cmd)
 		}
 	}
 }
@@ -207,14 +232,14 @@ func TestKeyspaceNotificationsAsRedis(t *testing.T) {
 // (n, not part of A) reports every key added.
 func TestKeyspaceNotificationsRESP3AndNew(t *testing.T) {
 	got := compareNotify(t, "AKEn", 3, notifyScript)
-	if !strings.Contains(strings.Join(got, ""), ">4\r\n$8\r\npmessage\r\n$9\r\n__key*__:\r\n$19\r\n__keyevent@0__:new\r\n") {
+	if !strings.Contains(strings.Join(got, ""), ">4\r\n$8\r\npmessage\r\n$10\r\n__key*__:*\r\n$18\r\n__keyevent@0__:new\r\n") {
 		t.Errorf("no RESP3 push of a new event in %q", got[:min(len(got), 4)])
 	}
 }
 
 // Each class alone publishes only its own events, on the channels asked for.
 func TestKeyspaceNotificationClasses(t *testing.T) {
-	for _, flags := range []string{"Kg", "E$", "Kl", "Eh", "Ks", "Ez", "Kt", "Ex", "Kn", "KEgx"} {
+	for _, flags := range []string{"Kg", "E$", "Kl", "Eh", "Ks", "Ez", "Kt", "Ex", "Kn", "KEgx", "Em", "AKEm"} {
 		t.Run(flags, func(t *testing.T) {
 			got := compareNotify(t, flags, 2, notifyScript)
 			if len(got) == 0 {
@@ -340,7 +365,7 @@ func TestKeyspaceNotificationsOnReplica(t *testing.T) {
 		_, _, err := sub.Read()
 		testutil.NoErr(t, err)
 		m := s.node.Dial(t)
-		runScript(t, m, script)
+		runScript(t, m, script, nil)
 		m.MustDo(t, "SET", "end", "1")
 		var msgs []string
 		for {
