@@ -832,6 +832,7 @@ func (s *Server) expireReplicaKeys() {
 		done := !ok || exp < 0
 		if ok && exp >= 0 && exp <= now {
 			db.ReclaimStored(key)
+			s.notifyHook(command.NotifyExpired, "expired", k.db, k.key)
 			done = true
 		}
 		s.ks.UnlockSlot(sl)

@@ -368,19 +368,31 @@ func TestKeyspaceNotificationsOnReplica(t *testing.T) {
 		runScript(t, m, script, nil)
 		m.MustDo(t, "SET", "end", "1")
 		var msgs []string
-		for {
-			v, raw, err := sub.ReadWithin(5 * time.Second)
-			if err != nil {
-				t.Fatalf("%s: %v after %q", s.name, err, msgs)
+		readTo := func(end string) {
+			for {
+				v, raw, err := sub.ReadWithin(5 * time.Second)
+				if err != nil {
+					t.Fatalf("%s: %v after %q", s.name, err, msgs)
+				}
+				if string(v.Elems[3].Str) == end {
+					return
+				}
+				msgs = append(msgs, string(raw))
 			}
-			if string(v.Elems[3].Str) == "end" {
-				break
-			}
-			msgs = append(msgs, string(raw))
 		}
+		readTo("end")
+		// A writable replica expires the keys its own clients gave a TTL.
+		rc.MustDo(t, "CONFIG", "SET", "replica-read-only", "no")
+		rc.MustDo(t, "SET", "local", "v", "PX", "50")
+		time.Sleep(1500 * time.Millisecond) // Shoal sweeps them once a second, Redis ten times
+		rc.MustDo(t, "PUBLISH", "__keyevent@0__:mark", "end2")
+		readTo("end2")
 		got[s.name] = msgs
 	}
 	testutil.DeepEqual(t, got["shoal"], got["redis"])
+	if !strings.Contains(strings.Join(got["shoal"], ""), "__keyevent@0__:expired\r\n$5\r\nlocal") {
+		t.Errorf("the writable replica did not publish the expiry of its own key: %q", got["shoal"])
+	}
 	if !strings.Contains(strings.Join(got["shoal"], ""), "__keyevent@0__:srem") {
 		t.Errorf("the replica did not publish SPOP's propagated SREM: %q", got["shoal"])
 	}
