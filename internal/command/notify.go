@@ -38,16 +38,6 @@ func (c *Ctx) NotifyDB(db, class int, event string, key []byte) {
 	}
 }
 
-// NotifyEach is Notify for every key of keys (one event of a command with
-// several keys: MSET's set, …).
-func (c *Ctx) NotifyEach(class int, event string, keys [][]byte) {
-	if st := c.Settings; st != nil && st.NotifyFlags&class != 0 {
-		for _, k := range keys {
-			st.Notifier(c.DB.Index, event, k)
-		}
-	}
-}
-
 // notifyRemoved is Redis's pattern for commands that take elements out of
 // a collection (pops, removals, trims): event for key, then "del" when
 // that emptied the collection and its key was deleted.
