@@ -39,6 +39,7 @@ var notifyScript = [][]string{
 	{"MOVE", "c2", "1"}, {"MOVE", "c2", "1"}, {"TOUCH", "c"}, {"@dump", "c"}, {"@restore", "c4"}, {"@restore", "c4", "REPLACE"},
 	{"RPUSH", "srt", "3", "1", "2"}, {"SORT", "srt", "STORE", "srtd"}, {"SORT", "srt", "STORE", "srtd"},
 	{"SORT", "nokey", "STORE", "srtd"}, {"SORT", "nokey", "STORE", "srtd"}, {"DEL", "c", "c3", "c4"},
+	{"SWAPDB", "0", "1"}, {"SWAPDB", "0", "1"}, {"SELECT", "1"}, {"FLUSHDB"}, {"SELECT", "0"},
 	// lists
 	{"LPUSH", "l", "a", "b"}, {"RPUSH", "l", "c"}, {"LPUSHX", "l", "d"}, {"RPUSHX", "l", "e"}, {"LPUSHX", "nol", "d"},
 	{"LINSERT", "l", "BEFORE", "c", "x"}, {"LINSERT", "l", "BEFORE", "nope", "x"}, {"LSET", "l", "0", "z"},
@@ -94,6 +95,8 @@ var notifyScript = [][]string{
 	// transactions and scripts
 	{"MULTI"}, {"SET", "t", "1"}, {"INCR", "t"}, {"LPUSH", "tl", "a"}, {"DEL", "t", "tl"}, {"EXEC"},
 	{"EVAL", "redis.call('set', KEYS[1], 'x') redis.call('expire', KEYS[1], 100) return redis.call('del', KEYS[1])", "1", "ev"},
+	{"FUNCTION", "LOAD", "REPLACE", "#!lua name=nlib\nredis.register_function('nset', function(keys, args) redis.call('set', keys[1], args[1]) return redis.call('lpush', keys[1] .. 'l', args[1]) end)"},
+	{"FCALL", "nset", "1", "fk", "v"}, {"DEL", "fk", "fkl"},
 	// expiry: lazy (active expiry off), then active
 	{"DEBUG", "SET-ACTIVE-EXPIRE", "0"}, {"SET", "e", "v", "PX", "1"}, {"@sleep", "20"}, {"GET", "e"},
 	{"SET", "e", "v", "PX", "1"}, {"@sleep", "20"}, {"SET", "e", "w"}, {"DEL", "e"},
@@ -470,5 +473,45 @@ func TestKeyspaceNotificationsCluster(t *testing.T) {
 	}
 	if len(got["shoal"]) < 20 {
 		t.Errorf("only %d notifications", len(got["shoal"]))
+	}
+}
+
+// MIGRATE deletes the keys it moved from the source with "del" events
+// (none with COPY), as Redis does.
+func TestKeyspaceNotificationsMigrate(t *testing.T) {
+	got := map[string][]string{}
+	for _, s := range both(t, "--notify-keyspace-events", "KEA") {
+		dst := testutil.StartRedis(t)
+		if s.name == "shoal" {
+			dst = testutil.StartShoal(t)
+		}
+		host, port, _ := strings.Cut(dst.Addr, ":")
+		sub := s.node.Dial(t)
+		testutil.NoErr(t, sub.Send("PSUBSCRIBE", "__key*__:*"))
+		_, _, err := sub.Read()
+		testutil.NoErr(t, err)
+		c := s.node.Dial(t)
+		c.MustDo(t, "MSET", "m1", "a", "m2", "b", "m3", "c")
+		for _, cmd := range [][]string{{"MIGRATE", host, port, "m1", "0", "5000"}, {"MIGRATE", host, port, "m2", "0", "5000", "COPY"},
+			{"MIGRATE", host, port, "", "0", "5000", "REPLACE", "KEYS", "m2", "m3", "nokey"}} {
+			if v := c.MustDo(t, cmd...); v.IsError() {
+				t.Fatalf("%s %q: %s", s.name, cmd, v.String())
+			}
+		}
+		c.MustDo(t, "PUBLISH", notifyEnd, "end")
+		var msgs []string
+		for {
+			v, raw, err := sub.ReadWithin(5 * time.Second)
+			testutil.NoErr(t, err)
+			if string(v.Elems[2].Str) == notifyEnd {
+				break
+			}
+			msgs = append(msgs, string(raw))
+		}
+		got[s.name] = msgs
+	}
+	testutil.DeepEqual(t, got["shoal"], got["redis"])
+	if n := strings.Count(strings.Join(got["shoal"], ""), "__keyevent@0__:del"); n != 3 {
+		t.Errorf("%d del events, want 3: %q", n, got["shoal"])
 	}
 }
