@@ -60,6 +60,9 @@ func cmdPfadd(c *Ctx) {
 		}
 		updated := 0
 		c.DB.MutateString(key, func(b []byte) { updated = hll.DenseAdd(b, eles[first:]) })
+		if updated > 0 {
+			c.Notify(NotifyString, "pfadd", key)
+		}
 		c.Dirty += updated
 		c.W.Int(1)
 		return

@@ -30,6 +30,7 @@ var notifyScript = [][]string{
 	{"BITFIELD", "bf", "OVERFLOW", "FAIL", "INCRBY", "u8", "0", "100"}, {"BITFIELD", "bf", "INCRBY", "u8", "0", "1"},
 	{"BITOP", "AND", "bo", "b", "bf"}, {"BITOP", "OR", "bo", "nokey1", "nokey2"}, {"BITOP", "OR", "bo", "nokey1"},
 	{"PFADD", "hll", "a", "b"}, {"PFADD", "hll", "a"}, {"PFADD", "hll2", "c"}, {"PFMERGE", "hll3", "hll", "hll2"}, {"PFCOUNT", "hll"},
+	{"SET", "hlld", "x"}, {"DEL", "hlld"}, {"@dense", "hlld"}, {"PFADD", "hlld", "new1", "new2"}, {"PFADD", "hlld", "new1"},
 	// generic
 	{"DEL", "m1", "m2", "nokey"}, {"UNLINK", "m3"}, {"EXPIRE", "m4", "100"}, {"PEXPIRE", "m4", "200000", "GT"},
 	{"EXPIRE", "m4", "10", "GT"}, {"EXPIREAT", "m4", "1"}, {"PERSIST", "m5"}, {"EXPIRE", "nokey", "10"},
@@ -160,6 +161,13 @@ func runScript(t *testing.T, c *testutil.Conn, script [][]string, after func(cmd
 		case "@dump":
 			dump = string(c.MustDo(t, "DUMP", cmd[1]).Str)
 			continue
+		case "@dense": // a dense HyperLogLog: enough elements to leave the sparse form
+			args := []string{"PFADD", cmd[1]}
+			for i := 0; i < 3000; i++ {
+				args = append(args, "e"+strconv.Itoa(i))
+			}
+			c.MustDo(t, args...)
+			cmd = []string{"PFADD", cmd[1], "dense"}
 		case "@restore":
 			cmd = append([]string{"RESTORE", cmd[1], "0", dump}, cmd[2:]...)
 		}
