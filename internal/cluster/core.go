@@ -58,6 +58,11 @@ type Config struct {
 	// an election (a manual failover still can), and says so with the
 	// nofailover flag.
 	ReplicaNoFailover bool
+	// ReplicaWaitSafe is cluster-replica-wait-safe (beyond Redis): as a
+	// master, myself announces its WAIT-acked offset to its replicas in a
+	// ping extension; as a replica, it does not stand for election while
+	// its offset is below the last such offset its master announced.
+	ReplicaWaitSafe bool
 	// ManualFailoverTimeout bounds a manual failover (ms); 0 means Redis's
 	// CLUSTER_MF_TIMEOUT, 5000. The master pauses writes for twice that.
 	ManualFailoverTimeout int64
@@ -252,6 +257,7 @@ type Core struct {
 	elect      election
 	foStats    FailoverStats
 	replLastIO int64
+	waitSafe   waitSafeState // cluster-replica-wait-safe (waitsafe.go)
 
 	ready Ready
 

@@ -16,6 +16,7 @@ func FuzzDecode(f *testing.F) {
 	peer := NameFrom("abcdefabcdefabcdefabcdefabcdefabcdefabcd")
 	for _, m := range []Message{
 		{Header: sampleHeader(TypePong), Exts: []Ext{{Type: ExtForgottenNode, Name: peer, TTL: 9}, {Type: ExtShardID, Name: peer}, {Type: 7, Raw: make([]byte, 8)}}},
+		{Header: sampleHeader(TypePing), Exts: []Ext{{Type: ExtHostname, Hostname: "n1"}, {Type: ExtShoalWaitAcked, Offset: 99}}},
 		{Header: sampleHeader(TypeModule), Module: Module{ModuleID: 1, Type: 2, Payload: []byte("p")}},
 	} {
 		f.Add(m.Encode(nil))

@@ -3,6 +3,7 @@ package server
 import (
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/shoal-db/shoal/internal/cluster"
@@ -19,6 +20,11 @@ type clusterServer struct {
 	node *clusternode.Node
 	// readsWhenDown is cluster-allow-reads-when-down.
 	readsWhenDown atomic.Bool
+	// waitSafe is cluster-replica-wait-safe; waitAcked is the highest
+	// offset announced to the core as acknowledged to WAIT (waitsafe.go).
+	waitSafe  atomic.Bool
+	waitMu    sync.Mutex
+	waitAcked atomic.Int64
 	// getKeysTwin and resetTwin are LockAll copies of CLUSTER GETKEYSINSLOT
 	// and RESET, swapped into a transaction at EXEC: EXEC already holds the
 	// stripes of its keys, so these must not lock a stripe themselves.
@@ -57,6 +63,7 @@ func (s *Server) StartCluster() error {
 	}
 	path := c.ClusterConfigFile
 	s.cl.readsWhenDown.Store(c.ClusterAllowReadsWhenDown)
+	s.cl.waitSafe.Store(c.ClusterReplicaWaitSafe)
 	s.cfg.RUnlock()
 	n, err := clusternode.Open(clusternode.Options{
 		Path:   path,
@@ -100,6 +107,7 @@ func clusterOptions(cc *cluster.Config, c *config.Config) {
 	cc.ReplPingPeriod = int64(c.ReplPingReplicaPeriod) * 1000
 	cc.MigrationBarrier = c.ClusterMigrationBarrier
 	cc.ReplicaNoFailover = c.ClusterReplicaNoFailover
+	cc.ReplicaWaitSafe = c.ClusterReplicaWaitSafe
 }
 
 // reconfigureCluster applies CONFIG SET of cluster options to the core.
@@ -111,6 +119,7 @@ func (s *Server) reconfigureCluster() {
 	var opts cluster.Config
 	s.cfg.RLock()
 	s.cl.readsWhenDown.Store(s.cfg.ClusterAllowReadsWhenDown)
+	s.cl.waitSafe.Store(s.cfg.ClusterReplicaWaitSafe)
 	clusterOptions(&opts, s.cfg)
 	s.cfg.RUnlock()
 	rd, _ := n.Do(func(core *cluster.Core) error {
@@ -118,6 +127,7 @@ func (s *Server) reconfigureCluster() {
 		cc.NodeTimeout, cc.RequireFullCoverage, cc.AllowReplicaMigration = opts.NodeTimeout, opts.RequireFullCoverage, opts.AllowReplicaMigration
 		cc.ReplicaValidityFactor, cc.ReplPingPeriod = opts.ReplicaValidityFactor, opts.ReplPingPeriod
 		cc.MigrationBarrier, cc.ReplicaNoFailover = opts.MigrationBarrier, opts.ReplicaNoFailover
+		cc.ReplicaWaitSafe = opts.ReplicaWaitSafe
 		if cc == core.Config() || cc.NodeTimeout <= 0 {
 			return nil
 		}
