@@ -41,12 +41,11 @@ func startClusterWith(t *testing.T, base int, shoalConf string, kinds ...string)
 	args := []string{"--cluster", "create"}
 	for i, kind := range kinds {
 		port := base + i
-		var n *testutil.Node
+		conf := shoalConf
 		if kind == "redis" {
-			n = testutil.StartRedisAt(t, port, clusterConf(t, port))
-		} else {
-			n = testutil.StartShoalAt(t, port, clusterConf(t, port, shoalConf))
+			conf = ""
 		}
+		n := testutil.StartKindAt(t, kind, port, clusterConf(t, port, conf))
 		nodes = append(nodes, n)
 		args = append(args, n.Addr)
 	}
