@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/shoal-db/shoal/internal/cluster"
@@ -15,7 +16,9 @@ import (
 // on every node, and lets master 0 announce its WAIT-acked offset.
 func buildWaitSafe(t *testing.T, seed uint64, on bool) *Sim {
 	t.Helper()
-	s := build(t, Config{Nodes: 7, Seed: seed}, true) // node 6 is a plain master for now
+	// node 6 is a plain master for now; the trace is long enough to keep
+	// the refusals logged while the shard is down.
+	s := build(t, Config{Nodes: 7, Seed: seed, Trace: 50_000}, true)
 	id := s.ID(0)
 	if err := s.Do(6, func(c *cluster.Core) error { return c.Replicate(id, 0) }); err != nil {
 		t.Fatal(err)
@@ -51,6 +54,10 @@ func buildWaitSafe(t *testing.T, seed uint64, on bool) *Sim {
 	return s
 }
 
+// refusal is what replica 3 logs while the directive keeps it out.
+const refusal = "node 3 # Currently unable to failover: My replication offset 3000 is 2000 bytes behind the offset 5000 " +
+	"my master acknowledged to WAIT. Please check the 'cluster-replica-wait-safe' configuration option."
+
 // TestWaitSafeBehindNeverWins: with the covering replica 6 cut off when
 // master 0 dies, replica 3 would win the election (the control run without
 // the directive shows it does). Under the directive it never stands, and
@@ -72,6 +79,9 @@ func TestWaitSafeBehindNeverWins(t *testing.T) {
 			}
 			if isMaster(s, 3) {
 				fatal(t, s, seed, "wait-safe", fmt.Errorf("replica 3, 2000 bytes behind the WAIT-acked offset, was promoted"))
+			}
+			if !strings.Contains(s.Trace(), refusal) {
+				fatal(t, s, seed, "wait-safe", fmt.Errorf("replica 3 did not log why it does not stand"))
 			}
 			s.Heal()
 			settled(t, s, seed, "heal", 8*nodeTimeout)
@@ -127,6 +137,10 @@ func TestWaitSafeOperatorOverride(t *testing.T) {
 		}
 		if _, err := s.RunUntil(4*nodeTimeout, func() bool { return isMaster(s, 3) }); err != nil {
 			fatal(t, s, seed, "force", err)
+		}
+		if !strings.Contains(s.Trace(), refusal) ||
+			!strings.Contains(s.Trace(), "node 3 # WARNING: FORCE failover requested while my replication offset is 2000 bytes behind") {
+			fatal(t, s, seed, "force", fmt.Errorf("the refusal or the override warning is not logged"))
 		}
 		if st := s.Nodes[3].Core.FailoverStats(); st.LastLoss != 2000 {
 			t.Fatalf("seed %d: loss window %+v, want 2000", seed, st)
