@@ -27,6 +27,8 @@
 // 7.2 types (forgotten node, shard id; human node name is kept raw) are
 // decoded and encoded with 7.2's numbers, but a 7.0 node logs a warning for
 // every one it receives, so senders talking to 7.0 should not use them.
+// ExtShoalWaitAcked (type 0x5341, one uint64 offset) is Shoal's own, for
+// cluster-replica-wait-safe; 7.0 skips it with the same warning.
 //
 // # Validation
 //
