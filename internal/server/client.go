@@ -93,7 +93,9 @@ type client struct {
 	cl clusterClient
 
 	closeAfterReply bool
-	closed          atomic.Bool
+	// tls: the connection came in on tls-port (tls.go).
+	tls    bool
+	closed atomic.Bool
 
 	batch statBatch
 	// blockedNow is set while the client waits in a blocking command (the

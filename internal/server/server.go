@@ -62,6 +62,7 @@ type Server struct {
 	// mark ('M' master, 'S' replica).
 	repl     replState
 	fo       failoverState // the standalone FAILOVER command (repl_failover.go)
+	tls      tlsState      // tls-port and the TLS configuration (tls.go)
 	roleChar atomic.Int32
 
 	startTime time.Time
@@ -139,6 +140,7 @@ func New(cfg *config.Config, logw io.Writer) *Server {
 		stream:            stream.New(0),
 	}
 	s.ks.OnExpire = s.onExpire
+	s.migr.cache.Wrap = s.migrateTLS
 	s.track = newTracker(s)
 	s.ks.OnTouch = s.track.touched
 	s.nowMs.Store(time.Now().UnixMilli())
@@ -185,13 +187,38 @@ func logRank(level byte) int32 {
 	return 3
 }
 
-// Listen binds the configured addresses (bind × port).
+// Listen binds the configured addresses (bind × port, and bind × tls-port
+// for TLS). port 0 leaves the plaintext port closed, as in Redis.
 func (s *Server) Listen() error {
 	s.cfg.RLock()
 	port, binds := s.cfg.Port, append([]string(nil), s.cfg.Bind...)
 	s.cfg.RUnlock()
 	if len(binds) == 0 {
 		binds = []string{"*"}
+	}
+	if err := s.configureTLS(false); err != nil {
+		return errTLSConfigure
+	}
+	_, tlsPort := s.tlsSettings()
+	if port == 0 && tlsPort == 0 {
+		return errors.New("Configured to not listen anywhere, exiting.")
+	}
+	if err := s.listenPlain(binds, port); err != nil {
+		return err
+	}
+	if err := s.listenTLS(binds, tlsPort); err != nil {
+		s.closeListeners()
+		if s.loops != nil {
+			s.loops.Close()
+		}
+		return err
+	}
+	return nil
+}
+
+func (s *Server) listenPlain(binds []string, port int) error {
+	if port == 0 {
+		return nil
 	}
 	if useLoops() {
 		return s.listenLoops(binds, port)
@@ -225,10 +252,14 @@ func (s *Server) Listen() error {
 	return nil
 }
 
-// Addr is the first listening address.
+// Addr is the first listening address: the plaintext port's, or the TLS
+// port's when port is 0.
 func (s *Server) Addr() net.Addr {
 	if s.loops != nil {
 		return s.loopAddrs[0]
+	}
+	if len(s.listeners) == 0 {
+		return s.TLSAddr()
 	}
 	return s.listeners[0].Addr()
 }
@@ -236,6 +267,7 @@ func (s *Server) Addr() net.Addr {
 // Serve accepts connections until Close. It returns when all listeners stop.
 func (s *Server) Serve() {
 	s.startBackground()
+	s.serveTLS()
 	if s.loops != nil {
 		s.loops.Serve()
 		return
@@ -249,6 +281,7 @@ func (s *Server) Serve() {
 		}(ln)
 	}
 	wg.Wait()
+	<-s.quit // with port 0 only the TLS listeners serve
 }
 
 func (s *Server) acceptLoop(ln net.Listener) {
@@ -266,27 +299,8 @@ func (s *Server) acceptLoop(ln net.Listener) {
 			time.Sleep(5 * time.Millisecond)
 			continue
 		}
-		if tc, ok := conn.(*net.TCPConn); ok {
-			tc.SetNoDelay(true)
-			s.cfg.RLock()
-			ka := s.cfg.TCPKeepalive
-			s.cfg.RUnlock()
-			if ka > 0 {
-				tc.SetKeepAlive(true)
-				tc.SetKeepAlivePeriod(time.Duration(ka) * time.Second)
-			}
-		}
-		s.clientsMu.Lock()
-		n := len(s.clients)
-		s.clientsMu.Unlock()
-		if int64(n) >= s.conf().maxclients {
-			conn.Write([]byte("-ERR max number of clients reached\r\n"))
-			conn.Close()
-			s.stats.rejectedConns.Add(1)
-			continue
-		}
-		if s.refuseProtected(conn) {
-			conn.Close()
+		s.tuneTCP(conn)
+		if !s.admit(conn) {
 			continue
 		}
 		c := s.newClient(conn)
@@ -296,6 +310,39 @@ func (s *Server) acceptLoop(ln net.Listener) {
 			c.serve()
 		}()
 	}
+}
+
+// tuneTCP sets TCP_NODELAY and tcp-keepalive on an accepted connection.
+func (s *Server) tuneTCP(conn net.Conn) {
+	if tc, ok := conn.(*net.TCPConn); ok {
+		tc.SetNoDelay(true)
+		s.cfg.RLock()
+		ka := s.cfg.TCPKeepalive
+		s.cfg.RUnlock()
+		if ka > 0 {
+			tc.SetKeepAlive(true)
+			tc.SetKeepAlivePeriod(time.Duration(ka) * time.Second)
+		}
+	}
+}
+
+// admit applies maxclients and protected mode to a new connection of the
+// goroutine transport; a refused one is closed.
+func (s *Server) admit(conn net.Conn) bool {
+	s.clientsMu.Lock()
+	n := len(s.clients)
+	s.clientsMu.Unlock()
+	if int64(n) >= s.conf().maxclients {
+		conn.Write([]byte("-ERR max number of clients reached\r\n"))
+		conn.Close()
+		s.stats.rejectedConns.Add(1)
+		return false
+	}
+	if s.refuseProtected(conn) {
+		conn.Close()
+		return false
+	}
+	return true
 }
 
 func (s *Server) closeListeners() {
@@ -309,6 +356,7 @@ func (s *Server) Close() {
 	s.shutdownOnce.Do(func() {
 		close(s.quit)
 		s.closeListeners()
+		s.closeTLSListeners()
 		if s.loops != nil {
 			s.loops.Close()
 		}
