@@ -286,6 +286,10 @@ func (c *client) process(buf []byte) int {
 			return len(buf)
 		}
 		if n == 0 {
+			if rest := buf[used:]; len(rest) >= 2 && rest[0] == 0x16 && rest[1] == 0x03 {
+				c.refuseTLSHello() // tls.go
+				return len(buf)
+			}
 			break
 		}
 		if len(args) > 0 {

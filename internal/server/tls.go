@@ -356,3 +356,13 @@ func viewOf(ctx *command.Ctx, t *cluster.Topology) *cluster.Topology {
 	}
 	return t
 }
+
+// refuseTLSHello closes a plaintext connection whose next command starts
+// as a TLS handshake record (0x16 0x03): a TLS client dialled the plaintext
+// port. Redis would wait for an inline command's newline inside the
+// ClientHello; closing at once lets the client fail fast. No RESP or
+// inline command starts with these bytes.
+func (c *client) refuseTLSHello() {
+	c.srv.Logf('-', "Closing a TLS handshake on the plaintext port: id=%d addr=%s", c.id, c.conn.RemoteAddr())
+	c.closeAfterReply = true
+}

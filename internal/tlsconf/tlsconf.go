@@ -94,13 +94,29 @@ func Load(s Settings) (*Configs, error) {
 	base := func() *tls.Config {
 		return &tls.Config{MinVersion: minV, MaxVersion: maxV, CipherSuites: suites}
 	}
+	// The server names no acceptable CAs in its certificate request
+	// (OpenSSL's default, which Redis keeps): clients send the certificate
+	// they have, and it is verified against the CA here.
 	srv := base()
 	srv.Certificates = []tls.Certificate{cert}
-	srv.ClientCAs = pool
-	srv.ClientAuth = tls.RequireAndVerifyClientCert
+	srv.ClientAuth = tls.RequireAnyClientCert
+	srv.VerifyPeerCertificate = func(raw [][]byte, _ [][]*x509.Certificate) error {
+		if len(raw) == 0 {
+			return nil // optional, and none given
+		}
+		certs := make([]*x509.Certificate, 0, len(raw))
+		for _, r := range raw {
+			c, err := x509.ParseCertificate(r)
+			if err != nil {
+				return err
+			}
+			certs = append(certs, c)
+		}
+		return verifyChain(certs, pool, x509.ExtKeyUsageClientAuth)
+	}
 	sessions(srv, s)
 	servers := map[string]*tls.Config{"yes": srv}
-	for mode, auth := range map[string]tls.ClientAuthType{"no": tls.NoClientCert, "optional": tls.VerifyClientCertIfGiven} {
+	for mode, auth := range map[string]tls.ClientAuthType{"no": tls.NoClientCert, "optional": tls.RequestClientCert} {
 		c := srv.Clone()
 		c.ClientAuth = auth
 		sessions(c, s)
@@ -114,7 +130,7 @@ func Load(s Settings) (*Configs, error) {
 	// name to match: nodes are dialled by IP.
 	cl.InsecureSkipVerify = true
 	cl.VerifyConnection = func(cs tls.ConnectionState) error {
-		return verifyChain(cs.PeerCertificates, pool)
+		return verifyChain(cs.PeerCertificates, pool, x509.ExtKeyUsageServerAuth)
 	}
 	return &Configs{Server: servers, Bus: bus, Client: cl}, nil
 }
@@ -149,8 +165,9 @@ func sessions(c *tls.Config, s Settings) {
 	}
 }
 
-// verifyChain checks a peer's certificate chain against pool, for any use.
-func verifyChain(certs []*x509.Certificate, pool *x509.CertPool) error {
+// verifyChain checks a peer's certificate chain against pool for use
+// (a certificate without extended key usages fits any use, as in OpenSSL).
+func verifyChain(certs []*x509.Certificate, pool *x509.CertPool, use x509.ExtKeyUsage) error {
 	if len(certs) == 0 {
 		return errors.New("no peer certificate")
 	}
@@ -159,7 +176,7 @@ func verifyChain(certs []*x509.Certificate, pool *x509.CertPool) error {
 		inter.AddCert(c)
 	}
 	_, err := certs[0].Verify(x509.VerifyOptions{Roots: pool, Intermediates: inter,
-		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+		KeyUsages: []x509.ExtKeyUsage{use}})
 	return err
 }
 
