@@ -2,6 +2,7 @@ package client
 
 import (
 	"bufio"
+	"crypto/tls"
 	"errors"
 	"net"
 	"strconv"
@@ -39,6 +40,29 @@ func Dial(addr string, timeout time.Duration) (*Conn, error) {
 		return nil, err
 	}
 	return NewConn(nc, addr), nil
+}
+
+// DialTLS is Dial, then a TLS handshake with cfg (bounded by timeout);
+// a nil cfg is Dial.
+func DialTLS(addr string, timeout time.Duration, cfg *tls.Config) (*Conn, error) {
+	if cfg == nil {
+		return Dial(addr, timeout)
+	}
+	d := net.Dialer{Timeout: timeout, KeepAlive: 15 * time.Second}
+	nc, err := d.Dial("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	tc := tls.Client(nc, cfg)
+	if timeout > 0 {
+		nc.SetDeadline(time.Now().Add(timeout))
+	}
+	if err := tc.Handshake(); err != nil {
+		nc.Close()
+		return nil, err
+	}
+	nc.SetDeadline(time.Time{})
+	return NewConn(tc, addr), nil
 }
 
 // NewConn wraps an established network connection.

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"github.com/shoal-db/shoal/client"
 	"github.com/shoal-db/shoal/internal/clustermgr"
 	"github.com/shoal-db/shoal/internal/resp"
+	"github.com/shoal-db/shoal/internal/tlsconf"
 	"golang.org/x/term"
 )
 
@@ -104,6 +106,14 @@ func Run(argv []string) (code int) {
 		margs := cfg.MgrArgs
 		if cfg.StdinLast {
 			margs = append(margs, string(readAllStdin()))
+		}
+		if cfg.TLS {
+			tc, err := tlsconf.CLIConfig(cfg.TLSOpts)
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "TLS Error: %s\n", err)
+				return 1
+			}
+			o.TLS = tc
 		}
 		clustermgr.FormatRaw = func(v client.Value) string { return FormatRaw(v, "\n") }
 		return clustermgr.Run(cfg.MgrName, margs, o)
@@ -227,7 +237,15 @@ func (s *session) connect(force, quiet bool) bool {
 	if useSocket {
 		addr, shown = s.cfg.Socket, s.cfg.Socket
 	}
-	c, err := client.Dial(addr, 0)
+	var tc *tls.Config
+	if s.cfg.TLS && !useSocket {
+		var err error
+		if tc, err = tlsconf.CLIConfig(s.cfg.TLSOpts); err != nil {
+			s.stderr("Could not negotiate a TLS connection: %s\n", err)
+			return false
+		}
+	}
+	c, err := client.DialTLS(addr, 0, tc)
 	if err != nil {
 		s.connErr = clustermgr.ConnErrText(err)
 		if !quiet {
