@@ -159,3 +159,24 @@ func shoalCLI(t *testing.T) string {
 	}
 	return p
 }
+
+// startProc starts bin with args in dir (output to dir/out.log) and kills
+// it at cleanup; for servers the harness cannot start (port 0).
+func startProc(t *testing.T, bin, dir string, args ...string) *exec.Cmd {
+	t.Helper()
+	logf, err := os.Create(filepath.Join(dir, "out.log"))
+	testutil.NoErr(t, err)
+	cmd := exec.Command(bin, args...)
+	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, logf, logf
+	testutil.NoErr(t, cmd.Start())
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		logf.Close()
+		if t.Failed() {
+			b, _ := os.ReadFile(logf.Name())
+			t.Logf("%s log:\n%s", bin, b)
+		}
+	})
+	return cmd
+}
