@@ -9,7 +9,8 @@
 #      forked redis-cli processes takes a core of this 2-core machine);
 #   2. SET throughput at -P 16 on a master with one replica attached
 #      (redis pair vs shoal pair), and the replica's lag in bytes
-#      (master_repl_offset − slave_repl_offset, sampled every 50 ms).
+#      (tools/repllag: master_repl_offset − slave_repl_offset, sampled
+#      every 20 ms with the master read before and after the replica).
 # Prints medians and shoal/redis ratios. A benchmark, not a test: run it on
 # a quiet machine.
 #
@@ -21,7 +22,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d)
 trap 'for p in $(cat "$WORK"/*.pid 2>/dev/null); do kill "$p" 2>/dev/null || true; done; sleep 0.5; rm -rf "$WORK"' EXIT
 command -v redis-server >/dev/null || { echo "redis-server not installed"; exit 1; }
-(cd "$ROOT" && go build -o "$WORK/shoal-server" ./cmd/shoal-server)
+(cd "$ROOT" && go build -o "$WORK/shoal-server" ./cmd/shoal-server && go build -o "$WORK/repllag" ./tools/repllag)
 
 start() { # kind name port
   local kind=$1 name=$2 port=$3 bin=redis-server
@@ -45,7 +46,7 @@ awk -v n="$KEYS" 'BEGIN{ for (i=0;i<n;i++) { m=i%10;
   else if (m==8) printf "SADD set:%d %d m1 m2\r\n", i, i;
   else printf "ZADD zset:%d 1 %d 2.5 m\r\n", i, i } }' >"$WORK/data.txt"
 
-declare -A SYNC SETS LAG
+declare -A SYNC SETS LAG LAG50
 for r in $(seq "$ROUNDS"); do
   pairs="redis:redis shoal:shoal redis:shoal shoal:redis"
   [ $((r % 2)) -eq 0 ] && pairs="shoal:redis redis:shoal shoal:shoal redis:redis"
@@ -62,16 +63,13 @@ for r in $(seq "$ROUNDS"); do
       END { printf "%.3f", e - s }' "$WORK/r.log")"
     if [ "$mk" = "$rk" ]; then
       # Throughput with the replica attached, and the replica's lag.
-      ( while :; do
-          mo=$(field 21950 master_repl_offset); ro=$(field 21951 slave_repl_offset)
-          [ -n "$mo" ] && [ -n "$ro" ] && echo $((mo - ro))
-          sleep 0.05
-        done ) >"$WORK/lag.txt" 2>/dev/null &
+      "$WORK/repllag" -master 127.0.0.1:21950 -replica 127.0.0.1:21951 -every 20ms >"$WORK/lag.txt" &
       sampler=$!
       rps=$(redis-benchmark -p 21950 -t set -P 16 -n 2000000 -r 1000000 -q | sed -n 's/.*: \([0-9.]*\) requests.*/\1/p' | tail -1)
       kill $sampler; wait $sampler 2>/dev/null || true
       SETS[$mk]="${SETS[$mk]:-} $rps"
-      LAG[$mk]="${LAG[$mk]:-} $(sort -n "$WORK/lag.txt" | tail -1)"
+      LAG[$mk]="${LAG[$mk]:-} $(sed -n 's/.*lag_max=\([0-9-]*\).*/\1/p' "$WORK/lag.txt")"
+      LAG50[$mk]="${LAG50[$mk]:-} $(sed -n 's/.*lag_p50=\([0-9-]*\).*/\1/p' "$WORK/lag.txt")"
     fi
     stop r; stop m; rm -rf "$WORK/m" "$WORK/r"
   done
@@ -86,4 +84,5 @@ done
 rr=$(echo "${SETS[redis]}" | median); rs=$(echo "${SETS[shoal]}" | median)
 lr=$(echo "${LAG[redis]}" | median); ls=$(echo "${LAG[shoal]}" | median)
 echo "SET -P 16 on a master with one replica: redis $rr rps, shoal $rs rps, ratio $(ratio "$rs" "$rr")"
-echo "max replica lag during it (bytes, median of rounds): redis $lr, shoal $ls, ratio $(ratio "$ls" "$lr")"
+mr=$(echo "${LAG50[redis]}" | median); ms=$(echo "${LAG50[shoal]}" | median)
+echo "replica lag during it, bytes (tools/repllag, median of rounds): max redis $lr, shoal $ls, ratio $(ratio "$ls" "$lr"); p50 redis $mr, shoal $ms, ratio $(ratio "$ms" "$mr")"

@@ -49,6 +49,21 @@ func cmdPfadd(c *Ctx) {
 	if !ok {
 		return
 	}
+	if found && hll.IsDense(s) {
+		// In place: a dense sketch keeps its size, and copying its 12 KB
+		// for every change cost more than the change.
+		eles := c.Args[2:]
+		first := hll.DenseFirstChange(s, eles)
+		if first < 0 {
+			c.W.Int(0)
+			return
+		}
+		updated := 0
+		c.DB.MutateString(key, func(b []byte) { updated = hll.DenseAdd(b, eles[first:]) })
+		c.Dirty += updated
+		c.W.Int(1)
+		return
+	}
 	updated := 0
 	var sk *hll.Sketch
 	if found {

@@ -81,6 +81,9 @@ func listPush(c *Ctx, front, xx bool) {
 			return
 		}
 		l = types.NewList()
+		if !front {
+			l.Reserve(len(c.Args) - 2)
+		}
 		c.DB.SetObject(key, l, false)
 		c.SignalReady(key)
 	} else {

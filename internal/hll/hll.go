@@ -166,8 +166,8 @@ func appendZeroRun(b []byte, n int) []byte {
 }
 
 // Sketch is an HLL being changed: it reads the stored string without
-// copying and makes its own copy at the first write (copy-on-write, as the
-// keyspace never changes a stored string in place).
+// copying and makes its own copy at the first write (copy-on-write: only a
+// dense PFADD changes a stored string in place, through DenseAdd).
 type Sketch struct {
 	B       []byte
 	owned   bool
@@ -582,4 +582,37 @@ func Decode(b []byte) []byte {
 		out = out[:len(out)-1]
 	}
 	return out
+}
+
+// IsDense reports whether the Valid string s is a dense sketch.
+func IsDense(s string) bool { return s[4] == Dense }
+
+// DenseFirstChange is the index of the first of eles that would raise a
+// register of the dense sketch s, or -1 when none would (PFADD then
+// changes nothing, and must not touch the key).
+func DenseFirstChange(s string, eles [][]byte) int {
+	regs := unsafe.Slice(unsafe.StringData(s[HdrSize:]), len(s)-HdrSize)
+	for k, ele := range eles {
+		if i, c := PatLen(ele); DenseGet(regs, i) < c {
+			return k
+		}
+	}
+	return -1
+}
+
+// DenseAdd adds eles to the dense sketch b in place and returns how many
+// raised a register; if any did, the cached cardinality is marked stale.
+func DenseAdd(b []byte, eles [][]byte) int {
+	regs := b[HdrSize:]
+	n := 0
+	for _, ele := range eles {
+		if i, c := PatLen(ele); DenseGet(regs, i) < c {
+			DenseSet(regs, i, c)
+			n++
+		}
+	}
+	if n > 0 {
+		invalidate(b)
+	}
+	return n
 }

@@ -9,11 +9,25 @@ import (
 // step. A string is copied (key, value and TTL in one allocation), so the new
 // key keeps nothing of the old one alive. Needs key's stripe locked.
 func (db *DB) Put(key []byte, v Value, whenMs int64) {
+	db.put(key, v, whenMs, true)
+}
+
+// PutNew is Put for a key that must not exist yet (an RDB being loaded):
+// it stores nothing and reports false when key is present, with one lookup
+// instead of an Exists and a Put.
+func (db *DB) PutNew(key []byte, v Value, whenMs int64) bool {
+	return db.put(key, v, whenMs, false)
+}
+
+func (db *DB) put(key []byte, v Value, whenMs int64, replace bool) bool {
 	s := slot.Of(key)
 	t := db.tableForWrite(s)
 	k := bytesString(key)
 	h := hashKey(k)
 	i, found := t.slotFor(h, k)
+	if found && !replace {
+		return false
+	}
 	db.carriedTTL(t, i, found, false, k) // counts an overwritten expired key
 	vol := whenMs >= 0
 	if vol {
@@ -29,6 +43,7 @@ func (db *DB) Put(key []byte, v Value, whenMs int64) {
 	}
 	db.place(t, s, i, found, h, e)
 	db.touch(k)
+	return true
 }
 
 // SwapDB exchanges the contents of databases a and b, as SWAPDB does: every

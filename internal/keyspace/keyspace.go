@@ -234,6 +234,9 @@ type DB struct {
 	// slotKeys counts keys per slot, readable without the stripe lock.
 	slotKeys [slot.Count]atomic.Int32
 
+	// keysPerSlotHint sizes new slot tables while an RDB loads (ExpectKeys).
+	keysPerSlotHint atomic.Int64
+
 	watch watchRegistry
 }
 

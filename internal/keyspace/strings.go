@@ -1,5 +1,11 @@
 package keyspace
 
+import (
+	"unsafe"
+
+	"github.com/shoal-db/shoal/internal/slot"
+)
+
 // SetStringFunc stores a new string value of n bytes for key, replacing
 // any value, in the same single key+value allocation SetString makes: fill
 // writes the value bytes (zeroed on entry) and must not keep val nor touch
@@ -14,4 +20,34 @@ func (db *DB) SetStringFunc(key []byte, n int, keepTTL bool, fill func(val []byt
 // Redis's dbOverwrite does (INCR, APPEND, SETRANGE…).
 func (db *DB) SetStringKeepTTL(key, val []byte) {
 	copy(db.setString(key, len(val), true, -1), val)
+}
+
+// MutateString lets fn change key's string value in place, keeping its
+// length, TTL and access clock, for commands that rewrite a few bytes of a
+// large value (PFADD on a dense HyperLogLog: copying its 12 KB for every
+// changed register was most of the command's cost). It calls nothing and
+// reports false when key holds no live string. This is safe because every
+// reader of a stored value holds the key's slot lock and copies what it
+// keeps (replies, scripts, DUMP), and a snapshot takes the slot before
+// the change (BeforeWrite). Needs key's slot locked.
+func (db *DB) MutateString(key []byte, fn func(val []byte)) bool {
+	e := db.liveEntry(key)
+	if e == nil {
+		return false
+	}
+	var val []byte
+	switch {
+	case e.boxed() && e.boxKind() == boxStr:
+		s := (*strBox)(e.p).str
+		val = unsafe.Slice(unsafe.StringData(s), len(s))
+	case e.boxed():
+		return false
+	case e.vlen&lenMask != 0: // an empty value may end its allocation
+		val = unsafe.Slice((*byte)(unsafe.Add(e.p, e.klen())), int(e.vlen&lenMask))
+	}
+	db.ks.BeforeWrite(slot.Of(key))
+	fn(val)
+	e.setClock(db.ks.accessed(e.clock()))
+	db.touch(bytesString(key))
+	return true
 }

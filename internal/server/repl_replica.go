@@ -397,6 +397,7 @@ func (s *Server) loadFullSync(ml *masterLink, br *bufio.Reader, id string, off i
 	}
 
 	var tmp string
+	var tee *teeFile // disk mode into an empty dataset: load while receiving
 	if mode == "disabled" || mode == "" {
 		s.Logf('*', "MASTER <-> REPLICA sync: receiving %s from master to disk", what)
 		tmp = filepath.Join(dir, fmt.Sprintf("temp-%d.%d.rdb", time.Now().Unix(), os.Getpid()))
@@ -404,17 +405,27 @@ func (s *Server) loadFullSync(ml *masterLink, br *bufio.Reader, id string, off i
 		if err != nil {
 			return fmt.Errorf("Opening the temp file needed for MASTER <-> REPLICA synchronization: %s", strerror(err))
 		}
-		_, err = io.Copy(f, body)
-		if err == nil {
-			err = f.Sync()
-		}
-		f.Close()
-		if err != nil {
-			os.Remove(tmp)
-			if isTimeout(err) {
-				return errTransferTimeout
+		if s.datasetEmpty() {
+			// Nothing old to serve or keep if the transfer fails, so the
+			// load need not wait for the whole file: it parses the bytes
+			// as they are written to it (clients get -LOADING meanwhile
+			// instead of an empty dataset), and the file still becomes
+			// the node's RDB file.
+			tee = &teeFile{f: f, w: bufio.NewWriterSize(f, 1<<20)}
+			body = io.TeeReader(body, tee)
+		} else {
+			_, err = io.Copy(f, body)
+			if err == nil {
+				err = f.Sync()
 			}
-			return fmt.Errorf("I/O error trying to sync with MASTER: %v", err)
+			f.Close()
+			if err != nil {
+				os.Remove(tmp)
+				if isTimeout(err) {
+					return errTransferTimeout
+				}
+				return fmt.Errorf("I/O error trying to sync with MASTER: %v", err)
+			}
 		}
 	} else {
 		s.Logf('*', "MASTER <-> REPLICA sync: receiving streamed RDB from master with %s to parser", what)
@@ -441,9 +452,23 @@ func (s *Server) loadFullSync(ml *masterLink, br *bufio.Reader, id string, off i
 	s.scriptLock.wide.Clear()
 	s.Logf('*', "MASTER <-> REPLICA sync: Loading DB in memory")
 	s.startLoading(max(h.Len, 0))
-	if tmp != "" {
+	var ioErr error // a transfer error under a tee'd load
+	switch {
+	case tee != nil:
+		rec := &readErrRecorder{r: body}
+		err = s.loadRDBFrom(rec, false)
+		if err == nil {
+			err = tee.finish(rec)
+		}
+		tee.f.Close()
+		if e := rec.first(); e != nil {
+			ioErr, err = e, e
+		} else if errors.As(err, new(*teeWriteError)) {
+			ioErr = err
+		}
+	case tmp != "":
 		err = s.loadRDB(tmp, false)
-	} else {
+	default:
 		err = s.loadRDBFrom(body, false)
 	}
 	s.loading.active.Store(false)
@@ -452,6 +477,16 @@ func (s *Server) loadFullSync(ml *masterLink, br *bufio.Reader, id string, off i
 			os.Remove(tmp)
 		}
 		s.flushLoaded()
+		var we *teeWriteError
+		switch {
+		case ioErr == nil:
+		case errors.As(ioErr, &we):
+			return fmt.Errorf("Write error or short write writing to the DB dump file needed for MASTER <-> REPLICA synchronization: %s", strerror(we.err))
+		case isTimeout(ioErr):
+			return errTransferTimeout
+		default:
+			return fmt.Errorf("I/O error trying to sync with MASTER: %v", ioErr)
+		}
 		return fmt.Errorf("Failed trying to load the MASTER synchronization DB from %s: %v", map[bool]string{true: "disk", false: "socket"}[tmp != ""], err)
 	}
 	if tmp != "" {
@@ -484,6 +519,76 @@ func (s *Server) loadFullSync(ml *masterLink, br *bufio.Reader, id string, off i
 		}
 	}
 	return nil
+}
+
+// teeFile is the temp file a payload is written to while it loads. The
+// loader's read-ahead goroutine writes it; finish runs after that is done.
+type teeFile struct {
+	f *os.File
+	w *bufio.Writer
+}
+
+// teeWriteError is a failed write of the temp file, seen by the loader as
+// a failed read of the payload.
+type teeWriteError struct{ err error }
+
+func (e *teeWriteError) Error() string { return e.err.Error() }
+
+func (t *teeFile) Write(p []byte) (int, error) {
+	if _, err := t.w.Write(p); err != nil {
+		return 0, &teeWriteError{err}
+	}
+	return len(p), nil
+}
+
+// finish reads what the loader left of the payload (an EOF-mark payload
+// ends after its mark, which the loader does not read), then flushes and
+// syncs the file.
+func (t *teeFile) finish(rest io.Reader) error {
+	if _, err := io.Copy(io.Discard, rest); err != nil {
+		return err
+	}
+	err := t.w.Flush()
+	if err == nil {
+		err = t.f.Sync()
+	}
+	if err != nil {
+		return &teeWriteError{err}
+	}
+	return nil
+}
+
+// readErrRecorder keeps the first read error other than io.EOF, to tell a
+// failed transfer from a bad payload after a load fails.
+type readErrRecorder struct {
+	r   io.Reader
+	err atomic.Pointer[error]
+}
+
+func (r *readErrRecorder) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && err != io.EOF {
+		r.err.CompareAndSwap(nil, &err)
+	}
+	return n, err
+}
+
+func (r *readErrRecorder) first() error {
+	if e := r.err.Load(); e != nil {
+		return *e
+	}
+	return nil
+}
+
+// datasetEmpty reports whether this node holds no key and no function.
+func (s *Server) datasetEmpty() bool {
+	for i := range s.ks.NumDBs() {
+		if s.ks.DB(i).Len() != 0 {
+			return false
+		}
+	}
+	libs, _ := s.scripts.Functions.Counts()
+	return libs == 0
 }
 
 // deadlineReader reads the payload with repl-timeout between reads and

@@ -1,14 +1,20 @@
 package types
 
+import "slices"
+
 // List is a Redis list: a deque of fixed-capacity chunks of strings, the
 // Go counterpart of Redis's quicklist of listpack nodes. Pushes and pops at
 // either end are O(1) (amortised); an index is found by skipping whole
 // chunks, so LINDEX/LSET/LRANGE cost O(n/chunkCap + range); an insert or a
 // delete in the middle moves at most one chunk's elements.
 //
-// Invariants: every chunk in chunks[head:] is non-empty; n is the sum of the
-// chunk lengths. A chunk fills from the middle towards whichever end is
-// pushed, so a list built by pushes at one end packs its chunks fully.
+// Invariants: every chunk in chunks[head:] is non-empty (but for the one
+// Reserve makes, until the first push); n is the sum of the
+// chunk lengths. A chunk fills towards whichever end is pushed, so a list
+// built by pushes at one end packs its chunks fully. Most lists are short,
+// so a list's first chunk starts small and doubles up to chunkCap (a
+// three-element list costs ~200 bytes, not a 2 KB chunk); every later chunk
+// is full-sized.
 //
 // Redis 7.0 reports OBJECT ENCODING "quicklist" for every list (the
 // listpack encoding for small lists arrived in 7.2), so Encoding is fixed.
@@ -22,16 +28,56 @@ type List struct {
 // headers) keep the chunk walk short and a middle insert cheap.
 const chunkCap = 128
 
-// listChunk holds items[lo:hi].
+// firstChunkCap is the capacity of an unsized list's first chunk.
+const firstChunkCap = 4
+
+// listChunk holds items[lo:hi]; len(items) ≤ chunkCap is its capacity.
 type listChunk struct {
 	lo, hi int
-	items  [chunkCap]string
+	items  []string
+}
+
+// newChunk returns an empty chunk of capacity n, positioned to be filled
+// from its start (atBack) or from its end.
+func newChunk(n int, atBack bool) *listChunk {
+	c := &listChunk{items: make([]string, n)}
+	if !atBack {
+		c.lo, c.hi = n, n
+	}
+	return c
+}
+
+// grow doubles a chunk's capacity (up to chunkCap), keeping the free room
+// at the end that is not being pushed to.
+func (c *listChunk) grow(atBack bool) {
+	old := len(c.items)
+	n := min(max(2*old, firstChunkCap), chunkCap)
+	items := make([]string, n)
+	if atBack {
+		copy(items[c.lo:], c.items[c.lo:c.hi])
+	} else {
+		shift := n - old
+		copy(items[c.lo+shift:], c.items[c.lo:c.hi])
+		c.lo += shift
+		c.hi += shift
+	}
+	c.items = items
 }
 
 func (c *listChunk) len() int { return c.hi - c.lo }
 
 // NewList returns an empty list.
 func NewList() *List { return &List{} }
+
+// Reserve sizes an empty list's first chunk for n elements pushed at the
+// back (RDB loads, RPUSH with many arguments), and must be followed by a
+// push; it does nothing to a list that has elements.
+func (l *List) Reserve(n int) {
+	if l.n != 0 || n <= 0 {
+		return
+	}
+	l.chunks, l.head = append(l.chunks[:0], newChunk(min(n, chunkCap), true)), 0
+}
 
 // Kind is KindList.
 func (l *List) Kind() Kind { return KindList }
@@ -47,42 +93,51 @@ func (l *List) live() []*listChunk { return l.chunks[l.head:] }
 // PushBack appends v at the tail.
 func (l *List) PushBack(v string) {
 	cs := l.live()
-	if len(cs) > 0 {
-		if c := cs[len(cs)-1]; c.hi < chunkCap {
-			c.items[c.hi] = v
-			c.hi++
-			l.n++
-			return
+	var c *listChunk
+	switch {
+	case len(cs) == 0:
+		c = newChunk(firstChunkCap, true)
+		l.chunks, l.head = append(l.chunks[:0], c), 0
+	default:
+		c = cs[len(cs)-1]
+		if c.hi == len(c.items) {
+			if len(c.items) < chunkCap {
+				c.grow(true)
+			} else {
+				c = newChunk(chunkCap, true)
+				l.chunks = append(l.chunks, c)
+			}
 		}
-	}
-	c := &listChunk{}
-	if len(cs) == 0 {
-		c.lo, c.hi = chunkCap/2, chunkCap/2
 	}
 	c.items[c.hi] = v
 	c.hi++
-	l.chunks = append(l.chunks, c)
 	l.n++
 }
 
 // PushFront inserts v at the head.
 func (l *List) PushFront(v string) {
 	cs := l.live()
-	if len(cs) > 0 {
-		if c := cs[0]; c.lo > 0 {
-			c.lo--
-			c.items[c.lo] = v
-			l.n++
-			return
+	var c *listChunk
+	switch {
+	case len(cs) == 0:
+		c = newChunk(firstChunkCap, false)
+		l.chunks, l.head = append(l.chunks[:0], c), 0
+	default:
+		c = cs[0]
+		if c.len() == 0 { // reserved for pushes at the back
+			c.lo, c.hi = len(c.items), len(c.items)
 		}
-	}
-	c := &listChunk{lo: chunkCap, hi: chunkCap}
-	if len(cs) == 0 {
-		c.lo, c.hi = chunkCap/2, chunkCap/2
+		if c.lo == 0 {
+			if len(c.items) < chunkCap {
+				c.grow(false)
+			} else {
+				c = newChunk(chunkCap, false)
+				l.prependChunk(c)
+			}
+		}
 	}
 	c.lo--
 	c.items[c.lo] = v
-	l.prependChunk(c)
 	l.n++
 }
 
@@ -281,9 +336,14 @@ func (l *List) insertAt(i int, v string) {
 	}
 	ci, off := l.locate(i)
 	c := l.live()[ci]
+	if c.len() == len(c.items) && len(c.items) < chunkCap {
+		lo := c.lo
+		c.grow(true)
+		off += c.lo - lo
+	}
 	if c.len() == chunkCap {
 		// Split the full chunk in two halves, then insert in the right half.
-		nc := &listChunk{}
+		nc := newChunk(chunkCap, true)
 		half := chunkCap / 2
 		nc.hi = copy(nc.items[:], c.items[c.lo+half:c.hi])
 		for k := c.lo + half; k < c.hi; k++ {
@@ -296,7 +356,7 @@ func (l *List) insertAt(i int, v string) {
 		}
 	}
 	// Open a gap at off, moving whichever side has room.
-	if c.hi < chunkCap && (c.lo == 0 || off-c.lo >= c.hi-off) {
+	if c.hi < len(c.items) && (c.lo == 0 || off-c.lo >= c.hi-off) {
 		copy(c.items[off+1:c.hi+1], c.items[off:c.hi])
 		c.hi++
 	} else {
@@ -320,7 +380,10 @@ func (l *List) insertChunk(i int, nc *listChunk) {
 func (l *List) merge(ci int) {
 	cs := l.live()
 	a, b := cs[ci], cs[ci+1]
-	if a.hi+b.len() > chunkCap {
+	for len(a.items) < min(a.len()+b.len(), chunkCap) {
+		a.grow(true)
+	}
+	if a.hi+b.len() > len(a.items) {
 		k := copy(a.items[:], a.items[a.lo:a.hi])
 		for j := k; j < a.hi; j++ {
 			a.items[j] = ""
@@ -477,6 +540,7 @@ func (l *List) Copy() Object {
 	nl.chunks = make([]*listChunk, 0, len(l.live()))
 	for _, c := range l.live() {
 		cc := *c
+		cc.items = slices.Clone(c.items)
 		nl.chunks = append(nl.chunks, &cc)
 	}
 	return nl

@@ -186,3 +186,54 @@ func TestReplicaOverOutputLimit(t *testing.T) {
 		t.Fatalf("no output-buffer-limit log line")
 	}
 }
+
+// TestCutTransferIntoEmptyReplica: a replica with no data loads a
+// disk-mode transfer while it arrives (and writes the file as it goes).
+// A transfer cut short, or whole but unloadable, leaves it empty, without
+// a temp file or a dump.rdb, and logged in Redis's words; it retries.
+func TestCutTransferIntoEmptyReplica(t *testing.T) {
+	keys := "REDIS0010\xfe\x00"
+	for i := 0; i < 10; i++ {
+		keys += fmt.Sprintf("\x00\x02k%d\x02v%d", i, i)
+	}
+	for name, c := range map[string]struct {
+		payload, logged string
+	}{
+		"len-cut":     {"$1000\r\n" + keys, "I/O error trying to sync with MASTER"},
+		"eofmark-cut": {"$EOF:" + strings.Repeat("m", 40) + "\r\n" + keys, "I/O error trying to sync with MASTER"},
+		"corrupt":     {"$20\r\nREDIS0010\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", "Failed trying to load the MASTER synchronization DB from disk"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := start(t, "shoal")
+			port, conns := fakeMaster(t, c.payload)
+			do(t, r, "REPLICAOF", "127.0.0.1", strconv.Itoa(port))
+			for i := 0; i < 2; i++ { // it comes back: a retry
+				select {
+				case <-conns:
+				case <-time.After(15 * time.Second):
+					t.Fatalf("replica did not (re)connect to the master")
+				}
+			}
+			testutil.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
+				if v := do(t, r, "PING"); str(v) != "PONG" {
+					return fmt.Errorf("replica not serving: %q", str(v))
+				}
+				return nil
+			})
+			do(t, r, "REPLICAOF", "NO", "ONE")
+			if n := do(t, r, "DBSIZE"); n.Int != 0 {
+				t.Fatalf("DBSIZE %d after a failed transfer into an empty replica", n.Int)
+			}
+			entries, err := os.ReadDir(r.Dir)
+			testutil.NoErr(t, err)
+			for _, e := range entries {
+				if strings.HasPrefix(e.Name(), "temp-") || e.Name() == "dump.rdb" {
+					t.Fatalf("a failed transfer left %s", e.Name())
+				}
+			}
+			if log, _ := os.ReadFile(r.Log); !strings.Contains(string(log), c.logged) {
+				t.Fatalf("log has no %q:\n%s", c.logged, log)
+			}
+		})
+	}
+}

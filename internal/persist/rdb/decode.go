@@ -341,6 +341,7 @@ func (d *decoder) readLinkedList() (keyspace.Value, error) {
 		return keyspace.Value{}, err
 	}
 	l := types.NewList()
+	l.Reserve(n)
 	for i := 0; i < n; i++ {
 		s, err := d.readString()
 		if err != nil {

@@ -169,6 +169,7 @@ func zlessPair(s1 float64, m1 []byte, s2 float64, m2 []byte) bool {
 func (e *elems) pushTo(l *types.List) {
 	all := string(e.arena)
 	start := 0
+	l.Reserve(len(e.ends))
 	for _, end := range e.ends {
 		l.PushBack(all[start:end])
 		start = end
