@@ -603,7 +603,7 @@ func (s *Server) registerCluster() {
 		var lines []string
 		err := n.Query(func(c *cluster.Core) error {
 			reps, err := c.Replicas(string(ctx.Args[2]))
-			t := c.Topology()
+			t := viewOf(ctx, c.Topology())
 			for _, r := range reps {
 				lines = append(lines, t.NodeLine(r.ID))
 			}

@@ -115,6 +115,11 @@ func TestEncryptedKeyAndTLSOnly(t *testing.T) {
 		testutil.CheckFor(t, 10*time.Second, 50*time.Millisecond, func() error { _, err := tlsPing(addr, cfg); return err })
 		out := mustRun(t, testutil.RedisCLI(), append(c.cliArgs(), "-p", itoa(tp), "config", "get", "port")...)
 		testutil.Equal(t, out, "port\n0")
+		// INFO's tcp_port is the TLS port when port is 0, as in Redis.
+		inf := mustRun(t, testutil.RedisCLI(), append(c.cliArgs(), "-p", itoa(tp), "info", "server")...)
+		if !strings.Contains(inf, "tcp_port:"+itoa(tp)+"\r") && !strings.Contains(inf, "tcp_port:"+itoa(tp)+"\n") {
+			t.Errorf("%s: INFO lacks tcp_port:%d:\n%s", kind, tp, inf)
+		}
 		cmd.Process.Kill()
 	}
 }
