@@ -188,7 +188,7 @@ func logRank(level byte) int32 {
 }
 
 // Listen binds the configured addresses (bind × port, and bind × tls-port
-// for TLS). port 0 leaves the plaintext port closed, as in Redis.
+// for TLS).
 func (s *Server) Listen() error {
 	s.cfg.RLock()
 	port, binds := s.cfg.Port, append([]string(nil), s.cfg.Bind...)
@@ -200,10 +200,7 @@ func (s *Server) Listen() error {
 		return errTLSConfigure
 	}
 	_, tlsPort := s.tlsSettings()
-	if port == 0 && tlsPort == 0 {
-		return errors.New("Configured to not listen anywhere, exiting.")
-	}
-	if err := s.listenPlain(binds, port); err != nil {
+	if err := s.listenPlain(binds, port, tlsPort); err != nil {
 		return err
 	}
 	if err := s.listenTLS(binds, tlsPort); err != nil {
@@ -216,8 +213,11 @@ func (s *Server) Listen() error {
 	return nil
 }
 
-func (s *Server) listenPlain(binds []string, port int) error {
-	if port == 0 {
+// listenPlain binds the plaintext port. port 0 beside a TLS port leaves
+// it closed, as Redis; port 0 alone binds an ephemeral port (in-process
+// tests).
+func (s *Server) listenPlain(binds []string, port, tlsPort int) error {
+	if port == 0 && tlsPort != 0 {
 		return nil
 	}
 	if useLoops() {

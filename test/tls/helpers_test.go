@@ -58,15 +58,25 @@ type node struct {
 }
 
 // start starts kind ("shoal" or "redis") with the harness's plaintext port
-// and a TLS port, plus args.
+// and a TLS port, plus args. SHOAL_TLS_RACE=1 runs the race-enabled build.
 func start(t *testing.T, kind string, c *certs, args ...string) *node {
 	t.Helper()
 	tp := freePort(t)
 	all := append(c.serverArgs(tp), args...)
 	var n *testutil.Node
-	if kind == "redis" {
+	switch {
+	case kind == "redis":
 		n = testutil.StartRedis(t, all...)
-	} else {
+	case os.Getenv("SHOAL_TLS_RACE") != "":
+		// The race-enabled build; its reports fail the test.
+		n = testutil.StartShoalRace(t, all...)
+		t.Cleanup(func() {
+			n.Stop()
+			if r := n.RaceReports(); r != "" {
+				t.Errorf("data race in shoal-server:\n%s", r)
+			}
+		})
+	default:
 		n = testutil.StartShoal(t, all...)
 	}
 	return &node{Node: n, kind: kind, tlsPort: tp, tlsAddr: net.JoinHostPort("127.0.0.1", itoa(tp))}
