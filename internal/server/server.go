@@ -223,13 +223,28 @@ func (s *Server) listenPlain(binds []string, port, tlsPort int) error {
 	if useLoops() {
 		return s.listenLoops(binds, port)
 	}
+	lns, err := listenAll(binds, port)
+	if err != nil {
+		return fmt.Errorf("Failed listening on port %d (tcp), aborting.: %w", port, err)
+	}
+	if len(lns) == 0 {
+		return fmt.Errorf("Failed listening on port %d (tcp), aborting.", port)
+	}
+	s.listeners = lns
+	return nil
+}
+
+// listenAll listens on port at every bind address ("*", "::*", an IP; a
+// leading '-' makes one optional) for the goroutine transport. On an error
+// it closes what it opened.
+func listenAll(binds []string, port int) ([]net.Listener, error) {
+	var lns []net.Listener
 	for _, b := range binds {
 		optional := len(b) > 0 && b[0] == '-'
 		if optional {
 			b = b[1:]
 		}
-		host := b
-		network := "tcp"
+		host, network := b, "tcp"
 		switch b {
 		case "*":
 			host, network = "0.0.0.0", "tcp4"
@@ -241,15 +256,14 @@ func (s *Server) listenPlain(binds []string, port, tlsPort int) error {
 			if optional {
 				continue
 			}
-			s.closeListeners()
-			return fmt.Errorf("Failed listening on port %d (tcp), aborting.: %w", port, err)
+			for _, l := range lns {
+				l.Close()
+			}
+			return nil, err
 		}
-		s.listeners = append(s.listeners, ln)
+		lns = append(lns, ln)
 	}
-	if len(s.listeners) == 0 {
-		return fmt.Errorf("Failed listening on port %d (tcp), aborting.", port)
-	}
-	return nil
+	return lns, nil
 }
 
 // Addr is the first listening address: the plaintext port's, or the TLS

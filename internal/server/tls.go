@@ -94,31 +94,10 @@ func (s *Server) listenTLS(binds []string, port int) error {
 			return s.tls.cur.Load().Server[auth], nil
 		}}
 	}
-	var lns []net.Listener
-	for _, b := range binds {
-		optional := len(b) > 0 && b[0] == '-'
-		if optional {
-			b = b[1:]
-		}
-		host, network := b, "tcp"
-		switch b {
-		case "*":
-			host, network = "0.0.0.0", "tcp4"
-		case "::*":
-			host, network = "::", "tcp6"
-		}
-		ln, err := net.Listen(network, net.JoinHostPort(host, strconv.Itoa(port)))
-		if err != nil {
-			if optional {
-				continue
-			}
-			for _, l := range lns {
-				l.Close()
-			}
-			s.Logf('#', "Could not create server TCP listening socket %s:%d: %v", b, port, err)
-			return fmt.Errorf("Failed listening on port %d (TLS), aborting.", port)
-		}
-		lns = append(lns, ln)
+	lns, err := listenAll(binds, port)
+	if err != nil {
+		s.Logf('#', "Could not create server TCP listening socket *:%d: %v", port, err)
+		return fmt.Errorf("Failed listening on port %d (TLS), aborting.", port)
 	}
 	if len(lns) == 0 {
 		return fmt.Errorf("Failed listening on port %d (TLS), aborting.", port)
