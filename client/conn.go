@@ -3,6 +3,7 @@ package client
 import (
 	"bufio"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"net"
 	"strconv"
@@ -59,11 +60,27 @@ func DialTLS(addr string, timeout time.Duration, cfg *tls.Config) (*Conn, error)
 	}
 	if err := tc.Handshake(); err != nil {
 		nc.Close()
-		return nil, err
+		return nil, &HandshakeError{err}
 	}
 	nc.SetDeadline(time.Time{})
 	return NewConn(tc, addr), nil
 }
+
+// HandshakeError is a failed TLS handshake; its text is hiredis's
+// ("SSL_connect failed: certificate verify failed" for a refused chain).
+type HandshakeError struct{ Err error }
+
+func (e *HandshakeError) Error() string {
+	var verr *tls.CertificateVerificationError
+	var uerr x509.UnknownAuthorityError
+	var ierr x509.CertificateInvalidError
+	if errors.As(e.Err, &verr) || errors.As(e.Err, &uerr) || errors.As(e.Err, &ierr) {
+		return "SSL_connect failed: certificate verify failed"
+	}
+	return "SSL_connect failed: " + e.Err.Error()
+}
+
+func (e *HandshakeError) Unwrap() error { return e.Err }
 
 // NewConn wraps an established network connection.
 func NewConn(nc net.Conn, addr string) *Conn {

@@ -308,7 +308,10 @@ func (s *session) printContextError(err error) {
 }
 
 func ioErrText(err error) string {
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+	var op *net.OpError
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &op) && op.Op == "remote error" {
+		// A TLS alert (the server refused our certificate after the
+		// handshake, TLS 1.3) reads as a closed connection in redis-cli.
 		return "Server closed the connection"
 	}
 	return clustermgr.ConnErrText(err)

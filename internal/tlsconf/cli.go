@@ -36,11 +36,15 @@ func CLIConfig(o CLIOptions) (*tls.Config, error) {
 		if blk, _ := pem.Decode(b); err != nil || blk == nil || blk.Type != "CERTIFICATE" {
 			return nil, errors.New("Invalid client certificate")
 		}
-		pair, err := tls.LoadX509KeyPair(o.Cert, o.Key)
-		if err != nil {
-			return nil, errors.New("Invalid private key")
+		// A certificate without --key is loaded but never sent (no key
+		// to sign with), as with OpenSSL.
+		if o.Key != "" {
+			pair, err := tls.LoadX509KeyPair(o.Cert, o.Key)
+			if err != nil {
+				return nil, errors.New("Invalid private key")
+			}
+			cfg.Certificates = []tls.Certificate{pair}
 		}
-		cfg.Certificates = []tls.Certificate{pair}
 	}
 	if o.Ciphers != "" {
 		if cfg.CipherSuites, err = parseCiphers(o.Ciphers); err != nil {
