@@ -2,6 +2,8 @@ package tls
 
 import (
 	"context"
+	"crypto/tls"
+	"fmt"
 	"net"
 	"strings"
 	"testing"
@@ -148,4 +150,54 @@ func TestCertificatesRefused(t *testing.T) {
 		}
 		testutil.NoErr(t, testutil.Ping(n.Addr, replyTimeout))
 	}
+}
+
+// TestBlockingOverTLS: a blocked command on a TLS connection (the
+// goroutine transport reads the connection while it waits) is served by a
+// push, and the connection goes on serving; a client that hangs up while
+// blocked is let go.
+func TestBlockingOverTLS(t *testing.T) {
+	c := newCerts(t)
+	n := start(t, "shoal", c)
+	cfg := c.clientConfig(t, c.clientCert, c.clientKey)
+	ctx := context.Background()
+	waiter, pusher := goRedis(t, n.tlsAddr, cfg), goRedis(t, n.tlsAddr, cfg)
+	for round := range 3 {
+		got := make(chan []string, 1)
+		go func() {
+			v, _ := waiter.BLPop(ctx, 4*time.Second, "q").Result()
+			got <- v
+		}()
+		testutil.CheckFor(t, replyTimeout, 20*time.Millisecond, func() error {
+			if b := info(n, "clients", "blocked_clients"); b != "1" {
+				return fmt.Errorf("blocked_clients %q", b)
+			}
+			return nil
+		})
+		testutil.NoErr(t, pusher.RPush(ctx, "q", fmt.Sprint("v", round)).Err())
+		select {
+		case v := <-got:
+			testutil.DeepEqual(t, v, []string{"q", fmt.Sprint("v", round)})
+		case <-time.After(replyTimeout):
+			t.Fatal("BLPOP over TLS not served")
+		}
+		testutil.NoErr(t, waiter.Ping(ctx).Err())
+	}
+	// A client blocked over TLS hangs up: the server frees it.
+	raw, err := tls.Dial("tcp", n.tlsAddr, cfg)
+	testutil.NoErr(t, err)
+	raw.Write([]byte("*3\r\n$5\r\nBLPOP\r\n$2\r\nq2\r\n$1\r\n0\r\n"))
+	testutil.CheckFor(t, replyTimeout, 20*time.Millisecond, func() error {
+		if b := info(n, "clients", "blocked_clients"); b != "1" {
+			return fmt.Errorf("blocked_clients %q", b)
+		}
+		return nil
+	})
+	raw.Close()
+	testutil.CheckFor(t, replyTimeout, 20*time.Millisecond, func() error {
+		if b := info(n, "clients", "blocked_clients"); b != "0" {
+			return fmt.Errorf("blocked_clients %q after hang-up", b)
+		}
+		return nil
+	})
 }
