@@ -70,3 +70,27 @@ func TestReplicationNeedsTLS(t *testing.T) {
 }
 
 func errOf(_ string, err error) error { return err }
+
+// TestMigrateOverTLS: with tls-cluster yes MIGRATE dials the target's TLS
+// port over TLS, from Shoal to Redis and back.
+func TestMigrateOverTLS(t *testing.T) {
+	c := newCerts(t)
+	sh := start(t, "shoal", c, "--tls-cluster", "yes")
+	rd := start(t, "redis", c, "--tls-cluster", "yes")
+	for _, p := range [][2]*node{{sh, rd}, {rd, sh}} {
+		from, to := p[0], p[1]
+		key := "moved-from-" + from.kind
+		testutil.Equal(t, cliPlain(t, from, "set", key, "v"), "OK")
+		testutil.Equal(t, cliPlain(t, from, "migrate", "127.0.0.1", itoa(to.tlsPort), key, "0", "5000"), "OK")
+		testutil.Equal(t, cliPlain(t, to, "get", key), "v")
+		testutil.Equal(t, cliPlain(t, from, "exists", key), "0")
+	}
+	// Without tls-cluster, MIGRATE to a TLS port (one not in the
+	// connection cache) fails, and does not hang past its timeout.
+	testutil.Equal(t, cliPlain(t, sh, "config", "set", "tls-cluster", "no"), "OK")
+	testutil.Equal(t, cliPlain(t, sh, "set", "stay", "v"), "OK")
+	other := start(t, "redis", c)
+	if out := cliPlain(t, sh, "migrate", "127.0.0.1", itoa(other.tlsPort), "stay", "0", "1000"); !strings.HasPrefix(out, "IOERR") {
+		t.Fatalf("plaintext MIGRATE to a TLS port: %q", out)
+	}
+}
