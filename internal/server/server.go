@@ -298,20 +298,31 @@ func (s *Server) Serve() {
 	<-s.quit // with port 0 only the TLS listeners serve
 }
 
-func (s *Server) acceptLoop(ln net.Listener) {
+// accept waits for ln's next connection; false once ln is closed or the
+// server stops (a transient error is retried after a pause).
+func (s *Server) accept(ln net.Listener) (net.Conn, bool) {
 	for {
 		conn, err := ln.Accept()
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			select {
-			case <-s.quit:
-				return
-			default:
-			}
-			time.Sleep(5 * time.Millisecond)
-			continue
+		if err == nil {
+			return conn, true
+		}
+		if errors.Is(err, net.ErrClosed) {
+			return nil, false
+		}
+		select {
+		case <-s.quit:
+			return nil, false
+		default:
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func (s *Server) acceptLoop(ln net.Listener) {
+	for {
+		conn, ok := s.accept(ln)
+		if !ok {
+			return
 		}
 		s.tuneTCP(conn)
 		if !s.admit(conn) {
@@ -340,8 +351,8 @@ func (s *Server) tuneTCP(conn net.Conn) {
 	}
 }
 
-// admit applies maxclients and protected mode to a new connection of the
-// goroutine transport; a refused one is closed.
+// admit applies maxclients and protected mode to a new connection; a
+// refused one is closed.
 func (s *Server) admit(conn net.Conn) bool {
 	s.clientsMu.Lock()
 	n := len(s.clients)

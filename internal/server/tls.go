@@ -144,18 +144,9 @@ func (s *Server) TLSAddr() net.Addr {
 
 func (s *Server) acceptTLS(ln net.Listener) {
 	for {
-		conn, err := ln.Accept()
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			select {
-			case <-s.quit:
-				return
-			default:
-			}
-			time.Sleep(5 * time.Millisecond)
-			continue
+		conn, ok := s.accept(ln)
+		if !ok {
+			return
 		}
 		s.wg.Add(1)
 		go func() {
