@@ -74,8 +74,12 @@ type Topology struct {
 // plaintext port where it announced one (Redis's use_pport); otherwise t.
 func (t *Topology) ForPlaintext() *Topology {
 	if !t.tls {
-		return t
+		return t // inlined: the routing check pays one branch
 	}
+	return t.plainView()
+}
+
+func (t *Topology) plainView() *Topology {
 	t.plainOnce.Do(func() {
 		p := &Topology{Version: t.Version, MyID: t.MyID, MyShardID: t.MyShardID, OK: t.OK, Me: t.Me, MyMaster: t.MyMaster,
 			routes: t.routes, endpoint: t.endpoint, marks: t.marks, tls: t.tls}
