@@ -57,6 +57,7 @@
 // Link owns one TCP connection: a read goroutine that frames, decodes and
 // hands messages to a callback (dropping bad ones, closing on a bad stream)
 // and a write goroutine draining a bounded queue. Listen accepts inbound
-// links, Dial opens outbound ones; reconnecting is the runner's job.
+// links (LinkConfig.Wrap wraps each in TLS for tls-cluster), Dial opens
+// outbound ones; reconnecting is the runner's job.
 // TestInteropMeet MEETs a real redis-server and gets its PONG and PING.
 package clusterbus

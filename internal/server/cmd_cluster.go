@@ -35,14 +35,30 @@ type clusterServer struct {
 // node) and starts the cluster runner. Call it once, before Listen, when
 // cluster-enabled is yes. Errors carry Redis's startup messages.
 func (s *Server) StartCluster() error {
+	tlsOn, tlsPort := s.tlsCluster(), 0
+	if tlsOn {
+		if err := s.configureTLS(false); err != nil {
+			return errTLSConfigure
+		}
+		_, tlsPort = s.tlsSettings()
+	}
 	s.cfg.RLock()
 	c := s.cfg
 	ccfg := cluster.DefaultConfig()
-	ccfg.Port = c.Port
-	if c.ClusterAnnouncePort != 0 {
+	// deriveAnnouncedPorts: with tls-cluster the client port announced is
+	// tls-port, and port is announced beside it as the plaintext port.
+	port := c.Port
+	if tlsOn {
+		port = tlsPort
+		ccfg.PPort, ccfg.TLS = c.Port, true
+	}
+	ccfg.Port = port
+	if tlsOn && c.ClusterAnnounceTLSPort != 0 {
+		ccfg.Port, ccfg.PPort = c.ClusterAnnounceTLSPort, c.ClusterAnnouncePort
+	} else if c.ClusterAnnouncePort != 0 {
 		ccfg.Port = c.ClusterAnnouncePort
 	}
-	ccfg.BusPort = c.Port + 10000
+	ccfg.BusPort = port + 10000
 	if c.ClusterPort != 0 {
 		ccfg.BusPort = c.ClusterPort
 	}
@@ -78,6 +94,7 @@ func (s *Server) StartCluster() error {
 		// takes its shard channels' subscriptions with it.
 		BusPort: busPort,
 		BusBind: busBind,
+		BusTLS:  s.busTLS,
 		OnDeliver: func(d cluster.Delivery) {
 			if d.Shard {
 				s.pubsub.spublish(d.Channel, d.Message)
@@ -384,8 +401,12 @@ func (s *Server) registerCluster() {
 	})
 	h("myid", func(ctx *command.Ctx, n *clusternode.Node) { ctx.W.BulkString(n.Topology().MyID) })
 	// CLUSTER NODES shows ping/pong times as of now (LiveTopology).
-	h("nodes", func(ctx *command.Ctx, n *clusternode.Node) { ctx.W.Verbatim(n.LiveTopology().NodesText()) })
-	h("slots", func(ctx *command.Ctx, n *clusternode.Node) { ctx.W.Raw(n.Topology().SlotsReply(ctx.W.Proto)) })
+	h("nodes", func(ctx *command.Ctx, n *clusternode.Node) {
+		ctx.W.Verbatim(viewOf(ctx, n.LiveTopology()).NodesText())
+	})
+	h("slots", func(ctx *command.Ctx, n *clusternode.Node) {
+		ctx.W.Raw(viewOf(ctx, n.Topology()).SlotsReply(ctx.W.Proto))
+	})
 	h("shards", func(ctx *command.Ctx, n *clusternode.Node) { ctx.W.Raw(n.Topology().ShardsReply(ctx.W.Proto)) })
 	h("links", func(ctx *command.Ctx, n *clusternode.Node) { ctx.W.Array(0) })
 	h("keyslot", func(ctx *command.Ctx, _ *clusternode.Node) { ctx.W.Int(int64(slot.Of(ctx.Args[2]))) })
@@ -592,7 +613,7 @@ func (s *Server) registerCluster() {
 		var lines []string
 		err := n.Query(func(c *cluster.Core) error {
 			reps, err := c.Replicas(string(ctx.Args[2]))
-			t := c.Topology()
+			t := viewOf(ctx, c.Topology())
 			for _, r := range reps {
 				lines = append(lines, t.NodeLine(r.ID))
 			}
