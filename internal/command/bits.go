@@ -77,6 +77,7 @@ func cmdSetbit(c *Ctx) {
 			copy(dst, old)
 			dst[byteIdx] = dst[byteIdx]&^(1<<shift) | byte(on)<<shift
 		})
+		c.Notify(NotifyString, "setbit", c.Args[1])
 		c.Dirty++
 	}
 	c.W.Int(oldBit)
@@ -359,6 +360,7 @@ func cmdBitop(c *Ctx) {
 	dest := c.Args[2]
 	if maxLen == 0 {
 		if c.DB.Delete(dest) {
+			c.Notify(NotifyGeneric, "del", dest)
 			c.Dirty++
 		}
 		c.W.Int(0)
@@ -393,6 +395,7 @@ func cmdBitop(c *Ctx) {
 			}
 		}
 	})
+	c.Notify(NotifyString, "set", dest)
 	c.Dirty++
 	c.W.Int(int64(maxLen))
 }
@@ -513,7 +516,6 @@ func bitfieldGeneric(c *Ctx, readOnly bool) {
 				bitfieldGet(c, buf, op)
 				continue
 			}
-			changes++
 			if op.signed {
 				oldv := getSignedBits(buf, op.offset, op.bits)
 				var newv, ret int64
@@ -540,6 +542,7 @@ func bitfieldGeneric(c *Ctx, readOnly bool) {
 				}
 				c.W.Int(ret)
 				setBits(buf, op.offset, op.bits, uint64(newv))
+				changes++
 			} else {
 				oldv := getBits(buf, op.offset, op.bits)
 				var newv, ret uint64
@@ -566,9 +569,13 @@ func bitfieldGeneric(c *Ctx, readOnly bool) {
 				}
 				c.W.Int(int64(ret))
 				setBits(buf, op.offset, op.bits, newv)
+				changes++
 			}
 		}
 	})
+	if changes > 0 {
+		c.Notify(NotifyString, "setbit", key)
+	}
 	c.Dirty += changes
 }
 

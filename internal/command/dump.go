@@ -140,6 +140,7 @@ func cmdRestore(c *Ctx) {
 		// propagated as DEL (Redis rewrites the command to shared.del).
 		if deleted {
 			c.Propagate(kwDEL, key)
+			c.Notify(NotifyGeneric, "del", key)
 			c.Dirty++
 		}
 		c.W.OK()
@@ -165,6 +166,7 @@ func cmdRestore(c *Ctx) {
 		c.DB.SetAccessClock(key, c.KS.ClockForIdle(idle))
 	}
 	c.SignalReady(key)
+	c.Notify(NotifyGeneric, "restore", key)
 	c.Dirty++
 	c.W.OK()
 }

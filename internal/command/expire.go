@@ -103,6 +103,7 @@ func expireGeneric(c *Ctx, base int64, seconds bool) {
 	if c.alreadyExpired(when) {
 		c.DB.Delete(key)
 		c.propagateDel(key, true)
+		c.Notify(NotifyGeneric, "del", key)
 	} else {
 		c.DB.SetExpire(key, when)
 		// Propagated as PEXPIREAT key ms, options (NX, GT…) kept, as
@@ -113,6 +114,7 @@ func expireGeneric(c *Ctx, base int64, seconds bool) {
 			argv := append(stack[:0], kwPEXPIREAT, key, strconv.AppendInt(num[:0], when, 10))
 			c.Propagate(append(argv, c.Args[3:]...)...)
 		}
+		c.Notify(NotifyGeneric, "expire", key)
 	}
 	c.Dirty++
 	c.W.Int(1)
@@ -148,6 +150,7 @@ func cmdPersist(c *Ctx) {
 	key := c.Args[1]
 	if c.DB.Exists(key) && c.DB.Persist(key) {
 		c.Dirty++
+		c.Notify(NotifyGeneric, "persist", key)
 		c.W.Int(1)
 		return
 	}

@@ -67,6 +67,7 @@ func cmdDel(c *Ctx) {
 		if c.DB.Delete(k) {
 			n++
 			c.SignalReady(k) // signalDeletedKeyAsReady: a blocked XREADGROUP is told
+			c.Notify(NotifyGeneric, "del", k)
 		}
 	}
 	c.Dirty += n
@@ -130,6 +131,8 @@ func rename(c *Ctx, nx bool) {
 	c.DB.Put(dst, v, when)
 	c.DB.Delete(src)
 	c.SignalReady(dst) // a blocked BLPOP/BZPOP on dst may now be served
+	c.Notify(NotifyGeneric, "rename_from", src)
+	c.Notify(NotifyGeneric, "rename_to", dst)
 	c.Dirty++
 	if nx {
 		c.W.Int(1)
@@ -186,6 +189,8 @@ func cmdMove(c *Ctx) {
 	dst.Put(key, v, c.DB.Expire(key))
 	c.DB.Delete(key)
 	c.SignalReadyDB(id, key)
+	c.Notify(NotifyGeneric, "move_from", key)
+	c.NotifyDB(id, NotifyGeneric, "move_to", key)
 	c.Dirty++
 	c.W.Int(1)
 }
@@ -229,7 +234,8 @@ func cmdCopy(c *Ctx) {
 		c.W.Int(0)
 		return
 	}
-	if dstDB.Exists(dst) && !replace {
+	exists := dstDB.Exists(dst)
+	if exists && !replace {
 		c.W.Int(0)
 		return
 	}
@@ -241,8 +247,12 @@ func cmdCopy(c *Ctx) {
 		}
 		v.Obj = cp.Copy()
 	}
+	if exists {
+		dstDB.Delete(dst) // so that the copy is a new key, as Redis's dbDelete + dbAdd
+	}
 	dstDB.Put(dst, v, c.DB.Expire(src))
 	c.SignalReadyDB(dstDB.Index, dst)
+	c.NotifyDB(dstDB.Index, NotifyGeneric, "copy_to", dst)
 	c.Dirty++
 	c.W.Int(1)
 }

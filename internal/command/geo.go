@@ -447,6 +447,7 @@ func geoSearch(c *Ctx, srcIdx int, flags int) {
 	if z == nil {
 		if storeKey != nil {
 			if c.DB.Delete(storeKey) {
+				c.Notify(NotifyGeneric, "del", storeKey)
 				c.Dirty++
 			}
 			c.W.Int(0)
@@ -525,6 +526,7 @@ func geoSearch(c *Ctx, srcIdx int, flags int) {
 	}
 	if returned == 0 {
 		if c.DB.Delete(storeKey) {
+			c.Notify(NotifyGeneric, "del", storeKey)
 			c.Dirty++
 		}
 		c.W.Int(0)
@@ -547,6 +549,11 @@ func geoSearch(c *Ctx, srcIdx int, flags int) {
 	}
 	c.DB.SetObject(storeKey, out, false)
 	c.SignalReady(storeKey)
+	if flags&geoSearchCmd != 0 {
+		c.Notify(NotifyZset, "geosearchstore", storeKey)
+	} else {
+		c.Notify(NotifyZset, "georadiusstore", storeKey)
+	}
 	c.Dirty += returned
 	c.W.Int(int64(returned))
 }

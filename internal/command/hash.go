@@ -91,6 +91,7 @@ func cmdHset(c *Ctx) {
 		}
 	}
 	c.DB.Touch(c.Args[1])
+	c.Notify(NotifyHash, "hset", c.Args[1])
 	c.Dirty += (len(c.Args) - 2) / 2
 	if c.Cmd.Name == "hmset" {
 		c.W.OK()
@@ -113,6 +114,7 @@ func cmdHsetnx(c *Ctx) {
 	}
 	h.Set(c.Args[2], c.Args[3], c.Limits())
 	c.DB.Touch(c.Args[1])
+	c.Notify(NotifyHash, "hset", c.Args[1])
 	c.Dirty++
 	c.W.Int(1)
 }
@@ -173,6 +175,7 @@ func cmdHdel(c *Ctx) {
 	}
 	if n > 0 {
 		hsDropIfEmpty(c, c.Args[1], h)
+		c.notifyRemoved(NotifyHash, "hdel", c.Args[1], h.Len() == 0)
 		c.Dirty += n
 	}
 	c.W.Int(int64(n))
@@ -283,6 +286,7 @@ func cmdHincrby(c *Ctx) {
 	var buf [24]byte
 	h.Set(c.Args[2], appendInt64(buf[:0], cur), c.Limits())
 	c.DB.Touch(c.Args[1])
+	c.Notify(NotifyHash, "hincrby", c.Args[1])
 	c.Dirty++
 	c.W.Int(cur)
 }
@@ -348,6 +352,7 @@ func cmdHincrbyfloat(c *Ctx) {
 	out := sum.AppendHuman(buf[:0])
 	h.Set(c.Args[2], out, c.Limits())
 	c.DB.Touch(c.Args[1])
+	c.Notify(NotifyHash, "hincrbyfloat", c.Args[1])
 	c.Dirty++
 	c.Propagate(kwHSET, c.Args[1], c.Args[2], out) // the result, as hincrbyfloatCommand
 	c.W.Bulk(out)

@@ -60,6 +60,9 @@ func cmdPfadd(c *Ctx) {
 		}
 		updated := 0
 		c.DB.MutateString(key, func(b []byte) { updated = hll.DenseAdd(b, eles[first:]) })
+		if updated > 0 {
+			c.Notify(NotifyString, "pfadd", key)
+		}
 		c.Dirty += updated
 		c.W.Int(1)
 		return
@@ -93,6 +96,7 @@ func cmdPfadd(c *Ctx) {
 	}
 	sk.Invalidate()
 	storeHLL(c, key, sk)
+	c.Notify(NotifyString, "pfadd", key)
 	c.Dirty += updated
 	c.W.Int(1)
 }
@@ -181,6 +185,7 @@ func cmdPfmerge(c *Ctx) {
 	}
 	sk.Invalidate()
 	storeHLL(c, key, sk)
+	c.Notify(NotifyString, "pfadd", key)
 	c.Dirty++
 	c.W.OK()
 }

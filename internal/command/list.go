@@ -59,13 +59,16 @@ func listSide(c *Ctx, b []byte) (left, ok bool) {
 }
 
 // listRemoved finishes a removal: an emptied list's key is deleted, else
-// watchers are told.
-func listRemoved(c *Ctx, key []byte, l *types.List, n int) {
-	if l.Len() == 0 {
+// watchers are told; event (lpop, rpop, lrem, ltrim) is published, then
+// del if the key went.
+func listRemoved(c *Ctx, key []byte, l *types.List, n int, event string) {
+	emptied := l.Len() == 0
+	if emptied {
 		c.DB.Delete(key)
 	} else {
 		c.DB.Touch(key)
 	}
+	c.notifyRemoved(NotifyList, event, key, emptied)
 	c.Dirty += n
 }
 
@@ -97,6 +100,7 @@ func listPush(c *Ctx, front, xx bool) {
 		}
 	}
 	c.Dirty += len(c.Args) - 2
+	c.Notify(NotifyList, pushEvent(front), key)
 	c.W.Int(int64(l.Len()))
 }
 
@@ -131,7 +135,7 @@ func listPop(c *Ctx, front bool) {
 	if !hasCount {
 		v := listPopOne(l, front)
 		c.W.BulkString(v)
-		listRemoved(c, key, l, 1)
+		listRemoved(c, key, l, 1, popEvent(front))
 		return
 	}
 	if count == 0 {
@@ -139,7 +143,7 @@ func listPop(c *Ctx, front bool) {
 		return
 	}
 	n := listPopRangeReply(c, l, front, count)
-	listRemoved(c, key, l, n)
+	listRemoved(c, key, l, n, popEvent(front))
 }
 
 func listPopOne(l *types.List, front bool) string {
@@ -271,6 +275,7 @@ func cmdLset(c *Ctx) {
 		return
 	}
 	c.DB.Touch(key)
+	c.Notify(NotifyList, "lset", key)
 	c.Dirty++
 	c.W.OK()
 }
@@ -292,7 +297,7 @@ func cmdLrem(c *Ctx) {
 	}
 	n := l.Remove(string(c.Args[3]), count)
 	if n > 0 {
-		listRemoved(c, key, l, n)
+		listRemoved(c, key, l, n, "lrem")
 	}
 	c.W.Int(int64(n))
 }
@@ -320,7 +325,7 @@ func cmdLtrim(c *Ctx) {
 	} else {
 		l.Trim(s, e)
 	}
-	listRemoved(c, key, l, n-l.Len())
+	listRemoved(c, key, l, n-l.Len(), "ltrim")
 	c.W.OK()
 }
 
@@ -350,6 +355,7 @@ func cmdLinsert(c *Ctx) {
 	}
 	l.Insert(i, string(c.Args[4]), after)
 	c.DB.Touch(key)
+	c.Notify(NotifyList, "linsert", key)
 	c.Dirty++
 	c.W.Int(int64(l.Len()))
 }
@@ -504,7 +510,8 @@ func listMove(c *Ctx, fromLeft, toLeft bool) {
 	} else {
 		dl.PushBack(v)
 	}
-	listRemoved(c, src, sl, 1)
+	c.Notify(NotifyList, pushEvent(toLeft), dst)
+	listRemoved(c, src, sl, 1, popEvent(fromLeft))
 	c.W.BulkString(v)
 	// A served BLMOVE/BRPOPLPUSH propagates as its non-blocking form.
 	switch c.Cmd.Name {
@@ -566,7 +573,7 @@ func listMpopFrom(c *Ctx, keys [][]byte, left bool, count int64) bool {
 		c.W.Array(2)
 		c.W.Bulk(k)
 		n := listPopRangeReply(c, l, left, count)
-		listRemoved(c, k, l, n)
+		listRemoved(c, k, l, n, popEvent(left))
 		// [B]LMPOP propagates as [LR]POP key n.
 		if left {
 			c.propagateCount(kwLPOP, k, int64(n))

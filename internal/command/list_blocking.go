@@ -105,7 +105,7 @@ func listBpop(c *Ctx, left bool) {
 		c.W.Array(2)
 		c.W.Bulk(k)
 		c.W.BulkString(v)
-		listRemoved(c, k, l, 1)
+		listRemoved(c, k, l, 1, popEvent(left))
 		if left { // propagated as [LR]POP key
 			c.Propagate(kwLPOP, k)
 		} else {

@@ -62,6 +62,7 @@ func cmdSadd(c *Ctx) {
 	}
 	if added > 0 {
 		c.DB.Touch(c.Args[1])
+		c.Notify(NotifySet, "sadd", c.Args[1])
 	}
 	c.Dirty += added
 	c.W.Int(int64(added))
@@ -87,6 +88,7 @@ func cmdSrem(c *Ctx) {
 	}
 	if n > 0 {
 		hsDropIfEmpty(c, c.Args[1], s)
+		c.notifyRemoved(NotifySet, "srem", c.Args[1], s.Len() == 0)
 		c.Dirty += n
 	}
 	c.W.Int(int64(n))
@@ -172,6 +174,7 @@ func cmdSpop(c *Ctx) {
 		c.W.Bulk(m)
 		c.Propagate(kwSREM, c.Args[1], m)
 		hsDropIfEmpty(c, c.Args[1], s)
+		c.notifyRemoved(NotifySet, "spop", c.Args[1], s.Len() == 0)
 		c.Dirty++
 		return
 	}
@@ -191,9 +194,11 @@ func cmdSpop(c *Ctx) {
 	size := s.Len()
 	count := int(min(n, math.MaxInt32))
 	c.Dirty += count
+	c.Notify(NotifySet, "spop", c.Args[1])
 	if count >= size {
 		hsWriteSet(c, s)
 		c.DB.Delete(c.Args[1])
+		c.Notify(NotifyGeneric, "del", c.Args[1])
 		c.Dirty++
 		c.Propagate(kwDEL, c.Args[1]) // spopWithCountCommand: always DEL
 		return
@@ -334,6 +339,7 @@ func cmdSmove(c *Ctx) {
 		return
 	}
 	hsDropIfEmpty(c, c.Args[1], src)
+	c.notifyRemoved(NotifySet, "srem", c.Args[1], src.Len() == 0)
 	if dst == nil {
 		dst = types.NewSetFor(m)
 		c.DB.SetObject(c.Args[2], dst, false)
@@ -341,6 +347,7 @@ func cmdSmove(c *Ctx) {
 	c.Dirty++
 	if dst.Add(m, c.Limits()) {
 		c.Dirty++
+		c.Notify(NotifySet, "sadd", c.Args[2])
 	}
 	c.DB.Touch(c.Args[2])
 	c.W.Int(1)
@@ -395,6 +402,7 @@ func hsInter(c *Ctx, keys [][]byte, dst []byte, cardOnly bool, limit int64) {
 		switch {
 		case dst != nil:
 			if c.DB.Delete(dst) {
+				c.Notify(NotifyGeneric, "del", dst)
 				c.Dirty++
 			}
 			c.W.Int(0)
@@ -436,20 +444,21 @@ func hsInter(c *Ctx, keys [][]byte, dst []byte, cardOnly bool, limit int64) {
 	case cardOnly:
 		c.W.Int(card)
 	case out != nil:
-		hsStore(c, dst, out)
+		hsStore(c, dst, out, "sinterstore")
 	default:
 		arena.writeSet(c)
 	}
 }
 
 // hsStore replaces dst with s (or deletes dst when s is empty) and replies
-// with s's size.
-func hsStore(c *Ctx, dst []byte, s *types.Set) {
-	deleted := c.DB.Delete(dst)
+// with s's size; event is the store command's keyspace event.
+func hsStore(c *Ctx, dst []byte, s *types.Set, event string) {
 	if s.Len() > 0 {
 		c.DB.SetObject(dst, s, false)
+		c.Notify(NotifySet, event, dst)
 		c.Dirty++
-	} else if deleted {
+	} else if c.DB.Delete(dst) {
+		c.Notify(NotifyGeneric, "del", dst)
 		c.Dirty++
 	}
 	c.W.Int(int64(s.Len()))
@@ -492,7 +501,11 @@ func hsUnionDiff(c *Ctx, keys [][]byte, dst []byte, op int) {
 		}
 	}
 	if dst != nil {
-		hsStore(c, dst, out)
+		event := "sunionstore"
+		if op == hsDiff {
+			event = "sdiffstore"
+		}
+		hsStore(c, dst, out, event)
 		return
 	}
 	hsWriteSet(c, out)

@@ -30,6 +30,11 @@ type Settings struct {
 	LazyfreeLazyUserDel bool
 	// LazyfreeLazyEviction makes evictions propagate as UNLINK.
 	LazyfreeLazyEviction bool
+	// NotifyFlags is notify-keyspace-events as Redis's NOTIFY_* bits
+	// (notify.go), 0 when off; Notifier publishes an event (set whenever
+	// NotifyFlags has K or E).
+	NotifyFlags int
+	Notifier    func(db int, event string, key []byte)
 }
 
 // DefaultSettings returns Redis 7.0's defaults.

@@ -257,6 +257,7 @@ func sortGeneric(c *Ctx, readonly bool) {
 	}
 	if outLen == 0 {
 		if c.DB.Delete(storekey) {
+			c.Notify(NotifyGeneric, "del", storekey)
 			c.Dirty++
 		}
 		c.W.Int(0)
@@ -274,6 +275,7 @@ func sortGeneric(c *Ctx, readonly bool) {
 	}
 	c.DB.SetObject(storekey, dst, false)
 	c.SignalReady(storekey) // a BLPOP/BLMPOP on the destination may now be served
+	c.Notify(NotifyList, "sortstore", storekey)
 	c.Dirty += outLen
 	c.W.Int(int64(outLen))
 }

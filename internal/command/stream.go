@@ -361,12 +361,15 @@ func cmdXadd(c *Ctx) {
 	idb := id.Append(idBuf[:0])
 	c.W.Bulk(idb)
 	c.DB.Touch(key)
+	c.Notify(NotifyStream, "xadd", key)
 	c.Dirty++
 
 	rewrite := !a.idGiven || !a.seqGiven
 	var argv [][]byte
 	if a.strategy != types.TrimNone {
-		a.trim(s)
+		if a.trim(s) > 0 {
+			c.Notify(NotifyStream, "xtrim", key)
+		}
 		if a.approx {
 			argv = append([][]byte(nil), c.Args...)
 			a.rewriteTrim(argv, s)
@@ -512,6 +515,7 @@ func cmdXdel(c *Ctx) {
 	}
 	if deleted > 0 {
 		c.DB.Touch(c.Args[1])
+		c.Notify(NotifyStream, "xdel", c.Args[1])
 		c.Dirty += deleted
 	}
 	c.W.Int(int64(deleted))
@@ -528,6 +532,7 @@ func cmdXtrim(c *Ctx) {
 	}
 	deleted := a.trim(s)
 	if deleted > 0 {
+		c.Notify(NotifyStream, "xtrim", c.Args[1])
 		if a.approx {
 			argv := append([][]byte(nil), c.Args...)
 			a.rewriteTrim(argv, s)
@@ -592,6 +597,7 @@ func cmdXsetid(c *Ctx) {
 		s.MaxDeleted = maxDel
 	}
 	c.DB.Touch(c.Args[1])
+	c.Notify(NotifyStream, "xsetid", c.Args[1])
 	c.Dirty++
 	c.W.OK()
 }

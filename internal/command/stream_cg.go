@@ -382,6 +382,7 @@ func groupConsumer(c *Ctx, key, groupName, name []byte, g *types.StreamGroup, no
 	}
 	cons := g.CreateConsumer(string(name), now)
 	c.Dirty++
+	c.Notify(NotifyStream, "xgroup-createconsumer", key)
 	if noack {
 		c.Propagate(kwXGROUP, kwCREATECONSUMER, key, groupName, name)
 	}
@@ -516,6 +517,7 @@ func cmdXgroup(c *Ctx) {
 			return
 		}
 		c.Dirty++
+		c.Notify(NotifyStream, "xgroup-create", key)
 		c.W.OK()
 	case setid && (len(c.Args) == 5 || len(c.Args) == 7):
 		var id types.StreamID
@@ -529,6 +531,7 @@ func cmdXgroup(c *Ctx) {
 		}
 		g.LastID, g.EntriesRead = id, entriesRead
 		c.Dirty++
+		c.Notify(NotifyStream, "xgroup-setid", key)
 		c.W.OK()
 	case strings.EqualFold(opt, "destroy") && len(c.Args) == 4:
 		if g == nil {
@@ -537,6 +540,7 @@ func cmdXgroup(c *Ctx) {
 		}
 		s.DestroyGroup(string(grp))
 		c.Dirty++
+		c.Notify(NotifyStream, "xgroup-destroy", key)
 		c.W.Int(1)
 		c.SignalReady(key) // blocked XREADGROUPs get -NOGROUP
 	case strings.EqualFold(opt, "createconsumer") && len(c.Args) == 5:
@@ -545,6 +549,7 @@ func cmdXgroup(c *Ctx) {
 			return
 		}
 		c.Dirty++
+		c.Notify(NotifyStream, "xgroup-createconsumer", key)
 		c.W.Int(1)
 	case strings.EqualFold(opt, "delconsumer") && len(c.Args) == 5:
 		cons := g.Consumer(string(c.Args[4]))
@@ -555,6 +560,7 @@ func cmdXgroup(c *Ctx) {
 		pending := cons.PendingCount()
 		g.DeleteConsumer(cons)
 		c.Dirty++
+		c.Notify(NotifyStream, "xgroup-delconsumer", key)
 		c.W.Int(int64(pending))
 	default:
 		c.Error(rediserr.SubcommandSyntax(opt, "XGROUP"))
@@ -770,6 +776,7 @@ func claimTo(c *Ctx, g *types.StreamGroup, cons **types.StreamConsumer, name []b
 		} else {
 			*cons = g.CreateConsumer(string(name), c.KS.NowMs())
 			c.Dirty++
+			c.Notify(NotifyStream, "xgroup-createconsumer", c.Args[1])
 		}
 	}
 	g.Claim(id, n, *cons)

@@ -230,11 +230,14 @@ func setGeneric(c *Ctx, flags int, key, val, expire []byte, invalidMsg string, r
 		// Redis 7.0 propagates any relative or absolute expiry as SET key value PXAT ms.
 		var num [20]byte
 		c.Propagate(kwSET, key, val, kwPXAT, strconv.AppendInt(num[:0], when, 10))
+		c.Notify(NotifyString, "set", key)
+		c.Notify(NotifyGeneric, "expire", key)
 	} else {
 		c.DB.SetString(key, val, flags&optKeepTTL != 0)
 		if flags&optGet != 0 {
 			propagateSetWithoutGet(c)
 		}
+		c.Notify(NotifyString, "set", key)
 	}
 	c.Dirty++
 	if flags&optGet == 0 {
@@ -264,6 +267,7 @@ func cmdSet(c *Ctx) {
 	if len(c.Args) == 3 { // the hot path: no options
 		c.DB.SetString(c.Args[1], c.Args[2], false)
 		c.Dirty++
+		c.Notify(NotifyString, "set", c.Args[1])
 		c.W.OK()
 		c.SignalReady(c.Args[1]) // an XREADGROUP blocked on a stream here is told
 		return
@@ -295,6 +299,7 @@ func cmdGetset(c *Ctx) {
 	c.DB.SetString(c.Args[1], c.Args[2], false)
 	c.Dirty++
 	c.Propagate(kwSET, c.Args[1], c.Args[2]) // GETSET propagates as SET
+	c.Notify(NotifyString, "set", c.Args[1])
 }
 
 func cmdGetdel(c *Ctx) {
@@ -304,6 +309,7 @@ func cmdGetdel(c *Ctx) {
 	if c.DB.Delete(c.Args[1]) {
 		c.Dirty++
 		c.propagateDel(c.Args[1], false)
+		c.Notify(NotifyGeneric, "del", c.Args[1])
 	}
 }
 
@@ -336,14 +342,17 @@ func cmdGetex(c *Ctx) {
 		c.DB.Delete(key)
 		c.Dirty++
 		c.propagateDel(key, true)
+		c.Notify(NotifyGeneric, "del", key)
 	case expire != nil:
 		c.DB.SetExpire(key, when)
 		c.Dirty++
 		c.propagatePexpireat(key, when)
+		c.Notify(NotifyGeneric, "expire", key)
 	case flags&optPersist != 0:
 		if c.DB.Persist(key) {
 			c.Dirty++
 			c.Propagate(kwPERSIST, key)
+			c.Notify(NotifyGeneric, "persist", key)
 		}
 	}
 }
@@ -375,6 +384,7 @@ func msetGeneric(c *Ctx, nx bool) {
 	}
 	for j := 1; j < len(c.Args); j += 2 {
 		c.DB.SetString(c.Args[j], c.Args[j+1], false)
+		c.Notify(NotifyString, "set", c.Args[j])
 	}
 	c.Dirty += (len(c.Args) - 1) / 2
 	if nx {
@@ -403,6 +413,7 @@ func cmdAppend(c *Ctx) {
 	if !ok {
 		c.DB.SetString(key, add, false)
 		c.Dirty++
+		c.Notify(NotifyString, "append", key)
 		c.W.Int(int64(len(add)))
 		return
 	}
@@ -419,6 +430,7 @@ func cmdAppend(c *Ctx) {
 		copy(dst[copy(dst, old):], add)
 	})
 	c.Dirty++
+	c.Notify(NotifyString, "append", key)
 	c.W.Int(int64(total))
 }
 
@@ -459,6 +471,7 @@ func incrDecr(c *Ctx, incr int64) {
 	var buf [24]byte
 	c.DB.SetStringKeepTTL(key, strconv.AppendInt(buf[:0], n, 10))
 	c.Dirty++
+	c.Notify(NotifyString, "incrby", key)
 	c.W.Int(n)
 }
 
@@ -513,6 +526,7 @@ func cmdIncrbyfloat(c *Ctx) {
 	// The result, not the increment: a replica or an AOF replay gets the
 	// same float whatever its precision.
 	c.Propagate(kwSET, key, out, kwKEEPTTL)
+	c.Notify(NotifyString, "incrbyfloat", key)
 	c.W.Bulk(out)
 }
 
@@ -581,6 +595,7 @@ func cmdSetrange(c *Ctx) {
 		copy(dst[offset:], val)
 	})
 	c.Dirty++
+	c.Notify(NotifyString, "setrange", key)
 	c.W.Int(int64(total))
 }
 

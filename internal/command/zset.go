@@ -153,6 +153,7 @@ func zAddGeneric(c *Ctx, flags int) {
 				c.Dirty += added + updated
 				if added+updated > 0 {
 					c.DB.Touch(key)
+					c.Notify(NotifyZset, zaddEvent(incr), key)
 				}
 				return
 			}
@@ -170,6 +171,7 @@ func zAddGeneric(c *Ctx, flags int) {
 		c.Dirty += added + updated
 		if added+updated > 0 {
 			c.DB.Touch(key)
+			c.Notify(NotifyZset, zaddEvent(incr), key)
 		}
 	}
 	if incr {
@@ -185,6 +187,14 @@ func zAddGeneric(c *Ctx, flags int) {
 	} else {
 		c.W.Int(int64(added))
 	}
+}
+
+// zaddEvent is ZADD's keyspace event: zincr for ZINCRBY and ZADD INCR.
+func zaddEvent(incr bool) string {
+	if incr {
+		return "zincr"
+	}
+	return "zadd"
 }
 
 func cmdZRem(c *Ctx) {
@@ -208,6 +218,7 @@ func cmdZRem(c *Ctx) {
 	}
 	if n > 0 {
 		zModified(c, key, z)
+		c.notifyRemoved(NotifyZset, "zrem", key, z.Len() == 0)
 	}
 	c.Dirty += n
 	c.W.Int(int64(n))

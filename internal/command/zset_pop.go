@@ -86,6 +86,13 @@ func zPop(c *Ctx, keys [][]byte, max bool, count int64, shape int) (found, faile
 	})
 	z.RemoveRange(lo, hi)
 	zModified(c, key, z)
+	if take > 0 {
+		event := "zpopmin"
+		if max {
+			event = "zpopmax"
+		}
+		c.notifyRemoved(NotifyZset, event, key, z.Len() == 0)
+	}
 	c.Dirty += take
 	// BZPOPMIN/MAX propagate as ZPOPMIN/MAX key, [B]ZMPOP as ZPOPMIN/MAX key n.
 	cmd := kwZPOPMIN

@@ -201,6 +201,7 @@ func zApplyLimit(lo, hi int, offset, limit int64, rev bool) (int, int) {
 func zStoreRange(c *Ctx, dst []byte, z *types.ZSet, lo, hi int, rev bool) {
 	if z == nil || lo >= hi {
 		if c.DB.Delete(dst) {
+			c.Notify(NotifyGeneric, "del", dst)
 			c.Dirty++
 		}
 		c.W.Int(0)
@@ -214,6 +215,7 @@ func zStoreRange(c *Ctx, dst []byte, z *types.ZSet, lo, hi int, rev bool) {
 	})
 	c.DB.SetObject(dst, out, false)
 	c.SignalReady(dst)
+	c.Notify(NotifyZset, "zrangestore", dst)
 	c.Dirty++
 	c.W.Int(int64(out.Len()))
 }
@@ -255,6 +257,9 @@ func cmdZLexCount(c *Ctx) {
 }
 
 // zRemRange is ZREMRANGEBYRANK, ZREMRANGEBYSCORE and ZREMRANGEBYLEX.
+// zRemRangeEvents are the ZREMRANGEBY* keyspace events.
+var zRemRangeEvents = [...]string{zByRank: "zremrangebyrank", zByScore: "zremrangebyscore", zByLex: "zremrangebylex"}
+
 func zRemRange(c *Ctx, by zRangeType) {
 	var start, end int64
 	var sr types.ScoreRange
@@ -305,6 +310,7 @@ func zRemRange(c *Ctx, by zRangeType) {
 	if n > 0 {
 		z.RemoveRange(lo, hi)
 		zModified(c, key, z)
+		c.notifyRemoved(NotifyZset, zRemRangeEvents[by], key, z.Len() == 0)
 		c.Dirty += n
 	}
 	c.W.Int(int64(n))

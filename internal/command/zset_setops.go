@@ -93,6 +93,9 @@ func zAggregateInto(target *float64, v float64, agg zAggregate) {
 
 // zSetOpGeneric is Redis zunionInterDiffGenericCommand: Z{UNION,INTER,DIFF}
 // [STORE] and ZINTERCARD.
+// zStoreEvents are the keyspace events of ZUNIONSTORE, ZINTERSTORE, ZDIFFSTORE.
+var zStoreEvents = [...]string{zOpUnion: "zunionstore", zOpInter: "zinterstore", zOpDiff: "zdiffstore"}
+
 func zSetOpGeneric(c *Ctx, store bool, numIdx int, op zSetOp, cardOnly bool) {
 	setnum, ok := rnum.ParseInt(c.Args[numIdx])
 	if !ok {
@@ -257,6 +260,7 @@ func zSetOpGeneric(c *Ctx, store bool, numIdx int, op zSetOp, cardOnly bool) {
 		dst := c.Args[1]
 		if len(res) == 0 {
 			if c.DB.Delete(dst) {
+				c.Notify(NotifyGeneric, "del", dst)
 				c.Dirty++
 			}
 			c.W.Int(0)
@@ -269,6 +273,7 @@ func zSetOpGeneric(c *Ctx, store bool, numIdx int, op zSetOp, cardOnly bool) {
 		}
 		c.DB.SetObject(dst, z, false)
 		c.SignalReady(dst)
+		c.Notify(NotifyZset, zStoreEvents[op], dst)
 		c.Dirty++
 		c.W.Int(int64(z.Len()))
 		return

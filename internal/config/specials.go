@@ -240,11 +240,15 @@ const (
 	nkeAll      = nkeGeneric | nkeString | nkeList | nkeSet | nkeHash | nkeZset | nkeExpired | nkeEvicted | nkeStream | nkeModule
 )
 
+// NotifyFlags is notify-keyspace-events as Redis's NOTIFY_* bits (K = 1,
+// E = 2, g = 4, … n = 1<<14); 0 when off. Read under the config's lock.
+func (c *Config) NotifyFlags() int { return c.nke }
+
 var nkeChars = []struct {
 	c    byte
 	flag int
 }{{'g', nkeGeneric}, {'$', nkeString}, {'l', nkeList}, {'s', nkeSet}, {'h', nkeHash}, {'z', nkeZset},
-	{'x', nkeExpired}, {'e', nkeEvicted}, {'t', nkeStream}, {'d', nkeModule}}
+	{'x', nkeExpired}, {'e', nkeEvicted}, {'t', nkeStream}, {'d', nkeModule}, {'n', nkeNew}}
 
 func setNKE(c *Config, args []string) string {
 	if len(args) != 1 {
@@ -277,6 +281,8 @@ func setNKE(c *Config, args []string) string {
 		}
 	}
 	c.nke = flags
+	// As Redis 7.0's keyspaceEventsFlagsToString: n prints among the
+	// classes A stands for (so not after an A), though A does not set it.
 	var b strings.Builder
 	if flags&nkeAll == nkeAll {
 		b.WriteByte('A')
@@ -290,7 +296,7 @@ func setNKE(c *Config, args []string) string {
 	for _, x := range []struct {
 		c    byte
 		flag int
-	}{{'K', nkeKeyspace}, {'E', nkeKeyevent}, {'m', nkeKeyMiss}, {'n', nkeNew}} {
+	}{{'K', nkeKeyspace}, {'E', nkeKeyevent}, {'m', nkeKeyMiss}} {
 		if flags&x.flag != 0 {
 			b.WriteByte(x.c)
 		}

@@ -70,6 +70,16 @@ func (db *DB) expired(k string) {
 	}
 }
 
+// added reports a key new to the database to the OnNew hook (Redis's
+// "new" keyspace event, fired by dbAdd) when NotifyNew is set: one atomic
+// load per key added otherwise. Not while loading (Redis's RDB load adds
+// keys without the event).
+func (db *DB) added(k string) {
+	if db.ks.NotifyNew.Load() && !db.ks.Loading.Load() {
+		db.ks.OnNew(db.Index, k)
+	}
+}
+
 // place stores e at position i of t (found: replacing the live entry there;
 // else: a free position from slotFor) and keeps the counters. A new key
 // gets a new access clock; a replaced one counts as accessed (Redis keeps
@@ -126,6 +136,7 @@ func (db *DB) carriedTTL(t *slotTable, i int, found, keepTTL bool, k string) (in
 			db.expired(k)
 			db.ks.Stats.ExpiredKeys.Add(1)
 			db.touch(k)
+			db.added(k) // the write adds the key anew, as Redis's dbAdd after expiry
 		}
 		return 0, false
 	}
@@ -232,6 +243,9 @@ func (db *DB) setString(key []byte, n int, keepTTL bool, whenMs int64) []byte {
 	}
 	e, val := newString(k, n, vol, exp)
 	db.place(t, s, i, found, h, e)
+	if !found {
+		db.added(k)
+	}
 	db.touch(k)
 	return val
 }
@@ -275,6 +289,9 @@ func (db *DB) SetObject(key []byte, o types.Object, keepTTL bool) {
 		}
 	}
 	db.place(t, s, i, found, h, newObject(k, o, vol, exp))
+	if !found {
+		db.added(k)
+	}
 	db.touch(k)
 }
 

@@ -42,6 +42,9 @@ func (db *DB) put(key []byte, v Value, whenMs int64, replace bool) bool {
 		e = newObject(k, v.Obj, vol, whenMs)
 	}
 	db.place(t, s, i, found, h, e)
+	if !found {
+		db.added(k)
+	}
 	db.touch(k)
 	return true
 }

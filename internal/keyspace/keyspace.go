@@ -49,6 +49,12 @@ type Keyspace struct {
 	OnTouch  func(db int, key string)
 	Tracking atomic.Int64
 
+	// OnNew is called, while NotifyNew is set, for every key added to a
+	// database (absent or past its TTL before the write), with its stripe
+	// locked: the "new" keyspace event. It must not call into the keyspace.
+	OnNew     func(db int, key string)
+	NotifyNew atomic.Bool
+
 	// Loading is set while an AOF is replayed: as in Redis, nothing
 	// expires then (a key whose TTL passed is kept, and an absolute expiry
 	// in the past is stored), so the replay ends in the state that was logged.

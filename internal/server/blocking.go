@@ -265,6 +265,9 @@ func (c *client) runHandler(spec *command.Spec, ctx *command.Ctx) {
 		c.beforeWrite(spec, ctx.Args) // a snapshot runs (save.go)
 	}
 	c.beforeEffects(ctx)
+	if ctx.Settings.NotifyFlags&command.NotifyKeyMiss != 0 {
+		command.NotifyKeyMisses(ctx) // notify.go
+	}
 	spec.Handler(ctx)
 	c.afterEffects(ctx) // effects.go: still under the stripe locks
 	if c.masterRaw != nil {

@@ -195,6 +195,7 @@ func (s *Server) migrateCommand(ctx *command.Ctx) {
 		for j, k := range sent {
 			if res.Acked[j] {
 				db.Delete(k)
+				ctx.Notify(command.NotifyGeneric, "del", k)
 				ctx.Dirty++
 				del = append(del, k)
 			}

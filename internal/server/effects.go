@@ -54,6 +54,7 @@ func (s *Server) onExpire(db int, key string) {
 	if s.stream.Active() {
 		s.appendDeletion(db, key, s.conf().cmd.LazyfreeLazyExpire)
 	}
+	s.notifyHook(command.NotifyExpired, "expired", db, key)
 }
 
 // appendDeletion appends the deletion of key as DEL, or UNLINK if lazy

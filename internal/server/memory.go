@@ -252,6 +252,7 @@ func (s *Server) onEvict(db int, key string) {
 	if s.stream.Active() {
 		s.appendDeletion(db, key, s.conf().cmd.LazyfreeLazyEviction)
 	}
+	s.notifyHook(command.NotifyEvicted, "evicted", db, key)
 }
 
 // applyMemorySettings carries a new maxmemory and policy into the

@@ -106,7 +106,9 @@ func (s *Server) applySettings() {
 	}
 	n.slowNs, n.latNs, n.slowMinNs = slowThresholds(s.cfg.SlowlogLogSlowerThan, s.cfg.LatencyMonitorThreshold)
 	n.slowMaxLen = s.cfg.SlowlogMaxLen
+	nke := s.cfg.NotifyFlags()
 	s.cfg.RUnlock()
+	s.applyNotifySettings(n, nke)
 	n.debugCmd, _ = s.cfg.Value("enable-debug-command")
 	s.applyMemorySettings(n)
 	s.applyACLSettings(s.settings.Load(), n)
