@@ -346,9 +346,8 @@ func cmdXadd(c *Ctx) {
 		return
 	}
 	tot := 0
-	fv := make([]string, len(c.Args)-fieldPos)
-	for i, b := range c.Args[fieldPos:] {
-		fv[i] = string(b)
+	fv := c.Args[fieldPos:]
+	for _, b := range fv {
 		tot += len(b)
 	}
 	if tot > 1<<30 {
@@ -456,14 +455,14 @@ func xrange(c *Ctx, rev bool) {
 
 // writeRange replies the entries in [start, end] (count 0: all).
 func writeRange(c *Ctx, s *types.Stream, start, end types.StreamID, count int64, rev bool) {
-	var out []*types.StreamEntry
+	var out []types.StreamEntry
 	s.Range(start, end, rev, func(e *types.StreamEntry) bool {
-		out = append(out, e)
+		out = append(out, *e)
 		return count == 0 || int64(len(out)) < count
 	})
 	c.W.Array(len(out))
-	for _, e := range out {
-		writeEntry(c, e)
+	for i := range out {
+		writeEntry(c, &out[i])
 	}
 }
 

@@ -393,15 +393,16 @@ func groupConsumer(c *Ctx, key, groupName, name []byte, g *types.StreamGroup, no
 // (streamReplyWithRange with a group).
 func deliver(c *Ctx, s *types.Stream, key, groupName []byte, g *types.StreamGroup, cons *types.StreamConsumer,
 	from types.StreamID, count int64, noack bool) {
-	var out []*types.StreamEntry
+	var out []types.StreamEntry
 	s.Range(from, maxStream, false, func(e *types.StreamEntry) bool {
-		out = append(out, e)
+		out = append(out, *e)
 		return count == 0 || int64(len(out)) < count
 	})
 	now := c.KS.NowMs()
 	moved := false
 	c.W.Array(len(out))
-	for _, e := range out {
+	for i := range out {
+		e := &out[i]
 		if s.Deliver(g, e.ID) && noack {
 			moved = true
 		}

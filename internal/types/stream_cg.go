@@ -218,7 +218,7 @@ func cloneGroup(g *StreamGroup) *StreamGroup {
 // Entry finds the live entry id.
 func (s *Stream) Entry(id StreamID) *StreamEntry {
 	var out *StreamEntry
-	s.Range(id, id, false, func(e *StreamEntry) bool { out = e; return false })
+	s.Range(id, id, false, func(e *StreamEntry) bool { cp := *e; out = &cp; return false })
 	return out
 }
 
