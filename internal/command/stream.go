@@ -364,16 +364,17 @@ func cmdXadd(c *Ctx) {
 
 	rewrite := !a.idGiven || !a.seqGiven
 	var argv [][]byte
+	var argvBuf [8][]byte // the propagated form, on the stack for short commands
 	if a.strategy != types.TrimNone {
 		a.trim(s)
 		if a.approx {
-			argv = append([][]byte(nil), c.Args...)
+			argv = append(argvBuf[:0], c.Args...)
 			a.rewriteTrim(argv, s)
 		}
 	}
 	if rewrite {
 		if argv == nil {
-			argv = append([][]byte(nil), c.Args...)
+			argv = append(argvBuf[:0], c.Args...)
 		}
 		argv[a.idPos] = idb
 	}
