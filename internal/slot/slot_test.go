@@ -1,6 +1,9 @@
 package slot
 
-import "testing"
+import (
+	"math/rand/v2"
+	"testing"
+)
 
 func TestOf(t *testing.T) {
 	cases := []struct {
@@ -29,5 +32,39 @@ func TestOf(t *testing.T) {
 	}
 	if string(Tag([]byte("foo{{bar}}zap"))) != "{bar" {
 		t.Fatal("tag of foo{{bar}}zap must be {bar")
+	}
+}
+
+// TestCRC16Sliced: the sliced CRC equals the byte-at-a-time definition for
+// every length up to 40 and random contents.
+func TestCRC16Sliced(t *testing.T) {
+	bytewise := func(b []byte) uint16 {
+		var crc uint16
+		for _, c := range b {
+			crc ^= uint16(c) << 8
+			for j := 0; j < 8; j++ {
+				if crc&0x8000 != 0 {
+					crc = crc<<1 ^ 0x1021
+				} else {
+					crc <<= 1
+				}
+			}
+		}
+		return crc
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for n := 0; n <= 40; n++ {
+		for r := 0; r < 200; r++ {
+			b := make([]byte, n)
+			for i := range b {
+				b[i] = byte(rng.Uint32())
+			}
+			if got, want := CRC16(b), bytewise(b); got != want {
+				t.Fatalf("CRC16(%x) = %#x, want %#x", b, got, want)
+			}
+		}
+	}
+	if got := CRC16([]byte("123456789")); got != 0x31c3 {
+		t.Fatalf("CRC16 check value %#x, want 0x31c3", got)
 	}
 }

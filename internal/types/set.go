@@ -19,6 +19,17 @@ type Set struct {
 // createIntsetObject, used for SINTERSTORE/SUNIONSTORE destinations).
 func NewSet() *Set { return &Set{} }
 
+// NewSetInts returns an intset holding vs (kept, not copied) when vs is
+// strictly increasing, as a valid intset's values are; else nil.
+func NewSetInts(vs []int64) *Set {
+	for i := 1; i < len(vs); i++ {
+		if vs[i] <= vs[i-1] {
+			return nil
+		}
+	}
+	return &Set{is: vs}
+}
+
 // NewSetFor returns an empty set able to hold first: an intset when first is
 // an integer, else a hashtable (Redis 7.0 setTypeCreate).
 func NewSetFor(first []byte) *Set {

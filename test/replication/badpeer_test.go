@@ -64,6 +64,28 @@ func fakeMaster(t *testing.T, payload string) (port int, conns chan struct{}) {
 	return ln.Addr().(*net.TCPAddr).Port, conns
 }
 
+// followFakeMaster makes r replicate from a fakeMaster sending payload,
+// waits until r has come back for a second attempt, and until it serves
+// between attempts (a load may be under way: LOADING).
+func followFakeMaster(t *testing.T, r *testutil.Node, payload string) {
+	t.Helper()
+	port, conns := fakeMaster(t, payload)
+	do(t, r, "REPLICAOF", "127.0.0.1", strconv.Itoa(port))
+	for i := 0; i < 2; i++ { // it comes back: a retry
+		select {
+		case <-conns:
+		case <-time.After(15 * time.Second):
+			t.Fatalf("replica did not (re)connect to the master")
+		}
+	}
+	testutil.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
+		if v := do(t, r, "PING"); str(v) != "PONG" {
+			return fmt.Errorf("replica not serving: %q", str(v))
+		}
+		return nil
+	})
+}
+
 // TestGarbageFromMaster: a master that sends garbage instead of an RDB,
 // or an RDB that is cut short or corrupt, makes the replica drop the
 // link, log it and retry; it keeps serving. A payload refused before it is
@@ -84,22 +106,7 @@ func TestGarbageFromMaster(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			r := start(t, "shoal")
 			do(t, r, "SET", "mine", "kept")
-			port, conns := fakeMaster(t, payload)
-			do(t, r, "REPLICAOF", "127.0.0.1", strconv.Itoa(port))
-			for i := 0; i < 2; i++ { // it comes back: a retry
-				select {
-				case <-conns:
-				case <-time.After(15 * time.Second):
-					t.Fatalf("replica did not (re)connect to the master")
-				}
-			}
-			// Between attempts (a load may be under way: LOADING) it serves.
-			testutil.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
-				if v := do(t, r, "PING"); str(v) != "PONG" {
-					return fmt.Errorf("replica not serving: %q", str(v))
-				}
-				return nil
-			})
+			followFakeMaster(t, r, payload)
 			if st := info(t, r, "replication")["master_link_status"]; st != "down" {
 				t.Fatalf("link %s after garbage", st)
 			}
@@ -205,21 +212,7 @@ func TestCutTransferIntoEmptyReplica(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			r := start(t, "shoal")
-			port, conns := fakeMaster(t, c.payload)
-			do(t, r, "REPLICAOF", "127.0.0.1", strconv.Itoa(port))
-			for i := 0; i < 2; i++ { // it comes back: a retry
-				select {
-				case <-conns:
-				case <-time.After(15 * time.Second):
-					t.Fatalf("replica did not (re)connect to the master")
-				}
-			}
-			testutil.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
-				if v := do(t, r, "PING"); str(v) != "PONG" {
-					return fmt.Errorf("replica not serving: %q", str(v))
-				}
-				return nil
-			})
+			followFakeMaster(t, r, c.payload)
 			do(t, r, "REPLICAOF", "NO", "ONE")
 			if n := do(t, r, "DBSIZE"); n.Int != 0 {
 				t.Fatalf("DBSIZE %d after a failed transfer into an empty replica", n.Int)

@@ -506,6 +506,13 @@ func (d *decoder) readBlob(t int, blob []byte) (keyspace.Value, error) {
 		if int64(cnt) > d.set.SetMaxIntsetEntries {
 			s = types.NewSetTable(min(cnt, 4096))
 		} else {
+			// The common case: the intset as it is, without re-parsing
+			// each member (when its values are in order, as Redis keeps them).
+			vs := make([]int64, 0, cnt)
+			parseIntset(blob, func(v int64) { vs = append(vs, v) })
+			if s = types.NewSetInts(vs); s != nil {
+				return obj(s, nil)
+			}
 			s = types.NewSet()
 		}
 		var buf [20]byte
