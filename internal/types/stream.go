@@ -288,7 +288,7 @@ func entrySize[T bytesOrString](n *streamNode, id StreamID, fv []T, same bool) i
 
 // newNode is an empty node whose master entry is id with fv's fields
 // (prev's field list when it is the same); its buffer is sized after
-// prev's.
+// prev's (unless prev was large: one huge entry).
 func newNode[T bytesOrString](id StreamID, fv []T, prev *streamNode) *streamNode {
 	n := &streamNode{master: id}
 	if prev != nil && sameFields(prev.fields, fv) {
@@ -296,7 +296,7 @@ func newNode[T bytesOrString](id StreamID, fv []T, prev *streamNode) *streamNode
 	} else {
 		n.fields = makeFields(fv)
 	}
-	if prev != nil {
+	if prev != nil && len(prev.buf) <= 1<<16 {
 		n.buf = make([]byte, 0, len(prev.buf)+len(prev.buf)/16)
 	}
 	// Header, end byte, master entry (count and deleted apart).
@@ -512,6 +512,7 @@ func (s *Stream) Delete(id StreamID) bool {
 	if n.live == 0 {
 		s.raxRemove(n)
 		s.nodes = append(s.nodes[:ni], s.nodes[ni+1:]...)
+		s.nodes[:len(s.nodes)+1][len(s.nodes)] = nil
 	}
 	return true
 }
