@@ -155,47 +155,10 @@ func lpBacklen(l int) int {
 
 func lpIntElem(v int64) int { n := lpIntSize(v); return n + lpBacklen(n) }
 
-// canonicalInt parses s when it is an integer in canonical form (as
-// string2ll accepts: no sign but a leading '-', no leading zeros, no "-0",
-// within int64).
-func canonicalInt[T bytesOrString](s T) (int64, bool) {
-	if len(s) == 0 || len(s) > 20 {
-		return 0, false
-	}
-	i, neg := 0, false
-	if s[0] == '-' {
-		if len(s) == 1 {
-			return 0, false
-		}
-		neg, i = true, 1
-	}
-	if s[i] == '0' {
-		return 0, len(s) == 1
-	}
-	var v uint64
-	for ; i < len(s); i++ {
-		d := s[i] - '0'
-		if d > 9 || v > (1<<63)/10 {
-			return 0, false
-		}
-		v = v*10 + uint64(d)
-	}
-	if neg {
-		if v > 1<<63 {
-			return 0, false
-		}
-		return -int64(v), true
-	}
-	if v > 1<<63-1 {
-		return 0, false
-	}
-	return int64(v), true
-}
-
 // lpStrElem is the size of a string element as a listpack stores it
 // (strings that are canonical integers are stored as integers).
 func lpStrElem[T bytesOrString](s T) int {
-	if v, ok := canonicalInt(s); ok {
+	if v, ok := ParseInt64(s); ok {
 		return lpIntElem(v)
 	}
 	var n int
@@ -226,14 +189,7 @@ func (s *Stream) Append(id StreamID, fv [][]byte, maxEntries, maxBytes int) {
 	var prev *streamNode
 	if len(s.nodes) > 0 {
 		n = s.nodes[len(s.nodes)-1]
-		if maxBytes <= 0 || maxBytes > 1<<30 {
-			maxBytes = 1 << 30
-		}
-		tot := 0
-		for _, x := range fv {
-			tot += len(x)
-		}
-		if n.lpBytes()+tot >= maxBytes || (maxEntries > 0 && n.count >= maxEntries) {
+		if nodeFull(n.lpBytes(), n.count, fv, maxEntries, maxBytes) {
 			prev, n = n, nil
 		}
 	}
@@ -254,6 +210,20 @@ func (s *Stream) Append(id StreamID, fv [][]byte, maxEntries, maxBytes int) {
 	s.length++
 	s.LastID = id
 	s.EntriesAdded++
+}
+
+// nodeFull reports whether a node of estimated size lpBytes holding count
+// entries takes no entry fv more (streamAppendItem's checks against
+// stream-node-max-bytes and -entries).
+func nodeFull[T bytesOrString](lpBytes, count int, fv []T, maxEntries, maxBytes int) bool {
+	if maxBytes <= 0 || maxBytes > 1<<30 {
+		maxBytes = 1 << 30
+	}
+	tot := 0
+	for _, x := range fv {
+		tot += len(x)
+	}
+	return lpBytes+tot >= maxBytes || (maxEntries > 0 && count >= maxEntries)
 }
 
 // seal drops the spare capacity of a node no longer appended to, when

@@ -55,14 +55,7 @@ func (m *mStream) append(id StreamID, fv []string, maxEntries, maxBytes int) {
 	var n *mNode
 	if len(m.nodes) > 0 {
 		n = m.nodes[len(m.nodes)-1]
-		if maxBytes <= 0 || maxBytes > 1<<30 {
-			maxBytes = 1 << 30
-		}
-		tot := 0
-		for _, x := range fv {
-			tot += len(x)
-		}
-		if n.lpBytes()+tot >= maxBytes || (maxEntries > 0 && len(n.ents) >= maxEntries) {
+		if nodeFull(n.lpBytes(), len(n.ents), fv, maxEntries, maxBytes) {
 			n = nil
 		}
 	}
