@@ -457,6 +457,9 @@ func xrange(c *Ctx, rev bool) {
 // writeRange replies the entries in [start, end] (count 0: all).
 func writeRange(c *Ctx, s *types.Stream, start, end types.StreamID, count int64, rev bool) {
 	var out []types.StreamEntry
+	if count > 0 {
+		out = make([]types.StreamEntry, 0, min(count, 128))
+	}
 	s.Range(start, end, rev, func(e *types.StreamEntry) bool {
 		out = append(out, *e)
 		return count == 0 || int64(len(out)) < count
@@ -574,8 +577,8 @@ func cmdXsetid(c *Ctx) {
 		return
 	}
 	if s.Len() > 0 {
-		last, _ := s.Last()
-		if id.Less(last.ID) {
+		last, _ := s.LastLiveID()
+		if id.Less(last) {
 			c.Error(rediserr.StreamSetIDSmall)
 			return
 		}

@@ -226,14 +226,14 @@ func xread(c *Ctx, isGroup bool) {
 			if gt != maxStream {
 				serve, history = true, true
 			} else if s.Len() > 0 {
-				if last, _ := s.Last(); last.ID.Cmp(groups[j].LastID) > 0 {
+				if last, _ := s.LastLiveID(); last.Cmp(groups[j].LastID) > 0 {
 					serve = true
 					gt = groups[j].LastID
 				}
 			}
 		} else if s.Len() > 0 {
-			last, _ := s.Last()
-			serve = last.ID.Cmp(gt) > 0
+			last, _ := s.LastLiveID()
+			serve = last.Cmp(gt) > 0
 		}
 		if !serve {
 			continue
@@ -394,6 +394,9 @@ func groupConsumer(c *Ctx, key, groupName, name []byte, g *types.StreamGroup, no
 func deliver(c *Ctx, s *types.Stream, key, groupName []byte, g *types.StreamGroup, cons *types.StreamConsumer,
 	from types.StreamID, count int64, noack bool) {
 	var out []types.StreamEntry
+	if count > 0 {
+		out = make([]types.StreamEntry, 0, min(count, 128))
+	}
 	s.Range(from, maxStream, false, func(e *types.StreamEntry) bool {
 		out = append(out, *e)
 		return count == 0 || int64(len(out)) < count

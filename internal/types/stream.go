@@ -320,7 +320,7 @@ func (s *Stream) EachNode(fn func(fields []string, entries []StreamEntry) bool) 
 			for k := 2 * n.fieldCount(body, flags); k > 0; k-- {
 				fv = append(fv, "")
 			}
-			off = n.decodeBody(body, flags, fv[l:])
+			off = n.decodeBody(off, body, flags, fv[l:])
 			ents = append(ents, StreamEntry{ID: id, deleted: flags&packDeleted != 0})
 			starts = append(starts, l)
 		}
@@ -413,12 +413,12 @@ func (s *Stream) Range(start, end StreamID, rev bool, fn func(e *StreamEntry) bo
 					return
 				}
 				if flags&packDeleted != 0 {
-					off = n.skipBody(body, flags)
+					off = n.next(off, body, flags)
 					continue
 				}
 				e.ID = id
 				e.FV = a.get(2 * n.fieldCount(body, flags))
-				off = n.decodeBody(body, flags, e.FV)
+				off = n.decodeBody(off, body, flags, e.FV)
 				if !fn(&e) {
 					return
 				}
@@ -427,12 +427,11 @@ func (s *Stream) Range(start, end StreamID, rev bool, fn func(e *StreamEntry) bo
 		return
 	}
 	// Descending: from the last entry <= end.
-	var offs []int
 	for ni := min(s.seekNode(end), len(s.nodes)-1); ni >= 0; ni-- {
 		n := s.nodes[ni]
-		offs = n.offsets(offs[:0])
-		for k := len(offs) - 1; k >= 0; k-- {
-			id, flags, body := n.entryHead(offs[k])
+		for off := len(n.buf); off > 0; {
+			off = n.prev(off)
+			id, flags, body := n.entryHead(off)
 			if end.Less(id) {
 				continue
 			}
@@ -444,7 +443,7 @@ func (s *Stream) Range(start, end StreamID, rev bool, fn func(e *StreamEntry) bo
 			}
 			e.ID = id
 			e.FV = a.get(2 * n.fieldCount(body, flags))
-			n.decodeBody(body, flags, e.FV)
+			n.decodeBody(off, body, flags, e.FV)
 			if !fn(&e) {
 				return
 			}
@@ -452,16 +451,82 @@ func (s *Stream) Range(start, end StreamID, rev bool, fn func(e *StreamEntry) bo
 	}
 }
 
+// firstLive is the first live entry's node and offset; ok is false when
+// there is none. (A node is dropped when XDEL empties it, but an exact trim
+// may leave one that holds only tombstones.)
+func (s *Stream) firstLive() (n *streamNode, off int, ok bool) {
+	for _, n = range s.nodes {
+		if n.live == 0 {
+			continue
+		}
+		for off = 0; off < len(n.buf); {
+			_, flags, body := n.entryHead(off)
+			if flags&packDeleted == 0 {
+				return n, off, true
+			}
+			off = n.next(off, body, flags)
+		}
+	}
+	return nil, 0, false
+}
+
+// lastLive is the last live entry's node and offset.
+func (s *Stream) lastLive() (n *streamNode, off int, ok bool) {
+	for ni := len(s.nodes) - 1; ni >= 0; ni-- {
+		n = s.nodes[ni]
+		if n.live == 0 {
+			continue
+		}
+		for off = len(n.buf); off > 0; {
+			off = n.prev(off)
+			if n.buf[off]&packDeleted == 0 {
+				return n, off, true
+			}
+		}
+	}
+	return nil, 0, false
+}
+
+// entryAt decodes the entry at off into a new StreamEntry.
+func (n *streamNode) entryAt(off int) *StreamEntry {
+	id, flags, body := n.entryHead(off)
+	e := &StreamEntry{ID: id, FV: make([]string, 2*n.fieldCount(body, flags)), deleted: flags&packDeleted != 0}
+	n.decodeBody(off, body, flags, e.FV)
+	return e
+}
+
 // First is the first live entry.
 func (s *Stream) First() (e *StreamEntry, ok bool) {
-	s.Range(StreamID{}, StreamID{^uint64(0), ^uint64(0)}, false, func(x *StreamEntry) bool { cp := *x; e = &cp; return false })
-	return e, e != nil
+	if n, off, ok := s.firstLive(); ok {
+		return n.entryAt(off), true
+	}
+	return nil, false
 }
 
 // Last is the last live entry.
 func (s *Stream) Last() (e *StreamEntry, ok bool) {
-	s.Range(StreamID{}, StreamID{^uint64(0), ^uint64(0)}, true, func(x *StreamEntry) bool { cp := *x; e = &cp; return false })
-	return e, e != nil
+	if n, off, ok := s.lastLive(); ok {
+		return n.entryAt(off), true
+	}
+	return nil, false
+}
+
+// FirstID is the first live entry's ID (0-0 when empty: Redis's first_id).
+func (s *Stream) FirstID() StreamID {
+	if n, off, ok := s.firstLive(); ok {
+		id, _, _ := n.entryHead(off)
+		return id
+	}
+	return StreamID{}
+}
+
+// LastLiveID is the last live entry's ID; ok is false when the stream is empty.
+func (s *Stream) LastLiveID() (id StreamID, ok bool) {
+	if n, off, ok := s.lastLive(); ok {
+		id, _, _ = n.entryHead(off)
+		return id, true
+	}
+	return StreamID{}, false
 }
 
 // Delete marks the entry id deleted; a node left with no live entry is
@@ -546,7 +611,7 @@ func (s *Stream) Trim(strategy int, maxLen int64, minID StreamID, approx bool, l
 				s.length--
 				deleted++
 			}
-			off = n.skipBody(body, flags)
+			off = n.next(off, body, flags)
 		}
 		break
 	}

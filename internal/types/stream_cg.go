@@ -222,14 +222,6 @@ func (s *Stream) Entry(id StreamID) *StreamEntry {
 	return out
 }
 
-// FirstID is the first live entry's ID (0-0 when empty: Redis's first_id).
-func (s *Stream) FirstID() StreamID {
-	if e, ok := s.First(); ok {
-		return e.ID
-	}
-	return StreamID{}
-}
-
 // RangeHasTombstones is streamRangeHasTombstones from start to the end.
 func (s *Stream) RangeHasTombstones(start StreamID) bool {
 	if s.length == 0 || s.MaxDeleted == (StreamID{}) {

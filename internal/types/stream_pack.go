@@ -2,6 +2,7 @@ package types
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"unsafe"
 )
 
@@ -15,6 +16,9 @@ import (
 //	[uvarint(field count)]            unless packSameFields
 //	per field: [uvarint(len) field]   unless packSameFields
 //	           uvarint(len) value
+//	backlen: the entry's length so far, 7 bits a byte, most significant
+//	         first, every byte but the first with 0x80 set (read from its
+//	         end, as a listpack's backlen, for walking a node backwards)
 //
 // Entries are never moved or rewritten once packed, except that XDEL and
 // trimming set packDeleted in the flags byte. Strings handed out by the
@@ -53,6 +57,7 @@ func appendEntry[T bytesOrString](n *streamNode, id StreamID, fv []T, same, dele
 	if same {
 		flags |= packSameFields
 	}
+	start := len(n.buf)
 	b := append(n.buf, flags)
 	b = binary.AppendUvarint(b, id.Ms-n.master.Ms)
 	b = binary.AppendVarint(b, int64(id.Seq-n.master.Seq))
@@ -68,7 +73,33 @@ func appendEntry[T bytesOrString](n *streamNode, id StreamID, fv []T, same, dele
 			b = append(b, x...)
 		}
 	}
-	n.buf = b
+	n.buf = appendBacklen(b, len(b)-start)
+}
+
+// backlenSize is how many bytes appendBacklen writes for l (> 0).
+func backlenSize(l int) int { return 1 + (bits.Len(uint(l))-1)/7 }
+
+func appendBacklen(b []byte, l int) []byte {
+	k := backlenSize(l)
+	b = append(b, byte(l>>(7*(k-1)))&0x7f)
+	for i := k - 2; i >= 0; i-- {
+		b = append(b, byte(l>>(7*i))|0x80)
+	}
+	return b
+}
+
+// prev is the offset of the entry that ends (backlen included) at end.
+func (n *streamNode) prev(end int) int {
+	p, l, shift := end-1, 0, 0
+	for {
+		c := n.buf[p]
+		l |= int(c&0x7f) << shift
+		if c&0x80 == 0 {
+			return p - l
+		}
+		shift += 7
+		p--
+	}
 }
 
 // uvarintAt decodes the uvarint at b[off:] and returns it and the offset after it.
@@ -90,22 +121,25 @@ func (n *streamNode) entryHead(off int) (id StreamID, flags byte, body int) {
 	return StreamID{Ms: n.master.Ms + dms, Seq: n.master.Seq + dseq}, flags, off
 }
 
-// skipBody returns the offset after the fields and values at off.
-func (n *streamNode) skipBody(off int, flags byte) int {
+// next returns the offset of the entry after the one at start (whose
+// fields and values are at body).
+func (n *streamNode) next(start, body int, flags byte) int {
+	off := body
 	var l uint64
 	if flags&packSameFields != 0 {
 		for range n.fields {
 			l, off = uvarintAt(n.buf, off)
 			off += int(l)
 		}
-		return off
+	} else {
+		var nf uint64
+		nf, off = uvarintAt(n.buf, off)
+		for i := uint64(0); i < 2*nf; i++ {
+			l, off = uvarintAt(n.buf, off)
+			off += int(l)
+		}
 	}
-	nf, off := uvarintAt(n.buf, off)
-	for i := uint64(0); i < 2*nf; i++ {
-		l, off = uvarintAt(n.buf, off)
-		off += int(l)
-	}
-	return off
+	return off + backlenSize(off-start)
 }
 
 // fieldCount is the number of field-value pairs of the entry whose body is at off.
@@ -126,20 +160,22 @@ func (n *streamNode) strAt(off int) (string, int) {
 	return unsafe.String(&n.buf[off], int(l)), off + int(l)
 }
 
-// decodeBody fills fv (len 2*fieldCount) from the body at off and returns the offset after it.
-func (n *streamNode) decodeBody(off int, flags byte, fv []string) int {
+// decodeBody fills fv (len 2*fieldCount) from the body of the entry at
+// start and returns the offset of the next entry.
+func (n *streamNode) decodeBody(start, body int, flags byte, fv []string) int {
+	off := body
 	if flags&packSameFields != 0 {
 		for i, f := range n.fields {
 			fv[2*i] = f
 			fv[2*i+1], off = n.strAt(off)
 		}
-		return off
+	} else {
+		_, off = uvarintAt(n.buf, off)
+		for i := range fv {
+			fv[i], off = n.strAt(off)
+		}
 	}
-	_, off = uvarintAt(n.buf, off)
-	for i := range fv {
-		fv[i], off = n.strAt(off)
-	}
-	return off
+	return off + backlenSize(off-start)
 }
 
 // find returns the offset of the first entry of n whose ID is >= id
@@ -151,20 +187,9 @@ func (n *streamNode) find(id StreamID) (int, StreamID) {
 		if !eid.Less(id) {
 			return off, eid
 		}
-		off = n.skipBody(body, flags)
+		off = n.next(off, body, flags)
 	}
 	return off, StreamID{}
-}
-
-// offsets appends the offset of every entry of n to dst.
-func (n *streamNode) offsets(dst []int) []int {
-	off := 0
-	for off < len(n.buf) {
-		dst = append(dst, off)
-		_, flags, body := n.entryHead(off)
-		off = n.skipBody(body, flags)
-	}
-	return dst
 }
 
 // fvArena hands out FV slices for decoded entries, several from one
@@ -173,18 +198,9 @@ type fvArena struct{ free []string }
 
 func (a *fvArena) get(k int) []string {
 	if cap(a.free)-len(a.free) < k {
-		a.free = make([]string, 0, max(k, 2*cap(a.free)))
+		a.free = make([]string, 0, max(k, 2*cap(a.free), 16))
 	}
 	l := len(a.free)
 	a.free = a.free[:l+k]
 	return a.free[l : l+k : l+k]
-}
-
-// decode fills e with the entry at off (FV from a) and returns the offset after it.
-func (n *streamNode) decode(off int, e *StreamEntry, a *fvArena) int {
-	id, flags, body := n.entryHead(off)
-	e.ID = id
-	e.deleted = flags&packDeleted != 0
-	e.FV = a.get(2 * n.fieldCount(body, flags))
-	return n.decodeBody(body, flags, e.FV)
 }
