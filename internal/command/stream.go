@@ -456,18 +456,13 @@ func xrange(c *Ctx, rev bool) {
 
 // writeRange replies the entries in [start, end] (count 0: all).
 func writeRange(c *Ctx, s *types.Stream, start, end types.StreamID, count int64, rev bool) {
-	var out []types.StreamEntry
-	if count > 0 {
-		out = make([]types.StreamEntry, 0, min(count, 128))
-	}
+	n := s.Count(start, end, rev, count)
+	c.W.Array(int(n))
 	s.Range(start, end, rev, func(e *types.StreamEntry) bool {
-		out = append(out, *e)
-		return count == 0 || int64(len(out)) < count
+		writeEntry(c, e)
+		n--
+		return n > 0
 	})
-	c.W.Array(len(out))
-	for i := range out {
-		writeEntry(c, &out[i])
-	}
 }
 
 // writeEntry replies [id, [field, value, …]].

@@ -391,15 +391,13 @@ func (s *Stream) seekNode(id StreamID) int {
 	return sort.Search(len(s.nodes), func(i int) bool { return !s.nodes[i].last().Less(id) })
 }
 
-// Range calls fn for live entries with start <= ID <= end, ascending
-// (descending when rev), until fn returns false. e is valid during the
-// call only; e.FV (and its strings) may be kept.
-func (s *Stream) Range(start, end StreamID, rev bool, fn func(e *StreamEntry) bool) {
+// walk calls fn for the live entries with start <= ID <= end, ascending
+// (descending when rev), until fn returns false: the node, the entry's
+// offset, ID, flags and body offset.
+func (s *Stream) walk(start, end StreamID, rev bool, fn func(n *streamNode, off int, id StreamID, flags byte, body int) bool) {
 	if end.Less(start) || len(s.nodes) == 0 {
 		return
 	}
-	var e StreamEntry
-	var a fvArena
 	if !rev {
 		for ni := s.seekNode(start); ni < len(s.nodes); ni++ {
 			n := s.nodes[ni]
@@ -412,16 +410,10 @@ func (s *Stream) Range(start, end StreamID, rev bool, fn func(e *StreamEntry) bo
 				if end.Less(id) {
 					return
 				}
-				if flags&packDeleted != 0 {
-					off = n.next(off, body, flags)
-					continue
-				}
-				e.ID = id
-				e.FV = a.get(2 * n.fieldCount(body, flags))
-				off = n.decodeBody(off, body, flags, e.FV)
-				if !fn(&e) {
+				if flags&packDeleted == 0 && !fn(n, off, id, flags, body) {
 					return
 				}
+				off = n.next(off, body, flags)
 			}
 		}
 		return
@@ -438,17 +430,39 @@ func (s *Stream) Range(start, end StreamID, rev bool, fn func(e *StreamEntry) bo
 			if id.Less(start) {
 				return
 			}
-			if flags&packDeleted != 0 {
-				continue
-			}
-			e.ID = id
-			e.FV = a.get(2 * n.fieldCount(body, flags))
-			n.decodeBody(off, body, flags, e.FV)
-			if !fn(&e) {
+			if flags&packDeleted == 0 && !fn(n, off, id, flags, body) {
 				return
 			}
 		}
 	}
+}
+
+// Range calls fn for live entries with start <= ID <= end, ascending
+// (descending when rev), until fn returns false. e and e.FV are valid
+// during the call only (they are reused); the strings in e.FV may be kept.
+func (s *Stream) Range(start, end StreamID, rev bool, fn func(e *StreamEntry) bool) {
+	var e StreamEntry
+	var fv []string
+	s.walk(start, end, rev, func(n *streamNode, off int, id StreamID, flags byte, body int) bool {
+		k := 2 * n.fieldCount(body, flags)
+		if cap(fv) < k {
+			fv = make([]string, max(k, 16))
+		}
+		e.ID, e.FV = id, fv[:k]
+		n.decodeBody(off, body, flags, e.FV)
+		return fn(&e)
+	})
+}
+
+// Count is the number of live entries with start <= ID <= end, at most
+// limit when limit > 0 (a reply's length before its entries).
+func (s *Stream) Count(start, end StreamID, rev bool, limit int64) int64 {
+	var k int64
+	s.walk(start, end, rev, func(*streamNode, int, StreamID, byte, int) bool {
+		k++
+		return limit <= 0 || k < limit
+	})
+	return k
 }
 
 // firstLive is the first live entry's node and offset; ok is false when

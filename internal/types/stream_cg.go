@@ -218,7 +218,10 @@ func cloneGroup(g *StreamGroup) *StreamGroup {
 // Entry finds the live entry id.
 func (s *Stream) Entry(id StreamID) *StreamEntry {
 	var out *StreamEntry
-	s.Range(id, id, false, func(e *StreamEntry) bool { cp := *e; out = &cp; return false })
+	s.Range(id, id, false, func(e *StreamEntry) bool {
+		out = &StreamEntry{ID: e.ID, FV: append([]string(nil), e.FV...)}
+		return false
+	})
 	return out
 }
 

@@ -266,11 +266,14 @@ func checkRange(t *testing.T, s *Stream, m *mStream, lo, hi StreamID, rev bool, 
 	}
 	var got []StreamEntry
 	s.Range(lo, hi, rev, func(e *StreamEntry) bool {
-		got = append(got, *e)
+		got = append(got, StreamEntry{ID: e.ID, FV: slices.Clone(e.FV)})
 		return limit == 0 || len(got) < limit
 	})
 	if len(got) != len(want) {
 		t.Fatalf("range %v..%v rev=%v limit %d: %d entries, model %d", lo, hi, rev, limit, len(got), len(want))
+	}
+	if k := s.Count(lo, hi, rev, int64(limit)); k != int64(len(want)) {
+		t.Fatalf("count %v..%v rev=%v limit %d: %d, model %d", lo, hi, rev, limit, k, len(want))
 	}
 	for i := range got {
 		if got[i].ID != want[i].id || !slices.Equal(got[i].FV, want[i].fv) {
