@@ -1,6 +1,7 @@
 package client
 
 import (
+	"crypto/tls"
 	"errors"
 	"net"
 	"strconv"
@@ -16,6 +17,7 @@ type ClusterOptions struct {
 	User, Password string
 	DialTimeout    time.Duration // default 5 s
 	MaxRedirects   int           // default 16; -1 = none followed
+	TLS            *tls.Config   // nil: plaintext
 }
 
 // SlotMap is an immutable snapshot of which node serves each slot. A new
@@ -200,7 +202,7 @@ func (cl *Cluster) doAt(addr string, asking bool, args []string) (Value, error) 
 	defer n.mu.Unlock()
 	for attempt := 0; ; attempt++ {
 		if n.c == nil {
-			c, err := Dial(addr, cl.opts.DialTimeout)
+			c, err := DialTLS(addr, cl.opts.DialTimeout, cl.opts.TLS)
 			if err != nil {
 				return Value{}, err
 			}

@@ -2,6 +2,8 @@ package client
 
 import (
 	"bufio"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"net"
 	"strconv"
@@ -40,6 +42,45 @@ func Dial(addr string, timeout time.Duration) (*Conn, error) {
 	}
 	return NewConn(nc, addr), nil
 }
+
+// DialTLS is Dial, then a TLS handshake with cfg (bounded by timeout);
+// a nil cfg is Dial.
+func DialTLS(addr string, timeout time.Duration, cfg *tls.Config) (*Conn, error) {
+	if cfg == nil {
+		return Dial(addr, timeout)
+	}
+	d := net.Dialer{Timeout: timeout, KeepAlive: 15 * time.Second}
+	nc, err := d.Dial("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	tc := tls.Client(nc, cfg)
+	if timeout > 0 {
+		nc.SetDeadline(time.Now().Add(timeout))
+	}
+	if err := tc.Handshake(); err != nil {
+		nc.Close()
+		return nil, &HandshakeError{err}
+	}
+	nc.SetDeadline(time.Time{})
+	return NewConn(tc, addr), nil
+}
+
+// HandshakeError is a failed TLS handshake; its text is hiredis's
+// ("SSL_connect failed: certificate verify failed" for a refused chain).
+type HandshakeError struct{ Err error }
+
+func (e *HandshakeError) Error() string {
+	var verr *tls.CertificateVerificationError
+	var uerr x509.UnknownAuthorityError
+	var ierr x509.CertificateInvalidError
+	if errors.As(e.Err, &verr) || errors.As(e.Err, &uerr) || errors.As(e.Err, &ierr) {
+		return "SSL_connect failed: certificate verify failed"
+	}
+	return "SSL_connect failed: " + e.Err.Error()
+}
+
+func (e *HandshakeError) Unwrap() error { return e.Err }
 
 // NewConn wraps an established network connection.
 func NewConn(nc net.Conn, addr string) *Conn {

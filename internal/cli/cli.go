@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"github.com/shoal-db/shoal/client"
 	"github.com/shoal-db/shoal/internal/clustermgr"
 	"github.com/shoal-db/shoal/internal/resp"
+	"github.com/shoal-db/shoal/internal/tlsconf"
 	"golang.org/x/term"
 )
 
@@ -104,6 +106,14 @@ func Run(argv []string) (code int) {
 		margs := cfg.MgrArgs
 		if cfg.StdinLast {
 			margs = append(margs, string(readAllStdin()))
+		}
+		if cfg.TLS {
+			tc, err := tlsconf.CLIConfig(cfg.TLSOpts)
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "TLS Error: %s\n", err)
+				return 1
+			}
+			o.TLS = tc
 		}
 		clustermgr.FormatRaw = func(v client.Value) string { return FormatRaw(v, "\n") }
 		return clustermgr.Run(cfg.MgrName, margs, o)
@@ -227,7 +237,15 @@ func (s *session) connect(force, quiet bool) bool {
 	if useSocket {
 		addr, shown = s.cfg.Socket, s.cfg.Socket
 	}
-	c, err := client.Dial(addr, 0)
+	var tc *tls.Config
+	if s.cfg.TLS && !useSocket {
+		var err error
+		if tc, err = tlsconf.CLIConfig(s.cfg.TLSOpts); err != nil {
+			s.stderr("Could not negotiate a TLS connection: %s\n", err)
+			return false
+		}
+	}
+	c, err := client.DialTLS(addr, 0, tc)
 	if err != nil {
 		s.connErr = clustermgr.ConnErrText(err)
 		if !quiet {
@@ -290,7 +308,10 @@ func (s *session) printContextError(err error) {
 }
 
 func ioErrText(err error) string {
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+	var op *net.OpError
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &op) && op.Op == "remote error" {
+		// A TLS alert (the server refused our certificate after the
+		// handshake, TLS 1.3) reads as a closed connection in redis-cli.
 		return "Server closed the connection"
 	}
 	return clustermgr.ConnErrText(err)

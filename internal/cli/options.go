@@ -8,6 +8,7 @@ import (
 
 	"github.com/shoal-db/shoal/internal/clustermgr"
 	"github.com/shoal-db/shoal/internal/resp"
+	"github.com/shoal-db/shoal/internal/tlsconf"
 )
 
 // Config is what the command line asked for (redis-cli's config struct).
@@ -45,6 +46,10 @@ type Config struct {
 	IntrinsicLatencyOn                   bool
 	RDBFile                              string
 	Eval                                 string
+
+	// TLS is --tls (or a rediss:// URI); TLSOpts the other TLS flags.
+	TLS     bool
+	TLSOpts tlsconf.CLIOptions
 
 	// ClusterLocal is shoal-cli's own --cluster-local start|stop|clean.
 	ClusterLocal []string
@@ -283,6 +288,24 @@ func ParseArgs(argv []string, stdoutTTY bool) (*Config, int, error) {
 			c.Manager.FixWithUnreachable = true
 		case a == "--cluster-parallel" && !last:
 			c.Manager.Parallel = atoi(next())
+		case a == "--tls":
+			c.TLS = true
+		case a == "--sni" && !last:
+			c.TLSOpts.SNI = next()
+		case a == "--cacertdir" && !last:
+			c.TLSOpts.CACertDir = next()
+		case a == "--cacert" && !last:
+			c.TLSOpts.CACert = next()
+		case a == "--cert" && !last:
+			c.TLSOpts.Cert = next()
+		case a == "--key" && !last:
+			c.TLSOpts.Key = next()
+		case a == "--tls-ciphers" && !last:
+			c.TLSOpts.Ciphers = next()
+		case a == "--insecure":
+			c.TLSOpts.Insecure = true
+		case a == "--tls-ciphersuites" && !last:
+			c.TLSOpts.Ciphersuites = next()
 		case a == "-v", a == "--version":
 			return nil, 0, &exitError{code: 0, out: "shoal-cli " + Version + "\n"}
 		case a == "-2":
@@ -333,12 +356,12 @@ done:
 	return c, i, nil
 }
 
-// parseURI is redis-cli's parseRedisUri (without TLS):
-// redis://[[user:]pass@][host[:port]][/db].
+// parseURI is redis-cli's parseRedisUri:
+// redis[s]://[[user:]pass@][host[:port]][/db]; rediss:// turns TLS on.
 func parseURI(uri string, c *Config) error {
-	const scheme = "redis://"
+	scheme := "redis://"
 	if len(uri) >= len("rediss://") && strings.EqualFold(uri[:len("rediss://")], "rediss://") {
-		return &exitError{code: 1, msg: "rediss:// is only supported when redis-cli is compiled with OpenSSL\n"}
+		scheme, c.TLS = "rediss://", true
 	}
 	if len(uri) < len(scheme) || !strings.EqualFold(uri[:len(scheme)], scheme) {
 		return &exitError{code: 1, msg: "Invalid URI scheme\n"}

@@ -411,6 +411,7 @@ func (c *Core) Failover(force, takeover bool) error {
 	c.resetManualFailover()
 	c.elect.mfEnd = c.now + c.mfTimeout()
 	c.logf('#', "Taking over the master (user request).")
+	c.warnWaitSafeOverride("TAKEOVER")
 	c.bumpEpochWithoutConsensus()
 	c.replaceMaster()
 	return nil

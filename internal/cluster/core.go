@@ -30,6 +30,14 @@ type Config struct {
 	// (cluster-announce-port or port; cluster-announce-bus-port,
 	// cluster-port or port+10000).
 	Port, BusPort int
+	// PPort is the other client port announced beside Port: with
+	// tls-cluster, Port is the TLS port and PPort the plaintext one (0 if
+	// none), as deriveAnnouncedPorts.
+	PPort int
+	// TLS is tls-cluster: CLUSTER SHARDS reports Port as "tls-port" and
+	// PPort as "port", and Topology.ForPlaintext shows PPort to clients
+	// on the plaintext port.
+	TLS bool
 	// AnnounceIP (cluster-announce-ip) fixes myself's IP; when empty the IP
 	// is learnt from the bus, and is "" until then.
 	AnnounceIP string
@@ -58,6 +66,11 @@ type Config struct {
 	// an election (a manual failover still can), and says so with the
 	// nofailover flag.
 	ReplicaNoFailover bool
+	// ReplicaWaitSafe is cluster-replica-wait-safe (beyond Redis): as a
+	// master, myself announces its WAIT-acked offset to its replicas in a
+	// ping extension; as a replica, it does not stand for election while
+	// its offset is below the last such offset its master announced.
+	ReplicaWaitSafe bool
 	// ManualFailoverTimeout bounds a manual failover (ms); 0 means Redis's
 	// CLUSTER_MF_TIMEOUT, 5000. The master pauses writes for twice that.
 	ManualFailoverTimeout int64
@@ -252,6 +265,7 @@ type Core struct {
 	elect      election
 	foStats    FailoverStats
 	replLastIO int64
+	waitSafe   waitSafeState // cluster-replica-wait-safe (waitsafe.go)
 
 	ready Ready
 
@@ -301,8 +315,8 @@ func (c *Core) SetConfig(cfg Config) error {
 // applyMyselfConfig sets myself's announced address; reports a change.
 func (c *Core) applyMyselfConfig() bool {
 	me := c.myself
-	changed := me.Port != c.cfg.Port || me.CPort != c.cfg.BusPort || me.Hostname != c.cfg.Hostname
-	me.Port, me.CPort, me.Hostname = c.cfg.Port, c.cfg.BusPort, c.cfg.Hostname
+	changed := me.Port != c.cfg.Port || me.CPort != c.cfg.BusPort || me.Hostname != c.cfg.Hostname || me.pport != c.cfg.PPort
+	me.Port, me.CPort, me.Hostname, me.pport = c.cfg.Port, c.cfg.BusPort, c.cfg.Hostname, c.cfg.PPort
 	// clusterUpdateMyselfFlags: cluster-replica-no-failover shows as the
 	// nofailover flag, which peers read when ranking replicas.
 	if nf := c.cfg.ReplicaNoFailover; nf != (me.Flags&FlagNoFailover != 0) {

@@ -57,6 +57,10 @@
 // freshness (SetReplLink), and answers Ready.Pause with
 // ManualFailoverPaused. A MODULE message (Redis sends them only for its
 // loaded modules; Shoal has none) is counted in CLUSTER INFO and dropped.
+// Beyond Redis, cluster-replica-wait-safe (waitsafe.go): the runner reports
+// offsets acknowledged to WAIT (SetWaitAcked), a master announces them to
+// its replicas in a ping extension, and a replica below its master's does
+// not stand for election.
 //
 // internal/cluster/sim runs many cores against each other on a fake clock.
 package cluster

@@ -51,6 +51,7 @@ const (
 	cantFailoverWaitingDelay
 	cantFailoverExpired
 	cantFailoverWaitingVotes
+	cantFailoverWaitSafe // beyond Redis: cluster-replica-wait-safe (waitsafe.go)
 )
 
 // election is a replica's failover state (the failover_auth_* and mf_*
@@ -169,6 +170,7 @@ func (c *Core) startManualFailover(force bool) {
 	c.elect.mfEnd = c.now + c.mfTimeout()
 	if force {
 		c.logf('#', "Forced failover user request accepted.")
+		c.warnWaitSafeOverride("FORCE")
 		c.elect.mfCanStart = true
 		c.handleReplicaFailover()
 		return
@@ -308,6 +310,9 @@ func (c *Core) handleReplicaFailover() {
 	if f := int64(c.cfg.ReplicaValidityFactor); f > 0 &&
 		dataAge > c.cfg.ReplPingPeriod+c.cfg.NodeTimeout*f && !manual {
 		c.logCantFailover(cantFailoverDataAge)
+		return
+	}
+	if !manual && c.waitSafeRefuses() {
 		return
 	}
 

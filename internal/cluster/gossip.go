@@ -338,6 +338,7 @@ func (c *Core) processExtensions(m *Msg, sender *Node) {
 		c.delNode(n)
 		c.changed(true, true)
 	}
+	c.noteWaitAcked(m, sender)
 	// No hostname extension means no announced hostname.
 	if sender.Hostname != m.Ext.Hostname {
 		sender.Hostname = m.Ext.Hostname
@@ -423,6 +424,7 @@ func (c *Core) sendPing(lk *link, t MsgType) {
 	}
 	sortForgotten(m.Ext.Forgotten) // map order is random; keep runs reproducible
 	m.Ext.ShardID = c.myself.ShardID()
+	m.Ext.WaitAcked = c.waitAckedFor(lk.node)
 	c.send(lk, m)
 }
 

@@ -81,6 +81,11 @@ type Extensions struct {
 	Hostname  string
 	Forgotten []ForgottenNode
 	ShardID   string
+	// WaitAcked is Shoal's WAIT-acked extension (beyond Redis): the highest
+	// replication offset the sending master acknowledged to a WAIT client;
+	// 0 means absent. Only a master with cluster-replica-wait-safe sends
+	// it, and only to its own replicas (waitsafe.go).
+	WaitAcked uint64
 }
 
 // ForgottenNode is a node the sender was told to FORGET, with the seconds

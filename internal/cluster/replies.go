@@ -205,11 +205,19 @@ func (t *Topology) buildShards(proto int) []byte {
 	return w.Buf
 }
 
-// writeShardNode is addNodeDetailsToShardReply (no TLS).
+// writeShardNode is addNodeDetailsToShardReply: with tls-cluster the
+// announced port is "tls-port" and its plaintext twin "port".
 func (t *Topology) writeShardNode(w *resp.Writer, v *nodeView) {
-	n := 7
-	if v.port == 0 {
-		n--
+	plain, tlsPort := v.aport, 0
+	if t.tls {
+		plain, tlsPort = v.pport, v.aport
+	}
+	n := 6
+	if plain != 0 {
+		n++
+	}
+	if tlsPort != 0 {
+		n++
 	}
 	if v.hostname != "" {
 		n++
@@ -217,9 +225,13 @@ func (t *Topology) writeShardNode(w *resp.Writer, v *nodeView) {
 	w.Map(n)
 	w.BulkString("id")
 	w.BulkString(v.id)
-	if v.port != 0 {
+	if plain != 0 {
 		w.BulkString("port")
-		w.Int(int64(v.port))
+		w.Int(int64(plain))
+	}
+	if tlsPort != 0 {
+		w.BulkString("tls-port")
+		w.Int(int64(tlsPort))
 	}
 	w.BulkString("ip")
 	w.BulkString(v.ip)

@@ -62,6 +62,41 @@ type Topology struct {
 	slotsRep   [2][]byte
 	shardsOnce [2]sync.Once
 	shardsRep  [2][]byte
+
+	// tls is tls-cluster; plain is the view shown to plaintext clients.
+	tls       bool
+	plainOnce sync.Once
+	plain     *Topology
+}
+
+// ForPlaintext is the view a client of the plaintext port gets: in a
+// tls-cluster, redirects and CLUSTER NODES/SLOTS show each node's
+// plaintext port where it announced one (Redis's use_pport); otherwise t.
+func (t *Topology) ForPlaintext() *Topology {
+	if !t.tls {
+		return t // inlined: the routing check pays one branch
+	}
+	return t.plainView()
+}
+
+func (t *Topology) plainView() *Topology {
+	t.plainOnce.Do(func() {
+		p := &Topology{Version: t.Version, MyID: t.MyID, MyShardID: t.MyShardID, OK: t.OK, Me: t.Me, MyMaster: t.MyMaster,
+			routes: t.routes, endpoint: t.endpoint, marks: t.marks, tls: t.tls}
+		p.plainOnce.Do(func() {}) // a view of a view is itself
+		p.plain = p
+		p.views = append([]nodeView(nil), t.views...)
+		p.addrs = append([]Addr(nil), t.addrs...)
+		for i := range p.views {
+			v := &p.views[i]
+			if v.pport != 0 {
+				v.port = v.pport
+				p.addrs[i+1].Redirect = endpointOf(t.endpoint, v.ip, v.hostname) + ":" + strconv.Itoa(v.port)
+			}
+		}
+		t.plain = p
+	})
+	return t.plain
 }
 
 // Route returns slot s's routing entry.
@@ -71,22 +106,25 @@ func (t *Topology) Route(s int) Route { return t.routes[s] }
 func (t *Topology) Addr(i uint16) *Addr { return &t.addrs[i] }
 
 type nodeView struct {
-	idx      uint16
-	id       string
-	ip       string
-	port     int
-	cport    int
-	hostname string
-	flags    Flags
-	master   string // master's ID, "" if none
-	masterIx int    // index into views, -1
-	pingSent int64
-	pongRecv int64
-	epoch    uint64
-	linked   bool
-	offset   int64
-	ranges   []slot.Range
-	replicas []int // indexes into views
+	idx   uint16
+	id    string
+	ip    string
+	port  int
+	cport int
+	// aport and pport are the announced client port and its plaintext
+	// twin (tls-cluster); port is aport, or pport in a plaintext view.
+	aport, pport int
+	hostname     string
+	flags        Flags
+	master       string // master's ID, "" if none
+	masterIx     int    // index into views, -1
+	pingSent     int64
+	pongRecv     int64
+	epoch        uint64
+	linked       bool
+	offset       int64
+	ranges       []slot.Range
+	replicas     []int // indexes into views
 }
 
 type markView struct {
@@ -102,7 +140,7 @@ func (c *Core) Topology() *Topology {
 		return c.topo
 	}
 	t := &Topology{Version: c.version, MyID: c.myself.ID, MyShardID: c.myself.ShardID(),
-		OK: c.state == StateOK, endpoint: c.cfg.Endpoint}
+		OK: c.state == StateOK, endpoint: c.cfg.Endpoint, tls: c.cfg.TLS}
 	index := make(map[*Node]int, len(c.order))
 	t.addrs = make([]Addr, 1, len(c.order)+1)
 	t.views = make([]nodeView, len(c.order))
@@ -113,7 +151,7 @@ func (c *Core) Topology() *Topology {
 		if n == c.myself {
 			off = c.myReplOffset
 		}
-		t.views[i] = nodeView{idx: uint16(i + 1), id: n.ID, ip: n.IP, port: n.Port, cport: n.CPort, hostname: n.Hostname,
+		t.views[i] = nodeView{idx: uint16(i + 1), id: n.ID, ip: n.IP, port: n.Port, aport: n.Port, pport: n.pport, cport: n.CPort, hostname: n.Hostname,
 			flags: n.Flags, masterIx: -1, pingSent: n.PingSent, pongRecv: n.PongRecv, epoch: n.Epoch(),
 			linked: n.Linked || n == c.myself, offset: off}
 	}

@@ -33,6 +33,10 @@ func TestRoundTrip(t *testing.T) {
 			{Type: ExtShardID, Name: peer},
 			{Type: ExtHumanNodename, Raw: []byte("node-one\x00\x00\x00\x00\x00\x00\x00\x00")},
 		}}},
+		{"pong-wait-acked", Message{Header: sampleHeader(TypePong), Exts: []Ext{
+			{Type: ExtHostname, Hostname: "h"},
+			{Type: ExtShoalWaitAcked, Offset: 1<<63 + 12345},
+		}}},
 		{"fail", Message{Header: sampleHeader(TypeFail), Fail: Fail{NodeName: peer}}},
 		{"publish", Message{Header: sampleHeader(TypePublish), Publish: Publish{Channel: []byte("c"), Message: []byte("m")}}},
 		{"publishshard-empty", Message{Header: sampleHeader(TypePublishShard), Publish: Publish{Channel: []byte{}, Message: []byte{}}}},
@@ -79,6 +83,21 @@ func TestExtLayout(t *testing.T) {
 	m.Exts = []Ext{{Type: ExtShardID, Name: NameFrom("s")}}
 	b = m.Encode(nil)[HeaderLen:]
 	testutil.Equal(t, string(b[:8]), "\x00\x00\x00\x30\x00\x03\x00\x00")
+	m.Exts = []Ext{{Type: ExtShoalWaitAcked, Offset: 0x0102030405060708}}
+	b = m.Encode(nil)[HeaderLen:]
+	testutil.Equal(t, string(b), "\x00\x00\x00\x10\x53\x41\x00\x00\x01\x02\x03\x04\x05\x06\x07\x08")
+}
+
+// TestWaitAckedLength: the WAIT-acked extension carries exactly one offset;
+// any other payload length is a malformed extension, not a silent zero.
+func TestWaitAckedLength(t *testing.T) {
+	for _, n := range []int{0, 16} {
+		m := Message{Header: sampleHeader(TypePing), Exts: []Ext{{Type: 7, Raw: make([]byte, n)}}}
+		b := m.Encode(nil)
+		b[HeaderLen+4], b[HeaderLen+5] = 0x53, 0x41 // retype it as ExtShoalWaitAcked
+		_, err := Decode(b)
+		testutil.True(t, errors.Is(err, ErrExtension), "wait-acked payload of the wrong length accepted")
+	}
 }
 
 // TestExtensionsWithoutFlag: Redis only reads extensions when

@@ -217,6 +217,7 @@ func decodeGossip(g *Gossip, b []byte) {
 const (
 	forgottenLen = NameLen + 8 // clusterMsgPingExtForgottenNode
 	shardIDLen   = NameLen     // clusterMsgPingExtShardId
+	waitAckedLen = 8           // ExtShoalWaitAcked: one offset
 )
 
 // decodeExt parses the extension at the start of b and returns its length.
@@ -249,6 +250,11 @@ func decodeExt(e *Ext, b []byte) (int, error) {
 			return 0, fmt.Errorf("%w: shard-id payload of %d bytes", ErrExtension, len(p))
 		}
 		e.Name = NodeName(p)
+	case ExtShoalWaitAcked:
+		if len(p) != waitAckedLen {
+			return 0, fmt.Errorf("%w: wait-acked payload of %d bytes", ErrExtension, len(p))
+		}
+		e.Offset = be.Uint64(p)
 	default:
 		e.Raw = p[:len(p):len(p)]
 	}

@@ -27,6 +27,8 @@
 // 7.2 types (forgotten node, shard id; human node name is kept raw) are
 // decoded and encoded with 7.2's numbers, but a 7.0 node logs a warning for
 // every one it receives, so senders talking to 7.0 should not use them.
+// ExtShoalWaitAcked (type 0x5341, one uint64 offset) is Shoal's own, for
+// cluster-replica-wait-safe; 7.0 skips it with the same warning.
 //
 // # Validation
 //
@@ -55,6 +57,7 @@
 // Link owns one TCP connection: a read goroutine that frames, decodes and
 // hands messages to a callback (dropping bad ones, closing on a bad stream)
 // and a write goroutine draining a bounded queue. Listen accepts inbound
-// links, Dial opens outbound ones; reconnecting is the runner's job.
+// links (LinkConfig.Wrap wraps each in TLS for tls-cluster), Dial opens
+// outbound ones; reconnecting is the runner's job.
 // TestInteropMeet MEETs a real redis-server and gets its PONG and PING.
 package clusterbus

@@ -33,6 +33,8 @@ func (e *Ext) len() int {
 		return ExtHeaderLen + forgottenLen
 	case ExtShardID:
 		return ExtHeaderLen + shardIDLen
+	case ExtShoalWaitAcked:
+		return ExtHeaderLen + waitAckedLen
 	default:
 		return ExtHeaderLen + align8(len(e.Raw))
 	}
@@ -138,6 +140,8 @@ func appendExt(dst []byte, e *Ext) []byte {
 		dst = be.AppendUint64(dst, e.TTL)
 	case ExtShardID:
 		dst = append(dst, e.Name[:]...)
+	case ExtShoalWaitAcked:
+		dst = be.AppendUint64(dst, e.Offset)
 	default:
 		dst = append(dst, e.Raw...)
 	}

@@ -28,6 +28,9 @@ type LinkConfig struct {
 	OnDrop func(*Link, error)
 	// QueueLen is the write queue's capacity in messages; 0 means 256.
 	QueueLen int
+	// Wrap, if set, wraps each connection Listen accepts (tls.Server for
+	// tls-cluster: the handshake runs on the link's first read).
+	Wrap func(net.Conn) net.Conn
 }
 
 // Link is one cluster bus TCP connection: a read goroutine decoding frames
@@ -175,6 +178,9 @@ func Listen(addr string, cfg LinkConfig, accept func(*Link)) (*Listener, error) 
 			c, err := nl.Accept()
 			if err != nil {
 				return
+			}
+			if cfg.Wrap != nil {
+				c = cfg.Wrap(c)
 			}
 			accept(NewLink(c, cfg))
 		}

@@ -239,6 +239,12 @@ const (
 	ExtHumanNodename ExtType = 1 // announced human node name (7.2); decoded as raw
 	ExtForgottenNode ExtType = 2 // a node removed with CLUSTER FORGET (7.2)
 	ExtShardID       ExtType = 3 // the sender's shard id (7.2)
+
+	// ExtShoalWaitAcked is Shoal's own type (beyond Redis): the highest
+	// replication offset the sending master acknowledged to a WAIT client,
+	// for cluster-replica-wait-safe. A number far from Redis's, which count
+	// up from 0; Redis 7.0 skips it (with a warning in its log).
+	ExtShoalWaitAcked ExtType = 0x5341
 )
 
 // Ext is one ping extension (clusterMsgPingExt) of a PING/PONG/MEET.
@@ -251,6 +257,8 @@ type Ext struct {
 	Name NodeName
 	// TTL is ExtForgottenNode's remaining blacklist time, in seconds.
 	TTL uint64
+	// Offset is ExtShoalWaitAcked's payload.
+	Offset uint64
 	// Raw is the payload of any other type, after the 8-byte extension
 	// header, padding included. It aliases the decoded frame.
 	Raw []byte

@@ -324,7 +324,7 @@ func (m *Manager) importCmd(args []string) bool {
 			m.logErr("Source %s:%d replied with error:\n%s\n", srcIP, srcPort, replyErr)
 		}
 	}()
-	src, err := client.Dial(addrOf(srcIP, srcPort), 10*time.Second)
+	src, err := client.DialTLS(addrOf(srcIP, srcPort), 10*time.Second, m.opts.TLS)
 	if err != nil {
 		m.stderr("Could not connect to Redis at %s:%d: %s.\n", srcIP, srcPort, ConnErrText(err))
 		return false

@@ -2,6 +2,7 @@ package clustermgr
 
 import (
 	"bufio"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -25,6 +26,8 @@ const portIncr = 10000 // bus port = port + 10000
 // Options are the --cluster-* flags and the connection settings the manager
 // shares with the client (-a, --user).
 type Options struct {
+	// TLS, if set, is used for every connection to a node (--tls).
+	TLS                *tls.Config
 	Replicas           int
 	MasterID           string
 	From, To           string
@@ -268,7 +271,7 @@ func (m *Manager) connect(n *node) bool {
 		n.conn.Close()
 		n.conn = nil
 	}
-	c, err := client.Dial(addrOf(n.ip, n.port), 10*time.Second)
+	c, err := client.DialTLS(addrOf(n.ip, n.port), 10*time.Second, m.opts.TLS)
 	if err != nil {
 		m.stderr("Could not connect to Redis at %s:%d: %s\n", n.ip, n.port, ConnErrText(err))
 		return false

@@ -2,6 +2,7 @@ package clusternode
 
 import (
 	"context"
+	"crypto/tls"
 	"net"
 	"strconv"
 	"time"
@@ -59,6 +60,14 @@ func (n *Node) listenBus(binds []string, port int) error {
 		binds = []string{"*"}
 	}
 	cfg := clusterbus.LinkConfig{OnMessage: n.onInbound, OnDrop: n.onDrop, QueueLen: linkQueueLen}
+	if get := n.opts.BusTLS; get != nil {
+		cfg.Wrap = func(c net.Conn) net.Conn {
+			if srv, _ := get(); srv != nil {
+				return tls.Server(c, srv)
+			}
+			return c
+		}
+	}
 	for _, b := range binds {
 		optional := len(b) > 0 && b[0] == '-'
 		if optional {
@@ -184,6 +193,9 @@ func (n *Node) dial(d cluster.Dial) {
 		defer n.wg.Done()
 		dl := net.Dialer{Timeout: timeout}
 		conn, err := dl.DialContext(ctx, "tcp", addr)
+		if err == nil && n.opts.BusTLS != nil {
+			conn, err = tlsHandshake(ctx, conn, n.opts.BusTLS, timeout)
+		}
 		var l *clusterbus.Link
 		if err == nil {
 			l = clusterbus.NewLink(conn, clusterbus.LinkConfig{OnMessage: n.onOutbound(d.Link), OnDrop: n.onDrop,
@@ -296,4 +308,22 @@ func ipOf(a net.Addr) string {
 		return t.IP.String()
 	}
 	return ""
+}
+
+// tlsHandshake runs the client side of a TLS handshake on conn when
+// BusTLS gives a client configuration (tls-cluster yes), bounded by
+// timeout; on failure conn is closed.
+func tlsHandshake(ctx context.Context, conn net.Conn, get func() (server, client *tls.Config), timeout time.Duration) (net.Conn, error) {
+	_, cfg := get()
+	if cfg == nil {
+		return conn, nil
+	}
+	tc := tls.Client(conn, cfg)
+	hctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if err := tc.HandshakeContext(hctx); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return tc, nil
 }

@@ -3,6 +3,7 @@ package clusternode
 import (
 	"context"
 	crand "crypto/rand"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -43,6 +44,11 @@ type Options struct {
 	// BusPort is the port the cluster bus listens on (cluster-port, or
 	// port+10000); 0 runs the core without a bus (Config.Bus false).
 	BusPort int
+	// BusTLS, if set, is asked at each accept and dial for the TLS
+	// configurations in force (tls-cluster): server for accepted links,
+	// client for dialled ones; nil ones mean plaintext. A reload or a
+	// change of tls-cluster applies to new links.
+	BusTLS func() (server, client *tls.Config)
 	// BusBind are the addresses the bus listens on, as redis.conf's bind
 	// ("*", "::*", an IP; a leading '-' makes one optional); empty is "*".
 	BusBind []string

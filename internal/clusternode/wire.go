@@ -17,7 +17,9 @@ import (
 //     shard id; a Redis 7.0 receiver logs a warning for every extension type
 //     but the hostname, and Redis 7.0 itself sends only the hostname, so only
 //     a non-empty hostname goes on the wire, and MFlag0ExtData is set only
-//     when it does (as 7.0's clusterSendPing).
+//     when it does (as 7.0's clusterSendPing) — or when Shoal's WAIT-acked
+//     offset goes, which the core sets only for a master's own replicas
+//     under cluster-replica-wait-safe.
 
 // flagPair maps one core flag to its wire bit.
 type flagPair struct {
@@ -141,6 +143,11 @@ func toWire(m *cluster.Msg) *clusterbus.Message {
 		if m.Ext.Hostname != "" {
 			w.Exts = []clusterbus.Ext{{Type: clusterbus.ExtHostname, Hostname: m.Ext.Hostname}}
 		}
+		// Shoal's own WAIT-acked offset: the core sets it only for the
+		// sender's replicas under cluster-replica-wait-safe.
+		if m.Ext.WaitAcked != 0 {
+			w.Exts = append(w.Exts, clusterbus.Ext{Type: clusterbus.ExtShoalWaitAcked, Offset: m.Ext.WaitAcked})
+		}
 	case cluster.MsgFail:
 		if m.Fail != nil {
 			w.Fail.NodeName = clusterbus.NameFrom(m.Fail.Name)
@@ -204,6 +211,8 @@ func fromWire(w *clusterbus.Message) *cluster.Msg {
 				m.Ext.Forgotten = append(m.Ext.Forgotten, cluster.ForgottenNode{Name: e.Name.String(), TTL: e.TTL})
 			case clusterbus.ExtShardID:
 				m.Ext.ShardID = e.Name.String()
+			case clusterbus.ExtShoalWaitAcked:
+				m.Ext.WaitAcked = e.Offset
 			}
 		}
 	case clusterbus.TypeFail:

@@ -39,8 +39,9 @@ func TestFlagsByName(t *testing.T) {
 	testutil.Equal(t, flagsFromWire(flagsToWire(all)), all)
 }
 
-// TestToWireExtensions: only a hostname goes on the wire, and the EXT_DATA
-// flag is set exactly when it does, as Redis 7.0 sends.
+// TestToWireExtensions: of Redis's types only a hostname goes on the wire,
+// plus Shoal's WAIT-acked offset when the core sets it; the EXT_DATA flag is
+// set exactly when one of them does, as Redis 7.0 sends.
 func TestToWireExtensions(t *testing.T) {
 	m := &cluster.Msg{Type: cluster.MsgPing, Sender: strings.Repeat("a", 40), MFlags: cluster.MFlagExtData,
 		Flags: cluster.FlagMyself | cluster.FlagMaster, State: cluster.StateOK,
@@ -65,6 +66,19 @@ func TestToWireExtensions(t *testing.T) {
 	back := fromWire(d)
 	testutil.Equal(t, back.Ext.Hostname, "node-a.shoal.test")
 	testutil.Equal(t, back.Ext.ShardID, "")
+
+	// The WAIT-acked offset (cluster-replica-wait-safe) goes when set, with
+	// or without a hostname.
+	m.Ext.Hostname, m.Ext.WaitAcked = "", 123456789
+	w = toWire(m)
+	testutil.Equal(t, len(w.Exts), 1)
+	testutil.Equal(t, w.Exts[0].Type, clusterbus.ExtShoalWaitAcked)
+	d, err = clusterbus.Decode(w.Encode(nil))
+	testutil.NoErr(t, err)
+	testutil.Equal(t, d.Header.MFlags[0]&clusterbus.MFlag0ExtData, clusterbus.MFlag0ExtData)
+	back = fromWire(d)
+	testutil.Equal(t, back.Ext.WaitAcked, uint64(123456789))
+	testutil.Equal(t, back.Ext.Hostname, "")
 }
 
 // TestWireRoundTripCaptures translates every frame recorded from a real

@@ -144,6 +144,7 @@ type Config struct {
 	ClusterMigrationBarrier         int    // cluster-migration-barrier
 	ClusterAllowReplicaMigration    bool   // cluster-allow-replica-migration
 	ClusterReplicaNoFailover        bool   // cluster-replica-no-failover (cluster-slave-no-failover)
+	ClusterReplicaWaitSafe          bool   // cluster-replica-wait-safe (beyond Redis, hidden)
 	ClusterAllowPubsubshardWhenDown bool   // cluster-allow-pubsubshard-when-down
 	ClusterLinkSendbufLimit         int64  // cluster-link-sendbuf-limit, bytes, 0 = none
 	ClusterPreferredEndpointType    string // cluster-preferred-endpoint-type: ip, hostname, unknown-endpoint

@@ -418,6 +418,8 @@ var table = []*directive{
 	boolD("aof-use-rdb-preamble", "", 0, true, func(c *Config) *bool { return &c.AOFUseRDBPreamble }),
 	boolD("aof-timestamp-enabled", "", 0, false, func(c *Config) *bool { return &c.AOFTimestampEnabled }),
 	boolD("cluster-replica-no-failover", "cluster-slave-no-failover", 0, false, func(c *Config) *bool { return &c.ClusterReplicaNoFailover }),
+	// Beyond Redis (docs/failover.md): hidden, so CONFIG GET * lists what Redis 7.0 lists.
+	boolD("cluster-replica-wait-safe", "", hidden, false, func(c *Config) *bool { return &c.ClusterReplicaWaitSafe }),
 	boolD("replica-lazy-flush", "slave-lazy-flush", 0, false, nil),
 	boolD("replica-serve-stale-data", "slave-serve-stale-data", 0, true, func(c *Config) *bool { return &c.ReplicaServeStaleData }),
 	boolD("replica-read-only", "slave-read-only", 0, true, func(c *Config) *bool { return &c.ReplicaReadOnly }),

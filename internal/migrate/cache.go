@@ -26,6 +26,9 @@ type Cache struct {
 	// NowSec returns the current unix time in seconds (idle bookkeeping);
 	// nil means the real clock.
 	NowSec func() int64
+	// Wrap, if set, is applied to each new connection before use (TLS
+	// with tls-cluster); on error it has closed conn.
+	Wrap func(conn net.Conn, timeout time.Duration) (net.Conn, error)
 }
 
 // entry is one cached connection. Its mutex is held for a whole exchange;
@@ -94,6 +97,9 @@ func (c *Cache) acquire(req *Request) (*entry, error) {
 		}
 		addr := net.JoinHostPort(req.Host, strconv.Itoa(port))
 		conn, err := net.DialTimeout("tcp", addr, req.Timeout)
+		if err == nil && c.Wrap != nil {
+			conn, err = c.Wrap(conn, req.Timeout)
+		}
 		if err != nil {
 			c.drop(e)
 			e.mu.Unlock()

@@ -93,7 +93,9 @@ type client struct {
 	cl clusterClient
 
 	closeAfterReply bool
-	closed          atomic.Bool
+	// tls: the connection came in on tls-port (tls.go).
+	tls    bool
+	closed atomic.Bool
 
 	batch statBatch
 	// blockedNow is set while the client waits in a blocking command (the
@@ -284,6 +286,10 @@ func (c *client) process(buf []byte) int {
 			return len(buf)
 		}
 		if n == 0 {
+			if rest := buf[used:]; len(rest) >= 2 && rest[0] == 0x16 && rest[1] == 0x03 {
+				c.refuseTLSHello() // tls.go
+				return len(buf)
+			}
 			break
 		}
 		if len(args) > 0 {

@@ -3,6 +3,7 @@ package server
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -204,9 +205,16 @@ func (s *Server) configSet(ctx *command.Ctx) {
 	if ctx.Client.(*client).isLocal() {
 		set = s.cfg.SetLocal // enable-protected-configs local (guard.go)
 	}
+	old, tlsArg := s.tlsBackup(pairs)
 	if err := set(pairs); err != nil {
 		ctx.Error(err.Error())
 		return
+	}
+	if tlsArg != "" {
+		if msg := s.applyTLSSet(old); msg != "" {
+			ctx.Error(fmt.Sprintf("ERR CONFIG SET failed (possibly related to argument '%s') - %s", tlsArg, msg))
+			return
+		}
 	}
 	ctx.W.OK()
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"net"
 	"sort"
 	"strconv"
 	"strings"
@@ -99,9 +100,13 @@ func (c *client) fdOf() int64 {
 		return fd
 	}
 	fd := int64(-1)
-	if lc, ok := c.conn.(interface{ FD() int }); ok {
+	conn := c.conn
+	if tc, ok := conn.(interface{ NetConn() net.Conn }); ok {
+		conn = tc.NetConn() // TLS: the socket under it
+	}
+	if lc, ok := conn.(interface{ FD() int }); ok {
 		fd = int64(lc.FD())
-	} else if sc, ok := c.conn.(syscall.Conn); ok {
+	} else if sc, ok := conn.(syscall.Conn); ok {
 		if raw, err := sc.SyscallConn(); err == nil {
 			raw.Control(func(f uintptr) { fd = int64(f) })
 		}

@@ -3,6 +3,7 @@ package server
 import (
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/shoal-db/shoal/internal/cluster"
@@ -19,6 +20,11 @@ type clusterServer struct {
 	node *clusternode.Node
 	// readsWhenDown is cluster-allow-reads-when-down.
 	readsWhenDown atomic.Bool
+	// waitSafe is cluster-replica-wait-safe; waitAcked is the highest
+	// offset announced to the core as acknowledged to WAIT (waitsafe.go).
+	waitSafe  atomic.Bool
+	waitMu    sync.Mutex
+	waitAcked atomic.Int64
 	// getKeysTwin and resetTwin are LockAll copies of CLUSTER GETKEYSINSLOT
 	// and RESET, swapped into a transaction at EXEC: EXEC already holds the
 	// stripes of its keys, so these must not lock a stripe themselves.
@@ -29,14 +35,30 @@ type clusterServer struct {
 // node) and starts the cluster runner. Call it once, before Listen, when
 // cluster-enabled is yes. Errors carry Redis's startup messages.
 func (s *Server) StartCluster() error {
+	tlsOn, tlsPort := s.tlsCluster(), 0
+	if tlsOn {
+		if err := s.configureTLS(false); err != nil {
+			return errTLSConfigure
+		}
+		_, tlsPort = s.tlsSettings()
+	}
 	s.cfg.RLock()
 	c := s.cfg
 	ccfg := cluster.DefaultConfig()
-	ccfg.Port = c.Port
-	if c.ClusterAnnouncePort != 0 {
+	// deriveAnnouncedPorts: with tls-cluster the client port announced is
+	// tls-port, and port is announced beside it as the plaintext port.
+	port := c.Port
+	if tlsOn {
+		port = tlsPort
+		ccfg.PPort, ccfg.TLS = c.Port, true
+	}
+	ccfg.Port = port
+	if tlsOn && c.ClusterAnnounceTLSPort != 0 {
+		ccfg.Port, ccfg.PPort = c.ClusterAnnounceTLSPort, c.ClusterAnnouncePort
+	} else if c.ClusterAnnouncePort != 0 {
 		ccfg.Port = c.ClusterAnnouncePort
 	}
-	ccfg.BusPort = c.Port + 10000
+	ccfg.BusPort = port + 10000
 	if c.ClusterPort != 0 {
 		ccfg.BusPort = c.ClusterPort
 	}
@@ -57,6 +79,7 @@ func (s *Server) StartCluster() error {
 	}
 	path := c.ClusterConfigFile
 	s.cl.readsWhenDown.Store(c.ClusterAllowReadsWhenDown)
+	s.cl.waitSafe.Store(c.ClusterReplicaWaitSafe)
 	s.cfg.RUnlock()
 	n, err := clusternode.Open(clusternode.Options{
 		Path:   path,
@@ -71,6 +94,7 @@ func (s *Server) StartCluster() error {
 		// takes its shard channels' subscriptions with it.
 		BusPort: busPort,
 		BusBind: busBind,
+		BusTLS:  s.busTLS,
 		OnDeliver: func(d cluster.Delivery) {
 			if d.Shard {
 				s.pubsub.spublish(d.Channel, d.Message)
@@ -100,6 +124,7 @@ func clusterOptions(cc *cluster.Config, c *config.Config) {
 	cc.ReplPingPeriod = int64(c.ReplPingReplicaPeriod) * 1000
 	cc.MigrationBarrier = c.ClusterMigrationBarrier
 	cc.ReplicaNoFailover = c.ClusterReplicaNoFailover
+	cc.ReplicaWaitSafe = c.ClusterReplicaWaitSafe
 }
 
 // reconfigureCluster applies CONFIG SET of cluster options to the core.
@@ -111,6 +136,7 @@ func (s *Server) reconfigureCluster() {
 	var opts cluster.Config
 	s.cfg.RLock()
 	s.cl.readsWhenDown.Store(s.cfg.ClusterAllowReadsWhenDown)
+	s.cl.waitSafe.Store(s.cfg.ClusterReplicaWaitSafe)
 	clusterOptions(&opts, s.cfg)
 	s.cfg.RUnlock()
 	rd, _ := n.Do(func(core *cluster.Core) error {
@@ -118,6 +144,7 @@ func (s *Server) reconfigureCluster() {
 		cc.NodeTimeout, cc.RequireFullCoverage, cc.AllowReplicaMigration = opts.NodeTimeout, opts.RequireFullCoverage, opts.AllowReplicaMigration
 		cc.ReplicaValidityFactor, cc.ReplPingPeriod = opts.ReplicaValidityFactor, opts.ReplPingPeriod
 		cc.MigrationBarrier, cc.ReplicaNoFailover = opts.MigrationBarrier, opts.ReplicaNoFailover
+		cc.ReplicaWaitSafe = opts.ReplicaWaitSafe
 		if cc == core.Config() || cc.NodeTimeout <= 0 {
 			return nil
 		}
@@ -374,8 +401,12 @@ func (s *Server) registerCluster() {
 	})
 	h("myid", func(ctx *command.Ctx, n *clusternode.Node) { ctx.W.BulkString(n.Topology().MyID) })
 	// CLUSTER NODES shows ping/pong times as of now (LiveTopology).
-	h("nodes", func(ctx *command.Ctx, n *clusternode.Node) { ctx.W.Verbatim(n.LiveTopology().NodesText()) })
-	h("slots", func(ctx *command.Ctx, n *clusternode.Node) { ctx.W.Raw(n.Topology().SlotsReply(ctx.W.Proto)) })
+	h("nodes", func(ctx *command.Ctx, n *clusternode.Node) {
+		ctx.W.Verbatim(viewOf(ctx, n.LiveTopology()).NodesText())
+	})
+	h("slots", func(ctx *command.Ctx, n *clusternode.Node) {
+		ctx.W.Raw(viewOf(ctx, n.Topology()).SlotsReply(ctx.W.Proto))
+	})
 	h("shards", func(ctx *command.Ctx, n *clusternode.Node) { ctx.W.Raw(n.Topology().ShardsReply(ctx.W.Proto)) })
 	h("links", func(ctx *command.Ctx, n *clusternode.Node) { ctx.W.Array(0) })
 	h("keyslot", func(ctx *command.Ctx, _ *clusternode.Node) { ctx.W.Int(int64(slot.Of(ctx.Args[2]))) })
@@ -582,7 +613,7 @@ func (s *Server) registerCluster() {
 		var lines []string
 		err := n.Query(func(c *cluster.Core) error {
 			reps, err := c.Replicas(string(ctx.Args[2]))
-			t := c.Topology()
+			t := viewOf(ctx, c.Topology())
 			for _, r := range reps {
 				lines = append(lines, t.NodeLine(r.ID))
 			}

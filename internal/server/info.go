@@ -166,6 +166,10 @@ func (s *Server) infoServer(w infoWriter) {
 		if _, p, err := splitPort(s.Addr().String()); err == nil {
 			port = p
 		}
+	} else if a := s.TLSAddr(); a != nil && port == 0 {
+		if _, p, err := splitPort(a.String()); err == nil {
+			port = p // tcp_port is tls-port when port is 0
+		}
 	}
 	mode := "standalone"
 	if s.clusterEnabled() {

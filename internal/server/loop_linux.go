@@ -21,17 +21,7 @@ type loopHandler struct{ s *Server }
 
 func (h loopHandler) OnOpen(conn *netloop.Conn) {
 	s := h.s
-	s.clientsMu.Lock()
-	n := len(s.clients)
-	s.clientsMu.Unlock()
-	if int64(n) >= s.conf().maxclients {
-		conn.Write([]byte("-ERR max number of clients reached\r\n"))
-		conn.Close()
-		s.stats.rejectedConns.Add(1)
-		return
-	}
-	if s.refuseProtected(conn) {
-		conn.Close()
+	if !s.admit(conn) {
 		return
 	}
 	c := s.newClient(conn)

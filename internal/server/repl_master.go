@@ -692,6 +692,9 @@ func (s *Server) waitCommand(ctx *command.Ctx) {
 	n := s.ackedReplicas(target)
 	s.repl.mu.Unlock()
 	if int64(n) >= want || c.inMulti || c.session {
+		if n > 0 {
+			s.announceWaitAcked(target)
+		}
 		ctx.W.Int(int64(n))
 		return
 	}
@@ -720,6 +723,9 @@ func (s *Server) waitCommand(ctx *command.Ctx) {
 		case <-hup:
 		}
 		break
+	}
+	if n > 0 {
+		s.announceWaitAcked(target) // before the reply (waitsafe.go)
 	}
 	ctx.W.Int(int64(n))
 }

@@ -208,6 +208,9 @@ func (s *Server) syncWithMaster(ml *masterLink) error {
 	ml.state.Store(linkConnecting)
 	addr := net.JoinHostPort(ml.host, strconv.Itoa(ml.port))
 	conn, err := net.DialTimeout("tcp", addr, s.replTimeout())
+	if err == nil && s.tlsReplication() {
+		conn, err = s.dialTLS(conn, s.replTimeout()) // tls-replication (tls.go)
+	}
 	if err != nil {
 		return fmt.Errorf("Error condition on socket for SYNC: %s", connErrText(err))
 	}

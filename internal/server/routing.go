@@ -64,7 +64,7 @@ func (c *client) route(spec *command.Spec, args [][]byte) bool {
 	if cn == nil {
 		return true
 	}
-	t := cn.Topology()
+	t := c.view(cn.Topology())
 	if spec.Name == "exec" {
 		return c.routeExec(t)
 	}

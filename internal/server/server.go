@@ -62,6 +62,7 @@ type Server struct {
 	// mark ('M' master, 'S' replica).
 	repl     replState
 	fo       failoverState // the standalone FAILOVER command (repl_failover.go)
+	tls      tlsState      // tls-port and the TLS configuration (tls.go)
 	roleChar atomic.Int32
 
 	startTime time.Time
@@ -139,6 +140,7 @@ func New(cfg *config.Config, logw io.Writer) *Server {
 		stream:            stream.New(0),
 	}
 	s.ks.OnExpire = s.onExpire
+	s.migr.cache.Wrap = s.migrateTLS
 	s.track = newTracker(s)
 	s.ks.OnTouch = s.track.touched
 	s.nowMs.Store(time.Now().UnixMilli())
@@ -185,7 +187,8 @@ func logRank(level byte) int32 {
 	return 3
 }
 
-// Listen binds the configured addresses (bind × port).
+// Listen binds the configured addresses (bind × port, and bind × tls-port
+// for TLS).
 func (s *Server) Listen() error {
 	s.cfg.RLock()
 	port, binds := s.cfg.Port, append([]string(nil), s.cfg.Bind...)
@@ -193,16 +196,55 @@ func (s *Server) Listen() error {
 	if len(binds) == 0 {
 		binds = []string{"*"}
 	}
+	if err := s.configureTLS(false); err != nil {
+		return errTLSConfigure
+	}
+	_, tlsPort := s.tlsSettings()
+	if err := s.listenPlain(binds, port, tlsPort); err != nil {
+		return err
+	}
+	if err := s.listenTLS(binds, tlsPort); err != nil {
+		s.closeListeners()
+		if s.loops != nil {
+			s.loops.Close()
+		}
+		return err
+	}
+	return nil
+}
+
+// listenPlain binds the plaintext port. port 0 beside a TLS port leaves
+// it closed, as Redis; port 0 alone binds an ephemeral port (in-process
+// tests).
+func (s *Server) listenPlain(binds []string, port, tlsPort int) error {
+	if port == 0 && tlsPort != 0 {
+		return nil
+	}
 	if useLoops() {
 		return s.listenLoops(binds, port)
 	}
+	lns, err := listenAll(binds, port)
+	if err != nil {
+		return fmt.Errorf("Failed listening on port %d (tcp), aborting.: %w", port, err)
+	}
+	if len(lns) == 0 {
+		return fmt.Errorf("Failed listening on port %d (tcp), aborting.", port)
+	}
+	s.listeners = lns
+	return nil
+}
+
+// listenAll listens on port at every bind address ("*", "::*", an IP; a
+// leading '-' makes one optional) for the goroutine transport. On an error
+// it closes what it opened.
+func listenAll(binds []string, port int) ([]net.Listener, error) {
+	var lns []net.Listener
 	for _, b := range binds {
 		optional := len(b) > 0 && b[0] == '-'
 		if optional {
 			b = b[1:]
 		}
-		host := b
-		network := "tcp"
+		host, network := b, "tcp"
 		switch b {
 		case "*":
 			host, network = "0.0.0.0", "tcp4"
@@ -214,21 +256,24 @@ func (s *Server) Listen() error {
 			if optional {
 				continue
 			}
-			s.closeListeners()
-			return fmt.Errorf("Failed listening on port %d (tcp), aborting.: %w", port, err)
+			for _, l := range lns {
+				l.Close()
+			}
+			return nil, err
 		}
-		s.listeners = append(s.listeners, ln)
+		lns = append(lns, ln)
 	}
-	if len(s.listeners) == 0 {
-		return fmt.Errorf("Failed listening on port %d (tcp), aborting.", port)
-	}
-	return nil
+	return lns, nil
 }
 
-// Addr is the first listening address.
+// Addr is the first listening address: the plaintext port's, or the TLS
+// port's when port is 0.
 func (s *Server) Addr() net.Addr {
 	if s.loops != nil {
 		return s.loopAddrs[0]
+	}
+	if len(s.listeners) == 0 {
+		return s.TLSAddr()
 	}
 	return s.listeners[0].Addr()
 }
@@ -236,6 +281,7 @@ func (s *Server) Addr() net.Addr {
 // Serve accepts connections until Close. It returns when all listeners stop.
 func (s *Server) Serve() {
 	s.startBackground()
+	s.serveTLS()
 	if s.loops != nil {
 		s.loops.Serve()
 		return
@@ -249,44 +295,37 @@ func (s *Server) Serve() {
 		}(ln)
 	}
 	wg.Wait()
+	<-s.quit // with port 0 only the TLS listeners serve
+}
+
+// accept waits for ln's next connection; false once ln is closed or the
+// server stops (a transient error is retried after a pause).
+func (s *Server) accept(ln net.Listener) (net.Conn, bool) {
+	for {
+		conn, err := ln.Accept()
+		if err == nil {
+			return conn, true
+		}
+		if errors.Is(err, net.ErrClosed) {
+			return nil, false
+		}
+		select {
+		case <-s.quit:
+			return nil, false
+		default:
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 func (s *Server) acceptLoop(ln net.Listener) {
 	for {
-		conn, err := ln.Accept()
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			select {
-			case <-s.quit:
-				return
-			default:
-			}
-			time.Sleep(5 * time.Millisecond)
-			continue
+		conn, ok := s.accept(ln)
+		if !ok {
+			return
 		}
-		if tc, ok := conn.(*net.TCPConn); ok {
-			tc.SetNoDelay(true)
-			s.cfg.RLock()
-			ka := s.cfg.TCPKeepalive
-			s.cfg.RUnlock()
-			if ka > 0 {
-				tc.SetKeepAlive(true)
-				tc.SetKeepAlivePeriod(time.Duration(ka) * time.Second)
-			}
-		}
-		s.clientsMu.Lock()
-		n := len(s.clients)
-		s.clientsMu.Unlock()
-		if int64(n) >= s.conf().maxclients {
-			conn.Write([]byte("-ERR max number of clients reached\r\n"))
-			conn.Close()
-			s.stats.rejectedConns.Add(1)
-			continue
-		}
-		if s.refuseProtected(conn) {
-			conn.Close()
+		s.tuneTCP(conn)
+		if !s.admit(conn) {
 			continue
 		}
 		c := s.newClient(conn)
@@ -296,6 +335,39 @@ func (s *Server) acceptLoop(ln net.Listener) {
 			c.serve()
 		}()
 	}
+}
+
+// tuneTCP sets TCP_NODELAY and tcp-keepalive on an accepted connection.
+func (s *Server) tuneTCP(conn net.Conn) {
+	if tc, ok := conn.(*net.TCPConn); ok {
+		tc.SetNoDelay(true)
+		s.cfg.RLock()
+		ka := s.cfg.TCPKeepalive
+		s.cfg.RUnlock()
+		if ka > 0 {
+			tc.SetKeepAlive(true)
+			tc.SetKeepAlivePeriod(time.Duration(ka) * time.Second)
+		}
+	}
+}
+
+// admit applies maxclients and protected mode to a new connection; a
+// refused one is closed.
+func (s *Server) admit(conn net.Conn) bool {
+	s.clientsMu.Lock()
+	n := len(s.clients)
+	s.clientsMu.Unlock()
+	if int64(n) >= s.conf().maxclients {
+		conn.Write([]byte("-ERR max number of clients reached\r\n"))
+		conn.Close()
+		s.stats.rejectedConns.Add(1)
+		return false
+	}
+	if s.refuseProtected(conn) {
+		conn.Close()
+		return false
+	}
+	return true
 }
 
 func (s *Server) closeListeners() {
@@ -309,6 +381,7 @@ func (s *Server) Close() {
 	s.shutdownOnce.Do(func() {
 		close(s.quit)
 		s.closeListeners()
+		s.closeTLSListeners()
 		if s.loops != nil {
 			s.loops.Close()
 		}

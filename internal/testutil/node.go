@@ -123,6 +123,20 @@ func StartRedisAt(t testing.TB, port int, args ...string) *Node {
 	return startNodeAt(t, "redis", RedisBinary(), port, args)
 }
 
+// StartKindAt is StartShoalAt or StartRedisAt by kind, "shoal" or "redis":
+// for tests that build clusters of either or both.
+func StartKindAt(t testing.TB, kind string, port int, args ...string) *Node {
+	t.Helper()
+	switch kind {
+	case "shoal":
+		return StartShoalAt(t, port, args...)
+	case "redis":
+		return StartRedisAt(t, port, args...)
+	}
+	t.Fatalf("unknown node kind %q", kind)
+	return nil
+}
+
 func startNodeAt(t testing.TB, name, bin string, port int, args []string) *Node {
 	t.Helper()
 	n := &Node{t: t, name: name, bin: bin, args: args, Dir: t.TempDir()}

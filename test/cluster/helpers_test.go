@@ -43,15 +43,7 @@ func startNodes(t *testing.T, base, nodeTimeout int, kinds ...string) []*testuti
 	var nodes []*testutil.Node
 	for i, kind := range kinds {
 		port := base + i
-		conf := tutorialConf(t, port, nodeTimeout)
-		switch kind {
-		case "shoal":
-			nodes = append(nodes, testutil.StartShoalAt(t, port, conf))
-		case "redis":
-			nodes = append(nodes, testutil.StartRedisAt(t, port, conf))
-		default:
-			t.Fatalf("unknown node kind %q", kind)
-		}
+		nodes = append(nodes, testutil.StartKindAt(t, kind, port, tutorialConf(t, port, nodeTimeout)))
 	}
 	return nodes
 }

@@ -15,54 +15,78 @@ var (
 	mixed = []string{"shoal", "redis", "shoal", "redis", "shoal", "redis"}
 )
 
-// TestKillMaster: kill -9 of a master; its replica is elected (by the
-// masters' votes, Shoal and Redis alike), cluster_state:ok comes back,
-// writes work, the keys a replica acknowledged (WAIT 1) are there, and the
-// old master restarted rejoins as a replica of the new one and holds them. In the mixed cluster a Shoal master and a Redis master die in
-// turn.
+// TestKillMaster: kill -9 of each master in turn, under a go-redis
+// ClusterClient load. Each time its replica is elected (by the masters'
+// votes, Shoal and Redis alike), cluster_state:ok comes back, the time from
+// the kill to the first write the new master accepts is logged, the keys a
+// replica acknowledged (WAIT 1) are there, the load's client follows the
+// new slot map, and the old master, restarted, rejoins as a replica of the
+// new one with the same DEBUG DIGEST. In the mixed cluster Shoal and Redis
+// masters die in turn.
 func TestKillMaster(t *testing.T) {
 	for _, tc := range []struct {
-		name    string
-		base    int
-		kinds   []string
-		victims []int
+		name  string
+		base  int
+		kinds []string
 	}{
-		{"shoal", 21600, shoalOnly, []int{0}},
-		{"mixed", 21620, mixed, []int{0, 1}},
+		{"shoal", 21600, shoalOnly},
+		{"mixed", 21620, mixed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			nodes := startCluster(t, tc.base, tc.kinds...)
-			for _, v := range tc.victims {
-				victim := nodes[v]
+			cc := clusterClient(t, nodes...)
+			masters := append([]*testutil.Node(nil), nodes[:3]...)
+			for v, victim := range masters {
 				heir := replicaOf(t, nodes, victim)
 				keys := writeOwned(t, victim, 50)
-				start := time.Now()
+				l := startLoad(cc, "load"+strconv.Itoa(v), 2, false)
+				time.Sleep(300 * time.Millisecond) // the load runs before the kill
 				victim.Kill()
-				testutil.CheckFor(t, failoverTimeout, 100*time.Millisecond, func() error {
-					view, err := roles(heir.Addr)
-					if err != nil {
-						return err
-					}
-					if r := view[heir.Addr]; !r.isMaster() || r.slots == 0 {
-						return errorf("%s not promoted yet (%s)", heir.Addr, r.flags)
-					}
-					return healthy(nodes)
-				})
-				requireWrite(t, heir.Addr, "after-kill")
+				start := time.Now()
+				firstWrite := probeWrite(t, heir, "{"+keys[0]+"}:probe")
+				atKill := l.ok.Load()
+				testutil.CheckFor(t, failoverTimeout, 100*time.Millisecond, func() error { return healthy(nodes) })
 				if info, err := do(heir.Addr, "INFO", "cluster"); err != nil {
 					t.Fatal(err)
 				} else if kindOf(nodes, tc.kinds, heir) == "shoal" && !strings.Contains(info, "cluster_failover_promotions:1\r\n") {
 					t.Fatalf("the promoted Shoal node does not count its promotion:\n%s", info)
 				}
-				t.Logf("%s (%s) killed: %s promoted and cluster ok after %v", victim.Addr, tc.kinds[v], heir.Addr,
-					time.Since(start).Round(10*time.Millisecond))
 				requireKeys(t, heir, keys) // acknowledged by WAIT 1: not lost
 				victim.Restart()
 				requireMasterOf(t, nodes, heir, victim)
+				testutil.CheckFor(t, failoverTimeout, 100*time.Millisecond, func() error {
+					if l.ok.Load() <= atKill {
+						return errorf("the ClusterClient load wrote nothing since the failover")
+					}
+					return nil
+				})
+				l.stop()
 				requireKeys(t, victim, keys) // resynced from the new master
+				digest := sameDigest(t, victim, heir)
+				t.Logf("%s (%s) killed: first write on %s (%s) %v after the kill, cluster ok after %v; "+
+					"rejoined as its replica, DEBUG DIGEST %s on both; load %d writes, %d errors",
+					victim.Addr, kindOf(nodes, tc.kinds, victim), heir.Addr, kindOf(nodes, tc.kinds, heir),
+					firstWrite.Round(time.Millisecond), time.Since(start).Round(10*time.Millisecond), digest,
+					l.ok.Load(), l.errs.Load())
 			}
 		})
 	}
+}
+
+// probeWrite sets key on n directly (no redirects) every 10 ms until n
+// accepts it, and returns how long that took: from a master's kill to the
+// first write its replica accepts.
+func probeWrite(t *testing.T, n *testutil.Node, key string) time.Duration {
+	t.Helper()
+	start := time.Now()
+	testutil.CheckFor(t, failoverTimeout, 10*time.Millisecond, func() error {
+		out, err := do(n.Addr, "SET", key, "v")
+		if err != nil || out != "OK" {
+			return errorf("SET on %s: %v", n.Addr, err)
+		}
+		return nil
+	})
+	return time.Since(start)
 }
 
 // TestClusterFailover: CLUSTER FAILOVER on a replica swaps the roles —

@@ -29,17 +29,23 @@ const (
 // a replica of a Shoal master does not replicate data yet.
 func startCluster(t *testing.T, base int, kinds ...string) []*testutil.Node {
 	t.Helper()
+	return startClusterWith(t, base, "", kinds...)
+}
+
+// startClusterWith is startCluster with shoalConf added to the redis.conf
+// of the Shoal nodes (Redis refuses to start on a directive it does not
+// know).
+func startClusterWith(t *testing.T, base int, shoalConf string, kinds ...string) []*testutil.Node {
+	t.Helper()
 	var nodes []*testutil.Node
 	args := []string{"--cluster", "create"}
 	for i, kind := range kinds {
 		port := base + i
-		path := clusterConf(t, port)
-		var n *testutil.Node
+		conf := shoalConf
 		if kind == "redis" {
-			n = testutil.StartRedisAt(t, port, path)
-		} else {
-			n = testutil.StartShoalAt(t, port, path)
+			conf = ""
 		}
+		n := testutil.StartKindAt(t, kind, port, clusterConf(t, port, conf))
 		nodes = append(nodes, n)
 		args = append(args, n.Addr)
 	}
@@ -51,13 +57,13 @@ func startCluster(t *testing.T, base int, kinds ...string) []*testutil.Node {
 	return nodes
 }
 
-// clusterConf writes the redis.conf of a cluster node on port and returns
-// its path.
-func clusterConf(t *testing.T, port int) string {
+// clusterConf writes the redis.conf of a cluster node on port, plus the
+// extra lines, and returns its path.
+func clusterConf(t *testing.T, port int, extra ...string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "redis.conf")
 	conf := fmt.Sprintf("port %d\nbind 127.0.0.1\ncluster-enabled yes\ncluster-config-file nodes.conf\n"+
-		"cluster-node-timeout %d\ncluster-replica-validity-factor 0\n", port, nodeTimeout)
+		"cluster-node-timeout %d\ncluster-replica-validity-factor 0\n", port, nodeTimeout) + strings.Join(extra, "")
 	testutil.NoErr(t, os.WriteFile(path, []byte(conf), 0o644))
 	return path
 }

@@ -86,6 +86,18 @@ func followFakeMaster(t *testing.T, r *testutil.Node, payload string) {
 	})
 }
 
+// stopFollowing sends REPLICAOF NO ONE until it is taken: a retry of the
+// sync may be loading (-LOADING) at that moment.
+func stopFollowing(t *testing.T, r *testutil.Node) {
+	t.Helper()
+	testutil.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
+		if v := do(t, r, "REPLICAOF", "NO", "ONE"); str(v) != "OK" {
+			return fmt.Errorf("REPLICAOF NO ONE: %q", str(v))
+		}
+		return nil
+	})
+}
+
 // TestGarbageFromMaster: a master that sends garbage instead of an RDB,
 // or an RDB that is cut short or corrupt, makes the replica drop the
 // link, log it and retry; it keeps serving. A payload refused before it is
@@ -110,7 +122,7 @@ func TestGarbageFromMaster(t *testing.T) {
 			if st := info(t, r, "replication")["master_link_status"]; st != "down" {
 				t.Fatalf("link %s after garbage", st)
 			}
-			do(t, r, "REPLICAOF", "NO", "ONE")
+			stopFollowing(t, r)
 			v := do(t, r, "GET", "mine")
 			if c.kept && str(v) != "kept" {
 				t.Fatalf("a payload refused before it was whole lost the data: GET mine %q", str(v))
@@ -213,7 +225,7 @@ func TestCutTransferIntoEmptyReplica(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			r := start(t, "shoal")
 			followFakeMaster(t, r, c.payload)
-			do(t, r, "REPLICAOF", "NO", "ONE")
+			stopFollowing(t, r)
 			if n := do(t, r, "DBSIZE"); n.Int != 0 {
 				t.Fatalf("DBSIZE %d after a failed transfer into an empty replica", n.Int)
 			}
