@@ -37,3 +37,5 @@ func BenchmarkXREVRANGE10(b *testing.B) {
 func BenchmarkXRANGEMid(b *testing.B) {
 	benchCmd(b, fillStream, "xrange", "s", "-", "+", "COUNT", "100")
 }
+
+func BenchmarkXADD(b *testing.B) { benchCmd(b, func(*testEnv) {}, "xadd", "s", "*", "f", "v") }

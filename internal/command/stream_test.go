@@ -110,17 +110,3 @@ func TestSetDeferredLen(t *testing.T) {
 		}
 	}
 }
-
-func BenchmarkXADD(b *testing.B) {
-	e := newTestEnv(b)
-	args := [][]byte{[]byte("xadd"), []byte("s"), []byte("*"), []byte("f"), []byte("v")}
-	spec := e.table.Lookup(args[0])
-	w := &resp.Writer{Proto: 2}
-	c := &Ctx{Args: args, W: w, DB: e.ks.DB(0), KS: e.ks, Cmd: spec}
-	b.ReportAllocs()
-	for i := 0; i < b.N; i++ {
-		w.Reset()
-		c.Args[2] = args[2][:1]
-		spec.Handler(c)
-	}
-}
