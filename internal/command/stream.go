@@ -346,9 +346,8 @@ func cmdXadd(c *Ctx) {
 		return
 	}
 	tot := 0
-	fv := make([]string, len(c.Args)-fieldPos)
-	for i, b := range c.Args[fieldPos:] {
-		fv[i] = string(b)
+	fv := c.Args[fieldPos:]
+	for _, b := range fv {
 		tot += len(b)
 	}
 	if tot > 1<<30 {
@@ -366,18 +365,19 @@ func cmdXadd(c *Ctx) {
 
 	rewrite := !a.idGiven || !a.seqGiven
 	var argv [][]byte
+	var argvBuf [8][]byte // the propagated form, on the stack for short commands
 	if a.strategy != types.TrimNone {
 		if a.trim(s) > 0 {
 			c.Notify(NotifyStream, "xtrim", key)
 		}
 		if a.approx {
-			argv = append([][]byte(nil), c.Args...)
+			argv = append(argvBuf[:0], c.Args...)
 			a.rewriteTrim(argv, s)
 		}
 	}
 	if rewrite {
 		if argv == nil {
-			argv = append([][]byte(nil), c.Args...)
+			argv = append(argvBuf[:0], c.Args...)
 		}
 		argv[a.idPos] = idb
 	}
@@ -459,15 +459,13 @@ func xrange(c *Ctx, rev bool) {
 
 // writeRange replies the entries in [start, end] (count 0: all).
 func writeRange(c *Ctx, s *types.Stream, start, end types.StreamID, count int64, rev bool) {
-	var out []*types.StreamEntry
+	n := s.Count(start, end, rev, count)
+	c.W.Array(int(n))
 	s.Range(start, end, rev, func(e *types.StreamEntry) bool {
-		out = append(out, e)
-		return count == 0 || int64(len(out)) < count
-	})
-	c.W.Array(len(out))
-	for _, e := range out {
 		writeEntry(c, e)
-	}
+		n--
+		return n > 0
+	})
 }
 
 // writeEntry replies [id, [field, value, …]].
@@ -579,8 +577,8 @@ func cmdXsetid(c *Ctx) {
 		return
 	}
 	if s.Len() > 0 {
-		last, _ := s.Last()
-		if id.Less(last.ID) {
+		last, _ := s.LastLiveID()
+		if id.Less(last) {
 			c.Error(rediserr.StreamSetIDSmall)
 			return
 		}

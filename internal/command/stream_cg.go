@@ -226,14 +226,14 @@ func xread(c *Ctx, isGroup bool) {
 			if gt != maxStream {
 				serve, history = true, true
 			} else if s.Len() > 0 {
-				if last, _ := s.Last(); last.ID.Cmp(groups[j].LastID) > 0 {
+				if last, _ := s.LastLiveID(); last.Cmp(groups[j].LastID) > 0 {
 					serve = true
 					gt = groups[j].LastID
 				}
 			}
 		} else if s.Len() > 0 {
-			last, _ := s.Last()
-			serve = last.ID.Cmp(gt) > 0
+			last, _ := s.LastLiveID()
+			serve = last.Cmp(gt) > 0
 		}
 		if !serve {
 			continue
@@ -394,24 +394,22 @@ func groupConsumer(c *Ctx, key, groupName, name []byte, g *types.StreamGroup, no
 // (streamReplyWithRange with a group).
 func deliver(c *Ctx, s *types.Stream, key, groupName []byte, g *types.StreamGroup, cons *types.StreamConsumer,
 	from types.StreamID, count int64, noack bool) {
-	var out []*types.StreamEntry
-	s.Range(from, maxStream, false, func(e *types.StreamEntry) bool {
-		out = append(out, e)
-		return count == 0 || int64(len(out)) < count
-	})
+	n := s.Count(from, maxStream, false, count)
 	now := c.KS.NowMs()
 	moved := false
-	c.W.Array(len(out))
-	for _, e := range out {
+	c.W.Array(int(n))
+	s.Range(from, maxStream, false, func(e *types.StreamEntry) bool {
 		if s.Deliver(g, e.ID) && noack {
 			moved = true
 		}
 		writeEntry(c, e)
 		if !noack {
-			n := g.AddPending(e.ID, cons, now)
-			propagateXclaim(c, key, groupName, e.ID, n, g.LastID)
+			p := g.AddPending(e.ID, cons, now)
+			propagateXclaim(c, key, groupName, e.ID, p, g.LastID)
 		}
-	}
+		n--
+		return n > 0
+	})
 	if moved {
 		propagateGroupID(c, key, groupName, g)
 	}

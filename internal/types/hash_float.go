@@ -135,7 +135,7 @@ func (x *LongDouble) AppendHuman(dst []byte) []byte {
 
 // ParseInt64 parses s as Redis's string2ll: canonical decimal, no sign
 // other than a leading '-', no leading zeros, no spaces, no overflow.
-func ParseInt64(s []byte) (int64, bool) {
+func ParseInt64[T ~string | ~[]byte](s T) (int64, bool) {
 	if len(s) == 0 || len(s) > 20 {
 		return 0, false
 	}

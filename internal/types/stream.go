@@ -1,8 +1,10 @@
 package types
 
 import (
+	"slices"
 	"sort"
 	"strconv"
+	"unsafe"
 )
 
 // StreamID is a stream entry ID: milliseconds and sequence number.
@@ -57,21 +59,26 @@ func (a StreamID) Append(b []byte) []byte {
 func (a StreamID) String() string { return string(a.Append(nil)) }
 
 // StreamEntry is one entry: its ID and field, value, field, value….
+// Entries are decoded from their node's packed bytes as they are read;
+// the strings alias those bytes, which never change.
 type StreamEntry struct {
 	ID      StreamID
 	FV      []string
 	deleted bool
 }
 
-// streamNode emulates one listpack node of Redis's stream rax: the
-// entries it holds (deleted ones stay until the node empties), the master
-// entry's fields, and an estimate of the listpack's size, so node
-// boundaries (and so `~` trimming) match Redis's.
+// streamNode emulates one listpack node of Redis's stream rax: its
+// entries packed in buf (stream_pack.go; deleted ones stay until the node
+// empties), the master entry's ID and fields, and an estimate of the
+// listpack's size, so node boundaries (and so `~` trimming) match Redis's.
 type streamNode struct {
-	entries []StreamEntry
-	fields  []string // master entry's fields
-	live    int
-	bytes   int // listpack size less the master count/deleted fields
+	buf    []byte
+	fields []string // master entry's fields; shared by nodes with the same ones, never changed
+	master StreamID // first entry's ID
+	lastID StreamID // last entry's ID
+	count  int      // entries, deleted ones included
+	live   int
+	bytes  int // listpack size less the master count/deleted fields
 }
 
 // Stream is the stream type: entries in ID order in a sequence of nodes.
@@ -97,13 +104,13 @@ func (s *Stream) Encoding() string { return "stream" }
 // Len is the number of live entries.
 func (s *Stream) Len() int { return s.length }
 
-// Copy is a deep copy (entries' strings are immutable and shared).
+// Copy is a deep copy (master field lists are immutable and shared).
 func (s *Stream) Copy() Object {
 	cp := *s
 	cp.nodes = make([]*streamNode, len(s.nodes))
 	for i, n := range s.nodes {
 		nn := *n
-		nn.entries = append([]StreamEntry(nil), n.entries...)
+		nn.buf = append([]byte(nil), n.buf...)
 		cp.nodes[i] = &nn
 	}
 	// Redis's streamDup inserts the nodes into a fresh rax, in order.
@@ -150,11 +157,9 @@ func lpIntElem(v int64) int { n := lpIntSize(v); return n + lpBacklen(n) }
 
 // lpStrElem is the size of a string element as a listpack stores it
 // (strings that are canonical integers are stored as integers).
-func lpStrElem(s string) int {
-	if len(s) > 0 && len(s) <= 20 {
-		if v, err := strconv.ParseInt(s, 10, 64); err == nil && strconv.FormatInt(v, 10) == s {
-			return lpIntElem(v)
-		}
+func lpStrElem[T bytesOrString](s T) int {
+	if v, ok := ParseInt64(s); ok {
+		return lpIntElem(v)
 	}
 	var n int
 	switch {
@@ -170,63 +175,70 @@ func lpStrElem(s string) int {
 
 // lpBytes is the node's estimated listpack size.
 func (n *streamNode) lpBytes() int {
-	return n.bytes + lpIntElem(int64(n.live)) + lpIntElem(int64(len(n.entries)-n.live))
+	return n.bytes + lpIntElem(int64(n.live)) + lpIntElem(int64(n.count-n.live))
 }
 
-func (n *streamNode) first() StreamID { return n.entries[0].ID }
-func (n *streamNode) last() StreamID  { return n.entries[len(n.entries)-1].ID }
+func (n *streamNode) first() StreamID { return n.master }
+func (n *streamNode) last() StreamID  { return n.lastID }
 
 // Append adds an entry after the last one (id must be greater than
-// LastID); maxEntries and maxBytes are stream-node-max-entries/-bytes.
-func (s *Stream) Append(id StreamID, fv []string, maxEntries, maxBytes int) {
+// LastID); fv is field, value, field, value… (copied); maxEntries and
+// maxBytes are stream-node-max-entries/-bytes.
+func (s *Stream) Append(id StreamID, fv [][]byte, maxEntries, maxBytes int) {
 	var n *streamNode
+	var prev *streamNode
 	if len(s.nodes) > 0 {
 		n = s.nodes[len(s.nodes)-1]
-		if maxBytes <= 0 || maxBytes > 1<<30 {
-			maxBytes = 1 << 30
-		}
-		tot := 0
-		for _, x := range fv {
-			tot += len(x)
-		}
-		if n.lpBytes()+tot >= maxBytes || (maxEntries > 0 && len(n.entries) >= maxEntries) {
-			n = nil
+		if nodeFull(n.lpBytes(), n.count, fv, maxEntries, maxBytes) {
+			prev, n = n, nil
 		}
 	}
 	if n == nil {
-		n = newNode(fv)
-		s.nodes = append(s.nodes, n)
-		if s.rax == nil {
-			s.rax = newRaxShape()
+		n = newNode(id, fv, prev)
+		if prev != nil {
+			prev.seal()
 		}
-		s.rax.insert(raxKey(id))
+		s.nodes = append(s.nodes, n)
+		s.raxInsert(n)
 	}
-	n.bytes += n.entrySize(id, fv)
-	n.entries = append(n.entries, StreamEntry{ID: id, FV: fv})
+	same := sameFields(n.fields, fv)
+	n.bytes += entrySize(n, id, fv, same)
+	appendEntry(n, id, fv, same, false)
+	n.lastID = id
+	n.count++
 	n.live++
 	s.length++
 	s.LastID = id
 	s.EntriesAdded++
 }
 
+// nodeFull reports whether a node of estimated size lpBytes holding count
+// entries takes no entry fv more (streamAppendItem's checks against
+// stream-node-max-bytes and -entries).
+func nodeFull[T bytesOrString](lpBytes, count int, fv []T, maxEntries, maxBytes int) bool {
+	if maxBytes <= 0 || maxBytes > 1<<30 {
+		maxBytes = 1 << 30
+	}
+	tot := 0
+	for _, x := range fv {
+		tot += len(x)
+	}
+	return lpBytes+tot >= maxBytes || (maxEntries > 0 && count >= maxEntries)
+}
+
+// seal drops the spare capacity of a node no longer appended to, when
+// there is much of it.
+func (n *streamNode) seal() {
+	if cap(n.buf)-len(n.buf) > len(n.buf)/8 {
+		n.buf = append(make([]byte, 0, len(n.buf)), n.buf...)
+	}
+}
+
 // entrySize is the listpack bytes the entry id/fv adds to node n (the
-// entry's first ID is the master ID; fields equal to the master entry's
-// are not repeated).
-func (n *streamNode) entrySize(id StreamID, fv []string) int {
-	base := id
-	if len(n.entries) > 0 {
-		base = n.entries[0].ID
-	}
-	same := len(fv)/2 == len(n.fields)
-	if same {
-		for i, f := range n.fields {
-			if fv[2*i] != f {
-				same = false
-				break
-			}
-		}
-	}
-	sz := lpIntElem(2) + lpIntElem(int64(id.Ms-base.Ms)) + lpIntElem(int64(id.Seq-base.Seq))
+// node's first ID is the master ID; fields equal to the master entry's
+// are not repeated: same).
+func entrySize[T bytesOrString](n *streamNode, id StreamID, fv []T, same bool) int {
+	sz := lpIntElem(2) + lpIntElem(int64(id.Ms-n.master.Ms)) + lpIntElem(int64(id.Seq-n.master.Seq))
 	if same {
 		for i := 1; i < len(fv); i += 2 {
 			sz += lpStrElem(fv[i])
@@ -244,12 +256,18 @@ func (n *streamNode) entrySize(id StreamID, fv []string) int {
 	return sz + lpIntElem(int64(lpCount))
 }
 
-// newNode is an empty node whose master entry has fv's fields.
-func newNode(fv []string) *streamNode {
-	n := &streamNode{}
-	n.fields = make([]string, 0, len(fv)/2)
-	for i := 0; i < len(fv); i += 2 {
-		n.fields = append(n.fields, fv[i])
+// newNode is an empty node whose master entry is id with fv's fields
+// (prev's field list when it is the same); its buffer is sized after
+// prev's (unless prev was large: one huge entry).
+func newNode[T bytesOrString](id StreamID, fv []T, prev *streamNode) *streamNode {
+	n := &streamNode{master: id}
+	if prev != nil && sameFields(prev.fields, fv) {
+		n.fields = prev.fields
+	} else {
+		n.fields = makeFields(fv)
+	}
+	if prev != nil && len(prev.buf) <= 1<<16 {
+		n.buf = make([]byte, 0, len(prev.buf)+len(prev.buf)/16)
 	}
 	// Header, end byte, master entry (count and deleted apart).
 	n.bytes = 6 + 1 + lpIntElem(int64(len(n.fields))) + lpIntElem(0)
@@ -257,6 +275,26 @@ func newNode(fv []string) *streamNode {
 		n.bytes += lpStrElem(f)
 	}
 	return n
+}
+
+// makeFields copies fv's fields into one string.
+func makeFields[T bytesOrString](fv []T) []string {
+	tot := 0
+	for i := 0; i < len(fv); i += 2 {
+		tot += len(fv[i])
+	}
+	all := make([]byte, 0, tot)
+	for i := 0; i < len(fv); i += 2 {
+		all = append(all, fv[i]...)
+	}
+	str := unsafe.String(unsafe.SliceData(all), len(all))
+	fields := make([]string, 0, len(fv)/2)
+	off := 0
+	for i := 0; i < len(fv); i += 2 {
+		fields = append(fields, str[off:off+len(fv[i])])
+		off += len(fv[i])
+	}
+	return fields
 }
 
 // Deleted reports whether the entry is a tombstone (only EachNode shows those).
@@ -271,8 +309,30 @@ func NewStreamEntry(id StreamID, fv []string, deleted bool) StreamEntry {
 // and the node's entries, tombstones included (an RDB writes the listpack
 // nodes as they are). fn must not keep or change them.
 func (s *Stream) EachNode(fn func(fields []string, entries []StreamEntry) bool) {
+	var ents []StreamEntry
+	var fv []string
+	var starts []int
 	for _, n := range s.nodes {
-		if !fn(n.fields, n.entries) {
+		ents, fv, starts = ents[:0], fv[:0], starts[:0]
+		for off := 0; off < len(n.buf); {
+			id, flags, body := n.entryHead(off)
+			l := len(fv)
+			for k := 2 * n.fieldCount(body, flags); k > 0; k-- {
+				fv = append(fv, "")
+			}
+			off = n.decodeBody(off, body, flags, fv[l:])
+			ents = append(ents, StreamEntry{ID: id, deleted: flags&packDeleted != 0})
+			starts = append(starts, l)
+		}
+		// fv may have moved while it grew: slice it only now.
+		for i := range ents {
+			end := len(fv)
+			if i+1 < len(ents) {
+				end = starts[i+1]
+			}
+			ents[i].FV = fv[starts[i]:end:end]
+		}
+		if !fn(n.fields, ents) {
 			return
 		}
 	}
@@ -287,11 +347,17 @@ func (s *Stream) AppendNode(fields []string, entries []StreamEntry) bool {
 	if len(entries) == 0 {
 		return false
 	}
-	if len(s.nodes) > 0 && !s.nodes[len(s.nodes)-1].last().Less(entries[0].ID) {
-		return false
+	var prev *streamNode
+	if len(s.nodes) > 0 {
+		prev = s.nodes[len(s.nodes)-1]
+		if !prev.last().Less(entries[0].ID) {
+			return false
+		}
 	}
-	n := newNode(nil)
-	n.fields = fields
+	n := &streamNode{master: entries[0].ID, fields: fields}
+	if prev != nil && slices.Equal(prev.fields, fields) {
+		n.fields = prev.fields
+	}
 	n.bytes = 6 + 1 + lpIntElem(int64(len(fields))) + lpIntElem(0)
 	for _, f := range fields {
 		n.bytes += lpStrElem(f)
@@ -301,8 +367,10 @@ func (s *Stream) AppendNode(fields []string, entries []StreamEntry) bool {
 		if i > 0 && !entries[i-1].ID.Less(e.ID) {
 			return false
 		}
-		n.bytes += n.entrySize(e.ID, e.FV)
-		n.entries = append(n.entries, *e)
+		same := sameFields(n.fields, e.FV)
+		n.bytes += entrySize(n, e.ID, e.FV, same)
+		appendEntry(n, e.ID, e.FV, same, e.deleted)
+		n.count++
 		if !e.deleted {
 			n.live++
 		}
@@ -310,98 +378,190 @@ func (s *Stream) AppendNode(fields []string, entries []StreamEntry) bool {
 	if n.live == 0 {
 		return false
 	}
+	n.lastID = entries[len(entries)-1].ID
+	n.seal()
 	s.nodes = append(s.nodes, n)
 	s.length += n.live
 	s.raxInsert(n)
 	return true
 }
 
-// seek returns the first position (node, index) whose entry ID is >= id.
-func (s *Stream) seek(id StreamID) (int, int) {
-	ni := sort.Search(len(s.nodes), func(i int) bool { return !s.nodes[i].last().Less(id) })
-	if ni == len(s.nodes) {
-		return ni, 0
-	}
-	es := s.nodes[ni].entries
-	return ni, sort.Search(len(es), func(i int) bool { return !es[i].ID.Less(id) })
+// seekNode is the first node whose last ID is >= id (len(s.nodes) when none).
+func (s *Stream) seekNode(id StreamID) int {
+	return sort.Search(len(s.nodes), func(i int) bool { return !s.nodes[i].last().Less(id) })
 }
 
-// Range calls fn for live entries with start <= ID <= end, ascending
-// (descending when rev), until fn returns false.
-func (s *Stream) Range(start, end StreamID, rev bool, fn func(e *StreamEntry) bool) {
-	if end.Less(start) {
+// walk calls fn for the live entries with start <= ID <= end, ascending
+// (descending when rev), until fn returns false: the node, the entry's
+// offset, ID, flags and body offset.
+func (s *Stream) walk(start, end StreamID, rev bool, fn func(n *streamNode, off int, id StreamID, flags byte, body int) bool) {
+	if end.Less(start) || len(s.nodes) == 0 {
 		return
 	}
 	if !rev {
-		ni, ei := s.seek(start)
-		for ; ni < len(s.nodes); ni, ei = ni+1, 0 {
-			es := s.nodes[ni].entries
-			for ; ei < len(es); ei++ {
-				e := &es[ei]
-				if end.Less(e.ID) {
+		for ni := s.seekNode(start); ni < len(s.nodes); ni++ {
+			n := s.nodes[ni]
+			off := 0
+			if n.master.Less(start) {
+				off, _ = n.find(start)
+			}
+			for off < len(n.buf) {
+				id, flags, body := n.entryHead(off)
+				if end.Less(id) {
 					return
 				}
-				if !e.deleted && !fn(e) {
+				if flags&packDeleted == 0 && !fn(n, off, id, flags, body) {
 					return
 				}
+				off = n.next(off, body, flags)
 			}
 		}
 		return
 	}
-	// Descending: start from the last entry <= end.
-	ni, ei := s.seek(end)
-	if ni < len(s.nodes) && s.nodes[ni].entries[ei].ID == end {
-		ei++
-	}
-	// Position before (ni, ei).
-	for {
-		if ei == 0 {
-			ni--
-			if ni < 0 {
+	// Descending: from the last entry <= end.
+	for ni := min(s.seekNode(end), len(s.nodes)-1); ni >= 0; ni-- {
+		n := s.nodes[ni]
+		for off := len(n.buf); off > 0; {
+			off = n.prev(off)
+			id, flags, body := n.entryHead(off)
+			if end.Less(id) {
+				continue
+			}
+			if id.Less(start) {
 				return
 			}
-			ei = len(s.nodes[ni].entries)
-		}
-		ei--
-		e := &s.nodes[ni].entries[ei]
-		if e.ID.Less(start) {
-			return
-		}
-		if !e.deleted && !fn(e) {
-			return
+			if flags&packDeleted == 0 && !fn(n, off, id, flags, body) {
+				return
+			}
 		}
 	}
+}
+
+// Range calls fn for live entries with start <= ID <= end, ascending
+// (descending when rev), until fn returns false. e and e.FV are valid
+// during the call only (they are reused); the strings in e.FV may be kept.
+func (s *Stream) Range(start, end StreamID, rev bool, fn func(e *StreamEntry) bool) {
+	var e StreamEntry
+	var fv []string
+	s.walk(start, end, rev, func(n *streamNode, off int, id StreamID, flags byte, body int) bool {
+		k := 2 * n.fieldCount(body, flags)
+		if cap(fv) < k {
+			fv = make([]string, max(k, 16))
+		}
+		e.ID, e.FV = id, fv[:k]
+		n.decodeBody(off, body, flags, e.FV)
+		return fn(&e)
+	})
+}
+
+// Count is the number of live entries with start <= ID <= end, at most
+// limit when limit > 0 (a reply's length before its entries).
+func (s *Stream) Count(start, end StreamID, rev bool, limit int64) int64 {
+	var k int64
+	s.walk(start, end, rev, func(*streamNode, int, StreamID, byte, int) bool {
+		k++
+		return limit <= 0 || k < limit
+	})
+	return k
+}
+
+// firstLive is the first live entry's node and offset; ok is false when
+// there is none. (A node is dropped when XDEL empties it, but an exact trim
+// may leave one that holds only tombstones.)
+func (s *Stream) firstLive() (n *streamNode, off int, ok bool) {
+	for _, n = range s.nodes {
+		if n.live == 0 {
+			continue
+		}
+		for off = 0; off < len(n.buf); {
+			_, flags, body := n.entryHead(off)
+			if flags&packDeleted == 0 {
+				return n, off, true
+			}
+			off = n.next(off, body, flags)
+		}
+	}
+	return nil, 0, false
+}
+
+// lastLive is the last live entry's node and offset.
+func (s *Stream) lastLive() (n *streamNode, off int, ok bool) {
+	for ni := len(s.nodes) - 1; ni >= 0; ni-- {
+		n = s.nodes[ni]
+		if n.live == 0 {
+			continue
+		}
+		for off = len(n.buf); off > 0; {
+			off = n.prev(off)
+			if n.buf[off]&packDeleted == 0 {
+				return n, off, true
+			}
+		}
+	}
+	return nil, 0, false
+}
+
+// entryAt decodes the entry at off into a new StreamEntry.
+func (n *streamNode) entryAt(off int) *StreamEntry {
+	id, flags, body := n.entryHead(off)
+	e := &StreamEntry{ID: id, FV: make([]string, 2*n.fieldCount(body, flags)), deleted: flags&packDeleted != 0}
+	n.decodeBody(off, body, flags, e.FV)
+	return e
 }
 
 // First is the first live entry.
 func (s *Stream) First() (e *StreamEntry, ok bool) {
-	s.Range(StreamID{}, StreamID{^uint64(0), ^uint64(0)}, false, func(x *StreamEntry) bool { e = x; return false })
-	return e, e != nil
+	if n, off, ok := s.firstLive(); ok {
+		return n.entryAt(off), true
+	}
+	return nil, false
 }
 
 // Last is the last live entry.
 func (s *Stream) Last() (e *StreamEntry, ok bool) {
-	s.Range(StreamID{}, StreamID{^uint64(0), ^uint64(0)}, true, func(x *StreamEntry) bool { e = x; return false })
-	return e, e != nil
+	if n, off, ok := s.lastLive(); ok {
+		return n.entryAt(off), true
+	}
+	return nil, false
+}
+
+// FirstID is the first live entry's ID (0-0 when empty: Redis's first_id).
+func (s *Stream) FirstID() StreamID {
+	if n, off, ok := s.firstLive(); ok {
+		id, _, _ := n.entryHead(off)
+		return id
+	}
+	return StreamID{}
+}
+
+// LastLiveID is the last live entry's ID; ok is false when the stream is empty.
+func (s *Stream) LastLiveID() (id StreamID, ok bool) {
+	if n, off, ok := s.lastLive(); ok {
+		id, _, _ = n.entryHead(off)
+		return id, true
+	}
+	return StreamID{}, false
 }
 
 // Delete marks the entry id deleted; a node left with no live entry is
 // removed. It reports whether a live entry was deleted.
 func (s *Stream) Delete(id StreamID) bool {
-	ni, ei := s.seek(id)
+	ni := s.seekNode(id)
 	if ni == len(s.nodes) {
 		return false
 	}
 	n := s.nodes[ni]
-	if ei == len(n.entries) || n.entries[ei].ID != id || n.entries[ei].deleted {
+	off, eid := n.find(id)
+	if off == len(n.buf) || eid != id || n.buf[off]&packDeleted != 0 {
 		return false
 	}
-	n.entries[ei].deleted = true
+	n.buf[off] |= packDeleted
 	n.live--
 	s.length--
 	if n.live == 0 {
 		s.raxRemove(n)
 		s.nodes = append(s.nodes[:ni], s.nodes[ni+1:]...)
+		s.nodes[:len(s.nodes)+1][len(s.nodes)] = nil
 	}
 	return true
 }
@@ -448,24 +608,24 @@ func (s *Stream) Trim(strategy int, maxLen int64, minID StreamID, approx bool, l
 		if approx {
 			break
 		}
-		for i := range n.entries {
-			e := &n.entries[i]
+		for off := 0; off < len(n.buf); {
+			id, flags, body := n.entryHead(off)
 			var stop bool
 			if strategy == TrimMaxLen {
 				stop = int64(s.length) <= maxLen
 			} else {
-				stop = !e.ID.Less(minID)
+				stop = !id.Less(minID)
 			}
 			if stop {
 				break
 			}
-			if e.deleted {
-				continue
+			if flags&packDeleted == 0 {
+				n.buf[off] |= packDeleted
+				n.live--
+				s.length--
+				deleted++
 			}
-			e.deleted = true
-			n.live--
-			s.length--
-			deleted++
+			off = n.next(off, body, flags)
 		}
 		break
 	}

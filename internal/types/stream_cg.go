@@ -218,16 +218,11 @@ func cloneGroup(g *StreamGroup) *StreamGroup {
 // Entry finds the live entry id.
 func (s *Stream) Entry(id StreamID) *StreamEntry {
 	var out *StreamEntry
-	s.Range(id, id, false, func(e *StreamEntry) bool { out = e; return false })
+	s.Range(id, id, false, func(e *StreamEntry) bool {
+		out = &StreamEntry{ID: e.ID, FV: append([]string(nil), e.FV...)}
+		return false
+	})
 	return out
-}
-
-// FirstID is the first live entry's ID (0-0 when empty: Redis's first_id).
-func (s *Stream) FirstID() StreamID {
-	if e, ok := s.First(); ok {
-		return e.ID
-	}
-	return StreamID{}
 }
 
 // RangeHasTombstones is streamRangeHasTombstones from start to the end.

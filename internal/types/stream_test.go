@@ -17,7 +17,7 @@ func TestStreamModel(t *testing.T) {
 		for op := 0; op < 300; op++ {
 			switch k := r.IntN(10); {
 			case k < 6:
-				s.Append(next, []string{"f", "v"}, nodeMax, 4096)
+				s.Append(next, [][]byte{[]byte("f"), []byte("v")}, nodeMax, 4096)
 				model = append(model, next)
 				next.Seq += uint64(1 + r.IntN(3))
 			case k < 8 && len(model) > 0:
