@@ -341,8 +341,9 @@ func (s *Stream) EachNode(fn func(fields []string, entries []StreamEntry) bool) 
 // AppendNode adds a whole node as an RDB file holds it: master fields
 // and entries (tombstones included), IDs above every ID already in the
 // stream. It does not touch LastID or EntriesAdded, which the loader sets.
-// It reports false (adding nothing) for a node that breaks the order or
-// holds no live entry.
+// It reports false (adding nothing) for a node that breaks the order. A
+// node of tombstones only is kept: an exact XTRIM MINID leaves one when
+// the node's last entry was already deleted (as Redis does, and loads).
 func (s *Stream) AppendNode(fields []string, entries []StreamEntry) bool {
 	if len(entries) == 0 {
 		return false
@@ -374,9 +375,6 @@ func (s *Stream) AppendNode(fields []string, entries []StreamEntry) bool {
 		if !e.deleted {
 			n.live++
 		}
-	}
-	if n.live == 0 {
-		return false
 	}
 	n.lastID = entries[len(entries)-1].ID
 	n.seal()

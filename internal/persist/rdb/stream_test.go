@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"testing"
 
+	"github.com/shoal-db/shoal/internal/keyspace"
 	"github.com/shoal-db/shoal/internal/types"
 )
 
@@ -63,4 +64,41 @@ func TestStreamLegacyType15(t *testing.T) {
 		t.Fatal(err)
 	}
 	check(v2.Obj, "type 19")
+}
+
+// TestStreamNodeOfTombstones: an exact XTRIM MINID can leave a node whose
+// entries are all deleted (its last one was XDELed before), as in Redis;
+// such a stream is written and read back whole (it once made the RDB
+// unloadable: "holds no live entry").
+func TestStreamNodeOfTombstones(t *testing.T) {
+	s := types.NewStream()
+	for i := uint64(1); i <= 4; i++ {
+		s.Append(types.StreamID{Ms: i}, [][]byte{[]byte("f"), []byte("v")}, 2, 4096)
+	}
+	// Nodes of two entries: [1 2] [3 4]. Delete 2, then trim below 2:
+	// entry 1 is marked deleted, and the first node holds no live entry.
+	if !s.Delete(types.StreamID{Ms: 2}) {
+		t.Fatal("XDEL 2 found nothing")
+	}
+	if n := s.Trim(types.TrimMinID, 0, types.StreamID{Ms: 2}, false, 0); n != 1 {
+		t.Fatalf("trim removed %d", n)
+	}
+	if s.Len() != 2 || s.NodeCount() != 2 {
+		t.Fatalf("len %d nodes %d, want 2 and 2", s.Len(), s.NodeCount())
+	}
+	out, err := AppendDump(nil, keyspace.Value{Obj: s}, DefaultSettings())
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := ParseDump(out, DefaultSettings())
+	if err != nil {
+		t.Fatalf("a stream with a node of tombstones does not load: %v", err)
+	}
+	back := v.Obj.(*types.Stream)
+	if back.Len() != 2 || back.NodeCount() != 2 {
+		t.Fatalf("loaded: len %d nodes %d", back.Len(), back.NodeCount())
+	}
+	if e, _ := back.First(); e.ID != (types.StreamID{Ms: 3}) {
+		t.Fatalf("first live entry %v, want 3-0", e.ID)
+	}
 }
