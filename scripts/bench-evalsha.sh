@@ -33,7 +33,9 @@ run() { # name port pipeline requests
   pid=$(cat "$WORK/$name.pid")
   sha=$(redis-cli -p "$port" script load "$SCRIPT")
   t0=$(cpu_ticks "$pid")
-  out=$(redis-benchmark -p "$port" -c 50 -r 100000 -n "$n" -P "$p" -q evalsha "$sha" 1 'key:__rand_int__' 2>/dev/null | tr '\r' '\n' | grep 'requests per second' | tail -1)
+  out=$(redis-benchmark -p "$port" -c 50 -r 100000 -n "$n" -P "$p" -q evalsha "$sha" 1 'key:__rand_int__' 2>"$WORK/bench.err" | tr '\r' '\n' | { grep 'requests per second' || true; } | tail -1)
+  # A run that printed no result (redis-benchmark failed) is left out.
+  [ -n "$out" ] || { echo "$name -P $p: no result: $(tail -2 "$WORK/bench.err")" >&2; return; }
   t1=$(cpu_ticks "$pid")
   rps=$(echo "$out" | awk '{for(i=1;i<=NF;i++) if($i=="requests") print $(i-1)}')
   RPS[$name,$p]="${RPS[$name,$p]:-} $rps"
