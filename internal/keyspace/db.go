@@ -26,9 +26,9 @@ func (db *DB) tableForWrite(s int) *slotTable {
 // ExpectKeys tells the database that about n keys are coming (RDB
 // RESIZEDB, as Redis sizes its dict with it): each slot table is created
 // at the size its share of n needs, rather than grown step by step while
-// the keys arrive (resizing was a fifth of a load's CPU). The share assumes keys spread over all 16384 slots; a
-// cluster node holding a third of them still grows its tables, but fewer
-// times. n = 0 ends the hint.
+// the keys arrive (resizing was a fifth of a load's CPU). The share
+// assumes keys spread over all 16384 slots; a cluster node holding a third
+// of them still grows its tables, but fewer times. n = 0 ends the hint.
 func (db *DB) ExpectKeys(n uint64) {
 	if n == 0 {
 		db.keysPerSlotHint.Store(0)
