@@ -213,7 +213,7 @@ func xread(c *Ctx, isGroup bool) {
 	}
 	served := 0
 	start := len(c.W.Buf)
-	c.W.Array(0) // placeholder, rewritten below
+	c.W.Array(0) // the deferred header: setDeferredLen sets the count
 	hdr := len(c.W.Buf)
 	for j, s := range streams {
 		if s == nil {
@@ -269,7 +269,7 @@ func xread(c *Ctx, isGroup bool) {
 }
 
 // setDeferredLen is Redis's setDeferredArrayLen/setDeferredMapLen: the
-// placeholder header c.W.Buf[start:hdr] (written as an empty array)
+// deferred header c.W.Buf[start:hdr] (written as an empty array)
 // becomes an array (or, isMap, a map) of n; the body after it is moved
 // only when the header's width changes.
 func setDeferredLen(c *Ctx, start, hdr, n int, isMap bool) {

@@ -82,7 +82,7 @@ func FuzzStreamID(f *testing.F) {
 	})
 }
 
-// TestSetDeferredLen: the placeholder header becomes the right length
+// TestSetDeferredLen: the deferred header becomes the right length
 // whatever its width, the body intact.
 func TestSetDeferredLen(t *testing.T) {
 	for _, n := range []int{0, 1, 9, 10, 99, 100, 12345} {

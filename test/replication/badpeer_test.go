@@ -222,6 +222,7 @@ func TestCutTransferIntoEmptyReplica(t *testing.T) {
 		"eofmark-cut": {"$EOF:" + strings.Repeat("m", 40) + "\r\n" + keys, "I/O error trying to sync with MASTER"},
 		"corrupt":     {"$20\r\nREDIS0010\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", "Failed trying to load the MASTER synchronization DB from disk"},
 	} {
+		loadedEarly := strings.HasSuffix(name, "-cut")
 		t.Run(name, func(t *testing.T) {
 			r := start(t, "shoal")
 			followFakeMaster(t, r, c.payload)
@@ -236,8 +237,16 @@ func TestCutTransferIntoEmptyReplica(t *testing.T) {
 					t.Fatalf("a failed transfer left %s", e.Name())
 				}
 			}
-			if log, _ := os.ReadFile(r.Log); !strings.Contains(string(log), c.logged) {
+			log, _ := os.ReadFile(r.Log)
+			if !strings.Contains(string(log), c.logged) {
 				t.Fatalf("log has no %q:\n%s", c.logged, log)
+			}
+			// A cut transfer was being loaded when it broke: the load ran
+			// while the bytes arrived (a disk-mode replica holding data
+			// loads only after the whole file is in).
+			if load := strings.Index(string(log), "Loading DB in memory"); loadedEarly &&
+				(load < 0 || load > strings.Index(string(log), c.logged)) {
+				t.Fatalf("the cut transfer was not loaded while it arrived:\n%s", log)
 			}
 		})
 	}
