@@ -152,6 +152,9 @@ func (s *Stream) reserve(db, n int) *chunk {
 // unlocks s.mu.
 func (s *Stream) commit(c *chunk) int64 {
 	s.end = c.start + int64(len(c.buf))
+	if cap(c.buf) > chunkSize {
+		s.trim() // an entry larger than a chunk may push the window past it
+	}
 	end := s.end
 	s.unlockAndWake()
 	return end
@@ -174,7 +177,10 @@ func (s *Stream) unlockAndWake() {
 }
 
 // trim drops chunks no pinning reader needs that lie wholly before the
-// backlog window. Called with s.mu held.
+// backlog window, and moves the first retained offset up to the window
+// (or the first pinning reader), even inside a chunk: a large entry (a
+// transaction) does not make its whole chunk a backlog a PSYNC can
+// continue from. Called with s.mu held.
 func (s *Stream) trim() {
 	keep := s.end - s.backlog
 	for _, r := range s.readers {
@@ -198,7 +204,7 @@ func (s *Stream) trim() {
 		s.chunks = s.chunks[:len(s.chunks)-drop]
 	}
 	if len(s.chunks) > 0 {
-		s.start = s.chunks[0].start
+		s.start = max(s.chunks[0].start, min(keep, s.end))
 	} else {
 		s.start = s.end
 	}

@@ -324,3 +324,37 @@ func TestAppendRawAndReset(t *testing.T) {
 		t.Fatalf("after reset the first entry must select: %q", got)
 	}
 }
+
+// TestBacklogWindowInsideLargeEntry: an entry larger than a chunk (a
+// transaction of big values) moves the first retained offset to the
+// backlog window at once, so an offset before the window cannot continue
+// (Redis trims its backlog to repl-backlog-size, not to whole entries).
+func TestBacklogWindowInsideLargeEntry(t *testing.T) {
+	s := New(0)
+	s.SetBacklog(16 << 10)
+	s.Append(0, bs("SET", "a", "1")...)
+	before := s.Offset()
+	var b Batch
+	big := bytes.Repeat([]byte("A"), 16<<10)
+	for i := 0; i < 10; i++ {
+		b.Add(0, []byte("SET"), []byte("k"), big)
+	}
+	s.AppendBatch(&b)
+	if got, want := s.Start(), s.Offset()-16<<10; got != want {
+		t.Fatalf("first retained offset %d, want %d (end %d)", got, want, s.Offset())
+	}
+	if _, err := s.NewReader(before, true); err != ErrTrimmed {
+		t.Fatalf("reader before the window: %v", err)
+	}
+	// A pinning reader keeps its bytes whatever the window.
+	s2 := New(0)
+	s2.SetBacklog(16 << 10)
+	r, _ := s2.NewReader(0, true)
+	s2.AppendBatch(&b)
+	if s2.Start() != 0 {
+		t.Fatalf("first retained offset %d with a pinning reader at 0", s2.Start())
+	}
+	if got := readAll(t, r); int64(len(got)) != s2.Offset() {
+		t.Fatalf("pinning reader read %d of %d bytes", len(got), s2.Offset())
+	}
+}
