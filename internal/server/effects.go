@@ -6,9 +6,12 @@ import (
 
 // beforeEffects prepares ctx to collect one command's effects: the batch
 // when the stream keeps bytes, nil (Propagate only counts) when it does not.
+// On a replica the stream is its master's, byte for byte: the writes of
+// its own clients (replica-read-only no) stay out of it, as Redis keeps
+// them out of its replication stream (replicationFeedSlaves).
 func (c *client) beforeEffects(ctx *command.Ctx) {
 	ctx.Propagated = 0
-	if c.srv.stream.Active() && !c.replay {
+	if c.srv.stream.Active() && !c.replay && !c.srv.ks.ReplicaMode.Load() {
 		ctx.Effects = &c.effects
 	} else {
 		ctx.Effects = nil

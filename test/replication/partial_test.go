@@ -246,3 +246,50 @@ func TestFullSyncReplacesFunctions(t *testing.T) {
 		})
 	}
 }
+
+// TestWritableReplicaKeepsMasterOffset: the writes a writable replica's
+// own clients make stay out of its replication stream (Redis's
+// replicationFeedSlaves returns on a replica): its offset stays its
+// master's, its sub-replicas get only the master's stream, and after a
+// cut link it continues partially at the right place.
+func TestWritableReplicaKeepsMasterOffset(t *testing.T) {
+	for _, pair := range [][2]string{{"shoal", "shoal"}, {"redis", "shoal"}, {"shoal", "redis"}} {
+		t.Run(pair[0]+"-to-"+pair[1], func(t *testing.T) {
+			m := start(t, pair[0])
+			r := start(t, pair[1], "--replica-read-only", "no")
+			sub := start(t, "shoal")
+			preload(t, m, 300)
+			follow(t, r, m)
+			follow(t, sub, r)
+			for i := 0; i < 50; i++ {
+				do(t, r, "SET", "local:"+strconv.Itoa(i), "mine")
+			}
+			do(t, r, "FUNCTION", "LOAD", "#!lua name=local\nredis.register_function('f', function() return 1 end)")
+			for i := 0; i < 50; i++ {
+				do(t, m, "SET", "master:"+strconv.Itoa(i), "v")
+			}
+			caughtUp(t, m, r, sub)
+			if v := str(do(t, sub, "EXISTS", "local:1")); v != "0" {
+				t.Fatalf("the sub-replica got the replica's own write (EXISTS %s)", v)
+			}
+			if v := str(do(t, r, "CLIENT", "KILL", "TYPE", "master")); v != "1" {
+				t.Fatalf("CLIENT KILL TYPE master: %s", v)
+			}
+			for i := 0; i < 50; i++ {
+				do(t, m, "SET", "after:"+strconv.Itoa(i), "v")
+			}
+			linkUp(t, r)
+			caughtUp(t, m, r, sub)
+			if st := info(t, m, "stats"); st["sync_full"] != "1" || st["sync_partial_ok"] != "1" {
+				t.Fatalf("master: sync_full %s sync_partial_ok %s", st["sync_full"], st["sync_partial_ok"])
+			}
+			do(t, r, "DEL", "local:"+strconv.Itoa(0))
+			for i := 1; i < 50; i++ {
+				do(t, r, "DEL", "local:"+strconv.Itoa(i))
+			}
+			do(t, r, "FUNCTION", "DELETE", "local")
+			caughtUp(t, m, r, sub)
+			sameData(t, m, r, sub)
+		})
+	}
+}
