@@ -36,6 +36,7 @@ const (
 	FlagNoMulti
 	FlagMovableKeys
 	FlagAllowBusy
+	FlagNoAsyncLoading
 
 	// FlagOffLoop is Shoal's own, not a Redis flag (COMMAND INFO never
 	// shows it): the command waits on the network (MIGRATE), so the event
@@ -50,6 +51,7 @@ var flagNames = map[string]Flag{
 	"skip_slowlog": FlagSkipSlowlog, "asking": FlagAsking, "fast": FlagFast, "no_auth": FlagNoAuth,
 	"may_replicate": FlagMayReplicate, "no_mandatory_keys": FlagNoMandatoryKeys,
 	"no_multi": FlagNoMulti, "movablekeys": FlagMovableKeys, "allow_busy": FlagAllowBusy,
+	"no_async_loading": FlagNoAsyncLoading,
 }
 
 // KeySpec is one of Redis 7.0's key specifications: where the search for

@@ -67,12 +67,17 @@ func (c *Config) set(pairs [][2]string, local bool) error {
 	c.mu.Lock()
 	ds := make([]*directive, len(pairs))
 	var errArg, errStr, unknown string
+	refuseLoading := false
 	for i, p := range pairs {
 		d := lookup(p[0])
 		if d == nil {
 			if errArg == "" && errStr == "" && unknown == "" {
 				unknown = p[0]
 			}
+			continue
+		}
+		if d.flags&denyLoading != 0 && (d.flags&protected == 0 || c.allowProtected(local)) && c.loading != nil && c.loading() {
+			refuseLoading = true // checked on every pair, as in Redis
 			continue
 		}
 		if unknown != "" || errStr != "" {
@@ -93,6 +98,10 @@ func (c *Config) set(pairs [][2]string, local bool) error {
 			}
 		}
 		ds[i] = d
+	}
+	if refuseLoading { // the loading error goes first, as in Redis
+		c.mu.Unlock()
+		return &SetError{"LOADING Redis is loading the dataset in memory"}
 	}
 	if unknown != "" {
 		c.mu.Unlock()

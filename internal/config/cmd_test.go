@@ -136,3 +136,29 @@ func TestGetPatterns(t *testing.T) {
 		t.Errorf("got %v", g)
 	}
 }
+
+// TestSetDenyLoading: while a dataset loads, deny-loading directives are
+// refused with -LOADING (before any other error, as Redis gives it
+// precedence); the others still change.
+func TestSetDenyLoading(t *testing.T) {
+	c := Default()
+	loading := true
+	c.SetLoadingCheck(func() bool { return loading })
+	want := "LOADING Redis is loading the dataset in memory"
+	for _, pairs := range [][][2]string{
+		{{"appendonly", "yes"}},
+		{{"repl-diskless-load", "swapdb"}},
+		{{"nosuch", "1"}, {"appendonly", "yes"}},
+	} {
+		if err := c.Set(pairs); err == nil || err.Error() != want {
+			t.Fatalf("Set %v while loading: %v", pairs, err)
+		}
+	}
+	if err := c.Set([][2]string{{"maxmemory", "10mb"}}); err != nil {
+		t.Fatalf("maxmemory while loading: %v", err)
+	}
+	loading = false
+	if err := c.Set([][2]string{{"repl-diskless-load", "swapdb"}}); err != nil {
+		t.Fatalf("after the load: %v", err)
+	}
+}

@@ -198,6 +198,8 @@ type Config struct {
 	fsChecks bool // touch the file system (dir, logfile, include); off in fuzzing
 	inFile   bool // Redis's reading_config_file: first save line resets defaults
 	saveSeen bool
+
+	loading func() bool // SetLoadingCheck
 }
 
 // Default returns a Config holding Redis 7.0's defaults. Dir is the current
@@ -221,6 +223,11 @@ func Default() *Config {
 
 // File is the absolute path of the config file Load read, "" if none.
 func (c *Config) File() string { return c.file }
+
+// SetLoadingCheck gives Set a way to know a dataset is being loaded: then
+// directives flagged deny-loading (appendonly, dir, repl-diskless-load)
+// are refused with -LOADING, as in Redis. Call it before serving.
+func (c *Config) SetLoadingCheck(fn func() bool) { c.loading = fn }
 
 // OnSet registers fn to run after every successful Set, once per directive
 // set, with its primary name. fn runs without the lock held.

@@ -59,6 +59,9 @@ func (s *Server) persistGate(c *client, spec *command.Spec) string {
 	if s.loadingNow() && !c.session && !spec.Has(command.FlagLoading) {
 		return loadingErr
 	}
+	if s.loading.async.Load() && !c.session && asyncLoadingDenied(c, spec) { // repl_swapdb.go
+		return loadingErr
+	}
 	if w := s.aof.w.Load(); w != nil && (spec.Has(command.FlagWrite) || spec.Name == "ping") {
 		if err := w.Err(); err != nil {
 			return "MISCONF Errors writing to the AOF file: " + aof.ErrText(err)

@@ -386,7 +386,7 @@ func (s *Server) infoPersistence(w infoWriter) {
 	aof := s.cfg.Appendonly
 	s.cfg.RUnlock()
 	w.i("loading", b2i(s.loadingNow()))
-	w.i("async_loading", 0)
+	w.i("async_loading", b2i(s.loading.async.Load()))
 	w.i("current_cow_peak", 0)
 	w.i("current_cow_size", 0)
 	w.i("current_cow_size_age", 0)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/shoal-db/shoal/internal/command"
+	"github.com/shoal-db/shoal/internal/keyspace"
 	"github.com/shoal-db/shoal/internal/persist/rdb"
 	"github.com/shoal-db/shoal/internal/slot"
 )
@@ -21,7 +22,12 @@ import (
 // active, commands without the "loading" flag get -LOADING, and INFO
 // shows the progress.
 type loadState struct {
-	active      atomic.Bool
+	active atomic.Bool
+	// async: a replica loads its master's dataset aside while serving the
+	// old one (repl-diskless-load swapdb, same replication ID): INFO says
+	// async_loading, and only commands flagged no_async_loading get
+	// -LOADING (repl_swapdb.go).
+	async       atomic.Bool
 	start       atomic.Int64 // unix s
 	totalBytes  atomic.Int64
 	loadedBytes atomic.Int64
@@ -51,7 +57,7 @@ func (s *Server) loadingNow() bool { return s.loading.active.Load() || s.aof.loa
 // infoLoading writes INFO persistence's loading_* fields during a load.
 func (s *Server) infoLoading(w infoWriter) {
 	ld := &s.loading
-	if !ld.active.Load() {
+	if !ld.active.Load() && !ld.async.Load() {
 		return
 	}
 	total, loaded, used := ld.totalBytes.Load(), ld.loadedBytes.Load(), ld.usedMem.Load()
@@ -129,12 +135,16 @@ func (s *Server) PrepareLoad() func() error {
 }
 
 func (s *Server) startLoading(size int64) {
-	ld := &s.loading
+	s.loading.reset(size)
+	s.loading.active.Store(true)
+}
+
+// reset starts the progress INFO reports for a load of size bytes.
+func (ld *loadState) reset(size int64) {
 	ld.start.Store(time.Now().Unix())
 	ld.totalBytes.Store(size)
 	ld.loadedBytes.Store(0)
 	ld.usedMem.Store(0)
-	ld.active.Store(true)
 }
 
 // debugDelay is Redis's debugDelay for key-load-delay and
@@ -264,8 +274,22 @@ func (s *Server) loadRDB(path string, allowDup bool) error {
 
 // loadRDBFrom is loadRDB reading from src (a file, or a master's socket).
 func (s *Server) loadRDBFrom(src io.Reader, allowDup bool) error {
+	return s.loadRDBInto(s.ks, src, allowDup, nil)
+}
+
+// loadRDBInto is loadRDBFrom into ks, the server's keyspace or one made
+// by NewTemp (a swapdb load, which also passes fns: the payload's function
+// libraries are appended there, for the caller to install with the keys,
+// instead of replacing this node's now). On error ks is left empty.
+func (s *Server) loadRDBInto(ks *keyspace.Keyspace, src io.Reader, allowDup bool, fns *[][]byte) error {
 	r := rdb.NewReader(progressReader{src, &s.loading.loadedBytes}, s.rdbSettings())
-	ks := s.ks
+	flushLoaded := func() {
+		if ks == s.ks {
+			s.flushLoaded()
+		} else {
+			s.ks.DropTemp(ks)
+		}
+	}
 	ks.Loading.Store(true) // nothing expires while loading
 	defer ks.Loading.Store(false)
 	defer func() {
@@ -289,7 +313,7 @@ func (s *Server) loadRDBFrom(src io.Reader, allowDup bool) error {
 			break
 		}
 		if err != nil {
-			s.flushLoaded()
+			flushLoaded()
 			return s.loadFailure(err, ra.failedAt)
 		}
 		switch it.Kind {
@@ -323,7 +347,7 @@ func (s *Server) loadRDBFrom(src io.Reader, allowDup bool) error {
 			functions = append(functions, it.Function)
 		case rdb.ItemSelectDB:
 			if it.DB < 0 || it.DB >= ks.NumDBs() {
-				s.flushLoaded()
+				flushLoaded()
 				s.Logf('#', "FATAL: Data file was created with a Redis server configured to handle more than %d databases. Exiting\n", ks.NumDBs())
 				return errLoadFatal
 			}
@@ -349,15 +373,17 @@ func (s *Server) loadRDBFrom(src io.Reader, allowDup bool) error {
 			}
 			ks.UnlockSlot(sl)
 			if dup {
-				s.flushLoaded()
+				flushLoaded()
 				s.Logf('#', "RDB has duplicated key '%s' in DB %d", it.Key, db.Index)
 				return errLoadFatal
 			}
 			loaded++
 		}
 	}
-	if err := s.loadFunctions(functions); err != nil {
-		s.flushLoaded()
+	if fns != nil {
+		*fns = functions
+	} else if err := s.loadFunctions(functions); err != nil {
+		flushLoaded()
 		return err
 	}
 	s.loading.lastLoaded.Store(loaded)

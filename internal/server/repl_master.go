@@ -547,7 +547,15 @@ func (f *fanout) Write(p []byte) (int, error) {
 func (s *Server) sendSnapshotDiskless(sn *snapshot.Snapshot, links []*replicaLink) error {
 	mark := replication.NewMark()
 	out := &fanout{s: s, links: links}
-	bw := bufio.NewWriterSize(out, 256<<10)
+	size := 256 << 10
+	s.cfg.RLock()
+	if s.cfg.RDBKeySaveDelay != 0 {
+		// A save slowed down for a test sends as Redis's child does,
+		// 16 KB at a time (its rio buffer), not in one late burst.
+		size = 16 << 10
+	}
+	s.cfg.RUnlock()
+	bw := bufio.NewWriterSize(out, size)
 	bw.Write(replication.AppendPayloadHeader(nil, replication.PayloadHeader{Len: -1, Mark: mark}))
 	err := s.writeRDB(bw, sn)
 	if err == nil {

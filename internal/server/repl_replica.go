@@ -396,9 +396,16 @@ func (s *Server) loadFullSync(ml *masterLink, br *bufio.Reader, id string, off i
 		what = "EOF"
 	}
 
+	// useDisklessLoad: on-empty-db reads from the socket only into a
+	// dataset without keys; swapdb always, into a keyspace aside.
+	if mode == "swapdb" {
+		s.Logf('*', "MASTER <-> REPLICA sync: receiving streamed RDB from master with %s to parser", what)
+		return s.loadSwapdb(ml, body, id, off, usemark, h.Len)
+	}
+	diskless := mode == "on-empty-db" && s.keyCount() == 0
 	var tmp string
 	var tee *teeFile // disk mode into an empty dataset: load while receiving
-	if mode == "disabled" || mode == "" {
+	if !diskless {
 		s.Logf('*', "MASTER <-> REPLICA sync: receiving %s from master to disk", what)
 		tmp = filepath.Join(dir, fmt.Sprintf("temp-%d.%d.rdb", time.Now().Unix(), os.Getpid()))
 		f, err := os.Create(tmp)
@@ -496,6 +503,18 @@ func (s *Server) loadFullSync(ml *masterLink, br *bufio.Reader, id string, off i
 			os.Remove(tmp)
 		}
 	}
+	s.attachLoadedDataset(ml, id, off, usemark)
+	if aofOn {
+		s.restartAOFAfterSync()
+	}
+	return nil
+}
+
+// attachLoadedDataset is the end of a successful full sync: this node's
+// stream and history become the master's at off, its sub-replicas resync
+// (their history is gone), and with the EOF-mark framing the first ACK
+// tells the master to start the stream.
+func (s *Server) attachLoadedDataset(ml *masterLink, id string, off int64, usemark bool) {
 	s.stream.Reset(off)
 	s.repl.streamDB.Store(int32(max(s.loading.rsi.db, 0)))
 	s.repl.mu.Lock()
@@ -512,13 +531,15 @@ func (s *Server) loadFullSync(ml *masterLink, br *bufio.Reader, id string, off i
 		ml.send("REPLCONF", "ACK", strconv.FormatInt(off, 10))
 	}
 	s.Logf('*', "MASTER <-> REPLICA sync: Finished with success")
-	if aofOn {
-		s.Logf('*', "Background append only file rewriting started by the replica's sync")
-		if err := s.rewriteAOF(s.aofConfig(), true); err != nil {
-			s.Logf('#', "Failed enabling the AOF after successful master synchronization! Trying it again in one second.")
-		}
+}
+
+// restartAOFAfterSync is restartAOFAfterSYNC: the AOF, stopped for the
+// load, starts again from the new dataset with a rewrite. Needs aof.mu.
+func (s *Server) restartAOFAfterSync() {
+	s.Logf('*', "Background append only file rewriting started by the replica's sync")
+	if err := s.rewriteAOF(s.aofConfig(), true); err != nil {
+		s.Logf('#', "Failed enabling the AOF after successful master synchronization! Trying it again in one second.")
 	}
-	return nil
 }
 
 // teeFile is the temp file a payload is written to while it loads. The
@@ -578,6 +599,15 @@ func (r *readErrRecorder) first() error {
 		return *e
 	}
 	return nil
+}
+
+// keyCount is the number of keys of every database (dbTotalServerKeyCount).
+func (s *Server) keyCount() int64 {
+	var n int64
+	for i := range s.ks.NumDBs() {
+		n += s.ks.DB(i).Len()
+	}
+	return n
 }
 
 // datasetEmpty reports whether this node holds no key and no function.
@@ -733,9 +763,11 @@ func (s *Server) masterCommandFailed(spec *command.Spec, reply []byte) {
 	}
 	s.Logf('#', "== CRITICAL == This replica is sending an error to its master: '%s' after processing the command '%s'", msg, name)
 	s.cfg.RLock()
-	behavior := s.cfg.PropagationErrorBehavior
+	behavior, ro := s.cfg.PropagationErrorBehavior, s.cfg.ReplicaReadOnly
 	s.cfg.RUnlock()
-	if behavior == "panic" || behavior == "panic-on-replicas" {
+	// A writable replica may differ from its master by design: it does
+	// not panic (afterErrorReply's repl_slave_ro).
+	if ro && (behavior == "panic" || behavior == "panic-on-replicas") {
 		s.Logf('#', "Guru Meditation: Replica was unable to execute a command from its master, per propagation-error-behavior")
 		os.Exit(1)
 	}

@@ -76,6 +76,7 @@ func (s *Server) initReplication() {
 	s.registerFailover()
 	s.handle("role", s.roleCommand)
 	s.handle("wait", s.waitCommand).Flags |= command.FlagOffLoop
+	s.cfg.SetLoadingCheck(func() bool { return s.loadingNow() || s.loading.async.Load() })
 	s.cfg.OnSet(func(name string) {
 		if name == "repl-backlog-size" {
 			s.repl.mu.Lock()
