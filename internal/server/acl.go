@@ -231,7 +231,7 @@ func (s *Server) killUserClients(self *client, gone []*acl.User) {
 		dead[u] = true
 	}
 	for _, c := range s.snapshotClients() {
-		if !dead[c.user.Load()] {
+		if c.isMaster || !dead[c.user.Load()] {
 			continue
 		}
 		if c == self {

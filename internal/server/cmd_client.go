@@ -117,6 +117,9 @@ func (c *client) fdOf() int64 {
 
 // clientType is Redis's getClientType for CLIENT LIST/KILL TYPE.
 func (c *client) clientType(sn *clientSnap) string {
+	if c.isMaster {
+		return "master"
+	}
 	if c.replLink.Load() != nil {
 		return "slave"
 	}
@@ -158,6 +161,9 @@ func (c *client) infoLine(self bool, args [][]byte) string {
 	}
 	if c.replLink.Load() != nil {
 		flags = append(flags, 'S')
+	}
+	if c.isMaster {
+		flags = append(flags, 'M')
 	}
 	if sn.sub+sn.psub+sn.ssub > 0 {
 		flags = append(flags, 'P')
@@ -238,20 +244,28 @@ func (c *client) infoLine(self bool, args [][]byte) string {
 	num("tot-mem", int64(totMem))
 	field("events", "r")
 	field("cmd", cmd)
-	field("user", c.user.Load().Name)
+	if c.isMaster {
+		field("user", "(superuser)") // the master client has no user
+	} else {
+		field("user", c.user.Load().Name)
+	}
 	num("redir", sn.redir)
 	num("resp", int64(sn.proto))
 	return b.String()
 }
 
-// snapshotClients returns the connected clients sorted by id.
+// snapshotClients returns the connected clients sorted by id, the master
+// client of a replica among them.
 func (s *Server) snapshotClients() []*client {
 	s.clientsMu.Lock()
-	out := make([]*client, 0, len(s.clients))
+	out := make([]*client, 0, len(s.clients)+1)
 	for _, c := range s.clients {
 		out = append(out, c)
 	}
 	s.clientsMu.Unlock()
+	if mc := s.masterClient(); mc != nil {
+		out = append(out, mc)
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
 	return out
 }
@@ -575,11 +589,16 @@ func (s *Server) clientKill(ctx *command.Ctx) {
 			if typ == "replica" {
 				typ = "slave"
 			}
-			if typ == "master" || t != typ {
+			if t != typ {
 				continue
 			}
 		}
-		if user != "" && c.user.Load().Name != user {
+		if user != "" && (c.isMaster || c.user.Load().Name != user) {
+			continue
+		}
+		if c.isMaster {
+			s.dropMasterLink() // it reconnects and continues partially
+			killed++
 			continue
 		}
 		if c == self && skipMe {
@@ -591,11 +610,6 @@ func (s *Server) clientKill(ctx *command.Ctx) {
 		} else {
 			c.kill()
 		}
-		killed++
-	}
-	// The link to the master is this node's master client: TYPE master, or
-	// its address (with no other filter that could not match it).
-	if (typ == "master" || (typ == "" && addr != "" && laddr == "" && id == 0)) && s.dropMasterLink(addr) {
 		killed++
 	}
 	if oldForm {

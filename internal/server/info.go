@@ -237,6 +237,9 @@ func (s *Server) infoClients(w infoWriter) {
 	s.clientsMu.Lock()
 	n := len(s.clients)
 	s.clientsMu.Unlock()
+	if s.masterClient() != nil {
+		n++ // Redis counts its master client
+	}
 	w.i("connected_clients", int64(n))
 	w.i("cluster_connections", 0)
 	w.i("maxclients", s.conf().maxclients)

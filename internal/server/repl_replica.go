@@ -55,6 +55,13 @@ type masterLink struct {
 	// failover: this link's first PSYNC carries FAILOVER (repl_failover.go).
 	failover bool
 
+	// mc is the master client, the session the master's commands run in:
+	// kept across a partial resync (Redis's cached master: same id, age
+	// and database), replaced after a full sync. Used by the link's
+	// goroutine only; listed is mc while it streams (CLIENT LIST, flag M).
+	mc     *client
+	listed atomic.Pointer[client]
+
 	stopped atomic.Bool
 	stop    chan struct{}
 	done    chan struct{}
@@ -324,6 +331,7 @@ func (s *Server) syncWithMaster(ml *masterLink) error {
 			return fmt.Errorf("Master replied with wrong +FULLRESYNC syntax.")
 		}
 		s.Logf('*', "Full resync from master: %s:%d", f[1], off)
+		ml.mc = nil // replicationDiscardCachedMaster: a new master client follows
 		if err := s.loadFullSync(ml, br, f[1], off); err != nil {
 			return err
 		}
@@ -645,9 +653,19 @@ func (d *deadlineReader) Read(p []byte) (int, error) {
 // bytes go on to this node's stream (AOF, sub-replicas, backlog). An
 // ACK goes back every second and on GETACK.
 func (s *Server) applyStream(ml *masterLink, conn net.Conn, br *bufio.Reader) error {
-	sess := s.newSession(true)
-	sess.isMaster = true
-	sess.db = s.ks.DB(int(s.repl.streamDB.Load()))
+	sess := ml.mc
+	if sess == nil {
+		sess = s.newSession(true)
+		sess.isMaster = true
+		sess.db = s.ks.DB(int(s.repl.streamDB.Load()))
+		ml.mc = sess
+	}
+	sess.conn = conn
+	sess.adm.fd.Store(0) // a new socket
+	sess.lastUsed.Store(time.Now().UnixMilli())
+	sess.updateSnap()
+	ml.listed.Store(sess)
+	defer ml.listed.Store(nil)
 	timeout := s.replTimeout()
 	ackDone := make(chan struct{})
 	defer close(ackDone)
@@ -684,7 +702,9 @@ func (s *Server) applyStream(ml *masterLink, conn net.Conn, br *bufio.Reader) er
 			return fmt.Errorf("Connection with master lost.")
 		}
 		buf = buf[:len(buf)+n]
-		ml.lastIO.Store(time.Now().UnixMilli())
+		now := time.Now().UnixMilli()
+		ml.lastIO.Store(now)
+		sess.lastUsed.Store(now)
 		ml.unapplied.Store(int64(len(buf)))
 		used, perr := s.applyBatch(ml, sess, &rd, buf)
 		if perr != nil {
@@ -693,6 +713,7 @@ func (s *Server) applyStream(ml *masterLink, conn net.Conn, br *bufio.Reader) er
 		// appendfsync always: the master's writes are on disk here before
 		// this node acknowledges them (Redis's beforeSleep flush).
 		s.aofSync(s.stream.Offset())
+		sess.updateSnap() // its database, for CLIENT LIST
 		buf = buf[:copy(buf, buf[used:])]
 		ml.unapplied.Store(int64(len(buf)))
 	}
@@ -773,23 +794,32 @@ func (s *Server) masterCommandFailed(spec *command.Spec, reply []byte) {
 	}
 }
 
-// dropMasterLink closes the connection to the master, as CLIENT KILL TYPE
-// master (or its address, when addr is not "") does; the link reconnects
-// and continues partially. It reports whether a connection was closed.
-func (s *Server) dropMasterLink(addr string) bool {
+// masterClient is the master client while the link streams, or nil: the
+// one CLIENT LIST shows with flag M.
+func (s *Server) masterClient() *client {
 	s.repl.mu.Lock()
 	ml := s.repl.link
 	s.repl.mu.Unlock()
 	if ml == nil {
-		return false
+		return nil
+	}
+	return ml.listed.Load()
+}
+
+// dropMasterLink closes the connection to the master, as CLIENT KILL of
+// the master client does; the link reconnects and continues partially.
+func (s *Server) dropMasterLink() {
+	s.repl.mu.Lock()
+	ml := s.repl.link
+	s.repl.mu.Unlock()
+	if ml == nil {
+		return
 	}
 	ml.connMu.Lock()
 	defer ml.connMu.Unlock()
-	if ml.conn == nil || (addr != "" && ml.conn.RemoteAddr().String() != addr) {
-		return false
+	if ml.conn != nil {
+		ml.conn.Close()
 	}
-	ml.conn.Close()
-	return true
 }
 
 // restoreReplInfo takes the replication info of an RDB loaded at start
