@@ -163,3 +163,43 @@ func TestSwapdbNewHistory(t *testing.T) {
 		})
 	}
 }
+
+// TestOnEmptyDBWithKeys: repl-diskless-load on-empty-db reads from the
+// socket only into a dataset without keys; a replica holding keys
+// receives the payload to disk, serving its old data meanwhile and
+// keeping it if the transfer is cut.
+func TestOnEmptyDBWithKeys(t *testing.T) {
+	for _, pair := range swapdbPairs {
+		t.Run(pair[0]+"-to-"+pair[1], func(t *testing.T) {
+			m := start(t, pair[0], "--repl-diskless-sync", "yes", "--rdbcompression", "no")
+			r := start(t, pair[1], "--repl-diskless-load", "on-empty-db")
+			do(t, r, "DEBUG", "POPULATE", "200", "slave", "10")
+			do(t, r, "SET", "mykey", "myvalue")
+			do(t, m, "DEBUG", "POPULATE", "400", "master", "1000")
+			do(t, m, "CONFIG", "SET", "rdb-key-save-delay", "20000")
+			do(t, r, "REPLICAOF", "127.0.0.1", strconv.Itoa(m.Port))
+			testutil.CheckFor(t, 30*time.Second, 10*time.Millisecond, func() error {
+				if n, _ := strconv.Atoi(info(t, r, "replication")["master_sync_read_bytes"]); n <= 0 {
+					return fmt.Errorf("no payload byte received yet")
+				}
+				return nil
+			})
+			if v := str(do(t, r, "GET", "mykey")); v != "myvalue" {
+				t.Fatalf("GET during a transfer to disk: %q", v)
+			}
+			do(t, m, "CONFIG", "SET", "repl-diskless-sync-delay", "5")
+			do(t, m, "CLIENT", "KILL", "TYPE", "replica")
+			waitInfo(t, r, "replication", "master_sync_in_progress", "0")
+			if v := str(do(t, r, "GET", "mykey")); v != "myvalue" {
+				t.Fatalf("GET after a cut transfer: %q", v)
+			}
+			if v := str(do(t, r, "DBSIZE")); v != "201" {
+				t.Fatalf("DBSIZE after a cut transfer: %s", v)
+			}
+			do(t, m, "CONFIG", "SET", "rdb-key-save-delay", "0", "repl-diskless-sync-delay", "0")
+			linkUp(t, r)
+			caughtUp(t, m, r)
+			sameData(t, m, r)
+		})
+	}
+}
