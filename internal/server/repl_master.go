@@ -495,11 +495,14 @@ func (s *Server) runSyncJob(job *syncJob, delay time.Duration, psync bool) {
 		}
 		live = append(live, l)
 	}
+	// Redis's fork for a sync is a BGSAVE: INFO shows rdb_bgsave_in_progress.
+	s.repl.syncSaves.Add(1)
 	if job.disk {
 		job.err = s.sendSnapshotFromFile(sn, live)
 	} else {
 		job.err = s.sendSnapshotDiskless(sn, live)
 	}
+	s.repl.syncSaves.Add(-1)
 	if job.err == nil {
 		s.Logf('*', "Background RDB transfer terminated with success")
 	}
@@ -529,7 +532,11 @@ func (f *fanout) Write(p []byte) (int, error) {
 	for _, l := range f.links {
 		l.conn.SetWriteDeadline(time.Now().Add(f.s.replTimeout()))
 		if _, err := l.conn.Write(p); err != nil {
-			f.s.Logf('#', "Diskless rdb transfer, write error to replica %s: %v", l.name(), err)
+			if isTimeout(err) {
+				f.s.Logf('#', "Disconnecting timedout replica (full sync): %s", l.name())
+			} else {
+				f.s.Logf('#', "Diskless rdb transfer, write error to replica %s: %v", l.name(), err)
+			}
 			l.close()
 			continue
 		}
@@ -538,6 +545,7 @@ func (f *fanout) Write(p []byte) (int, error) {
 	f.links = kept
 	f.n += int64(len(p))
 	if len(kept) == 0 {
+		f.s.Logf('#', "Diskless rdb transfer, last replica dropped, killing fork child.")
 		return 0, errors.New("no replica left to send the snapshot to")
 	}
 	return len(p), nil
@@ -564,8 +572,10 @@ func (s *Server) sendSnapshotDiskless(sn *snapshot.Snapshot, links []*replicaLin
 	}
 	if err != nil {
 		sn.Cancel()
+		return err
 	}
-	return err
+	s.Logf('*', "Diskless rdb transfer, done reading from pipe, %d replicas still up.", len(out.links))
+	return nil
 }
 
 // sendSnapshotFromFile writes the RDB to a temporary file and sends it

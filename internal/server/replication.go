@@ -39,6 +39,9 @@ type replState struct {
 	gate atomic.Uint32
 
 	syncFull, syncPartialOK, syncPartialErr atomic.Int64
+	// syncSaves counts snapshots being sent to replicas (INFO
+	// rdb_bgsave_in_progress, as Redis's fork for a sync).
+	syncSaves atomic.Int32
 	// started: the startup load is over and replication may act.
 	started atomic.Bool
 

@@ -2,6 +2,7 @@ package replication
 
 import (
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -200,6 +201,32 @@ func TestOnEmptyDBWithKeys(t *testing.T) {
 			linkUp(t, r)
 			caughtUp(t, m, r)
 			sameData(t, m, r)
+		})
+	}
+}
+
+// TestSyncSnapshotIsABgsave: while a master sends a diskless snapshot,
+// INFO shows rdb_bgsave_in_progress:1 (Redis forks a BGSAVE for it), and
+// its log tells how the transfer ended in Redis's words, which Redis's
+// own replication tests wait for.
+func TestSyncSnapshotIsABgsave(t *testing.T) {
+	for _, kind := range []string{"shoal", "redis"} {
+		t.Run("master-"+kind, func(t *testing.T) {
+			m := start(t, kind, "--repl-diskless-sync", "yes")
+			r := start(t, "shoal")
+			do(t, m, "DEBUG", "POPULATE", "200", "k", "100")
+			do(t, m, "CONFIG", "SET", "rdb-key-save-delay", "10000")
+			do(t, r, "REPLICAOF", "127.0.0.1", strconv.Itoa(m.Port))
+			waitInfo(t, m, "persistence", "rdb_bgsave_in_progress", "1")
+			linkUp(t, r)
+			waitInfo(t, m, "persistence", "rdb_bgsave_in_progress", "0")
+			testutil.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
+				log, _ := os.ReadFile(m.Log)
+				if !strings.Contains(string(log), "Diskless rdb transfer, done reading from pipe, 1 replicas still up.") {
+					return fmt.Errorf("the master did not log the end of the transfer")
+				}
+				return nil
+			})
 		})
 	}
 }
