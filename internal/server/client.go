@@ -284,9 +284,7 @@ func (c *client) process(buf []byte) int {
 	used := 0
 	c.pfLeft = 0
 	for used < len(buf) {
-		if c.pfLeft--; c.pfLeft <= 0 {
-			c.pfLeft = c.prefetch(buf[used:])
-		}
+		c.prefetchAhead(buf[used:])
 		args, n, perr := c.rd.Next(buf[used:])
 		if perr != nil {
 			c.w.Error(perr.Error())
@@ -325,6 +323,14 @@ func (c *client) process(buf []byte) int {
 		}
 	}
 	return used
+}
+
+// prefetchAhead prefetches the commands at the start of buf when those of
+// the last batch have run; the caller zeroes pfLeft at each new buffer.
+func (c *client) prefetchAhead(buf []byte) {
+	if c.pfLeft--; c.pfLeft <= 0 {
+		c.pfLeft = c.prefetch(buf)
+	}
 }
 
 // prefetch queues the keys of the whole commands at the start of buf
