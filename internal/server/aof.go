@@ -68,6 +68,13 @@ func (s *Server) persistGate(c *client, spec *command.Spec) string {
 }
 
 // aofSync makes the stream durable up to off with appendfsync always.
+// aofNeedsSync reports whether replies to writes ending at off must wait
+// for an fsync (appendfsync always, not yet synced that far).
+func (s *Server) aofNeedsSync(off int64) bool {
+	w := s.aof.w.Load()
+	return w != nil && w.Policy() == aof.FsyncAlways && !w.Synced(off)
+}
+
 func (s *Server) aofSync(off int64) {
 	if w := s.aof.w.Load(); w != nil && w.Policy() == aof.FsyncAlways {
 		w.Sync(off)
