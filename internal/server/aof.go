@@ -37,6 +37,15 @@ type aofState struct {
 	baseSize, prevSize atomic.Int64
 	rewrites           atomic.Int64
 	lastRewriteOK      atomic.Bool
+	// rwFailures counts rewrites failed in a row
+	// (aof_rewrites_consecutive_failures); from 3 on, automatic rewrites
+	// back off (aofRewriteLimited).
+	rwFailures atomic.Int64
+	// rwDelayMin and rwNextTry are the back-off's state (the cron
+	// goroutine's only): minutes of the last delay, unix second of the
+	// next attempt.
+	rwDelayMin int
+	rwNextTry  int64
 	lastRewriteSecs    atomic.Int64
 	rewriting          atomic.Bool
 	rewriteStart       atomic.Int64 // unix seconds
@@ -420,7 +429,7 @@ func (s *Server) infoAOF(w infoWriter, enabled bool) {
 		w.s("aof_last_bgrewrite_status", "ok")
 	}
 	w.i("aof_rewrites", a.rewrites.Load())
-	w.i("aof_rewrites_consecutive_failures", 0)
+	w.i("aof_rewrites_consecutive_failures", a.rwFailures.Load())
 	status := "ok"
 	if wr := a.w.Load(); wr != nil && wr.Err() != nil {
 		status = "err"
