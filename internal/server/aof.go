@@ -44,12 +44,12 @@ type aofState struct {
 	// rwDelayMin and rwNextTry are the back-off's state (the cron
 	// goroutine's only): minutes of the last delay, unix second of the
 	// next attempt.
-	rwDelayMin int
-	rwNextTry  int64
-	lastRewriteSecs    atomic.Int64
-	rewriting          atomic.Bool
-	rewriteStart       atomic.Int64 // unix seconds
-	loadStart          atomic.Int64 // unix seconds
+	rwDelayMin      int
+	rwNextTry       int64
+	lastRewriteSecs atomic.Int64
+	rewriting       atomic.Bool
+	rewriteStart    atomic.Int64 // unix seconds
+	loadStart       atomic.Int64 // unix seconds
 }
 
 const loadingErr = "LOADING Redis is loading the dataset in memory"

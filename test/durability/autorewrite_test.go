@@ -11,6 +11,18 @@ import (
 	"github.com/shoal-db/shoal/internal/testutil"
 )
 
+// persistenceField is one field of INFO persistence.
+func persistenceField(t *testing.T, c *testutil.Conn, name string) string {
+	t.Helper()
+	for _, l := range strings.Split(str(do(t, c, "INFO", "persistence")), "\r\n") {
+		if v, ok := strings.CutPrefix(l, name+":"); ok {
+			return v
+		}
+	}
+	t.Fatalf("INFO persistence has no %s", name)
+	return ""
+}
+
 // TestAutoRewrite: with auto-aof-rewrite-min-size 1mb and percentage 100,
 // overwriting the same 100 keys past the minimum starts a rewrite on its
 // own (Redis's log line, aof_rewrites:1), and the rewrite's new base holds about
@@ -28,15 +40,7 @@ func TestAutoRewrite(t *testing.T) {
 			}
 		}
 	}
-	infoField := func(name string) string {
-		for _, l := range strings.Split(str(do(t, c, "INFO", "persistence")), "\r\n") {
-			if v, ok := strings.CutPrefix(l, name+":"); ok {
-				return v
-			}
-		}
-		t.Fatalf("INFO persistence has no %s", name)
-		return ""
-	}
+	infoField := func(name string) string { return persistenceField(t, c, name) }
 	write(5) // ~0.5 MB: under the minimum
 	time.Sleep(300 * time.Millisecond)
 	if got := infoField("aof_rewrites"); got != "0" {
@@ -72,15 +76,7 @@ func TestAutoRewriteBacksOff(t *testing.T) {
 		"--auto-aof-rewrite-percentage", "0")
 	c := n.Dial(t)
 	defer c.Close()
-	info := func(name string) string {
-		for _, l := range strings.Split(str(do(t, c, "INFO", "persistence")), "\r\n") {
-			if v, ok := strings.CutPrefix(l, name+":"); ok {
-				return v
-			}
-		}
-		t.Fatalf("INFO persistence has no %s", name)
-		return ""
-	}
+	info := func(name string) string { return persistenceField(t, c, name) }
 	waitRewrite := func(status string) {
 		t.Helper()
 		testutil.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
