@@ -65,6 +65,12 @@ func (ks *Keyspace) SwapDB(a, b int) {
 	x, y := ks.dbs[a], ks.dbs[b]
 	x.watch.touchAll(x, y)
 	y.watch.touchAll(y, x)
+	swapContents(x, y)
+}
+
+// swapContents exchanges the keys of x and y and their counts; watch
+// registries stay with their database.
+func swapContents(x, y *DB) {
 	x.slots, y.slots = y.slots, x.slots
 	swapAtomic64(&x.keys, &y.keys)
 	swapAtomic64(&x.volatile, &y.volatile)

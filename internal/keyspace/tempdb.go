@@ -32,14 +32,7 @@ func (ks *Keyspace) SwapIn(tmp *Keyspace) {
 			o.o.BeforeFlush(i)
 		}
 		x.watch.touchAll(x, y)
-		x.slots, y.slots = y.slots, x.slots
-		swapAtomic64(&x.keys, &y.keys)
-		swapAtomic64(&x.volatile, &y.volatile)
-		for s := range x.slotKeys {
-			n := x.slotKeys[s].Load()
-			x.slotKeys[s].Store(y.slotKeys[s].Load())
-			y.slotKeys[s].Store(n)
-		}
+		swapContents(x, y)
 	}
 	for i := range ks.stripes {
 		swapAtomic64(&ks.stripes[i].net, &tmp.stripes[i].net)
