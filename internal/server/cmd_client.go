@@ -180,6 +180,9 @@ func (c *client) infoLine(self bool, args [][]byte) string {
 	if sn.closeAfter {
 		flags = append(flags, 'c')
 	}
+	if c.isUnix() {
+		flags = append(flags, 'U')
+	}
 	if c.adm.noEvict.Load() {
 		flags = append(flags, 'e')
 	}

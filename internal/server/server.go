@@ -63,6 +63,7 @@ type Server struct {
 	repl     replState
 	fo       failoverState // the standalone FAILOVER command (repl_failover.go)
 	tls      tlsState      // tls-port and the TLS configuration (tls.go)
+	unix     unixState     // unixsocket (unixsock.go)
 	roleChar atomic.Int32
 
 	startTime time.Time
@@ -193,6 +194,7 @@ func logRank(level byte) int32 {
 func (s *Server) Listen() error {
 	s.cfg.RLock()
 	port, binds := s.cfg.Port, append([]string(nil), s.cfg.Bind...)
+	unixOnly := port == 0 && s.cfg.Unixsocket != ""
 	s.cfg.RUnlock()
 	if len(binds) == 0 {
 		binds = []string{"*"}
@@ -201,10 +203,18 @@ func (s *Server) Listen() error {
 		return errTLSConfigure
 	}
 	_, tlsPort := s.tlsSettings()
-	if err := s.listenPlain(binds, port, tlsPort); err != nil {
-		return err
+	if !unixOnly {
+		if err := s.listenPlain(binds, port, tlsPort); err != nil {
+			return err
+		}
 	}
-	if err := s.listenTLS(binds, tlsPort); err != nil {
+	err := s.listenTLS(binds, tlsPort)
+	if err == nil {
+		if err = s.listenUnix(); err != nil {
+			s.closeTLSListeners()
+		}
+	}
+	if err != nil {
 		s.closeListeners()
 		if s.loops != nil {
 			s.loops.Close()
@@ -283,6 +293,7 @@ func (s *Server) Addr() net.Addr {
 func (s *Server) Serve() {
 	s.startBackground()
 	s.serveTLS()
+	s.serveUnix()
 	if s.loops != nil {
 		s.loops.Serve()
 		return
@@ -383,6 +394,7 @@ func (s *Server) Close() {
 		close(s.quit)
 		s.closeListeners()
 		s.closeTLSListeners()
+		s.closeUnix()
 		if s.loops != nil {
 			s.loops.Close()
 		}
