@@ -115,6 +115,7 @@ type client struct {
 	// while it was blocked, not yet given to the read loop.
 	waiter      *waiter
 	blockReq    command.BlockRequest
+	blockRunNs  int64 // how long the run that blocked took (latency.go)
 	inBlockLoop bool
 	pushback    []byte
 	// wkeys is scratch for beforeWrite's key positions (load.go).
@@ -647,12 +648,17 @@ func (c *client) call(spec *command.Spec, args [][]byte, locked bool) {
 		b.calls++
 		ns := clock.Mono() - start
 		b.ns += ns
-		// The thresholds in force after the command, as Redis reads them (a
-		// CONFIG SET that lowers one is itself logged): SLOWLOG, LATENCY
-		// (slowlog.go).
-		if st = c.srv.settings.Load(); ns >= st.slowMinNs {
+		// The settings in force after the command, as Redis reads them (a
+		// CONFIG SET that lowers a threshold is itself logged): latency
+		// tracking, SLOWLOG, LATENCY (latency.go, slowlog.go).
+		if st = c.srv.settings.Load(); st.latTrack {
+			spec.Latency.Record(ns)
+		}
+		if ns >= st.slowMinNs {
 			c.noteSlow(spec, args, ns, st)
 		}
+	} else {
+		c.blockRunNs = clock.Mono() - start // noteBlockedLatency
 	}
 	if ctx.Err {
 		spec.FailedCalls.Add(1)

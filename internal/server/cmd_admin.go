@@ -238,6 +238,7 @@ func (s *Server) resetStats() {
 		spec.Usec.Store(0)
 		spec.RejectedCalls.Store(0)
 		spec.FailedCalls.Store(0)
+		spec.Latency.Reset()
 	}
 	s.adm.errMu.Lock()
 	s.adm.errStats = map[string]int64{}

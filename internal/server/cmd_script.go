@@ -453,8 +453,12 @@ func (sr *scriptRun) Exec(run *script.Run, spec *command.Spec, args [][]byte, w 
 	}
 	start := clock.Mono()
 	spec.Handler(in)
+	ns := clock.Mono() - start
 	spec.Calls.Add(1)
-	spec.Usec.Add((clock.Mono() - start) / 1000)
+	spec.Usec.Add(ns / 1000)
+	if s.conf().latTrack {
+		spec.Latency.Record(ns)
+	}
 	if in.Err {
 		spec.FailedCalls.Add(1)
 	}

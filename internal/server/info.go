@@ -135,8 +135,8 @@ func (s *Server) infoSection(b *bytes.Buffer, sec string) {
 		}
 		s.adm.errMu.Unlock()
 	case "latencystats":
-		// Shoal keeps no per-command latency histograms yet.
 		b.WriteString("# Latencystats\r\n")
+		s.infoLatencyStats(w)
 	case "cluster":
 		b.WriteString("# Cluster\r\n")
 		if s.clusterEnabled() {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/shoal-db/shoal/internal/acl"
+	"github.com/shoal-db/shoal/internal/clock"
 	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/config"
 	"github.com/shoal-db/shoal/internal/keyspace"
@@ -484,7 +485,9 @@ func (s *Server) startBackground() {
 				}
 				// Redis's slow cycle spends at most 25% of a tick.
 				deadline := time.Now().Add(time.Second / time.Duration(hz) / 4)
+				start := clock.Mono()
 				exp.Cycle(func() bool { return time.Now().Before(deadline) })
+				s.latencySample("expire-cycle", clock.Mono()-start)
 				if s.track.clients.Load() > 0 {
 					s.track.flush(nil, nil, nil) // keys the cycle expired (tracking.go)
 				}
