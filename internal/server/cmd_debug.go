@@ -50,6 +50,8 @@ func (s *Server) debugCommand(ctx *command.Ctx) {
 		debugStringmatchTest(ctx)
 	case sub == "panic":
 		s.debugPanic()
+	case sub == "segfault":
+		s.debugSegfault()
 	case sub == "set-active-expire" && len(args) == 3:
 		n, _ := strconv.Atoi(string(args[2]))
 		s.noActiveExpire.Store(n == 0)

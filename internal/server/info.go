@@ -213,24 +213,6 @@ func splitPort(addr string) (string, int, error) {
 // lruClock is Redis's LRU clock: seconds, modulo 2^24.
 func lruClock(now time.Time) int64 { return now.Unix() & (1<<24 - 1) }
 
-var osOnce = sync.OnceValue(func() string {
-	var u syscall.Utsname
-	if err := syscall.Uname(&u); err != nil {
-		return runtime.GOOS
-	}
-	str := func(a [65]int8) string {
-		b := make([]byte, 0, len(a))
-		for _, c := range a {
-			if c == 0 {
-				break
-			}
-			b = append(b, byte(c))
-		}
-		return string(b)
-	}
-	return str(u.Sysname) + " " + str(u.Release) + " " + str(u.Machine)
-})
-
 func osString() string { return osOnce() }
 
 func (s *Server) infoClients(w infoWriter) {
