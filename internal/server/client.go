@@ -243,6 +243,7 @@ func (c *client) serve() {
 			c.lastUsed.Store(c.srv.nowMs.Load())
 			used := c.process(c.rbuf[start:end])
 			start += used
+			c.noteQbuf(end - start)
 			if c.closing() {
 				c.flush()
 				return
@@ -325,6 +326,9 @@ func (c *client) closing() bool { return c.closeAfterReply || c.closed.Load() }
 func (c *client) flush() bool {
 	c.flushStats()
 	c.updateSnap()
+	if lim := c.srv.conf().clientMemLimit; lim > 0 {
+		c.noteMem(lim) // maxmemory-clients (clientevict.go)
+	}
 	if c.streamOff > 0 {
 		// appendfsync always: this client's writes are on disk before
 		// their replies leave (aof.go).
@@ -456,6 +460,7 @@ func (c *client) cleanup() {
 	delete(c.srv.clients, c.id)
 	c.srv.clientsMu.Unlock()
 	c.closed.Store(true)
+	c.forgetMem()
 	c.conn.Close()
 }
 

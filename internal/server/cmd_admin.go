@@ -240,6 +240,7 @@ func (s *Server) resetStats() {
 		spec.FailedCalls.Store(0)
 		spec.Latency.Reset()
 	}
+	s.cev.evicted.Store(0)
 	s.adm.errMu.Lock()
 	s.adm.errStats = map[string]int64{}
 	s.adm.errMu.Unlock()

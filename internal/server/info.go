@@ -409,7 +409,7 @@ func (s *Server) infoStats(w infoWriter) {
 	w.i("expired_time_cap_reached_count", 0)
 	w.i("expire_cycle_cpu_milliseconds", 0)
 	w.i("evicted_keys", s.ks.Stats.EvictedKeys.Load())
-	w.i("evicted_clients", 0)
+	w.i("evicted_clients", s.cev.evicted.Load())
 	w.i("total_eviction_exceeded_time", 0)
 	w.i("current_eviction_exceeded_time", 0)
 	w.i("keyspace_hits", s.ks.Stats.Hits.Load())

@@ -38,6 +38,7 @@ func (h loopHandler) OnData(conn *netloop.Conn, in []byte) int {
 	conn.Fresh = 0
 	c.lastUsed.Store(c.srv.nowMs.Load())
 	used := c.process(in)
+	c.noteQbuf(len(in) - used)
 	c.flush()
 	if c.closing() {
 		c.drainAsync()

@@ -83,8 +83,10 @@ type Server struct {
 	// that needs no precision (client idle times), off the hot path.
 	nowMs atomic.Int64
 
-	// mem is memory accounting and eviction (memory.go).
+	// mem is memory accounting and eviction (memory.go); cev client
+	// eviction (maxmemory-clients, clientevict.go).
 	mem memState
+	cev clientEvictState
 
 	// noActiveExpire is DEBUG SET-ACTIVE-EXPIRE 0.
 	noActiveExpire atomic.Bool
@@ -473,6 +475,7 @@ func (s *Server) startBackground() {
 				s.nowMs.Store(now.UnixMilli())
 				s.memoryCron(now)
 				s.closeIdleClients()
+				s.clientsEvictCron()
 				s.saveCron()
 				s.aofRewriteCron()
 				if now := s.nowMs.Load() / 1000; now != lastSecond {

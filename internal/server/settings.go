@@ -43,6 +43,8 @@ type settings struct {
 	// latency-tracking-info-percentiles (latency.go).
 	latTrack       bool
 	latPercentiles []float64
+	// clientMemLimit is maxmemory-clients in bytes, 0 when off (clientevict.go).
+	clientMemLimit int64
 	// maxmemory-policy, -samples, -eviction-tenacity, lfu-log-factor,
 	// lfu-decay-time (memory.go).
 	evictPolicy   keyspace.Policy
@@ -115,6 +117,8 @@ func (s *Server) applySettings() {
 	s.cfg.RUnlock()
 	lt, _ := s.cfg.Value("latency-tracking")
 	n.latTrack = lt == "yes"
+	mc, _ := s.cfg.Value("maxmemory-clients")
+	n.clientMemLimit = clientEvictLimit(mc, n.cmd.Maxmemory)
 	s.applyNotifySettings(n, nke)
 	n.debugCmd, _ = s.cfg.Value("enable-debug-command")
 	s.applyMemorySettings(n)
