@@ -271,7 +271,8 @@ func (c *client) serve() {
 // returns how many bytes it consumed. In loop mode it stops before a command
 // that may block and sets detachPending, leaving that command unconsumed.
 func (c *client) process(buf []byte) int {
-	c.rd.Limits = resp.Limits{MaxBulkLen: c.srv.conf().cmd.ProtoMaxBulkLen, MaxInline: 64 * 1024, Unauthenticated: !c.authed && c.srv.acl.AuthRequired()}
+	st := c.srv.conf()
+	c.rd.Limits = resp.Limits{MaxBulkLen: st.cmd.ProtoMaxBulkLen, MaxInline: 64 * 1024, Unauthenticated: !c.authed && c.srv.acl.AuthRequired()}
 	if c.closing() {
 		// Closed after an earlier reply (QUIT, ACL DELUSER of itself,
 		// CLIENT KILL of itself): bytes that arrive before the socket is
@@ -300,6 +301,9 @@ func (c *client) process(buf []byte) int {
 				c.rd.Reset()
 				c.detachPending = true
 				return used
+			}
+			if st.clientMemLimit > 0 && c.evictedBefore(len(buf)-used, st.clientMemLimit) {
+				return len(buf)
 			}
 			c.execute(spec, args)
 			if len(c.w.Buf) >= flushAt && !c.flush() {

@@ -167,3 +167,13 @@ func (c *client) noteQbuf(n int) {
 		c.adm.qbuf.Store(int64(n))
 	}
 }
+
+// evictedBefore is processCommand's client eviction: the command about to
+// run still holds its arguments (held bytes from its start), so the
+// client's figure is taken with them; it reports whether the client was
+// evicted (the command does not run).
+func (c *client) evictedBefore(held int, lim int64) bool {
+	c.noteQbuf(held)
+	c.noteMem(lim)
+	return c.closed.Load()
+}

@@ -88,8 +88,12 @@ type Server struct {
 	mem memState
 	cev clientEvictState
 
-	// noActiveExpire is DEBUG SET-ACTIVE-EXPIRE 0.
+	// noActiveExpire is DEBUG SET-ACTIVE-EXPIRE 0; cronPaused DEBUG
+	// PAUSE-CRON 1; qlPacked DEBUG QUICKLIST-PACKED-THRESHOLD (0: the
+	// default); dropPacket DEBUG DROP-CLUSTER-PACKET-FILTER (-1: none).
 	noActiveExpire atomic.Bool
+	cronPaused     atomic.Bool
+	qlPacked       atomic.Int64
 
 	// stream is the ordered write stream (effects.go, DESIGN decision 4).
 	stream *stream.Stream
@@ -472,7 +476,10 @@ func (s *Server) startBackground() {
 				return
 			case <-tick.C:
 				now := time.Now()
-				s.nowMs.Store(now.UnixMilli())
+				s.nowMs.Store(now.UnixMilli()) // the cached clock, kept fresh as Redis's afterSleep does
+				if s.cronPaused.Load() {
+					continue // DEBUG PAUSE-CRON 1: no cron work, as Redis
+				}
 				s.memoryCron(now)
 				s.closeIdleClients()
 				s.clientsEvictCron()
