@@ -102,12 +102,7 @@ func TestDebugSegfaultCrashReport(t *testing.T) {
 	n := testutil.StartShoal(t)
 	c := n.Dial(t)
 	c.Send("DEBUG", "SEGFAULT")
-	testutil.CheckFor(t, 10*time.Second, 50*time.Millisecond, func() error {
-		if n.Running() {
-			return fmt.Errorf("still running")
-		}
-		return nil
-	})
+	waitExited(t, n)
 	testutil.True(t, logHas(n, "crashed by signal: 11, si_code: 2"), "no crash line")
 	testutil.True(t, logHas(n, "Accessing address: 0x"), "no address line")
 	testutil.True(t, logHas(n, "------ STACK TRACE ------"), "no stack trace")
