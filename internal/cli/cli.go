@@ -24,6 +24,7 @@ const (
 	envAuth       = "REDISCLI_AUTH"
 	envClusterYes = "REDISCLI_CLUSTER_YES"
 	envHistFile   = "REDISCLI_HISTFILE"
+	envRCFile     = "REDISCLI_RCFILE"
 )
 
 // session is the client's state: redis-cli's config and context globals.
@@ -46,6 +47,9 @@ type session struct {
 	pubsub      bool
 	shutdown    bool
 	connErr     string // why the last connect failed (hiredis errstr)
+	help        []helpEntry
+	helpLoaded  bool
+	noHints     bool // ":set nohints"
 }
 
 // exitCode ends Run with a code (used to unwind from deep inside a mode).
@@ -626,15 +630,6 @@ func (s *session) noninteractive(args []string) int {
 		return 0
 	}
 	return 1
-}
-
-// outputHelp prints HELP (the command docs are not bundled; redis-cli
-// 7.0 builds them from COMMAND DOCS).
-func (s *session) outputHelp(args []string) {
-	if len(args) == 0 {
-		fmt.Fprintf(s.out, "shoal-cli %s\nTo get help about Redis commands type:\n      \"help @<group>\" to get a list of commands in <group>\n      \"help <command>\" for help on <command>\n      \"help <tab>\" to get a list of possible help topics\n      \"quit\" to exit\n\nTo set redis-cli preferences:\n      \":set hints\" enable online hints\n      \":set nohints\" disable online hints\nSet your preferences in ~/.redisclirc\n", Version)
-	}
-	s.out.Flush()
 }
 
 func (s *session) evalMode(args []string) int {
