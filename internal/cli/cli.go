@@ -288,7 +288,7 @@ func (s *session) connect(force, quiet bool) bool {
 		s.dbnum = s.cfg.DB
 		s.refreshPrompt()
 	}
-	if s.cfg.RESP3 == 1 && !s.cfg.RESP2 {
+	if s.cfg.RESP3 != 0 && !s.cfg.RESP2 {
 		v, err := c.Do("HELLO", "3")
 		if err != nil {
 			s.stderr("\nI/O error\n")
@@ -296,9 +296,12 @@ func (s *session) connect(force, quiet bool) bool {
 		}
 		if v.IsError() {
 			s.stderr("HELLO 3 failed: %s\n", v.Str)
-			return false
+			if s.cfg.RESP3 == 1 {
+				return false
+			}
+		} else {
+			s.resp3 = true
 		}
-		s.resp3 = true
 	}
 	return true
 }
@@ -358,8 +361,10 @@ func (s *session) formatReply(v client.Value, verbatim bool) string {
 		return FormatTTY(v, "")
 	case s.cfg.Output == OutputRaw:
 		return FormatRaw(v, s.cfg.MBDelim) + s.cfg.CmdDelim
-	default:
+	case s.cfg.Output == OutputCSV:
 		return FormatCSV(v) + "\n"
+	default:
+		return FormatJSON(v, s.cfg.Output == OutputQuotedJSON) + "\n"
 	}
 }
 
@@ -542,7 +547,7 @@ func (s *session) sendCommand(argv []string, repeat int64) error {
 		case cmd == "reset" && len(argv) == 1 && !isErr:
 			s.inMulti = false
 			s.cfg.DB, s.dbnum = 0, 0
-			s.resp3 = false
+			s.resp3, s.cfg.RESP3 = false, 0
 			s.refreshPrompt()
 		}
 		if s.reissue {

@@ -75,8 +75,10 @@ func (s *session) latencyPrint(min, max int64, avg float64, count int64) {
 		fmt.Fprintf(s.out, "min: %d, max: %d, avg: %.2f (%d samples)", min, max, avg, count)
 	case OutputCSV:
 		fmt.Fprintf(s.out, "%d,%d,%.2f,%d\n", min, max, avg, count)
-	default:
+	case OutputRaw:
 		fmt.Fprintf(s.out, "%d %d %.2f %d\n", min, max, avg, count)
+	case OutputJSON:
+		fmt.Fprintf(s.out, "{\"min\": %d, \"max\": %d, \"avg\": %.2f, \"count\": %d}\n", min, max, avg, count)
 	}
 	s.out.Flush()
 }

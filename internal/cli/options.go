@@ -29,7 +29,7 @@ type Config struct {
 	CmdDelim   string
 	Cluster    bool
 	SetErrCode bool
-	RESP3      int // 0 no, 1 -3
+	RESP3      int // 0 no, 1 -3, 2 implied by --json (a failed HELLO 3 is then not fatal)
 	RESP2      bool
 	NoAuthWarn bool
 	QuotedIn   bool
@@ -156,6 +156,14 @@ func ParseArgs(argv []string, stdoutTTY bool) (*Config, int, error) {
 			c.QuotedIn = true
 		case a == "--csv":
 			c.Output = OutputCSV
+		case a == "--json", a == "--quoted-json":
+			if c.RESP3 == 0 {
+				c.RESP3 = 2
+			}
+			c.Output = OutputJSON
+			if a == "--quoted-json" {
+				c.Output = OutputQuotedJSON
+			}
 		case a == "--latency":
 			c.Latency = true
 		case a == "--latency-dist":
