@@ -127,10 +127,22 @@ func Run(argv []string) (code int) {
 	case cfg.Latency:
 		s.mustConnect()
 		s.latencyMode()
-	case cfg.RDBFile != "":
+	case cfg.LatencyDist:
+		s.mustConnect()
+		s.latencyDistMode()
+	case cfg.Replica:
+		s.mustConnect()
+		s.sendReplconf("capa", "eof")
+		s.sendReplconf("rdb-filter-only", "")
+		return s.replicaMode()
+	case cfg.GetRDB || cfg.FunctionsRDB:
 		s.mustConnect()
 		s.sendReplconf("capa", "eof")
 		s.sendReplconf("rdb-only", "1")
+		if cfg.FunctionsRDB && !s.sendReplconf("rdb-filter-only", "functions") {
+			s.stderr("Failed requesting functions only RDB from server, aborting\n")
+			return 1
+		}
 		s.out.Flush()
 		return clustermgr.GetRDB(s.conn, cfg.RDBFile, os.Stdout, os.Stderr)
 	case cfg.Pipe:
@@ -139,6 +151,9 @@ func Run(argv []string) (code int) {
 	case cfg.BigKeys, cfg.MemKeys:
 		s.mustConnect()
 		return s.findBigKeys(cfg.MemKeys, cfg.MemKeysSamples)
+	case cfg.HotKeys:
+		s.mustConnect()
+		return s.hotKeysMode()
 	case cfg.Stat:
 		s.mustConnect()
 		if cfg.Interval == 0 {
@@ -148,6 +163,9 @@ func Run(argv []string) (code int) {
 	case cfg.Scan:
 		s.mustConnect()
 		return s.scanMode()
+	case cfg.LRUTest:
+		s.mustConnect()
+		return s.lruTestMode()
 	case cfg.IntrinsicLatencyOn:
 		return s.intrinsicLatency()
 	}

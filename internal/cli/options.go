@@ -38,13 +38,16 @@ type Config struct {
 
 	Latency, LatencyHistory, LatencyDist bool
 	Stat, Scan, Pipe, BigKeys, MemKeys   bool
-	HotKeys, Replica                     bool
+	HotKeys, Replica, Mono, LRUTest      bool
+	FunctionsRDB                         bool // --functions-rdb: RDBFile holds only functions
+	LRUTestKeys                          int64
 	MemKeysSamples                       int
 	Pattern                              *string
 	PipeTimeout                          int
 	IntrinsicLatency                     int
 	IntrinsicLatencyOn                   bool
 	RDBFile                              string
+	GetRDB                               bool
 	Eval                                 string
 
 	// TLS is --tls (or a rediss:// URI); TLSOpts the other TLS flags.
@@ -170,6 +173,12 @@ func ParseArgs(argv []string, stdoutTTY bool) (*Config, int, error) {
 			c.LatencyDist = true
 		case a == "--latency-history":
 			c.Latency, c.LatencyHistory = true, true
+		case a == "--mono":
+			c.Mono = true
+		case a == "--lru-test" && !last:
+			c.LRUTest, c.LRUTestKeys = true, atoll(next())
+		case a == "--functions-rdb" && !last:
+			c.FunctionsRDB, c.RDBFile = true, next()
 		case a == "--slave", a == "--replica":
 			c.Replica = true
 		case a == "--stat":
@@ -189,7 +198,7 @@ func ParseArgs(argv []string, stdoutTTY bool) (*Config, int, error) {
 		case a == "--intrinsic-latency" && !last:
 			c.IntrinsicLatencyOn, c.IntrinsicLatency = true, atoi(next())
 		case a == "--rdb" && !last:
-			c.RDBFile = next()
+			c.RDBFile, c.GetRDB = next(), true
 		case a == "--pipe":
 			c.Pipe = true
 		case a == "--pipe-timeout" && !last:
@@ -357,6 +366,9 @@ done:
 	}
 	if !c.NoAuthWarn && c.AuthSet {
 		fmt.Fprint(os.Stderr, "Warning: Using a password with '-a' or '-u' option on the command line interface may not be safe.\n")
+	}
+	if c.FunctionsRDB && c.GetRDB {
+		return nil, 0, &exitError{code: 1, msg: "Option --functions-rdb and --rdb are mutually exclusive.\n"}
 	}
 	if c.StdinLast && c.StdinTag != "" {
 		return nil, 0, &exitError{code: 1, msg: "Options -x and -X are mutually exclusive.\n"}

@@ -105,6 +105,10 @@ func oneshotCorpus() []oneshot {
 		{name: "json int keys", args: []string{"--json", "hello", "3"}},
 		{name: "json piped", setup: data, stdin: "lrange l 0 -1\nincr n\nreset\nhgetall h\n", args: []string{"--json"}},
 		{name: "json latency", args: []string{"--json", "--latency", "-i", "0.2"}},
+		{name: "hotkeys", setup: [][]string{{"CONFIG", "SET", "maxmemory-policy", "allkeys-lfu"}, {"SET", "k1", "v"}, {"SET", "k2", "v"}, {"GET", "k2"}, {"SET", "k\x003", "v"}}, args: []string{"--hotkeys"}},
+		{name: "hotkeys pattern", setup: [][]string{{"CONFIG", "SET", "maxmemory-policy", "volatile-lfu"}, {"SET", "k1", "v"}, {"SET", "x2", "v"}}, args: []string{"--hotkeys", "--pattern", "k*"}},
+		{name: "hotkeys without lfu", setup: [][]string{{"SET", "k1", "v"}}, args: []string{"--hotkeys"}},
+		{name: "functions-rdb and rdb", args: []string{"--functions-rdb", "x", "--rdb", "y"}},
 		{name: "help command", args: []string{"help", "get"}},
 		{name: "help subcommand", args: []string{"help", "CLIENT", "kill"}},
 		{name: "help container", args: []string{"help", "config"}},
@@ -159,6 +163,7 @@ func oneShotAgainst(t *testing.T, srv *testutil.Node) {
 					do(t, srv.Addr, "SELECT", strconv.Itoa(db))
 				}
 				do(t, srv.Addr, "FLUSHALL")
+				do(t, srv.Addr, "CONFIG", "SET", "maxmemory-policy", "noeviction")
 				for _, c := range tc.setup {
 					do(t, srv.Addr, c...)
 				}
