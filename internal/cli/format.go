@@ -160,11 +160,17 @@ func multilineTTY(v client.Value) bool {
 // separates the elements of aggregates.
 func FormatRaw(v client.Value, mbDelim string) string {
 	var sb strings.Builder
-	formatRaw(&sb, v, mbDelim)
+	formatRaw(&sb, v, mbDelim, nil)
 	return sb.String()
 }
 
-func formatRaw(sb *strings.Builder, v client.Value, d string) {
+// formatRaw is cliFormatReplyRaw; status, when set, renders simple strings
+// (the Lua debugger's lines).
+func formatRaw(sb *strings.Builder, v client.Value, d string, status func(*strings.Builder, []byte)) {
+	if status != nil && v.Kind == resp.KindSimple {
+		status(sb, v.Str)
+		return
+	}
 	switch v.Kind {
 	case resp.KindNull:
 	case resp.KindError, resp.KindBlobError:
@@ -189,16 +195,16 @@ func formatRaw(sb *strings.Builder, v client.Value, d string) {
 			if i > 0 {
 				sb.WriteString(d)
 			}
-			formatRaw(sb, e, d)
+			formatRaw(sb, e, d, status)
 		}
 	case resp.KindMap:
 		for i := 0; i+1 < len(v.Elems); i += 2 {
 			if i > 0 {
 				sb.WriteString(d)
 			}
-			formatRaw(sb, v.Elems[i], d)
+			formatRaw(sb, v.Elems[i], d, status)
 			sb.WriteByte(' ')
-			formatRaw(sb, v.Elems[i+1], d)
+			formatRaw(sb, v.Elems[i+1], d, status)
 		}
 	}
 }

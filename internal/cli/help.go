@@ -165,6 +165,12 @@ func (s *session) initHelp() {
 		return
 	}
 	v, err := s.conn.Do("COMMAND", "DOCS")
+	if err != nil {
+		// As hiredis keeps a failed context's error, the next command
+		// reconnects (after a Lua debugging session the server closed it).
+		s.conn.Close()
+		s.conn = nil
+	}
 	if err != nil || v.IsError() || v.Kind != resp.KindArray && v.Kind != resp.KindMap {
 		s.help = nil
 		return

@@ -49,6 +49,7 @@ type Config struct {
 	RDBFile                              string
 	GetRDB                               bool
 	Eval                                 string
+	LDB, LDBSync                         bool // --ldb, --ldb-sync-mode
 
 	// TLS is --tls (or a rediss:// URI); TLSOpts the other TLS flags.
 	TLS     bool
@@ -214,6 +215,10 @@ func ParseArgs(argv []string, stdoutTTY bool) (*Config, int, error) {
 			}
 		case a == "--hotkeys":
 			c.HotKeys = true
+		case a == "--ldb":
+			c.LDB = true
+		case a == "--ldb-sync-mode":
+			c.LDB, c.LDBSync = true, true
 		case a == "--eval" && !last:
 			c.Eval = next()
 		case a == "-c":
@@ -364,6 +369,9 @@ done:
 	if c.RESP2 && c.RESP3 == 1 {
 		return nil, 0, &exitError{code: 1, msg: "Options -2 and -3 are mutually exclusive.\n"}
 	}
+	if c.LDB && c.Eval == "" {
+		return nil, 0, &exitError{code: 1, msg: "Options --ldb and --ldb-sync-mode require --eval.\nTry " + progName() + " --help for more information.\n"}
+	}
 	if !c.NoAuthWarn && c.AuthSet {
 		fmt.Fprint(os.Stderr, "Warning: Using a password with '-a' or '-u' option on the command line interface may not be safe.\n")
 	}
@@ -374,6 +382,14 @@ done:
 		return nil, 0, &exitError{code: 1, msg: "Options -x and -X are mutually exclusive.\n"}
 	}
 	return c, i, nil
+}
+
+// progName is argv[0] as redis-cli prints it.
+func progName() string {
+	if len(os.Args) > 0 {
+		return os.Args[0]
+	}
+	return "shoal-cli"
 }
 
 // parseURI is redis-cli's parseRedisUri:

@@ -53,24 +53,27 @@ func dotfilePath(env, name string) string {
 // repl is redis-cli's repl.
 func (s *session) repl() int {
 	s.interactive = true
-	var lr lineReader
-	var ed *lineEditor
-	hist := ""
-	s.initHelp()
-	if term.IsTerminal(int(os.Stdin.Fd())) {
-		ed = newLineEditor(os.Stdin, os.Stdout)
-		ed.complete = s.complete
-		ed.hint = s.hint
-		hist = historyPath()
-		if hist != "" {
-			ed.LoadHistory(hist)
-		}
-		s.loadPreferences()
-		lr = ed
-	} else {
-		lr = plainReader{bufio.NewReader(s.stdin)}
+	if !s.ldb {
+		// The Lua debugger has its own HELP; COMMAND DOCS would fail.
+		s.initHelp()
 	}
-	defer lr.Close()
+	// The reader outlives one repl: --ldb's "restart" comes back here.
+	if s.lr == nil {
+		if term.IsTerminal(int(os.Stdin.Fd())) {
+			s.ed = newLineEditor(os.Stdin, os.Stdout)
+			s.ed.complete = s.complete
+			s.ed.hint = s.hint
+			s.hist = historyPath()
+			if s.hist != "" {
+				s.ed.LoadHistory(s.hist)
+			}
+			s.loadPreferences()
+			s.lr = s.ed
+		} else {
+			s.lr = plainReader{bufio.NewReader(s.stdin)}
+		}
+	}
+	lr, ed, hist := s.lr, s.ed, s.hist
 	saveHistory := func() {
 		if ed != nil && hist != "" {
 			ed.SaveHistory(hist)
@@ -89,7 +92,7 @@ func (s *session) repl() int {
 		if line == "" {
 			continue
 		}
-		parts, _, perr := resp.SplitArgs([]byte(line), nil, nil)
+		parts, perr := s.splitLine(line)
 		if perr != nil {
 			s.out.WriteString("Invalid argument(s)\n")
 			s.out.Flush()
@@ -124,6 +127,11 @@ func (s *session) repl() int {
 		case argv[0][0] == ':':
 			s.setPreference(argv, true)
 		case cmd == "restart":
+			if s.cfg.Eval != "" {
+				s.ldb, s.ldbRestart = true, true
+				s.cfg.Output = OutputRaw
+				return 0
+			}
 			s.out.WriteString("Use 'restart' only in Lua debugging mode.\n")
 		case len(argv) == 3 && cmd == "connect":
 			s.cfg.Host = argv[1]
@@ -137,6 +145,17 @@ func (s *session) repl() int {
 		default:
 			start := time.Now()
 			s.issueCommandRepeat(argv[skip:], repeat)
+			if s.ldbEnd {
+				// The debugger said <endsession>: the EVAL's own reply follows.
+				s.ldbEnd = false
+				s.readReply(false)
+				if s.cfg.LDBSync {
+					s.out.WriteString("\n(Lua debugging session ended)\n\n")
+				} else {
+					s.out.WriteString("\n(Lua debugging session ended -- dataset changes rolled back)\n\n")
+				}
+				s.initHelp()
+			}
 			el := time.Since(start)
 			if el >= 500*time.Millisecond && s.cfg.Output == OutputStandard {
 				fmt.Fprintf(s.out, "(%.2fs)\n", el.Seconds())
@@ -144,6 +163,20 @@ func (s *session) repl() int {
 		}
 		s.out.Flush()
 	}
+}
+
+// splitLine is cliSplitArgs: in the Lua debugger "eval <code>" and
+// "e <code>" keep the code as one argument.
+func (s *session) splitLine(line string) ([][]byte, error) {
+	if s.ldb && (strings.HasPrefix(line, "eval ") || strings.HasPrefix(line, "e ")) {
+		n := 5
+		if line[1] == ' ' {
+			n = 2
+		}
+		return [][]byte{[]byte(line[:n-1]), []byte(line[n:])}, nil
+	}
+	parts, _, err := resp.SplitArgs([]byte(line), nil, nil)
+	return parts, err
 }
 
 // isNumErange reports an all-digit word too big for a long (strtol's

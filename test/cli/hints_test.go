@@ -119,7 +119,7 @@ func TestREPLHintsCompletionHelp(t *testing.T) {
 				srv = testutil.StartShoal(t)
 			}
 			rc := ":set hints\n:set bogus\n"
-			want := replTranscript(t, "redis-cli", srv.Port, rc, steps)
+			want := replTranscript(t, testutil.RedisCLI(), srv.Port, rc, steps)
 			do(t, srv.Addr, "FLUSHALL")
 			got := replTranscript(t, shoalCLI(t), srv.Port, rc, steps)
 			t.Logf("%d bytes", len(want))

@@ -60,7 +60,7 @@ var movingRE = regexp.MustCompile(`127\.0\.0\.1:\+\d+`)
 func TestManagerRedisClusters(t *testing.T) {
 	t.Parallel()
 	testutil.SkipIfNoRedis(t)
-	managerTwins(t, "redis", 21500, 21510)
+	managerTwins(t, "redis", 21220, 21230)
 }
 
 // TestManagerShoalClusters is the same on Shoal nodes. Steps that move keys
@@ -68,7 +68,7 @@ func TestManagerRedisClusters(t *testing.T) {
 func TestManagerShoalClusters(t *testing.T) {
 	t.Parallel()
 	testutil.SkipIfNoRedis(t)
-	managerTwins(t, "shoal", 21520, 21530)
+	managerTwins(t, "shoal", 21260, 21270)
 }
 
 func managerTwins(t *testing.T, kind string, baseA, baseB int) {

@@ -83,7 +83,7 @@ func TestReplicaAndFunctionsRDB(t *testing.T) {
 			} else {
 				srv = testutil.StartShoal(t)
 			}
-			want := replicaRun(t, "redis-cli", srv)
+			want := replicaRun(t, testutil.RedisCLI(), srv)
 			do(t, srv.Addr, "FLUSHALL")
 			got := replicaRun(t, shoalCLI(t), srv)
 			if want != got {
@@ -95,7 +95,7 @@ func TestReplicaAndFunctionsRDB(t *testing.T) {
 			dir := t.TempDir()
 			var files [2][]byte
 			var res [2]result
-			for i, bin := range []string{"redis-cli", shoalCLI(t)} {
+			for i, bin := range []string{testutil.RedisCLI(), shoalCLI(t)} {
 				path := filepath.Join(dir, strconv.Itoa(i)+".rdb")
 				res[i] = run(t, 20*time.Second, "", nil, bin, "-p", strconv.Itoa(srv.Port), "--functions-rdb", path)
 				res[i].stderr = strings.ReplaceAll(res[i].stderr, path, "FILE")
@@ -163,10 +163,52 @@ func TestLatencyDistAndLRUTest(t *testing.T) {
 		{"\x1b[0m\r\n", 2, []string{"-p", p, "--latency-dist", "--mono", "-i", "0.2"}, bgColorRE},
 		{"Gets/sec", 1, []string{"-p", p, "--lru-test", "500"}, digitsRE},
 	} {
-		want := c.norm.ReplaceAllString(ptyUntil(t, "redis-cli", c.mark, c.n, c.args...), "N")
+		want := c.norm.ReplaceAllString(ptyUntil(t, testutil.RedisCLI(), c.mark, c.n, c.args...), "N")
 		got := c.norm.ReplaceAllString(ptyUntil(t, shoalCLI(t), c.mark, c.n, c.args...), "N")
 		if want != got {
 			t.Errorf("%q differs\nredis-cli: %q\nshoal-cli: %q", c.args, want, got)
 		}
+	}
+}
+
+// TestLuaDebugger: --ldb and --ldb-sync-mode with --eval, driven through
+// piped input (step, print, help, eval, restart, abort, continue, a
+// command after the session), a script that does not compile, and --ldb
+// without --eval; coloured as on an xterm. On shoal-server, which has no
+// Lua debugger, SCRIPT DEBUG is refused and both clients carry on alike.
+func TestLuaDebugger(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	script := filepath.Join(dir, "s.lua")
+	bad := filepath.Join(dir, "bad.lua")
+	testutil.NoErr(t, os.WriteFile(script, []byte("local a = 1\nlocal b = redis.call('set', KEYS[1], ARGV[1])\nreturn {a, b}\n"), 0o644))
+	testutil.NoErr(t, os.WriteFile(bad, []byte("bad syntax here(\n"), 0o644))
+	xterm := []string{"TERM=xterm"}
+	for _, kind := range []string{"redis", "shoal"} {
+		kind := kind
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			srv := startServer(t, kind)
+			p := strconv.Itoa(srv.Port)
+			for _, c := range []struct {
+				stdin string
+				args  []string
+			}{
+				{"step\nprint\nhelp\nrestart\nnext\ne redis.call('get', KEYS[1])\nbreak 3\ncontinue\nget k1\n", []string{"--ldb", "--eval", script, "k1", ",", "v1"}},
+				{"step\nabort\nget k2\n", []string{"--ldb-sync-mode", "--eval", script, "k2", ",", "v2"}},
+				{"step\n", []string{"--ldb", "--eval", bad}},
+				{"", []string{"--ldb"}},
+			} {
+				args := append([]string{"-p", p}, c.args...)
+				do(t, srv.Addr, "FLUSHALL")
+				want := run(t, 20*time.Second, c.stdin, xterm, testutil.RedisCLI(), args...)
+				do(t, srv.Addr, "FLUSHALL")
+				got := run(t, 20*time.Second, c.stdin, xterm, shoalCLI(t), args...)
+				want.stderr = strings.ReplaceAll(want.stderr, "Try redis-cli", "Try "+shoalCLI(t))
+				if want != got {
+					t.Errorf("%q differs\nredis-cli:\n%s\nshoal-cli:\n%s", args, want, got)
+				}
+			}
+		})
 	}
 }
