@@ -105,3 +105,41 @@ func FuzzSignature(f *testing.F) {
 		client.InfoField(s, "cluster_enabled")
 	})
 }
+
+// TestGroupSchedulerSpreadsSources: the parallel workers get groups of
+// different sources before a second group of the same source.
+func TestGroupSchedulerSpreadsSources(t *testing.T) {
+	a, b, c := &node{name: "a"}, &node{name: "b"}, &node{name: "c"}
+	var table []reshardItem
+	for _, src := range []*node{a, b, c} {
+		for i := 0; i < 3*groupSize; i++ {
+			table = append(table, reshardItem{source: src, slot: len(table)})
+		}
+	}
+	s := newGroupScheduler(groupTable(table))
+	var got []string
+	for i := 0; i < 4; i++ {
+		g, ok := s.next()
+		if !ok {
+			t.Fatal("ran out of groups")
+		}
+		got = append(got, g.source.name)
+	}
+	if want := "a b c a"; strings.Join(got, " ") != want {
+		t.Fatalf("first four groups from %v, want %s", got, want)
+	}
+	s.done(b) // b has one in flight less: it goes next
+	if g, _ := s.next(); g.source != b {
+		t.Fatalf("next group from %s, want b", g.source.name)
+	}
+	n := 5
+	for {
+		if _, ok := s.next(); !ok {
+			break
+		}
+		n++
+	}
+	if n != 9 {
+		t.Fatalf("%d groups handed out, want 9", n)
+	}
+}

@@ -33,7 +33,7 @@ func (m *Manager) moveParallel(table []reshardItem, target *node, rebalance bool
 	if !opts.PipelineSet {
 		opts.Pipeline = parallelPipeline
 	}
-	jobs := make(chan slotGroup)
+	sched := newGroupScheduler(groups)
 	var (
 		outMu  sync.Mutex
 		failed atomic.Bool
@@ -62,9 +62,10 @@ func (m *Manager) moveParallel(table []reshardItem, target *node, rebalance bool
 		go func() {
 			defer wg.Done()
 			defer wm.closeAll()
-			for g := range jobs {
-				if failed.Load() {
-					continue
+			for {
+				g, ok := sched.next()
+				if !ok || failed.Load() {
+					return
 				}
 				src, dst := wm.byName(g.source.name), wm.byName(target.name)
 				moved, err := wm.moveGroup(slotGroup{source: src, slots: g.slots}, dst)
@@ -93,16 +94,10 @@ func (m *Manager) moveParallel(table []reshardItem, target *node, rebalance bool
 				}
 				m.out.Flush()
 				outMu.Unlock()
+				sched.done(g.source)
 			}
 		}()
 	}
-	for _, g := range groups {
-		if failed.Load() {
-			break
-		}
-		jobs <- g
-	}
-	close(jobs)
 	wg.Wait()
 	if m.opts.Progress {
 		progress()
@@ -117,6 +112,58 @@ func (m *Manager) moveParallel(table []reshardItem, target *node, rebalance bool
 		return false
 	}
 	return true
+}
+
+// groupScheduler hands slot groups to the parallel workers so that the
+// sources stay evenly busy: a source is single-threaded and its MIGRATEs
+// run one at a time, so the next group comes from the source with the
+// fewest groups in flight (then the most left to move), not in table
+// order, which would put every worker on the first source.
+type groupScheduler struct {
+	mu      sync.Mutex
+	queues  map[*node][]slotGroup
+	order   []*node // sources, first-seen order, for determinism
+	running map[*node]int
+}
+
+func newGroupScheduler(groups []slotGroup) *groupScheduler {
+	s := &groupScheduler{queues: map[*node][]slotGroup{}, running: map[*node]int{}}
+	for _, g := range groups {
+		if _, ok := s.queues[g.source]; !ok {
+			s.order = append(s.order, g.source)
+		}
+		s.queues[g.source] = append(s.queues[g.source], g)
+	}
+	return s
+}
+
+func (s *groupScheduler) next() (slotGroup, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var best *node
+	for _, src := range s.order {
+		q := s.queues[src]
+		if len(q) == 0 {
+			continue
+		}
+		if best == nil || s.running[src] < s.running[best] ||
+			s.running[src] == s.running[best] && len(q) > len(s.queues[best]) {
+			best = src
+		}
+	}
+	if best == nil {
+		return slotGroup{}, false
+	}
+	g := s.queues[best][0]
+	s.queues[best] = s.queues[best][1:]
+	s.running[best]++
+	return g, true
+}
+
+func (s *groupScheduler) done(src *node) {
+	s.mu.Lock()
+	s.running[src]--
+	s.mu.Unlock()
 }
 
 // workerClone is a Manager with its own connection to every master (and
