@@ -4,6 +4,7 @@ import (
 	"github.com/shoal-db/shoal/client"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseNodeAddr(t *testing.T) {
@@ -107,7 +108,8 @@ func FuzzSignature(f *testing.F) {
 }
 
 // TestGroupSchedulerSpreadsSources: the parallel workers get groups of
-// different sources before a second group of the same source.
+// different sources before a second group of the same source, and no more
+// than workers/sources of one source at once.
 func TestGroupSchedulerSpreadsSources(t *testing.T) {
 	a, b, c := &node{name: "a"}, &node{name: "b"}, &node{name: "c"}
 	var table []reshardItem
@@ -116,30 +118,47 @@ func TestGroupSchedulerSpreadsSources(t *testing.T) {
 			table = append(table, reshardItem{source: src, slot: len(table)})
 		}
 	}
-	s := newGroupScheduler(groupTable(table))
+	s := newGroupScheduler(groupTable(table), 6) // 2 per source
 	var got []string
-	for i := 0; i < 4; i++ {
+	var held []slotGroup
+	for i := 0; i < 6; i++ {
 		g, ok := s.next()
 		if !ok {
 			t.Fatal("ran out of groups")
 		}
 		got = append(got, g.source.name)
+		held = append(held, g)
 	}
-	if want := "a b c a"; strings.Join(got, " ") != want {
-		t.Fatalf("first four groups from %v, want %s", got, want)
+	if want := "a b c a b c"; strings.Join(got, " ") != want {
+		t.Fatalf("first six groups from %v, want %s", got, want)
 	}
-	s.done(b) // b has one in flight less: it goes next
-	if g, _ := s.next(); g.source != b {
-		t.Fatalf("next group from %s, want b", g.source.name)
+	next := make(chan slotGroup)
+	go func() { g, _ := s.next(); next <- g }()
+	select {
+	case g := <-next:
+		t.Fatalf("a 7th group (%s) while every source is at its limit", g.source.name)
+	case <-time.After(50 * time.Millisecond):
 	}
-	n := 5
+	s.done(held[1], true) // one of b's ends: b goes next
+	g7 := <-next
+	if g7.source != b {
+		t.Fatalf("next group from %s, want b", g7.source.name)
+	}
+	for i, g := range append(held, g7) {
+		if i != 1 {
+			s.done(g, true)
+		}
+	}
+	n := 7
 	for {
-		if _, ok := s.next(); !ok {
+		g, ok := s.next()
+		if !ok {
 			break
 		}
+		s.done(g, true)
 		n++
 	}
-	if n != 9 {
-		t.Fatalf("%d groups handed out, want 9", n)
+	if n != 9 || len(s.finished()) != 9 {
+		t.Fatalf("%d groups handed out, %d finished; want 9 and 9", n, len(s.finished()))
 	}
 }
