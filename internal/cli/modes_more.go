@@ -184,9 +184,7 @@ func (s *session) hotKeysMode() int {
 	var hot [sample]string
 	catchInterrupt()
 	total := s.dbSize()
-	s.out.WriteString("\n# Scanning the entire keyspace to find hot keys as well as\n" +
-		"# average sizes per key type.  You can use -i 0.1 to sleep 0.1 sec\n" +
-		"# per 100 SCAN commands (not usually needed).\n\n")
+	s.scanBanner("hot keys")
 	var sampled, loops uint64
 	var pct float64
 	cur := "0"
@@ -236,19 +234,11 @@ func (s *session) hotKeysMode() int {
 			hot[j] = Repr(k.Str)
 			fmt.Fprintf(s.out, "[%05.2f%%] Hot key '%s' found so far with counter %d\n", pct, hot[j], freqs[i])
 		}
-		s.out.Flush()
-		if s.cfg.Interval > 0 && loops%100 == 0 {
-			time.Sleep(time.Duration(s.cfg.Interval * float64(time.Second)))
-		}
-		if cancelLoop.Load() || cur == "0" {
+		if s.scanStep(loops, cur) {
 			break
 		}
 	}
-	s.out.WriteString("\n-------- summary -------\n\n")
-	if cancelLoop.Load() {
-		fmt.Fprintf(s.out, "[%05.2f%%] ", pct)
-	}
-	fmt.Fprintf(s.out, "Sampled %d keys in the keyspace!\n", sampled)
+	s.scanSummary(pct, sampled)
 	for i := sample - 1; i >= 0; i-- {
 		if counters[i] > 0 {
 			fmt.Fprintf(s.out, "hot key found with counter: %d\tkeyname: %s\n", counters[i], hot[i])
@@ -256,6 +246,31 @@ func (s *session) hotKeysMode() int {
 	}
 	s.out.Flush()
 	return 0
+}
+
+// scanBanner opens the --bigkeys/--memkeys/--hotkeys report.
+func (s *session) scanBanner(what string) {
+	s.out.WriteString("\n# Scanning the entire keyspace to find " + what + " as well as\n" +
+		"# average sizes per key type.  You can use -i 0.1 to sleep 0.1 sec\n" +
+		"# per 100 SCAN commands (not usually needed).\n\n")
+}
+
+// scanStep ends one SCAN round of those modes: output flushed, the -i
+// pause every 100 rounds; true when the scan is over or interrupted.
+func (s *session) scanStep(loops uint64, cur string) bool {
+	s.out.Flush()
+	if s.cfg.Interval > 0 && loops%100 == 0 {
+		time.Sleep(time.Duration(s.cfg.Interval * float64(time.Second)))
+	}
+	return cancelLoop.Load() || cur == "0"
+}
+
+func (s *session) scanSummary(pct float64, sampled uint64) {
+	s.out.WriteString("\n-------- summary -------\n\n")
+	if cancelLoop.Load() {
+		fmt.Fprintf(s.out, "[%05.2f%%] ", pct)
+	}
+	fmt.Fprintf(s.out, "Sampled %d keys in the keyspace!\n", sampled)
 }
 
 // dbSize is redis-cli's getDbSize.

@@ -20,7 +20,7 @@ func TestLocalCluster(t *testing.T) {
 	t.Parallel()
 	cli := shoalCLI(t)
 	dir := filepath.Join(t.TempDir(), "lc")
-	const base = 21560
+	base := takeBlock(t)
 	flags := []string{"--port", strconv.Itoa(base), "--dir", dir}
 	local := func(verb string) result {
 		t.Helper()
