@@ -72,12 +72,13 @@ func TestManagerShoalClusters(t *testing.T) {
 }
 
 func managerTwins(t *testing.T, kind string) {
-	if os.Getenv("SHOAL_CLI_MANAGER") == "" {
-		// Off in CI for now: after the reshard steps the twins do not always
-		// settle within a minute ("--cluster check" exits 1), on Redis-only
-		// clusters too; see the closing note of this stop. Run with
-		// SHOAL_CLI_MANAGER=1.
-		t.Skip("set SHOAL_CLI_MANAGER=1: the twin-cluster manager comparison is not yet stable")
+	if os.Getenv("SHOAL_CLI_MANAGER") == "" && os.Getenv("SHOAL_LONG") != "1" {
+		// Its flake (a node dying at start on a cluster bus port still held
+		// by an earlier run's lingering sockets) is fixed: see takeBlock.
+		// It stays out of CI for its time: each twin takes 70-140 s on the
+		// shared CI machine (two sequential redis-cli reshards, gossip
+		// settling after each step), more than the 40 s budget.
+		t.Skip("set SHOAL_CLI_MANAGER=1 or SHOAL_LONG=1: the twin-cluster manager comparison takes minutes")
 	}
 	a := &twin{cli: testutil.RedisCLI()}
 	a.base, a.nodes = startNodes(t, kind, 8)
