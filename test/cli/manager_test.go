@@ -108,6 +108,11 @@ func managerTwins(t *testing.T, kind string) {
 		t.Helper()
 		waitConsistent(t, a.cli, a.nodes[0])
 		waitConsistent(t, b.cli, b.nodes[0])
+		// Agreement is not enough: a node that marked a peer FAIL in a
+		// load spike answers CLUSTERDOWN (to a MIGRATE's RESTORE too)
+		// until the peer is seen again.
+		waitMembersOK(t, a.nodes)
+		waitMembersOK(t, b.nodes)
 	}
 	six := "{0} {1} {2} {3} {4} {5}"
 	createArgs := append([]string{"--cluster", "create"}, strings.Fields(six)...)
@@ -267,6 +272,22 @@ func hasCommand(t *testing.T, addr, name string) bool {
 	v, err := c.Do("COMMAND", "INFO", name)
 	testutil.NoErr(t, err)
 	return len(v.Elems) == 1 && !v.Elems[0].Null
+}
+
+// waitMembersOK waits until every node that is part of a cluster (knows
+// more than itself; a deleted node is reset to a cluster of one) reports
+// cluster_state:ok.
+func waitMembersOK(t *testing.T, nodes []*testutil.Node) {
+	t.Helper()
+	testutil.CheckFor(t, 60*time.Second, 100*time.Millisecond, func() error {
+		for _, x := range nodes {
+			info := do(t, x.Addr, "CLUSTER", "INFO")
+			if !strings.Contains(info, "cluster_known_nodes:1\r\n") && !strings.Contains(info, "cluster_state:ok") {
+				return fmt.Errorf("%s not ok:\n%s", x.Addr, info)
+			}
+		}
+		return nil
+	})
 }
 
 // waitKnown waits until every node knows n nodes (a new node's MEET has
