@@ -276,14 +276,21 @@ func hasCommand(t *testing.T, addr, name string) bool {
 
 // waitMembersOK waits until every node that is part of a cluster (knows
 // more than itself; a deleted node is reset to a cluster of one) reports
-// cluster_state:ok.
+// cluster_state:ok, and every replica has finished its sync.
 func waitMembersOK(t *testing.T, nodes []*testutil.Node) {
 	t.Helper()
 	testutil.CheckFor(t, 60*time.Second, 100*time.Millisecond, func() error {
 		for _, x := range nodes {
 			info := do(t, x.Addr, "CLUSTER", "INFO")
-			if !strings.Contains(info, "cluster_known_nodes:1\r\n") && !strings.Contains(info, "cluster_state:ok") {
+			if strings.Contains(info, "cluster_known_nodes:1\r\n") {
+				continue
+			}
+			if !strings.Contains(info, "cluster_state:ok") {
 				return fmt.Errorf("%s not ok:\n%s", x.Addr, info)
+			}
+			// A replica still in its first sync may answer LOADING.
+			if repl := do(t, x.Addr, "INFO", "replication"); strings.Contains(repl, "role:slave") && !strings.Contains(repl, "master_link_status:up") {
+				return fmt.Errorf("%s: replica not in sync yet:\n%s", x.Addr, repl)
 			}
 		}
 		return nil
