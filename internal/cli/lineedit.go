@@ -21,7 +21,11 @@ import (
 // linenoise cannot drive (TERM dumb, cons25, emacs) get the prompt and a
 // plain line read.
 type lineEditor struct {
-	in, out  *os.File
+	in, out  *os.File  // the terminal (raw mode, width)
+	r        io.Reader // keys: in, or a test's bytes
+	w        io.Writer // drawing: out, or a test's buffer
+	cols     int       // width when out is nil (tests)
+	bell     io.Writer // where Tab's bell rings: stderr, as linenoise
 	history  []string
 	complete func(string) []string
 	hint     func(string) (string, bool)
@@ -34,7 +38,7 @@ const (
 )
 
 func newLineEditor(in, out *os.File) *lineEditor {
-	e := &lineEditor{in: in, out: out}
+	e := &lineEditor{in: in, out: out, r: in, w: out, bell: os.Stderr}
 	switch strings.ToLower(os.Getenv("TERM")) {
 	case "dumb", "cons25", "emacs":
 		e.plain = bufio.NewReader(in)
@@ -62,7 +66,7 @@ var errAborted = errors.New("aborted")
 // Prompt reads one line, as linenoise() does.
 func (e *lineEditor) Prompt(prompt string) (string, error) {
 	if e.plain != nil {
-		e.out.WriteString(prompt)
+		io.WriteString(e.w, prompt)
 		line, err := e.plain.ReadString('\n')
 		if err != nil && line == "" {
 			return "", io.EOF
@@ -79,7 +83,7 @@ func (e *lineEditor) Prompt(prompt string) (string, error) {
 	}
 	line, err := e.edit(prompt)
 	term.Restore(fd, old)
-	e.out.WriteString("\n")
+	io.WriteString(e.w, "\n")
 	if err != nil {
 		return "", err
 	}
@@ -87,6 +91,9 @@ func (e *lineEditor) Prompt(prompt string) (string, error) {
 }
 
 func (e *lineEditor) columns() int {
+	if e.out == nil {
+		return max(1, e.cols)
+	}
 	if w, _, err := term.GetSize(int(e.out.Fd())); err == nil && w > 0 {
 		return w
 	}
@@ -96,7 +103,7 @@ func (e *lineEditor) columns() int {
 func (e *lineEditor) readByte() (byte, error) {
 	var b [1]byte
 	for {
-		n, err := e.in.Read(b[:])
+		n, err := e.r.Read(b[:])
 		if n == 1 {
 			return b[0], nil
 		}
@@ -167,7 +174,7 @@ func (e *lineEditor) edit(prompt string) (string, error) {
 	// The newest history entry is the line being edited.
 	e.history = append(e.history, "")
 	dropCurrent := func() { e.history = e.history[:len(e.history)-1] }
-	e.out.WriteString(prompt)
+	io.WriteString(e.w, prompt)
 	for {
 		c, err := e.readByte()
 		if err != nil {
@@ -273,7 +280,7 @@ func (e *lineEditor) edit(prompt string) (string, error) {
 		case 5: // Ctrl-E
 			l.moveEnd()
 		case 12: // Ctrl-L
-			e.out.WriteString("\x1b[H\x1b[2J")
+			io.WriteString(e.w, "\x1b[H\x1b[2J")
 			l.refresh()
 		case 23: // Ctrl-W: delete the previous word
 			old := l.pos
@@ -366,7 +373,7 @@ func (l *lnState) historyStep(dir int) {
 func (l *lnState) completeLine() (byte, error) {
 	cands := l.e.complete(string(l.buf))
 	if len(cands) == 0 {
-		os.Stderr.WriteString("\x07")
+		io.WriteString(l.e.bell, "\x07")
 		return 0, nil
 	}
 	i := 0
@@ -384,7 +391,7 @@ func (l *lnState) completeLine() (byte, error) {
 		case 9:
 			i = (i + 1) % (len(cands) + 1)
 			if i == len(cands) {
-				os.Stderr.WriteString("\x07")
+				io.WriteString(l.e.bell, "\x07")
 			}
 		case 27:
 			if i < len(cands) {
@@ -455,5 +462,5 @@ func (l *lnState) draw(buf []byte, pos int) {
 		ab = append(ab, '\r')
 	}
 	l.oldpos = pos
-	l.e.out.Write(ab)
+	l.e.w.Write(ab)
 }
