@@ -204,7 +204,7 @@ func TestLuaDebugger(t *testing.T) {
 				want := run(t, 20*time.Second, c.stdin, xterm, testutil.RedisCLI(), args...)
 				do(t, srv.Addr, "FLUSHALL")
 				got := run(t, 20*time.Second, c.stdin, xterm, shoalCLI(t), args...)
-				want.stderr = strings.ReplaceAll(want.stderr, "Try redis-cli", "Try "+shoalCLI(t))
+				want.stderr = strings.ReplaceAll(want.stderr, "Try "+testutil.RedisCLI(), "Try "+shoalCLI(t))
 				if want != got {
 					t.Errorf("%q differs\nredis-cli:\n%s\nshoal-cli:\n%s", args, want, got)
 				}
