@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/shoal-db/shoal/client"
+	"github.com/shoal-db/shoal/internal/clustermgr"
 	"github.com/shoal-db/shoal/internal/resp"
 )
 
@@ -92,45 +93,14 @@ func (s *session) latencyDistMode() {
 	}
 }
 
-// readSyncHeader is redis-cli's sendSync: SYNC, then the payload's
-// "$<len>" or "$EOF:<40-byte mark>" line. It returns the length, or the
-// mark (length 0).
-func (s *session) readSyncHeader() (uint64, []byte) {
-	if _, err := s.conn.NetConn().Write([]byte("SYNC\r\n")); err != nil {
-		s.stderr("Error writing to master\n")
-		s.fail(1)
-	}
-	br := s.conn.Reader()
-	var line []byte
-	for {
-		b, err := br.ReadByte()
-		if err != nil {
-			s.stderr("Error reading bulk length while SYNCing\n")
-			s.fail(1)
-		}
-		if b == '\n' && len(line) > 0 {
-			break
-		}
-		if b != '\n' {
-			line = append(line, b)
-		}
-	}
-	if line[0] == '-' {
-		s.stderr("SYNC with master failed: %s\n", line)
-		s.fail(1)
-	}
-	const markSize = 40
-	if bytes.HasPrefix(line[1:], []byte("EOF:")) && len(line) >= 5+markSize {
-		return 0, append([]byte(nil), line[5:5+markSize]...)
-	}
-	n, _ := strconv.ParseUint(cNumPrefix(string(line[1:]), false), 10, 64)
-	return n, nil
-}
-
 // replicaMode is redis-cli's --replica (slaveMode): SYNC, discard the
 // RDB payload, then print every command the master streams, as CSV.
 func (s *session) replicaMode() int {
-	payload, mark := s.readSyncHeader()
+	payload, mark, msg := clustermgr.SendSync(s.conn)
+	if msg != "" {
+		s.stderr("%s", msg)
+		s.fail(1)
+	}
 	if mark != nil {
 		s.stderr("SYNC with master, discarding bytes of bulk transfer until EOF marker...\n")
 	} else {
