@@ -12,6 +12,7 @@ import (
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
+	"github.com/yuin/gopher-lua/ast"
 	"github.com/yuin/gopher-lua/parse"
 
 	"github.com/shoal-db/shoal/internal/clock"
@@ -44,7 +45,9 @@ type Script struct {
 	SHA   string
 	Body  []byte
 	Flags Flags
-	proto *lua.FunctionProto
+	// Closed: every key the script can reach is a declared key (closed.go).
+	Closed bool
+	proto  *lua.FunctionProto
 }
 
 // Run is one invocation of a script or function.
@@ -129,11 +132,11 @@ func (e *Engine) Load(body []byte) (*Script, string) {
 	if msg != "" {
 		return nil, "ERR " + msg
 	}
-	proto, err := compile(body[skip:], evalChunk)
+	proto, stmts, err := compileChunk(body[skip:], evalChunk)
 	if err != nil {
 		return nil, "ERR Error compiling script (new function): " + err.Error()
 	}
-	s = &Script{SHA: sha, Body: bytes.Clone(body), Flags: flags, proto: proto}
+	s = &Script{SHA: sha, Body: bytes.Clone(body), Flags: flags, proto: proto, Closed: analyzeClosed(stmts, e.table)}
 	e.mu.Lock()
 	if old := e.scripts[sha]; old != nil {
 		s = old
@@ -192,13 +195,19 @@ func (e *Engine) Len() int {
 // gopher-lua's parse error, or in a chunk gopher-lua accepts, is reported
 // in its place.
 func compile(src []byte, chunk string) (*lua.FunctionProto, error) {
+	proto, _, err := compileChunk(src, chunk)
+	return proto, err
+}
+
+// compileChunk is compile that also returns the chunk's syntax tree.
+func compileChunk(src []byte, chunk string) (*lua.FunctionProto, []ast.Stmt, error) {
 	lexErr := lexCheck(src)
 	stmts, err := parse.Parse(bytes.NewReader(src), chunk)
 	if lexErr != nil {
 		var pe *parse.Error
 		if err == nil || !errors.As(err, &pe) || pe.Pos.Line == parse.EOF || lexErr.tokLine < pe.Pos.Line ||
 			lexErr.tokLine == pe.Pos.Line && lexErr.tokCol <= pe.Pos.Column {
-			return nil, fmt.Errorf("%s:%d: %s", chunk, lexErr.line, lexErr.msg)
+			return nil, nil, fmt.Errorf("%s:%d: %s", chunk, lexErr.line, lexErr.msg)
 		}
 	}
 	if err != nil {
@@ -207,21 +216,21 @@ func compile(src []byte, chunk string) (*lua.FunctionProto, error) {
 			line := pe.Pos.Line
 			if line == parse.EOF {
 				line = bytes.Count(src, []byte("\n")) + 1
-				return nil, fmt.Errorf("%s:%d: %s near '<eof>'", chunk, line, pe.Message)
+				return nil, nil, fmt.Errorf("%s:%d: %s near '<eof>'", chunk, line, pe.Message)
 			}
-			return nil, fmt.Errorf("%s:%d: %s near '%s'", chunk, line, pe.Message, pe.Token)
+			return nil, nil, fmt.Errorf("%s:%d: %s near '%s'", chunk, line, pe.Message, pe.Token)
 		}
-		return nil, fmt.Errorf("%s: %s", chunk, strings.TrimSpace(err.Error()))
+		return nil, nil, fmt.Errorf("%s: %s", chunk, strings.TrimSpace(err.Error()))
 	}
 	proto, err := lua.Compile(stmts, chunk)
 	if err != nil {
 		var ce *lua.CompileError
 		if errors.As(err, &ce) {
-			return nil, fmt.Errorf("%s:%d: %s", chunk, ce.Line, ce.Message)
+			return nil, nil, fmt.Errorf("%s:%d: %s", chunk, ce.Line, ce.Message)
 		}
-		return nil, err
+		return nil, nil, err
 	}
-	return proto, nil
+	return proto, stmts, nil
 }
 
 // PrepareError is scriptPrepareForRun's refusal of a script with
