@@ -78,8 +78,8 @@ type scriptRun struct {
 	// wrote: a write command of the script has run (it can no longer be
 	// stopped and run again).
 	wrote bool
-	held [keyspace.NumStripes]bool
-	list []int
+	held  [keyspace.NumStripes]bool
+	list  []int
 	// slot is the slot the script's keys hash to in cluster mode (-1: none yet).
 	slot    int
 	keys    []int
