@@ -191,9 +191,9 @@ func (e *Engine) Len() int {
 // compile parses and compiles a chunk; errors read as Lua's
 // ("user_script:1: ... near 'x'").
 //
-// Lua 5.1's lexical errors (lex51.go) are Lua's: one that comes before
-// gopher-lua's parse error, or in a chunk gopher-lua accepts, is reported
-// in its place.
+// Lua 5.1's lexical and syntax errors are Lua's: parse51.go checks the
+// chunk as lparser.c does first; gopher-lua's own parse errors remain for
+// what Lua accepts and gopher-lua does not.
 func compile(src []byte, chunk string) (*lua.FunctionProto, error) {
 	proto, _, err := compileChunk(src, chunk)
 	return proto, err
@@ -201,15 +201,10 @@ func compile(src []byte, chunk string) (*lua.FunctionProto, error) {
 
 // compileChunk is compile that also returns the chunk's syntax tree.
 func compileChunk(src []byte, chunk string) (*lua.FunctionProto, []ast.Stmt, error) {
-	lexErr := lexCheck(src)
-	stmts, err := parse.Parse(bytes.NewReader(src), chunk)
-	if lexErr != nil {
-		var pe *parse.Error
-		if err == nil || !errors.As(err, &pe) || pe.Pos.Line == parse.EOF || lexErr.tokLine < pe.Pos.Line ||
-			lexErr.tokLine == pe.Pos.Line && lexErr.tokCol <= pe.Pos.Column {
-			return nil, nil, fmt.Errorf("%s:%d: %s", chunk, lexErr.line, lexErr.msg)
-		}
+	if e := parse51Check(src); e != nil {
+		return nil, nil, fmt.Errorf("%s:%d: %s", chunk, e.line, e.msg)
 	}
+	stmts, err := parse.Parse(bytes.NewReader(src), chunk)
 	if err != nil {
 		var pe *parse.Error
 		if errors.As(err, &pe) {

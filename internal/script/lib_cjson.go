@@ -56,6 +56,27 @@ func openCJSON(L *lua.LState) *lua.LTable {
 	t.RawSetString("encode_number_precision", L.NewFunction(intOpt(&cfg.precision, 1, 14)))
 	t.RawSetString("encode_max_depth", L.NewFunction(intOpt(&cfg.encDepth, 1, math.MaxInt32)))
 	t.RawSetString("decode_max_depth", L.NewFunction(intOpt(&cfg.decDepth, 1, math.MaxInt32)))
+	// encode_keep_buffer (json_enum_option): reusing the encode buffer is
+	// lua-cjson's allocation detail; the setting is kept and reported.
+	keep := true
+	t.RawSetString("encode_keep_buffer", L.NewFunction(func(L *lua.LState) int {
+		switch v := L.Get(1); {
+		case v == lua.LNil:
+		case v.Type() == lua.LTBool:
+			keep = v == lua.LTrue
+		default:
+			switch s, _ := v.(lua.LString); s {
+			case "on":
+				keep = true
+			case "off":
+				keep = false
+			default:
+				argError(L, 1, "encode_keep_buffer", "invalid option '"+lua.LVAsString(v)+"'")
+			}
+		}
+		L.Push(lua.LBool(keep))
+		return 1
+	}))
 	t.RawSetString("null", null)
 	t.RawSetString("_NAME", lua.LString("cjson"))
 	t.RawSetString("_VERSION", lua.LString("2.1.0"))
