@@ -3,6 +3,8 @@ package script
 import (
 	"strings"
 	"testing"
+
+	"github.com/shoal-db/shoal/internal/command"
 )
 
 // The wanted texts are redis-server 7.0.15's (EVAL "<src>" 0), after
@@ -66,4 +68,31 @@ func FuzzParse51(f *testing.F) {
 			t.Fatalf("%q: bad error %+v", src, e)
 		}
 	})
+}
+
+// The wanted texts are redis-server 7.0.15's (EVAL "<src>" 0), between
+// "ERR user_script:1: " and " script: <sha>…".
+func TestLua51Named(t *testing.T) {
+	e := NewEngine(command.NewTable())
+	for _, c := range []struct{ src, want string }{
+		{"local t; return t.x", "attempt to index local 't' (a nil value)"},
+		{"local a = 'x'; return a + 1", "attempt to perform arithmetic on local 'a' (a string value)"},
+		{"local t = {} return t.x.y", "attempt to index field 'x' (a nil value)"},
+		{"local t = {} ; t.x()", "attempt to call field 'x' (a nil value)"},
+		{"local a; return -a", "attempt to perform arithmetic on local 'a' (a nil value)"},
+		{"local s = 'x' return s:foo()", "attempt to call method 'foo' (a nil value)"},
+		{"local a = {} return #a.b", "attempt to get length of field 'b' (a nil value)"},
+		{"local a = {} return 'x' .. a.b .. 'y'", "attempt to concatenate field 'b' (a nil value)"},
+		{"local f = 5; f()", "attempt to call local 'f' (a number value)"},
+		{"local up = nil; local function g() return up.x end return g()", "attempt to index upvalue 'up' (a nil value)"},
+		{"return ARGV[1].x", "attempt to index field '?' (a nil value)"},
+		{"return #nil", "attempt to get length of a nil value"},
+		{"return 2 * nil", "attempt to perform arithmetic on a nil value"},
+	} {
+		got := runEval(t, e, c.src, 2)
+		want := "-ERR user_script:1: " + c.want + " script: "
+		if !strings.HasPrefix(got, want) {
+			t.Errorf("%q: got %q, want %q…", c.src, got, want)
+		}
+	}
 }

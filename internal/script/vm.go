@@ -432,7 +432,7 @@ func (v *vm) errorHandler(L *lua.LState) int {
 		t = L.CreateTable(0, 3)
 		msg := luaToStringValue(e)
 		if _, isStr := e.(lua.LString); isStr {
-			msg = lua51Wording(msg)
+			msg = lua51Wording(msg, L)
 		}
 		t.RawSetString("err", lua.LString("ERR "+msg))
 	}
