@@ -113,7 +113,7 @@ func (f *Functions) Load(code []byte, replace bool) (string, string) {
 		return "", "Library '" + lib.Name + "' already exists"
 	}
 	for name := range lib.Funcs {
-		if other := f.funcs[name]; other != nil && other.Lib != old {
+		if other := f.funcs[funcKey(name)]; other != nil && other.Lib != old {
 			return "", "Function " + name + " already exists"
 		}
 	}
@@ -124,13 +124,13 @@ func (f *Functions) Load(code []byte, replace bool) (string, string) {
 func (f *Functions) linkLocked(lib, old *Library) {
 	if old != nil {
 		for name := range old.Funcs {
-			delete(f.funcs, name)
+			delete(f.funcs, funcKey(name))
 		}
 		delete(f.libs, old.Name)
 	}
 	f.libs[lib.Name] = lib
 	for name, fn := range lib.Funcs {
-		f.funcs[name] = fn
+		f.funcs[funcKey(name)] = fn
 	}
 	f.version.Add(1)
 }
@@ -320,9 +320,20 @@ func luaStringish(v lua.LValue) (string, bool) {
 // Get finds a function by name.
 func (f *Functions) Get(name []byte) *Function {
 	f.mu.RLock()
-	fn := f.funcs[string(name)]
+	fn := f.funcs[funcKey(string(name))]
 	f.mu.RUnlock()
 	return fn
+}
+
+// funcKey is a function's key in the functions dict: Redis compares
+// function names without case (functionDictType), library names with it.
+func funcKey(name string) string {
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; 'A' <= c && c <= 'Z' {
+			return strings.ToLower(name)
+		}
+	}
+	return name
 }
 
 // Delete is FUNCTION DELETE.
@@ -334,7 +345,7 @@ func (f *Functions) Delete(name string) bool {
 		return false
 	}
 	for fn := range lib.Funcs {
-		delete(f.funcs, fn)
+		delete(f.funcs, funcKey(fn))
 	}
 	delete(f.libs, name)
 	f.version.Add(1)
@@ -404,7 +415,7 @@ func (f *Functions) Restore(codes [][]byte, policy string) string {
 	}
 	for _, lib := range libs {
 		for name := range lib.Funcs {
-			if other := f.funcs[name]; other != nil && other.Lib != replaced[other.Lib.Name] {
+			if other := f.funcs[funcKey(name)]; other != nil && other.Lib != replaced[other.Lib.Name] {
 				return "Function " + name + " already exists"
 			}
 		}
