@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/shoal-db/shoal/internal/command"
+	"github.com/shoal-db/shoal/internal/resp"
 )
 
 func TestAnalyzeClosed(t *testing.T) {
@@ -63,6 +64,52 @@ func TestAnalyzeClosed(t *testing.T) {
 		}
 		if s.Closed != tc.closed {
 			t.Errorf("%q: closed = %v, want %v", tc.body, s.Closed, tc.closed)
+		}
+	}
+}
+
+// TestKeysTablesReused: KEYS and ARGV are refilled between calls, and a
+// script that changed them (more items, other keys, a metatable) leaves
+// the next call the exact arrays it was given.
+func TestKeysTablesReused(t *testing.T) {
+	e := NewEngine(command.NewTable())
+	s, msg := e.Load([]byte(`
+local out = {#KEYS, #ARGV}
+for _, k in ipairs(KEYS) do out[#out+1] = k end
+for _, a in ipairs(ARGV) do out[#out+1] = a end
+if KEYS.n ~= nil or ARGV[5] ~= nil or KEYS[10] ~= nil then out[#out+1] = 'leak' end
+if ARGV[1] == 'grow' then KEYS[#KEYS+1] = 'extra'; KEYS[10] = 'far' end
+if ARGV[1] == 'hash' then KEYS.n = 1 end
+if ARGV[1] == 'meta' then setmetatable(ARGV, {__index = function() return 'm' end}) end
+if ARGV[1] == 'nil' then KEYS[1] = nil end
+return out`))
+	if msg != "" {
+		t.Fatal(msg)
+	}
+	b := func(ss ...string) [][]byte {
+		var out [][]byte
+		for _, x := range ss {
+			out = append(out, []byte(x))
+		}
+		return out
+	}
+	for i, c := range []struct {
+		keys, args []string
+		want       string
+	}{
+		{[]string{"a", "b"}, []string{"grow"}, "*5\r\n:2\r\n:1\r\n$1\r\na\r\n$1\r\nb\r\n$4\r\ngrow\r\n"},
+		{[]string{"c"}, []string{"hash"}, "*4\r\n:1\r\n:1\r\n$1\r\nc\r\n$4\r\nhash\r\n"},
+		{[]string{"d"}, []string{"meta"}, "*4\r\n:1\r\n:1\r\n$1\r\nd\r\n$4\r\nmeta\r\n"},
+		{[]string{"e", "f"}, []string{"nil"}, "*5\r\n:2\r\n:1\r\n$1\r\ne\r\n$1\r\nf\r\n$3\r\nnil\r\n"},
+		{[]string{"g"}, nil, "*3\r\n:1\r\n:0\r\n$1\r\ng\r\n"},
+		{nil, []string{"x", "y"}, "*4\r\n:0\r\n:2\r\n$1\r\nx\r\n$1\r\ny\r\n"},
+	} {
+		var w resp.Writer
+		w.Proto = 2
+		run := &Run{Host: &fakeHost{}, Name: s.SHA, Flags: s.Flags}
+		e.RunScript(run, s, b(c.keys...), b(c.args...), &w)
+		if got := string(w.Buf); got != c.want {
+			t.Errorf("call %d: got %q, want %q", i, got, c.want)
 		}
 	}
 }

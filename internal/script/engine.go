@@ -294,9 +294,42 @@ func (e *Engine) RunScript(run *Run, s *Script, keys, args [][]byte, w *resp.Wri
 		v.scripts[s.SHA] = fn
 	}
 	run.Eval = true
-	v.real.RawSetString("KEYS", v.array(keys))
-	v.real.RawSetString("ARGV", v.array(args))
+	if t, fresh := v.refill(&v.keys, keys); fresh {
+		v.real.RawSetString("KEYS", t)
+	}
+	if t, fresh := v.refill(&v.argv, args); fresh {
+		v.real.RawSetString("ARGV", t)
+	}
 	return v.exec(run, fn, false, keys, args, w)
+}
+
+// refill puts items into *t, the table of the previous call, when that
+// call left it a plain array (no metatable, no other keys), else into a
+// new table (fresh). A script cannot keep a reference to KEYS or ARGV past
+// its call (globals are read-only), so reusing them is not observable and
+// saves their allocations.
+func (v *vm) refill(t **lua.LTable, items [][]byte) (*lua.LTable, bool) {
+	old := *t
+	if old == nil || old.Metatable != lua.LNil {
+		*t = v.array(items)
+		return *t, true
+	}
+	n := old.MaxN()
+	var after lua.LValue = lua.LNil
+	if n > 0 {
+		after = lua.LNumber(n)
+	}
+	if k, _ := old.Next(after); k != lua.LNil {
+		*t = v.array(items)
+		return *t, true
+	}
+	for i, it := range items {
+		old.RawSetInt(i+1, lua.LString(it))
+	}
+	for i := len(items); i < n; i++ {
+		old.RawSetInt(i+1, lua.LNil)
+	}
+	return old, false
 }
 
 func (v *vm) array(items [][]byte) *lua.LTable {

@@ -53,6 +53,9 @@ type vm struct {
 	// scripts binds cached prototypes to this state, by SHA.
 	gen     uint64
 	scripts map[string]*lua.LFunction
+	// keys and argv are the KEYS and ARGV tables of the last EVAL, filled
+	// again by the next one when the script left them plain arrays.
+	keys, argv *lua.LTable
 	// funcs binds the functions of every library (at libVersion).
 	libVersion uint64
 	funcs      map[string]*lua.LFunction
