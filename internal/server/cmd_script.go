@@ -78,6 +78,9 @@ type scriptRun struct {
 	// wrote: a write command of the script has run (it can no longer be
 	// stopped and run again).
 	wrote bool
+	// oom: used memory was over maxmemory when the script started
+	// (server.pre_command_oom_state): its first deny-oom command is refused.
+	oom bool
 	held  [keyspace.NumStripes]bool
 	list  []int
 	// slot is the slot the script's keys hash to in cluster mode (-1: none yet).
@@ -248,9 +251,24 @@ func (s *Server) scriptPrepareError(ctx *command.Ctx, flags script.Flags, ro boo
 		return msg
 	}
 	if flags&(script.FlagEvalCompat|script.FlagNoWrites) == 0 {
-		return s.replWriteGate(ctx.Client.(*client))
+		if msg := s.replWriteGate(ctx.Client.(*client)); msg != "" {
+			return msg
+		}
+	}
+	// A script with flags is deny-oom unless allow-oom or no-writes
+	// (scriptFlagsToCmdFlags): refused up front when memory is out.
+	if flags&(script.FlagEvalCompat|script.FlagNoWrites|script.FlagAllowOOM) == 0 && s.scriptOOM(ctx.Client.(*client)) {
+		return rediserr.OOM
 	}
 	return ""
+}
+
+// scriptOOM is pre_command_oom_state for a script's caller: used memory
+// over maxmemory (the dispatcher has already evicted what it could).
+// Sessions (AOF loading, a master's stream) are never refused.
+func (s *Server) scriptOOM(c *client) bool {
+	mm := s.settings.Load().cmd.Maxmemory
+	return mm > 0 && !c.session && s.mem.used.Load() > mm
 }
 
 func (s *Server) newScriptRun(ctx *command.Ctx, name string, flags script.Flags, ro bool) *scriptRun {
@@ -259,6 +277,7 @@ func (s *Server) newScriptRun(ctx *command.Ctx, name string, flags script.Flags,
 		ReadOnly: ro || (flags&script.FlagEvalCompat == 0 && flags&script.FlagNoWrites != 0)}
 	sr.run.Data = sr
 	sr.srv, sr.ctx, sr.c = s, ctx, ctx.Client.(*client)
+	sr.oom = flags&script.FlagAllowOOM == 0 && s.scriptOOM(sr.c)
 	return sr
 }
 
@@ -274,7 +293,7 @@ func (s *Server) runScript(sr *scriptRun, keys [][]byte, exec func(w *resp.Write
 		c.db = db
 		sr.ctx.DB = db
 		sr.srv, sr.ctx, sr.c = nil, nil, nil
-		sr.closed, sr.wrote = false, false
+		sr.closed, sr.wrote, sr.oom = false, false, false
 		sr.run = script.Run{}
 		scriptRunPool.Put(sr)
 	}()
@@ -458,6 +477,9 @@ func (sr *scriptRun) Exec(run *script.Run, spec *command.Spec, args [][]byte, w 
 		if msg := s.replWriteGate(c); msg != "" {
 			return msg // scriptVerifyWriteCommandAllow
 		}
+	}
+	if sr.oom && !sr.wrote && spec.Has(command.FlagDenyOOM) {
+		return "-" + rediserr.OOM // scriptVerifyOOM: only before the first write
 	}
 	in := &sr.inner
 	out := sr.ctx
