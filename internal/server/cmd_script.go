@@ -80,9 +80,9 @@ type scriptRun struct {
 	wrote bool
 	// oom: used memory was over maxmemory when the script started
 	// (server.pre_command_oom_state): its first deny-oom command is refused.
-	oom bool
-	held  [keyspace.NumStripes]bool
-	list  []int
+	oom  bool
+	held [keyspace.NumStripes]bool
+	list []int
 	// slot is the slot the script's keys hash to in cluster mode (-1: none yet).
 	slot    int
 	keys    []int
