@@ -2,10 +2,12 @@ package script
 
 import (
 	"bytes"
+	"context"
 	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -164,6 +166,9 @@ func (f *Functions) compileLibrary(code []byte) (*Library, string) {
 	return lib, ""
 }
 
+// loadTimeout is how long FUNCTION LOAD lets a library body run.
+const loadTimeout = 500 * time.Millisecond
+
 // loadLibrary runs a library's body in v with the load-time API. With
 // binds nil it records the functions into lib; else it binds this vm's
 // callbacks by name.
@@ -173,11 +178,26 @@ func (v *vm) loadLibrary(lib *Library, binds map[string]*lua.LFunction) string {
 	fn.Env = v.funcEnv
 	v.funcMeta.RawSetString("__index", v.loadAPI)
 	v.load = &loadCtx{lib: lib, binds: binds}
+	// FUNCTION LOAD gives a library body 500 ms (LOAD_TIMEOUT_MS); a vm
+	// binding an already loaded library runs it without a limit.
+	var timeout context.Context
+	if binds == nil {
+		var cancel context.CancelFunc
+		timeout, cancel = context.WithTimeout(context.Background(), loadTimeout)
+		defer cancel()
+		L.SetContext(timeout)
+	}
 	L.Push(fn)
 	err := L.PCall(0, 0, nil)
+	if timeout != nil {
+		L.SetContext(v.kill)
+	}
 	v.load = nil
 	v.funcMeta.RawSetString("__index", v.funcReal)
 	L.SetTop(0)
+	if err != nil && timeout != nil && timeout.Err() != nil {
+		return "Error registering functions: ERR FUNCTION LOAD timeout"
+	}
 	if err != nil {
 		var obj lua.LValue = lua.LString(err.Error())
 		if aerr, ok := err.(*lua.ApiError); ok && aerr.Object != nil {
