@@ -636,7 +636,25 @@ func (v *vm) mathRandomSeed(L *lua.LState) int {
 	if v.run == nil {
 		L.RaiseError("math.randomseed can only be called inside a script invocation")
 	}
-	v.e.rand.seed(int32(L.CheckInt(1)))
+	// luaL_checkint: a number or a numeric string, truncated.
+	var n float64
+	switch x := L.Get(1).(type) {
+	case lua.LNumber:
+		n = float64(x)
+	case lua.LString:
+		f, err := strconv.ParseFloat(strings.TrimSpace(string(x)), 64)
+		if err != nil {
+			argError(L, 1, "randomseed", "number expected, got string")
+		}
+		n = f
+	default:
+		got := "no value"
+		if L.GetTop() >= 1 {
+			got = x.Type().String()
+		}
+		argError(L, 1, "randomseed", "number expected, got "+got)
+	}
+	v.e.rand.seed(int32(int64(n)))
 	return 0
 }
 
