@@ -250,6 +250,11 @@ func (s *Server) scriptPrepareError(ctx *command.Ctx, flags script.Flags, ro boo
 	if msg := script.PrepareError(flags, ro, s.clusterEnabled()); msg != "" {
 		return msg
 	}
+	// On a stale replica (replica-serve-stale-data no, link down) only a
+	// script declaring allow-stale runs (scriptFlagsToCmdFlags).
+	if (flags&script.FlagEvalCompat != 0 || flags&script.FlagAllowStale == 0) && s.staleFor(ctx.Client.(*client)) {
+		return "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+	}
 	if flags&(script.FlagEvalCompat|script.FlagNoWrites) == 0 {
 		if msg := s.replWriteGate(ctx.Client.(*client)); msg != "" {
 			return msg
@@ -261,6 +266,11 @@ func (s *Server) scriptPrepareError(ctx *command.Ctx, flags script.Flags, ro boo
 		return rediserr.OOM
 	}
 	return ""
+}
+
+// staleFor reports whether c's commands meet the stale-replica refusal.
+func (s *Server) staleFor(c *client) bool {
+	return !c.session && s.repl.gate.Load()&gateStale != 0
 }
 
 // scriptOOM is pre_command_oom_state for a script's caller: used memory
@@ -453,6 +463,9 @@ func (sr *scriptRun) Exec(run *script.Run, spec *command.Spec, args [][]byte, w 
 	s := sr.srv
 	c := sr.c
 	sr.keys = spec.KeyPositions(args, sr.keys[:0])
+	if !spec.Has(command.FlagStale) && s.staleFor(c) {
+		return "Can not execute the command on a stale replica" // scriptVerifyAllowStale
+	}
 	if cn := s.cl.node; cn != nil {
 		if msg := sr.clusterCheck(cn.Topology(), spec, args); msg != "" {
 			return msg
