@@ -202,6 +202,17 @@ func benchKeys(n int) [][]byte {
 
 const benchN = 1 << 20
 
+// filledBenchDB is a database of benchN benchKeys holding 16-byte values.
+func filledBenchDB() ([][]byte, []byte, *DB) {
+	keys := benchKeys(benchN)
+	val := []byte("0123456789abcdef")
+	db := New(1).DB(0)
+	for _, k := range keys {
+		db.SetString(k, val, false)
+	}
+	return keys, val, db
+}
+
 // BenchmarkSet inserts fresh keys with 16-byte values, a million per
 // keyspace (growth included), as the memory benchmark's load does.
 func BenchmarkSet(b *testing.B) {
@@ -225,12 +236,7 @@ func BenchmarkSet(b *testing.B) {
 
 // BenchmarkSetExisting overwrites keys of a million-key database.
 func BenchmarkSetExisting(b *testing.B) {
-	keys := benchKeys(benchN)
-	val := []byte("0123456789abcdef")
-	db := New(1).DB(0)
-	for _, k := range keys {
-		db.SetString(k, val, false)
-	}
+	keys, val, db := filledBenchDB()
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
@@ -241,12 +247,7 @@ func BenchmarkSetExisting(b *testing.B) {
 
 // BenchmarkGet looks keys up in a million-key database in a scattered order.
 func BenchmarkGet(b *testing.B) {
-	keys := benchKeys(benchN)
-	val := []byte("0123456789abcdef")
-	db := New(1).DB(0)
-	for _, k := range keys {
-		db.SetString(k, val, false)
-	}
+	keys, _, db := filledBenchDB()
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
@@ -259,12 +260,7 @@ func BenchmarkGet(b *testing.B) {
 
 // BenchmarkGetMiss looks up absent keys in a million-key database.
 func BenchmarkGetMiss(b *testing.B) {
-	keys := benchKeys(benchN)
-	val := []byte("0123456789abcdef")
-	db := New(1).DB(0)
-	for _, k := range keys {
-		db.SetString(k, val, false)
-	}
+	_, _, db := filledBenchDB()
 	miss := benchKeys(benchN)
 	for _, k := range miss {
 		k[0] = 'K'

@@ -84,12 +84,7 @@ func TestPrefetchChangesNothing(t *testing.T) {
 // with and without prefetching the batch first, as a pipelined client's
 // reads are served.
 func BenchmarkGetBatch(b *testing.B) {
-	keys := benchKeys(benchN)
-	val := []byte("0123456789abcdef")
-	db := New(1).DB(0)
-	for _, k := range keys {
-		db.SetString(k, val, false)
-	}
+	keys, _, db := filledBenchDB()
 	for _, pre := range []bool{false, true} {
 		b.Run(fmt.Sprint("prefetch=", pre), func(b *testing.B) {
 			var p Prefetcher

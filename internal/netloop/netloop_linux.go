@@ -36,6 +36,16 @@ type Releaser interface {
 	OnRelease(n int)
 }
 
+// TurnEnder is an optional Handler method, called on a loop's goroutine
+// after it has handled one round of ready events, with the connections
+// that asked for it during the round (Conn.AtTurnEnd), each once. The
+// server sends the replies that wait for an fsync there, so one fsync
+// covers every client of the round (Redis's beforeSleep). The slice is
+// reused after the call.
+type TurnEnder interface {
+	OnTurnEnd(conns []*Conn)
+}
+
 // releaseMin is the smallest buffer worth reporting to a Releaser.
 const releaseMin = 1 << 20
 
@@ -45,7 +55,8 @@ const Supported = true
 // Server is a set of loops serving one or more listeners.
 type Server struct {
 	h       Handler
-	rel     Releaser // nil if h is not one
+	rel     Releaser  // nil if h is not one
+	te      TurnEnder // nil if h is not one
 	loops   []*loop
 	lns     []int
 	next    atomic.Uint32
@@ -80,6 +91,8 @@ type Conn struct {
 	// while the connection was detached; the loop carries it out when the
 	// detached goroutine hands the connection back.
 	closeWanted bool
+	// wantTurnEnd: the connection is on its loop's turnEnd list.
+	wantTurnEnd bool
 	// Fresh counts bytes read since the handler last reset it (INFO's
 	// total_net_input_bytes); touched only on the loop goroutine.
 	Fresh int
@@ -105,6 +118,10 @@ type loop struct {
 	// goroutine (touched only on the loop goroutine).
 	detached int
 
+	// turnEnd lists the connections to hand to the TurnEnder when the
+	// current round of events is done.
+	turnEnd []*Conn
+
 	// busySince is clock.Mono() when the loop started on its current
 	// events, 0 while it polls: accept hands no new connection to a loop
 	// stuck in one handler (a long script), which could not answer it.
@@ -127,6 +144,7 @@ func New(h Handler, n int) (*Server, error) {
 	}
 	s := &Server{h: h, readBuf: 64 * 1024}
 	s.rel, _ = h.(Releaser)
+	s.te, _ = h.(TurnEnder)
 	for i := 0; i < n; i++ {
 		l, err := newLoop(s)
 		if err != nil {
@@ -317,8 +335,30 @@ func (l *loop) run() {
 				}
 			}
 		}
+		if len(l.turnEnd) > 0 {
+			l.endTurn()
+		}
 		l.busySince.Store(0)
 	}
+}
+
+// AtTurnEnd asks for the TurnEnder's call for c after the current round
+// of events. Only on c's loop goroutine, from OnData.
+func (c *Conn) AtTurnEnd() {
+	if c.wantTurnEnd || c.loop.srv.te == nil {
+		return
+	}
+	c.wantTurnEnd = true
+	c.loop.turnEnd = append(c.loop.turnEnd, c)
+}
+
+func (l *loop) endTurn() {
+	for _, c := range l.turnEnd {
+		c.wantTurnEnd = false
+	}
+	l.srv.te.OnTurnEnd(l.turnEnd)
+	clear(l.turnEnd)
+	l.turnEnd = l.turnEnd[:0]
 }
 
 func (l *loop) runPosts() {
@@ -336,6 +376,9 @@ func (l *loop) runPosts() {
 const detachedShutdownWait = 5 * time.Second
 
 func (l *loop) shutdown() {
+	if len(l.turnEnd) > 0 {
+		l.endTurn()
+	}
 	l.runPosts()
 	for _, c := range l.conns {
 		l.closeConn(c)
@@ -701,6 +744,10 @@ var _ = unsafe.Pointer(nil)
 // hands the connection back is the synchronisation point between the two
 // owners.
 func (c *Conn) Detach(fn func(in []byte) []byte) { c.detach = fn }
+
+// Detached reports whether a goroutine holds the connection (Detach):
+// the loop must not touch the handler's state for it.
+func (c *Conn) Detached() bool { return c.paused.Load() }
 
 func (l *loop) startDetached(c *Conn) {
 	fn := c.detach

@@ -37,10 +37,19 @@ type aofState struct {
 	baseSize, prevSize atomic.Int64
 	rewrites           atomic.Int64
 	lastRewriteOK      atomic.Bool
-	lastRewriteSecs    atomic.Int64
-	rewriting          atomic.Bool
-	rewriteStart       atomic.Int64 // unix seconds
-	loadStart          atomic.Int64 // unix seconds
+	// rwFailures counts rewrites failed in a row
+	// (aof_rewrites_consecutive_failures); from 3 on, automatic rewrites
+	// back off (aofRewriteLimited).
+	rwFailures atomic.Int64
+	// rwDelayMin and rwNextTry are the back-off's state (the cron
+	// goroutine's only): minutes of the last delay, unix second of the
+	// next attempt.
+	rwDelayMin      int
+	rwNextTry       int64
+	lastRewriteSecs atomic.Int64
+	rewriting       atomic.Bool
+	rewriteStart    atomic.Int64 // unix seconds
+	loadStart       atomic.Int64 // unix seconds
 }
 
 const loadingErr = "LOADING Redis is loading the dataset in memory"
@@ -68,6 +77,13 @@ func (s *Server) persistGate(c *client, spec *command.Spec) string {
 }
 
 // aofSync makes the stream durable up to off with appendfsync always.
+// aofNeedsSync reports whether replies to writes ending at off must wait
+// for an fsync (appendfsync always, not yet synced that far).
+func (s *Server) aofNeedsSync(off int64) bool {
+	w := s.aof.w.Load()
+	return w != nil && w.Policy() == aof.FsyncAlways && !w.Synced(off)
+}
+
 func (s *Server) aofSync(off int64) {
 	if w := s.aof.w.Load(); w != nil && w.Policy() == aof.FsyncAlways {
 		w.Sync(off)
@@ -413,7 +429,7 @@ func (s *Server) infoAOF(w infoWriter, enabled bool) {
 		w.s("aof_last_bgrewrite_status", "ok")
 	}
 	w.i("aof_rewrites", a.rewrites.Load())
-	w.i("aof_rewrites_consecutive_failures", 0)
+	w.i("aof_rewrites_consecutive_failures", a.rwFailures.Load())
 	status := "ok"
 	if wr := a.w.Load(); wr != nil && wr.Err() != nil {
 		status = "err"

@@ -118,6 +118,7 @@ func (s *Server) writeRDBBase(path string, sn *snapshot.Snapshot) (int64, error)
 		s.Logf('#', "Opening the temp file for AOF rewrite in rewriteAppendOnlyFile(): %s", aof.ErrText(err))
 		return 0, err
 	}
+	sn.Aux = append(sn.Aux, [2]string{"aof-base", "1"}) // rdbSaveInfoAuxFields' aof_base
 	if err := s.writeRDBFile(f, sn); err != nil {
 		f.Abort()
 		s.Logf('#', "Write error writing append only file on disk: %s", aof.ErrText(err))
@@ -168,6 +169,7 @@ func (s *Server) rewriteAOF(p aofPaths, enable bool) error {
 	s.aof.rewriteStart.Store(start.Unix())
 	fail := func(err error) error {
 		s.aof.lastRewriteOK.Store(false)
+		s.aof.rwFailures.Add(1)
 		return err
 	}
 	if err := os.MkdirAll(p.dir, 0o755); err != nil {
@@ -280,6 +282,7 @@ func (s *Server) rewriteAOF(p aofPaths, enable bool) error {
 	s.aof.prevSize.Store(0)
 	s.aof.rewrites.Add(1)
 	s.aof.lastRewriteOK.Store(true)
+	s.aof.rwFailures.Store(0)
 	s.aof.lastRewriteSecs.Store(int64(time.Since(start).Seconds()))
 	s.Logf('*', "Background AOF rewrite finished successfully")
 	return nil
@@ -296,6 +299,29 @@ func (s *Server) bgrewriteaof() error {
 		s.rewriteAOF(s.aofConfig(), false)
 	}()
 	return nil
+}
+
+// aofRewriteLimited is Redis 7.0's back-off for automatic rewrites after
+// three failures in a row: wait 1 minute, then 2, 4, … up to an hour
+// between attempts, logging each new delay.
+func (s *Server) aofRewriteLimited() bool {
+	a := &s.aof
+	if a.rwFailures.Load() < 3 {
+		a.rwDelayMin, a.rwNextTry = 0, 0
+		return false
+	}
+	now := time.Now().Unix()
+	if a.rwNextTry != 0 {
+		if now < a.rwNextTry {
+			return true
+		}
+		a.rwNextTry = 0
+		return false
+	}
+	a.rwDelayMin = min(max(a.rwDelayMin*2, 1), 60)
+	a.rwNextTry = now + int64(a.rwDelayMin)*60
+	s.Logf('#', "Background AOF rewrite has repeatedly failed and triggered the limit, will retry in %d minutes", a.rwDelayMin)
+	return true
 }
 
 var errRewriteRunning = errors.New("ERR Background append only file rewriting already in progress")
@@ -324,7 +350,7 @@ func (s *Server) aofRewriteCron() {
 		return
 	}
 	base := max(a.baseSize.Load(), 1)
-	if growth := cur*100/base - 100; growth >= perc {
+	if growth := cur*100/base - 100; growth >= perc && !s.aofRewriteLimited() {
 		s.Logf('*', "Starting automatic rewriting of AOF on %d%% growth", growth)
 		if err := s.bgrewriteaof(); err != nil {
 			s.Logf('#', "Can't rewrite append only file in background: %v", err)

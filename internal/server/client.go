@@ -358,6 +358,15 @@ func (c *client) prefetch(buf []byte) int {
 
 func (c *client) closing() bool { return c.closeAfterReply || c.closed.Load() }
 
+// waitsForFsync reports whether the loop may hold this client's replies
+// until the round's fsync (loop_linux.go OnTurnEnd): its writes wait for
+// one, and nothing else may write to the connection or take the client
+// over meanwhile (pushed messages, a detach, a close).
+func (c *client) waitsForFsync() bool {
+	return c.streamOff > 0 && c.loopMode && !c.closing() && !c.detachPending &&
+		!c.asyncOut.Load() && c.srv.aofNeedsSync(c.streamOff)
+}
+
 // flush writes pending replies. It reports false when the connection is gone.
 func (c *client) flush() bool {
 	c.flushStats()

@@ -230,6 +230,9 @@ func (s *Server) resetStats() {
 	st.netOutput.Store(0)
 	st.pubsubMessages.Store(0)
 	st.totalErrorReplies.Store(0)
+	s.aof.rewrites.Store(0) // with rdb_saves and the rewrite failures, as Redis
+	s.aof.rwFailures.Store(0)
+	s.save.saves.Store(0)
 	s.ks.Stats.ExpiredKeys.Store(0)
 	s.ks.Stats.Hits.Store(0)
 	s.ks.Stats.Misses.Store(0)

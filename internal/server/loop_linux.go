@@ -38,7 +38,13 @@ func (h loopHandler) OnData(conn *netloop.Conn, in []byte) int {
 	conn.Fresh = 0
 	c.lastUsed.Store(c.srv.nowMs.Load())
 	used := c.process(in)
-	c.flush()
+	if c.waitsForFsync() {
+		// appendfsync always: the replies leave after the round's one
+		// fsync (OnTurnEnd), as Redis's leave after beforeSleep's.
+		conn.AtTurnEnd()
+	} else {
+		c.flush()
+	}
 	if c.closing() {
 		c.drainAsync()
 		conn.Close()
@@ -53,6 +59,25 @@ func (h loopHandler) OnData(conn *netloop.Conn, in []byte) int {
 		return len(in)
 	}
 	return used
+}
+
+// OnTurnEnd is netloop's TurnEnder: one fsync covers the writes of every
+// client of the loop's round that waits for it, then their replies leave.
+func (h loopHandler) OnTurnEnd(conns []*netloop.Conn) {
+	var last int64
+	for _, conn := range conns {
+		if c, _ := conn.Context.(*client); c != nil && !conn.Detached() && c.streamOff > last {
+			last = c.streamOff
+		}
+	}
+	h.s.aofSync(last)
+	for _, conn := range conns {
+		c, _ := conn.Context.(*client)
+		if c == nil || conn.Detached() || c.closed.Load() {
+			continue
+		}
+		c.flush()
+	}
 }
 
 // OnRelease is netloop's Releaser: a connection let go of a large buffer (obuf.go).

@@ -104,10 +104,16 @@ func (s *Server) writeRDB(w io.Writer, sn *snapshot.Snapshot) error {
 	b = aux(b, "redis-bits", "64")
 	b = aux(b, "ctime", strconv.FormatInt(time.Now().Unix(), 10))
 	b = aux(b, "used-mem", strconv.FormatUint(s.usedMemory(), 10))
+	// aof-base comes last, 1 in an AOF base (writeRDBBase), else 0.
+	base := "0"
 	for _, kv := range sn.Aux {
+		if kv[0] == "aof-base" {
+			base = kv[1]
+			continue
+		}
 		b = aux(b, kv[0], kv[1])
 	}
-	b = aux(b, "aof-base", "0")
+	b = aux(b, "aof-base", base)
 	b = rdb.AppendFunctions(b, s.functionCodes(), s.rdbSettings()) // rdbSaveFunctions
 	if _, err := cw.Write(b); err != nil {
 		return err

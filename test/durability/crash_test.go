@@ -31,6 +31,10 @@ type writer struct {
 }
 
 func startWriter(t *testing.T, n *testutil.Node, first int) *writer {
+	return startWriterOn(t, n, "log", first)
+}
+
+func startWriterOn(t *testing.T, n *testutil.Node, key string, first int) *writer {
 	w := &writer{first: first, done: make(chan struct{})}
 	w.last.Store(int64(first) - 1)
 	c := n.Dial(t)
@@ -38,7 +42,7 @@ func startWriter(t *testing.T, n *testutil.Node, first int) *writer {
 		defer close(w.done)
 		defer c.Close()
 		for i := first; ; i++ {
-			v, err := c.Do("RPUSH", "log", strconv.Itoa(i))
+			v, err := c.Do("RPUSH", key, strconv.Itoa(i))
 			if err != nil || v.Kind != ':' {
 				return // the node was killed
 			}
@@ -56,12 +60,17 @@ func startWriter(t *testing.T, n *testutil.Node, first int) *writer {
 // returns its length.
 func checkLog(t *testing.T, n *testutil.Node, mustHave int) int {
 	t.Helper()
+	return checkLogOf(t, n, "log", mustHave)
+}
+
+func checkLogOf(t *testing.T, n *testutil.Node, key string, mustHave int) int {
+	t.Helper()
 	c := n.Dial(t)
 	defer c.Close()
-	total := int(do(t, c, "LLEN", "log").Int)
+	total := int(do(t, c, "LLEN", key).Int)
 	const page = 5000
 	for from := 0; from < total; from += page {
-		v := do(t, c, "LRANGE", "log", strconv.Itoa(from), strconv.Itoa(from+page-1))
+		v := do(t, c, "LRANGE", key, strconv.Itoa(from), strconv.Itoa(from+page-1))
 		for i, e := range v.Elems {
 			if string(e.Str) != strconv.Itoa(from+i) {
 				t.Fatalf("log[%d] = %q: not the sequence of writes", from+i, e.Str)
@@ -100,6 +109,41 @@ func TestKill9AppendfsyncAlways(t *testing.T) {
 		t.Logf("round %d: %d acknowledged, %d recovered", r, acked+1, next)
 	}
 	checkAOF(t, n.Dir+"/appendonlydir/appendonly.aof.manifest")
+}
+
+// TestKill9AppendfsyncAlwaysManyClients: with appendfsync always and many
+// clients writing at once, the replies of a loop's round wait for its one
+// fsync (OnTurnEnd); no client sees an acknowledgement for a write that
+// kill -9 then loses.
+func TestKill9AppendfsyncAlwaysManyClients(t *testing.T) {
+	n := testutil.StartShoal(t, "--appendonly", "yes", "--appendfsync", "always")
+	const clients = 12
+	next := make([]int, clients)
+	for r := 0; r < rounds(2, 10); r++ {
+		ws := make([]*writer, clients)
+		for i := range ws {
+			ws[i] = startWriterOn(t, n, "log"+strconv.Itoa(i), next[i])
+		}
+		time.Sleep(time.Duration(200+100*r) * time.Millisecond)
+		n.Kill()
+		acked := 0
+		for i, w := range ws {
+			select {
+			case <-w.done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("writer still running 10 s after kill -9")
+			}
+			acked += int(w.last.Load()) + 1 - next[i]
+		}
+		if acked == 0 {
+			t.Fatalf("round %d: no write acknowledged", r)
+		}
+		n.Restart()
+		for i, w := range ws {
+			next[i] = checkLogOf(t, n, "log"+strconv.Itoa(i), int(w.last.Load()))
+		}
+		t.Logf("round %d: %d writes acknowledged by %d clients, all recovered", r, acked, clients)
+	}
 }
 
 // TestKill9AppendfsyncEverysec: with everysec, every write acknowledged

@@ -145,6 +145,9 @@ func (w *Writer) loop() {
 	}
 }
 
+// Synced reports whether every stream byte before off is durable.
+func (w *Writer) Synced(off int64) bool { return w.synced.Load() >= off }
+
 // Sync makes every stream byte before off durable: written and fsynced.
 // The server calls it with appendfsync always before sending the replies
 // of commands whose entries end at off.
