@@ -77,6 +77,10 @@ func (s *Server) debugCommand(ctx *command.Ctx) {
 			n.SetDropFilter(t)
 		}
 		ctx.W.OK()
+	case sub == "set-disable-deny-scripts" && len(args) == 3:
+		n, _ := strconv.Atoi(string(args[2]))
+		s.scripts.AllowNoscript.Store(n != 0)
+		ctx.W.OK()
 	case sub == "set-active-expire" && len(args) == 3:
 		n, _ := strconv.Atoi(string(args[2]))
 		s.noActiveExpire.Store(n == 0)
