@@ -5,7 +5,7 @@
 # -P 16. Prints throughput and server CPU per call (from /proc/PID/stat) and
 # the shoal/redis ratios. A benchmark, not a test: numbers are noisy.
 #
-# Usage: scripts/bench-evalsha.sh [rounds]   (ports 21780/21781)
+# Usage: scripts/bench-evalsha.sh [rounds]   (ports BENCH_PORT, +1; default 21780)
 #   BENCH_SCRIPT overrides the script (KEYS[1] is a random key), e.g. one that
 #   also writes an undeclared key, to measure Shoal's every-stripe re-runs.
 set -euo pipefail
@@ -42,11 +42,12 @@ run() { # name port pipeline requests
   CPU[$name,$p]="${CPU[$name,$p]:-} $(awk -v a="$t0" -v b="$t1" -v n="$n" -v hz="$HZ" 'BEGIN{printf "%.3f", (b-a)/hz*1e6/n}')"
 }
 
-start redis 21780; start shoal 21781
-redis-cli -p 21781 eval "$SCRIPT" 1 check >/dev/null
+PORT=${BENCH_PORT:-21780}
+start redis "$PORT"; start shoal $((PORT + 1))
+redis-cli -p $((PORT + 1)) eval "$SCRIPT" 1 check >/dev/null
 for r in $(seq "$ROUNDS"); do
   for name in redis shoal; do
-    port=21780; [ $name = shoal ] && port=21781
+    port=$PORT; [ $name = shoal ] && port=$((PORT + 1))
     run $name $port 1 100000
     run $name $port 16 400000
   done

@@ -116,6 +116,9 @@ func run(cfg *config.Config) int {
 	}
 	srv.StartReplication() // after the load: replicaof, or the cluster's view of myself
 	srv.Logf('*', "Ready to accept connections")
+	if p := srv.UnixSocket(); p != "" {
+		srv.Logf('*', "The server is now ready to accept connections at %s", p)
+	}
 wait:
 	for {
 		select {

@@ -24,6 +24,7 @@ const (
 	envAuth       = "REDISCLI_AUTH"
 	envClusterYes = "REDISCLI_CLUSTER_YES"
 	envHistFile   = "REDISCLI_HISTFILE"
+	envRCFile     = "REDISCLI_RCFILE"
 )
 
 // session is the client's state: redis-cli's config and context globals.
@@ -46,6 +47,15 @@ type session struct {
 	pubsub      bool
 	shutdown    bool
 	connErr     string // why the last connect failed (hiredis errstr)
+	help        []helpEntry
+	helpLoaded  bool
+	noHints     bool // ":set nohints"
+	lr          lineReader
+	ed          *lineEditor // lr on a terminal
+	hist        string      // history file, "" for none
+
+	// The Lua debugger (--ldb, or SCRIPT DEBUG then EVAL by hand).
+	ldb, ldbEnd, ldbOnEval, ldbRestart bool
 }
 
 // exitCode ends Run with a code (used to unwind from deep inside a mode).
@@ -123,10 +133,22 @@ func Run(argv []string) (code int) {
 	case cfg.Latency:
 		s.mustConnect()
 		s.latencyMode()
-	case cfg.RDBFile != "":
+	case cfg.LatencyDist:
+		s.mustConnect()
+		s.latencyDistMode()
+	case cfg.Replica:
+		s.mustConnect()
+		s.sendReplconf("capa", "eof")
+		s.sendReplconf("rdb-filter-only", "")
+		return s.replicaMode()
+	case cfg.GetRDB || cfg.FunctionsRDB:
 		s.mustConnect()
 		s.sendReplconf("capa", "eof")
 		s.sendReplconf("rdb-only", "1")
+		if cfg.FunctionsRDB && !s.sendReplconf("rdb-filter-only", "functions") {
+			s.stderr("Failed requesting functions only RDB from server, aborting\n")
+			return 1
+		}
 		s.out.Flush()
 		return clustermgr.GetRDB(s.conn, cfg.RDBFile, os.Stdout, os.Stderr)
 	case cfg.Pipe:
@@ -135,6 +157,9 @@ func Run(argv []string) (code int) {
 	case cfg.BigKeys, cfg.MemKeys:
 		s.mustConnect()
 		return s.findBigKeys(cfg.MemKeys, cfg.MemKeysSamples)
+	case cfg.HotKeys:
+		s.mustConnect()
+		return s.hotKeysMode()
 	case cfg.Stat:
 		s.mustConnect()
 		if cfg.Interval == 0 {
@@ -144,6 +169,9 @@ func Run(argv []string) (code int) {
 	case cfg.Scan:
 		s.mustConnect()
 		return s.scanMode()
+	case cfg.LRUTest:
+		s.mustConnect()
+		return s.lruTestMode()
 	case cfg.IntrinsicLatencyOn:
 		return s.intrinsicLatency()
 	}
@@ -191,6 +219,9 @@ func (s *session) stderr(format string, a ...any) {
 
 // refreshPrompt is cliRefreshPrompt.
 func (s *session) refreshPrompt() {
+	if s.ldb {
+		return // "lua debugger> " stays
+	}
 	var p string
 	if s.cfg.Socket != "" {
 		p = "redis " + s.cfg.Socket
@@ -284,7 +315,7 @@ func (s *session) connect(force, quiet bool) bool {
 		s.dbnum = s.cfg.DB
 		s.refreshPrompt()
 	}
-	if s.cfg.RESP3 == 1 && !s.cfg.RESP2 {
+	if s.cfg.RESP3 != 0 && !s.cfg.RESP2 {
 		v, err := c.Do("HELLO", "3")
 		if err != nil {
 			s.stderr("\nI/O error\n")
@@ -292,9 +323,12 @@ func (s *session) connect(force, quiet bool) bool {
 		}
 		if v.IsError() {
 			s.stderr("HELLO 3 failed: %s\n", v.Str)
-			return false
+			if s.cfg.RESP3 == 1 {
+				return false
+			}
+		} else {
+			s.resp3 = true
 		}
-		s.resp3 = true
 	}
 	return true
 }
@@ -348,14 +382,23 @@ func outputRawCommand(argv []string) bool {
 // formatReply is cliFormatReply.
 func (s *session) formatReply(v client.Value, verbatim bool) string {
 	switch {
+	case s.ldb && (verbatim || s.cfg.Output == OutputRaw):
+		var sb strings.Builder
+		formatRaw(&sb, v, s.cfg.MBDelim, s.ldbStatus)
+		if !verbatim {
+			sb.WriteString(s.cfg.CmdDelim)
+		}
+		return sb.String()
 	case verbatim:
 		return FormatRaw(v, s.cfg.MBDelim)
 	case s.cfg.Output == OutputStandard:
 		return FormatTTY(v, "")
 	case s.cfg.Output == OutputRaw:
 		return FormatRaw(v, s.cfg.MBDelim) + s.cfg.CmdDelim
-	default:
+	case s.cfg.Output == OutputCSV:
 		return FormatCSV(v) + "\n"
+	default:
+		return FormatJSON(v, s.cfg.Output == OutputQuotedJSON) + "\n"
 	}
 }
 
@@ -462,6 +505,13 @@ func (s *session) sendCommand(argv []string, repeat int64) error {
 	case "subscribe", "psubscribe", "ssubscribe":
 		s.pubsub = true
 	}
+	if len(argv) == 3 && cmd == "script" && strings.EqualFold(argv[1], "debug") {
+		s.ldbOnEval = strings.EqualFold(argv[2], "yes") || strings.EqualFold(argv[2], "sync")
+	}
+	if cmd == "eval" && s.ldbOnEval {
+		s.ldb = true
+		s.cfg.Output = OutputRaw
+	}
 	bargs := make([][]byte, len(argv))
 	for i, a := range argv {
 		bargs[i] = []byte(a)
@@ -538,7 +588,7 @@ func (s *session) sendCommand(argv []string, repeat int64) error {
 		case cmd == "reset" && len(argv) == 1 && !isErr:
 			s.inMulti = false
 			s.cfg.DB, s.dbnum = 0, 0
-			s.resp3 = false
+			s.resp3, s.cfg.RESP3 = false, 0
 			s.refreshPrompt()
 		}
 		if s.reissue {
@@ -555,7 +605,7 @@ func (s *session) sendCommand(argv []string, repeat int64) error {
 
 // issueCommandRepeat is redis-cli's issueCommandRepeat.
 func (s *session) issueCommandRepeat(argv []string, repeat int64) bool {
-	if c := strings.ToLower(argv[0]); c == "help" || c == "?" {
+	if c := strings.ToLower(argv[0]); !s.ldb && (c == "help" || c == "?") {
 		s.outputHelp(argv[1:])
 		return true
 	}
@@ -628,38 +678,113 @@ func (s *session) noninteractive(args []string) int {
 	return 1
 }
 
-// outputHelp prints HELP (the command docs are not bundled; redis-cli
-// 7.0 builds them from COMMAND DOCS).
-func (s *session) outputHelp(args []string) {
-	if len(args) == 0 {
-		fmt.Fprintf(s.out, "shoal-cli %s\nTo get help about Redis commands type:\n      \"help @<group>\" to get a list of commands in <group>\n      \"help <command>\" for help on <command>\n      \"help <tab>\" to get a list of possible help topics\n      \"quit\" to exit\n\nTo set redis-cli preferences:\n      \":set hints\" enable online hints\n      \":set nohints\" disable online hints\nSet your preferences in ~/.redisclirc\n", Version)
+// evalMode is redis-cli's --eval: EVAL the file's script with the
+// arguments before "," as keys. With --ldb the script runs under the Lua
+// debugger and the REPL talks to it until the session ends; "restart"
+// starts it again.
+func (s *session) evalMode(args []string) int {
+	for {
+		if s.cfg.LDB {
+			s.out.WriteString("Lua debugging session started, please use:\n" +
+				"quit    -- End the session.\n" +
+				"restart -- Restart the script in debug mode again.\n" +
+				"help    -- Show Lua script debugging commands.\n\n")
+		}
+		script, err := os.ReadFile(s.cfg.Eval)
+		if err != nil {
+			s.stderr("Can't open file '%s': %s\n", s.cfg.Eval, clustermgr.ConnErrText(err))
+			return 1
+		}
+		if s.cfg.LDB {
+			mode := "yes"
+			if s.cfg.LDBSync {
+				mode = "sync"
+			}
+			s.conn.Do("SCRIPT", "DEBUG", mode)
+			// sendCommand's rule: an EVAL after SCRIPT DEBUG debugs.
+			s.ldbOnEval = true
+		}
+		argv := []string{"EVAL", string(script), ""}
+		keys, comma := 0, false
+		for _, a := range args {
+			if !comma && a == "," {
+				comma = true
+				continue
+			}
+			argv = append(argv, a)
+			if !comma {
+				keys++
+			}
+		}
+		argv[2] = strconv.Itoa(keys)
+		debugging := s.cfg.LDB
+		ok := s.issueCommandRepeat(argv, 1)
+		if !debugging {
+			if ok {
+				return 0
+			}
+			return 1
+		}
+		if !s.ldb {
+			// The session ended at once: the script did not compile.
+			s.out.WriteString("Eval debugging session can't start:\n")
+			s.readReply(false)
+			if ok {
+				return 0
+			}
+			return 1
+		}
+		s.prompt = "lua debugger> "
+		s.repl()
+		if !s.ldbRestart {
+			return 0
+		}
+		s.ldbRestart = false
+		s.connect(true, false)
+		s.out.WriteString("\n")
 	}
-	s.out.Flush()
 }
 
-func (s *session) evalMode(args []string) int {
-	script, err := os.ReadFile(s.cfg.Eval)
-	if err != nil {
-		s.stderr("Can't open file '%s': %s\n", s.cfg.Eval, clustermgr.ConnErrText(err))
-		return 1
+// ldbStatus renders one of the Lua debugger's status lines, coloured on
+// an xterm by its tag (sdsCatColorizedLdbReply), or ends the session on
+// "<endsession>".
+func (s *session) ldbStatus(sb *strings.Builder, line []byte) {
+	str := string(cStr(line))
+	if strings.HasPrefix(str, "<endsession>") {
+		s.ldbOnEval, s.ldb, s.ldbEnd = false, false, true
+		s.cfg.Output = OutputStandard
+		s.refreshPrompt()
+		return
 	}
-	argv := []string{"EVAL", string(script), ""}
-	keys, comma := 0, false
-	for _, a := range args {
-		if !comma && a == "," {
-			comma = true
-			continue
+	if !strings.Contains(os.Getenv("TERM"), "xterm") {
+		sb.Write(line)
+		return
+	}
+	color, bold := 37, 0
+	switch {
+	case strings.Contains(str, "<value>") || strings.Contains(str, "<retval>"):
+		color = 35
+	case strings.Contains(str, "<hint>"):
+		bold = 1
+	case strings.Contains(str, "<error>"):
+		color = 31
+	case strings.Contains(str, "<reply>"):
+		color = 36
+	case strings.Contains(str, "<redis>"):
+		color = 32
+	case strings.Contains(str, "<debug>"):
+		bold = 1
+	}
+	if len(line) > 4 && line[3] >= '0' && line[3] <= '9' {
+		if line[1] == '>' {
+			color, bold = 33, 0 // the current line
+		} else if line[2] == '#' {
+			color, bold = 37, 1 // a break point
 		}
-		argv = append(argv, a)
-		if !comma {
-			keys++
-		}
 	}
-	argv[2] = strconv.Itoa(keys)
-	if s.issueCommandRepeat(argv, s.cfg.Repeat) {
-		return 0
-	}
-	return 1
+	fmt.Fprintf(sb, "\x1b[%d;%d;49m", bold, color)
+	sb.Write(line)
+	sb.WriteString("\x1b[0m")
 }
 
 func (s *session) sendReplconf(a1, a2 string) bool {

@@ -13,6 +13,8 @@ const (
 	OutputStandard = iota // human form, the default on a tty
 	OutputRaw             // the default when stdout is not a tty
 	OutputCSV
+	OutputJSON
+	OutputQuotedJSON
 )
 
 // Repr quotes b as redis-cli's sdscatrepr does.
@@ -158,11 +160,17 @@ func multilineTTY(v client.Value) bool {
 // separates the elements of aggregates.
 func FormatRaw(v client.Value, mbDelim string) string {
 	var sb strings.Builder
-	formatRaw(&sb, v, mbDelim)
+	formatRaw(&sb, v, mbDelim, nil)
 	return sb.String()
 }
 
-func formatRaw(sb *strings.Builder, v client.Value, d string) {
+// formatRaw is cliFormatReplyRaw; status, when set, renders simple strings
+// (the Lua debugger's lines).
+func formatRaw(sb *strings.Builder, v client.Value, d string, status func(*strings.Builder, []byte)) {
+	if status != nil && v.Kind == resp.KindSimple {
+		status(sb, v.Str)
+		return
+	}
 	switch v.Kind {
 	case resp.KindNull:
 	case resp.KindError, resp.KindBlobError:
@@ -187,16 +195,16 @@ func formatRaw(sb *strings.Builder, v client.Value, d string) {
 			if i > 0 {
 				sb.WriteString(d)
 			}
-			formatRaw(sb, e, d)
+			formatRaw(sb, e, d, status)
 		}
 	case resp.KindMap:
 		for i := 0; i+1 < len(v.Elems); i += 2 {
 			if i > 0 {
 				sb.WriteString(d)
 			}
-			formatRaw(sb, v.Elems[i], d)
+			formatRaw(sb, v.Elems[i], d, status)
 			sb.WriteByte(' ')
-			formatRaw(sb, v.Elems[i+1], d)
+			formatRaw(sb, v.Elems[i+1], d, status)
 		}
 	}
 }
@@ -246,5 +254,114 @@ func formatCSV(sb *strings.Builder, v client.Value) {
 				sb.WriteByte(',')
 			}
 		}
+	}
+}
+
+// FormatJSON renders v as redis-cli's --json (quoted false) or
+// --quoted-json (quoted true) does (cliFormatReplyJson).
+func FormatJSON(v client.Value, quoted bool) string {
+	var sb strings.Builder
+	formatJSON(&sb, v, quoted)
+	return sb.String()
+}
+
+func jsonString(sb *strings.Builder, b []byte, quoted bool) {
+	if quoted {
+		// sdscatrepr's quoting, its backslashes doubled.
+		sb.WriteString(strings.ReplaceAll(Repr(b), `\`, `\\`))
+		return
+	}
+	sb.WriteByte('"')
+	for _, c := range b {
+		switch c {
+		case '\\', '"':
+			sb.WriteByte('\\')
+			sb.WriteByte(c)
+		case '\n':
+			sb.WriteString(`\n`)
+		case '\f':
+			sb.WriteString(`\f`)
+		case '\r':
+			sb.WriteString(`\r`)
+		case '\t':
+			sb.WriteString(`\t`)
+		case '\b':
+			sb.WriteString(`\b`)
+		default:
+			if c <= 0x1f {
+				sb.WriteString(`\u00`)
+				sb.WriteByte("0123456789abcdef"[c>>4])
+				sb.WriteByte("0123456789abcdef"[c&15])
+			} else {
+				sb.WriteByte(c)
+			}
+		}
+	}
+	sb.WriteByte('"')
+}
+
+func formatJSON(sb *strings.Builder, v client.Value, quoted bool) {
+	switch v.Kind {
+	case resp.KindError, resp.KindBlobError:
+		sb.WriteString("error:")
+		jsonString(sb, cStr(v.Str), quoted)
+	case resp.KindSimple:
+		jsonString(sb, v.Str, quoted)
+	case resp.KindInt:
+		sb.WriteString(strconv.FormatInt(v.Int, 10))
+	case resp.KindDouble, resp.KindBigNumber:
+		sb.Write(v.Str)
+	case resp.KindBulk:
+		if v.Null {
+			sb.WriteString("null")
+			return
+		}
+		jsonString(sb, v.Str, quoted)
+	case resp.KindVerbatim:
+		jsonString(sb, v.Str[4:], quoted)
+	case resp.KindNull:
+		sb.WriteString("null")
+	case resp.KindBool:
+		if v.Int != 0 {
+			sb.WriteString("true")
+		} else {
+			sb.WriteString("false")
+		}
+	case resp.KindArray, resp.KindSet, resp.KindPush:
+		if v.Null {
+			sb.WriteString("null")
+			return
+		}
+		sb.WriteByte('[')
+		for i, e := range v.Elems {
+			formatJSON(sb, e, quoted)
+			if i != len(v.Elems)-1 {
+				sb.WriteByte(',')
+			}
+		}
+		sb.WriteByte(']')
+	case resp.KindMap:
+		sb.WriteByte('{')
+		for i := 0; i+1 < len(v.Elems); i += 2 {
+			switch k := v.Elems[i]; k.Kind {
+			case resp.KindError, resp.KindBlobError, resp.KindSimple, resp.KindBulk, resp.KindVerbatim:
+				formatJSON(sb, k, quoted)
+			default:
+				// JSON keys are strings: a non-string key is formatted and
+				// then quoted unless that already gave a string.
+				ks := FormatJSON(k, quoted)
+				if strings.HasPrefix(ks, `"`) {
+					sb.WriteString(ks)
+				} else {
+					sb.WriteString(`"` + ks + `"`)
+				}
+			}
+			sb.WriteByte(':')
+			formatJSON(sb, v.Elems[i+1], quoted)
+			if i != len(v.Elems)-2 {
+				sb.WriteByte(',')
+			}
+		}
+		sb.WriteByte('}')
 	}
 }

@@ -75,8 +75,10 @@ func (s *session) latencyPrint(min, max int64, avg float64, count int64) {
 		fmt.Fprintf(s.out, "min: %d, max: %d, avg: %.2f (%d samples)", min, max, avg, count)
 	case OutputCSV:
 		fmt.Fprintf(s.out, "%d,%d,%.2f,%d\n", min, max, avg, count)
-	default:
+	case OutputRaw:
 		fmt.Fprintf(s.out, "%d %d %.2f %d\n", min, max, avg, count)
+	case OutputJSON:
+		fmt.Fprintf(s.out, "{\"min\": %d, \"max\": %d, \"avg\": %.2f, \"count\": %d}\n", min, max, avg, count)
 	}
 	s.out.Flush()
 }
@@ -270,22 +272,8 @@ func (s *session) findBigKeys(memkeys bool, samples int) int {
 	}
 	order := append([]string(nil), bigKeysTypeOrder...)
 	catchInterrupt()
-	v, err := s.conn.Do("DBSIZE")
-	switch {
-	case err != nil:
-		s.stderr("\nI/O error\n")
-		return 1
-	case v.IsError():
-		s.stderr("Couldn't determine DBSIZE: %s\n", v.Str)
-		return 1
-	case v.Kind != resp.KindInt:
-		s.stderr("Non INTEGER response from DBSIZE!\n")
-		return 1
-	}
-	totalKeys := uint64(v.Int)
-	s.out.WriteString("\n# Scanning the entire keyspace to find biggest keys as well as\n")
-	s.out.WriteString("# average sizes per key type.  You can use -i 0.1 to sleep 0.1 sec\n")
-	s.out.WriteString("# per 100 SCAN commands (not usually needed).\n\n")
+	totalKeys := s.dbSize()
+	s.scanBanner("biggest keys")
 	var sampled, totlen, loops uint64
 	var pct float64
 	cur := "0"
@@ -383,19 +371,11 @@ func (s *session) findBigKeys(memkeys bool, samples int) int {
 				fmt.Fprintf(s.out, "[%05.2f%%] Sampled %d keys so far\n", pct, sampled)
 			}
 		}
-		s.out.Flush()
-		if s.cfg.Interval > 0 && loops%100 == 0 {
-			time.Sleep(time.Duration(s.cfg.Interval * float64(time.Second)))
-		}
-		if cancelLoop.Load() || cur == "0" {
+		if s.scanStep(loops, cur) {
 			break
 		}
 	}
-	s.out.WriteString("\n-------- summary -------\n\n")
-	if cancelLoop.Load() {
-		fmt.Fprintf(s.out, "[%05.2f%%] ", pct)
-	}
-	fmt.Fprintf(s.out, "Sampled %d keys in the keyspace!\n", sampled)
+	s.scanSummary(pct, sampled)
 	avgLen := 0.0
 	if totlen > 0 {
 		avgLen = float64(totlen) / float64(sampled)

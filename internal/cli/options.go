@@ -29,7 +29,7 @@ type Config struct {
 	CmdDelim   string
 	Cluster    bool
 	SetErrCode bool
-	RESP3      int // 0 no, 1 -3
+	RESP3      int // 0 no, 1 -3, 2 implied by --json (a failed HELLO 3 is then not fatal)
 	RESP2      bool
 	NoAuthWarn bool
 	QuotedIn   bool
@@ -38,14 +38,18 @@ type Config struct {
 
 	Latency, LatencyHistory, LatencyDist bool
 	Stat, Scan, Pipe, BigKeys, MemKeys   bool
-	HotKeys, Replica                     bool
+	HotKeys, Replica, Mono, LRUTest      bool
+	FunctionsRDB                         bool // --functions-rdb: RDBFile holds only functions
+	LRUTestKeys                          int64
 	MemKeysSamples                       int
 	Pattern                              *string
 	PipeTimeout                          int
 	IntrinsicLatency                     int
 	IntrinsicLatencyOn                   bool
 	RDBFile                              string
+	GetRDB                               bool
 	Eval                                 string
+	LDB, LDBSync                         bool // --ldb, --ldb-sync-mode
 
 	// TLS is --tls (or a rediss:// URI); TLSOpts the other TLS flags.
 	TLS     bool
@@ -156,12 +160,26 @@ func ParseArgs(argv []string, stdoutTTY bool) (*Config, int, error) {
 			c.QuotedIn = true
 		case a == "--csv":
 			c.Output = OutputCSV
+		case a == "--json", a == "--quoted-json":
+			if c.RESP3 == 0 {
+				c.RESP3 = 2
+			}
+			c.Output = OutputJSON
+			if a == "--quoted-json" {
+				c.Output = OutputQuotedJSON
+			}
 		case a == "--latency":
 			c.Latency = true
 		case a == "--latency-dist":
 			c.LatencyDist = true
 		case a == "--latency-history":
 			c.Latency, c.LatencyHistory = true, true
+		case a == "--mono":
+			c.Mono = true
+		case a == "--lru-test" && !last:
+			c.LRUTest, c.LRUTestKeys = true, atoll(next())
+		case a == "--functions-rdb" && !last:
+			c.FunctionsRDB, c.RDBFile = true, next()
 		case a == "--slave", a == "--replica":
 			c.Replica = true
 		case a == "--stat":
@@ -181,7 +199,7 @@ func ParseArgs(argv []string, stdoutTTY bool) (*Config, int, error) {
 		case a == "--intrinsic-latency" && !last:
 			c.IntrinsicLatencyOn, c.IntrinsicLatency = true, atoi(next())
 		case a == "--rdb" && !last:
-			c.RDBFile = next()
+			c.RDBFile, c.GetRDB = next(), true
 		case a == "--pipe":
 			c.Pipe = true
 		case a == "--pipe-timeout" && !last:
@@ -197,6 +215,10 @@ func ParseArgs(argv []string, stdoutTTY bool) (*Config, int, error) {
 			}
 		case a == "--hotkeys":
 			c.HotKeys = true
+		case a == "--ldb":
+			c.LDB = true
+		case a == "--ldb-sync-mode":
+			c.LDB, c.LDBSync = true, true
 		case a == "--eval" && !last:
 			c.Eval = next()
 		case a == "-c":
@@ -347,13 +369,27 @@ done:
 	if c.RESP2 && c.RESP3 == 1 {
 		return nil, 0, &exitError{code: 1, msg: "Options -2 and -3 are mutually exclusive.\n"}
 	}
+	if c.LDB && c.Eval == "" {
+		return nil, 0, &exitError{code: 1, msg: "Options --ldb and --ldb-sync-mode require --eval.\nTry " + progName() + " --help for more information.\n"}
+	}
 	if !c.NoAuthWarn && c.AuthSet {
 		fmt.Fprint(os.Stderr, "Warning: Using a password with '-a' or '-u' option on the command line interface may not be safe.\n")
+	}
+	if c.FunctionsRDB && c.GetRDB {
+		return nil, 0, &exitError{code: 1, msg: "Option --functions-rdb and --rdb are mutually exclusive.\n"}
 	}
 	if c.StdinLast && c.StdinTag != "" {
 		return nil, 0, &exitError{code: 1, msg: "Options -x and -X are mutually exclusive.\n"}
 	}
 	return c, i, nil
+}
+
+// progName is argv[0] as redis-cli prints it.
+func progName() string {
+	if len(os.Args) > 0 {
+		return os.Args[0]
+	}
+	return "shoal-cli"
 }
 
 // parseURI is redis-cli's parseRedisUri:

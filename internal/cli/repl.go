@@ -2,17 +2,12 @@ package cli
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
-	"io"
 	"os"
-	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/peterh/liner"
 	"github.com/shoal-db/shoal/internal/resp"
 	"golang.org/x/term"
 )
@@ -38,50 +33,50 @@ func (p plainReader) Prompt(string) (string, error) {
 func (plainReader) AppendHistory(string) {}
 func (plainReader) Close() error         { return nil }
 
-func historyPath() string {
-	if p := os.Getenv(envHistFile); p != "" {
+func historyPath() string { return dotfilePath(envHistFile, ".rediscli_history") }
+
+// dotfilePath is getDotfilePath: the environment variable's path if set
+// ("" for /dev/null), else the file in $HOME.
+func dotfilePath(env, name string) string {
+	if p := os.Getenv(env); p != "" {
 		if p == "/dev/null" {
 			return ""
 		}
 		return p
 	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return ""
+	if home := os.Getenv("HOME"); home != "" {
+		return home + "/" + name
 	}
-	return filepath.Join(home, ".rediscli_history")
+	return ""
 }
 
 // repl is redis-cli's repl.
 func (s *session) repl() int {
 	s.interactive = true
-	var lr lineReader
-	hist := ""
-	var ed *liner.State
-	if term.IsTerminal(int(os.Stdin.Fd())) {
-		ed = liner.NewLiner()
-		ed.SetCtrlCAborts(true)
-		ed.SetMultiLineMode(true)
-		hist = historyPath()
-		if hist != "" {
-			if f, err := os.Open(hist); err == nil {
-				ed.ReadHistory(f)
-				f.Close()
-			}
-		}
-		ed.SetCompleter(s.completer())
-		lr = ed
-	} else {
-		lr = plainReader{bufio.NewReader(s.stdin)}
+	if !s.ldb {
+		// The Lua debugger has its own HELP; COMMAND DOCS would fail.
+		s.initHelp()
 	}
-	defer lr.Close()
-	saveHistory := func() {
-		if ed == nil || hist == "" {
-			return
+	// The reader outlives one repl: --ldb's "restart" comes back here.
+	if s.lr == nil {
+		if term.IsTerminal(int(os.Stdin.Fd())) {
+			s.ed = newLineEditor(os.Stdin, os.Stdout)
+			s.ed.complete = s.complete
+			s.ed.hint = s.hint
+			s.hist = historyPath()
+			if s.hist != "" {
+				s.ed.LoadHistory(s.hist)
+			}
+			s.loadPreferences()
+			s.lr = s.ed
+		} else {
+			s.lr = plainReader{bufio.NewReader(s.stdin)}
 		}
-		if f, err := os.Create(hist); err == nil {
-			ed.WriteHistory(f)
-			f.Close()
+	}
+	lr, ed, hist := s.lr, s.ed, s.hist
+	saveHistory := func() {
+		if ed != nil && hist != "" {
+			ed.SaveHistory(hist)
 		}
 	}
 	for {
@@ -92,18 +87,12 @@ func (s *session) repl() int {
 		s.out.Flush()
 		line, err := lr.Prompt(prompt)
 		if err != nil {
-			if errors.Is(err, liner.ErrPromptAborted) {
-				continue
-			}
-			if err != io.EOF {
-				fmt.Fprintln(os.Stderr, err)
-			}
 			return 0
 		}
 		if line == "" {
 			continue
 		}
-		parts, _, perr := resp.SplitArgs([]byte(line), nil, nil)
+		parts, perr := s.splitLine(line)
 		if perr != nil {
 			s.out.WriteString("Invalid argument(s)\n")
 			s.out.Flush()
@@ -136,8 +125,13 @@ func (s *session) repl() int {
 			s.out.Flush()
 			return 0
 		case argv[0][0] == ':':
-			s.setPreference(argv)
+			s.setPreference(argv, true)
 		case cmd == "restart":
+			if s.cfg.Eval != "" {
+				s.ldb, s.ldbRestart = true, true
+				s.cfg.Output = OutputRaw
+				return 0
+			}
 			s.out.WriteString("Use 'restart' only in Lua debugging mode.\n")
 		case len(argv) == 3 && cmd == "connect":
 			s.cfg.Host = argv[1]
@@ -151,6 +145,17 @@ func (s *session) repl() int {
 		default:
 			start := time.Now()
 			s.issueCommandRepeat(argv[skip:], repeat)
+			if s.ldbEnd {
+				// The debugger said <endsession>: the EVAL's own reply follows.
+				s.ldbEnd = false
+				s.readReply(false)
+				if s.cfg.LDBSync {
+					s.out.WriteString("\n(Lua debugging session ended)\n\n")
+				} else {
+					s.out.WriteString("\n(Lua debugging session ended -- dataset changes rolled back)\n\n")
+				}
+				s.initHelp()
+			}
 			el := time.Since(start)
 			if el >= 500*time.Millisecond && s.cfg.Output == OutputStandard {
 				fmt.Fprintf(s.out, "(%.2fs)\n", el.Seconds())
@@ -158,6 +163,20 @@ func (s *session) repl() int {
 		}
 		s.out.Flush()
 	}
+}
+
+// splitLine is cliSplitArgs: in the Lua debugger "eval <code>" and
+// "e <code>" keep the code as one argument.
+func (s *session) splitLine(line string) ([][]byte, error) {
+	if s.ldb && (strings.HasPrefix(line, "eval ") || strings.HasPrefix(line, "e ")) {
+		n := 5
+		if line[1] == ' ' {
+			n = 2
+		}
+		return [][]byte{[]byte(line[:n-1]), []byte(line[n:])}, nil
+	}
+	parts, _, err := resp.SplitArgs([]byte(line), nil, nil)
+	return parts, err
 }
 
 // isNumErange reports an all-digit word too big for a long (strtol's
@@ -175,16 +194,55 @@ func isNumErange(w string) bool {
 	return true
 }
 
-func (s *session) setPreference(argv []string) {
+// setPreference is cliSetPreferences: ":set hints|nohints" typed in the
+// REPL or read from ~/.redisclirc.
+func (s *session) setPreference(argv []string, interactive bool) {
+	from := ".redisclirc: "
+	if interactive {
+		from = ""
+	}
 	if strings.EqualFold(argv[0], ":set") && len(argv) >= 2 {
 		switch strings.ToLower(argv[1]) {
-		case "hints", "nohints":
+		case "hints":
+			s.noHints = false
+		case "nohints":
+			s.noHints = true
 		default:
-			fmt.Fprintf(s.out, "unknown redis-cli preference '%s'\n", argv[1])
+			fmt.Fprintf(s.out, "%sunknown redis-cli preference '%s'\n", from, argv[1])
 		}
 		return
 	}
-	fmt.Fprintf(s.out, "unknown redis-cli internal command '%s'\n", argv[0])
+	fmt.Fprintf(s.out, "%sunknown redis-cli internal command '%s'\n", from, argv[0])
+}
+
+// loadPreferences is cliLoadPreferences: $REDISCLI_RCFILE or ~/.redisclirc,
+// one preference a line.
+func (s *session) loadPreferences() {
+	p := dotfilePath(envRCFile, ".redisclirc")
+	if p == "" {
+		return
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	r := bufio.NewReader(f)
+	for {
+		line, err := r.ReadString('\n')
+		if line != "" {
+			if parts, _, perr := resp.SplitArgs([]byte(line), nil, nil); perr == nil && len(parts) > 0 {
+				argv := make([]string, len(parts))
+				for i, p := range parts {
+					argv[i] = string(p)
+				}
+				s.setPreference(argv, false)
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
 }
 
 // isSensitive is isSensitiveCommand: lines kept out of the history file.
@@ -228,40 +286,4 @@ func isSensitive(argv []string) bool {
 		}
 	}
 	return false
-}
-
-// completer completes the first word of a line with the server's command
-// names (from COMMAND), upper-cased as redis-cli completes them.
-func (s *session) completer() func(string) []string {
-	var names []string
-	load := func() {
-		if names != nil || s.conn == nil {
-			return
-		}
-		v, err := s.conn.Do("COMMAND")
-		if err != nil {
-			return
-		}
-		names = []string{}
-		for _, c := range v.Elems {
-			if len(c.Elems) > 0 {
-				names = append(names, strings.ToUpper(string(c.Elems[0].Str)))
-			}
-		}
-		sort.Strings(names)
-	}
-	return func(line string) []string {
-		if strings.ContainsAny(line, " \t") {
-			return nil
-		}
-		load()
-		var out []string
-		up := strings.ToUpper(line)
-		for _, n := range names {
-			if strings.HasPrefix(n, up) {
-				out = append(out, n)
-			}
-		}
-		return out
-	}
 }

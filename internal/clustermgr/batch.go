@@ -134,26 +134,6 @@ func (m *Manager) moveGroup(g slotGroup, target *node) (map[int]int, error) {
 	if e := pipelineOK(src, setSlotCmds(g.slots, "NODE", target.name), "ERR Please use SETSLOT only with masters."); e != "" {
 		return moved, fmt.Errorf("%s", e)
 	}
-	// The other masters, all at once.
-	var others []*node
-	for _, n := range m.nodes {
-		if n != target && n != src && !n.isSlave() {
-			others = append(others, n)
-		}
-	}
-	errs := make(chan string, len(others))
-	for _, n := range others {
-		go func() { errs <- pipelineOK(n, setSlotCmds(g.slots, "NODE", target.name), "") }()
-	}
-	var first string
-	for range others {
-		if e := <-errs; e != "" && first == "" {
-			first = e
-		}
-	}
-	if first != "" {
-		return moved, fmt.Errorf("%s", first)
-	}
 	return moved, nil
 }
 

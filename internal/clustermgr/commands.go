@@ -500,23 +500,19 @@ func (n *node) json(errCount int) string {
 	return b.String()
 }
 
-// GetRDB is redis-cli's getRDB: SYNC on c, then write the RDB payload to
-// filename ("-" = stdout). It returns a non-zero exit code on failure
-// (after printing why) and closes c.
-func GetRDB(c *client.Conn, filename string, stdout, stderr io.Writer) int {
-	defer c.Close()
-	nc := c.NetConn()
-	if _, err := nc.Write([]byte("SYNC\r\n")); err != nil {
-		fmt.Fprint(stderr, "Error writing to master\n")
-		return 1
+// SendSync is redis-cli's sendSync: SYNC on c, then the payload's
+// "$<length>" or "$EOF:<40-byte mark>" line. It returns the length, or the
+// mark (length 0); on failure, redis-cli's message instead.
+func SendSync(c *client.Conn) (uint64, []byte, string) {
+	if _, err := c.NetConn().Write([]byte("SYNC\r\n")); err != nil {
+		return 0, nil, "Error writing to master\n"
 	}
 	br := c.Reader()
 	var line []byte
 	for {
 		b, err := br.ReadByte()
 		if err != nil {
-			fmt.Fprint(stderr, "Error reading bulk length while SYNCing\n")
-			return 1
+			return 0, nil, "Error reading bulk length while SYNCing\n"
 		}
 		if b == '\n' && len(line) > 0 {
 			break
@@ -526,17 +522,31 @@ func GetRDB(c *client.Conn, filename string, stdout, stderr io.Writer) int {
 		}
 	}
 	if line[0] == '-' {
-		fmt.Fprintf(stderr, "SYNC with master failed: %s\n", line)
+		return 0, nil, "SYNC with master failed: " + string(line) + "\n"
+	}
+	const markSize = 40
+	if bytes.HasPrefix(line[1:], []byte("EOF:")) && len(line[5:]) >= markSize {
+		return 0, append([]byte(nil), line[5:5+markSize]...), ""
+	}
+	n, _ := strconv.ParseUint(cNum(string(line[1:])), 10, 64)
+	return n, nil, ""
+}
+
+// GetRDB is redis-cli's getRDB: SYNC on c, then write the RDB payload to
+// filename ("-" = stdout). It returns a non-zero exit code on failure
+// (after printing why) and closes c.
+func GetRDB(c *client.Conn, filename string, stdout, stderr io.Writer) int {
+	defer c.Close()
+	payload, mark, msg := SendSync(c)
+	if msg != "" {
+		fmt.Fprint(stderr, msg)
 		return 1
 	}
 	const markSize = 40
-	var mark []byte
-	var payload uint64
-	if bytes.HasPrefix(line[1:], []byte("EOF:")) && len(line[5:]) >= markSize {
-		mark = append([]byte(nil), line[5:5+markSize]...)
+	br := c.Reader()
+	if mark != nil {
 		fmt.Fprintf(stderr, "SYNC sent to master, writing bytes of bulk transfer until EOF marker to '%s'\n", filename)
 	} else {
-		payload, _ = strconv.ParseUint(cNum(string(line[1:])), 10, 64)
 		fmt.Fprintf(stderr, "SYNC sent to master, writing %d bytes to '%s'\n", payload, filename)
 	}
 	var w io.Writer = stdout

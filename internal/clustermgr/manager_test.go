@@ -4,6 +4,7 @@ import (
 	"github.com/shoal-db/shoal/client"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseNodeAddr(t *testing.T) {
@@ -104,4 +105,60 @@ func FuzzSignature(f *testing.F) {
 		signature(s)
 		client.InfoField(s, "cluster_enabled")
 	})
+}
+
+// TestGroupSchedulerSpreadsSources: the parallel workers get groups of
+// different sources before a second group of the same source, and no more
+// than workers/sources of one source at once.
+func TestGroupSchedulerSpreadsSources(t *testing.T) {
+	a, b, c := &node{name: "a"}, &node{name: "b"}, &node{name: "c"}
+	var table []reshardItem
+	for _, src := range []*node{a, b, c} {
+		for i := 0; i < 3*groupSize; i++ {
+			table = append(table, reshardItem{source: src, slot: len(table)})
+		}
+	}
+	s := newGroupScheduler(groupTable(table), 6) // 2 per source
+	var got []string
+	var held []slotGroup
+	for i := 0; i < 6; i++ {
+		g, ok := s.next()
+		if !ok {
+			t.Fatal("ran out of groups")
+		}
+		got = append(got, g.source.name)
+		held = append(held, g)
+	}
+	if want := "a b c a b c"; strings.Join(got, " ") != want {
+		t.Fatalf("first six groups from %v, want %s", got, want)
+	}
+	next := make(chan slotGroup)
+	go func() { g, _ := s.next(); next <- g }()
+	select {
+	case g := <-next:
+		t.Fatalf("a 7th group (%s) while every source is at its limit", g.source.name)
+	case <-time.After(50 * time.Millisecond):
+	}
+	s.done(held[1], true) // one of b's ends: b goes next
+	g7 := <-next
+	if g7.source != b {
+		t.Fatalf("next group from %s, want b", g7.source.name)
+	}
+	for i, g := range append(held, g7) {
+		if i != 1 {
+			s.done(g, true)
+		}
+	}
+	n := 7
+	for {
+		g, ok := s.next()
+		if !ok {
+			break
+		}
+		s.done(g, true)
+		n++
+	}
+	if n != 9 || len(s.finished()) != 9 {
+		t.Fatalf("%d groups handed out, %d finished; want 9 and 9", n, len(s.finished()))
+	}
 }

@@ -22,8 +22,12 @@ const parallelPipeline = 1000
 // --cluster-parallel): slots are grouped by source (groupTable) and up to
 // opts.Parallel groups move at once, each worker with its own connection to
 // every master. Each group goes through redis-cli's steps (importing,
-// migrating, MIGRATE batches, SETSLOT NODE on target, source and the other
-// masters) with one pipeline per step and node. Output: redis-cli's
+// migrating, MIGRATE batches, SETSLOT NODE on target and source) with one
+// pipeline per step and node; the other masters learn the new owners at
+// the end, in one pipeline each (a source is busy with MIGRATEs, and a
+// SETSLOT queued behind them would stall the worker; until then those
+// masters redirect to the old owner, which answers with ASK or MOVED, and
+// the target's bumped epoch spreads the change by gossip too). Output: redis-cli's
 // "Moving slot" line per slot (reshard) or '#' per slot (rebalance), as
 // groups finish; one progress line instead when opts.Progress is set.
 func (m *Manager) moveParallel(table []reshardItem, target *node, rebalance bool) bool {
@@ -33,7 +37,7 @@ func (m *Manager) moveParallel(table []reshardItem, target *node, rebalance bool
 	if !opts.PipelineSet {
 		opts.Pipeline = parallelPipeline
 	}
-	jobs := make(chan slotGroup)
+	sched := newGroupScheduler(groups, workers)
 	var (
 		outMu  sync.Mutex
 		failed atomic.Bool
@@ -62,9 +66,10 @@ func (m *Manager) moveParallel(table []reshardItem, target *node, rebalance bool
 		go func() {
 			defer wg.Done()
 			defer wm.closeAll()
-			for g := range jobs {
-				if failed.Load() {
-					continue
+			for {
+				g, ok := sched.next()
+				if !ok || failed.Load() {
+					return
 				}
 				src, dst := wm.byName(g.source.name), wm.byName(target.name)
 				moved, err := wm.moveGroup(slotGroup{source: src, slots: g.slots}, dst)
@@ -93,17 +98,14 @@ func (m *Manager) moveParallel(table []reshardItem, target *node, rebalance bool
 				}
 				m.out.Flush()
 				outMu.Unlock()
+				sched.done(g, err == nil)
 			}
 		}()
 	}
-	for _, g := range groups {
-		if failed.Load() {
-			break
-		}
-		jobs <- g
-	}
-	close(jobs)
 	wg.Wait()
+	if e := m.announceOwners(target, sched.finished()); e != "" && failed.CompareAndSwap(false, true) {
+		errMsg = e
+	}
 	if m.opts.Progress {
 		progress()
 		m.printf("\n")
@@ -117,6 +119,126 @@ func (m *Manager) moveParallel(table []reshardItem, target *node, rebalance bool
 		return false
 	}
 	return true
+}
+
+// groupScheduler hands slot groups to the parallel workers so that the
+// sources stay evenly busy: a source is single-threaded and its MIGRATEs
+// run one at a time, so the next group comes from the source with the
+// fewest groups in flight (then the most left to move), not in table
+// order, which would put every worker on the first source.
+type groupScheduler struct {
+	mu        sync.Mutex
+	freed     *sync.Cond // a group ended
+	queues    map[*node][]slotGroup
+	order     []*node // sources, first-seen order, for determinism
+	running   map[*node]int
+	perSource int // groups of one source in flight at most
+	moved     []slotGroup
+}
+
+// newGroupScheduler spreads workers over the sources: at most
+// workers/sources (at least 1) groups of a source at once, so two workers
+// take turns on a source (one MIGRATEs while the other sets slots) and
+// the rest go to other sources.
+func newGroupScheduler(groups []slotGroup, workers int) *groupScheduler {
+	s := &groupScheduler{queues: map[*node][]slotGroup{}, running: map[*node]int{}}
+	for _, g := range groups {
+		if _, ok := s.queues[g.source]; !ok {
+			s.order = append(s.order, g.source)
+		}
+		s.queues[g.source] = append(s.queues[g.source], g)
+	}
+	s.perSource = max(1, workers/max(1, len(s.order)))
+	s.freed = sync.NewCond(&s.mu)
+	return s
+}
+
+// next hands out a group, waiting while every source with groups left
+// is at its limit; false when none are left.
+func (s *groupScheduler) next() (slotGroup, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for {
+		if g, ok, wait := s.pick(); !wait {
+			return g, ok
+		}
+		s.freed.Wait()
+	}
+}
+
+func (s *groupScheduler) pick() (g slotGroup, ok, wait bool) {
+	var best *node
+	for _, src := range s.order {
+		q := s.queues[src]
+		if len(q) == 0 || s.running[src] >= s.perSource {
+			continue
+		}
+		if best == nil || s.running[src] < s.running[best] ||
+			s.running[src] == s.running[best] && len(q) > len(s.queues[best]) {
+			best = src
+		}
+	}
+	if best == nil {
+		for _, q := range s.queues {
+			if len(q) > 0 {
+				return slotGroup{}, false, true
+			}
+		}
+		return slotGroup{}, false, false
+	}
+	g = s.queues[best][0]
+	s.queues[best] = s.queues[best][1:]
+	s.running[best]++
+	return g, true, false
+}
+
+// done ends a group; ok says its slots moved.
+func (s *groupScheduler) done(g slotGroup, ok bool) {
+	s.mu.Lock()
+	s.running[g.source]--
+	if ok {
+		s.moved = append(s.moved, g)
+	}
+	s.freed.Broadcast()
+	s.mu.Unlock()
+}
+
+func (s *groupScheduler) finished() []slotGroup {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]slotGroup(nil), s.moved...)
+}
+
+// announceOwners sends SETSLOT <slot> NODE <target> for every moved slot
+// to every master that is neither the slot's source nor the target, one
+// pipeline per master, all masters at once (the last step of redis-cli's
+// clusterManagerMoveSlot, done once for the whole move).
+func (m *Manager) announceOwners(target *node, moved []slotGroup) string {
+	errs := make(chan string, len(m.nodes))
+	n := 0
+	for _, other := range m.nodes {
+		if other == target || other.isSlave() {
+			continue
+		}
+		var slots []int
+		for _, g := range moved {
+			if g.source != other {
+				slots = append(slots, g.slots...)
+			}
+		}
+		if len(slots) == 0 {
+			continue
+		}
+		n++
+		go func() { errs <- pipelineOK(other, setSlotCmds(slots, "NODE", target.name), "") }()
+	}
+	first := ""
+	for ; n > 0; n-- {
+		if e := <-errs; e != "" && first == "" {
+			first = e
+		}
+	}
+	return first
 }
 
 // workerClone is a Manager with its own connection to every master (and

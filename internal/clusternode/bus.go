@@ -129,6 +129,9 @@ func (n *Node) inboundID(l *clusterbus.Link) cluster.LinkID {
 
 // onInbound receives a message on an inbound link (read goroutine).
 func (n *Node) onInbound(l *clusterbus.Link, w *clusterbus.Message) {
+	if n.dropped(w) {
+		return
+	}
 	m := fromWire(w)
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -141,6 +144,9 @@ func (n *Node) onInbound(l *clusterbus.Link, w *clusterbus.Message) {
 // onOutbound returns the message callback of outbound link id.
 func (n *Node) onOutbound(id cluster.LinkID) func(*clusterbus.Link, *clusterbus.Message) {
 	return func(_ *clusterbus.Link, w *clusterbus.Message) {
+		if n.dropped(w) {
+			return
+		}
 		m := fromWire(w)
 		n.mu.Lock()
 		defer n.mu.Unlock()
@@ -326,4 +332,18 @@ func tlsHandshake(ctx context.Context, conn net.Conn, get func() (server, client
 		return nil, err
 	}
 	return tc, nil
+}
+
+// SetDropFilter is DEBUG DROP-CLUSTER-PACKET-FILTER: messages of type t
+// received on any link are dropped with Redis's log line; -1 (or any
+// number that is no type) drops none.
+func (n *Node) SetDropFilter(t int64) { n.dropType.Store(t) }
+
+// dropped applies the filter to a received message.
+func (n *Node) dropped(w *clusterbus.Message) bool {
+	if int64(w.Header.Type) != n.dropType.Load() {
+		return false
+	}
+	n.opts.Logf('#', "Dropping packet that matches debug drop filter")
+	return true
 }

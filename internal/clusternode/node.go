@@ -73,7 +73,11 @@ type Node struct {
 
 	quit chan struct{}
 	wg   sync.WaitGroup
-	once sync.Once
+
+	// dropType is DEBUG DROP-CLUSTER-PACKET-FILTER's message type, -1
+	// for none (bus.go).
+	dropType atomic.Int64
+	once     sync.Once
 }
 
 // ErrCorrupt is matched by Open's error for a nodes.conf it cannot parse.
@@ -106,6 +110,7 @@ func Open(opts Options) (*Node, error) {
 		return nil, err
 	}
 	n := &Node{opts: opts, unlock: unlock, quit: make(chan struct{}), work: newWorker()}
+	n.dropType.Store(-1)
 	n.bus.links = map[cluster.LinkID]*busLink{}
 	n.bus.inbound = map[*clusterbus.Link]cluster.LinkID{}
 	n.bus.ctx, n.bus.cancel = context.WithCancel(context.Background())

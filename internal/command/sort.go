@@ -131,10 +131,9 @@ func sortGeneric(c *Ctx, readonly bool) {
 		}
 	}
 
-	// A set has no order of its own: with STORE, sort it anyway so the
-	// stored list does not depend on the hash table (Redis does the same
-	// for scripts, which Shoal does not run).
-	if dontsort && set != nil && storekey != nil {
+	// A set has no order of its own: with STORE or from a script, sort it
+	// anyway so the result does not depend on the hash table.
+	if dontsort && set != nil && (storekey != nil || c.InScript) {
 		dontsort, alpha, sortby = false, true, nil
 	}
 	// Redis converts a listpack sorted set to a skiplist for SORT, for good.

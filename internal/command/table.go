@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/shoal-db/shoal/internal/hdrhist"
 	"github.com/shoal-db/shoal/internal/keyspace"
 	"github.com/shoal-db/shoal/internal/resp"
 	"github.com/shoal-db/shoal/internal/stream"
@@ -114,6 +115,9 @@ type Spec struct {
 
 	// Calls and Usec feed INFO commandstats.
 	Calls, Usec, RejectedCalls, FailedCalls atomic.Int64
+	// Latency is the command's latency histogram (latency-tracking: INFO
+	// latencystats, LATENCY HISTOGRAM).
+	Latency hdrhist.Histogram
 }
 
 // Has reports whether the command has flag f.

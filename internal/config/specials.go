@@ -244,6 +244,12 @@ const (
 // E = 2, g = 4, … n = 1<<14); 0 when off. Read under the config's lock.
 func (c *Config) NotifyFlags() int { return c.nke }
 
+// LatencyPercentiles is latency-tracking-info-percentiles (a copy). Read
+// under the config's lock.
+func (c *Config) LatencyPercentiles() []float64 {
+	return append([]float64(nil), c.latencyPercentiles...)
+}
+
 var nkeChars = []struct {
 	c    byte
 	flag int

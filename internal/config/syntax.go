@@ -311,3 +311,7 @@ func matchImpl(pat, str string, nocase bool, skipLonger *bool) bool {
 	}
 	return p >= len(pat) && s == len(str)
 }
+
+// MemToUint is Redis's memtoull (DEBUG QUICKLIST-PACKED-THRESHOLD): false
+// for what it reports as an error.
+func MemToUint(s string) (uint64, bool) { return memToUint(s) }

@@ -45,3 +45,8 @@ func DebugUnknown(sub string) string {
 
 // RewriteFailed is CONFIG REWRITE failing to write the file.
 func RewriteFailed(reason string) string { return "ERR Rewriting config file: " + reason }
+
+// LatencyNoSamples is LATENCY GRAPH for an event with no samples.
+func LatencyNoSamples(event string) string {
+	return fmt.Sprintf("ERR No samples available for event '%s'", event)
+}

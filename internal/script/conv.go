@@ -22,6 +22,9 @@ func respToLua(L *lua.LState, b []byte) (lua.LValue, int) {
 	return v, min(n, len(b))
 }
 
+// luaOK is the status text of most replies.
+const luaOK = lua.LString("OK")
+
 func respToLuaRaw(L *lua.LState, b []byte) (lua.LValue, int) {
 	if len(b) < 3 {
 		return lua.LNil, len(b)
@@ -47,7 +50,11 @@ func respToLuaRaw(L *lua.LState, b []byte) (lua.LValue, int) {
 		return lua.LString(b[next : next+n]), next + n + 2
 	case '+':
 		t := L.CreateTable(0, 1)
-		t.RawSetString("ok", lua.LString(line))
+		if string(line) == "OK" { // the usual status: no string allocated
+			t.RawSetString("ok", luaOK)
+		} else {
+			t.RawSetString("ok", lua.LString(line))
+		}
 		return t, next
 	case '-':
 		return errorTable(L, "-"+string(line), true), next

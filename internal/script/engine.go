@@ -12,6 +12,7 @@ import (
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
+	"github.com/yuin/gopher-lua/ast"
 	"github.com/yuin/gopher-lua/parse"
 
 	"github.com/shoal-db/shoal/internal/clock"
@@ -44,7 +45,9 @@ type Script struct {
 	SHA   string
 	Body  []byte
 	Flags Flags
-	proto *lua.FunctionProto
+	// Closed: every key the script can reach is a declared key (closed.go).
+	Closed bool
+	proto  *lua.FunctionProto
 }
 
 // Run is one invocation of a script or function.
@@ -100,6 +103,9 @@ type Engine struct {
 
 	// Functions are the FUNCTION libraries.
 	Functions *Functions
+	// AllowNoscript lets scripts run noscript commands (DEBUG
+	// SET-DISABLE-DENY-SCRIPTS, a testing switch of Redis's).
+	AllowNoscript atomic.Bool
 }
 
 // NewEngine makes an engine that runs commands of table.
@@ -129,11 +135,11 @@ func (e *Engine) Load(body []byte) (*Script, string) {
 	if msg != "" {
 		return nil, "ERR " + msg
 	}
-	proto, err := compile(body[skip:], evalChunk)
+	proto, stmts, err := compileChunk(body[skip:], evalChunk)
 	if err != nil {
 		return nil, "ERR Error compiling script (new function): " + err.Error()
 	}
-	s = &Script{SHA: sha, Body: bytes.Clone(body), Flags: flags, proto: proto}
+	s = &Script{SHA: sha, Body: bytes.Clone(body), Flags: flags, proto: proto, Closed: analyzeClosed(stmts, e.table)}
 	e.mu.Lock()
 	if old := e.scripts[sha]; old != nil {
 		s = old
@@ -188,40 +194,41 @@ func (e *Engine) Len() int {
 // compile parses and compiles a chunk; errors read as Lua's
 // ("user_script:1: ... near 'x'").
 //
-// Lua 5.1's lexical errors (lex51.go) are Lua's: one that comes before
-// gopher-lua's parse error, or in a chunk gopher-lua accepts, is reported
-// in its place.
+// Lua 5.1's lexical and syntax errors are Lua's: parse51.go checks the
+// chunk as lparser.c does first; gopher-lua's own parse errors remain for
+// what Lua accepts and gopher-lua does not.
 func compile(src []byte, chunk string) (*lua.FunctionProto, error) {
-	lexErr := lexCheck(src)
-	stmts, err := parse.Parse(bytes.NewReader(src), chunk)
-	if lexErr != nil {
-		var pe *parse.Error
-		if err == nil || !errors.As(err, &pe) || pe.Pos.Line == parse.EOF || lexErr.tokLine < pe.Pos.Line ||
-			lexErr.tokLine == pe.Pos.Line && lexErr.tokCol <= pe.Pos.Column {
-			return nil, fmt.Errorf("%s:%d: %s", chunk, lexErr.line, lexErr.msg)
-		}
+	proto, _, err := compileChunk(src, chunk)
+	return proto, err
+}
+
+// compileChunk is compile that also returns the chunk's syntax tree.
+func compileChunk(src []byte, chunk string) (*lua.FunctionProto, []ast.Stmt, error) {
+	if e := parse51Check(src); e != nil {
+		return nil, nil, fmt.Errorf("%s:%d: %s", chunk, e.line, e.msg)
 	}
+	stmts, err := parse.Parse(bytes.NewReader(src), chunk)
 	if err != nil {
 		var pe *parse.Error
 		if errors.As(err, &pe) {
 			line := pe.Pos.Line
 			if line == parse.EOF {
 				line = bytes.Count(src, []byte("\n")) + 1
-				return nil, fmt.Errorf("%s:%d: %s near '<eof>'", chunk, line, pe.Message)
+				return nil, nil, fmt.Errorf("%s:%d: %s near '<eof>'", chunk, line, pe.Message)
 			}
-			return nil, fmt.Errorf("%s:%d: %s near '%s'", chunk, line, pe.Message, pe.Token)
+			return nil, nil, fmt.Errorf("%s:%d: %s near '%s'", chunk, line, pe.Message, pe.Token)
 		}
-		return nil, fmt.Errorf("%s: %s", chunk, strings.TrimSpace(err.Error()))
+		return nil, nil, fmt.Errorf("%s: %s", chunk, strings.TrimSpace(err.Error()))
 	}
 	proto, err := lua.Compile(stmts, chunk)
 	if err != nil {
 		var ce *lua.CompileError
 		if errors.As(err, &ce) {
-			return nil, fmt.Errorf("%s:%d: %s", chunk, ce.Line, ce.Message)
+			return nil, nil, fmt.Errorf("%s:%d: %s", chunk, ce.Line, ce.Message)
 		}
-		return nil, err
+		return nil, nil, err
 	}
-	return proto, nil
+	return proto, stmts, nil
 }
 
 // PrepareError is scriptPrepareForRun's refusal of a script with
@@ -290,9 +297,42 @@ func (e *Engine) RunScript(run *Run, s *Script, keys, args [][]byte, w *resp.Wri
 		v.scripts[s.SHA] = fn
 	}
 	run.Eval = true
-	v.real.RawSetString("KEYS", v.array(keys))
-	v.real.RawSetString("ARGV", v.array(args))
+	if t, fresh := v.refill(&v.keys, keys); fresh {
+		v.real.RawSetString("KEYS", t)
+	}
+	if t, fresh := v.refill(&v.argv, args); fresh {
+		v.real.RawSetString("ARGV", t)
+	}
 	return v.exec(run, fn, false, keys, args, w)
+}
+
+// refill puts items into *t, the table of the previous call, when that
+// call left it a plain array (no metatable, no other keys), else into a
+// new table (fresh). A script cannot keep a reference to KEYS or ARGV past
+// its call (globals are read-only), so reusing them is not observable and
+// saves their allocations.
+func (v *vm) refill(t **lua.LTable, items [][]byte) (*lua.LTable, bool) {
+	old := *t
+	if old == nil || old.Metatable != lua.LNil {
+		*t = v.array(items)
+		return *t, true
+	}
+	n := old.MaxN()
+	var after lua.LValue = lua.LNil
+	if n > 0 {
+		after = lua.LNumber(n)
+	}
+	if k, _ := old.Next(after); k != lua.LNil {
+		*t = v.array(items)
+		return *t, true
+	}
+	for i, it := range items {
+		old.RawSetInt(i+1, lua.LString(it))
+	}
+	for i := len(items); i < n; i++ {
+		old.RawSetInt(i+1, lua.LNil)
+	}
+	return old, false
 }
 
 func (v *vm) array(items [][]byte) *lua.LTable {
@@ -442,7 +482,7 @@ func (e *Engine) call(run *Run, args [][]byte, w *resp.Writer) string {
 	if !spec.CheckArity(len(args)) {
 		return "Wrong number of args calling Redis command from script"
 	}
-	if spec.Has(command.FlagNoscript) {
+	if spec.Has(command.FlagNoscript) && !e.AllowNoscript.Load() {
 		return "This Redis command is not allowed from script"
 	}
 	// The caller's ACL permissions (scriptVerifyACL), before the write

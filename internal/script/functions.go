@@ -2,10 +2,12 @@ package script
 
 import (
 	"bytes"
+	"context"
 	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -113,7 +115,7 @@ func (f *Functions) Load(code []byte, replace bool) (string, string) {
 		return "", "Library '" + lib.Name + "' already exists"
 	}
 	for name := range lib.Funcs {
-		if other := f.funcs[name]; other != nil && other.Lib != old {
+		if other := f.funcs[funcKey(name)]; other != nil && other.Lib != old {
 			return "", "Function " + name + " already exists"
 		}
 	}
@@ -124,13 +126,13 @@ func (f *Functions) Load(code []byte, replace bool) (string, string) {
 func (f *Functions) linkLocked(lib, old *Library) {
 	if old != nil {
 		for name := range old.Funcs {
-			delete(f.funcs, name)
+			delete(f.funcs, funcKey(name))
 		}
 		delete(f.libs, old.Name)
 	}
 	f.libs[lib.Name] = lib
 	for name, fn := range lib.Funcs {
-		f.funcs[name] = fn
+		f.funcs[funcKey(name)] = fn
 	}
 	f.version.Add(1)
 }
@@ -164,6 +166,9 @@ func (f *Functions) compileLibrary(code []byte) (*Library, string) {
 	return lib, ""
 }
 
+// loadTimeout is how long FUNCTION LOAD lets a library body run.
+const loadTimeout = 500 * time.Millisecond
+
 // loadLibrary runs a library's body in v with the load-time API. With
 // binds nil it records the functions into lib; else it binds this vm's
 // callbacks by name.
@@ -173,11 +178,26 @@ func (v *vm) loadLibrary(lib *Library, binds map[string]*lua.LFunction) string {
 	fn.Env = v.funcEnv
 	v.funcMeta.RawSetString("__index", v.loadAPI)
 	v.load = &loadCtx{lib: lib, binds: binds}
+	// FUNCTION LOAD gives a library body 500 ms (LOAD_TIMEOUT_MS); a vm
+	// binding an already loaded library runs it without a limit.
+	var timeout context.Context
+	if binds == nil {
+		var cancel context.CancelFunc
+		timeout, cancel = context.WithTimeout(context.Background(), loadTimeout)
+		defer cancel()
+		L.SetContext(timeout)
+	}
 	L.Push(fn)
 	err := L.PCall(0, 0, nil)
+	if timeout != nil {
+		L.SetContext(v.kill)
+	}
 	v.load = nil
 	v.funcMeta.RawSetString("__index", v.funcReal)
 	L.SetTop(0)
+	if err != nil && timeout != nil && timeout.Err() != nil {
+		return "Error registering functions: ERR FUNCTION LOAD timeout"
+	}
 	if err != nil {
 		var obj lua.LValue = lua.LString(err.Error())
 		if aerr, ok := err.(*lua.ApiError); ok && aerr.Object != nil {
@@ -320,9 +340,20 @@ func luaStringish(v lua.LValue) (string, bool) {
 // Get finds a function by name.
 func (f *Functions) Get(name []byte) *Function {
 	f.mu.RLock()
-	fn := f.funcs[string(name)]
+	fn := f.funcs[funcKey(string(name))]
 	f.mu.RUnlock()
 	return fn
+}
+
+// funcKey is a function's key in the functions dict: Redis compares
+// function names without case (functionDictType), library names with it.
+func funcKey(name string) string {
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; 'A' <= c && c <= 'Z' {
+			return strings.ToLower(name)
+		}
+	}
+	return name
 }
 
 // Delete is FUNCTION DELETE.
@@ -334,7 +365,7 @@ func (f *Functions) Delete(name string) bool {
 		return false
 	}
 	for fn := range lib.Funcs {
-		delete(f.funcs, fn)
+		delete(f.funcs, funcKey(fn))
 	}
 	delete(f.libs, name)
 	f.version.Add(1)
@@ -404,7 +435,7 @@ func (f *Functions) Restore(codes [][]byte, policy string) string {
 	}
 	for _, lib := range libs {
 		for name := range lib.Funcs {
-			if other := f.funcs[name]; other != nil && other.Lib != replaced[other.Lib.Name] {
+			if other := f.funcs[funcKey(name)]; other != nil && other.Lib != replaced[other.Lib.Name] {
 				return "Function " + name + " already exists"
 			}
 		}

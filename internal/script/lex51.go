@@ -72,27 +72,88 @@ func isSpace(c int) bool { return c == ' ' || c >= '\t' && c <= '\r' }
 func lexCheck(src []byte) *lexError {
 	l := &lex51{src: src, line: 1}
 	for {
-		l.buf = l.buf[:0]
+		tok, err := l.scan()
+		if err != nil || tok == tokEOS {
+			return err
+		}
+	}
+}
+
+// Tokens: a byte stands for itself; the rest follow llex.h's order.
+const (
+	tokAnd = 257 + iota
+	tokBreak
+	tokDo
+	tokElse
+	tokElseif
+	tokEnd
+	tokFalse
+	tokFor
+	tokFunction
+	tokIf
+	tokIn
+	tokLocal
+	tokNil
+	tokNot
+	tokOr
+	tokRepeat
+	tokReturn
+	tokThen
+	tokTrue
+	tokUntil
+	tokWhile
+	tokConcat
+	tokDots
+	tokEq
+	tokGE
+	tokLE
+	tokNE
+	tokNumber
+	tokName
+	tokString
+	tokEOS
+)
+
+var tokNames = [...]string{"and", "break", "do", "else", "elseif", "end", "false", "for", "function", "if", "in",
+	"local", "nil", "not", "or", "repeat", "return", "then", "true", "until", "while",
+	"..", "...", "==", ">=", "<=", "~=", "<number>", "<name>", "<string>", "<eof>"}
+
+var reserved = func() map[string]int {
+	m := map[string]int{}
+	for i := tokAnd; i <= tokWhile; i++ {
+		m[tokNames[i-tokAnd]] = i
+	}
+	return m
+}()
+
+// scan is llex: the next token; names, strings and numbers leave their
+// text in l.buf (as txtToken shows it).
+func (l *lex51) scan() (int, *lexError) {
+	l.buf = l.buf[:0]
+	for {
 		l.tokLine, l.tokCol = l.line, l.i-l.lineStart+1
 		c := l.cur()
 		switch {
 		case c == lexEOZ:
-			return nil
+			return tokEOS, nil
 		case c == '\n' || c == '\r':
 			l.incLine()
 		case c == '-':
 			l.next()
 			if l.cur() != '-' {
-				continue
+				return '-', nil
 			}
 			l.next()
 			if l.cur() == '[' {
+				l.buf = l.buf[:0]
 				if sep := l.skipSep(); sep >= 0 {
 					if err := l.longString(sep, false); err != nil {
-						return err
+						return 0, err
 					}
+					l.buf = l.buf[:0]
 					continue
 				}
+				l.buf = l.buf[:0]
 			}
 			for !l.isNewline() && l.cur() != lexEOZ {
 				l.next()
@@ -101,33 +162,71 @@ func lexCheck(src []byte) *lexError {
 			sep := l.skipSep()
 			if sep >= 0 {
 				if err := l.longString(sep, true); err != nil {
-					return err
+					return 0, err
 				}
+				return tokString, nil
 			} else if sep != -1 {
-				return l.failText("invalid long string delimiter")
+				return 0, l.failText("invalid long string delimiter")
 			}
+			l.buf = l.buf[:0]
+			return '[', nil
+		case c == '=' || c == '<' || c == '>' || c == '~':
+			l.next()
+			if l.cur() != '=' {
+				return c, nil
+			}
+			l.next()
+			switch c {
+			case '=':
+				return tokEq, nil
+			case '<':
+				return tokLE, nil
+			case '>':
+				return tokGE, nil
+			}
+			return tokNE, nil
 		case c == '"' || c == '\'':
 			if err := l.shortString(c); err != nil {
-				return err
+				return 0, err
 			}
+			return tokString, nil
 		case c == '.':
 			l.saveAndNext()
-			if l.cur() == '.' || !isDigit(l.cur()) {
-				continue
+			if l.cur() == '.' {
+				l.next()
+				l.buf = l.buf[:0]
+				if l.cur() == '.' {
+					l.next()
+					return tokDots, nil
+				}
+				return tokConcat, nil
+			}
+			if !isDigit(l.cur()) {
+				l.buf = l.buf[:0]
+				return '.', nil
 			}
 			if err := l.numeral(); err != nil {
-				return err
+				return 0, err
 			}
+			return tokNumber, nil
 		case isDigit(c):
 			if err := l.numeral(); err != nil {
-				return err
+				return 0, err
 			}
+			return tokNumber, nil
 		case isAlpha(c) || c == '_':
 			for isAlnum(l.cur()) || l.cur() == '_' {
-				l.next()
+				l.saveAndNext()
 			}
+			if r, ok := reserved[string(l.buf)]; ok {
+				return r, nil
+			}
+			return tokName, nil
+		case isSpace(c):
+			l.next()
 		default:
-			l.next() // spaces, operators and stray bytes (the parser's business)
+			l.next()
+			return c, nil
 		}
 	}
 }

@@ -67,7 +67,7 @@ func TestLua51Wording(t *testing.T) {
 		{"user_script:1: attempt to index a non-table object(nil) with key 'x'", "user_script:1: attempt to index a nil value"},
 		{"user_script:1: boom", "user_script:1: boom"},
 	} {
-		if got := lua51Wording(c.in); got != c.want {
+		if got := lua51Wording(c.in, nil); got != c.want {
 			t.Errorf("%q: got %q, want %q", c.in, got, c.want)
 		}
 	}

@@ -14,7 +14,7 @@ import (
 // beyond ratio 2 / safe 10, depth 1000, NaN and Inf refused), and
 // cjson.null for JSON null.
 func openCJSON(L *lua.LState) *lua.LTable {
-	cfg := &cjsonConfig{precision: 14, encDepth: 1000, decDepth: 1000}
+	cfg := &cjsonConfig{precision: 14, encDepth: 1000, decDepth: 1000, keepBuffer: 1}
 	null := L.NewUserData()
 	t := L.CreateTable(0, 16)
 	t.RawSetString("encode", L.NewFunction(func(L *lua.LState) int {
@@ -56,6 +56,41 @@ func openCJSON(L *lua.LState) *lua.LTable {
 	t.RawSetString("encode_number_precision", L.NewFunction(intOpt(&cfg.precision, 1, 14)))
 	t.RawSetString("encode_max_depth", L.NewFunction(intOpt(&cfg.encDepth, 1, math.MaxInt32)))
 	t.RawSetString("decode_max_depth", L.NewFunction(intOpt(&cfg.decDepth, 1, math.MaxInt32)))
+	// json_enum_option: false/"off", true/"on", or a third word; the
+	// setting is returned as a boolean, or the word.
+	enumOpt := func(name string, p *int, third string) lua.LGFunction {
+		return func(L *lua.LState) int {
+			switch v := L.Get(1); {
+			case v == lua.LNil:
+			case v.Type() == lua.LTBool:
+				*p = 0
+				if v == lua.LTrue {
+					*p = 1
+				}
+			default:
+				switch s := lua.LVAsString(v); {
+				case s == "off":
+					*p = 0
+				case s == "on":
+					*p = 1
+				case third != "" && s == third:
+					*p = 2
+				default:
+					argError(L, 1, name, "invalid option '"+s+"'")
+				}
+			}
+			if *p == 2 {
+				L.Push(lua.LString(third))
+			} else {
+				L.Push(lua.LBool(*p == 1))
+			}
+			return 1
+		}
+	}
+	// Reusing the encode buffer is lua-cjson's allocation detail: the
+	// setting is kept and reported only.
+	t.RawSetString("encode_keep_buffer", L.NewFunction(enumOpt("encode_keep_buffer", &cfg.keepBuffer, "")))
+	t.RawSetString("encode_invalid_numbers", L.NewFunction(enumOpt("encode_invalid_numbers", &cfg.invalidNumbers, "null")))
 	t.RawSetString("null", null)
 	t.RawSetString("_NAME", lua.LString("cjson"))
 	t.RawSetString("_VERSION", lua.LString("2.1.0"))
@@ -64,10 +99,24 @@ func openCJSON(L *lua.LState) *lua.LTable {
 
 type cjsonConfig struct {
 	precision, encDepth, decDepth int
+	// keepBuffer and invalidNumbers: 0 off, 1 on, 2 "null".
+	keepBuffer, invalidNumbers int
 }
 
 func cjsonNumber(L *lua.LState, cfg *cjsonConfig, f float64) string {
 	if math.IsInf(f, 0) || f != f {
+		switch cfg.invalidNumbers {
+		case 1:
+			switch {
+			case f != f:
+				return "nan"
+			case f > 0:
+				return "inf"
+			}
+			return "-inf"
+		case 2:
+			return "null"
+		}
 		L.RaiseError("Cannot serialise number: must not be NaN or Inf")
 	}
 	if f == 0 && math.Signbit(f) {

@@ -1,6 +1,11 @@
 package script
 
-import "regexp"
+import (
+	"regexp"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+)
 
 // Runtime errors of gopher-lua's VM in Lua 5.1's words (ldebug.c), where
 // the message alone is enough: the operand's type is in it. Lua adds the
@@ -20,8 +25,23 @@ var (
 	indexRe   = regexp.MustCompile(`(?s)attempt to index a non-table object\(` + luaType + `\) with key '.*'$`)
 )
 
-// lua51Wording rewrites msg's tail if it is one of those gopher-lua texts.
-func lua51Wording(msg string) string {
+// lua51Wording rewrites msg's tail if it is one of those gopher-lua texts;
+// with L (inside the error handler, the failing frame still on the stack)
+// the operand is named as Lua names it (luanames.go).
+func lua51Wording(msg string, L *lua.LState) string {
+	if L != nil {
+		if named, ok := lua51Named(L, msg); ok {
+			prefix := msg
+			if i := strings.LastIndex(msg, ": attempt to "); i >= 0 {
+				prefix = msg[:i+2]
+			} else if i := strings.LastIndex(msg, ": "); i >= 0 {
+				prefix = msg[:i+2]
+			} else {
+				prefix = ""
+			}
+			return prefix + named
+		}
+	}
 	if m := arithRe.FindStringSubmatchIndex(msg); m != nil {
 		bad := msg[m[2]:m[3]]
 		if bad == "number" {

@@ -53,6 +53,9 @@ type vm struct {
 	// scripts binds cached prototypes to this state, by SHA.
 	gen     uint64
 	scripts map[string]*lua.LFunction
+	// keys and argv are the KEYS and ARGV tables of the last EVAL, filled
+	// again by the next one when the script left them plain arrays.
+	keys, argv *lua.LTable
 	// funcs binds the functions of every library (at libVersion).
 	libVersion uint64
 	funcs      map[string]*lua.LFunction
@@ -135,6 +138,31 @@ func newVM(e *Engine) *vm {
 	math := real.RawGetString("math").(*lua.LTable)
 	math.RawSetString("random", L.NewFunction(v.mathRandom))
 	math.RawSetString("randomseed", L.NewFunction(v.mathRandomSeed))
+	protectMetatables(L, real)
+	// string.dump gives Lua 5.1's bytecode header only: Redis's Lua loads
+	// no binary chunk, so the rest could never be used.
+	str := real.RawGetString("string").(*lua.LTable)
+	str.RawSetString("dump", L.NewFunction(func(L *lua.LState) int {
+		L.CheckFunction(1)
+		L.Push(lua.LString("\x1bLuaQ\x00\x01\x04\x08\x04\x08\x00"))
+		return 1
+	}))
+	loadstring := real.RawGetString("loadstring").(*lua.LFunction)
+	real.RawSetString("loadstring", L.NewFunction(func(L *lua.LState) int {
+		// A binary chunk is read as text by Redis's Lua (no undump).
+		if src, ok := L.Get(1).(lua.LString); ok && len(src) > 0 && src[0] == 0x1b {
+			L.Push(lua.LNil)
+			L.Push(lua.LString(chunkID(string(src)) + ":1: unexpected symbol near 'char(27)'"))
+			return 2
+		}
+		top := L.GetTop()
+		L.Push(loadstring)
+		for i := 1; i <= top; i++ {
+			L.Push(L.Get(i))
+		}
+		L.Call(top, lua.MultRet)
+		return L.GetTop() - top
+	}))
 	real.RawSetString("cjson", openCJSON(L))
 	real.RawSetString("cmsgpack", openCMsgpack(L))
 	real.RawSetString("bit", openBit(L))
@@ -165,7 +193,7 @@ func newVM(e *Engine) *vm {
 		}
 	}
 	if smt, ok := L.GetMetatable(lua.LString("")).(*lua.LTable); ok {
-		smt.RawSetString("__metatable", readonlyProxy(L, L.CreateTable(0, 0), readonly))
+		smt.RawSetString("__metatable", readonlyProxy(L, smt, readonly))
 		smt.RawSetString("__newindex", readonly)
 	}
 	v.evalEnv = globalsProxy(L, real, readonly, nonexistent)
@@ -204,8 +232,69 @@ func readonlyProxy(L *lua.LState, t *lua.LTable, readonly *lua.LFunction) *lua.L
 	m.RawSetString("__index", t)
 	m.RawSetString("__newindex", readonly)
 	m.RawSetString("__metatable", lua.LFalse)
+	m.RawSetString(roKey, lua.LFalse) // getmetatable answers nil, as for Redis's read-only tables
 	L.SetMetatable(p, m)
 	return p
+}
+
+// roKey marks the metatable of a read-only proxy; its value is what
+// getmetatable returns for the proxy (false: nil).
+const roKey = "\x00shoal-readonly"
+
+// protectMetatables replaces getmetatable and setmetatable: on a read-only
+// proxy (library tables, the globals) they behave as on Redis's read-only
+// tables (lua_enablereadonlytable): getmetatable gives nil, or for the
+// globals a read-only view of their metatable; setmetatable fails with
+// "Attempt to modify a readonly table", raised without a position as
+// Redis's C check does. Elsewhere they are Lua's.
+func protectMetatables(L *lua.LState, g *lua.LTable) {
+	roMeta := func(v lua.LValue) (lua.LValue, bool) {
+		if t, ok := v.(*lua.LTable); ok {
+			if m, ok := t.Metatable.(*lua.LTable); ok {
+				if x := m.RawGetString(roKey); x != lua.LNil {
+					return x, true
+				}
+			}
+		}
+		return nil, false
+	}
+	g.RawSetString("getmetatable", L.NewFunction(func(L *lua.LState) int {
+		obj := L.CheckAny(1)
+		if x, ok := roMeta(obj); ok {
+			if x == lua.LFalse {
+				x = lua.LNil
+			}
+			L.Push(x)
+			return 1
+		}
+		L.Push(L.GetMetatable(obj))
+		return 1
+	}))
+	g.RawSetString("setmetatable", L.NewFunction(func(L *lua.LState) int {
+		// luaB_setmetatable's checks, in Lua's words.
+		obj := L.Get(1)
+		if _, ok := obj.(*lua.LTable); !ok {
+			got := "no value"
+			if L.GetTop() >= 1 {
+				got = obj.Type().String()
+			}
+			argError(L, 1, "setmetatable", "table expected, got "+got)
+		}
+		if t := L.Get(2).Type(); t != lua.LTNil && t != lua.LTTable {
+			argError(L, 2, "setmetatable", "nil or table expected")
+		}
+		if _, ok := roMeta(obj); ok {
+			L.Error(lua.LString("Attempt to modify a readonly table"), 0)
+		}
+		if t, ok := obj.(*lua.LTable); ok {
+			if m, ok := t.Metatable.(*lua.LTable); ok && m.RawGetString("__metatable") != lua.LNil {
+				L.RaiseError("cannot change a protected metatable")
+			}
+		}
+		L.SetMetatable(obj, L.Get(2))
+		L.SetTop(1)
+		return 1
+	}))
 }
 
 // globalsProxy is the read-only view of a globals table: reads of a
@@ -225,6 +314,9 @@ func globalsProxyMeta(L *lua.LState, real *lua.LTable, readonly, nonexistent *lu
 	m.RawSetString("__index", real)
 	m.RawSetString("__newindex", readonly)
 	m.RawSetString("__metatable", lua.LFalse)
+	// getmetatable(_G) is a read-only view of this metatable, as Redis
+	// gives its globals' (read-only) metatable.
+	m.RawSetString(roKey, readonlyProxy(L, m, readonly))
 	L.SetMetatable(p, m)
 	return p, m
 }
@@ -432,7 +524,7 @@ func (v *vm) errorHandler(L *lua.LState) int {
 		t = L.CreateTable(0, 3)
 		msg := luaToStringValue(e)
 		if _, isStr := e.(lua.LString); isStr {
-			msg = lua51Wording(msg)
+			msg = lua51Wording(msg, L)
 		}
 		t.RawSetString("err", lua.LString("ERR "+msg))
 	}
@@ -544,7 +636,25 @@ func (v *vm) mathRandomSeed(L *lua.LState) int {
 	if v.run == nil {
 		L.RaiseError("math.randomseed can only be called inside a script invocation")
 	}
-	v.e.rand.seed(int32(L.CheckInt(1)))
+	// luaL_checkint: a number or a numeric string, truncated.
+	var n float64
+	switch x := L.Get(1).(type) {
+	case lua.LNumber:
+		n = float64(x)
+	case lua.LString:
+		f, err := strconv.ParseFloat(strings.TrimSpace(string(x)), 64)
+		if err != nil {
+			argError(L, 1, "randomseed", "number expected, got string")
+		}
+		n = f
+	default:
+		got := "no value"
+		if L.GetTop() >= 1 {
+			got = x.Type().String()
+		}
+		argError(L, 1, "randomseed", "number expected, got "+got)
+	}
+	v.e.rand.seed(int32(int64(n)))
 	return 0
 }
 
@@ -601,4 +711,24 @@ func formatNumber14(f float64) string {
 		return strconv.FormatInt(int64(f), 10)
 	}
 	return strconv.FormatFloat(f, 'g', 14, 64)
+}
+
+// chunkID is luaO_chunkid for a string source: [string "first line"],
+// cut at a newline or NUL, or after 42 bytes, with "..." when cut.
+func chunkID(src string) string {
+	n := len(src)
+	for i := 0; i < len(src); i++ {
+		if c := src[i]; c == '\n' || c == '\r' || c == 0 {
+			n = i
+			break
+		}
+	}
+	cut := n < len(src) && src[n] != 0
+	if n > 42 {
+		n, cut = 42, true
+	}
+	if cut {
+		return `[string "` + src[:n] + `..."]`
+	}
+	return `[string "` + src[:n] + `"]`
 }

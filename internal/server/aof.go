@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/shoal-db/shoal/internal/clock"
 	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/persist/aof"
 	"github.com/shoal-db/shoal/internal/persist/nodesconf"
@@ -89,7 +90,9 @@ func (s *Server) aofNeedsSync(off int64) bool {
 
 func (s *Server) aofSync(off int64) {
 	if w := s.aof.w.Load(); w != nil && w.Policy() == aof.FsyncAlways {
+		start := clock.Mono()
 		w.Sync(off)
+		s.latencySample("aof-fsync-always", clock.Mono()-start)
 	}
 }
 

@@ -345,6 +345,7 @@ func (c *client) blockLoop(spec *command.Spec, args [][]byte) {
 	}
 	timeoutReply := func() {
 		spec.Calls.Add(1) // the blocked call counts now (client.call skipped it)
+		c.noteBlockedLatency(spec)
 		if req.NullArray {
 			c.w.NullArray()
 		} else {
@@ -363,6 +364,7 @@ func (c *client) blockLoop(spec *command.Spec, args [][]byte) {
 			case unblockError, unblockRoleChange:
 				spec.Calls.Add(1)
 				spec.FailedCalls.Add(1)
+				c.noteBlockedLatency(spec)
 				if reason == unblockRoleChange {
 					c.w.Error(errUnblockedRole)
 				} else {

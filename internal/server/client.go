@@ -120,6 +120,7 @@ type client struct {
 	// while it was blocked, not yet given to the read loop.
 	waiter      *waiter
 	blockReq    command.BlockRequest
+	blockRunNs  int64 // how long the run that blocked took (latency.go)
 	inBlockLoop bool
 	pushback    []byte
 	// wkeys is scratch for beforeWrite's key positions (load.go).
@@ -247,6 +248,7 @@ func (c *client) serve() {
 			c.lastUsed.Store(c.srv.nowMs.Load())
 			used := c.process(c.rbuf[start:end])
 			start += used
+			c.noteQbuf(end - start)
 			if c.closing() {
 				c.flush()
 				return
@@ -274,7 +276,8 @@ func (c *client) serve() {
 // returns how many bytes it consumed. In loop mode it stops before a command
 // that may block and sets detachPending, leaving that command unconsumed.
 func (c *client) process(buf []byte) int {
-	c.rd.Limits = resp.Limits{MaxBulkLen: c.srv.conf().cmd.ProtoMaxBulkLen, MaxInline: 64 * 1024, Unauthenticated: !c.authed && c.srv.acl.AuthRequired()}
+	st := c.srv.conf()
+	c.rd.Limits = resp.Limits{MaxBulkLen: st.cmd.ProtoMaxBulkLen, MaxInline: 64 * 1024, Unauthenticated: !c.authed && c.srv.acl.AuthRequired()}
 	if c.closing() {
 		// Closed after an earlier reply (QUIT, ACL DELUSER of itself,
 		// CLIENT KILL of itself): bytes that arrive before the socket is
@@ -305,6 +308,9 @@ func (c *client) process(buf []byte) int {
 				c.rd.Reset()
 				c.detachPending = true
 				return used
+			}
+			if st.clientMemLimit > 0 && c.evictedBefore(len(buf)-used, st.clientMemLimit) {
+				return len(buf)
 			}
 			c.execute(spec, args)
 			if len(c.w.Buf) >= flushAt && !c.flush() {
@@ -371,6 +377,9 @@ func (c *client) waitsForFsync() bool {
 func (c *client) flush() bool {
 	c.flushStats()
 	c.updateSnap()
+	if lim := c.srv.conf().clientMemLimit; lim > 0 {
+		c.noteMem(lim) // maxmemory-clients (clientevict.go)
+	}
 	if c.streamOff > 0 {
 		// appendfsync always: this client's writes are on disk before
 		// their replies leave (aof.go).
@@ -502,6 +511,7 @@ func (c *client) cleanup() {
 	delete(c.srv.clients, c.id)
 	c.srv.clientsMu.Unlock()
 	c.closed.Store(true)
+	c.forgetMem()
 	c.conn.Close()
 }
 
@@ -694,12 +704,17 @@ func (c *client) call(spec *command.Spec, args [][]byte, locked bool) {
 		b.calls++
 		ns := clock.Mono() - start
 		b.ns += ns
-		// The thresholds in force after the command, as Redis reads them (a
-		// CONFIG SET that lowers one is itself logged): SLOWLOG, LATENCY
-		// (slowlog.go).
-		if st = c.srv.settings.Load(); ns >= st.slowMinNs {
+		// The settings in force after the command, as Redis reads them (a
+		// CONFIG SET that lowers a threshold is itself logged): latency
+		// tracking, SLOWLOG, LATENCY (latency.go, slowlog.go).
+		if st = c.srv.settings.Load(); st.latTrack {
+			spec.Latency.Record(ns)
+		}
+		if ns >= st.slowMinNs {
 			c.noteSlow(spec, args, ns, st)
 		}
+	} else {
+		c.blockRunNs = clock.Mono() - start // noteBlockedLatency
 	}
 	if ctx.Err {
 		spec.FailedCalls.Add(1)

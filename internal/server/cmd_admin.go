@@ -241,7 +241,9 @@ func (s *Server) resetStats() {
 		spec.Usec.Store(0)
 		spec.RejectedCalls.Store(0)
 		spec.FailedCalls.Store(0)
+		spec.Latency.Reset()
 	}
+	s.cev.evicted.Store(0)
 	s.adm.errMu.Lock()
 	s.adm.errStats = map[string]int64{}
 	s.adm.errMu.Unlock()

@@ -23,6 +23,12 @@ type clientAdmin struct {
 	noEvict atomic.Bool
 	monitor atomic.Bool
 	fd      atomic.Int64 // 0: not looked up yet
+	// qbuf is the input held unparsed (qbufSeen the owner's copy, to store
+	// only changes); memAcct what the client last added to the
+	// maxmemory-clients sum (clientevict.go).
+	qbuf     atomic.Int64
+	qbufSeen int64
+	memAcct  atomic.Int64
 }
 
 // clientSnap is a consistent view of a connection's fields for CLIENT LIST.
@@ -186,6 +192,9 @@ func (c *client) infoLine(self bool, args [][]byte) string {
 	if sn.closeAfter {
 		flags = append(flags, 'c')
 	}
+	if c.isUnix() {
+		flags = append(flags, 'U')
+	}
 	if c.adm.noEvict.Load() {
 		flags = append(flags, 'e')
 	}
@@ -207,7 +216,7 @@ func (c *client) infoLine(self bool, args [][]byte) string {
 	if c.asyncLen.Load() > 0 {
 		oll++
 	}
-	totMem := sn.rbs + sn.outCap + argvMem + omem
+	totMem := sn.rbs + sn.outCap + argvMem + omem + int(c.adm.qbuf.Load())
 	var b strings.Builder
 	b.Grow(256)
 	field := func(k, v string) {

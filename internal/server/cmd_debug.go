@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -9,7 +10,9 @@ import (
 	"unsafe"
 
 	"github.com/shoal-db/shoal/internal/command"
+	"github.com/shoal-db/shoal/internal/config"
 	"github.com/shoal-db/shoal/internal/keyspace"
+	"github.com/shoal-db/shoal/internal/persist/rdb"
 	"github.com/shoal-db/shoal/internal/rediserr"
 	"github.com/shoal-db/shoal/internal/replication"
 	"github.com/shoal-db/shoal/internal/rnum"
@@ -50,6 +53,34 @@ func (s *Server) debugCommand(ctx *command.Ctx) {
 		debugStringmatchTest(ctx)
 	case sub == "panic":
 		s.debugPanic()
+	case sub == "segfault":
+		s.debugSegfault()
+	case sub == "pause-cron" && len(args) == 3:
+		n, _ := strconv.Atoi(string(args[2])) // atoi, as Redis
+		s.cronPaused.Store(n != 0)
+		ctx.W.OK()
+	case sub == "quicklist-packed-threshold" && len(args) == 3:
+		sz, ok := config.MemToUint(string(args[2]))
+		if !ok || sz > 1<<32-1<<20 {
+			ctx.Error("ERR argument must be a memory value bigger than 1 and smaller than 4gb")
+			return
+		}
+		s.qlPacked.Store(int64(sz)) // 0: back to the default
+		ctx.W.OK()
+	case sub == "drop-cluster-packet-filter" && len(args) == 3:
+		t, ok := rnum.ParseInt(args[2])
+		if !ok {
+			ctx.Error(rediserr.NotInteger)
+			return
+		}
+		if n := s.cl.node; n != nil {
+			n.SetDropFilter(t)
+		}
+		ctx.W.OK()
+	case sub == "set-disable-deny-scripts" && len(args) == 3:
+		n, _ := strconv.Atoi(string(args[2]))
+		s.scripts.AllowNoscript.Store(n != 0)
+		ctx.W.OK()
 	case sub == "set-active-expire" && len(args) == 3:
 		n, _ := strconv.Atoi(string(args[2]))
 		s.noActiveExpire.Store(n == 0)
@@ -101,8 +132,12 @@ func (s *Server) debugCommand(ctx *command.Ctx) {
 	}
 }
 
-// debugObject is DEBUG OBJECT key, in Redis's line format. The DEBUG spec
-// has no key positions, so the key's stripe is locked here.
+// debugObject is DEBUG OBJECT key, in Redis's line format: the value's
+// address, its encoding, its RDB length (rdbSavedObjectLen: what SAVE
+// writes for it, compressed as rdbcompression says), the key's LRU/LFU
+// clock and idle seconds, and for a list the quicklist it would be in
+// Redis (the nodes its RDB form is cut into). The DEBUG spec has no key
+// positions, so the key's stripe is locked here.
 func (s *Server) debugObject(ctx *command.Ctx, key []byte) {
 	sl := slot.Of(key)
 	s.ks.LockSlot(sl)
@@ -111,7 +146,8 @@ func (s *Server) debugObject(ctx *command.Ctx, key []byte) {
 	v, _, ok := ctx.DB.PeekStored(key)
 	var line string
 	if ok {
-		line = debugObjectLine(v)
+		clk, _ := ctx.DB.AccessClock(key)
+		line = s.debugObjectLine(v, int64(clk), s.ks.IdleMs(clk)/1000)
 	}
 	s.ks.UnlockSlot(sl)
 	if !ok {
@@ -121,19 +157,36 @@ func (s *Server) debugObject(ctx *command.Ctx, key []byte) {
 	ctx.W.Simple(line)
 }
 
-func debugObjectLine(v keyspace.Value) string {
-	lru := lruClock(time.Now())
+func (s *Server) debugObjectLine(v keyspace.Value, lru, idle int64) string {
+	enc := rdb.NewEncoder(s.rdbSettings())
+	b, _ := enc.AppendObject(nil, v)
+	addr, encoding := unsafe.Pointer(unsafe.StringData(v.Str)), ""
 	if v.Obj == nil {
-		enc := types.StringEncoding(v.Str)
-		return fmt.Sprintf("Value at:%p refcount:1 encoding:%s serializedlength:%d lru:%d lru_seconds_idle:0",
-			unsafe.StringData(v.Str), enc, stringSerializedLen(v.Str), lru)
+		encoding = types.StringEncoding(v.Str)
+	} else {
+		addr, encoding = unsafe.Pointer(&v.Obj), v.Obj.Encoding()
 	}
-	o := v.Obj
-	line := fmt.Sprintf("Value at:%p refcount:1 encoding:%s serializedlength:%d lru:%d lru_seconds_idle:0",
-		o, o.Encoding(), o.Len(), lru)
-	if o.Encoding() == "quicklist" {
-		line += fmt.Sprintf(" ql_nodes:1 ql_avg_node:%.2f ql_listpack_max:-2 ql_compressed:0 ql_uncompressed_size:%d",
-			float64(o.Len()), o.Len())
+	line := fmt.Sprintf("Value at:%p refcount:1 encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d",
+		addr, encoding, len(b), lru, idle)
+	if l, isList := v.Obj.(*types.List); isList {
+		nodes := enc.QuicklistNodes(l)
+		sz := 0
+		for _, n := range nodes {
+			sz += n.Size
+		}
+		avg := math.NaN() // 0/0, as Redis prints for an empty quicklist
+		if len(nodes) > 0 {
+			avg = float64(l.Len()) / float64(len(nodes))
+		}
+		s.cfg.RLock()
+		fill, depth := s.cfg.ListMaxListpackSize, s.cfg.ListCompressDepth
+		s.cfg.RUnlock()
+		compressed := 0
+		if depth != 0 {
+			compressed = 1
+		}
+		line += fmt.Sprintf(" ql_nodes:%d ql_avg_node:%.2f ql_listpack_max:%d ql_compressed:%d ql_uncompressed_size:%d",
+			len(nodes), avg, fill, compressed, sz)
 	}
 	return line
 }

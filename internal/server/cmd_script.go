@@ -30,7 +30,10 @@ import (
 // one script at a time may do it: the exclusive script, which holds
 // scriptLocking.excl, taken before any stripe. Every script that may
 // write runs exclusive (it could reach an undeclared key after a write,
-// when a re-run is no longer possible). A read-only script runs without
+// when a re-run is no longer possible), unless it is closed
+// (script.Script.Closed: every key it can reach is declared, so it holds
+// all its stripes from the start and never waits for one; it is then
+// like a multi-key command). A read-only script runs without
 // it and takes an undeclared stripe with TryLock; when that fails it is
 // stopped, its locks released, and it runs again from the start as the
 // exclusive script; its SHA (or function name) is remembered so later runs
@@ -70,6 +73,14 @@ type scriptRun struct {
 	all bool
 	// excl: the run holds scriptLocking.excl (may wait for stripes).
 	excl bool
+	// closed: the script can reach only its declared keys (script.Closed).
+	closed bool
+	// wrote: a write command of the script has run (it can no longer be
+	// stopped and run again).
+	wrote bool
+	// oom: used memory was over maxmemory when the script started
+	// (server.pre_command_oom_state): its first deny-oom command is refused.
+	oom  bool
 	held [keyspace.NumStripes]bool
 	list []int
 	// slot is the slot the script's keys hash to in cluster mode (-1: none yet).
@@ -206,6 +217,7 @@ func (s *Server) evalCommand(ctx *command.Ctx, bySHA, ro bool) {
 	}
 	keys, argv := args[3:3+nk], args[3+nk:]
 	sr := s.newScriptRun(ctx, sc.SHA, sc.Flags, ro)
+	sr.closed = sc.Closed
 	s.runScript(sr, keys, func(w *resp.Writer) bool { return s.scripts.RunScript(&sr.run, sc, keys, argv, w) })
 }
 
@@ -238,10 +250,35 @@ func (s *Server) scriptPrepareError(ctx *command.Ctx, flags script.Flags, ro boo
 	if msg := script.PrepareError(flags, ro, s.clusterEnabled()); msg != "" {
 		return msg
 	}
+	// On a stale replica (replica-serve-stale-data no, link down) only a
+	// script declaring allow-stale runs (scriptFlagsToCmdFlags).
+	if (flags&script.FlagEvalCompat != 0 || flags&script.FlagAllowStale == 0) && s.staleFor(ctx.Client.(*client)) {
+		return "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+	}
 	if flags&(script.FlagEvalCompat|script.FlagNoWrites) == 0 {
-		return s.replWriteGate(ctx.Client.(*client))
+		if msg := s.replWriteGate(ctx.Client.(*client)); msg != "" {
+			return msg
+		}
+	}
+	// A script with flags is deny-oom unless allow-oom or no-writes
+	// (scriptFlagsToCmdFlags): refused up front when memory is out.
+	if flags&(script.FlagEvalCompat|script.FlagNoWrites|script.FlagAllowOOM) == 0 && s.scriptOOM(ctx.Client.(*client)) {
+		return rediserr.OOM
 	}
 	return ""
+}
+
+// staleFor reports whether c's commands meet the stale-replica refusal.
+func (s *Server) staleFor(c *client) bool {
+	return !c.session && s.repl.gate.Load()&gateStale != 0
+}
+
+// scriptOOM is pre_command_oom_state for a script's caller: used memory
+// over maxmemory (the dispatcher has already evicted what it could).
+// Sessions (AOF loading, a master's stream) are never refused.
+func (s *Server) scriptOOM(c *client) bool {
+	mm := s.settings.Load().cmd.Maxmemory
+	return mm > 0 && !c.session && s.mem.used.Load() > mm
 }
 
 func (s *Server) newScriptRun(ctx *command.Ctx, name string, flags script.Flags, ro bool) *scriptRun {
@@ -250,6 +287,7 @@ func (s *Server) newScriptRun(ctx *command.Ctx, name string, flags script.Flags,
 		ReadOnly: ro || (flags&script.FlagEvalCompat == 0 && flags&script.FlagNoWrites != 0)}
 	sr.run.Data = sr
 	sr.srv, sr.ctx, sr.c = s, ctx, ctx.Client.(*client)
+	sr.oom = flags&script.FlagAllowOOM == 0 && s.scriptOOM(sr.c)
 	return sr
 }
 
@@ -265,6 +303,7 @@ func (s *Server) runScript(sr *scriptRun, keys [][]byte, exec func(w *resp.Write
 		c.db = db
 		sr.ctx.DB = db
 		sr.srv, sr.ctx, sr.c = nil, nil, nil
+		sr.closed, sr.wrote, sr.oom = false, false, false
 		sr.run = script.Run{}
 		scriptRunPool.Put(sr)
 	}()
@@ -279,7 +318,7 @@ func (s *Server) runScript(sr *scriptRun, keys [][]byte, exec func(w *resp.Write
 		return
 	}
 	sr.all = false
-	excl := !sr.run.ReadOnly
+	excl := !sr.run.ReadOnly && !sr.closed
 	if !excl {
 		_, excl = s.scriptLock.wide.Load(sr.run.Name)
 	}
@@ -294,9 +333,11 @@ func (s *Server) runScript(sr *scriptRun, keys [][]byte, exec func(w *resp.Write
 	if !restart {
 		return
 	}
-	// A read-only script met a busy undeclared stripe: it runs again as
-	// the exclusive script (it wrote nothing; its redis.log lines repeat).
+	// A read-only or closed script met a busy undeclared stripe before any
+	// write: it runs again as the exclusive script (it wrote nothing; its
+	// redis.log lines repeat).
 	s.scriptLock.wide.Store(sr.run.Name, true)
+	sr.wrote = false
 	c.db = db
 	name, flags, ro := sr.run.Name, sr.run.Flags, sr.run.ReadOnly
 	sr.run = script.Run{Host: sr, Name: name, Flags: flags, ReadOnly: ro, Data: sr}
@@ -385,7 +426,11 @@ func (sr *scriptRun) unlock() {
 
 // acquire makes sure stripe st is held; false asks for a restart. Only the
 // exclusive script waits for a stripe while holding others; any other
-// script is read-only, so stopping it is always possible.
+// script is read-only or closed, and stops for a re-run when the stripe
+// is busy. A closed script never gets here (every stripe it can reach was
+// declared), so one that already wrote cannot either; should the analysis
+// ever let one through, it waits rather than stop after a write, and its
+// name is remembered so later runs are exclusive.
 func (sr *scriptRun) acquire(st int) bool {
 	if sr.all || sr.held[st] {
 		return true
@@ -395,6 +440,9 @@ func (sr *scriptRun) acquire(st int) bool {
 	case sr.excl:
 		ks.LockStripe(st)
 	case ks.TryLockStripe(st):
+	case sr.wrote:
+		sr.srv.scriptLock.wide.Store(sr.run.Name, true)
+		ks.LockStripe(st)
 	default:
 		return false
 	}
@@ -415,6 +463,9 @@ func (sr *scriptRun) Exec(run *script.Run, spec *command.Spec, args [][]byte, w 
 	s := sr.srv
 	c := sr.c
 	sr.keys = spec.KeyPositions(args, sr.keys[:0])
+	if !spec.Has(command.FlagStale) && s.staleFor(c) {
+		return "Can not execute the command on a stale replica" // scriptVerifyAllowStale
+	}
 	if cn := s.cl.node; cn != nil {
 		if msg := sr.clusterCheck(cn.Topology(), spec, args); msg != "" {
 			return msg
@@ -440,6 +491,9 @@ func (sr *scriptRun) Exec(run *script.Run, spec *command.Spec, args [][]byte, w 
 			return msg // scriptVerifyWriteCommandAllow
 		}
 	}
+	if sr.oom && !sr.wrote && spec.Has(command.FlagDenyOOM) {
+		return "-" + rediserr.OOM // scriptVerifyOOM: only before the first write
+	}
 	in := &sr.inner
 	out := sr.ctx
 	*in = command.Ctx{Args: args, W: w, DB: c.db, KS: s.ks, Cmd: spec, Client: c, Settings: out.Settings,
@@ -453,8 +507,15 @@ func (sr *scriptRun) Exec(run *script.Run, spec *command.Spec, args [][]byte, w 
 	}
 	start := clock.Mono()
 	spec.Handler(in)
+	ns := clock.Mono() - start
+	if spec.Has(command.FlagWrite) {
+		sr.wrote = true
+	}
 	spec.Calls.Add(1)
-	spec.Usec.Add((clock.Mono() - start) / 1000)
+	spec.Usec.Add(ns / 1000)
+	if s.conf().latTrack {
+		spec.Latency.Record(ns)
+	}
 	if in.Err {
 		spec.FailedCalls.Add(1)
 	}

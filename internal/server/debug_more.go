@@ -109,7 +109,5 @@ func (s *Server) debugPanic() {
 	s.Logf('#', "Guru Meditation: DEBUG PANIC called at Unix time %d #debug_more.go", time.Now().Unix())
 	s.Logf('#', "\n\n=== SHOAL BUG REPORT START: Cut & paste starting from here ===\n------ STACK TRACE ------\n%s\n=== SHOAL BUG REPORT END. Make sure to include from START to END. ===", buf)
 	fmt.Fprintln(os.Stderr, "DEBUG PANIC: aborting")
-	syscall.Kill(os.Getpid(), syscall.SIGABRT)
-	time.Sleep(time.Second)
-	os.Exit(134)
+	dieBySignal(syscall.SIGABRT)
 }

@@ -43,7 +43,7 @@ const debugDenied = "ERR DEBUG command not allowed. If the enable-debug-command 
 // address is exactly 127.0.0.1 or ::1.
 func isLocalAddr(a net.Addr) bool {
 	switch a := a.(type) {
-	case *net.UnixAddr:
+	case *net.UnixAddr, unixPeer:
 		return true
 	case *net.TCPAddr:
 		return a.IP.Equal(net.IPv4(127, 0, 0, 1)) && a.IP.To4() != nil || a.IP.Equal(net.IPv6loopback) && a.IP.To4() == nil

@@ -135,8 +135,8 @@ func (s *Server) infoSection(b *bytes.Buffer, sec string) {
 		}
 		s.adm.errMu.Unlock()
 	case "latencystats":
-		// Shoal keeps no per-command latency histograms yet.
 		b.WriteString("# Latencystats\r\n")
+		s.infoLatencyStats(w)
 	case "cluster":
 		b.WriteString("# Cluster\r\n")
 		if s.clusterEnabled() {
@@ -212,24 +212,6 @@ func splitPort(addr string) (string, int, error) {
 
 // lruClock is Redis's LRU clock: seconds, modulo 2^24.
 func lruClock(now time.Time) int64 { return now.Unix() & (1<<24 - 1) }
-
-var osOnce = sync.OnceValue(func() string {
-	var u syscall.Utsname
-	if err := syscall.Uname(&u); err != nil {
-		return runtime.GOOS
-	}
-	str := func(a [65]int8) string {
-		b := make([]byte, 0, len(a))
-		for _, c := range a {
-			if c == 0 {
-				break
-			}
-			b = append(b, byte(c))
-		}
-		return string(b)
-	}
-	return str(u.Sysname) + " " + str(u.Release) + " " + str(u.Machine)
-})
 
 func osString() string { return osOnce() }
 
@@ -351,9 +333,10 @@ func (s *Server) infoMemory(w infoWriter) {
 	w.i("used_memory_vm_eval", 32768)
 	w.s("used_memory_lua_human", "32.00K")
 	w.i("used_memory_scripts_eval", 0)
-	w.i("number_of_cached_scripts", 0)
-	w.i("number_of_functions", 0)
-	w.i("number_of_libraries", 0)
+	libs, funcs := s.scripts.Functions.Counts()
+	w.i("number_of_cached_scripts", int64(s.scripts.Len()))
+	w.i("number_of_functions", int64(funcs))
+	w.i("number_of_libraries", int64(libs))
 	w.i("used_memory_vm_functions", 32768)
 	w.i("used_memory_vm_total", 65536)
 	w.s("used_memory_vm_total_human", "64.00K")
@@ -430,7 +413,7 @@ func (s *Server) infoStats(w infoWriter) {
 	w.i("expired_time_cap_reached_count", 0)
 	w.i("expire_cycle_cpu_milliseconds", 0)
 	w.i("evicted_keys", s.ks.Stats.EvictedKeys.Load())
-	w.i("evicted_clients", 0)
+	w.i("evicted_clients", s.cev.evicted.Load())
 	w.i("total_eviction_exceeded_time", 0)
 	w.i("current_eviction_exceeded_time", 0)
 	w.i("keyspace_hits", s.ks.Stats.Hits.Load())

@@ -38,6 +38,7 @@ func (h loopHandler) OnData(conn *netloop.Conn, in []byte) int {
 	conn.Fresh = 0
 	c.lastUsed.Store(c.srv.nowMs.Load())
 	used := c.process(in)
+	c.noteQbuf(len(in) - used)
 	if c.waitsForFsync() {
 		// appendfsync always: the replies leave after the round's one
 		// fsync (OnTurnEnd), as Redis's leave after beforeSleep's.

@@ -183,13 +183,24 @@ func (s *Server) performEvictions(background bool) int {
 	mm -= min(mm/256, 256<<10)
 	limit := evictionTimeLimit(conf.evictTenacity)
 	start := clock.Mono()
+	// The latency monitor's eviction-cycle (this run) and eviction-del
+	// (one key, timed only while the monitor is on).
+	defer func() { s.latencySample("eviction-cycle", clock.Mono()-start) }()
+	monitor := conf.latNs != math.MaxInt64
 	for n := 1; ; {
 		// Free what the measure says is over; the bytes a key frees are
 		// estimates, so stop only on a measure within the limit.
 		for freed, tofree := int64(0), used-mm; freed < tofree; n++ {
+			var t0 int64
+			if monitor {
+				t0 = clock.Mono()
+			}
 			f, ok := m.ev.EvictOne(conf.evictPolicy, conf.evictSamples)
 			if !ok {
 				return evictFail
+			}
+			if monitor {
+				s.latencySample("eviction-del", clock.Mono()-t0)
 			}
 			freed += f
 			if n%16 == 0 {

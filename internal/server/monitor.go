@@ -66,7 +66,11 @@ func (s *Server) stopMonitor(c *client) {
 // feedMonitors sends the command c just ran to every monitor. Closed
 // monitors are dropped here, so a disconnect needs no hook of its own.
 func (s *Server) feedMonitors(c *client, args [][]byte) {
-	line := monitorLine(time.Now(), c.db.Index, c.conn.RemoteAddr().String(), args)
+	addr := c.conn.RemoteAddr().String()
+	if u, ok := c.conn.RemoteAddr().(unixPeer); ok {
+		addr = "unix:" + u.path // Redis's [db unix:<path>]
+	}
+	line := monitorLine(time.Now(), c.db.Index, addr, args)
 	s.adm.monitorsMu.Lock()
 	defer s.adm.monitorsMu.Unlock()
 	kept := s.adm.monitors[:0]

@@ -84,6 +84,9 @@ func (c *client) overObufLimit(used int64) bool {
 // checkObuf closes the client if it owes more than its limits allow, with
 // Redis's log line. It reports whether the client was closed.
 func (c *client) checkObuf() bool {
+	if lim := c.srv.conf().clientMemLimit; lim > 0 {
+		c.noteMem(lim) // replies queued by another client count (clientevict.go)
+	}
 	used := c.queuedOut()
 	if used == 0 || c.replLink.Load() != nil || !c.overObufLimit(used) {
 		return false

@@ -27,7 +27,8 @@ const (
 // node size, rdbcompression).
 func (s *Server) rdbSettings() rdb.Settings {
 	c := &s.conf().cmd
-	return rdb.Settings{Limits: c.Limits, ListMaxListpackSize: c.ListMaxListpackSize, Compress: c.RDBCompression}
+	return rdb.Settings{Limits: c.Limits, ListMaxListpackSize: c.ListMaxListpackSize, Compress: c.RDBCompression,
+		PackedThreshold: int(s.qlPacked.Load())}
 }
 
 // rdbEncoder is the snapshot encoder writing one key as

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/shoal-db/shoal/internal/acl"
+	"github.com/shoal-db/shoal/internal/clock"
 	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/config"
 	"github.com/shoal-db/shoal/internal/keyspace"
@@ -63,6 +64,7 @@ type Server struct {
 	repl     replState
 	fo       failoverState // the standalone FAILOVER command (repl_failover.go)
 	tls      tlsState      // tls-port and the TLS configuration (tls.go)
+	unix     unixState     // unixsocket (unixsock.go)
 	roleChar atomic.Int32
 
 	startTime time.Time
@@ -81,11 +83,17 @@ type Server struct {
 	// that needs no precision (client idle times), off the hot path.
 	nowMs atomic.Int64
 
-	// mem is memory accounting and eviction (memory.go).
+	// mem is memory accounting and eviction (memory.go); cev client
+	// eviction (maxmemory-clients, clientevict.go).
 	mem memState
+	cev clientEvictState
 
-	// noActiveExpire is DEBUG SET-ACTIVE-EXPIRE 0.
+	// noActiveExpire is DEBUG SET-ACTIVE-EXPIRE 0; cronPaused DEBUG
+	// PAUSE-CRON 1; qlPacked DEBUG QUICKLIST-PACKED-THRESHOLD (0: the
+	// default); dropPacket DEBUG DROP-CLUSTER-PACKET-FILTER (-1: none).
 	noActiveExpire atomic.Bool
+	cronPaused     atomic.Bool
+	qlPacked       atomic.Int64
 
 	// stream is the ordered write stream (effects.go, DESIGN decision 4).
 	stream *stream.Stream
@@ -193,6 +201,7 @@ func logRank(level byte) int32 {
 func (s *Server) Listen() error {
 	s.cfg.RLock()
 	port, binds := s.cfg.Port, append([]string(nil), s.cfg.Bind...)
+	unixOnly := port == 0 && s.cfg.Unixsocket != ""
 	s.cfg.RUnlock()
 	if len(binds) == 0 {
 		binds = []string{"*"}
@@ -201,10 +210,18 @@ func (s *Server) Listen() error {
 		return errTLSConfigure
 	}
 	_, tlsPort := s.tlsSettings()
-	if err := s.listenPlain(binds, port, tlsPort); err != nil {
-		return err
+	if !unixOnly {
+		if err := s.listenPlain(binds, port, tlsPort); err != nil {
+			return err
+		}
 	}
-	if err := s.listenTLS(binds, tlsPort); err != nil {
+	err := s.listenTLS(binds, tlsPort)
+	if err == nil {
+		if err = s.listenUnix(); err != nil {
+			s.closeTLSListeners()
+		}
+	}
+	if err != nil {
 		s.closeListeners()
 		if s.loops != nil {
 			s.loops.Close()
@@ -283,6 +300,7 @@ func (s *Server) Addr() net.Addr {
 func (s *Server) Serve() {
 	s.startBackground()
 	s.serveTLS()
+	s.serveUnix()
 	if s.loops != nil {
 		s.loops.Serve()
 		return
@@ -383,6 +401,7 @@ func (s *Server) Close() {
 		close(s.quit)
 		s.closeListeners()
 		s.closeTLSListeners()
+		s.closeUnix()
 		if s.loops != nil {
 			s.loops.Close()
 		}
@@ -457,9 +476,13 @@ func (s *Server) startBackground() {
 				return
 			case <-tick.C:
 				now := time.Now()
-				s.nowMs.Store(now.UnixMilli())
+				s.nowMs.Store(now.UnixMilli()) // the cached clock, kept fresh as Redis's afterSleep does
+				if s.cronPaused.Load() {
+					continue // DEBUG PAUSE-CRON 1: no cron work, as Redis
+				}
 				s.memoryCron(now)
 				s.closeIdleClients()
+				s.clientsEvictCron()
 				s.saveCron()
 				s.aofRewriteCron()
 				if now := s.nowMs.Load() / 1000; now != lastSecond {
@@ -472,7 +495,9 @@ func (s *Server) startBackground() {
 				}
 				// Redis's slow cycle spends at most 25% of a tick.
 				deadline := time.Now().Add(time.Second / time.Duration(hz) / 4)
+				start := clock.Mono()
 				exp.Cycle(func() bool { return time.Now().Before(deadline) })
+				s.latencySample("expire-cycle", clock.Mono()-start)
 				if s.track.clients.Load() > 0 {
 					s.track.flush(nil, nil, nil) // keys the cycle expired (tracking.go)
 				}

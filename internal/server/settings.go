@@ -39,6 +39,12 @@ type settings struct {
 	// slowlog-max-len (slowlog.go).
 	slowNs, latNs, slowMinNs int64
 	slowMaxLen               int64
+	// latTrack is latency-tracking, latPercentiles
+	// latency-tracking-info-percentiles (latency.go).
+	latTrack       bool
+	latPercentiles []float64
+	// clientMemLimit is maxmemory-clients in bytes, 0 when off (clientevict.go).
+	clientMemLimit int64
 	// maxmemory-policy, -samples, -eviction-tenacity, lfu-log-factor,
 	// lfu-decay-time (memory.go).
 	evictPolicy   keyspace.Policy
@@ -107,7 +113,12 @@ func (s *Server) applySettings() {
 	n.slowNs, n.latNs, n.slowMinNs = slowThresholds(s.cfg.SlowlogLogSlowerThan, s.cfg.LatencyMonitorThreshold)
 	n.slowMaxLen = s.cfg.SlowlogMaxLen
 	nke := s.cfg.NotifyFlags()
+	n.latPercentiles = s.cfg.LatencyPercentiles()
 	s.cfg.RUnlock()
+	lt, _ := s.cfg.Value("latency-tracking")
+	n.latTrack = lt == "yes"
+	mc, _ := s.cfg.Value("maxmemory-clients")
+	n.clientMemLimit = clientEvictLimit(mc, n.cmd.Maxmemory)
 	s.applyNotifySettings(n, nke)
 	n.debugCmd, _ = s.cfg.Value("enable-debug-command")
 	s.applyMemorySettings(n)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -64,9 +65,68 @@ func tutorialConf(t *testing.T, port int) string {
 	return path
 }
 
-// startNodes starts n cluster nodes of kind on base, base+1, ...
-func startNodes(t *testing.T, kind string, base, n int) []*testutil.Node {
+// portBlocks holds the fixed ports of this package's cluster tests:
+// 21200-21299 (their cluster bus ports 31200-31299), in blocks of 10, so
+// that tests running at once never share one.
+var portBlocks = func() chan int {
+	c := make(chan int, 10)
+	for b := 21200; b < 21300; b += 10 {
+		c <- b
+	}
+	return c
+}()
+
+// takeBlock returns the first port of a block of 10 ports that no other
+// test of the package holds and whose ports and bus ports can all be bound
+// now. A block another program still holds (a node of an earlier run
+// whose bus sockets linger, another session) is passed over and retried
+// later: taking it anyway made a node die at start on "Could not bind
+// cluster bus port", the flake of the manager tests. The block goes back
+// when t ends, after its nodes are stopped.
+func takeBlock(t *testing.T) int {
 	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		select {
+		case b := <-portBlocks:
+			if blockFree(b) {
+				t.Cleanup(func() { portBlocks <- b })
+				return b
+			}
+			go func() { time.Sleep(2 * time.Second); portBlocks <- b }()
+		case <-time.After(time.Second):
+		}
+	}
+	t.Fatal("no free block of ports in 21200-21299 (and 31200-31299) for 2 minutes")
+	return 0
+}
+
+// blockFree reports whether ports b..b+9 and their bus ports can be bound.
+func blockFree(b int) bool {
+	var ls []net.Listener
+	defer func() {
+		for _, l := range ls {
+			l.Close()
+		}
+	}()
+	for p := b; p < b+10; p++ {
+		for _, q := range []int{p, p + 10000} {
+			l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(q))
+			if err != nil {
+				return false
+			}
+			ls = append(ls, l)
+		}
+	}
+	return true
+}
+
+// startNodes starts n (at most 10) cluster nodes of kind on a block of
+// ports from takeBlock, returning the block's base and the nodes; each
+// node's cluster bus is answering when it returns.
+func startNodes(t *testing.T, kind string, n int) (int, []*testutil.Node) {
+	t.Helper()
+	base := takeBlock(t)
 	var nodes []*testutil.Node
 	for i := 0; i < n; i++ {
 		conf := tutorialConf(t, base+i)
@@ -76,7 +136,20 @@ func startNodes(t *testing.T, kind string, base, n int) []*testutil.Node {
 			nodes = append(nodes, testutil.StartRedisAt(t, base+i, conf))
 		}
 	}
-	return nodes
+	for _, nd := range nodes {
+		bus := "127.0.0.1:" + strconv.Itoa(nd.Port+10000)
+		testutil.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
+			if !nd.Running() {
+				return fmt.Errorf("%s exited at start", nd.Addr)
+			}
+			c, err := net.DialTimeout("tcp", bus, time.Second)
+			if err != nil {
+				return err
+			}
+			return c.Close()
+		})
+	}
+	return base, nodes
 }
 
 func addrs(nodes []*testutil.Node) []string {

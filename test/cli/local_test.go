@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -20,7 +21,7 @@ func TestLocalCluster(t *testing.T) {
 	t.Parallel()
 	cli := shoalCLI(t)
 	dir := filepath.Join(t.TempDir(), "lc")
-	const base = 21560
+	base := takeBlock(t)
 	flags := []string{"--port", strconv.Itoa(base), "--dir", dir}
 	local := func(verb string) result {
 		t.Helper()
@@ -50,7 +51,7 @@ func TestLocalCluster(t *testing.T) {
 		t.Fatalf("start:\n%s", r)
 	}
 	testutil.Equal(t, len(started), 6)
-	testutil.True(t, strings.Contains(r.stdout, "Cluster ok: 6 nodes on 127.0.0.1:21560-21565 (3 masters, 3 replicas)"), "start summary:\n"+r.stdout)
+	testutil.True(t, strings.Contains(r.stdout, fmt.Sprintf("Cluster ok: 6 nodes on 127.0.0.1:%d-%d (3 masters, 3 replicas)", base, base+5)), "start summary:\n"+r.stdout)
 	testutil.True(t, strings.Contains(r.stdout, "[OK] All 16384 slots covered."), "create output:\n"+r.stdout)
 	for i := 0; i < 6; i++ {
 		conf, err := os.ReadFile(filepath.Join(dir, strconv.Itoa(base+i), "redis.conf"))

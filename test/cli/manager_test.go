@@ -60,7 +60,7 @@ var movingRE = regexp.MustCompile(`127\.0\.0\.1:\+\d+`)
 func TestManagerRedisClusters(t *testing.T) {
 	t.Parallel()
 	testutil.SkipIfNoRedis(t)
-	managerTwins(t, "redis", 21500, 21510)
+	managerTwins(t, "redis")
 }
 
 // TestManagerShoalClusters is the same on Shoal nodes. Steps that move keys
@@ -68,19 +68,22 @@ func TestManagerRedisClusters(t *testing.T) {
 func TestManagerShoalClusters(t *testing.T) {
 	t.Parallel()
 	testutil.SkipIfNoRedis(t)
-	managerTwins(t, "shoal", 21520, 21530)
+	managerTwins(t, "shoal")
 }
 
-func managerTwins(t *testing.T, kind string, baseA, baseB int) {
-	if os.Getenv("SHOAL_CLI_MANAGER") == "" {
-		// Off in CI for now: after the reshard steps the twins do not always
-		// settle within a minute ("--cluster check" exits 1), on Redis-only
-		// clusters too; see the closing note of this stop. Run with
-		// SHOAL_CLI_MANAGER=1.
-		t.Skip("set SHOAL_CLI_MANAGER=1: the twin-cluster manager comparison is not yet stable")
+func managerTwins(t *testing.T, kind string) {
+	if os.Getenv("SHOAL_CLI_MANAGER") == "" && os.Getenv("SHOAL_LONG") != "1" {
+		// Its flake (a node dying at start on a cluster bus port still held
+		// by an earlier run's lingering sockets) is fixed: see takeBlock.
+		// It stays out of CI for its time: each twin takes 70-140 s on the
+		// shared CI machine (two sequential redis-cli reshards, gossip
+		// settling after each step), more than the 40 s budget.
+		t.Skip("set SHOAL_CLI_MANAGER=1 or SHOAL_LONG=1: the twin-cluster manager comparison takes minutes")
 	}
-	a := &twin{cli: testutil.RedisCLI(), base: baseA, nodes: startNodes(t, kind, baseA, 8)}
-	b := &twin{cli: shoalCLI(t), base: baseB, nodes: startNodes(t, kind, baseB, 8)}
+	a := &twin{cli: testutil.RedisCLI()}
+	a.base, a.nodes = startNodes(t, kind, 8)
+	b := &twin{cli: shoalCLI(t)}
+	b.base, b.nodes = startNodes(t, kind, 8)
 	hasMigrate := hasCommand(t, a.nodes[0].Addr, "migrate")
 	hasSync := kind == "redis"
 
@@ -105,6 +108,11 @@ func managerTwins(t *testing.T, kind string, baseA, baseB int) {
 		t.Helper()
 		waitConsistent(t, a.cli, a.nodes[0])
 		waitConsistent(t, b.cli, b.nodes[0])
+		// Agreement is not enough: a node that marked a peer FAIL in a
+		// load spike answers CLUSTERDOWN (to a MIGRATE's RESTORE too)
+		// until the peer is seen again.
+		waitMembersOK(t, a.nodes)
+		waitMembersOK(t, b.nodes)
 	}
 	six := "{0} {1} {2} {3} {4} {5}"
 	createArgs := append([]string{"--cluster", "create"}, strings.Fields(six)...)
@@ -264,6 +272,29 @@ func hasCommand(t *testing.T, addr, name string) bool {
 	v, err := c.Do("COMMAND", "INFO", name)
 	testutil.NoErr(t, err)
 	return len(v.Elems) == 1 && !v.Elems[0].Null
+}
+
+// waitMembersOK waits until every node that is part of a cluster (knows
+// more than itself; a deleted node is reset to a cluster of one) reports
+// cluster_state:ok, and every replica has finished its sync.
+func waitMembersOK(t *testing.T, nodes []*testutil.Node) {
+	t.Helper()
+	testutil.CheckFor(t, 60*time.Second, 100*time.Millisecond, func() error {
+		for _, x := range nodes {
+			info := do(t, x.Addr, "CLUSTER", "INFO")
+			if strings.Contains(info, "cluster_known_nodes:1\r\n") {
+				continue
+			}
+			if !strings.Contains(info, "cluster_state:ok") {
+				return fmt.Errorf("%s not ok:\n%s", x.Addr, info)
+			}
+			// A replica still in its first sync may answer LOADING.
+			if repl := do(t, x.Addr, "INFO", "replication"); strings.Contains(repl, "role:slave") && !strings.Contains(repl, "master_link_status:up") {
+				return fmt.Errorf("%s: replica not in sync yet:\n%s", x.Addr, repl)
+			}
+		}
+		return nil
+	})
 }
 
 // waitKnown waits until every node knows n nodes (a new node's MEET has

@@ -18,7 +18,7 @@ func TestRedirects(t *testing.T) {
 	t.Parallel()
 	testutil.SkipIfNoRedis(t)
 	cli := shoalCLI(t)
-	nodes := startNodes(t, "shoal", 21550, 3)
+	_, nodes := startNodes(t, "shoal", 3)
 	r := run(t, 2*time.Minute, "", nil, cli, append([]string{"--cluster", "create"}, append(addrs(nodes), "--cluster-yes")...)...)
 	testutil.Equal(t, r.code, 0)
 	waitClusterOK(t, nodes)

@@ -31,6 +31,14 @@ local a = redis.call('incr', KEYS[1])
 local b = redis.call('incr', ARGV[1])
 if a ~= b then return redis.error_reply('TORN ' .. a .. ' ' .. b) end
 return a`)
+	// closedBoth declares both keys and writes them: a closed script
+	// (every key it can reach is declared), which runs without the
+	// exclusive token beside the exclusive ones.
+	closedBoth = redis.NewScript(`
+local a = redis.call('incr', KEYS[1])
+local b = redis.call('incr', KEYS[2])
+if a ~= b then return redis.error_reply('TORN ' .. a .. ' ' .. b) end
+return a`)
 	// readOnlyUndeclared reads both, one of them undeclared.
 	readOnlyUndeclared = redis.NewScript(`#!lua flags=no-writes
 local a = tonumber(redis.call('get', KEYS[1]) or '0')
@@ -54,8 +62,9 @@ func keyInStripe(t *testing.T, prefix string, st int) string {
 
 // TestScriptUndeclaredKeysNoDeadlock: many clients run scripts that write
 // a declared key and then touch an undeclared key on a lower stripe (and
-// the reverse, and a read-only one), beside MSET and DEL over the same
-// keys and MULTI/EXEC transactions. Every client must finish its rounds
+// the reverse, and a read-only one), beside closed scripts writing both
+// keys declared, MSET and DEL over the same keys and MULTI/EXEC
+// transactions. Every client must finish its rounds
 // (a deadlocked server leaves them waiting: the test fails on the bounded
 // read timeout), and no script or transaction may see another's partial
 // effects.
@@ -78,7 +87,7 @@ func TestScriptUndeclaredKeysNoDeadlock(t *testing.T) {
 			for r := 0; r < rounds; r++ {
 				p := ps[(w+r)%pairs]
 				var err error
-				switch (w + r) % 6 {
+				switch (w + r) % 7 {
 				case 0, 1:
 					err = writeThenUndeclared.Run(ctx, c, []string{p.hi}, p.lo).Err()
 				case 2:
@@ -103,6 +112,12 @@ func TestScriptUndeclaredKeysNoDeadlock(t *testing.T) {
 					}
 				case 5:
 					err = readOnlyUndeclared.Run(ctx, c, []string{p.hi}, p.lo).Err()
+				case 6:
+					keys := []string{p.hi, p.lo}
+					if r%2 == 1 {
+						keys = []string{p.lo, p.hi}
+					}
+					err = closedBoth.Run(ctx, c, keys).Err()
 				}
 				if err != nil {
 					errs <- fmt.Errorf("worker %d round %d: %w", w, r, err)
@@ -172,6 +187,55 @@ func TestScriptKillFromNewConnections(t *testing.T) {
 	if v, err := c.Do("SCRIPT", "KILL"); err != nil || v.String() != "OK" {
 		t.Fatalf("SCRIPT KILL from a new connection: %v %v", v, err)
 	}
+	select {
+	case err := <-done:
+		if err == nil || !strings.HasPrefix(err.Error(), "ERR Script killed by user with SCRIPT KILL...") {
+			t.Fatalf("killed script returned %v", err)
+		}
+	case <-ctx.Done():
+		t.Fatal("script not stopped by SCRIPT KILL")
+	}
+}
+
+// TestClosedScriptBesideExclusive: a closed script (it writes only keys it
+// declared) runs while an exclusive one (it may write an undeclared key)
+// loops: it does not wait for the exclusive token. Before closed scripts,
+// every writing script took the token and waited for the loop to end.
+func TestClosedScriptBesideExclusive(t *testing.T) {
+	n := startTarget(t, "--busy-reply-threshold", "60000")
+	ctx := ctxT(t, 60*time.Second)
+	runner := newClient(t, n, 2)
+	done := make(chan error, 1)
+	go func() {
+		done <- runner.Eval(ctx, `
+if ARGV[1] == 'write' then redis.call('set', ARGV[1], 1) end
+while true do end`, nil, "no").Err()
+	}()
+	// A connection handed to the looping script's event loop gets no reply
+	// until the loop ends; one on the other loop must get the closed
+	// script's reply while it loops (on the old code it waited for the
+	// exclusive token, so no attempt succeeded), and then stops the loop.
+	testutil.CheckFor(t, 15*time.Second, 20*time.Millisecond, func() error {
+		c := testutil.Dial(t, n.Addr)
+		c.Timeout = 2 * time.Second
+		defer c.Close()
+		if v, err := c.Do("FUNCTION", "STATS"); err != nil || !strings.HasPrefix(v.String(), "(error) BUSY") {
+			return fmt.Errorf("function stats (the loop is not running yet?): %v %v", v, err)
+		}
+		v, err := c.Do("EVAL", "redis.call('incr', KEYS[1]); return redis.call('incr', KEYS[2])", "2", "k1", "k2")
+		if err != nil || !strings.HasPrefix(v.String(), "(integer) ") {
+			return fmt.Errorf("closed script while the exclusive one loops: %v %v", v, err)
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("the looping script ended before SCRIPT KILL: %v", err)
+		default:
+		}
+		if v, err := c.Do("SCRIPT", "KILL"); err != nil || v.String() != "OK" {
+			t.Fatalf("SCRIPT KILL: %v %v", v, err)
+		}
+		return nil
+	})
 	select {
 	case err := <-done:
 		if err == nil || !strings.HasPrefix(err.Error(), "ERR Script killed by user with SCRIPT KILL...") {

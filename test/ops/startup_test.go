@@ -58,12 +58,18 @@ func TestDebugPanicCrashReport(t *testing.T) {
 	n := testutil.StartShoal(t, "--enable-debug-command", "yes")
 	c := n.Dial(t)
 	c.Send("DEBUG", "PANIC")
+	waitExited(t, n)
+	testutil.True(t, logHas(n, "Guru Meditation: DEBUG PANIC called at Unix time "), "no crash line")
+	testutil.True(t, logHas(n, "------ STACK TRACE ------"), "no stack trace")
+}
+
+// waitExited waits (bounded) until the node's process has ended.
+func waitExited(t *testing.T, n *testutil.Node) {
+	t.Helper()
 	testutil.CheckFor(t, 10*time.Second, 50*time.Millisecond, func() error {
 		if n.Running() {
 			return fmt.Errorf("still running")
 		}
 		return nil
 	})
-	testutil.True(t, logHas(n, "Guru Meditation: DEBUG PANIC called at Unix time "), "no crash line")
-	testutil.True(t, logHas(n, "------ STACK TRACE ------"), "no stack trace")
 }

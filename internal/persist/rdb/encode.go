@@ -132,8 +132,8 @@ var qlOptimizationLevel = [...]int{4096, 8192, 16384, 32768, 65536}
 
 // qlAllowInsert is _quicklistNodeAllowInsert for a packed node of nodeSz
 // bytes and count elements.
-func qlAllowInsert(nodeSz, count, fill, sz int) bool {
-	if sz >= qlPackedThreshold {
+func qlAllowInsert(nodeSz, count, fill, sz, packed int) bool {
+	if sz >= packed {
 		return false
 	}
 	newSz := nodeSz + sz + qlSizeOverhead
@@ -153,29 +153,50 @@ func qlAllowInsert(nodeSz, count, fill, sz int) bool {
 // by pushes at the tail. Nodes are encoded into a side buffer in one pass,
 // then written after their count.
 func (e *Encoder) appendList(dst []byte, l *types.List) []byte {
-	fill := e.set.ListMaxListpackSize
 	nodes := e.nodes[:0]
+	n := 0
+	e.eachListNode(l, func(plain bool, b []byte, _ int) {
+		if plain {
+			nodes = AppendLen(nodes, containerPlain)
+		} else {
+			nodes = AppendLen(nodes, containerPacked)
+		}
+		nodes = e.enc.appendString(nodes, b)
+		n++
+	})
+	dst = AppendLen(dst, uint64(n))
+	dst = append(dst, nodes...)
+	e.nodes = nodes[:0]
+	if cap(e.nodes) > 1<<20 {
+		e.nodes = nil
+	}
+	return dst
+}
+
+// eachListNode cuts l into quicklist nodes as quicklistPushTail would and
+// calls fn for each: a plain node (one element at or over the packed
+// threshold, b the element) or a packed one (b its listpack, valid until
+// fn returns), with its element count.
+func (e *Encoder) eachListNode(l *types.List, fn func(plain bool, b []byte, count int)) {
+	fill := e.set.ListMaxListpackSize
+	packed := e.set.packedThreshold()
 	count := 0
 	open := false
 	flush := func() {
 		if open {
-			nodes = AppendLen(nodes, containerPacked)
-			nodes = e.enc.appendString(nodes, e.lp.finish())
+			fn(false, e.lp.finish(), count)
 			e.lpb = e.lp.b
 			open = false
 		}
 	}
-	n := 0
 	l.Range(0, l.Len()-1, func(s string) bool {
 		sz := len(s)
-		if sz >= qlPackedThreshold {
+		if sz >= packed {
 			flush()
-			nodes = AppendLen(nodes, containerPlain)
-			nodes = e.enc.appendString(nodes, sbytes(s))
-			n++
+			fn(true, sbytes(s), 1)
 			return true
 		}
-		if open && qlAllowInsert(len(e.lp.b)+1, count, fill, sz) {
+		if open && qlAllowInsert(len(e.lp.b)+1, count, fill, sz, packed) {
 			e.lp.appendStr(sbytes(s))
 			count++
 			return true
@@ -184,17 +205,25 @@ func (e *Encoder) appendList(dst []byte, l *types.List) []byte {
 		e.lp.reset(e.lpb)
 		e.lp.appendStr(sbytes(s))
 		open, count = true, 1
-		n++
 		return true
 	})
 	flush()
-	dst = AppendLen(dst, uint64(n))
-	dst = append(dst, nodes...)
-	e.nodes = nodes[:0]
-	if cap(e.nodes) > 1<<20 {
-		e.nodes = nil
-	}
-	return dst
+}
+
+// QuicklistNode is one node of a list's quicklist form.
+type QuicklistNode struct {
+	Plain       bool
+	Size, Count int // bytes (the listpack's, or the element's), elements
+}
+
+// QuicklistNodes is how Redis's quicklist would hold l (DEBUG OBJECT's
+// ql_* fields, DEBUG QUICKLIST): the nodes the RDB form is cut into.
+func (e *Encoder) QuicklistNodes(l *types.List) []QuicklistNode {
+	var out []QuicklistNode
+	e.eachListNode(l, func(plain bool, b []byte, count int) {
+		out = append(out, QuicklistNode{Plain: plain, Size: len(b), Count: count})
+	})
+	return out
 }
 
 func (e *Encoder) appendSet(dst []byte, s *types.Set) []byte {

@@ -13,6 +13,18 @@ type Settings struct {
 	ListMaxListpackSize int
 	// Compress is rdbcompression.
 	Compress bool
+	// PackedThreshold is the element size from which a list element gets
+	// a plain quicklist node of its own (DEBUG QUICKLIST-PACKED-THRESHOLD);
+	// 0 is Redis's default, 1 GB.
+	PackedThreshold int
+}
+
+// packedThreshold is PackedThreshold with its default.
+func (s *Settings) packedThreshold() int {
+	if s.PackedThreshold <= 0 {
+		return qlPackedThreshold
+	}
+	return s.PackedThreshold
 }
 
 // DefaultSettings are Redis 7.0's defaults.

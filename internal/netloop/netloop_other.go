@@ -1,0 +1,17 @@
+//go:build !linux
+
+package netloop
+
+// Supported reports whether this platform has the event-loop transport:
+// not here (no epoll); the server serves each connection from a goroutine.
+const Supported = false
+
+// Server stands in for the event loops where there are none; the server
+// never creates one (Supported is false).
+type Server struct{}
+
+// Serve returns at once.
+func (s *Server) Serve() {}
+
+// Close does nothing.
+func (s *Server) Close() {}

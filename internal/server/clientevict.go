@@ -1,0 +1,179 @@
+package server
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+)
+
+// Client eviction (maxmemory-clients) as Redis 7.0 does it: every normal
+// and pub/sub client counts its memory (query buffer, reply buffer,
+// replies owed, its own state); when the sum reaches the limit the clients
+// using the most are closed, largest first, until it is under again (a
+// client that asked CLIENT NO-EVICT ON counts but is never closed), each with Redis's "Evicting client: …"
+// log line, counted in INFO's evicted_clients. The limit is bytes, or a
+// percentage of maxmemory, never below 128 KB; 0 (the default) turns it
+// off, and then nothing is counted: the hot path pays one settings test
+// per batch of commands.
+//
+// A client's figure is taken again after each batch of commands, when
+// another client queues replies to it (checkObuf: PUBLISH, tracking), and
+// on every cron tick (replies drained since).
+
+// clientEvictState is the server's side: the sum of the figures evictable
+// clients last reported, and the count of clients evicted.
+type clientEvictState struct {
+	total   atomic.Int64
+	evicted atomic.Int64
+	mu      sync.Mutex // one eviction pass at a time
+}
+
+// clientMemFloor is the smallest limit Redis allows (it keeps a
+// misconfigured server reachable).
+const clientMemFloor = 128 << 10
+
+// clientEvictLimit is the limit in bytes for maxmemory-clients value v
+// ("0", bytes, or "N%" of maxmemory), 0 when off (Redis's
+// getClientEvictionLimit).
+func clientEvictLimit(v string, maxmemory int64) int64 {
+	var lim int64
+	if pct, ok := strings.CutSuffix(v, "%"); ok {
+		p, err := strconv.ParseFloat(pct, 64)
+		if err != nil || p <= 0 || maxmemory <= 0 {
+			return 0
+		}
+		lim = int64(float64(maxmemory) * p / 100)
+	} else {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return 0
+		}
+		lim = n
+	}
+	return max(lim, clientMemFloor)
+}
+
+// clientStateSize is what a client's own state costs (Redis counts its
+// client struct).
+const clientStateSize = int64(unsafe.Sizeof(client{}))
+
+// memUsage is the client's memory as CLIENT LIST's tot-mem shows it: its
+// state, the input it holds unparsed, its reply buffer and the replies it
+// has not read yet. Safe from any goroutine.
+func (c *client) memUsage() int64 {
+	m := clientStateSize + c.adm.qbuf.Load() + c.queuedOut()
+	if sn := c.adm.snap.Load(); sn != nil {
+		m += int64(sn.rbs + sn.outCap)
+	}
+	return m
+}
+
+// counted reports whether the client's memory is in the sum: a normal or
+// pub/sub client (not a replica's link, not the master's session), with
+// NO-EVICT or not, as Redis sums stat_clients_type_memory.
+func (c *client) counted() bool { return c.replLink.Load() == nil && !c.session }
+
+// evictable is Redis's clientEvictionAllowed: a counted client without
+// NO-EVICT.
+func (c *client) evictable() bool { return c.counted() && !c.adm.noEvict.Load() }
+
+// noteMem takes the client's figure again and, if the sum reaches the
+// limit, evicts. lim is the limit in force (> 0). Safe from any goroutine.
+func (c *client) noteMem(lim int64) {
+	var m int64
+	if c.counted() && !c.closed.Load() {
+		m = c.memUsage()
+	}
+	old := c.adm.memAcct.Swap(m)
+	s := c.srv
+	if total := s.cev.total.Add(m - old); total >= lim && m > 0 {
+		s.evictClients(lim)
+	}
+}
+
+// forgetMem takes a closing client out of the sum.
+func (c *client) forgetMem() {
+	if old := c.adm.memAcct.Swap(0); old != 0 {
+		c.srv.cev.total.Add(-old)
+	}
+}
+
+// evictClients closes the clients using the most memory until the sum is
+// under lim (Redis's evictClients).
+func (s *Server) evictClients(lim int64) {
+	e := &s.cev
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.total.Load() < lim {
+		return
+	}
+	s.clientsMu.Lock()
+	cands := make([]*client, 0, len(s.clients))
+	for _, c := range s.clients {
+		if c.adm.memAcct.Load() > 0 && c.evictable() {
+			cands = append(cands, c)
+		}
+	}
+	s.clientsMu.Unlock()
+	sort.Slice(cands, func(i, j int) bool { return cands[i].adm.memAcct.Load() > cands[j].adm.memAcct.Load() })
+	for _, c := range cands {
+		if e.total.Load() < lim {
+			return
+		}
+		info := c.infoLine(false, nil)
+		c.forgetMem()
+		c.kill()
+		e.evicted.Add(1)
+		s.Logf('*', "Evicting client: %s", info)
+	}
+	if e.total.Load() >= lim {
+		s.Logf('#', "Over client maxmemory after evicting all evictable clients")
+	}
+}
+
+// clientsEvictCron takes every client's figure again (replies drained,
+// CLIENT NO-EVICT, a lowered limit) and evicts if the sum is over.
+func (s *Server) clientsEvictCron() {
+	lim := s.conf().clientMemLimit
+	if lim == 0 {
+		if s.cev.total.Load() != 0 { // turned off: nothing is counted
+			s.clientsMu.Lock()
+			for _, c := range s.clients {
+				c.forgetMem()
+			}
+			s.clientsMu.Unlock()
+		}
+		return
+	}
+	s.clientsMu.Lock()
+	cs := make([]*client, 0, len(s.clients))
+	for _, c := range s.clients {
+		cs = append(cs, c)
+	}
+	s.clientsMu.Unlock()
+	for _, c := range cs {
+		c.noteMem(lim)
+	}
+}
+
+// noteQbuf records how much input the client holds unparsed (the owner
+// goroutine; other goroutines read adm.qbuf).
+func (c *client) noteQbuf(n int) {
+	if int64(n) != c.adm.qbufSeen {
+		c.adm.qbufSeen = int64(n)
+		c.adm.qbuf.Store(int64(n))
+	}
+}
+
+// evictedBefore is processCommand's client eviction: the command about to
+// run still holds its arguments (held bytes from its start), so the
+// client's figure is taken with them; it reports whether the client was
+// evicted (the command does not run).
+func (c *client) evictedBefore(held int, lim int64) bool {
+	c.noteQbuf(held)
+	c.noteMem(lim)
+	return c.closed.Load()
+}

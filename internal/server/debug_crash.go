@@ -1,0 +1,65 @@
+package server
+
+import (
+	"runtime"
+	"runtime/debug"
+	"syscall"
+	"time"
+)
+
+// DEBUG SEGFAULT: a real invalid memory write, as Redis does it (a write
+// to a read-only page), caught so that the crash report Redis writes on
+// SIGSEGV goes to the log (the signal, si_code 2 = SEGV_ACCERR, the
+// address, every goroutine's stack), then the process dies by SIGSEGV.
+
+// segvAccErr is SEGV_ACCERR: invalid permissions for a mapped object.
+const segvAccErr = 2
+
+func (s *Server) debugSegfault() {
+	addr, ok := writeReadOnlyPage()
+	if !ok {
+		// The write went through (a platform without page protection):
+		// nothing crashed, and Shoal does not pretend it did.
+		return
+	}
+	stacks := make([]byte, 1<<20)
+	stacks = stacks[:runtime.Stack(stacks, true)]
+	s.Logf('#', "\n\n=== SHOAL BUG REPORT START: Cut & paste starting from here ===")
+	s.Logf('#', "Shoal %s crashed by signal: %d, si_code: %d", Version, syscall.SIGSEGV, segvAccErr)
+	s.Logf('#', "Accessing address: %#x", addr)
+	s.Logf('#', "\n------ STACK TRACE ------\n%s", stacks)
+	s.Logf('#', "\n=== SHOAL BUG REPORT END. Make sure to include from START to END. ===\n")
+	dieBySignal(syscall.SIGSEGV)
+}
+
+// writeReadOnlyPage maps a read-only page and writes to it, with the
+// fault turned into a recoverable panic; it returns the faulting address.
+func writeReadOnlyPage() (addr uintptr, faulted bool) {
+	page, err := syscall.Mmap(-1, 0, 4096, syscall.PROT_READ, syscall.MAP_PRIVATE|syscall.MAP_ANON)
+	if err != nil {
+		return 0, false
+	}
+	prev := debug.SetPanicOnFault(true)
+	defer debug.SetPanicOnFault(prev)
+	defer func() {
+		if r := recover(); r != nil {
+			faulted = true
+			if e, ok := r.(interface{ Addr() uintptr }); ok {
+				addr = e.Addr()
+			}
+		}
+	}()
+	page[0] = 'x'
+	return 0, false
+}
+
+// dieBySignal ends the process by sig with the default action (a core
+// dump for SIGSEGV and SIGABRT), as Redis re-raises the signal after its
+// report; where the default cannot be restored the exit status is the
+// shell's 128+sig.
+func dieBySignal(sig syscall.Signal) {
+	restoreDefault(sig)
+	syscall.Kill(syscall.Getpid(), sig)
+	time.Sleep(time.Second)
+	exitStatus(128 + int(sig))
+}

@@ -1,0 +1,145 @@
+package memory
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shoal-db/shoal/internal/testutil"
+)
+
+// evictedClients reads INFO stats evicted_clients.
+func evictedClients(t *testing.T, c *testutil.Conn) int64 {
+	t.Helper()
+	for _, l := range strings.Split(string(c.MustDo(t, "INFO", "stats").Str), "\r\n") {
+		if v, ok := strings.CutPrefix(l, "evicted_clients:"); ok {
+			n, err := strconv.ParseInt(v, 10, 64)
+			testutil.NoErr(t, err)
+			return n
+		}
+	}
+	t.Fatal("no evicted_clients in INFO stats")
+	return 0
+}
+
+// holdQuery sends the start of a SET whose value never arrives in full
+// (1 KB is missing): the server holds n bytes of it in the client's query
+// buffer (Redis sizes the buffer for the whole declared value).
+func holdQuery(t *testing.T, c *testutil.Conn, n int) {
+	t.Helper()
+	total := n + 1024
+	head := fmt.Sprintf("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$%d\r\n", total)
+	testutil.NoErr(t, c.SendRaw(append([]byte(head), bytes.Repeat([]byte("x"), n)...)))
+}
+
+// closedByServer reports whether the server has closed c: reading what it
+// sent (a subscriber's messages) ends in EOF or a reset, not a timeout.
+func closedByServer(c *testutil.Conn) bool {
+	buf := make([]byte, 64<<10)
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) {
+		c.C.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+		if _, err := c.R.Read(buf); err != nil {
+			if ne, ok := err.(interface{ Timeout() bool }); ok && ne.Timeout() {
+				return false
+			}
+			return err == io.EOF || strings.Contains(err.Error(), "reset")
+		}
+	}
+	return false
+}
+
+func waitEvicted(t *testing.T, ctl *testutil.Conn, want int64) {
+	t.Helper()
+	testutil.CheckFor(t, 10*time.Second, 50*time.Millisecond, func() error {
+		if n := evictedClients(t, ctl); n != want {
+			return fmt.Errorf("evicted_clients %d, want %d", n, want)
+		}
+		return nil
+	})
+}
+
+// maxmemory-clients as Redis 7.0 applies it, side by side with
+// redis-server: a client holding a large query buffer is evicted once the
+// clients' memory reaches the limit (bytes, or a percentage of
+// maxmemory), the largest first, only until the sum is under the limit;
+// CLIENT NO-EVICT ON exempts a client; a subscriber that does not read is
+// evicted for the replies it owes; evicted_clients counts them and the log
+// has Redis's "Evicting client" line (issue #13: maxmemory-clients was
+// accepted and did nothing).
+func TestClientEvictionAsRedis(t *testing.T) {
+	testutil.SkipIfNoRedis(t)
+	for _, kind := range []string{"redis", "shoal"} {
+		t.Run(kind, func(t *testing.T) {
+			args := []string{"--maxmemory-clients", "1mb", "--client-output-buffer-limit", "pubsub 0 0 0"}
+			var n *testutil.Node
+			if kind == "redis" {
+				n = testutil.StartRedis(t, args...)
+			} else {
+				n = testutil.StartShoal(t, args...)
+			}
+			ctl := n.Dial(t)
+			ctl.MustDo(t, "CLIENT", "NO-EVICT", "ON")
+			testutil.Equal(t, evictedClients(t, ctl), int64(0))
+
+			// The largest goes first, and only until the sum is under.
+			big, small := n.Dial(t), n.Dial(t)
+			holdQuery(t, small, 400<<10)
+			time.Sleep(200 * time.Millisecond)
+			testutil.Equal(t, evictedClients(t, ctl), int64(0))
+			holdQuery(t, big, 700<<10)
+			waitEvicted(t, ctl, 1)
+			testutil.True(t, closedByServer(big), "the largest client was not closed")
+			testutil.True(t, !closedByServer(small), "the smaller client was closed too")
+			b, _ := os.ReadFile(n.Log)
+			testutil.True(t, bytes.Contains(b, []byte("Evicting client: id=")), "no Evicting client line")
+
+			// NO-EVICT ON: never evicted, but its memory counts: the
+			// other client goes.
+			keep := n.Dial(t)
+			keep.MustDo(t, "CLIENT", "NO-EVICT", "ON")
+			holdQuery(t, keep, 900<<10)
+			waitEvicted(t, ctl, 2)
+			testutil.True(t, closedByServer(small), "the evictable client was not closed")
+			testutil.True(t, !closedByServer(keep), "a NO-EVICT client was closed")
+			keep.C.Close()
+			time.Sleep(200 * time.Millisecond)
+
+			// A lowered limit evicts at once.
+			lower := n.Dial(t)
+			holdQuery(t, lower, 300<<10)
+			time.Sleep(200 * time.Millisecond)
+			testutil.Equal(t, evictedClients(t, ctl), int64(2))
+			ctl.MustDo(t, "CONFIG", "SET", "maxmemory-clients", "200kb")
+			waitEvicted(t, ctl, 3)
+			testutil.True(t, closedByServer(lower), "not evicted after the limit was lowered")
+
+			// A percentage of maxmemory: 10% of 5 MB.
+			ctl.MustDo(t, "CONFIG", "SET", "maxmemory", "5mb")
+			ctl.MustDo(t, "CONFIG", "SET", "maxmemory-clients", "10%")
+			pct := n.Dial(t)
+			holdQuery(t, pct, 600<<10)
+			waitEvicted(t, ctl, 4)
+			ctl.MustDo(t, "CONFIG", "SET", "maxmemory", "0")
+			ctl.MustDo(t, "CONFIG", "SET", "maxmemory-clients", "1mb")
+
+			// A subscriber that never reads owes the replies published to it.
+			sub := n.Dial(t)
+			sub.MustDo(t, "SUBSCRIBE", "ch")
+			msg := strings.Repeat("m", 64<<10)
+			for i := 0; i < 400 && evictedClients(t, ctl) < 5; i++ {
+				ctl.MustDo(t, "PUBLISH", "ch", msg)
+			}
+			waitEvicted(t, ctl, 5)
+			testutil.True(t, closedByServer(sub), "the subscriber was not evicted")
+
+			ctl.MustDo(t, "CONFIG", "RESETSTAT")
+			testutil.Equal(t, evictedClients(t, ctl), int64(0))
+		})
+	}
+}

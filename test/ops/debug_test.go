@@ -1,0 +1,110 @@
+package ops
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shoal-db/shoal/internal/testutil"
+)
+
+var (
+	debugAddr = regexp.MustCompile(`Value at:0x[0-9a-f]+`)
+	debugLRU  = regexp.MustCompile(`lru:\d+ lru_seconds_idle:\d+`)
+)
+
+// DEBUG subcommands of Redis 7.0.15 answer as redis-server does: OBJECT's
+// line (encoding, RDB length, quicklist fields) for each type,
+// QUICKLIST-PACKED-THRESHOLD (and its effect: an element over it gets a
+// plain node of its own), PAUSE-CRON, DROP-CLUSTER-PACKET-FILTER, and
+// Redis's error for what 7.0.15 does not have (STRINGMATCH-LEN,
+// CLOSE-CLUSTER-LINK-ON-PACKET-DROP) or Shoal does not do (REPLYBUFFER:
+// Shoal has no reply-buffer resizing to tune).
+func TestDebugSubcommandsAsRedis(t *testing.T) {
+	srvs := both(t)
+	got := map[string][]string{}
+	for _, s := range srvs {
+		c := s.node.Dial(t)
+		var rec []string
+		do := func(args ...string) {
+			v := c.MustDo(t, args...)
+			out := debugLRU.ReplaceAllString(debugAddr.ReplaceAllString(v.String(), "Value at:X"), "lru:N")
+			rec = append(rec, strings.Join(args, " ")+" => "+out)
+		}
+		c.MustDo(t, "SET", "s", "hello")
+		c.MustDo(t, "SET", "i", "12345")
+		c.MustDo(t, "SET", "long", strings.Repeat("a", 100))
+		c.MustDo(t, "RPUSH", "l", "a", "b", "c", "d", "e")
+		c.MustDo(t, "HSET", "h", "f", "v", "g", "w")
+		c.MustDo(t, "SADD", "st", "1", "2", "3")
+		c.MustDo(t, "ZADD", "z", "1", "a", "2", "b")
+		many := []string{"RPUSH", "big"}
+		for i := 0; i < 3000; i++ {
+			many = append(many, fmt.Sprint(i))
+		}
+		c.MustDo(t, many...)
+		for _, k := range []string{"s", "i", "long", "l", "h", "st", "z", "big", "nokey"} {
+			do("DEBUG", "OBJECT", k)
+		}
+		do("DEBUG", "QUICKLIST-PACKED-THRESHOLD", "abc")
+		do("DEBUG", "QUICKLIST-PACKED-THRESHOLD", "5gb")
+		do("DEBUG", "QUICKLIST-PACKED-THRESHOLD", "1kb")
+		c.MustDo(t, "RPUSH", "pl", "a", strings.Repeat("x", 2000), "b")
+		do("DEBUG", "OBJECT", "pl")
+		do("DEBUG", "QUICKLIST-PACKED-THRESHOLD", "0")
+		do("DEBUG", "PAUSE-CRON", "0")
+		do("DEBUG", "DROP-CLUSTER-PACKET-FILTER", "x")
+		do("DEBUG", "DROP-CLUSTER-PACKET-FILTER", "-1")
+		do("DEBUG", "STRINGMATCH-LEN")
+		do("DEBUG", "CLOSE-CLUSTER-LINK-ON-PACKET-DROP", "1")
+		if s.name == "shoal" {
+			rec = append(rec, "REPLYBUFFER: "+c.MustDo(t, "DEBUG", "REPLYBUFFER", "RESIZING", "0").String())
+		} else {
+			rec = append(rec, "REPLYBUFFER: "+c.MustDo(t, "DEBUG", "REPLYBUFFERX", "RESIZING", "0").String())
+		}
+		got[s.name] = rec
+	}
+	r, sh := got["redis"], got["shoal"]
+	// Shoal refuses REPLYBUFFER with the words Redis uses for a DEBUG
+	// subcommand it does not have.
+	r[len(r)-1] = strings.ReplaceAll(r[len(r)-1], "REPLYBUFFERX", "REPLYBUFFER")
+	testutil.DeepEqual(t, sh, r)
+}
+
+// DEBUG PAUSE-CRON 1 stops the cron as in Redis: an idle client outlives
+// its timeout until the cron runs again.
+func TestDebugPauseCronAsRedis(t *testing.T) {
+	for _, s := range both(t) {
+		ctl := s.node.Dial(t)
+		ctl.MustDo(t, "CONFIG", "SET", "timeout", "1")
+		ctl.MustDo(t, "DEBUG", "PAUSE-CRON", "1")
+		idle := s.node.Dial(t)
+		idle.MustDo(t, "PING")
+		time.Sleep(2500 * time.Millisecond)
+		n := strings.Count(string(ctl.MustDo(t, "CLIENT", "LIST").Str), "\n")
+		testutil.Equal(t, n, 2)
+		ctl.MustDo(t, "CLIENT", "NO-EVICT", "ON")
+		ctl.MustDo(t, "DEBUG", "PAUSE-CRON", "0")
+		testutil.CheckFor(t, 10*time.Second, 100*time.Millisecond, func() error {
+			if n := strings.Count(string(ctl.MustDo(t, "CLIENT", "LIST").Str), "\n"); n != 1 {
+				return fmt.Errorf("%s: %d clients, the idle one not closed", s.name, n)
+			}
+			return nil
+		})
+	}
+}
+
+// DEBUG SEGFAULT crashes the process with Redis's crash lines in the log
+// (the signal, the address, a stack trace), and it dies by SIGSEGV.
+func TestDebugSegfaultCrashReport(t *testing.T) {
+	n := testutil.StartShoal(t)
+	c := n.Dial(t)
+	c.Send("DEBUG", "SEGFAULT")
+	waitExited(t, n)
+	testutil.True(t, logHas(n, "crashed by signal: 11, si_code: 2"), "no crash line")
+	testutil.True(t, logHas(n, "Accessing address: 0x"), "no address line")
+	testutil.True(t, logHas(n, "------ STACK TRACE ------"), "no stack trace")
+	testutil.True(t, strings.Contains(fmt.Sprint(n.Cmd.ProcessState), "segmentation fault"), fmt.Sprint(n.Cmd.ProcessState))
+}
