@@ -39,3 +39,30 @@ func BenchmarkXRANGEMid(b *testing.B) {
 }
 
 func BenchmarkXADD(b *testing.B) { benchCmd(b, func(*testEnv) {}, "xadd", "s", "*", "f", "v") }
+
+// BenchmarkXREADGROUP10 is XREADGROUP GROUP g c COUNT 10 STREAMS s >: ten
+// new entries delivered and added to the PELs per call (the group is made
+// again, outside the timer, when the stream's entries run out).
+func BenchmarkXREADGROUP10(b *testing.B) {
+	const entries = 100000
+	e := newTestEnv(b)
+	for i := 0; i < entries; i++ {
+		e.do("xadd", "s", "*", "f", "v")
+	}
+	args := [][]byte{[]byte("xreadgroup"), []byte("GROUP"), []byte("g"), []byte("c"), []byte("COUNT"), []byte("10"), []byte("STREAMS"), []byte("s"), []byte(">")}
+	spec := e.table.Lookup(args[0])
+	w := &resp.Writer{Proto: 2}
+	c := &Ctx{Args: args, W: w, DB: e.ks.DB(0), KS: e.ks, Cmd: spec}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if i%(entries/10) == 0 {
+			b.StopTimer()
+			e.do("xgroup", "destroy", "s", "g")
+			e.do("xgroup", "create", "s", "g", "0")
+			b.StartTimer()
+		}
+		w.Reset()
+		spec.Handler(c)
+	}
+}
