@@ -150,6 +150,7 @@ func (r *blockRegistry) register(c *client, req *command.BlockRequest) {
 	}
 	c.waiter = w
 	c.blockReq = *req
+	c.blockedNow.Store(true) // CLIENT LIST's "b" from now, as blocked_clients
 }
 
 // deregister removes w from every queue and returns the turns still owed.

@@ -143,3 +143,51 @@ func TestBlockedClientOrder(t *testing.T) {
 		})
 	}
 }
+
+// TestBlockedClientListFlag: a client blocked on a key shows flags=b in
+// CLIENT LIST as soon as blocked_clients counts it, and loses it when
+// served, as in redis-server.
+func TestBlockedClientListFlag(t *testing.T) {
+	for _, kind := range []string{"redis", "shoal"} {
+		t.Run(kind, func(t *testing.T) {
+			var n *testutil.Node
+			if kind == "redis" {
+				testutil.SkipIfNoRedis(t)
+				n = testutil.StartRedis(t)
+			} else {
+				n = testutil.StartShoal(t)
+			}
+			m := n.Dial(t)
+			a := n.Dial(t)
+			id := a.MustDo(t, "CLIENT", "ID").Int
+			if err := a.Send("BLPOP", "l", "0"); err != nil {
+				t.Fatal(err)
+			}
+			testutil.CheckFor(t, 5*time.Second, 10*time.Millisecond, func() error {
+				if info := string(m.MustDo(t, "INFO", "clients").Str); !strings.Contains(info, "blocked_clients:1") {
+					return fmt.Errorf("not blocked yet: %s", info)
+				}
+				return nil
+			})
+			flags := func() string {
+				line := string(m.MustDo(t, "CLIENT", "LIST", "ID", fmt.Sprint(id)).Str)
+				for _, f := range strings.Fields(line) {
+					if strings.HasPrefix(f, "flags=") {
+						return f
+					}
+				}
+				return line
+			}
+			if f := flags(); f != "flags=b" {
+				t.Fatalf("blocked: %s, want flags=b", f)
+			}
+			m.MustDo(t, "RPUSH", "l", "x")
+			if _, _, err := a.Read(); err != nil {
+				t.Fatal(err)
+			}
+			if f := flags(); f != "flags=N" {
+				t.Fatalf("served: %s, want flags=N", f)
+			}
+		})
+	}
+}
