@@ -7,6 +7,12 @@ import (
 )
 
 func benchCmd(b *testing.B, setup func(e *testEnv), args ...string) {
+	benchCmdReset(b, setup, 0, nil, args...)
+}
+
+// benchCmdReset is benchCmd that calls reset, outside the timer, before
+// every `every`-th run.
+func benchCmdReset(b *testing.B, setup func(e *testEnv), every int, reset func(e *testEnv), args ...string) {
 	e := newTestEnv(b)
 	setup(e)
 	bargs := make([][]byte, len(args))
@@ -19,6 +25,11 @@ func benchCmd(b *testing.B, setup func(e *testEnv), args ...string) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
+		if reset != nil && i%every == 0 {
+			b.StopTimer()
+			reset(e)
+			b.StartTimer()
+		}
 		w.Reset()
 		spec.Handler(c)
 	}
@@ -45,24 +56,14 @@ func BenchmarkXADD(b *testing.B) { benchCmd(b, func(*testEnv) {}, "xadd", "s", "
 // again, outside the timer, when the stream's entries run out).
 func BenchmarkXREADGROUP10(b *testing.B) {
 	const entries = 100000
-	e := newTestEnv(b)
-	for i := 0; i < entries; i++ {
-		e.do("xadd", "s", "*", "f", "v")
-	}
-	args := [][]byte{[]byte("xreadgroup"), []byte("GROUP"), []byte("g"), []byte("c"), []byte("COUNT"), []byte("10"), []byte("STREAMS"), []byte("s"), []byte(">")}
-	spec := e.table.Lookup(args[0])
-	w := &resp.Writer{Proto: 2}
-	c := &Ctx{Args: args, W: w, DB: e.ks.DB(0), KS: e.ks, Cmd: spec}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if i%(entries/10) == 0 {
-			b.StopTimer()
-			e.do("xgroup", "destroy", "s", "g")
-			e.do("xgroup", "create", "s", "g", "0")
-			b.StartTimer()
+	fill := func(e *testEnv) {
+		for i := 0; i < entries; i++ {
+			e.do("xadd", "s", "*", "f", "v")
 		}
-		w.Reset()
-		spec.Handler(c)
 	}
+	regroup := func(e *testEnv) {
+		e.do("xgroup", "destroy", "s", "g")
+		e.do("xgroup", "create", "s", "g", "0")
+	}
+	benchCmdReset(b, fill, entries/10, regroup, "xreadgroup", "GROUP", "g", "c", "COUNT", "10", "STREAMS", "s", ">")
 }
