@@ -108,12 +108,12 @@ done
 echo "load after:  $(uptime)"
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
-printf '%-8s %-4s %12s %12s %7s %10s %10s %7s\n' test P redis_rps shoal_rps ratio redis_us shoal_us ratio
+printf '%-10s %-4s %12s %12s %7s %10s %10s %7s\n' test P redis_rps shoal_rps ratio redis_us shoal_us ratio
 for t in ${TESTS//,/ }; do
   for p in 1 16; do
     rr=$(echo "${RPS[redis,$t,$p]}" | median); sr=$(echo "${RPS[shoal,$t,$p]}" | median)
     rc=$(echo "${CPU[redis,$t,$p]}" | median); sc=$(echo "${CPU[shoal,$t,$p]}" | median)
-    printf '%-8s %-4s %12s %12s %7.2f %10s %10s %7.2f\n' "$t" "$p" "$rr" "$sr" "$(awk -v a="$sr" -v b="$rr" 'BEGIN{print a/b}')" "$rc" "$sc" "$(awk -v a="$sc" -v b="$rc" 'BEGIN{print (b>0)?a/b:0}')"
+    printf '%-10s %-4s %12s %12s %7.2f %10s %10s %7.2f\n' "$t" "$p" "$rr" "$sr" "$(awk -v a="$sr" -v b="$rr" 'BEGIN{print a/b}')" "$rc" "$sc" "$(awk -v a="$sc" -v b="$rc" 'BEGIN{print (b>0)?a/b:0}')"
   done
 done
 echo "(rps: median requests/s; us: server CPU microseconds per request; ratio: shoal/redis)"
