@@ -517,3 +517,55 @@ func SplitArgs(line []byte, dst [][]byte, scratch []byte) ([][]byte, []byte, err
 		dst = append(dst, scratch[sb:len(scratch):len(scratch)])
 	}
 }
+
+// PeekKeyArg looks at the command frame at the start of buf without
+// consuming it: if buf holds a whole multibulk command of at least two
+// arguments, it returns the second (a command's first key, for most
+// commands) and the frame's length; else n is 0. It checks only what it
+// needs to find the frame's end: Next still parses and validates the frame.
+// The server uses it to prefetch the keys of pipelined commands.
+func PeekKeyArg(buf []byte) (arg []byte, n int) {
+	if len(buf) < 4 || buf[0] != '*' {
+		return nil, 0
+	}
+	count, pos := peekLen(buf, 1)
+	if pos < 0 || count < 2 || count > 1024 {
+		return nil, 0
+	}
+	for i := int64(0); i < count; i++ {
+		if pos >= len(buf) || buf[pos] != '$' {
+			return nil, 0
+		}
+		l, p := peekLen(buf, pos+1)
+		if p < 0 || l < 0 || l > int64(len(buf)-p)-2 {
+			return nil, 0
+		}
+		if i == 1 {
+			arg = buf[p : p+int(l)]
+		}
+		pos = p + int(l) + 2
+	}
+	return arg, pos
+}
+
+// peekLen parses the decimal length at buf[i:] up to its CRLF and returns
+// it with the position after the LF, or -1 if the line is incomplete or not
+// a short non-negative number.
+func peekLen(buf []byte, i int) (int64, int) {
+	var v int64
+	start := i
+	for ; i < len(buf) && i-start < 12; i++ {
+		c := buf[i]
+		if c == '\r' {
+			if i == start || i+1 >= len(buf) {
+				return 0, -1
+			}
+			return v, i + 2
+		}
+		if c < '0' || c > '9' {
+			return 0, -1
+		}
+		v = v*10 + int64(c-'0')
+	}
+	return 0, -1
+}

@@ -75,3 +75,40 @@ func FuzzReader(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPeekKeyArg checks the prefetch peek against the Reader: whenever
+// PeekKeyArg finds a frame and the Reader parses the same bytes without
+// error, both agree on the frame's length and its second argument. The
+// peek may accept frames the Reader refuses (it checks less), never the
+// other way round for a frame of two or more arguments it can see whole.
+func FuzzPeekKeyArg(f *testing.F) {
+	for _, s := range []string{
+		"*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n",
+		"*3\r\n$3\r\nSET\r\n$16\r\nkey:000000012345\r\n$3\r\nxxx\r\n*2\r\n$3\r\nGET\r\n$1\r\na\r\n",
+		"*1\r\n$4\r\nPING\r\n",
+		"*2\r\n$3\r\nGET\r\n$3\r\nke",
+		"*2\r\n$03\r\nGET\r\n$3\r\nkey\r\n",
+		"GET key\r\n",
+		"*2\r\n$3\r\nGET\r\n$-1\r\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		arg, n := PeekKeyArg(in)
+		if n < 0 || n > len(in) {
+			t.Fatalf("n=%d for %d bytes", n, len(in))
+		}
+		r := &Reader{}
+		args, m, err := r.Next(in)
+		if err != nil || m == 0 || len(in) == 0 || in[0] != '*' {
+			return
+		}
+		if len(args) >= 2 && len(args) <= 1024 {
+			if n != m || string(arg) != string(args[1]) {
+				t.Fatalf("peek (%q, %d), reader (%q, %d)", arg, n, args[1], m)
+			}
+		} else if n != 0 {
+			t.Fatalf("peek found a key in a frame of %d arguments", len(args))
+		}
+	})
+}

@@ -643,3 +643,25 @@ func TestReaderMatchesRedis(t *testing.T) {
 		})
 	}
 }
+
+func TestPeekKeyArg(t *testing.T) {
+	for _, c := range []struct {
+		in  string
+		key string
+		n   int
+	}{
+		{"*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n", "key", 22},
+		{"*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n*1\r\n", "key", 22},
+		{"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\n", "k", 26},
+		{"*2\r\n$3\r\nGET\r\n$3\r\nkey\r", "", 0},   // incomplete
+		{"*1\r\n$4\r\nPING\r\n", "", 0},             // no key argument
+		{"GET key\r\n", "", 0},                      // inline
+		{"*2\r\n$3\r\nGET\r\n:3\r\nkey\r\n", "", 0}, // not a bulk
+		{"*2\r\n$3\r\nGET\r\n$9\r\nkey\r\n", "", 0}, // length past the end
+	} {
+		key, n := PeekKeyArg([]byte(c.in))
+		if string(key) != c.key || n != c.n {
+			t.Errorf("PeekKeyArg(%q) = %q, %d; want %q, %d", c.in, key, n, c.key, c.n)
+		}
+	}
+}

@@ -32,13 +32,18 @@ type client struct {
 	conn net.Conn
 	id   int64
 
-	rd    resp.Reader
-	rbuf  []byte
-	w     resp.Writer
-	ctx   command.Ctx
-	keys  []int
-	slots []int
-	locks []int
+	rd   resp.Reader
+	rbuf []byte
+	// pf prefetches the keys of pipelined commands (keyspace.Prefetcher);
+	// pfLeft is how many commands of the last prefetched batch are still
+	// to run.
+	pf     keyspace.Prefetcher
+	pfLeft int
+	w      resp.Writer
+	ctx    command.Ctx
+	keys   []int
+	slots  []int
+	locks  []int
 
 	db *keyspace.DB
 	// authed is Redis's c->authenticated; user is the ACL user the
@@ -280,7 +285,9 @@ func (c *client) process(buf []byte) int {
 		return len(buf)
 	}
 	used := 0
+	c.pfLeft = 0
 	for used < len(buf) {
+		c.prefetchAhead(buf[used:])
 		args, n, perr := c.rd.Next(buf[used:])
 		if perr != nil {
 			c.w.Error(perr.Error())
@@ -324,6 +331,37 @@ func (c *client) process(buf []byte) int {
 		}
 	}
 	return used
+}
+
+// prefetchAhead prefetches the commands at the start of buf when those of
+// the last batch have run; the caller zeroes pfLeft at each new buffer.
+func (c *client) prefetchAhead(buf []byte) {
+	if c.pfLeft--; c.pfLeft <= 0 {
+		c.pfLeft = c.prefetch(buf)
+	}
+}
+
+// prefetch queues the keys of the whole commands at the start of buf
+// (up to keyspace.PrefetchMax) and, when there are at least two, brings
+// their data into the cache together (keyspace.Prefetcher). It returns how
+// many commands it looked at.
+func (c *client) prefetch(buf []byte) int {
+	n := 0
+	for n < keyspace.PrefetchMax {
+		key, size := resp.PeekKeyArg(buf)
+		if size == 0 {
+			break
+		}
+		c.pf.Add(key)
+		buf = buf[size:]
+		n++
+	}
+	if n >= 2 {
+		c.pf.Run(c.db)
+	} else {
+		c.pf.Reset()
+	}
+	return n
 }
 
 func (c *client) closing() bool { return c.closeAfterReply || c.closed.Load() }

@@ -677,7 +677,10 @@ func (s *Server) applyBatch(ml *masterLink, sess *client, rd *resp.Reader, buf [
 		return len(buf), nil
 	}
 	used := 0
+	sess.pfLeft = 0
 	for used < len(buf) {
+		// The master's stream is pipelined by nature.
+		sess.prefetchAhead(buf[used:])
 		args, k, perr := rd.Next(buf[used:])
 		if perr != nil {
 			return used, fmt.Errorf("Protocol error from MASTER (%s): dropping the link", perr.Error())
