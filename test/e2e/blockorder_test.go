@@ -116,7 +116,7 @@ func blockOrderRun(t *testing.T, n *testutil.Node, main *testutil.Conn, c blockO
 // goroutine before it ran, so the main client's commands overtook it.
 func TestBlockedClientOrder(t *testing.T) {
 	testutil.SkipIfNoRedis(t)
-	rounds := 20
+	rounds := 10
 	if testing.Short() {
 		rounds = 5
 	}
