@@ -8,9 +8,16 @@
 # Usage: scripts/bench-vs-redis.sh [rounds] [tests]
 #   rounds: default 3; tests: default "set,get" (any redis-benchmark -t names:
 #   lpush,hset,sadd,zadd,lrange_100 …, and the custom tests below: pfadd (one
-#   dense HLL), pfadd_sparse (100000 small sparse HLLs), pfcount); BENCH_KEYS (default 1000000) keys for
-#   the memory check, 0 to skip it
-# Environment: BENCH_SERVER_ARGS extra arguments for both servers (e.g.
+#   dense HLL), pfadd_sparse (100000 small sparse HLLs), pfcount, xadd (XADD
+#   xs * f <rand>), xreadgroup (XREADGROUP GROUP g c COUNT 10 STREAMS s >
+#   on a stream re-made before each run with 10 entries per request and
+#   group g at 0: every call delivers 10 new entries into the PELs, no empty
+#   replies)); BENCH_KEYS (default 1000000) keys for the memory check, 0 to
+#   skip it. The servers' order alternates from round to round; the load
+#   average is printed before and after.
+# Environment: BENCH_N1/BENCH_N16 requests per run with pipeline 1/16
+#   (default 150000/1000000; xreadgroup uses a fifth of them, as each needs
+#   ten stream entries made first); BENCH_SERVER_ARGS extra arguments for both servers (e.g.
 #   "--appendonly yes --appendfsync everysec"); BENCH_PORT base port (default
 #   16379; redis on it, shoal on the next); BENCH_SHOAL_BIN a prebuilt
 #   shoal-server to use instead of building this tree (before/after runs)
@@ -47,7 +54,24 @@ bench_args() {
     pfadd) echo "PFADD hll ele:__rand_int__" ;;
     pfadd_sparse) echo "PFADD hll:__rand_int__ ele:__rand_int__" ;;
     pfcount) echo "PFCOUNT hll" ;;
+    xadd) echo "XADD xs * f __rand_int__" ;;
+    xreadgroup) echo "XREADGROUP GROUP g c COUNT 10 STREAMS s >" ;;
     *) echo "-t $1" ;;
+  esac
+}
+
+# requests test n: how many requests a run of test makes.
+requests() { if [ "$1" = xreadgroup ]; then echo $(($2 / 5)); else echo "$2"; fi; }
+
+# prepare port test n: the state a run of n requests of test starts from.
+prepare() {
+  local port=$1 t=$2 n=$3
+  case $t in
+    xadd) redis-cli -p "$port" DEL xs >/dev/null ;;
+    xreadgroup)
+      redis-cli -p "$port" DEL s >/dev/null
+      redis-benchmark -p "$port" -c 10 -P 64 -n $(((n + 1) * 10)) -q XADD s '*' f v >/dev/null 2>&1
+      redis-cli -p "$port" XGROUP CREATE s g 0 >/dev/null ;;
   esac
 }
 
@@ -55,32 +79,41 @@ declare -A RPS CPU
 run() { # name port test pipeline requests
   local name=$1 port=$2 t=$3 p=$4 n=$5 pid out t0 t1 rps
   pid=$(cat "$WORK/$name.pid")
+  n=$(requests "$t" "$n")
+  prepare "$port" "$t" "$n"
   t0=$(cpu_ticks "$pid")
+  set -f # the command's words are split, not globbed (XADD's "*")
+  # shellcheck disable=SC2046
   out=$(redis-benchmark -p "$port" -c 50 -r 100000 -n "$n" -P "$p" -q $(bench_args "$t") 2>/dev/null | tr '\r' '\n' | grep 'requests per second' | tail -1)
+  set +f
   t1=$(cpu_ticks "$pid")
   rps=$(echo "$out" | awk '{for(i=1;i<=NF;i++) if($i=="requests") print $(i-1)}')
   RPS[$name,$t,$p]="${RPS[$name,$t,$p]:-} $rps"
   CPU[$name,$t,$p]="${CPU[$name,$t,$p]:-} $(awk -v a="$t0" -v b="$t1" -v n="$n" -v hz="$HZ" 'BEGIN{printf "%.3f", (b-a)/hz*1e6/n}')"
 }
 
+N1=${BENCH_N1:-150000}; N16=${BENCH_N16:-1000000}
+echo "load before: $(uptime)"
 start redis $RPORT; start shoal $SPORT
 for r in $(seq "$ROUNDS"); do
+  order="redis shoal"; [ $((r % 2)) -eq 0 ] && order="shoal redis"
   for t in ${TESTS//,/ }; do
-    for name in redis shoal; do
+    for name in $order; do
       port=$RPORT; [ $name = shoal ] && port=$SPORT
-      run $name $port "$t" 1 150000
-      run $name $port "$t" 16 1000000
+      run $name $port "$t" 1 "$N1"
+      run $name $port "$t" 16 "$N16"
     done
   done
 done
+echo "load after:  $(uptime)"
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
-printf '%-8s %-4s %12s %12s %7s %10s %10s %7s\n' test P redis_rps shoal_rps ratio redis_us shoal_us ratio
+printf '%-10s %-4s %12s %12s %7s %10s %10s %7s\n' test P redis_rps shoal_rps ratio redis_us shoal_us ratio
 for t in ${TESTS//,/ }; do
   for p in 1 16; do
     rr=$(echo "${RPS[redis,$t,$p]}" | median); sr=$(echo "${RPS[shoal,$t,$p]}" | median)
     rc=$(echo "${CPU[redis,$t,$p]}" | median); sc=$(echo "${CPU[shoal,$t,$p]}" | median)
-    printf '%-8s %-4s %12s %12s %7.2f %10s %10s %7.2f\n' "$t" "$p" "$rr" "$sr" "$(awk -v a="$sr" -v b="$rr" 'BEGIN{print a/b}')" "$rc" "$sc" "$(awk -v a="$sc" -v b="$rc" 'BEGIN{print (b>0)?a/b:0}')"
+    printf '%-10s %-4s %12s %12s %7.2f %10s %10s %7.2f\n' "$t" "$p" "$rr" "$sr" "$(awk -v a="$sr" -v b="$rr" 'BEGIN{print a/b}')" "$rc" "$sc" "$(awk -v a="$sc" -v b="$rc" 'BEGIN{print (b>0)?a/b:0}')"
   done
 done
 echo "(rps: median requests/s; us: server CPU microseconds per request; ratio: shoal/redis)"

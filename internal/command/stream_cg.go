@@ -64,6 +64,10 @@ func noGroupForKeyErr(group, key []byte) string {
 
 // propagateXclaim is streamPropagateXCLAIM.
 func propagateXclaim(c *Ctx, key, group []byte, id types.StreamID, n *types.StreamNACK, last types.StreamID) {
+	if c.Effects == nil {
+		c.Propagated++ // nothing reads the write stream: Propagate would only count it
+		return
+	}
 	var idb, tb, cb, lb [42]byte
 	c.Propagate(kwXCLAIM, key, group, []byte(n.Consumer.Name), kwZero, id.Append(idb[:0]),
 		kwTIME, strconv.AppendInt(tb[:0], n.DeliveryTime, 10),
@@ -394,10 +398,13 @@ func groupConsumer(c *Ctx, key, groupName, name []byte, g *types.StreamGroup, no
 // (streamReplyWithRange with a group).
 func deliver(c *Ctx, s *types.Stream, key, groupName []byte, g *types.StreamGroup, cons *types.StreamConsumer,
 	from types.StreamID, count int64, noack bool) {
-	n := s.Count(from, maxStream, false, count)
 	now := c.KS.NowMs()
 	moved := false
-	c.W.Array(int(n))
+	// One walk: the entries go out under a deferred length.
+	start := len(c.W.Buf)
+	c.W.Array(0)
+	hdr := len(c.W.Buf)
+	var n int64
 	s.Range(from, maxStream, false, func(e *types.StreamEntry) bool {
 		if s.Deliver(g, e.ID) && noack {
 			moved = true
@@ -407,9 +414,10 @@ func deliver(c *Ctx, s *types.Stream, key, groupName []byte, g *types.StreamGrou
 			p := g.AddPending(e.ID, cons, now)
 			propagateXclaim(c, key, groupName, e.ID, p, g.LastID)
 		}
-		n--
-		return n > 0
+		n++
+		return count <= 0 || n < count
 	})
+	setDeferredLen(c, start, hdr, int(n), false)
 	if moved {
 		propagateGroupID(c, key, groupName, g)
 	}

@@ -1,7 +1,8 @@
 package server
 
 // Blocking commands (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP, BZPOPMIN,
-// BZPOPMAX, BZMPOP, …) on a goroutine-per-connection server.
+// BZPOPMAX, BZMPOP, XREAD, XREADGROUP): a blocked client waits on a
+// goroutine of its own.
 //
 // HOW A HANDLER BLOCKS. A blocking handler first tries to serve exactly as
 // its non-blocking twin would. When it finds nothing it calls
@@ -23,6 +24,11 @@ package server
 //     asked to block is registered as a waiter on its keys (db-qualified),
 //     so a push cannot slip in between the handler's look and the
 //     registration.
+//   - On an event loop the command's first run is like any other's: on the
+//     loop, in the order the loop read it among its clients' commands (a
+//     command that arrived after it cannot overtake it, and "$" means the
+//     last ID as of its turn). Only if it blocked does the loop hand the
+//     connection to a goroutine, which waits (client.parked, runDetached).
 //   - After the stripes are released, every key signalled by the command
 //     (or by a whole MULTI/EXEC) gives its FIRST waiter (FIFO by block
 //     time) a turn, and the signalling client waits until that turn is
@@ -144,6 +150,7 @@ func (r *blockRegistry) register(c *client, req *command.BlockRequest) {
 	}
 	c.waiter = w
 	c.blockReq = *req
+	c.blockedNow.Store(true) // CLIENT LIST's "b" from now, as blocked_clients
 }
 
 // deregister removes w from every queue and returns the turns still owed.
@@ -311,8 +318,22 @@ func (c *client) afterBlocking(spec *command.Spec, args [][]byte) {
 		c.srv.blocking.signal(ready)
 	}
 	if ctx.Block != nil && !c.inBlockLoop && c.waiter != nil {
+		if c.loopMode {
+			// On an event loop: the command ran (and registered) in its
+			// turn among other clients' commands; only the wait moves to
+			// the goroutine the loop hands the connection to.
+			c.parked = &parkedCmd{spec, cloneArgs(args)}
+			return
+		}
 		c.blockLoop(spec, args)
 	}
+}
+
+// parkedCmd is a command that blocked on an event loop; its args are a
+// copy (the loop reuses its input buffer).
+type parkedCmd struct {
+	spec *command.Spec
+	args [][]byte
 }
 
 // blockLoop waits until the client's command is served, times out, is

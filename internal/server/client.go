@@ -123,6 +123,9 @@ type client struct {
 	blockRunNs  int64 // how long the run that blocked took (latency.go)
 	inBlockLoop bool
 	pushback    []byte
+	// parked is a command that blocked on the event loop, waiting for the
+	// goroutine the loop hands the connection to (blocking.go).
+	parked *parkedCmd
 	// wkeys is scratch for beforeWrite's key positions (load.go).
 	wkeys []int
 
@@ -304,7 +307,7 @@ func (c *client) process(buf []byte) int {
 		}
 		if len(args) > 0 {
 			spec := c.srv.table.Lookup(args[0])
-			if c.loopMode && spec != nil && spec.Flags&(command.FlagBlocking|command.FlagOffLoop) != 0 && !c.inMulti {
+			if c.loopMode && spec != nil && spec.Flags&command.FlagOffLoop != 0 && !c.inMulti {
 				c.rd.Reset()
 				c.detachPending = true
 				return used
@@ -313,6 +316,11 @@ func (c *client) process(buf []byte) int {
 				return len(buf)
 			}
 			c.execute(spec, args)
+			if c.parked != nil {
+				// It blocked (blocking.go): its wait goes on off the loop.
+				c.detachPending = true
+				return used + n
+			}
 			if len(c.w.Buf) >= flushAt && !c.flush() {
 				return len(buf)
 			}

@@ -177,6 +177,9 @@ func (c *client) infoLine(self bool, args [][]byte) string {
 	if sn.multi >= 0 {
 		flags = append(flags, 'x')
 	}
+	if c.blockedNow.Load() {
+		flags = append(flags, 'b') // blocked on keys, or held by CLIENT PAUSE
+	}
 	if sn.tracking {
 		flags = append(flags, 't')
 	}

@@ -94,6 +94,10 @@ func (h loopHandler) OnClose(conn *netloop.Conn) {
 // that may block, then hands it back to its loop with what it left unread.
 func (c *client) runDetached(in []byte) []byte {
 	c.loopMode = false
+	if p := c.parked; p != nil {
+		c.parked = nil
+		c.blockLoop(p.spec, p.args) // blocking.go
+	}
 	used := c.process(in)
 	c.flush()
 	if c.closing() {

@@ -59,33 +59,57 @@ func (m *ordMap[K, V]) Get(k K) (v V, ok bool) {
 }
 
 // Set stores v under k, replacing any value; it reports whether k was new.
+// A chunk never grows past ordChunk (its array is allocated once): a full
+// chunk splits in two before the insert, except that a key past the last
+// one starts a new chunk, so a PEL filled in ID order (XREADGROUP ">")
+// keeps full chunks and moves no entries.
 func (m *ordMap[K, V]) Set(k K, v V) bool {
+	if nc := len(m.chunks); nc > 0 {
+		// Past the last key (IDs delivered in order): no search.
+		if last := m.chunks[nc-1]; len(last) < ordChunk && m.cmp(last[len(last)-1].k, k) < 0 {
+			m.chunks[nc-1] = append(last, ordEnt[K, V]{k, v})
+			m.n++
+			return true
+		}
+	}
 	ci, i := m.seek(k)
 	if ci < len(m.chunks) && m.cmp(m.chunks[ci][i].k, k) == 0 {
 		m.chunks[ci][i].v = v
 		return false
 	}
+	m.n++
 	if ci == len(m.chunks) {
 		if ci == 0 {
 			m.chunks = append(m.chunks, make([]ordEnt[K, V], 0, 8))
 		}
 		ci = len(m.chunks) - 1
 		i = len(m.chunks[ci])
+		if i == ordChunk {
+			c := make([]ordEnt[K, V], 1, ordChunk)
+			c[0] = ordEnt[K, V]{k, v}
+			m.chunks = append(m.chunks, c)
+			return true
+		}
 	}
 	c := m.chunks[ci]
+	if len(c) == ordChunk {
+		half := ordChunk / 2
+		right := make([]ordEnt[K, V], ordChunk-half, ordChunk)
+		copy(right, c[half:])
+		clear(c[half:]) // the moved entries' pointers
+		c = c[:half]
+		m.chunks = append(m.chunks, nil)
+		copy(m.chunks[ci+2:], m.chunks[ci+1:])
+		m.chunks[ci] = c
+		m.chunks[ci+1] = right
+		if i > half {
+			ci, i, c = ci+1, i-half, right
+		}
+	}
 	c = append(c, ordEnt[K, V]{})
 	copy(c[i+1:], c[i:])
 	c[i] = ordEnt[K, V]{k, v}
-	if len(c) > ordChunk {
-		half := len(c) / 2
-		right := append(make([]ordEnt[K, V], 0, ordChunk), c[half:]...)
-		c = c[:half:half]
-		m.chunks = append(m.chunks, nil)
-		copy(m.chunks[ci+2:], m.chunks[ci+1:])
-		m.chunks[ci+1] = right
-	}
 	m.chunks[ci] = c
-	m.n++
 	return true
 }
 

@@ -72,3 +72,42 @@ func TestOrdMapModel(t *testing.T) {
 		}
 	}
 }
+
+// TestOrdMapAppendFillsChunks: keys set in ascending order (a PEL filled by
+// XREADGROUP ">") leave full chunks, each with one array of ordChunk.
+func TestOrdMapAppendFillsChunks(t *testing.T) {
+	m := newOrdMap[int, int](func(a, b int) int { return a - b })
+	const n = 10*ordChunk + 5
+	for k := 0; k < n; k++ {
+		m.Set(k, k)
+	}
+	if len(m.chunks) != 11 {
+		t.Fatalf("%d chunks for %d keys, want 11", len(m.chunks), n)
+	}
+	for i, c := range m.chunks[:10] {
+		if len(c) != ordChunk || cap(c) != ordChunk || c[0].k != i*ordChunk {
+			t.Fatalf("chunk %d: len %d cap %d first %d", i, len(c), cap(c), c[0].k)
+		}
+	}
+	// Inserts into a full chunk split it; nothing outgrows ordChunk.
+	for k := 0; k < n; k++ {
+		m.Set(-k-1, k)
+		m.Set(n+k, k)
+	}
+	for _, c := range m.chunks {
+		if len(c) == 0 || cap(c) > ordChunk {
+			t.Fatalf("chunk len %d cap %d", len(c), cap(c))
+		}
+	}
+	prev, cnt := -n-1, 0
+	m.Ascend(nil, func(k, _ int) bool {
+		if k <= prev {
+			t.Fatalf("order: %d after %d", k, prev)
+		}
+		prev, cnt = k, cnt+1
+		return true
+	})
+	if cnt != 3*n || m.Len() != 3*n {
+		t.Fatalf("count %d len %d, want %d", cnt, m.Len(), 3*n)
+	}
+}

@@ -122,7 +122,9 @@ func (g *StreamGroup) Ack(id StreamID) bool {
 // streamReplyWithRange): a new pending entry, or one that was pending
 // elsewhere moved to c with its count reset to 1.
 func (g *StreamGroup) AddPending(id StreamID, c *StreamConsumer, now int64) *StreamNACK {
-	if n, ok := g.PEL.Get(id); ok {
+	if last, _, ok := g.PEL.Last(); ok && last.Less(id) {
+		// Past every pending ID (a ">" delivery): new.
+	} else if n, ok := g.PEL.Get(id); ok {
 		if n.Consumer != nil {
 			n.Consumer.PEL.Delete(id)
 		}
