@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"net"
 	"strings"
 	"sync"
@@ -353,16 +354,22 @@ func (c *client) prefetchAhead(buf []byte) {
 // many commands it looked at.
 func (c *client) prefetch(buf []byte) int {
 	n := 0
+	var last []byte
 	for n < keyspace.PrefetchMax {
 		key, size := resp.PeekKeyArg(buf)
 		if size == 0 {
 			break
 		}
-		c.pf.Add(key)
+		// A key repeated from the command before is cached by then: a
+		// pipeline on one hot key costs a comparison per command.
+		if !bytes.Equal(key, last) {
+			c.pf.Add(key)
+			last = key
+		}
 		buf = buf[size:]
 		n++
 	}
-	if n >= 2 {
+	if c.pf.Len() >= 2 {
 		c.pf.Run(c.db)
 	} else {
 		c.pf.Reset()
