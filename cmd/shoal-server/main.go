@@ -84,7 +84,9 @@ func run(cfg *config.Config) int {
 		defer srv.StopCluster()
 	}
 	if err := srv.Listen(); err != nil {
-		srv.Logf('#', "%v", err)
+		for _, line := range strings.Split(err.Error(), "\n") {
+			srv.Logf('#', "%s", line) // the warning, then "Failed listening …"
+		}
 		return 1
 	}
 	if pidfile != "" {

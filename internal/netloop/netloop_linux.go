@@ -211,11 +211,11 @@ func (s *Server) Listen(host string, port int) (net.Addr, error) {
 	syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1)
 	if err := syscall.Bind(fd, sa); err != nil {
 		syscall.Close(fd)
-		return nil, err
+		return nil, os.NewSyscallError("bind", err)
 	}
 	if err := syscall.Listen(fd, 511); err != nil {
 		syscall.Close(fd)
-		return nil, err
+		return nil, os.NewSyscallError("listen", err)
 	}
 	// Every loop watches the listener (level-triggered: whichever loop is
 	// free accepts, the others find nothing), so a loop held up in one

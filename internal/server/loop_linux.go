@@ -141,7 +141,7 @@ func (s *Server) listenLoops(binds []string, port int) error {
 				continue
 			}
 			ls.Close()
-			return &listenError{port: port, err: err}
+			return &listenError{port: port, err: &bindError{addr: b, port: port, err: err}}
 		}
 		s.loopAddrs = append(s.loopAddrs, addr)
 	}
@@ -159,9 +159,9 @@ type listenError struct {
 }
 
 func (e *listenError) Error() string {
-	msg := "Failed listening on port " + strconv.Itoa(e.port) + " (tcp), aborting."
+	msg := "Failed listening on port " + strconv.Itoa(e.port) + " (TCP), aborting."
 	if e.err != nil {
-		msg = "Could not create server TCP listening socket *:" + strconv.Itoa(e.port) + ": " + e.err.Error() + "\n" + msg
+		msg = e.err.Error() + "\n" + msg
 	}
 	return msg
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/shoal-db/shoal/internal/config"
 	"github.com/shoal-db/shoal/internal/keyspace"
 	"github.com/shoal-db/shoal/internal/netloop"
+	"github.com/shoal-db/shoal/internal/persist/aof"
 	"github.com/shoal-db/shoal/internal/script"
 	"github.com/shoal-db/shoal/internal/stream"
 )
@@ -243,13 +244,31 @@ func (s *Server) listenPlain(binds []string, port, tlsPort int) error {
 	}
 	lns, err := listenAll(binds, port)
 	if err != nil {
-		return fmt.Errorf("Failed listening on port %d (tcp), aborting.: %w", port, err)
+		return fmt.Errorf("%v\nFailed listening on port %d (TCP), aborting.", err, port)
 	}
 	if len(lns) == 0 {
-		return fmt.Errorf("Failed listening on port %d (tcp), aborting.", port)
+		return fmt.Errorf("Failed listening on port %d (TCP), aborting.", port)
 	}
 	s.listeners = lns
 	return nil
+}
+
+// bindError is a bind address that could not be listened on; its text is
+// Redis's listenToPort warning ("Warning: Could not create server TCP
+// listening socket *:6379: bind: Address already in use").
+type bindError struct {
+	addr string
+	port int
+	err  error
+}
+
+func (e *bindError) Error() string {
+	text := aof.ErrText(e.err)
+	var se *os.SyscallError
+	if errors.As(e.err, &se) {
+		text = se.Syscall + ": " + aof.ErrText(se.Err)
+	}
+	return fmt.Sprintf("Warning: Could not create server TCP listening socket %s:%d: %s", e.addr, e.port, text)
 }
 
 // listenAll listens on port at every bind address ("*", "::*", an IP; a
@@ -277,7 +296,7 @@ func listenAll(binds []string, port int) ([]net.Listener, error) {
 			for _, l := range lns {
 				l.Close()
 			}
-			return nil, err
+			return nil, &bindError{addr: b, port: port, err: err}
 		}
 		lns = append(lns, ln)
 	}

@@ -96,7 +96,7 @@ func (s *Server) listenTLS(binds []string, port int) error {
 	}
 	lns, err := listenAll(binds, port)
 	if err != nil {
-		s.Logf('#', "Could not create server TCP listening socket *:%d: %v", port, err)
+		s.Logf('#', "%v", err)
 		return fmt.Errorf("Failed listening on port %d (TLS), aborting.", port)
 	}
 	if len(lns) == 0 {
