@@ -13,7 +13,7 @@ import (
 
 // TestWaitSafe: with cluster-replica-wait-safe yes, writers use WAIT 1
 // (go-redis) and the master of one shard, which has two replicas, is
-// killed with kill -9 at a random moment, round after round (3 rounds; 20
+// killed with kill -9 at a random moment, round after round (2 rounds; 20
 // with SHOAL_LONG=1). After every failover each write that WAIT 1
 // acknowledged reads back. A replica that lacks some of them does not
 // stand for election (it logs why); the other one does.
@@ -22,7 +22,7 @@ import (
 // the WAIT-acked ping extension, logs that it skips an unknown type, and
 // keeps working (its data digest equals its master's at the end).
 func TestWaitSafe(t *testing.T) {
-	rounds := 3
+	rounds := 2
 	if os.Getenv("SHOAL_LONG") == "1" {
 		rounds = 20
 	}

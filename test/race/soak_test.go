@@ -24,7 +24,7 @@ import (
 // "WARNING: DATA RACE" in a server's log, on a server that dies or stops
 // answering, or on a worker that made no progress at all (a hang).
 //
-// Run length: SHOAL_SOAK (a Go duration, default 25s) of standalone
+// Run length: SHOAL_SOAK (a Go duration, default 12s) of standalone
 // traffic, then half of it in cluster mode: about 1½ minutes with start-up
 // and the race build on 2 cores. The same soak against the normal build,
 // longer, is the stability check:
@@ -56,7 +56,7 @@ import (
 // UPDATE messages), and the third node killed with SIGKILL and restarted.
 func TestRaceSoak(t *testing.T) {
 	redis.SetLogger(quietLogger{}) // dial errors while a node is down are expected
-	d := 25 * time.Second
+	d := 12 * time.Second
 	if v := os.Getenv("SHOAL_SOAK"); v != "" {
 		var err error
 		if d, err = time.ParseDuration(v); err != nil {
