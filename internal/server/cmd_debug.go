@@ -54,7 +54,7 @@ func (s *Server) debugCommand(ctx *command.Ctx) {
 	case sub == "panic":
 		s.debugPanic()
 	case sub == "segfault":
-		s.debugSegfault()
+		s.debugSegfault(ctx)
 	case sub == "pause-cron" && len(args) == 3:
 		n, _ := strconv.Atoi(string(args[2])) // atoi, as Redis
 		s.cronPaused.Store(n != 0)

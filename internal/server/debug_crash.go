@@ -5,6 +5,8 @@ import (
 	"runtime/debug"
 	"syscall"
 	"time"
+
+	"github.com/shoal-db/shoal/internal/command"
 )
 
 // DEBUG SEGFAULT: a real invalid memory write, as Redis does it (a write
@@ -15,11 +17,13 @@ import (
 // segvAccErr is SEGV_ACCERR: invalid permissions for a mapped object.
 const segvAccErr = 2
 
-func (s *Server) debugSegfault() {
+// If the write did not fault (no page protection, or the page could not
+// be mapped) the server goes on and the client gets an error rather than
+// a crash report for a crash that did not happen.
+func (s *Server) debugSegfault(ctx *command.Ctx) {
 	addr, ok := writeReadOnlyPage()
 	if !ok {
-		// The write went through (a platform without page protection):
-		// nothing crashed, and Shoal does not pretend it did.
+		ctx.Error("ERR DEBUG SEGFAULT: the write to a read-only page did not fault")
 		return
 	}
 	stacks := make([]byte, 1<<20)
