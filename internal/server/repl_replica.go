@@ -943,3 +943,27 @@ func (s *Server) appendLocalDeletion(db int, key string) {
 	}
 	s.stream.AppendLocal(&b, s.stream.LocalDB(int(s.repl.streamDB.Load())))
 }
+
+// stopSyncLoad ends, for a shutdown, a full sync loading into the dataset
+// (repl-diskless-load disabled or on-empty-db): it holds the AOF's lock
+// and takes each key's stripe, so once the shutdown holds every stripe it
+// would wait forever, and the process with it. Redis handles SIGTERM
+// between keys while it loads and exits without saving; here the load
+// stops at its next key (the partial dataset is flushed, nothing is
+// saved) and the link ends. A swapdb load into a keyspace aside is left
+// alone: it takes no stripe before its swap, and the shutdown saves the
+// data this node still serves.
+func (s *Server) stopSyncLoad() {
+	if !s.loading.active.Load() {
+		return
+	}
+	s.repl.mu.Lock()
+	ml := s.repl.link
+	s.repl.mu.Unlock()
+	if ml == nil {
+		return
+	}
+	s.loading.abort.Store(true)
+	ml.halt() // closes the socket; returns once the load has stopped
+	s.loading.abort.Store(false)
+}
