@@ -24,7 +24,9 @@ type Settings struct {
 // norm copies the list settings into Limits, where the list type reads them.
 func (s Settings) norm() Settings {
 	s.Limits.ListMaxListpackSize = int64(s.ListMaxListpackSize)
-	s.Limits.ListPackedThreshold = int64(s.PackedThreshold)
+	if s.PackedThreshold != 0 {
+		s.Limits.ListPackedThreshold = int64(s.PackedThreshold)
+	}
 	return s
 }
 
