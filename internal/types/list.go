@@ -96,14 +96,14 @@ func (nd *listNode) allowInsert(sz int, lim *Limits) bool {
 // newListNode returns a node holding v alone, with room before it for
 // pushes at the front (front) or none.
 func newListNode(v []byte, front bool, lim *Limits) *listNode {
-	e := qlpEntrySize(v)
+	n := qlpHeader + qlpEntrySize(v) + 1
+	b := classBuf(n)
 	room := 0
 	if front {
-		room = min(e+qlpHeader+8, 64)
+		room = cap(b) - n
+		b = b[:cap(b)]
 	}
-	b := make([]byte, room, room+qlpHeader+e+1)
-	b = append(b, 0, 0, 0, 0, 0, 0)
-	b = qlpAppend(b, v)
+	b = qlpAppend(b[:room+qlpHeader], v)
 	b = append(b, qlpEOF)
 	nd := &listNode{b: b, lo: room, count: 1, plain: len(v) >= lim.listPacked()}
 	nd.sync()
@@ -118,8 +118,23 @@ func (nd *listNode) seal() {
 	}
 }
 
+// classBuf returns a buffer of length n whose capacity is the allocator's
+// size class for n (no room is lost to rounding).
+func classBuf(n int) []byte { return slices.Grow([]byte(nil), n)[:n] }
+
+// nodeGrowth is how far a node's buffer grows beyond need: it doubles up
+// to 2 KB, then grows 2 KB at a time (rounded up to a size class), so
+// filling an 8 KB node copies it about twice over and a list's end nodes
+// keep at most about 2 KB of spare room (a full node's is dropped by seal).
+func nodeGrowth(size int) int { return min(size, 2048) }
+
 // pushBack appends v's entry to the node.
 func (nd *listNode) pushBack(v []byte) {
+	if need := len(nd.b) + qlpEntrySize(v); need > cap(nd.b) {
+		nb := classBuf(need + nodeGrowth(nd.size()))[:len(nd.b)]
+		copy(nb, nd.b)
+		nd.b = nb
+	}
 	nd.b = qlpAppend(nd.b[:nd.end()], v)
 	nd.b = append(nd.b, qlpEOF)
 	nd.count++
@@ -127,12 +142,14 @@ func (nd *listNode) pushBack(v []byte) {
 }
 
 // pushFront puts v's entry first, moving the header into the room before
-// the listpack (made when there is none: a quarter of the node more).
+// the listpack (made when there is none: the next size class up, all of
+// its spare room in front).
 func (nd *listNode) pushFront(v []byte) {
 	e := qlpEntrySize(v)
 	if nd.lo < e {
-		room := e + nd.size()/4 + 16
-		nb := make([]byte, room+nd.size())
+		nb := classBuf(nd.size() + e + nodeGrowth(nd.size()))
+		nb = nb[:cap(nb)]
+		room := len(nb) - nd.size()
 		copy(nb[room:], nd.lp())
 		nd.b, nd.lo = nb, room
 	}

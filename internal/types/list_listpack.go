@@ -287,8 +287,18 @@ func qlpValidate(p []byte) (int, bool) {
 		default:
 			return 0, false
 		}
+		if n > end-off-1 {
+			return 0, false
+		}
+		if n <= 127 { // the common case: a one-byte backlen
+			if p[off+n] != byte(n) {
+				return 0, false
+			}
+			off += n + 1
+			continue
+		}
 		bl := qlpBacklenSize(n)
-		if n > end-off || bl > end-off-n {
+		if bl > end-off-n {
 			return 0, false
 		}
 		var want [5]byte
