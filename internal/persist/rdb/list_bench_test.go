@@ -47,3 +47,34 @@ func BenchmarkListDumpRestore(b *testing.B) {
 		})
 	}
 }
+
+// benchLZFInput is the first node of list1000: an 8 KB listpack.
+func benchLZFInput() []byte {
+	var in []byte
+	benchList("element-", 1000).Obj.(*types.List).EachNode(func(b []byte, _ bool, _ int) {
+		if in == nil {
+			in = append([]byte(nil), b...)
+		}
+	})
+	return in
+}
+
+func BenchmarkLZF(b *testing.B) {
+	in := benchLZFInput()
+	out := make([]byte, len(in))
+	var h lzfTable
+	c := lzfCompress(in, out, &h)
+	back := make([]byte, len(in))
+	b.Run("compress", func(b *testing.B) {
+		b.SetBytes(int64(len(in)))
+		for i := 0; i < b.N; i++ {
+			lzfCompress(in, out, &h)
+		}
+	})
+	b.Run("decompress", func(b *testing.B) {
+		b.SetBytes(int64(len(in)))
+		for i := 0; i < b.N; i++ {
+			lzfDecompress(out[:c], back)
+		}
+	})
+}
