@@ -152,6 +152,9 @@ func (s *Server) acceptTLS(ln net.Listener) {
 		go func() {
 			defer s.wg.Done()
 			s.tuneTCP(conn)
+			if s.tlsOnLoop(conn) {
+				return // served by an event loop (tls_loop_linux.go)
+			}
 			tc := tls.Server(conn, s.tls.lc)
 			ctx, cancel := context.WithTimeout(context.Background(), tlsHandshakeTimeout)
 			err := tc.HandshakeContext(ctx)
