@@ -276,9 +276,10 @@ func (h loopHandler) onTLSData(c *client, conn *netloop.Conn, in []byte) int {
 		})
 	case c.overQueryLimit(t.plain[used:]):
 		t.plain = t.plain[:0]
-	default:
+	case used > 0:
 		t.plain = t.plain[:copy(t.plain, t.plain[used:])]
 		if len(t.plain) == 0 && cap(t.plain) > 4*tlsPlainMin {
+			c.srv.released(cap(t.plain)) // obuf.go: a big one goes back to the OS
 			t.plain = nil
 		}
 	}
