@@ -20,6 +20,13 @@ import (
 // prompt), and returns every byte the terminal was sent.
 func replTranscript(t *testing.T, bin string, port int, rc string, steps []string) string {
 	t.Helper()
+	return replTranscriptPrompt(t, bin, port, "127.0.0.1:"+strconv.Itoa(port)+"> ", rc, steps)
+}
+
+// replTranscriptPrompt is replTranscript with the prompt to wait for
+// ("not connected> " when nothing listens on port).
+func replTranscriptPrompt(t *testing.T, bin string, port int, prompt, rc string, steps []string) string {
+	t.Helper()
 	home := t.TempDir()
 	if rc != "" {
 		testutil.NoErr(t, os.WriteFile(filepath.Join(home, ".redisclirc"), []byte(rc), 0o644))
@@ -44,7 +51,6 @@ func replTranscript(t *testing.T, bin string, port int, rc string, steps []strin
 		}
 	}()
 	text := func() string { mu.Lock(); defer mu.Unlock(); return out.String() }
-	prompt := "127.0.0.1:" + strconv.Itoa(port) + "> "
 	waitPrompt := func(from int, what string) {
 		testutil.CheckFor(t, 15*time.Second, 10*time.Millisecond, func() error {
 			if txt := text(); len(txt) > from && strings.HasSuffix(txt, "\n"+prompt) || from == 0 && txt == prompt {
@@ -130,6 +136,38 @@ func TestREPLHintsCompletionHelp(t *testing.T) {
 			testutil.True(t, strings.Contains(want, "\x1b[0;90;49m key value [NX|XX]"), "redis-cli showed no SET hint:\n"+strconv.Quote(want))
 		})
 	}
+}
+
+// TestREPLHelpWithoutServer types HELP, hints and completion into both
+// REPLs started against a port where nothing listens: redis-cli then uses
+// its compiled-in help table (help.h), and so must shoal-cli.
+func TestREPLHelpWithoutServer(t *testing.T) {
+	t.Parallel()
+	port, err := testutil.FreePort()
+	testutil.NoErr(t, err)
+	steps := []string{
+		"help\r",
+		"help set\r",
+		"help client kill\r",
+		"help @hyperloglog\r",
+		"help @sorted-set\r",
+		"help nosuch\r",
+		"help sl\t\t\r", // help topics: groups come first in the table
+		"help @g\t\r",
+		"zadd z 1 a\x15\r", // hints from the table, Ctrl-U
+		"client kill \x15\r",
+		"dbsi\t\x15\r",
+		"ping\r", // not connected: the error, the prompt again
+	}
+	const prompt = "not connected> "
+	want := replTranscriptPrompt(t, testutil.RedisCLI(), port, prompt, "", steps)
+	got := replTranscriptPrompt(t, shoalCLI(t), port, prompt, "", steps)
+	// HELP alone names the program, as --version does.
+	want = strings.ReplaceAll(want, "\nredis-cli 7.0.15\r\n", "\nshoal-cli 7.0.15\r\n")
+	if want != got {
+		t.Errorf("shoal-cli's terminal output differs from redis-cli's\n%s", firstDiff(want, got))
+	}
+	testutil.True(t, strings.Contains(want, "summary:\x1b[0m Set the string value of a key"), "redis-cli showed no HELP SET:\n"+strconv.Quote(want))
 }
 
 // firstDiff shows where two transcripts part.
