@@ -87,6 +87,15 @@ func TestLocalCluster(t *testing.T) {
 	for i := 0; i < 6; i++ {
 		testutil.Equal(t, do(t, "127.0.0.1:"+strconv.Itoa(base+i), "CLUSTER", "MYID"), ids[i])
 	}
+	// The data is back too (appendonly yes in the tutorial's redis.conf),
+	// once the cluster is ok again.
+	testutil.CheckFor(t, 60*time.Second, 200*time.Millisecond, func() error {
+		g := run(t, 30*time.Second, "get foo\nget hello\n", nil, cli, "-c", "-p", strconv.Itoa(base))
+		if g.code != 0 || !strings.Contains(g.stdout, "\nbar\n") || !strings.HasSuffix(g.stdout, "\nworld\n") {
+			return fmt.Errorf("reads after restart: %s", g)
+		}
+		return nil
+	})
 	again := local("start") // idempotent while running
 	testutil.Equal(t, again.code, 0)
 	testutil.True(t, strings.Contains(again.stdout, "already running"), again.stdout)
