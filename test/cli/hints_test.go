@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,11 +28,18 @@ func replTranscript(t *testing.T, bin string, port int, rc string, steps []strin
 // ("not connected> " when nothing listens on port).
 func replTranscriptPrompt(t *testing.T, bin string, port int, prompt, rc string, steps []string) string {
 	t.Helper()
+	return replTranscriptArgs(t, bin, []string{"-p", strconv.Itoa(port)}, regexp.MustCompile(regexp.QuoteMeta(prompt)+"$"), rc, steps)
+}
+
+// replTranscriptArgs runs bin with args and waits after each step for a
+// fresh prompt matching promptRE (anchored at the end of the output).
+func replTranscriptArgs(t *testing.T, bin string, args []string, promptRE *regexp.Regexp, rc string, steps []string) string {
+	t.Helper()
 	home := t.TempDir()
 	if rc != "" {
 		testutil.NoErr(t, os.WriteFile(filepath.Join(home, ".redisclirc"), []byte(rc), 0o644))
 	}
-	cmd := exec.Command(bin, "-p", strconv.Itoa(port))
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "TERM=xterm", "HOME="+home, "REDISCLI_RCFILE=", "REDISCLI_HISTFILE="+filepath.Join(home, "hist"))
 	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 100})
 	testutil.NoErr(t, err)
@@ -53,8 +61,11 @@ func replTranscriptPrompt(t *testing.T, bin string, port int, prompt, rc string,
 	text := func() string { mu.Lock(); defer mu.Unlock(); return out.String() }
 	waitPrompt := func(from int, what string) {
 		testutil.CheckFor(t, 15*time.Second, 10*time.Millisecond, func() error {
-			if txt := text(); len(txt) > from && strings.HasSuffix(txt, "\n"+prompt) || from == 0 && txt == prompt {
-				return nil
+			txt := text()
+			if len(txt) > from {
+				if loc := promptRE.FindStringIndex(txt[from:]); loc != nil && (loc[0] == 0 && from == 0 || loc[0] > 0 && txt[from+loc[0]-1] == '\n') {
+					return nil
+				}
 			}
 			return &expectErr{"a fresh prompt after " + strconv.Quote(what), text()[from:]}
 		})

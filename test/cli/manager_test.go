@@ -71,6 +71,14 @@ func TestManagerShoalClusters(t *testing.T) {
 	managerTwins(t, "shoal")
 }
 
+// TestManagerMixedClusters is the same on twin clusters of Redis and
+// Shoal nodes side by side (Redis at even ports, Shoal at odd ones).
+func TestManagerMixedClusters(t *testing.T) {
+	t.Parallel()
+	testutil.SkipIfNoRedis(t)
+	managerTwins(t, "mixed")
+}
+
 func managerTwins(t *testing.T, kind string) {
 	if os.Getenv("SHOAL_CLI_MANAGER") == "" && os.Getenv("SHOAL_LONG") != "1" {
 		// Its flake (a node dying at start on a cluster bus port still held
@@ -85,7 +93,7 @@ func managerTwins(t *testing.T, kind string) {
 	b := &twin{cli: shoalCLI(t)}
 	b.base, b.nodes = startNodes(t, kind, 8)
 	hasMigrate := hasCommand(t, a.nodes[0].Addr, "migrate")
-	hasSync := kind == "redis"
+	hasSync := hasCommand(t, a.nodes[0].Addr, "sync") && hasCommand(t, a.nodes[1].Addr, "sync")
 
 	// step runs args on both twins and compares; mask hides the ports of
 	// lines whose node choice depends on CLUSTER NODES order.
@@ -257,7 +265,7 @@ func managerTwins(t *testing.T, kind string) {
 // startServer starts a standalone server of kind on a free port.
 func startServer(t *testing.T, kind string) *testutil.Node {
 	t.Helper()
-	if kind == "shoal" {
+	if kind == "shoal" || kind == "mixed" {
 		return testutil.StartShoal(t)
 	}
 	return testutil.StartRedis(t)
