@@ -181,6 +181,36 @@ func TestREPLHelpWithoutServer(t *testing.T) {
 	testutil.True(t, strings.Contains(want, "summary:\x1b[0m Set the string value of a key"), "redis-cli showed no HELP SET:\n"+strconv.Quote(want))
 }
 
+// TestREPLHelpWithoutCommandDocs: a server that refuses COMMAND DOCS (here
+// by ACL) but answers COMMAND. redis-cli then uses its compiled-in table
+// and adds the commands it lacks from COMMAND ("Help not available"; none
+// on a 7.0 server), and so must shoal-cli, against redis-server and
+// shoal-server.
+func TestREPLHelpWithoutCommandDocs(t *testing.T) {
+	t.Parallel()
+	steps := []string{
+		"help get\r",
+		"help sort_ro\r",
+		"help @hyperloglog\r",
+		"help client kill\r",
+		"sort_r\t\x15\r",
+	}
+	for _, kind := range []string{"redis", "shoal"} {
+		kind := kind
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			srv := startServer(t, kind)
+			do(t, srv.Addr, "ACL", "SETUSER", "default", "-command|docs")
+			want := replTranscript(t, testutil.RedisCLI(), srv.Port, "", steps)
+			got := replTranscript(t, shoalCLI(t), srv.Port, "", steps)
+			if want != got {
+				t.Errorf("shoal-cli's terminal output differs from redis-cli's\n%s", firstDiff(want, got))
+			}
+			testutil.True(t, strings.Contains(want, "summary:\x1b[0m Get the value of a key"), "redis-cli showed no HELP GET:\n"+strconv.Quote(want))
+		})
+	}
+}
+
 // firstDiff shows where two transcripts part.
 func firstDiff(want, got string) string {
 	i := 0
