@@ -27,7 +27,7 @@ func (tw *twin) run(t *testing.T, stdin string, args ...string) result {
 	for i, a := range args {
 		args[i] = tw.expand(a)
 	}
-	return run(t, 3*time.Minute, stdin, nil, tw.cli, args...)
+	return run(t, 3*time.Minute, tw.expand(stdin), nil, tw.cli, args...)
 }
 
 // expand replaces {N} with node N's address and {idN} with its ID.
@@ -228,6 +228,10 @@ func managerTwins(t *testing.T, kind string) {
 	step("fix open slot", "", true, "--cluster", "fix", "{0}")
 	settle()
 	step("check fixed", "", false, "--cluster", "check", "{0}")
+	step("check multiple owners", "", false, "--cluster", "check", "{0}", "--cluster-search-multiple-owners")
+	step("fix multiple owners", "", true, "--cluster", "fix", "{0}", "--cluster-search-multiple-owners")
+	step("rebalance threshold", "", true, "--cluster", "rebalance", "{0}", "--cluster-threshold", "1", "--cluster-simulate")
+	step("rebalance empty masters", "", true, "--cluster", "rebalance", "{0}", "--cluster-use-empty-masters", "--cluster-simulate")
 	// import from a standalone server holding the same keys for both.
 	srcA, srcB := startServer(t, kind), startServer(t, kind)
 	for _, s := range []*testutil.Node{srcA, srcB} {
@@ -241,6 +245,12 @@ func managerTwins(t *testing.T, kind string) {
 	rb.stdout = strings.ReplaceAll(rb.stdout, srcB.Addr, "SRC")
 	sameOutput(t, "import", ra, a.base, rb, b.base)
 	step("import missing from", "", false, "--cluster", "import", "{0}")
+	// The same keys again: --cluster-replace overwrites them.
+	ra = a.run(t, "", "--cluster", "import", "{0}", "--cluster-from", srcA.Addr, "--cluster-copy", "--cluster-replace")
+	rb = b.run(t, "", "--cluster", "import", "{0}", "--cluster-from", srcB.Addr, "--cluster-copy", "--cluster-replace")
+	ra.stdout = strings.ReplaceAll(ra.stdout, srcA.Addr, "SRC")
+	rb.stdout = strings.ReplaceAll(rb.stdout, srcB.Addr, "SRC")
+	sameOutput(t, "import replace", ra, a.base, rb, b.base)
 	if hasSync {
 		da, db := t.TempDir(), t.TempDir()
 		ra = a.run(t, "", "--cluster", "backup", "{0}", da)
