@@ -78,7 +78,9 @@ func run(cfg *config.Config) int {
 	}
 	if cfg.ClusterEnabled {
 		if err := srv.StartCluster(); err != nil {
-			srv.Logf('#', "%v", err)
+			for _, line := range strings.Split(err.Error(), "\n") {
+				srv.Logf('#', "%s", line) // the bus's "Failed listening …" is two lines
+			}
 			return 1
 		}
 		defer srv.StopCluster()

@@ -3,7 +3,10 @@ package clusternode
 import (
 	"context"
 	"crypto/tls"
+	"errors"
+	"fmt"
 	"net"
+	"os"
 	"strconv"
 	"time"
 
@@ -85,7 +88,7 @@ func (n *Node) listenBus(binds []string, port int) error {
 			if optional {
 				continue
 			}
-			return err
+			return fmt.Errorf("Warning: Could not create server TCP listening socket %s:%d: %s", b, port, strerror(err))
 		}
 		n.bus.listeners = append(n.bus.listeners, ln)
 	}
@@ -346,4 +349,18 @@ func (n *Node) dropped(w *clusterbus.Message) bool {
 	}
 	n.opts.Logf('#', "Dropping packet that matches debug drop filter")
 	return true
+}
+
+// strerror is err as Redis logs a failed bind: "bind: Address already in
+// use" (strerror's capital).
+func strerror(err error) string {
+	var se *os.SyscallError
+	if !errors.As(err, &se) {
+		return err.Error()
+	}
+	text := se.Err.Error()
+	if len(text) > 0 && 'a' <= text[0] && text[0] <= 'z' {
+		text = string(text[0]-('a'-'A')) + text[1:]
+	}
+	return se.Syscall + ": " + text
 }

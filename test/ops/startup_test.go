@@ -1,8 +1,11 @@
 package ops
 
 import (
+	"context"
 	"fmt"
+	"net"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -72,4 +75,45 @@ func waitExited(t *testing.T, n *testutil.Node) {
 		}
 		return nil
 	})
+}
+
+// A busy cluster bus port ends the start-up with Redis's two lines, the
+// second of which ("Failed listening on port N (cluster), aborting.") makes
+// Redis's test suite retry on another port; compared with redis-server.
+func TestBusyBusPortMessage(t *testing.T) {
+	var port int
+	var hold net.Listener
+	for i := 0; hold == nil && i < 20; i++ {
+		p, err := testutil.FreePort()
+		testutil.NoErr(t, err)
+		if p+10000 > 65535 {
+			continue
+		}
+		if l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p+10000)); err == nil {
+			port, hold = p, l
+		}
+	}
+	if hold == nil {
+		t.Skip("no free port pair")
+	}
+	defer hold.Close()
+	tails := map[string]string{}
+	for name, bin := range map[string]string{"redis": testutil.RedisBinary(), "shoal": testutil.ShoalServerPath(t)} {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		cmd := exec.CommandContext(ctx, bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+			"--cluster-enabled", "yes", "--dir", t.TempDir(), "--save", "")
+		out, err := cmd.Output()
+		cancel()
+		testutil.True(t, err != nil, name+" did not fail")
+		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+		testutil.True(t, len(lines) >= 2, name+": "+string(out))
+		for _, l := range lines[len(lines)-2:] {
+			if i := strings.Index(l, " # "); i >= 0 { // drop "pid:M date time"
+				l = l[i+3:]
+			}
+			tails[name] += l + "\n"
+		}
+	}
+	testutil.Equal(t, tails["shoal"], tails["redis"])
+	testutil.True(t, strings.Contains(tails["shoal"], fmt.Sprintf("Failed listening on port %d (cluster), aborting.", port+10000)), tails["shoal"])
 }
