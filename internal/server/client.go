@@ -602,6 +602,18 @@ func (c *client) execute(spec *command.Spec, args [][]byte) {
 			c.rejectCmd(spec, rediserr.OOM)
 			return
 		}
+		// A small RDB load in progress: wait for it, as Redis (load.go).
+		if c.srv.loading.active.Load() && c.srv.loadingHold(c, spec) {
+			if c.loopMode {
+				c.batch.cmds--
+				c.cl.asking = asking
+				c.replySkip = skip
+				c.detachPending = true
+				return
+			}
+			c.waitLoading(spec)
+			continue
+		}
 		// Persistence gates (aof.go): -LOADING while the dataset loads, MISCONF
 		// after an AOF write error.
 		if msg := c.srv.persistGate(c, spec); msg != "" {
