@@ -128,3 +128,26 @@ func (c *Core) broadcast(m *Msg) {
 // LinkCount is the number of links the core knows (for tests and CLUSTER
 // LINKS).
 func (c *Core) LinkCount() int { return len(c.links) }
+
+// LinkInfo is one bus link as CLUSTER LINKS shows it.
+type LinkInfo struct {
+	ID      LinkID
+	Node    string // the peer's node ID
+	Inbound bool   // direction "from" (else "to")
+	Created int64  // unix ms (create-time)
+}
+
+// Links lists the links associated with a node
+// (addReplyClusterLinksDescription): for each node its outbound link,
+// then its inbound one.
+func (c *Core) Links() []LinkInfo {
+	var out []LinkInfo
+	for _, n := range c.order {
+		for _, l := range []*link{n.link, n.inbound} {
+			if l != nil {
+				out = append(out, LinkInfo{ID: l.id, Node: n.ID, Inbound: l.inbound, Created: l.ctime})
+			}
+		}
+	}
+	return out
+}

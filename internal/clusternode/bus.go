@@ -364,3 +364,32 @@ func strerror(err error) string {
 	}
 	return se.Syscall + ": " + text
 }
+
+// LinkStat is a bus link for CLUSTER LINKS: the core's record and the
+// connection's state.
+type LinkStat struct {
+	cluster.LinkInfo
+	Events string // "r" once connected (the read loop), "" while connecting
+	Queued int    // bytes of the messages waiting for a connecting link
+}
+
+// Links lists the links the core associates with nodes.
+func (n *Node) Links() []LinkStat {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	infos := n.core.Links()
+	out := make([]LinkStat, 0, len(infos))
+	for _, li := range infos {
+		st := LinkStat{LinkInfo: li}
+		if bl := n.bus.links[li.ID]; bl != nil {
+			if bl.link != nil {
+				st.Events = "r"
+			}
+			for _, m := range bl.pending {
+				st.Queued += m.Len()
+			}
+		}
+		out = append(out, st)
+	}
+	return out
+}

@@ -427,7 +427,31 @@ func (s *Server) registerCluster() {
 		ctx.W.Raw(viewOf(ctx, n.Topology()).SlotsReply(ctx.W.Proto))
 	})
 	h("shards", func(ctx *command.Ctx, n *clusternode.Node) { ctx.W.Raw(n.Topology().ShardsReply(ctx.W.Proto)) })
-	h("links", func(ctx *command.Ctx, n *clusternode.Node) { ctx.W.Array(0) })
+	h("links", func(ctx *command.Ctx, n *clusternode.Node) {
+		links := n.Links()
+		ctx.W.Array(len(links))
+		for _, l := range links {
+			ctx.W.Map(6)
+			ctx.W.BulkString("direction")
+			if l.Inbound {
+				ctx.W.BulkString("from")
+			} else {
+				ctx.W.BulkString("to")
+			}
+			ctx.W.BulkString("node")
+			ctx.W.BulkString(l.Node)
+			ctx.W.BulkString("create-time")
+			ctx.W.Int(l.Created)
+			ctx.W.BulkString("events")
+			ctx.W.BulkString(l.Events)
+			// Messages are written as they are queued: the buffer holds
+			// only those waiting for a connecting link.
+			ctx.W.BulkString("send-buffer-allocated")
+			ctx.W.Int(int64(l.Queued))
+			ctx.W.BulkString("send-buffer-used")
+			ctx.W.Int(int64(l.Queued))
+		}
+	})
 	h("keyslot", func(ctx *command.Ctx, _ *clusternode.Node) { ctx.W.Int(int64(slot.Of(ctx.Args[2]))) })
 	h("countkeysinslot", func(ctx *command.Ctx, _ *clusternode.Node) {
 		v, ok := getInt(ctx, ctx.Args[2])
