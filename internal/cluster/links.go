@@ -1,5 +1,7 @@
 package cluster
 
+import "strings"
+
 // Links: the core's record of the bus connections the runner holds. As in
 // Redis 7.0 a node has an outbound link (node->link, opened by the cron and
 // carrying our PINGs, MEETs, FAILs and UPDATEs) and may have an inbound one
@@ -150,4 +152,31 @@ func (c *Core) Links() []LinkInfo {
 		}
 	}
 	return out
+}
+
+// KillLinks is DEBUG CLUSTERLINK KILL: it closes node id's outbound link
+// (dir "to"), its inbound one ("from") or both ("all"); the cron dials the
+// outbound one again. The error is Redis's reply text.
+func (c *Core) KillLinks(dir, id string) error {
+	n := c.nodes[id]
+	if n == nil {
+		return errf(KindUnknownNode, "Unknown node ", id)
+	}
+	var kill []*link
+	switch strings.ToLower(dir) {
+	case "from":
+		kill = []*link{n.inbound}
+	case "to":
+		kill = []*link{n.link}
+	case "all":
+		kill = []*link{n.link, n.inbound}
+	default:
+		return errf(KindInvalid, "Unknown direction ", dir)
+	}
+	for _, l := range kill {
+		if l != nil {
+			c.freeLink(l, true)
+		}
+	}
+	return nil
 }

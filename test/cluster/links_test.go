@@ -60,4 +60,20 @@ func TestClusterLinks(t *testing.T) {
 		shapes[fmt.Sprint(i)] = shape
 	}
 	testutil.Equal(t, shapes["0"], shapes["1"])
+
+	// DEBUG CLUSTERLINK KILL: the links go, the cluster dials them again;
+	// an unknown node is refused in Redis's words on both.
+	for i, n := range nodes[:2] {
+		c := n.Dial(t)
+		peer := myID(t, nodes[(i+1)%3])
+		testutil.Equal(t, c.MustDo(t, "DEBUG", "CLUSTERLINK", "KILL", "all", peer).String(), "OK")
+		testutil.CheckFor(t, 20*time.Second, 100*time.Millisecond, func() error {
+			if v := c.MustDo(t, "CLUSTER", "LINKS"); len(v.Elems) != 4 {
+				return fmt.Errorf("node %d: %d links", i, len(v.Elems))
+			}
+			return nil
+		})
+		v := c.MustDo(t, "DEBUG", "CLUSTERLINK", "KILL", "to", strings.Repeat("0", 40))
+		testutil.Equal(t, v.String(), "(error) ERR Unknown node "+strings.Repeat("0", 40))
+	}
 }
