@@ -142,6 +142,11 @@ func New(h Handler, n int) (*Server, error) {
 	if n <= 0 {
 		n = runtime.GOMAXPROCS(0)
 	}
+	if runtime.GOMAXPROCS(0) < n+1 {
+		// Busy loops keep their Ps while they wait (rawWait): one more P
+		// runs everything else (cron, replication, TLS, blocked clients).
+		runtime.GOMAXPROCS(n + 1)
+	}
 	s := &Server{h: h, readBuf: 64 * 1024}
 	s.rel, _ = h.(Releaser)
 	s.te, _ = h.(TurnEnder)
@@ -281,35 +286,32 @@ func (l *loop) isListener(fd int) bool {
 func (l *loop) run() {
 	events := make([]syscall.EpollEvent, 256)
 	defer l.shutdown()
-	idle := 0
+	quiet := false
 	for !l.srv.closed.Load() {
-		// While busy, poll without blocking: a blocking epoll_wait makes the
-		// runtime hand this loop's P to another thread and take it back,
-		// which costs more than the wait. Block only after a few empty polls.
-		timeout := 0
-		if idle >= 3 {
-			timeout = -1
-		}
 		var n int
 		var err error
-		if timeout == 0 {
-			n, err = rawPoll(l.epfd, events)
+		if quiet {
+			// Quiet for a while: wait through the runtime, which lends this
+			// loop's P to other goroutines until an event comes.
+			n, err = syscall.EpollWait(l.epfd, events, -1)
 		} else {
-			n, err = syscall.EpollWait(l.epfd, events, timeout)
+			// Busy: wait raw, keeping the P. A wait through the runtime
+			// hands the P to another thread and takes it back, which on a
+			// request/response load costs more than the wait itself.
+			n, err = rawWait(l.epfd, events, rawWaitMillis)
 		}
-		if n <= 0 && err == nil {
-			idle++
-			if timeout == 0 {
-				runtime.Gosched()
-			}
-			continue
-		}
-		idle = 0
 		if err != nil {
 			if errors.Is(err, syscall.EINTR) {
+				// A signal: often the runtime asking this goroutine to
+				// stop (GC, preemption). Gosched lets it.
+				runtime.Gosched()
 				continue
 			}
 			return
+		}
+		quiet = n == 0
+		if n == 0 {
+			continue
 		}
 		l.busySince.Store(clock.Mono())
 		for i := 0; i < n; i++ {

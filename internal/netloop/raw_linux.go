@@ -7,12 +7,12 @@ import (
 	"unsafe"
 )
 
-// The loop's sockets are non-blocking and its polls with timeout 0 return
-// at once, so these calls never wait. Issuing them as raw syscalls skips the
-// runtime's entersyscall/exitsyscall bookkeeping (and its hand-off of the P
-// to another thread), which on a request/response workload costs more than
-// the kernel work itself. Only the blocking epoll_wait goes through the
-// runtime.
+// The loop's sockets are non-blocking, so reads and writes never wait.
+// Issuing them as raw syscalls skips the runtime's entersyscall/exitsyscall
+// bookkeeping (and its hand-off of the P to another thread), which on a
+// request/response workload costs more than the kernel work itself. A busy
+// loop's epoll_wait is raw too, with a short timeout (rawWait); only a
+// quiet loop waits through the runtime.
 
 func rawRead(fd int, p []byte) (int, error) {
 	if len(p) == 0 {
@@ -36,9 +36,17 @@ func rawWrite(fd int, p []byte) (int, error) {
 	return int(n), nil
 }
 
-// rawPoll is epoll_wait with timeout 0.
-func rawPoll(epfd int, events []syscall.EpollEvent) (int, error) {
-	n, _, e := syscall.RawSyscall6(syscall.SYS_EPOLL_WAIT, uintptr(epfd), uintptr(unsafe.Pointer(&events[0])), uintptr(len(events)), 0, 0, 0)
+// rawWaitMillis is how long a busy loop waits raw before it counts as quiet
+// and waits through the runtime, giving its P back. It also bounds how long
+// the runtime may wait for the loop to stop (GC): a raw wait is interrupted
+// by the runtime's preemption signal (EINTR), and without one it ends by
+// itself this soon.
+const rawWaitMillis = 2
+
+// rawWait is epoll_wait with a timeout in milliseconds, issued raw: the
+// thread keeps its P while it waits.
+func rawWait(epfd int, events []syscall.EpollEvent, msec int) (int, error) {
+	n, _, e := syscall.RawSyscall6(syscall.SYS_EPOLL_WAIT, uintptr(epfd), uintptr(unsafe.Pointer(&events[0])), uintptr(len(events)), uintptr(msec), 0, 0)
 	if e != 0 {
 		return 0, e
 	}
