@@ -17,12 +17,7 @@ func TestScanRandomkeyReclaimExpired(t *testing.T) {
 	expired := regexp.MustCompile(`expired_keys:(\d+)`)
 	got := map[string]string{}
 	for _, kind := range []string{"redis", "shoal"} {
-		var n *testutil.Node
-		if kind == "redis" {
-			n = testutil.StartRedis(t)
-		} else {
-			n = testutil.StartShoal(t)
-		}
+		n := testutil.StartKind(t, kind)
 		c := n.Dial(t)
 		var out []string
 		for _, cmd := range []string{"SCAN", "RANDOMKEY"} {

@@ -14,12 +14,7 @@ import (
 func TestMemoryUsage(t *testing.T) {
 	errs := map[string]string{}
 	for _, kind := range []string{"redis", "shoal"} {
-		var n *testutil.Node
-		if kind == "redis" {
-			n = testutil.StartRedis(t)
-		} else {
-			n = testutil.StartShoal(t)
-		}
+		n := testutil.StartKind(t, kind)
 		c := n.Dial(t)
 		var out []string
 		for _, args := range [][]string{

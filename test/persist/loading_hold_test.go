@@ -18,13 +18,7 @@ func TestLoadingHoldSmallLoad(t *testing.T) {
 	for _, interval := range []string{"2097152", "1024"} {
 		got := map[string]string{}
 		for _, kind := range []string{"redis", "shoal"} {
-			var n *testutil.Node
-			args := []string{"--key-load-delay", "400", "--loading-process-events-interval-bytes", interval}
-			if kind == "redis" {
-				n = testutil.StartRedis(t, args...)
-			} else {
-				n = testutil.StartShoal(t, args...)
-			}
+			n := testutil.StartKind(t, kind, "--key-load-delay", "400", "--loading-process-events-interval-bytes", interval)
 			c := n.Dial(t)
 			c.MustDo(t, "DEBUG", "POPULATE", "500")
 			c.MustDo(t, "SAVE")

@@ -14,12 +14,7 @@ import (
 func TestExecOnStaleReplica(t *testing.T) {
 	got := map[string]string{}
 	for _, kind := range []string{"redis", "shoal"} {
-		var n *testutil.Node
-		if kind == "redis" {
-			n = testutil.StartRedis(t)
-		} else {
-			n = testutil.StartShoal(t)
-		}
+		n := testutil.StartKind(t, kind)
 		c, admin := n.Dial(t), n.Dial(t)
 		c.MustDo(t, "CONFIG", "SET", "replica-serve-stale-data", "no")
 		c.MustDo(t, "SET", "xx", "1")
