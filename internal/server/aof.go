@@ -500,6 +500,12 @@ func (s *Server) registerAOF() {
 			ctx.Error(err.Error())
 			return
 		}
+		if c, ok := ctx.Client.(*client); ok && c.inExec {
+			// Redis defers a rewrite asked for inside EXEC and says so;
+			// here it starts in the background either way.
+			ctx.W.Simple("Background append only file rewriting scheduled")
+			return
+		}
 		ctx.W.Simple("Background append only file rewriting started")
 	})
 }

@@ -1,0 +1,41 @@
+package durability
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shoal-db/shoal/internal/testutil"
+)
+
+// BGREWRITEAOF inside MULTI/EXEC answers "… rewriting scheduled", and the
+// rewrite does happen (INFO's aof_rewrites counts it); compared with redis-server.
+func TestBgrewriteaofInExec(t *testing.T) {
+	got := map[string]string{}
+	for _, kind := range []string{"redis", "shoal"} {
+		n := testutil.StartKind(t, kind, "--appendonly", "yes")
+		c := n.Dial(t)
+		rewrites := func() string {
+			return regexp.MustCompile(`aof_rewrites:\d+`).FindString(c.MustDo(t, "INFO", "persistence").String())
+		}
+		before := rewrites()
+		testutil.True(t, before != "", kind+": no aof_rewrites field")
+		c.MustDo(t, "MULTI")
+		c.MustDo(t, "SET", "foo", "bar")
+		c.MustDo(t, "BGREWRITEAOF")
+		got[kind] = c.MustDo(t, "EXEC").String()
+		testutil.CheckFor(t, 20*time.Second, 50*time.Millisecond, func() error {
+			info := c.MustDo(t, "INFO", "persistence").String()
+			if !strings.Contains(info, "aof_rewrite_in_progress:0") || !strings.Contains(info, "aof_rewrite_scheduled:0") {
+				return fmt.Errorf("%s: rewrite not done", kind)
+			}
+			if rewrites() == before {
+				return fmt.Errorf("%s: no rewrite counted", kind)
+			}
+			return nil
+		})
+	}
+	testutil.Equal(t, got["shoal"], got["redis"])
+}
