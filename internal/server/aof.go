@@ -51,6 +51,10 @@ type aofState struct {
 	rewriting       atomic.Bool
 	rewriteStart    atomic.Int64 // unix seconds
 	loadStart       atomic.Int64 // unix seconds
+	// execSets counts CONFIG SETs running inside EXEC: the transaction
+	// holds stripes, so appendonly yes must not start its rewrite (which
+	// takes every stripe) before the transaction ends.
+	execSets atomic.Int32
 }
 
 const loadingErr = "LOADING Redis is loading the dataset in memory"
@@ -393,6 +397,12 @@ func (s *Server) applyAOFConfig(name string) {
 			w.SetTimestamps(p.stamp)
 		}
 	case "appendonly":
+		if p.on && s.aof.execSets.Load() > 0 {
+			// startAppendOnly with server.in_exec.
+			s.Logf('*', "AOF was enabled during a transaction. An AOF background was scheduled to start when possible.")
+			go s.applyAOFConfigScheduled()
+			return
+		}
 		s.aof.mu.Lock()
 		defer s.aof.mu.Unlock()
 		if p.on && s.aof.w.Load() == nil {
@@ -404,6 +414,16 @@ func (s *Server) applyAOFConfig(name string) {
 			s.stopAOF()
 		}
 	}
+}
+
+// applyAOFConfigScheduled starts the AOF enabled inside a transaction,
+// once no CONFIG SET inside EXEC holds stripes (Redis's scheduled rewrite,
+// started by the cron).
+func (s *Server) applyAOFConfigScheduled() {
+	for s.aof.execSets.Load() > 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	s.applyAOFConfig("appendonly")
 }
 
 func b2i(b bool) int64 {

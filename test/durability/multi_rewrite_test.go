@@ -2,6 +2,7 @@ package durability
 
 import (
 	"fmt"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -36,6 +37,34 @@ func TestBgrewriteaofInExec(t *testing.T) {
 			}
 			return nil
 		})
+	}
+	testutil.Equal(t, got["shoal"], got["redis"])
+}
+
+// CONFIG SET appendonly yes inside MULTI/EXEC: the transaction completes,
+// the AOF starts after it ("AOF was enabled during a transaction …" in the
+// log) and keys stay usable (Shoal's rewrite used to wait for the stripes
+// the transaction held, forever); compared with redis-server.
+func TestAppendonlyInExec(t *testing.T) {
+	got := map[string]string{}
+	for _, kind := range []string{"redis", "shoal"} {
+		n := testutil.StartKind(t, kind)
+		c := n.Dial(t)
+		c.Timeout = 10 * time.Second
+		c.MustDo(t, "MULTI")
+		c.MustDo(t, "SET", "foo", "bar")
+		c.MustDo(t, "CONFIG", "SET", "appendonly", "yes")
+		got[kind] = c.MustDo(t, "EXEC").String() + " " + c.MustDo(t, "GET", "foo").String()
+		testutil.CheckFor(t, 20*time.Second, 50*time.Millisecond, func() error {
+			info := c.MustDo(t, "INFO", "persistence").String()
+			if !strings.Contains(info, "aof_enabled:1") || !strings.Contains(info, "aof_rewrite_in_progress:0") ||
+				!strings.Contains(info, "aof_rewrite_scheduled:0") {
+				return fmt.Errorf("%s: AOF not started", kind)
+			}
+			return nil
+		})
+		b, _ := os.ReadFile(n.Log)
+		testutil.True(t, strings.Contains(string(b), "AOF was enabled during a transaction. An AOF background was scheduled to start when possible."), kind+": no log line")
 	}
 	testutil.Equal(t, got["shoal"], got["redis"])
 }
