@@ -489,7 +489,11 @@ func (s *Server) debugReload(ctx *command.Ctx) {
 		}
 	}
 	if flush {
+		// emptyData without EMPTYDB_NOFUNCTIONS: the libraries go too,
+		// and come back from the file.
 		s.flushLoaded()
+		s.scripts.Functions.Flush()
+		s.scriptLock.wide.Clear()
 	}
 	path, _ := s.rdbPath()
 	fi, err := os.Stat(path)
