@@ -55,6 +55,8 @@ type aofState struct {
 	// holds stripes, so appendonly yes must not start its rewrite (which
 	// takes every stripe) before the transaction ends.
 	execSets atomic.Int32
+	// flushSleep is DEBUG AOF-FLUSH-SLEEP's microseconds (aof.Writer).
+	flushSleep atomic.Int64
 }
 
 const loadingErr = "LOADING Redis is loading the dataset in memory"
@@ -369,6 +371,7 @@ func (s *Server) startWriter(f *os.File, size int64, p aofPaths) {
 		w.Prefix(stream.AppendSelect(nil, int(s.repl.streamDB.Load())))
 	}
 	w.SetTimestamps(p.stamp)
+	w.FlushSleep = &s.aof.flushSleep
 	w.Logf = s.Logf
 	w.Fatal = func(string) { os.Exit(1) }
 	w.Start()

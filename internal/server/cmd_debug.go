@@ -78,6 +78,10 @@ func (s *Server) debugCommand(ctx *command.Ctx) {
 			n.SetDropFilter(t)
 		}
 		ctx.W.OK()
+	case sub == "aof-flush-sleep" && len(args) == 3:
+		us, _ := strconv.Atoi(string(args[2])) // atoi, as Redis
+		s.aof.flushSleep.Store(int64(us))
+		ctx.W.OK()
 	case sub == "clusterlink" && len(args) == 5 && strings.EqualFold(string(args[2]), "kill"):
 		n := s.cl.node
 		if n == nil {

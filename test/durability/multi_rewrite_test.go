@@ -3,6 +3,7 @@ package durability
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -65,6 +66,30 @@ func TestAppendonlyInExec(t *testing.T) {
 		})
 		b, _ := os.ReadFile(n.Log)
 		testutil.True(t, strings.Contains(string(b), "AOF was enabled during a transaction. An AOF background was scheduled to start when possible."), kind+": no log line")
+	}
+	testutil.Equal(t, got["shoal"], got["redis"])
+}
+
+// DEBUG AOF-FLUSH-SLEEP delays AOF writes without losing any: with it set,
+// a SET still reaches the incremental file; replies compared with
+// redis-server.
+func TestDebugAOFFlushSleep(t *testing.T) {
+	got := map[string]string{}
+	for _, kind := range []string{"redis", "shoal"} {
+		n := testutil.StartKind(t, kind, "--appendonly", "yes")
+		c := n.Dial(t)
+		got[kind] = c.MustDo(t, "DEBUG", "AOF-FLUSH-SLEEP", "100000").String()
+		c.MustDo(t, "SET", "k", strings.Repeat("v", 1000))
+		testutil.CheckFor(t, 20*time.Second, 50*time.Millisecond, func() error {
+			files, _ := filepath.Glob(filepath.Join(n.Dir, "appendonlydir", "*.incr.aof"))
+			for _, f := range files {
+				if b, _ := os.ReadFile(f); strings.Contains(string(b), strings.Repeat("v", 1000)) {
+					return nil
+				}
+			}
+			return fmt.Errorf("%s: SET not in the AOF yet", kind)
+		})
+		got[kind] += " " + c.MustDo(t, "DEBUG", "AOF-FLUSH-SLEEP", "0").String()
 	}
 	testutil.Equal(t, got["shoal"], got["redis"])
 }
