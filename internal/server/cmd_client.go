@@ -97,7 +97,11 @@ func (c *client) updateSnap() {
 	if old := c.adm.snap.Load(); old != nil && *old == sn {
 		return
 	}
-	c.adm.snap.Store(&sn)
+	// A copy on the heap only when it changed: storing &sn itself would
+	// move sn to the heap on every call.
+	p := new(clientSnap)
+	*p = sn
+	c.adm.snap.Store(p)
 }
 
 // fdOf returns the socket's file descriptor (Redis's fd field), or -1.

@@ -52,3 +52,36 @@ func benchDispatch(b *testing.B, setup func(s *Server, c *client)) {
 		c.w.Reset()
 	}
 }
+
+// discardConn is a connection that takes every write and never has input.
+type discardConn struct{ net.Conn }
+
+func (discardConn) Write(b []byte) (int, error) { return len(b), nil }
+
+// TestRoundTripAllocations: one GET or SET read and answered (process,
+// then flush, as a loop does at pipeline depth 1) allocates nothing once
+// the client is warm but the SET's stored copy of its value: at -P1 every
+// allocation is paid per request.
+func TestRoundTripAllocations(t *testing.T) {
+	s := startServer(t)
+	a, p := net.Pipe()
+	defer a.Close()
+	defer p.Close()
+	c := s.newClient(discardConn{a})
+	for _, tc := range []struct {
+		req  []byte
+		want float64
+	}{{encode("SET", "key:1", "value"), 1}, {encode("GET", "key:1"), 0}} {
+		req := tc.req
+		round := func() {
+			if n := c.process(req); n != len(req) {
+				t.Fatalf("consumed %d of %d", n, len(req))
+			}
+			c.flush()
+		}
+		round()
+		if n := testing.AllocsPerRun(1000, round); n != tc.want {
+			t.Errorf("%q: %v allocations per round trip, want %v", req, n, tc.want)
+		}
+	}
+}
