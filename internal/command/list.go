@@ -84,19 +84,17 @@ func listPush(c *Ctx, front, xx bool) {
 			return
 		}
 		l = types.NewList()
-		if !front {
-			l.Reserve(len(c.Args) - 2)
-		}
 		c.DB.SetObject(key, l, false)
 		c.SignalReady(key)
 	} else {
 		c.DB.Touch(key)
 	}
+	lim := c.Limits()
 	for _, a := range c.Args[2:] {
 		if front {
-			l.PushFront(string(a))
+			l.PushFront(a, lim)
 		} else {
-			l.PushBack(string(a))
+			l.PushBack(a, lim)
 		}
 	}
 	c.Dirty += len(c.Args) - 2
@@ -133,8 +131,8 @@ func listPop(c *Ctx, front bool) {
 		return
 	}
 	if !hasCount {
-		v := listPopOne(l, front)
-		c.W.BulkString(v)
+		var buf [64]byte
+		c.W.Bulk(listPopOne(buf[:0], l, front))
 		listRemoved(c, key, l, 1, popEvent(front))
 		return
 	}
@@ -146,14 +144,14 @@ func listPop(c *Ctx, front bool) {
 	listRemoved(c, key, l, n, popEvent(front))
 }
 
-func listPopOne(l *types.List, front bool) string {
-	var v string
+// listPopOne pops one element, appending it to dst.
+func listPopOne(dst []byte, l *types.List, front bool) []byte {
 	if front {
-		v, _ = l.PopFront()
+		dst, _ = l.PopFront(dst)
 	} else {
-		v, _ = l.PopBack()
+		dst, _ = l.PopBack(dst)
 	}
-	return v
+	return dst
 }
 
 // listPopRangeReply pops up to count elements from one end, replying with
@@ -164,8 +162,9 @@ func listPopRangeReply(c *Ctx, l *types.List, front bool, count int64) int {
 		n = int(count)
 	}
 	c.W.Array(n)
+	var buf [64]byte
 	for i := 0; i < n; i++ {
-		c.W.BulkString(listPopOne(l, front))
+		c.W.Bulk(listPopOne(buf[:0], l, front))
 	}
 	return n
 }
@@ -226,8 +225,8 @@ func cmdLrange(c *Ctx) {
 	}
 	w := c.W
 	w.Array(e - s + 1)
-	l.Range(s, e, func(v string) bool {
-		w.BulkString(v)
+	l.Range(s, e, func(v []byte) bool {
+		w.Bulk(v)
 		return true
 	})
 }
@@ -246,8 +245,9 @@ func cmdLindex(c *Ctx) {
 		c.Error(rediserr.NotInteger)
 		return
 	}
-	if v, ok := l.Index(i); ok {
-		c.W.BulkString(v)
+	var buf [64]byte
+	if v, ok := l.Index(i, buf[:0]); ok {
+		c.W.Bulk(v)
 	} else {
 		c.W.Null()
 	}
@@ -270,7 +270,7 @@ func cmdLset(c *Ctx) {
 		c.Error(rediserr.NotInteger)
 		return
 	}
-	if !l.Set(i, string(c.Args[3])) {
+	if !l.Set(i, c.Args[3], c.Limits()) {
 		c.Error(rediserr.OutOfRange)
 		return
 	}
@@ -295,7 +295,7 @@ func cmdLrem(c *Ctx) {
 		c.W.Int(0)
 		return
 	}
-	n := l.Remove(string(c.Args[3]), count)
+	n := l.Remove(c.Args[3], count)
 	if n > 0 {
 		listRemoved(c, key, l, n, "lrem")
 	}
@@ -348,12 +348,12 @@ func cmdLinsert(c *Ctx) {
 		c.W.Int(0)
 		return
 	}
-	i := l.Find(string(c.Args[3]))
+	i := l.Find(c.Args[3])
 	if i < 0 {
 		c.W.Int(-1)
 		return
 	}
-	l.Insert(i, string(c.Args[4]), after)
+	l.Insert(i, c.Args[4], after, c.Limits())
 	c.DB.Touch(key)
 	c.Notify(NotifyList, "linsert", key)
 	c.Dirty++
@@ -424,11 +424,11 @@ func cmdLpos(c *Ctx) {
 		found          = int64(-1)
 		out            []int64
 	)
-	visit := func(v string) bool {
+	visit := func(v []byte) bool {
 		if maxlen != 0 && index >= maxlen {
 			return false
 		}
-		if v == ele {
+		if string(v) == ele {
 			matches++
 			if matches >= rank {
 				at := index
@@ -497,7 +497,8 @@ func listMove(c *Ctx, fromLeft, toLeft bool) {
 	if wrong {
 		return
 	}
-	v := listPopOne(sl, fromLeft)
+	var buf [64]byte
+	v := listPopOne(buf[:0], sl, fromLeft)
 	if dl == nil {
 		dl = types.NewList()
 		c.DB.SetObject(dst, dl, false)
@@ -506,13 +507,13 @@ func listMove(c *Ctx, fromLeft, toLeft bool) {
 		c.DB.Touch(dst)
 	}
 	if toLeft {
-		dl.PushFront(v)
+		dl.PushFront(v, c.Limits())
 	} else {
-		dl.PushBack(v)
+		dl.PushBack(v, c.Limits())
 	}
 	c.Notify(NotifyList, pushEvent(toLeft), dst)
 	listRemoved(c, src, sl, 1, popEvent(fromLeft))
-	c.W.BulkString(v)
+	c.W.Bulk(v)
 	// A served BLMOVE/BRPOPLPUSH propagates as its non-blocking form.
 	switch c.Cmd.Name {
 	case "blmove":

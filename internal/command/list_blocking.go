@@ -101,10 +101,11 @@ func listBpop(c *Ctx, left bool) {
 		if l == nil || l.Len() == 0 {
 			continue
 		}
-		v := listPopOne(l, left)
+		var buf [64]byte
+		v := listPopOne(buf[:0], l, left)
 		c.W.Array(2)
 		c.W.Bulk(k)
-		c.W.BulkString(v)
+		c.W.Bulk(v)
 		listRemoved(c, k, l, 1, popEvent(left))
 		if left { // propagated as [LR]POP key
 			c.Propagate(kwLPOP, k)

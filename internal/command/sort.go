@@ -159,11 +159,12 @@ func sortGeneric(c *Ctx, readonly bool) {
 		if end >= start {
 			items = make([]sortItem, 0, end-start+1)
 			add := func(e string) bool { items = append(items, sortItem{elem: e}); return true }
+			addb := func(e []byte) bool { return add(string(e)) }
 			if list != nil {
 				if desc {
-					list.RangeReverse(vlen-1-end, vlen-1-start, add)
+					list.RangeReverse(vlen-1-end, vlen-1-start, addb)
 				} else {
-					list.Range(start, end, add)
+					list.Range(start, end, addb)
 				}
 			} else {
 				lo, hi := start, end+1
@@ -177,7 +178,7 @@ func sortGeneric(c *Ctx, readonly bool) {
 		start = 0
 	case list != nil:
 		items = make([]sortItem, 0, vlen)
-		list.Range(0, vlen-1, func(e string) bool { items = append(items, sortItem{elem: e}); return true })
+		list.Range(0, vlen-1, func(e []byte) bool { items = append(items, sortItem{elem: string(e)}); return true })
 	case set != nil:
 		items = make([]sortItem, 0, vlen)
 		set.Members(func(m string) bool { items = append(items, sortItem{elem: m}); return true })
@@ -265,11 +266,11 @@ func sortGeneric(c *Ctx, readonly bool) {
 	dst := types.NewList()
 	for _, it := range out {
 		if len(gets) == 0 {
-			dst.PushBack(it.elem)
+			dst.PushBack(stringBytes(it.elem), c.Limits())
 		}
 		for _, g := range gets {
 			val, _ := sortLookup(c, g, it.elem)
-			dst.PushBack(string(val))
+			dst.PushBack(val, c.Limits())
 		}
 	}
 	c.DB.SetObject(storekey, dst, false)

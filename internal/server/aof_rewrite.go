@@ -70,7 +70,7 @@ func (s *Server) serializeDataset() ([]byte, error) {
 				case *types.List:
 					items("RPUSH", func(add func(...[]byte)) {
 						if o.Len() > 0 {
-							o.Range(0, o.Len()-1, func(e string) bool { add([]byte(e)); return true })
+							o.Range(0, o.Len()-1, func(e []byte) bool { add(append([]byte(nil), e...)); return true })
 						}
 					})
 				case *types.Set:

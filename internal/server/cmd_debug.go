@@ -67,6 +67,7 @@ func (s *Server) debugCommand(ctx *command.Ctx) {
 			return
 		}
 		s.qlPacked.Store(int64(sz)) // 0: back to the default
+		s.applySettings()           // list pushes read it from the Limits
 		ctx.W.OK()
 	case sub == "drop-cluster-packet-filter" && len(args) == 3:
 		t, ok := rnum.ParseInt(args[2])

@@ -73,7 +73,7 @@ func xorObject(d *digest, v keyspace.Value, exp int64) {
 		d.mixString(v.Str)
 	case *types.List:
 		if o.Len() > 0 {
-			o.Range(0, o.Len()-1, func(e string) bool { d.mixString(e); return true })
+			o.Range(0, o.Len()-1, func(e []byte) bool { d.mix(e); return true })
 		}
 	case *types.Set:
 		o.Each(func(m []byte) bool { d.xor(m); return true })

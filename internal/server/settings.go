@@ -78,6 +78,8 @@ func (s *Server) applySettings() {
 				HLLSparseMaxBytes:      s.cfg.HllSparseMaxBytes,
 				StreamNodeMaxEntries:   s.cfg.StreamNodeMaxEntries,
 				StreamNodeMaxBytes:     s.cfg.StreamNodeMaxBytes,
+				ListMaxListpackSize:    int64(s.cfg.ListMaxListpackSize),
+				ListPackedThreshold:    s.qlPacked.Load(),
 			},
 			ProtoMaxBulkLen: s.cfg.ProtoMaxBulkLen,
 			Maxmemory:       s.cfg.Maxmemory,

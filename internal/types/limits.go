@@ -15,6 +15,11 @@ type Limits struct {
 	HLLSparseMaxBytes      int64 // hll-sparse-max-bytes
 	StreamNodeMaxEntries   int64 // stream-node-max-entries
 	StreamNodeMaxBytes     int64 // stream-node-max-bytes
+	ListMaxListpackSize    int64 // list-max-listpack-size (quicklist fill; < 0: a size class)
+	// ListPackedThreshold is the element size from which a list element
+	// gets a plain node of its own (DEBUG QUICKLIST-PACKED-THRESHOLD);
+	// 0 means Redis's default, 1 GB.
+	ListPackedThreshold int64
 }
 
 // DefaultLimits returns Redis 7.0's defaults, for tests and for code that
@@ -29,6 +34,7 @@ func DefaultLimits() *Limits {
 		HLLSparseMaxBytes:      3000,
 		StreamNodeMaxEntries:   100,
 		StreamNodeMaxBytes:     4096,
+		ListMaxListpackSize:    -2,
 	}
 }
 

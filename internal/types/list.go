@@ -1,83 +1,211 @@
 package types
 
-import "slices"
+import (
+	"slices"
+)
 
-// List is a Redis list: a deque of fixed-capacity chunks of strings, the
-// Go counterpart of Redis's quicklist of listpack nodes. Pushes and pops at
-// either end are O(1) (amortised); an index is found by skipping whole
-// chunks, so LINDEX/LSET/LRANGE cost O(n/chunkCap + range); an insert or a
-// delete in the middle moves at most one chunk's elements.
+// List is a Redis list kept as Redis 7.0 keeps it: a quicklist, a deque of
+// nodes each holding a listpack (list_listpack.go) byte for byte as Redis
+// would build it. Pushes go to the end node while quicklist's
+// _quicklistNodeAllowInsert allows (list-max-listpack-size: a size class
+// when negative, 8 KB by default, or an element count), else start a new
+// node; an element of list-packed-threshold bytes or more gets a plain
+// node of its own. So a list built by pushes has Redis's node cuts, and the
+// RDB form (DUMP, RESTORE, files) is each node's bytes as they are: no
+// encoding or decoding per element.
 //
-// Invariants: every chunk in chunks[head:] is non-empty (but for the one
-// Reserve makes, until the first push); n is the sum of the
-// chunk lengths. A chunk fills towards whichever end is pushed, so a list
-// built by pushes at one end packs its chunks fully. Most lists are short,
-// so a list's first chunk starts small and doubles up to chunkCap (a
-// three-element list costs ~200 bytes, not a 2 KB chunk); every later chunk
-// is full-sized.
+// A node's listpack is b[lo:]: the room before it lets pushes at the front
+// and pops from it move the 6-byte header instead of the entries. Pushes
+// and pops at either end are O(1) (amortised); an index is found by
+// skipping whole nodes, then walking entries from the nearer end of one
+// node, as quicklistGetIteratorAtIdx does; an insert or delete in the
+// middle moves at most one node's bytes.
+//
+// Invariants: every node in nodes[head:] has at least one element; n is
+// the sum of their counts.
 //
 // Redis 7.0 reports OBJECT ENCODING "quicklist" for every list (the
 // listpack encoding for small lists arrived in 7.2), so Encoding is fixed.
 type List struct {
-	chunks []*listChunk // live chunks are chunks[head:]
-	head   int
-	n      int
+	nodes []*listNode // live nodes are nodes[head:]
+	head  int
+	n     int
 }
 
-// chunkCap is the number of elements per chunk. 128 strings (2 KB of
-// headers) keep the chunk walk short and a middle insert cheap.
-const chunkCap = 128
-
-// firstChunkCap is the capacity of an unsized list's first chunk.
-const firstChunkCap = 4
-
-// listChunk holds items[lo:hi]; len(items) ≤ chunkCap is its capacity.
-type listChunk struct {
-	lo, hi int
-	items  []string
+// listNode is one quicklist node.
+type listNode struct {
+	b     []byte // the listpack is b[lo:]; its terminator is b's last byte
+	lo    int
+	count int
+	plain bool // a large element's own node (QUICKLIST_NODE_CONTAINER_PLAIN)
 }
 
-// newChunk returns an empty chunk of capacity n, positioned to be filled
-// from its start (atBack) or from its end.
-func newChunk(n int, atBack bool) *listChunk {
-	c := &listChunk{items: make([]string, n)}
-	if !atBack {
-		c.lo, c.hi = n, n
+// quicklist node sizing (src/quicklist.c).
+const (
+	qlSizeSafetyLimit = 8192
+	qlSizeOverhead    = 8
+	qlPackedThreshold = 1 << 30
+	qlFillMax         = 1<<15 - 1
+)
+
+var qlOptimizationLevel = [...]int{4096, 8192, 16384, 32768, 65536}
+
+// listFill is the quicklist fill for lim, clamped as quicklistSetFill does.
+func (lim *Limits) listFill() int {
+	return int(min(max(lim.ListMaxListpackSize, -5), qlFillMax))
+}
+
+// listPacked is the size from which an element gets a plain node.
+func (lim *Limits) listPacked() int {
+	if lim.ListPackedThreshold <= 0 {
+		return qlPackedThreshold
 	}
-	return c
+	return int(lim.ListPackedThreshold)
 }
 
-// grow doubles a chunk's capacity (up to chunkCap), keeping the free room
-// at the end that is not being pushed to.
-func (c *listChunk) grow(atBack bool) {
-	old := len(c.items)
-	n := min(max(2*old, firstChunkCap), chunkCap)
-	items := make([]string, n)
-	if atBack {
-		copy(items[c.lo:], c.items[c.lo:c.hi])
-	} else {
-		shift := n - old
-		copy(items[c.lo+shift:], c.items[c.lo:c.hi])
-		c.lo += shift
-		c.hi += shift
+// qlAllowInsert is _quicklistNodeAllowInsert: may an element of sz bytes
+// join a packed node of nodeSz bytes and count elements?
+func qlAllowInsert(nodeSz, count, fill, sz, packed int) bool {
+	if sz >= packed {
+		return false
 	}
-	c.items = items
+	newSz := nodeSz + sz + qlSizeOverhead
+	if fill < 0 {
+		if off := -fill - 1; off < len(qlOptimizationLevel) && newSz <= qlOptimizationLevel[off] {
+			return true
+		}
+	}
+	if newSz > qlSizeSafetyLimit {
+		return false
+	}
+	return count < fill
 }
 
-func (c *listChunk) len() int { return c.hi - c.lo }
+func (nd *listNode) lp() []byte { return nd.b[nd.lo:] }
+func (nd *listNode) size() int  { return len(nd.b) - nd.lo }
+func (nd *listNode) sync()      { qlpSetHeader(nd.b[nd.lo:], nd.count) }
+
+// first is the offset in b of the first entry; end that of the terminator.
+func (nd *listNode) first() int { return nd.lo + qlpHeader }
+func (nd *listNode) end() int   { return len(nd.b) - 1 }
+
+func (nd *listNode) allowInsert(sz int, lim *Limits) bool {
+	return !nd.plain && qlAllowInsert(nd.size(), nd.count, lim.listFill(), sz, lim.listPacked())
+}
+
+// newListNode returns a node holding v alone, with room before it for
+// pushes at the front (front) or none.
+func newListNode(v []byte, front bool, lim *Limits) *listNode {
+	n := qlpHeader + qlpEntrySize(v) + 1
+	b := classBuf(n)
+	room := 0
+	if front {
+		room = cap(b) - n
+		b = b[:cap(b)]
+	}
+	b = qlpAppend(b[:room+qlpHeader], v)
+	b = append(b, qlpEOF)
+	nd := &listNode{b: b, lo: room, count: 1, plain: len(v) >= lim.listPacked()}
+	nd.sync()
+	return nd
+}
+
+// seal drops a node's spare room once no push will reach it (a new end
+// node was started), so a full node costs what Redis's does.
+func (nd *listNode) seal() {
+	if waste := cap(nd.b) - nd.size(); waste > 16 && waste > nd.size()/16 {
+		nd.b, nd.lo = slices.Clip(slices.Clone(nd.lp())), 0
+	}
+}
+
+// classBuf returns a buffer of length n whose capacity is the allocator's
+// size class for n (no room is lost to rounding).
+func classBuf(n int) []byte { return slices.Grow([]byte(nil), n)[:n] }
+
+// nodeGrowth is how far a node's buffer grows beyond need: it doubles up
+// to 2 KB, then grows 2 KB at a time (rounded up to a size class), so
+// filling an 8 KB node copies it about twice over and a list's end nodes
+// keep at most about 2 KB of spare room (a full node's is dropped by seal).
+func nodeGrowth(size int) int { return min(size, 2048) }
+
+// pushBack appends v's entry to the node.
+func (nd *listNode) pushBack(v []byte) {
+	if need := len(nd.b) + qlpEntrySize(v); need > cap(nd.b) {
+		nb := classBuf(need + nodeGrowth(nd.size()))[:len(nd.b)]
+		copy(nb, nd.b)
+		nd.b = nb
+	}
+	nd.b = qlpAppend(nd.b[:nd.end()], v)
+	nd.b = append(nd.b, qlpEOF)
+	nd.count++
+	nd.sync()
+}
+
+// pushFront puts v's entry first, moving the header into the room before
+// the listpack (made when there is none: the next size class up, all of
+// its spare room in front).
+func (nd *listNode) pushFront(v []byte) {
+	e := qlpEntrySize(v)
+	if nd.lo < e {
+		nb := classBuf(nd.size() + e + nodeGrowth(nd.size()))
+		nb = nb[:cap(nb)]
+		room := len(nb) - nd.size()
+		copy(nb[room:], nd.lp())
+		nd.b, nd.lo = nb, room
+	}
+	nd.lo -= e
+	qlpAppend(nd.b[nd.first():nd.first()], v)
+	nd.count++
+	nd.sync()
+}
+
+// splice replaces del bytes at off with v's entry (none when !put),
+// moving the rest of the node.
+func (nd *listNode) splice(off, del int, v []byte, put bool) {
+	e := 0
+	if put {
+		e = qlpEntrySize(v)
+	}
+	oldLen := len(nd.b)
+	newLen := oldLen - del + e
+	switch {
+	case e <= del:
+		copy(nd.b[off+e:], nd.b[off+del:])
+		nd.b = nd.b[:newLen]
+	case newLen <= cap(nd.b):
+		nd.b = nd.b[:newLen]
+		copy(nd.b[off+e:], nd.b[off+del:oldLen])
+	default:
+		nb := make([]byte, newLen, newLen+newLen/8)
+		copy(nb, nd.b[:off])
+		copy(nb[off+e:], nd.b[off+del:])
+		nd.b = nb
+	}
+	if put {
+		qlpAppend(nd.b[off:off], v)
+	}
+	nd.sync()
+}
+
+// seek is the offset of the node's j-th entry (0 ≤ j < count), walking
+// from the nearer end.
+func (nd *listNode) seek(j int) int {
+	if j <= nd.count/2 {
+		off := nd.first()
+		for ; j > 0; j-- {
+			off += qlpSize(nd.b, off)
+		}
+		return off
+	}
+	off := nd.end()
+	for k := nd.count - j; k > 0; k-- {
+		off = qlpPrev(nd.b, off)
+	}
+	return off
+}
 
 // NewList returns an empty list.
 func NewList() *List { return &List{} }
-
-// Reserve sizes an empty list's first chunk for n elements pushed at the
-// back (RDB loads, RPUSH with many arguments), and must be followed by a
-// push; it does nothing to a list that has elements.
-func (l *List) Reserve(n int) {
-	if l.n != 0 || n <= 0 {
-		return
-	}
-	l.chunks, l.head = append(l.chunks[:0], newChunk(min(n, chunkCap), true)), 0
-}
 
 // Kind is KindList.
 func (l *List) Kind() Kind { return KindList }
@@ -88,125 +216,116 @@ func (l *List) Encoding() string { return "quicklist" }
 // Len is the number of elements.
 func (l *List) Len() int { return l.n }
 
-func (l *List) live() []*listChunk { return l.chunks[l.head:] }
+func (l *List) live() []*listNode { return l.nodes[l.head:] }
 
-// PushBack appends v at the tail.
-func (l *List) PushBack(v string) {
-	cs := l.live()
-	var c *listChunk
-	switch {
-	case len(cs) == 0:
-		c = newChunk(firstChunkCap, true)
-		l.chunks, l.head = append(l.chunks[:0], c), 0
-	default:
-		c = cs[len(cs)-1]
-		if c.hi == len(c.items) {
-			if len(c.items) < chunkCap {
-				c.grow(true)
-			} else {
-				c = newChunk(chunkCap, true)
-				l.chunks = append(l.chunks, c)
-			}
-		}
-	}
-	c.items[c.hi] = v
-	c.hi++
+// PushBack appends v at the tail (quicklistPushTail).
+func (l *List) PushBack(v []byte, lim *Limits) {
 	l.n++
+	if cs := l.live(); len(cs) > 0 {
+		nd := cs[len(cs)-1]
+		if nd.allowInsert(len(v), lim) {
+			nd.pushBack(v)
+			return
+		}
+		nd.seal()
+	}
+	l.nodes = append(l.nodes, newListNode(v, false, lim))
 }
 
-// PushFront inserts v at the head.
-func (l *List) PushFront(v string) {
-	cs := l.live()
-	var c *listChunk
-	switch {
-	case len(cs) == 0:
-		c = newChunk(firstChunkCap, false)
-		l.chunks, l.head = append(l.chunks[:0], c), 0
-	default:
-		c = cs[0]
-		if c.len() == 0 { // reserved for pushes at the back
-			c.lo, c.hi = len(c.items), len(c.items)
-		}
-		if c.lo == 0 {
-			if len(c.items) < chunkCap {
-				c.grow(false)
-			} else {
-				c = newChunk(chunkCap, false)
-				l.prependChunk(c)
-			}
-		}
-	}
-	c.lo--
-	c.items[c.lo] = v
+// PushFront inserts v at the head (quicklistPushHead).
+func (l *List) PushFront(v []byte, lim *Limits) {
 	l.n++
+	if cs := l.live(); len(cs) > 0 {
+		nd := cs[0]
+		if nd.allowInsert(len(v), lim) {
+			nd.pushFront(v)
+			return
+		}
+		nd.seal()
+	}
+	l.prependNode(newListNode(v, true, lim))
 }
 
-// prependChunk puts c before the first live chunk, regrowing the chunk
+// prependNode puts nd before the first live node, regrowing the node
 // slice with room at the front when there is none.
-func (l *List) prependChunk(c *listChunk) {
+func (l *List) prependNode(nd *listNode) {
 	if l.head == 0 {
-		live := len(l.chunks)
+		live := len(l.nodes)
 		room := live + 4
-		nc := make([]*listChunk, room+live, room+live+live/2+4)
-		copy(nc[room:], l.chunks)
-		l.chunks = nc
+		nc := make([]*listNode, room+live, room+live+live/2+4)
+		copy(nc[room:], l.nodes)
+		l.nodes = nc
 		l.head = room
 	}
 	l.head--
-	l.chunks[l.head] = c
+	l.nodes[l.head] = nd
 }
 
-// PopFront removes and returns the head element.
-func (l *List) PopFront() (string, bool) {
+// PopFront removes the head element and appends it to dst.
+func (l *List) PopFront(dst []byte) ([]byte, bool) {
 	if l.n == 0 {
-		return "", false
+		return dst, false
 	}
-	c := l.chunks[l.head]
-	v := c.items[c.lo]
-	c.items[c.lo] = ""
-	c.lo++
+	nd := l.nodes[l.head]
+	dst, sz := qlpAppendValue(dst, nd.b, nd.first())
 	l.n--
-	if c.lo == c.hi {
-		l.removeChunk(0)
+	if nd.count == 1 {
+		l.removeNode(0)
+		return dst, true
 	}
-	return v, true
+	nd.lo += sz
+	nd.count--
+	nd.sync()
+	return dst, true
 }
 
-// PopBack removes and returns the tail element.
-func (l *List) PopBack() (string, bool) {
+// PopBack removes the tail element and appends it to dst.
+func (l *List) PopBack(dst []byte) ([]byte, bool) {
 	if l.n == 0 {
-		return "", false
+		return dst, false
 	}
 	cs := l.live()
-	c := cs[len(cs)-1]
-	c.hi--
-	v := c.items[c.hi]
-	c.items[c.hi] = ""
+	nd := cs[len(cs)-1]
+	off := qlpPrev(nd.b, nd.end())
+	dst, _ = qlpAppendValue(dst, nd.b, off)
 	l.n--
-	if c.lo == c.hi {
-		l.removeChunk(len(cs) - 1)
+	if nd.count == 1 {
+		l.removeNode(len(cs) - 1)
+		return dst, true
 	}
-	return v, true
+	nd.b = nd.b[:off+1]
+	nd.b[off] = qlpEOF
+	nd.count--
+	nd.sync()
+	return dst, true
 }
 
-// removeChunk drops the i-th live chunk.
-func (l *List) removeChunk(i int) {
+// removeNode drops the i-th live node.
+func (l *List) removeNode(i int) {
 	cs := l.live()
 	switch {
 	case i == 0:
-		l.chunks[l.head] = nil
+		l.nodes[l.head] = nil
 		l.head++
 	case i == len(cs)-1:
-		l.chunks[len(l.chunks)-1] = nil
-		l.chunks = l.chunks[:len(l.chunks)-1]
+		l.nodes[len(l.nodes)-1] = nil
+		l.nodes = l.nodes[:len(l.nodes)-1]
 	default:
 		copy(cs[i:], cs[i+1:])
-		l.chunks[len(l.chunks)-1] = nil
-		l.chunks = l.chunks[:len(l.chunks)-1]
+		l.nodes[len(l.nodes)-1] = nil
+		l.nodes = l.nodes[:len(l.nodes)-1]
 	}
-	if l.head == len(l.chunks) {
-		l.chunks, l.head = l.chunks[:0], 0
+	if l.head == len(l.nodes) {
+		l.nodes, l.head = l.nodes[:0], 0
 	}
+}
+
+// insertNode makes nd the i-th live node.
+func (l *List) insertNode(i int, nd *listNode) {
+	l.nodes = append(l.nodes, nil)
+	cs := l.live()
+	copy(cs[i+1:], cs[i:])
+	cs[i] = nd
 }
 
 // norm turns a Redis index (negative counts from the tail) into 0..n-1,
@@ -221,260 +340,249 @@ func (l *List) norm(i int64) (int, bool) {
 	return int(i), true
 }
 
-// locate finds the chunk (live index) and the offset inside it of element
-// i (0 ≤ i < n), walking from the nearer end.
+// locate finds the node (live index) holding element i (0 ≤ i < n) and
+// the element's position in it, walking from the nearer end.
 func (l *List) locate(i int) (int, int) {
 	cs := l.live()
 	if i < l.n/2 {
-		for ci, c := range cs {
-			if i < c.len() {
-				return ci, c.lo + i
+		for ci, nd := range cs {
+			if i < nd.count {
+				return ci, i
 			}
-			i -= c.len()
+			i -= nd.count
 		}
 	} else {
 		back := l.n - 1 - i
 		for ci := len(cs) - 1; ci >= 0; ci-- {
-			c := cs[ci]
-			if back < c.len() {
-				return ci, c.hi - 1 - back
+			nd := cs[ci]
+			if back < nd.count {
+				return ci, nd.count - 1 - back
 			}
-			back -= c.len()
+			back -= nd.count
 		}
 	}
 	panic("types: list index out of range")
 }
 
-// Index returns element i (negative counts from the tail).
-func (l *List) Index(i int64) (string, bool) {
+// Index appends element i (negative counts from the tail) to dst.
+func (l *List) Index(i int64, dst []byte) ([]byte, bool) {
 	j, ok := l.norm(i)
 	if !ok {
-		return "", false
+		return dst, false
 	}
-	ci, off := l.locate(j)
-	return l.live()[ci].items[off], true
+	ci, k := l.locate(j)
+	nd := l.live()[ci]
+	dst, _ = qlpAppendValue(dst, nd.b, nd.seek(k))
+	return dst, true
 }
 
 // Set replaces element i (negative counts from the tail), reporting false
-// when i is out of range.
-func (l *List) Set(i int64, v string) bool {
+// when i is out of range (quicklistReplaceAtIndex: the node is not cut).
+func (l *List) Set(i int64, v []byte, lim *Limits) bool {
 	j, ok := l.norm(i)
 	if !ok {
 		return false
 	}
-	ci, off := l.locate(j)
-	l.live()[ci].items[off] = v
+	ci, k := l.locate(j)
+	nd := l.live()[ci]
+	off := nd.seek(k)
+	nd.splice(off, qlpSize(nd.b, off), v, true)
+	nd.plain = nd.count == 1 && len(v) >= lim.listPacked()
 	return true
 }
 
 // Range calls fn for elements start..end (0-based, inclusive, already
 // clamped by the caller to 0 ≤ start ≤ end < n) in order; fn returns false
-// to stop.
-func (l *List) Range(start, end int, fn func(v string) bool) {
+// to stop. v is valid only during the call.
+func (l *List) Range(start, end int, fn func(v []byte) bool) {
 	if start > end || end >= l.n {
 		return
 	}
+	var buf [20]byte
 	cs := l.live()
-	ci, off := l.locate(start)
-	left := end - start + 1
-	for ; ci < len(cs) && left > 0; ci++ {
-		c := cs[ci]
-		if off < c.lo {
-			off = c.lo
+	ci, k := l.locate(start)
+	off := cs[ci].seek(k)
+	for left := end - start + 1; left > 0; left-- {
+		nd := cs[ci]
+		if off == nd.end() {
+			ci++
+			nd = cs[ci]
+			off = nd.first()
 		}
-		for ; off < c.hi && left > 0; off++ {
-			if !fn(c.items[off]) {
-				return
-			}
-			left--
+		v, sz := qlpValue(nd.b, off, &buf)
+		if !fn(v) {
+			return
 		}
-		off = 0
+		off += sz
 	}
 }
 
 // RangeReverse calls fn for elements end down to start (0-based inclusive,
 // clamped as for Range).
-func (l *List) RangeReverse(start, end int, fn func(v string) bool) {
+func (l *List) RangeReverse(start, end int, fn func(v []byte) bool) {
 	if start > end || end >= l.n {
 		return
 	}
+	var buf [20]byte
 	cs := l.live()
-	ci, off := l.locate(end)
-	left := end - start + 1
-	for ; ci >= 0 && left > 0; ci-- {
-		c := cs[ci]
-		if off >= c.hi {
-			off = c.hi - 1
+	ci, k := l.locate(end)
+	off := cs[ci].seek(k)
+	for left := end - start + 1; left > 0; left-- {
+		nd := cs[ci]
+		if off < nd.first() {
+			ci--
+			nd = cs[ci]
+			off = qlpPrev(nd.b, nd.end())
 		}
-		for ; off >= c.lo && left > 0; off-- {
-			if !fn(c.items[off]) {
-				return
-			}
-			left--
+		v, _ := qlpValue(nd.b, off, &buf)
+		if !fn(v) {
+			return
 		}
-		off = chunkCap
+		if off > nd.first() {
+			off = qlpPrev(nd.b, off)
+		} else {
+			off = -1
+		}
 	}
 }
 
-// Insert puts v before (after=false) or after element i (0 ≤ i < n).
-func (l *List) Insert(i int, v string, after bool) {
+// Insert puts v before (after=false) or after element i (0 ≤ i < n), as
+// _quicklistInsert does: into the element's node when it has room, else at
+// the near end of a neighbour that has, else by splitting the node.
+func (l *List) Insert(i int, v []byte, after bool, lim *Limits) {
+	ci, k := l.locate(i)
 	if after {
-		i++
+		k++
 	}
-	l.insertAt(i, v)
-}
-
-// insertAt makes v element i (0 ≤ i ≤ n).
-func (l *List) insertAt(i int, v string) {
+	cs := l.live()
+	nd := cs[ci]
 	switch {
-	case i == 0:
-		l.PushFront(v)
+	case nd.allowInsert(len(v), lim):
+	case k == nd.count && ci+1 < len(cs) && cs[ci+1].allowInsert(len(v), lim):
+		ci, k, nd = ci+1, 0, cs[ci+1]
+	case k == 0 && ci > 0 && cs[ci-1].allowInsert(len(v), lim):
+		ci, nd = ci-1, cs[ci-1]
+		k = nd.count
+	case k == nd.count:
+		l.insertNode(ci+1, newListNode(v, false, lim))
+		l.n++
 		return
-	case i == l.n:
-		l.PushBack(v)
+	case k == 0:
+		l.insertNode(ci, newListNode(v, true, lim))
+		l.n++
+		return
+	default:
+		// Split at k: the tail half becomes its own node, v goes between.
+		off := nd.seek(k)
+		rest := nd.b[off:]
+		rb := make([]byte, 0, qlpHeader+len(rest))
+		rb = append(rb, 0, 0, 0, 0, 0, 0)
+		rb = append(rb, rest...)
+		right := &listNode{b: rb, count: nd.count - k}
+		right.sync()
+		nd.b = nd.b[:off+1]
+		nd.b[off] = qlpEOF
+		nd.count = k
+		nd.sync()
+		l.insertNode(ci+1, right)
+		if nd.allowInsert(len(v), lim) {
+			nd.pushBack(v)
+		} else {
+			l.insertNode(ci+1, newListNode(v, false, lim))
+		}
+		l.n++
 		return
 	}
-	ci, off := l.locate(i)
-	c := l.live()[ci]
-	if c.len() == len(c.items) && len(c.items) < chunkCap {
-		lo := c.lo
-		c.grow(true)
-		off += c.lo - lo
+	switch {
+	case k == nd.count:
+		nd.pushBack(v)
+	case k == 0:
+		nd.pushFront(v)
+	default:
+		off := nd.seek(k)
+		nd.count++
+		nd.splice(off, 0, v, true)
 	}
-	if c.len() == chunkCap {
-		// Split the full chunk in two halves, then insert in the right half.
-		nc := newChunk(chunkCap, true)
-		half := chunkCap / 2
-		nc.hi = copy(nc.items[:], c.items[c.lo+half:c.hi])
-		for k := c.lo + half; k < c.hi; k++ {
-			c.items[k] = ""
-		}
-		c.hi = c.lo + half
-		l.insertChunk(ci+1, nc)
-		if off >= c.hi {
-			c, off = nc, off-c.hi
-		}
-	}
-	// Open a gap at off, moving whichever side has room.
-	if c.hi < len(c.items) && (c.lo == 0 || off-c.lo >= c.hi-off) {
-		copy(c.items[off+1:c.hi+1], c.items[off:c.hi])
-		c.hi++
-	} else {
-		copy(c.items[c.lo-1:off-1], c.items[c.lo:off])
-		c.lo--
-		off--
-	}
-	c.items[off] = v
 	l.n++
-}
-
-// insertChunk makes nc the i-th live chunk.
-func (l *List) insertChunk(i int, nc *listChunk) {
-	l.chunks = append(l.chunks, nil)
-	cs := l.live()
-	copy(cs[i+1:], cs[i:])
-	cs[i] = nc
-}
-
-// merge moves chunk ci+1's elements onto chunk ci and drops ci+1.
-func (l *List) merge(ci int) {
-	cs := l.live()
-	a, b := cs[ci], cs[ci+1]
-	for len(a.items) < min(a.len()+b.len(), chunkCap) {
-		a.grow(true)
-	}
-	if a.hi+b.len() > len(a.items) {
-		k := copy(a.items[:], a.items[a.lo:a.hi])
-		for j := k; j < a.hi; j++ {
-			a.items[j] = ""
-		}
-		a.lo, a.hi = 0, k
-	}
-	a.hi += copy(a.items[a.hi:], b.items[b.lo:b.hi])
-	l.removeChunk(ci + 1)
 }
 
 // Remove deletes up to count elements equal to v, scanning from the head
 // (count > 0), from the tail (count < 0), or everywhere (count == 0), and
 // returns how many it removed. Like Redis, a count of math.MinInt64 (whose
-// negation wraps) removes every match from the tail. One pass, compacting
-// each chunk in place.
-func (l *List) Remove(v string, count int64) int {
-	var removed, limit int64
+// negation wraps) removes every match from the tail. Each node is
+// compacted in place in one pass; emptied nodes are dropped.
+func (l *List) Remove(v []byte, count int64) int {
 	fromTail := count < 0
-	limit = count
+	limit := count
 	if fromTail {
 		limit = -count // may stay negative (MinInt64): never reached
 	}
+	var removed int64
 	more := func() bool { return limit == 0 || removed != limit }
-	if !fromTail {
-		for ci := 0; ci < len(l.live()) && more(); {
-			c := l.live()[ci]
-			w := c.lo
-			for r := c.lo; r < c.hi; r++ {
-				if more() && c.items[r] == v {
-					removed++
-					continue
-				}
-				c.items[w] = c.items[r]
-				w++
-			}
-			clear(c.items[w:c.hi])
-			c.hi = w
-			if c.lo == c.hi {
-				l.removeChunk(ci)
-				continue
-			}
-			ci++
+	var hits []int // offsets of the matches in one node
+	cs := l.live()
+	for step := 0; step < len(cs) && more(); step++ {
+		ci := step
+		if fromTail {
+			ci = len(cs) - 1 - step
 		}
-	} else {
-		for ci := len(l.live()) - 1; ci >= 0 && more(); ci-- {
-			c := l.live()[ci]
-			w := c.hi - 1
-			for r := c.hi - 1; r >= c.lo; r-- {
-				if more() && c.items[r] == v {
-					removed++
-					continue
-				}
-				c.items[w] = c.items[r]
-				w--
+		nd := cs[ci]
+		hits = hits[:0]
+		for off := nd.first(); off < nd.end(); {
+			eq, sz := qlpEqual(nd.b, off, v)
+			if eq {
+				hits = append(hits, off)
 			}
-			clear(c.items[c.lo : w+1])
-			c.lo = w + 1
-			if c.lo == c.hi {
-				l.removeChunk(ci)
+			off += sz
+		}
+		if len(hits) == 0 {
+			continue
+		}
+		if limit > 0 {
+			if left := int(limit - removed); len(hits) > left {
+				if fromTail {
+					hits = hits[len(hits)-left:]
+				} else {
+					hits = hits[:left]
+				}
+			}
+		}
+		removed += int64(len(hits))
+		nd.count -= len(hits)
+		// Compact: move the bytes between the removed entries down.
+		w := hits[0]
+		for h, off := range hits {
+			next := nd.end() + 1
+			if h+1 < len(hits) {
+				next = hits[h+1]
+			}
+			from := off + qlpSize(nd.b, off)
+			w += copy(nd.b[w:], nd.b[from:next])
+		}
+		nd.b = nd.b[:w]
+		nd.sync()
+	}
+	if removed > 0 {
+		for ci := len(l.live()) - 1; ci >= 0; ci-- {
+			if l.live()[ci].count == 0 {
+				l.removeNode(ci)
 			}
 		}
 	}
 	l.n -= int(removed)
-	if removed > 0 {
-		l.compact()
-	}
 	return int(removed)
 }
 
-// compact merges neighbouring chunks that together fit in one, after a
-// bulk removal.
-func (l *List) compact() {
-	for ci := 0; ci+1 < len(l.live()); {
-		cs := l.live()
-		if cs[ci].len()+cs[ci+1].len() <= chunkCap {
-			l.merge(ci)
-			continue
-		}
-		ci++
-	}
-}
-
 // Find returns the index of the first element equal to v from the head, or -1.
-func (l *List) Find(v string) int {
+func (l *List) Find(v []byte) int {
 	i := 0
-	for _, c := range l.live() {
-		for off := c.lo; off < c.hi; off++ {
-			if c.items[off] == v {
+	for _, nd := range l.live() {
+		for off := nd.first(); off < nd.end(); i++ {
+			eq, sz := qlpEqual(nd.b, off, v)
+			if eq {
 				return i
 			}
-			i++
+			off += sz
 		}
 	}
 	return -1
@@ -484,7 +592,7 @@ func (l *List) Find(v string) int {
 // the list).
 func (l *List) Trim(start, end int) {
 	if start > end || start >= l.n {
-		l.chunks, l.head, l.n = nil, 0, 0
+		l.nodes, l.head, l.n = nil, 0, 0
 		return
 	}
 	if end >= l.n {
@@ -497,17 +605,16 @@ func (l *List) Trim(start, end int) {
 // DeleteFront removes the first k elements.
 func (l *List) DeleteFront(k int) {
 	for k > 0 && l.n > 0 {
-		c := l.chunks[l.head]
-		if c.len() <= k {
-			k -= c.len()
-			l.n -= c.len()
-			l.removeChunk(0)
+		nd := l.nodes[l.head]
+		if nd.count <= k {
+			k -= nd.count
+			l.n -= nd.count
+			l.removeNode(0)
 			continue
 		}
-		for j := c.lo; j < c.lo+k; j++ {
-			c.items[j] = ""
-		}
-		c.lo += k
+		nd.lo = nd.seek(k) - qlpHeader
+		nd.count -= k
+		nd.sync()
 		l.n -= k
 		k = 0
 	}
@@ -517,40 +624,90 @@ func (l *List) DeleteFront(k int) {
 func (l *List) DeleteBack(k int) {
 	for k > 0 && l.n > 0 {
 		cs := l.live()
-		c := cs[len(cs)-1]
-		if c.len() <= k {
-			k -= c.len()
-			l.n -= c.len()
-			l.removeChunk(len(cs) - 1)
+		nd := cs[len(cs)-1]
+		if nd.count <= k {
+			k -= nd.count
+			l.n -= nd.count
+			l.removeNode(len(cs) - 1)
 			continue
 		}
-		for j := c.hi - k; j < c.hi; j++ {
-			c.items[j] = ""
-		}
-		c.hi -= k
+		off := nd.seek(nd.count - k)
+		nd.b = nd.b[:off+1]
+		nd.b[off] = qlpEOF
+		nd.count -= k
+		nd.sync()
 		l.n -= k
 		k = 0
 	}
 }
 
-// Copy returns an independent copy (COPY, MULTI snapshotting…). Strings are
-// immutable, so the elements are shared.
+// Copy returns an independent copy (COPY, MULTI snapshotting…).
 func (l *List) Copy() Object {
-	nl := &List{n: l.n}
-	nl.chunks = make([]*listChunk, 0, len(l.live()))
-	for _, c := range l.live() {
-		cc := *c
-		cc.items = slices.Clone(c.items)
-		nl.chunks = append(nl.chunks, &cc)
+	nl := &List{n: l.n, nodes: make([]*listNode, 0, len(l.live()))}
+	for _, nd := range l.live() {
+		nl.nodes = append(nl.nodes, &listNode{b: slices.Clone(nd.lp()), count: nd.count, plain: nd.plain})
 	}
 	return nl
 }
 
-// Elements returns every element in order (tests, RDB encoding).
+// Elements returns every element in order (tests, debugging).
 func (l *List) Elements() []string {
 	out := make([]string, 0, l.n)
-	for _, c := range l.live() {
-		out = append(out, c.items[c.lo:c.hi]...)
-	}
+	l.Range(0, l.n-1, func(v []byte) bool {
+		out = append(out, string(v))
+		return true
+	})
 	return out
+}
+
+// Nodes is the number of quicklist nodes.
+func (l *List) Nodes() int { return len(l.live()) }
+
+// EachNode calls fn for each node in order: a packed node's listpack, or a
+// plain node's element (plain true), with its element count. The bytes
+// are the list's own: valid until it changes, never to be modified.
+func (l *List) EachNode(fn func(b []byte, plain bool, count int)) {
+	for _, nd := range l.live() {
+		if nd.plain {
+			var buf [20]byte
+			s, _ := qlpValue(nd.b, nd.first(), &buf)
+			fn(s, true, 1)
+			continue
+		}
+		fn(nd.lp(), false, nd.count)
+	}
+}
+
+// AppendListpack adds a node holding lp, a listpack from an untrusted
+// source (an RDB payload), which the list takes over; it reports false,
+// leaving the list unchanged, when lp is malformed. An empty listpack adds
+// nothing, as Redis skips it when loading.
+func (l *List) AppendListpack(lp []byte) bool {
+	count, ok := qlpValidate(lp)
+	if !ok {
+		return false
+	}
+	if count == 0 {
+		return true
+	}
+	nd := &listNode{b: lp, count: count}
+	nd.sync() // the header's count may have been "unknown" or wrong
+	if cs := l.live(); len(cs) > 0 {
+		cs[len(cs)-1].seal()
+	}
+	l.nodes = append(l.nodes, nd)
+	l.n += count
+	return true
+}
+
+// AppendPlain adds a plain node holding v alone (an RDB payload's plain
+// quicklist node), whatever v's size.
+func (l *List) AppendPlain(v []byte) {
+	nd := newListNode(v, false, &Limits{ListPackedThreshold: 1})
+	nd.plain = true
+	if cs := l.live(); len(cs) > 0 {
+		cs[len(cs)-1].seal()
+	}
+	l.nodes = append(l.nodes, nd)
+	l.n++
 }

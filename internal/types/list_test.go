@@ -1,11 +1,13 @@
 package types
 
 import (
+	"encoding/binary"
 	"math"
 	"math/rand"
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -54,13 +56,23 @@ func checkList(t *testing.T, step int, l *List, m naiveList) {
 	if got := l.Elements(); !slices.Equal(got, m) && !(len(got) == 0 && len(m) == 0) {
 		t.Fatalf("step %d: elements differ\n got %q\nwant %q", step, got, m)
 	}
-	if l.Len() == 0 {
-		return // a Reserve'd chunk may be empty until the first push
-	}
-	for ci, c := range l.live() {
-		if c.len() <= 0 || c.lo < 0 || c.hi > len(c.items) || len(c.items) > chunkCap {
-			t.Fatalf("step %d: chunk %d bad bounds lo=%d hi=%d", step, ci, c.lo, c.hi)
+	checkNodes(t, step, l)
+}
+
+// checkNodes checks every node is a valid listpack whose header and count
+// agree.
+func checkNodes(t *testing.T, step int, l *List) {
+	t.Helper()
+	total := 0
+	for ci, nd := range l.live() {
+		n, ok := qlpValidate(nd.lp())
+		if !ok || n != nd.count || n == 0 || int(binary.LittleEndian.Uint16(nd.lp()[4:])) != min(n, qlpCountUnknown) {
+			t.Fatalf("step %d: node %d: valid %v count %d, node says %d", step, ci, ok, n, nd.count)
 		}
+		total += n
+	}
+	if total != l.n {
+		t.Fatalf("step %d: nodes hold %d, list says %d", step, total, l.n)
 	}
 }
 
@@ -68,16 +80,34 @@ func checkList(t *testing.T, step int, l *List, m naiveList) {
 // operations, growing lists past many chunks and shrinking them back.
 func TestListAgainstModel(t *testing.T) {
 	maxLen := 0
-	for seed := int64(1); seed <= 6; seed++ {
+	for seed := int64(1); seed <= 8; seed++ {
 		rng := rand.New(rand.NewSource(seed))
 		l := NewList()
 		var m naiveList
-		val := func() string { return strconv.Itoa(rng.Intn(20)) }
+		// Node sizes: 8 KB, 4 KB, 5 elements, and a packed threshold of
+		// 100 bytes so long values get plain nodes.
+		lim := DefaultLimits()
+		switch seed % 4 {
+		case 1:
+			lim.ListMaxListpackSize = -1
+		case 2:
+			lim.ListMaxListpackSize = 5
+		case 3:
+			lim.ListPackedThreshold = 100
+		}
+		val := func() string {
+			switch rng.Intn(10) {
+			case 0:
+				return strings.Repeat("v", rng.Intn(300))
+			case 1:
+				return strconv.Itoa(rng.Intn(20)) + "x"
+			case 2:
+				return strconv.FormatInt(rng.Int63()>>rng.Intn(63)-int64(rng.Intn(1000)), 10)
+			}
+			return strconv.Itoa(rng.Intn(20))
+		}
 		idx := func() int64 { return int64(rng.Intn(2*len(m)+3) - len(m) - 1) }
 		for step := 0; step < 3000; step++ {
-			if len(m) == 0 && rng.Intn(3) == 0 {
-				l.Reserve(rng.Intn(300)) // sized first chunk, as RDB loads do
-			}
 			// Bias towards growth early and shrinkage late so sizes sweep
 			// from 0 to several chunks and back.
 			grow := step < 1800
@@ -87,38 +117,40 @@ func TestListAgainstModel(t *testing.T) {
 				for i := 0; i < n; i++ {
 					v := val()
 					if op%2 == 0 {
-						l.PushFront(v)
+						l.PushFront([]byte(v), lim)
 						m = append(naiveList{v}, m...)
 					} else {
-						l.PushBack(v)
+						l.PushBack([]byte(v), lim)
 						m = append(m, v)
 					}
 				}
 			case op < 4:
 				n := 1 + rng.Intn(25)
 				for i := 0; i < n; i++ {
-					var got string
+					var gotb []byte
 					var ok bool
 					var want string
+					had := len(m) > 0
 					if op == 2 {
-						got, ok = l.PopFront()
+						gotb, ok = l.PopFront(nil)
 						if len(m) > 0 {
 							want, m = m[0], m[1:]
 						}
 					} else {
-						got, ok = l.PopBack()
+						gotb, ok = l.PopBack(nil)
 						if len(m) > 0 {
 							want, m = m[len(m)-1], m[:len(m)-1]
 						}
 					}
-					if ok != (want != "" || got != "") || got != want {
+					got := string(gotb)
+					if ok != had || got != want {
 						t.Fatalf("seed %d step %d: pop got %q,%v want %q", seed, step, got, ok, want)
 					}
 				}
 			case op == 4:
 				i, v := idx(), val()
 				j, ok := m.norm(i)
-				if got := l.Set(i, v); got != ok {
+				if got := l.Set(i, []byte(v), lim); got != ok {
 					t.Fatalf("seed %d step %d: Set(%d) = %v, want %v", seed, step, i, got, ok)
 				}
 				if ok {
@@ -127,7 +159,8 @@ func TestListAgainstModel(t *testing.T) {
 			case op == 5:
 				i := idx()
 				j, ok := m.norm(i)
-				got, gok := l.Index(i)
+				gotb, gok := l.Index(i, nil)
+				got := string(gotb)
 				if gok != ok || (ok && got != m[j]) {
 					t.Fatalf("seed %d step %d: Index(%d) = %q,%v", seed, step, i, got, gok)
 				}
@@ -139,7 +172,7 @@ func TestListAgainstModel(t *testing.T) {
 					i := rng.Intn(len(m))
 					v := val()
 					after := rng.Intn(2) == 0
-					l.Insert(i, v, after)
+					l.Insert(i, []byte(v), after, lim)
 					if after {
 						i++
 					}
@@ -153,7 +186,7 @@ func TestListAgainstModel(t *testing.T) {
 				}
 				var want int
 				m, want = m.remove(v, count)
-				if got := l.Remove(v, count); got != want {
+				if got := l.Remove([]byte(v), count); got != want {
 					t.Fatalf("seed %d step %d: Remove(%q,%d) = %d, want %d", seed, step, v, count, got, want)
 				}
 			case op == 9:
@@ -181,12 +214,12 @@ func TestListAgainstModel(t *testing.T) {
 				start := rng.Intn(len(m))
 				end := start + rng.Intn(len(m)-start)
 				var got []string
-				l.Range(start, end, func(v string) bool { got = append(got, v); return true })
+				l.Range(start, end, func(v []byte) bool { got = append(got, string(v)); return true })
 				if !slices.Equal(got, m[start:end+1]) {
 					t.Fatalf("seed %d step %d: Range(%d,%d) = %q", seed, step, start, end, got)
 				}
 				got = got[:0]
-				l.RangeReverse(start, end, func(v string) bool { got = append(got, v); return true })
+				l.RangeReverse(start, end, func(v []byte) bool { got = append(got, string(v)); return true })
 				rev := slices.Clone(m[start : end+1])
 				slices.Reverse(rev)
 				if !slices.Equal(got, rev) {
@@ -194,13 +227,13 @@ func TestListAgainstModel(t *testing.T) {
 				}
 			case op == 11:
 				v := val()
-				if got, want := l.Find(v), slices.Index(m, v); got != want {
+				if got, want := l.Find([]byte(v)), slices.Index(m, v); got != want {
 					t.Fatalf("seed %d step %d: Find(%q) = %d, want %d", seed, step, v, got, want)
 				}
 				if rng.Intn(20) == 0 {
 					c := l.Copy().(*List)
-					c.PushBack("x")
-					c.Set(0, "y")
+					c.PushBack([]byte("x"), lim)
+					c.Set(0, []byte("y"), lim)
 				}
 			}
 			if len(m) < 300 || step%7 == 0 {
@@ -209,14 +242,14 @@ func TestListAgainstModel(t *testing.T) {
 			maxLen = max(maxLen, len(m))
 		}
 	}
-	if maxLen < 8*chunkCap {
-		t.Fatalf("lists reached only %d elements; the test should cross many chunks", maxLen)
+	if maxLen < 1000 {
+		t.Fatalf("lists reached only %d elements; the test should cross many nodes", maxLen)
 	}
 }
 
 func TestListEncoding(t *testing.T) {
 	l := NewList()
-	l.PushBack("a")
+	l.PushBack([]byte("a"), DefaultLimits())
 	if l.Encoding() != "quicklist" || l.Kind() != KindList {
 		t.Fatalf("encoding %q kind %v", l.Encoding(), l.Kind())
 	}
@@ -233,9 +266,10 @@ func TestSmallListMemory(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	for i := range keep {
 		l := NewList()
-		l.PushBack("a")
-		l.PushBack("b")
-		l.PushFront("c")
+		lim := DefaultLimits()
+		l.PushBack([]byte("a"), lim)
+		l.PushBack([]byte("b"), lim)
+		l.PushFront([]byte("c"), lim)
 		keep[i] = l
 	}
 	runtime.GC()

@@ -180,7 +180,11 @@ func (d *decoder) readCount(minBytes int) (int, error) {
 
 // readString reads an RDB string (rdbGenericLoadStringObject); the slice
 // is valid until the next read.
-func (d *decoder) readString() ([]byte, error) {
+func (d *decoder) readString() ([]byte, error) { return d.readStringOwned(false) }
+
+// readStringOwned is readString, returning with owned a slice of its own
+// (an LZF string decompressed straight into it).
+func (d *decoder) readStringOwned(owned bool) ([]byte, error) {
 	n, enc, err := d.readLen()
 	if err != nil {
 		return nil, err
@@ -189,7 +193,11 @@ func (d *decoder) readString() ([]byte, error) {
 		if n > math.MaxInt32*16 {
 			return nil, errBadData
 		}
-		return d.readN(int(n))
+		b, err := d.readN(int(n))
+		if owned && err == nil {
+			b = append([]byte(nil), b...)
+		}
+		return b, err
 	}
 	switch n {
 	case encInt8, encInt16, encInt32:
@@ -228,10 +236,15 @@ func (d *decoder) readString() ([]byte, error) {
 		if ulen == 0 || ulen > clen*88+32 {
 			return nil, errBadData
 		}
-		if cap(d.z) < int(ulen) {
-			d.z = make([]byte, ulen)
+		var out []byte
+		if owned {
+			out = make([]byte, ulen)
+		} else {
+			if cap(d.z) < int(ulen) {
+				d.z = make([]byte, ulen)
+			}
+			out = d.z[:ulen]
 		}
-		out := d.z[:ulen]
 		if !lzfDecompress(in, out) {
 			return nil, errBadData
 		}
@@ -341,13 +354,12 @@ func (d *decoder) readLinkedList() (keyspace.Value, error) {
 		return keyspace.Value{}, err
 	}
 	l := types.NewList()
-	l.Reserve(n)
 	for i := 0; i < n; i++ {
 		s, err := d.readString()
 		if err != nil {
 			return keyspace.Value{}, err
 		}
-		l.PushBack(string(s))
+		l.PushBack(s, &d.set.Limits)
 	}
 	return obj(l, nil)
 }
@@ -370,21 +382,29 @@ func (d *decoder) readQuicklist(v2 bool) (keyspace.Value, error) {
 			}
 			container = c
 		}
-		data, err := d.readString()
+		// A v2 packed node becomes a node of the list as it is: the
+		// string is read into memory the list keeps.
+		owned := v2 && container == containerPacked
+		data, err := d.readStringOwned(owned)
 		if err != nil {
 			return keyspace.Value{}, err
 		}
 		if len(data) == 0 {
 			return keyspace.Value{}, errBadData
 		}
-		if container == containerPlain {
-			l.PushBack(string(data))
-			continue
+		switch {
+		case container == containerPlain:
+			l.AppendPlain(data)
+		case owned:
+			if !l.AppendListpack(data) {
+				return keyspace.Value{}, errBadData
+			}
+		default:
+			if err := d.el.collect(data, true); err != nil {
+				return keyspace.Value{}, err
+			}
+			d.el.pushTo(l, &d.set.Limits)
 		}
-		if err := d.el.collect(data, !v2); err != nil {
-			return keyspace.Value{}, err
-		}
-		d.el.pushTo(l)
 	}
 	return obj(l, nil)
 }
@@ -495,7 +515,7 @@ func (d *decoder) readBlob(t int, blob []byte) (keyspace.Value, error) {
 			return keyspace.Value{}, err
 		}
 		l := types.NewList()
-		d.el.pushTo(l)
+		d.el.pushTo(l, &d.set.Limits)
 		return obj(l, nil)
 	case TypeSetIntset:
 		cnt, err := parseIntset(blob, func(int64) {})
@@ -543,7 +563,7 @@ func ParseDump(payload []byte, s Settings) (keyspace.Value, error) {
 	}
 	d := decoderPool.Get().(*decoder)
 	defer d.release()
-	d.p, d.set = payload[:len(payload)-10], s
+	d.p, d.set = payload[:len(payload)-10], s.norm()
 	t, err := d.readByte()
 	if err != nil {
 		return keyspace.Value{}, err

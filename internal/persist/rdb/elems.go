@@ -165,14 +165,10 @@ func zlessPair(s1 float64, m1 []byte, s2 float64, m2 []byte) bool {
 	return s1 < s2 || (s1 == s2 && bytes.Compare(m1, m2) < 0)
 }
 
-// pushTo appends the entries to l; their strings share one allocation.
-func (e *elems) pushTo(l *types.List) {
-	all := string(e.arena)
-	start := 0
-	l.Reserve(len(e.ends))
-	for _, end := range e.ends {
-		l.PushBack(all[start:end])
-		start = end
+// pushTo appends the entries to l.
+func (e *elems) pushTo(l *types.List, lim *types.Limits) {
+	for i := range e.ends {
+		l.PushBack(e.get(i), lim)
 	}
 }
 

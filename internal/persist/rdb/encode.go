@@ -121,106 +121,33 @@ func (e *Encoder) AppendObject(dst []byte, v keyspace.Value) ([]byte, error) {
 	return dst, ErrUnsupportedType
 }
 
-// quicklist node sizing (src/quicklist.c).
-const (
-	qlSizeSafetyLimit = 8192
-	qlSizeOverhead    = 8
-	qlPackedThreshold = 1 << 30
-)
-
-var qlOptimizationLevel = [...]int{4096, 8192, 16384, 32768, 65536}
-
-// qlAllowInsert is _quicklistNodeAllowInsert for a packed node of nodeSz
-// bytes and count elements.
-func qlAllowInsert(nodeSz, count, fill, sz, packed int) bool {
-	if sz >= packed {
-		return false
-	}
-	newSz := nodeSz + sz + qlSizeOverhead
-	if fill < 0 {
-		if off := -fill - 1; off < len(qlOptimizationLevel) && newSz <= qlOptimizationLevel[off] {
-			return true
-		}
-	}
-	if newSz > qlSizeSafetyLimit {
-		return false
-	}
-	return count < fill
-}
-
-// appendList writes a QUICKLIST_2 value: the node count, then each node's
-// container and listpack, cut as quicklistPushTail would cut a list built
-// by pushes at the tail. Nodes are encoded into a side buffer in one pass,
-// then written after their count.
+// appendList writes a QUICKLIST_2 value: the node count, then each
+// node's container and bytes, the list's own listpacks as they are
+// (rdbSaveObject: LZF-compressed when that saves, as any string).
 func (e *Encoder) appendList(dst []byte, l *types.List) []byte {
-	nodes := e.nodes[:0]
-	n := 0
-	e.eachListNode(l, func(plain bool, b []byte, _ int) {
+	dst = AppendLen(dst, uint64(l.Nodes()))
+	l.EachNode(func(b []byte, plain bool, _ int) {
 		if plain {
-			nodes = AppendLen(nodes, containerPlain)
+			dst = AppendLen(dst, containerPlain)
 		} else {
-			nodes = AppendLen(nodes, containerPacked)
+			dst = AppendLen(dst, containerPacked)
 		}
-		nodes = e.enc.appendString(nodes, b)
-		n++
+		dst = e.enc.appendString(dst, b)
 	})
-	dst = AppendLen(dst, uint64(n))
-	dst = append(dst, nodes...)
-	e.nodes = nodes[:0]
-	if cap(e.nodes) > 1<<20 {
-		e.nodes = nil
-	}
 	return dst
 }
 
-// eachListNode cuts l into quicklist nodes as quicklistPushTail would and
-// calls fn for each: a plain node (one element at or over the packed
-// threshold, b the element) or a packed one (b its listpack, valid until
-// fn returns), with its element count.
-func (e *Encoder) eachListNode(l *types.List, fn func(plain bool, b []byte, count int)) {
-	fill := e.set.ListMaxListpackSize
-	packed := e.set.packedThreshold()
-	count := 0
-	open := false
-	flush := func() {
-		if open {
-			fn(false, e.lp.finish(), count)
-			e.lpb = e.lp.b
-			open = false
-		}
-	}
-	l.Range(0, l.Len()-1, func(s string) bool {
-		sz := len(s)
-		if sz >= packed {
-			flush()
-			fn(true, sbytes(s), 1)
-			return true
-		}
-		if open && qlAllowInsert(len(e.lp.b)+1, count, fill, sz, packed) {
-			e.lp.appendStr(sbytes(s))
-			count++
-			return true
-		}
-		flush()
-		e.lp.reset(e.lpb)
-		e.lp.appendStr(sbytes(s))
-		open, count = true, 1
-		return true
-	})
-	flush()
-}
-
-// QuicklistNode is one node of a list's quicklist form.
+// QuicklistNode is one node of a list's quicklist.
 type QuicklistNode struct {
 	Plain       bool
 	Size, Count int // bytes (the listpack's, or the element's), elements
 }
 
-// QuicklistNodes is how Redis's quicklist would hold l (DEBUG OBJECT's
-// ql_* fields, DEBUG QUICKLIST): the nodes the RDB form is cut into.
+// QuicklistNodes is l's quicklist nodes (DEBUG OBJECT's ql_* fields, DEBUG
+// QUICKLIST), as the RDB form writes them.
 func (e *Encoder) QuicklistNodes(l *types.List) []QuicklistNode {
 	var out []QuicklistNode
-	e.eachListNode(l, func(plain bool, b []byte, count int) {
+	l.EachNode(func(b []byte, plain bool, count int) {
 		out = append(out, QuicklistNode{Plain: plain, Size: len(b), Count: count})
 	})
 	return out

@@ -223,7 +223,7 @@ func NewReader(r io.Reader, s Settings) *Reader {
 	if !ok || br.Size() < 64<<10 {
 		br = bufio.NewReaderSize(r, 64<<10)
 	}
-	return &Reader{d: decoder{r: br, set: s}}
+	return &Reader{d: decoder{r: br, set: s.norm()}}
 }
 
 // Version is the file's RDB version (0 before the first Next).

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/hex"
+	"github.com/shoal-db/shoal/internal/types"
 	"io"
 	"os"
 	"path/filepath"
@@ -47,6 +48,21 @@ func FuzzParseDump(f *testing.F) {
 		}
 		if _, err := ParseDump(out, DefaultSettings()); err != nil {
 			t.Fatalf("re-encoded value does not decode: %v", err)
+		}
+		// A restored list keeps its listpacks as they came: every
+		// operation must work on whatever validation let through.
+		if l, ok := v.Obj.(*types.List); ok {
+			n := l.Len()
+			if got := len(l.Elements()); got != n {
+				t.Fatalf("list of %d elements walks %d", n, got)
+			}
+			l.RangeReverse(0, n-1, func([]byte) bool { return true })
+			l.Index(int64(n/2), nil)
+			l.Insert(n/2, []byte("x"), true, types.DefaultLimits())
+			l.Remove([]byte("1"), 0)
+			l.PopFront(nil)
+			l.PopBack(nil)
+			l.Trim(1, l.Len()-2)
 		}
 	})
 }

@@ -220,9 +220,14 @@ func lzfDecompress(in, out []byte) bool {
 		if op+n > len(out) || ref < 0 {
 			return false
 		}
-		// Overlapping copies repeat the pattern, byte by byte.
-		for i := 0; i < n; i++ {
-			out[op+i] = out[ref+i]
+		if op-ref >= n {
+			copy(out[op:op+n], out[ref:ref+n])
+		} else {
+			// Overlapping copies repeat the pattern, byte by byte.
+			dst, src := out[op:op+n], out[ref:ref+n]
+			for i := range dst {
+				dst[i] = src[i]
+			}
 		}
 		op += n
 	}

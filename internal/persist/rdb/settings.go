@@ -4,12 +4,14 @@ import "github.com/shoal-db/shoal/internal/types"
 
 // Settings are the configuration a value's encoding depends on: the
 // thresholds that choose a decoded value's encoding (as rdbLoadObject
-// converts), how a list is cut into quicklist nodes, and whether strings
-// are LZF-compressed (rdbcompression).
+// converts), how a list loaded from an old format is cut into quicklist
+// nodes, and whether strings are LZF-compressed (rdbcompression). (A
+// list's nodes are written and read as they are.)
 type Settings struct {
 	types.Limits
 	// ListMaxListpackSize is list-max-listpack-size (the quicklist fill:
-	// negative = a node size class, positive = elements per node).
+	// negative = a node size class, positive = elements per node); it
+	// overrides Limits.ListMaxListpackSize.
 	ListMaxListpackSize int
 	// Compress is rdbcompression.
 	Compress bool
@@ -19,12 +21,13 @@ type Settings struct {
 	PackedThreshold int
 }
 
-// packedThreshold is PackedThreshold with its default.
-func (s *Settings) packedThreshold() int {
-	if s.PackedThreshold <= 0 {
-		return qlPackedThreshold
+// norm copies the list settings into Limits, where the list type reads them.
+func (s Settings) norm() Settings {
+	s.Limits.ListMaxListpackSize = int64(s.ListMaxListpackSize)
+	if s.PackedThreshold != 0 {
+		s.Limits.ListPackedThreshold = int64(s.PackedThreshold)
 	}
-	return s.PackedThreshold
+	return s
 }
 
 // DefaultSettings are Redis 7.0's defaults.
