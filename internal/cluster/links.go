@@ -1,5 +1,7 @@
 package cluster
 
+import "strings"
+
 // Links: the core's record of the bus connections the runner holds. As in
 // Redis 7.0 a node has an outbound link (node->link, opened by the cron and
 // carrying our PINGs, MEETs, FAILs and UPDATEs) and may have an inbound one
@@ -128,3 +130,53 @@ func (c *Core) broadcast(m *Msg) {
 // LinkCount is the number of links the core knows (for tests and CLUSTER
 // LINKS).
 func (c *Core) LinkCount() int { return len(c.links) }
+
+// LinkInfo is one bus link as CLUSTER LINKS shows it.
+type LinkInfo struct {
+	ID      LinkID
+	Node    string // the peer's node ID
+	Inbound bool   // direction "from" (else "to")
+	Created int64  // unix ms (create-time)
+}
+
+// Links lists the links associated with a node
+// (addReplyClusterLinksDescription): for each node its outbound link,
+// then its inbound one.
+func (c *Core) Links() []LinkInfo {
+	var out []LinkInfo
+	for _, n := range c.order {
+		for _, l := range []*link{n.link, n.inbound} {
+			if l != nil {
+				out = append(out, LinkInfo{ID: l.id, Node: n.ID, Inbound: l.inbound, Created: l.ctime})
+			}
+		}
+	}
+	return out
+}
+
+// KillLinks is DEBUG CLUSTERLINK KILL: it closes node id's outbound link
+// (dir "to"), its inbound one ("from") or both ("all"); the cron dials the
+// outbound one again. The error is Redis's reply text.
+func (c *Core) KillLinks(dir, id string) error {
+	n := c.nodes[id]
+	if n == nil {
+		return errf(KindUnknownNode, "Unknown node ", id)
+	}
+	var kill []*link
+	switch strings.ToLower(dir) {
+	case "from":
+		kill = []*link{n.inbound}
+	case "to":
+		kill = []*link{n.link}
+	case "all":
+		kill = []*link{n.link, n.inbound}
+	default:
+		return errf(KindInvalid, "Unknown direction ", dir)
+	}
+	for _, l := range kill {
+		if l != nil {
+			c.freeLink(l, true)
+		}
+	}
+	return nil
+}

@@ -3,7 +3,10 @@ package clusternode
 import (
 	"context"
 	"crypto/tls"
+	"errors"
+	"fmt"
 	"net"
+	"os"
 	"strconv"
 	"time"
 
@@ -85,7 +88,7 @@ func (n *Node) listenBus(binds []string, port int) error {
 			if optional {
 				continue
 			}
-			return err
+			return fmt.Errorf("Warning: Could not create server TCP listening socket %s:%d: %s", b, port, strerror(err))
 		}
 		n.bus.listeners = append(n.bus.listeners, ln)
 	}
@@ -346,4 +349,47 @@ func (n *Node) dropped(w *clusterbus.Message) bool {
 	}
 	n.opts.Logf('#', "Dropping packet that matches debug drop filter")
 	return true
+}
+
+// strerror is err as Redis logs a failed bind: "bind: Address already in
+// use" (strerror's capital).
+func strerror(err error) string {
+	var se *os.SyscallError
+	if !errors.As(err, &se) {
+		return err.Error()
+	}
+	text := se.Err.Error()
+	if len(text) > 0 && 'a' <= text[0] && text[0] <= 'z' {
+		text = string(text[0]-('a'-'A')) + text[1:]
+	}
+	return se.Syscall + ": " + text
+}
+
+// LinkStat is a bus link for CLUSTER LINKS: the core's record and the
+// connection's state.
+type LinkStat struct {
+	cluster.LinkInfo
+	Events string // "r" once connected (the read loop), "" while connecting
+	Queued int    // bytes of the messages waiting for a connecting link
+}
+
+// Links lists the links the core associates with nodes.
+func (n *Node) Links() []LinkStat {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	infos := n.core.Links()
+	out := make([]LinkStat, 0, len(infos))
+	for _, li := range infos {
+		st := LinkStat{LinkInfo: li}
+		if bl := n.bus.links[li.ID]; bl != nil {
+			if bl.link != nil {
+				st.Events = "r"
+			}
+			for _, m := range bl.pending {
+				st.Queued += m.Len()
+			}
+		}
+		out = append(out, st)
+	}
+	return out
 }

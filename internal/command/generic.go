@@ -55,6 +55,7 @@ func registerGeneric(t *Table) {
 	t.Handle("object|refcount", cmdObjectRefcount)
 	t.Handle("object|idletime", cmdObjectIdletime)
 	t.Handle("object|freq", cmdObjectFreq)
+	t.Handle("memory|usage", cmdMemoryUsage)
 	registerExpire(t)
 	registerScan(t)
 }
@@ -406,4 +407,33 @@ func cmdObjectFreq(c *Ctx) {
 		return
 	}
 	c.W.Int(int64(f))
+}
+
+// cmdMemoryUsage is MEMORY USAGE key [SAMPLES count]. The size is Shoal's
+// estimate of the entry, key and value by allocation size class (the one
+// used_memory counts); every element is counted, so SAMPLES is checked
+// but not needed.
+func cmdMemoryUsage(c *Ctx) {
+	for j := 3; j < len(c.Args); j++ {
+		if !strings.EqualFold(string(c.Args[j]), "samples") || j+1 >= len(c.Args) {
+			c.Error(rediserr.Syntax)
+			return
+		}
+		n, ok := rnum.ParseInt(c.Args[j+1])
+		if !ok {
+			c.Error(rediserr.NotInteger)
+			return
+		}
+		if n < 0 {
+			c.Error(rediserr.Syntax)
+			return
+		}
+		j++
+	}
+	n, ok := c.DB.MemoryUsage(c.Args[2])
+	if !ok {
+		c.W.Null()
+		return
+	}
+	c.W.Int(n)
 }

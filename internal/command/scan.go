@@ -185,6 +185,7 @@ func cmdScan(c *Ctx) {
 	case cursor >= slot.Count:
 	case fixedSlot >= 0:
 		if int(cursor) <= fixedSlot {
+			c.DB.ExpireStale(fixedSlot)
 			c.DB.ForEachInSlot(fixedSlot, collect)
 		}
 	default:
@@ -193,6 +194,7 @@ func cmdScan(c *Ctx) {
 			if s < 0 {
 				break
 			}
+			c.DB.ExpireStale(s) // SCAN expires the keys it visits
 			c.DB.ForEachInSlot(s, collect)
 			s++
 			if examined >= count {

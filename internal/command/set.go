@@ -346,10 +346,12 @@ func cmdSmove(c *Ctx) {
 	}
 	c.Dirty++
 	if dst.Add(m, c.Limits()) {
+		// Only then is the destination modified (WATCH): a member it
+		// already had leaves it as it was.
 		c.Dirty++
 		c.Notify(NotifySet, "sadd", c.Args[2])
+		c.DB.Touch(c.Args[2])
 	}
-	c.DB.Touch(c.Args[2])
 	c.W.Int(1)
 }
 

@@ -4,12 +4,14 @@ package glob
 
 // Match reports whether s matches pattern. nocase folds ASCII case.
 func Match(pattern, s []byte, nocase bool) bool {
-	return match(pattern, s, nocase, 0)
+	var skip bool
+	return match(pattern, s, nocase, 0, &skip)
 }
 
 // MatchString is Match for strings.
 func MatchString(pattern, s string, nocase bool) bool {
-	return match([]byte(pattern), []byte(s), nocase, 0)
+	var skip bool
+	return match([]byte(pattern), []byte(s), nocase, 0, &skip)
 }
 
 func lower(c byte) byte {
@@ -19,9 +21,12 @@ func lower(c byte) byte {
 	return c
 }
 
-// match follows Redis util.c stringmatchlen_impl, including its recursion
-// limit so a hostile pattern cannot take unbounded time.
-func match(p, s []byte, nocase bool, nesting int) bool {
+// match follows Redis util.c stringmatchlen_impl. *skip is its
+// skipLongerMatches: once the rest of the pattern after a '*' matched
+// nowhere in the rest of the string, no earlier '*' can help by matching
+// more, so every level gives up at once ("a*a*a*…b" would otherwise take
+// exponential time). The nesting limit bounds the recursion depth.
+func match(p, s []byte, nocase bool, nesting int, skip *bool) bool {
 	if nesting > 1000 {
 		return false
 	}
@@ -35,11 +40,15 @@ func match(p, s []byte, nocase bool, nesting int) bool {
 				return true
 			}
 			for len(s) > 0 {
-				if match(p[1:], s, nocase, nesting+1) {
+				if match(p[1:], s, nocase, nesting+1, skip) {
 					return true
+				}
+				if *skip {
+					return false
 				}
 				s = s[1:]
 			}
+			*skip = true
 			return false
 		case '?':
 			s = s[1:]

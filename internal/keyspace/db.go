@@ -538,12 +538,46 @@ func (db *DB) RandomKey(rnd func(n int) int) (string, bool) {
 			if t.ctrl[i]&0x80 != 0 {
 				continue
 			}
-			if e := &t.ents[i]; !e.volatile() || e.exp() > now {
+			e := &t.ents[i]
+			if !e.volatile() || e.exp() > now {
 				return e.key(), true
+			}
+			if !db.ks.ReplicaMode.Load() {
+				// dbRandomKey: a key found expired is reclaimed (a DEL
+				// for AOF and replicas) and another one is drawn.
+				db.expireAt(t, s, i, strings.Clone(e.key()))
+				break
 			}
 		}
 	}
 	return "", false
+}
+
+// ExpireStale reclaims every key of slot s whose TTL has passed (each one
+// a DEL through OnExpire), as Redis's SCAN does for the keys it visits.
+// Nothing on a replica. Needs s's stripe locked.
+func (db *DB) ExpireStale(s int) {
+	t := db.slots[s]
+	if t == nil || db.volatile.Load() == 0 || db.ks.ReplicaMode.Load() {
+		return
+	}
+	n := 0
+	for i, c := range t.ctrl {
+		if c&0x80 != 0 {
+			continue
+		}
+		if e := &t.ents[i]; e.volatile() && db.ks.ttlPassed(e.exp()) {
+			k := strings.Clone(e.key())
+			db.expired(k)
+			db.removeAt(t, s, i)
+			db.ks.Stats.ExpiredKeys.Add(1)
+			db.touch(k)
+			n++
+		}
+	}
+	if n > 0 {
+		t.shrinkIfSparse()
+	}
 }
 
 // existsNoExpire reports whether k is stored, expired or not.

@@ -354,3 +354,14 @@ func (ks *Keyspace) TableOverhead() int64 {
 	}
 	return n
 }
+
+// MemoryUsage is MEMORY USAGE's estimate for key: the bytes its entry,
+// key and value take (entry.size), or false if there is no such key. As
+// Redis's, it looks the key up without expiring it.
+func (db *DB) MemoryUsage(key []byte) (int64, bool) {
+	_, e := db.findEntry(key)
+	if e == nil {
+		return 0, false
+	}
+	return e.size(), true
+}

@@ -51,6 +51,12 @@ type aofState struct {
 	rewriting       atomic.Bool
 	rewriteStart    atomic.Int64 // unix seconds
 	loadStart       atomic.Int64 // unix seconds
+	// execSets counts CONFIG SETs running inside EXEC: the transaction
+	// holds stripes, so appendonly yes must not start its rewrite (which
+	// takes every stripe) before the transaction ends.
+	execSets atomic.Int32
+	// flushSleep is DEBUG AOF-FLUSH-SLEEP's microseconds (aof.Writer).
+	flushSleep atomic.Int64
 }
 
 const loadingErr = "LOADING Redis is loading the dataset in memory"
@@ -366,6 +372,7 @@ func (s *Server) startWriter(f *os.File, size int64, p aofPaths) {
 		w.Prefix(stream.AppendSelect(nil, int(s.repl.streamDB.Load())))
 	}
 	w.SetTimestamps(p.stamp)
+	w.FlushSleep = &s.aof.flushSleep
 	w.Logf = s.Logf
 	w.Fatal = func(string) { os.Exit(1) }
 	w.Start()
@@ -394,6 +401,12 @@ func (s *Server) applyAOFConfig(name string) {
 			w.SetTimestamps(p.stamp)
 		}
 	case "appendonly":
+		if p.on && s.aof.execSets.Load() > 0 {
+			// startAppendOnly with server.in_exec.
+			s.Logf('*', "AOF was enabled during a transaction. An AOF background was scheduled to start when possible.")
+			go s.applyAOFConfigScheduled()
+			return
+		}
 		s.aof.mu.Lock()
 		defer s.aof.mu.Unlock()
 		if p.on && s.aof.w.Load() == nil {
@@ -405,6 +418,16 @@ func (s *Server) applyAOFConfig(name string) {
 			s.stopAOF()
 		}
 	}
+}
+
+// applyAOFConfigScheduled starts the AOF enabled inside a transaction,
+// once no CONFIG SET inside EXEC holds stripes (Redis's scheduled rewrite,
+// started by the cron).
+func (s *Server) applyAOFConfigScheduled() {
+	for s.aof.execSets.Load() > 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	s.applyAOFConfig("appendonly")
 }
 
 func b2i(b bool) int64 {
@@ -499,6 +522,12 @@ func (s *Server) registerAOF() {
 	s.handle("bgrewriteaof", func(ctx *command.Ctx) {
 		if err := s.bgrewriteaof(); err != nil {
 			ctx.Error(err.Error())
+			return
+		}
+		if c, ok := ctx.Client.(*client); ok && c.inExec {
+			// Redis defers a rewrite asked for inside EXEC and says so;
+			// here it starts in the background either way.
+			ctx.W.Simple("Background append only file rewriting scheduled")
 			return
 		}
 		ctx.W.Simple("Background append only file rewriting started")

@@ -59,9 +59,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/shoal-db/shoal/internal/cluster"
 	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/rediserr"
 	"github.com/shoal-db/shoal/internal/rnum"
+	"github.com/shoal-db/shoal/internal/slot"
 	"github.com/shoal-db/shoal/internal/stream"
 )
 
@@ -354,6 +356,14 @@ func (c *client) blockLoop(spec *command.Spec, args [][]byte) {
 	}
 	gone, stop := c.watchPeer()
 	defer stop()
+	// In a cluster the wait ends with a redirect once this node stops
+	// serving the keys' slot (looked at periodically, as Redis's clientsCron).
+	var recheck <-chan time.Time
+	if c.srv.cl.node != nil {
+		tk := time.NewTicker(blockedRedirectEvery)
+		defer tk.Stop()
+		recheck = tk.C
+	}
 
 	// leave ends the wait without being served; a turn owed to us is passed
 	// on to the next waiter.
@@ -424,6 +434,12 @@ func (c *client) blockLoop(spec *command.Spec, args [][]byte) {
 			timeoutReply()
 			leave(nil)
 			return
+		case <-recheck:
+			if msg := c.blockedRedirect(spec); msg != "" {
+				c.reject(msg)
+				leave(nil)
+				return
+			}
 		case <-gone:
 			leave(nil)
 			c.kill()
@@ -545,4 +561,36 @@ func (s *Server) registerBlocking() {
 			ctx.W.Int(0)
 		}
 	})
+}
+
+// blockedRedirectEvery is how often a client blocked in a cluster checks
+// that this node still serves its keys' slot.
+const blockedRedirectEvery = 200 * time.Millisecond
+
+// blockedRedirect is clusterRedirectBlockedClientIfNeeded: the error a
+// client blocked on keys gets once the cluster is down (CLUSTERDOWN), or
+// its keys' slot is unassigned (CLUSTERDOWN … unbound) or served by
+// another node and not being imported here (MOVED); "" while it may wait.
+func (c *client) blockedRedirect(spec *command.Spec) string {
+	cn, w := c.srv.cl.node, c.waiter
+	if cn == nil || w == nil || len(w.keys) == 0 {
+		return ""
+	}
+	t := c.view(cn.Topology())
+	if !t.OK {
+		return rediserr.ClusterDown
+	}
+	s := slot.Of([]byte(w.keys[0].key)) // all keys share one slot
+	r := t.Route(s)
+	owner := r.Owner
+	if c.cl.readonly && !spec.Has(command.FlagWrite) && t.MyMaster != 0 && t.MyMaster == owner {
+		owner = t.Me
+	}
+	switch {
+	case owner == t.Me || r.Mark == cluster.MarkImporting:
+		return ""
+	case owner == 0:
+		return rediserr.ClusterDownSlot
+	}
+	return rediserr.Moved(s, t.Addr(owner).Redirect)
 }

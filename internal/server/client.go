@@ -602,6 +602,15 @@ func (c *client) execute(spec *command.Spec, args [][]byte) {
 			c.rejectCmd(spec, rediserr.OOM)
 			return
 		}
+		// A small RDB load in progress: wait for it, as Redis (load.go).
+		if c.srv.loading.active.Load() && c.srv.loadingHold(c, spec) {
+			if c.loopMode {
+				c.undoForDetach(asking, skip)
+				return
+			}
+			c.waitLoading(spec)
+			continue
+		}
 		// Persistence gates (aof.go): -LOADING while the dataset loads, MISCONF
 		// after an AOF write error.
 		if msg := c.srv.persistGate(c, spec); msg != "" {
@@ -624,10 +633,7 @@ func (c *client) execute(spec *command.Spec, args [][]byte) {
 		// manual failover this node may no longer serve its slot).
 		if k := pauseKind(c.srv.pause.kind.Load()); k != pauseOff && c.pausedFor(spec, k) {
 			if c.loopMode {
-				c.batch.cmds--
-				c.cl.asking = asking
-				c.replySkip = skip
-				c.detachPending = true
+				c.undoForDetach(asking, skip)
 				return
 			}
 			c.waitPause(spec)
@@ -646,16 +652,24 @@ func (c *client) execute(spec *command.Spec, args [][]byte) {
 		if c.loopMode {
 			// Undone, to run again from the top on a goroutine.
 			c.migrWait = nil
-			c.batch.cmds--
-			c.cl.asking = asking
-			c.replySkip = skip
-			c.detachPending = true
+			c.undoForDetach(asking, skip)
 			return
 		}
 		// Wait for the key to land, then route again: it may be gone (ASK).
 		<-c.migrWait
 		c.migrWait = nil
 	}
+}
+
+// undoForDetach takes back a command that must wait off the event loop
+// (a pause, a load, a key in flight): its ASKING and reply-skip state are
+// restored and the loop hands the connection to a goroutine, which runs
+// it again from the top.
+func (c *client) undoForDetach(asking uint8, skip bool) {
+	c.batch.cmds--
+	c.cl.asking = asking
+	c.replySkip = skip
+	c.detachPending = true
 }
 
 // call runs a command, locking the stripes it needs unless the caller

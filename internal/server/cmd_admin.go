@@ -205,6 +205,10 @@ func (s *Server) configSet(ctx *command.Ctx) {
 	if ctx.Client.(*client).isLocal() {
 		set = s.cfg.SetLocal // enable-protected-configs local (guard.go)
 	}
+	if ctx.Client.(*client).inExec {
+		s.aof.execSets.Add(1) // appendonly yes waits for EXEC (aof.go)
+		defer s.aof.execSets.Add(-1)
+	}
 	old, tlsArg := s.tlsBackup(pairs)
 	if err := set(pairs); err != nil {
 		ctx.Error(err.Error())

@@ -45,28 +45,8 @@ func (s *Server) StartCluster() error {
 	s.cfg.RLock()
 	c := s.cfg
 	ccfg := cluster.DefaultConfig()
-	// deriveAnnouncedPorts: with tls-cluster the client port announced is
-	// tls-port, and port is announced beside it as the plaintext port.
-	port := c.Port
-	if tlsOn {
-		port = tlsPort
-		ccfg.PPort, ccfg.TLS = c.Port, true
-	}
-	ccfg.Port = port
-	if tlsOn && c.ClusterAnnounceTLSPort != 0 {
-		ccfg.Port, ccfg.PPort = c.ClusterAnnounceTLSPort, c.ClusterAnnouncePort
-	} else if c.ClusterAnnouncePort != 0 {
-		ccfg.Port = c.ClusterAnnouncePort
-	}
-	ccfg.BusPort = port + 10000
-	if c.ClusterPort != 0 {
-		ccfg.BusPort = c.ClusterPort
-	}
-	busPort, busBind := ccfg.BusPort, append([]string(nil), c.Bind...) // where the bus listens
-	if c.ClusterAnnounceBusPort != 0 {
-		ccfg.BusPort = c.ClusterAnnounceBusPort
-	}
-	ccfg.AnnounceIP, ccfg.Hostname = c.ClusterAnnounceIP, c.ClusterAnnounceHostname
+	busPort := announce(&ccfg, c, tlsOn, tlsPort) // where the bus listens
+	busBind := append([]string(nil), c.Bind...)
 	if c.ClusterNodeTimeout > 0 {
 		ccfg.NodeTimeout = c.ClusterNodeTimeout
 	}
@@ -112,6 +92,37 @@ func (s *Server) StartCluster() error {
 	return nil
 }
 
+// announce sets the address the core announces for myself (client port,
+// plaintext port beside a TLS one, bus port, IP, hostname) from the config
+// and returns the port the bus listens on. The caller holds the config's
+// read lock.
+func announce(cc *cluster.Config, c *config.Config, tlsOn bool, tlsPort int) (busPort int) {
+	// deriveAnnouncedPorts: with tls-cluster the client port announced is
+	// tls-port, and port is announced beside it as the plaintext port.
+	port := c.Port
+	cc.PPort, cc.TLS = 0, tlsOn
+	if tlsOn {
+		port = tlsPort
+		cc.PPort = c.Port
+	}
+	cc.Port = port
+	if tlsOn && c.ClusterAnnounceTLSPort != 0 {
+		cc.Port, cc.PPort = c.ClusterAnnounceTLSPort, c.ClusterAnnouncePort
+	} else if c.ClusterAnnouncePort != 0 {
+		cc.Port = c.ClusterAnnouncePort
+	}
+	busPort = port + 10000
+	if c.ClusterPort != 0 {
+		busPort = c.ClusterPort
+	}
+	cc.BusPort = busPort
+	if c.ClusterAnnounceBusPort != 0 {
+		cc.BusPort = c.ClusterAnnounceBusPort
+	}
+	cc.AnnounceIP, cc.Hostname = c.ClusterAnnounceIP, c.ClusterAnnounceHostname
+	return busPort
+}
+
 // clusterOptions copies the cluster options CONFIG SET may change into the
 // core's config. The caller holds the config's read lock.
 func clusterOptions(cc *cluster.Config, c *config.Config) {
@@ -134,7 +145,12 @@ func (s *Server) reconfigureCluster() {
 		return
 	}
 	var opts cluster.Config
+	tlsOn, tlsPort := s.tlsCluster(), 0
+	if tlsOn {
+		_, tlsPort = s.tlsSettings()
+	}
 	s.cfg.RLock()
+	announce(&opts, s.cfg, tlsOn, tlsPort)
 	s.cl.readsWhenDown.Store(s.cfg.ClusterAllowReadsWhenDown)
 	s.cl.waitSafe.Store(s.cfg.ClusterReplicaWaitSafe)
 	clusterOptions(&opts, s.cfg)
@@ -145,6 +161,9 @@ func (s *Server) reconfigureCluster() {
 		cc.ReplicaValidityFactor, cc.ReplPingPeriod = opts.ReplicaValidityFactor, opts.ReplPingPeriod
 		cc.MigrationBarrier, cc.ReplicaNoFailover = opts.MigrationBarrier, opts.ReplicaNoFailover
 		cc.ReplicaWaitSafe = opts.ReplicaWaitSafe
+		// CONFIG SET cluster-announce-*: myself's address, gossiped on.
+		cc.Port, cc.PPort, cc.BusPort, cc.TLS = opts.Port, opts.PPort, opts.BusPort, opts.TLS
+		cc.AnnounceIP, cc.Hostname = opts.AnnounceIP, opts.Hostname
 		if cc == core.Config() || cc.NodeTimeout <= 0 {
 			return nil
 		}
@@ -408,7 +427,31 @@ func (s *Server) registerCluster() {
 		ctx.W.Raw(viewOf(ctx, n.Topology()).SlotsReply(ctx.W.Proto))
 	})
 	h("shards", func(ctx *command.Ctx, n *clusternode.Node) { ctx.W.Raw(n.Topology().ShardsReply(ctx.W.Proto)) })
-	h("links", func(ctx *command.Ctx, n *clusternode.Node) { ctx.W.Array(0) })
+	h("links", func(ctx *command.Ctx, n *clusternode.Node) {
+		links := n.Links()
+		ctx.W.Array(len(links))
+		for _, l := range links {
+			ctx.W.Map(6)
+			ctx.W.BulkString("direction")
+			if l.Inbound {
+				ctx.W.BulkString("from")
+			} else {
+				ctx.W.BulkString("to")
+			}
+			ctx.W.BulkString("node")
+			ctx.W.BulkString(l.Node)
+			ctx.W.BulkString("create-time")
+			ctx.W.Int(l.Created)
+			ctx.W.BulkString("events")
+			ctx.W.BulkString(l.Events)
+			// Messages are written as they are queued: the buffer holds
+			// only those waiting for a connecting link.
+			ctx.W.BulkString("send-buffer-allocated")
+			ctx.W.Int(int64(l.Queued))
+			ctx.W.BulkString("send-buffer-used")
+			ctx.W.Int(int64(l.Queued))
+		}
+	})
 	h("keyslot", func(ctx *command.Ctx, _ *clusternode.Node) { ctx.W.Int(int64(slot.Of(ctx.Args[2]))) })
 	h("countkeysinslot", func(ctx *command.Ctx, _ *clusternode.Node) {
 		v, ok := getInt(ctx, ctx.Args[2])

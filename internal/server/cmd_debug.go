@@ -9,6 +9,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/shoal-db/shoal/internal/cluster"
 	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/config"
 	"github.com/shoal-db/shoal/internal/keyspace"
@@ -76,6 +77,25 @@ func (s *Server) debugCommand(ctx *command.Ctx) {
 		}
 		if n := s.cl.node; n != nil {
 			n.SetDropFilter(t)
+		}
+		ctx.W.OK()
+	case sub == "aof-flush-sleep" && len(args) == 3:
+		us, _ := strconv.Atoi(string(args[2])) // atoi, as Redis
+		s.aof.flushSleep.Store(int64(us))
+		ctx.W.OK()
+	case sub == "clusterlink" && len(args) == 5 && strings.EqualFold(string(args[2]), "kill"):
+		n := s.cl.node
+		if n == nil {
+			ctx.Error("ERR Debug option only available for cluster mode enabled setup!")
+			return
+		}
+		rd, err := n.Do(func(core *cluster.Core) error { return core.KillLinks(string(args[3]), string(args[4])) })
+		s.applyReady(rd, false)
+		if err != nil {
+			// (Redis also appends +OK after "Unknown direction": one
+			// reply here, so the client stays in step.)
+			ctx.Error(err.Error())
+			return
 		}
 		ctx.W.OK()
 	case sub == "set-disable-deny-scripts" && len(args) == 3:

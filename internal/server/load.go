@@ -33,6 +33,11 @@ type loadState struct {
 	loadedBytes atomic.Int64
 	usedMem     atomic.Int64 // the file's used-mem aux field
 
+	// holdBytes, holdUntil: while fewer bytes than this are loaded (and
+	// not past holdUntil, unix ns), commands wait for the load instead of
+	// getting -LOADING (loadingHold).
+	holdBytes atomic.Int64
+	holdUntil atomic.Int64
 	// abort stops a full sync's load at its next key (shutdown,
 	// repl_replica.go stopSyncLoad).
 	abort atomic.Bool
@@ -140,7 +145,37 @@ func (s *Server) PrepareLoad() func() error {
 
 func (s *Server) startLoading(size int64) {
 	s.loading.reset(size)
+	v, _ := s.cfg.Value("loading-process-events-interval-bytes")
+	n, _ := strconv.ParseInt(v, 10, 64)
+	s.loading.holdBytes.Store(n)
+	s.loading.holdUntil.Store(time.Now().Add(loadingHoldMax).UnixNano())
 	s.loading.active.Store(true)
+}
+
+// loadingHoldMax bounds how long a command waits for a load (Redis waits
+// as long as the load takes; a streamed load may stall on its master):
+// then it gets -LOADING.
+const loadingHoldMax = 10 * time.Second
+
+// loadingHold reports whether spec must wait for the RDB load in progress
+// rather than get -LOADING. Redis loads in its event loop and serves
+// clients (with -LOADING) only every loading-process-events-interval-bytes
+// (2 MB): a small dataset loads before any client is read, and a command
+// sent meanwhile simply waits for it.
+func (s *Server) loadingHold(c *client, spec *command.Spec) bool {
+	ld := &s.loading
+	return ld.active.Load() && !c.session && !spec.Has(command.FlagLoading) &&
+		ld.loadedBytes.Load() < ld.holdBytes.Load() && time.Now().UnixNano() < ld.holdUntil.Load()
+}
+
+// waitLoading blocks the client's goroutine while loadingHold holds
+// (bounded by loadingHoldMax).
+func (c *client) waitLoading(spec *command.Spec) {
+	c.blockedNow.Store(true)
+	defer c.blockedNow.Store(false)
+	for c.srv.loadingHold(c, spec) {
+		time.Sleep(time.Millisecond)
+	}
 }
 
 // reset starts the progress INFO reports for a load of size bytes.
@@ -464,7 +499,11 @@ func (s *Server) debugReload(ctx *command.Ctx) {
 		}
 	}
 	if flush {
+		// emptyData without EMPTYDB_NOFUNCTIONS: the libraries go too,
+		// and come back from the file.
 		s.flushLoaded()
+		s.scripts.Functions.Flush()
+		s.scriptLock.wide.Clear()
 	}
 	path, _ := s.rdbPath()
 	fi, err := os.Stat(path)

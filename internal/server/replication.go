@@ -145,11 +145,27 @@ func (s *Server) replGate(c *client, spec *command.Spec) string {
 			return msg
 		}
 	}
-	switch {
-	case g&gateStale != 0 && !spec.Has(command.FlagStale):
+	if g&gateStale != 0 && denyStale(c, spec) {
 		return "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
 	}
 	return ""
+}
+
+// denyStale is Redis's is_denystale_command: a command without the stale
+// flag, or EXEC of a transaction holding one (the link may have gone down
+// after they were queued).
+func denyStale(c *client, spec *command.Spec) bool {
+	if !spec.Has(command.FlagStale) {
+		return true
+	}
+	if spec.Name == "exec" && c.inMulti {
+		for _, q := range c.queued {
+			if !q.spec.Has(command.FlagStale) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // replWriteGate is replGate for a write a script is about to make.

@@ -137,6 +137,20 @@ func StartKindAt(t testing.TB, kind string, port int, args ...string) *Node {
 	return nil
 }
 
+// StartKind is StartShoal or StartRedis by kind, "shoal" or "redis": for
+// tests that run the same steps on both and compare.
+func StartKind(t testing.TB, kind string, args ...string) *Node {
+	t.Helper()
+	switch kind {
+	case "shoal":
+		return StartShoal(t, args...)
+	case "redis":
+		return StartRedis(t, args...)
+	}
+	t.Fatalf("unknown node kind %q", kind)
+	return nil
+}
+
 func startNodeAt(t testing.TB, name, bin string, port int, args []string) *Node {
 	t.Helper()
 	n := &Node{t: t, name: name, bin: bin, args: args, Dir: t.TempDir()}

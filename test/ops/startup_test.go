@@ -1,8 +1,13 @@
 package ops
 
 import (
+	"context"
 	"fmt"
+	"net"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -72,4 +77,74 @@ func waitExited(t *testing.T, n *testutil.Node) {
 		}
 		return nil
 	})
+}
+
+// A busy cluster bus port ends the start-up with Redis's two lines, the
+// second of which ("Failed listening on port N (cluster), aborting.") makes
+// Redis's test suite retry on another port; compared with redis-server.
+func TestBusyBusPortMessage(t *testing.T) {
+	var port int
+	var hold net.Listener
+	for i := 0; hold == nil && i < 20; i++ {
+		p, err := testutil.FreePort()
+		testutil.NoErr(t, err)
+		if p+10000 > 65535 {
+			continue
+		}
+		if l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p+10000)); err == nil {
+			port, hold = p, l
+		}
+	}
+	if hold == nil {
+		t.Skip("no free port pair")
+	}
+	defer hold.Close()
+	tails := map[string]string{}
+	for name, bin := range map[string]string{"redis": testutil.RedisBinary(), "shoal": testutil.ShoalServerPath(t)} {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		cmd := exec.CommandContext(ctx, bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+			"--cluster-enabled", "yes", "--dir", t.TempDir(), "--save", "")
+		out, err := cmd.Output()
+		cancel()
+		testutil.True(t, err != nil, name+" did not fail")
+		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+		testutil.True(t, len(lines) >= 2, name+": "+string(out))
+		for _, l := range lines[len(lines)-2:] {
+			if i := strings.Index(l, " # "); i >= 0 { // drop "pid:M date time"
+				l = l[i+3:]
+			}
+			tails[name] += l + "\n"
+		}
+	}
+	testutil.Equal(t, tails["shoal"], tails["redis"])
+	testutil.True(t, strings.Contains(tails["shoal"], fmt.Sprintf("Failed listening on port %d (cluster), aborting.", port+10000)), tails["shoal"])
+}
+
+// A dataset that cannot be loaded ends the process with the loader's error
+// as the log's last line, as redis-server (an AOF with a format error).
+func TestLoadErrorIsLastLine(t *testing.T) {
+	last := map[string]string{}
+	for name, bin := range map[string]string{"redis": testutil.RedisBinary(), "shoal": testutil.ShoalServerPath(t)} {
+		dir := t.TempDir()
+		aofDir := filepath.Join(dir, "appendonlydir")
+		testutil.NoErr(t, os.MkdirAll(aofDir, 0o755))
+		testutil.NoErr(t, os.WriteFile(filepath.Join(aofDir, "appendonly.aof.manifest"),
+			[]byte("file appendonly.aof.1.incr.aof seq 1 type i\n"), 0o644))
+		testutil.NoErr(t, os.WriteFile(filepath.Join(aofDir, "appendonly.aof.1.incr.aof"),
+			[]byte("*3\r\n$3\r\nset\r\n$3\r\nfoo\r\n$5\r\nhello\r\n!!!"), 0o644))
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		cmd := exec.CommandContext(ctx, bin, "--port", "0", "--unixsocket", filepath.Join(dir, "s.sock"),
+			"--dir", dir, "--appendonly", "yes")
+		out, err := cmd.Output()
+		cancel()
+		testutil.True(t, err != nil, name+" did not fail")
+		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+		l := lines[len(lines)-1]
+		if i := strings.Index(l, " # "); i >= 0 {
+			l = l[i+3:]
+		}
+		last[name] = l
+	}
+	testutil.Equal(t, last["shoal"], last["redis"])
+	testutil.True(t, strings.HasPrefix(last["shoal"], "Bad file format reading the append only file"), last["shoal"])
 }

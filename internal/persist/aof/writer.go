@@ -66,6 +66,9 @@ type Writer struct {
 	// Fatal is called when Redis would exit: a write or fsync error with
 	// appendfsync always (an acknowledged write could be lost).
 	Fatal func(msg string)
+	// FlushSleep, when set, holds microseconds to sleep before writing
+	// each batch (DEBUG AOF-FLUSH-SLEEP, Redis's aof_flush_sleep).
+	FlushSleep *atomic.Int64
 
 	quit chan struct{}
 	done chan struct{}
@@ -195,6 +198,7 @@ func (w *Writer) writeOut() error {
 		}
 		w.pending = w.pending[:0]
 	}
+	first := true
 	for {
 		b, err := w.r.Next()
 		if err != nil {
@@ -203,6 +207,12 @@ func (w *Writer) writeOut() error {
 		if b == nil {
 			return nil
 		}
+		if first && w.FlushSleep != nil {
+			if us := w.FlushSleep.Load(); us > 0 {
+				time.Sleep(time.Duration(us) * time.Microsecond)
+			}
+		}
+		first = false
 		if w.timestamps.Load() {
 			if now := time.Now().Unix(); now != w.lastTS {
 				w.lastTS = now
