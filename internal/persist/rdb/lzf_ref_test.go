@@ -129,7 +129,7 @@ func lzfTwinInputs(r *rand.Rand) [][]byte {
 		})
 		ins = append(ins, lp)
 	}
-	for i := 0; i < 300; i++ {
+	for i := 0; i < 400; i++ {
 		n := r.IntN(1 << (r.IntN(16) + 1))
 		in := make([]byte, n)
 		switch r.IntN(4) {
@@ -199,6 +199,12 @@ func lzfTwinSizes(in []byte, r *rand.Rand) []int {
 	var ref lzfTable
 	c := lzfCompressRef(in, make([]byte, n+n/16+64), &ref)
 	s := []int{0, 1, n - 4, n + n/16 + 64, c, c - 1, c + 1, c + 3, c + 4, c + 5}
+	if n <= 600 { // every size up to the result: each give-up point
+		for k := 2; k < c; k++ {
+			s = append(s, k)
+		}
+		return s
+	}
 	for i := 0; i < 3; i++ {
 		s = append(s, r.IntN(n+70))
 	}
