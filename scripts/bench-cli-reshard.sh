@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Reshard benchmark: moves SLOTS slots (default 1000) holding part of KEYS
 # keys (default 1000000) from three masters to an empty fourth master of a
-# redis-server cluster, once with redis-cli, once with shoal-cli (as
-# redis-cli, then with --cluster-parallel), each on a freshly built
-# cluster with the same data, and prints keys/s and the ratios.
+# redis-server cluster, with redis-cli and with shoal-cli
+# --cluster-parallel, each on a freshly built cluster with the same data,
+# and prints keys/s and the ratio. The machine is shared and its load
+# moves by the minute, so it runs ROUNDS rounds (default 3), alternating
+# which client goes first, prints the load average beside every run and
+# reports each round's ratio, the median and the lowest.
 #
-#   scripts/bench-cli-reshard.sh            # 1000 slots, 1M keys
-#   SLOTS=200 KEYS=200000 scripts/bench-cli-reshard.sh
+#   scripts/bench-cli-reshard.sh            # 1000 slots, 1M keys, 3 rounds
+#   SLOTS=200 KEYS=200000 ROUNDS=1 scripts/bench-cli-reshard.sh
 # Env: BASE (first port, default 21580; ports BASE..BASE+3 and their +10000
-# bus ports must be free), PARALLEL (default 8), SERVER (default
+# bus ports must be free), PARALLEL (default 8), PLAIN=1 (also run plain
+# shoal-cli, which sends redis-cli's exact commands), SERVER (default
 # redis-server; SERVER=shoal runs the freshly built shoal-server).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,6 +20,8 @@ SLOTS=${SLOTS:-1000}
 KEYS=${KEYS:-1000000}
 BASE=${BASE:-21580}
 PARALLEL=${PARALLEL:-8}
+ROUNDS=${ROUNDS:-3}
+PLAIN=${PLAIN:-0}
 SERVER=${SERVER:-redis-server}
 WORK=$(mktemp -d)
 BIN=$WORK/bin
@@ -74,15 +80,31 @@ run() {
   local moved; moved=$(redis-cli -p $((BASE+3)) dbsize)
   local secs; secs=$(echo "$t1 - $t0" | bc -l)
   local rate; rate=$(echo "$moved / $secs" | bc -l)
-  printf "%-28s %8d keys in %7.2f s = %9.0f keys/s  (of %d)\n" "$name" "$moved" "$secs" "$rate" "$total"
+  printf "%-24s %8d keys in %7.2f s = %9.0f keys/s  (of %d)  load %s\n" "$name" "$moved" "$secs" "$rate" "$total" \
+    "$(cut -d' ' -f1-3 /proc/loadavg)"
   echo "$rate" >"$WORK/$name.rate"
   stop_cluster
 }
 
-echo "reshard of $SLOTS slots of a cluster holding $KEYS keys (key:0..key:N-1, 16-byte values), server $SERVER"
-run redis-cli redis-cli
-run shoal-cli "$BIN/shoal-cli"
-run "shoal-cli-parallel-$PARALLEL" "$BIN/shoal-cli" --cluster-parallel "$PARALLEL"
-r0=$(cat "$WORK/redis-cli.rate"); r1=$(cat "$WORK/shoal-cli.rate"); r2=$(cat "$WORK/shoal-cli-parallel-$PARALLEL.rate")
-printf "ratio shoal-cli / redis-cli:            %.2fx\n" "$(echo "$r1 / $r0" | bc -l)"
-printf "ratio shoal-cli --cluster-parallel %d / redis-cli: %.2fx\n" "$PARALLEL" "$(echo "$r2 / $r0" | bc -l)"
+echo "reshard of $SLOTS slots of a cluster holding $KEYS keys (key:0..key:N-1, 16-byte values), server $SERVER, $ROUNDS rounds"
+par="shoal-cli-parallel-$PARALLEL"
+ratios=()
+for r in $(seq "$ROUNDS"); do
+  if [ $((r % 2)) = 1 ]; then
+    run redis-cli redis-cli
+    run "$par" "$BIN/shoal-cli" --cluster-parallel "$PARALLEL"
+  else
+    run "$par" "$BIN/shoal-cli" --cluster-parallel "$PARALLEL"
+    run redis-cli redis-cli
+  fi
+  ratio=$(echo "$(cat "$WORK/$par.rate") / $(cat "$WORK/redis-cli.rate")" | bc -l)
+  ratios+=("$ratio")
+  printf "round %d: shoal-cli --cluster-parallel %d / redis-cli = %.2fx\n" "$r" "$PARALLEL" "$ratio"
+  if [ "$PLAIN" = 1 ]; then
+    run shoal-cli "$BIN/shoal-cli"
+    printf "round %d: shoal-cli / redis-cli = %.2fx\n" "$r" "$(echo "$(cat "$WORK/shoal-cli.rate") / $(cat "$WORK/redis-cli.rate")" | bc -l)"
+  fi
+done
+sorted=$(printf "%s\n" "${ratios[@]}" | sort -g)
+printf "ratio shoal-cli --cluster-parallel %d / redis-cli: median %.2fx, lowest %.2fx, highest %.2fx (%d rounds)\n" "$PARALLEL" \
+  "$(echo "$sorted" | sed -n "$(( (ROUNDS + 1) / 2 ))p")" "$(echo "$sorted" | head -1)" "$(echo "$sorted" | tail -1)" "$ROUNDS"

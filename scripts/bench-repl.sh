@@ -14,10 +14,12 @@
 # Prints medians and shoal/redis ratios. A benchmark, not a test: run it on
 # a quiet machine.
 #
-# Usage: scripts/bench-repl.sh [rounds] [keys]   (defaults: 3, 1000000)
+# Usage: [BENCH_PORT=p] scripts/bench-repl.sh [rounds] [keys]   (defaults: 3, 1000000; ports 21950-21951)
 set -euo pipefail
 ROUNDS=${1:-3}
 KEYS=${2:-1000000}
+MP=${BENCH_PORT:-21950} # the master's port; the replica's is the next one
+RP=$((MP + 1))
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d)
 trap 'for p in $(cat "$WORK"/*.pid 2>/dev/null); do kill "$p" 2>/dev/null || true; done; sleep 0.5; rm -rf "$WORK"' EXIT
@@ -52,10 +54,10 @@ for r in $(seq "$ROUNDS"); do
   [ $((r % 2)) -eq 0 ] && pairs="shoal:redis redis:shoal shoal:shoal redis:redis"
   for pair in $pairs; do
     mk=${pair%:*}; rk=${pair#*:}
-    start "$mk" m 21950; start "$rk" r 21951
-    redis-cli -p 21950 --pipe <"$WORK/data.txt" >/dev/null
-    redis-cli -p 21951 replicaof 127.0.0.1 21950 >/dev/null
-    until [ "$(field 21951 master_link_status)" = up ]; do sleep 0.25; done
+    start "$mk" m $MP; start "$rk" r $RP
+    redis-cli -p $MP --pipe <"$WORK/data.txt" >/dev/null
+    redis-cli -p $RP replicaof 127.0.0.1 $MP >/dev/null
+    until [ "$(field $RP master_link_status)" = up ]; do sleep 0.25; done
     SYNC[$pair]="${SYNC[$pair]:-} $(awk '
       function ms(t) { split(t, a, ":"); return ((a[1] * 60 + a[2]) * 60 + a[3]) }
       /Connecting to MASTER/ && !s { s = ms($5) }
@@ -63,9 +65,9 @@ for r in $(seq "$ROUNDS"); do
       END { printf "%.3f", e - s }' "$WORK/r.log")"
     if [ "$mk" = "$rk" ]; then
       # Throughput with the replica attached, and the replica's lag.
-      "$WORK/repllag" -master 127.0.0.1:21950 -replica 127.0.0.1:21951 -every 20ms >"$WORK/lag.txt" &
+      "$WORK/repllag" -master 127.0.0.1:$MP -replica 127.0.0.1:$RP -every 20ms >"$WORK/lag.txt" &
       sampler=$!
-      rps=$(redis-benchmark -p 21950 -t set -P 16 -n 2000000 -r 1000000 -q | sed -n 's/.*: \([0-9.]*\) requests.*/\1/p' | tail -1)
+      rps=$(redis-benchmark -p $MP -t set -P 16 -n 2000000 -r 1000000 -q | sed -n 's/.*: \([0-9.]*\) requests.*/\1/p' | tail -1)
       kill $sampler; wait $sampler 2>/dev/null || true
       SETS[$mk]="${SETS[$mk]:-} $rps"
       LAG[$mk]="${LAG[$mk]:-} $(sed -n 's/.*lag_max=\([0-9-]*\).*/\1/p' "$WORK/lag.txt")"

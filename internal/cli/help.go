@@ -157,26 +157,105 @@ func addArg(params string, arg client.Value) string {
 	return b.String()
 }
 
-// initHelp loads the help entries from the server's COMMAND DOCS (once per
-// connection attempt; redis-cli keeps none when it cannot connect either).
+// initHelp loads the help entries from the server's COMMAND DOCS, as
+// redis-cli's cliInitHelp does: with no server to ask, or when COMMAND DOCS
+// fails, it falls back to redis-cli's compiled-in table (helptable_gen.go),
+// completed from the server's COMMAND reply when COMMAND DOCS answered an
+// error.
 func (s *session) initHelp() {
+	s.helpLoaded = true
 	if s.conn == nil && !s.connect(false, true) {
-		s.help = nil
+		s.help = oldHelp()
 		return
 	}
 	v, err := s.conn.Do("COMMAND", "DOCS")
 	if err != nil {
 		// As hiredis keeps a failed context's error, the next command
-		// reconnects (after a Lua debugging session the server closed it).
+		// reconnects (after a Lua debugging session the server closed it);
+		// COMMAND on that context fails too, so no entries are added.
 		s.conn.Close()
 		s.conn = nil
+		s.help = oldHelp()
+		return
 	}
-	if err != nil || v.IsError() || v.Kind != resp.KindArray && v.Kind != resp.KindMap {
-		s.help = nil
+	if v.IsError() {
+		s.help = oldHelp()
+		s.integrateHelp()
+		return
+	}
+	if v.Kind != resp.KindArray && v.Kind != resp.KindMap {
+		s.help, s.helpLoaded = nil, false
 		return
 	}
 	s.help = buildHelp(v)
-	s.helpLoaded = true
+}
+
+// helpTableEntry is one line of redis-cli's compiled-in help table.
+type helpTableEntry struct {
+	name, params, summary string
+	group                 int
+	since                 string
+}
+
+// oldHelp is redis-cli's cliOldInitHelp: the groups, then the commands of
+// its compiled-in table, in the table's order.
+func oldHelp() []helpEntry {
+	out := make([]helpEntry, 0, len(helpGroups)+len(helpTable))
+	for _, g := range helpGroups {
+		out = append(out, helpEntry{group: true, argv: []string{"@" + g}, full: "@" + g})
+	}
+	for _, c := range helpTable {
+		out = append(out, helpEntry{argv: strings.Fields(c.name), full: c.name, params: c.params,
+			summary: c.summary, since: c.since, hasSince: true, grp: helpGroups[c.group]})
+	}
+	return out
+}
+
+// integrateHelp is redis-cli's cliOldIntegrateHelp: each command the
+// server's COMMAND lists that the table lacks gets an entry with its arity
+// spelled as "key arg ...", in the first group.
+func (s *session) integrateHelp() {
+	v, err := s.conn.Do("COMMAND")
+	if err != nil || v.Kind != resp.KindArray {
+		return
+	}
+	for _, c := range v.Elems {
+		if c.Kind != resp.KindArray || len(c.Elems) < 4 || c.Elems[0].Kind != resp.KindBulk ||
+			c.Elems[1].Kind != resp.KindInt || c.Elems[3].Kind != resp.KindInt {
+			return
+		}
+		name := string(c.Elems[0].Str)
+		known := false
+		for _, e := range s.help {
+			if strings.EqualFold(e.argv[0], name) {
+				known = true
+				break
+			}
+		}
+		if known {
+			continue
+		}
+		arity := c.Elems[1].Int
+		args := arity
+		if args < 0 {
+			args = -args
+		}
+		args--
+		params := ""
+		if c.Elems[3].Int == 1 {
+			params += "key "
+			args--
+		}
+		for ; args > 0; args-- {
+			params += "arg "
+		}
+		if arity < 0 {
+			params += "...options..."
+		}
+		up := strings.ToUpper(name)
+		s.help = append(s.help, helpEntry{argv: []string{up}, full: up, params: params,
+			summary: "Help not available", since: "Not known", hasSince: true, grp: helpGroups[0]})
+	}
 }
 
 // outputHelp is cliOutputHelp: HELP alone, HELP <command [sub]> or

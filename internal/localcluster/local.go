@@ -25,6 +25,7 @@ type Config struct {
 	Port     int    // first port (default 7001); node i listens on Port+i
 	Dir      string // parent of the per-node directories (default ./local-cluster)
 	Server   string // shoal-server binary; default: next to shoal-cli, then $PATH
+	CLI      string // how the closing hints name shoal-cli (default "shoal-cli")
 	Stdout   io.Writer
 	Stderr   io.Writer
 }
@@ -46,7 +47,13 @@ Options:
 
 // Main runs shoal-cli --cluster-local args and returns the exit code.
 func Main(args []string) int {
-	c := Config{Stdout: os.Stdout, Stderr: os.Stderr}
+	c := Config{Stdout: os.Stdout, Stderr: os.Stderr, CLI: "shoal-cli"}
+	if strings.ContainsRune(os.Args[0], '/') {
+		// Run by path (bin/shoal-cli, as scripts/local-cluster.sh does):
+		// the hints give that path, which works where "shoal-cli" is not
+		// on $PATH.
+		c.CLI = os.Args[0]
+	}
 	fs := flag.NewFlagSet("--cluster-local", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.IntVar(&c.Nodes, "nodes", 6, "")
@@ -244,9 +251,13 @@ func (c *Config) Start() error {
 	masters := c.Nodes / (c.Replicas + 1)
 	fmt.Fprintf(c.Stdout, "Cluster ok: %d nodes on 127.0.0.1:%d-%d (%d masters, %d replicas), data in %s\n",
 		c.Nodes, c.Port, c.Port+c.Nodes-1, masters, c.Nodes-masters, c.Dir)
-	fmt.Fprintf(c.Stdout, "Connect:  shoal-cli -c -p %d\n", c.Port)
-	fmt.Fprintf(c.Stdout, "Check:    shoal-cli --cluster check 127.0.0.1:%d\n", c.Port)
-	fmt.Fprintf(c.Stdout, "Stop:     shoal-cli --cluster-local stop%s\n", c.flagsText())
+	cli := c.CLI
+	if cli == "" {
+		cli = "shoal-cli"
+	}
+	fmt.Fprintf(c.Stdout, "Connect:  %s -c -p %d\n", cli, c.Port)
+	fmt.Fprintf(c.Stdout, "Check:    %s --cluster check 127.0.0.1:%d\n", cli, c.Port)
+	fmt.Fprintf(c.Stdout, "Stop:     %s --cluster-local stop%s\n", cli, c.flagsText())
 	return nil
 }
 

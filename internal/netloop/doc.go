@@ -15,4 +15,8 @@
 // hanging up, shutdown) only closes the Conn's HUP channel, which tells the
 // goroutine to finish; the loop closes the connection, calling OnClose on
 // its own goroutine, when the goroutine hands it back.
+//
+// Adopt brings a connection that was set up with blocking I/O (a TLS
+// handshake) onto the loops; from then on it is served like an accepted
+// one, its Context telling the handler what it is.
 package netloop

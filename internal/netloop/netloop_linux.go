@@ -410,15 +410,7 @@ func (l *loop) accept(lfd int) {
 		syscall.SetsockoptInt(fd, syscall.IPPROTO_TCP, syscall.TCP_NODELAY, 1)
 		local, _ := syscall.Getsockname(fd)
 		c := &Conn{fd: fd, remote: sockaddrToTCP(sa), local: sockaddrToTCP(local), HUP: make(chan struct{})}
-		loops := l.srv.loops
-		i := int(l.srv.next.Add(1))
-		target := loops[i%len(loops)]
-		if len(loops) > 1 {
-			now := clock.Mono()
-			for tries := 1; tries < len(loops) && target.stuck(now); tries++ {
-				target = loops[(i+tries)%len(loops)]
-			}
-		}
+		target := l.srv.pickLoop()
 		c.loop = target
 		if target == l {
 			l.register(c)
@@ -496,6 +488,9 @@ func (l *loop) peerClosed(c *Conn) bool {
 		return true
 	}
 	if err != nil && err != syscall.EAGAIN && err != syscall.EINTR {
+		return true
+	}
+	if n > 0 && finReceived(c.fd) {
 		return true
 	}
 	if n > 0 {

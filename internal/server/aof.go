@@ -357,6 +357,7 @@ func (s *Server) openAOF(p aofPaths, man *aof.Manifest, startup bool) error {
 // (no entry may fall between the data already in the files and the reader).
 func (s *Server) startWriter(f *os.File, size int64, p aofPaths) {
 	r := s.stream.NewReaderAtEnd(true)
+	r.IncludeLocal() // a writable replica's own writes (effects.go)
 	w := aof.NewWriter(f, r, size, p.policy)
 	if s.ks.ReplicaMode.Load() {
 		// A replica's stream is its master's, byte for byte: it selects a

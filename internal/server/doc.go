@@ -1,6 +1,7 @@
 // Package server is the network edge of a node: connections served by
-// epoll event loops (internal/netloop; a goroutine per connection with
-// SHOAL_IO=goroutine, and always for tls-port, tls.go) reading pipelined commands and flushing their replies
+// epoll event loops (internal/netloop; TLS clients join them after a
+// handshake on a goroutine, tls_loop_linux.go; a goroutine per connection
+// with SHOAL_IO=goroutine) reading pipelined commands and flushing their replies
 // once per batch, client state (auth, db, MULTI, WATCH, pub/sub, RESP
 // version), the checks Redis makes before running a command, and dispatch
 // to the command table with the command's stripes locked.

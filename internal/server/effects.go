@@ -8,10 +8,20 @@ import (
 // when the stream keeps bytes, nil (Propagate only counts) when it does not.
 // On a replica the stream is its master's, byte for byte: the writes of
 // its own clients (replica-read-only no) stay out of it, as Redis keeps
-// them out of its replication stream (replicationFeedSlaves).
+// them out of its replication stream (replicationFeedSlaves), but reach
+// its AOF as local entries (stream/local.go), as Redis's
+// feedAppendOnlyFile gets them.
 func (c *client) beforeEffects(ctx *command.Ctx) {
 	ctx.Propagated = 0
-	if c.srv.stream.Active() && !c.replay && !c.srv.ks.ReplicaMode.Load() {
+	if c.replay {
+		ctx.Effects = nil
+	} else if !c.srv.ks.ReplicaMode.Load() {
+		if c.srv.stream.Active() {
+			ctx.Effects = &c.effects
+		} else {
+			ctx.Effects = nil
+		}
+	} else if c.srv.stream.KeepsLocal() && !c.isMaster {
 		ctx.Effects = &c.effects
 	} else {
 		ctx.Effects = nil
@@ -28,7 +38,7 @@ func (c *client) afterEffects(ctx *command.Ctx) {
 		return
 	}
 	if ctx.Propagated == 0 && ctx.Dirty > 0 {
-		if !c.inExec && b.Len() == 0 {
+		if !c.inExec && b.Len() == 0 && !c.srv.ks.ReplicaMode.Load() {
 			// The common case: one verbatim command, copied once, into the stream.
 			c.streamOff = c.srv.stream.Append(ctx.DB.Index, ctx.Args...)
 			c.woff = c.streamOff
@@ -41,8 +51,17 @@ func (c *client) afterEffects(ctx *command.Ctx) {
 	}
 }
 
-// commitEffects appends the client's batch to the stream and empties it.
+// commitEffects appends the client's batch to the stream (on a replica:
+// as a local entry) and empties it.
 func (c *client) commitEffects() {
+	if c.srv.ks.ReplicaMode.Load() {
+		st := c.srv.stream
+		if at := st.AppendLocal(&c.effects, st.LocalDB(int(c.srv.repl.streamDB.Load()))); at >= 0 {
+			c.streamOff = max(at, 1) // appendfsync always: on disk before the reply
+		}
+		c.effects.Reset()
+		return
+	}
 	if off := c.srv.stream.AppendBatch(&c.effects); off > 0 {
 		c.streamOff = off
 		c.woff = off

@@ -33,6 +33,10 @@ type loadState struct {
 	loadedBytes atomic.Int64
 	usedMem     atomic.Int64 // the file's used-mem aux field
 
+	// abort stops a full sync's load at its next key (shutdown,
+	// repl_replica.go stopSyncLoad).
+	abort atomic.Bool
+
 	lastLoaded  atomic.Int64 // rdb_last_load_keys_loaded
 	lastExpired atomic.Int64 // rdb_last_load_keys_expired
 
@@ -257,6 +261,9 @@ func (ra *rdbReadAhead) stop() { close(ra.quit) }
 // server must not start on it (main exits 1).
 var errLoadFatal = errors.New("Terminating server after rdb file reading failure.")
 
+// errLoadAborted: a full sync's load stopped for a shutdown.
+var errLoadAborted = errors.New("loading aborted by a shutdown")
+
 // loadRDB is rdbLoad: the file's keys go into the (empty) keyspace. A
 // key whose TTL has passed is dropped, as a master does. A key already
 // present is an error unless allowDup (DEBUG RELOAD MERGE), which replaces
@@ -358,6 +365,10 @@ func (s *Server) loadRDBInto(ks *keyspace.Keyspace, src io.Reader, allowDup bool
 		case rdb.ItemKey:
 			if delay != 0 {
 				debugDelay(delay)
+			}
+			if s.loading.abort.Load() {
+				flushLoaded()
+				return errLoadAborted
 			}
 			if it.ExpireMs != -1 && it.ExpireMs < now {
 				expired++

@@ -21,11 +21,13 @@ type loopHandler struct{ s *Server }
 
 func (h loopHandler) OnOpen(conn *netloop.Conn) {
 	s := h.s
-	if !s.admit(conn) {
+	nc, isTLS := openTLS(conn) // a TLS client after its handshake (tls_loop_linux.go)
+	if !s.admit(nc) {
 		return
 	}
-	c := s.newClient(conn)
+	c := s.newClient(nc)
 	c.loopMode = true
+	c.tls = isTLS
 	conn.Context = c
 }
 
@@ -34,8 +36,31 @@ func (h loopHandler) OnData(conn *netloop.Conn, in []byte) int {
 	if c == nil || c.closed.Load() {
 		return len(in) // closed (CLIENT KILL, a limit): its input is dropped
 	}
+	if c.tls {
+		return h.onTLSData(c, conn, in)
+	}
 	c.batch.netIn += int64(conn.Fresh)
 	conn.Fresh = 0
+	used := h.run(c, conn, in)
+	if used < 0 {
+		return len(in)
+	}
+	if c.detachPending {
+		c.detachPending = false
+		conn.Detach(c.runDetached)
+		return used
+	}
+	if c.overQueryLimit(in[used:]) {
+		return len(in)
+	}
+	return used
+}
+
+// run runs the client's commands at the start of in and sends their
+// replies, the part of a loop round that plaintext and TLS clients share.
+// It returns how many bytes of in were consumed, or -1 when the
+// connection is being closed (its input is dropped).
+func (h loopHandler) run(c *client, conn *netloop.Conn, in []byte) int {
 	c.lastUsed.Store(c.srv.nowMs.Load())
 	used := c.process(in)
 	c.noteQbuf(len(in) - used)
@@ -49,15 +74,7 @@ func (h loopHandler) OnData(conn *netloop.Conn, in []byte) int {
 	if c.closing() {
 		c.drainAsync()
 		conn.Close()
-		return len(in)
-	}
-	if c.detachPending {
-		c.detachPending = false
-		conn.Detach(c.runDetached)
-		return used
-	}
-	if c.overQueryLimit(in[used:]) {
-		return len(in)
+		return -1
 	}
 	return used
 }
@@ -109,17 +126,41 @@ func (c *client) runDetached(in []byte) []byte {
 
 // hangup is closed when the peer disconnects while the client is blocked.
 func (c *client) hangup() <-chan struct{} {
-	if lc, ok := c.conn.(*netloop.Conn); ok {
+	switch lc := c.conn.(type) {
+	case *netloop.Conn:
 		return lc.HUP
+	case *tlsLoopConn:
+		return lc.lc.HUP
 	}
 	return nil
 }
 
-// serveLoops listens on every bind address with event loops and serves
-// until Close.
-func (s *Server) listenLoops(binds []string, port int) error {
+// newLoops makes the event loops (SHOAL_LOOPS of them, default one per
+// core).
+func (s *Server) newLoops() (*netloop.Server, error) {
 	n, _ := strconv.Atoi(os.Getenv("SHOAL_LOOPS")) // 0: one per core
-	ls, err := netloop.New(loopHandler{s}, n)
+	return netloop.New(loopHandler{s}, n)
+}
+
+// loopsForTLS makes event loops with no listener of their own when only
+// tls-port listens (port 0): TLS clients move to them after their
+// handshake (tls_loop_linux.go).
+func (s *Server) loopsForTLS() error {
+	if !useLoops() {
+		return nil
+	}
+	ls, err := s.newLoops()
+	if err != nil {
+		return err
+	}
+	s.loops = ls
+	return nil
+}
+
+// listenLoops listens on every bind address with event loops, which
+// serve until Close.
+func (s *Server) listenLoops(binds []string, port int) error {
+	ls, err := s.newLoops()
 	if err != nil {
 		return err
 	}
@@ -171,8 +212,11 @@ func (e *listenError) Error() string {
 // event loop that is a duplicate of the socket (the loop stops reading
 // it); the original is closed when the client closes.
 func (c *client) takeOver() (net.Conn, error) {
-	if lc, ok := c.conn.(*netloop.Conn); ok {
+	switch lc := c.conn.(type) {
+	case *netloop.Conn:
 		return lc.TakeOver()
+	case *tlsLoopConn:
+		return takeOverTLS(lc)
 	}
 	return c.conn, nil
 }

@@ -21,3 +21,9 @@ func (c *client) hangup() <-chan struct{} { return nil }
 
 // takeOver: the goroutine owns the net.Conn already.
 func (c *client) takeOver() (net.Conn, error) { return c.conn, nil }
+
+// tlsOnLoop: no loops here; TLS clients are served by goroutines.
+func (s *Server) tlsOnLoop(net.Conn) bool { return false }
+
+// loopsForTLS: no loops here.
+func (s *Server) loopsForTLS() error { return nil }

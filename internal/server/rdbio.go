@@ -90,6 +90,14 @@ func (s *Server) writeRDBFile(f io.Writer, sn *snapshot.Snapshot) error {
 // whenever chunks of another database came between: slots that writers
 // forced out early arrive out of order, which the format allows.
 func (s *Server) writeRDB(w io.Writer, sn *snapshot.Snapshot) error {
+	return s.writeRDBFiltered(w, sn, 0)
+}
+
+// writeRDBFiltered is writeRDB leaving out what a replica's REPLCONF
+// rdb-filter-only excluded (Redis's rdbSaveRio with a req): the aux fields
+// are always there; the functions and the keys only when asked for (a
+// snapshot without keys is cancelled, not walked).
+func (s *Server) writeRDBFiltered(w io.Writer, sn *snapshot.Snapshot, req rdbReq) error {
 	cw := &crcWriter{w: w}
 	e := rdb.NewEncoder(s.rdbSettings())
 	defer e.Release()
@@ -115,9 +123,15 @@ func (s *Server) writeRDB(w io.Writer, sn *snapshot.Snapshot) error {
 		b = aux(b, kv[0], kv[1])
 	}
 	b = aux(b, "aof-base", base)
-	b = rdb.AppendFunctions(b, s.functionCodes(), s.rdbSettings()) // rdbSaveFunctions
+	if req&rdbExcludeFunctions == 0 {
+		b = rdb.AppendFunctions(b, s.functionCodes(), s.rdbSettings()) // rdbSaveFunctions
+	}
 	if _, err := cw.Write(b); err != nil {
 		return err
+	}
+	if req&rdbExcludeData != 0 {
+		sn.Cancel()
+		return s.writeRDBEnd(w, cw, b)
 	}
 	cur := -1
 	resized := make([]bool, len(sn.Sizes))
@@ -152,6 +166,12 @@ func (s *Server) writeRDB(w io.Writer, sn *snapshot.Snapshot) error {
 	if err != nil {
 		return err
 	}
+	return s.writeRDBEnd(w, cw, b)
+}
+
+// writeRDBEnd writes the EOF opcode and the CRC64 trailer (zero with
+// rdbchecksum no); b is scratch.
+func (s *Server) writeRDBEnd(w io.Writer, cw *crcWriter, b []byte) error {
 	if _, err := cw.Write([]byte{rdbOpEOF}); err != nil {
 		return err
 	}
@@ -161,6 +181,6 @@ func (s *Server) writeRDB(w io.Writer, sn *snapshot.Snapshot) error {
 		sum = 0
 	}
 	s.cfg.RUnlock()
-	_, err = w.Write(binary.LittleEndian.AppendUint64(b[:0], sum))
+	_, err := w.Write(binary.LittleEndian.AppendUint64(b[:0], sum))
 	return err
 }

@@ -42,7 +42,21 @@ type replHandshake struct {
 	ip        string
 	capaEOF   bool
 	capaPsync bool
+	// rdbOnly (REPLCONF rdb-only 1): the link ends after the snapshot, no
+	// stream follows. req (REPLCONF rdb-filter-only) says what the
+	// snapshot leaves out.
+	rdbOnly bool
+	req     rdbReq
 }
+
+// rdbReq is what a replica asked the snapshot to leave out (Redis's
+// SLAVE_REQ_RDB_EXCLUDE_*); zero is the whole dataset.
+type rdbReq uint8
+
+const (
+	rdbExcludeData rdbReq = 1 << iota
+	rdbExcludeFunctions
+)
 
 // replicaLink is one attached replica.
 type replicaLink struct {
@@ -114,7 +128,34 @@ func (s *Server) replconfCommand(ctx *command.Ctx) {
 			// From a replica these arrive on its link (readAcks); from anyone
 			// else they are ignored, without a reply, as Redis does.
 			return
-		case "rdb-only", "rdb-filter-only":
+		case "rdb-only":
+			n, err := strconv.ParseInt(val, 10, 64)
+			if err != nil {
+				ctx.Error("ERR value is not an integer or out of range")
+				return
+			}
+			if n < 0 || n > 1 {
+				ctx.Error("ERR value is out of range, value must between 0 and 1")
+				return
+			}
+			c.replHS().rdbOnly = n == 1
+		case "rdb-filter-only":
+			// Include filters, each word one part of the RDB; only
+			// "functions" exists. By default everything is left out.
+			filters, _, err := resp.SplitArgs(args[i+1], nil, nil)
+			if err != nil {
+				ctx.Error("ERR Missing rdb-filter-only values")
+				return
+			}
+			hs := c.replHS()
+			hs.req |= rdbExcludeData | rdbExcludeFunctions
+			for _, f := range filters {
+				if !strings.EqualFold(string(f), "functions") {
+					ctx.Error("ERR Unsupported rdb-filter-only option: " + string(f))
+					return
+				}
+				hs.req &^= rdbExcludeFunctions
+			}
 		default:
 			ctx.Error("ERR Unrecognized REPLCONF option: " + string(args[i]))
 			return
@@ -160,6 +201,12 @@ func (s *Server) syncCommand(ctx *command.Ctx) {
 		s.promote()
 		s.setReplicaOfConfig("", 0)
 		ml = nil
+	}
+	if hs := c.hs; hs != nil && hs.req != 0 && !hs.capaEOF {
+		// A filtered snapshot is never written to a file, so it needs
+		// EOF-marker framing.
+		ctx.Error("ERR Filtered replica requires EOF capability")
+		return
 	}
 	c.flush()
 	conn, err := c.takeOver()
@@ -247,11 +294,17 @@ func (s *Server) serveReplica(l *replicaLink, psync bool, args [][]byte) {
 		s.cfg.RLock()
 		diskless := s.cfg.ReplDisklessSync
 		s.cfg.RUnlock()
-		l.eof = psync && hs.capaEOF && diskless
+		// A filtered snapshot always goes to the socket (Redis never
+		// writes one to a file).
+		l.eof = hs.capaEOF && (diskless || hs.req != 0)
 		if err := s.fullSync(l, psync); err != nil {
 			if !l.quitOnce.Load() {
 				s.Logf('#', "Full resync of replica %s failed: %v", name, err)
 			}
+			return
+		}
+		if hs.rdbOnly {
+			s.Logf('*', "RDB transfer completed, rdb only replica (%s) should be disconnected asap", name)
 			return
 		}
 		if l.eof {
@@ -385,7 +438,8 @@ func (s *Server) detachReplica(l *replicaLink) {
 // sync before it started (repl-diskless-sync-delay gathers them).
 type syncJob struct {
 	links []*replicaLink
-	disk  bool // length-prefixed payload from a file, not EOF-marker framing
+	disk  bool   // length-prefixed payload from a file, not EOF-marker framing
+	req   rdbReq // what the snapshot leaves out; replicas share a job only with the same req
 	done  chan struct{}
 	err   error
 	ready chan struct{} // closed to start before the delay is over
@@ -397,13 +451,15 @@ func (s *Server) fullSync(l *replicaLink, psync bool) error {
 	s.cfg.RLock()
 	delay := time.Duration(s.cfg.ReplDisklessSyncDelay) * time.Second
 	maxReplicas := s.cfg.ReplDisklessSyncMaxReplicas
+	diskless := s.cfg.ReplDisklessSync
 	s.cfg.RUnlock()
-	if !l.eof {
+	if !l.eof || !diskless {
 		delay = 0
 	}
+	req := l.c.replHS().req
 	s.repl.mu.Lock()
 	job := s.repl.job
-	if job != nil && job.disk == !l.eof {
+	if job != nil && job.disk == !l.eof && job.req == req {
 		job.links = append(job.links, l)
 		if maxReplicas > 0 && len(job.links) >= maxReplicas {
 			select {
@@ -413,7 +469,7 @@ func (s *Server) fullSync(l *replicaLink, psync bool) error {
 			}
 		}
 	} else {
-		job = &syncJob{links: []*replicaLink{l}, disk: !l.eof, done: make(chan struct{}), ready: make(chan struct{})}
+		job = &syncJob{links: []*replicaLink{l}, disk: !l.eof, req: req, done: make(chan struct{}), ready: make(chan struct{})}
 		s.repl.job = job
 		go s.runSyncJob(job, delay, psync)
 	}
@@ -500,7 +556,7 @@ func (s *Server) runSyncJob(job *syncJob, delay time.Duration, psync bool) {
 	if job.disk {
 		job.err = s.sendSnapshotFromFile(sn, live)
 	} else {
-		job.err = s.sendSnapshotDiskless(sn, live)
+		job.err = s.sendSnapshotDiskless(sn, live, job.req)
 	}
 	s.repl.syncSaves.Add(-1)
 	if job.err == nil {
@@ -552,7 +608,7 @@ func (f *fanout) Write(p []byte) (int, error) {
 }
 
 // sendSnapshotDiskless streams the RDB with EOF-marker framing.
-func (s *Server) sendSnapshotDiskless(sn *snapshot.Snapshot, links []*replicaLink) error {
+func (s *Server) sendSnapshotDiskless(sn *snapshot.Snapshot, links []*replicaLink, req rdbReq) error {
 	mark := replication.NewMark()
 	out := &fanout{s: s, links: links}
 	size := 256 << 10
@@ -565,7 +621,7 @@ func (s *Server) sendSnapshotDiskless(sn *snapshot.Snapshot, links []*replicaLin
 	s.cfg.RUnlock()
 	bw := bufio.NewWriterSize(out, size)
 	bw.Write(replication.AppendPayloadHeader(nil, replication.PayloadHeader{Len: -1, Mark: mark}))
-	err := s.writeRDB(bw, sn)
+	err := s.writeRDBFiltered(bw, sn, req)
 	if err == nil {
 		bw.Write(mark)
 		err = bw.Flush()

@@ -666,6 +666,11 @@ func (s *Server) applyStream(ml *masterLink, conn net.Conn, br *bufio.Reader) er
 	sess.updateSnap()
 	ml.listed.Store(sess)
 	defer ml.listed.Store(nil)
+	defer func() {
+		if ml.stopped.Load() {
+			s.stream.ReleaseLocal() // a transaction the link left open
+		}
+	}()
 	timeout := s.replTimeout()
 	ackDone := make(chan struct{})
 	defer close(ackDone)
@@ -757,12 +762,21 @@ func (s *Server) applyBatch(ml *masterLink, sess *client, rd *resp.Reader, buf [
 		sess.masterRaw = raw
 		s.ks.MasterApplying.Store(true)
 		spec := s.table.Lookup(args[0])
+		txn := spec != nil && (spec.Name == "multi" || spec.Name == "exec" || spec.Name == "discard")
+		if txn && !sess.inMulti {
+			// A MULTI opens: this node's own writes reach its AOF before
+			// it, never inside the transaction (stream/local.go).
+			s.stream.HoldLocal(sess.db.Index)
+		}
 		sess.execute(spec, args)
 		s.ks.MasterApplying.Store(false)
 		s.repl.streamDB.Store(int32(sess.db.Index))
 		if sess.masterRaw != nil {
 			s.stream.AppendRaw(stream.SameDB, sess.masterRaw)
 			sess.masterRaw = nil
+		}
+		if txn && !sess.inMulti {
+			s.stream.ReleaseLocal()
 		}
 		if b := sess.w.Buf; len(b) > 0 && b[0] == '-' {
 			s.masterCommandFailed(spec, b)
@@ -872,7 +886,8 @@ func (s *Server) noteReplicaTTL(db int, key string) {
 
 // expireReplicaKeys deletes the keys a writable replica's clients gave a
 // TTL once it passed (Redis's expireSlaveKeys); the master never hears of
-// them, so nothing goes to the stream. A key that lost its TTL or is gone
+// them, so nothing goes to the stream, but the deletion reaches the AOF
+// (a local entry, as the writes that set the TTL). A key that lost its TTL or is gone
 // is forgotten; on a master the list is dropped.
 func (s *Server) expireReplicaKeys() {
 	s.repl.localMu.Lock()
@@ -900,6 +915,7 @@ func (s *Server) expireReplicaKeys() {
 		done := !ok || exp < 0
 		if ok && exp >= 0 && exp <= now {
 			db.ReclaimStored(key)
+			s.appendLocalDeletion(k.db, k.key)
 			s.notifyHook(command.NotifyExpired, "expired", k.db, k.key)
 			done = true
 		}
@@ -910,4 +926,44 @@ func (s *Server) expireReplicaKeys() {
 			s.repl.localMu.Unlock()
 		}
 	}
+}
+
+// appendLocalDeletion records a writable replica's deletion of an expired
+// key for its AOF: DEL, or UNLINK with lazyfree-lazy-expire (Redis's
+// propagateDeletion). Called under the key's stripe lock.
+func (s *Server) appendLocalDeletion(db int, key string) {
+	if !s.stream.KeepsLocal() {
+		return
+	}
+	var b stream.Batch
+	if s.conf().cmd.LazyfreeLazyExpire {
+		b.AddStrings(db, "UNLINK", key)
+	} else {
+		b.AddStrings(db, "DEL", key)
+	}
+	s.stream.AppendLocal(&b, s.stream.LocalDB(int(s.repl.streamDB.Load())))
+}
+
+// stopSyncLoad ends, for a shutdown, a full sync loading into the dataset
+// (repl-diskless-load disabled or on-empty-db): it holds the AOF's lock
+// and takes each key's stripe, so once the shutdown holds every stripe it
+// would wait forever, and the process with it. Redis handles SIGTERM
+// between keys while it loads and exits without saving; here the load
+// stops at its next key (the partial dataset is flushed, nothing is
+// saved) and the link ends. A swapdb load into a keyspace aside is left
+// alone: it takes no stripe before its swap, and the shutdown saves the
+// data this node still serves.
+func (s *Server) stopSyncLoad() {
+	if !s.loading.active.Load() {
+		return
+	}
+	s.repl.mu.Lock()
+	ml := s.repl.link
+	s.repl.mu.Unlock()
+	if ml == nil {
+		return
+	}
+	s.loading.abort.Store(true)
+	ml.halt() // closes the socket; returns once the load has stopped
+	s.loading.abort.Store(false)
 }

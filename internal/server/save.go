@@ -397,6 +397,9 @@ func (s *Server) PrepareShutdown(flags int) error {
 	defer s.save.shutdownMu.Unlock()
 	if s.loadingNow() {
 		flags = flags&^ShutdownSave | ShutdownNoSave
+		// A full sync's load holds the AOF and takes stripes key by key:
+		// it ends before the stripes are taken for good (repl_replica.go).
+		s.stopSyncLoad()
 	}
 	s.Logf('#', "User requested shutdown...")
 	save := flags&ShutdownSave != 0 || (len(s.savePoints()) > 0 && flags&ShutdownNoSave == 0)

@@ -237,7 +237,7 @@ func (s *Server) Listen() error {
 // tests).
 func (s *Server) listenPlain(binds []string, port, tlsPort int) error {
 	if port == 0 && tlsPort != 0 {
-		return nil
+		return s.loopsForTLS()
 	}
 	if useLoops() {
 		return s.listenLoops(binds, port)
@@ -306,7 +306,7 @@ func listenAll(binds []string, port int) ([]net.Listener, error) {
 // Addr is the first listening address: the plaintext port's, or the TLS
 // port's when port is 0.
 func (s *Server) Addr() net.Addr {
-	if s.loops != nil {
+	if len(s.loopAddrs) > 0 {
 		return s.loopAddrs[0]
 	}
 	if len(s.listeners) == 0 {

@@ -17,11 +17,10 @@ import (
 	"github.com/shoal-db/shoal/internal/tlsconf"
 )
 
-// TLS (docs/tls.md). Connections to tls-port are served by the
-// goroutine-per-connection transport: crypto/tls's Conn wants a blocking
-// net.Conn to read records from, which the epoll loops (internal/netloop,
-// edge-triggered reads into the server's own buffers) do not provide. The
-// plaintext port stays on the loops. The configuration in force is one
+// TLS (docs/tls.md). A connection to tls-port is accepted here and does
+// its handshake on a goroutine; it is then served by the event loops like a
+// plaintext client (tls_loop_linux.go), or by its goroutine where there are
+// no loops (SHOAL_IO=goroutine, other platforms). The configuration in force is one
 // immutable tlsconf.Configs behind an atomic pointer: every handshake reads
 // it (GetConfigForClient), so CONFIG SET of a certificate file applies to
 // the next connection without a restart, and a failed reload leaves the old
@@ -152,6 +151,9 @@ func (s *Server) acceptTLS(ln net.Listener) {
 		go func() {
 			defer s.wg.Done()
 			s.tuneTCP(conn)
+			if s.tlsOnLoop(conn) {
+				return // served by an event loop (tls_loop_linux.go)
+			}
 			tc := tls.Server(conn, s.tls.lc)
 			ctx, cancel := context.WithTimeout(context.Background(), tlsHandshakeTimeout)
 			err := tc.HandshakeContext(ctx)

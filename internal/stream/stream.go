@@ -37,11 +37,22 @@ type Stream struct {
 	readers []*Reader
 	// sleepers are readers waiting for bytes past end.
 	sleepers []chan struct{}
+
+	// Local entries (local.go): a writable replica's own writes, for the
+	// readers that include them; hold ≥ 0 is where an open MULTI of the
+	// master's stream began.
+	locals       []local
+	localBase    uint64 // sequence number of locals[0]
+	localReaders int
+	hasLocal     atomic.Bool
+	localCount   atomic.Uint64
+	hold         int64
+	holdDB       int
 }
 
 // New returns an empty stream whose next byte has offset off.
 func New(off int64) *Stream {
-	return &Stream{start: off, end: off, lastDB: -1}
+	return &Stream{start: off, end: off, lastDB: -1, hold: -1}
 }
 
 // Active reports whether appends are kept. Writers may skip building an
@@ -239,6 +250,10 @@ type Reader struct {
 	// means nothing; it gets ErrTrimmed.
 	stale bool
 	wake  chan struct{}
+	// local: the reader returns local entries too; lseq is the sequence
+	// number of the next one (local.go).
+	local bool
+	lseq  uint64
 }
 
 // NewReader attaches a reader at offset off, which must be retained
@@ -272,13 +287,24 @@ func (r *Reader) Next() ([]byte, error) {
 	if r.off < s.start || r.stale {
 		return nil, ErrTrimmed
 	}
-	if r.off >= s.end {
+	limit := s.end
+	if r.local {
+		b, at, ok := r.nextLocal()
+		if ok {
+			return b, nil
+		}
+		if at >= 0 && at < limit {
+			limit = at
+		}
+	}
+	if r.off >= limit {
 		return nil, nil
 	}
 	// Chunks are few; the reader is usually in the first ones.
 	for _, c := range s.chunks {
 		if e := c.start + int64(len(c.buf)); r.off < e {
-			b := c.buf[r.off-c.start:]
+			e = min(e, limit)
+			b := c.buf[r.off-c.start : e-c.start]
 			r.off = e
 			return b, nil
 		}
@@ -291,7 +317,7 @@ func (r *Reader) Next() ([]byte, error) {
 func (r *Reader) Wait() <-chan struct{} {
 	s := r.s
 	s.mu.Lock()
-	if r.off < s.end || r.closed || r.stale {
+	if r.ready() || r.closed || r.stale {
 		s.mu.Unlock()
 		select {
 		case r.wake <- struct{}{}:
@@ -313,6 +339,7 @@ func (r *Reader) Close() {
 		return
 	}
 	r.closed = true
+	s.dropLocalReader(r)
 	for i, x := range s.readers {
 		if x == r {
 			s.readers = append(s.readers[:i], s.readers[i+1:]...)
@@ -388,6 +415,7 @@ const SameDB = -2
 func (s *Stream) Reset(off int64) {
 	s.mu.Lock()
 	for _, r := range s.readers {
+		s.dropLocalReader(r)
 		r.stale = true
 		select {
 		case r.wake <- struct{}{}:
@@ -396,7 +424,7 @@ func (s *Stream) Reset(off int64) {
 	}
 	s.readers = nil
 	s.chunks = nil
-	s.start, s.end, s.lastDB = off, off, -1
+	s.start, s.end, s.lastDB, s.hold = off, off, -1, -1
 	s.updateActive()
 	s.unlockAndWake()
 }

@@ -121,7 +121,8 @@ func blockFree(b int) bool {
 	return true
 }
 
-// startNodes starts n (at most 10) cluster nodes of kind on a block of
+// startNodes starts n (at most 10) cluster nodes of kind ("redis",
+// "shoal", or "mixed": Redis at even indices, Shoal at odd ones) on a block of
 // ports from takeBlock, returning the block's base and the nodes; each
 // node's cluster bus is answering when it returns.
 func startNodes(t *testing.T, kind string, n int) (int, []*testutil.Node) {
@@ -130,7 +131,7 @@ func startNodes(t *testing.T, kind string, n int) (int, []*testutil.Node) {
 	var nodes []*testutil.Node
 	for i := 0; i < n; i++ {
 		conf := tutorialConf(t, base+i)
-		if kind == "shoal" {
+		if kind == "shoal" || kind == "mixed" && i%2 == 1 {
 			nodes = append(nodes, testutil.StartShoalAt(t, base+i, conf))
 		} else {
 			nodes = append(nodes, testutil.StartRedisAt(t, base+i, conf))

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,11 +21,25 @@ import (
 // prompt), and returns every byte the terminal was sent.
 func replTranscript(t *testing.T, bin string, port int, rc string, steps []string) string {
 	t.Helper()
+	return replTranscriptPrompt(t, bin, port, "127.0.0.1:"+strconv.Itoa(port)+"> ", rc, steps)
+}
+
+// replTranscriptPrompt is replTranscript with the prompt to wait for
+// ("not connected> " when nothing listens on port).
+func replTranscriptPrompt(t *testing.T, bin string, port int, prompt, rc string, steps []string) string {
+	t.Helper()
+	return replTranscriptArgs(t, bin, []string{"-p", strconv.Itoa(port)}, regexp.MustCompile(regexp.QuoteMeta(prompt)+"$"), rc, steps)
+}
+
+// replTranscriptArgs runs bin with args and waits after each step for a
+// fresh prompt matching promptRE (anchored at the end of the output).
+func replTranscriptArgs(t *testing.T, bin string, args []string, promptRE *regexp.Regexp, rc string, steps []string) string {
+	t.Helper()
 	home := t.TempDir()
 	if rc != "" {
 		testutil.NoErr(t, os.WriteFile(filepath.Join(home, ".redisclirc"), []byte(rc), 0o644))
 	}
-	cmd := exec.Command(bin, "-p", strconv.Itoa(port))
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "TERM=xterm", "HOME="+home, "REDISCLI_RCFILE=", "REDISCLI_HISTFILE="+filepath.Join(home, "hist"))
 	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 100})
 	testutil.NoErr(t, err)
@@ -44,11 +59,13 @@ func replTranscript(t *testing.T, bin string, port int, rc string, steps []strin
 		}
 	}()
 	text := func() string { mu.Lock(); defer mu.Unlock(); return out.String() }
-	prompt := "127.0.0.1:" + strconv.Itoa(port) + "> "
 	waitPrompt := func(from int, what string) {
 		testutil.CheckFor(t, 15*time.Second, 10*time.Millisecond, func() error {
-			if txt := text(); len(txt) > from && strings.HasSuffix(txt, "\n"+prompt) || from == 0 && txt == prompt {
-				return nil
+			txt := text()
+			if len(txt) > from {
+				if loc := promptRE.FindStringIndex(txt[from:]); loc != nil && (loc[0] == 0 && from == 0 || loc[0] > 0 && txt[from+loc[0]-1] == '\n') {
+					return nil
+				}
 			}
 			return &expectErr{"a fresh prompt after " + strconv.Quote(what), text()[from:]}
 		})
@@ -128,6 +145,68 @@ func TestREPLHintsCompletionHelp(t *testing.T) {
 			}
 			// The hints are there at all (a test of the test).
 			testutil.True(t, strings.Contains(want, "\x1b[0;90;49m key value [NX|XX]"), "redis-cli showed no SET hint:\n"+strconv.Quote(want))
+		})
+	}
+}
+
+// TestREPLHelpWithoutServer types HELP, hints and completion into both
+// REPLs started against a port where nothing listens: redis-cli then uses
+// its compiled-in help table (help.h), and so must shoal-cli.
+func TestREPLHelpWithoutServer(t *testing.T) {
+	t.Parallel()
+	port, err := testutil.FreePort()
+	testutil.NoErr(t, err)
+	steps := []string{
+		"help\r",
+		"help set\r",
+		"help client kill\r",
+		"help @hyperloglog\r",
+		"help @sorted-set\r",
+		"help nosuch\r",
+		"help sl\t\t\r", // help topics: groups come first in the table
+		"help @g\t\r",
+		"zadd z 1 a\x15\r", // hints from the table, Ctrl-U
+		"client kill \x15\r",
+		"dbsi\t\x15\r",
+		"ping\r", // not connected: the error, the prompt again
+	}
+	const prompt = "not connected> "
+	want := replTranscriptPrompt(t, testutil.RedisCLI(), port, prompt, "", steps)
+	got := replTranscriptPrompt(t, shoalCLI(t), port, prompt, "", steps)
+	// HELP alone names the program, as --version does.
+	want = strings.ReplaceAll(want, "\nredis-cli 7.0.15\r\n", "\nshoal-cli 7.0.15\r\n")
+	if want != got {
+		t.Errorf("shoal-cli's terminal output differs from redis-cli's\n%s", firstDiff(want, got))
+	}
+	testutil.True(t, strings.Contains(want, "summary:\x1b[0m Set the string value of a key"), "redis-cli showed no HELP SET:\n"+strconv.Quote(want))
+}
+
+// TestREPLHelpWithoutCommandDocs: a server that refuses COMMAND DOCS (here
+// by ACL) but answers COMMAND. redis-cli then uses its compiled-in table
+// and adds the commands it lacks from COMMAND ("Help not available"; none
+// on a 7.0 server), and so must shoal-cli, against redis-server and
+// shoal-server.
+func TestREPLHelpWithoutCommandDocs(t *testing.T) {
+	t.Parallel()
+	steps := []string{
+		"help get\r",
+		"help sort_ro\r",
+		"help @hyperloglog\r",
+		"help client kill\r",
+		"sort_r\t\x15\r",
+	}
+	for _, kind := range []string{"redis", "shoal"} {
+		kind := kind
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			srv := startServer(t, kind)
+			do(t, srv.Addr, "ACL", "SETUSER", "default", "-command|docs")
+			want := replTranscript(t, testutil.RedisCLI(), srv.Port, "", steps)
+			got := replTranscript(t, shoalCLI(t), srv.Port, "", steps)
+			if want != got {
+				t.Errorf("shoal-cli's terminal output differs from redis-cli's\n%s", firstDiff(want, got))
+			}
+			testutil.True(t, strings.Contains(want, "summary:\x1b[0m Get the value of a key"), "redis-cli showed no HELP GET:\n"+strconv.Quote(want))
 		})
 	}
 }

@@ -53,6 +53,8 @@ func TestLocalCluster(t *testing.T) {
 	testutil.Equal(t, len(started), 6)
 	testutil.True(t, strings.Contains(r.stdout, fmt.Sprintf("Cluster ok: 6 nodes on 127.0.0.1:%d-%d (3 masters, 3 replicas)", base, base+5)), "start summary:\n"+r.stdout)
 	testutil.True(t, strings.Contains(r.stdout, "[OK] All 16384 slots covered."), "create output:\n"+r.stdout)
+	// The hints name the binary as it was run (a path: it may not be on $PATH).
+	testutil.True(t, strings.Contains(r.stdout, fmt.Sprintf("Connect:  %s -c -p %d\n", cli, base)), "connect hint:\n"+r.stdout)
 	for i := 0; i < 6; i++ {
 		conf, err := os.ReadFile(filepath.Join(dir, strconv.Itoa(base+i), "redis.conf"))
 		testutil.NoErr(t, err)
@@ -87,6 +89,15 @@ func TestLocalCluster(t *testing.T) {
 	for i := 0; i < 6; i++ {
 		testutil.Equal(t, do(t, "127.0.0.1:"+strconv.Itoa(base+i), "CLUSTER", "MYID"), ids[i])
 	}
+	// The data is back too (appendonly yes in the tutorial's redis.conf),
+	// once the cluster is ok again.
+	testutil.CheckFor(t, 60*time.Second, 200*time.Millisecond, func() error {
+		g := run(t, 30*time.Second, "get foo\nget hello\n", nil, cli, "-c", "-p", strconv.Itoa(base))
+		if g.code != 0 || !strings.Contains(g.stdout, "\nbar\n") || !strings.HasSuffix(g.stdout, "\nworld\n") {
+			return fmt.Errorf("reads after restart: %s", g)
+		}
+		return nil
+	})
 	again := local("start") // idempotent while running
 	testutil.Equal(t, again.code, 0)
 	testutil.True(t, strings.Contains(again.stdout, "already running"), again.stdout)

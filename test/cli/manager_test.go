@@ -27,7 +27,7 @@ func (tw *twin) run(t *testing.T, stdin string, args ...string) result {
 	for i, a := range args {
 		args[i] = tw.expand(a)
 	}
-	return run(t, 3*time.Minute, stdin, nil, tw.cli, args...)
+	return run(t, 3*time.Minute, tw.expand(stdin), nil, tw.cli, args...)
 }
 
 // expand replaces {N} with node N's address and {idN} with its ID.
@@ -71,6 +71,14 @@ func TestManagerShoalClusters(t *testing.T) {
 	managerTwins(t, "shoal")
 }
 
+// TestManagerMixedClusters is the same on twin clusters of Redis and
+// Shoal nodes side by side (Redis at even ports, Shoal at odd ones).
+func TestManagerMixedClusters(t *testing.T) {
+	t.Parallel()
+	testutil.SkipIfNoRedis(t)
+	managerTwins(t, "mixed")
+}
+
 func managerTwins(t *testing.T, kind string) {
 	if os.Getenv("SHOAL_CLI_MANAGER") == "" && os.Getenv("SHOAL_LONG") != "1" {
 		// Its flake (a node dying at start on a cluster bus port still held
@@ -85,7 +93,7 @@ func managerTwins(t *testing.T, kind string) {
 	b := &twin{cli: shoalCLI(t)}
 	b.base, b.nodes = startNodes(t, kind, 8)
 	hasMigrate := hasCommand(t, a.nodes[0].Addr, "migrate")
-	hasSync := kind == "redis"
+	hasSync := hasCommand(t, a.nodes[0].Addr, "sync") && hasCommand(t, a.nodes[1].Addr, "sync")
 
 	// step runs args on both twins and compares; mask hides the ports of
 	// lines whose node choice depends on CLUSTER NODES order.
@@ -220,6 +228,10 @@ func managerTwins(t *testing.T, kind string) {
 	step("fix open slot", "", true, "--cluster", "fix", "{0}")
 	settle()
 	step("check fixed", "", false, "--cluster", "check", "{0}")
+	step("check multiple owners", "", false, "--cluster", "check", "{0}", "--cluster-search-multiple-owners")
+	step("fix multiple owners", "", true, "--cluster", "fix", "{0}", "--cluster-search-multiple-owners")
+	step("rebalance threshold", "", true, "--cluster", "rebalance", "{0}", "--cluster-threshold", "1", "--cluster-simulate")
+	step("rebalance empty masters", "", true, "--cluster", "rebalance", "{0}", "--cluster-use-empty-masters", "--cluster-simulate")
 	// import from a standalone server holding the same keys for both.
 	srcA, srcB := startServer(t, kind), startServer(t, kind)
 	for _, s := range []*testutil.Node{srcA, srcB} {
@@ -233,6 +245,12 @@ func managerTwins(t *testing.T, kind string) {
 	rb.stdout = strings.ReplaceAll(rb.stdout, srcB.Addr, "SRC")
 	sameOutput(t, "import", ra, a.base, rb, b.base)
 	step("import missing from", "", false, "--cluster", "import", "{0}")
+	// The same keys again: --cluster-replace overwrites them.
+	ra = a.run(t, "", "--cluster", "import", "{0}", "--cluster-from", srcA.Addr, "--cluster-copy", "--cluster-replace")
+	rb = b.run(t, "", "--cluster", "import", "{0}", "--cluster-from", srcB.Addr, "--cluster-copy", "--cluster-replace")
+	ra.stdout = strings.ReplaceAll(ra.stdout, srcA.Addr, "SRC")
+	rb.stdout = strings.ReplaceAll(rb.stdout, srcB.Addr, "SRC")
+	sameOutput(t, "import replace", ra, a.base, rb, b.base)
 	if hasSync {
 		da, db := t.TempDir(), t.TempDir()
 		ra = a.run(t, "", "--cluster", "backup", "{0}", da)
@@ -257,7 +275,7 @@ func managerTwins(t *testing.T, kind string) {
 // startServer starts a standalone server of kind on a free port.
 func startServer(t *testing.T, kind string) *testutil.Node {
 	t.Helper()
-	if kind == "shoal" {
+	if kind == "shoal" || kind == "mixed" {
 		return testutil.StartShoal(t)
 	}
 	return testutil.StartRedis(t)

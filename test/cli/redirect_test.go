@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -50,6 +51,22 @@ func TestRedirects(t *testing.T) {
 			t.Errorf("%s: no redirection shown:\n%s", tc.name, got)
 		}
 	}
+
+	// The REPL in a terminal: the redirect lines, and the prompt follows
+	// the node that answered.
+	steps := []string{"set foo bar\r", "get foo\r", "set hello world\r", "get hello\r", "get foo\r"}
+	promptRE := regexp.MustCompile(`127\.0\.0\.1:\d+> $`)
+	wantTTY := replTranscriptArgs(t, testutil.RedisCLI(), []string{"-c", "-p", p0}, promptRE, "", steps)
+	gotTTY := replTranscriptArgs(t, cli, []string{"-c", "-p", p0}, promptRE, "", steps)
+	if wantTTY != gotTTY {
+		t.Errorf("-c in the REPL: shoal-cli's terminal output differs from redis-cli's\n%s", firstDiff(wantTTY, gotTTY))
+	}
+	moved := false
+	for _, m := range regexp.MustCompile(`\n127\.0\.0\.1:(\d+)> `).FindAllStringSubmatch(gotTTY, -1) {
+		moved = moved || m[1] != p0
+	}
+	testutil.True(t, strings.Contains(gotTTY, "-> Redirected to slot [") && moved,
+		"no redirect or prompt change in the REPL:\n"+strconv.Quote(gotTTY))
 
 	// ASK: the slot of "askkey" migrating from its owner to another master;
 	// the key is on neither, so the owner answers ASK.

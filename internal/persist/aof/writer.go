@@ -54,7 +54,10 @@ type Writer struct {
 
 	written atomic.Int64 // stream offset of the bytes in the file
 	synced  atomic.Int64 // stream offset of the bytes fsynced
-	size    atomic.Int64 // bytes in the file
+	// syncedLocal: local entries (a writable replica's own writes) up to
+	// this sequence number are fsynced.
+	syncedLocal atomic.Uint64
+	size        atomic.Int64 // bytes in the file
 	// werr is the last write or fsync error (nil: ok), for MISCONF and INFO.
 	werr atomic.Pointer[error]
 
@@ -77,6 +80,7 @@ func NewWriter(f *os.File, r *stream.Reader, size int64, p Policy) *Writer {
 	w.size.Store(size)
 	w.written.Store(r.Offset())
 	w.synced.Store(r.Offset())
+	w.syncedLocal.Store(r.LocalDelivered())
 	return w
 }
 
@@ -133,31 +137,38 @@ func (w *Writer) loop() {
 				w.mu.Unlock()
 			}
 		case <-tick.C:
-			if w.Policy() == FsyncEverysec && w.synced.Load() < w.written.Load() {
+			w.mu.Lock()
+			local := w.r.LocalDelivered()
+			w.mu.Unlock()
+			if w.Policy() == FsyncEverysec && (w.synced.Load() < w.written.Load() || w.syncedLocal.Load() < local) {
 				target := w.written.Load()
 				if err := w.f.Sync(); err != nil {
 					w.setErr(err, "Fail to fsync the AOF file: %s")
 				} else {
 					w.synced.Store(target)
+					w.syncedLocal.Store(local)
 				}
 			}
 		}
 	}
 }
 
-// Synced reports whether every stream byte before off is durable.
-func (w *Writer) Synced(off int64) bool { return w.synced.Load() >= off }
+// Synced reports whether every stream byte before off, and every local
+// entry appended so far, is durable.
+func (w *Writer) Synced(off int64) bool {
+	return w.synced.Load() >= off && w.syncedLocal.Load() >= w.r.LocalAppended()
+}
 
 // Sync makes every stream byte before off durable: written and fsynced.
 // The server calls it with appendfsync always before sending the replies
 // of commands whose entries end at off.
 func (w *Writer) Sync(off int64) error {
-	if w.synced.Load() >= off {
+	if w.Synced(off) {
 		return nil
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.synced.Load() >= off {
+	if w.Synced(off) {
 		return nil
 	}
 	if err := w.writeOut(); err != nil {
@@ -165,13 +176,14 @@ func (w *Writer) Sync(off int64) error {
 		w.Fatal(err.Error())
 		return err
 	}
-	target := w.written.Load()
+	target, local := w.written.Load(), w.r.LocalDelivered()
 	if err := w.f.Sync(); err != nil {
 		w.Logf('#', "Can't persist AOF for fsync error when the AOF fsync policy is 'always': %s. Exiting...", ErrText(err))
 		w.Fatal(err.Error())
 		return err
 	}
 	w.synced.Store(target)
+	w.syncedLocal.Store(local)
 	return nil
 }
 
@@ -197,12 +209,13 @@ func (w *Writer) writeOut() error {
 				ts := strconv.AppendInt([]byte("#TS:"), now, 10)
 				if err := w.write(append(ts, '\r', '\n')); err != nil {
 					w.pending = append(w.pending, b...)
-					w.written.Add(int64(len(b)))
+					w.written.Store(w.r.Offset())
 					return err
 				}
 			}
 		}
-		w.written.Add(int64(len(b)))
+		// The reader's offset, not len(b): a local entry takes none.
+		w.written.Store(w.r.Offset())
 		if err := w.write(b); err != nil {
 			return err // write kept the rest in pending
 		}

@@ -1,0 +1,195 @@
+package stream
+
+// Local entries: a writable replica's own writes (replica-read-only no).
+// Its stream is its master's, byte for byte (offsets, backlog and
+// sub-replicas are the master's), so its clients' writes are not part of
+// it; but Redis writes them to the replica's AOF (propagate reaches
+// feedAppendOnlyFile and stops at replicationFeedSlaves). A local entry
+// sits between two stream offsets without taking any: only readers that
+// asked for them (IncludeLocal: the AOF writer) see it, at the place it was
+// appended, and it changes no offset.
+//
+// An entry is placed at the stream's end, or, while the master's stream
+// has a MULTI open (HoldLocal … ReleaseLocal), before that MULTI: the
+// queued commands have not run yet, so a write that happened meanwhile
+// comes first when the file is replayed, and it never lands inside the
+// transaction. A local reader does not read past an open MULTI.
+
+type local struct {
+	at int64 // stream offset the entry is read at (before the byte at at)
+	b  []byte
+}
+
+// IncludeLocal makes r return the local entries appended from now on.
+func (r *Reader) IncludeLocal() {
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r.local || r.closed || r.stale {
+		return
+	}
+	r.local = true
+	r.lseq = s.localBase + uint64(len(s.locals))
+	s.localReaders++
+	s.hasLocal.Store(true)
+}
+
+// KeepsLocal reports whether a reader wants local entries (an AOF is on):
+// a writable replica collects its clients' effects only then.
+func (s *Stream) KeepsLocal() bool { return s.hasLocal.Load() }
+
+// LocalCount is how many local entries were appended so far.
+func (s *Stream) LocalCount() uint64 { return s.localCount.Load() }
+
+// LocalAppended is the stream's LocalCount.
+func (r *Reader) LocalAppended() uint64 { return r.s.localCount.Load() }
+
+// LocalDelivered is the sequence number after the last local entry the
+// reader returned (comparable with LocalAppended).
+func (r *Reader) LocalDelivered() uint64 {
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return r.lseq
+}
+
+// AppendLocal appends the batch as a local entry: its commands (wrapped
+// in MULTI … EXEC when more than one), with SELECTs from and back to db,
+// the database the stream is in where the entry goes. It returns the
+// stream offset at which it is read, or -1 when no reader keeps local
+// entries.
+func (s *Stream) AppendLocal(b *Batch, db int) int64 {
+	if b.n == 0 || !s.hasLocal.Load() {
+		return -1
+	}
+	var e []byte
+	if b.firstDB != db {
+		e = AppendSelect(e, b.firstDB)
+	}
+	if b.n > 1 {
+		e = append(e, multiCmd...)
+	}
+	e = append(e, b.buf...)
+	if b.n > 1 {
+		e = append(e, execCmd...)
+	}
+	if b.lastDB != db && db >= 0 {
+		e = AppendSelect(e, db)
+	}
+	s.mu.Lock()
+	if s.localReaders == 0 {
+		s.mu.Unlock()
+		return -1
+	}
+	at := s.end
+	if s.hold >= 0 {
+		at = s.hold
+	}
+	s.locals = append(s.locals, local{at: at, b: e})
+	s.localCount.Add(1)
+	s.unlockAndWake()
+	return at
+}
+
+// HoldLocal marks the stream's end as the start of an open MULTI of the
+// master's stream (db: its database there); ReleaseLocal ends it, after
+// the EXEC (or DISCARD) is appended.
+func (s *Stream) HoldLocal(db int) {
+	s.mu.Lock()
+	if s.hold < 0 {
+		s.hold, s.holdDB = s.end, db
+	}
+	s.mu.Unlock()
+}
+
+// ReleaseLocal ends HoldLocal and wakes the readers it held.
+func (s *Stream) ReleaseLocal() {
+	s.mu.Lock()
+	if s.hold < 0 {
+		s.mu.Unlock()
+		return
+	}
+	s.hold = -1
+	s.unlockAndWake()
+}
+
+// LocalDB is the database a local entry appended now finds the stream in:
+// db, or the one recorded by HoldLocal while a MULTI is open.
+func (s *Stream) LocalDB(db int) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hold >= 0 {
+		return s.holdDB
+	}
+	return db
+}
+
+// nextLocal is Next's part for a local reader, with s.mu held: the local
+// entry due at the reader's offset (ok), or the offset its stream bytes
+// must stop at (a later entry's place, an open MULTI; -1: none).
+func (r *Reader) nextLocal() (b []byte, limit int64, ok bool) {
+	s := r.s
+	limit = -1
+	if i := int(r.lseq - s.localBase); i < len(s.locals) {
+		e := s.locals[i]
+		if e.at <= r.off {
+			r.lseq++
+			s.trimLocal()
+			return e.b, 0, true
+		}
+		limit = e.at
+	}
+	if s.hold >= 0 && (limit < 0 || s.hold < limit) {
+		limit = s.hold
+	}
+	return nil, limit, false
+}
+
+// ready reports whether Next has something to return, with s.mu held.
+func (r *Reader) ready() bool {
+	s := r.s
+	if !r.local {
+		return r.off < s.end
+	}
+	limit := s.end
+	if i := int(r.lseq - s.localBase); i < len(s.locals) {
+		if s.locals[i].at <= r.off {
+			return true
+		}
+		limit = min(limit, s.locals[i].at)
+	}
+	if s.hold >= 0 {
+		limit = min(limit, s.hold)
+	}
+	return r.off < limit
+}
+
+// trimLocal drops the local entries every local reader has returned.
+func (s *Stream) trimLocal() {
+	low := s.localBase + uint64(len(s.locals))
+	for _, r := range s.readers {
+		if r.local && r.lseq < low {
+			low = r.lseq
+		}
+	}
+	if n := int(low - s.localBase); n > 0 {
+		clear(s.locals[:n])
+		s.locals = s.locals[n:]
+		s.localBase = low
+	}
+}
+
+// dropLocalReader forgets a local reader (Close, Reset), with s.mu held.
+func (s *Stream) dropLocalReader(r *Reader) {
+	if !r.local {
+		return
+	}
+	r.local = false
+	s.localReaders--
+	s.hasLocal.Store(s.localReaders > 0)
+	if s.localReaders == 0 {
+		s.locals, s.localBase = nil, s.localBase+uint64(len(s.locals))
+	} else {
+		s.trimLocal()
+	}
+}
