@@ -93,8 +93,19 @@ func lzfCompress(in, out []byte, htab *lzfTable) int {
 			if lit == 0 {
 				op--
 			}
-			l = lzfMatchLen(in, ref, ip, maxlen)
-			l -= 2
+			if maxlen > 16 {
+				// lzfMatchLen's answer for matches that end within 19
+				// bytes, without the call.
+				if x := binary.LittleEndian.Uint64(in[ref+3:]) ^ binary.LittleEndian.Uint64(in[ip+3:]); x != 0 {
+					l = 1 + bits.TrailingZeros64(x)>>3
+				} else if x := binary.LittleEndian.Uint64(in[ref+11:]) ^ binary.LittleEndian.Uint64(in[ip+11:]); x != 0 {
+					l = 9 + bits.TrailingZeros64(x)>>3
+				} else {
+					l = lzfMatchLen(in, ref, ip, maxlen) - 2
+				}
+			} else {
+				l = lzfMatchLen(in, ref, ip, maxlen) - 2
+			}
 			ip++
 			if l < 7 {
 				out[op] = byte(off>>8) + byte(l<<5)
@@ -112,14 +123,11 @@ func lzfCompress(in, out []byte, htab *lzfTable) int {
 			if ip >= inLen-2 {
 				break
 			}
-			ip -= 2
-			hval = uint32(in[ip])<<8 | uint32(in[ip+1])
-			hval = hval<<8 | uint32(in[ip+2])
-			htab.slot[lzfIdx(hval)] = base + uint32(ip)
-			ip++
-			hval = hval<<8 | uint32(in[ip+2])
-			htab.slot[lzfIdx(hval)] = base + uint32(ip)
-			ip++
+			// Hash the two positions before ip (lzfIdx looks at the low
+			// 24 bits only), leaving hval as the loop expects it.
+			hval = binary.BigEndian.Uint32(in[ip-2:])
+			htab.slot[lzfIdx(hval>>8)] = base + uint32(ip-2)
+			htab.slot[lzfIdx(hval)] = base + uint32(ip-1)
 		} else {
 			if op >= outLen {
 				return 0

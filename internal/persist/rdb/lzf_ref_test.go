@@ -1,0 +1,250 @@
+package rdb
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"strconv"
+	"testing"
+
+	"github.com/shoal-db/shoal/internal/types"
+)
+
+// lzfCompressRef is lzfCompress as it was before its hot loop was
+// restructured, kept as the reference the new one must match byte for
+// byte (it uses liblzf's literal match loop, lzfMatchLenRef).
+func lzfCompressRef(in, out []byte, htab *lzfTable) int {
+	inLen, outLen := len(in), len(out)
+	if inLen == 0 || outLen == 0 {
+		return 0
+	}
+	base := htab.begin(inLen)
+	ip, op := 0, 0
+	lit := 0
+	op++ // start run
+	var hval uint32
+	if inLen >= 2 {
+		hval = uint32(in[0])<<8 | uint32(in[1])
+	}
+	for ip < inLen-2 {
+		hval = hval<<8 | uint32(in[ip+2])
+		slot := &htab.slot[lzfIdx(hval)]
+		ref := -1
+		if *slot >= base {
+			ref = int(*slot - base)
+		}
+		*slot = base + uint32(ip)
+		if ref >= 0 && ref < ip && ip-ref-1 < lzfMaxOff && ref > 0 &&
+			in[ref+2] == in[ip+2] && in[ref] == in[ip] && in[ref+1] == in[ip+1] {
+			off := ip - ref - 1
+			l := 2
+			maxlen := inLen - ip - l
+			if maxlen > lzfMaxRef {
+				maxlen = lzfMaxRef
+			}
+			if op+3+1 >= outLen {
+				nl := 0
+				if lit == 0 {
+					nl = 1
+				}
+				if op-nl+3+1 >= outLen {
+					return 0
+				}
+			}
+			out[op-lit-1] = byte(lit - 1)
+			if lit == 0 {
+				op--
+			}
+			l = lzfMatchLenRef(in, ref, ip, maxlen)
+			l -= 2
+			ip++
+			if l < 7 {
+				out[op] = byte(off>>8) + byte(l<<5)
+				op++
+			} else {
+				out[op] = byte(off>>8) + 7<<5
+				out[op+1] = byte(l - 7)
+				op += 2
+			}
+			out[op] = byte(off)
+			op++
+			lit = 0
+			op++ // start run
+			ip += l + 1
+			if ip >= inLen-2 {
+				break
+			}
+			ip -= 2
+			hval = uint32(in[ip])<<8 | uint32(in[ip+1])
+			hval = hval<<8 | uint32(in[ip+2])
+			htab.slot[lzfIdx(hval)] = base + uint32(ip)
+			ip++
+			hval = hval<<8 | uint32(in[ip+2])
+			htab.slot[lzfIdx(hval)] = base + uint32(ip)
+			ip++
+		} else {
+			if op >= outLen {
+				return 0
+			}
+			lit++
+			out[op] = in[ip]
+			op++
+			ip++
+			if lit == lzfMaxLit {
+				out[op-lit-1] = byte(lit - 1)
+				lit = 0
+				op++
+			}
+		}
+	}
+	if op+3 > outLen {
+		return 0
+	}
+	for ip < inLen {
+		lit++
+		out[op] = in[ip]
+		op++
+		ip++
+		if lit == lzfMaxLit {
+			out[op-lit-1] = byte(lit - 1)
+			lit = 0
+			op++
+		}
+	}
+	out[op-lit-1] = byte(lit - 1)
+	if lit == 0 {
+		op--
+	}
+	return op
+}
+
+// lzfTwinInputs are inputs of the kinds DUMP compresses: listpacks,
+// repetitive text, random bytes, and mixes of them, sizes 0..64 KB.
+func lzfTwinInputs(r *rand.Rand) [][]byte {
+	var ins [][]byte
+	ins = append(ins, nil, []byte("a"), []byte("ab"), []byte("abc"), []byte("abcd"), benchLZFInput())
+	for _, n := range []int{10, 100, 1000} {
+		var lp []byte
+		benchList("element-", n).Obj.(*types.List).EachNode(func(b []byte, _ bool, _ int) {
+			lp = append(lp, b...)
+		})
+		ins = append(ins, lp)
+	}
+	for i := 0; i < 400; i++ {
+		n := r.IntN(1 << (r.IntN(16) + 1))
+		in := make([]byte, n)
+		switch r.IntN(4) {
+		case 0: // random bytes
+			for j := range in {
+				in[j] = byte(r.Uint32())
+			}
+		case 1: // small alphabet
+			alpha := r.IntN(4) + 1
+			for j := range in {
+				in[j] = byte('a' + r.IntN(alpha))
+			}
+		case 2: // repetitive text with edits
+			word := []byte(strconv.Itoa(r.IntN(1e6)) + " lorem ipsum ")
+			for j := range in {
+				in[j] = word[j%len(word)]
+				if r.IntN(50) == 0 {
+					in[j] = byte(r.Uint32())
+				}
+			}
+		default: // runs of a byte, random chunks and copies of earlier chunks
+			for j := 0; j < n; {
+				k := min(n-j, r.IntN(300)+1)
+				switch r.IntN(3) {
+				case 0:
+					b := byte(r.Uint32())
+					for x := j; x < j+k; x++ {
+						in[x] = b
+					}
+				case 1:
+					for x := j; x < j+k; x++ {
+						in[x] = byte(r.Uint32())
+					}
+				default:
+					if j > 0 {
+						src := r.IntN(j)
+						for x := j; x < j+k; x++ {
+							in[x] = in[src+x-j]
+						}
+					}
+				}
+				j += k
+			}
+		}
+		ins = append(ins, in)
+	}
+	return ins
+}
+
+// checkLZFTwin compresses in with both compressors into buffers of
+// several sizes (the tight ones make them give up) and compares.
+func checkLZFTwin(t testing.TB, in []byte, sizes []int, h1, h2 *lzfTable) {
+	for _, n := range sizes {
+		if n < 0 {
+			continue
+		}
+		a, b := make([]byte, n), make([]byte, n)
+		ca, cb := lzfCompress(in, a, h1), lzfCompressRef(in, b, h2)
+		if ca != cb || !bytes.Equal(a[:ca], b[:cb]) {
+			t.Fatalf("len %d out %d: got %d bytes %x, reference %d bytes %x", len(in), n, ca, a[:ca], cb, b[:cb])
+		}
+	}
+}
+
+func lzfTwinSizes(in []byte, r *rand.Rand) []int {
+	n := len(in)
+	var ref lzfTable
+	c := lzfCompressRef(in, make([]byte, n+n/16+64), &ref)
+	s := []int{0, 1, n - 4, n + n/16 + 64, c, c - 1, c + 1, c + 3, c + 4, c + 5}
+	if n <= 600 { // every size up to the result: each give-up point
+		for k := 2; k < c; k++ {
+			s = append(s, k)
+		}
+		return s
+	}
+	for i := 0; i < 3; i++ {
+		s = append(s, r.IntN(n+70))
+	}
+	return s
+}
+
+func TestLZFCompressTwin(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	var h1, h2 lzfTable
+	for _, in := range lzfTwinInputs(r) {
+		checkLZFTwin(t, in, lzfTwinSizes(in, r), &h1, &h2)
+	}
+	// Base wrap-around: tables that are about to be cleared.
+	h1.base, h2.base = 1<<32-70000, 1<<32-70000
+	for _, in := range lzfTwinInputs(r)[:40] {
+		checkLZFTwin(t, in, lzfTwinSizes(in, r), &h1, &h2)
+	}
+}
+
+func FuzzLZFCompressTwin(f *testing.F) {
+	f.Add([]byte("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), uint16(0))
+	f.Add(benchLZFInput(), uint16(100))
+	f.Add([]byte("element-1:3element-2:3element-3:3"), uint16(7))
+	var h1, h2 lzfTable
+	r := rand.New(rand.NewPCG(7, 8))
+	f.Fuzz(func(t *testing.T, in []byte, cut uint16) {
+		s := lzfTwinSizes(in, r)
+		s = append(s, len(in)-int(cut))
+		checkLZFTwin(t, in, s, &h1, &h2)
+	})
+}
+
+// BenchmarkLZFRef is BenchmarkLZF's compress for the reference, to compare
+// the two in one run on a loaded machine.
+func BenchmarkLZFRef(b *testing.B) {
+	in := benchLZFInput()
+	out := make([]byte, len(in))
+	var h lzfTable
+	b.SetBytes(int64(len(in)))
+	for i := 0; i < b.N; i++ {
+		lzfCompressRef(in, out, &h)
+	}
+}
