@@ -13,12 +13,10 @@ import (
 )
 
 // In-process bus tests: several runners in one test process, on real
-// loopback sockets (ports 17240-17249, bus ports +10000), real time. They
+// loopback sockets (ports busTestPort+0..9, bus ports +10000), real time. They
 // exercise the runner's concurrency (run them with -race): accepts, dials,
 // messages and link ends from many goroutines, all funnelled into the core
 // under one mutex.
-
-const busTestPort = 17240
 
 type busNode struct {
 	*Node
