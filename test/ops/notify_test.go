@@ -394,8 +394,17 @@ func TestKeyspaceNotificationsOnReplica(t *testing.T) {
 		readTo("end")
 		// A writable replica expires the keys its own clients gave a TTL.
 		rc.MustDo(t, "CONFIG", "SET", "replica-read-only", "no")
+		before := rc.MustDo(t, "DBSIZE").Int
 		rc.MustDo(t, "SET", "local", "v", "PX", "50")
-		time.Sleep(1500 * time.Millisecond) // Shoal sweeps them once a second, Redis ten times
+		// Shoal sweeps them once a second, Redis ten times: wait until the
+		// key is gone (DBSIZE counts it until then; a read on a replica
+		// does not delete it).
+		testutil.CheckFor(t, 10*time.Second, 50*time.Millisecond, func() error {
+			if v, err := rc.Do("DBSIZE"); err != nil || v.Int != before {
+				return fmt.Errorf("%s: DBSIZE %d, %d before the key: %v", s.name, v.Int, before, err)
+			}
+			return nil
+		})
 		rc.MustDo(t, "PUBLISH", "__keyevent@0__:mark", "end2")
 		readTo("end2")
 		got[s.name] = msgs

@@ -111,7 +111,10 @@ func TestLoadingReplies(t *testing.T) {
 	port, _ := testutil.FreePort()
 	logf, _ := os.Create(filepath.Join(dir, "log"))
 	cmd := exec.Command(testutil.ShoalServerPath(t), "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-		"--dir", dir, "--key-load-delay", "1000") // ~3 s
+		"--dir", dir, "--key-load-delay", "1000", // ~3 s
+		// Clients are served (-LOADING) once 1 KB is loaded; before that a
+		// command waits for the load, as in Redis (default 2 MB).
+		"--loading-process-events-interval-bytes", "1024")
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
