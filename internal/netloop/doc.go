@@ -1,5 +1,5 @@
 // Package netloop is an epoll event-loop transport for Linux, the way Redis
-// itself does I/O: a few loops (the server's default: one per two cores) each own a set of
+// itself does I/O: a few loops (one per core) each own a set of
 // non-blocking sockets, read whatever is ready, hand the bytes to the
 // server, and write the replies back, with no goroutine per connection.
 // Go's netpoller costs a park/unpark, a scheduler pass and an extra

@@ -5,7 +5,6 @@ package server
 import (
 	"net"
 	"os"
-	"runtime"
 	"strconv"
 
 	"github.com/shoal-db/shoal/internal/netloop"
@@ -14,7 +13,7 @@ import (
 // useLoops reports whether connections are served by epoll event loops (the
 // default on Linux: measured at about 0.7× the goroutine transport's CPU per
 // pipelined request) rather than a goroutine each (SHOAL_IO=goroutine).
-// SHOAL_LOOPS sets the number of loops (default: one per two cores).
+// SHOAL_LOOPS sets the number of loops (default: one per core).
 func useLoops() bool { return netloop.Supported && os.Getenv("SHOAL_IO") != "goroutine" }
 
 // loopHandler adapts the server to netloop's callbacks.
@@ -136,26 +135,14 @@ func (c *client) hangup() <-chan struct{} {
 	return nil
 }
 
-// defaultLoops is how many event loops serve clients unless SHOAL_LOOPS
-// says otherwise: one per two cores. Each loop sleeps and wakes for its
-// own events, so the fewer ready requests each wakeup finds, the more the
-// wakeups cost per request. On 2 cores shared with the clients, at
-// pipeline depth 1, one loop took about 0.65× the CPU per request of two
-// (as much as Redis), and one loop also keeps single-threaded Redis's
-// order between clients. The price: a loop running a slow script serves
-// none of its other connections until the script ends (Redis answers them
-// BUSY); new connections go to netloop's reserve loop and get BUSY, and
-// SCRIPT KILL from one works (docs/concurrency.md). Taken before
-// netloop.New raises GOMAXPROCS.
-var defaultLoops = max(1, runtime.GOMAXPROCS(0)/2)
-
-// newLoops makes the event loops (SHOAL_LOOPS of them, default
-// defaultLoops), and netloop's reserve loop.
+// newLoops makes the event loops (SHOAL_LOOPS of them, default one per
+// core), and netloop's reserve loop. One loop per two cores measured about
+// 0.75× the CPU per request on 2 cores shared with the clients, but a loop
+// running a slow script serves none of its other connections until it
+// ends (Redis answers them BUSY meanwhile), and with a single loop that
+// would be every client; see docs/concurrency.md.
 func (s *Server) newLoops() (*netloop.Server, error) {
-	n, _ := strconv.Atoi(os.Getenv("SHOAL_LOOPS"))
-	if n <= 0 {
-		n = defaultLoops
-	}
+	n, _ := strconv.Atoi(os.Getenv("SHOAL_LOOPS")) // 0: one per core
 	return netloop.New(loopHandler{s}, n)
 }
 

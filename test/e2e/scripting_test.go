@@ -130,11 +130,6 @@ func TestScriptsGoRedis(t *testing.T) {
 // kill error and the script's reads left nothing behind. A script that
 // wrote cannot be killed.
 func TestScriptKill(t *testing.T) {
-	// Two loops: a loop running a slow script answers none of its other
-	// connections until it ends (docs/scripting.md), and c's connection,
-	// opened before the script, must be on the other loop to get BUSY.
-	// New connections are covered by TestScriptKillFromNewConnections.
-	t.Setenv("SHOAL_LOOPS", "2")
 	n := startTarget(t, "--busy-reply-threshold", "200")
 	ctx := ctxT(t, 60*time.Second)
 	c := newClient(t, n, 2)
