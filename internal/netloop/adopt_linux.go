@@ -57,19 +57,19 @@ func (s *Server) Adopt(nc net.Conn, ctx any) error {
 	return nil
 }
 
-// pickLoop is the loop a new connection goes to: the next active loop in
-// turn, passing over loops stuck in one long round of events; the reserve
-// when every active loop is stuck.
+// pickLoop is the loop a new connection goes to: the next in turn, passing
+// over loops stuck in one long round of events.
 func (s *Server) pickLoop() *loop {
-	loops := s.loops[:s.active]
+	loops := s.loops
 	i := int(s.next.Add(1))
-	now := clock.Mono()
-	for tries := 0; tries < len(loops); tries++ {
-		if l := loops[(i+tries)%len(loops)]; !l.stuck(now) {
-			return l
+	target := loops[i%len(loops)]
+	if len(loops) > 1 {
+		now := clock.Mono()
+		for tries := 1; tries < len(loops) && target.stuck(now); tries++ {
+			target = loops[(i+tries)%len(loops)]
 		}
 	}
-	return s.loops[s.active]
+	return target
 }
 
 func dupCloexec(fd int) (int, error) {

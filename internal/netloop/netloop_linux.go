@@ -57,8 +57,7 @@ type Server struct {
 	h       Handler
 	rel     Releaser  // nil if h is not one
 	te      TurnEnder // nil if h is not one
-	loops   []*loop   // the active loops, then the reserve
-	active  int       // how many of loops share the connections
+	loops   []*loop
 	lns     []int
 	next    atomic.Uint32
 	closed  atomic.Bool
@@ -138,24 +137,20 @@ func (l *loop) stuck(now int64) bool {
 	return b != 0 && now-b > stuckAfter
 }
 
-// New makes a server with n loops (GOMAXPROCS if n ≤ 0) that share the
-// connections, and one reserve loop that gets new connections only while
-// every other loop is stuck in one long handler (a script), so that a
-// client can still connect and be told BUSY, or send SCRIPT KILL.
+// New makes a server with n loops (GOMAXPROCS if n ≤ 0).
 func New(h Handler, n int) (*Server, error) {
 	if n <= 0 {
 		n = runtime.GOMAXPROCS(0)
 	}
-	if runtime.GOMAXPROCS(0) < n+2 {
-		// Busy loops keep their Ps while they wait (rawWait): beside the
-		// loops and the reserve, one more P runs everything else (cron,
-		// replication, blocked clients).
-		runtime.GOMAXPROCS(n + 2)
+	if runtime.GOMAXPROCS(0) < n+1 {
+		// Busy loops keep their Ps while they wait (rawWait): one more P
+		// runs everything else (cron, replication, TLS, blocked clients).
+		runtime.GOMAXPROCS(n + 1)
 	}
-	s := &Server{h: h, readBuf: 64 * 1024, active: n}
+	s := &Server{h: h, readBuf: 64 * 1024}
 	s.rel, _ = h.(Releaser)
 	s.te, _ = h.(TurnEnder)
-	for i := 0; i <= n; i++ {
+	for i := 0; i < n; i++ {
 		l, err := newLoop(s)
 		if err != nil {
 			s.Close()

@@ -136,11 +136,7 @@ func (c *client) hangup() <-chan struct{} {
 }
 
 // newLoops makes the event loops (SHOAL_LOOPS of them, default one per
-// core), and netloop's reserve loop. One loop per two cores measured about
-// 0.75× the CPU per request on 2 cores shared with the clients, but a loop
-// running a slow script serves none of its other connections until it
-// ends (Redis answers them BUSY meanwhile), and with a single loop that
-// would be every client; see docs/concurrency.md.
+// core).
 func (s *Server) newLoops() (*netloop.Server, error) {
 	n, _ := strconv.Atoi(os.Getenv("SHOAL_LOOPS")) // 0: one per core
 	return netloop.New(loopHandler{s}, n)
