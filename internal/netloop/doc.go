@@ -1,5 +1,5 @@
 // Package netloop is an epoll event-loop transport for Linux, the way Redis
-// itself does I/O: a few loops (one per core) each own a set of
+// itself does I/O: a few loops (one per two cores) each own a set of
 // non-blocking sockets, read whatever is ready, hand the bytes to the
 // server, and write the replies back, with no goroutine per connection.
 // Go's netpoller costs a park/unpark, a scheduler pass and an extra
@@ -15,6 +15,10 @@
 // hanging up, shutdown) only closes the Conn's HUP channel, which tells the
 // goroutine to finish; the loop closes the connection, calling OnClose on
 // its own goroutine, when the goroutine hands it back.
+//
+// A watchdog hands a loop stuck in one handler call (a slow script) to a
+// new goroutine (handoff_linux.go): the call keeps its connection, as if
+// detached, and the loop's other connections are served meanwhile.
 //
 // Adopt brings a connection that was set up with blocking I/O (a TLS
 // handshake) onto the loops; from then on it is served like an accepted

@@ -91,8 +91,10 @@ type Conn struct {
 	// while the connection was detached; the loop carries it out when the
 	// detached goroutine hands the connection back.
 	closeWanted bool
-	// wantTurnEnd: the connection is on its loop's turnEnd list.
+	// wantTurnEnd: the connection is on its loop's turnEnd list;
+	// turnAsked: OnData asked for it (AtTurnEnd).
 	wantTurnEnd bool
+	turnAsked   bool
 	// Fresh counts bytes read since the handler last reset it (INFO's
 	// total_net_input_bytes); touched only on the loop goroutine.
 	Fresh int
@@ -109,7 +111,10 @@ type loop struct {
 	epfd  int
 	evfd  int
 	conns map[int]*Conn
-	buf   []byte
+
+	// cur is the runner that owns the loop now (handoff.go): it changes
+	// only when the watchdog hands the loop to a new goroutine.
+	cur atomic.Pointer[runner]
 
 	postMu sync.Mutex
 	posts  []func()
@@ -137,14 +142,17 @@ func (l *loop) stuck(now int64) bool {
 	return b != 0 && now-b > stuckAfter
 }
 
-// New makes a server with n loops (GOMAXPROCS if n ≤ 0).
+// New makes a server with n loops (if n ≤ 0, one per two cores: one
+// loop finds more ready requests per wakeup than two that split them, and
+// costs less CPU per request; measured in docs/concurrency.md).
 func New(h Handler, n int) (*Server, error) {
 	if n <= 0 {
-		n = runtime.GOMAXPROCS(0)
+		n = max(1, runtime.GOMAXPROCS(0)/2)
 	}
 	if runtime.GOMAXPROCS(0) < n+1 {
 		// Busy loops keep their Ps while they wait (rawWait): one more P
-		// runs everything else (cron, replication, TLS, blocked clients).
+		// runs everything else (cron, replication, TLS handshakes, blocked
+		// clients, handed-off calls).
 		runtime.GOMAXPROCS(n + 1)
 	}
 	s := &Server{h: h, readBuf: 64 * 1024}
@@ -172,7 +180,8 @@ func newLoop(s *Server) (*loop, error) {
 		return nil, e
 	}
 	evfd := int(r)
-	l := &loop{srv: s, epfd: epfd, evfd: evfd, conns: map[int]*Conn{}, buf: make([]byte, s.readBuf)}
+	l := &loop{srv: s, epfd: epfd, evfd: evfd, conns: map[int]*Conn{}}
+	l.cur.Store(newRunner(s))
 	if err := syscall.EpollCtl(epfd, syscall.EPOLL_CTL_ADD, evfd, &syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(evfd)}); err != nil {
 		return nil, err
 	}
@@ -239,13 +248,21 @@ func (s *Server) Listen(host string, port int) (net.Addr, error) {
 // Serve runs the loops until Close.
 func (s *Server) Serve() {
 	for _, l := range s.loops {
-		s.wg.Add(1)
-		go func(l *loop) {
-			defer s.wg.Done()
-			l.run()
-		}(l)
+		l.start(l.cur.Load())
 	}
+	stop := make(chan struct{})
+	go s.watch(stop)
 	s.wg.Wait()
+	close(stop)
+}
+
+// start runs r, the loop's owner, on a goroutine of its own.
+func (l *loop) start(r *runner) {
+	l.srv.wg.Add(1)
+	go func() {
+		defer l.srv.wg.Done()
+		l.run(r)
+	}()
 }
 
 // Close stops the loops and closes every listener and connection.
@@ -283,9 +300,28 @@ func (l *loop) isListener(fd int) bool {
 	return false
 }
 
-func (l *loop) run() {
+func (l *loop) run(r *runner) {
 	events := make([]syscall.EpollEvent, 256)
-	defer l.shutdown()
+	defer func() {
+		// A runner whose handler call was handed off leaves through
+		// runtime.Goexit (finishHandoff): the loop lives on in its successor.
+		if !r.gone {
+			l.shutdown()
+		}
+	}()
+	if r.took != nil {
+		// Taken over from a runner stuck in one handler call (handoff.go):
+		// that connection stays with the old goroutine until it hands it
+		// back, and the round it left unfinished may have replies waiting
+		// for the turn's end. Its other events are reported again (level-triggered).
+		r.took.paused.Store(true)
+		l.detached++
+		r.took = nil
+		if len(l.turnEnd) > 0 {
+			l.endTurn()
+		}
+		l.busySince.Store(0)
+	}
 	quiet := false
 	for !l.srv.closed.Load() {
 		var n int
@@ -345,13 +381,23 @@ func (l *loop) run() {
 }
 
 // AtTurnEnd asks for the TurnEnder's call for c after the current round
-// of events. Only on c's loop goroutine, from OnData.
-func (c *Conn) AtTurnEnd() {
-	if c.wantTurnEnd || c.loop.srv.te == nil {
+// of events. Only from OnData: the loop puts c on the round's list when
+// OnData returns (the call may have been handed off meanwhile, and then
+// the list belongs to another goroutine).
+func (c *Conn) AtTurnEnd() { c.turnAsked = true }
+
+// listTurnEnd puts c on the round's TurnEnder list if OnData asked for it;
+// on the loop goroutine.
+func (l *loop) listTurnEnd(c *Conn) {
+	if !c.turnAsked {
+		return
+	}
+	c.turnAsked = false
+	if c.wantTurnEnd || l.srv.te == nil {
 		return
 	}
 	c.wantTurnEnd = true
-	c.loop.turnEnd = append(c.loop.turnEnd, c)
+	l.turnEnd = append(l.turnEnd, c)
 }
 
 func (l *loop) endTurn() {
@@ -368,7 +414,20 @@ func (l *loop) runPosts() {
 	posts := l.posts
 	l.posts = nil
 	l.postMu.Unlock()
-	for _, fn := range posts {
+	next := 0
+	defer func() {
+		// Left early: a handler call in posts[next-1] was handed off
+		// (runtime.Goexit); the loop's next runner runs the rest.
+		if next < len(posts) {
+			l.postMu.Lock()
+			l.posts = append(posts[next:], l.posts...)
+			l.postMu.Unlock()
+			l.wake()
+		}
+	}()
+	for next < len(posts) {
+		fn := posts[next]
+		next++
 		fn()
 	}
 }
@@ -442,22 +501,23 @@ func (l *loop) readable(c *Conn) {
 		}
 		return
 	}
+	buf := l.cur.Load().buf
 	for {
-		n, err := rawRead(c.fd, l.buf)
+		n, err := rawRead(c.fd, buf)
 		if n > 0 {
 			c.Fresh += n
 			if len(c.in) == 0 && c.detach == nil {
 				// The common case: whole commands straight from the loop's
 				// buffer; only an incomplete tail is copied.
-				used := l.srv.h.OnData(c, l.buf[:n])
+				used := l.onData(c, buf[:n])
 				if used < n {
-					c.in = append(c.in[:0], l.buf[used:n]...)
+					c.in = append(c.in[:0], buf[used:n]...)
 				}
 				if c.detach != nil {
 					l.startDetached(c)
 				}
 			} else {
-				c.in = append(c.in, l.buf[:n]...)
+				c.in = append(c.in, buf[:n]...)
 				l.deliver(c)
 			}
 			if c.isClosed() {
@@ -466,7 +526,7 @@ func (l *loop) readable(c *Conn) {
 			if c.paused.Load() {
 				return
 			}
-			if n < len(l.buf) {
+			if n < len(buf) {
 				return
 			}
 			continue
@@ -510,7 +570,7 @@ func (l *loop) outFlag(c *Conn) uint32 {
 }
 
 func (l *loop) deliver(c *Conn) {
-	used := l.srv.h.OnData(c, c.in)
+	used := l.onData(c, c.in)
 	if used >= len(c.in) {
 		if cap(c.in) > 1<<20 {
 			l.srv.released(cap(c.in))
@@ -755,27 +815,33 @@ func (l *loop) startDetached(c *Conn) {
 	c.in = nil
 	go func() {
 		rest := fn(in)
-		l.post(func() {
-			l.detached--
-			c.paused.Store(false)
-			if l.conns[c.fd] != c {
-				return
-			}
-			if c.closeWanted {
-				c.flushPending()
-				l.closeConn(c)
-				return
-			}
-			c.in = append(rest, c.in...)
-			syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_MOD, c.fd, &syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | l.outFlag(c), Fd: int32(c.fd)})
-			if len(c.in) > 0 {
-				l.deliver(c)
-			}
-			if !c.paused.Load() {
-				l.readable(c)
-			}
-		})
+		l.post(func() { l.handBack(c, rest) })
 	}()
+}
+
+// handBack takes c back from the goroutine that held it (a detached or
+// handed-off handler), with the input it left unconsumed; on the loop
+// goroutine.
+func (l *loop) handBack(c *Conn, rest []byte) {
+	l.detached--
+	c.paused.Store(false)
+	if l.conns[c.fd] != c {
+		return
+	}
+	if c.closeWanted {
+		c.flushPending()
+		l.closeConn(c)
+		return
+	}
+	l.listTurnEnd(c)
+	c.in = append(rest, c.in...)
+	syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_MOD, c.fd, &syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | l.outFlag(c), Fd: int32(c.fd)})
+	if len(c.in) > 0 {
+		l.deliver(c)
+	}
+	if !c.paused.Load() {
+		l.readable(c)
+	}
 }
 
 // TakeOver gives a detached connection's goroutine a net.Conn of its own

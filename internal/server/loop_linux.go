@@ -13,7 +13,7 @@ import (
 // useLoops reports whether connections are served by epoll event loops (the
 // default on Linux: measured at about 0.7× the goroutine transport's CPU per
 // pipelined request) rather than a goroutine each (SHOAL_IO=goroutine).
-// SHOAL_LOOPS sets the number of loops (default: one per core).
+// SHOAL_LOOPS sets the number of loops (default: one per two cores).
 func useLoops() bool { return netloop.Supported && os.Getenv("SHOAL_IO") != "goroutine" }
 
 // loopHandler adapts the server to netloop's callbacks.
@@ -136,9 +136,9 @@ func (c *client) hangup() <-chan struct{} {
 }
 
 // newLoops makes the event loops (SHOAL_LOOPS of them, default one per
-// core).
+// two cores).
 func (s *Server) newLoops() (*netloop.Server, error) {
-	n, _ := strconv.Atoi(os.Getenv("SHOAL_LOOPS")) // 0: one per core
+	n, _ := strconv.Atoi(os.Getenv("SHOAL_LOOPS")) // 0: one per two cores
 	return netloop.New(loopHandler{s}, n)
 }
 

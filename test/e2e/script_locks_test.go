@@ -211,10 +211,9 @@ func TestClosedScriptBesideExclusive(t *testing.T) {
 if ARGV[1] == 'write' then redis.call('set', ARGV[1], 1) end
 while true do end`, nil, "no").Err()
 	}()
-	// A connection handed to the looping script's event loop gets no reply
-	// until the loop ends; one on the other loop must get the closed
-	// script's reply while it loops (on the old code it waited for the
-	// exclusive token, so no attempt succeeded), and then stops the loop.
+	// A connection must get the closed script's reply while the exclusive
+	// one loops (on the old code it waited for the exclusive token, so no
+	// attempt succeeded), and then stops the loop.
 	testutil.CheckFor(t, 15*time.Second, 20*time.Millisecond, func() error {
 		c := testutil.Dial(t, n.Addr)
 		c.Timeout = 2 * time.Second

@@ -1,0 +1,108 @@
+//go:build linux
+
+package netloop
+
+import (
+	"runtime"
+	"sync/atomic"
+	"time"
+
+	"github.com/shoal-db/shoal/internal/clock"
+)
+
+// Hand-off: a loop stuck in one handler call (a slow script, a command
+// waiting for a key a script holds) would leave every other connection of
+// the loop unanswered until the call returns; Redis answers them from
+// inside the script (processEventsWhileBlocked). Here a watchdog gives the
+// loop to a new goroutine instead: the stuck call keeps its goroutine and
+// its connection (paused, as if detached), and when the call returns, that
+// goroutine hands the connection back to the loop and exits. So one loop
+// per two cores is enough for throughput, and no connection waits on
+// another's slow command longer than stuckAfter plus a watchdog tick.
+
+// runner is one goroutine's turn at owning a loop.
+type runner struct {
+	// buf is the read buffer. Each runner has its own: a handed-off call
+	// may still be reading the old one.
+	buf []byte
+	// inData is the connection whose OnData runs now, nil between calls.
+	// The watchdog takes the call away by swapping it for nil; the runner
+	// finds that when its swap after OnData does not return the connection.
+	inData atomic.Pointer[Conn]
+	// took is the connection whose call the runner's predecessor kept;
+	// gone marks the predecessor, on its own goroutine, as leaving.
+	took *Conn
+	gone bool
+}
+
+func newRunner(s *Server) *runner { return &runner{buf: make([]byte, s.readBuf)} }
+
+// watchTick is how often the watchdog looks for a stuck loop.
+const watchTick = 50 * time.Millisecond
+
+// onData calls the handler for c, and leaves the loop to its new runner if
+// the call was handed off meanwhile.
+func (l *loop) onData(c *Conn, in []byte) int {
+	r := l.cur.Load() // this goroutine's runner: it changes only while a call is out
+	r.inData.Store(c)
+	used := l.srv.h.OnData(c, in)
+	if r.inData.Swap(nil) != c {
+		r.gone = true
+		l.finishHandoff(c, in[used:])
+	}
+	l.listTurnEnd(c)
+	return used
+}
+
+// finishHandoff ends the goroutine of a runner whose call was handed off:
+// it runs a detach the call asked for, hands c back to the loop's current
+// runner with the input the call left, and exits.
+func (l *loop) finishHandoff(c *Conn, rest []byte) {
+	c.paused.Store(true)                // (the new runner sets it too; TakeOver in fn needs it now)
+	rest = append([]byte(nil), rest...) // in the old runner's buffer, or c.in
+	c.in = nil
+	if fn := c.detach; fn != nil {
+		// This goroutine already holds c, as a detached one would.
+		c.detach = nil
+		rest = fn(rest)
+	}
+	l.post(func() { l.handBack(c, rest) })
+	runtime.Goexit()
+}
+
+// watch hands every loop stuck in one handler call to a new runner, until
+// stop is closed.
+func (s *Server) watch(stop <-chan struct{}) {
+	t := time.NewTicker(watchTick)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		if s.closed.Load() {
+			return
+		}
+		now := clock.Mono()
+		for _, l := range s.loops {
+			if l.stuck(now) {
+				l.handOff()
+			}
+		}
+	}
+}
+
+// handOff starts a new runner for l if its current one is inside a
+// handler call; from the watchdog.
+func (l *loop) handOff() {
+	r := l.cur.Load()
+	c := r.inData.Load()
+	if c == nil || !r.inData.CompareAndSwap(c, nil) {
+		return // between calls: it is not stuck in one
+	}
+	nr := newRunner(l.srv)
+	nr.took = c
+	l.cur.Store(nr)
+	l.start(nr)
+}

@@ -1,0 +1,169 @@
+//go:build linux
+
+package netloop
+
+import (
+	"bufio"
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+// slowLines answers lines: "sleep" holds the loop until release is
+// closed, "detach" hands the connection to a goroutine, "turn" asks for
+// the turn's end; any other line is echoed.
+type slowLines struct{ release chan struct{} }
+
+func (slowLines) OnOpen(*Conn)  {}
+func (slowLines) OnClose(*Conn) {}
+func (h slowLines) OnData(c *Conn, in []byte) int {
+	used := 0
+	for i, b := range in {
+		if b != '\n' {
+			continue
+		}
+		line := string(in[used:i])
+		used = i + 1
+		switch line {
+		case "sleep":
+			<-h.release
+			c.Write([]byte("slept\n"))
+		case "detach":
+			c.Detach(func(rest []byte) []byte {
+				c.Write([]byte("detached\n"))
+				return rest
+			})
+			return used
+		case "turn":
+			c.Write([]byte("turn\n"))
+			c.AtTurnEnd()
+		default:
+			c.Write([]byte(line + "\n"))
+		}
+	}
+	return used
+}
+
+func (slowLines) OnTurnEnd(conns []*Conn) {
+	for _, c := range conns {
+		c.Write([]byte("turnend\n"))
+	}
+}
+
+func startSlow(t *testing.T) (*Server, string, chan struct{}, chan struct{}) {
+	t.Helper()
+	release := make(chan struct{})
+	s, err := New(slowLines{release}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, err := s.Listen("127.0.0.1", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan struct{})
+	go func() { s.Serve(); close(served) }()
+	return s, addr.String(), release, served
+}
+
+type lineConn struct {
+	net.Conn
+	r *bufio.Reader
+}
+
+func dialLines(t *testing.T, addr string) *lineConn {
+	t.Helper()
+	nc, err := net.DialTimeout("tcp", addr, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	return &lineConn{nc, bufio.NewReader(nc)}
+}
+
+func (c *lineConn) send(t *testing.T, s string) {
+	t.Helper()
+	if _, err := c.Write([]byte(s)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// expect reads the given lines, each within 5 s.
+func (c *lineConn) expect(t *testing.T, lines ...string) {
+	t.Helper()
+	for _, want := range lines {
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		got, err := c.r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("want %q: %v", want, err)
+		}
+		if got = strings.TrimSuffix(got, "\n"); got != want {
+			t.Fatalf("got %q, want %q", got, want)
+		}
+	}
+}
+
+// TestHandoffServesOthers: with one loop, a connection stuck in a handler
+// call does not hold the others; the stuck connection then gets the rest
+// of its pipeline in order (a detach and a turn-end request included) and
+// is read again as before.
+func TestHandoffServesOthers(t *testing.T) {
+	s, addr, release, served := startSlow(t)
+	defer func() {
+		s.Close()
+		select {
+		case <-served:
+		case <-time.After(10 * time.Second):
+			t.Error("Serve did not return after Close")
+		}
+	}()
+	a := dialLines(t, addr)
+	b := dialLines(t, addr)
+	b.send(t, "hello\n")
+	b.expect(t, "hello")
+
+	a.send(t, "sleep\nx1\ndetach\nturn\nx2\n")
+	time.Sleep(50 * time.Millisecond) // a's call has begun
+	start := time.Now()
+	b.send(t, "while-a-sleeps\n")
+	b.expect(t, "while-a-sleeps")
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("b waited %v for a stuck call", d)
+	}
+	// A connection opened now is served too.
+	c := dialLines(t, addr)
+	c.send(t, "new\n")
+	c.expect(t, "new")
+
+	close(release)
+	a.expect(t, "slept", "x1", "detached", "turn", "x2", "turnend")
+	a.send(t, "again\nturn\n")
+	a.expect(t, "again", "turn", "turnend")
+	b.send(t, "after\n")
+	b.expect(t, "after")
+}
+
+// TestHandoffThenClose: the server stops while a call is handed off; the
+// call ends, the connection is closed, and Serve returns.
+func TestHandoffThenClose(t *testing.T) {
+	s, addr, release, served := startSlow(t)
+	a := dialLines(t, addr)
+	a.send(t, "sleep\n")
+	b := dialLines(t, addr)
+	b.send(t, "ping\n")
+	b.expect(t, "ping") // handed off
+	s.Close()
+	time.Sleep(100 * time.Millisecond)
+	close(release)
+	select {
+	case <-served:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve did not return after Close")
+	}
+	a.expect(t, "slept")
+	a.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if line, err := a.r.ReadString('\n'); err == nil {
+		t.Fatalf("connection still open after Close: read %q", line)
+	}
+}
