@@ -67,10 +67,15 @@ type client struct {
 	// replyMode: CLIENT REPLY ON/OFF/SKIP.
 	replyOff, replySkip bool
 
+	// inLen is the input of the batch being run (CLIENT LIST qbuf of the
+	// client itself, as Redis's query buffer holds the batch until it ends).
+	inLen int
+
 	// MULTI state.
 	inMulti  bool
 	multiErr bool
 	queued   []queuedCmd
+	multiMem int // bytes the queued commands hold (CLIENT LIST multi-mem)
 	watcher  *keyspace.Watcher
 	watched  []watchedKey
 
@@ -290,6 +295,7 @@ func (c *client) process(buf []byte) int {
 	}
 	used := 0
 	c.pfLeft = 0
+	c.inLen = len(buf)
 	for used < len(buf) {
 		c.prefetchAhead(buf[used:])
 		args, n, perr := c.rd.Next(buf[used:])
@@ -641,6 +647,7 @@ func (c *client) execute(spec *command.Spec, args [][]byte) {
 		}
 		if c.inMulti && !multiControl(spec) {
 			c.queued = append(c.queued, queuedCmd{spec, cloneArgs(args)})
+			c.multiMem += queuedMem(args)
 			c.w.Simple("QUEUED")
 			return
 		}
