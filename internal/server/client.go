@@ -66,6 +66,9 @@ type client struct {
 
 	// replyMode: CLIENT REPLY ON/OFF/SKIP.
 	replyOff, replySkip bool
+	// skipNow: the running command's reply is dropped (a SKIP before
+	// it); CLIENT REPLY ON clears it, so its own +OK is sent, as Redis's.
+	skipNow bool
 
 	// inLen is the input of the batch being run (CLIENT LIST qbuf of the
 	// client itself, as Redis's query buffer holds the batch until it ends).
@@ -556,9 +559,9 @@ func (c *client) execute(spec *command.Spec, args [][]byte) {
 	c.beforeCommand()
 	mark := len(c.w.Buf)
 	skip := c.replySkip
-	c.replySkip = false
+	c.replySkip, c.skipNow = false, skip
 	defer func() {
-		if (c.replyOff || skip) && len(c.w.Buf) >= mark {
+		if (c.replyOff || c.skipNow) && len(c.w.Buf) >= mark {
 			c.w.Buf = c.w.Buf[:mark]
 		}
 	}()

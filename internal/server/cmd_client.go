@@ -415,7 +415,7 @@ func (s *Server) registerClient() {
 		c := ctx.Client.(*client)
 		switch strings.ToLower(string(ctx.Args[2])) {
 		case "on":
-			c.replyOff, c.replySkip = false, false
+			c.replyOff, c.replySkip, c.skipNow = false, false, false
 			ctx.W.OK()
 		case "off":
 			c.replyOff = true
