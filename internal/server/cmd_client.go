@@ -75,7 +75,7 @@ func (c *client) afterCall(spec *command.Spec, args [][]byte, mark int) {
 		}
 		s.noteErrorReply(string(c.w.Buf[mark+1 : end]))
 	}
-	if s.adm.nMonitors.Load() > 0 && !spec.Has(command.FlagAdmin) && !c.session {
+	if s.adm.nMonitors.Load() > 0 && !spec.Has(command.FlagAdmin|command.FlagSkipMonitor) && !c.session {
 		s.feedMonitors(c, args)
 	}
 }

@@ -196,6 +196,11 @@ func numKeys(args [][]byte, fcall bool) (int, string) {
 
 func (s *Server) evalCommand(ctx *command.Ctx, bySHA, ro bool) {
 	args := ctx.Args
+	// EVAL is skip_monitor: monitors see it before the commands it calls,
+	// as Redis's evalCommand feeds them first.
+	if c, ok := ctx.Client.(*client); ok && s.adm.nMonitors.Load() > 0 && !c.session {
+		s.feedMonitors(c, args)
+	}
 	nk, msg := numKeys(args, false)
 	if msg != "" {
 		ctx.Error(msg)
@@ -508,6 +513,11 @@ func (sr *scriptRun) Exec(run *script.Run, spec *command.Spec, args [][]byte, w 
 	start := clock.Mono()
 	spec.Handler(in)
 	ns := clock.Mono() - start
+	if s.adm.nMonitors.Load() > 0 && !spec.Has(command.FlagAdmin|command.FlagSkipMonitor) && !c.session {
+		// (A read-only script restarted under wider locks shows its
+		// commands again, as its redis.log lines repeat.)
+		s.feedMonitorsAs(c, "lua", args)
+	}
 	if spec.Has(command.FlagWrite) {
 		sr.wrote = true
 	}

@@ -268,3 +268,35 @@ func TestClientReplyOnAfterSkip(t *testing.T) {
 		testutil.Equal(t, v.String(), "PONG")
 	}
 }
+
+var monitorPrefix = regexp.MustCompile(`^\d+\.\d{6} \[(\d+) (lua|[0-9.]+:\d+)\]`)
+
+// MONITOR shows EVAL before the commands the script calls, each as
+// "[db lua]", as Redis does (unit/introspection "MONITOR can log commands
+// issued by the scripting engine").
+func TestMonitorShowsScriptCommands(t *testing.T) {
+	got := map[string][]string{}
+	for _, s := range both(t) {
+		mon := s.node.Dial(t)
+		testutil.Equal(t, mon.MustDo(t, "MONITOR").String(), "OK")
+		c := s.node.Dial(t)
+		c.MustDo(t, "EVAL", "redis.call('set', KEYS[1], ARGV[1]); return redis.call('get', KEYS[1])", "1", "foo", "bar")
+		c.MustDo(t, "SET", "after", "1")
+		var lines []string
+		for len(lines) < 4 {
+			v, _, err := mon.Read()
+			testutil.NoErr(t, err)
+			line := string(v.Str)
+			if m := monitorPrefix.FindStringSubmatch(line); m != nil {
+				who := "client"
+				if m[2] == "lua" {
+					who = "lua"
+				}
+				line = "[" + m[1] + " " + who + "]" + line[len(m[0]):]
+			}
+			lines = append(lines, line)
+		}
+		got[s.name] = lines
+	}
+	testutil.DeepEqual(t, got["shoal"], got["redis"])
+}
