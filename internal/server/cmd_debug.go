@@ -143,6 +143,12 @@ func (s *Server) debugCommand(ctx *command.Ctx) {
 			s.ks.UnlockSlot(sl)
 			ctx.W.Simple(d)
 		}
+	case sub == "config-rewrite-force-all" && len(args) == 2:
+		if err := s.cfg.RewriteForceAll(); err != nil {
+			ctx.Error("ERR CONFIG-REWRITE-FORCE-ALL failed: " + strings.TrimPrefix(strings.TrimPrefix(err.Error(), "ERR "), "Rewriting config file: "))
+			return
+		}
+		ctx.W.OK()
 	case sub == "listpack" && len(args) == 3:
 		s.debugListpack(ctx, args[2])
 	case sub == "quicklist" && (len(args) == 3 || len(args) == 4):
