@@ -7,6 +7,7 @@ import (
 	"unsafe"
 
 	"github.com/shoal-db/shoal/internal/command"
+	"github.com/shoal-db/shoal/internal/keyspace"
 	"github.com/shoal-db/shoal/internal/persist/rdb"
 	"github.com/shoal-db/shoal/internal/rediserr"
 	"github.com/shoal-db/shoal/internal/slot"
@@ -26,32 +27,45 @@ const debugReplyBufferRefused = "ERR DEBUG REPLYBUFFER is not supported: Shoal h
 // prints it.
 func printStdout(b []byte) { os.Stdout.Write(b) }
 
+// debugReport runs DEBUG LISTPACK / QUICKLIST for key: report makes the
+// text from the stored value under the key's slot lock (false: not that
+// encoding); the text goes to stdout and the reply is Redis's.
+func (s *Server) debugReport(ctx *command.Ctx, key []byte, report func(v keyspace.Value) ([]byte, bool), kind, done string) {
+	sl := slot.Of(key)
+	s.ks.LockSlot(sl)
+	v, _, found := ctx.DB.PeekStored(key)
+	var out []byte
+	ok := false
+	if found {
+		out, ok = report(v)
+	}
+	s.ks.UnlockSlot(sl)
+	switch {
+	case !found:
+		ctx.Error(rediserr.NoSuchKey)
+	case !ok:
+		ctx.Error("ERR Not a " + kind + " encoded object.")
+	default:
+		printStdout(out)
+		ctx.W.Simple(done)
+	}
+}
+
+// addrOf is the address of b's first byte.
+func addrOf(b []byte) uintptr { return uintptr(unsafe.Pointer(unsafe.SliceData(b))) }
+
 // debugListpack is DEBUG LISTPACK key: lpRepr of the listpack Redis holds
 // for a hash or sorted set in the listpack encoding, built from Shoal's
 // compact form (the bytes RDB writes for it); addresses are those of the
 // listpack built for the report.
 func (s *Server) debugListpack(ctx *command.Ctx, key []byte) {
-	sl := slot.Of(key)
-	s.ks.LockSlot(sl)
-	v, _, ok := ctx.DB.PeekStored(key)
-	var out []byte
-	isLP := false
-	if ok {
-		var lp []byte
-		if lp, isLP = rdb.NewEncoder(s.rdbSettings()).Listpack(v); isLP {
-			out = rdb.AppendListpackRepr(nil, lp, uintptr(unsafe.Pointer(unsafe.SliceData(lp))))
+	s.debugReport(ctx, key, func(v keyspace.Value) ([]byte, bool) {
+		lp, ok := rdb.NewEncoder(s.rdbSettings()).Listpack(v)
+		if !ok {
+			return nil, false
 		}
-	}
-	s.ks.UnlockSlot(sl)
-	switch {
-	case !ok:
-		ctx.Error(rediserr.NoSuchKey)
-	case !isLP:
-		ctx.Error("ERR Not a listpack encoded object.")
-	default:
-		printStdout(out)
-		ctx.W.Simple("Listpack structure printed on stdout")
-	}
+		return rdb.AppendListpackRepr(nil, lp, addrOf(lp)), true
+	}, "listpack", "Listpack structure printed on stdout")
 }
 
 // debugQuicklist is DEBUG QUICKLIST key [full]: quicklistRepr of a list,
@@ -63,17 +77,15 @@ func (s *Server) debugQuicklist(ctx *command.Ctx, args [][]byte) {
 	if len(args) == 4 {
 		full, _ = strconv.Atoi(string(args[3])) // atoi, as Redis
 	}
-	key := args[2]
 	s.cfg.RLock()
 	fill := min(max(s.cfg.ListMaxListpackSize, -5), 1<<15-1) // quicklistSetFill
 	s.cfg.RUnlock()
-	sl := slot.Of(key)
-	s.ks.LockSlot(sl)
-	v, _, ok := ctx.DB.PeekStored(key)
-	l, isList := v.Obj.(*types.List)
-	var out []byte
-	if ok && isList {
-		out = fmt.Appendf(nil, "{count : %d}\n{len : %d}\n{fill : %d}\n{compress : %d}\n{bookmark_count : %d}\n",
+	s.debugReport(ctx, args[2], func(v keyspace.Value) ([]byte, bool) {
+		l, isList := v.Obj.(*types.List)
+		if !isList {
+			return nil, false
+		}
+		out := fmt.Appendf(nil, "{count : %d}\n{len : %d}\n{fill : %d}\n{compress : %d}\n{bookmark_count : %d}\n",
 			l.Len(), l.Nodes(), fill, 0, 0)
 		i := 0
 		l.EachNode(func(b []byte, plain bool, count int) {
@@ -93,22 +105,13 @@ func (s *Server) debugQuicklist(ctx *command.Ctx, args [][]byte) {
 				out = append(out, " }\n"...)
 			} else {
 				out = append(out, "{ listpack:\n"...)
-				out = rdb.AppendListpackRepr(out, b, uintptr(unsafe.Pointer(unsafe.SliceData(b))))
+				out = rdb.AppendListpackRepr(out, b, addrOf(b))
 				out = append(out, "}\n"...)
 			}
 			out = append(out, "}\n"...)
 		})
-	}
-	s.ks.UnlockSlot(sl)
-	switch {
-	case !ok:
-		ctx.Error(rediserr.NoSuchKey)
-	case !isList:
-		ctx.Error("ERR Not a quicklist encoded object.")
-	default:
-		printStdout(out)
-		ctx.W.Simple("Quicklist structure printed on stdout")
-	}
+		return out, true
+	}, "quicklist", "Quicklist structure printed on stdout")
 }
 
 // Redis's client memory buckets (CLIENT_MEM_USAGE_BUCKET_MIN_LOG, _MAX_LOG).

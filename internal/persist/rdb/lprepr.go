@@ -16,35 +16,47 @@ import (
 func (e *Encoder) Listpack(v keyspace.Value) ([]byte, bool) {
 	switch o := v.Obj.(type) {
 	case *types.Hash:
-		if o.IsTable() {
-			return nil, false
+		if !o.IsTable() {
+			return e.hashListpack(o), true
 		}
-		e.lp.reset(e.lpb)
-		o.Each(func(f, v []byte) bool {
-			e.lp.appendStr(f)
-			e.lp.appendStr(v)
-			return true
-		})
 	case *types.ZSet:
-		if !o.IsCompact() {
-			return nil, false
+		if o.IsCompact() {
+			return e.zsetListpack(o), true
 		}
-		e.lp.reset(e.lpb)
-		var sbuf [32]byte
-		o.Range(0, o.Len(), false, func(m []byte, score float64) bool {
-			e.lp.appendStr(m)
-			if v, ok := double2ll(score); ok {
-				e.lp.appendInt(v)
-			} else {
-				e.lp.appendStr(appendD2String(sbuf[:0], score))
-			}
-			return true
-		})
-	default:
-		return nil, false
 	}
+	return nil, false
+}
+
+// hashListpack is a compact hash as Redis's listpack: field, value, …
+// (the encoder's buffer, valid until its next use).
+func (e *Encoder) hashListpack(h *types.Hash) []byte {
+	e.lp.reset(e.lpb)
+	h.Each(func(f, v []byte) bool {
+		e.lp.appendStr(f)
+		e.lp.appendStr(v)
+		return true
+	})
 	e.lpb = e.lp.finish()
-	return e.lpb, true
+	return e.lpb
+}
+
+// zsetListpack is a compact sorted set as Redis's listpack: member, score,
+// … in order, a score as an integer entry when it is one, else its
+// d2string text.
+func (e *Encoder) zsetListpack(z *types.ZSet) []byte {
+	e.lp.reset(e.lpb)
+	var sbuf [32]byte
+	z.Range(0, z.Len(), false, func(m []byte, score float64) bool {
+		e.lp.appendStr(m)
+		if v, ok := double2ll(score); ok {
+			e.lp.appendInt(v)
+		} else {
+			e.lp.appendStr(appendD2String(sbuf[:0], score))
+		}
+		return true
+	})
+	e.lpb = e.lp.finish()
+	return e.lpb
 }
 
 // lpEncodedSize is the size of the encoding header and data of the entry

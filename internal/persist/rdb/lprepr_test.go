@@ -5,18 +5,8 @@ import (
 	"testing"
 )
 
-// lpOf builds a listpack of the given elements as Redis would.
-func lpOf(elems ...string) []byte {
-	var b lpBuilder
-	b.reset(nil)
-	for _, e := range elems {
-		b.appendStr([]byte(e))
-	}
-	return b.finish()
-}
-
 func TestListpackRepr(t *testing.T) {
-	lp := lpOf("a", "-4000", strings.Repeat("z", 70), strings.Repeat("w", 5000))
+	lp := listpackOf("a", "-4000", strings.Repeat("z", 70), strings.Repeat("w", 5000))
 	got := string(AppendListpackRepr(nil, lp, 0x1000))
 	want := "{total bytes 5093} {num entries 4}\n" +
 		"{\n\taddr: 0x00001006,\n\tindex:  0,\n\toffset: 6,\n\thdr+entrylen+backlen:  3,\n\thdrlen:   1,\n\tbacklen:  1,\n\tpayload: 1\n\tbytes: 81|61|02|\n\t[str]a\n}\n" +
@@ -37,8 +27,8 @@ func TestListpackRepr(t *testing.T) {
 // FuzzListpackRepr: any bytes give a report (a malformed one says so),
 // never a panic or an endless walk.
 func FuzzListpackRepr(f *testing.F) {
-	f.Add(lpOf("a", "1", "-70000", strings.Repeat("x", 100)))
-	f.Add(lpOf())
+	f.Add(listpackOf("a", "1", "-70000", strings.Repeat("x", 100)))
+	f.Add(listpackOf())
 	f.Add([]byte{7, 0, 0, 0, 0xff, 0xff, 0xff})
 	f.Add([]byte{1, 2, 3})
 	f.Fuzz(func(t *testing.T, lp []byte) {
