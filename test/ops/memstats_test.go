@@ -58,7 +58,11 @@ func TestMemoryCommandsAsRedis(t *testing.T) {
 			rec = append(rec, fmt.Sprintf("RESP%s %c %s", proto, v.Kind, strings.Join(names, " ")))
 			testutil.Equal(t, ints["keys.count"], int64(3))
 			testutil.Equal(t, ints["overhead.total"]+ints["dataset.bytes"], ints["total.allocated"])
-			testutil.True(t, ints["peak.allocated"] >= ints["total.allocated"], fmt.Sprintf("%s: peak %d < total %d", s.name, ints["peak.allocated"], ints["total.allocated"]))
+			if s.name == "shoal" {
+				// (Redis records its peak after each command, so its
+				// total may pass it by the running command's bytes.)
+				testutil.True(t, ints["peak.allocated"] >= ints["total.allocated"], fmt.Sprintf("peak %d < total %d", ints["peak.allocated"], ints["total.allocated"]))
+			}
 			testutil.True(t, ints["startup.allocated"] > 0 && ints["startup.allocated"] <= ints["total.allocated"], fmt.Sprintf("%s: startup %d", s.name, ints["startup.allocated"]))
 		}
 		c.MustDo(t, "HELLO", "2")
