@@ -84,6 +84,8 @@ func (s *Server) memoryOverhead() *memOverhead {
 		resident:      int64(ms.HeapSys - ms.HeapReleased),
 		clientsNormal: int64(s.clientsMemory()),
 		aofBuffer:     s.aofBuffered(),
+		lua:           s.scripts.CacheBytes(),
+		functions:     s.scripts.Functions.CacheBytes(),
 	}
 	total := m.startup + m.replBacklog + m.clientsSlaves + m.clientsNormal + m.clusterLinks +
 		m.aofBuffer + m.lua + m.functions
