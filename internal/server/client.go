@@ -66,11 +66,19 @@ type client struct {
 
 	// replyMode: CLIENT REPLY ON/OFF/SKIP.
 	replyOff, replySkip bool
+	// skipNow: the running command's reply is dropped (a SKIP before
+	// it); CLIENT REPLY ON clears it, so its own +OK is sent, as Redis's.
+	skipNow bool
+
+	// inLen is the input of the batch being run (CLIENT LIST qbuf of the
+	// client itself, as Redis's query buffer holds the batch until it ends).
+	inLen int
 
 	// MULTI state.
 	inMulti  bool
 	multiErr bool
 	queued   []queuedCmd
+	multiMem int // bytes the queued commands hold (CLIENT LIST multi-mem)
 	watcher  *keyspace.Watcher
 	watched  []watchedKey
 
@@ -290,6 +298,7 @@ func (c *client) process(buf []byte) int {
 	}
 	used := 0
 	c.pfLeft = 0
+	c.inLen = len(buf)
 	for used < len(buf) {
 		c.prefetchAhead(buf[used:])
 		args, n, perr := c.rd.Next(buf[used:])
@@ -550,9 +559,9 @@ func (c *client) execute(spec *command.Spec, args [][]byte) {
 	c.beforeCommand()
 	mark := len(c.w.Buf)
 	skip := c.replySkip
-	c.replySkip = false
+	c.replySkip, c.skipNow = false, skip
 	defer func() {
-		if (c.replyOff || skip) && len(c.w.Buf) >= mark {
+		if (c.replyOff || c.skipNow) && len(c.w.Buf) >= mark {
 			c.w.Buf = c.w.Buf[:mark]
 		}
 	}()
@@ -641,6 +650,7 @@ func (c *client) execute(spec *command.Spec, args [][]byte) {
 		}
 		if c.inMulti && !multiControl(spec) {
 			c.queued = append(c.queued, queuedCmd{spec, cloneArgs(args)})
+			c.multiMem += queuedMem(args)
 			c.w.Simple("QUEUED")
 			return
 		}
