@@ -112,8 +112,15 @@ func (l *loop) handOff() {
 	if c == nil || !r.inData.CompareAndSwap(c, nil) {
 		return // between calls: it is not stuck in one
 	}
+	if f := afterTakeover.Load(); f != nil {
+		(*f)()
+	}
 	nr := newRunner(l.srv)
 	nr.took = c
 	l.cur.Store(nr)
 	l.start(nr)
 }
+
+// afterTakeover, when set (tests), runs between a call's takeover and its
+// new runner's start: the call may well end in between.
+var afterTakeover atomic.Pointer[func()]
