@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -145,9 +144,16 @@ func Open(opts Options) (*Node, error) {
 
 func (n *Node) load() (*cluster.Core, error) {
 	now := n.opts.Now()
-	data, err := os.ReadFile(n.opts.Path)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
+	data, recovered, err := nodesconf.ReadFile(n.opts.Path)
+	if err != nil {
 		return nil, fmt.Errorf("Loading the cluster node config from %s: %w", n.opts.Path, err)
+	}
+	if recovered { // a crash tore a durable save; its journal has the text
+		n.opts.Logf('#', "%s was torn by a crash during a save; restoring the saved text from %s",
+			n.opts.Path, nodesconf.JournalPath(n.opts.Path))
+		if err := nodesconf.WriteDurable(n.opts.Path, data); err != nil {
+			return nil, fmt.Errorf("Restoring the cluster node config %s: %w", n.opts.Path, err)
+		}
 	}
 	f, err := nodesconf.Parse(data)
 	if errors.Is(err, nodesconf.ErrNoConfig) {
@@ -224,7 +230,7 @@ func (n *Node) flushLocked() {
 
 func (n *Node) save(sync bool) error {
 	data := FromPersisted(n.core.Export()).Marshal()
-	write := nodesconf.WriteAtomic
+	write := nodesconf.WriteDurable // as Redis does, in place, but torn-write safe
 	if !sync {
 		write = nodesconf.WriteInPlace // as Redis writes it without fsync
 	}

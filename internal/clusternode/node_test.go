@@ -201,3 +201,35 @@ func TestConvertRoundTrip(t *testing.T) {
 		t.Fatalf("convert round trip:\n%+v\n%+v", back, f)
 	}
 }
+
+// TestOpenRecoversTornSave: a nodes.conf torn by a crash during a durable
+// save, with the save's journal beside it, opens as the saved text, which
+// is written back whole and the journal voided.
+func TestOpenRecoversTornSave(t *testing.T) {
+	data, err := os.ReadFile("../persist/nodesconf/testdata/single.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "nodes.conf")
+	if err := nodesconf.WriteDurable(path, data); err != nil {
+		t.Fatal(err)
+	}
+	// The crash: the journal holds the save, the file is half written.
+	os.WriteFile(nodesconf.JournalPath(path), nodesconf.Journal(data), 0o644)
+	os.WriteFile(path, append(bytes.Clone(data[:len(data)/2]), bytes.Repeat([]byte{0}, 700)...), 0o644)
+	o := opts(path)
+	o.Config.Hostname = "node-a.example"
+	n, err := Open(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	back, _ := os.ReadFile(path)
+	if !bytes.Equal(back, data) {
+		t.Fatalf("after open:\n%q\nwant:\n%q", back, data)
+	}
+	if _, rec, _ := nodesconf.ReadFile(path); rec {
+		t.Fatal("the journal still differs from the file")
+	}
+}
