@@ -64,9 +64,10 @@ func (h loopHandler) run(c *client, conn *netloop.Conn, in []byte) int {
 	c.lastUsed.Store(c.srv.nowMs.Load())
 	used := c.process(in)
 	c.noteQbuf(len(in) - used)
-	if c.waitsForFsync() {
-		// appendfsync always: the replies leave after the round's one
-		// fsync (OnTurnEnd), as Redis's leave after beforeSleep's.
+	if c.waitsForFsync() || c.waitsForConfig() {
+		// appendfsync always, or a CLUSTER SETSLOT: the replies leave
+		// after the round's one fsync and nodes.conf save (OnTurnEnd), as
+		// Redis's leave after beforeSleep's.
 		conn.AtTurnEnd()
 	} else {
 		c.flush()
@@ -79,15 +80,19 @@ func (h loopHandler) run(c *client, conn *netloop.Conn, in []byte) int {
 	return used
 }
 
-// OnTurnEnd is netloop's TurnEnder: one fsync covers the writes of every
-// client of the loop's round that waits for it, then their replies leave.
+// OnTurnEnd is netloop's TurnEnder: one nodes.conf save and one fsync
+// cover the changes and writes of every client of the loop's round that
+// waits for them, then their replies leave.
 func (h loopHandler) OnTurnEnd(conns []*netloop.Conn) {
 	var last int64
+	var cfg uint64
 	for _, conn := range conns {
-		if c, _ := conn.Context.(*client); c != nil && !conn.Detached() && c.streamOff > last {
-			last = c.streamOff
+		if c, _ := conn.Context.(*client); c != nil && !conn.Detached() {
+			last = max(last, c.streamOff)
+			cfg = max(cfg, c.cfgToken)
 		}
 	}
+	h.s.commitConfig(cfg)
 	h.s.aofSync(last)
 	for _, conn := range conns {
 		c, _ := conn.Context.(*client)
