@@ -372,6 +372,12 @@ func (s *Server) clusterHandler(h func(ctx *command.Ctx, n *clusternode.Node)) c
 // do runs an admin operation and replies OK or its error.
 func (s *Server) do(ctx *command.Ctx, n *clusternode.Node, fn func(c *cluster.Core) error) {
 	rd, err := n.Do(fn)
+	s.doneReply(ctx, rd, err)
+}
+
+// doneReply carries out an admin operation's Ready and replies OK or its
+// error (do, doDeferred).
+func (s *Server) doneReply(ctx *command.Ctx, rd cluster.Ready, err error) {
 	s.applyReady(rd, false)
 	if err == errReplied {
 		return
@@ -396,15 +402,7 @@ func (s *Server) doDeferred(ctx *command.Ctx, n *clusternode.Node, fn func(c *cl
 	}
 	rd, token, err := n.DoDeferred(fn)
 	c.cfgToken = max(c.cfgToken, token)
-	s.applyReady(rd, false)
-	if err == errReplied {
-		return
-	}
-	if err != nil {
-		ctx.Error(err.Error())
-		return
-	}
-	ctx.W.OK()
+	s.doneReply(ctx, rd, err)
 }
 
 // commitConfig returns once nodes.conf holds the cluster changes up to

@@ -36,18 +36,21 @@ func TestSetSlotSavedBeforeReply(t *testing.T) {
 				return string(data)
 			}
 			// One pipeline of 200 MIGRATING marks.
-			var pipe []byte
-			for sl := 0; sl < 200; sl++ {
-				pipe = testutil.AppendCommand(pipe, "CLUSTER", "SETSLOT", fmt.Sprint(sl), "MIGRATING", bID)
-			}
-			testutil.NoErr(t, ca.SendRaw(pipe))
-			for sl := 0; sl < 200; sl++ {
-				v, _, err := ca.Read()
-				testutil.NoErr(t, err)
-				if string(v.Str) != "OK" {
-					t.Fatalf("SETSLOT %d MIGRATING: %q", sl, v.Str)
+			setSlots := func(from, to int, args ...string) { // one pipeline, every reply OK
+				var pipe []byte
+				for sl := from; sl < to; sl++ {
+					pipe = testutil.AppendCommand(pipe, append([]string{"CLUSTER", "SETSLOT", fmt.Sprint(sl)}, args...)...)
+				}
+				testutil.NoErr(t, ca.SendRaw(pipe))
+				for sl := from; sl < to; sl++ {
+					v, _, err := ca.Read()
+					testutil.NoErr(t, err)
+					if string(v.Str) != "OK" {
+						t.Fatalf("SETSLOT %d %q: %q", sl, args, v.Str)
+					}
 				}
 			}
+			setSlots(0, 200, "MIGRATING", bID)
 			text := conf()
 			for sl := 0; sl < 200; sl++ {
 				if !strings.Contains(text, fmt.Sprintf("[%d->-%s]", sl, bID)) {
@@ -62,18 +65,7 @@ func TestSetSlotSavedBeforeReply(t *testing.T) {
 				}
 			}
 			// A pipeline handing slots 0-99 to B (an epoch bump: fsynced).
-			pipe = nil
-			for sl := 0; sl < 100; sl++ {
-				pipe = testutil.AppendCommand(pipe, "CLUSTER", "SETSLOT", fmt.Sprint(sl), "NODE", bID)
-			}
-			testutil.NoErr(t, ca.SendRaw(pipe))
-			for sl := 0; sl < 100; sl++ {
-				v, _, err := ca.Read()
-				testutil.NoErr(t, err)
-				if string(v.Str) != "OK" {
-					t.Fatalf("SETSLOT %d NODE: %q", sl, v.Str)
-				}
-			}
+			setSlots(0, 100, "NODE", bID)
 			text = conf()
 			var bLine string
 			for _, l := range strings.Split(text, "\n") {
