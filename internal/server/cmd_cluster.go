@@ -415,11 +415,16 @@ func (s *Server) commitConfig(token uint64) {
 
 // commitConfig saves what the client's deferred CLUSTER SETSLOTs changed,
 // before their replies leave.
+// It is on every flush: the check inlines, the save does not.
 func (c *client) commitConfig() {
 	if c.cfgToken != 0 {
-		c.srv.commitConfig(c.cfgToken)
-		c.cfgToken = 0
+		c.commitConfigNow()
 	}
+}
+
+func (c *client) commitConfigNow() {
+	c.srv.commitConfig(c.cfgToken)
+	c.cfgToken = 0
 }
 
 // waitsForConfig reports whether the loop may hold this client's replies
