@@ -429,7 +429,7 @@ func (c *client) commitConfigNow() {
 
 // waitsForConfig reports whether the loop may hold this client's replies
 // until the round's nodes.conf save (loop_linux.go OnTurnEnd), on the same
-// terms as waitsForFsync.
+// terms as waitsForAOF.
 func (c *client) waitsForConfig() bool {
 	return c.cfgToken != 0 && c.loopMode && !c.closing() && !c.detachPending && !c.asyncOut.Load()
 }
