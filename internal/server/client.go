@@ -144,6 +144,9 @@ type client struct {
 	effects   stream.Batch
 	inExec    bool
 	streamOff int64
+	// cfgToken: a CLUSTER SETSLOT's nodes.conf save this client's replies
+	// wait for (cmd_cluster.go commitConfig).
+	cfgToken uint64
 
 	// session: no socket (session.go); replay: its commands are not
 	// appended to the write stream (AOF loading).
@@ -406,6 +409,7 @@ func (c *client) flush() bool {
 	if lim := c.srv.conf().clientMemLimit; lim > 0 {
 		c.noteMem(lim) // maxmemory-clients (clientevict.go)
 	}
+	c.commitConfig()
 	if c.streamOff > 0 {
 		// This client's writes are in the AOF (fsynced with appendfsync
 		// always) before their replies leave (aof.go).
