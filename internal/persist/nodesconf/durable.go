@@ -7,7 +7,6 @@ import (
 	"hash/crc32"
 	"os"
 	"path/filepath"
-	"syscall"
 )
 
 // A durable save (cluster.Ready SyncConfig: an epoch bump, a slot taken by
@@ -161,18 +160,6 @@ func writePadded(path string, data []byte, sync bool) error {
 		err = cerr
 	}
 	return err
-}
-
-func fdatasync(f *os.File) error {
-	for {
-		err := syscall.Fdatasync(int(f.Fd()))
-		if err != syscall.EINTR {
-			if err != nil {
-				return &os.PathError{Op: "fdatasync", Path: f.Name(), Err: err}
-			}
-			return nil
-		}
-	}
 }
 
 // ReadFile reads the nodes.conf at path as the last save left it: if a
