@@ -2,11 +2,13 @@ package memory
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -30,11 +32,19 @@ func evictedClients(t *testing.T, c *testutil.Conn) int64 {
 // holdQuery sends the start of a SET whose value never arrives in full
 // (1 KB is missing): the server holds n bytes of it in the client's query
 // buffer (Redis sizes the buffer for the whole declared value).
+//
+// A client the test expects to be evicted may be closed while it still
+// sends (the server evicts as soon as the sum passes the limit, on a slow
+// machine before the last bytes are written): a reset or broken pipe is
+// then what the test expects, and closedByServer checks it.
 func holdQuery(t *testing.T, c *testutil.Conn, n int) {
 	t.Helper()
 	total := n + 1024
 	head := fmt.Sprintf("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$%d\r\n", total)
-	testutil.NoErr(t, c.SendRaw(append([]byte(head), bytes.Repeat([]byte("x"), n)...)))
+	err := c.SendRaw(append([]byte(head), bytes.Repeat([]byte("x"), n)...))
+	if err != nil && !errors.Is(err, syscall.ECONNRESET) && !errors.Is(err, syscall.EPIPE) {
+		t.Fatalf("sending the query: %v", err)
+	}
 }
 
 // closedByServer reports whether the server has closed c: reading what it
