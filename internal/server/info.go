@@ -373,11 +373,7 @@ func (s *Server) infoPersistence(w infoWriter) {
 	s.cfg.RUnlock()
 	w.i("loading", b2i(s.loadingNow()))
 	w.i("async_loading", b2i(s.loading.async.Load()))
-	w.i("current_cow_peak", 0)
-	w.i("current_cow_size", 0)
-	w.i("current_cow_size_age", 0)
-	w.s("current_fork_perc", "0.00")
-	s.infoSave(w) // save.go
+	s.infoSave(w) // save.go: current_cow_*, current_fork_perc, current_save_*, rdb_*
 	w.i("rdb_last_load_keys_expired", s.loading.lastExpired.Load())
 	w.i("rdb_last_load_keys_loaded", s.loading.lastLoaded.Load())
 	s.infoAOF(w, aof) // aof.go

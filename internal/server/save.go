@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -438,18 +439,31 @@ func (s *Server) infoSave(w infoWriter) {
 	st.mu.Lock()
 	bg := st.bg
 	st.mu.Unlock()
-	var processed, total int64
+	var processed, total, cow int64
 	inProgress, cur := 0, int64(-1)
 	if bg != nil {
 		inProgress = 1
 		cur = int64(time.Since(bg.start).Seconds())
 		if sn := bg.sn.Load(); sn != nil {
-			processed = sn.Stats().Keys
+			stats := sn.Stats()
+			processed, cow = stats.Keys, stats.ForcedBytes
 			for _, sz := range sn.Sizes {
 				total += sz.Keys
 			}
 		}
 	}
+	// Redis's copy-on-write of a fork child is, for a fork-less snapshot,
+	// what writers serialized ahead of the walk (the extra memory they
+	// caused): it only grows while the BGSAVE runs, so peak = size, and it
+	// is always current (age 0).
+	perc := 0.0
+	if total > 0 {
+		perc = float64(processed) * 100 / float64(total)
+	}
+	w.i("current_cow_peak", cow)
+	w.i("current_cow_size", cow)
+	w.i("current_cow_size_age", 0)
+	w.s("current_fork_perc", strconv.FormatFloat(perc, 'f', 2, 64))
 	w.i("current_save_keys_processed", processed)
 	w.i("current_save_keys_total", total)
 	w.i("rdb_changes_since_last_save", s.ks.Dirty.Load())
