@@ -418,7 +418,7 @@ func (s *Server) infoStats(w infoWriter) {
 	w.i("pubsub_patterns", int64(patterns))
 	w.i("pubsubshard_channels", 0)
 	w.i("latest_fork_usec", 0)
-	w.i("total_forks", 0)
+	w.i("total_forks", s.save.forks.Load())
 	w.i("migrate_cached_sockets", int64(s.migr.cache.Len()))
 	w.i("slave_expires_tracked_keys", 0)
 	w.i("active_defrag_hits", 0)

@@ -41,7 +41,17 @@ type saveState struct {
 	denyWrites atomic.Bool  // stop-writes-on-bgsave-error in force (MISCONF)
 	shutdownMu sync.Mutex
 	frozen     atomic.Bool // PrepareShutdown succeeded: every stripe stays held
+
+	// writerExe, if set (UseWriterChild), is the binary a BGSAVE starts as
+	// its file writer child (persist.StartWriterChild); forks counts them.
+	writerExe string
+	forks     atomic.Int64 // total_forks
 }
+
+// UseWriterChild makes every BGSAVE write its file through a writer child
+// process started from exe (shoal-server with persist.WriterChildArg), as
+// Redis's fork child writes it. Called once, before the server runs.
+func (s *Server) UseWriterChild(exe string) { s.save.writerExe = exe }
 
 type bgSave struct {
 	sn     atomic.Pointer[snapshot.Snapshot] // set at the snapshot point
@@ -156,6 +166,39 @@ func (s *Server) writeSnapshotFile(sn *snapshot.Snapshot, tmp string) error {
 	return nil
 }
 
+// writeSnapshotChild is writeSnapshotFile through a writer child: the
+// child writes and fsyncs temp-<child pid>.rdb, this process renames it.
+// If the child dies (kill -9), the walk is cancelled and the save fails
+// with the child's signal, as a killed fork child fails Redis's BGSAVE.
+func (s *Server) writeSnapshotChild(sn *snapshot.Snapshot, ch *persist.WriterChild) error {
+	path, _ := s.rdbPath()
+	finished := make(chan struct{})
+	go func() {
+		select {
+		case <-ch.Done(): // gone before its input ended: stop the walk
+			sn.Cancel()
+		case <-finished:
+		}
+	}()
+	werr := s.writeRDBFile(ch, sn)
+	close(finished)
+	if err := ch.Finish(); err != nil {
+		ch.Remove()
+		return err
+	}
+	if werr != nil {
+		ch.Remove()
+		s.Logf('#', "Write error saving DB on disk(%s): %s", "rdbSaveRio", strerror(werr))
+		return werr
+	}
+	if err := ch.Commit(path); err != nil {
+		cwd, _ := os.Getwd()
+		s.Logf('#', "Error moving temp DB file %s on the final destination %s (in server root dir %s): %s", filepath.Base(ch.Tmp), filepath.Base(path), cwd, strerror(err))
+		return err
+	}
+	return nil
+}
+
 // syncSave is rdbSave: a snapshot written before returning. Commands go
 // on meanwhile (Redis blocks them; the snapshot makes that unneeded).
 // The caller holds no stripe.
@@ -251,16 +294,41 @@ func (s *Server) startBgsave() bool {
 	st.bg = bg
 	st.scheduled = false
 	st.mu.Unlock()
-	s.Logf('*', "Background saving started by pid %d", os.Getpid())
+	// The writer child starts now, as Redis forks before BGSAVE replies:
+	// a caller sees it at once (pgrep -P).
+	var ch *persist.WriterChild
+	var chErr error
+	pid := os.Getpid()
+	if st.writerExe != "" {
+		path, _ := s.rdbPath()
+		ch, chErr = persist.StartWriterChild(st.writerExe, filepath.Join(filepath.Dir(path), "temp-%d.rdb"))
+		if chErr != nil {
+			s.Logf('#', "Can't save in background: fork: %s", strerror(chErr))
+		} else {
+			st.forks.Add(1)
+			pid = ch.Pid
+		}
+	}
+	s.Logf('*', "Background saving started by pid %d", pid)
 	go func() {
 		st.turn.Lock()
 		defer st.turn.Unlock()
+		if chErr != nil {
+			s.bgsaveDone(bg, chErr)
+			return
+		}
 		sn, err := snapshot.Start(s.ks, s.rdbEncoder(), func(sn *snapshot.Snapshot) {
 			bg.before = s.ks.Dirty.Load()
 			sn.Aux = s.replAux()
 			bg.sn.Store(sn)
 		})
-		if err == nil {
+		switch {
+		case err != nil && ch != nil:
+			ch.Finish()
+			ch.Remove()
+		case ch != nil:
+			err = s.writeSnapshotChild(sn, ch)
+		case err == nil:
 			err = s.writeSnapshotFile(sn, fmt.Sprintf("temp-%d-bg.rdb", os.Getpid()))
 		}
 		s.bgsaveDone(bg, err)
@@ -271,12 +339,17 @@ func (s *Server) startBgsave() bool {
 // bgsaveDone is backgroundSaveDoneHandlerDisk.
 func (s *Server) bgsaveDone(bg *bgSave, err error) {
 	st := &s.save
+	var childErr *persist.ChildExitError
 	switch {
 	case err == nil:
 		s.Logf('*', "Background saving terminated with success")
 		s.ks.Dirty.Add(-bg.before)
 		s.adm.lastSave.Store(time.Now().Unix())
 		st.lastOK.Store(true)
+	case errors.As(err, &childErr) && childErr.Signal != 0:
+		// The writer child was killed (Redis: a killed fork child).
+		s.Logf('#', "Background saving terminated by signal %d", int(childErr.Signal))
+		st.lastOK.Store(false)
 	case errors.Is(err, snapshot.ErrCancelled):
 		// Stopped on purpose (FLUSHALL, SHUTDOWN): Redis kills the child
 		// with SIGUSR1, which leaves the status alone.
