@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/shoal-db/shoal/internal/command"
+	"github.com/shoal-db/shoal/internal/persist"
 	"github.com/shoal-db/shoal/internal/replication"
 	"github.com/shoal-db/shoal/internal/resp"
 	"github.com/shoal-db/shoal/internal/snapshot"
@@ -552,9 +553,18 @@ func (s *Server) runSyncJob(job *syncJob, delay time.Duration, psync bool) {
 		live = append(live, l)
 	}
 	// Redis's fork for a sync is a BGSAVE: INFO shows rdb_bgsave_in_progress.
+	// A sync through a file writes it with a writer child (save.go), there
+	// before the BGSAVE shows.
+	var ch *persist.WriterChild
+	if job.disk && s.save.writerExe != "" {
+		s.cfg.RLock()
+		dir := s.cfg.Dir
+		s.cfg.RUnlock()
+		ch, _ = s.startWriterChild(dir, "temp-repl-%d.rdb") // nil: written here
+	}
 	s.repl.syncSaves.Add(1)
 	if job.disk {
-		job.err = s.sendSnapshotFromFile(sn, live)
+		job.err = s.sendSnapshotFromFile(sn, live, ch)
 	} else {
 		job.err = s.sendSnapshotDiskless(sn, live, job.req)
 	}
@@ -636,22 +646,36 @@ func (s *Server) sendSnapshotDiskless(sn *snapshot.Snapshot, links []*replicaLin
 
 // sendSnapshotFromFile writes the RDB to a temporary file and sends it
 // with its length (SYNC, a replica without capa eof, repl-diskless-sync no).
-func (s *Server) sendSnapshotFromFile(sn *snapshot.Snapshot, links []*replicaLink) error {
-	s.cfg.RLock()
-	dir := s.cfg.Dir
-	s.cfg.RUnlock()
-	path := filepath.Join(dir, fmt.Sprintf("temp-repl-%d-%d.rdb", os.Getpid(), time.Now().UnixNano()))
-	f, err := os.Create(path)
-	if err != nil {
-		sn.Cancel()
-		return err
+// ch, if not nil, is the writer child that writes the file.
+func (s *Server) sendSnapshotFromFile(sn *snapshot.Snapshot, links []*replicaLink, ch *persist.WriterChild) error {
+	var f *os.File
+	if ch != nil {
+		if err := s.writeThroughChild(sn, ch); err != nil {
+			return err
+		}
+		defer os.Remove(ch.Tmp)
+		var err error
+		if f, err = os.Open(ch.Tmp); err != nil {
+			return err
+		}
+	} else {
+		s.cfg.RLock()
+		dir := s.cfg.Dir
+		s.cfg.RUnlock()
+		path := filepath.Join(dir, fmt.Sprintf("temp-repl-%d-%d.rdb", os.Getpid(), time.Now().UnixNano()))
+		var err error
+		if f, err = os.Create(path); err != nil {
+			sn.Cancel()
+			return err
+		}
+		defer os.Remove(path)
+		if err := s.writeRDBFile(f, sn); err != nil {
+			f.Close()
+			return err
+		}
 	}
-	defer os.Remove(path)
 	defer f.Close()
-	if err := s.writeRDBFile(f, sn); err != nil {
-		return err
-	}
-	size, err := f.Seek(0, io.SeekCurrent)
+	size, err := f.Seek(0, io.SeekEnd)
 	if err != nil {
 		return err
 	}

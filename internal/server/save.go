@@ -172,6 +172,33 @@ func (s *Server) writeSnapshotFile(sn *snapshot.Snapshot, tmp string) error {
 // with the child's signal, as a killed fork child fails Redis's BGSAVE.
 func (s *Server) writeSnapshotChild(sn *snapshot.Snapshot, ch *persist.WriterChild) error {
 	path, _ := s.rdbPath()
+	if err := s.writeThroughChild(sn, ch); err != nil {
+		return err
+	}
+	if err := ch.Commit(path); err != nil {
+		cwd, _ := os.Getwd()
+		s.Logf('#', "Error moving temp DB file %s on the final destination %s (in server root dir %s): %s", filepath.Base(ch.Tmp), filepath.Base(path), cwd, strerror(err))
+		return err
+	}
+	return nil
+}
+
+// startWriterChild starts a writer child for a file named pattern (one
+// %d: the child's pid) in dir, counted in total_forks, or logs why not.
+func (s *Server) startWriterChild(dir, pattern string) (*persist.WriterChild, error) {
+	ch, err := persist.StartWriterChild(s.save.writerExe, filepath.Join(strings.ReplaceAll(dir, "%", "%%"), pattern))
+	if err != nil {
+		s.Logf('#', "Can't save in background: fork: %s", strerror(err))
+		return nil, err
+	}
+	s.save.forks.Add(1)
+	return ch, nil
+}
+
+// writeThroughChild streams sn's RDB into the writer child and waits for
+// it to fsync its file (ch.Tmp). On failure the file is removed: the
+// child's own (killed: *persist.ChildExitError) comes first.
+func (s *Server) writeThroughChild(sn *snapshot.Snapshot, ch *persist.WriterChild) error {
 	finished := make(chan struct{})
 	go func() {
 		select {
@@ -190,11 +217,6 @@ func (s *Server) writeSnapshotChild(sn *snapshot.Snapshot, ch *persist.WriterChi
 		ch.Remove()
 		s.Logf('#', "Write error saving DB on disk(%s): %s", "rdbSaveRio", strerror(werr))
 		return werr
-	}
-	if err := ch.Commit(path); err != nil {
-		cwd, _ := os.Getwd()
-		s.Logf('#', "Error moving temp DB file %s on the final destination %s (in server root dir %s): %s", filepath.Base(ch.Tmp), filepath.Base(path), cwd, strerror(err))
-		return err
 	}
 	return nil
 }
@@ -301,11 +323,7 @@ func (s *Server) startBgsave() bool {
 	pid := os.Getpid()
 	if st.writerExe != "" {
 		path, _ := s.rdbPath()
-		ch, chErr = persist.StartWriterChild(st.writerExe, filepath.Join(filepath.Dir(path), "temp-%d.rdb"))
-		if chErr != nil {
-			s.Logf('#', "Can't save in background: fork: %s", strerror(chErr))
-		} else {
-			st.forks.Add(1)
+		if ch, chErr = s.startWriterChild(filepath.Dir(path), "temp-%d.rdb"); chErr == nil {
 			pid = ch.Pid
 		}
 	}
