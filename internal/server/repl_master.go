@@ -234,6 +234,15 @@ func (s *Server) syncCommand(ctx *command.Ctx) {
 // serveReplica runs a replica link until it ends.
 func (s *Server) serveReplica(l *replicaLink, psync bool, args [][]byte) {
 	defer l.close()
+	// A reader attached to l is closed however the link ends (feedReplica
+	// closes it too): a leftover one pins the stream, so the backlog would
+	// grow past repl-backlog-size and accept PSYNCs Redis refuses.
+	ownReader := false
+	defer func() {
+		if ownReader && l.reader != nil {
+			l.reader.Close()
+		}
+	}()
 	s.repl.mu.Lock()
 	s.repl.replicas = append(s.repl.replicas, l)
 	s.ensureBacklog()
@@ -256,7 +265,7 @@ func (s *Server) serveReplica(l *replicaLink, psync bool, args [][]byte) {
 			// retention check: NewReader fails if the bytes are gone.
 			if hist.CanContinue(id, off, s.stream.Start(), s.stream.Offset()) {
 				if r, err := s.stream.NewReader(off-1, true); err == nil {
-					l.reader = r
+					l.reader, ownReader = r, true
 					l.sent.Store(r.Offset())
 					cont = true
 				}
@@ -298,7 +307,9 @@ func (s *Server) serveReplica(l *replicaLink, psync bool, args [][]byte) {
 		// A filtered snapshot always goes to the socket (Redis never
 		// writes one to a file).
 		l.eof = hs.capaEOF && (diskless || hs.req != 0)
-		if err := s.fullSync(l, psync); err != nil {
+		err := s.fullSync(l, psync)
+		ownReader = err != errLinkClosed // else fullSync's goroutine closes it
+		if err != nil {
 			if !l.quitOnce.Load() {
 				s.Logf('#', "Full resync of replica %s failed: %v", name, err)
 			}
@@ -446,6 +457,9 @@ type syncJob struct {
 	ready chan struct{} // closed to start before the delay is over
 }
 
+// errLinkClosed is fullSync's error when the link ended while it waited.
+var errLinkClosed = errors.New("link closed")
+
 // fullSync sends the replica a snapshot and leaves its stream reader at
 // the snapshot's offset.
 func (s *Server) fullSync(l *replicaLink, psync bool) error {
@@ -478,7 +492,15 @@ func (s *Server) fullSync(l *replicaLink, psync bool) error {
 	select {
 	case <-job.done:
 	case <-l.quit:
-		return errors.New("link closed")
+		// The job may still attach a reader to l at its snapshot point:
+		// close it once the job is over, or it pins the backlog for ever.
+		go func() {
+			<-job.done
+			if l.reader != nil {
+				l.reader.Close()
+			}
+		}()
+		return errLinkClosed
 	}
 	if job.err != nil {
 		return job.err

@@ -54,3 +54,50 @@ func TestSyncChildDiesWithMaster(t *testing.T) {
 		})
 	}
 }
+
+// TestBacklogAfterKilledSync: a replica killed (CLIENT KILL TYPE replica)
+// while its full sync is under way leaves nothing that holds the master's
+// backlog: after repl-backlog-size shrinks and more is written, the backlog
+// keeps about that much (integration/replication "diskless loading short
+// read" then needs a full sync, not a partial one).
+func TestBacklogAfterKilledSync(t *testing.T) {
+	testutil.SkipIfNoRedis(t)
+	for _, kind := range []string{"redis", "shoal"} {
+		for _, diskless := range []string{"yes", "no"} {
+			t.Run(kind+"-diskless-"+diskless, func(t *testing.T) {
+				m := start(t, kind, "--repl-diskless-sync", diskless)
+				r := start(t, kind)
+				preload(t, m, 1000)
+				do(t, m, "CONFIG", "SET", "rdb-key-save-delay", "2000") // ~2 s
+				do(t, r, "REPLICAOF", "127.0.0.1", strconv.Itoa(m.Port))
+				testutil.CheckFor(t, 30*time.Second, 10*time.Millisecond, func() error {
+					if info(t, m, "persistence")["rdb_bgsave_in_progress"] != "1" {
+						return fmt.Errorf("no sync save yet")
+					}
+					return nil
+				})
+				do(t, r, "REPLICAOF", "NO", "ONE")
+				do(t, m, "CLIENT", "KILL", "TYPE", "replica")
+				do(t, m, "CONFIG", "SET", "rdb-key-save-delay", "0")
+				testutil.CheckFor(t, 30*time.Second, 20*time.Millisecond, func() error {
+					if info(t, m, "persistence")["rdb_bgsave_in_progress"] != "0" {
+						return fmt.Errorf("sync save still running")
+					}
+					return nil
+				})
+				do(t, m, "CONFIG", "SET", "repl-backlog-size", "16384")
+				big := strings.Repeat("A", 16384)
+				for i := 0; i < 10; i++ {
+					do(t, m, "SET", "big"+strconv.Itoa(i), big)
+				}
+				testutil.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
+					repl := info(t, m, "replication")
+					if n, _ := strconv.Atoi(repl["repl_backlog_histlen"]); n > 64<<10 {
+						return fmt.Errorf("backlog holds %d bytes (size 16384): %v", n, repl)
+					}
+					return nil
+				})
+			})
+		}
+	}
+}
