@@ -135,6 +135,43 @@ func (s *Server) writeRDBBase(path string, sn *snapshot.Snapshot) (int64, error)
 	return size, nil
 }
 
+// writeBaseChild writes the new base file through writer child ch: the
+// RDB of sn, or data (the command format) when sn is nil. A killed child
+// fails the rewrite, as a killed fork child fails Redis's.
+func (s *Server) writeBaseChild(path string, sn *snapshot.Snapshot, data []byte, ch *persist.WriterChild) (int64, error) {
+	var err error
+	if sn != nil {
+		sn.Aux = append(sn.Aux, [2]string{"aof-base", "1"}) // rdbSaveInfoAuxFields' aof_base
+		err = s.writeThroughChild(sn, ch)
+	} else {
+		_, err = ch.Write(data)
+		if ferr := ch.Finish(); ferr != nil {
+			err = ferr
+		}
+		if err != nil {
+			ch.Remove()
+		}
+	}
+	var ce *persist.ChildExitError
+	if errors.As(err, &ce) && ce.Signal != 0 {
+		s.Logf('#', "Background AOF rewrite terminated by signal %d", int(ce.Signal))
+		return 0, err
+	}
+	if err != nil {
+		s.Logf('#', "Write error writing append only file on disk: %s", aof.ErrText(err))
+		return 0, err
+	}
+	var size int64
+	if st, err := os.Stat(ch.Tmp); err == nil {
+		size = st.Size()
+	}
+	if err := ch.Commit(path); err != nil {
+		s.Logf('#', "Error moving temp append only file on the final destination: %s", aof.ErrText(err))
+		return 0, err
+	}
+	return size, nil
+}
+
 // writeBase writes the dataset as a command-format base file. Needs LockAll.
 func (s *Server) writeBase(path string) error {
 	data, err := s.serializeDataset()
@@ -163,6 +200,21 @@ func (s *Server) writeBase(path string) error {
 // With enable false and no AOF running (BGREWRITEAOF under appendonly no)
 // only the base and the manifest are written, as Redis does.
 func (s *Server) rewriteAOF(p aofPaths, enable bool) error {
+	return s.rewriteAOFWith(p, enable, nil)
+}
+
+// rewriteAOFWith is rewriteAOF whose base file, if ch is not nil, is
+// written by that writer child (BGREWRITEAOF's, save.go); a child left
+// unused is ended and its file removed.
+func (s *Server) rewriteAOFWith(p aofPaths, enable bool, ch *persist.WriterChild) (err error) {
+	if ch != nil {
+		defer func() {
+			if ch != nil { // not handed to a base writer
+				ch.Finish()
+				ch.Remove()
+			}
+		}()
+	}
 	start := time.Now()
 	s.aof.rewriting.Store(true)
 	defer s.aof.rewriting.Store(false)
@@ -253,7 +305,14 @@ func (s *Server) rewriteAOF(p aofPaths, enable bool) error {
 		man.Incrs = nil
 	}
 	var baseSize int64
-	if sn != nil {
+	if child := ch; child != nil {
+		ch = nil
+		n, err := s.writeBaseChild(filepath.Join(p.dir, base.Name), sn, data, child)
+		if err != nil {
+			return fail(err)
+		}
+		baseSize = n
+	} else if sn != nil {
 		n, err := s.writeRDBBase(filepath.Join(p.dir, base.Name), sn)
 		if err != nil {
 			return fail(err)
@@ -293,10 +352,15 @@ func (s *Server) bgrewriteaof() error {
 	if !s.aof.rewriting.CompareAndSwap(false, true) {
 		return errRewriteRunning
 	}
+	// The writer child starts now, as Redis forks before replying.
+	var ch *persist.WriterChild
+	if s.save.writerExe != "" {
+		ch, _ = s.startWriterChild("", "temp-rewriteaof-bg-%d.aof") // in the working directory, as Redis; nil: written here
+	}
 	go func() {
 		s.aof.mu.Lock()
 		defer s.aof.mu.Unlock()
-		s.rewriteAOF(s.aofConfig(), false)
+		s.rewriteAOFWith(s.aofConfig(), false, ch)
 	}()
 	return nil
 }

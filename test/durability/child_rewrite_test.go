@@ -1,0 +1,93 @@
+package durability
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/shoal-db/shoal/internal/testutil"
+)
+
+// TestBgrewriteaofChildKilled: BGREWRITEAOF has a child process as soon as
+// it replies (Redis: the fork child; Shoal: the base file's writer child),
+// counted in total_forks; killing it fails the rewrite
+// (aof_last_bgrewrite_status:err) and loses nothing: the next rewrite
+// succeeds and a restart loads every key (integration/aof-multi-part's
+// rewrite-failure tests); compared with redis-server.
+func TestBgrewriteaofChildKilled(t *testing.T) {
+	if _, err := exec.LookPath("pgrep"); err != nil {
+		t.Skip("no pgrep")
+	}
+	for _, kind := range []string{"redis", "shoal"} {
+		t.Run(kind, func(t *testing.T) {
+			n := testutil.StartKind(t, kind, "--appendonly", "yes", "--save", "")
+			c := n.Dial(t)
+			defer c.Close()
+			for i := 0; i < 200; i++ {
+				do(t, c, "SET", "k"+strconv.Itoa(i), strconv.Itoa(i))
+			}
+			forks := func() int {
+				for _, l := range strings.Split(str(do(t, c, "INFO", "stats")), "\r\n") {
+					if v, ok := strings.CutPrefix(l, "total_forks:"); ok {
+						n, _ := strconv.Atoi(v)
+						return n
+					}
+				}
+				t.Fatal("no total_forks")
+				return 0
+			}
+			before := forks()
+			do(t, c, "CONFIG", "SET", "rdb-key-save-delay", "100000") // 0.1 s a key
+			if v := str(do(t, c, "BGREWRITEAOF")); v != "Background append only file rewriting started" {
+				t.Fatalf("BGREWRITEAOF: %q", v)
+			}
+			out, _ := exec.Command("pgrep", "-P", strconv.Itoa(n.Pid)).Output()
+			kids := strings.Fields(string(out))
+			if len(kids) != 1 {
+				t.Fatalf("children right after BGREWRITEAOF: %q", kids)
+			}
+			if got := forks(); got != before+1 {
+				t.Fatalf("total_forks %d, want %d", got, before+1)
+			}
+			child, _ := strconv.Atoi(kids[0])
+			if err := syscall.Kill(child, syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			testutil.CheckFor(t, 30*time.Second, 50*time.Millisecond, func() error {
+				if persistenceField(t, c, "aof_rewrite_in_progress") != "0" {
+					return fmt.Errorf("rewrite running")
+				}
+				return nil
+			})
+			if v := persistenceField(t, c, "aof_last_bgrewrite_status"); v != "err" {
+				t.Fatalf("aof_last_bgrewrite_status after the kill: %s", v)
+			}
+			do(t, c, "SET", "after", "kill")
+			do(t, c, "CONFIG", "SET", "rdb-key-save-delay", "0")
+			do(t, c, "BGREWRITEAOF")
+			testutil.CheckFor(t, 30*time.Second, 50*time.Millisecond, func() error {
+				if persistenceField(t, c, "aof_rewrite_in_progress") != "0" || persistenceField(t, c, "aof_last_bgrewrite_status") != "ok" {
+					return fmt.Errorf("rewrite not done")
+				}
+				return nil
+			})
+			if tmps, _ := filepath.Glob(filepath.Join(n.Dir, "temp-*")); len(tmps) != 0 {
+				t.Fatalf("temp files left: %v", tmps)
+			}
+			want := digest(t, n)
+			n.Restart()
+			if got := digest(t, n); got != want {
+				t.Fatalf("digest after restart %s, want %s", got, want)
+			}
+			if _, err := os.Stat(filepath.Join(n.Dir, "appendonlydir")); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
