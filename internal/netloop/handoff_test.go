@@ -67,6 +67,18 @@ func startSlow(t *testing.T) (*Server, string, chan struct{}, chan struct{}) {
 	return s, addr.String(), release, served
 }
 
+// closeAndWait closes s and waits (bounded) for Serve, which closes
+// served, to return.
+func closeAndWait(t *testing.T, s *Server, served chan struct{}) {
+	t.Helper()
+	s.Close()
+	select {
+	case <-served:
+	case <-time.After(10 * time.Second):
+		t.Error("Serve did not return after Close")
+	}
+}
+
 type lineConn struct {
 	net.Conn
 	r *bufio.Reader
@@ -110,14 +122,7 @@ func (c *lineConn) expect(t *testing.T, lines ...string) {
 // is read again as before.
 func TestHandoffServesOthers(t *testing.T) {
 	s, addr, release, served := startSlow(t)
-	defer func() {
-		s.Close()
-		select {
-		case <-served:
-		case <-time.After(10 * time.Second):
-			t.Error("Serve did not return after Close")
-		}
-	}()
+	defer closeAndWait(t, s, served)
 	a := dialLines(t, addr)
 	b := dialLines(t, addr)
 	b.send(t, "hello\n")
@@ -153,13 +158,13 @@ func TestHandoffThenClose(t *testing.T) {
 	b := dialLines(t, addr)
 	b.send(t, "ping\n")
 	b.expect(t, "ping") // handed off
-	s.Close()
-	time.Sleep(100 * time.Millisecond)
-	close(release)
-	select {
-	case <-served:
-	case <-time.After(10 * time.Second):
-		t.Fatal("Serve did not return after Close")
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		close(release)
+	}()
+	closeAndWait(t, s, served)
+	if t.Failed() {
+		return
 	}
 	a.expect(t, "slept")
 	a.SetReadDeadline(time.Now().Add(5 * time.Second))

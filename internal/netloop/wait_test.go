@@ -57,14 +57,7 @@ func TestLoopsLetTheRuntimeStop(t *testing.T) {
 	}
 	served := make(chan struct{})
 	go func() { s.Serve(); close(served) }()
-	defer func() {
-		s.Close()
-		select {
-		case <-served:
-		case <-time.After(10 * time.Second):
-			t.Error("Serve did not return after Close")
-		}
-	}()
+	defer closeAndWait(t, s, served)
 
 	// Busy: clients ping-pong lines while collections run.
 	stop := make(chan struct{})

@@ -65,6 +65,8 @@ type Run struct {
 	ReplFlags int
 	// Data is the host's own state for this run.
 	Data any
+	// Args is the command that started the run (FUNCTION STATS shows it).
+	Args [][]byte
 
 	proto   int
 	start   int64 // clock.Mono at the start
@@ -76,9 +78,6 @@ type Run struct {
 
 // Wrote reports whether the script has run a write command.
 func (r *Run) Wrote() bool { return r.wrote.Load() }
-
-// Elapsed is how long the run has been going.
-func (r *Run) Elapsed() time.Duration { return time.Duration(clock.Mono() - r.start) }
 
 // Proto is the RESP version the script selected (redis.setresp).
 func (r *Run) Proto() int { return r.proto }
@@ -98,6 +97,8 @@ type Engine struct {
 	pool   []*vm
 	// all is every vm made, so Running and Kill can look at what each runs.
 	all []*vm
+	// nextRun numbers the runs (RunInfo.ID).
+	nextRun atomic.Uint64
 
 	rand *lrand48
 
@@ -262,15 +263,40 @@ func (e *Engine) getVM() *vm {
 	return v
 }
 
-// runs returns what every vm is running now.
-func (e *Engine) runs() []*Run {
+// RunInfo is a running script as another goroutine sees it (BUSY, KILL,
+// FUNCTION STATS): copied while the run was still going, since a Run is
+// reset and reused by its owner as soon as it ends.
+type RunInfo struct {
+	Name  string
+	Eval  bool
+	Wrote bool
+	Start int64    // clock.Mono at the start
+	Args  [][]byte // the command that started it (copies; only when asked for)
+	ID    uint64   // unique per run
+	vm    *vm
+}
+
+// Elapsed is how long the run had been going at now (clock.Mono).
+func (i *RunInfo) Elapsed(now int64) time.Duration { return time.Duration(now - i.Start) }
+
+// runs returns what every vm is running now; withArgs copies each run's
+// command too.
+func (e *Engine) runs(withArgs bool) []RunInfo {
 	e.poolMu.Lock()
 	defer e.poolMu.Unlock()
-	var out []*Run
+	var out []RunInfo
 	for _, v := range e.all {
+		v.killMu.Lock()
 		if r := v.current.Load(); r != nil {
-			out = append(out, r)
+			i := RunInfo{Name: r.Name, Eval: r.Eval, Wrote: r.wrote.Load(), Start: r.start, ID: v.runID, vm: v}
+			if withArgs {
+				for _, a := range r.Args {
+					i.Args = append(i.Args, append([]byte(nil), a...))
+				}
+			}
+			out = append(out, i)
 		}
+		v.killMu.Unlock()
 	}
 	return out
 }
@@ -351,7 +377,10 @@ func (v *vm) exec(run *Run, fn *lua.LFunction, withArgs bool, keys, args [][]byt
 	run.start = clock.Mono()
 	run.vm = v
 	v.run = run
+	v.killMu.Lock()
+	v.runID = v.e.nextRun.Add(1)
 	v.current.Store(run)
+	v.killMu.Unlock()
 
 	L := v.L
 	L.Push(fn)
@@ -406,40 +435,42 @@ func (v *vm) exec(run *Run, fn *lua.LFunction, withArgs bool, keys, args [][]byt
 	return false
 }
 
-// Running reports the oldest script running longer than threshold, or nil.
-func (e *Engine) Running(threshold time.Duration) *Run {
+// Running reports the oldest script running longer than threshold;
+// withArgs copies its command too.
+func (e *Engine) Running(threshold time.Duration, withArgs bool) (RunInfo, bool) {
 	now := clock.Mono()
-	var oldest *Run
-	for _, r := range e.runs() {
-		if time.Duration(now-r.start) >= threshold && (oldest == nil || r.start < oldest.start) {
-			oldest = r
+	var oldest RunInfo
+	found := false
+	for _, i := range e.runs(withArgs) {
+		if i.Elapsed(now) >= threshold && (!found || i.Start < oldest.Start) {
+			oldest, found = i, true
 		}
 	}
-	return oldest
+	return oldest, found
 }
 
 // Kill stops the running scripts (eval: SCRIPT KILL) or functions
 // (FUNCTION KILL) and returns "" or the error reply text (scriptKill).
 func (e *Engine) Kill(eval bool) string {
-	running := e.runs()
+	running := e.runs(false)
 	if len(running) == 0 {
 		return "NOTBUSY No scripts in execution right now."
 	}
-	for _, r := range running {
-		if r.wrote.Load() {
+	for _, i := range running {
+		if i.Wrote {
 			return "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command."
 		}
-		if r.Eval != eval {
+		if i.Eval != eval {
 			if eval {
 				return "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
 			}
 			return "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
 		}
 	}
-	for _, r := range running {
-		v := r.vm
+	for _, i := range running {
+		v := i.vm
 		v.killMu.Lock()
-		if v.current.Load() == r { // not finished meanwhile
+		if r := v.current.Load(); r != nil && v.runID == i.ID { // not finished meanwhile
 			r.killed.Store(true)
 			v.kill.close()
 		}

@@ -160,10 +160,10 @@ func TestKillConcurrent(t *testing.T) {
 			out <- string(w.Buf)
 		}()
 	}
-	for len(e.runs()) < n {
+	for len(e.runs(false)) < n {
 		runtime.Gosched()
 	}
-	if e.Running(0) == nil {
+	if _, ok := e.Running(0, false); !ok {
 		t.Fatal("Running found nothing")
 	}
 	if msg := e.Kill(false); !strings.HasPrefix(msg, "BUSY ") {

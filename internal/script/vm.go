@@ -66,9 +66,13 @@ type vm struct {
 	run  *Run
 	load *loadCtx
 	// current is run, readable by other goroutines (BUSY, KILL); killMu
-	// makes "still running this run" and closing kill one step.
+	// makes "still running this run" and closing kill one step, and
+	// guards runID (the run's number, Engine.nextRun) and the fields of
+	// current other goroutines copy (RunInfo): a Run is reset and reused
+	// once it ends.
 	current atomic.Pointer[Run]
 	killMu  sync.Mutex
+	runID   uint64
 
 	kill *killCtx
 	args [][]byte

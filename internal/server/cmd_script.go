@@ -58,7 +58,7 @@ const busyEval = "BUSY Redis is busy running a script. You can only call SCRIPT 
 const busyFunc = "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
 
 func (s *Server) busyError() string {
-	if r := s.scripts.Running(0); r != nil && !r.Eval {
+	if r, ok := s.scripts.Running(0, false); ok && !r.Eval {
 		return busyFunc
 	}
 	return busyEval
@@ -129,17 +129,16 @@ func (s *Server) registerScripting() {
 func (s *Server) scriptWatchdog() {
 	t := time.NewTicker(50 * time.Millisecond)
 	defer t.Stop()
-	logged := map[*script.Run]bool{}
+	var logged uint64 // the run the log line was written for
 	for {
 		select {
 		case <-s.quit:
 			return
 		case <-t.C:
 		}
-		r, limit := s.refreshBusy()
-		if r != nil && !logged[r] {
-			clear(logged)
-			logged[r] = true
+		r, ok, limit := s.refreshBusy()
+		if ok && logged != r.ID {
+			logged = r.ID
 			cmd := "SCRIPT KILL"
 			if !r.Eval {
 				cmd = "FUNCTION KILL"
@@ -151,15 +150,15 @@ func (s *Server) scriptWatchdog() {
 
 // refreshBusy sets the BUSY state from the running scripts and returns the
 // oldest one past the threshold.
-func (s *Server) refreshBusy() (*script.Run, int64) {
+func (s *Server) refreshBusy() (script.RunInfo, bool, int64) {
 	s.cfg.RLock()
 	limit := s.cfg.BusyReplyThreshold
 	s.cfg.RUnlock()
-	var r *script.Run
+	var r script.RunInfo
+	on := false
 	if limit > 0 {
-		r = s.scripts.Running(time.Duration(limit) * time.Millisecond)
+		r, on = s.scripts.Running(time.Duration(limit)*time.Millisecond, false)
 	}
-	on := r != nil
 	if s.scriptBusy.Load() != on {
 		s.scriptLock.busyMu.Lock()
 		if s.scriptBusy.Load() != on {
@@ -173,7 +172,7 @@ func (s *Server) refreshBusy() (*script.Run, int64) {
 		}
 		s.scriptLock.busyMu.Unlock()
 	}
-	return r, limit
+	return r, on, limit
 }
 
 // numKeys parses EVAL/FCALL's numkeys; "" when it is fine.
@@ -283,7 +282,7 @@ func (s *Server) scriptOOM(c *client) bool {
 
 func (s *Server) newScriptRun(ctx *command.Ctx, name string, flags script.Flags, ro bool) *scriptRun {
 	sr := scriptRunPool.Get().(*scriptRun)
-	sr.run = script.Run{Host: sr, Name: name, Flags: flags,
+	sr.run = script.Run{Host: sr, Name: name, Flags: flags, Args: ctx.Args,
 		ReadOnly: ro || (flags&script.FlagEvalCompat == 0 && flags&script.FlagNoWrites != 0)}
 	sr.run.Data = sr
 	sr.srv, sr.ctx, sr.c = s, ctx, ctx.Client.(*client)
@@ -340,7 +339,7 @@ func (s *Server) runScript(sr *scriptRun, keys [][]byte, exec func(w *resp.Write
 	sr.wrote = false
 	c.db = db
 	name, flags, ro := sr.run.Name, sr.run.Flags, sr.run.ReadOnly
-	sr.run = script.Run{Host: sr, Name: name, Flags: flags, ReadOnly: ro, Data: sr}
+	sr.run = script.Run{Host: sr, Name: name, Flags: flags, Args: sr.ctx.Args, ReadOnly: ro, Data: sr}
 	if !sr.lock(keys, true) {
 		return
 	}
@@ -702,29 +701,27 @@ func (s *Server) registerFunctionCmd() {
 	})
 	s.handle("function|kill", func(ctx *command.Ctx) { s.killScript(ctx, false) })
 	s.handle("function|stats", func(ctx *command.Ctx) {
-		r := s.scripts.Running(0)
-		if r != nil && r.Eval {
+		r, running := s.scripts.Running(0, true)
+		if running && r.Eval {
 			ctx.Error(busyEval)
 			return
 		}
 		w := ctx.W
 		w.Map(2)
 		w.BulkString("running_script")
-		if r == nil {
+		if !running {
 			w.Null()
 		} else {
-			sr := r.Data.(*scriptRun)
 			w.Map(3)
 			w.BulkString("name")
 			w.BulkString(r.Name)
 			w.BulkString("command")
-			args := sr.ctx.Args
-			w.Array(len(args))
-			for _, a := range args {
+			w.Array(len(r.Args))
+			for _, a := range r.Args {
 				w.Bulk(a)
 			}
 			w.BulkString("duration_ms")
-			w.Int(r.Elapsed().Milliseconds())
+			w.Int(r.Elapsed(clock.Mono()).Milliseconds())
 		}
 		libs, funcs := f.Counts()
 		w.BulkString("engines")
