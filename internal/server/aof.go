@@ -411,7 +411,7 @@ func (s *Server) applyAOFConfig(name string) {
 		defer s.aof.mu.Unlock()
 		if p.on && s.aof.w.Load() == nil {
 			// startAppendOnly: a rewrite produces the base of the dataset.
-			if err := s.rewriteAOF(p, true); err != nil {
+			if err := s.rewriteAOFWith(p, true, s.rewriteChild()); err != nil {
 				s.Logf('#', "Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. Check the above logs for more info about the error.")
 			}
 		} else if !p.on && s.aof.w.Load() != nil {

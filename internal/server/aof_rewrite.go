@@ -347,16 +347,23 @@ func (s *Server) rewriteAOFWith(p aofPaths, enable bool, ch *persist.WriterChild
 	return nil
 }
 
+// rewriteChild starts the writer child of an AOF rewrite's base file
+// (temp-rewriteaof-bg-<pid>.aof in the working directory, as Redis names
+// it), or returns nil: the rewrite then writes the file itself.
+func (s *Server) rewriteChild() *persist.WriterChild {
+	if s.save.writerExe == "" {
+		return nil
+	}
+	ch, _ := s.startWriterChild("", "temp-rewriteaof-bg-%d.aof")
+	return ch
+}
+
 // bgrewriteaof starts a rewrite in the background (BGREWRITEAOF).
 func (s *Server) bgrewriteaof() error {
 	if !s.aof.rewriting.CompareAndSwap(false, true) {
 		return errRewriteRunning
 	}
-	// The writer child starts now, as Redis forks before replying.
-	var ch *persist.WriterChild
-	if s.save.writerExe != "" {
-		ch, _ = s.startWriterChild("", "temp-rewriteaof-bg-%d.aof") // in the working directory, as Redis; nil: written here
-	}
+	ch := s.rewriteChild() // now, as Redis forks before replying
 	go func() {
 		s.aof.mu.Lock()
 		defer s.aof.mu.Unlock()
