@@ -565,7 +565,11 @@ func (s *Server) runSyncJob(job *syncJob, delay time.Duration, psync bool) {
 	s.Logf('*', "Starting BGSAVE for SYNC with target: %s", kind)
 	var live []*replicaLink
 	for _, l := range links {
-		l.state.Store(replSendBulk)
+		if job.disk {
+			l.state.Store(replWaitBgsave) // send_bulk once the file is written
+		} else {
+			l.state.Store(replSendBulk)
+		}
 		if psync {
 			if _, err := l.conn.Write([]byte("+FULLRESYNC " + id + " " + strconv.FormatInt(off, 10) + "\r\n")); err != nil {
 				l.close()
@@ -670,6 +674,28 @@ func (s *Server) sendSnapshotDiskless(sn *snapshot.Snapshot, links []*replicaLin
 // with its length (SYNC, a replica without capa eof, repl-diskless-sync no).
 // ch, if not nil, is the writer child that writes the file.
 func (s *Server) sendSnapshotFromFile(sn *snapshot.Snapshot, links []*replicaLink, ch *persist.WriterChild) error {
+	// A file no replica waits for is useless without save points: the
+	// save stops when the last one leaves (Redis kills its child).
+	written := make(chan struct{})
+	go func() {
+		for _, l := range links {
+			select {
+			case <-l.quit:
+			case <-written:
+				return
+			}
+		}
+		if len(s.savePoints()) == 0 {
+			sn.Cancel()
+		}
+	}()
+	defer func() {
+		select {
+		case <-written:
+		default:
+			close(written)
+		}
+	}()
 	var f *os.File
 	if ch != nil {
 		if err := s.writeThroughChild(sn, ch); err != nil {
@@ -697,6 +723,10 @@ func (s *Server) sendSnapshotFromFile(sn *snapshot.Snapshot, links []*replicaLin
 		}
 	}
 	defer f.Close()
+	close(written)
+	for _, l := range links {
+		l.state.CompareAndSwap(replWaitBgsave, replSendBulk)
+	}
 	size, err := f.Seek(0, io.SeekEnd)
 	if err != nil {
 		return err

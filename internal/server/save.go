@@ -215,7 +215,9 @@ func (s *Server) writeThroughChild(sn *snapshot.Snapshot, ch *persist.WriterChil
 	}
 	if werr != nil {
 		ch.Remove()
-		s.Logf('#', "Write error saving DB on disk(%s): %s", "rdbSaveRio", strerror(werr))
+		if !errors.Is(werr, snapshot.ErrCancelled) {
+			s.Logf('#', "Write error saving DB on disk(%s): %s", "rdbSaveRio", strerror(werr))
+		}
 		return werr
 	}
 	return nil

@@ -101,3 +101,62 @@ func TestBacklogAfterKilledSync(t *testing.T) {
 		}
 	}
 }
+
+// TestDiskSyncStopsWhenUseless: a full sync through a file shows its
+// replicas as wait_bgsave while the file is written; when the last of them
+// leaves and no save point wants the file, the save stops; with save
+// points it goes on (integration/replication "Kill rdb child process if
+// its dumping RDB is not useful"); compared with redis-server.
+func TestDiskSyncStopsWhenUseless(t *testing.T) {
+	testutil.SkipIfNoRedis(t)
+	for _, kind := range []string{"redis", "shoal"} {
+		t.Run(kind, func(t *testing.T) {
+			m := start(t, kind, "--repl-diskless-sync", "no", "--save", "")
+			r1, r2 := start(t, kind), start(t, kind)
+			for i := 0; i < 10; i++ {
+				do(t, m, "SET", strconv.Itoa(i), strconv.Itoa(i))
+			}
+			do(t, m, "CONFIG", "SET", "rdb-key-save-delay", "1000000") // 1 s a key
+			waiting := func() {
+				t.Helper()
+				testutil.CheckFor(t, 20*time.Second, 20*time.Millisecond, func() error {
+					p, r := info(t, m, "persistence"), info(t, m, "replication")
+					if p["rdb_bgsave_in_progress"] != "1" || !strings.Contains(r["slave0"], "state=wait_bgsave") || !strings.Contains(r["slave1"], "state=wait_bgsave") {
+						return fmt.Errorf("not both waiting: %v %q %q", p["rdb_bgsave_in_progress"], r["slave0"], r["slave1"])
+					}
+					return nil
+				})
+			}
+			for _, r := range []*testutil.Node{r1, r2} {
+				do(t, r, "REPLICAOF", "127.0.0.1", strconv.Itoa(m.Port))
+			}
+			waiting()
+			do(t, r1, "REPLICAOF", "NO", "ONE")
+			time.Sleep(100 * time.Millisecond)
+			if v := info(t, m, "persistence")["rdb_bgsave_in_progress"]; v != "1" {
+				t.Fatalf("save stopped while a replica still waits: %s", v)
+			}
+			do(t, r2, "REPLICAOF", "NO", "ONE")
+			testutil.CheckFor(t, 5*time.Second, 10*time.Millisecond, func() error {
+				if info(t, m, "persistence")["rdb_bgsave_in_progress"] != "0" {
+					return fmt.Errorf("useless save still running")
+				}
+				return nil
+			})
+			do(t, m, "CONFIG", "SET", "save", "900 1")
+			for _, r := range []*testutil.Node{r1, r2} {
+				do(t, r, "REPLICAOF", "127.0.0.1", strconv.Itoa(m.Port))
+			}
+			waiting()
+			do(t, r1, "REPLICAOF", "NO", "ONE")
+			do(t, r2, "REPLICAOF", "NO", "ONE")
+			time.Sleep(200 * time.Millisecond)
+			if v := info(t, m, "persistence")["rdb_bgsave_in_progress"]; v != "1" {
+				t.Fatalf("save with save points stopped: %s", v)
+			}
+			c := m.Dial(t)
+			c.Do("SHUTDOWN", "NOSAVE") // the connection ends: no reply
+			c.Close()
+		})
+	}
+}
