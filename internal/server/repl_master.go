@@ -565,11 +565,9 @@ func (s *Server) runSyncJob(job *syncJob, delay time.Duration, psync bool) {
 	s.Logf('*', "Starting BGSAVE for SYNC with target: %s", kind)
 	var live []*replicaLink
 	for _, l := range links {
-		if job.disk {
-			l.state.Store(replWaitBgsave) // send_bulk once the file is written
-		} else {
-			l.state.Store(replSendBulk)
-		}
+		// Redis's replica waits in wait_bgsave while its child runs: the
+		// whole of a diskless transfer; a file's writing, then send_bulk.
+		l.state.Store(replWaitBgsave)
 		if psync {
 			if _, err := l.conn.Write([]byte("+FULLRESYNC " + id + " " + strconv.FormatInt(off, 10) + "\r\n")); err != nil {
 				l.close()

@@ -160,3 +160,36 @@ func TestDiskSyncStopsWhenUseless(t *testing.T) {
 		})
 	}
 }
+
+// TestDisklessSyncReplicaState: during a diskless full sync the master
+// lists the replica as wait_bgsave (Redis's replica waits for the child
+// that streams to it), then online; compared with redis-server.
+func TestDisklessSyncReplicaState(t *testing.T) {
+	testutil.SkipIfNoRedis(t)
+	for _, kind := range []string{"redis", "shoal"} {
+		t.Run(kind, func(t *testing.T) {
+			m := start(t, kind, "--repl-diskless-sync", "yes")
+			r := start(t, kind)
+			preload(t, m, 1000)
+			do(t, m, "CONFIG", "SET", "rdb-key-save-delay", "3000") // ~3 s
+			do(t, r, "REPLICAOF", "127.0.0.1", strconv.Itoa(m.Port))
+			testutil.CheckFor(t, 20*time.Second, 10*time.Millisecond, func() error {
+				p, rp := info(t, m, "persistence"), info(t, m, "replication")
+				if p["rdb_bgsave_in_progress"] != "1" || rp["slave0"] == "" {
+					return fmt.Errorf("no transfer yet")
+				}
+				if !strings.Contains(rp["slave0"], "state=wait_bgsave") {
+					t.Fatalf("replica during the transfer: %q", rp["slave0"])
+				}
+				return nil
+			})
+			do(t, m, "CONFIG", "SET", "rdb-key-save-delay", "0")
+			testutil.CheckFor(t, 30*time.Second, 20*time.Millisecond, func() error {
+				if rp := info(t, m, "replication"); !strings.Contains(rp["slave0"], "state=online") {
+					return fmt.Errorf("not online: %q", rp["slave0"])
+				}
+				return nil
+			})
+		})
+	}
+}
