@@ -61,6 +61,11 @@ type aofState struct {
 
 const loadingErr = "LOADING Redis is loading the dataset in memory"
 
+// aofMisconf is the MISCONF writes get after an AOF write error.
+func aofMisconf(err error) string {
+	return "MISCONF Errors writing to the AOF file: " + aof.ErrText(err)
+}
+
 // persistGate returns the error a command gets from the persistence state,
 // or "": Redis's MISCONF after a failed RDB save (save.go) or an AOF write
 // error, for writes and PING; -LOADING while loading (commands flagged
@@ -80,7 +85,7 @@ func (s *Server) persistGate(c *client, spec *command.Spec) string {
 	}
 	if w := s.aof.w.Load(); w != nil && (spec.Has(command.FlagWrite) || spec.Name == "ping") {
 		if err := w.Err(); err != nil {
-			return "MISCONF Errors writing to the AOF file: " + aof.ErrText(err)
+			return aofMisconf(err)
 		}
 	}
 	return ""

@@ -108,6 +108,23 @@ func (c *client) writesDenied(spec *command.Spec) bool {
 	return false
 }
 
+// diskWriteError is writeCommandsGetDiskErrorMessage for a write a script
+// makes or may make: the MISCONF of a failed save or AOF write, or "".
+func (s *Server) diskWriteError(c *client) string {
+	if c.session {
+		return ""
+	}
+	if s.save.denyWrites.Load() {
+		return misconfRDB
+	}
+	if w := s.aof.w.Load(); w != nil {
+		if err := w.Err(); err != nil {
+			return aofMisconf(err)
+		}
+	}
+	return ""
+}
+
 func (s *Server) rdbPath() (path string, compress bool) {
 	s.cfg.RLock()
 	defer s.cfg.RUnlock()

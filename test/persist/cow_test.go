@@ -154,6 +154,24 @@ func TestBgsaveChildKilled(t *testing.T) {
 			if err := c.Set(ctx, "x", "y", 0).Err(); err == nil || !strings.HasPrefix(err.Error(), "MISCONF ") {
 				t.Fatalf("SET after a failed save: %v", err)
 			}
+			// Scripts: a write through redis.call/pcall, or a script that
+			// may write (shebang without no-writes), gets MISCONF too.
+			for _, sc := range []struct{ src, want string }{
+				{"return redis.call('set','x',1)", "MISCONF "},
+				{"return redis.call('get','k1')", "1"},
+				{"#!lua\nreturn redis.call('set','x',1)", "MISCONF "},
+				{"#!lua flags=no-writes\nreturn redis.call('get','k1')", "1"},
+				{"redis.call('get','k1'); return redis.pcall('set','x',1)", "MISCONF "},
+			} {
+				v, err := c.Eval(ctx, sc.src, []string{"x"}).Result()
+				got := fmt.Sprint(v)
+				if err != nil {
+					got = err.Error()
+				}
+				if !strings.HasPrefix(got, sc.want) {
+					t.Fatalf("EVAL %q: %q, want %q...", sc.src, got, sc.want)
+				}
+			}
 			if left := childPids(n.Pid); len(left) != 0 {
 				t.Fatalf("children left: %v", left)
 			}
