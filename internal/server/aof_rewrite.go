@@ -295,6 +295,10 @@ func (s *Server) rewriteAOFWith(p aofPaths, enable bool, ch *persist.WriterChild
 		if err := s.persistManifest(p, man); err != nil {
 			return fail(err)
 		}
+		// That manifest is in force until the new base is installed: a
+		// rewrite that fails leaves it (the next one adds another
+		// incremental file after this one, as Redis's failed rewrites do).
+		s.aof.man = man.Clone()
 	}
 	base := man.InstallBase(p.filename, sn != nil)
 	if !attach { // no incremental file is being written: all are history
