@@ -401,6 +401,10 @@ func (s *Server) applyAOFConfig(name string) {
 		if w := s.aof.w.Load(); w != nil {
 			w.SetPolicy(p.policy)
 		}
+	case "aof-disable-auto-gc":
+		s.aof.mu.Lock()
+		s.aofDelHistoryFiles(p) // updateAofAutoGCEnabled: at once when turned back on
+		s.aof.mu.Unlock()
 	case "aof-timestamp-enabled":
 		if w := s.aof.w.Load(); w != nil {
 			w.SetTimestamps(p.stamp)
@@ -513,6 +517,10 @@ func (s *Server) debugLoadAOF() error {
 		s.logManifestError(err)
 		return err
 	}
+	// The manifest on disk is the one in force from now on, as Redis's
+	// DEBUG LOADAOF reloads it (aofLoadManifestFromDisk, aofDelHistoryFiles).
+	s.aof.man = man
+	s.aofDelHistoryFiles(p)
 	switch res := s.loadAOFFiles(p, man); res {
 	case aof.OK, aof.Truncated, aof.Empty, aof.NotExist:
 	default:

@@ -135,6 +135,25 @@ func (s *Server) writeRDBBase(path string, sn *snapshot.Snapshot) (int64, error)
 	return size, nil
 }
 
+// aofDelHistoryFiles: unless aof-disable-auto-gc, the history files of
+// s.aof.man go, then the manifest that no longer lists them is written.
+// Needs s.aof.mu.
+func (s *Server) aofDelHistoryFiles(p aofPaths) {
+	man := s.aof.man
+	s.cfg.RLock()
+	off := s.cfg.AOFDisableAutoGC
+	s.cfg.RUnlock()
+	if man == nil || off || len(man.History) == 0 {
+		return
+	}
+	for _, h := range man.History {
+		os.Remove(filepath.Join(p.dir, h.Name))
+		s.Logf('*', "Removing the history file %s in the background", h.Name)
+	}
+	man.History = nil
+	s.persistManifest(p, man)
+}
+
 // writeBaseChild writes the new base file through writer child ch: the
 // RDB of sn, or data (the command format) when sn is nil. A killed child
 // fails the rewrite, as a killed fork child fails Redis's.
@@ -302,10 +321,7 @@ func (s *Server) rewriteAOFWith(p aofPaths, enable bool, ch *persist.WriterChild
 	}
 	base := man.InstallBase(p.filename, sn != nil)
 	if !attach { // no incremental file is being written: all are history
-		for _, in := range man.Incrs {
-			in.Type = aof.TypeHistory
-			man.History = append(man.History, in)
-		}
+		man.PushHistory(man.Incrs...)
 		man.Incrs = nil
 	}
 	var baseSize int64
@@ -332,15 +348,8 @@ func (s *Server) rewriteAOFWith(p aofPaths, enable bool, ch *persist.WriterChild
 	if err := s.persistManifest(p, man); err != nil {
 		return fail(err)
 	}
-	// aofDelHistoryFiles: the history files go, then the manifest that
-	// no longer lists them.
-	for _, h := range man.History {
-		os.Remove(filepath.Join(p.dir, h.Name))
-		s.Logf('*', "Removing the history file %s in the background", h.Name)
-	}
-	man.History = nil
-	s.persistManifest(p, man)
 	s.aof.man = man
+	s.aofDelHistoryFiles(p)
 	s.aof.baseSize.Store(baseSize)
 	s.aof.prevSize.Store(0)
 	s.aof.rewrites.Add(1)

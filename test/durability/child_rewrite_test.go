@@ -100,3 +100,59 @@ func TestBgrewriteaofChildKilled(t *testing.T) {
 	// replaces them all.
 	testutil.Equal(t, strings.Join(manifests["shoal"], "--\n"), strings.Join(manifests["redis"], "--\n"))
 }
+
+// TestAOFHistoryAndReload: with aof-disable-auto-gc yes rewrites keep the
+// old files as history (newest group first), turning it off deletes them
+// at once; a rewrite with the AOF off leaves only a base, and after DEBUG
+// LOADAOF (which reloads the manifest from disk) enabling the AOF starts
+// again at incremental file 1: the manifests are redis-server's
+// (integration/aof-multi-part's auto gc and AOF-off tests).
+func TestAOFHistoryAndReload(t *testing.T) {
+	got := map[string][]string{}
+	for _, kind := range []string{"redis", "shoal"} {
+		t.Run(kind, func(t *testing.T) {
+			n := testutil.StartKind(t, kind, "--appendonly", "yes", "--save", "")
+			c := n.Dial(t)
+			defer c.Close()
+			manifest := func() string {
+				return readFile(t, filepath.Join(n.Dir, "appendonlydir", "appendonly.aof.manifest"))
+			}
+			rewrite := func() {
+				t.Helper()
+				do(t, c, "BGREWRITEAOF")
+				testutil.CheckFor(t, 30*time.Second, 20*time.Millisecond, func() error {
+					if persistenceField(t, c, "aof_rewrite_in_progress") != "0" || persistenceField(t, c, "aof_rewrite_scheduled") != "0" {
+						return fmt.Errorf("rewrite running")
+					}
+					return nil
+				})
+			}
+			do(t, c, "SET", "a", "1")
+			do(t, c, "CONFIG", "SET", "aof-disable-auto-gc", "yes")
+			rewrite()
+			do(t, c, "SET", "b", "2")
+			rewrite()
+			got[kind] = append(got[kind], manifest())
+			do(t, c, "CONFIG", "SET", "aof-disable-auto-gc", "no")
+			got[kind] = append(got[kind], manifest())
+			files, _ := filepath.Glob(filepath.Join(n.Dir, "appendonlydir", "*"))
+			got[kind] = append(got[kind], fmt.Sprint(len(files)))
+			do(t, c, "CONFIG", "SET", "appendonly", "no")
+			rewrite()
+			do(t, c, "DEBUG", "LOADAOF")
+			got[kind] = append(got[kind], manifest())
+			do(t, c, "CONFIG", "SET", "appendonly", "yes")
+			testutil.CheckFor(t, 30*time.Second, 20*time.Millisecond, func() error {
+				if persistenceField(t, c, "aof_rewrite_in_progress") != "0" || persistenceField(t, c, "aof_enabled") != "1" {
+					return fmt.Errorf("AOF not on yet")
+				}
+				return nil
+			})
+			got[kind] = append(got[kind], manifest())
+			if v := str(do(t, c, "GET", "b")); v != "2" {
+				t.Fatalf("GET b = %q", v)
+			}
+		})
+	}
+	testutil.Equal(t, strings.Join(got["shoal"], "--\n"), strings.Join(got["redis"], "--\n"))
+}
