@@ -57,7 +57,16 @@ type aofState struct {
 	execSets atomic.Int32
 	// flushSleep is DEBUG AOF-FLUSH-SLEEP's microseconds (aof.Writer).
 	flushSleep atomic.Int64
+	// scheduled is a rewrite waiting for a BGSAVE to end
+	// (aof_rewrite_scheduled): rwBG for BGREWRITEAOF, rwEnable for CONFIG
+	// SET appendonly yes, whose AOF starts with that rewrite.
+	scheduled atomic.Int32
 }
+
+const (
+	rwBG     = 1
+	rwEnable = 2
+)
 
 const loadingErr = "LOADING Redis is loading the dataset in memory"
 
@@ -416,8 +425,18 @@ func (s *Server) applyAOFConfig(name string) {
 			go s.applyAOFConfigScheduled()
 			return
 		}
+		if p.on && s.aof.w.Load() == nil && s.bgRunning() {
+			// startAppendOnly while a BGSAVE runs: the rewrite (and the
+			// AOF with it) waits for it, as Redis's does.
+			s.aof.scheduled.Store(rwEnable)
+			s.Logf('*', "AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.")
+			return
+		}
 		s.aof.mu.Lock()
 		defer s.aof.mu.Unlock()
+		if !p.on {
+			s.aof.scheduled.CompareAndSwap(rwEnable, 0)
+		}
 		if p.on && s.aof.w.Load() == nil {
 			// startAppendOnly: a rewrite produces the base of the dataset.
 			if err := s.rewriteAOFWith(p, true, s.rewriteChild()); err != nil {
@@ -451,7 +470,7 @@ func (s *Server) infoAOF(w infoWriter, enabled bool) {
 	a := &s.aof
 	w.i("aof_enabled", b2i(enabled))
 	w.i("aof_rewrite_in_progress", b2i(a.rewriting.Load()))
-	w.i("aof_rewrite_scheduled", 0)
+	w.i("aof_rewrite_scheduled", b2i(s.aof.scheduled.Load() != 0))
 	if a.rewrites.Load() > 0 || !a.lastRewriteOK.Load() && a.rewriteStart.Load() > 0 {
 		w.i("aof_last_rewrite_time_sec", a.lastRewriteSecs.Load())
 	} else {
@@ -533,6 +552,16 @@ func (s *Server) debugLoadAOF() error {
 
 func (s *Server) registerAOF() {
 	s.handle("bgrewriteaof", func(ctx *command.Ctx) {
+		if s.aof.rewriting.Load() {
+			ctx.Error(errRewriteRunning.Error())
+			return
+		}
+		if s.bgRunning() {
+			// A BGSAVE runs: the rewrite starts from the cron after it.
+			s.aof.scheduled.CompareAndSwap(0, rwBG)
+			ctx.W.Simple("Background append only file rewriting scheduled")
+			return
+		}
 		if err := s.bgrewriteaof(); err != nil {
 			ctx.Error(err.Error())
 			return

@@ -416,6 +416,14 @@ var errRewriteRunning = errors.New("ERR Background append only file rewriting al
 // the size the last rewrite (or the load) left, as Redis 7.0 decides it.
 func (s *Server) aofRewriteCron() {
 	a := &s.aof
+	if k := a.scheduled.Load(); k != 0 && !a.rewriting.Load() && !s.bgRunning() && a.scheduled.CompareAndSwap(k, 0) {
+		if k == rwEnable {
+			go s.applyAOFConfig("appendonly") // the AOF starts with its rewrite
+		} else if err := s.bgrewriteaof(); err != nil {
+			s.Logf('#', "Can't rewrite append only file in background: %v", err)
+		}
+		return
+	}
 	wr := a.w.Load()
 	if wr == nil || a.rewriting.Load() {
 		return

@@ -156,3 +156,53 @@ func TestAOFHistoryAndReload(t *testing.T) {
 	}
 	testutil.Equal(t, strings.Join(got["shoal"], "--\n"), strings.Join(got["redis"], "--\n"))
 }
+
+// TestAOFRewriteWaitsForBgsave: while a BGSAVE runs, CONFIG SET appendonly
+// yes and BGREWRITEAOF schedule the rewrite (aof_rewrite_scheduled:1,
+// "…rewriting scheduled"); it starts once the BGSAVE is over (here: its
+// child killed), and the AOF then holds every key (integration/aof-multi-part
+// "AOF enable during BGSAVE will not write data util AOFRW finish");
+// compared with redis-server.
+func TestAOFRewriteWaitsForBgsave(t *testing.T) {
+	if _, err := exec.LookPath("pgrep"); err != nil {
+		t.Skip("no pgrep")
+	}
+	got := map[string][]string{}
+	for _, kind := range []string{"redis", "shoal"} {
+		t.Run(kind, func(t *testing.T) {
+			n := testutil.StartKind(t, kind, "--save", "")
+			c := n.Dial(t)
+			defer c.Close()
+			do(t, c, "SET", "k1", "v1")
+			do(t, c, "CONFIG", "SET", "rdb-key-save-delay", "10000000") // 10 s a key
+			do(t, c, "BGSAVE")
+			rec := func(s string) { got[kind] = append(got[kind], s) }
+			do(t, c, "CONFIG", "SET", "appendonly", "yes")
+			rec("scheduled:" + persistenceField(t, c, "aof_rewrite_scheduled"))
+			rec("bgrewriteaof: " + str(do(t, c, "BGREWRITEAOF")))
+			do(t, c, "SET", "k2", "v2")
+			out, _ := exec.Command("pgrep", "-P", strconv.Itoa(n.Pid)).Output()
+			kids := strings.Fields(string(out))
+			if len(kids) != 1 {
+				t.Fatalf("children during the BGSAVE: %q", kids)
+			}
+			do(t, c, "CONFIG", "SET", "rdb-key-save-delay", "0")
+			child, _ := strconv.Atoi(kids[0])
+			syscall.Kill(child, syscall.SIGKILL)
+			testutil.CheckFor(t, 30*time.Second, 20*time.Millisecond, func() error {
+				if persistenceField(t, c, "rdb_bgsave_in_progress") != "0" || persistenceField(t, c, "aof_rewrite_scheduled") != "0" ||
+					persistenceField(t, c, "aof_rewrite_in_progress") != "0" || persistenceField(t, c, "aof_rewrites") == "0" {
+					return fmt.Errorf("rewrite not done")
+				}
+				return nil
+			})
+			rec(readFile(t, filepath.Join(n.Dir, "appendonlydir", "appendonly.aof.manifest")))
+			do(t, c, "SET", "k3", "v3")
+			do(t, c, "DEBUG", "LOADAOF")
+			for _, k := range []string{"k1", "k2", "k3"} {
+				rec(k + "=" + str(do(t, c, "GET", k)))
+			}
+		})
+	}
+	testutil.Equal(t, strings.Join(got["shoal"], "\n"), strings.Join(got["redis"], "\n"))
+}
