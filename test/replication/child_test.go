@@ -29,12 +29,7 @@ func TestSyncChildDiesWithMaster(t *testing.T) {
 			preload(t, m, 2000)
 			do(t, m, "CONFIG", "SET", "rdb-key-save-delay", "5000") // ~10 s
 			do(t, r, "REPLICAOF", "127.0.0.1", strconv.Itoa(m.Port))
-			testutil.CheckFor(t, 30*time.Second, 10*time.Millisecond, func() error {
-				if info(t, m, "persistence")["rdb_bgsave_in_progress"] != "1" {
-					return fmt.Errorf("no sync save yet")
-				}
-				return nil
-			})
+			waitSyncSave(t, m, "1")
 			out, _ := exec.Command("pgrep", "-P", strconv.Itoa(m.Pid)).Output()
 			kids := strings.Fields(string(out))
 			if len(kids) != 1 {
@@ -70,21 +65,11 @@ func TestBacklogAfterKilledSync(t *testing.T) {
 				preload(t, m, 1000)
 				do(t, m, "CONFIG", "SET", "rdb-key-save-delay", "2000") // ~2 s
 				do(t, r, "REPLICAOF", "127.0.0.1", strconv.Itoa(m.Port))
-				testutil.CheckFor(t, 30*time.Second, 10*time.Millisecond, func() error {
-					if info(t, m, "persistence")["rdb_bgsave_in_progress"] != "1" {
-						return fmt.Errorf("no sync save yet")
-					}
-					return nil
-				})
+				waitSyncSave(t, m, "1")
 				do(t, r, "REPLICAOF", "NO", "ONE")
 				do(t, m, "CLIENT", "KILL", "TYPE", "replica")
 				do(t, m, "CONFIG", "SET", "rdb-key-save-delay", "0")
-				testutil.CheckFor(t, 30*time.Second, 20*time.Millisecond, func() error {
-					if info(t, m, "persistence")["rdb_bgsave_in_progress"] != "0" {
-						return fmt.Errorf("sync save still running")
-					}
-					return nil
-				})
+				waitSyncSave(t, m, "0")
 				do(t, m, "CONFIG", "SET", "repl-backlog-size", "16384")
 				big := strings.Repeat("A", 16384)
 				for i := 0; i < 10; i++ {
@@ -192,4 +177,15 @@ func TestDisklessSyncReplicaState(t *testing.T) {
 			})
 		})
 	}
+}
+
+// waitSyncSave waits (bounded) for m's rdb_bgsave_in_progress to be want.
+func waitSyncSave(t *testing.T, m *testutil.Node, want string) {
+	t.Helper()
+	testutil.CheckFor(t, 30*time.Second, 10*time.Millisecond, func() error {
+		if got := info(t, m, "persistence")["rdb_bgsave_in_progress"]; got != want {
+			return fmt.Errorf("rdb_bgsave_in_progress:%s, waiting for %s", got, want)
+		}
+		return nil
+	})
 }
