@@ -15,6 +15,7 @@ import (
 
 	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/persist"
+	"github.com/shoal-db/shoal/internal/rediserr"
 	"github.com/shoal-db/shoal/internal/replication"
 	"github.com/shoal-db/shoal/internal/resp"
 	"github.com/shoal-db/shoal/internal/snapshot"
@@ -76,7 +77,8 @@ type replicaLink struct {
 	// sent is the stream offset written to the replica so far (-1 before
 	// its reader attaches): the cron reads it, the feeder writes it.
 	sent     atomic.Int64
-	eof      bool // the payload goes with EOF-marker framing
+	eof      bool   // the payload goes with EOF-marker framing
+	early    []byte // bytes the replica sent right after SYNC (readAcks reads them first)
 	quit     chan struct{}
 	quitOnce atomic.Bool
 	// overSoft is when (unix s) the replica's backlog first passed the
@@ -91,7 +93,16 @@ func (l *replicaLink) close() {
 	}
 }
 
-func (l *replicaLink) name() string { return l.ip + ":" + strconv.Itoa(l.port) }
+func (l *replicaLink) name() string { return replicaName(l.ip, l.port) }
+
+// replicaName is replicationGetSlaveName: ip:port, the port being the one
+// the replica said it listens on (REPLCONF listening-port).
+func replicaName(ip string, port int) string {
+	if port == 0 {
+		return ip + ":<unknown-replica-port>"
+	}
+	return net.JoinHostPort(ip, strconv.Itoa(port))
+}
 
 // replconfCommand is REPLCONF: the options a replica sends before PSYNC,
 // and ACK/GETACK afterwards.
@@ -209,13 +220,6 @@ func (s *Server) syncCommand(ctx *command.Ctx) {
 		ctx.Error("ERR Filtered replica requires EOF capability")
 		return
 	}
-	c.flush()
-	conn, err := c.takeOver()
-	if err != nil {
-		s.Logf('#', "Can't serve replica %s: %v", c.conn.RemoteAddr(), err)
-		c.closeAfterReply = true
-		return
-	}
 	hs := c.replHS()
 	ip := hs.ip
 	if ip == "" {
@@ -223,7 +227,30 @@ func (s *Server) syncCommand(ctx *command.Ctx) {
 			ip = a.IP.String()
 		}
 	}
+	if psync {
+		if _, err := strconv.ParseInt(string(ctx.Args[2]), 10, 64); err != nil {
+			s.Logf('*', "Replica %s asks for synchronization", replicaName(ip, hs.port))
+			s.Logf('#', "Replica %s asks for synchronization but with a wrong offset", replicaName(ip, hs.port))
+			ctx.Error(rediserr.NotInteger)
+			return
+		}
+	}
+	c.flush()
+	conn, err := c.takeOver()
+	if err != nil {
+		s.Logf('#', "Can't serve replica %s: %v", c.conn.RemoteAddr(), err)
+		c.closeAfterReply = true
+		return
+	}
 	l := &replicaLink{c: c, conn: conn, ip: ip, port: hs.port, firstAck: make(chan struct{}), quit: make(chan struct{})}
+	if in := c.detachedIn; len(in) > 0 {
+		// What the replica sent after its SYNC in the same read is the
+		// link's first input (runDetached starts at the SYNC).
+		var rd resp.Reader
+		if _, n, err := rd.Next(in); err == nil && n > 0 && n < len(in) {
+			l.early = append([]byte(nil), in[n:]...)
+		}
+	}
 	l.ackTime.Store(time.Now().UnixMilli())
 	l.sent.Store(-1)
 	c.replLink.Store(l)
@@ -378,21 +405,25 @@ func (s *Server) readAcks(l *replicaLink) {
 	br := bufio.NewReaderSize(l.conn, 4096)
 	var rd resp.Reader
 	rd.Limits = resp.Limits{MaxBulkLen: 1 << 20, MaxInline: 64 << 10}
-	buf := make([]byte, 0, 4096)
+	buf := append(make([]byte, 0, 4096), l.early...)
 	tmp := make([]byte, 4096)
 	for {
-		l.conn.SetReadDeadline(time.Now().Add(s.replTimeout()))
-		n, err := br.Read(tmp)
-		if err != nil {
-			if isTimeout(err) && l.state.Load() != replOnline {
-				continue // a replica loading a big payload sends nothing meanwhile
+		if len(l.early) > 0 {
+			l.early = nil // in buf already: parse it before reading more
+		} else {
+			l.conn.SetReadDeadline(time.Now().Add(s.replTimeout()))
+			n, err := br.Read(tmp)
+			if err != nil {
+				if isTimeout(err) && l.state.Load() != replOnline {
+					continue // a replica loading a big payload sends nothing meanwhile
+				}
+				if isTimeout(err) {
+					s.Logf('#', "Disconnecting timedout replica (streaming sync): %s", l.name())
+				}
+				return
 			}
-			if isTimeout(err) {
-				s.Logf('#', "Disconnecting timedout replica (streaming sync): %s", l.name())
-			}
-			return
+			buf = append(buf, tmp[:n]...)
 		}
-		buf = append(buf, tmp[:n]...)
 		used := 0
 		for {
 			args, k, perr := rd.Next(buf[used:])
@@ -404,7 +435,11 @@ func (s *Server) readAcks(l *replicaLink) {
 				break
 			}
 			used += k
-			if len(args) >= 3 && strings.EqualFold(string(args[0]), "replconf") && strings.EqualFold(string(args[1]), "ack") {
+			if len(args) > 0 && !strings.EqualFold(string(args[0]), "replconf") {
+				s.replicaCommand(l, args)
+				return
+			}
+			if len(args) >= 3 && strings.EqualFold(string(args[1]), "ack") {
 				if off, err := strconv.ParseInt(string(args[2]), 10, 64); err == nil {
 					s.noteAck(l, off)
 				}
@@ -609,6 +644,26 @@ func (s *Server) keepaliveJob(job *syncJob) {
 	}
 }
 
+// replicaCommand is a command other than REPLCONF on a replica's link:
+// a reply must never go down a replication link, so Redis drops the link
+// when the command generates one (every command does, unless it fails
+// silently), and refuses a command on the keyspace first ("Replica can't
+// interact with the keyspace"), an error it logs as CRITICAL. The link
+// ends here the same way; nothing is run.
+func (s *Server) replicaCommand(l *replicaLink, args [][]byte) {
+	name := strings.ToLower(string(args[0]))
+	if spec := s.table.Lookup(args[0]); spec != nil {
+		if sub := spec.LookupSub(args); sub != nil {
+			spec = sub
+		}
+		name = spec.FullName()
+		if spec.Has(command.FlagWrite) || spec.Has(command.FlagReadonly) || spec.Has(command.FlagMayReplicate) {
+			s.Logf('#', "== CRITICAL == This master is sending an error to its replica: '%s' after processing the command '%s'", "Replica can't interact with the keyspace", name)
+		}
+	}
+	s.Logf('#', "Replica generated a reply to command '%s', disconnecting it: %s", name, s.clientInfoLine(l.c))
+}
+
 // fanout writes to every replica of a transfer; a replica whose write
 // fails is dropped, and the transfer goes on for the others.
 type fanout struct {
@@ -763,7 +818,11 @@ func (s *Server) masterCron() {
 	s.repl.mu.Unlock()
 	// Not during a manual failover's pause: the PING would move the offset
 	// the replica is waiting for (as Redis 7.0's replicationCron).
-	if isMaster && len(links) > 0 && period > 0 && now%period == 0 && !s.failoverPaused() {
+	// Every period calls counted from the start, as Redis counts its
+	// replicationCron calls (not on wall-clock multiples).
+	loop := s.repl.cronLoops
+	s.repl.cronLoops++
+	if isMaster && len(links) > 0 && period > 0 && loop%period == 0 && !s.failoverPaused() {
 		s.stream.AppendRaw(stream.SameDB, []byte("*1\r\n$4\r\nPING\r\n"))
 	}
 	end := s.stream.Offset()

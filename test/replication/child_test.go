@@ -2,6 +2,7 @@ package replication
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -188,4 +189,66 @@ func waitSyncSave(t *testing.T, m *testutil.Node, want string) {
 		}
 		return nil
 	})
+}
+
+// TestCommandsOnReplicaLink: a command other than REPLCONF on a replica's
+// link ends the link (a reply must never go down it) with Redis's log
+// lines, a keyspace command logged as a CRITICAL error first; PSYNC with
+// an offset that is not a number is refused (integration/replication
+// "replica do not write the reply to the replication link", "PSYNC with
+// wrong offset should throw error"); compared with redis-server.
+func TestCommandsOnReplicaLink(t *testing.T) {
+	testutil.SkipIfNoRedis(t)
+	for _, kind := range []string{"redis", "shoal"} {
+		t.Run(kind, func(t *testing.T) {
+			m := start(t, kind, "--save", "")
+			c := m.Dial(t)
+			defer c.Close()
+			v, err := c.Do("PSYNC", "replicationid", "offset_str")
+			if err != nil || str(v) != "ERR value is not an integer or out of range" {
+				t.Fatalf("PSYNC with a bad offset: %q %v", str(v), err)
+			}
+			if v := str(c.MustDo(t, "PING")); v != "PONG" {
+				t.Fatalf("PING after it: %q", v)
+			}
+			for _, tc := range []struct {
+				sync []string
+				cmd  []string
+				logs []string
+			}{
+				{[]string{"SYNC"}, []string{"PING"}, []string{"Replica generated a reply to command 'ping', disconnecting it: "}},
+				{[]string{"PSYNC", "replicationid", "-1"}, []string{"XINFO", "HELP"}, []string{"Replica generated a reply to command 'xinfo|help', disconnecting it: "}},
+				{[]string{"PSYNC", "replicationid", "-1"}, []string{"GET", "foo"}, []string{
+					"== CRITICAL == This master is sending an error to its replica: ", "Replica can't interact with the keyspace",
+					"Replica generated a reply to command 'get', disconnecting it: "}},
+			} {
+				r := m.Dial(t)
+				if err := r.Send(tc.sync...); err != nil {
+					t.Fatal(err)
+				}
+				if err := r.Send(tc.cmd...); err != nil {
+					t.Fatal(err)
+				}
+				// The link ends: reading what the master sent (the
+				// FULLRESYNC line, the payload) runs into EOF.
+				testutil.CheckFor(t, 30*time.Second, 0, func() error {
+					if _, _, err := r.ReadWithin(30 * time.Second); err == nil {
+						return fmt.Errorf("link still open")
+					}
+					return nil
+				})
+				r.Close()
+				testutil.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
+					log, _ := os.ReadFile(m.Log)
+					for _, l := range tc.logs {
+						if !strings.Contains(string(log), l) {
+							return fmt.Errorf("no %q in the log", l)
+						}
+					}
+					return nil
+				})
+				waitSyncSave(t, m, "0")
+			}
+		})
+	}
 }
