@@ -382,11 +382,11 @@ func (c *client) prefetch(buf []byte) int {
 
 func (c *client) closing() bool { return c.closeAfterReply || c.closed.Load() }
 
-// waitsForFsync reports whether the loop may hold this client's replies
-// until the round's fsync (loop_linux.go OnTurnEnd): its writes wait for
-// one, and nothing else may write to the connection or take the client
-// over meanwhile (pushed messages, a detach, a close).
-func (c *client) waitsForFsync() bool {
+// waitsForAOF reports whether the loop may hold this client's replies
+// until the round's AOF write or fsync (loop_linux.go OnTurnEnd): its
+// writes wait for one, and nothing else may write to the connection or
+// take the client over meanwhile (pushed messages, a detach, a close).
+func (c *client) waitsForAOF() bool {
 	return c.streamOff > 0 && c.loopMode && !c.closing() && !c.detachPending &&
 		!c.asyncOut.Load() && c.srv.aofNeedsSync(c.streamOff)
 }
@@ -399,8 +399,8 @@ func (c *client) flush() bool {
 		c.noteMem(lim) // maxmemory-clients (clientevict.go)
 	}
 	if c.streamOff > 0 {
-		// appendfsync always: this client's writes are on disk before
-		// their replies leave (aof.go).
+		// This client's writes are in the AOF (fsynced with appendfsync
+		// always) before their replies leave (aof.go).
 		c.srv.aofSync(c.streamOff)
 		c.streamOff = 0
 	}

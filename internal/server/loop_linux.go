@@ -64,9 +64,10 @@ func (h loopHandler) run(c *client, conn *netloop.Conn, in []byte) int {
 	c.lastUsed.Store(c.srv.nowMs.Load())
 	used := c.process(in)
 	c.noteQbuf(len(in) - used)
-	if c.waitsForFsync() {
-		// appendfsync always: the replies leave after the round's one
-		// fsync (OnTurnEnd), as Redis's leave after beforeSleep's.
+	if c.waitsForAOF() {
+		// The replies leave after the round's one AOF write (and fsync,
+		// with appendfsync always) in OnTurnEnd, as Redis's leave after
+		// beforeSleep's.
 		conn.AtTurnEnd()
 	} else {
 		c.flush()
@@ -79,8 +80,9 @@ func (h loopHandler) run(c *client, conn *netloop.Conn, in []byte) int {
 	return used
 }
 
-// OnTurnEnd is netloop's TurnEnder: one fsync covers the writes of every
-// client of the loop's round that waits for it, then their replies leave.
+// OnTurnEnd is netloop's TurnEnder: one AOF write (and fsync, with
+// appendfsync always) covers the writes of every client of the loop's
+// round that waits for it, then their replies leave.
 func (h loopHandler) OnTurnEnd(conns []*netloop.Conn) {
 	var last int64
 	for _, conn := range conns {

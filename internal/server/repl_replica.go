@@ -715,8 +715,9 @@ func (s *Server) applyStream(ml *masterLink, conn net.Conn, br *bufio.Reader) er
 		if perr != nil {
 			return perr
 		}
-		// appendfsync always: the master's writes are on disk here before
-		// this node acknowledges them (Redis's beforeSleep flush).
+		// The master's writes are in this node's AOF (fsynced with
+		// appendfsync always) before it acknowledges them (Redis's
+		// beforeSleep flush).
 		s.aofSync(s.stream.Offset())
 		sess.updateSnap() // its database, for CLIENT LIST
 		buf = buf[:copy(buf, buf[used:])]

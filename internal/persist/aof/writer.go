@@ -11,8 +11,10 @@ import (
 )
 
 // coalesce is how long the background writer lets appends gather before a
-// write with appendfsync everysec or no: at most ~1000 writes a second, and a
-// write acknowledged this long before a crash of the process is in the file.
+// write with appendfsync everysec or no (at most ~1000 writes a second). It
+// writes what no client waits for (expiry, eviction, a replica's apply);
+// replies to writes wait for Flush, as Redis writes the AOF buffer before
+// any reply leaves.
 const coalesce = time.Millisecond
 
 // Policy is appendfsync.
@@ -39,8 +41,10 @@ func ParsePolicy(s string) Policy {
 // Writer copies the write stream into the current incremental file. With
 // FsyncAlways the server calls Sync before it sends replies, which writes
 // and fsyncs everything appended so far: concurrent callers share one
-// fsync (group commit). Otherwise a background goroutine writes what the
-// stream has as it arrives and, with FsyncEverysec, fsyncs once a second.
+// fsync (group commit). Otherwise it calls Flush, which only writes, so an
+// acknowledged write survives a crash of the process (not of the machine);
+// a background goroutine writes what the stream has as it arrives and,
+// with FsyncEverysec, fsyncs once a second.
 type Writer struct {
 	f *os.File
 	r *stream.Reader
@@ -50,10 +54,14 @@ type Writer struct {
 
 	mu      sync.Mutex // serializes writes to f
 	pending []byte     // bytes read from the stream that a failed write left over
-	lastTS  int64
+	// pendingOff is the stream offset the pending bytes end at.
+	pendingOff int64
+	lastTS     int64
 
 	written atomic.Int64 // stream offset of the bytes in the file
-	synced  atomic.Int64 // stream offset of the bytes fsynced
+	// writtenLocal: local entries up to this sequence number are in the file.
+	writtenLocal atomic.Uint64
+	synced       atomic.Int64 // stream offset of the bytes fsynced
 	// syncedLocal: local entries (a writable replica's own writes) up to
 	// this sequence number are fsynced.
 	syncedLocal atomic.Uint64
@@ -83,6 +91,8 @@ func NewWriter(f *os.File, r *stream.Reader, size int64, p Policy) *Writer {
 	w.size.Store(size)
 	w.written.Store(r.Offset())
 	w.synced.Store(r.Offset())
+	w.pendingOff = r.Offset()
+	w.writtenLocal.Store(r.LocalDelivered())
 	w.syncedLocal.Store(r.LocalDelivered())
 	return w
 }
@@ -104,6 +114,28 @@ func (w *Writer) SetTimestamps(on bool) { w.timestamps.Store(on) }
 
 // Written is the stream offset up to which bytes were handed to the file.
 func (w *Writer) Written() int64 { return w.written.Load() }
+
+// WrittenUpTo reports whether every stream byte before off, and every
+// local entry appended so far, is in the file (written, maybe not fsynced).
+func (w *Writer) WrittenUpTo(off int64) bool {
+	return w.written.Load() >= off && w.writtenLocal.Load() >= w.r.LocalAppended()
+}
+
+// Flush writes every stream byte before off to the file, without an
+// fsync: the server calls it with appendfsync everysec or no before it
+// sends the replies of commands whose entries end at off. Concurrent
+// callers share one write.
+func (w *Writer) Flush(off int64) error {
+	if w.WrittenUpTo(off) {
+		return nil
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.WrittenUpTo(off) {
+		return nil
+	}
+	return w.writeOut()
+}
 
 // Size is the number of bytes in the file.
 func (w *Writer) Size() int64 { return w.size.Load() }
@@ -197,6 +229,7 @@ func (w *Writer) writeOut() error {
 			return err
 		}
 		w.pending = w.pending[:0]
+		w.written.Store(w.pendingOff)
 	}
 	first := true
 	for {
@@ -213,22 +246,26 @@ func (w *Writer) writeOut() error {
 			}
 		}
 		first = false
+		// The reader's offset, not len(b): a local entry takes none.
+		off := w.r.Offset()
 		if w.timestamps.Load() {
 			if now := time.Now().Unix(); now != w.lastTS {
 				w.lastTS = now
 				ts := strconv.AppendInt([]byte("#TS:"), now, 10)
 				if err := w.write(append(ts, '\r', '\n')); err != nil {
 					w.pending = append(w.pending, b...)
-					w.written.Store(w.r.Offset())
+					w.pendingOff = off
 					return err
 				}
 			}
 		}
-		// The reader's offset, not len(b): a local entry takes none.
-		w.written.Store(w.r.Offset())
 		if err := w.write(b); err != nil {
+			w.pendingOff = off
 			return err // write kept the rest in pending
 		}
+		// Only now: Flush's callers send replies once written says so.
+		w.written.Store(off)
+		w.writtenLocal.Store(w.r.LocalDelivered())
 	}
 }
 

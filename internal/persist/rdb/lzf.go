@@ -3,6 +3,7 @@ package rdb
 import (
 	"encoding/binary"
 	"math/bits"
+	"unsafe"
 )
 
 // LZF, as liblzf 3.6 compresses it with Redis's settings (src/lzfP.h: HLOG
@@ -56,6 +57,13 @@ func lzfCompress(in, out []byte, htab *lzfTable) int {
 	if inLen == 0 || outLen == 0 {
 		return 0
 	}
+	// The loop reads in and writes out through unchecked accesses: every
+	// index is checked by the loop's own conditions (ip < inLen-2 for the
+	// reads, op < outLen before each write), which the compiler cannot
+	// prove, and the bounds checks cost ~20 % on literal-heavy input.
+	pin, pout := unsafe.Pointer(unsafe.SliceData(in)), unsafe.Pointer(unsafe.SliceData(out))
+	at := func(i int) byte { return *(*byte)(unsafe.Add(pin, i)) }
+	put := func(i int, b byte) { *(*byte)(unsafe.Add(pout, i)) = b }
 	base := htab.begin(inLen)
 	ip, op := 0, 0
 	lit := 0
@@ -65,15 +73,15 @@ func lzfCompress(in, out []byte, htab *lzfTable) int {
 		hval = uint32(in[0])<<8 | uint32(in[1])
 	}
 	for ip < inLen-2 {
-		hval = hval<<8 | uint32(in[ip+2])
+		hval = hval<<8 | uint32(at(ip+2))
 		slot := &htab.slot[lzfIdx(hval)]
 		ref := -1
 		if *slot >= base {
 			ref = int(*slot - base)
 		}
 		*slot = base + uint32(ip)
-		if ref >= 0 && ref < ip && ip-ref-1 < lzfMaxOff && ref > 0 &&
-			in[ref+2] == in[ip+2] && in[ref] == in[ip] && in[ref+1] == in[ip+1] {
+		if ref > 0 && ref < ip && ip-ref-1 < lzfMaxOff &&
+			at(ref+2) == at(ip+2) && at(ref) == at(ip) && at(ref+1) == at(ip+1) {
 			off := ip - ref - 1
 			l := 2
 			maxlen := inLen - ip - l
@@ -89,16 +97,17 @@ func lzfCompress(in, out []byte, htab *lzfTable) int {
 					return 0
 				}
 			}
-			out[op-lit-1] = byte(lit - 1)
+			put(op-lit-1, byte(lit-1))
 			if lit == 0 {
 				op--
 			}
 			if maxlen > 16 {
 				// lzfMatchLen's answer for matches that end within 19
-				// bytes, without the call.
-				if x := binary.LittleEndian.Uint64(in[ref+3:]) ^ binary.LittleEndian.Uint64(in[ip+3:]); x != 0 {
+				// bytes, without the call (maxlen > 16: 19 bytes of in
+				// follow ip, and ref < ip).
+				if x := *(*uint64)(unsafe.Add(pin, ref+3)) ^ *(*uint64)(unsafe.Add(pin, ip+3)); x != 0 {
 					l = 1 + bits.TrailingZeros64(x)>>3
-				} else if x := binary.LittleEndian.Uint64(in[ref+11:]) ^ binary.LittleEndian.Uint64(in[ip+11:]); x != 0 {
+				} else if x := *(*uint64)(unsafe.Add(pin, ref+11)) ^ *(*uint64)(unsafe.Add(pin, ip+11)); x != 0 {
 					l = 9 + bits.TrailingZeros64(x)>>3
 				} else {
 					l = lzfMatchLen(in, ref, ip, maxlen) - 2
@@ -108,14 +117,14 @@ func lzfCompress(in, out []byte, htab *lzfTable) int {
 			}
 			ip++
 			if l < 7 {
-				out[op] = byte(off>>8) + byte(l<<5)
+				put(op, byte(off>>8)+byte(l<<5))
 				op++
 			} else {
-				out[op] = byte(off>>8) + 7<<5
-				out[op+1] = byte(l - 7)
+				put(op, byte(off>>8)+7<<5)
+				put(op+1, byte(l-7))
 				op += 2
 			}
-			out[op] = byte(off)
+			put(op, byte(off))
 			op++
 			lit = 0
 			op++ // start run
@@ -125,7 +134,7 @@ func lzfCompress(in, out []byte, htab *lzfTable) int {
 			}
 			// Hash the two positions before ip (lzfIdx looks at the low
 			// 24 bits only), leaving hval as the loop expects it.
-			hval = binary.BigEndian.Uint32(in[ip-2:])
+			hval = uint32(at(ip-2))<<24 | uint32(at(ip-1))<<16 | uint32(at(ip))<<8 | uint32(at(ip+1))
 			htab.slot[lzfIdx(hval>>8)] = base + uint32(ip-2)
 			htab.slot[lzfIdx(hval)] = base + uint32(ip-1)
 		} else {
@@ -133,11 +142,11 @@ func lzfCompress(in, out []byte, htab *lzfTable) int {
 				return 0
 			}
 			lit++
-			out[op] = in[ip]
+			put(op, at(ip))
 			op++
 			ip++
 			if lit == lzfMaxLit {
-				out[op-lit-1] = byte(lit - 1)
+				put(op-lit-1, byte(lit-1))
 				lit = 0
 				op++
 			}
