@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -73,6 +72,9 @@ type Node struct {
 
 	quit chan struct{}
 	wg   sync.WaitGroup
+
+	// pend is a save DoDeferred left for Commit (group commit).
+	pend pending
 
 	// dropType is DEBUG DROP-CLUSTER-PACKET-FILTER's message type, -1
 	// for none (bus.go).
@@ -145,9 +147,16 @@ func Open(opts Options) (*Node, error) {
 
 func (n *Node) load() (*cluster.Core, error) {
 	now := n.opts.Now()
-	data, err := os.ReadFile(n.opts.Path)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
+	data, recovered, err := nodesconf.ReadFile(n.opts.Path)
+	if err != nil {
 		return nil, fmt.Errorf("Loading the cluster node config from %s: %w", n.opts.Path, err)
+	}
+	if recovered { // a crash tore a durable save; its journal has the text
+		n.opts.Logf('#', "%s was torn by a crash during a save; restoring the saved text from %s",
+			n.opts.Path, nodesconf.JournalPath(n.opts.Path))
+		if err := nodesconf.WriteDurable(n.opts.Path, data); err != nil {
+			return nil, fmt.Errorf("Restoring the cluster node config %s: %w", n.opts.Path, err)
+		}
 	}
 	f, err := nodesconf.Parse(data)
 	if errors.Is(err, nodesconf.ErrNoConfig) {
@@ -169,14 +178,25 @@ func (n *Node) load() (*cluster.Core, error) {
 // save failed, so nothing unsaved is ever announced; deliveries go to the
 // worker. It returns the Ready for the caller to carry out the data and role
 // changes (step 3; see flushLocked and Do). Needs n.mu.
-func (n *Node) flushReady() (cluster.Ready, error) {
+func (n *Node) flushReady() (cluster.Ready, error) { return n.flushReadyMode(false) }
+
+// flushReadyMode is flushReady; with deferSave the save (and the bus
+// messages, which must not leave before it) wait in n.pend for Commit or
+// the next flushReady, whichever comes first.
+func (n *Node) flushReadyMode(deferSave bool) (cluster.Ready, error) {
 	var err error
 	rd := n.core.Ready()
 	for _, l := range rd.Logs {
 		n.opts.Logf(l.Level, "%s", l.Msg)
 	}
 	if rd.SaveConfig {
-		err = n.save(rd.SyncConfig)
+		n.pend.save = true
+		n.pend.sync = n.pend.sync || rd.SyncConfig
+		n.pend.seq++
+	}
+	deferred := deferSave && n.pend.save
+	if n.pend.save && !deferred {
+		err = n.savePending()
 	}
 	n.core.Advance()
 	if t := n.core.Topology(); n.topo.Swap(t) != t && n.opts.OnTopology != nil {
@@ -191,13 +211,20 @@ func (n *Node) flushReady() (cluster.Ready, error) {
 		}
 	}
 	if err == nil {
+		if !deferred {
+			n.sendPending()
+		}
 		var last *cluster.Msg
 		var w *clusterbus.Message
 		for _, o := range rd.Messages {
 			if o.Msg != last { // a broadcast shares one Msg: translate once
 				last, w = o.Msg, toWire(o.Msg)
 			}
-			n.send(o.Link, w)
+			if deferred {
+				n.pend.msgs = append(n.pend.msgs, pendingMsg{o.Link, w})
+			} else {
+				n.send(o.Link, w)
+			}
 		}
 	}
 	if len(rd.Deliver) > 0 {
@@ -224,7 +251,7 @@ func (n *Node) flushLocked() {
 
 func (n *Node) save(sync bool) error {
 	data := FromPersisted(n.core.Export()).Marshal()
-	write := nodesconf.WriteAtomic
+	write := nodesconf.WriteDurable // as Redis does, in place, but torn-write safe
 	if !sync {
 		write = nodesconf.WriteInPlace // as Redis writes it without fsync
 	}
@@ -251,6 +278,78 @@ func (n *Node) Do(fn func(c *cluster.Core) error) (cluster.Ready, error) {
 		n.fatal(serr)
 	}
 	return rd, err
+}
+
+// pending is a save left for Commit and the bus messages that wait for it.
+type pending struct {
+	save, sync bool
+	seq        uint64 // changes that needed a save, counted
+	saved      uint64 // seq as of the last save that completed
+	msgs       []pendingMsg
+}
+
+type pendingMsg struct {
+	link cluster.LinkID
+	w    *clusterbus.Message
+}
+
+// savePending writes nodes.conf for every change so far (one fsync for all
+// of them if any asked for one). Needs n.mu.
+func (n *Node) savePending() error {
+	seq, sync := n.pend.seq, n.pend.sync
+	n.pend.save, n.pend.sync = false, false
+	if err := n.save(sync); err != nil {
+		n.pend.msgs = nil // nothing unsaved is announced
+		return err
+	}
+	n.pend.saved = seq
+	return nil
+}
+
+// sendPending sends the bus messages that waited for a save. Needs n.mu.
+func (n *Node) sendPending() {
+	for _, m := range n.pend.msgs {
+		n.send(m.link, m.w)
+	}
+	clear(n.pend.msgs)
+	n.pend.msgs = n.pend.msgs[:0]
+}
+
+// DoDeferred is Do for a caller that holds its reply until Commit(token)
+// returns: the save fn made (and the bus messages after it) may wait, so
+// that the changes of several commands share one write and fsync, as
+// Redis's beforeSleep saves once per event-loop turn. token is 0 when
+// nothing waits. The topology is published at once, as in Redis, where
+// clients of the same turn see a SETSLOT before the save.
+func (n *Node) DoDeferred(fn func(c *cluster.Core) error) (rd cluster.Ready, token uint64, err error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.core.Tick(n.opts.Now())
+	err = fn(n.core)
+	rd, serr := n.flushReadyMode(true)
+	if serr != nil {
+		n.fatal(serr)
+	}
+	if n.pend.save {
+		token = n.pend.seq
+	}
+	return rd, token, err
+}
+
+// Commit returns once nodes.conf holds every change up to token (from
+// DoDeferred), saving now if no save has covered it yet, then sends the
+// bus messages that waited. A failed save goes to Options.Fatal.
+func (n *Node) Commit(token uint64) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if token == 0 || n.pend.saved >= token || !n.pend.save {
+		return
+	}
+	if err := n.savePending(); err != nil {
+		n.fatal(err)
+		return
+	}
+	n.sendPending()
 }
 
 // View runs fn on the core under the Node's lock without advancing its
@@ -372,6 +471,13 @@ func (n *Node) Close() {
 			n.work.stop()
 		}
 		n.wg.Wait()
+		n.mu.Lock()
+		if n.pend.save { // a deferred save nobody committed: write it now
+			if err := n.savePending(); err != nil {
+				n.opts.Logf('#', "Can't save the cluster config on close: %v", err)
+			}
+		}
+		n.mu.Unlock()
 		n.unlock()
 	})
 }

@@ -201,3 +201,85 @@ func TestConvertRoundTrip(t *testing.T) {
 		t.Fatalf("convert round trip:\n%+v\n%+v", back, f)
 	}
 }
+
+// TestOpenRecoversTornSave: a nodes.conf torn by a crash during a durable
+// save, with the save's journal beside it, opens as the saved text, which
+// is written back whole and the journal voided.
+func TestOpenRecoversTornSave(t *testing.T) {
+	data, err := os.ReadFile("../persist/nodesconf/testdata/single.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "nodes.conf")
+	if err := nodesconf.WriteDurable(path, data); err != nil {
+		t.Fatal(err)
+	}
+	// The crash: the journal holds the save, the file is half written.
+	os.WriteFile(nodesconf.JournalPath(path), nodesconf.Journal(data), 0o644)
+	os.WriteFile(path, append(bytes.Clone(data[:len(data)/2]), bytes.Repeat([]byte{0}, 700)...), 0o644)
+	o := opts(path)
+	o.Config.Hostname = "node-a.example"
+	n, err := Open(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	back, _ := os.ReadFile(path)
+	if !bytes.Equal(back, data) {
+		t.Fatalf("after open:\n%q\nwant:\n%q", back, data)
+	}
+	if _, rec, _ := nodesconf.ReadFile(path); rec {
+		t.Fatal("the journal still differs from the file")
+	}
+}
+
+// TestDoDeferredCommit: a deferred change is in nodes.conf once Commit
+// returns, or once anything else saves (a Query's flush), or at Close;
+// Commit of a token already covered writes nothing.
+func TestDoDeferredCommit(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "nodes.conf")
+	n, err := Open(opts(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fileHas := func(s string) bool {
+		data, _ := os.ReadFile(path)
+		return strings.Contains(string(data), s)
+	}
+	add := func(sl int) uint64 {
+		_, token, err := n.DoDeferred(func(c *cluster.Core) error { return c.AddSlots(slot.Range{Start: sl, End: sl}) })
+		if err != nil || token == 0 {
+			t.Fatalf("AddSlots %d: token %d, %v", sl, token, err)
+		}
+		return token
+	}
+	t1 := add(5)
+	t2 := add(7)
+	if t2 <= t1 {
+		t.Fatalf("tokens %d then %d", t1, t2)
+	}
+	n.Commit(t1) // one save covers both
+	if !fileHas(" 5 7\n") {
+		data, _ := os.ReadFile(path)
+		t.Fatalf("after Commit:\n%s", data)
+	}
+	os.WriteFile(path, []byte("not rewritten\n"), 0o644)
+	n.Commit(t2) // already saved: nothing written
+	if !fileHas("not rewritten") {
+		t.Fatal("Commit of a saved token wrote the file again")
+	}
+	os.WriteFile(path, nil, 0o644)
+	add(9)
+	n.Query(func(c *cluster.Core) error { c.SaveConfig(); return nil })
+	if !fileHas(" 5 7 9\n") {
+		t.Fatal("a Query's save did not include the deferred change")
+	}
+	add(11)
+	n.Close()
+	if !fileHas(" 5 7 9 11\n") {
+		data, _ := os.ReadFile(path)
+		t.Fatalf("Close did not save the deferred change:\n%s", data)
+	}
+}

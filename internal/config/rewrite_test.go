@@ -32,7 +32,7 @@ func TestRewriteLikeRedis(t *testing.T) {
 	if err := c.Set([][2]string{{"maxmemory", "1gb"}, {"save", "60 5"}, {"maxmemory-policy", "allkeys-lru"}, {"requirepass", `a b"c`}}); err != nil {
 		t.Fatal(err)
 	}
-	got := c.rewriteFrom(string(orig))
+	got := c.rewriteFrom(string(orig), false)
 	split := func(s string) (head string, tail []string) {
 		h, tl, _ := strings.Cut(s, rewriteSignature+"\n")
 		for _, l := range strings.Split(strings.TrimRight(tl, "\n"), "\n") {

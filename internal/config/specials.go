@@ -100,8 +100,11 @@ func strerror(err error) string {
 }
 
 func setSave(c *Config, args []string) string {
+	reset := false
 	if len(args) == 1 && args[0] == "" {
-		args = nil
+		// A lone "" empties the list, even after earlier lines of a file
+		// (Redis's resetServerSaveParams before the checks).
+		args, reset = nil, true
 	}
 	if len(args)%2 != 0 {
 		return "Invalid save parameters"
@@ -117,7 +120,7 @@ func setSave(c *Config, args []string) string {
 	}
 	// In a file the defaults stay unless a save line appears; the first
 	// one replaces them and later ones add to it (Redis's save_loaded).
-	if c.inFile && c.saveSeen {
+	if c.inFile && c.saveSeen && !reset {
 		c.Save = append(c.Save, points...)
 	} else {
 		c.Save = points

@@ -341,18 +341,28 @@ func roundAlloc(n int) int {
 // stripe in turn.
 func (ks *Keyspace) TableOverhead() int64 {
 	var n int64
+	for _, d := range ks.TableOverheads() {
+		n += d
+	}
+	return n
+}
+
+// TableOverheads is TableOverhead per database (MEMORY STATS's
+// overhead.hashtable.main of each db.N).
+func (ks *Keyspace) TableOverheads() []int64 {
+	out := make([]int64, len(ks.dbs))
 	for st := 0; st < NumStripes; st++ {
 		ks.LockStripe(st)
-		for _, db := range ks.dbs {
+		for i, db := range ks.dbs {
 			for s := st; s < slot.Count; s += NumStripes {
 				if t := db.slots[s]; t != nil {
-					n += int64(len(t.ctrl))*17 + int64(unsafe.Sizeof(*t))
+					out[i] += int64(len(t.ctrl))*17 + int64(unsafe.Sizeof(*t))
 				}
 			}
 		}
 		ks.UnlockStripe(st)
 	}
-	return n
+	return out
 }
 
 // MemoryUsage is MEMORY USAGE's estimate for key: the bytes its entry,

@@ -30,9 +30,12 @@ type runner struct {
 	// finds that when its swap after OnData does not return the connection.
 	inData atomic.Pointer[Conn]
 	// took is the connection whose call the runner's predecessor kept;
-	// gone marks the predecessor, on its own goroutine, as leaving.
-	took *Conn
-	gone bool
+	// gone marks the predecessor, on its own goroutine, as leaving;
+	// final marks the runner shutting the loop down, whose calls are
+	// never handed off (inData stays nil).
+	took  *Conn
+	gone  bool
+	final bool
 }
 
 func newRunner(s *Server) *runner { return &runner{buf: make([]byte, s.readBuf)} }
@@ -44,6 +47,11 @@ const watchTick = 50 * time.Millisecond
 // the call was handed off meanwhile.
 func (l *loop) onData(c *Conn, in []byte) int {
 	r := l.cur.Load() // this goroutine's runner: it changes only while a call is out
+	if r.final {
+		used := l.srv.h.OnData(c, in)
+		l.listTurnEnd(c)
+		return used
+	}
 	r.inData.Store(c)
 	used := l.srv.h.OnData(c, in)
 	if r.inData.Swap(nil) != c {
@@ -96,13 +104,23 @@ func (s *Server) watch(stop <-chan struct{}) {
 // handOff starts a new runner for l if its current one is inside a
 // handler call; from the watchdog.
 func (l *loop) handOff() {
+	if l.srv.closed.Load() {
+		return // the owner is shutting the loop down
+	}
 	r := l.cur.Load()
 	c := r.inData.Load()
 	if c == nil || !r.inData.CompareAndSwap(c, nil) {
 		return // between calls: it is not stuck in one
+	}
+	if f := afterTakeover.Load(); f != nil {
+		(*f)()
 	}
 	nr := newRunner(l.srv)
 	nr.took = c
 	l.cur.Store(nr)
 	l.start(nr)
 }
+
+// afterTakeover, when set (tests), runs between a call's takeover and its
+// new runner's start: the call may well end in between.
+var afterTakeover atomic.Pointer[func()]

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -171,4 +172,35 @@ func TestHandoffThenClose(t *testing.T) {
 	if line, err := a.r.ReadString('\n'); err == nil {
 		t.Fatalf("connection still open after Close: read %q", line)
 	}
+}
+
+// TestHandoffCallEndsFirst: the stuck call ends, and its goroutine exits,
+// before the watchdog has started the loop's new runner. The server must
+// go on serving (Serve waited on a WaitGroup that this order took to zero:
+// the server exited as if closed).
+func TestHandoffCallEndsFirst(t *testing.T) {
+	s, addr, release, served := startSlow(t)
+	defer closeAndWait(t, s, served)
+	var once sync.Once
+	hook := func() {
+		once.Do(func() {
+			close(release)
+			time.Sleep(200 * time.Millisecond) // the call ends and hands back
+		})
+	}
+	afterTakeover.Store(&hook)
+	defer afterTakeover.Store(nil)
+	a := dialLines(t, addr)
+	a.send(t, "sleep\nafter\n")
+	a.expect(t, "slept", "after")
+	select {
+	case <-served:
+		t.Fatal("Serve returned: the loop stopped when the handed-off call ended first")
+	case <-time.After(100 * time.Millisecond):
+	}
+	b := dialLines(t, addr)
+	b.send(t, "still\n")
+	b.expect(t, "still")
+	a.send(t, "again\n")
+	a.expect(t, "again")
 }

@@ -61,7 +61,6 @@ type Server struct {
 	lns     []int
 	next    atomic.Uint32
 	closed  atomic.Bool
-	wg      sync.WaitGroup
 	readBuf int
 }
 
@@ -118,6 +117,13 @@ type loop struct {
 
 	postMu sync.Mutex
 	posts  []func()
+
+	// done is closed when the loop has shut down (by the runner that owns
+	// it when the server closes); dead, under postMu, once its eventfd is
+	// closed: a late post (a handed-off call ending after the shutdown)
+	// is dropped rather than written to a closed descriptor.
+	done chan struct{}
+	dead bool
 
 	// detached counts this loop's connections held by a detached
 	// goroutine (touched only on the loop goroutine).
@@ -180,7 +186,7 @@ func newLoop(s *Server) (*loop, error) {
 		return nil, e
 	}
 	evfd := int(r)
-	l := &loop{srv: s, epfd: epfd, evfd: evfd, conns: map[int]*Conn{}}
+	l := &loop{srv: s, epfd: epfd, evfd: evfd, conns: map[int]*Conn{}, done: make(chan struct{})}
 	l.cur.Store(newRunner(s))
 	if err := syscall.EpollCtl(epfd, syscall.EPOLL_CTL_ADD, evfd, &syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(evfd)}); err != nil {
 		return nil, err
@@ -245,25 +251,23 @@ func (s *Server) Listen(host string, port int) (net.Addr, error) {
 	return sockaddrToTCP(bound), nil
 }
 
-// Serve runs the loops until Close.
+// Serve runs the loops until Close, and returns when every loop has shut
+// down (a handed-off call may still be finishing; its goroutine only
+// posts to its loop, which a closed loop ignores).
 func (s *Server) Serve() {
 	for _, l := range s.loops {
 		l.start(l.cur.Load())
 	}
 	stop := make(chan struct{})
 	go s.watch(stop)
-	s.wg.Wait()
+	for _, l := range s.loops {
+		<-l.done
+	}
 	close(stop)
 }
 
 // start runs r, the loop's owner, on a goroutine of its own.
-func (l *loop) start(r *runner) {
-	l.srv.wg.Add(1)
-	go func() {
-		defer l.srv.wg.Done()
-		l.run(r)
-	}()
-}
+func (l *loop) start(r *runner) { go l.run(r) }
 
 // Close stops the loops and closes every listener and connection.
 func (s *Server) Close() {
@@ -278,7 +282,19 @@ func (s *Server) Close() {
 	}
 }
 
+// wake makes the loop's epoll_wait return.
 func (l *loop) wake() {
+	l.postMu.Lock()
+	l.wakeLocked()
+	l.postMu.Unlock()
+}
+
+// wakeLocked is wake with postMu held: a dead loop's eventfd is closed
+// (and its number maybe reused), so it is not written.
+func (l *loop) wakeLocked() {
+	if l.dead {
+		return
+	}
 	var one = [8]byte{1}
 	syscall.Write(l.evfd, one[:])
 }
@@ -286,9 +302,12 @@ func (l *loop) wake() {
 // post runs fn on the loop's goroutine.
 func (l *loop) post(fn func()) {
 	l.postMu.Lock()
+	defer l.postMu.Unlock()
+	if l.dead {
+		return
+	}
 	l.posts = append(l.posts, fn)
-	l.postMu.Unlock()
-	l.wake()
+	l.wakeLocked()
 }
 
 func (l *loop) isListener(fd int) bool {
@@ -306,6 +325,9 @@ func (l *loop) run(r *runner) {
 		// A runner whose handler call was handed off leaves through
 		// runtime.Goexit (finishHandoff): the loop lives on in its successor.
 		if !r.gone {
+			// No hand-off from here on: the shutdown's own handler calls
+			// (a connection handed back) run to the end on this goroutine.
+			r.final = true
 			l.shutdown()
 		}
 	}()
@@ -456,8 +478,12 @@ func (l *loop) shutdown() {
 		syscall.Read(l.evfd, b[:])
 		l.runPosts()
 	}
+	l.postMu.Lock()
+	l.dead = true
 	syscall.Close(l.epfd)
 	syscall.Close(l.evfd)
+	l.postMu.Unlock()
+	close(l.done)
 }
 
 func (l *loop) accept(lfd int) {

@@ -66,11 +66,19 @@ type client struct {
 
 	// replyMode: CLIENT REPLY ON/OFF/SKIP.
 	replyOff, replySkip bool
+	// skipNow: the running command's reply is dropped (a SKIP before
+	// it); CLIENT REPLY ON clears it, so its own +OK is sent, as Redis's.
+	skipNow bool
+
+	// inLen is the input of the batch being run (CLIENT LIST qbuf of the
+	// client itself, as Redis's query buffer holds the batch until it ends).
+	inLen int
 
 	// MULTI state.
 	inMulti  bool
 	multiErr bool
 	queued   []queuedCmd
+	multiMem int // bytes the queued commands hold (CLIENT LIST multi-mem)
 	watcher  *keyspace.Watcher
 	watched  []watchedKey
 
@@ -137,6 +145,9 @@ type client struct {
 	effects   stream.Batch
 	inExec    bool
 	streamOff int64
+	// cfgToken: a CLUSTER SETSLOT's nodes.conf save this client's replies
+	// wait for (cmd_cluster.go commitConfig).
+	cfgToken uint64
 
 	// session: no socket (session.go); replay: its commands are not
 	// appended to the write stream (AOF loading).
@@ -291,6 +302,7 @@ func (c *client) process(buf []byte) int {
 	}
 	used := 0
 	c.pfLeft = 0
+	c.inLen = len(buf)
 	for used < len(buf) {
 		c.prefetchAhead(buf[used:])
 		args, n, perr := c.rd.Next(buf[used:])
@@ -398,6 +410,7 @@ func (c *client) flush() bool {
 	if lim := c.srv.conf().clientMemLimit; lim > 0 {
 		c.noteMem(lim) // maxmemory-clients (clientevict.go)
 	}
+	c.commitConfig()
 	if c.streamOff > 0 {
 		// This client's writes are in the AOF (fsynced with appendfsync
 		// always) before their replies leave (aof.go).
@@ -551,9 +564,9 @@ func (c *client) execute(spec *command.Spec, args [][]byte) {
 	c.beforeCommand()
 	mark := len(c.w.Buf)
 	skip := c.replySkip
-	c.replySkip = false
+	c.replySkip, c.skipNow = false, skip
 	defer func() {
-		if (c.replyOff || skip) && len(c.w.Buf) >= mark {
+		if (c.replyOff || c.skipNow) && len(c.w.Buf) >= mark {
 			c.w.Buf = c.w.Buf[:mark]
 		}
 	}()
@@ -642,6 +655,7 @@ func (c *client) execute(spec *command.Spec, args [][]byte) {
 		}
 		if c.inMulti && !multiControl(spec) {
 			c.queued = append(c.queued, queuedCmd{spec, cloneArgs(args)})
+			c.multiMem += queuedMem(args)
 			c.w.Simple("QUEUED")
 			return
 		}

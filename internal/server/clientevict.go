@@ -66,7 +66,7 @@ const clientStateSize = int64(unsafe.Sizeof(client{}))
 func (c *client) memUsage() int64 {
 	m := clientStateSize + c.adm.qbuf.Load() + c.queuedOut()
 	if sn := c.adm.snap.Load(); sn != nil {
-		m += int64(sn.rbs + sn.outCap)
+		m += int64(sn.rbs + sn.outCap + sn.multiMem)
 	}
 	return m
 }

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/rediserr"
@@ -44,6 +45,7 @@ type clientSnap struct {
 	dirtyCAS    bool
 	closeAfter  bool
 	rbs, outCap int
+	multiMem    int // queued commands and watched keys (multiStateMemOverhead)
 }
 
 // rejectCmd is reject for a command that was found but refused before it
@@ -73,7 +75,7 @@ func (c *client) afterCall(spec *command.Spec, args [][]byte, mark int) {
 		}
 		s.noteErrorReply(string(c.w.Buf[mark+1 : end]))
 	}
-	if s.adm.nMonitors.Load() > 0 && !spec.Has(command.FlagAdmin) && !c.session {
+	if s.adm.nMonitors.Load() > 0 && !spec.Has(command.FlagAdmin|command.FlagSkipMonitor) && !c.session {
 		s.feedMonitors(c, args)
 	}
 }
@@ -85,6 +87,7 @@ func (c *client) currentSnap() clientSnap {
 	if c.trk.on {
 		sn.redir = c.trk.redir
 	}
+	sn.multiMem = c.multiMem + len(c.watched)*int(unsafe.Sizeof(watchedKey{}))
 	if c.inMulti {
 		sn.multi = len(c.queued)
 		sn.dirtyCAS = c.watcher != nil && c.watcher.Dirty.Load()
@@ -223,7 +226,12 @@ func (c *client) infoLine(self bool, args [][]byte) string {
 	if c.asyncLen.Load() > 0 {
 		oll++
 	}
-	totMem := sn.rbs + sn.outCap + argvMem + omem + int(c.adm.qbuf.Load())
+	qbuf := int(c.adm.qbuf.Load())
+	if self {
+		qbuf = c.inLen // the batch this command came in, as Redis's querybuf
+	}
+	// As memUsage (clientevict.go), with the running command's arguments.
+	totMem := int(clientStateSize) + sn.rbs + sn.outCap + argvMem + omem + qbuf + sn.multiMem
 	var b strings.Builder
 	b.Grow(256)
 	field := func(k, v string) {
@@ -248,10 +256,10 @@ func (c *client) infoLine(self bool, args [][]byte) string {
 	num("psub", int64(sn.psub))
 	num("ssub", int64(sn.ssub))
 	num("multi", int64(multi))
-	num("qbuf", 0)
-	num("qbuf-free", int64(sn.rbs))
+	num("qbuf", int64(qbuf))
+	num("qbuf-free", int64(max(sn.rbs-qbuf, 0)))
 	num("argv-mem", int64(argvMem))
-	num("multi-mem", 0)
+	num("multi-mem", int64(sn.multiMem))
 	num("rbs", int64(sn.rbs))
 	num("rbp", int64(sn.rbs))
 	num("obl", 0)
@@ -407,7 +415,7 @@ func (s *Server) registerClient() {
 		c := ctx.Client.(*client)
 		switch strings.ToLower(string(ctx.Args[2])) {
 		case "on":
-			c.replyOff, c.replySkip = false, false
+			c.replyOff, c.replySkip, c.skipNow = false, false, false
 			ctx.W.OK()
 		case "off":
 			c.replyOff = true

@@ -372,6 +372,12 @@ func (s *Server) clusterHandler(h func(ctx *command.Ctx, n *clusternode.Node)) c
 // do runs an admin operation and replies OK or its error.
 func (s *Server) do(ctx *command.Ctx, n *clusternode.Node, fn func(c *cluster.Core) error) {
 	rd, err := n.Do(fn)
+	s.doneReply(ctx, rd, err)
+}
+
+// doneReply carries out an admin operation's Ready and replies OK or its
+// error (do, doDeferred).
+func (s *Server) doneReply(ctx *command.Ctx, rd cluster.Ready, err error) {
 	s.applyReady(rd, false)
 	if err == errReplied {
 		return
@@ -381,6 +387,51 @@ func (s *Server) do(ctx *command.Ctx, n *clusternode.Node, fn func(c *cluster.Co
 		return
 	}
 	ctx.W.OK()
+}
+
+// doDeferred is do for CLUSTER SETSLOT: the nodes.conf save may wait until
+// the client's replies are about to leave (commitConfig), so a pipeline of
+// SETSLOTs, and those of every client of one event-loop turn, share one
+// save and fsync, as Redis saves once in beforeSleep. A caller that is no
+// connection's client saves at once.
+func (s *Server) doDeferred(ctx *command.Ctx, n *clusternode.Node, fn func(c *cluster.Core) error) {
+	c, _ := ctx.Client.(*client)
+	if c == nil || c.session {
+		s.do(ctx, n, fn)
+		return
+	}
+	rd, token, err := n.DoDeferred(fn)
+	c.cfgToken = max(c.cfgToken, token)
+	s.doneReply(ctx, rd, err)
+}
+
+// commitConfig returns once nodes.conf holds the cluster changes up to
+// token (clusternode.Node.Commit); 0 is none.
+func (s *Server) commitConfig(token uint64) {
+	if n := s.cl.node; n != nil && token != 0 {
+		n.Commit(token)
+	}
+}
+
+// commitConfig saves what the client's deferred CLUSTER SETSLOTs changed,
+// before their replies leave.
+// It is on every flush: the check inlines, the save does not.
+func (c *client) commitConfig() {
+	if c.cfgToken != 0 {
+		c.commitConfigNow()
+	}
+}
+
+func (c *client) commitConfigNow() {
+	c.srv.commitConfig(c.cfgToken)
+	c.cfgToken = 0
+}
+
+// waitsForConfig reports whether the loop may hold this client's replies
+// until the round's nodes.conf save (loop_linux.go OnTurnEnd), on the same
+// terms as waitsForAOF.
+func (c *client) waitsForConfig() bool {
+	return c.cfgToken != 0 && c.loopMode && !c.closing() && !c.detachPending && !c.asyncOut.Load()
 }
 
 // getSlot is getSlotOrReply.
@@ -551,7 +602,7 @@ func (s *Server) registerCluster() {
 	})
 	h("setslot", func(ctx *command.Ctx, n *clusternode.Node) {
 		args := ctx.Args
-		s.do(ctx, n, func(c *cluster.Core) error {
+		s.doDeferred(ctx, n, func(c *cluster.Core) error {
 			if err := c.CanSetSlot(); err != nil {
 				return err
 			}

@@ -31,6 +31,7 @@ func (s *Server) registerDebug() {
 	// Off the event loop: DEBUG SLEEP (or a long DIGEST) must not stall the
 	// other clients of its loop (issue #13).
 	s.debugSpec.Flags |= command.FlagOffLoop
+	s.registerMemory()
 }
 
 func (s *Server) debugCommand(ctx *command.Ctx) {
@@ -142,6 +143,20 @@ func (s *Server) debugCommand(ctx *command.Ctx) {
 			s.ks.UnlockSlot(sl)
 			ctx.W.Simple(d)
 		}
+	case sub == "config-rewrite-force-all" && len(args) == 2:
+		if err := s.cfg.RewriteForceAll(); err != nil {
+			ctx.Error("ERR CONFIG-REWRITE-FORCE-ALL failed: " + strings.TrimPrefix(strings.TrimPrefix(err.Error(), "ERR "), "Rewriting config file: "))
+			return
+		}
+		ctx.W.OK()
+	case sub == "listpack" && len(args) == 3:
+		s.debugListpack(ctx, args[2])
+	case sub == "quicklist" && (len(args) == 3 || len(args) == 4):
+		s.debugQuicklist(ctx, args)
+	case sub == "client-eviction" && len(args) == 2:
+		s.debugClientEviction(ctx)
+	case sub == "replybuffer" && len(args) == 4:
+		ctx.Error(debugReplyBufferRefused)
 	case sub == "loadaof" && len(args) == 2:
 		if err := s.debugLoadAOF(); err != nil {
 			s.Logf('#', "%v", err)

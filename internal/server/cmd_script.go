@@ -195,6 +195,7 @@ func numKeys(args [][]byte, fcall bool) (int, string) {
 
 func (s *Server) evalCommand(ctx *command.Ctx, bySHA, ro bool) {
 	args := ctx.Args
+	s.feedScriptMonitors(ctx)
 	nk, msg := numKeys(args, false)
 	if msg != "" {
 		ctx.Error(msg)
@@ -222,6 +223,7 @@ func (s *Server) evalCommand(ctx *command.Ctx, bySHA, ro bool) {
 
 func (s *Server) fcallCommand(ctx *command.Ctx, ro bool) {
 	args := ctx.Args
+	s.feedScriptMonitors(ctx)
 	fn := s.scripts.Functions.Get(args[1])
 	if fn == nil {
 		ctx.Error("ERR Function not found")
@@ -513,6 +515,11 @@ func (sr *scriptRun) Exec(run *script.Run, spec *command.Spec, args [][]byte, w 
 	start := clock.Mono()
 	spec.Handler(in)
 	ns := clock.Mono() - start
+	if s.adm.nMonitors.Load() > 0 && !spec.Has(command.FlagAdmin|command.FlagSkipMonitor) && !c.session {
+		// (A read-only script restarted under wider locks shows its
+		// commands again, as its redis.log lines repeat.)
+		s.feedMonitorsAs(c, "lua", args)
+	}
 	if spec.Has(command.FlagWrite) {
 		sr.wrote = true
 	}
@@ -918,4 +925,13 @@ var functionHelp = []string{
 	"    * REPLACE: appends the restored libraries to the existing libraries, On collision, replace the old",
 	"      libraries with the new libraries (notice that even on this option there is a chance of failure",
 	"      in case of functions name collision with another library).",
+}
+
+// feedScriptMonitors shows EVAL/FCALL (skip_monitor commands) to the
+// monitors before the commands their script calls, as Redis's
+// evalCommand and fcallCommandGeneric do.
+func (s *Server) feedScriptMonitors(ctx *command.Ctx) {
+	if c, ok := ctx.Client.(*client); ok && s.adm.nMonitors.Load() > 0 && !c.session {
+		s.feedMonitors(c, ctx.Args)
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -284,18 +283,10 @@ func bytesToHuman(n uint64) string {
 }
 
 func (s *Server) infoMemory(w infoWriter) {
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	used := s.usedMemory()
-	peak := s.adm.metrics.notePeak(used)
-	rss := rssBytes()
-	startup := min(s.adm.startMemory, used)
-	// Redis's overhead: startup, the keyspace's tables, client and AOF
-	// buffers; the rest is the dataset.
-	clientsNormal := s.clientsMemory()
-	aofBuf := uint64(s.aofBuffered())
-	overhead := min(startup+uint64(s.ks.TableOverhead())+clientsNormal+aofBuf, used)
-	dataset := used - overhead
+	mo := s.memoryOverhead() // cmd_memory.go, as MEMORY STATS
+	used, peak, rss, startup := uint64(mo.used), uint64(mo.peak), uint64(mo.rss), uint64(mo.startup)
+	overhead, dataset := uint64(mo.overheadTotal), uint64(mo.dataset)
+	clientsNormal := uint64(mo.clientsNormal)
 	s.cfg.RLock()
 	maxmem, policy := s.cfg.Maxmemory, s.cfg.MaxmemoryPolicy
 	s.cfg.RUnlock()
@@ -311,7 +302,7 @@ func (s *Server) infoMemory(w infoWriter) {
 		}
 		return fmt.Sprintf("%.2f%%", float64(a)*100/float64(b))
 	}
-	active, resident := m.HeapInuse, m.HeapSys-m.HeapReleased
+	active, resident := uint64(mo.active), uint64(mo.resident)
 	sys := totalSystemMemory()
 	w.i("used_memory", int64(used))
 	w.s("used_memory_human", bytesToHuman(used))
@@ -332,7 +323,7 @@ func (s *Server) infoMemory(w infoWriter) {
 	w.i("used_memory_lua", 32768)
 	w.i("used_memory_vm_eval", 32768)
 	w.s("used_memory_lua_human", "32.00K")
-	w.i("used_memory_scripts_eval", 0)
+	w.i("used_memory_scripts_eval", mo.lua)
 	libs, funcs := s.scripts.Functions.Counts()
 	w.i("number_of_cached_scripts", int64(s.scripts.Len()))
 	w.i("number_of_functions", int64(funcs))
@@ -340,9 +331,9 @@ func (s *Server) infoMemory(w infoWriter) {
 	w.i("used_memory_vm_functions", 32768)
 	w.i("used_memory_vm_total", 65536)
 	w.s("used_memory_vm_total_human", "64.00K")
-	w.i("used_memory_functions", 0)
-	w.i("used_memory_scripts", 0)
-	w.s("used_memory_scripts_human", "0B")
+	w.i("used_memory_functions", mo.functions)
+	w.i("used_memory_scripts", mo.lua+mo.functions)
+	w.s("used_memory_scripts_human", bytesToHuman(uint64(mo.lua+mo.functions)))
 	w.i("maxmemory", maxmem)
 	w.s("maxmemory_human", bytesToHuman(uint64(maxmem)))
 	w.s("maxmemory_policy", policy)
@@ -361,7 +352,7 @@ func (s *Server) infoMemory(w infoWriter) {
 	w.i("mem_clients_normal", int64(clientsNormal))
 	w.i("mem_cluster_links", 0)
 	w.i("mem_aof_buffer", s.aofBuffered())
-	w.s("mem_allocator", "libc")
+	w.s("mem_allocator", memAllocatorName)
 	w.i("active_defrag_running", 0)
 	w.i("lazyfree_pending_objects", 0)
 	w.i("lazyfreed_objects", 0)

@@ -64,10 +64,10 @@ func (h loopHandler) run(c *client, conn *netloop.Conn, in []byte) int {
 	c.lastUsed.Store(c.srv.nowMs.Load())
 	used := c.process(in)
 	c.noteQbuf(len(in) - used)
-	if c.waitsForAOF() {
+	if c.waitsForAOF() || c.waitsForConfig() {
 		// The replies leave after the round's one AOF write (and fsync,
-		// with appendfsync always) in OnTurnEnd, as Redis's leave after
-		// beforeSleep's.
+		// with appendfsync always) and one nodes.conf save for CLUSTER
+		// SETSLOT, in OnTurnEnd, as Redis's leave after beforeSleep's.
 		conn.AtTurnEnd()
 	} else {
 		c.flush()
@@ -80,16 +80,20 @@ func (h loopHandler) run(c *client, conn *netloop.Conn, in []byte) int {
 	return used
 }
 
-// OnTurnEnd is netloop's TurnEnder: one AOF write (and fsync, with
-// appendfsync always) covers the writes of every client of the loop's
-// round that waits for it, then their replies leave.
+// OnTurnEnd is netloop's TurnEnder: one nodes.conf save and one AOF write
+// (and fsync, with appendfsync always) cover the changes and writes of
+// every client of the loop's round that waits for them, then their
+// replies leave.
 func (h loopHandler) OnTurnEnd(conns []*netloop.Conn) {
 	var last int64
+	var cfg uint64
 	for _, conn := range conns {
-		if c, _ := conn.Context.(*client); c != nil && !conn.Detached() && c.streamOff > last {
-			last = c.streamOff
+		if c, _ := conn.Context.(*client); c != nil && !conn.Detached() {
+			last = max(last, c.streamOff)
+			cfg = max(cfg, c.cfgToken)
 		}
 	}
+	h.s.commitConfig(cfg)
 	h.s.aofSync(last)
 	for _, conn := range conns {
 		c, _ := conn.Context.(*client)

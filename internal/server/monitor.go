@@ -70,6 +70,12 @@ func (s *Server) feedMonitors(c *client, args [][]byte) {
 	if u, ok := c.conn.RemoteAddr().(unixPeer); ok {
 		addr = "unix:" + u.path // Redis's [db unix:<path>]
 	}
+	s.feedMonitorsAs(c, addr, args)
+}
+
+// feedMonitorsAs is feedMonitors with the address shown: "lua" for a
+// command a script called (Redis's [db lua]).
+func (s *Server) feedMonitorsAs(c *client, addr string, args [][]byte) {
 	line := monitorLine(time.Now(), c.db.Index, addr, args)
 	s.adm.monitorsMu.Lock()
 	defer s.adm.monitorsMu.Unlock()

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"unsafe"
+
 	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/keyspace"
 	"github.com/shoal-db/shoal/internal/rediserr"
@@ -14,7 +16,7 @@ func (s *Server) registerMulti() {
 			ctx.Error(rediserr.NestedMulti)
 			return
 		}
-		c.inMulti, c.multiErr, c.queued = true, false, c.queued[:0]
+		c.inMulti, c.multiErr, c.queued, c.multiMem = true, false, c.queued[:0], 0
 		ctx.W.OK()
 	})
 	s.handle("discard", func(ctx *command.Ctx) {
@@ -49,7 +51,7 @@ func (c *client) discardMulti() {
 	for i := range c.queued {
 		c.queued[i] = queuedCmd{}
 	}
-	c.queued = c.queued[:0]
+	c.queued, c.multiMem = c.queued[:0], 0
 	c.unwatchAll()
 }
 
@@ -166,4 +168,14 @@ func (c *client) unlockExec(all bool, locks []int) {
 	} else {
 		c.srv.ks.UnlockStripes(locks)
 	}
+}
+
+// queuedMem is what a queued command holds: its arguments' bytes and
+// slice headers, and its queue entry (Redis's argv_len_sums and multiCmd).
+func queuedMem(args [][]byte) int {
+	n := int(unsafe.Sizeof(queuedCmd{})) + len(args)*int(unsafe.Sizeof(args[0]))
+	for _, a := range args {
+		n += len(a)
+	}
+	return n
 }

@@ -78,6 +78,7 @@ func (c *client) switchToAsync() {
 	}
 	c.asyncOut.Store(true)
 	if c.w.Len() > 0 {
+		c.commitConfig()
 		c.enqueue(c.w.Buf)
 		c.w.Reset()
 	}

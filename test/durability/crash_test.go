@@ -1,6 +1,7 @@
 package durability
 
 import (
+	"fmt"
 	"math/rand"
 	"os"
 	"strconv"
@@ -146,6 +147,16 @@ func killRounds(t *testing.T, n *testutil.Node, clients, rounds int) {
 		for i := range ws {
 			ws[i] = startWriterOn(t, n, "log"+strconv.Itoa(i), next[i])
 		}
+		// Some write acknowledged first (bounded: a loaded machine may
+		// take a while to run the writers), then a while longer.
+		testutil.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
+			for i, w := range ws {
+				if int(w.last.Load()) >= next[i] {
+					return nil
+				}
+			}
+			return fmt.Errorf("no write acknowledged yet")
+		})
 		time.Sleep(time.Duration(200+100*r) * time.Millisecond)
 		n.Kill()
 		acked := 0

@@ -26,6 +26,11 @@
 // after every line. Node order is the File's; Redis's own order is its hash
 // table's, which varies from process to process.
 //
+// WriteDurable is the runner's durable save: nodes.conf rewritten in place
+// as Redis rewrites it (padded with '\n', then truncated), made safe against
+// a torn write by a checksummed journal beside it written and fdatasynced
+// first; ReadFile reads the journal's text back when a crash left the file
+// torn (durable.go). WriteInPlace is the save Redis does without fsync.
 // WriteAtomic replaces a file by temp file + fsync + rename + directory fsync.
 // Lock takes the flock(2) Redis takes on nodes.conf, so neither a Shoal nor a
 // Redis node can share a config file with a running Shoal node; WriteAtomic

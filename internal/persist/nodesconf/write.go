@@ -68,28 +68,5 @@ func syncDir(dir string) error {
 // SyncConfig false); WriteAtomic costs a rename and two fsyncs, which a
 // reshard would pay several times per slot.
 func WriteInPlace(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o644)
-	if err != nil {
-		return err
-	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return err
-	}
-	buf := data
-	if old := st.Size(); old > int64(len(data)) {
-		buf = make([]byte, old)
-		copy(buf, data)
-		for i := len(data); i < len(buf); i++ {
-			buf[i] = '\n'
-		}
-	}
-	if _, err = f.WriteAt(buf, 0); err == nil && len(buf) != len(data) {
-		err = f.Truncate(int64(len(data)))
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return writePadded(path, data, false)
 }

@@ -168,15 +168,7 @@ func (e *Encoder) appendSet(dst []byte, s *types.Set) []byte {
 
 func (e *Encoder) appendHash(dst []byte, h *types.Hash) []byte {
 	if !h.IsTable() {
-		e.lp.reset(e.lpb)
-		h.Each(func(f, v []byte) bool {
-			e.lp.appendStr(f)
-			e.lp.appendStr(v)
-			return true
-		})
-		b := e.lp.finish()
-		e.lpb = b
-		return e.enc.appendString(dst, b)
+		return e.enc.appendString(dst, e.hashListpack(h))
 	}
 	dst = AppendLen(dst, uint64(h.Len()))
 	h.Each(func(f, v []byte) bool {
@@ -190,20 +182,7 @@ func (e *Encoder) appendHash(dst []byte, h *types.Hash) []byte {
 func (e *Encoder) appendZSet(dst []byte, z *types.ZSet) []byte {
 	n := z.Len()
 	if z.IsCompact() {
-		e.lp.reset(e.lpb)
-		var sbuf [32]byte
-		z.Range(0, n, false, func(m []byte, score float64) bool {
-			e.lp.appendStr(m)
-			if v, ok := double2ll(score); ok {
-				e.lp.appendInt(v)
-			} else {
-				e.lp.appendStr(appendD2String(sbuf[:0], score))
-			}
-			return true
-		})
-		b := e.lp.finish()
-		e.lpb = b
-		return e.enc.appendString(dst, b)
+		return e.enc.appendString(dst, e.zsetListpack(z))
 	}
 	// Greatest to smallest, as Redis walks the skiplist from its tail.
 	dst = AppendLen(dst, uint64(n))
