@@ -13,11 +13,15 @@ import (
 	"syscall"
 
 	"github.com/shoal-db/shoal/internal/config"
+	"github.com/shoal-db/shoal/internal/persist"
 	"github.com/shoal-db/shoal/internal/server"
 )
 
 func main() {
 	args := os.Args[1:]
+	if len(args) > 0 && args[0] == persist.WriterChildArg {
+		os.Exit(persist.RunWriterChild(args[1:]))
+	}
 	if len(args) == 1 && (args[0] == "-v" || args[0] == "--version") {
 		fmt.Println(versionLine())
 		return
@@ -70,6 +74,9 @@ func run(cfg *config.Config) int {
 		}
 	}
 	srv := server.New(cfg, logw)
+	if exe, err := os.Executable(); err == nil {
+		srv.UseWriterChild(exe) // BGSAVE's file writer (internal/persist/child.go)
+	}
 	srv.Logf('#', "oO0OoO0OoO0Oo Shoal is starting oO0OoO0OoO0Oo")
 	srv.Logf('#', "Shoal (Redis version=%s), bits=64, pid=%d, just started", server.Version, os.Getpid())
 	if err := srv.LoadACL(); err != nil {

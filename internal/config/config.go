@@ -91,6 +91,7 @@ type Config struct {
 	AOFLoadTruncated         bool   // aof-load-truncated
 	AOFUseRDBPreamble        bool   // aof-use-rdb-preamble
 	AOFTimestampEnabled      bool   // aof-timestamp-enabled
+	AOFDisableAutoGC         bool   // aof-disable-auto-gc: keep history AOF files
 	KeyLoadDelay             int    // key-load-delay: µs slept per command loaded (testing)
 	RDBKeySaveDelay          int    // rdb-key-save-delay: µs slept per key saved (testing)
 

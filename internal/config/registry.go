@@ -438,7 +438,7 @@ var table = []*directive{
 	boolD("cluster-allow-replica-migration", "", 0, true, func(c *Config) *bool { return &c.ClusterAllowReplicaMigration }),
 	boolD("replica-announced", "", 0, true, func(c *Config) *bool { return &c.ReplicaAnnounced }),
 	boolD("latency-tracking", "", 0, true, nil),
-	boolD("aof-disable-auto-gc", "", 0, false, nil),
+	boolD("aof-disable-auto-gc", "", 0, false, func(c *Config) *bool { return &c.AOFDisableAutoGC }),
 	boolD("replica-ignore-disk-write-errors", "", 0, false, nil),
 
 	// String configs.

@@ -57,9 +57,23 @@ type aofState struct {
 	execSets atomic.Int32
 	// flushSleep is DEBUG AOF-FLUSH-SLEEP's microseconds (aof.Writer).
 	flushSleep atomic.Int64
+	// scheduled is a rewrite waiting for a BGSAVE to end
+	// (aof_rewrite_scheduled): rwBG for BGREWRITEAOF, rwEnable for CONFIG
+	// SET appendonly yes, whose AOF starts with that rewrite.
+	scheduled atomic.Int32
 }
 
+const (
+	rwBG     = 1
+	rwEnable = 2
+)
+
 const loadingErr = "LOADING Redis is loading the dataset in memory"
+
+// aofMisconf is the MISCONF writes get after an AOF write error.
+func aofMisconf(err error) string {
+	return "MISCONF Errors writing to the AOF file: " + aof.ErrText(err)
+}
 
 // persistGate returns the error a command gets from the persistence state,
 // or "": Redis's MISCONF after a failed RDB save (save.go) or an AOF write
@@ -80,7 +94,7 @@ func (s *Server) persistGate(c *client, spec *command.Spec) string {
 	}
 	if w := s.aof.w.Load(); w != nil && (spec.Has(command.FlagWrite) || spec.Name == "ping") {
 		if err := w.Err(); err != nil {
-			return "MISCONF Errors writing to the AOF file: " + aof.ErrText(err)
+			return aofMisconf(err)
 		}
 	}
 	return ""
@@ -413,6 +427,10 @@ func (s *Server) applyAOFConfig(name string) {
 		if w := s.aof.w.Load(); w != nil {
 			w.SetPolicy(p.policy)
 		}
+	case "aof-disable-auto-gc":
+		s.aof.mu.Lock()
+		s.aofDelHistoryFiles(p) // updateAofAutoGCEnabled: at once when turned back on
+		s.aof.mu.Unlock()
 	case "aof-timestamp-enabled":
 		if w := s.aof.w.Load(); w != nil {
 			w.SetTimestamps(p.stamp)
@@ -424,11 +442,21 @@ func (s *Server) applyAOFConfig(name string) {
 			go s.applyAOFConfigScheduled()
 			return
 		}
+		if p.on && s.aof.w.Load() == nil && s.bgRunning() {
+			// startAppendOnly while a BGSAVE runs: the rewrite (and the
+			// AOF with it) waits for it, as Redis's does.
+			s.aof.scheduled.Store(rwEnable)
+			s.Logf('*', "AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.")
+			return
+		}
 		s.aof.mu.Lock()
 		defer s.aof.mu.Unlock()
+		if !p.on {
+			s.aof.scheduled.CompareAndSwap(rwEnable, 0)
+		}
 		if p.on && s.aof.w.Load() == nil {
 			// startAppendOnly: a rewrite produces the base of the dataset.
-			if err := s.rewriteAOF(p, true); err != nil {
+			if err := s.rewriteAOFWith(p, true, s.rewriteChild()); err != nil {
 				s.Logf('#', "Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. Check the above logs for more info about the error.")
 			}
 		} else if !p.on && s.aof.w.Load() != nil {
@@ -459,7 +487,7 @@ func (s *Server) infoAOF(w infoWriter, enabled bool) {
 	a := &s.aof
 	w.i("aof_enabled", b2i(enabled))
 	w.i("aof_rewrite_in_progress", b2i(a.rewriting.Load()))
-	w.i("aof_rewrite_scheduled", 0)
+	w.i("aof_rewrite_scheduled", b2i(s.aof.scheduled.Load() != 0))
 	if a.rewrites.Load() > 0 || !a.lastRewriteOK.Load() && a.rewriteStart.Load() > 0 {
 		w.i("aof_last_rewrite_time_sec", a.lastRewriteSecs.Load())
 	} else {
@@ -525,6 +553,10 @@ func (s *Server) debugLoadAOF() error {
 		s.logManifestError(err)
 		return err
 	}
+	// The manifest on disk is the one in force from now on, as Redis's
+	// DEBUG LOADAOF reloads it (aofLoadManifestFromDisk, aofDelHistoryFiles).
+	s.aof.man = man
+	s.aofDelHistoryFiles(p)
 	switch res := s.loadAOFFiles(p, man); res {
 	case aof.OK, aof.Truncated, aof.Empty, aof.NotExist:
 	default:
@@ -537,6 +569,16 @@ func (s *Server) debugLoadAOF() error {
 
 func (s *Server) registerAOF() {
 	s.handle("bgrewriteaof", func(ctx *command.Ctx) {
+		if s.aof.rewriting.Load() {
+			ctx.Error(errRewriteRunning.Error())
+			return
+		}
+		if s.bgRunning() {
+			// A BGSAVE runs: the rewrite starts from the cron after it.
+			s.aof.scheduled.CompareAndSwap(0, rwBG)
+			ctx.W.Simple("Background append only file rewriting scheduled")
+			return
+		}
 		if err := s.bgrewriteaof(); err != nil {
 			ctx.Error(err.Error())
 			return

@@ -135,6 +135,62 @@ func (s *Server) writeRDBBase(path string, sn *snapshot.Snapshot) (int64, error)
 	return size, nil
 }
 
+// aofDelHistoryFiles: unless aof-disable-auto-gc, the history files of
+// s.aof.man go, then the manifest that no longer lists them is written.
+// Needs s.aof.mu.
+func (s *Server) aofDelHistoryFiles(p aofPaths) {
+	man := s.aof.man
+	s.cfg.RLock()
+	off := s.cfg.AOFDisableAutoGC
+	s.cfg.RUnlock()
+	if man == nil || off || len(man.History) == 0 {
+		return
+	}
+	for _, h := range man.History {
+		os.Remove(filepath.Join(p.dir, h.Name))
+		s.Logf('*', "Removing the history file %s in the background", h.Name)
+	}
+	man.History = nil
+	s.persistManifest(p, man)
+}
+
+// writeBaseChild writes the new base file through writer child ch: the
+// RDB of sn, or data (the command format) when sn is nil. A killed child
+// fails the rewrite, as a killed fork child fails Redis's.
+func (s *Server) writeBaseChild(path string, sn *snapshot.Snapshot, data []byte, ch *persist.WriterChild) (int64, error) {
+	var err error
+	if sn != nil {
+		sn.Aux = append(sn.Aux, [2]string{"aof-base", "1"}) // rdbSaveInfoAuxFields' aof_base
+		err = s.writeThroughChild(sn, ch)
+	} else {
+		_, err = ch.Write(data)
+		if ferr := ch.Finish(); ferr != nil {
+			err = ferr
+		}
+		if err != nil {
+			ch.Remove()
+		}
+	}
+	var ce *persist.ChildExitError
+	if errors.As(err, &ce) && ce.Signal != 0 {
+		s.Logf('#', "Background AOF rewrite terminated by signal %d", int(ce.Signal))
+		return 0, err
+	}
+	if err != nil {
+		s.Logf('#', "Write error writing append only file on disk: %s", aof.ErrText(err))
+		return 0, err
+	}
+	var size int64
+	if st, err := os.Stat(ch.Tmp); err == nil {
+		size = st.Size()
+	}
+	if err := ch.Commit(path); err != nil {
+		s.Logf('#', "Error moving temp append only file on the final destination: %s", aof.ErrText(err))
+		return 0, err
+	}
+	return size, nil
+}
+
 // writeBase writes the dataset as a command-format base file. Needs LockAll.
 func (s *Server) writeBase(path string) error {
 	data, err := s.serializeDataset()
@@ -163,6 +219,21 @@ func (s *Server) writeBase(path string) error {
 // With enable false and no AOF running (BGREWRITEAOF under appendonly no)
 // only the base and the manifest are written, as Redis does.
 func (s *Server) rewriteAOF(p aofPaths, enable bool) error {
+	return s.rewriteAOFWith(p, enable, nil)
+}
+
+// rewriteAOFWith is rewriteAOF whose base file, if ch is not nil, is
+// written by that writer child (BGREWRITEAOF's, save.go); a child left
+// unused is ended and its file removed.
+func (s *Server) rewriteAOFWith(p aofPaths, enable bool, ch *persist.WriterChild) (err error) {
+	if ch != nil {
+		defer func() {
+			if ch != nil { // not handed to a base writer
+				ch.Finish()
+				ch.Remove()
+			}
+		}()
+	}
 	start := time.Now()
 	s.aof.rewriting.Store(true)
 	defer s.aof.rewriting.Store(false)
@@ -243,17 +314,25 @@ func (s *Server) rewriteAOF(p aofPaths, enable bool) error {
 		if err := s.persistManifest(p, man); err != nil {
 			return fail(err)
 		}
+		// That manifest is in force until the new base is installed: a
+		// rewrite that fails leaves it (the next one adds another
+		// incremental file after this one, as Redis's failed rewrites do).
+		s.aof.man = man.Clone()
 	}
 	base := man.InstallBase(p.filename, sn != nil)
 	if !attach { // no incremental file is being written: all are history
-		for _, in := range man.Incrs {
-			in.Type = aof.TypeHistory
-			man.History = append(man.History, in)
-		}
+		man.PushHistory(man.Incrs...)
 		man.Incrs = nil
 	}
 	var baseSize int64
-	if sn != nil {
+	if child := ch; child != nil {
+		ch = nil
+		n, err := s.writeBaseChild(filepath.Join(p.dir, base.Name), sn, data, child)
+		if err != nil {
+			return fail(err)
+		}
+		baseSize = n
+	} else if sn != nil {
 		n, err := s.writeRDBBase(filepath.Join(p.dir, base.Name), sn)
 		if err != nil {
 			return fail(err)
@@ -269,15 +348,8 @@ func (s *Server) rewriteAOF(p aofPaths, enable bool) error {
 	if err := s.persistManifest(p, man); err != nil {
 		return fail(err)
 	}
-	// aofDelHistoryFiles: the history files go, then the manifest that
-	// no longer lists them.
-	for _, h := range man.History {
-		os.Remove(filepath.Join(p.dir, h.Name))
-		s.Logf('*', "Removing the history file %s in the background", h.Name)
-	}
-	man.History = nil
-	s.persistManifest(p, man)
 	s.aof.man = man
+	s.aofDelHistoryFiles(p)
 	s.aof.baseSize.Store(baseSize)
 	s.aof.prevSize.Store(0)
 	s.aof.rewrites.Add(1)
@@ -288,15 +360,27 @@ func (s *Server) rewriteAOF(p aofPaths, enable bool) error {
 	return nil
 }
 
+// rewriteChild starts the writer child of an AOF rewrite's base file
+// (temp-rewriteaof-bg-<pid>.aof in the working directory, as Redis names
+// it), or returns nil: the rewrite then writes the file itself.
+func (s *Server) rewriteChild() *persist.WriterChild {
+	if s.save.writerExe == "" {
+		return nil
+	}
+	ch, _ := s.startWriterChild("", "temp-rewriteaof-bg-%d.aof")
+	return ch
+}
+
 // bgrewriteaof starts a rewrite in the background (BGREWRITEAOF).
 func (s *Server) bgrewriteaof() error {
 	if !s.aof.rewriting.CompareAndSwap(false, true) {
 		return errRewriteRunning
 	}
+	ch := s.rewriteChild() // now, as Redis forks before replying
 	go func() {
 		s.aof.mu.Lock()
 		defer s.aof.mu.Unlock()
-		s.rewriteAOF(s.aofConfig(), false)
+		s.rewriteAOFWith(s.aofConfig(), false, ch)
 	}()
 	return nil
 }
@@ -332,6 +416,14 @@ var errRewriteRunning = errors.New("ERR Background append only file rewriting al
 // the size the last rewrite (or the load) left, as Redis 7.0 decides it.
 func (s *Server) aofRewriteCron() {
 	a := &s.aof
+	if k := a.scheduled.Load(); k != 0 && !a.rewriting.Load() && !s.bgRunning() && a.scheduled.CompareAndSwap(k, 0) {
+		if k == rwEnable {
+			go s.applyAOFConfig("appendonly") // the AOF starts with its rewrite
+		} else if err := s.bgrewriteaof(); err != nil {
+			s.Logf('#', "Can't rewrite append only file in background: %v", err)
+		}
+		return
+	}
 	wr := a.w.Load()
 	if wr == nil || a.rewriting.Load() {
 		return

@@ -121,6 +121,7 @@ type client struct {
 	// goroutine for a command that may block.
 	loopMode      bool
 	detachPending bool
+	detachedIn    []byte // runDetached's input (loop_linux.go): what follows a SYNC
 	// adm is what CLIENT LIST/INFO, MONITOR and CLIENT NO-EVICT keep per
 	// connection (cmd_client.go).
 	adm clientAdmin

@@ -260,6 +260,9 @@ func (s *Server) scriptPrepareError(ctx *command.Ctx, flags script.Flags, ro boo
 		if msg := s.replWriteGate(ctx.Client.(*client)); msg != "" {
 			return msg
 		}
+		if msg := s.diskWriteError(ctx.Client.(*client)); msg != "" {
+			return msg
+		}
 	}
 	// A script with flags is deny-oom unless allow-oom or no-writes
 	// (scriptFlagsToCmdFlags): refused up front when memory is out.
@@ -490,6 +493,9 @@ func (sr *scriptRun) Exec(run *script.Run, spec *command.Spec, args [][]byte, w 
 	if spec.Has(command.FlagWrite) {
 		if msg := s.replWriteGate(c); msg != "" {
 			return msg // scriptVerifyWriteCommandAllow
+		}
+		if msg := s.diskWriteError(c); msg != "" && !sr.wrote {
+			return "-" + msg // ... which lets a script that wrote go on
 		}
 	}
 	if sr.oom && !sr.wrote && spec.Has(command.FlagDenyOOM) {

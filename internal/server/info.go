@@ -364,11 +364,7 @@ func (s *Server) infoPersistence(w infoWriter) {
 	s.cfg.RUnlock()
 	w.i("loading", b2i(s.loadingNow()))
 	w.i("async_loading", b2i(s.loading.async.Load()))
-	w.i("current_cow_peak", 0)
-	w.i("current_cow_size", 0)
-	w.i("current_cow_size_age", 0)
-	w.s("current_fork_perc", "0.00")
-	s.infoSave(w) // save.go
+	s.infoSave(w) // save.go: current_cow_*, current_fork_perc, current_save_*, rdb_*
 	w.i("rdb_last_load_keys_expired", s.loading.lastExpired.Load())
 	w.i("rdb_last_load_keys_loaded", s.loading.lastLoaded.Load())
 	s.infoAOF(w, aof) // aof.go
@@ -413,7 +409,7 @@ func (s *Server) infoStats(w infoWriter) {
 	w.i("pubsub_patterns", int64(patterns))
 	w.i("pubsubshard_channels", 0)
 	w.i("latest_fork_usec", 0)
-	w.i("total_forks", 0)
+	w.i("total_forks", s.save.forks.Load())
 	w.i("migrate_cached_sockets", int64(s.migr.cache.Len()))
 	w.i("slave_expires_tracked_keys", 0)
 	w.i("active_defrag_hits", 0)

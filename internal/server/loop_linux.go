@@ -121,7 +121,9 @@ func (c *client) runDetached(in []byte) []byte {
 		c.parked = nil
 		c.blockLoop(p.spec, p.args) // blocking.go
 	}
+	c.detachedIn = in
 	used := c.process(in)
+	c.detachedIn = nil
 	c.flush()
 	if c.closing() {
 		c.conn.Close()

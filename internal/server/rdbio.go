@@ -143,7 +143,9 @@ func (s *Server) writeRDBFiltered(w io.Writer, sn *snapshot.Snapshot, req rdbReq
 			// rdb-key-save-delay, per key, outside every lock (Redis's
 			// child sleeps; the server goes on).
 			for range c.Keys {
-				debugDelay(delay)
+				if !saveDelay(sn, delay) {
+					return snapshot.ErrCancelled
+				}
 			}
 		}
 		if c.DB != cur {
@@ -167,6 +169,25 @@ func (s *Server) writeRDBFiltered(w io.Writer, sn *snapshot.Snapshot, req rdbReq
 		return err
 	}
 	return s.writeRDBEnd(w, cw, b)
+}
+
+// saveDelay is rdb-key-save-delay for one key of sn, cut short when sn is
+// cancelled (a killed writer child, FLUSHALL): false then. A delay of
+// seconds per key must not keep a cancelled save going.
+func saveDelay(sn *snapshot.Snapshot, us int) bool {
+	const step = 10_000 // µs
+	for us > step {
+		if sn.Cancelled() {
+			return false
+		}
+		debugDelay(step)
+		us -= step
+	}
+	if sn.Cancelled() {
+		return false
+	}
+	debugDelay(us)
+	return true
 }
 
 // writeRDBEnd writes the EOF opcode and the CRC64 trailer (zero with

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/shoal-db/shoal/internal/command"
+	"github.com/shoal-db/shoal/internal/persist"
+	"github.com/shoal-db/shoal/internal/rediserr"
 	"github.com/shoal-db/shoal/internal/replication"
 	"github.com/shoal-db/shoal/internal/resp"
 	"github.com/shoal-db/shoal/internal/snapshot"
@@ -75,7 +77,8 @@ type replicaLink struct {
 	// sent is the stream offset written to the replica so far (-1 before
 	// its reader attaches): the cron reads it, the feeder writes it.
 	sent     atomic.Int64
-	eof      bool // the payload goes with EOF-marker framing
+	eof      bool   // the payload goes with EOF-marker framing
+	early    []byte // bytes the replica sent right after SYNC (readAcks reads them first)
 	quit     chan struct{}
 	quitOnce atomic.Bool
 	// overSoft is when (unix s) the replica's backlog first passed the
@@ -90,7 +93,16 @@ func (l *replicaLink) close() {
 	}
 }
 
-func (l *replicaLink) name() string { return l.ip + ":" + strconv.Itoa(l.port) }
+func (l *replicaLink) name() string { return replicaName(l.ip, l.port) }
+
+// replicaName is replicationGetSlaveName: ip:port, the port being the one
+// the replica said it listens on (REPLCONF listening-port).
+func replicaName(ip string, port int) string {
+	if port == 0 {
+		return ip + ":<unknown-replica-port>"
+	}
+	return net.JoinHostPort(ip, strconv.Itoa(port))
+}
 
 // replconfCommand is REPLCONF: the options a replica sends before PSYNC,
 // and ACK/GETACK afterwards.
@@ -208,13 +220,6 @@ func (s *Server) syncCommand(ctx *command.Ctx) {
 		ctx.Error("ERR Filtered replica requires EOF capability")
 		return
 	}
-	c.flush()
-	conn, err := c.takeOver()
-	if err != nil {
-		s.Logf('#', "Can't serve replica %s: %v", c.conn.RemoteAddr(), err)
-		c.closeAfterReply = true
-		return
-	}
 	hs := c.replHS()
 	ip := hs.ip
 	if ip == "" {
@@ -222,7 +227,30 @@ func (s *Server) syncCommand(ctx *command.Ctx) {
 			ip = a.IP.String()
 		}
 	}
+	if psync {
+		if _, err := strconv.ParseInt(string(ctx.Args[2]), 10, 64); err != nil {
+			s.Logf('*', "Replica %s asks for synchronization", replicaName(ip, hs.port))
+			s.Logf('#', "Replica %s asks for synchronization but with a wrong offset", replicaName(ip, hs.port))
+			ctx.Error(rediserr.NotInteger)
+			return
+		}
+	}
+	c.flush()
+	conn, err := c.takeOver()
+	if err != nil {
+		s.Logf('#', "Can't serve replica %s: %v", c.conn.RemoteAddr(), err)
+		c.closeAfterReply = true
+		return
+	}
 	l := &replicaLink{c: c, conn: conn, ip: ip, port: hs.port, firstAck: make(chan struct{}), quit: make(chan struct{})}
+	if in := c.detachedIn; len(in) > 0 {
+		// What the replica sent after its SYNC in the same read is the
+		// link's first input (runDetached starts at the SYNC).
+		var rd resp.Reader
+		if _, n, err := rd.Next(in); err == nil && n > 0 && n < len(in) {
+			l.early = append([]byte(nil), in[n:]...)
+		}
+	}
 	l.ackTime.Store(time.Now().UnixMilli())
 	l.sent.Store(-1)
 	c.replLink.Store(l)
@@ -233,6 +261,15 @@ func (s *Server) syncCommand(ctx *command.Ctx) {
 // serveReplica runs a replica link until it ends.
 func (s *Server) serveReplica(l *replicaLink, psync bool, args [][]byte) {
 	defer l.close()
+	// A reader attached to l is closed however the link ends (feedReplica
+	// closes it too): a leftover one pins the stream, so the backlog would
+	// grow past repl-backlog-size and accept PSYNCs Redis refuses.
+	ownReader := false
+	defer func() {
+		if ownReader && l.reader != nil {
+			l.reader.Close()
+		}
+	}()
 	s.repl.mu.Lock()
 	s.repl.replicas = append(s.repl.replicas, l)
 	s.ensureBacklog()
@@ -255,7 +292,7 @@ func (s *Server) serveReplica(l *replicaLink, psync bool, args [][]byte) {
 			// retention check: NewReader fails if the bytes are gone.
 			if hist.CanContinue(id, off, s.stream.Start(), s.stream.Offset()) {
 				if r, err := s.stream.NewReader(off-1, true); err == nil {
-					l.reader = r
+					l.reader, ownReader = r, true
 					l.sent.Store(r.Offset())
 					cont = true
 				}
@@ -297,7 +334,9 @@ func (s *Server) serveReplica(l *replicaLink, psync bool, args [][]byte) {
 		// A filtered snapshot always goes to the socket (Redis never
 		// writes one to a file).
 		l.eof = hs.capaEOF && (diskless || hs.req != 0)
-		if err := s.fullSync(l, psync); err != nil {
+		err := s.fullSync(l, psync)
+		ownReader = err != errLinkClosed // else fullSync's goroutine closes it
+		if err != nil {
 			if !l.quitOnce.Load() {
 				s.Logf('#', "Full resync of replica %s failed: %v", name, err)
 			}
@@ -366,21 +405,25 @@ func (s *Server) readAcks(l *replicaLink) {
 	br := bufio.NewReaderSize(l.conn, 4096)
 	var rd resp.Reader
 	rd.Limits = resp.Limits{MaxBulkLen: 1 << 20, MaxInline: 64 << 10}
-	buf := make([]byte, 0, 4096)
+	buf := append(make([]byte, 0, 4096), l.early...)
 	tmp := make([]byte, 4096)
 	for {
-		l.conn.SetReadDeadline(time.Now().Add(s.replTimeout()))
-		n, err := br.Read(tmp)
-		if err != nil {
-			if isTimeout(err) && l.state.Load() != replOnline {
-				continue // a replica loading a big payload sends nothing meanwhile
+		if len(l.early) > 0 {
+			l.early = nil // in buf already: parse it before reading more
+		} else {
+			l.conn.SetReadDeadline(time.Now().Add(s.replTimeout()))
+			n, err := br.Read(tmp)
+			if err != nil {
+				if isTimeout(err) && l.state.Load() != replOnline {
+					continue // a replica loading a big payload sends nothing meanwhile
+				}
+				if isTimeout(err) {
+					s.Logf('#', "Disconnecting timedout replica (streaming sync): %s", l.name())
+				}
+				return
 			}
-			if isTimeout(err) {
-				s.Logf('#', "Disconnecting timedout replica (streaming sync): %s", l.name())
-			}
-			return
+			buf = append(buf, tmp[:n]...)
 		}
-		buf = append(buf, tmp[:n]...)
 		used := 0
 		for {
 			args, k, perr := rd.Next(buf[used:])
@@ -392,7 +435,11 @@ func (s *Server) readAcks(l *replicaLink) {
 				break
 			}
 			used += k
-			if len(args) >= 3 && strings.EqualFold(string(args[0]), "replconf") && strings.EqualFold(string(args[1]), "ack") {
+			if len(args) > 0 && !strings.EqualFold(string(args[0]), "replconf") {
+				s.replicaCommand(l, args)
+				return
+			}
+			if len(args) >= 3 && strings.EqualFold(string(args[1]), "ack") {
 				if off, err := strconv.ParseInt(string(args[2]), 10, 64); err == nil {
 					s.noteAck(l, off)
 				}
@@ -445,6 +492,9 @@ type syncJob struct {
 	ready chan struct{} // closed to start before the delay is over
 }
 
+// errLinkClosed is fullSync's error when the link ended while it waited.
+var errLinkClosed = errors.New("link closed")
+
 // fullSync sends the replica a snapshot and leaves its stream reader at
 // the snapshot's offset.
 func (s *Server) fullSync(l *replicaLink, psync bool) error {
@@ -477,7 +527,15 @@ func (s *Server) fullSync(l *replicaLink, psync bool) error {
 	select {
 	case <-job.done:
 	case <-l.quit:
-		return errors.New("link closed")
+		// The job may still attach a reader to l at its snapshot point:
+		// close it once the job is over, or it pins the backlog for ever.
+		go func() {
+			<-job.done
+			if l.reader != nil {
+				l.reader.Close()
+			}
+		}()
+		return errLinkClosed
 	}
 	if job.err != nil {
 		return job.err
@@ -542,7 +600,9 @@ func (s *Server) runSyncJob(job *syncJob, delay time.Duration, psync bool) {
 	s.Logf('*', "Starting BGSAVE for SYNC with target: %s", kind)
 	var live []*replicaLink
 	for _, l := range links {
-		l.state.Store(replSendBulk)
+		// Redis's replica waits in wait_bgsave while its child runs: the
+		// whole of a diskless transfer; a file's writing, then send_bulk.
+		l.state.Store(replWaitBgsave)
 		if psync {
 			if _, err := l.conn.Write([]byte("+FULLRESYNC " + id + " " + strconv.FormatInt(off, 10) + "\r\n")); err != nil {
 				l.close()
@@ -552,9 +612,18 @@ func (s *Server) runSyncJob(job *syncJob, delay time.Duration, psync bool) {
 		live = append(live, l)
 	}
 	// Redis's fork for a sync is a BGSAVE: INFO shows rdb_bgsave_in_progress.
+	// A sync through a file writes it with a writer child (save.go), there
+	// before the BGSAVE shows.
+	var ch *persist.WriterChild
+	if job.disk && s.save.writerExe != "" {
+		s.cfg.RLock()
+		dir := s.cfg.Dir
+		s.cfg.RUnlock()
+		ch, _ = s.startWriterChild(dir, "temp-repl-%d.rdb") // nil: written here
+	}
 	s.repl.syncSaves.Add(1)
 	if job.disk {
-		job.err = s.sendSnapshotFromFile(sn, live)
+		job.err = s.sendSnapshotFromFile(sn, live, ch)
 	} else {
 		job.err = s.sendSnapshotDiskless(sn, live, job.req)
 	}
@@ -573,6 +642,26 @@ func (s *Server) keepaliveJob(job *syncJob) {
 		l.conn.SetWriteDeadline(time.Now().Add(s.replTimeout()))
 		l.conn.Write([]byte("\n"))
 	}
+}
+
+// replicaCommand is a command other than REPLCONF on a replica's link:
+// a reply must never go down a replication link, so Redis drops the link
+// when the command generates one (every command does, unless it fails
+// silently), and refuses a command on the keyspace first ("Replica can't
+// interact with the keyspace"), an error it logs as CRITICAL. The link
+// ends here the same way; nothing is run.
+func (s *Server) replicaCommand(l *replicaLink, args [][]byte) {
+	name := strings.ToLower(string(args[0]))
+	if spec := s.table.Lookup(args[0]); spec != nil {
+		if sub := spec.LookupSub(args); sub != nil {
+			spec = sub
+		}
+		name = spec.FullName()
+		if spec.Has(command.FlagWrite) || spec.Has(command.FlagReadonly) || spec.Has(command.FlagMayReplicate) {
+			s.Logf('#', "== CRITICAL == This master is sending an error to its replica: '%s' after processing the command '%s'", "Replica can't interact with the keyspace", name)
+		}
+	}
+	s.Logf('#', "Replica generated a reply to command '%s', disconnecting it: %s", name, s.clientInfoLine(l.c))
 }
 
 // fanout writes to every replica of a transfer; a replica whose write
@@ -636,22 +725,62 @@ func (s *Server) sendSnapshotDiskless(sn *snapshot.Snapshot, links []*replicaLin
 
 // sendSnapshotFromFile writes the RDB to a temporary file and sends it
 // with its length (SYNC, a replica without capa eof, repl-diskless-sync no).
-func (s *Server) sendSnapshotFromFile(sn *snapshot.Snapshot, links []*replicaLink) error {
-	s.cfg.RLock()
-	dir := s.cfg.Dir
-	s.cfg.RUnlock()
-	path := filepath.Join(dir, fmt.Sprintf("temp-repl-%d-%d.rdb", os.Getpid(), time.Now().UnixNano()))
-	f, err := os.Create(path)
-	if err != nil {
-		sn.Cancel()
-		return err
+// ch, if not nil, is the writer child that writes the file.
+func (s *Server) sendSnapshotFromFile(sn *snapshot.Snapshot, links []*replicaLink, ch *persist.WriterChild) error {
+	// A file no replica waits for is useless without save points: the
+	// save stops when the last one leaves (Redis kills its child).
+	written := make(chan struct{})
+	go func() {
+		for _, l := range links {
+			select {
+			case <-l.quit:
+			case <-written:
+				return
+			}
+		}
+		if len(s.savePoints()) == 0 {
+			sn.Cancel()
+		}
+	}()
+	defer func() {
+		select {
+		case <-written:
+		default:
+			close(written)
+		}
+	}()
+	var f *os.File
+	if ch != nil {
+		if err := s.writeThroughChild(sn, ch); err != nil {
+			return err
+		}
+		defer os.Remove(ch.Tmp)
+		var err error
+		if f, err = os.Open(ch.Tmp); err != nil {
+			return err
+		}
+	} else {
+		s.cfg.RLock()
+		dir := s.cfg.Dir
+		s.cfg.RUnlock()
+		path := filepath.Join(dir, fmt.Sprintf("temp-repl-%d-%d.rdb", os.Getpid(), time.Now().UnixNano()))
+		var err error
+		if f, err = os.Create(path); err != nil {
+			sn.Cancel()
+			return err
+		}
+		defer os.Remove(path)
+		if err := s.writeRDBFile(f, sn); err != nil {
+			f.Close()
+			return err
+		}
 	}
-	defer os.Remove(path)
 	defer f.Close()
-	if err := s.writeRDBFile(f, sn); err != nil {
-		return err
+	close(written)
+	for _, l := range links {
+		l.state.CompareAndSwap(replWaitBgsave, replSendBulk)
 	}
-	size, err := f.Seek(0, io.SeekCurrent)
+	size, err := f.Seek(0, io.SeekEnd)
 	if err != nil {
 		return err
 	}
@@ -689,7 +818,11 @@ func (s *Server) masterCron() {
 	s.repl.mu.Unlock()
 	// Not during a manual failover's pause: the PING would move the offset
 	// the replica is waiting for (as Redis 7.0's replicationCron).
-	if isMaster && len(links) > 0 && period > 0 && now%period == 0 && !s.failoverPaused() {
+	// Every period calls counted from the start, as Redis counts its
+	// replicationCron calls (not on wall-clock multiples).
+	loop := s.repl.cronLoops
+	s.repl.cronLoops++
+	if isMaster && len(links) > 0 && period > 0 && loop%period == 0 && !s.failoverPaused() {
 		s.stream.AppendRaw(stream.SameDB, []byte("*1\r\n$4\r\nPING\r\n"))
 	}
 	end := s.stream.Offset()

@@ -25,7 +25,11 @@ type replState struct {
 	replicas []*replicaLink
 	job      *syncJob // a full sync gathering replicas before its snapshot
 	noneTime int64    // unix s since when no replica is attached (backlog TTL)
-	backlog  bool     // the stream keeps repl-backlog-size bytes
+	// cronLoops counts masterCron's calls (Redis's replication_cron_loops:
+	// the PING to replicas goes every repl-ping-replica-period of them);
+	// the cron goroutine's only.
+	cronLoops int64
+	backlog   bool // the stream keeps repl-backlog-size bytes
 	// acked is closed and replaced whenever a replica acknowledges an
 	// offset (WAIT waits on it).
 	acked chan struct{}

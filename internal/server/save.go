@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -40,7 +41,17 @@ type saveState struct {
 	denyWrites atomic.Bool  // stop-writes-on-bgsave-error in force (MISCONF)
 	shutdownMu sync.Mutex
 	frozen     atomic.Bool // PrepareShutdown succeeded: every stripe stays held
+
+	// writerExe, if set (UseWriterChild), is the binary a BGSAVE starts as
+	// its file writer child (persist.StartWriterChild); forks counts them.
+	writerExe string
+	forks     atomic.Int64 // total_forks
 }
+
+// UseWriterChild makes every BGSAVE write its file through a writer child
+// process started from exe (shoal-server with persist.WriterChildArg), as
+// Redis's fork child writes it. Called once, before the server runs.
+func (s *Server) UseWriterChild(exe string) { s.save.writerExe = exe }
 
 type bgSave struct {
 	sn     atomic.Pointer[snapshot.Snapshot] // set at the snapshot point
@@ -97,6 +108,23 @@ func (c *client) writesDenied(spec *command.Spec) bool {
 	return false
 }
 
+// diskWriteError is writeCommandsGetDiskErrorMessage for a write a script
+// makes or may make: the MISCONF of a failed save or AOF write, or "".
+func (s *Server) diskWriteError(c *client) string {
+	if c.session {
+		return ""
+	}
+	if s.save.denyWrites.Load() {
+		return misconfRDB
+	}
+	if w := s.aof.w.Load(); w != nil {
+		if err := w.Err(); err != nil {
+			return aofMisconf(err)
+		}
+	}
+	return ""
+}
+
 func (s *Server) rdbPath() (path string, compress bool) {
 	s.cfg.RLock()
 	defer s.cfg.RUnlock()
@@ -151,6 +179,63 @@ func (s *Server) writeSnapshotFile(sn *snapshot.Snapshot, tmp string) error {
 			s.Logf('#', "Write error saving DB on disk(%s): %s", name, strerror(err))
 		}
 		return err
+	}
+	return nil
+}
+
+// writeSnapshotChild is writeSnapshotFile through a writer child: the
+// child writes and fsyncs temp-<child pid>.rdb, this process renames it.
+// If the child dies (kill -9), the walk is cancelled and the save fails
+// with the child's signal, as a killed fork child fails Redis's BGSAVE.
+func (s *Server) writeSnapshotChild(sn *snapshot.Snapshot, ch *persist.WriterChild) error {
+	path, _ := s.rdbPath()
+	if err := s.writeThroughChild(sn, ch); err != nil {
+		return err
+	}
+	if err := ch.Commit(path); err != nil {
+		cwd, _ := os.Getwd()
+		s.Logf('#', "Error moving temp DB file %s on the final destination %s (in server root dir %s): %s", filepath.Base(ch.Tmp), filepath.Base(path), cwd, strerror(err))
+		return err
+	}
+	return nil
+}
+
+// startWriterChild starts a writer child for a file named pattern (one
+// %d: the child's pid) in dir, counted in total_forks, or logs why not.
+func (s *Server) startWriterChild(dir, pattern string) (*persist.WriterChild, error) {
+	ch, err := persist.StartWriterChild(s.save.writerExe, filepath.Join(strings.ReplaceAll(dir, "%", "%%"), pattern))
+	if err != nil {
+		s.Logf('#', "Can't save in background: fork: %s", strerror(err))
+		return nil, err
+	}
+	s.save.forks.Add(1)
+	return ch, nil
+}
+
+// writeThroughChild streams sn's RDB into the writer child and waits for
+// it to fsync its file (ch.Tmp). On failure the file is removed: the
+// child's own (killed: *persist.ChildExitError) comes first.
+func (s *Server) writeThroughChild(sn *snapshot.Snapshot, ch *persist.WriterChild) error {
+	finished := make(chan struct{})
+	go func() {
+		select {
+		case <-ch.Done(): // gone before its input ended: stop the walk
+			sn.Cancel()
+		case <-finished:
+		}
+	}()
+	werr := s.writeRDBFile(ch, sn)
+	close(finished)
+	if err := ch.Finish(); err != nil {
+		ch.Remove()
+		return err
+	}
+	if werr != nil {
+		ch.Remove()
+		if !errors.Is(werr, snapshot.ErrCancelled) {
+			s.Logf('#', "Write error saving DB on disk(%s): %s", "rdbSaveRio", strerror(werr))
+		}
+		return werr
 	}
 	return nil
 }
@@ -250,16 +335,37 @@ func (s *Server) startBgsave() bool {
 	st.bg = bg
 	st.scheduled = false
 	st.mu.Unlock()
-	s.Logf('*', "Background saving started by pid %d", os.Getpid())
+	// The writer child starts now, as Redis forks before BGSAVE replies:
+	// a caller sees it at once (pgrep -P).
+	var ch *persist.WriterChild
+	var chErr error
+	pid := os.Getpid()
+	if st.writerExe != "" {
+		path, _ := s.rdbPath()
+		if ch, chErr = s.startWriterChild(filepath.Dir(path), "temp-%d.rdb"); chErr == nil {
+			pid = ch.Pid
+		}
+	}
+	s.Logf('*', "Background saving started by pid %d", pid)
 	go func() {
 		st.turn.Lock()
 		defer st.turn.Unlock()
+		if chErr != nil {
+			s.bgsaveDone(bg, chErr)
+			return
+		}
 		sn, err := snapshot.Start(s.ks, s.rdbEncoder(), func(sn *snapshot.Snapshot) {
 			bg.before = s.ks.Dirty.Load()
 			sn.Aux = s.replAux()
 			bg.sn.Store(sn)
 		})
-		if err == nil {
+		switch {
+		case err != nil && ch != nil:
+			ch.Finish()
+			ch.Remove()
+		case ch != nil:
+			err = s.writeSnapshotChild(sn, ch)
+		case err == nil:
 			err = s.writeSnapshotFile(sn, fmt.Sprintf("temp-%d-bg.rdb", os.Getpid()))
 		}
 		s.bgsaveDone(bg, err)
@@ -270,12 +376,17 @@ func (s *Server) startBgsave() bool {
 // bgsaveDone is backgroundSaveDoneHandlerDisk.
 func (s *Server) bgsaveDone(bg *bgSave, err error) {
 	st := &s.save
+	var childErr *persist.ChildExitError
 	switch {
 	case err == nil:
 		s.Logf('*', "Background saving terminated with success")
 		s.ks.Dirty.Add(-bg.before)
 		s.adm.lastSave.Store(time.Now().Unix())
 		st.lastOK.Store(true)
+	case errors.As(err, &childErr) && childErr.Signal != 0:
+		// The writer child was killed (Redis: a killed fork child).
+		s.Logf('#', "Background saving terminated by signal %d", int(childErr.Signal))
+		st.lastOK.Store(false)
 	case errors.Is(err, snapshot.ErrCancelled):
 		// Stopped on purpose (FLUSHALL, SHUTDOWN): Redis kills the child
 		// with SIGUSR1, which leaves the status alone.
@@ -438,18 +549,31 @@ func (s *Server) infoSave(w infoWriter) {
 	st.mu.Lock()
 	bg := st.bg
 	st.mu.Unlock()
-	var processed, total int64
+	var processed, total, cow int64
 	inProgress, cur := 0, int64(-1)
 	if bg != nil {
 		inProgress = 1
 		cur = int64(time.Since(bg.start).Seconds())
 		if sn := bg.sn.Load(); sn != nil {
-			processed = sn.Stats().Keys
+			stats := sn.Stats()
+			processed, cow = stats.Keys, stats.ForcedBytes
 			for _, sz := range sn.Sizes {
 				total += sz.Keys
 			}
 		}
 	}
+	// Redis's copy-on-write of a fork child is, for a fork-less snapshot,
+	// what writers serialized ahead of the walk (the extra memory they
+	// caused): it only grows while the BGSAVE runs, so peak = size, and it
+	// is always current (age 0).
+	perc := 0.0
+	if total > 0 {
+		perc = float64(processed) * 100 / float64(total)
+	}
+	w.i("current_cow_peak", cow)
+	w.i("current_cow_size", cow)
+	w.i("current_cow_size_age", 0)
+	w.s("current_fork_perc", strconv.FormatFloat(perc, 'f', 2, 64))
 	w.i("current_save_keys_processed", processed)
 	w.i("current_save_keys_total", total)
 	w.i("rdb_changes_since_last_save", s.ks.Dirty.Load())

@@ -339,6 +339,9 @@ func (sn *Snapshot) Cancel() {
 	sn.mu.Unlock()
 }
 
+// Cancelled reports whether Cancel was called.
+func (sn *Snapshot) Cancelled() bool { return sn.cancelled.Load() }
+
 // Stats returns the snapshot's counters so far.
 func (sn *Snapshot) Stats() Stats {
 	return Stats{

@@ -24,12 +24,15 @@ func TestManifestRoundTrip(t *testing.T) {
 	if fi, added := m.LastIncr("appendonly.aof"); added || fi.Name != "appendonly.aof.6.incr.aof" {
 		t.Fatalf("LastIncr: %v %v", fi, added)
 	}
-	// A rewrite: new incr, then the new base; the rest becomes history.
+	// A rewrite: new incr, then the new base; the rest becomes history,
+	// each group at the head of the list as Redis adds it (the old base,
+	// then the old incremental files before it; integration/aof-multi-part
+	// "AOF enable/disable auto gc" reads that order).
 	m.NewIncr("appendonly.aof")
 	b := m.InstallBase("appendonly.aof", false)
 	want := "file appendonly.aof.4.base.aof seq 4 type b\n" +
-		"file appendonly.aof.2.incr.aof seq 2 type h\nfile appendonly.aof.3.base.rdb seq 3 type h\n" +
 		"file appendonly.aof.5.incr.aof seq 5 type h\nfile appendonly.aof.6.incr.aof seq 6 type h\n" +
+		"file appendonly.aof.3.base.rdb seq 3 type h\nfile appendonly.aof.2.incr.aof seq 2 type h\n" +
 		"file appendonly.aof.7.incr.aof seq 7 type i\n"
 	if b.Name != "appendonly.aof.4.base.aof" || string(m.Bytes()) != want {
 		t.Fatalf("after a rewrite:\n%s", m.Bytes())

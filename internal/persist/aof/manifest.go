@@ -214,7 +214,7 @@ func (m *Manifest) NewBase(appendfilename string, rdb bool) FileInfo {
 	if m.Base != nil {
 		b := *m.Base
 		b.Type = TypeHistory
-		m.History = append(m.History, b)
+		m.PushHistory(b)
 	}
 	m.BaseSeq++
 	suffix := ".aof"
@@ -258,13 +258,22 @@ func (m *Manifest) Files() []FileInfo {
 func (m *Manifest) InstallBase(appendfilename string, rdb bool) FileInfo {
 	fi := m.NewBase(appendfilename, rdb)
 	if n := len(m.Incrs); n > 1 {
-		for _, in := range m.Incrs[:n-1] {
-			in.Type = TypeHistory
-			m.History = append(m.History, in)
-		}
+		m.PushHistory(m.Incrs[:n-1]...)
 		m.Incrs = append(m.Incrs[:0], m.Incrs[n-1])
 	}
 	return fi
+}
+
+// PushHistory puts files (in their order) at the front of the history
+// list, marked history: Redis adds each group of files that became
+// history at the head of its list, so the newest come first.
+func (m *Manifest) PushHistory(fis ...FileInfo) {
+	h := make([]FileInfo, 0, len(fis)+len(m.History))
+	for _, fi := range fis {
+		fi.Type = TypeHistory
+		h = append(h, fi)
+	}
+	m.History = append(h, m.History...)
 }
 
 // Clone is a deep copy.
