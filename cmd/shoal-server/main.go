@@ -74,8 +74,13 @@ func run(cfg *config.Config) int {
 		}
 	}
 	srv := server.New(cfg, logw)
-	if exe, err := os.Executable(); err == nil {
-		srv.UseWriterChild(exe) // BGSAVE's file writer (internal/persist/child.go)
+	// BGSAVE's file writer (internal/persist/child.go) is this binary.
+	// /proc/self/exe is the running binary even after the file on disk
+	// was replaced or deleted (an upgrade), where its path is not.
+	if _, err := os.Stat("/proc/self/exe"); err == nil {
+		srv.UseWriterChild("/proc/self/exe")
+	} else if exe, err := os.Executable(); err == nil {
+		srv.UseWriterChild(exe)
 	}
 	srv.Logf('#', "oO0OoO0OoO0Oo Shoal is starting oO0OoO0OoO0Oo")
 	srv.Logf('#', "Shoal (Redis version=%s), bits=64, pid=%d, just started", server.Version, os.Getpid())
