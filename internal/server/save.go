@@ -346,19 +346,34 @@ func (s *Server) startBgsave() bool {
 			pid = ch.Pid
 		}
 	}
+	atPoint := func(sn *snapshot.Snapshot) {
+		bg.before = s.ks.Dirty.Load()
+		sn.Aux = s.replAux()
+		bg.sn.Store(sn)
+	}
+	// The snapshot point is taken now, before BGSAVE replies, as Redis
+	// forks before it replies: a write acknowledged after "Background
+	// saving started" is not in the file. Only while another walk holds
+	// the turn (a replica's full sync) does the point wait for it.
+	var sn *snapshot.Snapshot
+	var err error
+	early := chErr == nil && st.turn.TryLock()
+	if early {
+		sn, err = snapshot.Start(s.ks, s.rdbEncoder(), atPoint)
+	}
 	s.Logf('*', "Background saving started by pid %d", pid)
 	go func() {
-		st.turn.Lock()
+		if !early {
+			st.turn.Lock()
+		}
 		defer st.turn.Unlock()
 		if chErr != nil {
 			s.bgsaveDone(bg, chErr)
 			return
 		}
-		sn, err := snapshot.Start(s.ks, s.rdbEncoder(), func(sn *snapshot.Snapshot) {
-			bg.before = s.ks.Dirty.Load()
-			sn.Aux = s.replAux()
-			bg.sn.Store(sn)
-		})
+		if !early {
+			sn, err = snapshot.Start(s.ks, s.rdbEncoder(), atPoint)
+		}
 		switch {
 		case err != nil && ch != nil:
 			ch.Finish()
