@@ -9,7 +9,7 @@
 # per request (from /proc/PID/stat) is the steady figure.
 #
 # Usage: scripts/bench-acl.sh [rounds] [requests]
-# Environment: BENCH_PORT (default 21100), BENCH_OLD_BIN.
+# Environment: BENCH_PORT (default 21100), BENCH_OLD_BIN, PIPE (default 16).
 set -euo pipefail
 ROUNDS=${1:-3}
 N=${2:-400000}
@@ -46,7 +46,7 @@ for r in $(seq "$ROUNDS"); do
       for t in set get; do
         t0=$(ticks "$pid")
         # shellcheck disable=SC2086
-        redis-benchmark -p "$PORT" $auth -c 50 -r 100000 -n "$N" -P 16 -q -t "$t" >/dev/null 2>&1
+        redis-benchmark -p "$PORT" $auth -c 50 -r 100000 -n "$N" -P "${PIPE:-16}" -q -t "$t" >/dev/null 2>&1
         t1=$(ticks "$pid")
         RES[$s.$who.$t]+="$(awk -v a="$t0" -v b="$t1" -v n="$N" -v hz="$HZ" 'BEGIN{printf "%.3f", (b-a)/hz*1e6/n}') "
       done
