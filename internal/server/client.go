@@ -394,13 +394,14 @@ func (c *client) prefetch(buf []byte) int {
 
 func (c *client) closing() bool { return c.closeAfterReply || c.closed.Load() }
 
-// waitsForAOF reports whether the loop may hold this client's replies
-// until the round's AOF write or fsync (loop_linux.go OnTurnEnd): its
-// writes wait for one, and nothing else may write to the connection or
-// take the client over meanwhile (pushed messages, a detach, a close).
-func (c *client) waitsForAOF() bool {
-	return c.streamOff > 0 && c.loopMode && !c.closing() && !c.detachPending &&
-		!c.asyncOut.Load() && c.srv.aofNeedsSync(c.streamOff)
+// waitsForTurnEnd reports whether the loop may hold this client's replies
+// until the round's end (loop_linux.go OnTurnEnd): they wait for its AOF
+// write or fsync, or for its nodes.conf save (a CLUSTER SETSLOT,
+// cmd_cluster.go), and nothing else may write to the connection or take
+// the client over meanwhile (pushed messages, a detach, a close).
+func (c *client) waitsForTurnEnd() bool {
+	waits := c.cfgToken != 0 || c.streamOff > 0 && c.srv.aofNeedsSync(c.streamOff)
+	return waits && c.loopMode && !c.closing() && !c.detachPending && !c.asyncOut.Load()
 }
 
 // flush writes pending replies. It reports false when the connection is gone.

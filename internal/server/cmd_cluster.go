@@ -427,13 +427,6 @@ func (c *client) commitConfigNow() {
 	c.cfgToken = 0
 }
 
-// waitsForConfig reports whether the loop may hold this client's replies
-// until the round's nodes.conf save (loop_linux.go OnTurnEnd), on the same
-// terms as waitsForAOF.
-func (c *client) waitsForConfig() bool {
-	return c.cfgToken != 0 && c.loopMode && !c.closing() && !c.detachPending && !c.asyncOut.Load()
-}
-
 // getSlot is getSlotOrReply.
 func getSlot(ctx *command.Ctx, arg []byte) (int, bool) {
 	v, ok := rnum.ParseInt(arg)

@@ -64,7 +64,7 @@ func (h loopHandler) run(c *client, conn *netloop.Conn, in []byte) int {
 	c.lastUsed.Store(c.srv.nowMs.Load())
 	used := c.process(in)
 	c.noteQbuf(len(in) - used)
-	if c.waitsForAOF() || c.waitsForConfig() {
+	if c.waitsForTurnEnd() {
 		// The replies leave after the round's one AOF write (and fsync,
 		// with appendfsync always) and one nodes.conf save for CLUSTER
 		// SETSLOT, in OnTurnEnd, as Redis's leave after beforeSleep's.
