@@ -98,9 +98,7 @@ func (d SlotData) ForEach(fn func(key string, v Value, expireMs int64) bool) boo
 			}
 		}
 		for _, j := range batch[:n] {
-			if p := t.ents[j].p; p != nil {
-				sink += uint64(*(*byte)(p))
-			}
+			sink += t.ents[j].touch()
 		}
 		for _, j := range batch[:n] {
 			if e := &t.ents[j]; e.boxed() {
