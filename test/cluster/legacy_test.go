@@ -1,0 +1,109 @@
+package cluster_test
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shoal-db/shoal/internal/testutil"
+)
+
+// Ports of the tests that reproduce what Redis's older cluster suite
+// (tests/cluster, scripts/redis-cluster-legacy.sh) checks; above the
+// suite's own 30000-31023 and clear of other tests' bus ports.
+const portsLegacy = 36100
+
+// startPrimaryReplica builds the suite's "create_cluster 1 1": node 0 owns
+// every slot, node 1 replicates it, both see the cluster ok and the
+// replica's link is up.
+func startPrimaryReplica(t *testing.T, base int, kind string) (primary, replica *testutil.Node) {
+	t.Helper()
+	nodes := startNodes(t, base, 5000, kind, kind)
+	primary, replica = nodes[0], nodes[1]
+	p := primary.Dial(t)
+	testutil.Equal(t, p.MustDo(t, "CLUSTER", "ADDSLOTSRANGE", "0", "16383").String(), "OK")
+	testutil.Equal(t, p.MustDo(t, "CLUSTER", "MEET", "127.0.0.1", fmt.Sprint(replica.Port)).String(), "OK")
+	pid := myID(t, primary)
+	r := replica.Dial(t)
+	testutil.CheckFor(t, 20*time.Second, 100*time.Millisecond, func() error {
+		v, err := r.Do("CLUSTER", "REPLICATE", pid)
+		if err != nil || v.String() != "OK" {
+			return fmt.Errorf("CLUSTER REPLICATE: %v %v", v, err)
+		}
+		return nil
+	})
+	testutil.CheckFor(t, 30*time.Second, 100*time.Millisecond, func() error {
+		for _, n := range nodes {
+			info := n.Dial(t).MustDo(t, "CLUSTER", "INFO").String()
+			if !strings.Contains(info, "cluster_state:ok") {
+				return fmt.Errorf("%s: not ok yet", n.Addr)
+			}
+		}
+		if info := r.MustDo(t, "INFO", "replication").String(); !strings.Contains(info, "master_link_status:up") {
+			return fmt.Errorf("replica link not up")
+		}
+		return nil
+	})
+	return primary, replica
+}
+
+// On a replica with READONLY, a script that declares flags and not
+// no-writes is a write for routing (scriptFlagsToCmdFlags), so it is
+// redirected to the primary with MOVED (16-transactions-on-replica "reply
+// MOVED when eval from replica for update"); a script without a shebang,
+// or one declaring no-writes, runs on the replica. Same for EVALSHA,
+// EVAL_RO and functions.
+func TestScriptWriteFlagRoutesOnReplica(t *testing.T) {
+	testutil.SkipIfNoRedis(t)
+	moved := regexp.MustCompile(`MOVED (\d+) 127\.0\.0\.1:\d+`)
+	var got [2][]string
+	for i, kind := range []string{"shoal", "redis"} {
+		primary, replica := startPrimaryReplica(t, portsLegacy+10*i, kind)
+		p := primary.Dial(t)
+		p.MustDo(t, "SET", "a", "1")
+		p.MustDo(t, "SCRIPT", "LOAD", "#!lua\nreturn redis.call('get', KEYS[1])")
+		p.MustDo(t, "FUNCTION", "LOAD", "#!lua name=lib\n"+
+			"redis.register_function('w', function(k) return redis.call('get', k[1]) end)\n"+
+			"redis.register_function{function_name='r', callback=function(k) return redis.call('get', k[1]) end, flags={'no-writes'}}")
+		testutil.Equal(t, p.MustDo(t, "WAIT", "1", "5000").String(), "(integer) 1")
+		r := replica.Dial(t)
+		testutil.Equal(t, r.MustDo(t, "READONLY").String(), "OK")
+		sha := strings.Trim(r.MustDo(t, "SCRIPT", "LOAD", "#!lua\nreturn redis.call('get', KEYS[1])").String(), `"`)
+		for _, cmd := range [][]string{
+			{"EVAL", "#!lua\nreturn redis.call('del', KEYS[1])", "1", "a"},
+			{"EVAL", "return redis.call('del', KEYS[1])", "1", "a"},
+			{"EVAL", "return redis.call('get', KEYS[1])", "1", "a"},
+			{"EVAL", "#!lua flags=no-writes\nreturn redis.call('get', KEYS[1])", "1", "a"},
+			{"EVAL_RO", "#!lua\nreturn redis.call('get', KEYS[1])", "1", "a"},
+			{"EVAL", "#!lua bad=1\nreturn 1", "1", "a"},
+			{"EVALSHA", sha, "1", "a"},
+			{"EVALSHA", strings.Repeat("0", 40), "1", "a"},
+			{"FCALL", "w", "1", "a"},
+			{"FCALL", "r", "1", "a"},
+			{"FCALL_RO", "r", "1", "a"},
+			{"FCALL", "nosuch", "1", "a"},
+		} {
+			v, err := r.Do(cmd...)
+			testutil.NoErr(t, err)
+			line := fmt.Sprintf("%q -> %s", cmd[0], moved.ReplaceAllString(v.String(), "MOVED $1 <primary>"))
+			got[i] = append(got[i], line)
+		}
+		// In a transaction: queued, then EXEC.
+		r.MustDo(t, "MULTI")
+		q, err := r.Do("EVAL", "#!lua\nreturn redis.call('del', KEYS[1])", "1", "a")
+		testutil.NoErr(t, err)
+		x, err := r.Do("EXEC")
+		testutil.NoErr(t, err)
+		got[i] = append(got[i], moved.ReplaceAllString("MULTI EVAL -> "+q.String()+"; EXEC -> "+x.String(), "MOVED $1 <primary>"))
+		testutil.Equal(t, p.MustDo(t, "GET", "a").String(), `"1"`)
+	}
+	for j := range got[1] {
+		t.Log(got[0][j])
+		if got[0][j] != got[1][j] {
+			t.Errorf("shoal: %s\nredis: %s", got[0][j], got[1][j])
+		}
+	}
+	testutil.True(t, strings.Contains(got[1][0], "MOVED"), got[1][0])
+}
