@@ -107,3 +107,45 @@ func TestScriptWriteFlagRoutesOnReplica(t *testing.T) {
 	}
 	testutil.True(t, strings.Contains(got[1][0], "MOVED"), got[1][0])
 }
+
+// CONFIG SET cluster-preferred-endpoint-type takes effect at once: MOVED
+// and CLUSTER SLOTS name nodes by hostname, "?" or IP as the setting now
+// says (27-endpoints "Verify cluster-preferred-endpoint-type behavior for
+// redirects and info").
+func TestPreferredEndpointTypeConfigSet(t *testing.T) {
+	testutil.SkipIfNoRedis(t)
+	port := regexp.MustCompile(`:\d{4,5}\b|\(integer\) \d{4,5}\b|"[0-9a-f]{40}"`)
+	var got [2][]string
+	for i, kind := range []string{"shoal", "redis"} {
+		nodes := startNodes(t, portsLegacy+20+10*i, 5000, kind, kind)
+		a, b := nodes[0].Dial(t), nodes[1].Dial(t)
+		a.MustDo(t, "CLUSTER", "ADDSLOTSRANGE", "0", "8191")
+		b.MustDo(t, "CLUSTER", "ADDSLOTSRANGE", "8192", "16383")
+		a.MustDo(t, "CLUSTER", "MEET", "127.0.0.1", fmt.Sprint(nodes[1].Port))
+		b.MustDo(t, "CONFIG", "SET", "cluster-announce-hostname", "them.com")
+		testutil.CheckFor(t, 30*time.Second, 100*time.Millisecond, func() error {
+			if s := a.MustDo(t, "CLUSTER", "SLOTS").String(); !strings.Contains(s, "them.com") {
+				return fmt.Errorf("hostname not propagated: %s", s)
+			}
+			if !strings.Contains(a.MustDo(t, "CLUSTER", "INFO").String(), "cluster_state:ok") {
+				return fmt.Errorf("cluster not ok")
+			}
+			return nil
+		})
+		far := keyIn(t, "k", 8192, 16383)
+		for _, typ := range []string{"hostname", "unknown-endpoint", "ip"} {
+			testutil.Equal(t, a.MustDo(t, "CONFIG", "SET", "cluster-preferred-endpoint-type", typ).String(), "OK")
+			v, err := a.Do("SET", far, "x")
+			testutil.NoErr(t, err)
+			got[i] = append(got[i], typ+": "+port.ReplaceAllString(v.String(), ":P"))
+			s := a.MustDo(t, "CLUSTER", "SLOTS").String()
+			got[i] = append(got[i], typ+": "+port.ReplaceAllString(s, "P"))
+		}
+	}
+	for j := range got[1] {
+		t.Log(got[0][j])
+		if got[0][j] != got[1][j] {
+			t.Errorf("shoal: %s\nredis: %s", got[0][j], got[1][j])
+		}
+	}
+}
