@@ -265,6 +265,11 @@ func (s *Server) clusterReplicationCron() {
 		return
 	}
 	off := s.stream.Offset()
+	s.repl.mu.Lock()
+	if ml := s.repl.link; ml != nil && ml.fullSync.Load() {
+		off = 0 // replicationGetSlaveOffset: no master, no cached master
+	}
+	s.repl.mu.Unlock()
 	lastIO := s.replLinkLastIO()
 	var ip string
 	var port int

@@ -149,3 +149,63 @@ func TestPreferredEndpointTypeConfigSet(t *testing.T) {
 		}
 	}
 }
+
+// A replica in a full sync reports offset 0 to the cluster, as Redis's
+// replicationGetSlaveOffset does with neither a master nor a cached
+// master: its master's CLUSTER SLOTS leaves it out and CLUSTER SHARDS
+// says "loading" until the load is over (22-replica-in-sync "Replica in
+// loading state is hidden", 28-cluster-shards "Test the replica reports a
+// loading state while it's loading").
+func TestReplicaInFullSyncIsHidden(t *testing.T) {
+	testutil.SkipIfNoRedis(t)
+	for i, kind := range []string{"shoal", "redis"} {
+		t.Run(kind, func(t *testing.T) {
+			primary, replica := startPrimaryReplica(t, portsLegacy+40+10*i, kind)
+			p, r := primary.Dial(t), replica.Dial(t)
+			rid := myID(t, replica)
+			listed := func() bool { return strings.Contains(p.MustDo(t, "CLUSTER", "SLOTS").String(), rid) }
+			health := func() string {
+				s := p.MustDo(t, "CLUSTER", "SHARDS").String()
+				j := strings.Index(s, rid)
+				if j < 0 {
+					return "absent"
+				}
+				m := regexp.MustCompile(`"health", "(\w+)"`).FindStringSubmatch(s[j:])
+				if m == nil {
+					return "no health"
+				}
+				return m[1]
+			}
+			testutil.CheckFor(t, 20*time.Second, 50*time.Millisecond, func() error {
+				if !listed() || health() != "online" {
+					return fmt.Errorf("replica not listed online yet: %s", health())
+				}
+				return nil
+			})
+			p.MustDo(t, "DEBUG", "POPULATE", "1000", "key", "1000")
+			p.MustDo(t, "CONFIG", "SET", "repl-backlog-size", "100")
+			p.MustDo(t, "CONFIG", "SET", "repl-diskless-sync-delay", "0")
+			r.MustDo(t, "CONFIG", "SET", "key-load-delay", "4000")
+			r.MustDo(t, "CONFIG", "SET", "loading-process-events-interval-bytes", "1024")
+			p.MustDo(t, "MULTI")
+			p.MustDo(t, "CLIENT", "KILL", "TYPE", "replica")
+			for j := 0; j < 100; j++ {
+				p.MustDo(t, "SET", fmt.Sprintf("{0}%d", j), strings.Repeat("A", 1024))
+			}
+			p.MustDo(t, "EXEC")
+			testutil.CheckFor(t, 10*time.Second, 50*time.Millisecond, func() error {
+				if listed() || health() != "loading" {
+					return fmt.Errorf("replica still listed (%v) or not loading (%s)", listed(), health())
+				}
+				return nil
+			})
+			r.MustDo(t, "CONFIG", "SET", "key-load-delay", "0")
+			testutil.CheckFor(t, 30*time.Second, 50*time.Millisecond, func() error {
+				if !listed() || health() != "online" {
+					return fmt.Errorf("replica not back: listed %v, %s", listed(), health())
+				}
+				return nil
+			})
+		})
+	}
+}
