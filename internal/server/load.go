@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/shoal-db/shoal/internal/cluster"
 	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/keyspace"
 	"github.com/shoal-db/shoal/internal/persist/rdb"
@@ -341,6 +342,10 @@ func (s *Server) loadRDBInto(ks *keyspace.Keyspace, src io.Reader, allowDup bool
 	}()
 	db := ks.DB(0)
 	now := time.Now().UnixMilli()
+	// Only a master drops the keys that expired while on disk; a replica
+	// keeps them for its master's DELs (rdbLoadRioWithLoadingCtx's
+	// iAmMaster() test), as after a restart from a replica's dump.
+	dropExpired := s.iAmMaster()
 	s.cfg.RLock()
 	delay := s.cfg.KeyLoadDelay
 	s.cfg.RUnlock()
@@ -405,7 +410,7 @@ func (s *Server) loadRDBInto(ks *keyspace.Keyspace, src io.Reader, allowDup bool
 				flushLoaded()
 				return errLoadAborted
 			}
-			if it.ExpireMs != -1 && it.ExpireMs < now {
+			if dropExpired && it.ExpireMs != -1 && it.ExpireMs < now {
 				expired++
 				continue
 			}
@@ -467,6 +472,25 @@ func (s *Server) loadFailure(err error, off int64) error {
 }
 
 // flushLoaded drops a partly loaded dataset.
+// iAmMaster is Redis's iAmMaster(): in a cluster, myself is a master in
+// the core's view (nodes.conf at start); otherwise no replicaof is set.
+func (s *Server) iAmMaster() bool {
+	if n := s.cl.node; n != nil {
+		master := true
+		n.Query(func(c *cluster.Core) error {
+			master = c.Myself().IsMaster()
+			return nil
+		})
+		return master
+	}
+	if s.repl.started.Load() {
+		return !s.isReplica()
+	}
+	s.cfg.RLock()
+	defer s.cfg.RUnlock()
+	return s.cfg.ReplicaOfHost == ""
+}
+
 func (s *Server) flushLoaded() {
 	s.ks.LockAll()
 	for i := 0; i < s.ks.NumDBs(); i++ {

@@ -209,3 +209,37 @@ func TestReplicaInFullSyncIsHidden(t *testing.T) {
 		})
 	}
 }
+
+// A replica restarted from its own dump keeps the keys that expired while
+// it was down: only a master drops them at load (iAmMaster), a replica
+// waits for its master's DELs (14-consistency-check "Slave expired keys is
+// loaded when restarted: appendonly=no").
+func TestReplicaLoadKeepsExpiredKeys(t *testing.T) {
+	testutil.SkipIfNoRedis(t)
+	for i, kind := range []string{"shoal", "redis"} {
+		t.Run(kind, func(t *testing.T) {
+			primary, replica := startPrimaryReplica(t, portsLegacy+60+10*i, kind)
+			p := primary.Dial(t)
+			for j := 0; j < 50; j++ {
+				p.MustDo(t, "SET", fmt.Sprintf("{t}%d", j), "v", "PX", "2000")
+			}
+			p.MustDo(t, "SET", "{t}keep", "v")
+			testutil.Equal(t, p.MustDo(t, "WAIT", "1", "5000").String(), "(integer) 1")
+			r := replica.Dial(t)
+			testutil.Equal(t, r.MustDo(t, "DBSIZE").String(), "(integer) 51")
+			testutil.Equal(t, r.MustDo(t, "SAVE").String(), "OK")
+			replica.Stop()
+			p.MustDo(t, "DEBUG", "SET-ACTIVE-EXPIRE", "0")
+			time.Sleep(2500 * time.Millisecond) // the keys expire on disk
+			replica.Restart()
+			testutil.Equal(t, replica.Dial(t).MustDo(t, "DBSIZE").String(), "(integer) 51")
+			p.MustDo(t, "DEBUG", "SET-ACTIVE-EXPIRE", "1")
+			testutil.CheckFor(t, 20*time.Second, 100*time.Millisecond, func() error {
+				if v := replica.Dial(t).MustDo(t, "DBSIZE").String(); v != "(integer) 1" {
+					return fmt.Errorf("replica DBSIZE %s", v)
+				}
+				return nil
+			})
+		})
+	}
+}
