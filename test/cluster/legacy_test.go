@@ -18,10 +18,11 @@ const portsLegacy = 36100
 // startPrimaryReplica builds the suite's "create_cluster 1 1": node 0 owns
 // every slot, node 1 replicates it, both see the cluster ok and the
 // replica's link is up.
-func startPrimaryReplica(t *testing.T, base int, kind string) (primary, replica *testutil.Node) {
+func startPrimaryReplica(t *testing.T, base int, kind string, replicaArgs ...string) (primary, replica *testutil.Node) {
 	t.Helper()
-	nodes := startNodes(t, base, 5000, kind, kind)
-	primary, replica = nodes[0], nodes[1]
+	primary = testutil.StartKindAt(t, kind, base, tutorialConf(t, base, 5000))
+	replica = testutil.StartKindAt(t, kind, base+1, append([]string{tutorialConf(t, base+1, 5000)}, replicaArgs...)...)
+	nodes := []*testutil.Node{primary, replica}
 	p := primary.Dial(t)
 	testutil.Equal(t, p.MustDo(t, "CLUSTER", "ADDSLOTSRANGE", "0", "16383").String(), "OK")
 	testutil.Equal(t, p.MustDo(t, "CLUSTER", "MEET", "127.0.0.1", fmt.Sprint(replica.Port)).String(), "OK")
@@ -216,10 +217,22 @@ func TestReplicaInFullSyncIsHidden(t *testing.T) {
 // loaded when restarted: appendonly=no").
 func TestReplicaLoadKeepsExpiredKeys(t *testing.T) {
 	testutil.SkipIfNoRedis(t)
-	for i, kind := range []string{"shoal", "redis"} {
-		t.Run(kind, func(t *testing.T) {
-			primary, replica := startPrimaryReplica(t, portsLegacy+60+10*i, kind)
+	for i, c := range []struct{ kind, aof string }{{"shoal", "no"}, {"redis", "no"}, {"shoal", "yes"}, {"redis", "yes"}} {
+		t.Run(c.kind+"/appendonly="+c.aof, func(t *testing.T) {
+			primary, replica := startPrimaryReplica(t, portsLegacy+60+10*i, c.kind, "--appendonly", c.aof)
 			p := primary.Dial(t)
+			if c.aof == "yes" {
+				// The keys reach the AOF as SET ... PXAT after the
+				// initial rewrite.
+				rc := replica.Dial(t)
+				testutil.CheckFor(t, 20*time.Second, 50*time.Millisecond, func() error {
+					info := rc.MustDo(t, "INFO", "persistence").String()
+					if !strings.Contains(info, "aof_rewrite_in_progress:0") || !strings.Contains(info, "aof_rewrite_scheduled:0") {
+						return fmt.Errorf("AOF rewrite not done")
+					}
+					return nil
+				})
+			}
 			for j := 0; j < 50; j++ {
 				p.MustDo(t, "SET", fmt.Sprintf("{t}%d", j), "v", "PX", "2000")
 			}
@@ -227,7 +240,9 @@ func TestReplicaLoadKeepsExpiredKeys(t *testing.T) {
 			testutil.Equal(t, p.MustDo(t, "WAIT", "1", "5000").String(), "(integer) 1")
 			r := replica.Dial(t)
 			testutil.Equal(t, r.MustDo(t, "DBSIZE").String(), "(integer) 51")
-			testutil.Equal(t, r.MustDo(t, "SAVE").String(), "OK")
+			if c.aof == "no" {
+				testutil.Equal(t, r.MustDo(t, "SAVE").String(), "OK")
+			}
 			replica.Stop()
 			p.MustDo(t, "DEBUG", "SET-ACTIVE-EXPIRE", "0")
 			time.Sleep(2500 * time.Millisecond) // the keys expire on disk
