@@ -71,6 +71,10 @@ type Config struct {
 	// ping extension; as a replica, it does not stand for election while
 	// its offset is below the last such offset its master announced.
 	ReplicaWaitSafe bool
+	// LinkSendBufLimit is cluster-link-sendbuf-limit (bytes, 0: none):
+	// the runner frees a link whose unsent messages pass it, and counts
+	// it (NoteLinkBufferLimitExceeded).
+	LinkSendBufLimit int64
 	// ManualFailoverTimeout bounds a manual failover (ms); 0 means Redis's
 	// CLUSTER_MF_TIMEOUT, 5000. The master pauses writes for twice that.
 	ManualFailoverTimeout int64
@@ -617,6 +621,11 @@ func (c *Core) Size() int { return c.size }
 // CountSent and CountReceived count a bus message for CLUSTER INFO.
 func (c *Core) CountSent(t MsgType)     { c.sent[t]++ }
 func (c *Core) CountReceived(t MsgType) { c.received[t]++ }
+
+// NoteLinkBufferLimitExceeded counts a link freed for passing
+// cluster-link-sendbuf-limit (CLUSTER INFO
+// total_cluster_links_buffer_limit_exceeded).
+func (c *Core) NoteLinkBufferLimitExceeded() { c.linksBufferLimitExceeded++ }
 
 // SetReplOffset records myself's replication offset (CLUSTER SHARDS).
 func (c *Core) SetReplOffset(off int64) {

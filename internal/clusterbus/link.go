@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"sync"
+	"sync/atomic"
 )
 
 // Link errors.
@@ -14,6 +15,9 @@ var (
 	// buffer passes cluster-link-sendbuf-limit; the caller should likewise
 	// close the link and let the runner reconnect.
 	ErrQueueFull = errors.New("clusterbus: link write queue full")
+	// ErrBufferLimit: the bytes queued and not yet written would pass the
+	// limit given to SendLimited (cluster-link-sendbuf-limit).
+	ErrBufferLimit = errors.New("clusterbus: link send buffer limit reached")
 )
 
 // LinkConfig configures a Link. The zero value is usable.
@@ -40,6 +44,8 @@ type Link struct {
 	conn net.Conn
 	cfg  LinkConfig
 	out  chan []byte
+	// queued: bytes of the messages queued or being written.
+	queued atomic.Int64
 
 	mu     sync.Mutex
 	closed bool
@@ -74,7 +80,13 @@ func Dial(addr string, cfg LinkConfig) (*Link, error) {
 func (l *Link) Conn() net.Conn { return l.conn }
 
 // Send encodes m and queues it. It never blocks.
-func (l *Link) Send(m *Message) error {
+func (l *Link) Send(m *Message) error { return l.SendLimited(m, 0) }
+
+// SendLimited is Send that refuses, with ErrBufferLimit, a message that
+// would take the bytes waiting to be written past limit (0: no limit).
+// The message that reaches the limit is still queued, as Redis frees the
+// link once its send buffer is past the limit; the caller closes it.
+func (l *Link) SendLimited(m *Message, limit int64) error {
 	b := m.Encode(make([]byte, 0, m.Len()))
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -83,11 +95,17 @@ func (l *Link) Send(m *Message) error {
 	}
 	select {
 	case l.out <- b:
+		if q := l.queued.Add(int64(len(b))); limit > 0 && q > limit {
+			return ErrBufferLimit
+		}
 		return nil
 	default:
 		return ErrQueueFull
 	}
 }
+
+// Queued is the number of bytes queued and not yet written.
+func (l *Link) Queued() int64 { return l.queued.Load() }
 
 // Done is closed when the link has ended; Err then says why.
 func (l *Link) Done() <-chan struct{} { return l.done }
@@ -149,7 +167,9 @@ func (l *Link) writeLoop() {
 		case <-l.done:
 			return
 		case b := <-l.out:
-			if _, err := l.conn.Write(b); err != nil {
+			_, err := l.conn.Write(b)
+			l.queued.Add(-int64(len(b)))
+			if err != nil {
 				l.fail(err)
 				return
 			}

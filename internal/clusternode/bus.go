@@ -272,7 +272,17 @@ func (n *Node) send(id cluster.LinkID, w *clusterbus.Message) {
 }
 
 func (n *Node) sendOn(bl *busLink, w *clusterbus.Message) {
-	if err := bl.link.Send(w); err == clusterbus.ErrQueueFull {
+	err := bl.link.SendLimited(w, n.core.Config().LinkSendBufLimit)
+	if err == clusterbus.ErrBufferLimit {
+		// clusterCron: a link whose send buffer passed
+		// cluster-link-sendbuf-limit is freed and counted; the cron
+		// reconnects.
+		n.opts.Logf('-', "Freeing cluster bus link to %s: send buffer limit reached", bl.link.Conn().RemoteAddr())
+		n.core.NoteLinkBufferLimitExceeded()
+		go bl.link.Close()
+		return
+	}
+	if err == clusterbus.ErrQueueFull {
 		// Redis frees a link past cluster-link-sendbuf-limit; the watch
 		// goroutine reports the close and the cron reconnects.
 		n.opts.Logf('-', "Freeing cluster bus link to %s: write queue full", bl.link.Conn().RemoteAddr())

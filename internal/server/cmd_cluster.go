@@ -130,6 +130,7 @@ func clusterOptions(cc *cluster.Config, c *config.Config) {
 	cc.MigrationBarrier = c.ClusterMigrationBarrier
 	cc.ReplicaNoFailover = c.ClusterReplicaNoFailover
 	cc.ReplicaWaitSafe = c.ClusterReplicaWaitSafe
+	cc.LinkSendBufLimit = c.ClusterLinkSendbufLimit
 	switch c.ClusterPreferredEndpointType {
 	case "hostname":
 		cc.Endpoint = cluster.EndpointHostname
@@ -166,6 +167,7 @@ func (s *Server) reconfigureCluster() {
 		// CONFIG SET cluster-preferred-endpoint-type: MOVED/ASK and
 		// CLUSTER SLOTS/SHARDS name nodes the new way from now on.
 		cc.Endpoint = opts.Endpoint
+		cc.LinkSendBufLimit = opts.LinkSendBufLimit
 		// CONFIG SET cluster-announce-*: myself's address, gossiped on.
 		cc.Port, cc.PPort, cc.BusPort, cc.TLS = opts.Port, opts.PPort, opts.BusPort, opts.TLS
 		cc.AnnounceIP, cc.Hostname = opts.AnnounceIP, opts.Hostname

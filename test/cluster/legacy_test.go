@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -255,6 +256,46 @@ func TestReplicaLoadKeepsExpiredKeys(t *testing.T) {
 				}
 				return nil
 			})
+		})
+	}
+}
+
+// A link whose unsent messages pass cluster-link-sendbuf-limit is freed
+// and counted in CLUSTER INFO, and a new link to the peer is made (24-links
+// "Disconnect link when send buffer limit reached"): the peer is stopped
+// (SIGSTOP) and the node publishes 128 KB messages until it happens.
+func TestLinkSendBufLimit(t *testing.T) {
+	testutil.SkipIfNoRedis(t)
+	for i, kind := range []string{"shoal", "redis"} {
+		t.Run(kind, func(t *testing.T) {
+			nodes := startNodes(t, portsLegacy+100+10*i, 5000, kind, kind)
+			a, b := nodes[0].Dial(t), nodes[1].Dial(t)
+			a.MustDo(t, "CLUSTER", "ADDSLOTSRANGE", "0", "8191")
+			b.MustDo(t, "CLUSTER", "ADDSLOTSRANGE", "8192", "16383")
+			a.MustDo(t, "CLUSTER", "MEET", "127.0.0.1", fmt.Sprint(nodes[1].Port))
+			waitAgreed(t, nodes)
+			a.MustDo(t, "CONFIG", "SET", "cluster-node-timeout", "3600000")
+			a.MustDo(t, "CONFIG", "SET", "cluster-link-sendbuf-limit", "262144")
+			exceeded := func() string {
+				m := regexp.MustCompile(`total_cluster_links_buffer_limit_exceeded:(\d+)`).FindStringSubmatch(a.MustDo(t, "CLUSTER", "INFO").String())
+				if m == nil {
+					t.Fatal("no total_cluster_links_buffer_limit_exceeded")
+				}
+				return m[1]
+			}
+			testutil.Equal(t, exceeded(), "0")
+			testutil.NoErr(t, syscall.Kill(nodes[1].Pid, syscall.SIGSTOP))
+			t.Cleanup(func() { syscall.Kill(nodes[1].Pid, syscall.SIGCONT) })
+			msg := strings.Repeat("x", 128*1024)
+			n := 0
+			for ; n < 200 && exceeded() == "0"; n++ {
+				a.MustDo(t, "PUBLISH", "ch", msg)
+				time.Sleep(100 * time.Millisecond)
+			}
+			testutil.True(t, exceeded() != "0", "no link freed after 200 messages of 128 KB")
+			t.Logf("%s: %d messages", kind, n)
+			testutil.NoErr(t, syscall.Kill(nodes[1].Pid, syscall.SIGCONT))
+			waitAgreed(t, nodes)
 		})
 	}
 }
