@@ -28,11 +28,22 @@ func (h *Hash) AppendListpack(dst []byte) []byte {
 	for off := 2; off < len(lp); {
 		var e []byte
 		e, off = lpNext(lp, off)
-		dst = qlpAppend(dst, e)
+		dst = qlpAppendShort(dst, e)
 	}
 	dst = append(dst, qlpEOF)
 	qlpSetHeader(dst[start:], count)
 	return dst
+}
+
+// qlpAppendShort is qlpAppend with the common case first: a string of
+// fewer than 64 bytes that cannot be an integer.
+func qlpAppendShort(dst, e []byte) []byte {
+	if n := len(e); n < 64 && (n == 0 || e[0] != '-' && e[0]-'0' > 9) {
+		dst = append(dst, 0x80|byte(n))
+		dst = append(dst, e...)
+		return append(dst, byte(n+1))
+	}
+	return qlpAppend(dst, e)
 }
 
 // AppendListpack appends the listpack Redis 7.0 keeps for this sorted set:
@@ -50,7 +61,7 @@ func (z *ZSet) AppendListpack(dst []byte) []byte {
 	for off := lpHeader; off < len(lp); {
 		m, s, next := lpEntry(lp, off)
 		off = next
-		dst = qlpAppend(dst, m)
+		dst = qlpAppendShort(dst, m)
 		if v, ok := double2ll(s); ok {
 			dst = qlpAppendInt(dst, v)
 		} else {
