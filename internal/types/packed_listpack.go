@@ -24,13 +24,29 @@ func (h *Hash) AppendListpack(dst []byte) []byte {
 	start := len(dst)
 	// An entry grows by at most 7 bytes (a longer header, the backlen).
 	dst = slices.Grow(dst, len(lp)+7*count+qlpHeader+1)
-	dst = dst[:start+qlpHeader]
+	out := dst[:cap(dst)]
+	w := start + qlpHeader
 	for off := 2; off < len(lp); {
-		var e []byte
-		e, off = lpNext(lp, off)
-		dst = qlpAppendShort(dst, e)
+		n := int(lp[off])
+		if n >= 64 { // a long string (or length)
+			var e []byte
+			e, off = lpNext(lp, off)
+			w += len(qlpAppend(out[w:w], e))
+			continue
+		}
+		e := lp[off+1 : off+1+n]
+		off += 1 + n
+		if n > 0 && (e[0] == '-' || e[0]-'0' <= 9) { // perhaps an integer
+			w += len(qlpAppend(out[w:w], e))
+			continue
+		}
+		out[w] = 0x80 | byte(n)
+		copy(out[w+1:], e)
+		out[w+1+n] = byte(n + 1)
+		w += n + 2
 	}
-	dst = append(dst, qlpEOF)
+	out[w] = qlpEOF
+	dst = dst[:w+1]
 	qlpSetHeader(dst[start:], count)
 	return dst
 }
@@ -56,19 +72,39 @@ func (z *ZSet) AppendListpack(dst []byte) []byte {
 	start := len(dst)
 	// A member grows by at most 7 bytes; a score takes at most 1+24+1.
 	dst = slices.Grow(dst, len(lp)+33*n+qlpHeader+1)
-	dst = dst[:start+qlpHeader]
+	out := dst[:cap(dst)]
+	w := start + qlpHeader
 	var sbuf [32]byte
 	for off := lpHeader; off < len(lp); {
-		m, s, next := lpEntry(lp, off)
-		off = next
-		dst = qlpAppendShort(dst, m)
-		if v, ok := double2ll(s); ok {
-			dst = qlpAppendInt(dst, v)
+		if l := int(lp[off]); l < 64 && (l == 0 || lp[off+1] != '-' && lp[off+1]-'0' > 9) {
+			// a short member that cannot be an integer
+			out[w] = 0x80 | byte(l)
+			copy(out[w+1:], lp[off+1:off+1+l])
+			out[w+1+l] = byte(l + 1)
+			w += l + 2
+			off += 1 + l
 		} else {
-			dst = qlpAppend(dst, appendD2String(sbuf[:0], s))
+			var m []byte
+			m, off = lpNext(lp, off)
+			w += len(qlpAppend(out[w:w], m))
+		}
+		if lp[off] != 0x01 { // an integral score: an integer entry
+			v, k := binary.Uvarint(lp[off:])
+			off += k
+			zz := v >> 1
+			w += len(qlpAppendInt(out[w:w], int64(zz>>1)^-int64(zz&1)))
+			continue
+		}
+		s := math.Float64frombits(binary.LittleEndian.Uint64(lp[off+1:]))
+		off += 9
+		if v, ok := double2ll(s); ok {
+			w += len(qlpAppendInt(out[w:w], v))
+		} else {
+			w += len(qlpAppend(out[w:w], appendD2String(sbuf[:0], s)))
 		}
 	}
-	dst = append(dst, qlpEOF)
+	out[w] = qlpEOF
+	dst = dst[:w+1]
 	qlpSetHeader(dst[start:], 2*n)
 	return dst
 }

@@ -192,3 +192,76 @@ func TestZSetFromListpackRefuses(t *testing.T) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
 }
+
+// FuzzPairsFromListpack: any bytes are refused or loaded; a loaded hash or
+// sorted set holds exactly the listpack's pairs (read by the list codec's
+// checked walk), with distinct fields or members, and a valid listpack of
+// distinct pairs (in order, for a sorted set) is never refused.
+func FuzzPairsFromListpack(f *testing.F) {
+	f.Add(listpackOf("a", "1", "b", "2"))
+	f.Add(listpackOf("f1", "-77", "f2", "123456789012", "f3", string(bytes.Repeat([]byte{'v'}, 70))))
+	f.Add(listpackOf("m", "0.5", "n", "1", "o", "1e300"))
+	f.Add(listpackOf("x", "3", "x", "4"))
+	f.Fuzz(func(t *testing.T, p []byte) {
+		n, valid := qlpValidate(p)
+		var elems []string
+		if valid {
+			var buf [20]byte
+			for off := qlpHeader; off < len(p)-1; {
+				v, size := qlpValue(p, off, &buf)
+				elems = append(elems, string(v))
+				off += size
+			}
+		}
+		countOK := valid && (binary.LittleEndian.Uint16(p[4:]) == qlpCountUnknown || int(binary.LittleEndian.Uint16(p[4:])) == n)
+		fields := map[string]bool{}
+		for i := 0; i+1 < len(elems); i += 2 {
+			fields[elems[i]] = true
+		}
+		distinct := n > 0 && n%2 == 0 && len(fields) == n/2 && n/2 < lpMaxCount
+
+		h, _ := NewHashFromListpack(p, nil)
+		if h == nil {
+			if countOK && distinct {
+				t.Fatalf("valid hash listpack refused: %q", elems)
+			}
+		} else {
+			if !countOK || !distinct {
+				t.Fatalf("bad hash listpack accepted (valid %v, count %v, distinct %v)", valid, countOK, distinct)
+			}
+			got := hashPairs(h)
+			for i, pr := range got {
+				if pr[0] != elems[2*i] || pr[1] != elems[2*i+1] {
+					t.Fatalf("pair %d = %q, want %q %q", i, pr, elems[2*i], elems[2*i+1])
+				}
+			}
+			if len(got) != n/2 || h.Len() != n/2 {
+				t.Fatalf("%d pairs (Len %d), want %d", len(got), h.Len(), n/2)
+			}
+		}
+
+		z, _ := NewZSetFromListpack(p, nil, testScore)
+		if z == nil {
+			return
+		}
+		if !countOK || !distinct {
+			t.Fatalf("bad zset listpack accepted (valid %v, count %v, distinct %v)", valid, countOK, distinct)
+		}
+		got := zsetElems(z)
+		if len(got) != n/2 || z.Len() != n/2 {
+			t.Fatalf("%d elements (Len %d), want %d", len(got), z.Len(), n/2)
+		}
+		for i, e := range got {
+			s, ok := testScore([]byte(elems[2*i+1]))
+			if s == 0 {
+				s = 0 // the packed form keeps no sign of zero
+			}
+			if !ok || e.m != elems[2*i] || e.s != s {
+				t.Fatalf("element %d = %v, want %q %q", i, e, elems[2*i], elems[2*i+1])
+			}
+			if i > 0 && !(got[i-1].s < e.s || got[i-1].s == e.s && got[i-1].m < e.m) {
+				t.Fatalf("elements %d and %d out of order", i-1, i)
+			}
+		}
+	})
+}
