@@ -1,7 +1,6 @@
 package rdb
 
 import (
-	"os"
 	"strconv"
 	"syscall"
 	"testing"
@@ -121,11 +120,4 @@ func BenchmarkHashZSetDumpParts(b *testing.B) {
 			buf = zv.AppendListpack(buf[:0])
 		}
 	})
-}
-
-func TestWriteBenchListpacks(t *testing.T) {
-	if dir := os.Getenv("DUMP_LP_OUT"); dir != "" {
-		os.WriteFile(dir+"/hash100.lp", benchHash("field", 100).Obj.(*types.Hash).AppendListpack(nil), 0o644)
-		os.WriteFile(dir+"/zset100.lp", benchZSet(100, func(j int) string { return "member-" + strconv.Itoa(j) }, func(j int) float64 { return float64(j * 3) }).Obj.(*types.ZSet).AppendListpack(nil), 0o644)
-	}
 }
