@@ -123,6 +123,11 @@ func run(cfg *config.Config) int {
 
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	// A fatal signal sent to the process writes Redis's crash report to
+	// the log before the process dies by it (Go's own would go to stderr).
+	fatal := make(chan os.Signal, 1)
+	signal.Notify(fatal, syscall.SIGABRT)
+	go func() { srv.CrashBySignal((<-fatal).(syscall.Signal)) }()
 	done := make(chan struct{})
 	load := srv.PrepareLoad() // clients connecting during the load get -LOADING
 	go func() { srv.Serve(); close(done) }()

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -103,4 +104,18 @@ func TestDebugSegfaultCrashReport(t *testing.T) {
 	testutil.True(t, logHas(n, "Accessing address: 0x"), "no address line")
 	testutil.True(t, logHas(n, "------ STACK TRACE ------"), "no stack trace")
 	testutil.True(t, strings.Contains(fmt.Sprint(n.Cmd.ProcessState), "segmentation fault"), fmt.Sprint(n.Cmd.ProcessState))
+}
+
+// A SIGABRT sent to the process writes Redis's crash report to the log
+// (Redis's sigsegvHandler: "crashed by signal: 6, si_code: 0" and a stack
+// trace, which the suite's logging unit waits for), and it dies by
+// SIGABRT.
+func TestSigabrtCrashReport(t *testing.T) {
+	n := testutil.StartShoal(t)
+	n.Dial(t).Do("PING") // serving: the handler is installed
+	testutil.NoErr(t, n.Cmd.Process.Signal(syscall.SIGABRT))
+	waitExited(t, n)
+	testutil.True(t, logHas(n, "crashed by signal: 6, si_code: 0"), "no crash line")
+	testutil.True(t, logHas(n, "------ STACK TRACE ------"), "no stack trace")
+	testutil.True(t, strings.Contains(fmt.Sprint(n.Cmd.ProcessState), "aborted"), fmt.Sprint(n.Cmd.ProcessState))
 }
