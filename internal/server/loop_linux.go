@@ -162,6 +162,7 @@ func (s *Server) loopsForTLS() error {
 		return err
 	}
 	s.loops = ls
+	s.applyWatchdog()
 	return nil
 }
 
@@ -199,6 +200,7 @@ func (s *Server) listenLoops(binds []string, port int) error {
 		return &listenError{port: port}
 	}
 	s.loops = ls
+	s.applyWatchdog()
 	return nil
 }
 

@@ -126,6 +126,7 @@ func (s *Server) applySettings() {
 	s.applyMemorySettings(n)
 	s.applyACLSettings(s.settings.Load(), n)
 	s.settings.Store(n)
+	s.applyWatchdog()
 	s.reconfigureCluster() // cluster options reach the core (cmd_cluster.go)
 }
 

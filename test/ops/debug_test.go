@@ -2,6 +2,7 @@ package ops
 
 import (
 	"fmt"
+	"os"
 	"regexp"
 	"strings"
 	"syscall"
@@ -118,4 +119,40 @@ func TestSigabrtCrashReport(t *testing.T) {
 	testutil.True(t, logHas(n, "crashed by signal: 6, si_code: 0"), "no crash line")
 	testutil.True(t, logHas(n, "------ STACK TRACE ------"), "no stack trace")
 	testutil.True(t, strings.Contains(fmt.Sprint(n.Cmd.ProcessState), "aborted"), fmt.Sprint(n.Cmd.ProcessState))
+}
+
+// watchdog-period: a command that keeps its event loop longer than the
+// period (here a script spinning for 600 ms) has every goroutine's stack
+// logged once, under Redis's "--- WATCHDOG TIMER EXPIRED ---"; a quick
+// command logs nothing, and period 0 turns the watch off.
+func TestWatchdogPeriodReportsSlowCommand(t *testing.T) {
+	n := testutil.StartShoal(t)
+	c := n.Dial(t)
+	spin := "local t=redis.call('time') local s=t[1]*1000000+t[2] " +
+		"while true do local x=redis.call('time') if x[1]*1000000+x[2]-s > 600000 then break end end return 1"
+	count := func() int {
+		b, _ := os.ReadFile(n.Log)
+		return strings.Count(string(b), "--- WATCHDOG TIMER EXPIRED ---")
+	}
+	want := func(reply string, args ...string) {
+		t.Helper()
+		if v := c.MustDo(t, args...); string(v.Str) != reply {
+			t.Fatalf("%q: %s", args, v.String())
+		}
+	}
+	want("OK", "CONFIG", "SET", "watchdog-period", "200")
+	want("PONG", "PING")
+	testutil.True(t, count() == 0, "a report without a slow command")
+	want("", "EVAL", spin, "0") // :1
+	testutil.CheckFor(t, 5*time.Second, 50*time.Millisecond, func() error {
+		if count() != 1 {
+			return fmt.Errorf("%d watchdog reports after one slow script", count())
+		}
+		return nil
+	})
+	testutil.True(t, logHas(n, "evalCommand"), "the slow command's stack is not in the report")
+	want("OK", "CONFIG", "SET", "watchdog-period", "0")
+	want("", "EVAL", spin, "0")
+	time.Sleep(200 * time.Millisecond) // a watchdog tick or more
+	testutil.True(t, count() == 1, "a report with watchdog-period 0")
 }
