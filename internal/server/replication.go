@@ -118,8 +118,10 @@ func (s *Server) backlogSize() int64 {
 }
 
 // replBufferMem is Redis's repl_buffer_mem: the bytes of the write stream
-// the backlog and the replicas share (one copy however many replicas read
-// it), 0 while there is no backlog.
+// that the backlog and the replicas share (one copy however many replicas
+// read it: the backlog window, or from the replica furthest behind), 0
+// while there is no backlog. It counts the retained window, not the
+// slack of the stream's 64 KB chunks around it.
 func (s *Server) replBufferMem() int64 {
 	s.repl.mu.Lock()
 	on := s.repl.backlog
@@ -127,7 +129,7 @@ func (s *Server) replBufferMem() int64 {
 	if !on {
 		return 0
 	}
-	return s.stream.Held()
+	return s.stream.Offset() - s.stream.Start()
 }
 
 // replicaCount is how many replica links are attached.

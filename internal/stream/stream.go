@@ -240,18 +240,6 @@ func (s *Stream) Start() int64 {
 	return s.start
 }
 
-// Held is how many bytes the stream's chunks hold: the backlog window and
-// whatever pinning readers have not read yet, from the start of the first
-// chunk kept (Redis's repl_buffer_mem, which counts whole blocks).
-func (s *Stream) Held() int64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.chunks) == 0 {
-		return 0
-	}
-	return s.end - s.chunks[0].start
-}
-
 // Reader reads the stream from an offset. A Reader is used by one goroutine.
 type Reader struct {
 	s      *Stream

@@ -221,19 +221,11 @@ func TestReadersAndBacklog(t *testing.T) {
 	for i := 0; i < 300; i++ {
 		s.Append(0, []byte("SET"), []byte("k"), big)
 	}
-	// The unread bytes of a pinning reader are held (Redis's shared
-	// replication buffer), not just the backlog.
-	if h := s.Held(); h < s.Offset()-from || h > s.Offset()-from+chunkSize {
-		t.Fatalf("held %d bytes with %d unread by a pinning reader", h, s.Offset()-from)
-	}
 	b := readAll(t, hard)
 	if int64(len(b)) != s.Offset()-from || len(commands(t, b)) != 300 {
 		t.Fatalf("pinning reader read %d bytes", len(b))
 	}
 	hard.Close()
-	if h := s.Held(); h > 2*chunkSize+1<<10+2048 {
-		t.Fatalf("held %d bytes once the pinning reader closed", h)
-	}
 	soft.Close()
 	if _, err := hard.Next(); err != ErrClosed {
 		t.Fatalf("closed reader: %v", err)
