@@ -151,8 +151,11 @@ wait:
 			}
 			srv.Logf('#', "Received %s scheduling shutdown...", name)
 			// prepareForShutdown: the final save, when save points are set.
-			if err := srv.PrepareShutdown(0); err != nil {
-				srv.Logf('#', "SIGTERM received but errors trying to shut down the server, check the logs for more information")
+			// It may wait for lagging replicas (shutdown-timeout).
+			if err := srv.Shutdown(0); err != nil {
+				if !server.ShutdownAborted(err) {
+					srv.Logf('#', "SIGTERM received but errors trying to shut down the server, check the logs for more information")
+				}
 				continue
 			}
 			break wait

@@ -113,6 +113,7 @@ func (s *Server) registerAdmin() {
 	})
 	s.handle("lastsave", func(ctx *command.Ctx) { ctx.W.Int(s.adm.lastSave.Load()) })
 	s.handle("shutdown", s.shutdownCommand)
+	s.registerShutdownWait()
 
 	s.handle("config|get", s.configGet)
 	s.handle("config|set", s.configSet)
@@ -294,12 +295,17 @@ func (s *Server) shutdownCommand(ctx *command.Ctx) {
 		return
 	}
 	if abort {
-		// Shutdowns here are immediate, so none is ever in progress.
-		ctx.Error(rediserr.NoShutdown)
+		if !s.AbortShutdown() {
+			ctx.Error(rediserr.NoShutdown)
+			return
+		}
+		ctx.W.OK()
 		return
 	}
-	_ = now // no replicas to wait for
 	flags := 0
+	if now {
+		flags |= ShutdownNow
+	}
 	if save {
 		flags |= ShutdownSave
 	}
@@ -311,7 +317,7 @@ func (s *Server) shutdownCommand(ctx *command.Ctx) {
 	}
 	c := ctx.Client.(*client)
 	c.flushStats()
-	if err := s.PrepareShutdown(flags); err != nil {
+	if err := c.shutdownBlocked(func() error { return s.Shutdown(flags) }); err != nil {
 		ctx.Error("ERR Errors trying to SHUTDOWN. Check logs.")
 		return
 	}

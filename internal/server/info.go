@@ -198,6 +198,9 @@ func (s *Server) infoServer(w infoWriter) {
 	w.s("executable", s.adm.executable)
 	w.s("config_file", s.cfg.File())
 	w.i("io_threads_active", 0)
+	if ms, ok := s.shutdownInMs(); ok {
+		w.i("shutdown_in_milliseconds", ms)
+	}
 }
 
 func splitPort(addr string) (string, int, error) {

@@ -87,6 +87,7 @@ func (s *Server) applySettings() {
 
 			ListMaxListpackSize: s.cfg.ListMaxListpackSize,
 			RDBCompression:      s.cfg.RDBCompression,
+			SkipChecksum:        s.skipChecksum.Load(),
 			LazyfreeLazyExpire:  s.cfg.LazyfreeLazyExpire,
 			LazyfreeLazyUserDel: s.cfg.LazyfreeLazyUserDel,
 

@@ -156,3 +156,33 @@ func TestWatchdogPeriodReportsSlowCommand(t *testing.T) {
 	time.Sleep(200 * time.Millisecond) // a watchdog tick or more
 	testutil.True(t, count() == 1, "a report with watchdog-period 0")
 }
+
+// DEBUG SET-SKIP-CHECKSUM-VALIDATION 1 makes RESTORE accept a payload whose
+// CRC64 is wrong (and 0 checks it again), on redis-server and Shoal alike.
+func TestDebugSkipChecksumValidation(t *testing.T) {
+	nodes := map[string]*testutil.Node{
+		"redis": testutil.StartRedis(t, "--enable-debug-command", "yes"),
+		"shoal": testutil.StartShoal(t),
+	}
+	for kind, n := range nodes {
+		c := n.Dial(t)
+		c.MustDo(t, "SET", "k", "hello")
+		p := []byte(string(c.MustDo(t, "DUMP", "k").Str))
+		p[len(p)-1] ^= 0xff // the CRC64's last byte
+		bad := string(p)
+		if v := c.MustDo(t, "RESTORE", "k2", "0", bad); !strings.Contains(v.String(), "checksum are wrong") {
+			t.Fatalf("%s: RESTORE with a bad CRC: %s", kind, v.String())
+		}
+		c.MustDo(t, "DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "1")
+		if v := c.MustDo(t, "RESTORE", "k2", "0", bad); string(v.Str) != "OK" {
+			t.Fatalf("%s: RESTORE skipping the CRC: %s", kind, v.String())
+		}
+		if v := c.MustDo(t, "GET", "k2"); string(v.Str) != "hello" {
+			t.Fatalf("%s: GET k2: %s", kind, v.String())
+		}
+		c.MustDo(t, "DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "0")
+		if v := c.MustDo(t, "RESTORE", "k3", "0", bad); !strings.Contains(v.String(), "checksum are wrong") {
+			t.Fatalf("%s: RESTORE with the check back on: %s", kind, v.String())
+		}
+	}
+}
