@@ -97,6 +97,13 @@ type replicaLink struct {
 func (l *replicaLink) close() {
 	if l.quitOnce.CompareAndSwap(false, true) {
 		close(l.quit)
+		// The link's socket is a duplicate of the client's (TakeOver):
+		// closing it alone sends no FIN while the loop still holds the
+		// original, so the replica would go on thinking its link is up.
+		// Shut the connection itself down first, as Redis's close does.
+		if cw, ok := l.conn.(interface{ CloseWrite() error }); ok {
+			cw.CloseWrite()
+		}
 		l.conn.Close()
 		l.rmu.Lock()
 		if l.reader != nil {
