@@ -224,6 +224,8 @@ func (s *Server) infoClients(w infoWriter) {
 	if s.masterClient() != nil {
 		n++ // Redis counts its master client
 	}
+	// and not its replicas (listLength(clients) - listLength(slaves)).
+	n = max(n-s.replicaCount(), 0)
 	w.i("connected_clients", int64(n))
 	w.i("cluster_connections", 0)
 	w.i("maxclients", s.conf().maxclients)

@@ -24,7 +24,8 @@ func infoInt(t *testing.T, n *testutil.Node, section, field string) int64 {
 }
 
 // CLIENT LIST TYPE replica (and slave) lists the replica's link, flagged S,
-// with its output buffer in omem/tot-mem.
+// with its output buffer in omem/tot-mem; INFO's connected_clients does
+// not count it.
 func TestClientListTypeReplica(t *testing.T) {
 	for _, kind := range []string{"redis", "shoal"} {
 		t.Run(kind, func(t *testing.T) {
@@ -39,6 +40,15 @@ func TestClientListTypeReplica(t *testing.T) {
 			if got := strings.TrimSpace(str(do(t, m, "CLIENT", "LIST", "TYPE", "pubsub"))); got != "" {
 				t.Fatalf("CLIENT LIST TYPE pubsub: %q", got)
 			}
+			// connected_clients leaves the replicas out: INFO's own
+			// connection only (the helpers' earlier ones may take a
+			// moment to be gone).
+			testutil.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
+				if n := info(t, m, "clients")["connected_clients"]; n != "1" {
+					return fmt.Errorf("connected_clients %s on a master with one replica and one connection", n)
+				}
+				return nil
+			})
 		})
 	}
 }
