@@ -272,6 +272,8 @@ func (s *Server) allSpecs() []*command.Spec {
 // client sees its connection close, without a reply, as with Redis). A
 // failed save without FORCE keeps the server running and replies an error.
 func (s *Server) shutdownCommand(ctx *command.Ctx) {
+	c := ctx.Client.(*client)
+	defer c.shutdownUnblock() // counted blocked since its hand-off (client.go)
 	var nosave, save, now, force, abort bool
 	for _, a := range ctx.Args[1:] {
 		switch strings.ToLower(string(a)) {
@@ -315,9 +317,11 @@ func (s *Server) shutdownCommand(ctx *command.Ctx) {
 	if force {
 		flags |= ShutdownForce
 	}
-	c := ctx.Client.(*client)
 	c.flushStats()
-	if err := c.shutdownBlocked(func() error { return s.Shutdown(flags) }); err != nil {
+	c.shutdownBlock()
+	err := s.Shutdown(flags)
+	c.shutdownUnblock()
+	if err != nil {
 		ctx.Error("ERR Errors trying to SHUTDOWN. Check logs.")
 		return
 	}

@@ -177,16 +177,25 @@ func (s *Server) logReplicasAtShutdown() {
 	}
 }
 
-// shutdownBlocked runs fn as a client blocked on SHUTDOWN (blocked_clients,
-// CLIENT LIST's b flag).
-func (c *client) shutdownBlocked(fn func() error) error {
-	c.blockedNow.Store(true)
-	c.srv.blocking.count.Add(1)
-	defer func() {
+// shutdownBlock counts c as blocked on SHUTDOWN (blocked_clients, CLIENT
+// LIST's b flag), as Redis's blockClient before prepareForShutdown: from
+// the moment the event loop hands the command off, so that a command
+// read after it (INFO) sees it blocked.
+func (c *client) shutdownBlock() {
+	if !c.shutdownBlocked {
+		c.shutdownBlocked = true
+		c.blockedNow.Store(true)
+		c.srv.blocking.count.Add(1)
+	}
+}
+
+// shutdownUnblock ends shutdownBlock.
+func (c *client) shutdownUnblock() {
+	if c.shutdownBlocked {
+		c.shutdownBlocked = false
 		c.srv.blocking.count.Add(-1)
 		c.blockedNow.Store(false)
-	}()
-	return fn()
+	}
 }
 
 // SHUTDOWN may wait for replicas: it runs off the event loop.
