@@ -238,6 +238,9 @@ func (s *Server) resetStats() {
 	s.aof.rewrites.Store(0) // with rdb_saves and the rewrite failures, as Redis
 	s.aof.rwFailures.Store(0)
 	s.save.saves.Store(0)
+	s.repl.syncFull.Store(0) // sync_full, sync_partial_ok, sync_partial_err
+	s.repl.syncPartialOK.Store(0)
+	s.repl.syncPartialErr.Store(0)
 	s.ks.Stats.ExpiredKeys.Store(0)
 	s.ks.Stats.Hits.Store(0)
 	s.ks.Stats.Misses.Store(0)

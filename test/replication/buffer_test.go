@@ -78,6 +78,12 @@ func TestReplicaHardLimitRaisedToBacklog(t *testing.T) {
 			if st["sync_full"] != "1" || st["sync_partial_ok"] != "1" {
 				t.Fatalf("sync_full %s sync_partial_ok %s, want 1 and 1", st["sync_full"], st["sync_partial_ok"])
 			}
+			// CONFIG RESETSTAT clears them (Redis's resetServerStats).
+			do(t, m, "CONFIG", "RESETSTAT")
+			st = info(t, m, "stats")
+			if st["sync_full"] != "0" || st["sync_partial_ok"] != "0" || st["sync_partial_err"] != "0" {
+				t.Fatalf("after CONFIG RESETSTAT: sync_full %s sync_partial_ok %s sync_partial_err %s", st["sync_full"], st["sync_partial_ok"], st["sync_partial_err"])
+			}
 		})
 	}
 }
