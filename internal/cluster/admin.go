@@ -49,6 +49,7 @@ func (c *Core) UpdateSlots(set *SlotSet) {
 			continue
 		}
 		c.importing[s] = nil
+		c.touch(s)
 		if set.del {
 			c.delSlot(s)
 		} else {
@@ -113,6 +114,7 @@ func (c *Core) SetSlotMigrating(s int, id string) error {
 		return errTargetNotMaster()
 	}
 	c.migrating[s] = n
+	c.touch(s)
 	c.changedNoSync()
 	return nil
 }
@@ -133,6 +135,7 @@ func (c *Core) SetSlotImporting(s int, id string) error {
 		return errTargetNotMaster()
 	}
 	c.importing[s] = n
+	c.touch(s)
 	c.changedNoSync()
 	return nil
 }
@@ -143,6 +146,7 @@ func (c *Core) SetSlotStable(s int) error {
 		return err
 	}
 	c.migrating[s], c.importing[s] = nil, nil
+	c.touch(s)
 	c.changedNoSync()
 	return nil
 }
@@ -165,6 +169,7 @@ func (c *Core) SetSlotNode(s int, id string, keysInSlot int) error {
 	}
 	if keysInSlot == 0 && c.migrating[s] != nil {
 		c.migrating[s] = nil
+		c.touch(s)
 	}
 	wasMine := c.owner[s] == c.myself
 	c.delSlot(s)
@@ -178,6 +183,7 @@ func (c *Core) SetSlotNode(s int, id string, keysInSlot int) error {
 			c.logf('#', "configEpoch updated after importing slot ", strconv.Itoa(s))
 		}
 		c.importing[s] = nil
+		c.touch(s)
 	}
 	c.changedNoSync() // a bumped epoch or a role change asked for the fsync
 	return nil
@@ -256,6 +262,7 @@ func (c *Core) setAsMaster() {
 func (c *Core) closeAllSlots() {
 	c.migrating = [slot.Count]*Node{}
 	c.importing = [slot.Count]*Node{}
+	c.dirtyAll = true
 }
 
 // Replicate is CLUSTER REPLICATE (the configuration part: replication
