@@ -56,7 +56,7 @@ func (c *Core) UpdateSlots(set *SlotSet) {
 			c.addSlot(c.myself, s)
 		}
 	}
-	c.changed(true, true)
+	c.changedNoSync()
 }
 
 // AddSlots assigns the slots of rs to myself (CLUSTER ADDSLOTSRANGE).
@@ -86,7 +86,7 @@ func (c *Core) FlushSlots(dbKeys int64) error {
 			c.delSlot(s)
 		}
 	}
-	c.changed(true, true)
+	c.changedNoSync()
 	return nil
 }
 
@@ -224,7 +224,7 @@ func (c *Core) SetConfigEpoch(epoch int64) error {
 	if c.currentEpoch < uint64(epoch) {
 		c.currentEpoch = uint64(epoch)
 	}
-	c.changed(true, true)
+	c.changedNoSync()
 	return nil
 }
 
@@ -279,7 +279,9 @@ func (c *Core) Replicate(id string, dbKeys int64) error {
 	case c.myself.IsMaster() && (c.myself.numSlots != 0 || dbKeys != 0):
 		return errf(KindNotEmpty, "To set a master the node must be empty and without assigned slots.")
 	}
+	sync := c.ready.SyncConfig
 	c.setMaster(n)
+	c.ready.SyncConfig = sync // Redis saves CLUSTER REPLICATE's change without fsync
 	return nil
 }
 
@@ -297,7 +299,7 @@ func (c *Core) Forget(id string) error {
 	}
 	c.blacklist[id] = c.now + blacklistTTL
 	c.delNode(n)
-	c.changed(true, true)
+	c.changedNoSync()
 	return nil
 }
 
