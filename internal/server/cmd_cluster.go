@@ -401,11 +401,14 @@ func (s *Server) doneReply(ctx *command.Ctx, rd cluster.Ready, err error) {
 	ctx.W.OK()
 }
 
-// doDeferred is do for CLUSTER SETSLOT: the nodes.conf save may wait until
-// the client's replies are about to leave (commitConfig), so a pipeline of
-// SETSLOTs, and those of every client of one event-loop turn, share one
-// save and fsync, as Redis saves once in beforeSleep. A caller that is no
-// connection's client saves at once.
+// doDeferred is do for the CLUSTER subcommands whose save Redis leaves to
+// beforeSleep (clusterDoBeforeSleep: SETSLOT, ADDSLOTS, DELSLOTS and their
+// RANGE forms, FLUSHSLOTS, SET-CONFIG-EPOCH, FORGET, REPLICATE): the
+// nodes.conf save may wait until the client's replies are about to leave
+// (commitConfig), so a pipeline of them, and those of every client of one
+// event-loop turn, share one save and fsync. A caller that is no
+// connection's client saves at once. (RESET and SAVECONFIG save before
+// they reply, as Redis does.)
 func (s *Server) doDeferred(ctx *command.Ctx, n *clusternode.Node, fn func(c *cluster.Core) error) {
 	c, _ := ctx.Client.(*client)
 	if c == nil || c.session {
@@ -425,7 +428,7 @@ func (s *Server) commitConfig(token uint64) {
 	}
 }
 
-// commitConfig saves what the client's deferred CLUSTER SETSLOTs changed,
+// commitConfig saves what the client's deferred CLUSTER commands changed,
 // before their replies leave.
 // It is on every flush: the check inlines, the save does not.
 func (c *client) commitConfig() {
@@ -568,7 +571,7 @@ func (s *Server) registerCluster() {
 					}
 				}
 			}
-			s.do(ctx, n, func(c *cluster.Core) error {
+			s.doDeferred(ctx, n, func(c *cluster.Core) error {
 				set := cluster.NewSlotSet(del)
 				step := 1
 				if ranges {
@@ -603,7 +606,7 @@ func (s *Server) registerCluster() {
 	h("addslotsrange", slotsCmd(false, true))
 	h("delslotsrange", slotsCmd(true, true))
 	h("flushslots", func(ctx *command.Ctx, n *clusternode.Node) {
-		s.do(ctx, n, func(c *cluster.Core) error { return c.FlushSlots(s.ks.DB(0).Len()) })
+		s.doDeferred(ctx, n, func(c *cluster.Core) error { return c.FlushSlots(s.ks.DB(0).Len()) })
 	})
 	h("setslot", func(ctx *command.Ctx, n *clusternode.Node) {
 		args := ctx.Args
@@ -634,7 +637,7 @@ func (s *Server) registerCluster() {
 		if !ok {
 			return
 		}
-		s.do(ctx, n, func(c *cluster.Core) error { return c.SetConfigEpoch(epoch) })
+		s.doDeferred(ctx, n, func(c *cluster.Core) error { return c.SetConfigEpoch(epoch) })
 	})
 	h("bumpepoch", func(ctx *command.Ctx, n *clusternode.Node) {
 		var bumped bool
@@ -694,10 +697,10 @@ func (s *Server) registerCluster() {
 		s.do(ctx, n, func(c *cluster.Core) error { return c.Failover(force, takeover) })
 	})
 	h("forget", func(ctx *command.Ctx, n *clusternode.Node) {
-		s.do(ctx, n, func(c *cluster.Core) error { return c.Forget(string(ctx.Args[2])) })
+		s.doDeferred(ctx, n, func(c *cluster.Core) error { return c.Forget(string(ctx.Args[2])) })
 	})
 	h("replicate", func(ctx *command.Ctx, n *clusternode.Node) {
-		s.do(ctx, n, func(c *cluster.Core) error { return c.Replicate(string(ctx.Args[2]), s.ks.DB(0).Len()) })
+		s.doDeferred(ctx, n, func(c *cluster.Core) error { return c.Replicate(string(ctx.Args[2]), s.ks.DB(0).Len()) })
 	})
 	h("count-failure-reports", func(ctx *command.Ctx, n *clusternode.Node) {
 		var cnt int
