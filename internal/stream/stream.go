@@ -293,6 +293,10 @@ func (s *Stream) DB() int {
 func (s *Stream) Start() int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// Pinning readers that moved on since the last trim (the AOF) no
+	// longer hold the bytes behind them: a PSYNC must not continue from
+	// data the backlog alone would not keep.
+	s.trim()
 	return s.start
 }
 

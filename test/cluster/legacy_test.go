@@ -19,9 +19,9 @@ const portsLegacy = 36100
 // startPrimaryReplica builds the suite's "create_cluster 1 1": node 0 owns
 // every slot, node 1 replicates it, both see the cluster ok and the
 // replica's link is up.
-func startPrimaryReplica(t *testing.T, base int, kind string, replicaArgs ...string) (primary, replica *testutil.Node) {
+func startPrimaryReplica(t *testing.T, base int, kind string, primaryArgs []string, replicaArgs ...string) (primary, replica *testutil.Node) {
 	t.Helper()
-	primary = testutil.StartKindAt(t, kind, base, tutorialConf(t, base, 5000))
+	primary = testutil.StartKindAt(t, kind, base, append([]string{tutorialConf(t, base, 5000)}, primaryArgs...)...)
 	replica = testutil.StartKindAt(t, kind, base+1, append([]string{tutorialConf(t, base+1, 5000)}, replicaArgs...)...)
 	nodes := []*testutil.Node{primary, replica}
 	p := primary.Dial(t)
@@ -62,7 +62,7 @@ func TestScriptWriteFlagRoutesOnReplica(t *testing.T) {
 	moved := regexp.MustCompile(`MOVED (\d+) 127\.0\.0\.1:\d+`)
 	var got [2][]string
 	for i, kind := range []string{"shoal", "redis"} {
-		primary, replica := startPrimaryReplica(t, portsLegacy+10*i, kind)
+		primary, replica := startPrimaryReplica(t, portsLegacy+10*i, kind, nil)
 		p := primary.Dial(t)
 		p.MustDo(t, "SET", "a", "1")
 		p.MustDo(t, "SCRIPT", "LOAD", "#!lua\nreturn redis.call('get', KEYS[1])")
@@ -162,7 +162,9 @@ func TestReplicaInFullSyncIsHidden(t *testing.T) {
 	testutil.SkipIfNoRedis(t)
 	for i, kind := range []string{"shoal", "redis"} {
 		t.Run(kind, func(t *testing.T) {
-			primary, replica := startPrimaryReplica(t, portsLegacy+40+10*i, kind)
+			// appendonly yes, as in the suite: the AOF's reader of the write
+			// stream must not keep the backlog's bytes for the PSYNC.
+			primary, replica := startPrimaryReplica(t, portsLegacy+40+10*i, kind, []string{"--appendonly", "yes"})
 			p, r := primary.Dial(t), replica.Dial(t)
 			rid := myID(t, replica)
 			listed := func() bool { return strings.Contains(p.MustDo(t, "CLUSTER", "SLOTS").String(), rid) }
@@ -220,7 +222,7 @@ func TestReplicaLoadKeepsExpiredKeys(t *testing.T) {
 	testutil.SkipIfNoRedis(t)
 	for i, c := range []struct{ kind, aof string }{{"shoal", "no"}, {"redis", "no"}, {"shoal", "yes"}, {"redis", "yes"}} {
 		t.Run(c.kind+"/appendonly="+c.aof, func(t *testing.T) {
-			primary, replica := startPrimaryReplica(t, portsLegacy+60+10*i, c.kind, "--appendonly", c.aof)
+			primary, replica := startPrimaryReplica(t, portsLegacy+60+10*i, c.kind, nil, "--appendonly", c.aof)
 			p := primary.Dial(t)
 			if c.aof == "yes" {
 				// The keys reach the AOF as SET ... PXAT after the
