@@ -176,7 +176,11 @@ TCL
   stop_left "$d" "$CUR_PID"
   CUR_PID=""
   out=$d/output.txt
-  pass=$(grep -c '^[0-9][0-9]:[0-9][0-9]:[0-9][0-9]> .*OK$' "$out")
+  # (A test's "OK" lands on a line of its own when kill_instance printed
+  # "Waiting for process N to exit..." after the test's name.)
+  pass=$(awk '/^[0-9][0-9]:[0-9][0-9]:[0-9][0-9]> .*OK$/ { n++ }
+    $0 == "OK" && prev ~ /^[0-9][0-9]:[0-9][0-9]:[0-9][0-9]> .*\.\.\.$/ { n++ }
+    { prev = $0 } END { print n + 0 }' "$out")
   fail=$(grep '^[0-9][0-9]:[0-9][0-9]:[0-9][0-9]> .*FAILED: ' "$out" | grep -vc 'caught an error in the test')
   # After a failed assertion the suite leaves the file by raising
   # "continue" out of it, which run_tests reports as "caught an error":
