@@ -130,14 +130,18 @@ func (s *Server) watch(stop <-chan struct{}) {
 	}
 }
 
-// anyBusy reports whether a loop is inside a round of events.
+// anyBusy reports whether a loop is inside a round of events, or a
+// handed-off call is still out (watchdog-period may have to report it).
 func (s *Server) anyBusy() bool {
 	for _, l := range s.loops {
 		if l.busySince.Load() != 0 {
 			return true
 		}
 	}
-	return false
+	s.out.mu.Lock()
+	out := len(s.out.calls)
+	s.out.mu.Unlock()
+	return out > 0
 }
 
 // wakeWatch wakes a parked watchdog; a loop calls it when a round begins.
