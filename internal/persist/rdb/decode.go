@@ -562,7 +562,7 @@ func ParseDump(payload []byte, s Settings) (keyspace.Value, error) {
 	if binary.LittleEndian.Uint16(footer) > Version {
 		return keyspace.Value{}, ErrVersionOrChecksum
 	}
-	if CRC64(0, payload[:len(payload)-8]) != binary.LittleEndian.Uint64(footer[2:]) {
+	if !s.SkipChecksum && CRC64(0, payload[:len(payload)-8]) != binary.LittleEndian.Uint64(footer[2:]) {
 		return keyspace.Value{}, ErrVersionOrChecksum
 	}
 	d := decoderPool.Get().(*decoder)
