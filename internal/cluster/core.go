@@ -21,7 +21,7 @@ type EndpointType uint8
 const (
 	EndpointIP       EndpointType = iota // the node's IP (default)
 	EndpointHostname                     // its announced hostname, "?" if none
-	EndpointUnknown                      // "?" in redirects, null in CLUSTER SLOTS
+	EndpointUnknown                      // "" in redirects, null in CLUSTER SLOTS
 )
 
 // Config is what the core needs from the node's configuration.

@@ -294,7 +294,7 @@ func endpointOf(e EndpointType, ip, hostname string) string {
 		}
 		return "?"
 	case EndpointUnknown:
-		return "?"
+		return "" // clusterNodePreferredEndpoint: "MOVED 3999 :6381"
 	}
 	return ip
 }

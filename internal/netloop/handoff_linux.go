@@ -66,6 +66,7 @@ func (l *loop) onData(c *Conn, in []byte) int {
 // it runs a detach the call asked for, hands c back to the loop's current
 // runner with the input the call left, and exits.
 func (l *loop) finishHandoff(c *Conn, rest []byte) {
+	l.srv.cameBack(c)
 	c.paused.Store(true)                // (the new runner sets it too; TakeOver in fn needs it now)
 	rest = append([]byte(nil), rest...) // in the old runner's buffer, or c.in
 	c.in = nil
@@ -93,6 +94,7 @@ func (s *Server) watch(stop <-chan struct{}) {
 			return
 		}
 		now := clock.Mono()
+		s.checkSlow(now)
 		for _, l := range s.loops {
 			if l.stuck(now) {
 				l.handOff()
@@ -109,9 +111,11 @@ func (l *loop) handOff() {
 	}
 	r := l.cur.Load()
 	c := r.inData.Load()
+	since := l.busySince.Load()
 	if c == nil || !r.inData.CompareAndSwap(c, nil) {
 		return // between calls: it is not stuck in one
 	}
+	l.srv.handedOff(c, since, l.slowTold == since)
 	if f := afterTakeover.Load(); f != nil {
 		(*f)()
 	}

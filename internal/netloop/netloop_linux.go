@@ -70,6 +70,9 @@ type Server struct {
 	next    atomic.Uint32
 	closed  atomic.Bool
 	readBuf int
+	// slow and out: the slow-call watch (slowwatch_linux.go).
+	slow atomic.Pointer[slowWatch]
+	out  outCalls
 }
 
 // Conn is one client connection.
@@ -145,6 +148,9 @@ type loop struct {
 	// events, 0 while it polls: accept hands no new connection to a loop
 	// stuck in one handler (a long script), which could not answer it.
 	busySince atomic.Int64
+	// slowTold is the busySince of the last round the slow-call watch
+	// reported; touched only by the watchdog.
+	slowTold int64
 }
 
 // stuckAfter is how long a loop may spend on one round of events before

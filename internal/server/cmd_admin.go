@@ -113,6 +113,7 @@ func (s *Server) registerAdmin() {
 	})
 	s.handle("lastsave", func(ctx *command.Ctx) { ctx.W.Int(s.adm.lastSave.Load()) })
 	s.handle("shutdown", s.shutdownCommand)
+	s.registerShutdownWait()
 
 	s.handle("config|get", s.configGet)
 	s.handle("config|set", s.configSet)
@@ -237,6 +238,9 @@ func (s *Server) resetStats() {
 	s.aof.rewrites.Store(0) // with rdb_saves and the rewrite failures, as Redis
 	s.aof.rwFailures.Store(0)
 	s.save.saves.Store(0)
+	s.repl.syncFull.Store(0) // sync_full, sync_partial_ok, sync_partial_err
+	s.repl.syncPartialOK.Store(0)
+	s.repl.syncPartialErr.Store(0)
 	s.ks.Stats.ExpiredKeys.Store(0)
 	s.ks.Stats.Hits.Store(0)
 	s.ks.Stats.Misses.Store(0)
@@ -271,6 +275,8 @@ func (s *Server) allSpecs() []*command.Spec {
 // client sees its connection close, without a reply, as with Redis). A
 // failed save without FORCE keeps the server running and replies an error.
 func (s *Server) shutdownCommand(ctx *command.Ctx) {
+	c := ctx.Client.(*client)
+	defer c.shutdownUnblock() // counted blocked since its hand-off (client.go)
 	var nosave, save, now, force, abort bool
 	for _, a := range ctx.Args[1:] {
 		switch strings.ToLower(string(a)) {
@@ -294,12 +300,17 @@ func (s *Server) shutdownCommand(ctx *command.Ctx) {
 		return
 	}
 	if abort {
-		// Shutdowns here are immediate, so none is ever in progress.
-		ctx.Error(rediserr.NoShutdown)
+		if !s.AbortShutdown() {
+			ctx.Error(rediserr.NoShutdown)
+			return
+		}
+		ctx.W.OK()
 		return
 	}
-	_ = now // no replicas to wait for
 	flags := 0
+	if now {
+		flags |= ShutdownNow
+	}
 	if save {
 		flags |= ShutdownSave
 	}
@@ -309,9 +320,11 @@ func (s *Server) shutdownCommand(ctx *command.Ctx) {
 	if force {
 		flags |= ShutdownForce
 	}
-	c := ctx.Client.(*client)
 	c.flushStats()
-	if err := s.PrepareShutdown(flags); err != nil {
+	c.shutdownBlock()
+	err := s.Shutdown(flags)
+	c.shutdownUnblock()
+	if err != nil {
 		ctx.Error("ERR Errors trying to SHUTDOWN. Check logs.")
 		return
 	}

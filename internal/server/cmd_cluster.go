@@ -51,12 +51,6 @@ func (s *Server) StartCluster() error {
 		ccfg.NodeTimeout = c.ClusterNodeTimeout
 	}
 	clusterOptions(&ccfg, c)
-	switch c.ClusterPreferredEndpointType {
-	case "hostname":
-		ccfg.Endpoint = cluster.EndpointHostname
-	case "unknown-endpoint":
-		ccfg.Endpoint = cluster.EndpointUnknown
-	}
 	path := c.ClusterConfigFile
 	s.cl.readsWhenDown.Store(c.ClusterAllowReadsWhenDown)
 	s.cl.waitSafe.Store(c.ClusterReplicaWaitSafe)
@@ -136,6 +130,14 @@ func clusterOptions(cc *cluster.Config, c *config.Config) {
 	cc.MigrationBarrier = c.ClusterMigrationBarrier
 	cc.ReplicaNoFailover = c.ClusterReplicaNoFailover
 	cc.ReplicaWaitSafe = c.ClusterReplicaWaitSafe
+	switch c.ClusterPreferredEndpointType {
+	case "hostname":
+		cc.Endpoint = cluster.EndpointHostname
+	case "unknown-endpoint":
+		cc.Endpoint = cluster.EndpointUnknown
+	default:
+		cc.Endpoint = cluster.EndpointIP
+	}
 }
 
 // reconfigureCluster applies CONFIG SET of cluster options to the core.
@@ -161,6 +163,9 @@ func (s *Server) reconfigureCluster() {
 		cc.ReplicaValidityFactor, cc.ReplPingPeriod = opts.ReplicaValidityFactor, opts.ReplPingPeriod
 		cc.MigrationBarrier, cc.ReplicaNoFailover = opts.MigrationBarrier, opts.ReplicaNoFailover
 		cc.ReplicaWaitSafe = opts.ReplicaWaitSafe
+		// CONFIG SET cluster-preferred-endpoint-type: MOVED/ASK and
+		// CLUSTER SLOTS/SHARDS name nodes the new way from now on.
+		cc.Endpoint = opts.Endpoint
 		// CONFIG SET cluster-announce-*: myself's address, gossiped on.
 		cc.Port, cc.PPort, cc.BusPort, cc.TLS = opts.Port, opts.PPort, opts.BusPort, opts.TLS
 		cc.AnnounceIP, cc.Hostname = opts.AnnounceIP, opts.Hostname
@@ -260,6 +265,11 @@ func (s *Server) clusterReplicationCron() {
 		return
 	}
 	off := s.stream.Offset()
+	s.repl.mu.Lock()
+	if ml := s.repl.link; ml != nil && ml.fullSync.Load() {
+		off = 0 // replicationGetSlaveOffset: no master, no cached master
+	}
+	s.repl.mu.Unlock()
 	lastIO := s.replLinkLastIO()
 	var ip string
 	var port int

@@ -198,6 +198,9 @@ func (s *Server) infoServer(w infoWriter) {
 	w.s("executable", s.adm.executable)
 	w.s("config_file", s.cfg.File())
 	w.i("io_threads_active", 0)
+	if ms, ok := s.shutdownInMs(); ok {
+		w.i("shutdown_in_milliseconds", ms)
+	}
 }
 
 func splitPort(addr string) (string, int, error) {
@@ -221,6 +224,8 @@ func (s *Server) infoClients(w infoWriter) {
 	if s.masterClient() != nil {
 		n++ // Redis counts its master client
 	}
+	// and not its replicas (listLength(clients) - listLength(slaves)).
+	n = max(n-s.replicaCount(), 0)
 	w.i("connected_clients", int64(n))
 	w.i("cluster_connections", 0)
 	w.i("maxclients", s.conf().maxclients)
@@ -346,9 +351,9 @@ func (s *Server) infoMemory(w infoWriter) {
 	w.s("mem_fragmentation_ratio", ratio(rss, used))
 	w.i("mem_fragmentation_bytes", int64(rss)-int64(used))
 	w.i("mem_not_counted_for_evict", s.notCountedForEvict())
-	w.i("mem_replication_backlog", 0)
-	w.i("mem_total_replication_buffers", 0)
-	w.i("mem_clients_slaves", 0)
+	w.i("mem_replication_backlog", mo.replBacklog)
+	w.i("mem_total_replication_buffers", mo.replBuffers)
+	w.i("mem_clients_slaves", mo.clientsSlaves)
 	w.i("mem_clients_normal", int64(clientsNormal))
 	w.i("mem_cluster_links", 0)
 	w.i("mem_aof_buffer", s.aofBuffered())

@@ -166,6 +166,7 @@ func (s *Server) loopsForTLS() error {
 		return err
 	}
 	s.loops = ls
+	s.applyWatchdog()
 	return nil
 }
 
@@ -203,6 +204,7 @@ func (s *Server) listenLoops(binds []string, port int) error {
 		return &listenError{port: port}
 	}
 	s.loops = ls
+	s.applyWatchdog()
 	return nil
 }
 

@@ -94,7 +94,9 @@ type Server struct {
 	// default); dropPacket DEBUG DROP-CLUSTER-PACKET-FILTER (-1: none).
 	noActiveExpire atomic.Bool
 	cronPaused     atomic.Bool
-	qlPacked       atomic.Int64
+	// skipChecksum is DEBUG SET-SKIP-CHECKSUM-VALIDATION (RESTORE, RDB files).
+	skipChecksum atomic.Bool
+	qlPacked     atomic.Int64
 
 	// stream is the ordered write stream (effects.go, DESIGN decision 4).
 	stream *stream.Stream
@@ -110,6 +112,8 @@ type Server struct {
 
 	// adm holds INFO, MONITOR, SHUTDOWN and CLIENT bookkeeping (cmd_admin.go).
 	adm adminState
+	// sdWait is a shutdown waiting for lagging replicas (shutdown_wait.go).
+	sdWait shutdownWait
 
 	// save is RDB persistence (save.go); loading is set while a dataset
 	// is loaded at startup or by DEBUG RELOAD (load.go).
