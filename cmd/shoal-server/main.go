@@ -74,6 +74,10 @@ func run(cfg *config.Config) int {
 		}
 	}
 	srv := server.New(cfg, logw)
+	if err := srv.ApplyRenames(); err != nil {
+		fmt.Fprint(os.Stderr, err.Error())
+		return 1
+	}
 	// BGSAVE's file writer (internal/persist/child.go) is this binary.
 	// /proc/self/exe is the running binary even after the file on disk
 	// was replaced or deleted (an upgrade), where its path is not.
