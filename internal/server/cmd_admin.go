@@ -210,9 +210,16 @@ func (s *Server) configSet(ctx *command.Ctx) {
 		defer s.aof.execSets.Add(-1)
 	}
 	old, tlsArg := s.tlsBackup(pairs)
+	lnOld, lnArg := s.listenBackup(pairs)
 	if err := set(pairs); err != nil {
 		ctx.Error(err.Error())
 		return
+	}
+	if lnArg != "" {
+		if msg := s.applyListen(lnOld); msg != "" {
+			ctx.Error(fmt.Sprintf("ERR CONFIG SET failed (possibly related to argument '%s') - %s", lnArg, msg))
+			return
+		}
 	}
 	if tlsArg != "" {
 		if msg := s.applyTLSSet(old); msg != "" {

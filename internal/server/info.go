@@ -161,8 +161,8 @@ func (s *Server) infoServer(w infoWriter) {
 	s.cfg.RLock()
 	port, hz := s.cfg.Port, s.cfg.Hz
 	s.cfg.RUnlock()
-	if len(s.listeners) > 0 || len(s.loopAddrs) > 0 {
-		if _, p, err := splitPort(s.Addr().String()); err == nil {
+	if a := s.plainAddr(); a != nil {
+		if _, p, err := splitPort(a.String()); err == nil {
 			port = p
 		}
 	} else if a := s.TLSAddr(); a != nil && port == 0 {

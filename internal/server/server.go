@@ -39,6 +39,7 @@ type Server struct {
 	// loops serve connections when the event-loop transport is in use.
 	loops     *netloop.Server
 	loopAddrs []net.Addr
+	lnMu      sync.Mutex // listeners and loopAddrs after Serve (relisten.go)
 	quit      chan struct{}
 	wg        sync.WaitGroup
 
@@ -306,13 +307,10 @@ func listenAll(binds []string, port int) ([]net.Listener, error) {
 // Addr is the first listening address: the plaintext port's, or the TLS
 // port's when port is 0.
 func (s *Server) Addr() net.Addr {
-	if len(s.loopAddrs) > 0 {
-		return s.loopAddrs[0]
+	if a := s.plainAddr(); a != nil {
+		return a
 	}
-	if len(s.listeners) == 0 {
-		return s.TLSAddr()
-	}
-	return s.listeners[0].Addr()
+	return s.TLSAddr()
 }
 
 // Serve accepts connections until Close. It returns when all listeners stop.
@@ -325,7 +323,10 @@ func (s *Server) Serve() {
 		return
 	}
 	var wg sync.WaitGroup
-	for _, ln := range s.listeners {
+	s.lnMu.Lock()
+	lns := s.listeners
+	s.lnMu.Unlock()
+	for _, ln := range lns {
 		wg.Add(1)
 		go func(ln net.Listener) {
 			defer wg.Done()
@@ -418,7 +419,9 @@ func (s *Server) closeListeners() {
 func (s *Server) Close() {
 	s.shutdownOnce.Do(func() {
 		close(s.quit)
+		s.lnMu.Lock()
 		s.closeListeners()
+		s.lnMu.Unlock()
 		s.closeTLSListeners()
 		s.closeUnix()
 		if s.loops != nil {

@@ -1,0 +1,170 @@
+package server
+
+import (
+	"net"
+	"strconv"
+	"strings"
+)
+
+// CONFIG SET port and bind move the plaintext listeners, as Redis 7.0's
+// changeListenPort and changeBindAddr do: the old sockets are closed, the
+// new ones opened; when that fails the old values come back (listening
+// again) and CONFIG SET answers Redis's error. Clients already connected
+// stay. A cluster node keeps the ports it announced at startup.
+
+const (
+	portApplyError = "Unable to listen on this port. Check server logs."
+	bindApplyError = "Failed to bind to specified addresses."
+)
+
+// listenBackup is CONFIG SET's first step for port and bind: their values
+// before the set, and the name Redis's error names ("" if pairs set
+// neither).
+func (s *Server) listenBackup(pairs [][2]string) (old [][2]string, arg string) {
+	for _, p := range pairs {
+		name := strings.ToLower(p[0])
+		if name != "port" && name != "bind" {
+			continue
+		}
+		if arg == "" {
+			arg = name
+		}
+	}
+	if arg == "" {
+		return nil, ""
+	}
+	port, _ := s.cfg.Value("port")
+	bind, _ := s.cfg.Value("bind")
+	return [][2]string{{"port", port}, {"bind", bind}}, arg
+}
+
+// applyListen moves the listeners after CONFIG SET changed port or bind;
+// on failure it restores the old values and listeners and returns Redis's
+// reason.
+func (s *Server) applyListen(old [][2]string) string {
+	port, _ := s.cfg.Value("port")
+	bind, _ := s.cfg.Value("bind")
+	if port == old[0][1] && bind == old[1][1] {
+		return ""
+	}
+	s.lnMu.Lock()
+	defer s.lnMu.Unlock()
+	err := s.relisten()
+	if err == nil {
+		if bind != old[1][1] {
+			s.relistenTLS()
+		}
+		return ""
+	}
+	s.Logf('#', "%v", err)
+	msg, what := portApplyError, "port"
+	if bind != old[1][1] {
+		msg, what = bindApplyError, "bind"
+		s.Logf('#', "Failed to bind")
+	}
+	s.Logf('#', "Failed applying new configuration. Possibly related to new %s setting. Restoring previous settings.", what)
+	s.cfg.Set(old)
+	if err := s.relisten(); err != nil {
+		s.Logf('#', "%v", err)
+	}
+	return msg
+}
+
+// relisten closes the plaintext listeners and opens them again on the
+// configured bind addresses and port (none for port 0). Called with lnMu.
+func (s *Server) relisten() error {
+	s.cfg.RLock()
+	port, binds := s.cfg.Port, append([]string(nil), s.cfg.Bind...)
+	s.cfg.RUnlock()
+	if len(binds) == 0 {
+		binds = []string{"*"}
+	}
+	if s.loops != nil {
+		for _, a := range s.loopAddrs {
+			s.loops.CloseListener(a)
+		}
+		s.loopAddrs = nil
+		if port == 0 {
+			return nil
+		}
+		var addrs []net.Addr
+		for _, b := range binds {
+			optional := len(b) > 0 && b[0] == '-'
+			if optional {
+				b = b[1:]
+			}
+			host := b
+			switch b {
+			case "*":
+				host = "0.0.0.0"
+			case "::*":
+				host = "::"
+			}
+			addr, err := s.loops.Listen(host, port)
+			if err != nil {
+				if optional {
+					continue
+				}
+				for _, a := range addrs {
+					s.loops.CloseListener(a)
+				}
+				return &bindError{addr: b, port: port, err: err}
+			}
+			addrs = append(addrs, addr)
+		}
+		s.loopAddrs = addrs
+		return nil
+	}
+	s.closeListeners()
+	s.listeners = nil
+	if port == 0 {
+		return nil
+	}
+	lns, err := listenAll(binds, port)
+	if err != nil {
+		return err
+	}
+	s.listeners = lns
+	for _, ln := range lns {
+		s.wg.Add(1)
+		go func(ln net.Listener) {
+			defer s.wg.Done()
+			s.acceptLoop(ln)
+		}(ln)
+	}
+	return nil
+}
+
+// relistenTLS moves the TLS listeners to the new bind addresses, as
+// changeBindAddr does.
+func (s *Server) relistenTLS() {
+	_, port := s.tlsSettings()
+	if port == 0 {
+		return
+	}
+	s.closeTLSListeners()
+	s.cfg.RLock()
+	binds := append([]string(nil), s.cfg.Bind...)
+	s.cfg.RUnlock()
+	if len(binds) == 0 {
+		binds = []string{"*"}
+	}
+	if err := s.listenTLS(binds, port); err != nil {
+		s.Logf('#', "%v (tls-port %s)", err, strconv.Itoa(port))
+		return
+	}
+	s.serveTLS()
+}
+
+// plainAddr is the first plaintext listening address, nil if none (port 0).
+func (s *Server) plainAddr() net.Addr {
+	s.lnMu.Lock()
+	defer s.lnMu.Unlock()
+	if len(s.loopAddrs) == 0 && len(s.listeners) == 0 {
+		return nil
+	}
+	if len(s.loopAddrs) > 0 {
+		return s.loopAddrs[0]
+	}
+	return s.listeners[0].Addr()
+}
