@@ -144,19 +144,11 @@ wait:
 	for {
 		select {
 		case sig := <-sigs:
-			name := "SIGTERM"
-			if sig == syscall.SIGINT {
-				name = "SIGINT"
-			}
-			srv.Logf('#', "Received %s scheduling shutdown...", name)
-			// prepareForShutdown: the final save, when save points are set.
-			if err := srv.PrepareShutdown(0); err != nil {
-				srv.Logf('#', "SIGTERM received but errors trying to shut down the server, check the logs for more information")
-				continue
-			}
-			break wait
+			// As Redis's handler: the next cron tick shuts down (or
+			// SHUTDOWN ABORT cancels); ShutdownRequested ends the wait.
+			srv.SignalShutdown(sig.(syscall.Signal))
 		case <-srv.ShutdownRequested:
-			break wait // SHUTDOWN did the preparing
+			break wait // SHUTDOWN or the cron did the preparing
 		case <-done:
 			break wait
 		}

@@ -301,8 +301,13 @@ func (s *Server) shutdownCommand(ctx *command.Ctx) {
 		return
 	}
 	if abort {
-		// Shutdowns here are immediate, so none is ever in progress.
-		ctx.Error(rediserr.NoShutdown)
+		// SHUTDOWN's own shutdowns are immediate (no replicas are waited
+		// for): only a signal's, waiting for the cron, can be cancelled.
+		if s.abortSignalShutdown() {
+			ctx.W.OK()
+		} else {
+			ctx.Error(rediserr.NoShutdown)
+		}
 		return
 	}
 	_ = now // no replicas to wait for

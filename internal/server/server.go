@@ -95,6 +95,7 @@ type Server struct {
 	// default); dropPacket DEBUG DROP-CLUSTER-PACKET-FILTER (-1: none).
 	noActiveExpire atomic.Bool
 	cronPaused     atomic.Bool
+	sigShutdown    atomic.Int32 // a pending SIGTERM/SIGINT (sigshutdown.go)
 	qlPacked       atomic.Int64
 
 	// stream is the ordered write stream (effects.go, DESIGN decision 4).
@@ -501,6 +502,9 @@ func (s *Server) startBackground() {
 				s.nowMs.Store(now.UnixMilli()) // the cached clock, kept fresh as Redis's afterSleep does
 				if s.cronPaused.Load() {
 					continue // DEBUG PAUSE-CRON 1: no cron work, as Redis
+				}
+				if s.shutdownCron() {
+					return // the keyspace stays held until the process exits
 				}
 				s.memoryCron(now)
 				s.closeIdleClients()
