@@ -210,7 +210,8 @@ func (s *Server) configSet(ctx *command.Ctx) {
 		defer s.aof.execSets.Add(-1)
 	}
 	old, tlsArg := s.tlsBackup(pairs)
-	lnOld, lnArg := s.listenBackup(pairs)
+	lnOld, lnArg := s.configBackup(pairs, "port", "bind")
+	oomOld, oomArg := s.configBackup(pairs, "oom-score-adj", "oom-score-adj-values")
 	if err := set(pairs); err != nil {
 		ctx.Error(err.Error())
 		return
@@ -218,6 +219,12 @@ func (s *Server) configSet(ctx *command.Ctx) {
 	if lnArg != "" {
 		if msg := s.applyListen(lnOld); msg != "" {
 			ctx.Error(fmt.Sprintf("ERR CONFIG SET failed (possibly related to argument '%s') - %s", lnArg, msg))
+			return
+		}
+	}
+	if oomArg != "" {
+		if msg := s.applyOOM(oomOld); msg != "" {
+			ctx.Error(fmt.Sprintf("ERR CONFIG SET failed (possibly related to argument '%s') - %s", oomArg, msg))
 			return
 		}
 	}

@@ -17,25 +17,26 @@ const (
 	bindApplyError = "Failed to bind to specified addresses."
 )
 
-// listenBackup is CONFIG SET's first step for port and bind: their values
-// before the set, and the name Redis's error names ("" if pairs set
-// neither).
-func (s *Server) listenBackup(pairs [][2]string) (old [][2]string, arg string) {
+// configBackup is CONFIG SET's first step for directives applied after
+// the set (port and bind, oom-score-adj): the values of names before it,
+// and the name Redis's error gives (the first of names in pairs; "" if
+// pairs sets none).
+func (s *Server) configBackup(pairs [][2]string, names ...string) (old [][2]string, arg string) {
 	for _, p := range pairs {
-		name := strings.ToLower(p[0])
-		if name != "port" && name != "bind" {
-			continue
-		}
-		if arg == "" {
-			arg = name
+		for _, n := range names {
+			if arg == "" && strings.EqualFold(p[0], n) {
+				arg = n
+			}
 		}
 	}
 	if arg == "" {
 		return nil, ""
 	}
-	port, _ := s.cfg.Value("port")
-	bind, _ := s.cfg.Value("bind")
-	return [][2]string{{"port", port}, {"bind", bind}}, arg
+	for _, n := range names {
+		v, _ := s.cfg.Value(n)
+		old = append(old, [2]string{n, v})
+	}
+	return old, arg
 }
 
 // applyListen moves the listeners after CONFIG SET changed port or bind;

@@ -145,6 +145,7 @@ func (s *Server) setMaster(host string, port int, failover bool) {
 		s.Logf('*', "Before turning into a replica, using my own master parameters to synthesize a cached master: I may be able to synchronize with the new master with just a partial transfer.")
 	}
 	s.refreshReplGate()
+	s.setOOMScoreAdj(-1, 0)
 	s.Logf('*', "Connecting to MASTER %s:%d", host, port)
 	go s.runMasterLink(ml)
 }
@@ -174,6 +175,7 @@ func (s *Server) promote() {
 		l.close()
 	}
 	s.refreshReplGate()
+	s.setOOMScoreAdj(-1, 0)
 	s.Logf('*', "Setting secondary replication ID to %s, valid up to offset: %d. New replication ID is %s", s.replHistory().ID2, off+1, s.replHistory().ID)
 }
 

@@ -209,6 +209,7 @@ func (s *Server) startWriterChild(dir, pattern string) (*persist.WriterChild, er
 		return nil, err
 	}
 	s.save.forks.Add(1)
+	s.setOOMScoreAdj(oomBgChild, ch.Pid)
 	return ch, nil
 }
 

@@ -96,6 +96,7 @@ type Server struct {
 	noActiveExpire atomic.Bool
 	cronPaused     atomic.Bool
 	sigShutdown    atomic.Int32 // a pending SIGTERM/SIGINT (sigshutdown.go)
+	oom            oomState     // oom-score-adj (oom.go)
 	qlPacked       atomic.Int64
 
 	// stream is the ordered write stream (effects.go, DESIGN decision 4).
@@ -480,6 +481,7 @@ func (s *Server) closeIdleClients() {
 
 // startBackground runs the server cron: active expiry at hz.
 func (s *Server) startBackground() {
+	s.setOOMScoreAdj(-1, 0)
 	exp := keyspace.NewExpirer(s.ks)
 	s.wg.Add(1)
 	go func() {
