@@ -225,8 +225,8 @@ func (s *Server) infoClients(w infoWriter) {
 	w.i("cluster_connections", 0)
 	w.i("maxclients", s.conf().maxclients)
 	w.i("client_recent_max_input_buffer", 0)
-	w.i("client_recent_max_output_buffer", s.maxQueuedOut()) // obuf.go
-	w.i("blocked_clients", s.blocking.count.Load())
+	w.i("client_recent_max_output_buffer", s.maxQueuedOut())               // obuf.go
+	w.i("blocked_clients", s.blocking.count.Load()+s.pause.waiting.Load()) // and paused ones, as Redis
 	w.i("tracking_clients", s.track.clients.Load())
 	w.i("clients_in_timeout_table", s.blocking.timed.Load())
 }

@@ -50,6 +50,9 @@ type pauseState struct {
 	// look again.
 	wake  chan struct{}
 	timer *time.Timer
+	// waiting counts the clients whose command waits for the pause: Redis
+	// counts them in blocked_clients (BLOCKED_POSTPONE).
+	waiting atomic.Int64
 }
 
 // pauseClients is pauseClients: a pause for purpose p until end (unix ms),
@@ -151,7 +154,11 @@ func (c *client) pausedFor(spec *command.Spec, k pauseKind) bool {
 // waitPause blocks the client's goroutine until spec may run.
 func (c *client) waitPause(spec *command.Spec) {
 	c.blockedNow.Store(true)
-	defer c.blockedNow.Store(false)
+	c.srv.pause.waiting.Add(1)
+	defer func() {
+		c.srv.pause.waiting.Add(-1)
+		c.blockedNow.Store(false)
+	}()
 	for {
 		ch := c.srv.pauseWaitCh()
 		if !c.pausedFor(spec, pauseKind(c.srv.pause.kind.Load())) {
