@@ -72,20 +72,18 @@ func (s *Server) applyListen(old [][2]string) string {
 }
 
 // relisten closes the plaintext listeners and opens them again on the
-// configured bind addresses and port (none for port 0). Called with lnMu.
+// configured bind addresses and port (none for port 0 or bind ""). Called
+// with lnMu.
 func (s *Server) relisten() error {
 	s.cfg.RLock()
 	port, binds := s.cfg.Port, append([]string(nil), s.cfg.Bind...)
 	s.cfg.RUnlock()
-	if len(binds) == 0 {
-		binds = []string{"*"}
-	}
 	if s.loops != nil {
 		for _, a := range s.loopAddrs {
 			s.loops.CloseListener(a)
 		}
 		s.loopAddrs = nil
-		if port == 0 {
+		if port == 0 || len(binds) == 0 { // bind "": no TCP listener
 			return nil
 		}
 		var addrs []net.Addr
@@ -118,7 +116,7 @@ func (s *Server) relisten() error {
 	}
 	s.closeListeners()
 	s.listeners = nil
-	if port == 0 {
+	if port == 0 || len(binds) == 0 {
 		return nil
 	}
 	lns, err := listenAll(binds, port)
@@ -148,7 +146,7 @@ func (s *Server) relistenTLS() {
 	binds := append([]string(nil), s.cfg.Bind...)
 	s.cfg.RUnlock()
 	if len(binds) == 0 {
-		binds = []string{"*"}
+		return // bind "": no TCP listener
 	}
 	if err := s.listenTLS(binds, port); err != nil {
 		s.Logf('#', "%v (tls-port %s)", err, strconv.Itoa(port))

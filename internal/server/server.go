@@ -205,10 +205,12 @@ func logRank(level byte) int32 {
 func (s *Server) Listen() error {
 	s.cfg.RLock()
 	port, binds := s.cfg.Port, append([]string(nil), s.cfg.Bind...)
-	unixOnly := port == 0 && s.cfg.Unixsocket != ""
+	// bind "" listens on no TCP address (Redis's listenToPort).
+	unixOnly := port == 0 && s.cfg.Unixsocket != "" || len(binds) == 0
+	unixPath := s.cfg.Unixsocket
 	s.cfg.RUnlock()
-	if len(binds) == 0 {
-		binds = []string{"*"}
+	if len(binds) == 0 && unixPath == "" {
+		return errors.New("Configured to not listen anywhere, exiting.")
 	}
 	if err := s.configureTLS(false); err != nil {
 		return errTLSConfigure

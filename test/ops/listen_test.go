@@ -13,7 +13,7 @@ import (
 // CONFIG SET port and bind move the listener as Redis 7.0 does: the new
 // port serves, the old one is closed, connected clients stay; a port or
 // address that cannot be bound is refused with Redis's error and the old
-// listener keeps serving. Replies are compared with a live redis-server
+// listener keeps serving; bind "" closes every TCP listener. Replies are compared with a live redis-server
 // byte for byte (the port numbers written as P1, P2, BUSY).
 func TestConfigSetPortRebinds(t *testing.T) {
 	testutil.SkipIfNoRedis(t)
@@ -67,6 +67,14 @@ func TestConfigSetPortRebinds(t *testing.T) {
 		say(c5, "CONFIG", "SET", "port", strconv.Itoa(p2))
 		c6 := testutil.Dial(t, addr2)
 		say(c6, "PING")
+
+		// bind "" listens on no TCP address; a bind again listens.
+		say(c6, "CONFIG", "SET", "bind", "")
+		say(c6, "CONFIG", "GET", "bind")
+		_, err = testutil.DialTimeout(addr2, 2*time.Second)
+		testutil.True(t, err != nil, kind+": bind \"\" still accepts connections")
+		say(c6, "CONFIG", "SET", "bind", "127.0.0.1")
+		say(testutil.Dial(t, addr2), "PING")
 		return out
 	}
 	want, got := run("redis"), run("shoal")
