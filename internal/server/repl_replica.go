@@ -216,7 +216,20 @@ func (s *Server) runMasterLink(ml *masterLink) {
 func (s *Server) syncWithMaster(ml *masterLink) error {
 	ml.state.Store(linkConnecting)
 	addr := net.JoinHostPort(ml.host, strconv.Itoa(ml.port))
-	conn, err := net.DialTimeout("tcp", addr, s.replTimeout())
+	dl := net.Dialer{Timeout: s.replTimeout()}
+	if src, _ := s.cfg.Value("bind-source-addr"); src != "" {
+		// bind-source-addr: the link's own address, as Redis's connConnect.
+		ip := net.ParseIP(src)
+		if ip == nil {
+			ips, lerr := net.LookupIP(src)
+			if lerr != nil || len(ips) == 0 {
+				return fmt.Errorf("Error condition on socket for SYNC: %s", connErrText(lerr))
+			}
+			ip = ips[0]
+		}
+		dl.LocalAddr = &net.TCPAddr{IP: ip}
+	}
+	conn, err := dl.Dial("tcp", addr)
 	if err == nil && s.tlsReplication() {
 		conn, err = s.dialTLS(conn, s.replTimeout()) // tls-replication (tls.go)
 	}
