@@ -102,6 +102,7 @@ func (s *Server) updatePauseLocked() {
 		}
 	}
 	old := pauseKind(ps.kind.Swap(int32(kind)))
+	s.ks.ExpirePaused.Store(kind != pauseOff) // the dataset stays as it is
 	if kind < old && ps.wake != nil {
 		close(ps.wake)
 		ps.wake = nil

@@ -41,3 +41,39 @@ func TestPauseWriteLetsNoWritesScriptsRun(t *testing.T) {
 	}
 	testutil.DeepEqual(t, got["shoal"], got["redis"])
 }
+
+// infoField reads one INFO field from a raw INFO reply.
+func infoField(info, name string) string {
+	for _, l := range strings.Split(info, "\r\n") {
+		if v, ok := strings.CutPrefix(l, name+":"); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// During a client pause keys past their TTL are hidden but not deleted
+// (neither lazily nor actively): expired_keys and DBSIZE stay; after
+// UNPAUSE a read expires them. Compared with redis-server.
+func TestPauseKeepsExpiredKeys(t *testing.T) {
+	got := map[string][]string{}
+	for _, s := range both(t) {
+		c := s.node.Dial(t)
+		var out []string
+		before := infoField(rawReply(t, c, "INFO", "stats"), "expired_keys")
+		rawReply(t, c, "SET", "foo", "bar", "PX", "20")
+		out = append(out, rawReply(t, c, "CLIENT", "PAUSE", "60000", "WRITE"))
+		testutil.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
+			if rawReply(t, c, "GET", "foo") != "$-1\r\n" {
+				return errors.New("foo not logically expired yet")
+			}
+			return nil
+		})
+		time.Sleep(300 * time.Millisecond) // active expiry would run meanwhile
+		out = append(out, rawReply(t, c, "DBSIZE"), "expired "+infoField(rawReply(t, c, "INFO", "stats"), "expired_keys")+" was "+before)
+		out = append(out, rawReply(t, c, "CLIENT", "UNPAUSE"), rawReply(t, c, "GET", "foo"))
+		out = append(out, rawReply(t, c, "DBSIZE"))
+		got[s.name] = out
+	}
+	testutil.DeepEqual(t, got["shoal"], got["redis"])
+}
