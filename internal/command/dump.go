@@ -16,7 +16,8 @@ import (
 // rdbcompression.
 func (c *Ctx) RDBSettings() rdb.Settings {
 	conf := c.Conf()
-	return rdb.Settings{Limits: conf.Limits, ListMaxListpackSize: conf.ListMaxListpackSize, Compress: conf.RDBCompression}
+	return rdb.Settings{Limits: conf.Limits, ListMaxListpackSize: conf.ListMaxListpackSize, Compress: conf.RDBCompression,
+		SkipChecksum: conf.SkipChecksum}
 }
 
 // dumpState is the per-call scratch of DUMP, pooled: an encoder (with its

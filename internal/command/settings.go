@@ -24,6 +24,9 @@ type Settings struct {
 	// (rdbcompression) LZF-compresses their strings.
 	ListMaxListpackSize int
 	RDBCompression      bool
+	// SkipChecksum is DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE accepts a
+	// payload whose CRC64 does not match.
+	SkipChecksum bool
 	// LazyfreeLazyExpire and LazyfreeLazyUserDel make deletions by expiry
 	// and by DEL-like commands propagate as UNLINK instead of DEL.
 	LazyfreeLazyExpire  bool

@@ -46,6 +46,13 @@ type TurnEnder interface {
 	OnTurnEnd(conns []*Conn)
 }
 
+// RoundEnder is an optional Handler method, called on a loop's goroutine
+// at the end of every round that handled events, after the TurnEnder: the
+// server wakes the replica links there once for the round's writes.
+type RoundEnder interface {
+	OnRoundEnd()
+}
+
 // releaseMin is the smallest buffer worth reporting to a Releaser.
 const releaseMin = 1 << 20
 
@@ -55,14 +62,21 @@ const Supported = true
 // Server is a set of loops serving one or more listeners.
 type Server struct {
 	h       Handler
-	rel     Releaser  // nil if h is not one
-	te      TurnEnder // nil if h is not one
+	rel     Releaser   // nil if h is not one
+	te      TurnEnder  // nil if h is not one
+	re      RoundEnder // nil if h is not one
 	loops   []*loop
 	lns     atomic.Pointer[[]int] // replaced whole, so the loops read it without a lock
 	lnMu    sync.Mutex            // serialises Listen and CloseListener
 	next    atomic.Uint32
 	closed  atomic.Bool
 	readBuf int
+	// slow and out: the slow-call watch (slowwatch_linux.go).
+	slow atomic.Pointer[slowWatch]
+	out  outCalls
+	// watchParked: the watchdog sleeps on watchWake until a round begins.
+	watchParked atomic.Bool
+	watchWake   chan struct{}
 }
 
 // Conn is one client connection.
@@ -138,6 +152,9 @@ type loop struct {
 	// events, 0 while it polls: accept hands no new connection to a loop
 	// stuck in one handler (a long script), which could not answer it.
 	busySince atomic.Int64
+	// slowTold is the busySince of the last round the slow-call watch
+	// reported; touched only by the watchdog.
+	slowTold int64
 }
 
 // stuckAfter is how long a loop may spend on one round of events before
@@ -162,9 +179,10 @@ func New(h Handler, n int) (*Server, error) {
 		// clients, handed-off calls).
 		runtime.GOMAXPROCS(n + 1)
 	}
-	s := &Server{h: h, readBuf: 64 * 1024}
+	s := &Server{h: h, readBuf: 64 * 1024, watchWake: make(chan struct{}, 1)}
 	s.rel, _ = h.(Releaser)
 	s.te, _ = h.(TurnEnder)
+	s.re, _ = h.(RoundEnder)
 	for i := 0; i < n; i++ {
 		l, err := newLoop(s)
 		if err != nil {
@@ -386,6 +404,9 @@ func (l *loop) run(r *runner) {
 		if len(l.turnEnd) > 0 {
 			l.endTurn()
 		}
+		if l.srv.re != nil {
+			l.srv.re.OnRoundEnd()
+		}
 		l.busySince.Store(0)
 	}
 	quiet := false
@@ -416,6 +437,7 @@ func (l *loop) run(r *runner) {
 			continue
 		}
 		l.busySince.Store(clock.Mono())
+		l.srv.wakeWatch()
 		for i := 0; i < n; i++ {
 			ev := &events[i]
 			fd := int(ev.Fd)
@@ -441,6 +463,9 @@ func (l *loop) run(r *runner) {
 		}
 		if len(l.turnEnd) > 0 {
 			l.endTurn()
+		}
+		if l.srv.re != nil {
+			l.srv.re.OnRoundEnd()
 		}
 		l.busySince.Store(0)
 	}

@@ -162,8 +162,10 @@ type client struct {
 	// session applying a master's stream on a replica.
 	hs       *replHandshake
 	replLink atomic.Pointer[replicaLink]
-	woff     int64
-	isMaster bool
+	// shutdownBlocked: counted as blocked on SHUTDOWN (shutdown_wait.go).
+	shutdownBlocked bool
+	woff            int64
+	isMaster        bool
 	// masterRaw: the master's bytes of the command the master session
 	// runs, appended to the stream by the first handler that runs under
 	// the command's locks (blocking.go runHandler), else after it.
@@ -324,6 +326,9 @@ func (c *client) process(buf []byte) int {
 			if c.loopMode && spec != nil && spec.Flags&command.FlagOffLoop != 0 && !c.inMulti {
 				c.rd.Reset()
 				c.detachPending = true
+				if spec.Name == "shutdown" {
+					c.shutdownBlock() // counted blocked now, as Redis's blockClient (shutdown_wait.go)
+				}
 				return used
 			}
 			if st.clientMemLimit > 0 && c.evictedBefore(len(buf)-used, st.clientMemLimit) {

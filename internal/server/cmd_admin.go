@@ -64,7 +64,6 @@ func (s *Server) registerAdmin() {
 	s.adm.lastSave.Store(s.startTime.Unix())
 	s.adm.errStats = map[string]int64{}
 	s.adm.startMemory = s.usedMemory()
-	s.startMetrics()
 
 	flush := func(all bool) command.Handler {
 		return func(ctx *command.Ctx) {
@@ -113,6 +112,7 @@ func (s *Server) registerAdmin() {
 	})
 	s.handle("lastsave", func(ctx *command.Ctx) { ctx.W.Int(s.adm.lastSave.Load()) })
 	s.handle("shutdown", s.shutdownCommand)
+	s.registerShutdownWait()
 
 	s.handle("config|get", s.configGet)
 	s.handle("config|set", s.configSet)
@@ -251,6 +251,9 @@ func (s *Server) resetStats() {
 	s.aof.rewrites.Store(0) // with rdb_saves and the rewrite failures, as Redis
 	s.aof.rwFailures.Store(0)
 	s.save.saves.Store(0)
+	s.repl.syncFull.Store(0) // sync_full, sync_partial_ok, sync_partial_err
+	s.repl.syncPartialOK.Store(0)
+	s.repl.syncPartialErr.Store(0)
 	s.ks.Stats.ExpiredKeys.Store(0)
 	s.ks.Stats.Hits.Store(0)
 	s.ks.Stats.Misses.Store(0)
@@ -285,6 +288,8 @@ func (s *Server) allSpecs() []*command.Spec {
 // client sees its connection close, without a reply, as with Redis). A
 // failed save without FORCE keeps the server running and replies an error.
 func (s *Server) shutdownCommand(ctx *command.Ctx) {
+	c := ctx.Client.(*client)
+	defer c.shutdownUnblock() // counted blocked since its hand-off (client.go)
 	var nosave, save, now, force, abort bool
 	for _, a := range ctx.Args[1:] {
 		switch strings.ToLower(string(a)) {
@@ -308,17 +313,19 @@ func (s *Server) shutdownCommand(ctx *command.Ctx) {
 		return
 	}
 	if abort {
-		// SHUTDOWN's own shutdowns are immediate (no replicas are waited
-		// for): only a signal's, waiting for the cron, can be cancelled.
-		if s.abortSignalShutdown() {
-			ctx.W.OK()
-		} else {
+		// A shutdown waiting for replicas (shutdown_wait.go), or a
+		// signal's that the cron has not started yet (sigshutdown.go).
+		if !s.AbortShutdown() && !s.abortSignalShutdown() {
 			ctx.Error(rediserr.NoShutdown)
+			return
 		}
+		ctx.W.OK()
 		return
 	}
-	_ = now // no replicas to wait for
 	flags := 0
+	if now {
+		flags |= ShutdownNow
+	}
 	if save {
 		flags |= ShutdownSave
 	}
@@ -328,9 +335,11 @@ func (s *Server) shutdownCommand(ctx *command.Ctx) {
 	if force {
 		flags |= ShutdownForce
 	}
-	c := ctx.Client.(*client)
 	c.flushStats()
-	if err := s.PrepareShutdown(flags); err != nil {
+	c.shutdownBlock()
+	err := s.Shutdown(flags)
+	c.shutdownUnblock()
+	if err != nil {
 		ctx.Error("ERR Errors trying to SHUTDOWN. Check logs.")
 		return
 	}

@@ -220,6 +220,13 @@ func (c *client) infoLine(self bool, args [][]byte) string {
 	multi := sn.multi
 	// omem and oll: the replies the client has not read (obuf.go).
 	omem, oll := int(c.queuedOut()), 0
+	if l := c.replLink.Load(); l != nil {
+		// A replica's output buffer is the stream it has not been sent
+		// yet (Redis's getClientOutputBufferMemoryUsage for replicas).
+		if sent := l.sent.Load(); sent >= 0 {
+			omem += int(max(c.srv.stream.Offset()-sent, 0))
+		}
+	}
 	if c.qc != nil {
 		oll = c.qc.QueuedChunks()
 	}
@@ -489,6 +496,9 @@ func (s *Server) clientList(ctx *command.Ctx) {
 		if !validClientType(typ) {
 			ctx.Error(rediserr.UnknownClientType(string(args[3])))
 			return
+		}
+		if typ == "replica" {
+			typ = "slave" // clientType's name, as Redis's getClientTypeByName
 		}
 	case len(args) > 3 && strings.EqualFold(string(args[2]), "id"):
 		ids = map[int64]bool{}

@@ -57,6 +57,11 @@ func (s *Server) debugCommand(ctx *command.Ctx) {
 		s.debugPanic()
 	case sub == "segfault":
 		s.debugSegfault(ctx)
+	case sub == "set-skip-checksum-validation" && len(args) == 3:
+		n, _ := strconv.Atoi(string(args[2])) // atoi, as Redis
+		s.skipChecksum.Store(n != 0)
+		s.applySettings()
+		ctx.W.OK()
 	case sub == "pause-cron" && len(args) == 3:
 		n, _ := strconv.Atoi(string(args[2])) // atoi, as Redis
 		s.cronPaused.Store(n != 0)

@@ -58,6 +58,7 @@ type memOverhead struct {
 	used, peak, startup, rss     int64
 	allocated, active, resident  int64
 	replBacklog, clientsSlaves   int64
+	replBuffers                  int64 // mem_total_replication_buffers
 	clientsNormal, clusterLinks  int64
 	aofBuffer, lua, functions    int64
 	dbs                          []memDB
@@ -84,8 +85,16 @@ func (s *Server) memoryOverhead() *memOverhead {
 		resident:      int64(ms.HeapSys - ms.HeapReleased),
 		clientsNormal: int64(s.clientsMemory()),
 		aofBuffer:     s.aofBuffered(),
+		replBuffers:   s.replBufferMem(),
 		lua:           s.scripts.CacheBytes(),
 		functions:     s.scripts.Functions.CacheBytes(),
+	}
+	m.replBacklog, m.clientsSlaves = m.replBuffers, 0
+	if s.replicaCount() > 0 && m.replBuffers > s.backlogSize() {
+		// Redis's split of its shared buffer: the excess over the backlog
+		// setting is the replicas'.
+		m.replBacklog = s.backlogSize()
+		m.clientsSlaves = m.replBuffers - m.replBacklog
 	}
 	total := m.startup + m.replBacklog + m.clientsSlaves + m.clientsNormal + m.clusterLinks +
 		m.aofBuffer + m.lua + m.functions

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"runtime"
 	"runtime/debug"
 	"syscall"
@@ -26,14 +27,29 @@ func (s *Server) debugSegfault(ctx *command.Ctx) {
 		ctx.Error("ERR DEBUG SEGFAULT: the write to a read-only page did not fault")
 		return
 	}
+	s.crashReport(syscall.SIGSEGV, segvAccErr, fmt.Sprintf("Accessing address: %#x", addr))
+}
+
+// CrashBySignal is Redis's sigsegvHandler for a fatal signal sent to the
+// process (SIGABRT, SIGBUS, SIGFPE, SIGILL, SIGSEGV from kill: si_code 0,
+// SI_USER): the crash report, then death by the same signal.
+func (s *Server) CrashBySignal(sig syscall.Signal) {
+	s.crashReport(sig, 0, "")
+}
+
+// crashReport writes Redis's crash report (the signal, every goroutine's
+// stack) to the log and ends the process by sig.
+func (s *Server) crashReport(sig syscall.Signal, code int, detail string) {
 	stacks := make([]byte, 1<<20)
 	stacks = stacks[:runtime.Stack(stacks, true)]
 	s.Logf('#', "\n\n=== SHOAL BUG REPORT START: Cut & paste starting from here ===")
-	s.Logf('#', "Shoal %s crashed by signal: %d, si_code: %d", Version, syscall.SIGSEGV, segvAccErr)
-	s.Logf('#', "Accessing address: %#x", addr)
+	s.Logf('#', "Shoal %s crashed by signal: %d, si_code: %d", Version, sig, code)
+	if detail != "" {
+		s.Logf('#', "%s", detail)
+	}
 	s.Logf('#', "\n------ STACK TRACE ------\n%s", stacks)
 	s.Logf('#', "\n=== SHOAL BUG REPORT END. Make sure to include from START to END. ===\n")
-	dieBySignal(syscall.SIGSEGV)
+	dieBySignal(sig)
 }
 
 // writeReadOnlyPage maps a read-only page and writes to it, with the

@@ -198,6 +198,9 @@ func (s *Server) infoServer(w infoWriter) {
 	w.s("executable", s.adm.executable)
 	w.s("config_file", s.cfg.File())
 	w.i("io_threads_active", 0)
+	if ms, ok := s.shutdownInMs(); ok {
+		w.i("shutdown_in_milliseconds", ms)
+	}
 }
 
 func splitPort(addr string) (string, int, error) {
@@ -221,6 +224,8 @@ func (s *Server) infoClients(w infoWriter) {
 	if s.masterClient() != nil {
 		n++ // Redis counts its master client
 	}
+	// and not its replicas (listLength(clients) - listLength(slaves)).
+	n = max(n-s.replicaCount(), 0)
 	w.i("connected_clients", int64(n))
 	w.i("cluster_connections", 0)
 	w.i("maxclients", s.conf().maxclients)
@@ -346,9 +351,9 @@ func (s *Server) infoMemory(w infoWriter) {
 	w.s("mem_fragmentation_ratio", ratio(rss, used))
 	w.i("mem_fragmentation_bytes", int64(rss)-int64(used))
 	w.i("mem_not_counted_for_evict", s.notCountedForEvict())
-	w.i("mem_replication_backlog", 0)
-	w.i("mem_total_replication_buffers", 0)
-	w.i("mem_clients_slaves", 0)
+	w.i("mem_replication_backlog", mo.replBacklog)
+	w.i("mem_total_replication_buffers", mo.replBuffers)
+	w.i("mem_clients_slaves", mo.clientsSlaves)
 	w.i("mem_clients_normal", int64(clientsNormal))
 	w.i("mem_cluster_links", 0)
 	w.i("mem_aof_buffer", s.aofBuffered())
@@ -487,6 +492,10 @@ type metrics struct {
 	lastT                    time.Time
 	lastOps, lastIn, lastOut int64
 	peak                     uint64
+	// lastCron and cronSamples: the cron's pace (sampleMetrics); only the
+	// cron's goroutine touches them.
+	lastCron    time.Time
+	cronSamples int
 }
 
 const metricSamples = 16
@@ -534,25 +543,18 @@ func (m *metrics) instantaneous() (ops, in, out int64) {
 	return ops / metricSamples, in / metricSamples, out / metricSamples
 }
 
-// startMetrics runs the 100 ms sampler until the server closes.
-func (s *Server) startMetrics() {
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		t := time.NewTicker(100 * time.Millisecond)
-		defer t.Stop()
-		n := 0
-		for {
-			select {
-			case <-s.quit:
-				return
-			case now := <-t.C:
-				s.adm.metrics.sample(now, s.stats.commands.Load(), s.stats.netInput.Load(), s.stats.netOutput.Load())
-				// The memory peak is tracked once a second (ReadMemStats stops the world briefly).
-				if n++; n%10 == 0 {
-					s.adm.metrics.notePeak(s.usedMemory())
-				}
-			}
-		}
-	}()
+// sampleMetrics is the cron's 100 ms sampler of the instantaneous_*
+// figures (Redis's run_with_period(100) in serverCron: with hz under 10,
+// it samples at the cron's own pace).
+func (s *Server) sampleMetrics(now time.Time) {
+	m := &s.adm.metrics
+	if now.Sub(m.lastCron) < 100*time.Millisecond {
+		return
+	}
+	m.lastCron = now
+	m.sample(now, s.stats.commands.Load(), s.stats.netInput.Load(), s.stats.netOutput.Load())
+	// The memory peak is tracked once a second (ReadMemStats stops the world briefly).
+	if m.cronSamples++; m.cronSamples%10 == 0 {
+		m.notePeak(s.usedMemory())
+	}
 }

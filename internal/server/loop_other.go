@@ -27,3 +27,6 @@ func (s *Server) tlsOnLoop(net.Conn) bool { return false }
 
 // loopsForTLS: no loops here.
 func (s *Server) loopsForTLS() error { return nil }
+
+// applyWatchdog: no event loops to watch here.
+func (s *Server) applyWatchdog() {}

@@ -35,6 +35,7 @@ type pausePurpose int
 const (
 	pauseByClient   pausePurpose = iota // CLIENT PAUSE
 	pauseByFailover                     // a manual failover of this master
+	pauseByShutdown                     // a shutdown waiting for replicas (shutdown_wait.go)
 	numPausePurposes
 )
 
@@ -266,10 +267,12 @@ func (s *Server) writeBarrier() int64 {
 	return s.stream.Offset()
 }
 
-// failoverPaused reports whether a manual failover holds writes paused.
+// failoverPaused reports whether a manual failover (or a shutdown waiting
+// for its replicas) holds writes paused: the offset the replicas must
+// reach stays put, with no PING added to the stream.
 func (s *Server) failoverPaused() bool {
 	ps := &s.pause
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
-	return ps.per[pauseByFailover].kind != pauseOff
+	return ps.per[pauseByFailover].kind != pauseOff || ps.per[pauseByShutdown].kind != pauseOff
 }

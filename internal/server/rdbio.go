@@ -28,7 +28,7 @@ const (
 func (s *Server) rdbSettings() rdb.Settings {
 	c := &s.conf().cmd
 	return rdb.Settings{Limits: c.Limits, ListMaxListpackSize: c.ListMaxListpackSize, Compress: c.RDBCompression,
-		PackedThreshold: int(s.qlPacked.Load())}
+		PackedThreshold: int(s.qlPacked.Load()), SkipChecksum: c.SkipChecksum}
 }
 
 // rdbEncoder is the snapshot encoder writing one key as

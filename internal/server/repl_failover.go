@@ -161,6 +161,7 @@ func (s *Server) runFailover(host string, port int, to, force bool, timeoutMs in
 	}
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
+	synced := true
 	for {
 		off := s.stream.Offset()
 		s.repl.mu.Lock()
@@ -185,13 +186,17 @@ func (s *Server) runFailover(host string, port int, to, force bool, timeoutMs in
 				fail("Replica never caught up before timeout")
 				return
 			}
-			s.Logf('#', "FAILOVER to %s:%d: the replica has not caught up, switching anyway (FORCE)", host, port)
+			// Redis's updateFailoverStatus, in its words.
+			s.Logf('*', "FAILOVER to %s:%d time out exceeded, failing over.", host, port)
+			synced = false
 		case <-tick.C:
 			continue
 		}
 		break
 	}
-	s.Logf('*', "Failover target %s:%d is synced, failing over.", host, port)
+	if synced {
+		s.Logf('*', "Failover target %s:%d is synced, failing over.", host, port)
+	}
 	s.fo.state.Store(failoverInProgress)
 	// This node becomes a replica of the target; the link's first PSYNC
 	// carries FAILOVER, which makes the target promote itself.

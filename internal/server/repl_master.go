@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -84,13 +85,42 @@ type replicaLink struct {
 	// overSoft is when (unix s) the replica's backlog first passed the
 	// soft output-buffer limit, 0 while under it.
 	overSoft int64
+	// rmu guards reader's hand-over between the goroutine attaching it
+	// (the link's, or the snapshot's for a full sync) and close.
+	rmu sync.Mutex
 }
 
+// close ends the link. Its stream reader is closed at once, as Redis frees
+// a dropped replica's reference to the replication buffer: a replica
+// dropped while its full sync's snapshot still runs (over its output
+// limit, killed) must not keep the stream's bytes until the snapshot ends.
 func (l *replicaLink) close() {
 	if l.quitOnce.CompareAndSwap(false, true) {
 		close(l.quit)
+		// The link's socket is a duplicate of the client's (TakeOver):
+		// closing it alone sends no FIN while the loop still holds the
+		// original, so the replica would go on thinking its link is up.
+		// Shut the connection itself down first, as Redis's close does.
+		if cw, ok := l.conn.(interface{ CloseWrite() error }); ok {
+			cw.CloseWrite()
+		}
 		l.conn.Close()
+		l.rmu.Lock()
+		if l.reader != nil {
+			l.reader.Close()
+		}
+		l.rmu.Unlock()
 	}
+}
+
+// setReader attaches r to the link (closed at once if the link is).
+func (l *replicaLink) setReader(r *stream.Reader) {
+	l.rmu.Lock()
+	l.reader = r
+	if l.quitOnce.Load() {
+		r.Close()
+	}
+	l.rmu.Unlock()
 }
 
 func (l *replicaLink) name() string { return replicaName(l.ip, l.port) }
@@ -292,7 +322,8 @@ func (s *Server) serveReplica(l *replicaLink, psync bool, args [][]byte) {
 			// retention check: NewReader fails if the bytes are gone.
 			if hist.CanContinue(id, off, s.stream.Start(), s.stream.Offset()) {
 				if r, err := s.stream.NewReader(off-1, true); err == nil {
-					l.reader, ownReader = r, true
+					l.setReader(r)
+					ownReader = true
 					l.sent.Store(r.Offset())
 					cont = true
 				}
@@ -364,6 +395,7 @@ func (s *Server) serveReplica(l *replicaLink, psync bool, args [][]byte) {
 // feedReplica copies the stream to the replica until the link ends.
 func (s *Server) feedReplica(l *replicaLink) {
 	defer l.reader.Close()
+	var deadlineSet int64 // s.nowMs when the write deadline was last moved
 	for {
 		b, err := l.reader.Next()
 		if err != nil {
@@ -380,7 +412,13 @@ func (s *Server) feedReplica(l *replicaLink) {
 				return
 			}
 		}
-		l.conn.SetWriteDeadline(time.Now().Add(s.replTimeout()))
+		// repl-timeout for a write, moved at most every 100 ms (the
+		// deadline is a timer the runtime re-arms: a write per loop round
+		// need not pay for it each time).
+		if now := s.nowMs.Load(); now-deadlineSet >= 100 {
+			deadlineSet = now
+			l.conn.SetWriteDeadline(time.Now().Add(s.replTimeout()))
+		}
 		if _, err := l.conn.Write(b); err != nil {
 			if !l.quitOnce.Load() {
 				s.Logf('*', "Connection with replica %s lost.", l.name())
@@ -581,8 +619,9 @@ func (s *Server) runSyncJob(job *syncJob, delay time.Duration, psync bool) {
 	sn, err := snapshot.Start(s.ks, s.rdbEncoder(), func(sn *snapshot.Snapshot) {
 		sn.Aux = s.replAux()
 		for _, l := range links {
-			l.reader = s.stream.NewReaderAtEnd(true)
-			off = l.reader.Offset()
+			r := s.stream.NewReaderAtEnd(true)
+			l.setReader(r)
+			off = r.Offset()
 			l.sent.Store(off)
 		}
 	})
@@ -825,6 +864,13 @@ func (s *Server) masterCron() {
 	if isMaster && len(links) > 0 && period > 0 && loop%period == 0 && !s.failoverPaused() {
 		s.stream.AppendRaw(stream.SameDB, []byte("*1\r\n$4\r\nPING\r\n"))
 	}
+	// A hard limit below repl-backlog-size is raised to it, as Redis's
+	// checkClientOutputBufferLimits does: a replica that continued from the
+	// backlog would otherwise be dropped again at once.
+	hard := lim.HardBytes
+	if bl := uint64(max(s.backlogSize(), 0)); hard > 0 && hard < bl {
+		hard = bl
+	}
 	end := s.stream.Offset()
 	for _, l := range links {
 		sent := l.sent.Load()
@@ -832,11 +878,11 @@ func (s *Server) masterCron() {
 			continue
 		}
 		behind := uint64(max(end-sent, 0))
-		over := lim.HardBytes > 0 && behind >= lim.HardBytes
+		over := hard > 0 && behind >= hard
 		if lim.SoftBytes > 0 && behind >= lim.SoftBytes {
 			if l.overSoft == 0 {
 				l.overSoft = now
-			} else if now-l.overSoft >= lim.SoftSeconds {
+			} else if now-l.overSoft > lim.SoftSeconds {
 				over = true
 			}
 		} else {

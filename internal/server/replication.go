@@ -117,6 +117,34 @@ func (s *Server) backlogSize() int64 {
 	return s.cfg.ReplBacklogSize
 }
 
+// replBufferMem is Redis's repl_buffer_mem: the bytes of the write stream
+// that the backlog and the replicas share (one copy however many replicas
+// read it: the backlog window, or from the replica furthest behind), 0
+// while there is no backlog. It counts the retained window, not the
+// slack of the stream's 64 KB chunks around it.
+func (s *Server) replBufferMem() int64 {
+	s.repl.mu.Lock()
+	on := s.repl.backlog
+	s.repl.mu.Unlock()
+	if !on {
+		return 0
+	}
+	return s.stream.Offset() - s.stream.Start()
+}
+
+// replicaCount is how many replica links are attached.
+func (s *Server) replicaCount() int {
+	s.repl.mu.Lock()
+	defer s.repl.mu.Unlock()
+	n := 0
+	for _, l := range s.repl.replicas {
+		if l.state.Load() != replClosed {
+			n++
+		}
+	}
+	return n
+}
+
 // ensureBacklog makes the stream keep repl-backlog-size bytes (Redis
 // creates the backlog with the first replica, and on every replica).
 // Needs repl.mu.

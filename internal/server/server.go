@@ -95,9 +95,11 @@ type Server struct {
 	// default); dropPacket DEBUG DROP-CLUSTER-PACKET-FILTER (-1: none).
 	noActiveExpire atomic.Bool
 	cronPaused     atomic.Bool
-	sigShutdown    atomic.Int32 // a pending SIGTERM/SIGINT (sigshutdown.go)
-	oom            oomState     // oom-score-adj (oom.go)
-	qlPacked       atomic.Int64
+	sigShutdown    sigShutdownState // a SIGTERM/SIGINT's shutdown (sigshutdown.go)
+	oom            oomState         // oom-score-adj (oom.go)
+	// skipChecksum is DEBUG SET-SKIP-CHECKSUM-VALIDATION (RESTORE, RDB files).
+	skipChecksum atomic.Bool
+	qlPacked     atomic.Int64
 
 	// stream is the ordered write stream (effects.go, DESIGN decision 4).
 	stream *stream.Stream
@@ -113,6 +115,8 @@ type Server struct {
 
 	// adm holds INFO, MONITOR, SHUTDOWN and CLIENT bookkeeping (cmd_admin.go).
 	adm adminState
+	// sdWait is a shutdown waiting for lagging replicas (shutdown_wait.go).
+	sdWait shutdownWait
 
 	// save is RDB persistence (save.go); loading is set while a dataset
 	// is loaded at startup or by DEBUG RELOAD (load.go).
@@ -504,12 +508,14 @@ func (s *Server) startBackground() {
 			case <-tick.C:
 				now := time.Now()
 				s.nowMs.Store(now.UnixMilli()) // the cached clock, kept fresh as Redis's afterSleep does
+				// A deferred append whose loop round has not ended yet (a
+				// call handed off by the watchdog) reaches its readers.
+				s.stream.WakeDeferred()
 				if s.cronPaused.Load() {
 					continue // DEBUG PAUSE-CRON 1: no cron work, as Redis
 				}
-				if s.shutdownCron() {
-					return // the keyspace stays held until the process exits
-				}
+				s.shutdownCron()
+				s.sampleMetrics(now)
 				s.memoryCron(now)
 				s.closeIdleClients()
 				s.clientsEvictCron()

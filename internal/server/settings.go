@@ -87,6 +87,7 @@ func (s *Server) applySettings() {
 
 			ListMaxListpackSize: s.cfg.ListMaxListpackSize,
 			RDBCompression:      s.cfg.RDBCompression,
+			SkipChecksum:        s.skipChecksum.Load(),
 			LazyfreeLazyExpire:  s.cfg.LazyfreeLazyExpire,
 			LazyfreeLazyUserDel: s.cfg.LazyfreeLazyUserDel,
 
@@ -126,6 +127,7 @@ func (s *Server) applySettings() {
 	s.applyMemorySettings(n)
 	s.applyACLSettings(s.settings.Load(), n)
 	s.settings.Store(n)
+	s.applyWatchdog()
 	s.reconfigureCluster() // cluster options reach the core (cmd_cluster.go)
 }
 

@@ -2,8 +2,10 @@ package ops
 
 import (
 	"fmt"
+	"os"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -103,4 +105,84 @@ func TestDebugSegfaultCrashReport(t *testing.T) {
 	testutil.True(t, logHas(n, "Accessing address: 0x"), "no address line")
 	testutil.True(t, logHas(n, "------ STACK TRACE ------"), "no stack trace")
 	testutil.True(t, strings.Contains(fmt.Sprint(n.Cmd.ProcessState), "segmentation fault"), fmt.Sprint(n.Cmd.ProcessState))
+}
+
+// A SIGABRT sent to the process writes Redis's crash report to the log
+// (Redis's sigsegvHandler: "crashed by signal: 6, si_code: 0" and a stack
+// trace, which the suite's logging unit waits for), and it dies by
+// SIGABRT.
+func TestSigabrtCrashReport(t *testing.T) {
+	n := testutil.StartShoal(t)
+	n.Dial(t).Do("PING") // serving: the handler is installed
+	testutil.NoErr(t, n.Cmd.Process.Signal(syscall.SIGABRT))
+	waitExited(t, n)
+	testutil.True(t, logHas(n, "crashed by signal: 6, si_code: 0"), "no crash line")
+	testutil.True(t, logHas(n, "------ STACK TRACE ------"), "no stack trace")
+	testutil.True(t, strings.Contains(fmt.Sprint(n.Cmd.ProcessState), "aborted"), fmt.Sprint(n.Cmd.ProcessState))
+}
+
+// watchdog-period: a command that keeps its event loop longer than the
+// period (here a script spinning for 600 ms) has every goroutine's stack
+// logged once, under Redis's "--- WATCHDOG TIMER EXPIRED ---"; a quick
+// command logs nothing, and period 0 turns the watch off.
+func TestWatchdogPeriodReportsSlowCommand(t *testing.T) {
+	n := testutil.StartShoal(t)
+	c := n.Dial(t)
+	spin := "local t=redis.call('time') local s=t[1]*1000000+t[2] " +
+		"while true do local x=redis.call('time') if x[1]*1000000+x[2]-s > 600000 then break end end return 1"
+	count := func() int {
+		b, _ := os.ReadFile(n.Log)
+		return strings.Count(string(b), "--- WATCHDOG TIMER EXPIRED ---")
+	}
+	want := func(reply string, args ...string) {
+		t.Helper()
+		if v := c.MustDo(t, args...); string(v.Str) != reply {
+			t.Fatalf("%q: %s", args, v.String())
+		}
+	}
+	want("OK", "CONFIG", "SET", "watchdog-period", "200")
+	want("PONG", "PING")
+	testutil.True(t, count() == 0, "a report without a slow command")
+	want("", "EVAL", spin, "0") // :1
+	testutil.CheckFor(t, 5*time.Second, 50*time.Millisecond, func() error {
+		if count() != 1 {
+			return fmt.Errorf("%d watchdog reports after one slow script", count())
+		}
+		return nil
+	})
+	testutil.True(t, logHas(n, "evalCommand"), "the slow command's stack is not in the report")
+	want("OK", "CONFIG", "SET", "watchdog-period", "0")
+	want("", "EVAL", spin, "0")
+	time.Sleep(200 * time.Millisecond) // a watchdog tick or more
+	testutil.True(t, count() == 1, "a report with watchdog-period 0")
+}
+
+// DEBUG SET-SKIP-CHECKSUM-VALIDATION 1 makes RESTORE accept a payload whose
+// CRC64 is wrong (and 0 checks it again), on redis-server and Shoal alike.
+func TestDebugSkipChecksumValidation(t *testing.T) {
+	nodes := map[string]*testutil.Node{
+		"redis": testutil.StartRedis(t, "--enable-debug-command", "yes"),
+		"shoal": testutil.StartShoal(t),
+	}
+	for kind, n := range nodes {
+		c := n.Dial(t)
+		c.MustDo(t, "SET", "k", "hello")
+		p := []byte(string(c.MustDo(t, "DUMP", "k").Str))
+		p[len(p)-1] ^= 0xff // the CRC64's last byte
+		bad := string(p)
+		if v := c.MustDo(t, "RESTORE", "k2", "0", bad); !strings.Contains(v.String(), "checksum are wrong") {
+			t.Fatalf("%s: RESTORE with a bad CRC: %s", kind, v.String())
+		}
+		c.MustDo(t, "DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "1")
+		if v := c.MustDo(t, "RESTORE", "k2", "0", bad); string(v.Str) != "OK" {
+			t.Fatalf("%s: RESTORE skipping the CRC: %s", kind, v.String())
+		}
+		if v := c.MustDo(t, "GET", "k2"); string(v.Str) != "hello" {
+			t.Fatalf("%s: GET k2: %s", kind, v.String())
+		}
+		c.MustDo(t, "DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "0")
+		if v := c.MustDo(t, "RESTORE", "k3", "0", bad); !strings.Contains(v.String(), "checksum are wrong") {
+			t.Fatalf("%s: RESTORE with the check back on: %s", kind, v.String())
+		}
+	}
 }

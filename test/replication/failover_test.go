@@ -2,7 +2,10 @@ package replication
 
 import (
 	"fmt"
+	"os"
 	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -79,6 +82,56 @@ func TestFailoverErrors(t *testing.T) {
 			}
 			if got := str(do(t, r, "FAILOVER")); got != "ERR FAILOVER is not valid when server is a replica." {
 				t.Errorf("FAILOVER on a replica: %q", got)
+			}
+		})
+	}
+}
+
+// FAILOVER … FORCE whose target never acknowledges in time fails over
+// anyway, logging Redis's "time out exceeded, failing over." (and not the
+// synced line), on redis-server and Shoal alike.
+func TestFailoverForceAfterTimeout(t *testing.T) {
+	for _, kind := range []string{"redis", "shoal"} {
+		t.Run(kind, func(t *testing.T) {
+			m, r := start(t, kind), start(t, kind)
+			follow(t, r, m)
+			testutil.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
+				if s0 := info(t, m, "replication")["slave0"]; !strings.Contains(s0, "state=online") {
+					return fmt.Errorf("slave0 %q", s0)
+				}
+				return nil
+			})
+			testutil.NoErr(t, r.Cmd.Process.Signal(syscall.SIGSTOP))
+			stopped := true
+			defer func() {
+				if stopped {
+					r.Cmd.Process.Signal(syscall.SIGCONT)
+				}
+			}()
+			do(t, m, "SET", "case", "2") // the stopped replica never acknowledges it
+			if v := do(t, m, "FAILOVER", "TO", "127.0.0.1", strconv.Itoa(r.Port), "TIMEOUT", "100", "FORCE"); str(v) != "OK" {
+				t.Fatalf("FAILOVER: %q", str(v))
+			}
+			testutil.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
+				if st := info(t, m, "replication")["master_failover_state"]; st != "failover-in-progress" {
+					return fmt.Errorf("master_failover_state %s", st)
+				}
+				return nil
+			})
+			testutil.NoErr(t, r.Cmd.Process.Signal(syscall.SIGCONT))
+			stopped = false
+			testutil.CheckFor(t, 20*time.Second, 20*time.Millisecond, func() error {
+				if st := info(t, m, "replication")["master_failover_state"]; st != "no-failover" {
+					return fmt.Errorf("master_failover_state %s", st)
+				}
+				return nil
+			})
+			log, _ := os.ReadFile(m.Log)
+			if n := strings.Count(string(log), "time out exceeded, failing over."); n != 1 {
+				t.Fatalf("%d \"time out exceeded\" lines in the log", n)
+			}
+			if strings.Contains(string(log), "is synced, failing over.") {
+				t.Fatal("the synced line was logged for a forced failover")
 			}
 		})
 	}

@@ -19,6 +19,9 @@ type Settings struct {
 	// a plain quicklist node of its own (DEBUG QUICKLIST-PACKED-THRESHOLD);
 	// 0 is Redis's default, 1 GB.
 	PackedThreshold int
+	// SkipChecksum (DEBUG SET-SKIP-CHECKSUM-VALIDATION 1) accepts a DUMP
+	// payload or a file whose CRC64 does not match.
+	SkipChecksum bool
 }
 
 // norm copies the list settings into Limits, where the list type reads them.
