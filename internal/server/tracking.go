@@ -27,6 +27,7 @@ import (
 type trackState struct {
 	on, bcast, optin, optout, noloop bool
 	caching                          bool // CLIENT CACHING yes/no given for the next command
+	scriptRead                       bool // the running script called a read-only command
 	redir                            int64
 	prefixes                         []string // BCAST prefixes, sorted
 }
@@ -280,9 +281,24 @@ func (t *tracker) broadcast(cur *client) {
 }
 
 // remember is trackingRememberKeys for cur's read-only command. Needs t.mu.
+// A script (EVAL, FCALL and their _RO forms) remembers its declared keys
+// when it called a read-only command, as Redis's call() does for the
+// script's caller.
 func (t *tracker) remember(c *client, spec *command.Spec, args [][]byte) {
-	if !c.trk.on || c.trk.bcast || !spec.Has(command.FlagReadonly) || spec.Has(command.FlagPubsub) {
+	read := c.trk.scriptRead
+	c.trk.scriptRead = false
+	if !c.trk.on || c.trk.bcast || spec.Has(command.FlagPubsub) {
 		return
+	}
+	switch spec.Name {
+	case "eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro":
+		if !read {
+			return
+		}
+	default:
+		if !spec.Has(command.FlagReadonly) {
+			return
+		}
 	}
 	if (c.trk.optin && !c.trk.caching) || (c.trk.optout && c.trk.caching) {
 		return

@@ -219,3 +219,34 @@ func sub2(t *testing.T, n *testutil.Node) *redis.Client {
 	t.Cleanup(func() { c.Close() })
 	return c
 }
+
+// TestTrackingScriptsRememberDeclaredKeys: a script remembers its declared
+// keys for its caller only when it called a read-only command (EVAL and
+// EVAL_RO alike), as Redis's call() does; the invalidations the redirect
+// target receives are compared byte for byte.
+func TestTrackingScriptsRememberDeclaredKeys(t *testing.T) {
+	testutil.SkipIfNoRedis(t)
+	testutil.BuildBinaries(t)
+	got := map[string][]string{}
+	for _, kind := range []string{"redis", "shoal"} {
+		n := startKind(t, kind)
+		sub, tr, admin := n.Dial(t), n.Dial(t), n.Dial(t)
+		id := sub.MustDo(t, "CLIENT", "ID").Int
+		sub.MustDo(t, "SUBSCRIBE", "__redis__:invalidate")
+		tr.MustDo(t, "CLIENT", "TRACKING", "on", "REDIRECT", fmt.Sprint(id))
+		tr.MustDo(t, "EVAL", "redis.call('set', 'k3', 'bar')", "2", "k1", "k2")
+		admin.MustDo(t, "MSET", "k2", "1", "k1", "1") // nothing remembered: no message
+		tr.MustDo(t, "EVAL_RO", "redis.call('ping')", "2", "a1", "a2")
+		admin.MustDo(t, "MSET", "a2", "2", "a1", "2") // nothing remembered either
+		tr.MustDo(t, "EVAL", "redis.call('get', 'k3')", "2", "b1", "b2")
+		admin.MustDo(t, "MSET", "b2", "3", "b1", "3")
+		var out []string
+		for i := 0; i < 2; i++ {
+			_, raw, err := sub.Read()
+			testutil.NoErr(t, err)
+			out = append(out, string(raw))
+		}
+		got[kind] = out
+	}
+	testutil.DeepEqual(t, got["shoal"], got["redis"])
+}
