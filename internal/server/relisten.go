@@ -88,17 +88,7 @@ func (s *Server) relisten() error {
 		}
 		var addrs []net.Addr
 		for _, b := range binds {
-			optional := len(b) > 0 && b[0] == '-'
-			if optional {
-				b = b[1:]
-			}
-			host := b
-			switch b {
-			case "*":
-				host = "0.0.0.0"
-			case "::*":
-				host = "::"
-			}
+			b, host, optional := bindHost(b)
 			addr, err := s.loops.Listen(host, port)
 			if err != nil {
 				if optional {
@@ -166,4 +156,21 @@ func (s *Server) plainAddr() net.Addr {
 		return s.loopAddrs[0]
 	}
 	return s.listeners[0].Addr()
+}
+
+// bindHost reads one bind address: its name without a leading '-'
+// (optional: a failure to bind it is ignored), and the host to listen on
+// ("*" all IPv4, "::*" all IPv6).
+func bindHost(b string) (name, host string, optional bool) {
+	optional = len(b) > 0 && b[0] == '-'
+	if optional {
+		b = b[1:]
+	}
+	switch b {
+	case "*":
+		return b, "0.0.0.0", optional
+	case "::*":
+		return b, "::", optional
+	}
+	return b, b, optional
 }
