@@ -9,6 +9,8 @@
 # Usage: scripts/bench-dump.sh [rounds] [kinds]
 #   rounds: default 3; kinds: default all (string,string1k,list10,list1000,
 #   intset10,set10,hash10,hash100,zset10,zset100)
+#   REPEAT=n runs each DUMP and RESTORE phase n times (default 1): more
+#   10 ms ticks per number on a busy machine.
 set -euo pipefail
 ROUNDS=${1:-3}
 KINDS=${2:-string,string1k,list10,list1000,intset10,set10,hash10,hash100,zset10,zset100}
@@ -36,7 +38,7 @@ for r in $(seq "$ROUNDS"); do
   for k in ${KINDS//,/ }; do
     for name in $order; do
       port=21090; [ "$name" = shoal ] && port=21091
-      out=$("$WORK/benchdump" -addr 127.0.0.1:$port -pid "$(cat "$WORK/$name.pid")" -kind "$k" -keys "$(keys_for "$k")")
+      out=$("$WORK/benchdump" -addr 127.0.0.1:$port -pid "$(cat "$WORK/$name.pid")" -kind "$k" -keys "$(keys_for "$k")" -repeat "${REPEAT:-1}")
       D[$name,$k]="${D[$name,$k]:-} $(echo "$out" | sed 's/.*dump_us=\([0-9.]*\).*/\1/')"
       R[$name,$k]="${R[$name,$k]:-} $(echo "$out" | sed 's/.*restore_us=\([0-9.]*\).*/\1/')"
       L[$name,$k]="${L[$name,$k]:-} $(echo "$out" | sed 's/.*load_us=\([0-9.]*\).*/\1/')"

@@ -50,6 +50,14 @@ func run(cfg *config.Config) int {
 	cfg.RLock()
 	logfile, dir, pidfile, port := cfg.Logfile, cfg.Dir, cfg.Pidfile, cfg.Port
 	cfg.RUnlock()
+	if dir != "" {
+		if err := os.Chdir(dir); err != nil {
+			fmt.Fprintf(os.Stderr, "Can't chdir to '%s': %v\n", dir, err)
+			return 1
+		}
+	}
+	// A relative logfile is relative to dir, as in Redis, which opens the
+	// log file at each line, after the config's dir took effect.
 	var logw io.Writer = os.Stdout
 	if logfile != "" {
 		f, err := os.OpenFile(logfile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -59,12 +67,6 @@ func run(cfg *config.Config) int {
 		}
 		defer f.Close()
 		logw = f
-	}
-	if dir != "" {
-		if err := os.Chdir(dir); err != nil {
-			fmt.Fprintf(os.Stderr, "Can't chdir to '%s': %v\n", dir, err)
-			return 1
-		}
 	}
 	// SHOAL_CPUPROFILE=file writes a CPU profile until shutdown (for benchmarking).
 	if f := os.Getenv("SHOAL_CPUPROFILE"); f != "" {

@@ -49,13 +49,14 @@ func (c *Core) UpdateSlots(set *SlotSet) {
 			continue
 		}
 		c.importing[s] = nil
+		c.touch(s)
 		if set.del {
 			c.delSlot(s)
 		} else {
 			c.addSlot(c.myself, s)
 		}
 	}
-	c.changed(true, true)
+	c.changedNoSync()
 }
 
 // AddSlots assigns the slots of rs to myself (CLUSTER ADDSLOTSRANGE).
@@ -85,7 +86,7 @@ func (c *Core) FlushSlots(dbKeys int64) error {
 			c.delSlot(s)
 		}
 	}
-	c.changed(true, true)
+	c.changedNoSync()
 	return nil
 }
 
@@ -113,6 +114,7 @@ func (c *Core) SetSlotMigrating(s int, id string) error {
 		return errTargetNotMaster()
 	}
 	c.migrating[s] = n
+	c.touch(s)
 	c.changedNoSync()
 	return nil
 }
@@ -133,6 +135,7 @@ func (c *Core) SetSlotImporting(s int, id string) error {
 		return errTargetNotMaster()
 	}
 	c.importing[s] = n
+	c.touch(s)
 	c.changedNoSync()
 	return nil
 }
@@ -143,6 +146,7 @@ func (c *Core) SetSlotStable(s int) error {
 		return err
 	}
 	c.migrating[s], c.importing[s] = nil, nil
+	c.touch(s)
 	c.changedNoSync()
 	return nil
 }
@@ -165,6 +169,7 @@ func (c *Core) SetSlotNode(s int, id string, keysInSlot int) error {
 	}
 	if keysInSlot == 0 && c.migrating[s] != nil {
 		c.migrating[s] = nil
+		c.touch(s)
 	}
 	wasMine := c.owner[s] == c.myself
 	c.delSlot(s)
@@ -178,6 +183,7 @@ func (c *Core) SetSlotNode(s int, id string, keysInSlot int) error {
 			c.logf('#', "configEpoch updated after importing slot ", strconv.Itoa(s))
 		}
 		c.importing[s] = nil
+		c.touch(s)
 	}
 	c.changedNoSync() // a bumped epoch or a role change asked for the fsync
 	return nil
@@ -218,7 +224,7 @@ func (c *Core) SetConfigEpoch(epoch int64) error {
 	if c.currentEpoch < uint64(epoch) {
 		c.currentEpoch = uint64(epoch)
 	}
-	c.changed(true, true)
+	c.changedNoSync()
 	return nil
 }
 
@@ -256,6 +262,7 @@ func (c *Core) setAsMaster() {
 func (c *Core) closeAllSlots() {
 	c.migrating = [slot.Count]*Node{}
 	c.importing = [slot.Count]*Node{}
+	c.dirtyAll = true
 }
 
 // Replicate is CLUSTER REPLICATE (the configuration part: replication
@@ -272,7 +279,9 @@ func (c *Core) Replicate(id string, dbKeys int64) error {
 	case c.myself.IsMaster() && (c.myself.numSlots != 0 || dbKeys != 0):
 		return errf(KindNotEmpty, "To set a master the node must be empty and without assigned slots.")
 	}
+	sync := c.ready.SyncConfig
 	c.setMaster(n)
+	c.ready.SyncConfig = sync // Redis saves CLUSTER REPLICATE's change without fsync
 	return nil
 }
 
@@ -290,7 +299,7 @@ func (c *Core) Forget(id string) error {
 	}
 	c.blacklist[id] = c.now + blacklistTTL
 	c.delNode(n)
-	c.changed(true, true)
+	c.changedNoSync()
 	return nil
 }
 

@@ -21,7 +21,7 @@ type EndpointType uint8
 const (
 	EndpointIP       EndpointType = iota // the node's IP (default)
 	EndpointHostname                     // its announced hostname, "?" if none
-	EndpointUnknown                      // "?" in redirects, null in CLUSTER SLOTS
+	EndpointUnknown                      // "" in redirects, null in CLUSTER SLOTS
 )
 
 // Config is what the core needs from the node's configuration.
@@ -272,6 +272,12 @@ type Core struct {
 	version     uint64 // bumped on every change that a Topology shows
 	topo        *Topology
 	topoVersion uint64
+	// topoOrder is c.order as of topo's routes; dirty lists the slots
+	// touched since (dirtyAll: too many, or all of them), so that the
+	// next Topology recomputes only those (topology.go).
+	topoOrder []*Node
+	dirty     []uint16
+	dirtyAll  bool
 }
 
 // New makes the core of a node with no configuration yet: myself is a new
@@ -363,9 +369,11 @@ func (c *Core) delNode(n *Node) {
 	for s := 0; s < slot.Count; s++ {
 		if c.importing[s] == n {
 			c.importing[s] = nil
+			c.touch(s)
 		}
 		if c.migrating[s] == n {
 			c.migrating[s] = nil
+			c.touch(s)
 		}
 		if c.owner[s] == n {
 			c.delSlot(s)
@@ -412,6 +420,7 @@ func (c *Core) addSlot(n *Node, s int) bool {
 		return false
 	}
 	c.owner[s] = n
+	c.touch(s)
 	n.slots.Set(s)
 	n.numSlots++
 	return true
@@ -425,6 +434,7 @@ func (c *Core) delSlot(s int) bool {
 	n.slots.Clear(s)
 	n.numSlots--
 	c.owner[s] = nil
+	c.touch(s)
 	return true
 }
 
@@ -537,22 +547,24 @@ func (c *Core) updateState() {
 		return
 	}
 	newState := StateOK
-	if c.cfg.RequireFullCoverage {
-		for s := 0; s < slot.Count; s++ {
-			if n := c.owner[s]; n == nil || n.Failed() {
-				newState = StateFail
-				break
-			}
-		}
-	}
-	size, reachable := 0, 0
+	// Every slot is covered when the owners' counts add up to all of them
+	// and no owner failed (the same as Redis's look at each slot, without
+	// the 16384 steps: Tick runs this on every admin command).
+	size, reachable, owned, failedOwner := 0, 0, 0, false
 	for _, n := range c.order {
+		if n.numSlots > 0 {
+			owned += n.numSlots
+			failedOwner = failedOwner || n.Failed()
+		}
 		if n.IsMaster() && n.numSlots > 0 {
 			size++
 			if n.Flags&(FlagFail|FlagPFail) == 0 {
 				reachable++
 			}
 		}
+	}
+	if c.cfg.RequireFullCoverage && (owned < slot.Count || failedOwner) {
+		newState = StateFail
 	}
 	if size != c.size {
 		c.size = size

@@ -400,4 +400,19 @@ func TestSetSlotSyncConfig(t *testing.T) {
 	step("node closing an import", c.SetSlotNode(9000, a.ID, 0), true)
 	c.SaveConfig()
 	step("saveconfig", nil, true)
+	// The other admin commands Redis 7.0.15 saves without fsync
+	// (CLUSTER_TODO_SAVE_CONFIG alone) and those it fsyncs.
+	step("delslots", c.DelSlots(slot.Range{Start: 200, End: 300}), false)
+	step("addslots", c.AddSlots(slot.Range{Start: 200, End: 300}), false)
+	step("flushslots", c.FlushSlots(0), false)
+	step("forget", c.Forget(b.ID), false)
+	fresh := freshCore(t)
+	fresh.Advance()
+	c = fresh
+	step("set-config-epoch", c.SetConfigEpoch(5), false)
+	c2, _, b2 := loadTwo(t)
+	c2.FlushSlots(0)
+	c2.Advance()
+	c = c2
+	step("replicate", c.Replicate(b2.ID, 0), false)
 }

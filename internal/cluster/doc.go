@@ -26,7 +26,9 @@
 // Topology is the immutable view the request path reads with one atomic
 // load: slot → owner address and migrating/importing marks, myself, the
 // cluster state. It also carries the CLUSTER NODES / SLOTS / SHARDS replies,
-// built once per snapshot on first use.
+// built once per snapshot on first use. A new snapshot shares the last
+// one's pages of routes and recomputes only the slots changed since
+// (touch), so a CLUSTER SETSLOT does not rebuild all 16384.
 //
 // Admin operations return *Error whose text is Redis 7.0's reply, byte for
 // byte (the catalog package rediserr imports fmt, hence os, so these texts

@@ -55,6 +55,12 @@ func (c *Core) processPacket(lk *link, m *Msg) {
 			sender.ConfigEpoch = m.ConfigEpoch
 			c.changed(true, false)
 		}
+		// An offset of 0 (a replica in a full sync) hides the replica
+		// from CLUSTER SLOTS and shows it "loading" in CLUSTER SHARDS:
+		// the published topology changes when a node enters or leaves it.
+		if (sender.ReplOffset == 0) != (m.Offset == 0) {
+			c.version++
+		}
 		sender.ReplOffset = int64(m.Offset)
 		c.noteMasterPausedOffset(m, sender)
 	}

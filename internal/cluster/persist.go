@@ -94,11 +94,13 @@ func Load(cfg Config, p *Persisted, now int64) (*Core, error) {
 		for s, id := range pn.Migrating {
 			if s >= 0 && s < slot.Count {
 				c.migrating[s] = get(id)
+				c.touch(s)
 			}
 		}
 		for s, id := range pn.Importing {
 			if s >= 0 && s < slot.Count {
 				c.importing[s] = get(id)
+				c.touch(s)
 			}
 		}
 	}

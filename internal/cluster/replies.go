@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/shoal-db/shoal/internal/resp"
+	"github.com/shoal-db/shoal/internal/slot"
 )
 
 func protoIndex(proto int) int {
@@ -17,6 +18,7 @@ func protoIndex(proto int) int {
 // '\n' (clusterGenNodesDescription with no filter).
 func (t *Topology) NodesText() string {
 	t.nodesOnce.Do(func() {
+		t.layout()
 		var b []byte
 		for i := range t.views {
 			b = t.appendNodeLine(b, &t.views[i])
@@ -29,6 +31,7 @@ func (t *Topology) NodesText() string {
 
 // NodeLine is the CLUSTER NODES line of node id (without '\n'), or "".
 func (t *Topology) NodeLine(id string) string {
+	t.layout()
 	for i := range t.views {
 		if t.views[i].id == id {
 			return string(t.appendNodeLine(nil, &t.views[i]))
@@ -106,9 +109,9 @@ func (t *Topology) buildSlots(proto int) []byte {
 	}
 	var entries []entry
 	start := 0
-	for s := 1; s <= len(t.routes); s++ {
-		if s == len(t.routes) || t.routes[s].Owner != t.routes[start].Owner {
-			if o := t.routes[start].Owner; o != 0 {
+	for s := 1; s <= slot.Count; s++ {
+		if s == slot.Count || t.Route(s).Owner != t.Route(start).Owner {
+			if o := t.Route(start).Owner; o != 0 {
 				entries = append(entries, entry{start, s - 1, &t.views[o-1]})
 			}
 			start = s
@@ -175,6 +178,7 @@ func (t *Topology) ShardsReply(proto int) []byte {
 
 // buildShards is clusterReplyShards: one shard per master (slots or not).
 func (t *Topology) buildShards(proto int) []byte {
+	t.layout()
 	w := &resp.Writer{Proto: proto}
 	n := 0
 	for i := range t.views {

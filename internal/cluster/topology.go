@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"slices"
 	"strconv"
 	"sync"
 
@@ -24,6 +25,11 @@ type Route struct {
 	Peer  uint16
 	Mark  Mark
 }
+
+// pageSlots is how many slots' routes share one page of Topology.routes.
+const pageSlots = 256
+
+type routePage [pageSlots]Route
 
 // Addr is a node's address as redirects name it.
 type Addr struct {
@@ -49,12 +55,18 @@ type Topology struct {
 	Me       uint16
 	MyMaster uint16
 
-	routes [slot.Count]Route
+	// routes holds every slot's Route in pages shared, copy on write,
+	// with the snapshots before and after: a snapshot that changed a few
+	// slots copies only their pages.
+	routes [slot.Count / pageSlots]*routePage
 	addrs  []Addr // [0] is the empty address
 
 	endpoint EndpointType
 	views    []nodeView // handshakes included, core order
-	marks    []markView
+	// Each view's ranges and the marks come from routes at their first
+	// use (layout): CLUSTER NODES, SHARDS, a view for plaintext clients.
+	layoutOnce sync.Once
+	marks      []markView
 
 	nodesOnce  sync.Once
 	nodesText  string
@@ -81,9 +93,11 @@ func (t *Topology) ForPlaintext() *Topology {
 
 func (t *Topology) plainView() *Topology {
 	t.plainOnce.Do(func() {
+		t.layout()
 		p := &Topology{Version: t.Version, MyID: t.MyID, MyShardID: t.MyShardID, OK: t.OK, Me: t.Me, MyMaster: t.MyMaster,
 			routes: t.routes, endpoint: t.endpoint, marks: t.marks, tls: t.tls}
-		p.plainOnce.Do(func() {}) // a view of a view is itself
+		p.plainOnce.Do(func() {})  // a view of a view is itself
+		p.layoutOnce.Do(func() {}) // ranges and marks copied below
 		p.plain = p
 		p.views = append([]nodeView(nil), t.views...)
 		p.addrs = append([]Addr(nil), t.addrs...)
@@ -100,7 +114,7 @@ func (t *Topology) plainView() *Topology {
 }
 
 // Route returns slot s's routing entry.
-func (t *Topology) Route(s int) Route { return t.routes[s] }
+func (t *Topology) Route(s int) Route { return t.routes[uint(s)/pageSlots][uint(s)%pageSlots] }
 
 // Addr returns the address of node index i (0 is the empty address).
 func (t *Topology) Addr(i uint16) *Addr { return &t.addrs[i] }
@@ -135,6 +149,11 @@ type markView struct {
 
 // Topology returns the snapshot of the current state, building a new one
 // only if something changed since the last call.
+//
+// A new snapshot starts from the last one's routes when the nodes are the
+// same ones in the same order (so every route's indexes still hold) and
+// recomputes only the slots changed since (Core.touch): a CLUSTER SETSLOT
+// during a reshard rebuilds one route, not 16384.
 func (c *Core) Topology() *Topology {
 	if c.topo != nil && c.topoVersion == c.version {
 		return c.topo
@@ -169,13 +188,25 @@ func (c *Core) Topology() *Topology {
 	if c.myself.IsSlave() && c.myself.Master != nil {
 		t.MyMaster = uint16(index[c.myself.Master] + 1)
 	}
-	start := 0
-	// Runs of slots share an owner: look its index up once per run.
-	var lastOwner *Node
-	var lastIdx uint16
-	for s := 0; s <= slot.Count; s++ {
-		if s < slot.Count {
-			r := &t.routes[s]
+	if prev := c.topo; prev != nil && !c.dirtyAll && slices.Equal(c.topoOrder, c.order) {
+		t.routes = prev.routes
+		var copied [len(t.routes)/64 + 1]uint64 // pages already copied for t
+		for _, s := range c.dirty {
+			pg := int(s) / pageSlots
+			if copied[pg/64]&(1<<(pg%64)) == 0 {
+				copied[pg/64] |= 1 << (pg % 64)
+				page := *t.routes[pg]
+				t.routes[pg] = &page
+			}
+			t.routes[pg][int(s)%pageSlots] = c.route(int(s), index)
+		}
+	} else {
+		pages := new([len(t.routes)]routePage)
+		// Runs of slots share an owner: look its index up once per run.
+		var lastOwner *Node
+		var lastIdx uint16
+		for s := 0; s < slot.Count; s++ {
+			r := &pages[s/pageSlots][s%pageSlots]
 			if o := c.owner[s]; o != nil {
 				if o != lastOwner {
 					lastOwner, lastIdx = o, uint16(index[o]+1)
@@ -184,22 +215,75 @@ func (c *Core) Topology() *Topology {
 			}
 			if p := c.migrating[s]; p != nil {
 				r.Mark, r.Peer = MarkMigrating, uint16(index[p]+1)
-				t.marks = append(t.marks, markView{s, MarkMigrating, p.ID})
 			} else if p := c.importing[s]; p != nil {
 				r.Mark, r.Peer = MarkImporting, uint16(index[p]+1)
-				t.marks = append(t.marks, markView{s, MarkImporting, p.ID})
 			}
 		}
-		if s == slot.Count || c.owner[s] != c.owner[start] {
-			if o := c.owner[start]; o != nil {
-				v := &t.views[index[o]]
-				v.ranges = append(v.ranges, slot.Range{Start: start, End: s - 1})
-			}
-			start = s
+		for i := range t.routes {
+			t.routes[i] = &pages[i]
 		}
+		c.topoOrder = append(c.topoOrder[:0], c.order...)
 	}
+	c.dirty, c.dirtyAll = c.dirty[:0], false
 	c.topo, c.topoVersion = t, c.version
 	return t
+}
+
+// layout fills each view's slot ranges and the marks from the routes,
+// once; every reader of ranges or marks calls it first.
+func (t *Topology) layout() {
+	t.layoutOnce.Do(func() {
+		start, owner := 0, t.Route(0).Owner
+		for s := 0; s <= slot.Count; s++ {
+			var r Route
+			if s < slot.Count {
+				if r = t.Route(s); r.Mark != MarkNone {
+					t.marks = append(t.marks, markView{s, r.Mark, t.addrs[r.Peer].ID})
+				}
+				if r.Owner == owner {
+					continue
+				}
+			}
+			if owner != 0 {
+				v := &t.views[owner-1]
+				v.ranges = append(v.ranges, slot.Range{Start: start, End: s - 1})
+			}
+			start, owner = s, r.Owner
+		}
+	})
+}
+
+// route is slot s's routing entry; index maps each node to its place in
+// c.order.
+func (c *Core) route(s int, index map[*Node]int) Route {
+	var r Route
+	if o := c.owner[s]; o != nil {
+		r.Owner = uint16(index[o] + 1)
+	}
+	if p := c.migrating[s]; p != nil {
+		r.Mark, r.Peer = MarkMigrating, uint16(index[p]+1)
+	} else if p := c.importing[s]; p != nil {
+		r.Mark, r.Peer = MarkImporting, uint16(index[p]+1)
+	}
+	return r
+}
+
+// maxDirty is how many changed slots Topology recomputes one by one; more
+// rebuild every route.
+const maxDirty = 512
+
+// touch records that slot s's owner or marks changed, for the next
+// Topology. Every write to c.owner, c.migrating or c.importing calls it
+// (or sets dirtyAll).
+func (c *Core) touch(s int) {
+	if c.dirtyAll {
+		return
+	}
+	if len(c.dirty) >= maxDirty {
+		c.dirtyAll = true
+		return
+	}
+	c.dirty = append(c.dirty, uint16(s))
 }
 
 func endpointOf(e EndpointType, ip, hostname string) string {
@@ -210,7 +294,7 @@ func endpointOf(e EndpointType, ip, hostname string) string {
 		}
 		return "?"
 	case EndpointUnknown:
-		return "?"
+		return "" // clusterNodePreferredEndpoint: "MOVED 3999 :6381"
 	}
 	return ip
 }

@@ -72,49 +72,64 @@ func (m *Manager) moveGroup(g slotGroup, target *node) (map[int]int, error) {
 	if e := pipelineOK(target, setSlotCmds(g.slots, "IMPORTING", src.name), ""); e != "" {
 		return moved, fmt.Errorf("%s", e)
 	}
-	if e := pipelineOK(src, setSlotCmds(g.slots, "MIGRATING", target.name), ""); e != "" {
-		return moved, fmt.Errorf("%s", e)
-	}
-	pending := append([]int(nil), g.slots...)
+	// MIGRATING and the first GETKEYSINSLOT of every slot in one pipeline;
+	// then each round's MIGRATEs (one per slot with keys) and the next
+	// GETKEYSINSLOT of those slots in one more: on one connection the
+	// source runs them in order, so each GETKEYSINSLOT sees what the
+	// MIGRATE before it left.
 	batch := strconv.Itoa(m.opts.Pipeline)
-	for len(pending) > 0 {
-		cmds := make([][]string, len(pending))
-		for i, s := range pending {
+	getKeys := func(slots []int) [][]string {
+		cmds := make([][]string, len(slots))
+		for i, s := range slots {
 			cmds[i] = []string{"CLUSTER", "GETKEYSINSLOT", strconv.Itoa(s), batch}
 		}
-		rs, err := src.conn.Pipeline(cmds)
-		if err != nil {
-			return moved, err
+		return cmds
+	}
+	rs, err := src.conn.Pipeline(append(setSlotCmds(g.slots, "MIGRATING", target.name), getKeys(g.slots)...))
+	if err != nil {
+		return moved, err
+	}
+	for _, r := range rs[:len(g.slots)] {
+		if r.IsError() {
+			return moved, fmt.Errorf("%s", r.Str)
 		}
-		var next []int
-		var migrating []int
-		for i, r := range rs {
+	}
+	pending, keys := g.slots, rs[len(g.slots):]
+	for len(pending) > 0 {
+		var migrating []int // indexes into pending
+		for i, r := range keys {
 			if r.IsError() {
 				return moved, fmt.Errorf("%s", r.Str)
 			}
-			if len(r.Elems) == 0 {
-				continue
+			if len(r.Elems) > 0 {
+				migrating = append(migrating, i)
 			}
-			migrating = append(migrating, i)
-			next = append(next, pending[i])
 		}
-		// One MIGRATE per slot with keys, all in one pipeline.
+		if len(migrating) == 0 {
+			break
+		}
 		for _, i := range migrating {
-			src.conn.SendBytes(m.migrateArgs(target, rs[i].Elems, false))
+			src.conn.SendBytes(m.migrateArgs(target, keys[i].Elems, false))
+		}
+		for _, i := range migrating {
+			src.conn.Send("CLUSTER", "GETKEYSINSLOT", strconv.Itoa(pending[i]), batch)
 		}
 		if err := src.conn.Flush(); err != nil {
 			return moved, err
 		}
-		replies := make([]client.Value, len(migrating))
-		for j := range migrating {
+		replies := make([]client.Value, 2*len(migrating))
+		for j := range replies {
 			if replies[j], err = src.conn.Receive(); err != nil {
 				return moved, err
 			}
 		}
+		var next []int
+		var nextKeys []client.Value
 		for j, i := range migrating {
 			slot := pending[i]
 			if replies[j].IsError() {
-				// BUSYKEY and friends: redis-cli's careful path for this slot.
+				// BUSYKEY and friends: redis-cli's careful path for this
+				// slot, which moves the rest of its keys itself.
 				var e string
 				if !m.migrateKeysInSlot(src, target, slot, m.opts.Timeout, m.opts.Pipeline, false, m.fixing, &e) {
 					if e == "" {
@@ -124,9 +139,11 @@ func (m *Manager) moveGroup(g slotGroup, target *node) (map[int]int, error) {
 				}
 				continue
 			}
-			moved[slot] += len(rs[i].Elems)
+			moved[slot] += len(keys[i].Elems)
+			next = append(next, slot)
+			nextKeys = append(nextKeys, replies[len(migrating)+j])
 		}
-		pending = next
+		pending, keys = next, nextKeys
 	}
 	if e := pipelineOK(target, setSlotCmds(g.slots, "NODE", target.name), ""); e != "" {
 		return moved, fmt.Errorf("%s", e)

@@ -3,6 +3,7 @@ package migrate
 import (
 	"bufio"
 	"net"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -15,13 +16,24 @@ const (
 	CacheTTL  = 10 // seconds; a connection idle longer is closed by Sweep
 )
 
-// Cache holds one connection per target host:port, reused across MIGRATE
-// calls. A connection serves one MIGRATE at a time: a second MIGRATE to
-// the same target waits for the first (Redis runs them one after the
-// other too). Safe for concurrent use.
+// MaxPerTarget is how many connections to one target the cache opens at
+// most. Redis runs MIGRATEs one after the other, so one is enough for it;
+// Shoal runs those of different clients at once (a parallel reshard moves
+// several slots of one source at a time), and a MIGRATE that finds every
+// connection to its target busy opens another, up to this many, rather
+// than wait a whole round trip for its turn.
+const MaxPerTarget = 4
+
+// Cache holds connections to target host:ports, reused across MIGRATE
+// calls: one per target while MIGRATEs to it come one at a time, as in
+// Redis; a connection serves one MIGRATE at a time, and concurrent
+// MIGRATEs to one target open more (MaxPerTarget), then wait for one. At
+// most MaxCached connections in all. Safe for concurrent use.
 type Cache struct {
 	mu      sync.Mutex
-	entries map[string]*entry
+	entries map[string][]*entry // by target host:port
+	n       int                 // connections in entries
+	turn    int                 // spreads waiters over a target's connections
 	closed  bool
 	// NowSec returns the current unix time in seconds (idle bookkeeping);
 	// nil means the real clock.
@@ -54,20 +66,38 @@ func (c *Cache) now() int64 {
 func (c *Cache) Len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.entries)
+	return c.n
 }
 
-// acquire returns the connection to req's target, locked for the caller,
-// dialling (with req.Timeout) when none is cached. A full cache first
-// drops an idle connection at random, as migrateGetSocket does.
-func (c *Cache) acquire(req *Request) (*entry, error) {
+// acquire returns a connection to req's target, locked for the caller: an
+// idle cached one, else a new one (dialled with req.Timeout) unless the
+// target has MaxPerTarget already, else the next busy one once it is free.
+// A full cache first drops an idle connection at random, as
+// migrateGetSocket does. fresh (a retry after a socket error) closes the
+// target's idle connections first, so that the retry dials, as Redis's
+// does.
+func (c *Cache) acquire(req *Request, fresh bool) (*entry, error) {
 	for {
 		c.mu.Lock()
 		if c.closed {
 			c.mu.Unlock()
 			return nil, net.ErrClosed
 		}
-		if e := c.entries[req.Name]; e != nil {
+		list := c.entries[req.Name]
+		for _, e := range slices.Clone(list) {
+			if fresh {
+				c.closeIdleLocked(e)
+			} else if e.mu.TryLock() {
+				// (dead entries leave the list under c.mu)
+				c.mu.Unlock()
+				e.lastUse.Store(c.now())
+				return e, nil
+			}
+		}
+		fresh, list = false, c.entries[req.Name]
+		if len(list) > 0 && (len(list) >= MaxPerTarget || c.n >= MaxCached && !c.evictOneLocked()) {
+			c.turn++
+			e := list[c.turn%len(list)]
 			c.mu.Unlock()
 			e.mu.Lock()
 			if e.dead {
@@ -78,15 +108,16 @@ func (c *Cache) acquire(req *Request) (*entry, error) {
 			return e, nil
 		}
 		if c.entries == nil {
-			c.entries = make(map[string]*entry)
+			c.entries = make(map[string][]*entry)
 		}
-		if len(c.entries) >= MaxCached {
+		if c.n >= MaxCached {
 			c.evictOneLocked()
 		}
 		e := &entry{name: req.Name, lastDB: -1}
 		e.mu.Lock()
 		e.lastUse.Store(c.now())
-		c.entries[req.Name] = e
+		c.entries[req.Name] = append(list, e)
+		c.n++
 		c.mu.Unlock()
 
 		// The port as getaddrinfo takes Redis's atoi: wrapped to 16 bits
@@ -123,33 +154,62 @@ func (c *Cache) release(e *entry) {
 	e.mu.Unlock()
 }
 
+// removeLocked takes e out of the cache and marks it dead. Needs c.mu.
+func (c *Cache) removeLocked(e *entry) {
+	if e.dead {
+		return
+	}
+	e.dead = true
+	list := c.entries[e.name]
+	for i, o := range list {
+		if o == e {
+			list = append(list[:i], list[i+1:]...)
+			c.n--
+			break
+		}
+	}
+	if len(list) == 0 {
+		delete(c.entries, e.name)
+	} else {
+		c.entries[e.name] = list
+	}
+}
+
 // drop removes e (locked by the caller) from the cache and closes it.
 func (c *Cache) drop(e *entry) {
 	c.mu.Lock()
-	if c.entries[e.name] == e {
-		delete(c.entries, e.name)
-	}
-	e.dead = true
+	c.removeLocked(e)
 	c.mu.Unlock()
 	if e.conn != nil {
 		e.conn.Close()
 	}
 }
 
+// closeIdleLocked closes e if no MIGRATE is using it, reporting whether
+// it did. Needs c.mu.
+func (c *Cache) closeIdleLocked(e *entry) bool {
+	if !e.mu.TryLock() {
+		return false
+	}
+	c.removeLocked(e)
+	if e.conn != nil {
+		e.conn.Close()
+	}
+	e.mu.Unlock()
+	return true
+}
+
 // evictOneLocked closes one connection that no MIGRATE is using (Go's map
-// order picks it at random). Called with c.mu held.
-func (c *Cache) evictOneLocked() {
-	for name, e := range c.entries {
-		if e.mu.TryLock() {
-			delete(c.entries, name)
-			e.dead = true
-			if e.conn != nil {
-				e.conn.Close()
+// order picks it at random), reporting whether there was one. Needs c.mu.
+func (c *Cache) evictOneLocked() bool {
+	for _, list := range c.entries {
+		for _, e := range list {
+			if c.closeIdleLocked(e) {
+				return true
 			}
-			e.mu.Unlock()
-			return
 		}
 	}
+	return false
 }
 
 // Sweep closes connections idle for more than CacheTTL seconds
@@ -159,14 +219,11 @@ func (c *Cache) Sweep() {
 	now := c.now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for name, e := range c.entries {
-		if now-e.lastUse.Load() > CacheTTL && e.mu.TryLock() {
-			delete(c.entries, name)
-			e.dead = true
-			if e.conn != nil {
-				e.conn.Close()
+	for _, list := range c.entries {
+		for _, e := range slices.Clone(list) {
+			if now-e.lastUse.Load() > CacheTTL {
+				c.closeIdleLocked(e)
 			}
-			e.mu.Unlock()
 		}
 	}
 }
@@ -177,16 +234,19 @@ func (c *Cache) Close() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.closed = true
-	for name, e := range c.entries {
+	for name, list := range c.entries {
 		delete(c.entries, name)
-		if e.mu.TryLock() {
-			e.dead = true
-			if e.conn != nil {
-				e.conn.Close()
+		for _, e := range list {
+			if e.mu.TryLock() {
+				e.dead = true
+				if e.conn != nil {
+					e.conn.Close()
+				}
+				e.mu.Unlock()
 			}
-			e.mu.Unlock()
 		}
 	}
+	c.n = 0
 }
 
 var bufioErrFull = bufio.ErrBufferFull

@@ -1,6 +1,7 @@
 // Package migrate is the network half of MIGRATE: its arguments, the
-// cache of connections to target instances (one per host:port, closed
-// after 10 s idle, at most 64, as Redis's MIGRATE_SOCKET_CACHE_*), the
+// cache of connections to target instances (one per host:port while
+// MIGRATEs to it come one at a time, a few when they overlap; closed after
+// 10 s idle, at most 64, as Redis's MIGRATE_SOCKET_CACHE_*), the
 // pipelined AUTH/SELECT/RESTORE batch and the reading of its replies with
 // Redis 7.0.15's retry and error rules, and the set of keys in flight.
 //

@@ -74,7 +74,7 @@ func (c *Cache) Transfer(req *Request, restores []byte, n int) Result {
 	res := Result{Acked: make([]bool, n)}
 	mayRetry := true
 	for {
-		e, err := c.acquire(req)
+		e, err := c.acquire(req, !mayRetry)
 		if err != nil {
 			// Redis connects without waiting for the outcome: only a
 			// target that cannot even be addressed fails the connect. A

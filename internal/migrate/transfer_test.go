@@ -398,7 +398,92 @@ func TestTransferConcurrentSameTarget(t *testing.T) {
 	for e := range errs {
 		t.Fatal(e)
 	}
-	if n := ft.accepts.Load(); n != 1 {
-		t.Fatalf("%d connections, want 1", n)
+	if n := ft.accepts.Load(); n < 1 || n > MaxPerTarget {
+		t.Fatalf("%d connections, want 1 to %d", n, MaxPerTarget)
+	}
+	if n := c.Len(); n != int(ft.accepts.Load()) {
+		t.Fatalf("cache holds %d, want %d", n, ft.accepts.Load())
+	}
+}
+
+func TestTransferBusyTargetOpensAnother(t *testing.T) {
+	// The first connection's RESTORE waits until released; meanwhile
+	// MIGRATEs to the same target go on through new connections, no
+	// more than MaxPerTarget, and the next after that waits its turn.
+	release := make(chan struct{})
+	ft := newTarget(t, func(conn int, cmd []string) string {
+		if conn == 0 {
+			<-release
+		}
+		return "+OK\r\n"
+	})
+	var c Cache
+	defer c.Close()
+	first := make(chan Result)
+	go func() {
+		r := request(t, ft, "KEYS a")
+		first <- c.Transfer(&r, batch("a"), 1)
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for ft.accepts.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	for i := 0; i < 3; i++ {
+		r := request(t, ft, "KEYS b")
+		wantResult(t, c.Transfer(&r, batch("b"), 1), "", true)
+	}
+	// One busy connection and one more for the MIGRATEs one at a time.
+	if n := ft.accepts.Load(); n != 2 {
+		t.Fatalf("%d connections, want 2", n)
+	}
+	close(release)
+	wantResult(t, <-first, "", true)
+	// Idle again: one at a time reuses what is cached.
+	r := request(t, ft, "KEYS c")
+	wantResult(t, c.Transfer(&r, batch("c"), 1), "", true)
+	if n := ft.accepts.Load(); n != 2 || c.Len() != 2 {
+		t.Fatalf("%d connections, %d cached, want 2", n, c.Len())
+	}
+}
+
+func TestTransferRetryDialsAfresh(t *testing.T) {
+	// Two cached connections that the target then closes: the retry after
+	// the first one's error dials instead of trying the other stale one,
+	// and the MIGRATE succeeds, as in Redis, which retries on a new socket.
+	release := make(chan struct{})
+	var seen [2]atomic.Int32
+	ft := newTarget(t, func(conn int, cmd []string) string {
+		if conn < 2 && cmd[0] == "RESTORE-ASKING" {
+			if seen[conn].Add(1) > 1 {
+				return "" // stale: closed at the next use
+			}
+			if conn == 0 {
+				<-release
+			}
+		}
+		return "+OK\r\n"
+	})
+	var c Cache
+	defer c.Close()
+	done := make(chan Result)
+	go func() {
+		r := request(t, ft, "KEYS a")
+		done <- c.Transfer(&r, batch("a"), 1)
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for ft.accepts.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	r := request(t, ft, "KEYS b")
+	wantResult(t, c.Transfer(&r, batch("b"), 1), "", true)
+	close(release)
+	wantResult(t, <-done, "", true)
+	if c.Len() != 2 {
+		t.Fatalf("cache holds %d, want 2", c.Len())
+	}
+	r = request(t, ft, "KEYS c")
+	wantResult(t, c.Transfer(&r, batch("c"), 1), "", true)
+	if n := ft.accepts.Load(); n != 3 || c.Len() != 1 {
+		t.Fatalf("%d connections, %d cached, want 3 and 1", n, c.Len())
 	}
 }

@@ -46,6 +46,13 @@ type TurnEnder interface {
 	OnTurnEnd(conns []*Conn)
 }
 
+// RoundEnder is an optional Handler method, called on a loop's goroutine
+// at the end of every round that handled events, after the TurnEnder: the
+// server wakes the replica links there once for the round's writes.
+type RoundEnder interface {
+	OnRoundEnd()
+}
+
 // releaseMin is the smallest buffer worth reporting to a Releaser.
 const releaseMin = 1 << 20
 
@@ -55,8 +62,9 @@ const Supported = true
 // Server is a set of loops serving one or more listeners.
 type Server struct {
 	h       Handler
-	rel     Releaser  // nil if h is not one
-	te      TurnEnder // nil if h is not one
+	rel     Releaser   // nil if h is not one
+	te      TurnEnder  // nil if h is not one
+	re      RoundEnder // nil if h is not one
 	loops   []*loop
 	lns     []int
 	next    atomic.Uint32
@@ -170,6 +178,7 @@ func New(h Handler, n int) (*Server, error) {
 	s := &Server{h: h, readBuf: 64 * 1024}
 	s.rel, _ = h.(Releaser)
 	s.te, _ = h.(TurnEnder)
+	s.re, _ = h.(RoundEnder)
 	for i := 0; i < n; i++ {
 		l, err := newLoop(s)
 		if err != nil {
@@ -348,6 +357,9 @@ func (l *loop) run(r *runner) {
 		if len(l.turnEnd) > 0 {
 			l.endTurn()
 		}
+		if l.srv.re != nil {
+			l.srv.re.OnRoundEnd()
+		}
 		l.busySince.Store(0)
 	}
 	quiet := false
@@ -403,6 +415,9 @@ func (l *loop) run(r *runner) {
 		}
 		if len(l.turnEnd) > 0 {
 			l.endTurn()
+		}
+		if l.srv.re != nil {
+			l.srv.re.OnRoundEnd()
 		}
 		l.busySince.Store(0)
 	}

@@ -395,6 +395,9 @@ func (s *Server) openAOF(p aofPaths, man *aof.Manifest, startup bool) error {
 func (s *Server) startWriter(f *os.File, size int64, p aofPaths) {
 	r := s.stream.NewReaderAtEnd(true)
 	r.IncludeLocal() // a writable replica's own writes (effects.go)
+	// A loop client's entries are deferred (effects.go) and written by the
+	// loop itself before the replies leave (aofSync): no wake-up for them.
+	r.SetSelfServed()
 	w := aof.NewWriter(f, r, size, p.policy)
 	if s.ks.ReplicaMode.Load() {
 		// A replica's stream is its master's, byte for byte: it selects a

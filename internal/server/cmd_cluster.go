@@ -51,12 +51,6 @@ func (s *Server) StartCluster() error {
 		ccfg.NodeTimeout = c.ClusterNodeTimeout
 	}
 	clusterOptions(&ccfg, c)
-	switch c.ClusterPreferredEndpointType {
-	case "hostname":
-		ccfg.Endpoint = cluster.EndpointHostname
-	case "unknown-endpoint":
-		ccfg.Endpoint = cluster.EndpointUnknown
-	}
 	path := c.ClusterConfigFile
 	s.cl.readsWhenDown.Store(c.ClusterAllowReadsWhenDown)
 	s.cl.waitSafe.Store(c.ClusterReplicaWaitSafe)
@@ -136,6 +130,14 @@ func clusterOptions(cc *cluster.Config, c *config.Config) {
 	cc.MigrationBarrier = c.ClusterMigrationBarrier
 	cc.ReplicaNoFailover = c.ClusterReplicaNoFailover
 	cc.ReplicaWaitSafe = c.ClusterReplicaWaitSafe
+	switch c.ClusterPreferredEndpointType {
+	case "hostname":
+		cc.Endpoint = cluster.EndpointHostname
+	case "unknown-endpoint":
+		cc.Endpoint = cluster.EndpointUnknown
+	default:
+		cc.Endpoint = cluster.EndpointIP
+	}
 }
 
 // reconfigureCluster applies CONFIG SET of cluster options to the core.
@@ -161,6 +163,9 @@ func (s *Server) reconfigureCluster() {
 		cc.ReplicaValidityFactor, cc.ReplPingPeriod = opts.ReplicaValidityFactor, opts.ReplPingPeriod
 		cc.MigrationBarrier, cc.ReplicaNoFailover = opts.MigrationBarrier, opts.ReplicaNoFailover
 		cc.ReplicaWaitSafe = opts.ReplicaWaitSafe
+		// CONFIG SET cluster-preferred-endpoint-type: MOVED/ASK and
+		// CLUSTER SLOTS/SHARDS name nodes the new way from now on.
+		cc.Endpoint = opts.Endpoint
 		// CONFIG SET cluster-announce-*: myself's address, gossiped on.
 		cc.Port, cc.PPort, cc.BusPort, cc.TLS = opts.Port, opts.PPort, opts.BusPort, opts.TLS
 		cc.AnnounceIP, cc.Hostname = opts.AnnounceIP, opts.Hostname
@@ -260,6 +265,11 @@ func (s *Server) clusterReplicationCron() {
 		return
 	}
 	off := s.stream.Offset()
+	s.repl.mu.Lock()
+	if ml := s.repl.link; ml != nil && ml.fullSync.Load() {
+		off = 0 // replicationGetSlaveOffset: no master, no cached master
+	}
+	s.repl.mu.Unlock()
 	lastIO := s.replLinkLastIO()
 	var ip string
 	var port int
@@ -389,11 +399,14 @@ func (s *Server) doneReply(ctx *command.Ctx, rd cluster.Ready, err error) {
 	ctx.W.OK()
 }
 
-// doDeferred is do for CLUSTER SETSLOT: the nodes.conf save may wait until
-// the client's replies are about to leave (commitConfig), so a pipeline of
-// SETSLOTs, and those of every client of one event-loop turn, share one
-// save and fsync, as Redis saves once in beforeSleep. A caller that is no
-// connection's client saves at once.
+// doDeferred is do for the CLUSTER subcommands whose save Redis leaves to
+// beforeSleep (clusterDoBeforeSleep: SETSLOT, ADDSLOTS, DELSLOTS and their
+// RANGE forms, FLUSHSLOTS, SET-CONFIG-EPOCH, FORGET, REPLICATE): the
+// nodes.conf save may wait until the client's replies are about to leave
+// (commitConfig), so a pipeline of them, and those of every client of one
+// event-loop turn, share one save and fsync. A caller that is no
+// connection's client saves at once. (RESET and SAVECONFIG save before
+// they reply, as Redis does.)
 func (s *Server) doDeferred(ctx *command.Ctx, n *clusternode.Node, fn func(c *cluster.Core) error) {
 	c, _ := ctx.Client.(*client)
 	if c == nil || c.session {
@@ -413,7 +426,7 @@ func (s *Server) commitConfig(token uint64) {
 	}
 }
 
-// commitConfig saves what the client's deferred CLUSTER SETSLOTs changed,
+// commitConfig saves what the client's deferred CLUSTER commands changed,
 // before their replies leave.
 // It is on every flush: the check inlines, the save does not.
 func (c *client) commitConfig() {
@@ -556,7 +569,7 @@ func (s *Server) registerCluster() {
 					}
 				}
 			}
-			s.do(ctx, n, func(c *cluster.Core) error {
+			s.doDeferred(ctx, n, func(c *cluster.Core) error {
 				set := cluster.NewSlotSet(del)
 				step := 1
 				if ranges {
@@ -591,7 +604,7 @@ func (s *Server) registerCluster() {
 	h("addslotsrange", slotsCmd(false, true))
 	h("delslotsrange", slotsCmd(true, true))
 	h("flushslots", func(ctx *command.Ctx, n *clusternode.Node) {
-		s.do(ctx, n, func(c *cluster.Core) error { return c.FlushSlots(s.ks.DB(0).Len()) })
+		s.doDeferred(ctx, n, func(c *cluster.Core) error { return c.FlushSlots(s.ks.DB(0).Len()) })
 	})
 	h("setslot", func(ctx *command.Ctx, n *clusternode.Node) {
 		args := ctx.Args
@@ -622,7 +635,7 @@ func (s *Server) registerCluster() {
 		if !ok {
 			return
 		}
-		s.do(ctx, n, func(c *cluster.Core) error { return c.SetConfigEpoch(epoch) })
+		s.doDeferred(ctx, n, func(c *cluster.Core) error { return c.SetConfigEpoch(epoch) })
 	})
 	h("bumpepoch", func(ctx *command.Ctx, n *clusternode.Node) {
 		var bumped bool
@@ -682,10 +695,10 @@ func (s *Server) registerCluster() {
 		s.do(ctx, n, func(c *cluster.Core) error { return c.Failover(force, takeover) })
 	})
 	h("forget", func(ctx *command.Ctx, n *clusternode.Node) {
-		s.do(ctx, n, func(c *cluster.Core) error { return c.Forget(string(ctx.Args[2])) })
+		s.doDeferred(ctx, n, func(c *cluster.Core) error { return c.Forget(string(ctx.Args[2])) })
 	})
 	h("replicate", func(ctx *command.Ctx, n *clusternode.Node) {
-		s.do(ctx, n, func(c *cluster.Core) error { return c.Replicate(string(ctx.Args[2]), s.ks.DB(0).Len()) })
+		s.doDeferred(ctx, n, func(c *cluster.Core) error { return c.Replicate(string(ctx.Args[2]), s.ks.DB(0).Len()) })
 	})
 	h("count-failure-reports", func(ctx *command.Ctx, n *clusternode.Node) {
 		var cnt int

@@ -455,9 +455,9 @@ func (sr *scriptRun) acquire(st int) bool {
 	return true
 }
 
-// Exec runs one command for the script (script.Host): the cluster checks
-// of scriptVerifyClusterState, the locks, then the handler with its own
-// reply writer.
+// Exec runs one command for the script (script.Host): the stale, write
+// and OOM gates, the cluster checks of scriptVerifyClusterState, the locks,
+// then the handler with its own reply writer.
 // CheckACL is script.ACLChecker: the script runs with its caller's user.
 func (sr *scriptRun) CheckACL(spec *command.Spec, args [][]byte) string {
 	return sr.c.aclScriptCheck(spec, args)
@@ -469,6 +469,20 @@ func (sr *scriptRun) Exec(run *script.Run, spec *command.Spec, args [][]byte, w 
 	sr.keys = spec.KeyPositions(args, sr.keys[:0])
 	if !spec.Has(command.FlagStale) && s.staleFor(c) {
 		return "Can not execute the command on a stale replica" // scriptVerifyAllowStale
+	}
+	// scriptCall's order: the write and OOM gates before the cluster
+	// check (a write to a key of the master, by a READONLY client of its
+	// replica, is refused as READONLY, not as a non-local key).
+	if spec.Has(command.FlagWrite) {
+		if msg := s.replWriteGate(c); msg != "" {
+			return "-" + msg // scriptVerifyWriteCommandAllow: READONLY, NOREPLICAS
+		}
+		if msg := s.diskWriteError(c); msg != "" && !sr.wrote {
+			return "-" + msg // ... which lets a script that wrote go on
+		}
+	}
+	if sr.oom && !sr.wrote && spec.Has(command.FlagDenyOOM) {
+		return "-" + rediserr.OOM // scriptVerifyOOM: only before the first write
 	}
 	if cn := s.cl.node; cn != nil {
 		if msg := sr.clusterCheck(cn.Topology(), spec, args); msg != "" {
@@ -489,17 +503,6 @@ func (sr *scriptRun) Exec(run *script.Run, spec *command.Spec, args [][]byte, w 
 				}
 			}
 		}
-	}
-	if spec.Has(command.FlagWrite) {
-		if msg := s.replWriteGate(c); msg != "" {
-			return msg // scriptVerifyWriteCommandAllow
-		}
-		if msg := s.diskWriteError(c); msg != "" && !sr.wrote {
-			return "-" + msg // ... which lets a script that wrote go on
-		}
-	}
-	if sr.oom && !sr.wrote && spec.Has(command.FlagDenyOOM) {
-		return "-" + rediserr.OOM // scriptVerifyOOM: only before the first write
 	}
 	in := &sr.inner
 	out := sr.ctx

@@ -40,7 +40,11 @@ func (c *client) afterEffects(ctx *command.Ctx) {
 	if ctx.Propagated == 0 && ctx.Dirty > 0 {
 		if !c.inExec && b.Len() == 0 && !c.srv.ks.ReplicaMode.Load() {
 			// The common case: one verbatim command, copied once, into the stream.
-			c.streamOff = c.srv.stream.Append(ctx.DB.Index, ctx.Args...)
+			if c.loopMode {
+				c.streamOff = c.srv.stream.AppendDeferred(ctx.DB.Index, ctx.Args)
+			} else {
+				c.streamOff = c.srv.stream.Append(ctx.DB.Index, ctx.Args...)
+			}
 			c.woff = c.streamOff
 			return
 		}
@@ -62,7 +66,13 @@ func (c *client) commitEffects() {
 		c.effects.Reset()
 		return
 	}
-	if off := c.srv.stream.AppendBatch(&c.effects); off > 0 {
+	var off int64
+	if c.loopMode {
+		off = c.srv.stream.AppendBatchDeferred(&c.effects)
+	} else {
+		off = c.srv.stream.AppendBatch(&c.effects)
+	}
+	if off > 0 {
 		c.streamOff = off
 		c.woff = off
 	}

@@ -104,6 +104,10 @@ func (h loopHandler) OnTurnEnd(conns []*netloop.Conn) {
 	}
 }
 
+// OnRoundEnd is netloop's RoundEnder: the replica links (and other
+// stream readers) wake once for the round's writes (effects.go).
+func (h loopHandler) OnRoundEnd() { h.s.stream.WakeDeferred() }
+
 // OnRelease is netloop's Releaser: a connection let go of a large buffer (obuf.go).
 func (h loopHandler) OnRelease(n int) { h.s.released(n) }
 

@@ -395,6 +395,7 @@ func (s *Server) serveReplica(l *replicaLink, psync bool, args [][]byte) {
 // feedReplica copies the stream to the replica until the link ends.
 func (s *Server) feedReplica(l *replicaLink) {
 	defer l.reader.Close()
+	var deadlineSet int64 // s.nowMs when the write deadline was last moved
 	for {
 		b, err := l.reader.Next()
 		if err != nil {
@@ -411,7 +412,13 @@ func (s *Server) feedReplica(l *replicaLink) {
 				return
 			}
 		}
-		l.conn.SetWriteDeadline(time.Now().Add(s.replTimeout()))
+		// repl-timeout for a write, moved at most every 100 ms (the
+		// deadline is a timer the runtime re-arms: a write per loop round
+		// need not pay for it each time).
+		if now := s.nowMs.Load(); now-deadlineSet >= 100 {
+			deadlineSet = now
+			l.conn.SetWriteDeadline(time.Now().Add(s.replTimeout()))
+		}
 		if _, err := l.conn.Write(b); err != nil {
 			if !l.quitOnce.Load() {
 				s.Logf('*', "Connection with replica %s lost.", l.name())

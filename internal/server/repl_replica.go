@@ -61,6 +61,11 @@ type masterLink struct {
 	// goroutine only; listed is mc while it streams (CLIENT LIST, flag M).
 	mc     *client
 	listed atomic.Pointer[client]
+	// fullSync: from +FULLRESYNC until the new master client streams.
+	// Redis has neither a master nor a cached master then, so the offset
+	// it reports to the cluster (replicationGetSlaveOffset) is 0: CLUSTER
+	// SLOTS hides the replica and CLUSTER SHARDS says "loading".
+	fullSync atomic.Bool
 
 	stopped atomic.Bool
 	stop    chan struct{}
@@ -332,6 +337,7 @@ func (s *Server) syncWithMaster(ml *masterLink) error {
 		}
 		s.Logf('*', "Full resync from master: %s:%d", f[1], off)
 		ml.mc = nil // replicationDiscardCachedMaster: a new master client follows
+		ml.fullSync.Store(true)
 		if err := s.loadFullSync(ml, br, f[1], off); err != nil {
 			return err
 		}
@@ -660,6 +666,7 @@ func (s *Server) applyStream(ml *masterLink, conn net.Conn, br *bufio.Reader) er
 		sess.db = s.ks.DB(int(s.repl.streamDB.Load()))
 		ml.mc = sess
 	}
+	ml.fullSync.Store(false)
 	sess.conn = conn
 	sess.adm.fd.Store(0) // a new socket
 	sess.lastUsed.Store(time.Now().UnixMilli())

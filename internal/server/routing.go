@@ -4,6 +4,7 @@ import (
 	"github.com/shoal-db/shoal/internal/cluster"
 	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/rediserr"
+	"github.com/shoal-db/shoal/internal/script"
 	"github.com/shoal-db/shoal/internal/slot"
 )
 
@@ -81,7 +82,7 @@ func (c *client) route(spec *command.Spec, args [][]byte) bool {
 			return true
 		}
 	}
-	st := routeState{t: t, write: spec.Has(command.FlagWrite), askingCmd: spec.Has(command.FlagAsking)}
+	st := routeState{t: t, write: c.isWrite(spec, args), askingCmd: spec.Has(command.FlagAsking)}
 	if code := c.addKeys(&st, spec, args, c.keys); code != redirNone {
 		return c.rejectRoute(spec, &st, code)
 	}
@@ -97,7 +98,7 @@ func (c *client) routeExec(t *cluster.Topology) bool {
 	st := routeState{t: t}
 	spec := c.srv.table.Get("exec")
 	for _, q := range c.queued {
-		if q.spec.Has(command.FlagWrite) {
+		if c.isWrite(q.spec, q.args) {
 			st.write = true
 		}
 	}
@@ -118,6 +119,50 @@ func (c *client) routeExec(t *cluster.Topology) bool {
 		c.lockAllTwins()
 	}
 	return ok
+}
+
+// isWrite is CMD_WRITE of getCommandFlags: the command's own flag, except
+// for scripts, where the flags a script or function declares decide
+// (scriptFlagsToCmdFlags: one without no-writes may write, even by
+// EVAL_RO or FCALL_RO). An EVAL body without a shebang, an unknown SHA or
+// function, and a bad shebang keep the command's flags.
+func (c *client) isWrite(spec *command.Spec, args [][]byte) bool {
+	var flags script.Flags
+	switch spec.Name {
+	case "eval", "eval_ro":
+		if len(args) < 2 {
+			return spec.Has(command.FlagWrite)
+		}
+		f, _, msg := script.ParseShebang(args[1])
+		if msg != "" {
+			return spec.Has(command.FlagWrite)
+		}
+		flags = f
+	case "evalsha", "evalsha_ro":
+		if len(args) < 2 || len(args[1]) != 40 {
+			return spec.Has(command.FlagWrite)
+		}
+		sc := c.srv.scripts.Get(args[1])
+		if sc == nil {
+			return spec.Has(command.FlagWrite)
+		}
+		flags = sc.Flags
+	case "fcall", "fcall_ro":
+		if len(args) < 2 {
+			return spec.Has(command.FlagWrite)
+		}
+		fn := c.srv.scripts.Functions.Get(args[1])
+		if fn == nil {
+			return spec.Has(command.FlagWrite)
+		}
+		flags = fn.Flags
+	default:
+		return spec.Has(command.FlagWrite)
+	}
+	if flags&script.FlagEvalCompat != 0 {
+		return spec.Has(command.FlagWrite)
+	}
+	return flags&script.FlagNoWrites == 0
 }
 
 // addKeys folds one command's keys into st (the key loop of getNodeByQuery).

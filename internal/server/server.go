@@ -500,6 +500,9 @@ func (s *Server) startBackground() {
 			case <-tick.C:
 				now := time.Now()
 				s.nowMs.Store(now.UnixMilli()) // the cached clock, kept fresh as Redis's afterSleep does
+				// A deferred append whose loop round has not ended yet (a
+				// call handed off by the watchdog) reaches its readers.
+				s.stream.WakeDeferred()
 				if s.cronPaused.Load() {
 					continue // DEBUG PAUSE-CRON 1: no cron work, as Redis
 				}

@@ -36,7 +36,10 @@ type Stream struct {
 	backlog int64 // bytes kept for readers that attach later
 	readers []*Reader
 	// sleepers are readers waiting for bytes past end.
-	sleepers []chan struct{}
+	sleepers []*Reader
+	// wakeDue: a deferred append (AppendDeferred) left a sleeper that
+	// only WakeDeferred wakes.
+	wakeDue atomic.Bool
 
 	// Local entries (local.go): a writable replica's own writes, for the
 	// readers that include them; hold ≥ 0 is where an open MULTI of the
@@ -89,6 +92,20 @@ func (s *Stream) ForceSelect() int64 {
 // Append appends one command run in database db, copying argv once, and
 // returns the offset after it (0 when the stream is not active).
 func (s *Stream) Append(db int, argv ...[]byte) int64 {
+	return s.appendCommand(db, argv, false)
+}
+
+// AppendDeferred is Append for an event loop's client: the sleeping
+// readers are woken by the loop's WakeDeferred at the end of its round,
+// once for all the round's appends, as Redis writes to its replicas once
+// per event-loop turn (a reader woken per append, on the other core,
+// wrote a few bytes each time and cost a wake-up per command). Readers
+// marked SelfServed are not woken at all: the appender writes for them.
+func (s *Stream) AppendDeferred(db int, argv [][]byte) int64 {
+	return s.appendCommand(db, argv, true)
+}
+
+func (s *Stream) appendCommand(db int, argv [][]byte, deferred bool) int64 {
 	if !s.active.Load() {
 		return 0
 	}
@@ -96,13 +113,18 @@ func (s *Stream) Append(db int, argv ...[]byte) int64 {
 	s.mu.Lock()
 	c := s.reserve(db, n)
 	c.buf = AppendCommand(c.buf, argv)
-	return s.commit(c)
+	return s.commit(c, deferred)
 }
 
 // AppendBatch appends the batch's commands as one contiguous unit run
 // starting in database b's first; more than one command is wrapped in
 // MULTI … EXEC. It returns the offset after it (0 when nothing was kept).
-func (s *Stream) AppendBatch(b *Batch) int64 {
+func (s *Stream) AppendBatch(b *Batch) int64 { return s.appendBatch(b, false) }
+
+// AppendBatchDeferred is AppendBatch with AppendDeferred's wake-up.
+func (s *Stream) AppendBatchDeferred(b *Batch) int64 { return s.appendBatch(b, true) }
+
+func (s *Stream) appendBatch(b *Batch, deferred bool) int64 {
 	if b.n == 0 || !s.active.Load() {
 		return 0
 	}
@@ -121,7 +143,7 @@ func (s *Stream) AppendBatch(b *Batch) int64 {
 		c.buf = append(c.buf, execCmd...)
 	}
 	s.lastDB = b.lastDB
-	return s.commit(c)
+	return s.commit(c, deferred)
 }
 
 const (
@@ -159,32 +181,66 @@ func (s *Stream) reserve(db, n int) *chunk {
 	return c
 }
 
-// commit publishes what was written into c, wakes sleeping readers and
-// unlocks s.mu.
-func (s *Stream) commit(c *chunk) int64 {
+// commit publishes what was written into c, wakes sleeping readers (or,
+// deferred, leaves them to WakeDeferred) and unlocks s.mu.
+func (s *Stream) commit(c *chunk, deferred bool) int64 {
 	s.end = c.start + int64(len(c.buf))
 	if cap(c.buf) > chunkSize {
 		s.trim() // an entry larger than a chunk may push the window past it
 	}
 	end := s.end
+	if deferred {
+		if !s.wakeDue.Load() {
+			for _, r := range s.sleepers {
+				if !r.selfServed {
+					s.wakeDue.Store(true)
+					break
+				}
+			}
+		}
+		s.mu.Unlock()
+		return end
+	}
 	s.unlockAndWake()
 	return end
 }
 
-// unlockAndWake releases s.mu and wakes the readers sleeping for bytes.
+// unlockAndWake wakes the readers sleeping for bytes and releases s.mu.
 func (s *Stream) unlockAndWake() {
-	var wake []chan struct{}
-	if len(s.sleepers) > 0 {
-		wake = s.sleepers
-		s.sleepers = nil
-	}
+	s.wakeLocked(true)
 	s.mu.Unlock()
-	for _, ch := range wake {
+}
+
+// wakeLocked wakes the sleeping readers, all of them or (all false)
+// those not SelfServed, which keep sleeping. Needs s.mu.
+func (s *Stream) wakeLocked(all bool) {
+	keep := s.sleepers[:0]
+	for _, r := range s.sleepers {
+		if !all && r.selfServed {
+			keep = append(keep, r)
+			continue
+		}
+		r.sleeping = false
 		select {
-		case ch <- struct{}{}:
+		case r.wake <- struct{}{}:
 		default:
 		}
 	}
+	clear(s.sleepers[len(keep):])
+	s.sleepers = keep
+}
+
+// WakeDeferred wakes the readers that deferred appends left sleeping. An
+// event loop calls it at the end of each round (and the server's cron, so
+// that no append waits long for a round that does not come).
+func (s *Stream) WakeDeferred() {
+	if !s.wakeDue.Load() {
+		return
+	}
+	s.mu.Lock()
+	s.wakeDue.Store(false)
+	s.wakeLocked(false)
+	s.mu.Unlock()
 }
 
 // trim drops chunks no pinning reader needs that lie wholly before the
@@ -250,6 +306,9 @@ type Reader struct {
 	// means nothing; it gets ErrTrimmed.
 	stale bool
 	wake  chan struct{}
+	// sleeping: the reader is on s.sleepers; selfServed: deferred
+	// appends do not wake it (SetSelfServed).
+	sleeping, selfServed bool
 	// local: the reader returns local entries too; lseq is the sequence
 	// number of the next one (local.go).
 	local bool
@@ -273,6 +332,15 @@ func (s *Stream) NewReader(off int64, pin bool) (*Reader, error) {
 
 // Offset is the offset of the next byte the reader returns.
 func (r *Reader) Offset() int64 { return r.off }
+
+// SetSelfServed marks a reader whose bytes the appenders of deferred
+// entries read for it themselves (the AOF writer, flushed by the loop
+// before its replies leave): WakeDeferred does not wake it.
+func (r *Reader) SetSelfServed() {
+	r.s.mu.Lock()
+	r.selfServed = true
+	r.s.mu.Unlock()
+}
 
 // Next returns the bytes from the reader's offset up to at most the end of
 // one chunk, and advances past them; nil when it is at the end. The bytes
@@ -325,7 +393,10 @@ func (r *Reader) Wait() <-chan struct{} {
 		}
 		return r.wake
 	}
-	s.sleepers = append(s.sleepers, r.wake)
+	if !r.sleeping {
+		r.sleeping = true
+		s.sleepers = append(s.sleepers, r)
+	}
 	s.mu.Unlock()
 	return r.wake
 }
@@ -372,7 +443,7 @@ func (s *Stream) AppendStrings(db int, argv ...string) int64 {
 		c.buf = append(c.buf, a...)
 		c.buf = append(c.buf, '\r', '\n')
 	}
-	return s.commit(c)
+	return s.commit(c, false)
 }
 
 // NewReaderAtEnd attaches a reader at the current end and makes the next
@@ -403,7 +474,7 @@ func (s *Stream) AppendRaw(db int, b []byte) int64 {
 	if db != SameDB {
 		s.lastDB = db
 	}
-	return s.commit(c)
+	return s.commit(c, false)
 }
 
 // SameDB is AppendRaw's db for bytes that select no database.

@@ -358,3 +358,46 @@ func TestBacklogWindowInsideLargeEntry(t *testing.T) {
 		t.Fatalf("pinning reader read %d of %d bytes", len(got), s2.Offset())
 	}
 }
+
+func TestDeferredAppendWakesAtWakeDeferred(t *testing.T) {
+	s := New(0)
+	feed, _ := s.NewReader(0, true) // a replica link
+	aof, _ := s.NewReader(0, true)  // the AOF writer, flushed by the appender
+	aof.SetSelfServed()
+	woken := func(ch <-chan struct{}) bool {
+		select {
+		case <-ch:
+			return true
+		default:
+			return false
+		}
+	}
+	fch, ach := feed.Wait(), aof.Wait()
+	s.AppendDeferred(0, bs("SET", "a", "1"))
+	var b Batch
+	b.Add(0, bs("SET", "b", "2")...)
+	s.AppendBatchDeferred(&b)
+	if woken(fch) || woken(ach) {
+		t.Fatal("a deferred append woke a reader before WakeDeferred")
+	}
+	s.WakeDeferred()
+	if !woken(fch) {
+		t.Fatal("WakeDeferred did not wake the replica link's reader")
+	}
+	if woken(ach) {
+		t.Fatal("WakeDeferred woke a self-served reader")
+	}
+	if got := commands(t, readAll(t, feed)); len(got) != 3 { // SELECT, SET, SET
+		t.Fatalf("reader got %q", got)
+	}
+	// A second Wait while asleep does not list the reader twice, and an
+	// ordinary append still wakes a self-served reader.
+	aof.Wait()
+	s.Append(0, bs("DEL", "a")...)
+	if !woken(ach) {
+		t.Fatal("Append did not wake the self-served reader")
+	}
+	if n := len(s.sleepers); n != 0 {
+		t.Fatalf("%d sleepers left after a full wake", n)
+	}
+}

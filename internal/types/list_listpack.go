@@ -90,40 +90,44 @@ func qlpEntrySize(v []byte) int {
 // qlpAppend appends v's entry (lpInsert's encoding) to dst. Appending to
 // b[off:off] writes the entry in place when b has the room.
 func qlpAppend(dst []byte, v []byte) []byte {
-	start := len(dst)
 	if iv, ok := qlpInt(v); ok {
-		u := uint64(iv)
-		switch qlpIntSize(iv) {
-		case 1:
-			dst = append(dst, byte(iv))
-		case 2:
-			if iv < 0 {
-				u = uint64((1 << 13) + iv)
-			}
-			dst = append(dst, byte(u>>8)|0xC0, byte(u))
-		case 3:
-			dst = append(dst, 0xF1, byte(u), byte(u>>8))
-		case 4:
-			dst = append(dst, 0xF2, byte(u), byte(u>>8), byte(u>>16))
-		case 5:
-			dst = append(dst, 0xF3, byte(u), byte(u>>8), byte(u>>16), byte(u>>24))
-		default:
-			dst = append(dst, 0xF4)
-			dst = binary.LittleEndian.AppendUint64(dst, u)
-		}
-	} else {
-		switch n := len(v); {
-		case n < 64:
-			dst = append(dst, 0x80|byte(n))
-		case n < 4096:
-			dst = append(dst, 0xE0|byte(n>>8), byte(n))
-		default:
-			dst = append(dst, 0xF0)
-			dst = binary.LittleEndian.AppendUint32(dst, uint32(n))
-		}
-		dst = append(dst, v...)
+		return qlpAppendInt(dst, iv)
 	}
+	start := len(dst)
+	switch n := len(v); {
+	case n < 64:
+		dst = append(dst, 0x80|byte(n))
+	case n < 4096:
+		dst = append(dst, 0xE0|byte(n>>8), byte(n))
+	default:
+		dst = append(dst, 0xF0)
+		dst = binary.LittleEndian.AppendUint32(dst, uint32(n))
+	}
+	dst = append(dst, v...)
 	return qlpAppendBacklen(dst, len(dst)-start)
+}
+
+// qlpAppendInt appends an integer entry in the smallest encoding
+// (lpEncodeIntegerGetType) and its backlen.
+func qlpAppendInt(dst []byte, iv int64) []byte {
+	u := uint64(iv)
+	switch qlpIntSize(iv) {
+	case 1:
+		return append(dst, byte(iv), 1)
+	case 2:
+		if iv < 0 {
+			u = uint64((1 << 13) + iv)
+		}
+		return append(dst, byte(u>>8)|0xC0, byte(u), 2)
+	case 3:
+		return append(dst, 0xF1, byte(u), byte(u>>8), 3)
+	case 4:
+		return append(dst, 0xF2, byte(u), byte(u>>8), byte(u>>16), 4)
+	case 5:
+		return append(dst, 0xF3, byte(u), byte(u>>8), byte(u>>16), byte(u>>24), 5)
+	}
+	dst = append(dst, 0xF4)
+	return append(binary.LittleEndian.AppendUint64(dst, u), 9)
 }
 
 // qlpAppendBacklen appends the backlen of an entry of n bytes (lpEncodeBacklen).
@@ -251,63 +255,75 @@ func qlpPrev(b []byte, end int) int {
 // file) checking its header, terminator and every entry's encoding, bounds
 // and backlen, and returns its element count.
 func qlpValidate(p []byte) (int, bool) {
-	if len(p) < qlpHeader+1 || int(binary.LittleEndian.Uint32(p)) != len(p) || p[len(p)-1] != qlpEOF {
+	if !qlpHeaderOK(p) {
 		return 0, false
 	}
 	end := len(p) - 1
 	count := 0
 	for off := qlpHeader; off < end; count++ {
-		c := p[off]
-		var n int
-		switch {
-		case c&0x80 == 0:
-			n = 1
-		case c&0xC0 == 0x80:
-			n = 1 + int(c&0x3F)
-		case c&0xE0 == 0xC0:
-			n = 2
-		case c&0xF0 == 0xE0:
-			if off+2 > end {
-				return 0, false
-			}
-			n = 2 + (int(c&0x0F)<<8 | int(p[off+1]))
-		case c == 0xF0:
-			if off+5 > end {
-				return 0, false
-			}
-			l := uint64(binary.LittleEndian.Uint32(p[off+1:]))
-			if l > uint64(end-off) {
-				return 0, false
-			}
-			n = 5 + int(l)
-		case c >= 0xF1 && c <= 0xF3:
-			n = int(c-0xF1) + 3
-		case c == 0xF4:
-			n = 9
-		default:
+		_, next, ok := qlpNextChecked(p, off, end)
+		if !ok {
 			return 0, false
 		}
-		if n > end-off-1 {
-			return 0, false
-		}
-		if n <= 127 { // the common case: a one-byte backlen
-			if p[off+n] != byte(n) {
-				return 0, false
-			}
-			off += n + 1
-			continue
-		}
-		bl := qlpBacklenSize(n)
-		if bl > end-off-n {
-			return 0, false
-		}
-		var want [5]byte
-		if string(qlpAppendBacklen(want[:0], n)) != string(p[off+n:off+n+bl]) {
-			return 0, false
-		}
-		off += n + bl
+		off = next
 	}
 	return count, true
+}
+
+// qlpHeaderOK checks a listpack's total-bytes header and terminator.
+func qlpHeaderOK(p []byte) bool {
+	return len(p) >= qlpHeader+1 && int(binary.LittleEndian.Uint32(p)) == len(p) && p[len(p)-1] == qlpEOF
+}
+
+// qlpNextChecked checks the entry of an untrusted listpack at p[off]
+// (before the terminator at end): its encoding, bounds and backlen. It
+// returns the size of its encoding and data and the offset after its
+// backlen; ok is false when the entry is malformed.
+func qlpNextChecked(p []byte, off, end int) (n, next int, ok bool) {
+	c := p[off]
+	switch {
+	case c&0x80 == 0:
+		n = 1
+	case c&0xC0 == 0x80:
+		n = 1 + int(c&0x3F)
+	case c&0xE0 == 0xC0:
+		n = 2
+	case c&0xF0 == 0xE0:
+		if off+2 > end {
+			return 0, 0, false
+		}
+		n = 2 + (int(c&0x0F)<<8 | int(p[off+1]))
+	case c == 0xF0:
+		if off+5 > end {
+			return 0, 0, false
+		}
+		l := uint64(binary.LittleEndian.Uint32(p[off+1:]))
+		if l > uint64(end-off) {
+			return 0, 0, false
+		}
+		n = 5 + int(l)
+	case c >= 0xF1 && c <= 0xF3:
+		n = int(c-0xF1) + 3
+	case c == 0xF4:
+		n = 9
+	default:
+		return 0, 0, false
+	}
+	if n > end-off-1 {
+		return 0, 0, false
+	}
+	if n <= 127 { // the common case: a one-byte backlen
+		return n, off + n + 1, p[off+n] == byte(n)
+	}
+	bl := qlpBacklenSize(n)
+	if bl > end-off-n {
+		return 0, 0, false
+	}
+	var want [5]byte
+	if string(qlpAppendBacklen(want[:0], n)) != string(p[off+n:off+n+bl]) {
+		return 0, 0, false
+	}
+	return n, off + n + bl, true
 }
 
 // qlpSetHeader writes a listpack's header for its length and count.

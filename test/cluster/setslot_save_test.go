@@ -11,9 +11,9 @@ import (
 	"github.com/shoal-db/shoal/internal/testutil"
 )
 
-// TestSetSlotSavedBeforeReply: a CLUSTER SETSLOT's reply never arrives
-// before nodes.conf holds its change, whether the commands come one at a
-// time or as one pipeline (whose saves Shoal groups into one, as Redis
+// TestSetSlotSavedBeforeReply: a CLUSTER SETSLOT's (or ADDSLOTS's,
+// DELSLOTS's) reply never arrives before nodes.conf holds its change,
+// whether the commands come one at a time or as one pipeline (whose saves Shoal groups into one, as Redis
 // saves once per event-loop turn), on Shoal and on Redis alike.
 func TestSetSlotSavedBeforeReply(t *testing.T) {
 	for _, kind := range []string{"shoal", "redis"} {
@@ -75,6 +75,38 @@ func TestSetSlotSavedBeforeReply(t *testing.T) {
 			}
 			if !strings.HasSuffix(bLine, " connected 0-99") || strings.Contains(text, "[99->-") || !strings.Contains(text, "[100->-"+bID+"]") {
 				t.Fatalf("after SETSLOT NODE, nodes.conf is:\n%s", text)
+			}
+			// The other commands Redis saves in beforeSleep: a pipeline of
+			// DELSLOTS, then of ADDSLOTS, one slot each.
+			aLine := func() string {
+				for _, l := range strings.Split(conf(), "\n") {
+					if strings.Contains(l, "myself") {
+						return l
+					}
+				}
+				return ""
+			}
+			slotCmds := func(cmd string) {
+				var pipe []byte
+				for sl := 900; sl < 1000; sl++ {
+					pipe = testutil.AppendCommand(pipe, "CLUSTER", cmd, fmt.Sprint(sl))
+				}
+				testutil.NoErr(t, ca.SendRaw(pipe))
+				for sl := 900; sl < 1000; sl++ {
+					v, _, err := ca.Read()
+					testutil.NoErr(t, err)
+					if string(v.Str) != "OK" {
+						t.Fatalf("%s %d: %q", cmd, sl, v.Str)
+					}
+				}
+			}
+			slotCmds("DELSLOTS")
+			if l := aLine(); !strings.Contains(l, " connected 100-899 ") {
+				t.Fatalf("after DELSLOTS, my nodes.conf line is:\n%s", l)
+			}
+			slotCmds("ADDSLOTS")
+			if l := aLine(); !strings.Contains(l, " connected 100-999 ") {
+				t.Fatalf("after ADDSLOTS, my nodes.conf line is:\n%s", l)
 			}
 		})
 	}

@@ -148,3 +148,28 @@ func TestLoadErrorIsLastLine(t *testing.T) {
 	testutil.Equal(t, last["shoal"], last["redis"])
 	testutil.True(t, strings.HasPrefix(last["shoal"], "Bad file format reading the append only file"), last["shoal"])
 }
+
+// A relative logfile lands in dir, not in the directory the server was
+// started from: Redis opens it after the config's dir took effect (Redis's
+// cluster suite starts every instance from one directory with "dir
+// ./redis_N" and "logfile log.txt", and reads each instance's own log).
+func TestRelativeLogfileIsInDir(t *testing.T) {
+	for _, kind := range []string{"redis", "shoal"} {
+		t.Run(kind, func(t *testing.T) {
+			dir := t.TempDir()
+			n := testutil.StartKind(t, kind, "--dir", dir, "--logfile", "log.txt")
+			testutil.CheckFor(t, 5*time.Second, 50*time.Millisecond, func() error {
+				b, err := os.ReadFile(filepath.Join(dir, "log.txt"))
+				if err != nil {
+					return err
+				}
+				if !strings.Contains(string(b), "Ready to accept connections") {
+					return fmt.Errorf("no ready line in dir/log.txt: %q", b)
+				}
+				return nil
+			})
+			_, err := os.Stat(filepath.Join(n.Dir, "log.txt"))
+			testutil.True(t, os.IsNotExist(err), "log.txt in the start directory")
+		})
+	}
+}

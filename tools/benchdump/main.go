@@ -3,7 +3,9 @@
 // It loads keys of one kind, DUMPs them all, then RESTOREs every payload
 // under a new name (REPLACE), pipelined, and prints the server's CPU time
 // (from /proc/PID/stat) per key for each phase, and for loading the keys
-// with ordinary writes (SET, RPUSH, HSET…) as a yardstick:
+// with ordinary writes (SET, RPUSH, HSET…) as a yardstick; -repeat n runs
+// the DUMP and RESTORE phases n times (REPLACE on the keys of the last
+// round after the first) and divides:
 //
 //	benchdump -addr 127.0.0.1:6379 -pid 1234 -kind hash10 -keys 20000
 //	dump_us=1.234 restore_us=2.345 load_us=3.456
@@ -99,6 +101,7 @@ func main() {
 	kind := flag.String("kind", "string", "value kind")
 	n := flag.Int("keys", 20000, "keys")
 	batch := flag.Int("pipeline", 100, "commands per pipeline")
+	repeat := flag.Int("repeat", 1, "times the DUMP and the RESTORE phases run (more CPU ticks per measure)")
 	flag.Parse()
 	fill, ok := kinds[*kind]
 	if !ok || *pid == 0 {
@@ -124,30 +127,34 @@ func main() {
 	payloads := make([]string, *n)
 	t0 := cpuTicks(*pid)
 	load := t0 - tl
-	for i := 0; i < *n; i += *batch {
-		p := c.Pipeline()
-		cmds := make([]*redis.StringCmd, 0, *batch)
-		for j := i; j < min(i+*batch, *n); j++ {
-			cmds = append(cmds, p.Dump(ctx, key(j)))
-		}
-		if _, err := p.Exec(ctx); err != nil {
-			fail(err)
-		}
-		for j, cmd := range cmds {
-			payloads[i+j] = cmd.Val()
+	for r := 0; r < *repeat; r++ {
+		for i := 0; i < *n; i += *batch {
+			p := c.Pipeline()
+			cmds := make([]*redis.StringCmd, 0, *batch)
+			for j := i; j < min(i+*batch, *n); j++ {
+				cmds = append(cmds, p.Dump(ctx, key(j)))
+			}
+			if _, err := p.Exec(ctx); err != nil {
+				fail(err)
+			}
+			for j, cmd := range cmds {
+				payloads[i+j] = cmd.Val()
+			}
 		}
 	}
 	t1 := cpuTicks(*pid)
-	for i := 0; i < *n; i += *batch {
-		p := c.Pipeline()
-		for j := i; j < min(i+*batch, *n); j++ {
-			p.RestoreReplace(ctx, "r:"+key(j), 0, payloads[j])
-		}
-		if _, err := p.Exec(ctx); err != nil {
-			fail(err)
+	for r := 0; r < *repeat; r++ {
+		for i := 0; i < *n; i += *batch {
+			p := c.Pipeline()
+			for j := i; j < min(i+*batch, *n); j++ {
+				p.RestoreReplace(ctx, "r:"+key(j), 0, payloads[j])
+			}
+			if _, err := p.Exec(ctx); err != nil {
+				fail(err)
+			}
 		}
 	}
 	t2 := cpuTicks(*pid)
 	us := func(ticks int64) float64 { return float64(ticks) / hz * 1e6 / float64(*n) }
-	fmt.Printf("dump_us=%.3f restore_us=%.3f load_us=%.3f\n", us(t1-t0), us(t2-t1), us(load))
+	fmt.Printf("dump_us=%.3f restore_us=%.3f load_us=%.3f\n", us(t1-t0)/float64(*repeat), us(t2-t1)/float64(*repeat), us(load))
 }

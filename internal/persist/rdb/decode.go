@@ -29,6 +29,7 @@ type decoder struct {
 	el      elems  // entries of the listpack being loaded
 	scratch []byte // stream mode: long strings
 	z       []byte // LZF output
+	pk      []byte // a hash's or sorted set's packed form, before its copy
 	ibuf    [20]byte
 }
 
@@ -44,6 +45,9 @@ func (d *decoder) release() {
 	}
 	if cap(d.z) > 1<<16 {
 		d.z = nil
+	}
+	if cap(d.pk) > 1<<16 {
+		d.pk = nil
 	}
 	decoderPool.Put(d)
 }

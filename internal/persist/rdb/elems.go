@@ -2,6 +2,7 @@ package rdb
 
 import (
 	"bytes"
+	"encoding/binary"
 	"hash/maphash"
 	"math"
 	"slices"
@@ -194,6 +195,14 @@ func (e *elems) collectPairs(blob []byte, ziplist bool) (int, error) {
 // hash as Redis keeps it (whatever the values' lengths), a hashtable past
 // hash-max-listpack-entries.
 func (d *decoder) hashFromPairs(blob []byte, ziplist bool) (keyspace.Value, error) {
+	if !ziplist && listpackFits(blob, d.set.HashMaxListpackEntries) {
+		// The common case, in one pass: a listpack that needs no
+		// conversion, checked whole.
+		var h *types.Hash
+		if h, d.pk = types.NewHashFromListpack(blob, d.pk); h != nil {
+			return keyspace.Value{Obj: h}, nil
+		}
+	}
 	e := &d.el
 	n, err := e.collectPairs(blob, ziplist)
 	if err != nil {
@@ -218,6 +227,14 @@ func (d *decoder) hashFromPairs(blob []byte, ziplist bool) (keyspace.Value, erro
 // zsetFromPairs loads a ZSET_LISTPACK or ZSET_ZIPLIST value: listpack up to
 // zset-max-listpack-entries, skiplist beyond (as rdbLoadObject converts).
 func (d *decoder) zsetFromPairs(blob []byte, ziplist bool) (keyspace.Value, error) {
+	if !ziplist && listpackFits(blob, d.set.ZSetMaxListpackEntries) {
+		// The common case, in one pass: a listpack in order that needs no
+		// conversion, checked whole.
+		var z *types.ZSet
+		if z, d.pk = types.NewZSetFromListpack(blob, d.pk, parseScoreOK); z != nil {
+			return keyspace.Value{Obj: z}, nil
+		}
+	}
 	e := &d.el
 	n, err := e.collectPairs(blob, ziplist)
 	if err != nil {
@@ -242,4 +259,20 @@ func (d *decoder) zsetFromPairs(blob []byte, ziplist bool) (keyspace.Value, erro
 		j := order[i]
 		return e.get(2 * j), scores[j]
 	}), nil)
+}
+
+// listpackFits reports whether listpack blob's header counts at most
+// maxPairs pairs (so it loads as a listpack, no conversion).
+func listpackFits(blob []byte, maxPairs int64) bool {
+	if len(blob) < lpHeaderSize {
+		return false
+	}
+	c := int(binary.LittleEndian.Uint16(blob[4:]))
+	return c != lpCountUnknown && int64(c/2) <= maxPairs
+}
+
+// parseScoreOK is parseScore for types.NewZSetFromListpack.
+func parseScoreOK(b []byte) (float64, bool) {
+	f, err := parseScore(b)
+	return f, err == nil
 }

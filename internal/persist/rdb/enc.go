@@ -124,34 +124,3 @@ func appendBinaryDouble(dst []byte, f float64) []byte {
 func formatDouble17(dst []byte, f float64) []byte {
 	return strconv.AppendFloat(dst, f, 'g', 17, 64)
 }
-
-// double2ll is Redis's double2ll: the value as an integer when it is one
-// and casting is safe.
-func double2ll(d float64) (int64, bool) {
-	if d < float64(-math.MaxInt64/2) || d > float64(math.MaxInt64/2) {
-		return 0, false
-	}
-	ll := int64(d)
-	return ll, float64(ll) == d
-}
-
-// appendD2String appends d as Redis's d2string formats it.
-func appendD2String(dst []byte, d float64) []byte {
-	switch {
-	case math.IsNaN(d):
-		return append(dst, "nan"...)
-	case math.IsInf(d, 1):
-		return append(dst, "inf"...)
-	case math.IsInf(d, -1):
-		return append(dst, "-inf"...)
-	case d == 0:
-		if math.Signbit(d) {
-			return append(dst, "-0"...)
-		}
-		return append(dst, '0')
-	}
-	if v, ok := double2ll(d); ok {
-		return strconv.AppendInt(dst, v, 10)
-	}
-	return formatDouble17(dst, d)
-}

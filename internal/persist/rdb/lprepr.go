@@ -30,32 +30,14 @@ func (e *Encoder) Listpack(v keyspace.Value) ([]byte, bool) {
 // hashListpack is a compact hash as Redis's listpack: field, value, …
 // (the encoder's buffer, valid until its next use).
 func (e *Encoder) hashListpack(h *types.Hash) []byte {
-	e.lp.reset(e.lpb)
-	h.Each(func(f, v []byte) bool {
-		e.lp.appendStr(f)
-		e.lp.appendStr(v)
-		return true
-	})
-	e.lpb = e.lp.finish()
+	e.lpb = h.AppendListpack(e.lpb[:0])
 	return e.lpb
 }
 
 // zsetListpack is a compact sorted set as Redis's listpack: member, score,
-// … in order, a score as an integer entry when it is one, else its
-// d2string text.
+// … in order (the encoder's buffer, valid until its next use).
 func (e *Encoder) zsetListpack(z *types.ZSet) []byte {
-	e.lp.reset(e.lpb)
-	var sbuf [32]byte
-	z.Range(0, z.Len(), false, func(m []byte, score float64) bool {
-		e.lp.appendStr(m)
-		if v, ok := double2ll(score); ok {
-			e.lp.appendInt(v)
-		} else {
-			e.lp.appendStr(appendD2String(sbuf[:0], score))
-		}
-		return true
-	})
-	e.lpb = e.lp.finish()
+	e.lpb = z.AppendListpack(e.lpb[:0])
 	return e.lpb
 }
 

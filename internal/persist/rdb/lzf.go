@@ -75,13 +75,13 @@ func lzfCompress(in, out []byte, htab *lzfTable) int {
 	for ip < inLen-2 {
 		hval = hval<<8 | uint32(at(ip+2))
 		slot := &htab.slot[lzfIdx(hval)]
-		ref := -1
-		if *slot >= base {
-			ref = int(*slot - base)
-		}
+		// A slot from an earlier call (below base) gives ref < 0.
+		ref := int(*slot) - int(base)
 		*slot = base + uint32(ip)
+		// The 3 bytes at ip are hval's low 24 bits, first byte highest;
+		// the 4 bytes at ref < ip are within in.
 		if ref > 0 && ref < ip && ip-ref-1 < lzfMaxOff &&
-			at(ref+2) == at(ip+2) && at(ref) == at(ip) && at(ref+1) == at(ip+1) {
+			(*(*uint32)(unsafe.Add(pin, ref))^bits.ReverseBytes32(hval<<8))&0xFFFFFF == 0 {
 			off := ip - ref - 1
 			l := 2
 			maxlen := inLen - ip - l
@@ -134,7 +134,7 @@ func lzfCompress(in, out []byte, htab *lzfTable) int {
 			}
 			// Hash the two positions before ip (lzfIdx looks at the low
 			// 24 bits only), leaving hval as the loop expects it.
-			hval = uint32(at(ip-2))<<24 | uint32(at(ip-1))<<16 | uint32(at(ip))<<8 | uint32(at(ip+1))
+			hval = bits.ReverseBytes32(*(*uint32)(unsafe.Add(pin, ip-2))) // in[ip-2..ip+1], big endian
 			htab.slot[lzfIdx(hval>>8)] = base + uint32(ip-2)
 			htab.slot[lzfIdx(hval)] = base + uint32(ip-1)
 		} else {

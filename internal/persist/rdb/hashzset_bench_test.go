@@ -1,0 +1,123 @@
+package rdb
+
+import (
+	"strconv"
+	"syscall"
+	"testing"
+
+	"github.com/shoal-db/shoal/internal/keyspace"
+	"github.com/shoal-db/shoal/internal/types"
+)
+
+// benchHash is scripts/bench-dump.sh's hash kinds: pairs of
+// "<prefix><j>:3" strings set with one HSET.
+func benchHash(prefix string, pairs int) keyspace.Value {
+	h := types.NewHash()
+	for j := 0; j < pairs; j++ {
+		f := prefix + strconv.Itoa(2*j) + ":3"
+		v := prefix + strconv.Itoa(2*j+1) + ":3"
+		h.Set([]byte(f), []byte(v), types.DefaultLimits())
+	}
+	return keyspace.Value{Obj: h}
+}
+
+// benchZSet is scripts/bench-dump.sh's zset kinds.
+func benchZSet(n int, member func(j int) string, score func(j int) float64) keyspace.Value {
+	z := types.NewZSet(n, 0, types.DefaultLimits())
+	for j := 0; j < n; j++ {
+		z.Add([]byte(member(j)), score(j), 0, types.DefaultLimits())
+	}
+	return keyspace.Value{Obj: z}
+}
+
+func BenchmarkHashZSetDumpRestore(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		v    keyspace.Value
+	}{
+		{"hash10", benchHash("f", 10)},
+		{"hash100", benchHash("field", 100)},
+		{"zset10", benchZSet(10, func(j int) string { return "m" + strconv.Itoa(j) }, func(j int) float64 { return float64(j) + 0.5 })},
+		{"zset100", benchZSet(100, func(j int) string { return "member-" + strconv.Itoa(j) }, func(j int) float64 { return float64(j * 3) })},
+	} {
+		enc := NewEncoder(DefaultSettings())
+		payload, err := enc.AppendDump(nil, c.v)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(c.name+"/dump", func(b *testing.B) {
+			b.ReportAllocs()
+			var buf []byte
+			defer reportCPU(b)()
+			for i := 0; i < b.N; i++ {
+				buf, _ = enc.AppendDump(buf[:0], c.v)
+			}
+		})
+		b.Run(c.name+"/restore", func(b *testing.B) {
+			b.ReportAllocs()
+			defer reportCPU(b)()
+			for i := 0; i < b.N; i++ {
+				if _, err := ParseDump(payload, DefaultSettings()); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// reportCPU adds the process's CPU time per operation (user + system, GC
+// included) as "cpu-ns/op": on a shared machine wall time per operation
+// mostly measures the other load.
+func reportCPU(b *testing.B) func() {
+	cpu := func() int64 {
+		var ru syscall.Rusage
+		syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+		return ru.Utime.Nano() + ru.Stime.Nano()
+	}
+	start := cpu()
+	return func() { b.ReportMetric(float64(cpu()-start)/float64(b.N), "cpu-ns/op") }
+}
+
+// BenchmarkHashZSetDumpParts splits DUMP of hash100 and zset100 into its
+// steps: building the listpack, LZF, CRC64.
+func BenchmarkHashZSetDumpParts(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		lp   []byte
+	}{
+		{"hash100", benchHash("field", 100).Obj.(*types.Hash).AppendListpack(nil)},
+		{"zset100", benchZSet(100, func(j int) string { return "member-" + strconv.Itoa(j) }, func(j int) float64 { return float64(j * 3) }).Obj.(*types.ZSet).AppendListpack(nil)},
+	} {
+		out := make([]byte, len(c.lp))
+		var h lzfTable
+		b.Run(c.name+"/lzf", func(b *testing.B) {
+			b.SetBytes(int64(len(c.lp)))
+			defer reportCPU(b)()
+			for i := 0; i < b.N; i++ {
+				lzfCompress(c.lp, out, &h)
+			}
+		})
+		b.Run(c.name+"/crc", func(b *testing.B) {
+			b.SetBytes(int64(len(c.lp)))
+			defer reportCPU(b)()
+			for i := 0; i < b.N; i++ {
+				CRC64(0, c.lp)
+			}
+		})
+	}
+	hv := benchHash("field", 100).Obj.(*types.Hash)
+	zv := benchZSet(100, func(j int) string { return "member-" + strconv.Itoa(j) }, func(j int) float64 { return float64(j * 3) }).Obj.(*types.ZSet)
+	var buf []byte
+	b.Run("hash100/listpack", func(b *testing.B) {
+		defer reportCPU(b)()
+		for i := 0; i < b.N; i++ {
+			buf = hv.AppendListpack(buf[:0])
+		}
+	})
+	b.Run("zset100/listpack", func(b *testing.B) {
+		defer reportCPU(b)()
+		for i := 0; i < b.N; i++ {
+			buf = zv.AppendListpack(buf[:0])
+		}
+	})
+}

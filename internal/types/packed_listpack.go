@@ -1,0 +1,278 @@
+package types
+
+import (
+	"bytes"
+	"encoding/binary"
+	"hash/maphash"
+	"math"
+	"slices"
+	"strconv"
+)
+
+// Hashes and sorted sets in the listpack encoding are kept in Shoal's own
+// packed forms (hash.go, zset_listpack.go), not as Redis's listpack bytes.
+// DUMP and RESTORE (RDB_TYPE_HASH_LISTPACK, RDB_TYPE_ZSET_LISTPACK) convert
+// between the two here, in one pass each way, with list_listpack.go's
+// entry codec.
+
+// AppendListpack appends the listpack Redis 7.0 keeps for this hash:
+// field, value, … in insertion order, a canonical integer as an integer
+// entry (lpAppend). The hash must be in the listpack encoding.
+func (h *Hash) AppendListpack(dst []byte) []byte {
+	lp := h.lp()
+	count := 2 * h.Len()
+	start := len(dst)
+	// An entry grows by at most 7 bytes (a longer header, the backlen).
+	dst = slices.Grow(dst, len(lp)+7*count+qlpHeader+1)
+	out := dst[:cap(dst)]
+	w := start + qlpHeader
+	for off := 2; off < len(lp); {
+		n := int(lp[off])
+		if n >= 64 { // a long string (or length)
+			var e []byte
+			e, off = lpNext(lp, off)
+			w += len(qlpAppend(out[w:w], e))
+			continue
+		}
+		e := lp[off+1 : off+1+n]
+		off += 1 + n
+		if n > 0 && (e[0] == '-' || e[0]-'0' <= 9) { // perhaps an integer
+			w += len(qlpAppend(out[w:w], e))
+			continue
+		}
+		out[w] = 0x80 | byte(n)
+		copy(out[w+1:], e)
+		out[w+1+n] = byte(n + 1)
+		w += n + 2
+	}
+	out[w] = qlpEOF
+	dst = dst[:w+1]
+	qlpSetHeader(dst[start:], count)
+	return dst
+}
+
+// qlpAppendShort is qlpAppend with the common case first: a string of
+// fewer than 64 bytes that cannot be an integer.
+func qlpAppendShort(dst, e []byte) []byte {
+	if n := len(e); n < 64 && (n == 0 || e[0] != '-' && e[0]-'0' > 9) {
+		dst = append(dst, 0x80|byte(n))
+		dst = append(dst, e...)
+		return append(dst, byte(n+1))
+	}
+	return qlpAppend(dst, e)
+}
+
+// AppendListpack appends the listpack Redis 7.0 keeps for this sorted set:
+// member, score, … by ascending score, a score that is an integer as an
+// integer entry and any other as its d2string text (zzlInsertAt). The set
+// must be in the listpack encoding.
+func (z *ZSet) AppendListpack(dst []byte) []byte {
+	lp := z.bytes()
+	n := lpCount(lp)
+	start := len(dst)
+	// A member grows by at most 7 bytes; a score takes at most 1+24+1.
+	dst = slices.Grow(dst, len(lp)+33*n+qlpHeader+1)
+	out := dst[:cap(dst)]
+	w := start + qlpHeader
+	var sbuf [32]byte
+	for off := lpHeader; off < len(lp); {
+		if l := int(lp[off]); l < 64 && (l == 0 || lp[off+1] != '-' && lp[off+1]-'0' > 9) {
+			// a short member that cannot be an integer
+			out[w] = 0x80 | byte(l)
+			copy(out[w+1:], lp[off+1:off+1+l])
+			out[w+1+l] = byte(l + 1)
+			w += l + 2
+			off += 1 + l
+		} else {
+			var m []byte
+			m, off = lpNext(lp, off)
+			w += len(qlpAppend(out[w:w], m))
+		}
+		if lp[off] != 0x01 { // an integral score: an integer entry
+			v, k := binary.Uvarint(lp[off:])
+			off += k
+			zz := v >> 1
+			w += len(qlpAppendInt(out[w:w], int64(zz>>1)^-int64(zz&1)))
+			continue
+		}
+		s := math.Float64frombits(binary.LittleEndian.Uint64(lp[off+1:]))
+		off += 9
+		if v, ok := double2ll(s); ok {
+			w += len(qlpAppendInt(out[w:w], v))
+		} else {
+			w += len(qlpAppend(out[w:w], appendD2String(sbuf[:0], s)))
+		}
+	}
+	out[w] = qlpEOF
+	dst = dst[:w+1]
+	qlpSetHeader(dst[start:], 2*n)
+	return dst
+}
+
+// NewHashFromListpack returns a hash in the listpack encoding holding the
+// pairs of p, a Redis listpack of field, value, … (RDB_TYPE_HASH_LISTPACK),
+// in one pass over p. It accepts only a listpack it has checked whole —
+// header and terminator, every entry's encoding, bounds and backlen, the
+// header's count, an even number of entries, at least one pair, fewer than
+// 65535, distinct fields — and returns nil for anything else (the caller
+// then takes its general path, which says what is wrong). scratch is
+// working space, returned (perhaps grown) for the next call.
+func NewHashFromListpack(p, scratch []byte) (*Hash, []byte) {
+	b, n, ok := lpToPacked(p, scratch, nil)
+	if !ok {
+		return nil, b
+	}
+	binary.LittleEndian.PutUint16(b, uint16(n))
+	h := &Hash{}
+	h.setLP(bytes.Clone(b))
+	return h, b
+}
+
+// NewZSetFromListpack returns a sorted set in the listpack encoding
+// holding the pairs of p, a Redis listpack of member, score, … in
+// ascending (score, member) order (RDB_TYPE_ZSET_LISTPACK), checked as
+// NewHashFromListpack checks a hash, and also: members in strictly
+// ascending order, every score an integer entry or a string parseScore
+// accepts (strtod's rules, no NaN). It returns nil for anything else,
+// including a valid listpack out of order (the caller sorts it).
+func NewZSetFromListpack(p, scratch []byte, parseScore func([]byte) (float64, bool)) (*ZSet, []byte) {
+	b, n, ok := lpToPacked(p, scratch, parseScore)
+	if !ok {
+		return nil, b
+	}
+	lpSetCount(b, n)
+	z := &ZSet{}
+	z.setBytes(bytes.Clone(b))
+	return z, b
+}
+
+// lpToPacked converts listpack p of pairs into the packed form of a hash
+// (parseScore nil) or a sorted set, with a 2-byte count still to be
+// written, in scratch. It returns the packed bytes, the number of pairs
+// and whether p passed every check of NewHashFromListpack and
+// NewZSetFromListpack.
+func lpToPacked(p, scratch []byte, parseScore func([]byte) (float64, bool)) ([]byte, int, bool) {
+	b := append(scratch[:0], 0, 0)
+	if !qlpHeaderOK(p) {
+		return b, 0, false
+	}
+	var offBuf [128]uint32
+	keys := offBuf[:0] // offsets in b of the fields or members
+	end := len(p) - 1
+	entries := 0
+	var prevScore float64
+	var prevMember []byte
+	var ibuf [20]byte
+	for off := qlpHeader; off < end; entries++ {
+		_, next, ok := qlpNextChecked(p, off, end)
+		if !ok {
+			return b, 0, false
+		}
+		s, iv, isInt, _ := qlpDecode(p, off)
+		off = next
+		if isInt {
+			s = strconv.AppendInt(ibuf[:0], iv, 10)
+		}
+		if entries%2 == 0 || parseScore == nil {
+			if entries%2 == 0 {
+				keys = append(keys, uint32(len(b)))
+			}
+			b = binary.AppendUvarint(b, uint64(len(s)))
+			b = append(b, s...)
+			continue
+		}
+		score := float64(iv)
+		if !isInt {
+			if score, ok = parseScore(s); !ok {
+				return b, 0, false
+			}
+		}
+		m, _ := lpNext(b, int(keys[len(keys)-1]))
+		if len(keys) > 1 && !(prevScore < score || prevScore == score && bytes.Compare(prevMember, m) < 0) {
+			return b, 0, false
+		}
+		prevScore, prevMember = score, m
+		b = lpAppendScore(b, score)
+	}
+	pairs := entries / 2
+	if entries%2 != 0 || pairs == 0 || pairs >= lpMaxCount {
+		return b, 0, false
+	}
+	if c := int(binary.LittleEndian.Uint16(p[4:])); c != qlpCountUnknown && c != entries {
+		return b, 0, false
+	}
+	return b, pairs, distinctEntries(b, keys)
+}
+
+// double2ll is Redis's double2ll: d as an integer when it is one and
+// casting is safe.
+func double2ll(d float64) (int64, bool) {
+	if d < float64(-math.MaxInt64/2) || d > float64(math.MaxInt64/2) {
+		return 0, false
+	}
+	ll := int64(d)
+	return ll, float64(ll) == d
+}
+
+// appendD2String appends d as Redis's d2string formats it.
+func appendD2String(dst []byte, d float64) []byte {
+	switch {
+	case math.IsNaN(d):
+		return append(dst, "nan"...)
+	case math.IsInf(d, 1):
+		return append(dst, "inf"...)
+	case math.IsInf(d, -1):
+		return append(dst, "-inf"...)
+	case d == 0:
+		if math.Signbit(d) {
+			return append(dst, "-0"...)
+		}
+		return append(dst, '0')
+	}
+	if v, ok := double2ll(d); ok {
+		return strconv.AppendInt(dst, v, 10)
+	}
+	return strconv.AppendFloat(dst, d, 'g', 17, 64) // "%.17g"
+}
+
+var distinctSeed = maphash.MakeSeed()
+
+// distinctEntries reports whether the packed entries (uvarint length,
+// bytes) at offsets offs of b are all different.
+func distinctEntries(b []byte, offs []uint32) bool {
+	n := len(offs)
+	if n <= 12 { // comparing pairs beats building a table
+		for i := 1; i < n; i++ {
+			ki, _ := lpNext(b, int(offs[i]))
+			for j := 0; j < i; j++ {
+				if kj, _ := lpNext(b, int(offs[j])); string(ki) == string(kj) {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	size := 16
+	for size < 2*n {
+		size <<= 1
+	}
+	var tab [256]uint32
+	var slots []uint32 // entry index + 1; 0 is empty
+	if size <= len(tab) {
+		slots = tab[:size]
+	} else {
+		slots = make([]uint32, size)
+	}
+	for i, off := range offs {
+		k, _ := lpNext(b, int(off))
+		h := int(maphash.Bytes(distinctSeed, k)) & (size - 1)
+		for slots[h] != 0 {
+			if o, _ := lpNext(b, int(offs[slots[h]-1])); string(o) == string(k) {
+				return false
+			}
+			h = (h + 1) & (size - 1)
+		}
+		slots[h] = uint32(i + 1)
+	}
+	return true
+}

@@ -1,0 +1,267 @@
+package types
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math"
+	"strconv"
+	"testing"
+)
+
+func hashPairs(h *Hash) [][2]string {
+	var out [][2]string
+	h.Each(func(f, v []byte) bool {
+		out = append(out, [2]string{string(f), string(v)})
+		return true
+	})
+	return out
+}
+
+type zelem struct {
+	m string
+	s float64
+}
+
+func zsetElems(z *ZSet) []zelem {
+	var out []zelem
+	z.Range(0, z.Len(), false, func(m []byte, s float64) bool {
+		out = append(out, zelem{string(m), s})
+		return true
+	})
+	return out
+}
+
+func testScore(b []byte) (float64, bool) {
+	f, err := strconv.ParseFloat(string(b), 64)
+	return f, err == nil && !math.IsNaN(f)
+}
+
+// listpackOf builds a Redis listpack of the given elements.
+func listpackOf(elems ...string) []byte {
+	lp := make([]byte, qlpHeader)
+	for _, e := range elems {
+		lp = qlpAppend(lp, []byte(e))
+	}
+	lp = append(lp, qlpEOF)
+	qlpSetHeader(lp, len(elems))
+	return lp
+}
+
+func TestHashListpackRoundTrip(t *testing.T) {
+	for _, n := range []int{1, 5, 12, 13, 100, 300} {
+		h := NewHash()
+		lim := DefaultLimits()
+		big := *lim
+		big.HashMaxListpackEntries, big.HashMaxListpackValue = 1000, 1000
+		for j := 0; j < n; j++ {
+			v := "v" + strconv.Itoa(j)
+			switch j % 4 {
+			case 1:
+				v = strconv.Itoa(j * 1000003) // an integer entry
+			case 2:
+				v = string(bytes.Repeat([]byte{'x'}, 60+j%10)) // headers of 1 and 2 bytes
+			case 3:
+				v = "-" + strconv.Itoa(j)
+			}
+			h.Set([]byte("f"+strconv.Itoa(j)), []byte(v), &big)
+		}
+		lp := h.AppendListpack([]byte("prefix"))
+		if string(lp[:6]) != "prefix" {
+			t.Fatalf("n=%d: prefix lost", n)
+		}
+		lp = lp[6:]
+		if c, ok := qlpValidate(lp); !ok || c != 2*n {
+			t.Fatalf("n=%d: listpack invalid (%d, %v)", n, c, ok)
+		}
+		var want []string
+		h.Each(func(f, v []byte) bool { want = append(want, string(f), string(v)); return true })
+		if !bytes.Equal(lp, listpackOf(want...)) {
+			t.Fatalf("n=%d: listpack differs from entry by entry appends", n)
+		}
+		back, _ := NewHashFromListpack(lp, nil)
+		if back == nil {
+			t.Fatalf("n=%d: own listpack refused", n)
+		}
+		if got, w := hashPairs(back), hashPairs(h); len(got) != len(w) || back.Encoding() != "listpack" {
+			t.Fatalf("n=%d: %d pairs back, want %d", n, len(got), len(w))
+		} else {
+			for i := range got {
+				if got[i] != w[i] {
+					t.Fatalf("n=%d: pair %d = %q, want %q", n, i, got[i], w[i])
+				}
+			}
+		}
+	}
+}
+
+func TestHashFromListpackRefuses(t *testing.T) {
+	ok := listpackOf("a", "1", "b", "2")
+	wrongCount := bytes.Clone(ok)
+	binary.LittleEndian.PutUint16(wrongCount[4:], 3)
+	badBacklen := bytes.Clone(ok)
+	badBacklen[len(badBacklen)-2] = 7
+	var dup13 []string
+	for j := 0; j < 13; j++ {
+		dup13 = append(dup13, "f"+strconv.Itoa(j%12), "v")
+	}
+	for name, lp := range map[string][]byte{
+		"empty":       listpackOf(),
+		"odd":         listpackOf("a", "1", "b"),
+		"dup":         listpackOf("a", "1", "a", "2"),
+		"dup table":   listpackOf(dup13...),
+		"dup int":     listpackOf("7", "x", "7", "y"),
+		"count":       wrongCount,
+		"backlen":     badBacklen,
+		"truncated":   ok[:len(ok)-1],
+		"no header":   ok[:3],
+		"total bytes": append(bytes.Clone(ok[:len(ok)-1]), 0, qlpEOF),
+	} {
+		if h, _ := NewHashFromListpack(lp, nil); h != nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	if h, _ := NewHashFromListpack(ok, nil); h == nil || h.Len() != 2 {
+		t.Fatal("a valid listpack was refused")
+	}
+	unknown := bytes.Clone(ok)
+	binary.LittleEndian.PutUint16(unknown[4:], qlpCountUnknown)
+	if h, _ := NewHashFromListpack(unknown, nil); h == nil || h.Len() != 2 {
+		t.Fatal("a listpack with an unknown count was refused")
+	}
+}
+
+func TestZSetListpackRoundTrip(t *testing.T) {
+	lim := DefaultLimits()
+	for _, n := range []int{1, 10, 100} {
+		z := NewZSet(n, 0, lim)
+		for j := 0; j < n; j++ {
+			s := float64(j * 3)
+			switch j % 5 {
+			case 1:
+				s = float64(j) + 0.5
+			case 2:
+				s = -1e300 * float64(j)
+			case 3:
+				s = math.Inf(1)
+			case 4:
+				s = float64(-j) * 1e10
+			}
+			z.Add([]byte("member-"+strconv.Itoa(j)), s, 0, lim)
+		}
+		lp := z.AppendListpack(nil)
+		var want []string
+		for _, e := range zsetElems(z) {
+			want = append(want, e.m, string(appendD2String(nil, e.s)))
+		}
+		if !bytes.Equal(lp, listpackOf(want...)) {
+			t.Fatalf("n=%d: listpack differs from member, d2string(score) appends", n)
+		}
+		back, _ := NewZSetFromListpack(lp, nil, testScore)
+		if back == nil {
+			t.Fatalf("n=%d: own listpack refused", n)
+		}
+		got, w := zsetElems(back), zsetElems(z)
+		if len(got) != len(w) {
+			t.Fatalf("n=%d: %d elements back, want %d", n, len(got), len(w))
+		}
+		for i := range got {
+			if got[i] != w[i] {
+				t.Fatalf("n=%d: element %d = %v, want %v", n, i, got[i], w[i])
+			}
+		}
+	}
+}
+
+func TestZSetFromListpackRefuses(t *testing.T) {
+	for name, elems := range map[string][]string{
+		"empty":        {},
+		"odd":          {"a", "1", "b"},
+		"unsorted":     {"a", "2", "b", "1"},
+		"member order": {"b", "1", "a", "1"},
+		"dup":          {"a", "1", "b", "2", "a", "3"},
+		"nan":          {"a", "nan"},
+		"not a number": {"a", "x"},
+	} {
+		if z, _ := NewZSetFromListpack(listpackOf(elems...), nil, testScore); z != nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	z, _ := NewZSetFromListpack(listpackOf("b", "-0", "a", "0.5", "c", "7"), nil, testScore)
+	want := []zelem{{"b", 0}, {"a", 0.5}, {"c", 7}}
+	if got := zsetElems(z); len(got) != 3 || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+}
+
+// FuzzPairsFromListpack: any bytes are refused or loaded; a loaded hash or
+// sorted set holds exactly the listpack's pairs (read by the list codec's
+// checked walk), with distinct fields or members, and a valid listpack of
+// distinct pairs (in order, for a sorted set) is never refused.
+func FuzzPairsFromListpack(f *testing.F) {
+	f.Add(listpackOf("a", "1", "b", "2"))
+	f.Add(listpackOf("f1", "-77", "f2", "123456789012", "f3", string(bytes.Repeat([]byte{'v'}, 70))))
+	f.Add(listpackOf("m", "0.5", "n", "1", "o", "1e300"))
+	f.Add(listpackOf("x", "3", "x", "4"))
+	f.Fuzz(func(t *testing.T, p []byte) {
+		n, valid := qlpValidate(p)
+		var elems []string
+		if valid {
+			var buf [20]byte
+			for off := qlpHeader; off < len(p)-1; {
+				v, size := qlpValue(p, off, &buf)
+				elems = append(elems, string(v))
+				off += size
+			}
+		}
+		countOK := valid && (binary.LittleEndian.Uint16(p[4:]) == qlpCountUnknown || int(binary.LittleEndian.Uint16(p[4:])) == n)
+		fields := map[string]bool{}
+		for i := 0; i+1 < len(elems); i += 2 {
+			fields[elems[i]] = true
+		}
+		distinct := n > 0 && n%2 == 0 && len(fields) == n/2 && n/2 < lpMaxCount
+
+		h, _ := NewHashFromListpack(p, nil)
+		if h == nil {
+			if countOK && distinct {
+				t.Fatalf("valid hash listpack refused: %q", elems)
+			}
+		} else {
+			if !countOK || !distinct {
+				t.Fatalf("bad hash listpack accepted (valid %v, count %v, distinct %v)", valid, countOK, distinct)
+			}
+			got := hashPairs(h)
+			for i, pr := range got {
+				if pr[0] != elems[2*i] || pr[1] != elems[2*i+1] {
+					t.Fatalf("pair %d = %q, want %q %q", i, pr, elems[2*i], elems[2*i+1])
+				}
+			}
+			if len(got) != n/2 || h.Len() != n/2 {
+				t.Fatalf("%d pairs (Len %d), want %d", len(got), h.Len(), n/2)
+			}
+		}
+
+		z, _ := NewZSetFromListpack(p, nil, testScore)
+		if z == nil {
+			return
+		}
+		if !countOK || !distinct {
+			t.Fatalf("bad zset listpack accepted (valid %v, count %v, distinct %v)", valid, countOK, distinct)
+		}
+		got := zsetElems(z)
+		if len(got) != n/2 || z.Len() != n/2 {
+			t.Fatalf("%d elements (Len %d), want %d", len(got), z.Len(), n/2)
+		}
+		for i, e := range got {
+			s, ok := testScore([]byte(elems[2*i+1]))
+			if s == 0 {
+				s = 0 // the packed form keeps no sign of zero
+			}
+			if !ok || e.m != elems[2*i] || e.s != s {
+				t.Fatalf("element %d = %v, want %q %q", i, e, elems[2*i], elems[2*i+1])
+			}
+			if i > 0 && !(got[i-1].s < e.s || got[i-1].s == e.s && got[i-1].m < e.m) {
+				t.Fatalf("elements %d and %d out of order", i-1, i)
+			}
+		}
+	})
+}
