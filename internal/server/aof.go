@@ -52,9 +52,9 @@ type aofState struct {
 	// waitRewrite: the rewrite CONFIG SET appendonly yes started runs, and
 	// the AOF has no base yet (Redis's AOF_WAIT_REWRITE): a shutdown
 	// refuses to exit (unless FORCE).
-	waitRewrite atomic.Bool
-	rewriteStart    atomic.Int64 // unix seconds
-	loadStart       atomic.Int64 // unix seconds
+	waitRewrite  atomic.Bool
+	rewriteStart atomic.Int64 // unix seconds
+	loadStart    atomic.Int64 // unix seconds
 	// execSets counts CONFIG SETs running inside EXEC: the transaction
 	// holds stripes, so appendonly yes must not start its rewrite (which
 	// takes every stripe) before the transaction ends.
