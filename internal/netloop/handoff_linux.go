@@ -79,11 +79,17 @@ func (l *loop) finishHandoff(c *Conn, rest []byte) {
 	runtime.Goexit()
 }
 
+// watchIdleTicks is how many ticks the watchdog runs with every loop
+// between rounds before it sleeps until one starts a round: an idle server
+// wakes no thread twenty times a second for it.
+const watchIdleTicks = 20
+
 // watch hands every loop stuck in one handler call to a new runner, until
 // stop is closed.
 func (s *Server) watch(stop <-chan struct{}) {
 	t := time.NewTicker(watchTick)
 	defer t.Stop()
+	idle := 0
 	for {
 		select {
 		case <-stop:
@@ -99,6 +105,51 @@ func (s *Server) watch(stop <-chan struct{}) {
 			if l.stuck(now) {
 				l.handOff()
 			}
+		}
+		if s.anyBusy() {
+			idle = 0
+			continue
+		}
+		if idle++; idle < watchIdleTicks {
+			continue
+		}
+		idle = 0
+		t.Stop()
+		s.watchParked.Store(true)
+		// A round that began before the store saw no parked watchdog and
+		// sent nothing: look again before sleeping.
+		if !s.anyBusy() {
+			select {
+			case <-stop:
+				return
+			case <-s.watchWake:
+			}
+		}
+		s.watchParked.Store(false)
+		t.Reset(watchTick)
+	}
+}
+
+// anyBusy reports whether a loop is inside a round of events, or a
+// handed-off call is still out (watchdog-period may have to report it).
+func (s *Server) anyBusy() bool {
+	for _, l := range s.loops {
+		if l.busySince.Load() != 0 {
+			return true
+		}
+	}
+	s.out.mu.Lock()
+	out := len(s.out.calls)
+	s.out.mu.Unlock()
+	return out > 0
+}
+
+// wakeWatch wakes a parked watchdog; a loop calls it when a round begins.
+func (s *Server) wakeWatch() {
+	if s.watchParked.Load() {
+		select {
+		case s.watchWake <- struct{}{}:
+		default:
 		}
 	}
 }

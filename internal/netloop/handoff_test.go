@@ -204,3 +204,32 @@ func TestHandoffCallEndsFirst(t *testing.T) {
 	a.send(t, "again\n")
 	a.expect(t, "again")
 }
+
+// TestHandoffAfterWatchdogSleeps: once every loop has been idle for a
+// while the watchdog sleeps; the round that gets stuck must wake it, or
+// the other connections would wait for the call.
+func TestHandoffAfterWatchdogSleeps(t *testing.T) {
+	s, addr, release, served := startSlow(t)
+	defer closeAndWait(t, s, served)
+	a := dialLines(t, addr)
+	b := dialLines(t, addr)
+	b.send(t, "hello\n")
+	b.expect(t, "hello")
+	deadline := time.Now().Add(10 * time.Second)
+	for !s.watchParked.Load() {
+		if time.Now().After(deadline) {
+			t.Fatal("the watchdog never went to sleep on an idle server")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	a.send(t, "sleep\n")
+	time.Sleep(50 * time.Millisecond) // a's call has begun
+	start := time.Now()
+	b.send(t, "while-a-sleeps\n")
+	b.expect(t, "while-a-sleeps")
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("b waited %v for a stuck call", d)
+	}
+	close(release)
+	a.expect(t, "slept")
+}

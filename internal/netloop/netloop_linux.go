@@ -73,6 +73,9 @@ type Server struct {
 	// slow and out: the slow-call watch (slowwatch_linux.go).
 	slow atomic.Pointer[slowWatch]
 	out  outCalls
+	// watchParked: the watchdog sleeps on watchWake until a round begins.
+	watchParked atomic.Bool
+	watchWake   chan struct{}
 }
 
 // Conn is one client connection.
@@ -175,7 +178,7 @@ func New(h Handler, n int) (*Server, error) {
 		// clients, handed-off calls).
 		runtime.GOMAXPROCS(n + 1)
 	}
-	s := &Server{h: h, readBuf: 64 * 1024}
+	s := &Server{h: h, readBuf: 64 * 1024, watchWake: make(chan struct{}, 1)}
 	s.rel, _ = h.(Releaser)
 	s.te, _ = h.(TurnEnder)
 	s.re, _ = h.(RoundEnder)
@@ -390,6 +393,7 @@ func (l *loop) run(r *runner) {
 			continue
 		}
 		l.busySince.Store(clock.Mono())
+		l.srv.wakeWatch()
 		for i := 0; i < n; i++ {
 			ev := &events[i]
 			fd := int(ev.Fd)

@@ -64,7 +64,6 @@ func (s *Server) registerAdmin() {
 	s.adm.lastSave.Store(s.startTime.Unix())
 	s.adm.errStats = map[string]int64{}
 	s.adm.startMemory = s.usedMemory()
-	s.startMetrics()
 
 	flush := func(all bool) command.Handler {
 		return func(ctx *command.Ctx) {

@@ -492,6 +492,10 @@ type metrics struct {
 	lastT                    time.Time
 	lastOps, lastIn, lastOut int64
 	peak                     uint64
+	// lastCron and cronSamples: the cron's pace (sampleMetrics); only the
+	// cron's goroutine touches them.
+	lastCron    time.Time
+	cronSamples int
 }
 
 const metricSamples = 16
@@ -539,25 +543,18 @@ func (m *metrics) instantaneous() (ops, in, out int64) {
 	return ops / metricSamples, in / metricSamples, out / metricSamples
 }
 
-// startMetrics runs the 100 ms sampler until the server closes.
-func (s *Server) startMetrics() {
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		t := time.NewTicker(100 * time.Millisecond)
-		defer t.Stop()
-		n := 0
-		for {
-			select {
-			case <-s.quit:
-				return
-			case now := <-t.C:
-				s.adm.metrics.sample(now, s.stats.commands.Load(), s.stats.netInput.Load(), s.stats.netOutput.Load())
-				// The memory peak is tracked once a second (ReadMemStats stops the world briefly).
-				if n++; n%10 == 0 {
-					s.adm.metrics.notePeak(s.usedMemory())
-				}
-			}
-		}
-	}()
+// sampleMetrics is the cron's 100 ms sampler of the instantaneous_*
+// figures (Redis's run_with_period(100) in serverCron: with hz under 10,
+// it samples at the cron's own pace).
+func (s *Server) sampleMetrics(now time.Time) {
+	m := &s.adm.metrics
+	if now.Sub(m.lastCron) < 100*time.Millisecond {
+		return
+	}
+	m.lastCron = now
+	m.sample(now, s.stats.commands.Load(), s.stats.netInput.Load(), s.stats.netOutput.Load())
+	// The memory peak is tracked once a second (ReadMemStats stops the world briefly).
+	if m.cronSamples++; m.cronSamples%10 == 0 {
+		m.notePeak(s.usedMemory())
+	}
 }

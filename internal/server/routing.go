@@ -127,6 +127,11 @@ func (c *client) routeExec(t *cluster.Topology) bool {
 // EVAL_RO or FCALL_RO). An EVAL body without a shebang, an unknown SHA or
 // function, and a bad shebang keep the command's flags.
 func (c *client) isWrite(spec *command.Spec, args [][]byte) bool {
+	if !spec.Has(command.FlagNoMandatoryKeys) {
+		// Not a script or function call (they all have this flag): the
+		// common case, without comparing names.
+		return spec.Has(command.FlagWrite)
+	}
 	var flags script.Flags
 	switch spec.Name {
 	case "eval", "eval_ro":

@@ -506,6 +506,7 @@ func (s *Server) startBackground() {
 				if s.cronPaused.Load() {
 					continue // DEBUG PAUSE-CRON 1: no cron work, as Redis
 				}
+				s.sampleMetrics(now)
 				s.memoryCron(now)
 				s.closeIdleClients()
 				s.clientsEvictCron()
