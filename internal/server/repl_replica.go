@@ -866,9 +866,10 @@ func (s *Server) dropMasterLink() {
 // (loadDataFromDisk): a replica resumes its master's history at the
 // recorded offset, so its first PSYNC can continue partially; a master
 // keeps the recorded history as its second ID, so its former replicas can.
-func (s *Server) restoreReplInfo(rsi replInfo) {
+// It reports whether the node took the history as a master.
+func (s *Server) restoreReplInfo(rsi replInfo) (master bool) {
 	if !rsi.valid() {
-		return
+		return false
 	}
 	s.cfg.RLock()
 	replica := s.cfg.ReplicaOfHost != ""
@@ -889,6 +890,28 @@ func (s *Server) restoreReplInfo(rsi replInfo) {
 		s.repl.hist.ID2, s.repl.hist.Offset2 = rsi.id, rsi.off+1
 	}
 	s.ensureBacklog()
+	return !replica
+}
+
+// propagateLoadExpired: a master restarted from an RDB recording its
+// replication history deletes the keys whose TTL passed meanwhile, and
+// the deletions go to its stream (Redis 7.0's rdbLoad propagates them), so
+// a replica continuing partially from the recorded offset deletes them
+// too — or, when they overflow the backlog, cannot continue and does a
+// full sync.
+func (s *Server) propagateLoadExpired(master bool) {
+	keys := s.loading.expiredKeys
+	s.loading.expiredKeys = nil
+	if !master {
+		return
+	}
+	del := "DEL"
+	if s.conf().cmd.LazyfreeLazyExpire {
+		del = "UNLINK"
+	}
+	for _, k := range keys {
+		s.stream.AppendStrings(k.db, del, k.key)
+	}
 }
 
 // localKey is a key of a database.
