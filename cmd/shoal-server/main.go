@@ -76,6 +76,10 @@ func run(cfg *config.Config) int {
 		}
 	}
 	srv := server.New(cfg, logw)
+	if err := srv.ApplyRenames(); err != nil {
+		fmt.Fprint(os.Stderr, err.Error())
+		return 1
+	}
 	// BGSAVE's file writer (internal/persist/child.go) is this binary.
 	// /proc/self/exe is the running binary even after the file on disk
 	// was replaced or deleted (an upgrade), where its path is not.
@@ -147,22 +151,11 @@ wait:
 	for {
 		select {
 		case sig := <-sigs:
-			name := "SIGTERM"
-			if sig == syscall.SIGINT {
-				name = "SIGINT"
-			}
-			srv.Logf('#', "Received %s scheduling shutdown...", name)
-			// prepareForShutdown: the final save, when save points are set.
-			// It may wait for lagging replicas (shutdown-timeout).
-			if err := srv.Shutdown(0); err != nil {
-				if !server.ShutdownAborted(err) {
-					srv.Logf('#', "SIGTERM received but errors trying to shut down the server, check the logs for more information")
-				}
-				continue
-			}
-			break wait
+			// As Redis's handler: the next cron tick shuts down (or
+			// SHUTDOWN ABORT cancels); ShutdownRequested ends the wait.
+			srv.SignalShutdown(sig.(syscall.Signal))
 		case <-srv.ShutdownRequested:
-			break wait // SHUTDOWN did the preparing
+			break wait // SHUTDOWN or the cron did the preparing
 		case <-done:
 			break wait
 		}

@@ -189,3 +189,18 @@ func (sc *Scratch) keyRefs(c *Cmd, args [][]byte) {
 		}
 	}
 }
+
+// CanReadAllKeys is ACLUserCheckKeyPerm(user, "*", CMD_KEY_ACCESS): some
+// selector reads every key (allkeys, or a read pattern matching "*").
+// SORT's BY and GET patterns need it.
+func (p *Perms) CanReadAllKeys() bool {
+	if p.All {
+		return true
+	}
+	for _, s := range p.Selectors {
+		if s.flags&selAllKeys != 0 || s.keyAllowed([]byte("*"), permRead) {
+			return true
+		}
+	}
+	return false
+}

@@ -98,11 +98,18 @@ func sortGeneric(c *Ctx, readonly bool) {
 			} else if cluster {
 				c.Error(rediserr.SortByCluster)
 				return
+			} else if !canReadAllKeys(c) {
+				c.Error(rediserr.SortByACL)
+				return
 			}
 			j++
 		case bytes.EqualFold(a, []byte("get")) && left >= 1:
 			if cluster {
 				c.Error(rediserr.SortGetCluster)
+				return
+			}
+			if !canReadAllKeys(c) {
+				c.Error(rediserr.SortGetACL)
 				return
 			}
 			gets = append(gets, args[j+1])
@@ -519,4 +526,13 @@ func hasNonZeroDigit(s string) bool {
 		s = s[:i]
 	}
 	return strings.ContainsAny(s, "123456789abcdef")
+}
+
+// allKeysReader is a client whose ACL user may not read every key: SORT's
+// BY and GET patterns are refused then, as Redis's sortCommandGeneric.
+type allKeysReader interface{ CanReadAllKeys() bool }
+
+func canReadAllKeys(c *Ctx) bool {
+	r, ok := c.Client.(allKeysReader)
+	return !ok || r.CanReadAllKeys()
 }

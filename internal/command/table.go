@@ -1,6 +1,7 @@
 package command
 
 import (
+	"errors"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -152,7 +153,11 @@ func (s *Spec) Docs(proto int) string {
 
 // Table is the set of commands, by lower-case name.
 type Table struct {
+	// cmds is by the name clients call a command (after rename-command),
+	// orig by Redis's name, for the server's own look-ups (Get): Redis's
+	// commands and orig_commands dicts.
 	cmds   map[string]*Spec
+	orig   map[string]*Spec
 	numIDs int
 }
 
@@ -200,9 +205,48 @@ func NewTable() *Table {
 		s := fromGen(&generatedSpecs[i], nil)
 		t.cmds[s.Name] = s
 	}
+	t.orig = make(map[string]*Spec, len(t.cmds))
+	for n, s := range t.cmds {
+		t.orig[n] = s
+	}
 	t.numberSpecs()
 	return t
 }
+
+// Rename is the rename-command directive: the command clients call old
+// is called new from now on, or is gone when new is "". The server's own
+// look-ups (Get, Orig) keep Redis's names. The errors are Redis's reasons.
+func (t *Table) Rename(old, new string) error {
+	old, new = strings.ToLower(old), strings.ToLower(new)
+	s := t.cmds[old]
+	if s == nil || strings.Contains(old, "|") {
+		return errors.New("No such command in rename-command")
+	}
+	delete(t.cmds, old)
+	if new == "" {
+		return nil
+	}
+	if t.cmds[new] != nil {
+		return errors.New("Target command name already exists")
+	}
+	t.cmds[new] = s
+	return nil
+}
+
+// Find is Get by the names clients use (after rename-command): COMMAND
+// INFO and DOCS, as Redis's lookupCommandBySds.
+func (t *Table) Find(name string) *Spec {
+	top, sub, ok := strings.Cut(name, "|")
+	s := t.cmds[top]
+	if s == nil || !ok {
+		return s
+	}
+	return s.Subs[sub]
+}
+
+// Orig returns the entry the table had under name before any
+// rename-command ("config|get": the flat copy of a subcommand).
+func (t *Table) Orig(name string) *Spec { return t.orig[name] }
 
 // numberSpecs gives every command and subcommand its ID, in name order.
 func (t *Table) numberSpecs() {
@@ -282,10 +326,11 @@ func (s *Spec) LookupSub(args [][]byte) *Spec {
 	return s.Subs[strings.ToLower(string(args[1]))]
 }
 
-// Get returns the spec named name ("get", "config|get").
+// Get returns the spec Redis names name ("get", "config|get"), whatever
+// rename-command made of it.
 func (t *Table) Get(name string) *Spec {
 	top, sub, ok := strings.Cut(name, "|")
-	s := t.cmds[top]
+	s := t.orig[top]
 	if s == nil || !ok {
 		return s
 	}

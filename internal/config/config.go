@@ -179,7 +179,7 @@ type Config struct {
 	LatencyMonitorThreshold int64 // latency-monitor-threshold, milliseconds
 
 	// Lines that are not plain directives, kept in file order.
-	RenameCommands [][2]string       // rename-command old new ("" new = remove)
+	RenameCommands []RenameCommand   // rename-command old new ("" new = remove)
 	Users          [][]string        // user <name> <rules...>, as written
 	LoadModules    [][]string        // loadmodule <path> [args...], as written
 	ModuleConfigs  map[string]string // module.name value

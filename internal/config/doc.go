@@ -23,7 +23,8 @@
 //     the server decides what to do with it. Relative paths are resolved
 //     against the previous dir value, as a chain of chdir calls would be.
 //   - rename-command, user and loadmodule lines are recorded, not checked:
-//     the server validates them against its command table and ACL code.
+//     the server validates them against its command table and ACL code
+//     (rename-command with the line it came from, for Redis's fatal error).
 //   - CONFIG GET returns matches in table order, not in Redis's hash order.
 //
 // Errors use Redis's texts: a bad file yields a *FileError whose Error() is

@@ -31,6 +31,20 @@ func (e *FileError) Error() string {
 	return b.String()
 }
 
+// RenameCommand is a rename-command line: the server applies it to its
+// command table (server.ApplyRenames) and reports a bad one as a
+// FileError at Line.
+type RenameCommand struct {
+	Old, New string
+	Line     int    // 1-based, in the text it was read from
+	Text     string // the line, trimmed
+}
+
+// Fail is the fatal error for this line with Redis's reason.
+func (r RenameCommand) Fail(reason string) *FileError {
+	return &FileError{Line: r.Line, Text: r.Text, Reason: reason}
+}
+
 // DaemonizeRefused is the reason given for "daemonize yes".
 const DaemonizeRefused = "Shoal does not daemonize: set 'daemonize no' and run it under a supervisor (systemd, a container, nohup)"
 
@@ -205,7 +219,7 @@ func (c *Config) loadString(content string) error {
 			// save lines replace rather than add; keep that quirk.
 			c.inFile = false
 		case argv[0] == "rename-command" && len(argv) == 3:
-			c.RenameCommands = append(c.RenameCommands, [2]string{argv[1], argv[2]})
+			c.RenameCommands = append(c.RenameCommands, RenameCommand{Old: argv[1], New: argv[2], Line: i + 1, Text: lines[i]})
 		case argv[0] == "user" && len(argv) >= 2:
 			c.Users = append(c.Users, argv[1:])
 		case argv[0] == "loadmodule" && len(argv) >= 2:

@@ -121,7 +121,10 @@ func TestLoadValues(t *testing.T) {
 	check("Masterauth", c.Masterauth, "it's")
 	check("ClusterNodeTimeout", c.ClusterNodeTimeout, int64(5000))
 	check("NotifyKeyspaceEvents", c.NotifyKeyspaceEvents, "AKE")
-	check("RenameCommands", c.RenameCommands, [][2]string{{"FLUSHALL", ""}})
+	check("RenameCommands", len(c.RenameCommands), 1)
+	if r := c.RenameCommands[0]; r.Old != "FLUSHALL" || r.New != "" || r.Text != `rename-command FLUSHALL ""` || r.Line == 0 {
+		t.Errorf("RenameCommands[0] = %+v", r)
+	}
 	check("ModuleConfigs", c.ModuleConfigs, map[string]string{"mymod.opt": "3"})
 	check("Hz", c.Hz, 1)
 	check("Appendonly", c.Appendonly, true)

@@ -605,6 +605,13 @@ var byName = func() map[string]*directive {
 
 func lookup(name string) *directive { return byName[asciiLower(name)] }
 
+// Sensitive reports whether name (any spelling) is a directive whose value
+// Redis redacts from the slow log and MONITOR (SENSITIVE_CONFIG).
+func Sensitive(name string) bool {
+	d := lookup(name)
+	return d != nil && d.flags&sensitive != 0
+}
+
 // Value returns the CONFIG GET form of one directive, by name or alias, and
 // whether Redis 7.0 knows it. It is how the server reads directives that
 // have no typed field (activedefrag, lfu-log-factor, tls-*, …).

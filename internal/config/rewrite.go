@@ -37,6 +37,12 @@ func newRewriteState(content string) *rewriteState {
 			continue
 		}
 		args, ok := splitArgs(line)
+		if ok && len(args) > 0 && asciiLower(args[0]) == "rename-command" {
+			// Not a config option, but kept as written (Redis files it
+			// under its name and never marks it rewritten).
+			st.lines = append(st.lines, line)
+			continue
+		}
 		if !ok || len(args) == 0 || lookup(args[0]) == nil {
 			st.lines = append(st.lines, "# ??? "+line)
 			continue

@@ -212,7 +212,7 @@ func (db *DB) liveEntry(key []byte) *entry {
 	}
 	e := &t.ents[i]
 	if e.volatile() && db.ks.ttlPassed(e.exp()) {
-		if !db.ks.ReplicaMode.Load() {
+		if !db.ks.keepExpired() {
 			db.expireAt(t, s, i, k)
 		}
 		return nil
@@ -308,7 +308,7 @@ func (db *DB) Delete(key []byte) bool {
 		return false
 	}
 	if e := &t.ents[i]; e.volatile() && db.ks.ttlPassed(e.exp()) {
-		if !db.ks.ReplicaMode.Load() {
+		if !db.ks.keepExpired() {
 			db.expireAt(t, s, i, k)
 		}
 		return false
@@ -542,7 +542,7 @@ func (db *DB) RandomKey(rnd func(n int) int) (string, bool) {
 			if !e.volatile() || e.exp() > now {
 				return e.key(), true
 			}
-			if !db.ks.ReplicaMode.Load() {
+			if !db.ks.keepExpired() {
 				// dbRandomKey: a key found expired is reclaimed (a DEL
 				// for AOF and replicas) and another one is drawn.
 				db.expireAt(t, s, i, strings.Clone(e.key()))
@@ -558,7 +558,7 @@ func (db *DB) RandomKey(rnd func(n int) int) (string, bool) {
 // Nothing on a replica. Needs s's stripe locked.
 func (db *DB) ExpireStale(s int) {
 	t := db.slots[s]
-	if t == nil || db.volatile.Load() == 0 || db.ks.ReplicaMode.Load() {
+	if t == nil || db.volatile.Load() == 0 || db.ks.keepExpired() {
 		return
 	}
 	n := 0

@@ -27,8 +27,8 @@ const samplePerSlot = 20
 // keepGoing is polled between slots; the cycle stops when it returns false.
 func (e *Expirer) Cycle(keepGoing func() bool) int {
 	total := 0
-	if e.ks.Loading.Load() || e.ks.ReplicaMode.Load() {
-		return 0 // nothing expires while an AOF is replayed, nor on a replica
+	if e.ks.Loading.Load() || e.ks.keepExpired() {
+		return 0 // nothing expires while an AOF is replayed, on a replica, nor during a pause
 	}
 	for i, db := range e.ks.dbs {
 		if db.volatile.Load() == 0 {

@@ -64,6 +64,11 @@ type Keyspace struct {
 	// DEL removes it), active expiry is off, and OnExpire is never called,
 	// so the replica's stream stays byte for byte its master's.
 	ReplicaMode atomic.Bool
+	// ExpirePaused is set during a client pause: as on a replica, a key
+	// whose TTL passed is hidden but not deleted, and active expiry is off,
+	// so the dataset stays as it is (Redis's expireIfNeeded and
+	// activeExpireCycle under checkClientPauseTimeoutAndReturnIfPaused).
+	ExpirePaused atomic.Bool
 	// MasterApplying is set while a replica runs a command from its
 	// master's stream: that command sees keys as the master did, live
 	// until the master deletes them (Redis's expireIfNeeded for the master
@@ -298,3 +303,7 @@ func (ks *Keyspace) Replaying() bool { return ks.Loading.Load() || ks.MasterAppl
 func (ks *Keyspace) ttlPassed(whenMs int64) bool {
 	return whenMs <= ks.NowMs() && !ks.Replaying()
 }
+
+// keepExpired reports whether keys past their TTL stay stored (a replica,
+// or a client pause).
+func (ks *Keyspace) keepExpired() bool { return ks.ReplicaMode.Load() || ks.ExpirePaused.Load() }

@@ -66,7 +66,8 @@ type Server struct {
 	te      TurnEnder  // nil if h is not one
 	re      RoundEnder // nil if h is not one
 	loops   []*loop
-	lns     []int
+	lns     atomic.Pointer[[]int] // replaced whole, so the loops read it without a lock
+	lnMu    sync.Mutex            // serialises Listen and CloseListener
 	next    atomic.Uint32
 	closed  atomic.Bool
 	readBuf int
@@ -264,9 +265,46 @@ func (s *Server) Listen(host string, port int) (net.Addr, error) {
 			return nil, err
 		}
 	}
-	s.lns = append(s.lns, fd)
+	s.lnMu.Lock()
+	lns := append(s.listeners(), fd)
+	s.lns.Store(&lns)
+	s.lnMu.Unlock()
 	bound, _ := syscall.Getsockname(fd)
 	return sockaddrToTCP(bound), nil
+}
+
+// listeners returns a copy of the listening sockets.
+func (s *Server) listeners() []int {
+	if p := s.lns.Load(); p != nil {
+		return append([]int(nil), *p...)
+	}
+	return nil
+}
+
+// CloseListener stops listening on addr (an address Listen returned),
+// while the loops and their connections go on (CONFIG SET port and
+// bind). It reports whether addr was a listener.
+func (s *Server) CloseListener(addr net.Addr) bool {
+	s.lnMu.Lock()
+	defer s.lnMu.Unlock()
+	lns := s.listeners()
+	for i, fd := range lns {
+		sa, err := syscall.Getsockname(fd)
+		if err != nil || sockaddrToTCP(sa).String() != addr.String() {
+			continue
+		}
+		// Out of the list first, so that an event of this round for the
+		// descriptor (or a connection that reuses its number) is not
+		// taken for the listener's.
+		lns = append(lns[:i], lns[i+1:]...)
+		s.lns.Store(&lns)
+		for _, l := range s.loops {
+			syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_DEL, fd, nil)
+		}
+		syscall.Close(fd)
+		return true
+	}
+	return false
 }
 
 // Serve runs the loops until Close, and returns when every loop has shut
@@ -292,9 +330,11 @@ func (s *Server) Close() {
 	if s.closed.Swap(true) {
 		return
 	}
-	for _, fd := range s.lns {
+	s.lnMu.Lock()
+	for _, fd := range s.listeners() {
 		syscall.Close(fd)
 	}
+	s.lnMu.Unlock()
 	for _, l := range s.loops {
 		l.wake()
 	}
@@ -329,7 +369,11 @@ func (l *loop) post(fn func()) {
 }
 
 func (l *loop) isListener(fd int) bool {
-	for _, x := range l.srv.lns {
+	p := l.srv.lns.Load()
+	if p == nil {
+		return false
+	}
+	for _, x := range *p {
 		if x == fd {
 			return true
 		}

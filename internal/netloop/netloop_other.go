@@ -2,6 +2,11 @@
 
 package netloop
 
+import (
+	"errors"
+	"net"
+)
+
 // Supported reports whether this platform has the event-loop transport:
 // not here (no epoll); the server serves each connection from a goroutine.
 const Supported = false
@@ -15,3 +20,9 @@ func (s *Server) Serve() {}
 
 // Close does nothing.
 func (s *Server) Close() {}
+
+// CloseListener reports false: there are no listeners here.
+func (s *Server) CloseListener(net.Addr) bool { return false }
+
+// Listen is never called here (Supported is false).
+func (s *Server) Listen(string, int) (net.Addr, error) { return nil, errors.ErrUnsupported }

@@ -49,8 +49,12 @@ type aofState struct {
 	rwNextTry       int64
 	lastRewriteSecs atomic.Int64
 	rewriting       atomic.Bool
-	rewriteStart    atomic.Int64 // unix seconds
-	loadStart       atomic.Int64 // unix seconds
+	// waitRewrite: the rewrite CONFIG SET appendonly yes started runs, and
+	// the AOF has no base yet (Redis's AOF_WAIT_REWRITE): a shutdown
+	// refuses to exit (unless FORCE).
+	waitRewrite  atomic.Bool
+	rewriteStart atomic.Int64 // unix seconds
+	loadStart    atomic.Int64 // unix seconds
 	// execSets counts CONFIG SETs running inside EXEC: the transaction
 	// holds stripes, so appendonly yes must not start its rewrite (which
 	// takes every stripe) before the transaction ends.
@@ -459,7 +463,10 @@ func (s *Server) applyAOFConfig(name string) {
 		}
 		if p.on && s.aof.w.Load() == nil {
 			// startAppendOnly: a rewrite produces the base of the dataset.
-			if err := s.rewriteAOFWith(p, true, s.rewriteChild()); err != nil {
+			s.aof.waitRewrite.Store(true)
+			err := s.rewriteAOFWith(p, true, s.rewriteChild())
+			s.aof.waitRewrite.Store(false)
+			if err != nil {
 				s.Logf('#', "Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. Check the above logs for more info about the error.")
 			}
 		} else if !p.on && s.aof.w.Load() != nil {

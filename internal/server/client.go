@@ -651,12 +651,12 @@ func (c *client) execute(spec *command.Spec, args [][]byte) {
 		// off the event loop, until the pause no longer covers it; then it
 		// is checked from the top again, as Redis reprocesses it (after a
 		// manual failover this node may no longer serve its slot).
-		if k := pauseKind(c.srv.pause.kind.Load()); k != pauseOff && c.pausedFor(spec, k) {
+		if k := pauseKind(c.srv.pause.kind.Load()); k != pauseOff && c.pausedFor(spec, args, k) {
 			if c.loopMode {
 				c.undoForDetach(asking, skip)
 				return
 			}
-			c.waitPause(spec)
+			c.waitPause(spec, args)
 			continue
 		}
 		if c.inMulti && !multiControl(spec) {

@@ -210,9 +210,23 @@ func (s *Server) configSet(ctx *command.Ctx) {
 		defer s.aof.execSets.Add(-1)
 	}
 	old, tlsArg := s.tlsBackup(pairs)
+	lnOld, lnArg := s.configBackup(pairs, "port", "bind")
+	oomOld, oomArg := s.configBackup(pairs, "oom-score-adj", "oom-score-adj-values")
 	if err := set(pairs); err != nil {
 		ctx.Error(err.Error())
 		return
+	}
+	if lnArg != "" {
+		if msg := s.applyListen(lnOld); msg != "" {
+			ctx.Error(fmt.Sprintf("ERR CONFIG SET failed (possibly related to argument '%s') - %s", lnArg, msg))
+			return
+		}
+	}
+	if oomArg != "" {
+		if msg := s.applyOOM(oomOld); msg != "" {
+			ctx.Error(fmt.Sprintf("ERR CONFIG SET failed (possibly related to argument '%s') - %s", oomArg, msg))
+			return
+		}
 	}
 	if tlsArg != "" {
 		if msg := s.applyTLSSet(old); msg != "" {
@@ -299,7 +313,9 @@ func (s *Server) shutdownCommand(ctx *command.Ctx) {
 		return
 	}
 	if abort {
-		if !s.AbortShutdown() {
+		// A shutdown waiting for replicas (shutdown_wait.go), or a
+		// signal's that the cron has not started yet (sigshutdown.go).
+		if !s.AbortShutdown() && !s.abortSignalShutdown() {
 			ctx.Error(rediserr.NoShutdown)
 			return
 		}

@@ -516,8 +516,8 @@ func (s *Server) clientList(ctx *command.Ctx) {
 	}
 	var b strings.Builder
 	for _, c := range s.snapshotClients() {
-		if ids != nil && !ids[c.id] {
-			continue
+		if ids != nil && !ids[c.id] || c != self && c.closed.Load() {
+			continue // (killed: Redis has freed it already)
 		}
 		if typ != "" {
 			sn := c.adm.snap.Load()

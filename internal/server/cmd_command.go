@@ -104,7 +104,7 @@ func (s *Server) implementedTop() []*command.Spec {
 // reply, the flat "container|sub" entries hold all four.
 func (s *Server) full(sp *command.Spec) *command.Spec {
 	if sp.Parent != nil {
-		if d := s.table.Lookup([]byte(sp.Name)); d != nil && d.Info(3) != "" {
+		if d := s.table.Orig(sp.Name); d != nil && d.Info(3) != "" {
 			return d
 		}
 	}
@@ -116,7 +116,7 @@ func (s *Server) rawDocs(sp *command.Spec, proto int) string { return s.full(sp)
 
 // lookupImplemented finds "name" or "container|sub" if Shoal implements it.
 func (s *Server) lookupImplemented(name string) *command.Spec {
-	sp := s.table.Get(strings.ToLower(name))
+	sp := s.table.Find(strings.ToLower(name))
 	if sp == nil || sp.Info(2) == "" || !sp.Implemented() {
 		return nil
 	}
@@ -414,4 +414,17 @@ func variableKeyFlags(name string, args [][]byte, flags string) []string {
 		}
 	}
 	return out
+}
+
+// ApplyRenames applies the config's rename-command lines to the command
+// table, in file order, as Redis does while it reads the file. A bad line
+// is a *config.FileError (the caller prints it and exits). Call it once,
+// before Serve.
+func (s *Server) ApplyRenames() error {
+	for _, r := range s.cfg.RenameCommands {
+		if err := s.table.Rename(r.Old, r.New); err != nil {
+			return r.Fail(err.Error())
+		}
+	}
+	return nil
 }

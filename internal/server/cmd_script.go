@@ -467,6 +467,9 @@ func (sr *scriptRun) Exec(run *script.Run, spec *command.Spec, args [][]byte, w 
 	s := sr.srv
 	c := sr.c
 	sr.keys = spec.KeyPositions(args, sr.keys[:0])
+	if c.trk.on && spec.Has(command.FlagReadonly) {
+		c.trk.scriptRead = true // the caller remembers its declared keys (tracking.go)
+	}
 	if !spec.Has(command.FlagStale) && s.staleFor(c) {
 		return "Can not execute the command on a stale replica" // scriptVerifyAllowStale
 	}

@@ -83,6 +83,9 @@ func (c *client) commitEffects() {
 // reaches the stream as DEL (UNLINK with lazyfree-lazy-expire), as Redis
 // 7.0's deleteExpiredKeyAndPropagate does, under the key's stripe lock.
 func (s *Server) onExpire(db int, key string) {
+	if s.ks.Tracking.Load() != 0 {
+		s.track.expiringKey(key) // its invalidation is no client's (tracking.go)
+	}
 	if s.stream.Active() {
 		s.appendDeletion(db, key, s.conf().cmd.LazyfreeLazyExpire)
 	}

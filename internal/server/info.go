@@ -161,8 +161,8 @@ func (s *Server) infoServer(w infoWriter) {
 	s.cfg.RLock()
 	port, hz := s.cfg.Port, s.cfg.Hz
 	s.cfg.RUnlock()
-	if len(s.listeners) > 0 || len(s.loopAddrs) > 0 {
-		if _, p, err := splitPort(s.Addr().String()); err == nil {
+	if a := s.plainAddr(); a != nil {
+		if _, p, err := splitPort(a.String()); err == nil {
 			port = p
 		}
 	} else if a := s.TLSAddr(); a != nil && port == 0 {
@@ -230,8 +230,8 @@ func (s *Server) infoClients(w infoWriter) {
 	w.i("cluster_connections", 0)
 	w.i("maxclients", s.conf().maxclients)
 	w.i("client_recent_max_input_buffer", 0)
-	w.i("client_recent_max_output_buffer", s.maxQueuedOut()) // obuf.go
-	w.i("blocked_clients", s.blocking.count.Load())
+	w.i("client_recent_max_output_buffer", s.maxQueuedOut())               // obuf.go
+	w.i("blocked_clients", s.blocking.count.Load()+s.pause.waiting.Load()) // and paused ones, as Redis
 	w.i("tracking_clients", s.track.clients.Load())
 	w.i("clients_in_timeout_table", s.blocking.timed.Load())
 }

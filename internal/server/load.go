@@ -33,6 +33,9 @@ type loadState struct {
 	totalBytes  atomic.Int64
 	loadedBytes atomic.Int64
 	usedMem     atomic.Int64 // the file's used-mem aux field
+	// expiredKeys are the keys the last load into the dataset skipped
+	// because their TTL had passed (propagateLoadExpired).
+	expiredKeys []localKey
 
 	// holdBytes, holdUntil: while fewer bytes than this are loaded (and
 	// not past holdUntil, unix ns), commands wait for the load instead of
@@ -139,7 +142,7 @@ func (s *Server) PrepareLoad() func() error {
 			return err
 		}
 		s.Logf('*', "DB loaded from disk: %.3f seconds", time.Since(start).Seconds())
-		s.restoreReplInfo(s.loading.rsi)
+		s.propagateLoadExpired(s.restoreReplInfo(s.loading.rsi))
 		return nil
 	}
 }
@@ -352,6 +355,7 @@ func (s *Server) loadRDBInto(ks *keyspace.Keyspace, src io.Reader, allowDup bool
 	var loaded, expired int64
 	var functions [][]byte
 	s.loading.rsi = replInfo{off: -1, db: -1}
+	s.loading.expiredKeys = nil
 	ra := readAhead(r)
 	defer ra.stop()
 	for {
@@ -412,6 +416,9 @@ func (s *Server) loadRDBInto(ks *keyspace.Keyspace, src io.Reader, allowDup bool
 			}
 			if dropExpired && it.ExpireMs != -1 && it.ExpireMs < now {
 				expired++
+				if ks == s.ks {
+					s.loading.expiredKeys = append(s.loading.expiredKeys, localKey{it.DB, string(it.Key)})
+				}
 				continue
 			}
 			sl := slot.Of(it.Key)

@@ -178,17 +178,7 @@ func (s *Server) listenLoops(binds []string, port int) error {
 		return err
 	}
 	for _, b := range binds {
-		optional := len(b) > 0 && b[0] == '-'
-		if optional {
-			b = b[1:]
-		}
-		host := b
-		switch b {
-		case "*":
-			host = "0.0.0.0"
-		case "::*":
-			host = "::"
-		}
+		b, host, optional := bindHost(b)
 		addr, err := ls.Listen(host, port)
 		if err != nil {
 			if optional {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/shoal-db/shoal/internal/command"
+	"github.com/shoal-db/shoal/internal/config"
 	"github.com/shoal-db/shoal/internal/rediserr"
 )
 
@@ -102,7 +103,7 @@ func (s *Server) feedMonitorsAs(c *client, addr string, args [][]byte) {
 }
 
 // monitorLine formats one MONITOR status line. Credentials are redacted as
-// Redis does (AUTH, HELLO ... AUTH, MIGRATE ... AUTH/AUTH2).
+// Redis does (redactedArgs).
 func monitorLine(now time.Time, db int, addr string, args [][]byte) []byte {
 	b := make([]byte, 0, 64+len(addr))
 	b = append(b, '+')
@@ -128,6 +129,11 @@ func monitorLine(now time.Time, db int, addr string, args [][]byte) []byte {
 	return append(b, '\r', '\n')
 }
 
+// redactedArgs marks the arguments Redis replaces with "(redacted)" in
+// MONITOR and the slow log (redactClientCommandArgument): AUTH's, HELLO
+// ... AUTH's, MIGRATE ... AUTH/AUTH2's, every argument of ACL SETUSER from
+// the user name on, and the values of sensitive directives in CONFIG SET.
+// nil when none is.
 func redactedArgs(args [][]byte) []bool {
 	name := strings.ToLower(string(args[0]))
 	var r []bool
@@ -166,6 +172,20 @@ func redactedArgs(args [][]byte) []bool {
 				i += 2
 			case "keys":
 				i = len(args)
+			}
+		}
+	case "acl":
+		if len(args) >= 3 && strings.EqualFold(string(args[1]), "setuser") {
+			for i := 2; i < len(args); i++ {
+				mark(i)
+			}
+		}
+	case "config":
+		if len(args) >= 4 && len(args)%2 == 0 && strings.EqualFold(string(args[1]), "set") {
+			for i := 2; i+1 < len(args); i += 2 {
+				if config.Sensitive(string(args[i])) {
+					mark(i + 1)
+				}
 			}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/shoal-db/shoal/internal/cluster"
 	"github.com/shoal-db/shoal/internal/command"
+	"github.com/shoal-db/shoal/internal/script"
 )
 
 // Client pause, as Redis 7.0's pauseClients (networking.c): CLIENT PAUSE
@@ -51,6 +52,9 @@ type pauseState struct {
 	// look again.
 	wake  chan struct{}
 	timer *time.Timer
+	// waiting counts the clients whose command waits for the pause: Redis
+	// counts them in blocked_clients (BLOCKED_POSTPONE).
+	waiting atomic.Int64
 }
 
 // pauseClients is pauseClients: a pause for purpose p until end (unix ms),
@@ -99,6 +103,7 @@ func (s *Server) updatePauseLocked() {
 		}
 	}
 	old := pauseKind(ps.kind.Swap(int32(kind)))
+	s.ks.ExpirePaused.Store(kind != pauseOff) // the dataset stays as it is
 	if kind < old && ps.wake != nil {
 		close(ps.wake)
 		ps.wake = nil
@@ -127,8 +132,9 @@ func (s *Server) pauseWaitCh() <-chan struct{} {
 	return ps.wake
 }
 
-// pausedFor reports whether spec must wait under the pause kind k.
-func (c *client) pausedFor(spec *command.Spec, k pauseKind) bool {
+// pausedFor reports whether spec (with args) must wait under the pause
+// kind k.
+func (c *client) pausedFor(spec *command.Spec, args [][]byte, k pauseKind) bool {
 	if c.session || k == pauseOff {
 		return false
 	}
@@ -137,11 +143,11 @@ func (c *client) pausedFor(spec *command.Spec, k pauseKind) bool {
 	}
 	const mayReplicate = command.FlagWrite | command.FlagMayReplicate
 	if spec.Flags&mayReplicate != 0 {
-		return true
+		return !c.srv.scriptNoWrites(spec, args)
 	}
 	if spec.Name == "exec" && c.inMulti {
 		for _, q := range c.queued {
-			if q.spec.Flags&mayReplicate != 0 {
+			if q.spec.Flags&mayReplicate != 0 && !c.srv.scriptNoWrites(q.spec, q.args) {
 				return true
 			}
 		}
@@ -149,13 +155,53 @@ func (c *client) pausedFor(spec *command.Spec, k pauseKind) bool {
 	return false
 }
 
+// scriptNoWrites reports whether spec is EVAL/EVALSHA/FCALL (or _RO) of a
+// script or function that declares no-writes: Redis's evalGetCommandFlags
+// then clears write and may-replicate, so a WRITE pause lets it run. A
+// script without a shebang, or not found, keeps the command's flags.
+func (s *Server) scriptNoWrites(spec *command.Spec, args [][]byte) bool {
+	if len(args) < 2 {
+		return false
+	}
+	var flags script.Flags
+	switch spec.Name {
+	case "eval", "eval_ro":
+		if sc := s.scripts.Get([]byte(script.SHA1Hex(args[1]))); sc != nil {
+			flags = sc.Flags
+		} else if f, _, msg := script.ParseShebang(args[1]); msg == "" {
+			flags = f
+		} else {
+			return false
+		}
+	case "evalsha", "evalsha_ro":
+		sc := s.scripts.Get(args[1])
+		if sc == nil {
+			return false
+		}
+		flags = sc.Flags
+	case "fcall", "fcall_ro":
+		fn := s.scripts.Functions.Get(args[1])
+		if fn == nil {
+			return false
+		}
+		flags = fn.Flags
+	default:
+		return false
+	}
+	return flags&script.FlagEvalCompat == 0 && flags&script.FlagNoWrites != 0
+}
+
 // waitPause blocks the client's goroutine until spec may run.
-func (c *client) waitPause(spec *command.Spec) {
+func (c *client) waitPause(spec *command.Spec, args [][]byte) {
 	c.blockedNow.Store(true)
-	defer c.blockedNow.Store(false)
+	c.srv.pause.waiting.Add(1)
+	defer func() {
+		c.srv.pause.waiting.Add(-1)
+		c.blockedNow.Store(false)
+	}()
 	for {
 		ch := c.srv.pauseWaitCh()
-		if !c.pausedFor(spec, pauseKind(c.srv.pause.kind.Load())) {
+		if !c.pausedFor(spec, args, pauseKind(c.srv.pause.kind.Load())) {
 			return
 		}
 		<-ch

@@ -150,6 +150,7 @@ func (s *Server) setMaster(host string, port int, failover bool) {
 		s.Logf('*', "Before turning into a replica, using my own master parameters to synthesize a cached master: I may be able to synchronize with the new master with just a partial transfer.")
 	}
 	s.refreshReplGate()
+	s.setOOMScoreAdj(-1, 0)
 	s.Logf('*', "Connecting to MASTER %s:%d", host, port)
 	go s.runMasterLink(ml)
 }
@@ -179,6 +180,7 @@ func (s *Server) promote() {
 		l.close()
 	}
 	s.refreshReplGate()
+	s.setOOMScoreAdj(-1, 0)
 	s.Logf('*', "Setting secondary replication ID to %s, valid up to offset: %d. New replication ID is %s", s.replHistory().ID2, off+1, s.replHistory().ID)
 }
 
@@ -219,7 +221,20 @@ func (s *Server) runMasterLink(ml *masterLink) {
 func (s *Server) syncWithMaster(ml *masterLink) error {
 	ml.state.Store(linkConnecting)
 	addr := net.JoinHostPort(ml.host, strconv.Itoa(ml.port))
-	conn, err := net.DialTimeout("tcp", addr, s.replTimeout())
+	dl := net.Dialer{Timeout: s.replTimeout()}
+	if src, _ := s.cfg.Value("bind-source-addr"); src != "" {
+		// bind-source-addr: the link's own address, as Redis's connConnect.
+		ip := net.ParseIP(src)
+		if ip == nil {
+			ips, lerr := net.LookupIP(src)
+			if lerr != nil || len(ips) == 0 {
+				return fmt.Errorf("Error condition on socket for SYNC: %s", connErrText(lerr))
+			}
+			ip = ips[0]
+		}
+		dl.LocalAddr = &net.TCPAddr{IP: ip}
+	}
+	conn, err := dl.Dial("tcp", addr)
 	if err == nil && s.tlsReplication() {
 		conn, err = s.dialTLS(conn, s.replTimeout()) // tls-replication (tls.go)
 	}
@@ -851,9 +866,10 @@ func (s *Server) dropMasterLink() {
 // (loadDataFromDisk): a replica resumes its master's history at the
 // recorded offset, so its first PSYNC can continue partially; a master
 // keeps the recorded history as its second ID, so its former replicas can.
-func (s *Server) restoreReplInfo(rsi replInfo) {
+// It reports whether the node took the history as a master.
+func (s *Server) restoreReplInfo(rsi replInfo) (master bool) {
 	if !rsi.valid() {
-		return
+		return false
 	}
 	s.cfg.RLock()
 	replica := s.cfg.ReplicaOfHost != ""
@@ -874,6 +890,28 @@ func (s *Server) restoreReplInfo(rsi replInfo) {
 		s.repl.hist.ID2, s.repl.hist.Offset2 = rsi.id, rsi.off+1
 	}
 	s.ensureBacklog()
+	return !replica
+}
+
+// propagateLoadExpired: a master restarted from an RDB recording its
+// replication history deletes the keys whose TTL passed meanwhile, and
+// the deletions go to its stream (Redis 7.0's rdbLoad propagates them), so
+// a replica continuing partially from the recorded offset deletes them
+// too — or, when they overflow the backlog, cannot continue and does a
+// full sync.
+func (s *Server) propagateLoadExpired(master bool) {
+	keys := s.loading.expiredKeys
+	s.loading.expiredKeys = nil
+	if !master {
+		return
+	}
+	del := "DEL"
+	if s.conf().cmd.LazyfreeLazyExpire {
+		del = "UNLINK"
+	}
+	for _, k := range keys {
+		s.stream.AppendStrings(k.db, del, k.key)
+	}
 }
 
 // localKey is a key of a database.

@@ -209,6 +209,7 @@ func (s *Server) startWriterChild(dir, pattern string) (*persist.WriterChild, er
 		return nil, err
 	}
 	s.save.forks.Add(1)
+	s.setOOMScoreAdj(oomBgChild, ch.Pid)
 	return ch, nil
 }
 
@@ -528,6 +529,15 @@ func (s *Server) PrepareShutdown(flags int) error {
 		s.stopSyncLoad()
 	}
 	s.Logf('#', "User requested shutdown...")
+	if s.aof.waitRewrite.Load() {
+		// finishShutdown: the AOF being turned on has no base yet.
+		if flags&ShutdownForce == 0 {
+			s.Logf('#', "Writing initial AOF, can't exit.")
+			s.Logf('#', "Errors trying to shut down the server. Check the logs for more information.")
+			return errors.New("writing initial AOF")
+		}
+		s.Logf('#', "Writing initial AOF. Exit anyway.")
+	}
 	save := flags&ShutdownSave != 0 || (len(s.savePoints()) > 0 && flags&ShutdownNoSave == 0)
 	s.ks.LockAll()
 	if s.bgRunning() {

@@ -39,6 +39,7 @@ type Server struct {
 	// loops serve connections when the event-loop transport is in use.
 	loops     *netloop.Server
 	loopAddrs []net.Addr
+	lnMu      sync.Mutex // listeners and loopAddrs after Serve (relisten.go)
 	quit      chan struct{}
 	wg        sync.WaitGroup
 
@@ -94,6 +95,8 @@ type Server struct {
 	// default); dropPacket DEBUG DROP-CLUSTER-PACKET-FILTER (-1: none).
 	noActiveExpire atomic.Bool
 	cronPaused     atomic.Bool
+	sigShutdown    sigShutdownState // a SIGTERM/SIGINT's shutdown (sigshutdown.go)
+	oom            oomState         // oom-score-adj (oom.go)
 	// skipChecksum is DEBUG SET-SKIP-CHECKSUM-VALIDATION (RESTORE, RDB files).
 	skipChecksum atomic.Bool
 	qlPacked     atomic.Int64
@@ -206,10 +209,12 @@ func logRank(level byte) int32 {
 func (s *Server) Listen() error {
 	s.cfg.RLock()
 	port, binds := s.cfg.Port, append([]string(nil), s.cfg.Bind...)
-	unixOnly := port == 0 && s.cfg.Unixsocket != ""
+	// bind "" listens on no TCP address (Redis's listenToPort).
+	unixOnly := port == 0 && s.cfg.Unixsocket != "" || len(binds) == 0
+	unixPath := s.cfg.Unixsocket
 	s.cfg.RUnlock()
-	if len(binds) == 0 {
-		binds = []string{"*"}
+	if len(binds) == 0 && unixPath == "" {
+		return errors.New("Configured to not listen anywhere, exiting.")
 	}
 	if err := s.configureTLS(false); err != nil {
 		return errTLSConfigure
@@ -310,13 +315,10 @@ func listenAll(binds []string, port int) ([]net.Listener, error) {
 // Addr is the first listening address: the plaintext port's, or the TLS
 // port's when port is 0.
 func (s *Server) Addr() net.Addr {
-	if len(s.loopAddrs) > 0 {
-		return s.loopAddrs[0]
+	if a := s.plainAddr(); a != nil {
+		return a
 	}
-	if len(s.listeners) == 0 {
-		return s.TLSAddr()
-	}
-	return s.listeners[0].Addr()
+	return s.TLSAddr()
 }
 
 // Serve accepts connections until Close. It returns when all listeners stop.
@@ -329,7 +331,10 @@ func (s *Server) Serve() {
 		return
 	}
 	var wg sync.WaitGroup
-	for _, ln := range s.listeners {
+	s.lnMu.Lock()
+	lns := s.listeners
+	s.lnMu.Unlock()
+	for _, ln := range lns {
 		wg.Add(1)
 		go func(ln net.Listener) {
 			defer wg.Done()
@@ -422,7 +427,9 @@ func (s *Server) closeListeners() {
 func (s *Server) Close() {
 	s.shutdownOnce.Do(func() {
 		close(s.quit)
+		s.lnMu.Lock()
 		s.closeListeners()
+		s.lnMu.Unlock()
 		s.closeTLSListeners()
 		s.closeUnix()
 		if s.loops != nil {
@@ -480,6 +487,7 @@ func (s *Server) closeIdleClients() {
 
 // startBackground runs the server cron: active expiry at hz.
 func (s *Server) startBackground() {
+	s.setOOMScoreAdj(-1, 0)
 	exp := keyspace.NewExpirer(s.ks)
 	s.wg.Add(1)
 	go func() {
@@ -506,6 +514,7 @@ func (s *Server) startBackground() {
 				if s.cronPaused.Load() {
 					continue // DEBUG PAUSE-CRON 1: no cron work, as Redis
 				}
+				s.shutdownCron()
 				s.sampleMetrics(now)
 				s.memoryCron(now)
 				s.closeIdleClients()

@@ -157,3 +157,9 @@ func (c *client) ClusterEnabled() bool { return c.srv.clusterEnabled() }
 func (c *client) MaxmemoryPolicy() string { return c.ctx.Conf().MaxmemoryPolicy }
 
 func (c *client) Maxmemory() int64 { return c.ctx.Conf().Maxmemory }
+
+// CanReadAllKeys: the client's ACL user reads every key (SORT's BY/GET).
+func (c *client) CanReadAllKeys() bool {
+	u := c.user.Load()
+	return u == nil || u.Perms().CanReadAllKeys()
+}

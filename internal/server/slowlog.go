@@ -73,11 +73,14 @@ func (c *client) noteSlow(spec *command.Spec, args [][]byte, ns int64, st *setti
 	c.metaMu.Unlock()
 	n := min(len(args), slowlogMaxArgc)
 	e.args = make([]string, n)
+	redact := redactedArgs(args)
 	for j := 0; j < n; j++ {
 		a := args[j]
 		switch {
 		case n != len(args) && j == n-1:
 			e.args[j] = "... (" + strconv.Itoa(len(args)-n+1) + " more arguments)"
+		case redact != nil && redact[j]:
+			e.args[j] = "(redacted)"
 		case len(a) > slowlogMaxStr:
 			e.args[j] = string(a[:slowlogMaxStr]) + "... (" + strconv.Itoa(len(a)-slowlogMaxStr) + " more bytes)"
 		default:

@@ -27,6 +27,7 @@ import (
 type trackState struct {
 	on, bcast, optin, optout, noloop bool
 	caching                          bool // CLIENT CACHING yes/no given for the next command
+	scriptRead                       bool // the running script called a read-only command
 	redir                            int64
 	prefixes                         []string // BCAST prefixes, sorted
 }
@@ -34,8 +35,17 @@ type trackState struct {
 // bcastState is the keys changed under one prefix since the last flush and
 // the clients subscribed to it.
 type bcastState struct {
-	keys    map[string]struct{}
+	keys    map[string]bool // → changed by an expiry (no client's change)
 	clients map[*client]struct{}
+}
+
+// pendingKey is a key changed since the last flush; expired says by an
+// expiry, which a NOLOOP client in BCAST mode is told of even when its own
+// command found the key expired (Redis remembers the key to broadcast with
+// no client).
+type pendingKey struct {
+	key     string
+	expired bool
 }
 
 type tracker struct {
@@ -48,8 +58,9 @@ type tracker struct {
 	table    map[string]map[int64]struct{} // key → IDs of clients that may cache it
 	items    int64
 	prefixes map[string]*bcastState
-	pending  []string // keys changed since the last flush
-	flushAll bool     // a FLUSHALL/FLUSHDB since the last flush
+	pending  []pendingKey        // keys changed since the last flush
+	expiring map[string]struct{} // keys expiring now: their touch is the expiry's
+	flushAll bool                // a FLUSHALL/FLUSHDB since the last flush
 }
 
 func newTracker(s *Server) *tracker {
@@ -59,7 +70,22 @@ func newTracker(s *Server) *tracker {
 // touched is the keyspace's OnTouch hook.
 func (t *tracker) touched(_ int, key string) {
 	t.mu.Lock()
-	t.pending = append(t.pending, key)
+	_, exp := t.expiring[key]
+	if exp {
+		delete(t.expiring, key)
+	}
+	t.pending = append(t.pending, pendingKey{key, exp})
+	t.mu.Unlock()
+}
+
+// expiring notes that key expires: the keyspace touches it next, under the
+// same stripe (onExpire).
+func (t *tracker) expiringKey(key string) {
+	t.mu.Lock()
+	if t.expiring == nil {
+		t.expiring = map[string]struct{}{}
+	}
+	t.expiring[key] = struct{}{}
 	t.mu.Unlock()
 }
 
@@ -176,14 +202,18 @@ func (t *tracker) flush(cur *client, spec *command.Spec, args [][]byte) {
 	defer t.mu.Unlock()
 	keys, all := t.pending, t.flushAll
 	t.pending, t.flushAll = nil, false
-	for _, k := range keys {
+	for _, pk := range keys {
+		k := pk.key
 		if len(t.prefixes) > 0 {
 			for p, bs := range t.prefixes {
 				if len(p) <= len(k) && k[:len(p)] == p {
-					bs.keys[k] = struct{}{}
+					bs.keys[k] = pk.expired
 				}
 			}
 		}
+		// A NOLOOP client is not told of an expiry its own command
+		// caused (Redis compares with current_client here), but in BCAST
+		// mode it is (the key is remembered with no client).
 		t.invalidateKey(cur, k)
 	}
 	if all {
@@ -220,10 +250,15 @@ func (t *tracker) broadcast(cur *client) {
 			continue
 		}
 		keys := make([]string, 0, len(bs.keys))
-		for k := range bs.keys {
+		var expired []string
+		for k, exp := range bs.keys {
 			keys = append(keys, k)
+			if exp {
+				expired = append(expired, k)
+			}
 		}
 		sort.Strings(keys)
+		sort.Strings(expired)
 		all := keyArray(keys...)
 		clients := make([]*client, 0, len(bs.clients))
 		for c := range bs.clients {
@@ -232,18 +267,38 @@ func (t *tracker) broadcast(cur *client) {
 		sort.Slice(clients, func(i, j int) bool { return clients[i].id < clients[j].id })
 		for _, c := range clients {
 			if c.trk.noloop && c == cur {
-				continue // every key of this flush was changed by cur
+				// The keys of this flush were changed by cur, but for
+				// those that expired.
+				if len(expired) > 0 {
+					t.send(c, cur, keyArray(expired...))
+				}
+				continue
 			}
 			t.send(c, cur, all)
 		}
-		bs.keys = map[string]struct{}{}
+		bs.keys = map[string]bool{}
 	}
 }
 
 // remember is trackingRememberKeys for cur's read-only command. Needs t.mu.
+// A script (EVAL, FCALL and their _RO forms) remembers its declared keys
+// when it called a read-only command, as Redis's call() does for the
+// script's caller.
 func (t *tracker) remember(c *client, spec *command.Spec, args [][]byte) {
-	if !c.trk.on || c.trk.bcast || !spec.Has(command.FlagReadonly) || spec.Has(command.FlagPubsub) {
+	read := c.trk.scriptRead
+	c.trk.scriptRead = false
+	if !c.trk.on || c.trk.bcast || spec.Has(command.FlagPubsub) {
 		return
+	}
+	switch spec.Name {
+	case "eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro":
+		if !read {
+			return
+		}
+	default:
+		if !spec.Has(command.FlagReadonly) {
+			return
+		}
 	}
 	if (c.trk.optin && !c.trk.caching) || (c.trk.optout && c.trk.caching) {
 		return
@@ -299,7 +354,7 @@ func (t *tracker) enable(c *client, redir int64, bcast, optin, optout, noloop bo
 		for _, p := range prefixes {
 			bs := t.prefixes[p]
 			if bs == nil {
-				bs = &bcastState{keys: map[string]struct{}{}, clients: map[*client]struct{}{}}
+				bs = &bcastState{keys: map[string]bool{}, clients: map[*client]struct{}{}}
 				t.prefixes[p] = bs
 			}
 			if _, ok := bs.clients[c]; !ok {

@@ -156,7 +156,8 @@ func TestRemovedUserDisconnected(t *testing.T) {
 func admin2(t *testing.T, n *testutil.Node) *testutil.Conn { return testutil.Dial(t, n.Addr) }
 
 // TestRevokedChannelsCloseSubscribers: narrowing a user's channels closes
-// its subscribers whose channels are no longer allowed.
+// its subscribers whose channels are no longer allowed, at once (the next
+// CLIENT LIST does not show them).
 func TestRevokedChannelsCloseSubscribers(t *testing.T) {
 	r, s := both(t, nil, func(t *testing.T, n *testutil.Node) []string {
 		admin := testutil.Dial(t, n.Addr)
@@ -167,8 +168,13 @@ func TestRevokedChannelsCloseSubscribers(t *testing.T) {
 			c.MustDo(t, "AUTH", "sub", "pw")
 		}
 		keep.MustDo(t, "SUBSCRIBE", "news:1")
+		drop.MustDo(t, "CLIENT", "SETNAME", "deathrow")
 		drop.MustDo(t, "SUBSCRIBE", "sports")
 		admin.MustDo(t, "ACL", "SETUSER", "sub", "resetchannels", "&news:*")
+		// Gone at once: the next CLIENT LIST does not show it.
+		if strings.Contains(admin.MustDo(t, "CLIENT", "LIST").String(), "deathrow") {
+			out = append(out, "still listed")
+		}
 		for _, c := range []*testutil.Conn{keep, drop} {
 			if _, err := c.Do("PING"); err != nil {
 				out = append(out, "closed")

@@ -56,7 +56,7 @@ func waitClients(t *testing.T, c *testutil.Conn, want string) string {
 // TestInfoBlockedClients: INFO clients counts clients waiting in blocking
 // commands (blocked_clients) and those waiting with a timeout
 // (clients_in_timeout_table), as the list and zset units of Redis's suite
-// wait for.
+// wait for; a command waiting for CLIENT PAUSE counts as blocked (unit/pause).
 func TestInfoBlockedClients(t *testing.T) {
 	bothTranscripts(t, func(t *testing.T, n *testutil.Node) []string {
 		c := n.Dial(t)
@@ -84,6 +84,15 @@ func TestInfoBlockedClients(t *testing.T) {
 		c.MustDo(t, "BLPOP", "none", "0")
 		v = c.MustDo(t, "EXEC")
 		tr = append(tr, v.String(), clientsFields(t, c))
+		// A command waiting for CLIENT PAUSE counts as blocked.
+		c.MustDo(t, "CLIENT", "PAUSE", "60000", "WRITE")
+		p := n.Dial(t)
+		p.Send("SET", "pk", "v")
+		tr = append(tr, waitClients(t, c, "blocked_clients:1 tracking_clients:0 clients_in_timeout_table:0"))
+		c.MustDo(t, "CLIENT", "UNPAUSE")
+		v, _, err = p.Read()
+		testutil.NoErr(t, err)
+		tr = append(tr, v.String(), waitClients(t, c, "blocked_clients:0 tracking_clients:0 clients_in_timeout_table:0"))
 		return tr
 	})
 }

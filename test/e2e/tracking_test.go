@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -153,4 +154,99 @@ func startKind(t *testing.T, kind string) *testutil.Node {
 		return testutil.StartRedis(t)
 	}
 	return testutil.StartShoal(t)
+}
+
+// TestTrackingNoloopExpiry: a NOLOOP client is not told of its own writes;
+// in BCAST mode it is told when a key expires even when its own read found
+// the key expired (unit/tracking "lazy expired keys"), in default mode it
+// is not (Redis compares the target with the current client there).
+// Active expiry is off so the read is what expires the key.
+func TestTrackingNoloopExpiry(t *testing.T) {
+	testutil.SkipIfNoRedis(t)
+	testutil.BuildBinaries(t)
+	for _, kind := range []string{"redis", "shoal"} {
+		t.Run(kind, func(t *testing.T) {
+			n := startKind(t, kind)
+			ctx := ctxT(t, 30*time.Second)
+			sub := redis.NewClient(&redis.Options{Addr: n.Addr, Protocol: 2, MaxRetries: -1})
+			t.Cleanup(func() { sub.Close() })
+			ps := sub.Subscribe(ctx, "__redis__:invalidate")
+			if _, err := ps.Receive(ctx); err != nil {
+				t.Fatal(err)
+			}
+			var subID int64 // the subscribed connection's, by its pubsub flag
+			list, err := newClient(t, n, 2).ClientList(ctx).Result()
+			testutil.NoErr(t, err)
+			for _, line := range strings.Split(list, "\n") {
+				if strings.Contains(line, " sub=1 ") {
+					for _, f := range strings.Fields(line) {
+						if v, ok := strings.CutPrefix(f, "id="); ok {
+							subID = parseInt(t, v)
+						}
+					}
+				}
+			}
+			testutil.True(t, subID > 0, "subscriber not in CLIENT LIST")
+			tr := ownConn(t, n, 2)
+			testutil.NoErr(t, tr.Do(ctx, "DEBUG", "SET-ACTIVE-EXPIRE", "0").Err())
+			for i, mode := range [][]any{{"BCAST"}, {}} {
+				key := fmt.Sprintf("gone%d", i)
+				testutil.NoErr(t, tr.Do(ctx, "CLIENT", "TRACKING", "off").Err())
+				args := append([]any{"CLIENT", "TRACKING", "on"}, mode...)
+				testutil.NoErr(t, tr.Do(ctx, append(args, "REDIRECT", subID, "NOLOOP")...).Err())
+				testutil.NoErr(t, tr.Set(ctx, key, "v", 200*time.Millisecond).Err()) // own write: not told
+				testutil.NoErr(t, tr.Get(ctx, key).Err())                            // remembered (default mode)
+				time.Sleep(300 * time.Millisecond)
+				tr.Get(ctx, key) // finds it expired
+				if i == 1 {
+					// Default mode: the expiry its own read caused is not
+					// sent; the next message is another client's write.
+					tr.Get(ctx, "mark") // a miss, remembered
+					testutil.NoErr(t, sub2(t, n).Set(ctx, "mark", "v", 0).Err())
+					key = "mark"
+				}
+				msg := receive(t, ps)
+				testutil.DeepEqual(t, msg.PayloadSlice, []string{key})
+			}
+		})
+	}
+}
+
+// sub2 is a plain RESP2 client of n.
+func sub2(t *testing.T, n *testutil.Node) *redis.Client {
+	t.Helper()
+	c := redis.NewClient(&redis.Options{Addr: n.Addr, Protocol: 2})
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// TestTrackingScriptsRememberDeclaredKeys: a script remembers its declared
+// keys for its caller only when it called a read-only command (EVAL and
+// EVAL_RO alike), as Redis's call() does; the invalidations the redirect
+// target receives are compared byte for byte.
+func TestTrackingScriptsRememberDeclaredKeys(t *testing.T) {
+	testutil.SkipIfNoRedis(t)
+	testutil.BuildBinaries(t)
+	got := map[string][]string{}
+	for _, kind := range []string{"redis", "shoal"} {
+		n := startKind(t, kind)
+		sub, tr, admin := n.Dial(t), n.Dial(t), n.Dial(t)
+		id := sub.MustDo(t, "CLIENT", "ID").Int
+		sub.MustDo(t, "SUBSCRIBE", "__redis__:invalidate")
+		tr.MustDo(t, "CLIENT", "TRACKING", "on", "REDIRECT", fmt.Sprint(id))
+		tr.MustDo(t, "EVAL", "redis.call('set', 'k3', 'bar')", "2", "k1", "k2")
+		admin.MustDo(t, "MSET", "k2", "1", "k1", "1") // nothing remembered: no message
+		tr.MustDo(t, "EVAL_RO", "redis.call('ping')", "2", "a1", "a2")
+		admin.MustDo(t, "MSET", "a2", "2", "a1", "2") // nothing remembered either
+		tr.MustDo(t, "EVAL", "redis.call('get', 'k3')", "2", "b1", "b2")
+		admin.MustDo(t, "MSET", "b2", "3", "b1", "3")
+		var out []string
+		for i := 0; i < 2; i++ {
+			_, raw, err := sub.Read()
+			testutil.NoErr(t, err)
+			out = append(out, string(raw))
+		}
+		got[kind] = out
+	}
+	testutil.DeepEqual(t, got["shoal"], got["redis"])
 }

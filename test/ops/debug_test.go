@@ -186,3 +186,31 @@ func TestDebugSkipChecksumValidation(t *testing.T) {
 		}
 	}
 }
+
+// SHUTDOWN while the rewrite CONFIG SET appendonly yes started has not
+// written the AOF's base yet fails ("Writing initial AOF, can't exit.") and
+// the server goes on; on redis-server and Shoal alike.
+func TestShutdownDuringInitialAOFRewrite(t *testing.T) {
+	nodes := map[string]*testutil.Node{
+		"redis": testutil.StartRedis(t, "--enable-debug-command", "yes", "--save", ""),
+		"shoal": testutil.StartShoal(t, "--save", ""),
+	}
+	for kind, n := range nodes {
+		c := n.Dial(t)
+		c.MustDo(t, "SET", "k", "v")
+		c.MustDo(t, "CONFIG", "SET", "rdb-key-save-delay", "3000000") // 3 s for the one key
+		c.Send("CONFIG", "SET", "appendonly", "yes")                  // Shoal replies once the base is written
+		c2 := n.Dial(t)
+		testutil.CheckFor(t, 5*time.Second, 20*time.Millisecond, func() error {
+			if !logHas(n, "Creating AOF incr file") && !logHas(n, "Background append only file rewriting started") {
+				return fmt.Errorf("no rewrite started")
+			}
+			return nil
+		})
+		if v := c2.MustDo(t, "SHUTDOWN"); !strings.Contains(v.String(), "Errors trying to SHUTDOWN. Check logs.") {
+			t.Fatalf("%s: SHUTDOWN during the initial AOF rewrite: %s", kind, v.String())
+		}
+		testutil.True(t, logHas(n, "Writing initial AOF, can't exit."), kind+": no log line")
+		testutil.True(t, n.Running(), kind+": exited")
+	}
+}

@@ -77,6 +77,36 @@ func TestSlowlogAsRedis(t *testing.T) {
 	})
 }
 
+// The slow log redacts credentials as Redis does: every ACL SETUSER
+// argument from the user name on (even when the command fails), the values
+// of sensitive directives in CONFIG SET (masterauth, requirepass,
+// masteruser; the others kept), MIGRATE's AUTH and AUTH2 arguments.
+func TestSlowlogRedactsAsRedis(t *testing.T) {
+	srvs := both(t)
+	shapes := map[string][]string{}
+	for _, s := range srvs {
+		c := s.node.Dial(t)
+		peers := map[string]bool{c.C.LocalAddr().String(): true}
+		c.MustDo(t, "CONFIG", "SET", "slowlog-log-slower-than", "0")
+		c.MustDo(t, "SLOWLOG", "RESET")
+		for _, cmd := range [][]string{
+			{"ACL", "SETUSER", "bad user", "+get"},
+			{"ACL", "SETUSER", "u1", "on", ">pw", "+get"},
+			{"CONFIG", "SET", "masterauth", "secret", "maxmemory-policy", "noeviction"},
+			{"CONFIG", "SET", "requirepass", ""},
+			{"CONFIG", "SET", "MASTERUSER", "x", "nosuch", "y"},
+			{"MIGRATE", "127.0.0.1", "1", "nokey", "0", "100", "AUTH", "pw"},
+			{"MIGRATE", "127.0.0.1", "1", "nokey", "0", "100", "COPY", "AUTH2", "u", "pw"},
+		} {
+			c.Do(cmd...) // replies differ in wording for some; the log is what is compared
+		}
+		c.MustDo(t, "CONFIG", "SET", "slowlog-log-slower-than", "-1")
+		shapes[s.name] = slowShape(t, c.MustDo(t, "SLOWLOG", "GET", "-1"), peers)
+	}
+	testutil.DeepEqual(t, shapes["shoal"], shapes["redis"])
+	testutil.True(t, strings.Contains(strings.Join(shapes["redis"], " "), "(redacted)"), "no redaction in redis's log")
+}
+
 // LATENCY samples commands over latency-monitor-threshold into the
 // "command" class and reports them as Redis does.
 func TestLatencyMonitorAsRedis(t *testing.T) {
