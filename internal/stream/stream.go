@@ -40,6 +40,9 @@ type Stream struct {
 	// wakeDue: a deferred append (AppendDeferred) left a sleeper that
 	// only WakeDeferred wakes.
 	wakeDue atomic.Bool
+	// wokenAt is the end when sleepers were last woken: deferred appends
+	// wake them at once when deferWakeBytes have gathered since.
+	wokenAt int64
 
 	// Local entries (local.go): a writable replica's own writes, for the
 	// readers that include them; hold ≥ 0 is where an open MULTI of the
@@ -94,6 +97,11 @@ func (s *Stream) ForceSelect() int64 {
 func (s *Stream) Append(db int, argv ...[]byte) int64 {
 	return s.appendCommand(db, argv, false)
 }
+
+// deferWakeBytes bounds what deferred appends gather before they wake the
+// readers themselves: a round of many pipelines need not reach a replica
+// all at its end (its lag), and each write still carries many commands.
+const deferWakeBytes = 16 << 10
 
 // AppendDeferred is Append for an event loop's client: the sleeping
 // readers are woken by the loop's WakeDeferred at the end of its round,
@@ -182,7 +190,8 @@ func (s *Stream) reserve(db, n int) *chunk {
 }
 
 // commit publishes what was written into c, wakes sleeping readers (or,
-// deferred, leaves them to WakeDeferred) and unlocks s.mu.
+// deferred, leaves them to WakeDeferred until deferWakeBytes gathered)
+// and unlocks s.mu.
 func (s *Stream) commit(c *chunk, deferred bool) int64 {
 	s.end = c.start + int64(len(c.buf))
 	if cap(c.buf) > chunkSize {
@@ -190,7 +199,11 @@ func (s *Stream) commit(c *chunk, deferred bool) int64 {
 	}
 	end := s.end
 	if deferred {
-		if !s.wakeDue.Load() {
+		switch {
+		case end-s.wokenAt >= deferWakeBytes:
+			s.wakeDue.Store(false)
+			s.wakeLocked(false)
+		case !s.wakeDue.Load():
 			for _, r := range s.sleepers {
 				if !r.selfServed {
 					s.wakeDue.Store(true)
@@ -214,6 +227,7 @@ func (s *Stream) unlockAndWake() {
 // wakeLocked wakes the sleeping readers, all of them or (all false)
 // those not SelfServed, which keep sleeping. Needs s.mu.
 func (s *Stream) wakeLocked(all bool) {
+	s.wokenAt = s.end
 	keep := s.sleepers[:0]
 	for _, r := range s.sleepers {
 		if !all && r.selfServed {

@@ -401,3 +401,33 @@ func TestDeferredAppendWakesAtWakeDeferred(t *testing.T) {
 		t.Fatalf("%d sleepers left after a full wake", n)
 	}
 }
+
+func TestDeferredAppendsWakeAfterManyBytes(t *testing.T) {
+	s := New(0)
+	feed, _ := s.NewReader(0, true)
+	aof, _ := s.NewReader(0, true)
+	aof.SetSelfServed()
+	fch, ach := feed.Wait(), aof.Wait()
+	val := bytes.Repeat([]byte("v"), 1000)
+	for i := 0; i < 10; i++ { // ~10 KB: below the threshold
+		s.AppendDeferred(0, [][]byte{[]byte("SET"), []byte("k"), val})
+	}
+	select {
+	case <-fch:
+		t.Fatal("woken before deferWakeBytes gathered")
+	default:
+	}
+	for i := 0; i < 10; i++ {
+		s.AppendDeferred(0, [][]byte{[]byte("SET"), []byte("k"), val})
+	}
+	select {
+	case <-fch:
+	default:
+		t.Fatal("a round's deferred appends past deferWakeBytes did not wake the replica link")
+	}
+	select {
+	case <-ach:
+		t.Fatal("the threshold woke a self-served reader")
+	default:
+	}
+}
