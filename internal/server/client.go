@@ -164,6 +164,7 @@ type client struct {
 	replLink atomic.Pointer[replicaLink]
 	// shutdownBlocked: counted as blocked on SHUTDOWN (shutdown_wait.go).
 	shutdownBlocked bool
+	shutdownSeen    int64 // sdWait.aborts when it blocked
 	woff            int64
 	isMaster        bool
 	// masterRaw: the master's bytes of the command the master session

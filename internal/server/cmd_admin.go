@@ -337,7 +337,7 @@ func (s *Server) shutdownCommand(ctx *command.Ctx) {
 	}
 	c.flushStats()
 	c.shutdownBlock()
-	err := s.Shutdown(flags)
+	err := s.shutdownFor(flags, c.shutdownSeen)
 	c.shutdownUnblock()
 	if err != nil {
 		ctx.Error("ERR Errors trying to SHUTDOWN. Check logs.")

@@ -29,6 +29,10 @@ type shutdownWait struct {
 	abort    chan struct{} // closed by SHUTDOWN ABORT
 	done     chan struct{} // closed when the wait (and the shutdown) ended
 	err      error         // the shutdown's result, once done is closed
+	// aborts counts the waits SHUTDOWN ABORT cancelled: a SHUTDOWN
+	// blocked before an abort fails with it, even if its goroutine had
+	// not joined the wait yet (Redis fails every blocked SHUTDOWN).
+	aborts int64
 }
 
 // ShutdownNow is SHUTDOWN NOW: do not wait for lagging replicas.
@@ -38,8 +42,18 @@ const ShutdownNow = ShutdownForce << 1
 // has ShutdownNow, then PrepareShutdown. A shutdown already waiting is
 // joined (its result is returned). nil: the caller must exit.
 func (s *Server) Shutdown(flags int) error {
+	return s.shutdownFor(flags, -1)
+}
+
+// shutdownFor is Shutdown for a SHUTDOWN client blocked when
+// aborts was seen (-1: no client): it fails if a wait was aborted since.
+func (s *Server) shutdownFor(flags int, seen int64) error {
 	w := &s.sdWait
 	w.mu.Lock()
+	if seen >= 0 && w.aborts != seen {
+		w.mu.Unlock()
+		return errShutdownAborted
+	}
 	if w.deadline != 0 {
 		done := w.done
 		w.mu.Unlock()
@@ -110,6 +124,7 @@ func (s *Server) AbortShutdown() bool {
 	default:
 	}
 	close(w.abort)
+	w.aborts++
 	s.Logf('*', "Shutdown manually aborted.")
 	return true
 }
@@ -183,6 +198,10 @@ func (s *Server) logReplicasAtShutdown() {
 // read after it (INFO) sees it blocked.
 func (c *client) shutdownBlock() {
 	if !c.shutdownBlocked {
+		w := &c.srv.sdWait
+		w.mu.Lock()
+		c.shutdownSeen = w.aborts
+		w.mu.Unlock()
 		c.shutdownBlocked = true
 		c.blockedNow.Store(true)
 		c.srv.blocking.count.Add(1)
