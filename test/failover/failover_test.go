@@ -191,10 +191,10 @@ func kindOf(nodes []*testutil.Node, kinds []string, n *testutil.Node) string {
 // replica dies, one of A's replicas migrates to B (cluster-migration-
 // barrier 1, cluster-allow-replica-migration yes).
 func TestReplicaMigration(t *testing.T) {
-	nodes := startCluster(t, 21700, shoalOnly...)
+	nodes := startCluster(t, 21800, shoalOnly...) // 21700: test/cluster (the other CI lane)
 	a, b := nodes[0], nodes[1]
-	extra := testutil.StartShoalAt(t, 21706, clusterConf(t, 21706))
-	if _, err := do(a.Addr, "CLUSTER", "MEET", "127.0.0.1", "21706"); err != nil {
+	extra := testutil.StartShoalAt(t, 21806, clusterConf(t, 21806))
+	if _, err := do(a.Addr, "CLUSTER", "MEET", "127.0.0.1", "21806"); err != nil {
 		t.Fatal(err)
 	}
 	all := append(nodes, extra)
