@@ -64,6 +64,10 @@ func (s *Server) registerAdmin() {
 	s.adm.lastSave.Store(s.startTime.Unix())
 	s.adm.errStats = map[string]int64{}
 	s.adm.startMemory = s.usedMemory()
+	// The server's own count in wg, from construction until Close waits:
+	// Serve's goroutines are added while it is above zero, never
+	// concurrently with a Wait at zero.
+	s.wg.Add(1)
 
 	flush := func(all bool) command.Handler {
 		return func(ctx *command.Ctx) {

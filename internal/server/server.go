@@ -449,6 +449,7 @@ func (s *Server) Close() {
 			// for one never finish, and the process is about to exit.
 			return
 		}
+		s.wg.Done() // the server's own count (registerAdmin)
 		done := make(chan struct{})
 		go func() { s.wg.Wait(); close(done) }()
 		select {
