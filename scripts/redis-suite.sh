@@ -109,22 +109,8 @@ if [ -f "$BASELINE" ]; then
   done <"$BASELINE"
 fi
 
-# stop_left DIR SID: stop (by pid) what is left of a unit's session.
-stop_left() {
-  local d=$1 sid=$2 pids="" p cwd i
-  for p in $(ps -e -o pid=,sid= | awk -v s="$sid" '$2 == s {print $1}'); do
-    cwd=$(readlink "/proc/$p/cwd" 2>/dev/null) || continue
-    case "$cwd" in "$d"|"$d"/*) pids="$pids $p" ;; esac
-  done
-  [ -n "$pids" ] || return 0
-  kill -TERM $pids 2>/dev/null
-  for i in $(seq 100); do
-    kill -0 $pids 2>/dev/null || return 0
-    sleep 0.1
-  done
-  kill -KILL $pids 2>/dev/null
-  return 0
-}
+# stop_left DIR SID: stop (by pid) what is left of a run's session.
+source "$ROOT/scripts/lib/stop-left.sh"
 
 CUR_DIR="" CUR_PID=""
 trap '[ -z "$CUR_PID" ] || stop_left "$CUR_DIR" "$CUR_PID"; echo "# interrupted; work dir $WORK"; exit 130' INT TERM HUP
