@@ -157,38 +157,47 @@ func (c *client) pausedFor(spec *command.Spec, args [][]byte, k pauseKind) bool 
 
 // scriptNoWrites reports whether spec is EVAL/EVALSHA/FCALL (or _RO) of a
 // script or function that declares no-writes: Redis's evalGetCommandFlags
-// then clears write and may-replicate, so a WRITE pause lets it run. A
-// script without a shebang, or not found, keeps the command's flags.
+// then clears write and may-replicate, so a WRITE pause lets it run.
 func (s *Server) scriptNoWrites(spec *command.Spec, args [][]byte) bool {
-	if len(args) < 2 {
-		return false
+	flags, ok := s.declaredScriptFlags(spec, args)
+	return ok && flags&script.FlagNoWrites != 0
+}
+
+// declaredScriptFlags is the flags a script or function call declares
+// (evalGetCommandFlags / fcallGetCommandFlags): ok false for another
+// command, an unknown SHA or function, a bad shebang, and an EVAL body
+// without one, all of which keep the command's own flags.
+func (s *Server) declaredScriptFlags(spec *command.Spec, args [][]byte) (script.Flags, bool) {
+	if len(args) < 2 || !spec.Has(command.FlagNoMandatoryKeys) {
+		return 0, false // not a script call (they all have that flag)
 	}
 	var flags script.Flags
 	switch spec.Name {
 	case "eval", "eval_ro":
-		if sc := s.scripts.Get([]byte(script.SHA1Hex(args[1]))); sc != nil {
-			flags = sc.Flags
-		} else if f, _, msg := script.ParseShebang(args[1]); msg == "" {
-			flags = f
-		} else {
-			return false
+		f, _, msg := script.ParseShebang(args[1])
+		if msg != "" {
+			return 0, false
 		}
+		flags = f
 	case "evalsha", "evalsha_ro":
+		if len(args[1]) != 40 {
+			return 0, false
+		}
 		sc := s.scripts.Get(args[1])
 		if sc == nil {
-			return false
+			return 0, false
 		}
 		flags = sc.Flags
 	case "fcall", "fcall_ro":
 		fn := s.scripts.Functions.Get(args[1])
 		if fn == nil {
-			return false
+			return 0, false
 		}
 		flags = fn.Flags
 	default:
-		return false
+		return 0, false
 	}
-	return flags&script.FlagEvalCompat == 0 && flags&script.FlagNoWrites != 0
+	return flags, flags&script.FlagEvalCompat == 0
 }
 
 // waitPause blocks the client's goroutine until spec may run.

@@ -127,47 +127,10 @@ func (c *client) routeExec(t *cluster.Topology) bool {
 // EVAL_RO or FCALL_RO). An EVAL body without a shebang, an unknown SHA or
 // function, and a bad shebang keep the command's flags.
 func (c *client) isWrite(spec *command.Spec, args [][]byte) bool {
-	if !spec.Has(command.FlagNoMandatoryKeys) {
-		// Not a script or function call (they all have this flag): the
-		// common case, without comparing names.
-		return spec.Has(command.FlagWrite)
+	if flags, ok := c.srv.declaredScriptFlags(spec, args); ok {
+		return flags&script.FlagNoWrites == 0
 	}
-	var flags script.Flags
-	switch spec.Name {
-	case "eval", "eval_ro":
-		if len(args) < 2 {
-			return spec.Has(command.FlagWrite)
-		}
-		f, _, msg := script.ParseShebang(args[1])
-		if msg != "" {
-			return spec.Has(command.FlagWrite)
-		}
-		flags = f
-	case "evalsha", "evalsha_ro":
-		if len(args) < 2 || len(args[1]) != 40 {
-			return spec.Has(command.FlagWrite)
-		}
-		sc := c.srv.scripts.Get(args[1])
-		if sc == nil {
-			return spec.Has(command.FlagWrite)
-		}
-		flags = sc.Flags
-	case "fcall", "fcall_ro":
-		if len(args) < 2 {
-			return spec.Has(command.FlagWrite)
-		}
-		fn := c.srv.scripts.Functions.Get(args[1])
-		if fn == nil {
-			return spec.Has(command.FlagWrite)
-		}
-		flags = fn.Flags
-	default:
-		return spec.Has(command.FlagWrite)
-	}
-	if flags&script.FlagEvalCompat != 0 {
-		return spec.Has(command.FlagWrite)
-	}
-	return flags&script.FlagNoWrites == 0
+	return spec.Has(command.FlagWrite)
 }
 
 // addKeys folds one command's keys into st (the key loop of getNodeByQuery).
