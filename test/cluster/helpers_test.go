@@ -329,9 +329,14 @@ func requireReplicasHoldData(t *testing.T, nodes []*testutil.Node) {
 				continue // another shard's key
 			}
 			testutil.NoErr(t, err)
-			if got := c.MustDo(t, "GET", k); string(got.Str) != want {
-				t.Fatalf("READONLY GET %s on replica %s: %q, master %s has %q", k, r.Addr, got.Str, m.Addr, want)
-			}
+			// Replication is asynchronous (in Redis too): the last
+			// overwrite may still be on its way once DBSIZE agrees.
+			testutil.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
+				if got := c.MustDo(t, "GET", k); string(got.Str) != want {
+					return fmt.Errorf("READONLY GET %s on replica %s: %q, master %s has %q", k, r.Addr, got.Str, m.Addr, want)
+				}
+				return nil
+			})
 		}
 		c.Close()
 	}
