@@ -258,6 +258,40 @@ func (s *Server) followClusterMaster(ip string, port int) {
 	s.replicaOf(ip, port)
 }
 
+// clusterReplOffset is the replication offset the cluster core gossips
+// and ranks by (replicationGetSlaveOffset).
+// replica says whether this node follows a master.
+func (s *Server) clusterReplOffset() (off int64, replica bool) {
+	off = s.stream.Offset()
+	s.repl.mu.Lock()
+	ml := s.repl.link
+	if ml != nil && ml.fullSync.Load() {
+		off = 0 // no master, no cached master
+	}
+	s.repl.mu.Unlock()
+	return off, ml != nil
+}
+
+// clusterReportOffset hands the core this node's offset at every cron
+// tick, not only once a second: a manual failover waits for the offset
+// to reach the paused master's, and Redis checks that before every event
+// loop sleep. With a once-a-second report, a replica that finished its
+// full sync less than a second before mf_end missed the failover. Only
+// a replica waits so; a master's offset goes once a second (each change
+// makes a new Topology).
+func (s *Server) clusterReportOffset() {
+	if n := s.cl.node; n != nil {
+		off, replica := s.clusterReplOffset()
+		if !replica {
+			return
+		}
+		n.Query(func(c *cluster.Core) error {
+			c.ReplOffsetChanged(off)
+			return nil
+		})
+	}
+}
+
 // clusterReplicationCron reports this node's replication offset to the
 // cluster core (gossip, CLUSTER SHARDS, election ranks) and makes the
 // replication role agree with the core's view of myself.
@@ -266,12 +300,7 @@ func (s *Server) clusterReplicationCron() {
 	if n == nil {
 		return
 	}
-	off := s.stream.Offset()
-	s.repl.mu.Lock()
-	if ml := s.repl.link; ml != nil && ml.fullSync.Load() {
-		off = 0 // replicationGetSlaveOffset: no master, no cached master
-	}
-	s.repl.mu.Unlock()
+	off, _ := s.clusterReplOffset()
 	lastIO := s.replLinkLastIO()
 	var ip string
 	var port int

@@ -525,6 +525,8 @@ func (s *Server) startBackground() {
 				if now := s.nowMs.Load() / 1000; now != lastSecond {
 					lastSecond = now
 					s.replicationCron()
+				} else {
+					s.clusterReportOffset()
 				}
 				s.sweepMigrate(s.nowMs.Load())
 				if s.noActiveExpire.Load() {
