@@ -85,7 +85,7 @@ type scriptRun struct {
 	// on the stripes it holds (Redis's scriptTimeSnapshot).
 	nowMs int64
 	held  [keyspace.NumStripes]bool
-	list []int
+	list  []int
 	// slot is the slot the script's keys hash to in cluster mode (-1: none yet).
 	slot    int
 	keys    []int
