@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/shoal-db/shoal/internal/command"
@@ -88,6 +89,61 @@ type replicaLink struct {
 	// rmu guards reader's hand-over between the goroutine attaching it
 	// (the link's, or the snapshot's for a full sync) and close.
 	rmu sync.Mutex
+
+	// feedMu is held by whoever writes the stream to the socket: the
+	// link's goroutine (feedReplica), or an event loop serving the link
+	// inline at the end of its round (serveInline). pending are bytes an
+	// inline write left (the socket was full); the goroutine writes them
+	// first. raw, wbuf, wn, werr and rawWrite are serveInline's
+	// allocation-free non-blocking write.
+	feedMu   sync.Mutex
+	pending  []byte
+	raw      syscall.RawConn
+	wbuf     []byte
+	wn       int
+	werr     error
+	rawWrite func(fd uintptr)
+}
+
+// serveInline is the link's stream.Reader serve function: an event loop,
+// at the end of its round, writes what the round appended straight to
+// the replica's socket without blocking, as Redis writes replica output
+// in beforeSleep, and the link's goroutine stays asleep. It returns
+// false (the goroutine is then woken) when the goroutine holds the link,
+// the socket took less than everything, or the reader failed.
+func (l *replicaLink) serveInline() bool {
+	if !l.feedMu.TryLock() {
+		return false
+	}
+	defer l.feedMu.Unlock()
+	if len(l.pending) > 0 || l.quitOnce.Load() {
+		return false
+	}
+	for {
+		b, err := l.reader.Next()
+		if err != nil {
+			return false
+		}
+		if b == nil {
+			return true
+		}
+		l.wbuf = b
+		if err := l.raw.Control(l.rawWrite); err != nil {
+			l.wn, l.werr = 0, err
+		}
+		l.wbuf = nil
+		n := max(l.wn, 0)
+		l.sent.Add(int64(n))
+		if n < len(b) {
+			l.pending = b[n:]
+			return false
+		}
+	}
+}
+
+// writeRaw is one non-blocking write(2) of wbuf (rawWrite's method).
+func (l *replicaLink) writeRaw(fd uintptr) {
+	l.wn, l.werr = syscall.Write(int(fd), l.wbuf)
 }
 
 // close ends the link. Its stream reader is closed at once, as Redis frees
@@ -395,16 +451,31 @@ func (s *Server) serveReplica(l *replicaLink, psync bool, args [][]byte) {
 // feedReplica copies the stream to the replica until the link ends.
 func (s *Server) feedReplica(l *replicaLink) {
 	defer l.reader.Close()
+	if tc, ok := l.conn.(*net.TCPConn); ok {
+		// A plain TCP link is written by the event loops themselves at
+		// the end of their rounds (serveInline); TLS needs this goroutine.
+		if rc, err := tc.SyscallConn(); err == nil {
+			l.raw, l.rawWrite = rc, l.writeRaw
+			l.reader.SetInline(l.serveInline)
+		}
+	}
 	var deadlineSet int64 // s.nowMs when the write deadline was last moved
 	for {
-		b, err := l.reader.Next()
-		if err != nil {
-			if errors.Is(err, stream.ErrTrimmed) {
-				s.Logf('*', "Connection with replica %s lost (its history was reset).", l.name())
+		l.feedMu.Lock()
+		b := l.pending
+		l.pending = nil
+		if b == nil {
+			var err error
+			if b, err = l.reader.Next(); err != nil {
+				l.feedMu.Unlock()
+				if errors.Is(err, stream.ErrTrimmed) {
+					s.Logf('*', "Connection with replica %s lost (its history was reset).", l.name())
+				}
+				return
 			}
-			return
 		}
 		if b == nil {
+			l.feedMu.Unlock()
 			select {
 			case <-l.reader.Wait():
 				continue
@@ -419,7 +490,9 @@ func (s *Server) feedReplica(l *replicaLink) {
 			deadlineSet = now
 			l.conn.SetWriteDeadline(time.Now().Add(s.replTimeout()))
 		}
-		if _, err := l.conn.Write(b); err != nil {
+		_, err := l.conn.Write(b)
+		l.feedMu.Unlock()
+		if err != nil {
 			if !l.quitOnce.Load() {
 				s.Logf('*', "Connection with replica %s lost.", l.name())
 			}

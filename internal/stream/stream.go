@@ -43,6 +43,9 @@ type Stream struct {
 	// wokenAt is the end when sleepers were last woken: deferred appends
 	// wake them at once when deferWakeBytes have gathered since.
 	wokenAt int64
+	// inline are the readers with a serve function (SetInline), copied on
+	// change: the appender walks it without s.mu.
+	inline atomic.Pointer[[]*Reader]
 
 	// Local entries (local.go): a writable replica's own writes, for the
 	// readers that include them; hold ≥ 0 is where an open MULTI of the
@@ -203,6 +206,9 @@ func (s *Stream) commit(c *chunk, deferred bool) int64 {
 		case end-s.wokenAt >= deferWakeBytes:
 			s.wakeDue.Store(false)
 			s.wakeLocked(false)
+			s.mu.Unlock()
+			s.serveInline()
+			return end
 		case !s.wakeDue.Load():
 			for _, r := range s.sleepers {
 				if !r.selfServed {
@@ -234,6 +240,13 @@ func (s *Stream) wakeLocked(all bool) {
 			keep = append(keep, r)
 			continue
 		}
+		if !all && r.serve != nil {
+			// The appender serves it once s.mu is released (serveInline);
+			// it stays asleep unless that fails.
+			r.serveDue.Store(true)
+			keep = append(keep, r)
+			continue
+		}
 		r.sleeping = false
 		select {
 		case r.wake <- struct{}{}:
@@ -255,6 +268,57 @@ func (s *Stream) WakeDeferred() {
 	s.wakeDue.Store(false)
 	s.wakeLocked(false)
 	s.mu.Unlock()
+	s.serveInline()
+}
+
+// serveInline runs the serve function of each inline reader that
+// deferred appends left due, on the appender's goroutine; a serve that
+// could not take everything wakes its reader's own goroutine.
+func (s *Stream) serveInline() {
+	rs := s.inline.Load()
+	if rs == nil {
+		return
+	}
+	for _, r := range *rs {
+		if r.serveDue.Load() && r.serveDue.Swap(false) && !r.serve() {
+			select {
+			case r.wake <- struct{}{}:
+			default:
+			}
+		}
+	}
+}
+
+// SetInline gives the reader a serve function that the appenders of
+// deferred entries call at the end of their round (WakeDeferred) or at the
+// wake threshold, on their own goroutine, instead of waking the reader's
+// goroutine: a master's event loop writes to a replica's socket itself,
+// as Redis's beforeSleep does, and no other thread wakes. serve must not
+// block; it returns false when it could not take every byte (its socket
+// was full, another goroutine was feeding it), and the reader's goroutine
+// is then woken as without it. serve runs with no stream lock held and
+// may call Next.
+func (r *Reader) SetInline(serve func() bool) {
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r.serve = serve
+	s.publishInline()
+}
+
+// publishInline copies the inline readers into s.inline. Needs s.mu.
+func (s *Stream) publishInline() {
+	var rs []*Reader
+	for _, r := range s.readers {
+		if r.serve != nil && !r.closed {
+			rs = append(rs, r)
+		}
+	}
+	if len(rs) == 0 {
+		s.inline.Store(nil)
+		return
+	}
+	s.inline.Store(&rs)
 }
 
 // trim drops chunks no pinning reader needs that lie wholly before the
@@ -327,6 +391,10 @@ type Reader struct {
 	// sleeping: the reader is on s.sleepers; selfServed: deferred
 	// appends do not wake it (SetSelfServed).
 	sleeping, selfServed bool
+	// serve feeds the reader from the appender's goroutine (SetInline);
+	// serveDue: deferred appends left it bytes to serve.
+	serve    func() bool
+	serveDue atomic.Bool
 	// local: the reader returns local entries too; lseq is the sequence
 	// number of the next one (local.go).
 	local bool
@@ -435,6 +503,9 @@ func (r *Reader) Close() {
 			break
 		}
 	}
+	if r.serve != nil {
+		s.publishInline()
+	}
 	s.updateActive()
 	s.trim()
 	select {
@@ -512,6 +583,7 @@ func (s *Stream) Reset(off int64) {
 		}
 	}
 	s.readers = nil
+	s.inline.Store(nil)
 	s.chunks = nil
 	s.start, s.end, s.lastDB, s.hold = off, off, -1, -1
 	s.updateActive()

@@ -431,3 +431,76 @@ func TestDeferredAppendsWakeAfterManyBytes(t *testing.T) {
 	default:
 	}
 }
+
+// TestInlineReaderServedByAppender: a reader with a serve function
+// (SetInline) is fed by the appender at WakeDeferred and at the wake
+// threshold, its goroutine left asleep; a serve that cannot take
+// everything wakes it; an ordinary append wakes it as any reader.
+func TestInlineReaderServedByAppender(t *testing.T) {
+	s := New(0)
+	feed, _ := s.NewReader(0, true)
+	var got []byte
+	accept := true
+	serves := 0
+	feed.SetInline(func() bool {
+		serves++
+		for accept {
+			b, err := feed.Next()
+			if err != nil {
+				t.Fatalf("Next in serve: %v", err)
+			}
+			if b == nil {
+				return true
+			}
+			got = append(got, b...)
+		}
+		return false
+	})
+	woken := func(ch <-chan struct{}) bool {
+		select {
+		case <-ch:
+			return true
+		default:
+			return false
+		}
+	}
+	ch := feed.Wait()
+	s.AppendDeferred(0, bs("SET", "a", "1"))
+	if serves != 0 {
+		t.Fatal("served before the round's end")
+	}
+	s.WakeDeferred()
+	if serves != 1 || woken(ch) {
+		t.Fatalf("WakeDeferred: %d serves, goroutine woken %v; want 1 serve, asleep", serves, woken(ch))
+	}
+	if c := commands(t, got); len(c) != 2 { // SELECT, SET
+		t.Fatalf("served %q", c)
+	}
+	// Many deferred bytes in one round: served at the threshold.
+	for i := 0; serves == 1 && i < 10000; i++ {
+		s.AppendDeferred(0, bs("SET", "k", "0123456789012345678901234567890123456789"))
+	}
+	if serves != 2 || woken(ch) {
+		t.Fatalf("at the threshold: %d serves, woken %v", serves, woken(ch))
+	}
+	// A serve that cannot take everything wakes the goroutine.
+	accept = false
+	s.AppendDeferred(0, bs("SET", "b", "2"))
+	s.WakeDeferred()
+	if !woken(ch) {
+		t.Fatal("a failed serve did not wake the reader's goroutine")
+	}
+	// An ordinary append wakes the goroutine, no serve.
+	accept = true
+	readAll(t, feed)
+	n := serves
+	ch = feed.Wait()
+	s.Append(0, bs("DEL", "a")...)
+	if !woken(ch) || serves != n {
+		t.Fatalf("Append: woken %v, serves %d → %d", woken(ch), n, serves)
+	}
+	feed.Close()
+	if s.inline.Load() != nil {
+		t.Fatal("a closed reader is still served inline")
+	}
+}
