@@ -103,6 +103,29 @@ func (ml *masterLink) halt() {
 	ml.applyMu.Unlock()
 }
 
+// takeBlocking moves the link from conn to a blockingConn on the same
+// socket, for the stream's reads; nil if it cannot (TLS) or the link is
+// stopping. ACKs wait meanwhile (wmu), and a halt after it closes the
+// new connection.
+func (ml *masterLink) takeBlocking(conn net.Conn) *blockingConn {
+	bc, ok := blockingLink(conn)
+	if !ok {
+		return nil
+	}
+	ml.wmu.Lock()
+	defer ml.wmu.Unlock()
+	ml.connMu.Lock()
+	if ml.stopped.Load() || ml.conn != conn {
+		ml.connMu.Unlock()
+		bc.Close()
+		return nil
+	}
+	ml.conn = bc
+	ml.connMu.Unlock()
+	conn.Close() // out of the netpoller; bc keeps the socket
+	return bc
+}
+
 func (ml *masterLink) send(args ...string) error {
 	argv := make([][]byte, len(args))
 	for i, a := range args {
@@ -711,14 +734,26 @@ func (s *Server) applyStream(ml *masterLink, conn net.Conn, br *bufio.Reader) er
 	var rd resp.Reader
 	rd.Limits = resp.Limits{MaxBulkLen: 1 << 40, MaxInline: 64 << 10}
 	buf := make([]byte, 0, 64<<10)
+	var in io.Reader = br
+	switched := false
 	for {
 		if len(buf) == cap(buf) {
 			nb := make([]byte, len(buf), 2*cap(buf)+rd.Need())
 			copy(nb, buf)
 			buf = nb
 		}
+		if !switched && br.Buffered() == 0 {
+			// Once the handshake's buffered bytes are used up, a plain TCP
+			// link is read with blocking reads (blockingConn).
+			switched = true
+			if bc := ml.takeBlocking(conn); bc != nil {
+				defer bc.Close()
+				conn, in = bc, bc
+				sess.conn = bc
+			}
+		}
 		conn.SetReadDeadline(time.Now().Add(timeout))
-		n, err := br.Read(buf[len(buf):cap(buf)])
+		n, err := in.Read(buf[len(buf):cap(buf)])
 		if err != nil {
 			if isTimeout(err) {
 				return errors.New("MASTER timeout: no data nor PING received...")
