@@ -199,7 +199,7 @@ func TestShutdownDuringInitialAOFRewrite(t *testing.T) {
 		c := n.Dial(t)
 		c.MustDo(t, "SET", "k", "v")
 		c.MustDo(t, "CONFIG", "SET", "rdb-key-save-delay", "3000000") // 3 s for the one key
-		c.Send("CONFIG", "SET", "appendonly", "yes")                  // Shoal replies once the base is written
+		c.Send("CONFIG", "SET", "appendonly", "yes")                  // returns at once; the base is written in the background
 		c2 := n.Dial(t)
 		testutil.CheckFor(t, 5*time.Second, 20*time.Millisecond, func() error {
 			if !logHas(n, "Creating AOF incr file") && !logHas(n, "Background append only file rewriting started") {
