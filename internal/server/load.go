@@ -418,7 +418,7 @@ func (s *Server) loadRDBInto(ks *keyspace.Keyspace, src io.Reader, allowDup bool
 			if dropExpired && it.ExpireMs != -1 && it.ExpireMs < now {
 				expired++
 				if ks == s.ks {
-					s.loading.expiredKeys = append(s.loading.expiredKeys, localKey{it.DB, string(it.Key)})
+					s.loading.expiredKeys = append(s.loading.expiredKeys, localKey{db.Index, string(it.Key)})
 				}
 				continue
 			}
