@@ -269,6 +269,7 @@ func (c *client) serve() {
 			start += used
 			c.noteQbuf(end - start)
 			if c.closing() {
+				c.unregister()
 				c.flush()
 				return
 			}
@@ -537,17 +538,27 @@ func (c *client) kill() {
 
 func (c *client) isPubSub() bool { return len(c.subs)+len(c.psubs)+len(c.ssubs) > 0 }
 
-// cleanup frees the client's server state, then closes the socket: as in
-// Redis, by the time the peer sees EOF its subscriptions and watches are gone.
-func (c *client) cleanup() {
-	c.flushStats()
-	c.drainAsync()
+// unregister takes the client out of the server's tables (WATCH, Pub/Sub,
+// tracking, the client list). A client closed after its reply (QUIT, a
+// protocol error) is unregistered before that reply leaves: Redis frees it
+// before any other client's next command runs, so a peer that has read the
+// +OK of QUIT finds it gone (a tracking redirection to it is broken, it
+// gets no more messages). Safe to call again.
+func (c *client) unregister() {
 	c.unwatchAll()
 	c.srv.pubsub.unsubscribeAll(c)
 	c.srv.track.disable(c)
 	c.srv.clientsMu.Lock()
 	delete(c.srv.clients, c.id)
 	c.srv.clientsMu.Unlock()
+}
+
+// cleanup frees the client's server state, then closes the socket: as in
+// Redis, by the time the peer sees EOF its subscriptions and watches are gone.
+func (c *client) cleanup() {
+	c.flushStats()
+	c.drainAsync()
+	c.unregister()
 	c.closed.Store(true)
 	c.forgetMem()
 	c.conn.Close()
@@ -622,6 +633,9 @@ func (c *client) execute(spec *command.Spec, args [][]byte) {
 		if mm := c.srv.settings.Load().cmd.Maxmemory; mm > 0 && !c.memoryCheck(spec, mm) {
 			c.rejectCmd(spec, rediserr.OOM)
 			return
+		}
+		if c.srv.track.clients.Load() > 0 {
+			c.srv.track.limitBefore(c) // tracking-table-max-keys (tracking.go)
 		}
 		// A small RDB load in progress: wait for it, as Redis (load.go).
 		if c.srv.loading.active.Load() && c.srv.loadingHold(c, spec) {

@@ -41,6 +41,10 @@ import (
 // measure before it measures again (one measure costs ~300 ns).
 const memRemeasure = 64
 
+// memNearLimit is how close to maxmemory mm the last measure must be for
+// every command to measure afresh: 1/16 of mm, at most 1 MB.
+func memNearLimit(mm int64) int64 { return min(mm>>4, 1<<20) }
+
 const (
 	evictOK = iota
 	evictRunning
@@ -124,8 +128,10 @@ func (c *client) memoryCheck(spec *command.Spec, mm int64) bool {
 	used := s.mem.used.Load()
 	// A server command (neither a read nor a write of keys, nor fast:
 	// INFO, CONFIG, DBSIZE …) measures afresh: its own cost dwarfs a
-	// measure, and INFO then reports what the check saw.
-	if c.memTick++; c.memTick >= memRemeasure || !spec.Has(command.FlagFast|command.FlagWrite|command.FlagReadonly) {
+	// measure, and INFO then reports what the check saw. So does every
+	// command while the last measure is near the limit, where one write
+	// can cross it (Redis evicts before the next command).
+	if c.memTick++; c.memTick >= memRemeasure || used > mm-memNearLimit(mm) || !spec.Has(command.FlagFast|command.FlagWrite|command.FlagReadonly) {
 		c.memTick = 0
 		used = s.measureMemory()
 	}
@@ -134,7 +140,9 @@ func (c *client) memoryCheck(spec *command.Spec, mm int64) bool {
 	}
 	out := s.performEvictions(false) == evictFail
 	if s.track.clients.Load() > 0 {
-		s.track.flush(nil, nil, nil) // invalidations of evicted keys go first
+		// Invalidations of evicted keys go before the reply; Redis's
+		// current_client is c (a NOLOOP c is not told).
+		s.track.flush(c, nil, nil)
 	}
 	if !out {
 		return true

@@ -30,6 +30,9 @@ type trackState struct {
 	scriptRead                       bool // the running script called a read-only command
 	redir                            int64
 	prefixes                         []string // BCAST prefixes, sorted
+	// held is the client's own invalidations from the commands of its
+	// EXEC, sent after EXEC's reply (Redis's tracking_pending_keys).
+	held []byte
 }
 
 // bcastState is the keys changed under one prefix since the last flush and
@@ -90,12 +93,13 @@ func (t *tracker) expiringKey(key string) {
 }
 
 // flushed records a FLUSHALL/FLUSHDB (trackingInvalidateKeysOnFlush).
+// The table is emptied even while no client tracks (keys remembered for
+// clients that since turned tracking off stay in it until then).
 func (t *tracker) flushed() {
-	if t.clients.Load() == 0 {
-		return
-	}
 	t.mu.Lock()
-	t.flushAll = true
+	if t.clients.Load() > 0 {
+		t.flushAll = true
+	}
 	t.table = map[string]map[int64]struct{}{}
 	t.items = 0
 	t.mu.Unlock()
@@ -142,10 +146,19 @@ func (t *tracker) send(c, cur *client, payload []byte) {
 
 func (t *tracker) deliver(c, cur *client, b []byte) {
 	if c == cur {
-		c.w.Buf = append(c.w.Buf, b...)
+		if c.inExec {
+			c.trk.held = append(c.trk.held, b...) // EXEC's reply is being built
+		} else {
+			c.w.Buf = append(c.w.Buf, b...)
+		}
 		return
 	}
-	if c.asyncOut.Load() {
+	// Another client's goroutine: through the output queue, or straight
+	// to a transport that queues without blocking (a RESP3 redirect
+	// target that never subscribed is not in async mode; the transport
+	// keeps each write whole). A blocking transport's such target misses
+	// the message.
+	if c.asyncOut.Load() || c.qc != nil {
 		c.enqueue(b)
 	}
 }
@@ -168,8 +181,10 @@ func keyArray(keys ...string) []byte {
 }
 
 // invalidateKey is trackingInvalidateKey without the broadcast part: every
-// client that may cache key is told, and the key leaves the table. Needs t.mu.
-func (t *tracker) invalidateKey(cur *client, key string) {
+// client that may cache key is told, and the key leaves the table; a
+// NOLOOP client is not told of its own change (own: cur's command made it).
+// Needs t.mu.
+func (t *tracker) invalidateKey(cur *client, key string, own bool) {
 	ids := t.table[key]
 	if ids == nil {
 		return
@@ -186,7 +201,7 @@ func (t *tracker) invalidateKey(cur *client, key string) {
 		if c == nil || !c.trk.on || c.trk.bcast {
 			continue
 		}
-		if c.trk.noloop && c == cur {
+		if own && c.trk.noloop && c == cur {
 			continue
 		}
 		t.send(c, cur, keyArray(key))
@@ -200,6 +215,24 @@ func (t *tracker) invalidateKey(cur *client, key string) {
 func (t *tracker) flush(cur *client, spec *command.Spec, args [][]byte) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if cur != nil && len(cur.trk.held) > 0 {
+		cur.w.Buf = append(cur.w.Buf, cur.trk.held...)
+		cur.trk.held = nil
+	}
+	t.invalidatePending(cur)
+	t.broadcast(cur)
+	if cur != nil && spec != nil {
+		t.remember(cur, spec, args)
+	}
+	// Over tracking-table-max-keys after a CONFIG SET: Redis's cron
+	// drops the keys with no current client (a NOLOOP cur is told too).
+	t.limit(cur, false)
+}
+
+// invalidatePending turns the keys changed since the last flush (and a
+// FLUSHALL) into invalidations, and queues the keys for their BCAST
+// prefixes. Needs t.mu.
+func (t *tracker) invalidatePending(cur *client) {
 	keys, all := t.pending, t.flushAll
 	t.pending, t.flushAll = nil, false
 	for _, pk := range keys {
@@ -214,7 +247,7 @@ func (t *tracker) flush(cur *client, spec *command.Spec, args [][]byte) {
 		// A NOLOOP client is not told of an expiry its own command
 		// caused (Redis compares with current_client here), but in BCAST
 		// mode it is (the key is remembered with no client).
-		t.invalidateKey(cur, k)
+		t.invalidateKey(cur, k, true)
 	}
 	if all {
 		t.srv.clientsMu.Lock()
@@ -234,11 +267,6 @@ func (t *tracker) flush(cur *client, spec *command.Spec, args [][]byte) {
 			t.send(c, cur, null)
 		}
 	}
-	t.broadcast(cur)
-	if cur != nil && spec != nil {
-		t.remember(cur, spec, args)
-	}
-	t.limit(cur)
 }
 
 // broadcast is trackingBroadcastInvalidationMessages: each prefix's changed
@@ -317,15 +345,25 @@ func (t *tracker) remember(c *client, spec *command.Spec, args [][]byte) {
 	}
 }
 
+// limitBefore is processCommand's trackingLimitUsedSlots, before c's
+// command runs: its own invalidations go before the command's reply (even
+// a QUEUED one).
+func (t *tracker) limitBefore(c *client) {
+	t.mu.Lock()
+	t.limit(c, true)
+	t.mu.Unlock()
+}
+
 // limit is trackingLimitUsedSlots: over tracking-table-max-keys, keys are
-// dropped (their clients told, as if the keys changed). Needs t.mu.
-func (t *tracker) limit(cur *client) {
+// dropped (their clients told, as if the keys changed; own: as if by cur,
+// which a NOLOOP cur is not told of). Needs t.mu.
+func (t *tracker) limit(cur *client, own bool) {
 	max := t.srv.conf().trackingMaxKeys
 	if max == 0 || int64(len(t.table)) <= max {
 		return
 	}
 	for k := range t.table {
-		t.invalidateKey(cur, k)
+		t.invalidateKey(cur, k, own)
 		if int64(len(t.table)) <= max {
 			return
 		}
@@ -387,8 +425,8 @@ func (t *tracker) disable(c *client) {
 	}
 	wasOn := c.trk.on
 	if wasOn {
-		redir, prefixes := c.trk.redir, c.trk.prefixes
-		c.trk = trackState{redir: redir, prefixes: prefixes}
+		redir, prefixes, held := c.trk.redir, c.trk.prefixes, c.trk.held
+		c.trk = trackState{redir: redir, prefixes: prefixes, held: held}
 		c.trkBroken.Store(false)
 	}
 	t.mu.Unlock()
@@ -401,11 +439,13 @@ func (t *tracker) disable(c *client) {
 // goroutine (only while some client tracks keys).
 func (c *client) afterTracking(spec *command.Spec, args [][]byte, locked bool) {
 	if locked {
-		// Inside EXEC the reply array is being built: invalidations wait
-		// for EXEC's end (Redis's tracking_pending_keys); the keys read
-		// are remembered now.
+		// Inside EXEC, each command's changes invalidate now (a key the
+		// transaction reads after writing it stays cached), but this
+		// client's own messages wait in trk.held for EXEC's end (Redis's
+		// tracking_pending_keys): its reply array is being built.
 		t := c.srv.track
 		t.mu.Lock()
+		t.invalidatePending(c)
 		t.remember(c, spec, args)
 		t.mu.Unlock()
 		return
