@@ -526,6 +526,7 @@ func (sr *scriptRun) Exec(run *script.Run, spec *command.Spec, args [][]byte, w 
 		}
 	}
 	start := clock.Mono()
+	mark := len(w.Buf)
 	spec.Handler(in)
 	ns := clock.Mono() - start
 	if s.adm.nMonitors.Load() > 0 && !spec.Has(command.FlagAdmin|command.FlagSkipMonitor) && !c.session {
@@ -543,6 +544,15 @@ func (sr *scriptRun) Exec(run *script.Run, spec *command.Spec, args [][]byte, w 
 	}
 	if in.Err {
 		spec.FailedCalls.Add(1)
+		// The command's error counts in errorstats and
+		// total_error_replies when it is written, as Redis's
+		// afterErrorReply, whether the script catches it (pcall) or not.
+		s.stats.totalErrorReplies.Add(1)
+		if b := w.Buf[mark:]; len(b) > 0 && b[0] == '-' {
+			code, _, _ := strings.Cut(string(b[1:min(len(b), 34)]), " ")
+			code, _, _ = strings.Cut(code, "\r")
+			s.noteErrorReply(code)
+		}
 	}
 	out.Dirty += in.Dirty
 	out.Ready = append(out.Ready, in.Ready...)
