@@ -268,6 +268,9 @@ func (s *Server) startBackgroundEviction() {
 // eviction reaches the write stream as DEL, or UNLINK with
 // lazyfree-lazy-eviction (Redis's propagateDeletion), as an expiry does.
 func (s *Server) onEvict(db int, key string) {
+	if s.ks.Tracking.Load() != 0 {
+		s.track.expiringKey(key) // its invalidation is no client's (tracking.go)
+	}
 	if s.stream.Active() {
 		s.appendDeletion(db, key, s.conf().cmd.LazyfreeLazyEviction)
 	}

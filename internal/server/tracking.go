@@ -38,7 +38,7 @@ type trackState struct {
 // bcastState is the keys changed under one prefix since the last flush and
 // the clients subscribed to it.
 type bcastState struct {
-	keys    map[string]bool // → changed by an expiry (no client's change)
+	keys    map[string]*client // → the client that changed it (nil: an expiry or eviction)
 	clients map[*client]struct{}
 }
 
@@ -81,8 +81,9 @@ func (t *tracker) touched(_ int, key string) {
 	t.mu.Unlock()
 }
 
-// expiring notes that key expires: the keyspace touches it next, under the
-// same stripe (onExpire).
+// expiringKey notes that key expires or is evicted: the keyspace touches
+// it next, under the same stripe (onExpire, onEvict); its invalidation is
+// no client's.
 func (t *tracker) expiringKey(key string) {
 	t.mu.Lock()
 	if t.expiring == nil {
@@ -235,12 +236,31 @@ func (t *tracker) flush(cur *client, spec *command.Spec, args [][]byte) {
 func (t *tracker) invalidatePending(cur *client) {
 	keys, all := t.pending, t.flushAll
 	t.pending, t.flushAll = nil, false
+	if cur == nil {
+		// No client's flush (the cron): only expired and evicted keys;
+		// a client's changes wait for its own flush, which attributes
+		// them (NOLOOP).
+		var own, rest []pendingKey
+		for _, pk := range keys {
+			if pk.expired {
+				own = append(own, pk)
+			} else {
+				rest = append(rest, pk)
+			}
+		}
+		keys, t.pending = own, rest
+		t.flushAll, all = all, false
+	}
 	for _, pk := range keys {
 		k := pk.key
 		if len(t.prefixes) > 0 {
 			for p, bs := range t.prefixes {
 				if len(p) <= len(k) && k[:len(p)] == p {
-					bs.keys[k] = pk.expired
+					if pk.expired {
+						bs.keys[k] = nil
+					} else {
+						bs.keys[k] = cur
+					}
 				}
 			}
 		}
@@ -270,23 +290,18 @@ func (t *tracker) invalidatePending(cur *client) {
 }
 
 // broadcast is trackingBroadcastInvalidationMessages: each prefix's changed
-// keys, sorted, to its clients (without a NOLOOP client's own changes, all
-// attributed to cur). Needs t.mu.
+// keys, sorted, to its clients (without a NOLOOP client's own changes).
+// Needs t.mu.
 func (t *tracker) broadcast(cur *client) {
 	for _, bs := range t.prefixes {
 		if len(bs.keys) == 0 {
 			continue
 		}
 		keys := make([]string, 0, len(bs.keys))
-		var expired []string
-		for k, exp := range bs.keys {
+		for k := range bs.keys {
 			keys = append(keys, k)
-			if exp {
-				expired = append(expired, k)
-			}
 		}
 		sort.Strings(keys)
-		sort.Strings(expired)
 		all := keyArray(keys...)
 		clients := make([]*client, 0, len(bs.clients))
 		for c := range bs.clients {
@@ -294,17 +309,23 @@ func (t *tracker) broadcast(cur *client) {
 		}
 		sort.Slice(clients, func(i, j int) bool { return clients[i].id < clients[j].id })
 		for _, c := range clients {
-			if c.trk.noloop && c == cur {
-				// The keys of this flush were changed by cur, but for
-				// those that expired.
-				if len(expired) > 0 {
-					t.send(c, cur, keyArray(expired...))
+			if c.trk.noloop {
+				var others []string
+				for _, k := range keys {
+					if bs.keys[k] != c {
+						others = append(others, k)
+					}
 				}
-				continue
+				if len(others) < len(keys) {
+					if len(others) > 0 {
+						t.send(c, cur, keyArray(others...))
+					}
+					continue
+				}
 			}
 			t.send(c, cur, all)
 		}
-		bs.keys = map[string]bool{}
+		bs.keys = map[string]*client{}
 	}
 }
 
@@ -392,7 +413,7 @@ func (t *tracker) enable(c *client, redir int64, bcast, optin, optout, noloop bo
 		for _, p := range prefixes {
 			bs := t.prefixes[p]
 			if bs == nil {
-				bs = &bcastState{keys: map[string]bool{}, clients: map[*client]struct{}{}}
+				bs = &bcastState{keys: map[string]*client{}, clients: map[*client]struct{}{}}
 				t.prefixes[p] = bs
 			}
 			if _, ok := bs.clients[c]; !ok {

@@ -227,3 +227,27 @@ func TestTrackingRedirectToRESP3Idle(t *testing.T) {
 		tr.do(target, 1, "PING")
 	})
 }
+
+// TestTrackingBcastNoloopAcrossCron: in BCAST NOLOOP mode a client's own
+// changes stay its own: only the key that expired is sent (unit/tracking
+// "lazy expired keys"). The flake this guards against (the cron's flush
+// broadcasting the transaction's keys between EXEC's unlock and the
+// client's own flush, as no one's) needs an unlucky schedule; this test
+// checks the attribution, not that schedule.
+func TestTrackingBcastNoloopAcrossCron(t *testing.T) {
+	compareTracking(t, func(t *testing.T, n *testutil.Node, tr *trackingTranscript) {
+		r, target := n.Dial(t), n.Dial(t)
+		id := fmt.Sprint(target.MustDo(t, "CLIENT", "ID").Int)
+		target.MustDo(t, "SUBSCRIBE", "__redis__:invalidate")
+		tr.do(r, 1, "CLIENT", "TRACKING", "on", "BCAST", "REDIRECT", id, "NOLOOP")
+		for i := 0; i < 3; i++ {
+			tr.do(r, 1, "MULTI")
+			tr.do(r, 1, "SET", "mykey{t}", "myval", "PX", "1")
+			tr.do(r, 1, "SET", "mykeyotherkey{t}", "myval")
+			tr.do(r, 1, "DEBUG", "SLEEP", "0.1")
+			tr.do(r, 1, "GET", "mykey{t}")
+			tr.do(r, 1, "EXEC")
+			tr.read(target, 1)
+		}
+	})
+}
