@@ -33,38 +33,28 @@ func errorCounts(t *testing.T, c *testutil.Conn) string {
 // -UNBLOCKED (unit/info "errorstats: failed call within LUA", "errorstats:
 // blocking commands"); compared with redis-server.
 func TestErrorstatsScriptAndUnblock(t *testing.T) {
-	testutil.SkipIfNoRedis(t)
-	testutil.BuildBinaries(t)
-	got := map[string][]string{}
-	for _, kind := range []string{"redis", "shoal"} {
-		t.Run(kind, func(t *testing.T) {
-			n := startKind(t, kind)
-			c, blocked := n.Dial(t), n.Dial(t)
-			var out []string
-			c.MustDo(t, "CONFIG", "RESETSTAT")
-			c.MustDo(t, "EVAL", "redis.pcall('XGROUP', 'CREATECONSUMER', 's1', 'mygroup', 'consumer') return", "0")
-			out = append(out, errorCounts(t, c))
-			c.MustDo(t, "EVAL", "local t = redis.pcall('select', 99) return 1", "0")
-			out = append(out, errorCounts(t, c))
-			c.MustDo(t, "EVAL", "return redis.call('select', 99)", "0")
-			out = append(out, errorCounts(t, c))
+	compareKinds(t, func(t *testing.T, n *testutil.Node) []string {
+		c, blocked := n.Dial(t), n.Dial(t)
+		var out []string
+		c.MustDo(t, "CONFIG", "RESETSTAT")
+		c.MustDo(t, "EVAL", "redis.pcall('XGROUP', 'CREATECONSUMER', 's1', 'mygroup', 'consumer') return", "0")
+		out = append(out, errorCounts(t, c)+"\n")
+		c.MustDo(t, "EVAL", "local t = redis.pcall('select', 99) return 1", "0")
+		out = append(out, errorCounts(t, c)+"\n")
+		c.MustDo(t, "EVAL", "return redis.call('select', 99)", "0")
+		out = append(out, errorCounts(t, c)+"\n")
 
-			c.MustDo(t, "CONFIG", "RESETSTAT")
-			id := blocked.MustDo(t, "CLIENT", "ID").Int
-			testutil.NoErr(t, blocked.Send("BLPOP", "list1{t}", "0"))
-			testutil.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
-				if v := c.MustDo(t, "CLIENT", "UNBLOCK", strconv.FormatInt(id, 10), "ERROR"); v.Int != 1 {
-					return errors.New("BLPOP not blocked yet")
-				}
-				return nil
-			})
-			_, raw, err := blocked.Read()
-			testutil.NoErr(t, err)
-			out = append(out, string(raw), errorCounts(t, c))
-			got[kind] = out
+		c.MustDo(t, "CONFIG", "RESETSTAT")
+		id := blocked.MustDo(t, "CLIENT", "ID").Int
+		testutil.NoErr(t, blocked.Send("BLPOP", "list1{t}", "0"))
+		testutil.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
+			if v := c.MustDo(t, "CLIENT", "UNBLOCK", strconv.FormatInt(id, 10), "ERROR"); v.Int != 1 {
+				return errors.New("BLPOP not blocked yet")
+			}
+			return nil
 		})
-	}
-	if !t.Failed() {
-		testutil.DeepEqual(t, got["shoal"], got["redis"])
-	}
+		_, raw, err := blocked.Read()
+		testutil.NoErr(t, err)
+		return append(out, string(raw), errorCounts(t, c))
+	})
 }

@@ -38,16 +38,21 @@ func (tr *trackingTranscript) read(c *testutil.Conn, n int) {
 }
 
 func compareTracking(t *testing.T, script func(t *testing.T, n *testutil.Node, tr *trackingTranscript)) {
+	compareKinds(t, func(t *testing.T, n *testutil.Node) []string {
+		tr := &trackingTranscript{t: t}
+		script(t, n, tr)
+		return tr.out
+	})
+}
+
+// compareKinds runs script on redis-server and on shoal-server and fails
+// unless both give the same lines.
+func compareKinds(t *testing.T, script func(t *testing.T, n *testutil.Node) []string) {
 	testutil.SkipIfNoRedis(t)
 	testutil.BuildBinaries(t)
 	got := map[string][]string{}
 	for _, kind := range []string{"redis", "shoal"} {
-		t.Run(kind, func(t *testing.T) {
-			n := startKind(t, kind)
-			tr := &trackingTranscript{t: t}
-			script(t, n, tr)
-			got[kind] = tr.out
-		})
+		t.Run(kind, func(t *testing.T) { got[kind] = script(t, startKind(t, kind)) })
 	}
 	if t.Failed() {
 		return
