@@ -137,14 +137,23 @@ func lzfCompress(in, out []byte, htab *lzfTable) int {
 		maxlen := min(end-ip, lzfMaxRef)
 		m := 3
 		if maxlen > 16 { // 19 bytes of in follow ip, and ref < ip
-			// Byte by byte, as liblzf: the match's end is then a branch
-			// the CPU predicts (listpacks repeat their matches), where a
-			// length computed from the bytes would make the next
-			// position wait for the loads.
-			for m < 19 && at(ref+m) == at(ip+m) {
-				m++
+			// The first differing byte is found by a loop, not computed
+			// from the bytes (bits.TrailingZeros64): the match's end is
+			// then a branch the CPU predicts (listpacks repeat their
+			// matches) instead of making the next position wait for the
+			// loads.
+			x := load64(ref+3) ^ load64(ip+3)
+			if x == 0 {
+				m = 11
+				x = load64(ref+11) ^ load64(ip+11)
 			}
-			if m == 19 {
+			if x != 0 {
+				for x&0xFF == 0 {
+					x >>= 8
+					m++
+				}
+			} else {
+				m = 19
 				for m+8 <= maxlen {
 					if x := load64(ref+m) ^ load64(ip+m); x != 0 {
 						m += bits.TrailingZeros64(x) >> 3
