@@ -52,6 +52,20 @@ func (h *lzfTable) begin(n int) uint32 {
 	return b
 }
 
+// lzfRoomForRef is liblzf's test for room for a back reference (3 bytes
+// and the next run's length byte) at op with lit literals pending: a fast
+// conservative test, then the exact one (a pending empty run is undone).
+func lzfRoomForRef(op, lit, outLen int) bool {
+	if op+3+1 < outLen {
+		return true
+	}
+	nl := 0
+	if lit == 0 {
+		nl = 1
+	}
+	return op-nl+3+1 < outLen
+}
+
 // lzfCompress compresses in into out (whose length is the most it may
 // write) and returns the compressed length, or 0 when the result does not
 // fit (lzf_compress's contract).
@@ -115,14 +129,8 @@ func lzfCompress(in, out []byte, htab *lzfTable) int {
 			}
 			continue
 		}
-		if op+3+1 >= outLen {
-			nl := 0
-			if lit == 0 {
-				nl = 1
-			}
-			if op-nl+3+1 >= outLen {
-				return 0
-			}
+		if !lzfRoomForRef(op, lit, outLen) {
+			return 0
 		}
 		put(op-lit-1, byte(lit-1))
 		if lit == 0 {

@@ -41,14 +41,8 @@ func lzfCompressRef(in, out []byte, htab *lzfTable) int {
 			if maxlen > lzfMaxRef {
 				maxlen = lzfMaxRef
 			}
-			if op+3+1 >= outLen {
-				nl := 0
-				if lit == 0 {
-					nl = 1
-				}
-				if op-nl+3+1 >= outLen {
-					return 0
-				}
+			if !lzfRoomForRef(op, lit, outLen) {
+				return 0
 			}
 			out[op-lit-1] = byte(lit - 1)
 			if lit == 0 {
