@@ -232,7 +232,37 @@ func appendD2String(dst []byte, d float64) []byte {
 	if v, ok := double2ll(d); ok {
 		return strconv.AppendInt(dst, v, 10)
 	}
+	if a := math.Abs(d); a < 1e6 && a*256 == math.Trunc(a*256) {
+		return appendEighths(dst, d)
+	}
 	return strconv.AppendFloat(dst, d, 'g', 17, 64) // "%.17g"
+}
+
+// appendEighths is "%.17g" of a d that is not an integer, below 1e6 in
+// magnitude and a multiple of 1/256 (scores such as 2.5 or 0.125): its
+// exact decimal form has at most 6+8 significant digits, so "%.17g" prints
+// exactly that, in fixed notation (its exponent is -3..5), and integer
+// arithmetic writes it: the fraction f/256 is f·390625 / 10^8.
+func appendEighths(dst []byte, d float64) []byte {
+	a := math.Abs(d)
+	ip := math.Trunc(a)
+	f := uint64((a-ip)*256) * 390625 // 8 decimal digits, f > 0
+	if d < 0 {
+		dst = append(dst, '-')
+	}
+	dst = strconv.AppendUint(dst, uint64(ip), 10)
+	dst = append(dst, '.')
+	var digits [8]byte
+	n := 8
+	for f%10 == 0 {
+		f /= 10
+		n--
+	}
+	for i := n - 1; i >= 0; i-- {
+		digits[i] = byte('0' + f%10)
+		f /= 10
+	}
+	return append(dst, digits[:n]...)
 }
 
 var distinctSeed = maphash.MakeSeed()
