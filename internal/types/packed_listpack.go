@@ -92,7 +92,19 @@ func (z *ZSet) AppendListpack(dst []byte) []byte {
 			v, k := binary.Uvarint(lp[off:])
 			off += k
 			zz := v >> 1
-			w += len(qlpAppendInt(out[w:w], int64(zz>>1)^-int64(zz&1)))
+			iv := int64(zz>>1) ^ -int64(zz&1)
+			if uint64(iv+4096) < 8192 { // 7- or 13-bit integer, inline
+				if uint64(iv) < 128 {
+					out[w], out[w+1] = byte(iv), 1
+					w += 2
+				} else {
+					u := uint64(iv) & (1<<13 - 1)
+					out[w], out[w+1], out[w+2] = byte(u>>8)|0xC0, byte(u), 2
+					w += 3
+				}
+				continue
+			}
+			w += len(qlpAppendInt(out[w:w], iv))
 			continue
 		}
 		s := math.Float64frombits(binary.LittleEndian.Uint64(lp[off+1:]))

@@ -137,6 +137,9 @@ func TestZSetListpackRoundTrip(t *testing.T) {
 		z := NewZSet(n, 0, lim)
 		for j := 0; j < n; j++ {
 			s := float64(j * 3)
+			if j%10 == 5 { // negative integers, 13 bits and past them
+				s = float64(-j * 45)
+			}
 			switch j % 5 {
 			case 1:
 				s = float64(j) + 0.5
