@@ -261,14 +261,17 @@ func lzfDecompress(in, out []byte) bool {
 		}
 		if op-ref >= n {
 			copy(out[op:op+n], out[ref:ref+n])
-		} else {
-			// Overlapping copies repeat the pattern, byte by byte.
-			dst, src := out[op:op+n], out[ref:ref+n]
-			for i := range dst {
-				dst[i] = src[i]
-			}
+			op += n
+			continue
 		}
-		op += n
+		// Overlapping: out[ref:op] repeats with period op-ref. Copy it
+		// whole, then the doubled run, and so on: out[ref:op] stays a
+		// whole number of periods, so each chunk continues the pattern.
+		for n > 0 {
+			k := copy(out[op:op+n], out[ref:op])
+			op += k
+			n -= k
+		}
 	}
 	return op == len(out)
 }

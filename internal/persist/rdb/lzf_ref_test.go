@@ -185,6 +185,9 @@ func checkLZFTwin(t testing.TB, in []byte, sizes []int, h1, h2 *lzfTable) {
 		if ca != cb || !bytes.Equal(a[:ca], b[:cb]) {
 			t.Fatalf("len %d out %d: got %d bytes %x, reference %d bytes %x", len(in), n, ca, a[:ca], cb, b[:cb])
 		}
+		if back := make([]byte, len(in)); ca > 0 && (!lzfDecompress(a[:ca], back) || !bytes.Equal(back, in)) {
+			t.Fatalf("len %d out %d: does not decompress to the input", len(in), n)
+		}
 	}
 }
 
