@@ -295,6 +295,9 @@ func (db *DB) SetObject(key []byte, o types.Object, keepTTL bool) {
 	db.touch(k)
 }
 
+// Stats are the counters of db's keyspace.
+func (db *DB) Stats() *Stats { return &db.ks.Stats }
+
 // Delete removes key, reporting whether it held a live value.
 func (db *DB) Delete(key []byte) bool {
 	s := slot.Of(key)

@@ -360,7 +360,7 @@ func (s *Server) infoMemory(w infoWriter) {
 	w.s("mem_allocator", memAllocatorName)
 	w.i("active_defrag_running", 0)
 	w.i("lazyfree_pending_objects", 0)
-	w.i("lazyfreed_objects", 0)
+	w.i("lazyfreed_objects", s.ks.Stats.LazyFreed.Load())
 }
 
 func (s *Server) infoPersistence(w infoWriter) {

@@ -62,6 +62,7 @@ type memState struct {
 	limitSet   int64 // the Go memory limit last derived from maxmemory
 	lastPurge  time.Time
 	purgedSeen int64 // Keyspace.BigFreed at the last give-back
+	lazySeen   int64 // Stats.LazyFreed at the last give-back
 
 	// Idle give-back (memoryCron): the command count when the quiet spell
 	// began, when it began, and whether it gave memory back.
@@ -294,6 +295,13 @@ func (s *Server) memoryCron(now time.Time) {
 	m := &s.mem
 	if big := s.ks.BigFreed(); big-m.purgedSeen >= bigFreeThreshold && now.Sub(m.lastPurge) >= time.Second {
 		m.purgedSeen, m.lastPurge = big, now
+		go debug.FreeOSMemory()
+	}
+	// A value Redis would free in its background thread (UNLINK, an
+	// ASYNC flush) was dropped: collect, so used_memory falls as Redis's
+	// does once that thread is done, whatever the value's estimated size.
+	if lf := s.ks.Stats.LazyFreed.Load(); lf != m.lazySeen && now.Sub(m.lastPurge) >= time.Second {
+		m.lazySeen, m.lastPurge = lf, now
 		go debug.FreeOSMemory()
 	}
 	// Idle for a second with RSS well above used memory (garbage the
