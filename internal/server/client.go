@@ -341,6 +341,9 @@ func (c *client) process(buf []byte) int {
 				c.detachPending = true
 				return used + n
 			}
+			if len(c.w.Buf) >= st.obufMin && c.pendingOverObuf() {
+				return len(buf) // closed for its output-buffer limits (obuf.go)
+			}
 			if len(c.w.Buf) >= flushAt && !c.flush() {
 				return len(buf)
 			}
@@ -703,7 +706,8 @@ func (c *client) call(spec *command.Spec, args [][]byte, locked bool) {
 	// pointer load, and the handler never sees a half-applied CONFIG SET.
 	st := c.srv.settings.Load()
 	ctx.Settings = &st.cmd
-	c.beforeCall(ctx, locked) // blocking commands: see blocking.go
+	ctx.ReplyLimit = c.replyLimit(st) // obuf.go
+	c.beforeCall(ctx, locked)         // blocking commands: see blocking.go
 	start := clock.Mono()
 	mark := len(c.w.Buf) // where this command's reply starts (errorstats, cmd_client.go)
 	ctx.Locked = locked

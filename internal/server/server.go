@@ -519,6 +519,7 @@ func (s *Server) startBackground() {
 				s.sampleMetrics(now)
 				s.memoryCron(now)
 				s.closeIdleClients()
+				s.obufCron()
 				s.clientsEvictCron()
 				s.saveCron()
 				s.aofRewriteCron()
