@@ -614,7 +614,7 @@ func (s *Server) loadRDBBase(r io.Reader) error {
 	for {
 		it, err := rr.Next()
 		if err == io.EOF {
-			return s.loadFunctions(functions)
+			return s.loadFunctions(functions, true)
 		}
 		if err != nil {
 			return err

@@ -797,12 +797,20 @@ func (s *Server) functionCodes() [][]byte {
 }
 
 // loadFunctions installs the libraries of an RDB file being loaded
-// (rdbFunctionLoad), replacing any of the same name.
-func (s *Server) loadFunctions(codes [][]byte) error {
+// (rdbFunctionLoad); allowDup replaces any of the same name, else one
+// that exists fails the load.
+func (s *Server) loadFunctions(codes [][]byte, allowDup bool) error {
 	if len(codes) == 0 {
 		return nil
 	}
-	if msg := s.scripts.Functions.Restore(codes, "REPLACE"); msg != "" {
+	// A library that exists already fails the load unless duplicates are
+	// allowed (rdbFunctionLoad without RDBFLAGS_ALLOW_DUP: DEBUG RELOAD
+	// NOFLUSH without MERGE).
+	policy := "APPEND"
+	if allowDup {
+		policy = "REPLACE"
+	}
+	if msg := s.scripts.Functions.Restore(codes, policy); msg != "" {
 		s.Logf('#', "Failed loading library, %s", msg)
 		return errLoadFatal
 	}
