@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/shoal-db/shoal/internal/acl"
 	"github.com/shoal-db/shoal/internal/clock"
 	"github.com/shoal-db/shoal/internal/cluster"
 	"github.com/shoal-db/shoal/internal/command"
@@ -461,6 +462,17 @@ func (sr *scriptRun) acquire(st int) bool {
 // CheckACL is script.ACLChecker: the script runs with its caller's user.
 func (sr *scriptRun) CheckACL(spec *command.Spec, args [][]byte) string {
 	return sr.c.aclScriptCheck(spec, args)
+}
+
+// ACLPermits is script.ACLPermitter (redis.acl_check_cmd): the caller's
+// user's permissions, checked without logging.
+func (sr *scriptRun) ACLPermits(spec *command.Spec, args [][]byte) bool {
+	p := sr.c.user.Load().Perms()
+	if p.All {
+		return true
+	}
+	r, _ := p.Check(sr.srv.acl.Cat, spec, args, &sr.c.aclSc)
+	return r == acl.OK
 }
 
 func (sr *scriptRun) Exec(run *script.Run, spec *command.Spec, args [][]byte, w *resp.Writer) string {
