@@ -8,10 +8,12 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/shoal-db/shoal/internal/clock"
 	"github.com/shoal-db/shoal/internal/command"
+	"github.com/shoal-db/shoal/internal/persist"
 	"github.com/shoal-db/shoal/internal/persist/aof"
 	"github.com/shoal-db/shoal/internal/persist/nodesconf"
 	"github.com/shoal-db/shoal/internal/persist/rdb"
@@ -49,6 +51,12 @@ type aofState struct {
 	rwNextTry       int64
 	lastRewriteSecs atomic.Int64
 	rewriting       atomic.Bool
+	// rwChild is the writer child of the running rewrite's base file, if
+	// any: appendonly no kills it (killAppendOnlyChild).
+	rwChild atomic.Pointer[persist.WriterChild]
+	// rwKilled: appendonly no killed the rewrite's child; its failure
+	// leaves aof_last_bgrewrite_status as it was (Redis's SIGUSR1 kill).
+	rwKilled atomic.Bool
 	// waitRewrite: the rewrite CONFIG SET appendonly yes started runs, and
 	// the AOF has no base yet (Redis's AOF_WAIT_REWRITE): a shutdown
 	// refuses to exit (unless FORCE).
@@ -455,6 +463,14 @@ func (s *Server) applyAOFConfig(name string) {
 			s.aof.scheduled.Store(rwEnable)
 			s.Logf('*', "AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.")
 			return
+		}
+		if ch := s.aof.rwChild.Load(); !p.on && ch != nil && s.aof.w.Load() != nil {
+			// stopAppendOnly's killAppendOnlyChild: the rewrite fails at
+			// once (its walk stops when the child is gone) rather than
+			// holding the AOF until its base is written.
+			s.Logf('*', "Killing running AOF rewrite child: %d", ch.Pid)
+			s.aof.rwKilled.Store(true)
+			syscall.Kill(ch.Pid, syscall.SIGKILL)
 		}
 		s.aof.mu.Lock()
 		defer s.aof.mu.Unlock()
