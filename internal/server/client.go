@@ -554,6 +554,7 @@ func (c *client) cleanup() {
 	c.closed.Store(true)
 	c.forgetMem()
 	c.conn.Close()
+	c.srv.mem.clientsGone.Add(1) // its buffers are garbage now (memory.go)
 }
 
 // reject replies with an error to a command that did not run, and spoils

@@ -59,6 +59,11 @@ type memState struct {
 	// lastEmptyGC is when an eviction that found nothing left to evict
 	// last collected to measure afresh (clock.Mono); under evictMu.
 	lastEmptyGC int64
+	// clientsGone counts closed clients; goneSeen is its value at the
+	// last such collection: a client closed since then makes the next
+	// one due at once (its buffers may be what keeps memory over).
+	clientsGone atomic.Int64
+	goneSeen    int64
 	ev          *keyspace.Evictor
 	running     atomic.Bool // the background eviction (Redis's evictionTimeProc) is on
 
@@ -204,9 +209,10 @@ func (s *Server) performEvictions(background bool) int {
 				// Nothing left to evict. The measure holds the live heap
 				// of the last collection, which may have caught buffers
 				// that are garbage by now: collect (at most once a
-				// second) and measure again before refusing the command.
-				if now := clock.Mono(); now-m.lastEmptyGC >= int64(time.Second) {
-					m.lastEmptyGC = now
+				// second, unless a client closed since) and measure
+				// again before refusing the command.
+				if now, gone := clock.Mono(), m.clientsGone.Load(); now-m.lastEmptyGC >= int64(time.Second) || gone != m.goneSeen {
+					m.lastEmptyGC, m.goneSeen = now, gone
 					runtime.GC()
 					if s.measureMemory()-s.notCountedForEvict() <= mm {
 						return evictOK
