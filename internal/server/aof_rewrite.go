@@ -386,6 +386,9 @@ func (s *Server) bgrewriteaof() error {
 		return errRewriteRunning
 	}
 	ch := s.rewriteChild() // now, as Redis forks before replying
+	if ch != nil {
+		s.aof.rwChild.Store(ch) // appendonly no may kill it before the rewrite starts
+	}
 	go func() {
 		s.aof.mu.Lock()
 		defer s.aof.mu.Unlock()

@@ -16,39 +16,35 @@ import (
 // as a failed one, as on redis-server 7.0 (unit/aofrw "Turning off AOF
 // kills the background writing child if any").
 func TestAppendonlyNoKillsRewrite(t *testing.T) {
-	testutil.SkipIfNoRedis(t)
-	for _, kind := range []string{"redis", "shoal"} {
-		t.Run(kind, func(t *testing.T) {
-			n := testutil.StartKind(t, kind, "--appendonly", "yes")
-			c := n.Dial(t)
-			c.MustDo(t, "SET", "k", "v")
-			c.MustDo(t, "CONFIG", "SET", "rdb-key-save-delay", "10000000")
-			c.MustDo(t, "BGREWRITEAOF")
-			testutil.CheckFor(t, 5*time.Second, 20*time.Millisecond, func() error {
-				if !strings.Contains(string(c.MustDo(t, "INFO", "persistence").Str), "aof_rewrite_in_progress:1") {
-					return errors.New("no rewrite in progress")
-				}
-				return nil
-			})
-			start := time.Now()
-			c.MustDo(t, "CONFIG", "SET", "appendonly", "no")
-			if d := time.Since(start); d > 5*time.Second {
-				t.Errorf("CONFIG SET appendonly no took %v", d)
+	testutil.EachKind(t, func(t *testing.T, n *testutil.Node) {
+		c := n.Dial(t)
+		c.MustDo(t, "SET", "k", "v")
+		c.MustDo(t, "CONFIG", "SET", "rdb-key-save-delay", "10000000")
+		c.MustDo(t, "BGREWRITEAOF")
+		testutil.CheckFor(t, 5*time.Second, 20*time.Millisecond, func() error {
+			if !strings.Contains(string(c.MustDo(t, "INFO", "persistence").Str), "aof_rewrite_in_progress:1") {
+				return errors.New("no rewrite in progress")
 			}
-			testutil.CheckFor(t, 5*time.Second, 50*time.Millisecond, func() error {
-				b, _ := os.ReadFile(n.Log)
-				if !strings.Contains(string(b), "Killing running AOF rewrite child") {
-					return errors.New("no kill in the log")
-				}
-				if strings.Contains(string(c.MustDo(t, "INFO", "persistence").Str), "aof_rewrite_in_progress:1") {
-					return errors.New("rewrite still in progress")
-				}
-				return nil
-			})
-			c.MustDo(t, "CONFIG", "SET", "rdb-key-save-delay", "0")
-			if info := string(c.MustDo(t, "INFO", "persistence").Str); !strings.Contains(info, "aof_last_bgrewrite_status:ok") {
-				t.Errorf("after the kill: %s", info)
-			}
+			return nil
 		})
-	}
+		start := time.Now()
+		c.MustDo(t, "CONFIG", "SET", "appendonly", "no")
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("CONFIG SET appendonly no took %v", d)
+		}
+		testutil.CheckFor(t, 5*time.Second, 50*time.Millisecond, func() error {
+			b, _ := os.ReadFile(n.Log)
+			if !strings.Contains(string(b), "Killing running AOF rewrite child") {
+				return errors.New("no kill in the log")
+			}
+			if strings.Contains(string(c.MustDo(t, "INFO", "persistence").Str), "aof_rewrite_in_progress:1") {
+				return errors.New("rewrite still in progress")
+			}
+			return nil
+		})
+		c.MustDo(t, "CONFIG", "SET", "rdb-key-save-delay", "0")
+		if info := string(c.MustDo(t, "INFO", "persistence").Str); !strings.Contains(info, "aof_last_bgrewrite_status:ok") {
+			t.Errorf("after the kill: %s", info)
+		}
+	}, "--appendonly", "yes")
 }

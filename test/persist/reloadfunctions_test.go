@@ -12,20 +12,16 @@ import (
 // MERGE replaces it, as redis-server 7.0 (unit/functions "test debug
 // reload different options").
 func TestDebugReloadNoflushFunctions(t *testing.T) {
-	testutil.SkipIfNoRedis(t)
-	for _, kind := range []string{"redis", "shoal"} {
-		t.Run(kind, func(t *testing.T) {
-			n := testutil.StartKind(t, kind)
-			c := n.Dial(t)
-			c.MustDo(t, "FUNCTION", "LOAD", "#!lua name=test\nredis.register_function('test', function() return 'hello' end)")
-			v, err := c.Do("DEBUG", "RELOAD", "NOFLUSH")
-			testutil.NoErr(t, err)
-			if !strings.Contains(string(v.Str), "Error trying to load the RDB") {
-				t.Fatalf("DEBUG RELOAD NOFLUSH with the library loaded: %q", v.Str)
-			}
-			testutil.Equal(t, string(c.MustDo(t, "DEBUG", "RELOAD", "NOFLUSH", "MERGE").Str), "OK")
-			testutil.Equal(t, string(c.MustDo(t, "FCALL", "test", "0").Str), "hello")
-			testutil.Equal(t, len(c.MustDo(t, "FUNCTION", "LIST").Elems), 1)
-		})
-	}
+	testutil.EachKind(t, func(t *testing.T, n *testutil.Node) {
+		c := n.Dial(t)
+		c.MustDo(t, "FUNCTION", "LOAD", "#!lua name=test\nredis.register_function('test', function() return 'hello' end)")
+		v, err := c.Do("DEBUG", "RELOAD", "NOFLUSH")
+		testutil.NoErr(t, err)
+		if !strings.Contains(string(v.Str), "Error trying to load the RDB") {
+			t.Fatalf("DEBUG RELOAD NOFLUSH with the library loaded: %q", v.Str)
+		}
+		testutil.Equal(t, string(c.MustDo(t, "DEBUG", "RELOAD", "NOFLUSH", "MERGE").Str), "OK")
+		testutil.Equal(t, string(c.MustDo(t, "FCALL", "test", "0").Str), "hello")
+		testutil.Equal(t, len(c.MustDo(t, "FUNCTION", "LIST").Elems), 1)
+	})
 }
