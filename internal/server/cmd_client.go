@@ -94,7 +94,7 @@ func (c *client) currentSnap() clientSnap {
 		sn.redir = c.trk.redir
 	}
 	sn.multiMem = c.multiMem + len(c.watched)*int(unsafe.Sizeof(watchedKey{}))
-	sn.subMem = (len(c.subs)+len(c.psubs)+len(c.ssubs)+len(c.trk.prefixes))*subEntrySize
+	sn.subMem = (len(c.subs) + len(c.psubs) + len(c.ssubs) + len(c.trk.prefixes)) * subEntrySize
 	if c.inMulti {
 		sn.multi = len(c.queued)
 		sn.dirtyCAS = c.watcher != nil && c.watcher.Dirty.Load()
