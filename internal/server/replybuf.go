@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/shoal-db/shoal/internal/command"
+	"github.com/shoal-db/shoal/internal/migrate"
 	"github.com/shoal-db/shoal/internal/rediserr"
 )
 
@@ -86,8 +87,8 @@ func (c *client) initReplyBuf() {
 	c.w.Buf = make([]byte, 0, replyBufChunk)
 }
 
-// notePeaks records the batch's use of the buffers before its replies
-// leave: n reply bytes, in input bytes.
+// noteReplyPeak records the batch's use of the reply buffer before its
+// replies leave: n bytes.
 func (c *client) noteReplyPeak(n int) {
 	if u := min(n, c.rb.size); u > c.rb.peak {
 		c.rb.peak = u
@@ -125,14 +126,19 @@ func (c *client) resizeBufs(now int64) {
 			s.bufs.expands.Add(1)
 		}
 		if t := s.bufs.peakResetMs.Load(); t >= 0 && now-rb.peakReset >= t {
-			rb.peak = len(c.w.Buf)
+			rb.peak = min(len(c.w.Buf), rb.size)
 			rb.peakReset = now
 		}
 		if n != 0 {
 			rb.size = n
-			nb := make([]byte, len(c.w.Buf), n)
-			copy(nb, c.w.Buf)
-			c.w.Buf = nb
+			// Replies waiting for the round's end (waitsForTurnEnd) keep
+			// their bytes; a buffer holding more than n gets its new size
+			// once they are written (resetReplyBuf).
+			if len(c.w.Buf) <= n {
+				nb := make([]byte, len(c.w.Buf), n)
+				copy(nb, c.w.Buf)
+				c.w.Buf = nb
+			}
 		}
 	}
 	c.updateSnap()
@@ -209,24 +215,10 @@ func (s *Server) debugReplyBuffer(ctx *command.Ctx, args [][]byte) {
 			s.bufs.peakResetMs.Store(n)
 		}
 	case "resizing":
-		s.bufs.noResize.Store(atoiPrefix(v) == 0)
+		s.bufs.noResize.Store(migrate.Atoi(v) == 0) // C's atoi, as Redis
 	default:
 		ctx.Error(rediserr.SubcommandSyntax(string(args[1]), "DEBUG"))
 		return
 	}
 	ctx.W.OK()
-}
-
-// atoiPrefix is C's atoi: the leading integer of v, 0 when there is none.
-func atoiPrefix(v string) int {
-	v = strings.TrimLeft(v, " \t\n\v\f\r")
-	end := 0
-	if end < len(v) && (v[end] == '-' || v[end] == '+') {
-		end++
-	}
-	for end < len(v) && v[end] >= '0' && v[end] <= '9' {
-		end++
-	}
-	n, _ := strconv.Atoi(v[:end])
-	return n
 }
