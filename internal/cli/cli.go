@@ -113,6 +113,7 @@ func Run(argv []string) (code int) {
 		o.Verbose = cfg.Verbose
 		o.Color = strings.Contains(os.Getenv("TERM"), "xterm")
 		o.Progress = stdoutTTY && os.Getenv("FAKETTY") == ""
+		o.ReplicaLag = o.ReplicaLag || o.Progress
 		margs := cfg.MgrArgs
 		if cfg.StdinLast {
 			margs = append(margs, string(readAllStdin()))

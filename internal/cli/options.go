@@ -310,6 +310,8 @@ func ParseArgs(argv []string, stdoutTTY bool) (*Config, int, error) {
 			c.Manager.FixWithUnreachable = true
 		case a == "--cluster-parallel" && !last:
 			c.Manager.Parallel = atoi(next())
+		case a == "--cluster-replica-lag":
+			c.Manager.ReplicaLag = true
 		case a == "--tls":
 			c.TLS = true
 		case a == "--sni" && !last:

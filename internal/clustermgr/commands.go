@@ -217,7 +217,11 @@ func (m *Manager) check(args []string) bool {
 		return false
 	}
 	m.showClusterInfo()
-	return m.checkCluster(false, m.fixing)
+	ok = m.checkCluster(false, m.fixing)
+	if m.opts.ReplicaLag && !m.fixing {
+		m.checkReplicaLag()
+	}
+	return ok
 }
 
 func (m *Manager) fix(args []string) bool {

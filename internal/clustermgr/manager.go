@@ -57,6 +57,9 @@ type Options struct {
 	// Progress shows one progress line instead of a line per slot in the
 	// parallel mode (set when stdout is a terminal).
 	Progress bool
+	// ReplicaLag adds shoal-cli's replica lag section to check (set on a
+	// terminal, or with --cluster-replica-lag).
+	ReplicaLag bool
 
 	User, Password string
 	AuthSet        bool

@@ -159,6 +159,38 @@ type Table struct {
 	cmds   map[string]*Spec
 	orig   map[string]*Spec
 	numIDs int
+	// byShape holds cmds by the length and first letter of their names
+	// (shapeOf), for Lookup: comparing the one to three names of a shape
+	// costs less than hashing the name for the map, on every command.
+	byShape [shapeLens << 5][]shaped
+}
+
+// shapeLens bounds the name lengths byShape indexes; longer names go to
+// the map.
+const shapeLens = 24
+
+type shaped struct {
+	name string
+	spec *Spec
+}
+
+// shapeOf is the byShape index of a name of length n starting with c (any
+// case), or -1 past shapeLens.
+func shapeOf(n int, c byte) int {
+	if n >= shapeLens {
+		return -1
+	}
+	return n<<5 | int(c&31)
+}
+
+// indexShapes rebuilds byShape from cmds (at NewTable and Rename).
+func (t *Table) indexShapes() {
+	t.byShape = [shapeLens << 5][]shaped{}
+	for name, s := range t.cmds {
+		if i := shapeOf(len(name), name[0]); i >= 0 {
+			t.byShape[i] = append(t.byShape[i], shaped{name, s})
+		}
+	}
 }
 
 // genSpec is the generated form of a Spec.
@@ -210,6 +242,7 @@ func NewTable() *Table {
 		t.orig[n] = s
 	}
 	t.numberSpecs()
+	t.indexShapes()
 	return t
 }
 
@@ -223,6 +256,7 @@ func (t *Table) Rename(old, new string) error {
 		return errors.New("No such command in rename-command")
 	}
 	delete(t.cmds, old)
+	defer t.indexShapes()
 	if new == "" {
 		return nil
 	}
@@ -304,6 +338,17 @@ func (t *Table) Each(fn func(*Spec)) {
 
 // Lookup finds a command by name (any case) without allocating.
 func (t *Table) Lookup(name []byte) *Spec {
+	if len(name) == 0 {
+		return nil
+	}
+	if i := shapeOf(len(name), name[0]); i >= 0 {
+		for _, c := range t.byShape[i] {
+			if equalLower(name, c.name) {
+				return c.spec
+			}
+		}
+		return nil
+	}
 	var buf [32]byte
 	if len(name) > len(buf) {
 		return t.cmds[strings.ToLower(string(name))]
@@ -315,6 +360,21 @@ func (t *Table) Lookup(name []byte) *Spec {
 		buf[i] = c
 	}
 	return t.cmds[string(buf[:len(name)])]
+}
+
+// equalLower reports whether in, with ASCII letters lowered, is name (all
+// lower case, of in's length).
+func equalLower(in []byte, name string) bool {
+	for i := range len(name) {
+		c := in[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != name[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // LookupSub resolves a container command's subcommand (args[1]); it returns

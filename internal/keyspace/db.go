@@ -122,7 +122,7 @@ func (db *DB) place(t *slotTable, s, i int, found bool, h uint64, e entry) {
 // carriedTTL is the TTL a write at position i (if found) keeps: the old one
 // if keepTTL and it has not passed. A key past its TTL is gone: it lends no
 // TTL and counts as expired.
-func (db *DB) carriedTTL(t *slotTable, i int, found, keepTTL bool, k string) (int64, bool) {
+func (db *DB) carriedTTL(t *slotTable, s, i int, found, keepTTL bool, k string) (int64, bool) {
 	if !found {
 		return 0, false
 	}
@@ -131,7 +131,7 @@ func (db *DB) carriedTTL(t *slotTable, i int, found, keepTTL bool, k string) (in
 		return 0, false
 	}
 	when := old.exp()
-	if db.ks.ttlPassed(when) {
+	if db.ks.ttlPassed(s, when) {
 		if !db.ks.ReplicaMode.Load() {
 			db.expired(k)
 			db.ks.Stats.ExpiredKeys.Add(1)
@@ -211,7 +211,7 @@ func (db *DB) liveEntry(key []byte) *entry {
 		return nil
 	}
 	e := &t.ents[i]
-	if e.volatile() && db.ks.ttlPassed(e.exp()) {
+	if e.volatile() && db.ks.ttlPassed(s, e.exp()) {
 		if !db.ks.keepExpired() {
 			db.expireAt(t, s, i, k)
 		}
@@ -236,7 +236,7 @@ func (db *DB) setString(key []byte, n int, keepTTL bool, whenMs int64) []byte {
 	k := bytesString(key)
 	h := hashKey(k)
 	i, found := t.slotFor(h, k)
-	exp, vol := db.carriedTTL(t, i, found, keepTTL, k)
+	exp, vol := db.carriedTTL(t, s, i, found, keepTTL, k)
 	if whenMs >= 0 {
 		exp, vol = whenMs, true
 		db.localTTL(k)
@@ -271,7 +271,7 @@ func (db *DB) SetObject(key []byte, o types.Object, keepTTL bool) {
 	k := bytesString(key)
 	h := hashKey(k)
 	i, found := t.slotFor(h, k)
-	exp, vol := db.carriedTTL(t, i, found, keepTTL, k)
+	exp, vol := db.carriedTTL(t, s, i, found, keepTTL, k)
 	if found {
 		// Boxes are never handed out: a collection replacing a collection
 		// updates the box in place when it can hold the TTL to keep.
@@ -307,7 +307,7 @@ func (db *DB) Delete(key []byte) bool {
 	if i < 0 {
 		return false
 	}
-	if e := &t.ents[i]; e.volatile() && db.ks.ttlPassed(e.exp()) {
+	if e := &t.ents[i]; e.volatile() && db.ks.ttlPassed(s, e.exp()) {
 		if !db.ks.keepExpired() {
 			db.expireAt(t, s, i, k)
 		}
@@ -436,7 +436,7 @@ func (db *DB) ForEachInSlot(s int, fn func(key string, v Value) bool) bool {
 			continue
 		}
 		e := &t.ents[i]
-		if e.volatile() && db.ks.ttlPassed(e.exp()) {
+		if e.volatile() && db.ks.ttlPassed(s, e.exp()) {
 			continue
 		}
 		if !fn(e.key(), e.value()) {
@@ -566,7 +566,7 @@ func (db *DB) ExpireStale(s int) {
 		if c&0x80 != 0 {
 			continue
 		}
-		if e := &t.ents[i]; e.volatile() && db.ks.ttlPassed(e.exp()) {
+		if e := &t.ents[i]; e.volatile() && db.ks.ttlPassed(s, e.exp()) {
 			k := strings.Clone(e.key())
 			db.expired(k)
 			db.removeAt(t, s, i)
@@ -589,7 +589,8 @@ func (db *DB) existsNoExpire(k string) bool {
 // storedExpired reports whether k is stored but past its TTL (Redis
 // keyIsExpired on a key in the dict).
 func (db *DB) storedExpired(k string) bool {
-	t := db.slots[slotOfString(k)]
+	s := slotOfString(k)
+	t := db.slots[s]
 	if t == nil {
 		return false
 	}
@@ -598,7 +599,7 @@ func (db *DB) storedExpired(k string) bool {
 		return false
 	}
 	e := &t.ents[i]
-	return e.volatile() && db.ks.ttlPassed(e.exp())
+	return e.volatile() && db.ks.ttlPassed(s, e.exp())
 }
 
 // ForEachStored calls fn for every key stored in slot s, logically expired

@@ -28,7 +28,7 @@ func (db *DB) put(key []byte, v Value, whenMs int64, replace bool) bool {
 	if found && !replace {
 		return false
 	}
-	db.carriedTTL(t, i, found, false, k) // counts an overwritten expired key
+	db.carriedTTL(t, s, i, found, false, k) // counts an overwritten expired key
 	vol := whenMs >= 0
 	if vol {
 		db.localTTL(k)

@@ -21,7 +21,11 @@ type stripe struct {
 	// released (deleted, overwritten, expired, evicted): the server adds
 	// its change since the last collection to the live heap (NetBytes).
 	net atomic.Int64
-	_   [64 - 16]byte // keep each lock on its own cache line
+	// fixedMs, when not 0, is the time the command holding the stripe
+	// judges TTLs by (FixTime): Redis's fixed_time_expire, so a key cannot
+	// expire halfway through a transaction or a script.
+	fixedMs atomic.Int64
+	_       [64 - 24]byte // keep each lock on its own cache line
 }
 
 // Keyspace is the set of databases and their locks.
@@ -298,11 +302,23 @@ func bytesString(b []byte) string { return unsafe.String(unsafe.SliceData(b), le
 // and a command does what the history says it did.
 func (ks *Keyspace) Replaying() bool { return ks.Loading.Load() || ks.MasterApplying.Load() }
 
-// ttlPassed reports whether a TTL at whenMs has passed for the access in
-// progress. The clock is read first: a live key costs no atomic load.
-func (ks *Keyspace) ttlPassed(whenMs int64) bool {
-	return whenMs <= ks.NowMs() && !ks.Replaying()
+// ttlPassed reports whether a TTL at whenMs has passed for an access to
+// slot s (its stripe held): by the stripe holder's fixed time if it set
+// one (FixTime), else by the clock.
+func (ks *Keyspace) ttlPassed(s int, whenMs int64) bool {
+	now := ks.stripes[StripeOf(s)].fixedMs.Load()
+	if now == 0 {
+		now = ks.NowMs()
+	}
+	return whenMs <= now && !ks.Replaying()
 }
+
+// FixTime makes accesses under stripe st, which the caller holds, judge
+// TTLs at ms until it calls FixTime(st, 0) before unlocking: EXEC and
+// scripts run at one time from start to end, as Redis's call() freezes
+// the time for nested calls (fixed_time_expire) and a script's time is
+// its start (scriptTimeSnapshot).
+func (ks *Keyspace) FixTime(st int, ms int64) { ks.stripes[st].fixedMs.Store(ms) }
 
 // keepExpired reports whether keys past their TTL stay stored (a replica,
 // or a client pause).

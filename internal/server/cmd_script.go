@@ -80,9 +80,12 @@ type scriptRun struct {
 	wrote bool
 	// oom: used memory was over maxmemory when the script started
 	// (server.pre_command_oom_state): its first deny-oom command is refused.
-	oom  bool
-	held [keyspace.NumStripes]bool
-	list []int
+	oom bool
+	// nowMs is the script's start, the time its commands judge TTLs by
+	// on the stripes it holds (Redis's scriptTimeSnapshot).
+	nowMs int64
+	held  [keyspace.NumStripes]bool
+	list  []int
 	// slot is the slot the script's keys hash to in cluster mode (-1: none yet).
 	slot    int
 	keys    []int
@@ -322,6 +325,7 @@ func (s *Server) runScript(sr *scriptRun, keys [][]byte, exec func(w *resp.Write
 		return
 	}
 	sr.all = false
+	sr.nowMs = s.ks.NowMs()
 	excl := !sr.run.ReadOnly && !sr.closed
 	if !excl {
 		_, excl = s.scriptLock.wide.Load(sr.run.Name)
@@ -373,6 +377,7 @@ func (sr *scriptRun) lock(keys [][]byte, excl bool) bool {
 	sr.list = s.ks.LockSlots(sr.slotBuf, sr.list)
 	for _, st := range sr.list {
 		sr.held[st] = true
+		s.ks.FixTime(st, sr.nowMs)
 	}
 	if s.migr.flights.Active() && sr.c.keyListInFlight(keys) {
 		sr.unlock()
@@ -419,6 +424,7 @@ func (sr *scriptRun) unlock() {
 	for i := len(sr.list) - 1; i >= 0; i-- {
 		st := sr.list[i]
 		sr.held[st] = false
+		ks.FixTime(st, 0)
 		ks.UnlockStripe(st)
 	}
 	sr.list = sr.list[:0]
@@ -451,6 +457,7 @@ func (sr *scriptRun) acquire(st int) bool {
 		return false
 	}
 	sr.held[st] = true
+	ks.FixTime(st, sr.nowMs)
 	sr.list = append(sr.list, st)
 	return true
 }

@@ -117,6 +117,9 @@ func (c *client) exec(ctx *command.Ctx) {
 	} else {
 		locks = ks.LockSlots(c.slots, nil)
 	}
+	// The whole transaction sees one time: a key alive for its first
+	// command is alive for its last (Redis's fixed_time_expire).
+	c.fixExecTime(all, locks, ks.NowMs())
 	// A queued key in flight (cmd_migrate.go): EXEC runs again once it landed.
 	if c.srv.migr.flights.Active() {
 		for _, q := range queued {
@@ -162,7 +165,23 @@ func (c *client) exec(ctx *command.Ctx) {
 	ctx.Args, ctx.DB, ctx.Err, ctx.Dirty, ctx.Propagated = execArgs, execDB, false, 0, 0
 }
 
+// fixExecTime sets (ms > 0) or clears (0) the fixed time on the stripes
+// EXEC holds.
+func (c *client) fixExecTime(all bool, locks []int, ms int64) {
+	ks := c.srv.ks
+	if all {
+		for st := range keyspace.NumStripes {
+			ks.FixTime(st, ms)
+		}
+		return
+	}
+	for _, st := range locks {
+		ks.FixTime(st, ms)
+	}
+}
+
 func (c *client) unlockExec(all bool, locks []int) {
+	c.fixExecTime(all, locks, 0)
 	if all {
 		c.srv.ks.UnlockAll()
 	} else {
