@@ -186,7 +186,8 @@ func (s *Server) clientsResizeCron(hz int) {
 		if c.session || c.replLink.Load() != nil {
 			continue
 		}
-		if p, ok := c.conn.(Poster); ok && c.loopMode {
+		if p, ok := c.conn.(Poster); ok {
+			// (Post skips a connection a goroutine holds: detached.)
 			c := c
 			p.Post(func() { c.resizeBufs(s.nowMs.Load()) })
 		} else {
