@@ -372,7 +372,11 @@ func (l *loop) post(fn func()) {
 		return
 	}
 	l.posts = append(l.posts, fn)
-	l.wakeLocked()
+	if len(l.posts) == 1 {
+		// Posts already waiting have a wake on its way: runPosts takes
+		// them all, and the first post after it wakes again.
+		l.wakeLocked()
+	}
 }
 
 func (l *loop) isListener(fd int) bool {

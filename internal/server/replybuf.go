@@ -183,7 +183,7 @@ func (s *Server) clientsResizeCron(hz int) {
 	}
 	s.clientsMu.Unlock()
 	for _, c := range cs {
-		if c.session || c.replLink.Load() != nil {
+		if c.session || c.replLink.Load() != nil || c.bufsSettled() {
 			continue
 		}
 		if p, ok := c.conn.(Poster); ok {
@@ -194,6 +194,15 @@ func (s *Server) clientsResizeCron(hz int) {
 			c.resizeDue.Store(true)
 		}
 	}
+}
+
+// bufsSettled reports whether the cron has nothing to do for c: no query
+// buffer, and a reply buffer at its smallest that no batch filled (so it
+// cannot shrink or grow). An idle client costs the cron nothing once its
+// buffers are down. Safe from any goroutine.
+func (c *client) bufsSettled() bool {
+	sn := c.adm.snap.Load()
+	return sn != nil && c.adm.qsize.Load() == 0 && sn.rbs == replyBufMin && sn.rbp < sn.rbs
 }
 
 // debugReplyBuffer is DEBUG REPLYBUFFER PEAK-RESET-TIME <NEVER|RESET|ms>
