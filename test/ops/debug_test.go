@@ -189,9 +189,10 @@ func TestDebugSkipChecksumValidation(t *testing.T) {
 	}
 }
 
-// SHUTDOWN while the rewrite CONFIG SET appendonly yes started has not
-// written the AOF's base yet fails ("Writing initial AOF, can't exit.") and
-// the server goes on; on redis-server and Shoal alike.
+// CONFIG SET appendonly yes returns at once, its rewrite in progress; a
+// SHUTDOWN while that rewrite has not written the AOF's base yet fails
+// ("Writing initial AOF, can't exit.") and the server goes on; on
+// redis-server and Shoal alike.
 func TestShutdownDuringInitialAOFRewrite(t *testing.T) {
 	nodes := map[string]*testutil.Node{
 		"redis": testutil.StartRedis(t, "--enable-debug-command", "yes", "--save", ""),
@@ -201,7 +202,14 @@ func TestShutdownDuringInitialAOFRewrite(t *testing.T) {
 		c := n.Dial(t)
 		c.MustDo(t, "SET", "k", "v")
 		c.MustDo(t, "CONFIG", "SET", "rdb-key-save-delay", "3000000") // 3 s for the one key
-		c.Send("CONFIG", "SET", "appendonly", "yes")                  // Shoal replies once the base is written
+		// CONFIG SET returns at once (the one key takes 3 s to write),
+		// the rewrite still in progress.
+		if v, err := c.Do("CONFIG", "SET", "appendonly", "yes"); err != nil || v.String() != "OK" {
+			t.Fatalf("%s: CONFIG SET appendonly yes: %v %v", kind, v.String(), err)
+		}
+		if info := c.MustDo(t, "INFO", "persistence").String(); !strings.Contains(info, "aof_rewrite_in_progress:1") {
+			t.Fatalf("%s: no rewrite in progress after CONFIG SET appendonly yes:\n%s", kind, info)
+		}
 		c2 := n.Dial(t)
 		testutil.CheckFor(t, 5*time.Second, 20*time.Millisecond, func() error {
 			if !logHas(n, "Creating AOF incr file") && !logHas(n, "Background append only file rewriting started") {
