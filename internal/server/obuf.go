@@ -84,12 +84,19 @@ func (c *client) overObufLimit(used int64) bool {
 
 // checkObuf closes the client if it owes more than its limits allow, with
 // Redis's log line. It reports whether the client was closed.
-func (c *client) checkObuf() bool {
-	if lim := c.srv.conf().clientMemLimit; lim > 0 {
-		c.noteMem(lim) // replies queued by another client count (clientevict.go)
-	}
-	used := c.queuedOut()
+func (c *client) checkObuf() bool { return c.checkObufWith(0) }
+
+// checkObufWith is checkObuf with pending more bytes owed: replies about to
+// be written, past the reply buffer's size (Redis counts its reply list
+// as the reply is added, before any of it is written). The limits are
+// checked before maxmemory-clients, so a client over them is closed, not
+// evicted.
+func (c *client) checkObufWith(pending int64) bool {
+	used := c.queuedOut() + pending
 	if used == 0 || c.replLink.Load() != nil || !c.overObufLimit(used) {
+		if lim := c.srv.conf().clientMemLimit; lim > 0 {
+			c.noteMem(lim) // replies queued by another client count (clientevict.go)
+		}
 		return false
 	}
 	if c.obufClosed.Swap(true) {

@@ -95,6 +95,7 @@ func (s *Server) applySettings() {
 			LazyfreeLazyUserDel: s.cfg.LazyfreeLazyUserDel,
 
 			LazyfreeLazyEviction: s.cfg.LazyfreeLazyEviction,
+			Logf:                 s.Logf,
 		},
 		requirepass:   s.cfg.Requirepass,
 		aclPubsubAll:  s.cfg.AclPubsubDefault == "allchannels",
