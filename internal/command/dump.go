@@ -124,9 +124,13 @@ func cmdRestore(c *Ctx) {
 	if err != nil {
 		if errors.Is(err, rdb.ErrVersionOrChecksum) {
 			c.Error(rediserr.DumpVersionOrCRC)
-		} else {
-			c.Error(rediserr.BadDataFormat)
+			return
 		}
+		if reason := rdb.CorruptReason(err); reason != "" {
+			// rdbReportCorruptRDB in a RESTORE: logged at verbose level.
+			c.Logf('-', "Internal error in RDB reading offset 0, function at rdb.c:0 -> %s", reason)
+		}
+		c.Error(rediserr.BadDataFormat)
 		return
 	}
 	deleted := false

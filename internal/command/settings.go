@@ -38,6 +38,10 @@ type Settings struct {
 	// NotifyFlags has K or E).
 	NotifyFlags int
 	Notifier    func(db int, event string, key []byte)
+	// Logf writes a line to the server's log at a level ('.', '-', '*',
+	// '#': debug, verbose, notice, warning); nil when there is no server
+	// (unit tests): use Ctx.Logf.
+	Logf func(level byte, format string, args ...any)
 }
 
 // DefaultSettings returns Redis 7.0's defaults.
@@ -57,6 +61,13 @@ func (c *Ctx) Conf() *Settings {
 		return c.Settings
 	}
 	return defaults
+}
+
+// Logf writes a line to the server's log, if there is one.
+func (c *Ctx) Logf(level byte, format string, args ...any) {
+	if lf := c.Conf().Logf; lf != nil {
+		lf(level, format, args...)
+	}
 }
 
 // Limits returns the encoding thresholds in force for this command, to pass

@@ -329,6 +329,7 @@ func (s *Server) loadRDBFrom(src io.Reader, allowDup bool) error {
 // instead of replacing this node's now). On error ks is left empty.
 func (s *Server) loadRDBInto(ks *keyspace.Keyspace, src io.Reader, allowDup bool, fns *[][]byte) error {
 	r := rdb.NewReader(progressReader{src, &s.loading.loadedBytes}, s.rdbSettings())
+	r.OnSkip = func(key []byte) { s.Logf('#', "rdbLoadObject skipping empty key: %s", key) }
 	flushLoaded := func() {
 		if ks == s.ks {
 			s.flushLoaded()
@@ -417,7 +418,7 @@ func (s *Server) loadRDBInto(ks *keyspace.Keyspace, src io.Reader, allowDup bool
 			if dropExpired && it.ExpireMs != -1 && it.ExpireMs < now {
 				expired++
 				if ks == s.ks {
-					s.loading.expiredKeys = append(s.loading.expiredKeys, localKey{it.DB, string(it.Key)})
+					s.loading.expiredKeys = append(s.loading.expiredKeys, localKey{db.Index, string(it.Key)})
 				}
 				continue
 			}
@@ -440,7 +441,7 @@ func (s *Server) loadRDBInto(ks *keyspace.Keyspace, src io.Reader, allowDup bool
 	}
 	if fns != nil {
 		*fns = functions
-	} else if err := s.loadFunctions(functions); err != nil {
+	} else if err := s.loadFunctions(functions, allowDup); err != nil {
 		flushLoaded()
 		return err
 	}
@@ -475,7 +476,28 @@ func (s *Server) loadFailure(err error, off int64) error {
 	case errors.Is(err, rdb.ErrUnsupportedType):
 		return internal(0, "Unknown RDB encoding type (modules are not supported)")
 	}
+	if reason := rdb.CorruptReason(err); reason != "" {
+		internal(0, reason)
+		s.reportCorruptRDB(err, off, reason)
+		return errLoadFatal
+	}
 	return internal(0, "Bad data format ("+err.Error()+")")
+}
+
+// reportCorruptRDB prints, after a load failed on corrupt data, the report
+// redis-check-rdb prints on stdout when Redis runs it on such a failure:
+// where the error was found, the key and its type.
+func (s *Server) reportCorruptRDB(err error, off int64, reason string) {
+	var b strings.Builder
+	b.WriteString("--- RDB ERROR DETECTED ---\n")
+	fmt.Fprintf(&b, "[offset %d] Internal error in RDB reading offset %d, function at rdb.c:0 -> %s\n", off, off, reason)
+	var ke *rdb.KeyError
+	if errors.As(err, &ke) {
+		b.WriteString("[additional info] While doing: read-object-value\n")
+		fmt.Fprintf(&b, "[additional info] Reading key '%s'\n", ke.Key)
+		fmt.Fprintf(&b, "[additional info] Reading type %d (%s)\n", ke.Type, rdb.TypeName(ke.Type))
+	}
+	os.Stdout.WriteString(b.String())
 }
 
 // flushLoaded drops a partly loaded dataset.

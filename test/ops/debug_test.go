@@ -22,8 +22,8 @@ var (
 // QUICKLIST-PACKED-THRESHOLD (and its effect: an element over it gets a
 // plain node of its own), PAUSE-CRON, DROP-CLUSTER-PACKET-FILTER, and
 // Redis's error for what 7.0.15 does not have (STRINGMATCH-LEN,
-// CLOSE-CLUSTER-LINK-ON-PACKET-DROP); REPLYBUFFER is refused with the
-// reason (Shoal has no reply-buffer resizing to tune).
+// CLOSE-CLUSTER-LINK-ON-PACKET-DROP), REPLYBUFFER's settings and errors
+// (its effect: clientbuf_test.go).
 func TestDebugSubcommandsAsRedis(t *testing.T) {
 	srvs := both(t)
 	got := map[string][]string{}
@@ -61,11 +61,13 @@ func TestDebugSubcommandsAsRedis(t *testing.T) {
 		do("DEBUG", "DROP-CLUSTER-PACKET-FILTER", "-1")
 		do("DEBUG", "STRINGMATCH-LEN")
 		do("DEBUG", "CLOSE-CLUSTER-LINK-ON-PACKET-DROP", "1")
-		if s.name == "shoal" {
-			// Shoal has no reply-buffer resizing: refused, saying why.
-			v := c.MustDo(t, "DEBUG", "REPLYBUFFER", "RESIZING", "0").String()
-			testutil.True(t, strings.Contains(v, "ERR DEBUG REPLYBUFFER is not supported: "), v)
-		}
+		do("DEBUG", "REPLYBUFFER", "RESIZING", "0")
+		do("DEBUG", "REPLYBUFFER", "RESIZING", "1")
+		do("DEBUG", "REPLYBUFFER", "PEAK-RESET-TIME", "never")
+		do("DEBUG", "REPLYBUFFER", "PEAK-RESET-TIME", "abc")
+		do("DEBUG", "REPLYBUFFER", "PEAK-RESET-TIME", "reset")
+		do("DEBUG", "REPLYBUFFER", "SIZE", "1")
+		do("DEBUG", "REPLYBUFFER", "RESIZING")
 		got[s.name] = rec
 	}
 	testutil.DeepEqual(t, got["shoal"], got["redis"])
@@ -187,9 +189,10 @@ func TestDebugSkipChecksumValidation(t *testing.T) {
 	}
 }
 
-// SHUTDOWN while the rewrite CONFIG SET appendonly yes started has not
-// written the AOF's base yet fails ("Writing initial AOF, can't exit.") and
-// the server goes on; on redis-server and Shoal alike.
+// CONFIG SET appendonly yes returns at once, its rewrite in progress; a
+// SHUTDOWN while that rewrite has not written the AOF's base yet fails
+// ("Writing initial AOF, can't exit.") and the server goes on; on
+// redis-server and Shoal alike.
 func TestShutdownDuringInitialAOFRewrite(t *testing.T) {
 	nodes := map[string]*testutil.Node{
 		"redis": testutil.StartRedis(t, "--enable-debug-command", "yes", "--save", ""),
@@ -199,7 +202,14 @@ func TestShutdownDuringInitialAOFRewrite(t *testing.T) {
 		c := n.Dial(t)
 		c.MustDo(t, "SET", "k", "v")
 		c.MustDo(t, "CONFIG", "SET", "rdb-key-save-delay", "3000000") // 3 s for the one key
-		c.Send("CONFIG", "SET", "appendonly", "yes")                  // Shoal replies once the base is written
+		// CONFIG SET returns at once (the one key takes 3 s to write),
+		// the rewrite still in progress.
+		if v, err := c.Do("CONFIG", "SET", "appendonly", "yes"); err != nil || v.String() != "OK" {
+			t.Fatalf("%s: CONFIG SET appendonly yes: %v %v", kind, v.String(), err)
+		}
+		if info := c.MustDo(t, "INFO", "persistence").String(); !strings.Contains(info, "aof_rewrite_in_progress:1") {
+			t.Fatalf("%s: no rewrite in progress after CONFIG SET appendonly yes:\n%s", kind, info)
+		}
 		c2 := n.Dial(t)
 		testutil.CheckFor(t, 5*time.Second, 20*time.Millisecond, func() error {
 			if !logHas(n, "Creating AOF incr file") && !logHas(n, "Background append only file rewriting started") {

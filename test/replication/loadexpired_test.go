@@ -10,7 +10,8 @@ import (
 // it was down and sends the deletions to its stream (Redis 7.0's rdbLoad):
 // its offset grows by them, its replica continues partially and deletes
 // them too; with more deletions than the backlog holds, the replica cannot
-// continue and does a full sync. On redis-server and Shoal alike.
+// continue and does a full sync. On redis-server and Shoal alike (Shoal
+// used to send every deletion to database 0).
 func TestRestartPropagatesExpiredKeys(t *testing.T) {
 	for _, kind := range []string{"redis", "shoal"} {
 		t.Run(kind, func(t *testing.T) {
@@ -19,9 +20,13 @@ func TestRestartPropagatesExpiredKeys(t *testing.T) {
 			restart := func(n int) (offBefore int64) {
 				t.Helper()
 				do(t, m, "DEBUG", "SET-ACTIVE-EXPIRE", "0")
+				// In four databases: each deletion must reach its key's.
+				c := m.Dial(t)
 				for i := 0; i < n; i++ {
-					do(t, m, "SET", "e"+strconv.Itoa(i), "v", "PX", "50")
+					c.MustDo(t, "SELECT", strconv.Itoa(i%4))
+					c.MustDo(t, "SET", "e"+strconv.Itoa(i), "v", "PX", "50")
 				}
+				c.Close()
 				time.Sleep(100 * time.Millisecond)
 				caughtUp(t, m, r)
 				offBefore = infoInt(t, m, "replication", "master_repl_offset")

@@ -250,7 +250,7 @@ func (d *decoder) readStringOwned(owned bool) ([]byte, error) {
 			out = d.z[:ulen]
 		}
 		if !lzfDecompress(in, out) {
-			return nil, errBadData
+			return nil, corrupt("Invalid LZF compressed string", errBadData)
 		}
 		return out, nil
 	}
@@ -333,7 +333,8 @@ func (d *decoder) readObject(t int) (keyspace.Value, error) {
 		if err != nil {
 			return keyspace.Value{}, err
 		}
-		return d.readBlob(t, blob)
+		v, err := d.readBlob(t, blob)
+		return v, corrupt(blobReason(t), err)
 	case TypeStreamListpacks, TypeStreamListpacks2:
 		return d.readStream(t == TypeStreamListpacks2)
 	case TypeModule, TypeModule2:
@@ -382,7 +383,7 @@ func (d *decoder) readQuicklist(v2 bool) (keyspace.Value, error) {
 				return keyspace.Value{}, err
 			}
 			if enc || (c != containerPacked && c != containerPlain) {
-				return keyspace.Value{}, errBadData
+				return keyspace.Value{}, corrupt("Quicklist integrity check failed.", errBadData)
 			}
 			container = c
 		}
@@ -401,11 +402,11 @@ func (d *decoder) readQuicklist(v2 bool) (keyspace.Value, error) {
 			l.AppendPlain(data)
 		case owned:
 			if !l.AppendListpack(data) {
-				return keyspace.Value{}, errBadData
+				return keyspace.Value{}, corrupt("Listpack integrity check failed.", errBadData)
 			}
 		default:
 			if err := d.el.collect(data, true); err != nil {
-				return keyspace.Value{}, err
+				return keyspace.Value{}, corrupt("Ziplist integrity check failed.", err)
 			}
 			d.el.pushTo(l, &d.set.Limits)
 		}
@@ -430,7 +431,7 @@ func (d *decoder) readSet() (keyspace.Value, error) {
 			return keyspace.Value{}, err
 		}
 		if !s.Add(m, &d.set.Limits) {
-			return keyspace.Value{}, errBadData // duplicate member
+			return keyspace.Value{}, corrupt("Duplicate set members detected", errBadData)
 		}
 	}
 	return obj(s, nil)
@@ -458,10 +459,10 @@ func (d *decoder) readZSet(binary bool) (keyspace.Value, error) {
 			return keyspace.Value{}, err
 		}
 		if math.IsNaN(score) {
-			return keyspace.Value{}, errBadData
+			return keyspace.Value{}, corrupt("Zset with NAN score detected", errBadData)
 		}
 		if _, dup := z.Score(m); dup {
-			return keyspace.Value{}, errBadData
+			return keyspace.Value{}, corrupt("Duplicate zset fields detected", errBadData)
 		}
 		z.Insert(m, score, &d.set.Limits)
 	}
@@ -491,10 +492,32 @@ func (d *decoder) readHash() (keyspace.Value, error) {
 			return keyspace.Value{}, err
 		}
 		if !h.Set(f, v, &d.set.Limits) {
-			return keyspace.Value{}, errBadData // duplicate field
+			return keyspace.Value{}, corrupt("Duplicate hash fields detected", errBadData)
 		}
 	}
 	return obj(h, nil)
+}
+
+// blobReason is what Redis reports when a single-string encoding of type
+// t fails its integrity check.
+func blobReason(t int) string {
+	switch t {
+	case TypeHashZipmap:
+		return "Zipmap integrity check failed."
+	case TypeListZiplist:
+		return "List ziplist integrity check failed."
+	case TypeSetIntset:
+		return "Intset integrity check failed."
+	case TypeZSetZiplist:
+		return "Zset ziplist integrity check failed."
+	case TypeZSetListpack:
+		return "Zset listpack integrity check failed."
+	case TypeHashZiplist:
+		return "Hash ziplist integrity check failed."
+	case TypeHashListpack:
+		return "Hash listpack integrity check failed."
+	}
+	return "Unknown RDB encoding type " + strconv.Itoa(t)
 }
 
 // readBlob decodes the single-string encodings.
@@ -506,7 +529,7 @@ func (d *decoder) readBlob(t int, blob []byte) (keyspace.Value, error) {
 		err := zipmapEach(blob, func(f, v []byte) error {
 			maxlen = max(maxlen, len(f), len(v))
 			if !h.Set(f, v, &d.set.Limits) {
-				return errBadData
+				return &CorruptError{Reason: "Hash zipmap with dup elements, or big length (" + strconv.Itoa(len(f)) + ")"}
 			}
 			return nil
 		})

@@ -61,7 +61,7 @@ func (e *elems) collect(p []byte, ziplist bool) error {
 			e.add(s, 0, false)
 		}
 	}
-	it, _, err := newLPIter(p)
+	it, hc, err := newLPIter(p)
 	if err != nil {
 		return err
 	}
@@ -71,6 +71,10 @@ func (e *elems) collect(p []byte, ziplist bool) error {
 			return err
 		}
 		if done {
+			// lpValidateIntegrity: the header's count, when known, agrees.
+			if hc != lpCountUnknown && hc != e.len() {
+				return errBadData
+			}
 			return nil
 		}
 		e.add(s, iv, isInt)

@@ -27,6 +27,61 @@ var (
 // errBadData is the internal alias used by the decoders.
 var errBadData = ErrBadData
 
+// CorruptError is malformed data with the reason Redis's loader reports
+// for it (rdbReportCorruptRDB: "Ziplist integrity check failed.",
+// "Duplicate stream consumer detected.", …). It is ErrBadData for
+// errors.Is; RESTORE logs the reason at verbose level, a file load at
+// warning level, as Redis does.
+type CorruptError struct{ Reason string }
+
+func (e *CorruptError) Error() string { return "rdb: " + e.Reason }
+
+// Is makes a CorruptError match ErrBadData.
+func (e *CorruptError) Is(target error) bool { return target == ErrBadData }
+
+// corrupt gives err (when it is plain bad data) the reason Redis reports
+// for it; nil, an error that already has a reason, an empty key and any
+// other error (a short read) are returned as they are.
+func corrupt(reason string, err error) error {
+	if err == errBadData {
+		return &CorruptError{Reason: reason}
+	}
+	return err
+}
+
+// CorruptReason returns the reason Redis would log for err ("" when err
+// carries none: a short read, an empty key, a bad checksum).
+func CorruptReason(err error) string {
+	var ce *CorruptError
+	if errors.As(err, &ce) {
+		return ce.Reason
+	}
+	return ""
+}
+
+// KeyError is a file's key whose value failed to load: the key and its RDB
+// type, for the report redis-check-rdb prints ("Reading key", "Reading
+// type"). It unwraps to the value's error.
+type KeyError struct {
+	Key  []byte
+	Type int
+	Err  error
+}
+
+func (e *KeyError) Error() string { return e.Err.Error() }
+
+// TypeName is redis-check-rdb's name for an RDB value type.
+func TypeName(t int) string {
+	names := [...]string{"string", "list-linked", "set-hashtable", "zset-v1", "hash-hashtable", "zset-v2",
+		"module-value", "", "", "hash-zipmap", "list-ziplist", "set-intset", "zset-ziplist", "hash-ziplist",
+		"quicklist", "stream", "hash-listpack", "zset-listpack", "quicklist-v2"}
+	if t >= 0 && t < len(names) {
+		return names[t]
+	}
+	return "unknown"
+}
+func (e *KeyError) Unwrap() error { return e.Err }
+
 // VersionError is a file whose RDB version this codec cannot read (Redis:
 // "Can't handle RDB format version %d").
 type VersionError struct{ Version int }

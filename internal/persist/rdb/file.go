@@ -3,6 +3,7 @@ package rdb
 import (
 	"bufio"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -212,8 +213,10 @@ type Reader struct {
 	version int
 	item    Item
 	done    bool
-	// Skipped counts empty keys skipped.
+	// Skipped counts empty keys skipped; OnSkip, when set, is called with
+	// each one's key (Redis logs "rdbLoadObject skipping empty key").
 	Skipped int
+	OnSkip  func(key []byte)
 }
 
 // NewReader returns a Reader of r with settings s (which choose the
@@ -359,8 +362,14 @@ func (r *Reader) next() (*Item, error) {
 		}
 		key := append([]byte(nil), k...)
 		v, err := d.readObject(int(op))
+		if err != nil && err != ErrEmptyKey && errors.Is(err, ErrBadData) {
+			err = &KeyError{Key: key, Type: int(op), Err: err}
+		}
 		if err == ErrEmptyKey {
 			r.Skipped++
+			if r.OnSkip != nil {
+				r.OnSkip(key)
+			}
 			*it = Item{ExpireMs: -1, Idle: -1, Freq: -1}
 			continue
 		}

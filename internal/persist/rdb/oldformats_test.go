@@ -2,6 +2,7 @@ package rdb
 
 import (
 	"encoding/binary"
+	"errors"
 	"math"
 	"strconv"
 	"strings"
@@ -219,30 +220,57 @@ func TestOldFormats(t *testing.T) {
 func TestRefused(t *testing.T) {
 	good := payload(TypeString, rawString("x"), 10)
 	cases := []struct {
-		name string
-		p    []byte
-		want error
+		name   string
+		p      []byte
+		want   error
+		reason string // what Redis logs for it
 	}{
-		{"short", []byte{1, 2, 3}, ErrVersionOrChecksum},
-		{"version 11", payload(TypeString, rawString("x"), 11), ErrVersionOrChecksum},
-		{"crc", append(good[:len(good)-1:len(good)-1], good[len(good)-1]^1), ErrVersionOrChecksum},
-		{"truncated stream", payload(TypeStreamListpacks2, AppendLen(nil, 0), 10), ErrBadData},
-		{"module", payload(TypeModule2, AppendLen(nil, 0), 10), ErrUnsupportedType},
-		{"type 8", payload(8, nil, 10), ErrBadData},
-		{"type 20", payload(20, nil, 10), ErrBadData},
-		{"empty list", payload(TypeListQuicklist2, AppendLen(nil, 0), 10), ErrEmptyKey},
-		{"huge count", payload(TypeSet, AppendLen(nil, 1<<60), 10), ErrBadData},
-		{"huge string", payload(TypeString, AppendLen(nil, 1<<40), 10), ErrBadData},
-		{"dup set", payload(TypeSet, append(AppendLen(nil, 2), append(rawString("a"), rawString("a")...)...), 10), ErrBadData},
-		{"nan score", payload(TypeZSet, append(AppendLen(nil, 1), append(rawString("a"), 253)...), 10), ErrBadData},
-		{"odd hash listpack", payload(TypeHashListpack, rawString(string(oddListpack())), 10), ErrBadData},
+		{"short", []byte{1, 2, 3}, ErrVersionOrChecksum, ""},
+		{"version 11", payload(TypeString, rawString("x"), 11), ErrVersionOrChecksum, ""},
+		{"crc", append(good[:len(good)-1:len(good)-1], good[len(good)-1]^1), ErrVersionOrChecksum, ""},
+		{"truncated stream", payload(TypeStreamListpacks2, AppendLen(nil, 0), 10), ErrBadData, ""},
+		{"module", payload(TypeModule2, AppendLen(nil, 0), 10), ErrUnsupportedType, ""},
+		{"type 8", payload(8, nil, 10), ErrBadData, ""},
+		{"type 20", payload(20, nil, 10), ErrBadData, ""},
+		{"empty list", payload(TypeListQuicklist2, AppendLen(nil, 0), 10), ErrEmptyKey, ""},
+		{"huge count", payload(TypeSet, AppendLen(nil, 1<<60), 10), ErrBadData, ""},
+		{"huge string", payload(TypeString, AppendLen(nil, 1<<40), 10), ErrBadData, ""},
+		{"dup set", payload(TypeSet, append(AppendLen(nil, 2), append(rawString("a"), rawString("a")...)...), 10), ErrBadData, "Duplicate set members detected"},
+		{"nan score", payload(TypeZSet, append(AppendLen(nil, 1), append(rawString("a"), 253)...), 10), ErrBadData, "Zset with NAN score detected"},
+		{"odd hash listpack", payload(TypeHashListpack, rawString(string(oddListpack())), 10), ErrBadData, "Hash listpack integrity check failed."},
+		{"listpack count", payload(TypeHashListpack, rawString(string(wrongCount(listpackOf("a", "b")))), 10), ErrBadData, "Hash listpack integrity check failed."},
+		{"ziplist count", payload(TypeListZiplist, rawString(string(wrongZLCount(ziplist("a", "b")))), 10), ErrBadData, "List ziplist integrity check failed."},
+		{"ziplist tail", payload(TypeListZiplist, rawString(string(wrongZLTail(ziplist("a", "b")))), 10), ErrBadData, "List ziplist integrity check failed."},
+		{"empty zipmap", payload(TypeHashZipmap, rawString("\x00\xff"), 10), ErrBadData, "Zipmap integrity check failed."},
+		{"zipmap count", payload(TypeHashZipmap, rawString("\x02\x01a\x01\x00b\xff"), 10), ErrBadData, "Zipmap integrity check failed."},
 	}
 	for _, tc := range cases {
 		_, err := ParseDump(tc.p, DefaultSettings())
-		if err != tc.want {
+		if !errors.Is(err, tc.want) {
 			t.Errorf("%s: got %v, want %v", tc.name, err, tc.want)
 		}
+		if r := CorruptReason(err); r != tc.reason {
+			t.Errorf("%s: reason %q, want %q", tc.name, r, tc.reason)
+		}
 	}
+}
+
+// wrongCount sets a listpack's element count one too high.
+func wrongCount(lp []byte) []byte {
+	binary.LittleEndian.PutUint16(lp[4:], binary.LittleEndian.Uint16(lp[4:])+1)
+	return lp
+}
+
+// wrongZLCount sets a ziplist's zllen one too high.
+func wrongZLCount(zl []byte) []byte {
+	binary.LittleEndian.PutUint16(zl[8:], binary.LittleEndian.Uint16(zl[8:])+1)
+	return zl
+}
+
+// wrongZLTail points a ziplist's zltail at its first entry.
+func wrongZLTail(zl []byte) []byte {
+	binary.LittleEndian.PutUint32(zl[4:], 10)
+	return zl
 }
 
 func oddListpack() []byte {
@@ -277,11 +305,11 @@ func TestListpackPairs(t *testing.T) {
 			t.Fatalf("type %d small: %v", typ, err)
 		}
 		dupScore := append(append([]string(nil), pairs...), "f7", "1")
-		if _, err := ParseDump(payload(typ, rawString(string(listpackOf(dupScore...))), 10), DefaultSettings()); err != ErrBadData {
+		if _, err := ParseDump(payload(typ, rawString(string(listpackOf(dupScore...))), 10), DefaultSettings()); !errors.Is(err, ErrBadData) {
 			t.Fatalf("type %d with a duplicate: %v", typ, err)
 		}
 		small := []string{"a", "1", "b", "2", "a", "3"}
-		if _, err := ParseDump(payload(typ, rawString(string(listpackOf(small...))), 10), DefaultSettings()); err != ErrBadData {
+		if _, err := ParseDump(payload(typ, rawString(string(listpackOf(small...))), 10), DefaultSettings()); !errors.Is(err, ErrBadData) {
 			t.Fatalf("type %d with a small duplicate: %v", typ, err)
 		}
 	}

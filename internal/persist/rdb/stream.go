@@ -309,7 +309,7 @@ func (d *decoder) readStream(v2 bool) (keyspace.Value, error) {
 			return keyspace.Value{}, err
 		}
 		if len(key) != 16 {
-			return keyspace.Value{}, errBadData
+			return keyspace.Value{}, corrupt("Stream node key entry is not the size of a stream ID", errBadData)
 		}
 		master := types.StreamID{Ms: binary.BigEndian.Uint64(key), Seq: binary.BigEndian.Uint64(key[8:])}
 		lp, err := d.readString()
@@ -317,7 +317,7 @@ func (d *decoder) readStream(v2 bool) (keyspace.Value, error) {
 			return keyspace.Value{}, err
 		}
 		if err := readStreamNode(s, master, lp); err != nil {
-			return keyspace.Value{}, err
+			return keyspace.Value{}, corrupt("Stream listpack integrity check failed.", err)
 		}
 	}
 	length, err := d.readPlainLen()
@@ -325,7 +325,7 @@ func (d *decoder) readStream(v2 bool) (keyspace.Value, error) {
 		return keyspace.Value{}, err
 	}
 	if length != uint64(s.Len()) {
-		return keyspace.Value{}, errBadData
+		return keyspace.Value{}, corrupt("Stream length inconsistent with rax entries", errBadData)
 	}
 	if s.LastID, err = d.readLenID(); err != nil {
 		return keyspace.Value{}, err
@@ -372,7 +372,7 @@ func (d *decoder) readStream(v2 bool) (keyspace.Value, error) {
 		}
 		g := s.CreateGroup(gname, last, read)
 		if g == nil {
-			return keyspace.Value{}, errBadData
+			return keyspace.Value{}, &CorruptError{Reason: "Duplicated consumer group name " + gname}
 		}
 		pel, err := d.readCount(17)
 		if err != nil {
@@ -392,7 +392,7 @@ func (d *decoder) readStream(v2 bool) (keyspace.Value, error) {
 				return keyspace.Value{}, err
 			}
 			if g.Pending(id) != nil {
-				return keyspace.Value{}, errBadData
+				return keyspace.Value{}, corrupt("Duplicated global PEL entry loading stream consumer group", errBadData)
 			}
 			g.PEL.Set(id, &types.StreamNACK{DeliveryTime: t, DeliveryCount: int64(cnt)})
 		}
@@ -407,7 +407,7 @@ func (d *decoder) readStream(v2 bool) (keyspace.Value, error) {
 			}
 			c := g.CreateConsumer(string(cname), 0)
 			if c == nil {
-				return keyspace.Value{}, errBadData
+				return keyspace.Value{}, corrupt("Duplicate stream consumer detected.", errBadData)
 			}
 			if c.SeenTime, err = d.readMs(); err != nil {
 				return keyspace.Value{}, err
@@ -422,8 +422,11 @@ func (d *decoder) readStream(v2 bool) (keyspace.Value, error) {
 					return keyspace.Value{}, err
 				}
 				nack := g.Pending(id)
-				if nack == nil || nack.Consumer != nil {
-					return keyspace.Value{}, errBadData
+				if nack == nil {
+					return keyspace.Value{}, corrupt("Consumer entry not found in group global PEL", errBadData)
+				}
+				if nack.Consumer != nil {
+					return keyspace.Value{}, corrupt("Duplicated consumer PEL entry  loading a stream consumer group", errBadData)
 				}
 				g.Claim(id, nack, c)
 			}
@@ -437,7 +440,7 @@ func (d *decoder) readStream(v2 bool) (keyspace.Value, error) {
 			return !bad
 		})
 		if bad {
-			return keyspace.Value{}, errBadData
+			return keyspace.Value{}, corrupt("Stream CG PEL entry without consumer", errBadData)
 		}
 	}
 	return keyspace.Value{Obj: s}, nil

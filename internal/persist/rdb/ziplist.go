@@ -16,6 +16,7 @@ type zlIter struct {
 	p       []byte
 	off     int
 	prevLen int
+	count   int // entries read
 	buf     [20]byte
 }
 
@@ -38,6 +39,14 @@ func (it *zlIter) next() (s []byte, done bool, err error) {
 	}
 	if p[off] == 0xFF {
 		if off != len(p)-1 {
+			return nil, false, errBadData
+		}
+		// ziplistValidateIntegrity: zltail is the last entry's offset,
+		// and zllen (65535: too many to count) the number of entries.
+		if it.count > 0 && int(binary.LittleEndian.Uint32(p[4:])) != off-it.prevLen {
+			return nil, false, errBadData
+		}
+		if hc := int(binary.LittleEndian.Uint16(p[8:])); hc != 0xFFFF && hc != it.count {
 			return nil, false, errBadData
 		}
 		return nil, true, nil
@@ -120,6 +129,7 @@ func (it *zlIter) next() (s []byte, done bool, err error) {
 	}
 	it.off = off + n
 	it.prevLen = it.off - start
+	it.count++
 	if isInt {
 		return strconv.AppendInt(it.buf[:0], iv, 10), false, nil
 	}
@@ -132,7 +142,7 @@ func zipmapEach(p []byte, fn func(f, v []byte) error) error {
 	if len(p) < 2 || p[len(p)-1] != 0xFF {
 		return errBadData
 	}
-	off := 1
+	off, count := 1, 0
 	readLen := func() (int, bool) {
 		if off >= len(p) {
 			return 0, false
@@ -154,11 +164,14 @@ func zipmapEach(p []byte, fn func(f, v []byte) error) error {
 			return errBadData
 		}
 		if p[off] == 0xFF {
-			if off != len(p)-1 {
+			// zipmapValidateIntegrity: never empty, and the header's
+			// count (254: too many to count) agrees.
+			if off != len(p)-1 || count == 0 || p[0] != 254 && int(p[0]) != count {
 				return errBadData
 			}
 			return nil
 		}
+		count++
 		kl, ok := readLen()
 		if !ok || kl < 0 || off+kl > len(p) {
 			return errBadData
