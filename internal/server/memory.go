@@ -60,12 +60,21 @@ type memState struct {
 	netGC   int64              // Keyspace.NetBytes when that cycle was seen; under readMu
 
 	evictMu sync.Mutex // one eviction at a time, as in single-threaded Redis
-	ev      *keyspace.Evictor
-	running atomic.Bool // the background eviction (Redis's evictionTimeProc) is on
+	// lastEmptyGC is when an eviction that found nothing left to evict
+	// last collected to measure afresh (clock.Mono); under evictMu.
+	lastEmptyGC int64
+	// clientsGone counts closed clients; goneSeen is its value at the
+	// last such collection: a client closed since then makes the next
+	// one due at once (its buffers may be what keeps memory over).
+	clientsGone atomic.Int64
+	goneSeen    int64
+	ev          *keyspace.Evictor
+	running     atomic.Bool // the background eviction (Redis's evictionTimeProc) is on
 
 	limitSet   int64 // the Go memory limit last derived from maxmemory
 	lastPurge  time.Time
 	purgedSeen int64 // Keyspace.BigFreed at the last give-back
+	lazySeen   int64 // Stats.LazyFreed at the last give-back
 
 	// Idle give-back (memoryCron): the command count when the quiet spell
 	// began, when it began, and whether it gave memory back.
@@ -205,6 +214,18 @@ func (s *Server) performEvictions(background bool) int {
 			}
 			f, ok := m.ev.EvictOne(conf.evictPolicy, conf.evictSamples)
 			if !ok {
+				// Nothing left to evict. The measure holds the live heap
+				// of the last collection, which may have caught buffers
+				// that are garbage by now: collect (at most once a
+				// second, unless a client closed since) and measure
+				// again before refusing the command.
+				if now, gone := clock.Mono(), m.clientsGone.Load(); now-m.lastEmptyGC >= int64(time.Second) || gone != m.goneSeen {
+					m.lastEmptyGC, m.goneSeen = now, gone
+					runtime.GC()
+					if s.measureMemory()-s.notCountedForEvict() <= mm {
+						return evictOK
+					}
+				}
 				return evictFail
 			}
 			if monitor {
@@ -305,6 +326,13 @@ func (s *Server) memoryCron(now time.Time) {
 	m := &s.mem
 	if big := s.ks.BigFreed(); big-m.purgedSeen >= bigFreeThreshold && now.Sub(m.lastPurge) >= time.Second {
 		m.purgedSeen, m.lastPurge = big, now
+		go debug.FreeOSMemory()
+	}
+	// A value Redis would free in its background thread (UNLINK, an
+	// ASYNC flush) was dropped: collect, so used_memory falls as Redis's
+	// does once that thread is done, whatever the value's estimated size.
+	if lf := s.ks.Stats.LazyFreed.Load(); lf != m.lazySeen && now.Sub(m.lastPurge) >= time.Second {
+		m.lazySeen, m.lastPurge = lf, now
 		go debug.FreeOSMemory()
 	}
 	// Idle for a second with RSS well above used memory (garbage the
