@@ -10,7 +10,8 @@
 #   rounds: default 3; kinds: default all (string,string1k,list10,list1000,
 #   intset10,set10,hash10,hash100,zset10,zset100)
 #   REPEAT=n runs each DUMP and RESTORE phase n times (default 1): more
-#   10 ms ticks per number on a busy machine.
+#   10 ms ticks per number on a busy machine. PORT=p: redis on p, shoal on
+#   p+1 (default 21090).
 set -euo pipefail
 ROUNDS=${1:-3}
 KINDS=${2:-string,string1k,list10,list1000,intset10,set10,hash10,hash100,zset10,zset100}
@@ -31,13 +32,14 @@ start() { # name port
 keys_for() { case $1 in list1000) echo 4000 ;; hash100|zset100|string1k) echo 20000 ;; *) echo 40000 ;; esac; }
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 
-start redis 21090; start shoal 21091
+P=${PORT:-21090}
+start redis "$P"; start shoal $((P + 1))
 declare -A D R L
 for r in $(seq "$ROUNDS"); do
   order="redis shoal"; [ $((r % 2)) -eq 0 ] && order="shoal redis"
   for k in ${KINDS//,/ }; do
     for name in $order; do
-      port=21090; [ "$name" = shoal ] && port=21091
+      port=$P; [ "$name" = shoal ] && port=$((P + 1))
       out=$("$WORK/benchdump" -addr 127.0.0.1:$port -pid "$(cat "$WORK/$name.pid")" -kind "$k" -keys "$(keys_for "$k")" -repeat "${REPEAT:-1}")
       D[$name,$k]="${D[$name,$k]:-} $(echo "$out" | sed 's/.*dump_us=\([0-9.]*\).*/\1/')"
       R[$name,$k]="${R[$name,$k]:-} $(echo "$out" | sed 's/.*restore_us=\([0-9.]*\).*/\1/')"

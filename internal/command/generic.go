@@ -61,10 +61,18 @@ func registerGeneric(t *Table) {
 }
 
 // cmdDel is DEL and UNLINK (Shoal frees values at once either way; Go's
-// collector does the freeing in the background).
+// collector does the freeing in the background). UNLINK (and DEL with
+// lazyfree-lazy-user-del) counts the values Redis would free in the
+// background in lazyfreed_objects.
 func cmdDel(c *Ctx) {
+	lazy := c.Cmd.Name == "unlink" || c.Conf().LazyfreeLazyUserDel
 	n := 0
 	for _, k := range c.Args[1:] {
+		if lazy {
+			if v, ok := c.DB.Peek(k); ok && types.FreeEffort(v.Obj) > types.LazyFreeThreshold {
+				c.DB.Stats().LazyFreed.Add(1)
+			}
+		}
 		if c.DB.Delete(k) {
 			n++
 			c.SignalReady(k) // signalDeletedKeyAsReady: a blocked XREADGROUP is told

@@ -587,6 +587,9 @@ func cmdHrandfield(c *Ctx) {
 		count := int(-l)
 		header(count)
 		for range count {
+			if c.ReplyOverLimit() {
+				break // the client is closed; nothing of this is sent
+			}
 			emit(h.Random())
 		}
 		return

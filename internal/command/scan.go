@@ -85,6 +85,9 @@ func cmdKeys(c *Ctx) {
 func writeKeys(c *Ctx, keys []string) {
 	c.W.Array(len(keys))
 	for _, k := range keys {
+		if c.ReplyOverLimit() {
+			return // the client is closed; nothing of this is sent
+		}
 		c.W.BulkString(k)
 	}
 }

@@ -273,6 +273,9 @@ func cmdSrandmember(c *Ctx) {
 		count := int(-l)
 		c.W.Array(count)
 		for range count {
+			if c.ReplyOverLimit() {
+				break // the client is closed; nothing of this is sent
+			}
 			buf = s.AppendRandom(buf[:0])
 			c.W.Bulk(buf)
 		}

@@ -477,7 +477,18 @@ type Ctx struct {
 	Block    *BlockRequest
 	Ready    []ReadyKey
 	Waiters  *atomic.Int64
+	// ReplyLimit is the client's hard output-buffer limit
+	// (client-output-buffer-limit of its class; 0: none), set by the
+	// dispatcher: see ReplyOverLimit.
+	ReplyLimit int
 }
+
+// ReplyOverLimit reports whether the replies pending for this client have
+// reached its hard output-buffer limit: the server closes it after this
+// command and sends none of them, so a handler that may write a huge
+// reply (KEYS, HRANDFIELD/SRANDMEMBER/ZRANDMEMBER with a large negative
+// count) stops early, as Redis's loops stop on CLIENT_CLOSE_ASAP.
+func (c *Ctx) ReplyOverLimit() bool { return c.ReplyLimit > 0 && c.W.Len() >= c.ReplyLimit }
 
 // BlockRequest is what a blocking handler asks for when it finds no data.
 type BlockRequest struct {

@@ -267,7 +267,7 @@ func cmdZRandMember(c *Ctx) {
 	size := z.Len()
 	if !uniq || count == 1 {
 		zReplyElemsHeader(c, int(count), withScores)
-		for i := int64(0); i < count; i++ {
+		for i := int64(0); i < count && !c.ReplyOverLimit(); i++ {
 			m, s := z.At(zRandIntN(size))
 			zReplyElem(c, m, s, withScores)
 		}

@@ -23,6 +23,23 @@ func (db *DB) tableForWrite(s int) *slotTable {
 	return t
 }
 
+// dropIfEmpty drops slot s's table t when removals left it empty, and
+// shrinks it if they left it sparse. Its arrays count as released, so
+// used_memory falls back once an eviction or expiry emptied the slot (a
+// table per slot costs far more than Redis's one dict per database, whose
+// cron shrinks it). Only where keys go away in bulk and are not put back
+// at once (eviction, active expiry): DEL keeps the table, so that a key
+// deleted and set again does not reallocate it. Needs s's stripe locked,
+// and t unused by the caller afterwards.
+func (db *DB) dropIfEmpty(s int, t *slotTable) {
+	if t.n == 0 && db.slots[s] == t {
+		db.ks.stripes[StripeOf(s)].net.Add(t.grown - int64(len(t.ctrl))*17)
+		db.slots[s] = nil
+		return
+	}
+	t.shrinkIfSparse()
+}
+
 // ExpectKeys tells the database that about n keys are coming (RDB
 // RESIZEDB, as Redis sizes its dict with it): each slot table is created
 // at the size its share of n needs, rather than grown step by step while
@@ -294,6 +311,9 @@ func (db *DB) SetObject(key []byte, o types.Object, keepTTL bool) {
 	}
 	db.touch(k)
 }
+
+// Stats are the counters of db's keyspace.
+func (db *DB) Stats() *Stats { return &db.ks.Stats }
 
 // Delete removes key, reporting whether it held a live value.
 func (db *DB) Delete(key []byte) bool {
@@ -576,7 +596,7 @@ func (db *DB) ExpireStale(s int) {
 		}
 	}
 	if n > 0 {
-		t.shrinkIfSparse()
+		db.dropIfEmpty(s, t)
 	}
 }
 

@@ -273,7 +273,7 @@ func (ev *Evictor) remove(db *DB, t *slotTable, s, i int, k string) int64 {
 	freed := t.ents[i].size()
 	k = strings.Clone(k) // the entry's bytes are freed below
 	db.removeAt(t, s, i)
-	t.shrinkIfSparse()
+	db.dropIfEmpty(s, t)
 	ev.ks.Stats.EvictedKeys.Add(1)
 	if f := ev.OnEvict; f != nil {
 		f(db.Index, k)

@@ -94,7 +94,7 @@ func (e *Expirer) sweepSlot(db *DB, s int) int {
 	}
 	t.sweep = pos
 	if n > 0 {
-		t.shrinkIfSparse()
+		db.dropIfEmpty(s, t)
 	}
 	e.ks.Stats.ExpiredKeys.Add(int64(n))
 	return n

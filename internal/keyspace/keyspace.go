@@ -104,6 +104,10 @@ type Stats struct {
 	EvictedKeys atomic.Int64
 	Hits        atomic.Int64
 	Misses      atomic.Int64
+	// LazyFreed is INFO's lazyfreed_objects: values Redis would have
+	// freed in its background thread (UNLINK of a value whose free effort
+	// passes types.LazyFreeThreshold, the keys of an ASYNC flush).
+	LazyFreed atomic.Int64
 }
 
 // NetBytes is the bytes of values (and table growth) the keyspace stored

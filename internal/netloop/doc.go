@@ -6,6 +6,11 @@
 // EAGAIN read per request; on a request/response protocol that is a large
 // share of the CPU a request costs.
 //
+// Each connection reads into its own input buffer, as Redis reads into a
+// client's query buffer: at least 16 KB of room per read, exactly a large
+// frame's length when the handler says it (WantIn), trimmed by the handler
+// (ShrinkIn, from a function Post runs on the loop).
+//
 // Threading: a Conn's Handler callbacks run on its loop's goroutine.
 // Write and Close are safe from any goroutine (a per-conn mutex guards the
 // output buffer). Detach hands a connection to a goroutine for a while

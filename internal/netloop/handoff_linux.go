@@ -22,9 +22,6 @@ import (
 
 // runner is one goroutine's turn at owning a loop.
 type runner struct {
-	// buf is the read buffer. Each runner has its own: a handed-off call
-	// may still be reading the old one.
-	buf []byte
 	// inData is the connection whose OnData runs now, nil between calls.
 	// The watchdog takes the call away by swapping it for nil; the runner
 	// finds that when its swap after OnData does not return the connection.
@@ -38,7 +35,7 @@ type runner struct {
 	final bool
 }
 
-func newRunner(s *Server) *runner { return &runner{buf: make([]byte, s.readBuf)} }
+func newRunner(s *Server) *runner { return &runner{} }
 
 // watchTick is how often the watchdog looks for a stuck loop.
 const watchTick = 50 * time.Millisecond
@@ -68,7 +65,7 @@ func (l *loop) onData(c *Conn, in []byte) int {
 func (l *loop) finishHandoff(c *Conn, rest []byte) {
 	l.srv.cameBack(c)
 	c.paused.Store(true)                // (the new runner sets it too; TakeOver in fn needs it now)
-	rest = append([]byte(nil), rest...) // in the old runner's buffer, or c.in
+	rest = append([]byte(nil), rest...) // in c.in, which the loop takes back
 	c.in = nil
 	if fn := c.detach; fn != nil {
 		// This goroutine already holds c, as a detached one would.

@@ -53,6 +53,10 @@ type RoundEnder interface {
 	OnRoundEnd()
 }
 
+// readMin is the least free room a connection's input buffer has when its
+// socket is read: Redis's PROTO_IOBUF_LEN.
+const readMin = 16 * 1024
+
 // releaseMin is the smallest buffer worth reporting to a Releaser.
 const releaseMin = 1 << 20
 
@@ -70,7 +74,7 @@ type Server struct {
 	lnMu    sync.Mutex            // serialises Listen and CloseListener
 	next    atomic.Uint32
 	closed  atomic.Bool
-	readBuf int
+	readBuf int // the least room a read is given (readMin)
 	// slow and out: the slow-call watch (slowwatch_linux.go).
 	slow atomic.Pointer[slowWatch]
 	out  outCalls
@@ -89,6 +93,9 @@ type Conn struct {
 	// in is the unconsumed input, owned by the loop (or by whoever holds the
 	// connection while it is paused).
 	in []byte
+	// want is how many bytes the handler said its pending command needs
+	// (WantIn), counted from the start of in.
+	want int
 
 	mu      sync.Mutex
 	out     outQueue
@@ -179,7 +186,7 @@ func New(h Handler, n int) (*Server, error) {
 		// clients, handed-off calls).
 		runtime.GOMAXPROCS(n + 1)
 	}
-	s := &Server{h: h, readBuf: 64 * 1024, watchWake: make(chan struct{}, 1)}
+	s := &Server{h: h, readBuf: readMin, watchWake: make(chan struct{}, 1)}
 	s.rel, _ = h.(Releaser)
 	s.te, _ = h.(TurnEnder)
 	s.re, _ = h.(RoundEnder)
@@ -365,7 +372,11 @@ func (l *loop) post(fn func()) {
 		return
 	}
 	l.posts = append(l.posts, fn)
-	l.wakeLocked()
+	if len(l.posts) == 1 {
+		// Posts already waiting have a wake on its way: runPosts takes
+		// them all, and the first post after it wakes again.
+		l.wakeLocked()
+	}
 }
 
 func (l *loop) isListener(fd int) bool {
@@ -596,32 +607,37 @@ func (l *loop) readable(c *Conn) {
 		}
 		return
 	}
-	buf := l.cur.Load().buf
 	for {
-		n, err := rawRead(c.fd, buf)
+		// The connection reads into its own input buffer, with at least
+		// readBuf free, as Redis reads into a client's query buffer: a
+		// command that arrives in pieces is not copied again, and the
+		// buffer's size is the client's (InCap, ShrinkIn).
+		// A large argument gets room for itself and no more (Redis's
+		// sdsMakeRoomForNonGreedy for a big bulk), other input doubles it.
+		size := 0
+		if c.want > cap(c.in) {
+			size = c.want
+		} else if cap(c.in)-len(c.in) < l.srv.readBuf && (c.want <= len(c.in) || len(c.in) == cap(c.in)) {
+			size = max(2*cap(c.in), len(c.in)+l.srv.readBuf)
+		}
+		if size > 0 {
+			nb := make([]byte, len(c.in), size)
+			copy(nb, c.in)
+			c.in = nb
+		}
+		room := c.in[len(c.in):cap(c.in)]
+		n, err := rawRead(c.fd, room)
 		if n > 0 {
 			c.Fresh += n
-			if len(c.in) == 0 && c.detach == nil {
-				// The common case: whole commands straight from the loop's
-				// buffer; only an incomplete tail is copied.
-				used := l.onData(c, buf[:n])
-				if used < n {
-					c.in = append(c.in[:0], buf[used:n]...)
-				}
-				if c.detach != nil {
-					l.startDetached(c)
-				}
-			} else {
-				c.in = append(c.in, buf[:n]...)
-				l.deliver(c)
-			}
+			c.in = c.in[:len(c.in)+n]
+			l.deliver(c)
 			if c.isClosed() {
 				return
 			}
 			if c.paused.Load() {
 				return
 			}
-			if n < len(buf) {
+			if n < len(room) {
 				return
 			}
 			continue
@@ -896,6 +912,46 @@ var _ = unsafe.Pointer(nil)
 // hands the connection back is the synchronisation point between the two
 // owners.
 func (c *Conn) Detach(fn func(in []byte) []byte) { c.detach = fn }
+
+// Post runs fn on the connection's loop goroutine, unless by then the
+// connection is closed or held by another goroutine (Detach, a handed-off
+// call). Safe from any goroutine.
+func (c *Conn) Post(fn func()) {
+	c.loop.post(func() {
+		if c.paused.Load() || c.isClosed() || c.loop.conns[c.fd] != c {
+			return
+		}
+		fn()
+	})
+}
+
+// WantIn tells the loop that the command at the start of the unconsumed
+// input needs n bytes in all (0: not known), so the input buffer grows to
+// that once instead of doubling. From OnData.
+func (c *Conn) WantIn(n int) { c.want = n }
+
+// InLen is how many input bytes the connection holds unconsumed; InCap
+// its input buffer's size. On the loop goroutine (OnData, Post).
+func (c *Conn) InLen() int { return len(c.in) }
+
+// InCap: see InLen.
+func (c *Conn) InCap() int { return cap(c.in) }
+
+// ShrinkIn gives the input buffer a size of n (not below what it holds),
+// Redis's query-buffer resize; 0 frees it. On the loop goroutine.
+func (c *Conn) ShrinkIn(n int) {
+	n = max(n, len(c.in))
+	if n >= cap(c.in) {
+		return
+	}
+	if n == 0 {
+		c.in = nil
+		return
+	}
+	nb := make([]byte, len(c.in), n)
+	copy(nb, c.in)
+	c.in = nb
+}
 
 // Detached reports whether a goroutine holds the connection (Detach):
 // the loop must not touch the handler's state for it.

@@ -132,6 +132,10 @@ func (r *Reader) Reset() {
 // once for a large argument.
 func (r *Reader) Need() int { return r.need }
 
+// BulkStart returns where the payload of the bulk Need waits for starts
+// (counted from the command start), when Need is not 0.
+func (r *Reader) BulkStart() int { return r.pos }
+
 func (r *Reader) maxInline() int {
 	if r.Limits.MaxInline > 0 {
 		return r.Limits.MaxInline

@@ -31,6 +31,13 @@ type Host interface {
 	Exec(run *Run, spec *command.Spec, args [][]byte, w *resp.Writer) string
 }
 
+// ACLPermitter is a Host that answers redis.acl_check_cmd: whether the
+// calling user may run a command with these arguments (keys and channels
+// included), without an ACL LOG entry.
+type ACLPermitter interface {
+	ACLPermits(spec *command.Spec, args [][]byte) bool
+}
+
 // ACLChecker is a Host that checks the calling user's ACL permissions
 // for each command a script calls; it returns the error, or "".
 type ACLChecker interface {

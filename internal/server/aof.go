@@ -8,10 +8,12 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/shoal-db/shoal/internal/clock"
 	"github.com/shoal-db/shoal/internal/command"
+	"github.com/shoal-db/shoal/internal/persist"
 	"github.com/shoal-db/shoal/internal/persist/aof"
 	"github.com/shoal-db/shoal/internal/persist/nodesconf"
 	"github.com/shoal-db/shoal/internal/persist/rdb"
@@ -49,6 +51,12 @@ type aofState struct {
 	rwNextTry       int64
 	lastRewriteSecs atomic.Int64
 	rewriting       atomic.Bool
+	// rwChild is the writer child of the running rewrite's base file, if
+	// any: appendonly no kills it (killAppendOnlyChild).
+	rwChild atomic.Pointer[persist.WriterChild]
+	// rwKilled: appendonly no killed the rewrite's child; its failure
+	// leaves aof_last_bgrewrite_status as it was (Redis's SIGUSR1 kill).
+	rwKilled atomic.Bool
 	// waitRewrite: the rewrite CONFIG SET appendonly yes started runs, and
 	// the AOF has no base yet (Redis's AOF_WAIT_REWRITE): a shutdown
 	// refuses to exit (unless FORCE).
@@ -460,6 +468,14 @@ func (s *Server) applyAOFConfig(name string) {
 			s.startAppendOnly()
 			return
 		}
+		if ch := s.aof.rwChild.Load(); ch != nil && (s.aof.w.Load() != nil || s.aof.waitRewrite.Load()) {
+			// stopAppendOnly's killAppendOnlyChild: the rewrite fails at
+			// once (its walk stops when the child is gone) rather than
+			// holding the AOF until its base is written.
+			s.Logf('*', "Killing running AOF rewrite child: %d", ch.Pid)
+			s.aof.rwKilled.Store(true)
+			syscall.Kill(ch.Pid, syscall.SIGKILL)
+		}
 		s.aof.mu.Lock()
 		defer s.aof.mu.Unlock()
 		s.aof.scheduled.CompareAndSwap(rwEnable, 0)
@@ -481,6 +497,9 @@ func (s *Server) startAppendOnly() {
 	}
 	s.aof.rewriting.Store(true)
 	ch := s.rewriteChild() // now, as Redis forks before replying
+	if ch != nil {
+		s.aof.rwChild.Store(ch) // appendonly no may kill it before the rewrite starts
+	}
 	go func() {
 		s.aof.mu.Lock()
 		defer s.aof.mu.Unlock()
@@ -493,7 +512,9 @@ func (s *Server) startAppendOnly() {
 		}
 		// Turned off (or on by another path) before the rewrite began.
 		s.aof.rewriting.Store(false)
+		s.aof.rwKilled.Store(false)
 		if ch != nil {
+			s.aof.rwChild.CompareAndSwap(ch, nil)
 			ch.Finish()
 			ch.Remove()
 		}
@@ -639,7 +660,7 @@ func (s *Server) loadRDBBase(r io.Reader) error {
 	for {
 		it, err := rr.Next()
 		if err == io.EOF {
-			return s.loadFunctions(functions)
+			return s.loadFunctions(functions, true)
 		}
 		if err != nil {
 			return err

@@ -227,6 +227,8 @@ func (s *Server) rewriteAOF(p aofPaths, enable bool) error {
 // unused is ended and its file removed.
 func (s *Server) rewriteAOFWith(p aofPaths, enable bool, ch *persist.WriterChild) (err error) {
 	if ch != nil {
+		s.aof.rwChild.Store(ch)
+		defer s.aof.rwChild.Store(nil)
 		defer func() {
 			if ch != nil { // not handed to a base writer
 				ch.Finish()
@@ -235,10 +237,17 @@ func (s *Server) rewriteAOFWith(p aofPaths, enable bool, ch *persist.WriterChild
 		}()
 	}
 	start := time.Now()
+	prevOK := s.aof.rewriteStart.Load() == 0 || s.aof.lastRewriteOK.Load() // the status shown before
 	s.aof.rewriting.Store(true)
 	defer s.aof.rewriting.Store(false)
 	s.aof.rewriteStart.Store(start.Unix())
+	defer s.aof.rwKilled.Store(false)
 	fail := func(err error) error {
+		if s.aof.rwKilled.Load() {
+			// Killed on purpose (appendonly no): not a failure.
+			s.aof.lastRewriteOK.Store(prevOK)
+			return err
+		}
 		s.aof.lastRewriteOK.Store(false)
 		s.aof.rwFailures.Add(1)
 		return err
@@ -377,6 +386,9 @@ func (s *Server) bgrewriteaof() error {
 		return errRewriteRunning
 	}
 	ch := s.rewriteChild() // now, as Redis forks before replying
+	if ch != nil {
+		s.aof.rwChild.Store(ch) // appendonly no may kill it before the rewrite starts
+	}
 	go func() {
 		s.aof.mu.Lock()
 		defer s.aof.mu.Unlock()

@@ -396,12 +396,13 @@ func (c *client) blockLoop(spec *command.Spec, args [][]byte) {
 				spec.Calls.Add(1)
 				spec.FailedCalls.Add(1)
 				c.noteBlockedLatency(spec)
+				msg := rediserr.UnblockedByClient
 				if reason == unblockRoleChange {
-					c.w.Error(errUnblockedRole)
-				} else {
-					c.w.Error(rediserr.UnblockedByClient)
+					msg = errUnblockedRole
 				}
+				c.w.Error(msg)
 				c.srv.stats.totalErrorReplies.Add(1)
+				c.srv.noteErrorReply(msg) // errorstat_UNBLOCKED
 				leave(owed)
 				return
 			}

@@ -52,6 +52,11 @@ type client struct {
 	authed bool
 	user   atomic.Pointer[acl.User]
 	aclSc  acl.Scratch
+	// rb is the reply buffer's sizing and the query buffer's peak
+	// (replybuf.go); resizeDue asks a goroutine-transport client to run
+	// the resize cron at its next batch.
+	rb        replyBuf
+	resizeDue atomic.Bool
 	// memTick counts commands since this client last measured memory (memory.go).
 	memTick int
 
@@ -229,6 +234,7 @@ func (s *Server) newClient(conn net.Conn) *client {
 	c.ctx.KS = s.ks
 	c.ctx.Client = c
 	c.qc, _ = conn.(queuedConn)
+	c.initReplyBuf()
 	c.lastUsed.Store(time.Now().UnixMilli())
 	s.clientsMu.Lock()
 	s.clients[c.id] = c
@@ -267,8 +273,9 @@ func (c *client) serve() {
 			c.lastUsed.Store(c.srv.nowMs.Load())
 			used := c.process(c.rbuf[start:end])
 			start += used
-			c.noteQbuf(end - start)
+			c.noteQbuf(end-start, len(c.rbuf))
 			if c.closing() {
+				c.unregister()
 				c.flush()
 				return
 			}
@@ -340,6 +347,9 @@ func (c *client) process(buf []byte) int {
 				// It blocked (blocking.go): its wait goes on off the loop.
 				c.detachPending = true
 				return used + n
+			}
+			if len(c.w.Buf) >= st.obufMin && c.pendingOverObuf() {
+				return len(buf) // closed for its output-buffer limits (obuf.go)
 			}
 			if len(c.w.Buf) >= flushAt && !c.flush() {
 				return len(buf)
@@ -413,10 +423,23 @@ func (c *client) waitsForTurnEnd() bool {
 // flush writes pending replies. It reports false when the connection is gone.
 func (c *client) flush() bool {
 	c.flushStats()
+	if c.resizeDue.Load() && c.resizeDue.Swap(false) {
+		c.resizeBufs(c.srv.nowMs.Load()) // replybuf.go
+	}
+	c.noteReplyPeak(len(c.w.Buf))
+	ok := c.flushOut()
 	c.updateSnap()
 	if lim := c.srv.conf().clientMemLimit; lim > 0 {
-		c.noteMem(lim) // maxmemory-clients (clientevict.go)
+		// maxmemory-clients (clientevict.go), after the replies went to
+		// the transport: a client over its output-buffer limit is closed
+		// by then and counts nothing, as Redis's limit check comes first.
+		c.noteMem(lim)
 	}
+	return ok
+}
+
+// flushOut is flush's part that sends the replies.
+func (c *client) flushOut() bool {
 	c.commitConfig()
 	if c.streamOff > 0 {
 		// This client's writes are in the AOF (fsynced with appendfsync
@@ -434,17 +457,16 @@ func (c *client) flush() bool {
 	}
 	if c.asyncOut.Load() {
 		c.enqueue(c.w.Buf)
-		c.w.Reset()
+		c.resetReplyBuf()
 		return !c.closed.Load()
+	}
+	if over := len(c.w.Buf) - c.rb.size; over > 0 && c.qc != nil && c.checkObufWith(int64(over)) {
+		c.resetReplyBuf() // closed for its output-buffer limits: not sent
+		return false
 	}
 	n, err := c.conn.Write(c.w.Buf)
 	c.batch.netOut += int64(n)
-	if cap(c.w.Buf) > 1<<20 {
-		c.srv.released(cap(c.w.Buf))
-		c.w.Buf = nil
-	} else {
-		c.w.Reset()
-	}
+	c.resetReplyBuf()
 	if c.qc != nil && c.qc.Queued() > 0 && c.checkObuf() {
 		return false
 	}
@@ -537,20 +559,31 @@ func (c *client) kill() {
 
 func (c *client) isPubSub() bool { return len(c.subs)+len(c.psubs)+len(c.ssubs) > 0 }
 
-// cleanup frees the client's server state, then closes the socket: as in
-// Redis, by the time the peer sees EOF its subscriptions and watches are gone.
-func (c *client) cleanup() {
-	c.flushStats()
-	c.drainAsync()
+// unregister takes the client out of the server's tables (WATCH, Pub/Sub,
+// tracking, the client list). A client closed after its reply (QUIT, a
+// protocol error) is unregistered before that reply leaves: Redis frees it
+// before any other client's next command runs, so a peer that has read the
+// +OK of QUIT finds it gone (a tracking redirection to it is broken, it
+// gets no more messages). Safe to call again.
+func (c *client) unregister() {
 	c.unwatchAll()
 	c.srv.pubsub.unsubscribeAll(c)
 	c.srv.track.disable(c)
 	c.srv.clientsMu.Lock()
 	delete(c.srv.clients, c.id)
 	c.srv.clientsMu.Unlock()
+}
+
+// cleanup frees the client's server state, then closes the socket: as in
+// Redis, by the time the peer sees EOF its subscriptions and watches are gone.
+func (c *client) cleanup() {
+	c.flushStats()
+	c.drainAsync()
+	c.unregister()
 	c.closed.Store(true)
 	c.forgetMem()
 	c.conn.Close()
+	c.srv.mem.clientsGone.Add(1) // its buffers are garbage now (memory.go)
 }
 
 // reject replies with an error to a command that did not run, and spoils
@@ -622,6 +655,9 @@ func (c *client) execute(spec *command.Spec, args [][]byte) {
 		if mm := c.srv.settings.Load().cmd.Maxmemory; mm > 0 && !c.memoryCheck(spec, mm) {
 			c.rejectCmd(spec, rediserr.OOM)
 			return
+		}
+		if c.srv.track.clients.Load() > 0 {
+			c.srv.track.limitBefore(c) // tracking-table-max-keys (tracking.go)
 		}
 		// A small RDB load in progress: wait for it, as Redis (load.go).
 		if c.srv.loading.active.Load() && c.srv.loadingHold(c, spec) {
@@ -703,7 +739,8 @@ func (c *client) call(spec *command.Spec, args [][]byte, locked bool) {
 	// pointer load, and the handler never sees a half-applied CONFIG SET.
 	st := c.srv.settings.Load()
 	ctx.Settings = &st.cmd
-	c.beforeCall(ctx, locked) // blocking commands: see blocking.go
+	ctx.ReplyLimit = c.replyLimit(st) // obuf.go
+	c.beforeCall(ctx, locked)         // blocking commands: see blocking.go
 	start := clock.Mono()
 	mark := len(c.w.Buf) // where this command's reply starts (errorstats, cmd_client.go)
 	ctx.Locked = locked

@@ -60,13 +60,20 @@ func clientEvictLimit(v string, maxmemory int64) int64 {
 // client struct).
 const clientStateSize = int64(unsafe.Sizeof(client{}))
 
+// subEntrySize is what one subscription (channel, pattern, shard channel)
+// or tracking prefix costs a client: its entry in a Go map or slice with
+// the string header, and the name's bytes at their smallest size class.
+// Redis counts its own per-entry overhead the same way, without the names'
+// full lengths.
+const subEntrySize = 48
+
 // memUsage is the client's memory as CLIENT LIST's tot-mem shows it: its
 // state, the input it holds unparsed, its reply buffer and the replies it
 // has not read yet. Safe from any goroutine.
 func (c *client) memUsage() int64 {
-	m := clientStateSize + c.adm.qbuf.Load() + c.queuedOut()
+	m := clientStateSize + c.adm.qsize.Load() + c.queuedOut()
 	if sn := c.adm.snap.Load(); sn != nil {
-		m += int64(sn.rbs + sn.outCap + sn.multiMem)
+		m += int64(sn.rbs + sn.outCap + sn.multiMem + sn.subMem)
 	}
 	return m
 }
@@ -159,12 +166,32 @@ func (s *Server) clientsEvictCron() {
 	}
 }
 
-// noteQbuf records how much input the client holds unparsed (the owner
-// goroutine; other goroutines read adm.qbuf).
-func (c *client) noteQbuf(n int) {
-	if int64(n) != c.adm.qbufSeen {
-		c.adm.qbufSeen = int64(n)
-		c.adm.qbuf.Store(int64(n))
+// bigArg is Redis's PROTO_MBULK_BIG_ARG: an argument this long gets a
+// query buffer of its own, sized for it when its header is read.
+const bigArg = 32 << 10
+
+// noteQbuf records the input the client holds unparsed, rest bytes from
+// the start of an incomplete command (the owner goroutine; other goroutines
+// read adm.qbuf and adm.qsize). The buffer is counted at the size the
+// pending command needs (resp.Reader.Need), as Redis allocates its query
+// buffer for a bulk when it reads the bulk's header; of a big argument only
+// its payload is shown as held, as Redis's query buffer then holds only
+// that (the arguments before it are argv). bufCap is the transport's
+// buffer size when known.
+func (c *client) noteQbuf(rest, bufCap int) {
+	held, size := rest, rest
+	if need := c.rd.Need(); need > rest && rest > 0 {
+		size = need
+		if start := c.rd.BulkStart(); need-start-2 >= bigArg && start <= rest {
+			held -= start
+			size -= start
+		}
+	}
+	size = max(size, bufCap)
+	if int64(held) != c.adm.qbufSeen || int64(size) != c.adm.qsizeSeen {
+		c.adm.qbufSeen, c.adm.qsizeSeen = int64(held), int64(size)
+		c.adm.qbuf.Store(int64(held))
+		c.adm.qsize.Store(int64(size))
 	}
 }
 
@@ -173,7 +200,7 @@ func (c *client) noteQbuf(n int) {
 // client's figure is taken with them; it reports whether the client was
 // evicted (the command does not run).
 func (c *client) evictedBefore(held int, lim int64) bool {
-	c.noteQbuf(held)
+	c.noteQbuf(held, int(c.adm.qsizeSeen))
 	c.noteMem(lim)
 	return c.closed.Load()
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/shoal-db/shoal/internal/command"
+	"github.com/shoal-db/shoal/internal/keyspace"
 	"github.com/shoal-db/shoal/internal/rediserr"
 )
 
@@ -76,9 +77,25 @@ func (s *Server) registerAdmin() {
 				return
 			}
 			s.track.flushed()
+			// An ASYNC flush (or a plain one with lazyfree-lazy-user-flush)
+			// counts its keys in lazyfreed_objects, as Redis's background
+			// free of the old tables does.
+			async := len(ctx.Args) == 2 && strings.EqualFold(string(ctx.Args[1]), "async")
+			if len(ctx.Args) == 1 {
+				s.cfg.RLock()
+				async = s.cfg.LazyfreeLazyUserFlush
+				s.cfg.RUnlock()
+			}
+			flushDB := func(db *keyspace.DB) int {
+				n := db.Flush()
+				if async {
+					s.ks.Stats.LazyFreed.Add(n)
+				}
+				return int(n)
+			}
 			if all {
 				for i := 0; i < s.ks.NumDBs(); i++ {
-					ctx.Dirty += int(s.ks.DB(i).Flush())
+					ctx.Dirty += flushDB(s.ks.DB(i))
 					ctx.SignalReadyWholeDB(i) // blocked XREADGROUPs learn their key is gone
 				}
 				// flushAllDataAndResetRDB: with save points the empty
@@ -97,7 +114,7 @@ func (s *Server) registerAdmin() {
 					return
 				}
 			} else {
-				ctx.Dirty += int(ctx.DB.Flush())
+				ctx.Dirty += flushDB(ctx.DB)
 				ctx.SignalReadyWholeDB(ctx.DB.Index)
 			}
 			ctx.Dirty++
@@ -261,6 +278,7 @@ func (s *Server) resetStats() {
 	s.ks.Stats.ExpiredKeys.Store(0)
 	s.ks.Stats.Hits.Store(0)
 	s.ks.Stats.Misses.Store(0)
+	s.ks.Stats.LazyFreed.Store(0)
 	for _, spec := range s.allSpecs() {
 		spec.Calls.Store(0)
 		spec.Usec.Store(0)

@@ -27,9 +27,11 @@ type clientAdmin struct {
 	// qbuf is the input held unparsed (qbufSeen the owner's copy, to store
 	// only changes); memAcct what the client last added to the
 	// maxmemory-clients sum (clientevict.go).
-	qbuf     atomic.Int64
-	qbufSeen int64
-	memAcct  atomic.Int64
+	qbuf      atomic.Int64
+	qbufSeen  int64
+	qsize     atomic.Int64 // the query buffer's size (qbuf + qbuf-free)
+	qsizeSeen int64
+	memAcct   atomic.Int64
 }
 
 // clientSnap is a consistent view of a connection's fields for CLIENT LIST.
@@ -44,8 +46,12 @@ type clientSnap struct {
 	multi       int   // -1 outside MULTI
 	dirtyCAS    bool
 	closeAfter  bool
-	rbs, outCap int
+	rbs, rbp    int // the reply buffer's size and peak (replybuf.go)
+	outCap      int // what the reply buffer holds now beyond its size
 	multiMem    int // queued commands and watched keys (multiStateMemOverhead)
+	// subMem is what the client's subscriptions and tracking prefixes
+	// hold (Redis's pubsubMemOverhead and its prefix-rax estimate).
+	subMem int
 }
 
 // rejectCmd is reject for a command that was found but refused before it
@@ -82,12 +88,13 @@ func (c *client) afterCall(spec *command.Spec, args [][]byte, mark int) {
 
 func (c *client) currentSnap() clientSnap {
 	sn := clientSnap{db: c.db.Index, proto: c.w.Proto, sub: len(c.subs), psub: len(c.psubs), ssub: len(c.ssubs),
-		multi: -1, closeAfter: c.closeAfterReply, rbs: len(c.rbuf), outCap: cap(c.w.Buf),
+		multi: -1, closeAfter: c.closeAfterReply, rbs: c.rb.size, rbp: c.rb.peak, outCap: max(cap(c.w.Buf)-c.rb.size, 0),
 		tracking: c.trk.on, brokenRedir: c.trkBroken.Load(), bcast: c.trk.bcast, redir: -1}
 	if c.trk.on {
 		sn.redir = c.trk.redir
 	}
 	sn.multiMem = c.multiMem + len(c.watched)*int(unsafe.Sizeof(watchedKey{}))
+	sn.subMem = (len(c.subs) + len(c.psubs) + len(c.ssubs) + len(c.trk.prefixes)) * subEntrySize
 	if c.inMulti {
 		sn.multi = len(c.queued)
 		sn.dirtyCAS = c.watcher != nil && c.watcher.Dirty.Load()
@@ -152,7 +159,7 @@ func (c *client) infoLine(self bool, args [][]byte) string {
 	} else if p := c.adm.snap.Load(); p != nil {
 		sn = *p
 	} else {
-		sn = clientSnap{proto: 2, multi: -1, rbs: readBufMin, redir: -1}
+		sn = clientSnap{proto: 2, multi: -1, rbs: replyBufChunk, redir: -1}
 	}
 	c.metaMu.Lock()
 	name, cmd := c.name, ""
@@ -233,12 +240,13 @@ func (c *client) infoLine(self bool, args [][]byte) string {
 	if c.asyncLen.Load() > 0 {
 		oll++
 	}
-	qbuf := int(c.adm.qbuf.Load())
+	qbuf, qsize := int(c.adm.qbuf.Load()), int(c.adm.qsize.Load())
 	if self {
 		qbuf = c.inLen // the batch this command came in, as Redis's querybuf
+		qsize = max(qsize, qbuf)
 	}
 	// As memUsage (clientevict.go), with the running command's arguments.
-	totMem := int(clientStateSize) + sn.rbs + sn.outCap + argvMem + omem + qbuf + sn.multiMem
+	totMem := int(clientStateSize) + sn.rbs + sn.outCap + argvMem + omem + qsize + sn.multiMem + sn.subMem
 	var b strings.Builder
 	b.Grow(256)
 	field := func(k, v string) {
@@ -264,11 +272,11 @@ func (c *client) infoLine(self bool, args [][]byte) string {
 	num("ssub", int64(sn.ssub))
 	num("multi", int64(multi))
 	num("qbuf", int64(qbuf))
-	num("qbuf-free", int64(max(sn.rbs-qbuf, 0)))
+	num("qbuf-free", int64(max(qsize-qbuf, 0)))
 	num("argv-mem", int64(argvMem))
 	num("multi-mem", int64(sn.multiMem))
 	num("rbs", int64(sn.rbs))
-	num("rbp", int64(sn.rbs))
+	num("rbp", int64(sn.rbp))
 	num("obl", 0)
 	num("oll", int64(oll))
 	num("omem", int64(omem))

@@ -84,6 +84,7 @@ func (s *Server) registerConn() {
 	})
 	s.handle("reset", func(ctx *command.Ctx) {
 		c := ctx.Client.(*client)
+		s.track.disable(c) // CLIENT TRACKING off, as clearClientConnectionState
 		c.discardMulti()
 		s.pubsub.unsubscribeAll(c)
 		c.db = s.ks.DB(0)

@@ -161,7 +161,7 @@ func (s *Server) debugCommand(ctx *command.Ctx) {
 	case sub == "client-eviction" && len(args) == 2:
 		s.debugClientEviction(ctx)
 	case sub == "replybuffer" && len(args) == 4:
-		ctx.Error(debugReplyBufferRefused)
+		s.debugReplyBuffer(ctx, args)
 	case sub == "loadaof" && len(args) == 2:
 		if err := s.debugLoadAOF(); err != nil {
 			s.Logf('#', "%v", err)

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/shoal-db/shoal/internal/acl"
 	"github.com/shoal-db/shoal/internal/clock"
 	"github.com/shoal-db/shoal/internal/cluster"
 	"github.com/shoal-db/shoal/internal/command"
@@ -470,6 +471,17 @@ func (sr *scriptRun) CheckACL(spec *command.Spec, args [][]byte) string {
 	return sr.c.aclScriptCheck(spec, args)
 }
 
+// ACLPermits is script.ACLPermitter (redis.acl_check_cmd): the caller's
+// user's permissions, checked without logging.
+func (sr *scriptRun) ACLPermits(spec *command.Spec, args [][]byte) bool {
+	p := sr.c.user.Load().Perms()
+	if p.All {
+		return true
+	}
+	r, _ := p.Check(sr.srv.acl.Cat, spec, args, &sr.c.aclSc)
+	return r == acl.OK
+}
+
 func (sr *scriptRun) Exec(run *script.Run, spec *command.Spec, args [][]byte, w *resp.Writer) string {
 	s := sr.srv
 	c := sr.c
@@ -526,6 +538,7 @@ func (sr *scriptRun) Exec(run *script.Run, spec *command.Spec, args [][]byte, w 
 		}
 	}
 	start := clock.Mono()
+	mark := len(w.Buf)
 	spec.Handler(in)
 	ns := clock.Mono() - start
 	if s.adm.nMonitors.Load() > 0 && !spec.Has(command.FlagAdmin|command.FlagSkipMonitor) && !c.session {
@@ -543,6 +556,15 @@ func (sr *scriptRun) Exec(run *script.Run, spec *command.Spec, args [][]byte, w 
 	}
 	if in.Err {
 		spec.FailedCalls.Add(1)
+		// The command's error counts in errorstats and
+		// total_error_replies when it is written, as Redis's
+		// afterErrorReply, whether the script catches it (pcall) or not.
+		s.stats.totalErrorReplies.Add(1)
+		if b := w.Buf[mark:]; len(b) > 0 && b[0] == '-' {
+			code, _, _ := strings.Cut(string(b[1:min(len(b), 34)]), " ")
+			code, _, _ = strings.Cut(code, "\r")
+			s.noteErrorReply(code)
+		}
 	}
 	out.Dirty += in.Dirty
 	out.Ready = append(out.Ready, in.Ready...)
@@ -804,12 +826,20 @@ func (s *Server) functionCodes() [][]byte {
 }
 
 // loadFunctions installs the libraries of an RDB file being loaded
-// (rdbFunctionLoad), replacing any of the same name.
-func (s *Server) loadFunctions(codes [][]byte) error {
+// (rdbFunctionLoad); allowDup replaces any of the same name, else one
+// that exists fails the load.
+func (s *Server) loadFunctions(codes [][]byte, allowDup bool) error {
 	if len(codes) == 0 {
 		return nil
 	}
-	if msg := s.scripts.Functions.Restore(codes, "REPLACE"); msg != "" {
+	// A library that exists already fails the load unless duplicates are
+	// allowed (rdbFunctionLoad without RDBFLAGS_ALLOW_DUP: DEBUG RELOAD
+	// NOFLUSH without MERGE).
+	policy := "APPEND"
+	if allowDup {
+		policy = "REPLACE"
+	}
+	if msg := s.scripts.Functions.Restore(codes, policy); msg != "" {
 		s.Logf('#', "Failed loading library, %s", msg)
 		return errLoadFatal
 	}

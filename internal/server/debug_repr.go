@@ -17,12 +17,6 @@ import (
 // DEBUG LISTPACK, QUICKLIST and CLIENT-EVICTION: Redis's reports on
 // Shoal's real structures (docs/operations.md).
 
-// debugReplyBufferRefused is DEBUG REPLYBUFFER's answer: Shoal has no
-// per-client reply buffer that a cron grows and shrinks (replies go
-// into the loop's pooled write buffer and are sent at once), so neither
-// the peak reset time nor resizing has anything to act on.
-const debugReplyBufferRefused = "ERR DEBUG REPLYBUFFER is not supported: Shoal has no per-client reply buffer to resize (replies are written from a pooled buffer)"
-
 // printStdout writes a DEBUG report to the server's stdout, where Redis
 // prints it.
 func printStdout(b []byte) { os.Stdout.Write(b) }

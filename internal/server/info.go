@@ -360,7 +360,7 @@ func (s *Server) infoMemory(w infoWriter) {
 	w.s("mem_allocator", memAllocatorName)
 	w.i("active_defrag_running", 0)
 	w.i("lazyfree_pending_objects", 0)
-	w.i("lazyfreed_objects", 0)
+	w.i("lazyfreed_objects", s.ks.Stats.LazyFreed.Load())
 }
 
 func (s *Server) infoPersistence(w infoWriter) {
@@ -434,8 +434,8 @@ func (s *Server) infoStats(w infoWriter) {
 	w.i("total_writes_processed", 0)
 	w.i("io_threaded_reads_processed", 0)
 	w.i("io_threaded_writes_processed", 0)
-	w.i("reply_buffer_shrinks", 0)
-	w.i("reply_buffer_expands", 0)
+	w.i("reply_buffer_shrinks", s.bufs.shrinks.Load())
+	w.i("reply_buffer_expands", s.bufs.expands.Load())
 }
 
 // infoCommandStats prints cmdstat_<name> for every command and subcommand

@@ -441,7 +441,7 @@ func (s *Server) loadRDBInto(ks *keyspace.Keyspace, src io.Reader, allowDup bool
 	}
 	if fns != nil {
 		*fns = functions
-	} else if err := s.loadFunctions(functions); err != nil {
+	} else if err := s.loadFunctions(functions, allowDup); err != nil {
 		flushLoaded()
 		return err
 	}

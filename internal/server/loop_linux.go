@@ -63,7 +63,17 @@ func (h loopHandler) OnData(conn *netloop.Conn, in []byte) int {
 func (h loopHandler) run(c *client, conn *netloop.Conn, in []byte) int {
 	c.lastUsed.Store(c.srv.nowMs.Load())
 	used := c.process(in)
-	c.noteQbuf(len(in) - used)
+	c.rb.qpeak = max(c.rb.qpeak, len(in))
+	rest := len(in) - used
+	if need := c.rd.Need(); need > rest && rest > 0 {
+		conn.WantIn(need)
+	} else {
+		conn.WantIn(0)
+	}
+	c.noteQbuf(rest, conn.InCap())
+	if c.closing() {
+		c.unregister() // before its last reply leaves
+	}
 	if c.waitsForTurnEnd() {
 		// The replies leave after the round's one AOF write (and fsync,
 		// with appendfsync always) and one nodes.conf save for CLUSTER
@@ -128,8 +138,12 @@ func (c *client) runDetached(in []byte) []byte {
 	c.detachedIn = in
 	used := c.process(in)
 	c.detachedIn = nil
+	closing := c.closing()
+	if closing {
+		c.unregister() // before its last reply leaves
+	}
 	c.flush()
-	if c.closing() {
+	if closing {
 		c.conn.Close()
 	}
 	c.loopMode = true

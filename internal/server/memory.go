@@ -41,6 +41,10 @@ import (
 // measure before it measures again (one measure costs ~300 ns).
 const memRemeasure = 64
 
+// memNearLimit is how close to maxmemory mm the last measure must be for
+// every command to measure afresh: 1/16 of mm, at most 1 MB.
+func memNearLimit(mm int64) int64 { return min(mm>>4, 1<<20) }
+
 const (
 	evictOK = iota
 	evictRunning
@@ -56,12 +60,21 @@ type memState struct {
 	netGC   int64              // Keyspace.NetBytes when that cycle was seen; under readMu
 
 	evictMu sync.Mutex // one eviction at a time, as in single-threaded Redis
-	ev      *keyspace.Evictor
-	running atomic.Bool // the background eviction (Redis's evictionTimeProc) is on
+	// lastEmptyGC is when an eviction that found nothing left to evict
+	// last collected to measure afresh (clock.Mono); under evictMu.
+	lastEmptyGC int64
+	// clientsGone counts closed clients; goneSeen is its value at the
+	// last such collection: a client closed since then makes the next
+	// one due at once (its buffers may be what keeps memory over).
+	clientsGone atomic.Int64
+	goneSeen    int64
+	ev          *keyspace.Evictor
+	running     atomic.Bool // the background eviction (Redis's evictionTimeProc) is on
 
 	limitSet   int64 // the Go memory limit last derived from maxmemory
 	lastPurge  time.Time
 	purgedSeen int64 // Keyspace.BigFreed at the last give-back
+	lazySeen   int64 // Stats.LazyFreed at the last give-back
 
 	// Idle give-back (memoryCron): the command count when the quiet spell
 	// began, when it began, and whether it gave memory back.
@@ -124,8 +137,10 @@ func (c *client) memoryCheck(spec *command.Spec, mm int64) bool {
 	used := s.mem.used.Load()
 	// A server command (neither a read nor a write of keys, nor fast:
 	// INFO, CONFIG, DBSIZE …) measures afresh: its own cost dwarfs a
-	// measure, and INFO then reports what the check saw.
-	if c.memTick++; c.memTick >= memRemeasure || !spec.Has(command.FlagFast|command.FlagWrite|command.FlagReadonly) {
+	// measure, and INFO then reports what the check saw. So does every
+	// command while the last measure is near the limit, where one write
+	// can cross it (Redis evicts before the next command).
+	if c.memTick++; c.memTick >= memRemeasure || used > mm-memNearLimit(mm) || !spec.Has(command.FlagFast|command.FlagWrite|command.FlagReadonly) {
 		c.memTick = 0
 		used = s.measureMemory()
 	}
@@ -134,7 +149,9 @@ func (c *client) memoryCheck(spec *command.Spec, mm int64) bool {
 	}
 	out := s.performEvictions(false) == evictFail
 	if s.track.clients.Load() > 0 {
-		s.track.flush(nil, nil, nil) // invalidations of evicted keys go first
+		// Invalidations of evicted keys go before the reply; Redis's
+		// current_client is c (a NOLOOP c is not told).
+		s.track.flush(c, nil, nil)
 	}
 	if !out {
 		return true
@@ -197,6 +214,18 @@ func (s *Server) performEvictions(background bool) int {
 			}
 			f, ok := m.ev.EvictOne(conf.evictPolicy, conf.evictSamples)
 			if !ok {
+				// Nothing left to evict. The measure holds the live heap
+				// of the last collection, which may have caught buffers
+				// that are garbage by now: collect (at most once a
+				// second, unless a client closed since) and measure
+				// again before refusing the command.
+				if now, gone := clock.Mono(), m.clientsGone.Load(); now-m.lastEmptyGC >= int64(time.Second) || gone != m.goneSeen {
+					m.lastEmptyGC, m.goneSeen = now, gone
+					runtime.GC()
+					if s.measureMemory()-s.notCountedForEvict() <= mm {
+						return evictOK
+					}
+				}
 				return evictFail
 			}
 			if monitor {
@@ -260,6 +289,9 @@ func (s *Server) startBackgroundEviction() {
 // eviction reaches the write stream as DEL, or UNLINK with
 // lazyfree-lazy-eviction (Redis's propagateDeletion), as an expiry does.
 func (s *Server) onEvict(db int, key string) {
+	if s.ks.Tracking.Load() != 0 {
+		s.track.expiringKey(key) // its invalidation is no client's (tracking.go)
+	}
 	if s.stream.Active() {
 		s.appendDeletion(db, key, s.conf().cmd.LazyfreeLazyEviction)
 	}
@@ -294,6 +326,13 @@ func (s *Server) memoryCron(now time.Time) {
 	m := &s.mem
 	if big := s.ks.BigFreed(); big-m.purgedSeen >= bigFreeThreshold && now.Sub(m.lastPurge) >= time.Second {
 		m.purgedSeen, m.lastPurge = big, now
+		go debug.FreeOSMemory()
+	}
+	// A value Redis would free in its background thread (UNLINK, an
+	// ASYNC flush) was dropped: collect, so used_memory falls as Redis's
+	// does once that thread is done, whatever the value's estimated size.
+	if lf := s.ks.Stats.LazyFreed.Load(); lf != m.lazySeen && now.Sub(m.lastPurge) >= time.Second {
+		m.lazySeen, m.lastPurge = lf, now
 		go debug.FreeOSMemory()
 	}
 	// Idle for a second with RSS well above used memory (garbage the

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"math"
 	"runtime/debug"
 	"sync/atomic"
 	"time"
@@ -83,12 +84,19 @@ func (c *client) overObufLimit(used int64) bool {
 
 // checkObuf closes the client if it owes more than its limits allow, with
 // Redis's log line. It reports whether the client was closed.
-func (c *client) checkObuf() bool {
-	if lim := c.srv.conf().clientMemLimit; lim > 0 {
-		c.noteMem(lim) // replies queued by another client count (clientevict.go)
-	}
-	used := c.queuedOut()
+func (c *client) checkObuf() bool { return c.checkObufWith(0) }
+
+// checkObufWith is checkObuf with pending more bytes owed: replies about to
+// be written, past the reply buffer's size (Redis counts its reply list
+// as the reply is added, before any of it is written). The limits are
+// checked before maxmemory-clients, so a client over them is closed, not
+// evicted.
+func (c *client) checkObufWith(pending int64) bool {
+	used := c.queuedOut() + pending
 	if used == 0 || c.replLink.Load() != nil || !c.overObufLimit(used) {
+		if lim := c.srv.conf().clientMemLimit; lim > 0 {
+			c.noteMem(lim) // replies queued by another client count (clientevict.go)
+		}
 		return false
 	}
 	if c.obufClosed.Swap(true) {
@@ -97,6 +105,75 @@ func (c *client) checkObuf() bool {
 	info := c.infoLine(false, nil)
 	c.kill()
 	c.srv.Logf('#', "Client %s scheduled to be closed ASAP for overcoming of output buffer limits.", info)
+	return true
+}
+
+// obufCron checks every client that owes bytes against its limits, as
+// Redis's clientsCron does, so that a soft limit's seconds run out even
+// when nothing more is written to the client.
+func (s *Server) obufCron() {
+	var owing []*client
+	s.clientsMu.Lock()
+	for _, c := range s.clients {
+		if c.queuedOut() > 0 {
+			owing = append(owing, c)
+		}
+	}
+	s.clientsMu.Unlock()
+	for _, c := range owing {
+		c.checkObuf()
+	}
+}
+
+// obufMinBytes is the least bytes at which a normal or pubsub client can
+// be over its limits (its hard or soft limit, whichever is lower and set);
+// math.MaxInt when neither class has one.
+func obufMinBytes(lims *[3]config.ObufLimit) int {
+	m := uint64(math.MaxInt)
+	for _, class := range []int{config.ObufNormal, config.ObufPubsub} {
+		for _, b := range []uint64{lims[class].HardBytes, lims[class].SoftBytes} {
+			if b > 0 {
+				m = min(m, b)
+			}
+		}
+	}
+	return int(m)
+}
+
+// replyLimit is Ctx.ReplyLimit for c's next command: the hard limit of its
+// class, 0 when none (or c is a replication link, which is never closed
+// for its replies).
+// Runs on c's own goroutine, which owns its subscriptions.
+func (c *client) replyLimit(st *settings) int {
+	class := config.ObufNormal
+	if len(c.subs)+len(c.psubs)+len(c.ssubs) > 0 {
+		class = config.ObufPubsub
+	}
+	h := st.obuf[class].HardBytes
+	if h == 0 || c.replLink.Load() != nil {
+		return 0
+	}
+	return int(min(h, math.MaxInt))
+}
+
+// pendingOverObuf checks the limits after a command, before its replies
+// (pending in c.w with those of the commands before it in the batch) are
+// handed to the socket, as Redis checks after every reply it adds to the
+// client's reply list: when the replies and the queue together are over,
+// the client is closed, none of the pending replies is sent, and the rest
+// of its input is not run (Redis's CLIENT_CLOSE_ASAP). It reports whether
+// it closed c.
+func (c *client) pendingOverObuf() bool {
+	used := int64(len(c.w.Buf)) + c.queuedOut()
+	if c.replLink.Load() != nil || !c.overObufLimit(used) {
+		return false
+	}
+	if !c.obufClosed.Swap(true) {
+		info := c.infoLine(false, nil)
+		c.kill()
+		c.srv.Logf('#', "Client %s scheduled to be closed ASAP for overcoming of output buffer limits.", info)
+	}
+	c.w.Reset()
 	return true
 }
 

@@ -17,8 +17,9 @@ import (
 // furthest end among those of that kind. A paused client's command waits
 // before it runs (or is queued in MULTI): under ALL every command, under
 // WRITE the commands that write or may replicate (EVAL, PUBLISH, …, and
-// EXEC of such a transaction). Connections without a socket (AOF loading,
-// a replica's link to its master) are never paused.
+// EXEC of such a transaction). Connections without a socket (AOF loading)
+// are never paused, but for a replica's link to its master, whose commands
+// wait as Redis postpones its master client (masterWaitPause).
 
 // pauseKind is a pause type; a greater one is more restrictive.
 type pauseKind int32
@@ -135,7 +136,16 @@ func (s *Server) pauseWaitCh() <-chan struct{} {
 // pausedFor reports whether spec (with args) must wait under the pause
 // kind k.
 func (c *client) pausedFor(spec *command.Spec, args [][]byte, k pauseKind) bool {
-	if c.session || k == pauseOff {
+	if c.session {
+		return false
+	}
+	return c.pauseCovers(spec, args, k)
+}
+
+// pauseCovers reports whether the pause kind k covers spec (with args),
+// whoever runs it.
+func (c *client) pauseCovers(spec *command.Spec, args [][]byte, k pauseKind) bool {
+	if k == pauseOff {
 		return false
 	}
 	if k == pauseAll {
@@ -214,6 +224,29 @@ func (c *client) waitPause(spec *command.Spec, args [][]byte) {
 			return
 		}
 		<-ch
+	}
+}
+
+// masterWaitPause holds a replica's master command while a pause covers
+// it, as Redis postpones its master client (only a replica connected to
+// this node is never paused): the link reads on (slave_read_repl_offset
+// grows) but applies nothing. It reports false when the link stopped.
+func (s *Server) masterWaitPause(ml *masterLink, sess *client, spec *command.Spec, args [][]byte) bool {
+	if !sess.pauseCovers(spec, args, pauseKind(s.pause.kind.Load())) {
+		return true
+	}
+	s.pause.waiting.Add(1)
+	defer s.pause.waiting.Add(-1)
+	for {
+		ch := s.pauseWaitCh()
+		if !sess.pauseCovers(spec, args, pauseKind(s.pause.kind.Load())) {
+			return true
+		}
+		select {
+		case <-ch:
+		case <-ml.stop:
+			return false
+		}
 	}
 }
 

@@ -817,9 +817,12 @@ func (s *Server) applyBatch(ml *masterLink, sess *client, rd *resp.Reader, buf [
 		// The bytes join the stream under the command's locks (runHandler);
 		// a command that takes none (SELECT, PING, MULTI, a queued one, an
 		// error) changes nothing and is appended here.
+		spec := s.table.Lookup(args[0])
+		if spec != nil && pauseKind(s.pause.kind.Load()) != pauseOff && !s.masterWaitPause(ml, sess, spec, args) {
+			return len(buf), nil // the link stopped while paused
+		}
 		sess.masterRaw = raw
 		s.ks.MasterApplying.Store(true)
-		spec := s.table.Lookup(args[0])
 		txn := spec != nil && (spec.Name == "multi" || spec.Name == "exec" || spec.Name == "discard")
 		if txn && !sess.inMulti {
 			// A MULTI opens: this node's own writes reach its AOF before

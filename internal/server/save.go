@@ -539,6 +539,20 @@ func (s *Server) PrepareShutdown(flags int) error {
 		s.Logf('#', "Writing initial AOF. Exit anyway.")
 	}
 	save := flags&ShutdownSave != 0 || (len(s.savePoints()) > 0 && flags&ShutdownNoSave == 0)
+	if !save && s.scriptBusy.Load() {
+		// SHUTDOWN NOSAVE during a script past busy-reply-threshold (the
+		// one command BUSY lets through besides SCRIPT/FUNCTION KILL): the
+		// script holds stripes it may never give back, and nothing is
+		// saved, so the process exits without them, as Redis exits from
+		// inside the script's busy loop.
+		s.cancelSaves()
+		s.save.frozen.Store(true)
+		s.closeListeners()
+		if s.loops != nil {
+			s.loops.Close()
+		}
+		return nil
+	}
 	s.ks.LockAll()
 	if s.bgRunning() {
 		s.Logf('#', "There is a child saving an .rdb. Killing it!")

@@ -89,6 +89,8 @@ type Server struct {
 	// eviction (maxmemory-clients, clientevict.go).
 	mem memState
 	cev clientEvictState
+	// bufs: DEBUG REPLYBUFFER and the buffer-resize stats (replybuf.go).
+	bufs bufSizing
 
 	// noActiveExpire is DEBUG SET-ACTIVE-EXPIRE 0; cronPaused DEBUG
 	// PAUSE-CRON 1; qlPacked DEBUG QUICKLIST-PACKED-THRESHOLD (0: the
@@ -161,10 +163,17 @@ func New(cfg *config.Config, logw io.Writer) *Server {
 	s.track = newTracker(s)
 	s.ks.OnTouch = s.track.touched
 	s.nowMs.Store(time.Now().UnixMilli())
+	s.bufs.peakResetMs.Store(replyPeakResetDefault)
 	s.initACL()
 	s.initMemory()
 	s.applySettings()
-	cfg.OnSet(func(name string) { s.applySettings(); s.applyAOFConfig(name) })
+	cfg.OnSet(func(name string) {
+		s.applySettings()
+		s.applyAOFConfig(name)
+		if name == "maxmemory-clients" || name == "maxmemory" {
+			s.clientsEvictCron() // a lowered limit evicts at once, as Redis's CONFIG SET
+		}
+	})
 	command.Register(s.table)
 	s.registerServerCommands()
 	return s
@@ -519,7 +528,9 @@ func (s *Server) startBackground() {
 				s.sampleMetrics(now)
 				s.memoryCron(now)
 				s.closeIdleClients()
+				s.obufCron()
 				s.clientsEvictCron()
+				s.clientsResizeCron(hz)
 				s.saveCron()
 				s.aofRewriteCron()
 				if now := s.nowMs.Load() / 1000; now != lastSecond {

@@ -24,7 +24,10 @@ type settings struct {
 	timeout      int64 // timeout, seconds (0: never close idle clients)
 	qbufLimit    int64 // client-query-buffer-limit, bytes
 	// obuf is client-output-buffer-limit by config.ObufNormal/Replica/Pubsub.
-	obuf       [3]config.ObufLimit
+	obuf [3]config.ObufLimit
+	// obufMin is the least reply-buffer length at which a normal or
+	// pubsub client may be over its limits (maxInt: none set; obuf.go).
+	obufMin    int
 	maxclients int64
 	minLog     int32 // rank (logRank) of the configured loglevel
 
@@ -114,6 +117,7 @@ func (s *Server) applySettings() {
 
 		replicaIgnoreMM: s.cfg.ReplicaIgnoreMaxmemory,
 	}
+	n.obufMin = obufMinBytes(&n.obuf)
 	n.slowNs, n.latNs, n.slowMinNs = slowThresholds(s.cfg.SlowlogLogSlowerThan, s.cfg.LatencyMonitorThreshold)
 	n.slowMaxLen = s.cfg.SlowlogMaxLen
 	nke := s.cfg.NotifyFlags()

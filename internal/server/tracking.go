@@ -30,12 +30,15 @@ type trackState struct {
 	scriptRead                       bool // the running script called a read-only command
 	redir                            int64
 	prefixes                         []string // BCAST prefixes, sorted
+	// held is the client's own invalidations from the commands of its
+	// EXEC, sent after EXEC's reply (Redis's tracking_pending_keys).
+	held []byte
 }
 
 // bcastState is the keys changed under one prefix since the last flush and
 // the clients subscribed to it.
 type bcastState struct {
-	keys    map[string]bool // → changed by an expiry (no client's change)
+	keys    map[string]*client // → the client that changed it (nil: an expiry or eviction)
 	clients map[*client]struct{}
 }
 
@@ -78,8 +81,9 @@ func (t *tracker) touched(_ int, key string) {
 	t.mu.Unlock()
 }
 
-// expiring notes that key expires: the keyspace touches it next, under the
-// same stripe (onExpire).
+// expiringKey notes that key expires or is evicted: the keyspace touches
+// it next, under the same stripe (onExpire, onEvict); its invalidation is
+// no client's.
 func (t *tracker) expiringKey(key string) {
 	t.mu.Lock()
 	if t.expiring == nil {
@@ -90,12 +94,13 @@ func (t *tracker) expiringKey(key string) {
 }
 
 // flushed records a FLUSHALL/FLUSHDB (trackingInvalidateKeysOnFlush).
+// The table is emptied even while no client tracks (keys remembered for
+// clients that since turned tracking off stay in it until then).
 func (t *tracker) flushed() {
-	if t.clients.Load() == 0 {
-		return
-	}
 	t.mu.Lock()
-	t.flushAll = true
+	if t.clients.Load() > 0 {
+		t.flushAll = true
+	}
 	t.table = map[string]map[int64]struct{}{}
 	t.items = 0
 	t.mu.Unlock()
@@ -142,10 +147,19 @@ func (t *tracker) send(c, cur *client, payload []byte) {
 
 func (t *tracker) deliver(c, cur *client, b []byte) {
 	if c == cur {
-		c.w.Buf = append(c.w.Buf, b...)
+		if c.inExec {
+			c.trk.held = append(c.trk.held, b...) // EXEC's reply is being built
+		} else {
+			c.w.Buf = append(c.w.Buf, b...)
+		}
 		return
 	}
-	if c.asyncOut.Load() {
+	// Another client's goroutine: through the output queue, or straight
+	// to a transport that queues without blocking (a RESP3 redirect
+	// target that never subscribed is not in async mode; the transport
+	// keeps each write whole). A blocking transport's such target misses
+	// the message.
+	if c.asyncOut.Load() || c.qc != nil {
 		c.enqueue(b)
 	}
 }
@@ -168,8 +182,10 @@ func keyArray(keys ...string) []byte {
 }
 
 // invalidateKey is trackingInvalidateKey without the broadcast part: every
-// client that may cache key is told, and the key leaves the table. Needs t.mu.
-func (t *tracker) invalidateKey(cur *client, key string) {
+// client that may cache key is told, and the key leaves the table; a
+// NOLOOP client is not told of its own change (own: cur's command made it).
+// Needs t.mu.
+func (t *tracker) invalidateKey(cur *client, key string, own bool) {
 	ids := t.table[key]
 	if ids == nil {
 		return
@@ -186,7 +202,7 @@ func (t *tracker) invalidateKey(cur *client, key string) {
 		if c == nil || !c.trk.on || c.trk.bcast {
 			continue
 		}
-		if c.trk.noloop && c == cur {
+		if own && c.trk.noloop && c == cur {
 			continue
 		}
 		t.send(c, cur, keyArray(key))
@@ -200,21 +216,58 @@ func (t *tracker) invalidateKey(cur *client, key string) {
 func (t *tracker) flush(cur *client, spec *command.Spec, args [][]byte) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if cur != nil && len(cur.trk.held) > 0 {
+		cur.w.Buf = append(cur.w.Buf, cur.trk.held...)
+		cur.trk.held = nil
+	}
+	t.invalidatePending(cur)
+	t.broadcast(cur)
+	if cur != nil && spec != nil {
+		t.remember(cur, spec, args)
+	}
+	// Over tracking-table-max-keys after a CONFIG SET: Redis's cron
+	// drops the keys with no current client (a NOLOOP cur is told too).
+	t.limit(cur, false)
+}
+
+// invalidatePending turns the keys changed since the last flush (and a
+// FLUSHALL) into invalidations, and queues the keys for their BCAST
+// prefixes. Needs t.mu.
+func (t *tracker) invalidatePending(cur *client) {
 	keys, all := t.pending, t.flushAll
 	t.pending, t.flushAll = nil, false
+	if cur == nil {
+		// No client's flush (the cron): only expired and evicted keys;
+		// a client's changes wait for its own flush, which attributes
+		// them (NOLOOP).
+		var own, rest []pendingKey
+		for _, pk := range keys {
+			if pk.expired {
+				own = append(own, pk)
+			} else {
+				rest = append(rest, pk)
+			}
+		}
+		keys, t.pending = own, rest
+		t.flushAll, all = all, false
+	}
 	for _, pk := range keys {
 		k := pk.key
 		if len(t.prefixes) > 0 {
 			for p, bs := range t.prefixes {
 				if len(p) <= len(k) && k[:len(p)] == p {
-					bs.keys[k] = pk.expired
+					if pk.expired {
+						bs.keys[k] = nil
+					} else {
+						bs.keys[k] = cur
+					}
 				}
 			}
 		}
 		// A NOLOOP client is not told of an expiry its own command
 		// caused (Redis compares with current_client here), but in BCAST
 		// mode it is (the key is remembered with no client).
-		t.invalidateKey(cur, k)
+		t.invalidateKey(cur, k, true)
 	}
 	if all {
 		t.srv.clientsMu.Lock()
@@ -234,31 +287,21 @@ func (t *tracker) flush(cur *client, spec *command.Spec, args [][]byte) {
 			t.send(c, cur, null)
 		}
 	}
-	t.broadcast(cur)
-	if cur != nil && spec != nil {
-		t.remember(cur, spec, args)
-	}
-	t.limit(cur)
 }
 
 // broadcast is trackingBroadcastInvalidationMessages: each prefix's changed
-// keys, sorted, to its clients (without a NOLOOP client's own changes, all
-// attributed to cur). Needs t.mu.
+// keys, sorted, to its clients (without a NOLOOP client's own changes).
+// Needs t.mu.
 func (t *tracker) broadcast(cur *client) {
 	for _, bs := range t.prefixes {
 		if len(bs.keys) == 0 {
 			continue
 		}
 		keys := make([]string, 0, len(bs.keys))
-		var expired []string
-		for k, exp := range bs.keys {
+		for k := range bs.keys {
 			keys = append(keys, k)
-			if exp {
-				expired = append(expired, k)
-			}
 		}
 		sort.Strings(keys)
-		sort.Strings(expired)
 		all := keyArray(keys...)
 		clients := make([]*client, 0, len(bs.clients))
 		for c := range bs.clients {
@@ -266,17 +309,23 @@ func (t *tracker) broadcast(cur *client) {
 		}
 		sort.Slice(clients, func(i, j int) bool { return clients[i].id < clients[j].id })
 		for _, c := range clients {
-			if c.trk.noloop && c == cur {
-				// The keys of this flush were changed by cur, but for
-				// those that expired.
-				if len(expired) > 0 {
-					t.send(c, cur, keyArray(expired...))
+			if c.trk.noloop {
+				var others []string
+				for _, k := range keys {
+					if bs.keys[k] != c {
+						others = append(others, k)
+					}
 				}
-				continue
+				if len(others) < len(keys) {
+					if len(others) > 0 {
+						t.send(c, cur, keyArray(others...))
+					}
+					continue
+				}
 			}
 			t.send(c, cur, all)
 		}
-		bs.keys = map[string]bool{}
+		bs.keys = map[string]*client{}
 	}
 }
 
@@ -317,15 +366,25 @@ func (t *tracker) remember(c *client, spec *command.Spec, args [][]byte) {
 	}
 }
 
+// limitBefore is processCommand's trackingLimitUsedSlots, before c's
+// command runs: its own invalidations go before the command's reply (even
+// a QUEUED one).
+func (t *tracker) limitBefore(c *client) {
+	t.mu.Lock()
+	t.limit(c, true)
+	t.mu.Unlock()
+}
+
 // limit is trackingLimitUsedSlots: over tracking-table-max-keys, keys are
-// dropped (their clients told, as if the keys changed). Needs t.mu.
-func (t *tracker) limit(cur *client) {
+// dropped (their clients told, as if the keys changed; own: as if by cur,
+// which a NOLOOP cur is not told of). Needs t.mu.
+func (t *tracker) limit(cur *client, own bool) {
 	max := t.srv.conf().trackingMaxKeys
 	if max == 0 || int64(len(t.table)) <= max {
 		return
 	}
 	for k := range t.table {
-		t.invalidateKey(cur, k)
+		t.invalidateKey(cur, k, own)
 		if int64(len(t.table)) <= max {
 			return
 		}
@@ -354,7 +413,7 @@ func (t *tracker) enable(c *client, redir int64, bcast, optin, optout, noloop bo
 		for _, p := range prefixes {
 			bs := t.prefixes[p]
 			if bs == nil {
-				bs = &bcastState{keys: map[string]bool{}, clients: map[*client]struct{}{}}
+				bs = &bcastState{keys: map[string]*client{}, clients: map[*client]struct{}{}}
 				t.prefixes[p] = bs
 			}
 			if _, ok := bs.clients[c]; !ok {
@@ -387,8 +446,8 @@ func (t *tracker) disable(c *client) {
 	}
 	wasOn := c.trk.on
 	if wasOn {
-		redir, prefixes := c.trk.redir, c.trk.prefixes
-		c.trk = trackState{redir: redir, prefixes: prefixes}
+		redir, prefixes, held := c.trk.redir, c.trk.prefixes, c.trk.held
+		c.trk = trackState{redir: redir, prefixes: prefixes, held: held}
 		c.trkBroken.Store(false)
 	}
 	t.mu.Unlock()
@@ -401,11 +460,13 @@ func (t *tracker) disable(c *client) {
 // goroutine (only while some client tracks keys).
 func (c *client) afterTracking(spec *command.Spec, args [][]byte, locked bool) {
 	if locked {
-		// Inside EXEC the reply array is being built: invalidations wait
-		// for EXEC's end (Redis's tracking_pending_keys); the keys read
-		// are remembered now.
+		// Inside EXEC, each command's changes invalidate now (a key the
+		// transaction reads after writing it stays cached), but this
+		// client's own messages wait in trk.held for EXEC's end (Redis's
+		// tracking_pending_keys): its reply array is being built.
 		t := c.srv.track
 		t.mu.Lock()
+		t.invalidatePending(c)
 		t.remember(c, spec, args)
 		t.mu.Unlock()
 		return

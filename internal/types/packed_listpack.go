@@ -92,7 +92,19 @@ func (z *ZSet) AppendListpack(dst []byte) []byte {
 			v, k := binary.Uvarint(lp[off:])
 			off += k
 			zz := v >> 1
-			w += len(qlpAppendInt(out[w:w], int64(zz>>1)^-int64(zz&1)))
+			iv := int64(zz>>1) ^ -int64(zz&1)
+			if uint64(iv+4096) < 8192 { // 7- or 13-bit integer, inline
+				if uint64(iv) < 128 {
+					out[w], out[w+1] = byte(iv), 1
+					w += 2
+				} else {
+					u := uint64(iv) & (1<<13 - 1)
+					out[w], out[w+1], out[w+2] = byte(u>>8)|0xC0, byte(u), 2
+					w += 3
+				}
+				continue
+			}
+			w += len(qlpAppendInt(out[w:w], iv))
 			continue
 		}
 		s := math.Float64frombits(binary.LittleEndian.Uint64(lp[off+1:]))
@@ -232,7 +244,37 @@ func appendD2String(dst []byte, d float64) []byte {
 	if v, ok := double2ll(d); ok {
 		return strconv.AppendInt(dst, v, 10)
 	}
+	if a := math.Abs(d); a < 1e6 && a*256 == math.Trunc(a*256) {
+		return appendEighths(dst, d)
+	}
 	return strconv.AppendFloat(dst, d, 'g', 17, 64) // "%.17g"
+}
+
+// appendEighths is "%.17g" of a d that is not an integer, below 1e6 in
+// magnitude and a multiple of 1/256 (scores such as 2.5 or 0.125): its
+// exact decimal form has at most 6+8 significant digits, so "%.17g" prints
+// exactly that, in fixed notation (its exponent is -3..5), and integer
+// arithmetic writes it: the fraction f/256 is f·390625 / 10^8.
+func appendEighths(dst []byte, d float64) []byte {
+	a := math.Abs(d)
+	ip := math.Trunc(a)
+	f := uint64((a-ip)*256) * 390625 // 8 decimal digits, f > 0
+	if d < 0 {
+		dst = append(dst, '-')
+	}
+	dst = strconv.AppendUint(dst, uint64(ip), 10)
+	dst = append(dst, '.')
+	var digits [8]byte
+	n := 8
+	for f%10 == 0 {
+		f /= 10
+		n--
+	}
+	for i := n - 1; i >= 0; i-- {
+		digits[i] = byte('0' + f%10)
+		f /= 10
+	}
+	return append(dst, digits[:n]...)
 }
 
 var distinctSeed = maphash.MakeSeed()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math"
+	"math/rand/v2"
 	"strconv"
 	"testing"
 )
@@ -136,6 +137,9 @@ func TestZSetListpackRoundTrip(t *testing.T) {
 		z := NewZSet(n, 0, lim)
 		for j := 0; j < n; j++ {
 			s := float64(j * 3)
+			if j%10 == 5 { // negative integers, 13 bits and past them
+				s = float64(-j * 45)
+			}
 			switch j % 5 {
 			case 1:
 				s = float64(j) + 0.5
@@ -264,4 +268,30 @@ func FuzzPairsFromListpack(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestD2StringEighths checks appendD2String's integer path for multiples
+// of 1/256 below 1e6 against "%.17g" (strconv), around every boundary.
+func TestD2StringEighths(t *testing.T) {
+	check := func(d float64) {
+		t.Helper()
+		want := strconv.AppendFloat(nil, d, 'g', 17, 64)
+		if _, ok := double2ll(d); ok || math.IsInf(d, 0) || math.IsNaN(d) || d == 0 {
+			return
+		}
+		if got := appendD2String(nil, d); string(got) != string(want) {
+			t.Fatalf("%v: %q, want %q", d, got, want)
+		}
+	}
+	r := rand.New(rand.NewPCG(11, 12))
+	for i := 0; i < 200000; i++ {
+		m := r.Int64N(256e6) - 128e6
+		check(float64(m) / 256)
+		check(float64(m) / float64(int64(1)<<r.IntN(12)))
+		check(r.Float64() * 2e6)
+	}
+	for _, d := range []float64{0.5, -0.5, 0.00390625, -0.00390625, 999999.99609375, -999999.99609375,
+		1e6 - 0.5, 1e6 + 0.5, 0.1, 1.0 / 512, 123456.125, 3.75} {
+		check(d)
+	}
 }

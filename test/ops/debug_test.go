@@ -22,8 +22,8 @@ var (
 // QUICKLIST-PACKED-THRESHOLD (and its effect: an element over it gets a
 // plain node of its own), PAUSE-CRON, DROP-CLUSTER-PACKET-FILTER, and
 // Redis's error for what 7.0.15 does not have (STRINGMATCH-LEN,
-// CLOSE-CLUSTER-LINK-ON-PACKET-DROP); REPLYBUFFER is refused with the
-// reason (Shoal has no reply-buffer resizing to tune).
+// CLOSE-CLUSTER-LINK-ON-PACKET-DROP), REPLYBUFFER's settings and errors
+// (its effect: clientbuf_test.go).
 func TestDebugSubcommandsAsRedis(t *testing.T) {
 	srvs := both(t)
 	got := map[string][]string{}
@@ -61,11 +61,13 @@ func TestDebugSubcommandsAsRedis(t *testing.T) {
 		do("DEBUG", "DROP-CLUSTER-PACKET-FILTER", "-1")
 		do("DEBUG", "STRINGMATCH-LEN")
 		do("DEBUG", "CLOSE-CLUSTER-LINK-ON-PACKET-DROP", "1")
-		if s.name == "shoal" {
-			// Shoal has no reply-buffer resizing: refused, saying why.
-			v := c.MustDo(t, "DEBUG", "REPLYBUFFER", "RESIZING", "0").String()
-			testutil.True(t, strings.Contains(v, "ERR DEBUG REPLYBUFFER is not supported: "), v)
-		}
+		do("DEBUG", "REPLYBUFFER", "RESIZING", "0")
+		do("DEBUG", "REPLYBUFFER", "RESIZING", "1")
+		do("DEBUG", "REPLYBUFFER", "PEAK-RESET-TIME", "never")
+		do("DEBUG", "REPLYBUFFER", "PEAK-RESET-TIME", "abc")
+		do("DEBUG", "REPLYBUFFER", "PEAK-RESET-TIME", "reset")
+		do("DEBUG", "REPLYBUFFER", "SIZE", "1")
+		do("DEBUG", "REPLYBUFFER", "RESIZING")
 		got[s.name] = rec
 	}
 	testutil.DeepEqual(t, got["shoal"], got["redis"])

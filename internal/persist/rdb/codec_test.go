@@ -16,6 +16,39 @@ func TestCRC64Vector(t *testing.T) {
 	}
 }
 
+// TestCRC64Long checks the 16- and 8-byte steps: Redis's own long test
+// vector (crc64Test: a lorem ipsum of 446 bytes with its NUL), and every
+// length and split up to 100 bytes against the byte-at-a-time table.
+func TestCRC64Long(t *testing.T) {
+	li := "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed " +
+		"do eiusmod tempor incididunt ut labore et dolore magna " +
+		"aliqua. Ut enim ad minim veniam, quis nostrud exercitation " +
+		"ullamco laboris nisi ut aliquip ex ea commodo consequat. Duis " +
+		"aute irure dolor in reprehenderit in voluptate velit esse " +
+		"cillum dolore eu fugiat nulla pariatur. Excepteur sint " +
+		"occaecat cupidatat non proident, sunt in culpa qui officia " +
+		"deserunt mollit anim id est laborum.\x00"
+	if got := CRC64(0, []byte(li)); got != 0xc7794709e69683b3 {
+		t.Fatalf("crc64(lorem ipsum) = %x", got)
+	}
+	r := rand.New(rand.NewPCG(9, 10))
+	p := make([]byte, 100)
+	for i := range p {
+		p[i] = byte(r.Uint32())
+	}
+	for n := 0; n <= len(p); n++ {
+		var want uint64
+		for _, b := range p[:n] {
+			want = jonesTable[byte(want)^b] ^ want>>8
+		}
+		for k := 0; k <= n; k++ {
+			if got := CRC64(CRC64(0, p[:k]), p[k:n]); got != want {
+				t.Fatalf("n=%d split %d: %x, want %x", n, k, got, want)
+			}
+		}
+	}
+}
+
 func TestLZFRoundTrip(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	var htab lzfTable
@@ -76,23 +109,18 @@ func lzfMatchLenRef(in []byte, ref, ip, maxlen int) int {
 	}
 }
 
+// TestLZFMatchLenTwin checks the compressor's match lengths against
+// liblzf's loop (lzfCompressRef uses lzfMatchLenRef) on two-letter inputs,
+// where matches of every length and end come up, near the input's end too.
 func TestLZFMatchLenTwin(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	for i := 0; i < 200000; i++ {
+	var h1, h2 lzfTable
+	for i := 0; i < 20000; i++ {
 		n := r.IntN(400) + 4
 		in := make([]byte, n)
 		for j := range in {
 			in[j] = byte('a' + r.IntN(2))
 		}
-		ip := r.IntN(n-3) + 1
-		ref := r.IntN(ip)
-		copy(in[ip:ip+3], in[ref:ref+3])
-		if ip >= n-2 {
-			continue
-		}
-		maxlen := min(n-ip-2, lzfMaxRef)
-		if got, want := lzfMatchLen(in, ref, ip, maxlen), lzfMatchLenRef(in, ref, ip, maxlen); got != want {
-			t.Fatalf("n=%d ip=%d ref=%d maxlen=%d: %d, liblzf %d", n, ip, ref, maxlen, got, want)
-		}
+		checkLZFTwin(t, in, []int{n + n/16 + 64}, &h1, &h2)
 	}
 }

@@ -71,6 +71,17 @@ func BenchmarkLZF(b *testing.B) {
 			lzfCompress(in, out, &h)
 		}
 	})
+	// A 2.3 KB listpack (bench-dump.sh's hash100: what its DUMP
+	// compresses), with the CPU per call.
+	lp := benchHash("field", 100).Obj.(*types.Hash).AppendListpack(nil)
+	lpOut := make([]byte, len(lp)-4)
+	b.Run("compress-listpack2k", func(b *testing.B) {
+		b.SetBytes(int64(len(lp)))
+		defer reportCPU(b)()
+		for i := 0; i < b.N; i++ {
+			lzfCompress(lp, lpOut, &h)
+		}
+	})
 	b.Run("decompress", func(b *testing.B) {
 		b.SetBytes(int64(len(in)))
 		for i := 0; i < b.N; i++ {

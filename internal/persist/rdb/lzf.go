@@ -1,7 +1,6 @@
 package rdb
 
 import (
-	"encoding/binary"
 	"math/bits"
 	"unsafe"
 )
@@ -29,120 +28,98 @@ const (
 // lzfIdx is liblzf's IDX for VERY_FAST.
 func lzfIdx(h uint32) uint32 { return ((h >> (3*8 - lzfHLog)) - h*5) & (lzfHSize - 1) }
 
-// lzfTable is the compressor's hash table. Slots hold base+position+1 of
-// the call that wrote them; a slot below the current call's base is from
-// an earlier call and counts as empty, so the 256 KB table is cleared only
-// when base wraps, not on every call (liblzf's result with a zeroed table).
+// lzfTable is the compressor's hash table. Slots hold base+position of
+// the call that wrote them. Successive calls' bases are more than
+// lzfMaxOff apart, so a slot from an earlier call lies at least lzfMaxOff
+// before the current call's input and fails the offset test like an empty
+// slot: the 256 KB table is cleared only when base wraps, not on every
+// call (liblzf's result with a zeroed table).
 type lzfTable struct {
 	slot [lzfHSize]uint32
-	base uint32
+	base uint32 // the next call's
+	cur  uint32 // the current call's (read from memory in the loop)
 }
 
 // begin starts a call over n input bytes and returns its base.
 func (h *lzfTable) begin(n int) uint32 {
-	if uint64(h.base)+uint64(n)+2 >= 1<<32 || h.base == 0 {
+	if uint64(h.base)+uint64(n)+2*lzfMaxOff+2 >= 1<<32 || h.base <= lzfMaxOff {
 		clear(h.slot[:])
-		h.base = 1
+		h.base = lzfMaxOff + 1
 	}
 	b := h.base
-	h.base += uint32(n) + 1
+	h.cur = b
+	h.base += uint32(n) + lzfMaxOff + 1
 	return b
+}
+
+// lzfRoomForRef is liblzf's test for room for a back reference (3 bytes
+// and the next run's length byte) at op with lit literals pending: a fast
+// conservative test, then the exact one (a pending empty run is undone).
+func lzfRoomForRef(op, lit, outLen int) bool {
+	if op+3+1 < outLen {
+		return true
+	}
+	nl := 0
+	if lit == 0 {
+		nl = 1
+	}
+	return op-nl+3+1 < outLen
 }
 
 // lzfCompress compresses in into out (whose length is the most it may
 // write) and returns the compressed length, or 0 when the result does not
 // fit (lzf_compress's contract).
+//
+// The loop has no calls and reads in and writes out through unchecked
+// accesses: every index is checked by the loop's own conditions (ip <
+// inLen-2 for the reads, op < outLen before each write), which the
+// compiler cannot prove; bounds checks, and the spills around a call,
+// cost a third of the time on listpacks.
 func lzfCompress(in, out []byte, htab *lzfTable) int {
 	inLen, outLen := len(in), len(out)
 	if inLen == 0 || outLen == 0 {
 		return 0
 	}
-	// The loop reads in and writes out through unchecked accesses: every
-	// index is checked by the loop's own conditions (ip < inLen-2 for the
-	// reads, op < outLen before each write), which the compiler cannot
-	// prove, and the bounds checks cost ~20 % on literal-heavy input.
 	pin, pout := unsafe.Pointer(unsafe.SliceData(in)), unsafe.Pointer(unsafe.SliceData(out))
 	at := func(i int) byte { return *(*byte)(unsafe.Add(pin, i)) }
+	load32 := func(i int) uint32 { return *(*uint32)(unsafe.Add(pin, i)) }
+	load64 := func(i int) uint64 { return *(*uint64)(unsafe.Add(pin, i)) }
 	put := func(i int, b byte) { *(*byte)(unsafe.Add(pout, i)) = b }
-	base := htab.begin(inLen)
-	ip, op := 0, 0
-	lit := 0
-	op++ // start run
-	var hval uint32
-	if inLen >= 2 {
-		hval = uint32(in[0])<<8 | uint32(in[1])
+	tab := &htab.slot
+	htab.begin(inLen)
+	ip, op, lit := 0, 1, 0 // op 0 is the first run's length byte
+	end := inLen - 2
+	if ip < end {
+		// Position 0 is always a literal (liblzf takes no match at its
+		// input's first byte), and leaving its slot alone is the same as
+		// liblzf's storing it there: a later lookup of position 0 is
+		// refused as a match like an empty slot. Every position in the
+		// table is then ≥ 1, so one offset test covers liblzf's three.
+		if op >= outLen {
+			return 0
+		}
+		put(op, in[0])
+		op, ip, lit = 2, 1, 1
 	}
-	for ip < inLen-2 {
-		hval = hval<<8 | uint32(at(ip+2))
-		slot := &htab.slot[lzfIdx(hval)]
-		// A slot from an earlier call (below base) gives ref < 0.
-		ref := int(*slot) - int(base)
-		*slot = base + uint32(ip)
-		// The 3 bytes at ip are hval's low 24 bits, first byte highest;
-		// the 4 bytes at ref < ip are within in.
-		if ref > 0 && ref < ip && ip-ref-1 < lzfMaxOff &&
-			(*(*uint32)(unsafe.Add(pin, ref))^bits.ReverseBytes32(hval<<8))&0xFFFFFF == 0 {
-			off := ip - ref - 1
-			l := 2
-			maxlen := inLen - ip - l
-			if maxlen > lzfMaxRef {
-				maxlen = lzfMaxRef
-			}
-			if op+3+1 >= outLen {
-				nl := 0
-				if lit == 0 {
-					nl = 1
-				}
-				if op-nl+3+1 >= outLen {
-					return 0
-				}
-			}
-			put(op-lit-1, byte(lit-1))
-			if lit == 0 {
-				op--
-			}
-			if maxlen > 16 {
-				// lzfMatchLen's answer for matches that end within 19
-				// bytes, without the call (maxlen > 16: 19 bytes of in
-				// follow ip, and ref < ip).
-				if x := *(*uint64)(unsafe.Add(pin, ref+3)) ^ *(*uint64)(unsafe.Add(pin, ip+3)); x != 0 {
-					l = 1 + bits.TrailingZeros64(x)>>3
-				} else if x := *(*uint64)(unsafe.Add(pin, ref+11)) ^ *(*uint64)(unsafe.Add(pin, ip+11)); x != 0 {
-					l = 9 + bits.TrailingZeros64(x)>>3
-				} else {
-					l = lzfMatchLen(in, ref, ip, maxlen) - 2
-				}
-			} else {
-				l = lzfMatchLen(in, ref, ip, maxlen) - 2
-			}
-			ip++
-			if l < 7 {
-				put(op, byte(off>>8)+byte(l<<5))
-				op++
-			} else {
-				put(op, byte(off>>8)+7<<5)
-				put(op+1, byte(l-7))
-				op += 2
-			}
-			put(op, byte(off))
-			op++
-			lit = 0
-			op++ // start run
-			ip += l + 1
-			if ip >= inLen-2 {
-				break
-			}
-			// Hash the two positions before ip (lzfIdx looks at the low
-			// 24 bits only), leaving hval as the loop expects it.
-			hval = bits.ReverseBytes32(*(*uint32)(unsafe.Add(pin, ip-2))) // in[ip-2..ip+1], big endian
-			htab.slot[lzfIdx(hval>>8)] = base + uint32(ip-2)
-			htab.slot[lzfIdx(hval)] = base + uint32(ip-1)
-		} else {
+	for ip < end {
+		// liblzf's hval here is in[ip-1..ip+2], first byte highest (its
+		// running hash keeps 32 bits); loading it keeps the loop's state
+		// small enough for registers.
+		w := load32(ip - 1)
+		hval := bits.ReverseBytes32(w)
+		idx := lzfIdx(hval)
+		base := int(htab.cur)
+		ref := int(tab[idx]) - base
+		tab[idx] = uint32(base + ip)
+		off := ip - ref - 1
+		// off < lzfMaxOff: ref is in 1..ip-1 (earlier calls' slots are
+		// further back); the 4 bytes at ref are then within in.
+		if uint(off) >= lzfMaxOff || (load32(ref)^w>>8)&0xFFFFFF != 0 {
 			if op >= outLen {
 				return 0
 			}
 			lit++
-			put(op, at(ip))
+			put(op, byte(w>>8)) // in[ip]
 			op++
 			ip++
 			if lit == lzfMaxLit {
@@ -150,12 +127,86 @@ func lzfCompress(in, out []byte, htab *lzfTable) int {
 				lit = 0
 				op++
 			}
+			continue
 		}
+		if !lzfRoomForRef(op, lit, outLen) {
+			return 0
+		}
+		put(op-lit-1, byte(lit-1))
+		if lit == 0 {
+			op--
+		}
+		// The match length liblzf's loop arrives at, its first 3 bytes
+		// agreeing: with more than 16 bytes allowed (maxlen) it compares
+		// indexes 3..18 without looking at maxlen, so a match may end up to
+		// two bytes past it, then byte by byte while below maxlen. Here the
+		// comparison goes eight bytes at a time; the rules give the same
+		// length. m ends as the first index that differs (maxlen when none).
+		maxlen := min(end-ip, lzfMaxRef)
+		m := 3
+		if maxlen > 16 { // 19 bytes of in follow ip, and ref < ip
+			// The first differing byte is found by a loop, not computed
+			// from the bytes (bits.TrailingZeros64): the match's end is
+			// then a branch the CPU predicts (listpacks repeat their
+			// matches) instead of making the next position wait for the
+			// loads.
+			x := load64(ref+3) ^ load64(ip+3)
+			if x == 0 {
+				m = 11
+				x = load64(ref+11) ^ load64(ip+11)
+			}
+			if x != 0 {
+				for x&0xFF == 0 {
+					x >>= 8
+					m++
+				}
+			} else {
+				m = 19
+				for m+8 <= maxlen {
+					if x := load64(ref+m) ^ load64(ip+m); x != 0 {
+						m += bits.TrailingZeros64(x) >> 3
+						break
+					}
+					m += 8
+				}
+				for m < maxlen && at(ref+m) == at(ip+m) {
+					m++
+				}
+				m = max(19, min(m, maxlen))
+			}
+		} else { // inLen-ip ≤ 18
+			for m < end-ip+2 && at(ref+m) == at(ip+m) {
+				m++
+			}
+			m = max(3, min(m, maxlen))
+		}
+		l := m - 2 // liblzf's len: the match's length - 2 (1..264)
+		if l < 7 {
+			put(op, byte(off>>8)+byte(l<<5))
+			op++
+		} else {
+			put(op, byte(off>>8)+7<<5)
+			put(op+1, byte(l-7))
+			op += 2
+		}
+		put(op, byte(off))
+		op += 2 // and start a run
+		lit = 0
+		ip += m
+		if ip >= end {
+			break
+		}
+		// Hash the two positions before ip (lzfIdx looks at the low 24
+		// bits for the first, as liblzf starts afresh after a match).
+		hval = bits.ReverseBytes32(load32(ip - 2)) // in[ip-2..ip+1], big endian
+		base = int(htab.cur)
+		tab[lzfIdx(hval>>8)] = uint32(base + ip - 2)
+		tab[lzfIdx(hval)] = uint32(base + ip - 1)
 	}
 	if op+3 > outLen {
 		return 0
 	}
-	for ip < inLen {
+	for ip < end+2 {
 		lit++
 		out[op] = in[ip]
 		op++
@@ -171,35 +222,6 @@ func lzfCompress(in, out []byte, htab *lzfTable) int {
 		op--
 	}
 	return op
-}
-
-// lzfMatchLen is the match length liblzf's loop arrives at for a match
-// whose first 3 bytes agree: it first compares indexes 3..18 unrolled
-// (without looking at maxlen, so a match may end up to two bytes past it),
-// then byte by byte while below maxlen. The comparison here goes eight
-// bytes at a time; the rules give the same length.
-func lzfMatchLen(in []byte, ref, ip, maxlen int) int {
-	lim := min(len(in)-ip, max(maxlen, 19))
-	m := 3 // first index where the match fails (lim when it does not)
-	for m+8 <= lim {
-		x := binary.LittleEndian.Uint64(in[ref+m:]) ^ binary.LittleEndian.Uint64(in[ip+m:])
-		if x != 0 {
-			m += bits.TrailingZeros64(x) >> 3
-			goto found
-		}
-		m += 8
-	}
-	for m < lim && in[ref+m] == in[ip+m] {
-		m++
-	}
-found:
-	if maxlen > 16 {
-		if m <= 18 {
-			return m
-		}
-		return max(19, min(m, maxlen))
-	}
-	return max(3, min(m, maxlen))
 }
 
 // lzfDecompress expands in into out, which must be exactly the original
@@ -239,14 +261,17 @@ func lzfDecompress(in, out []byte) bool {
 		}
 		if op-ref >= n {
 			copy(out[op:op+n], out[ref:ref+n])
-		} else {
-			// Overlapping copies repeat the pattern, byte by byte.
-			dst, src := out[op:op+n], out[ref:ref+n]
-			for i := range dst {
-				dst[i] = src[i]
-			}
+			op += n
+			continue
 		}
-		op += n
+		// Overlapping: out[ref:op] repeats with period op-ref. Copy it
+		// whole, then the doubled run, and so on: out[ref:op] stays a
+		// whole number of periods, so each chunk continues the pattern.
+		for n > 0 {
+			k := copy(out[op:op+n], out[ref:op])
+			op += k
+			n -= k
+		}
 	}
 	return op == len(out)
 }

@@ -41,14 +41,8 @@ func lzfCompressRef(in, out []byte, htab *lzfTable) int {
 			if maxlen > lzfMaxRef {
 				maxlen = lzfMaxRef
 			}
-			if op+3+1 >= outLen {
-				nl := 0
-				if lit == 0 {
-					nl = 1
-				}
-				if op-nl+3+1 >= outLen {
-					return 0
-				}
+			if !lzfRoomForRef(op, lit, outLen) {
+				return 0
 			}
 			out[op-lit-1] = byte(lit - 1)
 			if lit == 0 {
@@ -190,6 +184,9 @@ func checkLZFTwin(t testing.TB, in []byte, sizes []int, h1, h2 *lzfTable) {
 		ca, cb := lzfCompress(in, a, h1), lzfCompressRef(in, b, h2)
 		if ca != cb || !bytes.Equal(a[:ca], b[:cb]) {
 			t.Fatalf("len %d out %d: got %d bytes %x, reference %d bytes %x", len(in), n, ca, a[:ca], cb, b[:cb])
+		}
+		if back := make([]byte, len(in)); ca > 0 && (!lzfDecompress(a[:ca], back) || !bytes.Equal(back, in)) {
+			t.Fatalf("len %d out %d: does not decompress to the input", len(in), n)
 		}
 	}
 }
