@@ -14,9 +14,10 @@ import (
 //
 // The reply buffer is c.w.Buf: a client's replies of one batch go into it
 // and leave at the batch's end. It starts at Redis's 16 KB
-// (PROTO_REPLY_CHUNK_BYTES); a batch whose replies do not fit grows it for
-// that batch only (Redis's reply list), and it goes back to its size once
-// they are written. Its peak is the most of it one batch used. The cron
+// (PROTO_REPLY_CHUNK_BYTES); a batch whose replies do not fit grows it
+// (Redis's reply list), and with maxmemory-clients set it goes back to its
+// size once they are written (else a grown buffer up to 1 MB is kept for
+// the next batch: resetReplyBuf). Its peak is the most of it one batch used. The cron
 // (clientsCronResizeOutputBuffer) halves it toward the peak, never below
 // 1 KB, when the peak is under half of it, doubles it (up to 16 KB) when a
 // batch filled it, and resets the peak every reply-buffer peak-reset-time
