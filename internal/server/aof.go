@@ -496,10 +496,7 @@ func (s *Server) startAppendOnly() {
 		return // on already, or being turned on
 	}
 	s.aof.rewriting.Store(true)
-	ch := s.rewriteChild() // now, as Redis forks before replying
-	if ch != nil {
-		s.aof.rwChild.Store(ch) // appendonly no may kill it before the rewrite starts
-	}
+	ch := s.rewriteChild()
 	go func() {
 		s.aof.mu.Lock()
 		defer s.aof.mu.Unlock()

@@ -371,12 +371,17 @@ func (s *Server) rewriteAOFWith(p aofPaths, enable bool, ch *persist.WriterChild
 
 // rewriteChild starts the writer child of an AOF rewrite's base file
 // (temp-rewriteaof-bg-<pid>.aof in the working directory, as Redis names
-// it), or returns nil: the rewrite then writes the file itself.
+// it) and publishes it in s.aof.rwChild, so appendonly no may kill it
+// before the rewrite starts; or returns nil: the rewrite then writes the
+// file itself. Called before the reply, as Redis forks before replying.
 func (s *Server) rewriteChild() *persist.WriterChild {
 	if s.save.writerExe == "" {
 		return nil
 	}
 	ch, _ := s.startWriterChild("", "temp-rewriteaof-bg-%d.aof")
+	if ch != nil {
+		s.aof.rwChild.Store(ch)
+	}
 	return ch
 }
 
@@ -385,10 +390,7 @@ func (s *Server) bgrewriteaof() error {
 	if !s.aof.rewriting.CompareAndSwap(false, true) {
 		return errRewriteRunning
 	}
-	ch := s.rewriteChild() // now, as Redis forks before replying
-	if ch != nil {
-		s.aof.rwChild.Store(ch) // appendonly no may kill it before the rewrite starts
-	}
+	ch := s.rewriteChild()
 	go func() {
 		s.aof.mu.Lock()
 		defer s.aof.mu.Unlock()
