@@ -59,17 +59,25 @@ func startSlow(t *testing.T) (*Server, string, chan struct{}, chan struct{}) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	addr, served := listenAndServe(t, s)
+	return s, addr, release, served
+}
+
+// closeAndWait closes s and waits (bounded) for Serve, which closes
+// served, to return.
+// listenAndServe listens on a free loopback port and serves s in a
+// goroutine; served is closed when Serve returns (closeAndWait).
+func listenAndServe(t *testing.T, s *Server) (string, chan struct{}) {
+	t.Helper()
 	addr, err := s.Listen("127.0.0.1", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	served := make(chan struct{})
 	go func() { s.Serve(); close(served) }()
-	return s, addr.String(), release, served
+	return addr.String(), served
 }
 
-// closeAndWait closes s and waits (bounded) for Serve, which closes
-// served, to return.
 func closeAndWait(t *testing.T, s *Server, served chan struct{}) {
 	t.Helper()
 	s.Close()

@@ -60,15 +60,10 @@ func TestInputBufferSizedByHandler(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr, err := s.Listen("127.0.0.1", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan struct{})
-	go func() { s.Serve(); close(served) }()
+	addr, served := listenAndServe(t, s)
 	defer closeAndWait(t, s, served)
 
-	nc, err := net.DialTimeout("tcp", addr.String(), 5*time.Second)
+	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,12 +51,7 @@ func TestLoopsLetTheRuntimeStop(t *testing.T) {
 	if got := runtime.GOMAXPROCS(0); got < 3 {
 		t.Fatalf("GOMAXPROCS %d with 2 loops, want at least 3", got)
 	}
-	addr, err := s.Listen("127.0.0.1", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan struct{})
-	go func() { s.Serve(); close(served) }()
+	addr, served := listenAndServe(t, s)
 	defer closeAndWait(t, s, served)
 
 	// Busy: clients ping-pong lines while collections run.
@@ -67,7 +62,7 @@ func TestLoopsLetTheRuntimeStop(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			conn, err := net.DialTimeout("tcp", addr.String(), 5*time.Second)
+			conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
 			if err != nil {
 				errs <- err
 				return
