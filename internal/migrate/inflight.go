@@ -14,7 +14,7 @@ import (
 type InFlight struct {
 	n    atomic.Int64
 	mu   sync.Mutex
-	keys map[flightKey]*flight
+	keys map[flightKey]*Flight
 }
 
 type flightKey struct {
@@ -22,8 +22,10 @@ type flightKey struct {
 	key string
 }
 
-type flight struct {
-	refs int
+// Flight is one MIGRATE's batch of keys: one channel for the whole batch,
+// closed when the batch ends (a MIGRATE moves up to thousands of keys, and
+// a channel and a record per key were most of its bookkeeping).
+type Flight struct {
 	done chan struct{}
 }
 
@@ -44,39 +46,39 @@ func (f *InFlight) Wait(db int, key []byte) <-chan struct{} {
 	return nil
 }
 
-// Add marks keys (in db) as in flight; a key named twice is counted twice.
-func (f *InFlight) Add(db int, keys [][]byte) {
+// Add marks keys (in db) as in flight as one batch and returns it for
+// Remove. A key may be named twice in a batch. The caller has waited for
+// any earlier batch holding one of these keys (under the keys' stripes),
+// so a key is in at most one batch; should it be in another, that batch
+// keeps it.
+func (f *InFlight) Add(db int, keys [][]byte) *Flight {
+	fl := &Flight{done: make(chan struct{})}
 	f.mu.Lock()
 	if f.keys == nil {
-		f.keys = make(map[flightKey]*flight)
+		f.keys = make(map[flightKey]*Flight)
 	}
 	for _, k := range keys {
 		fk := flightKey{db, string(k)}
-		fl := f.keys[fk]
-		if fl == nil {
-			fl = &flight{done: make(chan struct{})}
+		if f.keys[fk] == nil {
 			f.keys[fk] = fl
 			f.n.Add(1)
 		}
-		fl.refs++
 	}
 	f.mu.Unlock()
+	return fl
 }
 
-// Remove ends what Add began, waking the commands waiting on the keys.
-func (f *InFlight) Remove(db int, keys [][]byte) {
+// Remove ends the batch fl that Add began with the same keys, waking the
+// commands waiting on them.
+func (f *InFlight) Remove(fl *Flight, db int, keys [][]byte) {
 	f.mu.Lock()
 	for _, k := range keys {
 		fk := flightKey{db, string(k)}
-		fl := f.keys[fk]
-		if fl == nil {
-			continue
-		}
-		if fl.refs--; fl.refs == 0 {
+		if f.keys[fk] == fl {
 			delete(f.keys, fk)
 			f.n.Add(-1)
-			close(fl.done)
 		}
 	}
 	f.mu.Unlock()
+	close(fl.done)
 }
