@@ -120,7 +120,14 @@ func cmdRestore(c *Ctx) {
 		c.Error(rediserr.InvalidTTL)
 		return
 	}
-	v, err := rdb.ParseDump(c.Args[3], c.RDBSettings())
+	// A string value may alias the payload or the pooled buffer until
+	// Put has copied it.
+	bufp := restoreBufPool.Get().(*[]byte)
+	defer restoreBufPool.Put(bufp)
+	v, buf, err := rdb.ParseDumpView(c.Args[3], c.RDBSettings(), *bufp)
+	if cap(buf) <= 1<<20 {
+		*bufp = buf // do not pin a large buffer in the pool
+	}
 	if err != nil {
 		if errors.Is(err, rdb.ErrVersionOrChecksum) {
 			c.Error(rediserr.DumpVersionOrCRC)
@@ -177,3 +184,7 @@ func cmdRestore(c *Ctx) {
 }
 
 var kwABSTTL = []byte("ABSTTL")
+
+// restoreBufPool holds RESTORE's working space for an LZF-compressed
+// string (rdb.ParseDumpView).
+var restoreBufPool = sync.Pool{New: func() any { return new([]byte) }}

@@ -8,6 +8,7 @@ import (
 	"math"
 	"strconv"
 	"sync"
+	"unsafe"
 
 	"github.com/shoal-db/shoal/internal/keyspace"
 	"github.com/shoal-db/shoal/internal/types"
@@ -430,6 +431,14 @@ func (d *decoder) readSet() (keyspace.Value, error) {
 		if err != nil {
 			return keyspace.Value{}, err
 		}
+		if s.IsIntset() {
+			if _, ok := types.ParseInt64(m); !ok {
+				// The first member that is not an integer: the set
+				// becomes a table sized for all n at once (as
+				// rdbLoadObject's dictExpand), not grown member by member.
+				s.ConvertSized(min(n, 4096))
+			}
+		}
 		if !s.Add(m, &d.set.Limits) {
 			return keyspace.Value{}, corrupt("Duplicate set members detected", errBadData)
 		}
@@ -578,27 +587,59 @@ func (d *decoder) readBlob(t int, blob []byte) (keyspace.Value, error) {
 // choose. It never panics; every malformed input is an error (see
 // ReplyText).
 func ParseDump(payload []byte, s Settings) (keyspace.Value, error) {
+	v, _, err := parseDump(payload, s, nil, false)
+	return v, err
+}
+
+// ParseDumpView is ParseDump for a caller that copies a string value at
+// once (RESTORE: the keyspace copies it into the key's entry): a string
+// value's Str may alias payload or buf (working space for an LZF string,
+// returned, perhaps grown, for the next call) and is valid only until
+// either changes. This saves a copy of every restored string.
+// Collections never alias either.
+func ParseDumpView(payload []byte, s Settings, buf []byte) (keyspace.Value, []byte, error) {
+	return parseDump(payload, s, buf, true)
+}
+
+func parseDump(payload []byte, s Settings, buf []byte, view bool) (keyspace.Value, []byte, error) {
 	if len(payload) < 10 {
-		return keyspace.Value{}, ErrVersionOrChecksum
+		return keyspace.Value{}, buf, ErrVersionOrChecksum
 	}
 	footer := payload[len(payload)-10:]
 	if binary.LittleEndian.Uint16(footer) > Version {
-		return keyspace.Value{}, ErrVersionOrChecksum
+		return keyspace.Value{}, buf, ErrVersionOrChecksum
 	}
 	if !s.SkipChecksum && CRC64(0, payload[:len(payload)-8]) != binary.LittleEndian.Uint64(footer[2:]) {
-		return keyspace.Value{}, ErrVersionOrChecksum
+		return keyspace.Value{}, buf, ErrVersionOrChecksum
 	}
 	d := decoderPool.Get().(*decoder)
 	defer d.release()
 	d.p, d.set = payload[:len(payload)-10], s.norm()
 	t, err := d.readByte()
 	if err != nil {
-		return keyspace.Value{}, err
+		return keyspace.Value{}, buf, err
 	}
 	if !isObjectType(int(t)) {
-		return keyspace.Value{}, errBadData
+		return keyspace.Value{}, buf, errBadData
 	}
-	return d.readObject(int(t))
+	if view && t == TypeString {
+		// LZF output goes to buf; an integer's digits (in the
+		// decoder's own array) are copied there.
+		z := d.z
+		d.z = buf
+		b, err := d.readString()
+		if err == nil && len(b) > 0 && &b[0] == &d.ibuf[0] {
+			b = append(d.z[:0], b...)
+			d.z = b
+		}
+		buf, d.z = d.z, z
+		if err != nil {
+			return keyspace.Value{}, buf, err
+		}
+		return keyspace.Value{Str: unsafe.String(unsafe.SliceData(b), len(b))}, buf, nil
+	}
+	v, err := d.readObject(int(t))
+	return v, buf, err
 }
 
 // PayloadVersion returns the RDB version in a DUMP payload's footer.

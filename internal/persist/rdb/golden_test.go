@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/shoal-db/shoal/internal/keyspace"
 	"github.com/shoal-db/shoal/internal/types"
@@ -196,3 +197,43 @@ func TestGoldenRestore(t *testing.T) {
 }
 
 var _ = strconv.Itoa
+
+// TestParseDumpView: every golden payload decodes to the same value with
+// ParseDumpView, a string value aliases only the payload or the buffer
+// returned, and an error is the same error.
+func TestParseDumpView(t *testing.T) {
+	var buf []byte
+	for _, g := range loadGoldens(t) {
+		want, werr := ParseDump(g.payload, DefaultSettings())
+		payload := bytes.Clone(g.payload)
+		got, nb, err := ParseDumpView(payload, DefaultSettings(), buf)
+		buf = nb
+		if (err == nil) != (werr == nil) || (err != nil && err.Error() != werr.Error()) {
+			t.Fatalf("%s: error %v, ParseDump %v", g.name, err, werr)
+		}
+		if err != nil {
+			continue
+		}
+		if render(got) != render(want) {
+			t.Fatalf("%s: %q, ParseDump %q", g.name, render(got), render(want))
+		}
+		if got.Obj == nil && len(got.Str) > 0 {
+			p := unsafe.Pointer(unsafe.StringData(got.Str))
+			inPayload := uintptr(p) >= uintptr(unsafe.Pointer(&payload[0])) && uintptr(p) < uintptr(unsafe.Pointer(&payload[0]))+uintptr(len(payload))
+			inBuf := cap(buf) > 0 && p == unsafe.Pointer(unsafe.SliceData(buf))
+			if !inPayload && !inBuf {
+				t.Fatalf("%s: string aliases neither the payload nor the buffer", g.name)
+			}
+			// A following parse must not change it through the decoder's state.
+			s := strings.Clone(got.Str)
+			ParseDump(g.payload, DefaultSettings())
+			if got.Str != s {
+				t.Fatalf("%s: string changed by another parse", g.name)
+			}
+		}
+	}
+	// A corrupt payload reports what ParseDump reports.
+	if _, _, err := ParseDumpView([]byte("short"), DefaultSettings(), nil); err != ErrVersionOrChecksum {
+		t.Fatalf("short payload: %v", err)
+	}
+}
