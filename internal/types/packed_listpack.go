@@ -8,6 +8,7 @@ import (
 	"math/bits"
 	"slices"
 	"strconv"
+	"unsafe"
 )
 
 // Hashes and sorted sets in the listpack encoding are kept in Shoal's own
@@ -131,15 +132,49 @@ func (z *ZSet) AppendListpack(dst []byte) []byte {
 // then takes its general path, which says what is wrong). scratch is
 // working space, returned (perhaps grown) for the next call.
 func NewHashFromListpack(p, scratch []byte) (*Hash, []byte) {
+	h, b := NewHashViewFromListpack(p, scratch)
+	if h != nil {
+		h.setLP(bytes.Clone(b))
+	}
+	return h, b
+}
+
+// NewHashViewFromListpack is NewHashFromListpack returning a hash whose
+// bytes are the returned scratch: it must not be used after scratch is,
+// unless Own gave it bytes of its own first.
+func NewHashViewFromListpack(p, scratch []byte) (*Hash, []byte) {
 	b, n, ok := lpToPacked(p, scratch, nil)
 	if !ok {
 		return nil, b
 	}
 	binary.LittleEndian.PutUint16(b, uint16(n))
 	h := &Hash{}
-	h.setLP(bytes.Clone(b))
+	h.setLP(b[:len(b):len(b)])
 	return h, b
 }
+
+// Own copies the bytes of h, a view (NewHashViewFromListpack), into
+// memory of its own: reuse's, when reuse is a listpack hash whose buffer
+// fits them without much waste (RESTORE REPLACE: the value it replaces,
+// already removed from the keyspace and referenced by nothing else; it
+// is left empty), else a new allocation. Redis's allocator hands the
+// replaced value's memory to the next one at once; Go's would only after
+// a collection, meanwhile growing the heap into fresh pages.
+func (h *Hash) Own(reuse Object) {
+	b := h.lp()
+	if r, ok := reuse.(*Hash); ok && r != h && r.tab() == nil && fitsReuse(int(r.c), len(b)) {
+		dst := unsafe.Slice((*byte)(r.p), r.c)
+		r.setLP(nil)
+		h.setLP(dst[:copy(dst, b)])
+		return
+	}
+	h.setLP(bytes.Clone(b))
+}
+
+// fitsReuse reports whether a buffer of capacity c should hold n bytes:
+// it is large enough and not more than twice as large (plus a little),
+// so a small value does not keep a large buffer alive.
+func fitsReuse(c, n int) bool { return c >= n && c <= 2*n+64 }
 
 // NewZSetFromListpack returns a sorted set in the listpack encoding
 // holding the pairs of p, a Redis listpack of member, score, … in
@@ -149,14 +184,37 @@ func NewHashFromListpack(p, scratch []byte) (*Hash, []byte) {
 // accepts (strtod's rules, no NaN). It returns nil for anything else,
 // including a valid listpack out of order (the caller sorts it).
 func NewZSetFromListpack(p, scratch []byte, parseScore func([]byte) (float64, bool)) (*ZSet, []byte) {
+	z, b := NewZSetViewFromListpack(p, scratch, parseScore)
+	if z != nil {
+		z.setBytes(bytes.Clone(b))
+	}
+	return z, b
+}
+
+// NewZSetViewFromListpack is NewZSetFromListpack returning a sorted set
+// whose bytes are the returned scratch, as NewHashViewFromListpack.
+func NewZSetViewFromListpack(p, scratch []byte, parseScore func([]byte) (float64, bool)) (*ZSet, []byte) {
 	b, n, ok := lpToPacked(p, scratch, parseScore)
 	if !ok {
 		return nil, b
 	}
 	lpSetCount(b, n)
 	z := &ZSet{}
-	z.setBytes(bytes.Clone(b))
+	z.setBytes(b[:len(b):len(b)])
 	return z, b
+}
+
+// Own is Hash.Own for a sorted set view (NewZSetViewFromListpack); reuse
+// may be a compact sorted set.
+func (z *ZSet) Own(reuse Object) {
+	b := z.bytes()
+	if r, ok := reuse.(*ZSet); ok && r != z && r.skip() == nil && r.p != nil && fitsReuse(int(r.c), len(b)) {
+		dst := unsafe.Slice((*byte)(r.p), r.c)
+		r.setBytes(nil)
+		z.setBytes(dst[:copy(dst, b)])
+		return
+	}
+	z.setBytes(bytes.Clone(b))
 }
 
 // lpToPacked converts listpack p of pairs into the packed form of a hash

@@ -32,6 +32,11 @@ type decoder struct {
 	z       []byte // LZF output
 	pk      []byte // a hash's or sorted set's packed form, before its copy
 	ibuf    [20]byte
+
+	// view (a Restorer's decoder): a string may alias the payload or z,
+	// and viewObj, a listpack hash or sorted set, aliases pk.
+	view    bool
+	viewObj types.Object
 }
 
 // decoderPool keeps payload decoders' scratch (entry arena, LZF buffer)
@@ -41,6 +46,12 @@ var decoderPool = sync.Pool{New: func() any { return new(decoder) }}
 // release returns d to the pool, dropping oversized scratch.
 func (d *decoder) release() {
 	d.p = nil
+	d.trim()
+	decoderPool.Put(d)
+}
+
+// trim drops oversized scratch.
+func (d *decoder) trim() {
 	if cap(d.el.arena) > 1<<16 || cap(d.el.ends) > 1<<12 {
 		d.el = elems{}
 	}
@@ -50,7 +61,6 @@ func (d *decoder) release() {
 	if cap(d.pk) > 1<<16 {
 		d.pk = nil
 	}
-	decoderPool.Put(d)
 }
 
 // chunk is the largest piece a long string is read in, in stream mode.
@@ -587,59 +597,87 @@ func (d *decoder) readBlob(t int, blob []byte) (keyspace.Value, error) {
 // choose. It never panics; every malformed input is an error (see
 // ReplyText).
 func ParseDump(payload []byte, s Settings) (keyspace.Value, error) {
-	v, _, err := parseDump(payload, s, nil, false)
+	d := decoderPool.Get().(*decoder)
+	defer d.release()
+	return d.parseDump(payload, s)
+}
+
+// A Restorer is ParseDump for RESTORE, saving the copy of the value the
+// keyspace does not need: a value Parse returns may alias the payload or
+// the Restorer's buffers — a string's bytes, a listpack hash's or sorted
+// set's packed bytes — until Own gives it memory of its own. The caller
+// stores a string value at once (the keyspace copies it) and calls Own
+// for any other before storing it. Not safe for concurrent use.
+type Restorer struct {
+	d    decoder
+	view types.Object // the value aliasing d.pk, if any
+}
+
+// Parse is ParseDump, with a value that may alias payload or r.
+func (r *Restorer) Parse(payload []byte, s Settings) (keyspace.Value, error) {
+	r.d.view, r.view = true, nil
+	defer r.d.trim()
+	v, err := r.d.parseDump(payload, s)
+	r.d.p = nil
+	if err == nil && v.Obj != nil && v.Obj == r.d.viewObj {
+		r.view = v.Obj
+	}
+	r.d.viewObj = nil
 	return v, err
 }
 
-// ParseDumpView is ParseDump for a caller that copies a string value at
-// once (RESTORE: the keyspace copies it into the key's entry): a string
-// value's Str may alias payload or buf (working space for an LZF string,
-// returned, perhaps grown, for the next call) and is valid only until
-// either changes. This saves a copy of every restored string.
-// Collections never alias either.
-func ParseDumpView(payload []byte, s Settings, buf []byte) (keyspace.Value, []byte, error) {
-	return parseDump(payload, s, buf, true)
+// Own gives v, the last value Parse returned, memory of its own if it
+// still aliases r: reuse's memory when reuse is a value of the same
+// encoding whose buffer fits (RESTORE REPLACE passes the value it
+// replaced, after deleting it: nothing may use reuse afterwards), else new
+// memory. Other values are returned as they are.
+func (r *Restorer) Own(v, reuse keyspace.Value) keyspace.Value {
+	if v.Obj == nil || v.Obj != r.view {
+		return v
+	}
+	r.view = nil
+	switch o := v.Obj.(type) {
+	case *types.Hash:
+		o.Own(reuse.Obj)
+	case *types.ZSet:
+		o.Own(reuse.Obj)
+	}
+	return v
 }
 
-func parseDump(payload []byte, s Settings, buf []byte, view bool) (keyspace.Value, []byte, error) {
+func (d *decoder) parseDump(payload []byte, s Settings) (keyspace.Value, error) {
 	if len(payload) < 10 {
-		return keyspace.Value{}, buf, ErrVersionOrChecksum
+		return keyspace.Value{}, ErrVersionOrChecksum
 	}
 	footer := payload[len(payload)-10:]
 	if binary.LittleEndian.Uint16(footer) > Version {
-		return keyspace.Value{}, buf, ErrVersionOrChecksum
+		return keyspace.Value{}, ErrVersionOrChecksum
 	}
 	if !s.SkipChecksum && CRC64(0, payload[:len(payload)-8]) != binary.LittleEndian.Uint64(footer[2:]) {
-		return keyspace.Value{}, buf, ErrVersionOrChecksum
+		return keyspace.Value{}, ErrVersionOrChecksum
 	}
-	d := decoderPool.Get().(*decoder)
-	defer d.release()
 	d.p, d.set = payload[:len(payload)-10], s.norm()
 	t, err := d.readByte()
 	if err != nil {
-		return keyspace.Value{}, buf, err
+		return keyspace.Value{}, err
 	}
 	if !isObjectType(int(t)) {
-		return keyspace.Value{}, buf, errBadData
+		return keyspace.Value{}, errBadData
 	}
-	if view && t == TypeString {
-		// LZF output goes to buf; an integer's digits (in the
-		// decoder's own array) are copied there.
-		z := d.z
-		d.z = buf
+	if d.view && t == TypeString {
+		// The bytes as they are: in the payload, or LZF output in d.z; an
+		// integer's digits (in d.ibuf) are copied to d.z.
 		b, err := d.readString()
-		if err == nil && len(b) > 0 && &b[0] == &d.ibuf[0] {
-			b = append(d.z[:0], b...)
-			d.z = b
-		}
-		buf, d.z = d.z, z
 		if err != nil {
-			return keyspace.Value{}, buf, err
+			return keyspace.Value{}, err
 		}
-		return keyspace.Value{Str: unsafe.String(unsafe.SliceData(b), len(b))}, buf, nil
+		if len(b) > 0 && &b[0] == &d.ibuf[0] {
+			d.z = append(d.z[:0], b...)
+			b = d.z
+		}
+		return keyspace.Value{Str: unsafe.String(unsafe.SliceData(b), len(b))}, nil
 	}
-	v, err := d.readObject(int(t))
-	return v, buf, err
+	return d.readObject(int(t))
 }
 
 // PayloadVersion returns the RDB version in a DUMP payload's footer.

@@ -198,42 +198,102 @@ func TestGoldenRestore(t *testing.T) {
 
 var _ = strconv.Itoa
 
-// TestParseDumpView: every golden payload decodes to the same value with
-// ParseDumpView, a string value aliases only the payload or the buffer
-// returned, and an error is the same error.
-func TestParseDumpView(t *testing.T) {
-	var buf []byte
-	for _, g := range loadGoldens(t) {
-		want, werr := ParseDump(g.payload, DefaultSettings())
-		payload := bytes.Clone(g.payload)
-		got, nb, err := ParseDumpView(payload, DefaultSettings(), buf)
-		buf = nb
-		if (err == nil) != (werr == nil) || (err != nil && err.Error() != werr.Error()) {
-			t.Fatalf("%s: error %v, ParseDump %v", g.name, err, werr)
-		}
-		if err != nil {
-			continue
-		}
-		if render(got) != render(want) {
-			t.Fatalf("%s: %q, ParseDump %q", g.name, render(got), render(want))
-		}
-		if got.Obj == nil && len(got.Str) > 0 {
-			p := unsafe.Pointer(unsafe.StringData(got.Str))
-			inPayload := uintptr(p) >= uintptr(unsafe.Pointer(&payload[0])) && uintptr(p) < uintptr(unsafe.Pointer(&payload[0]))+uintptr(len(payload))
-			inBuf := cap(buf) > 0 && p == unsafe.Pointer(unsafe.SliceData(buf))
-			if !inPayload && !inBuf {
-				t.Fatalf("%s: string aliases neither the payload nor the buffer", g.name)
+// TestRestorer: every golden payload decodes with a Restorer to what
+// ParseDump returns; a string aliases only the payload or the Restorer;
+// after Own (with no value to reuse, with a value of the same encoding,
+// and with one of another kind) a value is independent of the Restorer,
+// and a reused value is left empty.
+func TestRestorer(t *testing.T) {
+	var r Restorer
+	gs := loadGoldens(t)
+	for _, g := range gs {
+		for _, reuseName := range []string{"", "h_small", "h_lp100", "z_small", "z_lp120", "l_small"} {
+			want, werr := ParseDump(g.payload, DefaultSettings())
+			var reuse keyspace.Value
+			for _, o := range gs {
+				if o.name == reuseName {
+					reuse, _ = ParseDump(o.payload, DefaultSettings())
+				}
 			}
-			// A following parse must not change it through the decoder's state.
-			s := strings.Clone(got.Str)
-			ParseDump(g.payload, DefaultSettings())
-			if got.Str != s {
-				t.Fatalf("%s: string changed by another parse", g.name)
+			payload := bytes.Clone(g.payload)
+			got, err := r.Parse(payload, DefaultSettings())
+			if (err == nil) != (werr == nil) || (err != nil && err.Error() != werr.Error()) {
+				t.Fatalf("%s: error %v, ParseDump %v", g.name, err, werr)
+			}
+			if err != nil {
+				continue
+			}
+			if got.Obj == nil {
+				if got.Str != want.Str {
+					t.Fatalf("%s: %q, ParseDump %q", g.name, got.Str, want.Str)
+				}
+				if len(got.Str) == 0 {
+					continue
+				}
+				p := uintptr(unsafe.Pointer(unsafe.StringData(got.Str)))
+				start := uintptr(unsafe.Pointer(&payload[0]))
+				inPayload := p >= start && p < start+uintptr(len(payload))
+				inR := cap(r.d.z) > 0 && p == uintptr(unsafe.Pointer(unsafe.SliceData(r.d.z)))
+				if !inPayload && !inR {
+					t.Fatalf("%s: string aliases neither the payload nor the Restorer", g.name)
+				}
+				continue
+			}
+			reused := reuse.Obj != nil && reuse.Obj.Kind() == got.Obj.Kind()
+			before := ""
+			if reuse.Obj != nil {
+				before = render(reuse)
+			}
+			got = r.Own(got, reuse)
+			if render(got) != render(want) {
+				t.Fatalf("%s: %q, ParseDump %q", g.name, render(got), render(want))
+			}
+			// Another parse must not change it.
+			for _, o := range gs {
+				r.Parse(o.payload, DefaultSettings())
+			}
+			if render(got) != render(want) {
+				t.Fatalf("%s: changed by later parses: %q", g.name, render(got))
+			}
+			if reuse.Obj != nil && !reused && render(reuse) != before {
+				t.Fatalf("%s: a value of another kind (%s) changed", g.name, reuseName)
 			}
 		}
 	}
 	// A corrupt payload reports what ParseDump reports.
-	if _, _, err := ParseDumpView([]byte("short"), DefaultSettings(), nil); err != ErrVersionOrChecksum {
+	if _, err := r.Parse([]byte("short"), DefaultSettings()); err != ErrVersionOrChecksum {
 		t.Fatalf("short payload: %v", err)
+	}
+}
+
+// TestRestorerReuses: a hash100 or zset100 restored over a value of the
+// same shape takes its memory, and leaves it empty.
+func TestRestorerReuses(t *testing.T) {
+	var r Restorer
+	enc := NewEncoder(DefaultSettings())
+	for _, v := range []keyspace.Value{benchHash("field", 100), benchZSet(100, func(j int) string { return "member-" + strconv.Itoa(j) }, func(j int) float64 { return float64(j * 3) })} {
+		payload, err := enc.AppendDump(nil, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		old, _ := ParseDump(payload, DefaultSettings())
+		got, err := r.Parse(payload, DefaultSettings())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = r.Own(got, old)
+		if old.Obj.Len() != 0 {
+			t.Fatalf("%T: the reused value still holds %d elements", old.Obj, old.Obj.Len())
+		}
+		if render(got) != render(v) {
+			t.Fatalf("%T: restored %q, want %q", v.Obj, render(got), render(v))
+		}
+		if n := testing.AllocsPerRun(100, func() {
+			old, _ := ParseDump(payload, DefaultSettings())
+			got, _ := r.Parse(payload, DefaultSettings())
+			r.Own(got, old)
+		}); n > 4 {
+			t.Fatalf("%T: %v allocations per ParseDump + Parse + Own over it", v.Obj, n)
+		}
 	}
 }
