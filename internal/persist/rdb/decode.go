@@ -34,9 +34,10 @@ type decoder struct {
 	ibuf    [20]byte
 
 	// view (a Restorer's decoder): a string may alias the payload or z,
-	// and viewObj, a listpack hash or sorted set, aliases pk.
+	// and viewObj, a listpack hash or sorted set, aliases pk, a list arena.
 	view    bool
 	viewObj types.Object
+	arena   []byte
 }
 
 // decoderPool keeps payload decoders' scratch (entry arena, LZF buffer)
@@ -60,6 +61,9 @@ func (d *decoder) trim() {
 	}
 	if cap(d.pk) > 1<<16 {
 		d.pk = nil
+	}
+	if cap(d.arena) > 1<<20 {
+		d.arena = nil
 	}
 }
 
@@ -210,7 +214,9 @@ func (d *decoder) readStringOwned(owned bool) ([]byte, error) {
 		}
 		b, err := d.readN(int(n))
 		if owned && err == nil {
-			b = append([]byte(nil), b...)
+			o := d.own(len(b))
+			copy(o, b)
+			b = o
 		}
 		return b, err
 	}
@@ -253,7 +259,7 @@ func (d *decoder) readStringOwned(owned bool) ([]byte, error) {
 		}
 		var out []byte
 		if owned {
-			out = make([]byte, ulen)
+			out = d.own(int(ulen))
 		} else {
 			if cap(d.z) < int(ulen) {
 				d.z = make([]byte, ulen)
@@ -266,6 +272,21 @@ func (d *decoder) readStringOwned(owned bool) ([]byte, error) {
 		return out, nil
 	}
 	return nil, errBadData
+}
+
+// own returns n bytes for a string the value keeps: new memory, or for a
+// Restorer a piece of its arena (Restorer.Own copies the value out).
+func (d *decoder) own(n int) []byte {
+	if !d.view {
+		return make([]byte, n)
+	}
+	if cap(d.arena)-len(d.arena) < n {
+		// Pieces already handed out keep the old arena alive.
+		d.arena = make([]byte, 0, max(n, 2*cap(d.arena), 1<<14))
+	}
+	at := len(d.arena)
+	d.arena = d.arena[:at+n]
+	return d.arena[at : at+n : at+n]
 }
 
 // readBinaryDouble reads a ZSET_2 score.
@@ -386,6 +407,9 @@ func (d *decoder) readQuicklist(v2 bool) (keyspace.Value, error) {
 		return keyspace.Value{}, err
 	}
 	l := types.NewList()
+	if d.view {
+		d.viewObj = l // its nodes are pieces of d.arena
+	}
 	for i := 0; i < n; i++ {
 		container := uint64(containerPacked)
 		if v2 {
@@ -616,6 +640,7 @@ type Restorer struct {
 // Parse is ParseDump, with a value that may alias payload or r.
 func (r *Restorer) Parse(payload []byte, s Settings) (keyspace.Value, error) {
 	r.d.view, r.view = true, nil
+	r.d.arena = r.d.arena[:0]
 	defer r.d.trim()
 	v, err := r.d.parseDump(payload, s)
 	r.d.p = nil
@@ -640,6 +665,8 @@ func (r *Restorer) Own(v, reuse keyspace.Value) keyspace.Value {
 	case *types.Hash:
 		o.Own(reuse.Obj)
 	case *types.ZSet:
+		o.Own(reuse.Obj)
+	case *types.List:
 		o.Own(reuse.Obj)
 	}
 	return v
