@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/shoal-db/shoal/internal/keyspace"
 	"github.com/shoal-db/shoal/internal/persist/rdb"
 	"github.com/shoal-db/shoal/internal/rediserr"
 	"github.com/shoal-db/shoal/internal/rnum"
@@ -120,7 +121,10 @@ func cmdRestore(c *Ctx) {
 		c.Error(rediserr.InvalidTTL)
 		return
 	}
-	v, err := rdb.ParseDump(c.Args[3], c.RDBSettings())
+	// The value may alias the payload or r until Own (below).
+	r := restorers.Get().(*rdb.Restorer)
+	defer restorers.Put(r)
+	v, err := r.Parse(c.Args[3], c.RDBSettings())
 	if err != nil {
 		if errors.Is(err, rdb.ErrVersionOrChecksum) {
 			c.Error(rediserr.DumpVersionOrCRC)
@@ -134,8 +138,12 @@ func cmdRestore(c *Ctx) {
 		return
 	}
 	deleted := false
+	var old keyspace.Value
 	if replace {
-		deleted = c.DB.Delete(key)
+		old, _ = c.DB.Peek(key)
+		if deleted = c.DB.Delete(key); !deleted {
+			old = keyspace.Value{}
+		}
 	}
 	if ttl != 0 && !absTTL {
 		ttl += c.KS.NowMs()
@@ -164,7 +172,10 @@ func cmdRestore(c *Ctx) {
 			c.Propagate(append(argv, kwABSTTL)...)
 		}
 	}
-	c.DB.Put(key, v, when)
+	// The replaced value, deleted and referenced by nothing now, lends
+	// its memory to the new one when it fits (Redis's allocator reuses
+	// it at once; Go's only after a collection).
+	c.DB.Put(key, r.Own(v, old), when)
 	if lfu := c.KS.LFU(); lfu && freqSet {
 		c.DB.SetAccessClock(key, c.KS.ClockForFreq(int(freq)))
 	} else if !lfu && idleSet {
@@ -177,3 +188,6 @@ func cmdRestore(c *Ctx) {
 }
 
 var kwABSTTL = []byte("ABSTTL")
+
+// restorers are RESTORE's decoders, with their buffers.
+var restorers = sync.Pool{New: func() any { return new(rdb.Restorer) }}

@@ -700,6 +700,35 @@ func (l *List) AppendListpack(lp []byte) bool {
 	return true
 }
 
+// Own gives every node of l, whose bytes may alias a decoder's buffer,
+// memory of its own: reuse's node buffers in turn where they fit with
+// little waste (reuse is a list RESTORE REPLACE removed from the keyspace,
+// referenced by nothing else; it is left empty), else new allocations.
+// See Hash.Own.
+func (l *List) Own(reuse Object) {
+	var donors []*listNode
+	if r, ok := reuse.(*List); ok && r != l {
+		donors = r.live()
+		r.nodes, r.head, r.n = nil, 0, 0
+	}
+	for _, nd := range l.live() {
+		b := nd.b[nd.lo:]
+		var dst []byte
+		for len(donors) > 0 && dst == nil {
+			c := cap(donors[0].b)
+			if c >= len(b) && c-len(b) <= max(16, len(b)/16) {
+				dst = donors[0].b[:len(b)]
+			}
+			donors = donors[1:]
+		}
+		if dst == nil {
+			dst = make([]byte, len(b))
+		}
+		copy(dst, b)
+		nd.b, nd.lo = dst, 0
+	}
+}
+
 // AppendPlain adds a plain node holding v alone (an RDB payload's plain
 // quicklist node), whatever v's size.
 func (l *List) AppendPlain(v []byte) {

@@ -5,8 +5,10 @@ import (
 	"encoding/binary"
 	"hash/maphash"
 	"math"
+	"math/bits"
 	"slices"
 	"strconv"
+	"unsafe"
 )
 
 // Hashes and sorted sets in the listpack encoding are kept in Shoal's own
@@ -130,15 +132,49 @@ func (z *ZSet) AppendListpack(dst []byte) []byte {
 // then takes its general path, which says what is wrong). scratch is
 // working space, returned (perhaps grown) for the next call.
 func NewHashFromListpack(p, scratch []byte) (*Hash, []byte) {
+	h, b := NewHashViewFromListpack(p, scratch)
+	if h != nil {
+		h.setLP(bytes.Clone(b))
+	}
+	return h, b
+}
+
+// NewHashViewFromListpack is NewHashFromListpack returning a hash whose
+// bytes are the returned scratch: it must not be used after scratch is,
+// unless Own gave it bytes of its own first.
+func NewHashViewFromListpack(p, scratch []byte) (*Hash, []byte) {
 	b, n, ok := lpToPacked(p, scratch, nil)
 	if !ok {
 		return nil, b
 	}
 	binary.LittleEndian.PutUint16(b, uint16(n))
 	h := &Hash{}
-	h.setLP(bytes.Clone(b))
+	h.setLP(b[:len(b):len(b)])
 	return h, b
 }
+
+// Own copies the bytes of h, a view (NewHashViewFromListpack), into
+// memory of its own: reuse's, when reuse is a listpack hash whose buffer
+// fits them without much waste (RESTORE REPLACE: the value it replaces,
+// already removed from the keyspace and referenced by nothing else; it
+// is left empty), else a new allocation. Redis's allocator hands the
+// replaced value's memory to the next one at once; Go's would only after
+// a collection, meanwhile growing the heap into fresh pages.
+func (h *Hash) Own(reuse Object) {
+	b := h.lp()
+	if r, ok := reuse.(*Hash); ok && r != h && r.tab() == nil && fitsReuse(int(r.c), len(b)) {
+		dst := unsafe.Slice((*byte)(r.p), r.c)
+		r.setLP(nil)
+		h.setLP(dst[:copy(dst, b)])
+		return
+	}
+	h.setLP(bytes.Clone(b))
+}
+
+// fitsReuse reports whether a buffer of capacity c should hold n bytes:
+// it is large enough and not more than twice as large (plus a little),
+// so a small value does not keep a large buffer alive.
+func fitsReuse(c, n int) bool { return c >= n && c <= 2*n+64 }
 
 // NewZSetFromListpack returns a sorted set in the listpack encoding
 // holding the pairs of p, a Redis listpack of member, score, … in
@@ -148,14 +184,37 @@ func NewHashFromListpack(p, scratch []byte) (*Hash, []byte) {
 // accepts (strtod's rules, no NaN). It returns nil for anything else,
 // including a valid listpack out of order (the caller sorts it).
 func NewZSetFromListpack(p, scratch []byte, parseScore func([]byte) (float64, bool)) (*ZSet, []byte) {
+	z, b := NewZSetViewFromListpack(p, scratch, parseScore)
+	if z != nil {
+		z.setBytes(bytes.Clone(b))
+	}
+	return z, b
+}
+
+// NewZSetViewFromListpack is NewZSetFromListpack returning a sorted set
+// whose bytes are the returned scratch, as NewHashViewFromListpack.
+func NewZSetViewFromListpack(p, scratch []byte, parseScore func([]byte) (float64, bool)) (*ZSet, []byte) {
 	b, n, ok := lpToPacked(p, scratch, parseScore)
 	if !ok {
 		return nil, b
 	}
 	lpSetCount(b, n)
 	z := &ZSet{}
-	z.setBytes(bytes.Clone(b))
+	z.setBytes(b[:len(b):len(b)])
 	return z, b
+}
+
+// Own is Hash.Own for a sorted set view (NewZSetViewFromListpack); reuse
+// may be a compact sorted set.
+func (z *ZSet) Own(reuse Object) {
+	b := z.bytes()
+	if r, ok := reuse.(*ZSet); ok && r != z && r.skip() == nil && r.p != nil && fitsReuse(int(r.c), len(b)) {
+		dst := unsafe.Slice((*byte)(r.p), r.c)
+		r.setBytes(nil)
+		z.setBytes(dst[:copy(dst, b)])
+		return
+	}
+	z.setBytes(bytes.Clone(b))
 }
 
 // lpToPacked converts listpack p of pairs into the packed form of a hash
@@ -163,47 +222,104 @@ func NewZSetFromListpack(p, scratch []byte, parseScore func([]byte) (float64, bo
 // written, in scratch. It returns the packed bytes, the number of pairs
 // and whether p passed every check of NewHashFromListpack and
 // NewZSetFromListpack.
+//
+// One pass: each entry is checked and copied (a short string, the common
+// case, and a 7-bit integer without a call), and each field or member goes
+// into the duplicate table as it is copied (distinctSet).
 func lpToPacked(p, scratch []byte, parseScore func([]byte) (float64, bool)) ([]byte, int, bool) {
 	b := append(scratch[:0], 0, 0)
 	if !qlpHeaderOK(p) {
 		return b, 0, false
 	}
-	var offBuf [128]uint32
-	keys := offBuf[:0] // offsets in b of the fields or members
+	var tab [256]uint64
+	var keyBuf [128]uint32
+	dup := distinctSet{slots: tab[:distinctSize(p, len(tab))]}
+	if len(dup.slots) == 0 {
+		dup.slots = make([]uint64, distinctSize(p, 0))
+	}
+	dup.budget = 2*len(dup.slots) + 64
+	keys := keyBuf[:0] // every key's offset in b, for the fallback
 	end := len(p) - 1
 	entries := 0
 	var prevScore float64
-	var prevMember []byte
+	cur, prev := 0, 0 // offsets in b of this pair's member and the previous one's
 	var ibuf [20]byte
 	for off := qlpHeader; off < end; entries++ {
-		_, next, ok := qlpNextChecked(p, off, end)
-		if !ok {
-			return b, 0, false
-		}
-		s, iv, isInt, _ := qlpDecode(p, off)
-		off = next
-		if isInt {
-			s = strconv.AppendInt(ibuf[:0], iv, 10)
-		}
-		if entries%2 == 0 || parseScore == nil {
-			if entries%2 == 0 {
-				keys = append(keys, uint32(len(b)))
+		var s []byte
+		var iv int64
+		isInt := false
+		if c := p[off]; c&0xC0 == 0x80 { // a string of up to 63 bytes
+			l := int(c & 0x3F)
+			next := off + l + 2
+			if next > end || p[next-1] != byte(l+1) {
+				return b, 0, false
 			}
-			b = binary.AppendUvarint(b, uint64(len(s)))
-			b = append(b, s...)
+			s = p[off+1 : off+1+l]
+			off = next
+		} else if c&0x80 == 0 { // an integer of 7 bits
+			if off+2 > end || p[off+1] != 1 {
+				return b, 0, false
+			}
+			iv, isInt = int64(c), true
+			off += 2
+		} else {
+			_, next, ok := qlpNextChecked(p, off, end)
+			if !ok {
+				return b, 0, false
+			}
+			s, iv, isInt, _ = qlpDecode(p, off)
+			off = next
+		}
+		if entries%2 == 0 || parseScore == nil { // a field, a member or a hash value
+			t := s
+			if isInt {
+				t = strconv.AppendInt(ibuf[:0], iv, 10)
+			}
+			at := len(b)
+			if len(t) < 0x80 {
+				b = append(b, byte(len(t)))
+			} else {
+				b = binary.AppendUvarint(b, uint64(len(t)))
+			}
+			b = append(b, t...)
+			if entries%2 == 0 {
+				keys = append(keys, uint32(at))
+				if !dup.add(b, at, t, len(keys)) {
+					return b, 0, false
+				}
+				cur = at
+			}
 			continue
 		}
 		score := float64(iv)
 		if !isInt {
+			var ok bool
 			if score, ok = parseScore(s); !ok {
 				return b, 0, false
 			}
 		}
-		m, _ := lpNext(b, int(keys[len(keys)-1]))
-		if len(keys) > 1 && !(prevScore < score || prevScore == score && bytes.Compare(prevMember, m) < 0) {
-			return b, 0, false
+		if entries > 1 && !(prevScore < score) {
+			// Equal scores order by member; anything else is out of order.
+			if prevScore != score {
+				return b, 0, false
+			}
+			pm, _ := lpNext(b, prev)
+			m, _ := lpNext(b, cur)
+			if bytes.Compare(pm, m) >= 0 {
+				return b, 0, false
+			}
 		}
-		prevScore, prevMember = score, m
+		prevScore, prev = score, cur
+		if isInt && uint64(iv+(1<<52)) < 1<<53 {
+			// lpAppendScore's integer form, without the float round trip.
+			z := (uint64(iv<<1) ^ uint64(iv>>63)) << 1
+			if z < 0x80 {
+				b = append(b, byte(z))
+			} else {
+				b = binary.AppendUvarint(b, z)
+			}
+			continue
+		}
 		b = lpAppendScore(b, score)
 	}
 	pairs := entries / 2
@@ -213,7 +329,95 @@ func lpToPacked(p, scratch []byte, parseScore func([]byte) (float64, bool)) ([]b
 	if c := int(binary.LittleEndian.Uint16(p[4:])); c != qlpCountUnknown && c != entries {
 		return b, 0, false
 	}
-	return b, pairs, distinctEntries(b, keys)
+	if dup.fallback {
+		return b, pairs, distinctEntries(b, keys)
+	}
+	return b, pairs, true
+}
+
+// distinctSet finds a repeated field or member while lpToPacked copies
+// them: an open-addressing table of (hash, offset in the packed bytes),
+// on the stack up to 128 keys. A key of up to 16 bytes is hashed from
+// two word loads (which cover all of it) mixed with a per-process seed,
+// a longer one with maphash. When the table would be too full (the
+// header's count was wrong) or the probes pass a budget linear in the
+// keys (keys made to collide), it stops and lpToPacked checks the keys
+// it kept with distinctEntries instead, so the check stays linear.
+type distinctSet struct {
+	slots    []uint64 // hash<<32 | offset+1; 0 is empty
+	budget   int      // probes left
+	fallback bool
+}
+
+var (
+	shortSeed1 = maphash.Comparable(distinctSeed, 1)
+	shortSeed2 = maphash.Comparable(distinctSeed, 2)
+)
+
+// distinctSize is the table size for listpack p's pairs: a power of two
+// at least twice their number, or 0 if that is more than limit (limit 0:
+// no limit).
+func distinctSize(p []byte, limit int) int {
+	n := int(binary.LittleEndian.Uint16(p[4:])) / 2 // the header's pairs
+	if n >= qlpCountUnknown/2 {
+		n = (len(p) - qlpHeader) / 4 // a pair takes at least 4 bytes
+	}
+	size := 16
+	for size < 2*n {
+		size <<= 1
+	}
+	if limit > 0 && size > limit {
+		return 0
+	}
+	return size
+}
+
+// add records the key s, at offset at of b and the n-th added, reporting
+// false if an equal key was added before.
+func (d *distinctSet) add(b []byte, at int, s []byte, n int) bool {
+	if d.fallback {
+		return true
+	}
+	if 2*n > len(d.slots) {
+		d.fallback = true
+		return true
+	}
+	h := shortHash(s)
+	mask := uint64(len(d.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		e := d.slots[i]
+		if e == 0 {
+			d.slots[i] = h<<32 | uint64(at+1)
+			return true
+		}
+		if e>>32 == h&(1<<32-1) {
+			if k, _ := lpNext(b, int(uint32(e)-1)); string(k) == string(s) {
+				return false
+			}
+		}
+		if d.budget--; d.budget < 0 {
+			d.fallback = true
+			return true
+		}
+	}
+}
+
+// shortHash is distinctSet's hash (32 bits).
+func shortHash(s []byte) uint64 {
+	l := len(s)
+	var a, c uint64
+	switch {
+	case l > 16:
+		return maphash.Bytes(distinctSeed, s) >> 32
+	case l >= 8:
+		a, c = binary.LittleEndian.Uint64(s), binary.LittleEndian.Uint64(s[l-8:])
+	case l >= 4:
+		a, c = uint64(binary.LittleEndian.Uint32(s)), uint64(binary.LittleEndian.Uint32(s[l-4:]))
+	case l > 0:
+		a = uint64(s[0])<<16 | uint64(s[l>>1])<<8 | uint64(s[l-1])
+	}
+	hi, lo := bits.Mul64(a^shortSeed1, c^shortSeed2^uint64(l))
+	return (hi ^ lo) >> 32
 }
 
 // double2ll is Redis's double2ll: d as an integer when it is one and

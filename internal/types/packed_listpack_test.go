@@ -295,3 +295,58 @@ func TestD2StringEighths(t *testing.T) {
 		check(d)
 	}
 }
+
+// TestDistinctSet checks lpToPacked's duplicate table against a map, with
+// the probe budget as given and exhausted at once (the fallback to
+// distinctEntries), for keys of every hashing path (short, 4–7, 8–16 and
+// longer bytes) and counts on and off the stack table.
+func TestDistinctSet(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for iter := 0; iter < 3000; iter++ {
+		n := 1 + r.IntN(300)
+		var elems []string
+		seen := map[string]bool{}
+		want := true
+		for j := 0; j < n; j++ {
+			var k string
+			if j > 0 && r.IntN(200) == 0 {
+				k = elems[2*r.IntN(j)] // a repeat
+			} else {
+				k = strconv.Itoa(r.IntN(1000)) + string(bytes.Repeat([]byte{'k'}, r.IntN(24)))
+			}
+			if seen[k] {
+				want = false
+			}
+			seen[k] = true
+			elems = append(elems, k, "v")
+		}
+		p := listpackOf(elems...)
+		for _, budget := range []int{-1, 0} {
+			d := distinctSet{slots: make([]uint64, distinctSize(p, 0))}
+			d.budget = 2*len(d.slots) + 64
+			var keys []uint32
+			if budget == 0 {
+				d.budget = 0
+			}
+			b := []byte{0, 0}
+			got := true
+			for j := 0; j < len(elems); j += 2 {
+				at := len(b)
+				b = binary.AppendUvarint(b, uint64(len(elems[j])))
+				b = append(b, elems[j]...)
+				b = append(b, 1, 'v')
+				keys = append(keys, uint32(at))
+				if !d.add(b, at, []byte(elems[j]), len(keys)) {
+					got = false
+					break
+				}
+			}
+			if got && d.fallback {
+				got = distinctEntries(b, keys)
+			}
+			if got != want {
+				t.Fatalf("n=%d budget %d: distinct %v, want %v", n, budget, got, want)
+			}
+		}
+	}
+}

@@ -69,8 +69,16 @@ func (s *Set) Copy() Object {
 // IsIntset reports whether the set uses the intset encoding.
 func (s *Set) IsIntset() bool { return s.ht == nil }
 
-func (s *Set) convert() {
-	t := newTable[struct{}](len(s.is))
+func (s *Set) convert() { s.ConvertSized(len(s.is)) }
+
+// ConvertSized turns an intset into a hashtable sized for hint members
+// (RDB loading: the set's count is known before its members); a hashtable
+// set is left as it is.
+func (s *Set) ConvertSized(hint int) {
+	if s.ht != nil {
+		return
+	}
+	t := newTable[struct{}](max(hint, len(s.is)))
 	var buf [20]byte
 	for _, v := range s.is {
 		t.insert(string(strconv.AppendInt(buf[:0], v, 10)), struct{}{})

@@ -76,17 +76,28 @@ func elems(prefix string, i, n int) []any {
 	return out
 }
 
-func cpuTicks(pid int) int64 {
+// procStat returns the process's field i of /proc/PID/stat counted from
+// the state field (7: minor faults, 11: utime, 12: stime).
+func procStat(pid int, fields ...int) []int64 {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		fail(err)
 	}
 	s := string(b)
 	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-	u, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return u + st
+	out := make([]int64, len(fields))
+	for i, k := range fields {
+		out[i], _ = strconv.ParseInt(f[k], 10, 64)
+	}
+	return out
 }
+
+func cpuTicks(pid int) int64 {
+	v := procStat(pid, 11, 12)
+	return v[0] + v[1]
+}
+
+func minFaults(pid int) int64 { return procStat(pid, 7)[0] }
 
 func fail(err error) {
 	fmt.Fprintln(os.Stderr, "benchdump:", err)
@@ -125,7 +136,7 @@ func main() {
 		}
 	}
 	payloads := make([]string, *n)
-	t0 := cpuTicks(*pid)
+	t0, f0 := cpuTicks(*pid), minFaults(*pid)
 	load := t0 - tl
 	for r := 0; r < *repeat; r++ {
 		for i := 0; i < *n; i += *batch {
@@ -142,7 +153,7 @@ func main() {
 			}
 		}
 	}
-	t1 := cpuTicks(*pid)
+	t1, f1 := cpuTicks(*pid), minFaults(*pid)
 	for r := 0; r < *repeat; r++ {
 		for i := 0; i < *n; i += *batch {
 			p := c.Pipeline()
@@ -154,7 +165,9 @@ func main() {
 			}
 		}
 	}
-	t2 := cpuTicks(*pid)
+	t2, f2 := cpuTicks(*pid), minFaults(*pid)
 	us := func(ticks int64) float64 { return float64(ticks) / hz * 1e6 / float64(*n) }
-	fmt.Printf("dump_us=%.3f restore_us=%.3f load_us=%.3f\n", us(t1-t0)/float64(*repeat), us(t2-t1)/float64(*repeat), us(load))
+	perKey := func(faults int64) float64 { return float64(faults) / float64(*n) / float64(*repeat) }
+	fmt.Printf("dump_us=%.3f restore_us=%.3f load_us=%.3f dump_faults=%.3f restore_faults=%.3f\n", us(t1-t0)/float64(*repeat), us(t2-t1)/float64(*repeat), us(load),
+		perKey(f1-f0), perKey(f2-f1))
 }

@@ -8,6 +8,7 @@ import (
 	"math"
 	"strconv"
 	"sync"
+	"unsafe"
 
 	"github.com/shoal-db/shoal/internal/keyspace"
 	"github.com/shoal-db/shoal/internal/types"
@@ -31,6 +32,12 @@ type decoder struct {
 	z       []byte // LZF output
 	pk      []byte // a hash's or sorted set's packed form, before its copy
 	ibuf    [20]byte
+
+	// view (a Restorer's decoder): a string may alias the payload or z,
+	// and viewObj, a listpack hash or sorted set, aliases pk, a list arena.
+	view    bool
+	viewObj types.Object
+	arena   []byte
 }
 
 // decoderPool keeps payload decoders' scratch (entry arena, LZF buffer)
@@ -40,6 +47,12 @@ var decoderPool = sync.Pool{New: func() any { return new(decoder) }}
 // release returns d to the pool, dropping oversized scratch.
 func (d *decoder) release() {
 	d.p = nil
+	d.trim()
+	decoderPool.Put(d)
+}
+
+// trim drops oversized scratch.
+func (d *decoder) trim() {
 	if cap(d.el.arena) > 1<<16 || cap(d.el.ends) > 1<<12 {
 		d.el = elems{}
 	}
@@ -49,7 +62,9 @@ func (d *decoder) release() {
 	if cap(d.pk) > 1<<16 {
 		d.pk = nil
 	}
-	decoderPool.Put(d)
+	if cap(d.arena) > 1<<20 {
+		d.arena = nil
+	}
 }
 
 // chunk is the largest piece a long string is read in, in stream mode.
@@ -199,7 +214,9 @@ func (d *decoder) readStringOwned(owned bool) ([]byte, error) {
 		}
 		b, err := d.readN(int(n))
 		if owned && err == nil {
-			b = append([]byte(nil), b...)
+			o := d.own(len(b))
+			copy(o, b)
+			b = o
 		}
 		return b, err
 	}
@@ -242,7 +259,7 @@ func (d *decoder) readStringOwned(owned bool) ([]byte, error) {
 		}
 		var out []byte
 		if owned {
-			out = make([]byte, ulen)
+			out = d.own(int(ulen))
 		} else {
 			if cap(d.z) < int(ulen) {
 				d.z = make([]byte, ulen)
@@ -255,6 +272,21 @@ func (d *decoder) readStringOwned(owned bool) ([]byte, error) {
 		return out, nil
 	}
 	return nil, errBadData
+}
+
+// own returns n bytes for a string the value keeps: new memory, or for a
+// Restorer a piece of its arena (Restorer.Own copies the value out).
+func (d *decoder) own(n int) []byte {
+	if !d.view {
+		return make([]byte, n)
+	}
+	if cap(d.arena)-len(d.arena) < n {
+		// Pieces already handed out keep the old arena alive.
+		d.arena = make([]byte, 0, max(n, 2*cap(d.arena), 1<<14))
+	}
+	at := len(d.arena)
+	d.arena = d.arena[:at+n]
+	return d.arena[at : at+n : at+n]
 }
 
 // readBinaryDouble reads a ZSET_2 score.
@@ -291,6 +323,9 @@ func (d *decoder) readOldDouble() (float64, error) {
 // parseScore parses a score stored as text (strtod). NaN is refused, as
 // Redis refuses a NaN score when loading.
 func parseScore(b []byte) (float64, error) {
+	if f, ok := parseShortDecimal(b); ok {
+		return f, nil
+	}
 	f, err := strconv.ParseFloat(string(b), 64)
 	if err != nil {
 		var ne *strconv.NumError
@@ -302,6 +337,47 @@ func parseScore(b []byte) (float64, error) {
 		return 0, errBadData
 	}
 	return f, nil
+}
+
+// exactPow10 are the powers of ten a float64 holds exactly.
+var exactPow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// parseShortDecimal parses the common form of a score written as text,
+// [-]digits.digits with at most 15 digits in all (d2string's "1.5",
+// "0.125"): the digits as an integer m < 10^15 and a power of ten, both
+// exact in a float64, so m / 10^k is the correctly rounded value strtod
+// returns. Anything else is not ok (ParseFloat decides).
+func parseShortDecimal(b []byte) (float64, bool) {
+	i, neg := 0, false
+	if len(b) > 0 && b[0] == '-' {
+		i, neg = 1, true
+	}
+	var m uint64
+	digits, frac, dot := 0, 0, false
+	for ; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case c-'0' <= 9:
+			m = m*10 + uint64(c-'0')
+			digits++
+			if dot {
+				frac++
+			}
+		case c == '.' && !dot && digits > 0:
+			dot = true
+		default:
+			return 0, false
+		}
+	}
+	if !dot || frac == 0 || digits > 15 {
+		return 0, false
+	}
+	f := float64(m) / exactPow10[frac]
+	if neg {
+		f = -f
+	}
+	return f, true
 }
 
 // isObjectType is rdbIsObjectType for Redis 7.0.
@@ -375,6 +451,9 @@ func (d *decoder) readQuicklist(v2 bool) (keyspace.Value, error) {
 		return keyspace.Value{}, err
 	}
 	l := types.NewList()
+	if d.view {
+		d.viewObj = l // its nodes are pieces of d.arena
+	}
 	for i := 0; i < n; i++ {
 		container := uint64(containerPacked)
 		if v2 {
@@ -429,6 +508,14 @@ func (d *decoder) readSet() (keyspace.Value, error) {
 		m, err := d.readString()
 		if err != nil {
 			return keyspace.Value{}, err
+		}
+		if s.IsIntset() {
+			if _, ok := types.ParseInt64(m); !ok {
+				// The first member that is not an integer: the set
+				// becomes a table sized for all n at once (as
+				// rdbLoadObject's dictExpand), not grown member by member.
+				s.ConvertSized(min(n, 4096))
+			}
 		}
 		if !s.Add(m, &d.set.Limits) {
 			return keyspace.Value{}, corrupt("Duplicate set members detected", errBadData)
@@ -578,6 +665,58 @@ func (d *decoder) readBlob(t int, blob []byte) (keyspace.Value, error) {
 // choose. It never panics; every malformed input is an error (see
 // ReplyText).
 func ParseDump(payload []byte, s Settings) (keyspace.Value, error) {
+	d := decoderPool.Get().(*decoder)
+	defer d.release()
+	return d.parseDump(payload, s)
+}
+
+// A Restorer is ParseDump for RESTORE, saving the copy of the value the
+// keyspace does not need: a value Parse returns may alias the payload or
+// the Restorer's buffers — a string's bytes, a listpack hash's or sorted
+// set's packed bytes — until Own gives it memory of its own. The caller
+// stores a string value at once (the keyspace copies it) and calls Own
+// for any other before storing it. Not safe for concurrent use.
+type Restorer struct {
+	d    decoder
+	view types.Object // the value aliasing d.pk, if any
+}
+
+// Parse is ParseDump, with a value that may alias payload or r.
+func (r *Restorer) Parse(payload []byte, s Settings) (keyspace.Value, error) {
+	r.d.view, r.view = true, nil
+	r.d.arena = r.d.arena[:0]
+	defer r.d.trim()
+	v, err := r.d.parseDump(payload, s)
+	r.d.p = nil
+	if err == nil && v.Obj != nil && v.Obj == r.d.viewObj {
+		r.view = v.Obj
+	}
+	r.d.viewObj = nil
+	return v, err
+}
+
+// Own gives v, the last value Parse returned, memory of its own if it
+// still aliases r: reuse's memory when reuse is a value of the same
+// encoding whose buffer fits (RESTORE REPLACE passes the value it
+// replaced, after deleting it: nothing may use reuse afterwards), else new
+// memory. Other values are returned as they are.
+func (r *Restorer) Own(v, reuse keyspace.Value) keyspace.Value {
+	if v.Obj == nil || v.Obj != r.view {
+		return v
+	}
+	r.view = nil
+	switch o := v.Obj.(type) {
+	case *types.Hash:
+		o.Own(reuse.Obj)
+	case *types.ZSet:
+		o.Own(reuse.Obj)
+	case *types.List:
+		o.Own(reuse.Obj)
+	}
+	return v
+}
+
+func (d *decoder) parseDump(payload []byte, s Settings) (keyspace.Value, error) {
 	if len(payload) < 10 {
 		return keyspace.Value{}, ErrVersionOrChecksum
 	}
@@ -588,8 +727,6 @@ func ParseDump(payload []byte, s Settings) (keyspace.Value, error) {
 	if !s.SkipChecksum && CRC64(0, payload[:len(payload)-8]) != binary.LittleEndian.Uint64(footer[2:]) {
 		return keyspace.Value{}, ErrVersionOrChecksum
 	}
-	d := decoderPool.Get().(*decoder)
-	defer d.release()
 	d.p, d.set = payload[:len(payload)-10], s.norm()
 	t, err := d.readByte()
 	if err != nil {
@@ -597,6 +734,19 @@ func ParseDump(payload []byte, s Settings) (keyspace.Value, error) {
 	}
 	if !isObjectType(int(t)) {
 		return keyspace.Value{}, errBadData
+	}
+	if d.view && t == TypeString {
+		// The bytes as they are: in the payload, or LZF output in d.z; an
+		// integer's digits (in d.ibuf) are copied to d.z.
+		b, err := d.readString()
+		if err != nil {
+			return keyspace.Value{}, err
+		}
+		if len(b) > 0 && &b[0] == &d.ibuf[0] {
+			d.z = append(d.z[:0], b...)
+			b = d.z
+		}
+		return keyspace.Value{Str: unsafe.String(unsafe.SliceData(b), len(b))}, nil
 	}
 	return d.readObject(int(t))
 }

@@ -203,7 +203,12 @@ func (d *decoder) hashFromPairs(blob []byte, ziplist bool) (keyspace.Value, erro
 		// The common case, in one pass: a listpack that needs no
 		// conversion, checked whole.
 		var h *types.Hash
-		if h, d.pk = types.NewHashFromListpack(blob, d.pk); h != nil {
+		if d.view {
+			if h, d.pk = types.NewHashViewFromListpack(blob, d.pk); h != nil {
+				d.viewObj = h
+				return keyspace.Value{Obj: h}, nil
+			}
+		} else if h, d.pk = types.NewHashFromListpack(blob, d.pk); h != nil {
 			return keyspace.Value{Obj: h}, nil
 		}
 	}
@@ -235,7 +240,12 @@ func (d *decoder) zsetFromPairs(blob []byte, ziplist bool) (keyspace.Value, erro
 		// The common case, in one pass: a listpack in order that needs no
 		// conversion, checked whole.
 		var z *types.ZSet
-		if z, d.pk = types.NewZSetFromListpack(blob, d.pk, parseScoreOK); z != nil {
+		if d.view {
+			if z, d.pk = types.NewZSetViewFromListpack(blob, d.pk, parseScoreOK); z != nil {
+				d.viewObj = z
+				return keyspace.Value{Obj: z}, nil
+			}
+		} else if z, d.pk = types.NewZSetFromListpack(blob, d.pk, parseScoreOK); z != nil {
 			return keyspace.Value{Obj: z}, nil
 		}
 	}

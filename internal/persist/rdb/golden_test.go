@@ -6,10 +6,12 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/shoal-db/shoal/internal/keyspace"
 	"github.com/shoal-db/shoal/internal/types"
@@ -196,3 +198,120 @@ func TestGoldenRestore(t *testing.T) {
 }
 
 var _ = strconv.Itoa
+
+// TestRestorer: every golden payload decodes with a Restorer to what
+// ParseDump returns; a string aliases only the payload or the Restorer;
+// after Own (with no value to reuse, with a value of the same encoding,
+// and with one of another kind) a value is independent of the Restorer,
+// and a reused value is left empty.
+func TestRestorer(t *testing.T) {
+	var r Restorer
+	gs := loadGoldens(t)
+	for _, g := range gs {
+		for _, reuseName := range []string{"", "h_small", "h_lp100", "z_small", "z_lp120", "l_small", "l_big"} {
+			want, werr := ParseDump(g.payload, DefaultSettings())
+			var reuse keyspace.Value
+			for _, o := range gs {
+				if o.name == reuseName {
+					reuse, _ = ParseDump(o.payload, DefaultSettings())
+				}
+			}
+			payload := bytes.Clone(g.payload)
+			got, err := r.Parse(payload, DefaultSettings())
+			if (err == nil) != (werr == nil) || (err != nil && err.Error() != werr.Error()) {
+				t.Fatalf("%s: error %v, ParseDump %v", g.name, err, werr)
+			}
+			if err != nil {
+				continue
+			}
+			if got.Obj == nil {
+				if got.Str != want.Str {
+					t.Fatalf("%s: %q, ParseDump %q", g.name, got.Str, want.Str)
+				}
+				if len(got.Str) == 0 {
+					continue
+				}
+				p := uintptr(unsafe.Pointer(unsafe.StringData(got.Str)))
+				start := uintptr(unsafe.Pointer(&payload[0]))
+				inPayload := p >= start && p < start+uintptr(len(payload))
+				inR := cap(r.d.z) > 0 && p == uintptr(unsafe.Pointer(unsafe.SliceData(r.d.z)))
+				if !inPayload && !inR {
+					t.Fatalf("%s: string aliases neither the payload nor the Restorer", g.name)
+				}
+				continue
+			}
+			reused := reuse.Obj != nil && reuse.Obj.Kind() == got.Obj.Kind()
+			before := ""
+			if reuse.Obj != nil {
+				before = render(reuse)
+			}
+			got = r.Own(got, reuse)
+			if render(got) != render(want) {
+				t.Fatalf("%s: %q, ParseDump %q", g.name, render(got), render(want))
+			}
+			// Another parse must not change it.
+			for _, o := range gs {
+				r.Parse(o.payload, DefaultSettings())
+			}
+			if render(got) != render(want) {
+				t.Fatalf("%s: changed by later parses: %q", g.name, render(got))
+			}
+			if reuse.Obj != nil && !reused && render(reuse) != before {
+				t.Fatalf("%s: a value of another kind (%s) changed", g.name, reuseName)
+			}
+		}
+	}
+	// A corrupt payload reports what ParseDump reports.
+	if _, err := r.Parse([]byte("short"), DefaultSettings()); err != ErrVersionOrChecksum {
+		t.Fatalf("short payload: %v", err)
+	}
+}
+
+// TestRestorerReuses: a hash100, zset100 or list1000 restored over a
+// value of the same shape takes its memory, and leaves it empty.
+func TestRestorerReuses(t *testing.T) {
+	var r Restorer
+	enc := NewEncoder(DefaultSettings())
+	l := types.NewList()
+	for j := 0; j < 1000; j++ {
+		l.PushBack([]byte("element-"+strconv.Itoa(j)+":3"), types.DefaultLimits())
+	}
+	for _, v := range []keyspace.Value{benchHash("field", 100), benchZSet(100, func(j int) string { return "member-" + strconv.Itoa(j) }, func(j int) float64 { return float64(j * 3) }), {Obj: l}} {
+		payload, err := enc.AppendDump(nil, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		old, _ := ParseDump(payload, DefaultSettings())
+		got, err := r.Parse(payload, DefaultSettings())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = r.Own(got, old)
+		if old.Obj.Len() != 0 {
+			t.Fatalf("%T: the reused value still holds %d elements", old.Obj, old.Obj.Len())
+		}
+		if render(got) != render(v) {
+			t.Fatalf("%T: restored %q, want %q", v.Obj, render(got), render(v))
+		}
+		// Bytes allocated by a Parse and an Own over a value just parsed,
+		// beyond that ParseDump's: the headers, not the data.
+		bytesPerRun := func(fn func()) int64 {
+			var a, b runtime.MemStats
+			runtime.ReadMemStats(&a)
+			for i := 0; i < 100; i++ {
+				fn()
+			}
+			runtime.ReadMemStats(&b)
+			return int64(b.TotalAlloc-a.TotalAlloc) / 100
+		}
+		base := bytesPerRun(func() { ParseDump(payload, DefaultSettings()) })
+		both := bytesPerRun(func() {
+			old, _ := ParseDump(payload, DefaultSettings())
+			got, _ := r.Parse(payload, DefaultSettings())
+			r.Own(got, old)
+		})
+		if both-base > 256 {
+			t.Fatalf("%T: Parse + Own over a value allocate %d bytes (ParseDump %d)", v.Obj, both-base, base)
+		}
+	}
+}
