@@ -84,7 +84,7 @@ type memState struct {
 	ev          *keyspace.Evictor
 	running     atomic.Bool // the background eviction (Redis's evictionTimeProc) is on
 
-	limitSet   int64 // the Go memory limit last derived from maxmemory
+	limitSet   atomic.Int64 // the Go memory limit last derived from maxmemory
 	lastPurge  time.Time
 	purgedSeen int64 // Keyspace.BigFreed at the last give-back
 	lazySeen   int64 // Stats.LazyFreed at the last give-back
@@ -391,17 +391,23 @@ func (s *Server) onEvict(db int, key string) {
 // the new limit is already passed (CONFIG SET maxmemory does in Redis).
 func (s *Server) applyMemorySettings(n *settings) {
 	s.ks.SetAccessPolicy(n.evictPolicy.LFU(), n.lfuLogFactor, n.lfuDecayTime)
+	s.applyGoMemoryLimit(n.cmd.Maxmemory)
+}
+
+// applyGoMemoryLimit sets the Go memory limit for maxmemory mm: the
+// collector works harder as the heap nears maxmemory, so that garbage does
+// not hold RSS far above the limit. The room above it, and the buffers the
+// limit does not cover (the write stream kept for the AOF and replicas,
+// notCountedForEvict, in whole MB), keep it from collecting without end: a
+// collection that runs all the time also counts as live what is allocated
+// while it marks, and used_memory would stand above what is in use.
+func (s *Server) applyGoMemoryLimit(mm int64) {
 	m := &s.mem
 	limit := int64(math.MaxInt64)
-	if mm := n.cmd.Maxmemory; mm > 0 {
-		// The collector works harder as the heap nears maxmemory, so
-		// that garbage does not hold RSS far above the limit; the room
-		// above it keeps it from collecting without end when buffers the
-		// limit does not cover (AOF, replicas) are large.
-		limit = mm + mm/4 + 16<<20
+	if mm > 0 {
+		limit = mm + mm/4 + 16<<20 + s.notCountedForEvict()&^(1<<20-1)
 	}
-	if limit != m.limitSet {
-		m.limitSet = limit
+	if m.limitSet.Swap(limit) != limit {
 		debug.SetMemoryLimit(limit)
 	}
 }
@@ -412,6 +418,9 @@ func (s *Server) applyMemorySettings(n *settings) {
 func (s *Server) memoryCron(now time.Time) {
 	s.ks.SetClockNow(now.UnixMilli())
 	m := &s.mem
+	if mm := s.conf().cmd.Maxmemory; mm > 0 {
+		s.applyGoMemoryLimit(mm) // the write stream's share changes
+	}
 	if big := s.ks.BigFreed(); big-m.purgedSeen >= bigFreeThreshold && now.Sub(m.lastPurge) >= time.Second {
 		m.purgedSeen, m.lastPurge = big, now
 		go debug.FreeOSMemory()
