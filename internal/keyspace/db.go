@@ -10,10 +10,10 @@ import (
 
 func (db *DB) tableForWrite(s int) *slotTable {
 	db.ks.BeforeWrite(s)
-	t := db.slots[s]
+	t := db.st().tables[s]
 	if t == nil {
 		t = &slotTable{}
-		db.slots[s] = t
+		db.own().tables[s] = t
 	}
 	if len(t.ctrl) == 0 {
 		if n := db.keysPerSlotHint.Load(); n > 0 {
@@ -32,9 +32,9 @@ func (db *DB) tableForWrite(s int) *slotTable {
 // deleted and set again does not reallocate it. Needs s's stripe locked,
 // and t unused by the caller afterwards.
 func (db *DB) dropIfEmpty(s int, t *slotTable) {
-	if t.n == 0 && db.slots[s] == t {
+	if t.n == 0 && db.st().tables[s] == t {
 		db.ks.stripes[StripeOf(s)].net.Add(t.grown - int64(len(t.ctrl))*17)
-		db.slots[s] = nil
+		db.st().tables[s] = nil
 		return
 	}
 	t.shrinkIfSparse()
@@ -66,7 +66,7 @@ func (db *DB) removeAt(t *slotTable, s, i int) {
 	db.ks.released(s, t, &t.ents[i])
 	t.eraseAt(i)
 	db.keys.Add(-1)
-	db.slotKeys[s].Add(-1)
+	db.st().keys[s].Add(-1)
 }
 
 // expireAt reclaims position i, whose TTL has passed; k is its key.
@@ -133,7 +133,7 @@ func (db *DB) place(t *slotTable, s, i int, found bool, h uint64, e entry) {
 		db.volatile.Add(1)
 	}
 	db.keys.Add(1)
-	db.slotKeys[s].Add(1)
+	db.st().keys[s].Add(1)
 }
 
 // carriedTTL is the TTL a write at position i (if found) keeps: the old one
@@ -175,7 +175,7 @@ func (db *DB) localTTL(k string) {
 // expiry hook: a writable replica expiring a key its own client set.
 func (db *DB) ReclaimStored(key []byte) bool {
 	s := slot.Of(key)
-	t := db.slots[s]
+	t := db.st().tables[s]
 	if t == nil {
 		return false
 	}
@@ -218,7 +218,7 @@ func (db *DB) peekLive(key []byte) (Value, bool) {
 // liveEntry is key's entry if it is live, expiring it if its TTL passed.
 func (db *DB) liveEntry(key []byte) *entry {
 	s := slot.Of(key)
-	t := db.slots[s]
+	t := db.st().tables[s]
 	if t == nil {
 		return nil
 	}
@@ -318,7 +318,7 @@ func (db *DB) Stats() *Stats { return &db.ks.Stats }
 // Delete removes key, reporting whether it held a live value.
 func (db *DB) Delete(key []byte) bool {
 	s := slot.Of(key)
-	t := db.slots[s]
+	t := db.st().tables[s]
 	if t == nil {
 		return false
 	}
@@ -341,7 +341,7 @@ func (db *DB) Delete(key []byte) bool {
 
 // findEntry is key's live-or-expired entry, or nil.
 func (db *DB) findEntry(key []byte) (*slotTable, *entry) {
-	t := db.slots[slot.Of(key)]
+	t := db.st().tables[slot.Of(key)]
 	if t == nil {
 		return nil, nil
 	}
@@ -423,11 +423,11 @@ func (db *DB) Len() int64 { return db.keys.Load() }
 func (db *DB) Volatile() int64 { return db.volatile.Load() }
 
 // CountInSlot is the number of keys in slot s; O(1), no lock needed.
-func (db *DB) CountInSlot(s int) int { return int(db.slotKeys[s].Load()) }
+func (db *DB) CountInSlot(s int) int { return int(db.st().keys[s].Load()) }
 
 // KeysInSlot appends up to max keys of slot s to dst. Needs s's stripe locked.
 func (db *DB) KeysInSlot(s int, max int, dst []string) []string {
-	t := db.slots[s]
+	t := db.st().tables[s]
 	if t == nil {
 		return dst
 	}
@@ -447,7 +447,7 @@ func (db *DB) KeysInSlot(s int, max int, dst []string) []string {
 // Needs s's stripe locked; fn must not modify slot s. Expired keys are
 // skipped (left for lazy or active expiry).
 func (db *DB) ForEachInSlot(s int, fn func(key string, v Value) bool) bool {
-	t := db.slots[s]
+	t := db.st().tables[s]
 	if t == nil {
 		return true
 	}
@@ -469,7 +469,7 @@ func (db *DB) ForEachInSlot(s int, fn func(key string, v Value) bool) bool {
 // NextNonEmptySlot returns the first slot ≥ from holding keys, or -1.
 func (db *DB) NextNonEmptySlot(from int) int {
 	for s := from; s < slot.Count; s++ {
-		if db.slotKeys[s].Load() > 0 {
+		if db.st().keys[s].Load() > 0 {
 			return s
 		}
 	}
@@ -483,11 +483,11 @@ func (db *DB) Flush() int64 {
 	}
 	db.watch.touchAll(db, nil)
 	n := db.keys.Load()
-	for s := range db.slots {
-		if t := db.slots[s]; t != nil {
+	for s := range db.st().tables {
+		if t := db.st().tables[s]; t != nil {
 			db.releaseAll(s, t)
-			db.slots[s] = nil
-			db.slotKeys[s].Store(0)
+			db.st().tables[s] = nil
+			db.st().keys[s].Store(0)
 		}
 	}
 	db.keys.Store(0)
@@ -497,7 +497,7 @@ func (db *DB) Flush() int64 {
 
 // FlushSlot removes every key of slot s. Needs s's stripe locked.
 func (db *DB) FlushSlot(s int) int {
-	t := db.slots[s]
+	t := db.st().tables[s]
 	if t == nil {
 		return 0
 	}
@@ -511,8 +511,8 @@ func (db *DB) FlushSlot(s int) int {
 	db.releaseAll(s, t)
 	db.keys.Add(int64(-n))
 	db.volatile.Add(int64(-t.volatile))
-	db.slotKeys[s].Store(0)
-	db.slots[s] = nil
+	db.st().keys[s].Store(0)
+	db.st().tables[s] = nil
 	return n
 }
 
@@ -545,7 +545,7 @@ func (db *DB) RandomKey(rnd func(n int) int) (string, bool) {
 		if s < 0 {
 			return "", false
 		}
-		t := db.slots[s]
+		t := db.st().tables[s]
 		c := len(t.ctrl)
 		// From a random position, the first live key (wrapping): positions
 		// are in hash order, so this is a random key of the slot.
@@ -577,7 +577,7 @@ func (db *DB) RandomKey(rnd func(n int) int) (string, bool) {
 // a DEL through OnExpire), as Redis's SCAN does for the keys it visits.
 // Nothing on a replica. Needs s's stripe locked.
 func (db *DB) ExpireStale(s int) {
-	t := db.slots[s]
+	t := db.st().tables[s]
 	if t == nil || db.volatile.Load() == 0 || db.ks.keepExpired() {
 		return
 	}
@@ -602,7 +602,7 @@ func (db *DB) ExpireStale(s int) {
 
 // existsNoExpire reports whether k is stored, expired or not.
 func (db *DB) existsNoExpire(k string) bool {
-	t := db.slots[slotOfString(k)]
+	t := db.st().tables[slotOfString(k)]
 	return t != nil && t.find(hashKey(k), k) >= 0
 }
 
@@ -610,7 +610,7 @@ func (db *DB) existsNoExpire(k string) bool {
 // keyIsExpired on a key in the dict).
 func (db *DB) storedExpired(k string) bool {
 	s := slotOfString(k)
-	t := db.slots[s]
+	t := db.st().tables[s]
 	if t == nil {
 		return false
 	}

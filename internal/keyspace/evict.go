@@ -154,10 +154,10 @@ func (ev *Evictor) walk(db *DB, vol bool, fn func(t *slotTable, i int) bool) {
 		}
 	}
 	for s, n := first, 0; n < slot.Count; n++ {
-		if db.slotKeys[s].Load() > 0 {
+		if db.st().keys[s].Load() > 0 {
 			ev.ks.LockSlot(s)
 			more := true
-			if t := db.slots[s]; t != nil && t.n > 0 && (!vol || t.volatile > 0) {
+			if t := db.st().tables[s]; t != nil && t.n > 0 && (!vol || t.volatile > 0) {
 				c := len(t.ctrl)
 				start := ev.Rand(c)
 				for j := 0; j < c && more; j++ {
@@ -256,7 +256,7 @@ func (ev *Evictor) evictKey(dbi int, key string, vol bool) (int64, bool) {
 	s := slotOfString(key)
 	ev.ks.LockSlot(s)
 	defer ev.ks.UnlockSlot(s)
-	t := db.slots[s]
+	t := db.st().tables[s]
 	if t == nil {
 		return 0, false
 	}
@@ -355,7 +355,7 @@ func (ks *Keyspace) TableOverheads() []int64 {
 		ks.LockStripe(st)
 		for i, db := range ks.dbs {
 			for s := st; s < slot.Count; s += NumStripes {
-				if t := db.slots[s]; t != nil {
+				if t := db.st().tables[s]; t != nil {
 					out[i] += int64(len(t.ctrl))*17 + int64(unsafe.Sizeof(*t))
 				}
 			}

@@ -39,7 +39,7 @@ func (e *Expirer) Cycle(keepGoing func() bool) int {
 			s := e.cursor[i]
 			e.cursor[i] = (s + 1) % slot.Count
 			visited++
-			if db.slotKeys[s].Load() == 0 {
+			if db.st().keys[s].Load() == 0 {
 				continue
 			}
 			n := e.sweepSlot(db, s)
@@ -60,7 +60,7 @@ const sweepMaxVisit = 20 * samplePerSlot
 func (e *Expirer) sweepSlot(db *DB, s int) int {
 	e.ks.LockSlot(s)
 	defer e.ks.UnlockSlot(s)
-	t := db.slots[s]
+	t := db.st().tables[s]
 	if t == nil || t.volatile == 0 {
 		return 0
 	}

@@ -71,14 +71,11 @@ func (ks *Keyspace) SwapDB(a, b int) {
 // swapContents exchanges the keys of x and y and their counts; watch
 // registries stay with their database.
 func swapContents(x, y *DB) {
-	x.slots, y.slots = y.slots, x.slots
+	xs := x.sl.Load()
+	x.sl.Store(y.sl.Load())
+	y.sl.Store(xs)
 	swapAtomic64(&x.keys, &y.keys)
 	swapAtomic64(&x.volatile, &y.volatile)
-	for s := range x.slotKeys {
-		n := x.slotKeys[s].Load()
-		x.slotKeys[s].Store(y.slotKeys[s].Load())
-		y.slotKeys[s].Store(n)
-	}
 }
 
 type atomicInt64 interface {

@@ -151,6 +151,7 @@ func New(n int) *Keyspace {
 	ks.dbs = make([]*DB, n)
 	for i := range ks.dbs {
 		ks.dbs[i] = &DB{ks: ks, Index: i}
+		ks.dbs[i].sl.Store(&noSlots)
 	}
 	return ks
 }
@@ -285,17 +286,47 @@ func (v Value) Kind() types.Kind {
 type DB struct {
 	ks    *Keyspace
 	Index int
-	slots [slot.Count]*slotTable
+	// sl is the database's slot tables: noSlots until its first write.
+	sl atomic.Pointer[dbSlots]
 
 	keys     atomic.Int64
 	volatile atomic.Int64
-	// slotKeys counts keys per slot, readable without the stripe lock.
-	slotKeys [slot.Count]atomic.Int32
 
 	// keysPerSlotHint sizes new slot tables while an RDB loads (ExpectKeys).
 	keysPerSlotHint atomic.Int64
 
 	watch watchRegistry
+}
+
+// dbSlots is a database's table and key count per slot. A database gets
+// its own at its first write: the arrays take 192 KB, and 16 databases'
+// worth would be most of an idle server's memory (Redis's empty dicts cost
+// next to nothing).
+type dbSlots struct {
+	tables [slot.Count]*slotTable
+	// keys counts keys per slot, readable without the stripe lock.
+	keys [slot.Count]atomic.Int32
+}
+
+// noSlots is what a database never written reads: empty, and never written
+// (a write takes the database's own arrays first: DB.own).
+var noSlots dbSlots
+
+// st is the database's slot tables, to read (noSlots before its first
+// write): one pointer load.
+func (db *DB) st() *dbSlots { return db.sl.Load() }
+
+// own is the database's slot tables to write, made at its first write
+// (stripes of different slots may get here at once: one wins).
+func (db *DB) own() *dbSlots {
+	if p := db.sl.Load(); p != &noSlots {
+		return p
+	}
+	p := new(dbSlots)
+	if db.sl.CompareAndSwap(&noSlots, p) {
+		return p
+	}
+	return db.sl.Load()
 }
 
 // bytesString views b as a string without copying, for map lookups only.

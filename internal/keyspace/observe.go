@@ -63,7 +63,7 @@ func (ks *Keyspace) BeforeWrite(s int) {
 type SlotData struct{ t *slotTable }
 
 // Slot returns slot s's current table. Needs s's stripe locked (or LockAll).
-func (db *DB) Slot(s int) SlotData { return SlotData{db.slots[s]} }
+func (db *DB) Slot(s int) SlotData { return SlotData{db.st().tables[s]} }
 
 // Len is the number of entries (expired ones not yet reclaimed included).
 func (d SlotData) Len() int {

@@ -81,7 +81,7 @@ func (p *Prefetcher) Run(db *DB) {
 	sink := p.sink
 	j := 0
 	for _, k := range live {
-		if k.t = db.slots[k.s]; k.t != nil {
+		if k.t = db.st().tables[k.s]; k.t != nil {
 			sink += uint64(k.t.n)
 			k.h = hashKey(k.k)
 			live[j] = k

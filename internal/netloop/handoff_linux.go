@@ -67,6 +67,7 @@ func (l *loop) finishHandoff(c *Conn, rest []byte) {
 	c.paused.Store(true)                // (the new runner sets it too; TakeOver in fn needs it now)
 	rest = append([]byte(nil), rest...) // in c.in, which the loop takes back
 	c.in = nil
+	c.noteIn()
 	if fn := c.detach; fn != nil {
 		// This goroutine already holds c, as a detached one would.
 		c.detach = nil

@@ -96,6 +96,8 @@ type Conn struct {
 	// want is how many bytes the handler said its pending command needs
 	// (WantIn), counted from the start of in.
 	want int
+	// inHeld is cap(in) as last added to the loop's held bytes (noteIn).
+	inHeld int
 
 	mu      sync.Mutex
 	out     outQueue
@@ -103,6 +105,8 @@ type Conn struct {
 	wantOut bool
 	// queued mirrors out.n for lock-free reads (Queued).
 	queued atomic.Int64
+	// outHeld is out.alloc as last added to the loop's held bytes; under mu.
+	outHeld int
 
 	// paused is set while the connection is detached: a goroutine owns it
 	// and the loop touches neither its input nor the handler's state.
@@ -162,6 +166,10 @@ type loop struct {
 	// slowTold is the busySince of the last round the slow-call watch
 	// reported; touched only by the watchdog.
 	slowTold int64
+
+	// held is the bytes of this loop's connections' input buffers and
+	// output queues (Server.Held), by capacity.
+	held atomic.Int64
 }
 
 // stuckAfter is how long a loop may spend on one round of events before
@@ -624,6 +632,7 @@ func (l *loop) readable(c *Conn) {
 			nb := make([]byte, len(c.in), size)
 			copy(nb, c.in)
 			c.in = nb
+			c.noteIn()
 		}
 		room := c.in[len(c.in):cap(c.in)]
 		n, err := rawRead(c.fd, room)
@@ -686,6 +695,7 @@ func (l *loop) deliver(c *Conn) {
 		if cap(c.in) > 1<<20 {
 			l.srv.released(cap(c.in))
 			c.in = nil
+			c.noteIn()
 		} else {
 			c.in = c.in[:0]
 		}
@@ -727,10 +737,44 @@ func (l *loop) closeConn(c *Conn) {
 	c.mu.Lock()
 	c.closed = true
 	peak := c.out.reset()
+	c.noteOut()
 	c.queued.Store(0)
 	c.mu.Unlock()
+	c.in = nil
+	c.noteIn()
 	syscall.Close(c.fd)
 	l.srv.released(peak)
+}
+
+// Held is the bytes the connections' input buffers and output queues hold
+// now (by capacity), summed over the loops: what a client's buffers add
+// to the server's used memory, known at once (the Go heap's own figure
+// sees a freed buffer only after the next collection). Safe from any
+// goroutine.
+func (s *Server) Held() int64 {
+	n := int64(0)
+	for _, l := range s.loops {
+		n += l.held.Load()
+	}
+	return n
+}
+
+// noteIn brings the loop's held bytes up to date with c's input buffer;
+// on the goroutine that owns c.in.
+func (c *Conn) noteIn() {
+	if d := cap(c.in) - c.inHeld; d != 0 {
+		c.inHeld = cap(c.in)
+		c.loop.held.Add(int64(d))
+	}
+}
+
+// noteOut brings the loop's held bytes up to date with c's output queue;
+// c.mu held.
+func (c *Conn) noteOut() {
+	if d := c.out.alloc - c.outHeld; d != 0 {
+		c.outHeld = c.out.alloc
+		c.loop.held.Add(int64(d))
+	}
 }
 
 // released tells the Releaser about a large buffer let go.
@@ -758,6 +802,7 @@ func (c *Conn) Write(b []byte) (int, error) {
 	}
 	if c.out.n > 0 {
 		c.out.push(b)
+		c.noteOut()
 		c.queued.Store(int64(c.out.n))
 		return len(b), nil
 	}
@@ -767,6 +812,7 @@ func (c *Conn) Write(b []byte) (int, error) {
 	}
 	if n < len(b) {
 		c.out.push(b[n:])
+		c.noteOut()
 		c.queued.Store(int64(c.out.n))
 		c.armOut()
 	}
@@ -837,18 +883,22 @@ func (c *Conn) flushLocked() int {
 		}
 		if err != nil && err != syscall.EAGAIN {
 			c.queued.Store(0)
-			return c.out.reset()
+			peak := c.out.reset()
+			c.noteOut()
+			return peak
 		}
 		if n <= 0 {
 			break
 		}
 		c.out.consume(n)
 	}
+	c.noteOut()
 	c.queued.Store(int64(c.out.n))
 	if c.out.n > 0 {
 		return 0
 	}
 	peak := c.out.reset()
+	c.noteOut()
 	c.wantOut = false
 	ev := uint32(syscall.EPOLLIN | syscall.EPOLLRDHUP)
 	if c.paused.Load() {
@@ -946,11 +996,13 @@ func (c *Conn) ShrinkIn(n int) {
 	}
 	if n == 0 {
 		c.in = nil
+		c.noteIn()
 		return
 	}
 	nb := make([]byte, len(c.in), n)
 	copy(nb, c.in)
 	c.in = nb
+	c.noteIn()
 }
 
 // Detached reports whether a goroutine holds the connection (Detach):
@@ -964,6 +1016,7 @@ func (l *loop) startDetached(c *Conn) {
 	l.detached++
 	in := c.in
 	c.in = nil
+	c.noteIn()
 	go func() {
 		rest := fn(in)
 		l.post(func() { l.handBack(c, rest) })
@@ -986,6 +1039,7 @@ func (l *loop) handBack(c *Conn, rest []byte) {
 	}
 	l.listTurnEnd(c)
 	c.in = append(rest, c.in...)
+	c.noteIn()
 	syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_MOD, c.fd, &syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | l.outFlag(c), Fd: int32(c.fd)})
 	if len(c.in) > 0 {
 		l.deliver(c)

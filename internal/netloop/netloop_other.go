@@ -24,5 +24,8 @@ func (s *Server) Close() {}
 // CloseListener reports false: there are no listeners here.
 func (s *Server) CloseListener(net.Addr) bool { return false }
 
+// Held is 0: there are no connections here.
+func (s *Server) Held() int64 { return 0 }
+
 // Listen is never called here (Supported is false).
 func (s *Server) Listen(string, int) (net.Addr, error) { return nil, errors.ErrUnsupported }

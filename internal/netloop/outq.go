@@ -12,6 +12,8 @@ type outQueue struct {
 	// peak is the most bytes queued since the queue was last empty: what
 	// is given back when it drains (Releaser).
 	peak int
+	// alloc is the chunks' capacity: the memory the queue holds.
+	alloc int
 }
 
 const outChunk = 16 * 1024
@@ -34,6 +36,7 @@ func (q *outQueue) push(b []byte) {
 		nb := make([]byte, len(b), max(outChunk, len(b)))
 		copy(nb, b)
 		q.bufs = append(q.bufs, nb)
+		q.alloc += cap(nb)
 	}
 }
 
@@ -47,12 +50,14 @@ func (q *outQueue) consume(n int) {
 			return
 		}
 		n -= left
+		q.alloc -= cap(q.bufs[0])
 		q.bufs[0] = nil
 		q.bufs = q.bufs[1:]
 		q.off = 0
 	}
 	if q.n == 0 {
 		q.bufs = nil
+		q.alloc = 0
 	}
 }
 

@@ -57,6 +57,9 @@ type client struct {
 	// the resize cron at its next batch.
 	rb        replyBuf
 	resizeDue atomic.Bool
+	// rbHeld is the reply buffer's size as last added to the server's
+	// held client buffers (noteReplyBuf).
+	rbHeld int
 	// memTick counts commands since this client last measured memory (memory.go).
 	memTick int
 
@@ -582,6 +585,7 @@ func (c *client) cleanup() {
 	c.unregister()
 	c.closed.Store(true)
 	c.forgetMem()
+	c.noteReplyBuf() // (closed: takes its reply buffer out of used memory)
 	c.conn.Close()
 	c.srv.mem.clientsGone.Add(1) // its buffers are garbage now (memory.go)
 }

@@ -276,6 +276,7 @@ func (s *Server) resetStats() {
 	s.repl.syncPartialOK.Store(0)
 	s.repl.syncPartialErr.Store(0)
 	s.ks.Stats.ExpiredKeys.Store(0)
+	s.ks.Stats.EvictedKeys.Store(0)
 	s.ks.Stats.Hits.Store(0)
 	s.ks.Stats.Misses.Store(0)
 	s.ks.Stats.LazyFreed.Store(0)

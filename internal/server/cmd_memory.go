@@ -69,6 +69,7 @@ type memOverhead struct {
 
 // memoryOverhead measures now (Redis's getMemoryOverheadData).
 func (s *Server) memoryOverhead() *memOverhead {
+	s.checkedGC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	used := s.usedMemory()

@@ -22,11 +22,12 @@ import (
 // /gc/heap/live:bytes: dataset, buffers and overhead alike) plus the values
 // the keyspace stored since, less those it released since (deleted,
 // overwritten, expired and evicted: Keyspace.NetBytes, size
-// class estimates). Garbage, which Go holds until it collects, is not
-// counted, as Redis's zmalloc counter does not count freed memory; other
-// growth (buffers, collections changed in place) shows from the next
-// collection on, and the Go memory limit derived from maxmemory makes
-// collections come sooner as the heap nears it.
+// class estimates), plus the change since in the buffers held (client
+// buffers and the write stream: heldBuffers). Garbage, which Go holds
+// until it collects, is not counted, as Redis's zmalloc counter does not
+// count freed memory; other growth (collections changed in place) shows
+// from the next collection on, and the Go memory limit derived from
+// maxmemory makes collections come sooner as the heap nears it.
 //
 // A command checks the limit as Redis's processCommand does: it compares
 // the last measure with maxmemory (re-measuring every memRemeasure
@@ -54,10 +55,17 @@ const (
 type memState struct {
 	used atomic.Int64 // the last measure, bytes
 
-	readMu  sync.Mutex
-	samples []rtmetrics.Sample // heap objects, GC cycles; under readMu
-	gcSeen  uint64             // GC cycle count at the last measure; under readMu
-	netGC   int64              // Keyspace.NetBytes when that cycle was seen; under readMu
+	readMu   sync.Mutex
+	samples  []rtmetrics.Sample // heap objects, GC cycles; under readMu
+	gcSeen   uint64             // GC cycle count at the last measure; under readMu
+	heldLast int64              // heldBuffers at the last measure; under readMu
+	// base is the untracked bytes (live heap less the keyspace's and the
+	// buffers' counts) of the last collection; under readMu.
+	base int64
+
+	// bufs is the bytes of the clients' reply buffers (noteReplyBuf); the
+	// transport counts their input buffers and output queues itself.
+	bufs atomic.Int64
 
 	evictMu sync.Mutex // one eviction at a time, as in single-threaded Redis
 	// lastEmptyGC is when an eviction that found nothing left to evict
@@ -68,10 +76,15 @@ type memState struct {
 	// one due at once (its buffers may be what keeps memory over).
 	clientsGone atomic.Int64
 	goneSeen    int64
+	// nextCheckGC is when checkedGC may next collect (clock.Mono); under
+	// checkMu. live is the live heap the last measure read.
+	checkMu     sync.Mutex
+	nextCheckGC int64
+	live        atomic.Int64
 	ev          *keyspace.Evictor
 	running     atomic.Bool // the background eviction (Redis's evictionTimeProc) is on
 
-	limitSet   int64 // the Go memory limit last derived from maxmemory
+	limitSet   atomic.Int64 // the Go memory limit last derived from maxmemory
 	lastPurge  time.Time
 	purgedSeen int64 // Keyspace.BigFreed at the last give-back
 	lazySeen   int64 // Stats.LazyFreed at the last give-back
@@ -97,36 +110,72 @@ func (s *Server) initMemory() {
 	s.measureMemory()
 }
 
-// measureMemory measures used memory now: the live heap the last
-// collection found, plus the values the keyspace stored since, less those
-// it released since (see the package comment above).
+// measureMemory measures used memory now: what the keyspace's values and
+// the buffers hold (counted as they change), plus the rest of the live
+// heap as the last collection found it (see the package comment above).
 func (s *Server) measureMemory() int64 {
 	m := &s.mem
 	m.readMu.Lock()
 	rtmetrics.Read(m.samples)
 	live := int64(m.samples[0].Value.Uint64())
-	net := s.ks.NetBytes()
+	m.live.Store(live)
+	net, held := s.ks.NetBytes(), s.heldBuffers()
 	if gc := m.samples[1].Value.Uint64(); gc != m.gcSeen {
-		// A collection ran: its live figure holds what was stored before.
-		m.gcSeen, m.netGC = gc, net
+		// A collection ran: its live figure holds the values stored and
+		// the buffers held when it marked, at some time since the last
+		// measure. Of the buffer figures then and now, take the larger,
+		// so that buffers freed meanwhile (evicted clients) are not
+		// counted twice; buffers grown meanwhile are then missed until
+		// the next collection, which errs toward keeping keys.
+		m.gcSeen, m.base = gc, live-net-max(held, m.heldLast)
 	}
-	used := max(live+net-m.netGC, 0)
+	m.heldLast = held
+	used := max(m.base+net+held, 0)
 	m.readMu.Unlock()
 	m.used.Store(used)
 	return used
 }
 
+// heldBuffers is the bytes buffers hold now: the clients' reply buffers,
+// the transport's input buffers and output queues, and the write stream's
+// retained chunks (replicas' output, the backlog, the AOF's pending
+// bytes). Counted apart from the heap's live figure so that a buffer shows
+// in used memory as it grows and leaves it as it is freed (a closed
+// client's buffers, garbage until the next collection, would otherwise be
+// counted until then), as Redis counts its buffers at every malloc and
+// free; and so that what notCountedForEvict leaves out is exactly what
+// used memory counts for it.
+func (s *Server) heldBuffers() int64 { return s.clientBuffers() + s.stream.Held() }
+
+// clientBuffers is the clients' part of heldBuffers.
+func (s *Server) clientBuffers() int64 {
+	n := s.mem.bufs.Load()
+	if s.loops != nil {
+		n += s.loops.Held()
+	}
+	return n
+}
+
 // usedMemory is used_memory, measured now.
 func (s *Server) usedMemory() uint64 { return uint64(s.measureMemory()) }
 
-// notCountedForEvict is memory Redis leaves out of the eviction decision:
-// the AOF buffer (and replicas' output buffers): here the write stream's
-// retained chunks.
+// notCountedForEvict is memory Redis leaves out of the eviction decision
+// (freeMemoryGetNotCountedMemory): the AOF buffer and what the replicas'
+// shared output buffer holds beyond the backlog's size. Here: the write
+// stream's retained chunks (which serve the AOF, the replicas and the
+// backlog alike), less the backlog's size while there is one.
 func (s *Server) notCountedForEvict() int64 {
-	if !s.stream.Active() {
+	n := s.stream.Held()
+	if n == 0 {
 		return 0
 	}
-	return s.stream.Offset() - s.stream.Start()
+	s.repl.mu.Lock()
+	backlog := s.repl.backlog
+	s.repl.mu.Unlock()
+	if backlog {
+		n -= s.backlogSize()
+	}
+	return max(n, 0)
 }
 
 // memoryCheck is processCommand's maxmemory step for a command about to
@@ -194,6 +243,11 @@ func (s *Server) performEvictions(background bool) int {
 	if conf.evictPolicy == keyspace.NoEviction {
 		return evictFail
 	}
+	if s.checkedGC() {
+		if used = s.measureMemory() - s.notCountedForEvict(); used <= mm {
+			return evictOK
+		}
+	}
 	// The heap figure moves by whole spans (a P caches a span per size
 	// class), so eviction aims a little under the limit, and a measure
 	// taken a moment later (INFO) still finds used_memory within it.
@@ -250,6 +304,40 @@ func (s *Server) performEvictions(background bool) int {
 	}
 }
 
+// checkedGC collects, when that costs little, before keys are evicted and
+// before INFO memory or MEMORY STATS report, and reports whether it did.
+// The live heap the last collection marked counts as live everything
+// allocated while it was marking: after a burst of short-lived buffers
+// (large replies, a client's growing query buffer, a pipeline of writes)
+// that figure can stand megabytes above what is in use, and keys would be
+// evicted, and used_memory shown, for garbage. A collection is cheap on a
+// small heap and dear on a large one (the caller waits for it), so one is
+// run only while the live heap is under checkGCMaxLive, at most every
+// checkGCEvery and at most 1% of the time (after one that took d, not
+// again for 100·d).
+func (s *Server) checkedGC() bool {
+	m := &s.mem
+	if m.live.Load() >= checkGCMaxLive || !m.checkMu.TryLock() {
+		return false
+	}
+	defer m.checkMu.Unlock()
+	now := clock.Mono()
+	if now < m.nextCheckGC {
+		return false
+	}
+	runtime.GC()
+	done := clock.Mono()
+	m.nextCheckGC = done + max(int64(checkGCEvery), 100*(done-now))
+	return true
+}
+
+// checkGCMaxLive is the largest live heap checkedGC collects (a collection
+// of it takes a few ms).
+const checkGCMaxLive = 256 << 20
+
+// checkGCEvery is the least time between two collections checkedGC runs.
+const checkGCEvery = 100 * time.Millisecond
+
 // evictionTimeLimit is how long one eviction run may take, in ns, for
 // maxmemory-eviction-tenacity t (Redis's evictionTimeLimitUs).
 func evictionTimeLimit(t int) int64 {
@@ -303,17 +391,23 @@ func (s *Server) onEvict(db int, key string) {
 // the new limit is already passed (CONFIG SET maxmemory does in Redis).
 func (s *Server) applyMemorySettings(n *settings) {
 	s.ks.SetAccessPolicy(n.evictPolicy.LFU(), n.lfuLogFactor, n.lfuDecayTime)
+	s.applyGoMemoryLimit(n.cmd.Maxmemory)
+}
+
+// applyGoMemoryLimit sets the Go memory limit for maxmemory mm: the
+// collector works harder as the heap nears maxmemory, so that garbage does
+// not hold RSS far above the limit. The room above it, and the buffers the
+// limit does not cover (the write stream kept for the AOF and replicas,
+// notCountedForEvict, in whole MB), keep it from collecting without end: a
+// collection that runs all the time also counts as live what is allocated
+// while it marks, and used_memory would stand above what is in use.
+func (s *Server) applyGoMemoryLimit(mm int64) {
 	m := &s.mem
 	limit := int64(math.MaxInt64)
-	if mm := n.cmd.Maxmemory; mm > 0 {
-		// The collector works harder as the heap nears maxmemory, so
-		// that garbage does not hold RSS far above the limit; the room
-		// above it keeps it from collecting without end when buffers the
-		// limit does not cover (AOF, replicas) are large.
-		limit = mm + mm/4 + 16<<20
+	if mm > 0 {
+		limit = mm + mm/4 + 16<<20 + s.notCountedForEvict()&^(1<<20-1)
 	}
-	if limit != m.limitSet {
-		m.limitSet = limit
+	if m.limitSet.Swap(limit) != limit {
 		debug.SetMemoryLimit(limit)
 	}
 }
@@ -324,6 +418,9 @@ func (s *Server) applyMemorySettings(n *settings) {
 func (s *Server) memoryCron(now time.Time) {
 	s.ks.SetClockNow(now.UnixMilli())
 	m := &s.mem
+	if mm := s.conf().cmd.Maxmemory; mm > 0 {
+		s.applyGoMemoryLimit(mm) // the write stream's share changes
+	}
 	if big := s.ks.BigFreed(); big-m.purgedSeen >= bigFreeThreshold && now.Sub(m.lastPurge) >= time.Second {
 		m.purgedSeen, m.lastPurge = big, now
 		go debug.FreeOSMemory()
@@ -364,12 +461,12 @@ const quietCommands = 100
 // before the cron gives memory back to the OS.
 const bigFreeThreshold = 16 << 20
 
-// clientsMemory estimates what normal clients hold: each client's state
-// and its minimum read buffer (Redis's mem_clients_normal counts the
-// client structs and their query and reply buffers).
+// clientsMemory is what normal clients hold: each client's state, and
+// the buffers (heldBuffers: query and reply buffers, output queues), as
+// Redis's mem_clients_normal counts the client structs and their buffers.
 func (s *Server) clientsMemory() uint64 {
 	s.clientsMu.Lock()
 	n := len(s.clients)
 	s.clientsMu.Unlock()
-	return uint64(n) * uint64(unsafe.Sizeof(client{})+readBufMin)
+	return uint64(n)*uint64(unsafe.Sizeof(client{})) + uint64(max(s.clientBuffers(), 0))
 }

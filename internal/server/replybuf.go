@@ -86,6 +86,21 @@ func (c *client) initReplyBuf() {
 	c.rb.size = replyBufChunk
 	c.rb.peakReset = c.srv.nowMs.Load()
 	c.w.Buf = make([]byte, 0, replyBufChunk)
+	c.noteReplyBuf()
+}
+
+// noteReplyBuf brings the server's count of held client buffers
+// (memory.go) up to date with the reply buffer's size: one comparison when
+// it did not change. Owner goroutine; a closed client holds nothing.
+func (c *client) noteReplyBuf() {
+	n := cap(c.w.Buf)
+	if c.closed.Load() {
+		n = 0
+	}
+	if d := n - c.rbHeld; d != 0 {
+		c.rbHeld = n
+		c.srv.mem.bufs.Add(int64(d))
+	}
 }
 
 // noteReplyPeak records the batch's use of the reply buffer before its
@@ -107,12 +122,14 @@ func (c *client) resetReplyBuf() {
 	// the CPU per reply in the growing and the garbage.
 	if cap(c.w.Buf) <= c.rb.size || cap(c.w.Buf) <= 1<<20 && c.srv.conf().clientMemLimit == 0 {
 		c.w.Reset()
+		c.noteReplyBuf()
 		return
 	}
 	if cap(c.w.Buf) > 1<<20 {
 		c.srv.released(cap(c.w.Buf))
 	}
 	c.w.Buf = make([]byte, 0, c.rb.size)
+	c.noteReplyBuf()
 }
 
 // resizeBufs is the per-client part of the cron, on the owner goroutine.
@@ -145,6 +162,7 @@ func (c *client) resizeBufs(now int64) {
 				nb := make([]byte, len(c.w.Buf), n)
 				copy(nb, c.w.Buf)
 				c.w.Buf = nb
+				c.noteReplyBuf()
 			}
 		}
 	}

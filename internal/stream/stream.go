@@ -28,8 +28,10 @@ type Stream struct {
 	// a backlog is configured); when false, appends do nothing.
 	active atomic.Bool
 
-	mu      sync.Mutex
-	chunks  []*chunk
+	mu     sync.Mutex
+	chunks []*chunk
+	// held is the retained chunks' capacity (Held); written under mu.
+	held    atomic.Int64
 	start   int64 // offset of the first retained byte
 	end     int64 // offset after the last byte: the replication offset
 	lastDB  int   // database of the last entry; -1: SELECT before the next one
@@ -183,6 +185,7 @@ func (s *Stream) reserve(db, n int) *chunk {
 		}
 		c = &chunk{start: s.end, buf: make([]byte, 0, size)}
 		s.chunks = append(s.chunks, c)
+		s.held.Add(int64(size))
 		s.trim()
 	}
 	if sel {
@@ -342,6 +345,9 @@ func (s *Stream) trim() {
 		drop++
 	}
 	if drop > 0 {
+		for _, c := range s.chunks[:drop] {
+			s.held.Add(-int64(cap(c.buf)))
+		}
 		copy(s.chunks, s.chunks[drop:])
 		for i := len(s.chunks) - drop; i < len(s.chunks); i++ {
 			s.chunks[i] = nil
@@ -366,6 +372,11 @@ func (s *Stream) DB() int {
 	defer s.mu.Unlock()
 	return s.lastDB
 }
+
+// Held is the memory the retained bytes take: their chunks' capacity.
+// One atomic load, safe from any goroutine (the server counts it in used
+// memory as it changes, and leaves it out of the eviction decision).
+func (s *Stream) Held() int64 { return s.held.Load() }
 
 // Start is the first offset still retained.
 func (s *Stream) Start() int64 {
@@ -585,6 +596,7 @@ func (s *Stream) Reset(off int64) {
 	s.readers = nil
 	s.inline.Store(nil)
 	s.chunks = nil
+	s.held.Store(0)
 	s.start, s.end, s.lastDB, s.hold = off, off, -1, -1
 	s.updateActive()
 	s.unlockAndWake()
