@@ -74,6 +74,10 @@ type Run struct {
 	Data any
 	// Args is the command that started the run (FUNCTION STATS shows it).
 	Args [][]byte
+	// Debug is the Lua debugger session of a debugged EVAL (ldb.go), or
+	// nil. A debugged run is neither BUSY nor killable: it stops itself
+	// when it runs too long, as Redis's does.
+	Debug *Debug
 
 	proto   int
 	start   int64 // clock.Mono at the start
@@ -236,7 +240,26 @@ func compileChunk(src []byte, chunk string) (*lua.FunctionProto, []ast.Stmt, err
 		}
 		return nil, nil, err
 	}
+	closureLines(proto)
 	return proto, stmts, nil
+}
+
+// closureLines gives each CLOSURE instruction the line of its function's
+// "end", as Lua 5.1's code generator does (gopher-lua gives the line of
+// "function"): the debugger stops at that line before a local function
+// is defined, as Redis's does.
+func closureLines(p *lua.FunctionProto) {
+	for pc, inst := range p.Code {
+		if int(inst>>26) != lua.OP_CLOSURE || pc >= len(p.DbgSourcePositions) {
+			continue
+		}
+		if bx := int(inst & 0x3ffff); bx < len(p.FunctionPrototypes) {
+			p.DbgSourcePositions[pc] = p.FunctionPrototypes[bx].LastLineDefined
+		}
+	}
+	for _, c := range p.FunctionPrototypes {
+		closureLines(c)
+	}
 }
 
 // PrepareError is scriptPrepareForRun's refusal of a script with
@@ -294,7 +317,7 @@ func (e *Engine) runs(withArgs bool) []RunInfo {
 	var out []RunInfo
 	for _, v := range e.all {
 		v.killMu.Lock()
-		if r := v.current.Load(); r != nil {
+		if r := v.current.Load(); r != nil && r.Debug == nil {
 			i := RunInfo{Name: r.Name, Eval: r.Eval, Wrote: r.wrote.Load(), Start: r.start, ID: v.runID, vm: v}
 			if withArgs {
 				for _, a := range r.Args {
@@ -397,7 +420,14 @@ func (v *vm) exec(run *Run, fn *lua.LFunction, withArgs bool, keys, args [][]byt
 		L.Push(v.array(args))
 		n = 2
 	}
-	err := L.PCall(n, 1, v.handler)
+	var err error
+	if run.Debug == nil {
+		err = L.PCall(n, 1, v.handler)
+	} else {
+		L.SetContext(&debugCtx{v: v, d: run.Debug, kill: v.kill, frames: make(map[uintptr]int)})
+		err = L.PCall(n, 1, v.handler)
+		L.SetContext(v.kill)
+	}
 
 	v.killMu.Lock()
 	v.current.Store(nil)
