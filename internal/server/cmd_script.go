@@ -331,6 +331,16 @@ func (s *Server) runScript(sr *scriptRun, keys [][]byte, exec func(w *resp.Write
 		if s.scriptBusy.Load() {
 			s.refreshBusy()
 		}
+		if sr.run.ErrReply {
+			// The script's error reply: counted in errorstats (by the
+			// dispatcher, from the reply) unless the command that raised
+			// it was counted already; failed_calls either way.
+			if sr.run.ErrCounted {
+				sr.ctx.Cmd.FailedCalls.Add(1)
+			} else {
+				sr.ctx.Err = true
+			}
+		}
 		c.db = db
 		sr.ctx.DB = db
 		sr.srv, sr.ctx, sr.c = nil, nil, nil
@@ -371,8 +381,8 @@ func (s *Server) runScript(sr *scriptRun, keys [][]byte, exec func(w *resp.Write
 	s.scriptLock.wide.Store(sr.run.Name, true)
 	sr.wrote = false
 	c.db = db
-	name, flags, ro := sr.run.Name, sr.run.Flags, sr.run.ReadOnly
-	sr.run = script.Run{Host: sr, Name: name, Flags: flags, Args: sr.ctx.Args, ReadOnly: ro, Data: sr}
+	name, flags, ro, dbg := sr.run.Name, sr.run.Flags, sr.run.ReadOnly, sr.run.Debug
+	sr.run = script.Run{Host: sr, Name: name, Flags: flags, Args: sr.ctx.Args, ReadOnly: ro, Data: sr, Debug: dbg}
 	if !sr.lock(keys, true) {
 		return
 	}
@@ -503,6 +513,25 @@ func (sr *scriptRun) ACLPermits(spec *command.Spec, args [][]byte) bool {
 	}
 	r, _ := p.Check(sr.srv.acl.Cat, spec, args, &sr.c.aclSc)
 	return r == acl.OK
+}
+
+// Rejected counts a command the script called that was refused before it
+// ran, as scriptCall's error path does: total_error_replies, errorstats
+// (the code of a "-CODE ..." text, else ERR) and the command's
+// rejected_calls.
+func (sr *scriptRun) Rejected(spec *command.Spec, msg string) {
+	s := sr.srv
+	s.stats.totalErrorReplies.Add(1)
+	code := "ERR"
+	if strings.HasPrefix(msg, "-") {
+		if i := strings.IndexByte(msg[:min(len(msg), 32)], ' '); i > 1 {
+			code = msg[1:i]
+		}
+	}
+	s.noteErrorReply(code)
+	if spec != nil {
+		spec.RejectedCalls.Add(1)
+	}
 }
 
 func (sr *scriptRun) Exec(run *script.Run, spec *command.Spec, args [][]byte, w *resp.Writer) string {
