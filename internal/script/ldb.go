@@ -421,16 +421,17 @@ func (c *debugCtx) hook() {
 	if !strings.Contains(dbg.Source, evalChunk) {
 		return
 	}
+	// The count event (Lua calls the hook for it apart from the line
+	// event): a script that ran too long without stopping stops now.
 	timeout := false
-	if !lineEvent && !d.step && !bp {
+	if countEvent && !d.step && !bp {
 		limit := d.BusyMs
 		if limit <= 0 {
 			limit = 5000
 		}
-		if time.Duration(clock.Mono()-d.start) < time.Duration(limit)*time.Millisecond {
-			return
+		if time.Duration(clock.Mono()-d.start) >= time.Duration(limit)*time.Millisecond {
+			timeout, d.step = true, true
 		}
-		timeout, d.step = true, true
 	}
 	if !d.step && !bp {
 		return

@@ -762,7 +762,18 @@ func (s *Server) evalDebug(ctx *command.Ctx, c *client, ro bool) {
 	s.cfg.RLock()
 	busy := s.cfg.BusyReplyThreshold
 	s.cfg.RUnlock()
-	dc := &debugConn{nc: nc, hup: c.hangup()}
+	dc := &debugConn{nc: nc, hup: c.hangup(), stop: func() bool {
+		// A shutdown (SIGTERM/SIGINT, Close) ends the session as a client
+		// that left would: the script runs to its end, its locks go, and
+		// the shutdown, which takes every stripe, goes on.
+		st := &s.sigShutdown
+		select {
+		case <-s.quit:
+			return true
+		default:
+		}
+		return st.pending.Load() != 0 || st.running.Load()
+	}}
 	d := script.NewDebug(dc, ctx.Args[1])
 	d.BusyMs = int64(busy)
 	s.evalRun(ctx, false, ro, d)
@@ -776,11 +787,13 @@ func (s *Server) evalDebug(ctx *command.Ctx, c *client, ro bool) {
 
 // debugConn is the debugging client's socket as the debugger uses it:
 // reads wait for the client's next command but end when the client is
-// closed (HUP: its loop closing it, the peer leaving, shutdown); writes
+// closed (HUP: its loop closing it, the peer leaving) or the server
+// shuts down; writes
 // give up after 5 s (Redis's connSendTimeout).
 type debugConn struct {
-	nc  net.Conn
-	hup <-chan struct{}
+	nc   net.Conn
+	hup  <-chan struct{}
+	stop func() bool
 }
 
 func (d *debugConn) Read(p []byte) (int, error) {
@@ -792,8 +805,11 @@ func (d *debugConn) Read(p []byte) (int, error) {
 			case <-d.hup:
 				return 0, io.EOF
 			default:
-				continue
 			}
+			if d.stop() {
+				return 0, io.EOF
+			}
+			continue
 		}
 		return n, err
 	}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -101,6 +102,7 @@ func TestLDBSessionLikeRedis(t *testing.T) {
 		script string
 		args   []string
 		cmds   []string
+		config []string // CONFIG SET pairs before the session
 	}{
 		{"walk", ldbScript, []string{"1", "k1", "hello"}, []string{
 			"p", "p KEYS", "p ARGV", "p nope", "n", "p", "p a", "l", "l 1 1", "l 3 0", "w",
@@ -109,20 +111,26 @@ func TestLDBSessionLikeRedis(t *testing.T) {
 			"r set x 1", "r get x", "r nosuchcmd", "r get", "r incr x", "r incr k1",
 			"m", "m 10", "m 0", "h", "bogus", "eval return 'hello' 0",
 			"s", "s", "s", "p", "c", "p i", "b 0", "c", "s", "s", "s", "p a", "p x", "s", "s", "s",
-		}},
-		{"abort", "local x = 1\nredis.call('set', KEYS[1], 'y')\nreturn x\n", []string{"1", "ab"}, []string{"s", "s", "a"}},
-		{"error", "local x = 1\nlocal y = redis.call('nosuch')\nreturn x\n", []string{"0"}, []string{"s", "s"}},
-		{"compile error", "local x = 1 +\n", []string{"0"}, nil},
-		{"numkeys", "return 1", []string{"5", "a"}, nil},
-		{"parsing", "return 'hello'", []string{"0"}, []string{"'hello\x00world'", "'hello\x00'", "'\x00hello'", "'\x00hello\x00'", long, "c"}},
-		{"maxlen", "local s = string.rep('x', 300)\nlocal n = 3.14159265\nreturn #s\n", []string{"0"}, []string{"s", "s", "p", "m 70", "p s", "c"}},
-		{"loop breakpoint", "local n = 0\nfor i = 1, 3 do\n  n = n + i\nend\nreturn n\n", []string{"0"}, []string{"b 3", "c", "p", "c", "p", "c", "p", "c"}},
+		}, nil},
+		{"abort", "local x = 1\nredis.call('set', KEYS[1], 'y')\nreturn x\n", []string{"1", "ab"}, []string{"s", "s", "a"}, nil},
+		{"error", "local x = 1\nlocal y = redis.call('nosuch')\nreturn x\n", []string{"0"}, []string{"s", "s"}, nil},
+		{"compile error", "local x = 1 +\n", []string{"0"}, nil, nil},
+		{"numkeys", "return 1", []string{"5", "a"}, nil, nil},
+		{"parsing", "return 'hello'", []string{"0"}, []string{"'hello\x00world'", "'hello\x00'", "'\x00hello'", "'\x00hello\x00'", long, "c"}, nil},
+		{"maxlen", "local s = string.rep('x', 300)\nlocal n = 3.14159265\nreturn #s\n", []string{"0"}, []string{"s", "s", "p", "m 70", "p s", "c"}, nil},
+		// A script that runs past lua-time-limit without stopping stops
+		// itself ("timeout reached").
+		{"timeout", "local i = 0\nwhile true do\n  i = i + 1\nend\n", []string{"0"}, []string{"c", "a"}, []string{"lua-time-limit", "200"}},
+		{"loop breakpoint", "local n = 0\nfor i = 1, 3 do\n  n = n + i\nend\nreturn n\n", []string{"0"}, []string{"b 3", "c", "p", "c", "p", "c", "p", "c"}, nil},
 	}
 	for _, s := range sessions {
 		t.Run(s.name, func(t *testing.T) {
 			var got [2][]string
 			for i, kind := range []string{"redis", "shoal"} {
 				n := testutil.StartKind(t, kind)
+				for j := 0; j+1 < len(s.config); j += 2 {
+					testutil.Dial(t, n.Addr).MustDo(t, "CONFIG", "SET", s.config[j], s.config[j+1])
+				}
 				got[i] = ldbSession(t, n.Addr, s.script, s.args, s.cmds)
 				// SYNC mode keeps the script's writes.
 				if s.name == "walk" {
@@ -239,5 +247,29 @@ func TestLDBShoal(t *testing.T) {
 	})
 	if v := other.MustDo(t, "PING"); string(v.Str) != "PONG" {
 		t.Fatalf("PING = %+v", v)
+	}
+
+	// SIGTERM during a session: the session ends as if the client had
+	// left (the script runs to its end and replies), and the server exits.
+	d := testutil.Dial(t, n.Addr)
+	d.MustDo(t, "SCRIPT", "DEBUG", "SYNC")
+	if err := d.Send("EVAL", "redis.call('set', KEYS[1], 'x')\nreturn 5", "1", "sd"); err != nil {
+		t.Fatal(err)
+	}
+	if _, raw, err := d.Read(); err != nil || !strings.Contains(string(raw), "Stopped at 1") {
+		t.Fatalf("session start: %q %v", raw, err)
+	}
+	n.Cmd.Process.Signal(syscall.SIGTERM)
+	testutil.CheckFor(t, 5*time.Second, 50*time.Millisecond, func() error {
+		if n.Running() {
+			return errors.New("shoal-server still running 5 s after SIGTERM during a debugging session")
+		}
+		return nil
+	})
+	if _, raw, err := d.Read(); err != nil || string(raw) != "*1\r\n+<endsession>\r\n" {
+		t.Fatalf("after SIGTERM: %q %v", raw, err)
+	}
+	if v, _, err := d.Read(); err != nil || v.Int != 5 {
+		t.Fatalf("EVAL reply after SIGTERM: %+v %v", v, err)
 	}
 }
