@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -38,6 +39,44 @@ a = f(a)
 local r = redis.pcall('incr', KEYS[1])
 return a
 `
+
+var ldbAddr = regexp.MustCompile(`function@0x[0-9a-f]+`)
+
+const ldbLocals = `local n = 0
+for i = 1, 2 do
+  local w = i * 10
+  n = n + w
+end
+local q = 1
+for k, v in ipairs({10, 20}) do
+  local z = v
+  n = n + z
+end
+local r = n + q
+return r
+`
+
+// ldbLocalsCmds steps through ldbLocals printing every local at each
+// stop (by name inside the generic for, whose hidden generator is a
+// function printed with its address).
+func ldbLocalsCmds() []string {
+	var cmds []string
+	for i := 0; i < 8; i++ {
+		cmds = append(cmds, "s", "p")
+	}
+	for i := 0; i < 12; i++ {
+		cmds = append(cmds, "s", "p n", "p q", "p k", "p v", "p z", "p r", "p (for control)")
+	}
+	return cmds
+}
+
+func ldbStepPrint(n int) []string {
+	var cmds []string
+	for i := 0; i < n; i++ {
+		cmds = append(cmds, "s", "p")
+	}
+	return cmds
+}
 
 // ldbSession runs SCRIPT DEBUG SYNC, an EVAL, then each command (words
 // split on spaces, or raw RESP when it starts with '*'), and returns every
@@ -121,6 +160,10 @@ func TestLDBSessionLikeRedis(t *testing.T) {
 		// A script that runs past lua-time-limit without stopping stops
 		// itself ("timeout reached").
 		{"timeout", "local i = 0\nwhile true do\n  i = i + 1\nend\n", []string{"0"}, []string{"c", "a"}, []string{"lua-time-limit", "200"}},
+		// Locals as Lua 5.1 scopes them, in and after loops (gopher-lua's
+		// own local ranges are off; ldb.go localRanges).
+		{"locals", ldbLocals, []string{"0"}, ldbLocalsCmds(), nil},
+		{"locals 2", "local a = 1\nlocal t = {1,2}\nfor i=1,2 do\n  a = a + i\nend\nif a > 1 then\n  local y = 5\n  a = a + y\nend\nlocal function f(x)\n  return x * 2\nend\nlocal p, q = f(a), 3\nreturn a + p + q\n", []string{"0"}, ldbStepPrint(20), nil},
 		{"loop breakpoint", "local n = 0\nfor i = 1, 3 do\n  n = n + i\nend\nreturn n\n", []string{"0"}, []string{"b 3", "c", "p", "c", "p", "c", "p", "c"}, nil},
 	}
 	for _, s := range sessions {
@@ -143,6 +186,9 @@ func TestLDBSessionLikeRedis(t *testing.T) {
 				t.Fatalf("redis gave %d replies, shoal %d:\nredis %q\nshoal %q", len(got[0]), len(got[1]), got[0], got[1])
 			}
 			for i := range got[0] {
+				// Function values print with their addresses.
+				got[0][i] = ldbAddr.ReplaceAllString(got[0][i], "function@ADDR")
+				got[1][i] = ldbAddr.ReplaceAllString(got[1][i], "function@ADDR")
 				if got[0][i] != got[1][i] {
 					t.Errorf("reply %d:\nredis %q\nshoal %q", i, got[0][i], got[1][i])
 				}
