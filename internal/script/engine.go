@@ -44,6 +44,13 @@ type ACLChecker interface {
 	CheckACL(spec *command.Spec, args [][]byte) string
 }
 
+// Rejecter is a Host told of every command the script called that was
+// refused before it ran (scriptCall's error path: afterErrorReply and the
+// command's rejected_calls); spec is nil for an unknown command.
+type Rejecter interface {
+	Rejected(spec *command.Spec, msg string)
+}
+
 // ErrRestart is the text a Host returns to stop a script for a re-run.
 const ErrRestart = "\x00restart"
 
@@ -74,6 +81,14 @@ type Run struct {
 	Data any
 	// Args is the command that started the run (FUNCTION STATS shows it).
 	Args [][]byte
+	// Debug is the Lua debugger session of a debugged EVAL (ldb.go), or
+	// nil. A debugged run is neither BUSY nor killable: it stops itself
+	// when it runs too long, as Redis's does.
+	Debug *Debug
+	// ErrReply: the run replied with an error; ErrCounted: that error was
+	// already counted in errorstats by the command that raised it
+	// (Redis's ignore_error_stats_update), so only failed_calls counts it.
+	ErrReply, ErrCounted bool
 
 	proto   int
 	start   int64 // clock.Mono at the start
@@ -236,7 +251,26 @@ func compileChunk(src []byte, chunk string) (*lua.FunctionProto, []ast.Stmt, err
 		}
 		return nil, nil, err
 	}
+	closureLines(proto)
 	return proto, stmts, nil
+}
+
+// closureLines gives each CLOSURE instruction the line of its function's
+// "end", as Lua 5.1's code generator does (gopher-lua gives the line of
+// "function"): the debugger stops at that line before a local function
+// is defined, as Redis's does.
+func closureLines(p *lua.FunctionProto) {
+	for pc, inst := range p.Code {
+		if int(inst>>26) != lua.OP_CLOSURE || pc >= len(p.DbgSourcePositions) {
+			continue
+		}
+		if bx := int(inst & 0x3ffff); bx < len(p.FunctionPrototypes) {
+			p.DbgSourcePositions[pc] = p.FunctionPrototypes[bx].LastLineDefined
+		}
+	}
+	for _, c := range p.FunctionPrototypes {
+		closureLines(c)
+	}
 }
 
 // PrepareError is scriptPrepareForRun's refusal of a script with
@@ -294,7 +328,7 @@ func (e *Engine) runs(withArgs bool) []RunInfo {
 	var out []RunInfo
 	for _, v := range e.all {
 		v.killMu.Lock()
-		if r := v.current.Load(); r != nil {
+		if r := v.current.Load(); r != nil && r.Debug == nil {
 			i := RunInfo{Name: r.Name, Eval: r.Eval, Wrote: r.wrote.Load(), Start: r.start, ID: v.runID, vm: v}
 			if withArgs {
 				for _, a := range r.Args {
@@ -397,7 +431,14 @@ func (v *vm) exec(run *Run, fn *lua.LFunction, withArgs bool, keys, args [][]byt
 		L.Push(v.array(args))
 		n = 2
 	}
-	err := L.PCall(n, 1, v.handler)
+	var err error
+	if run.Debug == nil {
+		err = L.PCall(n, 1, v.handler)
+	} else {
+		L.SetContext(&debugCtx{v: v, d: run.Debug, kill: v.kill, frames: make(map[uintptr]int)})
+		err = L.PCall(n, 1, v.handler)
+		L.SetContext(v.kill)
+	}
 
 	v.killMu.Lock()
 	v.current.Store(nil)
@@ -417,6 +458,8 @@ func (v *vm) exec(run *Run, fn *lua.LFunction, withArgs bool, keys, args [][]byt
 			obj = aerr.Object
 		}
 		t, ok := obj.(*lua.LTable)
+		run.ErrReply = true
+		run.ErrCounted = ok && lua.LVAsBool(t.RawGetString("ignore_error_stats_update"))
 		if !ok {
 			msg := luaToStringValue(obj)
 			if len(msg) > 100 {
@@ -436,7 +479,14 @@ func (v *vm) exec(run *Run, fn *lua.LFunction, withArgs bool, keys, args [][]byt
 			w.Error(msg)
 		}
 	} else {
-		luaToRESP(w, L.Get(-1), run.proto, 0)
+		ret := L.Get(-1)
+		if t, ok := ret.(*lua.LTable); ok {
+			if _, isErr := t.RawGetString("err").(lua.LString); isErr {
+				run.ErrReply = true
+				run.ErrCounted = lua.LVAsBool(t.RawGetString("ignore_error_stats_update"))
+			}
+		}
+		luaToRESP(w, ret, run.proto, 0)
 	}
 	L.SetTop(0)
 	return false
@@ -514,6 +564,22 @@ func (e *Engine) lookup(args [][]byte) *command.Spec {
 // call makes scriptCall's checks and hands the command to the host.
 func (e *Engine) call(run *Run, args [][]byte, w *resp.Writer) string {
 	spec := e.lookup(args)
+	msg := e.callChecked(run, spec, args, w)
+	if msg != "" && msg != ErrRestart {
+		if r, ok := run.Host.(Rejecter); ok {
+			r.Rejected(spec, msg)
+		}
+	}
+	if msg == ErrRestart {
+		run.wrote.Store(false)
+		run.abort()
+		return "ERR script restarted"
+	}
+	return msg
+}
+
+// callChecked is call after the lookup.
+func (e *Engine) callChecked(run *Run, spec *command.Spec, args [][]byte, w *resp.Writer) string {
 	if spec == nil {
 		return "Unknown Redis command called from script"
 	}
@@ -536,11 +602,5 @@ func (e *Engine) call(run *Run, args [][]byte, w *resp.Writer) string {
 	if spec.Has(command.FlagWrite) {
 		run.wrote.Store(true)
 	}
-	msg := run.Host.Exec(run, spec, args, w)
-	if msg == ErrRestart {
-		run.wrote.Store(false)
-		run.abort()
-		return "ERR script restarted"
-	}
-	return msg
+	return run.Host.Exec(run, spec, args, w)
 }

@@ -1,9 +1,11 @@
 package script
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -75,8 +77,10 @@ type vm struct {
 	runID   uint64
 
 	kill *killCtx
-	args [][]byte
-	w    resp.Writer
+	// callFn is the EVAL redis.call (the debugger's redis command).
+	callFn *lua.LFunction
+	args   [][]byte
+	w      resp.Writer
 }
 
 // killCtx is the context gopher-lua polls between instructions: SCRIPT
@@ -331,7 +335,11 @@ func (v *vm) redisTable(eval bool) *lua.LTable {
 	L := v.L
 	t := L.CreateTable(0, 32)
 	set := func(name string, fn lua.LGFunction) { t.RawSetString(name, L.NewFunction(fn)) }
-	set("call", func(L *lua.LState) int { return v.redisCall(L, true) })
+	call := L.NewFunction(func(L *lua.LState) int { return v.redisCall(L, true) })
+	t.RawSetString("call", call)
+	if eval {
+		v.callFn = call
+	}
 	set("pcall", func(L *lua.LState) int { return v.redisCall(L, false) })
 	v.addLogAndVersion(t)
 	set("setresp", v.setResp)
@@ -371,8 +379,8 @@ func (v *vm) redisTable(eval bool) *lua.LTable {
 		t.RawSetString(name, lua.LNumber(val))
 	}
 	if eval {
-		set("breakpoint", func(L *lua.LState) int { L.Push(lua.LFalse); return 1 })
-		set("debug", func(L *lua.LState) int { return 0 })
+		set("breakpoint", v.breakpoint)
+		set("debug", v.debugLog)
 		set("replicate_commands", func(L *lua.LState) int { L.Push(lua.LTrue); return 1 })
 	}
 	return t
@@ -597,7 +605,14 @@ func (v *vm) redisCall(L *lua.LState, raiseErr bool) int {
 	L.SetTop(0)
 	v.w.Reset()
 	v.w.Proto = run.proto
+	d := run.Debug
+	if d.logging() {
+		d.logCommand(args)
+	}
 	if refused := v.e.call(run, args, &v.w); refused != "" {
+		if d.logging() {
+			d.log("<error> " + refused)
+		}
 		et := errorTable(L, refused, true)
 		if raiseErr {
 			L.Error(et, 0)
@@ -606,11 +621,48 @@ func (v *vm) redisCall(L *lua.LState, raiseErr bool) int {
 		return 1
 	}
 	val, _ := respToLua(L, v.w.Buf)
+	if d.logging() {
+		if len(v.w.Buf) > 0 && v.w.Buf[0] == '-' {
+			d.log("<error> " + string(bytes.TrimRight(v.w.Buf, "\r\n")))
+		}
+		d.logReply(v.w.Buf)
+	}
 	if raiseErr && len(v.w.Buf) > 0 && v.w.Buf[0] == '-' {
 		L.Error(val, 0)
 	}
 	L.Push(val)
 	return 1
+}
+
+// breakpoint is redis.breakpoint(): in a debugging session the script
+// stops at the next line, and it returns true; else false.
+func (v *vm) breakpoint(L *lua.LState) int {
+	if v.run == nil || v.run.Debug == nil {
+		L.Push(lua.LFalse)
+		return 1
+	}
+	v.run.Debug.luabp = true
+	L.Push(lua.LTrue)
+	return 1
+}
+
+// debugLog is redis.debug(...): in a debugging session a "<debug>" line
+// with the arguments; else nothing.
+func (v *vm) debugLog(L *lua.LState) int {
+	if v.run == nil || v.run.Debug == nil {
+		return 0
+	}
+	d := v.run.Debug
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "<debug> line %d: ", d.line)
+	for i := 1; i <= L.GetTop(); i++ {
+		if i > 1 {
+			sb.WriteString(", ")
+		}
+		catValue(&sb, L.Get(i), 0)
+	}
+	d.log(sb.String())
+	return 0
 }
 
 // mathRandom is Redis's math.random over its own lrand48 (redis_math_random).
@@ -702,15 +754,23 @@ func luaToStringValue(v lua.LValue) string {
 	return v.String()
 }
 
-// formatNumber14 is LUA_NUMBER_FMT, "%.14g".
-func formatNumber14(f float64) string {
+// nonFinite is how C's printf writes an infinity or a NaN.
+func nonFinite(f float64) (string, bool) {
 	switch {
 	case math.IsInf(f, 1):
-		return "inf"
+		return "inf", true
 	case math.IsInf(f, -1):
-		return "-inf"
+		return "-inf", true
 	case f != f:
-		return "nan"
+		return "nan", true
+	}
+	return "", false
+}
+
+// formatNumber14 is LUA_NUMBER_FMT, "%.14g".
+func formatNumber14(f float64) string {
+	if s, ok := nonFinite(f); ok {
+		return s
 	}
 	if f == 0 && math.Signbit(f) {
 		return "-0"

@@ -115,6 +115,8 @@ type client struct {
 	cl clusterClient
 
 	closeAfterReply bool
+	// ldb is the client's SCRIPT DEBUG mode (cmd_script.go).
+	ldb uint8
 	// tls: the connection came in on tls-port (tls.go).
 	tls    bool
 	closed atomic.Bool
@@ -334,7 +336,7 @@ func (c *client) process(buf []byte) int {
 		}
 		if len(args) > 0 {
 			spec := c.srv.table.Lookup(args[0])
-			if c.loopMode && spec != nil && spec.Flags&command.FlagOffLoop != 0 && !c.inMulti {
+			if c.loopMode && spec != nil && (spec.Flags&command.FlagOffLoop != 0 || c.ldb != ldbOff && ldbStarts(spec)) && !c.inMulti {
 				c.rd.Reset()
 				c.detachPending = true
 				if spec.Name == "shutdown" {

@@ -1,6 +1,10 @@
 package server
 
 import (
+	"errors"
+	"io"
+	"net"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -198,8 +202,26 @@ func numKeys(args [][]byte, fcall bool) (int, string) {
 }
 
 func (s *Server) evalCommand(ctx *command.Ctx, bySHA, ro bool) {
-	args := ctx.Args
 	s.feedScriptMonitors(ctx)
+	if c := ctx.Client.(*client); c.ldb != ldbOff && !ctx.Locked {
+		switch {
+		case bySHA && len(ctx.Args[1]) != 40:
+			ctx.Error("NOSCRIPT No matching script. Please use EVAL.")
+		case bySHA:
+			ctx.Error("ERR Please use EVAL instead of EVALSHA for debugging")
+		case c.ldb == ldbYes:
+			ctx.Error(scriptDebugYes)
+		default:
+			s.evalDebug(ctx, c, ro)
+		}
+		return
+	}
+	s.evalRun(ctx, bySHA, ro, nil)
+}
+
+// evalRun runs EVAL or EVALSHA, under the debugger when d is not nil.
+func (s *Server) evalRun(ctx *command.Ctx, bySHA, ro bool, d *script.Debug) {
+	args := ctx.Args
 	nk, msg := numKeys(args, false)
 	if msg != "" {
 		ctx.Error(msg)
@@ -222,6 +244,7 @@ func (s *Server) evalCommand(ctx *command.Ctx, bySHA, ro bool) {
 	keys, argv := args[3:3+nk], args[3+nk:]
 	sr := s.newScriptRun(ctx, sc.SHA, sc.Flags, ro)
 	sr.closed = sc.Closed
+	sr.run.Debug = d
 	s.runScript(sr, keys, func(w *resp.Writer) bool { return s.scripts.RunScript(&sr.run, sc, keys, argv, w) })
 }
 
@@ -308,6 +331,16 @@ func (s *Server) runScript(sr *scriptRun, keys [][]byte, exec func(w *resp.Write
 		if s.scriptBusy.Load() {
 			s.refreshBusy()
 		}
+		if sr.run.ErrReply {
+			// The script's error reply: counted in errorstats (by the
+			// dispatcher, from the reply) unless the command that raised
+			// it was counted already; failed_calls either way.
+			if sr.run.ErrCounted {
+				sr.ctx.Cmd.FailedCalls.Add(1)
+			} else {
+				sr.ctx.Err = true
+			}
+		}
 		c.db = db
 		sr.ctx.DB = db
 		sr.srv, sr.ctx, sr.c = nil, nil, nil
@@ -348,8 +381,8 @@ func (s *Server) runScript(sr *scriptRun, keys [][]byte, exec func(w *resp.Write
 	s.scriptLock.wide.Store(sr.run.Name, true)
 	sr.wrote = false
 	c.db = db
-	name, flags, ro := sr.run.Name, sr.run.Flags, sr.run.ReadOnly
-	sr.run = script.Run{Host: sr, Name: name, Flags: flags, Args: sr.ctx.Args, ReadOnly: ro, Data: sr}
+	name, flags, ro, dbg := sr.run.Name, sr.run.Flags, sr.run.ReadOnly, sr.run.Debug
+	sr.run = script.Run{Host: sr, Name: name, Flags: flags, Args: sr.ctx.Args, ReadOnly: ro, Data: sr, Debug: dbg}
 	if !sr.lock(keys, true) {
 		return
 	}
@@ -480,6 +513,25 @@ func (sr *scriptRun) ACLPermits(spec *command.Spec, args [][]byte) bool {
 	}
 	r, _ := p.Check(sr.srv.acl.Cat, spec, args, &sr.c.aclSc)
 	return r == acl.OK
+}
+
+// Rejected counts a command the script called that was refused before it
+// ran, as scriptCall's error path does: total_error_replies, errorstats
+// (the code of a "-CODE ..." text, else ERR) and the command's
+// rejected_calls.
+func (sr *scriptRun) Rejected(spec *command.Spec, msg string) {
+	s := sr.srv
+	s.stats.totalErrorReplies.Add(1)
+	code := "ERR"
+	if strings.HasPrefix(msg, "-") {
+		if i := strings.IndexByte(msg[:min(len(msg), 32)], ' '); i > 1 {
+			code = msg[1:i]
+		}
+	}
+	s.noteErrorReply(code)
+	if spec != nil {
+		spec.RejectedCalls.Add(1)
+	}
 }
 
 func (sr *scriptRun) Exec(run *script.Run, spec *command.Spec, args [][]byte, w *resp.Writer) string {
@@ -651,26 +703,123 @@ func (s *Server) registerScriptCmd() {
 	s.handle("script|help", func(ctx *command.Ctx) { writeHelp(ctx.W, "SCRIPT", scriptHelp) })
 }
 
-// scriptDebugUnsupported refuses SCRIPT DEBUG YES/SYNC: Shoal has no Lua
-// debugger (LDB), so it never turns debugging on. The text is Shoal's own
-// (Redis always can).
-const scriptDebugUnsupported = "ERR SCRIPT DEBUG YES/SYNC is not supported: Shoal has no Lua debugger (LDB)"
+// SCRIPT DEBUG modes (client.ldb).
+const (
+	ldbOff  = iota
+	ldbSync // SCRIPT DEBUG SYNC: the next EVAL is a debugging session
+	ldbYes  // SCRIPT DEBUG YES was asked for and refused: EVAL is refused too
+)
+
+// scriptDebugYes refuses SCRIPT DEBUG YES, Redis's forked session (the
+// script's writes are rolled back and the server keeps serving): Shoal
+// does not fork and has no rollback, so it does not pretend to. EVAL is
+// refused with the same text until SCRIPT DEBUG NO or SYNC, so that a
+// client that ignores the refusal (redis-cli --ldb) does not run the
+// script for real when it asked for a session whose changes are undone.
+const scriptDebugYes = "ERR SCRIPT DEBUG YES (forked session, changes rolled back) is not supported by Shoal: use SCRIPT DEBUG SYNC (redis-cli --ldb-sync-mode)"
+
+// ldbStarts reports whether spec starts a debugging session for a client
+// in debug mode (EVAL, EVAL_RO): the loop hands the connection to a
+// goroutine first, which may then block reading the debugger's commands.
+func ldbStarts(spec *command.Spec) bool { return spec.Name == "eval" || spec.Name == "eval_ro" }
 
 // scriptDebug is SCRIPT DEBUG with Redis's checks (scriptCommand): not in a
-// pipeline, then the mode. NO turns off a debugging mode that is never on.
+// pipeline, then the mode.
 func scriptDebug(ctx *command.Ctx) {
 	if len(ctx.W.Buf) > 0 {
 		ctx.Error("ERR SCRIPT DEBUG must be called outside a pipeline")
 		return
 	}
+	c := ctx.Client.(*client)
 	switch mode := ctx.Args[2]; {
 	case strings.EqualFold(string(mode), "no"):
+		c.ldb = ldbOff
 		ctx.W.OK()
-	case strings.EqualFold(string(mode), "yes"), strings.EqualFold(string(mode), "sync"):
-		ctx.Error(scriptDebugUnsupported)
+	case strings.EqualFold(string(mode), "sync"):
+		c.ldb = ldbSync
+		ctx.W.OK()
+	case strings.EqualFold(string(mode), "yes"):
+		c.ldb = ldbYes
+		ctx.Error(scriptDebugYes)
 	default:
 		ctx.Error("ERR Use SCRIPT DEBUG YES/SYNC/NO")
 	}
+}
+
+// evalDebug runs EVAL as a synchronous debugging session
+// (evalGenericCommandWithDebugging): the client's socket is read and
+// written directly by the debugger (script.Debug) while the script runs;
+// the session ends with "<endsession>", the EVAL's reply, and the
+// connection closed. The handler runs off the event loop (ldbStarts), so
+// only this client and what waits for the script's keys wait for it.
+func (s *Server) evalDebug(ctx *command.Ctx, c *client, ro bool) {
+	nc, err := c.takeOver()
+	if err != nil {
+		ctx.Error("ERR can't start the debugging session: " + err.Error())
+		return
+	}
+	s.Logf('#', "Redis synchronous debugging eval session started")
+	s.cfg.RLock()
+	busy := s.cfg.BusyReplyThreshold
+	s.cfg.RUnlock()
+	dc := &debugConn{nc: nc, hup: c.hangup(), stop: func() bool {
+		// A shutdown (SIGTERM/SIGINT, Close) ends the session as a client
+		// that left would: the script runs to its end, its locks go, and
+		// the shutdown, which takes every stripe, goes on.
+		st := &s.sigShutdown
+		select {
+		case <-s.quit:
+			return true
+		default:
+		}
+		return st.pending.Load() != 0 || st.running.Load()
+	}}
+	d := script.NewDebug(dc, ctx.Args[1])
+	d.BusyMs = int64(busy)
+	s.evalRun(ctx, false, ro, d)
+	d.End()
+	s.Logf('#', "Redis synchronous debugging eval session ended")
+	if nc != c.conn {
+		nc.Close()
+	}
+	c.closeAfterReply = true
+}
+
+// debugConn is the debugging client's socket as the debugger uses it:
+// reads wait for the client's next command but end when the client is
+// closed (HUP: its loop closing it, the peer leaving) or the server
+// shuts down; writes
+// give up after 5 s (Redis's connSendTimeout).
+type debugConn struct {
+	nc   net.Conn
+	hup  <-chan struct{}
+	stop func() bool
+}
+
+func (d *debugConn) Read(p []byte) (int, error) {
+	for {
+		d.nc.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+		n, err := d.nc.Read(p)
+		if err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+			select {
+			case <-d.hup:
+				return 0, io.EOF
+			default:
+			}
+			if d.stop() {
+				return 0, io.EOF
+			}
+			continue
+		}
+		return n, err
+	}
+}
+
+func (d *debugConn) Write(p []byte) (int, error) {
+	d.nc.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	n, err := d.nc.Write(p)
+	d.nc.SetWriteDeadline(time.Time{})
+	return n, err
 }
 
 func (s *Server) killScript(ctx *command.Ctx, eval bool) {

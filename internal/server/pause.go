@@ -173,6 +173,13 @@ func (s *Server) scriptNoWrites(spec *command.Spec, args [][]byte) bool {
 	return ok && flags&script.FlagNoWrites != 0
 }
 
+// scriptDeclaresWrite reports whether spec is a script or function call
+// whose declared flags make it a write command (no no-writes).
+func (s *Server) scriptDeclaresWrite(spec *command.Spec, args [][]byte) bool {
+	flags, ok := s.declaredScriptFlags(spec, args)
+	return ok && flags&script.FlagNoWrites == 0
+}
+
 // declaredScriptFlags is the flags a script or function call declares
 // (evalGetCommandFlags / fcallGetCommandFlags): ok false for another
 // command, an unknown SHA or function, a bad shebang, and an EVAL body

@@ -403,7 +403,7 @@ func (s *Server) serveReplica(l *replicaLink, psync bool, args [][]byte) {
 			}
 			s.repl.syncPartialOK.Add(1)
 			s.Logf('*', "Partial resynchronization request from %s accepted. Sending %d bytes of backlog starting from offset %d.", name, s.stream.Offset()-(off-1), off)
-			l.state.Store(replOnline)
+			s.replicaOnline(l)
 			l.acked.Store(true)
 		} else {
 			s.Logf('*', "Replica %s asks for synchronization", name)
@@ -442,7 +442,7 @@ func (s *Server) serveReplica(l *replicaLink, psync bool, args [][]byte) {
 				return
 			}
 		}
-		l.state.Store(replOnline)
+		s.replicaOnline(l)
 		s.Logf('*', "Synchronization with replica %s succeeded", name)
 	}
 	s.feedReplica(l)
@@ -966,6 +966,15 @@ func (s *Server) masterCron() {
 			l.close()
 		}
 	}
+}
+
+// replicaOnline is replicaPutOnline: the replica is online, its ack time
+// now (no false timeout), and the good-replicas gate (min-replicas-to-write)
+// counts it at once rather than at the next once-a-second refresh.
+func (s *Server) replicaOnline(l *replicaLink) {
+	l.ackTime.Store(time.Now().UnixMilli())
+	l.state.Store(replOnline)
+	s.refreshReplGate()
 }
 
 // goodReplicas counts replicas online that acknowledged within maxLag

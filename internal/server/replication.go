@@ -166,7 +166,9 @@ func (s *Server) replGate(c *client, spec *command.Spec) string {
 	write := spec.Has(command.FlagWrite)
 	if !write && spec.Name == "exec" {
 		for _, q := range c.queued {
-			if q.spec.Has(command.FlagWrite) {
+			// A script or function that declares flags is a write unless
+			// no-writes (scriptFlagsToCmdFlags), whatever EVAL's own flags.
+			if q.spec.Has(command.FlagWrite) || s.scriptDeclaresWrite(q.spec, q.args) {
 				write = true
 				break
 			}

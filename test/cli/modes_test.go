@@ -206,8 +206,9 @@ func TestLatencyDistAndLRUTest(t *testing.T) {
 // TestLuaDebugger: --ldb and --ldb-sync-mode with --eval, driven through
 // piped input (step, print, help, eval, restart, abort, continue, a
 // command after the session), a script that does not compile, and --ldb
-// without --eval; coloured as on an xterm. On shoal-server, which has no
-// Lua debugger, SCRIPT DEBUG is refused and both clients carry on alike.
+// without --eval; coloured as on an xterm. On shoal-server --ldb-sync-mode
+// runs a real session; SCRIPT DEBUG YES (--ldb) is refused, and both
+// clients carry on alike.
 func TestLuaDebugger(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
