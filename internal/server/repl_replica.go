@@ -8,7 +8,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -579,14 +578,6 @@ func (s *Server) attachLoadedDataset(ml *masterLink, id string, off int64, usema
 	for _, l := range links {
 		l.close() // their history is gone
 	}
-	// One collection now, while no command of the stream is applied yet:
-	// the load's own cycles ran while the heap grew, so the pacer's goal
-	// is twice a part of the dataset and the next cycle, which marks all
-	// of it, would come just as the stream starts (measured with 1M keys:
-	// a 0.4-0.7 s mark right after the sync, the apply slowed to a third
-	// by its own GC workers on 2 cores, 1.8-2.4 MB of lag). Here it is
-	// part of the sync's time, and the next goal is twice the dataset.
-	runtime.GC()
 	if usemark {
 		// The master starts the stream on this first ACK.
 		ml.send("REPLCONF", "ACK", strconv.FormatInt(off, 10))
