@@ -10,10 +10,13 @@
 //
 //	repllag -master 127.0.0.1:6379 -replica 127.0.0.1:6380 -every 20ms
 //	lag_max=1234 lag_p50=56 samples=789
+//
+// With -trace N it also prints every sample of N bytes or more, with its
+// wall-clock time (ms precision, as the servers' logs and gctrace can be
+// matched against it), as "lag <hh:mm:ss.mmm> <bytes>".
 package main
 
 import (
-	"bufio"
 	"context"
 	"flag"
 	"fmt"
@@ -32,6 +35,7 @@ func main() {
 	master := flag.String("master", "127.0.0.1:6379", "master address")
 	replica := flag.String("replica", "127.0.0.1:6380", "replica address")
 	every := flag.Duration("every", 20*time.Millisecond, "sampling period")
+	trace := flag.Int64("trace", 0, "print each sample of at least this many bytes with its time (0: none)")
 	flag.Parse()
 	ctx := context.Background()
 	m := redis.NewClient(&redis.Options{Addr: *master, Protocol: 2})
@@ -48,29 +52,43 @@ func main() {
 			return
 		case <-tick.C:
 		}
-		m1, err1 := offset(ctx, m, "master_repl_offset")
-		ro, err2 := offset(ctx, r, "slave_repl_offset")
-		m2, err3 := offset(ctx, m, "master_repl_offset")
+		m1, err1 := offsets(ctx, m, "master_repl_offset")
+		ro, err2 := offsets(ctx, r, "slave_repl_offset", "slave_read_repl_offset")
+		m2, err3 := offsets(ctx, m, "master_repl_offset")
 		if err1 != nil || err2 != nil || err3 != nil {
 			continue // not replicating yet, or a server is gone
 		}
-		lags = append(lags, max((m1+m2)/2-ro, 0))
+		lag := max((m1[0]+m2[0])/2-ro[0], 0)
+		lags = append(lags, lag)
+		if *trace > 0 && lag >= *trace {
+			// read but not applied yet: the rest is in the sockets or
+			// still in the master
+			fmt.Printf("lag %s %d unapplied %d\n", time.Now().Format("15:04:05.000"), lag, ro[1]-ro[0])
+		}
 	}
 }
 
-// offset reads one integer field of INFO replication.
-func offset(ctx context.Context, c *redis.Client, field string) (int64, error) {
+// offsets reads integer fields of one INFO replication.
+func offsets(ctx context.Context, c *redis.Client, fields ...string) ([]int64, error) {
 	info, err := c.Info(ctx, "replication").Result()
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	sc := bufio.NewScanner(strings.NewReader(info))
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), field+":"); ok {
-			return strconv.ParseInt(v, 10, 64)
+	vals := make([]int64, len(fields))
+	for i, f := range fields {
+		k := strings.Index(info, "\n"+f+":")
+		if k < 0 {
+			return nil, fmt.Errorf("no %s in INFO replication", f)
+		}
+		v := info[k+len(f)+2:]
+		if e := strings.IndexAny(v, "\r\n"); e >= 0 {
+			v = v[:e]
+		}
+		if vals[i], err = strconv.ParseInt(v, 10, 64); err != nil {
+			return nil, err
 		}
 	}
-	return 0, fmt.Errorf("no %s in INFO replication", field)
+	return vals, nil
 }
 
 func report(lags []int64) {
