@@ -108,6 +108,9 @@ func (db *DB) place(t *slotTable, s, i int, found bool, h uint64, e entry) {
 			d -= db.ks.freeing(&t.ents[i])
 		}
 		db.ks.stripes[StripeOf(s)].net.Add(d)
+		if d >= bigStep {
+			db.ks.bigSteps.Add(1)
+		}
 		t.grown = 0
 	}
 	if found {

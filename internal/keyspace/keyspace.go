@@ -96,6 +96,7 @@ type Keyspace struct {
 	clocks accessClocks
 	// bigFreed: BigFreed.
 	bigFreed atomic.Int64
+	bigSteps atomic.Int64 // BigSteps
 }
 
 // Stats are keyspace counters.
@@ -125,6 +126,16 @@ func (ks *Keyspace) NetBytes() int64 {
 // released since start: the server gives memory back to the OS after it grows.
 func (ks *Keyspace) BigFreed() int64 { return ks.bigFreed.Load() }
 
+// BigSteps counts writes that grew the keyspace by bigStep or more at
+// once. The maxmemory check re-measures when it moves: between its
+// measures (every few commands, or every command near the limit) one
+// such write could cross the limit unseen, where Redis evicts before the
+// next command.
+func (ks *Keyspace) BigSteps() int64 { return ks.bigSteps.Load() }
+
+// bigStep is the growth of one write that BigSteps counts.
+const bigStep = 16 << 10
+
 // bigValue is the size from which a freed value counts in BigFreed.
 const bigValue = 1 << 20
 
@@ -152,6 +163,13 @@ func New(n int) *Keyspace {
 	for i := range ks.dbs {
 		ks.dbs[i] = &DB{ks: ks, Index: i}
 		ks.dbs[i].sl.Store(&noSlots)
+	}
+	// Database 0, where nearly every dataset lives, has its arrays from the
+	// start: its first write would otherwise add their 192 KB to
+	// used_memory at once, a step Redis's first write does not make (with
+	// maxmemory a little over an idle server's use, it evicted at once).
+	if n > 0 {
+		ks.dbs[0].own()
 	}
 	return ks
 }
@@ -286,7 +304,8 @@ func (v Value) Kind() types.Kind {
 type DB struct {
 	ks    *Keyspace
 	Index int
-	// sl is the database's slot tables: noSlots until its first write.
+	// sl is the database's slot tables: noSlots until its first write
+	// (database 0: from the start).
 	sl atomic.Pointer[dbSlots]
 
 	keys     atomic.Int64
@@ -298,8 +317,8 @@ type DB struct {
 	watch watchRegistry
 }
 
-// dbSlots is a database's table and key count per slot. A database gets
-// its own at its first write: the arrays take 192 KB, and 16 databases'
+// dbSlots is a database's table and key count per slot. A database other
+// than 0 gets its own at its first write: the arrays take 192 KB, and 16 databases'
 // worth would be most of an idle server's memory (Redis's empty dicts cost
 // next to nothing).
 type dbSlots struct {

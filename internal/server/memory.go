@@ -54,6 +54,8 @@ const (
 
 type memState struct {
 	used atomic.Int64 // the last measure, bytes
+	// stepsSeen is Keyspace.BigSteps when a command's check last measured.
+	stepsSeen atomic.Int64
 
 	readMu   sync.Mutex
 	samples  []rtmetrics.Sample // heap objects, GC cycles; under readMu
@@ -189,8 +191,14 @@ func (c *client) memoryCheck(spec *command.Spec, mm int64) bool {
 	// measure, and INFO then reports what the check saw. So does every
 	// command while the last measure is near the limit, where one write
 	// can cross it (Redis evicts before the next command).
-	if c.memTick++; c.memTick >= memRemeasure || used > mm-memNearLimit(mm) || !spec.Has(command.FlagFast|command.FlagWrite|command.FlagReadonly) {
+	// And so does every command after a write that grew the keyspace by a
+	// big step (a SETBIT far out, a large APPEND), which could cross the
+	// limit from outside that band.
+	steps := s.ks.BigSteps()
+	if c.memTick++; c.memTick >= memRemeasure || used > mm-memNearLimit(mm) || steps != s.mem.stepsSeen.Load() ||
+		!spec.Has(command.FlagFast|command.FlagWrite|command.FlagReadonly) {
 		c.memTick = 0
+		s.mem.stepsSeen.Store(steps)
 		used = s.measureMemory()
 	}
 	if used <= mm {
@@ -331,9 +339,10 @@ func (s *Server) checkedGC() bool {
 	return true
 }
 
-// checkGCMaxLive is the largest live heap checkedGC collects (a collection
-// of it takes a few ms).
-const checkGCMaxLive = 256 << 20
+// checkGCMaxLive is the largest live heap checkedGC collects: the caller
+// (an event loop) waits for the whole cycle, some ms for a heap this size
+// on two cores, and longer as the heap grows.
+const checkGCMaxLive = 64 << 20
 
 // checkGCEvery is the least time between two collections checkedGC runs.
 const checkGCEvery = 100 * time.Millisecond
