@@ -198,7 +198,9 @@ func (c *client) memoryCheck(spec *command.Spec, mm int64) bool {
 	if c.memTick++; c.memTick >= memRemeasure || used > mm-memNearLimit(mm) || steps != s.mem.stepsSeen.Load() ||
 		!spec.Has(command.FlagFast|command.FlagWrite|command.FlagReadonly) {
 		c.memTick = 0
-		s.mem.stepsSeen.Store(steps)
+		if steps != s.mem.stepsSeen.Load() {
+			s.mem.stepsSeen.Store(steps)
+		}
 		used = s.measureMemory()
 	}
 	if used <= mm {

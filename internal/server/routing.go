@@ -138,10 +138,6 @@ func (c *client) addKeys(st *routeState, spec *command.Spec, args [][]byte, keys
 	if isShardPubSub(spec) {
 		st.shard = true
 	}
-	// Missing keys decide ASK/TRYAGAIN; finishRoute lets MIGRATE through
-	// a migrating or importing slot whatever they are, so it skips the
-	// lookups (a reshard's MIGRATE names up to thousands of keys).
-	countMissing := !st.shard && spec.Name != "migrate"
 	for _, i := range keys {
 		key := args[i]
 		s := slot.Of(key)
@@ -163,7 +159,10 @@ func (c *client) addKeys(st *routeState, spec *command.Spec, args [][]byte, keys
 			}
 			st.multiple = true
 		}
-		if (st.migrating || st.importing) && countMissing && !c.keyExists(key, s) {
+		// Missing keys decide ASK/TRYAGAIN; finishRoute lets MIGRATE
+		// through a migrating or importing slot whatever they are, so it
+		// skips the lookups (a reshard's MIGRATE names thousands of keys).
+		if (st.migrating || st.importing) && !st.shard && spec.Name != "migrate" && !c.keyExists(key, s) {
 			st.missing++
 		}
 	}
