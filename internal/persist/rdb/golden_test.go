@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -295,9 +296,12 @@ func TestRestorerReuses(t *testing.T) {
 		}
 		// Bytes allocated by a Parse and an Own over a value just parsed,
 		// beyond that ParseDump's: the headers, not the data.
-		// The least of five rounds: TotalAlloc also counts what other
-		// goroutines (the runtime's, other tests') allocate meanwhile.
+		// The least of five rounds, with the collector off: TotalAlloc
+		// also counts what other goroutines allocate meanwhile, and a
+		// collection empties the decoders' sync.Pools, whose refill would
+		// count as the code's own.
 		bytesPerRun := func(fn func()) int64 {
+			defer debug.SetGCPercent(debug.SetGCPercent(-1))
 			least := int64(-1)
 			for round := 0; round < 5; round++ {
 				var a, b runtime.MemStats
