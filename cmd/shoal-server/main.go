@@ -14,10 +14,14 @@ import (
 
 	"github.com/shoal-db/shoal/internal/config"
 	"github.com/shoal-db/shoal/internal/persist"
+	"github.com/shoal-db/shoal/internal/proctitle"
 	"github.com/shoal-db/shoal/internal/server"
 )
 
 func main() {
+	// First: the title is written over the command line's memory, so the
+	// arguments and environment move to Go memory before anything keeps them.
+	proctitle.Init()
 	args := os.Args[1:]
 	if len(args) > 0 && args[0] == persist.WriterChildArg {
 		os.Exit(persist.RunWriterChild(args[1:]))

@@ -464,46 +464,48 @@ func validHostname(s string) string {
 }
 
 // validProcTitle checks a proc-title-template as validateProcTitleTemplate
-// does: known {variables} only, {{ and }} as literal braces, and not empty
-// once expanded and trimmed.
+// does: it expands (with an empty title) to something besides spaces.
 func validProcTitle(s string) string {
-	const bad = "template format is invalid or contains unknown variables"
-	known := map[string]string{"title": "t", "listen-addr": "a", "server-mode": "", "port": "1",
-		"tls-port": "1", "unixsocket": "", "config-file": ""}
-	var out strings.Builder
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '{':
-			if i+1 < len(s) && s[i+1] == '{' {
-				out.WriteByte('{')
-				i++
-				continue
-			}
-			end := strings.IndexByte(s[i+1:], '}')
-			if end < 0 {
-				return bad
-			}
-			v, ok := known[s[i+1:i+1+end]]
-			if !ok {
-				return bad
-			}
-			out.WriteString(v)
-			i += end + 1
-		case '}':
-			if i+1 < len(s) && s[i+1] == '}' {
-				out.WriteByte('}')
-				i++
-				continue
-			}
-			return bad
-		default:
-			out.WriteByte(s[i])
-		}
-	}
-	if strings.TrimSpace(out.String()) == "" {
-		return bad
+	known := map[string]string{"title": "", "listen-addr": "*:0", "server-mode": "", "port": "0",
+		"tls-port": "0", "unixsocket": "", "config-file": "-"}
+	title, ok := ExpandProcTitle(s, func(name string) (string, bool) { v, ok := known[name]; return v, ok })
+	if !ok || title == "" {
+		return "template format is invalid or contains unknown variables"
 	}
 	return ""
+}
+
+// ExpandProcTitle expands a proc-title-template as Redis's sdstemplate
+// does: {name} is value(name) and {{ a literal brace (a lone } is
+// literal too); the result is trimmed of spaces. ok is false for an
+// unknown name or a { without its }.
+func ExpandProcTitle(tmpl string, value func(name string) (string, bool)) (title string, ok bool) {
+	var out strings.Builder
+	for {
+		open := strings.IndexByte(tmpl, '{')
+		if open < 0 {
+			out.WriteString(tmpl)
+			break
+		}
+		out.WriteString(tmpl[:open])
+		tmpl = tmpl[open+1:]
+		if strings.HasPrefix(tmpl, "{") {
+			out.WriteByte('{')
+			tmpl = tmpl[1:]
+			continue
+		}
+		end := strings.IndexByte(tmpl, '}')
+		if end < 0 {
+			return "", false
+		}
+		v, ok := value(tmpl[:end])
+		if !ok {
+			return "", false
+		}
+		out.WriteString(v)
+		tmpl = tmpl[end+1:]
+	}
+	return strings.Trim(out.String(), " "), true
 }
 
 // strtollFull is strtoll with its overflow flag (ERANGE).

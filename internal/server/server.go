@@ -80,6 +80,7 @@ type Server struct {
 	// on CONFIG SET (settings.go); settingsMu orders the replacements.
 	settings   atomic.Pointer[settings]
 	settingsMu sync.Mutex
+	procTitle  string // the process title last set (proctitle.go), under settingsMu
 
 	// nowMs is a coarse clock (unix ms) the cron refreshes, for bookkeeping
 	// that needs no precision (client idle times), off the hot path.

@@ -133,6 +133,7 @@ func (s *Server) applySettings() {
 	s.applyACLSettings(s.settings.Load(), n)
 	s.settings.Store(n)
 	s.applyWatchdog()
+	s.applyProcTitle()
 	s.reconfigureCluster() // cluster options reach the core (cmd_cluster.go)
 }
 
