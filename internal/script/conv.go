@@ -237,9 +237,9 @@ func luaToRESP(w *resp.Writer, v lua.LValue, scriptProto int, depth int) {
 		}
 		if m, ok := x.RawGetString("map").(*lua.LTable); ok {
 			n := 0
-			m.ForEach(func(_, _ lua.LValue) { n++ })
+			eachPair(m, func(_, _ lua.LValue) { n++ })
 			w.Map(n)
-			m.ForEach(func(k, v lua.LValue) {
+			eachPair(m, func(k, v lua.LValue) {
 				luaToRESP(w, k, scriptProto, depth+1)
 				luaToRESP(w, v, scriptProto, depth+1)
 			})
@@ -247,9 +247,9 @@ func luaToRESP(w *resp.Writer, v lua.LValue, scriptProto int, depth int) {
 		}
 		if s, ok := x.RawGetString("set").(*lua.LTable); ok {
 			n := 0
-			s.ForEach(func(_, _ lua.LValue) { n++ })
+			eachPair(s, func(_, _ lua.LValue) { n++ })
 			w.Set(n)
-			s.ForEach(func(k, _ lua.LValue) { luaToRESP(w, k, scriptProto, depth+1) })
+			eachPair(s, func(k, _ lua.LValue) { luaToRESP(w, k, scriptProto, depth+1) })
 			return
 		}
 		n := 0
@@ -313,4 +313,14 @@ func writeVerbatim(w *resp.Writer, s, format string) {
 	w.Buf = append(w.Buf, ':')
 	w.Buf = append(w.Buf, s...)
 	w.Buf = append(w.Buf, '\r', '\n')
+}
+
+// eachPair calls f for each pair of t in the order of pairs() (gopher-lua
+// keeps its keys in insertion order), where LTable.ForEach follows Go's
+// random map order: a reply, JSON or msgpack encoding built from a table
+// comes out the same from one call to the next, as Redis's does.
+func eachPair(t *lua.LTable, f func(k, v lua.LValue)) {
+	for k, v := t.Next(lua.LNil); k != lua.LNil; k, v = t.Next(k) {
+		f(k, v)
+	}
 }

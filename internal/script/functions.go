@@ -236,7 +236,7 @@ func (v *vm) registerFunction(L *lua.LState) int {
 		}
 		var msg string
 		haveName := false
-		t.ForEach(func(k, val lua.LValue) {
+		eachPair(t, func(k, val lua.LValue) {
 			if msg != "" {
 				return
 			}

@@ -166,7 +166,7 @@ func cjsonString(sb *strings.Builder, s string) {
 func cjsonArrayLen(L *lua.LState, t *lua.LTable) int {
 	max, items := 0, 0
 	array := true
-	t.ForEach(func(k, _ lua.LValue) {
+	eachPair(t, func(k, _ lua.LValue) {
 		if !array {
 			return
 		}
@@ -228,7 +228,7 @@ func cjsonEncode(L *lua.LState, cfg *cjsonConfig, null *lua.LUserData, sb *strin
 		}
 		sb.WriteByte('{')
 		first := true
-		x.ForEach(func(k, val lua.LValue) {
+		eachPair(x, func(k, val lua.LValue) {
 			if !first {
 				sb.WriteByte(',')
 			}

@@ -92,7 +92,7 @@ func mpEncode(out []byte, v lua.LValue, level int) []byte {
 			return append(out, 0xc0)
 		}
 		max, count, array := 0, 0, true
-		x.ForEach(func(k, _ lua.LValue) {
+		eachPair(x, func(k, _ lua.LValue) {
 			count++
 			n, ok := k.(lua.LNumber)
 			if !ok || float64(n) < 1 || float64(n) != math.Floor(float64(n)) {
@@ -111,7 +111,7 @@ func mpEncode(out []byte, v lua.LValue, level int) []byte {
 			return out
 		}
 		out = mpHeader(out, count, 0x80, 0xde, 0xdf)
-		x.ForEach(func(k, val lua.LValue) {
+		eachPair(x, func(k, val lua.LValue) {
 			out = mpEncode(out, k, level+1)
 			out = mpEncode(out, val, level+1)
 		})

@@ -184,3 +184,26 @@ func TestKillConcurrent(t *testing.T) {
 		t.Fatalf("after kill: %q", got)
 	}
 }
+
+// Tables encode in the order pairs() gives (insertion order), the same on
+// every call: cjson, cmsgpack and RESP3 map replies (Go's map order is
+// random, so a run of 20 finds any reliance on it).
+func TestTableEncodingOrder(t *testing.T) {
+	e := NewEngine(command.NewTable())
+	for _, tc := range []struct {
+		body  string
+		proto int
+		want  string
+	}{
+		{"return cjson.encode({e=1, d=2, c=3, b=4, a=5})", 2, `$31` + "\r\n" + `{"e":1,"d":2,"c":3,"b":4,"a":5}` + "\r\n"},
+		{"local t = {z=1, y=2, x=3} local s = '' for _, c in ipairs({string.byte(cmsgpack.pack(t), 1, -1)}) do s = s .. string.format('%02x', c) end return s",
+			2, "$20\r\n83a17a01a17902a17803\r\n"},
+		{"return {map={q=1, p=2, o=3}}", 3, "%3\r\n$1\r\nq\r\n:1\r\n$1\r\np\r\n:2\r\n$1\r\no\r\n:3\r\n"},
+	} {
+		for i := 0; i < 20; i++ {
+			if got := runEval(t, e, tc.body, tc.proto); got != tc.want {
+				t.Fatalf("%q (run %d): got %q, want %q", tc.body, i, got, tc.want)
+			}
+		}
+	}
+}
