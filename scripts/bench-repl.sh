@@ -15,6 +15,7 @@
 # a quiet machine.
 #
 # Usage: [BENCH_PORT=p] scripts/bench-repl.sh [rounds] [keys]   (defaults: 3, 1000000; ports 21950-21951)
+# BENCH_SHOAL_BIN: a prebuilt shoal-server to use instead of building this tree (before/after runs).
 set -euo pipefail
 ROUNDS=${1:-3}
 KEYS=${2:-1000000}
@@ -24,7 +25,9 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d)
 trap 'for p in $(cat "$WORK"/*.pid 2>/dev/null); do kill "$p" 2>/dev/null || true; done; sleep 0.5; rm -rf "$WORK"' EXIT
 command -v redis-server >/dev/null || { echo "redis-server not installed"; exit 1; }
-(cd "$ROOT" && go build -o "$WORK/shoal-server" ./cmd/shoal-server && go build -o "$WORK/repllag" ./tools/repllag)
+if [ -n "${BENCH_SHOAL_BIN:-}" ]; then cp "$BENCH_SHOAL_BIN" "$WORK/shoal-server"
+else (cd "$ROOT" && go build -o "$WORK/shoal-server" ./cmd/shoal-server); fi
+(cd "$ROOT" && go build -o "$WORK/repllag" ./tools/repllag)
 
 start() { # kind name port
   local kind=$1 name=$2 port=$3 bin=redis-server
