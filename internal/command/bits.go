@@ -507,76 +507,112 @@ func bitfieldGeneric(c *Ctx, readOnly bool) {
 		return
 	}
 	old := v.Str
+	size := max(len(old), int(highest>>3)+1)
+	// Redis counts a change (dirty, the event, the write reaching the
+	// stream) for a SET or INCRBY that changed its field, or for every
+	// one when the key is new or grew. When none would, the string is only
+	// read: the fields are read from it as they stand.
+	grown := !found || size > len(old)
+	if !grown && !bitfieldWouldChange(stringBytes(old), ops) {
+		bitfieldRun(c, stringBytes(old), ops, false, false)
+		return
+	}
 	changes := 0
-	c.DB.SetStringFunc(key, max(len(old), int(highest>>3)+1), true, func(buf []byte) {
+	c.DB.SetStringFunc(key, size, true, func(buf []byte) {
 		copy(buf, old)
-		for i := range ops {
-			op := &ops[i]
-			if !op.write {
-				bitfieldGet(c, buf, op)
-				continue
-			}
-			if op.signed {
-				oldv := getSignedBits(buf, op.offset, op.bits)
-				var newv, ret int64
-				var overflow bool
-				var wrapped int64
-				if op.incr {
-					overflow, wrapped = signedOverflow(oldv, op.value, op.bits, op.ow)
-					newv = oldv + op.value
-					if overflow {
-						newv = wrapped
-					}
-					ret = newv
-				} else {
-					newv = op.value
-					overflow, wrapped = signedOverflow(newv, 0, op.bits, op.ow)
-					if overflow {
-						newv = wrapped
-					}
-					ret = oldv
-				}
-				if overflow && op.ow == bfFail {
-					c.W.Null()
-					continue
-				}
-				c.W.Int(ret)
-				setBits(buf, op.offset, op.bits, uint64(newv))
-				changes++
-			} else {
-				oldv := getBits(buf, op.offset, op.bits)
-				var newv, ret uint64
-				var overflow bool
-				var wrapped uint64
-				if op.incr {
-					newv = oldv + uint64(op.value)
-					overflow, wrapped = unsignedOverflow(oldv, op.value, op.bits, op.ow)
-					if overflow {
-						newv = wrapped
-					}
-					ret = newv
-				} else {
-					newv = uint64(op.value)
-					overflow, wrapped = unsignedOverflow(newv, 0, op.bits, op.ow)
-					if overflow {
-						newv = wrapped
-					}
-					ret = oldv
-				}
-				if overflow && op.ow == bfFail {
-					c.W.Null()
-					continue
-				}
-				c.W.Int(int64(ret))
-				setBits(buf, op.offset, op.bits, newv)
-				changes++
-			}
-		}
+		changes = bitfieldRun(c, buf, ops, true, grown)
 	})
 	if changes > 0 {
 		c.Notify(NotifyString, "setbit", key)
 	}
 	c.Dirty += changes
+}
+
+// bitfieldWouldChange reports whether one of the writes of ops changes
+// its field of buf: until one does, buf stays as it is, so reading each
+// field from it as it stands is exact.
+func bitfieldWouldChange(buf []byte, ops []bitfieldOp) bool {
+	for i := range ops {
+		if op := &ops[i]; op.write {
+			if oldv, newv, _, fail := bitfieldStep(buf, op); !fail && newv != oldv {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// bitfieldStep is one SET or INCRBY on buf, not applied: the field's old
+// and new bits, the reply, and whether OVERFLOW FAIL refuses it.
+func bitfieldStep(buf []byte, op *bitfieldOp) (oldv, newv uint64, ret int64, fail bool) {
+	var overflow bool
+	if op.signed {
+		o := getSignedBits(buf, op.offset, op.bits)
+		var n, wrapped int64
+		if op.incr {
+			overflow, wrapped = signedOverflow(o, op.value, op.bits, op.ow)
+			n = o + op.value
+			if overflow {
+				n = wrapped
+			}
+			ret = n
+		} else {
+			n = op.value
+			overflow, wrapped = signedOverflow(n, 0, op.bits, op.ow)
+			if overflow {
+				n = wrapped
+			}
+			ret = o
+		}
+		// Compared as the field's bits: setBits keeps the low op.bits.
+		mask := uint64(math.MaxUint64) >> (64 - op.bits)
+		return uint64(o) & mask, uint64(n) & mask, ret, overflow && op.ow == bfFail
+	}
+	o := getBits(buf, op.offset, op.bits)
+	var n, wrapped uint64
+	if op.incr {
+		n = o + uint64(op.value)
+		overflow, wrapped = unsignedOverflow(o, op.value, op.bits, op.ow)
+		if overflow {
+			n = wrapped
+		}
+		ret = int64(n)
+	} else {
+		n = uint64(op.value)
+		overflow, wrapped = unsignedOverflow(n, 0, op.bits, op.ow)
+		if overflow {
+			n = wrapped
+		}
+		ret = int64(o)
+	}
+	return o, n, ret, overflow && op.ow == bfFail
+}
+
+// bitfieldRun replies to each of ops on buf, in order, writing the SETs
+// and INCRBYs when write is set; it returns the changes Redis counts: the
+// writes that changed their field, or every write when grown.
+func bitfieldRun(c *Ctx, buf []byte, ops []bitfieldOp, write, grown bool) int {
+	changes := 0
+	for i := range ops {
+		op := &ops[i]
+		if !op.write {
+			bitfieldGet(c, buf, op)
+			continue
+		}
+		oldv, newv, ret, fail := bitfieldStep(buf, op)
+		if fail {
+			c.W.Null()
+			continue
+		}
+		c.W.Int(ret)
+		if write {
+			setBits(buf, op.offset, op.bits, newv)
+		}
+		if grown || oldv != newv {
+			changes++
+		}
+	}
+	return changes
 }
 
 // bitfieldGet replies with the field op reads from s (zero past its end).
