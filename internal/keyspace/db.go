@@ -12,7 +12,8 @@ func (db *DB) tableForWrite(s int) *slotTable {
 	db.ks.BeforeWrite(s)
 	t := db.st().tables[s]
 	if t == nil {
-		t = &slotTable{}
+		// The header counts with the first key placed (place adds grown).
+		t = &slotTable{grown: headerBytes}
 		db.own().tables[s] = t
 	}
 	if len(t.ctrl) == 0 {
@@ -33,7 +34,7 @@ func (db *DB) tableForWrite(s int) *slotTable {
 // and t unused by the caller afterwards.
 func (db *DB) dropIfEmpty(s int, t *slotTable) {
 	if t.n == 0 && db.st().tables[s] == t {
-		db.ks.stripes[StripeOf(s)].net.Add(t.grown - int64(len(t.ctrl))*17)
+		db.ks.stripes[StripeOf(s)].net.Add(t.grown - t.arrayBytes() - headerBytes)
 		db.st().tables[s] = nil
 		return
 	}
@@ -103,7 +104,7 @@ func (db *DB) added(k string) {
 // the LFU counter of an overwritten key and the write's lookup bumps it).
 func (db *DB) place(t *slotTable, s, i int, found bool, h uint64, e entry) {
 	if !found || t.ents[i].p != e.p {
-		d := e.size() + t.grown
+		d := e.allocated() + t.grown
 		if found {
 			d -= db.ks.freeing(&t.ents[i])
 		}
@@ -520,16 +521,18 @@ func (db *DB) FlushSlot(s int) int {
 }
 
 // releaseAll notes the release of every entry of slot s's table t, which
-// is being dropped whole; a large total counts as a big release.
+// is being dropped whole (header and arrays too); a large total counts as
+// a big release.
 func (db *DB) releaseAll(s int, t *slotTable) {
 	var n int64
 	for i, c := range t.ctrl {
 		if c&0x80 == 0 {
-			n += t.ents[i].size()
+			n += t.ents[i].allocated()
 		}
 	}
-	n += int64(len(t.ctrl)) * 17
-	db.ks.stripes[StripeOf(s)].net.Add(-n)
+	n += t.arrayBytes() + headerBytes
+	db.ks.stripes[StripeOf(s)].net.Add(t.grown - n)
+	t.grown = 0
 	db.ks.bigFreed.Add(n)
 }
 

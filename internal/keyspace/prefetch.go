@@ -99,7 +99,7 @@ func (p *Prefetcher) Run(db *DB) {
 		k.g = k.t.startGroup(k.h)
 		k.ctrl = k.t.group(k.g)
 		e := k.t.ents[k.g*groupSize:]
-		sink += uint64(e[0].vlen) + uint64(e[groupSize-1].vlen)
+		sink += uint64(e[0].vlen) + uint64(e[min(groupSize, len(e))-1].vlen)
 	}
 	// Stage 4: the record (or box) of the entry whose tag matches.
 	for i := range live {

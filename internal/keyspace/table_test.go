@@ -19,8 +19,15 @@ func checkTable(t *testing.T, tb *slotTable, model map[string]string) {
 		t.Fatalf("n=%d want %d", tb.n, len(model))
 	}
 	live, dead := 0, 0
+	if c := tb.capacity(); len(tb.ctrl) != max(c, groupSize) && c > 0 || len(tb.ctrl)%groupSize != 0 {
+		t.Fatalf("capacity %d with %d control bytes", c, len(tb.ctrl))
+	}
 	for i, c := range tb.ctrl {
+		if (c == ctrlPad) != (i >= tb.capacity()) {
+			t.Fatalf("position %d of %d: control byte %#x", i, tb.capacity(), c)
+		}
 		switch {
+		case c == ctrlPad:
 		case c == ctrlDeleted:
 			dead++
 		case c&0x80 == 0:
@@ -43,8 +50,8 @@ func checkTable(t *testing.T, tb *slotTable, model map[string]string) {
 	if live != tb.n || dead != tb.dead {
 		t.Fatalf("live %d dead %d, counted n=%d dead=%d", live, dead, tb.n, tb.dead)
 	}
-	if len(tb.ctrl) > 0 && tb.n+tb.dead > maxLoad(len(tb.ctrl)) {
-		t.Fatalf("load %d+%d over %d of %d", tb.n, tb.dead, maxLoad(len(tb.ctrl)), len(tb.ctrl))
+	if c := tb.capacity(); c > 0 && tb.n+tb.dead > maxLoad(c) {
+		t.Fatalf("load %d+%d over %d of %d", tb.n, tb.dead, maxLoad(c), c)
 	}
 }
 
@@ -120,8 +127,8 @@ func TestTableAgainstMap(t *testing.T) {
 				delete(model, k)
 			}
 			checkTable(t, tb, model)
-			if len(tb.ctrl) > minCapacity {
-				t.Fatalf("empty table keeps capacity %d", len(tb.ctrl))
+			if tb.capacity() > groupSize {
+				t.Fatalf("empty table keeps capacity %d", tb.capacity())
 			}
 		})
 	}
@@ -318,4 +325,60 @@ func TestWriteAllocs(t *testing.T) {
 	if db.Expire(key) != 1<<60 || db.Volatile() != 1 {
 		t.Errorf("SetStringExpire: Expire=%d Volatile=%d", db.Expire(key), db.Volatile())
 	}
+}
+
+// TestSmallTables: a slot's table starts at one position and doubles to a
+// group (1, 2, 4, 8) before growing as a large one; a full small table ends
+// every probe (its pads), finds each key and no other, and gives positions
+// back on delete; a sparse large table shrinks back to a small one.
+func TestSmallTables(t *testing.T) {
+	tb := &slotTable{}
+	model := map[string]string{}
+	var caps []int
+	for i := 0; i < 40; i++ {
+		k := fmt.Sprint("small", i)
+		h := hashKey(k)
+		j, found := tb.slotFor(h, k)
+		if found {
+			t.Fatalf("%s found before insert", k)
+		}
+		e, val := newString(k, 3, false, 0)
+		copy(val, "val")
+		tb.insertAt(j, h, e)
+		model[k] = "val"
+		if c := tb.capacity(); len(caps) == 0 || caps[len(caps)-1] != c {
+			caps = append(caps, c)
+		}
+		checkTable(t, tb, model)
+		for m := 0; m < 20; m++ {
+			if k := fmt.Sprint("absent", m); tb.find(hashKey(k), k) >= 0 {
+				t.Fatalf("%s found in a table of %d", k, tb.capacity())
+			}
+		}
+	}
+	if want := "[1 2 4 8 16 24 40 64]"; fmt.Sprint(caps) != want {
+		t.Fatalf("capacities %v, want %s", caps, want)
+	}
+	for i := 39; i >= 2; i-- {
+		k := fmt.Sprint("small", i)
+		tb.eraseAt(tb.find(hashKey(k), k))
+		tb.shrinkIfSparse()
+		delete(model, k)
+		checkTable(t, tb, model)
+	}
+	if tb.capacity() != 4 || tb.arrayBytes() != 8+4*16 {
+		t.Fatalf("2 keys left: capacity %d, %d bytes of arrays", tb.capacity(), tb.arrayBytes())
+	}
+	// A full one-position table: the pads end the probe of a missing key,
+	// and the next key grows it.
+	one := &slotTable{}
+	one.resize(capacityFor(1))
+	k := "only"
+	j, _ := one.slotFor(hashKey(k), k)
+	e, _ := newString(k, 0, false, 0)
+	one.insertAt(j, hashKey(k), e)
+	if one.capacity() != 1 || one.arrayBytes() != 24 || one.find(hashKey("other"), "other") != -1 {
+		t.Fatalf("one key: capacity %d, %d bytes", one.capacity(), one.arrayBytes())
+	}
+	checkTable(t, one, map[string]string{"only": ""})
 }
