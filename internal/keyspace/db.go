@@ -16,7 +16,7 @@ func (db *DB) tableForWrite(s int) *slotTable {
 		t = &slotTable{grown: headerBytes}
 		db.own().tables[s] = t
 	}
-	if len(t.ctrl) == 0 {
+	if len(t.ents) == 0 {
 		if n := db.keysPerSlotHint.Load(); n > 0 {
 			t.resize(capacityFor(int(n)))
 		}
@@ -125,7 +125,7 @@ func (db *DB) place(t *slotTable, s, i int, found bool, h uint64, e entry) {
 			d++
 		}
 		if d != 0 {
-			t.volatile += d
+			t.volatile += int32(d)
 			db.volatile.Add(int64(d))
 		}
 		*old = e
@@ -435,7 +435,7 @@ func (db *DB) KeysInSlot(s int, max int, dst []string) []string {
 	if t == nil {
 		return dst
 	}
-	for i, c := range t.ctrl {
+	for i, c := range t.ctrl() {
 		if max <= 0 {
 			break
 		}
@@ -455,7 +455,7 @@ func (db *DB) ForEachInSlot(s int, fn func(key string, v Value) bool) bool {
 	if t == nil {
 		return true
 	}
-	for i, c := range t.ctrl {
+	for i, c := range t.ctrl() {
 		if c&0x80 != 0 {
 			continue
 		}
@@ -506,12 +506,12 @@ func (db *DB) FlushSlot(s int) int {
 		return 0
 	}
 	db.ks.BeforeWrite(s)
-	for i, c := range t.ctrl {
+	for i, c := range t.ctrl() {
 		if c&0x80 == 0 {
 			db.touch(t.ents[i].key())
 		}
 	}
-	n := t.n
+	n := int(t.n)
 	db.releaseAll(s, t)
 	db.keys.Add(int64(-n))
 	db.volatile.Add(int64(-t.volatile))
@@ -525,7 +525,7 @@ func (db *DB) FlushSlot(s int) int {
 // a big release.
 func (db *DB) releaseAll(s int, t *slotTable) {
 	var n int64
-	for i, c := range t.ctrl {
+	for i, c := range t.ctrl() {
 		if c&0x80 == 0 {
 			n += t.ents[i].allocated()
 		}
@@ -552,7 +552,7 @@ func (db *DB) RandomKey(rnd func(n int) int) (string, bool) {
 			return "", false
 		}
 		t := db.st().tables[s]
-		c := len(t.ctrl)
+		c := len(t.ctrl())
 		// From a random position, the first live key (wrapping): positions
 		// are in hash order, so this is a random key of the slot.
 		start := rnd(c)
@@ -561,7 +561,7 @@ func (db *DB) RandomKey(rnd func(n int) int) (string, bool) {
 			if i >= c {
 				i -= c
 			}
-			if t.ctrl[i]&0x80 != 0 {
+			if t.ctrl()[i]&0x80 != 0 {
 				continue
 			}
 			e := &t.ents[i]
@@ -588,7 +588,7 @@ func (db *DB) ExpireStale(s int) {
 		return
 	}
 	n := 0
-	for i, c := range t.ctrl {
+	for i, c := range t.ctrl() {
 		if c&0x80 != 0 {
 			continue
 		}

@@ -157,14 +157,14 @@ func (ev *Evictor) walk(db *DB, vol bool, fn func(t *slotTable, i int) bool) {
 			ev.ks.LockSlot(s)
 			more := true
 			if t := db.st().tables[s]; t != nil && t.n > 0 && (!vol || t.volatile > 0) {
-				c := len(t.ctrl)
+				c := len(t.ctrl())
 				start := ev.Rand(c)
 				for j := 0; j < c && more; j++ {
 					i := start + j
 					if i >= c {
 						i -= c
 					}
-					if t.ctrl[i]&0x80 == 0 && (!vol || t.ents[i].volatile()) {
+					if t.ctrl()[i]&0x80 == 0 && (!vol || t.ents[i].volatile()) {
 						more = fn(t, i)
 					}
 				}

@@ -92,7 +92,7 @@ func (p *Prefetcher) Run(db *DB) {
 	// Stage 3: each key's first control group and the entries beside it.
 	for i := range live {
 		k := &live[i]
-		if len(k.t.ctrl) == 0 {
+		if len(k.t.ents) == 0 {
 			k.ctrl = lsb * ctrlEmpty // matches no tag in stage 4
 			continue
 		}

@@ -38,13 +38,17 @@ import (
 // more (an entry keeps 30 bits of value length and 8 of key length beside
 // a 24-bit access clock) is boxed: the
 // entry points at an objBox or strBox carrying key, value and TTL.
+//
+// The header is 56 bytes (a 64-byte size class), as most slots of a small
+// dataset hold one key: the control bytes are a pointer (their length
+// follows from len(ents)) and the counts are 32-bit.
 type slotTable struct {
-	ctrl     []uint8
+	ctl      *uint8 // max(capacity, groupSize) control bytes; nil with no arrays
 	ents     []entry
-	n        int // live entries
-	dead     int // tombstones (ctrlDeleted)
-	volatile int // live entries with a TTL
-	sweep    int // next position active expiry examines
+	n        int32 // live entries
+	dead     int32 // tombstones (ctrlDeleted)
+	volatile int32 // live entries with a TTL
+	sweep    int32 // next position active expiry examines
 	// grown is the net bytes resizes added to the table's arrays, not yet
 	// added to the stripe's count (DB.place and Keyspace.released do).
 	grown int64
@@ -169,18 +173,38 @@ func growTo(c int) int {
 // a small table's pads).
 func (t *slotTable) capacity() int { return len(t.ents) }
 
-// arrayBytes is what the table's two arrays take.
-func (t *slotTable) arrayBytes() int64 {
-	return int64(len(t.ctrl)) + int64(len(t.ents))*int64(unsafe.Sizeof(entry{}))
+// ctrlLen is the number of control bytes: the capacity, or one group for
+// a small table (its pads), or 0 before the first resize.
+func (t *slotTable) ctrlLen() int {
+	n := len(t.ents)
+	if n > 0 && n < groupSize {
+		return groupSize
+	}
+	return n
 }
 
-// headerBytes is what a slotTable itself takes (its allocation).
-const headerBytes = int64(unsafe.Sizeof(slotTable{}))
+// ctrl is the control bytes, to read or write one at a time.
+func (t *slotTable) ctrl() []uint8 { return unsafe.Slice(t.ctl, t.ctrlLen()) }
 
-func (t *slotTable) group(g int) uint64 { return binary.LittleEndian.Uint64(t.ctrl[g*groupSize:]) }
+// groups is the number of control groups.
+func (t *slotTable) groups() int { return (len(t.ents) + groupSize - 1) / groupSize }
+
+// arrayBytes is what the table's two arrays take.
+func (t *slotTable) arrayBytes() int64 {
+	return int64(t.ctrlLen()) + int64(len(t.ents))*int64(unsafe.Sizeof(entry{}))
+}
+
+// headerBytes is what a slotTable itself takes: its allocation's size
+// class.
+var headerBytes = int64(roundAlloc(int(unsafe.Sizeof(slotTable{}))))
+
+// group loads control group g (< groups()); no bounds check on the hot path.
+func (t *slotTable) group(g int) uint64 {
+	return binary.LittleEndian.Uint64(unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(t.ctl), g*groupSize)), groupSize))
+}
 
 func (t *slotTable) startGroup(h uint64) int {
-	return int((uint64(uint32(h)) * uint64(len(t.ctrl)/groupSize)) >> 32)
+	return int((uint64(uint32(h)) * uint64(t.groups())) >> 32)
 }
 
 // matchTag has the high bit set in (at least) every byte of w equal to tag;
@@ -362,7 +386,7 @@ func (t *slotTable) find(h uint64, k string) int {
 	if t.n == 0 {
 		return -1
 	}
-	ng := len(t.ctrl) / groupSize
+	ng := t.groups()
 	g := t.startGroup(h)
 	tag := tagOf(h)
 	for {
@@ -386,10 +410,10 @@ func (t *slotTable) find(h uint64, k string) int {
 // position to insert it at and false, growing or cleaning the table first
 // if taking a fresh empty position would pass the load limit.
 func (t *slotTable) slotFor(h uint64, k string) (int, bool) {
-	if len(t.ctrl) == 0 {
+	if len(t.ents) == 0 {
 		t.resize(minCapacity)
 	}
-	ng := len(t.ctrl) / groupSize
+	ng := t.groups()
 	g := t.startGroup(h)
 	tag := tagOf(h)
 	free := -1
@@ -414,10 +438,10 @@ func (t *slotTable) slotFor(h uint64, k string) (int, bool) {
 		}
 	}
 	// free < 0: a small table is full (its pads ended the probe).
-	if free < 0 || t.ctrl[free] == ctrlEmpty && t.n+t.dead >= maxLoad(t.capacity()) {
+	if free < 0 || t.ctrl()[free] == ctrlEmpty && int(t.n+t.dead) >= maxLoad(t.capacity()) {
 		c := t.capacity()
-		if t.n+1 > maxLoad(c)/2 {
-			c = max(growTo(c), capacityFor(t.n+1))
+		if int(t.n)+1 > maxLoad(c)/2 {
+			c = max(growTo(c), capacityFor(int(t.n)+1))
 		} // else: mostly tombstones; rehash in place
 		t.resize(c)
 		free = t.freeSlot(h)
@@ -427,7 +451,7 @@ func (t *slotTable) slotFor(h uint64, k string) (int, bool) {
 
 // freeSlot is the first empty or deleted position on h's probe sequence.
 func (t *slotTable) freeSlot(h uint64) int {
-	ng := len(t.ctrl) / groupSize
+	ng := t.groups()
 	g := t.startGroup(h)
 	for {
 		if m := matchEmptyOrDead(t.group(g)); m != 0 {
@@ -441,10 +465,11 @@ func (t *slotTable) freeSlot(h uint64) int {
 
 // insertAt fills free position i (from slotFor) with e for hash h.
 func (t *slotTable) insertAt(i int, h uint64, e entry) {
-	if t.ctrl[i] == ctrlDeleted {
+	ctrl := t.ctrl()
+	if ctrl[i] == ctrlDeleted {
 		t.dead--
 	}
-	t.ctrl[i] = tagOf(h)
+	ctrl[i] = tagOf(h)
 	t.ents[i] = e
 	t.n++
 	if e.volatile() {
@@ -460,9 +485,9 @@ func (t *slotTable) eraseAt(i int) {
 		t.volatile--
 	}
 	if matchEmpty(t.group(i/groupSize)) != 0 {
-		t.ctrl[i] = ctrlEmpty
+		t.ctrl()[i] = ctrlEmpty
 	} else {
-		t.ctrl[i] = ctrlDeleted
+		t.ctrl()[i] = ctrlDeleted
 		t.dead++
 	}
 	t.ents[i] = entry{}
@@ -472,20 +497,21 @@ func (t *slotTable) eraseAt(i int) {
 // resize rehashes every live entry into a table of capacity c (a multiple
 // of groupSize, or 1 to 7), dropping tombstones.
 func (t *slotTable) resize(c int) {
-	oldCtrl, oldEnts := t.ctrl, t.ents
+	oldCtrl, oldEnts := t.ctrl(), t.ents
 	old := t.arrayBytes()
-	t.ctrl = make([]uint8, max(c, groupSize))
-	for i := range t.ctrl {
-		t.ctrl[i] = ctrlEmpty
+	ctrl := make([]uint8, max(c, groupSize))
+	for i := range ctrl {
+		ctrl[i] = ctrlEmpty
 		if i >= c {
-			t.ctrl[i] = ctrlPad
+			ctrl[i] = ctrlPad
 		}
 	}
+	t.ctl = &ctrl[0]
 	t.ents = make([]entry, c)
 	t.grown += t.arrayBytes() - old
 	t.dead = 0
 	t.sweep = 0
-	oneGroup := len(t.ctrl) == groupSize
+	oneGroup := len(ctrl) == groupSize
 	for i, cb := range oldCtrl {
 		if cb&0x80 != 0 {
 			continue
@@ -498,7 +524,7 @@ func (t *slotTable) resize(c int) {
 			h = hashKey(e.key())
 		}
 		j := t.freeSlot(h)
-		t.ctrl[j] = cb
+		ctrl[j] = cb
 		t.ents[j] = *e
 	}
 }
@@ -507,8 +533,8 @@ func (t *slotTable) resize(c int) {
 // than one group less than 1/8 full is rebuilt at about half load (a small
 // table if that holds it).
 func (t *slotTable) shrinkIfSparse() {
-	if c := t.capacity(); c > groupSize && t.n < c/8 {
-		if nc := capacityFor(2 * t.n); nc < c {
+	if c := t.capacity(); c > groupSize && int(t.n) < c/8 {
+		if nc := capacityFor(2 * int(t.n)); nc < c {
 			t.resize(nc)
 		}
 	}

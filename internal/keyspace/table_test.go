@@ -15,14 +15,14 @@ import (
 // path before it free of empty bytes.
 func checkTable(t *testing.T, tb *slotTable, model map[string]string) {
 	t.Helper()
-	if tb.n != len(model) {
+	if int(tb.n) != len(model) {
 		t.Fatalf("n=%d want %d", tb.n, len(model))
 	}
 	live, dead := 0, 0
-	if c := tb.capacity(); len(tb.ctrl) != max(c, groupSize) && c > 0 || len(tb.ctrl)%groupSize != 0 {
-		t.Fatalf("capacity %d with %d control bytes", c, len(tb.ctrl))
+	if c := tb.capacity(); len(tb.ctrl()) != max(c, groupSize) && c > 0 || len(tb.ctrl())%groupSize != 0 {
+		t.Fatalf("capacity %d with %d control bytes", c, len(tb.ctrl()))
 	}
-	for i, c := range tb.ctrl {
+	for i, c := range tb.ctrl() {
 		if (c == ctrlPad) != (i >= tb.capacity()) {
 			t.Fatalf("position %d of %d: control byte %#x", i, tb.capacity(), c)
 		}
@@ -47,10 +47,10 @@ func checkTable(t *testing.T, tb *slotTable, model map[string]string) {
 			t.Fatalf("bad control byte %#x", c)
 		}
 	}
-	if live != tb.n || dead != tb.dead {
+	if live != int(tb.n) || dead != int(tb.dead) {
 		t.Fatalf("live %d dead %d, counted n=%d dead=%d", live, dead, tb.n, tb.dead)
 	}
-	if c := tb.capacity(); c > 0 && tb.n+tb.dead > maxLoad(c) {
+	if c := tb.capacity(); c > 0 && int(tb.n+tb.dead) > maxLoad(c) {
 		t.Fatalf("load %d+%d over %d of %d", tb.n, tb.dead, maxLoad(c), c)
 	}
 }
@@ -144,7 +144,7 @@ func TestTableTombstonesBounded(t *testing.T) {
 		e, _ := newString(k, 0, false, 0)
 		tb.insertAt(j, hashKey(k), e)
 	}
-	c0 := len(tb.ctrl)
+	c0 := len(tb.ctrl())
 	for i := 0; i < 100000; i++ {
 		k := fmt.Sprint("churn", i)
 		h := hashKey(k)
@@ -153,8 +153,8 @@ func TestTableTombstonesBounded(t *testing.T) {
 		tb.insertAt(j, h, e)
 		tb.eraseAt(tb.find(h, k))
 	}
-	if len(tb.ctrl) > 2*c0 {
-		t.Fatalf("churn grew the table from %d to %d", c0, len(tb.ctrl))
+	if len(tb.ctrl()) > 2*c0 {
+		t.Fatalf("churn grew the table from %d to %d", c0, len(tb.ctrl()))
 	}
 }
 
@@ -381,4 +381,9 @@ func TestSmallTables(t *testing.T) {
 		t.Fatalf("one key: capacity %d, %d bytes", one.capacity(), one.arrayBytes())
 	}
 	checkTable(t, one, map[string]string{"only": ""})
+	// Most slots of a small dataset hold one key: its table's header is
+	// most of what the key costs beyond its record.
+	if headerBytes != 64 {
+		t.Fatalf("slotTable header takes %d bytes, want 64", headerBytes)
+	}
 }
