@@ -12,10 +12,11 @@ func (db *DB) tableForWrite(s int) *slotTable {
 	db.ks.BeforeWrite(s)
 	t := db.st().tables[s]
 	if t == nil {
-		t = &slotTable{}
+		// The header counts with the first key placed (place adds grown).
+		t = &slotTable{grown: headerBytes}
 		db.own().tables[s] = t
 	}
-	if len(t.ctrl) == 0 {
+	if len(t.ents) == 0 {
 		if n := db.keysPerSlotHint.Load(); n > 0 {
 			t.resize(capacityFor(int(n)))
 		}
@@ -33,7 +34,7 @@ func (db *DB) tableForWrite(s int) *slotTable {
 // and t unused by the caller afterwards.
 func (db *DB) dropIfEmpty(s int, t *slotTable) {
 	if t.n == 0 && db.st().tables[s] == t {
-		db.ks.stripes[StripeOf(s)].net.Add(t.grown - int64(len(t.ctrl))*17)
+		db.ks.stripes[StripeOf(s)].net.Add(t.grown - t.arrayBytes() - headerBytes)
 		db.st().tables[s] = nil
 		return
 	}
@@ -103,7 +104,7 @@ func (db *DB) added(k string) {
 // the LFU counter of an overwritten key and the write's lookup bumps it).
 func (db *DB) place(t *slotTable, s, i int, found bool, h uint64, e entry) {
 	if !found || t.ents[i].p != e.p {
-		d := e.size() + t.grown
+		d := e.allocated() + t.grown
 		if found {
 			d -= db.ks.freeing(&t.ents[i])
 		}
@@ -124,7 +125,7 @@ func (db *DB) place(t *slotTable, s, i int, found bool, h uint64, e entry) {
 			d++
 		}
 		if d != 0 {
-			t.volatile += d
+			t.volatile += int32(d)
 			db.volatile.Add(int64(d))
 		}
 		*old = e
@@ -434,7 +435,7 @@ func (db *DB) KeysInSlot(s int, max int, dst []string) []string {
 	if t == nil {
 		return dst
 	}
-	for i, c := range t.ctrl {
+	for i, c := range t.ctrl() {
 		if max <= 0 {
 			break
 		}
@@ -454,7 +455,7 @@ func (db *DB) ForEachInSlot(s int, fn func(key string, v Value) bool) bool {
 	if t == nil {
 		return true
 	}
-	for i, c := range t.ctrl {
+	for i, c := range t.ctrl() {
 		if c&0x80 != 0 {
 			continue
 		}
@@ -505,12 +506,12 @@ func (db *DB) FlushSlot(s int) int {
 		return 0
 	}
 	db.ks.BeforeWrite(s)
-	for i, c := range t.ctrl {
+	for i, c := range t.ctrl() {
 		if c&0x80 == 0 {
 			db.touch(t.ents[i].key())
 		}
 	}
-	n := t.n
+	n := int(t.n)
 	db.releaseAll(s, t)
 	db.keys.Add(int64(-n))
 	db.volatile.Add(int64(-t.volatile))
@@ -520,16 +521,18 @@ func (db *DB) FlushSlot(s int) int {
 }
 
 // releaseAll notes the release of every entry of slot s's table t, which
-// is being dropped whole; a large total counts as a big release.
+// is being dropped whole (header and arrays too); a large total counts as
+// a big release.
 func (db *DB) releaseAll(s int, t *slotTable) {
 	var n int64
-	for i, c := range t.ctrl {
+	for i, c := range t.ctrl() {
 		if c&0x80 == 0 {
-			n += t.ents[i].size()
+			n += t.ents[i].allocated()
 		}
 	}
-	n += int64(len(t.ctrl)) * 17
-	db.ks.stripes[StripeOf(s)].net.Add(-n)
+	n += t.arrayBytes() + headerBytes
+	db.ks.stripes[StripeOf(s)].net.Add(t.grown - n)
+	t.grown = 0
 	db.ks.bigFreed.Add(n)
 }
 
@@ -549,7 +552,7 @@ func (db *DB) RandomKey(rnd func(n int) int) (string, bool) {
 			return "", false
 		}
 		t := db.st().tables[s]
-		c := len(t.ctrl)
+		c := len(t.ctrl())
 		// From a random position, the first live key (wrapping): positions
 		// are in hash order, so this is a random key of the slot.
 		start := rnd(c)
@@ -558,7 +561,7 @@ func (db *DB) RandomKey(rnd func(n int) int) (string, bool) {
 			if i >= c {
 				i -= c
 			}
-			if t.ctrl[i]&0x80 != 0 {
+			if t.ctrl()[i]&0x80 != 0 {
 				continue
 			}
 			e := &t.ents[i]
@@ -585,7 +588,7 @@ func (db *DB) ExpireStale(s int) {
 		return
 	}
 	n := 0
-	for i, c := range t.ctrl {
+	for i, c := range t.ctrl() {
 		if c&0x80 != 0 {
 			continue
 		}

@@ -3,7 +3,6 @@ package keyspace
 import (
 	"math"
 	"strings"
-	"unsafe"
 
 	"github.com/shoal-db/shoal/internal/slot"
 )
@@ -158,14 +157,14 @@ func (ev *Evictor) walk(db *DB, vol bool, fn func(t *slotTable, i int) bool) {
 			ev.ks.LockSlot(s)
 			more := true
 			if t := db.st().tables[s]; t != nil && t.n > 0 && (!vol || t.volatile > 0) {
-				c := len(t.ctrl)
+				c := len(t.ctrl())
 				start := ev.Rand(c)
 				for j := 0; j < c && more; j++ {
 					i := start + j
 					if i >= c {
 						i -= c
 					}
-					if t.ctrl[i]&0x80 == 0 && (!vol || t.ents[i].volatile()) {
+					if t.ctrl()[i]&0x80 == 0 && (!vol || t.ents[i].volatile()) {
 						more = fn(t, i)
 					}
 				}
@@ -288,27 +287,36 @@ func (t *slotTable) slotOf(i int) int { return slotOfString(t.ents[i].key()) }
 // sizer is implemented by collections that can tell their memory use.
 type sizer interface{ MemoryUsage() int }
 
-// size estimates the bytes the entry holds: its allocation(s) rounded to
-// the allocator's size classes, and its share of the table.
-func (e *entry) size() int64 {
-	const share = 24 // 16-byte entry + control byte at ~0.7 load
+// size estimates the bytes the entry holds, for MEMORY USAGE and the
+// eviction loop: its allocations and its share of the table (as Redis's
+// count includes its dictEntry).
+func (e *entry) size() int64 { return e.allocated() + entryShare }
+
+// entryShare is an entry's share of its table's arrays: a 16-byte entry and
+// a control byte at ~0.7 load.
+const entryShare = 24
+
+// allocated estimates the bytes of the entry's own allocation(s), rounded
+// to the allocator's size classes: what used_memory counts for it (the
+// table's arrays count apart, as slotTable.grown).
+func (e *entry) allocated() int64 {
 	if !e.boxed() {
 		n := e.klen() + int(e.vlen&lenMask)
 		if e.volatile() {
 			n += 8
 		}
-		return int64(roundAlloc(n) + share)
+		return int64(roundAlloc(n))
 	}
 	switch e.boxKind() {
 	case boxStr:
 		b := (*strBox)(e.p)
-		return int64(48 + roundAlloc(len(b.key)) + roundAlloc(len(b.str)) + share)
+		return int64(48 + roundAlloc(len(b.key)) + roundAlloc(len(b.str)))
 	case boxObj16:
-		return int64(32 + objSize(e) + share)
+		return int64(32 + objSize(e))
 	case boxObj32:
-		return int64(48 + objSize(e) + share)
+		return int64(48 + objSize(e))
 	}
-	return int64(48 + roundAlloc(len(e.key())) + objSize(e) + share)
+	return int64(48 + roundAlloc(len(e.key())) + objSize(e))
 }
 
 func objSize(e *entry) int {
@@ -356,7 +364,7 @@ func (ks *Keyspace) TableOverheads() []int64 {
 		for i, db := range ks.dbs {
 			for s := st; s < slot.Count; s += NumStripes {
 				if t := db.st().tables[s]; t != nil {
-					out[i] += int64(len(t.ctrl))*17 + int64(unsafe.Sizeof(*t))
+					out[i] += t.arrayBytes() + headerBytes
 				}
 			}
 		}

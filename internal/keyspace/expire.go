@@ -65,8 +65,8 @@ func (e *Expirer) sweepSlot(db *DB, s int) int {
 		return 0
 	}
 	now := e.ks.NowMs()
-	c := len(t.ctrl)
-	pos := t.sweep
+	c := len(t.ctrl())
+	pos := int(t.sweep)
 	if pos >= c {
 		pos = 0
 	}
@@ -76,7 +76,7 @@ func (e *Expirer) sweepSlot(db *DB, s int) int {
 		if pos++; pos == c {
 			pos = 0
 		}
-		if t.ctrl[i]&0x80 != 0 {
+		if t.ctrl()[i]&0x80 != 0 {
 			continue
 		}
 		en := &t.ents[i]
@@ -92,7 +92,7 @@ func (e *Expirer) sweepSlot(db *DB, s int) int {
 			n++
 		}
 	}
-	t.sweep = pos
+	t.sweep = int32(pos)
 	if n > 0 {
 		db.dropIfEmpty(s, t)
 	}

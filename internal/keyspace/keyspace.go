@@ -145,9 +145,9 @@ func (ks *Keyspace) released(s int, t *slotTable, e *entry) {
 	t.grown = 0
 }
 
-// freeing is e's size, counted in BigFreed if it is large.
+// freeing is e's allocated size, counted in BigFreed if it is large.
 func (ks *Keyspace) freeing(e *entry) int64 {
-	n := e.size()
+	n := e.allocated()
 	if n >= bigValue {
 		ks.bigFreed.Add(n)
 	}

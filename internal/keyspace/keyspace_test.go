@@ -272,3 +272,37 @@ func BenchmarkGetMiss(b *testing.B) {
 		i += 7919
 	}
 }
+
+// TestFewKeysPerSlotCostLittle: 10,000 keys spread over the 16,384 slots
+// (most slots hold none or one) must not pay a group-sized table each. The
+// keyspace's count (records, tables and their headers, all by allocation)
+// per key must stay under Redis 7.0's used_memory per key for the same
+// data, 148 bytes (16-byte keys, 32-byte values: dictEntry, key sds, value
+// object with its embedded string, buckets), so that unit/memefficiency's
+// ratios hold. With a table of 8 positions per slot it was ~220: a 48-byte
+// record, and ~0.75 tables a key of a 96-byte header and 136 bytes of
+// arrays. FLUSHALL must give back exactly what was counted.
+func TestFewKeysPerSlotCostLittle(t *testing.T) {
+	ks := New(1)
+	db := ks.DB(0)
+	val := make([]byte, 32)
+	const n = 10000
+	before := ks.NetBytes()
+	for i := 0; i < n; i++ {
+		k := []byte(fmt.Sprintf("key:%012d", i))
+		ks.LockSlot(slot.Of(k))
+		db.SetString(k, val, false)
+		ks.UnlockSlot(slot.Of(k))
+	}
+	per := float64(ks.NetBytes()-before) / n
+	if overhead := float64(ks.TableOverhead()) / n; per > 148 || overhead > per-48 {
+		t.Fatalf("%.1f bytes a key, %.1f of them tables", per, overhead)
+	}
+	t.Logf("%.1f bytes a key", per)
+	ks.LockAll()
+	db.Flush()
+	ks.UnlockAll()
+	if d := ks.NetBytes() - before; d != 0 {
+		t.Fatalf("FLUSH left %d bytes counted", d)
+	}
+}

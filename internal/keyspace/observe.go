@@ -70,7 +70,7 @@ func (d SlotData) Len() int {
 	if d.t == nil {
 		return 0
 	}
-	return d.t.n
+	return int(d.t.n)
 }
 
 // ForEach calls fn for every stored entry, expired or not (Redis's save
@@ -89,10 +89,10 @@ func (d SlotData) ForEach(fn func(key string, v Value, expireMs int64) bool) boo
 	// after another (as Prefetcher does for a pipeline's keys).
 	var batch [walkBatch]int32
 	var sink uint64
-	for i := 0; i < len(t.ctrl); {
+	for i := 0; i < len(t.ctrl()); {
 		n := 0
-		for ; i < len(t.ctrl) && n < walkBatch; i++ {
-			if t.ctrl[i]&0x80 == 0 {
+		for ; i < len(t.ctrl()) && n < walkBatch; i++ {
+			if t.ctrl()[i]&0x80 == 0 {
 				batch[n] = int32(i)
 				n++
 			}

@@ -92,14 +92,14 @@ func (p *Prefetcher) Run(db *DB) {
 	// Stage 3: each key's first control group and the entries beside it.
 	for i := range live {
 		k := &live[i]
-		if len(k.t.ctrl) == 0 {
+		if len(k.t.ents) == 0 {
 			k.ctrl = lsb * ctrlEmpty // matches no tag in stage 4
 			continue
 		}
 		k.g = k.t.startGroup(k.h)
 		k.ctrl = k.t.group(k.g)
 		e := k.t.ents[k.g*groupSize:]
-		sink += uint64(e[0].vlen) + uint64(e[groupSize-1].vlen)
+		sink += uint64(e[0].vlen) + uint64(e[min(groupSize, len(e))-1].vlen)
 	}
 	// Stage 4: the record (or box) of the entry whose tag matches.
 	for i := range live {

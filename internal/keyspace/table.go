@@ -16,7 +16,11 @@ import (
 // linear order from the one the hash selects; a probe ends at the first group
 // holding an empty byte. The capacity is any multiple of 8 (the start group
 // is picked by multiply-shift, not a mask), so growth can be finer than
-// doubling.
+// doubling, or, for a slot of few keys, 1 to 7: such a table is one group
+// whose control bytes past its capacity hold ctrlPad, so its entries array
+// is only as long as its capacity (a slot's first table holds one entry:
+// 24 bytes of arrays, not the 136 of a full group; at 10,000 keys most of
+// the 16,384 slots hold none or one).
 //
 // A string entry points at ONE allocation, which holds the key bytes, the
 // value bytes and, for a key with a TTL, 8 bytes of expiry time (absolute
@@ -34,13 +38,17 @@ import (
 // more (an entry keeps 30 bits of value length and 8 of key length beside
 // a 24-bit access clock) is boxed: the
 // entry points at an objBox or strBox carrying key, value and TTL.
+//
+// The header is 56 bytes (a 64-byte size class), as most slots of a small
+// dataset hold one key: the control bytes are a pointer (their length
+// follows from len(ents)) and the counts are 32-bit.
 type slotTable struct {
-	ctrl     []uint8
+	ctl      *uint8 // max(capacity, groupSize) control bytes; nil with no arrays
 	ents     []entry
-	n        int // live entries
-	dead     int // tombstones (ctrlDeleted)
-	volatile int // live entries with a TTL
-	sweep    int // next position active expiry examines
+	n        int32 // live entries
+	dead     int32 // tombstones (ctrlDeleted)
+	volatile int32 // live entries with a TTL
+	sweep    int32 // next position active expiry examines
 	// grown is the net bytes resizes added to the table's arrays, not yet
 	// added to the stripe's count (DB.place and Keyspace.released do).
 	grown int64
@@ -93,9 +101,15 @@ type strBox struct {
 const (
 	ctrlEmpty   = 0x80
 	ctrlDeleted = 0xFE
-	groupSize   = 8
-	lsb         = 0x0101010101010101
-	msb         = 0x8080808080808080
+	// ctrlPad marks a control byte past a small table's capacity: it ends
+	// a probe like an empty byte (matchEmpty: high bit set, bit 1 clear),
+	// is never a free position (matchEmptyOrDead: bit 0 set) and matches
+	// no tag. So a full small table needs no empty position to end its
+	// probes: its one group always holds a pad.
+	ctrlPad   = 0x81
+	groupSize = 8
+	lsb       = 0x0101010101010101
+	msb       = 0x8080808080808080
 
 	flagVolatile = 1 << 31 // in vlen
 	flagBoxed    = 1 << 30 // in vlen
@@ -113,7 +127,7 @@ const (
 	boxObjTTL = 4
 	boxStr    = 5
 
-	minCapacity = groupSize
+	minCapacity = 1
 )
 
 // inlineMax is the length from which a key or string value is boxed
@@ -131,24 +145,66 @@ func tagOf(h uint64) uint8 { return uint8(h >> 57) }
 // may use: 7/8, leaving an empty byte to end every probe.
 func maxLoad(c int) int { return c - c/8 }
 
-// capacityFor is the smallest capacity whose maxLoad holds n.
+// capacityFor is the smallest capacity whose maxLoad holds n: n itself
+// below a group (a small table may be full, see ctrlPad).
 func capacityFor(n int) int {
+	if n < groupSize {
+		return max(n, minCapacity)
+	}
 	c := (n*8/7 + groupSize) &^ (groupSize - 1)
 	for maxLoad(c) < n {
 		c += groupSize
 	}
-	return max(c, minCapacity)
+	return c
 }
 
 // growTo is the capacity a full table of capacity c grows to: ×1.5, so the
 // average load stays near 0.7 rather than the 0.65 of doubling; a per-slot
-// table is small, so rehashing more often costs little.
-func growTo(c int) int { return (c + c/2 + groupSize - 1) &^ (groupSize - 1) }
+// table is small, so rehashing more often costs little. A small table
+// doubles, up to one group (1, 2, 4, 8).
+func growTo(c int) int {
+	if c < groupSize {
+		return min(2*c, groupSize)
+	}
+	return (c + c/2 + groupSize - 1) &^ (groupSize - 1)
+}
 
-func (t *slotTable) group(g int) uint64 { return binary.LittleEndian.Uint64(t.ctrl[g*groupSize:]) }
+// capacity is the table's number of positions (len(ctrl) may be longer:
+// a small table's pads).
+func (t *slotTable) capacity() int { return len(t.ents) }
+
+// ctrlLen is the number of control bytes: the capacity, or one group for
+// a small table (its pads), or 0 before the first resize.
+func (t *slotTable) ctrlLen() int {
+	n := len(t.ents)
+	if n > 0 && n < groupSize {
+		return groupSize
+	}
+	return n
+}
+
+// ctrl is the control bytes, to read or write one at a time.
+func (t *slotTable) ctrl() []uint8 { return unsafe.Slice(t.ctl, t.ctrlLen()) }
+
+// groups is the number of control groups.
+func (t *slotTable) groups() int { return (len(t.ents) + groupSize - 1) / groupSize }
+
+// arrayBytes is what the table's two arrays take.
+func (t *slotTable) arrayBytes() int64 {
+	return int64(t.ctrlLen()) + int64(len(t.ents))*int64(unsafe.Sizeof(entry{}))
+}
+
+// headerBytes is what a slotTable itself takes: its allocation's size
+// class.
+var headerBytes = int64(roundAlloc(int(unsafe.Sizeof(slotTable{}))))
+
+// group loads control group g (< groups()); no bounds check on the hot path.
+func (t *slotTable) group(g int) uint64 {
+	return binary.LittleEndian.Uint64(unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(t.ctl), g*groupSize)), groupSize))
+}
 
 func (t *slotTable) startGroup(h uint64) int {
-	return int((uint64(uint32(h)) * uint64(len(t.ctrl)/groupSize)) >> 32)
+	return int((uint64(uint32(h)) * uint64(t.groups())) >> 32)
 }
 
 // matchTag has the high bit set in (at least) every byte of w equal to tag;
@@ -330,7 +386,7 @@ func (t *slotTable) find(h uint64, k string) int {
 	if t.n == 0 {
 		return -1
 	}
-	ng := len(t.ctrl) / groupSize
+	ng := t.groups()
 	g := t.startGroup(h)
 	tag := tagOf(h)
 	for {
@@ -354,10 +410,10 @@ func (t *slotTable) find(h uint64, k string) int {
 // position to insert it at and false, growing or cleaning the table first
 // if taking a fresh empty position would pass the load limit.
 func (t *slotTable) slotFor(h uint64, k string) (int, bool) {
-	if len(t.ctrl) == 0 {
+	if len(t.ents) == 0 {
 		t.resize(minCapacity)
 	}
-	ng := len(t.ctrl) / groupSize
+	ng := t.groups()
 	g := t.startGroup(h)
 	tag := tagOf(h)
 	free := -1
@@ -381,10 +437,11 @@ func (t *slotTable) slotFor(h uint64, k string) (int, bool) {
 			g = 0
 		}
 	}
-	if t.ctrl[free] == ctrlEmpty && t.n+t.dead >= maxLoad(len(t.ctrl)) {
-		c := len(t.ctrl)
-		if t.n+1 > maxLoad(c)/2 {
-			c = max(growTo(c), capacityFor(t.n+1))
+	// free < 0: a small table is full (its pads ended the probe).
+	if free < 0 || t.ctrl()[free] == ctrlEmpty && int(t.n+t.dead) >= maxLoad(t.capacity()) {
+		c := t.capacity()
+		if int(t.n)+1 > maxLoad(c)/2 {
+			c = max(growTo(c), capacityFor(int(t.n)+1))
 		} // else: mostly tombstones; rehash in place
 		t.resize(c)
 		free = t.freeSlot(h)
@@ -394,7 +451,7 @@ func (t *slotTable) slotFor(h uint64, k string) (int, bool) {
 
 // freeSlot is the first empty or deleted position on h's probe sequence.
 func (t *slotTable) freeSlot(h uint64) int {
-	ng := len(t.ctrl) / groupSize
+	ng := t.groups()
 	g := t.startGroup(h)
 	for {
 		if m := matchEmptyOrDead(t.group(g)); m != 0 {
@@ -408,10 +465,11 @@ func (t *slotTable) freeSlot(h uint64) int {
 
 // insertAt fills free position i (from slotFor) with e for hash h.
 func (t *slotTable) insertAt(i int, h uint64, e entry) {
-	if t.ctrl[i] == ctrlDeleted {
+	ctrl := t.ctrl()
+	if ctrl[i] == ctrlDeleted {
 		t.dead--
 	}
-	t.ctrl[i] = tagOf(h)
+	ctrl[i] = tagOf(h)
 	t.ents[i] = e
 	t.n++
 	if e.volatile() {
@@ -427,9 +485,9 @@ func (t *slotTable) eraseAt(i int) {
 		t.volatile--
 	}
 	if matchEmpty(t.group(i/groupSize)) != 0 {
-		t.ctrl[i] = ctrlEmpty
+		t.ctrl()[i] = ctrlEmpty
 	} else {
-		t.ctrl[i] = ctrlDeleted
+		t.ctrl()[i] = ctrlDeleted
 		t.dead++
 	}
 	t.ents[i] = entry{}
@@ -437,34 +495,46 @@ func (t *slotTable) eraseAt(i int) {
 }
 
 // resize rehashes every live entry into a table of capacity c (a multiple
-// of groupSize), dropping tombstones.
+// of groupSize, or 1 to 7), dropping tombstones.
 func (t *slotTable) resize(c int) {
-	oldCtrl, oldEnts := t.ctrl, t.ents
-	t.grown += int64(c-len(oldCtrl)) * 17
-	t.ctrl = make([]uint8, c)
-	for i := range t.ctrl {
-		t.ctrl[i] = ctrlEmpty
+	oldCtrl, oldEnts := t.ctrl(), t.ents
+	old := t.arrayBytes()
+	ctrl := make([]uint8, max(c, groupSize))
+	for i := range ctrl {
+		ctrl[i] = ctrlEmpty
+		if i >= c {
+			ctrl[i] = ctrlPad
+		}
 	}
+	t.ctl = &ctrl[0]
 	t.ents = make([]entry, c)
+	t.grown += t.arrayBytes() - old
 	t.dead = 0
 	t.sweep = 0
+	oneGroup := len(ctrl) == groupSize
 	for i, cb := range oldCtrl {
 		if cb&0x80 != 0 {
 			continue
 		}
 		e := &oldEnts[i]
-		h := hashKey(e.key())
+		// The control byte is the key's tag; only the start group needs
+		// the hash, and a table of one group has one.
+		var h uint64
+		if !oneGroup {
+			h = hashKey(e.key())
+		}
 		j := t.freeSlot(h)
-		t.ctrl[j] = tagOf(h)
+		ctrl[j] = cb
 		t.ents[j] = *e
 	}
 }
 
-// shrinkIfSparse gives memory back after mass deletion: a table less than
-// 1/8 full is rebuilt at about half load.
+// shrinkIfSparse gives memory back after mass deletion: a table of more
+// than one group less than 1/8 full is rebuilt at about half load (a small
+// table if that holds it).
 func (t *slotTable) shrinkIfSparse() {
-	if c := len(t.ctrl); c > minCapacity && t.n < c/8 {
-		if nc := capacityFor(2 * t.n); nc < c {
+	if c := t.capacity(); c > groupSize && int(t.n) < c/8 {
+		if nc := capacityFor(2 * int(t.n)); nc < c {
 			t.resize(nc)
 		}
 	}

@@ -15,12 +15,19 @@ import (
 // path before it free of empty bytes.
 func checkTable(t *testing.T, tb *slotTable, model map[string]string) {
 	t.Helper()
-	if tb.n != len(model) {
+	if int(tb.n) != len(model) {
 		t.Fatalf("n=%d want %d", tb.n, len(model))
 	}
 	live, dead := 0, 0
-	for i, c := range tb.ctrl {
+	if c := tb.capacity(); len(tb.ctrl()) != max(c, groupSize) && c > 0 || len(tb.ctrl())%groupSize != 0 {
+		t.Fatalf("capacity %d with %d control bytes", c, len(tb.ctrl()))
+	}
+	for i, c := range tb.ctrl() {
+		if (c == ctrlPad) != (i >= tb.capacity()) {
+			t.Fatalf("position %d of %d: control byte %#x", i, tb.capacity(), c)
+		}
 		switch {
+		case c == ctrlPad:
 		case c == ctrlDeleted:
 			dead++
 		case c&0x80 == 0:
@@ -40,11 +47,11 @@ func checkTable(t *testing.T, tb *slotTable, model map[string]string) {
 			t.Fatalf("bad control byte %#x", c)
 		}
 	}
-	if live != tb.n || dead != tb.dead {
+	if live != int(tb.n) || dead != int(tb.dead) {
 		t.Fatalf("live %d dead %d, counted n=%d dead=%d", live, dead, tb.n, tb.dead)
 	}
-	if len(tb.ctrl) > 0 && tb.n+tb.dead > maxLoad(len(tb.ctrl)) {
-		t.Fatalf("load %d+%d over %d of %d", tb.n, tb.dead, maxLoad(len(tb.ctrl)), len(tb.ctrl))
+	if c := tb.capacity(); c > 0 && int(tb.n+tb.dead) > maxLoad(c) {
+		t.Fatalf("load %d+%d over %d of %d", tb.n, tb.dead, maxLoad(c), c)
 	}
 }
 
@@ -120,8 +127,8 @@ func TestTableAgainstMap(t *testing.T) {
 				delete(model, k)
 			}
 			checkTable(t, tb, model)
-			if len(tb.ctrl) > minCapacity {
-				t.Fatalf("empty table keeps capacity %d", len(tb.ctrl))
+			if tb.capacity() > groupSize {
+				t.Fatalf("empty table keeps capacity %d", tb.capacity())
 			}
 		})
 	}
@@ -137,7 +144,7 @@ func TestTableTombstonesBounded(t *testing.T) {
 		e, _ := newString(k, 0, false, 0)
 		tb.insertAt(j, hashKey(k), e)
 	}
-	c0 := len(tb.ctrl)
+	c0 := len(tb.ctrl())
 	for i := 0; i < 100000; i++ {
 		k := fmt.Sprint("churn", i)
 		h := hashKey(k)
@@ -146,8 +153,8 @@ func TestTableTombstonesBounded(t *testing.T) {
 		tb.insertAt(j, h, e)
 		tb.eraseAt(tb.find(h, k))
 	}
-	if len(tb.ctrl) > 2*c0 {
-		t.Fatalf("churn grew the table from %d to %d", c0, len(tb.ctrl))
+	if len(tb.ctrl()) > 2*c0 {
+		t.Fatalf("churn grew the table from %d to %d", c0, len(tb.ctrl()))
 	}
 }
 
@@ -317,5 +324,66 @@ func TestWriteAllocs(t *testing.T) {
 	}
 	if db.Expire(key) != 1<<60 || db.Volatile() != 1 {
 		t.Errorf("SetStringExpire: Expire=%d Volatile=%d", db.Expire(key), db.Volatile())
+	}
+}
+
+// TestSmallTables: a slot's table starts at one position and doubles to a
+// group (1, 2, 4, 8) before growing as a large one; a full small table ends
+// every probe (its pads), finds each key and no other, and gives positions
+// back on delete; a sparse large table shrinks back to a small one.
+func TestSmallTables(t *testing.T) {
+	tb := &slotTable{}
+	model := map[string]string{}
+	var caps []int
+	for i := 0; i < 40; i++ {
+		k := fmt.Sprint("small", i)
+		h := hashKey(k)
+		j, found := tb.slotFor(h, k)
+		if found {
+			t.Fatalf("%s found before insert", k)
+		}
+		e, val := newString(k, 3, false, 0)
+		copy(val, "val")
+		tb.insertAt(j, h, e)
+		model[k] = "val"
+		if c := tb.capacity(); len(caps) == 0 || caps[len(caps)-1] != c {
+			caps = append(caps, c)
+		}
+		checkTable(t, tb, model)
+		for m := 0; m < 20; m++ {
+			if k := fmt.Sprint("absent", m); tb.find(hashKey(k), k) >= 0 {
+				t.Fatalf("%s found in a table of %d", k, tb.capacity())
+			}
+		}
+	}
+	if want := "[1 2 4 8 16 24 40 64]"; fmt.Sprint(caps) != want {
+		t.Fatalf("capacities %v, want %s", caps, want)
+	}
+	for i := 39; i >= 2; i-- {
+		k := fmt.Sprint("small", i)
+		tb.eraseAt(tb.find(hashKey(k), k))
+		tb.shrinkIfSparse()
+		delete(model, k)
+		checkTable(t, tb, model)
+	}
+	if tb.capacity() != 4 || tb.arrayBytes() != 8+4*16 {
+		t.Fatalf("2 keys left: capacity %d, %d bytes of arrays", tb.capacity(), tb.arrayBytes())
+	}
+	// A full one-position table: the pads end the probe of a missing key,
+	// and the next key grows it.
+	one := &slotTable{}
+	one.resize(capacityFor(1))
+	k := "only"
+	j, _ := one.slotFor(hashKey(k), k)
+	e, _ := newString(k, 0, false, 0)
+	one.insertAt(j, hashKey(k), e)
+	if one.capacity() != 1 || one.arrayBytes() != 24 || one.find(hashKey("other"), "other") != -1 {
+		t.Fatalf("one key: capacity %d, %d bytes", one.capacity(), one.arrayBytes())
+	}
+	checkTable(t, one, map[string]string{"only": ""})
+	// Most slots of a small dataset hold one key: its table's header is
+	// most of what the key costs beyond its record.
+	if headerBytes != 64 {
+		t.Fatalf("slotTable header takes %d bytes, want 64", headerBytes)
 	}
 }

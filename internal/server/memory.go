@@ -64,6 +64,10 @@ type memState struct {
 	// base is the untracked bytes (live heap less the keyspace's and the
 	// buffers' counts) of the last collection; under readMu.
 	base int64
+	// noteCycle and noteNet are the keyspace's count as collection
+	// noteCycle ended (noteGC); under readMu.
+	noteCycle uint64
+	noteNet   int64
 
 	// bufs is the bytes of the clients' reply buffers (noteReplyBuf); the
 	// transport counts their input buffers and output queues itself.
@@ -106,10 +110,37 @@ func (s *Server) initMemory() {
 	}
 	m.ev = keyspace.NewEvictor(s.ks, rand.IntN)
 	m.ev.OnEvict = s.onEvict
+	s.noteGC()
 	// The live figure exists once a collection has run: run one now,
 	// while the heap is small (the startup's figure).
 	runtime.GC()
 	s.measureMemory()
+}
+
+// gcSentinel is garbage whose finalizer runs once a collection ends.
+type gcSentinel struct{ s *Server }
+
+// noteGC records the keyspace's count as each collection ends, until the
+// server closes: a sentinel's finalizer runs right after the collection
+// that found it unreachable, and arms the next. The live figure holds
+// what was stored when the collection marked, so the count it is matched
+// with is the one of that moment, not of the next measure (which could
+// come thousands of writes later: the keys stored between were counted in
+// neither, and used_memory fell short by them until the next collection).
+func (s *Server) noteGC() {
+	runtime.SetFinalizer(&gcSentinel{s}, func(g *gcSentinel) {
+		m := &g.s.mem
+		cycles := []rtmetrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+		m.readMu.Lock()
+		rtmetrics.Read(cycles)
+		m.noteCycle, m.noteNet = cycles[0].Value.Uint64(), g.s.ks.NetBytes()
+		m.readMu.Unlock()
+		select {
+		case <-g.s.quit:
+		default:
+			g.s.noteGC()
+		}
+	})
 }
 
 // measureMemory measures used memory now: what the keyspace's values and
@@ -129,7 +160,11 @@ func (s *Server) measureMemory() int64 {
 		// so that buffers freed meanwhile (evicted clients) are not
 		// counted twice; buffers grown meanwhile are then missed until
 		// the next collection, which errs toward keeping keys.
-		m.gcSeen, m.base = gc, live-net-max(held, m.heldLast)
+		atGC := net
+		if m.noteCycle == gc {
+			atGC = m.noteNet
+		}
+		m.gcSeen, m.base = gc, live-atGC-max(held, m.heldLast)
 	}
 	m.heldLast = held
 	used := max(m.base+net+held, 0)
