@@ -90,12 +90,22 @@ func (db *DB) Replace(key []byte, v Value, whenMs int64, o Owner) bool {
 			e, val = newString(k, len(v.Str), vol, whenMs)
 		}
 		copy(val, v.Str)
+	} else if old.boxed() && old.boxKind() != boxStr && (!vol || old.boxKind() == boxObjTTL) {
+		// A collection replacing a collection takes over its box (boxes
+		// are never handed out), as SetObject does.
+		old.setObj(v.Obj)
+		e = *old
+		e.vlen &^= flagVolatile
+		if vol {
+			e.vlen |= flagVolatile
+			old.setExp(whenMs)
+		}
 	} else {
 		e = newObject(k, v.Obj, vol, whenMs)
 	}
 	d := t.grown
 	if !reused { // else the same bytes under the same size class
-		d += e.size() - db.ks.freeingSize(oldSize)
+		d += e.size() - db.ks.freeingSize(oldSize) // a reused box's size as a new one's
 	}
 	db.ks.stripes[StripeOf(s)].net.Add(d)
 	if d >= bigStep {

@@ -101,13 +101,36 @@ func TestReplace(t *testing.T) {
 
 	// The memory estimate is that of the final value put into a fresh
 	// keyspace the same way, after reuse and growth alike.
-	for _, final := range []Value{{Str: strings.Repeat("d", 2000)}, {Str: strings.Repeat("e", 1990)}, {Obj: types.NewSetInts([]int64{7})}} {
+	for _, final := range []Value{{Str: strings.Repeat("d", 2000)}, {Str: strings.Repeat("e", 1990)},
+		{Obj: types.NewSetInts([]int64{7})}, {Obj: types.NewSetInts([]int64{8, 9})}} {
 		db.Replace(key, final, 9000, o)
 		ref := New(1)
 		ref.DB(0).Put(key, final, 9000)
 		if ks.NetBytes() != ref.NetBytes() {
 			t.Fatalf("after %d-byte value: NetBytes %d, a fresh Put gives %d", len(final.Str), ks.NetBytes(), ref.NetBytes())
 		}
+	}
+}
+
+// A collection replacing a collection takes over its box: the TTL is set
+// or cleared in it.
+func TestReplaceCollectionBox(t *testing.T) {
+	ks := New(1)
+	ks.NowMs = func() int64 { return 1000 }
+	db := ks.DB(0)
+	key := []byte("z")
+	a, b, c := types.NewSetInts([]int64{1}), types.NewSetInts([]int64{2}), types.NewSetInts([]int64{3})
+	db.Replace(key, Value{Obj: a}, 7000, keepOwner{})
+	db.Replace(key, Value{Obj: b}, -1, keepOwner{})
+	if v, _ := db.Peek(key); v.Obj != b || db.Expire(key) != -1 || db.Volatile() != 0 {
+		t.Fatalf("value %v, expire %d, volatile %d", v.Obj, db.Expire(key), db.Volatile())
+	}
+	if n := testing.AllocsPerRun(100, func() { db.Replace(key, Value{Obj: c}, -1, keepOwner{}) }); n != 0 {
+		t.Fatalf("Replace of a collection allocates %v times", n)
+	}
+	db.Replace(key, Value{Obj: a}, 8000, keepOwner{})
+	if v, _ := db.Peek(key); v.Obj != a || db.Expire(key) != 8000 || db.Volatile() != 1 {
+		t.Fatalf("value %v, expire %d, volatile %d", v.Obj, db.Expire(key), db.Volatile())
 	}
 }
 
@@ -119,5 +142,46 @@ func TestReplaceReusesRecord(t *testing.T) {
 	db.Replace(key, val, -1, keepOwner{})
 	if n := testing.AllocsPerRun(1000, func() { db.Replace(key, val, -1, keepOwner{}) }); n != 0 {
 		t.Fatalf("Replace allocates %v times", n)
+	}
+}
+
+// BenchmarkReplace is RESTORE REPLACE's keyspace work over existing keys:
+// Replace, against the Peek, Delete and Put it replaced, for a small
+// collection and a 1 KB string.
+func BenchmarkReplace(b *testing.B) {
+	const n = 1 << 14
+	keys := benchKeys(n)
+	for _, c := range []struct {
+		name string
+		v    func() Value
+	}{
+		{"set", func() Value { return Value{Obj: types.NewSetInts([]int64{1, 2, 3})} }},
+		{"string1k", func() Value { return Value{Str: strings.Repeat("x", 1000)} }},
+	} {
+		db := New(1).DB(0)
+		vals := make([]Value, n)
+		for i, k := range keys {
+			vals[i] = c.v()
+			db.Put(k, vals[i], -1)
+		}
+		b.Run(c.name+"/replace", func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				db.Replace(keys[i&(n-1)], vals[i&(n-1)], -1, keepOwner{})
+				i += 7919
+			}
+		})
+		b.Run(c.name+"/peek-delete-put", func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				k := keys[i&(n-1)]
+				old, _ := db.Peek(k)
+				db.Delete(k)
+				db.Put(k, keepOwner{}.Own(vals[i&(n-1)], old), -1)
+				i += 7919
+			}
+		})
 	}
 }
