@@ -6,7 +6,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/shoal-db/shoal/internal/keyspace"
 	"github.com/shoal-db/shoal/internal/persist/rdb"
 	"github.com/shoal-db/shoal/internal/rediserr"
 	"github.com/shoal-db/shoal/internal/rnum"
@@ -137,21 +136,13 @@ func cmdRestore(c *Ctx) {
 		c.Error(rediserr.BadDataFormat)
 		return
 	}
-	deleted := false
-	var old keyspace.Value
-	if replace {
-		old, _ = c.DB.Peek(key)
-		if deleted = c.DB.Delete(key); !deleted {
-			old = keyspace.Value{}
-		}
-	}
 	if ttl != 0 && !absTTL {
 		ttl += c.KS.NowMs()
 	}
 	if ttl != 0 && c.alreadyExpired(ttl) {
 		// Already expired: nothing is created; a key REPLACE removed is
 		// propagated as DEL (Redis rewrites the command to shared.del).
-		if deleted {
+		if replace && c.DB.Delete(key) {
 			c.Propagate(kwDEL, key)
 			c.Notify(NotifyGeneric, "del", key)
 			c.Dirty++
@@ -172,10 +163,11 @@ func cmdRestore(c *Ctx) {
 			c.Propagate(append(argv, kwABSTTL)...)
 		}
 	}
-	// The replaced value, deleted and referenced by nothing now, lends
-	// its memory to the new one when it fits (Redis's allocator reuses
-	// it at once; Go's only after a collection).
-	c.DB.Put(key, r.Own(v, old), when)
+	// Redis's dbDelete (with REPLACE) and dbAdd in one lookup: the
+	// replaced value, referenced by nothing once deleted, lends its memory
+	// to the new one when it fits (r.Own; a string's record in Replace).
+	// Without REPLACE the key is absent (checked above).
+	c.DB.Replace(key, v, when, r)
 	if lfu := c.KS.LFU(); lfu && freqSet {
 		c.DB.SetAccessClock(key, c.KS.ClockForFreq(int(freq)))
 	} else if !lfu && idleSet {

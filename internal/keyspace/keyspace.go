@@ -146,8 +146,10 @@ func (ks *Keyspace) released(s int, t *slotTable, e *entry) {
 }
 
 // freeing is e's allocated size, counted in BigFreed if it is large.
-func (ks *Keyspace) freeing(e *entry) int64 {
-	n := e.allocated()
+func (ks *Keyspace) freeing(e *entry) int64 { return ks.freeingSize(e.allocated()) }
+
+// freeingSize is freeing for an entry of allocated size n.
+func (ks *Keyspace) freeingSize(n int64) int64 {
 	if n >= bigValue {
 		ks.bigFreed.Add(n)
 	}

@@ -27,12 +27,14 @@ import (
 // ms, little endian): [key][value][ttl]. Its lengths and flags live in the
 // entry, so a 16-byte key with a 16-byte value costs exactly a 32-byte size
 // class plus 17 bytes of table per position. The allocation holds no
-// pointers, so the GC never scans it. Key and value bytes are never written
-// after the entry is placed: a SET builds a new record, so strings handed out
-// by Lookup, ForEachInSlot and KeysInSlot stay valid after the stripe lock is
-// released. Only the private TTL trailer is rewritten in place (EXPIRE on a
-// key that already has one), under the lock, and no handed-out string covers
-// it.
+// pointers, so the GC never scans it. Key bytes are never written after the
+// entry is placed, so keys handed out by ForEachInSlot and KeysInSlot stay
+// valid after the stripe lock is released. A SET builds a new record; value
+// bytes are rewritten in place only by MutateString and by Replace (into
+// the record of the value it deleted), under the lock: readers of a value
+// copy what they keep before releasing it (replies, scripts, DUMP,
+// MIGRATE), and a snapshot takes the slot first (BeforeWrite). The TTL
+// trailer is rewritten in place (EXPIRE on a key that already has one).
 //
 // A collection, a string value of 1 GB or more, or a key of 256 bytes or
 // more (an entry keeps 30 bits of value length and 8 of key length beside
@@ -354,6 +356,35 @@ func newString(key string, n int, volatile bool, exp int64) (entry, []byte) {
 		binary.LittleEndian.PutUint64(buf[len(key)+n:], uint64(exp))
 	}
 	return e, buf[len(key) : len(key)+n]
+}
+
+// reuseString rewrites e, an unboxed string record whose value was
+// deleted (nothing references its bytes any more), to hold an n-byte value
+// (and a TTL trailer holding exp if volatile) in the same allocation, and
+// returns the value bytes to fill; it reports false, changing nothing,
+// unless the new record needs no more bytes than the old and rounds to the
+// same size (entry.size stays the same).
+func (e *entry) reuseString(n int, volatile bool, exp int64) ([]byte, bool) {
+	if e.boxed() || e.p == nil || n >= inlineMax {
+		return nil, false
+	}
+	kn := e.klen()
+	oldN, newN := kn+int(e.vlen&lenMask), kn+n
+	if e.volatile() {
+		oldN += 8
+	}
+	if volatile {
+		newN += 8
+	}
+	if newN == 0 || newN > oldN || roundAlloc(newN) != roundAlloc(oldN) {
+		return nil, false
+	}
+	e.vlen = uint32(n)
+	if volatile {
+		e.vlen |= flagVolatile
+		binary.LittleEndian.PutUint64(e.ttlBytes(), uint64(exp))
+	}
+	return unsafe.Slice((*byte)(unsafe.Add(e.p, kn)), n), true
 }
 
 // newObject boxes collection o under key (copied).

@@ -27,9 +27,10 @@ import (
 // Redis 7.0 reports OBJECT ENCODING "quicklist" for every list (the
 // listpack encoding for small lists arrived in 7.2), so Encoding is fixed.
 type List struct {
-	nodes []*listNode // live nodes are nodes[head:]
-	head  int
-	n     int
+	nodes   []*listNode // live nodes are nodes[head:]
+	head    int
+	n       int
+	scratch bool // a decoder's (NewScratchList)
 }
 
 // listNode is one quicklist node.
@@ -690,7 +691,14 @@ func (l *List) AppendListpack(lp []byte) bool {
 	if count == 0 {
 		return true
 	}
-	nd := &listNode{b: lp, count: count}
+	var nd *listNode
+	if k := len(l.nodes); l.scratch && k < cap(l.nodes) {
+		nd = l.nodes[:k+1][k] // a struct of the scratch's earlier value
+	}
+	if nd == nil {
+		nd = new(listNode)
+	}
+	*nd = listNode{b: lp, count: count}
 	nd.sync() // the header's count may have been "unknown" or wrong
 	if cs := l.live(); len(cs) > 0 {
 		cs[len(cs)-1].seal()
@@ -700,34 +708,71 @@ func (l *List) AppendListpack(lp []byte) bool {
 	return true
 }
 
-// Own gives every node of l, whose bytes may alias a decoder's buffer,
-// memory of its own: reuse's node buffers in turn where they fit with
-// little waste (reuse is a list RESTORE REPLACE removed from the keyspace,
-// referenced by nothing else; it is left empty), else new allocations.
-// See Hash.Own.
-func (l *List) Own(reuse Object) {
+// Own returns a list holding l's elements in memory of its own, l's node
+// bytes aliasing a decoder's buffer: reuse itself when it is a list
+// (RESTORE REPLACE removed it from the keyspace: nothing else references
+// it) of at most 8 nodes, with its node structs and its node buffers in
+// turn where they fit with little waste, else new allocations (a larger
+// reuse lends its buffers and is left empty). l is left as it is: a
+// decoder's scratch list (NewScratchList) keeps its node structs for its
+// next value. See Hash.Own.
+func (l *List) Own(reuse Object) *List {
+	src := l.live()
+	var out *List
+	var dn [8]*listNode
 	var donors []*listNode
 	if r, ok := reuse.(*List); ok && r != l {
-		donors = r.live()
-		r.nodes, r.head, r.n = nil, 0, 0
+		if donors = r.live(); len(donors) <= len(dn) {
+			donors = dn[:copy(dn[:], donors)]
+			out = r
+		}
+		r.nodes, r.head, r.n = r.nodes[:0], 0, 0
+		if out == nil {
+			r.nodes = nil
+		}
 	}
-	for _, nd := range l.live() {
+	if out == nil {
+		out = &List{}
+	}
+	if cap(out.nodes) < len(src) {
+		out.nodes = make([]*listNode, 0, len(src))
+	}
+	for _, nd := range src {
 		b := nd.b[nd.lo:]
+		var st *listNode
 		var dst []byte
 		for len(donors) > 0 && dst == nil {
-			c := cap(donors[0].b)
-			if c >= len(b) && c-len(b) <= max(16, len(b)/16) {
-				dst = donors[0].b[:len(b)]
-			}
+			d := donors[0]
 			donors = donors[1:]
+			if st == nil {
+				st = d
+			}
+			if c := cap(d.b); c >= len(b) && c-len(b) <= max(16, len(b)/16) {
+				dst = d.b[:len(b)]
+			}
+		}
+		if st == nil {
+			st = new(listNode)
 		}
 		if dst == nil {
 			dst = make([]byte, len(b))
 		}
 		copy(dst, b)
-		nd.b, nd.lo = dst, 0
+		*st = listNode{b: dst, count: nd.count, plain: nd.plain}
+		out.nodes = append(out.nodes, st)
 	}
+	clear(out.nodes[len(out.nodes):cap(out.nodes)]) // no stale node kept alive
+	out.n = l.n
+	return out
 }
+
+// NewScratchList is a decoder's list for values it hands out only through
+// Own: ResetScratch empties it, keeping its node structs, which
+// AppendListpack then reuses.
+func NewScratchList() *List { return &List{scratch: true} }
+
+// ResetScratch empties a scratch list for its next value.
+func (l *List) ResetScratch() { l.nodes, l.head, l.n = l.nodes[:0], 0, 0 }
 
 // AppendPlain adds a plain node holding v alone (an RDB payload's plain
 // quicklist node), whatever v's size.

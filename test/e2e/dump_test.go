@@ -161,6 +161,8 @@ func TestRestoreSemantics(t *testing.T) {
 	rc, sc := newClient(t, r, 2), newClient(t, s, 2)
 	rc.Set(ctx, "src", "payload-value", 0)
 	p := rc.Dump(ctx, "src").Val()
+	rc.RPush(ctx, "lsrc", "a", "b", "c")
+	lp := rc.Dump(ctx, "lsrc").Val()
 	bad := p[:len(p)-1] + string(p[len(p)-1]^1)
 	future := strconv.FormatInt(time.Now().Add(time.Hour).UnixMilli(), 10)
 	script := [][]any{
@@ -183,6 +185,20 @@ func TestRestoreSemantics(t *testing.T) {
 		{"RESTORE", "a", future, p, "ABSTTL"},
 		{"EXISTS", "k", "t", "a"},
 		{"PEXPIRETIME", "a"},
+		// REPLACE over values of each kind (Shoal reuses the record of a
+		// string, the box and nodes of a list): values and TTLs as Redis's.
+		{"RESTORE", "k", future, p, "REPLACE", "ABSTTL"},
+		{"GET", "k"}, {"PEXPIRETIME", "k"},
+		{"RESTORE", "k", "0", p, "REPLACE"},
+		{"GET", "k"}, {"PEXPIRETIME", "k"},
+		{"RESTORE", "k", "0", lp, "REPLACE"},
+		{"LRANGE", "k", "0", "-1"},
+		{"RESTORE", "k", future, lp, "REPLACE", "ABSTTL"},
+		{"LRANGE", "k", "0", "-1"}, {"PEXPIRETIME", "k"},
+		{"RESTORE", "k", "0", lp, "REPLACE"},
+		{"LRANGE", "k", "0", "-1"}, {"PEXPIRETIME", "k"},
+		{"RESTORE", "k", "0", p, "REPLACE"},
+		{"GET", "k"}, {"TYPE", "k"},
 		{"RESTORE", "k", "1", p, "REPLACE", "ABSTTL"},
 		{"EXISTS", "k"},
 		{"RESTORE", "gone", "1", p, "ABSTTL"},

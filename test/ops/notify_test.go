@@ -102,6 +102,9 @@ var notifyScript = [][]string{
 	{"DEBUG", "SET-ACTIVE-EXPIRE", "0"}, {"SET", "e", "v", "PX", "1"}, {"@sleep", "20"}, {"GET", "e"},
 	{"SET", "e", "v", "PX", "1"}, {"@sleep", "20"}, {"SET", "e", "w"}, {"DEL", "e"},
 	{"HSET", "eh", "f", "v"}, {"PEXPIRE", "eh", "10"}, {"@sleep", "50"}, {"HSET", "eh", "f", "v"}, {"DEL", "eh"},
+	{"SET", "ed", "v"}, {"@dump", "ed"}, {"SET", "er", "w", "PX", "1"}, {"@sleep", "20"}, {"@restore", "er", "REPLACE"},
+	{"RPUSH", "erl", "a"}, {"@restore", "erl", "REPLACE"}, {"RPUSH", "erl2", "a"}, {"@dump", "erl2"},
+	{"@restore", "erl2", "REPLACE"}, {"@restore", "er", "REPLACE"}, {"DEL", "ed", "er", "erl", "erl2"},
 	{"DEBUG", "SET-ACTIVE-EXPIRE", "1"}, {"SET", "ea", "v", "PX", "1"}, {"@sleep", "500"},
 }
 

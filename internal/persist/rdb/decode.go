@@ -38,6 +38,7 @@ type decoder struct {
 	view    bool
 	viewObj types.Object
 	arena   []byte
+	list    *types.List // the lists viewObj holds (scratch)
 }
 
 // decoderPool keeps payload decoders' scratch (entry arena, LZF buffer)
@@ -63,7 +64,7 @@ func (d *decoder) trim() {
 		d.pk = nil
 	}
 	if cap(d.arena) > 1<<20 {
-		d.arena = nil
+		d.arena, d.list = nil, nil // the list's nodes hold pieces of it
 	}
 }
 
@@ -450,9 +451,17 @@ func (d *decoder) readQuicklist(v2 bool) (keyspace.Value, error) {
 	if err != nil {
 		return keyspace.Value{}, err
 	}
-	l := types.NewList()
+	var l *types.List
 	if d.view {
+		// The scratch list: Restorer.Own copies it out.
+		if d.list == nil {
+			d.list = types.NewScratchList()
+		}
+		l = d.list
+		l.ResetScratch()
 		d.viewObj = l // its nodes are pieces of d.arena
+	} else {
+		l = types.NewList()
 	}
 	for i := 0; i < n; i++ {
 		container := uint64(containerPacked)
@@ -673,9 +682,11 @@ func ParseDump(payload []byte, s Settings) (keyspace.Value, error) {
 // A Restorer is ParseDump for RESTORE, saving the copy of the value the
 // keyspace does not need: a value Parse returns may alias the payload or
 // the Restorer's buffers — a string's bytes, a listpack hash's or sorted
-// set's packed bytes — until Own gives it memory of its own. The caller
-// stores a string value at once (the keyspace copies it) and calls Own
-// for any other before storing it. Not safe for concurrent use.
+// set's packed bytes, a list (the Restorer's scratch list and its nodes)
+// — until Own gives it memory of its own. The caller stores a string
+// value at once (the keyspace copies it) and calls Own for any other
+// before storing it (keyspace.DB.Replace calls it). Not safe for
+// concurrent use.
 type Restorer struct {
 	d    decoder
 	view types.Object // the value aliasing d.pk, if any
@@ -698,8 +709,9 @@ func (r *Restorer) Parse(payload []byte, s Settings) (keyspace.Value, error) {
 // Own gives v, the last value Parse returned, memory of its own if it
 // still aliases r: reuse's memory when reuse is a value of the same
 // encoding whose buffer fits (RESTORE REPLACE passes the value it
-// replaced, after deleting it: nothing may use reuse afterwards), else new
-// memory. Other values are returned as they are.
+// replaced, after deleting it: nothing may use reuse afterwards; a list
+// returns reuse itself, refilled), else new memory. Other values are
+// returned as they are.
 func (r *Restorer) Own(v, reuse keyspace.Value) keyspace.Value {
 	if v.Obj == nil || v.Obj != r.view {
 		return v
@@ -711,7 +723,7 @@ func (r *Restorer) Own(v, reuse keyspace.Value) keyspace.Value {
 	case *types.ZSet:
 		o.Own(reuse.Obj)
 	case *types.List:
-		o.Own(reuse.Obj)
+		return keyspace.Value{Obj: o.Own(reuse.Obj)}
 	}
 	return v
 }

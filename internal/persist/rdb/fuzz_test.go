@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/hex"
-	"github.com/shoal-db/shoal/internal/types"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/shoal-db/shoal/internal/keyspace"
+	"github.com/shoal-db/shoal/internal/types"
 )
 
 func seedPayloads(f *testing.F) [][]byte {
@@ -37,14 +39,27 @@ func FuzzParseDump(f *testing.F) {
 	for _, p := range seedPayloads(f) {
 		f.Add(p[:len(p)-10])
 	}
+	// RESTORE's way, REPLACE over the value restored before: the same
+	// answer and, owned, the same value as ParseDump's.
+	var r Restorer
+	var prev keyspace.Value
 	f.Fuzz(func(t *testing.T, body []byte) {
-		v, err := ParseDump(refooter(body), DefaultSettings())
+		payload := refooter(body)
+		v, err := ParseDump(payload, DefaultSettings())
+		rv, rerr := r.Parse(payload, DefaultSettings())
+		if (err == nil) != (rerr == nil) {
+			t.Fatalf("ParseDump: %v, Restorer: %v", err, rerr)
+		}
 		if err != nil {
 			return
 		}
+		prev = r.Own(rv, prev)
 		out, err := AppendDump(nil, v, DefaultSettings())
 		if err != nil {
 			t.Fatalf("decoded value does not encode: %v", err)
+		}
+		if rout, err := AppendDump(nil, prev, DefaultSettings()); err != nil || !bytes.Equal(rout, out) {
+			t.Fatalf("restored value encodes to %q (%v), ParseDump's to %q", rout, err, out)
 		}
 		if _, err := ParseDump(out, DefaultSettings()); err != nil {
 			t.Fatalf("re-encoded value does not decode: %v", err)

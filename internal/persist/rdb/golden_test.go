@@ -277,7 +277,7 @@ func TestRestorerReuses(t *testing.T) {
 	for j := 0; j < 1000; j++ {
 		l.PushBack([]byte("element-"+strconv.Itoa(j)+":3"), types.DefaultLimits())
 	}
-	for _, v := range []keyspace.Value{benchHash("field", 100), benchZSet(100, func(j int) string { return "member-" + strconv.Itoa(j) }, func(j int) float64 { return float64(j * 3) }), {Obj: l}} {
+	for _, v := range []keyspace.Value{benchHash("field", 100), benchZSet(100, func(j int) string { return "member-" + strconv.Itoa(j) }, func(j int) float64 { return float64(j * 3) }), {Obj: l}, benchList("e", 10)} {
 		payload, err := enc.AppendDump(nil, v)
 		if err != nil {
 			t.Fatal(err)
@@ -288,7 +288,9 @@ func TestRestorerReuses(t *testing.T) {
 			t.Fatal(err)
 		}
 		got = r.Own(got, old)
-		if old.Obj.Len() != 0 {
+		if _, list := v.Obj.(*types.List); list && got.Obj != old.Obj {
+			t.Fatalf("a list did not take over the list it replaces")
+		} else if !list && old.Obj.Len() != 0 {
 			t.Fatalf("%T: the reused value still holds %d elements", old.Obj, old.Obj.Len())
 		}
 		if render(got) != render(v) {
@@ -325,5 +327,28 @@ func TestRestorerReuses(t *testing.T) {
 		if both-base > 256 {
 			t.Fatalf("%T: Parse + Own over a value allocate %d bytes (ParseDump %d)", v.Obj, both-base, base)
 		}
+	}
+	// A short list restored over a list (RESTORE REPLACE) allocates
+	// nothing: the decoder's scratch list, then the old list's structs
+	// and buffers.
+	payload, err := enc.AppendDump(nil, benchList("e", 10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := DefaultSettings()
+	old, _ := ParseDump(payload, set)
+	restore := func() {
+		got, err := r.Parse(payload, set)
+		if err != nil {
+			t.Fatal(err)
+		}
+		old = r.Own(got, old)
+	}
+	restore()
+	if n := testing.AllocsPerRun(100, restore); n != 0 {
+		t.Fatalf("a list10 RESTORE over a list allocates %v times", n)
+	}
+	if render(old) != render(benchList("e", 10)) {
+		t.Fatalf("restored %q", render(old))
 	}
 }
