@@ -662,6 +662,7 @@ func (s *Server) fullSync(l *replicaLink, psync bool) error {
 // every replica of the job.
 func (s *Server) runSyncJob(job *syncJob, delay time.Duration, psync bool) {
 	defer close(job.done)
+	defer s.snapshotEncoded()
 	if delay > 0 {
 		s.Logf('*', "Delay next BGSAVE for diskless SYNC")
 		timer := time.NewTimer(delay)

@@ -250,6 +250,7 @@ func (s *Server) syncSave() error {
 	defer st.turn.Unlock()
 	fg := &fgSave{done: make(chan struct{})}
 	defer close(fg.done)
+	defer s.snapshotEncoded()
 	var before int64
 	sn, err := snapshot.Start(s.ks, s.rdbEncoder(), func(sn *snapshot.Snapshot) {
 		before = s.ks.Dirty.Load()
@@ -385,6 +386,7 @@ func (s *Server) startBgsave() bool {
 			err = s.writeSnapshotFile(sn, fmt.Sprintf("temp-%d-bg.rdb", os.Getpid()))
 		}
 		s.bgsaveDone(bg, err)
+		s.snapshotEncoded()
 	}()
 	return true
 }
