@@ -124,7 +124,9 @@ func expireGeneric(c *Ctx, base int64, seconds bool) {
 // key, -1 for a key without TTL; seconds are rounded to the nearest.
 func ttlGeneric(c *Ctx, ms, abs bool) {
 	key := c.Args[1]
-	if !c.DB.Exists(key) {
+	// Not an access (Redis's LOOKUP_NOTOUCH): OBJECT IDLETIME and the
+	// LRU/LFU eviction see the key as it was.
+	if _, ok := c.DB.Peek(key); !ok {
 		c.W.Int(-2)
 		return
 	}

@@ -207,6 +207,11 @@ func TestCommandCommand(t *testing.T) {
 	c.expect("*1\r\n*2\r\n$1\r\na\r\n*3\r\n+RW\r\n+access\r\n+update\r\n", "command", "getkeysandflags", "set", "a", "b", "get")
 	c.expect("*2\r\n*2\r\n$1\r\na\r\n*3\r\n+RW\r\n+access\r\n+delete\r\n*2\r\n$1\r\nb\r\n*2\r\n+RW\r\n+insert\r\n",
 		"command", "getkeysandflags", "lmove", "a", "b", "left", "right")
+	// Keys of getkeys functions take the flags Redis's procs set.
+	c.expect("*2\r\n*2\r\n$2\r\nk1\r\n*2\r\n+RO\r\n+access\r\n*2\r\n$2\r\nk2\r\n*2\r\n+OW\r\n+update\r\n",
+		"command", "getkeysandflags", "sort", "k1", "store", "k2")
+	c.expect("*2\r\n*2\r\n$1\r\na\r\n*3\r\n+RW\r\n+access\r\n+delete\r\n*2\r\n$1\r\nb\r\n*3\r\n+RW\r\n+access\r\n+delete\r\n",
+		"command", "getkeysandflags", "migrate", "h", "1", "", "0", "10", "keys", "a", "b")
 	c.expect("*1\r\n$3\r\nget\r\n", "command", "list", "filterby", "pattern", "ge?")
 	c.expect("*0\r\n", "command", "list", "filterby", "module", "x")
 	c.expect("-ERR syntax error\r\n", "command", "list", "filterby", "foo", "x")
