@@ -621,6 +621,7 @@ func (s *Server) debugLoadAOF() error {
 }
 
 func (s *Server) registerAOF() {
+	// Off the event loop, as BGSAVE (save.go): it starts a writer child.
 	s.handle("bgrewriteaof", func(ctx *command.Ctx) {
 		if s.aof.rewriting.Load() {
 			ctx.Error(errRewriteRunning.Error())
@@ -643,7 +644,7 @@ func (s *Server) registerAOF() {
 			return
 		}
 		ctx.W.Simple("Background append only file rewriting started")
-	})
+	}).Flags |= command.FlagOffLoop
 }
 
 // loadRDBBase loads an RDB-format base (or old-style preamble) with the RDB
