@@ -352,7 +352,7 @@ func (s *Server) openAOF(p aofPaths, man *aof.Manifest, startup bool) error {
 			if _, err := s.writeRDBBase(path, snapshot.StartHeld(s.ks, s.rdbEncoder())); err != nil {
 				return err
 			}
-		} else if err := s.writeBase(path); err != nil {
+		} else if err := s.writeBase(path, p.stamp); err != nil {
 			return err
 		}
 		s.Logf('*', "Creating AOF base file %s on server start", fi.Name)

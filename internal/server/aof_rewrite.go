@@ -26,8 +26,13 @@ const itemsPerCmd = 64
 // RPUSH, SADD, ZADD, HMSET or a stream's XADD/XSETID/XGROUP/XCLAIM
 // (aof_rewrite_stream.go) and PEXPIREAT; keys past their TTL are left
 // out. Needs LockAll.
-func (s *Server) serializeDataset() ([]byte, error) {
+func (s *Server) serializeDataset(stamp bool) ([]byte, error) {
 	var out []byte
+	if stamp {
+		// aof-timestamp-enabled: the base starts with its time, as
+		// rewriteAppendOnlyFileRio's forced annotation.
+		out = append(strconv.AppendInt(append(out, "#TS:"...), time.Now().Unix(), 10), '\r', '\n')
+	}
 	var bad error // a value the command form cannot express
 	now := s.ks.NowMs()
 	var argv [][]byte
@@ -192,8 +197,8 @@ func (s *Server) writeBaseChild(path string, sn *snapshot.Snapshot, data []byte,
 }
 
 // writeBase writes the dataset as a command-format base file. Needs LockAll.
-func (s *Server) writeBase(path string) error {
-	data, err := s.serializeDataset()
+func (s *Server) writeBase(path string, stamp bool) error {
+	data, err := s.serializeDataset(stamp)
 	if err != nil {
 		s.Logf('#', "Error rewriting the append only file: %v", err)
 		return err
@@ -301,7 +306,7 @@ func (s *Server) rewriteAOFWith(p aofPaths, enable bool, ch *persist.WriterChild
 	if sn == nil {
 		s.ks.LockAll()
 		var err error
-		if data, err = s.serializeDataset(); err == nil {
+		if data, err = s.serializeDataset(p.stamp); err == nil {
 			switchIncr()
 		}
 		s.ks.UnlockAll()

@@ -99,9 +99,13 @@ func TestTruncatedTail(t *testing.T) {
 }
 
 // TestTimestampAnnotations: aof-timestamp-enabled writes #TS: lines, which
-// the loader (Shoal's and Redis's) skips.
+// the loader (Shoal's and Redis's) skips; a command-format base starts
+// with one (rewriteAppendOnlyFileRio's).
 func TestTimestampAnnotations(t *testing.T) {
-	sh := testutil.StartShoal(t, "--appendonly", "yes", "--aof-timestamp-enabled", "yes")
+	sh := testutil.StartShoal(t, "--appendonly", "yes", "--aof-timestamp-enabled", "yes", "--aof-use-rdb-preamble", "no")
+	if base := readFile(t, filepath.Join(sh.Dir, "appendonlydir", "appendonly.aof.1.base.aof")); !strings.HasPrefix(base, "#TS:") {
+		t.Fatalf("base without a #TS: annotation:\n%q", base)
+	}
 	c := sh.Dial(t)
 	do(t, c, "SET", "a", "1")
 	do(t, c, "INCR", "a")
