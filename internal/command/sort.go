@@ -22,6 +22,14 @@ func registerSort(t *Table) {
 	t.Handle("sort", func(c *Ctx) { sortGeneric(c, false) }).LockAll = true
 	s := t.Get("sort")
 	s.GetKeys = sortGetKeys
+	// sortGetKeys's flags: the sorted key RO access (the first spec), the
+	// STORE key OW update (the last).
+	s.GetKeysSpec = func(i int) int {
+		if i == 0 {
+			return 0
+		}
+		return len(s.KeySpecs) - 1
+	}
 	t.Handle("sort_ro", func(c *Ctx) { sortGeneric(c, true) }).LockAll = true
 }
 

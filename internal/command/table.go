@@ -111,6 +111,10 @@ type Spec struct {
 	ExecLocksAll bool
 	// GetKeys overrides key-spec extraction where Redis uses a getkeys_proc.
 	GetKeys func(args [][]byte, dst []int) []int
+	// GetKeysSpec is the key spec whose flags the i-th key GetKeys found
+	// carries (COMMAND GETKEYSANDFLAGS), as the getkeys_proc sets them;
+	// nil: the first spec for every key.
+	GetKeysSpec func(i int) int
 
 	info2, info3, docs2, docs3 string
 

@@ -287,16 +287,14 @@ func (s *Server) commandGetKeys(ctx *command.Ctx, withFlags bool) {
 	}
 	var keys []keyFlag
 	if sp.GetKeys != nil {
-		// The flags Redis's getkeys procs set: MIGRATE's keys all take
-		// the first spec's (RW access delete); SORT's STORE key, after
-		// the sorted one, takes its last spec's (OW update).
 		for i, p := range sp.KeyPositions(cmdArgs, nil) {
 			fl := ""
-			if n := len(sp.KeySpecs); n > 0 {
-				fl = sp.KeySpecs[0].Flags
-				if i > 0 && sp.Name == "sort" {
-					fl = sp.KeySpecs[n-1].Flags
+			if len(sp.KeySpecs) > 0 {
+				j := 0
+				if sp.GetKeysSpec != nil {
+					j = sp.GetKeysSpec(i)
 				}
+				fl = sp.KeySpecs[j].Flags
 			}
 			keys = append(keys, keyFlag{p, fl})
 		}
