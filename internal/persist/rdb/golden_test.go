@@ -325,7 +325,7 @@ func TestRestorerReuses(t *testing.T) {
 			got, _ := r.Parse(payload, DefaultSettings())
 			r.Own(got, old)
 		})
-		if both-base > 256 {
+		if both-base > 256 && !raceBuild { // the plain build checks the bytes
 			t.Fatalf("%T: Parse + Own over a value allocate %d bytes (ParseDump %d)", v.Obj, both-base, base)
 		}
 	}
