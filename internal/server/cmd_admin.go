@@ -233,25 +233,46 @@ func (s *Server) configSet(ctx *command.Ctx) {
 	old, tlsArg := s.tlsBackup(pairs)
 	lnOld, lnArg := s.configBackup(pairs, "port", "bind")
 	oomOld, oomArg := s.configBackup(pairs, "oom-score-adj", "oom-score-adj-values")
+	// Every named value as it was: a failed apply puts them all back, the
+	// ones whose own apply succeeded included (Redis's restoreBackupConfig).
+	before := make([][2]string, 0, len(pairs))
+	for _, p := range pairs {
+		if v, ok := s.cfg.Value(p[0]); ok {
+			before = append(before, [2]string{p[0], v})
+		}
+	}
 	if err := set(pairs); err != nil {
 		ctx.Error(err.Error())
 		return
 	}
+	var undo []func()
+	fail := func(arg, msg string) {
+		if err := set(before); err != nil {
+			s.Logf('#', "Failed restoring failed CONFIG SET: %v", err)
+		}
+		for i := len(undo) - 1; i >= 0; i-- {
+			undo[i]()
+		}
+		ctx.Error(fmt.Sprintf("ERR CONFIG SET failed (possibly related to argument '%s') - %s", arg, msg))
+	}
 	if lnArg != "" {
 		if msg := s.applyListen(lnOld); msg != "" {
-			ctx.Error(fmt.Sprintf("ERR CONFIG SET failed (possibly related to argument '%s') - %s", lnArg, msg))
+			fail(lnArg, msg)
 			return
 		}
+		newBind, _ := s.cfg.Value("bind")
+		undo = append(undo, func() { s.restoreListen(newBind != lnOld[1][1]) })
 	}
 	if oomArg != "" {
 		if msg := s.applyOOM(oomOld); msg != "" {
-			ctx.Error(fmt.Sprintf("ERR CONFIG SET failed (possibly related to argument '%s') - %s", oomArg, msg))
+			fail(oomArg, msg)
 			return
 		}
+		undo = append(undo, func() { s.setOOMScoreAdj(-1, 0) })
 	}
 	if tlsArg != "" {
 		if msg := s.applyTLSSet(old); msg != "" {
-			ctx.Error(fmt.Sprintf("ERR CONFIG SET failed (possibly related to argument '%s') - %s", tlsArg, msg))
+			fail(tlsArg, msg)
 			return
 		}
 	}

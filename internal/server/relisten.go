@@ -71,6 +71,19 @@ func (s *Server) applyListen(old [][2]string) string {
 	return msg
 }
 
+// restoreListen moves the listeners back after a CONFIG SET whose port or
+// bind applied but whose later apply failed (the values are restored first).
+func (s *Server) restoreListen(bindMoved bool) {
+	s.lnMu.Lock()
+	defer s.lnMu.Unlock()
+	if err := s.relisten(); err != nil {
+		s.Logf('#', "%v", err)
+	}
+	if bindMoved {
+		s.relistenTLS()
+	}
+}
+
 // relisten closes the plaintext listeners and opens them again on the
 // configured bind addresses and port (none for port 0 or bind ""). Called
 // with lnMu.

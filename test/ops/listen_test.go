@@ -13,7 +13,7 @@ import (
 // CONFIG SET port and bind move the listener as Redis 7.0 does: the new
 // port serves, the old one is closed, connected clients stay; a port or
 // address that cannot be bound is refused with Redis's error and the old
-// listener keeps serving; bind "" closes every TCP listener. Replies are compared with a live redis-server
+// listener keeps serving, every value of that CONFIG SET restored; bind "" closes every TCP listener. Replies are compared with a live redis-server
 // byte for byte (the port numbers written as P1, P2, BUSY).
 func TestConfigSetPortRebinds(t *testing.T) {
 	testutil.SkipIfNoRedis(t)
@@ -47,6 +47,11 @@ func TestConfigSetPortRebinds(t *testing.T) {
 		say(c2, "CONFIG", "GET", "port")
 		c3 := testutil.Dial(t, addr2)
 		say(c3, "PING")
+		// The failed port takes back every value of its CONFIG SET, the
+		// ones set and applied before it included.
+		say(c3, "CONFIG", "SET", "maxmemory", "10000001", "port", strconv.Itoa(busyPort), "client-query-buffer-limit", "10m")
+		say(c3, "CONFIG", "GET", "maxmemory")
+		say(c3, "CONFIG", "GET", "client-query-buffer-limit")
 
 		// An address that is not this host's: refused, nothing moves.
 		say(c3, "CONFIG", "SET", "bind", "192.0.2.1")
