@@ -457,6 +457,9 @@ type Ctx struct {
 	// this command's Propagate calls. Both are managed by the dispatcher.
 	Effects    *stream.Batch
 	Propagated int
+	// ReplExcept are the consumers a script's redis.set_repl left out of
+	// what its commands propagate (none outside scripts).
+	ReplExcept stream.Target
 
 	// Blocking commands (see internal/server/blocking.go). CanBlock is set
 	// by the dispatcher when the command may park the client (not inside
@@ -572,7 +575,7 @@ func (c *Ctx) SignalReadyWholeDB(db int) {
 func (c *Ctx) Propagate(argv ...[]byte) {
 	c.Propagated++
 	if c.Effects != nil {
-		c.Effects.Add(c.DB.Index, argv...)
+		c.Effects.AddTo(c.DB.Index, stream.ToAll&^c.ReplExcept, argv...)
 	}
 }
 
@@ -581,7 +584,7 @@ func (c *Ctx) Propagate(argv ...[]byte) {
 func (c *Ctx) PropagateDB(db int, argv ...[]byte) {
 	c.Propagated++
 	if c.Effects != nil {
-		c.Effects.Add(db, argv...)
+		c.Effects.AddTo(db, stream.ToAll&^c.ReplExcept, argv...)
 	}
 }
 

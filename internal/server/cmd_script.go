@@ -581,7 +581,8 @@ func (sr *scriptRun) Exec(run *script.Run, spec *command.Spec, args [][]byte, w 
 	in := &sr.inner
 	out := sr.ctx
 	*in = command.Ctx{Args: args, W: w, DB: c.db, KS: s.ks, Cmd: spec, Client: c, Settings: out.Settings,
-		Effects: out.Effects, Waiters: &s.blocking.count, Ready: in.Ready[:0], Locked: true, InScript: true}
+		Effects: out.Effects, Waiters: &s.blocking.count, Ready: in.Ready[:0], Locked: true, InScript: true,
+		ReplExcept: stream.ToAll &^ stream.Target(run.ReplFlags)}
 	if s.ks.Observed() && spec.Has(command.FlagWrite) {
 		// A snapshot runs (save.go): the slots this command changes are
 		// written out first, as runHandler does for top-level commands.
@@ -623,10 +624,12 @@ func (sr *scriptRun) Exec(run *script.Run, spec *command.Spec, args [][]byte, w 
 	// Effects replication (Redis 7.0's only mode): the commands the script
 	// ran reach the stream, not the EVAL; runScript appends them as one
 	// MULTI … EXEC unit (one command alone unwrapped) before it unlocks.
-	// redis.set_repl(REPL_NONE) keeps them out; REPL_AOF and REPL_REPLICA
-	// both feed the one stream.
-	if in.Effects != nil && in.Propagated == 0 && in.Dirty > 0 && run.ReplFlags != 0 {
-		in.Effects.Add(in.DB.Index, args...)
+	// redis.set_repl narrows their consumers: REPL_NONE keeps them out,
+	// REPL_AOF and REPL_REPLICA send them to the AOF or the replicas only
+	// (Batch.AddTo), and a command that propagates its own form
+	// (Ctx.Propagate) follows the same choice through ReplExcept.
+	if in.Effects != nil && in.Propagated == 0 && in.Dirty > 0 {
+		in.Effects.AddTo(in.DB.Index, stream.Target(run.ReplFlags), args...)
 	}
 	return ""
 }

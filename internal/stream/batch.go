@@ -10,27 +10,127 @@ type Batch struct {
 	n       int // commands in buf (SELECTs not counted)
 	firstDB int
 	lastDB  int
+
+	// aof is the AOF's view of the batch once a command went to one
+	// consumer only (AddTo: redis.set_repl in a script); b's own fields
+	// are then the replicas' view, and total, totalFirst and totalLast
+	// count the commands for either, as Redis's also_propagate array
+	// (whose length decides the MULTI … EXEC both receive).
+	aof                   *Batch
+	split                 bool
+	total                 int
+	totalFirst, totalLast int
 }
 
+// Target is a set of the stream's consumers: redis.set_repl's choice.
+type Target uint8
+
+const (
+	ToAOF Target = 1 << iota
+	ToReplicas
+	ToAll = ToAOF | ToReplicas
+)
+
 // Len is the number of commands in the batch.
-func (b *Batch) Len() int { return b.n }
+func (b *Batch) Len() int {
+	if b.split {
+		return b.total
+	}
+	return b.n
+}
 
 // Reset empties the batch, keeping its buffer.
 func (b *Batch) Reset() {
 	b.buf = b.buf[:0]
 	b.n = 0
+	if b.split {
+		b.aof.Reset()
+		b.split, b.total = false, 0
+	}
 }
 
 // Add records one command run in database db. A SELECT is recorded first
 // when db differs from the previous command's.
 func (b *Batch) Add(db int, argv ...[]byte) {
+	if b.split {
+		b.AddTo(db, ToAll, argv...)
+		return
+	}
 	b.selectDB(db)
 	b.buf = AppendCommand(b.buf, argv)
 	b.n++
 }
 
+// AddTo is Add for some of the consumers only: the AOF (ToAOF), the
+// replicas and the backlog (ToReplicas), both (ToAll, which is Add) or
+// none. The replicas' part decides the stream's bytes and offsets; the
+// AOF reads its own part in place of them (Stream.appendSplit).
+func (b *Batch) AddTo(db int, to Target, argv ...[]byte) {
+	if to == 0 {
+		return
+	}
+	if !b.split {
+		if to == ToAll {
+			b.Add(db, argv...)
+			return
+		}
+		if b.aof == nil {
+			b.aof = &Batch{}
+		}
+		b.aof.buf = append(b.aof.buf[:0], b.buf...)
+		b.aof.n, b.aof.firstDB, b.aof.lastDB = b.n, b.firstDB, b.lastDB
+		b.split, b.total, b.totalFirst, b.totalLast = true, b.n, b.firstDB, b.lastDB
+	}
+	if b.total == 0 {
+		b.totalFirst = db
+	}
+	b.total++
+	b.totalLast = db
+	for _, v := range [2]*Batch{b, b.aof} {
+		if (v == b && to&ToReplicas != 0) || (v == b.aof && to&ToAOF != 0) {
+			v.selectDB(db)
+			v.buf = AppendCommand(v.buf, argv)
+			v.n++
+		}
+	}
+}
+
+// unit is a split batch's view v as one unit: its bytes after the SELECT
+// of startDB (which the unit runs from) and the database it ends in.
+// Commands for either consumer make the MULTI … EXEC both receive, in the
+// first and last command's databases, as propagatePendingCommands.
+func (b *Batch) unit(v *Batch) (out []byte, startDB, endDB int) {
+	if b.total <= 1 {
+		if v.n == 0 {
+			return nil, 0, 0
+		}
+		return v.buf, v.firstDB, v.lastDB
+	}
+	out = append(out, multiCmd...)
+	cur := b.totalFirst
+	if v.n > 0 {
+		if v.firstDB != cur {
+			out = AppendSelect(out, v.firstDB)
+		}
+		out = append(out, v.buf...)
+		cur = v.lastDB
+	}
+	if cur != b.totalLast {
+		out = AppendSelect(out, b.totalLast)
+	}
+	return append(out, execCmd...), b.totalFirst, b.totalLast
+}
+
 // AddStrings is Add for string arguments.
 func (b *Batch) AddStrings(db int, argv ...string) {
+	if b.split {
+		args := make([][]byte, len(argv))
+		for i, a := range argv {
+			args[i] = []byte(a)
+		}
+		b.AddTo(db, ToAll, args...)
+		return
+	}
 	b.selectDB(db)
 	b.buf = appendHeader(b.buf, '*', len(argv))
 	for _, a := range argv {

@@ -17,7 +17,10 @@ package stream
 
 type local struct {
 	at int64 // stream offset the entry is read at (before the byte at at)
-	b  []byte
+	// skip is how many stream bytes from at the entry stands in for: a
+	// split batch's replica part, which the AOF reads as its own part.
+	skip int64
+	b    []byte
 }
 
 // IncludeLocal makes r return the local entries appended from now on.
@@ -59,21 +62,30 @@ func (r *Reader) LocalDelivered() uint64 {
 // stream offset at which it is read, or -1 when no reader keeps local
 // entries.
 func (s *Stream) AppendLocal(b *Batch, db int) int64 {
-	if b.n == 0 || !s.hasLocal.Load() {
+	if b.Len() == 0 || !s.hasLocal.Load() {
 		return -1
 	}
+	v, first, last := b.buf, b.firstDB, b.lastDB
+	if b.n > 1 {
+		v, first, last = nil, b.firstDB, b.lastDB
+		v = append(v, multiCmd...)
+		v = append(v, b.buf...)
+		v = append(v, execCmd...)
+	}
+	if b.split {
+		// A script's redis.set_repl: the AOF's part (a replica has no
+		// replicas of its own writes).
+		v, first, last = b.unit(b.aof)
+		if len(v) == 0 {
+			return -1
+		}
+	}
 	var e []byte
-	if b.firstDB != db {
-		e = AppendSelect(e, b.firstDB)
+	if first != db {
+		e = AppendSelect(e, first)
 	}
-	if b.n > 1 {
-		e = append(e, multiCmd...)
-	}
-	e = append(e, b.buf...)
-	if b.n > 1 {
-		e = append(e, execCmd...)
-	}
-	if b.lastDB != db && db >= 0 {
+	e = append(e, v...)
+	if last != db && db >= 0 {
 		e = AppendSelect(e, db)
 	}
 	s.mu.Lock()
@@ -130,14 +142,18 @@ func (s *Stream) LocalDB(db int) int {
 func (r *Reader) nextLocal() (b []byte, limit int64, ok bool) {
 	s := r.s
 	limit = -1
-	if i := int(r.lseq - s.localBase); i < len(s.locals) {
+	for i := int(r.lseq - s.localBase); i < len(s.locals); i = int(r.lseq - s.localBase) {
 		e := s.locals[i]
-		if e.at <= r.off {
-			r.lseq++
-			s.trimLocal()
+		if e.at > r.off {
+			limit = e.at
+			break
+		}
+		r.lseq++
+		r.off += e.skip
+		s.trimLocal()
+		if len(e.b) > 0 {
 			return e.b, 0, true
 		}
-		limit = e.at
 	}
 	if s.hold >= 0 && (limit < 0 || s.hold < limit) {
 		limit = s.hold

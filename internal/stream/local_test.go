@@ -81,3 +81,101 @@ func TestLocalEntryBeforeOpenMulti(t *testing.T) {
 		t.Fatal("local entries kept with no local reader")
 	}
 }
+
+// A batch split by redis.set_repl: the replicas get their part (and the
+// MULTI … EXEC every part gets when the batch holds more than one
+// command), the AOF its own part in place of those bytes, and the offset
+// counts only what replicas receive.
+func TestSplitBatch(t *testing.T) {
+	args := func(a ...string) [][]byte {
+		out := make([][]byte, len(a))
+		for i, x := range a {
+			out[i] = []byte(x)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name      string
+		fill      func(b *Batch)
+		aof, repl string
+	}{
+		{"script", func(b *Batch) {
+			b.AddTo(0, ToAll, args("SET", "a", "1")...)
+			b.AddTo(0, 0, args("SET", "b", "2")...)
+			b.AddTo(0, ToAOF, args("SET", "c", "3")...)
+			b.AddTo(0, ToAll, args("SET", "d", "4")...)
+		}, "MULTI|SET a 1|SET c 3|SET d 4|EXEC", "MULTI|SET a 1|SET d 4|EXEC"},
+		{"aof only", func(b *Batch) {
+			b.AddTo(0, ToAOF, args("SET", "c", "3")...)
+		}, "SET c 3", ""},
+		{"replicas only", func(b *Batch) {
+			b.AddTo(0, ToReplicas, args("SET", "r", "1")...)
+		}, "", "SET r 1"},
+		{"replicas only in another db", func(b *Batch) {
+			b.AddTo(2, ToReplicas, args("SET", "r", "1")...)
+		}, "SELECT 2", "SELECT 2|SET r 1"},
+		{"two aof only", func(b *Batch) {
+			b.AddTo(0, ToAOF, args("SET", "c", "3")...)
+			b.AddTo(1, ToAOF, args("SET", "e", "5")...)
+		}, "MULTI|SET c 3|SELECT 1|SET e 5|EXEC", "MULTI|SELECT 1|EXEC"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := New(0)
+			aof := s.NewReaderAtEnd(true)
+			aof.IncludeLocal()
+			repl, _ := s.NewReader(0, true)
+			s.Append(0, args("SET", "x", "0")...)
+			var b Batch
+			tc.fill(&b)
+			s.AppendBatch(&b)
+			b.Reset()
+			b.Add(0, args("SET", "y", "9")...)
+			s.AppendBatch(&b)
+			join := func(r *Reader) string {
+				return strings.Join(commands(t, readAll(t, r)), "|")
+			}
+			wrap := func(mid string) string {
+				if mid != "" {
+					mid += "|"
+				}
+				return "SELECT 0|SET x 0|" + mid
+			}
+			// Whatever the unit's databases, the next entry lands in db 0.
+			tail := func(mid string) string {
+				if strings.Contains(mid, "SELECT") {
+					return "SELECT 0|SET y 9"
+				}
+				return "SET y 9"
+			}
+			if got, want := join(aof), wrap(tc.aof)+tail(tc.repl); got != want {
+				t.Errorf("AOF reader: %s\nwant %s", got, want)
+			}
+			if got, want := join(repl), wrap(tc.repl)+tail(tc.repl); got != want {
+				t.Errorf("replica reader: %s\nwant %s", got, want)
+			}
+			if got, want := s.Offset(), int64(len(encodeList(wrap(tc.repl)+tail(tc.repl)))); got != want {
+				t.Errorf("offset %d, want %d: the replicas' bytes alone", got, want)
+			}
+			if aof.Offset() != s.Offset() {
+				t.Errorf("AOF reader at %d, stream at %d", aof.Offset(), s.Offset())
+			}
+		})
+	}
+}
+
+// encodeList encodes "CMD a b|CMD c" as RESP commands.
+func encodeList(list string) string {
+	if list == "" {
+		return ""
+	}
+	var out []byte
+	for _, c := range strings.Split(list, "|") {
+		f := strings.Fields(c)
+		argv := make([][]byte, len(f))
+		for i, x := range f {
+			argv[i] = []byte(x)
+		}
+		out = AppendCommand(out, argv)
+	}
+	return string(out)
+}

@@ -138,6 +138,12 @@ func (s *Stream) AppendBatch(b *Batch) int64 { return s.appendBatch(b, false) }
 func (s *Stream) AppendBatchDeferred(b *Batch) int64 { return s.appendBatch(b, true) }
 
 func (s *Stream) appendBatch(b *Batch, deferred bool) int64 {
+	if b.split {
+		if b.total == 0 || !s.active.Load() {
+			return 0
+		}
+		return s.appendSplit(b)
+	}
 	if b.n == 0 || !s.active.Load() {
 		return 0
 	}
@@ -157,6 +163,52 @@ func (s *Stream) appendBatch(b *Batch, deferred bool) int64 {
 	}
 	s.lastDB = b.lastDB
 	return s.commit(c, deferred)
+}
+
+// appendSplit appends a batch whose commands do not all go to every
+// consumer (Batch.AddTo): the replicas' part becomes the stream's bytes,
+// and the AOF's part a local entry read in their place (its skip), so the
+// AOF gets its commands where they ran and the offsets count only what
+// replicas receive, as Redis's master_repl_offset. It returns the offset
+// after the unit.
+func (s *Stream) appendSplit(b *Batch) int64 {
+	repl, rStart, rEnd := b.unit(b)
+	aof, aStart, aEnd := b.unit(b.aof)
+	s.mu.Lock()
+	at, db0 := s.end, s.lastDB
+	var c *chunk
+	if len(repl) > 0 {
+		c = s.reserve(rStart, len(repl))
+		c.buf = append(c.buf, repl...)
+		s.lastDB = rEnd
+	}
+	if s.localReaders > 0 {
+		end, db1 := s.end, s.lastDB
+		if c != nil {
+			end = c.start + int64(len(c.buf))
+		}
+		var e []byte
+		if len(aof) > 0 {
+			if aStart != db0 {
+				e = AppendSelect(e, aStart)
+			}
+			e = append(e, aof...)
+			if aEnd != db1 && db1 >= 0 {
+				e = AppendSelect(e, db1)
+			}
+		} else if db1 != db0 && db1 >= 0 {
+			e = AppendSelect(e, db1) // the skipped bytes' SELECT
+		}
+		if len(e) > 0 || end > at {
+			s.locals = append(s.locals, local{at: at, skip: end - at, b: e})
+			s.localCount.Add(1)
+		}
+	}
+	if c == nil {
+		s.unlockAndWake()
+		return s.end
+	}
+	return s.commit(c, false)
 }
 
 const (
