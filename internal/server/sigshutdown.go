@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sync/atomic"
 	"syscall"
+	"time"
 )
 
 // sigShutdownState is a signal's shutdown: pending until the cron starts
@@ -68,9 +69,23 @@ func (s *Server) shutdownCron() {
 // abortSignalShutdown is SHUTDOWN ABORT for a signal's shutdown the cron
 // has not started: false if there is none.
 func (s *Server) abortSignalShutdown() bool {
-	if s.sigShutdown.pending.Swap(0) == 0 {
+	pending := s.sigShutdown.pending.Swap(0) != 0
+	// Redis's handler runs on the thread the signal interrupts, so a
+	// SIGTERM sent before the SHUTDOWN ABORT is always seen by it. Go's
+	// passes through the runtime's signal goroutine and main's select
+	// first, which a loaded machine can hold past the next command: give
+	// an in-flight signal a moment before answering that none is pending.
+	for i := 0; !pending && i < signalGraceMillis; i++ {
+		time.Sleep(time.Millisecond)
+		pending = s.sigShutdown.pending.Swap(0) != 0
+	}
+	if !pending {
 		return false
 	}
 	s.Logf('*', "Shutdown manually aborted.")
 	return true
 }
+
+// signalGraceMillis bounds abortSignalShutdown's wait for a signal on its
+// way (only SHUTDOWN ABORT with nothing to abort pays it).
+const signalGraceMillis = 30
