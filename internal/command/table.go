@@ -579,6 +579,15 @@ func (c *Ctx) Propagate(argv ...[]byte) {
 	}
 }
 
+// PropagateTo is Propagate for some of the stream's consumers only (a
+// standalone PUBLISH: the replicas, not the AOF).
+func (c *Ctx) PropagateTo(to stream.Target, argv ...[]byte) {
+	c.Propagated++
+	if c.Effects != nil {
+		c.Effects.AddTo(c.DB.Index, to&^c.ReplExcept, argv...)
+	}
+}
+
 // PropagateDB is Propagate for a command run in another database (MOVE's
 // and COPY … DB's effects are propagated verbatim, so few need it).
 func (c *Ctx) PropagateDB(db int, argv ...[]byte) {

@@ -64,7 +64,6 @@ import (
 	"github.com/shoal-db/shoal/internal/rediserr"
 	"github.com/shoal-db/shoal/internal/rnum"
 	"github.com/shoal-db/shoal/internal/slot"
-	"github.com/shoal-db/shoal/internal/stream"
 )
 
 // turnWait bounds how long a signalling client waits for a waiter's turn;
@@ -283,7 +282,7 @@ func (c *client) runHandler(spec *command.Spec, ctx *command.Ctx) {
 		// A replica applying its master's stream: the master's bytes join
 		// this node's stream under the same locks, so a snapshot point
 		// never separates a change from its bytes (repl_replica.go).
-		c.srv.stream.AppendRaw(stream.SameDB, c.masterRaw)
+		c.srv.appendMasterRaw(spec, c.masterRaw)
 		c.masterRaw = nil
 	}
 	if ctx.Block != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/glob"
 	"github.com/shoal-db/shoal/internal/resp"
+	"github.com/shoal-db/shoal/internal/stream"
 )
 
 // hub is the node's pub/sub registry.
@@ -190,11 +191,11 @@ func (s *Server) registerPubSub() {
 		n := s.pubsub.publish(ctx.Args[1], ctx.Args[2])
 		s.stats.pubsubMessages.Add(1)
 		// Standalone, a master's PUBLISH reaches its replicas' subscribers
-		// through the stream (Redis's forceCommandPropagation); in cluster
+		// through the stream (Redis's forceCommandPropagation, PROPAGATE_REPL: not its AOF); in cluster
 		// mode the bus carries it, and a replica passes on only its
 		// master's stream.
 		if s.cl.node == nil && !s.ks.ReplicaMode.Load() {
-			ctx.Propagate(ctx.Args...)
+			ctx.PropagateTo(stream.ToReplicas, ctx.Args...)
 		}
 		ctx.W.Int(int64(n))
 	})

@@ -936,7 +936,7 @@ func (s *Server) masterCron() {
 	loop := s.repl.cronLoops
 	s.repl.cronLoops++
 	if isMaster && len(links) > 0 && period > 0 && loop%period == 0 && !s.failoverPaused() {
-		s.stream.AppendRaw(stream.SameDB, []byte("*1\r\n$4\r\nPING\r\n"))
+		s.stream.AppendReplicasOnly([]byte("*1\r\n$4\r\nPING\r\n"))
 	}
 	// A hard limit below repl-backlog-size is raised to it, as Redis's
 	// checkClientOutputBufferLimits does: a replica that continued from the
@@ -1036,7 +1036,7 @@ func (s *Server) waitCommand(ctx *command.Ctx) {
 	}
 	// Ask the replicas for their offsets now rather than waiting for the
 	// next periodic ACK (Redis's GETACK, sent through the stream).
-	s.stream.AppendRaw(stream.SameDB, []byte("*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n"))
+	s.stream.AppendReplicasOnly([]byte("*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n"))
 	var deadline <-chan time.Time
 	if ms > 0 {
 		t := time.NewTimer(time.Duration(ms) * time.Millisecond)

@@ -807,7 +807,7 @@ func (s *Server) applyBatch(ml *masterLink, sess *client, rd *resp.Reader, buf [
 		if len(args) >= 2 && strings.EqualFold(string(args[0]), "replconf") && strings.EqualFold(string(args[1]), "getack") {
 			// The ACK counts what precedes the GETACK.
 			ml.send("REPLCONF", "ACK", strconv.FormatInt(s.stream.Offset(), 10))
-			s.stream.AppendRaw(stream.SameDB, raw)
+			s.stream.AppendReplicasOnly(raw) // for sub-replicas, not this node's AOF
 			continue
 		}
 		if len(args) == 0 {
@@ -833,7 +833,7 @@ func (s *Server) applyBatch(ml *masterLink, sess *client, rd *resp.Reader, buf [
 		s.ks.MasterApplying.Store(false)
 		s.repl.streamDB.Store(int32(sess.db.Index))
 		if sess.masterRaw != nil {
-			s.stream.AppendRaw(stream.SameDB, sess.masterRaw)
+			s.appendMasterRaw(spec, sess.masterRaw)
 			sess.masterRaw = nil
 		}
 		if txn && !sess.inMulti {
@@ -1050,4 +1050,16 @@ func (s *Server) stopSyncLoad() {
 	s.loading.abort.Store(true)
 	ml.halt() // closes the socket; returns once the load has stopped
 	s.loading.abort.Store(false)
+}
+
+// appendMasterRaw passes one command of the master's stream on to this
+// node's stream, byte for byte. The master's PING and a PUBLISH go to the
+// sub-replicas only: Redis's replica proxies them and writes neither to
+// its AOF.
+func (s *Server) appendMasterRaw(spec *command.Spec, raw []byte) {
+	if spec != nil && (spec.Name == "ping" || spec.Name == "publish") {
+		s.stream.AppendReplicasOnly(raw)
+		return
+	}
+	s.stream.AppendRaw(stream.SameDB, raw)
 }

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/shoal-db/shoal/internal/command"
-	"github.com/shoal-db/shoal/internal/stream"
 )
 
 // Shutdown waits for lagging replicas (Redis 7.0's shutdown-timeout): a
@@ -71,7 +70,7 @@ func (s *Server) shutdownFor(flags int, seen int64) error {
 	abort, done := w.abort, w.done
 	w.mu.Unlock()
 
-	s.stream.AppendRaw(stream.SameDB, []byte("*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n"))
+	s.stream.AppendReplicasOnly([]byte("*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n"))
 	s.pauseClients(pauseByShutdown, 1<<62, pauseWrite)
 	s.Logf('*', "Waiting for replicas before shutting down.")
 	timer := time.NewTimer(time.Duration(timeout) * time.Second)

@@ -142,7 +142,7 @@ func (s *Stream) appendBatch(b *Batch, deferred bool) int64 {
 		if b.total == 0 || !s.active.Load() {
 			return 0
 		}
-		return s.appendSplit(b)
+		return s.appendSplit(b, deferred)
 	}
 	if b.n == 0 || !s.active.Load() {
 		return 0
@@ -171,7 +171,7 @@ func (s *Stream) appendBatch(b *Batch, deferred bool) int64 {
 // AOF gets its commands where they ran and the offsets count only what
 // replicas receive, as Redis's master_repl_offset. It returns the offset
 // after the unit.
-func (s *Stream) appendSplit(b *Batch) int64 {
+func (s *Stream) appendSplit(b *Batch, deferred bool) int64 {
 	repl, rStart, rEnd := b.unit(b)
 	aof, aStart, aEnd := b.unit(b.aof)
 	s.mu.Lock()
@@ -208,7 +208,7 @@ func (s *Stream) appendSplit(b *Batch) int64 {
 		s.unlockAndWake()
 		return s.end
 	}
-	return s.commit(c, false)
+	return s.commit(c, deferred)
 }
 
 const (
@@ -625,6 +625,25 @@ func (s *Stream) AppendRaw(db int, b []byte) int64 {
 	c.buf = append(c.buf, b...)
 	if db != SameDB {
 		s.lastDB = db
+	}
+	return s.commit(c, false)
+}
+
+// AppendReplicasOnly is AppendRaw for bytes that select no database and
+// that Redis sends to replicas only (the master's PING and REPLCONF
+// GETACK, PUBLISH standalone): they take their offset, and the readers of
+// local entries (the AOF) skip them.
+func (s *Stream) AppendReplicasOnly(b []byte) int64 {
+	if len(b) == 0 || !s.active.Load() {
+		return 0
+	}
+	s.mu.Lock()
+	c := s.reserve(s.lastDB, len(b))
+	at := c.start + int64(len(c.buf))
+	c.buf = append(c.buf, b...)
+	if s.localReaders > 0 {
+		s.locals = append(s.locals, local{at: at, skip: int64(len(b))})
+		s.localCount.Add(1)
 	}
 	return s.commit(c, false)
 }
