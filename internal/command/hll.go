@@ -37,11 +37,20 @@ func lookupHLL(c *Ctx, key []byte) (s string, found, ok bool) {
 	return v.Str, true, true
 }
 
-// storeHLL writes a changed sketch back over key, keeping its TTL.
-func storeHLL(c *Ctx, key []byte, sk *hll.Sketch) {
-	b := sk.B
+// storeHLL writes a changed sketch b back over key, keeping its TTL. oldLen
+// is the length of the string key holds (-1 if none): a sketch of the same
+// length is copied over it in place, with no new record.
+func storeHLL(c *Ctx, key, b []byte, oldLen int) {
+	if len(b) == oldLen && c.DB.MutateString(key, func(dst []byte) { copy(dst, b) }) {
+		return
+	}
 	c.DB.SetStringFunc(key, len(b), true, func(dst []byte) { copy(dst, b) })
 }
+
+// hllScratch is the stack buffer a sparse PFADD changes its sketch in: a
+// sketch this small (about 100 registers set) costs no allocation but the
+// stored record's.
+const hllScratch = 384
 
 func cmdPfadd(c *Ctx) {
 	key := c.Args[1]
@@ -68,20 +77,27 @@ func cmdPfadd(c *Ctx) {
 		return
 	}
 	updated := 0
-	var sk *hll.Sketch
+	oldLen := -1
+	// The sketch is held by value so that scratch stays on the stack.
+	var scratch [hllScratch]byte
+	var sk hll.Sketch
 	if found {
-		sk = hll.FromString(s)
+		sk = *hll.FromString(s)
+		sk.Scratch = scratch[:0]
+		oldLen = len(s)
 	} else {
-		sk = hll.FromBytes(hll.NewSparse())
+		sk = *hll.FromBytes(hll.AppendEmpty(scratch[:0]))
 		updated++
 	}
 	maxSparse := hllSparseMax(c)
 	for _, ele := range c.Args[2:] {
-		changed, err := sk.Add(ele, maxSparse)
+		var changed bool
+		var err error
+		sk, changed, err = sk.With(ele, maxSparse)
 		if err != nil {
 			// Redis changed the value in place up to here.
 			if sk.Changed {
-				storeHLL(c, key, sk)
+				storeHLL(c, key, sk.B, oldLen)
 			}
 			c.Error(rediserr.HLLCorrupt)
 			return
@@ -94,8 +110,8 @@ func cmdPfadd(c *Ctx) {
 		c.W.Int(0)
 		return
 	}
-	sk.Invalidate()
-	storeHLL(c, key, sk)
+	sk = sk.Invalidated()
+	storeHLL(c, key, sk.B, oldLen)
 	c.Notify(NotifyString, "pfadd", key)
 	c.Dirty += updated
 	c.W.Int(1)
@@ -129,20 +145,20 @@ func cmdPfcount(c *Ctx) {
 		c.W.Int(0)
 		return
 	}
-	sk := hll.FromString(s)
-	if card, valid := hll.Cached(sk.B); valid {
+	b := hll.FromString(s).B
+	if card, valid := hll.Cached(b); valid {
 		c.W.Int(int64(card))
 		return
 	}
-	card, err := hll.Count(sk.B)
+	card, err := hll.Count(b)
 	if err != nil {
 		c.Error(rediserr.HLLCorrupt)
 		return
 	}
 	// The cached cardinality is part of the string: updating it is a change
-	// Redis propagates (PFCOUNT is read-only but may replicate).
-	sk.SetCached(card)
-	storeHLL(c, key, sk)
+	// Redis propagates (PFCOUNT is read-only but may replicate). It is
+	// written in place, as Redis does (the string keeps its length).
+	c.DB.MutateString(key, func(b []byte) { hll.SetCached(b, card) })
 	c.Dirty++
 	c.W.Int(int64(card))
 }
@@ -168,8 +184,10 @@ func cmdPfmerge(c *Ctx) {
 	}
 	key := c.Args[1]
 	var sk *hll.Sketch
+	oldLen := -1
 	if v, found := c.DB.Lookup(key); found {
 		sk = hll.FromString(v.Str)
+		oldLen = len(v.Str)
 	} else {
 		sk = hll.FromBytes(hll.NewSparse())
 	}
@@ -184,7 +202,7 @@ func cmdPfmerge(c *Ctx) {
 		}
 	}
 	sk.Invalidate()
-	storeHLL(c, key, sk)
+	storeHLL(c, key, sk.B, oldLen)
 	c.Notify(NotifyString, "pfadd", key)
 	c.Dirty++
 	c.W.OK()
@@ -209,7 +227,7 @@ func cmdPfdebug(c *Ctx) {
 				c.Error(rediserr.HLLCorrupt)
 				return
 			}
-			storeHLL(c, key, sk)
+			storeHLL(c, key, sk.B, -1)
 			c.Dirty++
 		}
 		regs := sk.B[hll.HdrSize:]
@@ -236,7 +254,7 @@ func cmdPfdebug(c *Ctx) {
 				c.Error(rediserr.HLLCorrupt)
 				return
 			}
-			storeHLL(c, key, sk)
+			storeHLL(c, key, sk.B, -1)
 			c.Dirty++
 			conv = 1
 		}

@@ -85,16 +85,21 @@ func Valid(s string) bool {
 	return s[4] != Dense || len(s) == DenseSize
 }
 
+// emptySize is the length of an empty sparse HLL: the header and the
+// XZERO opcodes covering every register.
+const emptySize = HdrSize + 2*((Registers+sparseXZeroMaxLen-1)/sparseXZeroMaxLen)
+
 // NewSparse is an empty HLL: sparse, all registers zero (XZERO opcodes),
 // cached cardinality 0.
-func NewSparse() []byte {
-	b := make([]byte, HdrSize, HdrSize+2*((Registers+sparseXZeroMaxLen-1)/sparseXZeroMaxLen))
-	copy(b, "HYLL")
-	b[4] = Sparse
+func NewSparse() []byte { return AppendEmpty(make([]byte, 0, emptySize)) }
+
+// AppendEmpty appends an empty HLL (NewSparse's bytes) to dst.
+func AppendEmpty(dst []byte) []byte {
+	dst = append(dst, "HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"...)
 	for left := Registers; left > 0; left -= sparseXZeroMaxLen {
-		b = appendXZero(b, min(left, sparseXZeroMaxLen))
+		dst = appendXZero(dst, min(left, sparseXZeroMaxLen))
 	}
-	return b
+	return dst
 }
 
 // Cached returns the cached cardinality and whether it is valid (the top
@@ -111,7 +116,7 @@ func SetCached(b []byte, card uint64) { binary.LittleEndian.PutUint64(b[8:16], c
 
 // SetCached stores a valid cached cardinality in the sketch.
 func (s *Sketch) SetCached(card uint64) {
-	s.own(0)
+	*s = s.own(0)
 	SetCached(s.B, card)
 }
 
@@ -172,6 +177,10 @@ type Sketch struct {
 	B       []byte
 	owned   bool
 	Changed bool // B differs from the string it was made from
+	// Scratch, if set, is where the copy goes when it fits its capacity
+	// (a caller's buffer on its stack: a small sparse sketch is then
+	// changed without an allocation of its own).
+	Scratch []byte
 }
 
 // FromString views s; s must be Valid.
@@ -182,14 +191,23 @@ func FromString(s string) *Sketch {
 // FromBytes takes b as the sketch's own buffer.
 func FromBytes(b []byte) *Sketch { return &Sketch{B: b, owned: true, Changed: true} }
 
-func (s *Sketch) own(extra int) {
+// own is s with its own copy of B (room for extra more bytes) before its
+// first change. The sketch is passed and returned by value here and below,
+// so that a Scratch on the caller's stack stays there (a store through a
+// *Sketch would move it to the heap).
+func (s Sketch) own(extra int) Sketch {
 	if !s.owned {
-		nb := make([]byte, len(s.B), len(s.B)+extra)
-		copy(nb, s.B)
-		s.B = nb
+		if len(s.B)+extra <= cap(s.Scratch) {
+			s.B = append(s.Scratch[:0], s.B...)
+		} else {
+			nb := make([]byte, len(s.B), len(s.B)+extra)
+			copy(nb, s.B)
+			s.B = nb
+		}
 		s.owned = true
 	}
 	s.Changed = true
+	return s
 }
 
 // Encoding is Dense or Sparse.
@@ -202,23 +220,36 @@ func (s *Sketch) Add(ele []byte, maxSparse int) (bool, error) {
 	return s.Set(i, c, maxSparse)
 }
 
+// With is Add for a sketch held by value: it returns the changed sketch
+// (a Scratch buffer on the caller's stack stays on it).
+func (s Sketch) With(ele []byte, maxSparse int) (Sketch, bool, error) {
+	i, c := PatLen(ele)
+	return s.set(i, c, maxSparse)
+}
+
 // Set raises register i to count if it is lower (hllDenseSet /
 // hllSparseSet), promoting a sparse sketch to dense when the value does not
 // fit a VAL opcode or the string would pass maxSparse bytes.
 func (s *Sketch) Set(i int, count uint8, maxSparse int) (bool, error) {
+	ns, changed, err := s.set(i, count, maxSparse)
+	*s = ns
+	return changed, err
+}
+
+func (s Sketch) set(i int, count uint8, maxSparse int) (Sketch, bool, error) {
 	if s.B[4] == Dense {
 		regs := s.B[HdrSize:]
 		if DenseGet(regs, i) >= count {
-			return false, nil
+			return s, false, nil
 		}
-		s.own(0)
+		s = s.own(0)
 		DenseSet(s.B[HdrSize:], i, count)
-		return true, nil
+		return s, true, nil
 	}
 	return s.sparseSet(i, count, maxSparse)
 }
 
-func (s *Sketch) sparseSet(index int, count uint8, maxSparse int) (bool, error) {
+func (s Sketch) sparseSet(index int, count uint8, maxSparse int) (Sketch, bool, error) {
 	if count > sparseValMaxValue {
 		return s.promote(index, count)
 	}
@@ -250,7 +281,7 @@ func (s *Sketch) sparseSet(index int, count uint8, maxSparse int) (bool, error) 
 		first += span
 	}
 	if span == 0 || p >= end {
-		return false, ErrCorrupt
+		return s, false, ErrCorrupt
 	}
 	op := b[p]
 	zero, xzero := isZero(op), isXZero(op)
@@ -263,15 +294,15 @@ func (s *Sketch) sparseSet(index int, count uint8, maxSparse int) (bool, error) 
 	default:
 		runlen = valLen(op)
 		if valValue(op) >= count {
-			return false, nil // case A
+			return s, false, nil // case A
 		}
 	}
 	if runlen == 1 && !xzero {
 		// Cases B and C: a one-register VAL or ZERO becomes VAL(count,1).
-		s.own(3)
+		s = s.own(3)
 		s.B[p] = valOp(count, 1)
-		s.mergeVals(prev)
-		return true, nil
+		s.B = mergeVals(s.B, prev)
+		return s, true, nil
 	}
 	// Case D: split the opcode.
 	var seqBuf [5]byte
@@ -303,7 +334,7 @@ func (s *Sketch) sparseSet(index int, count uint8, maxSparse int) (bool, error) 
 	if delta > 0 && len(b)+delta > maxSparse {
 		return s.promote(index, count)
 	}
-	s.own(8)
+	s = s.own(8)
 	nb := s.B
 	if delta > 0 {
 		nb = append(nb, make([]byte, delta)...)
@@ -315,16 +346,14 @@ func (s *Sketch) sparseSet(index int, count uint8, maxSparse int) (bool, error) 
 	copy(nb[next+delta:], nb[next:end])
 	nb = nb[:end+delta]
 	copy(nb[p:], seq)
-	s.B = nb
-	s.mergeVals(prev)
-	return true, nil
+	s.B = mergeVals(nb, prev)
+	return s, true, nil
 }
 
 // mergeVals is step 4 of hllSparseSet: from the opcode before the change,
 // merge up to five adjacent VAL opcodes of equal value, then invalidate the
-// cached cardinality.
-func (s *Sketch) mergeVals(prev int) {
-	b := s.B
+// cached cardinality. It returns b shortened by the merges.
+func mergeVals(b []byte, prev int) []byte {
 	p := prev
 	if p < 0 {
 		p = HdrSize
@@ -354,23 +383,30 @@ func (s *Sketch) mergeVals(prev int) {
 		}
 		p++
 	}
-	s.B = b
-	invalidate(s.B)
+	invalidate(b)
+	return b
 }
 
-func (s *Sketch) promote(index int, count uint8) (bool, error) {
-	if err := s.ToDense(); err != nil {
-		return false, err
+func (s Sketch) promote(index int, count uint8) (Sketch, bool, error) {
+	s, err := s.toDense()
+	if err != nil {
+		return s, false, err
 	}
 	DenseSet(s.B[HdrSize:], index, count)
-	return true, nil
+	return s, true, nil
 }
 
 // ToDense is hllSparseToDense (nothing to do when already dense); the
 // header (magic and cached cardinality) is kept.
 func (s *Sketch) ToDense() error {
+	ns, err := s.toDense()
+	*s = ns
+	return err
+}
+
+func (s Sketch) toDense() (Sketch, error) {
 	if s.B[4] == Dense {
-		return nil
+		return s, nil
 	}
 	d := make([]byte, DenseSize)
 	copy(d, s.B[:HdrSize])
@@ -390,10 +426,10 @@ func (s *Sketch) ToDense() error {
 		return true
 	}, &idx)
 	if err != nil || idx != Registers {
-		return ErrCorrupt
+		return s, ErrCorrupt
 	}
 	s.B, s.owned, s.Changed = d, true, true
-	return nil
+	return s, nil
 }
 
 // walkSparse calls fn for each opcode (first register, run length, value)
@@ -542,11 +578,15 @@ func tau(x float64) float64 {
 }
 
 // Invalidate marks the sketch's cached cardinality stale.
-func (s *Sketch) Invalidate() {
+func (s *Sketch) Invalidate() { *s = s.Invalidated() }
+
+// Invalidated is Invalidate for a sketch held by value.
+func (s Sketch) Invalidated() Sketch {
 	if s.B[HdrSize-1]&0x80 == 0 {
-		s.own(0)
+		s = s.own(0)
 		invalidate(s.B)
 	}
+	return s
 }
 
 // Decode is PFDEBUG DECODE's text for a sparse HLL: "z:N", "Z:N" and

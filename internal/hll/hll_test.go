@@ -140,3 +140,52 @@ func FuzzSketch(f *testing.F) {
 		}
 	})
 }
+
+// TestWithScratch: the by-value With writes the same bytes as Add, in the
+// caller's Scratch while the sketch fits it, on the heap past it, and never
+// into the string it was made from.
+func TestWithScratch(t *testing.T) {
+	if got := AppendEmpty([]byte("x")); string(got[1:]) != string(NewSparse()) || len(got) != 1+emptySize {
+		t.Fatalf("AppendEmpty = %q", got)
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	stored := string(NewSparse())
+	for j := 0; j < 2000; j++ {
+		var ele [8]byte
+		binary.LittleEndian.PutUint64(ele[:], rng.Uint64())
+		before := string([]byte(stored))
+		ref := FromString(stored)
+		refChanged, err := ref.Add(ele[:], 3000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var scratch [64]byte
+		sk := *FromString(stored)
+		sk.Scratch = scratch[:0]
+		sk, changed, err := sk.With(ele[:], 3000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stored != before {
+			t.Fatalf("element %d: the stored string was written", j)
+		}
+		if changed != refChanged || sk.Changed != ref.Changed || string(sk.B) != string(ref.B) {
+			t.Fatalf("element %d: With gave %v %q, Add %v %q", j, changed, sk.B, refChanged, ref.B)
+		}
+		inScratch := &sk.B[:1][0] == &scratch[0]
+		switch {
+		case !changed && inScratch:
+			t.Fatalf("element %d: copied without a change", j)
+		case changed && sk.Encoding() == Sparse && len(stored)+8 <= len(scratch) && !inScratch:
+			t.Fatalf("element %d: a %d-byte sketch left the scratch", j, len(sk.B))
+		case inScratch && (len(sk.B) > len(scratch) || sk.Encoding() == Dense):
+			t.Fatalf("element %d: a %d-byte sketch in the scratch", j, len(sk.B))
+		}
+		if sk = sk.Invalidated(); changed {
+			stored = string(sk.B)
+		}
+	}
+	if !IsDense(stored) {
+		t.Fatal("2000 elements did not promote the sketch")
+	}
+}
