@@ -83,44 +83,130 @@ func (d SlotData) ForEach(fn func(key string, v Value, expireMs int64) bool) boo
 	if t == nil {
 		return true
 	}
-	// The entries are visited in batches whose records are touched first,
-	// stage by stage (records and boxes, then boxed collections), so the
-	// CPU overlaps their cache misses instead of paying them one key
-	// after another (as Prefetcher does for a pipeline's keys).
-	var batch [walkBatch]int32
+	var batch [walkBatch]*entry
 	var sink uint64
-	for i := 0; i < len(t.ctrl()); {
+	ctrl := t.ctrl()
+	for i := 0; i < len(ctrl); {
 		n := 0
-		for ; i < len(t.ctrl()) && n < walkBatch; i++ {
-			if t.ctrl()[i]&0x80 == 0 {
-				batch[n] = int32(i)
+		for ; i < len(ctrl) && n < walkBatch; i++ {
+			if ctrl[i]&0x80 == 0 {
+				batch[n] = &t.ents[i]
 				n++
 			}
 		}
-		for _, j := range batch[:n] {
-			sink += t.ents[j].touch()
-		}
-		for _, j := range batch[:n] {
-			if e := &t.ents[j]; e.boxed() {
-				if o := e.obj(); o != nil {
-					sink += uint64(*(*byte)((*[2]unsafe.Pointer)(unsafe.Pointer(&o))[1]))
-				}
-			}
-		}
-		for _, j := range batch[:n] {
-			e := &t.ents[j]
-			exp := int64(-1)
-			if e.volatile() {
-				exp = e.exp()
-			}
-			if !fn(e.key(), e.value(), exp) {
-				walkSink.Add(sink)
-				return false
-			}
+		if !visitBatch(batch[:n], &sink, fn) {
+			return false
 		}
 	}
 	walkSink.Add(sink) // keeps the touches from being optimized away
 	return true
+}
+
+// visitBatch calls fn for each entry of batch. The entries' records are
+// touched first, stage by stage (records and boxes, then boxed
+// collections), so the CPU overlaps their cache misses instead of paying
+// them one key after another (as Prefetcher does for a pipeline's keys).
+func visitBatch(batch []*entry, sink *uint64, fn func(key string, v Value, expireMs int64) bool) bool {
+	for _, e := range batch {
+		*sink += e.touch()
+	}
+	for _, e := range batch {
+		if e.boxed() {
+			if o := e.obj(); o != nil {
+				*sink += uint64(*(*byte)((*[2]unsafe.Pointer)(unsafe.Pointer(&o))[1]))
+			}
+		}
+	}
+	for _, e := range batch {
+		exp := int64(-1)
+		if e.volatile() {
+			exp = e.exp()
+		}
+		if !fn(e.key(), e.value(), exp) {
+			walkSink.Add(*sink)
+			return false
+		}
+	}
+	return true
+}
+
+// SlotCopy is a copy of one slot table's string entries, taken under the
+// slot's stripe so that a snapshot's walk can encode them after releasing
+// the stripe: the stripe is held for a copy of the entry array rather than
+// for encoding every record, and a command on another slot of the stripe
+// (a GET) does not wait for the walk's encoder. The records are not
+// copied: they stay as they were only while nothing writes the slot, so
+// the holder must make every writer of the slot wait (in
+// WriteObserver.BeforeSlotWrite) until it is done with them. Boxed
+// entries (collections, strings of 1 GB or more) are not copied but
+// visited under the stripe, by Take: a read command may change a
+// collection in place (SORT_RO converts a sorted set to a skiplist, as
+// Redis does) without being a write.
+type SlotCopy struct{ ents []entry }
+
+// Take copies d's unboxed string entries, replacing what c held, and
+// calls boxed for its other entries (as ForEach would) until boxed returns
+// false. The caller holds the slot's stripe, or the table is detached.
+func (c *SlotCopy) Take(d SlotData, boxed func(key string, v Value, expireMs int64) bool) bool {
+	c.ents = c.ents[:0]
+	t := d.t
+	if t == nil {
+		return true
+	}
+	var batch [walkBatch]*entry
+	var sink uint64
+	n := 0
+	for i, b := range t.ctrl() {
+		if b&0x80 != 0 {
+			continue
+		}
+		e := &t.ents[i]
+		if !e.boxed() {
+			c.ents = append(c.ents, *e)
+			continue
+		}
+		batch[n] = e
+		if n++; n == walkBatch {
+			if !visitBatch(batch[:n], &sink, boxed) {
+				return false
+			}
+			n = 0
+		}
+	}
+	if !visitBatch(batch[:n], &sink, boxed) {
+		return false
+	}
+	walkSink.Add(sink)
+	return true
+}
+
+// Len is the number of entries copied.
+func (c *SlotCopy) Len() int { return len(c.ents) }
+
+// ForEach is SlotData.ForEach over the copy. No lock is needed, but the
+// slot must not have been written since Take (see SlotCopy).
+func (c *SlotCopy) ForEach(fn func(key string, v Value, expireMs int64) bool) bool {
+	var batch [walkBatch]*entry
+	var sink uint64
+	for i := 0; i < len(c.ents); i += walkBatch {
+		n := 0
+		for j := i; j < len(c.ents) && n < walkBatch; j++ {
+			batch[n] = &c.ents[j]
+			n++
+		}
+		if !visitBatch(batch[:n], &sink, fn) {
+			return false
+		}
+	}
+	walkSink.Add(sink)
+	return true
+}
+
+// Clear drops the copy's references, so the records it pointed at can be
+// collected, and keeps its array.
+func (c *SlotCopy) Clear() {
+	clear(c.ents)
+	c.ents = c.ents[:0]
 }
 
 // walkBatch is how many entries ForEach touches ahead of its callbacks.

@@ -7,8 +7,12 @@
 // a caller's hook there (to read the write stream's offset). From then on
 // each slot (of every database) is serialized exactly once, as it was at
 // the point:
-//   - by the walk (Run), which visits the slots in order, each under its
-//     stripe lock; or
+//   - by the walk (Run), which visits the slots in order: under the
+//     slot's stripe lock it encodes the collections and copies the string
+//     entries, then encodes the copies with the stripe released and the
+//     slot's writers kept waiting (a GET on the stripe's other slots never
+//     waits for the encoder, nor for the walk's thread when the kernel
+//     preempts it mid-slot); or
 //   - by a writer that is about to change a slot the walk has not reached:
 //     the keyspace calls BeforeSlotWrite with the stripe held, before any
 //     change, and the slot is serialized there and queued for the walk to
@@ -36,9 +40,10 @@ import (
 )
 
 // Encoder appends one key's record to dst. It is called concurrently (by
-// the walk and by writers on other stripes), with the key's stripe held,
-// so it must be a pure function of its arguments, and must not keep v's
-// collection past its return. expireMs is -1 for a key without a TTL. An
+// the walk and by writers on other stripes), with the key's stripe held
+// or (the walk's string records) with every writer of the key's slot kept
+// waiting, so it must be a pure function of its arguments, and must not
+// keep v's collection past its return. expireMs is -1 for a key without a TTL. An
 // error (a value the format cannot hold) fails the whole snapshot: Run
 // returns it, so no file is written that silently lacks a key.
 type Encoder func(dst []byte, key string, v keyspace.Value, expireMs int64) ([]byte, error)
@@ -98,6 +103,18 @@ type Snapshot struct {
 	// process) was a third of what a BGSAVE cost the event loop.
 	spare [][]byte
 
+	// The walk encodes a slot from copies of its tables' entries (copies,
+	// one per database) taken under the slot's stripe, with the stripe
+	// released: a GET on another slot of the stripe does not wait for the
+	// encoder, nor for the walk's thread when the kernel preempts it
+	// mid-slot. walking is s+1 while that runs for slot s (0: no slot),
+	// and encoding is held; a writer of s waits on encoding
+	// (BeforeSlotWrite), since the records must not change meanwhile.
+	walking  atomic.Int32
+	encoding sync.Mutex
+	copies   []keyspace.SlotCopy
+	encs     []encState // the walk's chunk per database
+
 	held      bool // StartHeld: the caller holds every stripe
 	cancelled atomic.Bool
 	encErr    atomic.Pointer[error] // the first Encoder error; Run returns it
@@ -150,55 +167,114 @@ func StartHeld(ks *keyspace.Keyspace, enc Encoder) *Snapshot {
 	return sn
 }
 
+// slotData is slot s of database d as of the point (from the tables a
+// FLUSHDB handed over, which it then forgets). Needs s's stripe held and
+// done[s] false.
+func (sn *Snapshot) slotData(s, d int) keyspace.SlotData {
+	if f := sn.flushed[d]; f != nil {
+		sd := f[s]
+		f[s] = keyspace.SlotData{}
+		return sd
+	}
+	return sn.ks.DB(sn.dbAt[d]).Slot(s)
+}
+
 // serialize encodes slot s of every database as of the point, handing
 // each non-empty database's chunk to out. Needs s's stripe held and
 // done[s] false; sets it.
 func (sn *Snapshot) serialize(s int, bufs [][]byte, out func(d int, keys int, data []byte)) {
 	sn.done[s] = true
-	for d, at := range sn.dbAt {
-		var sd keyspace.SlotData
-		if f := sn.flushed[d]; f != nil {
-			sd = f[s]
-			f[s] = keyspace.SlotData{}
-		} else {
-			sd = sn.ks.DB(at).Slot(s)
-		}
+	for d := range sn.dbAt {
+		sd := sn.slotData(s, d)
 		if sd.Len() == 0 {
 			continue
 		}
-		var buf []byte
+		e := encState{sn: sn}
 		if bufs != nil {
-			buf = bufs[d][:0]
+			e.buf = bufs[d][:0]
 		} else {
-			buf = sn.spareBuf()
+			e.buf = sn.spareBuf()
 		}
-		keys := 0
-		sd.ForEach(func(key string, v keyspace.Value, exp int64) bool {
-			b, err := sn.enc(buf, key, v, exp)
-			if err != nil {
-				// A copy: taking err's own address would put it on the
-				// heap for every key (a 1M-key sync spent a fifth of its
-				// CPU in the GC that caused).
-				first := err
-				sn.encErr.CompareAndSwap(nil, &first)
-				sn.cancelled.Store(true)
-				return false
-			}
-			buf = b
-			keys++
-			return true
-		})
+		sd.ForEach(e.add)
 		if bufs != nil {
-			bufs[d] = buf
+			bufs[d] = e.buf
 		}
-		out(d, keys, buf)
+		out(d, e.keys, e.buf)
 	}
+}
+
+// encState is one chunk being encoded.
+type encState struct {
+	sn   *Snapshot
+	buf  []byte
+	keys int
+}
+
+func (e *encState) add(key string, v keyspace.Value, exp int64) bool {
+	b, err := e.sn.enc(e.buf, key, v, exp)
+	if err != nil {
+		// A copy: taking err's own address would put it on the heap for
+		// every key (a 1M-key sync spent a fifth of its CPU in the GC
+		// that caused).
+		first := err
+		e.sn.encErr.CompareAndSwap(nil, &first)
+		e.sn.cancelled.Store(true)
+		return false
+	}
+	e.buf = b
+	e.keys++
+	return true
+}
+
+// walkSlot is the walk's serialize of slot s, whose stripe it holds:
+// collections are encoded there (keyspace.SlotCopy), string entries
+// copied, the stripe released, and the copies encoded with writers of s
+// kept waiting (walking, encoding). Each non-empty database's chunk is
+// appended to local. False if the snapshot was cancelled (the stripe is
+// released then too).
+func (sn *Snapshot) walkSlot(s int, bufs [][]byte, local []Chunk) ([]Chunk, bool) {
+	sn.encoding.Lock()
+	if sn.cancelled.Load() {
+		// Cancel cleared the observer: writers no longer wait for the
+		// walk, so it must not read the slot unlocked.
+		sn.encoding.Unlock()
+		sn.ks.UnlockSlot(s)
+		return local, false
+	}
+	sn.done[s] = true
+	sn.walking.Store(int32(s) + 1)
+	for d := range sn.dbAt {
+		e := &sn.encs[d]
+		*e = encState{sn: sn, buf: bufs[d][:0]}
+		sn.copies[d].Take(sn.slotData(s, d), e.add)
+	}
+	sn.ks.UnlockSlot(s)
+	for d := range sn.copies {
+		e := &sn.encs[d]
+		sn.copies[d].ForEach(e.add)
+		bufs[d] = e.buf
+		if e.keys > 0 {
+			local = append(local, Chunk{DB: d, Keys: e.keys, Data: e.buf})
+		}
+	}
+	sn.walking.Store(0)
+	sn.encoding.Unlock()
+	return local, true
 }
 
 // BeforeSlotWrite implements keyspace.WriteObserver: a writer reached slot
 // s first, so s is serialized now, before the change, and queued.
 func (sn *Snapshot) BeforeSlotWrite(s int) {
-	if sn.done[s] || sn.cancelled.Load() {
+	if sn.done[s] {
+		if sn.walking.Load() == int32(s)+1 {
+			// The walk is encoding s from its entries' copies: its
+			// records must not change before it is done.
+			sn.encoding.Lock()
+			sn.encoding.Unlock()
+		}
+		return
+	}
+	if sn.cancelled.Load() {
 		return
 	}
 	sn.stats.forcedSlots.Add(1)
@@ -257,6 +333,14 @@ func (sn *Snapshot) logical(at int) int {
 func (sn *Snapshot) Run(emit func(Chunk) error) error {
 	defer sn.ks.ClearObserver(sn)
 	bufs := make([][]byte, len(sn.dbAt))
+	sn.copies = make([]keyspace.SlotCopy, len(sn.dbAt))
+	sn.encs = make([]encState, len(sn.dbAt))
+	defer func() {
+		for d := range sn.copies {
+			sn.copies[d].Clear()
+			sn.encs[d] = encState{}
+		}
+	}()
 	var local []Chunk
 	for s := 0; s < slot.Count; s++ {
 		if sn.cancelled.Load() {
@@ -270,14 +354,23 @@ func (sn *Snapshot) Run(emit func(Chunk) error) error {
 		if !sn.lockSlot(s) {
 			return ErrCancelled
 		}
-		if !sn.done[s] {
+		switch {
+		case sn.done[s]:
+			if !sn.held {
+				sn.ks.UnlockSlot(s)
+			}
+		case sn.held:
+			// Nothing changes meanwhile: no copies needed.
 			sn.stats.walked.Add(1)
 			sn.serialize(s, bufs, func(d, keys int, data []byte) {
 				local = append(local, Chunk{DB: d, Keys: keys, Data: data})
 			})
-		}
-		if !sn.held {
-			sn.ks.UnlockSlot(s)
+		default:
+			sn.stats.walked.Add(1)
+			var ok bool
+			if local, ok = sn.walkSlot(s, bufs, local); !ok {
+				return sn.cancelErr()
+			}
 		}
 		for _, c := range local {
 			sn.stats.keys.Add(int64(c.Keys))
@@ -382,7 +475,13 @@ func (sn *Snapshot) Cancel() {
 	if sn.cancelled.Swap(true) {
 		return
 	}
+	// A walk encoding a slot from copies relies on the slot's writers
+	// waiting for it (BeforeSlotWrite), which they stop doing once the
+	// observer is cleared: let it finish the slot first (it holds no
+	// stripe meanwhile, so a caller holding stripes does not deadlock).
+	sn.encoding.Lock()
 	sn.ks.ClearObserver(sn)
+	sn.encoding.Unlock()
 	sn.mu.Lock()
 	sn.pending = nil
 	sn.spare = nil

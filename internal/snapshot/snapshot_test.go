@@ -428,3 +428,131 @@ func TestForcedSlotsReuseBuffers(t *testing.T) {
 		t.Fatalf("forcing a slot (3 chunks) made %.1f allocations", allocs)
 	}
 }
+
+// stalledSlot is a dataset whose slot s (40 keys "{t}N") stalls the
+// encoder at its first key until release is closed, as a walk preempted
+// mid-slot; entered is closed when it stalls. other is a key of another
+// slot of s's stripe.
+type stalledSlot struct {
+	ks               *keyspace.Keyspace
+	s                int
+	other            []byte
+	enc              Encoder
+	entered, release chan struct{}
+}
+
+func newStalledSlot() *stalledSlot {
+	st := &stalledSlot{ks: keyspace.New(1), s: slot.Of([]byte("{t}")), entered: make(chan struct{}), release: make(chan struct{})}
+	for i := 0; st.other == nil; i++ {
+		k := []byte("k" + strconv.Itoa(i))
+		if o := slot.Of(k); o != st.s && keyspace.StripeOf(o) == keyspace.StripeOf(st.s) {
+			st.other = k
+		}
+	}
+	db := st.ks.DB(0)
+	st.ks.LockAll()
+	for i := range 40 {
+		db.SetString([]byte("{t}"+strconv.Itoa(i)), []byte("v"+strconv.Itoa(i)), false)
+	}
+	db.SetString(st.other, []byte("x"), false)
+	st.ks.UnlockAll()
+	var stalled atomic.Bool
+	st.enc = func(dst []byte, key string, v keyspace.Value, exp int64) ([]byte, error) {
+		if strings.HasPrefix(key, "{t}") && stalled.CompareAndSwap(false, true) {
+			close(st.entered)
+			<-st.release
+		}
+		return testEnc(dst, key, v, exp)
+	}
+	return st
+}
+
+// heldUntilRelease checks that ch is not closed while the encoder is
+// stalled (100 ms), releases it, and waits for ch.
+func (st *stalledSlot) heldUntilRelease(t *testing.T, ch chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-ch:
+		t.Error(what + " while the walk was encoding the slot")
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(st.release)
+	waitFor(t, ch, what+": still waiting after the slot was encoded")
+}
+
+// waitFor fails t unless ch is closed (or sends) within 10 s.
+func waitFor[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(10 * time.Second):
+		t.Fatal(what)
+	}
+	panic("unreachable")
+}
+
+// TestWalkEncodesWithStripeFree: the walk holds a slot's stripe only to
+// copy its entries, not while it encodes them, so a command on another
+// slot of the stripe (a GET, here also a SET) goes on while the encoder
+// is stalled mid-slot (as when the kernel preempts the walk's thread); a
+// writer of the slot itself waits, and the snapshot keeps its point.
+func TestWalkEncodesWithStripeFree(t *testing.T) {
+	st := newStalledSlot()
+	ks, db, s := st.ks, st.ks.DB(0), st.s
+	var want []map[string]rec
+	sn, _ := Start(ks, st.enc, func(*Snapshot) { want = dumpAll(ks) })
+	var chunks []Chunk
+	done := make(chan error, 1)
+	go func() {
+		done <- sn.Run(func(c Chunk) error {
+			chunks = append(chunks, Chunk{c.DB, c.Keys, append([]byte(nil), c.Data...)})
+			return nil
+		})
+	}()
+	waitFor(t, st.entered, "the walk never reached the slot")
+	if !ks.TryLockSlot(s) {
+		close(st.release)
+		t.Fatal("the walk holds the stripe while it encodes the slot")
+	}
+	if v, ok := db.Lookup(st.other); !ok || v.Str != "x" {
+		t.Errorf("GET %s = %q %v", st.other, v.Str, ok)
+	}
+	ks.BeforeWrite(slot.Of(st.other))
+	db.SetString(st.other, []byte("y"), false)
+	ks.UnlockSlot(s)
+
+	wrote := make(chan struct{})
+	go func() {
+		ks.LockSlot(s)
+		ks.BeforeWrite(s)
+		db.SetString([]byte("{t}1"), []byte("changed"), false)
+		ks.UnlockSlot(s)
+		close(wrote)
+	}()
+	st.heldUntilRelease(t, wrote, "a writer changed the slot")
+	if err := waitFor(t, done, "the walk did not finish"); err != nil {
+		t.Fatal(err)
+	}
+	compare(t, want, parseChunks(t, chunks, 1))
+}
+
+// TestCancelWaitsForEncodingSlot: once the observer is cleared, writers
+// no longer wait for the walk, so Cancel returns only after the slot the
+// walk is encoding unlocked is done.
+func TestCancelWaitsForEncodingSlot(t *testing.T) {
+	st := newStalledSlot()
+	sn, _ := Start(st.ks, st.enc, nil)
+	done := make(chan error, 1)
+	go func() { done <- sn.Run(func(Chunk) error { return nil }) }()
+	waitFor(t, st.entered, "the walk never reached the slot")
+	cancelled := make(chan struct{})
+	go func() { sn.Cancel(); close(cancelled) }()
+	st.heldUntilRelease(t, cancelled, "Cancel returned")
+	if err := waitFor(t, done, "the walk did not end"); err != ErrCancelled {
+		t.Fatalf("Run: %v, want ErrCancelled", err)
+	}
+	if st.ks.Observed() {
+		t.Fatal("observer still installed after Cancel")
+	}
+}
