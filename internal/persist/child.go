@@ -86,6 +86,7 @@ func StartWriterChild(exe, pattern string) (*WriterChild, error) {
 	if err != nil {
 		return nil, err
 	}
+	growPipe(in)
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
