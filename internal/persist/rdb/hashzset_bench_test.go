@@ -121,3 +121,62 @@ func BenchmarkHashZSetDumpParts(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkHashZSetRestoreParts splits RESTORE of hash100 and zset100
+// into its steps: CRC64 of the payload, LZF decompression, the listpack
+// checked and converted to the packed form, and Own's copy into the
+// replaced value's buffer.
+func BenchmarkHashZSetRestoreParts(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		v    keyspace.Value
+	}{
+		{"hash100", benchHash("field", 100)},
+		{"zset100", benchZSet(100, func(j int) string { return "member-" + strconv.Itoa(j) }, func(j int) float64 { return float64(j * 3) })},
+	} {
+		enc := NewEncoder(DefaultSettings())
+		payload, err := enc.AppendDump(nil, c.v)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var lp []byte
+		if h, ok := c.v.Obj.(*types.Hash); ok {
+			lp = h.AppendListpack(nil)
+		} else {
+			lp = c.v.Obj.(*types.ZSet).AppendListpack(nil)
+		}
+		z := enc.enc.zbuf[:lzfCompress(lp, enc.enc.zbuf[:len(lp)-4], enc.enc.htab)]
+		z = append([]byte(nil), z...)
+		b.Run(c.name+"/crc", func(b *testing.B) {
+			defer reportCPU(b)()
+			for i := 0; i < b.N; i++ {
+				CRC64(0, payload[:len(payload)-8])
+			}
+		})
+		out := make([]byte, len(lp))
+		b.Run(c.name+"/unlzf", func(b *testing.B) {
+			b.SetBytes(int64(len(lp)))
+			defer reportCPU(b)()
+			for i := 0; i < b.N; i++ {
+				if !lzfDecompress(z, out) {
+					b.Fatal("lzf")
+				}
+			}
+		})
+		var scratch []byte
+		b.Run(c.name+"/packed", func(b *testing.B) {
+			defer reportCPU(b)()
+			for i := 0; i < b.N; i++ {
+				var o types.Object
+				if _, ok := c.v.Obj.(*types.Hash); ok {
+					o, scratch = types.NewHashViewFromListpack(lp, scratch)
+				} else {
+					o, scratch = types.NewZSetViewFromListpack(lp, scratch, parseScoreOK)
+				}
+				if o == nil {
+					b.Fatal("listpack refused")
+				}
+			}
+		})
+	}
+}
