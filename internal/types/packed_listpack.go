@@ -262,6 +262,15 @@ func lpToPacked(p, scratch []byte, parseScore func([]byte) (float64, bool)) ([]b
 			}
 			iv, isInt = int64(c), true
 			off += 2
+		} else if c&0xE0 == 0xC0 { // an integer of 13 bits
+			if off+3 > end || p[off+2] != 2 {
+				return b, 0, false
+			}
+			iv, isInt = int64(c&0x1F)<<8|int64(p[off+1]), true
+			if iv >= 1<<12 {
+				iv -= 1 << 13
+			}
+			off += 3
 		} else {
 			_, next, ok := qlpNextChecked(p, off, end)
 			if !ok {
