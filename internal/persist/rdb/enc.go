@@ -96,7 +96,7 @@ func (e *encoder) appendLZF(dst []byte, s []byte) ([]byte, bool) {
 	}
 	outLen := len(s) - 4
 	at := len(dst)
-	hdr := 1 + lenSize(uint64(outLen)) + lenSize(uint64(len(s)))
+	hdr := 1 + LenSize(uint64(outLen)) + LenSize(uint64(len(s)))
 	dst = slices.Grow(dst, hdr+outLen)
 	body := at + hdr
 	n := lzfCompress(s, dst[body:body+outLen], e.htab)
@@ -112,8 +112,8 @@ func (e *encoder) appendLZF(dst []byte, s []byte) ([]byte, bool) {
 	return append(dst, dst[body:body+n]...), true
 }
 
-// lenSize is the length of n's RDB length encoding (AppendLen).
-func lenSize(n uint64) int {
+// LenSize is the length of n's RDB length encoding (AppendLen).
+func LenSize(n uint64) int {
 	switch {
 	case n < 1<<6:
 		return 1
