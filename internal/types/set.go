@@ -226,13 +226,39 @@ func (s *Set) ResetTable(hint int) {
 	s.ht.reset(hint)
 }
 
+// ResetInts makes s the intset vs (kept, not copied) when vs is strictly
+// increasing, as NewSetInts, reporting false otherwise: a decoder's
+// scratch intset, handed out only through Own. s must not hold a table.
+func (s *Set) ResetInts(vs []int64) bool {
+	for i := 1; i < len(vs); i++ {
+		if vs[i] <= vs[i-1] {
+			return false
+		}
+	}
+	s.is = vs
+	return true
+}
+
 // Own returns a set holding the members of s, a decoder's scratch set
-// (ResetTable): reuse itself when it is a hashtable set (RESTORE REPLACE
-// removed it from the keyspace: nothing else references it), which takes
-// s's table and leaves its own to s for the next value, else a new set
-// with s's table (s then has none). See List.Own.
+// (ResetTable, ResetInts): reuse itself when it has the same encoding
+// (RESTORE REPLACE removed it from the keyspace: nothing else references
+// it) — a hashtable set takes s's table and leaves its own to s for the
+// next value, an intset takes s's values into its slice when it fits them
+// with little waste — else a new set with s's table (s then has none) or
+// a copy of s's values. See List.Own.
 func (s *Set) Own(reuse Object) *Set {
-	if r, ok := reuse.(*Set); ok && r != s && r.ht != nil {
+	r, _ := reuse.(*Set)
+	if r == s {
+		r = nil
+	}
+	if s.ht == nil {
+		if r != nil && r.ht == nil && fitsReuse(cap(r.is), len(s.is)) {
+			r.is = append(r.is[:0], s.is...)
+			return r
+		}
+		return &Set{is: slices.Clone(s.is)}
+	}
+	if r != nil && r.ht != nil {
 		r.ht, s.ht = s.ht, r.ht
 		if cap(s.ht.ents) > scratchTableMax {
 			s.ht = nil // not kept for a small next value

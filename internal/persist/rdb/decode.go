@@ -35,12 +35,14 @@ type decoder struct {
 
 	// view (a Restorer's decoder): a string may alias the payload or z,
 	// and viewObj, a listpack hash or sorted set, aliases pk, a list arena,
-	// a hashtable set is sset.
+	// a hashtable set is sset, an intset is iset.
 	view    bool
 	viewObj types.Object
 	arena   []byte
 	list    *types.List // the lists viewObj holds (scratch)
 	sset    *types.Set  // the hashtable sets viewObj holds (scratch)
+	iset    *types.Set  // the intsets viewObj holds (scratch), on ints
+	ints    []int64
 }
 
 // decoderPool keeps payload decoders' scratch (entry arena, LZF buffer)
@@ -70,6 +72,9 @@ func (d *decoder) trim() {
 	}
 	if d.sset != nil && d.sset.ScratchTooLarge() {
 		d.sset = nil
+	}
+	if cap(d.ints) > 1<<12 {
+		d.ints, d.iset = nil, nil
 	}
 }
 
@@ -678,10 +683,24 @@ func (d *decoder) readBlob(t int, blob []byte) (keyspace.Value, error) {
 		} else {
 			// The common case: the intset as it is, without re-parsing
 			// each member (when its values are in order, as Redis keeps them).
-			vs := make([]int64, 0, cnt)
-			parseIntset(blob, func(v int64) { vs = append(vs, v) })
-			if s = types.NewSetInts(vs); s != nil {
-				return obj(s, nil)
+			if d.view {
+				// Into the Restorer's scratch intset (Restorer.Own).
+				vs := d.ints[:0]
+				parseIntset(blob, func(v int64) { vs = append(vs, v) })
+				d.ints = vs
+				if d.iset == nil {
+					d.iset = types.NewSet()
+				}
+				if d.iset.ResetInts(vs) {
+					d.viewObj = d.iset
+					return obj(d.iset, nil)
+				}
+			} else {
+				vs := make([]int64, 0, cnt)
+				parseIntset(blob, func(v int64) { vs = append(vs, v) })
+				if s = types.NewSetInts(vs); s != nil {
+					return obj(s, nil)
+				}
 			}
 			s = types.NewSet()
 		}
@@ -710,8 +729,8 @@ func ParseDump(payload []byte, s Settings) (keyspace.Value, error) {
 // keyspace does not need: a value Parse returns may alias the payload or
 // the Restorer's buffers — a string's bytes, a listpack hash's or sorted
 // set's packed bytes, a list (the Restorer's scratch list and its nodes),
-// a hashtable set (the Restorer's scratch set) — until Own gives it memory
-// of its own. The caller stores a string
+// a set (the Restorer's scratch sets) — until Own gives it memory of its
+// own. The caller stores a string
 // value at once (the keyspace copies it) and calls Own for any other
 // before storing it (keyspace.DB.Replace calls it). Not safe for
 // concurrent use.
@@ -738,9 +757,9 @@ func (r *Restorer) Parse(payload []byte, s Settings) (keyspace.Value, error) {
 // still aliases r: reuse's memory when reuse is a value of the same
 // encoding whose buffer fits (RESTORE REPLACE passes the value it
 // replaced, after deleting it: nothing may use reuse afterwards; a list
-// returns reuse itself, refilled, and a hashtable set reuse itself with
-// the scratch set's table, reuse's table becoming the scratch), else new
-// memory. Other values are returned as they are.
+// returns reuse itself, refilled, a hashtable set reuse itself with the
+// scratch set's table, reuse's table becoming the scratch, and an intset
+// reuse itself, refilled), else new memory. Other values are returned as they are.
 func (r *Restorer) Own(v, reuse keyspace.Value) keyspace.Value {
 	if v.Obj == nil || v.Obj != r.view {
 		return v

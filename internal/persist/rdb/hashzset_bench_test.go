@@ -181,3 +181,45 @@ func BenchmarkHashZSetRestoreParts(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRestoreReplace is RESTORE … REPLACE's decoding as the server
+// does it: a Restorer parses the payload and Own stores the value over
+// the one restored before (its memory reused where it fits), for
+// scripts/bench-dump.sh's collection kinds.
+func BenchmarkRestoreReplace(b *testing.B) {
+	set10, intset10 := types.NewSet(), types.NewSet()
+	for j := 0; j < 10; j++ {
+		set10.Add([]byte("m"+strconv.Itoa(j)+":3"), types.DefaultLimits())
+		intset10.Add([]byte(strconv.Itoa(30+j)), types.DefaultLimits())
+	}
+	for _, c := range []struct {
+		name string
+		v    keyspace.Value
+	}{
+		{"intset10", keyspace.Value{Obj: intset10}},
+		{"set10", keyspace.Value{Obj: set10}},
+		{"list10", benchList("e", 10)},
+		{"hash10", benchHash("f", 10)},
+		{"hash100", benchHash("field", 100)},
+		{"zset10", benchZSet(10, func(j int) string { return "m" + strconv.Itoa(j) }, func(j int) float64 { return float64(j) + 0.5 })},
+		{"zset100", benchZSet(100, func(j int) string { return "member-" + strconv.Itoa(j) }, func(j int) float64 { return float64(j * 3) })},
+	} {
+		payload, err := AppendDump(nil, c.v, DefaultSettings())
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			var r Restorer
+			old, _ := ParseDump(payload, DefaultSettings())
+			defer reportCPU(b)()
+			for i := 0; i < b.N; i++ {
+				v, err := r.Parse(payload, DefaultSettings())
+				if err != nil {
+					b.Fatal(err)
+				}
+				old = r.Own(v, old)
+			}
+		})
+	}
+}
