@@ -248,19 +248,7 @@ func stringSerializedLen(s string) int {
 			}
 		}
 	}
-	return rdbLenSize(len(s)) + len(s)
-}
-
-func rdbLenSize(n int) int {
-	switch {
-	case n < 1<<6:
-		return 1
-	case n < 1<<14:
-		return 2
-	case n <= 1<<32-1:
-		return 5
-	}
-	return 9
+	return rdb.LenSize(uint64(len(s))) + len(s)
 }
 
 var debugHelp = []string{

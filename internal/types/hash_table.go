@@ -68,8 +68,10 @@ func nextPow2(n int) int {
 func (t *table[V]) Len() int { return t.n }
 
 // find returns the slab index of key, or -1.
-func (t *table[V]) find(key []byte) int32 {
-	h := hashBytes(key)
+func (t *table[V]) find(key []byte) int32 { return t.findHashed(key, hashBytes(key)) }
+
+// findHashed is find with key's hash h already computed.
+func (t *table[V]) findHashed(key []byte, h uint32) int32 {
 	for i := t.buckets[h&uint32(len(t.buckets)-1)]; i != 0; {
 		e := &t.ents[i-1]
 		if e.hash == h && e.key == string(key) {
@@ -95,10 +97,15 @@ func (t *table[V]) findString(key string) int32 {
 
 // insert adds key, which must be absent, and returns its slab index.
 func (t *table[V]) insert(key string, val V) int32 {
+	return t.insertHashed(key, hashString(key), val)
+}
+
+// insertHashed is insert with key's hash h already computed (hashBytes and
+// hashString agree).
+func (t *table[V]) insertHashed(key string, h uint32, val V) int32 {
 	if t.n >= len(t.buckets) {
 		t.rehash(nextPow2(t.n + 1))
 	}
-	h := hashString(key)
 	var idx int32
 	if t.free != 0 {
 		idx = t.free - 1
@@ -231,3 +238,23 @@ func (t *table[V]) clone() *table[V] {
 
 // RandIntN is the random source of SPOP, SRANDMEMBER and HRANDFIELD.
 func RandIntN(n int) int { return rand.IntN(n) }
+
+// reset empties t into newTable(hint)'s shape, keeping its bucket array and
+// entry slab when their capacity fits hint with little waste (a scratch
+// table refilled per value: Set.ResetTable); the old keys are dropped.
+func (t *table[V]) reset(hint int) {
+	nb := nextPow2(hint)
+	if c := cap(t.buckets); c >= nb && c <= 2*nb {
+		t.buckets = t.buckets[:nb]
+		clear(t.buckets)
+	} else {
+		t.buckets = make([]int32, nb)
+	}
+	clear(t.ents) // no key kept alive
+	if c := cap(t.ents); hint > 0 && (c < hint || c > 2*hint+8) {
+		t.ents = make([]tentry[V], 0, hint)
+	} else {
+		t.ents = t.ents[:0]
+	}
+	t.free, t.nfree, t.n = 0, 0, 0
+}

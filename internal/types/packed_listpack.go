@@ -90,9 +90,20 @@ func (z *ZSet) AppendListpack(dst []byte) []byte {
 			m, off = lpNext(lp, off)
 			w += len(qlpAppend(out[w:w], m))
 		}
-		if lp[off] != 0x01 { // an integral score: an integer entry
-			v, k := binary.Uvarint(lp[off:])
-			off += k
+		if b0 := lp[off]; b0 != 0x01 { // an integral score: an integer entry
+			// Its uvarint, one or two bytes inline (|score| < 2^12).
+			var v uint64
+			if b0 < 0x80 {
+				v = uint64(b0)
+				off++
+			} else if b1 := lp[off+1]; b1 < 0x80 {
+				v = uint64(b0&0x7F) | uint64(b1)<<7
+				off += 2
+			} else {
+				var k int
+				v, k = binary.Uvarint(lp[off:])
+				off += k
+			}
 			zz := v >> 1
 			iv := int64(zz>>1) ^ -int64(zz&1)
 			if uint64(iv+4096) < 8192 { // 7- or 13-bit integer, inline
@@ -111,6 +122,15 @@ func (z *ZSet) AppendListpack(dst []byte) []byte {
 		}
 		s := math.Float64frombits(binary.LittleEndian.Uint64(lp[off+1:]))
 		off += 9
+		if a := math.Abs(s); a < 1e6 && a*256 == math.Trunc(a*256) && a != math.Trunc(a) {
+			// d2string of a fraction in 1/256ths (2.5, 0.125): never an
+			// integer entry, at most 16 bytes, written in place.
+			n := len(appendEighths(out[w+1:w+1], s))
+			out[w] = 0x80 | byte(n)
+			out[w+1+n] = byte(n + 1)
+			w += n + 2
+			continue
+		}
 		if v, ok := double2ll(s); ok {
 			w += len(qlpAppendInt(out[w:w], v))
 		} else {
@@ -262,6 +282,15 @@ func lpToPacked(p, scratch []byte, parseScore func([]byte) (float64, bool)) ([]b
 			}
 			iv, isInt = int64(c), true
 			off += 2
+		} else if c&0xE0 == 0xC0 { // an integer of 13 bits
+			if off+3 > end || p[off+2] != 2 {
+				return b, 0, false
+			}
+			iv, isInt = int64(c&0x1F)<<8|int64(p[off+1]), true
+			if iv >= 1<<12 {
+				iv -= 1 << 13
+			}
+			off += 3
 		} else {
 			_, next, ok := qlpNextChecked(p, off, end)
 			if !ok {
@@ -468,18 +497,24 @@ func appendEighths(dst []byte, d float64) []byte {
 	}
 	dst = strconv.AppendUint(dst, uint64(ip), 10)
 	dst = append(dst, '.')
+	// The 8 digits two at a time, then the trailing zeros dropped.
 	var digits [8]byte
+	hi, lo := f/10000, f%10000
+	copy(digits[0:], digitPairs[2*(hi/100):2*(hi/100)+2])
+	copy(digits[2:], digitPairs[2*(hi%100):2*(hi%100)+2])
+	copy(digits[4:], digitPairs[2*(lo/100):2*(lo/100)+2])
+	copy(digits[6:], digitPairs[2*(lo%100):2*(lo%100)+2])
 	n := 8
-	for f%10 == 0 {
-		f /= 10
+	for digits[n-1] == '0' {
 		n--
-	}
-	for i := n - 1; i >= 0; i-- {
-		digits[i] = byte('0' + f%10)
-		f /= 10
 	}
 	return append(dst, digits[:n]...)
 }
+
+// digitPairs is "00" to "99".
+const digitPairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879" +
+	"8081828384858687888990919293949596979899"
 
 var distinctSeed = maphash.MakeSeed()
 

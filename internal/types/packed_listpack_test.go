@@ -141,8 +141,8 @@ func TestZSetListpackRoundTrip(t *testing.T) {
 				s = float64(-j * 45)
 			}
 			switch j % 5 {
-			case 1:
-				s = float64(j) + 0.5
+			case 1: // fractions in 1/256ths, both signs, and 1/3 (not)
+				s = []float64{float64(j) + 0.5, -float64(j) - 0.00390625, float64(j) + 1.0/3, 999999.99609375 - float64(j)}[j/5%4]
 			case 2:
 				s = -1e300 * float64(j)
 			case 3:

@@ -105,10 +105,11 @@ func (s *Set) Add(m []byte, lim *Limits) bool {
 			return true
 		}
 	}
-	if s.ht.find(m) >= 0 {
+	h := hashBytes(m) // once for the lookup and the insertion
+	if s.ht.findHashed(m, h) >= 0 {
 		return false
 	}
-	s.ht.insert(string(m), struct{}{})
+	s.ht.insertHashed(string(m), h, struct{}{})
 	return true
 }
 
@@ -211,3 +212,68 @@ func (s *Set) Ints() []int64 { return s.is }
 // NewSetTable returns an empty set in the hashtable encoding, sized for
 // hint members (RDB loading of a set too large for an intset).
 func NewSetTable(hint int) *Set { return &Set{ht: newTable[struct{}](hint)} }
+
+// ResetTable empties s into a hashtable set sized for hint members, as
+// NewSetTable(hint) would return, keeping its table's memory when it has
+// one of about that size: a decoder's scratch set (RESTORE), refilled for
+// each value and handed out only through Own.
+func (s *Set) ResetTable(hint int) {
+	s.is = nil
+	if s.ht == nil {
+		s.ht = newTable[struct{}](hint)
+		return
+	}
+	s.ht.reset(hint)
+}
+
+// ResetInts makes s the intset vs (kept, not copied) when vs is strictly
+// increasing, as NewSetInts, reporting false otherwise: a decoder's
+// scratch intset, handed out only through Own. s must not hold a table.
+func (s *Set) ResetInts(vs []int64) bool {
+	for i := 1; i < len(vs); i++ {
+		if vs[i] <= vs[i-1] {
+			return false
+		}
+	}
+	s.is = vs
+	return true
+}
+
+// Own returns a set holding the members of s, a decoder's scratch set
+// (ResetTable, ResetInts): reuse itself when it has the same encoding
+// (RESTORE REPLACE removed it from the keyspace: nothing else references
+// it) — a hashtable set takes s's table and leaves its own to s for the
+// next value, an intset takes s's values into its slice when it fits them
+// with little waste — else a new set with s's table (s then has none) or
+// a copy of s's values. See List.Own.
+func (s *Set) Own(reuse Object) *Set {
+	r, _ := reuse.(*Set)
+	if r == s {
+		r = nil
+	}
+	if s.ht == nil {
+		if r != nil && r.ht == nil && fitsReuse(cap(r.is), len(s.is)) {
+			r.is = append(r.is[:0], s.is...)
+			return r
+		}
+		return &Set{is: slices.Clone(s.is)}
+	}
+	if r != nil && r.ht != nil {
+		r.ht, s.ht = s.ht, r.ht
+		if cap(s.ht.ents) > scratchTableMax {
+			s.ht = nil // not kept for a small next value
+		}
+		return r
+	}
+	out := &Set{ht: s.ht}
+	s.ht = nil
+	return out
+}
+
+// scratchTableMax is the most entries a scratch set's table keeps between
+// values.
+const scratchTableMax = 4096
+
+// ScratchTooLarge reports whether a scratch set holds a table too large to
+// keep between values.
+func (s *Set) ScratchTooLarge() bool { return s.ht != nil && cap(s.ht.ents) > scratchTableMax }

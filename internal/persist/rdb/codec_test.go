@@ -164,3 +164,44 @@ func TestParseShortDecimal(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendLZFInPlace: appendLZF, which compresses into dst after room
+// for the longest header, writes what compressing into a separate buffer
+// and appending the header and the output would, whether the compressed
+// length's encoding is as long as the room left for it or shorter (the
+// output moved back), after a prefix or none.
+func TestAppendLZFInPlace(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	var h lzfTable
+	var e encoder
+	defer e.release()
+	for _, n := range []int{21, 40, 67, 68, 69, 100, 300, 2000, 16383, 16388, 16389, 20000, 70000} {
+		for _, kind := range []string{"run", "text", "random"} {
+			s := make([]byte, n)
+			for i := range s {
+				switch kind {
+				case "run":
+					s[i] = 'a'
+				case "text":
+					s[i] = "field-:0123456789"[r.IntN(17)]
+				default:
+					s[i] = byte(r.Uint32())
+				}
+			}
+			for _, prefix := range [][]byte{nil, []byte("xyz")} {
+				z := make([]byte, n-4)
+				want := append([]byte(nil), prefix...)
+				if c := lzfCompress(s, z, &h); c > 0 {
+					want = append(want, lenEnc<<6|encLZF)
+					want = AppendLen(want, uint64(c))
+					want = AppendLen(want, uint64(n))
+					want = append(want, z[:c]...)
+				}
+				got, ok := e.appendLZF(append([]byte(nil), prefix...), s)
+				if ok != (len(want) > len(prefix)) || (ok && !bytes.Equal(got, want)) || (!ok && !bytes.Equal(got, prefix)) {
+					t.Fatalf("%d bytes of %s, prefix %q: got %d bytes (ok %v), want %d", n, kind, prefix, len(got), ok, len(want))
+				}
+			}
+		}
+	}
+}

@@ -34,11 +34,15 @@ type decoder struct {
 	ibuf    [20]byte
 
 	// view (a Restorer's decoder): a string may alias the payload or z,
-	// and viewObj, a listpack hash or sorted set, aliases pk, a list arena.
+	// and viewObj, a listpack hash or sorted set, aliases pk, a list arena,
+	// a hashtable set is sset, an intset is iset.
 	view    bool
 	viewObj types.Object
 	arena   []byte
 	list    *types.List // the lists viewObj holds (scratch)
+	sset    *types.Set  // the hashtable sets viewObj holds (scratch)
+	iset    *types.Set  // the intsets viewObj holds (scratch), on ints
+	ints    []int64
 }
 
 // decoderPool keeps payload decoders' scratch (entry arena, LZF buffer)
@@ -65,6 +69,12 @@ func (d *decoder) trim() {
 	}
 	if cap(d.arena) > 1<<20 {
 		d.arena, d.list = nil, nil // the list's nodes hold pieces of it
+	}
+	if d.sset != nil && d.sset.ScratchTooLarge() {
+		d.sset = nil
+	}
+	if cap(d.ints) > 1<<12 {
+		d.ints, d.iset = nil, nil
 	}
 }
 
@@ -507,19 +517,23 @@ func (d *decoder) readSet() (keyspace.Value, error) {
 	if err != nil {
 		return keyspace.Value{}, err
 	}
-	var s *types.Set
+	var s *types.Set // an intset or a table, as the first member says
 	if int64(n) > d.set.SetMaxIntsetEntries {
-		s = types.NewSetTable(min(n, 4096))
-	} else {
-		s = types.NewSet()
+		s = d.newSetTable(min(n, 4096))
 	}
 	for i := 0; i < n; i++ {
 		m, err := d.readString()
 		if err != nil {
 			return keyspace.Value{}, err
 		}
-		if s.IsIntset() {
-			if _, ok := types.ParseInt64(m); !ok {
+		if s == nil || s.IsIntset() {
+			if _, ok := types.ParseInt64(m); ok {
+				if s == nil {
+					s = types.NewSet()
+				}
+			} else if s == nil {
+				s = d.newSetTable(min(n, 4096))
+			} else {
 				// The first member that is not an integer: the set
 				// becomes a table sized for all n at once (as
 				// rdbLoadObject's dictExpand), not grown member by member.
@@ -530,7 +544,25 @@ func (d *decoder) readSet() (keyspace.Value, error) {
 			return keyspace.Value{}, corrupt("Duplicate set members detected", errBadData)
 		}
 	}
+	if s == nil {
+		s = types.NewSet()
+	}
 	return obj(s, nil)
+}
+
+// newSetTable is types.NewSetTable(hint), or for a Restorer its scratch
+// set emptied to that shape (Restorer.Own hands it out).
+func (d *decoder) newSetTable(hint int) *types.Set {
+	if !d.view {
+		return types.NewSetTable(hint)
+	}
+	if d.sset == nil {
+		d.sset = types.NewSetTable(hint)
+	} else {
+		d.sset.ResetTable(hint)
+	}
+	d.viewObj = d.sset
+	return d.sset
 }
 
 func (d *decoder) readZSet(binary bool) (keyspace.Value, error) {
@@ -651,10 +683,24 @@ func (d *decoder) readBlob(t int, blob []byte) (keyspace.Value, error) {
 		} else {
 			// The common case: the intset as it is, without re-parsing
 			// each member (when its values are in order, as Redis keeps them).
-			vs := make([]int64, 0, cnt)
-			parseIntset(blob, func(v int64) { vs = append(vs, v) })
-			if s = types.NewSetInts(vs); s != nil {
-				return obj(s, nil)
+			if d.view {
+				// Into the Restorer's scratch intset (Restorer.Own).
+				vs := d.ints[:0]
+				parseIntset(blob, func(v int64) { vs = append(vs, v) })
+				d.ints = vs
+				if d.iset == nil {
+					d.iset = types.NewSet()
+				}
+				if d.iset.ResetInts(vs) {
+					d.viewObj = d.iset
+					return obj(d.iset, nil)
+				}
+			} else {
+				vs := make([]int64, 0, cnt)
+				parseIntset(blob, func(v int64) { vs = append(vs, v) })
+				if s = types.NewSetInts(vs); s != nil {
+					return obj(s, nil)
+				}
 			}
 			s = types.NewSet()
 		}
@@ -682,8 +728,9 @@ func ParseDump(payload []byte, s Settings) (keyspace.Value, error) {
 // A Restorer is ParseDump for RESTORE, saving the copy of the value the
 // keyspace does not need: a value Parse returns may alias the payload or
 // the Restorer's buffers — a string's bytes, a listpack hash's or sorted
-// set's packed bytes, a list (the Restorer's scratch list and its nodes)
-// — until Own gives it memory of its own. The caller stores a string
+// set's packed bytes, a list (the Restorer's scratch list and its nodes),
+// a set (the Restorer's scratch sets) — until Own gives it memory of its
+// own. The caller stores a string
 // value at once (the keyspace copies it) and calls Own for any other
 // before storing it (keyspace.DB.Replace calls it). Not safe for
 // concurrent use.
@@ -710,8 +757,9 @@ func (r *Restorer) Parse(payload []byte, s Settings) (keyspace.Value, error) {
 // still aliases r: reuse's memory when reuse is a value of the same
 // encoding whose buffer fits (RESTORE REPLACE passes the value it
 // replaced, after deleting it: nothing may use reuse afterwards; a list
-// returns reuse itself, refilled), else new memory. Other values are
-// returned as they are.
+// returns reuse itself, refilled, a hashtable set reuse itself with the
+// scratch set's table, reuse's table becoming the scratch, and an intset
+// reuse itself, refilled), else new memory. Other values are returned as they are.
 func (r *Restorer) Own(v, reuse keyspace.Value) keyspace.Value {
 	if v.Obj == nil || v.Obj != r.view {
 		return v
@@ -723,6 +771,8 @@ func (r *Restorer) Own(v, reuse keyspace.Value) keyspace.Value {
 	case *types.ZSet:
 		o.Own(reuse.Obj)
 	case *types.List:
+		return keyspace.Value{Obj: o.Own(reuse.Obj)}
+	case *types.Set:
 		return keyspace.Value{Obj: o.Own(reuse.Obj)}
 	}
 	return v

@@ -3,6 +3,7 @@ package rdb
 import (
 	"encoding/binary"
 	"math"
+	"slices"
 	"strconv"
 
 	"github.com/shoal-db/shoal/internal/rnum"
@@ -54,12 +55,10 @@ func appendIntEncoded(dst []byte, v int64) ([]byte, bool) {
 }
 
 // encoder holds the scratch space of one encoding goroutine: the LZF hash
-// table (256 KB, so it is reused rather than allocated per string) and the
-// compression buffer.
+// table (256 KB, so it is reused rather than allocated per string).
 type encoder struct {
 	compress bool
 	htab     *lzfTable
-	zbuf     []byte
 }
 
 // appendString appends s as Redis's rdbSaveRawString writes it: an integer
@@ -84,7 +83,10 @@ func (e *encoder) appendString(dst []byte, s []byte) []byte {
 }
 
 // appendLZF appends s LZF-compressed (rdbSaveLzfStringObject), reporting
-// false when compression does not save at least four bytes.
+// false when compression does not save at least four bytes. The
+// compressor writes into dst after room for the header at its longest, so
+// the output is not copied, but moved back by a byte or two in the rare
+// case its length takes fewer bytes than the most it could be.
 func (e *encoder) appendLZF(dst []byte, s []byte) ([]byte, bool) {
 	if len(s) <= 4 {
 		return dst, false
@@ -93,17 +95,34 @@ func (e *encoder) appendLZF(dst []byte, s []byte) ([]byte, bool) {
 		e.htab = lzfTablePool.Get().(*lzfTable)
 	}
 	outLen := len(s) - 4
-	if cap(e.zbuf) < outLen {
-		e.zbuf = make([]byte, outLen)
-	}
-	n := lzfCompress(s, e.zbuf[:outLen], e.htab)
+	at := len(dst)
+	hdr := 1 + LenSize(uint64(outLen)) + LenSize(uint64(len(s)))
+	dst = slices.Grow(dst, hdr+outLen)
+	body := at + hdr
+	n := lzfCompress(s, dst[body:body+outLen], e.htab)
 	if n == 0 {
 		return dst, false
 	}
 	dst = append(dst, lenEnc<<6|encLZF)
 	dst = AppendLen(dst, uint64(n))
 	dst = AppendLen(dst, uint64(len(s)))
-	return append(dst, e.zbuf[:n]...), true
+	if len(dst) == body {
+		return dst[:body+n], true
+	}
+	return append(dst, dst[body:body+n]...), true
+}
+
+// LenSize is the length of n's RDB length encoding (AppendLen).
+func LenSize(n uint64) int {
+	switch {
+	case n < 1<<6:
+		return 1
+	case n < 1<<14:
+		return 2
+	case n <= math.MaxUint32:
+		return 5
+	}
+	return 9
 }
 
 // release returns the encoder's scratch space to its pool.

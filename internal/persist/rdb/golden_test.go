@@ -269,7 +269,8 @@ func TestRestorer(t *testing.T) {
 }
 
 // TestRestorerReuses: a hash100, zset100 or list1000 restored over a
-// value of the same shape takes its memory, and leaves it empty.
+// value of the same shape takes its memory, and leaves it empty; a list or
+// a set takes over the value it replaces.
 func TestRestorerReuses(t *testing.T) {
 	var r Restorer
 	enc := NewEncoder(DefaultSettings())
@@ -277,7 +278,12 @@ func TestRestorerReuses(t *testing.T) {
 	for j := 0; j < 1000; j++ {
 		l.PushBack([]byte("element-"+strconv.Itoa(j)+":3"), types.DefaultLimits())
 	}
-	for _, v := range []keyspace.Value{benchHash("field", 100), benchZSet(100, func(j int) string { return "member-" + strconv.Itoa(j) }, func(j int) float64 { return float64(j * 3) }), {Obj: l}, benchList("e", 10)} {
+	set10, intset10 := types.NewSet(), types.NewSet()
+	for j := 0; j < 10; j++ {
+		set10.Add([]byte("m"+strconv.Itoa(j)+":3"), types.DefaultLimits())
+		intset10.Add([]byte(strconv.Itoa(30+j)), types.DefaultLimits())
+	}
+	for _, v := range []keyspace.Value{benchHash("field", 100), benchZSet(100, func(j int) string { return "member-" + strconv.Itoa(j) }, func(j int) float64 { return float64(j * 3) }), {Obj: l}, benchList("e", 10), {Obj: set10}, {Obj: intset10}} {
 		payload, err := enc.AppendDump(nil, v)
 		if err != nil {
 			t.Fatal(err)
@@ -288,9 +294,11 @@ func TestRestorerReuses(t *testing.T) {
 			t.Fatal(err)
 		}
 		got = r.Own(got, old)
-		if _, list := v.Obj.(*types.List); list && got.Obj != old.Obj {
-			t.Fatalf("a list did not take over the list it replaces")
-		} else if !list && old.Obj.Len() != 0 {
+		_, list := v.Obj.(*types.List)
+		_, isSet := v.Obj.(*types.Set)
+		if (list || isSet) && got.Obj != old.Obj {
+			t.Fatalf("%T did not take over the value it replaces", v.Obj)
+		} else if !list && !isSet && old.Obj.Len() != 0 {
 			t.Fatalf("%T: the reused value still holds %d elements", old.Obj, old.Obj.Len())
 		}
 		if render(got) != render(v) {
@@ -350,6 +358,33 @@ func TestRestorerReuses(t *testing.T) {
 		t.Fatalf("a list10 RESTORE over a list allocates %v times", n)
 	}
 	if render(old) != render(benchList("e", 10)) {
+		t.Fatalf("restored %q", render(old))
+	}
+	// A set10 restored over a set allocates its members' strings only:
+	// the table is the old set's, by way of the decoder's scratch set.
+	payload, err = enc.AppendDump(nil, keyspace.Value{Obj: set10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, _ = ParseDump(payload, set)
+	restore()
+	if n := testing.AllocsPerRun(100, restore); n > 10 {
+		t.Fatalf("a set10 RESTORE over a set allocates %v times", n)
+	}
+	if render(old) != render(keyspace.Value{Obj: set10}) {
+		t.Fatalf("restored %q", render(old))
+	}
+	// An intset10 over an intset allocates nothing.
+	payload, err = enc.AppendDump(nil, keyspace.Value{Obj: intset10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, _ = ParseDump(payload, set)
+	restore()
+	if n := testing.AllocsPerRun(100, restore); n != 0 {
+		t.Fatalf("an intset10 RESTORE over an intset allocates %v times", n)
+	}
+	if render(old) != render(keyspace.Value{Obj: intset10}) {
 		t.Fatalf("restored %q", render(old))
 	}
 }

@@ -121,3 +121,105 @@ func BenchmarkHashZSetDumpParts(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkHashZSetRestoreParts splits RESTORE of hash100 and zset100
+// into its steps: CRC64 of the payload, LZF decompression, the listpack
+// checked and converted to the packed form, and Own's copy into the
+// replaced value's buffer.
+func BenchmarkHashZSetRestoreParts(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		v    keyspace.Value
+	}{
+		{"hash100", benchHash("field", 100)},
+		{"zset100", benchZSet(100, func(j int) string { return "member-" + strconv.Itoa(j) }, func(j int) float64 { return float64(j * 3) })},
+	} {
+		enc := NewEncoder(DefaultSettings())
+		payload, err := enc.AppendDump(nil, c.v)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var lp []byte
+		if h, ok := c.v.Obj.(*types.Hash); ok {
+			lp = h.AppendListpack(nil)
+		} else {
+			lp = c.v.Obj.(*types.ZSet).AppendListpack(nil)
+		}
+		var h lzfTable
+		z := make([]byte, len(lp)-4)
+		z = z[:lzfCompress(lp, z, &h)]
+		b.Run(c.name+"/crc", func(b *testing.B) {
+			defer reportCPU(b)()
+			for i := 0; i < b.N; i++ {
+				CRC64(0, payload[:len(payload)-8])
+			}
+		})
+		out := make([]byte, len(lp))
+		b.Run(c.name+"/unlzf", func(b *testing.B) {
+			b.SetBytes(int64(len(lp)))
+			defer reportCPU(b)()
+			for i := 0; i < b.N; i++ {
+				if !lzfDecompress(z, out) {
+					b.Fatal("lzf")
+				}
+			}
+		})
+		var scratch []byte
+		b.Run(c.name+"/packed", func(b *testing.B) {
+			defer reportCPU(b)()
+			for i := 0; i < b.N; i++ {
+				var o types.Object
+				if _, ok := c.v.Obj.(*types.Hash); ok {
+					o, scratch = types.NewHashViewFromListpack(lp, scratch)
+				} else {
+					o, scratch = types.NewZSetViewFromListpack(lp, scratch, parseScoreOK)
+				}
+				if o == nil {
+					b.Fatal("listpack refused")
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkRestoreReplace is RESTORE … REPLACE's decoding as the server
+// does it: a Restorer parses the payload and Own stores the value over
+// the one restored before (its memory reused where it fits), for
+// scripts/bench-dump.sh's collection kinds.
+func BenchmarkRestoreReplace(b *testing.B) {
+	set10, intset10 := types.NewSet(), types.NewSet()
+	for j := 0; j < 10; j++ {
+		set10.Add([]byte("m"+strconv.Itoa(j)+":3"), types.DefaultLimits())
+		intset10.Add([]byte(strconv.Itoa(30+j)), types.DefaultLimits())
+	}
+	for _, c := range []struct {
+		name string
+		v    keyspace.Value
+	}{
+		{"intset10", keyspace.Value{Obj: intset10}},
+		{"set10", keyspace.Value{Obj: set10}},
+		{"list10", benchList("e", 10)},
+		{"hash10", benchHash("f", 10)},
+		{"hash100", benchHash("field", 100)},
+		{"zset10", benchZSet(10, func(j int) string { return "m" + strconv.Itoa(j) }, func(j int) float64 { return float64(j) + 0.5 })},
+		{"zset100", benchZSet(100, func(j int) string { return "member-" + strconv.Itoa(j) }, func(j int) float64 { return float64(j * 3) })},
+	} {
+		payload, err := AppendDump(nil, c.v, DefaultSettings())
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			var r Restorer
+			old, _ := ParseDump(payload, DefaultSettings())
+			defer reportCPU(b)()
+			for i := 0; i < b.N; i++ {
+				v, err := r.Parse(payload, DefaultSettings())
+				if err != nil {
+					b.Fatal(err)
+				}
+				old = r.Own(v, old)
+			}
+		})
+	}
+}
