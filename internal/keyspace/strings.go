@@ -13,13 +13,13 @@ import (
 // SETBIT, INCR…) without an intermediate buffer. The TTL is cleared unless
 // keepTTL.
 func (db *DB) SetStringFunc(key []byte, n int, keepTTL bool, fill func(val []byte)) {
-	fill(db.setString(key, n, keepTTL, -1))
+	fill(db.setString(key, n, keepTTL, false, -1))
 }
 
 // SetStringKeepTTL replaces key's value with val, keeping its TTL, as
 // Redis's dbOverwrite does (INCR, APPEND, SETRANGE…).
 func (db *DB) SetStringKeepTTL(key, val []byte) {
-	copy(db.setString(key, len(val), true, -1), val)
+	copy(db.setString(key, len(val), true, false, -1), val)
 }
 
 // MutateString lets fn change key's string value in place, keeping its
