@@ -378,8 +378,10 @@ func TestSetAllocatesOnce(t *testing.T) {
 	}
 	c, h = newBenchCtx(t, e, "incr", "counter")
 	h(c)
-	if allocs := testing.AllocsPerRun(1000, func() { c.W.Reset(); h(c) }); allocs != 1 {
-		t.Errorf("INCR: %v allocations per run, want 1", allocs)
+	// The counter's digits keep their size class (up to 8 bytes with the
+	// key): the record is reused.
+	if allocs := testing.AllocsPerRun(1000, func() { c.W.Reset(); h(c) }); allocs != 0 {
+		t.Errorf("INCR: %v allocations per run, want 0", allocs)
 	}
 }
 

@@ -75,7 +75,8 @@ func TestSetStringReusesRecord(t *testing.T) {
 	}
 	check("shrink", "tiny", -1)
 
-	// SetStringFunc (APPEND, INCR… build from the old value) never reuses.
+	// SetStringFunc (APPEND, SETRANGE… build from the old value) never
+	// reuses.
 	pt := ptr()
 	db.SetStringFunc(key, 4, false, func(val []byte) {
 		for i, c := range val {
