@@ -16,6 +16,12 @@
 #
 # Usage: [BENCH_PORT=p] scripts/bench-repl.sh [rounds] [keys]   (defaults: 3, 1000000; ports 21950-21951)
 # BENCH_SHOAL_BIN: a prebuilt shoal-server to use instead of building this tree (before/after runs).
+# BENCH_SHOAL_ENV: extra environment for the shoal servers, e.g. "GODEBUG=gctrace=1" (word-split);
+# BENCH_SHOAL_ARGS: extra arguments for them (word-split), e.g. "--maxmemory 4gb".
+# BENCH_PAIRS: the master→replica pairs to run (default "redis:redis shoal:shoal redis:shoal shoal:redis").
+# BENCH_OUT: a directory that keeps, per round and same-kind pair, the replica's log and the lag
+# samples (<kind>-<round>.log, the master's .mlog, <kind>-<round>.lag); BENCH_LAG_TRACE=N lists there every sample of
+# N bytes or more with its time (tools/repllag -trace), to be matched against the log's gctrace.
 set -euo pipefail
 ROUNDS=${1:-3}
 KEYS=${2:-1000000}
@@ -31,10 +37,15 @@ else (cd "$ROOT" && go build -o "$WORK/shoal-server" ./cmd/shoal-server); fi
 
 start() { # kind name port
   local kind=$1 name=$2 port=$3 bin=redis-server
-  [ "$kind" = shoal ] && bin="$WORK/shoal-server"
+  local env=() args=()
+  if [ "$kind" = shoal ]; then
+    bin="$WORK/shoal-server"
+    read -r -a env <<<"${BENCH_SHOAL_ENV:-}"
+    read -r -a args <<<"${BENCH_SHOAL_ARGS:-}"
+  fi
   mkdir -p "$WORK/$name"
-  "$bin" --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$WORK/$name" \
-    --repl-diskless-sync-delay 0 >"$WORK/$name.log" 2>&1 &
+  env ${env[@]+"${env[@]}"} "$bin" --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$WORK/$name" \
+    --repl-diskless-sync-delay 0 ${args[@]+"${args[@]}"} >"$WORK/$name.log" 2>&1 &
   echo $! >"$WORK/$name.pid"
   for _ in $(seq 200); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
 }
@@ -53,8 +64,8 @@ awk -v n="$KEYS" 'BEGIN{ for (i=0;i<n;i++) { m=i%10;
 
 declare -A SYNC SETS LAG LAG50
 for r in $(seq "$ROUNDS"); do
-  pairs="redis:redis shoal:shoal redis:shoal shoal:redis"
-  [ $((r % 2)) -eq 0 ] && pairs="shoal:redis redis:shoal shoal:shoal redis:redis"
+  pairs=${BENCH_PAIRS:-"redis:redis shoal:shoal redis:shoal shoal:redis"}
+  [ $((r % 2)) -eq 0 ] && pairs=$(echo "$pairs" | tr ' ' '\n' | tac | tr '\n' ' ')
   for pair in $pairs; do
     mk=${pair%:*}; rk=${pair#*:}
     start "$mk" m $MP; start "$rk" r $RP
@@ -68,26 +79,31 @@ for r in $(seq "$ROUNDS"); do
       END { printf "%.3f", e - s }' "$WORK/r.log")"
     if [ "$mk" = "$rk" ]; then
       # Throughput with the replica attached, and the replica's lag.
-      "$WORK/repllag" -master 127.0.0.1:$MP -replica 127.0.0.1:$RP -every 20ms >"$WORK/lag.txt" &
+      "$WORK/repllag" -master 127.0.0.1:$MP -replica 127.0.0.1:$RP -every 20ms -trace "${BENCH_LAG_TRACE:-0}" >"$WORK/lag.txt" &
       sampler=$!
       rps=$(redis-benchmark -p $MP -t set -P 16 -n 2000000 -r 1000000 -q | sed -n 's/.*: \([0-9.]*\) requests.*/\1/p' | tail -1)
       kill $sampler; wait $sampler 2>/dev/null || true
       SETS[$mk]="${SETS[$mk]:-} $rps"
       LAG[$mk]="${LAG[$mk]:-} $(sed -n 's/.*lag_max=\([0-9-]*\).*/\1/p' "$WORK/lag.txt")"
       LAG50[$mk]="${LAG50[$mk]:-} $(sed -n 's/.*lag_p50=\([0-9-]*\).*/\1/p' "$WORK/lag.txt")"
+      if [ -n "${BENCH_OUT:-}" ]; then
+        mkdir -p "$BENCH_OUT"
+        cp "$WORK/lag.txt" "$BENCH_OUT/$mk-$r.lag"; cp "$WORK/r.log" "$BENCH_OUT/$mk-$r.log"; cp "$WORK/m.log" "$BENCH_OUT/$mk-$r.mlog"
+      fi
     fi
     stop r; stop m; rm -rf "$WORK/m" "$WORK/r"
   done
 done
 
 echo "full sync of $KEYS keys (seconds, median of $ROUNDS):"
-base=$(echo "${SYNC[redis:redis]}" | median)
+base=$(echo "${SYNC[redis:redis]:-}" | median)
 for pair in redis:redis shoal:shoal redis:shoal shoal:redis; do
+  [ -n "${SYNC[$pair]:-}" ] || continue
   v=$(echo "${SYNC[$pair]}" | median)
   printf "  %-12s %8s s   ratio to redis→redis %s   (rounds:%s)\n" "${pair/:/→}" "$v" "$(ratio "$v" "$base")" "${SYNC[$pair]}"
 done
-rr=$(echo "${SETS[redis]}" | median); rs=$(echo "${SETS[shoal]}" | median)
-lr=$(echo "${LAG[redis]}" | median); ls=$(echo "${LAG[shoal]}" | median)
+rr=$(echo "${SETS[redis]:-}" | median); rs=$(echo "${SETS[shoal]:-}" | median)
+lr=$(echo "${LAG[redis]:-}" | median); ls=$(echo "${LAG[shoal]:-}" | median)
 echo "SET -P 16 on a master with one replica: redis $rr rps, shoal $rs rps, ratio $(ratio "$rs" "$rr")"
-mr=$(echo "${LAG50[redis]}" | median); ms=$(echo "${LAG50[shoal]}" | median)
+mr=$(echo "${LAG50[redis]:-}" | median); ms=$(echo "${LAG50[shoal]:-}" | median)
 echo "replica lag during it, bytes (tools/repllag, median of rounds): max redis $lr, shoal $ls, ratio $(ratio "$ls" "$lr"); p50 redis $mr, shoal $ms, ratio $(ratio "$ms" "$mr")"

@@ -349,6 +349,9 @@ func TestGetDoesNotAllocate(t *testing.T) {
 	}
 }
 
+// SET allocates one record (key and value) for a new key, and nothing when
+// it overwrites a string whose record fits the new value (same size class:
+// keyspace setString), as Redis's allocator reuses the freed block.
 func TestSetAllocatesOnce(t *testing.T) {
 	e := newTestEnv(t)
 	c, h := newBenchCtx(t, e, "set", "key:000001", "some value of moderate length")
@@ -357,13 +360,28 @@ func TestSetAllocatesOnce(t *testing.T) {
 		c.W.Reset()
 		h(c)
 	})
+	if allocs != 0 {
+		t.Errorf("SET over a string: %v allocations per run, want 0 (its record reused)", allocs)
+	}
+	d, dh := newBenchCtx(t, e, "del", "key:000001")
+	allocs = testing.AllocsPerRun(1000, func() {
+		d.W.Reset()
+		dh(d)
+		c.W.Reset()
+		h(c)
+	})
 	if allocs != 1 {
-		t.Errorf("SET: %v allocations per run, want 1 (the key+value)", allocs)
+		t.Errorf("DEL then SET: %v allocations per run, want 1 (the key+value)", allocs)
+	}
+	if got := e.do("get", "key:000001"); got != "$29\r\nsome value of moderate length\r\n" {
+		t.Errorf("GET after the runs: %q", got)
 	}
 	c, h = newBenchCtx(t, e, "incr", "counter")
 	h(c)
-	if allocs := testing.AllocsPerRun(1000, func() { c.W.Reset(); h(c) }); allocs != 1 {
-		t.Errorf("INCR: %v allocations per run, want 1", allocs)
+	// The counter's digits keep their size class (up to 8 bytes with the
+	// key): the record is reused.
+	if allocs := testing.AllocsPerRun(1000, func() { c.W.Reset(); h(c) }); allocs != 0 {
+		t.Errorf("INCR: %v allocations per run, want 0", allocs)
 	}
 }
 

@@ -250,8 +250,15 @@ func (db *DB) Exists(key []byte) bool {
 // setString stores a new string record of n value bytes for key, replacing
 // any value, and returns the (zeroed) value bytes for the caller to fill
 // before it releases the stripe lock. The TTL becomes whenMs if ≥ 0, else
-// is kept if keepTTL, else cleared.
-func (db *DB) setString(key []byte, n int, keepTTL bool, whenMs int64) []byte {
+// is kept if keepTTL, else cleared. With overwrite (the caller writes all
+// n bytes from a buffer that is not the old value's), a string replacing a
+// string takes over its record when the new one needs no more bytes and
+// rounds to the same size class (reuseString), and the bytes returned are
+// the old ones: Redis's allocator hands a freed block to the next
+// allocation at once, Go's only after a collection, so a replica applying
+// a stream of SETs on existing keys would otherwise feed the collector a
+// record per command.
+func (db *DB) setString(key []byte, n int, keepTTL, overwrite bool, whenMs int64) []byte {
 	s := slot.Of(key)
 	t := db.tableForWrite(s)
 	k := bytesString(key)
@@ -261,6 +268,14 @@ func (db *DB) setString(key []byte, n int, keepTTL bool, whenMs int64) []byte {
 	if whenMs >= 0 {
 		exp, vol = whenMs, true
 		db.localTTL(k)
+	}
+	if found && overwrite {
+		e := t.ents[i] // place counts the volatile change against the entry as it was
+		if val, ok := e.reuseString(n, vol, exp); ok {
+			db.place(t, s, i, true, h, e)
+			db.touch(k)
+			return val
+		}
 	}
 	e, val := newString(k, n, vol, exp)
 	db.place(t, s, i, found, h, e)
@@ -272,16 +287,19 @@ func (db *DB) setString(key []byte, n int, keepTTL bool, whenMs int64) []byte {
 }
 
 // SetString stores a string value, replacing any value. The TTL is cleared
-// unless keepTTL. Key and value are copied into one allocation.
+// unless keepTTL. Key and value are copied into one allocation, the
+// replaced string's when it fits (setString): a view of the old value
+// taken before shows the new bytes after (val itself may be one: the copy
+// moves as memmove does).
 func (db *DB) SetString(key, val []byte, keepTTL bool) {
-	copy(db.setString(key, len(val), keepTTL, -1), val)
+	copy(db.setString(key, len(val), keepTTL, true, -1), val)
 }
 
 // SetStringExpire stores a string value with absolute expiry whenMs,
 // replacing any value: SetString followed by SetExpire, in one allocation
 // (SET … EX/PX/EXAT/PXAT).
 func (db *DB) SetStringExpire(key, val []byte, whenMs int64) {
-	copy(db.setString(key, len(val), false, whenMs), val)
+	copy(db.setString(key, len(val), false, true, whenMs), val)
 }
 
 // SetObject stores a collection value, replacing any value. The TTL is

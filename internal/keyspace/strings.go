@@ -7,19 +7,20 @@ import (
 )
 
 // SetStringFunc stores a new string value of n bytes for key, replacing
-// any value, in the same single key+value allocation SetString makes: fill
-// writes the value bytes (zeroed on entry) and must not keep val nor touch
-// the database. It lets a command build its result (APPEND, SETRANGE,
+// any value, in a new single key+value allocation (never the old string's
+// record: fill may read the old value): fill writes the value bytes
+// (zeroed on entry) and must not keep val nor touch the database. It lets a command build its result (APPEND, SETRANGE,
 // SETBIT, INCR…) without an intermediate buffer. The TTL is cleared unless
 // keepTTL.
 func (db *DB) SetStringFunc(key []byte, n int, keepTTL bool, fill func(val []byte)) {
-	fill(db.setString(key, n, keepTTL, -1))
+	fill(db.setString(key, n, keepTTL, false, -1))
 }
 
 // SetStringKeepTTL replaces key's value with val, keeping its TTL, as
-// Redis's dbOverwrite does (INCR, APPEND, SETRANGE…).
+// Redis's dbOverwrite does (INCR, INCRBYFLOAT), into the old string's
+// record when it fits, as SetString.
 func (db *DB) SetStringKeepTTL(key, val []byte) {
-	copy(db.setString(key, len(val), true, -1), val)
+	copy(db.setString(key, len(val), true, true, -1), val)
 }
 
 // MutateString lets fn change key's string value in place, keeping its

@@ -29,9 +29,9 @@ import (
 // class plus 17 bytes of table per position. The allocation holds no
 // pointers, so the GC never scans it. Key bytes are never written after the
 // entry is placed, so keys handed out by ForEachInSlot and KeysInSlot stay
-// valid after the stripe lock is released. A SET builds a new record; value
-// bytes are rewritten in place only by MutateString and by Replace (into
-// the record of the value it deleted), under the lock: readers of a value
+// valid after the stripe lock is released. Value bytes are rewritten in
+// place only by MutateString, and by SetString and Replace (into the record
+// of the value they replace, when it fits), under the lock: readers of a value
 // copy what they keep before releasing it (replies, scripts, DUMP,
 // MIGRATE), and a snapshot takes the slot first (BeforeWrite). The TTL
 // trailer is rewritten in place (EXPIRE on a key that already has one).

@@ -19,7 +19,10 @@ var ErrClosed = errors.New("stream: reader closed")
 
 type chunk struct {
 	start int64  // stream offset of buf[0]
-	buf   []byte // written bytes; never modified once written
+	buf   []byte // written bytes; never modified while retained
+	// holders counts the readers whose last Next returned bytes of this
+	// chunk (the caller may still be writing them out); under s.mu.
+	holders int32
 }
 
 // Stream is the ordered write stream. The zero value is not usable; call New.
@@ -30,6 +33,11 @@ type Stream struct {
 
 	mu     sync.Mutex
 	chunks []*chunk
+	// spare is a trimmed chunk no reader holds, kept for the next one
+	// (trim): a stream that moves a backlog along (a master's, a replica's
+	// own) would otherwise hand the collector a 64 KB chunk for every 64 KB
+	// of commands. It counts in held, as memory the stream keeps.
+	spare *chunk
 	// held is the retained chunks' capacity (Held); written under mu.
 	held    atomic.Int64
 	start   int64 // offset of the first retained byte
@@ -231,13 +239,15 @@ func (s *Stream) reserve(db, n int) *chunk {
 		}
 	}
 	if c == nil {
-		size := chunkSize
-		if n > size {
-			size = n
+		if n <= chunkSize && s.spare != nil {
+			c, s.spare = s.spare, nil
+			c.start, c.buf = s.end, c.buf[:0]
+		} else {
+			size := max(n, chunkSize)
+			c = &chunk{start: s.end, buf: make([]byte, 0, size)}
+			s.held.Add(int64(size))
 		}
-		c = &chunk{start: s.end, buf: make([]byte, 0, size)}
 		s.chunks = append(s.chunks, c)
-		s.held.Add(int64(size))
 		s.trim()
 	}
 	if sel {
@@ -398,6 +408,10 @@ func (s *Stream) trim() {
 	}
 	if drop > 0 {
 		for _, c := range s.chunks[:drop] {
+			if s.spare == nil && c.holders == 0 && cap(c.buf) == chunkSize {
+				s.spare = c // no reader is writing its bytes out
+				continue
+			}
 			s.held.Add(-int64(cap(c.buf)))
 		}
 		copy(s.chunks, s.chunks[drop:])
@@ -462,6 +476,9 @@ type Reader struct {
 	// number of the next one (local.go).
 	local bool
 	lseq  uint64
+	// holding is the chunk the last Next returned bytes of (its holders
+	// count this reader), nil if none.
+	holding *chunk
 }
 
 // NewReader attaches a reader at offset off, which must be retained
@@ -493,11 +510,17 @@ func (r *Reader) SetSelfServed() {
 
 // Next returns the bytes from the reader's offset up to at most the end of
 // one chunk, and advances past them; nil when it is at the end. The bytes
-// are never modified; the caller must not modify them either.
+// stay unmodified until the reader's next Next, or for good once it is
+// closed (the caller may still be writing them out then); the caller must
+// not modify them either.
 func (r *Reader) Next() ([]byte, error) {
 	s := r.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if r.holding != nil { // the caller is done with the last bytes
+		r.holding.holders--
+		r.holding = nil
+	}
 	if r.closed {
 		return nil, ErrClosed
 	}
@@ -523,6 +546,8 @@ func (r *Reader) Next() ([]byte, error) {
 			e = min(e, limit)
 			b := c.buf[r.off-c.start : e-c.start]
 			r.off = e
+			c.holders++
+			r.holding = c
 			return b, nil
 		}
 	}
@@ -666,7 +691,7 @@ func (s *Stream) Reset(off int64) {
 	}
 	s.readers = nil
 	s.inline.Store(nil)
-	s.chunks = nil
+	s.chunks, s.spare = nil, nil // a stale reader may still be writing a chunk out
 	s.held.Store(0)
 	s.start, s.end, s.lastDB, s.hold = off, off, -1, -1
 	s.updateActive()

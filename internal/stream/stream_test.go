@@ -504,3 +504,71 @@ func TestInlineReaderServedByAppender(t *testing.T) {
 		t.Fatal("a closed reader is still served inline")
 	}
 }
+
+// A stream moving its backlog along (a replica's own, with no reader)
+// reuses the chunk it trims for the next one: appending allocates nothing
+// once the backlog is full, and Held stays the backlog's chunks plus the
+// spare.
+func TestTrimmedChunkReused(t *testing.T) {
+	s := New(0)
+	s.SetBacklog(4 * chunkSize)
+	entry := []byte("*3\r\n$3\r\nSET\r\n$10\r\nkey:000001\r\n$12\r\nvalue-000001\r\n")
+	for s.Offset() < 16*chunkSize {
+		s.AppendRaw(0, entry)
+	}
+	held := s.Held()
+	if n := testing.AllocsPerRun(20000, func() { s.AppendRaw(0, entry) }); n != 0 {
+		t.Errorf("%v allocations per append with the backlog full, want 0", n)
+	}
+	if s.Held() != held || held > 7*chunkSize { // the window, the chunks it starts and ends in, the spare
+		t.Errorf("Held %d after the appends, %d before (backlog %d)", s.Held(), held, 4*chunkSize)
+	}
+	// The backlog still reads back as appended.
+	r, err := s.NewReader(s.Offset()-int64(len(entry))*1000, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := readAll(t, r); !bytes.Equal(got, bytes.Repeat(entry, 1000)) {
+		t.Fatalf("backlog read back %d bytes, not the last 1000 entries", len(got))
+	}
+}
+
+// A chunk whose bytes a reader's last Next returned is not reused while
+// the reader may still be writing them out: until its next Next, and for
+// good once it is closed.
+func TestHeldChunkNotReused(t *testing.T) {
+	for _, closeIt := range []bool{false, true} {
+		s := New(0)
+		s.SetBacklog(chunkSize)
+		entry := []byte("*2\r\n$3\r\nGET\r\n$10\r\nkey:000001\r\n")
+		r, err := s.NewReader(0, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for s.Offset() < chunkSize/2 {
+			s.AppendRaw(0, entry)
+		}
+		view, err := r.Next()
+		if err != nil || len(view) == 0 {
+			t.Fatalf("Next: %d bytes, %v", len(view), err)
+		}
+		want := bytes.Clone(view)
+		if closeIt {
+			r.Close()
+		}
+		// Far past the backlog: the view's chunk is trimmed, others are
+		// reused many times over.
+		other := []byte("*2\r\n$3\r\nDEL\r\n$10\r\nkey:999999\r\n")
+		for s.Offset() < 20*chunkSize {
+			s.AppendRaw(0, other)
+		}
+		if !bytes.Equal(view, want) {
+			t.Fatalf("closed %v: the bytes a reader held were overwritten", closeIt)
+		}
+		if !closeIt {
+			if _, err := r.Next(); err != ErrTrimmed {
+				t.Fatalf("reader behind the backlog: %v, want ErrTrimmed", err)
+			}
+		}
+	}
+}

@@ -1,0 +1,93 @@
+package keyspace
+
+import (
+	"strings"
+	"testing"
+)
+
+// SetString over a string takes over its record when the new value fits in
+// the same size class, and otherwise builds a new one; either way the
+// value, the TTL (cleared, kept with keepTTL, set by SetStringExpire), the
+// volatile count, the key count and the memory estimate are those of the
+// final value stored into a fresh keyspace.
+func TestSetStringReusesRecord(t *testing.T) {
+	ks := New(1)
+	ks.NowMs = func() int64 { return 1000 }
+	db := ks.DB(0)
+	key := []byte("string-key")
+	ptr := func() any { _, e := db.findEntry(key); return e.p }
+	str := func() string { v, _ := db.Peek(key); return v.Str }
+	check := func(step, want string, exp int64) {
+		t.Helper()
+		if str() != want || db.Expire(key) != exp || db.Len() != 1 || db.Volatile() != int64(b2i(exp >= 0)) {
+			t.Fatalf("%s: %d bytes (want %d), expire %d (want %d), keys %d, volatile %d", step, len(str()), len(want), db.Expire(key), exp, db.Len(), db.Volatile())
+		}
+		ref := New(1)
+		ref.NowMs = ks.NowMs
+		ref.DB(0).Put(key, Value{Str: want}, exp)
+		if ks.NetBytes() != ref.NetBytes() {
+			t.Fatalf("%s: NetBytes %d, a fresh Put gives %d", step, ks.NetBytes(), ref.NetBytes())
+		}
+	}
+
+	v1 := strings.Repeat("a", 800)
+	db.SetString(key, []byte(v1), false)
+	p1 := ptr()
+	check("new", v1, -1)
+
+	// Same size class, with a TTL now: the record is reused.
+	v2 := strings.Repeat("b", 790)
+	db.SetStringExpire(key, []byte(v2), 5000)
+	if ptr() != p1 {
+		t.Fatal("SET EX of a value of the same size class built a new record")
+	}
+	check("reuse with a TTL", v2, 5000)
+
+	// KEEPTTL keeps it; a plain SET clears it; both in the same record.
+	v3 := strings.Repeat("c", 790)
+	db.SetString(key, []byte(v3), true)
+	if ptr() != p1 {
+		t.Fatal("SET KEEPTTL of a value of the same size class built a new record")
+	}
+	check("reuse keeping the TTL", v3, 5000)
+	db.SetString(key, []byte(v2), false)
+	if ptr() != p1 {
+		t.Fatal("SET of a value of the same size class built a new record")
+	}
+	check("reuse clearing the TTL", v2, -1)
+
+	// The value given may be a view of the old one.
+	old, _ := db.Peek(key)
+	db.SetString(key, []byte(old.Str[10:]), false)
+	check("own suffix", v2[10:], -1)
+
+	// Larger, or much smaller: a new record.
+	v4 := strings.Repeat("d", 2000)
+	db.SetString(key, []byte(v4), false)
+	if ptr() == p1 {
+		t.Fatal("a larger value reused the record")
+	}
+	check("grow", v4, -1)
+	p4 := ptr()
+	db.SetString(key, []byte("tiny"), false)
+	if ptr() == p4 {
+		t.Fatal("a value of a smaller size class reused the record")
+	}
+	check("shrink", "tiny", -1)
+
+	// SetStringFunc (APPEND, SETRANGE… build from the old value) never
+	// reuses.
+	pt := ptr()
+	db.SetStringFunc(key, 4, false, func(val []byte) {
+		for i, c := range val {
+			if c != 0 {
+				t.Fatalf("SetStringFunc's bytes not zeroed at %d", i)
+			}
+		}
+		copy(val, "abcd")
+	})
+	if ptr() == pt {
+		t.Fatal("SetStringFunc reused the record")
+	}
+	check("func", "abcd", -1)
+}
