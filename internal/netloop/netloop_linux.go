@@ -131,11 +131,37 @@ type Conn struct {
 	closeErr error
 }
 
+// yieldEvery is how often a busy loop yields its P (see run): under the
+// 10 ms after which the runtime preempts a goroutine.
+const yieldEvery = int64(4 * time.Millisecond)
+
+// connTable is a loop's connections by fd: a slice indexed by the fd
+// (fds are small and reused from the lowest), looked up for every event
+// without the hashing of a map. Only the loop goroutine uses it.
+type connTable struct{ byFd []*Conn }
+
+func (t *connTable) get(fd int) *Conn {
+	if uint(fd) < uint(len(t.byFd)) {
+		return t.byFd[fd]
+	}
+	return nil
+}
+
+func (t *connTable) set(fd int, c *Conn) {
+	if fd >= len(t.byFd) {
+		if c == nil {
+			return
+		}
+		t.byFd = append(t.byFd, make([]*Conn, fd+1-len(t.byFd)+len(t.byFd)/2)...)
+	}
+	t.byFd[fd] = c
+}
+
 type loop struct {
 	srv   *Server
 	epfd  int
 	evfd  int
-	conns map[int]*Conn
+	conns connTable
 
 	// cur is the runner that owns the loop now (handoff.go): it changes
 	// only when the watchdog hands the loop to a new goroutine.
@@ -220,7 +246,7 @@ func newLoop(s *Server) (*loop, error) {
 		return nil, e
 	}
 	evfd := int(r)
-	l := &loop{srv: s, epfd: epfd, evfd: evfd, conns: map[int]*Conn{}, done: make(chan struct{})}
+	l := &loop{srv: s, epfd: epfd, evfd: evfd, done: make(chan struct{})}
 	l.cur.Store(newRunner(s))
 	if err := syscall.EpollCtl(epfd, syscall.EPOLL_CTL_ADD, evfd, &syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(evfd)}); err != nil {
 		return nil, err
@@ -429,6 +455,7 @@ func (l *loop) run(r *runner) {
 		l.busySince.Store(0)
 	}
 	quiet := false
+	yielded := clock.Mono()
 	for !l.srv.closed.Load() {
 		var n int
 		var err error
@@ -455,8 +482,18 @@ func (l *loop) run(r *runner) {
 		if n == 0 {
 			continue
 		}
-		l.busySince.Store(clock.Mono())
+		now := clock.Mono()
+		l.busySince.Store(now)
 		l.srv.wakeWatch()
+		if now-yielded >= yieldEvery {
+			// The raw waits keep this goroutine running for as long as
+			// traffic lasts: past 10 ms the runtime's sysmon preempts it
+			// with a signal (an EINTR here) and polls every 20 µs for a
+			// while after. A yield of our own, when nothing else waits
+			// for the P, costs less than either.
+			yielded = now
+			runtime.Gosched()
+		}
 		for i := 0; i < n; i++ {
 			ev := &events[i]
 			fd := int(ev.Fd)
@@ -468,7 +505,7 @@ func (l *loop) run(r *runner) {
 			case l.isListener(fd):
 				l.accept(fd)
 			default:
-				c := l.conns[fd]
+				c := l.conns.get(fd)
 				if c == nil {
 					continue
 				}
@@ -551,8 +588,10 @@ func (l *loop) shutdown() {
 		l.endTurn()
 	}
 	l.runPosts()
-	for _, c := range l.conns {
-		l.closeConn(c)
+	for _, c := range l.conns.byFd {
+		if c != nil {
+			l.closeConn(c)
+		}
 	}
 	// Detached connections were only told to stop (closeConn sets
 	// closeWanted and closes HUP); their owners hand them back through
@@ -594,7 +633,7 @@ func (l *loop) accept(lfd int) {
 }
 
 func (l *loop) register(c *Conn) {
-	l.conns[c.fd] = c
+	l.conns.set(c.fd, c)
 	l.srv.h.OnOpen(c)
 	ev := &syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | (syscall.EPOLLET & 0), Fd: int32(c.fd)}
 	if err := syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_ADD, c.fd, ev); err != nil {
@@ -718,7 +757,7 @@ func (l *loop) deliver(c *Conn) {
 // OnClose never runs while the handler's state is in other hands.
 func (l *loop) closeConn(c *Conn) {
 	// The fd number may already belong to a newer connection: only close c.
-	if l.conns[c.fd] != c {
+	if l.conns.get(c.fd) != c {
 		return
 	}
 	if c.paused.Load() {
@@ -729,7 +768,7 @@ func (l *loop) closeConn(c *Conn) {
 		}
 		return
 	}
-	delete(l.conns, c.fd)
+	l.conns.set(c.fd, nil)
 	syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_DEL, c.fd, nil)
 	c.hangup()
 	// The server frees the connection's state before the peer sees EOF.
@@ -968,7 +1007,7 @@ func (c *Conn) Detach(fn func(in []byte) []byte) { c.detach = fn }
 // call). Safe from any goroutine.
 func (c *Conn) Post(fn func()) {
 	c.loop.post(func() {
-		if c.paused.Load() || c.isClosed() || c.loop.conns[c.fd] != c {
+		if c.paused.Load() || c.isClosed() || c.loop.conns.get(c.fd) != c {
 			return
 		}
 		fn()
@@ -1029,7 +1068,7 @@ func (l *loop) startDetached(c *Conn) {
 func (l *loop) handBack(c *Conn, rest []byte) {
 	l.detached--
 	c.paused.Store(false)
-	if l.conns[c.fd] != c {
+	if l.conns.get(c.fd) != c {
 		return
 	}
 	if c.closeWanted {
