@@ -91,3 +91,16 @@ func TestSetStringReusesRecord(t *testing.T) {
 	}
 	check("func", "abcd", -1)
 }
+
+// An empty value over an empty value reuses a record that holds the key
+// alone: nothing points past it (the race build's checkptr would abort).
+func TestSetStringEmptyOverEmpty(t *testing.T) {
+	db := New(1).DB(0)
+	key := []byte("k")
+	for i := 0; i < 3; i++ {
+		db.SetString(key, nil, false)
+		if v, ok := db.Peek(key); !ok || v.Str != "" {
+			t.Fatalf("round %d: %q, %v", i, v.Str, ok)
+		}
+	}
+}

@@ -384,6 +384,11 @@ func (e *entry) reuseString(n int, volatile bool, exp int64) ([]byte, bool) {
 		e.vlen |= flagVolatile
 		binary.LittleEndian.PutUint64(e.ttlBytes(), uint64(exp))
 	}
+	if n == 0 {
+		// Nothing to fill; a pointer past the key may point past the
+		// allocation, which Go does not allow (checkptr).
+		return []byte{}, true
+	}
 	return unsafe.Slice((*byte)(unsafe.Add(e.p, kn)), n), true
 }
 
