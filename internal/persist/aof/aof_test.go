@@ -166,6 +166,34 @@ func TestWriterAppendsStream(t *testing.T) {
 	}
 }
 
+// TestWriterSkipsReplicasOnly: bytes for replicas alone (the master's
+// PING) stay out of the file but count as written, so the AOF buffer is
+// empty after them (INFO's aof_buffer_length, appendfsync always waits).
+func TestWriterSkipsReplicasOnly(t *testing.T) {
+	s := stream.New(0)
+	r := s.NewReaderAtEnd(true)
+	r.IncludeLocal()
+	f, err := os.Create(filepath.Join(t.TempDir(), "i.aof"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := NewWriter(f, r, 0, FsyncAlways)
+	w.Start()
+	defer w.Close()
+	s.Append(0, []byte("SET"), []byte("k"), []byte("v"))
+	off := s.AppendReplicasOnly([]byte("*1\r\n$4\r\nPING\r\n"))
+	if err := w.Sync(off); err != nil {
+		t.Fatal(err)
+	}
+	if w.Written() != s.Offset() {
+		t.Fatalf("written %d, stream at %d", w.Written(), s.Offset())
+	}
+	b, _ := os.ReadFile(f.Name())
+	if want := "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n"; string(b) != want {
+		t.Fatalf("file: %q", b)
+	}
+}
+
 // TestWriterError: a failing write is reported by Err, and the bytes are
 // kept for the next attempt.
 func TestWriterError(t *testing.T) {

@@ -242,6 +242,13 @@ func (w *Writer) writeOut() error {
 			return err // a pinning reader is never trimmed; closed at shutdown
 		}
 		if b == nil {
+			// A local entry that only skips stream bytes (what goes to
+			// replicas alone) moves the reader on without returning
+			// any: those bytes count as written.
+			if off := w.r.Offset(); off > w.written.Load() {
+				w.written.Store(off)
+				w.writtenLocal.Store(w.r.LocalDelivered())
+			}
 			return nil
 		}
 		if first && w.FlushSleep != nil {
