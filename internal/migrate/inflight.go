@@ -15,6 +15,10 @@ type InFlight struct {
 	n    atomic.Int64
 	mu   sync.Mutex
 	keys map[flightKey]*Flight
+	// landed counts the batches ended (Remove): a command routed before a
+	// batch landed and locked after it may have been routed on a key that
+	// is gone by then (Landed).
+	landed atomic.Uint64
 }
 
 type flightKey struct {
@@ -28,6 +32,14 @@ type flightKey struct {
 type Flight struct {
 	done chan struct{}
 }
+
+// Landed is the number of batches ended so far. A command reads it before
+// it is routed and again under its stripe locks: if it changed, a MIGRATE
+// may have moved one of its keys away in between (routed as local, the key
+// now deleted), so the command must be routed again (in a MIGRATING slot,
+// a missing key is -ASK), or a write would recreate the key here beside
+// the copy on the target.
+func (f *InFlight) Landed() uint64 { return f.landed.Load() }
 
 // Active reports whether any key is in flight.
 func (f *InFlight) Active() bool { return f.n.Load() != 0 }
@@ -79,6 +91,7 @@ func (f *InFlight) Remove(fl *Flight, db int, keys [][]byte) {
 			f.n.Add(-1)
 		}
 	}
+	f.landed.Add(1)
 	f.mu.Unlock()
 	close(fl.done)
 }

@@ -55,3 +55,18 @@ func BenchmarkInFlightBatch(b *testing.B) {
 		f.Remove(fl, 0, keys)
 	}
 }
+
+// Landed counts the batches ended, so a command routed before a batch
+// landed can tell under its locks that it must be routed again.
+func TestInFlightLanded(t *testing.T) {
+	var f InFlight
+	before := f.Landed()
+	fl := f.Add(0, [][]byte{[]byte("k")})
+	if f.Landed() != before {
+		t.Fatal("Landed moved when a batch started")
+	}
+	f.Remove(fl, 0, [][]byte{[]byte("k")})
+	if f.Landed() != before+1 {
+		t.Fatalf("Landed %d after one batch ended, want %d", f.Landed(), before+1)
+	}
+}

@@ -165,6 +165,9 @@ type client struct {
 	// migrWait is set when the command found one of its keys in flight
 	// (cmd_migrate.go) and did not run; it is closed when the key lands.
 	migrWait <-chan struct{}
+	// routedAt is the MIGRATE landings counted when the command was
+	// routed (migrateMoved).
+	routedAt uint64
 
 	// Replication (repl_master.go): what the connection said with
 	// REPLCONF, its replica link once it sent PSYNC/SYNC, and the stream
@@ -653,6 +656,7 @@ func (c *client) execute(spec *command.Spec, args [][]byte) {
 		return
 	}
 	for {
+		c.routedAt = c.srv.migr.flights.Landed()
 		if !c.session && !c.route(spec, args) {
 			return
 		}
@@ -765,13 +769,13 @@ func (c *client) call(spec *command.Spec, args [][]byte, locked bool) {
 			// nothing is in flight.
 			if len(c.slots) == 1 {
 				c.srv.ks.LockSlot(c.slots[0])
-				if !c.srv.migr.flights.Active() || !c.keysInFlight(args, c.keys) {
+				if !c.migrateMoved(args) {
 					c.runHandler(spec, ctx)
 				}
 				c.srv.ks.UnlockSlot(c.slots[0])
 			} else {
 				c.locks = c.srv.ks.LockSlots(c.slots, c.locks)
-				if !c.srv.migr.flights.Active() || !c.keysInFlight(args, c.keys) {
+				if !c.migrateMoved(args) {
 					c.runHandler(spec, ctx)
 				}
 				c.srv.ks.UnlockStripes(c.locks)

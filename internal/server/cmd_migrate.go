@@ -95,6 +95,27 @@ func (c *client) keysInFlight(args [][]byte, keys []int) bool {
 	return false
 }
 
+// migrateMoved reports, under the command's stripe locks, whether a
+// MIGRATE holds one of its keys (the command then waits for it, c.migrWait)
+// or landed a batch since the command was routed (c.routedAt): then it is
+// routed again at once, as one of its keys may have left (cmd_migrate.go).
+// One atomic load each when no MIGRATE runs.
+func (c *client) migrateMoved(args [][]byte) bool {
+	f := &c.srv.migr.flights
+	if f.Active() && c.keysInFlight(args, c.keys) {
+		return true
+	}
+	if f.Landed() != c.routedAt && !c.session {
+		c.migrWait = landedNow
+		return true
+	}
+	return false
+}
+
+// landedNow is a closed channel: a command told to wait on it is routed
+// again at once.
+var landedNow = func() chan struct{} { ch := make(chan struct{}); close(ch); return ch }()
+
 // keyListInFlight is keysInFlight for a list of keys (a script's
 // declared keys).
 func (c *client) keyListInFlight(keys [][]byte) bool {
