@@ -23,7 +23,13 @@ package server
 // MIGRATING slot it gets -ASK, exactly as if it had arrived after the
 // MIGRATE in Redis, which blocks the whole server for the transfer. So a
 // write can never slip in between the serialization and the deletion and
-// be lost. What is not held back: commands over the whole keyspace
+// be lost. A command routed as local just before a batch landed and
+// locked just after finds its key neither here nor in flight: the count
+// of batches landed (InFlight.Landed), read before routing and again
+// under the locks, sends it back to routing (migrateMoved), where the
+// missing key gets -ASK instead of being created here beside the
+// target's copy (CI saw redis-cli's reshard stop on "Target key exists").
+// What is not held back: commands over the whole keyspace
 // (FLUSHALL, FLUSHDB, SWAPDB) and active expiry — a key they remove during
 // the transfer still lands on the target, as if the MIGRATE had run first.
 //
