@@ -111,7 +111,7 @@ func (c *client) migrateMoved(args [][]byte) bool {
 	if f.Active() && c.keysInFlight(args, c.keys) {
 		return true
 	}
-	if f.Landed() != c.routedAt && !c.session {
+	if f.Landed() != c.routedAt && !c.session && c.srv.cl.node != nil {
 		c.migrWait = landedNow
 		return true
 	}

@@ -129,6 +129,12 @@ func (c *client) exec(ctx *command.Ctx) {
 			}
 		}
 	}
+	// A batch landed since EXEC was routed: route it again (migrateMoved).
+	if c.srv.migr.flights.Landed() != c.routedAt && !c.session && c.srv.cl.node != nil {
+		c.migrWait = landedNow
+		c.unlockExec(all, locks)
+		return
+	}
 	// A watched key that expired since WATCH counts as modified.
 	for _, w := range c.watched {
 		w.db.Lookup([]byte(w.key))
