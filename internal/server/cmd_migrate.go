@@ -111,11 +111,17 @@ func (c *client) migrateMoved(args [][]byte) bool {
 	if f.Active() && c.keysInFlight(args, c.keys) {
 		return true
 	}
-	if f.Landed() != c.routedAt && !c.session && c.srv.cl.node != nil {
-		c.migrWait = landedNow
-		return true
+	return c.landedSinceRoute()
+}
+
+// landedSinceRoute reports whether a MIGRATE batch landed since the
+// command was routed (cluster mode), and if so sets it to be routed again.
+func (c *client) landedSinceRoute() bool {
+	if c.srv.migr.flights.Landed() == c.routedAt || c.session || c.srv.cl.node == nil {
+		return false
 	}
-	return false
+	c.migrWait = landedNow
+	return true
 }
 
 // landedNow is a closed channel: a command told to wait on it is routed

@@ -130,8 +130,7 @@ func (c *client) exec(ctx *command.Ctx) {
 		}
 	}
 	// A batch landed since EXEC was routed: route it again (migrateMoved).
-	if c.srv.migr.flights.Landed() != c.routedAt && !c.session && c.srv.cl.node != nil {
-		c.migrWait = landedNow
+	if c.landedSinceRoute() {
 		c.unlockExec(all, locks)
 		return
 	}

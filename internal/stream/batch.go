@@ -56,6 +56,12 @@ func (b *Batch) Add(db int, argv ...[]byte) {
 		b.AddTo(db, ToAll, argv...)
 		return
 	}
+	b.push(db, argv)
+}
+
+// push records one command in this view, with a SELECT first when db
+// differs from the previous command's.
+func (b *Batch) push(db int, argv [][]byte) {
 	b.selectDB(db)
 	b.buf = AppendCommand(b.buf, argv)
 	b.n++
@@ -86,28 +92,32 @@ func (b *Batch) AddTo(db int, to Target, argv ...[]byte) {
 	}
 	b.total++
 	b.totalLast = db
-	for _, v := range [2]*Batch{b, b.aof} {
-		if (v == b && to&ToReplicas != 0) || (v == b.aof && to&ToAOF != 0) {
-			v.selectDB(db)
-			v.buf = AppendCommand(v.buf, argv)
-			v.n++
-		}
+	if to&ToReplicas != 0 {
+		b.push(db, argv)
+	}
+	if to&ToAOF != 0 {
+		b.aof.push(db, argv)
 	}
 }
 
-// unit is a split batch's view v as one unit: its bytes after the SELECT
-// of startDB (which the unit runs from) and the database it ends in.
-// Commands for either consumer make the MULTI … EXEC both receive, in the
-// first and last command's databases, as propagatePendingCommands.
+// unit is the batch's view v (b itself, or a split batch's AOF view) as
+// one unit: its bytes after the SELECT of startDB (which the unit runs
+// from) and the database it ends in. More than one command for either
+// consumer makes the MULTI … EXEC both receive, in the first and last
+// command's databases, as propagatePendingCommands.
 func (b *Batch) unit(v *Batch) (out []byte, startDB, endDB int) {
-	if b.total <= 1 {
+	total, first, last := b.n, b.firstDB, b.lastDB
+	if b.split {
+		total, first, last = b.total, b.totalFirst, b.totalLast
+	}
+	if total <= 1 {
 		if v.n == 0 {
 			return nil, 0, 0
 		}
 		return v.buf, v.firstDB, v.lastDB
 	}
 	out = append(out, multiCmd...)
-	cur := b.totalFirst
+	cur := first
 	if v.n > 0 {
 		if v.firstDB != cur {
 			out = AppendSelect(out, v.firstDB)
@@ -115,10 +125,10 @@ func (b *Batch) unit(v *Batch) (out []byte, startDB, endDB int) {
 		out = append(out, v.buf...)
 		cur = v.lastDB
 	}
-	if cur != b.totalLast {
-		out = AppendSelect(out, b.totalLast)
+	if cur != last {
+		out = AppendSelect(out, last)
 	}
-	return append(out, execCmd...), b.totalFirst, b.totalLast
+	return append(out, execCmd...), first, last
 }
 
 // AddStrings is Add for string arguments.

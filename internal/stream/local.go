@@ -65,29 +65,15 @@ func (s *Stream) AppendLocal(b *Batch, db int) int64 {
 	if b.Len() == 0 || !s.hasLocal.Load() {
 		return -1
 	}
-	v, first, last := b.buf, b.firstDB, b.lastDB
-	if b.n > 1 {
-		v, first, last = nil, b.firstDB, b.lastDB
-		v = append(v, multiCmd...)
-		v = append(v, b.buf...)
-		v = append(v, execCmd...)
-	}
+	v := b
 	if b.split {
-		// A script's redis.set_repl: the AOF's part (a replica has no
-		// replicas of its own writes).
-		v, first, last = b.unit(b.aof)
-		if len(v) == 0 {
-			return -1
-		}
+		v = b.aof // a script's redis.set_repl: a replica has no replicas of its own writes
 	}
-	var e []byte
-	if first != db {
-		e = AppendSelect(e, first)
+	u, first, last := b.unit(v)
+	if len(u) == 0 {
+		return -1
 	}
-	e = append(e, v...)
-	if last != db && db >= 0 {
-		e = AppendSelect(e, db)
-	}
+	e := localEntry(u, first, last, db, db)
 	s.mu.Lock()
 	if s.localReaders == 0 {
 		s.mu.Unlock()
@@ -101,6 +87,25 @@ func (s *Stream) AppendLocal(b *Batch, db int) int64 {
 	s.localCount.Add(1)
 	s.unlockAndWake()
 	return at
+}
+
+// localEntry is a local entry for unit u, which runs from database first
+// to last, read where the stream is in database from and leaving the
+// reader in database to (to < 0: the stream selects one before its next
+// entry anyway), with the SELECTs that takes.
+func localEntry(u []byte, first, last, from, to int) []byte {
+	if len(u) == 0 {
+		first, last = from, from
+	}
+	var e []byte
+	if first != from {
+		e = AppendSelect(e, first)
+	}
+	e = append(e, u...)
+	if last != to && to >= 0 {
+		e = AppendSelect(e, to)
+	}
+	return e
 }
 
 // HoldLocal marks the stream's end as the start of an open MULTI of the

@@ -195,18 +195,8 @@ func (s *Stream) appendSplit(b *Batch, deferred bool) int64 {
 		if c != nil {
 			end = c.start + int64(len(c.buf))
 		}
-		var e []byte
-		if len(aof) > 0 {
-			if aStart != db0 {
-				e = AppendSelect(e, aStart)
-			}
-			e = append(e, aof...)
-			if aEnd != db1 && db1 >= 0 {
-				e = AppendSelect(e, db1)
-			}
-		} else if db1 != db0 && db1 >= 0 {
-			e = AppendSelect(e, db1) // the skipped bytes' SELECT
-		}
+		// An empty AOF part still carries the skipped bytes' SELECT.
+		e := localEntry(aof, aStart, aEnd, db0, db1)
 		if len(e) > 0 || end > at {
 			s.locals = append(s.locals, local{at: at, skip: end - at, b: e})
 			s.localCount.Add(1)
