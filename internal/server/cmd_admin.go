@@ -98,6 +98,9 @@ func (s *Server) registerAdmin() {
 					ctx.Dirty += flushDB(s.ks.DB(i))
 					ctx.SignalReadyWholeDB(i) // blocked XREADGROUPs learn their key is gone
 				}
+				if !async && ctx.Dirty > 0 {
+					s.collectFlushed()
+				}
 				// flushAllDataAndResetRDB: with save points the empty
 				// dataset is saved at once, which resets the dirty count.
 				if c, ok := ctx.Client.(*client); ok {
@@ -116,6 +119,9 @@ func (s *Server) registerAdmin() {
 			} else {
 				ctx.Dirty += flushDB(ctx.DB)
 				ctx.SignalReadyWholeDB(ctx.DB.Index)
+				if !async && ctx.Dirty > 0 {
+					s.collectFlushed()
+				}
 			}
 			ctx.Dirty++
 			ctx.W.OK()
