@@ -1,6 +1,7 @@
 package testutil
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"os"
 	"os/exec"
@@ -28,8 +29,12 @@ var build, raceBuild buildState
 
 // BuildBinaries builds ./cmd/shoal-server, and ./cmd/shoal-cli if it exists,
 // once per test process, and returns the directory holding them. The
-// directory lives for the whole process (it is shared by every test), under
-// os.TempDir. The test is skipped while cmd/shoal-server does not exist.
+// directory is one per module root and build flags, under os.TempDir, so
+// test processes share it rather than leave 25 MB behind each (there is no
+// hook at the end of a test process to remove a directory of its own);
+// each process links its binaries afresh and renames them into place, so
+// one never runs another's half-written file. The test is skipped while
+// cmd/shoal-server does not exist.
 func BuildBinaries(t testing.TB) string {
 	t.Helper()
 	return build.get(t, nil)
@@ -76,8 +81,9 @@ func (b *buildState) build(flags []string) {
 		b.skip = "cmd/shoal-server does not exist yet in " + root + "; nothing to test against"
 		return
 	}
-	dir, err := os.MkdirTemp("", "shoal-bin-")
-	if err != nil {
+	sum := sha256.Sum256([]byte(root + "\x00" + strings.Join(flags, " ")))
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("shoal-bin-%x", sum[:6]))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		b.err = err
 		return
 	}
@@ -87,11 +93,19 @@ func (b *buildState) build(flags []string) {
 		if _, err := os.Stat(pkg); err != nil || (len(flags) > 0 && name != "shoal-server") {
 			continue // the race build is for the server only
 		}
-		args := append(append([]string{"build"}, flags...), "-o", filepath.Join(dir, name), "./cmd/"+name)
+		final := filepath.Join(dir, name)
+		tmp := fmt.Sprintf("%s.%d", final, os.Getpid())
+		args := append(append([]string{"build"}, flags...), "-o", tmp, "./cmd/"+name)
 		cmd := exec.Command("go", args...)
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
+			os.Remove(tmp)
 			b.err = fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+			return
+		}
+		if err := os.Rename(tmp, final); err != nil {
+			os.Remove(tmp)
+			b.err = err
 			return
 		}
 	}
