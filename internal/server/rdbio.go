@@ -139,9 +139,14 @@ func (s *Server) writeRDBFiltered(w io.Writer, sn *snapshot.Snapshot, req rdbReq
 	delay := s.cfg.RDBKeySaveDelay
 	s.cfg.RUnlock()
 	err := sn.Run(func(c snapshot.Chunk) error {
-		if delay != 0 && !sn.Held() {
+		if delay != 0 {
 			// rdb-key-save-delay, per key, outside every lock (Redis's
-			// child sleeps; the server goes on).
+			// child sleeps; the server goes on), except in a save whose
+			// caller holds every stripe (SHUTDOWN, FLUSHALL with save
+			// points, the AOF base at startup), which sleeps holding
+			// them as Redis's rdbSave in its one thread does: a
+			// shutdown's save skipped the delay, and unit/shutdown's
+			// second SIGINT found the temporary file already gone.
 			for range c.Keys {
 				if !saveDelay(sn, delay) {
 					return snapshot.ErrCancelled
