@@ -24,12 +24,21 @@ func (h *Hash) AppendListpack(dst []byte) []byte {
 	lp := h.lp()
 	count := 2 * h.Len()
 	start := len(dst)
-	// An entry grows by at most 7 bytes (a longer header, the backlen).
-	dst = slices.Grow(dst, len(lp)+7*count+qlpHeader+1)
+	// An entry grows by at most 7 bytes (a longer header, the backlen);
+	// the word copies write up to 16 bytes from an entry's start.
+	dst = slices.Grow(dst, len(lp)+7*count+qlpHeader+1+16)
 	out := dst[:cap(dst)]
 	w := start + qlpHeader
 	for off := 2; off < len(lp); {
 		n := int(lp[off])
+		if n < 16 && off+16 <= len(lp) && (n == 0 || lp[off+1] != '-' && lp[off+1]-'0' > 9) {
+			// A string of up to 15 bytes that cannot be an integer, the
+			// common case.
+			putShortStr(out, w, lp, off, n)
+			w += n + 2
+			off += n + 1
+			continue
+		}
 		if n >= 64 { // a long string (or length)
 			var e []byte
 			e, off = lpNext(lp, off)
@@ -53,6 +62,20 @@ func (h *Hash) AppendListpack(dst []byte) []byte {
 	return dst
 }
 
+// putShortStr writes the packed string at lp[off], of n < 16 bytes, as a
+// listpack string entry (0x80|n, the bytes, the backlen n+1) at out[w]:
+// the length byte and the bytes moved as two 8-byte words, then the
+// header and the backlen written over their first and last byte. The
+// caller ensures 16 bytes can be read at lp[off] and written at out[w].
+func putShortStr(out []byte, w int, lp []byte, off, n int) {
+	src := unsafe.Add(unsafe.Pointer(unsafe.SliceData(lp)), off)
+	o := unsafe.Add(unsafe.Pointer(unsafe.SliceData(out)), w)
+	*(*uint64)(o) = *(*uint64)(src)
+	*(*uint64)(unsafe.Add(o, 8)) = *(*uint64)(unsafe.Add(src, 8))
+	*(*byte)(o) = 0x80 | byte(n)
+	*(*byte)(unsafe.Add(o, 1+n)) = byte(n + 1)
+}
+
 // qlpAppendShort is qlpAppend with the common case first: a string of
 // fewer than 64 bytes that cannot be an integer.
 func qlpAppendShort(dst, e []byte) []byte {
@@ -72,13 +95,19 @@ func (z *ZSet) AppendListpack(dst []byte) []byte {
 	lp := z.bytes()
 	n := lpCount(lp)
 	start := len(dst)
-	// A member grows by at most 7 bytes; a score takes at most 1+24+1.
-	dst = slices.Grow(dst, len(lp)+33*n+qlpHeader+1)
+	// A member grows by at most 7 bytes; a score takes at most 1+24+1;
+	// putShortStr writes up to 16 bytes from an entry's start.
+	dst = slices.Grow(dst, len(lp)+33*n+qlpHeader+1+16)
 	out := dst[:cap(dst)]
 	w := start + qlpHeader
 	var sbuf [32]byte
 	for off := lpHeader; off < len(lp); {
-		if l := int(lp[off]); l < 64 && (l == 0 || lp[off+1] != '-' && lp[off+1]-'0' > 9) {
+		if l := int(lp[off]); l < 16 && off+16 <= len(lp) && (l == 0 || lp[off+1] != '-' && lp[off+1]-'0' > 9) {
+			// a member of up to 15 bytes that cannot be an integer
+			putShortStr(out, w, lp, off, l)
+			w += l + 2
+			off += 1 + l
+		} else if l < 64 && (l == 0 || lp[off+1] != '-' && lp[off+1]-'0' > 9) {
 			// a short member that cannot be an integer
 			out[w] = 0x80 | byte(l)
 			copy(out[w+1:], lp[off+1:off+1+l])
