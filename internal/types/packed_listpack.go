@@ -342,7 +342,16 @@ func lpToPacked(p, scratch []byte, parseScore func([]byte) (float64, bool)) ([]b
 			b = append(b, t...)
 			if entries%2 == 0 {
 				keys = append(keys, uint32(at))
-				if !dup.add(b, at, t, len(keys)) {
+				// The common case inline: a short key, an empty slot.
+				var h uint64
+				if len(t) <= 16 && cap(t) >= 16 {
+					h = hash16(t[:16], len(t))
+				} else {
+					h = shortHash(t)
+				}
+				if i := h & uint64(len(dup.slots)-1); dup.slots[i] == 0 && !dup.fallback && 2*len(keys) <= len(dup.slots) {
+					dup.slots[i] = h<<32 | uint64(at+1)
+				} else if !dup.addHashed(b, at, t, len(keys), h) {
 					return b, 0, false
 				}
 				cur = at
@@ -433,6 +442,11 @@ func distinctSize(p []byte, limit int) int {
 // add records the key s, at offset at of b and the n-th added, reporting
 // false if an equal key was added before.
 func (d *distinctSet) add(b []byte, at int, s []byte, n int) bool {
+	return d.addHashed(b, at, s, n, shortHash(s))
+}
+
+// addHashed is add with s's shortHash h computed by the caller.
+func (d *distinctSet) addHashed(b []byte, at int, s []byte, n int, h uint64) bool {
 	if d.fallback {
 		return true
 	}
@@ -440,7 +454,6 @@ func (d *distinctSet) add(b []byte, at int, s []byte, n int) bool {
 		d.fallback = true
 		return true
 	}
-	h := shortHash(s)
 	mask := uint64(len(d.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
 		e := d.slots[i]
@@ -448,7 +461,7 @@ func (d *distinctSet) add(b []byte, at int, s []byte, n int) bool {
 			d.slots[i] = h<<32 | uint64(at+1)
 			return true
 		}
-		if e>>32 == h&(1<<32-1) {
+		if e>>32 == h {
 			if k, _ := lpNext(b, int(uint32(e)-1)); string(k) == string(s) {
 				return false
 			}
@@ -460,22 +473,30 @@ func (d *distinctSet) add(b []byte, at int, s []byte, n int) bool {
 	}
 }
 
-// shortHash is distinctSet's hash (32 bits).
+// shortHash is distinctSet's hash (32 bits): hash16 for a key of up to
+// 16 bytes, maphash beyond.
 func shortHash(s []byte) uint64 {
 	l := len(s)
-	var a, c uint64
-	switch {
-	case l > 16:
+	if l > 16 {
 		return maphash.Bytes(distinctSeed, s) >> 32
-	case l >= 8:
-		a, c = binary.LittleEndian.Uint64(s), binary.LittleEndian.Uint64(s[l-8:])
-	case l >= 4:
-		a, c = uint64(binary.LittleEndian.Uint32(s)), uint64(binary.LittleEndian.Uint32(s[l-4:]))
-	case l > 0:
-		a = uint64(s[0])<<16 | uint64(s[l>>1])<<8 | uint64(s[l-1])
 	}
-	hi, lo := bits.Mul64(a^shortSeed1, c^shortSeed2^uint64(l))
-	return (hi ^ lo) >> 32
+	if cap(s) < 16 {
+		var buf [16]byte
+		copy(buf[:], s)
+		s = buf[:l]
+	}
+	return hash16(s[:16], l)
+}
+
+// hash16 is shortHash of the key w[:l], l ≤ 16, where w holds 16 bytes
+// (those past the key are masked off): the key as two words, zero-padded,
+// mixed with a per-process seed and its length by one multiplication.
+func hash16(w []byte, l int) uint64 {
+	k := uint(l) * 8
+	lo := binary.LittleEndian.Uint64(w) & (^uint64(0) >> (64 - min(k, 64)))
+	hi := binary.LittleEndian.Uint64(w[8:16]) & (1<<(max(k, 64)-64) - 1)
+	h, x := bits.Mul64(lo^shortSeed1, hi^shortSeed2^uint64(l))
+	return (h ^ x) >> 32
 }
 
 // double2ll is Redis's double2ll: d as an integer when it is one and
