@@ -24,12 +24,21 @@ func (h *Hash) AppendListpack(dst []byte) []byte {
 	lp := h.lp()
 	count := 2 * h.Len()
 	start := len(dst)
-	// An entry grows by at most 7 bytes (a longer header, the backlen).
-	dst = slices.Grow(dst, len(lp)+7*count+qlpHeader+1)
+	// An entry grows by at most 7 bytes (a longer header, the backlen);
+	// the word copies write up to 16 bytes from an entry's start.
+	dst = slices.Grow(dst, len(lp)+7*count+qlpHeader+1+16)
 	out := dst[:cap(dst)]
 	w := start + qlpHeader
 	for off := 2; off < len(lp); {
 		n := int(lp[off])
+		if n < 16 && off+16 <= len(lp) && (n == 0 || lp[off+1] != '-' && lp[off+1]-'0' > 9) {
+			// A string of up to 15 bytes that cannot be an integer, the
+			// common case.
+			putShortStr(out, w, lp, off, n)
+			w += n + 2
+			off += n + 1
+			continue
+		}
 		if n >= 64 { // a long string (or length)
 			var e []byte
 			e, off = lpNext(lp, off)
@@ -53,6 +62,20 @@ func (h *Hash) AppendListpack(dst []byte) []byte {
 	return dst
 }
 
+// putShortStr writes the packed string at lp[off], of n < 16 bytes, as a
+// listpack string entry (0x80|n, the bytes, the backlen n+1) at out[w]:
+// the length byte and the bytes moved as two 8-byte words, then the
+// header and the backlen written over their first and last byte. The
+// caller ensures 16 bytes can be read at lp[off] and written at out[w].
+func putShortStr(out []byte, w int, lp []byte, off, n int) {
+	src := unsafe.Add(unsafe.Pointer(unsafe.SliceData(lp)), off)
+	o := unsafe.Add(unsafe.Pointer(unsafe.SliceData(out)), w)
+	*(*uint64)(o) = *(*uint64)(src)
+	*(*uint64)(unsafe.Add(o, 8)) = *(*uint64)(unsafe.Add(src, 8))
+	*(*byte)(o) = 0x80 | byte(n)
+	*(*byte)(unsafe.Add(o, 1+n)) = byte(n + 1)
+}
+
 // qlpAppendShort is qlpAppend with the common case first: a string of
 // fewer than 64 bytes that cannot be an integer.
 func qlpAppendShort(dst, e []byte) []byte {
@@ -72,13 +95,19 @@ func (z *ZSet) AppendListpack(dst []byte) []byte {
 	lp := z.bytes()
 	n := lpCount(lp)
 	start := len(dst)
-	// A member grows by at most 7 bytes; a score takes at most 1+24+1.
-	dst = slices.Grow(dst, len(lp)+33*n+qlpHeader+1)
+	// A member grows by at most 7 bytes; a score takes at most 1+24+1;
+	// putShortStr writes up to 16 bytes from an entry's start.
+	dst = slices.Grow(dst, len(lp)+33*n+qlpHeader+1+16)
 	out := dst[:cap(dst)]
 	w := start + qlpHeader
 	var sbuf [32]byte
 	for off := lpHeader; off < len(lp); {
-		if l := int(lp[off]); l < 64 && (l == 0 || lp[off+1] != '-' && lp[off+1]-'0' > 9) {
+		if l := int(lp[off]); l < 16 && off+16 <= len(lp) && (l == 0 || lp[off+1] != '-' && lp[off+1]-'0' > 9) {
+			// a member of up to 15 bytes that cannot be an integer
+			putShortStr(out, w, lp, off, l)
+			w += l + 2
+			off += 1 + l
+		} else if l < 64 && (l == 0 || lp[off+1] != '-' && lp[off+1]-'0' > 9) {
 			// a short member that cannot be an integer
 			out[w] = 0x80 | byte(l)
 			copy(out[w+1:], lp[off+1:off+1+l])
@@ -313,7 +342,16 @@ func lpToPacked(p, scratch []byte, parseScore func([]byte) (float64, bool)) ([]b
 			b = append(b, t...)
 			if entries%2 == 0 {
 				keys = append(keys, uint32(at))
-				if !dup.add(b, at, t, len(keys)) {
+				// The common case inline: a short key, an empty slot.
+				var h uint64
+				if len(t) <= 16 && cap(t) >= 16 {
+					h = hash16(t[:16], len(t))
+				} else {
+					h = shortHash(t)
+				}
+				if i := h & uint64(len(dup.slots)-1); dup.slots[i] == 0 && !dup.fallback && 2*len(keys) <= len(dup.slots) {
+					dup.slots[i] = h<<32 | uint64(at+1)
+				} else if !dup.addHashed(b, at, t, len(keys), h) {
 					return b, 0, false
 				}
 				cur = at
@@ -404,6 +442,11 @@ func distinctSize(p []byte, limit int) int {
 // add records the key s, at offset at of b and the n-th added, reporting
 // false if an equal key was added before.
 func (d *distinctSet) add(b []byte, at int, s []byte, n int) bool {
+	return d.addHashed(b, at, s, n, shortHash(s))
+}
+
+// addHashed is add with s's shortHash h computed by the caller.
+func (d *distinctSet) addHashed(b []byte, at int, s []byte, n int, h uint64) bool {
 	if d.fallback {
 		return true
 	}
@@ -411,7 +454,6 @@ func (d *distinctSet) add(b []byte, at int, s []byte, n int) bool {
 		d.fallback = true
 		return true
 	}
-	h := shortHash(s)
 	mask := uint64(len(d.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
 		e := d.slots[i]
@@ -419,7 +461,7 @@ func (d *distinctSet) add(b []byte, at int, s []byte, n int) bool {
 			d.slots[i] = h<<32 | uint64(at+1)
 			return true
 		}
-		if e>>32 == h&(1<<32-1) {
+		if e>>32 == h {
 			if k, _ := lpNext(b, int(uint32(e)-1)); string(k) == string(s) {
 				return false
 			}
@@ -431,22 +473,30 @@ func (d *distinctSet) add(b []byte, at int, s []byte, n int) bool {
 	}
 }
 
-// shortHash is distinctSet's hash (32 bits).
+// shortHash is distinctSet's hash (32 bits): hash16 for a key of up to
+// 16 bytes, maphash beyond.
 func shortHash(s []byte) uint64 {
 	l := len(s)
-	var a, c uint64
-	switch {
-	case l > 16:
+	if l > 16 {
 		return maphash.Bytes(distinctSeed, s) >> 32
-	case l >= 8:
-		a, c = binary.LittleEndian.Uint64(s), binary.LittleEndian.Uint64(s[l-8:])
-	case l >= 4:
-		a, c = uint64(binary.LittleEndian.Uint32(s)), uint64(binary.LittleEndian.Uint32(s[l-4:]))
-	case l > 0:
-		a = uint64(s[0])<<16 | uint64(s[l>>1])<<8 | uint64(s[l-1])
 	}
-	hi, lo := bits.Mul64(a^shortSeed1, c^shortSeed2^uint64(l))
-	return (hi ^ lo) >> 32
+	if cap(s) < 16 {
+		var buf [16]byte
+		copy(buf[:], s)
+		s = buf[:l]
+	}
+	return hash16(s[:16], l)
+}
+
+// hash16 is shortHash of the key w[:l], l ≤ 16, where w holds 16 bytes
+// (those past the key are masked off): the key as two words, zero-padded,
+// mixed with a per-process seed and its length by one multiplication.
+func hash16(w []byte, l int) uint64 {
+	k := uint(l) * 8
+	lo := binary.LittleEndian.Uint64(w) & (^uint64(0) >> (64 - min(k, 64)))
+	hi := binary.LittleEndian.Uint64(w[8:16]) & (1<<(max(k, 64)-64) - 1)
+	h, x := bits.Mul64(lo^shortSeed1, hi^shortSeed2^uint64(l))
+	return (h ^ x) >> 32
 }
 
 // double2ll is Redis's double2ll: d as an integer when it is one and

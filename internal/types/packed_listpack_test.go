@@ -350,3 +350,45 @@ func TestDistinctSet(t *testing.T) {
 		}
 	}
 }
+
+// TestListpackShortEntries checks hash and sorted set listpacks against
+// entry-by-entry appends for random short strings (every length of
+// AppendListpack's word-copy path and past it, empty ones, ones that
+// look like integers), so entries land at every distance from the end
+// of the packed bytes.
+func TestListpackShortEntries(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 7))
+	const alphabet = "ab-0123456789x"
+	str := func() string {
+		b := make([]byte, r.IntN(20))
+		for i := range b {
+			b[i] = alphabet[r.IntN(len(alphabet))]
+		}
+		return string(b)
+	}
+	lim := DefaultLimits()
+	big := *lim
+	big.HashMaxListpackEntries, big.HashMaxListpackValue = 1000, 1000
+	big.ZSetMaxListpackEntries, big.ZSetMaxListpackValue = 1000, 1000
+	for round := 0; round < 2000; round++ {
+		n := 1 + r.IntN(12)
+		h := NewHash()
+		z := NewZSet(n, 0, &big)
+		for j := 0; j < n; j++ {
+			h.Set([]byte(str()), []byte(str()), &big)
+			z.Add([]byte(str()), float64(r.IntN(9)-4)/2, 0, &big)
+		}
+		var want []string
+		h.Each(func(f, v []byte) bool { want = append(want, string(f), string(v)); return true })
+		if lp := h.AppendListpack([]byte("pre")); !bytes.Equal(lp[3:], listpackOf(want...)) || string(lp[:3]) != "pre" {
+			t.Fatalf("hash %q: listpack differs from entry by entry appends", want)
+		}
+		want = want[:0]
+		for _, e := range zsetElems(z) {
+			want = append(want, e.m, string(appendD2String(nil, e.s)))
+		}
+		if lp := z.AppendListpack([]byte("pre")); !bytes.Equal(lp[3:], listpackOf(want...)) || string(lp[:3]) != "pre" {
+			t.Fatalf("zset %q: listpack differs from entry by entry appends", want)
+		}
+	}
+}

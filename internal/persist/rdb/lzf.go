@@ -227,6 +227,7 @@ func lzfCompress(in, out []byte, htab *lzfTable) int {
 // lzfDecompress expands in into out, which must be exactly the original
 // length; it reports false on any malformed or out-of-bounds input.
 func lzfDecompress(in, out []byte) bool {
+	pin, pout := unsafe.Pointer(unsafe.SliceData(in)), unsafe.Pointer(unsafe.SliceData(out))
 	ip, op := 0, 0
 	for ip < len(in) {
 		ctrl := int(in[ip])
@@ -236,7 +237,13 @@ func lzfDecompress(in, out []byte) bool {
 			if op+n > len(out) || ip+n > len(in) {
 				return false
 			}
-			copy(out[op:], in[ip:ip+n])
+			if n <= 16 && op+16 <= len(out) && ip+16 <= len(in) {
+				// A short run, the common case in listpacks: two 8-byte
+				// words (past the run, bytes the next steps overwrite).
+				copy16(unsafe.Add(pout, op), unsafe.Add(pin, ip))
+			} else {
+				copy(out[op:], in[ip:ip+n])
+			}
 			op += n
 			ip += n
 			continue
@@ -259,6 +266,15 @@ func lzfDecompress(in, out []byte) bool {
 		if op+n > len(out) || ref < 0 {
 			return false
 		}
+		if n <= 16 && op-ref >= 8 && op+16 <= len(out) {
+			// A short reference at least 8 bytes back: two 8-byte words,
+			// the second loaded after the first is stored, so a period
+			// of 8 to 15 bytes repeats as a byte-by-byte copy would.
+			copy8(unsafe.Add(pout, op), unsafe.Add(pout, ref))
+			copy8(unsafe.Add(pout, op+8), unsafe.Add(pout, ref+8))
+			op += n
+			continue
+		}
 		if op-ref >= n {
 			copy(out[op:op+n], out[ref:ref+n])
 			op += n
@@ -274,4 +290,16 @@ func lzfDecompress(in, out []byte) bool {
 		}
 	}
 	return op == len(out)
+}
+
+// copy8 copies 8 bytes from src to dst as one word; the caller has
+// checked both are in bounds.
+func copy8(dst, src unsafe.Pointer) { *(*uint64)(dst) = *(*uint64)(src) }
+
+// copy16 copies 16 bytes from src to dst as two words, both loaded before
+// either is stored; the caller has checked both are in bounds.
+func copy16(dst, src unsafe.Pointer) {
+	a, b := *(*uint64)(src), *(*uint64)(unsafe.Add(src, 8))
+	*(*uint64)(dst) = a
+	*(*uint64)(unsafe.Add(dst, 8)) = b
 }

@@ -245,3 +245,85 @@ func BenchmarkLZFRef(b *testing.B) {
 		lzfCompressRef(in, out, &h)
 	}
 }
+
+// lzfDecompressRef is lzfDecompress byte by byte (liblzf's loops), the
+// reference for its word copies.
+func lzfDecompressRef(in, out []byte) bool {
+	ip, op := 0, 0
+	for ip < len(in) {
+		ctrl := int(in[ip])
+		ip++
+		if ctrl < 1<<5 {
+			n := ctrl + 1
+			if op+n > len(out) || ip+n > len(in) {
+				return false
+			}
+			for ; n > 0; n-- {
+				out[op] = in[ip]
+				op, ip = op+1, ip+1
+			}
+			continue
+		}
+		n := ctrl >> 5
+		ref := op - (ctrl&0x1f)<<8 - 1
+		if n == 7 {
+			if ip >= len(in) {
+				return false
+			}
+			n += int(in[ip])
+			ip++
+		}
+		if ip >= len(in) {
+			return false
+		}
+		ref -= int(in[ip])
+		ip++
+		n += 2
+		if op+n > len(out) || ref < 0 {
+			return false
+		}
+		for ; n > 0; n-- {
+			out[op] = out[ref]
+			op, ref = op+1, ref+1
+		}
+	}
+	return op == len(out)
+}
+
+// TestLZFDecompressTwin checks lzfDecompress against the byte-by-byte
+// reference on the compressor's output for the twin inputs, and on those
+// outputs damaged (a byte changed, cut short) into outputs of the wrong
+// length: both must agree on success and on every byte.
+func TestLZFDecompressTwin(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	var h lzfTable
+	for _, in := range lzfTwinInputs(r) {
+		z := make([]byte, len(in)+64)
+		n := lzfCompress(in, z, &h)
+		if n == 0 {
+			continue
+		}
+		z = z[:n]
+		for k := 0; k < 20; k++ {
+			c := bytes.Clone(z)
+			size := len(in)
+			if k > 0 {
+				c[r.IntN(len(c))] = byte(r.Uint32())
+				if k%4 == 0 {
+					c = c[:r.IntN(len(c))]
+				}
+				if k%3 == 0 {
+					size = r.IntN(len(in) + 40)
+				}
+			}
+			got, want := make([]byte, size), make([]byte, size)
+			okGot, okWant := lzfDecompress(c, got), lzfDecompressRef(c, want)
+			if okGot != okWant || (okGot && !bytes.Equal(got, want)) {
+				t.Fatalf("input %d bytes, damage %d: decompress %v, reference %v", len(in), k, okGot, okWant)
+			}
+			if k == 0 && (!okGot || !bytes.Equal(got, in)) {
+				t.Fatalf("input %d bytes: round trip failed", len(in))
+			}
+		}
+	}
+}
