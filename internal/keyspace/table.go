@@ -399,7 +399,7 @@ func (e *entry) reuseString(n int, volatile bool, exp int64) ([]byte, bool) {
 // bytes. Below 16 bytes the allocation may share a 16-byte block with
 // other tiny objects (Go's tiny allocator): no room beyond n.
 func recordRoom(n int) int {
-	if n < 16 || n > classMax {
+	if !growInPlace || n < 16 || n > classMax {
 		return n
 	}
 	return int(mallocClass[(n+7)>>3])
