@@ -37,15 +37,13 @@ func lookupHLL(c *Ctx, key []byte) (s string, found, ok bool) {
 	return v.Str, true, true
 }
 
-// storeHLL writes a changed sketch b back over key, keeping its TTL. oldLen
-// is the length of the string key holds (-1 if none): a sketch of the same
-// length is copied over it in place, with no new record.
-func storeHLL(c *Ctx, key, b []byte, oldLen int) {
-	if len(b) == oldLen && c.DB.MutateString(key, func(dst []byte) { copy(dst, b) }) {
-		return
-	}
-	c.DB.SetStringFunc(key, len(b), true, func(dst []byte) { copy(dst, b) })
-}
+// storeHLL writes a changed sketch b back over key, keeping its TTL: into
+// the old record when it fits its allocation (SetStringKeepTTL), as a
+// sparse sketch growing by a few bytes at a time mostly does, so that PFADD
+// on a sparse key allocates nothing (Redis's sdsMakeRoomFor grows the
+// string ahead for the same reason). b may be the stored value itself (a
+// PFMERGE that changed nothing): the copy is then onto itself.
+func storeHLL(c *Ctx, key, b []byte) { c.DB.SetStringKeepTTL(key, b) }
 
 // hllScratch is the stack buffer a sparse PFADD changes its sketch in: a
 // sketch this small (about 100 registers set) costs no allocation but the
@@ -77,14 +75,12 @@ func cmdPfadd(c *Ctx) {
 		return
 	}
 	updated := 0
-	oldLen := -1
 	// The sketch is held by value so that scratch stays on the stack.
 	var scratch [hllScratch]byte
 	var sk hll.Sketch
 	if found {
 		sk = *hll.FromString(s)
 		sk.Scratch = scratch[:0]
-		oldLen = len(s)
 	} else {
 		sk = *hll.FromBytes(hll.AppendEmpty(scratch[:0]))
 		updated++
@@ -97,7 +93,7 @@ func cmdPfadd(c *Ctx) {
 		if err != nil {
 			// Redis changed the value in place up to here.
 			if sk.Changed {
-				storeHLL(c, key, sk.B, oldLen)
+				storeHLL(c, key, sk.B)
 			}
 			c.Error(rediserr.HLLCorrupt)
 			return
@@ -111,7 +107,7 @@ func cmdPfadd(c *Ctx) {
 		return
 	}
 	sk = sk.Invalidated()
-	storeHLL(c, key, sk.B, oldLen)
+	storeHLL(c, key, sk.B)
 	c.Notify(NotifyString, "pfadd", key)
 	c.Dirty += updated
 	c.W.Int(1)
@@ -184,10 +180,8 @@ func cmdPfmerge(c *Ctx) {
 	}
 	key := c.Args[1]
 	var sk *hll.Sketch
-	oldLen := -1
 	if v, found := c.DB.Lookup(key); found {
 		sk = hll.FromString(v.Str)
-		oldLen = len(v.Str)
 	} else {
 		sk = hll.FromBytes(hll.NewSparse())
 	}
@@ -202,7 +196,7 @@ func cmdPfmerge(c *Ctx) {
 		}
 	}
 	sk.Invalidate()
-	storeHLL(c, key, sk.B, oldLen)
+	storeHLL(c, key, sk.B)
 	c.Notify(NotifyString, "pfadd", key)
 	c.Dirty++
 	c.W.OK()
@@ -227,7 +221,7 @@ func cmdPfdebug(c *Ctx) {
 				c.Error(rediserr.HLLCorrupt)
 				return
 			}
-			storeHLL(c, key, sk.B, -1)
+			storeHLL(c, key, sk.B)
 			c.Dirty++
 		}
 		regs := sk.B[hll.HdrSize:]
@@ -254,7 +248,7 @@ func cmdPfdebug(c *Ctx) {
 				c.Error(rediserr.HLLCorrupt)
 				return
 			}
-			storeHLL(c, key, sk.B, -1)
+			storeHLL(c, key, sk.B)
 			c.Dirty++
 			conv = 1
 		}

@@ -33,7 +33,11 @@ func TestPFADDAllocations(t *testing.T) {
 		// The key's slot table made first: the keyspace's own allocations
 		// are not PFADD's.
 		{"new key", [][]string{{"set", "k", "x"}, {"del", "k"}}, []string{"pfadd", "k", "a"}, 1, "$20\r\nZ:12711 v:2,1 Z:3672\r\n"},
-		{"sparse, grows", [][]string{{"pfadd", "k", "a"}}, []string{"pfadd", "k", "b", "c", "d"}, 1, ""},
+		// A sketch growing within its record's allocation (key and
+		// sketch: 14+20 bytes, 48 allocated; b, c and d add 9) is written
+		// into it; past the allocation it takes a new record.
+		{"sparse, grows", [][]string{{"pfadd", "k", "a"}}, []string{"pfadd", "k", "b", "c", "d"}, 0, ""},
+		{"sparse, outgrows", [][]string{{"pfadd", "k", "a"}}, []string{"pfadd", "k", "b", "c", "d", "e", "f", "g"}, 1, ""},
 		{"sparse, same length", [][]string{{"pfadd", "k", "a"}}, []string{"pfadd", "k", raise}, 0, "$20\r\nZ:12711 v:3,1 Z:3672\r\n"},
 		{"pfcount refresh", [][]string{{"pfadd", "k", "x", "y", "z"}}, []string{"pfcount", "k"}, 0, ""},
 	} {

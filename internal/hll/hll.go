@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
+	"math/bits"
 	"strconv"
 	"unsafe"
 )
@@ -39,6 +40,10 @@ func Hash(b []byte) uint64 {
 	const r = 47
 	n := len(b)
 	h := uint64(seed) ^ uint64(n)*m
+	var tail8 []byte // the last 8 bytes, when there are 8
+	if n >= 8 {
+		tail8 = b[n-8:]
+	}
 	for len(b) >= 8 {
 		k := binary.LittleEndian.Uint64(b)
 		k *= m
@@ -48,10 +53,19 @@ func Hash(b []byte) uint64 {
 		h *= m
 		b = b[8:]
 	}
-	if len(b) > 0 {
-		for i := len(b) - 1; i >= 0; i-- {
-			h ^= uint64(b[i]) << (8 * uint(i))
+	if rem := len(b); rem > 0 {
+		// The 1–7 bytes left, little-endian. A key of 8 bytes or more
+		// has them as the top of its last 8 bytes: one load, no loop
+		// whose length a branch predictor would guess.
+		var k uint64
+		if n >= 8 {
+			k = binary.LittleEndian.Uint64(tail8) >> (64 - 8*uint(rem))
+		} else {
+			for i := rem - 1; i >= 0; i-- {
+				k = k<<8 | uint64(b[i])
+			}
 		}
+		h ^= k
 		h *= m
 	}
 	h ^= h >> r
@@ -66,13 +80,8 @@ func PatLen(ele []byte) (index int, count uint8) {
 	h := Hash(ele)
 	index = int(h & (Registers - 1))
 	h >>= P
-	h |= 1 << Q
-	count = 1
-	for h&1 == 0 {
-		count++
-		h >>= 1
-	}
-	return index, count
+	h |= 1 << Q // so the count is at most Q+1
+	return index, uint8(bits.TrailingZeros64(h)) + 1
 }
 
 // Valid reports whether s is an HLL string Redis accepts

@@ -27,6 +27,61 @@ func TestHashKnownValues(t *testing.T) {
 	}
 }
 
+// naiveHash is MurmurHash64A as Redis's C has it, byte by byte: the twin
+// Hash's word loads are checked against.
+func naiveHash(b []byte) uint64 {
+	const m = 0xc6a4a7935bd1e995
+	h := uint64(seed) ^ uint64(len(b))*m
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		var k uint64
+		for j := 7; j >= 0; j-- {
+			k = k<<8 | uint64(b[i+j])
+		}
+		k *= m
+		k ^= k >> 47
+		k *= m
+		h ^= k
+		h *= m
+	}
+	if rest := b[i:]; len(rest) > 0 {
+		for j := len(rest) - 1; j >= 0; j-- {
+			h ^= uint64(rest[j]) << (8 * j)
+		}
+		h *= m
+	}
+	h ^= h >> 47
+	h *= m
+	h ^= h >> 47
+	return h
+}
+
+// Hash and PatLen agree with the byte-by-byte twin at every length (the
+// tail of 1–7 bytes is read as one word from 8 bytes on).
+func TestHashMatchesNaive(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	buf := make([]byte, 64)
+	for n := 0; n <= len(buf); n++ {
+		for round := 0; round < 50; round++ {
+			for i := range buf[:n] {
+				buf[i] = byte(rng.Uint32())
+			}
+			b := buf[:n]
+			if got, want := Hash(b), naiveHash(b); got != want {
+				t.Fatalf("Hash of %d bytes %x = %x, want %x", n, b, got, want)
+			}
+			h := naiveHash(b)
+			wantCount := uint8(1)
+			for v := h>>P | 1<<Q; v&1 == 0; v >>= 1 {
+				wantCount++
+			}
+			if i, c := PatLen(b); i != int(h&(Registers-1)) || c != wantCount {
+				t.Fatalf("PatLen of %x = %d,%d, want %d,%d", b, i, c, h&(Registers-1), wantCount)
+			}
+		}
+	}
+}
+
 func TestSparseMatchesNaive(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for round := 0; round < 20; round++ {
@@ -187,5 +242,34 @@ func TestWithScratch(t *testing.T) {
 	}
 	if !IsDense(stored) {
 		t.Fatal("2000 elements did not promote the sketch")
+	}
+}
+
+// BenchmarkSparseWith is one element added to one of 1000 small sparse
+// sketches (about 40 registers set each, as redis-benchmark's PFADD
+// hll:__rand_int__ ele:__rand_int__ leaves them), through a stack scratch
+// as PFADD does: the opcode walk, the split and the merge.
+func BenchmarkSparseWith(b *testing.B) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	sketches := make([]string, 1000)
+	for i := range sketches {
+		sk := FromBytes(NewSparse())
+		for j := 0; j < 40; j++ {
+			sk.Add([]byte("ele:"+strconv.Itoa(rng.IntN(100000))), 3000)
+		}
+		sketches[i] = string(sk.B)
+	}
+	eles := make([][]byte, 4096)
+	for i := range eles {
+		eles[i] = []byte("ele:" + strconv.Itoa(rng.IntN(100000)))
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		var scratch [384]byte
+		sk := *FromString(sketches[i%len(sketches)])
+		sk.Scratch = scratch[:0]
+		sk, _, _ = sk.With(eles[i%len(eles)], 3000)
+		i++
 	}
 }

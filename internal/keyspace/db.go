@@ -252,9 +252,10 @@ func (db *DB) Exists(key []byte) bool {
 // before it releases the stripe lock. The TTL becomes whenMs if ≥ 0, else
 // is kept if keepTTL, else cleared. With overwrite (the caller writes all
 // n bytes from a buffer that is not the old value's), a string replacing a
-// string takes over its record when the new one needs no more bytes and
-// rounds to the same size class (reuseString), and the bytes returned are
-// the old ones: Redis's allocator hands a freed block to the next
+// string takes over its record when the new one fits its allocation and
+// rounds to the same size class (reuseString: a sparse HyperLogLog grown by
+// PFADD mostly does), and the bytes returned are the old ones (not zeroed):
+// Redis's allocator hands a freed block to the next
 // allocation at once, Go's only after a collection, so a replica applying
 // a stream of SETs on existing keys would otherwise feed the collector a
 // record per command.

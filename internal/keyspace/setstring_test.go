@@ -104,3 +104,100 @@ func TestSetStringEmptyOverEmpty(t *testing.T) {
 		}
 	}
 }
+
+// A string grown a little takes over its record while the record fits the
+// allocator's size class it was made in (a sparse HyperLogLog grown by
+// PFADD); past it, or from a record small enough to share a block with
+// others (Go's tiny allocator), a new record is made. The keys beside keep
+// their values (a record grown past its allocation would write over them;
+// the race build's checkptr checks the bytes handed out too).
+func TestSetStringGrowsInItsClass(t *testing.T) {
+	if !growInPlace {
+		t.Skip("a sanitizer build: records never grow in place")
+	}
+	ks := New(1)
+	ks.NowMs = func() int64 { return 1000 }
+	db := ks.DB(0)
+	key := []byte("string-key") // 10 bytes: a 30-byte value makes a 40-byte record
+	ptr := func(k []byte) any { _, e := db.findEntry(k); return e.p }
+	others := make([][]byte, 64)
+	for i := range others {
+		others[i] = []byte(strings.Repeat(string(rune('a'+i%26)), 5+i%40))
+	}
+	set := func(v string, keepTTL bool) {
+		t.Helper()
+		db.SetString(key, []byte(v), keepTTL)
+		// Neighbours made after it, likely from the same span.
+		for i, o := range others {
+			db.SetString([]byte(strings.Repeat("o", 10)+string(rune('A'+i))), o, false)
+		}
+		for i, o := range others {
+			if got, _ := db.Peek([]byte(strings.Repeat("o", 10) + string(rune('A'+i)))); got.Str != string(o) {
+				t.Fatalf("neighbour %d changed to %q", i, got.Str)
+			}
+		}
+		if got, _ := db.Peek(key); got.Str != v {
+			t.Fatalf("value %q, want %q", got.Str, v)
+		}
+		ref := New(1)
+		ref.NowMs = ks.NowMs
+		rdb := ref.DB(0)
+		rdb.Put(key, Value{Str: v}, db.Expire(key))
+		for i, o := range others {
+			rdb.Put([]byte(strings.Repeat("o", 10)+string(rune('A'+i))), Value{Str: string(o)}, -1)
+		}
+		if ks.NetBytes() != ref.NetBytes() {
+			t.Fatalf("NetBytes %d, a fresh Put gives %d", ks.NetBytes(), ref.NetBytes())
+		}
+	}
+	set(strings.Repeat("a", 30), false)
+	p := ptr(key)
+	room := recordRoom(40)
+	if room < 40 || roundAlloc(room) != roundAlloc(40) {
+		t.Fatalf("recordRoom(40) = %d", room)
+	}
+	for n := 31; 10+n <= room; n++ {
+		set(strings.Repeat("b", n), false)
+		if ptr(key) != p {
+			t.Fatalf("a %d-byte value within the class built a new record", n)
+		}
+	}
+	set(strings.Repeat("c", room-10+1), false)
+	if ptr(key) == p {
+		t.Fatal("a value past the allocation's class reused the record")
+	}
+	// With a TTL kept: the trailer moves with the value's end.
+	db.SetStringExpire(key, []byte(strings.Repeat("d", 40)), 5000)
+	p = ptr(key)
+	if room := recordRoom(58); room > 58 {
+		set(strings.Repeat("e", room-18), true)
+		if ptr(key) != p || db.Expire(key) != 5000 {
+			t.Fatalf("grown with its TTL: same record %v, expire %d", ptr(key) == p, db.Expire(key))
+		}
+	}
+	// A tiny record never grows in place.
+	tiny := []byte("t")
+	db.SetString(tiny, []byte("1234"), false)
+	pt := ptr(tiny)
+	db.SetString(tiny, []byte("123456"), false)
+	if ptr(tiny) == pt {
+		t.Fatal("a record under 16 bytes grew in place")
+	}
+}
+
+// recordRoom never passes the size class an allocation of that many bytes
+// gets, and is the same for sizes of one class.
+func TestRecordRoom(t *testing.T) {
+	if !growInPlace {
+		t.Skip("a sanitizer build: records never grow in place")
+	}
+	for n := 16; n <= classMax; n++ {
+		r := recordRoom(n)
+		if r < n || r != recordRoom(r) || cap(append([]byte(nil), make([]byte, n)...)) != r {
+			t.Fatalf("recordRoom(%d) = %d", n, r)
+		}
+	}
+	if recordRoom(15) != 15 || recordRoom(classMax+1) != classMax+1 {
+		t.Fatal("recordRoom outside 16…classMax")
+	}
+}

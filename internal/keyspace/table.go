@@ -362,7 +362,7 @@ func newString(key string, n int, volatile bool, exp int64) (entry, []byte) {
 // deleted (nothing references its bytes any more), to hold an n-byte value
 // (and a TTL trailer holding exp if volatile) in the same allocation, and
 // returns the value bytes to fill; it reports false, changing nothing,
-// unless the new record needs no more bytes than the old and rounds to the
+// unless the new record fits the allocation (recordRoom) and rounds to the
 // same size (entry.size stays the same).
 func (e *entry) reuseString(n int, volatile bool, exp int64) ([]byte, bool) {
 	if e.boxed() || e.p == nil || n >= inlineMax {
@@ -376,7 +376,7 @@ func (e *entry) reuseString(n int, volatile bool, exp int64) ([]byte, bool) {
 	if volatile {
 		newN += 8
 	}
-	if newN == 0 || newN > oldN || roundAlloc(newN) != roundAlloc(oldN) {
+	if newN == 0 || newN > recordRoom(oldN) || roundAlloc(newN) != roundAlloc(oldN) {
 		return nil, false
 	}
 	e.vlen = uint32(n)
@@ -391,6 +391,36 @@ func (e *entry) reuseString(n int, volatile bool, exp int64) ([]byte, bool) {
 	}
 	return unsafe.Slice((*byte)(unsafe.Add(e.p, kn)), n), true
 }
+
+// recordRoom is how many bytes a record of n bytes may grow to in place:
+// the size class Go's allocator gave it. A record is made by newString as
+// make([]byte, size) with size ≥ n (a reused record only shrinks or grows
+// within its class), so its allocation holds at least mallocClass(n)
+// bytes. Below 16 bytes the allocation may share a 16-byte block with
+// other tiny objects (Go's tiny allocator): no room beyond n.
+func recordRoom(n int) int {
+	if !growInPlace || n < 16 || n > classMax {
+		return n
+	}
+	return int(mallocClass[(n+7)>>3])
+}
+
+// classMax is the largest record size recordRoom knows the class of.
+const classMax = 4096
+
+// mallocClass[(n+7)>>3] is the size class of an n-byte noscan allocation,
+// for 16 ≤ n ≤ classMax (every class up to 32 KB is a multiple of 8). It is
+// read at start-up from append, whose capacity rounds to the allocator's
+// classes, rather than copied from the runtime's table.
+var mallocClass = func() (t [classMax>>3 + 1]uint16) {
+	for n := 8; n <= classMax; {
+		c := cap(append([]byte(nil), make([]byte, n)...))
+		for ; n <= c && n <= classMax; n += 8 {
+			t[n>>3] = uint16(c)
+		}
+	}
+	return t
+}()
 
 // newObject boxes collection o under key (copied).
 func newObject(key string, o types.Object, volatile bool, exp int64) entry {

@@ -245,8 +245,10 @@ func TestObjectsAndTTL(t *testing.T) {
 }
 
 // TestValuesOutliveWrites: strings handed out by Lookup, ForEachInSlot and
-// KeysInSlot keep their bytes after the key is overwritten, re-expired,
-// deleted, and the table rehashed.
+// KeysInSlot keep their bytes after the key is overwritten by a value its
+// record cannot hold, re-expired, deleted, and the table rehashed. (A value
+// that fits the record is written into it, as SET and PFADD do: readers
+// copy what they keep before the slot lock is released.)
 func TestValuesOutliveWrites(t *testing.T) {
 	ks, clk := newTestKeyspace()
 	db := ks.DB(0)
@@ -255,7 +257,7 @@ func TestValuesOutliveWrites(t *testing.T) {
 	v := mustLookup(t, db, "{s}k").Str
 	keys := db.KeysInSlot(slot.OfString("s"), 10, nil)
 	db.SetExpire([]byte("{s}k"), clk.now+2000) // rewrites the trailer in place
-	db.SetStringKeepTTL([]byte("{s}k"), []byte("second"))
+	db.SetStringKeepTTL([]byte("{s}k"), []byte("second, past the first's record"))
 	db.Persist([]byte("{s}k"))
 	db.SetExpire([]byte("{s}k"), clk.now+3000) // a new record
 	for i := 0; i < 1000; i++ {

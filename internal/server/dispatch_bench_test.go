@@ -2,8 +2,12 @@ package server
 
 import (
 	"bytes"
+	"fmt"
+	"math/rand/v2"
 	"net"
 	"testing"
+
+	"github.com/shoal-db/shoal/internal/testutil"
 )
 
 // BenchmarkDispatchGetSet: the dispatch path (parse, route, lock, run,
@@ -83,5 +87,60 @@ func TestRoundTripAllocations(t *testing.T) {
 		if n := testing.AllocsPerRun(1000, round); n != tc.want {
 			t.Errorf("%q: %v allocations per round trip, want %v", req, n, tc.want)
 		}
+	}
+}
+
+// BenchmarkDispatchPFADD: the dispatch path of redis-benchmark's PFADD
+// loads at -P16 (-r 100000, 12-digit random numbers), without the network:
+// one op is a pipeline of 16 commands. dense: PFADD hll ele:N on one dense
+// HLL that has seen the elements (its steady state); sparse: PFADD hll:N
+// ele:N over 100000 small sparse HLLs (about 10 elements each to start).
+func BenchmarkDispatchPFADD(b *testing.B) {
+	for _, sparse := range []bool{false, true} {
+		name := "dense"
+		if sparse {
+			name = "sparse"
+		}
+		b.Run(name, func(b *testing.B) {
+			s := startServer(b)
+			a, p := net.Pipe()
+			defer a.Close()
+			defer p.Close()
+			c := s.newClient(a)
+			rng := rand.New(rand.NewPCG(1, 2))
+			num := func() string { return fmt.Sprintf("%012d", rng.IntN(100000)) }
+			cmd := func() []byte {
+				key := "hll"
+				if sparse {
+					key = "hll:" + num()
+				}
+				return encode("PFADD", key, "ele:"+num())
+			}
+			pipes := make([][]byte, 4096)
+			for i := range pipes {
+				for j := 0; j < 16; j++ {
+					pipes[i] = append(pipes[i], cmd()...)
+				}
+			}
+			warm := 100000 // dense: every element seen
+			if sparse {
+				warm = 1000000
+			}
+			for i := 0; i < warm/16; i++ {
+				c.process(pipes[i%len(pipes)])
+				c.w.Reset()
+			}
+			b.ReportAllocs()
+			defer testutil.ReportCPU(b)()
+			i := 0
+			for b.Loop() {
+				pipe := pipes[i%len(pipes)]
+				i++
+				if n := c.process(pipe); n != len(pipe) {
+					b.Fatalf("consumed %d of %d", n, len(pipe))
+				}
+				c.w.Reset()
+			}
+		})
 	}
 }
