@@ -15,10 +15,11 @@ import (
 
 // startServer runs a Server in-process on 127.0.0.1:0 and stops it at cleanup.
 // startServer runs an in-process server on a loopback port until the test ends.
-func startServer(t testing.TB) *Server {
+func startServer(t testing.TB, args ...string) *Server {
 	t.Helper()
-	// DEBUG allowed, as in Redis's own test suite (guard.go).
-	cfg, err := config.Load("", []string{"--enable-debug-command", "yes"})
+	// DEBUG allowed, as in Redis's own test suite (guard.go); args are
+	// further directives.
+	cfg, err := config.Load("", append([]string{"--enable-debug-command", "yes"}, args...))
 	if err != nil {
 		t.Fatal(err)
 	}

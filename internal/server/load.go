@@ -452,6 +452,9 @@ func (s *Server) loadRDBInto(ks *keyspace.Keyspace, src io.Reader, allowDup bool
 	} else {
 		s.Logf('*', "Done loading RDB, keys loaded: %d, keys expired: %d.", loaded, expired)
 	}
+	if ks == s.ks {
+		s.paceAfterLoad()
+	}
 	return nil
 }
 

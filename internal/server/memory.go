@@ -107,6 +107,8 @@ type memState struct {
 	idleCmds  int64
 	idleSince time.Time
 	idleDone  bool
+
+	pacing loadPacing // paceAfterLoad
 }
 
 func (s *Server) initMemory() {
@@ -628,4 +630,60 @@ func (s *Server) clientsMemory() uint64 {
 	n := len(s.clients)
 	s.clientsMu.Unlock()
 	return uint64(n)*uint64(unsafe.Sizeof(client{})) + uint64(max(s.clientBuffers(), 0))
+}
+
+// loadPacing is paceAfterLoad's state.
+type loadPacing struct {
+	mu sync.Mutex
+	// base is the GC percent to restore once the postponed collection
+	// ends; set while one is pending.
+	base    int
+	pending bool
+}
+
+// paceAfterLoad sets the next collection's goal after a bulk load (an RDB
+// at startup, DEBUG RELOAD, a replica's full sync) to what a collection
+// run at the load's end would have set: the data now held times
+// (1 + GOGC/100). The collector paced its cycles during the load on a
+// heap that kept doubling, so the goal the load's last cycle left is
+// twice a part of the dataset, and the first cycle after it, marking all
+// of it, came just as the replica began applying its master's stream (a
+// 0.2-0.8 s mark with its workers on the applying thread's P: the largest
+// lag of bench-repl.sh's runs). A collection at the end of the load would
+// cost the same mark then, with the stream waiting. The heap's ceiling is
+// what GOGC gives after any collection: twice the live data (the Go
+// memory limit derived from maxmemory still applies). The percent goes
+// back once that next collection ends (a sentinel's finalizer).
+func (s *Server) paceAfterLoad() {
+	pct := []rtmetrics.Sample{{Name: "/gc/gogc:percent"}, {Name: "/gc/heap/live:bytes"}}
+	rtmetrics.Read(pct)
+	p := &s.mem.pacing
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	base := int(pct[0].Value.Uint64())
+	if p.pending {
+		base = p.base
+	}
+	live := int64(pct[1].Value.Uint64())
+	used := s.measureMemory()
+	if base <= 0 || live <= 0 || used <= live {
+		return // GOGC=off, no collection yet, or the load added nothing
+	}
+	want := used + used*int64(base)/100 // the goal a collection now would set
+	np := int((want - live) * 100 / live)
+	if np <= base {
+		return
+	}
+	debug.SetGCPercent(np)
+	if p.pending {
+		return // the pending sentinel restores base
+	}
+	p.base, p.pending = base, true
+	runtime.SetFinalizer(&gcSentinel{s}, func(g *gcSentinel) {
+		p := &g.s.mem.pacing
+		p.mu.Lock()
+		debug.SetGCPercent(p.base)
+		p.pending = false
+		p.mu.Unlock()
+	})
 }
