@@ -81,6 +81,13 @@ type client struct {
 	// inLen is the input of the batch being run (CLIENT LIST qbuf of the
 	// client itself, as Redis's query buffer holds the batch until it ends).
 	inLen int
+	// cmdSeq numbers the commands of the batch being run (from 1);
+	// clockAt is the clock as the command numbered clockSeq ended. The
+	// next command of the same batch starts its timing there instead of
+	// reading the clock again (call): one clock read per pipelined
+	// command instead of two. clockSeq 0: no chain.
+	cmdSeq, clockSeq int
+	clockAt          int64
 
 	// MULTI state.
 	inMulti  bool
@@ -310,6 +317,14 @@ func (c *client) serve() {
 // returns how many bytes it consumed. In loop mode it stops before a command
 // that may block and sets detachPending, leaving that command unconsumed.
 func (c *client) process(buf []byte) int {
+	c.cmdSeq, c.clockSeq = 0, 0
+	n := c.processBatch(buf)
+	c.clockSeq = 0 // calls from outside a batch read the clock afresh
+	return n
+}
+
+// processBatch is process for one buffer of input.
+func (c *client) processBatch(buf []byte) int {
 	st := c.srv.conf()
 	c.rd.Limits = resp.Limits{MaxBulkLen: st.cmd.ProtoMaxBulkLen, MaxInline: 64 * 1024, Unauthenticated: !c.authed && c.srv.acl.AuthRequired()}
 	if c.closing() {
@@ -350,6 +365,7 @@ func (c *client) process(buf []byte) int {
 			if st.clientMemLimit > 0 && c.evictedBefore(len(buf)-used, st.clientMemLimit) {
 				return len(buf)
 			}
+			c.cmdSeq++
 			c.execute(spec, args)
 			if c.parked != nil {
 				// It blocked (blocking.go): its wait goes on off the loop.
@@ -359,8 +375,11 @@ func (c *client) process(buf []byte) int {
 			if len(c.w.Buf) >= st.obufMin && c.pendingOverObuf() {
 				return len(buf) // closed for its output-buffer limits (obuf.go)
 			}
-			if len(c.w.Buf) >= flushAt && !c.flush() {
-				return len(buf)
+			if len(c.w.Buf) >= flushAt {
+				if !c.flush() {
+					return len(buf)
+				}
+				c.clockSeq = 0 // the write is not the next command's time
 			}
 			if c.detachPending {
 				// A key of the command is in flight (MIGRATE): it runs
@@ -751,7 +770,14 @@ func (c *client) call(spec *command.Spec, args [][]byte, locked bool) {
 	ctx.Settings = &st.cmd
 	ctx.ReplyLimit = c.replyLimit(st) // obuf.go
 	c.beforeCall(ctx, locked)         // blocking commands: see blocking.go
-	start := clock.Mono()
+	// The command just before it in the batch ended moments ago (parse
+	// and routing since): its end is this one's start.
+	var start int64
+	if c.clockSeq != 0 && c.clockSeq == c.cmdSeq-1 {
+		start, c.clockSeq = c.clockAt, 0 // once: not again for EXEC's inner calls
+	} else {
+		start = clock.Mono()
+	}
 	mark := len(c.w.Buf) // where this command's reply starts (errorstats, cmd_client.go)
 	ctx.Locked = locked
 	if !locked {
@@ -802,7 +828,9 @@ func (c *client) call(spec *command.Spec, args [][]byte, locked bool) {
 		// A command that blocks counts once, when it is served, times out
 		// or is unblocked (Redis's updateStatsOnUnblock; blocking.go).
 		b.calls++
-		ns := clock.Mono() - start
+		end := clock.Mono()
+		c.clockAt, c.clockSeq = end, c.cmdSeq
+		ns := end - start
 		b.ns += ns
 		// The settings in force after the command, as Redis reads them (a
 		// CONFIG SET that lowers a threshold is itself logged): latency

@@ -49,6 +49,7 @@ func benchDispatch(b *testing.B, setup func(s *Server, c *client)) {
 	c.w.Reset()
 	b.ReportAllocs()
 	b.ResetTimer()
+	defer testutil.ReportCPU(b)()
 	for i := 0; i < b.N; i++ {
 		if n := c.process(buf); n != len(buf) {
 			b.Fatalf("consumed %d of %d", n, len(buf))
