@@ -154,7 +154,7 @@ func (z *ZSet) AppendListpack(dst []byte) []byte {
 		if a := math.Abs(s); a < 1e6 && a*256 == math.Trunc(a*256) && a != math.Trunc(a) {
 			// d2string of a fraction in 1/256ths (2.5, 0.125): never an
 			// integer entry, at most 16 bytes, written in place.
-			n := len(appendEighths(out[w+1:w+1], s))
+			n := putEighths(out, w+1, s)
 			out[w] = 0x80 | byte(n)
 			out[w+1+n] = byte(n + 1)
 			w += n + 2
@@ -536,30 +536,66 @@ func appendD2String(dst []byte, d float64) []byte {
 // appendEighths is "%.17g" of a d that is not an integer, below 1e6 in
 // magnitude and a multiple of 1/256 (scores such as 2.5 or 0.125): its
 // exact decimal form has at most 6+8 significant digits, so "%.17g" prints
-// exactly that, in fixed notation (its exponent is -3..5), and integer
-// arithmetic writes it: the fraction f/256 is f·390625 / 10^8.
+// exactly that, in fixed notation (its exponent is -3..5). See putEighths.
 func appendEighths(dst []byte, d float64) []byte {
-	a := math.Abs(d)
-	ip := math.Trunc(a)
-	f := uint64((a-ip)*256) * 390625 // 8 decimal digits, f > 0
-	if d < 0 {
-		dst = append(dst, '-')
-	}
-	dst = strconv.AppendUint(dst, uint64(ip), 10)
-	dst = append(dst, '.')
-	// The 8 digits two at a time, then the trailing zeros dropped.
-	var digits [8]byte
-	hi, lo := f/10000, f%10000
-	copy(digits[0:], digitPairs[2*(hi/100):2*(hi/100)+2])
-	copy(digits[2:], digitPairs[2*(hi%100):2*(hi%100)+2])
-	copy(digits[4:], digitPairs[2*(lo/100):2*(lo/100)+2])
-	copy(digits[6:], digitPairs[2*(lo%100):2*(lo%100)+2])
-	n := 8
-	for digits[n-1] == '0' {
-		n--
-	}
-	return append(dst, digits[:n]...)
+	n := len(dst)
+	dst = slices.Grow(dst, eighthsRoom)
+	return dst[:n+putEighths(dst[:cap(dst)], n, d)]
 }
+
+// eighthsRoom is the room putEighths needs from where it writes.
+const eighthsRoom = 24
+
+// putEighths writes appendEighths's text at out[w:] and returns its length
+// (at most 16). It writes through unchecked stores up to eighthsRoom bytes
+// from w, which out must have: the integer part's digits, '.', then the
+// fraction f/256's digits (f·390625 / 10^8 without its trailing zeros,
+// from a table) as one 8-byte word.
+func putEighths(out []byte, w int, d float64) int {
+	a := math.Abs(d)
+	ip := uint64(a) // < 1e6: exact truncation
+	f := uint64((a - float64(ip)) * 256)
+	o := unsafe.Add(unsafe.Pointer(unsafe.SliceData(out)), w)
+	n := 0
+	if d < 0 {
+		*(*byte)(o) = '-'
+		n = 1
+	}
+	switch {
+	case ip < 10:
+		*(*byte)(unsafe.Add(o, n)) = '0' + byte(ip)
+		n++
+	case ip < 100:
+		*(*byte)(unsafe.Add(o, n)) = digitPairs[2*ip]
+		*(*byte)(unsafe.Add(o, n+1)) = digitPairs[2*ip+1]
+		n += 2
+	default:
+		n += len(strconv.AppendUint(out[w+n:w+n], ip, 10))
+	}
+	*(*byte)(unsafe.Add(o, n)) = '.'
+	e := &eighths[f&0xFF]
+	*(*uint64)(unsafe.Add(o, n+1)) = e.digits
+	return n + 1 + int(e.n)
+}
+
+// eighths[f] is the fraction f/256 in decimal: its digits after the point
+// (little endian, up to 8) and how many there are.
+var eighths = func() (t [256]struct {
+	digits uint64
+	n      uint8
+}) {
+	for f := 1; f < 256; f++ {
+		s := strconv.AppendUint(nil, uint64(f*390625+1e8), 10)[1:] // 8 digits
+		for s[len(s)-1] == '0' {
+			s = s[:len(s)-1]
+		}
+		var b [8]byte
+		copy(b[:], s)
+		t[f].digits = binary.LittleEndian.Uint64(b[:])
+		t[f].n = uint8(len(s))
+	}
+	return
+}()
 
 // digitPairs is "00" to "99".
 const digitPairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +
