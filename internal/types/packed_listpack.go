@@ -181,7 +181,7 @@ func (z *ZSet) AppendListpack(dst []byte) []byte {
 // then takes its general path, which says what is wrong). scratch is
 // working space, returned (perhaps grown) for the next call.
 func NewHashFromListpack(p, scratch []byte) (*Hash, []byte) {
-	h, b := NewHashViewFromListpack(p, scratch)
+	h, b := NewHashViewFromListpack(p, scratch, nil)
 	if h != nil {
 		h.setLP(bytes.Clone(b))
 	}
@@ -190,34 +190,40 @@ func NewHashFromListpack(p, scratch []byte) (*Hash, []byte) {
 
 // NewHashViewFromListpack is NewHashFromListpack returning a hash whose
 // bytes are the returned scratch: it must not be used after scratch is,
-// unless Own gave it bytes of its own first.
-func NewHashViewFromListpack(p, scratch []byte) (*Hash, []byte) {
+// except through Own. The hash is view when view is not nil (a decoder's
+// scratch, never stored: Own gives a hash to store), else a new one.
+func NewHashViewFromListpack(p, scratch []byte, view *Hash) (*Hash, []byte) {
 	b, n, ok := lpToPacked(p, scratch, nil)
 	if !ok {
 		return nil, b
 	}
 	binary.LittleEndian.PutUint16(b, uint16(n))
-	h := &Hash{}
-	h.setLP(b[:len(b):len(b)])
-	return h, b
+	if view == nil {
+		view = &Hash{}
+	}
+	view.setLP(b[:len(b):len(b)])
+	return view, b
 }
 
-// Own copies the bytes of h, a view (NewHashViewFromListpack), into
-// memory of its own: reuse's, when reuse is a listpack hash whose buffer
-// fits them without much waste (RESTORE REPLACE: the value it replaces,
-// already removed from the keyspace and referenced by nothing else; it
-// is left empty), else a new allocation. Redis's allocator hands the
-// replaced value's memory to the next one at once; Go's would only after
-// a collection, meanwhile growing the heap into fresh pages.
-func (h *Hash) Own(reuse Object) {
+// Own returns a hash holding the bytes of h, a view
+// (NewHashViewFromListpack), in memory of its own: reuse itself, its
+// buffer refilled, when reuse is a listpack hash whose buffer fits them
+// without much waste (RESTORE REPLACE: the value it replaces, already
+// removed from the keyspace and referenced by nothing else), else a new
+// hash. h is left empty. Redis's allocator hands the replaced value's
+// memory to the next one at once; Go's would only after a collection,
+// meanwhile growing the heap into fresh pages.
+func (h *Hash) Own(reuse Object) *Hash {
 	b := h.lp()
+	h.setLP(nil)
 	if r, ok := reuse.(*Hash); ok && r != h && r.tab() == nil && fitsReuse(int(r.c), len(b)) {
 		dst := unsafe.Slice((*byte)(r.p), r.c)
-		r.setLP(nil)
-		h.setLP(dst[:copy(dst, b)])
-		return
+		r.setLP(dst[:copy(dst, b)])
+		return r
 	}
-	h.setLP(bytes.Clone(b))
+	o := &Hash{}
+	o.setLP(bytes.Clone(b))
+	return o
 }
 
 // fitsReuse reports whether a buffer of capacity c should hold n bytes:
@@ -233,7 +239,7 @@ func fitsReuse(c, n int) bool { return c >= n && c <= 2*n+64 }
 // accepts (strtod's rules, no NaN). It returns nil for anything else,
 // including a valid listpack out of order (the caller sorts it).
 func NewZSetFromListpack(p, scratch []byte, parseScore func([]byte) (float64, bool)) (*ZSet, []byte) {
-	z, b := NewZSetViewFromListpack(p, scratch, parseScore)
+	z, b := NewZSetViewFromListpack(p, scratch, parseScore, nil)
 	if z != nil {
 		z.setBytes(bytes.Clone(b))
 	}
@@ -241,29 +247,34 @@ func NewZSetFromListpack(p, scratch []byte, parseScore func([]byte) (float64, bo
 }
 
 // NewZSetViewFromListpack is NewZSetFromListpack returning a sorted set
-// whose bytes are the returned scratch, as NewHashViewFromListpack.
-func NewZSetViewFromListpack(p, scratch []byte, parseScore func([]byte) (float64, bool)) (*ZSet, []byte) {
+// whose bytes are the returned scratch, as NewHashViewFromListpack (view
+// likewise).
+func NewZSetViewFromListpack(p, scratch []byte, parseScore func([]byte) (float64, bool), view *ZSet) (*ZSet, []byte) {
 	b, n, ok := lpToPacked(p, scratch, parseScore)
 	if !ok {
 		return nil, b
 	}
 	lpSetCount(b, n)
-	z := &ZSet{}
-	z.setBytes(b[:len(b):len(b)])
-	return z, b
+	if view == nil {
+		view = &ZSet{}
+	}
+	view.setBytes(b[:len(b):len(b)])
+	return view, b
 }
 
 // Own is Hash.Own for a sorted set view (NewZSetViewFromListpack); reuse
 // may be a compact sorted set.
-func (z *ZSet) Own(reuse Object) {
+func (z *ZSet) Own(reuse Object) *ZSet {
 	b := z.bytes()
+	z.setBytes(nil)
 	if r, ok := reuse.(*ZSet); ok && r != z && r.skip() == nil && r.p != nil && fitsReuse(int(r.c), len(b)) {
 		dst := unsafe.Slice((*byte)(r.p), r.c)
-		r.setBytes(nil)
-		z.setBytes(dst[:copy(dst, b)])
-		return
+		r.setBytes(dst[:copy(dst, b)])
+		return r
 	}
-	z.setBytes(bytes.Clone(b))
+	o := &ZSet{}
+	o.setBytes(bytes.Clone(b))
+	return o
 }
 
 // lpToPacked converts listpack p of pairs into the packed form of a hash

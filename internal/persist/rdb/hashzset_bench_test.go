@@ -189,9 +189,9 @@ func BenchmarkHashZSetRestoreParts(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				var o types.Object
 				if _, ok := c.v.Obj.(*types.Hash); ok {
-					o, scratch = types.NewHashViewFromListpack(lp, scratch)
+					o, scratch = types.NewHashViewFromListpack(lp, scratch, nil)
 				} else {
-					o, scratch = types.NewZSetViewFromListpack(lp, scratch, parseScoreOK)
+					o, scratch = types.NewZSetViewFromListpack(lp, scratch, parseScoreOK, nil)
 				}
 				if o == nil {
 					b.Fatal("listpack refused")
