@@ -154,7 +154,7 @@ func (z *ZSet) AppendListpack(dst []byte) []byte {
 		if a := math.Abs(s); a < 1e6 && a*256 == math.Trunc(a*256) && a != math.Trunc(a) {
 			// d2string of a fraction in 1/256ths (2.5, 0.125): never an
 			// integer entry, at most 16 bytes, written in place.
-			n := len(appendEighths(out[w+1:w+1], s))
+			n := putEighths(out, w+1, s)
 			out[w] = 0x80 | byte(n)
 			out[w+1+n] = byte(n + 1)
 			w += n + 2
@@ -181,7 +181,7 @@ func (z *ZSet) AppendListpack(dst []byte) []byte {
 // then takes its general path, which says what is wrong). scratch is
 // working space, returned (perhaps grown) for the next call.
 func NewHashFromListpack(p, scratch []byte) (*Hash, []byte) {
-	h, b := NewHashViewFromListpack(p, scratch)
+	h, b := NewHashViewFromListpack(p, scratch, nil)
 	if h != nil {
 		h.setLP(bytes.Clone(b))
 	}
@@ -190,34 +190,40 @@ func NewHashFromListpack(p, scratch []byte) (*Hash, []byte) {
 
 // NewHashViewFromListpack is NewHashFromListpack returning a hash whose
 // bytes are the returned scratch: it must not be used after scratch is,
-// unless Own gave it bytes of its own first.
-func NewHashViewFromListpack(p, scratch []byte) (*Hash, []byte) {
+// except through Own. The hash is view when view is not nil (a decoder's
+// scratch, never stored: Own gives a hash to store), else a new one.
+func NewHashViewFromListpack(p, scratch []byte, view *Hash) (*Hash, []byte) {
 	b, n, ok := lpToPacked(p, scratch, nil)
 	if !ok {
 		return nil, b
 	}
 	binary.LittleEndian.PutUint16(b, uint16(n))
-	h := &Hash{}
-	h.setLP(b[:len(b):len(b)])
-	return h, b
+	if view == nil {
+		view = &Hash{}
+	}
+	view.setLP(b[:len(b):len(b)])
+	return view, b
 }
 
-// Own copies the bytes of h, a view (NewHashViewFromListpack), into
-// memory of its own: reuse's, when reuse is a listpack hash whose buffer
-// fits them without much waste (RESTORE REPLACE: the value it replaces,
-// already removed from the keyspace and referenced by nothing else; it
-// is left empty), else a new allocation. Redis's allocator hands the
-// replaced value's memory to the next one at once; Go's would only after
-// a collection, meanwhile growing the heap into fresh pages.
-func (h *Hash) Own(reuse Object) {
+// Own returns a hash holding the bytes of h, a view
+// (NewHashViewFromListpack), in memory of its own: reuse itself, its
+// buffer refilled, when reuse is a listpack hash whose buffer fits them
+// without much waste (RESTORE REPLACE: the value it replaces, already
+// removed from the keyspace and referenced by nothing else), else a new
+// hash. h is left empty. Redis's allocator hands the replaced value's
+// memory to the next one at once; Go's would only after a collection,
+// meanwhile growing the heap into fresh pages.
+func (h *Hash) Own(reuse Object) *Hash {
 	b := h.lp()
+	h.setLP(nil)
 	if r, ok := reuse.(*Hash); ok && r != h && r.tab() == nil && fitsReuse(int(r.c), len(b)) {
 		dst := unsafe.Slice((*byte)(r.p), r.c)
-		r.setLP(nil)
-		h.setLP(dst[:copy(dst, b)])
-		return
+		r.setLP(dst[:copy(dst, b)])
+		return r
 	}
-	h.setLP(bytes.Clone(b))
+	o := &Hash{}
+	o.setLP(bytes.Clone(b))
+	return o
 }
 
 // fitsReuse reports whether a buffer of capacity c should hold n bytes:
@@ -233,7 +239,7 @@ func fitsReuse(c, n int) bool { return c >= n && c <= 2*n+64 }
 // accepts (strtod's rules, no NaN). It returns nil for anything else,
 // including a valid listpack out of order (the caller sorts it).
 func NewZSetFromListpack(p, scratch []byte, parseScore func([]byte) (float64, bool)) (*ZSet, []byte) {
-	z, b := NewZSetViewFromListpack(p, scratch, parseScore)
+	z, b := NewZSetViewFromListpack(p, scratch, parseScore, nil)
 	if z != nil {
 		z.setBytes(bytes.Clone(b))
 	}
@@ -241,29 +247,34 @@ func NewZSetFromListpack(p, scratch []byte, parseScore func([]byte) (float64, bo
 }
 
 // NewZSetViewFromListpack is NewZSetFromListpack returning a sorted set
-// whose bytes are the returned scratch, as NewHashViewFromListpack.
-func NewZSetViewFromListpack(p, scratch []byte, parseScore func([]byte) (float64, bool)) (*ZSet, []byte) {
+// whose bytes are the returned scratch, as NewHashViewFromListpack (view
+// likewise).
+func NewZSetViewFromListpack(p, scratch []byte, parseScore func([]byte) (float64, bool), view *ZSet) (*ZSet, []byte) {
 	b, n, ok := lpToPacked(p, scratch, parseScore)
 	if !ok {
 		return nil, b
 	}
 	lpSetCount(b, n)
-	z := &ZSet{}
-	z.setBytes(b[:len(b):len(b)])
-	return z, b
+	if view == nil {
+		view = &ZSet{}
+	}
+	view.setBytes(b[:len(b):len(b)])
+	return view, b
 }
 
 // Own is Hash.Own for a sorted set view (NewZSetViewFromListpack); reuse
 // may be a compact sorted set.
-func (z *ZSet) Own(reuse Object) {
+func (z *ZSet) Own(reuse Object) *ZSet {
 	b := z.bytes()
+	z.setBytes(nil)
 	if r, ok := reuse.(*ZSet); ok && r != z && r.skip() == nil && r.p != nil && fitsReuse(int(r.c), len(b)) {
 		dst := unsafe.Slice((*byte)(r.p), r.c)
-		r.setBytes(nil)
-		z.setBytes(dst[:copy(dst, b)])
-		return
+		r.setBytes(dst[:copy(dst, b)])
+		return r
 	}
-	z.setBytes(bytes.Clone(b))
+	o := &ZSet{}
+	o.setBytes(bytes.Clone(b))
+	return o
 }
 
 // lpToPacked converts listpack p of pairs into the packed form of a hash
@@ -536,30 +547,66 @@ func appendD2String(dst []byte, d float64) []byte {
 // appendEighths is "%.17g" of a d that is not an integer, below 1e6 in
 // magnitude and a multiple of 1/256 (scores such as 2.5 or 0.125): its
 // exact decimal form has at most 6+8 significant digits, so "%.17g" prints
-// exactly that, in fixed notation (its exponent is -3..5), and integer
-// arithmetic writes it: the fraction f/256 is f·390625 / 10^8.
+// exactly that, in fixed notation (its exponent is -3..5). See putEighths.
 func appendEighths(dst []byte, d float64) []byte {
-	a := math.Abs(d)
-	ip := math.Trunc(a)
-	f := uint64((a-ip)*256) * 390625 // 8 decimal digits, f > 0
-	if d < 0 {
-		dst = append(dst, '-')
-	}
-	dst = strconv.AppendUint(dst, uint64(ip), 10)
-	dst = append(dst, '.')
-	// The 8 digits two at a time, then the trailing zeros dropped.
-	var digits [8]byte
-	hi, lo := f/10000, f%10000
-	copy(digits[0:], digitPairs[2*(hi/100):2*(hi/100)+2])
-	copy(digits[2:], digitPairs[2*(hi%100):2*(hi%100)+2])
-	copy(digits[4:], digitPairs[2*(lo/100):2*(lo/100)+2])
-	copy(digits[6:], digitPairs[2*(lo%100):2*(lo%100)+2])
-	n := 8
-	for digits[n-1] == '0' {
-		n--
-	}
-	return append(dst, digits[:n]...)
+	n := len(dst)
+	dst = slices.Grow(dst, eighthsRoom)
+	return dst[:n+putEighths(dst[:cap(dst)], n, d)]
 }
+
+// eighthsRoom is the room putEighths needs from where it writes.
+const eighthsRoom = 24
+
+// putEighths writes appendEighths's text at out[w:] and returns its length
+// (at most 16). It writes through unchecked stores up to eighthsRoom bytes
+// from w, which out must have: the integer part's digits, '.', then the
+// fraction f/256's digits (f·390625 / 10^8 without its trailing zeros,
+// from a table) as one 8-byte word.
+func putEighths(out []byte, w int, d float64) int {
+	a := math.Abs(d)
+	ip := uint64(a) // < 1e6: exact truncation
+	f := uint64((a - float64(ip)) * 256)
+	o := unsafe.Add(unsafe.Pointer(unsafe.SliceData(out)), w)
+	n := 0
+	if d < 0 {
+		*(*byte)(o) = '-'
+		n = 1
+	}
+	switch {
+	case ip < 10:
+		*(*byte)(unsafe.Add(o, n)) = '0' + byte(ip)
+		n++
+	case ip < 100:
+		*(*byte)(unsafe.Add(o, n)) = digitPairs[2*ip]
+		*(*byte)(unsafe.Add(o, n+1)) = digitPairs[2*ip+1]
+		n += 2
+	default:
+		n += len(strconv.AppendUint(out[w+n:w+n], ip, 10))
+	}
+	*(*byte)(unsafe.Add(o, n)) = '.'
+	e := &eighths[f&0xFF]
+	*(*uint64)(unsafe.Add(o, n+1)) = e.digits
+	return n + 1 + int(e.n)
+}
+
+// eighths[f] is the fraction f/256 in decimal: its digits after the point
+// (little endian, up to 8) and how many there are.
+var eighths = func() (t [256]struct {
+	digits uint64
+	n      uint8
+}) {
+	for f := 1; f < 256; f++ {
+		s := strconv.AppendUint(nil, uint64(f*390625+1e8), 10)[1:] // 8 digits
+		for s[len(s)-1] == '0' {
+			s = s[:len(s)-1]
+		}
+		var b [8]byte
+		copy(b[:], s)
+		t[f].digits = binary.LittleEndian.Uint64(b[:])
+		t[f].n = uint8(len(s))
+	}
+	return
+}()
 
 // digitPairs is "00" to "99".
 const digitPairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +

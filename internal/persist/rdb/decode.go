@@ -34,11 +34,13 @@ type decoder struct {
 	ibuf    [20]byte
 
 	// view (a Restorer's decoder): a string may alias the payload or z,
-	// and viewObj, a listpack hash or sorted set, aliases pk, a list arena,
-	// a hashtable set is sset, an intset is iset.
+	// and viewObj, a listpack hash or sorted set, aliases pk (hview or
+	// zview), a list arena, a hashtable set is sset, an intset is iset.
 	view    bool
 	viewObj types.Object
 	arena   []byte
+	hview   *types.Hash // the listpack hashes viewObj holds (scratch)
+	zview   *types.ZSet // the listpack sorted sets viewObj holds (scratch)
 	list    *types.List // the lists viewObj holds (scratch)
 	sset    *types.Set  // the hashtable sets viewObj holds (scratch)
 	iset    *types.Set  // the intsets viewObj holds (scratch), on ints
@@ -756,10 +758,11 @@ func (r *Restorer) Parse(payload []byte, s Settings) (keyspace.Value, error) {
 // Own gives v, the last value Parse returned, memory of its own if it
 // still aliases r: reuse's memory when reuse is a value of the same
 // encoding whose buffer fits (RESTORE REPLACE passes the value it
-// replaced, after deleting it: nothing may use reuse afterwards; a list
-// returns reuse itself, refilled, a hashtable set reuse itself with the
-// scratch set's table, reuse's table becoming the scratch, and an intset
-// reuse itself, refilled), else new memory. Other values are returned as they are.
+// replaced, after deleting it: nothing may use reuse afterwards; a list,
+// a listpack hash or sorted set returns reuse itself, refilled, a
+// hashtable set reuse itself with the scratch set's table, reuse's table
+// becoming the scratch, and an intset reuse itself, refilled), else new
+// memory. Other values are returned as they are.
 func (r *Restorer) Own(v, reuse keyspace.Value) keyspace.Value {
 	if v.Obj == nil || v.Obj != r.view {
 		return v
@@ -767,9 +770,9 @@ func (r *Restorer) Own(v, reuse keyspace.Value) keyspace.Value {
 	r.view = nil
 	switch o := v.Obj.(type) {
 	case *types.Hash:
-		o.Own(reuse.Obj)
+		return keyspace.Value{Obj: o.Own(reuse.Obj)}
 	case *types.ZSet:
-		o.Own(reuse.Obj)
+		return keyspace.Value{Obj: o.Own(reuse.Obj)}
 	case *types.List:
 		return keyspace.Value{Obj: o.Own(reuse.Obj)}
 	case *types.Set:

@@ -204,7 +204,10 @@ func (d *decoder) hashFromPairs(blob []byte, ziplist bool) (keyspace.Value, erro
 		// conversion, checked whole.
 		var h *types.Hash
 		if d.view {
-			if h, d.pk = types.NewHashViewFromListpack(blob, d.pk); h != nil {
+			if d.hview == nil {
+				d.hview = new(types.Hash)
+			}
+			if h, d.pk = types.NewHashViewFromListpack(blob, d.pk, d.hview); h != nil {
 				d.viewObj = h
 				return keyspace.Value{Obj: h}, nil
 			}
@@ -241,7 +244,10 @@ func (d *decoder) zsetFromPairs(blob []byte, ziplist bool) (keyspace.Value, erro
 		// conversion, checked whole.
 		var z *types.ZSet
 		if d.view {
-			if z, d.pk = types.NewZSetViewFromListpack(blob, d.pk, parseScoreOK); z != nil {
+			if d.zview == nil {
+				d.zview = new(types.ZSet)
+			}
+			if z, d.pk = types.NewZSetViewFromListpack(blob, d.pk, parseScoreOK, d.zview); z != nil {
 				d.viewObj = z
 				return keyspace.Value{Obj: z}, nil
 			}

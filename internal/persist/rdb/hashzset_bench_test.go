@@ -1,6 +1,7 @@
 package rdb
 
 import (
+	"os"
 	"strconv"
 	"syscall"
 	"testing"
@@ -78,48 +79,66 @@ func reportCPU(b *testing.B) func() {
 	return func() { b.ReportMetric(float64(cpu()-start)/float64(b.N), "cpu-ns/op") }
 }
 
-// BenchmarkHashZSetDumpParts splits DUMP of hash100 and zset100 into its
-// steps: building the listpack, LZF, CRC64.
-func BenchmarkHashZSetDumpParts(b *testing.B) {
-	for _, c := range []struct {
+// benchKinds are scripts/bench-dump.sh's hash and sorted set kinds.
+func benchKinds() []struct {
+	name string
+	v    keyspace.Value
+} {
+	return []struct {
 		name string
-		lp   []byte
+		v    keyspace.Value
 	}{
-		{"hash100", benchHash("field", 100).Obj.(*types.Hash).AppendListpack(nil)},
-		{"zset100", benchZSet(100, func(j int) string { return "member-" + strconv.Itoa(j) }, func(j int) float64 { return float64(j * 3) }).Obj.(*types.ZSet).AppendListpack(nil)},
-	} {
-		out := make([]byte, len(c.lp))
-		var h lzfTable
-		b.Run(c.name+"/lzf", func(b *testing.B) {
-			b.SetBytes(int64(len(c.lp)))
+		{"hash10", benchHash("f", 10)},
+		{"hash100", benchHash("field", 100)},
+		{"zset10", benchZSet(10, func(j int) string { return "m" + strconv.Itoa(j) }, func(j int) float64 { return float64(j) + 0.5 })},
+		{"zset100", benchZSet(100, func(j int) string { return "member-" + strconv.Itoa(j) }, func(j int) float64 { return float64(j * 3) })},
+	}
+}
+
+// appendListpack is DUMP's listpack of a hash or sorted set.
+func appendListpack(dst []byte, o types.Object) []byte {
+	if h, ok := o.(*types.Hash); ok {
+		return h.AppendListpack(dst)
+	}
+	return o.(*types.ZSet).AppendListpack(dst)
+}
+
+// BenchmarkHashZSetDumpParts splits DUMP of the hash and sorted set kinds
+// into its steps: building the listpack, LZF, CRC64. SHOAL_LISTPACK_DIR=dir
+// also writes each listpack to dir/<kind>.lp (to run liblzf on the same
+// bytes).
+func BenchmarkHashZSetDumpParts(b *testing.B) {
+	for _, c := range benchKinds() {
+		lp := appendListpack(nil, c.v.Obj)
+		if dir := os.Getenv("SHOAL_LISTPACK_DIR"); dir != "" {
+			if err := os.WriteFile(dir+"/"+c.name+".lp", lp, 0o644); err != nil {
+				b.Fatal(err)
+			}
+		}
+		var buf []byte
+		b.Run(c.name+"/listpack", func(b *testing.B) {
 			defer reportCPU(b)()
 			for i := 0; i < b.N; i++ {
-				lzfCompress(c.lp, out, &h)
+				buf = appendListpack(buf[:0], c.v.Obj)
+			}
+		})
+		out := make([]byte, len(lp))
+		var h lzfTable
+		b.Run(c.name+"/lzf", func(b *testing.B) {
+			b.SetBytes(int64(len(lp)))
+			defer reportCPU(b)()
+			for i := 0; i < b.N; i++ {
+				lzfCompress(lp, out, &h)
 			}
 		})
 		b.Run(c.name+"/crc", func(b *testing.B) {
-			b.SetBytes(int64(len(c.lp)))
+			b.SetBytes(int64(len(lp)))
 			defer reportCPU(b)()
 			for i := 0; i < b.N; i++ {
-				CRC64(0, c.lp)
+				CRC64(0, lp)
 			}
 		})
 	}
-	hv := benchHash("field", 100).Obj.(*types.Hash)
-	zv := benchZSet(100, func(j int) string { return "member-" + strconv.Itoa(j) }, func(j int) float64 { return float64(j * 3) }).Obj.(*types.ZSet)
-	var buf []byte
-	b.Run("hash100/listpack", func(b *testing.B) {
-		defer reportCPU(b)()
-		for i := 0; i < b.N; i++ {
-			buf = hv.AppendListpack(buf[:0])
-		}
-	})
-	b.Run("zset100/listpack", func(b *testing.B) {
-		defer reportCPU(b)()
-		for i := 0; i < b.N; i++ {
-			buf = zv.AppendListpack(buf[:0])
-		}
-	})
 }
 
 // BenchmarkHashZSetRestoreParts splits RESTORE of hash100 and zset100
@@ -170,9 +189,9 @@ func BenchmarkHashZSetRestoreParts(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				var o types.Object
 				if _, ok := c.v.Obj.(*types.Hash); ok {
-					o, scratch = types.NewHashViewFromListpack(lp, scratch)
+					o, scratch = types.NewHashViewFromListpack(lp, scratch, nil)
 				} else {
-					o, scratch = types.NewZSetViewFromListpack(lp, scratch, parseScoreOK)
+					o, scratch = types.NewZSetViewFromListpack(lp, scratch, parseScoreOK, nil)
 				}
 				if o == nil {
 					b.Fatal("listpack refused")
