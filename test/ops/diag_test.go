@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shoal-db/shoal/internal/resp"
 	"github.com/shoal-db/shoal/internal/testutil"
@@ -132,4 +133,57 @@ func TestLatencyMonitorAsRedis(t *testing.T) {
 		testutil.Equal(t, len(c.MustDo(t, "LATENCY", "LATEST").Elems), 0)
 	}
 	sameReplies(t, srvs, [][]string{{"LATENCY", "HELP"}, {"LATENCY", "FOO"}, {"LATENCY", "HISTORY"}})
+}
+
+// Each command's time is its own: a pipelined command may start its
+// timing where the one before it in the same batch ended (client.call),
+// but never where a command of an earlier batch ended, or across the
+// queueing of a transaction. With 100 ms as the slow log's threshold and
+// 300 ms pauses between batches, nothing is logged and GET's and
+// EXEC's commandstats stay far below one pause, as on Redis.
+func TestSlowlogTimesEachCommand(t *testing.T) {
+	for _, s := range both(t) {
+		c := s.node.Dial(t)
+		c.MustDo(t, "CONFIG", "SET", "slowlog-log-slower-than", "100000")
+		c.MustDo(t, "CONFIG", "RESETSTAT")
+		c.MustDo(t, "SLOWLOG", "RESET")
+		pipeline := func(cmds ...[]string) {
+			t.Helper()
+			var b []byte
+			for _, a := range cmds {
+				b = testutil.AppendCommand(b, a...)
+			}
+			testutil.NoErr(t, c.SendRaw(b))
+			for range cmds {
+				if _, _, err := c.Read(); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		pause := func() { time.Sleep(300 * time.Millisecond) }
+		pipeline([]string{"SET", "k", "v"}, []string{"GET", "k"})
+		pause()
+		pipeline([]string{"GET", "k"}, []string{"GET", "k"})
+		pause()
+		pipeline([]string{"MULTI"}, []string{"INCR", "n"})
+		pause()
+		pipeline([]string{"INCR", "n"}, []string{"EXEC"}, []string{"GET", "k"})
+		pause()
+		pipeline([]string{"GET", "k"})
+		pause()
+		pipeline([]string{"NOSUCHCOMMAND"}, []string{"GET", "k"})
+		testutil.Equal(t, c.MustDo(t, "SLOWLOG", "LEN").Int, int64(0))
+		info := string(c.MustDo(t, "INFO", "commandstats").Str)
+		for _, stat := range []string{"cmdstat_get:calls=6,usec=", "cmdstat_exec:calls=1,usec="} {
+			i := strings.Index(info, stat)
+			if i < 0 {
+				t.Fatalf("%s: no %s in %q", s.name, stat, info)
+			}
+			usec, err := strconv.Atoi(strings.SplitN(info[i+len(stat):], ",", 2)[0])
+			testutil.NoErr(t, err)
+			if usec >= 100000 {
+				t.Errorf("%s: %s%d", s.name, stat, usec)
+			}
+		}
+	}
 }
