@@ -389,3 +389,21 @@ func TestSmallTables(t *testing.T) {
 		t.Fatalf("slotTable header takes %d bytes, want 64", headerBytes)
 	}
 }
+
+// BenchmarkResize rehashes the slot tables of a million-key database one
+// after another (each table cold in the cache, as growth under a load of
+// new keys finds it): one op is one table of ~64 keys rebuilt at its
+// capacity.
+func BenchmarkResize(b *testing.B) {
+	_, _, db := filledBenchDB()
+	tables := db.st().tables
+	s := 0
+	for b.Loop() {
+		for tables[s] == nil {
+			s = (s + 1) % len(tables)
+		}
+		t := tables[s]
+		t.resize(t.capacity())
+		s = (s + 1) % len(tables)
+	}
+}
