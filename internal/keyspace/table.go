@@ -588,13 +588,13 @@ func (t *slotTable) resize(c int) {
 		// misses (as Prefetcher does for a batch's keys); paid one after
 		// another in the loop below they made a table's growth cost
 		// ~220 ns per key (BenchmarkResize).
-		var sum uint32
+		var sum uint64
 		for i, cb := range oldCtrl {
 			if cb&0x80 == 0 {
-				sum += uint32(*(*byte)(oldEnts[i].p))
+				sum += oldEnts[i].touch()
 			}
 		}
-		t.touched = sum
+		t.touched = uint32(sum)
 	}
 	for i, cb := range oldCtrl {
 		if cb&0x80 != 0 {

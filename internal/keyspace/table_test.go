@@ -407,3 +407,27 @@ func BenchmarkResize(b *testing.B) {
 		s = (s + 1) % len(tables)
 	}
 }
+
+// TestResizeEmptyRecord: the empty key with an empty value has no record
+// (a nil pointer); a table holding it grows past one group (resize touches
+// each record before hashing the keys again) and still finds it.
+func TestResizeEmptyRecord(t *testing.T) {
+	db := New(1).DB(0)
+	db.SetString([]byte(""), []byte(""), false)
+	want := slot.Of([]byte(""))
+	added := 0
+	for i := 0; added < 100; i++ {
+		k := []byte(fmt.Sprintf("k%d", i))
+		if slot.Of(k) != want {
+			continue
+		}
+		db.SetString(k, []byte("v"), false)
+		added++
+	}
+	if c := db.st().tables[want].capacity(); c <= groupSize {
+		t.Fatalf("slot %d's table holds %d positions, want a grown one", want, c)
+	}
+	if v, ok := db.Peek([]byte("")); !ok || v.Str != "" {
+		t.Fatalf("the empty key after growth: %q, %v", v.Str, ok)
+	}
+}
