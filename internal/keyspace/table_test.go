@@ -389,3 +389,45 @@ func TestSmallTables(t *testing.T) {
 		t.Fatalf("slotTable header takes %d bytes, want 64", headerBytes)
 	}
 }
+
+// BenchmarkResize rehashes the slot tables of a million-key database one
+// after another (each table cold in the cache, as growth under a load of
+// new keys finds it): one op is one table of ~64 keys rebuilt at its
+// capacity.
+func BenchmarkResize(b *testing.B) {
+	_, _, db := filledBenchDB()
+	tables := db.st().tables
+	s := 0
+	for b.Loop() {
+		for tables[s] == nil {
+			s = (s + 1) % len(tables)
+		}
+		t := tables[s]
+		t.resize(t.capacity())
+		s = (s + 1) % len(tables)
+	}
+}
+
+// TestResizeEmptyRecord: the empty key with an empty value has no record
+// (a nil pointer); a table holding it grows past one group (resize touches
+// each record before hashing the keys again) and still finds it.
+func TestResizeEmptyRecord(t *testing.T) {
+	db := New(1).DB(0)
+	db.SetString([]byte(""), []byte(""), false)
+	want := slot.Of([]byte(""))
+	added := 0
+	for i := 0; added < 100; i++ {
+		k := []byte(fmt.Sprintf("k%d", i))
+		if slot.Of(k) != want {
+			continue
+		}
+		db.SetString(k, []byte("v"), false)
+		added++
+	}
+	if c := db.st().tables[want].capacity(); c <= groupSize {
+		t.Fatalf("slot %d's table holds %d positions, want a grown one", want, c)
+	}
+	if v, ok := db.Peek([]byte("")); !ok || v.Str != "" {
+		t.Fatalf("the empty key after growth: %q, %v", v.Str, ok)
+	}
+}

@@ -289,17 +289,22 @@ func (s *Stream) unlockAndWake() {
 // those not SelfServed, which keep sleeping. Needs s.mu.
 func (s *Stream) wakeLocked(all bool) {
 	s.wokenAt = s.end
-	keep := s.sleepers[:0]
-	for _, r := range s.sleepers {
-		if !all && r.selfServed {
-			keep = append(keep, r)
-			continue
-		}
-		if !all && r.serve != nil {
+	// The kept readers move down in place, written only where one moves
+	// and the slice only when it shrank: this runs for every append, and
+	// a pointer written while the collector marks goes through its write
+	// barrier (a replica applies its master's stream with none asleep).
+	n := 0
+	for i, r := range s.sleepers {
+		if !all && r.serve != nil && !r.selfServed {
 			// The appender serves it once s.mu is released (serveInline);
 			// it stays asleep unless that fails.
 			r.serveDue.Store(true)
-			keep = append(keep, r)
+		}
+		if !all && (r.selfServed || r.serve != nil) {
+			if n != i {
+				s.sleepers[n] = r
+			}
+			n++
 			continue
 		}
 		r.sleeping = false
@@ -308,8 +313,10 @@ func (s *Stream) wakeLocked(all bool) {
 		default:
 		}
 	}
-	clear(s.sleepers[len(keep):])
-	s.sleepers = keep
+	if n != len(s.sleepers) {
+		clear(s.sleepers[n:])
+		s.sleepers = s.sleepers[:n]
+	}
 }
 
 // WakeDeferred wakes the readers that deferred appends left sleeping. An
