@@ -7,6 +7,7 @@ import (
 	"net"
 	"testing"
 
+	"github.com/shoal-db/shoal/internal/keyspace"
 	"github.com/shoal-db/shoal/internal/testutil"
 )
 
@@ -143,5 +144,34 @@ func BenchmarkDispatchPFADD(b *testing.B) {
 				c.w.Reset()
 			}
 		})
+	}
+}
+
+// TestPrefetchHotKey: prefetch stops peeking at a pipeline whose first
+// commands all name one key (hotKeyPeek), and looks at every command of
+// one that names several (up to PrefetchMax); the replies do not depend
+// on it.
+func TestPrefetchHotKey(t *testing.T) {
+	s := startServer(t)
+	a, p := net.Pipe()
+	defer a.Close()
+	defer p.Close()
+	c := s.newClient(a)
+	var hot, mixed []byte
+	for i := 0; i < 6; i++ {
+		hot = append(hot, encode("INCR", "k")...)
+		mixed = append(mixed, encode("INCR", fmt.Sprintf("k%d", i%3))...)
+	}
+	if n := c.prefetch(hot); n != keyspace.PrefetchMax || c.pf.Len() != 0 {
+		t.Fatalf("hot pipeline: prefetch looked at %d commands, %d keys queued", n, c.pf.Len())
+	}
+	if n := c.prefetch(mixed); n != 6 {
+		t.Fatalf("mixed pipeline: prefetch looked at %d commands, want 6", n)
+	}
+	c.pfLeft = 0
+	c.process(append(hot, mixed...))
+	want := ":1\r\n:2\r\n:3\r\n:4\r\n:5\r\n:6\r\n:1\r\n:1\r\n:1\r\n:2\r\n:2\r\n:2\r\n"
+	if string(c.w.Buf) != want {
+		t.Fatalf("replies %q, want %q", c.w.Buf, want)
 	}
 }
