@@ -31,6 +31,10 @@ func startServer(t testing.TB, args ...string) *Server {
 	}
 	done := make(chan struct{})
 	go func() { s.Serve(); close(done) }()
+	// Serving before the test goes on: a test done within moments would
+	// otherwise Close while Serve still starts its background work (a
+	// WaitGroup Add racing Close's Wait).
+	waitServing(t, s)
 	t.Cleanup(func() {
 		s.Close()
 		select {
@@ -40,6 +44,31 @@ func startServer(t testing.TB, args ...string) *Server {
 		}
 	})
 	return s
+}
+
+// waitServing waits (bounded) until s answers a PING.
+func waitServing(t testing.TB, s *Server) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", s.Addr().String(), time.Second)
+		if err == nil {
+			c.SetDeadline(time.Now().Add(2 * time.Second))
+			_, err = c.Write([]byte("PING\r\n"))
+			var b [7]byte
+			if err == nil {
+				_, err = io.ReadFull(c, b[:])
+			}
+			c.Close()
+			if err == nil && string(b[:]) == "+PONG\r\n" {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server does not answer PING: %v", err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // conn is a raw RESP test connection: replies come back as their raw bytes.
