@@ -404,16 +404,16 @@ func (c *client) prefetchAhead(buf []byte) {
 	}
 }
 
+// hotKeyPeek is how many commands naming one key make prefetch take a
+// batch for a pipeline on a hot key.
+const hotKeyPeek = 4
+
 // prefetch queues the keys of the whole commands at the start of buf
 // (up to keyspace.PrefetchMax) and, when they hold at least two different
 // keys, brings their data into the cache together (keyspace.Prefetcher).
 // It returns how many commands it looked at. The commands compute the
 // keys' slots and hashes again when they run (a few ns each): passing them
 // on was not worth a cache keyed by argument.
-// hotKeyPeek is how many commands naming one key make prefetch take a
-// batch for a pipeline on a hot key.
-const hotKeyPeek = 4
-
 func (c *client) prefetch(buf []byte) int {
 	n := 0
 	var last []byte
