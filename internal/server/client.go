@@ -793,7 +793,7 @@ func (c *client) call(spec *command.Spec, args [][]byte, locked bool) {
 	if c.clockSeq != 0 && c.clockSeq == c.cmdSeq-1 {
 		start, c.clockSeq = c.clockAt, 0 // once: not again for EXEC's inner calls
 	} else {
-		start = clock.Mono()
+		start = clock.Fast()
 	}
 	mark := len(c.w.Buf) // where this command's reply starts (errorstats, cmd_client.go)
 	ctx.Locked = locked
@@ -845,7 +845,7 @@ func (c *client) call(spec *command.Spec, args [][]byte, locked bool) {
 		// A command that blocks counts once, when it is served, times out
 		// or is unblocked (Redis's updateStatsOnUnblock; blocking.go).
 		b.calls++
-		end := clock.Mono()
+		end := clock.Fast()
 		c.clockAt, c.clockSeq = end, c.cmdSeq
 		ns := end - start
 		b.ns += ns
@@ -859,7 +859,7 @@ func (c *client) call(spec *command.Spec, args [][]byte, locked bool) {
 			c.noteSlow(spec, args, ns, st)
 		}
 	} else {
-		c.blockRunNs = clock.Mono() - start // noteBlockedLatency
+		c.blockRunNs = clock.Fast() - start // noteBlockedLatency
 	}
 	if ctx.Err {
 		spec.FailedCalls.Add(1)

@@ -519,6 +519,7 @@ func (s *Server) startBackground() {
 			case <-tick.C:
 				now := time.Now()
 				s.nowMs.Store(now.UnixMilli()) // the cached clock, kept fresh as Redis's afterSleep does
+				clock.Calibrate()              // the command timer's TSC rate, once (clock.Fast)
 				// A deferred append whose loop round has not ended yet (a
 				// call handed off by the watchdog) reaches its readers.
 				s.stream.WakeDeferred()

@@ -2,6 +2,8 @@ package ops
 
 import (
 	"fmt"
+	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -185,5 +187,51 @@ func TestSlowlogTimesEachCommand(t *testing.T) {
 				t.Errorf("%s: %s%d", s.name, stat, usec)
 			}
 		}
+	}
+}
+
+// TestCommandTimerTSC: on a CPU with an invariant TSC, Shoal times commands
+// with it once it has measured its rate (about a second after start), says
+// so in INFO's monotonic_clock as Redis does for its TSC clock, and the times
+// it reports still agree with the wall clock: a DEBUG SLEEP of 200 ms is
+// logged and counted as 200–300 ms.
+func TestCommandTimerTSC(t *testing.T) {
+	cpuinfo, err := os.ReadFile("/proc/cpuinfo")
+	testutil.NoErr(t, err)
+	tsc := runtime.GOARCH == "amd64" && strings.Contains(string(cpuinfo), " constant_tsc") && strings.Contains(string(cpuinfo), " nonstop_tsc")
+	n := testutil.StartShoal(t, "--enable-debug-command", "yes")
+	c := n.Dial(t)
+	defer c.Close()
+	clockName := func() string {
+		for _, l := range strings.Split(string(c.MustDo(t, "INFO", "server").Str), "\r\n") {
+			if v, ok := strings.CutPrefix(l, "monotonic_clock:"); ok {
+				return v
+			}
+		}
+		t.Fatal("no monotonic_clock in INFO server")
+		return ""
+	}
+	if !tsc {
+		time.Sleep(2 * time.Second)
+		testutil.Equal(t, clockName(), "POSIX clock_gettime")
+		t.Skip("no invariant TSC: commands are timed with clock_gettime")
+	}
+	testutil.CheckFor(t, 10*time.Second, 100*time.Millisecond, func() error {
+		if v := clockName(); !strings.HasPrefix(v, "X86 TSC @ ") || !strings.HasSuffix(v, " ticks/us") {
+			return fmt.Errorf("monotonic_clock:%s", v)
+		}
+		return nil
+	})
+	c.MustDo(t, "CONFIG", "SET", "slowlog-log-slower-than", "100000")
+	c.MustDo(t, "CONFIG", "RESETSTAT")
+	c.MustDo(t, "SLOWLOG", "RESET")
+	c.MustDo(t, "DEBUG", "SLEEP", "0.2")
+	e := c.MustDo(t, "SLOWLOG", "GET", "1").Elems
+	testutil.Equal(t, len(e), 1)
+	if us := e[0].Elems[2].Int; us < 200000 || us > 300000 {
+		t.Fatalf("SLOWLOG: DEBUG SLEEP 0.2 took %d µs", us)
+	}
+	if info := string(c.MustDo(t, "INFO", "commandstats").Str); !strings.Contains(info, "cmdstat_debug:calls=1,usec=2") {
+		t.Fatalf("commandstats: %q", info)
 	}
 }
