@@ -205,12 +205,8 @@ type statBatch struct {
 // flushStats publishes the batched counters. Called by whoever drives the
 // connection: when the command changes, before each reply flush, at close.
 func (c *client) flushStats() {
+	c.flushCmdStats()
 	b := &c.batch
-	if b.spec != nil && b.calls > 0 {
-		b.spec.Calls.Add(b.calls)
-		b.spec.Usec.Add(b.ns / 1000)
-	}
-	b.spec, b.calls, b.ns = nil, 0, 0
 	if b.cmds > 0 {
 		c.srv.stats.commands.Add(b.cmds)
 		b.cmds = 0
@@ -227,6 +223,19 @@ func (c *client) flushStats() {
 		c.srv.stats.netOutput.Add(b.netOut)
 		b.netOut = 0
 	}
+}
+
+// flushCmdStats publishes the batched command's calls and time: when the
+// command changes (a GET/SET mix changes it every command; the server-wide
+// counters wait for the batch's end, and the commands that read them exactly,
+// SAVE, FLUSHALL and the like, flush first).
+func (c *client) flushCmdStats() {
+	b := &c.batch
+	if b.spec != nil && b.calls > 0 {
+		b.spec.Calls.Add(b.calls)
+		b.spec.Usec.Add(b.ns / 1000)
+	}
+	b.spec, b.calls, b.ns = nil, 0, 0
 }
 
 type queuedCmd struct {
@@ -837,7 +846,7 @@ func (c *client) call(spec *command.Spec, args [][]byte, locked bool) {
 	}
 	b := &c.batch
 	if b.spec != spec {
-		c.flushStats()
+		c.flushCmdStats()
 		b.spec = spec
 		c.lastCmd.Store(&spec.Name)
 	}
