@@ -163,7 +163,7 @@ func expireAt(c *Ctx, flags int, arg []byte, invalidMsg string) (int64, bool) {
 }
 
 func cmdGet(c *Ctx) {
-	v, ok := c.DB.Lookup(c.Args[1])
+	v, ok := c.DB.LookupIn(c.KeySlot(), c.Args[1])
 	if !ok {
 		c.W.Null()
 		return
@@ -265,7 +265,7 @@ func propagateSetWithoutGet(c *Ctx) {
 
 func cmdSet(c *Ctx) {
 	if len(c.Args) == 3 { // the hot path: no options
-		c.DB.SetString(c.Args[1], c.Args[2], false)
+		c.DB.SetStringIn(c.KeySlot(), c.Args[1], c.Args[2], false)
 		c.Dirty++
 		c.Notify(NotifyString, "set", c.Args[1])
 		c.W.OK()

@@ -488,7 +488,20 @@ type Ctx struct {
 	// (client-output-buffer-limit of its class; 0: none), set by the
 	// dispatcher: see ReplyOverLimit.
 	ReplyLimit int
+	// keySlot is the slot of the command's only key plus one, as the
+	// dispatcher computed it to lock its stripe (SetKeySlot); 0, a new
+	// Ctx's, is "not known".
+	keySlot int
 }
+
+// SetKeySlot records the slot of the command's only key (-1: not known).
+func (c *Ctx) SetKeySlot(s int) { c.keySlot = s + 1 }
+
+// KeySlot is the slot of the command's only key if the dispatcher knows it,
+// else -1 (several keys, none, or a call from EXEC or a script): the
+// hottest handlers pass it down (keyspace.DB.LookupIn) instead of hashing
+// the key again.
+func (c *Ctx) KeySlot() int { return c.keySlot - 1 }
 
 // ReplyOverLimit reports whether the replies pending for this client have
 // reached its hard output-buffer limit: the server closes it after this

@@ -2,6 +2,7 @@ package keyspace
 
 import (
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/shoal-db/shoal/internal/slot"
@@ -198,8 +199,12 @@ func (db *DB) ReclaimStored(key []byte) bool {
 
 // Lookup returns the live value of key and marks it accessed (its LRU
 // clock or LFU counter).
-func (db *DB) Lookup(key []byte) (Value, bool) {
-	e := db.liveEntry(key)
+func (db *DB) Lookup(key []byte) (Value, bool) { return db.LookupIn(-1, key) }
+
+// LookupIn is Lookup for a key whose slot s the caller has computed
+// already (-1: not known).
+func (db *DB) LookupIn(s int, key []byte) (Value, bool) {
+	e := db.liveEntry(slotOf(s, key), key)
 	if e == nil {
 		return Value{}, false
 	}
@@ -213,15 +218,14 @@ func (db *DB) Peek(key []byte) (Value, bool) { return db.peekLive(key) }
 
 // peekLive is Lookup without the access mark.
 func (db *DB) peekLive(key []byte) (Value, bool) {
-	if e := db.liveEntry(key); e != nil {
+	if e := db.liveEntry(slot.Of(key), key); e != nil {
 		return e.value(), true
 	}
 	return Value{}, false
 }
 
 // liveEntry is key's entry if it is live, expiring it if its TTL passed.
-func (db *DB) liveEntry(key []byte) *entry {
-	s := slot.Of(key)
+func (db *DB) liveEntry(s int, key []byte) *entry {
 	t := db.st().tables[s]
 	if t == nil {
 		return nil
@@ -259,8 +263,7 @@ func (db *DB) Exists(key []byte) bool {
 // allocation at once, Go's only after a collection, so a replica applying
 // a stream of SETs on existing keys would otherwise feed the collector a
 // record per command.
-func (db *DB) setString(key []byte, n int, keepTTL, overwrite bool, whenMs int64) []byte {
-	s := slot.Of(key)
+func (db *DB) setString(s int, key []byte, n int, keepTTL, overwrite bool, whenMs int64) []byte {
 	t := db.tableForWrite(s)
 	k := bytesString(key)
 	h := hashKey(k)
@@ -292,15 +295,31 @@ func (db *DB) setString(key []byte, n int, keepTTL, overwrite bool, whenMs int64
 // replaced string's when it fits (setString): a view of the old value
 // taken before shows the new bytes after (val itself may be one: the copy
 // moves as memmove does).
-func (db *DB) SetString(key, val []byte, keepTTL bool) {
-	copy(db.setString(key, len(val), keepTTL, true, -1), val)
+func (db *DB) SetString(key, val []byte, keepTTL bool) { db.SetStringIn(-1, key, val, keepTTL) }
+
+// SetStringIn is SetString for a key whose slot s the caller has computed
+// already (-1: not known).
+func (db *DB) SetStringIn(s int, key, val []byte, keepTTL bool) {
+	copy(db.setString(slotOf(s, key), key, len(val), keepTTL, true, -1), val)
+}
+
+// slotOf is key's slot: s when the caller knows it (≥ 0), else computed.
+// Race-detector builds (the tests) check the caller's.
+func slotOf(s int, key []byte) int {
+	if s < 0 {
+		return slot.Of(key)
+	}
+	if checkSlotHints && slot.Of(key) != s {
+		panic("keyspace: slot hint " + strconv.Itoa(s) + " is not the key's slot")
+	}
+	return s
 }
 
 // SetStringExpire stores a string value with absolute expiry whenMs,
 // replacing any value: SetString followed by SetExpire, in one allocation
 // (SET … EX/PX/EXAT/PXAT).
 func (db *DB) SetStringExpire(key, val []byte, whenMs int64) {
-	copy(db.setString(key, len(val), false, true, whenMs), val)
+	copy(db.setString(slot.Of(key), key, len(val), false, true, whenMs), val)
 }
 
 // SetObject stores a collection value, replacing any value. The TTL is

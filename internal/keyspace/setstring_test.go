@@ -3,6 +3,8 @@ package keyspace
 import (
 	"strings"
 	"testing"
+
+	"github.com/shoal-db/shoal/internal/slot"
 )
 
 // SetString over a string takes over its record when the new value fits in
@@ -200,4 +202,37 @@ func TestRecordRoom(t *testing.T) {
 	if recordRoom(15) != 15 || recordRoom(classMax+1) != classMax+1 {
 		t.Fatal("recordRoom outside 16…classMax")
 	}
+}
+
+// TestSlotHint: a slot the caller computed (LookupIn, SetStringIn) finds and
+// stores the key where the keyspace's own computation does; -1 computes it;
+// and in race-detector builds (the tests) a wrong hint panics instead of
+// filing the key under another slot.
+func TestSlotHint(t *testing.T) {
+	ks := New(1)
+	db := ks.DB(0)
+	key := []byte("user:{1000}:name")
+	s := slot.Of(key)
+	db.SetStringIn(s, key, []byte("a"), false)
+	if v, ok := db.Lookup(key); !ok || v.Str != "a" {
+		t.Fatalf("Lookup after SetStringIn: %q %v", v.Str, ok)
+	}
+	db.SetStringIn(-1, key, []byte("b"), false)
+	for _, h := range []int{s, -1} {
+		if v, ok := db.LookupIn(h, key); !ok || v.Str != "b" {
+			t.Fatalf("LookupIn(%d): %q %v", h, v.Str, ok)
+		}
+	}
+	if db.Len() != 1 || db.CountInSlot(s) != 1 {
+		t.Fatalf("keys %d, in slot %d: %d", db.Len(), s, db.CountInSlot(s))
+	}
+	if !checkSlotHints {
+		return
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("a wrong slot hint did not panic")
+		}
+	}()
+	db.LookupIn((s+1)%slot.Count, key)
 }

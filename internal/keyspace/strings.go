@@ -13,14 +13,14 @@ import (
 // SETBIT, INCR…) without an intermediate buffer. The TTL is cleared unless
 // keepTTL.
 func (db *DB) SetStringFunc(key []byte, n int, keepTTL bool, fill func(val []byte)) {
-	fill(db.setString(key, n, keepTTL, false, -1))
+	fill(db.setString(slot.Of(key), key, n, keepTTL, false, -1))
 }
 
 // SetStringKeepTTL replaces key's value with val, keeping its TTL, as
 // Redis's dbOverwrite does (INCR, INCRBYFLOAT), into the old string's
 // record when it fits, as SetString.
 func (db *DB) SetStringKeepTTL(key, val []byte) {
-	copy(db.setString(key, len(val), true, true, -1), val)
+	copy(db.setString(slot.Of(key), key, len(val), true, true, -1), val)
 }
 
 // MutateString lets fn change key's string value in place, keeping its
@@ -32,7 +32,7 @@ func (db *DB) SetStringKeepTTL(key, val []byte) {
 // keeps (replies, scripts, DUMP), and a snapshot takes the slot before
 // the change (BeforeWrite). Needs key's slot locked.
 func (db *DB) MutateString(key []byte, fn func(val []byte)) bool {
-	e := db.liveEntry(key)
+	e := db.liveEntry(slot.Of(key), key)
 	if e == nil {
 		return false
 	}

@@ -806,6 +806,7 @@ func (c *client) call(spec *command.Spec, args [][]byte, locked bool) {
 	}
 	mark := len(c.w.Buf) // where this command's reply starts (errorstats, cmd_client.go)
 	ctx.Locked = locked
+	ctx.SetKeySlot(-1)
 	if !locked {
 		if spec.LockAll {
 			c.srv.ks.LockAll()
@@ -820,6 +821,7 @@ func (c *client) call(spec *command.Spec, args [][]byte, locked bool) {
 			// command wait for it (cmd_migrate.go): one atomic load when
 			// nothing is in flight.
 			if len(c.slots) == 1 {
+				ctx.SetKeySlot(c.slots[0])
 				c.srv.ks.LockSlot(c.slots[0])
 				if !c.migrateMoved(args) {
 					c.runHandler(spec, ctx)

@@ -1,0 +1,6 @@
+//go:build !race
+
+package keyspace
+
+// checkSlotHints: see slothint_race.go.
+const checkSlotHints = false
