@@ -20,9 +20,10 @@ func registerHLL(t *Table) {
 }
 
 // lookupHLL finds key's HLL string (isHLLObjectOrReply). found is false for
-// a missing key; ok is false after an error reply.
-func lookupHLL(c *Ctx, key []byte) (s string, found, ok bool) {
-	v, found := c.DB.Lookup(key)
+// a missing key; ok is false after an error reply. slot is key's slot when
+// the caller knows it (Ctx.KeySlot), else -1.
+func lookupHLL(c *Ctx, slot int, key []byte) (s string, found, ok bool) {
+	v, found := c.DB.LookupIn(slot, key)
 	if !found {
 		return "", false, true
 	}
@@ -52,7 +53,7 @@ const hllScratch = 384
 
 func cmdPfadd(c *Ctx) {
 	key := c.Args[1]
-	s, found, ok := lookupHLL(c, key)
+	s, found, ok := lookupHLL(c, c.KeySlot(), key)
 	if !ok {
 		return
 	}
@@ -117,7 +118,7 @@ func cmdPfcount(c *Ctx) {
 	if len(c.Args) > 2 {
 		var max [hll.Registers]uint8
 		for _, key := range c.Args[1:] {
-			s, found, ok := lookupHLL(c, key)
+			s, found, ok := lookupHLL(c, -1, key)
 			if !ok {
 				return
 			}
@@ -133,7 +134,7 @@ func cmdPfcount(c *Ctx) {
 		return
 	}
 	key := c.Args[1]
-	s, found, ok := lookupHLL(c, key)
+	s, found, ok := lookupHLL(c, c.KeySlot(), key)
 	if !ok {
 		return
 	}
@@ -163,7 +164,7 @@ func cmdPfmerge(c *Ctx) {
 	var max [hll.Registers]uint8
 	useDense := false
 	for _, key := range c.Args[1:] {
-		s, found, ok := lookupHLL(c, key)
+		s, found, ok := lookupHLL(c, -1, key)
 		if !ok {
 			return
 		}
@@ -205,7 +206,7 @@ func cmdPfmerge(c *Ctx) {
 func cmdPfdebug(c *Ctx) {
 	sub := string(c.Args[1])
 	key := c.Args[2]
-	s, found, ok := lookupHLL(c, key)
+	s, found, ok := lookupHLL(c, c.KeySlot(), key)
 	if !ok {
 		return
 	}
