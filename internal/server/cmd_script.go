@@ -778,7 +778,7 @@ func (s *Server) evalDebug(ctx *command.Ctx, c *client, ro bool) {
 			return true
 		default:
 		}
-		return st.pending.Load() != 0 || st.running.Load()
+		return st.pending.Load() != 0 || st.running.Load() || s.ldbLive.ending.Load()
 	}}
 	d := script.NewDebug(dc, ctx.Args[1])
 	d.BusyMs = int64(busy)
@@ -820,20 +820,26 @@ func (c *client) sendFinal(w io.Writer, mark int) {
 	c.resetReplyBuf()
 }
 
-// ldbCloseWait bounds Close's wait for debugging sessions to send their
-// last reply: a session's reads end within 200 ms of a shutdown, the
+// ldbCloseWait bounds a shutdown's wait for debugging sessions to send
+// their last reply: a session's reads end within 200 ms of a shutdown, the
 // script then runs to its end unless the debugger's timeout stops it,
 // and a client that does not read holds each write 5 s at most.
 const ldbCloseWait = 5 * time.Second
 
-// liveCount counts work in progress that Close waits for, bounded.
-type liveCount struct {
+// ldbSessions counts the debugging sessions that have not sent their
+// last reply, which a shutdown waits for (bounded): PrepareShutdown
+// before it takes every stripe (a script may still need some), Close
+// before it closes the clients.
+type ldbSessions struct {
 	mu   sync.Mutex
 	n    int
 	idle chan struct{} // made as n leaves 0, closed as it returns to 0
+	// ending is set while PrepareShutdown runs: sessions end as if their
+	// client had left (a signal's shutdown and Close end them too).
+	ending atomic.Bool
 }
 
-func (l *liveCount) add() {
+func (l *ldbSessions) add() {
 	l.mu.Lock()
 	if l.n == 0 {
 		l.idle = make(chan struct{})
@@ -842,7 +848,7 @@ func (l *liveCount) add() {
 	l.mu.Unlock()
 }
 
-func (l *liveCount) done() {
+func (l *ldbSessions) done() {
 	l.mu.Lock()
 	if l.n--; l.n == 0 {
 		close(l.idle)
@@ -851,7 +857,7 @@ func (l *liveCount) done() {
 }
 
 // wait waits up to d for the count to fall to 0; false if it did not.
-func (l *liveCount) wait(d time.Duration) bool {
+func (l *ldbSessions) wait(d time.Duration) bool {
 	l.mu.Lock()
 	n, idle := l.n, l.idle
 	l.mu.Unlock()

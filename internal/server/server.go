@@ -116,8 +116,8 @@ type Server struct {
 	scriptBusy atomic.Bool
 	scriptLock scriptLocking
 	// ldbLive counts the debugging sessions that have not sent their last
-	// reply; Close waits for them (cmd_script.go).
-	ldbLive liveCount
+	// reply; a shutdown waits for them (cmd_script.go).
+	ldbLive ldbSessions
 
 	// adm holds INFO, MONITOR, SHUTDOWN and CLIENT bookkeeping (cmd_admin.go).
 	adm adminState

@@ -323,22 +323,26 @@ func TestLDBShoal(t *testing.T) {
 // TestLDBShutdown: a shutdown during a debugging session ends the session
 // as a client that left would, and the server exits only once
 // "<endsession>" and the EVAL's whole reply are sent: whether the script
-// holds stripes the shutdown waits for or none, whatever the reply's size,
-// on a signal or a SHUTDOWN, with either transport. (Shoal's own:
-// redis-server 7.0.15 stays blocked until the client acts, then exits
-// without the EVAL's reply; docs/scripting.md.)
+// holds stripes the shutdown waits for, none, or needs one it did not
+// declare; whatever the reply's size; on a signal or a SHUTDOWN; with
+// either transport. (Shoal's own: redis-server 7.0.15 stays blocked until
+// the client acts, then exits without the EVAL's reply; docs/scripting.md.)
 func TestLDBShutdown(t *testing.T) {
 	const big = 32 << 20 // more than a socket takes in one write
 	cases := []struct {
 		name, script string
 		keys         []string
-		shutdown     bool // SHUTDOWN NOSAVE from another client, else SIGTERM
+		shutdown     []string // a command from another client, else SIGTERM
 		wantInt      int64
 		wantLen      int
+		saved        string // a key the final save must hold (checked after a restart)
 	}{
 		{name: "nokeys", script: "return 5", wantInt: 5},
 		{name: "bigreply", script: "redis.call('set', KEYS[1], 'x')\nreturn string.rep('x', " + strconv.Itoa(big) + ")", keys: []string{"sd"}, wantLen: big},
-		{name: "shutdowncmd", script: "return 6", shutdown: true, wantInt: 6},
+		{name: "shutdowncmd", script: "return 6", shutdown: []string{"SHUTDOWN", "NOSAVE"}, wantInt: 6},
+		// The script's undeclared key waits for no stripe the shutdown
+		// took: the session ends before, and the save holds its write.
+		{name: "undeclared", script: "return redis.call('incr', 'zz')", shutdown: []string{"SHUTDOWN", "SAVE"}, wantInt: 1, saved: "zz"},
 	}
 	for _, transport := range []string{"loop", "goroutine"} {
 		for _, tc := range cases {
@@ -356,8 +360,8 @@ func TestLDBShutdown(t *testing.T) {
 				if _, raw, err := d.Read(); err != nil || !strings.Contains(string(raw), "Stopped at 1") {
 					t.Fatalf("session start: %q %v", raw, err)
 				}
-				if tc.shutdown {
-					if err := testutil.Dial(t, n.Addr).Send("SHUTDOWN", "NOSAVE"); err != nil {
+				if tc.shutdown != nil {
+					if err := testutil.Dial(t, n.Addr).Send(tc.shutdown...); err != nil {
 						t.Fatal(err)
 					}
 				} else {
@@ -387,6 +391,12 @@ func TestLDBShutdown(t *testing.T) {
 				})
 				if _, raw, err := d.ReadWithin(5 * time.Second); err == nil {
 					t.Fatalf("after the reply: %q, want the connection closed", raw)
+				}
+				if tc.saved != "" {
+					n.Restart()
+					if v := testutil.Dial(t, n.Addr).MustDo(t, "GET", tc.saved); string(v.Str) != "1" {
+						t.Fatalf("GET %s after a restart = %+v, want the script's write", tc.saved, v)
+					}
 				}
 			})
 		}

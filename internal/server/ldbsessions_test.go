@@ -5,11 +5,11 @@ import (
 	"time"
 )
 
-// TestLiveCount: Close's wait for debugging sessions (liveCount) returns
+// TestLDBSessions: the wait for debugging sessions (ldbSessions) returns
 // at once with none, gives up after its bound while one lasts, returns
 // as the last one ends, and serves again after that.
-func TestLiveCount(t *testing.T) {
-	var l liveCount
+func TestLDBSessions(t *testing.T) {
+	var l ldbSessions
 	if !l.wait(time.Hour) {
 		t.Fatal("wait with nothing in progress = false")
 	}
