@@ -74,16 +74,25 @@ func (c *client) rejectCmd(spec *command.Spec, msg string) {
 // command's reply starts in c.w.Buf.
 func (c *client) afterCall(spec *command.Spec, args [][]byte, mark int) {
 	s := c.srv
-	if c.ctx.Err && mark < len(c.w.Buf) && c.w.Buf[mark] == '-' {
-		end := mark + 1
-		for end < len(c.w.Buf) && c.w.Buf[end] != ' ' && c.w.Buf[end] != '\r' {
-			end++
-		}
-		s.noteErrorReply(string(c.w.Buf[mark+1 : end]))
+	if c.ctx.Err {
+		c.noteErrorStat(mark)
 	}
 	if s.adm.nMonitors.Load() > 0 && !spec.Has(command.FlagAdmin|command.FlagSkipMonitor) && !c.session {
 		s.feedMonitors(c, args)
 	}
+}
+
+// noteErrorStat counts the error reply that starts at mark in the reply
+// buffer, if one does, in errorstats (by its first word).
+func (c *client) noteErrorStat(mark int) {
+	if mark >= len(c.w.Buf) || c.w.Buf[mark] != '-' {
+		return
+	}
+	end := mark + 1
+	for end < len(c.w.Buf) && c.w.Buf[end] != ' ' && c.w.Buf[end] != '\r' {
+		end++
+	}
+	c.srv.noteErrorReply(string(c.w.Buf[mark+1 : end]))
 }
 
 func (c *client) currentSnap() clientSnap {

@@ -761,6 +761,9 @@ func (s *Server) evalDebug(ctx *command.Ctx, c *client, ro bool) {
 		ctx.Error("ERR can't start the debugging session: " + err.Error())
 		return
 	}
+	s.ldbLive.add()
+	defer s.ldbLive.done()
+	mark := len(ctx.W.Buf) // where the EVAL's reply starts
 	s.Logf('#', "Redis synchronous debugging eval session started")
 	s.cfg.RLock()
 	busy := s.cfg.BusyReplyThreshold
@@ -775,17 +778,100 @@ func (s *Server) evalDebug(ctx *command.Ctx, c *client, ro bool) {
 			return true
 		default:
 		}
-		return st.pending.Load() != 0 || st.running.Load()
+		return st.pending.Load() != 0 || st.running.Load() || s.ldbLive.ending.Load()
 	}}
 	d := script.NewDebug(dc, ctx.Args[1])
 	d.BusyMs = int64(busy)
 	s.evalRun(ctx, false, ro, d)
 	d.End()
 	s.Logf('#', "Redis synchronous debugging eval session ended")
+	c.sendFinal(dc, mark)
 	if nc != c.conn {
 		nc.Close()
 	}
 	c.closeAfterReply = true
+}
+
+// sendFinal sends the replies the client is owed after "<endsession>" on
+// the session's socket (dc: blocking, 5 s per write) rather than leaving
+// them to the transport's next flush: a shutdown waits for the session
+// (Close, ldbLive), not for that flush, and an event loop stopped by the
+// shutdown would not send what one write did not take. They are the
+// replies of commands before the EVAL in the same read (goroutine
+// transport) and the EVAL's, from mark, unless CLIENT REPLY OFF or SKIP
+// drops it; its error is counted in errorstats here, as afterCall would
+// from the buffer, and the script's writes reach the AOF first (flushOut).
+func (c *client) sendFinal(w io.Writer, mark int) {
+	if c.ctx.Err {
+		c.noteErrorStat(mark)
+	}
+	out := c.w.Buf
+	if c.replyOff || c.skipNow {
+		out = out[:mark]
+	}
+	if c.streamOff > 0 {
+		c.srv.aofSync(c.streamOff)
+		c.streamOff = 0
+	}
+	if len(out) > 0 {
+		n, _ := w.Write(out)
+		c.batch.netOut += int64(n)
+	}
+	c.resetReplyBuf()
+}
+
+// ldbCloseWait bounds a shutdown's wait for debugging sessions to send
+// their last reply: a session's reads end within 200 ms of a shutdown, the
+// script then runs to its end unless the debugger's timeout stops it,
+// and a client that does not read holds each write 5 s at most.
+const ldbCloseWait = 5 * time.Second
+
+// ldbSessions counts the debugging sessions that have not sent their
+// last reply, which a shutdown waits for (bounded): PrepareShutdown
+// before it takes every stripe (a script may still need some), Close
+// before it closes the clients.
+type ldbSessions struct {
+	mu   sync.Mutex
+	n    int
+	idle chan struct{} // made as n leaves 0, closed as it returns to 0
+	// ending is set while PrepareShutdown runs: sessions end as if their
+	// client had left (a signal's shutdown and Close end them too).
+	ending atomic.Bool
+}
+
+func (l *ldbSessions) add() {
+	l.mu.Lock()
+	if l.n == 0 {
+		l.idle = make(chan struct{})
+	}
+	l.n++
+	l.mu.Unlock()
+}
+
+func (l *ldbSessions) done() {
+	l.mu.Lock()
+	if l.n--; l.n == 0 {
+		close(l.idle)
+	}
+	l.mu.Unlock()
+}
+
+// wait waits up to d for the count to fall to 0; false if it did not.
+func (l *ldbSessions) wait(d time.Duration) bool {
+	l.mu.Lock()
+	n, idle := l.n, l.idle
+	l.mu.Unlock()
+	if n == 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-idle:
+		return true
+	case <-t.C:
+		return false
+	}
 }
 
 // debugConn is the debugging client's socket as the debugger uses it:

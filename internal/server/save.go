@@ -520,10 +520,10 @@ const (
 	ShutdownForce
 )
 
-// PrepareShutdown is prepareForShutdown/finishShutdown for RDB: kill a
-// BGSAVE, write the final snapshot when save points are set (or SAVE),
-// and, once the data is safe, disconnect every client so no write is
-// acknowledged that the file does not hold. An error means the server
+// PrepareShutdown is prepareForShutdown/finishShutdown for RDB: end the
+// Lua debugging sessions, kill a BGSAVE, write the final snapshot when
+// save points are set (or SAVE), and, once the data is safe, disconnect
+// every client so no write is acknowledged that the file does not hold. An error means the server
 // must keep running (a failed save without FORCE). After success every
 // stripe stays held: the caller must exit.
 func (s *Server) PrepareShutdown(flags int) error {
@@ -560,6 +560,13 @@ func (s *Server) PrepareShutdown(flags int) error {
 		}
 		return nil
 	}
+	// A debugging session ends as a client that left would, and its
+	// script runs to its end, with any stripe it still needs, before the
+	// shutdown takes them all.
+	s.ldbLive.ending.Store(true)
+	if !s.ldbLive.wait(ldbCloseWait) {
+		s.Logf('#', "A Lua debugging session did not end in %v: shutting down without it", ldbCloseWait)
+	}
 	s.ks.LockAll()
 	if s.bgRunning() {
 		s.Logf('#', "There is a child saving an .rdb. Killing it!")
@@ -570,6 +577,7 @@ func (s *Server) PrepareShutdown(flags int) error {
 		if err := s.syncSaveHeld(); err != nil {
 			if flags&ShutdownForce == 0 {
 				s.ks.UnlockAll()
+				s.ldbLive.ending.Store(false)
 				s.Logf('#', "Error trying to save the DB, can't exit.")
 				s.Logf('#', "Errors trying to shut down the server. Check the logs for more information.")
 				return err

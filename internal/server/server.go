@@ -115,6 +115,9 @@ type Server struct {
 	scripts    *script.Engine
 	scriptBusy atomic.Bool
 	scriptLock scriptLocking
+	// ldbLive counts the debugging sessions that have not sent their last
+	// reply; a shutdown waits for them (cmd_script.go).
+	ldbLive ldbSessions
 
 	// adm holds INFO, MONITOR, SHUTDOWN and CLIENT bookkeeping (cmd_admin.go).
 	adm adminState
@@ -446,6 +449,12 @@ func (s *Server) Close() {
 			s.loops.Close()
 		}
 		s.migr.cache.Close()
+		// A debugging session ends as the shutdown starts (its client's
+		// socket is its own): its <endsession> and the EVAL's reply leave
+		// before the clients are closed and the process exits.
+		if !s.ldbLive.wait(ldbCloseWait) {
+			s.Logf('#', "A Lua debugging session did not end in %v: exiting without its reply", ldbCloseWait)
+		}
 		s.clientsMu.Lock()
 		for _, c := range s.clients {
 			c.conn.Close()

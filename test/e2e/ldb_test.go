@@ -319,3 +319,86 @@ func TestLDBShoal(t *testing.T) {
 		t.Fatalf("EVAL reply after SIGTERM: %+v %v", v, err)
 	}
 }
+
+// TestLDBShutdown: a shutdown during a debugging session ends the session
+// as a client that left would, and the server exits only once
+// "<endsession>" and the EVAL's whole reply are sent: whether the script
+// holds stripes the shutdown waits for, none, or needs one it did not
+// declare; whatever the reply's size; on a signal or a SHUTDOWN; with
+// either transport. (Shoal's own: redis-server 7.0.15 stays blocked until
+// the client acts, then exits without the EVAL's reply; docs/scripting.md.)
+func TestLDBShutdown(t *testing.T) {
+	const big = 32 << 20 // more than a socket takes in one write
+	cases := []struct {
+		name, script string
+		keys         []string
+		shutdown     []string // a command from another client, else SIGTERM
+		wantInt      int64
+		wantLen      int
+		saved        string // a key the final save must hold (checked after a restart)
+	}{
+		{name: "nokeys", script: "return 5", wantInt: 5},
+		{name: "bigreply", script: "redis.call('set', KEYS[1], 'x')\nreturn string.rep('x', " + strconv.Itoa(big) + ")", keys: []string{"sd"}, wantLen: big},
+		{name: "shutdowncmd", script: "return 6", shutdown: []string{"SHUTDOWN", "NOSAVE"}, wantInt: 6},
+		// The script's undeclared key waits for no stripe the shutdown
+		// took: the session ends before, and the save holds its write.
+		{name: "undeclared", script: "return redis.call('incr', 'zz')", shutdown: []string{"SHUTDOWN", "SAVE"}, wantInt: 1, saved: "zz"},
+	}
+	for _, transport := range []string{"loop", "goroutine"} {
+		for _, tc := range cases {
+			t.Run(transport+"/"+tc.name, func(t *testing.T) {
+				if transport == "goroutine" {
+					t.Setenv("SHOAL_IO", "goroutine")
+				}
+				n := testutil.StartShoal(t)
+				d := testutil.Dial(t, n.Addr)
+				d.MustDo(t, "SCRIPT", "DEBUG", "SYNC")
+				args := append([]string{"EVAL", tc.script, strconv.Itoa(len(tc.keys))}, tc.keys...)
+				if err := d.Send(args...); err != nil {
+					t.Fatal(err)
+				}
+				if _, raw, err := d.Read(); err != nil || !strings.Contains(string(raw), "Stopped at 1") {
+					t.Fatalf("session start: %q %v", raw, err)
+				}
+				if tc.shutdown != nil {
+					if err := testutil.Dial(t, n.Addr).Send(tc.shutdown...); err != nil {
+						t.Fatal(err)
+					}
+				} else {
+					n.Cmd.Process.Signal(syscall.SIGTERM)
+				}
+				// Read while the server shuts down: a large reply is sent
+				// as the client takes it.
+				if _, raw, err := d.ReadWithin(10 * time.Second); err != nil || string(raw) != "*1\r\n+<endsession>\r\n" {
+					t.Fatalf("after the shutdown began: %q %v", raw, err)
+				}
+				v, _, err := d.ReadWithin(10 * time.Second)
+				if err != nil {
+					t.Fatalf("EVAL reply: %v", err)
+				}
+				if tc.wantLen > 0 {
+					if len(v.Str) != tc.wantLen || strings.Trim(string(v.Str), "x") != "" {
+						t.Fatalf("EVAL reply: %d bytes of %d", len(v.Str), tc.wantLen)
+					}
+				} else if v.Int != tc.wantInt {
+					t.Fatalf("EVAL reply: %+v", v)
+				}
+				testutil.CheckFor(t, 5*time.Second, 50*time.Millisecond, func() error {
+					if n.Running() {
+						return errors.New("shoal-server still running 5 s after the shutdown began")
+					}
+					return nil
+				})
+				if _, raw, err := d.ReadWithin(5 * time.Second); err == nil {
+					t.Fatalf("after the reply: %q, want the connection closed", raw)
+				}
+				if tc.saved != "" {
+					n.Restart()
+					if v := testutil.Dial(t, n.Addr).MustDo(t, "GET", tc.saved); string(v.Str) != "1" {
+						t.Fatalf("GET %s after a restart = %+v, want the script's write", tc.saved, v)
+					}
+				}
+			})
+		}
+	}
+}
