@@ -409,7 +409,7 @@ func (c *client) blockLoop(spec *command.Spec, args [][]byte) {
 			if by != "" {
 				c.ctx.WokenKey = []byte(by)
 			}
-			c.call(spec, args, false)
+			c.call(spec, args, false, -1)
 			c.ctx.Woken, c.ctx.WokenKey = false, nil
 			if ch := c.migrWait; ch != nil {
 				// A key is in flight (cmd_migrate.go): look again once it landed.

@@ -45,6 +45,9 @@ type client struct {
 	keys   []int
 	slots  []int
 	locks  []int
+	// routedSlot is the slot route found for a command's only key (-1:
+	// none), which checkAndCall hands to call at once.
+	routedSlot int
 
 	db *keyspace.DB
 	// authed is Redis's c->authenticated; user is the ACL user the
@@ -702,9 +705,11 @@ func (c *client) checkAndCall(spec *command.Spec, args [][]byte, asking uint8, s
 	}
 	for {
 		c.routedAt = c.srv.migr.flights.Landed()
+		c.routedSlot = -1
 		if !c.session && !c.route(spec, args) {
 			return
 		}
+		routed := c.routedSlot
 		// maxmemory (memory.go): evict, or refuse a command that may grow
 		// memory with OOM; one settings load when no limit is set.
 		if mm := c.srv.settings.Load().cmd.Maxmemory; mm > 0 && !c.memoryCheck(spec, mm) {
@@ -757,7 +762,7 @@ func (c *client) checkAndCall(spec *command.Spec, args [][]byte, asking uint8, s
 			c.w.Simple("QUEUED")
 			return
 		}
-		c.call(spec, args, false)
+		c.call(spec, args, false, routed)
 		if c.migrWait == nil {
 			return
 		}
@@ -786,8 +791,9 @@ func (c *client) undoForDetach(asking uint8, skip bool) {
 }
 
 // call runs a command, locking the stripes it needs unless the caller
-// (EXEC) already holds them.
-func (c *client) call(spec *command.Spec, args [][]byte, locked bool) {
+// (EXEC) already holds them. routed is the slot of its only key if route
+// has just computed it for these args, else -1.
+func (c *client) call(spec *command.Spec, args [][]byte, locked bool, routed int) {
 	ctx := &c.ctx
 	ctx.Args, ctx.Cmd, ctx.DB, ctx.Dirty, ctx.Err = args, spec, c.db, 0, false
 	// The settings in force as the command starts (settings.go): one
@@ -814,8 +820,12 @@ func (c *client) call(spec *command.Spec, args [][]byte, locked bool) {
 			c.srv.ks.UnlockAll()
 		} else if c.keys = spec.KeyPositions(args, c.keys[:0]); len(c.keys) > 0 && !spec.OwnLocks {
 			c.slots = c.slots[:0]
-			for _, i := range c.keys {
-				c.slots = append(c.slots, slot.Of(args[i]))
+			if routed >= 0 && len(c.keys) == 1 {
+				c.slots = append(c.slots, routed)
+			} else {
+				for _, i := range c.keys {
+					c.slots = append(c.slots, slot.Of(args[i]))
+				}
 			}
 			// Under the stripes, a key that a MIGRATE is moving makes the
 			// command wait for it (cmd_migrate.go): one atomic load when

@@ -154,7 +154,7 @@ func (c *client) exec(ctx *command.Ctx) {
 			w.Error(msg)
 			continue
 		}
-		c.call(q.spec, q.args, true)
+		c.call(q.spec, q.args, true, -1)
 	}
 	c.inExec = false
 	// The transaction's effects reach the stream as one MULTI … EXEC unit

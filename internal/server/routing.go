@@ -59,7 +59,8 @@ type routeState struct {
 // after the ACL-level checks and before the command is queued or run. It
 // reports false when it rejected the command (the reply is written).
 // The common case — one key in a slot this node serves, no migration —
-// is an atomic pointer load and an array index, without allocation.
+// is an atomic pointer load and an array index, without allocation; it
+// leaves the key's slot in c.routedSlot (checkAndCall resets it first).
 func (c *client) route(spec *command.Spec, args [][]byte) bool {
 	cn := c.srv.cl.node
 	if cn == nil {
@@ -79,6 +80,7 @@ func (c *client) route(spec *command.Spec, args [][]byte) bool {
 	if len(c.keys) == 1 && t.OK {
 		s := slot.Of(args[c.keys[0]])
 		if r := t.Route(s); r.Owner == t.Me && r.Mark == cluster.MarkNone {
+			c.routedSlot = s // call locks it without hashing the key again
 			return true
 		}
 	}
