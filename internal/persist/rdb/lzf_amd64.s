@@ -10,15 +10,23 @@
 	SUBL T, I;            \
 	ANDL $0xFFFF, I
 
+// AT compares in[ref+k] with in[ip+k] and leaves for mK (the match ends at
+// k) if they differ.
+#define AT(k, mK) \
+	MOVBLZX k(DX), R14; \
+	CMPB    R14, k(AX); \
+	JNE     mK
+
 // func lzfLoopAsm(in, out *byte, end, stop, outLen int, tab *[lzfHSize]uint32, base, ip, op, lit int) (rip, rop, rlit int)
 //
 // lzfLoopGo step by step. Positions are kept as base+ip (what the table
 // holds), so that a slot is compared with the position without
-// subtracting the base: SI is in-base, so (SI)(R8*1) is in[ip].
+// subtracting the base: SI is in-base, so (SI)(R8*1) is in[ip]. A
+// literal takes one branch back to the loop, a match one more.
 //
 //	SI  in - base          R8  base + ip         R15 base + end
 //	R11 base + stop        DI  &out[op]          R12 &out[outLen]
-//	R10 lit                R13 tab               R9  offset of a match
+//	R10 lit                R13 tab               R9  a match's offset
 //	AX, BX, CX, DX, R14 scratch
 TEXT ·lzfLoopAsm(SB), NOSPLIT, $0-104
 	MOVQ base+48(FP), AX
@@ -36,10 +44,9 @@ TEXT ·lzfLoopAsm(SB), NOSPLIT, $0-104
 	ADDQ outLen+32(FP), R12
 	MOVQ lit+72(FP), R10
 	MOVQ tab+40(FP), R13
+	JMP  check
 
 loop:
-	CMPQ R8, R11
-	JAE  done
 	// w = in[ip-1..ip+2] (little endian); liblzf's hval is w byte-swapped.
 	MOVL   -1(SI)(R8*1), AX
 	MOVL   AX, BX
@@ -52,40 +59,49 @@ loop:
 	SUBQ   DX, R9
 	DECQ   R9              // off = ip - ref - 1 (huge if ref ≥ ip)
 	CMPQ   R9, $0x2000
-	JAE    literal
-	MOVL   (SI)(DX*1), CX  // in[ref..ref+3]
-	XORL   AX, CX
-	SHLL   $8, CX          // the first 3 bytes agree?
-	JEQ    match
+	JCS    candidate
 
 literal:
 	CMPQ DI, R12
-	JAE  giveup
+	JCC  giveup
 	MOVB AL, (DI)
 	INCQ DI
 	INCQ R8
 	INCQ R10
 	CMPQ R10, $32
-	JNE  loop
-	MOVB $31, -33(DI) // a full run: its length byte
+	JEQ  fullrun
+
+check:
+	CMPQ R8, R11
+	JCS  loop
+	JMP  done
+
+fullrun: // the run's 32nd literal: its length byte, and a new run
+	MOVB $31, -33(DI)
 	XORL R10, R10
 	INCQ DI
-	JMP  loop
+	JMP  check
 
-match:
-	// Room for the reference and the next run's length byte: op+4 <
-	// outLen, or op+3 < outLen when the pending run is empty.
+candidate:
+	MOVL (SI)(DX*1), CX // in[ref..ref+3]
+	XORL AX, CX
+	SHLL $8, CX         // the first 3 bytes agree?
+	JNE  literal
+
+	// A match. Room for the reference and the next run's length byte:
+	// op+4 < outLen, or op+3 < outLen when the pending run is empty.
 	LEAQ 4(DI), CX
 	CMPQ CX, R12
-	JB   room
+	JCS  room
 	TESTQ R10, R10
-	JNE  giveup
-	LEAQ 3(DI), CX
+	JNE   giveup
+	LEAQ  3(DI), CX
 	CMPQ CX, R12
-	JAE  giveup
+	JCC  giveup
 
 room:
-	// Close the pending run (out[op-lit-1] = lit-1); an empty one is undone.
+	// Close the pending run (its length byte: lit-1); an empty one is
+	// undone.
 	MOVQ DI, CX
 	SUBQ R10, CX
 	LEAL -1(R10), BX
@@ -94,24 +110,36 @@ room:
 	SBBQ $0, DI
 
 	// The match length m (CX), as lzfLoopGo: DX = &in[ref], AX = &in[ip],
-	// BX = maxlen = min(end-ip, lzfMaxRef).
-	ADDQ SI, DX
-	LEAQ (SI)(R8*1), AX
-	MOVQ R15, BX
-	SUBQ R8, BX
-	MOVL $264, CX
-	CMPQ BX, CX
+	// BX = maxlen = min(end-ip, lzfMaxRef). Indexes 3..18 are compared one
+	// by one, each its own branch (as liblzf): the CPU predicts where the
+	// matches of a listpack end, where a length computed from the bytes
+	// (BSF) would make the next position wait for the loads.
+	ADDQ    SI, DX
+	LEAQ    (SI)(R8*1), AX
+	MOVQ    R15, BX
+	SUBQ    R8, BX
+	MOVL    $264, CX
+	CMPQ    BX, CX
 	CMOVQHI CX, BX
-	MOVL $3, CX
-	CMPQ BX, $16
-	JLS  short
-	MOVQ 3(DX), R14
-	XORQ 3(AX), R14
-	JNE  diff
-	MOVL $11, CX
-	MOVQ 11(DX), R14
-	XORQ 11(AX), R14
-	JNE  diff
+	MOVL    $3, CX
+	CMPQ    BX, $16
+	JLS     short
+	AT(3, m3)
+	AT(4, m4)
+	AT(5, m5)
+	AT(6, m6)
+	AT(7, m7)
+	AT(8, m8)
+	AT(9, m9)
+	AT(10, m10)
+	AT(11, m11)
+	AT(12, m12)
+	AT(13, m13)
+	AT(14, m14)
+	AT(15, m15)
+	AT(16, m16)
+	AT(17, m17)
+	AT(18, m18)
 	MOVL $19, CX
 
 words: // 8 bytes at a time while m+8 ≤ maxlen
@@ -123,6 +151,12 @@ words: // 8 bytes at a time while m+8 ≤ maxlen
 	JNE  diff
 	ADDQ $8, CX
 	JMP  words
+
+diff: // the first differing byte of the 8 in R14
+	BSFQ R14, R14
+	SHRQ $3, R14
+	ADDQ R14, CX
+	JMP  emit
 
 bytes: // then byte by byte while m < maxlen (m stays 19 when maxlen < 19)
 	CMPQ CX, BX
@@ -142,15 +176,68 @@ short: // maxlen ≤ 16: byte by byte from 3 while m < maxlen
 	INCQ CX
 	JMP  short
 
-diff: // R14: the 8 bytes from CX xored, not all zero. The first that
-	// differs is found by a loop, not computed (BSF): the match's end is
-	// then a branch the CPU predicts (listpacks repeat their match
-	// lengths) instead of the next position waiting for the loads.
-	TESTB R14, R14
-	JNE   emit
-	SHRQ  $8, R14
-	INCQ  CX
-	JMP   diff
+m3:
+	MOVL $3, CX
+	JMP  emit
+
+m4:
+	MOVL $4, CX
+	JMP  emit
+
+m5:
+	MOVL $5, CX
+	JMP  emit
+
+m6:
+	MOVL $6, CX
+	JMP  emit
+
+m7:
+	MOVL $7, CX
+	JMP  emit
+
+m8:
+	MOVL $8, CX
+	JMP  emit
+
+m9:
+	MOVL $9, CX
+	JMP  emit
+
+m10:
+	MOVL $10, CX
+	JMP  emit
+
+m11:
+	MOVL $11, CX
+	JMP  emit
+
+m12:
+	MOVL $12, CX
+	JMP  emit
+
+m13:
+	MOVL $13, CX
+	JMP  emit
+
+m14:
+	MOVL $14, CX
+	JMP  emit
+
+m15:
+	MOVL $15, CX
+	JMP  emit
+
+m16:
+	MOVL $16, CX
+	JMP  emit
+
+m17:
+	MOVL $17, CX
+	JMP  emit
+
+m18:
+	MOVL $18, CX
 
 emit:
 	// The reference: l = m-2 in 3 bits, or 7 and a length byte; then the
@@ -192,15 +279,15 @@ next:
 	IDX(AX, CX, DX)
 	LEAL   -1(R8), DX
 	MOVL   DX, (R13)(CX*4)
-	JMP    loop
+	JMP    check
 
 done:
 	MOVQ base+48(FP), AX
 	SUBQ AX, R8
 	MOVQ R8, rip+80(FP)
+	MOVQ R10, rlit+96(FP)
 	SUBQ out+8(FP), DI
 	MOVQ DI, rop+88(FP)
-	MOVQ R10, rlit+96(FP)
 	RET
 
 giveup:
