@@ -9,8 +9,9 @@ import "unsafe"
 var lzfUseAsm = true
 
 // lzfAsmChunk is how far lzfLoopAsm goes per call: an assembly function
-// cannot be preempted, so a long input is compressed in steps of ~0.1 ms.
-const lzfAsmChunk = 128 << 10
+// cannot be preempted, so a long input is compressed in steps of ~0.1 ms
+// (tests shrink it to cross many steps).
+var lzfAsmChunk = 128 << 10
 
 // lzfLoop is lzfLoopGo in assembly (lzf_amd64.s), the same steps.
 func lzfLoop(in, out []byte, htab *lzfTable, ip, op, lit int) (int, int, int) {
