@@ -123,7 +123,7 @@ room:
 	CMOVQHI CX, BX
 	MOVL    $3, CX
 	CMPQ    BX, $16
-	JLS     short
+	JLS     bytes // maxlen ≤ 16: byte by byte from 3
 	AT(3, m3)
 	AT(4, m4)
 	AT(5, m5)
@@ -158,7 +158,7 @@ diff: // the first differing byte of the 8 in R14
 	ADDQ R14, CX
 	JMP  emit
 
-bytes: // then byte by byte while m < maxlen (m stays 19 when maxlen < 19)
+bytes: // byte by byte while m < maxlen (from 19, m stays 19 when maxlen < 19)
 	CMPQ CX, BX
 	JCC  emit
 	MOVB (DX)(CX*1), R14
@@ -166,15 +166,6 @@ bytes: // then byte by byte while m < maxlen (m stays 19 when maxlen < 19)
 	JNE  emit
 	INCQ CX
 	JMP  bytes
-
-short: // maxlen ≤ 16: byte by byte from 3 while m < maxlen
-	CMPQ CX, BX
-	JCC  emit
-	MOVB (DX)(CX*1), R14
-	CMPB R14, (AX)(CX*1)
-	JNE  emit
-	INCQ CX
-	JMP  short
 
 m3:
 	MOVL $3, CX
