@@ -69,27 +69,14 @@ func lzfRoomForRef(op, lit, outLen int) bool {
 // lzfCompress compresses in into out (whose length is the most it may
 // write) and returns the compressed length, or 0 when the result does not
 // fit (lzf_compress's contract).
-//
-// The loop has no calls and reads in and writes out through unchecked
-// accesses: every index is checked by the loop's own conditions (ip <
-// inLen-2 for the reads, op < outLen before each write), which the
-// compiler cannot prove; bounds checks, and the spills around a call,
-// cost a third of the time on listpacks.
 func lzfCompress(in, out []byte, htab *lzfTable) int {
 	inLen, outLen := len(in), len(out)
 	if inLen == 0 || outLen == 0 {
 		return 0
 	}
-	pin, pout := unsafe.Pointer(unsafe.SliceData(in)), unsafe.Pointer(unsafe.SliceData(out))
-	at := func(i int) byte { return *(*byte)(unsafe.Add(pin, i)) }
-	load32 := func(i int) uint32 { return *(*uint32)(unsafe.Add(pin, i)) }
-	load64 := func(i int) uint64 { return *(*uint64)(unsafe.Add(pin, i)) }
-	put := func(i int, b byte) { *(*byte)(unsafe.Add(pout, i)) = b }
-	tab := &htab.slot
 	htab.begin(inLen)
 	ip, op, lit := 0, 1, 0 // op 0 is the first run's length byte
-	end := inLen - 2
-	if ip < end {
+	if end := inLen - 2; ip < end {
 		// Position 0 is always a literal (liblzf takes no match at its
 		// input's first byte), and leaving its slot alone is the same as
 		// liblzf's storing it there: a later lookup of position 0 is
@@ -98,9 +85,54 @@ func lzfCompress(in, out []byte, htab *lzfTable) int {
 		if op >= outLen {
 			return 0
 		}
-		put(op, in[0])
+		out[op] = in[0]
 		op, ip, lit = 2, 1, 1
+		if ip < end {
+			if ip, op, lit = lzfLoop(in, out, htab, ip, op, lit); op < 0 {
+				return 0
+			}
+		}
 	}
+	if op+3 > outLen {
+		return 0
+	}
+	for ip < inLen {
+		lit++
+		out[op] = in[ip]
+		op++
+		ip++
+		if lit == lzfMaxLit {
+			out[op-lit-1] = byte(lit - 1)
+			lit = 0
+			op++
+		}
+	}
+	out[op-lit-1] = byte(lit - 1)
+	if lit == 0 {
+		op--
+	}
+	return op
+}
+
+// lzfLoopGo is lzfCompress's main loop from position ip ≥ 1 (below
+// len(in)-2) with op and lit its output position and pending literals:
+// it returns them where liblzf's main loop ends (ip ≥ len(in)-2), or op
+// -1 when the output does not fit. lzfLoopAsm is its amd64 twin.
+//
+// The loop has no calls and reads in and writes out through unchecked
+// accesses: every index is checked by the loop's own conditions (ip <
+// inLen-2 for the reads, op < outLen before each write), which the
+// compiler cannot prove; bounds checks, and the spills around a call,
+// cost a third of the time on listpacks.
+func lzfLoopGo(in, out []byte, htab *lzfTable, ip, op, lit int) (int, int, int) {
+	outLen := len(out)
+	pin, pout := unsafe.Pointer(unsafe.SliceData(in)), unsafe.Pointer(unsafe.SliceData(out))
+	at := func(i int) byte { return *(*byte)(unsafe.Add(pin, i)) }
+	load32 := func(i int) uint32 { return *(*uint32)(unsafe.Add(pin, i)) }
+	load64 := func(i int) uint64 { return *(*uint64)(unsafe.Add(pin, i)) }
+	put := func(i int, b byte) { *(*byte)(unsafe.Add(pout, i)) = b }
+	tab := &htab.slot
+	end := len(in) - 2
 	for ip < end {
 		// liblzf's hval here is in[ip-1..ip+2], first byte highest (its
 		// running hash keeps 32 bits); loading it keeps the loop's state
@@ -116,7 +148,7 @@ func lzfCompress(in, out []byte, htab *lzfTable) int {
 		// further back); the 4 bytes at ref are then within in.
 		if uint(off) >= lzfMaxOff || (load32(ref)^w>>8)&0xFFFFFF != 0 {
 			if op >= outLen {
-				return 0
+				return ip, -1, lit
 			}
 			lit++
 			put(op, byte(w>>8)) // in[ip]
@@ -130,7 +162,7 @@ func lzfCompress(in, out []byte, htab *lzfTable) int {
 			continue
 		}
 		if !lzfRoomForRef(op, lit, outLen) {
-			return 0
+			return ip, -1, lit
 		}
 		put(op-lit-1, byte(lit-1))
 		if lit == 0 {
@@ -140,27 +172,51 @@ func lzfCompress(in, out []byte, htab *lzfTable) int {
 		// agreeing: with more than 16 bytes allowed (maxlen) it compares
 		// indexes 3..18 without looking at maxlen, so a match may end up to
 		// two bytes past it, then byte by byte while below maxlen. Here the
-		// comparison goes eight bytes at a time; the rules give the same
-		// length. m ends as the first index that differs (maxlen when none).
+		// comparison from index 19 goes eight bytes at a time; the rules
+		// give the same length. m ends as the first index that differs
+		// (maxlen when none).
 		maxlen := min(end-ip, lzfMaxRef)
 		m := 3
 		if maxlen > 16 { // 19 bytes of in follow ip, and ref < ip
-			// The first differing byte is found by a loop, not computed
-			// from the bytes (bits.TrailingZeros64): the match's end is
-			// then a branch the CPU predicts (listpacks repeat their
-			// matches) instead of making the next position wait for the
-			// loads.
-			x := load64(ref+3) ^ load64(ip+3)
-			if x == 0 {
+			// Indexes 3..18 one by one, each its own branch (as liblzf):
+			// where a listpack's matches end repeats, each branch learns
+			// its own place and the CPU runs on to the next positions; a
+			// length computed from the bytes (bits.TrailingZeros64) makes
+			// the next position wait for the loads, and one loop over an
+			// 8-byte comparison was ~15 % slower on listpacks.
+			switch {
+			case at(ref+3) != at(ip+3):
+			case at(ref+4) != at(ip+4):
+				m = 4
+			case at(ref+5) != at(ip+5):
+				m = 5
+			case at(ref+6) != at(ip+6):
+				m = 6
+			case at(ref+7) != at(ip+7):
+				m = 7
+			case at(ref+8) != at(ip+8):
+				m = 8
+			case at(ref+9) != at(ip+9):
+				m = 9
+			case at(ref+10) != at(ip+10):
+				m = 10
+			case at(ref+11) != at(ip+11):
 				m = 11
-				x = load64(ref+11) ^ load64(ip+11)
-			}
-			if x != 0 {
-				for x&0xFF == 0 {
-					x >>= 8
-					m++
-				}
-			} else {
+			case at(ref+12) != at(ip+12):
+				m = 12
+			case at(ref+13) != at(ip+13):
+				m = 13
+			case at(ref+14) != at(ip+14):
+				m = 14
+			case at(ref+15) != at(ip+15):
+				m = 15
+			case at(ref+16) != at(ip+16):
+				m = 16
+			case at(ref+17) != at(ip+17):
+				m = 17
+			case at(ref+18) != at(ip+18):
+				m = 18
+			default:
 				m = 19
 				for m+8 <= maxlen {
 					if x := load64(ref+m) ^ load64(ip+m); x != 0 {
@@ -203,25 +259,7 @@ func lzfCompress(in, out []byte, htab *lzfTable) int {
 		tab[lzfIdx(hval>>8)] = uint32(base + ip - 2)
 		tab[lzfIdx(hval)] = uint32(base + ip - 1)
 	}
-	if op+3 > outLen {
-		return 0
-	}
-	for ip < end+2 {
-		lit++
-		out[op] = in[ip]
-		op++
-		ip++
-		if lit == lzfMaxLit {
-			out[op-lit-1] = byte(lit - 1)
-			lit = 0
-			op++
-		}
-	}
-	out[op-lit-1] = byte(lit - 1)
-	if lit == 0 {
-		op--
-	}
-	return op
+	return ip, op, lit
 }
 
 // lzfDecompress expands in into out, which must be exactly the original

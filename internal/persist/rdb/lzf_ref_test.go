@@ -173,17 +173,29 @@ func lzfTwinInputs(r *rand.Rand) [][]byte {
 	return ins
 }
 
-// checkLZFTwin compresses in with both compressors into buffers of
+// lzfCompressGo is lzfCompress with its pure-Go loop (lzfLoopGo) where
+// lzfLoop would take the assembly one.
+func lzfCompressGo(in, out []byte, h *lzfTable) int {
+	defer func(old bool) { lzfUseAsm = old }(lzfUseAsm)
+	lzfUseAsm = false
+	return lzfCompress(in, out, h)
+}
+
+// checkLZFTwin compresses in with lzfCompress (its assembly loop where
+// there is one), with its Go loop and with the reference into buffers of
 // several sizes (the tight ones make them give up) and compares.
 func checkLZFTwin(t testing.TB, in []byte, sizes []int, h1, h2 *lzfTable) {
 	for _, n := range sizes {
 		if n < 0 {
 			continue
 		}
-		a, b := make([]byte, n), make([]byte, n)
+		a, b, g := make([]byte, n), make([]byte, n), make([]byte, n)
 		ca, cb := lzfCompress(in, a, h1), lzfCompressRef(in, b, h2)
 		if ca != cb || !bytes.Equal(a[:ca], b[:cb]) {
 			t.Fatalf("len %d out %d: got %d bytes %x, reference %d bytes %x", len(in), n, ca, a[:ca], cb, b[:cb])
+		}
+		if cg := lzfCompressGo(in, g, h1); cg != cb || !bytes.Equal(g[:cg], b[:cb]) {
+			t.Fatalf("len %d out %d: lzfLoopGo %d bytes %x, reference %d bytes %x", len(in), n, cg, g[:cg], cb, b[:cb])
 		}
 		if back := make([]byte, len(in)); ca > 0 && (!lzfDecompress(a[:ca], back) || !bytes.Equal(back, in)) {
 			t.Fatalf("len %d out %d: does not decompress to the input", len(in), n)
@@ -324,6 +336,60 @@ func TestLZFDecompressTwin(t *testing.T) {
 			if k == 0 && (!okGot || !bytes.Equal(got, in)) {
 				t.Fatalf("input %d bytes: round trip failed", len(in))
 			}
+		}
+	}
+}
+
+// lzfBenchInputs are what DUMP compresses for bench-dump.sh's kinds: the
+// zset100 and hash100 listpacks, string1k's 800 bytes, a list1000 node.
+func lzfBenchInputs() []struct {
+	name string
+	in   []byte
+} {
+	var zset100, hash100 []byte
+	for _, k := range benchKinds() {
+		switch k.name {
+		case "zset100":
+			zset100 = appendListpack(nil, k.v.Obj)
+		case "hash100":
+			hash100 = appendListpack(nil, k.v.Obj)
+		}
+	}
+	return []struct {
+		name string
+		in   []byte
+	}{
+		{"zset100", zset100},
+		{"hash100", hash100},
+		{"string1k", bytes.Repeat([]byte("payload-3-"), 80)},
+		{"list8k", benchLZFInput()},
+	}
+}
+
+// BenchmarkLZFInputs compresses lzfBenchInputs with lzfCompress ("loop":
+// the assembly loop where there is one), with lzfLoopGo ("go") and with
+// the reference, reporting CPU per call and per byte (compare with liblzf
+// on the same bytes: SHOAL_LISTPACK_DIR in BenchmarkHashZSetDumpParts).
+func BenchmarkLZFInputs(b *testing.B) {
+	for _, c := range lzfBenchInputs() {
+		out := make([]byte, len(c.in))
+		var h lzfTable
+		for _, f := range []struct {
+			name string
+			fn   func(in, out []byte, h *lzfTable) int
+		}{
+			{"loop", lzfCompress},
+			{"go", lzfCompressGo},
+			{"ref", lzfCompressRef},
+		} {
+			b.Run(c.name+"/"+f.name, func(b *testing.B) {
+				b.SetBytes(int64(len(c.in)))
+				cpu := reportCPU(b)
+				for i := 0; i < b.N; i++ {
+					f.fn(c.in, out, &h)
+				}
+				cpu()
+			})
 		}
 	}
 }
