@@ -727,7 +727,7 @@ func (s *Server) applyStream(ml *masterLink, conn net.Conn, br *bufio.Reader) er
 			case <-ackDone:
 				return
 			case <-t.C:
-				ml.send("REPLCONF", "ACK", strconv.FormatInt(s.stream.Offset(), 10))
+				ml.send("REPLCONF", "ACK", strconv.FormatInt(s.ackOffset(), 10))
 			}
 		}
 	}()
@@ -782,6 +782,19 @@ func (s *Server) applyStream(ml *masterLink, conn net.Conn, br *bufio.Reader) er
 	}
 }
 
+// ackOffset is the offset a REPLCONF ACK reports: the stream's, once the
+// AOF holds it as appendfsync asks (fsynced with always). Redis's replica
+// queues its ACK as a reply to its master, written after beforeSleep's
+// flushAppendOnlyFile, so a WAIT that counts a replica never counts a
+// write its AOF could lose (test/replication TestWaitCountsReplicaAOF:
+// the ACK went out while the batch it counted waited for its write, and
+// a kill -9 lost a write WAIT had counted).
+func (s *Server) ackOffset() int64 {
+	off := s.stream.Offset()
+	s.aofSync(off)
+	return off
+}
+
 // applyBatch runs the complete commands at the start of buf and passes
 // their bytes on; it returns how many bytes it consumed.
 func (s *Server) applyBatch(ml *masterLink, sess *client, rd *resp.Reader, buf []byte) (int, error) {
@@ -806,7 +819,7 @@ func (s *Server) applyBatch(ml *masterLink, sess *client, rd *resp.Reader, buf [
 		used += k
 		if len(args) >= 2 && strings.EqualFold(string(args[0]), "replconf") && strings.EqualFold(string(args[1]), "getack") {
 			// The ACK counts what precedes the GETACK.
-			ml.send("REPLCONF", "ACK", strconv.FormatInt(s.stream.Offset(), 10))
+			ml.send("REPLCONF", "ACK", strconv.FormatInt(s.ackOffset(), 10))
 			s.stream.AppendReplicasOnly(raw) // for sub-replicas, not this node's AOF
 			continue
 		}
