@@ -415,7 +415,7 @@ func (s *Server) startWriter(f *os.File, size int64, p aofPaths) {
 		// A replica's stream is its master's, byte for byte: it selects a
 		// database only when the master's does, so the file says which
 		// one it starts in.
-		w.Prefix(stream.AppendSelect(nil, int(s.repl.streamDB.Load())))
+		w.Prefix(stream.AppendSelect(nil, s.stream.MasterDB()))
 	}
 	w.SetTimestamps(p.stamp)
 	w.FlushSleep = &s.aof.flushSleep

@@ -282,7 +282,7 @@ func (c *client) runHandler(spec *command.Spec, ctx *command.Ctx) {
 		// A replica applying its master's stream: the master's bytes join
 		// this node's stream under the same locks, so a snapshot point
 		// never separates a change from its bytes (repl_replica.go).
-		c.srv.appendMasterRaw(spec, c.masterRaw)
+		c.srv.appendMasterRaw(c, spec, c.masterRaw)
 		c.masterRaw = nil
 	}
 	if ctx.Block != nil {

@@ -60,7 +60,7 @@ func (c *client) afterEffects(ctx *command.Ctx) {
 func (c *client) commitEffects() {
 	if c.srv.ks.ReplicaMode.Load() {
 		st := c.srv.stream
-		if at := st.AppendLocal(&c.effects, st.LocalDB(int(c.srv.repl.streamDB.Load()))); at >= 0 {
+		if at := st.AppendLocal(&c.effects); at >= 0 {
 			c.streamOff = max(at, 1) // appendfsync always: on disk before the reply
 		}
 		c.effects.Reset()

@@ -162,6 +162,13 @@ func (c *client) exec(ctx *command.Ctx) {
 	if c.effects.Len() > 0 {
 		c.commitEffects()
 	}
+	if c.isMaster {
+		// A replica's stream got the master's EXEC with the first of
+		// these commands; the database they left it in is known now, while
+		// a rewrite's new file cannot start after the EXEC with the old one
+		// (aof.go startWriter, stream/local.go).
+		c.srv.stream.SetMasterDB(c.db.Index)
+	}
 	c.unlockExec(all, locks)
 	c.discardMulti()
 	// restore the EXEC context for the caller's bookkeeping: the queued

@@ -568,7 +568,7 @@ func (s *Server) loadFullSync(ml *masterLink, br *bufio.Reader, id string, off i
 // tells the master to start the stream.
 func (s *Server) attachLoadedDataset(ml *masterLink, id string, off int64, usemark bool) {
 	s.stream.Reset(off)
-	s.repl.streamDB.Store(int32(max(s.loading.rsi.db, 0)))
+	s.stream.SetMasterDB(max(s.loading.rsi.db, 0))
 	s.repl.mu.Lock()
 	s.repl.hist = replication.History{ID: id, ID2: replication.NoID, Offset2: -1}
 	s.repl.backlog = false
@@ -701,7 +701,7 @@ func (s *Server) applyStream(ml *masterLink, conn net.Conn, br *bufio.Reader) er
 	if sess == nil {
 		sess = s.newSession(true)
 		sess.isMaster = true
-		sess.db = s.ks.DB(int(s.repl.streamDB.Load()))
+		sess.db = s.ks.DB(s.stream.MasterDB())
 		ml.mc = sess
 	}
 	ml.fullSync.Store(false)
@@ -727,7 +727,7 @@ func (s *Server) applyStream(ml *masterLink, conn net.Conn, br *bufio.Reader) er
 			case <-ackDone:
 				return
 			case <-t.C:
-				ml.send("REPLCONF", "ACK", strconv.FormatInt(s.stream.Offset(), 10))
+				ml.send("REPLCONF", "ACK", strconv.FormatInt(s.ackOffset(), 10))
 			}
 		}
 	}()
@@ -782,6 +782,19 @@ func (s *Server) applyStream(ml *masterLink, conn net.Conn, br *bufio.Reader) er
 	}
 }
 
+// ackOffset is the offset a REPLCONF ACK reports: the stream's, once the
+// AOF holds it as appendfsync asks (fsynced with always). Redis's replica
+// queues its ACK as a reply to its master, written after beforeSleep's
+// flushAppendOnlyFile, so a WAIT that counts a replica never counts a
+// write its AOF could lose (test/replication TestWaitCountsReplicaAOF:
+// the ACK went out while the batch it counted waited for its write, and
+// a kill -9 lost a write WAIT had counted).
+func (s *Server) ackOffset() int64 {
+	off := s.stream.Offset()
+	s.aofSync(off)
+	return off
+}
+
 // applyBatch runs the complete commands at the start of buf and passes
 // their bytes on; it returns how many bytes it consumed.
 func (s *Server) applyBatch(ml *masterLink, sess *client, rd *resp.Reader, buf []byte) (int, error) {
@@ -806,7 +819,7 @@ func (s *Server) applyBatch(ml *masterLink, sess *client, rd *resp.Reader, buf [
 		used += k
 		if len(args) >= 2 && strings.EqualFold(string(args[0]), "replconf") && strings.EqualFold(string(args[1]), "getack") {
 			// The ACK counts what precedes the GETACK.
-			ml.send("REPLCONF", "ACK", strconv.FormatInt(s.stream.Offset(), 10))
+			ml.send("REPLCONF", "ACK", strconv.FormatInt(s.ackOffset(), 10))
 			s.stream.AppendReplicasOnly(raw) // for sub-replicas, not this node's AOF
 			continue
 		}
@@ -827,13 +840,12 @@ func (s *Server) applyBatch(ml *masterLink, sess *client, rd *resp.Reader, buf [
 		if txn && !sess.inMulti {
 			// A MULTI opens: this node's own writes reach its AOF before
 			// it, never inside the transaction (stream/local.go).
-			s.stream.HoldLocal(sess.db.Index)
+			s.stream.HoldLocal()
 		}
 		sess.execute(spec, args)
 		s.ks.MasterApplying.Store(false)
-		s.repl.streamDB.Store(int32(sess.db.Index))
 		if sess.masterRaw != nil {
-			s.appendMasterRaw(spec, sess.masterRaw)
+			s.appendMasterRaw(sess, spec, sess.masterRaw)
 			sess.masterRaw = nil
 		}
 		if txn && !sess.inMulti {
@@ -919,7 +931,7 @@ func (s *Server) restoreReplInfo(rsi replInfo) (master bool) {
 		})
 	}
 	s.stream.Reset(rsi.off)
-	s.repl.streamDB.Store(int32(rsi.db))
+	s.stream.SetMasterDB(rsi.db)
 	s.repl.mu.Lock()
 	defer s.repl.mu.Unlock()
 	if replica {
@@ -1025,7 +1037,7 @@ func (s *Server) appendLocalDeletion(db int, key string) {
 	} else {
 		b.AddStrings(db, "DEL", key)
 	}
-	s.stream.AppendLocal(&b, s.stream.LocalDB(int(s.repl.streamDB.Load())))
+	s.stream.AppendLocal(&b)
 }
 
 // stopSyncLoad ends, for a shutdown, a full sync loading into the dataset
@@ -1052,14 +1064,21 @@ func (s *Server) stopSyncLoad() {
 	s.loading.abort.Store(false)
 }
 
-// appendMasterRaw passes one command of the master's stream on to this
-// node's stream, byte for byte. The master's PING and a PUBLISH go to the
-// sub-replicas only: Redis's replica proxies them and writes neither to
-// its AOF.
-func (s *Server) appendMasterRaw(spec *command.Spec, raw []byte) {
+// appendMasterRaw passes one command of the master's session c on to
+// this node's stream, byte for byte, with the database it leaves the
+// stream in (c's, once it ran; a transaction's, once its EXEC ran:
+// multi.go), in the same step: a local entry placed right after the
+// bytes starts from that database (stream/local.go). The
+// master's PING and a PUBLISH go to the sub-replicas only: Redis's
+// replica proxies them and writes neither to its AOF.
+func (s *Server) appendMasterRaw(c *client, spec *command.Spec, raw []byte) {
 	if spec != nil && (spec.Name == "ping" || spec.Name == "publish") {
 		s.stream.AppendReplicasOnly(raw)
 		return
 	}
-	s.stream.AppendRaw(stream.SameDB, raw)
+	db := c.db.Index
+	if c.inMulti || c.inExec {
+		db = stream.SameDB
+	}
+	s.stream.AppendRaw(db, raw)
 }

@@ -53,11 +53,6 @@ type replState struct {
 	// replica expires them itself (expireSlaveKeys).
 	localMu sync.Mutex
 	local   map[localKey]struct{}
-
-	// streamDB is the database the master's stream is in (the master
-	// session's, on a replica): an RDB records it (repl-stream-db) so a
-	// replica of this node starts applying in the right database.
-	streamDB atomic.Int32
 }
 
 const (
@@ -475,7 +470,10 @@ func (s *Server) replAux() [][2]string {
 	if !replica && !backlog {
 		return nil
 	}
-	db := int(s.repl.streamDB.Load())
+	// The database the master's stream is in (stream.MasterDB): an RDB
+	// records it (repl-stream-db) so a replica of this node starts
+	// applying in the right database.
+	db := s.stream.MasterDB()
 	if !replica {
 		db = max(s.stream.DB(), 0)
 	}

@@ -14,6 +14,15 @@ package stream
 // queued commands have not run yet, so a write that happened meanwhile
 // comes first when the file is replayed, and it never lands inside the
 // transaction. A local reader does not read past an open MULTI.
+//
+// The stream does not parse its master's bytes, so the applier tells it
+// which database they leave it in (AppendRaw's db, SetMasterDB after a
+// full sync or an EXEC), and an entry takes its SELECTs from the
+// database at the place it goes, found under the same lock that places
+// it. (Looked up apart from the placing, a replica's transaction landed
+// after the master's EXEC but returned to the database the MULTI had
+// begun in, and the master's next command replayed in the wrong database
+// after a restart: test/replication TestWritableReplicaAOF.)
 
 type local struct {
 	at int64 // stream offset the entry is read at (before the byte at at)
@@ -57,11 +66,11 @@ func (r *Reader) LocalDelivered() uint64 {
 }
 
 // AppendLocal appends the batch as a local entry: its commands (wrapped
-// in MULTI … EXEC when more than one), with SELECTs from and back to db,
-// the database the stream is in where the entry goes. It returns the
-// stream offset at which it is read, or -1 when no reader keeps local
-// entries.
-func (s *Stream) AppendLocal(b *Batch, db int) int64 {
+// in MULTI … EXEC when more than one), with SELECTs from and back to the
+// database the master's stream is in where the entry goes (MasterDB, or
+// the one an open MULTI began in). It returns the stream offset at which
+// it is read, or -1 when no reader keeps local entries.
+func (s *Stream) AppendLocal(b *Batch) int64 {
 	if b.Len() == 0 || !s.hasLocal.Load() {
 		return -1
 	}
@@ -73,16 +82,16 @@ func (s *Stream) AppendLocal(b *Batch, db int) int64 {
 	if len(u) == 0 {
 		return -1
 	}
-	e := localEntry(u, first, last, db, db)
 	s.mu.Lock()
 	if s.localReaders == 0 {
 		s.mu.Unlock()
 		return -1
 	}
-	at := s.end
+	at, db := s.end, s.masterDB
 	if s.hold >= 0 {
-		at = s.hold
+		at, db = s.hold, s.holdDB
 	}
+	e := localEntry(u, first, last, db, db)
 	s.locals = append(s.locals, local{at: at, b: e})
 	s.localCount.Add(1)
 	s.unlockAndWake()
@@ -109,12 +118,13 @@ func localEntry(u []byte, first, last, from, to int) []byte {
 }
 
 // HoldLocal marks the stream's end as the start of an open MULTI of the
-// master's stream (db: its database there); ReleaseLocal ends it, after
-// the EXEC (or DISCARD) is appended.
-func (s *Stream) HoldLocal(db int) {
+// master's stream; ReleaseLocal ends it, after the EXEC (or DISCARD) is
+// appended and the database the EXEC left the stream in is known
+// (SetMasterDB).
+func (s *Stream) HoldLocal() {
 	s.mu.Lock()
 	if s.hold < 0 {
-		s.hold, s.holdDB = s.end, db
+		s.hold, s.holdDB = s.end, s.masterDB
 	}
 	s.mu.Unlock()
 }
@@ -130,15 +140,22 @@ func (s *Stream) ReleaseLocal() {
 	s.unlockAndWake()
 }
 
-// LocalDB is the database a local entry appended now finds the stream in:
-// db, or the one recorded by HoldLocal while a MULTI is open.
-func (s *Stream) LocalDB(db int) int {
+// SetMasterDB records the database the master's stream is in at the
+// stream's end: after a full sync (the RDB's repl-stream-db), and after
+// the master's EXEC, whose bytes went in before its commands ran.
+func (s *Stream) SetMasterDB(db int) {
+	s.mu.Lock()
+	s.masterDB = db
+	s.mu.Unlock()
+}
+
+// MasterDB is, on a replica, the database its master's stream is in at
+// the stream's end: where the master session applies, what an RDB
+// records as repl-stream-db and a new AOF file selects first.
+func (s *Stream) MasterDB() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.hold >= 0 {
-		return s.holdDB
-	}
-	return db
+	return s.masterDB
 }
 
 // nextLocal is Next's part for a local reader, with s.mu held: the local

@@ -1,6 +1,7 @@
 package stream
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -17,7 +18,7 @@ func localBatch(db int, argv ...string) *Batch {
 func TestLocalEntries(t *testing.T) {
 	s := New(100)
 	s.SetBacklog(1 << 20)
-	if at := s.AppendLocal(localBatch(0, "SET", "x", "1"), 0); at != -1 {
+	if at := s.AppendLocal(localBatch(0, "SET", "x", "1")); at != -1 {
 		t.Fatalf("kept a local entry with no local reader (at %d)", at)
 	}
 	aof := s.NewReaderAtEnd(true)
@@ -25,7 +26,7 @@ func TestLocalEntries(t *testing.T) {
 	repl, _ := s.NewReader(100, true)
 	s.AppendRaw(0, []byte("*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n"))
 	off := s.Offset()
-	if at := s.AppendLocal(localBatch(3, "SET", "mine", "1"), 0); at != off {
+	if at := s.AppendLocal(localBatch(3, "SET", "mine", "1")); at != off {
 		t.Fatalf("local entry at %d, want the end %d", at, off)
 	}
 	if s.Offset() != off {
@@ -52,7 +53,7 @@ func TestLocalEntryBeforeOpenMulti(t *testing.T) {
 	aof := s.NewReaderAtEnd(true)
 	aof.IncludeLocal()
 	s.AppendRaw(SameDB, []byte("*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n"))
-	s.HoldLocal(0)
+	s.HoldLocal()
 	s.AppendRaw(SameDB, []byte("*1\r\n$5\r\nMULTI\r\n*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$1\r\n2\r\n"))
 	if got := strings.Join(commands(t, readAll(t, aof)), "|"); got != "SET a 1" {
 		t.Fatalf("read past an open MULTI: %s", got)
@@ -62,11 +63,7 @@ func TestLocalEntryBeforeOpenMulti(t *testing.T) {
 		t.Fatal("Wait fires while the reader is held")
 	default:
 	}
-	db := s.LocalDB(7)
-	if db != 0 {
-		t.Fatalf("LocalDB during the hold: %d", db)
-	}
-	s.AppendLocal(localBatch(1, "INCR", "n"), db)
+	s.AppendLocal(localBatch(1, "INCR", "n"))
 	s.AppendRaw(SameDB, []byte("*1\r\n$4\r\nEXEC\r\n"))
 	s.ReleaseLocal()
 	<-aof.Wait()
@@ -75,7 +72,7 @@ func TestLocalEntryBeforeOpenMulti(t *testing.T) {
 		t.Fatalf("after the hold: %s\nwant %s", got, want)
 	}
 	// Closing the last local reader drops what it did not read.
-	s.AppendLocal(localBatch(0, "SET", "y", "1"), 0)
+	s.AppendLocal(localBatch(0, "SET", "y", "1"))
 	aof.Close()
 	if s.KeepsLocal() || len(s.locals) != 0 {
 		t.Fatal("local entries kept with no local reader")
@@ -178,4 +175,62 @@ func encodeList(list string) string {
 		out = AppendCommand(out, argv)
 	}
 	return string(out)
+}
+
+// replayDBs replays the commands of b as a loader would and returns the
+// database each SET or INCR key ended up written in.
+func replayDBs(t *testing.T, b []byte) map[string]int {
+	t.Helper()
+	dbs := map[string]int{}
+	db := 0
+	for _, c := range commands(t, b) {
+		f := strings.Fields(c)
+		switch f[0] {
+		case "SELECT":
+			db, _ = strconv.Atoi(f[1])
+		case "SET", "INCR":
+			if old, ok := dbs[f[1]]; ok && old != db {
+				t.Fatalf("%s written in db %d and %d", f[1], old, db)
+			}
+			dbs[f[1]] = db
+		}
+	}
+	return dbs
+}
+
+// A local entry appended once a master's transaction that changed
+// database has ended starts from, and returns to, the database the EXEC
+// left the stream in: the master's next command replays where it ran.
+// (The database was looked up apart from the placing: a replica's
+// transaction placed after the EXEC returned to the MULTI's database, and
+// the master's next SET replayed there: TestWritableReplicaAOF.)
+func TestLocalEntryAfterTransactionChangedDB(t *testing.T) {
+	s := New(0)
+	aof := s.NewReaderAtEnd(true)
+	aof.IncludeLocal()
+	s.AppendRaw(5, []byte(respCmd("SELECT", "5")))
+	s.HoldLocal()
+	s.AppendRaw(SameDB, []byte(respCmd("MULTI")+respCmd("SET", "m5", "x")+respCmd("SELECT", "6")+respCmd("SET", "m6", "y")+respCmd("EXEC")))
+	s.AppendLocal(localBatch(3, "SET", "during", "1")) // before the MULTI, in db 5's place
+	s.SetMasterDB(6)
+	s.ReleaseLocal()
+	var b Batch
+	b.AddStrings(0, "SET", "tx0", "a")
+	b.AddStrings(2, "SET", "tx2", "b")
+	s.AppendLocal(&b)
+	s.AppendRaw(SameDB, []byte(respCmd("SET", "m5b", "z")))
+	s.AppendRaw(1, []byte(respCmd("SELECT", "1")))
+	s.AppendLocal(localBatch(1, "SET", "one", "1"))
+	s.AppendRaw(SameDB, []byte(respCmd("SET", "m1", "w")))
+	got := replayDBs(t, readAll(t, aof))
+	want := map[string]int{"m5": 5, "m6": 6, "during": 3, "tx0": 0, "tx2": 2, "m5b": 6, "one": 1, "m1": 1}
+	for k, db := range want {
+		if got[k] != db {
+			t.Errorf("%s replayed in db %d, written in %d", k, got[k], db)
+		}
+	}
+}
+
+func respCmd(args ...string) string {
+	return string(AppendCommand(nil, bs(args...)))
 }

@@ -67,6 +67,9 @@ type Stream struct {
 	localCount   atomic.Uint64
 	hold         int64
 	holdDB       int
+	// masterDB is the database a replica's stream (its master's bytes,
+	// AppendRaw) is in at its end, as the applier reports it.
+	masterDB int
 }
 
 // New returns an empty stream whose next byte has offset off.
@@ -636,9 +639,13 @@ func (s *Stream) NewReaderAtEnd(pin bool) *Reader {
 // AppendRaw appends b, RESP commands already encoded elsewhere (a
 // replica passes its master's stream on byte for byte, so that its
 // offsets are its master's), after which the stream is in database db
-// (SameDB: b selects none, as a PING). It returns the offset after b (0
-// when the stream is not active).
+// (SameDB: b selects none, as a PING, or not yet known, as inside a
+// transaction: SetMasterDB says). It returns the offset after b (0 when
+// the stream is not active).
 func (s *Stream) AppendRaw(db int, b []byte) int64 {
+	if db != SameDB && !s.active.Load() {
+		s.SetMasterDB(db) // nothing kept, but local entries start from it
+	}
 	if len(b) == 0 || !s.active.Load() {
 		return 0
 	}
@@ -646,7 +653,7 @@ func (s *Stream) AppendRaw(db int, b []byte) int64 {
 	c := s.reserve(s.lastDB, len(b))
 	c.buf = append(c.buf, b...)
 	if db != SameDB {
-		s.lastDB = db
+		s.lastDB, s.masterDB = db, db
 	}
 	return s.commit(c, false)
 }

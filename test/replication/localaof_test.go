@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shoal-db/shoal/internal/resp"
 	"github.com/shoal-db/shoal/internal/testutil"
 )
 
@@ -87,4 +88,94 @@ func waitAOFIdle(t *testing.T, n *testutil.Node) {
 		}
 		return nil
 	})
+}
+
+// TestWritableReplicaAOFMasterSwitchesDB: a writable replica's own writes
+// go on while its master's stream changes database, by SELECT and by
+// transactions that end in another one; killed and restarted from its
+// AOF, the replica has every key where it was. (A local entry took the
+// database of the stream apart from its place: one that landed right
+// after the master's EXEC returned to the database the MULTI began in,
+// and the master's next command replayed there.)
+func TestWritableReplicaAOFMasterSwitchesDB(t *testing.T) {
+	m := start(t, "shoal")
+	r := start(t, "shoal", "--replica-read-only", "no", "--appendonly", "yes", "--appendfsync", "always")
+	follow(t, r, m)
+	waitAOFIdle(t, r)
+	const rounds = 1000
+	errs := make(chan error, 3)
+	go func() { // the master: transactions ending in another database, SELECTs
+		c, err := testutil.DialTimeout(m.Addr, 5*time.Second)
+		if err != nil {
+			errs <- err
+			return
+		}
+		defer c.Close()
+		db := 0
+		for i := 0; i < rounds; i++ {
+			k := strconv.Itoa(i)
+			var cmds [][]string
+			if i%2 == 0 {
+				db = (db + 1) % 8
+				cmds = [][]string{{"MULTI"}, {"SET", "ma:" + k, k}, {"SELECT", strconv.Itoa(db)}, {"SET", "m:" + k, k}, {"EXEC"}, {"SET", "mb:" + k, k}}
+			} else {
+				db = (db + 3) % 8
+				cmds = [][]string{{"SELECT", strconv.Itoa(db)}, {"SET", "m:" + k, k}}
+			}
+			// One write per round: the replica applies several commands
+			// per read, as under load.
+			var buf []byte
+			for _, cmd := range cmds {
+				buf = testutil.AppendCommand(buf, cmd...)
+			}
+			if err := c.SendRaw(buf); err != nil {
+				errs <- err
+				return
+			}
+			for _, cmd := range cmds {
+				if v, _, err := c.Read(); err != nil || v.Kind == resp.KindError {
+					errs <- fmt.Errorf("master %v: %v %s", cmd, err, v.Str)
+					return
+				}
+			}
+		}
+		errs <- nil
+	}()
+	for w := 0; w < 2; w++ {
+		go func() { // the replica's own clients, in databases 8 to 11
+			c, err := testutil.DialTimeout(r.Addr, 5*time.Second)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer c.Close()
+			for i := 0; i < rounds*2; i++ {
+				k := strconv.Itoa(w) + ":" + strconv.Itoa(i)
+				cmds := [][]string{{"SELECT", strconv.Itoa(8 + i%4)}, {"SET", "l:" + k, k}}
+				if i%5 == 0 {
+					cmds = [][]string{{"MULTI"}, {"SELECT", "12"}, {"SET", "lt:" + k, k}, {"SELECT", "13"}, {"INCR", "n"}, {"EXEC"}}
+				}
+				for _, cmd := range cmds {
+					if v, err := c.Do(cmd...); err != nil || v.Kind == resp.KindError {
+						errs <- fmt.Errorf("replica %v: %v %s", cmd, err, v.Str)
+						return
+					}
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for i := 0; i < 3; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	caughtUp(t, m, r)
+	want := digest(t, r)
+	waitAOFIdle(t, r)
+	r.Kill()
+	r.Restart()
+	if got := digest(t, r); got != want {
+		t.Fatalf("restarted from its AOF: digest %s, before the kill %s", got, want)
+	}
 }

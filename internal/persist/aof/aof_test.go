@@ -166,6 +166,37 @@ func TestWriterAppendsStream(t *testing.T) {
 	}
 }
 
+// TestWriterSyncAfterClose: a Sync or Flush that loaded the writer before
+// it was closed (appendonly no, a shutdown; a replica's ACK runs on its
+// own goroutine) returns quietly; it used to read the closed reader, take
+// ErrClosed for a write error and exit the process.
+func TestWriterSyncAfterClose(t *testing.T) {
+	s := stream.New(0)
+	s.SetBacklog(1 << 20) // the stream goes on after the writer's reader
+	r := s.NewReaderAtEnd(true)
+	f, err := os.Create(filepath.Join(t.TempDir(), "i.aof"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := NewWriter(f, r, 0, FsyncAlways)
+	fatal := ""
+	w.Fatal = func(msg string) { fatal = msg }
+	w.Start()
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	off := s.Append(0, []byte("SET"), []byte("k"), []byte("v"))
+	if off == 0 {
+		t.Fatal("the stream kept nothing")
+	}
+	if err := w.Sync(off); err != nil || fatal != "" {
+		t.Fatalf("Sync after Close: %v, fatal %q", err, fatal)
+	}
+	if err := w.Flush(off); err != nil {
+		t.Fatalf("Flush after Close: %v", err)
+	}
+}
+
 // TestWriterSkipsReplicasOnly: bytes for replicas alone (the master's
 // PING) stay out of the file but count as written, so the AOF buffer is
 // empty after them (INFO's aof_buffer_length, appendfsync always waits).

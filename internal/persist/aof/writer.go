@@ -52,8 +52,12 @@ type Writer struct {
 	policy     atomic.Int32
 	timestamps atomic.Bool
 
-	mu      sync.Mutex // serializes writes to f
-	pending []byte     // bytes read from the stream that a failed write left over
+	mu sync.Mutex // serializes writes to f
+	// closed: Close ran; Sync and Flush have nothing left to do (a caller
+	// that loaded the writer before appendonly no or a shutdown detached
+	// it must not find the reader closed and take it for a write error).
+	closed  bool
+	pending []byte // bytes read from the stream that a failed write left over
 	// pendingOff is the stream offset the pending bytes end at.
 	pendingOff int64
 	lastTS     int64
@@ -131,7 +135,7 @@ func (w *Writer) Flush(off int64) error {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.WrittenUpTo(off) {
+	if w.closed || w.WrittenUpTo(off) {
 		return nil
 	}
 	return w.writeOut()
@@ -207,7 +211,7 @@ func (w *Writer) Sync(off int64) error {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.Synced(off) {
+	if w.closed || w.Synced(off) {
 		return nil
 	}
 	if err := w.writeOut(); err != nil {
@@ -312,6 +316,7 @@ func (w *Writer) Close() error {
 	<-w.done
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.closed = true
 	err := w.writeOut()
 	if serr := w.f.Sync(); err == nil {
 		err = serr
