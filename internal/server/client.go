@@ -868,7 +868,7 @@ func (c *client) call(spec *command.Spec, args [][]byte, locked bool, routed int
 		b.calls++
 		end := clock.Fast()
 		c.clockAt, c.clockSeq = end, c.cmdSeq
-		ns := end - start
+		ns := max(end-start, 0) // (a TSC behind another CPU's: clock.Fast)
 		b.ns += ns
 		// The settings in force after the command, as Redis reads them (a
 		// CONFIG SET that lowers a threshold is itself logged): latency
@@ -880,7 +880,7 @@ func (c *client) call(spec *command.Spec, args [][]byte, locked bool, routed int
 			c.noteSlow(spec, args, ns, st)
 		}
 	} else {
-		c.blockRunNs = clock.Fast() - start // noteBlockedLatency
+		c.blockRunNs = max(clock.Fast()-start, 0) // noteBlockedLatency
 	}
 	if ctx.Err {
 		spec.FailedCalls.Add(1)
