@@ -13,7 +13,11 @@
 //
 // With -trace N it also prints every sample of N bytes or more, with its
 // wall-clock time (ms precision, as the servers' logs and gctrace can be
-// matched against it), as "lag <hh:mm:ss.mmm> <bytes>".
+// matched against it), as "lag <hh:mm:ss.mmm> <bytes>". With
+// -replica-pid (and -master-pid) each such line also gives, since the
+// previous sample, the process's CPU and run-queue wait in ms summed over
+// its threads, how many threads ran and how many waited over 1 ms, and
+// the link's socket queues (proc.go); the end adds each process's totals.
 package main
 
 import (
