@@ -13,7 +13,8 @@
 //
 // With -trace N it also prints every sample of N bytes or more, with its
 // wall-clock time (ms precision, as the servers' logs and gctrace can be
-// matched against it), as "lag <hh:mm:ss.mmm> <bytes>". With
+// matched against it), as "lag <hh:mm:ss.mmm> <bytes> unapplied <bytes>
+// took <ms>/<ms>" (the sample's three reads, the replica's read). With
 // -replica-pid (and -master-pid) each such line also gives, since the
 // previous sample, the process's CPU and run-queue wait in ms summed over
 // its threads, how many threads ran and how many waited over 1 ms, and
@@ -69,8 +70,11 @@ func main() {
 			return
 		case <-tick.C:
 		}
+		t0 := time.Now()
 		m1, err1 := offsets(ctx, m, "master_repl_offset")
+		tr := time.Now()
 		ro, err2 := offsets(ctx, r, "slave_repl_offset", "slave_read_repl_offset")
+		rtook := time.Since(tr)
 		m2, err3 := offsets(ctx, m, "master_repl_offset")
 		if err1 != nil || err2 != nil || err3 != nil {
 			continue // not replicating yet, or a server is gone
@@ -92,7 +96,10 @@ func main() {
 		if *trace > 0 && lag >= *trace {
 			// read but not applied yet: the rest is in the sockets or
 			// still in the master
-			fmt.Printf("lag %s %d unapplied %d%s\n", time.Now().Format("15:04:05.000"), lag, ro[1]-ro[0], procs)
+			// took: the sample's three reads and the replica's alone, in
+			// ms (a replica that answers late makes them long)
+			fmt.Printf("lag %s %d unapplied %d took %.1f/%.1f%s\n", time.Now().Format("15:04:05.000"), lag, ro[1]-ro[0],
+				float64(time.Since(t0).Microseconds())/1000, float64(rtook.Microseconds())/1000, procs)
 		}
 	}
 }
