@@ -21,7 +21,8 @@
 # BENCH_PAIRS: the master→replica pairs to run (default "redis:redis shoal:shoal redis:shoal shoal:redis").
 # BENCH_OUT: a directory that keeps, per round and same-kind pair, the replica's log and the lag
 # samples (<kind>-<round>.log, the master's .mlog, <kind>-<round>.lag); BENCH_LAG_TRACE=N lists there every sample of
-# N bytes or more with its time (tools/repllag -trace), to be matched against the log's gctrace.
+# N bytes or more with its time (tools/repllag -trace), to be matched against the log's gctrace, with
+# each server's threads' CPU and run-queue wait over the sample's 20 ms and the link's socket queues.
 set -euo pipefail
 ROUNDS=${1:-3}
 KEYS=${2:-1000000}
@@ -79,7 +80,9 @@ for r in $(seq "$ROUNDS"); do
       END { printf "%.3f", e - s }' "$WORK/r.log")"
     if [ "$mk" = "$rk" ]; then
       # Throughput with the replica attached, and the replica's lag.
-      "$WORK/repllag" -master 127.0.0.1:$MP -replica 127.0.0.1:$RP -every 20ms -trace "${BENCH_LAG_TRACE:-0}" >"$WORK/lag.txt" &
+      procs=()
+      [ "${BENCH_LAG_TRACE:-0}" -gt 0 ] && procs=(-replica-pid "$(cat "$WORK/r.pid")" -master-pid "$(cat "$WORK/m.pid")")
+      "$WORK/repllag" -master 127.0.0.1:$MP -replica 127.0.0.1:$RP -every 20ms -trace "${BENCH_LAG_TRACE:-0}" ${procs[@]+"${procs[@]}"} >"$WORK/lag.txt" &
       sampler=$!
       rps=$(redis-benchmark -p $MP -t set -P 16 -n 2000000 -r 1000000 -q | sed -n 's/.*: \([0-9.]*\) requests.*/\1/p' | tail -1)
       kill $sampler; wait $sampler 2>/dev/null || true
