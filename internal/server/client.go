@@ -206,7 +206,9 @@ type statBatch struct {
 }
 
 // flushStats publishes the batched counters. Called by whoever drives the
-// connection: when the command changes, before each reply flush, at close.
+// connection: before each reply flush, at close, and by the commands that
+// read the server-wide counts exactly (a change of command publishes only
+// the command's own: flushCmdStats).
 func (c *client) flushStats() {
 	c.flushCmdStats()
 	b := &c.batch
