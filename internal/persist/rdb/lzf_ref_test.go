@@ -3,6 +3,7 @@ package rdb
 import (
 	"bytes"
 	"math/rand/v2"
+	"os"
 	"strconv"
 	"testing"
 
@@ -387,6 +388,42 @@ func BenchmarkLZFInputs(b *testing.B) {
 				cpu := reportCPU(b)
 				for i := 0; i < b.N; i++ {
 					f.fn(c.in, out, &h)
+				}
+				cpu()
+			})
+		}
+	}
+}
+
+// BenchmarkLZFDecompressInputs expands lzfBenchInputs, compressed first,
+// with lzfDecompress and with the byte-by-byte reference, reporting CPU
+// per call. SHOAL_LZF_DIR=dir also writes each input to dir/<name>.lp (to
+// run liblzf's lzf_d.c on the same bytes).
+func BenchmarkLZFDecompressInputs(b *testing.B) {
+	for _, c := range lzfBenchInputs() {
+		if dir := os.Getenv("SHOAL_LZF_DIR"); dir != "" {
+			if err := os.WriteFile(dir+"/"+c.name+".lp", c.in, 0o644); err != nil {
+				b.Fatal(err)
+			}
+		}
+		var h lzfTable
+		z := make([]byte, len(c.in))
+		z = z[:lzfCompress(c.in, z, &h)]
+		out := make([]byte, len(c.in))
+		for _, f := range []struct {
+			name string
+			fn   func(in, out []byte) bool
+		}{
+			{"unlzf", lzfDecompress},
+			{"ref", lzfDecompressRef},
+		} {
+			b.Run(c.name+"/"+f.name, func(b *testing.B) {
+				b.SetBytes(int64(len(c.in)))
+				cpu := reportCPU(b)
+				for i := 0; i < b.N; i++ {
+					if !f.fn(z, out) {
+						b.Fatal("lzf")
+					}
 				}
 				cpu()
 			})
