@@ -270,7 +270,7 @@ func lzfLoopGo(in, out []byte, htab *lzfTable, ip, op, lit int) (int, int, int) 
 // len(in) and op+32 ≤ len(out) cover its exact tests, n ≤ 32). Word
 // copies may write up to 16 bytes past the run or reference they copy,
 // within out; the next steps overwrite those bytes, and on success every
-// byte of out is written in order.
+// byte of out is written in order. The common steps make no call.
 func lzfDecompress(in, out []byte) bool {
 	inLen, outLen := len(in), len(out)
 	pin, pout := unsafe.Pointer(unsafe.SliceData(in)), unsafe.Pointer(unsafe.SliceData(out))
@@ -287,10 +287,14 @@ func lzfDecompress(in, out []byte) bool {
 					copy16(unsafe.Add(pout, op+16), unsafe.Add(pin, ip+16))
 				}
 			} else {
+				// Near the end: byte by byte (no call in the loop;
+				// a call makes the compiler keep op on the stack).
 				if op+n > outLen || ip+n > inLen {
 					return false
 				}
-				copy(out[op:op+n], in[ip:ip+n])
+				for i := 0; i < n; i++ {
+					*(*byte)(unsafe.Add(pout, op+i)) = *(*byte)(unsafe.Add(pin, ip+i))
+				}
 			}
 			op += n
 			ip += n
@@ -391,14 +395,21 @@ func lzfDecompress(in, out []byte) bool {
 			op += n
 			continue
 		}
-		if op-ref >= n {
-			copy(out[op:op+n], out[ref:ref+n])
+		if op-ref >= 16 && op+n+16 <= outLen {
+			// 16-byte moves in order: each reads bytes 16 or more back,
+			// already written (an overlap repeats its period).
+			d, s := unsafe.Add(pout, op), unsafe.Add(pout, ref)
 			op += n
+			for ; n > 0; n -= 16 {
+				copy16(d, s)
+				d, s = unsafe.Add(d, 16), unsafe.Add(s, 16)
+			}
 			continue
 		}
-		// Overlapping: out[ref:op] repeats with period op-ref. Copy it
-		// whole, then the doubled run, and so on: out[ref:op] stays a
-		// whole number of periods, so each chunk continues the pattern.
+		// Less than 16 back, or near the end: out[ref:op] repeats with
+		// period op-ref. Copy it whole, then the doubled run, and so on:
+		// out[ref:op] stays a whole number of periods, so each chunk
+		// continues the pattern (a disjoint reference is one chunk).
 		for n > 0 {
 			k := copy(out[op:op+n], out[ref:op])
 			op += k
