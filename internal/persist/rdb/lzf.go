@@ -264,23 +264,37 @@ func lzfLoopGo(in, out []byte, htab *lzfTable, ip, op, lit int) (int, int, int) 
 
 // lzfDecompress expands in into out, which must be exactly the original
 // length; it reports false on any malformed or out-of-bounds input.
+//
+// Reads of in and every access to out are unchecked: each is preceded
+// by its own test against len(in) and len(out) (a literal run's ip+32 ≤
+// len(in) and op+32 ≤ len(out) cover its exact tests, n ≤ 32). Word
+// copies may write up to 16 bytes past the run or reference they copy,
+// within out; the next steps overwrite those bytes, and on success every
+// byte of out is written in order. The common steps make no call.
 func lzfDecompress(in, out []byte) bool {
+	inLen, outLen := len(in), len(out)
 	pin, pout := unsafe.Pointer(unsafe.SliceData(in)), unsafe.Pointer(unsafe.SliceData(out))
 	ip, op := 0, 0
-	for ip < len(in) {
-		ctrl := int(in[ip])
+	for ip < inLen {
+		ctrl := int(*(*byte)(unsafe.Add(pin, ip)))
 		ip++
 		if ctrl < 1<<5 {
 			n := ctrl + 1
-			if op+n > len(out) || ip+n > len(in) {
-				return false
-			}
-			if n <= 16 && op+16 <= len(out) && ip+16 <= len(in) {
-				// A short run, the common case in listpacks: two 8-byte
-				// words (past the run, bytes the next steps overwrite).
+			if op+32 <= outLen && ip+32 <= inLen {
+				// A run of 1..32 bytes as 16-byte moves.
 				copy16(unsafe.Add(pout, op), unsafe.Add(pin, ip))
+				if n > 16 {
+					copy16(unsafe.Add(pout, op+16), unsafe.Add(pin, ip+16))
+				}
 			} else {
-				copy(out[op:], in[ip:ip+n])
+				// Near the end: byte by byte (no call in the loop;
+				// a call makes the compiler keep op on the stack).
+				if op+n > outLen || ip+n > inLen {
+					return false
+				}
+				for i := 0; i < n; i++ {
+					*(*byte)(unsafe.Add(pout, op+i)) = *(*byte)(unsafe.Add(pin, ip+i))
+				}
 			}
 			op += n
 			ip += n
@@ -289,50 +303,121 @@ func lzfDecompress(in, out []byte) bool {
 		n := ctrl >> 5
 		ref := op - (ctrl&0x1f)<<8 - 1
 		if n == 7 {
-			if ip >= len(in) {
+			if ip >= inLen {
 				return false
 			}
-			n += int(in[ip])
+			n += int(*(*byte)(unsafe.Add(pin, ip)))
 			ip++
 		}
-		if ip >= len(in) {
+		if ip >= inLen {
 			return false
 		}
-		ref -= int(in[ip])
+		ref -= int(*(*byte)(unsafe.Add(pin, ip)))
 		ip++
 		n += 2
-		if op+n > len(out) || ref < 0 {
+		if op+n > outLen || ref < 0 {
 			return false
 		}
-		if n <= 16 && op-ref >= 8 && op+16 <= len(out) {
-			// A short reference at least 8 bytes back: two 8-byte words,
-			// the second loaded after the first is stored, so a period
-			// of 8 to 15 bytes repeats as a byte-by-byte copy would.
-			copy8(unsafe.Add(pout, op), unsafe.Add(pout, ref))
-			copy8(unsafe.Add(pout, op+8), unsafe.Add(pout, ref+8))
+		if n <= 16 {
+			d, s := unsafe.Add(pout, op), unsafe.Add(pout, ref)
+			if op-ref >= 16 && op+16 <= outLen {
+				// Disjoint: one 16-byte move.
+				copy16(d, s)
+			} else {
+				// Less than 16 back, the bytes were written by the last
+				// step or two and may still be in the store buffer: a
+				// word load spanning several of those stores waits for
+				// them to drain (half the time on zset100's listpack,
+				// whose references are 12–14 back); a byte load is
+				// forwarded from its store. Byte by byte in order, as
+				// liblzf (an overlap repeats its period), unrolled: a
+				// loop's exit branch, taken at a different count each
+				// time, was ~20 % slower.
+				switch n {
+				case 16:
+					*(*byte)(d) = *(*byte)(s)
+					d, s = unsafe.Add(d, 1), unsafe.Add(s, 1)
+					fallthrough
+				case 15:
+					*(*byte)(d) = *(*byte)(s)
+					d, s = unsafe.Add(d, 1), unsafe.Add(s, 1)
+					fallthrough
+				case 14:
+					*(*byte)(d) = *(*byte)(s)
+					d, s = unsafe.Add(d, 1), unsafe.Add(s, 1)
+					fallthrough
+				case 13:
+					*(*byte)(d) = *(*byte)(s)
+					d, s = unsafe.Add(d, 1), unsafe.Add(s, 1)
+					fallthrough
+				case 12:
+					*(*byte)(d) = *(*byte)(s)
+					d, s = unsafe.Add(d, 1), unsafe.Add(s, 1)
+					fallthrough
+				case 11:
+					*(*byte)(d) = *(*byte)(s)
+					d, s = unsafe.Add(d, 1), unsafe.Add(s, 1)
+					fallthrough
+				case 10:
+					*(*byte)(d) = *(*byte)(s)
+					d, s = unsafe.Add(d, 1), unsafe.Add(s, 1)
+					fallthrough
+				case 9:
+					*(*byte)(d) = *(*byte)(s)
+					d, s = unsafe.Add(d, 1), unsafe.Add(s, 1)
+					fallthrough
+				case 8:
+					*(*byte)(d) = *(*byte)(s)
+					d, s = unsafe.Add(d, 1), unsafe.Add(s, 1)
+					fallthrough
+				case 7:
+					*(*byte)(d) = *(*byte)(s)
+					d, s = unsafe.Add(d, 1), unsafe.Add(s, 1)
+					fallthrough
+				case 6:
+					*(*byte)(d) = *(*byte)(s)
+					d, s = unsafe.Add(d, 1), unsafe.Add(s, 1)
+					fallthrough
+				case 5:
+					*(*byte)(d) = *(*byte)(s)
+					d, s = unsafe.Add(d, 1), unsafe.Add(s, 1)
+					fallthrough
+				case 4:
+					*(*byte)(d) = *(*byte)(s)
+					d, s = unsafe.Add(d, 1), unsafe.Add(s, 1)
+					fallthrough
+				case 3:
+					*(*byte)(d) = *(*byte)(s)
+					*(*byte)(unsafe.Add(d, 1)) = *(*byte)(unsafe.Add(s, 1))
+					*(*byte)(unsafe.Add(d, 2)) = *(*byte)(unsafe.Add(s, 2))
+				}
+			}
 			op += n
 			continue
 		}
-		if op-ref >= n {
-			copy(out[op:op+n], out[ref:ref+n])
+		if op-ref >= 16 && op+n+16 <= outLen {
+			// 16-byte moves in order: each reads bytes 16 or more back,
+			// already written (an overlap repeats its period).
+			d, s := unsafe.Add(pout, op), unsafe.Add(pout, ref)
 			op += n
+			for ; n > 0; n -= 16 {
+				copy16(d, s)
+				d, s = unsafe.Add(d, 16), unsafe.Add(s, 16)
+			}
 			continue
 		}
-		// Overlapping: out[ref:op] repeats with period op-ref. Copy it
-		// whole, then the doubled run, and so on: out[ref:op] stays a
-		// whole number of periods, so each chunk continues the pattern.
+		// Less than 16 back, or near the end: out[ref:op] repeats with
+		// period op-ref. Copy it whole, then the doubled run, and so on:
+		// out[ref:op] stays a whole number of periods, so each chunk
+		// continues the pattern (a disjoint reference is one chunk).
 		for n > 0 {
 			k := copy(out[op:op+n], out[ref:op])
 			op += k
 			n -= k
 		}
 	}
-	return op == len(out)
+	return op == outLen
 }
-
-// copy8 copies 8 bytes from src to dst as one word; the caller has
-// checked both are in bounds.
-func copy8(dst, src unsafe.Pointer) { *(*uint64)(dst) = *(*uint64)(src) }
 
 // copy16 copies 16 bytes from src to dst as two words, both loaded before
 // either is stored; the caller has checked both are in bounds.

@@ -3,7 +3,9 @@ package rdb
 import (
 	"bytes"
 	"math/rand/v2"
+	"os"
 	"strconv"
+	"syscall"
 	"testing"
 
 	"github.com/shoal-db/shoal/internal/types"
@@ -340,6 +342,53 @@ func TestLZFDecompressTwin(t *testing.T) {
 	}
 }
 
+// guardedTail returns an n-byte buffer (n ≤ 1 MB) that ends where an
+// inaccessible page begins, so a read or write past its end faults; one
+// mapping per call site, reused (the tail of it).
+func guardedTail(t testing.TB) func(n int) []byte {
+	page := os.Getpagesize()
+	size := 1<<20 + page
+	mem, err := syscall.Mmap(-1, 0, size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mprotect(mem[size-page:], syscall.PROT_NONE); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Munmap(mem) })
+	end := size - page
+	return func(n int) []byte { return mem[end-n : end : end] }
+}
+
+// FuzzLZFDecompressTwin runs lzfDecompress and the byte-by-byte
+// reference over arbitrary streams and output lengths: both must agree on
+// success and on every byte. lzfDecompress reads the stream from, and
+// writes into, buffers that end at an inaccessible page, so an unchecked
+// access past either end faults.
+func FuzzLZFDecompressTwin(f *testing.F) {
+	var h lzfTable
+	for _, c := range lzfBenchInputs() {
+		z := make([]byte, len(c.in))
+		z = z[:lzfCompress(c.in, z, &h)]
+		f.Add(z, uint16(len(c.in)))
+	}
+	f.Add([]byte{0x02, 'a', 'b', 'c', 0xe0, 0x05, 0x02}, uint16(18))
+	f.Add([]byte{0x00, 'x', 0x20, 0x00, 0x40, 0x00}, uint16(9))
+	inBuf, outBuf := guardedTail(f), guardedTail(f)
+	f.Fuzz(func(t *testing.T, z []byte, size uint16) {
+		if len(z) > 1<<20 {
+			return
+		}
+		in, got := inBuf(len(z)), outBuf(int(size))
+		copy(in, z)
+		want := make([]byte, size)
+		okGot, okWant := lzfDecompress(in, got), lzfDecompressRef(z, want)
+		if okGot != okWant || (okGot && !bytes.Equal(got, want)) {
+			t.Fatalf("stream %x, size %d: decompress %v, reference %v", z, size, okGot, okWant)
+		}
+	})
+}
+
 // lzfBenchInputs are what DUMP compresses for bench-dump.sh's kinds: the
 // zset100 and hash100 listpacks, string1k's 800 bytes, a list1000 node.
 func lzfBenchInputs() []struct {
@@ -387,6 +436,42 @@ func BenchmarkLZFInputs(b *testing.B) {
 				cpu := reportCPU(b)
 				for i := 0; i < b.N; i++ {
 					f.fn(c.in, out, &h)
+				}
+				cpu()
+			})
+		}
+	}
+}
+
+// BenchmarkLZFDecompressInputs expands lzfBenchInputs, compressed first,
+// with lzfDecompress and with the byte-by-byte reference, reporting CPU
+// per call. SHOAL_LZF_DIR=dir also writes each input to dir/<name>.lp (to
+// run liblzf's lzf_d.c on the same bytes).
+func BenchmarkLZFDecompressInputs(b *testing.B) {
+	for _, c := range lzfBenchInputs() {
+		if dir := os.Getenv("SHOAL_LZF_DIR"); dir != "" {
+			if err := os.WriteFile(dir+"/"+c.name+".lp", c.in, 0o644); err != nil {
+				b.Fatal(err)
+			}
+		}
+		var h lzfTable
+		z := make([]byte, len(c.in))
+		z = z[:lzfCompress(c.in, z, &h)]
+		out := make([]byte, len(c.in))
+		for _, f := range []struct {
+			name string
+			fn   func(in, out []byte) bool
+		}{
+			{"unlzf", lzfDecompress},
+			{"ref", lzfDecompressRef},
+		} {
+			b.Run(c.name+"/"+f.name, func(b *testing.B) {
+				b.SetBytes(int64(len(c.in)))
+				cpu := reportCPU(b)
+				for i := 0; i < b.N; i++ {
+					if !f.fn(z, out) {
+						b.Fatal("lzf")
+					}
 				}
 				cpu()
 			})
