@@ -45,9 +45,6 @@ type client struct {
 	keys   []int
 	slots  []int
 	locks  []int
-	// routedSlot is the slot route found for a command's only key (-1:
-	// none), which checkAndCall hands to call at once.
-	routedSlot int
 
 	db *keyspace.DB
 	// authed is Redis's c->authenticated; user is the ACL user the
@@ -707,11 +704,13 @@ func (c *client) checkAndCall(spec *command.Spec, args [][]byte, asking uint8, s
 	}
 	for {
 		c.routedAt = c.srv.migr.flights.Landed()
-		c.routedSlot = -1
-		if !c.session && !c.route(spec, args) {
-			return
+		routed := -1
+		if !c.session {
+			var ok bool
+			if routed, ok = c.route(spec, args); !ok {
+				return
+			}
 		}
-		routed := c.routedSlot
 		// maxmemory (memory.go): evict, or refuse a command that may grow
 		// memory with OOM; one settings load when no limit is set.
 		if mm := c.srv.settings.Load().cmd.Maxmemory; mm > 0 && !c.memoryCheck(spec, mm) {

@@ -60,35 +60,35 @@ type routeState struct {
 // reports false when it rejected the command (the reply is written).
 // The common case — one key in a slot this node serves, no migration —
 // is an atomic pointer load and an array index, without allocation; it
-// leaves the key's slot in c.routedSlot (checkAndCall resets it first).
-func (c *client) route(spec *command.Spec, args [][]byte) bool {
+// returns that key's slot, which call then locks without hashing the key
+// again (-1: no such single slot).
+func (c *client) route(spec *command.Spec, args [][]byte) (int, bool) {
 	cn := c.srv.cl.node
 	if cn == nil {
-		return true
+		return -1, true
 	}
 	t := c.view(cn.Topology())
 	if spec.Name == "exec" {
-		return c.routeExec(t)
+		return -1, c.routeExec(t)
 	}
 	if len(spec.KeySpecs) == 0 && spec.GetKeys == nil {
-		return true
+		return -1, true
 	}
 	c.keys = spec.KeyPositions(args, c.keys[:0])
 	if len(c.keys) == 0 {
-		return true
+		return -1, true
 	}
 	if len(c.keys) == 1 && t.OK {
 		s := slot.Of(args[c.keys[0]])
 		if r := t.Route(s); r.Owner == t.Me && r.Mark == cluster.MarkNone {
-			c.routedSlot = s // call locks it without hashing the key again
-			return true
+			return s, true
 		}
 	}
 	st := routeState{t: t, write: c.isWrite(spec, args), askingCmd: spec.Has(command.FlagAsking)}
 	if code := c.addKeys(&st, spec, args, c.keys); code != redirNone {
-		return c.rejectRoute(spec, &st, code)
+		return -1, c.rejectRoute(spec, &st, code)
 	}
-	return c.finishRoute(spec, &st)
+	return -1, c.finishRoute(spec, &st)
 }
 
 // routeExec checks a whole transaction at EXEC, as getNodeByQuery does with

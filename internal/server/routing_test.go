@@ -9,6 +9,7 @@ import (
 
 	"github.com/shoal-db/shoal/internal/cluster"
 	"github.com/shoal-db/shoal/internal/clusternode"
+	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/config"
 	"github.com/shoal-db/shoal/internal/slot"
 )
@@ -45,15 +46,18 @@ func TestRouteFastPathAllocs(t *testing.T) {
 	s, c, _ := clusterTestServer(t)
 	get := s.table.Get("get")
 	args := [][]byte{[]byte("get"), []byte("somekey")}
-	if !c.route(get, args) {
-		t.Fatal("GET rejected")
+	if sl, ok := c.route(get, args); !ok || sl != slot.Of([]byte("somekey")) {
+		t.Fatalf("GET: slot %d ok %v, want slot %d", sl, ok, slot.Of([]byte("somekey")))
 	}
-	if n := testing.AllocsPerRun(1000, func() { c.route(get, args) }); n != 0 {
+	if sl, ok := c.route(s.table.Get("del"), [][]byte{[]byte("del"), []byte("{a}1"), []byte("{a}2")}); !ok || sl != -1 {
+		t.Fatalf("DEL of two keys: slot %d ok %v, want -1 (call hashes each key)", sl, ok)
+	}
+	if n := testing.AllocsPerRun(1000, func() { c.routeOK(get, args) }); n != 0 {
 		t.Fatalf("route allocates %v times per GET", n)
 	}
 	del := s.table.Get("del")
 	dargs := [][]byte{[]byte("del"), []byte("{a}1"), []byte("{a}2")}
-	if n := testing.AllocsPerRun(1000, func() { c.route(del, dargs) }); n != 0 {
+	if n := testing.AllocsPerRun(1000, func() { c.routeOK(del, dargs) }); n != 0 {
 		t.Fatalf("route allocates %v times per DEL of two keys", n)
 	}
 }
@@ -61,7 +65,7 @@ func TestRouteFastPathAllocs(t *testing.T) {
 func TestRouteRejections(t *testing.T) {
 	s, c, _ := clusterTestServer(t)
 	get, del := s.table.Get("get"), s.table.Get("del")
-	if c.route(del, [][]byte{[]byte("del"), []byte("a"), []byte("b")}) {
+	if c.routeOK(del, [][]byte{[]byte("del"), []byte("a"), []byte("b")}) {
 		t.Fatal("cross-slot DEL served")
 	}
 	if got := string(c.w.Buf); got != "-CROSSSLOT Keys in request don't hash to the same slot\r\n" {
@@ -69,23 +73,23 @@ func TestRouteRejections(t *testing.T) {
 	}
 	c.w.Reset()
 	s.cl.node.Do(func(co *cluster.Core) error { return co.DelSlots(slot.Range{Start: 12182, End: 12182}) })
-	if c.route(get, [][]byte{[]byte("get"), []byte("foo")}) || string(c.w.Buf) != "-CLUSTERDOWN Hash slot not served\r\n" {
+	if c.routeOK(get, [][]byte{[]byte("get"), []byte("foo")}) || string(c.w.Buf) != "-CLUSTERDOWN Hash slot not served\r\n" {
 		t.Fatalf("reply %q", c.w.Buf)
 	}
 	c.w.Reset()
-	if c.route(get, [][]byte{[]byte("get"), []byte("a")}) || string(c.w.Buf) != "-CLUSTERDOWN The cluster is down\r\n" {
+	if c.routeOK(get, [][]byte{[]byte("get"), []byte("a")}) || string(c.w.Buf) != "-CLUSTERDOWN The cluster is down\r\n" {
 		t.Fatalf("reply %q", c.w.Buf)
 	}
 	c.w.Reset()
 	s.cl.readsWhenDown.Store(true)
-	if !c.route(get, [][]byte{[]byte("get"), []byte("a")}) {
+	if !c.routeOK(get, [][]byte{[]byte("get"), []byte("a")}) {
 		t.Fatal("read refused with cluster-allow-reads-when-down")
 	}
 	set := s.table.Get("set")
-	if c.route(set, [][]byte{[]byte("set"), []byte("a"), []byte("1")}) || string(c.w.Buf) != "-CLUSTERDOWN The cluster is down and only accepts read commands\r\n" {
+	if c.routeOK(set, [][]byte{[]byte("set"), []byte("a"), []byte("1")}) || string(c.w.Buf) != "-CLUSTERDOWN The cluster is down and only accepts read commands\r\n" {
 		t.Fatalf("reply %q", c.w.Buf)
 	}
-	if !c.route(s.table.Get("ping"), [][]byte{[]byte("ping")}) {
+	if !c.routeOK(s.table.Get("ping"), [][]byte{[]byte("ping")}) {
 		t.Fatal("keyless command refused")
 	}
 }
@@ -96,7 +100,7 @@ func BenchmarkRouteGet(b *testing.B) {
 	args := [][]byte{[]byte("get"), []byte("somekey")}
 	b.ReportAllocs()
 	for b.Loop() {
-		c.route(get, args)
+		c.routeOK(get, args)
 	}
 }
 
@@ -122,15 +126,21 @@ func TestRouteReadonlyReplica(t *testing.T) {
 	c := &client{srv: s}
 	c.w.Proto = 2
 	get, set := s.table.Get("get"), s.table.Get("set")
-	if c.route(get, [][]byte{[]byte("get"), []byte("k")}) || string(c.w.Buf) != "-MOVED 7629 127.0.0.1:7000\r\n" {
+	if c.routeOK(get, [][]byte{[]byte("get"), []byte("k")}) || string(c.w.Buf) != "-MOVED 7629 127.0.0.1:7000\r\n" {
 		t.Fatalf("reply %q", c.w.Buf)
 	}
 	c.w.Reset()
 	c.cl.readonly = true
-	if !c.route(get, [][]byte{[]byte("get"), []byte("k")}) {
+	if !c.routeOK(get, [][]byte{[]byte("get"), []byte("k")}) {
 		t.Fatalf("READONLY read refused: %q", c.w.Buf)
 	}
-	if c.route(set, [][]byte{[]byte("set"), []byte("k"), []byte("v")}) || string(c.w.Buf) != "-MOVED 7629 127.0.0.1:7000\r\n" {
+	if c.routeOK(set, [][]byte{[]byte("set"), []byte("k"), []byte("v")}) || string(c.w.Buf) != "-MOVED 7629 127.0.0.1:7000\r\n" {
 		t.Fatalf("reply %q", c.w.Buf)
 	}
+}
+
+// routeOK is route's verdict alone.
+func (c *client) routeOK(spec *command.Spec, args [][]byte) bool {
+	_, ok := c.route(spec, args)
+	return ok
 }
