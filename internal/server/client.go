@@ -122,7 +122,7 @@ type client struct {
 	cl clusterClient
 
 	closeAfterReply bool
-	// ldb is the client's SCRIPT DEBUG mode (cmd_script.go).
+	// ldb is the client's SCRIPT DEBUG mode (script_debug.go).
 	ldb uint8
 	// tls: the connection came in on tls-port (tls.go).
 	tls    bool

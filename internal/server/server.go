@@ -116,7 +116,7 @@ type Server struct {
 	scriptBusy atomic.Bool
 	scriptLock scriptLocking
 	// ldbLive counts the debugging sessions that have not sent their last
-	// reply; a shutdown waits for them (cmd_script.go).
+	// reply; a shutdown waits for them (script_debug.go).
 	ldbLive ldbSessions
 
 	// adm holds INFO, MONITOR, SHUTDOWN and CLIENT bookkeeping (cmd_admin.go).
