@@ -632,7 +632,7 @@ func (s *Server) infoSave(w infoWriter) {
 	w.i("current_save_keys_total", total)
 	w.i("rdb_changes_since_last_save", s.ks.Dirty.Load())
 	if s.repl.syncSaves.Load() > 0 {
-		inProgress = 1 // a snapshot for replicas (repl_master.go)
+		inProgress = 1 // a snapshot for replicas (repl_fullsync.go)
 	}
 	w.i("rdb_bgsave_in_progress", int64(inProgress))
 	w.i("rdb_last_save_time", s.adm.lastSave.Load())
