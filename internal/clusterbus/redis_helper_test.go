@@ -3,7 +3,6 @@ package clusterbus
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -141,12 +140,7 @@ func (n *redisNode) logTail() string {
 // checkFor polls fn every 50 ms for up to total.
 func checkFor(t testing.TB, total time.Duration, what string, fn func() bool) {
 	t.Helper()
-	testutil.CheckFor(t, total, 50*time.Millisecond, func() error {
-		if fn() {
-			return nil
-		}
-		return fmt.Errorf("waiting for %s", what)
-	})
+	testutil.Until(t, total, 50*time.Millisecond, what, fn)
 }
 
 // pickPorts returns n client ports from 17000-17099 whose port and bus port

@@ -2,6 +2,7 @@ package clusternode
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/shoal-db/shoal/internal/testutil"
 )
 
 // conn is a raw RESP connection: Do sends one command and returns the raw
@@ -158,18 +161,16 @@ func (p *proc) stop() {
 	}
 }
 
-// checkFor polls fn every poll until it returns "" or total elapses.
+// checkFor polls fn every poll until it returns "" or total elapses; the
+// test fails with fn's last message.
 func checkFor(t testing.TB, total, poll time.Duration, fn func() string) {
 	t.Helper()
-	deadline := time.Now().Add(total)
-	msg := ""
-	for time.Now().Before(deadline) {
-		if msg = fn(); msg == "" {
-			return
+	testutil.CheckFor(t, total, poll, func() error {
+		if msg := fn(); msg != "" {
+			return errors.New(msg)
 		}
-		time.Sleep(poll)
-	}
-	t.Fatalf("timed out: %s", msg)
+		return nil
+	})
 }
 
 func needRedis(t testing.TB) string {

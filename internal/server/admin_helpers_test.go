@@ -11,6 +11,7 @@ import (
 
 	"github.com/shoal-db/shoal/internal/config"
 	"github.com/shoal-db/shoal/internal/resp"
+	"github.com/shoal-db/shoal/internal/testutil"
 )
 
 // startServer runs a Server in-process on 127.0.0.1:0 and stops it at cleanup.
@@ -160,15 +161,8 @@ func bulkBody(raw string) string {
 	return body
 }
 
-// checkFor polls fn until it returns true or the deadline passes.
+// checkFor polls fn every 5 ms until it returns true or total elapses.
 func checkFor(t *testing.T, total time.Duration, fn func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(total)
-	for time.Now().Before(deadline) {
-		if fn() {
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	t.Fatal("condition not met in time")
+	testutil.Until(t, total, 5*time.Millisecond, "the condition", fn)
 }

@@ -7,19 +7,15 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/shoal-db/shoal/internal/testutil"
 )
 
 // startServer runs an in-process server on an ephemeral loopback port.
-// waitFor polls cond until it holds or the deadline passes.
+// waitFor polls cond every millisecond for up to 3 s.
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(3 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	testutil.Until(t, 3*time.Second, time.Millisecond, what, cond)
 }
 
 // block sends a blocking command and waits until the server has queued the

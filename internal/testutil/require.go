@@ -1,6 +1,7 @@
 package testutil
 
 import (
+	"errors"
 	"reflect"
 	"testing"
 	"time"
@@ -22,6 +23,18 @@ func CheckFor(t testing.TB, total, poll time.Duration, fn func() error) {
 		time.Sleep(poll)
 	}
 	t.Fatalf("condition not met after %v: %v", total, err)
+}
+
+// Until calls cond every poll until it holds, and fails the test naming
+// what it waited for if that has not happened within total.
+func Until(t testing.TB, total, poll time.Duration, what string, cond func() bool) {
+	t.Helper()
+	CheckFor(t, total, poll, func() error {
+		if cond() {
+			return nil
+		}
+		return errors.New("waiting for " + what)
+	})
 }
 
 // Equal fails the test unless got == want.
