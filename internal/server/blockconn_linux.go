@@ -30,7 +30,8 @@ type blockingConn struct {
 	io     sync.RWMutex // read and write hold it shared, close exclusively
 	closed atomic.Bool
 	// rto, sto: the SO_RCVTIMEO / SO_SNDTIMEO in force (a deadline moved
-	// by less than a second keeps them: one setsockopt, not one per read).
+	// by less than a second, or a quarter of them, keeps them: one
+	// setsockopt, not one per read).
 	rto, sto time.Duration
 }
 
@@ -180,13 +181,16 @@ func (b *blockingConn) SetWriteDeadline(t time.Time) error {
 }
 
 // setTimeout turns a deadline into the socket timeout opt, unless the
-// one in force is within a second of it. The zero time is no timeout.
+// one in force is within a second (and a quarter) of it: a link held by a
+// pause reads with 10 ms timeouts (heldPoll), also under repl-timeout 1.
+// The zero time is no timeout.
 func (b *blockingConn) setTimeout(opt int, cur *time.Duration, t time.Time) error {
 	d := time.Duration(0)
 	if !t.IsZero() {
 		d = max(time.Until(t), time.Millisecond)
 	}
-	if diff := d - *cur; *cur != 0 && d != 0 && diff < time.Second && diff > -time.Second {
+	slack := min(time.Second, *cur/4)
+	if diff := d - *cur; *cur != 0 && d != 0 && diff < slack && diff > -slack {
 		return nil
 	}
 	*cur = d

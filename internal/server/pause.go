@@ -19,7 +19,8 @@ import (
 // WRITE the commands that write or may replicate (EVAL, PUBLISH, …, and
 // EXEC of such a transaction). Connections without a socket (AOF loading)
 // are never paused, but for a replica's link to its master, whose commands
-// wait as Redis postpones its master client (masterWaitPause).
+// wait as Redis postpones its master client while the link reads on
+// (applyBatch and applyStream in repl_replica.go).
 
 // pauseKind is a pause type; a greater one is more restrictive.
 type pauseKind int32
@@ -231,29 +232,6 @@ func (c *client) waitPause(spec *command.Spec, args [][]byte) {
 			return
 		}
 		<-ch
-	}
-}
-
-// masterWaitPause holds a replica's master command while a pause covers
-// it, as Redis postpones its master client (only a replica connected to
-// this node is never paused): the link reads on (slave_read_repl_offset
-// grows) but applies nothing. It reports false when the link stopped.
-func (s *Server) masterWaitPause(ml *masterLink, sess *client, spec *command.Spec, args [][]byte) bool {
-	if !sess.pauseCovers(spec, args, pauseKind(s.pause.kind.Load())) {
-		return true
-	}
-	s.pause.waiting.Add(1)
-	defer s.pause.waiting.Add(-1)
-	for {
-		ch := s.pauseWaitCh()
-		if !sess.pauseCovers(spec, args, pauseKind(s.pause.kind.Load())) {
-			return true
-		}
-		select {
-		case <-ch:
-		case <-ml.stop:
-			return false
-		}
 	}
 }
 

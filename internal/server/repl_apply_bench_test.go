@@ -32,7 +32,7 @@ func BenchmarkReplicaApply(b *testing.B) {
 	cpu0 := processCPU()
 	for i := 0; i < b.N; i++ {
 		buf := batches[i%len(batches)]
-		if n, err := s.applyBatch(ml, sess, rd, buf); err != nil || n != len(buf) {
+		if n, _, err := s.applyBatch(ml, sess, rd, buf); err != nil || n != len(buf) {
 			b.Fatalf("applied %d of %d: %v", n, len(buf), err)
 		}
 	}
@@ -77,7 +77,7 @@ func TestReplicaApplyAllocations(t *testing.T) {
 	}
 	buf = append(buf, encode("PING")...)
 	apply := func() {
-		if n, err := s.applyBatch(ml, sess, rd, buf); err != nil || n != len(buf) {
+		if n, _, err := s.applyBatch(ml, sess, rd, buf); err != nil || n != len(buf) {
 			t.Fatalf("applied %d of %d: %v", n, len(buf), err)
 		}
 	}

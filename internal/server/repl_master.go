@@ -630,9 +630,14 @@ func (s *Server) masterCron() {
 	// Not during a manual failover's pause: the PING would move the offset
 	// the replica is waiting for (as Redis 7.0's replicationCron).
 	// Every period calls counted from the start, as Redis counts its
-	// replicationCron calls (not on wall-clock multiples).
-	loop := s.repl.cronLoops
+	// replicationCron calls (not on wall-clock multiples). Redis's call 0
+	// is its first serverCron, 1 ms after start, before any replica can
+	// be attached; this cron's first call comes with its first tick, 100
+	// ms on, when a replica may be: so that is call 1, and the first PING
+	// goes a period after start, as Redis's does (a replica attached at
+	// once got a PING at 100 ms, behind the first writes of its master).
 	s.repl.cronLoops++
+	loop := s.repl.cronLoops
 	if isMaster && len(links) > 0 && period > 0 && loop%period == 0 && !s.failoverPaused() {
 		s.stream.AppendReplicasOnly([]byte("*1\r\n$4\r\nPING\r\n"))
 	}

@@ -733,9 +733,22 @@ func (s *Server) applyStream(ml *masterLink, conn net.Conn, br *bufio.Reader) er
 	}()
 	var rd resp.Reader
 	rd.Limits = resp.Limits{MaxBulkLen: 1 << 40, MaxInline: 64 << 10}
-	buf := make([]byte, 0, 64<<10)
+	buf := make([]byte, 0, readBufSize)
 	var in io.Reader = br
 	switched := false
+	// held: a pause holds the command at the start of buf (applyBatch).
+	// The link reads on meanwhile, as Redis reads its postponed master
+	// client's socket into its query buffer (no limit for the master):
+	// slave_read_repl_offset and the last I/O time follow the master,
+	// while the applied offset (what ACKs report) waits. Every heldPoll
+	// the pause is looked at again.
+	held := false
+	defer func() {
+		if held {
+			s.pause.waiting.Add(-1)
+		}
+	}()
+	lastRead := time.Now()
 	for {
 		if len(buf) == cap(buf) {
 			nb := make([]byte, len(buf), 2*cap(buf)+rd.Need())
@@ -752,25 +765,45 @@ func (s *Server) applyStream(ml *masterLink, conn net.Conn, br *bufio.Reader) er
 				sess.conn = bc
 			}
 		}
-		conn.SetReadDeadline(time.Now().Add(timeout))
+		wait := timeout
+		if held {
+			wait = min(heldPoll, timeout-time.Since(lastRead))
+		}
+		conn.SetReadDeadline(time.Now().Add(wait))
 		n, err := in.Read(buf[len(buf):cap(buf)])
 		if err != nil {
-			if isTimeout(err) {
+			switch {
+			case held && isTimeout(err) && time.Since(lastRead) < timeout:
+				n = 0 // look at the pause again
+			case isTimeout(err):
 				return errors.New("MASTER timeout: no data nor PING received...")
-			}
-			if ml.stopped.Load() {
+			case ml.stopped.Load():
 				return nil
+			default:
+				return fmt.Errorf("Connection with master lost.")
 			}
-			return fmt.Errorf("Connection with master lost.")
 		}
-		buf = buf[:len(buf)+n]
-		now := time.Now().UnixMilli()
-		ml.lastIO.Store(now)
-		sess.lastUsed.Store(now)
-		ml.unapplied.Store(int64(len(buf)))
-		used, perr := s.applyBatch(ml, sess, &rd, buf)
+		if n > 0 {
+			buf = buf[:len(buf)+n]
+			lastRead = time.Now()
+			now := lastRead.UnixMilli()
+			ml.lastIO.Store(now)
+			sess.lastUsed.Store(now)
+			ml.unapplied.Store(int64(len(buf)))
+		}
+		used, hold, perr := s.applyBatch(ml, sess, &rd, buf)
 		if perr != nil {
 			return perr
+		}
+		if hold != held {
+			// Counted in blocked_clients while held, as Redis counts its
+			// postponed master client.
+			held = hold
+			if hold {
+				s.pause.waiting.Add(1)
+			} else {
+				s.pause.waiting.Add(-1)
+			}
 		}
 		// The master's writes are in this node's AOF (fsynced with
 		// appendfsync always) before it acknowledges them (Redis's
@@ -778,9 +811,25 @@ func (s *Server) applyStream(ml *masterLink, conn net.Conn, br *bufio.Reader) er
 		s.aofSync(s.stream.Offset())
 		sess.updateSnap() // its database, for CLIENT LIST
 		buf = buf[:copy(buf, buf[used:])]
+		if len(buf) == 0 && cap(buf) > maxKeptReadBuf {
+			// What a pause (or a big command) grew is not kept.
+			buf = make([]byte, 0, readBufSize)
+		}
 		ml.unapplied.Store(int64(len(buf)))
 	}
 }
+
+const (
+	// readBufSize is the link's read buffer; it grows for a command
+	// larger than it and while a pause holds the stream.
+	readBufSize = 64 << 10
+	// maxKeptReadBuf: a grown buffer larger than this is dropped once
+	// drained.
+	maxKeptReadBuf = 1 << 20
+	// heldPoll is how often a link whose stream a pause holds looks at
+	// the pause again while its master sends nothing.
+	heldPoll = 10 * time.Millisecond
+)
 
 // ackOffset is the offset a REPLCONF ACK reports: the stream's, once the
 // AOF holds it as appendfsync asks (fsynced with always). Redis's replica
@@ -796,26 +845,36 @@ func (s *Server) ackOffset() int64 {
 }
 
 // applyBatch runs the complete commands at the start of buf and passes
-// their bytes on; it returns how many bytes it consumed.
-func (s *Server) applyBatch(ml *masterLink, sess *client, rd *resp.Reader, buf []byte) (int, error) {
+// their bytes on; it returns how many bytes it consumed, and held true
+// when it stopped at a command a pause covers (Redis postpones its master
+// client as any other: nothing after that command runs either).
+func (s *Server) applyBatch(ml *masterLink, sess *client, rd *resp.Reader, buf []byte) (used int, held bool, err error) {
 	ml.applyMu.Lock()
 	defer ml.applyMu.Unlock()
 	if ml.stopped.Load() {
-		return len(buf), nil
+		return len(buf), false, nil
 	}
-	used := 0
 	sess.pfLeft = 0
 	for used < len(buf) {
 		// The master's stream is pipelined by nature.
 		sess.prefetchAhead(buf[used:])
 		args, k, perr := rd.Next(buf[used:])
 		if perr != nil {
-			return used, fmt.Errorf("Protocol error from MASTER (%s): dropping the link", perr.Error())
+			return used, false, fmt.Errorf("Protocol error from MASTER (%s): dropping the link", perr.Error())
 		}
 		if k == 0 {
 			break
 		}
 		raw := buf[used : used+k]
+		if len(args) == 0 {
+			used += k
+			s.stream.AppendRaw(stream.SameDB, raw)
+			continue
+		}
+		spec := s.table.Lookup(args[0])
+		if pk := pauseKind(s.pause.kind.Load()); pk != pauseOff && spec != nil && sess.pauseCovers(spec, args, pk) {
+			return used, true, nil // parsed again once the pause lets it run
+		}
 		used += k
 		if len(args) >= 2 && strings.EqualFold(string(args[0]), "replconf") && strings.EqualFold(string(args[1]), "getack") {
 			// The ACK counts what precedes the GETACK.
@@ -823,17 +882,9 @@ func (s *Server) applyBatch(ml *masterLink, sess *client, rd *resp.Reader, buf [
 			s.stream.AppendReplicasOnly(raw) // for sub-replicas, not this node's AOF
 			continue
 		}
-		if len(args) == 0 {
-			s.stream.AppendRaw(stream.SameDB, raw)
-			continue
-		}
 		// The bytes join the stream under the command's locks (runHandler);
 		// a command that takes none (SELECT, PING, MULTI, a queued one, an
 		// error) changes nothing and is appended here.
-		spec := s.table.Lookup(args[0])
-		if spec != nil && pauseKind(s.pause.kind.Load()) != pauseOff && !s.masterWaitPause(ml, sess, spec, args) {
-			return len(buf), nil // the link stopped while paused
-		}
 		sess.masterRaw = raw
 		s.ks.MasterApplying.Store(true)
 		txn := spec != nil && (spec.Name == "multi" || spec.Name == "exec" || spec.Name == "discard")
@@ -857,7 +908,7 @@ func (s *Server) applyBatch(ml *masterLink, sess *client, rd *resp.Reader, buf [
 		sess.w.Reset()
 		sess.flushStats()
 	}
-	return used, nil
+	return used, false, nil
 }
 
 // masterCommandFailed is afterErrorReply for the master's client: the

@@ -26,8 +26,9 @@ type replState struct {
 	job      *syncJob // a full sync gathering replicas before its snapshot
 	noneTime int64    // unix s since when no replica is attached (backlog TTL)
 	// cronLoops counts masterCron's calls (Redis's replication_cron_loops:
-	// the PING to replicas goes every repl-ping-replica-period of them);
-	// the cron goroutine's only.
+	// the PING to replicas goes every repl-ping-replica-period of them;
+	// the first call is 1, Redis's call 0 being at its start); the cron
+	// goroutine's only.
 	cronLoops int64
 	backlog   bool // the stream keeps repl-backlog-size bytes
 	// acked is closed and replaced whenever a replica acknowledges an
