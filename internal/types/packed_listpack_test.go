@@ -392,3 +392,38 @@ func TestListpackShortEntries(t *testing.T) {
 		}
 	}
 }
+
+// TestListpackDupEveryTableSize: lpToPacked's duplicate table for every
+// size it takes (on the stack for up to 16 and up to 128 pairs, on the
+// heap beyond) accepts distinct fields and members and refuses a listpack
+// whose last one repeats an earlier one, with the header's count and
+// with an unknown count (the table then sized from the bytes).
+func TestListpackDupEveryTableSize(t *testing.T) {
+	for _, n := range []int{1, 2, 15, 16, 17, 31, 32, 33, 127, 128, 129, 200, 300} {
+		for _, unknown := range []bool{false, true} {
+			for _, dupAt := range []int{-1, 0, n / 2} { // -1: no repeat
+				var hash, zset []string
+				for j := 0; j < n; j++ {
+					f := "f" + strconv.Itoa(j)
+					if j == n-1 && dupAt >= 0 && dupAt < j {
+						f = "f" + strconv.Itoa(dupAt)
+					}
+					hash = append(hash, f, "v")
+					zset = append(zset, f, strconv.Itoa(j)) // ascending scores
+				}
+				want := dupAt < 0 || dupAt >= n-1
+				lp, zlp := listpackOf(hash...), listpackOf(zset...)
+				if unknown {
+					binary.LittleEndian.PutUint16(lp[4:], qlpCountUnknown)
+					binary.LittleEndian.PutUint16(zlp[4:], qlpCountUnknown)
+				}
+				if h, _ := NewHashFromListpack(lp, nil); (h != nil) != want || h != nil && h.Len() != n {
+					t.Errorf("hash of %d pairs, repeat of %d, unknown count %v: accepted %v, want %v", n, dupAt, unknown, h != nil, want)
+				}
+				if z, _ := NewZSetFromListpack(zlp, nil, testScore); (z != nil) != want || z != nil && z.Len() != n {
+					t.Errorf("zset of %d pairs, repeat of %d, unknown count %v: accepted %v, want %v", n, dupAt, unknown, z != nil, want)
+				}
+			}
+		}
+	}
+}

@@ -5,7 +5,8 @@
 // (from /proc/PID/stat) per key for each phase, and for loading the keys
 // with ordinary writes (SET, RPUSH, HSET…) as a yardstick; -repeat n runs
 // the DUMP and RESTORE phases n times (REPLACE on the keys of the last
-// round after the first) and divides:
+// round after the first) and divides; -phase restore DUMPs once and runs
+// only the RESTORE phase -repeat times (to profile it alone):
 //
 //	benchdump -addr 127.0.0.1:6379 -pid 1234 -kind hash10 -keys 20000
 //	dump_us=1.234 restore_us=2.345 load_us=3.456
@@ -113,10 +114,19 @@ func main() {
 	n := flag.Int("keys", 20000, "keys")
 	batch := flag.Int("pipeline", 100, "commands per pipeline")
 	repeat := flag.Int("repeat", 1, "times the DUMP and the RESTORE phases run (more CPU ticks per measure)")
+	phase := flag.String("phase", "all", "all, or restore: DUMP once, RESTORE -repeat times (to profile the RESTORE phase alone)")
 	flag.Parse()
 	fill, ok := kinds[*kind]
 	if !ok || *pid == 0 {
 		fail(fmt.Errorf("need -pid and a -kind of %v", kinds))
+	}
+	dumps := *repeat
+	switch *phase {
+	case "all":
+	case "restore":
+		dumps = 1
+	default:
+		fail(fmt.Errorf("-phase: all or restore, not %q", *phase))
 	}
 	ctx := context.Background()
 	c := redis.NewClient(&redis.Options{Addr: *addr, PoolSize: 1})
@@ -138,7 +148,7 @@ func main() {
 	payloads := make([]string, *n)
 	t0, f0 := cpuTicks(*pid), minFaults(*pid)
 	load := t0 - tl
-	for r := 0; r < *repeat; r++ {
+	for r := 0; r < dumps; r++ {
 		for i := 0; i < *n; i += *batch {
 			p := c.Pipeline()
 			cmds := make([]*redis.StringCmd, 0, *batch)
@@ -168,6 +178,6 @@ func main() {
 	t2, f2 := cpuTicks(*pid), minFaults(*pid)
 	us := func(ticks int64) float64 { return float64(ticks) / hz * 1e6 / float64(*n) }
 	perKey := func(faults int64) float64 { return float64(faults) / float64(*n) / float64(*repeat) }
-	fmt.Printf("dump_us=%.3f restore_us=%.3f load_us=%.3f dump_faults=%.3f restore_faults=%.3f\n", us(t1-t0)/float64(*repeat), us(t2-t1)/float64(*repeat), us(load),
-		perKey(f1-f0), perKey(f2-f1))
+	fmt.Printf("dump_us=%.3f restore_us=%.3f load_us=%.3f dump_faults=%.3f restore_faults=%.3f\n", us(t1-t0)/float64(dumps), us(t2-t1)/float64(*repeat), us(load),
+		perKey(f1-f0)*float64(*repeat)/float64(dumps), perKey(f2-f1))
 }
