@@ -356,6 +356,7 @@ func (s *Server) startBgsave() bool {
 	atPoint := func(sn *snapshot.Snapshot) {
 		bg.before = s.ks.Dirty.Load()
 		sn.Aux = s.replAux()
+		sn.Pace = s.bgsavePacer().Pace
 		bg.sn.Store(sn)
 	}
 	// The snapshot point is taken now, before BGSAVE replies, as Redis
@@ -645,4 +646,24 @@ func (s *Server) infoSave(w infoWriter) {
 	w.i("rdb_current_bgsave_time_sec", cur)
 	w.i("rdb_saves", st.saves.Load())
 	w.i("rdb_last_cow_size", st.lastCow.Load())
+}
+
+// BGSAVE's pacing (snapshot.Pacer): half duty, in 2 ms stretches, while
+// the server serves at least bgsaveBusyCommands commands per stretch
+// (a monitoring client's INFO does not slow a save down).
+const (
+	bgsaveWork         = 2 * time.Millisecond
+	bgsaveRest         = 2 * time.Millisecond
+	bgsaveBusyCommands = 8
+)
+
+// bgsavePacer paces a BGSAVE's walk; called on the snapshot's point.
+func (s *Server) bgsavePacer() *snapshot.Pacer {
+	last := s.stats.commands.Load()
+	return &snapshot.Pacer{Work: bgsaveWork, Rest: bgsaveRest, Busy: func() bool {
+		n := s.stats.commands.Load()
+		busy := n-last >= bgsaveBusyCommands
+		last = n
+		return busy
+	}}
 }

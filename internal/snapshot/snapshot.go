@@ -112,8 +112,13 @@ type Snapshot struct {
 	// (BeforeSlotWrite), since the records must not change meanwhile.
 	walking  atomic.Int32
 	encoding sync.Mutex
-	copies   []keyspace.SlotCopy
-	encs     []encState // the walk's chunk per database
+
+	// Pace, when set before Run, is called by the walk between slots,
+	// with no stripe held: a background save (BGSAVE) rests there so
+	// that it leaves the event loops a core (see Pacer).
+	Pace   func()
+	copies []keyspace.SlotCopy
+	encs   []encState // the walk's chunk per database
 
 	held      bool // StartHeld: the caller holds every stripe
 	cancelled atomic.Bool
@@ -382,7 +387,11 @@ func (sn *Snapshot) Run(emit func(Chunk) error) error {
 		// Let waiting goroutines (event loops woken by epoll) have the P
 		// now rather than at the next preemption, up to 10 ms away: the
 		// walk is background work and must not add to command latency.
-		runtime.Gosched()
+		if sn.Pace != nil {
+			sn.Pace()
+		} else {
+			runtime.Gosched()
+		}
 	}
 	// Every slot is done: no writer adds to pending any more.
 	if err := sn.drain(emit); err != nil {
