@@ -112,13 +112,13 @@ type Snapshot struct {
 	// (BeforeSlotWrite), since the records must not change meanwhile.
 	walking  atomic.Int32
 	encoding sync.Mutex
+	copies   []keyspace.SlotCopy
+	encs     []encState // the walk's chunk per database
 
 	// Pace, when set before Run, is called by the walk between slots,
 	// with no stripe held: a background save (BGSAVE) rests there so
 	// that it leaves the event loops a core (see Pacer).
-	Pace   func()
-	copies []keyspace.SlotCopy
-	encs   []encState // the walk's chunk per database
+	Pace func()
 
 	held      bool // StartHeld: the caller holds every stripe
 	cancelled atomic.Bool
