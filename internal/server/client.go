@@ -632,7 +632,14 @@ func (c *client) cleanup() {
 	c.closed.Store(true)
 	c.forgetMem()
 	c.noteReplyBuf() // (closed: takes its reply buffer out of used memory)
+	// The buffer goes now, not with the client: the close below posts a
+	// call that holds the connection, and through it the client, until
+	// the loop's next round. A collection before that (a FLUSHDB's) counted
+	// the buffer live though no longer held, and keys were evicted for it
+	// (unit/maxmemory's 20 MGET clients: 6.8 MB).
+	c.w.Buf = nil
 	c.conn.Close()
+	c.evictionClosed()
 	c.srv.mem.clientsGone.Add(1) // its buffers are garbage now (memory.go)
 }
 

@@ -26,12 +26,14 @@ type clientAdmin struct {
 	fd      atomic.Int64 // 0: not looked up yet
 	// qbuf is the input held unparsed (qbufSeen the owner's copy, to store
 	// only changes); memAcct what the client last added to the
-	// maxmemory-clients sum (clientevict.go).
-	qbuf      atomic.Int64
-	qbufSeen  int64
-	qsize     atomic.Int64 // the query buffer's size (qbuf + qbuf-free)
-	qsizeSeen int64
-	memAcct   atomic.Int64
+	// maxmemory-clients sum (clientevict.go); evictedMem its figure when
+	// client eviction closed it, until its connection is gone.
+	qbuf       atomic.Int64
+	qbufSeen   int64
+	qsize      atomic.Int64 // the query buffer's size (qbuf + qbuf-free)
+	qsizeSeen  int64
+	memAcct    atomic.Int64
+	evictedMem atomic.Int64
 }
 
 // clientSnap is a consistent view of a connection's fields for CLIENT LIST.
