@@ -17,7 +17,9 @@ ROUNDS=${1:-3}
 KINDS=${2:-string,string1k,list10,list1000,intset10,set10,hash10,hash100,zset10,zset100}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d)
-trap 'for p in $(cat "$WORK"/*.pid 2>/dev/null); do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"' EXIT
+source "$(dirname "$0")/lib/stop-pids.sh"
+# shellcheck disable=SC2046 # one pid per word
+trap 'stop_pids $(cat "$WORK"/*.pid 2>/dev/null); rm -rf "$WORK"' EXIT
 command -v redis-server >/dev/null || { echo "redis-server not installed"; exit 1; }
 (cd "$ROOT" && go build -o "$WORK/shoal-server" ./cmd/shoal-server && go build -o "$WORK/benchdump" ./tools/benchdump)
 

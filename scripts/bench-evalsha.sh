@@ -12,7 +12,9 @@ set -euo pipefail
 ROUNDS=${1:-3}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d)
-trap 'for p in $(cat "$WORK"/*.pid 2>/dev/null); do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"' EXIT
+source "$(dirname "$0")/lib/stop-pids.sh"
+# shellcheck disable=SC2046 # one pid per word
+trap 'stop_pids $(cat "$WORK"/*.pid 2>/dev/null); rm -rf "$WORK"' EXIT
 (cd "$ROOT" && go build -o "$WORK/shoal-server" ./cmd/shoal-server)
 HZ=$(getconf CLK_TCK)
 SCRIPT=${BENCH_SCRIPT:-"local v = redis.call('incr', KEYS[1]); redis.call('set', KEYS[1], v); return redis.call('get', KEYS[1])"}

@@ -13,7 +13,9 @@ ROUNDS=${1:-3}
 N=${2:-400000}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d)
-trap 'for p in $(cat "$WORK"/*.pid 2>/dev/null); do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"' EXIT
+source "$(dirname "$0")/lib/stop-pids.sh"
+# shellcheck disable=SC2046 # one pid per word
+trap 'stop_pids $(cat "$WORK"/*.pid 2>/dev/null); rm -rf "$WORK"' EXIT
 (cd "$ROOT" && go build -o "$WORK/shoal-new" ./cmd/shoal-server)
 PORT=${BENCH_PORT:-21300}
 HZ=$(getconf CLK_TCK)

@@ -30,7 +30,9 @@ MP=${BENCH_PORT:-21950} # the master's port; the replica's is the next one
 RP=$((MP + 1))
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d)
-trap 'for p in $(cat "$WORK"/*.pid 2>/dev/null); do kill "$p" 2>/dev/null || true; done; sleep 0.5; rm -rf "$WORK"' EXIT
+source "$(dirname "$0")/lib/stop-pids.sh"
+# shellcheck disable=SC2046 # one pid per word
+trap 'stop_pids $(cat "$WORK"/*.pid 2>/dev/null); rm -rf "$WORK"' EXIT
 command -v redis-server >/dev/null || { echo "redis-server not installed"; exit 1; }
 if [ -n "${BENCH_SHOAL_BIN:-}" ]; then cp "$BENCH_SHOAL_BIN" "$WORK/shoal-server"
 else (cd "$ROOT" && go build -o "$WORK/shoal-server" ./cmd/shoal-server); fi

@@ -16,7 +16,9 @@ KEYS=${2:-1000000}
 REQS=${BENCH_REQS:-200000}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d)
-trap 'for p in $(cat "$WORK"/*.pid 2>/dev/null); do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"' EXIT
+source "$(dirname "$0")/lib/stop-pids.sh"
+# shellcheck disable=SC2046 # one pid per word
+trap 'stop_pids $(cat "$WORK"/*.pid 2>/dev/null); rm -rf "$WORK"' EXIT
 command -v redis-server >/dev/null || { echo "redis-server not installed"; exit 1; }
 if [ -n "${BENCH_SHOAL_BIN:-}" ]; then cp "$BENCH_SHOAL_BIN" "$WORK/shoal-server"
 else (cd "$ROOT" && go build -o "$WORK/shoal-server" ./cmd/shoal-server); fi

@@ -17,7 +17,9 @@ N=${2:-300000}
 PIPE=${PIPE:-16}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d)
-trap 'for p in $(cat "$WORK"/*.pid 2>/dev/null); do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"' EXIT
+source "$(dirname "$0")/lib/stop-pids.sh"
+# shellcheck disable=SC2046 # one pid per word
+trap 'stop_pids $(cat "$WORK"/*.pid 2>/dev/null); rm -rf "$WORK"' EXIT
 (cd "$ROOT" && go build -o "$WORK/shoal-server" ./cmd/shoal-server)
 PORT=${BENCH_PORT:-21700}
 TPORT=$((PORT + 1))

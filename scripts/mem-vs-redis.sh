@@ -16,7 +16,8 @@ PORT=${PORT:-17150}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d)
 PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"' EXIT
+source "$(dirname "$0")/lib/stop-pids.sh"
+trap 'stop_pids "${PIDS[@]}"; rm -rf "$WORK"' EXIT
 BINS=("$@")
 if [ ${#BINS[@]} -eq 0 ]; then
   (cd "$ROOT" && go build -o "$WORK/shoal-server" ./cmd/shoal-server)
