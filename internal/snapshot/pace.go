@@ -12,9 +12,11 @@ import (
 // runs and the loops' requests wait for the kernel to give them one back:
 // under back-to-back BGSAVEs of 1M keys, GET's p99 was 6.0-6.4 ms against
 // Redis's 4.7-5.5 ms (whose fork child costs its parent's GETs nothing but
-// CPU), and 5.3-5.4 ms paced at half duty. The walk needs a third of the
-// CPU of Redis's child per key, so a paced BGSAVE still ends sooner than
-// Redis's; on an idle server it is not held back.
+// CPU), and 5.3-5.4 ms paced at half duty. How long a stretch of work
+// lasts matters more than the duty: it bounds how long a loop may wait
+// for the core (the server's setting, bgsaveWork, says more). The walk
+// needs a third of the CPU of Redis's child per key, so a paced BGSAVE
+// ends in about Redis's time; on an idle server it is not held back.
 type Pacer struct {
 	Work, Rest time.Duration
 	// Busy reports whether the server served requests since its last
