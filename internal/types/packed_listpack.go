@@ -287,7 +287,9 @@ func (z *ZSet) Own(reuse Object) *ZSet {
 // case, and a 7-bit integer without a call), and each field or member goes
 // into the duplicate table as it is copied (distinctSet).
 func lpToPacked(p, scratch []byte, parseScore func([]byte) (float64, bool)) ([]byte, int, bool) {
-	b := append(scratch[:0], 0, 0)
+	// Room for the usual case (strings and small integers take about as
+	// much as in p), so that the copies below take their fast path.
+	b := append(slices.Grow(scratch[:0], len(p)+len(p)/2+32), 0, 0)
 	if !qlpHeaderOK(p) {
 		return b, 0, false
 	}
@@ -357,12 +359,21 @@ func lpToPacked(p, scratch []byte, parseScore func([]byte) (float64, bool)) ([]b
 				t = strconv.AppendInt(ibuf[:0], iv, 10)
 			}
 			at := len(b)
-			if len(t) < 0x80 {
-				b = append(b, byte(len(t)))
+			if n := len(t); n < 16 && cap(t) >= 16 && cap(b)-at >= 17 {
+				// The common case: a short string copied as one 16-byte
+				// word (the bytes past it are overwritten or cut off).
+				w := b[:cap(b)]
+				w[at] = byte(n)
+				*(*[16]byte)(w[at+1:]) = *(*[16]byte)(t[:16])
+				b = b[:at+1+n]
 			} else {
-				b = binary.AppendUvarint(b, uint64(len(t)))
+				if len(t) < 0x80 {
+					b = append(b, byte(len(t)))
+				} else {
+					b = binary.AppendUvarint(b, uint64(len(t)))
+				}
+				b = append(b, t...)
 			}
-			b = append(b, t...)
 			if entries%2 == 0 {
 				keys = append(keys, uint32(at))
 				// The common case inline: a short key, an empty slot.
@@ -515,9 +526,20 @@ func shortHash(s []byte) uint64 {
 // (those past the key are masked off): the key as two words, zero-padded,
 // mixed with a per-process seed and its length by one multiplication.
 func hash16(w []byte, l int) uint64 {
-	k := uint(l) * 8
-	lo := binary.LittleEndian.Uint64(w) & (^uint64(0) >> (64 - min(k, 64)))
-	hi := binary.LittleEndian.Uint64(w[8:16]) & (1<<(max(k, 64)-64) - 1)
+	lo := binary.LittleEndian.Uint64(w)
+	hi := binary.LittleEndian.Uint64(w[8:16])
+	// Keep the key's bytes only: shifts below 64 (Go's larger shifts
+	// need extra instructions), one branch that keys of similar lengths
+	// predict.
+	if l <= 8 {
+		lo &= ^uint64(0) >> (uint(64-8*l) & 63)
+		if l == 0 {
+			lo = 0
+		}
+		hi = 0
+	} else {
+		hi &= ^uint64(0) >> (uint(128-8*l) & 63)
+	}
 	h, x := bits.Mul64(lo^shortSeed1, hi^shortSeed2^uint64(l))
 	return (h ^ x) >> 32
 }
