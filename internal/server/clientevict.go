@@ -151,9 +151,7 @@ func (s *Server) evictClients(lim int64) {
 		info := c.infoLine(false, nil)
 		m := c.adm.memAcct.Load()
 		c.forgetMem()
-		if old := c.adm.evictedMem.Swap(m); old != m {
-			e.closing.Add(m - old)
-		}
+		e.closing.Add(m - c.adm.evictedMem.Swap(m))
 		c.kill()
 		e.evicted.Add(1)
 		s.Logf('*', "Evicting client: %s", info)

@@ -434,16 +434,13 @@ func (s *Server) verified(gone int64) {
 	m.readMu.Unlock()
 }
 
-// unverifiedGrowth is how far the untracked heap (base) an automatic
-// collection measured stands above the last verified collection's. A
-// concurrent collection counts as live what it allocates while it marks:
-// under a burst of large replies (unit/maxmemory's MGET clients, 100 KB
-// each) that stood megabytes high, and keys went for it when verifyGC's
-// time budget had no room for a check.
-func (s *Server) unverifiedGrowth() int64 {
-	m := &s.mem
-	m.readMu.Lock()
-	defer m.readMu.Unlock()
+// unverifiedGrowthLocked is how far the untracked heap (base) an
+// automatic collection measured stands above the last verified
+// collection's. A concurrent collection counts as live what it allocates
+// while it marks: under a burst of large replies (unit/maxmemory's MGET
+// clients, 100 KB each) that stood megabytes high, and keys went for it
+// when verifyGC's time budget had no room for a check. Needs readMu.
+func (m *memState) unverifiedGrowthLocked() int64 {
 	if m.verifiedGC == 0 || m.gcSeen == m.verifiedGC {
 		return 0
 	}
@@ -486,7 +483,7 @@ func (s *Server) verifyGC(mm int64) bool {
 	m.checkMu.Lock()
 	defer m.checkMu.Unlock()
 	m.readMu.Lock()
-	seen, verifiedGone := m.gcSeen, m.verifiedGone
+	seen, verifiedGone, growth := m.gcSeen, m.verifiedGone, m.unverifiedGrowthLocked()
 	m.readMu.Unlock()
 	now, gone := clock.Mono(), m.clientsGone.Load()
 	if seen == m.verifiedGC && gone == verifiedGone {
@@ -497,7 +494,7 @@ func (s *Server) verifyGC(mm int64) bool {
 		// 6.8 MB of their reply buffers, and the next test's keys went).
 		return true
 	}
-	if now < m.nextVerify && gone == m.verifyGone && s.unverifiedGrowth() < memNearLimit(mm) {
+	if now < m.nextVerify && gone == m.verifyGone && growth < memNearLimit(mm) {
 		return false
 	}
 	runtime.GC()
