@@ -371,6 +371,9 @@ func (s *Server) startBgsave() bool {
 	}
 	s.Logf('*', "Background saving started by pid %d", pid)
 	go func() {
+		// Like Redis's fork child: a P and a low-priority thread of its
+		// own, given back when this goroutine returns.
+		defer snapshot.Background()()
 		if !early {
 			st.turn.Lock()
 		}
@@ -648,17 +651,18 @@ func (s *Server) infoSave(w infoWriter) {
 	w.i("rdb_last_cow_size", st.lastCow.Load())
 }
 
-// BGSAVE's pacing (snapshot.Pacer): a quarter duty, in 0.5 ms stretches,
+// BGSAVE's pacing (snapshot.Pacer): a fifth duty, in 0.2 ms stretches,
 // while the server serves at least bgsaveBusyCommands commands per stretch
 // (a monitoring client's INFO does not slow a save down). The stretch is
 // short because it bounds how long the walk holds a core the event loop
-// may want: on 2 cores with the loop and its clients busy, 2 ms stretches
-// (half duty) gave GET a p99 of 2.4-2.8 ms during back-to-back BGSAVEs
-// against Redis's 0.9-1.9 ms; 0.5-1 ms stretches 1.3-2.1 ms, whatever the
-// duty (scripts/bench-save.sh; docs/snapshot.md).
+// may want. On 2 cores with the loop and its clients busy (back-to-back
+// BGSAVEs of 1M keys, GET at -c 50, the walk on its own low-priority thread:
+// snapshot.Background), GET's p99 was 1.25-1.31 ms in 1 ms stretches,
+// 0.75-0.90 in 0.5 ms ones and 0.58-0.73 in 0.2 ms ones (one run of eight
+// 1.21), Redis 0.54-0.91 in the same rounds; docs/snapshot.md.
 const (
-	bgsaveWork         = 500 * time.Microsecond
-	bgsaveRest         = 1500 * time.Microsecond
+	bgsaveWork         = 200 * time.Microsecond
+	bgsaveRest         = 800 * time.Microsecond
 	bgsaveBusyCommands = 2
 )
 

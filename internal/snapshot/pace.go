@@ -1,22 +1,17 @@
 package snapshot
 
-import (
-	"runtime"
-	"time"
-)
+import "time"
 
 // Pacer spreads a background walk over time while the server is busy:
 // after each Work of walking, if Busy reports requests served meanwhile,
 // the walk rests for Rest. On a machine whose cores the event loops and
 // their clients keep busy, an unpaced walk takes a core for as long as it
-// runs and the loops' requests wait for the kernel to give them one back:
-// under back-to-back BGSAVEs of 1M keys, GET's p99 was 6.0-6.4 ms against
-// Redis's 4.7-5.5 ms (whose fork child costs its parent's GETs nothing but
-// CPU), and 5.3-5.4 ms paced at half duty. How long a stretch of work
-// lasts matters more than the duty: it bounds how long a loop may wait
-// for the core (the server's setting, bgsaveWork, says more). The walk
-// needs a third of the CPU of Redis's child per key, so a paced BGSAVE
-// ends in about Redis's time; on an idle server it is not held back.
+// runs and the loops' requests wait for the kernel to give them one back.
+// How long a stretch of work lasts matters more than the duty: it bounds
+// how long a loop may wait for the core (the server's setting, bgsaveWork,
+// says more). The walk runs on a P and a thread of its own (Background),
+// so it does not yield between slots. The walk needs a third of the CPU of
+// Redis's child per key; on an idle server it is not held back.
 type Pacer struct {
 	Work, Rest time.Duration
 	// Busy reports whether the server served requests since its last
@@ -28,8 +23,8 @@ type Pacer struct {
 	since time.Time           // start of the current stretch of work
 }
 
-// Pace is Snapshot.Pace: between slots it yields the P, and once the
-// current stretch of work reached p.Work it rests if the server is busy.
+// Pace is Snapshot.Pace: once the current stretch of work reached p.Work,
+// it rests if the server is busy.
 func (p *Pacer) Pace() {
 	if p.now == nil {
 		p.now, p.sleep = time.Now, time.Sleep
@@ -39,7 +34,6 @@ func (p *Pacer) Pace() {
 		p.since = now
 	}
 	if now.Sub(p.since) < p.Work {
-		runtime.Gosched()
 		return
 	}
 	if p.Busy == nil || p.Busy() {
