@@ -10,6 +10,8 @@
 #
 # Usage: scripts/bench-save.sh [rounds] [keys]   (defaults 3, 1000000)
 # BENCH_SHOAL_BIN: a prebuilt shoal-server to use instead of building this tree.
+# BENCH_SAVER=shell: start the BGSAVEs with the poller used before 2026-12-07
+# (a redis-cli and a grep every 50 ms) instead of one redis-cli -r -1 -i 0.05.
 set -euo pipefail
 ROUNDS=${1:-3}
 KEYS=${2:-1000000}
@@ -69,16 +71,27 @@ for r in $(seq "$ROUNDS"); do
     [ "$r" = 1 ] && SIZE[$name]=$size
     read -r bs bg <<<"$(p99 "$p")"
     B99S[$name]+="$bs "; B99G[$name]+="$bg "
-    # BGSAVE back to back while the benchmark runs.
-    # The flag first: a saver that looked before it existed ran no BGSAVE
-    # at all (Redis's "during BGSAVE" p99 was often measured without one).
-    touch "$WORK/saving"
+    # BGSAVE back to back while the benchmark runs: one redis-cli sends
+    # BGSAVE every 50 ms over one connection (refused while one runs).
+    # BENCH_SAVER=shell keeps the old poller, which started a redis-cli
+    # and a grep every 50 ms (~17 % of a core on a 2-core machine,
+    # delaying both servers' requests: docs/snapshot.md).
     saves0=$(rdb_saves "$p")
-    ( while [ -e "$WORK/saving" ]; do bgsave_idle "$p" && redis-cli -p "$p" bgsave >/dev/null 2>&1; sleep 0.05; done ) &
+    if [ "${BENCH_SAVER:-}" = shell ]; then
+      # The flag first: a saver that looked before it existed ran no BGSAVE
+      # at all (Redis's "during BGSAVE" p99 was often measured without one).
+      touch "$WORK/saving"
+      ( while [ -e "$WORK/saving" ]; do bgsave_idle "$p" && redis-cli -p "$p" bgsave >/dev/null 2>&1; sleep 0.05; done ) &
+    else
+      redis-cli -p "$p" -r -1 -i 0.05 bgsave >/dev/null 2>&1 &
+    fi
     saver=$!
+    echo "$saver" >"$WORK/saver.pid" # stopped by the EXIT trap if the run is cut short
     sleep 0.2
     read -r ss sg <<<"$(p99 "$p")"
-    rm -f "$WORK/saving"; wait "$saver" 2>/dev/null || true
+    rm -f "$WORK/saving"; [ "${BENCH_SAVER:-}" = shell ] || kill "$saver" 2>/dev/null
+    wait "$saver" 2>/dev/null || true
+    rm -f "$WORK/saver.pid"
     for _ in $(seq 600); do bgsave_idle "$p" && break; sleep 0.1; done
     bgsaves=$(( $(rdb_saves "$p") - saves0 ))
     P99S[$name]+="$ss "; P99G[$name]+="$sg "
