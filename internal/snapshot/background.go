@@ -5,8 +5,8 @@ import (
 	"sync"
 )
 
-// procsMu serializes the GOMAXPROCS changes of walks that start and end
-// concurrently (a BGSAVE and a replica's full sync).
+// procsMu makes each GOMAXPROCS change one read-modify-write: a BGSAVE
+// may start while the last one's goroutine is still giving its P back.
 var procsMu sync.Mutex
 
 // Background readies the calling goroutine for a long background walk, as
@@ -24,6 +24,11 @@ var procsMu sync.Mutex
 // rest alone gave no gain). The P of its own lets the walk run its stretch
 // without yielding between slots: a goroutine locked to its thread that
 // yields hands the thread over, which doubled a BGSAVE's CPU.
+//
+// The walk holds a slot's stripe while it copies the slot's entries, and
+// makes the slot's writers wait while it encodes them: a loop that needs
+// either waits for the low-priority thread, but it waits on a mutex, so
+// its thread sleeps and leaves the walk the core.
 //
 // The caller must return from its goroutine after calling the returned
 // function: the thread stays locked, so the runtime ends it with the
