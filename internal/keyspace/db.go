@@ -9,8 +9,8 @@ import (
 	"github.com/shoal-db/shoal/internal/types"
 )
 
-func (db *DB) tableForWrite(s int) *slotTable {
-	db.ks.BeforeWrite(s)
+func (db *DB) tableForWrite(s int, key string) *slotTable {
+	db.ks.beforeWriteKey(s, key)
 	t := db.st().tables[s]
 	if t == nil {
 		// The header counts with the first key placed (place adds grown).
@@ -61,7 +61,7 @@ func (db *DB) ExpectKeys(n uint64) {
 // removeAt deletes live position i of slot s's table, without signalling
 // watchers and without shrinking (callers iterating the table shrink after).
 func (db *DB) removeAt(t *slotTable, s, i int) {
-	db.ks.BeforeWrite(s)
+	db.ks.beforeWriteKey(s, t.ents[i].key())
 	if t.ents[i].volatile() {
 		db.volatile.Add(-1)
 	}
@@ -189,8 +189,7 @@ func (db *DB) ReclaimStored(key []byte) bool {
 	if i < 0 {
 		return false
 	}
-	db.ks.BeforeWrite(s) // a snapshot running keeps the slot as it was
-	db.removeAt(t, s, i)
+	db.removeAt(t, s, i) // a snapshot running keeps the key as it was
 	t.shrinkIfSparse()
 	db.ks.Stats.ExpiredKeys.Add(1)
 	db.touch(k)
@@ -264,8 +263,8 @@ func (db *DB) Exists(key []byte) bool {
 // a stream of SETs on existing keys would otherwise feed the collector a
 // record per command.
 func (db *DB) setString(s int, key []byte, n int, keepTTL, overwrite bool, whenMs int64) []byte {
-	t := db.tableForWrite(s)
 	k := bytesString(key)
+	t := db.tableForWrite(s, k)
 	h := hashKey(k)
 	i, found := t.slotFor(h, k)
 	exp, vol := db.carriedTTL(t, s, i, found, keepTTL, k)
@@ -326,8 +325,8 @@ func (db *DB) SetStringExpire(key, val []byte, whenMs int64) {
 // cleared unless keepTTL.
 func (db *DB) SetObject(key []byte, o types.Object, keepTTL bool) {
 	s := slot.Of(key)
-	t := db.tableForWrite(s)
 	k := bytesString(key)
+	t := db.tableForWrite(s, k)
 	h := hashKey(k)
 	i, found := t.slotFor(h, k)
 	exp, vol := db.carriedTTL(t, s, i, found, keepTTL, k)
@@ -411,7 +410,7 @@ func (db *DB) SetExpire(key []byte, whenMs int64) {
 		return
 	}
 	db.localTTL(bytesString(key))
-	db.ks.BeforeWrite(slot.Of(key))
+	db.ks.beforeWriteKey(slot.Of(key), bytesString(key))
 	switch {
 	case e.volatile():
 		e.setExp(whenMs)
@@ -444,7 +443,7 @@ func (db *DB) Persist(key []byte) bool {
 	if e == nil || !e.volatile() {
 		return false
 	}
-	db.ks.BeforeWrite(slot.Of(key))
+	db.ks.beforeWriteKey(slot.Of(key), bytesString(key))
 	// An unboxed record keeps its trailer bytes; with the flag clear they
 	// are ignored, and the next SetExpire builds a new record.
 	e.vlen &^= flagVolatile

@@ -21,8 +21,8 @@ func (db *DB) PutNew(key []byte, v Value, whenMs int64) bool {
 
 func (db *DB) put(key []byte, v Value, whenMs int64, replace bool) bool {
 	s := slot.Of(key)
-	t := db.tableForWrite(s)
 	k := bytesString(key)
+	t := db.tableForWrite(s, k)
 	h := hashKey(k)
 	i, found := t.slotFor(h, k)
 	if found && !replace {
@@ -63,8 +63,8 @@ type Owner interface {
 // whether a value was deleted. Needs key's stripe locked.
 func (db *DB) Replace(key []byte, v Value, whenMs int64, o Owner) bool {
 	s := slot.Of(key)
-	t := db.tableForWrite(s) // a snapshot running keeps the slot as it was
 	k := bytesString(key)
+	t := db.tableForWrite(s, k) // a snapshot running keeps the key as it was
 	h := hashKey(k)
 	i, found := t.slotFor(h, k)
 	vol := whenMs >= 0

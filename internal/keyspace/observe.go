@@ -14,6 +14,11 @@ type WriteObserver interface {
 	// set, deleted, expired, its TTL changed, or a collection changed in
 	// place). Called with s's stripe locked.
 	BeforeSlotWrite(s int)
+	// BeforeKeyWrite: key of slot s, in some database, is about to change
+	// (set, deleted, expired, its TTL changed, or its collection changed
+	// in place); nothing else of the slot does. Called with s's stripe
+	// locked.
+	BeforeKeyWrite(s int, key string)
 	// BeforeFlush: every key of database db is about to be dropped. Called
 	// under LockAll.
 	BeforeFlush(db int)
@@ -57,6 +62,17 @@ func (ks *Keyspace) BeforeWrite(s int) {
 	}
 }
 
+// BeforeWriteKey is BeforeWrite for a change to key alone (of slot s): a
+// snapshot then keeps only that key as it was, not the whole slot. The
+// caller holds s's stripe.
+func (ks *Keyspace) BeforeWriteKey(s int, key []byte) { ks.beforeWriteKey(s, bytesString(key)) }
+
+func (ks *Keyspace) beforeWriteKey(s int, key string) {
+	if b := ks.observer.Load(); b != nil {
+		b.o.BeforeKeyWrite(s, key)
+	}
+}
+
 // SlotData is one slot's table of one database, as a snapshot holds it:
 // after a FLUSHDB the table is no longer the database's, and nothing
 // changes it any more.
@@ -71,6 +87,26 @@ func (d SlotData) Len() int {
 		return 0
 	}
 	return int(d.t.n)
+}
+
+// Find returns key's stored value and expiry (-1: none), expired or not,
+// and whether it is stored. The caller holds the slot's stripe, or the
+// table is detached.
+func (d SlotData) Find(key string) (Value, int64, bool) {
+	t := d.t
+	if t == nil || t.n == 0 {
+		return Value{}, -1, false
+	}
+	i := t.find(hashKey(key), key)
+	if i < 0 {
+		return Value{}, -1, false
+	}
+	e := &t.ents[i]
+	exp := int64(-1)
+	if e.volatile() {
+		exp = e.exp()
+	}
+	return e.value(), exp, true
 }
 
 // ForEach calls fn for every stored entry, expired or not (Redis's save
@@ -137,7 +173,8 @@ func visitBatch(batch []*entry, sink *uint64, fn func(key string, v Value, expir
 // (a GET) does not wait for the walk's encoder. The records are not
 // copied: they stay as they were only while nothing writes the slot, so
 // the holder must make every writer of the slot wait (in
-// WriteObserver.BeforeSlotWrite) until it is done with them. Boxed
+// WriteObserver.BeforeSlotWrite and BeforeKeyWrite) until it is done with
+// them. Boxed
 // entries (collections, strings of 1 GB or more) are not copied but
 // visited under the stripe, by Take: a read command may change a
 // collection in place (SORT_RO converts a sorted set to a skiplist, as

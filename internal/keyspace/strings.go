@@ -46,7 +46,7 @@ func (db *DB) MutateString(key []byte, fn func(val []byte)) bool {
 	case e.vlen&lenMask != 0: // an empty value may end its allocation
 		val = unsafe.Slice((*byte)(unsafe.Add(e.p, e.klen())), int(e.vlen&lenMask))
 	}
-	db.ks.BeforeWrite(slot.Of(key))
+	db.ks.beforeWriteKey(slot.Of(key), bytesString(key))
 	fn(val)
 	e.setClock(db.ks.accessed(e.clock()))
 	db.touch(bytesString(key))

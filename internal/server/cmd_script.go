@@ -577,10 +577,10 @@ func (sr *scriptRun) Exec(run *script.Run, spec *command.Spec, args [][]byte, w 
 		Effects: out.Effects, Waiters: &s.blocking.count, Ready: in.Ready[:0], Locked: true, InScript: true,
 		ReplExcept: stream.ToAll &^ stream.Target(run.ReplFlags)}
 	if s.ks.Observed() && spec.Has(command.FlagWrite) {
-		// A snapshot runs (save.go): the slots this command changes are
+		// A snapshot runs (save.go): the keys this command changes are
 		// written out first, as runHandler does for top-level commands.
 		for _, i := range sr.keys {
-			s.ks.BeforeWrite(slot.Of(args[i]))
+			s.ks.BeforeWriteKey(slot.Of(args[i]), args[i])
 		}
 	}
 	start := clock.Mono()

@@ -99,13 +99,13 @@ func (s *Server) infoLoading(w infoWriter) {
 }
 
 // beforeWrite tells a running snapshot that a write command is about to
-// change the slots of its keys (collections change in place, behind the
-// keyspace's back). The command holds their stripes.
+// change its keys (collections change in place, behind the keyspace's
+// back). The command holds their stripes.
 func (c *client) beforeWrite(spec *command.Spec, args [][]byte) {
 	ks := c.srv.ks
 	c.wkeys = spec.KeyPositions(args, c.wkeys[:0])
 	for _, i := range c.wkeys {
-		ks.BeforeWrite(slot.Of(args[i]))
+		ks.BeforeWriteKey(slot.Of(args[i]), args[i])
 	}
 }
 

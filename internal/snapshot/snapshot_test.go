@@ -106,7 +106,11 @@ func writer(ks *keyspace.Keyspace, seed int64, nkeys int, stop *atomic.Bool, ops
 		k := []byte("k" + strconv.Itoa(r.Intn(nkeys)))
 		s := slot.Of(k)
 		ks.LockSlot(s)
-		ks.BeforeWrite(s)
+		if seed%2 == 0 {
+			ks.BeforeWrite(s) // a slot-wide change's guard
+		} else {
+			ks.BeforeWriteKey(s, k) // the dispatcher's, for the key it names
+		}
 		switch op := r.Intn(10); {
 		case op < 4:
 			v, _ := db.Lookup(k)
@@ -126,8 +130,12 @@ func writer(ks *keyspace.Keyspace, seed int64, nkeys int, stop *atomic.Bool, ops
 			if ss != s {
 				ks.UnlockSlot(s)
 				ks.LockSlot(ss)
-				ks.BeforeWrite(ss)
 				s = ss
+			}
+			if seed%2 == 0 {
+				ks.BeforeWrite(s)
+			} else {
+				ks.BeforeWriteKey(s, sk)
 			}
 			v, ok := db.Lookup(sk)
 			if !ok {
@@ -204,6 +212,16 @@ func TestConsistentUnderWrites(t *testing.T) {
 	}
 }
 
+// runCopies runs sn and returns copies of the chunks it emitted.
+func runCopies(sn *Snapshot) []Chunk {
+	var chunks []Chunk
+	sn.Run(func(c Chunk) error {
+		chunks = append(chunks, Chunk{c.DB, c.Keys, append([]byte(nil), c.Data...)})
+		return nil
+	})
+	return chunks
+}
+
 // TestDetectsMissingGuard shows the check can fail: a writer that skips
 // the guard for in-place changes makes the snapshot differ from its point.
 func TestDetectsMissingGuard(t *testing.T) {
@@ -225,12 +243,7 @@ func TestDetectsMissingGuard(t *testing.T) {
 	v, _ := db.Lookup(k)
 	v.Obj.(*types.Set).Add([]byte("b"), types.DefaultLimits())
 	ks.UnlockSlot(slot.Of(k))
-	var chunks []Chunk
-	sn.Run(func(c Chunk) error {
-		chunks = append(chunks, Chunk{c.DB, c.Keys, append([]byte(nil), c.Data...)})
-		return nil
-	})
-	got := parseChunks(t, chunks, 1)
+	got := parseChunks(t, runCopies(sn), 1)
 	if got[0]["s5"] == want[0]["s5"] {
 		t.Fatal("an unguarded change went unnoticed by the comparison")
 	}
@@ -241,14 +254,22 @@ func TestDetectsMissingGuard(t *testing.T) {
 	v, _ = db.Lookup(k)
 	v.Obj.(*types.Set).Add([]byte("c"), types.DefaultLimits())
 	ks.UnlockSlot(slot.Of(k))
-	chunks = nil
-	sn.Run(func(c Chunk) error {
-		chunks = append(chunks, Chunk{c.DB, c.Keys, append([]byte(nil), c.Data...)})
-		return nil
-	})
-	compare(t, want, parseChunks(t, chunks, 1))
+	compare(t, want, parseChunks(t, runCopies(sn), 1))
 	if st := sn.Stats(); st.ForcedSlots != 1 {
 		t.Fatalf("forced slots %d, want 1", st.ForcedSlots)
+	}
+	// A change guarded for its key alone: only the key is serialized
+	// ahead of the walk, and its slot's other keys are the walk's.
+	sn, _ = Start(ks, testEnc, func(*Snapshot) { want = dumpAll(ks) })
+	ks.LockSlot(slot.Of(k))
+	ks.BeforeWriteKey(slot.Of(k), k)
+	ks.BeforeWriteKey(slot.Of(k), k) // a second change: already kept
+	v, _ = db.Lookup(k)
+	v.Obj.(*types.Set).Add([]byte("d"), types.DefaultLimits())
+	ks.UnlockSlot(slot.Of(k))
+	compare(t, want, parseChunks(t, runCopies(sn), 1))
+	if st := sn.Stats(); st.ForcedSlots != 0 || st.ForcedKeys != 1 {
+		t.Fatalf("forced slots %d, keys %d, want 0 and 1", st.ForcedSlots, st.ForcedKeys)
 	}
 }
 
