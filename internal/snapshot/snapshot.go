@@ -331,6 +331,13 @@ func (sn *Snapshot) BeforeKeyWrite(s int, key string) {
 	if _, ok := m[key]; ok {
 		return
 	}
+	if len(m) >= maxKeyed {
+		// Many keys of this slot written ahead of the walk (an insert
+		// load): the slot is serialized now, as it was, so that the
+		// records of kept keys stay bounded (16 per slot).
+		sn.BeforeSlotWrite(s)
+		return
+	}
 	if m == nil {
 		m = make(map[string]struct{}, 4)
 		sn.keyed[s] = m
@@ -379,6 +386,10 @@ func (sn *Snapshot) forceKey(d int, key string, v keyspace.Value, exp int64) {
 		keyScratch.Put(bp)
 	}
 }
+
+// maxKeyed is how many keys of a slot writers keep one by one (keyed)
+// before they serialize the rest of the slot.
+const maxKeyed = 16
 
 // keyChunkSize is when a keyChunk joins pending; keyScratch holds the
 // buffers forceKey encodes a key into before copying it there.

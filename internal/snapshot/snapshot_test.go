@@ -273,6 +273,37 @@ func TestDetectsMissingGuard(t *testing.T) {
 	}
 }
 
+// TestManyKeysOfASlot: once writers have kept maxKeyed keys of a slot
+// one by one, the next one serializes the rest of the slot, and the
+// snapshot still equals its point.
+func TestManyKeysOfASlot(t *testing.T) {
+	ks := keyspace.New(1)
+	db := ks.DB(0)
+	ks.LockAll()
+	for i := 0; i < 40; i++ {
+		db.SetString([]byte(fmt.Sprintf("{t}old%d", i)), []byte("v"), false)
+	}
+	ks.UnlockAll()
+	var want []map[string]rec
+	sn, _ := Start(ks, testEnc, func(*Snapshot) { want = dumpAll(ks) })
+	s := slot.Of([]byte("{t}"))
+	ks.LockSlot(s)
+	for i := 0; i < maxKeyed+5; i++ {
+		// New keys and changed ones, alternately.
+		k := []byte(fmt.Sprintf("{t}new%d", i))
+		if i%2 == 1 {
+			k = []byte(fmt.Sprintf("{t}old%d", i))
+		}
+		ks.BeforeWriteKey(s, k)
+		db.SetString(k, []byte("changed"), false)
+	}
+	ks.UnlockSlot(s)
+	compare(t, want, parseChunks(t, runCopies(sn), 1))
+	if st := sn.Stats(); st.ForcedSlots != 1 || st.ForcedKeys != maxKeyed/2 {
+		t.Fatalf("forced slots %d, keys %d, want 1 and %d", st.ForcedSlots, st.ForcedKeys, maxKeyed/2)
+	}
+}
+
 // TestFlushAndSwapDuringSnapshot: FLUSHDB and SWAPDB after the point leave
 // the snapshot as it was.
 func TestFlushAndSwapDuringSnapshot(t *testing.T) {
