@@ -11,8 +11,10 @@
 // holding another; only the server's one exclusive script may), then a
 // DB's watch mutex; nothing is locked while waiting.
 //
-// While a snapshot runs (internal/snapshot), every change to a slot is
-// announced first to the WriteObserver (observe.go), with the slot's stripe
-// held: the keyspace's write paths do it themselves, and the dispatcher
-// does it for write commands, which change collections in place.
+// While a snapshot runs (internal/snapshot), every change to a key is
+// announced first to the WriteObserver (observe.go), naming the key, with
+// its slot's stripe held: the keyspace's write paths do it themselves, and
+// the dispatcher does it for the keys write commands name, whose
+// collections they change in place. A change to a whole slot (FlushSlot)
+// is announced for the slot.
 package keyspace

@@ -51,7 +51,9 @@ func replTranscriptArgs(t *testing.T, bin string, args []string, promptRE *regex
 	t.Cleanup(func() { f.Close(); cmd.Process.Kill(); cmd.Wait() })
 	var mu sync.Mutex
 	var out bytes.Buffer
+	readDone := make(chan struct{})
 	go func() {
+		defer close(readDone)
 		buf := make([]byte, 4096)
 		for {
 			n, err := f.Read(buf)
@@ -90,7 +92,13 @@ func replTranscriptArgs(t *testing.T, bin string, args []string, promptRE *regex
 	case <-time.After(15 * time.Second):
 		t.Fatalf("%s: quit did not end the REPL:\n%q", bin, text())
 	}
-	time.Sleep(20 * time.Millisecond) // the reader drains the pty
+	// The reader drains the pty: its Read fails once the CLI has exited
+	// and every byte it wrote was read (a fixed 20 ms wait lost the last
+	// line on a loaded machine).
+	select {
+	case <-readDone:
+	case <-time.After(5 * time.Second):
+	}
 	return slowLineTime.ReplaceAllString(text(), "")
 }
 
