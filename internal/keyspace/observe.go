@@ -10,9 +10,9 @@ import (
 // method is called with the lock it names held, before the data changes,
 // so the observer can still read the slot as it was.
 type WriteObserver interface {
-	// BeforeSlotWrite: slot s of some database is about to change (a key
-	// set, deleted, expired, its TTL changed, or a collection changed in
-	// place). Called with s's stripe locked.
+	// BeforeSlotWrite: keys of slot s, in some database, are about to
+	// change, which ones not said (FlushSlot empties the slot). Called
+	// with s's stripe locked.
 	BeforeSlotWrite(s int)
 	// BeforeKeyWrite: key of slot s, in some database, is about to change
 	// (set, deleted, expired, its TTL changed, or its collection changed
@@ -52,19 +52,21 @@ func (ks *Keyspace) ClearObserver(o WriteObserver) {
 // a write pays when no snapshot runs.
 func (ks *Keyspace) Observed() bool { return ks.observer.Load() != nil }
 
-// BeforeWrite tells the observer, if any, that slot s is about to change.
-// The caller holds s's stripe. The dispatcher calls it for every slot a
-// write command names before the command runs, which covers collections
-// changed in place; the keyspace's own write paths call it too.
+// BeforeWrite tells the observer, if any, that slot s is about to change
+// as a whole, or in keys the caller does not name. The caller holds s's
+// stripe. A change to named keys uses BeforeWriteKey.
 func (ks *Keyspace) BeforeWrite(s int) {
 	if b := ks.observer.Load(); b != nil {
 		b.o.BeforeSlotWrite(s)
 	}
 }
 
-// BeforeWriteKey is BeforeWrite for a change to key alone (of slot s): a
-// snapshot then keeps only that key as it was, not the whole slot. The
-// caller holds s's stripe.
+// BeforeWriteKey tells the observer, if any, that key (of slot s) is
+// about to change: a snapshot then keeps only that key as it was, not the
+// whole slot. The caller holds s's stripe. The dispatcher calls it for
+// every key a write command names before the command runs, which covers
+// collections changed in place; the keyspace's own write paths call it
+// too.
 func (ks *Keyspace) BeforeWriteKey(s int, key []byte) { ks.beforeWriteKey(s, bytesString(key)) }
 
 func (ks *Keyspace) beforeWriteKey(s int, key string) {
@@ -174,9 +176,8 @@ func visitBatch(batch []*entry, sink *uint64, fn func(key string, v Value, expir
 // copied: they stay as they were only while nothing writes the slot, so
 // the holder must make every writer of the slot wait (in
 // WriteObserver.BeforeSlotWrite and BeforeKeyWrite) until it is done with
-// them. Boxed
-// entries (collections, strings of 1 GB or more) are not copied but
-// visited under the stripe, by Take: a read command may change a
+// them. Boxed entries (collections, strings of 1 GB or more) are not
+// copied but visited under the stripe, by Take: a read command may change a
 // collection in place (SORT_RO converts a sorted set to a skiplist, as
 // Redis does) without being a write.
 type SlotCopy struct{ ents []entry }
