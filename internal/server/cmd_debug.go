@@ -402,8 +402,7 @@ func (s *Server) debugPopulate(ctx *command.Ctx) {
 		sl := slot.Of(key)
 		s.ks.LockSlot(sl)
 		if _, exists := db.Peek(key); !exists {
-			s.ks.BeforeWrite(sl)
-			db.SetString(key, val, false)
+			db.SetString(key, val, false) // a running snapshot is told of the key there
 		}
 		s.ks.UnlockSlot(sl)
 	}
