@@ -104,11 +104,7 @@ func (d SlotData) Find(key string) (Value, int64, bool) {
 		return Value{}, -1, false
 	}
 	e := &t.ents[i]
-	exp := int64(-1)
-	if e.volatile() {
-		exp = e.exp()
-	}
-	return e.value(), exp, true
+	return e.value(), e.expireMs(), true
 }
 
 // ForEach calls fn for every stored entry, expired or not (Redis's save
@@ -156,16 +152,20 @@ func visitBatch(batch []*entry, sink *uint64, fn func(key string, v Value, expir
 		}
 	}
 	for _, e := range batch {
-		exp := int64(-1)
-		if e.volatile() {
-			exp = e.exp()
-		}
-		if !fn(e.key(), e.value(), exp) {
+		if !fn(e.key(), e.value(), e.expireMs()) {
 			walkSink.Add(*sink)
 			return false
 		}
 	}
 	return true
+}
+
+// expireMs is e's expiry in ms, -1 without a TTL (as snapshots take it).
+func (e *entry) expireMs() int64 {
+	if e.volatile() {
+		return e.exp()
+	}
+	return -1
 }
 
 // SlotCopy is a copy of one slot table's string entries, taken under the

@@ -249,12 +249,7 @@ func (e *encState) add(key string, v keyspace.Value, exp int64) bool {
 	}
 	b, err := e.sn.enc(e.buf, key, v, exp)
 	if err != nil {
-		// A copy: taking err's own address would put it on the heap for
-		// every key (a 1M-key sync spent a fifth of its CPU in the GC
-		// that caused).
-		first := err
-		e.sn.encErr.CompareAndSwap(nil, &first)
-		e.sn.cancelled.Store(true)
+		e.sn.fail(err)
 		return false
 	}
 	e.buf = b
@@ -356,18 +351,12 @@ func (sn *Snapshot) forceKey(d int, key string, v keyspace.Value, exp int64) {
 	bp := keyScratch.Get().(*[]byte)
 	b, err := sn.enc((*bp)[:0], key, v, exp)
 	if err != nil {
-		first := err // as encState.add
-		sn.encErr.CompareAndSwap(nil, &first)
-		sn.cancelled.Store(true)
+		sn.fail(err)
 		keyScratch.Put(bp)
 		return
 	}
-	n := int64(len(b))
 	sn.stats.forcedKeys.Add(1)
-	sn.stats.forcedBytes.Add(n)
-	if p := sn.stats.pendingBytes.Add(n); p > sn.stats.peakPending.Load() {
-		sn.stats.peakPending.Store(p) // approximate peak; races only lose a little
-	}
+	sn.countForced(len(b))
 	sn.mu.Lock()
 	c := &sn.keyChunks[d]
 	if c.Data == nil {
@@ -385,6 +374,25 @@ func (sn *Snapshot) forceKey(d int, key string, v keyspace.Value, exp int64) {
 		*bp = b
 		keyScratch.Put(bp)
 	}
+}
+
+// countForced counts n bytes writers serialized ahead of the walk, held
+// until the walk emits them.
+func (sn *Snapshot) countForced(n int) {
+	sn.stats.forcedBytes.Add(int64(n))
+	if p := sn.stats.pendingBytes.Add(int64(n)); p > sn.stats.peakPending.Load() {
+		sn.stats.peakPending.Store(p) // approximate peak; races only lose a little
+	}
+}
+
+// fail records an Encoder's error (the first one is Run's) and stops the
+// snapshot: a file must not silently lack a key.
+func (sn *Snapshot) fail(err error) {
+	// A copy: taking err's own address would put it on the heap for every
+	// key (a 1M-key sync spent a fifth of its CPU in the GC that caused).
+	first := err
+	sn.encErr.CompareAndSwap(nil, &first)
+	sn.cancelled.Store(true)
 }
 
 // maxKeyed is how many keys of a slot writers keep one by one (keyed)
@@ -409,12 +417,7 @@ func (sn *Snapshot) BeforeSlotWrite(s int) {
 	}
 	sn.stats.forcedSlots.Add(1)
 	sn.serialize(s, nil, func(d, keys int, data []byte) {
-		n := int64(len(data))
-		sn.stats.forcedBytes.Add(n)
-		p := sn.stats.pendingBytes.Add(n)
-		if p > sn.stats.peakPending.Load() {
-			sn.stats.peakPending.Store(p) // approximate peak; races only lose a little
-		}
+		sn.countForced(len(data))
 		sn.mu.Lock()
 		sn.pending = append(sn.pending, Chunk{DB: d, Keys: keys, Data: data})
 		sn.mu.Unlock()

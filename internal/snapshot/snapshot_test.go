@@ -210,6 +210,9 @@ func TestConsistentUnderWrites(t *testing.T) {
 	if ops.Load()-before == 0 {
 		t.Fatal("no write raced the walk; the test proves nothing")
 	}
+	if st.ForcedKeys == 0 || st.ForcedSlots == 0 {
+		t.Fatalf("forced keys %d, slots %d: both guards must have raced the walk", st.ForcedKeys, st.ForcedSlots)
+	}
 }
 
 // runCopies runs sn and returns copies of the chunks it emitted.
