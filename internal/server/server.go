@@ -22,6 +22,7 @@ import (
 	"github.com/shoal-db/shoal/internal/netloop"
 	"github.com/shoal-db/shoal/internal/persist/aof"
 	"github.com/shoal-db/shoal/internal/script"
+	"github.com/shoal-db/shoal/internal/snapshot"
 	"github.com/shoal-db/shoal/internal/stream"
 )
 
@@ -543,6 +544,7 @@ func (s *Server) startBackground() {
 				s.clientsEvictCron()
 				s.clientsResizeCron(hz)
 				s.saveCron()
+				snapshot.ReleaseIdleProcs(now)
 				s.aofRewriteCron()
 				if now := s.nowMs.Load() / 1000; now != lastSecond {
 					lastSecond = now
