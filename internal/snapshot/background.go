@@ -26,7 +26,7 @@ const procsHold = 5 * time.Second
 // Redis's fork child is one for its parent: it gets a P of its own
 // (GOMAXPROCS one higher than before any walk ran, until ReleaseIdleProcs
 // finds no walk has run for procsHold) and an OS thread of its own at the
-// lowest priority (nice 19, on Linux).
+// lowest priority (SCHED_IDLE, or nice 19, on Linux).
 //
 // Why: a paced walk sleeps often, so the kernel's scheduler saw its thread
 // as an interactive one and let it keep a core an event loop woke up for
