@@ -17,10 +17,10 @@ const schedIdle = 5
 // woken thread preempts the SCHED_IDLE one at once. At nice 19 the walk's
 // core counted as busy, so a woken event loop could be queued behind the
 // benchmark client on the other core. Back-to-back BGSAVEs of 1M keys
-// under GET at -c 50, eight alternating runs: p99 median 0.77 ms against
-// 0.84 at nice 19 (Redis 0.82 in the same rounds). The cost: a walk on
-// a machine whose cores are all busy gets almost no CPU (nice 19 got a
-// little), so the BGSAVE waits for a quiet moment.
+// under GET at -c 50, sixteen alternating runs: p99 median 0.74 ms
+// against 0.78 at nice 19 (Redis 0.78 in the same rounds). The cost: a
+// walk on a machine whose cores are all busy gets almost no CPU (nice 19
+// got a little), so the BGSAVE waits for a quiet moment.
 func lowerThreadPriority() {
 	var param struct{ priority int32 }
 	_, _, e := syscall.RawSyscall(syscall.SYS_SCHED_SETSCHEDULER, uintptr(syscall.Gettid()), schedIdle, uintptr(unsafe.Pointer(&param)))
