@@ -58,7 +58,9 @@ done
 declare -A SAVE LOAD SIZE P99S P99G B99S B99G
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 for r in $(seq "$ROUNDS"); do
-  for name in redis shoal; do
+  # Alternate which server goes first, as the other bench scripts do.
+  order="redis shoal"; [ $((r % 2)) -eq 0 ] && order="shoal redis"
+  for name in $order; do
     p=$(port "$name")
     start "$name"
     LOAD[$name]+="$(grep -o 'DB loaded from disk: [0-9.]*' "$WORK/$name.log" | awk '{print $5*1000}') "

@@ -21,7 +21,12 @@ const schedIdle = 5
 // against 0.78 at nice 19 (Redis 0.78 in the same rounds). The cost: a
 // walk on a machine whose cores are all busy gets almost no CPU (nice 19
 // got a little), so the BGSAVE waits for a quiet moment.
+//
+// The thread is also named "shoal-bgsave" (its comm, as top -H and perf
+// show it), as Redis's child is "redis-rdb-bgsave".
 func lowerThreadPriority() {
+	name := []byte("shoal-bgsave\x00")
+	syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_SET_NAME, uintptr(unsafe.Pointer(&name[0])), 0)
 	var param struct{ priority int32 }
 	_, _, e := syscall.RawSyscall(syscall.SYS_SCHED_SETSCHEDULER, uintptr(syscall.Gettid()), schedIdle, uintptr(unsafe.Pointer(&param)))
 	if e != 0 {

@@ -1,6 +1,8 @@
 package snapshot
 
 import (
+	"fmt"
+	"os"
 	"syscall"
 	"testing"
 )
@@ -23,6 +25,10 @@ func TestBackgroundThreadIsIdleClass(t *testing.T) {
 		raw, err := syscall.Getpriority(syscall.PRIO_PROCESS, syscall.Gettid())
 		if err != nil {
 			t.Error(err)
+		}
+		comm, _ := os.ReadFile(fmt.Sprintf("/proc/self/task/%d/comm", syscall.Gettid()))
+		if string(comm) != "shoal-bgsave\n" {
+			t.Errorf("walk thread named %q, want shoal-bgsave", comm)
 		}
 		got <- class{policy(), 20 - raw} // the raw syscall returns 20 - nice
 	}()
