@@ -189,12 +189,11 @@ func StartHeld(ks *keyspace.Keyspace, enc Encoder) *Snapshot {
 // FLUSHDB handed over, which it then forgets). Needs s's stripe held and
 // done[s] false.
 func (sn *Snapshot) slotData(s, d int) keyspace.SlotData {
+	sd := sn.peekSlotData(s, d)
 	if f := sn.flushed[d]; f != nil {
-		sd := f[s]
 		f[s] = keyspace.SlotData{}
-		return sd
 	}
-	return sn.ks.DB(sn.dbAt[d]).Slot(s)
+	return sd
 }
 
 // peekSlotData is slotData without taking a flushed table over.

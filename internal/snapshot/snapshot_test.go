@@ -100,17 +100,22 @@ func compare(t *testing.T, want, got []map[string]rec) {
 // keyspace (the dispatcher's guard), change.
 func writer(ks *keyspace.Keyspace, seed int64, nkeys int, stop *atomic.Bool, ops *atomic.Int64) {
 	r := rand.New(rand.NewSource(seed))
+	// Even seeds guard as a slot-wide change does, odd ones as the
+	// dispatcher does, for the key the write names.
+	guard := func(s int, k []byte) {
+		if seed%2 == 0 {
+			ks.BeforeWrite(s)
+		} else {
+			ks.BeforeWriteKey(s, k)
+		}
+	}
 	for !stop.Load() {
 		d := r.Intn(3)
 		db := ks.DB(d)
 		k := []byte("k" + strconv.Itoa(r.Intn(nkeys)))
 		s := slot.Of(k)
 		ks.LockSlot(s)
-		if seed%2 == 0 {
-			ks.BeforeWrite(s) // a slot-wide change's guard
-		} else {
-			ks.BeforeWriteKey(s, k) // the dispatcher's, for the key it names
-		}
+		guard(s, k)
 		switch op := r.Intn(10); {
 		case op < 4:
 			v, _ := db.Lookup(k)
@@ -132,11 +137,7 @@ func writer(ks *keyspace.Keyspace, seed int64, nkeys int, stop *atomic.Bool, ops
 				ks.LockSlot(ss)
 				s = ss
 			}
-			if seed%2 == 0 {
-				ks.BeforeWrite(s)
-			} else {
-				ks.BeforeWriteKey(s, sk)
-			}
+			guard(s, sk)
 			v, ok := db.Lookup(sk)
 			if !ok {
 				db.SetObject(sk, types.NewSet(), false)
