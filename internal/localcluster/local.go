@@ -140,6 +140,54 @@ func (c *Config) readPid(port int) (int, bool) {
 	return pid, alive(pid)
 }
 
+// nodePid returns the pid of the node on port: the one start recorded or,
+// when that one has gone, a shoal-server answering on the port from the
+// node's directory. That is a node the user restarted by hand, as the
+// tutorial does after a failover (cd 7003; shoal-server ./redis.conf):
+// stop, clean and status must find it too. Its pid is recorded from then on.
+func (c *Config) nodePid(port int) (int, bool) {
+	if pid, ok := c.readPid(port); ok {
+		return pid, true
+	}
+	pid, ok := c.pidOnPort(port)
+	if ok {
+		os.WriteFile(filepath.Join(c.nodeDir(port), "shoal.pid"), []byte(strconv.Itoa(pid)+"\n"), 0o644)
+	}
+	return pid, ok
+}
+
+// pidOnPort asks the server on port for its pid (INFO server) and returns
+// it if that process is a shoal-server whose working directory is the
+// node's directory (where its nodes.conf and AOF are), so that a server of
+// another cluster on the same port is never taken for the node.
+func (c *Config) pidOnPort(port int) (int, bool) {
+	cl, err := client.Dial("127.0.0.1:"+strconv.Itoa(port), 500*time.Millisecond)
+	if err != nil {
+		return 0, false
+	}
+	defer cl.Close()
+	cl.Timeout = 2 * time.Second
+	v, err := cl.Do("INFO", "server")
+	if err != nil || v.IsError() {
+		return 0, false
+	}
+	_, after, found := strings.Cut(string(v.Str), "\r\nprocess_id:")
+	if !found {
+		return 0, false
+	}
+	field, _, _ := strings.Cut(after, "\r\n")
+	pid, err := strconv.Atoi(field)
+	if err != nil || pid <= 0 || !alive(pid) {
+		return 0, false
+	}
+	cwd, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/cwd")
+	dir, derr := filepath.Abs(c.nodeDir(port))
+	if err != nil || derr != nil || cwd != dir {
+		return 0, false
+	}
+	return pid, true
+}
+
 // alive reports whether pid runs a shoal-server (not a zombie, not a
 // recycled pid).
 func alive(pid int) bool {
@@ -201,7 +249,7 @@ func (c *Config) Start() error {
 		if p+10000 > 65535 {
 			return fmt.Errorf("port %d: its cluster bus port %d is out of range", p, p+10000)
 		}
-		if pid, ok := c.readPid(p); ok {
+		if pid, ok := c.nodePid(p); ok {
 			fmt.Fprintf(c.Stdout, "node %d already running (pid %d)\n", p, pid)
 			continue
 		}
@@ -336,7 +384,7 @@ func (c *Config) nodePorts() []int {
 func (c *Config) Stop() error {
 	var failed []string
 	for _, p := range c.nodePorts() {
-		pid, ok := c.readPid(p)
+		pid, ok := c.nodePid(p)
 		if !ok {
 			os.Remove(filepath.Join(c.nodeDir(p), "shoal.pid"))
 			continue
@@ -382,7 +430,7 @@ func (c *Config) Clean() error {
 // Status prints one line per node.
 func (c *Config) Status() error {
 	for _, p := range c.nodePorts() {
-		pid, ok := c.readPid(p)
+		pid, ok := c.nodePid(p)
 		state := "stopped"
 		if ok {
 			state = "running (pid " + strconv.Itoa(pid) + ")"

@@ -3,6 +3,7 @@ package cli_test
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -102,12 +103,49 @@ func TestLocalCluster(t *testing.T) {
 	testutil.Equal(t, again.code, 0)
 	testutil.True(t, strings.Contains(again.stdout, "already running"), again.stdout)
 
+	// The tutorial's "bring it back": a node killed, then restarted by
+	// hand in its directory. status, start and clean find it by its port.
+	hand := base + 5
+	b, err := os.ReadFile(filepath.Join(dir, strconv.Itoa(hand), "shoal.pid"))
+	testutil.NoErr(t, err)
+	old, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	syscall.Kill(old, syscall.SIGKILL)
+	testutil.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
+		if !exited(old) {
+			return fmt.Errorf("pid %d still running after SIGKILL", old)
+		}
+		return nil
+	})
+	srv := exec.Command(filepath.Join(testutil.BuildBinaries(t), "shoal-server"), "./redis.conf", "--bind", "127.0.0.1")
+	srv.Dir = filepath.Join(dir, strconv.Itoa(hand))
+	srv.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	testutil.NoErr(t, srv.Start())
+	started = append(started, srv.Process.Pid)
+	go srv.Wait() // reaped, so that exited sees it gone
+	testutil.CheckFor(t, 15*time.Second, 50*time.Millisecond, func() error {
+		c, err := testutil.DialTimeout("127.0.0.1:"+strconv.Itoa(hand), time.Second)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		v, err := c.Do("PING")
+		if err != nil || string(v.Str) != "PONG" {
+			return fmt.Errorf("restarted node: PING %v %v", v, err)
+		}
+		return nil
+	})
+	st := local("status")
+	testutil.True(t, strings.Contains(st.stdout, fmt.Sprintf("node %d: running (pid %d", hand, srv.Process.Pid)), "status of a node restarted by hand:\n"+st.stdout)
+	again = local("start")
+	testutil.Equal(t, again.code, 0)
+	testutil.True(t, strings.Contains(again.stdout, fmt.Sprintf("node %d already running (pid %d)", hand, srv.Process.Pid)), again.stdout)
+
 	r = local("clean")
 	testutil.Equal(t, r.code, 0)
 	for _, p := range started {
 		testutil.True(t, exited(p), "pid "+strconv.Itoa(p)+" still running after clean")
 	}
-	_, err := os.Stat(dir)
+	_, err = os.Stat(dir)
 	testutil.True(t, os.IsNotExist(err), "clean removes "+dir)
 }
 
