@@ -48,17 +48,19 @@ func (s *Server) fullSync(l *replicaLink, psync bool) error {
 	job := s.repl.job
 	if job != nil && job.disk == !l.eof && job.req == req {
 		job.links = append(job.links, l)
-		if maxReplicas > 0 && len(job.links) >= maxReplicas {
-			select {
-			case <-job.ready:
-			default:
-				close(job.ready)
-			}
-		}
 	} else {
 		job = &syncJob{links: []*replicaLink{l}, disk: !l.eof, req: req, done: make(chan struct{}), ready: make(chan struct{})}
 		s.repl.job = job
 		go s.runSyncJob(job, delay, psync)
+	}
+	// Enough replicas wait: start without the rest of the delay (with
+	// repl-diskless-sync-max-replicas 1, the first one starts it at once).
+	if maxReplicas > 0 && len(job.links) >= maxReplicas {
+		select {
+		case <-job.ready:
+		default:
+			close(job.ready)
+		}
 	}
 	s.repl.mu.Unlock()
 	select {

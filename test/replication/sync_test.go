@@ -109,6 +109,41 @@ func TestSharedSnapshot(t *testing.T) {
 	}
 }
 
+// TestMaxReplicasCutsTheDelay: repl-diskless-sync-max-replicas starts the
+// shared snapshot as soon as that many replicas wait, however long the
+// diskless delay (here 120 s, longer than linkUp waits): at once for the
+// first replica with 1, at the second with 2 (Redis's
+// integration/replication-buffer sets max-replicas 1 and a 5 s delay and
+// waits 5 s for the sync).
+func TestMaxReplicasCutsTheDelay(t *testing.T) {
+	t.Run("one", func(t *testing.T) {
+		m := start(t, "shoal", "--repl-diskless-sync-delay", "120", "--repl-diskless-sync-max-replicas", "1")
+		r := start(t, "shoal")
+		follow(t, r, m)
+	})
+	t.Run("two", func(t *testing.T) {
+		m := start(t, "shoal", "--repl-diskless-sync-delay", "120", "--repl-diskless-sync-max-replicas", "2")
+		r1, r2 := start(t, "shoal"), start(t, "shoal")
+		do(t, r1, "REPLICAOF", "127.0.0.1", strconv.Itoa(m.Port))
+		testutil.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
+			if log, _ := os.ReadFile(m.Log); !strings.Contains(string(log), "Delay next BGSAVE for diskless SYNC") {
+				return fmt.Errorf("the first replica's sync is not waiting")
+			}
+			return nil
+		})
+		if log, _ := os.ReadFile(m.Log); strings.Contains(string(log), "Starting BGSAVE for SYNC") {
+			t.Fatal("the snapshot started with one replica of max-replicas 2")
+		}
+		do(t, r2, "REPLICAOF", "127.0.0.1", strconv.Itoa(m.Port))
+		linkUp(t, r1)
+		linkUp(t, r2)
+		log, _ := os.ReadFile(m.Log)
+		if n := strings.Count(string(log), "Starting BGSAVE for SYNC"); n != 1 {
+			t.Fatalf("%d snapshots for two replicas", n)
+		}
+	})
+}
+
 // TestReplicaAOF: with appendonly yes (the tutorial's), a replica's AOF
 // holds its master's data: the full sync restarts the AOF from the loaded
 // dataset, and the stream that follows is appended; a replica killed with
