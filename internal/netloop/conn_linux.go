@@ -84,11 +84,11 @@ func (c *Conn) armOut() {
 		return
 	}
 	c.wantOut = true
-	ev := syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLOUT
+	ev := uint32(syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLOUT | epollET)
 	if c.paused.Load() {
-		ev = syscall.EPOLLRDHUP | syscall.EPOLLOUT
+		ev = syscall.EPOLLRDHUP | syscall.EPOLLOUT | epollET
 	}
-	syscall.EpollCtl(c.loop.epfd, syscall.EPOLL_CTL_MOD, c.fd, &syscall.EpollEvent{Events: uint32(ev), Fd: int32(c.fd)})
+	syscall.EpollCtl(c.loop.epfd, syscall.EPOLL_CTL_MOD, c.fd, &syscall.EpollEvent{Events: ev, Fd: int32(c.fd)})
 }
 
 func (c *Conn) flushPending() {
@@ -128,9 +128,9 @@ func (c *Conn) flushLocked() int {
 	peak := c.out.reset()
 	c.noteOut()
 	c.wantOut = false
-	ev := uint32(syscall.EPOLLIN | syscall.EPOLLRDHUP)
+	ev := uint32(syscall.EPOLLIN | syscall.EPOLLRDHUP | epollET)
 	if c.paused.Load() {
-		ev = syscall.EPOLLRDHUP
+		ev = syscall.EPOLLRDHUP | epollET
 	}
 	syscall.EpollCtl(c.loop.epfd, syscall.EPOLL_CTL_MOD, c.fd, &syscall.EpollEvent{Events: ev, Fd: int32(c.fd)})
 	return peak

@@ -103,7 +103,7 @@ func (l *loop) handBack(c *Conn, rest []byte) {
 	l.listTurnEnd(c)
 	c.in = append(rest, c.in...)
 	c.noteIn()
-	syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_MOD, c.fd, &syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | l.outFlag(c), Fd: int32(c.fd)})
+	syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_MOD, c.fd, &syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | l.outFlag(c) | epollET, Fd: int32(c.fd)})
 	if len(c.in) > 0 {
 		l.deliver(c)
 	}
@@ -132,8 +132,8 @@ func (c *Conn) TakeOver() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Level-triggered input events for a socket nobody on the loop reads
-	// would keep the loop polling it; watch nothing but the hang-up.
-	syscall.EpollCtl(c.loop.epfd, syscall.EPOLL_CTL_MOD, c.fd, &syscall.EpollEvent{Events: syscall.EPOLLRDHUP, Fd: int32(c.fd)})
+	// Nobody on the loop reads this socket any more: watch nothing but
+	// the hang-up.
+	syscall.EpollCtl(c.loop.epfd, syscall.EPOLL_CTL_MOD, c.fd, &syscall.EpollEvent{Events: syscall.EPOLLRDHUP | epollET, Fd: int32(c.fd)})
 	return nc, nil
 }

@@ -125,17 +125,25 @@ func (c *lineConn) expect(t *testing.T, lines ...string) {
 	}
 }
 
+// twoLineConns starts a one-loop slowLines server (closed at the test's
+// end) and opens two connections to it, the second one answered once.
+func twoLineConns(t *testing.T) (*Server, string, *lineConn, *lineConn, chan struct{}) {
+	t.Helper()
+	s, addr, release, served := startSlow(t)
+	a := dialLines(t, addr)
+	b := dialLines(t, addr)
+	b.send(t, "hello\n")
+	b.expect(t, "hello")
+	t.Cleanup(func() { closeAndWait(t, s, served) })
+	return s, addr, a, b, release
+}
+
 // TestHandoffServesOthers: with one loop, a connection stuck in a handler
 // call does not hold the others; the stuck connection then gets the rest
 // of its pipeline in order (a detach and a turn-end request included) and
 // is read again as before.
 func TestHandoffServesOthers(t *testing.T) {
-	s, addr, release, served := startSlow(t)
-	defer closeAndWait(t, s, served)
-	a := dialLines(t, addr)
-	b := dialLines(t, addr)
-	b.send(t, "hello\n")
-	b.expect(t, "hello")
+	_, addr, a, b, release := twoLineConns(t)
 
 	a.send(t, "sleep\nx1\ndetach\nturn\nx2\n")
 	time.Sleep(50 * time.Millisecond) // a's call has begun
@@ -156,6 +164,34 @@ func TestHandoffServesOthers(t *testing.T) {
 	a.expect(t, "again", "turn", "turnend")
 	b.send(t, "after\n")
 	b.expect(t, "after")
+}
+
+// TestHandoffServesSameRound: a connection whose bytes came in the same
+// round of events as the call that gets stuck is still served. Connections
+// are edge-triggered, so that round's events are not reported again: the
+// new runner reads every connection first (rescan).
+func TestHandoffServesSameRound(t *testing.T) {
+	s, _, a, b, release := twoLineConns(t)
+	// Hold the loop in a post (never handed off) while a's and b's lines
+	// arrive, so that one epoll_wait reports both, a's first.
+	held := make(chan struct{})
+	s.loops[0].post(func() {
+		close(held)
+		time.Sleep(300 * time.Millisecond)
+	})
+	<-held
+	a.send(t, "sleep\n")
+	time.Sleep(20 * time.Millisecond)
+	b.send(t, "same-round\n")
+	start := time.Now()
+	b.expect(t, "same-round")
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("b waited %v behind a stuck call of its round", d)
+	}
+	close(release)
+	a.expect(t, "slept")
+	a.send(t, "again\n")
+	a.expect(t, "again")
 }
 
 // TestHandoffThenClose: the server stops while a call is handed off; the

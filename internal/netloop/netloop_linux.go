@@ -441,7 +441,8 @@ func (l *loop) run(r *runner) {
 		// Taken over from a runner stuck in one handler call (handoff.go):
 		// that connection stays with the old goroutine until it hands it
 		// back, and the round it left unfinished may have replies waiting
-		// for the turn's end. Its other events are reported again (level-triggered).
+		// for the turn's end. Its events not handled yet are lost with it
+		// (connections are edge-triggered): rescan reads every connection.
 		r.took.paused.Store(true)
 		l.detached++
 		r.took = nil
@@ -452,6 +453,7 @@ func (l *loop) run(r *runner) {
 			l.srv.re.OnRoundEnd()
 		}
 		l.busySince.Store(0)
+		l.rescan()
 	}
 	quiet := false
 	yielded := clock.Mono()
@@ -631,10 +633,43 @@ func (l *loop) accept(lfd int) {
 	}
 }
 
+// epollET is EPOLLET as the uint32 of an EpollEvent (syscall's constant
+// is negative). Connections are edge-triggered: an event comes when bytes
+// arrive (or room to write appears), not at every wait while they are
+// there. A level-triggered socket that was ready is polled again by the
+// next epoll_wait even when it was read empty meanwhile, which at
+// pipeline depth 1 is one more tcp_poll per request. readable therefore
+// always reads until a short read or EAGAIN, and whatever stops reading
+// early (a paused connection) re-arms the socket and reads when it
+// resumes (handBack). Listeners and the post eventfd stay
+// level-triggered.
+const epollET = 1 << 31
+
+// rescan reads every connection of the loop (and flushes the pending
+// output of those waiting to write): a new runner's first step after a
+// take-over, as the events its predecessor had not handled yet went with
+// it, and with edge triggering they are not reported again.
+func (l *loop) rescan() {
+	for _, c := range l.conns.byFd {
+		if c == nil || c.paused.Load() || c.loop != l {
+			continue
+		}
+		c.mu.Lock()
+		wantOut := c.wantOut
+		c.mu.Unlock()
+		if wantOut {
+			c.flushPending()
+		}
+		if l.conns.get(c.fd) == c {
+			l.readable(c)
+		}
+	}
+}
+
 func (l *loop) register(c *Conn) {
 	l.conns.set(c.fd, c)
 	l.srv.h.OnOpen(c)
-	ev := &syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | (syscall.EPOLLET & 0), Fd: int32(c.fd)}
+	ev := &syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | epollET, Fd: int32(c.fd)}
 	if err := syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_ADD, c.fd, ev); err != nil {
 		l.closeConn(c)
 		return
@@ -689,7 +724,10 @@ func (l *loop) readable(c *Conn) {
 			}
 			continue
 		}
-		if err == syscall.EAGAIN || err == syscall.EINTR {
+		if err == syscall.EINTR {
+			continue // edge-triggered: no new event would come for these bytes
+		}
+		if err == syscall.EAGAIN {
 			return
 		}
 		// n == 0: EOF; or a hard error
@@ -712,8 +750,9 @@ func (l *loop) peerClosed(c *Conn) bool {
 		return true
 	}
 	if n > 0 {
-		// Data is waiting while paused: stop polling it (level-triggered) until Resume.
-		syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_MOD, c.fd, &syscall.EpollEvent{Events: syscall.EPOLLRDHUP | l.outFlag(c), Fd: int32(c.fd)})
+		// Data is waiting while paused: watch only the hang-up until the
+		// connection comes back (handBack re-arms input and reads).
+		syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_MOD, c.fd, &syscall.EpollEvent{Events: syscall.EPOLLRDHUP | l.outFlag(c) | epollET, Fd: int32(c.fd)})
 	}
 	return false
 }
