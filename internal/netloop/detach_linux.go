@@ -108,7 +108,7 @@ func (l *loop) handBack(c *Conn, rest []byte) {
 		l.deliver(c)
 	}
 	if !c.paused.Load() {
-		l.readable(c)
+		l.readable(c, true)
 	}
 }
 

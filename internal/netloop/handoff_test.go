@@ -174,12 +174,7 @@ func TestHandoffServesSameRound(t *testing.T) {
 	s, _, a, b, release := twoLineConns(t)
 	// Hold the loop in a post (never handed off) while a's and b's lines
 	// arrive, so that one epoll_wait reports both, a's first.
-	held := make(chan struct{})
-	s.loops[0].post(func() {
-		close(held)
-		time.Sleep(300 * time.Millisecond)
-	})
-	<-held
+	holdLoop(s, 300*time.Millisecond)
 	a.send(t, "sleep\n")
 	time.Sleep(20 * time.Millisecond)
 	b.send(t, "same-round\n")
@@ -276,4 +271,54 @@ func TestHandoffAfterWatchdogSleeps(t *testing.T) {
 	}
 	close(release)
 	a.expect(t, "slept")
+}
+
+// closeLines is slowLines that reports each OnClose.
+type closeLines struct {
+	slowLines
+	closed chan struct{}
+}
+
+func (h closeLines) OnClose(*Conn) {
+	select {
+	case h.closed <- struct{}{}:
+	default:
+	}
+}
+
+// TestHangUpWithBytes: bytes and the peer's hang-up that arrive together
+// make one edge-triggered event; the short read of the bytes must not end
+// the reading, or the hang-up is never seen and the connection stays open.
+func TestHangUpWithBytes(t *testing.T) {
+	h := closeLines{slowLines{make(chan struct{})}, make(chan struct{}, 1)}
+	s, err := New(h, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, served := listenAndServe(t, s)
+	defer closeAndWait(t, s, served)
+	a := dialLines(t, addr)
+	a.send(t, "hello\n")
+	a.expect(t, "hello")
+	// Hold the loop while a's partial line and its FIN arrive.
+	holdLoop(s, 200*time.Millisecond)
+	a.send(t, "partial")
+	a.Close()
+	select {
+	case <-h.closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the connection was not closed after its peer hung up")
+	}
+}
+
+// holdLoop keeps s's first loop busy in a post (never handed off) for d,
+// and returns once that has begun: bytes sent meanwhile are all reported
+// by the loop's next epoll_wait.
+func holdLoop(s *Server, d time.Duration) {
+	held := make(chan struct{})
+	s.loops[0].post(func() {
+		close(held)
+		time.Sleep(d)
+	})
+	<-held
 }

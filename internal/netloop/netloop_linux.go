@@ -514,7 +514,9 @@ func (l *loop) run(r *runner) {
 					c.flushPending()
 				}
 				if ev.Events&(syscall.EPOLLIN|syscall.EPOLLHUP|syscall.EPOLLERR|syscall.EPOLLRDHUP) != 0 {
-					l.readable(c)
+					// A hang-up that came with the bytes gives no later
+					// event: read on to the end of the stream.
+					l.readable(c, ev.Events&(syscall.EPOLLHUP|syscall.EPOLLERR|syscall.EPOLLRDHUP) != 0)
 				}
 			}
 		}
@@ -661,7 +663,7 @@ func (l *loop) rescan() {
 			c.flushPending()
 		}
 		if l.conns.get(c.fd) == c {
-			l.readable(c)
+			l.readable(c, true)
 		}
 	}
 }
@@ -674,12 +676,17 @@ func (l *loop) register(c *Conn) {
 		l.closeConn(c)
 		return
 	}
-	// a client may have written before registration
-	l.readable(c)
+	// a client may have written (and hung up) before registration
+	l.readable(c, true)
 }
 
-// readable reads what is available and offers it to the handler.
-func (l *loop) readable(c *Conn) {
+// readable reads what is available and offers it to the handler. A short
+// read ends it: with edge triggering, bytes that come later bring an
+// event of their own. But a hang-up already received brings none, so
+// drain (the event reported one, or no event was reported: a connection
+// registered, handed back or rescanned) reads on until EAGAIN or the end
+// of the stream.
+func (l *loop) readable(c *Conn, drain bool) {
 	if c.paused.Load() {
 		// The goroutine holding the conn will see HUP; data waits in the
 		// socket. A peer that hung up is closed when the conn comes back.
@@ -719,7 +726,7 @@ func (l *loop) readable(c *Conn) {
 			if c.paused.Load() {
 				return
 			}
-			if n < len(room) {
+			if n < len(room) && !drain {
 				return
 			}
 			continue
