@@ -14,15 +14,17 @@ var osOnce = sync.OnceValue(func() string {
 	if err := syscall.Uname(&u); err != nil {
 		return runtime.GOOS
 	}
-	str := func(a [65]int8) string {
-		b := make([]byte, 0, len(a))
-		for _, c := range a {
-			if c == 0 {
-				break
-			}
-			b = append(b, byte(c))
-		}
-		return string(b)
-	}
-	return str(u.Sysname) + " " + str(u.Release) + " " + str(u.Machine)
+	return utsString(u.Sysname[:]) + " " + utsString(u.Release[:]) + " " + utsString(u.Machine[:])
 })
+
+// utsString is a NUL-terminated utsname field (int8 or uint8 by platform).
+func utsString[T int8 | uint8](a []T) string {
+	b := make([]byte, 0, len(a))
+	for _, c := range a {
+		if c == 0 {
+			break
+		}
+		b = append(b, byte(c))
+	}
+	return string(b)
+}
