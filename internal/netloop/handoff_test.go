@@ -12,8 +12,9 @@ import (
 )
 
 // slowLines answers lines: "sleep" holds the loop until release is
-// closed, "detach" hands the connection to a goroutine, "turn" asks for
-// the turn's end; any other line is echoed.
+// closed, "detach" hands the connection to a goroutine, "block" to one
+// that waits for the peer's hang-up, "turn" asks for the turn's end; any
+// other line is echoed.
 type slowLines struct{ release chan struct{} }
 
 func (slowLines) OnOpen(*Conn)  {}
@@ -33,6 +34,14 @@ func (h slowLines) OnData(c *Conn, in []byte) int {
 		case "detach":
 			c.Detach(func(rest []byte) []byte {
 				c.Write([]byte("detached\n"))
+				return rest
+			})
+			return used
+		case "block":
+			// As a blocked BLPOP: held by a goroutine until the peer
+			// hangs up (HUP).
+			c.Detach(func(rest []byte) []byte {
+				<-c.HUP
 				return rest
 			})
 			return used
@@ -287,8 +296,10 @@ func (h closeLines) OnClose(*Conn) {
 }
 
 // TestHangUpWithBytes: bytes and the peer's hang-up that arrive together
-// make one edge-triggered event; the short read of the bytes must not end
-// the reading, or the hang-up is never seen and the connection stays open.
+// make one edge-triggered event; neither the short read of the bytes nor
+// the connection being detached by them (a client that sends BLPOP and
+// hangs up) may end the reading before the hang-up is seen, or the
+// connection stays open for ever.
 func TestHangUpWithBytes(t *testing.T) {
 	h := closeLines{slowLines{make(chan struct{})}, make(chan struct{}, 1)}
 	s, err := New(h, 1)
@@ -297,17 +308,21 @@ func TestHangUpWithBytes(t *testing.T) {
 	}
 	addr, served := listenAndServe(t, s)
 	defer closeAndWait(t, s, served)
-	a := dialLines(t, addr)
-	a.send(t, "hello\n")
-	a.expect(t, "hello")
-	// Hold the loop while a's partial line and its FIN arrive.
-	holdLoop(s, 200*time.Millisecond)
-	a.send(t, "partial")
-	a.Close()
-	select {
-	case <-h.closed:
-	case <-time.After(5 * time.Second):
-		t.Fatal("the connection was not closed after its peer hung up")
+	for _, tc := range []struct{ what, bytes string }{
+		{"a partial line", "partial"},
+		{"a line that detaches the connection (as a BLPOP that blocks)", "block\n"},
+	} {
+		c := dialLines(t, addr)
+		c.send(t, "hello\n")
+		c.expect(t, "hello")
+		holdLoop(s, 200*time.Millisecond) // the bytes and the FIN arrive meanwhile
+		c.send(t, tc.bytes)
+		c.Close()
+		select {
+		case <-h.closed:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s, then a hang-up: the connection was not closed", tc.what)
+		}
 	}
 }
 

@@ -724,6 +724,12 @@ func (l *loop) readable(c *Conn, drain bool) {
 				return
 			}
 			if c.paused.Load() {
+				// Detached by what it read. A hang-up that came with
+				// these bytes brings no later event: look for it now,
+				// as for an event on a paused connection (above).
+				if drain && l.peerClosed(c) {
+					l.closeConn(c)
+				}
 				return
 			}
 			if n < len(room) && !drain {
