@@ -180,8 +180,12 @@ func (c *Config) pidOnPort(port int) (int, bool) {
 	if err != nil || pid <= 0 || !alive(pid) {
 		return 0, false
 	}
+	// The kernel gives the cwd with symlinks resolved; so must the node's.
 	cwd, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/cwd")
-	dir, derr := filepath.Abs(c.nodeDir(port))
+	dir, derr := filepath.EvalSymlinks(c.nodeDir(port))
+	if derr == nil {
+		dir, derr = filepath.Abs(dir)
+	}
 	if err != nil || derr != nil || cwd != dir {
 		return 0, false
 	}
