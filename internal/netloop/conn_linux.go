@@ -84,11 +84,28 @@ func (c *Conn) armOut() {
 		return
 	}
 	c.wantOut = true
-	ev := uint32(syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLOUT | epollET)
-	if c.paused.Load() {
-		ev = syscall.EPOLLRDHUP | syscall.EPOLLOUT | epollET
+	c.watch(syscall.EPOLL_CTL_MOD, !c.paused.Load(), true)
+}
+
+// watch sets what the loop's epoll reports for c, edge-triggered
+// (epollET): always a hang-up, input when in, room to write when out.
+// Every change of a connection's events goes through here.
+func (c *Conn) watch(op int, in, out bool) error {
+	ev := uint32(syscall.EPOLLRDHUP | epollET)
+	if in {
+		ev |= syscall.EPOLLIN
 	}
-	syscall.EpollCtl(c.loop.epfd, syscall.EPOLL_CTL_MOD, c.fd, &syscall.EpollEvent{Events: ev, Fd: int32(c.fd)})
+	if out {
+		ev |= syscall.EPOLLOUT
+	}
+	return syscall.EpollCtl(c.loop.epfd, op, c.fd, &syscall.EpollEvent{Events: ev, Fd: int32(c.fd)})
+}
+
+// wantsOut reports whether c waits to write (EPOLLOUT armed).
+func (c *Conn) wantsOut() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.wantOut
 }
 
 func (c *Conn) flushPending() {
@@ -128,11 +145,7 @@ func (c *Conn) flushLocked() int {
 	peak := c.out.reset()
 	c.noteOut()
 	c.wantOut = false
-	ev := uint32(syscall.EPOLLIN | syscall.EPOLLRDHUP | epollET)
-	if c.paused.Load() {
-		ev = syscall.EPOLLRDHUP | epollET
-	}
-	syscall.EpollCtl(c.loop.epfd, syscall.EPOLL_CTL_MOD, c.fd, &syscall.EpollEvent{Events: ev, Fd: int32(c.fd)})
+	c.watch(syscall.EPOLL_CTL_MOD, !c.paused.Load(), false)
 	return peak
 }
 

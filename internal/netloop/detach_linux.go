@@ -103,7 +103,7 @@ func (l *loop) handBack(c *Conn, rest []byte) {
 	l.listTurnEnd(c)
 	c.in = append(rest, c.in...)
 	c.noteIn()
-	syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_MOD, c.fd, &syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | l.outFlag(c) | epollET, Fd: int32(c.fd)})
+	c.watch(syscall.EPOLL_CTL_MOD, true, c.wantsOut())
 	if len(c.in) > 0 {
 		l.deliver(c)
 	}
@@ -134,6 +134,6 @@ func (c *Conn) TakeOver() (net.Conn, error) {
 	}
 	// Nobody on the loop reads this socket any more: watch nothing but
 	// the hang-up.
-	syscall.EpollCtl(c.loop.epfd, syscall.EPOLL_CTL_MOD, c.fd, &syscall.EpollEvent{Events: syscall.EPOLLRDHUP | epollET, Fd: int32(c.fd)})
+	c.watch(syscall.EPOLL_CTL_MOD, false, false)
 	return nc, nil
 }

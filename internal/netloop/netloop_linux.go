@@ -653,26 +653,20 @@ const epollET = 1 << 31
 // it, and with edge triggering they are not reported again.
 func (l *loop) rescan() {
 	for _, c := range l.conns.byFd {
-		if c == nil || c.paused.Load() || c.loop != l {
+		if c == nil || c.paused.Load() {
 			continue
 		}
-		c.mu.Lock()
-		wantOut := c.wantOut
-		c.mu.Unlock()
-		if wantOut {
+		if c.wantsOut() {
 			c.flushPending()
 		}
-		if l.conns.get(c.fd) == c {
-			l.readable(c, true)
-		}
+		l.readable(c, true)
 	}
 }
 
 func (l *loop) register(c *Conn) {
 	l.conns.set(c.fd, c)
 	l.srv.h.OnOpen(c)
-	ev := &syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | epollET, Fd: int32(c.fd)}
-	if err := syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_ADD, c.fd, ev); err != nil {
+	if err := c.watch(syscall.EPOLL_CTL_ADD, true, false); err != nil {
 		l.closeConn(c)
 		return
 	}
@@ -688,11 +682,7 @@ func (l *loop) register(c *Conn) {
 // of the stream.
 func (l *loop) readable(c *Conn, drain bool) {
 	if c.paused.Load() {
-		// The goroutine holding the conn will see HUP; data waits in the
-		// socket. A peer that hung up is closed when the conn comes back.
-		if l.peerClosed(c) {
-			l.closeConn(c)
-		}
+		l.closeIfPeerClosed(c)
 		return
 	}
 	for {
@@ -727,8 +717,8 @@ func (l *loop) readable(c *Conn, drain bool) {
 				// Detached by what it read. A hang-up that came with
 				// these bytes brings no later event: look for it now,
 				// as for an event on a paused connection (above).
-				if drain && l.peerClosed(c) {
-					l.closeConn(c)
+				if drain {
+					l.closeIfPeerClosed(c)
 				}
 				return
 			}
@@ -749,6 +739,15 @@ func (l *loop) readable(c *Conn, drain bool) {
 	}
 }
 
+// closeIfPeerClosed is for a paused connection that may have had a
+// hang-up: the goroutine holding it will see HUP, data waits in the
+// socket, and a peer that hung up is closed when the conn comes back.
+func (l *loop) closeIfPeerClosed(c *Conn) {
+	if l.peerClosed(c) {
+		l.closeConn(c)
+	}
+}
+
 // peerClosed checks, without consuming data, whether the peer hung up.
 func (l *loop) peerClosed(c *Conn) bool {
 	var b [1]byte
@@ -765,18 +764,9 @@ func (l *loop) peerClosed(c *Conn) bool {
 	if n > 0 {
 		// Data is waiting while paused: watch only the hang-up until the
 		// connection comes back (handBack re-arms input and reads).
-		syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_MOD, c.fd, &syscall.EpollEvent{Events: syscall.EPOLLRDHUP | l.outFlag(c) | epollET, Fd: int32(c.fd)})
+		c.watch(syscall.EPOLL_CTL_MOD, false, c.wantsOut())
 	}
 	return false
-}
-
-func (l *loop) outFlag(c *Conn) uint32 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.wantOut {
-		return syscall.EPOLLOUT
-	}
-	return 0
 }
 
 func (l *loop) deliver(c *Conn) {
