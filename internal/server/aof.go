@@ -112,23 +112,6 @@ func (s *Server) persistGate(c *client, spec *command.Spec) string {
 	return ""
 }
 
-// aofNeedsSync reports whether replies to writes ending at off must wait
-// for the AOF: with appendfsync always until they are fsynced, otherwise
-// until they are written to the file. Redis writes its AOF buffer in
-// beforeSleep, before any reply leaves, so a crash of the process (kill -9,
-// the OOM killer), as opposed to the machine's, loses no acknowledged
-// write under everysec or no either.
-func (s *Server) aofNeedsSync(off int64) bool {
-	w := s.aof.w.Load()
-	if w == nil {
-		return false
-	}
-	if w.Policy() == aof.FsyncAlways {
-		return !w.Synced(off)
-	}
-	return !w.WrittenUpTo(off)
-}
-
 // aofSync makes the stream up to off durable as appendfsync asks before
 // replies leave: fsynced with always, written otherwise.
 func (s *Server) aofSync(off int64) {

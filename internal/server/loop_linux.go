@@ -74,7 +74,7 @@ func (h loopHandler) run(c *client, conn *netloop.Conn, in []byte) int {
 	if c.closing() {
 		c.unregister() // before its last reply leaves
 	}
-	if c.waitsForTurnEnd() {
+	if c.repliesAtTurnEnd() {
 		// The replies leave after the round's one AOF write (and fsync,
 		// with appendfsync always) and one nodes.conf save for CLUSTER
 		// SETSLOT, in OnTurnEnd, as Redis's leave after beforeSleep's.

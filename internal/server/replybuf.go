@@ -155,7 +155,7 @@ func (c *client) resizeBufs(now int64) {
 		}
 		if n != 0 {
 			rb.size = n
-			// Replies waiting for the round's end (waitsForTurnEnd) keep
+			// Replies waiting for the round's end (repliesAtTurnEnd) keep
 			// their bytes; a buffer holding more than n gets its new size
 			// once they are written (resetReplyBuf).
 			if len(c.w.Buf) <= n {
