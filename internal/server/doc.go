@@ -19,6 +19,9 @@
 // EXEC appends its queue's effects as one MULTI … EXEC unit. The AOF
 // (aof.go, aof_rewrite.go) reads the stream; with appendfsync always a
 // connection syncs the AOF up to its last entry before its replies leave.
+// On an event loop every client's replies of a round leave together at the
+// round's end (loop_linux.go OnTurnEnd), after its one AOF write, as
+// Redis's beforeSleep sends them.
 // A session (session.go) is a client without a socket: AOF loading runs
 // commands through the same dispatch with one.
 //
