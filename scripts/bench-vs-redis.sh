@@ -20,7 +20,12 @@
 #   ten stream entries made first); BENCH_SERVER_ARGS extra arguments for both servers (e.g.
 #   "--appendonly yes --appendfsync everysec"); BENCH_PORT base port (default
 #   16379; redis on it, shoal on the next); BENCH_SHOAL_BIN a prebuilt
-#   shoal-server to use instead of building this tree (before/after runs)
+#   shoal-server to use instead of building this tree (before/after runs);
+#   BENCH_THREADS redis-benchmark's threads (default 1). At pipeline depth 1
+#   one client thread saturates its core on a small machine (the cl_r/cl_s
+#   columns show it), and the throughput ratio then measures the client.
+#   With more than one thread redis-benchmark notices its end on a 250 ms
+#   tick: give it BENCH_N1=2000000 or more, or the ratio is quantized.
 set -euo pipefail
 ROUNDS=${1:-3}
 TESTS=${2:-set,get}
@@ -77,7 +82,8 @@ prepare() {
   esac
 }
 
-declare -A RPS CPU
+declare -A RPS CPU CL
+THREADS=${BENCH_THREADS:-1}
 run() { # name port test pipeline requests
   local name=$1 port=$2 t=$3 p=$4 n=$5 pid out t0 t1 rps
   pid=$(cat "$WORK/$name.pid")
@@ -86,8 +92,10 @@ run() { # name port test pipeline requests
   t0=$(cpu_ticks "$pid")
   set -f # the command's words are split, not globbed (XADD's "*")
   # shellcheck disable=SC2046
-  out=$(redis-benchmark -p "$port" -c 50 -r 100000 -n "$n" -P "$p" -q $(bench_args "$t") 2>/dev/null | tr '\r' '\n' | grep 'requests per second' | tail -1)
+  { TIMEFORMAT='%R %U %S'; time redis-benchmark -p "$port" -c 50 --threads "$THREADS" -r 100000 -n "$n" -P "$p" -q $(bench_args "$t") >"$WORK/bench.out" 2>/dev/null; } 2>"$WORK/bench.time"
   set +f
+  out=$(tr '\r' '\n' <"$WORK/bench.out" | grep 'requests per second' | tail -1)
+  CL[$name,$t,$p]="${CL[$name,$t,$p]:-} $(awk '{printf "%.2f", ($2+$3)/$1}' "$WORK/bench.time")"
   t1=$(cpu_ticks "$pid")
   rps=$(echo "$out" | awk '{for(i=1;i<=NF;i++) if($i=="requests") print $(i-1)}')
   RPS[$name,$t,$p]="${RPS[$name,$t,$p]:-} $rps"
@@ -110,15 +118,18 @@ done
 echo "load after:  $(uptime)"
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
-printf '%-10s %-4s %12s %12s %7s %10s %10s %7s\n' test P redis_rps shoal_rps ratio redis_us shoal_us ratio
+printf '%-10s %-4s %12s %12s %7s %10s %10s %7s %6s %6s\n' test P redis_rps shoal_rps ratio redis_us shoal_us ratio cl_r cl_s
 for t in ${TESTS//,/ }; do
   for p in 1 16; do
     rr=$(echo "${RPS[redis,$t,$p]}" | median); sr=$(echo "${RPS[shoal,$t,$p]}" | median)
     rc=$(echo "${CPU[redis,$t,$p]}" | median); sc=$(echo "${CPU[shoal,$t,$p]}" | median)
-    printf '%-10s %-4s %12s %12s %7.2f %10s %10s %7.2f\n' "$t" "$p" "$rr" "$sr" "$(awk -v a="$sr" -v b="$rr" 'BEGIN{print a/b}')" "$rc" "$sc" "$(awk -v a="$sc" -v b="$rc" 'BEGIN{print (b>0)?a/b:0}')"
+    cr=$(echo "${CL[redis,$t,$p]}" | median); cs=$(echo "${CL[shoal,$t,$p]}" | median)
+    printf '%-10s %-4s %12s %12s %7.2f %10s %10s %7.2f %6s %6s\n' "$t" "$p" "$rr" "$sr" "$(awk -v a="$sr" -v b="$rr" 'BEGIN{print a/b}')" "$rc" "$sc" "$(awk -v a="$sc" -v b="$rc" 'BEGIN{print (b>0)?a/b:0}')" "$cr" "$cs"
   done
 done
-echo "(rps: median requests/s; us: server CPU microseconds per request; ratio: shoal/redis)"
+echo "(rps: median requests/s; us: server CPU microseconds per request; ratio: shoal/redis;"
+echo " cl_r/cl_s: redis-benchmark's own CPU use in cores against each server, median: near"
+echo " $THREADS.00 the client, not the server, sets the throughput (BENCH_THREADS gives it more threads))"
 
 # Memory: bytes per key after loading KEYS keys with 16-byte values (BENCH_KEYS=0 skips).
 [ "$KEYS" -gt 0 ] || exit 0
