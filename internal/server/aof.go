@@ -113,7 +113,10 @@ func (s *Server) persistGate(c *client, spec *command.Spec) string {
 }
 
 // aofSync makes the stream up to off durable as appendfsync asks before
-// replies leave: fsynced with always, written otherwise.
+// replies leave: fsynced with always, written otherwise. Redis writes its
+// AOF buffer in beforeSleep, before any reply leaves, so a crash of the
+// process (kill -9, the OOM killer), as opposed to the machine's, loses no
+// acknowledged write under everysec or no either.
 func (s *Server) aofSync(off int64) {
 	w := s.aof.w.Load()
 	if w == nil {

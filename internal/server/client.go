@@ -464,8 +464,9 @@ func (c *client) closing() bool { return c.closeAfterReply || c.closed.Load() }
 // replies in beforeSleep: after the round's AOF write or fsync and its
 // nodes.conf save (a CLUSTER SETSLOT, cmd_cluster.go), and after every
 // connection of the round was read. A peer then gets the round's replies
-// together and the two sides wake each other less often (about 5 % less
-// CPU per request at pipeline depth 1, 50 clients). Held only while
+// together and the two sides wake each other less often (3-6 % less
+// server CPU per GET at pipeline depth 1, 50 clients, in A/B runs;
+// docs/concurrency.md). Held only while
 // nothing else may write to the connection or take the client over
 // (pushed messages, a detach, a close).
 func (c *client) repliesAtTurnEnd() bool {
