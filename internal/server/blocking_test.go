@@ -2,12 +2,14 @@ package server
 
 import (
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/testutil"
 )
 
@@ -381,5 +383,27 @@ func TestBZPopServedByZAdd(t *testing.T) {
 	}
 	if got := c.do("BZPOPMAX", "z", "0.05"); got != "*-1\r\n" {
 		t.Fatalf("BZPOPMAX timeout: %q", got)
+	}
+}
+
+// A client closed between its blocking command's registration and the
+// detach (a CLIENT KILL from another loop lands in that window) leaves
+// neither blocked_clients nor its keys' queues: cleanup deregisters it.
+func TestCleanupDeregistersAParkedWaiter(t *testing.T) {
+	s := startServer(t)
+	a, p := net.Pipe()
+	defer p.Close()
+	c := s.newClient(a)
+	s.blocking.register(c, &command.BlockRequest{Keys: [][]byte{[]byte("k")}})
+	c.parked = &parkedCmd{args: [][]byte{[]byte("BLPOP"), []byte("k"), []byte("0")}}
+	if n := s.BlockedClients(); n != 1 {
+		t.Fatalf("blocked_clients %d after register, want 1", n)
+	}
+	c.cleanup()
+	if n := s.BlockedClients(); n != 0 {
+		t.Errorf("blocked_clients %d after cleanup, want 0", n)
+	}
+	if n := s.blocking.waiters(0, "k"); n != 0 {
+		t.Errorf("%d waiters on k after cleanup, want 0", n)
 	}
 }

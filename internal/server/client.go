@@ -632,6 +632,14 @@ func (c *client) unregister() {
 func (c *client) cleanup() {
 	c.flushStats()
 	c.drainAsync()
+	if w := c.waiter; w != nil {
+		// Registered as a waiter but never parked: closed (a CLIENT KILL
+		// from another loop) between its blocking command's registration
+		// and the detach. Left registered, it stayed in blocked_clients
+		// and in its keys' queues, where a push waited turnWait for it.
+		c.parked = nil
+		closeAll(c.srv.blocking.deregister(w))
+	}
 	c.unregister()
 	c.closed.Store(true)
 	c.forgetMem()
