@@ -633,9 +633,10 @@ func (c *client) cleanup() {
 	c.flushStats()
 	c.drainAsync()
 	if w := c.waiter; w != nil {
-		// Registered as a waiter but never parked: closed (a CLIENT KILL
-		// from another loop) between its blocking command's registration
-		// and the detach. Left registered, it stayed in blocked_clients
+		// Registered as a waiter but never parked: closed from another
+		// goroutine (a CLIENT KILL run on another loop or by a detached
+		// client, client eviction) between its blocking command's
+		// registration and the detach. Left registered, it stayed in blocked_clients
 		// and in its keys' queues, where a push waited turnWait for it.
 		c.parked = nil
 		closeAll(c.srv.blocking.deregister(w))
