@@ -387,8 +387,9 @@ func TestBZPopServedByZAdd(t *testing.T) {
 }
 
 // A client closed between its blocking command's registration and the
-// detach (closed from another goroutine, which can land in that window) leaves
-// neither blocked_clients nor its keys' queues: cleanup deregisters it.
+// detach (closed from another goroutine, which can land in that window)
+// leaves neither blocked_clients nor its keys' queues: cleanup
+// deregisters it.
 func TestCleanupDeregistersAParkedWaiter(t *testing.T) {
 	s := startServer(t)
 	a, p := net.Pipe()

@@ -466,9 +466,9 @@ func (c *client) closing() bool { return c.closeAfterReply || c.closed.Load() }
 // connection of the round was read. A peer then gets the round's replies
 // together and the two sides wake each other less often (3-6 % less
 // server CPU per GET at pipeline depth 1, 50 clients, in A/B runs;
-// docs/concurrency.md). Held only while
-// nothing else may write to the connection or take the client over
-// (pushed messages, a detach, a close).
+// docs/concurrency.md). Held only while nothing else may write to the
+// connection or take the client over (pushed messages, a detach, a
+// close).
 func (c *client) repliesAtTurnEnd() bool {
 	return c.loopMode && !c.closing() && !c.detachPending && !c.asyncOut.Load()
 }
@@ -636,8 +636,9 @@ func (c *client) cleanup() {
 		// Registered as a waiter but never parked: closed from another
 		// goroutine (a CLIENT KILL run on another loop or by a detached
 		// client, client eviction) between its blocking command's
-		// registration and the detach. Left registered, it stayed in blocked_clients
-		// and in its keys' queues, where a push waited turnWait for it.
+		// registration and the detach. Left registered, it stayed in
+		// blocked_clients and in its keys' queues, where a push waited
+		// turnWait for it.
 		c.parked = nil
 		closeAll(c.srv.blocking.deregister(w))
 	}
