@@ -2,10 +2,13 @@ package types
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -197,6 +200,90 @@ func TestZSetFromListpackRefuses(t *testing.T) {
 	}
 }
 
+// TestPairsFromLongListpacks covers lpToPacked's pair step (a short
+// member or field with a small integer score or short value, taken whole
+// when 36 bytes of the listpack follow): a fault (a repeated member or
+// field, a score out of order, equal scores with members out of order)
+// at each position of a 24-pair listpack is refused, and pairs that go
+// one step or entry by entry (a long member, a fractional score, a
+// large integer) mix in any order with the right result.
+func TestPairsFromLongListpacks(t *testing.T) {
+	const n = 24
+	member := func(i int) string { return "m" + strconv.Itoa(100+i) } // 4 bytes, in order
+	zsetPairs := func() []string {
+		var e []string
+		for i := 0; i < n; i++ {
+			e = append(e, member(i), strconv.Itoa(3*i-30))
+		}
+		return e
+	}
+	if z, _ := NewZSetFromListpack(listpackOf(zsetPairs()...), nil, testScore); z == nil || z.Len() != n {
+		t.Fatal("ordered sorted set refused")
+	}
+	for i := 1; i < n; i++ {
+		dup := zsetPairs()
+		dup[2*i] = member(i / 2) // the same member at another score
+		out := zsetPairs()
+		out[2*i+1] = strconv.Itoa(3*i - 34) // under the previous score
+		tie := zsetPairs()
+		tie[2*i+1] = tie[2*i-1]                     // equal to the previous score
+		tie[2*i-2], tie[2*i] = tie[2*i], tie[2*i-2] // with the members swapped
+		tie[2*i-1], tie[2*i+1] = tie[2*i+1], tie[2*i-1]
+		for name, e := range map[string][]string{"dup": dup, "order": out, "tie": tie} {
+			if z, _ := NewZSetFromListpack(listpackOf(e...), nil, testScore); z != nil {
+				t.Errorf("sorted set, %s at pair %d: accepted", name, i)
+			}
+		}
+		hdup := zsetPairs()
+		hdup[2*i] = member(i - 1)
+		if h, _ := NewHashFromListpack(listpackOf(hdup...), nil); h != nil {
+			t.Errorf("hash, repeated field at pair %d: accepted", i)
+		}
+	}
+	// Pairs of both paths mixed, and equal scores across the two paths
+	// (ordered by member).
+	long := strings.Repeat("z", 40)
+	var want []zelem
+	for i := 0; i < n; i++ {
+		switch sc := float64(10 * i); i % 4 {
+		case 0: // one step, after an equal score's long member
+			want = append(want, zelem{member(i), sc}, zelem{"a" + member(i) + long, sc})
+		case 1: // a long member, then an equal score's short one
+			want = append(want, zelem{member(i) + long, sc}, zelem{"z" + member(i), sc})
+		case 2: // a fractional score
+			want = append(want, zelem{member(i), sc + 0.5})
+		case 3: // an integer over 13 bits
+			want = append(want, zelem{member(i), sc + 5000})
+		}
+	}
+	slices.SortFunc(want, func(a, b zelem) int {
+		if a.s != b.s {
+			return cmp.Compare(a.s, b.s)
+		}
+		return strings.Compare(a.m, b.m)
+	})
+	var e []string
+	for _, w := range want {
+		e = append(e, w.m, strconv.FormatFloat(w.s, 'f', -1, 64))
+	}
+	z, _ := NewZSetFromListpack(listpackOf(e...), nil, testScore)
+	if z == nil {
+		t.Fatalf("mixed sorted set refused: %q", e)
+	}
+	if got := zsetElems(z); !slices.Equal(got, want) {
+		t.Fatalf("mixed sorted set: got %v, want %v", got, want)
+	}
+	h, _ := NewHashFromListpack(listpackOf(e...), nil)
+	if h == nil {
+		t.Fatalf("mixed hash refused")
+	}
+	for i, pr := range hashPairs(h) {
+		if pr[0] != e[2*i] || pr[1] != e[2*i+1] {
+			t.Fatalf("mixed hash pair %d = %q, want %q %q", i, pr, e[2*i], e[2*i+1])
+		}
+	}
+}
+
 // FuzzPairsFromListpack: any bytes are refused or loaded; a loaded hash or
 // sorted set holds exactly the listpack's pairs (read by the list codec's
 // checked walk), with distinct fields or members, and a valid listpack of
@@ -206,6 +293,11 @@ func FuzzPairsFromListpack(f *testing.F) {
 	f.Add(listpackOf("f1", "-77", "f2", "123456789012", "f3", string(bytes.Repeat([]byte{'v'}, 70))))
 	f.Add(listpackOf("m", "0.5", "n", "1", "o", "1e300"))
 	f.Add(listpackOf("x", "3", "x", "4"))
+	long := make([]string, 0, 40)
+	for i := 0; i < 20; i++ {
+		long = append(long, "member-"+strconv.Itoa(10+i), strconv.Itoa(3*i))
+	}
+	f.Add(listpackOf(long...)) // the pair step (lpToPacked)
 	f.Fuzz(func(t *testing.T, p []byte) {
 		n, valid := qlpValidate(p)
 		var elems []string
