@@ -167,7 +167,7 @@ func cmdRestore(c *Ctx) {
 	// replaced value, referenced by nothing once deleted, lends its memory
 	// to the new one when it fits (r.Own; a string's record in Replace).
 	// Without REPLACE the key is absent (checked above).
-	c.DB.Replace(key, v, when, r)
+	c.DB.ReplaceIn(c.KeySlot(), key, v, when, r)
 	if lfu := c.KS.LFU(); lfu && freqSet {
 		c.DB.SetAccessClock(key, c.KS.ClockForFreq(int(freq)))
 	} else if !lfu && idleSet {

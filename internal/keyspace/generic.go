@@ -62,7 +62,13 @@ type Owner interface {
 // once, Go's only after a collection), else into a new record. Reports
 // whether a value was deleted. Needs key's stripe locked.
 func (db *DB) Replace(key []byte, v Value, whenMs int64, o Owner) bool {
-	s := slot.Of(key)
+	return db.ReplaceIn(-1, key, v, whenMs, o)
+}
+
+// ReplaceIn is Replace for a key whose slot s the caller has computed
+// already (-1: not known).
+func (db *DB) ReplaceIn(s int, key []byte, v Value, whenMs int64, o Owner) bool {
+	s = slotOf(s, key)
 	k := bytesString(key)
 	t := db.tableForWrite(s, k) // a snapshot running keeps the key as it was
 	h := hashKey(k)
