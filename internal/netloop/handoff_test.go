@@ -337,3 +337,37 @@ func holdLoop(s *Server, d time.Duration) {
 	})
 	<-held
 }
+
+// TestHandoffKeepsHangUps: a detached connection's hang-up (a client that
+// sent BLPOP and went away) that the loop's runner had already taken from
+// epoll when it got stuck in another connection's call is not lost with
+// that runner: edge triggering reports it once, and the goroutine holding
+// the connection would wait for HUP for ever (a blocked client counted in
+// blocked_clients for good).
+func TestHandoffKeepsHangUps(t *testing.T) {
+	h := closeLines{slowLines{make(chan struct{})}, make(chan struct{}, 1)}
+	s, err := New(h, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, served := listenAndServe(t, s)
+	defer closeAndWait(t, s, served)
+	a := dialLines(t, addr)
+	b := dialLines(t, addr)
+	a.send(t, "block\n")
+	b.send(t, "hello\n")
+	b.expect(t, "hello") // a is detached by now
+	// b's line and then a's FIN arrive while the loop is held: its next
+	// epoll_wait reports both, in that order, and b's call gets stuck.
+	holdLoop(s, 100*time.Millisecond)
+	b.send(t, "sleep\n")
+	time.Sleep(time.Millisecond)
+	a.Close()
+	select {
+	case <-h.closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a detached connection's hang-up was lost when the loop was handed on")
+	}
+	close(h.release)
+	b.expect(t, "slept")
+}

@@ -650,10 +650,17 @@ const epollET = 1 << 31
 // rescan reads every connection of the loop (and flushes the pending
 // output of those waiting to write): a new runner's first step after a
 // take-over, as the events its predecessor had not handled yet went with
-// it, and with edge triggering they are not reported again.
+// it, and with edge triggering they are not reported again. A connection
+// a goroutine holds is only looked at for a hang-up, which that goroutine
+// may be waiting for (a blocked client whose peer went away:
+// TestHandoffKeepsHangUps).
 func (l *loop) rescan() {
 	for _, c := range l.conns.byFd {
-		if c == nil || c.paused.Load() {
+		if c == nil {
+			continue
+		}
+		if c.paused.Load() {
+			l.closeIfPeerClosed(c)
 			continue
 		}
 		if c.wantsOut() {

@@ -484,7 +484,8 @@ func soakStandalone(t *testing.T, start func(testing.TB, ...string) *testutil.No
 	c := n.Dial(t)
 	testutil.CheckFor(t, 20*time.Second, 50*time.Millisecond, func() error {
 		if got := infoField(t, c, "clients", "blocked_clients"); got != "0" {
-			return fmt.Errorf("blocked_clients %s after the soak", got)
+			// The clients still there, to tell which wait was left behind.
+			return fmt.Errorf("blocked_clients %s after the soak; CLIENT LIST:\n%s", got, c.MustDo(t, "CLIENT", "LIST").Str)
 		}
 		return nil
 	})
