@@ -320,91 +320,23 @@ func lpToPacked(p, scratch []byte, parseScore func([]byte) (float64, bool)) ([]b
 	var ibuf [20]byte
 	misses := 0
 	for off := qlpHeader; off < end; entries++ {
-		// The common pair whole, as one step: a member or field of under
-		// 16 bytes, and a score that is a 7- or 13-bit integer entry or a
-		// string of under 16 bytes (a sorted set) or a value of under 16
-		// bytes (a hash), with 16 bytes of p readable from each string's
-		// first byte (the word copies) and room in b. Anything else goes
-		// entry by entry below, and after a few such pairs every pair
-		// does (each try costs a zset10's RESTORE ~2 %).
-		if l := int(p[off]) - 0x80; entries%2 == 0 && misses < 4 && uint(l) < 16 && off+36 <= end && cap(b)-len(b) >= 40 && p[off+1+l] == byte(l+1) {
-			v := off + 2 + l // the score or value entry
-			at := len(b)
-			w := b[:cap(b)]
-			var iv int64
-			next := 0
-			if parseScore != nil {
-				var score float64
-				isInt := true
-				if c := p[v]; c < 0x80 {
-					if p[v+1] == 1 {
-						iv, next = int64(c), v+2
-					}
-				} else if c&0xE0 == 0xC0 {
-					if p[v+2] == 2 {
-						iv, next = int64(c&0x1F)<<8|int64(p[v+1]), v+3
-						if iv >= 1<<12 {
-							iv -= 1 << 13
-						}
-					}
-				} else if l2 := int(c) - 0x80; uint(l2) < 16 && p[v+1+l2] == byte(l2+1) {
-					// A score as text ("1.5"), by strtod's rules.
-					var ok bool
-					if score, ok = parseScore(p[v+1 : v+1+l2]); !ok {
-						return b, 0, false
-					}
-					isInt, next = false, v+2+l2
-				}
-				if next != 0 {
-					if isInt {
-						score = float64(iv)
-					}
-					if entries > 1 && !(prevScore < score) {
-						pm, _ := lpNext(b, prev)
-						if prevScore != score || bytes.Compare(pm, p[off+1:off+1+l]) >= 0 {
-							return b, 0, false
-						}
-					}
-					prevScore, prev = score, at
-					// The member as one 16-byte word over its header, then
-					// the score: a small integer's zigzag uvarint (|iv| <
-					// 2^12: 1 or 2 bytes) written here, any other score by
-					// lpAppendScore.
-					*(*[16]byte)(w[at:]) = *(*[16]byte)(p[off:])
-					w[at] = byte(l)
-					e := at + 1 + l
-					if !isInt {
-						b = lpAppendScore(w[:e], score)
-					} else if z := (uint64(iv<<1) ^ uint64(iv>>63)) << 1; z < 0x80 {
-						w[e] = byte(z)
-						b = w[:e+1]
-					} else {
-						w[e], w[e+1] = byte(z)|0x80, byte(z>>7)
-						b = w[:e+2]
-					}
-				}
-			} else if l2 := int(p[v]) - 0x80; uint(l2) < 16 && p[v+1+l2] == byte(l2+1) {
-				next = v + 2 + l2
-				*(*[16]byte)(w[at:]) = *(*[16]byte)(p[off:])
-				w[at] = byte(l)
-				*(*[16]byte)(w[at+1+l:]) = *(*[16]byte)(p[v:])
-				w[at+1+l] = byte(l2)
-				b = w[:at+2+l+l2]
+		// Runs of common pairs go through pairStep; after a few tries
+		// that found none, every pair goes entry by entry here (each try
+		// costs a zset10's RESTORE ~2 %).
+		if entries%2 == 0 && misses < 4 && off+pairStepRoom <= end {
+			nb, nkeys, st, next, ok := pairStep(p, off, end, b, keys, pairRun{prevScore: prevScore, prev: prev, pairs: entries / 2}, &dup, parseScore)
+			if !ok {
+				return nb, 0, false
 			}
-			if next != 0 {
-				keys = append(keys, uint32(at))
-				cur = at
-				h := hash16(p[off+1:off+17], l)
-				if i := h & uint64(len(dup.slots)-1); dup.slots[i] == 0 && !dup.fallback && 2*len(keys) <= len(dup.slots) {
-					dup.slots[i] = h<<32 | uint64(at+1)
-				} else if !dup.addHashed(b, at, p[off+1:off+1+l], len(keys), h) {
-					return b, 0, false
+			if done := st.pairs - entries/2; done == 0 {
+				misses++
+			} else {
+				b, keys, prevScore, prev = nb, nkeys, st.prevScore, st.prev
+				entries += 2 * done
+				if off = next; off >= end {
+					break
 				}
-				off = next
-				entries++
-				continue
 			}
-			misses++ // pairs of other kinds: after a few, stop trying
 		}
 		var s []byte
 		var iv int64
@@ -521,6 +453,132 @@ func lpToPacked(p, scratch []byte, parseScore func([]byte) (float64, bool)) ([]b
 		return b, pairs, distinctEntries(b, keys)
 	}
 	return b, pairs, true
+}
+
+// pairStepRoom is how much of a listpack must follow a pair for
+// pairStep: the 16-byte word copies from each string's first byte, and
+// the checks' reads.
+const pairStepRoom = 36
+
+// pairRun is what lpToPacked carries from pair to pair beside the packed
+// bytes and the fields' or members' offsets in them: the previous pair's
+// score and member offset, and how many pairs are done. (The slices are
+// passed on their own: escape analysis follows a struct as a whole, and
+// the offsets' array on lpToPacked's stack would move to the heap.)
+type pairRun struct {
+	prevScore float64
+	prev      int
+	pairs     int
+}
+
+// pairStep converts the run of common pairs of listpack p from off, each
+// as one step, in a loop of its own so that its state stays in
+// registers: a member or field of under 16 bytes with a score that is a
+// 7- or 13-bit integer entry or a string of under 16 bytes (a sorted
+// set, parseScore not nil), or a value of under 16 bytes (a hash), while
+// pairStepRoom bytes of p follow and b has room. It does lpToPacked's
+// checks (entries and backlens, scores in order, distinct fields or
+// members) and returns b, keys and its state after the run and where it
+// stopped, or false on a refusal.
+func pairStep(p []byte, off, end int, b []byte, keys []uint32, st pairRun, dup *distinctSet, parseScore func([]byte) (float64, bool)) ([]byte, []uint32, pairRun, int, bool) {
+	prevScore, prev, pairs := st.prevScore, st.prev, st.pairs
+	zset := parseScore != nil
+	// The duplicate table's common case inline, as in lpToPacked: an empty
+	// slot while the table is under half full (limit: -1 once it fell
+	// back).
+	slots := dup.slots
+	mask := uint64(len(slots) - 1)
+	limit := len(slots) / 2
+	if dup.fallback {
+		limit = -1
+	}
+	for off+pairStepRoom <= end && cap(b)-len(b) >= 40 {
+		l := int(p[off]) - 0x80
+		if uint(l) >= 16 || p[off+1+l] != byte(l+1) {
+			break
+		}
+		v := off + 2 + l // the score or value entry
+		at := len(b)
+		w := b[:cap(b)]
+		next := 0
+		if zset {
+			var iv int64
+			var score float64
+			isInt := true
+			if c := p[v]; c < 0x80 {
+				if p[v+1] != 1 {
+					break
+				}
+				iv, next = int64(c), v+2
+			} else if c&0xE0 == 0xC0 {
+				if p[v+2] != 2 {
+					break
+				}
+				iv, next = int64(c&0x1F)<<8|int64(p[v+1]), v+3
+				if iv >= 1<<12 {
+					iv -= 1 << 13
+				}
+			} else if l2 := int(c) - 0x80; uint(l2) < 16 && p[v+1+l2] == byte(l2+1) {
+				// A score as text ("1.5"), by strtod's rules.
+				var ok bool
+				if score, ok = parseScore(p[v+1 : v+1+l2]); !ok {
+					return b, keys, st, off, false
+				}
+				isInt, next = false, v+2+l2
+			} else {
+				break
+			}
+			if isInt {
+				score = float64(iv)
+			}
+			if pairs > 0 && !(prevScore < score) {
+				// Equal scores order by member; anything else is out of order.
+				pm, _ := lpNext(b, prev)
+				if prevScore != score || bytes.Compare(pm, p[off+1:off+1+l]) >= 0 {
+					return b, keys, st, off, false
+				}
+			}
+			prevScore, prev = score, at
+			// The member as one 16-byte word over its header, then the
+			// score: a small integer's zigzag uvarint (|iv| < 2^12: 1 or
+			// 2 bytes) written here, any other score by lpAppendScore.
+			*(*[16]byte)(w[at:]) = *(*[16]byte)(p[off:])
+			w[at] = byte(l)
+			e := at + 1 + l
+			if !isInt {
+				b = lpAppendScore(w[:e], score)
+			} else if z := (uint64(iv<<1) ^ uint64(iv>>63)) << 1; z < 0x80 {
+				w[e] = byte(z)
+				b = w[:e+1]
+			} else {
+				w[e], w[e+1] = byte(z)|0x80, byte(z>>7)
+				b = w[:e+2]
+			}
+		} else {
+			l2 := int(p[v]) - 0x80
+			if uint(l2) >= 16 || p[v+1+l2] != byte(l2+1) {
+				break
+			}
+			next = v + 2 + l2
+			*(*[16]byte)(w[at:]) = *(*[16]byte)(p[off:])
+			w[at] = byte(l)
+			*(*[16]byte)(w[at+1+l:]) = *(*[16]byte)(p[v:])
+			w[at+1+l] = byte(l2)
+			b = w[:at+2+l+l2]
+		}
+		keys = append(keys, uint32(at))
+		h := hash16(p[off+1:off+17], l)
+		if i := h & mask; slots[i] == 0 && len(keys) <= limit {
+			slots[i] = h<<32 | uint64(at+1)
+		} else if !dup.addHashed(b, at, p[off+1:off+1+l], len(keys), h) {
+			return b, keys, st, off, false
+		} else if dup.fallback {
+			limit = -1
+		}
+		off = next
+		pairs++
+	}
+	return b, keys, pairRun{prevScore: prevScore, prev: prev, pairs: pairs}, off, true
 }
 
 // distinctSet finds a repeated field or member while lpToPacked copies
