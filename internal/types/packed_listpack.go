@@ -321,8 +321,8 @@ func lpToPacked(p, scratch []byte, parseScore func([]byte) (float64, bool)) ([]b
 	misses := 0
 	for off := qlpHeader; off < end; entries++ {
 		// Runs of common pairs go through pairStep; after a few tries
-		// that found none, every pair goes entry by entry here (each try
-		// costs a zset10's RESTORE ~2 %).
+		// that found none (each a call and a few tests for nothing),
+		// every pair goes entry by entry here.
 		if entries%2 == 0 && misses < 4 && off+pairStepRoom <= end {
 			nb, nkeys, st, next, ok := pairStep(p, off, end, b, keys, pairRun{prevScore: prevScore, prev: prev, pairs: entries / 2}, &dup, parseScore)
 			if !ok {
