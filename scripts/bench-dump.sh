@@ -2,7 +2,8 @@
 # DUMP and RESTORE cost: server CPU per key (from /proc/PID/stat) on
 # redis-server and shoal-server, for several value kinds, several rounds
 # alternating which server goes first. Prints the median per server and the
-# shoal/redis ratio; "load ratio" is the same ratio for writing the keys with
+# shoal/redis ratio (and, for RESTORE, the median of each round's own ratio
+# with the lowest and highest: the spread a verdict must clear); "load ratio" is the same ratio for writing the keys with
 # ordinary commands (SET, RPUSH, HSET…), the cost of building each type. A benchmark, not a test: CPU per key is the steady
 # number on a shared machine; ticks are 10 ms, so use enough keys.
 #
@@ -49,13 +50,23 @@ for r in $(seq "$ROUNDS"); do
     done
   done
 done
-printf "%-10s %12s %12s %7s   %12s %12s %7s   %s\n" kind "dump redis" "dump shoal" ratio "rest. redis" "rest. shoal" ratio "load ratio"
+# paired: the RESTORE ratio of each round (the two servers measured one
+# after the other, so a drift of the machine over the run weighs on both),
+# as "median (lowest-highest)".
+paired() {
+  awk -v a="$1" -v b="$2" 'BEGIN{ n = split(a, x, " "); split(b, y, " ")
+    for (i = 1; i <= n; i++) r[i] = (y[i] > 0) ? x[i] / y[i] : 0
+    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (r[j] < r[i]) { t = r[i]; r[i] = r[j]; r[j] = t }
+    printf "%.2f (%.2f-%.2f)", r[int((n + 1) / 2)], r[1], r[n] }'
+}
+printf "%-10s %12s %12s %7s   %12s %12s %7s   %-10s   %s\n" kind "dump redis" "dump shoal" ratio "rest. redis" "rest. shoal" ratio "load ratio" "rest. ratio per round"
 for k in ${KINDS//,/ }; do
   dr=$(echo "${D[redis,$k]}" | median); ds=$(echo "${D[shoal,$k]}" | median)
   rr=$(echo "${R[redis,$k]}" | median); rs=$(echo "${R[shoal,$k]}" | median)
   lr=$(echo "${L[redis,$k]}" | median); ls=$(echo "${L[shoal,$k]}" | median)
-  printf "%-10s %10sus %10sus %7s   %10sus %10sus %7s   %s\n" "$k" "$dr" "$ds" \
+  printf "%-10s %10sus %10sus %7s   %10sus %10sus %7s   %-10s   %s\n" "$k" "$dr" "$ds" \
     "$(awk -v a="$ds" -v b="$dr" 'BEGIN{ if (b>0) printf "%.2f", a/b; else print "-" }')" "$rr" "$rs" \
     "$(awk -v a="$rs" -v b="$rr" 'BEGIN{ if (b>0) printf "%.2f", a/b; else print "-" }')" \
-    "$(awk -v a="$ls" -v b="$lr" 'BEGIN{ if (b>0) printf "%.2f", a/b; else print "-" }')"
+    "$(awk -v a="$ls" -v b="$lr" 'BEGIN{ if (b>0) printf "%.2f", a/b; else print "-" }')" \
+    "$(paired "${R[shoal,$k]}" "${R[redis,$k]}")"
 done
