@@ -295,19 +295,27 @@ func (h closeLines) OnClose(*Conn) {
 	}
 }
 
-// TestHangUpWithBytes: bytes and the peer's hang-up that arrive together
-// make one edge-triggered event; neither the short read of the bytes nor
-// the connection being detached by them (a client that sends BLPOP and
-// hangs up) may end the reading before the hang-up is seen, or the
-// connection stays open for ever.
-func TestHangUpWithBytes(t *testing.T) {
+// startCloseLines starts a one-loop closeLines server, closed (and waited
+// for) at the test's end.
+func startCloseLines(t *testing.T) (*Server, string, closeLines) {
+	t.Helper()
 	h := closeLines{slowLines{make(chan struct{})}, make(chan struct{}, 1)}
 	s, err := New(h, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr, served := listenAndServe(t, s)
-	defer closeAndWait(t, s, served)
+	t.Cleanup(func() { closeAndWait(t, s, served) })
+	return s, addr, h
+}
+
+// TestHangUpWithBytes: bytes and the peer's hang-up that arrive together
+// make one edge-triggered event; neither the short read of the bytes nor
+// the connection being detached by them (a client that sends BLPOP and
+// hangs up) may end the reading before the hang-up is seen, or the
+// connection stays open for ever.
+func TestHangUpWithBytes(t *testing.T) {
+	s, addr, h := startCloseLines(t)
 	for _, tc := range []struct{ what, bytes string }{
 		{"a partial line", "partial"},
 		{"a line that detaches the connection (as a BLPOP that blocks)", "block\n"},
@@ -345,13 +353,7 @@ func holdLoop(s *Server, d time.Duration) {
 // the connection would wait for HUP for ever (a blocked client counted in
 // blocked_clients for good).
 func TestHandoffKeepsHangUps(t *testing.T) {
-	h := closeLines{slowLines{make(chan struct{})}, make(chan struct{}, 1)}
-	s, err := New(h, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr, served := listenAndServe(t, s)
-	defer closeAndWait(t, s, served)
+	s, addr, h := startCloseLines(t)
 	a := dialLines(t, addr)
 	b := dialLines(t, addr)
 	a.send(t, "block\n")
