@@ -575,7 +575,7 @@ func cmdSscan(c *Ctx) {
 			arena.add(m)
 		}
 	}
-	if s.IsIntset() {
+	if s.ScansWhole() {
 		s.Each(func(m []byte) bool { keep(m); return true })
 		cursor = 0
 	} else {

@@ -274,20 +274,25 @@ func (h *Hash) Delete(f []byte) bool {
 	if start < 0 {
 		return false
 	}
-	n := copy(lp[start:], lp[end:])
-	lp = lp[:start+n]
-	c := binary.LittleEndian.Uint16(lp) - 1
-	if c == 0 {
-		h.setLP(nil)
-		return true
-	}
-	binary.LittleEndian.PutUint16(lp, c)
-	// give memory back when most of the buffer is unused
-	if cap(lp) > 64 && len(lp) < cap(lp)/2 {
-		lp = append([]byte(nil), lp...)
-	}
-	h.setLP(lp)
+	h.setLP(packedDelete(lp, start, end))
 	return true
+}
+
+// packedDelete removes the bytes [start, end) of one item (a hash's pair,
+// a set's member) from packed bytes b, whose 2-byte header counts the
+// items, and returns them: nil once the last item is gone, a copy when
+// most of the buffer would be unused (memory given back).
+func packedDelete(b []byte, start, end int) []byte {
+	b = b[:start+copy(b[start:], b[end:])]
+	c := binary.LittleEndian.Uint16(b) - 1
+	if c == 0 {
+		return nil
+	}
+	binary.LittleEndian.PutUint16(b, c)
+	if cap(b) > 64 && len(b) < cap(b)/2 {
+		b = append([]byte(nil), b...)
+	}
+	return b
 }
 
 // Convert switches to the hashtable encoding (no-op if already there).

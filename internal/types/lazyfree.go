@@ -17,7 +17,7 @@ func FreeEffort(o Object) int {
 	case *List:
 		return v.Nodes()
 	case *Set:
-		if v.ht != nil {
+		if v.tab() != nil {
 			return v.Len()
 		}
 	case *ZSet:

@@ -112,22 +112,112 @@ func TestSetTwin(t *testing.T) {
 }
 
 func TestSetRandomUniform(t *testing.T) {
-	for _, enc := range []string{"intset", "hashtable"} {
+	for _, enc := range []string{"intset", "packed", "table"} {
 		s := NewSet()
-		if enc == "hashtable" {
+		if enc != "intset" {
 			s = NewSetFor([]byte("x"))
 		}
-		for i := range 10 {
+		n := 10
+		if enc == "table" {
+			n = 2 * SetPackedEntries
+		}
+		for i := range n {
 			s.Add([]byte(strconv.Itoa(i)), def)
 		}
+		if s.ScansWhole() != (enc != "table") {
+			t.Fatalf("%s: scans whole %v", enc, s.ScansWhole())
+		}
 		counts := map[string]int{}
-		for range 20000 {
+		for range 2000 * n {
 			counts[string(s.AppendRandom(nil))]++
 		}
-		for m, n := range counts {
-			if n < 1500 || n > 2500 {
-				t.Fatalf("%s: member %s drawn %d/20000 times", enc, m, n)
+		if len(counts) != n {
+			t.Fatalf("%s: %d of %d members drawn", enc, len(counts), n)
+		}
+		for m, k := range counts {
+			if k < 1500 || k > 2500 {
+				t.Fatalf("%s: member %s drawn %d/%d times", enc, m, k, 2000*n)
 			}
 		}
+	}
+}
+
+// TestSetPackedBounds: a hashtable set is packed (SSCAN returns it whole)
+// up to SetPackedEntries members of up to SetPackedValue bytes, becomes a
+// table past either bound, keeping every member, and never packs again;
+// OBJECT ENCODING says hashtable for both, as Redis 7.0's.
+func TestSetPackedBounds(t *testing.T) {
+	member := func(i int) []byte { return []byte("m" + strconv.Itoa(i)) }
+	check := func(what string, s *Set, n int, packed bool) {
+		t.Helper()
+		if s.Encoding() != "hashtable" || s.ScansWhole() != packed || s.Len() != n {
+			t.Fatalf("%s: encoding %s, scans whole %v, len %d; want hashtable, %v, %d", what, s.Encoding(), s.ScansWhole(), s.Len(), packed, n)
+		}
+		for i := range n {
+			if !s.Contains(member(i)) {
+				t.Fatalf("%s: %s missing", what, member(i))
+			}
+		}
+	}
+	s := NewSetFor(member(0))
+	for i := range SetPackedEntries {
+		if !s.Add(member(i), def) || s.Add(member(i), def) {
+			t.Fatalf("Add(%s): new once, then not", member(i))
+		}
+	}
+	check("full", s, SetPackedEntries, true)
+	s.Add(member(SetPackedEntries), def)
+	check("one more member", s, SetPackedEntries+1, false)
+	for i := SetPackedEntries; i > 1; i-- {
+		s.Remove(member(i))
+	}
+	check("emptied to two", s, 2, false)
+
+	long := make([]byte, SetPackedValue+1)
+	for i := range long {
+		long[i] = 'x'
+	}
+	s = NewSetFor(member(0))
+	s.Add(member(0), def)
+	s.Add(long[:SetPackedValue], def)
+	if !s.ScansWhole() || s.Len() != 2 {
+		t.Fatalf("a member of the longest size: scans whole %v, len %d", s.ScansWhole(), s.Len())
+	}
+	s.Add(long, def)
+	if s.ScansWhole() || !s.Contains(long) || !s.Contains(long[:SetPackedValue]) || s.Len() != 3 {
+		t.Fatalf("a longer member: scans whole %v, len %d", s.ScansWhole(), s.Len())
+	}
+	if NewSetFor(long).ScansWhole() {
+		t.Fatal("a set created for a long member is packed")
+	}
+
+	// From an intset: packed with the integers as text, unless they are
+	// too many.
+	s = NewSet()
+	for i := range 3 {
+		s.Add([]byte(strconv.Itoa(i)), def)
+	}
+	s.Add([]byte("x"), def)
+	if !s.ScansWhole() || s.IsIntset() || s.Len() != 4 || !s.Contains([]byte("2")) || !s.Contains([]byte("x")) {
+		t.Fatalf("intset + x: %s, scans whole %v, len %d", s.Encoding(), s.ScansWhole(), s.Len())
+	}
+	s = NewSet()
+	for i := range SetPackedEntries {
+		s.Add([]byte(strconv.Itoa(i)), def)
+	}
+	s.Add([]byte("x"), def)
+	if s.ScansWhole() || s.Len() != SetPackedEntries+1 {
+		t.Fatalf("full intset + x: scans whole %v, len %d", s.ScansWhole(), s.Len())
+	}
+
+	// Removing every member leaves an empty set; a copy is independent.
+	s = NewSetFor([]byte("a"))
+	s.Add([]byte("a"), def)
+	s.Add([]byte("b"), def)
+	c := s.Copy().(*Set)
+	s.Remove([]byte("a"))
+	s.Remove([]byte("b"))
+	if s.Len() != 0 || s.Contains([]byte("a")) || c.Len() != 2 || !c.Contains([]byte("a")) || !c.ScansWhole() {
+		t.Fatalf("emptied: len %d; copy len %d", s.Len(), c.Len())
 	}
 }

@@ -35,7 +35,8 @@ type decoder struct {
 
 	// view (a Restorer's decoder): a string may alias the payload or z,
 	// and viewObj, a listpack hash or sorted set, aliases pk (hview or
-	// zview), a list arena, a hashtable set is sset, an intset is iset.
+	// zview), a list arena, a hashtable set is sset (pset when packed), an
+	// intset is iset.
 	view    bool
 	viewObj types.Object
 	arena   []byte
@@ -43,6 +44,7 @@ type decoder struct {
 	zview   *types.ZSet // the listpack sorted sets viewObj holds (scratch)
 	list    *types.List // the lists viewObj holds (scratch)
 	sset    *types.Set  // the hashtable sets viewObj holds (scratch)
+	pset    *types.Set  // the packed sets viewObj holds (scratch)
 	iset    *types.Set  // the intsets viewObj holds (scratch), on ints
 	ints    []int64
 }
@@ -519,7 +521,10 @@ func (d *decoder) readSet() (keyspace.Value, error) {
 	if err != nil {
 		return keyspace.Value{}, err
 	}
-	var s *types.Set // an intset or a table, as the first member says
+	// An intset, a packed set or a table, as the first member and the
+	// count say (a small set converts as it is filled, as SADD's would).
+	var s *types.Set
+	small := n <= types.SetPackedEntries
 	if int64(n) > d.set.SetMaxIntsetEntries {
 		s = d.newSetTable(min(n, 4096))
 	}
@@ -532,6 +537,10 @@ func (d *decoder) readSet() (keyspace.Value, error) {
 			if _, ok := types.ParseInt64(m); ok {
 				if s == nil {
 					s = types.NewSet()
+				}
+			} else if small && len(m) <= types.SetPackedValue {
+				if s == nil {
+					s = d.newSetPacked()
 				}
 			} else if s == nil {
 				s = d.newSetTable(min(n, 4096))
@@ -565,6 +574,21 @@ func (d *decoder) newSetTable(hint int) *types.Set {
 	}
 	d.viewObj = d.sset
 	return d.sset
+}
+
+// newSetPacked is an empty packed set (types.NewSetFor of a short
+// member), or for a Restorer its scratch set emptied to that shape.
+func (d *decoder) newSetPacked() *types.Set {
+	if !d.view {
+		return types.NewSetFor(nil)
+	}
+	if d.pset == nil {
+		d.pset = types.NewSetFor(nil)
+	} else {
+		d.pset.ResetPacked()
+	}
+	d.viewObj = d.pset
+	return d.pset
 }
 
 func (d *decoder) readZSet(binary bool) (keyspace.Value, error) {

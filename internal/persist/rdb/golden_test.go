@@ -402,3 +402,68 @@ func TestRestorerReuses(t *testing.T) {
 		}
 	}
 }
+
+// TestSetLoadsPacked: a hashtable set of up to types.SetPackedEntries
+// short members loads packed (one allocation, SSCAN returns it whole),
+// through ParseDump and through a Restorer, whether its first member is an
+// integer or not; a larger one loads as a table. Both dump back as the
+// same members.
+func TestSetLoadsPacked(t *testing.T) {
+	enc := NewEncoder(DefaultSettings())
+	var r Restorer
+	for _, tc := range []struct {
+		members []string
+		packed  bool
+	}{
+		{[]string{"a", "b", "c"}, true},
+		{[]string{"1", "2", "x"}, true},
+		{func() []string {
+			var ms []string
+			for i := range types.SetPackedEntries {
+				ms = append(ms, "m"+strconv.Itoa(i))
+			}
+			return ms
+		}(), true},
+		{func() []string {
+			var ms []string
+			for i := range types.SetPackedEntries + 1 {
+				ms = append(ms, strconv.Itoa(i)+"x")
+			}
+			return ms
+		}(), false},
+		{[]string{"a", strings.Repeat("y", types.SetPackedValue+1)}, false},
+	} {
+		// Built as a table, so the payload lists them in this order.
+		s := types.NewSetTable(len(tc.members))
+		for _, m := range tc.members {
+			s.Add([]byte(m), types.DefaultLimits())
+		}
+		payload, err := enc.AppendDump(nil, keyspace.Value{Obj: s})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if payload[0] != TypeSet {
+			t.Fatalf("%v: RDB type %d", tc.members, payload[0])
+		}
+		plain, err := ParseDump(payload, DefaultSettings())
+		if err != nil {
+			t.Fatal(err)
+		}
+		viewed, err := r.Parse(payload, DefaultSettings())
+		if err != nil {
+			t.Fatal(err)
+		}
+		viewed = r.Own(viewed, keyspace.Value{})
+		for _, got := range []keyspace.Value{plain, viewed} {
+			gs := got.Obj.(*types.Set)
+			if gs.ScansWhole() != tc.packed || gs.Encoding() != "hashtable" || render(got) != render(keyspace.Value{Obj: s}) {
+				t.Fatalf("%v: scans whole %v, %s, %q", tc.members, gs.ScansWhole(), gs.Encoding(), render(got))
+			}
+			again, _ := enc.AppendDump(nil, got)
+			back, err := ParseDump(again, DefaultSettings())
+			if err != nil || render(back) != render(got) {
+				t.Fatalf("%v: dumped again: %q, %v", tc.members, render(back), err)
+			}
+		}
+	}
+}
