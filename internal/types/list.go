@@ -26,11 +26,18 @@ import (
 //
 // Redis 7.0 reports OBJECT ENCODING "quicklist" for every list (the
 // listpack encoding for small lists arrived in 7.2), so Encoding is fixed.
+//
+// A list's first node struct, and the array that points at it, are
+// inline: a list of one node is two allocations (this header and the
+// listpack), not four, for the collector to mark (inlineNode). A List is
+// never copied by value: nodes may point into it.
 type List struct {
 	nodes   []*listNode // live nodes are nodes[head:]
 	head    int
 	n       int
 	scratch bool // a decoder's (NewScratchList)
+	slot    [1]*listNode
+	inline  listNode
 }
 
 // listNode is one quicklist node.
@@ -94,9 +101,28 @@ func (nd *listNode) allowInsert(sz int, lim *Limits) bool {
 	return !nd.plain && qlAllowInsert(nd.size(), nd.count, lim.listFill(), sz, lim.listPacked())
 }
 
+// inlineNode returns the struct for a new node of l: its inline one when
+// l has no live node (it then holds nothing: a node is dropped from nodes
+// when it empties, and nothing else keeps one), else a new one. A scratch
+// list's nodes are handed out by Own, so it never uses its own.
+func (l *List) inlineNode() *listNode {
+	if len(l.live()) > 0 || l.scratch {
+		return new(listNode)
+	}
+	if cap(l.nodes) == 0 {
+		l.nodes = l.slot[:0:1]
+	}
+	return &l.inline
+}
+
 // newListNode returns a node holding v alone, with room before it for
 // pushes at the front (front) or none.
 func newListNode(v []byte, front bool, lim *Limits) *listNode {
+	return fillListNode(new(listNode), v, front, lim)
+}
+
+// fillListNode makes nd a node holding v alone, as newListNode.
+func fillListNode(nd *listNode, v []byte, front bool, lim *Limits) *listNode {
 	n := qlpHeader + qlpEntrySize(v) + 1
 	b := classBuf(n)
 	room := 0
@@ -106,7 +132,7 @@ func newListNode(v []byte, front bool, lim *Limits) *listNode {
 	}
 	b = qlpAppend(b[:room+qlpHeader], v)
 	b = append(b, qlpEOF)
-	nd := &listNode{b: b, lo: room, count: 1, plain: len(v) >= lim.listPacked()}
+	*nd = listNode{b: b, lo: room, count: 1, plain: len(v) >= lim.listPacked()}
 	nd.sync()
 	return nd
 }
@@ -230,7 +256,7 @@ func (l *List) PushBack(v []byte, lim *Limits) {
 		}
 		nd.seal()
 	}
-	l.nodes = append(l.nodes, newListNode(v, false, lim))
+	l.nodes = append(l.nodes, fillListNode(l.inlineNode(), v, false, lim))
 }
 
 // PushFront inserts v at the head (quicklistPushHead).
@@ -244,12 +270,16 @@ func (l *List) PushFront(v []byte, lim *Limits) {
 		}
 		nd.seal()
 	}
-	l.prependNode(newListNode(v, true, lim))
+	l.prependNode(fillListNode(l.inlineNode(), v, true, lim))
 }
 
 // prependNode puts nd before the first live node, regrowing the node
 // slice with room at the front when there is none.
 func (l *List) prependNode(nd *listNode) {
+	if len(l.live()) == 0 {
+		l.nodes, l.head = append(l.nodes[:0], nd), 0
+		return
+	}
 	if l.head == 0 {
 		live := len(l.nodes)
 		room := live + 4
@@ -644,9 +674,14 @@ func (l *List) DeleteBack(k int) {
 
 // Copy returns an independent copy (COPY, MULTI snapshotting…).
 func (l *List) Copy() Object {
-	nl := &List{n: l.n, nodes: make([]*listNode, 0, len(l.live()))}
+	nl := &List{n: l.n}
+	if k := len(l.live()); k > 1 {
+		nl.nodes = make([]*listNode, 0, k)
+	}
 	for _, nd := range l.live() {
-		nl.nodes = append(nl.nodes, &listNode{b: slices.Clone(nd.lp()), count: nd.count, plain: nd.plain})
+		st := nl.inlineNode()
+		*st = listNode{b: slices.Clone(nd.lp()), count: nd.count, plain: nd.plain}
+		nl.nodes = append(nl.nodes, st)
 	}
 	return nl
 }
@@ -696,7 +731,7 @@ func (l *List) AppendListpack(lp []byte) bool {
 		nd = l.nodes[:k+1][k] // a struct of the scratch's earlier value
 	}
 	if nd == nil {
-		nd = new(listNode)
+		nd = l.inlineNode()
 	}
 	*nd = listNode{b: lp, count: count}
 	nd.sync() // the header's count may have been "unknown" or wrong
@@ -734,7 +769,7 @@ func (l *List) Own(reuse Object) *List {
 	if out == nil {
 		out = &List{}
 	}
-	if cap(out.nodes) < len(src) {
+	if cap(out.nodes) < len(src) && len(src) > 1 {
 		out.nodes = make([]*listNode, 0, len(src))
 	}
 	for _, nd := range src {
@@ -752,7 +787,7 @@ func (l *List) Own(reuse Object) *List {
 			}
 		}
 		if st == nil {
-			st = new(listNode)
+			st = out.inlineNode() // out's own when it has no node yet
 		}
 		if dst == nil {
 			dst = make([]byte, len(b))
@@ -777,7 +812,7 @@ func (l *List) ResetScratch() { l.nodes, l.head, l.n = l.nodes[:0], 0, 0 }
 // AppendPlain adds a plain node holding v alone (an RDB payload's plain
 // quicklist node), whatever v's size.
 func (l *List) AppendPlain(v []byte) {
-	nd := newListNode(v, false, &Limits{ListPackedThreshold: 1})
+	nd := fillListNode(l.inlineNode(), v, false, &Limits{ListPackedThreshold: 1})
 	nd.plain = true
 	if cs := l.live(); len(cs) > 0 {
 		cs[len(cs)-1].seal()

@@ -284,3 +284,51 @@ func TestSmallListMemory(t *testing.T) {
 		}
 	}
 }
+
+// TestListInlineNode: a list's first node struct and its slot are the
+// list's own (a one-node list is two allocations: the list and its
+// listpack), reused when the list empties and fills again, and never
+// shared with a copy or with a list that Own fills.
+func TestListInlineNode(t *testing.T) {
+	lim := DefaultLimits()
+	if n := testing.AllocsPerRun(100, func() {
+		l := NewList()
+		l.PushBack([]byte("a"), lim)
+	}); n != 2 {
+		t.Fatalf("a one-element list takes %v allocations, want 2", n)
+	}
+	l := NewList()
+	for round := range 5 {
+		l.PushFront([]byte("x"+strconv.Itoa(round)), lim)
+		l.PushBack([]byte("y"), lim)
+		c := l.Copy().(*List)
+		for l.Len() > 0 {
+			l.PopBack(nil)
+		}
+		l.PushBack([]byte("z"), lim)
+		if got := c.Elements(); !slices.Equal(got, []string{"x" + strconv.Itoa(round), "y"}) {
+			t.Fatalf("round %d: the copy holds %q after the list emptied and refilled", round, got)
+		}
+		if got := l.Elements(); !slices.Equal(got, []string{"z"}) {
+			t.Fatalf("round %d: list %q", round, got)
+		}
+		l.PopFront(nil)
+	}
+	// Own into a list that held one node (its inline one).
+	scratch := NewScratchList()
+	scratch.AppendListpack(listpackOf("p", "q"))
+	reuse := NewList()
+	reuse.PushBack([]byte("old"), lim)
+	out := scratch.Own(reuse)
+	scratch.ResetScratch()
+	scratch.AppendListpack(listpackOf("r"))
+	if got := out.Elements(); !slices.Equal(got, []string{"p", "q"}) {
+		t.Fatalf("Own into a one-node list: %q", got)
+	}
+	fresh := scratch.Own(nil)
+	scratch.ResetScratch()
+	scratch.AppendListpack(listpackOf("s", "t", "u"))
+	if got := fresh.Elements(); !slices.Equal(got, []string{"r"}) {
+		t.Fatalf("Own into a new list: %q", got)
+	}
+}
