@@ -65,7 +65,7 @@ awk -v n="$KEYS" 'BEGIN{ for (i=0;i<n;i++) { m=i%10;
   else if (m==8) printf "SADD set:%d %d m1 m2\r\n", i, i;
   else printf "ZADD zset:%d 1 %d 2.5 m\r\n", i, i } }' >"$WORK/data.txt"
 
-declare -A SYNC SETS LAG LAG50
+declare -A SYNC SETS LAG LAG90 LAG50
 for r in $(seq "$ROUNDS"); do
   pairs=${BENCH_PAIRS:-"redis:redis shoal:shoal redis:shoal shoal:redis"}
   [ $((r % 2)) -eq 0 ] && pairs=$(echo "$pairs" | tr ' ' '\n' | tac | tr '\n' ' ')
@@ -90,6 +90,7 @@ for r in $(seq "$ROUNDS"); do
       kill $sampler; wait $sampler 2>/dev/null || true
       SETS[$mk]="${SETS[$mk]:-} $rps"
       LAG[$mk]="${LAG[$mk]:-} $(sed -n 's/.*lag_max=\([0-9-]*\).*/\1/p' "$WORK/lag.txt")"
+      LAG90[$mk]="${LAG90[$mk]:-} $(sed -n 's/.*lag_p90=\([0-9-]*\).*/\1/p' "$WORK/lag.txt")"
       LAG50[$mk]="${LAG50[$mk]:-} $(sed -n 's/.*lag_p50=\([0-9-]*\).*/\1/p' "$WORK/lag.txt")"
       if [ -n "${BENCH_OUT:-}" ]; then
         mkdir -p "$BENCH_OUT"
@@ -111,4 +112,6 @@ rr=$(echo "${SETS[redis]:-}" | median); rs=$(echo "${SETS[shoal]:-}" | median)
 lr=$(echo "${LAG[redis]:-}" | median); ls=$(echo "${LAG[shoal]:-}" | median)
 echo "SET -P 16 on a master with one replica: redis $rr rps, shoal $rs rps, ratio $(ratio "$rs" "$rr")"
 mr=$(echo "${LAG50[redis]:-}" | median); ms=$(echo "${LAG50[shoal]:-}" | median)
-echo "replica lag during it, bytes (tools/repllag, median of rounds): max redis $lr, shoal $ls, ratio $(ratio "$ls" "$lr"); p50 redis $mr, shoal $ms, ratio $(ratio "$ms" "$mr")"
+nr=$(echo "${LAG90[redis]:-}" | median); ns=$(echo "${LAG90[shoal]:-}" | median)
+echo "replica lag during it, bytes (tools/repllag, median of rounds): max redis $lr, shoal $ls, ratio $(ratio "$ls" "$lr"); p90 redis $nr, shoal $ns, ratio $(ratio "$ns" "$nr"); p50 redis $mr, shoal $ms, ratio $(ratio "$ms" "$mr")"
+echo "  per round, max: redis${LAG[redis]:-} / shoal${LAG[shoal]:-}"

@@ -30,8 +30,10 @@ import (
 // A list's first node struct, and the array that points at it, are
 // inline: a list of one node is two allocations (this header and the
 // listpack), not four, for the collector to mark (inlineNode). A List is
-// never copied by value: nodes may point into it.
+// never copied by value, as nodes may point into it: go vet reports a
+// copy (noCopy).
 type List struct {
+	_       noCopy
 	nodes   []*listNode // live nodes are nodes[head:]
 	head    int
 	n       int
@@ -39,6 +41,12 @@ type List struct {
 	slot    [1]*listNode
 	inline  listNode
 }
+
+// noCopy makes go vet's copylocks check report a List copied by value.
+type noCopy struct{}
+
+func (*noCopy) Lock()   {}
+func (*noCopy) Unlock() {}
 
 // listNode is one quicklist node.
 type listNode struct {

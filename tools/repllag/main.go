@@ -5,11 +5,11 @@
 // again, and counts the replica behind by the mean of the two master
 // readings minus its own: the replica's reading falls between them, so
 // the skew of reading two servers one after the other cancels out. It
-// runs until it receives SIGTERM or SIGINT, then prints the maximum and
-// the median of the samples:
+// runs until it receives SIGTERM or SIGINT, then prints the maximum, the
+// 90th percentile and the median of the samples:
 //
 //	repllag -master 127.0.0.1:6379 -replica 127.0.0.1:6380 -every 20ms
-//	lag_max=1234 lag_p50=56 samples=789
+//	lag_max=1234 lag_p90=345 lag_p50=56 samples=789
 //
 // With -trace N it also prints every sample of N bytes or more, with its
 // wall-clock time (ms precision, as the servers' logs and gctrace can be
@@ -129,9 +129,9 @@ func offsets(ctx context.Context, c *redis.Client, fields ...string) ([]int64, e
 
 func report(lags []int64) {
 	if len(lags) == 0 {
-		fmt.Println("lag_max=- lag_p50=- samples=0")
+		fmt.Println("lag_max=- lag_p90=- lag_p50=- samples=0")
 		return
 	}
 	slices.Sort(lags)
-	fmt.Printf("lag_max=%d lag_p50=%d samples=%d\n", lags[len(lags)-1], lags[len(lags)/2], len(lags))
+	fmt.Printf("lag_max=%d lag_p90=%d lag_p50=%d samples=%d\n", lags[len(lags)-1], lags[len(lags)*9/10], lags[len(lags)/2], len(lags))
 }
