@@ -15,13 +15,15 @@ import (
 // another, as a small hash's fields): one allocation the collector marks
 // without scanning, where a table is four plus one string per member.
 // OBJECT ENCODING and the RDB type still say hashtable; only SSCAN shows
-// it, returning such a set whole with cursor 0 (SCAN's COUNT is a hint),
-// as Redis 7.0 does for a set of up to 10 members. A packed set becomes a
-// table once a member would break those bounds, and never packs again.
+// it, returning such a set whole with cursor 0 (SCAN's COUNT is a hint;
+// Redis 7.0 does the same for a set of fewer members than COUNT). A packed
+// set becomes a table once a member would break those bounds, and never
+// packs again.
 //
 // The three forms share one pointer and two lengths, like Hash, so a set
-// header is a 24-byte allocation: the bench's 100k three-member sets
-// took ~18 MB and a third of a collection's mark time as tables.
+// header is a 24-byte allocation. As tables, bench-repl.sh's 100k
+// three-member sets took ~20 MB more and a quarter of a collection's mark
+// time (docs/data-types.md).
 type Set struct {
 	p    unsafe.Pointer // *int64 (intset), *byte (packed) or *table
 	n, c uint32         // the intset's or the packed bytes' length and capacity
