@@ -33,10 +33,12 @@ import (
 // never copied by value, as nodes may point into it: go vet reports a
 // copy (noCopy).
 type List struct {
-	_       noCopy
-	nodes   []*listNode // live nodes are nodes[head:]
-	head    int
-	n       int
+	_     noCopy
+	nodes []*listNode // live nodes are nodes[head:]
+	n     int
+	// head is 32 bits, beside scratch, so the header is 96 bytes (a
+	// size class) with the inline node.
+	head    int32
 	scratch bool // a decoder's (NewScratchList)
 	slot    [1]*listNode
 	inline  listNode
@@ -294,7 +296,7 @@ func (l *List) prependNode(nd *listNode) {
 		nc := make([]*listNode, room+live, room+live+live/2+4)
 		copy(nc[room:], l.nodes)
 		l.nodes = nc
-		l.head = room
+		l.head = int32(room)
 	}
 	l.head--
 	l.nodes[l.head] = nd
@@ -354,7 +356,7 @@ func (l *List) removeNode(i int) {
 		l.nodes[len(l.nodes)-1] = nil
 		l.nodes = l.nodes[:len(l.nodes)-1]
 	}
-	if l.head == len(l.nodes) {
+	if int(l.head) == len(l.nodes) {
 		l.nodes, l.head = l.nodes[:0], 0
 	}
 }
