@@ -251,16 +251,7 @@ func (h *Hash) lpSet(f, v []byte) bool {
 		h.setLP(lp)
 		return false
 	}
-	if len(lp) == 0 {
-		lp = growLP(nil, 2)
-		lp[0], lp[1] = 0, 0
-	}
-	off := len(lp)
-	lp = growLP(lp, off+uvarintLen(len(f))+len(f)+uvarintLen(len(v))+len(v))
-	off += putEntry(lp[off:], f)
-	putEntry(lp[off:], v)
-	binary.LittleEndian.PutUint16(lp, binary.LittleEndian.Uint16(lp)+1)
-	h.setLP(lp)
+	h.setLP(packedAppend(lp, f, v))
 	return true
 }
 

@@ -229,16 +229,22 @@ func (s *Set) Add(m []byte, lim *Limits) bool {
 	return true
 }
 
-// packedAppend adds member m to packed bytes b (nil: an empty set),
-// growing them as a small hash's are (growLP).
-func packedAppend(b, m []byte) []byte {
+// packedAppend adds one item (a set's member; a hash's field and value)
+// to packed bytes b (nil: empty), its entries in order, counting it in
+// the 2-byte header and growing b as a realloc'd listpack (growLP).
+func packedAppend(b []byte, entries ...[]byte) []byte {
 	if len(b) == 0 {
 		b = growLP(b, 2)
 		b[0], b[1] = 0, 0
 	}
-	off := len(b)
-	b = growLP(b, off+uvarintLen(len(m))+len(m))
-	putEntry(b[off:], m)
+	off, n := len(b), len(b)
+	for _, e := range entries {
+		n += uvarintLen(len(e)) + len(e)
+	}
+	b = growLP(b, n)
+	for _, e := range entries {
+		off += putEntry(b[off:], e)
+	}
 	binary.LittleEndian.PutUint16(b, binary.LittleEndian.Uint16(b)+1)
 	return b
 }
