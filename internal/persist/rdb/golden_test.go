@@ -433,7 +433,7 @@ func TestSetLoadsPacked(t *testing.T) {
 		}(), false},
 		{[]string{"a", strings.Repeat("y", types.SetPackedValue+1)}, false},
 	} {
-		// Built as a table, so the payload lists them in this order.
+		// Built as a table, so nothing here depends on the packed form.
 		s := types.NewSetTable(len(tc.members))
 		for _, m := range tc.members {
 			s.Add([]byte(m), types.DefaultLimits())
