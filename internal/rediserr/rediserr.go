@@ -35,7 +35,10 @@ const (
 	StringTooLong   = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
 	Timeout         = "ERR timeout is not a float or out of range"
 	TimeoutNegative = "ERR timeout is negative"
-	SameObject      = "ERR source and destination objects are the same"
+	// TimeoutNotInteger is getTimeoutFromObjectOrReply's error for a
+	// timeout in milliseconds (WAIT, CLIENT PAUSE).
+	TimeoutNotInteger = "ERR timeout is not an integer or out of range"
+	SameObject        = "ERR source and destination objects are the same"
 )
 
 // UnknownCommand is Redis's reply to a command name it does not know.

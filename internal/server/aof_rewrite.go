@@ -12,6 +12,7 @@ import (
 	"github.com/shoal-db/shoal/internal/persist"
 	"github.com/shoal-db/shoal/internal/persist/aof"
 	"github.com/shoal-db/shoal/internal/persist/nodesconf"
+	"github.com/shoal-db/shoal/internal/rediserr"
 	"github.com/shoal-db/shoal/internal/slot"
 	"github.com/shoal-db/shoal/internal/snapshot"
 	"github.com/shoal-db/shoal/internal/stream"
@@ -427,7 +428,7 @@ func (s *Server) aofRewriteLimited() bool {
 	return true
 }
 
-var errRewriteRunning = errors.New("ERR Background append only file rewriting already in progress")
+var errRewriteRunning = errors.New(rediserr.AOFRewriteInProgress)
 
 // aofRewriteCron is serverCron's automatic rewrite: with the AOF on, no
 // rewrite or BGSAVE running, and the files past auto-aof-rewrite-min-size,

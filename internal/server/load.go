@@ -16,6 +16,7 @@ import (
 	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/keyspace"
 	"github.com/shoal-db/shoal/internal/persist/rdb"
+	"github.com/shoal-db/shoal/internal/rediserr"
 	"github.com/shoal-db/shoal/internal/slot"
 )
 
@@ -544,7 +545,7 @@ func (s *Server) debugReload(ctx *command.Ctx) {
 		case "nosave":
 			save = false
 		default:
-			ctx.Error("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")
+			ctx.Error(rediserr.ReloadOptions)
 			return
 		}
 	}
@@ -564,14 +565,14 @@ func (s *Server) debugReload(ctx *command.Ctx) {
 	path, _ := s.rdbPath()
 	fi, err := os.Stat(path)
 	if err != nil {
-		ctx.Error("ERR Error trying to load the RDB dump")
+		ctx.Error(rediserr.ReloadFailed)
 		return
 	}
 	s.startLoading(fi.Size())
 	err = s.loadRDB(path, merge)
 	s.loading.active.Store(false)
 	if err != nil {
-		ctx.Error("ERR Error trying to load the RDB dump")
+		ctx.Error(rediserr.ReloadFailed)
 		return
 	}
 	s.Logf('#', "DB reloaded by DEBUG RELOAD")

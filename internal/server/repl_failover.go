@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/shoal-db/shoal/internal/command"
+	"github.com/shoal-db/shoal/internal/rediserr"
 )
 
 // The standalone FAILOVER command (Redis 7.0's coordinated switch): the
@@ -42,7 +43,7 @@ func (s *Server) failoverStateName() string { return failoverStateNames[s.fo.sta
 // failoverCommand is FAILOVER [TO host port [FORCE]] [ABORT] [TIMEOUT ms].
 func (s *Server) failoverCommand(ctx *command.Ctx) {
 	if s.clusterEnabled() {
-		ctx.Error("ERR FAILOVER not allowed in cluster mode.")
+		ctx.Error(rediserr.FailoverCluster)
 		return
 	}
 	var host string
@@ -54,7 +55,7 @@ func (s *Server) failoverCommand(ctx *command.Ctx) {
 		s.fo.mu.Lock()
 		defer s.fo.mu.Unlock()
 		if s.fo.state.Load() == failoverNone || s.fo.abort == nil {
-			ctx.Error("ERR No failover in progress.")
+			ctx.Error(rediserr.NoFailover)
 			return
 		}
 		select {
@@ -72,7 +73,7 @@ func (s *Server) failoverCommand(ctx *command.Ctx) {
 			host = string(args[i+1])
 			p, err := strconv.Atoi(string(args[i+2]))
 			if err != nil {
-				ctx.Error("ERR value is not an integer or out of range")
+				ctx.Error(rediserr.NotInteger)
 				return
 			}
 			port = p
@@ -82,33 +83,33 @@ func (s *Server) failoverCommand(ctx *command.Ctx) {
 		case a == "timeout" && i+1 < len(args) && timeoutMs == 0:
 			v, err := strconv.ParseInt(string(args[i+1]), 10, 64)
 			if err != nil {
-				ctx.Error("ERR value is not an integer or out of range")
+				ctx.Error(rediserr.NotInteger)
 				return
 			}
 			if v <= 0 {
-				ctx.Error("ERR FAILOVER timeout must be greater than 0")
+				ctx.Error(rediserr.FailoverTimeoutPositive)
 				return
 			}
 			timeoutMs = v
 			i++
 		default:
-			ctx.Error("ERR syntax error")
+			ctx.Error(rediserr.Syntax)
 			return
 		}
 	}
 	if s.isReplica() {
-		ctx.Error("ERR FAILOVER is not valid when server is a replica.")
+		ctx.Error(rediserr.FailoverOnReplica)
 		return
 	}
 	s.repl.mu.Lock()
 	links := append([]*replicaLink(nil), s.repl.replicas...)
 	s.repl.mu.Unlock()
 	if len(links) == 0 {
-		ctx.Error("ERR FAILOVER requires connected replicas.")
+		ctx.Error(rediserr.FailoverNoReplicas)
 		return
 	}
 	if force && (!to || timeoutMs == 0) {
-		ctx.Error("ERR FAILOVER with force option requires both a timeout and target HOST and IP.")
+		ctx.Error(rediserr.FailoverForceNeedsTarget)
 		return
 	}
 	if to {
@@ -119,16 +120,16 @@ func (s *Server) failoverCommand(ctx *command.Ctx) {
 			}
 		}
 		if target == nil {
-			ctx.Error("ERR FAILOVER target HOST and PORT is not a replica.")
+			ctx.Error(rediserr.FailoverTargetNotReplica)
 			return
 		}
 		if target.state.Load() != replOnline {
-			ctx.Error("ERR FAILOVER target replica is not online.")
+			ctx.Error(rediserr.FailoverTargetOffline)
 			return
 		}
 	}
 	if s.fo.state.Load() != failoverNone {
-		ctx.Error("ERR FAILOVER already in progress.")
+		ctx.Error(rediserr.FailoverInProgress)
 		return
 	}
 	s.fo.mu.Lock()

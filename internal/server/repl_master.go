@@ -190,7 +190,7 @@ func (s *Server) replconfCommand(ctx *command.Ctx) {
 	c := ctx.Client.(*client)
 	args := ctx.Args
 	if len(args)%2 == 0 {
-		ctx.Error("ERR syntax error")
+		ctx.Error(rediserr.Syntax)
 		return
 	}
 	for i := 1; i < len(args); i += 2 {
@@ -199,13 +199,13 @@ func (s *Server) replconfCommand(ctx *command.Ctx) {
 		case "listening-port":
 			p, err := strconv.Atoi(val)
 			if err != nil {
-				ctx.Error("ERR value is not an integer or out of range")
+				ctx.Error(rediserr.NotInteger)
 				return
 			}
 			c.replHS().port = p
 		case "ip-address":
 			if len(val) >= 46 { // NET_HOST_STR_LEN
-				ctx.Error("ERR REPLCONF ip-address provided by replica instance is too long: " + strconv.Itoa(len(val)) + " bytes")
+				ctx.Error(rediserr.ReplconfIPTooLong(len(val)))
 				return
 			}
 			c.replHS().ip = val
@@ -223,11 +223,11 @@ func (s *Server) replconfCommand(ctx *command.Ctx) {
 		case "rdb-only":
 			n, err := strconv.ParseInt(val, 10, 64)
 			if err != nil {
-				ctx.Error("ERR value is not an integer or out of range")
+				ctx.Error(rediserr.NotInteger)
 				return
 			}
 			if n < 0 || n > 1 {
-				ctx.Error("ERR value is out of range, value must between 0 and 1")
+				ctx.Error(rediserr.ReplconfRange01)
 				return
 			}
 			c.replHS().rdbOnly = n == 1
@@ -236,20 +236,20 @@ func (s *Server) replconfCommand(ctx *command.Ctx) {
 			// "functions" exists. By default everything is left out.
 			filters, _, err := resp.SplitArgs(args[i+1], nil, nil)
 			if err != nil {
-				ctx.Error("ERR Missing rdb-filter-only values")
+				ctx.Error(rediserr.ReplconfFilterMissing)
 				return
 			}
 			hs := c.replHS()
 			hs.req |= rdbExcludeData | rdbExcludeFunctions
 			for _, f := range filters {
 				if !strings.EqualFold(string(f), "functions") {
-					ctx.Error("ERR Unsupported rdb-filter-only option: " + string(f))
+					ctx.Error(rediserr.ReplconfFilterOption(string(f)))
 					return
 				}
 				hs.req &^= rdbExcludeFunctions
 			}
 		default:
-			ctx.Error("ERR Unrecognized REPLCONF option: " + string(args[i]))
+			ctx.Error(rediserr.ReplconfOption(string(args[i])))
 			return
 		}
 	}
@@ -282,11 +282,11 @@ func (s *Server) syncCommand(ctx *command.Ctx) {
 		// PSYNC replid offset FAILOVER: our master hands over (its FAILOVER
 		// command); the replid must be the one we follow.
 		if len(ctx.Args) != 4 || !strings.EqualFold(string(ctx.Args[3]), "failover") {
-			ctx.Error("ERR syntax error")
+			ctx.Error(rediserr.Syntax)
 			return
 		}
 		if string(ctx.Args[1]) != s.replHistory().ID {
-			ctx.Error("ERR PSYNC FAILOVER replid must match my replid.")
+			ctx.Error(rediserr.PsyncFailoverReplid)
 			return
 		}
 		s.Logf('*', "Failover request received for replid %s.", ctx.Args[1])
@@ -297,7 +297,7 @@ func (s *Server) syncCommand(ctx *command.Ctx) {
 	if hs := c.hs; hs != nil && hs.req != 0 && !hs.capaEOF {
 		// A filtered snapshot is never written to a file, so it needs
 		// EOF-marker framing.
-		ctx.Error("ERR Filtered replica requires EOF capability")
+		ctx.Error(rediserr.FilteredReplicaNeedsEOF)
 		return
 	}
 	hs := c.replHS()
@@ -709,21 +709,21 @@ func (s *Server) ackedReplicas(off int64) int {
 func (s *Server) waitCommand(ctx *command.Ctx) {
 	c := ctx.Client.(*client)
 	if s.isReplica() {
-		ctx.Error("ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.")
+		ctx.Error(rediserr.WaitOnReplica)
 		return
 	}
 	want, err := strconv.ParseInt(string(ctx.Args[1]), 10, 64)
 	if err != nil {
-		ctx.Error("ERR value is not an integer or out of range")
+		ctx.Error(rediserr.NotInteger)
 		return
 	}
 	ms, err := strconv.ParseInt(string(ctx.Args[2]), 10, 64)
 	if err != nil {
-		ctx.Error("ERR timeout is not an integer or out of range")
+		ctx.Error(rediserr.TimeoutNotInteger)
 		return
 	}
 	if ms < 0 {
-		ctx.Error("ERR timeout is negative")
+		ctx.Error(rediserr.TimeoutNegative)
 		return
 	}
 	target := c.woff

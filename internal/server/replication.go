@@ -9,6 +9,7 @@ import (
 
 	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/config"
+	"github.com/shoal-db/shoal/internal/rediserr"
 	"github.com/shoal-db/shoal/internal/replication"
 )
 
@@ -257,7 +258,7 @@ func (s *Server) isReplica() bool {
 // replicaofCommand is REPLICAOF / SLAVEOF host port | NO ONE.
 func (s *Server) replicaofCommand(ctx *command.Ctx) {
 	if s.clusterEnabled() {
-		ctx.Error("ERR REPLICAOF not allowed in cluster mode.")
+		ctx.Error(rediserr.ReplicaOfCluster)
 		return
 	}
 	host, portArg := string(ctx.Args[1]), string(ctx.Args[2])
@@ -271,16 +272,16 @@ func (s *Server) replicaofCommand(ctx *command.Ctx) {
 		return
 	}
 	if c := ctx.Client.(*client); c.replLink.Load() != nil {
-		ctx.Error("ERR Command is not valid when client is a replica.")
+		ctx.Error(rediserr.ReplicaOfFromReplica)
 		return
 	}
 	port, err := strconv.ParseInt(portArg, 10, 64)
 	if err != nil {
-		ctx.Error("ERR value is not an integer or out of range")
+		ctx.Error(rediserr.NotInteger)
 		return
 	}
 	if port < 0 || port > 65535 {
-		ctx.Error("ERR Invalid master port")
+		ctx.Error(rediserr.InvalidMasterPort)
 		return
 	}
 	s.repl.mu.Lock()

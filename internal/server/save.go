@@ -67,9 +67,6 @@ type fgSave struct {
 
 const bgsaveRetryDelay = 5 // CONFIG_BGSAVE_RETRY_DELAY, seconds
 
-// errBgsaveInProgress is Redis's reply to SAVE/BGSAVE while one runs.
-const errBgsaveInProgress = "ERR Background save already in progress"
-
 // misconfRDB is shared.bgsaveerr.
 const misconfRDB = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error."
 
@@ -436,7 +433,7 @@ func (s *Server) bgsaveDone(bg *bgSave, err error) {
 // saveCommand is SAVE.
 func (s *Server) saveCommand(ctx *command.Ctx) {
 	if s.bgRunning() {
-		ctx.Error(errBgsaveInProgress)
+		ctx.Error(rediserr.BgsaveInProgress)
 		return
 	}
 	s.save.saves.Add(1)
@@ -460,7 +457,7 @@ func (s *Server) bgsaveCommand(ctx *command.Ctx) {
 		c.flushStats()
 	}
 	if s.bgRunning() {
-		ctx.Error(errBgsaveInProgress)
+		ctx.Error(rediserr.BgsaveInProgress)
 		return
 	}
 	if !ctx.CanBlock {
@@ -473,7 +470,7 @@ func (s *Server) bgsaveCommand(ctx *command.Ctx) {
 		return
 	}
 	if !s.startBgsave() {
-		ctx.Error(errBgsaveInProgress)
+		ctx.Error(rediserr.BgsaveInProgress)
 		return
 	}
 	ctx.W.Simple("Background saving started")

@@ -3,6 +3,8 @@ package rdb
 import (
 	"errors"
 	"fmt"
+
+	"github.com/shoal-db/shoal/internal/rediserr"
 )
 
 // Errors. RESTORE maps ErrVersionOrChecksum to "ERR DUMP payload version or
@@ -97,11 +99,10 @@ func (e *ChecksumError) Error() string {
 	return fmt.Sprintf("Wrong RDB checksum expected: (%x) got (%x).", e.Expected, e.Got)
 }
 
-// ReplyText is the error reply RESTORE sends for a ParseDump error (the
-// texts of rediserr.DumpVersionOrCRC and rediserr.BadDataFormat).
+// ReplyText is the error reply RESTORE sends for a ParseDump error.
 func ReplyText(err error) string {
 	if errors.Is(err, ErrVersionOrChecksum) {
-		return "ERR DUMP payload version or checksum are wrong"
+		return rediserr.DumpVersionOrCRC
 	}
-	return "ERR Bad data format"
+	return rediserr.BadDataFormat
 }

@@ -1,0 +1,10 @@
+package rediserr
+
+// Persistence: SAVE, BGSAVE, BGREWRITEAOF and DEBUG RELOAD (Redis 7.0.15
+// rdb.c, aof.c, debug.c).
+const (
+	BgsaveInProgress     = "ERR Background save already in progress"
+	AOFRewriteInProgress = "ERR Background append only file rewriting already in progress"
+	ReloadOptions        = "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options."
+	ReloadFailed         = "ERR Error trying to load the RDB dump"
+)
