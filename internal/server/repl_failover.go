@@ -9,6 +9,7 @@ import (
 
 	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/rediserr"
+	"github.com/shoal-db/shoal/internal/rnum"
 )
 
 // The standalone FAILOVER command (Redis 7.0's coordinated switch): the
@@ -71,18 +72,18 @@ func (s *Server) failoverCommand(ctx *command.Ctx) {
 		case a == "to" && i+2 < len(args) && !to:
 			to = true
 			host = string(args[i+1])
-			p, err := strconv.Atoi(string(args[i+2]))
-			if err != nil {
+			p, ok := rnum.ParseInt(args[i+2])
+			if !ok {
 				ctx.Error(rediserr.NotInteger)
 				return
 			}
-			port = p
+			port = int(p)
 			i += 2
 		case a == "force" && !force:
 			force = true
 		case a == "timeout" && i+1 < len(args) && timeoutMs == 0:
-			v, err := strconv.ParseInt(string(args[i+1]), 10, 64)
-			if err != nil {
+			v, ok := rnum.ParseInt(args[i+1])
+			if !ok {
 				ctx.Error(rediserr.NotInteger)
 				return
 			}

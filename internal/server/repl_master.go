@@ -15,6 +15,7 @@ import (
 	"github.com/shoal-db/shoal/internal/rediserr"
 	"github.com/shoal-db/shoal/internal/replication"
 	"github.com/shoal-db/shoal/internal/resp"
+	"github.com/shoal-db/shoal/internal/rnum"
 	"github.com/shoal-db/shoal/internal/stream"
 )
 
@@ -197,12 +198,12 @@ func (s *Server) replconfCommand(ctx *command.Ctx) {
 		opt, val := strings.ToLower(string(args[i])), string(args[i+1])
 		switch opt {
 		case "listening-port":
-			p, err := strconv.Atoi(val)
-			if err != nil {
+			p, ok := rnum.ParseInt(val)
+			if !ok {
 				ctx.Error(rediserr.NotInteger)
 				return
 			}
-			c.replHS().port = p
+			c.replHS().port = int(p)
 		case "ip-address":
 			if len(val) >= 46 { // NET_HOST_STR_LEN
 				ctx.Error(rediserr.ReplconfIPTooLong(len(val)))
@@ -221,8 +222,8 @@ func (s *Server) replconfCommand(ctx *command.Ctx) {
 			// else they are ignored, without a reply, as Redis does.
 			return
 		case "rdb-only":
-			n, err := strconv.ParseInt(val, 10, 64)
-			if err != nil {
+			n, ok := rnum.ParseInt(val)
+			if !ok {
 				ctx.Error(rediserr.NotInteger)
 				return
 			}
@@ -270,29 +271,35 @@ func (s *Server) syncCommand(ctx *command.Ctx) {
 	if c.session || c.replLink.Load() != nil {
 		return // ignored, as Redis ignores SYNC from a replica
 	}
-	s.repl.mu.Lock()
-	ml := s.repl.link
-	s.repl.mu.Unlock()
-	if ml != nil && ml.state.Load() != linkConnected {
-		ctx.Error("NOMASTERLINK Can't SYNC while not connected with my master")
-		return
-	}
 	psync := strings.EqualFold(string(ctx.Args[0]), "psync")
-	if psync && len(ctx.Args) > 3 {
+	if psync && len(ctx.Args) > 3 && strings.EqualFold(string(ctx.Args[3]), "failover") {
 		// PSYNC replid offset FAILOVER: our master hands over (its FAILOVER
-		// command); the replid must be the one we follow.
-		if len(ctx.Args) != 4 || !strings.EqualFold(string(ctx.Args[3]), "failover") {
-			ctx.Error(rediserr.Syntax)
+		// command); the replid must be the one we follow. Handled first, as
+		// Redis does, so a replica whose link is down still takes over. Any
+		// other fourth argument is ignored, as in Redis.
+		s.Logf('#', "Failover request received for replid %s.", ctx.Args[1])
+		if !s.isReplica() {
+			ctx.Error(rediserr.PsyncFailoverToMaster)
 			return
 		}
 		if string(ctx.Args[1]) != s.replHistory().ID {
 			ctx.Error(rediserr.PsyncFailoverReplid)
 			return
 		}
-		s.Logf('*', "Failover request received for replid %s.", ctx.Args[1])
 		s.promote()
 		s.setReplicaOfConfig("", 0)
-		ml = nil
+		s.Logf('*', "MASTER MODE enabled (failover request from '%s')", s.clientInfoLine(c))
+	}
+	if s.fo.state.Load() != failoverNone {
+		ctx.Error(rediserr.SyncWhileFailingOver)
+		return
+	}
+	s.repl.mu.Lock()
+	ml := s.repl.link
+	s.repl.mu.Unlock()
+	if ml != nil && ml.state.Load() != linkConnected {
+		ctx.Error(rediserr.SyncNoMasterLink)
+		return
 	}
 	if hs := c.hs; hs != nil && hs.req != 0 && !hs.capaEOF {
 		// A filtered snapshot is never written to a file, so it needs
@@ -308,7 +315,7 @@ func (s *Server) syncCommand(ctx *command.Ctx) {
 		}
 	}
 	if psync {
-		if _, err := strconv.ParseInt(string(ctx.Args[2]), 10, 64); err != nil {
+		if _, ok := rnum.ParseInt(ctx.Args[2]); !ok {
 			s.Logf('*', "Replica %s asks for synchronization", replicaName(ip, hs.port))
 			s.Logf('#', "Replica %s asks for synchronization but with a wrong offset", replicaName(ip, hs.port))
 			ctx.Error(rediserr.NotInteger)
@@ -361,7 +368,7 @@ func (s *Server) serveReplica(l *replicaLink, psync bool, args [][]byte) {
 	cont := false
 	if psync {
 		id, off := string(args[1]), int64(-1)
-		if v, err := strconv.ParseInt(string(args[2]), 10, 64); err == nil {
+		if v, ok := rnum.ParseInt(args[2]); ok {
 			off = v
 		}
 		s.repl.mu.Lock()
@@ -545,7 +552,7 @@ func (s *Server) readAcks(l *replicaLink) {
 				return
 			}
 			if len(args) >= 3 && strings.EqualFold(string(args[1]), "ack") {
-				if off, err := strconv.ParseInt(string(args[2]), 10, 64); err == nil {
+				if off, ok := rnum.ParseInt(args[2]); ok {
 					s.noteAck(l, off)
 				}
 			}
@@ -712,13 +719,13 @@ func (s *Server) waitCommand(ctx *command.Ctx) {
 		ctx.Error(rediserr.WaitOnReplica)
 		return
 	}
-	want, err := strconv.ParseInt(string(ctx.Args[1]), 10, 64)
-	if err != nil {
+	want, ok := rnum.ParseInt(ctx.Args[1])
+	if !ok {
 		ctx.Error(rediserr.NotInteger)
 		return
 	}
-	ms, err := strconv.ParseInt(string(ctx.Args[2]), 10, 64)
-	if err != nil {
+	ms, ok := rnum.ParseInt(ctx.Args[2])
+	if !ok {
 		ctx.Error(rediserr.TimeoutNotInteger)
 		return
 	}

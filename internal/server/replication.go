@@ -11,6 +11,7 @@ import (
 	"github.com/shoal-db/shoal/internal/config"
 	"github.com/shoal-db/shoal/internal/rediserr"
 	"github.com/shoal-db/shoal/internal/replication"
+	"github.com/shoal-db/shoal/internal/rnum"
 )
 
 // replState is this node's side of replication (DESIGN: internal/replication
@@ -275,12 +276,10 @@ func (s *Server) replicaofCommand(ctx *command.Ctx) {
 		ctx.Error(rediserr.ReplicaOfFromReplica)
 		return
 	}
-	port, err := strconv.ParseInt(portArg, 10, 64)
-	if err != nil {
-		ctx.Error(rediserr.NotInteger)
-		return
-	}
-	if port < 0 || port > 65535 {
+	// getRangeLongFromObjectOrReply with a message: a port that is not an
+	// integer (string2ll's syntax) or out of range reads the same.
+	port, ok := rnum.ParseInt(portArg)
+	if !ok || port < 0 || port > 65535 {
 		ctx.Error(rediserr.InvalidMasterPort)
 		return
 	}
