@@ -125,8 +125,11 @@ func (c *Config) set(pairs [][2]string, local bool) error {
 			return &SetError{fmt.Sprintf("ERR CONFIG SET failed (possibly related to argument '%s') - %s", displayName(d, pairs[i][0]), err)}
 		}
 		changed[i] = d.get(c) != old[i]
-		if d.name == "hz" {
+		switch d.name {
+		case "hz":
 			c.clampHz()
+		case "repl-backlog-size":
+			c.clampReplBacklog()
 		}
 	}
 	fns := append([]func(string){}, c.onSet...)

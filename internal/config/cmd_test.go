@@ -105,6 +105,29 @@ func TestSetValues(t *testing.T) {
 	}
 }
 
+// TestSetReplBacklogFloor: CONFIG SET raises a backlog under 16 KB to
+// 16 KB, as Redis's resizeReplicationBacklog does (redis-server 7.0.15:
+// CONFIG SET repl-backlog-size 1, then CONFIG GET, answers 16384); a
+// config file's smaller value is kept as written, as in Redis.
+func TestSetReplBacklogFloor(t *testing.T) {
+	for _, tc := range []struct{ set, want string }{{"1", "16384"}, {"16383", "16384"}, {"16385", "16385"}, {"1mb", "1048576"}} {
+		c := Default()
+		if err := c.Set([][2]string{{"repl-backlog-size", tc.set}}); err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Get("repl-backlog-size")[0][1]; got != tc.want {
+			t.Errorf("CONFIG SET repl-backlog-size %s: CONFIG GET %s, want %s", tc.set, got, tc.want)
+		}
+	}
+	c, err := Load("", []string{"--repl-backlog-size", "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Get("repl-backlog-size")[0][1]; got != "1" {
+		t.Errorf("repl-backlog-size 1 in the config file: CONFIG GET %s, want 1", got)
+	}
+}
+
 func TestGetPatterns(t *testing.T) {
 	c := Default()
 	got := map[string]string{}

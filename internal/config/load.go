@@ -262,6 +262,18 @@ func (c *Config) clampHz() {
 	}
 }
 
+// ReplBacklogMinSize is CONFIG_REPL_BACKLOG_MIN_SIZE.
+const ReplBacklogMinSize = 16 * 1024
+
+// clampReplBacklog is resizeReplicationBacklog's floor, which Redis applies
+// on CONFIG SET only (a smaller value from the config file stays as
+// written): CONFIG GET and INFO then show 16 KB.
+func (c *Config) clampReplBacklog() {
+	if c.ReplBacklogSize < ReplBacklogMinSize {
+		c.ReplBacklogSize = ReplBacklogMinSize
+	}
+}
+
 // resolve makes p absolute against Dir, as if the process had chdir'ed there.
 func (c *Config) resolve(p string) string {
 	if filepath.IsAbs(p) || c.Dir == "" {
