@@ -9,6 +9,7 @@ import (
 
 	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/rediserr"
+	"github.com/shoal-db/shoal/internal/rnum"
 )
 
 // SLOWLOG as Redis 7.0 keeps it: every command whose execution took at
@@ -135,8 +136,8 @@ func (s *Server) slowlogCommand(ctx *command.Ctx) {
 	case sub == "get" && len(args) <= 3:
 		count := int64(10)
 		if len(args) == 3 {
-			n, err := strconv.ParseInt(string(args[2]), 10, 64)
-			if err != nil || n < -1 {
+			n, ok := rnum.ParseInt(args[2]) // string2ll: not "+1" nor "01"
+			if !ok || n < -1 {
 				ctx.Error("ERR count should be greater than or equal to -1")
 				return
 			}

@@ -76,6 +76,7 @@ func TestSlowlogAsRedis(t *testing.T) {
 	}
 	sameReplies(t, srvs, [][]string{
 		{"SLOWLOG", "GET", "abc"}, {"SLOWLOG", "GET", "-2"}, {"SLOWLOG", "GET", "1", "2"},
+		{"SLOWLOG", "GET", "+1"}, {"SLOWLOG", "GET", "01"},
 		{"SLOWLOG", "FOO"}, {"SLOWLOG", "HELP"}, {"SLOWLOG", "LEN", "x"},
 	})
 }
