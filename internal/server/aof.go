@@ -613,13 +613,12 @@ func (s *Server) registerAOF() {
 			ctx.Error(errRewriteRunning.Error())
 			return
 		}
-		if s.bgRunning() {
+		if err := s.bgrewriteaof(); errors.Is(err, errBgsaveRunning) {
 			// A BGSAVE runs: the rewrite starts from the cron after it.
 			s.aof.scheduled.CompareAndSwap(0, rwBG)
 			ctx.W.Simple("Background append only file rewriting scheduled")
 			return
-		}
-		if err := s.bgrewriteaof(); err != nil {
+		} else if err != nil {
 			ctx.Error(err.Error())
 			return
 		}

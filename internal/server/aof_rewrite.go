@@ -396,6 +396,13 @@ func (s *Server) bgrewriteaof() error {
 	if !s.aof.rewriting.CompareAndSwap(false, true) {
 		return errRewriteRunning
 	}
+	// Claimed first, then a BGSAVE looked for (startBgsave does the same
+	// the other way round): of two racing starts one backs off, and the
+	// two snapshots never run at once.
+	if s.bgRunning() {
+		s.aof.rewriting.Store(false)
+		return errBgsaveRunning
+	}
 	ch := s.rewriteChild()
 	go func() {
 		s.aof.mu.Lock()
@@ -430,6 +437,10 @@ func (s *Server) aofRewriteLimited() bool {
 
 var errRewriteRunning = errors.New(rediserr.AOFRewriteInProgress)
 
+// errBgsaveRunning: bgrewriteaof found a BGSAVE running; the caller
+// schedules the rewrite (aof_rewrite_scheduled).
+var errBgsaveRunning = errors.New("a BGSAVE is running")
+
 // aofRewriteCron is serverCron's automatic rewrite: with the AOF on, no
 // rewrite or BGSAVE running, and the files past auto-aof-rewrite-min-size,
 // a rewrite starts once they have grown auto-aof-rewrite-percentage over
@@ -439,7 +450,9 @@ func (s *Server) aofRewriteCron() {
 	if k := a.scheduled.Load(); k != 0 && !a.rewriting.Load() && !s.bgRunning() && a.scheduled.CompareAndSwap(k, 0) {
 		if k == rwEnable {
 			go s.applyAOFConfig("appendonly") // the AOF starts with its rewrite
-		} else if err := s.bgrewriteaof(); err != nil {
+		} else if err := s.bgrewriteaof(); errors.Is(err, errBgsaveRunning) {
+			a.scheduled.CompareAndSwap(0, k) // a BGSAVE started meanwhile
+		} else if err != nil {
 			s.Logf('#', "Can't rewrite append only file in background: %v", err)
 		}
 		return
@@ -464,7 +477,7 @@ func (s *Server) aofRewriteCron() {
 	base := max(a.baseSize.Load(), 1)
 	if growth := cur*100/base - 100; growth >= perc && !s.aofRewriteLimited() {
 		s.Logf('*', "Starting automatic rewriting of AOF on %d%% growth", growth)
-		if err := s.bgrewriteaof(); err != nil {
+		if err := s.bgrewriteaof(); err != nil && !errors.Is(err, errBgsaveRunning) {
 			s.Logf('#', "Can't rewrite append only file in background: %v", err)
 		}
 	}

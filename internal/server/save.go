@@ -324,19 +324,34 @@ func (s *Server) bgRunning() bool {
 	return s.save.bg != nil
 }
 
-// startBgsave is rdbSaveBackground: false if one is running already.
-// The caller holds no stripe.
-func (s *Server) startBgsave() bool {
+// What startBgsave did.
+const (
+	bgStarted   = iota
+	bgRunning   // a BGSAVE runs already
+	bgRewriting // an AOF rewrite runs: its snapshot is the one at a time
+)
+
+// startBgsave is rdbSaveBackground. It starts nothing while a BGSAVE or
+// an AOF rewrite runs. The caller holds no stripe.
+func (s *Server) startBgsave() int {
 	st := &s.save
 	st.mu.Lock()
 	if st.bg != nil {
 		st.mu.Unlock()
-		return false
+		return bgRunning
+	}
+	bg := &bgSave{start: time.Now(), done: make(chan struct{})}
+	st.bg = bg
+	// Claimed first, then the rewrite checked: BGREWRITEAOF claims its
+	// flag and then checks for a BGSAVE (registerAOF), so of two racing
+	// starts at least one sees the other and backs off.
+	if s.aof.rewriting.Load() {
+		st.bg = nil
+		st.mu.Unlock()
+		return bgRewriting
 	}
 	st.saves.Add(1)
 	st.lastTry.Store(time.Now().Unix())
-	bg := &bgSave{start: time.Now(), done: make(chan struct{})}
-	st.bg = bg
 	st.scheduled = false
 	st.mu.Unlock()
 	// The writer child starts now, as Redis forks before BGSAVE replies:
@@ -394,7 +409,7 @@ func (s *Server) startBgsave() bool {
 		s.bgsaveDone(bg, err)
 		s.snapshotEncoded()
 	}()
-	return true
+	return bgStarted
 }
 
 // bgsaveDone is backgroundSaveDoneHandlerDisk.
@@ -460,6 +475,21 @@ func (s *Server) bgsaveCommand(ctx *command.Ctx) {
 		ctx.Error(rediserr.BgsaveInProgress)
 		return
 	}
+	schedule := len(ctx.Args) == 2
+	if s.aof.rewriting.Load() {
+		// Redis's "another child is active": the rewrite's snapshot is
+		// the one a snapshot may run at a time, so the BGSAVE waits for
+		// the cron after it (SCHEDULE), or is refused.
+		if !schedule && ctx.CanBlock {
+			ctx.Error(rediserr.BgsaveOtherChild)
+			return
+		}
+		s.save.mu.Lock()
+		s.save.scheduled = true
+		s.save.mu.Unlock()
+		ctx.W.Simple("Background saving scheduled")
+		return
+	}
 	if !ctx.CanBlock {
 		// Inside EXEC the stripes are held, so the snapshot point must
 		// wait: Redis schedules a BGSAVE asked for in_exec too.
@@ -469,11 +499,21 @@ func (s *Server) bgsaveCommand(ctx *command.Ctx) {
 		ctx.W.Simple("Background saving scheduled")
 		return
 	}
-	if !s.startBgsave() {
+	switch s.startBgsave() {
+	case bgStarted:
+		ctx.W.Simple("Background saving started")
+	case bgRewriting:
+		if schedule {
+			s.save.mu.Lock()
+			s.save.scheduled = true
+			s.save.mu.Unlock()
+			ctx.W.Simple("Background saving scheduled")
+		} else {
+			ctx.Error(rediserr.BgsaveOtherChild)
+		}
+	default:
 		ctx.Error(rediserr.BgsaveInProgress)
-		return
 	}
-	ctx.W.Simple("Background saving started")
 }
 
 // saveCron is serverCron's persistence part: start a scheduled BGSAVE, or
@@ -484,8 +524,8 @@ func (s *Server) saveCron() {
 	st.mu.Lock()
 	busy, scheduled := st.bg != nil, st.scheduled
 	st.mu.Unlock()
-	if busy {
-		return
+	if busy || s.aof.rewriting.Load() {
+		return // as Redis waits for its active child
 	}
 	retryOK := now-st.lastTry.Load() > bgsaveRetryDelay || st.lastOK.Load()
 	if scheduled && retryOK {

@@ -174,3 +174,43 @@ func TestLoadingReplies(t *testing.T) {
 		t.Fatalf("DBSIZE after load: %q", got)
 	}
 }
+
+// bgsaveDuringRewriteSession: BGSAVE while an AOF rewrite runs (slowed by
+// rdb-key-save-delay) is refused, or scheduled with SCHEDULE, and the
+// scheduled one runs once the rewrite is done; BGREWRITEAOF meanwhile is
+// refused. Only one snapshot runs at a time, as only one child in Redis.
+func bgsaveDuringRewriteSession(t *testing.T, n *testutil.Node) []string {
+	c := client(t, n)
+	pipe := c.Pipeline()
+	for i := 0; i < 2000; i++ {
+		pipe.Set(ctx, "k"+strconv.Itoa(i), i, 0)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c.ConfigSet(ctx, "rdb-key-save-delay", "1000") // 2000 keys: ~2 s
+	var out []string
+	for _, args := range [][]any{{"bgrewriteaof"}, {"bgsave"}, {"bgsave", "schedule"}, {"bgrewriteaof"}} {
+		v, err := c.Do(ctx, args...).Result()
+		out = append(out, fmt.Sprintf("%v: %v %v", args, v, err))
+	}
+	c.ConfigSet(ctx, "rdb-key-save-delay", "0")
+	testutil.CheckFor(t, 60*time.Second, 50*time.Millisecond, func() error {
+		info := c.Info(ctx, "persistence").Val()
+		for _, f := range []string{"rdb_bgsave_in_progress:0", "aof_rewrite_in_progress:0", "rdb_saves:1", "rdb_last_bgsave_status:ok", "aof_last_bgrewrite_status:ok"} {
+			if !strings.Contains(info, f+"\r\n") {
+				return fmt.Errorf("waiting for %s", f)
+			}
+		}
+		return nil
+	})
+	return out
+}
+
+func TestBgsaveDuringRewrite(t *testing.T) {
+	testutil.SkipIfNoRedis(t)
+	want := bgsaveDuringRewriteSession(t, testutil.StartRedis(t, "--appendonly", "yes"))
+	t.Logf("redis session:\n%s", strings.Join(want, "\n"))
+	got := bgsaveDuringRewriteSession(t, testutil.StartShoal(t, "--appendonly", "yes"))
+	testutil.DeepEqual(t, got, want)
+}
