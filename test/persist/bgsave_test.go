@@ -31,13 +31,7 @@ func bgsaveSession(t *testing.T, n *testutil.Node) []string {
 			out = append(out, fmt.Sprintf("%v -> %v", cmd, v))
 		}
 	}
-	pipe := c.Pipeline()
-	for i := 0; i < 2000; i++ {
-		pipe.Set(ctx, "k"+strconv.Itoa(i), i, 0)
-	}
-	if _, err := pipe.Exec(ctx); err != nil {
-		t.Fatal(err)
-	}
+	setKeys(t, c, 2000)
 	last := c.LastSave(ctx).Val()
 	rec("bgsave", "now")
 	rec("config", "set", "rdb-key-save-delay", "1000") // ~2 s for 2000 keys
@@ -97,13 +91,7 @@ func TestBgsaveReplies(t *testing.T) {
 func TestLoadingReplies(t *testing.T) {
 	sh := testutil.StartShoal(t)
 	c := client(t, sh)
-	pipe := c.Pipeline()
-	for i := 0; i < 3000; i++ {
-		pipe.Set(ctx, "k"+strconv.Itoa(i), i, 0)
-	}
-	if _, err := pipe.Exec(ctx); err != nil {
-		t.Fatal(err)
-	}
+	setKeys(t, c, 3000)
 	c.Save(ctx)
 	sh.Stop()
 	dir := t.TempDir()
@@ -181,13 +169,7 @@ func TestLoadingReplies(t *testing.T) {
 // refused. Only one snapshot runs at a time, as only one child in Redis.
 func bgsaveDuringRewriteSession(t *testing.T, n *testutil.Node) []string {
 	c := client(t, n)
-	pipe := c.Pipeline()
-	for i := 0; i < 2000; i++ {
-		pipe.Set(ctx, "k"+strconv.Itoa(i), i, 0)
-	}
-	if _, err := pipe.Exec(ctx); err != nil {
-		t.Fatal(err)
-	}
+	setKeys(t, c, 2000)
 	c.ConfigSet(ctx, "rdb-key-save-delay", "1000") // 2000 keys: ~2 s
 	var out []string
 	for _, args := range [][]any{{"bgrewriteaof"}, {"bgsave"}, {"bgsave", "schedule"}, {"bgrewriteaof"}} {

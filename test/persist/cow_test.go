@@ -116,13 +116,7 @@ func TestBgsaveChildKilled(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			n := testutil.StartKind(t, kind, "--save", "900 1")
 			c := client(t, n)
-			pipe := c.Pipeline()
-			for i := 0; i < 100; i++ {
-				pipe.Set(ctx, "k"+strconv.Itoa(i), i, 0)
-			}
-			if _, err := pipe.Exec(ctx); err != nil {
-				t.Fatal(err)
-			}
+			setKeys(t, c, 100)
 			forks := infoInt(t, c.Info(ctx, "stats").Val(), "total_forks")
 			c.ConfigSet(ctx, "rdb-key-save-delay", "100000") // 0.1 s a key
 			if err := c.BgSave(ctx).Err(); err != nil {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -172,5 +173,17 @@ func populateAllTypes(t testing.TB, c *redis.Client) {
 			t.Fatal(err)
 		}
 		p.Close()
+	}
+}
+
+// setKeys sets k0…k(n-1) to their numbers in one pipeline.
+func setKeys(t testing.TB, c *redis.Client, n int) {
+	t.Helper()
+	pipe := c.Pipeline()
+	for i := 0; i < n; i++ {
+		pipe.Set(ctx, "k"+strconv.Itoa(i), i, 0)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		t.Fatal(err)
 	}
 }
