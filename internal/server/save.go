@@ -475,42 +475,24 @@ func (s *Server) bgsaveCommand(ctx *command.Ctx) {
 		ctx.Error(rediserr.BgsaveInProgress)
 		return
 	}
-	schedule := len(ctx.Args) == 2
-	if s.aof.rewriting.Load() {
-		// Redis's "another child is active": the rewrite's snapshot is
-		// the one a snapshot may run at a time, so the BGSAVE waits for
-		// the cron after it (SCHEDULE), or is refused.
-		if !schedule && ctx.CanBlock {
-			ctx.Error(rediserr.BgsaveOtherChild)
-			return
-		}
-		s.save.mu.Lock()
-		s.save.scheduled = true
-		s.save.mu.Unlock()
-		ctx.W.Simple("Background saving scheduled")
-		return
+	r := bgRunning
+	if ctx.CanBlock {
+		r = s.startBgsave()
 	}
-	if !ctx.CanBlock {
+	switch {
+	case !ctx.CanBlock || r == bgRewriting && len(ctx.Args) == 2:
 		// Inside EXEC the stripes are held, so the snapshot point must
-		// wait: Redis schedules a BGSAVE asked for in_exec too.
+		// wait (Redis schedules a BGSAVE asked for in_exec too); with
+		// SCHEDULE during an AOF rewrite, whose snapshot is the one that
+		// may run at a time, the cron starts it once the rewrite is done.
 		s.save.mu.Lock()
 		s.save.scheduled = true
 		s.save.mu.Unlock()
 		ctx.W.Simple("Background saving scheduled")
-		return
-	}
-	switch s.startBgsave() {
-	case bgStarted:
+	case r == bgStarted:
 		ctx.W.Simple("Background saving started")
-	case bgRewriting:
-		if schedule {
-			s.save.mu.Lock()
-			s.save.scheduled = true
-			s.save.mu.Unlock()
-			ctx.W.Simple("Background saving scheduled")
-		} else {
-			ctx.Error(rediserr.BgsaveOtherChild)
-		}
+	case r == bgRewriting:
+		ctx.Error(rediserr.BgsaveOtherChild) // Redis's "another child is active"
 	default:
 		ctx.Error(rediserr.BgsaveInProgress)
 	}
