@@ -535,6 +535,11 @@ func (s *Server) readAcks(l *replicaLink) {
 				return
 			}
 			buf = append(buf, tmp[:n]...)
+			if l.c != nil {
+				// Redis's lastinteraction moves with every read: CLIENT
+				// LIST shows a replica that ACKs each second idle=0-1.
+				l.c.lastUsed.Store(time.Now().UnixMilli())
+			}
 		}
 		used := 0
 		for {

@@ -53,6 +53,29 @@ func TestClientListTypeReplica(t *testing.T) {
 	}
 }
 
+// TestReplicaLinkIdle: a replica's link on its master counts as used at
+// each ACK (once a second), as Redis's lastinteraction does, so CLIENT
+// LIST shows it idle=0 or 1 however old it is.
+func TestReplicaLinkIdle(t *testing.T) {
+	for _, kind := range []string{"redis", "shoal"} {
+		t.Run(kind, func(t *testing.T) {
+			m, r := start(t, kind), start(t, kind)
+			follow(t, r, m)
+			var f map[string]string
+			testutil.CheckFor(t, 20*time.Second, 100*time.Millisecond, func() error {
+				f = clientFields(strings.TrimSpace(str(do(t, m, "CLIENT", "LIST", "TYPE", "replica"))))
+				if age, _ := strconv.Atoi(f["age"]); age < 4 {
+					return fmt.Errorf("replica link age %s", f["age"])
+				}
+				return nil
+			})
+			if idle, _ := strconv.Atoi(f["idle"]); idle > 1 {
+				t.Fatalf("replica link age %s idle %s, want idle 0 or 1", f["age"], f["idle"])
+			}
+		})
+	}
+}
+
 // A hard output-buffer limit for replicas below repl-backlog-size is
 // raised to it (Redis's checkClientOutputBufferLimits): a replica whose
 // unsent stream passes the configured limit but not the backlog stays, and
