@@ -443,9 +443,10 @@ func (s *Server) applyAOFConfig(name string) {
 			go s.applyAOFConfigScheduled()
 			return
 		}
-		if p.on && s.aof.w.Load() == nil && s.bgRunning() {
-			// startAppendOnly while a BGSAVE runs: the rewrite (and the
-			// AOF with it) waits for it, as Redis's does.
+		if p.on && s.aof.w.Load() == nil && s.saveChildActive() {
+			// startAppendOnly while a BGSAVE or a replica's full sync
+			// runs: the rewrite (and the AOF with it) waits for it, as
+			// Redis's does for its child.
 			s.aof.scheduled.Store(rwEnable)
 			s.Logf('*', "AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.")
 			return

@@ -398,8 +398,10 @@ func (s *Server) bgrewriteaof() error {
 	}
 	// Claimed first, then a BGSAVE looked for (startBgsave does the same
 	// the other way round): of two racing starts one backs off, and the
-	// two snapshots never run at once.
-	if s.bgRunning() {
+	// two snapshots never run at once. A replica's full sync counts as a
+	// BGSAVE, as Redis's fork for it does: the rewrite is scheduled after
+	// it rather than copying the dataset with every stripe held.
+	if s.saveChildActive() {
 		s.aof.rewriting.Store(false)
 		return errBgsaveRunning
 	}
@@ -437,8 +439,8 @@ func (s *Server) aofRewriteLimited() bool {
 
 var errRewriteRunning = errors.New(rediserr.AOFRewriteInProgress)
 
-// errBgsaveRunning: bgrewriteaof found a BGSAVE running; the caller
-// schedules the rewrite (aof_rewrite_scheduled).
+// errBgsaveRunning: bgrewriteaof found a BGSAVE (or a replica's full
+// sync) running; the caller schedules the rewrite (aof_rewrite_scheduled).
 var errBgsaveRunning = errors.New("a BGSAVE is running")
 
 // aofRewriteCron is serverCron's automatic rewrite: with the AOF on, no
@@ -447,7 +449,7 @@ var errBgsaveRunning = errors.New("a BGSAVE is running")
 // the size the last rewrite (or the load) left, as Redis 7.0 decides it.
 func (s *Server) aofRewriteCron() {
 	a := &s.aof
-	if k := a.scheduled.Load(); k != 0 && !a.rewriting.Load() && !s.bgRunning() && a.scheduled.CompareAndSwap(k, 0) {
+	if k := a.scheduled.Load(); k != 0 && !a.rewriting.Load() && !s.saveChildActive() && a.scheduled.CompareAndSwap(k, 0) {
 		if k == rwEnable {
 			go s.applyAOFConfig("appendonly") // the AOF starts with its rewrite
 		} else if err := s.bgrewriteaof(); errors.Is(err, errBgsaveRunning) {
@@ -461,10 +463,7 @@ func (s *Server) aofRewriteCron() {
 	if wr == nil || a.rewriting.Load() {
 		return
 	}
-	s.save.mu.Lock()
-	saving := s.save.bg != nil
-	s.save.mu.Unlock()
-	if saving {
+	if s.saveChildActive() {
 		return
 	}
 	s.cfg.RLock()

@@ -324,6 +324,13 @@ func (s *Server) bgRunning() bool {
 	return s.save.bg != nil
 }
 
+// saveChildActive is Redis's hasActiveChildProcess for an RDB child: a
+// BGSAVE runs, or a snapshot for replicas' full sync (which holds the one
+// snapshot place as a BGSAVE does).
+func (s *Server) saveChildActive() bool {
+	return s.bgRunning() || s.repl.syncSaves.Load() > 0
+}
+
 // What startBgsave did.
 const (
 	bgStarted   = iota
