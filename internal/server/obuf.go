@@ -102,9 +102,10 @@ func (c *client) checkObufWith(pending int64) bool {
 	if c.obufClosed.Swap(true) {
 		return true
 	}
-	info := c.infoLine(false, nil)
+	// Logged before the close, as Redis logs before freeClientAsync: once
+	// the client is gone (its subscriptions with it) the line is there.
+	c.srv.Logf('#', "Client %s scheduled to be closed ASAP for overcoming of output buffer limits.", c.infoLine(false, nil))
 	c.kill()
-	c.srv.Logf('#', "Client %s scheduled to be closed ASAP for overcoming of output buffer limits.", info)
 	return true
 }
 
@@ -169,9 +170,8 @@ func (c *client) pendingOverObuf() bool {
 		return false
 	}
 	if !c.obufClosed.Swap(true) {
-		info := c.infoLine(false, nil)
-		c.kill()
-		c.srv.Logf('#', "Client %s scheduled to be closed ASAP for overcoming of output buffer limits.", info)
+		c.srv.Logf('#', "Client %s scheduled to be closed ASAP for overcoming of output buffer limits.", c.infoLine(false, nil))
+		c.kill() // after the log line, as above
 	}
 	c.w.Reset()
 	return true
