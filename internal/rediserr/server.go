@@ -9,8 +9,6 @@ const (
 	InvalidClientID     = "ERR Invalid client ID"
 	ClientIDPositive    = "ERR client-id should be greater than 0"
 	ClientNameChars     = "ERR Client names cannot contain spaces, newlines or special characters."
-	PauseTimeout        = TimeoutNotInteger
-	PauseNegative       = "ERR timeout is negative"
 	PauseMode           = "ERR CLIENT PAUSE mode must be WRITE or ALL"
 	InvalidCommand      = "ERR Invalid command specified"
 	InvalidCommandArgs  = "ERR Invalid number of arguments specified for command"

@@ -614,8 +614,9 @@ func (s *Server) registerAOF() {
 			ctx.Error(errRewriteRunning.Error())
 			return
 		}
-		if err := s.bgrewriteaof(); errors.Is(err, errBgsaveRunning) {
-			// A BGSAVE runs: the rewrite starts from the cron after it.
+		if err := s.bgrewriteaof(); errors.Is(err, errSaveChildActive) {
+			// A BGSAVE or a full sync runs: the cron starts the
+			// rewrite after it.
 			s.aof.scheduled.CompareAndSwap(0, rwBG)
 			ctx.W.Simple("Background append only file rewriting scheduled")
 			return

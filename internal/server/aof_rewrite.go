@@ -403,7 +403,7 @@ func (s *Server) bgrewriteaof() error {
 	// it rather than copying the dataset with every stripe held.
 	if s.saveChildActive() {
 		s.aof.rewriting.Store(false)
-		return errBgsaveRunning
+		return errSaveChildActive
 	}
 	ch := s.rewriteChild()
 	go func() {
@@ -439,9 +439,10 @@ func (s *Server) aofRewriteLimited() bool {
 
 var errRewriteRunning = errors.New(rediserr.AOFRewriteInProgress)
 
-// errBgsaveRunning: bgrewriteaof found a BGSAVE (or a replica's full
-// sync) running; the caller schedules the rewrite (aof_rewrite_scheduled).
-var errBgsaveRunning = errors.New("a BGSAVE is running")
+// errSaveChildActive: bgrewriteaof found a BGSAVE (or a replica's full
+// sync) running (saveChildActive); the caller schedules the rewrite
+// (aof_rewrite_scheduled).
+var errSaveChildActive = errors.New("a BGSAVE or a full sync runs")
 
 // aofRewriteCron is serverCron's automatic rewrite: with the AOF on, no
 // rewrite or BGSAVE running, and the files past auto-aof-rewrite-min-size,
@@ -452,8 +453,8 @@ func (s *Server) aofRewriteCron() {
 	if k := a.scheduled.Load(); k != 0 && !a.rewriting.Load() && !s.saveChildActive() && a.scheduled.CompareAndSwap(k, 0) {
 		if k == rwEnable {
 			go s.applyAOFConfig("appendonly") // the AOF starts with its rewrite
-		} else if err := s.bgrewriteaof(); errors.Is(err, errBgsaveRunning) {
-			a.scheduled.CompareAndSwap(0, k) // a BGSAVE started meanwhile
+		} else if err := s.bgrewriteaof(); errors.Is(err, errSaveChildActive) {
+			a.scheduled.CompareAndSwap(0, k) // one started meanwhile
 		} else if err != nil {
 			s.Logf('#', "Can't rewrite append only file in background: %v", err)
 		}
@@ -476,7 +477,7 @@ func (s *Server) aofRewriteCron() {
 	base := max(a.baseSize.Load(), 1)
 	if growth := cur*100/base - 100; growth >= perc && !s.aofRewriteLimited() {
 		s.Logf('*', "Starting automatic rewriting of AOF on %d%% growth", growth)
-		if err := s.bgrewriteaof(); err != nil && !errors.Is(err, errBgsaveRunning) {
+		if err := s.bgrewriteaof(); err != nil && !errors.Is(err, errSaveChildActive) {
 			s.Logf('#', "Can't rewrite append only file in background: %v", err)
 		}
 	}

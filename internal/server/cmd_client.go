@@ -469,13 +469,8 @@ func (s *Server) registerClient() {
 		ctx.W.OK()
 	})
 	s.handle("client|pause", func(ctx *command.Ctx) {
-		ms, ok := rnum.ParseInt(ctx.Args[2])
+		ms, ok := timeoutMs(ctx, ctx.Args[2])
 		if !ok {
-			ctx.Error(rediserr.PauseTimeout)
-			return
-		}
-		if ms < 0 {
-			ctx.Error(rediserr.PauseNegative)
 			return
 		}
 		if len(ctx.Args) == 4 {

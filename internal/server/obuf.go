@@ -99,14 +99,19 @@ func (c *client) checkObufWith(pending int64) bool {
 		}
 		return false
 	}
+	c.closeOverObuf()
+	return true
+}
+
+// closeOverObuf closes c for its output buffer limits, once. The line is
+// logged before the close, as Redis logs before freeClientAsync: once the
+// client is gone (its subscriptions with it) the line is there.
+func (c *client) closeOverObuf() {
 	if c.obufClosed.Swap(true) {
-		return true
+		return
 	}
-	// Logged before the close, as Redis logs before freeClientAsync: once
-	// the client is gone (its subscriptions with it) the line is there.
 	c.srv.Logf('#', "Client %s scheduled to be closed ASAP for overcoming of output buffer limits.", c.infoLine(false, nil))
 	c.kill()
-	return true
 }
 
 // obufCron checks every client that owes bytes against its limits, as
@@ -169,10 +174,7 @@ func (c *client) pendingOverObuf() bool {
 	if c.replLink.Load() != nil || !c.overObufLimit(used) {
 		return false
 	}
-	if !c.obufClosed.Swap(true) {
-		c.srv.Logf('#', "Client %s scheduled to be closed ASAP for overcoming of output buffer limits.", c.infoLine(false, nil))
-		c.kill() // after the log line, as above
-	}
+	c.closeOverObuf()
 	c.w.Reset()
 	return true
 }

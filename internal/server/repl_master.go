@@ -538,7 +538,7 @@ func (s *Server) readAcks(l *replicaLink) {
 			if l.c != nil {
 				// Redis's lastinteraction moves with every read: CLIENT
 				// LIST shows a replica that ACKs each second idle=0-1.
-				l.c.lastUsed.Store(time.Now().UnixMilli())
+				l.c.lastUsed.Store(s.nowMs.Load())
 			}
 		}
 		used := 0
@@ -717,6 +717,22 @@ func (s *Server) ackedReplicas(off int64) int {
 	return n
 }
 
+// timeoutMs is getTimeoutFromObjectOrReply for milliseconds (WAIT, CLIENT
+// PAUSE): an integer by string2ll's rules, not negative; else it replies
+// Redis's error and reports false.
+func timeoutMs(ctx *command.Ctx, arg []byte) (int64, bool) {
+	ms, ok := rnum.ParseInt(arg)
+	if !ok {
+		ctx.Error(rediserr.TimeoutNotInteger)
+		return 0, false
+	}
+	if ms < 0 {
+		ctx.Error(rediserr.TimeoutNegative)
+		return 0, false
+	}
+	return ms, true
+}
+
 // waitCommand is WAIT numreplicas timeout.
 func (s *Server) waitCommand(ctx *command.Ctx) {
 	c := ctx.Client.(*client)
@@ -729,13 +745,8 @@ func (s *Server) waitCommand(ctx *command.Ctx) {
 		ctx.Error(rediserr.NotInteger)
 		return
 	}
-	ms, ok := rnum.ParseInt(ctx.Args[2])
+	ms, ok := timeoutMs(ctx, ctx.Args[2])
 	if !ok {
-		ctx.Error(rediserr.TimeoutNotInteger)
-		return
-	}
-	if ms < 0 {
-		ctx.Error(rediserr.TimeoutNegative)
 		return
 	}
 	target := c.woff

@@ -349,9 +349,9 @@ func (s *Server) startBgsave() int {
 	}
 	bg := &bgSave{start: time.Now(), done: make(chan struct{})}
 	st.bg = bg
-	// Claimed first, then the rewrite checked: BGREWRITEAOF claims its
-	// flag and then checks for a BGSAVE (registerAOF), so of two racing
-	// starts at least one sees the other and backs off.
+	// Claimed first, then the rewrite checked: bgrewriteaof claims its
+	// flag and then looks for a BGSAVE, so of two racing starts at least
+	// one sees the other and backs off.
 	if s.aof.rewriting.Load() {
 		st.bg = nil
 		st.mu.Unlock()
@@ -482,27 +482,36 @@ func (s *Server) bgsaveCommand(ctx *command.Ctx) {
 		ctx.Error(rediserr.BgsaveInProgress)
 		return
 	}
-	r := bgRunning
-	if ctx.CanBlock {
-		r = s.startBgsave()
-	}
-	switch {
-	case !ctx.CanBlock || r == bgRewriting && len(ctx.Args) == 2:
+	if !ctx.CanBlock {
 		// Inside EXEC the stripes are held, so the snapshot point must
-		// wait (Redis schedules a BGSAVE asked for in_exec too); with
-		// SCHEDULE during an AOF rewrite, whose snapshot is the one that
-		// may run at a time, the cron starts it once the rewrite is done.
-		s.save.mu.Lock()
-		s.save.scheduled = true
-		s.save.mu.Unlock()
-		ctx.W.Simple("Background saving scheduled")
-	case r == bgStarted:
+		// wait: Redis schedules a BGSAVE asked for in_exec too.
+		s.scheduleBgsave(ctx)
+		return
+	}
+	switch s.startBgsave() {
+	case bgStarted:
 		ctx.W.Simple("Background saving started")
-	case r == bgRewriting:
-		ctx.Error(rediserr.BgsaveOtherChild) // Redis's "another child is active"
+	case bgRewriting:
+		// An AOF rewrite's snapshot is the one that may run at a time:
+		// with SCHEDULE the cron starts the BGSAVE once it is done, else
+		// Redis's "another child is active".
+		if len(ctx.Args) == 2 {
+			s.scheduleBgsave(ctx)
+		} else {
+			ctx.Error(rediserr.BgsaveOtherChild)
+		}
 	default:
 		ctx.Error(rediserr.BgsaveInProgress)
 	}
+}
+
+// scheduleBgsave has the cron start a BGSAVE when it can
+// (rdb_bgsave_scheduled).
+func (s *Server) scheduleBgsave(ctx *command.Ctx) {
+	s.save.mu.Lock()
+	s.save.scheduled = true
+	s.save.mu.Unlock()
+	ctx.W.Simple("Background saving scheduled")
 }
 
 // saveCron is serverCron's persistence part: start a scheduled BGSAVE, or
