@@ -3,6 +3,8 @@ package config
 import (
 	"fmt"
 	"strings"
+
+	"github.com/shoal-db/shoal/internal/rediserr"
 )
 
 // Get is CONFIG GET. Each pattern without glob characters is looked up
@@ -101,7 +103,7 @@ func (c *Config) set(pairs [][2]string, local bool) error {
 	}
 	if refuseLoading { // the loading error goes first, as in Redis
 		c.mu.Unlock()
-		return &SetError{"LOADING Redis is loading the dataset in memory"}
+		return &SetError{rediserr.Loading}
 	}
 	if unknown != "" {
 		c.mu.Unlock()

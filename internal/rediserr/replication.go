@@ -25,6 +25,13 @@ const (
 	FailoverTargetNotReplica = "ERR FAILOVER target HOST and PORT is not a replica."
 	FailoverTargetOffline    = "ERR FAILOVER target replica is not online."
 	FailoverInProgress       = "ERR FAILOVER already in progress."
+	// MasterDown: a command without the stale flag on a replica whose
+	// link is down, with replica-serve-stale-data no (shared.masterdownerr).
+	MasterDown = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+	// NoReplicas: a write while min-replicas-to-write is not met.
+	NoReplicas = "NOREPLICAS Not enough good replicas to write."
+	// ReadOnlyReplica: a write to a replica with replica-read-only yes.
+	ReadOnlyReplica = "READONLY You can't write against a read only replica."
 )
 
 // ReplconfIPTooLong is REPLCONF ip-address with an address longer than

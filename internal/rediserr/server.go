@@ -16,6 +16,7 @@ const (
 	NoKeyArguments      = "ERR The command has no key arguments"
 	NoConfigFile        = "ERR The server is running without a config file"
 	NoShutdown          = "ERR No shutdown in progress."
+	ShutdownFailed      = "ERR Errors trying to SHUTDOWN. Check logs."
 	MonitorDenyBlocking = "ERR MONITOR isn't allowed for DENY BLOCKING client"
 	NoSuchKeyDebug      = NoSuchKey
 )

@@ -17,6 +17,7 @@ import (
 	"github.com/shoal-db/shoal/internal/persist/aof"
 	"github.com/shoal-db/shoal/internal/persist/nodesconf"
 	"github.com/shoal-db/shoal/internal/persist/rdb"
+	"github.com/shoal-db/shoal/internal/rediserr"
 	"github.com/shoal-db/shoal/internal/slot"
 	"github.com/shoal-db/shoal/internal/snapshot"
 	"github.com/shoal-db/shoal/internal/stream"
@@ -80,11 +81,9 @@ const (
 	rwEnable = 2
 )
 
-const loadingErr = "LOADING Redis is loading the dataset in memory"
-
 // aofMisconf is the MISCONF writes get after an AOF write error.
 func aofMisconf(err error) string {
-	return "MISCONF Errors writing to the AOF file: " + aof.ErrText(err)
+	return rediserr.AOFWriteErr(aof.ErrText(err))
 }
 
 // persistGate returns the error a command gets from the persistence state,
@@ -93,16 +92,16 @@ func aofMisconf(err error) string {
 // loading still run).
 func (s *Server) persistGate(c *client, spec *command.Spec) string {
 	if c.writesDenied(spec) { // save.go: stop-writes-on-bgsave-error
-		return misconfRDB
+		return rediserr.BgsaveErr
 	}
 	if msg := s.replGate(c, spec); msg != "" { // replication.go
 		return msg
 	}
 	if s.loadingNow() && !c.session && !spec.Has(command.FlagLoading) {
-		return loadingErr
+		return rediserr.Loading
 	}
 	if s.loading.async.Load() && !c.session && asyncLoadingDenied(c, spec) { // repl_swapdb.go
-		return loadingErr
+		return rediserr.Loading
 	}
 	if w := s.aof.w.Load(); w != nil && (spec.Has(command.FlagWrite) || spec.Name == "ping") {
 		if err := w.Err(); err != nil {

@@ -390,7 +390,7 @@ func (s *Server) shutdownCommand(ctx *command.Ctx) {
 	err := s.shutdownFor(flags, c.shutdownSeen)
 	c.shutdownUnblock()
 	if err != nil {
-		ctx.Error("ERR Errors trying to SHUTDOWN. Check logs.")
+		ctx.Error(rediserr.ShutdownFailed)
 		return
 	}
 	s.RequestShutdown()

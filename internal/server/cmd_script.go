@@ -274,7 +274,7 @@ func (s *Server) scriptPrepareError(ctx *command.Ctx, flags script.Flags, ro boo
 	// On a stale replica (replica-serve-stale-data no, link down) only a
 	// script declaring allow-stale runs (scriptFlagsToCmdFlags).
 	if (flags&script.FlagEvalCompat != 0 || flags&script.FlagAllowStale == 0) && s.staleFor(ctx.Client.(*client)) {
-		return "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+		return rediserr.MasterDown
 	}
 	if flags&(script.FlagEvalCompat|script.FlagNoWrites) == 0 {
 		if msg := s.replWriteGate(ctx.Client.(*client)); msg != "" {

@@ -178,7 +178,7 @@ func (s *Server) replGate(c *client, spec *command.Spec) string {
 		}
 	}
 	if g&gateStale != 0 && denyStale(c, spec) {
-		return "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+		return rediserr.MasterDown
 	}
 	return ""
 }
@@ -211,9 +211,9 @@ func (s *Server) replWriteGate(c *client) string {
 func writeGateMsg(g uint32) string {
 	switch {
 	case g&gateNoReplicas != 0:
-		return "NOREPLICAS Not enough good replicas to write."
+		return rediserr.NoReplicas
 	case g&gateReadOnly != 0:
-		return "READONLY You can't write against a read only replica."
+		return rediserr.ReadOnlyReplica
 	}
 	return ""
 }

@@ -67,9 +67,6 @@ type fgSave struct {
 
 const bgsaveRetryDelay = 5 // CONFIG_BGSAVE_RETRY_DELAY, seconds
 
-// misconfRDB is shared.bgsaveerr.
-const misconfRDB = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error."
-
 func (s *Server) initSave() {
 	s.save.lastOK.Store(true)
 	s.save.lastBgSec.Store(-1)
@@ -117,7 +114,7 @@ func (s *Server) diskWriteError(c *client) string {
 		return ""
 	}
 	if s.save.denyWrites.Load() {
-		return misconfRDB
+		return rediserr.BgsaveErr
 	}
 	if w := s.aof.w.Load(); w != nil {
 		if err := w.Err(); err != nil {
@@ -463,7 +460,7 @@ func (s *Server) saveCommand(ctx *command.Ctx) {
 		c.flushStats()
 	}
 	if err := s.syncSave(); err != nil {
-		ctx.Error("ERR")
+		ctx.Error(rediserr.SaveFailed)
 		return
 	}
 	ctx.W.OK()
