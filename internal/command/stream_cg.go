@@ -55,11 +55,11 @@ func registerStreamGroups(t *Table) {
 func (c *Ctx) preventPropagation() { c.Propagated++ }
 
 func noGroupErr(key, group []byte) string {
-	return "NOGROUP No such key '" + string(key) + "' or consumer group '" + string(group) + "'"
+	return rediserr.StreamNoGroup(string(key), string(group))
 }
 
 func noGroupForKeyErr(group, key []byte) string {
-	return "NOGROUP No such consumer group '" + string(group) + "' for key name '" + string(key) + "'"
+	return rediserr.StreamNoGroupForKey(string(group), string(key))
 }
 
 // propagateXclaim is streamPropagateXCLAIM.
@@ -98,7 +98,7 @@ func xread(c *Ctx, isGroup bool) {
 		switch {
 		case strings.EqualFold(o, "block") && more > 0:
 			if c.InScript {
-				c.Error("ERR " + string(c.Args[0]) + " command is not allowed with BLOCK option from scripts")
+				c.Error(rediserr.StreamBlockInScript(string(c.Args[0])))
 				return
 			}
 			i++
@@ -181,7 +181,7 @@ func xread(c *Ctx, isGroup bool) {
 				g = s.Group(string(groupName))
 			}
 			if g == nil {
-				c.Error("NOGROUP No such key '" + string(keys[j]) + "' or consumer group '" + string(groupName) + "' in XREADGROUP with GROUP option")
+				c.Error(rediserr.StreamNoGroupRG(string(keys[j]), string(groupName)))
 				return
 			}
 			groups[j] = g

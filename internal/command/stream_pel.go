@@ -194,21 +194,21 @@ func cmdXclaim(c *Ctx) {
 			justid = true
 		case strings.EqualFold(opt, "idle") && more > 0:
 			j++
-			v, ok := intArg(c, c.Args[j], "ERR Invalid IDLE option argument for XCLAIM")
+			v, ok := intArg(c, c.Args[j], rediserr.StreamXclaimIdle)
 			if !ok {
 				return
 			}
 			delivery = now - v
 		case strings.EqualFold(opt, "time") && more > 0:
 			j++
-			v, ok := intArg(c, c.Args[j], "ERR Invalid TIME option argument for XCLAIM")
+			v, ok := intArg(c, c.Args[j], rediserr.StreamXclaimTime)
 			if !ok {
 				return
 			}
 			delivery = v
 		case strings.EqualFold(opt, "retrycount") && more > 0:
 			j++
-			v, ok := intArg(c, c.Args[j], "ERR Invalid RETRYCOUNT option argument for XCLAIM")
+			v, ok := intArg(c, c.Args[j], rediserr.StreamXclaimRetryCount)
 			if !ok {
 				return
 			}
@@ -221,7 +221,7 @@ func cmdXclaim(c *Ctx) {
 			}
 			lastID = id
 		default:
-			c.Error("ERR Unrecognized XCLAIM option '" + string(cstr(c.Args[j])) + "'")
+			c.Error(rediserr.StreamXclaimOption(string(cstr(c.Args[j]))))
 			return
 		}
 	}
@@ -316,7 +316,7 @@ func parseIDQuiet(b []byte) (types.StreamID, bool) {
 // cmdXautoclaim is XAUTOCLAIM key group consumer min-idle start [COUNT n] [JUSTID].
 func cmdXautoclaim(c *Ctx) {
 	key, grp := c.Args[1], c.Args[2]
-	minIdle, ok := intArg(c, c.Args[4], "ERR Invalid min-idle-time argument for XAUTOCLAIM")
+	minIdle, ok := intArg(c, c.Args[4], rediserr.StreamXautoclaimIdle)
 	if !ok {
 		return
 	}
@@ -338,12 +338,12 @@ func cmdXautoclaim(c *Ctx) {
 		opt := string(c.Args[j])
 		switch {
 		case strings.EqualFold(opt, "count") && more > 0:
-			v, ok := intArg(c, c.Args[j+1], "ERR COUNT must be > 0")
+			v, ok := intArg(c, c.Args[j+1], rediserr.StreamCountPositive)
 			if !ok {
 				return
 			}
 			if v < 1 || v > math.MaxInt64/16 {
-				c.Error("ERR COUNT must be > 0")
+				c.Error(rediserr.StreamCountPositive)
 				return
 			}
 			count = v

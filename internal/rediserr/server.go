@@ -5,20 +5,26 @@ import "fmt"
 // Errors of the connection and server commands (CLIENT, COMMAND, CONFIG,
 // DEBUG, SHUTDOWN, MONITOR), in Redis 7.0.15's words.
 const (
-	NoSuchClient        = "ERR No such client"
-	InvalidClientID     = "ERR Invalid client ID"
-	ClientIDPositive    = "ERR client-id should be greater than 0"
-	ClientNameChars     = "ERR Client names cannot contain spaces, newlines or special characters."
-	PauseMode           = "ERR CLIENT PAUSE mode must be WRITE or ALL"
-	InvalidCommand      = "ERR Invalid command specified"
-	InvalidCommandArgs  = "ERR Invalid number of arguments specified for command"
-	InvalidKeyArgs      = "ERR Invalid arguments specified for command"
-	NoKeyArguments      = "ERR The command has no key arguments"
-	NoConfigFile        = "ERR The server is running without a config file"
-	NoShutdown          = "ERR No shutdown in progress."
-	ShutdownFailed      = "ERR Errors trying to SHUTDOWN. Check logs."
-	MonitorDenyBlocking = "ERR MONITOR isn't allowed for DENY BLOCKING client"
-	NoSuchKeyDebug      = NoSuchKey
+	NoSuchClient           = "ERR No such client"
+	InvalidClientID        = "ERR Invalid client ID"
+	ClientIDPositive       = "ERR client-id should be greater than 0"
+	ClientNameChars        = "ERR Client names cannot contain spaces, newlines or special characters."
+	PauseMode              = "ERR CLIENT PAUSE mode must be WRITE or ALL"
+	InvalidCommand         = "ERR Invalid command specified"
+	InvalidCommandArgs     = "ERR Invalid number of arguments specified for command"
+	InvalidKeyArgs         = "ERR Invalid arguments specified for command"
+	NoKeyArguments         = "ERR The command has no key arguments"
+	NoConfigFile           = "ERR The server is running without a config file"
+	NoShutdown             = "ERR No shutdown in progress."
+	ShutdownFailed         = "ERR Errors trying to SHUTDOWN. Check logs."
+	MaxClients             = "ERR max number of clients reached"
+	ProtoVersion           = "ERR Protocol version is not an integer or out of range"
+	HelloNoAuth            = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
+	SlowlogCount           = "ERR count should be greater than or equal to -1"
+	SsubscribeDenyBlocking = "ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client"
+	NotInTransaction       = "ERR Command not allowed inside a transaction"
+	MonitorDenyBlocking    = "ERR MONITOR isn't allowed for DENY BLOCKING client"
+	NoSuchKeyDebug         = NoSuchKey
 )
 
 // UnknownClientType is CLIENT LIST/KILL TYPE with a type Redis does not know.
@@ -35,6 +41,15 @@ func UnrecognizedOption(o string) string { return fmt.Sprintf("ERR Unrecognized 
 // LibComponentChars is CLIENT SETINFO with a value holding spaces or special characters (Redis 7.2).
 func LibComponentChars(attr string) string {
 	return fmt.Sprintf("ERR %s cannot contain spaces, newlines or special characters.", attr)
+}
+
+// HelloOption is HELLO with an option it does not know.
+func HelloOption(o string) string { return "ERR Syntax error in HELLO option '" + o + "'" }
+
+// SubscribeContext is a command other than the (P|S)SUBSCRIBE family,
+// PING, QUIT and RESET from a RESP2 client in subscribed mode.
+func SubscribeContext(cmd string) string {
+	return "ERR Can't execute '" + cmd + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
 }
 
 // DebugUnknown is DEBUG with an unknown subcommand or the wrong number of arguments.

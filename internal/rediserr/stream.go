@@ -32,4 +32,33 @@ const (
 	StreamXgroupNoKey      = "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically."
 	StreamBusyGroup        = "BUSYGROUP Consumer Group name already exists"
 	StreamXclaimMinIdle    = "ERR Invalid min-idle-time argument for XCLAIM"
+	StreamXclaimIdle       = "ERR Invalid IDLE option argument for XCLAIM"
+	StreamXclaimTime       = "ERR Invalid TIME option argument for XCLAIM"
+	StreamXclaimRetryCount = "ERR Invalid RETRYCOUNT option argument for XCLAIM"
+	StreamXautoclaimIdle   = "ERR Invalid min-idle-time argument for XAUTOCLAIM"
+	StreamCountPositive    = "ERR COUNT must be > 0"
 )
+
+// StreamXclaimOption is XCLAIM with an option it does not know (as a C
+// string, cut at a NUL).
+func StreamXclaimOption(o string) string { return "ERR Unrecognized XCLAIM option '" + o + "'" }
+
+// StreamNoGroup is a consumer group command on a missing key or group.
+func StreamNoGroup(key, group string) string {
+	return "NOGROUP No such key '" + key + "' or consumer group '" + group + "'"
+}
+
+// StreamNoGroupForKey is XGROUP/XINFO on a missing group of a key.
+func StreamNoGroupForKey(group, key string) string {
+	return "NOGROUP No such consumer group '" + group + "' for key name '" + key + "'"
+}
+
+// StreamNoGroupRG is XREADGROUP on a missing key or group.
+func StreamNoGroupRG(key, group string) string {
+	return "NOGROUP No such key '" + key + "' or consumer group '" + group + "' in XREADGROUP with GROUP option"
+}
+
+// StreamBlockInScript is XREAD/XREADGROUP with BLOCK from a script.
+func StreamBlockInScript(cmd string) string {
+	return "ERR " + cmd + " command is not allowed with BLOCK option from scripts"
+}

@@ -118,11 +118,11 @@ func (c *client) aclCheck(p *acl.Perms, spec *command.Spec, args [][]byte) bool 
 	c.aclLog(spec, args, r, idx, ctx)
 	switch r {
 	case acl.DeniedCmd:
-		c.rejectCmd(spec, "NOPERM this user has no permissions to run the '"+spec.Name+"' command")
+		c.rejectCmd(spec, rediserr.NoPermCommand(spec.Name))
 	case acl.DeniedKey:
-		c.rejectCmd(spec, "NOPERM this user has no permissions to access one of the keys used as arguments")
+		c.rejectCmd(spec, rediserr.NoPermKeys)
 	default:
-		c.rejectCmd(spec, "NOPERM this user has no permissions to access one of the channels used as arguments")
+		c.rejectCmd(spec, rediserr.NoPermChannels)
 	}
 	return false
 }
@@ -154,7 +154,7 @@ func (c *client) aclExecCheck(spec *command.Spec, args [][]byte) string {
 	case acl.DeniedChannel:
 		reason = "no permission to access one of the channels used as arguments"
 	}
-	return "NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: " + reason
+	return rediserr.NoPermAtExec(reason)
 }
 
 // aclScriptCheck checks a command a script calls; it returns the error
@@ -305,8 +305,6 @@ var aclHelp = []string{
 	"    Return the current connection username.",
 }
 
-const noACLFile = "ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration."
-
 func (s *Server) registerACL() {
 	reg := s.acl
 	s.handle("acl|help", func(ctx *command.Ctx) { writeHelp(ctx.W, "acl", aclHelp) })
@@ -408,11 +406,7 @@ func (s *Server) registerACL() {
 		}
 		names, ok := reg.Cat.InCategory(string(ctx.Args[2]))
 		if !ok {
-			name := string(ctx.Args[2])
-			if len(name) > 128 {
-				name = name[:128]
-			}
-			ctx.Error("ERR Unknown category '" + name + "'")
+			ctx.Error(rediserr.ACLUnknownCategory(string(ctx.Args[2])))
 			return
 		}
 		ctx.W.Array(len(names))
@@ -435,7 +429,7 @@ func (s *Server) registerACL() {
 			bits = n
 		}
 		if bits <= 0 || bits > 4096 {
-			ctx.Error("ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096")
+			ctx.Error(rediserr.ACLGenpassBits)
 			return
 		}
 		chars := (bits + 3) / 4
@@ -489,7 +483,7 @@ func (s *Server) registerACL() {
 		file := s.cfg.Aclfile
 		s.cfg.RUnlock()
 		if file == "" {
-			ctx.Error(noACLFile)
+			ctx.Error(rediserr.NoACLFile)
 			return
 		}
 		gone, err := s.loadACLFile(file)
@@ -506,12 +500,12 @@ func (s *Server) registerACL() {
 		file := s.cfg.Aclfile
 		s.cfg.RUnlock()
 		if file == "" {
-			ctx.Error(noACLFile)
+			ctx.Error(rediserr.NoACLFile)
 			return
 		}
 		if err := writeACLFile(s.aclPath(file), reg.FileText()); err != nil {
 			s.Logf('#', "Writing ACL file for ACL SAVE: %v", err)
-			ctx.Error("ERR There was an error trying to save the ACLs. Please check the server logs for more information")
+			ctx.Error(rediserr.ACLSaveFailed)
 			return
 		}
 		ctx.W.OK()
@@ -519,7 +513,7 @@ func (s *Server) registerACL() {
 	s.handle("acl|dryrun", func(ctx *command.Ctx) {
 		u := reg.Get(string(ctx.Args[2]))
 		if u == nil {
-			ctx.Error("ERR User '" + string(ctx.Args[2]) + "' not found")
+			ctx.Error(rediserr.ACLUserNotFound(string(ctx.Args[2])))
 			return
 		}
 		args := ctx.Args[3:]
@@ -528,11 +522,11 @@ func (s *Server) registerACL() {
 			spec = spec.LookupSub(args)
 		}
 		if spec == nil {
-			ctx.Error("ERR Command '" + string(args[0]) + "' not found")
+			ctx.Error(rediserr.ACLCommandNotFound(string(args[0])))
 			return
 		}
 		if !spec.CheckArity(len(args)) {
-			ctx.Error("ERR wrong number of arguments for '" + spec.Name + "' command")
+			ctx.Error(rediserr.WrongArity(spec.Name))
 			return
 		}
 		var sc acl.Scratch

@@ -715,7 +715,7 @@ func (c *client) checkAndCall(spec *command.Spec, args [][]byte, asking uint8, s
 		return
 	}
 	if c.inMulti && spec.Has(command.FlagNoMulti) {
-		c.rejectCmd(spec, "ERR Command not allowed inside a transaction")
+		c.rejectCmd(spec, rediserr.NotInTransaction)
 		return
 	}
 	// ACL (acl.go): the default user with every permission passes on
@@ -757,7 +757,7 @@ func (c *client) checkAndCall(spec *command.Spec, args [][]byte, asking uint8, s
 			return
 		}
 		if c.isPubSub() && c.w.Proto == 2 && !allowedInPubSub(spec) {
-			c.rejectCmd(spec, "ERR Can't execute '"+spec.Name+"': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
+			c.rejectCmd(spec, rediserr.SubscribeContext(spec.Name))
 			return
 		}
 		if c.srv.scriptBusy.Load() && !spec.Has(command.FlagAllowBusy) && !c.isMaster {

@@ -127,7 +127,7 @@ func (s *Server) hello(ctx *command.Ctx) {
 	if len(args) >= 2 {
 		v, ok := rnum.ParseInt(args[1])
 		if !ok {
-			ctx.Error("ERR Protocol version is not an integer or out of range")
+			ctx.Error(rediserr.ProtoVersion)
 			return
 		}
 		if v < 2 || v > 3 {
@@ -153,12 +153,12 @@ func (s *Server) hello(ctx *command.Ctx) {
 			setName = args[i+1]
 			i++
 		default:
-			ctx.Error("ERR Syntax error in HELLO option '" + string(args[i]) + "'")
+			ctx.Error(rediserr.HelloOption(string(args[i])))
 			return
 		}
 	}
 	if !authOK {
-		ctx.Error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+		ctx.Error(rediserr.HelloNoAuth)
 		return
 	}
 	if setName != nil {
@@ -200,7 +200,7 @@ func (s *Server) hello(ctx *command.Ctx) {
 func validClientName(name []byte) string {
 	for _, b := range name {
 		if b < '!' || b > '~' {
-			return "ERR Client names cannot contain spaces, newlines or special characters."
+			return rediserr.ClientNameChars
 		}
 	}
 	return ""

@@ -23,13 +23,13 @@ func (s *Server) registerFunctionCmd() {
 		i := 2
 		for ; i < len(args)-1; i++ {
 			if !strings.EqualFold(string(args[i]), "replace") {
-				ctx.Error("ERR Unknown option given: " + string(args[i]))
+				ctx.Error(rediserr.FunctionLoadOption(string(args[i])))
 				return
 			}
 			replace = true
 		}
 		if i >= len(args) {
-			ctx.Error("ERR Function code is missing")
+			ctx.Error(rediserr.FunctionCodeMissing)
 			return
 		}
 		name, msg := f.Load(args[i], replace)
@@ -43,7 +43,7 @@ func (s *Server) registerFunctionCmd() {
 	})
 	s.handle("function|delete", func(ctx *command.Ctx) {
 		if !f.Delete(string(ctx.Args[2])) {
-			ctx.Error("ERR Library not found")
+			ctx.Error(rediserr.LibraryNotFound)
 			return
 		}
 		ctx.Dirty++
@@ -56,7 +56,7 @@ func (s *Server) registerFunctionCmd() {
 			return
 		}
 		if len(args) == 3 && !strings.EqualFold(string(args[2]), "sync") && !strings.EqualFold(string(args[2]), "async") {
-			ctx.Error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option")
+			ctx.Error(rediserr.FunctionFlushOption)
 			return
 		}
 		f.Flush()
@@ -67,7 +67,7 @@ func (s *Server) registerFunctionCmd() {
 	s.handle("function|stats", func(ctx *command.Ctx) {
 		r, running := s.scripts.Running(0, true)
 		if running && r.Eval {
-			ctx.Error(busyEval)
+			ctx.Error(rediserr.BusyScript)
 			return
 		}
 		w := ctx.W
@@ -111,7 +111,7 @@ func (s *Server) registerFunctionCmd() {
 		if len(args) == 4 {
 			policy = strings.ToUpper(string(args[3]))
 			if policy != "FLUSH" && policy != "APPEND" && policy != "REPLACE" {
-				ctx.Error("ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.")
+				ctx.Error(rediserr.RestorePolicy)
 				return
 			}
 		}
@@ -185,14 +185,14 @@ func functionList(ctx *command.Ctx, f *script.Functions) {
 		}
 		if !havePattern && strings.EqualFold(a, "libraryname") {
 			if i >= len(args)-1 {
-				ctx.Error("ERR library name argument was not given")
+				ctx.Error(rediserr.LibraryNameMissing)
 				return
 			}
 			i++
 			pattern, havePattern = args[i], true
 			continue
 		}
-		ctx.Error("ERR Unknown argument " + a)
+		ctx.Error(rediserr.FunctionListArg(a))
 		return
 	}
 	var libs []*script.Library

@@ -52,14 +52,11 @@ type scriptLocking struct {
 	busyMu sync.Mutex // orders the close and the replacement
 }
 
-const busyEval = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
-const busyFunc = "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
-
 func (s *Server) busyError() string {
 	if r, ok := s.scripts.Running(0, false); ok && !r.Eval {
-		return busyFunc
+		return rediserr.BusyFunction
 	}
-	return busyEval
+	return rediserr.BusyScript
 }
 
 // scriptRun is one invocation's state, pooled.
@@ -181,15 +178,15 @@ func numKeys(args [][]byte, fcall bool) (int, string) {
 	n, ok := rnum.ParseInt(args[2])
 	if !ok {
 		if fcall {
-			return 0, "ERR Bad number of keys provided"
+			return 0, rediserr.FcallNumKeys
 		}
 		return 0, rediserr.NotInteger
 	}
 	if n > int64(len(args)-3) {
-		return 0, "ERR Number of keys can't be greater than number of args"
+		return 0, rediserr.NumKeysTooMany
 	}
 	if n < 0 {
-		return 0, "ERR Number of keys can't be negative"
+		return 0, rediserr.NumKeysNegative
 	}
 	return int(n), ""
 }
@@ -199,9 +196,9 @@ func (s *Server) evalCommand(ctx *command.Ctx, bySHA, ro bool) {
 	if c := ctx.Client.(*client); c.ldb != ldbOff && !ctx.Locked {
 		switch {
 		case bySHA && len(ctx.Args[1]) != 40:
-			ctx.Error("NOSCRIPT No matching script. Please use EVAL.")
+			ctx.Error(rediserr.NoScript)
 		case bySHA:
-			ctx.Error("ERR Please use EVAL instead of EVALSHA for debugging")
+			ctx.Error(rediserr.EvalshaDebug)
 		case c.ldb == ldbYes:
 			ctx.Error(scriptDebugYes)
 		default:
@@ -223,7 +220,7 @@ func (s *Server) evalRun(ctx *command.Ctx, bySHA, ro bool, d *script.Debug) {
 	var sc *script.Script
 	if bySHA {
 		if sc = s.scripts.Get(args[1]); sc == nil {
-			ctx.Error("NOSCRIPT No matching script. Please use EVAL.")
+			ctx.Error(rediserr.NoScript)
 			return
 		}
 	} else if sc, msg = s.scripts.Load(args[1]); msg != "" {
@@ -246,7 +243,7 @@ func (s *Server) fcallCommand(ctx *command.Ctx, ro bool) {
 	s.feedScriptMonitors(ctx)
 	fn := s.scripts.Functions.Get(args[1])
 	if fn == nil {
-		ctx.Error("ERR Function not found")
+		ctx.Error(rediserr.FunctionNotFound)
 		return
 	}
 	nk, msg := numKeys(args, true)
@@ -687,7 +684,7 @@ func (s *Server) registerScriptCmd() {
 	})
 	s.handle("script|flush", func(ctx *command.Ctx) {
 		if len(ctx.Args) > 3 || (len(ctx.Args) == 3 && !strings.EqualFold(string(ctx.Args[2]), "sync") && !strings.EqualFold(string(ctx.Args[2]), "async")) {
-			ctx.Error("ERR SCRIPT FLUSH only support SYNC|ASYNC option")
+			ctx.Error(rediserr.ScriptFlushOption)
 			return
 		}
 		s.scripts.Flush()

@@ -21,6 +21,7 @@ import (
 	"github.com/shoal-db/shoal/internal/keyspace"
 	"github.com/shoal-db/shoal/internal/netloop"
 	"github.com/shoal-db/shoal/internal/persist/aof"
+	"github.com/shoal-db/shoal/internal/rediserr"
 	"github.com/shoal-db/shoal/internal/script"
 	"github.com/shoal-db/shoal/internal/snapshot"
 	"github.com/shoal-db/shoal/internal/stream"
@@ -419,7 +420,7 @@ func (s *Server) admit(conn net.Conn) bool {
 	n := len(s.clients)
 	s.clientsMu.Unlock()
 	if int64(n) >= s.conf().maxclients {
-		conn.Write([]byte("-ERR max number of clients reached\r\n"))
+		conn.Write([]byte("-" + rediserr.MaxClients + "\r\n"))
 		conn.Close()
 		s.stats.rejectedConns.Add(1)
 		return false

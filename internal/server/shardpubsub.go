@@ -5,6 +5,7 @@ import (
 
 	"github.com/shoal-db/shoal/internal/cluster"
 	"github.com/shoal-db/shoal/internal/command"
+	"github.com/shoal-db/shoal/internal/rediserr"
 	"github.com/shoal-db/shoal/internal/resp"
 	"github.com/shoal-db/shoal/internal/slot"
 )
@@ -133,7 +134,7 @@ func (s *Server) registerShardPubSub() {
 		c := ctx.Client.(*client)
 		if !ctx.CanBlock {
 			// Inside EXEC a client expects one reply per command (CLIENT_DENY_BLOCKING).
-			ctx.Error("ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client")
+			ctx.Error(rediserr.SsubscribeDenyBlocking)
 			return
 		}
 		s.pubsub.ssubscribe(c, ctx.Args[1:])

@@ -138,7 +138,7 @@ func (s *Server) slowlogCommand(ctx *command.Ctx) {
 		if len(args) == 3 {
 			n, ok := rnum.ParseInt(args[2]) // string2ll: not "+1" nor "01"
 			if !ok || n < -1 {
-				ctx.Error("ERR count should be greater than or equal to -1")
+				ctx.Error(rediserr.SlowlogCount)
 				return
 			}
 			count = n

@@ -497,7 +497,7 @@ func (s *Server) registerTracking() {
 			case command.OptIs(a, "redirect") && more:
 				j++
 				if redir != 0 {
-					ctx.Error("ERR A client can only redirect to a single other client")
+					ctx.Error(rediserr.TrackingOneRedirect)
 					return
 				}
 				v, ok := rnum.ParseInt(args[j])
@@ -507,7 +507,7 @@ func (s *Server) registerTracking() {
 				}
 				redir = v
 				if s.track.lookup(redir) == nil {
-					ctx.Error("ERR The client ID you want redirect to does not exist")
+					ctx.Error(rediserr.TrackingNoRedirect)
 					return
 				}
 			case command.OptIs(a, "bcast"):
@@ -529,23 +529,23 @@ func (s *Server) registerTracking() {
 		switch {
 		case command.OptIs(args[2], "on"):
 			if !bcast && len(prefixes) > 0 {
-				ctx.Error("ERR PREFIX option requires BCAST mode to be enabled")
+				ctx.Error(rediserr.TrackingPrefixNeedsBcast)
 				return
 			}
 			if c.trk.on && c.trk.bcast != bcast {
-				ctx.Error("ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.")
+				ctx.Error(rediserr.TrackingBcastSwitch)
 				return
 			}
 			if bcast && (optin || optout) {
-				ctx.Error("ERR OPTIN and OPTOUT are not compatible with BCAST")
+				ctx.Error(rediserr.TrackingOptBcast)
 				return
 			}
 			if optin && optout {
-				ctx.Error("ERR You can't specify both OPTIN mode and OPTOUT mode")
+				ctx.Error(rediserr.TrackingOptInOut)
 				return
 			}
 			if (optin && c.trk.optout) || (optout && c.trk.optin) {
-				ctx.Error("ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.")
+				ctx.Error(rediserr.TrackingOptSwitch)
 				return
 			}
 			if bcast && !s.checkPrefixes(ctx, c, prefixes) {
@@ -563,18 +563,18 @@ func (s *Server) registerTracking() {
 	s.handle("client|caching", func(ctx *command.Ctx) {
 		c := ctx.Client.(*client)
 		if !c.trk.on {
-			ctx.Error("ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled")
+			ctx.Error(rediserr.CachingNeedsOpt)
 			return
 		}
 		switch opt := ctx.Args[2]; {
 		case command.OptIs(opt, "yes"):
 			if !c.trk.optin {
-				ctx.Error("ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.")
+				ctx.Error(rediserr.CachingYesNeedsOptIn)
 				return
 			}
 		case command.OptIs(opt, "no"):
 			if !c.trk.optout {
-				ctx.Error("ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.")
+				ctx.Error(rediserr.CachingNoNeedsOptOut)
 				return
 			}
 		default:
@@ -651,13 +651,13 @@ func (s *Server) checkPrefixes(ctx *command.Ctx, c *client, prefixes []string) b
 	for i, p := range prefixes {
 		for _, old := range c.trk.prefixes {
 			if prefixesOverlap(old, p) {
-				ctx.Error("ERR Prefix '" + cStr(p) + "' overlaps with an existing prefix '" + cStr(old) + "'. Prefixes for a single client must not overlap.")
+				ctx.Error(rediserr.PrefixOverlapsExisting(cStr(p), cStr(old)))
 				return false
 			}
 		}
 		for _, q := range prefixes[i+1:] {
 			if prefixesOverlap(p, q) {
-				ctx.Error("ERR Prefix '" + cStr(p) + "' overlaps with another provided prefix '" + cStr(q) + "'. Prefixes for a single client must not overlap.")
+				ctx.Error(rediserr.PrefixOverlapsGiven(cStr(p), cStr(q)))
 				return i != 0
 			}
 		}
