@@ -18,6 +18,11 @@ const (
 	NoShutdown             = "ERR No shutdown in progress."
 	ShutdownFailed         = "ERR Errors trying to SHUTDOWN. Check logs."
 	MaxClients             = "ERR max number of clients reached"
+	DebugMemoryValue       = "ERR argument must be a memory value bigger than 1 and smaller than 4gb"
+	DebugClusterOnly       = "ERR Debug option only available for cluster mode enabled setup!"
+	DebugResp2             = "ERR RESP2 is not supported by this command"
+	DebugProtocolType      = "ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false"
+	ClientEvictionOff      = "ERR maxmemory-clients is disabled."
 	ProtoVersion           = "ERR Protocol version is not an integer or out of range"
 	HelloNoAuth            = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
 	SlowlogCount           = "ERR count should be greater than or equal to -1"
@@ -50,6 +55,16 @@ func HelloOption(o string) string { return "ERR Syntax error in HELLO option '" 
 // PING, QUIT and RESET from a RESP2 client in subscribed mode.
 func SubscribeContext(cmd string) string {
 	return "ERR Can't execute '" + cmd + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+}
+
+// NotEncodedAs is DEBUG LISTPACK, QUICKLIST and the like on a key whose
+// value is not in that encoding.
+func NotEncodedAs(kind string) string { return "ERR Not a " + kind + " encoded object." }
+
+// ConfigRewriteForceAll is DEBUG CONFIG-REWRITE-FORCE-ALL failing to
+// write the file.
+func ConfigRewriteForceAll(reason string) string {
+	return "ERR CONFIG-REWRITE-FORCE-ALL failed: " + reason
 }
 
 // DebugUnknown is DEBUG with an unknown subcommand or the wrong number of arguments.

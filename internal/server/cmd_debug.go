@@ -69,7 +69,7 @@ func (s *Server) debugCommand(ctx *command.Ctx) {
 	case sub == "quicklist-packed-threshold" && len(args) == 3:
 		sz, ok := config.MemToUint(string(args[2]))
 		if !ok || sz > 1<<32-1<<20 {
-			ctx.Error("ERR argument must be a memory value bigger than 1 and smaller than 4gb")
+			ctx.Error(rediserr.DebugMemoryValue)
 			return
 		}
 		s.qlPacked.Store(int64(sz)) // 0: back to the default
@@ -92,7 +92,7 @@ func (s *Server) debugCommand(ctx *command.Ctx) {
 	case sub == "clusterlink" && len(args) == 5 && strings.EqualFold(string(args[2]), "kill"):
 		n := s.cl.node
 		if n == nil {
-			ctx.Error("ERR Debug option only available for cluster mode enabled setup!")
+			ctx.Error(rediserr.DebugClusterOnly)
 			return
 		}
 		rd, err := n.Do(func(core *cluster.Core) error { return core.KillLinks(string(args[3]), string(args[4])) })
@@ -150,7 +150,7 @@ func (s *Server) debugCommand(ctx *command.Ctx) {
 		}
 	case sub == "config-rewrite-force-all" && len(args) == 2:
 		if err := s.cfg.RewriteForceAll(); err != nil {
-			ctx.Error("ERR CONFIG-REWRITE-FORCE-ALL failed: " + strings.TrimPrefix(strings.TrimPrefix(err.Error(), "ERR "), "Rewriting config file: "))
+			ctx.Error(rediserr.ConfigRewriteForceAll(strings.TrimPrefix(strings.TrimPrefix(err.Error(), "ERR "), "Rewriting config file: ")))
 			return
 		}
 		ctx.W.OK()
@@ -369,7 +369,7 @@ func (s *Server) debugPopulate(ctx *command.Ctx) {
 		return
 	}
 	if count < 0 {
-		ctx.Error("ERR value is out of range, must be positive")
+		ctx.Error(rediserr.MustBePositive)
 		return
 	}
 	prefix := "key"
@@ -383,7 +383,7 @@ func (s *Server) debugPopulate(ctx *command.Ctx) {
 			return
 		}
 		if size < 0 {
-			ctx.Error("ERR value is out of range, must be positive")
+			ctx.Error(rediserr.MustBePositive)
 			return
 		}
 	}

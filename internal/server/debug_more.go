@@ -11,6 +11,7 @@ import (
 
 	"github.com/shoal-db/shoal/internal/command"
 	"github.com/shoal-db/shoal/internal/glob"
+	"github.com/shoal-db/shoal/internal/rediserr"
 )
 
 // More DEBUG subcommands Redis's tests and tools use: PROTOCOL (one reply
@@ -62,7 +63,7 @@ func debugProtocol(ctx *command.Ctx, name string) {
 		w.BulkString("Some real reply following the attribute")
 	case "push":
 		if w.Proto < 3 {
-			ctx.Error("ERR RESP2 is not supported by this command")
+			ctx.Error(rediserr.DebugResp2)
 			return
 		}
 		w.Push(2)
@@ -76,7 +77,7 @@ func debugProtocol(ctx *command.Ctx, name string) {
 	case "verbatim":
 		w.Verbatim("This is a verbatim\nstring")
 	default:
-		ctx.Error("ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false")
+		ctx.Error(rediserr.DebugProtocolType)
 	}
 }
 

@@ -38,7 +38,7 @@ func (s *Server) debugReport(ctx *command.Ctx, key []byte, report func(v keyspac
 	case !found:
 		ctx.Error(rediserr.NoSuchKey)
 	case !ok:
-		ctx.Error("ERR Not a " + kind + " encoded object.")
+		ctx.Error(rediserr.NotEncodedAs(kind))
 	default:
 		printStdout(out)
 		ctx.W.Simple(done)
@@ -131,7 +131,7 @@ func clientMemBucket(mem int64) int {
 // figure, the one the eviction sum holds.
 func (s *Server) debugClientEviction(ctx *command.Ctx) {
 	if s.conf().clientMemLimit == 0 {
-		ctx.Error("ERR maxmemory-clients is disabled.")
+		ctx.Error(rediserr.ClientEvictionOff)
 		return
 	}
 	var sum, n [clientMemBuckets]int64
