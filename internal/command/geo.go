@@ -353,7 +353,7 @@ func geoSearch(c *Ctx, srcIdx int, flags int) {
 				return
 			}
 			if n <= 0 {
-				c.Error(rediserr.GeoCountPositive)
+				c.Error(rediserr.CountOptionPositive)
 				return
 			}
 			count = n

@@ -180,7 +180,7 @@ func cmdSpop(c *Ctx) {
 	}
 	n, ok := types.ParseInt64(c.Args[2])
 	if !ok || n < 0 {
-		c.Error(rediserr.SetCountPositive)
+		c.Error(rediserr.MustBePositive)
 		return
 	}
 	s, ok := hsLookupSet(c, c.Args[1])

@@ -102,7 +102,7 @@ func xread(c *Ctx, isGroup bool) {
 				return
 			}
 			i++
-			n, ok := intArg(c, c.Args[i], rediserr.StreamTimeoutNotInt)
+			n, ok := intArg(c, c.Args[i], rediserr.TimeoutNotInteger)
 			if ok && n < 0 {
 				c.Error(rediserr.TimeoutNegative)
 			}

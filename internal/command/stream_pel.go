@@ -338,12 +338,12 @@ func cmdXautoclaim(c *Ctx) {
 		opt := string(c.Args[j])
 		switch {
 		case strings.EqualFold(opt, "count") && more > 0:
-			v, ok := intArg(c, c.Args[j+1], rediserr.StreamCountPositive)
+			v, ok := intArg(c, c.Args[j+1], rediserr.CountOptionPositive)
 			if !ok {
 				return
 			}
 			if v < 1 || v > math.MaxInt64/16 {
-				c.Error(rediserr.StreamCountPositive)
+				c.Error(rediserr.CountOptionPositive)
 				return
 			}
 			count = v

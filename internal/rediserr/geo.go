@@ -9,7 +9,6 @@ const (
 	GeoNeedHeight    = "ERR need numeric height"
 	GeoNegBox        = "ERR height or width cannot be negative"
 	GeoNoMember      = "ERR could not decode requested zset member"
-	GeoCountPositive = "ERR COUNT must be > 0"
 	GeoAnyNeedsCount = "ERR the ANY argument requires COUNT argument"
 	GeoStoreSearch   = "ERR GEOSEARCHSTORE is not compatible with WITHDIST, WITHHASH and WITHCOORD options"
 	GeoStoreRadius   = "ERR STORE option in GEORADIUS is not compatible with WITHDIST, WITHHASH and WITHCOORD options"

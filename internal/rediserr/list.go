@@ -2,7 +2,6 @@ package rediserr
 
 // List command errors (Redis 7.0 t_list.c, object.c).
 const (
-	MustBePositive     = "ERR value is out of range, must be positive"
 	LposRankZero       = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list"
 	LposCountNegative  = "ERR COUNT can't be negative"
 	LposMaxlenNegative = "ERR MAXLEN can't be negative"

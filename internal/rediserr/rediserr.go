@@ -36,9 +36,15 @@ const (
 	Timeout         = "ERR timeout is not a float or out of range"
 	TimeoutNegative = "ERR timeout is negative"
 	// TimeoutNotInteger is getTimeoutFromObjectOrReply's error for a
-	// timeout in milliseconds (WAIT, CLIENT PAUSE).
+	// timeout in milliseconds (WAIT, CLIENT PAUSE, XREAD BLOCK).
 	TimeoutNotInteger = "ERR timeout is not an integer or out of range"
-	SameObject        = "ERR source and destination objects are the same"
+	// MustBePositive: a count that may not be negative (LPOP/SPOP/ZPOPMIN
+	// counts, DEBUG POPULATE).
+	MustBePositive = "ERR value is out of range, must be positive"
+	// CountOptionPositive: a COUNT option that must be at least 1 (GEOSEARCH,
+	// XAUTOCLAIM).
+	CountOptionPositive = "ERR COUNT must be > 0"
+	SameObject          = "ERR source and destination objects are the same"
 )
 
 // UnknownCommand is Redis's reply to a command name it does not know.

@@ -5,5 +5,4 @@ const (
 	SetNumkeysPositive = "ERR numkeys should be greater than 0"
 	SetTooManyKeys     = "ERR Number of keys can't be greater than number of args"
 	SetLimitNegative   = "ERR LIMIT can't be negative"
-	SetCountPositive   = "ERR value is out of range, must be positive"
 )

@@ -19,7 +19,6 @@ const (
 	StreamGroupOnlyRG      = "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead."
 	StreamNoackOnlyRG      = "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead."
 	StreamGtOnlyRG         = "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option."
-	StreamTimeoutNotInt    = "ERR timeout is not an integer or out of range"
 	StreamSetIDSmallMaxDel = "ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id"
 	StreamSetIDSmall       = "ERR The ID specified in XSETID is smaller than the target stream top item"
 	StreamSetIDEntries     = "ERR The entries_added specified in XSETID is smaller than the target stream length"
@@ -36,7 +35,6 @@ const (
 	StreamXclaimTime       = "ERR Invalid TIME option argument for XCLAIM"
 	StreamXclaimRetryCount = "ERR Invalid RETRYCOUNT option argument for XCLAIM"
 	StreamXautoclaimIdle   = "ERR Invalid min-idle-time argument for XAUTOCLAIM"
-	StreamCountPositive    = "ERR COUNT must be > 0"
 )
 
 // StreamXclaimOption is XCLAIM with an option it does not know (as a C
