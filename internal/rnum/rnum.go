@@ -52,3 +52,44 @@ func IsInt[T string | []byte](s T) bool {
 	_, ok := ParseInt(s)
 	return ok
 }
+
+// exactPow10 are the powers of ten a float64 holds exactly.
+var exactPow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// ParseShortDecimal parses the common form of a score written as text,
+// [-]digits.digits with at most 15 digits in all (d2string's "1.5",
+// "0.125"): the digits as an integer m < 10^15 and a power of ten, both
+// exact in a float64, so m / 10^k is the correctly rounded value strtod
+// returns. Anything else is not ok (the caller's full parser decides).
+func ParseShortDecimal(b []byte) (float64, bool) {
+	i, neg := 0, false
+	if len(b) > 0 && b[0] == '-' {
+		i, neg = 1, true
+	}
+	var m uint64
+	digits, frac, dot := 0, 0, false
+	for ; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case c-'0' <= 9:
+			m = m*10 + uint64(c-'0')
+			digits++
+			if dot {
+				frac++
+			}
+		case c == '.' && !dot && digits > 0:
+			dot = true
+		default:
+			return 0, false
+		}
+	}
+	if !dot || frac == 0 || digits > 15 {
+		return 0, false
+	}
+	f := float64(m) / exactPow10[frac]
+	if neg {
+		f = -f
+	}
+	return f, true
+}

@@ -1,8 +1,10 @@
 package rnum
 
 import (
+	"math"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -51,4 +53,41 @@ func FuzzParseInt(f *testing.F) {
 			t.Fatalf("ParseInt(%q) = %d, %v; strconv canonical %v %d", s, got, ok, canonical, want)
 		}
 	})
+}
+
+// TestParseShortDecimal: the fast path gives ParseFloat's value (strtod's
+// for these forms) wherever it answers, and answers for the common forms.
+func TestParseShortDecimal(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	check := func(s string) {
+		t.Helper()
+		got, ok := ParseShortDecimal([]byte(s))
+		if !ok {
+			return
+		}
+		want, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("%q: %v, ParseFloat %v (%v)", s, got, want, err)
+		}
+	}
+	for i := 0; i < 300000; i++ {
+		ip := strconv.FormatUint(r.Uint64N(1e8), 10)
+		fp := strconv.FormatUint(r.Uint64N(1e9), 10)
+		fp = strings.Repeat("0", r.IntN(4)) + fp
+		s := ip + "." + fp
+		if r.IntN(2) == 0 {
+			s = "-" + s
+		}
+		check(s)
+		check(strconv.FormatFloat(r.Float64()*1e6, 'f', r.IntN(10), 64))
+	}
+	for _, s := range []string{"0.5", "-0.5", "-0.0", "00.5", "1.", ".5", "1.5e3", "1..5", "-", "", "1.2.3",
+		"999999999999999.9", "99999999999999.9", "0.000000000000001", "+1.5", " 1.5", "1.5 ", "0x1.8p1", "inf", "nan"} {
+		check(s)
+	}
+	for _, s := range []string{"0.5", "1.5", "-2.25", "123456.125", "0.1"} {
+		if _, ok := ParseShortDecimal([]byte(s)); !ok {
+			t.Fatalf("%q: not taken by the fast path", s)
+		}
+	}
 }

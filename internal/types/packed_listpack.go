@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"unsafe"
+
+	"github.com/shoal-db/shoal/internal/rnum"
 )
 
 // Hashes and sorted sets in the listpack encoding are kept in Shoal's own
@@ -323,7 +325,7 @@ func lpToPacked(p, scratch []byte, parseScore func([]byte) (float64, bool)) ([]b
 		// Runs of common pairs go through pairStep; after a few tries
 		// that found none (each a call and a few tests for nothing),
 		// every pair goes entry by entry here.
-		if entries%2 == 0 && misses < 4 && off+pairStepRoom <= end {
+		if entries%2 == 0 && misses < 4 && off+pairStepRoom <= cap(p) {
 			nb, nkeys, st, next, ok := pairStep(p, off, end, b, keys, pairRun{prevScore: prevScore, prev: prev, pairs: entries / 2}, &dup, parseScore)
 			if !ok {
 				return nb, 0, false
@@ -414,8 +416,10 @@ func lpToPacked(p, scratch []byte, parseScore func([]byte) (float64, bool)) ([]b
 		score := float64(iv)
 		if !isInt {
 			var ok bool
-			if score, ok = parseScore(s); !ok {
-				return b, 0, false
+			if score, ok = rnum.ParseShortDecimal(s); !ok {
+				if score, ok = parseScore(s); !ok {
+					return b, 0, false
+				}
 			}
 		}
 		if entries > 1 && !(prevScore < score) {
@@ -455,9 +459,12 @@ func lpToPacked(p, scratch []byte, parseScore func([]byte) (float64, bool)) ([]b
 	return b, pairs, true
 }
 
-// pairStepRoom is how much of a listpack must follow a pair for
-// pairStep: the 16-byte word copies from each string's first byte, and
-// the checks' reads.
+// pairStepRoom is how much memory must follow a pair for pairStep: the
+// 16-byte word copies from each string's first byte, and the checks'
+// reads. It may be the listpack's slice capacity past its end (a
+// decoder's scratch keeps that much spare), so that a small listpack's
+// last pairs take the same path: what is read there is checked against
+// the listpack's end before it counts.
 const pairStepRoom = 36
 
 // pairRun is what lpToPacked carries from pair to pair beside the packed
@@ -476,7 +483,8 @@ type pairRun struct {
 // registers: a member or field of under 16 bytes with a score that is a
 // 7- or 13-bit integer entry or a string of under 16 bytes (a sorted
 // set, parseScore not nil), or a value of under 16 bytes (a hash), while
-// pairStepRoom bytes of p follow and b has room. It does lpToPacked's
+// pairStepRoom bytes of p's capacity follow, the pair ends by end and b
+// has room. It does lpToPacked's
 // checks (entries and backlens, scores in order, distinct fields or
 // members) and returns b, keys and its state after the run and where it
 // stopped, or false on a refusal.
@@ -492,7 +500,8 @@ func pairStep(p []byte, off, end int, b []byte, keys []uint32, st pairRun, dup *
 	if dup.fallback {
 		limit = -1
 	}
-	for off+pairStepRoom <= end && cap(b)-len(b) >= 40 {
+	p = p[:cap(p)]
+	for off+pairStepRoom <= len(p) && cap(b)-len(b) >= 40 {
 		l := int(p[off]) - 0x80
 		if uint(l) >= 16 || p[off+1+l] != byte(l+1) {
 			break
@@ -519,14 +528,22 @@ func pairStep(p []byte, off, end int, b []byte, keys []uint32, st pairRun, dup *
 					iv -= 1 << 13
 				}
 			} else if l2 := int(c) - 0x80; uint(l2) < 16 && p[v+1+l2] == byte(l2+1) {
-				// A score as text ("1.5"), by strtod's rules.
-				var ok bool
-				if score, ok = parseScore(p[v+1 : v+1+l2]); !ok {
-					return b, keys, st, off, false
-				}
 				isInt, next = false, v+2+l2
 			} else {
 				break
+			}
+			if next > end {
+				break // past the listpack: lpToPacked refuses it
+			}
+			if !isInt {
+				// A score as text ("1.5"), by strtod's rules.
+				s := p[v+1 : next-1]
+				var ok bool
+				if score, ok = rnum.ParseShortDecimal(s); !ok {
+					if score, ok = parseScore(s); !ok {
+						return b, keys, st, off, false
+					}
+				}
 			}
 			if isInt {
 				score = float64(iv)
@@ -559,7 +576,9 @@ func pairStep(p []byte, off, end int, b []byte, keys []uint32, st pairRun, dup *
 			if uint(l2) >= 16 || p[v+1+l2] != byte(l2+1) {
 				break
 			}
-			next = v + 2 + l2
+			if next = v + 2 + l2; next > end {
+				break // past the listpack: lpToPacked refuses it
+			}
 			*(*[16]byte)(w[at:]) = *(*[16]byte)(p[off:])
 			w[at] = byte(l)
 			*(*[16]byte)(w[at+1+l:]) = *(*[16]byte)(p[v:])

@@ -336,7 +336,25 @@ func FuzzPairsFromListpack(f *testing.F) {
 			}
 		}
 
+		// Bytes past the listpack's end in its slice's capacity (a
+		// decoder's scratch) change nothing, even when they read as
+		// entries that would continue it.
+		for _, tail := range [][]byte{p, bytes.Repeat([]byte("\x82ab\x03\x011"), 12)} {
+			padded := append(append(make([]byte, 0, len(p)+len(tail)+64), p...), tail...)[:len(p)]
+			hp, _ := NewHashFromListpack(padded, nil)
+			if (hp == nil) != (h == nil) || h != nil && !bytes.Equal(hp.lp(), h.lp()) {
+				t.Fatalf("hash with spare capacity: %v, without %v", hp != nil, h != nil)
+			}
+		}
+
 		z, _ := NewZSetFromListpack(p, nil, testScore)
+		for _, tail := range [][]byte{p, bytes.Repeat([]byte("\x82zz\x03\x8315.5\x04"), 12)} {
+			padded := append(append(make([]byte, 0, len(p)+len(tail)+64), p...), tail...)[:len(p)]
+			zp, _ := NewZSetFromListpack(padded, nil, testScore)
+			if (zp == nil) != (z == nil) || z != nil && !bytes.Equal(zp.bytes(), z.bytes()) {
+				t.Fatalf("zset with spare capacity: %v, without %v", zp != nil, z != nil)
+			}
+		}
 		if z == nil {
 			return
 		}
@@ -360,6 +378,37 @@ func FuzzPairsFromListpack(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestPairsEntryPastEnd: a listpack whose last entry runs past its
+// terminator is refused, also when the slice's spare capacity holds the
+// rest of that entry (pairStep reads whole words there).
+func TestPairsEntryPastEnd(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		last []byte // the last entry's bytes before the terminator
+		rest []byte // what would complete it past the terminator
+	}{
+		{"int13 score", []byte{0xC0}, []byte{0x02}},            // 0xC0 0xFF 0x02: 255
+		{"string value", []byte{0x81}, []byte{0x02}},           // 0x81 0xFF 0x02: "\xff"
+		{"string score", []byte{0x83, '1', '2'}, []byte{0x04}}, // "12\xff"
+	} {
+		lp := append(listpackOf("m", "1")[:qlpHeader+3], c.last...) // "m", then the cut entry
+		lp = append(lp, qlpEOF)
+		// With the count unknown, as a listpack of 65535 entries or more
+		// has it, the count does not catch the overrun.
+		for _, count := range []int{2, qlpCountUnknown} {
+			qlpSetHeader(lp, count)
+			padded := append(append(make([]byte, 0, len(lp)+64), lp...), c.rest...)
+			padded = append(padded, bytes.Repeat([]byte{0x81, 'x', 0x02, 0x01, 0x01}, 12)...)[:len(lp)]
+			if h, _ := NewHashFromListpack(padded, nil); h != nil {
+				t.Fatalf("%s, count %d: hash accepted %q", c.name, count, hashPairs(h))
+			}
+			if z, _ := NewZSetFromListpack(padded, nil, testScore); z != nil {
+				t.Fatalf("%s, count %d: zset accepted %v", c.name, count, zsetElems(z))
+			}
+		}
+	}
 }
 
 // TestD2StringEighths checks appendD2String's integer path for multiples

@@ -2,10 +2,7 @@ package rdb
 
 import (
 	"bytes"
-	"math"
 	"math/rand/v2"
-	"strconv"
-	"strings"
 	"testing"
 )
 
@@ -125,43 +122,6 @@ func TestLZFMatchLenTwin(t *testing.T) {
 			in[j] = byte('a' + r.IntN(2))
 		}
 		checkLZFTwin(t, in, []int{n + n/16 + 64}, &h1, &h2)
-	}
-}
-
-// TestParseShortDecimal: the fast path gives ParseFloat's value (strtod's
-// for these forms) wherever it answers, and answers for the common forms.
-func TestParseShortDecimal(t *testing.T) {
-	r := rand.New(rand.NewPCG(5, 6))
-	check := func(s string) {
-		t.Helper()
-		got, ok := parseShortDecimal([]byte(s))
-		if !ok {
-			return
-		}
-		want, err := strconv.ParseFloat(s, 64)
-		if err != nil || math.Float64bits(got) != math.Float64bits(want) {
-			t.Fatalf("%q: %v, ParseFloat %v (%v)", s, got, want, err)
-		}
-	}
-	for i := 0; i < 300000; i++ {
-		ip := strconv.FormatUint(r.Uint64N(1e8), 10)
-		fp := strconv.FormatUint(r.Uint64N(1e9), 10)
-		fp = strings.Repeat("0", r.IntN(4)) + fp
-		s := ip + "." + fp
-		if r.IntN(2) == 0 {
-			s = "-" + s
-		}
-		check(s)
-		check(strconv.FormatFloat(r.Float64()*1e6, 'f', r.IntN(10), 64))
-	}
-	for _, s := range []string{"0.5", "-0.5", "-0.0", "00.5", "1.", ".5", "1.5e3", "1..5", "-", "", "1.2.3",
-		"999999999999999.9", "99999999999999.9", "0.000000000000001", "+1.5", " 1.5", "1.5 ", "0x1.8p1", "inf", "nan"} {
-		check(s)
-	}
-	for _, s := range []string{"0.5", "1.5", "-2.25", "123456.125", "0.1"} {
-		if _, ok := parseShortDecimal([]byte(s)); !ok {
-			t.Fatalf("%q: not taken by the fast path", s)
-		}
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"unsafe"
 
 	"github.com/shoal-db/shoal/internal/keyspace"
+	"github.com/shoal-db/shoal/internal/rnum"
 	"github.com/shoal-db/shoal/internal/types"
 )
 
@@ -276,8 +277,10 @@ func (d *decoder) readStringOwned(owned bool) ([]byte, error) {
 		if owned {
 			out = d.own(int(ulen))
 		} else {
-			if cap(d.z) < int(ulen) {
-				d.z = make([]byte, ulen)
+			// Spare capacity past the string lets types' listpack
+			// conversion read whole words at its last entries.
+			if cap(d.z) < int(ulen)+zSpare {
+				d.z = make([]byte, ulen, int(ulen)+zSpare)
 			}
 			out = d.z[:ulen]
 		}
@@ -288,6 +291,9 @@ func (d *decoder) readStringOwned(owned bool) ([]byte, error) {
 	}
 	return nil, errBadData
 }
+
+// zSpare is the capacity d.z keeps past a decompressed string.
+const zSpare = 64
 
 // own returns n bytes for a string the value keeps: new memory, or for a
 // Restorer a piece of its arena (Restorer.Own copies the value out).
@@ -338,7 +344,7 @@ func (d *decoder) readOldDouble() (float64, error) {
 // parseScore parses a score stored as text (strtod). NaN is refused, as
 // Redis refuses a NaN score when loading.
 func parseScore(b []byte) (float64, error) {
-	if f, ok := parseShortDecimal(b); ok {
+	if f, ok := rnum.ParseShortDecimal(b); ok {
 		return f, nil
 	}
 	f, err := strconv.ParseFloat(string(b), 64)
@@ -352,47 +358,6 @@ func parseScore(b []byte) (float64, error) {
 		return 0, errBadData
 	}
 	return f, nil
-}
-
-// exactPow10 are the powers of ten a float64 holds exactly.
-var exactPow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
-	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
-
-// parseShortDecimal parses the common form of a score written as text,
-// [-]digits.digits with at most 15 digits in all (d2string's "1.5",
-// "0.125"): the digits as an integer m < 10^15 and a power of ten, both
-// exact in a float64, so m / 10^k is the correctly rounded value strtod
-// returns. Anything else is not ok (ParseFloat decides).
-func parseShortDecimal(b []byte) (float64, bool) {
-	i, neg := 0, false
-	if len(b) > 0 && b[0] == '-' {
-		i, neg = 1, true
-	}
-	var m uint64
-	digits, frac, dot := 0, 0, false
-	for ; i < len(b); i++ {
-		c := b[i]
-		switch {
-		case c-'0' <= 9:
-			m = m*10 + uint64(c-'0')
-			digits++
-			if dot {
-				frac++
-			}
-		case c == '.' && !dot && digits > 0:
-			dot = true
-		default:
-			return 0, false
-		}
-	}
-	if !dot || frac == 0 || digits > 15 {
-		return 0, false
-	}
-	f := float64(m) / exactPow10[frac]
-	if neg {
-		f = -f
-	}
-	return f, true
 }
 
 // isObjectType is rdbIsObjectType for Redis 7.0.
