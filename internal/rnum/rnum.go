@@ -2,6 +2,9 @@
 // and shows in replies: string2ll's strict integers (no '+', no spaces, no
 // leading zeros, no "-0"). One implementation serves the protocol, the
 // commands and the config, so they all accept and refuse the same input.
+// It also holds the short decimal form a sorted set's scores take in a
+// listpack ("1.5"), parsed exactly without strconv's general path, for the
+// RDB decoder and the listpack conversion alike.
 package rnum
 
 // ParseInt parses s as Redis's string2ll does: an optional '-', then digits
