@@ -320,13 +320,25 @@ func lpToPacked(p, scratch []byte, parseScore func([]byte) (float64, bool)) ([]b
 	var prevScore float64
 	cur, prev := 0, 0 // offsets in b of this pair's member and the previous one's
 	var ibuf [20]byte
+	var tail [2 * pairStepRoom]byte
 	misses := 0
 	for off := qlpHeader; off < end; entries++ {
 		// Runs of common pairs go through pairStep; after a few tries
 		// that found none (each a call and a few tests for nothing),
 		// every pair goes entry by entry here.
-		if entries%2 == 0 && misses < 4 && off+pairStepRoom <= cap(p) {
-			nb, nkeys, st, next, ok := pairStep(p, off, end, b, keys, pairRun{prevScore: prevScore, prev: prev, pairs: entries / 2}, &dup, parseScore)
+		if entries%2 == 0 && misses < 4 {
+			src, base := p, 0
+			if off+pairStepRoom > end {
+				// The last pairs, from a copy padded with terminator
+				// bytes: 0xFF is no entry's header or backlen, so an entry
+				// running past the listpack's end fails the step's own
+				// checks there, and the step needs no other.
+				tail = terminators
+				copy(tail[:], p[off:])
+				src, base = tail[:], off
+			}
+			nb, nkeys, st, next, ok := pairStep(src, off-base, len(src)-1, b, keys, pairRun{prevScore: prevScore, prev: prev, pairs: entries / 2}, &dup, parseScore != nil)
+			next += base
 			if !ok {
 				return nb, 0, false
 			}
@@ -459,13 +471,19 @@ func lpToPacked(p, scratch []byte, parseScore func([]byte) (float64, bool)) ([]b
 	return b, pairs, true
 }
 
-// pairStepRoom is how much memory must follow a pair for pairStep: the
-// 16-byte word copies from each string's first byte, and the checks'
-// reads. It may be the listpack's slice capacity past its end (a
-// decoder's scratch keeps that much spare), so that a small listpack's
-// last pairs take the same path: what is read there is checked against
-// the listpack's end before it counts.
+// pairStepRoom is how much of a listpack must follow a pair for
+// pairStep: the 16-byte word copies from each string's first byte, and
+// the checks' reads. A listpack's last pairs go through it from a padded
+// copy (terminators).
 const pairStepRoom = 36
+
+// terminators is a listpack tail's padding: listpack terminators.
+var terminators = func() (t [2 * pairStepRoom]byte) {
+	for i := range t {
+		t[i] = qlpEOF
+	}
+	return t
+}()
 
 // pairRun is what lpToPacked carries from pair to pair beside the packed
 // bytes and the fields' or members' offsets in them: the previous pair's
@@ -481,16 +499,14 @@ type pairRun struct {
 // pairStep converts the run of common pairs of listpack p from off, each
 // as one step, in a loop of its own so that its state stays in
 // registers: a member or field of under 16 bytes with a score that is a
-// 7- or 13-bit integer entry or a string of under 16 bytes (a sorted
-// set, parseScore not nil), or a value of under 16 bytes (a hash), while
-// pairStepRoom bytes of p's capacity follow, the pair ends by end and b
-// has room. It does lpToPacked's
+// 7- or 13-bit integer entry or a short decimal text of under 16 bytes
+// (a sorted set, zset true), or a value of under 16 bytes (a hash), while
+// pairStepRoom bytes of p follow and b has room. It does lpToPacked's
 // checks (entries and backlens, scores in order, distinct fields or
 // members) and returns b, keys and its state after the run and where it
 // stopped, or false on a refusal.
-func pairStep(p []byte, off, end int, b []byte, keys []uint32, st pairRun, dup *distinctSet, parseScore func([]byte) (float64, bool)) ([]byte, []uint32, pairRun, int, bool) {
+func pairStep(p []byte, off, end int, b []byte, keys []uint32, st pairRun, dup *distinctSet, zset bool) ([]byte, []uint32, pairRun, int, bool) {
 	prevScore, prev, pairs := st.prevScore, st.prev, st.pairs
-	zset := parseScore != nil
 	// The duplicate table's common case inline, as in lpToPacked: an empty
 	// slot while the table is under half full (limit: -1 once it fell
 	// back).
@@ -500,8 +516,7 @@ func pairStep(p []byte, off, end int, b []byte, keys []uint32, st pairRun, dup *
 	if dup.fallback {
 		limit = -1
 	}
-	p = p[:cap(p)]
-	for off+pairStepRoom <= len(p) && cap(b)-len(b) >= 40 {
+	for off+pairStepRoom <= end && cap(b)-len(b) >= 40 {
 		l := int(p[off]) - 0x80
 		if uint(l) >= 16 || p[off+1+l] != byte(l+1) {
 			break
@@ -528,22 +543,17 @@ func pairStep(p []byte, off, end int, b []byte, keys []uint32, st pairRun, dup *
 					iv -= 1 << 13
 				}
 			} else if l2 := int(c) - 0x80; uint(l2) < 16 && p[v+1+l2] == byte(l2+1) {
+				// A score as text in its short decimal form ("1.5");
+				// another form goes entry by entry, to parseScore (which
+				// p must not flow to: the last pairs come from a copy on
+				// lpToPacked's stack).
+				var ok bool
+				if score, ok = rnum.ParseShortDecimal(p[v+1 : v+1+l2]); !ok {
+					break
+				}
 				isInt, next = false, v+2+l2
 			} else {
 				break
-			}
-			if next > end {
-				break // past the listpack: lpToPacked refuses it
-			}
-			if !isInt {
-				// A score as text ("1.5"), by strtod's rules.
-				s := p[v+1 : next-1]
-				var ok bool
-				if score, ok = rnum.ParseShortDecimal(s); !ok {
-					if score, ok = parseScore(s); !ok {
-						return b, keys, st, off, false
-					}
-				}
 			}
 			if isInt {
 				score = float64(iv)
@@ -576,9 +586,7 @@ func pairStep(p []byte, off, end int, b []byte, keys []uint32, st pairRun, dup *
 			if uint(l2) >= 16 || p[v+1+l2] != byte(l2+1) {
 				break
 			}
-			if next = v + 2 + l2; next > end {
-				break // past the listpack: lpToPacked refuses it
-			}
+			next = v + 2 + l2
 			*(*[16]byte)(w[at:]) = *(*[16]byte)(p[off:])
 			w[at] = byte(l)
 			*(*[16]byte)(w[at+1+l:]) = *(*[16]byte)(p[v:])

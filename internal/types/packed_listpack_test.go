@@ -381,8 +381,9 @@ func FuzzPairsFromListpack(f *testing.F) {
 }
 
 // TestPairsEntryPastEnd: a listpack whose last entry runs past its
-// terminator is refused, also when the slice's spare capacity holds the
-// rest of that entry (pairStep reads whole words there).
+// terminator is refused, also when the memory after it (here the slice's
+// spare capacity) holds the rest of that entry: pairStep, which reads
+// whole words, takes the last pairs from a copy padded with terminators.
 func TestPairsEntryPastEnd(t *testing.T) {
 	for _, c := range []struct {
 		name string

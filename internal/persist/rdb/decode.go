@@ -277,10 +277,8 @@ func (d *decoder) readStringOwned(owned bool) ([]byte, error) {
 		if owned {
 			out = d.own(int(ulen))
 		} else {
-			// Spare capacity past the string lets types' listpack
-			// conversion read whole words at its last entries.
-			if cap(d.z) < int(ulen)+zSpare {
-				d.z = make([]byte, ulen, int(ulen)+zSpare)
+			if cap(d.z) < int(ulen) {
+				d.z = make([]byte, ulen)
 			}
 			out = d.z[:ulen]
 		}
@@ -291,9 +289,6 @@ func (d *decoder) readStringOwned(owned bool) ([]byte, error) {
 	}
 	return nil, errBadData
 }
-
-// zSpare is the capacity d.z keeps past a decompressed string.
-const zSpare = 64
 
 // own returns n bytes for a string the value keeps: new memory, or for a
 // Restorer a piece of its arena (Restorer.Own copies the value out).
