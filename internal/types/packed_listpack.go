@@ -500,112 +500,168 @@ type pairRun struct {
 // as one step, in a loop of its own so that its state stays in
 // registers: a member or field of under 16 bytes with a score that is a
 // 7- or 13-bit integer entry or a short decimal text of under 16 bytes
-// (a sorted set, zset true), or a value of under 16 bytes (a hash), while
-// pairStepRoom bytes of p follow and b has room. It does lpToPacked's
-// checks (entries and backlens, scores in order, distinct fields or
-// members) and returns b, keys and its state after the run and where it
-// stopped, or false on a refusal.
+// (a sorted set, zset true: zsetPairStep), or a value of under 16 bytes
+// (a hash: hashPairStep), while pairStepRoom bytes of p follow and b has
+// room. It does lpToPacked's checks (entries and backlens, scores in
+// order, distinct fields or members) and returns b, keys and its state
+// after the run and where it stopped, or false on a refusal. Each kind
+// has its loop: one loop for both carried the other's state in registers
+// it needed (hash100's conversion 11-15 % slower). Both test the
+// duplicate table's common case inline: as a call (too costly for the
+// inliner, hash16 alone being near its budget) the conversion took 14 %
+// (hash100) and 27 % (zset100) longer.
 func pairStep(p []byte, off, end int, b []byte, keys []uint32, st pairRun, dup *distinctSet, zset bool) ([]byte, []uint32, pairRun, int, bool) {
-	prevScore, prev, pairs := st.prevScore, st.prev, st.pairs
-	// The duplicate table's common case inline, as in lpToPacked: an empty
-	// slot while the table is under half full (limit: -1 once it fell
-	// back).
-	slots := dup.slots
-	mask := uint64(len(slots) - 1)
-	limit := len(slots) / 2
-	if dup.fallback {
-		limit = -1
+	if zset {
+		return zsetPairStep(p, off, end, b, keys, st, dup)
 	}
+	return hashPairStep(p, off, end, b, keys, st, dup)
+}
+
+// shortEntry returns the length of the string entry of under 16 bytes at
+// p[off], or -1 if it is none (or its backlen is wrong).
+func shortEntry(p []byte, off int) int {
+	if l := int(p[off]) - 0x80; uint(l) < 16 && p[off+1+l] == byte(l+1) {
+		return l
+	}
+	return -1
+}
+
+// addKeySlow puts key (copied to b[at], hashed to h, the n-th) into the
+// duplicate table past the common case the steps test inline (an empty
+// slot while the table is under half full). It returns the limit to go
+// on with (stepLimit's), or false for a repeated key.
+func addKeySlow(dup *distinctSet, b []byte, at int, key []byte, n int, h uint64) (int, bool) {
+	if !dup.addHashed(b, at, key, n, h) {
+		return 0, false
+	}
+	if dup.fallback {
+		return -1, true
+	}
+	return len(dup.slots) / 2, true
+}
+
+// stepLimit is how full a step fills the duplicate table inline: half
+// of it, -1 (never) after a fall back.
+func stepLimit(dup *distinctSet) int {
+	if dup.fallback {
+		return -1
+	}
+	return len(dup.slots) / 2
+}
+
+// hashPairStep is pairStep for a hash.
+func hashPairStep(p []byte, off, end int, b []byte, keys []uint32, st pairRun, dup *distinctSet) ([]byte, []uint32, pairRun, int, bool) {
+	slots, limit := dup.slots, stepLimit(dup)
+	mask := uint64(len(slots) - 1)
+	ok := true
 	for off+pairStepRoom <= end && cap(b)-len(b) >= 40 {
-		l := int(p[off]) - 0x80
-		if uint(l) >= 16 || p[off+1+l] != byte(l+1) {
+		l := shortEntry(p, off)
+		if l < 0 {
 			break
 		}
-		v := off + 2 + l // the score or value entry
+		v := off + 2 + l // the value entry
+		l2 := shortEntry(p, v)
+		if l2 < 0 {
+			break
+		}
 		at := len(b)
 		w := b[:cap(b)]
+		*(*[16]byte)(w[at:]) = *(*[16]byte)(p[off:])
+		w[at] = byte(l)
+		*(*[16]byte)(w[at+1+l:]) = *(*[16]byte)(p[v:])
+		w[at+1+l] = byte(l2)
+		b = w[:at+2+l+l2]
+		keys = append(keys, uint32(at))
+		h := hash16(p[off+1:off+17], l)
+		if i := h & mask; slots[i] == 0 && len(keys) <= limit {
+			slots[i] = h<<32 | uint64(at+1)
+		} else if limit, ok = addKeySlow(dup, b, at, p[off+1:off+1+l], len(keys), h); !ok {
+			return b, keys, st, off, false
+		}
+		off = v + 2 + l2
+	}
+	return b, keys, pairRun{pairs: len(keys)}, off, true
+}
+
+// zsetPairStep is pairStep for a sorted set.
+func zsetPairStep(p []byte, off, end int, b []byte, keys []uint32, st pairRun, dup *distinctSet) ([]byte, []uint32, pairRun, int, bool) {
+	prevScore, prev := st.prevScore, st.prev
+	slots, limit := dup.slots, stepLimit(dup)
+	mask := uint64(len(slots) - 1)
+	ok := true
+	for off+pairStepRoom <= end && cap(b)-len(b) >= 40 {
+		l := shortEntry(p, off)
+		if l < 0 {
+			break
+		}
+		v := off + 2 + l // the score entry
 		next := 0
-		if zset {
-			var iv int64
-			var score float64
-			isInt := true
-			if c := p[v]; c < 0x80 {
-				if p[v+1] != 1 {
-					break
-				}
-				iv, next = int64(c), v+2
-			} else if c&0xE0 == 0xC0 {
-				if p[v+2] != 2 {
-					break
-				}
-				iv, next = int64(c&0x1F)<<8|int64(p[v+1]), v+3
-				if iv >= 1<<12 {
-					iv -= 1 << 13
-				}
-			} else if l2 := int(c) - 0x80; uint(l2) < 16 && p[v+1+l2] == byte(l2+1) {
-				// A score as text in its short decimal form ("1.5");
-				// another form goes entry by entry, to parseScore (which
-				// p must not flow to: the last pairs come from a copy on
-				// lpToPacked's stack).
-				var ok bool
-				if score, ok = rnum.ParseShortDecimal(p[v+1 : v+1+l2]); !ok {
-					break
-				}
-				isInt, next = false, v+2+l2
-			} else {
+		var iv int64
+		var score float64
+		isInt := true
+		if c := p[v]; c < 0x80 {
+			if p[v+1] != 1 {
 				break
 			}
-			if isInt {
-				score = float64(iv)
+			iv, next = int64(c), v+2
+		} else if c&0xE0 == 0xC0 {
+			if p[v+2] != 2 {
+				break
 			}
-			if pairs > 0 && !(prevScore < score) {
-				// Equal scores order by member; anything else is out of order.
-				pm, _ := lpNext(b, prev)
-				if prevScore != score || bytes.Compare(pm, p[off+1:off+1+l]) >= 0 {
-					return b, keys, st, off, false
-				}
+			iv, next = int64(c&0x1F)<<8|int64(p[v+1]), v+3
+			if iv >= 1<<12 {
+				iv -= 1 << 13
 			}
-			prevScore, prev = score, at
-			// The member as one 16-byte word over its header, then the
-			// score: a small integer's zigzag uvarint (|iv| < 2^12: 1 or
-			// 2 bytes) written here, any other score by lpAppendScore.
-			*(*[16]byte)(w[at:]) = *(*[16]byte)(p[off:])
-			w[at] = byte(l)
-			e := at + 1 + l
-			if !isInt {
-				b = lpAppendScore(w[:e], score)
-			} else if z := (uint64(iv<<1) ^ uint64(iv>>63)) << 1; z < 0x80 {
-				w[e] = byte(z)
-				b = w[:e+1]
-			} else {
-				w[e], w[e+1] = byte(z)|0x80, byte(z>>7)
-				b = w[:e+2]
+		} else if l2 := int(c) - 0x80; uint(l2) < 16 && p[v+1+l2] == byte(l2+1) {
+			// A score as text in its short decimal form ("1.5");
+			// another form goes entry by entry, to parseScore (which p
+			// must not flow to: the last pairs come from a copy on
+			// lpToPacked's stack).
+			if score, ok = rnum.ParseShortDecimal(p[v+1 : v+1+l2]); !ok {
+				break
 			}
+			isInt, next = false, v+2+l2
 		} else {
-			l2 := int(p[v]) - 0x80
-			if uint(l2) >= 16 || p[v+1+l2] != byte(l2+1) {
-				break
+			break
+		}
+		if isInt {
+			score = float64(iv)
+		}
+		at := len(b)
+		if len(keys) > 0 && !(prevScore < score) {
+			// Equal scores order by member; anything else is out of order.
+			pm, _ := lpNext(b, prev)
+			if prevScore != score || bytes.Compare(pm, p[off+1:off+1+l]) >= 0 {
+				return b, keys, st, off, false
 			}
-			next = v + 2 + l2
-			*(*[16]byte)(w[at:]) = *(*[16]byte)(p[off:])
-			w[at] = byte(l)
-			*(*[16]byte)(w[at+1+l:]) = *(*[16]byte)(p[v:])
-			w[at+1+l] = byte(l2)
-			b = w[:at+2+l+l2]
+		}
+		prevScore, prev = score, at
+		// The member as one 16-byte word over its header, then the
+		// score: a small integer's zigzag uvarint (|iv| < 2^12: 1 or 2
+		// bytes) written here, any other score by lpAppendScore.
+		w := b[:cap(b)]
+		*(*[16]byte)(w[at:]) = *(*[16]byte)(p[off:])
+		w[at] = byte(l)
+		e := at + 1 + l
+		if !isInt {
+			b = lpAppendScore(w[:e], score)
+		} else if z := (uint64(iv<<1) ^ uint64(iv>>63)) << 1; z < 0x80 {
+			w[e] = byte(z)
+			b = w[:e+1]
+		} else {
+			w[e], w[e+1] = byte(z)|0x80, byte(z>>7)
+			b = w[:e+2]
 		}
 		keys = append(keys, uint32(at))
 		h := hash16(p[off+1:off+17], l)
 		if i := h & mask; slots[i] == 0 && len(keys) <= limit {
 			slots[i] = h<<32 | uint64(at+1)
-		} else if !dup.addHashed(b, at, p[off+1:off+1+l], len(keys), h) {
+		} else if limit, ok = addKeySlow(dup, b, at, p[off+1:off+1+l], len(keys), h); !ok {
 			return b, keys, st, off, false
-		} else if dup.fallback {
-			limit = -1
 		}
 		off = next
-		pairs++
 	}
-	return b, keys, pairRun{prevScore: prevScore, prev: prev, pairs: pairs}, off, true
+	return b, keys, pairRun{prevScore: prevScore, prev: prev, pairs: len(keys)}, off, true
 }
 
 // distinctSet finds a repeated field or member while lpToPacked copies
