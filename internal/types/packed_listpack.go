@@ -337,12 +337,12 @@ func lpToPacked(p, scratch []byte, parseScore func([]byte) (float64, bool)) ([]b
 				copy(tail[:], p[off:])
 				src, base = tail[:], off
 			}
-			nb, nkeys, st, next, ok := pairStep(src, off-base, len(src)-1, b, keys, pairRun{prevScore: prevScore, prev: prev, pairs: entries / 2}, &dup, parseScore != nil)
+			nb, nkeys, st, next, ok := pairStep(src, off-base, len(src)-1, b, keys, pairRun{prevScore: prevScore, prev: prev}, &dup, parseScore != nil)
 			next += base
 			if !ok {
 				return nb, 0, false
 			}
-			if done := st.pairs - entries/2; done == 0 {
+			if done := len(nkeys) - entries/2; done == 0 {
 				misses++
 			} else {
 				b, keys, prevScore, prev = nb, nkeys, st.prevScore, st.prev
@@ -487,13 +487,13 @@ var terminators = func() (t [2 * pairStepRoom]byte) {
 
 // pairRun is what lpToPacked carries from pair to pair beside the packed
 // bytes and the fields' or members' offsets in them: the previous pair's
-// score and member offset, and how many pairs are done. (The slices are
-// passed on their own: escape analysis follows a struct as a whole, and
-// the offsets' array on lpToPacked's stack would move to the heap.)
+// score and member offset. How many pairs are done is the offsets'
+// count (one per pair). (The slices are passed on their own: escape
+// analysis follows a struct as a whole, and the offsets' array on
+// lpToPacked's stack would move to the heap.)
 type pairRun struct {
 	prevScore float64
 	prev      int
-	pairs     int
 }
 
 // pairStep converts the run of common pairs of listpack p from off, each
@@ -534,10 +534,7 @@ func addKeySlow(dup *distinctSet, b []byte, at int, key []byte, n int, h uint64)
 	if !dup.addHashed(b, at, key, n, h) {
 		return 0, false
 	}
-	if dup.fallback {
-		return -1, true
-	}
-	return len(dup.slots) / 2, true
+	return stepLimit(dup), true
 }
 
 // stepLimit is how full a step fills the duplicate table inline: half
@@ -580,7 +577,7 @@ func hashPairStep(p []byte, off, end int, b []byte, keys []uint32, st pairRun, d
 		}
 		off = v + 2 + l2
 	}
-	return b, keys, pairRun{pairs: len(keys)}, off, true
+	return b, keys, st, off, true
 }
 
 // zsetPairStep is pairStep for a sorted set.
@@ -661,7 +658,7 @@ func zsetPairStep(p []byte, off, end int, b []byte, keys []uint32, st pairRun, d
 		}
 		off = next
 	}
-	return b, keys, pairRun{prevScore: prevScore, prev: prev, pairs: len(keys)}, off, true
+	return b, keys, pairRun{prevScore: prevScore, prev: prev}, off, true
 }
 
 // distinctSet finds a repeated field or member while lpToPacked copies
