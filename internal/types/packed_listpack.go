@@ -546,32 +546,38 @@ func stepLimit(dup *distinctSet) int {
 	return len(dup.slots) / 2
 }
 
-// hashPairStep is pairStep for a hash.
+// hashPairStep is pairStep for a hash, unchecked as zsetPairStep is (a
+// value's entry, at most 17 bytes, follows the field's within
+// pairStepRoom; its 16-byte word is written at most 17 bytes in).
 func hashPairStep(p []byte, off, end int, b []byte, keys []uint32, st pairRun, dup *distinctSet) ([]byte, []uint32, pairRun, int, bool) {
-	slots, limit := dup.slots, stepLimit(dup)
-	mask := uint64(len(slots) - 1)
+	slots, limit := unsafe.Pointer(unsafe.SliceData(dup.slots)), stepLimit(dup)
+	mask := uint64(len(dup.slots) - 1)
+	pp := unsafe.Pointer(unsafe.SliceData(p))
+	at8 := func(i int) byte { return *(*byte)(unsafe.Add(pp, i)) }
 	ok := true
 	for off+pairStepRoom <= end && cap(b)-len(b) >= 40 {
-		l := shortEntry(p, off)
-		if l < 0 {
+		l := int(at8(off)) - 0x80
+		if uint(l) >= 16 || at8(off+1+l) != byte(l+1) {
 			break
 		}
 		v := off + 2 + l // the value entry
-		l2 := shortEntry(p, v)
-		if l2 < 0 {
+		l2 := int(at8(v)) - 0x80
+		if uint(l2) >= 16 || at8(v+1+l2) != byte(l2+1) {
 			break
 		}
 		at := len(b)
-		w := b[:cap(b)]
-		*(*[16]byte)(w[at:]) = *(*[16]byte)(p[off:])
-		w[at] = byte(l)
-		*(*[16]byte)(w[at+1+l:]) = *(*[16]byte)(p[v:])
-		w[at+1+l] = byte(l2)
-		b = w[:at+2+l+l2]
+		wp := unsafe.Pointer(unsafe.SliceData(b))
+		*(*[16]byte)(unsafe.Add(wp, at)) = *(*[16]byte)(unsafe.Add(pp, off))
+		*(*byte)(unsafe.Add(wp, at)) = byte(l)
+		*(*[16]byte)(unsafe.Add(wp, at+1+l)) = *(*[16]byte)(unsafe.Add(pp, v))
+		*(*byte)(unsafe.Add(wp, at+1+l)) = byte(l2)
+		b = b[:at+2+l+l2]
 		keys = append(keys, uint32(at))
-		h := hash16(p[off+1:off+17], l)
-		if i := h & mask; slots[i] == 0 && len(keys) <= limit {
-			slots[i] = h<<32 | uint64(at+1)
+		kw := *(*[16]byte)(unsafe.Add(pp, off+1))
+		h := hash16(kw[:], l)
+		slot := (*uint64)(unsafe.Add(slots, (h&mask)*8))
+		if *slot == 0 && len(keys) <= limit {
+			*slot = h<<32 | uint64(at+1)
 		} else if limit, ok = addKeySlow(dup, b, at, p[off+1:off+1+l], len(keys), h); !ok {
 			return b, keys, st, off, false
 		}
@@ -580,15 +586,25 @@ func hashPairStep(p []byte, off, end int, b []byte, keys []uint32, st pairRun, d
 	return b, keys, st, off, true
 }
 
-// zsetPairStep is pairStep for a sorted set.
+// zsetPairStep is pairStep for a sorted set. Its reads of p, its writes
+// to b and its duplicate table loads are unchecked (the bounds checks and
+// the lengths they keep took registers the loop spilled for): the loop's
+// condition leaves pairStepRoom bytes of p from off, which cover each
+// read (the member's 16-byte word and header, the score entry of at most
+// 17 bytes after it), and 40 bytes of b's capacity, which cover each
+// write (the member's 16-byte word at most 17 bytes in, then at most 2
+// score bytes; lpAppendScore appends); a table index is masked by its
+// length less one, a power of two (distinctSize).
 func zsetPairStep(p []byte, off, end int, b []byte, keys []uint32, st pairRun, dup *distinctSet) ([]byte, []uint32, pairRun, int, bool) {
 	prevScore, prev := st.prevScore, st.prev
-	slots, limit := dup.slots, stepLimit(dup)
-	mask := uint64(len(slots) - 1)
+	slots, limit := unsafe.Pointer(unsafe.SliceData(dup.slots)), stepLimit(dup)
+	mask := uint64(len(dup.slots) - 1)
+	pp := unsafe.Pointer(unsafe.SliceData(p))
+	at8 := func(i int) byte { return *(*byte)(unsafe.Add(pp, i)) }
 	ok := true
 	for off+pairStepRoom <= end && cap(b)-len(b) >= 40 {
-		l := shortEntry(p, off)
-		if l < 0 {
+		l := int(at8(off)) - 0x80
+		if uint(l) >= 16 || at8(off+1+l) != byte(l+1) {
 			break
 		}
 		v := off + 2 + l // the score entry
@@ -596,20 +612,20 @@ func zsetPairStep(p []byte, off, end int, b []byte, keys []uint32, st pairRun, d
 		var iv int64
 		var score float64
 		isInt := true
-		if c := p[v]; c < 0x80 {
-			if p[v+1] != 1 {
+		if c := at8(v); c < 0x80 {
+			if at8(v+1) != 1 {
 				break
 			}
 			iv, next = int64(c), v+2
 		} else if c&0xE0 == 0xC0 {
-			if p[v+2] != 2 {
+			if at8(v+2) != 2 {
 				break
 			}
-			iv, next = int64(c&0x1F)<<8|int64(p[v+1]), v+3
+			iv, next = int64(c&0x1F)<<8|int64(at8(v+1)), v+3
 			if iv >= 1<<12 {
 				iv -= 1 << 13
 			}
-		} else if l2 := int(c) - 0x80; uint(l2) < 16 && p[v+1+l2] == byte(l2+1) {
+		} else if l2 := int(c) - 0x80; uint(l2) < 16 && at8(v+1+l2) == byte(l2+1) {
 			// A score as text in its short decimal form ("1.5");
 			// another form goes entry by entry, to parseScore (which p
 			// must not flow to: the last pairs come from a copy on
@@ -636,23 +652,26 @@ func zsetPairStep(p []byte, off, end int, b []byte, keys []uint32, st pairRun, d
 		// The member as one 16-byte word over its header, then the
 		// score: a small integer's zigzag uvarint (|iv| < 2^12: 1 or 2
 		// bytes) written here, any other score by lpAppendScore.
-		w := b[:cap(b)]
-		*(*[16]byte)(w[at:]) = *(*[16]byte)(p[off:])
-		w[at] = byte(l)
+		wp := unsafe.Pointer(unsafe.SliceData(b))
+		mw := *(*[16]byte)(unsafe.Add(pp, off))
+		*(*[16]byte)(unsafe.Add(wp, at)) = mw
+		*(*byte)(unsafe.Add(wp, at)) = byte(l)
 		e := at + 1 + l
 		if !isInt {
-			b = lpAppendScore(w[:e], score)
+			b = lpAppendScore(b[:e], score)
 		} else if z := (uint64(iv<<1) ^ uint64(iv>>63)) << 1; z < 0x80 {
-			w[e] = byte(z)
-			b = w[:e+1]
+			*(*byte)(unsafe.Add(wp, e)) = byte(z)
+			b = b[:e+1]
 		} else {
-			w[e], w[e+1] = byte(z)|0x80, byte(z>>7)
-			b = w[:e+2]
+			*(*[2]byte)(unsafe.Add(wp, e)) = [2]byte{byte(z) | 0x80, byte(z >> 7)}
+			b = b[:e+2]
 		}
 		keys = append(keys, uint32(at))
-		h := hash16(p[off+1:off+17], l)
-		if i := h & mask; slots[i] == 0 && len(keys) <= limit {
-			slots[i] = h<<32 | uint64(at+1)
+		kw := *(*[16]byte)(unsafe.Add(pp, off+1))
+		h := hash16(kw[:], l)
+		slot := (*uint64)(unsafe.Add(slots, (h&mask)*8))
+		if *slot == 0 && len(keys) <= limit {
+			*slot = h<<32 | uint64(at+1)
 		} else if limit, ok = addKeySlow(dup, b, at, p[off+1:off+1+l], len(keys), h); !ok {
 			return b, keys, st, off, false
 		}
