@@ -12,7 +12,9 @@
 #   intset10,set10,hash10,hash100,zset10,zset100)
 #   REPEAT=n runs each DUMP and RESTORE phase n times (default 1): more
 #   10 ms ticks per number on a busy machine. PORT=p: redis on p, shoal on
-#   p+1 (default 21090).
+#   p+1 (default 21090). ROUNDS_OUT=file appends each round's numbers to
+#   file ("kind round dump_redis dump_shoal restore_redis restore_shoal",
+#   µs a key), to pool rounds across runs.
 set -euo pipefail
 ROUNDS=${1:-3}
 KINDS=${2:-string,string1k,list10,list1000,intset10,set10,hash10,hash100,zset10,zset100}
@@ -48,6 +50,9 @@ for r in $(seq "$ROUNDS"); do
       R[$name,$k]="${R[$name,$k]:-} $(echo "$out" | sed 's/.*restore_us=\([0-9.]*\).*/\1/')"
       L[$name,$k]="${L[$name,$k]:-} $(echo "$out" | sed 's/.*load_us=\([0-9.]*\).*/\1/')"
     done
+    if [ -n "${ROUNDS_OUT:-}" ]; then
+      echo "$k $r $(echo "${D[redis,$k]}" | awk '{print $NF}') $(echo "${D[shoal,$k]}" | awk '{print $NF}') $(echo "${R[redis,$k]}" | awk '{print $NF}') $(echo "${R[shoal,$k]}" | awk '{print $NF}')" >>"$ROUNDS_OUT"
+    fi
   done
 done
 # paired: the RESTORE ratio of each round (the two servers measured one
