@@ -17,7 +17,7 @@ func (db *DB) tableForWrite(s int, key string) *slotTable {
 		t = &slotTable{grown: headerBytes}
 		db.own().tables[s] = t
 	}
-	if len(t.ents) == 0 {
+	if t.capacity() == 0 {
 		if n := db.keysPerSlotHint.Load(); n > 0 {
 			t.resize(capacityFor(int(n)))
 		}
@@ -61,11 +61,11 @@ func (db *DB) ExpectKeys(n uint64) {
 // removeAt deletes live position i of slot s's table, without signalling
 // watchers and without shrinking (callers iterating the table shrink after).
 func (db *DB) removeAt(t *slotTable, s, i int) {
-	db.ks.beforeWriteKey(s, t.ents[i].key())
-	if t.ents[i].volatile() {
+	db.ks.beforeWriteKey(s, t.at(i).key())
+	if t.at(i).volatile() {
 		db.volatile.Add(-1)
 	}
-	db.ks.released(s, t, &t.ents[i])
+	db.ks.released(s, t, t.at(i))
 	t.eraseAt(i)
 	db.keys.Add(-1)
 	db.st().keys[s].Add(-1)
@@ -104,10 +104,10 @@ func (db *DB) added(k string) {
 // gets a new access clock; a replaced one counts as accessed (Redis keeps
 // the LFU counter of an overwritten key and the write's lookup bumps it).
 func (db *DB) place(t *slotTable, s, i int, found bool, h uint64, e entry) {
-	if !found || t.ents[i].p != e.p {
+	if !found || t.at(i).p != e.p {
 		d := e.allocated() + t.grown
 		if found {
-			d -= db.ks.freeing(&t.ents[i])
+			d -= db.ks.freeing(t.at(i))
 		}
 		db.ks.stripes[StripeOf(s)].net.Add(d)
 		if d >= bigStep {
@@ -116,7 +116,7 @@ func (db *DB) place(t *slotTable, s, i int, found bool, h uint64, e entry) {
 		t.grown = 0
 	}
 	if found {
-		old := &t.ents[i]
+		old := t.at(i)
 		e.setClock(db.ks.accessed(old.clock()))
 		d := 0
 		if old.volatile() {
@@ -148,7 +148,7 @@ func (db *DB) carriedTTL(t *slotTable, s, i int, found, keepTTL bool, k string) 
 	if !found {
 		return 0, false
 	}
-	old := &t.ents[i]
+	old := t.at(i)
 	if !old.volatile() {
 		return 0, false
 	}
@@ -234,7 +234,7 @@ func (db *DB) liveEntry(s int, key []byte) *entry {
 	if i < 0 {
 		return nil
 	}
-	e := &t.ents[i]
+	e := t.at(i)
 	if e.volatile() && db.ks.ttlPassed(s, e.exp()) {
 		if !db.ks.keepExpired() {
 			db.expireAt(t, s, i, k)
@@ -273,7 +273,7 @@ func (db *DB) setString(s int, key []byte, n int, keepTTL, overwrite bool, whenM
 		db.localTTL(k)
 	}
 	if found && overwrite {
-		e := t.ents[i] // place counts the volatile change against the entry as it was
+		e := *t.at(i) // place counts the volatile change against the entry as it was
 		if val, ok := e.reuseString(n, vol, exp); ok {
 			db.place(t, s, i, true, h, e)
 			db.touch(k)
@@ -333,7 +333,7 @@ func (db *DB) SetObject(key []byte, o types.Object, keepTTL bool) {
 	if found {
 		// Boxes are never handed out: a collection replacing a collection
 		// updates the box in place when it can hold the TTL to keep.
-		if old := &t.ents[i]; old.boxed() && old.boxKind() != boxStr && (!vol || old.boxKind() == boxObjTTL) {
+		if old := t.at(i); old.boxed() && old.boxKind() != boxStr && (!vol || old.boxKind() == boxObjTTL) {
 			old.setObj(o)
 			e := *old
 			e.vlen &^= flagVolatile
@@ -368,7 +368,7 @@ func (db *DB) Delete(key []byte) bool {
 	if i < 0 {
 		return false
 	}
-	if e := &t.ents[i]; e.volatile() && db.ks.ttlPassed(s, e.exp()) {
+	if e := t.at(i); e.volatile() && db.ks.ttlPassed(s, e.exp()) {
 		if !db.ks.keepExpired() {
 			db.expireAt(t, s, i, k)
 		}
@@ -391,7 +391,7 @@ func (db *DB) findEntry(key []byte) (*slotTable, *entry) {
 	if i < 0 {
 		return t, nil
 	}
-	return t, &t.ents[i]
+	return t, t.at(i)
 }
 
 // Expire returns key's absolute expiry time in ms, or -1 if it has none.
@@ -477,7 +477,7 @@ func (db *DB) KeysInSlot(s int, max int, dst []string) []string {
 			break
 		}
 		if c&0x80 == 0 {
-			dst = append(dst, t.ents[i].key())
+			dst = append(dst, t.at(i).key())
 			max--
 		}
 	}
@@ -496,7 +496,7 @@ func (db *DB) ForEachInSlot(s int, fn func(key string, v Value) bool) bool {
 		if c&0x80 != 0 {
 			continue
 		}
-		e := &t.ents[i]
+		e := t.at(i)
 		if e.volatile() && db.ks.ttlPassed(s, e.exp()) {
 			continue
 		}
@@ -545,7 +545,7 @@ func (db *DB) FlushSlot(s int) int {
 	db.ks.BeforeWrite(s)
 	for i, c := range t.ctrl() {
 		if c&0x80 == 0 {
-			db.touch(t.ents[i].key())
+			db.touch(t.at(i).key())
 		}
 	}
 	n := int(t.n)
@@ -564,7 +564,7 @@ func (db *DB) releaseAll(s int, t *slotTable) {
 	var n int64
 	for i, c := range t.ctrl() {
 		if c&0x80 == 0 {
-			n += t.ents[i].allocated()
+			n += t.at(i).allocated()
 		}
 	}
 	n += t.arrayBytes() + headerBytes
@@ -601,7 +601,7 @@ func (db *DB) RandomKey(rnd func(n int) int) (string, bool) {
 			if t.ctrl()[i]&0x80 != 0 {
 				continue
 			}
-			e := &t.ents[i]
+			e := t.at(i)
 			if !e.volatile() || e.exp() > now {
 				return e.key(), true
 			}
@@ -629,7 +629,7 @@ func (db *DB) ExpireStale(s int) {
 		if c&0x80 != 0 {
 			continue
 		}
-		if e := &t.ents[i]; e.volatile() && db.ks.ttlPassed(s, e.exp()) {
+		if e := t.at(i); e.volatile() && db.ks.ttlPassed(s, e.exp()) {
 			k := strings.Clone(e.key())
 			db.expired(k)
 			db.removeAt(t, s, i)
@@ -661,7 +661,7 @@ func (db *DB) storedExpired(k string) bool {
 	if i < 0 {
 		return false
 	}
-	e := &t.ents[i]
+	e := t.at(i)
 	return e.volatile() && db.ks.ttlPassed(s, e.exp())
 }
 

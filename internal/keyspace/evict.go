@@ -135,7 +135,7 @@ func (ev *Evictor) populate(dbi int, p Policy, samples int) {
 	vol := p.volatileOnly()
 	got := 0
 	ev.walk(db, vol, func(t *slotTable, i int) bool {
-		e := &t.ents[i]
+		e := t.at(i)
 		ev.insert(candidate{score: ev.score(e, p), db: dbi}, e)
 		got++
 		return got < samples
@@ -164,7 +164,7 @@ func (ev *Evictor) walk(db *DB, vol bool, fn func(t *slotTable, i int) bool) {
 					if i >= c {
 						i -= c
 					}
-					if t.ctrl()[i]&0x80 == 0 && (!vol || t.ents[i].volatile()) {
+					if t.ctrl()[i]&0x80 == 0 && (!vol || t.at(i).volatile()) {
 						more = fn(t, i)
 					}
 				}
@@ -238,7 +238,7 @@ func (ev *Evictor) evictRandom(p Policy) (int64, bool) {
 		var freed int64
 		found := false
 		ev.walk(db, vol, func(t *slotTable, i int) bool {
-			freed, found = ev.remove(db, t, t.slotOf(i), i, t.ents[i].key()), true
+			freed, found = ev.remove(db, t, t.slotOf(i), i, t.at(i).key()), true
 			return false
 		})
 		if found {
@@ -260,7 +260,7 @@ func (ev *Evictor) evictKey(dbi int, key string, vol bool) (int64, bool) {
 		return 0, false
 	}
 	i := t.find(hashKey(key), key)
-	if i < 0 || (vol && !t.ents[i].volatile()) {
+	if i < 0 || (vol && !t.at(i).volatile()) {
 		return 0, false
 	}
 	return ev.remove(db, t, s, i, key), true
@@ -269,7 +269,7 @@ func (ev *Evictor) evictKey(dbi int, key string, vol bool) (int64, bool) {
 // remove deletes position i (key k) of slot s as an eviction and returns
 // the estimated bytes freed. Needs s's stripe locked.
 func (ev *Evictor) remove(db *DB, t *slotTable, s, i int, k string) int64 {
-	freed := t.ents[i].size()
+	freed := t.at(i).size()
 	k = strings.Clone(k) // the entry's bytes are freed below
 	db.removeAt(t, s, i)
 	db.dropIfEmpty(s, t)
@@ -282,7 +282,7 @@ func (ev *Evictor) remove(db *DB, t *slotTable, s, i int, k string) int64 {
 }
 
 // slotOf is the slot of the key at position i.
-func (t *slotTable) slotOf(i int) int { return slotOfString(t.ents[i].key()) }
+func (t *slotTable) slotOf(i int) int { return slotOfString(t.at(i).key()) }
 
 // sizer is implemented by collections that can tell their memory use.
 type sizer interface{ MemoryUsage() int }

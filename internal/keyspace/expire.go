@@ -79,7 +79,7 @@ func (e *Expirer) sweepSlot(db *DB, s int) int {
 		if t.ctrl()[i]&0x80 != 0 {
 			continue
 		}
-		en := &t.ents[i]
+		en := t.at(i)
 		if !en.volatile() {
 			continue
 		}

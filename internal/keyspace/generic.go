@@ -83,7 +83,7 @@ func (db *DB) ReplaceIn(s int, key []byte, v Value, whenMs int64, o Owner) bool 
 		db.touch(k)
 		return false
 	}
-	old := &t.ents[i]
+	old := t.at(i)
 	oldSize, wasVol := old.allocated(), old.volatile() // before Own and reuseString change them
 	v = o.Own(v, old.value())
 	var e entry

@@ -103,7 +103,7 @@ func (d SlotData) Find(key string) (Value, int64, bool) {
 	if i < 0 {
 		return Value{}, -1, false
 	}
-	e := &t.ents[i]
+	e := t.at(i)
 	return e.value(), e.expireMs(), true
 }
 
@@ -124,7 +124,7 @@ func (d SlotData) ForEach(fn func(key string, v Value, expireMs int64) bool) boo
 		n := 0
 		for ; i < len(ctrl) && n < walkBatch; i++ {
 			if ctrl[i]&0x80 == 0 {
-				batch[n] = &t.ents[i]
+				batch[n] = t.at(i)
 				n++
 			}
 		}
@@ -198,7 +198,7 @@ func (c *SlotCopy) Take(d SlotData, boxed func(key string, v Value, expireMs int
 		if b&0x80 != 0 {
 			continue
 		}
-		e := &t.ents[i]
+		e := t.at(i)
 		if !e.boxed() {
 			c.ents = append(c.ents, *e)
 			continue

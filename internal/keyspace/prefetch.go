@@ -93,20 +93,20 @@ func (p *Prefetcher) Run(db *DB) {
 	for i := range live {
 		k := &live[i]
 		t := tables[k.s]
-		if len(t.ents) == 0 {
+		if t.capacity() == 0 {
 			k.ctrl = lsb * ctrlEmpty // matches no tag in stage 4
 			continue
 		}
 		k.g = t.startGroup(k.h)
 		k.ctrl = t.group(k.g)
-		e := t.ents[k.g*groupSize:]
-		sink += uint64(e[0].vlen) + uint64(e[min(groupSize, len(e))-1].vlen)
+		first := k.g * groupSize
+		sink += uint64(t.at(first).vlen) + uint64(t.at(min(first+groupSize, t.capacity())-1).vlen)
 	}
 	// Stage 4: the record (or box) of the entry whose tag matches.
 	for i := range live {
 		k := &live[i]
 		if m := matchTag(k.ctrl, tagOf(k.h)); m != 0 {
-			sink += tables[k.s].ents[k.g*groupSize+bits.TrailingZeros64(m)>>3].touch()
+			sink += tables[k.s].at(k.g*groupSize + bits.TrailingZeros64(m)>>3).touch()
 		}
 	}
 	p.sink = sink

@@ -178,6 +178,9 @@ func growTo(c int) int {
 // a small table's pads).
 func (t *slotTable) capacity() int { return len(t.ents) }
 
+// at is the entry at position i (< capacity).
+func (t *slotTable) at(i int) *entry { return &t.ents[i] }
+
 // ctrlLen is the number of control bytes: the capacity, or one group for
 // a small table (its pads), or 0 before the first resize.
 func (t *slotTable) ctrlLen() int {
@@ -462,7 +465,7 @@ func (t *slotTable) find(h uint64, k string) int {
 		w := t.group(g)
 		for m := matchTag(w, tag); m != 0; m &= m - 1 {
 			i := g*groupSize + bits.TrailingZeros64(m)>>3
-			if e := &t.ents[i]; e.key() == k {
+			if e := t.at(i); e.key() == k {
 				return i
 			}
 		}
@@ -490,7 +493,7 @@ func (t *slotTable) slotFor(h uint64, k string) (int, bool) {
 		w := t.group(g)
 		for m := matchTag(w, tag); m != 0; m &= m - 1 {
 			i := g*groupSize + bits.TrailingZeros64(m)>>3
-			if e := &t.ents[i]; e.key() == k {
+			if e := t.at(i); e.key() == k {
 				return i, true
 			}
 		}
@@ -539,7 +542,7 @@ func (t *slotTable) insertAt(i int, h uint64, e entry) {
 		t.dead--
 	}
 	ctrl[i] = tagOf(h)
-	t.ents[i] = e
+	*t.at(i) = e
 	t.n++
 	if e.volatile() {
 		t.volatile++
@@ -550,7 +553,7 @@ func (t *slotTable) insertAt(i int, h uint64, e entry) {
 // empty byte can become empty itself (no probe passes that group); others
 // become tombstones.
 func (t *slotTable) eraseAt(i int) {
-	if t.ents[i].volatile() {
+	if t.at(i).volatile() {
 		t.volatile--
 	}
 	if matchEmpty(t.group(i/groupSize)) != 0 {
@@ -559,7 +562,7 @@ func (t *slotTable) eraseAt(i int) {
 		t.ctrl()[i] = ctrlDeleted
 		t.dead++
 	}
-	t.ents[i] = entry{}
+	*t.at(i) = entry{}
 	t.n--
 }
 

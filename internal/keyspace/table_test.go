@@ -32,7 +32,7 @@ func checkTable(t *testing.T, tb *slotTable, model map[string]string) {
 			dead++
 		case c&0x80 == 0:
 			live++
-			e := &tb.ents[i]
+			e := tb.at(i)
 			k := e.key()
 			if v, ok := model[k]; !ok || e.value().Str != v {
 				t.Fatalf("position %d holds %q=%q, model %q,%v", i, k, e.value().Str, v, ok)
@@ -92,7 +92,7 @@ func TestTableAgainstMap(t *testing.T) {
 					e, val := newString(k, len(v), false, 0)
 					copy(val, v)
 					if found {
-						tb.ents[i] = e
+						*tb.at(i) = e
 					} else {
 						tb.insertAt(i, h, e)
 					}
@@ -111,7 +111,7 @@ func TestTableAgainstMap(t *testing.T) {
 				default:
 					i := tb.find(h, k)
 					v, inModel := model[k]
-					if (i >= 0) != inModel || (i >= 0 && tb.ents[i].value().Str != v) {
+					if (i >= 0) != inModel || (i >= 0 && tb.at(i).value().Str != v) {
 						t.Fatalf("step %d: find(%q)=%d, model %q,%v", step, k, i, v, inModel)
 					}
 				}
