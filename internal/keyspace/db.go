@@ -472,7 +472,8 @@ func (db *DB) KeysInSlot(s int, max int, dst []string) []string {
 	if t == nil {
 		return dst
 	}
-	for i, c := range t.ctrl() {
+	for i := range t.ctrlLen() {
+		c := t.ctrlAt(i)
 		if max <= 0 {
 			break
 		}
@@ -492,7 +493,8 @@ func (db *DB) ForEachInSlot(s int, fn func(key string, v Value) bool) bool {
 	if t == nil {
 		return true
 	}
-	for i, c := range t.ctrl() {
+	for i := range t.ctrlLen() {
+		c := t.ctrlAt(i)
 		if c&0x80 != 0 {
 			continue
 		}
@@ -543,7 +545,8 @@ func (db *DB) FlushSlot(s int) int {
 		return 0
 	}
 	db.ks.BeforeWrite(s)
-	for i, c := range t.ctrl() {
+	for i := range t.ctrlLen() {
+		c := t.ctrlAt(i)
 		if c&0x80 == 0 {
 			db.touch(t.at(i).key())
 		}
@@ -562,7 +565,8 @@ func (db *DB) FlushSlot(s int) int {
 // a big release.
 func (db *DB) releaseAll(s int, t *slotTable) {
 	var n int64
-	for i, c := range t.ctrl() {
+	for i := range t.ctrlLen() {
+		c := t.ctrlAt(i)
 		if c&0x80 == 0 {
 			n += t.at(i).allocated()
 		}
@@ -589,7 +593,7 @@ func (db *DB) RandomKey(rnd func(n int) int) (string, bool) {
 			return "", false
 		}
 		t := db.st().tables[s]
-		c := len(t.ctrl())
+		c := t.ctrlLen()
 		// From a random position, the first live key (wrapping): positions
 		// are in hash order, so this is a random key of the slot.
 		start := rnd(c)
@@ -598,7 +602,7 @@ func (db *DB) RandomKey(rnd func(n int) int) (string, bool) {
 			if i >= c {
 				i -= c
 			}
-			if t.ctrl()[i]&0x80 != 0 {
+			if t.ctrlAt(i)&0x80 != 0 {
 				continue
 			}
 			e := t.at(i)
@@ -625,7 +629,8 @@ func (db *DB) ExpireStale(s int) {
 		return
 	}
 	n := 0
-	for i, c := range t.ctrl() {
+	for i := range t.ctrlLen() {
+		c := t.ctrlAt(i)
 		if c&0x80 != 0 {
 			continue
 		}

@@ -157,14 +157,14 @@ func (ev *Evictor) walk(db *DB, vol bool, fn func(t *slotTable, i int) bool) {
 			ev.ks.LockSlot(s)
 			more := true
 			if t := db.st().tables[s]; t != nil && t.n > 0 && (!vol || t.volatile > 0) {
-				c := len(t.ctrl())
+				c := t.ctrlLen()
 				start := ev.Rand(c)
 				for j := 0; j < c && more; j++ {
 					i := start + j
 					if i >= c {
 						i -= c
 					}
-					if t.ctrl()[i]&0x80 == 0 && (!vol || t.at(i).volatile()) {
+					if t.ctrlAt(i)&0x80 == 0 && (!vol || t.at(i).volatile()) {
 						more = fn(t, i)
 					}
 				}

@@ -65,7 +65,7 @@ func (e *Expirer) sweepSlot(db *DB, s int) int {
 		return 0
 	}
 	now := e.ks.NowMs()
-	c := len(t.ctrl())
+	c := t.ctrlLen()
 	pos := int(t.sweep)
 	if pos >= c {
 		pos = 0
@@ -76,7 +76,7 @@ func (e *Expirer) sweepSlot(db *DB, s int) int {
 		if pos++; pos == c {
 			pos = 0
 		}
-		if t.ctrl()[i]&0x80 != 0 {
+		if t.ctrlAt(i)&0x80 != 0 {
 			continue
 		}
 		en := t.at(i)

@@ -119,11 +119,11 @@ func (d SlotData) ForEach(fn func(key string, v Value, expireMs int64) bool) boo
 	}
 	var batch [walkBatch]*entry
 	var sink uint64
-	ctrl := t.ctrl()
-	for i := 0; i < len(ctrl); {
+	nc := t.ctrlLen()
+	for i := 0; i < nc; {
 		n := 0
-		for ; i < len(ctrl) && n < walkBatch; i++ {
-			if ctrl[i]&0x80 == 0 {
+		for ; i < nc && n < walkBatch; i++ {
+			if t.ctrlAt(i)&0x80 == 0 {
 				batch[n] = t.at(i)
 				n++
 			}
@@ -194,7 +194,8 @@ func (c *SlotCopy) Take(d SlotData, boxed func(key string, v Value, expireMs int
 	var batch [walkBatch]*entry
 	var sink uint64
 	n := 0
-	for i, b := range t.ctrl() {
+	for i := range t.ctrlLen() {
+		b := t.ctrlAt(i)
 		if b&0x80 != 0 {
 			continue
 		}

@@ -89,24 +89,33 @@ func (p *Prefetcher) Run(db *DB) {
 		}
 	}
 	live = live[:j]
-	// Stage 3: each key's first control group and the entries beside it.
+	// Stage 3: each key's first control group and, in a chunked table,
+	// the pointer to the chunk holding its entries.
 	for i := range live {
 		k := &live[i]
 		t := tables[k.s]
 		if t.capacity() == 0 {
-			k.ctrl = lsb * ctrlEmpty // matches no tag in stage 4
+			k.ctrl = lsb * ctrlEmpty // matches no tag in stage 5
 			continue
 		}
 		k.g = t.startGroup(k.h)
 		k.ctrl = t.group(k.g)
-		first := k.g * groupSize
-		sink += uint64(t.at(first).vlen) + uint64(t.at(min(first+groupSize, t.capacity())-1).vlen)
+		sink += uint64(uintptr(t.groupBase(k.g)))
 	}
-	// Stage 4: the record (or box) of the entry whose tag matches.
+	// Stage 4: the group's entries (its first and last, two cache lines).
+	for i := range live {
+		k := &live[i]
+		if t := tables[k.s]; t.capacity() > 0 {
+			base := t.groupBase(k.g)
+			last := min(groupSize, t.capacity()-k.g*groupSize) - 1
+			sink += uint64(entryIn(base, 0).vlen) + uint64(entryIn(base, last).vlen)
+		}
+	}
+	// Stage 5: the record (or box) of the entry whose tag matches.
 	for i := range live {
 		k := &live[i]
 		if m := matchTag(k.ctrl, tagOf(k.h)); m != 0 {
-			sink += tables[k.s].at(k.g*groupSize + bits.TrailingZeros64(m)>>3).touch()
+			sink += entryIn(tables[k.s].groupBase(k.g), bits.TrailingZeros64(m)>>3).touch()
 		}
 	}
 	p.sink = sink

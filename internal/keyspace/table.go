@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"hash/maphash"
 	"math/bits"
+	"sync"
 	"unsafe"
 
 	"github.com/shoal-db/shoal/internal/types"
@@ -41,23 +42,67 @@ import (
 // a 24-bit access clock) is boxed: the
 // entry points at an objBox or strBox carrying key, value and TTL.
 //
-// The header is 60 bytes (a 64-byte size class), as most slots of a small
-// dataset hold one key: the control bytes are a pointer (their length
-// follows from len(ents)) and the counts are 32-bit.
+// The control bytes go two groups to a 32-byte ctrlChunk, beside the
+// pointer to those groups' entries: [group 2k][entries][group 2k+1][pad],
+// so the control word a probe loads brings the entries' pointer in the
+// same cache line. A table of more than one group (a multiple of
+// chunkSize positions) keeps its entries in chunks of chunkSize: growing,
+// it allocates new chunks and moves its entries among them in place,
+// dropping its control chunks (2 bytes a position), not its entries (16).
+// A table of up to one group has a 16-byte smallCtrl and one array of
+// exactly its capacity. Each table grew by dropping
+// all its arrays before, and a replica taking new keys spent ~69 of the
+// ~85 bytes it allocated per key on them: the collector ran for the
+// dropped arrays, marking the whole keyspace each time
+// (docs/replication.md).
+//
+// The header is 40 bytes (a 48-byte size class), as most slots of a
+// small dataset hold one key: the control bytes are a pointer (the
+// entries' pointers are in them) and the counts are 32-bit.
 type slotTable struct {
-	ctl      *uint8 // max(capacity, groupSize) control bytes; nil with no arrays
-	ents     []entry
+	// ctl is the control chunks ([]ctrlChunk, or a smallCtrl up to one
+	// group); nil with no arrays.
+	ctl      unsafe.Pointer
+	cap      int32 // positions
 	n        int32 // live entries
 	dead     int32 // tombstones (ctrlDeleted)
 	volatile int32 // live entries with a TTL
 	sweep    int32 // next position active expiry examines
-	// grown is the net bytes resizes added to the table's arrays, not yet
-	// added to the stripe's count (DB.place and Keyspace.released do).
-	grown int64
 	// touched is the sum of the bytes resize touched to bring the records
 	// into the cache before hashing them (kept so the loads stay).
 	touched uint32
+	// grown is the net bytes resizes added to the table's arrays, not yet
+	// added to the stripe's count (DB.place and Keyspace.released do).
+	grown int64
 }
+
+// chunkSize is the positions of a chunk of entries: two groups, 256
+// bytes (a size class of Go's allocator, so no slack).
+const chunkSize = 2 * groupSize
+
+type entryChunk [chunkSize]entry
+
+// ctrlChunk is two groups' control bytes and their entries' address: a
+// chunk, or the table's one array of entries.
+type ctrlChunk struct {
+	g0   [groupSize]uint8
+	ents unsafe.Pointer
+	g1   [groupSize]uint8
+	_    [8]byte // 32 bytes: a chunk never spans two cache lines
+}
+
+// smallCtrl is a ctrlChunk's first half: a table of up to one group.
+type smallCtrl struct {
+	g0   [groupSize]uint8
+	ents unsafe.Pointer
+}
+
+const (
+	ctrlChunkBytes = unsafe.Sizeof(ctrlChunk{})
+	entsOffset     = unsafe.Offsetof(ctrlChunk{}.ents)
+	g1Offset       = unsafe.Offsetof(ctrlChunk{}.g1)
+	entryBytes     = unsafe.Sizeof(entry{})
+)
 
 type entry struct {
 	p unsafe.Pointer // record ([key][value][ttl]), *objBox or *strBox; nil for an empty record
@@ -174,32 +219,88 @@ func growTo(c int) int {
 	return (c + c/2 + groupSize - 1) &^ (groupSize - 1)
 }
 
-// capacity is the table's number of positions (len(ctrl) may be longer:
-// a small table's pads).
-func (t *slotTable) capacity() int { return len(t.ents) }
+// chunked rounds capacity c up to whole chunks above a group.
+func chunked(c int) int {
+	if c <= groupSize {
+		return c
+	}
+	return (c + chunkSize - 1) &^ (chunkSize - 1)
+}
+
+// capacity is the table's number of positions (ctrlLen may be more: a
+// small table's pads).
+func (t *slotTable) capacity() int { return int(t.cap) }
+
+// groupCtrl is the address of group g's control bytes.
+func (t *slotTable) groupCtrl(g uint) unsafe.Pointer {
+	return unsafe.Add(t.ctl, g/2*uint(ctrlChunkBytes)+g%2*uint(g1Offset))
+}
+
+// chunkEnts is the address of the entries of chunk k (positions
+// k*chunkSize on).
+func (t *slotTable) chunkEnts(k uint) unsafe.Pointer {
+	return *(*unsafe.Pointer)(unsafe.Add(t.ctl, k*uint(ctrlChunkBytes)+uint(entsOffset)))
+}
 
 // at is the entry at position i (< capacity).
-func (t *slotTable) at(i int) *entry { return &t.ents[i] }
+func (t *slotTable) at(i int) *entry {
+	if uint(i) >= uint(t.cap) {
+		panic("keyspace: table position out of range")
+	}
+	return (*entry)(unsafe.Add(t.chunkEnts(uint(i)/chunkSize), uint(i)%chunkSize*uint(entryBytes)))
+}
+
+// groupBase is where group g's entries start. Its load does not depend
+// on the group's control word, and shares its cache line, so a lookup
+// that issues both first waits for one cache miss.
+func (t *slotTable) groupBase(g int) unsafe.Pointer {
+	return unsafe.Add(t.chunkEnts(uint(g)/2), uint(g)%2*groupSize*uint(entryBytes))
+}
+
+// entryIn is the j-th entry of a group from groupBase (j at a control
+// byte of the group that is not a pad, so within the table).
+func entryIn(base unsafe.Pointer, j int) *entry {
+	return (*entry)(unsafe.Add(base, uintptr(j)*entryBytes))
+}
 
 // ctrlLen is the number of control bytes: the capacity, or one group for
 // a small table (its pads), or 0 before the first resize.
 func (t *slotTable) ctrlLen() int {
-	n := len(t.ents)
+	n := int(t.cap)
 	if n > 0 && n < groupSize {
 		return groupSize
 	}
 	return n
 }
 
-// ctrl is the control bytes, to read or write one at a time.
-func (t *slotTable) ctrl() []uint8 { return unsafe.Slice(t.ctl, t.ctrlLen()) }
+// ctrlAt is position i's control byte (i < ctrlLen).
+func (t *slotTable) ctrlAt(i int) uint8 {
+	return *(*uint8)(unsafe.Add(t.groupCtrl(uint(i)/groupSize), uint(i)%groupSize))
+}
+
+// setCtrl sets position i's control byte.
+func (t *slotTable) setCtrl(i int, b uint8) {
+	*(*uint8)(unsafe.Add(t.groupCtrl(uint(i)/groupSize), uint(i)%groupSize)) = b
+}
 
 // groups is the number of control groups.
-func (t *slotTable) groups() int { return (len(t.ents) + groupSize - 1) / groupSize }
+func (t *slotTable) groups() int { return (int(t.cap) + groupSize - 1) / groupSize }
 
-// arrayBytes is what the table's two arrays take.
+// arrayBytes is what the table's arrays take: the control chunks and the
+// entries.
 func (t *slotTable) arrayBytes() int64 {
-	return int64(t.ctrlLen()) + int64(len(t.ents))*int64(unsafe.Sizeof(entry{}))
+	if t.cap == 0 {
+		return 0
+	}
+	return ctrlBytes(int(t.cap)) + int64(t.cap)*int64(entryBytes)
+}
+
+// ctrlBytes is what the control bytes of a table of capacity c take.
+func ctrlBytes(c int) int64 {
+	if c <= groupSize {
+		return int64(unsafe.Sizeof(smallCtrl{}))
+	}
+	return int64((c+chunkSize-1)/chunkSize) * int64(ctrlChunkBytes)
 }
 
 // headerBytes is what a slotTable itself takes: its allocation's size
@@ -208,7 +309,7 @@ var headerBytes = int64(roundAlloc(int(unsafe.Sizeof(slotTable{}))))
 
 // group loads control group g (< groups()); no bounds check on the hot path.
 func (t *slotTable) group(g int) uint64 {
-	return binary.LittleEndian.Uint64(unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(t.ctl), g*groupSize)), groupSize))
+	return binary.LittleEndian.Uint64((*[groupSize]byte)(t.groupCtrl(uint(g)))[:])
 }
 
 func (t *slotTable) startGroup(h uint64) int {
@@ -462,11 +563,12 @@ func (t *slotTable) find(h uint64, k string) int {
 	g := t.startGroup(h)
 	tag := tagOf(h)
 	for {
+		base := t.groupBase(g) // before the control word: the two loads overlap
 		w := t.group(g)
 		for m := matchTag(w, tag); m != 0; m &= m - 1 {
-			i := g*groupSize + bits.TrailingZeros64(m)>>3
-			if e := t.at(i); e.key() == k {
-				return i
+			j := bits.TrailingZeros64(m) >> 3
+			if e := entryIn(base, j); e.key() == k {
+				return g*groupSize + j
 			}
 		}
 		if matchEmpty(w) != 0 {
@@ -482,7 +584,7 @@ func (t *slotTable) find(h uint64, k string) int {
 // position to insert it at and false, growing or cleaning the table first
 // if taking a fresh empty position would pass the load limit.
 func (t *slotTable) slotFor(h uint64, k string) (int, bool) {
-	if len(t.ents) == 0 {
+	if t.cap == 0 {
 		t.resize(minCapacity)
 	}
 	ng := t.groups()
@@ -490,10 +592,12 @@ func (t *slotTable) slotFor(h uint64, k string) (int, bool) {
 	tag := tagOf(h)
 	free := -1
 	for {
+		base := t.groupBase(g) // before the control word: the two loads overlap
 		w := t.group(g)
 		for m := matchTag(w, tag); m != 0; m &= m - 1 {
-			i := g*groupSize + bits.TrailingZeros64(m)>>3
-			if e := t.at(i); e.key() == k {
+			j := bits.TrailingZeros64(m) >> 3
+			if e := entryIn(base, j); e.key() == k {
+				i := g*groupSize + j
 				return i, true
 			}
 		}
@@ -510,7 +614,7 @@ func (t *slotTable) slotFor(h uint64, k string) (int, bool) {
 		}
 	}
 	// free < 0: a small table is full (its pads ended the probe).
-	if free < 0 || t.ctrl()[free] == ctrlEmpty && int(t.n+t.dead) >= maxLoad(t.capacity()) {
+	if free < 0 || t.ctrlAt(free) == ctrlEmpty && int(t.n+t.dead) >= maxLoad(t.capacity()) {
 		c := t.capacity()
 		if int(t.n)+1 > maxLoad(c)/2 {
 			c = max(growTo(c), capacityFor(int(t.n)+1))
@@ -537,11 +641,10 @@ func (t *slotTable) freeSlot(h uint64) int {
 
 // insertAt fills free position i (from slotFor) with e for hash h.
 func (t *slotTable) insertAt(i int, h uint64, e entry) {
-	ctrl := t.ctrl()
-	if ctrl[i] == ctrlDeleted {
+	if t.ctrlAt(i) == ctrlDeleted {
 		t.dead--
 	}
-	ctrl[i] = tagOf(h)
+	t.setCtrl(i, tagOf(h))
 	*t.at(i) = e
 	t.n++
 	if e.volatile() {
@@ -557,9 +660,9 @@ func (t *slotTable) eraseAt(i int) {
 		t.volatile--
 	}
 	if matchEmpty(t.group(i/groupSize)) != 0 {
-		t.ctrl()[i] = ctrlEmpty
+		t.setCtrl(i, ctrlEmpty)
 	} else {
-		t.ctrl()[i] = ctrlDeleted
+		t.setCtrl(i, ctrlDeleted)
 		t.dead++
 	}
 	*t.at(i) = entry{}
@@ -567,23 +670,25 @@ func (t *slotTable) eraseAt(i int) {
 }
 
 // resize rehashes every live entry into a table of capacity c (a multiple
-// of groupSize, or 1 to 7), dropping tombstones.
+// of groupSize, or 1 to 7; rounded to whole chunks above a group),
+// dropping tombstones. A chunked table keeps its chunks (those within the
+// new capacity): the live entries and their control bytes go out to a
+// scratch copy and come back to their new positions.
 func (t *slotTable) resize(c int) {
-	oldCtrl, oldEnts := t.ctrl(), t.ents
+	c = chunked(c)
 	old := t.arrayBytes()
-	ctrl := make([]uint8, max(c, groupSize))
-	for i := range ctrl {
-		ctrl[i] = ctrlEmpty
-		if i >= c {
-			ctrl[i] = ctrlPad
+	sp := resizeScratch.Get().(*resizeCopy)
+	live, tags := sp.ents[:0], sp.tags[:0]
+	for i := range t.ctrlLen() {
+		if cb := t.ctrlAt(i); cb&0x80 == 0 {
+			live, tags = append(live, *t.at(i)), append(tags, cb)
 		}
 	}
-	t.ctl = &ctrl[0]
-	t.ents = make([]entry, c)
+	t.setArrays(c)
 	t.grown += t.arrayBytes() - old
 	t.dead = 0
 	t.sweep = 0
-	oneGroup := len(ctrl) == groupSize
+	oneGroup := c <= groupSize
 	if !oneGroup {
 		// Each key is hashed again from its record, a likely cache miss
 		// apiece on a large keyspace. Touching every record first, loads
@@ -592,18 +697,13 @@ func (t *slotTable) resize(c int) {
 		// another in the loop below they made a table's growth cost
 		// ~220 ns per key (BenchmarkResize).
 		var sum uint64
-		for i, cb := range oldCtrl {
-			if cb&0x80 == 0 {
-				sum += oldEnts[i].touch()
-			}
+		for i := range live {
+			sum += live[i].touch()
 		}
 		t.touched = uint32(sum)
 	}
-	for i, cb := range oldCtrl {
-		if cb&0x80 != 0 {
-			continue
-		}
-		e := &oldEnts[i]
+	for i := range live {
+		e := &live[i]
 		// The control byte is the key's tag; only the start group needs
 		// the hash, and a table of one group has one.
 		var h uint64
@@ -611,16 +711,62 @@ func (t *slotTable) resize(c int) {
 			h = hashKey(e.key())
 		}
 		j := t.freeSlot(h)
-		ctrl[j] = cb
-		t.ents[j] = *e
+		t.setCtrl(j, tags[i])
+		*t.at(j) = *e
 	}
+	clear(live) // the pool keeps no records alive
+	sp.ents, sp.tags = live[:0], tags[:0]
+	resizeScratch.Put(sp)
+}
+
+// resizeCopy is resize's scratch: the live entries and their tags.
+type resizeCopy struct {
+	ents []entry
+	tags []uint8
+}
+
+var resizeScratch = sync.Pool{New: func() any { return new(resizeCopy) }}
+
+// setArrays gives the table empty arrays for capacity c: new control
+// bytes (all empty, pads past c in a small table's group) and entries, a
+// fresh array of exactly c up to a group, else the chunks it has within c
+// (cleared) and new ones for the rest.
+func (t *slotTable) setArrays(c int) {
+	kept := 0 // chunks the table has
+	if t.cap > groupSize {
+		kept = int(t.cap) / chunkSize
+	}
+	if c <= groupSize {
+		sc := &smallCtrl{ents: unsafe.Pointer(unsafe.SliceData(make([]entry, c)))}
+		for i := range sc.g0 {
+			sc.g0[i] = ctrlEmpty
+			if i >= c {
+				sc.g0[i] = ctrlPad
+			}
+		}
+		t.ctl, t.cap = unsafe.Pointer(sc), int32(c)
+		return
+	}
+	cs := make([]ctrlChunk, c/chunkSize)
+	for k := range cs {
+		for i := range groupSize {
+			cs[k].g0[i], cs[k].g1[i] = ctrlEmpty, ctrlEmpty
+		}
+		if k < kept {
+			cs[k].ents = t.chunkEnts(uint(k)) // t.ctl is still the old chunks
+			clear((*entryChunk)(cs[k].ents)[:])
+		} else {
+			cs[k].ents = unsafe.Pointer(new(entryChunk))
+		}
+	}
+	t.ctl, t.cap = unsafe.Pointer(&cs[0]), int32(c)
 }
 
 // shrinkIfSparse gives memory back after mass deletion: a table of more
 // than one group less than 1/8 full is rebuilt at about half load (a small
 // table if that holds it).
 func (t *slotTable) shrinkIfSparse() {
-	if c := t.capacity(); c > groupSize && int(t.n) < c/8 {
+	if c := t.capacity(); c > groupSize && int(t.n) <= c/8 {
 		if nc := capacityFor(2 * int(t.n)); nc < c {
 			t.resize(nc)
 		}

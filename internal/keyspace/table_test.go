@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/shoal-db/shoal/internal/slot"
 	"github.com/shoal-db/shoal/internal/types"
@@ -19,12 +20,17 @@ func checkTable(t *testing.T, tb *slotTable, model map[string]string) {
 		t.Fatalf("n=%d want %d", tb.n, len(model))
 	}
 	live, dead := 0, 0
-	if c := tb.capacity(); len(tb.ctrl()) != max(c, groupSize) && c > 0 || len(tb.ctrl())%groupSize != 0 {
-		t.Fatalf("capacity %d with %d control bytes", c, len(tb.ctrl()))
+	if c := tb.capacity(); tb.ctrlLen() != max(c, groupSize) && c > 0 || tb.ctrlLen()%groupSize != 0 {
+		t.Fatalf("capacity %d with %d control bytes", c, tb.ctrlLen())
 	}
-	for i, c := range tb.ctrl() {
+	for i := range tb.ctrlLen() {
+		c := tb.ctrlAt(i)
 		if (c == ctrlPad) != (i >= tb.capacity()) {
 			t.Fatalf("position %d of %d: control byte %#x", i, tb.capacity(), c)
+		}
+		if c&0x80 != 0 && i < tb.capacity() && *tb.at(i) != (entry{}) {
+			// A reused chunk must not keep a record alive.
+			t.Fatalf("position %d (control byte %#x) holds an entry", i, c)
 		}
 		switch {
 		case c == ctrlPad:
@@ -49,6 +55,9 @@ func checkTable(t *testing.T, tb *slotTable, model map[string]string) {
 	}
 	if live != int(tb.n) || dead != int(tb.dead) {
 		t.Fatalf("live %d dead %d, counted n=%d dead=%d", live, dead, tb.n, tb.dead)
+	}
+	if c := tb.capacity(); c > groupSize && (c%chunkSize != 0 || len(tb.chunks()) != c/chunkSize) {
+		t.Fatalf("capacity %d in %d chunks", c, len(tb.chunks()))
 	}
 	if c := tb.capacity(); c > 0 && int(tb.n+tb.dead) > maxLoad(c) {
 		t.Fatalf("load %d+%d over %d of %d", tb.n, tb.dead, maxLoad(c), c)
@@ -144,7 +153,7 @@ func TestTableTombstonesBounded(t *testing.T) {
 		e, _ := newString(k, 0, false, 0)
 		tb.insertAt(j, hashKey(k), e)
 	}
-	c0 := len(tb.ctrl())
+	c0 := tb.ctrlLen()
 	for i := 0; i < 100000; i++ {
 		k := fmt.Sprint("churn", i)
 		h := hashKey(k)
@@ -153,8 +162,8 @@ func TestTableTombstonesBounded(t *testing.T) {
 		tb.insertAt(j, h, e)
 		tb.eraseAt(tb.find(h, k))
 	}
-	if len(tb.ctrl()) > 2*c0 {
-		t.Fatalf("churn grew the table from %d to %d", c0, len(tb.ctrl()))
+	if tb.ctrlLen() > 2*c0 {
+		t.Fatalf("churn grew the table from %d to %d", c0, tb.ctrlLen())
 	}
 }
 
@@ -329,6 +338,20 @@ func TestWriteAllocs(t *testing.T) {
 	}
 }
 
+// insertNew puts absent key k with string value v in tb and in model.
+func insertNew(t *testing.T, tb *slotTable, model map[string]string, k, v string) {
+	t.Helper()
+	h := hashKey(k)
+	j, found := tb.slotFor(h, k)
+	if found {
+		t.Fatalf("%s found before insert", k)
+	}
+	e, val := newString(k, len(v), false, 0)
+	copy(val, v)
+	tb.insertAt(j, h, e)
+	model[k] = v
+}
+
 // TestSmallTables: a slot's table starts at one position and doubles to a
 // group (1, 2, 4, 8) before growing as a large one; a full small table ends
 // every probe (its pads), finds each key and no other, and gives positions
@@ -339,15 +362,7 @@ func TestSmallTables(t *testing.T) {
 	var caps []int
 	for i := 0; i < 40; i++ {
 		k := fmt.Sprint("small", i)
-		h := hashKey(k)
-		j, found := tb.slotFor(h, k)
-		if found {
-			t.Fatalf("%s found before insert", k)
-		}
-		e, val := newString(k, 3, false, 0)
-		copy(val, "val")
-		tb.insertAt(j, h, e)
-		model[k] = "val"
+		insertNew(t, tb, model, k, "val")
 		if c := tb.capacity(); len(caps) == 0 || caps[len(caps)-1] != c {
 			caps = append(caps, c)
 		}
@@ -358,7 +373,7 @@ func TestSmallTables(t *testing.T) {
 			}
 		}
 	}
-	if want := "[1 2 4 8 16 24 40 64]"; fmt.Sprint(caps) != want {
+	if want := "[1 2 4 8 16 32 48]"; fmt.Sprint(caps) != want { // whole chunks above 16
 		t.Fatalf("capacities %v, want %s", caps, want)
 	}
 	for i := 39; i >= 2; i-- {
@@ -368,7 +383,7 @@ func TestSmallTables(t *testing.T) {
 		delete(model, k)
 		checkTable(t, tb, model)
 	}
-	if tb.capacity() != 4 || tb.arrayBytes() != 8+4*16 {
+	if tb.capacity() != 4 || tb.arrayBytes() != 16+4*16 {
 		t.Fatalf("2 keys left: capacity %d, %d bytes of arrays", tb.capacity(), tb.arrayBytes())
 	}
 	// A full one-position table: the pads end the probe of a missing key,
@@ -379,14 +394,14 @@ func TestSmallTables(t *testing.T) {
 	j, _ := one.slotFor(hashKey(k), k)
 	e, _ := newString(k, 0, false, 0)
 	one.insertAt(j, hashKey(k), e)
-	if one.capacity() != 1 || one.arrayBytes() != 24 || one.find(hashKey("other"), "other") != -1 {
+	if one.capacity() != 1 || one.arrayBytes() != 32 || one.find(hashKey("other"), "other") != -1 {
 		t.Fatalf("one key: capacity %d, %d bytes", one.capacity(), one.arrayBytes())
 	}
 	checkTable(t, one, map[string]string{"only": ""})
 	// Most slots of a small dataset hold one key: its table's header is
 	// most of what the key costs beyond its record.
-	if headerBytes != 64 {
-		t.Fatalf("slotTable header takes %d bytes, want 64", headerBytes)
+	if headerBytes != 48 {
+		t.Fatalf("slotTable header takes %d bytes, want 48", headerBytes)
 	}
 }
 
@@ -430,4 +445,63 @@ func TestResizeEmptyRecord(t *testing.T) {
 	if v, ok := db.Peek([]byte("")); !ok || v.Str != "" {
 		t.Fatalf("the empty key after growth: %q, %v", v.Str, ok)
 	}
+}
+
+// TestGrowthKeepsChunks: a chunked table grows by adding chunks, keeping
+// the ones it has (so a growing keyspace drops control bytes and chunk
+// pointers, not entries), and shrinks by keeping the first ones.
+func TestGrowthKeepsChunks(t *testing.T) {
+	tb := &slotTable{}
+	model := map[string]string{}
+	add := func(k string) { insertNew(t, tb, model, k, "v") }
+	i := 0
+	for tb.capacity() <= chunkSize {
+		add(fmt.Sprint("k", i))
+		i++
+	}
+	grew := 0
+	for ; i < 5000; i++ {
+		before := tb.chunks()
+		kept := before
+		add(fmt.Sprint("k", i))
+		if after := tb.chunks(); len(after) != len(kept) {
+			grew++
+			for c := range kept {
+				if after[c] != kept[c] {
+					t.Fatalf("growth from %d to %d chunks replaced chunk %d", len(kept), len(after), c)
+				}
+			}
+			checkTable(t, tb, model)
+		}
+	}
+	if grew < 10 {
+		t.Fatalf("%d growths to 5000 keys", grew)
+	}
+	first := tb.chunks()[0]
+	for j := 0; j < 4990; j++ {
+		k := fmt.Sprint("k", j)
+		tb.eraseAt(tb.find(hashKey(k), k))
+		delete(model, k)
+		tb.shrinkIfSparse()
+	}
+	checkTable(t, tb, model)
+	if c := tb.capacity(); c > 4*chunkSize {
+		t.Fatalf("10 keys left in %d positions", c)
+	}
+	if cs := tb.chunks(); len(cs) > 0 && cs[0] != first {
+		t.Fatalf("shrinking replaced the first chunk")
+	}
+}
+
+// chunks is a chunked table's chunks' addresses (nil for a table of up
+// to one group).
+func (t *slotTable) chunks() []unsafe.Pointer {
+	if t.cap <= groupSize {
+		return nil
+	}
+	out := make([]unsafe.Pointer, t.cap/chunkSize)
+	for k := range out {
+		out[k] = t.chunkEnts(uint(k))
+	}
+	return out
 }
