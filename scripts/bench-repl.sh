@@ -19,6 +19,8 @@
 # BENCH_SHOAL_ENV: extra environment for the shoal servers, e.g. "GODEBUG=gctrace=1" (word-split);
 # BENCH_SHOAL_ARGS: extra arguments for them (word-split), e.g. "--maxmemory 4gb".
 # BENCH_PAIRS: the master→replica pairs to run (default "redis:redis shoal:shoal redis:shoal shoal:redis").
+# BENCH_SETS, BENCH_RANGE: the SET load's requests and key range (default 2000000 over 1000000 keys;
+# a longer load that keeps adding keys makes the replica's heap double, and collect, during it).
 # BENCH_OUT: a directory that keeps, per round and same-kind pair, the replica's log and the lag
 # samples (<kind>-<round>.log, the master's .mlog, <kind>-<round>.lag); BENCH_LAG_TRACE=N lists there every sample of
 # N bytes or more with its time (tools/repllag -trace), to be matched against the log's gctrace, with
@@ -86,7 +88,7 @@ for r in $(seq "$ROUNDS"); do
       [ "${BENCH_LAG_TRACE:-0}" -gt 0 ] && procs=(-replica-pid "$(cat "$WORK/r.pid")" -master-pid "$(cat "$WORK/m.pid")")
       "$WORK/repllag" -master 127.0.0.1:$MP -replica 127.0.0.1:$RP -every 20ms -trace "${BENCH_LAG_TRACE:-0}" ${procs[@]+"${procs[@]}"} >"$WORK/lag.txt" &
       sampler=$!
-      rps=$(redis-benchmark -p $MP -t set -P 16 -n 2000000 -r 1000000 -q | sed -n 's/.*: \([0-9.]*\) requests.*/\1/p' | tail -1)
+      rps=$(redis-benchmark -p $MP -t set -P 16 -n "${BENCH_SETS:-2000000}" -r "${BENCH_RANGE:-1000000}" -q | sed -n 's/.*: \([0-9.]*\) requests.*/\1/p' | tail -1)
       kill $sampler; wait $sampler 2>/dev/null || true
       SETS[$mk]="${SETS[$mk]:-} $rps"
       LAG[$mk]="${LAG[$mk]:-} $(sed -n 's/.*lag_max=\([0-9-]*\).*/\1/p' "$WORK/lag.txt")"
