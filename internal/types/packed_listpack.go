@@ -517,13 +517,21 @@ func pairStep(p []byte, off, end int, b []byte, keys []uint32, st pairRun, dup *
 	return hashPairStep(p, off, end, b, keys, st, dup)
 }
 
-// shortEntry returns the length of the string entry of under 16 bytes at
-// p[off], or -1 if it is none (or its backlen is wrong).
-func shortEntry(p []byte, off int) int {
-	if l := int(p[off]) - 0x80; uint(l) < 16 && p[off+1+l] == byte(l+1) {
+// shortEntryAt returns the length of the string entry of under 16 bytes
+// at p+off, or -1 if it is none (or its backlen is wrong). Unchecked: the
+// pair steps' loop condition leaves room for it.
+func shortEntryAt(p unsafe.Pointer, off int) int {
+	if l := int(*(*byte)(unsafe.Add(p, off))) - 0x80; uint(l) < 16 && *(*byte)(unsafe.Add(p, off+1+l)) == byte(l+1) {
 		return l
 	}
 	return -1
+}
+
+// stepTable is what a pair step keeps of the duplicate table in
+// registers: its slots' address, the index mask (its length, a power of
+// two, less one) and stepLimit.
+func stepTable(dup *distinctSet) (unsafe.Pointer, uint64, int) {
+	return unsafe.Pointer(unsafe.SliceData(dup.slots)), uint64(len(dup.slots) - 1), stepLimit(dup)
 }
 
 // addKeySlow puts key (copied to b[at], hashed to h, the n-th) into the
@@ -550,19 +558,17 @@ func stepLimit(dup *distinctSet) int {
 // value's entry, at most 17 bytes, follows the field's within
 // pairStepRoom; its 16-byte word is written at most 17 bytes in).
 func hashPairStep(p []byte, off, end int, b []byte, keys []uint32, st pairRun, dup *distinctSet) ([]byte, []uint32, pairRun, int, bool) {
-	slots, limit := unsafe.Pointer(unsafe.SliceData(dup.slots)), stepLimit(dup)
-	mask := uint64(len(dup.slots) - 1)
+	slots, mask, limit := stepTable(dup)
 	pp := unsafe.Pointer(unsafe.SliceData(p))
-	at8 := func(i int) byte { return *(*byte)(unsafe.Add(pp, i)) }
 	ok := true
 	for off+pairStepRoom <= end && cap(b)-len(b) >= 40 {
-		l := int(at8(off)) - 0x80
-		if uint(l) >= 16 || at8(off+1+l) != byte(l+1) {
+		l := shortEntryAt(pp, off)
+		if l < 0 {
 			break
 		}
 		v := off + 2 + l // the value entry
-		l2 := int(at8(v)) - 0x80
-		if uint(l2) >= 16 || at8(v+1+l2) != byte(l2+1) {
+		l2 := shortEntryAt(pp, v)
+		if l2 < 0 {
 			break
 		}
 		at := len(b)
@@ -597,14 +603,13 @@ func hashPairStep(p []byte, off, end int, b []byte, keys []uint32, st pairRun, d
 // length less one, a power of two (distinctSize).
 func zsetPairStep(p []byte, off, end int, b []byte, keys []uint32, st pairRun, dup *distinctSet) ([]byte, []uint32, pairRun, int, bool) {
 	prevScore, prev := st.prevScore, st.prev
-	slots, limit := unsafe.Pointer(unsafe.SliceData(dup.slots)), stepLimit(dup)
-	mask := uint64(len(dup.slots) - 1)
+	slots, mask, limit := stepTable(dup)
 	pp := unsafe.Pointer(unsafe.SliceData(p))
 	at8 := func(i int) byte { return *(*byte)(unsafe.Add(pp, i)) }
 	ok := true
 	for off+pairStepRoom <= end && cap(b)-len(b) >= 40 {
-		l := int(at8(off)) - 0x80
-		if uint(l) >= 16 || at8(off+1+l) != byte(l+1) {
+		l := shortEntryAt(pp, off)
+		if l < 0 {
 			break
 		}
 		v := off + 2 + l // the score entry
