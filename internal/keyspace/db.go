@@ -61,11 +61,12 @@ func (db *DB) ExpectKeys(n uint64) {
 // removeAt deletes live position i of slot s's table, without signalling
 // watchers and without shrinking (callers iterating the table shrink after).
 func (db *DB) removeAt(t *slotTable, s, i int) {
-	db.ks.beforeWriteKey(s, t.at(i).key())
-	if t.at(i).volatile() {
+	e := t.at(i)
+	db.ks.beforeWriteKey(s, e.key())
+	if e.volatile() {
 		db.volatile.Add(-1)
 	}
-	db.ks.released(s, t, t.at(i))
+	db.ks.released(s, t, e)
 	t.eraseAt(i)
 	db.keys.Add(-1)
 	db.st().keys[s].Add(-1)
@@ -104,10 +105,11 @@ func (db *DB) added(k string) {
 // gets a new access clock; a replaced one counts as accessed (Redis keeps
 // the LFU counter of an overwritten key and the write's lookup bumps it).
 func (db *DB) place(t *slotTable, s, i int, found bool, h uint64, e entry) {
-	if !found || t.at(i).p != e.p {
+	old := t.at(i) // the live entry if found, else the free position
+	if !found || old.p != e.p {
 		d := e.allocated() + t.grown
 		if found {
-			d -= db.ks.freeing(t.at(i))
+			d -= db.ks.freeing(old)
 		}
 		db.ks.stripes[StripeOf(s)].net.Add(d)
 		if d >= bigStep {
@@ -116,7 +118,6 @@ func (db *DB) place(t *slotTable, s, i int, found bool, h uint64, e entry) {
 		t.grown = 0
 	}
 	if found {
-		old := t.at(i)
 		e.setClock(db.ks.accessed(old.clock()))
 		d := 0
 		if old.volatile() {
