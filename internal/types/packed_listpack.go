@@ -322,11 +322,12 @@ func lpToPacked(p, scratch []byte, parseScore func([]byte) (float64, bool)) ([]b
 	var ibuf [20]byte
 	var tail [2 * pairStepRoom]byte
 	misses := 0
+entryLoop:
 	for off := qlpHeader; off < end; entries++ {
 		// Runs of common pairs go through pairStep; after a few tries
 		// that found none (each a call and a few tests for nothing),
 		// every pair goes entry by entry here.
-		if entries%2 == 0 && misses < 4 {
+		for entries%2 == 0 && misses < 4 {
 			src, base := p, 0
 			if off+pairStepRoom > end {
 				// The last pairs, from a copy padded with terminator
@@ -342,14 +343,21 @@ func lpToPacked(p, scratch []byte, parseScore func([]byte) (float64, bool)) ([]b
 			if !ok {
 				return nb, 0, false
 			}
-			if done := len(nkeys) - entries/2; done == 0 {
+			done := len(nkeys) - entries/2
+			if done == 0 {
 				misses++
-			} else {
-				b, keys, prevScore, prev = nb, nkeys, st.prevScore, st.prev
-				entries += 2 * done
-				if off = next; off >= end {
-					break
-				}
+				break
+			}
+			b, keys, prevScore, prev = nb, nkeys, st.prevScore, st.prev
+			entries += 2 * done
+			if off = next; off >= end {
+				break entryLoop
+			}
+			if base != 0 || off+pairStepRoom <= end {
+				// Stopped at a pair it does not take: that one goes
+				// entry by entry. (Stopped short of the end for want of
+				// room, it goes on from the padded copy.)
+				break
 			}
 		}
 		var s []byte
@@ -527,6 +535,16 @@ func shortEntryAt(p unsafe.Pointer, off int) int {
 	return -1
 }
 
+// load64 and store64 read and write the little-endian word at p+off,
+// unchecked (as shortEntryAt).
+func load64(p unsafe.Pointer, off int) uint64 {
+	return binary.LittleEndian.Uint64((*[8]byte)(unsafe.Add(p, off))[:])
+}
+
+func store64(p unsafe.Pointer, off int, v uint64) {
+	binary.LittleEndian.PutUint64((*[8]byte)(unsafe.Add(p, off))[:], v)
+}
+
 // stepTable is what a pair step keeps of the duplicate table in
 // registers: its slots' address, the index mask (its length, a power of
 // two, less one) and stepLimit.
@@ -579,8 +597,7 @@ func hashPairStep(p []byte, off, end int, b []byte, keys []uint32, st pairRun, d
 		*(*byte)(unsafe.Add(wp, at+1+l)) = byte(l2)
 		b = b[:at+2+l+l2]
 		keys = append(keys, uint32(at))
-		kw := *(*[16]byte)(unsafe.Add(pp, off+1))
-		h := hash16(kw[:], l)
+		h := hashWords(load64(pp, off+1), load64(pp, off+9), l)
 		slot := (*uint64)(unsafe.Add(slots, (h&mask)*8))
 		if *slot == 0 && len(keys) <= limit {
 			*slot = h<<32 | uint64(at+1)
@@ -598,8 +615,9 @@ func hashPairStep(p []byte, off, end int, b []byte, keys []uint32, st pairRun, d
 // condition leaves pairStepRoom bytes of p from off, which cover each
 // read (the member's 16-byte word and header, the score entry of at most
 // 17 bytes after it), and 40 bytes of b's capacity, which cover each
-// write (the member's 16-byte word at most 17 bytes in, then at most 2
-// score bytes; lpAppendScore appends); a table index is masked by its
+// write (the member's 16-byte word at most 17 bytes in, then at most 9
+// score bytes, a double's form, ending at most 26 bytes in; a whole text
+// score goes through lpAppendScore, which appends); a table index is masked by its
 // length less one, a power of two (distinctSize).
 func zsetPairStep(p []byte, off, end int, b []byte, keys []uint32, st pairRun, dup *distinctSet) ([]byte, []uint32, pairRun, int, bool) {
 	prevScore, prev := st.prevScore, st.prev
@@ -663,7 +681,16 @@ func zsetPairStep(p []byte, off, end int, b []byte, keys []uint32, st pairRun, d
 		*(*byte)(unsafe.Add(wp, at)) = byte(l)
 		e := at + 1 + l
 		if !isInt {
-			b = lpAppendScore(b[:e], score)
+			if score == math.Trunc(score) {
+				// lpAppendScore's integer form (a whole text score).
+				b = lpAppendScore(b[:e], score)
+			} else {
+				// Its double form, written here: a call spills the
+				// loop's registers.
+				*(*byte)(unsafe.Add(wp, e)) = 0x01
+				store64(wp, e+1, math.Float64bits(score))
+				b = b[:e+9]
+			}
 		} else if z := (uint64(iv<<1) ^ uint64(iv>>63)) << 1; z < 0x80 {
 			*(*byte)(unsafe.Add(wp, e)) = byte(z)
 			b = b[:e+1]
@@ -672,8 +699,7 @@ func zsetPairStep(p []byte, off, end int, b []byte, keys []uint32, st pairRun, d
 			b = b[:e+2]
 		}
 		keys = append(keys, uint32(at))
-		kw := *(*[16]byte)(unsafe.Add(pp, off+1))
-		h := hash16(kw[:], l)
+		h := hashWords(load64(pp, off+1), load64(pp, off+9), l)
 		slot := (*uint64)(unsafe.Add(slots, (h&mask)*8))
 		if *slot == 0 && len(keys) <= limit {
 			*slot = h<<32 | uint64(at+1)
@@ -775,8 +801,13 @@ func shortHash(s []byte) uint64 {
 // (those past the key are masked off): the key as two words, zero-padded,
 // mixed with a per-process seed and its length by one multiplication.
 func hash16(w []byte, l int) uint64 {
-	lo := binary.LittleEndian.Uint64(w)
-	hi := binary.LittleEndian.Uint64(w[8:16])
+	return hashWords(binary.LittleEndian.Uint64(w), binary.LittleEndian.Uint64(w[8:16]), l)
+}
+
+// hashWords is hash16 of the key whose 16 bytes are the words lo and hi
+// (little endian). The pair steps load the words straight from the
+// listpack: a 16-byte copy read back as two words went through the stack.
+func hashWords(lo, hi uint64, l int) uint64 {
 	// Keep the key's bytes only: shifts below 64 (Go's larger shifts
 	// need extra instructions), one branch that keys of similar lengths
 	// predict.

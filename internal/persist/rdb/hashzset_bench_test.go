@@ -151,6 +151,7 @@ func BenchmarkHashZSetRestoreParts(b *testing.B) {
 		v    keyspace.Value
 	}{
 		{"hash100", benchHash("field", 100)},
+		{"zset10", benchZSet(10, func(j int) string { return "m" + strconv.Itoa(j) }, func(j int) float64 { return float64(j) + 0.5 })},
 		{"zset100", benchZSet(100, func(j int) string { return "member-" + strconv.Itoa(j) }, func(j int) float64 { return float64(j * 3) })},
 	} {
 		enc := NewEncoder(DefaultSettings())
