@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# DUMP and RESTORE cost: server CPU per key (from /proc/PID/stat) on
-# redis-server and shoal-server, for several value kinds, several rounds
-# alternating which server goes first. Prints the median per server and the
-# shoal/redis ratio (and, for RESTORE, the median of each round's own ratio
-# with the lowest and highest: the spread a verdict must clear); "load ratio" is the same ratio for writing the keys with
-# ordinary commands (SET, RPUSH, HSET…), the cost of building each type. A benchmark, not a test: CPU per key is the steady
-# number on a shared machine; ticks are 10 ms, so use enough keys.
+# DUMP and RESTORE cost: server CPU per key on redis-server and
+# shoal-server, for several value kinds, several rounds. CPU is the
+# threads' run time from /proc/PID/task/*/schedstat (ns). Within a round
+# the two servers take turns pass by pass (tools/benchdump -addr2), the
+# first alternating, so that a drift of the machine weighs on both.
+# Prints the median per server and the shoal/redis ratio (and, for
+# RESTORE, the median of each round's own ratio with the lowest and
+# highest: the spread a verdict must clear); "load ratio" is the same
+# ratio for writing the keys with ordinary commands (SET, RPUSH, HSET…),
+# the cost of building each type. A benchmark, not a test: CPU per key is
+# the steady number on a shared machine.
 #
 # Usage: scripts/bench-dump.sh [rounds] [kinds]
 #   rounds: default 3; kinds: default all (string,string1k,list10,list1000,
 #   intset10,set10,hash10,hash100,zset10,zset100)
 #   REPEAT=n runs each DUMP and RESTORE phase n times (default 1): more
-#   10 ms ticks per number on a busy machine. PORT=p: redis on p, shoal on
+#   passes per number on a busy machine. PORT=p: redis on p, shoal on
 #   p+1 (default 21090). ROUNDS_OUT=file appends each round's numbers to
 #   file ("kind round dump_redis dump_shoal restore_redis restore_shoal",
 #   µs a key), to pool rounds across runs.
@@ -38,17 +42,23 @@ keys_for() { case $1 in list1000) echo 4000 ;; hash100|zset100|string1k) echo 20
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 
 P=${PORT:-21090}
+port_of() { if [ "$1" = shoal ]; then echo $((P + 1)); else echo "$P"; fi; }
 start redis "$P"; start shoal $((P + 1))
 declare -A D R L
 for r in $(seq "$ROUNDS"); do
   order="redis shoal"; [ $((r % 2)) -eq 0 ] && order="shoal redis"
   for k in ${KINDS//,/ }; do
+    # Both servers in one benchdump, pass by pass (the first of each
+    # pass alternating), so that a drift of the machine weighs on both.
+    set -- $order
+    out=$("$WORK/benchdump" -addr 127.0.0.1:$(port_of "$1") -pid "$(cat "$WORK/$1.pid")" \
+      -addr2 127.0.0.1:$(port_of "$2") -pid2 "$(cat "$WORK/$2.pid")" -kind "$k" -keys "$(keys_for "$k")" -repeat "${REPEAT:-1}")
+    line=1
     for name in $order; do
-      port=$P; [ "$name" = shoal ] && port=$((P + 1))
-      out=$("$WORK/benchdump" -addr 127.0.0.1:$port -pid "$(cat "$WORK/$name.pid")" -kind "$k" -keys "$(keys_for "$k")" -repeat "${REPEAT:-1}")
-      D[$name,$k]="${D[$name,$k]:-} $(echo "$out" | sed 's/.*dump_us=\([0-9.]*\).*/\1/')"
-      R[$name,$k]="${R[$name,$k]:-} $(echo "$out" | sed 's/.*restore_us=\([0-9.]*\).*/\1/')"
-      L[$name,$k]="${L[$name,$k]:-} $(echo "$out" | sed 's/.*load_us=\([0-9.]*\).*/\1/')"
+      o=$(echo "$out" | sed -n "${line}p"); line=$((line + 1))
+      D[$name,$k]="${D[$name,$k]:-} $(echo "$o" | sed 's/.*dump_us=\([0-9.]*\).*/\1/')"
+      R[$name,$k]="${R[$name,$k]:-} $(echo "$o" | sed 's/.*restore_us=\([0-9.]*\).*/\1/')"
+      L[$name,$k]="${L[$name,$k]:-} $(echo "$o" | sed 's/.*load_us=\([0-9.]*\).*/\1/')"
     done
     if [ -n "${ROUNDS_OUT:-}" ]; then
       echo "$k $r $(echo "${D[redis,$k]}" | awk '{print $NF}') $(echo "${D[shoal,$k]}" | awk '{print $NF}') $(echo "${R[redis,$k]}" | awk '{print $NF}') $(echo "${R[shoal,$k]}" | awk '{print $NF}')" >>"$ROUNDS_OUT"

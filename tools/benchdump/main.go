@@ -10,6 +10,15 @@
 //
 //	benchdump -addr 127.0.0.1:6379 -pid 1234 -kind hash10 -keys 20000
 //	dump_us=1.234 restore_us=2.345 load_us=3.456
+//
+// With -addr2 and -pid2 it measures a second server beside the first,
+// pass by pass (each DUMP or RESTORE pass over all the keys runs on one
+// server, then on the other, the first alternating from pass to pass), so
+// that both servers' numbers come from the same minutes of a machine
+// whose speed drifts; it prints a line for each, the first server's
+// first. CPU time is the sum of the server's threads' run time from
+// /proc/PID/task/*/schedstat (nanoseconds; /proc/PID/stat's 10 ms ticks
+// where schedstat is missing).
 package main
 
 import (
@@ -93,9 +102,37 @@ func procStat(pid int, fields ...int) []int64 {
 	return out
 }
 
-func cpuTicks(pid int) int64 {
-	v := procStat(pid, 11, 12)
-	return v[0] + v[1]
+// cpuNanos is the server's CPU time in nanoseconds: its threads' run
+// time from schedstat, or its ticks from stat where schedstat is missing.
+func cpuNanos(pid int) int64 {
+	proc := "/proc/" + strconv.Itoa(pid)
+	if _, err := os.Stat(proc + "/schedstat"); err != nil {
+		v := procStat(pid, 11, 12)
+		return (v[0] + v[1]) * (1e9 / hz)
+	}
+	tasks, err := os.ReadDir(proc + "/task")
+	if err != nil {
+		fail(err)
+	}
+	var sum int64
+	for _, t := range tasks {
+		b, err := os.ReadFile(proc + "/task/" + t.Name() + "/schedstat")
+		if err != nil {
+			continue // a thread that ended meanwhile
+		}
+		ns, _ := strconv.ParseInt(sum0(b), 10, 64)
+		sum += ns
+	}
+	return sum
+}
+
+// sum0 is schedstat's first field.
+func sum0(b []byte) string {
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return ""
+	}
+	return f[0]
 }
 
 func minFaults(pid int) int64 { return procStat(pid, 7)[0] }
@@ -107,9 +144,30 @@ func fail(err error) {
 
 const hz = 100 // CLK_TCK on Linux
 
+// server is one server measured: its client and process, the payloads
+// its DUMP returned, and the CPU (ns) and minor faults of each phase.
+type server struct {
+	c                   *redis.Client
+	pid                 int
+	payloads            []string
+	load, dump, restore int64
+	dumpFaults, rFaults int64
+}
+
+// measure runs f and adds the server's CPU time and minor faults to
+// *cpu and *faults.
+func (s *server) measure(cpu, faults *int64, f func()) {
+	t0, f0 := cpuNanos(s.pid), minFaults(s.pid)
+	f()
+	*cpu += cpuNanos(s.pid) - t0
+	*faults += minFaults(s.pid) - f0
+}
+
 func main() {
 	addr := flag.String("addr", "127.0.0.1:6379", "server address")
 	pid := flag.Int("pid", 0, "server process id (CPU is read from /proc)")
+	addr2 := flag.String("addr2", "", "a second server measured beside the first, pass by pass")
+	pid2 := flag.Int("pid2", 0, "the second server's process id")
 	kind := flag.String("kind", "string", "value kind")
 	n := flag.Int("keys", 20000, "keys")
 	batch := flag.Int("pipeline", 100, "commands per pipeline")
@@ -117,8 +175,8 @@ func main() {
 	phase := flag.String("phase", "all", "all, or restore: DUMP once, RESTORE -repeat times (to profile the RESTORE phase alone)")
 	flag.Parse()
 	fill, ok := kinds[*kind]
-	if !ok || *pid == 0 {
-		fail(fmt.Errorf("need -pid and a -kind of %v", kinds))
+	if !ok || *pid == 0 || (*addr2 != "") != (*pid2 != 0) {
+		fail(fmt.Errorf("need -pid (and -pid2 with -addr2) and a -kind of %v", kinds))
 	}
 	dumps := *repeat
 	switch *phase {
@@ -129,55 +187,74 @@ func main() {
 		fail(fmt.Errorf("-phase: all or restore, not %q", *phase))
 	}
 	ctx := context.Background()
-	c := redis.NewClient(&redis.Options{Addr: *addr, PoolSize: 1})
-	defer c.Close()
-	if err := c.FlushAll(ctx).Err(); err != nil {
-		fail(err)
+	servers := []*server{{c: redis.NewClient(&redis.Options{Addr: *addr, PoolSize: 1}), pid: *pid}}
+	if *addr2 != "" {
+		servers = append(servers, &server{c: redis.NewClient(&redis.Options{Addr: *addr2, PoolSize: 1}), pid: *pid2})
 	}
 	key := func(i int) string { return "bench:" + strconv.Itoa(i) }
-	tl := cpuTicks(*pid)
-	for i := 0; i < *n; i += *batch {
-		p := c.Pipeline()
-		for j := i; j < min(i+*batch, *n); j++ {
-			fill(ctx, p, key(j), j)
+	// pass runs f on each server in turn, the first alternating.
+	pass := func(r int, f func(s *server)) {
+		for i := range servers {
+			f(servers[(i+r)%len(servers)])
 		}
-		if _, err := p.Exec(ctx); err != nil {
+	}
+	var noFaults int64
+	for _, s := range servers {
+		defer s.c.Close()
+		if err := s.c.FlushAll(ctx).Err(); err != nil {
 			fail(err)
 		}
+		s.payloads = make([]string, *n)
+		s.measure(&s.load, &noFaults, func() {
+			for i := 0; i < *n; i += *batch {
+				p := s.c.Pipeline()
+				for j := i; j < min(i+*batch, *n); j++ {
+					fill(ctx, p, key(j), j)
+				}
+				if _, err := p.Exec(ctx); err != nil {
+					fail(err)
+				}
+			}
+		})
 	}
-	payloads := make([]string, *n)
-	t0, f0 := cpuTicks(*pid), minFaults(*pid)
-	load := t0 - tl
 	for r := 0; r < dumps; r++ {
-		for i := 0; i < *n; i += *batch {
-			p := c.Pipeline()
-			cmds := make([]*redis.StringCmd, 0, *batch)
-			for j := i; j < min(i+*batch, *n); j++ {
-				cmds = append(cmds, p.Dump(ctx, key(j)))
-			}
-			if _, err := p.Exec(ctx); err != nil {
-				fail(err)
-			}
-			for j, cmd := range cmds {
-				payloads[i+j] = cmd.Val()
-			}
-		}
+		pass(r, func(s *server) {
+			s.measure(&s.dump, &s.dumpFaults, func() {
+				for i := 0; i < *n; i += *batch {
+					p := s.c.Pipeline()
+					cmds := make([]*redis.StringCmd, 0, *batch)
+					for j := i; j < min(i+*batch, *n); j++ {
+						cmds = append(cmds, p.Dump(ctx, key(j)))
+					}
+					if _, err := p.Exec(ctx); err != nil {
+						fail(err)
+					}
+					for j, cmd := range cmds {
+						s.payloads[i+j] = cmd.Val()
+					}
+				}
+			})
+		})
 	}
-	t1, f1 := cpuTicks(*pid), minFaults(*pid)
 	for r := 0; r < *repeat; r++ {
-		for i := 0; i < *n; i += *batch {
-			p := c.Pipeline()
-			for j := i; j < min(i+*batch, *n); j++ {
-				p.RestoreReplace(ctx, "r:"+key(j), 0, payloads[j])
-			}
-			if _, err := p.Exec(ctx); err != nil {
-				fail(err)
-			}
-		}
+		pass(r, func(s *server) {
+			s.measure(&s.restore, &s.rFaults, func() {
+				for i := 0; i < *n; i += *batch {
+					p := s.c.Pipeline()
+					for j := i; j < min(i+*batch, *n); j++ {
+						p.RestoreReplace(ctx, "r:"+key(j), 0, s.payloads[j])
+					}
+					if _, err := p.Exec(ctx); err != nil {
+						fail(err)
+					}
+				}
+			})
+		})
 	}
-	t2, f2 := cpuTicks(*pid), minFaults(*pid)
-	us := func(ticks int64) float64 { return float64(ticks) / hz * 1e6 / float64(*n) }
-	perKey := func(faults int64) float64 { return float64(faults) / float64(*n) / float64(*repeat) }
-	fmt.Printf("dump_us=%.3f restore_us=%.3f load_us=%.3f dump_faults=%.3f restore_faults=%.3f\n", us(t1-t0)/float64(dumps), us(t2-t1)/float64(*repeat), us(load),
-		perKey(f1-f0)*float64(*repeat)/float64(dumps), perKey(f2-f1))
+	us := func(ns int64, passes int) float64 { return float64(ns) / 1e3 / float64(*n) / float64(passes) }
+	perKey := func(faults int64, passes int) float64 { return float64(faults) / float64(*n) / float64(passes) }
+	for _, s := range servers {
+		fmt.Printf("dump_us=%.3f restore_us=%.3f load_us=%.3f dump_faults=%.3f restore_faults=%.3f\n", us(s.dump, dumps), us(s.restore, *repeat), us(s.load, 1),
+			perKey(s.dumpFaults, dumps), perKey(s.rFaults, *repeat))
+	}
 }
