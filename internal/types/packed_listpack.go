@@ -552,6 +552,25 @@ func stepTable(dup *distinctSet) (unsafe.Pointer, uint64, int) {
 	return unsafe.Pointer(unsafe.SliceData(dup.slots)), uint64(len(dup.slots) - 1), stepLimit(dup)
 }
 
+// stepSlot is the duplicate table slot a step fills for a key hashed to
+// h without a call: the key's own slot if empty, else the next if the own
+// holds another hash and the next is empty (addHashed's linear probing,
+// one step of it); nil where the key goes through addKeySlow (a slot with
+// its hash, which may be its duplicate, or two full slots).
+func stepSlot(slots unsafe.Pointer, mask, h uint64) *uint64 {
+	i := h & mask
+	slot := (*uint64)(unsafe.Add(slots, i*8))
+	if e := *slot; e != 0 {
+		if e>>32 == h {
+			return nil
+		}
+		if slot = (*uint64)(unsafe.Add(slots, ((i+1)&mask)*8)); *slot != 0 {
+			return nil
+		}
+	}
+	return slot
+}
+
 // addKeySlow puts key (copied to b[at], hashed to h, the n-th) into the
 // duplicate table past the common case the steps test inline (an empty
 // slot while the table is under half full). It returns the limit to go
@@ -598,8 +617,7 @@ func hashPairStep(p []byte, off, end int, b []byte, keys []uint32, st pairRun, d
 		b = b[:at+2+l+l2]
 		keys = append(keys, uint32(at))
 		h := hashWords(load64(pp, off+1), load64(pp, off+9), l)
-		slot := (*uint64)(unsafe.Add(slots, (h&mask)*8))
-		if *slot == 0 && len(keys) <= limit {
+		if slot := stepSlot(slots, mask, h); slot != nil && len(keys) <= limit {
 			*slot = h<<32 | uint64(at+1)
 		} else if limit, ok = addKeySlow(dup, b, at, p[off+1:off+1+l], len(keys), h); !ok {
 			return b, keys, st, off, false
@@ -700,8 +718,7 @@ func zsetPairStep(p []byte, off, end int, b []byte, keys []uint32, st pairRun, d
 		}
 		keys = append(keys, uint32(at))
 		h := hashWords(load64(pp, off+1), load64(pp, off+9), l)
-		slot := (*uint64)(unsafe.Add(slots, (h&mask)*8))
-		if *slot == 0 && len(keys) <= limit {
+		if slot := stepSlot(slots, mask, h); slot != nil && len(keys) <= limit {
 			*slot = h<<32 | uint64(at+1)
 		} else if limit, ok = addKeySlow(dup, b, at, p[off+1:off+1+l], len(keys), h); !ok {
 			return b, keys, st, off, false
