@@ -6,7 +6,9 @@
 # first alternating, so that a drift of the machine weighs on both.
 # Prints the median per server and the shoal/redis ratio (and, for
 # RESTORE, the median of each round's own ratio with the lowest and
-# highest: the spread a verdict must clear); "load ratio" is the same
+# highest, and from 5 rounds on that median's 95 % bootstrap interval:
+# a round's ratio moves by ±10-15 % here, so a verdict pools rounds and
+# reads the interval); "load ratio" is the same
 # ratio for writing the keys with ordinary commands (SET, RPUSH, HSET…),
 # the cost of building each type. A benchmark, not a test: CPU per key is
 # the steady number on a shared machine.
@@ -68,11 +70,21 @@ done
 # paired: the RESTORE ratio of each round (the two servers measured one
 # after the other, so a drift of the machine over the run weighs on both),
 # as "median (lowest-highest)".
+# From 5 rounds on, also the 95 % bootstrap interval of that median
+# ("[lo-hi]", 2000 resamples): a ratio is under 1.0 when hi is.
 paired() {
-  awk -v a="$1" -v b="$2" 'BEGIN{ n = split(a, x, " "); split(b, y, " ")
+  awk -v a="$1" -v b="$2" '
+    function sortn(v, m,   i, j, t) { for (i = 2; i <= m; i++) { t = v[i]; for (j = i - 1; j >= 1 && v[j] > t; j--) v[j + 1] = v[j]; v[j + 1] = t } }
+    BEGIN{ n = split(a, x, " "); split(b, y, " ")
     for (i = 1; i <= n; i++) r[i] = (y[i] > 0) ? x[i] / y[i] : 0
-    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (r[j] < r[i]) { t = r[i]; r[i] = r[j]; r[j] = t }
-    printf "%.2f (%.2f-%.2f)", r[int((n + 1) / 2)], r[1], r[n] }'
+    sortn(r, n)
+    printf "%.2f (%.2f-%.2f)", r[int((n + 1) / 2)], r[1], r[n]
+    if (n >= 5) {
+      srand(1)
+      for (k = 1; k <= 2000; k++) { for (i = 1; i <= n; i++) s[i] = r[1 + int(rand() * n)]; sortn(s, n); med[k] = s[int((n + 1) / 2)] }
+      sortn(med, 2000)
+      printf " [%.2f-%.2f]", med[50], med[1951]
+    } }'
 }
 printf "%-10s %12s %12s %7s   %12s %12s %7s   %-10s   %s\n" kind "dump redis" "dump shoal" ratio "rest. redis" "rest. shoal" ratio "load ratio" "rest. ratio per round"
 for k in ${KINDS//,/ }; do
