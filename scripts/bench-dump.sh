@@ -52,6 +52,7 @@ for r in $(seq "$ROUNDS"); do
   for k in ${KINDS//,/ }; do
     # Both servers in one benchdump, pass by pass (the first of each
     # pass alternating), so that a drift of the machine weighs on both.
+    # shellcheck disable=SC2086 # the two names, one per word
     set -- $order
     out=$("$WORK/benchdump" -addr 127.0.0.1:$(port_of "$1") -pid "$(cat "$WORK/$1.pid")" \
       -addr2 127.0.0.1:$(port_of "$2") -pid2 "$(cat "$WORK/$2.pid")" -kind "$k" -keys "$(keys_for "$k")" -repeat "${REPEAT:-1}")

@@ -635,8 +635,8 @@ func hashPairStep(p []byte, off, end int, b []byte, keys []uint32, st pairRun, d
 // 17 bytes after it), and 40 bytes of b's capacity, which cover each
 // write (the member's 16-byte word at most 17 bytes in, then at most 9
 // score bytes, a double's form, ending at most 26 bytes in; a whole text
-// score goes through lpAppendScore, which appends); a table index is masked by its
-// length less one, a power of two (distinctSize).
+// score goes through lpAppendScore, which appends); a table index is
+// masked by its length less one, a power of two (distinctSize).
 func zsetPairStep(p []byte, off, end int, b []byte, keys []uint32, st pairRun, dup *distinctSet) ([]byte, []uint32, pairRun, int, bool) {
 	prevScore, prev := st.prevScore, st.prev
 	slots, mask, limit := stepTable(dup)

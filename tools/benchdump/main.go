@@ -104,6 +104,9 @@ func procStat(pid int, fields ...int) []int64 {
 
 // cpuNanos is the server's CPU time in nanoseconds: its threads' run
 // time from schedstat, or its ticks from stat where schedstat is missing.
+// A thread that ends between two readings takes its time out of the sum
+// (neither server ends threads while it serves; stat would keep it, in
+// 10 ms ticks).
 func cpuNanos(pid int) int64 {
 	proc := "/proc/" + strconv.Itoa(pid)
 	if _, err := os.Stat(proc + "/schedstat"); err != nil {
