@@ -474,12 +474,11 @@ func (db *DB) KeysInSlot(s int, max int, dst []string) []string {
 		return dst
 	}
 	for i := range t.ctrlLen() {
-		c := t.ctrlAt(i)
 		if max <= 0 {
 			break
 		}
-		if c&0x80 == 0 {
-			dst = append(dst, t.at(i).key())
+		if e := t.liveAt(i); e != nil {
+			dst = append(dst, e.key())
 			max--
 		}
 	}
@@ -495,12 +494,8 @@ func (db *DB) ForEachInSlot(s int, fn func(key string, v Value) bool) bool {
 		return true
 	}
 	for i := range t.ctrlLen() {
-		c := t.ctrlAt(i)
-		if c&0x80 != 0 {
-			continue
-		}
-		e := t.at(i)
-		if e.volatile() && db.ks.ttlPassed(s, e.exp()) {
+		e := t.liveAt(i)
+		if e == nil || e.volatile() && db.ks.ttlPassed(s, e.exp()) {
 			continue
 		}
 		if !fn(e.key(), e.value()) {
@@ -547,9 +542,8 @@ func (db *DB) FlushSlot(s int) int {
 	}
 	db.ks.BeforeWrite(s)
 	for i := range t.ctrlLen() {
-		c := t.ctrlAt(i)
-		if c&0x80 == 0 {
-			db.touch(t.at(i).key())
+		if e := t.liveAt(i); e != nil {
+			db.touch(e.key())
 		}
 	}
 	n := int(t.n)
@@ -567,9 +561,8 @@ func (db *DB) FlushSlot(s int) int {
 func (db *DB) releaseAll(s int, t *slotTable) {
 	var n int64
 	for i := range t.ctrlLen() {
-		c := t.ctrlAt(i)
-		if c&0x80 == 0 {
-			n += t.at(i).allocated()
+		if e := t.liveAt(i); e != nil {
+			n += e.allocated()
 		}
 	}
 	n += t.arrayBytes() + headerBytes
@@ -603,10 +596,10 @@ func (db *DB) RandomKey(rnd func(n int) int) (string, bool) {
 			if i >= c {
 				i -= c
 			}
-			if t.ctrlAt(i)&0x80 != 0 {
+			e := t.liveAt(i)
+			if e == nil {
 				continue
 			}
-			e := t.at(i)
 			if !e.volatile() || e.exp() > now {
 				return e.key(), true
 			}
@@ -631,11 +624,7 @@ func (db *DB) ExpireStale(s int) {
 	}
 	n := 0
 	for i := range t.ctrlLen() {
-		c := t.ctrlAt(i)
-		if c&0x80 != 0 {
-			continue
-		}
-		if e := t.at(i); e.volatile() && db.ks.ttlPassed(s, e.exp()) {
+		if e := t.liveAt(i); e != nil && e.volatile() && db.ks.ttlPassed(s, e.exp()) {
 			k := strings.Clone(e.key())
 			db.expired(k)
 			db.removeAt(t, s, i)

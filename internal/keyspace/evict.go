@@ -164,7 +164,7 @@ func (ev *Evictor) walk(db *DB, vol bool, fn func(t *slotTable, i int) bool) {
 					if i >= c {
 						i -= c
 					}
-					if t.ctrlAt(i)&0x80 == 0 && (!vol || t.at(i).volatile()) {
+					if e := t.liveAt(i); e != nil && (!vol || e.volatile()) {
 						more = fn(t, i)
 					}
 				}

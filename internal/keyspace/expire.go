@@ -76,11 +76,8 @@ func (e *Expirer) sweepSlot(db *DB, s int) int {
 		if pos++; pos == c {
 			pos = 0
 		}
-		if t.ctrlAt(i)&0x80 != 0 {
-			continue
-		}
-		en := t.at(i)
-		if !en.volatile() {
+		en := t.liveAt(i)
+		if en == nil || !en.volatile() {
 			continue
 		}
 		seen++

@@ -123,8 +123,8 @@ func (d SlotData) ForEach(fn func(key string, v Value, expireMs int64) bool) boo
 	for i := 0; i < nc; {
 		n := 0
 		for ; i < nc && n < walkBatch; i++ {
-			if t.ctrlAt(i)&0x80 == 0 {
-				batch[n] = t.at(i)
+			if e := t.liveAt(i); e != nil {
+				batch[n] = e
 				n++
 			}
 		}
@@ -195,11 +195,10 @@ func (c *SlotCopy) Take(d SlotData, boxed func(key string, v Value, expireMs int
 	var sink uint64
 	n := 0
 	for i := range t.ctrlLen() {
-		b := t.ctrlAt(i)
-		if b&0x80 != 0 {
+		e := t.liveAt(i)
+		if e == nil {
 			continue
 		}
-		e := t.at(i)
 		if !e.boxed() {
 			c.ents = append(c.ents, *e)
 			continue

@@ -273,6 +273,16 @@ func (t *slotTable) ctrlLen() int {
 	return n
 }
 
+// liveAt is the entry at position i (< ctrlLen) if it is live, else nil
+// (an empty position, a tombstone or a small table's pad): the walks over
+// a table's positions.
+func (t *slotTable) liveAt(i int) *entry {
+	if t.ctrlAt(i)&0x80 != 0 {
+		return nil
+	}
+	return t.at(i)
+}
+
 // ctrlAt is position i's control byte (i < ctrlLen).
 func (t *slotTable) ctrlAt(i int) uint8 {
 	return *(*uint8)(unsafe.Add(t.groupCtrl(uint(i)/groupSize), uint(i)%groupSize))

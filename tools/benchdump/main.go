@@ -157,13 +157,12 @@ type server struct {
 	dumpFaults, rFaults int64
 }
 
-// measure runs f and adds the server's CPU time and minor faults to
-// *cpu and *faults.
-func (s *server) measure(cpu, faults *int64, f func()) {
+// measure runs f and returns the server's CPU time (ns) and minor faults
+// meanwhile.
+func (s *server) measure(f func()) (cpu, faults int64) {
 	t0, f0 := cpuNanos(s.pid), minFaults(s.pid)
 	f()
-	*cpu += cpuNanos(s.pid) - t0
-	*faults += minFaults(s.pid) - f0
+	return cpuNanos(s.pid) - t0, minFaults(s.pid) - f0
 }
 
 func main() {
@@ -201,14 +200,13 @@ func main() {
 			f(servers[(i+r)%len(servers)])
 		}
 	}
-	var noFaults int64
 	for _, s := range servers {
 		defer s.c.Close()
 		if err := s.c.FlushAll(ctx).Err(); err != nil {
 			fail(err)
 		}
 		s.payloads = make([]string, *n)
-		s.measure(&s.load, &noFaults, func() {
+		s.load, _ = s.measure(func() {
 			for i := 0; i < *n; i += *batch {
 				p := s.c.Pipeline()
 				for j := i; j < min(i+*batch, *n); j++ {
@@ -222,7 +220,7 @@ func main() {
 	}
 	for r := 0; r < dumps; r++ {
 		pass(r, func(s *server) {
-			s.measure(&s.dump, &s.dumpFaults, func() {
+			cpu, faults := s.measure(func() {
 				for i := 0; i < *n; i += *batch {
 					p := s.c.Pipeline()
 					cmds := make([]*redis.StringCmd, 0, *batch)
@@ -237,11 +235,13 @@ func main() {
 					}
 				}
 			})
+			s.dump += cpu
+			s.dumpFaults += faults
 		})
 	}
 	for r := 0; r < *repeat; r++ {
 		pass(r, func(s *server) {
-			s.measure(&s.restore, &s.rFaults, func() {
+			cpu, faults := s.measure(func() {
 				for i := 0; i < *n; i += *batch {
 					p := s.c.Pipeline()
 					for j := i; j < min(i+*batch, *n); j++ {
@@ -252,6 +252,8 @@ func main() {
 					}
 				}
 			})
+			s.restore += cpu
+			s.rFaults += faults
 		})
 	}
 	us := func(ns int64, passes int) float64 { return float64(ns) / 1e3 / float64(*n) / float64(passes) }
